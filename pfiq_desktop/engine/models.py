@@ -6,11 +6,12 @@ PyInstaller bundle, from the folder next to the executable; nothing is downloade
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+
+from pfiq_desktop.engine.hashing import file_sha256
 
 RECOGNITION_MODEL = "dlib_face_recognition_resnet_model_v1.dat"
 SHAPE_PREDICTOR_5 = "shape_predictor_5_face_landmarks.dat"
@@ -51,8 +52,4 @@ def model_path(name: str) -> Path:
 @lru_cache(maxsize=None)
 def model_sha256(name: str) -> str:
     """SHA-256 of a model file, recorded in results and audit logs."""
-    digest = hashlib.sha256()
-    with open(model_path(name), "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return file_sha256(model_path(name))

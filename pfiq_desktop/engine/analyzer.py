@@ -1,0 +1,155 @@
+"""Analyzer: photo -> Analysis (faces, quality, pixel-level quality, ICAO checks).
+
+One long-lived object holds the detector and the network so a batch pays the
+model loading once. It never raises for a bad photo: the problem is recorded in
+`Analysis.errors` and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from pfiq_desktop import __version__
+from pfiq_desktop.engine import icao
+from pfiq_desktop.engine.backbones.calibration import BackboneCalibration, load_calibration
+from pfiq_desktop.engine.backbones.dlib_resnet import load_dlib_resnet
+from pfiq_desktop.engine.hashing import file_sha256
+from pfiq_desktop.engine.faces import FaceDetector, chip_transform, extract_chip
+from pfiq_desktop.engine.imageio import ImageLoadError, load_image
+from pfiq_desktop.engine.models import RECOGNITION_MODEL, model_sha256
+from pfiq_desktop.engine.plq import gradient_magnitude
+from pfiq_desktop.engine.quality import make_estimator
+from pfiq_desktop.engine.results import Analysis, Face
+
+DEFAULT_QUALITY_ESTIMATOR = "probe-ensemble"
+DEFAULT_MAP_METHOD = "gradient"
+DEFAULT_PROFILE = "icao-9303"
+MAX_FACES = 16  # faces beyond this (crowds) are detected and counted, not analysed
+Source = str | Path | bytes | np.ndarray
+
+
+def resolve_device(device: str) -> torch.device:
+    """'auto' picks CUDA when available; asking for CUDA without one is a clear error."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("CUDA was requested but no CUDA device is available; use device='cpu' or 'auto'.")
+    return torch.device(device)
+
+
+class _Stopwatch:
+    """Collects seconds per named stage."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
+
+
+class Analyzer:
+    """Loads the models once; `analyse` one photo or `analyse_batch` many."""
+
+    def __init__(
+        self,
+        device: str = "auto",
+        profile: str | Path = DEFAULT_PROFILE,
+        quality_estimator: str = DEFAULT_QUALITY_ESTIMATOR,
+        map_method: str = DEFAULT_MAP_METHOD,
+    ) -> None:
+        self.device = resolve_device(device)
+        self.net = load_dlib_resnet(self.device)
+        self.detector = FaceDetector()
+        self.calibration: BackboneCalibration = load_calibration()
+        self.estimator = make_estimator(quality_estimator)
+        self.quality_calibration = self.calibration.quality(quality_estimator)
+        self.plq_calibration = self.calibration.plq(map_method)
+        self.map_method = map_method
+        self.profile = icao.load_profile(profile)
+        self.model_sha256 = model_sha256(RECOGNITION_MODEL)
+
+    def analyse(self, source: Source) -> Analysis:
+        """Analyse one photo (path, encoded bytes or RGB array); never raises for bad input."""
+        clock = _Stopwatch()
+        analysis = Analysis(
+            source=str(source) if isinstance(source, (str, Path)) else "<memory>",
+            image_size=(0, 0),
+            profile=self.profile.name,
+            quality_estimator=self.estimator.name,
+            map_method=self.map_method,
+            backbone=self.calibration.backbone,
+            model_sha256=self.model_sha256,
+            app_version=__version__,
+            created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        )
+        with clock.stage("total"):
+            try:
+                with clock.stage("load"):
+                    image = load_image(source)
+                    if isinstance(source, (str, Path)):
+                        analysis.image_sha256 = file_sha256(source)
+            except ImageLoadError as error:
+                analysis.errors.append(str(error))
+            else:
+                analysis.image_size = (image.shape[1], image.shape[0])
+                analysis.faces = self._analyse_faces(image, clock)
+                with clock.stage("checks"):
+                    analysis.checks = icao.run_checks(image, analysis.faces, self.profile)
+        analysis.timings = clock.timings
+        return analysis
+
+    def analyse_batch(self, sources: Iterable[Source]) -> Iterator[Analysis]:
+        """One Analysis per input, in order: the caller reports progress or stops between items."""
+        for source in sources:
+            yield self.analyse(source)
+
+    def _analyse_faces(self, image: np.ndarray, clock: _Stopwatch) -> list[Face]:
+        with clock.stage("detect"):
+            detected = self.detector.detect(image)[:MAX_FACES]
+        if not detected:
+            return []
+        with clock.stage("align"):
+            transforms = [chip_transform(face.landmarks5) for face in detected]
+            chips_np = np.stack([extract_chip(image, transform) for transform in transforms])
+            chips = torch.from_numpy(chips_np).to(self.device).permute(0, 3, 1, 2).float()
+        with clock.stage("quality"), torch.no_grad():
+            raw = self.estimator.raw(self.net, chips).cpu().numpy().astype(float)
+        qualities = np.array([self.quality_calibration(r) for r in raw])
+        with clock.stage("plq"):
+            magnitude, descriptors = gradient_magnitude(
+                self.net, chips, torch.tensor(qualities, dtype=torch.float32, device=self.device), self.map_method
+            )
+            maps = self.plq_calibration(magnitude.cpu().numpy())
+        faces = []
+        for i, found in enumerate(detected):
+            faces.append(
+                Face(
+                    box=found.box,
+                    detection_score=float(found.score),
+                    landmarks=found.landmarks68.astype(np.float32),
+                    landmarks5=found.landmarks5.astype(np.float32),
+                    chip_transform=transforms[i],
+                    photo_shape=(image.shape[0], image.shape[1]),
+                    quality=float(qualities[i]),
+                    quality_raw=float(raw[i]),
+                    embedding=descriptors[i].cpu().numpy().astype(np.float32),
+                    plq_chip=maps[i],
+                )
+            )
+        with clock.stage("regions"):
+            for face in faces:
+                face.regions = icao.region_plq(face)
+        return faces
+

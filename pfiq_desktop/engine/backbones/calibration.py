@@ -1,0 +1,45 @@
+"""Per-backbone calibration constants, kept as data beside the network (not in code paths).
+
+`dlib_resnet_v1.json` is written by `benchmarks/calibrate.py` from clean
+portraits; see the "calibration" entry in that file for how each number was found.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from pfiq_desktop.engine.plq import PlqCalibration
+from pfiq_desktop.engine.quality import Calibration
+
+CALIBRATION_FILE = "dlib_resnet_v1.json"
+
+
+@dataclass(frozen=True)
+class BackboneCalibration:
+    """Quality spreads per estimator and PLQ constants per map method for one backbone."""
+
+    backbone: str
+    data: dict[str, Any]
+
+    def quality(self, estimator: str) -> Calibration:
+        try:
+            entry = self.data["quality"][estimator]
+        except KeyError:
+            raise ValueError(f"No quality calibration for estimator {estimator!r} on {self.backbone}") from None
+        return Calibration(centre=entry["centre"], slope=entry["slope"])
+
+    def plq(self, method: str) -> PlqCalibration:
+        try:
+            entry = self.data["plq"][method]
+        except KeyError:
+            raise ValueError(f"No PLQ calibration for map method {method!r} on {self.backbone}") from None
+        return PlqCalibration(a=entry["a"], b=entry["b"])
+
+
+def load_calibration(name: str = CALIBRATION_FILE) -> BackboneCalibration:
+    text = resources.files("pfiq_desktop.engine.backbones").joinpath(name).read_text(encoding="utf-8")
+    data = json.loads(text)
+    return BackboneCalibration(backbone=data["backbone"], data=data)

@@ -1,0 +1,215 @@
+"""Training-free, model-specific scalar quality of an aligned face chip.
+
+Every estimator asks the recognition network itself how stable its answer is:
+a chip whose embedding barely moves under small, identity-preserving changes
+(dropout, mirroring, re-alignment jitter, sensor noise) is useful for
+recognition. All estimators share one interface so the engine, the GUI and the
+evaluation can swap them by name; calibration constants (raw -> 0..1) live
+with the backbone's metadata, not here.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Protocol
+
+import torch
+import torch.nn.functional as F
+
+
+class EmbeddingNetwork(Protocol):
+    """What an estimator needs from a backbone: pixels -> descriptor, split at the pooled feature."""
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor: ...
+    def features(self, x: torch.Tensor) -> torch.Tensor: ...
+    def head(self, features: torch.Tensor) -> torch.Tensor: ...
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Logistic spread of a raw quality onto 0..1: q = 1 / (1 + exp(-slope * (raw - centre)))."""
+
+    centre: float
+    slope: float
+
+    def __call__(self, raw: float) -> float:
+        z = -self.slope * (raw - self.centre)
+        return 1.0 / (1.0 + math.exp(min(z, 700.0)))
+
+
+class QualityEstimator(ABC):
+    """Maps a batch of chips (N x 3 x 150 x 150, raw RGB 0..255) to N raw qualities."""
+
+    name: str
+    label: str
+
+    @abstractmethod
+    def raw(self, net: EmbeddingNetwork, chips: torch.Tensor) -> torch.Tensor: ...
+
+
+def _seeded(chips: torch.Tensor) -> torch.Generator:
+    """A fixed-seed generator so the same photo always gets the same quality."""
+    return torch.Generator(device=chips.device).manual_seed(0)
+
+
+def _embed(net: EmbeddingNetwork, x: torch.Tensor) -> torch.Tensor:
+    return F.normalize(net(x), dim=1)
+
+
+def _probe_similarity(net: EmbeddingNetwork, chips: torch.Tensor, probes: torch.Tensor) -> torch.Tensor:
+    """Mean cosine similarity between each chip's embedding and those of its T probes.
+
+    `probes` is (N*T) x 3 x H x W, grouped per chip; chips and probes go through
+    the network as one batch.
+    """
+    n = chips.shape[0]
+    embeddings = _embed(net, torch.cat([chips, probes]))
+    reference, probed = embeddings[:n], embeddings[n:].view(n, -1, embeddings.shape[1])
+    return (probed * reference[:, None, :]).sum(dim=2).mean(dim=1)
+
+
+def flip_probes(chips: torch.Tensor) -> torch.Tensor:
+    return chips.flip(dims=[3])
+
+
+def noise_probes(chips: torch.Tensor, sigma: float, count: int) -> torch.Tensor:
+    generator = _seeded(chips)
+    noise = torch.randn((chips.shape[0], count, *chips.shape[1:]), generator=generator, device=chips.device)
+    return (chips[:, None] + sigma * noise).clamp(0, 255).flatten(0, 1)
+
+
+def jitter_probes(chips: torch.Tensor, count: int, shift: float, angle_deg: float, scale: float) -> torch.Tensor:
+    """Re-alignment jitter: small random similarity transforms of each chip."""
+    n = chips.shape[0]
+    generator = _seeded(chips)
+    u = torch.rand((n * count, 4), generator=generator, device=chips.device) * 2 - 1
+    theta = u[:, 0] * math.radians(angle_deg)
+    s = 1 + u[:, 1] * scale
+    size = chips.shape[-1]
+    tx, ty = u[:, 2] * 2 * shift / size, u[:, 3] * 2 * shift / size
+    affine = torch.stack(
+        [
+            torch.stack([s * torch.cos(theta), -s * torch.sin(theta), tx], dim=1),
+            torch.stack([s * torch.sin(theta), s * torch.cos(theta), ty], dim=1),
+        ],
+        dim=1,
+    )
+    source = chips.repeat_interleave(count, dim=0)
+    grid = F.affine_grid(affine, list(source.shape), align_corners=False)
+    return F.grid_sample(source, grid, mode="bilinear", padding_mode="border", align_corners=False)
+
+
+class SerFiq(QualityEstimator):
+    """The paper's SER-FIQ: dropout on the pooled feature, T passes of the head only."""
+
+    name = "ser-fiq"
+    label = "SER-FIQ (paper; needs a network trained with dropout)"
+
+    def __init__(self, passes: int = 100, p: float = 0.5) -> None:
+        self.passes, self.p = passes, p
+
+    def raw(self, net: EmbeddingNetwork, chips: torch.Tensor) -> torch.Tensor:
+        generator = _seeded(chips)
+        features = net.features(chips)
+        keep = torch.rand((chips.shape[0], self.passes, features.shape[1]), generator=generator, device=chips.device)
+        dropped = features[:, None, :] * (keep >= self.p) / (1 - self.p)
+        embeddings = F.normalize(net.head(dropped.flatten(0, 1)), dim=1).view(chips.shape[0], self.passes, -1)
+        distances = torch.cdist(embeddings, embeddings)
+        t = self.passes
+        mean_distance = distances.sum(dim=(1, 2)) / (t * (t - 1))
+        return 2 / (1 + torch.exp(mean_distance))
+
+
+class EmbeddingNorm(QualityEstimator):
+    """Length of the unnormalised descriptor (MagFace-style intuition)."""
+
+    name = "norm"
+    label = "Embedding norm"
+
+    def raw(self, net: EmbeddingNetwork, chips: torch.Tensor) -> torch.Tensor:
+        return net(chips).norm(dim=1)
+
+
+class FlipConsistency(QualityEstimator):
+    """Cosine similarity between the chip and its mirror image."""
+
+    name = "flip"
+    label = "Flip consistency"
+
+    def raw(self, net: EmbeddingNetwork, chips: torch.Tensor) -> torch.Tensor:
+        return _probe_similarity(net, chips, flip_probes(chips))
+
+
+class NoiseRobustness(QualityEstimator):
+    """Mean cosine similarity to copies with Gaussian sensor noise."""
+
+    name = "noise"
+    label = "Input-noise robustness"
+
+    def __init__(self, sigma: float = 15.0, count: int = 8) -> None:
+        self.sigma, self.count = sigma, count
+
+    def raw(self, net: EmbeddingNetwork, chips: torch.Tensor) -> torch.Tensor:
+        return _probe_similarity(net, chips, noise_probes(chips, self.sigma, self.count))
+
+
+class JitterRobustness(QualityEstimator):
+    """Mean cosine similarity to slightly re-aligned copies (shift, rotation, scale)."""
+
+    name = "jitter"
+    label = "Alignment-jitter robustness"
+
+    def __init__(self, count: int = 8, shift: float = 3.0, angle_deg: float = 4.0, scale: float = 0.05) -> None:
+        self.count, self.shift, self.angle_deg, self.scale = count, shift, angle_deg, scale
+
+    def raw(self, net: EmbeddingNetwork, chips: torch.Tensor) -> torch.Tensor:
+        probes = jitter_probes(chips, self.count, self.shift, self.angle_deg, self.scale)
+        return _probe_similarity(net, chips, probes)
+
+
+class ProbeEnsemble(QualityEstimator):
+    """Flip, jitter and noise probes in one batch; raw = -sum log(1 - mean cosine) per probe family.
+
+    The probes are complementary: noise catches blur and low resolution, flip and
+    jitter catch occlusion, noise and compression. The log stretches the region
+    near cos = 1 where clean faces live.
+    """
+
+    name = "probe-ensemble"
+    label = "Probe ensemble (flip + jitter + noise)"
+
+    def __init__(self, jitter_count: int = 4, noise_count: int = 4, sigma: float = 15.0) -> None:
+        self.jitter_count, self.noise_count, self.sigma = jitter_count, noise_count, sigma
+
+    def raw(self, net: EmbeddingNetwork, chips: torch.Tensor) -> torch.Tensor:
+        n = chips.shape[0]
+        families = [
+            flip_probes(chips)[:, None],
+            jitter_probes(chips, self.jitter_count, 3.0, 4.0, 0.05).view(n, self.jitter_count, *chips.shape[1:]),
+            noise_probes(chips, self.sigma, self.noise_count).view(n, self.noise_count, *chips.shape[1:]),
+        ]
+        probes = torch.cat(families, dim=1)
+        counts = [f.shape[1] for f in families]
+        embeddings = _embed(net, torch.cat([chips, probes.flatten(0, 1)]))
+        reference = embeddings[:n]
+        probed = embeddings[n:].view(n, sum(counts), -1)
+        cosines = (probed * reference[:, None, :]).sum(dim=2)
+        score = torch.zeros(n, device=chips.device)
+        for family_cos in cosines.split(counts, dim=1):
+            score = score - torch.log((1 - family_cos.mean(dim=1)).clamp_min(1e-6))
+        return score
+
+
+ESTIMATORS: dict[str, type[QualityEstimator]] = {
+    cls.name: cls for cls in (ProbeEnsemble, FlipConsistency, JitterRobustness, NoiseRobustness, EmbeddingNorm, SerFiq)
+}
+
+
+def make_estimator(name: str) -> QualityEstimator:
+    """Build an estimator by its registry name, with a clear error for unknown names."""
+    try:
+        return ESTIMATORS[name]()
+    except KeyError:
+        raise ValueError(f"Unknown quality estimator {name!r}; choose one of {', '.join(ESTIMATORS)}") from None

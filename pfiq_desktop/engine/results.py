@@ -1,0 +1,208 @@
+"""Plain result objects every consumer (GUI, reports, review, CLI) reads.
+
+They carry no engine internals: numbers, landmarks, maps and check verdicts,
+with a lossless-enough JSON round-trip (maps as base64 float16) so results can
+be cached, embedded in PDF reports and reloaded without re-running the network.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from dataclasses import asdict, dataclass, field, fields
+from enum import Enum
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+SCHEMA_VERSION = 1
+
+
+class Verdict(str, Enum):
+    """Outcome of one check; ordered from best to worst by `severity`."""
+
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+    NOT_ASSESSABLE = "not_assessable"
+
+    @property
+    def severity(self) -> int:
+        return {"pass": 0, "not_assessable": 1, "warn": 2, "fail": 3}[self.value]
+
+
+@dataclass
+class Evidence:
+    """Geometry in photo pixels that shows where a check looked and what it found."""
+
+    points: list[tuple[float, float]] = field(default_factory=list)
+    lines: list[tuple[float, float, float, float]] = field(default_factory=list)
+    boxes: list[tuple[float, float, float, float]] = field(default_factory=list)
+    polygons: list[list[tuple[float, float]]] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        return not (self.points or self.lines or self.boxes or self.polygons or self.regions)
+
+
+@dataclass
+class CheckResult:
+    """One requirement's verdict with the measurement behind it."""
+
+    id: str
+    name: str
+    family: str
+    verdict: Verdict
+    reason: str
+    value: float | None = None
+    unit: str = ""
+    thresholds: dict[str, float] = field(default_factory=dict)
+    evidence: Evidence = field(default_factory=Evidence)
+    face_index: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["verdict"] = self.verdict.value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CheckResult:
+        data = dict(data)
+        data["verdict"] = Verdict(data["verdict"])
+        ev = data.get("evidence") or {}
+        data["evidence"] = Evidence(
+            points=[tuple(p) for p in ev.get("points", [])],
+            lines=[tuple(line) for line in ev.get("lines", [])],
+            boxes=[tuple(b) for b in ev.get("boxes", [])],
+            polygons=[[tuple(p) for p in poly] for poly in ev.get("polygons", [])],
+            regions=list(ev.get("regions", [])),
+        )
+        return cls(**data)
+
+
+@dataclass
+class Face:
+    """One detected face with its quality, embedding and pixel-level quality map."""
+
+    box: tuple[int, int, int, int]
+    detection_score: float
+    landmarks: np.ndarray  # (68, 2) photo x, y
+    landmarks5: np.ndarray  # (5, 2) photo x, y
+    chip_transform: np.ndarray  # (2, 3) affine, photo -> 150x150 chip
+    photo_shape: tuple[int, int]  # (height, width) of the photo the face lives in
+    quality: float = float("nan")
+    quality_raw: float = float("nan")
+    embedding: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    plq_chip: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    regions: dict[str, float] = field(default_factory=dict)
+
+    @cached_property
+    def plq(self) -> np.ndarray:
+        """The chip map warped onto the whole photo; NaN outside the face chip."""
+        from pfiq_desktop.engine.faces import warp_to_photo
+
+        return warp_to_photo(self.plq_chip, self.chip_transform, self.photo_shape)
+
+
+_FACE_ARRAYS = ("landmarks", "landmarks5", "chip_transform", "embedding", "plq_chip")
+
+
+@dataclass
+class Analysis:
+    """Everything the engine found in one photo."""
+
+    source: str
+    image_size: tuple[int, int]  # (width, height)
+    faces: list[Face] = field(default_factory=list)
+    checks: list[CheckResult] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    profile: str = ""
+    quality_estimator: str = ""
+    map_method: str = ""
+    backbone: str = ""
+    model_sha256: str = ""
+    image_sha256: str = ""
+    app_version: str = ""
+    created: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when the photo could be analysed (it may still fail checks)."""
+        return not self.errors
+
+    @property
+    def verdict(self) -> str:
+        """Overall outcome: 'error', or the worst verdict of any check."""
+        if self.errors:
+            return "error"
+        if not self.checks:
+            return Verdict.PASS.value if self.faces else Verdict.FAIL.value
+        return max((c.verdict for c in self.checks), key=lambda v: v.severity).value
+
+    def failed_checks(self) -> list[CheckResult]:
+        return [c for c in self.checks if c.verdict is Verdict.FAIL]
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"schema": SCHEMA_VERSION}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "faces":
+                value = [_face_to_dict(face) for face in value]
+            elif f.name == "checks":
+                value = [check.to_dict() for check in value]
+            data[f.name] = value
+        return data
+
+    def to_json(self, indent: int | None = None) -> str:
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=True)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Analysis:
+        data = {k: v for k, v in data.items() if k != "schema"}
+        data["image_size"] = tuple(data["image_size"])
+        data["faces"] = [_face_from_dict(face) for face in data.get("faces", [])]
+        data["checks"] = [CheckResult.from_dict(c) for c in data.get("checks", [])]
+        return cls(**data)
+
+    @classmethod
+    def from_json(cls, text: str) -> Analysis:
+        return cls.from_dict(json.loads(text))
+
+
+def encode_array(array: np.ndarray) -> dict[str, str]:
+    """Compact, portable encoding of a numeric array (npy bytes, base64)."""
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+    return {"npy_base64": base64.b64encode(buffer.getvalue()).decode("ascii")}
+
+
+def decode_array(data: dict[str, str]) -> np.ndarray:
+    raw = base64.b64decode(data["npy_base64"])
+    return np.load(io.BytesIO(raw), allow_pickle=False)
+
+
+def _face_to_dict(face: Face) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for f in fields(face):
+        value = getattr(face, f.name)
+        if f.name == "plq_chip":
+            value = encode_array(value.astype(np.float16))
+        elif f.name in _FACE_ARRAYS:
+            value = np.asarray(value).tolist()
+        data[f.name] = value
+    return data
+
+
+def _face_from_dict(data: dict[str, Any]) -> Face:
+    data = dict(data)
+    data["box"] = tuple(data["box"])
+    data["photo_shape"] = tuple(data["photo_shape"])
+    data["plq_chip"] = decode_array(data["plq_chip"]).astype(np.float32)
+    data["landmarks"] = np.asarray(data["landmarks"], np.float32).reshape(-1, 2)
+    data["landmarks5"] = np.asarray(data["landmarks5"], np.float32).reshape(-1, 2)
+    data["chip_transform"] = np.asarray(data["chip_transform"], np.float64).reshape(2, 3)
+    data["embedding"] = np.asarray(data["embedding"], np.float32)
+    return Face(**data)

@@ -1,0 +1,1 @@
+"""Outputs for people and other systems: annotated images, PDF reports, CSV/JSON exports."""
