@@ -180,7 +180,7 @@ class ProbeEnsemble(QualityEstimator):
     name = "probe-ensemble"
     label = "Probe ensemble (flip + jitter + noise)"
 
-    def __init__(self, jitter_count: int = 4, noise_count: int = 4, sigma: float = 15.0) -> None:
+    def __init__(self, jitter_count: int = 3, noise_count: int = 1, sigma: float = 15.0) -> None:
         self.jitter_count, self.noise_count, self.sigma = jitter_count, noise_count, sigma
 
     def raw(self, net: EmbeddingNetwork, chips: torch.Tensor) -> torch.Tensor:

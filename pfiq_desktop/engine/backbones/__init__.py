@@ -1,0 +1,20 @@
+"""Recognition backbones whose embeddings the quality estimator perturbs.
+
+This package root stays free of torch imports so that metadata can be read
+(for reports, audit logs) without loading a network. Calibration constants
+live beside each backbone as data (`dlib_resnet_v1.json`, see calibration.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class BackboneInfo:
+    """What results and audit logs record about the backbone that produced them."""
+
+    name: str
+    input_size: int
+    model_file: str
+    model_sha256: str

@@ -1,0 +1,94 @@
+"""Longest GUI event-loop stall while the real engine analyses a 50-image batch.
+
+A 5 ms precise QTimer runs on the GUI thread during the batch; how late it
+fires is how long the event loop was blocked. Target: under 50 ms.
+
+    python benchmarks/bench_gui_stall.py [FOLDER] [--n 50] [--fake]
+
+FOLDER defaults to ../shared/data/faces/portraits_official next to the repo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+TARGET_MS = 50.0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", nargs="?", default=str(REPO.parent / "shared" / "data" / "faces" / "portraits_official"))
+    parser.add_argument("--n", type=int, default=50)
+    parser.add_argument("--fake", action="store_true", help="use the test suite's fake engine (GUI cost only)")
+    args = parser.parse_args()
+    folder = Path(args.folder)
+    paths = sorted(str(p) for p in folder.glob("*.jpg"))[: args.n]
+    if len(paths) < args.n:
+        print(f"need {args.n} photos in {folder}, found {len(paths)}")
+        return 2
+
+    from PySide6.QtCore import QSettings
+
+    from pfiq_desktop.gui.app import make_app, wait_until
+    from pfiq_desktop.gui.diagnostics import StallMeter
+    from pfiq_desktop.gui.main_window import MainWindow
+
+    app = make_app()
+    if args.fake:
+        from tests.gui.fakes import fake_factory
+
+        factory = fake_factory(delay=0.15)
+    else:
+        from pfiq_desktop.engine.analyzer import Analyzer
+
+        t0 = time.perf_counter()
+        engine = Analyzer(device="cpu")
+        print(f"engine loaded in {time.perf_counter() - t0:.2f} s")
+
+        def factory(device, profile):
+            return engine
+
+    tmp = Path(tempfile.mkdtemp(prefix="pfiq-bench-"))
+    window = MainWindow(QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat), tmp / "reviews.sqlite3",
+                        engine_factory=factory, restore_geometry=False)
+    window.resize(1400, 860)
+    window.show()
+    wait_until(app, lambda: window.worker.engine is not None, 30)
+    meter = StallMeter(5)
+    meter.start()
+    start = time.perf_counter()
+    window.open_paths(paths)
+    # the officer browses while the batch runs: the GUI renders each new current photo
+    step = [0]
+
+    def browse():
+        step[0] += 1
+        if step[0] % 40 == 0:
+            window.browser.step(1)
+        return all(e.analysis is not None for e in window.browser.model.entries)
+
+    ok = wait_until(app, browse, 600)
+    elapsed = time.perf_counter() - start
+    meter.stop()
+    window.shutdown()
+    errors = sum(1 for e in window.browser.model.entries if e.analysis is not None and e.analysis.errors)
+    worst = meter.worst * 1000
+    print(f"batch of {len(paths)} photos: {elapsed:.1f} s ({len(paths) / elapsed:.1f} photos/s), {errors} errors, finished={ok}")
+    print(f"event-loop ticks: {meter.ticks}, p50 stall {meter.percentile(50) * 1000:.1f} ms, "
+          f"p99 {meter.percentile(99) * 1000:.1f} ms")
+    verdict = "OK" if worst < TARGET_MS else "OVER TARGET"
+    print(f"longest event-loop stall: {worst:.1f} ms (target < {TARGET_MS:.0f} ms) {verdict}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

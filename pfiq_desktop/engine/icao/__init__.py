@@ -1,0 +1,23 @@
+"""ICAO 9303 / ISO 29794-5 portrait checklist: per-requirement verdicts with evidence and region PLQ.
+
+    profile = load_profile("icao-9303")
+    regions = region_plq(face)
+    checks = run_checks(image_rgb, faces, profile)
+"""
+
+from pfiq_desktop.engine.icao.checklist import run_checks
+from pfiq_desktop.engine.icao.profile import DEFAULT_PROFILE, Profile, ProfileError, list_profiles, load_profile
+from pfiq_desktop.engine.icao.regions import REGION_NAMES, region_plq
+from pfiq_desktop.engine.icao.registry import CHECKS
+
+__all__ = [
+    "CHECKS",
+    "DEFAULT_PROFILE",
+    "REGION_NAMES",
+    "Profile",
+    "ProfileError",
+    "list_profiles",
+    "load_profile",
+    "region_plq",
+    "run_checks",
+]

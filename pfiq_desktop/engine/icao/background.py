@@ -1,0 +1,119 @@
+"""Background: plain, light and free of shadows behind the head.
+
+The background is everything above the nose base outside an ellipse around the
+head (hair included); lower down, shoulders and collars begin. Measurements run on a
+copy scaled to a fixed width, so they do not depend on the photo's resolution.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+
+from pfiq_desktop.engine.icao.context import Context, lab_from_8bit
+from pfiq_desktop.engine.icao.registry import Measure, NotAssessable, check, graded
+from pfiq_desktop.engine.results import Evidence
+
+WORK_WIDTH = 160
+MIN_PIXELS = 50
+
+
+@dataclass
+class Background:
+    """The photo at working scale, the background mask and the head ellipse there."""
+
+    scale: float
+    lab: np.ndarray
+    mask: np.ndarray
+    near: np.ndarray  # background ring close to the head, where its shadow would fall
+
+
+def _background(ctx: Context) -> Background:
+    if "background" in ctx.cache:
+        return ctx.cache["background"]
+    scale = min(WORK_WIDTH / ctx.width, 1.0)
+    size = (max(int(round(ctx.width * scale)), 2), max(int(round(ctx.height * scale)), 2))
+    lab = lab_from_8bit(cv2.cvtColor(cv2.resize(ctx.rgb, size, interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2Lab))
+    (cx, cy), (w, h), angle = ctx.head_ellipse
+    head = np.zeros(lab.shape[:2], np.uint8)
+    ring = np.zeros_like(head)
+    centre = (int(round(cx * scale)), int(round(cy * scale)))
+    axes = (int(round(w * scale / 2)), int(round(h * scale / 2)))
+    cv2.ellipse(head, centre, axes, angle, 0, 360, 1, -1)
+    cv2.ellipse(ring, centre, (int(axes[0] * 1.6), int(axes[1] * 1.25)), angle, 0, 360, 1, -1)
+    rows = np.arange(lab.shape[0])[:, None] < ctx.background_bottom * scale
+    mask = rows & (head == 0)
+    result = Background(scale, lab, mask, mask & (ring > 0))
+    ctx.cache["background"] = result
+    return result
+
+
+def _require(bg: Background) -> None:
+    if int(bg.mask.sum()) < MIN_PIXELS:
+        raise NotAssessable("too little background visible around the head")
+
+
+def _evidence(ctx: Context) -> Evidence:
+    bottom = ctx.background_bottom
+    return Evidence(boxes=[(0.0, 0.0, float(ctx.width), bottom)], lines=[(0.0, bottom, float(ctx.width), bottom)])
+
+
+@check("background_uniformity", "Plain background", "background")
+def background_uniformity(ctx: Context, params: dict[str, Any]) -> Measure:
+    """Mean gradient of L* plus colour spread in the background: texture, objects and patterns raise it."""
+    bg = _background(ctx)
+    _require(bg)
+    light = bg.lab[:, :, 0]
+    gx = cv2.Sobel(light, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(light, cv2.CV_32F, 0, 1, ksize=3)
+    inner = cv2.erode(bg.mask.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    if inner.sum() < MIN_PIXELS:
+        raise NotAssessable("too little background visible around the head")
+    gradient = float(np.mean(np.hypot(gx, gy)[inner])) / 8.0
+    spread = float(np.sqrt(bg.lab[bg.mask].var(axis=0).sum()))
+    value = gradient + 0.25 * spread
+    return graded(
+        value,
+        params,
+        {"ok": "Background is plain (texture {v:.1f}).", "high": "Background is not plain: texture, pattern or objects behind the head (texture {v:.1f}; allowed {fail_above:.1f})."},
+        "texture index",
+        _evidence(ctx),
+    )
+
+
+@check("background_brightness", "Light background", "background")
+def background_brightness(ctx: Context, params: dict[str, Any]) -> Measure:
+    bg = _background(ctx)
+    _require(bg)
+    return graded(
+        float(np.median(bg.lab[:, :, 0][bg.mask])),
+        params,
+        {"ok": "Background is light (L* {v:.0f}).", "low": "Background is too dark (L* {v:.0f}; needs {fail_below:.0f})."},
+        "L*",
+        _evidence(ctx),
+    )
+
+
+@check("background_shadow", "No shadow behind the head", "background")
+def background_shadow(ctx: Context, params: dict[str, Any]) -> Measure:
+    """Darker over brighter side of the background next to the head: a cast shadow darkens one side."""
+    bg = _background(ctx)
+    cols = np.arange(bg.mask.shape[1])[None, :]
+    centre_x = ctx.head_ellipse[0][0] * bg.scale
+    sides = []
+    for side_mask in (bg.near & (cols < centre_x), bg.near & (cols >= centre_x)):
+        if side_mask.sum() < MIN_PIXELS // 5:
+            raise NotAssessable("background beside the head is not visible on both sides")
+        sides.append(float(np.median(bg.lab[:, :, 0][side_mask])))
+    ratio = (min(sides) + 1.0) / (max(sides) + 1.0)
+    darker = "left" if sides[0] < sides[1] else "right"
+    return graded(
+        ratio,
+        params,
+        {"ok": "No shadow on the background beside the head.", "low": f"Shadow on the background at the photo's {darker} of the head ({{v:.0%}} of the other side's brightness)."},
+        "ratio",
+        _evidence(ctx),
+    )

@@ -1,0 +1,84 @@
+"""Run the whole checklist on one photo: never raises, always one result per enabled check."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from pfiq_desktop.engine.icao import background, eyes_mouth, geometry, occlusion, photometric, pose  # noqa: F401  (register checks)
+from pfiq_desktop.engine.icao.context import Context
+from pfiq_desktop.engine.icao.profile import Profile, load_profile
+from pfiq_desktop.engine.icao.registry import CHECKS, CheckSpec, Measure, NotAssessable
+from pfiq_desktop.engine.results import CheckResult, Evidence, Face, Verdict
+
+FAMILY_ORDER = ("geometry", "pose", "eyes_mouth", "photometric", "background", "occlusion")
+
+
+def ordered_checks() -> list[CheckSpec]:
+    """Registered checks grouped by family in checklist order (stable within a family)."""
+    return sorted(CHECKS.values(), key=lambda spec: FAMILY_ORDER.index(spec.family))
+
+
+def _not_assessable(reason: str) -> Measure:
+    return Measure(Verdict.NOT_ASSESSABLE, reason)
+
+
+def _plain(evidence: Evidence) -> Evidence:
+    """Evidence with built-in floats only, so it serialises to JSON and compares exactly after a round trip."""
+
+    def pts(items: list) -> list[tuple[float, ...]]:
+        return [tuple(float(v) for v in item) for item in items]
+
+    return Evidence(
+        points=pts(evidence.points),
+        lines=pts(evidence.lines),
+        boxes=pts(evidence.boxes),
+        polygons=[pts(poly) for poly in evidence.polygons],
+        regions=list(evidence.regions),
+    )
+
+
+def _run_one(spec: CheckSpec, ctx: Context | None, profile: Profile, setup_error: str) -> CheckResult:
+    params = profile.params(spec.id)
+    if ctx is None:
+        measure = _not_assessable(f"The photo could not be read: {setup_error}")
+    elif ctx.face is None and spec.id != "face_present":
+        # Without a subject the photo is rejected anyway; judging its format alone would mislead.
+        measure = _not_assessable("No face found, so this cannot be checked.")
+    else:
+        try:
+            if spec.frontal and ctx.is_profile_view:
+                raise NotAssessable(f"the head is turned too far ({abs(ctx.pose[0]):.0f} deg) to judge this")
+            measure = spec.func(ctx, params)
+        except NotAssessable as exc:
+            measure = _not_assessable(f"Cannot be checked: {exc}.")
+        except Exception as exc:  # a broken measurement must not hide the rest of the checklist
+            measure = _not_assessable(f"Cannot be checked ({type(exc).__name__}: {exc}).")
+    value = None if measure.value is None or not np.isfinite(measure.value) else float(measure.value)
+    return CheckResult(
+        id=spec.id,
+        name=spec.name,
+        family=spec.family,
+        verdict=measure.verdict,
+        reason=measure.reason,
+        value=value,
+        unit=measure.unit,
+        thresholds={k: float(v) for k, v in measure.thresholds.items()},
+        evidence=_plain(measure.evidence),
+        face_index=0 if spec.scope == "face" else None,
+    )
+
+
+def run_checks(image: np.ndarray, faces: Sequence[Face], profile: Profile | str | None = None) -> list[CheckResult]:
+    """Every enabled check of the profile on the photo's subject (faces[0]); in registry order."""
+    if not isinstance(profile, Profile):
+        profile = load_profile(profile or "icao-9303")
+    ctx: Context | None
+    error = ""
+    try:
+        profile_yaw = float(profile.params("pose_yaw").get("not_assessable_above", 30.0))
+        ctx = Context(image, list(faces or []), profile_yaw)
+    except Exception as exc:  # unreadable array: every check says so instead of raising
+        ctx, error = None, str(exc)
+    return [_run_one(spec, ctx, profile, error) for spec in ordered_checks() if profile.enabled(spec.id)]

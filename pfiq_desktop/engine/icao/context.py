@@ -1,0 +1,215 @@
+"""Everything the checks share for one photo, computed once and only when asked for.
+
+Keeping the derived images (grey, CIELAB), the subject's landmarks, head
+geometry and pose here keeps each check short and the whole checklist fast.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+import cv2
+import numpy as np
+
+from pfiq_desktop.engine.icao.regions import eye_centres, polygon_mask, region_plq_stats, region_polygons, upright_frame
+from pfiq_desktop.engine.icao.registry import NotAssessable
+from pfiq_desktop.engine.results import Face
+
+# The eye line sits roughly half-way between chin and crown; with hair volume the
+# crown lies a little further from the eyes than the chin does (measured on
+# frontal portraits). crown = eyes - CROWN_FACTOR * (chin - eyes).
+CROWN_FACTOR = 1.1
+# Generic 3-D face (mm; camera axes: x right, y down, z away from the camera) for
+# nose tip 30, chin 8, outer eye corners 36/45, mouth corners 48/54. x and y are
+# the mirror-symmetrised mean shape of 150 frontal official portraits (eye
+# distance 63 mm), so a frontal head reads yaw = pitch = 0; depths are typical
+# anthropometric values.
+MODEL_POINTS = np.array(
+    [
+        [0.0, 0.0, 0.0],
+        [0.0, 83.7, 15.0],
+        [-43.3, -34.8, 32.0],
+        [43.3, -34.8, 32.0],
+        [-32.7, 27.4, 24.0],
+        [32.7, 27.4, 24.0],
+    ]
+)
+POSE_LANDMARKS = [30, 8, 36, 45, 48, 54]
+
+
+def as_rgb(image: np.ndarray) -> np.ndarray:
+    """Any photo array (grey, RGB, RGBA, float or integer) as contiguous RGB uint8."""
+    arr = np.asarray(image)
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[:, :, 0]
+    if arr.ndim == 2:
+        arr = np.repeat(arr[:, :, None], 3, axis=2)
+    if arr.ndim != 3 or arr.shape[2] not in (3, 4) or arr.shape[0] < 2 or arr.shape[1] < 2:
+        raise ValueError(f"not an image array (shape {arr.shape})")
+    arr = arr[:, :, :3]
+    if arr.dtype != np.uint8:
+        arr = arr.astype(np.float64)
+        if np.issubdtype(np.asarray(image).dtype, np.floating) and np.nanmax(arr, initial=0.0) <= 1.0:
+            arr = arr * 255.0
+        arr = np.clip(np.nan_to_num(arr), 0, 255).astype(np.uint8)
+    return np.ascontiguousarray(arr)
+
+
+def lab_from_8bit(lab8: np.ndarray) -> np.ndarray:
+    """OpenCV's 8-bit Lab encoding (L*255/100, a+128, b+128) back to CIELAB units, float32."""
+    lab = lab8.astype(np.float32)
+    lab[..., 0] *= 100.0 / 255.0
+    lab[..., 1:] -= 128.0
+    return lab
+
+
+class Context:
+    """The photo and its subject, with lazily derived views for the checks."""
+
+    def __init__(self, image: np.ndarray, faces: list[Face], profile_yaw: float = 30.0) -> None:
+        self.rgb = as_rgb(image)
+        self.profile_yaw = profile_yaw
+        self.height, self.width = self.rgb.shape[:2]
+        self.faces = list(faces)
+        self.face: Face | None = self.faces[0] if self.faces else None
+        self.cache: dict[str, Any] = {}  # per-family derived data (e.g. the background mask)
+
+    # ---- image views -------------------------------------------------------
+    @cached_property
+    def grey(self) -> np.ndarray:
+        """Luminance 0..255 (float32)."""
+        return cv2.cvtColor(self.rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+
+    @cached_property
+    def lab8(self) -> np.ndarray:
+        """OpenCV 8-bit CIELAB of the photo (fast); use `lab_of` for true L*a*b* values."""
+        return cv2.cvtColor(self.rgb, cv2.COLOR_RGB2Lab)
+
+    def lab_of(self, mask: np.ndarray) -> np.ndarray:
+        """True CIELAB (L* 0..100, signed a*, b*) of the masked pixels, n x 3 float32."""
+        return lab_from_8bit(self.lab8[mask])
+
+    @cached_property
+    def is_greyscale(self) -> bool:
+        small = self.rgb[:: max(1, self.height // 200), :: max(1, self.width // 200)].astype(np.int16)
+        spread = np.abs(small[:, :, 0] - small[:, :, 1]) + np.abs(small[:, :, 1] - small[:, :, 2])
+        return float(np.mean(spread)) < 3.0
+
+    # ---- subject geometry --------------------------------------------------
+    @cached_property
+    def landmarks(self) -> np.ndarray:
+        """The subject's 68 landmarks (photo x, y); NotAssessable when absent or broken."""
+        if self.face is None:
+            raise NotAssessable("no face found")
+        lm = np.asarray(self.face.landmarks, np.float64)
+        if lm.shape != (68, 2) or not np.all(np.isfinite(lm)):
+            raise NotAssessable("no facial landmarks for this face")
+        return lm
+
+    @cached_property
+    def eyes(self) -> tuple[np.ndarray, np.ndarray]:
+        return eye_centres(self.landmarks)
+
+    @cached_property
+    def eye_mid(self) -> np.ndarray:
+        left, right = self.eyes
+        return (left + right) / 2.0
+
+    @cached_property
+    def inter_eye(self) -> float:
+        return upright_frame(self.landmarks)[2]
+
+    @cached_property
+    def chin(self) -> np.ndarray:
+        return self.landmarks[8]
+
+    @cached_property
+    def crown(self) -> np.ndarray:
+        """Estimated top of the head, on the line from the chin through the eyes."""
+        return self.eye_mid - CROWN_FACTOR * (self.chin - self.eye_mid)
+
+    @cached_property
+    def head_height(self) -> float:
+        return float(np.hypot(*(self.chin - self.crown)))
+
+    @cached_property
+    def head_width(self) -> float:
+        """Face width at the cheekbones (jaw points 0 and 16)."""
+        return float(np.hypot(*(self.landmarks[16] - self.landmarks[0])))
+
+    @cached_property
+    def head_box(self) -> tuple[float, float, float, float]:
+        """Axis-aligned box around crown, chin and jaw (x0, y0, x1, y1), photo pixels."""
+        pts = np.vstack([self.landmarks, self.crown])
+        return float(pts[:, 0].min()), float(pts[:, 1].min()), float(pts[:, 0].max()), float(pts[:, 1].max())
+
+    @cached_property
+    def regions(self) -> dict[str, np.ndarray]:
+        return region_polygons(self.landmarks)
+
+    def region_mask(self, name: str) -> np.ndarray:
+        """Boolean photo-sized mask of a named region (cached: several checks share them)."""
+        key = f"mask:{name}"
+        if key not in self.cache:
+            self.cache[key] = polygon_mask(self.regions[name], (self.height, self.width))
+        return self.cache[key]
+
+    @cached_property
+    def face_mask(self) -> np.ndarray:
+        """Skin area: convex hull of the landmarks plus the forehead."""
+        pts = np.vstack([self.landmarks, self.regions["forehead"]])
+        return polygon_mask(cv2.convexHull(np.round(pts).astype(np.int32)).reshape(-1, 2), (self.height, self.width))
+
+    @cached_property
+    def head_ellipse(self) -> tuple[tuple[float, float], tuple[float, float], float]:
+        """cv2 RotatedRect of the whole head (hair included), for masking it out of the background."""
+        centre = (self.crown + self.chin) / 2.0
+        axis = self.chin - self.crown
+        angle = float(np.degrees(np.arctan2(axis[0], axis[1])))
+        return (float(centre[0]), float(centre[1])), (1.7 * self.head_width, 1.15 * self.head_height), -angle
+
+    @cached_property
+    def background_bottom(self) -> float:
+        """Rows above this (the nose base) are background outside the head; lower down, shoulders and collars start."""
+        return float(self.landmarks[33, 1])
+
+    @cached_property
+    def pose(self) -> tuple[float, float, float]:
+        """(yaw, pitch, roll) in degrees; yaw/pitch from solvePnP, roll from the eye line."""
+        image_points = self.landmarks[POSE_LANDMARKS].astype(np.float64)
+        # Long focal length: passport portraits are shot from 1-2 m, nearly orthographic.
+        focal = 10.0 * float(max(self.width, self.height))
+        camera = np.array([[focal, 0, self.width / 2.0], [0, focal, self.height / 2.0], [0, 0, 1]])
+        # Start from a frontal head at the distance its eye-corner span implies, so the
+        # iterative solver cannot flip to the mirror solution behind the camera.
+        span = max(float(np.hypot(*(image_points[3] - image_points[2]))), 1.0)
+        depth = focal * (MODEL_POINTS[3, 0] - MODEL_POINTS[2, 0]) / span
+        centre = (image_points[0] - camera[:2, 2]) * depth / focal
+        rvec = np.zeros((3, 1))
+        tvec = np.array([[centre[0]], [centre[1]], [depth]])
+        ok, rvec, _ = cv2.solvePnP(
+            MODEL_POINTS, image_points, camera, np.zeros(4), rvec, tvec, True, cv2.SOLVEPNP_ITERATIVE
+        )
+        if not ok:
+            raise NotAssessable("head pose could not be estimated from the landmarks")
+        rot, _ = cv2.Rodrigues(rvec)
+        pitch = float(np.degrees(np.arctan2(rot[2, 1], rot[2, 2])))
+        yaw = float(np.degrees(np.arctan2(-rot[2, 0], np.hypot(rot[2, 1], rot[2, 2]))))
+        left, right = self.eyes
+        roll = float(np.degrees(np.arctan2(right[1] - left[1], right[0] - left[0])))
+        return yaw, pitch, roll
+
+    @cached_property
+    def is_profile_view(self) -> bool:
+        """True when the head is turned so far that one side of the face is hidden."""
+        return abs(self.pose[0]) > self.profile_yaw
+
+    @cached_property
+    def plq_stats(self) -> tuple[dict[str, float], float]:
+        if self.face is None:
+            raise NotAssessable("no face found")
+        means, median = region_plq_stats(self.face)
+        if not means or not np.isfinite(median):
+            raise NotAssessable("no pixel-level quality map for this face")
+        return means, median

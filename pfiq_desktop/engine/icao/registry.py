@@ -1,0 +1,102 @@
+"""The checklist: each check registers itself here with its id, name and family.
+
+A check is a plain function `(ctx, params) -> Measure`; the registry turns it
+into a `CheckResult`, and turns "cannot be judged" into a verdict, never an
+exception, so one odd photo cannot break the checklist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pfiq_desktop.engine.results import Evidence, Verdict
+
+if TYPE_CHECKING:
+    from pfiq_desktop.engine.icao.context import Context
+
+
+class NotAssessable(Exception):
+    """Raised inside a check when the photo does not allow an honest verdict."""
+
+
+@dataclass
+class Measure:
+    """What a check found; the registry adds id, name, family and face index."""
+
+    verdict: Verdict
+    reason: str
+    value: float | None = None
+    unit: str = ""
+    thresholds: dict[str, float] = field(default_factory=dict)
+    evidence: Evidence = field(default_factory=Evidence)
+
+
+CheckFunc = Callable[["Context", dict[str, Any]], Measure]
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """One requirement. `scope` 'image' checks need no face; `frontal` ones need a near-frontal head."""
+
+    id: str
+    name: str
+    family: str
+    func: CheckFunc
+    scope: str = "face"
+    frontal: bool = False
+
+
+CHECKS: dict[str, CheckSpec] = {}
+
+
+def check(id: str, name: str, family: str, *, scope: str = "face", frontal: bool = False) -> Callable[[CheckFunc], CheckFunc]:
+    """Register a check function under a stable id (ids are what profiles and reports key on)."""
+
+    def register(func: CheckFunc) -> CheckFunc:
+        if id in CHECKS:
+            raise ValueError(f"check id {id!r} registered twice")
+        CHECKS[id] = CheckSpec(id, name, family, func, scope, frontal)
+        return func
+
+    return register
+
+
+THRESHOLD_KEYS = ("fail_below", "warn_below", "warn_above", "fail_above")
+
+
+def grade(value: float, params: dict[str, Any]) -> tuple[Verdict, dict[str, float]]:
+    """Compare a value with the profile's fail/warn bounds; returns the verdict and the bounds used."""
+    bounds = {k: float(params[k]) for k in THRESHOLD_KEYS if k in params}
+    if ("fail_below" in bounds and value < bounds["fail_below"]) or (
+        "fail_above" in bounds and value > bounds["fail_above"]
+    ):
+        return Verdict.FAIL, bounds
+    if ("warn_below" in bounds and value < bounds["warn_below"]) or (
+        "warn_above" in bounds and value > bounds["warn_above"]
+    ):
+        return Verdict.WARN, bounds
+    return Verdict.PASS, bounds
+
+
+def graded(
+    value: float,
+    params: dict[str, Any],
+    reasons: dict[str, str],
+    unit: str = "",
+    evidence: Evidence | None = None,
+) -> Measure:
+    """A Measure from `grade`; the reason is chosen by 'ok' / 'low' / 'high' and formatted with v=value."""
+    verdict, bounds = grade(value, params)
+    if verdict is Verdict.PASS:
+        key = "ok"
+    else:
+        below = [bounds[k] for k in ("fail_below", "warn_below") if k in bounds]
+        key = "low" if below and value < max(below) else "high"
+    try:
+        reason = reasons.get(key, reasons["ok"]).format(v=value, **bounds)
+    except (KeyError, ValueError):  # a user's profile left out a bound the sentence quotes
+        where = "within" if verdict is Verdict.PASS else "outside"
+        reason = f"Measured {value:.3g} {unit}, {where} the profile's bounds {bounds}."
+    return Measure(verdict, reason, float(value), unit, bounds, evidence or Evidence())

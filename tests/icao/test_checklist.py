@@ -1,0 +1,174 @@
+"""The checklist as a whole: robustness, not-assessable verdicts, profiles, regions, speed-critical paths."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pfiq_desktop.engine.icao import (
+    CHECKS,
+    REGION_NAMES,
+    Profile,
+    ProfileError,
+    list_profiles,
+    load_profile,
+    region_plq,
+    run_checks,
+)
+from pfiq_desktop.engine.icao.regions import polygon_mask, region_polygons
+from pfiq_desktop.engine.results import Analysis, CheckResult, Face, Verdict
+from tests.icao.conftest import DATA
+from tests.icao.facebuild import detect_faces
+from tests.icao.test_checks import _glasses
+
+
+def test_no_face_fails_presence_and_nothing_else_is_judged(portrait: np.ndarray) -> None:
+    results = run_checks(portrait, [])
+    by_id = {c.id: c for c in results}
+    assert by_id.pop("face_present").verdict is Verdict.FAIL
+    assert all(c.verdict is Verdict.NOT_ASSESSABLE for c in by_id.values())
+    assert by_id["single_face"].face_index == 0 and by_id["aspect_ratio"].face_index is None
+
+
+@pytest.mark.parametrize(
+    "image",
+    [np.zeros((0, 0, 3), np.uint8), np.zeros(5), None, np.full((40, 30), 0.5), np.zeros((50, 60, 4), np.uint16)],
+    ids=["empty", "1d", "none", "float-grey", "rgba16"],
+)
+def test_odd_images_never_raise(image: object, portrait_faces: list[Face]) -> None:
+    for faces in ([], portrait_faces):
+        results = run_checks(image, faces)  # type: ignore[arg-type]
+        assert len(results) == len(CHECKS)
+        assert all(isinstance(c, CheckResult) for c in results)
+
+
+def test_broken_landmarks_are_not_assessable(portrait: np.ndarray, portrait_faces: list[Face]) -> None:
+    face = replace(portrait_faces[0], landmarks=np.zeros((0, 2), np.float32))
+    by_id = {c.id: c for c in run_checks(portrait, [face])}
+    assert by_id["face_present"].verdict is Verdict.PASS
+    assert by_id["single_face"].verdict is Verdict.PASS
+    for check_id in ("inter_eye_distance", "pose_yaw", "eye_open_left", "sharpness", "plq_regions"):
+        assert by_id[check_id].verdict is Verdict.NOT_ASSESSABLE, check_id
+
+
+def test_missing_plq_map_is_not_assessable(portrait: np.ndarray, portrait_faces: list[Face]) -> None:
+    face = replace(portrait_faces[0], plq_chip=np.zeros((0, 0), np.float32))
+    by_id = {c.id: c for c in run_checks(portrait, [face])}
+    assert by_id["plq_regions"].verdict is Verdict.NOT_ASSESSABLE
+    assert by_id["face_occlusion"].verdict is Verdict.NOT_ASSESSABLE
+    assert region_plq(face) == {}
+
+
+def test_greyscale_photo_makes_colour_checks_not_assessable(portrait: np.ndarray, portrait_faces: list[Face]) -> None:
+    grey = np.repeat(portrait.mean(axis=2, keepdims=True).astype(np.uint8), 3, axis=2)
+    by_id = {c.id: c for c in run_checks(grey, portrait_faces)}
+    assert by_id["greyscale"].verdict is Verdict.FAIL
+    assert by_id["red_eye"].verdict is Verdict.NOT_ASSESSABLE
+    assert by_id["natural_colour"].verdict is Verdict.NOT_ASSESSABLE
+
+
+def test_results_are_deterministic_and_json_round_trip(portrait: np.ndarray, portrait_faces: list[Face]) -> None:
+    first = run_checks(portrait, portrait_faces)
+    assert first == run_checks(portrait, portrait_faces)
+    analysis = Analysis(source="x", image_size=(570, 735), checks=first, profile="icao-9303")
+    assert Analysis.from_json(analysis.to_json()).checks == first
+    assert [c.family for c in first] == sorted(
+        (c.family for c in first), key=("geometry", "pose", "eyes_mouth", "photometric", "background", "occlusion").index
+    )
+
+
+def test_evidence_is_in_photo_pixels_and_links_regions(portrait: np.ndarray, portrait_faces: list[Face]) -> None:
+    by_id = {c.id: c for c in run_checks(portrait, portrait_faces)}
+    (x0, y0), (x1, y1) = by_id["inter_eye_distance"].evidence.points
+    lm = portrait_faces[0].landmarks
+    assert abs(x0 - lm[36:42, 0].mean()) < 1 and abs(y1 - lm[42:48, 1].mean()) < 1
+    assert by_id["eye_open_left"].evidence.regions == ["left_eye"]
+    assert by_id["mouth_closed"].evidence.regions == ["mouth"]
+
+
+def test_region_plq_means_and_low_region_flagged(portrait: np.ndarray, portrait_faces: list[Face]) -> None:
+    face = portrait_faces[0]
+    regions = region_plq(face)
+    assert set(regions) == set(REGION_NAMES)
+    assert all(abs(v - 0.6) < 1e-4 for v in regions.values())
+    chip = face.plq_chip.copy()
+    a = np.asarray(face.chip_transform)
+    left_eye = region_polygons(face.landmarks)["left_eye"] @ a[:, :2].T + a[:, 2]
+    chip[polygon_mask(left_eye, chip.shape)] = 0.1
+    occluded = replace(face, plq_chip=chip)
+    assert region_plq(occluded)["left_eye"] == pytest.approx(0.1, abs=1e-3)
+    by_id = {c.id: c for c in run_checks(portrait, [occluded])}
+    assert by_id["plq_regions"].evidence.regions == ["left_eye"]
+    assert by_id["face_occlusion"].verdict is Verdict.FAIL
+    assert "left eye" in by_id["face_occlusion"].reason
+
+
+def test_regions_sit_on_their_landmarks(portrait_faces: list[Face]) -> None:
+    lm = portrait_faces[0].landmarks
+    polys = region_polygons(lm)
+    shape = (800, 600)
+    for name, points in (("left_eye", lm[36:42]), ("right_eye", lm[42:48]), ("mouth", lm[60:68]), ("nose", lm[[30, 33]])):
+        mask = polygon_mask(polys[name], shape)
+        assert all(mask[int(y), int(x)] for x, y in points.mean(axis=0, keepdims=True)), name
+    forehead = polys["forehead"]
+    assert forehead[:, 1].min() < lm[17:27, 1].min()
+
+
+def test_profiles_bundled_and_differ() -> None:
+    names = list_profiles()
+    assert names[0] == "icao-9303" and {"strict", "lenient"} <= set(names)
+    default, strict, lenient = (load_profile(n) for n in ("icao-9303", "strict", "lenient"))
+    assert strict.params("pose_yaw")["fail_above"] < default.params("pose_yaw")["fail_above"]
+    assert strict.params("exposure") == default.params("exposure")  # inherited via extends
+    assert not lenient.enabled("aspect_ratio")
+
+
+def test_profile_changes_verdicts_and_is_recorded(portrait: np.ndarray, portrait_faces: list[Face]) -> None:
+    lenient = {c.id for c in run_checks(portrait, portrait_faces, load_profile("lenient"))}
+    assert "aspect_ratio" not in lenient
+    # the strict profile turns a glasses warning into a failure
+    image = _glasses(portrait, portrait_faces)
+    strict = {c.id: c for c in run_checks(image, portrait_faces, load_profile("strict"))}
+    assert strict["glasses"].verdict is Verdict.FAIL
+
+
+def test_user_profile_file_toml_and_json(tmp_path: Path) -> None:
+    toml = tmp_path / "mine.toml"
+    toml.write_text('name = "my office"\nextends = "icao-9303"\n[checks.inter_eye_distance]\nfail_below = 200\n')
+    mine = load_profile(toml)
+    assert isinstance(mine, Profile) and mine.name == "my office"
+    assert mine.params("inter_eye_distance") == {"fail_below": 200, "warn_below": 120}
+    js = tmp_path / "mine.json"
+    js.write_text('{"name": "json one", "checks": {"exposure": {"fail_below": 10}}}')
+    assert load_profile(js).params("exposure") == {"fail_below": 10}
+    with pytest.raises(ProfileError):
+        load_profile(tmp_path / "absent.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("checks = 3\n")
+    with pytest.raises(ProfileError):
+        load_profile(bad)
+
+
+def test_incomplete_user_profile_still_gives_reasons(portrait: np.ndarray, portrait_faces: list[Face]) -> None:
+    profile = Profile("bare", checks={"inter_eye_distance": {"fail_below": 500}})
+    by_id = {c.id: c for c in run_checks(portrait, portrait_faces, profile)}
+    assert by_id["inter_eye_distance"].verdict is Verdict.FAIL
+    assert by_id["inter_eye_distance"].reason.startswith("Measured 15")
+    assert "outside" in by_id["inter_eye_distance"].reason
+
+
+@pytest.mark.skipif(not (DATA / "defects_misc").is_dir(), reason=f"labelled face photos not found at {DATA}")
+def test_real_group_photo_and_partial_face() -> None:
+    from PIL import Image
+
+    def checks(rel: str) -> dict[str, CheckResult]:
+        rgb = np.asarray(Image.open(DATA / "defects_misc" / rel).convert("RGB"))
+        return {c.id: c for c in run_checks(rgb, detect_faces(rgb))}
+
+    group = checks("face_recognition_examples/kit_with_rose.jpg")
+    assert group["single_face"].verdict is Verdict.FAIL and group["single_face"].evidence.boxes
+    partial = checks("face_recognition_examples/obama_partial_face.jpg")
+    assert partial["face_cropped"].verdict is Verdict.FAIL

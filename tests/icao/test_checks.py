@@ -1,0 +1,233 @@
+"""Every check: a pass case and a failure case on synthetic edits of the compliant portrait."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+import cv2
+import numpy as np
+import pytest
+
+from pfiq_desktop.engine.icao import CHECKS, Profile, load_profile, run_checks
+from pfiq_desktop.engine.icao.context import Context
+from pfiq_desktop.engine.icao.regions import polygon_mask, region_polygons
+from pfiq_desktop.engine.results import CheckResult, Face, Verdict
+from tests.icao.facebuild import turned_landmarks
+
+Case = Callable[[np.ndarray, list[Face]], tuple[np.ndarray, list[Face]]]
+
+
+def _lm(faces: list[Face]) -> np.ndarray:
+    return np.asarray(faces[0].landmarks, np.float64)
+
+
+def _with_landmarks(faces: list[Face], lm: np.ndarray) -> list[Face]:
+    return [replace(faces[0], landmarks=lm.astype(np.float32))]
+
+
+def _paint(img: np.ndarray, mask: np.ndarray, colour: tuple[int, int, int]) -> np.ndarray:
+    out = img.copy()
+    out[mask] = colour
+    return out
+
+
+def _region(img: np.ndarray, faces: list[Face], *names: str) -> np.ndarray:
+    polys = region_polygons(_lm(faces))
+    mask = np.zeros(img.shape[:2], bool)
+    for name in names:
+        mask |= polygon_mask(polys[name], img.shape[:2])
+    return mask
+
+
+def _background_mask(img: np.ndarray, faces: list[Face]) -> np.ndarray:
+    ctx = Context(img, faces)
+    (cx, cy), (w, h), angle = ctx.head_ellipse
+    head = np.zeros(img.shape[:2], np.uint8)
+    cv2.ellipse(head, (round(cx), round(cy)), (round(w / 2), round(h / 2)), angle, 0, 360, 1, -1)
+    rows = np.arange(img.shape[0])[:, None] < ctx.background_bottom
+    return rows & (head == 0)
+
+
+def _close_eye(faces: list[Face], first: int) -> list[Face]:
+    lm = _lm(faces).copy()
+    lm[first + 1, 1] = lm[first + 5, 1] - 1
+    lm[first + 2, 1] = lm[first + 4, 1] - 1
+    return _with_landmarks(faces, lm)
+
+
+def _open_mouth(faces: list[Face], gap: float) -> list[Face]:
+    lm = _lm(faces).copy()
+    width = np.hypot(*(lm[64] - lm[60]))
+    for top, bottom in ((61, 67), (62, 66), (63, 65)):
+        mid = (lm[top, 1] + lm[bottom, 1]) / 2
+        lm[top, 1], lm[bottom, 1] = mid - gap * width / 2, mid + gap * width / 2
+    return _with_landmarks(faces, lm)
+
+
+def _plq_with_low(faces: list[Face], names: tuple[str, ...], value: float) -> list[Face]:
+    face = faces[0]
+    chip = face.plq_chip.copy()
+    a = np.asarray(face.chip_transform)
+    polys = region_polygons(_lm(faces))
+    for name in names:
+        chip[polygon_mask(polys[name] @ a[:, :2].T + a[:, 2], chip.shape)] = value
+    return [replace(face, plq_chip=chip)]
+
+
+def _second_face(faces: list[Face], size: float) -> list[Face]:
+    x0, y0, x1, y1 = faces[0].box
+    w = (x1 - x0) * size
+    return [faces[0], replace(faces[0], box=(0, 0, int(w), int(w)), detection_score=0.1)]
+
+
+def _jpeg(img: np.ndarray, quality: int) -> np.ndarray:
+    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    return cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
+
+
+def _scale(img: np.ndarray, gain: float, offset: float = 0.0) -> np.ndarray:
+    return np.clip(img.astype(np.float32) * gain + offset, 0, 255).astype(np.uint8)
+
+
+def _darken_side(img: np.ndarray, faces: list[Face], gain: float, mask: np.ndarray | None = None) -> np.ndarray:
+    x = Context(img, faces).eye_mid[0]
+    side = np.zeros(img.shape[:2], bool)
+    side[:, : int(x)] = True
+    if mask is not None:
+        side &= mask
+    out = img.astype(np.float32)
+    out[side] *= gain
+    return out.astype(np.uint8)
+
+
+def _plain_background(img: np.ndarray, faces: list[Face]) -> np.ndarray:
+    return _paint(img, _background_mask(img, faces), (215, 215, 215))
+
+
+def _glasses(img: np.ndarray, faces: list[Face]) -> np.ndarray:
+    lm = _lm(faces)
+    out = img.copy()
+    thickness = max(int(0.06 * np.hypot(*(lm[45] - lm[36]))), 2)
+    for sl in (slice(36, 42), slice(42, 48)):
+        c = lm[sl].mean(axis=0)
+        w = np.ptp(lm[sl][:, 0])
+        cv2.ellipse(out, (int(c[0]), int(c[1])), (int(0.85 * w), int(0.6 * w)), 0, 0, 360, (20, 20, 20), thickness)
+    y = int(lm[[39, 42], 1].mean() - 0.1 * np.ptp(lm[36:42, 0]))
+    cv2.line(out, (int(lm[39, 0] - 0.2 * np.ptp(lm[36:42, 0])), y), (int(lm[42, 0] + 0.2 * np.ptp(lm[36:42, 0])), y), (20, 20, 20), thickness)
+    return out
+
+
+def _glare(img: np.ndarray, faces: list[Face]) -> np.ndarray:
+    out = img.copy()
+    lm = _lm(faces)
+    for sl in (slice(36, 42), slice(42, 48)):
+        c = lm[sl].mean(axis=0)
+        cv2.circle(out, (int(c[0]), int(c[1] - 5)), int(0.35 * np.ptp(lm[sl][:, 0])), (255, 255, 255), -1)
+    return out
+
+
+def _red_eyes(img: np.ndarray, faces: list[Face]) -> np.ndarray:
+    lm = _lm(faces)
+    mask = polygon_mask(lm[36:42], img.shape[:2]) | polygon_mask(lm[42:48], img.shape[:2])
+    return _paint(img, mask, (200, 30, 30))
+
+
+def _skin_forehead(img: np.ndarray, faces: list[Face]) -> np.ndarray:
+    ctx = Context(img, faces)
+    skin = np.median(ctx.rgb[_region(img, faces, "left_cheek", "right_cheek")], axis=0)
+    return _paint(img, _region(img, faces, "forehead"), tuple(int(v) for v in skin))
+
+
+def _blur(img: np.ndarray, sigma: float) -> np.ndarray:
+    return cv2.GaussianBlur(img, (0, 0), sigma)
+
+
+def _posterise(img: np.ndarray) -> np.ndarray:
+    return (img // 64 * 64 + 32).astype(np.uint8)
+
+
+def _noisy_background(img: np.ndarray, faces: list[Face]) -> np.ndarray:
+    out = img.copy()
+    mask = _background_mask(img, faces)
+    stripes = ((np.arange(img.shape[1]) // 12) % 2 * 120 + 60).astype(np.uint8)
+    out[mask] = np.repeat(np.broadcast_to(stripes, img.shape[:2])[mask][:, None], 3, axis=1)
+    return out
+
+
+def _tint(img: np.ndarray) -> np.ndarray:
+    out = img.astype(np.float32)
+    out[:, :, 2] = np.clip(out[:, :, 2] * 1.6 + 40, 0, 255)
+    out[:, :, 0] *= 0.6
+    return out.astype(np.uint8)
+
+
+same: Case = lambda img, faces: (img, faces)  # noqa: E731
+# (check id) -> (pass case, failure case, verdict of the failure case)
+CASES: dict[str, tuple[Case, Case, Verdict]] = {
+    "face_present": (same, lambda img, faces: (img, []), Verdict.FAIL),
+    "single_face": (same, lambda img, faces: (img, _second_face(faces, 0.8)), Verdict.FAIL),
+    "inter_eye_distance": (same, lambda img, faces: (img, _with_landmarks(faces, _lm(faces) * 0.5)), Verdict.FAIL),
+    "head_size": (same, lambda img, faces: (cv2.copyMakeBorder(img, 200, 200, 0, 0, cv2.BORDER_REPLICATE), [replace(faces[0], landmarks=faces[0].landmarks + [0, 200])]), Verdict.FAIL),
+    "head_width": (same, lambda img, faces: (cv2.copyMakeBorder(img, 0, 0, 200, 200, cv2.BORDER_REPLICATE), [replace(faces[0], landmarks=faces[0].landmarks + [200, 0])]), Verdict.FAIL),
+    "eye_line_height": (same, lambda img, faces: (img, _with_landmarks(faces, _lm(faces) + [0, 90])), Verdict.FAIL),
+    "horizontal_centre": (same, lambda img, faces: (img, _with_landmarks(faces, _lm(faces) + [60, 0])), Verdict.FAIL),
+    "face_cropped": (same, lambda img, faces: (img[150:], [replace(faces[0], landmarks=faces[0].landmarks - [0, 150])]), Verdict.FAIL),
+    "aspect_ratio": (same, lambda img, faces: (img[:, :400], faces), Verdict.FAIL),
+    "pose_yaw": (same, lambda img, faces: (img, _with_landmarks(faces, turned_landmarks(_lm(faces), yaw=20.0))), Verdict.FAIL),
+    "pose_pitch": (same, lambda img, faces: (img, _with_landmarks(faces, turned_landmarks(_lm(faces), pitch=45.0))), Verdict.FAIL),
+    "pose_roll": (same, lambda img, faces: (img, _with_landmarks(faces, _lm(faces) + np.where(np.arange(68)[:, None] >= 42, [0.0, 40.0], 0.0))), Verdict.FAIL),
+    "eye_open_left": (same, lambda img, faces: (img, _close_eye(faces, 36)), Verdict.FAIL),
+    "eye_open_right": (same, lambda img, faces: (img, _close_eye(faces, 42)), Verdict.FAIL),
+    "mouth_closed": (lambda img, faces: (img, _open_mouth(faces, 0.0)), lambda img, faces: (img, _open_mouth(faces, 0.4)), Verdict.FAIL),
+    "glasses": (same, lambda img, faces: (_glasses(img, faces), faces), Verdict.WARN),
+    "eye_glare": (same, lambda img, faces: (_glare(img, faces), faces), Verdict.FAIL),
+    "red_eye": (same, lambda img, faces: (_red_eyes(img, faces), faces), Verdict.FAIL),
+    "exposure": (same, lambda img, faces: (_scale(img, 0.3), faces), Verdict.FAIL),
+    "clipping": (same, lambda img, faces: (_scale(img, 2.5), faces), Verdict.FAIL),
+    "dynamic_range": (same, lambda img, faces: (_posterise(img), faces), Verdict.FAIL),
+    "lighting_uniformity": (same, lambda img, faces: (_darken_side(img, faces, 0.35), faces), Verdict.FAIL),
+    "sharpness": (same, lambda img, faces: (_blur(img, 8.0), faces), Verdict.FAIL),
+    "compression": (same, lambda img, faces: (_jpeg(img, 3), faces), Verdict.FAIL),
+    "greyscale": (same, lambda img, faces: (np.repeat(cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)[:, :, None], 3, axis=2), faces), Verdict.FAIL),
+    "natural_colour": (same, lambda img, faces: (_tint(img), faces), Verdict.FAIL),
+    "background_uniformity": (lambda img, faces: (_plain_background(img, faces), faces), lambda img, faces: (_noisy_background(img, faces), faces), Verdict.FAIL),
+    "background_brightness": (same, lambda img, faces: (_paint(img, _background_mask(img, faces), (40, 40, 40)), faces), Verdict.FAIL),
+    "background_shadow": (
+        lambda img, faces: (_plain_background(img, faces), faces),
+        lambda img, faces: (_darken_side(_plain_background(img, faces), faces, 0.5, _background_mask(img, faces)), faces),
+        Verdict.FAIL,
+    ),
+    "plq_regions": (same, lambda img, faces: (img, _plq_with_low(faces, ("chin",), 0.1)), Verdict.WARN),
+    "face_occlusion": (same, lambda img, faces: (img, _plq_with_low(faces, ("mouth", "nose"), 0.05)), Verdict.FAIL),
+    "head_covering": (lambda img, faces: (_skin_forehead(img, faces), faces), lambda img, faces: (_paint(img, _region(img, faces, "forehead"), (30, 30, 120)), faces), Verdict.FAIL),
+}
+
+
+def test_every_registered_check_has_cases() -> None:
+    assert set(CASES) == set(CHECKS)
+
+
+@pytest.fixture(scope="module")
+def profile() -> Profile:
+    return load_profile("icao-9303")
+
+
+def _result(check_id: str, image: np.ndarray, faces: list[Face], profile: Profile) -> CheckResult:
+    by_id = {c.id: c for c in run_checks(image, faces, profile)}
+    return by_id[check_id]
+
+
+@pytest.mark.parametrize("check_id", sorted(CASES))
+def test_pass_case(check_id: str, portrait: np.ndarray, portrait_faces: list[Face], profile: Profile) -> None:
+    image, faces = CASES[check_id][0](portrait, portrait_faces)
+    result = _result(check_id, image, faces, profile)
+    assert result.verdict is Verdict.PASS, result.reason
+
+
+@pytest.mark.parametrize("check_id", sorted(CASES))
+def test_failure_case(check_id: str, portrait: np.ndarray, portrait_faces: list[Face], profile: Profile) -> None:
+    image, faces = CASES[check_id][1](portrait, portrait_faces)
+    result = _result(check_id, image, faces, profile)
+    assert result.verdict is CASES[check_id][2], result.reason
+    assert result.reason and result.value is not None

@@ -1,0 +1,122 @@
+"""Synthetic transforms of a compliant portrait move exactly the geometry/pose checks they should."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from pfiq_desktop.engine.icao import load_profile, run_checks
+from pfiq_desktop.engine.results import Face, Verdict
+from tests.icao.facebuild import detect_faces, turned_landmarks
+
+FAMILIES = ("geometry", "pose")
+
+
+def _verdicts(image: np.ndarray, faces: list[Face] | None = None, profile: str = "icao-9303") -> dict[str, Verdict]:
+    faces = detect_faces(image) if faces is None else faces
+    return {c.id: c.verdict for c in run_checks(image, faces, load_profile(profile)) if c.family in FAMILIES}
+
+
+def _shift(image: np.ndarray, dx: float, dy: float) -> np.ndarray:
+    h, w = image.shape[:2]
+    warp = np.array([[1.0, 0.0, dx * w], [0.0, 1.0, dy * h]])
+    return cv2.warpAffine(image, warp, (w, h), borderMode=cv2.BORDER_REPLICATE)
+
+
+def _rotate(image: np.ndarray, degrees: float, centre: tuple[float, float]) -> np.ndarray:
+    h, w = image.shape[:2]
+    return cv2.warpAffine(image, cv2.getRotationMatrix2D(centre, degrees, 1.0), (w, h), borderMode=cv2.BORDER_REPLICATE)
+
+
+def _pad(image: np.ndarray, fraction: float) -> np.ndarray:
+    h, w = image.shape[:2]
+    py, px = int(fraction * h), int(fraction * w)
+    return cv2.copyMakeBorder(image, py, py, px, px, cv2.BORDER_CONSTANT, value=(235, 235, 235))
+
+
+def _resize(image: np.ndarray, factor: float) -> np.ndarray:
+    h, w = image.shape[:2]
+    return cv2.resize(image, (round(w * factor), round(h * factor)), interpolation=cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC)
+
+
+@pytest.fixture(scope="module")
+def baseline(portrait: np.ndarray, portrait_faces: list[Face]) -> dict[str, Verdict]:
+    return _verdicts(portrait, portrait_faces)
+
+
+def test_compliant_portrait_passes_geometry_and_pose(baseline: dict[str, Verdict]) -> None:
+    assert set(baseline.values()) == {Verdict.PASS}, baseline
+
+
+def _eye_mid(faces: list[Face]) -> tuple[float, float]:
+    lm = faces[0].landmarks
+    mid = (lm[36:42].mean(axis=0) + lm[42:48].mean(axis=0)) / 2
+    return float(mid[0]), float(mid[1])
+
+
+TRANSFORMS = {
+    "mirror": (lambda img, faces: np.ascontiguousarray(img[:, ::-1]), {}),
+    "shift_right": (lambda img, faces: _shift(img, 0.12, 0.0), {"horizontal_centre": Verdict.FAIL}),
+    "shift_down": (lambda img, faces: _shift(img, 0.0, 0.1), {"eye_line_height": Verdict.FAIL}),
+    "crop_top": (
+        lambda img, faces: img[int(0.15 * img.shape[0]) :],
+        {"face_cropped": Verdict.FAIL, "head_size": Verdict.FAIL, "aspect_ratio": Verdict.FAIL},
+    ),
+    "scale_down": (lambda img, faces: _resize(img, 0.5), {"inter_eye_distance": Verdict.FAIL}),
+    "scale_down_slightly": (lambda img, faces: _resize(img, 0.7), {"inter_eye_distance": Verdict.WARN}),
+    "scale_up": (lambda img, faces: _resize(img, 1.4), {}),
+    "pad": (lambda img, faces: _pad(img, 0.2), {"head_size": Verdict.FAIL, "head_width": Verdict.FAIL}),
+    "roll_12": (lambda img, faces: _rotate(img, 12, _eye_mid(faces)), {"pose_roll": Verdict.FAIL}),
+    "roll_minus_12": (lambda img, faces: _rotate(img, -12, _eye_mid(faces)), {"pose_roll": Verdict.FAIL}),
+}
+
+
+@pytest.mark.parametrize("name", list(TRANSFORMS))
+def test_transform_moves_only_its_checks(
+    name: str, portrait: np.ndarray, portrait_faces: list[Face], baseline: dict[str, Verdict]
+) -> None:
+    transform, moved = TRANSFORMS[name]
+    after = _verdicts(transform(portrait, portrait_faces))
+    expected = {**baseline, **moved}
+    changed = {k: (baseline[k].value, v.value) for k, v in after.items() if v is not expected[k]}
+    assert after == expected, f"{name}: unexpected verdicts {changed}"
+
+
+def _with_landmarks(face: Face, landmarks: np.ndarray) -> Face:
+    return Face(
+        box=face.box,
+        detection_score=face.detection_score,
+        landmarks=landmarks,
+        landmarks5=landmarks[[36, 39, 42, 45, 33]],
+        chip_transform=face.chip_transform,
+        photo_shape=face.photo_shape,
+        plq_chip=face.plq_chip,
+    )
+
+
+@pytest.mark.parametrize(
+    ("yaw", "pitch", "moved"),
+    [
+        (20.0, 0.0, {"pose_yaw": Verdict.FAIL}),
+        (-20.0, 0.0, {"pose_yaw": Verdict.FAIL}),
+        # tilting the head back also shortens its apparent chin-to-crown height
+        (0.0, 40.0, {"pose_pitch": Verdict.FAIL, "head_size": Verdict.FAIL}),
+    ],
+)
+def test_turned_head_fails_pose(
+    yaw: float, pitch: float, moved: dict[str, Verdict], portrait: np.ndarray, portrait_faces: list[Face]
+) -> None:
+    face = portrait_faces[0]
+    base = _verdicts(portrait, [_with_landmarks(face, turned_landmarks(face.landmarks))])
+    after = _verdicts(portrait, [_with_landmarks(face, turned_landmarks(face.landmarks, yaw, pitch))])
+    assert {k: v for k, v in after.items() if v is not base[k]} == moved
+
+
+def test_profile_view_makes_frontal_checks_not_assessable(portrait: np.ndarray, portrait_faces: list[Face]) -> None:
+    face = portrait_faces[0]
+    results = {c.id: c for c in run_checks(portrait, [_with_landmarks(face, turned_landmarks(face.landmarks, 60.0))])}
+    assert results["pose_yaw"].verdict is Verdict.FAIL
+    for check_id in ("eye_open_left", "eye_open_right", "mouth_closed", "lighting_uniformity", "face_occlusion"):
+        assert results[check_id].verdict is Verdict.NOT_ASSESSABLE, check_id
+        assert "turned" in results[check_id].reason

@@ -1,0 +1,249 @@
+"""Detection, landmarks and dlib-exact alignment (pfiq_desktop.engine.faces)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import dlib
+import numpy as np
+import pytest
+from skimage import data
+
+from pfiq_desktop.engine.faces import (
+    DetectedFace,
+    FaceDetector,
+    _geometry_from_landmarks,
+    chip_points_to_photo,
+    chip_transform,
+    extract_chip,
+    photo_points_to_chip,
+    warp_to_photo,
+)
+from pfiq_desktop.engine.imageio import load_image
+
+FACES_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "faces"
+PORTRAITS = FACES_DIR / "portraits_official"
+
+# dlib's 5-point chip template (interpolation.h, get_face_chip_details), unpadded.
+TEMPLATE5 = np.array(
+    [
+        [0.8595674595992, 0.2134981538014],
+        [0.6460604764104, 0.2289674387677],
+        [0.1205750620789, 0.2137274526848],
+        [0.3340850613712, 0.2290642403242],
+        [0.4901123135679, 0.6277975316475],
+    ]
+)
+
+
+def template_in_chip(size: int = 150, padding: float = 0.25) -> np.ndarray:
+    return (padding + TEMPLATE5) / (2 * padding + 1) * size
+
+
+@pytest.fixture(scope="module")
+def detector() -> FaceDetector:
+    return FaceDetector()
+
+
+@pytest.fixture(scope="module")
+def astronaut_face(detector: FaceDetector, astronaut: np.ndarray) -> DetectedFace:
+    return detector.detect(astronaut)[0]
+
+
+def dlib_chip(image: np.ndarray, landmarks5: np.ndarray) -> np.ndarray:
+    """The reference: dlib.get_face_chip on the same (integer) landmarks."""
+    parts = [dlib.point(int(round(x)), int(round(y))) for x, y in landmarks5]
+    shape = dlib.full_object_detection(dlib.rectangle(0, 0, 1, 1), parts)
+    return dlib.get_face_chip(np.ascontiguousarray(image), shape, size=150, padding=0.25)
+
+
+def assert_same_chip(image: np.ndarray, landmarks5: np.ndarray) -> None:
+    reference = dlib_chip(image, landmarks5).astype(int)
+    from_transform = extract_chip(image, chip_transform(landmarks5)).astype(int)
+    assert from_transform.shape == (150, 150, 3)
+    assert np.abs(from_transform - reference).max() <= 1
+    landmarks = np.asarray(landmarks5, np.float32)
+    face = DetectedFace((0, 0, 1, 1), 1.0, landmarks, np.zeros((68, 2), np.float32))
+    assert np.array_equal(extract_chip(image, face), reference)
+
+
+def map_points(points: np.ndarray, affine: np.ndarray) -> np.ndarray:
+    return np.rint(points @ affine[:, :2].T + affine[:, 2])
+
+
+# ------------------------------------------------------------------------ alignment
+
+
+def test_chip_matches_dlib_on_astronaut(astronaut, astronaut_face):
+    assert_same_chip(astronaut, astronaut_face.landmarks5)
+
+
+def test_chip_matches_dlib_on_rotated_astronaut(astronaut, astronaut_face):
+    height, width = astronaut.shape[:2]
+    rotation = cv2.getRotationMatrix2D((width / 2, height / 2), 20, 1.0)
+    rotated = cv2.warpAffine(astronaut, rotation, (width, height))
+    assert_same_chip(rotated, map_points(astronaut_face.landmarks5, rotation))
+
+
+@pytest.mark.parametrize("factor", [3, 6])
+def test_chip_matches_dlib_when_pyramid_is_used(astronaut, astronaut_face, factor):
+    big = cv2.resize(astronaut, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+    landmarks = np.floor(astronaut_face.landmarks5 * factor + (factor - 1) / 2)
+    assert _geometry_from_landmarks(landmarks, 150, 0.25).levels >= factor // 3
+    assert_same_chip(big, landmarks)
+
+
+def test_chip_matches_dlib_for_face_cut_by_the_edge(astronaut, astronaut_face):
+    crop = astronaut[95:300, 215:400]
+    assert_same_chip(crop, astronaut_face.landmarks5 - (215, 95))
+
+
+def test_chip_of_greyscale_image_matches_dlib(astronaut, astronaut_face):
+    grey = cv2.cvtColor(astronaut, cv2.COLOR_RGB2GRAY)
+    parts = [dlib.point(int(x), int(y)) for x, y in astronaut_face.landmarks5]
+    shape = dlib.full_object_detection(dlib.rectangle(0, 0, 1, 1), parts)
+    reference = dlib.get_face_chip(grey, shape, size=150, padding=0.25)
+    chip = extract_chip(grey, chip_transform(astronaut_face.landmarks5))
+    assert chip.shape == (150, 150)
+    assert np.array_equal(chip, reference)
+
+
+@pytest.mark.skipif(not PORTRAITS.is_dir(), reason=f"test photos not found at {PORTRAITS}")
+def test_chip_matches_dlib_on_official_portraits(detector):
+    checked = 0
+    for path in sorted(PORTRAITS.glob("*.jpg"))[:12]:
+        photo = load_image(path)
+        faces = detector.detect(photo)
+        assert faces, f"no face found in {path.name}"
+        assert_same_chip(photo, faces[0].landmarks5)
+        checked += 1
+    assert checked >= 10
+
+
+@pytest.mark.parametrize("scale", [1.0, 2.0, 4.0, 8.0])
+@pytest.mark.parametrize("axis", [0, 1])
+def test_transform_is_where_dlib_chip_content_comes_from(scale, axis):
+    """Sample a cosine pattern through dlib and locate it with the returned transform.
+
+    With scale >= 2 dlib samples from pyramid levels; the transform must include the
+    pyramid's sub-pixel offset (up to 3.5 px at scale 8), so the fitted phase is 0.
+    """
+    period = 97.0
+    side = 2400
+    coordinate = np.arange(side, dtype=np.float64)
+    wave = np.rint(128 + 100 * np.cos(2 * np.pi * coordinate / period)).astype(np.uint8)
+    plane = np.broadcast_to(wave[None, :] if axis == 0 else wave[:, None], (side, side))
+    image = np.ascontiguousarray(np.repeat(plane[:, :, None], 3, axis=2))
+    landmarks = np.rint(TEMPLATE5 * 100 * scale + 1000)
+
+    chip = dlib_chip(image, landmarks)[:, :, 0].astype(np.float64)
+    chip_to_photo = np.linalg.inv(np.vstack([chip_transform(landmarks), [0, 0, 1]]))
+    cols, rows = np.meshgrid(np.arange(150.0), np.arange(150.0))
+    photo = chip_to_photo[axis, 0] * cols + chip_to_photo[axis, 1] * rows + chip_to_photo[axis, 2]
+    phase = 2 * np.pi * photo / period
+    basis = np.stack([np.cos(phase).ravel(), np.sin(phase).ravel(), np.ones(phase.size)], axis=1)
+    (cos_c, sin_c, _), *_ = np.linalg.lstsq(basis, chip.ravel(), rcond=None)
+    shift_px = np.arctan2(sin_c, cos_c) * period / (2 * np.pi)
+    assert abs(shift_px) < 0.05
+
+
+# -------------------------------------------------------------------------- inverse
+
+
+def test_landmarks_round_trip_through_chip(astronaut_face):
+    transform = chip_transform(astronaut_face.landmarks5)
+    assert transform.shape == (2, 3) and transform.dtype == np.float64
+    in_chip = photo_points_to_chip(astronaut_face.landmarks5, transform)
+    back = chip_points_to_photo(in_chip, transform)
+    assert np.abs(back - astronaut_face.landmarks5).max() < 1e-3
+
+
+def test_chip_landmarks_land_on_dlib_template(astronaut_face):
+    transform = chip_transform(astronaut_face.landmarks5)
+    in_chip = photo_points_to_chip(astronaut_face.landmarks5, transform)
+    assert np.abs(in_chip - template_in_chip()).max() < 3.0
+
+
+def test_warp_constant_map_is_nan_outside_and_constant_inside(astronaut, astronaut_face):
+    transform = chip_transform(astronaut_face.landmarks5)
+    warped = warp_to_photo(np.full((150, 150), 0.7, np.float32), transform, astronaut.shape)
+    assert warped.shape == astronaut.shape[:2] and warped.dtype == np.float32
+    inside = np.isfinite(warped)
+    assert np.allclose(warped[inside], 0.7, atol=1e-6)
+    assert np.isnan(warped[0, 0]) and np.isnan(warped[-1, -1])
+    centre = np.rint(chip_points_to_photo(np.array([[74.5, 74.5]]), transform)[0]).astype(int)
+    assert inside[centre[1], centre[0]]
+    # The footprint is the chip square seen in the photo: (149 * px per chip px)^2.
+    step = np.sqrt(abs(np.linalg.det(np.linalg.inv(transform[:, :2]))))
+    assert inside.sum() == pytest.approx((149 * step) ** 2, rel=0.03)
+
+
+def test_warp_puts_chip_values_where_they_came_from(astronaut, astronaut_face):
+    transform = chip_transform(astronaut_face.landmarks5)
+    chip_x = np.tile(np.arange(150, dtype=np.float32), (150, 1))
+    warped = warp_to_photo(chip_x, transform, astronaut.shape)
+    for x, y in astronaut_face.landmarks5.astype(int):
+        expected = photo_points_to_chip(np.array([[x, y]]), transform)[0, 0]
+        assert warped[y, x] == pytest.approx(expected, abs=0.05)
+
+
+# ------------------------------------------------------------------------ detection
+
+
+def test_astronaut_has_exactly_one_face(detector, astronaut):
+    faces = detector.detect(astronaut)
+    assert len(faces) == 1
+    face = faces[0]
+    left, top, right, bottom = face.box
+    assert 160 < left < 200 and 60 < top < 110 and 245 < right < 290 and 150 < bottom < 195
+    assert face.landmarks5.shape == (5, 2) and face.landmarks5.dtype == np.float32
+    assert face.landmarks68.shape == (68, 2) and face.landmarks68.dtype == np.float32
+    for x, y in face.landmarks5:
+        assert left <= x <= right and top <= y <= bottom + 10
+
+
+def test_large_photo_is_searched_downscaled_and_mapped_back(detector, astronaut):
+    big = cv2.resize(astronaut, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)
+    faces = detector.detect(big)
+    assert len(faces) == 1
+    left, top, right, bottom = faces[0].box
+    assert 480 < left < 600 and 180 < top < 330 and 735 < right < 870 and 450 < bottom < 585
+
+
+def test_collage_of_six_faces_sorted_by_score(detector, astronaut):
+    crop = astronaut[26:226, 122:322]
+    canvas = np.full((520, 780, 3), 128, np.uint8)
+    for index, side in enumerate([190, 204, 218, 232, 246, 260]):
+        tile = cv2.resize(crop, (side, side), interpolation=cv2.INTER_CUBIC)
+        row, col = divmod(index, 3)
+        canvas[row * 260 : row * 260 + side, col * 260 : col * 260 + side] = tile
+    faces = detector.detect(canvas)
+    assert len(faces) == 6
+    scores = [face.score for face in faces]
+    assert scores == sorted(scores, reverse=True)
+    centres = {((f.box[0] + f.box[2]) // 520, (f.box[1] + f.box[3]) // 520) for f in faces}
+    assert len(centres) == 6  # one face per tile
+
+
+@pytest.mark.parametrize(
+    "image",
+    [data.coffee(), np.full((600, 800, 3), 128, np.uint8)],
+    ids=["coffee", "uniform-grey"],
+)
+def test_faceless_images_give_no_faces(detector, image):
+    assert detector.detect(image) == []
+
+
+def test_small_face_is_found_by_upsampling_and_dropped_below_min_size(astronaut):
+    small = cv2.resize(astronaut, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    found = FaceDetector(min_face_px=40).detect(small)
+    assert len(found) == 1
+    side = found[0].box[2] - found[0].box[0] + 1
+    assert side < 60
+    assert FaceDetector(min_face_px=60).detect(small) == []
+
+
+def test_detect_rejects_non_rgb_input(detector):
+    with pytest.raises(ValueError):
+        detector.detect(np.zeros((100, 100), np.uint8))

@@ -1,0 +1,261 @@
+"""Safe photo loading (pfiq_desktop.engine.imageio)."""
+
+from __future__ import annotations
+
+import io
+import struct
+import warnings
+import zlib
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image, ImageFile
+
+from pfiq_desktop.engine.imageio import ImageLoadError, image_sha256, load_image
+
+FACES_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "faces"
+
+
+def encode(image: Image.Image, fmt: str, **params) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **params)
+    return buffer.getvalue()
+
+
+def png_with_header_size(width: int, height: int) -> bytes:
+    """A tiny valid-looking PNG whose IHDR claims width x height (no big allocation)."""
+
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        body = kind + payload
+        return struct.pack(">I", len(payload)) + body + struct.pack(">I", zlib.crc32(body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\x00" * (1 + 3 * 16))  # one short scanline, nothing more
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def assert_rgb(image: np.ndarray, height: int, width: int) -> None:
+    assert image.shape == (height, width, 3)
+    assert image.dtype == np.uint8
+    assert image.flags.c_contiguous
+
+
+# ----------------------------------------------------------------------- good input
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "TIFF", "BMP", "WEBP"])
+def test_common_formats_load_from_file_and_bytes(tmp_path, astronaut, fmt):
+    payload = encode(Image.fromarray(astronaut), fmt)
+    path = tmp_path / f"photo.{fmt.lower()}"
+    path.write_bytes(payload)
+    for source in (path, str(path), payload):
+        image = load_image(source)
+        assert_rgb(image, 512, 512)
+        assert np.abs(image.astype(int) - astronaut).mean() < 6  # lossy formats drift
+
+
+def test_exif_orientation_is_applied(tmp_path):
+    stored = np.zeros((48, 64, 3), np.uint8)
+    stored[:12, :16] = (255, 0, 0)  # red block in the stored top-left corner
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 CW to display"
+    path = tmp_path / "rotated.jpg"
+    Image.fromarray(stored).save(path, exif=exif.tobytes(), quality=95)
+    image = load_image(path)
+    assert_rgb(image, 64, 48)
+    assert image[3, -4, 0] > 200 and image[3, -4, 1] < 60  # now top-right
+    assert image[-4, 3, 0] < 60
+
+
+def test_greyscale_becomes_three_equal_channels(astronaut):
+    grey = Image.fromarray(astronaut).convert("L")
+    image = load_image(encode(grey, "PNG"))
+    assert_rgb(image, 512, 512)
+    assert np.array_equal(image[:, :, 0], np.asarray(grey))
+    assert np.array_equal(image[:, :, 0], image[:, :, 2])
+
+
+def test_rgba_is_composited_on_white():
+    rgba = np.zeros((40, 40, 4), np.uint8)
+    rgba[..., :3] = (200, 20, 20)
+    rgba[:20, :, 3] = 255  # opaque top half
+    rgba[20:, :, 3] = 0  # transparent bottom half
+    rgba[20:, :20, 3] = 128  # half-transparent patch
+    image = load_image(encode(Image.fromarray(rgba, "RGBA"), "PNG"))
+    assert_rgb(image, 40, 40)
+    assert tuple(image[5, 5]) == (200, 20, 20)
+    assert tuple(image[30, 30]) == (255, 255, 255)
+    assert tuple(image[30, 5]) == (227, 137, 137)  # 200*a + 255*(1-a), a = 128/255
+
+
+def test_16_bit_greyscale_png_is_scaled_to_8_bit():
+    ramp = np.linspace(0, 65535, 64 * 48).astype(np.uint16).reshape(48, 64)
+    image = load_image(encode(Image.fromarray(ramp), "PNG"))
+    assert_rgb(image, 48, 64)
+    assert image[0, 0, 0] == 0 and image[-1, -1, 0] == 255
+    assert np.abs(image[:, :, 0].astype(int) - np.rint(ramp / 257.0)).max() == 0
+
+
+def test_16_bit_colour_png_is_reduced_to_8_bit():
+    rng = np.random.default_rng(0)
+    rgb16 = rng.integers(0, 65536, size=(40, 50, 3), dtype=np.uint16)
+    ok, png = cv2.imencode(".png", rgb16[:, :, ::-1])  # OpenCV writes BGR
+    assert ok
+    image = load_image(png.tobytes())
+    assert_rgb(image, 40, 50)
+    assert np.abs(image.astype(int) - np.rint(rgb16 / 257.0)).max() <= 1
+
+
+def test_palette_png_with_and_without_transparency(astronaut):
+    palette = Image.fromarray(astronaut).convert("P", palette=Image.Palette.ADAPTIVE, colors=64)
+    image = load_image(encode(palette, "PNG"))
+    assert_rgb(image, 512, 512)
+    assert np.abs(image.astype(int) - np.asarray(palette.convert("RGB"))).max() == 0
+
+    transparent_index = int(np.asarray(palette)[0, 0])
+    image = load_image(encode(palette, "PNG", transparency=transparent_index))
+    assert tuple(image[0, 0]) == (255, 255, 255)
+
+
+def test_gif_gives_first_frame():
+    red = Image.new("RGB", (40, 40), (255, 0, 0))
+    blue = Image.new("RGB", (40, 40), (0, 0, 255))
+    payload = encode(red, "GIF", save_all=True, append_images=[blue])
+    image = load_image(payload)
+    assert_rgb(image, 40, 40)
+    assert tuple(image[20, 20]) == (255, 0, 0)
+
+
+@pytest.mark.skipif(not FACES_DIR.is_dir(), reason=f"test photos not found at {FACES_DIR}")
+def test_real_greyscale_gif_and_rgba_png_load():
+    gif = FACES_DIR / "defects_yale" / "subject01.glasses.gif"
+    assert_rgb(load_image(gif), 243, 320)
+    rgba = FACES_DIR / "defects_misc" / "face_recognition_examples" / "32bit.png"
+    if rgba.is_file():
+        assert load_image(rgba).shape[2] == 3
+
+
+@pytest.mark.parametrize(
+    ("array", "expected"),
+    [
+        (np.full((40, 50), 77, np.uint8), (77, 77, 77)),
+        (np.full((40, 50, 3), (1, 2, 3), np.uint8), (1, 2, 3)),
+        (np.full((40, 50, 1), 9, np.uint8), (9, 9, 9)),
+        (np.full((40, 50, 4), (10, 20, 30, 255), np.uint8), (10, 20, 30)),
+        (np.full((40, 50, 4), (10, 20, 30, 0), np.uint8), (255, 255, 255)),
+        (np.full((40, 50, 3), 65535, np.uint16), (255, 255, 255)),
+        (np.full((40, 50), 0.5, np.float32), (128, 128, 128)),
+        (np.full((40, 50, 3), 1.5, np.float64), (255, 255, 255)),
+    ],
+    ids=["HxW", "HxWx3", "HxWx1", "rgba-opaque", "rgba-clear", "uint16", "float", "float-clipped"],
+)
+def test_arrays_are_normalised(array, expected):
+    image = load_image(array)
+    assert_rgb(image, 40, 50)
+    assert tuple(image[7, 7]) == expected
+
+
+def test_array_input_is_copied(astronaut):
+    image = load_image(astronaut)
+    assert image is not astronaut and not np.shares_memory(image, astronaut)
+    assert np.array_equal(image, astronaut)
+
+
+def test_image_sha256(tmp_path):
+    path = tmp_path / "a.bin"
+    path.write_bytes(b"abc")
+    assert image_sha256(path) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+
+# ------------------------------------------------------------------------ bad input
+
+
+def load_bytes_via_file(tmp_path: Path, payload: bytes, name: str) -> np.ndarray:
+    path = tmp_path / name
+    path.write_bytes(payload)
+    return load_image(path)
+
+
+def truncated_jpeg(astronaut: np.ndarray) -> bytes:
+    payload = encode(Image.fromarray(astronaut), "JPEG", quality=90)
+    return payload[: len(payload) // 2]
+
+
+@pytest.mark.parametrize(
+    ("make", "name", "words"),
+    [
+        (lambda a: b"", "empty.jpg", "empty"),
+        (truncated_jpeg, "cut.jpg", "damaged or incomplete"),
+        (lambda a: b"Officer notes: applicant photo follows\n" * 20, "notes.jpg", "contains text"),
+        (lambda a: bytes(range(256)) * 4, "noise.png", "not a recognised image"),
+        (lambda a: encode(Image.new("RGB", (1, 1)), "PNG"), "dot.png", "1x1"),
+        (lambda a: encode(Image.new("RGB", (31, 400)), "PNG"), "thin.png", "at least 32"),
+        (lambda a: encode(Image.fromarray(a), "PPM"), "photo.ppm", "not supported"),
+        (lambda a: png_with_header_size(20000, 20000), "bomb.png", "megapixel limit"),
+        (lambda a: png_with_header_size(12000, 9000), "bomb_warn.png", "megapixel limit"),
+        (lambda a: png_with_header_size(10000, 7000), "big.png", "megapixel limit"),
+    ],
+    ids=[
+        "zero-byte",
+        "truncated-jpeg",
+        "text-renamed-jpg",
+        "random-bytes",
+        "1x1",
+        "too-thin",
+        "unsupported-ppm",
+        "bomb-20000x20000",
+        "bomb-pillow-warning-range",
+        "above-own-limit",
+    ],
+)
+def test_bad_files_raise_image_load_error(tmp_path, astronaut, make, name, words):
+    payload = make(astronaut)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning escaping would fail the test
+        with pytest.raises(ImageLoadError) as caught:
+            load_bytes_via_file(tmp_path, payload, name)
+    message = str(caught.value)
+    assert words in message
+    assert name in message  # officers need to know which file
+    if payload:
+        with pytest.raises(ImageLoadError):
+            load_image(payload)
+
+
+def test_bomb_is_refused_before_decoding(monkeypatch):
+    def fail_load(*args, **kwargs):
+        raise AssertionError("pixels were decoded")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", fail_load)
+    with pytest.raises(ImageLoadError, match="megapixel"):
+        load_image(png_with_header_size(10000, 7000))
+
+
+def test_missing_file_and_folder(tmp_path):
+    with pytest.raises(ImageLoadError, match="does not exist"):
+        load_image(tmp_path / "nowhere.jpg")
+    with pytest.raises(ImageLoadError, match="folder"):
+        load_image(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        np.zeros((40, 50, 2), np.uint8),
+        np.zeros((10, 10, 3), np.uint8),
+        np.full((40, 50), np.nan, np.float32),
+        np.zeros((40, 50), np.complex64),
+        b"",
+        12345,
+    ],
+    ids=["two-channels", "too-small", "nan", "complex", "empty-bytes", "int"],
+)
+def test_bad_arrays_and_types_raise_image_load_error(source):
+    with pytest.raises(ImageLoadError):
+        load_image(source)
+
+
+def test_image_load_error_is_a_value_error():
+    assert issubclass(ImageLoadError, ValueError)
