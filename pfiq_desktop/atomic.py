@@ -10,6 +10,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+def _read_umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+_UMASK = _read_umask()
+
+
 class OutputError(OSError):
     """An output could not be written; the message names the file and the cause."""
 
@@ -22,6 +31,7 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
         os.close(handle)
+        os.chmod(temp_name, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs are shared case files
     except OSError as error:
         raise OutputError(f"Cannot write {target}: {error.strerror or error}") from error
     temp = Path(temp_name)

@@ -8,21 +8,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
 
 import numpy as np
 
 from pfiq_desktop import APP_NAME, __version__
+from pfiq_desktop.reports.cli_report import add_report_command
 
 FORMATS = ("json", "png")
-
-
-def safe_stem(path: Path) -> str:
-    """A file-name stem that is valid on Windows, macOS and Linux."""
-    stem = re.sub(r'[<>:"/\\|?*\x00-\x1f]', "_", path.stem).strip(" .") or "image"
-    return stem[:120]
 
 
 def _parse_formats(text: str, allowed: tuple[str, ...]) -> list[str]:
@@ -47,6 +41,7 @@ def command_analyse(args: argparse.Namespace) -> int:
     from pfiq_desktop.engine.analyzer import Analyzer
     from pfiq_desktop.engine.discovery import expand_image_paths
     from pfiq_desktop.engine.imageio import load_image
+    from pfiq_desktop.reports.naming import unique_stems
     from pfiq_desktop.reports.overview_png import render_overview, save_png
 
     paths = expand_image_paths(args.paths, recursive=args.recursive)
@@ -59,12 +54,8 @@ def command_analyse(args: argparse.Namespace) -> int:
     )
     rows: list[tuple[str, str, str, str, str]] = []
     failures = 0
-    used_stems: set[str] = set()
-    for index, (path, analysis) in enumerate(zip(paths, analyzer.analyse_batch(paths)), start=1):
-        stem = safe_stem(path)
-        while stem in used_stems:
-            stem += "_"
-        used_stems.add(stem)
+    stems = unique_stems(paths)
+    for index, (path, stem, analysis) in enumerate(zip(paths, stems, analyzer.analyse_batch(paths)), start=1):
         problem = "; ".join(analysis.errors) or ("" if analysis.faces else "no face found")
         try:
             if "json" in args.formats:
@@ -119,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     analyse.add_argument("--map-method", default="gradient", help="pixel-level map method")
     analyse.add_argument("--recursive", action="store_true", help="also search sub-folders")
     analyse.set_defaults(handler=command_analyse)
+
+    add_report_command(commands)
 
     embed = commands.add_parser("embed", help="print the 128-D embedding of the main face as JSON")
     embed.add_argument("image")

@@ -21,7 +21,7 @@ from pfiq_desktop.engine import icao
 from pfiq_desktop.engine.backbones.calibration import BackboneCalibration, load_calibration
 from pfiq_desktop.engine.backbones.dlib_resnet import load_dlib_resnet
 from pfiq_desktop.engine.hashing import file_sha256
-from pfiq_desktop.engine.faces import FaceDetector, chip_transform, extract_chip
+from pfiq_desktop.engine.faces import DetectedFace, FaceDetector, chip_transform, extract_chip
 from pfiq_desktop.engine.imageio import ImageLoadError, load_image
 from pfiq_desktop.engine.models import RECOGNITION_MODEL, model_sha256
 from pfiq_desktop.engine.plq import gradient_magnitude
@@ -79,9 +79,21 @@ class Analyzer:
         self.map_method = map_method
         self.profile = icao.load_profile(profile)
         self.model_sha256 = model_sha256(RECOGNITION_MODEL)
+        self._warm_up()
 
-    def analyse(self, source: Source) -> Analysis:
-        """Analyse one photo (path, encoded bytes or RGB array); never raises for bad input."""
+    def _warm_up(self) -> None:
+        """Run the network once so the first photo is not slowed by torch's lazy initialisation."""
+        grey = torch.full((1, 3, 150, 150), 128.0, device=self.device)
+        with torch.no_grad():
+            self.estimator.raw(self.net, grey)
+        gradient_magnitude(self.net, grey, torch.ones(1, device=self.device), self.map_method)
+
+    def analyse(self, source: Source, known_faces: list[DetectedFace] | None = None) -> Analysis:
+        """Analyse one photo (path, encoded bytes or RGB array); never raises for bad input.
+
+        `known_faces` skips detection and reuses given face geometry, e.g. to
+        compare a photo with an edited copy of itself region by region.
+        """
         clock = _Stopwatch()
         analysis = Analysis(
             source=str(source) if isinstance(source, (str, Path)) else "<memory>",
@@ -104,7 +116,7 @@ class Analyzer:
                 analysis.errors.append(str(error))
             else:
                 analysis.image_size = (image.shape[1], image.shape[0])
-                analysis.faces = self._analyse_faces(image, clock)
+                analysis.faces = self._analyse_faces(image, clock, known_faces)
                 with clock.stage("checks"):
                     analysis.checks = icao.run_checks(image, analysis.faces, self.profile)
         analysis.timings = clock.timings
@@ -115,9 +127,11 @@ class Analyzer:
         for source in sources:
             yield self.analyse(source)
 
-    def _analyse_faces(self, image: np.ndarray, clock: _Stopwatch) -> list[Face]:
+    def _analyse_faces(
+        self, image: np.ndarray, clock: _Stopwatch, known_faces: list[DetectedFace] | None
+    ) -> list[Face]:
         with clock.stage("detect"):
-            detected = self.detector.detect(image)[:MAX_FACES]
+            detected = (self.detector.detect(image) if known_faces is None else known_faces)[:MAX_FACES]
         if not detected:
             return []
         with clock.stage("align"):

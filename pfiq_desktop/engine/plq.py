@@ -8,13 +8,14 @@ PLQ = 1 - 1 / (1 + a * x^b) with x = mean over channels of |dQ/dI|.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from pfiq_desktop.engine.quality import EmbeddingNetwork
+from pfiq_desktop.engine.quality import EmbeddingNetwork, QualityEstimator, make_estimator
 
 # Below this |sum_j e_j| the regression weights q / sum_j e_j explode; the sum is
 # then replaced by +-MIN_EMBEDDING_SUM (sign kept) so the map stays finite.
@@ -36,7 +37,21 @@ class PlqCalibration:
 MAP_METHODS = {
     "gradient": "Plain quality gradient (paper)",
     "smoothgrad": "SmoothGrad: gradient magnitude averaged over noisy copies",
+    "gradient_x_input": "Gradient x input: |dQ/dI * I|",
+    "integrated_gradients": "Integrated gradients from a blurred baseline",
+    "perturbation": "Perturbation (gradient-free): Shapley-style patch occlusion with a blurred copy",
 }
+
+# Integrated gradients: blurred baseline (sigma in chip pixels) and Riemann steps.
+IG_BASELINE_SIGMA = 8.0
+IG_STEPS = 16
+# Perturbation map: G x G patches, K random coalitions, blurred copy as the "absent" value.
+PERTURBATION_GRID = 7
+PERTURBATION_COALITIONS = 48
+PERTURBATION_SIGMA = 8.0
+PERTURBATION_RIDGE = 1.0
+
+QualityFunction = Callable[[torch.Tensor], torch.Tensor]
 
 
 def regression_weights(embeddings: torch.Tensor, qualities: torch.Tensor) -> torch.Tensor:
@@ -75,14 +90,147 @@ def smoothgrad_magnitude(
     return magnitude.view(n, copies, *magnitude.shape[1:]).mean(dim=1)
 
 
-def gradient_magnitude(
-    net: EmbeddingNetwork, chips: torch.Tensor, qualities: torch.Tensor, method: str = "gradient"
+def gaussian_blur(chips: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Separable Gaussian blur of N x C x H x W with reflected borders (differentiable, device-agnostic)."""
+    radius = max(1, int(round(3 * sigma)))
+    radius = min(radius, chips.shape[-1] - 1, chips.shape[-2] - 1)
+    x = torch.arange(-radius, radius + 1, dtype=chips.dtype, device=chips.device)
+    kernel = torch.exp(-0.5 * (x / sigma) ** 2)
+    kernel = kernel / kernel.sum()
+    c = chips.shape[1]
+    out = F.pad(chips, (radius, radius, 0, 0), mode="reflect")
+    out = F.conv2d(out, kernel.view(1, 1, 1, -1).repeat(c, 1, 1, 1), groups=c)
+    out = F.pad(out, (0, 0, radius, radius), mode="reflect")
+    return F.conv2d(out, kernel.view(1, 1, -1, 1).repeat(c, 1, 1, 1), groups=c)
+
+
+def _input_gradient(net: EmbeddingNetwork, pixels: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """dQ/dI (N x C x H x W) of the fixed linear quality neuron Q = sum_i w_i e_i(I)."""
+    pixels = pixels.detach().clone().requires_grad_(True)
+    embeddings = F.normalize(net(pixels), dim=1)
+    (weights * embeddings).sum().backward()
+    return pixels.grad
+
+
+def gradient_x_input_magnitude(
+    net: EmbeddingNetwork, chips: torch.Tensor, qualities: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Finite quality-gradient magnitudes (N x H x W) by `method`, and the raw descriptors (N x D)."""
+    """|dQ/dI * I| averaged over colour channels (N x H x W), and the raw descriptors."""
+    with torch.no_grad():
+        descriptors = net(chips)
+    weights = regression_weights(F.normalize(descriptors, dim=1), qualities.detach())
+    gradient = _input_gradient(net, chips, weights)
+    return (gradient * chips).abs().mean(dim=1), descriptors
+
+
+def integrated_gradients_magnitude(
+    net: EmbeddingNetwork,
+    chips: torch.Tensor,
+    qualities: torch.Tensor,
+    steps: int = IG_STEPS,
+    sigma: float = IG_BASELINE_SIGMA,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """|(I - I0) * mean_k dQ/dI(I0 + k/steps (I - I0))| per pixel, I0 = blurred chip (N x H x W).
+
+    The sample-specific neuron Q (weights from the original chip) is held fixed along the
+    path, so the attributions sum to about Q(I) - Q(I0).
+    """
+    with torch.no_grad():
+        descriptors = net(chips)
+    weights = regression_weights(F.normalize(descriptors, dim=1), qualities.detach())
+    baseline = gaussian_blur(chips, sigma)
+    total = torch.zeros_like(chips)
+    alphas = (torch.arange(steps, dtype=chips.dtype, device=chips.device) + 0.5) / steps  # midpoint rule
+    n = chips.shape[0]
+    for alpha in alphas:
+        total += _input_gradient(net, baseline + alpha * (chips - baseline), weights)
+    attribution = (chips - baseline) * total / steps
+    return attribution.abs().mean(dim=1).view(n, *chips.shape[2:]), descriptors
+
+
+def _patch_edges(size: int, grid: int) -> np.ndarray:
+    return np.round(np.linspace(0, size, grid + 1)).astype(int)
+
+
+def perturbation_magnitude(
+    net: EmbeddingNetwork,
+    chips: torch.Tensor,
+    quality: QualityFunction,
+    grid: int = PERTURBATION_GRID,
+    coalitions: int = PERTURBATION_COALITIONS,
+    sigma: float = PERTURBATION_SIGMA,
+    ridge: float = PERTURBATION_RIDGE,
+    batch: int = 32,
+) -> torch.Tensor:
+    """Gradient-free map: how much the scalar quality needs each patch (N x H x W, >= 0).
+
+    The chip is cut into grid x grid patches. Each of `coalitions` random coalitions keeps
+    every patch with probability p ~ U(0, 1) (the uniform-size weighting of Shapley values)
+    and replaces the others by a blurred copy; the quality of each composite is measured
+    (no gradients). A ridge least-squares fit of quality on patch membership gives each
+    patch's average contribution (a KernelSHAP-style estimate with uniform weights). Patches
+    whose presence lowers the quality (an occluder) get 0; the patch values are spread
+    bilinearly onto the pixels.
+    """
+    n, _, height, width = chips.shape
+    generator = torch.Generator(device="cpu").manual_seed(0)
+    p = torch.rand((coalitions, 1), generator=generator)
+    keep = (torch.rand((coalitions, grid * grid), generator=generator) < p).float()
+    keep = torch.cat([torch.ones(1, grid * grid), keep])  # coalition 0: the untouched chip
+    rows, cols = _patch_edges(height, grid), _patch_edges(width, grid)
+    pixel_keep = torch.zeros((keep.shape[0], 1, height, width))
+    for i in range(grid):
+        for j in range(grid):
+            pixel_keep[:, 0, rows[i] : rows[i + 1], cols[j] : cols[j + 1]] = keep[:, i * grid + j, None, None]
+    pixel_keep = pixel_keep.to(chips.device)
+    design = torch.cat([torch.ones(keep.shape[0], 1), keep], dim=1).double()
+    penalty = ridge * torch.eye(design.shape[1], dtype=torch.float64)
+    penalty[0, 0] = 0.0  # no shrinkage of the intercept
+    solve = torch.linalg.solve(design.T @ design + penalty, design.T)
+    maps = []
+    with torch.no_grad():
+        blurred = gaussian_blur(chips, sigma)
+        for k in range(n):
+            composites = pixel_keep * chips[k : k + 1] + (1 - pixel_keep) * blurred[k : k + 1]
+            values = torch.cat([quality(part) for part in composites.split(batch)]).double().cpu()
+            phi = (solve @ values)[1:].float().clamp_min(0.0).view(1, 1, grid, grid)
+            maps.append(F.interpolate(phi, size=(height, width), mode="bilinear", align_corners=False)[0, 0])
+    return torch.stack(maps).to(chips.device)
+
+
+def _quality_function(net: EmbeddingNetwork, estimator: QualityEstimator | QualityFunction | None) -> QualityFunction:
+    if estimator is None:
+        estimator = make_estimator("probe-ensemble")
+    if isinstance(estimator, QualityEstimator):
+        chosen = estimator
+        return lambda chips: chosen.raw(net, chips)
+    return estimator
+
+
+def gradient_magnitude(
+    net: EmbeddingNetwork,
+    chips: torch.Tensor,
+    qualities: torch.Tensor,
+    method: str = "gradient",
+    estimator: QualityEstimator | QualityFunction | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Finite pixel-utility magnitudes (N x H x W) by `method`, and the raw descriptors (N x D).
+
+    `estimator` is used by "perturbation" only (a QualityEstimator, whose raw quality is
+    measured, or any function chips -> N qualities); by default the probe ensemble.
+    """
     if method == "gradient":
         magnitude, descriptors = quality_gradient(net, chips, qualities)
     elif method == "smoothgrad":
         magnitude = smoothgrad_magnitude(net, chips, qualities)
+        with torch.no_grad():
+            descriptors = net(chips)
+    elif method == "gradient_x_input":
+        magnitude, descriptors = gradient_x_input_magnitude(net, chips, qualities)
+    elif method == "integrated_gradients":
+        magnitude, descriptors = integrated_gradients_magnitude(net, chips, qualities)
+    elif method == "perturbation":
+        magnitude = perturbation_magnitude(net, chips, _quality_function(net, estimator))
         with torch.no_grad():
             descriptors = net(chips)
     else:

@@ -1,0 +1,308 @@
+"""Batch summary PDF for supervisors: counts, failing checks, quality histogram, one row per photo.
+
+Works from cached analyses: no network runs here. Thumbnails are decoded at a
+reduced size (JPEG DCT scaling), so a folder of large photos stays fast.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from html import escape
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from pfiq_desktop import APP_NAME, __version__
+from pfiq_desktop.atomic import atomic_path
+from pfiq_desktop.engine.results import Verdict
+from pfiq_desktop.reports.figures import _fmt, render_histogram, render_thumbnail, verdict_hex, verdict_text
+from pfiq_desktop.reports.inputs import DECISION_LABELS, ReportItem, load_photo
+from pfiq_desktop.reports.paged import (
+    ReportCancelled,
+    add_image,
+    content_width_css,
+    css_px,
+    footer_height,
+    new_document,
+    new_writer,
+    print_document,
+)
+from pfiq_desktop.reports.pdf_report import GREY, RULE, now_text, when
+
+VERDICT_ORDER = ("pass", "warn", "fail", "not_assessable", "error")
+DECISION_ORDER = ("accept", "reject", "retake", "")
+THUMB_PX = 150
+THUMB_DPI = 220
+Progress = Callable[[int, int, str], None]
+
+
+def load_thumbnail(item: ReportItem, size: int = THUMB_PX) -> np.ndarray | None:
+    """The photo reduced to about `size` px on its longer side, decoding only what is needed."""
+    if item.image is not None:
+        image = item.image
+    else:
+        path = Path(item.analysis.source)
+        image = None
+        longest = max(item.analysis.image_size or (0, 0))
+        factor = 1
+        while factor < 8 and longest // (factor * 2) >= size * 2:
+            factor *= 2
+        flag = {1: cv2.IMREAD_COLOR, 2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4, 8: cv2.IMREAD_REDUCED_COLOR_8}[factor]
+        try:
+            data = np.fromfile(str(path), np.uint8) if path.is_file() else None
+        except OSError:
+            data = None
+        if data is not None and data.size:
+            bgr = cv2.imdecode(data, flag)  # applies EXIF orientation like the engine's loader
+            if bgr is not None:
+                image = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        if image is None and data is not None and data.size:
+            image = load_photo(path)  # formats OpenCV cannot read
+        if image is None:
+            return None
+    scale = size / max(image.shape[:2])
+    if scale < 1:
+        image = cv2.resize(image, (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale))), interpolation=cv2.INTER_AREA)
+    return image
+
+
+def summary_counts(items: Sequence[ReportItem]) -> dict[str, dict[str, int]]:
+    """verdict -> decision -> count (decision '' = undecided)."""
+    table: dict[str, dict[str, int]] = {v: {d: 0 for d in DECISION_ORDER} for v in VERDICT_ORDER}
+    for item in items:
+        verdict = item.analysis.verdict
+        decision = item.decision.decision if item.decision else ""
+        table.setdefault(verdict, {d: 0 for d in DECISION_ORDER})
+        table[verdict][decision if decision in DECISION_ORDER else ""] += 1
+    return table
+
+
+def failing_checks(items: Sequence[ReportItem]) -> list[tuple[str, str, int, int]]:
+    """(check id, name, photos failing it, photos warned by it), most frequent failure first."""
+    fails: Counter[str] = Counter()
+    warns: Counter[str] = Counter()
+    names: dict[str, str] = {}
+    for item in items:
+        failed = {c.id for c in item.analysis.checks if c.verdict is Verdict.FAIL}
+        warned = {c.id for c in item.analysis.checks if c.verdict is Verdict.WARN} - failed
+        for check in item.analysis.checks:
+            names.setdefault(check.id, check.name)
+        fails.update(failed)
+        warns.update(warned)
+    ids = set(fails) | set(warns)
+    ranked = sorted(ids, key=lambda i: (-fails[i], -warns[i], names[i]))
+    return [(i, names[i], fails[i], warns[i]) for i in ranked]
+
+
+def _counts_html(items: Sequence[ReportItem]) -> str:
+    table = summary_counts(items)
+    total = len(items) or 1
+    head = "".join(f'<th align="right">{escape(DECISION_LABELS[d])}</th>' for d in DECISION_ORDER)
+    rows = []
+    for verdict in VERDICT_ORDER:
+        counts = table[verdict]
+        n = sum(counts.values())
+        if not n and verdict in ("not_assessable", "error"):
+            continue
+        cells = "".join(f'<td align="right">{counts[d] or "·"}</td>' for d in DECISION_ORDER)
+        rows.append(
+            f'<tr><td style="color:{verdict_hex(verdict)}"><b>{escape(verdict_text(verdict))}</b></td>{cells}'
+            f'<td align="right"><b>{n}</b></td><td align="right">{100 * n / total:.0f}%</td></tr>'
+        )
+    by_decision = {d: sum(table[v][d] for v in table) for d in DECISION_ORDER}
+    foot = "".join(f'<td align="right"><b>{by_decision[d]}</b></td>' for d in DECISION_ORDER)
+    percent = "".join(f'<td align="right" style="color:{GREY}">{100 * by_decision[d] / total:.0f}%</td>' for d in DECISION_ORDER)
+    return f"""
+<p style="margin-top:6px; margin-bottom:3px"><b>Photos by engine verdict and officer's decision</b></p>
+<table cellspacing="0" cellpadding="3" border="0.5" style="border-color:{RULE}; border-style:solid">
+<tr style="background-color:#eeeeee"><th align="left">Verdict \\ decision</th>{head}<th align="right">Total</th><th align="right">Share</th></tr>
+{''.join(rows)}
+<tr style="background-color:#f6f6f6"><td><b>Total</b></td>{foot}<td align="right"><b>{len(items)}</b></td><td></td></tr>
+<tr><td style="color:{GREY}">Share</td>{percent}<td></td><td></td></tr></table>"""
+
+
+def _failing_html(items: Sequence[ReportItem], limit: int = 25) -> str:
+    ranked = failing_checks(items)
+    if not ranked:
+        return f'<p style="margin-top:6px"><b>Failing checks</b> <span style="color:{GREY}">— no check failed or warned.</span></p>'
+    total = len(items) or 1
+    top = max(r[2] for r in ranked) or 1
+    rows = []
+    for rank, (check_id, name, fails, warns) in enumerate(ranked[:limit], start=1):
+        bar = "█" * max(0, round(28 * fails / top))
+        rows.append(
+            f'<tr><td align="right">{rank}</td><td>{escape(name)} <span style="color:{GREY}">({escape(check_id)})</span></td>'
+            f'<td align="right"><b>{fails}</b></td><td align="right">{100 * fails / total:.0f}%</td>'
+            f'<td align="right">{warns}</td><td style="color:{verdict_hex("fail")}">{bar}</td></tr>'
+        )
+    more = f'<p style="color:{GREY}">{len(ranked) - limit} more checks not shown.</p>' if len(ranked) > limit else ""
+    return f"""
+<p style="margin-top:8px; margin-bottom:3px"><b>Failing checks, most frequent first</b>
+<span style="color:{GREY}"> — number of photos that failed (and were only warned by) each check.</span></p>
+<table width="100%" cellspacing="0" cellpadding="2" border="0.5" style="border-color:{RULE}; border-style:solid">
+<tr style="background-color:#eeeeee"><th align="right">#</th><th align="left">Check</th><th align="right">Fail</th><th align="right">Share</th>
+<th align="right">Warn</th><th align="left" width="32%"></th></tr>{''.join(rows)}</table>{more}"""
+
+
+def _photo_rows(items: Sequence[ReportItem], thumbs: list[str], links: Sequence[str | None], thumb_css: float) -> list[str]:
+    rows = []
+    for index, (item, src, link) in enumerate(zip(items, thumbs, links), start=1):
+        a = item.analysis
+        name = escape(item.name)
+        if link:
+            name = f'<a href="{escape(link, quote=True)}">{name}</a>'
+        failed_names = [c.name for c in a.failed_checks()]
+        if len(failed_names) > 4:
+            failed_names = failed_names[:4] + [f"+{len(failed_names) - 4} more"]
+        failed = ", ".join(failed_names) or ("; ".join(a.errors)[:140] if a.errors else "–")
+        quality = _fmt(a.faces[0].quality) if a.faces else "–"
+        decision = escape(item.decision_label)
+        if item.decision and item.decision.officer:
+            decision += f'<br/><span style="color:{GREY}">{escape(item.decision.officer)}</span>'
+        sha = f'<br/><span style="color:{GREY}; font-size:6pt">{escape(a.image_sha256[:16])}…</span>' if a.image_sha256 else ""
+        rows.append(
+            f'<tr><td align="right">{index}</td><td align="center"><img src="{src}" height="{thumb_css:.0f}"/></td>'
+            f"<td>{name}{sha}</td>"
+            f'<td align="center" style="color:{verdict_hex(a.verdict)}"><b>{escape(verdict_text(a.verdict))}</b></td>'
+            f'<td align="right">{quality}</td><td>{escape(failed)}</td><td>{decision}</td></tr>'
+        )
+    return rows
+
+
+PHOTOS_INTRO = (
+    f'<p style="margin-top:8px; margin-bottom:3px"><b>All photos</b><span style="color:{GREY}"> — file names link to '
+    "each photo's own report where it was written beside this summary.</span></p>"
+)
+PHOTOS_HEAD = (
+    '<tr style="background-color:#eeeeee"><th align="right">#</th><th>Photo</th><th align="left">File</th><th>Verdict</th>'
+    '<th align="right">Quality</th><th align="left">Failed checks</th><th align="left">Decision</th></tr>'
+)
+
+
+def _photos_html(rows: list[str], first_chunk: int, per_page: int) -> str:
+    """The photo table cut into one table per page, so no row is split between two pages.
+
+    (QTextDocument paginates every cell on its own: a thumbnail could otherwise land on
+    the next page while its file name stays on this one.)
+    """
+    chunks = [rows[:first_chunk]] if first_chunk > 0 else []
+    rest = rows[max(first_chunk, 0):]
+    chunks += [rest[i : i + per_page] for i in range(0, len(rest), per_page)]
+    html = PHOTOS_INTRO if first_chunk > 0 else ""
+    for n, chunk in enumerate(chunks):
+        brk = "page-break-before:always; " if (n or first_chunk <= 0) else ""
+        intro = PHOTOS_INTRO if (n == 0 and first_chunk <= 0) else ""
+        if intro:
+            html += f'<p style="page-break-before:always; margin-top:0px; margin-bottom:3px">{intro[intro.index("<b>"):-4]}</p>'
+            brk = ""
+        html += (
+            f'<table width="100%" cellspacing="0" cellpadding="2" border="0.5" style="{brk}border-color:{RULE}; border-style:solid">'
+            f"{PHOTOS_HEAD}{''.join(chunk)}</table>"
+        )
+    return html
+
+
+def _measure(writer, html: str, resources: dict[str, object], width: float, page_h: float) -> tuple[float, float]:
+    """(height of one photo row, free height left on the last page) for this layout, in device pixels."""
+    from PySide6.QtCore import QSizeF, QUrl
+    from PySide6.QtGui import QTextDocument
+
+    doc = new_document(writer, base_pt=7.5)
+    for url, image in resources.items():
+        doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(url), image)
+    doc.setPageSize(QSizeF(width, page_h))
+    doc.setHtml(html)
+    pages = max(1, doc.pageCount())
+    used = doc.documentLayout().documentSize().height() - (pages - 1) * page_h
+    return used, page_h - used
+
+
+def write_batch_summary(
+    target: str | Path,
+    items: Sequence[ReportItem],
+    page_size: str = "A4",
+    officer: str = "",
+    links: Sequence[str | None] | None = None,
+    title: str = "Batch summary",
+    pdfa: bool = False,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+) -> int:
+    """Write the summary PDF atomically; returns the page count.
+
+    `links[i]` is the href (relative to the summary) of item i's own report, or None.
+    `progress(done, total, name)` is called per thumbnail; `should_cancel()` stops
+    between photos with ReportCancelled and leaves no file.
+    """
+    links = list(links) if links is not None else [None] * len(items)
+    if len(links) != len(items):
+        raise ValueError("links must have one entry per item")
+    created = now_text(now)
+    with atomic_path(target) as temp:
+        writer = doc = None  # released in `finally`, so the file is closed before a failed write is removed
+        try:
+            writer = new_writer(temp, page_size, title=f"{title} ({len(items)} photos)", author=officer,
+                                creator=f"{APP_NAME} {__version__}", pdfa=pdfa)
+            doc = new_document(writer, base_pt=7.5)
+            px = css_px(writer)
+            width_css = content_width_css(writer)
+            thumb_css = 0.5 * 96  # half an inch tall
+            thumbs, thumb_images = [], []
+            thumb_px = round(thumb_css * THUMB_DPI / 96)  # print resolution of the thumbnails, not the page's
+            for index, item in enumerate(items):
+                if should_cancel is not None and should_cancel():
+                    raise ReportCancelled()
+                thumb_images.append(render_thumbnail(load_thumbnail(item, thumb_px), thumb_px))
+                thumbs.append(add_image(doc, f"thumb{index}", thumb_images[-1]))
+                if progress is not None:
+                    progress(index + 1, len(items), item.name)
+            qualities = [i.analysis.faces[0].quality if i.analysis.faces else None for i in items]
+            histogram = render_histogram(qualities, width=1800, height=520)
+            hist_src = add_image(doc, "histogram", histogram)
+            hist_w = min(width_css * 0.62, histogram.width() / px)
+            analysed = [i.analysis.created for i in items if i.analysis.created]
+            span = f"{when(min(analysed))} – {when(max(analysed))}" if analysed else "–"
+            profiles = ", ".join(sorted({i.analysis.profile for i in items if i.analysis.profile})) or "–"
+            models = sorted({i.analysis.model_sha256 for i in items if i.analysis.model_sha256})
+            model_text = ", ".join(m[:16] + "…" for m in models[:3]) or "–"
+            header = f"""
+    <table width="100%" cellspacing="0" cellpadding="0"><tr>
+    <td><span style="font-size:15pt; font-weight:bold">{escape(title)}</span><br/>
+    <span style="color:{GREY}">{escape(APP_NAME)} {escape(__version__)} · {len(items)} photos</span></td>
+    <td align="right" valign="bottom">Made {escape(created)}<br/>by {escape(officer or '–')}</td></tr></table><hr/>
+    <table cellspacing="0" cellpadding="1">
+    <tr><td style="color:{GREY}">Analysed</td><td>{escape(span)}</td></tr>
+    <tr><td style="color:{GREY}">Profile(s)</td><td>{escape(profiles)}</td></tr>
+    <tr><td style="color:{GREY}">Model SHA-256</td><td>{escape(model_text)}</td></tr></table>"""
+            histogram_html = (
+                f'<p style="margin-top:8px; margin-bottom:3px"><b>Scalar quality of the main face</b></p>'
+                f'<p align="center"><img src="{hist_src}" width="{hist_w:.0f}"/></p>'
+            )
+            summary = header + _counts_html(items) + histogram_html + _failing_html(items)
+            rows = _photo_rows(items, thumbs, links, thumb_css)
+            # Measure: how tall is a table of 1 and of 2 rows, and how much room does page 1 leave.
+            page_h = writer.height() - footer_height(writer)
+            resources = {hist_src: histogram} | ({thumbs[0]: thumb_images[0]} if thumbs else {})
+            table = lambda k: f'<table width="100%" cellspacing="0" cellpadding="2" border="0.5">{PHOTOS_HEAD}{"".join(rows[:1] * k)}</table>'
+            _, free = _measure(writer, "<html><body>" + summary + PHOTOS_INTRO + "</body></html>", resources, writer.width(), page_h)
+            one, _ = _measure(writer, "<html><body>" + table(1) + "</body></html>", resources, writer.width(), page_h)
+            two, _ = _measure(writer, "<html><body>" + table(2) + "</body></html>", resources, writer.width(), page_h)
+            row_h = (two - one) * 1.04  # a little slack for rows whose text wraps more
+            head_h = one - (two - one)
+            per_page = max(1, int((page_h - head_h) // row_h))
+            first = int((free - head_h) // row_h) if free > head_h + row_h else 0
+            doc.setHtml("<html><body>" + summary + _photos_html(rows, first, per_page) + "</body></html>")
+            pages = print_document(
+                writer,
+                doc,
+                lambda page, total: (f"{title} · {len(items)} photos · {created}", f"{APP_NAME} {__version__} · page {page} of {total}"),
+                should_cancel,
+            )
+        finally:
+            doc = None
+            writer = None  # noqa: F841 - destroys the QPdfWriter, closing the file
+    return pages

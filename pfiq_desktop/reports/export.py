@@ -1,0 +1,127 @@
+"""CSV and JSON of every result and decision, for spreadsheets and other systems."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from pfiq_desktop import APP_NAME, __version__
+from pfiq_desktop.atomic import write_text_atomic
+from pfiq_desktop.reports.inputs import ReportItem
+
+EXPORT_SCHEMA = 1
+BASE_COLUMNS = [
+    "file", "path", "image_sha256", "verdict", "faces", "quality", "quality_raw",
+    "fail_count", "warn_count", "failed_checks", "warned_checks", "errors",
+    "decision", "decision_reasons", "decision_note", "decision_officer", "decided_at", "overridden_checks",
+    "profile", "quality_estimator", "map_method", "backbone", "model_sha256", "app_version", "analysed_at",
+]
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text_cell(value: str) -> str:
+    """Free text that a spreadsheet would run as a formula gets a leading apostrophe (CSV injection)."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _number(value: float | None) -> str:
+    if value is None or value != value:  # None or NaN
+        return ""
+    return f"{value:.6g}"
+
+
+def check_columns(items: Sequence[ReportItem]) -> list[str]:
+    """Per-check columns '<id>:verdict' and '<id>:value', in first-seen order (main face's checks)."""
+    ids: list[str] = []
+    for item in items:
+        for check in item.analysis.checks:
+            if check.face_index in (None, 0) and check.id not in ids:
+                ids.append(check.id)
+    return [f"{i}:{part}" for i in ids for part in ("verdict", "value")]
+
+
+def csv_rows(items: Sequence[ReportItem]) -> tuple[list[str], list[dict[str, str]]]:
+    extra = check_columns(items)
+    rows = []
+    for item in items:
+        a = item.analysis
+        d = item.decision
+        face = a.faces[0] if a.faces else None
+        row = {
+            "file": _text_cell(item.name),
+            "path": _text_cell(a.source),
+            "image_sha256": a.image_sha256,
+            "verdict": a.verdict,
+            "faces": str(len(a.faces)),
+            "quality": _number(face.quality) if face else "",
+            "quality_raw": _number(face.quality_raw) if face else "",
+            "fail_count": str(sum(c.verdict.value == "fail" for c in a.checks)),
+            "warn_count": str(sum(c.verdict.value == "warn" for c in a.checks)),
+            "failed_checks": ";".join(c.id for c in a.checks if c.verdict.value == "fail"),
+            "warned_checks": ";".join(c.id for c in a.checks if c.verdict.value == "warn"),
+            "errors": _text_cell("; ".join(a.errors)),
+            "decision": d.decision if d else "",
+            "decision_reasons": _text_cell(";".join(d.reasons)) if d else "",
+            "decision_note": _text_cell(d.note) if d else "",
+            "decision_officer": _text_cell(d.officer) if d else "",
+            "decided_at": d.decided_at if d else "",
+            "overridden_checks": ";".join(d.overridden) if d else "",
+            "profile": a.profile,
+            "quality_estimator": a.quality_estimator,
+            "map_method": a.map_method,
+            "backbone": a.backbone,
+            "model_sha256": a.model_sha256,
+            "app_version": a.app_version,
+            "analysed_at": a.created,
+        }
+        for check in a.checks:
+            if check.face_index in (None, 0):
+                row[f"{check.id}:verdict"] = check.verdict.value
+                row[f"{check.id}:value"] = _number(check.value)
+        rows.append(row)
+    return BASE_COLUMNS + extra, rows
+
+
+def write_csv(target: str | Path, items: Sequence[ReportItem]) -> None:
+    """One row per photo; UTF-8 with BOM so Excel opens accents correctly; written atomically."""
+    columns, rows = csv_rows(items)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, restval="", lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    write_text_atomic(target, "\ufeff" + buffer.getvalue())
+
+
+def export_dict(items: Sequence[ReportItem], include_maps: bool = True) -> dict[str, Any]:
+    """Everything as plain JSON data: each photo's full Analysis, decision and audit trail."""
+    photos = []
+    for item in items:
+        analysis = item.analysis.to_dict()
+        if not include_maps:
+            for face in analysis.get("faces", []):
+                face.pop("plq_chip", None)
+                face.pop("embedding", None)
+        photos.append(
+            {
+                "file": item.name,
+                "verdict": item.analysis.verdict,
+                "analysis": analysis,
+                "decision": item.decision.to_dict() if item.decision else None,
+                "audit": [e.to_dict() for e in item.audit],
+            }
+        )
+    return {
+        "schema": EXPORT_SCHEMA,
+        "generator": f"{APP_NAME} {__version__}",
+        "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "photos": photos,
+    }
+
+
+def write_json(target: str | Path, items: Sequence[ReportItem], include_maps: bool = True) -> None:
+    write_text_atomic(target, json.dumps(export_dict(items, include_maps), indent=1, allow_nan=True))

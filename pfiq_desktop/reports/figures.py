@@ -1,0 +1,482 @@
+"""Pictures shared by the PDF and PNG reports, drawn with QPainter on QImage (no window needed).
+
+* `render_panels`: photo with face box, landmarks and numbered evidence of failed /
+  warned checks | PLQ overlay | colour bar with ticks.
+* `render_annotated`: the panels with a header and a compact checklist strip, for
+  e-mail or case files (`save_annotated_png`).
+* `render_histogram`, `render_thumbnail` for the batch summary.
+
+QPainter on a QImage is allowed in any thread, so exports can run in a worker.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QImage, QPainter, QPen, QPolygonF
+
+from pfiq_desktop.atomic import OutputError, atomic_path
+from pfiq_desktop.colormap import blend, rdylgn_lut
+from pfiq_desktop.engine.results import Analysis, CheckResult, Verdict
+
+FONT_FAMILY = "DejaVu Sans"
+VERDICT_RGB = {
+    "pass": (26, 152, 80),
+    "warn": (214, 130, 0),
+    "fail": (200, 30, 30),
+    "not_assessable": (110, 110, 110),
+    "error": (120, 0, 120),
+}
+VERDICT_TEXT = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "not_assessable": "N/A", "error": "ERROR"}
+NO_PHOTO_RGB = (235, 235, 235)
+
+
+def ensure_qt() -> None:
+    """A QGuiApplication must exist before fonts are used; create an offscreen one if needed."""
+    if QGuiApplication.instance() is not None:
+        return
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    global _APP  # keep it alive for the life of the process
+    _APP = QGuiApplication(sys.argv[:1] or ["pfiq"])
+
+
+_APP = None
+
+
+def verdict_text(verdict: str | Verdict) -> str:
+    value = verdict.value if isinstance(verdict, Verdict) else str(verdict)
+    return VERDICT_TEXT.get(value, value.upper())
+
+
+def verdict_hex(verdict: str | Verdict) -> str:
+    value = verdict.value if isinstance(verdict, Verdict) else str(verdict)
+    return "#%02x%02x%02x" % VERDICT_RGB.get(value, (0, 0, 0))
+
+
+def qcolor(verdict: str | Verdict) -> QColor:
+    value = verdict.value if isinstance(verdict, Verdict) else str(verdict)
+    return QColor(*VERDICT_RGB.get(value, (0, 0, 0)))
+
+
+def to_qimage(rgb: np.ndarray) -> QImage:
+    """A deep copy of an RGB uint8 array as QImage (RGB888, opaque: PDF/A forbids transparency)."""
+    rgb = np.ascontiguousarray(rgb[..., :3], dtype=np.uint8)
+    height, width = rgb.shape[:2]
+    return QImage(rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
+
+
+def font(pixels: float, bold: bool = False) -> QFont:
+    f = QFont(FONT_FAMILY)
+    f.setPixelSize(max(1, round(pixels)))
+    f.setBold(bold)
+    return f
+
+
+def face_map(analysis: Analysis) -> np.ndarray:
+    """Union of all faces' PLQ maps over the photo (NaN where no face); the subject wins overlaps."""
+    width, height = analysis.image_size
+    combined = np.full((height, width), np.nan, np.float32)
+    for face in reversed(analysis.faces):
+        plq = face.plq
+        if plq.shape != combined.shape:
+            continue
+        inside = np.isfinite(plq)
+        combined[inside] = plq[inside]
+    return combined
+
+
+def check_numbers(analysis: Analysis) -> dict[int, int]:
+    """Row number (1-based) of every check, keyed by id(check): the same numbers in table and picture."""
+    return {id(check): n for n, check in enumerate(analysis.checks, start=1)}
+
+
+def flagged_checks(analysis: Analysis) -> list[CheckResult]:
+    """Checks whose evidence is drawn: failed and warned ones with geometry."""
+    return [
+        c
+        for c in analysis.checks
+        if c.verdict in (Verdict.FAIL, Verdict.WARN)
+        and (c.evidence.points or c.evidence.lines or c.evidence.boxes or c.evidence.polygons)
+    ]
+
+
+def _placeholder(width: int, height: int, text: str) -> QImage:
+    image = QImage(width, height, QImage.Format.Format_RGB888)
+    image.fill(QColor(*NO_PHOTO_RGB))
+    painter = QPainter(image)
+    painter.setFont(font(max(10, height / 24)))
+    painter.setPen(QColor(90, 90, 90))
+    painter.drawText(QRectF(0, 0, width, height), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, text)
+    painter.end()
+    return image
+
+
+def _scaled(rgb: np.ndarray, scale: float, interpolation: int) -> np.ndarray:
+    height, width = rgb.shape[:2]
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    if size == (width, height):
+        return rgb
+    return cv2.resize(rgb, size, interpolation=interpolation)
+
+
+def _tag(painter: QPainter, x: float, y: float, number: int, colour: QColor, size: float) -> None:
+    """A numbered disc: the check's row in the checklist."""
+    radius = size * 0.62
+    painter.setPen(QPen(QColor(255, 255, 255), max(1.0, size * 0.12)))
+    painter.setBrush(QBrush(colour))
+    painter.drawEllipse(QPointF(x, y), radius, radius)
+    painter.setPen(QColor(255, 255, 255))
+    painter.setFont(font(size * 0.8, bold=True))
+    painter.drawText(QRectF(x - radius, y - radius, 2 * radius, 2 * radius), Qt.AlignmentFlag.AlignCenter, str(number))
+
+
+def draw_findings(painter: QPainter, analysis: Analysis, scale: float, panel: QRectF, landmarks: bool = True) -> None:
+    """Face boxes, landmarks and the evidence of failed/warned checks, in panel pixels."""
+    line = max(1.5, panel.height() / 320)
+    tag_size = max(12.0, panel.height() / 30)
+
+    def pt(x: float, y: float) -> QPointF:
+        return QPointF(panel.left() + x * scale, panel.top() + y * scale)
+
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    for index, face in enumerate(analysis.faces):
+        left, top, right, bottom = face.box
+        rect = QRectF(pt(left, top), pt(right + 1, bottom + 1))
+        painter.setPen(QPen(QColor(0, 0, 0, 255), line * 2.2))
+        painter.drawRect(rect)
+        painter.setPen(QPen(QColor(255, 255, 255) if index == 0 else QColor(190, 190, 190), line))
+        painter.drawRect(rect)
+        if len(analysis.faces) > 1:
+            painter.setFont(font(tag_size * 0.9, bold=True))
+            painter.drawText(rect.topLeft() + QPointF(line * 2, tag_size), f"face {index + 1}")
+        if landmarks and face.landmarks is not None and len(face.landmarks):
+            radius = max(1.2, line * 0.9)
+            painter.setPen(QPen(QColor(0, 0, 0), line * 0.5))
+            painter.setBrush(QBrush(QColor(0, 230, 255)))
+            for x, y in np.asarray(face.landmarks, float):
+                painter.drawEllipse(pt(x, y), radius, radius)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+
+    numbers = check_numbers(analysis)
+    for check in sorted(flagged_checks(analysis), key=lambda c: c.verdict.severity):  # fails drawn last, on top
+        colour = qcolor(check.verdict)
+        ev = check.evidence
+        anchors: list[QPointF] = []
+        pen = QPen(colour, line * 1.6)
+        if check.verdict is Verdict.WARN:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for left, top, right, bottom in ev.boxes:
+            painter.drawRect(QRectF(pt(left, top), pt(right, bottom)))
+            anchors.append(pt(right, top))
+        for x0, y0, x1, y1 in ev.lines:
+            painter.drawLine(pt(x0, y0), pt(x1, y1))
+            anchors.append(pt(x1, y1))
+        for polygon in ev.polygons:
+            if len(polygon) >= 2:
+                painter.drawPolygon(QPolygonF([pt(x, y) for x, y in polygon]))
+                anchors.append(pt(*max(polygon, key=lambda p: (-p[1], p[0]))))
+        for x, y in ev.points:
+            centre = pt(x, y)
+            painter.drawLine(centre - QPointF(tag_size * 0.4, 0), centre + QPointF(tag_size * 0.4, 0))
+            painter.drawLine(centre - QPointF(0, tag_size * 0.4), centre + QPointF(0, tag_size * 0.4))
+            anchors.append(centre)
+        if anchors:
+            anchor = anchors[0]
+            x = min(max(anchor.x(), panel.left() + tag_size), panel.right() - tag_size)
+            y = min(max(anchor.y() - tag_size * 0.4, panel.top() + tag_size), panel.bottom() - tag_size)
+            _tag(painter, x, y, numbers[id(check)], colour, tag_size)
+
+
+def _colour_bar(painter: QPainter, rect: QRectF, label_px: float) -> None:
+    lut = rdylgn_lut(256)[::-1]  # high quality at the top
+    bar = np.repeat(lut[:, None, :], 8, axis=1)
+    painter.drawImage(rect, to_qimage(bar))
+    painter.setPen(QPen(QColor(60, 60, 60), 1))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawRect(rect)
+    painter.setFont(font(label_px))
+    for value in (0.0, 0.25, 0.5, 0.75, 1.0):
+        y = rect.bottom() - value * rect.height()
+        painter.drawLine(QPointF(rect.right(), y), QPointF(rect.right() + label_px * 0.4, y))
+        painter.drawText(
+            QRectF(rect.right() + label_px * 0.55, y - label_px, label_px * 3, 2 * label_px),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            f"{value:.2f}".rstrip("0").rstrip(".") if value not in (0.0, 1.0) else f"{value:.0f}",
+        )
+
+
+def _map_crop(plq: np.ndarray, margin: float = 0.12) -> tuple[int, int, int, int] | None:
+    """Box (x0, y0, x1, y1) around the defined part of the PLQ map, or None when there is none."""
+    rows = np.flatnonzero(np.isfinite(plq).any(axis=1))
+    cols = np.flatnonzero(np.isfinite(plq).any(axis=0))
+    if not rows.size:
+        return None
+    height, width = plq.shape
+    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    pad = round(margin * max(y1 - y0, x1 - x0))
+    return max(0, x0 - pad), max(0, y0 - pad), min(width, x1 + pad), min(height, y1 + pad)
+
+
+def render_panels(
+    image: np.ndarray | None,
+    analysis: Analysis,
+    height: int = 900,
+    max_panel_width: int | None = None,
+    opacity: float = 0.6,
+    landmarks: bool = True,
+    zoom_map: bool = True,
+) -> QImage:
+    """Photo with findings | PLQ overlay | colour bar, `height` pixels tall (white background).
+
+    With `zoom_map` the PLQ panel shows the faces' area when they fill less than half
+    of the photo, so the map stays readable on a full-length or group picture.
+    """
+    ensure_qt()
+    caption_px = height / 22
+    label_px = height / 30
+    top = round(caption_px * 1.8)
+    panel_h = height - top - round(label_px * 0.8)
+    width, img_h = analysis.image_size if image is None else (image.shape[1], image.shape[0])
+    width, img_h = max(width, 1), max(img_h, 1)
+    max_panel_width = max_panel_width or round(panel_h * 1.25)
+    scale = min(panel_h / img_h, max_panel_width / width)
+    panel_w = max(1, round(width * scale))
+    panel_h_used = max(1, round(img_h * scale))
+
+    plq = face_map(analysis) if image is not None and analysis.faces else None
+    crop = (0, 0, width, img_h)
+    if zoom_map and plq is not None:
+        subject = analysis.faces[0].plq
+        box = _map_crop(subject if subject.shape == plq.shape else plq)  # zoom on the subject (face 1)
+        if box is not None and (box[2] - box[0]) * (box[3] - box[1]) < 0.5 * width * img_h:
+            crop = box
+    crop_w, crop_h = crop[2] - crop[0], crop[3] - crop[1]
+    map_scale = min(panel_h / crop_h, max_panel_width / crop_w)
+    map_w, map_h = max(1, round(crop_w * map_scale)), max(1, round(crop_h * map_scale))
+
+    gap = round(height / 40)
+    bar_w = round(height / 28)
+    total_w = panel_w + gap + map_w + gap + bar_w + round(label_px * 3.2)
+    canvas = QImage(total_w, height, QImage.Format.Format_RGB888)
+    canvas.fill(QColor(255, 255, 255))
+    painter = QPainter(canvas)
+    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+    painter.setFont(font(caption_px, bold=True))
+    painter.setPen(QColor(30, 30, 30))
+    align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+    painter.drawText(QRectF(0, 0, panel_w, top), align, "Photo and findings")
+    map_caption = "Pixel-level quality" + (" (face area)" if crop != (0, 0, width, img_h) else "")
+    caption_rect = QRectF(panel_w + gap, 0, total_w - panel_w - gap, top)
+    for candidate in (map_caption, "Pixel-level quality", "PLQ"):
+        if painter.fontMetrics().horizontalAdvance(candidate) <= caption_rect.width():
+            break
+    painter.drawText(caption_rect, align, candidate)
+    left_rect = QRectF(0, top, panel_w, panel_h_used)
+    right_rect = QRectF(panel_w + gap, top, map_w, map_h)
+    if image is None:
+        painter.drawImage(left_rect, _placeholder(panel_w, panel_h_used, "photo not available"))
+        painter.drawImage(right_rect, _placeholder(map_w, map_h, "photo not available"))
+    else:
+        interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+        painter.drawImage(left_rect, to_qimage(_scaled(image, scale, interp)))
+        x0, y0, x1, y1 = crop
+        part = image[y0:y1, x0:x1]
+        interp = cv2.INTER_AREA if map_scale < 1 else cv2.INTER_CUBIC
+        photo = _scaled(part, map_scale, interp)
+        if plq is not None:
+            values = cv2.resize(plq[y0:y1, x0:x1], (photo.shape[1], photo.shape[0]), interpolation=cv2.INTER_LINEAR)
+            photo = blend(photo, values, opacity)
+        painter.drawImage(right_rect, to_qimage(photo))
+    draw_findings(painter, analysis, scale, left_rect, landmarks=landmarks)
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.setPen(QPen(QColor(255, 255, 255), max(1.5, height / 320)))
+    painter.setClipRect(right_rect)
+    for face in analysis.faces:
+        l, t, r, b = face.box
+        painter.drawRect(QRectF(right_rect.left() + (l - crop[0]) * map_scale, top + (t - crop[1]) * map_scale,
+                                (r + 1 - l) * map_scale, (b + 1 - t) * map_scale))
+    painter.restore()
+    painter.setPen(QPen(QColor(150, 150, 150), 1))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawRect(left_rect)
+    painter.drawRect(right_rect)
+    bar = QRectF(right_rect.right() + gap, top, bar_w, max(panel_h_used, map_h))
+    _colour_bar(painter, bar, label_px)
+    painter.end()
+    return canvas
+
+
+def _fmt(value: float | None, unit: str = "") -> str:
+    if value is None or not np.isfinite(value):
+        return "–"
+    text = f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
+    if unit in ("°", "%"):
+        return f"{text}{unit}"
+    return f"{text} {unit}".strip()
+
+
+def render_annotated(
+    image: np.ndarray | None,
+    analysis: Analysis,
+    decision_label: str = "",
+    width: int = 1400,
+) -> QImage:
+    """The PNG for e-mail or case files: header, panels, and a compact checklist strip."""
+    ensure_qt()
+    pad = round(width / 70)
+    text_px = width / 80
+    panels = render_panels(image, analysis, height=round(width * 0.42))
+    if panels.width() > width - 2 * pad:
+        panels = panels.scaledToWidth(width - 2 * pad, Qt.TransformationMode.SmoothTransformation)
+    checks = analysis.checks
+    columns = 3
+    rows = -(-len(checks) // columns) if checks else 0
+    row_h = text_px * 1.75
+    header_h = text_px * 5.2
+    strip_h = rows * row_h + (text_px * 2 if checks else 0)
+    error_h = text_px * 1.8 * len(analysis.errors[:3])
+    height = round(header_h + panels.height() + pad + strip_h + error_h + pad * 1.5)
+    canvas = QImage(width, height, QImage.Format.Format_RGB888)
+    canvas.fill(QColor(255, 255, 255))
+    painter = QPainter(canvas)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+
+    # Header: file name, verdict badge, quality, decision.
+    verdict = analysis.verdict
+    badge = QRectF(width - pad - text_px * 9, pad, text_px * 9, text_px * 2.4)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QBrush(qcolor(verdict)))
+    painter.drawRoundedRect(badge, text_px * 0.4, text_px * 0.4)
+    painter.setPen(QColor(255, 255, 255))
+    painter.setFont(font(text_px * 1.35, bold=True))
+    painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, verdict_text(verdict))
+    painter.setPen(QColor(20, 20, 20))
+    painter.setFont(font(text_px * 1.4, bold=True))
+    name_rect = QRectF(pad, pad, badge.left() - 2 * pad, text_px * 2.4)
+    painter.drawText(name_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                     painter.fontMetrics().elidedText(Path(analysis.source).name, Qt.TextElideMode.ElideMiddle, int(name_rect.width())))
+    painter.setFont(font(text_px))
+    parts = [f"faces: {len(analysis.faces)}"]
+    if analysis.faces:
+        face = analysis.faces[0]
+        parts.append(f"quality: {_fmt(face.quality)} ({analysis.quality_estimator or 'scalar'})")
+    counts = {v: sum(c.verdict is v for c in checks) for v in Verdict}
+    parts.append(
+        f"checks: {counts[Verdict.FAIL]} fail, {counts[Verdict.WARN]} warn, "
+        f"{counts[Verdict.PASS]} pass, {counts[Verdict.NOT_ASSESSABLE]} n/a"
+    )
+    if decision_label:
+        parts.append(f"decision: {decision_label}")
+    parts.append(f"profile: {analysis.profile or '–'}")
+    painter.drawText(QRectF(pad, pad + text_px * 2.6, width - 2 * pad, text_px * 2),
+                     Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, "   ·   ".join(parts))
+    y = header_h
+    painter.drawImage(QPointF(pad, y), panels)
+    y += panels.height() + pad
+
+    for error in analysis.errors[:3]:
+        painter.setPen(qcolor("error"))
+        painter.drawText(QRectF(pad, y, width - 2 * pad, text_px * 1.8), Qt.AlignmentFlag.AlignLeft, error[:160])
+        y += text_px * 1.8
+
+    if checks:
+        painter.setPen(QColor(20, 20, 20))
+        painter.setFont(font(text_px, bold=True))
+        painter.drawText(QRectF(pad, y, width, text_px * 1.8), Qt.AlignmentFlag.AlignLeft, "Checklist  (numbers match the tags on the photo)")
+        y += text_px * 2
+        column_w = (width - 2 * pad) / columns
+        numbers = check_numbers(analysis)
+        for i, check in enumerate(checks):
+            x = pad + (i // rows) * column_w
+            top = y + (i % rows) * row_h
+            chip = QRectF(x, top + row_h * 0.1, text_px * 3.6, row_h * 0.8)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QBrush(qcolor(check.verdict)))
+            painter.drawRoundedRect(chip, 3, 3)
+            painter.setPen(QColor(255, 255, 255))
+            painter.setFont(font(text_px * 0.85, bold=True))
+            painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, verdict_text(check.verdict))
+            painter.setPen(QColor(20, 20, 20))
+            painter.setFont(font(text_px * 0.9))
+            label = f"{numbers[id(check)]}. {check.name}"
+            if check.value is not None:
+                label += f": {_fmt(check.value, check.unit)}"
+            text_rect = QRectF(chip.right() + text_px * 0.5, top, column_w - chip.width() - text_px, row_h)
+            painter.drawText(text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             painter.fontMetrics().elidedText(label, Qt.TextElideMode.ElideRight, int(text_rect.width())))
+    painter.end()
+    return canvas
+
+
+def save_qimage(target: str | Path, image: QImage, fmt: str = "PNG") -> None:
+    """Write a QImage atomically; OutputError when it cannot be written."""
+    with atomic_path(target) as temp:
+        if not image.save(str(temp), fmt):
+            raise OutputError(f"Cannot write {target}: the {fmt} encoder failed (disk full or unwritable folder?)")
+
+
+def save_annotated_png(target: str | Path, image: np.ndarray | None, analysis: Analysis, decision_label: str = "", width: int = 1400) -> None:
+    save_qimage(target, render_annotated(image, analysis, decision_label, width))
+
+
+def render_thumbnail(image: np.ndarray | None, size: int = 160) -> QImage:
+    """A thumbnail whose longer side is `size` pixels (a grey placeholder when the photo is missing)."""
+    ensure_qt()
+    if image is None:
+        return _placeholder(size * 3 // 4, size, "no photo")
+    scale = size / max(image.shape[:2])
+    return to_qimage(_scaled(image, scale, cv2.INTER_AREA))
+
+
+def render_histogram(values: list[float], width: int = 1600, height: int = 560, bins: int = 20) -> QImage:
+    """Histogram of scalar qualities in [0, 1], bars coloured with the PLQ colour map."""
+    ensure_qt()
+    canvas = QImage(width, height, QImage.Format.Format_RGB888)
+    canvas.fill(QColor(255, 255, 255))
+    painter = QPainter(canvas)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    text_px = height / 16
+    left, bottom, top, right = text_px * 3.2, height - text_px * 2.6, text_px * 0.8, width - text_px
+    finite = np.asarray([v for v in values if v is not None and np.isfinite(v)], float)
+    counts, edges = np.histogram(np.clip(finite, 0, 1), bins=bins, range=(0, 1))
+    peak = max(int(counts.max()) if counts.size else 0, 1)
+    lut = rdylgn_lut(bins)
+    plot_w, plot_h = right - left, bottom - top
+    painter.setFont(font(text_px * 0.85))
+    painter.setPen(QPen(QColor(200, 200, 200), 1))
+    for k in range(5):
+        level = peak * k / 4
+        y = bottom - plot_h * k / 4
+        painter.drawLine(QPointF(left, y), QPointF(right, y))
+        painter.setPen(QColor(60, 60, 60))
+        painter.drawText(QRectF(0, y - text_px, left - text_px * 0.4, 2 * text_px),
+                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{level:.0f}" if peak >= 4 or k % 2 == 0 else "")
+        painter.setPen(QPen(QColor(200, 200, 200), 1))
+    bar_w = plot_w / bins
+    for i, count in enumerate(counts):
+        h = plot_h * count / peak
+        painter.setPen(QPen(QColor(60, 60, 60), 1))
+        painter.setBrush(QBrush(QColor(*lut[i])))
+        if count:
+            painter.drawRect(QRectF(left + i * bar_w + 1, bottom - h, bar_w - 2, h))
+    painter.setPen(QColor(30, 30, 30))
+    painter.drawLine(QPointF(left, bottom), QPointF(right, bottom))
+    for k in range(0, bins + 1, max(1, bins // 5)):
+        x = left + k * bar_w
+        painter.drawText(QRectF(x - text_px * 2, bottom + text_px * 0.2, text_px * 4, text_px * 1.2), Qt.AlignmentFlag.AlignCenter, f"{edges[k]:.1f}")
+    painter.drawText(QRectF(left, bottom + text_px * 1.3, plot_w, text_px * 1.3), Qt.AlignmentFlag.AlignCenter,
+                     f"scalar quality (n = {finite.size}{', no face: ' + str(len(values) - finite.size) if len(values) > finite.size else ''})")
+    painter.end()
+    return canvas

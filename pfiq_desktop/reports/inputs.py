@@ -1,0 +1,151 @@
+"""What a report is made of: the Analysis plus the officer's decision and audit trail as plain data.
+
+Reports never touch the review store's tables: the caller passes a `ReportItem`,
+built by hand, from dicts, or with `review_from_store` (which only calls the
+store's public `decision_for` and `audit_log`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pfiq_desktop.engine.results import Analysis
+
+DECISION_LABELS = {"accept": "Accepted", "reject": "Rejected", "retake": "Needs retake", "": "Undecided"}
+
+
+def _pick(cls, data: Any) -> dict[str, Any]:
+    """Fields of `cls` read from a dict or from any object with those attributes."""
+    names = [f.name for f in fields(cls)]
+    if isinstance(data, Mapping):
+        return {n: data[n] for n in names if n in data}
+    return {n: getattr(data, n) for n in names if hasattr(data, n)}
+
+
+@dataclass
+class DecisionInfo:
+    """The officer's current decision on a photo."""
+
+    decision: str  # accept / reject / retake
+    reasons: list[str] = field(default_factory=list)
+    note: str = ""
+    officer: str = ""
+    decided_at: str = ""
+    overridden: list[str] = field(default_factory=list)  # failed check ids the officer overrode
+
+    @property
+    def label(self) -> str:
+        return DECISION_LABELS.get(self.decision, self.decision.capitalize())
+
+    @classmethod
+    def from_any(cls, data: Any) -> DecisionInfo | None:
+        """From a dict, a store `Decision` or a DecisionInfo; None for no decision."""
+        if data is None or isinstance(data, cls):
+            return data
+        values = _pick(cls, data)
+        if not values.get("decision"):
+            return None
+        values["reasons"] = list(values.get("reasons") or [])
+        values["overridden"] = list(values.get("overridden") or [])
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"label": self.label}
+
+
+@dataclass
+class AuditInfo:
+    """One line of the append-only audit log."""
+
+    at: str
+    officer: str
+    action: str  # decide / clear / ...
+    decision: str = ""
+    reasons: list[str] = field(default_factory=list)
+    note: str = ""
+    verdict: str = ""
+
+    @classmethod
+    def from_any(cls, data: Any) -> AuditInfo:
+        if isinstance(data, cls):
+            return data
+        values = _pick(cls, data)
+        values["reasons"] = list(values.get("reasons") or [])
+        values.setdefault("at", "")
+        values.setdefault("officer", "")
+        values.setdefault("action", "")
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class ReportItem:
+    """One photo in a report: its analysis, optionally its pixels, decision and audit trail.
+
+    `image` (RGB uint8) may be left None: it is loaded from `analysis.source` when
+    a picture is drawn, and a missing file gives a placeholder, not an error.
+    """
+
+    analysis: Analysis
+    decision: DecisionInfo | None = None
+    audit: list[AuditInfo] = field(default_factory=list)
+    image: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        self.decision = DecisionInfo.from_any(self.decision)
+        self.audit = [AuditInfo.from_any(a) for a in self.audit]
+
+    @property
+    def name(self) -> str:
+        return Path(self.analysis.source).name or self.analysis.source
+
+    @property
+    def decision_label(self) -> str:
+        return self.decision.label if self.decision else DECISION_LABELS[""]
+
+    def load_image(self) -> np.ndarray | None:
+        """The photo as RGB uint8 (cached), or None when it cannot be read."""
+        if self.image is None:
+            self.image = load_photo(self.analysis.source)
+        return self.image
+
+
+def load_photo(path: str | Path) -> np.ndarray | None:
+    """RGB uint8 with EXIF orientation applied (as the engine saw it), or None when unreadable."""
+    try:
+        from pfiq_desktop.engine.imageio import load_image
+    except ImportError:  # pragma: no cover - the engine's loader is the normal path
+        load_image = None
+    if load_image is not None:
+        try:
+            return load_image(path)
+        except Exception:  # noqa: BLE001 - a report of a vanished photo still prints
+            return None
+    import cv2
+
+    data = np.fromfile(str(path), np.uint8) if Path(path).is_file() else None
+    if data is None or not data.size:
+        return None
+    bgr = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    return None if bgr is None else cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def review_from_store(store: Any, analysis: Analysis) -> tuple[DecisionInfo | None, list[AuditInfo]]:
+    """Decision and audit entries for one photo through the review store's public API (read-only)."""
+    decision = store.decision_for(analysis.source, analysis.image_sha256 or None)
+    audit = store.audit_log(analysis.image_sha256) if analysis.image_sha256 else []
+    return DecisionInfo.from_any(decision), [AuditInfo.from_any(a) for a in audit]
+
+
+def item_from_store(store: Any | None, analysis: Analysis) -> ReportItem:
+    if store is None:
+        return ReportItem(analysis)
+    decision, audit = review_from_store(store, analysis)
+    return ReportItem(analysis, decision, audit)

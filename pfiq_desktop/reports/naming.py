@@ -1,0 +1,51 @@
+"""Output file names that are valid on Windows, macOS and Linux, and unique within a batch."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from pathlib import PurePath
+
+# Names Windows reserves in every folder, with or without an extension.
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", "CLOCK$", "CONIN$", "CONOUT$"} | {
+    f"{stem}{n}" for stem in ("COM", "LPT") for n in (*range(1, 10), "¹", "²", "³")
+}
+_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+MAX_STEM = 100  # leaves room for a suffix, an extension and the temp-file prefix within 255 bytes
+
+
+def safe_stem(name: str | PurePath, max_length: int = MAX_STEM) -> str:
+    """A file-name stem (no extension) that every desktop file system accepts.
+
+    Replaces characters Windows forbids, control characters and path separators with
+    '_', drops trailing dots and spaces (Windows strips them silently), avoids the
+    reserved device names (CON, NUL, COM1...), normalises Unicode to NFC (macOS stores
+    NFD; comparing names then works) and caps the length in UTF-8 bytes.
+    """
+    stem = PurePath(str(name)).stem if isinstance(name, PurePath) else str(name)
+    stem = unicodedata.normalize("NFC", stem)
+    stem = _FORBIDDEN.sub("_", stem).strip().strip(".").strip()
+    if not stem:
+        stem = "photo"
+    if stem.split(".")[0].upper() in _WINDOWS_RESERVED:
+        stem = f"_{stem}"
+    encoded = stem.encode("utf-8")
+    if len(encoded) > max_length:
+        stem = encoded[:max_length].decode("utf-8", errors="ignore").rstrip(" .") or "photo"
+    return stem
+
+
+def unique_stems(sources: Iterable[str | PurePath]) -> list[str]:
+    """One safe stem per source, made unique case-insensitively (macOS and Windows ignore case)."""
+    used: set[str] = set()
+    stems = []
+    for source in sources:
+        base = safe_stem(PurePath(str(source)).stem or str(source))
+        stem, n = base, 1
+        while stem.casefold() in used:
+            n += 1
+            stem = f"{base}_{n}"
+        used.add(stem.casefold())
+        stems.append(stem)
+    return stems

@@ -1,0 +1,148 @@
+"""Printing an HTML QTextDocument onto a 300-dpi QPdfWriter, page by page, with a footer.
+
+The pitfall this module exists for: a QTextDocument laid out for the screen comes
+out tiny on a 300-dpi writer unless `doc.documentLayout().setPaintDevice(writer)`
+is called before `setHtml()`. After that, point sizes are right and an image's
+HTML width is in CSS pixels (1/96 in), i.e. `css_px(writer)` device pixels each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QMarginsF, QRectF, QSizeF, Qt, QUrl
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QImage,
+    QPageLayout,
+    QPagedPaintDevice,
+    QPageSize,
+    QPainter,
+    QPdfWriter,
+    QTextDocument,
+)
+
+from pfiq_desktop.reports.figures import FONT_FAMILY, ensure_qt
+
+PAGE_SIZES = {"a4": QPageSize.PageSizeId.A4, "letter": QPageSize.PageSizeId.Letter}
+PAGE_MM = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
+DPI = 300
+MARGIN_MM = 11.0
+FOOTER_PT = 7.0
+
+
+class ReportCancelled(Exception):
+    """Raised when the caller asked to stop; no output file is left behind."""
+
+
+def page_key(page_size: str) -> str:
+    key = page_size.strip().lower()
+    if key not in PAGE_SIZES:
+        raise ValueError(f"Unknown page size {page_size!r}; use A4 or Letter.")
+    return key
+
+
+def new_writer(
+    path: str | Path,
+    page_size: str = "A4",
+    title: str = "",
+    author: str = "",
+    creator: str = "",
+    pdfa: bool = False,
+) -> QPdfWriter:
+    """A 300-dpi writer with the page size and margins set. `pdfa` selects PDF/A-1b.
+
+    PDF/A-1b (ISO 19005-1) forbids embedded files, so callers must not attach the
+    analysis JSON to a PDF/A-1b file; the normal report is PDF 1.6 with the JSON attached.
+    """
+    ensure_qt()
+    writer = QPdfWriter(str(path))
+    writer.setPdfVersion(QPagedPaintDevice.PdfVersion.PdfVersion_A1b if pdfa else QPagedPaintDevice.PdfVersion.PdfVersion_1_6)
+    writer.setResolution(DPI)
+    layout = QPageLayout(
+        QPageSize(PAGE_SIZES[page_key(page_size)]),
+        QPageLayout.Orientation.Portrait,
+        QMarginsF(MARGIN_MM, MARGIN_MM, MARGIN_MM, MARGIN_MM),
+        QPageLayout.Unit.Millimeter,
+    )
+    writer.setPageLayout(layout)
+    writer.setTitle(title)
+    writer.setCreator(creator)
+    if author:
+        writer.setAuthor(author)
+    return writer
+
+
+def css_px(writer: QPdfWriter) -> float:
+    """Device pixels per HTML/CSS pixel once the layout paints on `writer`."""
+    return writer.logicalDpiX() / 96.0
+
+
+def content_width_css(writer: QPdfWriter) -> float:
+    return writer.width() / css_px(writer)
+
+
+def new_document(writer: QPdfWriter, base_pt: float = 8.0) -> QTextDocument:
+    doc = QTextDocument()
+    doc.documentLayout().setPaintDevice(writer)  # before setHtml(): see the module docstring
+    font = QFont(FONT_FAMILY)
+    font.setPointSizeF(base_pt)
+    doc.setDefaultFont(font)
+    doc.setDocumentMargin(0)
+    return doc
+
+
+def add_image(doc: QTextDocument, name: str, image: QImage) -> str:
+    """Register an image resource; returns the src to use in the HTML."""
+    url = f"img://{name}"
+    doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(url), image)
+    return url
+
+
+def attach(writer: QPdfWriter, name: str, data: bytes, mime: str = "application/json") -> None:
+    writer.addFileAttachment(name, QByteArray(data), mime)
+
+
+def footer_height(writer: QPdfWriter) -> float:
+    return FOOTER_PT * writer.logicalDpiY() / 72.0 * 2.2
+
+
+def print_document(
+    writer: QPdfWriter,
+    doc: QTextDocument,
+    footer: Callable[[int, int], tuple[str, str]],
+    should_cancel: Callable[[], bool] | None = None,
+) -> int:
+    """Lay `doc` out on the writer's pages, draw `footer(page, pages)` (left, right text); returns pages."""
+    footer_h = footer_height(writer)
+    width, height = writer.width(), writer.height()
+    page_h = height - footer_h
+    doc.setPageSize(QSizeF(width, page_h))
+    pages = max(1, doc.pageCount())
+    painter = QPainter()
+    if not painter.begin(writer):
+        raise OSError("the PDF writer could not start (unwritable file?)")
+    try:
+        footer_font = QFont(FONT_FAMILY)
+        footer_font.setPointSizeF(FOOTER_PT)
+        for page in range(pages):
+            if should_cancel is not None and should_cancel():
+                raise ReportCancelled()
+            if page:
+                writer.newPage()
+            painter.save()
+            painter.translate(0, -page * page_h)
+            doc.drawContents(painter, QRectF(0, page * page_h, width, page_h))
+            painter.restore()
+            left, right = footer(page + 1, pages)
+            painter.setFont(footer_font)
+            painter.setPen(QColor(110, 110, 110))
+            painter.drawLine(0, round(height - footer_h * 0.72), width, round(height - footer_h * 0.72))
+            rect = QRectF(0, height - footer_h * 0.62, width, footer_h * 0.62)
+            painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, left)
+            painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, right)
+    finally:
+        painter.end()
+    return pages

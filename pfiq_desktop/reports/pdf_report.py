@@ -1,0 +1,365 @@
+"""Per-photo PDF report: header, photo | PLQ overlay, checklist, regions, decision, audit trail.
+
+One page for one face on A4 or Letter; longer content (many faces, a long audit
+trail) flows onto further pages. The Analysis JSON and the review data are
+embedded as file attachments, so the report is machine-readable
+(`read_embedded_analysis`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from html import escape
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSizeF
+
+from pfiq_desktop import APP_NAME, __version__
+from pfiq_desktop.atomic import atomic_path
+from pfiq_desktop.engine.results import Analysis, CheckResult, Verdict
+from pfiq_desktop.reports.figures import VERDICT_TEXT, _fmt, check_numbers, render_panels, verdict_hex, verdict_text
+from pfiq_desktop.reports.inputs import AuditInfo, DecisionInfo, ReportItem
+from pfiq_desktop.reports.paged import (
+    add_image,
+    footer_height,
+    attach,
+    content_width_css,
+    new_document,
+    new_writer,
+    print_document,
+)
+
+ANALYSIS_ATTACHMENT = "analysis.json"
+REVIEW_ATTACHMENT = "review.json"
+REGION_LABELS = {
+    "left_eye": "Left eye", "right_eye": "Right eye", "nose": "Nose", "mouth": "Mouth",
+    "forehead": "Forehead", "left_cheek": "Left cheek", "right_cheek": "Right cheek", "chin": "Chin",
+}
+GREY = "#666666"
+FIGURE_SHARE = 0.70  # of the page width; the quality column takes the rest
+FIGURE_HEIGHT_SHARES = (0.24, 0.21, 0.18)  # of the page height, largest first
+RULE = "#bbbbbb"
+
+
+def now_text(now: datetime | None = None) -> str:
+    """Local date and time with its UTC offset, e.g. 2025-01-02 14:05 +01:00."""
+    moment = (now or datetime.now()).astimezone()
+    return moment.strftime("%Y-%m-%d %H:%M ") + moment.strftime("%z")[:3] + ":" + moment.strftime("%z")[3:]
+
+
+def when(iso: str) -> str:
+    """'2025-01-02T10:00:00.123+00:00' -> '2025-01-02 10:00:00 +00:00' (readable, still exact to the second)."""
+    if not iso:
+        return "–"
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    text = moment.strftime("%Y-%m-%d %H:%M:%S")
+    if moment.utcoffset() is not None:
+        offset = moment.strftime("%z")
+        text += f" {offset[:3]}:{offset[3:5]}"
+    return text
+
+
+def threshold_text(check: CheckResult) -> str:
+    """The profile bounds, compact: 'fail <60 >225 · warn <80 >200'."""
+    t = {k: v for k, v in (check.thresholds or {}).items() if isinstance(v, (int, float))}
+    parts = []
+    for word, low, high in (("fail", "fail_below", "fail_above"), ("warn", "warn_below", "warn_above")):
+        bounds = [f"{sign}{_fmt(float(t[key]))}" for key, sign in ((low, "<"), (high, ">")) if key in t]
+        if bounds:
+            parts.append(f"{word} {' '.join(bounds)}")
+    for key, value in t.items():
+        if key not in ("fail_below", "warn_below", "warn_above", "fail_above"):
+            parts.append(f"{key.replace('_', ' ')} {_fmt(float(value))}")
+    return " · ".join(parts) if parts else "–"
+
+
+def _badge(verdict: str, pt: float = 9.0) -> str:
+    return (
+        f'<span style="background-color:{verdict_hex(verdict)}; color:#ffffff; font-weight:bold; font-size:{pt}pt">'
+        f"&nbsp;{escape(verdict_text(verdict))}&nbsp;</span>"
+    )
+
+
+def _short_hash(value: str) -> str:
+    return value or "–"
+
+
+def header_html(item: ReportItem, officer: str, created: str) -> str:
+    a = item.analysis
+    size = f"{a.image_size[0]} × {a.image_size[1]} px" if a.image_size[0] else "size unknown"
+    rows = [
+        ("File", f"<b>{escape(item.name)}</b> <span style=\"color:{GREY}\">({escape(size)}, {len(a.faces)} face{'s' * (len(a.faces) != 1)})</span>"),
+        ("Photo SHA-256", f'<span style="font-family:DejaVu Sans Mono; font-size:6.5pt">{escape(_short_hash(a.image_sha256))}</span>'),
+        ("Model SHA-256", f'<span style="font-family:DejaVu Sans Mono; font-size:6.5pt">{escape(_short_hash(a.model_sha256))}</span>'),
+    ]
+    rows_right = [
+        ("Officer", escape(officer or "–")),
+        ("Report made", escape(created)),
+        ("Analysed", escape(when(a.created))),
+        ("Profile", escape(a.profile or "–")),
+    ]
+    rows_right.append(("Engine", f"{escape(a.backbone or '–')} · {escape(a.map_method or '–')}"))
+    left = "".join(f'<tr><td style="color:{GREY}">{k}</td><td>{v}</td></tr>' for k, v in rows)
+    right = "".join(f'<tr><td style="color:{GREY}">{k}</td><td>{v}</td></tr>' for k, v in rows_right)
+    return f"""
+<table width="100%" cellspacing="0" cellpadding="0"><tr>
+<td valign="middle"><span style="font-size:15pt; font-weight:bold">Photo quality report</span><br/>
+<span style="color:{GREY}">{escape(APP_NAME)} {escape(a.app_version or __version__)} · explainable face image quality for identity documents</span></td>
+<td align="right" valign="middle">{_badge(a.verdict, 15)}</td></tr></table>
+<hr/>
+<table width="100%" cellspacing="0" cellpadding="1"><tr>
+<td valign="top" width="64%"><table cellspacing="0" cellpadding="1">{left}</table></td>
+<td valign="top"><table cellspacing="0" cellpadding="1">{right}</table></td>
+</tr></table>"""
+
+
+def _plq_colour(value: float) -> str:
+    return "#c81e1e" if value < 0.4 else ("#b86e00" if value < 0.55 else "#1a7a40")
+
+
+def quality_html(analysis: Analysis) -> str:
+    """Scalar quality per face and the region-level PLQ table (regions as rows, faces as columns)."""
+    if not analysis.faces:
+        return f'<p style="color:{GREY}">No face: no quality to report.</p>'
+    faces = analysis.faces[:4]
+    regions = list(REGION_LABELS)
+    for face in faces:
+        regions += [r for r in face.regions if r not in regions]
+    several = len(faces) > 1
+
+    def cell(face, region: str) -> str:
+        value = face.regions.get(region)
+        if value is None or not np.isfinite(value):
+            return '<td align="right">–</td>'
+        return f'<td align="right" style="color:{_plq_colour(value)}"><b>{value:.2f}</b></td>'
+
+    def label(region: str) -> str:
+        return escape(REGION_LABELS.get(region, region.replace("_", " ").capitalize())).replace(" ", "&nbsp;")
+
+    rows = []
+    if several:
+        head = "<th align=\"left\">Region</th>" + "".join(f'<th align="right">Face {i + 1}</th>' for i in range(len(faces)))
+        for region in regions:
+            rows.append(f"<tr><td>{label(region)}</td>{''.join(cell(face, region) for face in faces)}</tr>")
+    else:  # one face: two region/value pairs per row keeps the column short
+        head = '<th align="left">Region</th><th align="right">PLQ</th><th align="left">Region</th><th align="right">PLQ</th>'
+        paired = ["left_eye", "left_cheek", "forehead", "mouth", "right_eye", "right_cheek", "nose", "chin"]
+        regions = [r for r in paired if r in regions] + [r for r in regions if r not in paired]
+        half = -(-len(regions) // 2)
+        for left, right in zip(regions[:half], regions[half:] + [""] * (2 * half - len(regions))):
+            right_cells = f"<td>{label(right)}</td>{cell(faces[0], right)}" if right else "<td></td><td></td>"
+            rows.append(f"<tr><td>{label(left)}</td>{cell(faces[0], left)}{right_cells}</tr>")
+    quality = " · ".join(
+        f'<span style="font-size:{15 if not several else 10}pt; font-weight:bold">{_fmt(face.quality)}</span>'
+        + (f" (face {i + 1})" if several else "")
+        for i, face in enumerate(faces)
+    )
+    more = f'<br/><span style="color:{GREY}">{len(analysis.faces) - 4} more faces not shown.</span>' if len(analysis.faces) > 4 else ""
+    return f"""
+<p style="margin-top:0px; margin-bottom:0px"><b>Scalar quality</b></p>
+<p style="margin-top:0px; margin-bottom:0px">{quality}</p>
+<p style="color:{GREY}; margin-top:0px; font-size:6pt">0 = unusable, 1 = excellent for recognition;
+{escape(analysis.quality_estimator or 'scalar estimator')}, raw {_fmt(faces[0].quality_raw)}</p>
+<p style="margin-top:4px; margin-bottom:1px"><b>Region-level PLQ</b></p>
+<table width="100%" cellspacing="0" cellpadding="1" border="0.5" style="border-color:{RULE}; border-style:solid">
+<tr style="background-color:#eeeeee">{head}</tr>{''.join(rows)}</table>
+<p style="color:{GREY}; margin-top:1px; font-size:6pt">Mean pixel-level quality inside each region; left/right as seen on the photo.{more}</p>"""
+
+
+def nowrap(text: str, limit: int = 24) -> str:
+    """Keep short cells on one line (so the reason column keeps its width); long ones may wrap."""
+    return ' style="white-space:nowrap"' if len(text) <= limit else ""
+
+
+def checklist_html(analysis: Analysis) -> str:
+    if not analysis.checks:
+        text = "No checks were run." if not analysis.errors else "No checks: the photo could not be analysed."
+        return f"<p><b>Checklist</b><br/>{escape(text)}</p>"
+    numbers = check_numbers(analysis)
+    several = any(c.face_index not in (None, 0) for c in analysis.checks)  # a Face column only when it tells something
+    rows = []
+    for check in analysis.checks:
+        value_text = _fmt(check.value, check.unit)
+        zebra = "#f4f4f4" if numbers[id(check)] % 2 == 0 else "#ffffff"
+        shade = {Verdict.FAIL: "#fbe3e3", Verdict.WARN: "#fcf0d8"}.get(check.verdict, zebra)
+        face = f"<td align=\"center\">{'' if check.face_index is None else check.face_index + 1}</td>" if several else ""
+        rows.append(
+            f'<tr style="background-color:{shade}"><td align="right">{numbers[id(check)]}</td>'
+            f'<td style="padding-left:4px">{escape(check.name)}</td>{face}'
+            f'<td align="right"{nowrap(value_text)}>{escape(value_text)}</td>'
+            f'<td style="color:{GREY}; padding-left:5px">{escape(threshold_text(check))}</td>'
+            f'<td align="center" style="color:{verdict_hex(check.verdict)}"><b>{escape(verdict_text(check.verdict))}</b></td>'
+            f'<td style="padding-left:4px">{escape(check.reason)}</td></tr>'
+        )
+    face_head = '<th align="center">Face</th>' if several else ""
+    counts = {v: sum(c.verdict is v for c in analysis.checks) for v in Verdict}
+    return f"""
+<p style="margin-top:4px; margin-bottom:1px"><b>Checklist</b>
+<span style="color:{GREY}"> — {counts[Verdict.FAIL]} fail, {counts[Verdict.WARN]} warn, {counts[Verdict.PASS]} pass,
+{counts[Verdict.NOT_ASSESSABLE]} not assessable (N/A); numbers match the tags on the photo.</span></p>
+<table width="100%" cellspacing="0" cellpadding="0.6" border="0" style="font-size:6.2pt">
+<thead><tr style="background-color:#eeeeee"><th align="right">#</th><th align="left" width="19%">Check</th>{face_head}
+<th align="right" width="14%">Value</th><th align="left" width="16%">Threshold</th><th align="center" width="6%">Verdict</th>
+<th align="left">Reason</th></tr></thead>
+{''.join(rows)}</table>"""
+
+
+def decision_html(decision: DecisionInfo | None, analysis: Analysis) -> str:
+    """A full-width box under the header: the officer's decision is what the report is filed for."""
+    if decision is None:
+        body = f'<b>Officer\'s decision:</b> <span style="color:{GREY}">No decision recorded for this photo.</span>'
+    else:
+        colour = {"accept": "#1a7a40", "reject": "#c81e1e", "retake": "#b86e00"}.get(decision.decision, "#000000")
+        reasons = ", ".join(decision.reasons) if decision.reasons else "–"
+        body = (
+            f"<b>Officer's decision:</b> "
+            f'<span style="font-size:10pt; font-weight:bold; color:{colour}">{escape(decision.label.upper())}</span>'
+            f" &nbsp;by {escape(decision.officer or '–')}, {escape(when(decision.decided_at))}"
+            f" &nbsp;·&nbsp; <b>Reasons:</b> {escape(reasons)}<br/><b>Note:</b> {escape(decision.note or '–')}"
+        )
+        if decision.overridden:
+            body += f" &nbsp;·&nbsp; <b>Overrides failed checks:</b> {escape(', '.join(decision.overridden))}"
+    return f"""
+<table width="100%" cellspacing="0" cellpadding="3" border="0.5" style="margin-top:5px; border-color:{RULE}; border-style:solid">
+<tr><td style="background-color:#f7f7f7">{body}</td></tr></table>"""
+
+
+def audit_html(entries: list[AuditInfo]) -> str:
+    if not entries:
+        return f'<p style="margin-top:5px"><b>Audit trail</b> <span style="color:{GREY}">— no entries for this photo.</span></p>'
+    td = '<td style="padding-right:6px">'
+    rows = "".join(
+        f'<tr style="background-color:{"#f4f4f4" if n % 2 else "#ffffff"}">'
+        f'<td style="padding-right:6px; white-space:nowrap">{escape(when(e.at))}</td>'
+        f"{td}{escape(e.officer)}</td>{td}{escape(e.action)}</td>"
+        f"{td}{escape(e.decision or '–')}</td>{td}{escape(', '.join(e.reasons) or '–')}</td>{td}{escape(e.note or '–')}</td>"
+        f"{td}{escape(VERDICT_TEXT.get(e.verdict, e.verdict) or '–')}</td></tr>"
+        for n, e in enumerate(entries)
+    )
+    # The title is a header row of the table itself, so it never stays behind at the foot of a page.
+    return f"""
+<table width="100%" cellspacing="0" cellpadding="1" border="0" style="margin-top:5px; font-size:6.5pt">
+<thead><tr><td colspan="7" style="font-size:8pt"><b>Audit trail</b> <span style="color:{GREY}">— append-only log of every
+decision on this photo, oldest first.</span></td></tr>
+<tr style="background-color:#e4e4e4"><th align="left" style="padding-right:6px">Time</th><th align="left" style="padding-right:6px">Officer</th><th align="left" style="padding-right:6px">Action</th>
+<th align="left" style="padding-right:6px">Decision</th><th align="left" style="padding-right:6px">Reasons</th><th align="left" style="padding-right:6px">Note</th><th align="left" style="padding-right:6px">Engine verdict</th></tr></thead>{rows}</table>"""
+
+
+def errors_html(analysis: Analysis) -> str:
+    if not analysis.errors:
+        return ""
+    items = "".join(f"<li>{escape(e)}</li>" for e in analysis.errors)
+    return f'<p style="color:#780078"><b>The photo could not be analysed:</b></p><ul style="color:#780078">{items}</ul>'
+
+
+LEGEND = (
+    "Left: face box, landmarks (cyan), evidence of failed (solid red) and warned (dashed amber) checks, tagged with "
+    "the check's number. Right: pixel-level quality, green = helps recognition, red = hurts it."
+)
+
+
+def build_report_html(item: ReportItem, figure_src: str, figure_width_css: float, officer: str, created: str) -> str:
+    a = item.analysis
+    legend = f'<p style="color:{GREY}; font-size:6pt; margin-top:1px">{escape(LEGEND)}</p>'
+    top = f"""
+<table width="100%" cellspacing="0" cellpadding="0" style="margin-top:4px"><tr>
+<td valign="top" width="{FIGURE_SHARE * 100:.0f}%"><img src="{figure_src}" width="{figure_width_css:.0f}"/>{legend}</td>
+<td width="2%"></td><td valign="top">{quality_html(a)}</td></tr></table>"""
+    return (
+        "<html><body>"
+        + header_html(item, officer, created)
+        + decision_html(item.decision, a)
+        + errors_html(a)
+        + top
+        + checklist_html(a)
+        + audit_html(item.audit)
+        + "</body></html>"
+    )
+
+
+def review_json(item: ReportItem) -> str:
+    return json.dumps(
+        {"decision": item.decision.to_dict() if item.decision else None, "audit": [e.to_dict() for e in item.audit]},
+        indent=1,
+    )
+
+
+def write_pdf_report(
+    target: str | Path,
+    item: ReportItem | Analysis,
+    page_size: str = "A4",
+    officer: str = "",
+    pdfa: bool = False,
+    now: datetime | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+) -> int:
+    """Write one photo's report atomically; returns the page count.
+
+    With `pdfa` the file is PDF/A-1b and carries no attachment (PDF/A-1 forbids
+    embedded files); otherwise it is PDF 1.6 with `analysis.json` and `review.json`
+    attached. Raises OutputError for an unwritable target, ReportCancelled when
+    `should_cancel()` turns true (no file is left behind in either case).
+    """
+    if isinstance(item, Analysis):
+        item = ReportItem(item)
+    analysis = item.analysis
+    officer = officer or (item.decision.officer if item.decision else "")
+    created = now_text(now)
+    with atomic_path(target) as temp:
+        writer = doc = None  # released in `finally`, so the file is closed before a failed write is removed
+        try:
+            writer = new_writer(
+                temp,
+                page_size,
+                title=f"Photo quality report: {item.name}",
+                author=officer,
+                creator=f"{APP_NAME} {__version__}",
+                pdfa=pdfa,
+            )
+            if not pdfa:
+                attach(writer, ANALYSIS_ATTACHMENT, analysis.to_json(indent=1).encode("utf-8"))
+                attach(writer, REVIEW_ATTACHMENT, review_json(item).encode("utf-8"))
+            doc = new_document(writer)
+            width_css = content_width_css(writer)
+            figure = render_panels(item.load_image(), analysis, height=1000)
+            src = add_image(doc, "figure", figure)
+            px = writer.logicalDpiX() / 96.0
+            doc.setPageSize(QSizeF(writer.width(), writer.height() - footer_height(writer)))
+            # The figure fills its column up to a share of the page height; when the report would
+            # not fit on one page, a smaller figure is tried before letting it flow onto a second.
+            for share in FIGURE_HEIGHT_SHARES:
+                shown_w = min(width_css * FIGURE_SHARE - 2, figure.width() * (share * writer.height() / figure.height()) / px)
+                doc.setHtml(build_report_html(item, src, shown_w, officer, created))
+                if doc.pageCount() == 1:
+                    break
+            else:
+                shown_w = min(width_css * FIGURE_SHARE - 2, figure.width() * (FIGURE_HEIGHT_SHARES[0] * writer.height() / figure.height()) / px)
+                doc.setHtml(build_report_html(item, src, shown_w, officer, created))
+            short = (analysis.image_sha256 or "")[:12]
+            footer_left = f"{item.name}" + (f" · SHA-256 {short}…" if short else "") + f" · {created}"
+            pages = print_document(
+                writer,
+                doc,
+                lambda page, total: (footer_left, f"{APP_NAME} {__version__} · page {page} of {total}"),
+                should_cancel,
+            )
+        finally:
+            doc = None
+            writer = None  # noqa: F841 - destroys the QPdfWriter, closing the file
+    return pages
+
+
+def read_embedded_analysis(pdf_path: str | Path) -> Analysis:
+    """The Analysis embedded in a report made by `write_pdf_report` (needs pypdf)."""
+    from pypdf import PdfReader
+
+    attachments = PdfReader(str(pdf_path)).attachments
+    if ANALYSIS_ATTACHMENT not in attachments:
+        raise ValueError(f"{pdf_path} has no embedded {ANALYSIS_ATTACHMENT}")
+    return Analysis.from_json(attachments[ANALYSIS_ATTACHMENT][0].decode("utf-8"))

@@ -1,0 +1,114 @@
+"""Write a set of reports for many photos, with progress and cooperative cancel (GUI and CLI).
+
+`export_reports` is a plain function: the GUI runs it in a worker thread with
+`progress` and `should_cancel` callbacks (Orange's TaskState habit), the CLI
+runs it directly. Every file is written atomically; a cancelled or failed run
+leaves the files already finished and no partial file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from pfiq_desktop.reports.batch import write_batch_summary
+from pfiq_desktop.reports.export import write_csv, write_json
+from pfiq_desktop.reports.figures import save_annotated_png
+from pfiq_desktop.reports.inputs import ReportItem
+from pfiq_desktop.reports.naming import unique_stems
+from pfiq_desktop.reports.paged import ReportCancelled
+from pfiq_desktop.reports.pdf_report import write_pdf_report
+
+FORMATS = ("pdf", "png", "summary", "csv", "json")
+SUMMARY_NAME = "pfiq-summary.pdf"
+CSV_NAME = "pfiq-results.csv"
+JSON_NAME = "pfiq-results.json"
+_RESERVED_STEMS = ("pfiq-summary", "pfiq-results")
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class ExportResult:
+    files: list[Path] = field(default_factory=list)
+    pages: dict[Path, int] = field(default_factory=dict)
+
+
+def parse_formats(text: str | Sequence[str]) -> list[str]:
+    """'pdf,png' -> ['pdf', 'png']; 'pdf' with several photos also gives the summary (see export_reports)."""
+    parts = text.split(",") if isinstance(text, str) else list(text)
+    formats = [p.strip().lower() for p in parts if p.strip()]
+    unknown = sorted(set(formats) - set(FORMATS))
+    if unknown or not formats:
+        raise ValueError(f"Unknown report format(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(FORMATS)}.")
+    return list(dict.fromkeys(formats))
+
+
+def planned_outputs(items: Sequence[ReportItem], out_dir: str | Path, formats: Sequence[str]) -> list[tuple[str, Path, int | None]]:
+    """(kind, path, item index or None) for everything `export_reports` would write, in order."""
+    out = Path(out_dir)
+    formats = list(formats)
+    if "pdf" in formats and len(items) > 1 and "summary" not in formats:
+        formats.append("summary")
+    stems = unique_stems([*_RESERVED_STEMS, *(item.analysis.source for item in items)])[len(_RESERVED_STEMS):]
+    plan: list[tuple[str, Path, int | None]] = []
+    for index, stem in enumerate(stems):
+        for kind in ("pdf", "png"):
+            if kind in formats:
+                plan.append((kind, out / f"{stem}.{kind}", index))
+    if "summary" in formats:
+        plan.append(("summary", out / SUMMARY_NAME, None))
+    if "csv" in formats:
+        plan.append(("csv", out / CSV_NAME, None))
+    if "json" in formats:
+        plan.append(("json", out / JSON_NAME, None))
+    return plan
+
+
+def export_reports(
+    items: Sequence[ReportItem],
+    out_dir: str | Path,
+    formats: Sequence[str] = ("pdf", "csv"),
+    page_size: str = "A4",
+    officer: str = "",
+    pdfa: bool = False,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+) -> ExportResult:
+    """Write per-photo PDF/PNG, the batch summary (with 'pdf' for 2+ photos, or 'summary'), CSV and JSON.
+
+    Raises OutputError (clear message naming the file) when a file cannot be
+    written and ReportCancelled when `should_cancel()` becomes true.
+    """
+    plan = planned_outputs(items, out_dir, formats)
+    result = ExportResult()
+    pdf_names = {index: path.name for kind, path, index in plan if kind == "pdf"}
+    cancelled = should_cancel or (lambda: False)
+    for step, (kind, path, index) in enumerate(plan):
+        if cancelled():
+            raise ReportCancelled()
+        if progress is not None:
+            progress(step, len(plan), path.name)
+        owned_image = index is not None and items[index].image is None
+        if kind == "pdf":
+            result.pages[path] = write_pdf_report(path, items[index], page_size, officer, pdfa, now, cancelled)
+        elif kind == "png":
+            item = items[index]
+            save_annotated_png(path, item.load_image(), item.analysis, item.decision_label if item.decision else "")
+        elif kind == "summary":
+            links = [pdf_names.get(i) for i in range(len(items))]
+            result.pages[path] = write_batch_summary(
+                path, items, page_size, officer, links, pdfa=pdfa, now=now, should_cancel=cancelled
+            )
+        elif kind == "csv":
+            write_csv(path, items)
+        elif kind == "json":
+            write_json(path, items)
+        if owned_image:
+            items[index].image = None  # loaded here: drop it to keep memory flat over a long batch
+        result.files.append(path)
+    if progress is not None:
+        progress(len(plan), len(plan), "done")
+    return result

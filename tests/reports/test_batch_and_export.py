@@ -1,0 +1,250 @@
+"""Batch summary (300 photos under 60 s), CSV/JSON export, runner, CLI, atomic writes, safe names."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import json
+import os
+import shutil
+import time
+
+import pytest
+from pypdf import PdfReader
+
+from pfiq_desktop.atomic import OutputError
+from pfiq_desktop.engine.results import Analysis, Verdict
+from pfiq_desktop.reports.batch import failing_checks, summary_counts, write_batch_summary
+from pfiq_desktop.reports.export import export_dict, write_csv, write_json
+from pfiq_desktop.reports.inputs import ReportItem
+from pfiq_desktop.reports.naming import safe_stem, unique_stems
+from pfiq_desktop.reports.paged import ReportCancelled
+from pfiq_desktop.reports.runner import export_reports, planned_outputs
+from tests.reports.conftest import render_page
+from tests.reports.synthetic import SAMPLE
+
+DECISIONS = [None, {"decision": "accept", "officer": "a.lee", "note": "ok"}, {"decision": "reject", "officer": "b.kim"},
+             {"decision": "retake", "officer": "a.lee"}]
+
+
+def make_batch(base: Analysis, folder, n: int) -> list[ReportItem]:
+    """n cached analyses re-using one real result with different sources, verdict mixes and decisions."""
+    folder.mkdir(exist_ok=True)
+    items = []
+    for i in range(n):
+        path = folder / f"photo_{i:03d}.jpg"
+        if i < 3:
+            shutil.copy(SAMPLE, path)  # most sources are missing on purpose: the summary must cope
+        checks = [dataclasses.replace(c, verdict=Verdict.PASS) if (i + k) % 4 else c for k, c in enumerate(base.checks)]
+        faces = [dataclasses.replace(f, quality=(i % 10) / 10 + 0.05) for f in base.faces]
+        analysis = dataclasses.replace(base, source=str(path), checks=checks, faces=faces, image_sha256=f"{i:064x}")
+        items.append(ReportItem(analysis, DECISIONS[i % 4]))
+    return items
+
+
+def test_batch_summary_of_300_photos_under_60_s(tmp_path, sample_analysis):
+    items = make_batch(sample_analysis, tmp_path / "photos", 300)
+    target = tmp_path / "summary.pdf"
+    start = time.perf_counter()
+    pages = write_batch_summary(target, items, "A4", officer="supervisor", links=[f"photo_{i:03d}.pdf" for i in range(300)])
+    seconds = time.perf_counter() - start
+    assert seconds < 60, f"300-photo summary took {seconds:.1f} s (target < 60 s)"
+    reader = PdfReader(str(target))
+    assert len(reader.pages) == pages >= 2
+    text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+    assert "photo_000.jpg" in text and "photo_299.jpg" in text
+    counts = summary_counts(items)
+    assert sum(sum(v.values()) for v in counts.values()) == 300
+    assert f"{sum(counts['fail'].values())}" in text
+    for _, name, fails, _ in failing_checks(items)[:3]:
+        assert name in text
+    uris = [a.get_object().get("/A", {}).get("/URI") for p in reader.pages for a in p.get("/Annots", [])]
+    assert "photo_000.pdf" in uris and "photo_299.pdf" in uris
+    image = render_page(target, 1, dpi=30)
+    assert (image.mean(axis=2) < 128).mean() > 0.01
+
+
+def test_summary_counts_and_ranking(sample_analysis, tmp_path):
+    items = make_batch(sample_analysis, tmp_path / "p", 8)
+    counts = summary_counts(items)
+    assert counts[items[1].analysis.verdict]["accept"] >= 1
+    ranked = failing_checks(items)
+    assert [r[2] for r in ranked] == sorted((r[2] for r in ranked), reverse=True)
+
+
+def test_csv_and_json_export(tmp_path, sample_analysis):
+    items = make_batch(sample_analysis, tmp_path / "p", 4)
+    items[1].decision.note = "=HYPERLINK(\"http://x\")"  # would run as a formula in a spreadsheet
+    write_csv(tmp_path / "r.csv", items)
+    with open(tmp_path / "r.csv", encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["file"] for r in rows] == [f"photo_{i:03d}.jpg" for i in range(4)]
+    assert rows[1]["decision"] == "accept" and rows[2]["decision"] == "reject" and rows[0]["decision"] == ""
+    assert rows[1]["decision_note"].startswith("'=")
+    first = sample_analysis.checks[0]
+    assert f"{first.id}:verdict" in rows[0] and rows[0]["verdict"] == items[0].analysis.verdict
+    assert float(rows[3]["quality"]) == pytest.approx(items[3].analysis.faces[0].quality)
+
+    write_json(tmp_path / "r.json", items)
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert len(data["photos"]) == 4 and data["photos"][2]["decision"]["decision"] == "reject"
+    restored = Analysis.from_dict(data["photos"][3]["analysis"])
+    assert restored.to_dict() == items[3].analysis.to_dict()
+    slim = export_dict(items, include_maps=False)
+    assert "plq_chip" not in slim["photos"][0]["analysis"]["faces"][0]
+
+
+def test_runner_writes_every_format_with_progress(tmp_path, sample_analysis, sample_image):
+    items = make_batch(sample_analysis, tmp_path / "p", 3)
+    items[0].image = sample_image
+    seen = []
+    result = export_reports(items, tmp_path / "out", ["pdf", "png", "csv", "json"], "Letter", officer="me",
+                            progress=lambda d, t, n: seen.append((d, t)))
+    names = sorted(p.name for p in result.files)
+    assert names == sorted(["photo_000.pdf", "photo_001.pdf", "photo_002.pdf", "photo_000.png", "photo_001.png",
+                            "photo_002.png", "pfiq-summary.pdf", "pfiq-results.csv", "pfiq-results.json"])
+    assert all(p.stat().st_size > 0 for p in result.files)
+    assert seen[-1][0] == seen[-1][1] == len(result.files)
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.endswith(".part")]
+
+
+def test_cancel_stops_between_files_and_leaves_no_partial_file(tmp_path, sample_analysis):
+    items = make_batch(sample_analysis, tmp_path / "p", 3)
+    calls = {"n": 0}
+
+    def should_cancel():
+        calls["n"] += 1
+        return calls["n"] > 2
+
+    with pytest.raises(ReportCancelled):
+        export_reports(items, tmp_path / "out", ["pdf"], should_cancel=should_cancel)
+    left = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert all(not n.endswith(".part") for n in left)
+    assert all(PdfReader(str(tmp_path / "out" / n)).pages for n in left)
+
+
+def test_failure_mid_write_leaves_no_partial_file_and_keeps_the_old_one(tmp_path, sample_analysis, monkeypatch):
+    from pfiq_desktop.reports import pdf_report
+
+    target = tmp_path / "report.pdf"
+    pdf_report.write_pdf_report(target, sample_analysis)
+    before = target.read_bytes()
+
+    def crash(writer, doc, footer, should_cancel=None):  # the writer has begun the file, then the disk "fills"
+        from PySide6.QtGui import QPainter
+
+        painter = QPainter(writer)
+        painter.drawText(100, 100, "half a page")
+        painter.end()
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pdf_report, "print_document", crash)
+    with pytest.raises(OutputError, match="No space left on device"):
+        pdf_report.write_pdf_report(target, sample_analysis)
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.pdf"]
+
+
+def test_full_disk_at_rename_and_unwritable_folder_give_clear_errors(tmp_path, sample_analysis, monkeypatch):
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("x")
+    with pytest.raises(OutputError, match=r"Cannot write .*not_a_folder"):
+        export_reports([ReportItem(sample_analysis)], blocker / "out", ["pdf", "csv"])
+    if os.geteuid() != 0:  # root ignores permission bits
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        with pytest.raises(OutputError, match="Cannot write"):
+            write_csv(locked / "r.csv", [ReportItem(sample_analysis)])
+
+    import pfiq_desktop.atomic as atomic
+
+    def no_space(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "replace", no_space)
+    with pytest.raises(OutputError, match="No space left"):
+        write_csv(tmp_path / "full.csv", [ReportItem(sample_analysis)])
+    assert not list(tmp_path.glob("*full.csv*"))
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("photo", "photo"), ("a:b*c?<>|\"d", "a_b_c_____d"), ("CON", "_CON"), ("com1", "_com1"), ("nul.tar", "_nul.tar"),
+     ("  dots... ", "dots"), ("...", "photo"), ("", "photo"), ("tab\there", "tab_here"), ("e\u0301te", "\u00e9te"),
+     ("a/b\\c", "a_b_c")],
+)
+def test_safe_stem(name, expected):
+    assert safe_stem(name) == expected
+
+
+def test_safe_stem_length_and_unique_stems():
+    long = "é" * 300
+    assert len(safe_stem(long).encode("utf-8")) <= 100
+    assert unique_stems(["a/Photo.jpg", "b/photo.png", "c/PHOTO.jpg", "d/x.jpg"]) == ["Photo", "photo_2", "PHOTO_3", "x"]
+
+
+def test_planned_outputs_never_clash_with_batch_files(sample_analysis):
+    items = [ReportItem(dataclasses.replace(sample_analysis, source=s)) for s in ("pfiq-summary.jpg", "x/pfiq-results.png")]
+    names = [p.name for _, p, _ in planned_outputs(items, "out", ["pdf", "csv"])]
+    assert len(names) == len(set(names)) and "pfiq-summary.pdf" in names and "pfiq-summary_2.pdf" in names
+
+
+def test_cli_report_from_saved_analysis(tmp_path, sample_analysis, capsys):
+    from pfiq_desktop.reports.cli_report import add_report_command
+
+    saved = tmp_path / "sample.json"
+    saved.write_text(dataclasses.replace(sample_analysis, source=str(SAMPLE)).to_json())
+    parser = argparse.ArgumentParser(prog="pfiq")
+    add_report_command(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["report", str(saved), "--out", str(tmp_path / "out"), "--format", "pdf,png,csv",
+                              "--page-size", "Letter", "--no-store", "--officer", "cli.user"])
+    assert args.handler(args) == 0
+    out = tmp_path / "out"
+    # outputs are named after the photo the analysis describes, not after the JSON file
+    assert sorted(p.name for p in out.iterdir()) == ["pfiq-results.csv", "sample_astronaut.pdf", "sample_astronaut.png"]
+    assert "cli.user" in PdfReader(str(out / "sample_astronaut.pdf")).pages[0].extract_text()
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    args = parser.parse_args(["report", str(saved), "--out", str(blocker / "sub"), "--no-store"])
+    assert args.handler(args) == 1
+    assert "Cannot write" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        parser.parse_args(["report", str(saved), "--out", "x", "--format", "docx"])
+
+
+def test_review_store_decisions_reach_the_report_inputs(decided_item):
+    assert decided_item.decision.decision == "reject"
+    assert decided_item.decision.officer == "j.smith"
+    assert [e.decision for e in decided_item.audit] == ["retake", "reject"]
+
+
+def test_error_and_missing_photos_in_every_format(tmp_path, sample_analysis):
+    broken = Analysis(source=str(tmp_path / "broken.jpg"), image_size=(0, 0), errors=["Cannot read broken.jpg: not an image"])
+    gone = dataclasses.replace(sample_analysis, source=str(tmp_path / "gone.jpg"))
+    result = export_reports([ReportItem(broken), ReportItem(gone)], tmp_path / "out", ["pdf", "png", "csv", "json"])
+    assert len(result.files) == 7  # 2 pdf + 2 png + summary + csv + json
+    text = " ".join(PdfReader(str(tmp_path / "out" / "pfiq-summary.pdf")).pages[0].extract_text().split())
+    assert "ERROR" in text and "broken.jpg" in text and "gone.jpg" in text
+
+
+def test_cli_reads_decisions_from_the_review_store(tmp_path, sample_analysis):
+    from pfiq_desktop.reports.cli_report import add_report_command
+    from pfiq_desktop.review import ReviewStore
+
+    analysis = dataclasses.replace(sample_analysis, source=str(SAMPLE), image_sha256=sample_analysis.image_sha256 or "f" * 64)
+    saved = tmp_path / "sample.json"
+    saved.write_text(analysis.to_json())
+    with ReviewStore(tmp_path / "reviews.sqlite3", app_version="0.1.0") as store:
+        store.record_decision(SAMPLE, analysis.image_sha256, "retake", reasons=["lighting"], note="Shadow on the wall.",
+                              officer="c.ortiz")
+    parser = argparse.ArgumentParser(prog="pfiq")
+    add_report_command(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["report", str(saved), "--out", str(tmp_path / "out"), "--format", "pdf,csv",
+                              "--store", str(tmp_path / "reviews.sqlite3")])
+    assert args.handler(args) == 0
+    text = " ".join(PdfReader(str(tmp_path / "out" / "sample_astronaut.pdf")).pages[0].extract_text().split())
+    assert "NEEDS RETAKE" in text and "Shadow on the wall." in text and "c.ortiz" in text
+    rows = list(csv.DictReader(open(tmp_path / "out" / "pfiq-results.csv", encoding="utf-8-sig")))
+    assert rows[0]["decision"] == "retake" and rows[0]["decision_officer"] == "c.ortiz"

@@ -1,0 +1,131 @@
+"""Per-photo PDF: text, embedded JSON, rendering on A4 and Letter, pagination, PDF/A."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from pypdf import PdfReader
+
+from pfiq_desktop.engine.results import Analysis
+from pfiq_desktop.reports.figures import verdict_text
+from pfiq_desktop.reports.inputs import AuditInfo, ReportItem
+from pfiq_desktop.reports.pdf_report import read_embedded_analysis, write_pdf_report
+from tests.reports.conftest import render_page
+from tests.reports.synthetic import synthetic_analysis
+
+PAGE_PX_AT_40_DPI = {"A4": (468, 331), "Letter": (440, 340)}  # (height, width) = mm / 25.4 * 40
+
+
+def _text(pdf) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(str(pdf)).pages)
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_pdf_text_has_file_name_verdicts_values_and_decision(tmp_path, decided_item):
+    target = tmp_path / "report.pdf"
+    pages = write_pdf_report(target, decided_item, "A4", officer="j.smith")
+    text = _squash(_text(target))
+    analysis = decided_item.analysis
+    assert pages == 1
+    assert "sample_astronaut.jpg" in text
+    assert analysis.image_sha256 in text and analysis.model_sha256 in text
+    assert verdict_text(analysis.verdict) in text
+    assert "REJECTED" in text and "New photo needed: neutral expression, plain wall." in text
+    assert "mouth open, background" in text
+    assert "j.smith" in text
+    for check in analysis.checks:
+        assert _squash(check.name) in text, check.name
+        if check.value is not None:
+            assert f"{check.value:.3g}" in text, (check.id, check.value)
+    for name in ("PASS", "FAIL"):
+        if any(verdict_text(c.verdict) == name for c in analysis.checks):
+            assert name in text
+    assert f"{analysis.faces[0].quality:.3g}" in text
+    assert "Audit trail" in text and "retake" in text and "reject" in text
+
+
+def test_embedded_json_round_trips_to_the_same_analysis(tmp_path, decided_item):
+    target = tmp_path / "report.pdf"
+    write_pdf_report(target, decided_item)
+    restored = read_embedded_analysis(target)
+    assert isinstance(restored, Analysis)
+    assert restored.to_dict() == decided_item.analysis.to_dict()
+    review = PdfReader(str(target)).attachments["review.json"][0]
+    assert b'"reject"' in review and b"j.smith" in review
+
+
+@pytest.mark.parametrize("page_size", ["A4", "Letter"])
+def test_page_renders_non_blank_at_the_right_size(tmp_path, decided_item, page_size):
+    target = tmp_path / f"report-{page_size}.pdf"
+    assert write_pdf_report(target, decided_item, page_size) == 1
+    image = render_page(target, dpi=40)
+    expected = PAGE_PX_AT_40_DPI[page_size]
+    assert abs(image.shape[0] - expected[0]) <= 1 and abs(image.shape[1] - expected[1]) <= 1
+    grey = image.mean(axis=2)
+    assert (grey < 128).mean() > 0.02, "page looks blank"
+    colourful = (image.max(axis=2).astype(int) - image.min(axis=2)) > 60
+    assert colourful.mean() > 0.02, "photo / PLQ overlay missing"
+    mediabox = PdfReader(str(target)).pages[0].mediabox
+    points = {"A4": (595, 842), "Letter": (612, 792)}[page_size]
+    assert (round(float(mediabox.width)), round(float(mediabox.height))) == points
+
+
+def test_long_content_flows_to_a_second_page(tmp_path, sample_image):
+    analysis = synthetic_analysis(n_faces=3, n_extra_checks=30, image=sample_image)
+    audit = [AuditInfo(at=f"2025-01-0{1 + i % 9}T10:00:00", officer="o", action="decide", decision="retake", note=f"entry {i}")
+             for i in range(25)]
+    target = tmp_path / "long.pdf"
+    pages = write_pdf_report(target, ReportItem(analysis, {"decision": "retake", "officer": "o"}, audit, sample_image), "Letter")
+    assert pages >= 2
+    text = _squash(_text(target))
+    assert "entry 24" in text and "Extra requirement 29" in text
+    assert f"page {pages} of {pages}" in text
+
+
+def test_missing_photo_and_error_analysis_still_make_a_report(tmp_path, sample_analysis):
+    gone = dataclasses.replace(sample_analysis, source=str(tmp_path / "moved_away.jpg"))
+    target = tmp_path / "gone.pdf"
+    assert write_pdf_report(target, gone) == 1
+    assert "moved_away.jpg" in _text(target)
+    broken = Analysis(source="broken.jpg", image_size=(0, 0), errors=["Cannot read broken.jpg: not an image"])
+    write_pdf_report(tmp_path / "broken.pdf", broken)
+    text = _squash(_text(tmp_path / "broken.pdf"))
+    assert "ERROR" in text and "not an image" in text and "No decision recorded" in text
+
+
+def test_pdfa_mode_declares_pdfa_and_has_no_attachment(tmp_path, decided_item):
+    target = tmp_path / "archive.pdf"
+    write_pdf_report(target, decided_item, pdfa=True)
+    reader = PdfReader(str(target))
+    assert not reader.attachments
+    metadata = reader.trailer["/Root"]["/Metadata"].get_object().get_data()
+    assert b"pdfaid:part" in metadata or b"<pdfaid:part>1" in metadata
+    assert "/OutputIntents" in reader.trailer["/Root"]
+
+
+def test_annotated_png(tmp_path, decided_item):
+    import cv2
+
+    from pfiq_desktop.reports.figures import save_annotated_png
+
+    target = tmp_path / "photo.png"
+    save_annotated_png(target, decided_item.image, decided_item.analysis, decided_item.decision_label, width=1000)
+    image = cv2.imread(str(target))
+    assert image.shape[1] == 1000 and image.shape[0] > 500
+    assert np.std(image) > 30
+
+
+@pytest.mark.parametrize("page_size", ["A4", "Letter"])
+def test_the_full_engine_checklist_fits_one_page_for_one_face(tmp_path, sample_image, page_size):
+    from tests.reports.synthetic import with_engine_checks
+
+    analysis = with_engine_checks(synthetic_analysis(image=sample_image), sample_image)
+    assert len(analysis.checks) >= 20
+    audit = [AuditInfo(at="2025-01-02T10:00:00+00:00", officer="o", action="decide", decision=d) for d in ("retake", "reject")]
+    item = ReportItem(analysis, {"decision": "reject", "officer": "o", "reasons": ["framing"], "note": "n"}, audit, sample_image)
+    assert write_pdf_report(tmp_path / "one.pdf", item, page_size) == 1

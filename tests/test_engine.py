@@ -1,0 +1,193 @@
+"""The Analyzer end to end: results, quality ranking, PLQ behaviour, bad input, Qt-freedom."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from pfiq_desktop.engine import Analysis, Verdict
+from pfiq_desktop.engine import disturbances as dist
+from pfiq_desktop.engine.faces import DetectedFace, extract_chip, photo_points_to_chip
+from pfiq_desktop.engine.imageio import load_image
+from pfiq_desktop.engine.plq import MIN_EMBEDDING_SUM, gradient_magnitude, regression_weights
+from tests.conftest import REPO, shared_faces
+
+TEST_PORTRAITS = slice(0, 20)  # calibration used portraits 100-139
+
+
+def held_out_portraits() -> list[np.ndarray]:
+    folder = shared_faces("portraits_official")
+    return [load_image(p) for p in sorted(folder.glob("*.jpg"))[TEST_PORTRAITS]]
+
+
+@pytest.fixture(scope="module")
+def astronaut_result(analyzer, astronaut):
+    return analyzer.analyse(astronaut)
+
+
+def test_astronaut_analysis_has_everything(astronaut_result, astronaut):
+    result = astronaut_result
+    assert result.ok and result.image_size == (512, 512)
+    assert len(result.faces) == 1, "the suit's weak false detection must stay below the threshold"
+    face = result.faces[0]
+    left, top, right, bottom = face.box
+    assert 150 < left < right < 300 and 50 < top < bottom < 220  # the face, not the suit
+    assert face.landmarks.shape == (68, 2) and face.embedding.shape == (128,)
+    assert 0 < face.quality < 1 and np.isfinite(face.quality_raw)
+    assert face.plq_chip.shape == (150, 150) and face.plq_chip.dtype == np.float32
+    assert 0 <= face.plq_chip.min() and face.plq_chip.max() < 1 and face.plq_chip.std() > 0.01
+    assert face.plq.shape == (512, 512)
+    inside = np.isfinite(face.plq)
+    assert inside[(top + bottom) // 2, (left + right) // 2] and not inside[5, 5]
+    assert set(face.regions) >= {"left_eye", "right_eye", "nose", "mouth"}
+    assert {"face_present", "single_face", "eye_open_left", "plq_regions"} <= {c.id for c in result.checks}
+    assert {"load", "detect", "align", "quality", "plq", "checks", "total"} <= set(result.timings)
+
+
+def test_json_round_trip(astronaut_result):
+    restored = Analysis.from_json(astronaut_result.to_json())
+    assert restored.to_json() == Analysis.from_json(restored.to_json()).to_json()
+    face, original = restored.faces[0], astronaut_result.faces[0]
+    assert np.allclose(face.plq_chip, original.plq_chip, atol=1e-3)  # float16 storage
+    assert np.array_equal(face.embedding, original.embedding)
+    assert np.allclose(np.nan_to_num(face.plq, nan=-1), np.nan_to_num(original.plq, nan=-1), atol=1e-3)
+    assert [c.to_dict() for c in restored.checks] == [c.to_dict() for c in astronaut_result.checks]
+    assert restored.verdict == astronaut_result.verdict
+
+
+def test_embedding_matches_dlib(astronaut_result, astronaut):
+    import dlib
+
+    from pfiq_desktop.engine.models import RECOGNITION_MODEL, model_path
+
+    face = astronaut_result.faces[0]
+    chip = extract_chip(astronaut, face.chip_transform)
+    reference = np.array(dlib.face_recognition_model_v1(str(model_path(RECOGNITION_MODEL))).compute_face_descriptor(chip))
+    cosine = reference @ face.embedding / np.linalg.norm(reference) / np.linalg.norm(face.embedding)
+    assert cosine > 0.99999
+
+
+def _chip_and_eyes(analyzer, image):
+    face = analyzer.analyse(image).faces[0]
+    chip = extract_chip(image, face.chip_transform)
+    return chip, photo_points_to_chip(face.landmarks, face.chip_transform)
+
+
+def _raw_quality(analyzer, chips: list[np.ndarray]) -> np.ndarray:
+    batch = torch.from_numpy(np.stack(chips)).permute(0, 3, 1, 2).float()
+    with torch.no_grad():
+        return analyzer.estimator.raw(analyzer.net, batch).numpy()
+
+
+def test_default_quality_ranks_clean_above_degraded(analyzer, astronaut):
+    """Issue 2: clean > blur s3, > JPEG 10, > grey eye occluder for >= 90 % of faces."""
+    wins = {"blur": 0, "jpeg": 0, "occluder": 0}
+    photos = [astronaut, *held_out_portraits()]
+    for photo in photos:
+        chip, landmarks = _chip_and_eyes(analyzer, photo)
+        q = _raw_quality(analyzer, [chip, dist.blur(chip, 3), dist.jpeg(chip, 10), dist.occlude(chip, dist.eye_box(landmarks))])
+        wins["blur"] += q[0] > q[1]
+        wins["jpeg"] += q[0] > q[2]
+        wins["occluder"] += q[0] > q[3]
+    rates = {k: v / len(photos) for k, v in wins.items()}
+    assert all(rate >= 0.9 for rate in rates.values()), rates
+
+
+def test_plq_is_lower_inside_an_eye_occluder(analyzer):
+    """Issue 2: mean PLQ inside a grey eye occluder < same region of the clean photo, >= 80 % of 20 portraits."""
+    lower = 0
+    portraits = held_out_portraits()
+    for photo in portraits:
+        clean = analyzer.analyse(photo)
+        face = clean.faces[0]
+        left, top, right, bottom = dist.eye_box(face.landmarks)
+        # HOG rarely finds a face whose eyes are hidden: keep the clean photo's geometry
+        geometry = DetectedFace(face.box, face.detection_score, face.landmarks5, face.landmarks)
+        occluded = analyzer.analyse(dist.occlude(photo, (left, top, right, bottom)), known_faces=[geometry])
+        region = (slice(max(top, 0), bottom), slice(max(left, 0), right))
+        lower += np.nanmean(occluded.faces[0].plq[region]) < np.nanmean(clean.faces[0].plq[region])
+    assert lower / len(portraits) >= 0.8, f"{lower} of {len(portraits)}"
+
+
+def test_maps_stay_finite_on_hostile_input(analyzer, astronaut):
+    grey = torch.full((1, 3, 150, 150), 128.0)
+    for method in ("gradient", "smoothgrad"):
+        magnitude, descriptors = gradient_magnitude(analyzer.net, grey, torch.ones(1), method)
+        assert torch.isfinite(magnitude).all() and torch.isfinite(descriptors).all()
+    # an embedding that sums to exactly zero takes the safe path
+    zero_sum = torch.tensor([[0.5, -0.5, 0.0]])
+    weights = regression_weights(zero_sum, torch.tensor([0.8]))
+    assert torch.isfinite(weights).all() and weights.abs().max() <= 0.8 / MIN_EMBEDDING_SUM
+    # a tiny face: the astronaut shrunk so the face is about 45 px wide
+    tiny = cv2.resize(astronaut, (256, 256), interpolation=cv2.INTER_AREA)
+    result = analyzer.analyse(np.pad(tiny, ((128, 128), (128, 128), (0, 0)), constant_values=200))
+    assert result.faces, "tiny face should still be found"
+    for face in result.faces:
+        assert np.isfinite(face.plq_chip).all() and np.isfinite(face.quality)
+    uniform = analyzer.analyse(np.full((300, 300, 3), 128, np.uint8))
+    assert uniform.ok and not uniform.faces
+    assert next(c for c in uniform.checks if c.id == "face_present").verdict is Verdict.FAIL
+
+
+def _bad_files(tmp_path, astronaut):
+    ok, jpeg = cv2.imencode(".jpg", astronaut)
+    files = {
+        "zero.jpg": b"",
+        "truncated.jpg": jpeg.tobytes()[: len(jpeg) // 3],
+        "text.jpg": b"this is not a photo\n" * 20,
+        "one_pixel.png": cv2.imencode(".png", np.zeros((1, 1, 3), np.uint8))[1].tobytes(),
+    }
+    from tests.test_imageio import png_with_header_size
+
+    files["bomb.png"] = png_with_header_size(20000, 20000)
+    paths = []
+    for name, payload in files.items():
+        path = tmp_path / name
+        path.write_bytes(payload)
+        paths.append(path)
+    return paths
+
+
+def test_bad_input_gives_clear_errors_and_the_batch_goes_on(analyzer, astronaut, tmp_path):
+    bad = _bad_files(tmp_path, astronaut)
+    good = tmp_path / "good.png"
+    cv2.imwrite(str(good), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
+    results = list(analyzer.analyse_batch([*bad, good, tmp_path / "missing.jpg"]))
+    assert len(results) == len(bad) + 2
+    for result in results[: len(bad)] + results[-1:]:
+        assert not result.ok and result.verdict == "error"
+        assert len(result.errors[0]) > 15, result.errors
+    assert results[len(bad)].ok and len(results[len(bad)].faces) == 1
+
+
+def test_six_faces_are_all_analysed(analyzer, astronaut):
+    face = astronaut[20:260, 130:330]
+    collage = np.vstack([np.hstack([face] * 3)] * 2)
+    result = analyzer.analyse(collage)
+    assert len(result.faces) == 6
+    scores = [f.detection_score for f in result.faces]
+    assert scores == sorted(scores, reverse=True)
+    assert all(np.isfinite(f.plq_chip).all() for f in result.faces)
+    assert next(c for c in result.checks if c.id == "single_face").verdict is Verdict.FAIL
+
+
+def test_engine_never_imports_qt():
+    code = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('PySide6', 'PyQt5', 'PyQt6', 'pyqtgraph'):\n"
+        "            raise ImportError('Qt is not allowed in the engine: ' + name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "from pfiq_desktop.engine import Analyzer\n"
+        "Analyzer(device='cpu').analyse('resources/sample_astronaut.jpg')\n"
+        "from pfiq_desktop.reports import overview_png\n"
+        "print('qt-free')\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0 and "qt-free" in run.stdout, run.stderr
