@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFile
 
-from pfiq_desktop.engine.imageio import ImageLoadError, image_sha256, load_image
+from pfiq_desktop.engine.hashing import file_sha256
+from pfiq_desktop.engine.imageio import ImageLoadError, load_image
 
 FACES_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "faces"
 
@@ -163,10 +164,10 @@ def test_array_input_is_copied(astronaut):
     assert np.array_equal(image, astronaut)
 
 
-def test_image_sha256(tmp_path):
+def test_file_sha256(tmp_path):
     path = tmp_path / "a.bin"
     path.write_bytes(b"abc")
-    assert image_sha256(path) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    assert file_sha256(path) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 
 
 # ------------------------------------------------------------------------ bad input

@@ -18,7 +18,6 @@ Conventions:
 
 from __future__ import annotations
 
-import hashlib
 import io
 import warnings
 from pathlib import Path
@@ -66,19 +65,6 @@ def load_image(source: ImageSource) -> np.ndarray:
             raise ImageLoadError(f"{name} cannot be read: {exc.strerror or exc}.") from exc
         return _decode(io.BytesIO(data), name)
     raise ImageLoadError(f"Cannot load an image from a value of type {type(source).__name__}.")
-
-
-def image_sha256(path: str | Path) -> str:
-    """SHA-256 of a file's bytes, to tie a result or audit entry to the exact photo."""
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    except OSError as exc:
-        reason = exc.strerror or exc
-        raise ImageLoadError(f"The file '{Path(path).name}' cannot be read: {reason}.") from exc
-    return digest.hexdigest()
 
 
 def _decode(stream: io.BytesIO, name: str) -> np.ndarray:

@@ -1,0 +1,66 @@
+"""`pfiq analyse` and `pfiq embed` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import cv2
+import dlib
+import numpy as np
+
+from pfiq_desktop.engine import Analysis
+from pfiq_desktop.engine.faces import FaceDetector, chip_transform, extract_chip
+from pfiq_desktop.engine.models import RECOGNITION_MODEL, model_path
+from tests.conftest import REPO
+
+SAMPLE = REPO / "resources" / "sample_astronaut.jpg"
+
+
+def pfiq(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pfiq_desktop.cli", *args], cwd=REPO, capture_output=True, text=True, timeout=600
+    )
+
+
+def test_analyse_folder_with_a_bad_file(tmp_path, astronaut):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    cv2.imwrite(str(photos / "a good one.png"), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
+    (photos / "broken.jpg").write_bytes(b"not a jpeg at all")
+    cv2.imwrite(str(photos / "empty wall.png"), np.full((200, 200, 3), 90, np.uint8))
+    out = tmp_path / "out"
+    run = pfiq("analyse", str(photos), "--out", str(out), "--device", "cpu")
+    assert run.returncode == 1, "a broken or faceless photo must make the exit code say so"
+    assert "broken.jpg" in run.stdout and "error" in run.stdout and "no face found" in run.stdout
+    assert "3 photos, 2 with problems" in run.stdout
+    good = Analysis.from_json((out / "a good one.json").read_text())
+    assert good.ok and len(good.faces) == 1 and good.checks
+    overview = cv2.imread(str(out / "a good one.png"))
+    assert overview is not None and overview.shape[1] > 2 * 480 * 0.9 and overview.std() > 20
+    broken = Analysis.from_json((out / "broken.json").read_text())
+    assert broken.verdict == "error" and "broken.jpg" in broken.errors[0]
+    assert not (out / "broken.png").exists()
+
+
+def test_analyse_only_json_and_clean_exit(tmp_path):
+    run = pfiq("analyse", str(SAMPLE), "--out", str(tmp_path), "--format", "json", "--device", "cpu")
+    assert run.returncode == 0, run.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["sample_astronaut.json"]
+
+
+def test_unknown_format_is_a_usage_error(tmp_path):
+    run = pfiq("analyse", str(SAMPLE), "--out", str(tmp_path), "--format", "gif")
+    assert run.returncode == 2 and "formats" in run.stderr
+
+
+def test_embed_matches_dlib():
+    run = pfiq("embed", str(SAMPLE), "--device", "cpu")
+    assert run.returncode == 0, run.stderr
+    embedding = np.array(json.loads(run.stdout)["embedding"])
+    image = cv2.cvtColor(cv2.imread(str(SAMPLE)), cv2.COLOR_BGR2RGB)
+    face = FaceDetector().detect(image)[0]
+    chip = extract_chip(image, chip_transform(face.landmarks5))
+    reference = np.array(dlib.face_recognition_model_v1(str(model_path(RECOGNITION_MODEL))).compute_face_descriptor(chip))
+    assert embedding @ reference / np.linalg.norm(embedding) / np.linalg.norm(reference) > 0.99999
