@@ -80,7 +80,7 @@ def main() -> None:
     masks = [face_mask(landmarks) for _, _, landmarks in faces]
     plq: dict[str, dict[str, float]] = {}
     for method in MAP_METHODS:
-        magnitude, _ = gradient_magnitude(net, clean, q, method)
+        magnitude, _ = gradient_magnitude(net, clean, q, method, estimator)
         per_face = [m.numpy()[mask] for m, mask in zip(magnitude, masks)]
         median = float(np.median([np.median(v) for v in per_face]))
         high = float(np.median([np.percentile(v, 95) for v in per_face]))

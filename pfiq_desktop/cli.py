@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from pfiq_desktop import APP_NAME, __version__
+from pfiq_desktop.evaluation.cli import add_evaluate_command
 from pfiq_desktop.reports.cli_report import add_report_command
 
 FORMATS = ("json", "png")
@@ -112,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyse.set_defaults(handler=command_analyse)
 
     add_report_command(commands)
+    add_evaluate_command(commands)
 
     embed = commands.add_parser("embed", help="print the 128-D embedding of the main face as JSON")
     embed.add_argument("image")

@@ -44,10 +44,10 @@ MAP_METHODS = {
 
 # Integrated gradients: blurred baseline (sigma in chip pixels) and Riemann steps.
 IG_BASELINE_SIGMA = 8.0
-IG_STEPS = 16
+IG_STEPS = 8
 # Perturbation map: G x G patches, K random coalitions, blurred copy as the "absent" value.
-PERTURBATION_GRID = 7
-PERTURBATION_COALITIONS = 48
+PERTURBATION_GRID = 6
+PERTURBATION_COALITIONS = 32
 PERTURBATION_SIGMA = 8.0
 PERTURBATION_RIDGE = 1.0
 

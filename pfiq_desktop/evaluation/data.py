@@ -1,0 +1,80 @@
+"""Face chips of the shared data sets, with their 68 landmarks in chip coordinates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from pfiq_desktop.engine.faces import FaceDetector, chip_transform, extract_chip, photo_points_to_chip
+from pfiq_desktop.engine.imageio import load_image
+
+CALIBRATION_PORTRAITS = range(100, 140)  # used by benchmarks/calibrate.py: never evaluated on
+
+
+@dataclass
+class Chip:
+    path: Path
+    identity: str
+    pixels: np.ndarray  # 150 x 150 x 3 uint8 RGB
+    landmarks: np.ndarray  # 68 x 2, chip x, y
+    photo: np.ndarray | None = None
+
+
+def load_chips(paths: list[Path], identities: list[str], detector: FaceDetector, keep_photo: bool = False) -> list[Chip]:
+    """The best-scoring face of each photo; photos without a face are skipped."""
+    out = []
+    for path, identity in zip(paths, identities):
+        try:
+            image = load_image(path)
+        except Exception:  # unreadable photo: skipped, the evaluation goes on
+            continue
+        faces = detector.detect(image)
+        if not faces:
+            continue
+        transform = chip_transform(faces[0].landmarks5)
+        out.append(
+            Chip(
+                path,
+                identity,
+                extract_chip(image, transform),
+                photo_points_to_chip(faces[0].landmarks68, transform).astype(np.float32),
+                image if keep_photo else None,
+            )
+        )
+    return out
+
+
+def to_tensor(pixels: list[np.ndarray] | np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(np.stack(pixels))).permute(0, 3, 1, 2).float()
+
+
+def identity_photos(root: Path, per_identity: int | None = None, identities: int | None = None) -> tuple[list[Path], list[str]]:
+    """ORL (s1..s40 folders) and public figures: paths and identity labels."""
+    paths: list[Path] = []
+    labels: list[str] = []
+    folders = sorted((root / "identity_orl").glob("s*"), key=lambda p: int(p.name[1:]) if p.name[1:].isdigit() else 0)
+    folders = [f for f in folders if f.is_dir()][:identities]
+    folders += sorted(p for p in (root / "identity_public_figures").glob("*") if p.is_dir())
+    for folder in folders:
+        files = sorted(f for f in folder.iterdir() if f.suffix.lower() in {".png", ".jpg", ".jpeg", ".pgm"})
+        for f in files[:per_identity]:
+            paths.append(f)
+            labels.append(f"{folder.parent.name}/{folder.name}")
+    return paths, labels
+
+
+def held_out_portraits(root: Path, count: int, offset: int = 0) -> list[Path]:
+    files = sorted((root / "portraits_official").glob("*.jpg"))
+    keep = [f for i, f in enumerate(files) if i not in CALIBRATION_PORTRAITS]
+    return keep[offset : offset + count]
+
+
+def face_hull_mask(landmarks: np.ndarray, size: int = 150) -> np.ndarray:
+    import cv2
+
+    mask = np.zeros((size, size), np.uint8)
+    cv2.fillConvexPoly(mask, cv2.convexHull(np.round(landmarks).astype(np.int32)), 1)
+    return mask.astype(bool)

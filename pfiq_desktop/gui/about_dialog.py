@@ -1,0 +1,84 @@
+"""About and help: version, model files with SHA-256, how to read the heat map."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout
+
+from pfiq_desktop import APP_NAME, __version__
+
+HEATMAP_HELP = """
+<h3>How to read the heat map</h3>
+<p>The right-hand image colours every pixel of the face by its <b>pixel-level quality</b> (PLQ):
+how much that pixel helps (<span style='color:#1a9850'><b>green</b></span>) or hurts
+(<span style='color:#d73027'><b>red</b></span>) the photo's usefulness for automatic face recognition.
+Yellow is neutral. The scale runs from 0 to 1 and is the same for every photo.</p>
+<ul>
+<li>Red over the eyes often means closed eyes, glasses glare, hair or a hand covering them.</li>
+<li>Red on one side of the face often means side lighting or a strong shadow.</li>
+<li>A mostly orange face with no clear red spot usually means blur, noise or low resolution.</li>
+</ul>
+<p>The map explains the network's view; the checklist explains the ICAO rules. Click a check to see
+where it looked. Hover over the map to read the value of a pixel. The "Aligned chip" view shows the
+150×150 face crop the network actually analysed, with its raw map.</p>
+<p>Method: pixel-level face image quality, Terhörst et al., "Pixel-Level Face Image Quality
+Assessment for Explainable Face Recognition".</p>
+"""
+
+SHORTCUTS = """
+<h3>Keyboard</h3>
+<table>
+<tr><td><b>↑ ↓ Home End</b></td><td>previous / next / first / last photo (in the browser)</td></tr>
+<tr><td><b>A / R / T</b></td><td>accept / reject / needs retake</td></tr>
+<tr><td><b>Ctrl+O / Ctrl+Shift+O</b></td><td>open folder / open files</td></tr>
+<tr><td><b>Ctrl+F</b></td><td>search by file name</td></tr>
+<tr><td><b>F / Z</b></td><td>fit the photo / zoom to the face</td></tr>
+<tr><td><b>C / L</b></td><td>aligned chip view / landmarks on-off</td></tr>
+<tr><td><b>Esc</b></td><td>cancel the batch</td></tr>
+</table>
+"""
+
+
+def model_rows() -> str:
+    rows = []
+    try:
+        from pfiq_desktop.engine.models import USED_MODELS, model_path, model_sha256
+
+        for name in USED_MODELS:
+            try:
+                rows.append((name, str(model_path(name)), model_sha256(name)))
+            except Exception as exc:  # noqa: BLE001
+                rows.append((name, f"missing: {exc}", "–"))
+    except Exception as exc:  # noqa: BLE001
+        rows.append(("models", f"unavailable: {exc}", "–"))
+    return "".join(
+        f"<tr><td>{html.escape(n)}</td><td><code>{html.escape(s)}</code><br><small>{html.escape(p)}</small></td></tr>"
+        for n, p, s in rows
+    )
+
+
+def about_html() -> str:
+    return (
+        f"<h2>{APP_NAME} {__version__}</h2>"
+        "<p>Offline assessment of face photos for identity documents: ICAO checklist with evidence and "
+        "pixel-level quality maps. No data leaves this computer.</p>"
+        "<h3>Model files</h3><table cellpadding='3'>" + model_rows() + "</table>"
+        + HEATMAP_HELP + SHORTCUTS
+    )
+
+
+class AboutDialog(QDialog):
+    def __init__(self, parent=None, help_only: bool = False) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("How to read the heat map" if help_only else f"About {APP_NAME}")
+        self.resize(640, 560)
+        self.text = QTextBrowser(objectName="aboutText")
+        self.text.setOpenExternalLinks(False)
+        self.text.setHtml(HEATMAP_HELP + SHORTCUTS if help_only else about_html())
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        buttons.accepted.connect(self.accept)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.text)
+        layout.addWidget(buttons)

@@ -1,0 +1,208 @@
+"""Application entry: argument parsing, QApplication setup, palette, `--self-test`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from pfiq_desktop import APP_NAME, __version__
+
+_IMPORTED_AT = time.perf_counter()
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="pfiq-desktop", description=f"{APP_NAME}: is this face photo fit for an ID document, and why?")
+    parser.add_argument("paths", nargs="*", help="a folder of photos or photo files to open")
+    parser.add_argument("--self-test", action="store_true", help="analyse the bundled sample headless, render the window, exit 0 or 1")
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    parser.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where the network runs (default: the saved setting)")
+    parser.add_argument("--profile", help="threshold profile name or file")
+    parser.add_argument("--startup-probe", action="store_true",
+                        help="show the window, print 'painted <s>' after its first paint and quit (benchmarks/bench_startup.py)")
+    return parser.parse_args(argv)
+
+
+def make_app(argv: list[str] | None = None):
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
+
+    from pfiq_desktop.gui.theme import apply_theme
+
+    QCoreApplication.setOrganizationName("PFIQ")
+    QCoreApplication.setApplicationName(APP_NAME)
+    QCoreApplication.setApplicationVersion(__version__)
+    app = QApplication.instance() or QApplication(argv or [sys.argv[0]])
+    from pfiq_desktop.gui.samples import resources_dir
+
+    icon = resources_dir() / "pfiq.png"
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
+    apply_theme(app, _theme_setting())
+    try:  # follow the desktop when it switches between light and dark
+        app.styleHints().colorSchemeChanged.connect(_on_color_scheme_changed)
+    except AttributeError:  # Qt < 6.5
+        pass
+    return app
+
+
+def _theme_setting() -> str:
+    """'system', 'light' or 'dark': PFIQ_THEME overrides the saved setting."""
+    from PySide6.QtCore import QSettings
+
+    return os.environ.get("PFIQ_THEME") or str(QSettings().value("theme", "system"))
+
+
+def _on_color_scheme_changed(*_args) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from pfiq_desktop.gui.theme import apply_theme
+
+    app = QApplication.instance()
+    if app is not None and _theme_setting() == "system":
+        apply_theme(app, "system")
+
+
+def wait_until(app, predicate, timeout_s: float, poll_ms: int = 20) -> bool:
+    """Run the event loop (never sleeping in it) until predicate() is true or the time is up."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    if predicate():
+        return True
+    loop = QEventLoop()
+    deadline = time.monotonic() + timeout_s
+    poll = QTimer()
+    poll.setInterval(poll_ms)
+
+    def check() -> None:
+        if predicate() or time.monotonic() >= deadline:
+            loop.quit()
+
+    poll.timeout.connect(check)
+    poll.start()
+    loop.exec()
+    poll.stop()
+    return predicate()
+
+
+def self_test(timeout_s: float = 180.0) -> int:
+    """Headless end-to-end check of an installed or frozen build."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import numpy as np
+    from PySide6.QtCore import QSettings
+
+    from pfiq_desktop.gui.main_window import MainWindow
+    from pfiq_desktop.gui.samples import sample_path
+
+    app = make_app()
+    tmp = Path(tempfile.mkdtemp(prefix="pfiq-selftest-"))
+    settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings=settings, store_path=tmp / "reviews.sqlite3", restore_geometry=False)
+    window.resize(1400, 860)
+    window.show()
+    sample = sample_path()
+    problems: list[str] = []
+    try:
+        if not sample.is_file():
+            problems.append(f"bundled sample missing: {sample}")
+        else:
+            window.open_paths([str(sample)])
+            entry = window.browser.model.entry(str(sample.resolve()))
+            done = wait_until(app, lambda: entry.analysis is not None, timeout_s)
+            if not done:
+                problems.append(f"no analysis within {timeout_s:.0f} s ({window.engine_text.text()})")
+            else:
+                a = entry.analysis
+                if a.errors:
+                    problems.append("analysis errors: " + "; ".join(a.errors))
+                if not a.faces:
+                    problems.append("no face found in the sample")
+                elif not np.isfinite(np.asarray(a.faces[0].plq_chip, np.float32)).any():
+                    problems.append("empty quality map")
+                if not a.checks:
+                    problems.append("no ICAO checks ran")
+                wait_until(app, lambda: window.checklist.tree.topLevelItemCount() > 0, 5)
+        out = tmp / "self_test_window.png"
+        image = window.grab().toImage()
+        image.save(str(out))
+        ptr = image.constBits()
+        pixels = np.frombuffer(ptr, np.uint8, count=image.sizeInBytes())
+        if image.isNull() or pixels.std() < 5:
+            problems.append("the rendered window is blank")
+    finally:
+        window.close()
+    if problems:
+        print(f"{APP_NAME} {__version__} self-test FAILED: " + "; ".join(problems), flush=True)
+        return 1
+    print(f"{APP_NAME} {__version__} self-test OK: sample analysed ({entry.analysis.verdict}, "
+          f"quality {entry.analysis.faces[0].quality:.2f}), window rendered to {out}", flush=True)
+    return 0
+
+
+def quit_after_first_paint(app, window) -> None:
+    """--startup-probe: print `painted <seconds since app.py was imported>` after the first paint, then quit."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    class _PaintProbe(QObject):
+        fired = False
+
+        def eventFilter(self, obj, event):  # noqa: N802 - Qt API
+            if event.type() == QEvent.Type.Paint and not self.fired:
+                self.fired = True
+                QTimer.singleShot(0, lambda: (print(f"painted {time.perf_counter() - _IMPORTED_AT:.3f}", flush=True), app.quit()))
+            return False
+
+    probe = _PaintProbe(window)
+    window.installEventFilter(probe)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.self_test:
+        return self_test()
+    app = make_app()
+    from pfiq_desktop.gui.main_window import MainWindow
+
+    window = MainWindow()
+    if args.device or args.profile:
+        from dataclasses import replace
+
+        new = replace(window.prefs, device=args.device or window.prefs.device, profile=args.profile or window.prefs.profile)
+        window.apply_settings(new)
+    if args.startup_probe:
+        quit_after_first_paint(app, window)
+    window.show()
+    if args.paths:
+        window.open_paths(args.paths)
+    _quit_on_ctrl_c(app, window)
+    code = app.exec()
+    window.shutdown()
+    return code
+
+
+def _quit_on_ctrl_c(app, window) -> None:
+    """Ctrl+C / SIGTERM in a terminal closes the window properly (decisions are already saved)."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    def handler(*_args) -> None:
+        window.close()
+        app.quit()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            signal.signal(sig, handler)
+        except (ValueError, OSError):
+            pass
+    timer = QTimer(app)  # let the Python interpreter run its signal handlers regularly
+    timer.timeout.connect(_noop)
+    timer.start(250)
+
+
+def _noop() -> None:
+    pass

@@ -1,0 +1,379 @@
+"""Image browser: list model, lazy thumbnails off the GUI thread, filter, sort, search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QObject,
+    QRectF,
+    QRunnable,
+    QSize,
+    QSortFilterProxyModel,
+    Qt,
+    QThreadPool,
+    Signal,
+)
+from PySide6.QtGui import QColor, QImage, QImageReader, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QStyledItemDelegate,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pfiq_desktop.gui.theme import STATUS_LABELS, draw_badge
+
+THUMB = 64
+PathRole = Qt.ItemDataRole.UserRole + 1
+StatusRole = Qt.ItemDataRole.UserRole + 2
+BadgeRole = Qt.ItemDataRole.UserRole + 3
+SortRole = Qt.ItemDataRole.UserRole + 4
+
+_SEVERITY = {"error": 0, "fail": 1, "warn": 2, "not_assessable": 3, "pass": 4, "analysing": 5, "pending": 6}
+
+
+@dataclass
+class ImageEntry:
+    path: str
+    status: str = "pending"  # pending / analysing / pass / warn / fail / error
+    analysis: object = None
+    decision: object = None  # review.Decision
+    thumbnail: QPixmap | None = None
+    thumb_requested: bool = False
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+    @property
+    def badge(self) -> str:
+        return self.decision.decision if self.decision is not None else self.status
+
+
+class _ThumbSignals(QObject):
+    loaded = Signal(str, QImage)
+
+
+class _ThumbJob(QRunnable):
+    def __init__(self, path: str, signals: _ThumbSignals) -> None:
+        super().__init__()
+        self.path, self.signals = path, signals
+
+    def run(self) -> None:
+        reader = QImageReader(self.path)
+        reader.setAutoTransform(True)
+        size = reader.size()
+        if size.isValid() and size.width() > 0 and size.height() > 0:
+            scale = THUMB / max(size.width(), size.height())
+            if scale < 1:
+                reader.setScaledSize(QSize(max(1, round(size.width() * scale)), max(1, round(size.height() * scale))))
+        image = reader.read()
+        if not image.isNull() and max(image.width(), image.height()) > THUMB:
+            image = image.scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+        self.signals.loaded.emit(self.path, image)
+
+
+class ImageListModel(QAbstractListModel):
+    """One row per file; thumbnails are requested only when a row is painted."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.entries: list[ImageEntry] = []
+        self._rows: dict[str, int] = {}
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)  # the engine needs the cores more than the thumbnails
+        self._signals = _ThumbSignals(self)
+        self._signals.loaded.connect(self._on_thumb)
+        self._placeholder = _placeholder()
+
+    # -- content ---------------------------------------------------------
+    def set_paths(self, paths: list[str]) -> None:
+        self._pool.clear()
+        self.beginResetModel()
+        self.entries = [ImageEntry(str(p)) for p in paths]
+        self._rows = {e.path: i for i, e in enumerate(self.entries)}
+        self.endResetModel()
+
+    def add_paths(self, paths: list[str]) -> list[str]:
+        new = [str(p) for p in paths if str(p) not in self._rows]
+        if not new:
+            return []
+        first = len(self.entries)
+        self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
+        for p in new:
+            self._rows[p] = len(self.entries)
+            self.entries.append(ImageEntry(p))
+        self.endInsertRows()
+        return new
+
+    def entry(self, path: str) -> ImageEntry | None:
+        row = self._rows.get(str(path))
+        return self.entries[row] if row is not None else None
+
+    def paths(self) -> list[str]:
+        return [e.path for e in self.entries]
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for e in self.entries:
+            counts[e.status] = counts.get(e.status, 0) + 1
+            if e.decision is not None:
+                counts["decided"] = counts.get("decided", 0) + 1
+        return counts
+
+    def update(self, path: str, **changes) -> None:
+        row = self._rows.get(str(path))
+        if row is None:
+            return
+        entry = self.entries[row]
+        for key, value in changes.items():
+            setattr(entry, key, value)
+        index = self.index(row)
+        self.dataChanged.emit(index, index)
+
+    # -- Qt model ----------------------------------------------------------
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.entries)
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        entry = self.entries[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return entry.name
+        if role == Qt.ItemDataRole.DecorationRole:
+            if entry.thumbnail is None and not entry.thumb_requested:
+                entry.thumb_requested = True
+                self._pool.start(_ThumbJob(entry.path, self._signals))
+            return entry.thumbnail or self._placeholder
+        if role == Qt.ItemDataRole.ToolTipRole:
+            tip = f"{entry.path}\n{STATUS_LABELS.get(entry.status, entry.status)}"
+            if entry.analysis is not None and getattr(entry.analysis, "errors", None):
+                tip += "\n" + "\n".join(entry.analysis.errors)
+            if entry.decision is not None:
+                tip += f"\nDecision: {entry.decision.label} by {entry.decision.officer}"
+            return tip
+        if role == PathRole:
+            return entry.path
+        if role == StatusRole:
+            return entry.status
+        if role == BadgeRole:
+            return entry.badge
+        if role == SortRole:
+            return _SEVERITY.get(entry.status, 9)
+        return None
+
+    def _on_thumb(self, path: str, image: QImage) -> None:
+        row = self._rows.get(path)
+        if row is None:
+            return
+        self.entries[row].thumbnail = QPixmap.fromImage(image) if not image.isNull() else _broken()
+        index = self.index(row)
+        self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+
+    def wait_for_thumbnails(self, ms: int = 5000) -> bool:
+        return self._pool.waitForDone(ms)
+
+
+def _placeholder() -> QPixmap:
+    pm = QPixmap(THUMB, THUMB)
+    pm.fill(QColor(128, 128, 128, 60))
+    return pm
+
+
+def _broken() -> QPixmap:
+    pm = QPixmap(THUMB, THUMB)
+    pm.fill(QColor(123, 63, 160, 60))
+    p = QPainter(pm)
+    p.setPen(QColor("#7b3fa0"))
+    p.drawText(pm.rect(), Qt.AlignmentFlag.AlignCenter, "unreadable")
+    p.end()
+    return pm
+
+
+FILTERS = [
+    ("All", None),
+    ("Undecided", "undecided"),
+    ("Decided", "decided"),
+    ("Fail", "fail"),
+    ("Warning", "warn"),
+    ("Pass", "pass"),
+    ("Error", "error"),
+    ("Pending", "pending"),
+]
+
+
+class ImageFilterProxy(QSortFilterProxyModel):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.status_filter: str | None = None
+        self.text = ""
+        self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+
+    def _refilter(self, **changes) -> None:
+        if hasattr(self, "beginFilterChange"):  # Qt >= 6.9
+            self.beginFilterChange()
+            self.__dict__.update(changes)
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            self.__dict__.update(changes)
+            self.invalidateFilter()
+
+    def set_status_filter(self, status: str | None) -> None:
+        self._refilter(status_filter=status)
+
+    def set_text(self, text: str) -> None:
+        self._refilter(text=text.strip().lower())
+
+    def filterAcceptsRow(self, row: int, parent: QModelIndex) -> bool:  # noqa: N802
+        entry = self.sourceModel().entries[row]
+        if self.text and self.text not in entry.name.lower():
+            return False
+        wanted = self.status_filter
+        if wanted is None:
+            return True
+        if wanted == "decided":
+            return entry.decision is not None
+        if wanted == "undecided":
+            return entry.decision is None
+        return entry.status == wanted
+
+
+class BadgeDelegate(QStyledItemDelegate):
+    """Paints the status badge (verdict, or the officer's decision) on the thumbnail."""
+
+    def paint(self, painter: QPainter, option, index: QModelIndex) -> None:
+        super().paint(painter, option, index)
+        badge = index.data(BadgeRole)
+        if not badge:
+            return
+        rect = option.rect
+        size = 18
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        draw_badge(painter, QRectF(rect.left() + 4 + THUMB - size + 2, rect.top() + 3, size, size), badge)
+        painter.restore()
+
+    def sizeHint(self, option, index):  # noqa: N802
+        size = super().sizeHint(option, index)
+        return QSize(size.width(), max(size.height(), THUMB + 8))
+
+
+class BrowserWidget(QWidget):
+    """Search box, status filter, sort order and the thumbnail list."""
+
+    currentPathChanged = Signal(str)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.model = ImageListModel(self)
+        self.proxy = ImageFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+
+        self.search = QLineEdit(placeholderText="Search file name…")
+        self.search.setClearButtonEnabled(True)
+        self.search.setObjectName("browserSearch")
+        self.filter = QComboBox()
+        self.filter.setObjectName("browserFilter")
+        for label, key in FILTERS:
+            self.filter.addItem(label, key)
+        self.sort = QComboBox()
+        self.sort.setObjectName("browserSort")
+        self.sort.addItems(["Sort: name", "Sort: worst first"])
+
+        self.view = QListView()
+        self.view.setObjectName("browserList")
+        self.view.setModel(self.proxy)
+        self.view.setItemDelegate(BadgeDelegate(self.view))
+        self.view.setIconSize(QSize(THUMB, THUMB))
+        self.view.setUniformItemSizes(True)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.view.setSpacing(1)
+        self.summary = QLabel("No images")
+        self.summary.setObjectName("browserSummary")
+
+        row = QHBoxLayout()
+        row.addWidget(self.filter, 1)
+        row.addWidget(self.sort, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.search)
+        layout.addLayout(row)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.summary)
+
+        self.search.textChanged.connect(self.proxy.set_text)
+        self.filter.currentIndexChanged.connect(self._on_filter)
+        self.sort.currentIndexChanged.connect(self._apply_sort)
+        self.view.selectionModel().currentChanged.connect(self._on_current)
+        self.model.dataChanged.connect(self._update_summary)
+        self.model.modelReset.connect(self._update_summary)
+        self._apply_sort(0)
+
+    def _on_filter(self, _index: int) -> None:
+        self.proxy.set_status_filter(self.filter.currentData())
+
+    def _apply_sort(self, which: int) -> None:
+        self.proxy.setSortRole(SortRole if which == 1 else Qt.ItemDataRole.DisplayRole)
+        self.proxy.sort(0)
+
+    def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            self.currentPathChanged.emit(current.data(PathRole))
+
+    def _update_summary(self, *_args) -> None:
+        counts = self.model.counts()
+        total = len(self.model.entries)
+        if not total:
+            self.summary.setText("No images")
+            return
+        parts = [f"{total} images"]
+        for key in ("pass", "warn", "fail", "error", "pending"):
+            if counts.get(key):
+                parts.append(f"{counts[key]} {STATUS_LABELS[key].lower()}")
+        parts.append(f"{counts.get('decided', 0)} decided")
+        self.summary.setText(" · ".join(parts))
+
+    # -- navigation --------------------------------------------------------
+    def current_path(self) -> str | None:
+        index = self.view.currentIndex()
+        return index.data(PathRole) if index.isValid() else None
+
+    def select_path(self, path: str) -> bool:
+        row = self.model._rows.get(str(path))
+        if row is None:
+            return False
+        index = self.proxy.mapFromSource(self.model.index(row))
+        if not index.isValid():
+            return False
+        self.view.setCurrentIndex(index)
+        self.view.scrollTo(index)
+        return True
+
+    def select_row(self, row: int) -> None:
+        if self.proxy.rowCount():
+            row = max(0, min(row, self.proxy.rowCount() - 1))
+            self.view.setCurrentIndex(self.proxy.index(row, 0))
+
+    def next(self) -> None:
+        self.step(1)
+
+    def previous(self) -> None:
+        self.step(-1)
+
+    def step(self, delta: int) -> None:
+        current = self.view.currentIndex()
+        self.select_row((current.row() if current.isValid() else -1) + delta)
+
+    def visible_paths(self) -> list[str]:
+        return [self.proxy.index(r, 0).data(PathRole) for r in range(self.proxy.rowCount())]

@@ -1,0 +1,265 @@
+"""Checklist: every ICAO check with verdict, value, threshold and reason; quality gauge; region PLQ."""
+
+from __future__ import annotations
+
+import html
+import math
+
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pfiq_desktop.gui.theme import STATUS_COLOURS, STATUS_LABELS, plq_lut, status_icon
+
+_LUT = plq_lut()
+_ORDER = {"fail": 0, "warn": 1, "not_assessable": 2, "pass": 3}
+
+
+def format_value(value, unit: str = "") -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, float):
+        text = f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
+    else:
+        text = str(value)
+    return f"{text} {unit}".strip()
+
+
+def format_thresholds(thresholds: dict) -> str:
+    if not thresholds:
+        return "–"
+    return ", ".join(f"{k} {format_value(v)}" for k, v in thresholds.items())
+
+
+class QualityGauge(QWidget):
+    """Semicircular gauge of the scalar face quality, 0..1, red-yellow-green."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.value: float | None = None
+        self.setMinimumSize(150, 86)
+        self.setObjectName("qualityGauge")
+
+    def set_value(self, value: float | None) -> None:
+        self.value = None if value is None or not math.isfinite(value) else max(0.0, min(1.0, float(value)))
+        self.setToolTip("Face image quality (0 = unusable, 1 = excellent)" if self.value is None
+                        else f"Face image quality {self.value:.3f}")
+        self.update()
+
+    def paintEvent(self, _event) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        side = min(self.width() - 12, 2 * (self.height() - 24))
+        rect = QRectF((self.width() - side) / 2, 8, side, side)
+        steps = 40
+        for i in range(steps):
+            colour = QColor(*[int(c) for c in _LUT[int(i / (steps - 1) * 255)]])
+            pen = QPen(colour, 12)
+            pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+            p.setPen(pen)
+            p.drawArc(rect.adjusted(6, 6, -6, -6), int((180 - i * 180 / steps) * 16), int(-180 / steps * 16 - 8))
+        text_colour = self.palette().color(self.foregroundRole())
+        if self.value is not None:
+            angle = math.radians(180 - self.value * 180)
+            c = rect.center()
+            r = side / 2 - 6
+            p.setPen(QPen(text_colour, 3))
+            p.drawLine(c, c + type(c)(r * math.cos(angle), -r * math.sin(angle)))
+        font = QFont(self.font())
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        p.setFont(font)
+        p.setPen(text_colour)
+        label = "–" if self.value is None else f"{self.value:.2f}"
+        p.drawText(QRectF(0, rect.center().y() - 4, self.width(), 26), Qt.AlignmentFlag.AlignCenter, label)
+        p.end()
+
+
+class ChecklistPanel(QWidget):
+    checkSelected = Signal(object)  # CheckResult or None
+    profileChanged = Signal(str)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.analysis = None
+        self.profile = QComboBox(objectName="profileCombo")
+        self.profile.setToolTip("Threshold profile: switching re-evaluates the checks without re-running the network")
+        self.verdict = QLabel("–", objectName="verdictLabel")
+        self.verdict.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        font = self.verdict.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        self.verdict.setFont(font)
+        self.gauge = QualityGauge()
+        self.faces = QLabel("", objectName="facesLabel")
+        self.faces.setWordWrap(True)
+
+        head = QFormLayout()
+        head.addRow("Profile", self.profile)
+        top = QHBoxLayout()
+        left = QVBoxLayout()
+        left.addWidget(self.verdict)
+        left.addWidget(self.faces)
+        left.addStretch(1)
+        top.addLayout(left, 1)
+        top.addWidget(self.gauge)
+
+        self.tree = QTreeWidget(objectName="checkTree")
+        self.tree.setHeaderLabels(["Check", "Value", "Threshold", "Reason"])
+        self.tree.setRootIsDecorated(False)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        header = self.tree.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        self.tree.currentItemChanged.connect(self._on_current)
+        self.tree.itemClicked.connect(self._on_clicked)  # re-clicking the current check shows it again
+
+        self.regions = QTableWidget(0, 2, objectName="regionTable")
+        self.regions.setHorizontalHeaderLabels(["Region", "Mean PLQ"])
+        self.regions.verticalHeader().setVisible(False)
+        self.regions.horizontalHeader().setStretchLastSection(True)
+        self.regions.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.regions.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+
+        self.details = QLabel("Click a check to see where it looked.", objectName="checkDetails")
+        self.details.setWordWrap(True)
+        self.details.setTextFormat(Qt.TextFormat.RichText)
+        self.details.setMinimumHeight(48)
+        self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        upper = QWidget()
+        upper_layout = QVBoxLayout(upper)
+        upper_layout.setContentsMargins(0, 0, 0, 0)
+        upper_layout.addWidget(self.tree, 1)
+        upper_layout.addWidget(self.details)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(upper)
+        splitter.addWidget(self.regions)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(head)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+        self.profile.currentTextChanged.connect(self._on_profile)
+        self._quiet = False
+
+    def set_profiles(self, names: list[str], current: str) -> None:
+        self._quiet = True
+        self.profile.clear()
+        self.profile.addItems(names)
+        if current and current not in names:
+            self.profile.addItem(current)
+        self.profile.setCurrentText(current)
+        self._quiet = False
+
+    def _on_profile(self, name: str) -> None:
+        if not self._quiet and name:
+            self.profileChanged.emit(name)
+
+    def clear(self, text: str = "–") -> None:
+        self.analysis = None
+        self.tree.clear()
+        self.regions.setRowCount(0)
+        self.gauge.set_value(None)
+        self.verdict.setText(text)
+        self.verdict.setStyleSheet("")
+        self.faces.setText("")
+
+    def set_analysis(self, analysis, status: str | None = None) -> None:
+        self.analysis = analysis
+        self.tree.blockSignals(True)  # repopulating must not select a check by itself
+        self.tree.clear()
+        self.tree.blockSignals(False)
+        self.regions.setRowCount(0)
+        if analysis is None:
+            self.clear("Analysing…" if status == "analysing" else "Waiting for analysis…")
+            return
+        verdict = analysis.verdict
+        colour = STATUS_COLOURS.get(verdict, "#888")
+        self.verdict.setText(STATUS_LABELS.get(verdict, verdict).upper())
+        self.verdict.setStyleSheet(f"color: white; background: {colour}; border-radius: 4px; padding: 4px;")
+        faces = analysis.faces
+        if analysis.errors:
+            self.faces.setText("\n".join(analysis.errors))
+        elif not faces:
+            self.faces.setText("No face found.")
+        else:
+            self.faces.setText(f"{len(faces)} face{'s' if len(faces) > 1 else ''} · profile {analysis.profile}")
+        self.gauge.set_value(faces[0].quality if faces else None)
+        checks = sorted(analysis.checks, key=lambda c: (_ORDER.get(c.verdict.value, 9)))
+        for check in checks:
+            item = QTreeWidgetItem([
+                check.name,
+                format_value(check.value, check.unit),
+                format_thresholds(check.thresholds),
+                check.reason,
+            ])
+            item.setIcon(0, status_icon(check.verdict.value, 14))
+            item.setData(0, Qt.ItemDataRole.UserRole, check)
+            item.setToolTip(0, f"{check.family} · {check.id} · {STATUS_LABELS.get(check.verdict.value)}")
+            item.setToolTip(3, check.reason)
+            self.tree.addTopLevelItem(item)
+        self.tree.setCurrentItem(None)
+        self._show_details(None)
+        if faces:
+            regions = faces[0].regions or {}
+            self.regions.setRowCount(len(regions))
+            for row, (name, value) in enumerate(regions.items()):
+                self.regions.setItem(row, 0, QTableWidgetItem(name.replace("_", " ")))
+                cell = QTableWidgetItem(format_value(value))
+                if value is not None and math.isfinite(value):
+                    rgb = _LUT[int(max(0.0, min(1.0, value)) * 255)]
+                    cell.setBackground(QBrush(QColor(*[int(c) for c in rgb])))
+                    cell.setForeground(QBrush(QColor("black")))
+                self.regions.setItem(row, 1, cell)
+
+    def check_items(self) -> list[QTreeWidgetItem]:
+        return [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
+
+    def select_check(self, check_id: str) -> bool:
+        for item in self.check_items():
+            if item.data(0, Qt.ItemDataRole.UserRole).id == check_id:
+                self.tree.setCurrentItem(item)
+                return True
+        return False
+
+    def _on_clicked(self, item, _column: int) -> None:
+        self._show_details(item.data(0, Qt.ItemDataRole.UserRole))
+        self.checkSelected.emit(item.data(0, Qt.ItemDataRole.UserRole))
+
+    def _on_current(self, current, _previous) -> None:
+        check = current.data(0, Qt.ItemDataRole.UserRole) if current is not None else None
+        self._show_details(check)
+        self.checkSelected.emit(check)
+
+    def _show_details(self, check) -> None:
+        if check is None:
+            self.details.setText("Click a check to see where it looked.")
+            return
+        colour = STATUS_COLOURS.get(check.verdict.value, "#888")
+        verdict = STATUS_LABELS.get(check.verdict.value, check.verdict.value)
+        self.details.setText(
+            f"<b>{html.escape(check.name)}</b> <span style='color:{colour}'><b>{verdict}</b></span><br>"
+            f"{html.escape(check.reason)}<br><small>value {html.escape(format_value(check.value, check.unit))}"
+            f" · thresholds {html.escape(format_thresholds(check.thresholds))} · {html.escape(check.family)}</small>"
+        )

@@ -1,0 +1,398 @@
+"""Photo and PLQ heat map side by side (linked zoom/pan), or the aligned chip with its raw map."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QPen
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGraphicsRectItem,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSlider,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pfiq_desktop.gui.theme import RDYLGN, plq_to_rgba
+
+pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+
+MODE_SIDE = 0
+MODE_CHIP = 1
+EVIDENCE_COLOUR = QColor("#00b7ff")
+BOX_COLOUR = QColor("#ffffff")
+LANDMARK_COLOUR = QColor("#39d0ff")
+CHIP_SIZE = 150
+
+
+def face_plq_photo(face) -> np.ndarray:
+    """The face's PLQ on photo pixels (NaN outside); engine warp, else a local inverse warp."""
+    try:
+        return np.asarray(face.plq, np.float32)
+    except Exception:  # noqa: BLE001 - engine helper missing: warp here
+        import cv2
+
+        h, w = face.photo_shape
+        chip = np.asarray(face.plq_chip, np.float32)
+        m = np.asarray(face.chip_transform, np.float64).reshape(2, 3)
+        return cv2.warpAffine(chip, m, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                              borderMode=cv2.BORDER_CONSTANT, borderValue=float("nan"))
+
+
+def combined_plq(analysis) -> np.ndarray | None:
+    maps = [face_plq_photo(f) for f in analysis.faces if np.asarray(f.plq_chip).size]
+    if not maps:
+        return None
+    out = maps[0].copy()
+    for m in maps[1:]:
+        out = np.where(np.isnan(out), m, np.fmax(out, m))
+    return out
+
+
+def chip_image(image: np.ndarray, face) -> np.ndarray:
+    m = np.asarray(face.chip_transform, np.float64).reshape(2, 3)
+    try:
+        from pfiq_desktop.engine.faces import extract_chip
+
+        chip = extract_chip(image, m)
+        return np.clip(chip, 0, 255).astype(np.uint8) if chip.dtype != np.uint8 else chip
+    except Exception:  # noqa: BLE001
+        import cv2
+
+        return cv2.warpAffine(image, m, (CHIP_SIZE, CHIP_SIZE), flags=cv2.INTER_LINEAR)
+
+
+def region_polygons(face) -> dict[str, np.ndarray]:
+    try:
+        from pfiq_desktop.engine.icao.regions import region_polygons as polys
+
+        return polys(face.landmarks)
+    except Exception:  # noqa: BLE001
+        return {}
+
+
+class _Layer:
+    """Items drawn over one view, removable together."""
+
+    def __init__(self, view: pg.ViewBox) -> None:
+        self.view, self.items = view, []
+
+    def add(self, item) -> None:
+        self.view.addItem(item)
+        self.items.append(item)
+
+    def clear(self) -> None:
+        for item in self.items:
+            self.view.removeItem(item)
+        self.items = []
+
+
+class CompareView(QWidget):
+    """The centre of the window: what the network sees, pixel by pixel."""
+
+    hoverText = Signal(str)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.analysis = None
+        self.image: np.ndarray | None = None
+        self.check = None
+        self.face_index = 0
+        self._map: np.ndarray | None = None  # map shown in the right view (photo or chip pixels)
+        self._affine: np.ndarray | None = None  # photo -> shown pixels (chip mode)
+        self._photo_map: np.ndarray | None = None
+        self._photo_rgba: np.ndarray | None = None
+
+        # toolbar
+        self.mode = QComboBox(objectName="viewMode")
+        self.mode.addItems(["Photo | heat map", "Chip | raw map"])
+        self.mode.setToolTip("Photo with its heat map, or the aligned 150×150 face chip with its raw map (C)")
+        self.opacity = QSlider(Qt.Orientation.Horizontal, objectName="opacitySlider")
+        self.opacity.setRange(0, 100)
+        self.opacity.setValue(75)
+        self.opacity.setMaximumWidth(110)
+        self.opacity.setMinimumWidth(50)
+        self.opacity.setToolTip("Heat-map opacity")
+        self.show_landmarks = QCheckBox("Landmarks", objectName="showLandmarks")
+        self.show_box = QCheckBox("Box", objectName="showBox", checked=True)
+        self.show_evidence = QCheckBox("Evidence", objectName="showEvidence", checked=True)
+        self.fit_button = QPushButton("Fit", objectName="fitButton")
+        self.fit_button.setToolTip("Fit the photo to the view (F)")
+        self.face_button = QPushButton("Face", objectName="faceButton")
+        self.face_button.setToolTip("Zoom to the face (Z)")
+        bar = QHBoxLayout()
+        bar.setContentsMargins(4, 2, 4, 2)
+        bar.addWidget(self.mode)
+        bar.addWidget(QLabel("Opacity"))
+        bar.addWidget(self.opacity)
+        for w in (self.show_landmarks, self.show_box, self.show_evidence):
+            bar.addWidget(w)
+        bar.addStretch(1)
+        bar.addWidget(self.face_button)
+        bar.addWidget(self.fit_button)
+
+        # graphics
+        self.glw = pg.GraphicsLayoutWidget()
+        self.glw.setObjectName("compareGraphics")
+        self.glw.ci.setContentsMargins(2, 2, 2, 2)
+        # titles as plain labels above the graphics: inside the grid their text widths would make the
+        # two views different sizes, and linked views of different sizes do not show the same pixels
+        self.left_title = QLabel("Photo", alignment=Qt.AlignmentFlag.AlignCenter, objectName="leftTitle")
+        self.right_title = QLabel("", alignment=Qt.AlignmentFlag.AlignCenter, objectName="rightTitle")
+        for title in (self.left_title, self.right_title):
+            title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.left_view = self.glw.addViewBox(row=0, col=0, lockAspect=True, invertY=True, enableMenu=False)
+        self.right_view = self.glw.addViewBox(row=0, col=1, lockAspect=True, invertY=True, enableMenu=False)
+        self.right_view.setXLink(self.left_view)
+        self.right_view.setYLink(self.left_view)
+        cmap = pg.ColorMap(np.linspace(0, 1, len(RDYLGN)), [QColor(*c) for c in RDYLGN])
+        self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=cmap, interactive=False, width=14, label="PLQ")
+        self.glw.addItem(self.colorbar, row=0, col=2)  # own column: a bar inside a locked view skews the links
+        grid = self.glw.ci.layout
+        grid.setColumnStretchFactor(0, 1)  # both views the same size, so linked ranges match exactly
+        grid.setColumnStretchFactor(1, 1)
+        grid.setColumnStretchFactor(2, 0)
+        self.left_image = pg.ImageItem()
+        self.base_image = pg.ImageItem()
+        self.heat_image = pg.ImageItem()
+        self.heat_image.setOpacity(self.opacity.value() / 100)
+        self.left_view.addItem(self.left_image)
+        self.right_view.addItem(self.base_image)
+        self.right_view.addItem(self.heat_image)
+        self.layers = {
+            "left": _Layer(self.left_view),
+            "right": _Layer(self.right_view),
+        }
+        self.message = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, objectName="compareMessage")
+        self.message.setWordWrap(True)
+        graphics = QWidget()
+        titles = QHBoxLayout()
+        titles.setContentsMargins(4, 0, 64, 0)  # leave the colour bar's column free
+        titles.addWidget(self.left_title, 1)
+        titles.addWidget(self.right_title, 1)
+        graphics_layout = QVBoxLayout(graphics)
+        graphics_layout.setContentsMargins(0, 0, 0, 0)
+        graphics_layout.setSpacing(0)
+        graphics_layout.addLayout(titles)
+        graphics_layout.addWidget(self.glw, 1)
+        self.graphics = graphics
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.message)
+        self.stack.addWidget(graphics)
+        self.hover = QLabel(" ", objectName="hoverLabel")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.hover)
+        self.show_message("Open a folder or a photo to begin.")
+
+        self.mode.currentIndexChanged.connect(self._on_mode)
+        self.opacity.valueChanged.connect(self._on_opacity)
+        for box in (self.show_landmarks, self.show_box, self.show_evidence):
+            box.toggled.connect(self._draw_overlays)
+        self.fit_button.clicked.connect(self.fit)
+        self.face_button.clicked.connect(self.zoom_to_face)
+        self.glw.scene().sigMouseMoved.connect(self._on_mouse)
+
+    def _on_mode(self, _index: int) -> None:
+        self._render(fit=True)
+
+    def _on_opacity(self, value: int) -> None:
+        self.heat_image.setOpacity(value / 100)
+
+    def toggle_mode(self) -> None:
+        self.mode.setCurrentIndex(1 - self.mode.currentIndex())
+
+    # -- public ------------------------------------------------------------
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.stack.setCurrentWidget(self.message)
+
+    def clear(self) -> None:
+        self.analysis, self.image, self.check, self._map = None, None, None, None
+        for layer in self.layers.values():
+            layer.clear()
+
+    def set_result(self, analysis, image: np.ndarray | None, keep_view: bool = False) -> None:
+        """Show one analysed photo (image: RGB uint8 as analysed); keep_view keeps zoom and pan."""
+        keep_view = keep_view and self.image is not None and image is not None and self.image.shape == image.shape
+        self.analysis, self.image, self.check = analysis, image, None
+        self.face_index = 0
+        if image is None:
+            self.show_message("Cannot display this file.\n\n" + "\n".join(getattr(analysis, "errors", []) or []))
+            return
+        if analysis is not None and hasattr(analysis, "_gui_plq"):  # prepared by the worker thread
+            self._photo_map = analysis._gui_plq
+            self._photo_rgba = getattr(analysis, "_gui_heat_rgba", None)
+        else:
+            self._photo_map = combined_plq(analysis) if analysis is not None else None
+            self._photo_rgba = None
+        self._render(fit=not keep_view)
+
+    def set_check(self, check) -> None:
+        """Highlight one check's evidence and regions."""
+        self.check = check
+        if check is not None and check.face_index is not None:
+            self.face_index = check.face_index
+        self._draw_overlays()
+
+    def fit(self) -> None:
+        if self.image is None:
+            return
+        h, w = (self.left_image.image.shape[:2] if self.left_image.image is not None else self.image.shape[:2])
+        self.left_view.setRange(xRange=(-0.5, w - 0.5), yRange=(-0.5, h - 0.5), padding=0.02)
+
+    def zoom_to_face(self) -> None:
+        """Frame the selected face with a margin (photo mode); the chip is already the face."""
+        faces = list(getattr(self.analysis, "faces", []) or [])
+        if not faces or self._affine is not None:
+            self.fit()
+            return
+        x0, y0, x1, y1 = faces[min(self.face_index, len(faces) - 1)].box
+        mx, my = 0.6 * (x1 - x0), 0.6 * (y1 - y0)
+        self.left_view.setRange(xRange=(x0 - mx, x1 + mx), yRange=(y0 - my * 1.2, y1 + my), padding=0)
+
+    # -- drawing -----------------------------------------------------------
+    def _render(self, fit: bool = False) -> None:
+        if self.image is None:
+            return
+        self.stack.setCurrentWidget(self.graphics)
+        analysis = self.analysis
+        faces = list(getattr(analysis, "faces", []) or [])
+        chip_mode = self.mode.currentIndex() == MODE_CHIP and faces
+        if chip_mode:
+            face = faces[min(self.face_index, len(faces) - 1)]
+            shown = chip_image(self.image, face)
+            heat = np.asarray(face.plq_chip, np.float32)
+            self._affine = np.asarray(face.chip_transform, np.float64).reshape(2, 3)
+            self.left_title.setText(f"Aligned face chip {shown.shape[1]}×{shown.shape[0]}")
+            self.right_title.setText("Raw PLQ map of the chip (red low · green high)")
+        else:
+            shown = self.image
+            heat = self._photo_map
+            self._affine = None
+            self.left_title.setText("Photo")
+            if analysis is not None and not faces and analysis.ok:
+                self.right_title.setText("No face found: no quality map")
+            elif analysis is not None and not analysis.ok:
+                self.right_title.setText("Not analysed: " + "; ".join(analysis.errors))
+            else:
+                self.right_title.setText("Pixel-level quality (red low · green high)")
+        h, w = shown.shape[:2]
+        self.left_image.setImage(shown, levels=(0, 255), autoLevels=False)
+        grey = shown.mean(axis=2).astype(np.uint8) if shown.ndim == 3 else shown
+        self.base_image.setImage(grey, levels=(0, 255 * 1.6), autoLevels=False)  # dimmed photo beneath
+        for item in (self.left_image, self.base_image, self.heat_image):
+            item.setRect(-0.5, -0.5, w, h)
+        self._map = heat
+        if heat is not None and heat.size:
+            rgba = self._photo_rgba if (heat is self._photo_map and self._photo_rgba is not None) else plq_to_rgba(heat)
+            self.heat_image.setImage(rgba, autoLevels=False, levels=(0, 255))
+            self.heat_image.setRect(-0.5, -0.5, heat.shape[1], heat.shape[0])
+            self.heat_image.setVisible(True)
+        else:
+            self.heat_image.setVisible(False)
+        self._draw_overlays()
+        if fit:
+            self.left_view.setRange(xRange=(-0.5, w - 0.5), yRange=(-0.5, h - 0.5), padding=0.02)
+
+    def _tf(self, points) -> np.ndarray:
+        pts = np.asarray(points, np.float64).reshape(-1, 2)
+        if self._affine is None:
+            return pts
+        return pts @ self._affine[:, :2].T + self._affine[:, 2]
+
+    def _draw_overlays(self, *_args) -> None:
+        for layer in self.layers.values():
+            layer.clear()
+        analysis = self.analysis
+        if analysis is None or self.image is None:
+            return
+        faces = list(analysis.faces)
+        chip_mode = self._affine is not None
+        for i, face in enumerate(faces):
+            if chip_mode and i != self.face_index:
+                continue
+            if self.show_box.isChecked() and not chip_mode:
+                x0, y0, x1, y1 = face.box
+                for layer in self.layers.values():
+                    rect = QGraphicsRectItem(x0, y0, x1 - x0, y1 - y0)
+                    pen = QPen(BOX_COLOUR, 0)
+                    pen.setCosmetic(True)
+                    pen.setWidthF(1.5)
+                    pen.setStyle(Qt.PenStyle.DashLine)
+                    rect.setPen(pen)
+                    layer.add(rect)
+            if self.show_landmarks.isChecked() and len(face.landmarks):
+                pts = self._tf(face.landmarks)
+                for layer in self.layers.values():
+                    layer.add(pg.ScatterPlotItem(pts[:, 0], pts[:, 1], size=4, pen=None,
+                                                 brush=pg.mkBrush(LANDMARK_COLOUR)))
+        if self.check is not None and self.show_evidence.isChecked():
+            self._draw_evidence(self.check, faces)
+
+    def _draw_evidence(self, check, faces) -> None:
+        ev = check.evidence
+        pen = pg.mkPen(EVIDENCE_COLOUR, width=2.5)
+        region_pen = pg.mkPen(QColor("#ff00c8"), width=2, style=Qt.PenStyle.DashLine)
+        shapes: list[tuple[np.ndarray, object, bool]] = []  # (points, pen, closed)
+        for line in ev.lines:
+            shapes.append((self._tf([line[:2], line[2:]]), pen, False))
+        for x0, y0, x1, y1 in ev.boxes:
+            shapes.append((self._tf([(x0, y0), (x1, y0), (x1, y1), (x0, y1)]), pen, True))
+        for poly in ev.polygons:
+            if len(poly) >= 2:
+                shapes.append((self._tf(poly), pen, True))
+        if ev.regions and faces:
+            face = faces[check.face_index if check.face_index is not None and check.face_index < len(faces) else 0]
+            polys = region_polygons(face)
+            for name in ev.regions:
+                if name in polys:
+                    shapes.append((self._tf(polys[name]), region_pen, True))
+        for layer in self.layers.values():
+            for pts, p, closed in shapes:
+                if closed:
+                    pts = np.vstack([pts, pts[:1]])
+                layer.add(pg.PlotCurveItem(pts[:, 0], pts[:, 1], pen=p))
+            if ev.points:
+                pts = self._tf(ev.points)
+                layer.add(pg.ScatterPlotItem(pts[:, 0], pts[:, 1], size=9, symbol="x",
+                                             pen=pg.mkPen(EVIDENCE_COLOUR, width=2), brush=None))
+
+    def evidence_item_count(self) -> int:
+        """How many evidence items are drawn per view (tests)."""
+        n = 0
+        for item in self.layers["left"].items:
+            if isinstance(item, pg.PlotCurveItem) or (isinstance(item, pg.ScatterPlotItem) and item.opts.get("symbol") == "x"):
+                n += 1
+        return n
+
+    # -- hover -------------------------------------------------------------
+    def _on_mouse(self, pos: QPointF) -> None:
+        for view in (self.left_view, self.right_view):
+            if view.sceneBoundingRect().contains(pos):
+                p = view.mapSceneToView(pos)
+                self.hoverText.emit(self.describe_pixel(p.x(), p.y()))
+                self.hover.setText(self.describe_pixel(p.x(), p.y()))
+                return
+
+    def describe_pixel(self, x: float, y: float) -> str:
+        if self.image is None:
+            return " "
+        col, row = int(round(x)), int(round(y))
+        where = "chip" if self._affine is not None else "photo"
+        heat = self._map
+        if heat is None or not (0 <= row < heat.shape[0] and 0 <= col < heat.shape[1]):
+            return f"{where} x={col} y={row}"
+        value = float(heat[row, col])
+        if np.isnan(value):
+            return f"{where} x={col} y={row} · outside the analysed face"
+        return f"{where} x={col} y={row} · PLQ {value:.3f}"

@@ -1,0 +1,164 @@
+"""Officer decision: accept / reject / needs retake, reason codes, note."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pfiq_desktop.gui.theme import STATUS_COLOURS, status_icon
+from pfiq_desktop.review import ACCEPT, DECISION_LABELS, REJECT, RETAKE
+
+# Reason codes beyond the failed checks (which come first, prefilled).
+EXTRA_REASONS = [
+    ("other:identity_doubt", "Identity doubt"),
+    ("other:photo_altered", "Photo appears altered"),
+    ("other:wrong_format", "Wrong size or format"),
+    ("other:other", "Other (see note)"),
+]
+
+
+class DecisionPanel(QWidget):
+    decisionRequested = Signal(str, list, str)  # decision, reason codes, note
+    clearRequested = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.current = QLabel("No decision yet", objectName="decisionLabel")
+        self.current.setWordWrap(True)
+        self.buttons = {}
+        row = QGridLayout()
+        for kind, key, verb in ((ACCEPT, "A", "Accept"), (REJECT, "R", "Reject"), (RETAKE, "T", "Needs retake")):
+            button = QPushButton(f"{verb} ({key})", objectName=f"decide_{kind}")
+            button.setIcon(status_icon(kind, 16))
+            button.setToolTip(f"{DECISION_LABELS[kind]} — shortcut {key}")
+            button.setProperty("decision", kind)
+            button.clicked.connect(self._on_button)
+            row.addWidget(button, len(self.buttons) // 2, len(self.buttons) % 2)
+            self.buttons[kind] = button
+        self.clear_button = QPushButton("Withdraw", objectName="decide_clear")
+        self.clear_button.setToolTip("Withdraw the decision (audited)")
+        self.clear_button.clicked.connect(self.clearRequested)
+        row.addWidget(self.clear_button, 1, 1)
+        self.reasons = QListWidget(objectName="reasonList")
+        self.reasons.setToolTip("Reason codes, prefilled from the failed checks")
+        self.note = QPlainTextEdit(objectName="noteEdit")
+        self.note.setPlaceholderText("Note (required to accept a photo whose checks failed)")
+        self.note.setMaximumHeight(70)
+        self.message = QLabel("", objectName="decisionMessage")
+        self.message.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.current)
+        layout.addLayout(row)
+        layout.addWidget(QLabel("Reasons"))
+        layout.addWidget(self.reasons, 1)
+        layout.addWidget(self.note)
+        layout.addWidget(self.message)
+        self.set_enabled(False)
+
+    def set_enabled(self, enabled: bool) -> None:
+        for w in (*self.buttons.values(), self.clear_button, self.reasons, self.note):
+            w.setEnabled(enabled)
+
+    def load(self, analysis, decision, keep_draft: bool = False) -> None:
+        """Prefill reasons from the failed checks; show the stored decision if any.
+
+        keep_draft: the same photo got new results (analysis arrived, profile switched):
+        keep what the officer already typed and ticked.
+        """
+        draft_note = self.note.toPlainText() if keep_draft else ""
+        draft_reasons = set(self.selected_reasons()) if keep_draft else set()
+        self.reasons.clear()
+        self.message.setText("")
+        failed = set()
+        if analysis is not None:
+            for check in analysis.checks:
+                if check.verdict.value in ("fail", "warn"):
+                    item = QListWidgetItem(status_icon(check.verdict.value, 14), check.name)
+                    item.setData(Qt.ItemDataRole.UserRole, check.id)
+                    is_fail = check.verdict.value == "fail"
+                    if is_fail:
+                        failed.add(check.id)
+                    item.setCheckState(Qt.CheckState.Checked if is_fail else Qt.CheckState.Unchecked)
+                    self.reasons.addItem(item)
+            if analysis.errors:
+                item = QListWidgetItem("Photo could not be analysed")
+                item.setData(Qt.ItemDataRole.UserRole, "error:not_analysed")
+                item.setCheckState(Qt.CheckState.Checked)
+                self.reasons.addItem(item)
+        for code, label in EXTRA_REASONS:
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, code)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            self.reasons.addItem(item)
+        if decision is None and keep_draft:
+            for i in range(self.reasons.count()):
+                item = self.reasons.item(i)
+                if item.data(Qt.ItemDataRole.UserRole) in draft_reasons:
+                    item.setCheckState(Qt.CheckState.Checked)
+            self.note.setPlainText(draft_note)
+        elif decision is not None:
+            chosen = set(decision.reasons)
+            for i in range(self.reasons.count()):
+                item = self.reasons.item(i)
+                code = item.data(Qt.ItemDataRole.UserRole)
+                item.setCheckState(Qt.CheckState.Checked if code in chosen else Qt.CheckState.Unchecked)
+            self.note.setPlainText(decision.note)
+        else:
+            self.note.setPlainText("")
+        self.show_decision(decision)
+
+    def show_decision(self, decision) -> None:
+        if decision is None:
+            self.current.setText("No decision yet")
+            self.current.setStyleSheet("")
+            return
+        colour = STATUS_COLOURS.get(decision.decision, "#888")
+        when = decision.decided_at.replace("T", " ")[:19]
+        text = f"{decision.label} by {decision.officer} at {when} UTC"
+        if decision.overridden:
+            text += f" — overrides {', '.join(decision.overridden)}"
+        self.current.setText(text)
+        self.current.setStyleSheet(f"color: white; background: {colour}; border-radius: 4px; padding: 4px;")
+
+    def selected_reasons(self) -> list[str]:
+        return [
+            self.reasons.item(i).data(Qt.ItemDataRole.UserRole)
+            for i in range(self.reasons.count())
+            if self.reasons.item(i).checkState() == Qt.CheckState.Checked
+        ]
+
+    def _on_button(self) -> None:
+        self.request(self.sender().property("decision"))
+
+    def request_accept(self) -> None:
+        self.request(ACCEPT)
+
+    def request_reject(self) -> None:
+        self.request(REJECT)
+
+    def request_retake(self) -> None:
+        self.request(RETAKE)
+
+    def request(self, decision: str) -> None:
+        if not self.buttons[decision].isEnabled():
+            return
+        self.decisionRequested.emit(decision, self.selected_reasons(), self.note.toPlainText().strip())
+
+    def show_error(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet(f"color: {STATUS_COLOURS['fail']}; font-weight: bold;")
+        self.note.setFocus()
+
+    def show_info(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet("")

@@ -1,0 +1,74 @@
+"""First-launch page: open a folder, open files, or try the sample."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QPushButton, QVBoxLayout, QWidget
+
+from pfiq_desktop import APP_NAME
+
+
+class WelcomePage(QWidget):
+    openFolder = Signal()
+    openFiles = Signal()
+    trySample = Signal()
+    openRecent = Signal(str)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("welcomePage")
+        title = QLabel(f"<h1>{APP_NAME}</h1>")
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        intro = QLabel(
+            "Is this face photo fit for an ID document, and why?<br>"
+            "Every check of the ICAO portrait rules with its evidence, and a heat map that shows "
+            "<b>pixel by pixel</b> which parts of the face lower its quality for face recognition "
+            "(<span style='color:#d73027'>red = low</span>, <span style='color:#1a9850'>green = high</span>)."
+        )
+        intro.setWordWrap(True)
+        intro.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        intro.setMaximumWidth(560)
+        intro.setMinimumWidth(460)
+        intro.setMinimumHeight(90)
+        self.folder_button = QPushButton("Open folder…", objectName="welcomeOpenFolder")
+        self.files_button = QPushButton("Open files…", objectName="welcomeOpenFiles")
+        self.sample_button = QPushButton("Try the sample", objectName="welcomeTrySample")
+        self.sample_button.setToolTip("A public-domain portrait and blurred, occluded and side-lit variants of it")
+        for b in (self.folder_button, self.files_button, self.sample_button):
+            b.setMinimumHeight(40)
+            b.setMinimumWidth(150)
+        self.folder_button.clicked.connect(self.openFolder)
+        self.files_button.clicked.connect(self.openFiles)
+        self.sample_button.clicked.connect(self.trySample)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        for b in (self.folder_button, self.files_button, self.sample_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        self.recent = QListWidget(objectName="welcomeRecent")
+        self.recent.setMaximumWidth(560)
+        self.recent.setMaximumHeight(140)
+        self.recent.itemActivated.connect(self._on_recent)
+        self.recent_label = QLabel("Recent folders")
+        hint = QLabel("You can also drop photos or a folder anywhere on this window.")
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout = QVBoxLayout(self)
+        layout.addStretch(2)
+        layout.addWidget(title)
+        layout.addWidget(intro, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addSpacing(16)
+        layout.addLayout(buttons)
+        layout.addSpacing(16)
+        layout.addWidget(self.recent_label, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.recent, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(hint)
+        layout.addStretch(3)
+
+    def _on_recent(self, item) -> None:
+        self.openRecent.emit(item.text())
+
+    def set_recent(self, folders: list[str]) -> None:
+        self.recent.clear()
+        self.recent.addItems(folders)
+        self.recent.setVisible(bool(folders))
+        self.recent_label.setVisible(bool(folders))

@@ -1,0 +1,293 @@
+"""Background engine: one long-lived Analyzer in a QThread, a queue with priority.
+
+The thread owns the engine (models load once). Jobs are plain tuples in a
+queue guarded by a condition variable; the officer's current image jumps the
+queue; cancelling drops the pending jobs and takes effect between images
+(cooperative, the image being analysed finishes). Results come back to the GUI
+thread through queued signals, so the GUI thread never waits on the engine.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QThread, Signal
+
+from pfiq_desktop import __version__
+from pfiq_desktop.engine.results import Analysis
+
+EngineFactory = Callable[[str, str], Any]
+
+
+def default_engine_factory(device: str, profile: str):
+    from pfiq_desktop.engine.analyzer import Analyzer
+
+    return Analyzer(device=device, profile=profile)
+
+
+def recheck_analysis(engine, analysis: Analysis) -> Analysis:
+    """Re-run only the ICAO checks under the engine's current profile (no network)."""
+    if hasattr(engine, "recheck"):
+        return engine.recheck(analysis)
+    from pfiq_desktop.engine import icao
+    from pfiq_desktop.engine.imageio import load_image
+
+    image = load_image(analysis.source)
+    checks = icao.run_checks(image, analysis.faces, engine.profile)
+    return dataclasses.replace(analysis, checks=checks, profile=engine.profile.name)
+
+
+def prepare_for_display(analysis: Analysis) -> None:
+    """Warp the maps onto the photo and colour them here, off the GUI thread.
+
+    The results ride on the Analysis as private attributes the compare view
+    reads (`_gui_plq`, `_gui_heat_rgba`); they are never serialised.
+    """
+    try:
+        from pfiq_desktop.gui.compare_view import combined_plq
+        from pfiq_desktop.gui.theme import plq_to_rgba
+
+        photo_map = combined_plq(analysis) if analysis.faces else None
+        analysis._gui_plq = photo_map
+        analysis._gui_heat_rgba = plq_to_rgba(photo_map) if photo_map is not None else None
+    except Exception:  # noqa: BLE001 - the compare view computes them itself when missing
+        pass
+
+
+def error_analysis(path: str, message: str) -> Analysis:
+    return Analysis(source=str(path), image_size=(0, 0), errors=[message], app_version=__version__)
+
+
+def lower_thread_priority(niceness: int = 5) -> None:
+    """Be nice to the GUI thread: the engine thread (and the compute threads it starts) yield the CPU first.
+
+    On Linux niceness is per thread and inherited by threads created later, so
+    torch's worker pool, started from this thread, inherits it too.
+    """
+    try:
+        QThread.currentThread().setPriority(QThread.Priority.LowPriority)
+    except Exception:  # noqa: BLE001
+        pass
+    if hasattr(os, "setpriority") and hasattr(threading, "get_native_id"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+        except OSError:
+            pass
+
+
+class AnalysisWorker(QThread):
+    """Runs analyses one image at a time; talk to it only through its methods and signals."""
+
+    engineReady = Signal(str)  # description (device, profile)
+    engineFailed = Signal(str)  # message
+    itemStarted = Signal(str)  # path
+    itemDone = Signal(str, object)  # path, Analysis
+    rechecked = Signal(str, object)  # path, Analysis under the new profile
+    progress = Signal(int, int)  # done, total of the current batch
+    batchFinished = Signal(int)  # how many were analysed
+    cancelled = Signal(list)  # paths dropped from the queue
+
+    def __init__(
+        self,
+        factory: EngineFactory | None = None,
+        device: str = "auto",
+        profile: str = "icao-9303",
+        store=None,
+        parent=None,
+    ) -> None:
+        super().__init__(parent)
+        self._factory = factory or default_engine_factory
+        self._device = device
+        self._profile = profile
+        self._store = store
+        self._cond = threading.Condition()
+        self._queue: deque[tuple] = deque()
+        self._stop = False
+        self._reconfigure = True
+        self._done = 0
+        self._total = 0
+        self.engine = None
+        self.engine_error = ""
+        self.busy_seconds = 0.0
+
+    # -- API for the GUI thread --------------------------------------------
+    def enqueue(self, paths: Iterable[str | Path], front: bool = False) -> None:
+        jobs = [("analyse", str(p)) for p in paths]
+        with self._cond:
+            queued = {job[1] for job in self._queue if job[0] == "analyse"}
+            jobs = [j for j in jobs if j[1] not in queued]
+            if front:
+                self._queue.extendleft(reversed(jobs))
+            else:
+                self._queue.extend(jobs)
+            self._total += len(jobs)
+            self._cond.notify_all()
+
+    def prioritise(self, path: str | Path) -> bool:
+        """Move an already queued image to the front; False when it is not queued."""
+        path = str(path)
+        with self._cond:
+            for job in self._queue:
+                if job[0] == "analyse" and job[1] == path:
+                    self._queue.remove(job)
+                    self._queue.appendleft(job)
+                    return True
+        return False
+
+    def recheck(self, items: Iterable[tuple[str, Analysis]], first: str | None = None) -> None:
+        """Queue check re-evaluation (after a profile switch); `first` goes first."""
+        jobs = [("recheck", str(p), a) for p, a in items]
+        jobs.sort(key=lambda j: j[1] != first)
+        with self._cond:
+            self._queue.extendleft(reversed(jobs))
+            self._cond.notify_all()
+
+    def set_profile(self, profile: str) -> None:
+        with self._cond:
+            self._profile = profile
+            self._queue.appendleft(("profile", profile))
+            self._cond.notify_all()
+
+    def set_device(self, device: str) -> None:
+        with self._cond:
+            if device != self._device:
+                self._device = device
+                self._reconfigure = True
+                self._cond.notify_all()
+
+    def pending(self) -> int:
+        with self._cond:
+            return sum(1 for job in self._queue if job[0] == "analyse")
+
+    def cancel(self) -> list[str]:
+        """Drop the queued analyses; the image in progress finishes. Returns the dropped paths."""
+        with self._cond:
+            dropped = [job[1] for job in self._queue if job[0] == "analyse"]
+            self._queue = deque(job for job in self._queue if job[0] != "analyse")
+            self._total = self._done
+        if dropped:
+            self.cancelled.emit(dropped)
+        return dropped
+
+    def stop(self, wait_ms: int = 30000) -> None:
+        with self._cond:
+            self._stop = True
+            self._queue.clear()
+            self._cond.notify_all()
+        self.wait(wait_ms)
+
+    # -- thread body --------------------------------------------------------
+    def run(self) -> None:  # noqa: C901 - one loop, several job kinds
+        lower_thread_priority()
+        while True:
+            with self._cond:
+                while not self._stop and not self._queue and not self._reconfigure:
+                    self._cond.wait()
+                if self._stop:
+                    return
+                if self._reconfigure:
+                    self._reconfigure = False
+                    job = ("engine",)
+                else:
+                    job = self._queue.popleft()
+            start = time.perf_counter()
+            kind = job[0]
+            if kind == "engine":
+                self._load_engine()
+            elif kind == "profile":
+                self._switch_profile(job[1])
+            elif kind == "analyse":
+                self._analyse(job[1])
+            elif kind == "recheck":
+                self._recheck(job[1], job[2])
+            self.busy_seconds += time.perf_counter() - start
+            with self._cond:
+                idle = not any(j[0] == "analyse" for j in self._queue)
+                finished = self._done if idle and self._total else None
+                if idle:
+                    self._done = self._total = 0
+            if finished is not None:
+                self.batchFinished.emit(finished)
+
+    def _load_engine(self) -> None:
+        try:
+            self.engine = self._factory(self._device, self._profile)
+            self.engine_error = ""
+            device = getattr(self.engine, "device", self._device)
+            profile = getattr(getattr(self.engine, "profile", None), "name", self._profile)
+            self.engineReady.emit(f"engine ready on {device}, profile {profile}")
+        except Exception as exc:  # noqa: BLE001 - shown to the user, the app stays usable
+            self.engine = None
+            self.engine_error = f"The analysis engine could not start: {exc}"
+            self.engineFailed.emit(self.engine_error)
+
+    def _switch_profile(self, profile: str) -> None:
+        if self.engine is None:
+            return
+        try:
+            from pfiq_desktop.engine import icao
+
+            self.engine.profile = icao.load_profile(profile)
+        except Exception as exc:  # noqa: BLE001
+            self.engineFailed.emit(f"Cannot switch to profile {profile!r}: {exc}")
+
+    def _cache_key(self) -> str:
+        # the profile is not part of the key: a cached result under another profile is re-checked (no network)
+        return f"{getattr(self.engine, 'model_sha256', '')}|{__version__}"
+
+    def _analyse(self, path: str) -> None:
+        self.itemStarted.emit(path)
+        if self.engine is None:
+            analysis = error_analysis(path, self.engine_error or "The analysis engine is not available.")
+        else:
+            analysis = None
+            sha = ""
+            if self._store is not None:
+                try:
+                    from pfiq_desktop.review import file_sha256
+
+                    sha = file_sha256(path)
+                    cached = self._store.get_analysis(sha, self._cache_key())
+                    if cached:
+                        analysis = Analysis.from_json(cached)
+                        analysis.source = path
+                        profile = getattr(getattr(self.engine, "profile", None), "name", self._profile)
+                        if analysis.profile != profile:
+                            analysis = recheck_analysis(self.engine, analysis)
+                except Exception:  # noqa: BLE001 - a cache miss is never fatal
+                    analysis = None
+            if analysis is None:
+                try:
+                    analysis = self.engine.analyse(path)
+                except Exception as exc:  # noqa: BLE001 - bad input never takes the batch down
+                    traceback.print_exc()
+                    analysis = error_analysis(path, f"Unexpected error while analysing: {exc}")
+                if self._store is not None and analysis.ok and analysis.image_sha256:
+                    try:
+                        self._store.put_analysis(analysis.image_sha256, self._cache_key(), analysis.to_json())
+                    except Exception:  # noqa: BLE001
+                        pass
+        prepare_for_display(analysis)
+        with self._cond:
+            self._done += 1
+            done, total = self._done, max(self._total, self._done)
+        self.itemDone.emit(path, analysis)
+        self.progress.emit(done, total)
+
+    def _recheck(self, path: str, analysis: Analysis) -> None:
+        if self.engine is None or not analysis.ok:
+            return
+        try:
+            new = recheck_analysis(self.engine, analysis)
+        except Exception as exc:  # noqa: BLE001
+            new = dataclasses.replace(analysis, errors=[f"Re-evaluating the checks failed: {exc}"])
+        prepare_for_display(new)
+        self.rechecked.emit(path, new)

@@ -1,0 +1,72 @@
+"""Welcome page, settings, about, drag and drop, command line."""
+
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from pfiq_desktop.gui.about_dialog import AboutDialog
+from pfiq_desktop.gui.app import parse_args
+from pfiq_desktop.gui.settings_dialog import AppSettings, SettingsDialog
+from tests.gui.fakes import fake_factory
+
+
+def test_try_the_sample_from_welcome(qtbot, make_window):
+    w = make_window(fake_factory())
+    assert w.pages.currentWidget() is w.welcome
+    qtbot.mouseClick(w.welcome.sample_button, Qt.MouseButton.LeftButton)
+    assert w.pages.currentWidget() is w.compare_page
+    names = sorted(Path(e.path).name for e in w.browser.model.entries)
+    assert names == ["1_astronaut.jpg", "2_blurred.png", "3_sunglasses.png", "4_side_lit.png"]
+    qtbot.waitUntil(lambda: w.compare.analysis is not None, timeout=10000)
+    assert w.compare.heat_image.isVisible()
+    assert w.recent_folders()  # the sample folder is now a recent folder
+
+
+def test_drop_files_opens_them(qtbot, make_window, portrait_folder):
+    folder = portrait_folder(2, broken=False)
+    w = make_window(fake_factory())
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in sorted(folder.iterdir())])
+    event = QDropEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    w.dropEvent(event)
+    assert len(w.browser.model.entries) == 2
+
+
+def test_missing_path_gives_clear_message(qtbot, make_window, tmp_path):
+    w = make_window(fake_factory())
+    assert w.open_paths([str(tmp_path / "nope")]) == 0
+    assert "Not found" in w.banner.text()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert w.open_paths([str(empty)]) == 0
+    assert "No photos" in w.banner.text()
+
+
+def test_settings_dialog_round_trip(qtbot, make_window):
+    w = make_window(fake_factory())
+    dialog = SettingsDialog(AppSettings(officer="kim"), ["icao-9303", "strict"], w)
+    qtbot.addWidget(dialog)
+    dialog.device.setCurrentIndex(dialog.device.findData("cpu"))
+    dialog.profile.setCurrentText("strict")
+    dialog.officer.setText("Officer Lee")
+    values = dialog.values()
+    assert (values.device, values.profile, values.officer) == ("cpu", "strict", "Officer Lee")
+    w.apply_settings(values)
+    assert w.prefs.officer == "Officer Lee"
+    assert w.checklist.profile.currentText() == "strict"
+    assert w.qsettings.value("officer") == "Officer Lee"
+
+
+def test_about_lists_models_and_help(qtbot):
+    dialog = AboutDialog()
+    qtbot.addWidget(dialog)
+    text = dialog.text.toPlainText()
+    assert "How to read the heat map" in text
+    assert "dlib_face_recognition_resnet_model_v1.dat" in text
+
+
+def test_command_line():
+    args = parse_args(["some/folder", "--device", "cpu"])
+    assert args.paths == ["some/folder"] and args.device == "cpu" and not args.self_test
+    assert parse_args(["--self-test"]).self_test

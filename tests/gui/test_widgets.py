@@ -1,0 +1,86 @@
+"""Widget-level checks: lazy thumbnails at scale, palettes, reason prefill, per-image errors, the Qt guard."""
+
+import sys
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QPalette
+
+from pfiq_desktop.gui import qtcompat
+from pfiq_desktop.gui.browser import BrowserWidget
+from pfiq_desktop.gui.decision_panel import DecisionPanel
+from pfiq_desktop.gui.theme import apply_theme, plq_to_rgba
+from tests.gui.fakes import FakeAnalyzer, fake_factory
+
+
+def test_thousands_of_files_load_thumbnails_lazily(qtbot, portraits, tmp_path):
+    photo = sorted(portraits.glob("*.jpg"))[0]
+    paths = [str(photo)] * 1 + [str(tmp_path / f"img_{i:05d}.jpg") for i in range(3000)]
+    browser = BrowserWidget()
+    qtbot.addWidget(browser)
+    browser.resize(260, 600)
+    browser.show()
+    browser.model.set_paths(paths)
+    qtbot.wait(100)
+    requested = sum(e.thumb_requested for e in browser.model.entries)
+    assert 0 < requested < 100  # only the rows on screen asked for a thumbnail
+    browser.search.setText("img_02990")
+    assert len(browser.visible_paths()) == 1
+    browser.model.wait_for_thumbnails(5000)
+
+
+def test_palettes(qapp):
+    before = qapp.palette()
+    assert apply_theme(qapp, "dark") == "dark"
+    assert qapp.palette().color(QPalette.ColorRole.Window).lightness() < 100
+    assert apply_theme(qapp, "light") == "light"
+    assert qapp.palette().color(QPalette.ColorRole.Window).lightness() > 200
+    qapp.setPalette(before)
+
+
+def test_plq_colours_red_low_green_high():
+    rgba = plq_to_rgba([[0.0, 0.5, 1.0, float("nan")]])
+    low, mid, high, outside = rgba[0]
+    assert low[0] > 150 and low[1] < 60  # red
+    assert mid[0] > 200 and mid[1] > 200  # yellow
+    assert high[1] > 80 and high[0] < 40  # green
+    assert outside[3] == 0  # transparent outside the face
+
+
+def test_reasons_prefilled_from_failed_checks(qtbot, portraits):
+    analysis = FakeAnalyzer(profile="strict").analyse(sorted(portraits.glob("*.jpg"))[3])
+    panel = DecisionPanel()
+    qtbot.addWidget(panel)
+    panel.load(analysis, None)
+    failed = {c.id for c in analysis.failed_checks()}
+    assert set(panel.selected_reasons()) == failed  # warnings listed but not ticked
+
+
+def test_unreadable_file_shows_clear_error(qtbot, make_window, portrait_folder):
+    folder = portrait_folder(1)
+    w = make_window(fake_factory())
+    w.open_paths([str(folder)])
+    broken = str((folder / "zz_broken.jpg").resolve())
+    qtbot.waitUntil(lambda: w.browser.model.entry(broken).analysis is not None, timeout=10000)
+    w.browser.select_path(broken)
+    assert w.compare.stack.currentWidget() is w.compare.message
+    assert "zz_broken.jpg" in w.compare.message.text()
+    assert w.checklist.verdict.text() == "ERROR"
+    # the officer can still decide on it (e.g. ask for a retake)
+    w.auto_advance = False
+    w.decision.request("retake")
+    assert w.browser.model.entry(broken).decision.decision == "retake"
+
+
+def test_signal_emits_do_not_exhaust_true(qapp):
+    """PySide6 6.12.0 on CPython 3.11 steals a reference to True per emit; the guard must cover it."""
+
+    class Probe(QObject):
+        ping = Signal()
+
+    probe = Probe()
+    before = sys.getrefcount(True)
+    for _ in range(20000):
+        probe.ping.emit()
+    if sys.getrefcount(True) < before:
+        assert qtcompat._applied  # the defect is present and the guard is installed
+    assert sys.getrefcount(True) > 1 << 20 or sys.getrefcount(True) >= before

@@ -1,0 +1,186 @@
+"""Fast GUI tests against a fake engine (flows, errors, shortcuts)."""
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt
+
+from pfiq_desktop.review import ReviewStore
+from tests.gui.fakes import fake_factory
+
+
+def _wait_all(qtbot, w, timeout=20000):
+    qtbot.waitUntil(lambda: all(e.analysis is not None for e in w.browser.model.entries), timeout=timeout)
+
+
+def test_open_analyse_navigate_decide(qtbot, make_window, portrait_folder, tmp_path):
+    folder = portrait_folder(5)
+    w = make_window(fake_factory())
+    assert w.pages.currentWidget() is w.welcome
+    assert w.open_paths([str(folder)]) == 6
+    _wait_all(qtbot, w)
+    broken = w.browser.model.entry(str(folder / "zz_broken.jpg"))
+    assert broken.status == "error" and broken.analysis.errors
+    statuses = {e.status for e in w.browser.model.entries}
+    assert statuses <= {"pass", "warn", "fail", "error"}
+    # keyboard navigation in the browser
+    w.browser.view.setFocus()
+    w.browser.select_row(0)
+    qtbot.keyClick(w.browser.view, Qt.Key.Key_Down)
+    assert w.current_path == w.browser.visible_paths()[1]
+    qtbot.keyClick(w.browser.view, Qt.Key.Key_End)
+    assert w.current_path == w.browser.visible_paths()[-1]
+    qtbot.keyClick(w.browser.view, Qt.Key.Key_Home)
+    assert w.current_path == w.browser.visible_paths()[0]
+    assert w.checklist.tree.topLevelItemCount() == 3
+    # clicking a check draws its evidence
+    w.checklist.select_check("sharpness")
+    assert w.compare.evidence_item_count() >= 1
+    # hover describes the PLQ value
+    face = w.compare.analysis.faces[0]
+    cx = (face.box[0] + face.box[2]) // 2
+    cy = (face.box[1] + face.box[3]) // 2
+    assert "PLQ" in w.compare.describe_pixel(cx, cy)
+    assert "outside" in w.compare.describe_pixel(1, 1)
+    # decide with the keyboard shortcut
+    first = w.current_path
+    w.auto_advance = False
+    qtbot.keyClick(w.browser.view, Qt.Key.Key_R)
+    assert w.browser.model.entry(first).decision.decision == "reject"
+    store = ReviewStore(tmp_path / "reviews.sqlite3")
+    assert store.decision_for(first).decision == "reject"
+    store.close()
+
+
+def test_override_needs_note(qtbot, make_window, portrait_folder):
+    folder = portrait_folder(8, broken=False)
+    w = make_window(fake_factory())
+    w.open_paths([str(folder)])
+    _wait_all(qtbot, w)
+    failing = [e for e in w.browser.model.entries if e.analysis.failed_checks()]
+    assert failing, "fake should fail some photos"
+    w.browser.select_path(failing[0].path)
+    w.auto_advance = False
+    w.decision.note.setPlainText("")
+    w.decision.request("accept")
+    assert failing[0].decision is None
+    assert "note" in w.decision.message.text()
+    w.decision.note.setPlainText("sharp enough on paper print")
+    w.decision.request("accept")
+    assert failing[0].decision.decision == "accept"
+    assert failing[0].decision.overridden == ["sharpness"]
+
+
+def test_profile_switch_rechecks_without_network(qtbot, make_window, portrait_folder):
+    folder = portrait_folder(4, broken=False)
+    w = make_window(fake_factory())
+    w.open_paths([str(folder)])
+    _wait_all(qtbot, w)
+    calls = w.worker.engine.calls
+    w.browser.select_row(0)
+    w.checklist.profile.setCurrentText("strict")
+    qtbot.waitUntil(lambda: all(e.analysis.profile == "strict" for e in w.browser.model.entries), timeout=10000)
+    assert w.worker.engine.calls == calls  # no re-analysis
+    assert w.checklist.analysis.profile == "strict"
+
+
+def test_filter_search_and_sort(qtbot, make_window, portrait_folder):
+    folder = portrait_folder(5)
+    w = make_window(fake_factory())
+    w.open_paths([str(folder)])
+    _wait_all(qtbot, w)
+    w.browser.filter.setCurrentIndex(w.browser.filter.findData("error"))
+    assert [Path(p).name for p in w.browser.visible_paths()] == ["zz_broken.jpg"]
+    w.browser.filter.setCurrentIndex(0)
+    w.browser.search.setText("broken")
+    assert len(w.browser.visible_paths()) == 1
+    w.browser.search.setText("")
+    w.browser.sort.setCurrentIndex(1)
+    assert Path(w.browser.visible_paths()[0]).name == "zz_broken.jpg"  # worst first
+
+
+def test_cancel_and_priority(qtbot, make_window, portrait_folder):
+    folder = portrait_folder(12, broken=False)
+    w = make_window(fake_factory(delay=0.05))
+    w.open_paths([str(folder)])
+    last = w.browser.visible_paths()[-1]
+    w.browser.select_path(last)  # the officer looks at the last one: it jumps the queue
+    qtbot.waitUntil(lambda: w.browser.model.entry(last).analysis is not None, timeout=5000)
+    done_before = sum(e.analysis is not None for e in w.browser.model.entries)
+    assert done_before < 12
+    w.cancel_batch()
+    qtbot.wait(300)
+    pending = [e for e in w.browser.model.entries if e.analysis is None]
+    assert pending and all(e.status == "pending" for e in pending)
+    w.resume_batch()
+    _wait_all(qtbot, w)
+
+
+def test_chip_mode_and_landmarks(qtbot, make_window, portrait_folder):
+    folder = portrait_folder(1, broken=False)
+    w = make_window(fake_factory())
+    w.open_paths([str(folder)])
+    _wait_all(qtbot, w)
+    w.browser.select_row(0)
+    qtbot.waitUntil(lambda: w.compare.analysis is not None)
+    w.compare.mode.setCurrentIndex(1)
+    assert w.compare.left_image.image.shape[:2] == (150, 150)
+    assert np.isfinite(w.compare._map).all()
+    w.compare.show_landmarks.setChecked(True)
+    assert any(type(i).__name__ == "ScatterPlotItem" for i in w.compare.layers["left"].items)
+
+
+def test_missing_engine_shows_clear_error(qtbot, make_window, portrait_folder):
+    def broken_factory(device, profile):
+        raise RuntimeError("model file missing")
+
+    folder = portrait_folder(2, broken=False)
+    w = make_window(broken_factory)
+    w.open_paths([str(folder)])
+    _wait_all(qtbot, w)
+    assert "model file missing" in w.banner.text()
+    assert all(e.status == "error" for e in w.browser.model.entries)
+
+
+def test_typed_note_survives_arriving_results(qtbot, make_window, portrait_folder):
+    folder = portrait_folder(6, broken=False)
+    w = make_window(fake_factory(delay=0.2))
+    w.open_paths([str(folder)])
+    last = w.browser.visible_paths()[-1]
+    w.browser.select_path(last)
+    w.decision.note.setPlainText("officer is typing")
+    qtbot.waitUntil(lambda: w.browser.model.entry(last).analysis is not None, timeout=10000)
+    qtbot.wait(50)
+    assert w.decision.note.toPlainText() == "officer is typing"
+    w.cancel_batch()
+
+
+def test_accept_before_analysis_needs_note(qtbot, make_window, portrait_folder):
+    folder = portrait_folder(3, broken=False)
+    w = make_window(fake_factory(delay=1.0))
+    w.open_paths([str(folder)])
+    w.auto_advance = False
+    last = w.browser.visible_paths()[-1]
+    w.browser.select_path(last)
+    entry = w.browser.model.entry(last)
+    if entry.analysis is None:
+        w.decision.note.setPlainText("")
+        w.decision.request("accept")
+        assert entry.decision is None and "note" in w.decision.message.text()
+    w.cancel_batch()
+
+
+def test_large_photo_loads_off_the_gui_thread(qtbot, make_window, tmp_path):
+    import cv2
+
+    folder = tmp_path / "big"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    big = rng.integers(0, 255, (2400, 1800, 3), dtype=np.uint8)
+    cv2.imwrite(str(folder / "big.jpg"), big, [cv2.IMWRITE_JPEG_QUALITY, 98])
+    assert (folder / "big.jpg").stat().st_size > 1_500_000
+    w = make_window(fake_factory())
+    w.open_paths([str(folder)])
+    path = str((folder / "big.jpg").resolve())
+    qtbot.waitUntil(lambda: w.compare.image is not None and w.compare.image.shape[:2] == (2400, 1800), timeout=20000)
+    assert w.current_path == path

@@ -1,0 +1,114 @@
+"""`pfiq evaluate --quick`: runs end to end and shows the orderings the method predicts.
+
+If the data ever contradicts an ordering, do not weaken the assertion: report it.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pfiq_desktop.evaluation import curves, edc, figures, occlusion
+from tests.conftest import shared_faces
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory):
+    from pfiq_desktop.evaluation.run import QUICK, evaluate
+
+    out = tmp_path_factory.mktemp("evaluation")
+    summary = evaluate(shared_faces(), out, QUICK, log=lambda _: None)
+    return summary, out
+
+
+def test_quick_mode_writes_tables_figures_and_report(quick):
+    summary, out = quick
+    for name in ("report.md", "summary.json", "curves.csv", "occlusion.csv", "edc.csv", "defects.csv", "timing.csv"):
+        assert (out / name).stat().st_size > 0, name
+    for name in ("fig_deletion_genuine.png", "fig_insertion_genuine.png", "fig_occlusion_pointing.png", "fig_edc_fmr0.001.png", "fig_defects_yale_grid.png"):
+        assert (out / name).stat().st_size > 1000, name
+
+
+def test_plq_deletion_curve_is_below_random(quick):
+    deletion = quick[0]["curves"]["deletion"]["genuine"]
+    assert deletion["gradient"] < deletion["random"]
+
+
+def test_plq_deletion_is_below_its_inverse_order(quick):
+    deletion = quick[0]["curves"]["deletion"]["genuine"]
+    assert deletion["gradient"] < deletion["gradient inverse"]
+
+
+def test_plq_insertion_curve_is_above_random(quick):
+    insertion = quick[0]["curves"]["insertion"]["genuine"]
+    assert insertion["gradient"] > insertion["random"]
+
+
+def test_occluder_pointing_game_is_above_chance(quick):
+    occ = quick[0]["occlusion"]
+    assert occ["gradient"]["all"]["pointing"] > occ["gradient"]["all"]["pointing_chance"]
+    assert occ["gradient"]["all"]["pointing"] > occ["random"]["all"]["pointing"]
+
+
+def test_every_map_method_is_timed(quick):
+    summary = quick[0]
+    for method in summary["config"]["methods"]:
+        assert np.isfinite(summary["seconds_per_face"][method]) and summary["seconds_per_face"][method] > 0
+
+
+# ------------------------------------------------------------------ units (no network)
+
+
+def test_order_masks_take_the_top_fraction_first():
+    plq = np.arange(100, dtype=float).reshape(10, 10)
+    masks = curves.order_masks(plq, np.array([0.0, 0.1, 0.5]))
+    assert [int(m.sum()) for m in masks] == [0, 10, 50]
+    assert masks[1][9].all()  # the highest values go first
+    assert np.all(masks[2] >= masks[1])
+
+
+def test_auc_is_the_mean_level():
+    assert curves.auc(np.full(len(curves.FRACTIONS), 0.7)) == pytest.approx(0.7)
+
+
+def test_edc_falls_when_quality_finds_the_errors():
+    # identity a: 3 images; image 2 is bad and causes the genuine errors
+    emb = np.array([[1, 0, 0], [0.99, 0.1, 0], [-0.5, 1, 0], [0, 0, 1], [0.1, 0, 1]], float)
+    ids = ["a", "a", "a", "b", "b"]
+    scores, genuine, pairs = edc.pair_scores(emb, ids)
+    good_quality = np.array([1, 1, 0, 1, 1.0])
+    curve = edc.edc_curve(scores, genuine, pairs, good_quality, fmr=0.01, discard=np.array([0.0, 0.5]))
+    assert curve[0] > 0 and curve[1] < curve[0]
+
+
+def test_localise_finds_a_low_plq_occluder():
+    plq = np.full((150, 150), 0.8)
+    occluder = np.zeros((150, 150), bool)
+    occluder[40:60, 40:60] = True
+    plq[occluder] = 0.1
+    regions = {f"r{k}": np.zeros((150, 150), bool) for k in range(6)}
+    for k, m in enumerate(regions.values()):
+        m[20 * k : 20 * k + 20, 40:60] = True  # region r2 lies under the occluder
+    face = np.ones((150, 150), bool)
+    result = occlusion.localise(plq, np.full((150, 150), 0.8), occluder, regions, face)
+    assert result.lowest_third and result.pointing_hit
+    assert result.ratio == pytest.approx(0.125)
+
+
+def test_figures_draw_rgb_images():
+    img = figures.line_chart({"a": (np.arange(3), np.array([1.0, 2.0, 3.0]))}, "t", "x", "y")
+    assert img.ndim == 3 and img.dtype == np.uint8
+    bars = figures.bar_chart(["g"], {"a": [0.5]}, "t", "y", reference={"a": [0.2]}, ymax=1.0)
+    assert bars.shape[2] == 3
+
+
+def test_cli_registers_the_evaluate_command():
+    from pfiq_desktop.evaluation.cli import add_evaluate_command
+
+    parser = argparse.ArgumentParser()
+    add_evaluate_command(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["evaluate", "--quick", "--out", "x"])
+    assert args.quick and args.out == "x" and Path(args.data).parts[-3:] == ("shared", "data", "faces")

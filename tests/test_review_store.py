@@ -1,0 +1,79 @@
+import sqlite3
+
+import pytest
+
+from pfiq_desktop.review import (
+    ACCEPT,
+    REJECT,
+    RETAKE,
+    DecisionError,
+    OverrideNeedsNote,
+    ReviewStore,
+    file_sha256,
+)
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = ReviewStore(tmp_path / "reviews.sqlite3", app_version="9.9")
+    yield s
+    s.close()
+
+
+def test_record_and_restore_by_path_and_hash(tmp_path, store):
+    img = tmp_path / "a.jpg"
+    img.write_bytes(b"abc")
+    sha = file_sha256(img)
+    d = store.record_decision(img, sha, REJECT, reasons=["eyes_open"], officer="kim", profile="icao-9303",
+                              model_sha256="m" * 64, verdict="fail")
+    assert d.officer == "kim" and d.app_version == "9.9"
+    store.close()
+    again = ReviewStore(tmp_path / "reviews.sqlite3")
+    got = again.decision_for(img, sha)
+    assert got.decision == REJECT and got.reasons == ["eyes_open"] and got.profile == "icao-9303"
+    assert again.decisions_for_paths([img])[str(img.resolve())].decision == REJECT
+    # moved file is still found by its hash
+    assert again.decision_for(tmp_path / "moved.jpg", sha).decision == REJECT
+    again.close()
+
+
+def test_override_of_failed_check_needs_note(tmp_path, store):
+    with pytest.raises(OverrideNeedsNote):
+        store.record_decision(tmp_path / "x.jpg", "s" * 64, ACCEPT, failed_checks=["background"])
+    d = store.record_decision(tmp_path / "x.jpg", "s" * 64, ACCEPT, failed_checks=["background"],
+                              note="background is fine, lighting artefact")
+    assert d.overridden == ["background"]
+    # rejecting needs no note
+    store.record_decision(tmp_path / "x.jpg", "s" * 64, RETAKE, failed_checks=["background"])
+
+
+def test_unknown_decision_rejected(tmp_path, store):
+    with pytest.raises(DecisionError):
+        store.record_decision(tmp_path / "x.jpg", "s" * 64, "maybe")
+    with pytest.raises(DecisionError):
+        store.record_decision(tmp_path / "x.jpg", "", REJECT)
+
+
+def test_audit_is_append_only_and_complete(tmp_path, store):
+    p = tmp_path / "x.jpg"
+    store.record_decision(p, "h" * 64, REJECT, officer="a")
+    store.record_decision(p, "h" * 64, RETAKE, officer="b", note="retake please")
+    assert store.clear_decision(p, "h" * 64, officer="c")
+    log = store.audit_log("h" * 64)
+    assert [e.action for e in log] == ["decide", "decide", "clear"]
+    assert [e.officer for e in log] == ["a", "b", "c"]
+    assert store.decision_for(p, "h" * 64) is None
+    conn = sqlite3.connect(store.path)
+    with pytest.raises(sqlite3.DatabaseError):
+        conn.execute("DELETE FROM audit")
+    with pytest.raises(sqlite3.DatabaseError):
+        conn.execute("UPDATE audit SET officer='mallory'")
+    conn.close()
+
+
+def test_wal_mode_and_analysis_cache(store):
+    mode = store._conn.execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+    store.put_analysis("h" * 64, "k", '{"a": 1}')
+    assert store.get_analysis("h" * 64, "k") == '{"a": 1}'
+    assert store.get_analysis("h" * 64, "other") is None
