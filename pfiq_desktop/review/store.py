@@ -15,7 +15,6 @@ finds them by path, and a moved or renamed file is still found by its hash.
 from __future__ import annotations
 
 import getpass
-import hashlib
 import json
 import os
 import sqlite3
@@ -25,6 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+
+from pfiq_desktop.engine.hashing import file_sha256  # re-exported: the GUI hashes photos through review
 
 SCHEMA_VERSION = 1
 
@@ -78,14 +79,6 @@ class AuditEntry:
     model_sha256: str
     profile: str
     verdict: str
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def default_officer() -> str:
