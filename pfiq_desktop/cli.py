@@ -15,6 +15,7 @@ import numpy as np
 
 from pfiq_desktop import APP_NAME, __version__
 from pfiq_desktop.evaluation.cli import add_evaluate_command
+from pfiq_desktop.progress import print_progress
 from pfiq_desktop.reports.cli_report import add_report_command
 
 FORMATS = ("json", "png")
@@ -26,15 +27,6 @@ def _parse_formats(text: str, allowed: tuple[str, ...]) -> list[str]:
     if unknown or not formats:
         raise argparse.ArgumentTypeError(f"formats must be a comma list of {', '.join(allowed)}")
     return formats
-
-
-def _progress(done: int, total: int, name: str, outcome: str, stream=sys.stderr) -> None:
-    width = 24
-    filled = round(width * done / total) if total else width
-    stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name[:40]:<40} {outcome:<12}")
-    if done == total:
-        stream.write("\n")
-    stream.flush()
 
 
 def command_analyse(args: argparse.Namespace) -> int:
@@ -70,7 +62,7 @@ def command_analyse(args: argparse.Namespace) -> int:
         quality = f"{analysis.faces[0].quality:.2f}" if analysis.faces else "-"
         seconds = f"{analysis.timings.get('total', 0) * 1000:.0f} ms"
         rows.append((path.name, analysis.verdict, quality, str(len(analysis.faces)), problem or seconds))
-        _progress(index, len(paths), path.name, analysis.verdict)
+        print_progress(index, len(paths), f"{path.name[:40]:<40} {analysis.verdict}")
     _print_summary(rows)
     print(f"{len(paths)} photos, {failures} with problems; outputs in {out.resolve()}")
     return 1 if failures else 0

@@ -86,7 +86,7 @@ class Analyzer:
         grey = torch.full((1, 3, 150, 150), 128.0, device=self.device)
         with torch.no_grad():
             self.estimator.raw(self.net, grey)
-        gradient_magnitude(self.net, grey, torch.ones(1, device=self.device), self.map_method)
+        gradient_magnitude(self.net, grey, torch.ones(1, device=self.device), self.map_method, self.estimator)
 
     def analyse(self, source: Source, known_faces: list[DetectedFace] | None = None) -> Analysis:
         """Analyse one photo (path, encoded bytes or RGB array); never raises for bad input.
@@ -143,7 +143,11 @@ class Analyzer:
         qualities = np.array([self.quality_calibration(r) for r in raw])
         with clock.stage("plq"):
             magnitude, descriptors = gradient_magnitude(
-                self.net, chips, torch.tensor(qualities, dtype=torch.float32, device=self.device), self.map_method
+                self.net,
+                chips,
+                torch.tensor(qualities, dtype=torch.float32, device=self.device),
+                self.map_method,
+                self.estimator,
             )
             maps = self.plq_calibration(magnitude.cpu().numpy())
         faces = []

@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 from pfiq_desktop import __version__
+from pfiq_desktop.progress import print_progress
 
 
 def _formats(text: str) -> list[str]:
@@ -133,16 +134,6 @@ def _expand(paths: list[str], recursive: bool) -> list[Path]:
     return list(unique.values())
 
 
-def _progress(done: int, total: int, name: str, stream=None) -> None:
-    stream = stream or sys.stderr
-    width = 24
-    filled = round(width * done / total) if total else width
-    stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name[:48]:<48}")
-    if done == total:
-        stream.write("\n")
-    stream.flush()
-
-
 def command_report(args: argparse.Namespace) -> int:
     from pfiq_desktop.atomic import OutputError
     from pfiq_desktop.reports.inputs import item_from_store
@@ -171,12 +162,12 @@ def command_report(args: argparse.Namespace) -> int:
                 continue
             problems += bool(analysis.errors)
             items.append(item_from_store(store, analysis))
-            _progress(index, len(paths), f"analysed {path.name}")
+            print_progress(index, len(paths), f"analysed {path.name}")
         if not items:
             return 1
         officer = args.officer or _default_officer()
         result = export_reports(items, args.out, args.formats, args.page_size, officer, args.pdfa,
-                                progress=lambda d, t, n: _progress(d, t, f"writing {n}"))
+                                progress=lambda d, t, n: print_progress(d, t, f"writing {n}"))
     except OutputError as error:
         print(f"\nerror: {error}", file=sys.stderr)
         return 1
