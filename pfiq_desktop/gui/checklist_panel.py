@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QTreeWidget,
+    QToolButton,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -89,9 +90,18 @@ class QualityGauge(QWidget):
         p.end()
 
 
+def face_label(index: int, face) -> str:
+    quality = getattr(face, "quality", None)
+    text = f"Face {index + 1}" + (" · subject" if index == 0 else "")
+    if quality is not None and math.isfinite(quality):
+        text += f" · quality {quality:.2f}"
+    return text
+
+
 class ChecklistPanel(QWidget):
     checkSelected = Signal(object)  # CheckResult or None
     profileChanged = Signal(str)
+    faceChanged = Signal(int)  # index into analysis.faces shown by the gauge and the region table
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -107,6 +117,23 @@ class ChecklistPanel(QWidget):
         self.gauge = QualityGauge()
         self.faces = QLabel("", objectName="facesLabel")
         self.faces.setWordWrap(True)
+        # several faces: which one the gauge, the region table and the chip view show (subject first)
+        self.face_index = 0
+        self.face_combo = QComboBox(objectName="faceCombo")
+        self.face_combo.setToolTip("Face shown by the gauge, the region table and the chip view"
+                                   " (Ctrl+] next, Ctrl+[ previous); faces are ordered by detection score")
+        self.face_prev = QToolButton(objectName="facePrev", text="◀", autoRaise=True)
+        self.face_prev.setToolTip("Previous face (Ctrl+[)")
+        self.face_next = QToolButton(objectName="faceNext", text="▶", autoRaise=True)
+        self.face_next.setToolTip("Next face (Ctrl+])")
+        self.face_row = QWidget(objectName="faceRow")
+        face_layout = QHBoxLayout(self.face_row)
+        face_layout.setContentsMargins(0, 0, 0, 0)
+        face_layout.setSpacing(2)
+        face_layout.addWidget(self.face_prev)
+        face_layout.addWidget(self.face_combo, 1)
+        face_layout.addWidget(self.face_next)
+        self.face_row.hide()
 
         head = QFormLayout()
         head.addRow("Profile", self.profile)
@@ -114,6 +141,7 @@ class ChecklistPanel(QWidget):
         left = QVBoxLayout()
         left.addWidget(self.verdict)
         left.addWidget(self.faces)
+        left.addWidget(self.face_row)
         left.addStretch(1)
         top.addLayout(left, 1)
         top.addWidget(self.gauge)
@@ -161,6 +189,9 @@ class ChecklistPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
         self.profile.currentTextChanged.connect(self._on_profile)
+        self.face_combo.currentIndexChanged.connect(self._on_face_combo)
+        self.face_prev.clicked.connect(self.previous_face)
+        self.face_next.clicked.connect(self.next_face)
         self._quiet = False
 
     def set_profiles(self, names: list[str], current: str) -> None:
@@ -184,8 +215,11 @@ class ChecklistPanel(QWidget):
         self.verdict.setText(text)
         self.verdict.setStyleSheet("")
         self.faces.setText("")
+        self.face_index = 0
+        self._fill_faces([])
 
     def set_analysis(self, analysis, status: str | None = None) -> None:
+        previous = self.analysis
         self.analysis = analysis
         self.tree.blockSignals(True)  # repopulating must not select a check by itself
         self.tree.clear()
@@ -205,7 +239,9 @@ class ChecklistPanel(QWidget):
             self.faces.setText("No face found.")
         else:
             self.faces.setText(f"{len(faces)} face{'s' if len(faces) > 1 else ''} · profile {analysis.profile}")
-        self.gauge.set_value(faces[0].quality if faces else None)
+        same_photo = previous is not None and previous.source == analysis.source
+        self.face_index = self.face_index if same_photo and self.face_index < len(faces) else 0
+        self._fill_faces(faces)
         checks = sorted(analysis.checks, key=lambda c: (_ORDER.get(c.verdict.value, 9)))
         for check in checks:
             item = QTreeWidgetItem([
@@ -221,17 +257,62 @@ class ChecklistPanel(QWidget):
             self.tree.addTopLevelItem(item)
         self.tree.setCurrentItem(None)
         self._show_details(None)
+        self._show_face()
         if faces:
-            regions = faces[0].regions or {}
-            self.regions.setRowCount(len(regions))
-            for row, (name, value) in enumerate(regions.items()):
-                self.regions.setItem(row, 0, QTableWidgetItem(name.replace("_", " ")))
-                cell = QTableWidgetItem(format_value(value))
-                if value is not None and math.isfinite(value):
-                    rgb = _LUT[int(max(0.0, min(1.0, value)) * 255)]
-                    cell.setBackground(QBrush(QColor(*[int(c) for c in rgb])))
-                    cell.setForeground(QBrush(QColor("black")))
-                self.regions.setItem(row, 1, cell)
+            self.faceChanged.emit(self.face_index)  # the compare view follows (same photo: same face)
+
+    # -- faces ---------------------------------------------------------------
+    def _fill_faces(self, faces) -> None:
+        self.face_combo.blockSignals(True)
+        self.face_combo.clear()
+        self.face_combo.addItems([face_label(i, f) for i, f in enumerate(faces)])
+        self.face_combo.setCurrentIndex(self.face_index if faces else -1)
+        self.face_combo.blockSignals(False)
+        self.face_row.setVisible(len(faces) > 1)
+
+    def _show_face(self) -> None:
+        """Gauge and region table of the selected face."""
+        faces = list(self.analysis.faces) if self.analysis is not None else []
+        face = faces[self.face_index] if self.face_index < len(faces) else None
+        self.gauge.set_value(face.quality if face is not None else None)
+        regions = (face.regions or {}) if face is not None else {}
+        self.regions.setRowCount(len(regions))
+        for row, (name, value) in enumerate(regions.items()):
+            self.regions.setItem(row, 0, QTableWidgetItem(name.replace("_", " ")))
+            cell = QTableWidgetItem(format_value(value))
+            if value is not None and math.isfinite(value):
+                rgb = _LUT[int(max(0.0, min(1.0, value)) * 255)]
+                cell.setBackground(QBrush(QColor(*[int(c) for c in rgb])))
+                cell.setForeground(QBrush(QColor("black")))
+            self.regions.setItem(row, 1, cell)
+
+    def face_count(self) -> int:
+        return len(self.analysis.faces) if self.analysis is not None else 0
+
+    def set_face(self, index: int) -> bool:
+        """Show face `index` (0 = the subject); False when there is no such face."""
+        if not 0 <= index < self.face_count():
+            return False
+        if index != self.face_index:
+            self.face_index = index
+            self.face_combo.blockSignals(True)
+            self.face_combo.setCurrentIndex(index)
+            self.face_combo.blockSignals(False)
+            self._show_face()
+            self.faceChanged.emit(index)
+        return True
+
+    def next_face(self) -> None:
+        if self.face_count() > 1:
+            self.set_face((self.face_index + 1) % self.face_count())
+
+    def previous_face(self) -> None:
+        if self.face_count() > 1:
+            self.set_face((self.face_index - 1) % self.face_count())
+
+    def _on_face_combo(self, index: int) -> None:
+        if index >= 0:
+            self.set_face(index)
 
     def check_items(self) -> list[QTreeWidgetItem]:
         return [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
@@ -244,11 +325,14 @@ class ChecklistPanel(QWidget):
         return False
 
     def _on_clicked(self, item, _column: int) -> None:
-        self._show_details(item.data(0, Qt.ItemDataRole.UserRole))
-        self.checkSelected.emit(item.data(0, Qt.ItemDataRole.UserRole))
+        self._emit_check(item.data(0, Qt.ItemDataRole.UserRole))
 
     def _on_current(self, current, _previous) -> None:
-        check = current.data(0, Qt.ItemDataRole.UserRole) if current is not None else None
+        self._emit_check(current.data(0, Qt.ItemDataRole.UserRole) if current is not None else None)
+
+    def _emit_check(self, check) -> None:
+        if check is not None and check.face_index is not None:
+            self.set_face(check.face_index)  # a face's check is shown on that face
         self._show_details(check)
         self.checkSelected.emit(check)
 

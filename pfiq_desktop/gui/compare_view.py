@@ -28,6 +28,7 @@ MODE_SIDE = 0
 MODE_CHIP = 1
 EVIDENCE_COLOUR = QColor("#00b7ff")
 BOX_COLOUR = QColor("#ffffff")
+SELECTED_BOX_COLOUR = QColor("#ffd400")
 LANDMARK_COLOUR = QColor("#39d0ff")
 CHIP_SIZE = 150
 
@@ -225,7 +226,9 @@ class CompareView(QWidget):
         """Show one analysed photo (image: RGB uint8 as analysed); keep_view keeps zoom and pan."""
         keep_view = keep_view and self.image is not None and image is not None and self.image.shape == image.shape
         self.analysis, self.image, self.check = analysis, image, None
-        self.face_index = 0
+        faces = getattr(analysis, "faces", None) or []
+        if not (keep_view and self.face_index < len(faces)):  # the same photo again keeps its face
+            self.face_index = 0
         if image is None:
             self.show_message("Cannot display this file.\n\n" + "\n".join(getattr(analysis, "errors", []) or []))
             return
@@ -240,9 +243,22 @@ class CompareView(QWidget):
     def set_check(self, check) -> None:
         """Highlight one check's evidence and regions."""
         self.check = check
-        if check is not None and check.face_index is not None:
-            self.face_index = check.face_index
-        self._draw_overlays()
+        if check is not None and check.face_index is not None and check.face_index != self.face_index:
+            self.set_face(check.face_index)  # draws the overlays
+        else:
+            self._draw_overlays()
+
+    def set_face(self, index: int) -> None:
+        """Select one face of several: its box is highlighted, chip mode shows its chip and raw map."""
+        faces = list(getattr(self.analysis, "faces", []) or [])
+        index = max(0, min(int(index), len(faces) - 1)) if faces else 0
+        if index == self.face_index:
+            return
+        self.face_index = index
+        if self._affine is not None:
+            self._render(fit=True)  # another chip
+        else:
+            self._draw_overlays()
 
     def fit(self) -> None:
         if self.image is None:
@@ -273,7 +289,8 @@ class CompareView(QWidget):
             shown = chip_image(self.image, face)
             heat = np.asarray(face.plq_chip, np.float32)
             self._affine = np.asarray(face.chip_transform, np.float64).reshape(2, 3)
-            self.left_title.setText(f"Aligned face chip {shown.shape[1]}×{shown.shape[0]}")
+            which = f"Face {self.face_index + 1} of {len(faces)}: a" if len(faces) > 1 else "A"
+            self.left_title.setText(f"{which}ligned face chip {shown.shape[1]}×{shown.shape[0]}")
             self.right_title.setText("Raw PLQ map of the chip (red low · green high)")
         else:
             shown = self.image
@@ -318,26 +335,34 @@ class CompareView(QWidget):
             return
         faces = list(analysis.faces)
         chip_mode = self._affine is not None
+        several = len(faces) > 1
         for i, face in enumerate(faces):
             if chip_mode and i != self.face_index:
                 continue
             if self.show_box.isChecked() and not chip_mode:
                 x0, y0, x1, y1 = face.box
+                selected = several and i == self.face_index  # the face the checklist shows
                 for layer in self.layers.values():
                     rect = QGraphicsRectItem(x0, y0, x1 - x0, y1 - y0)
-                    pen = QPen(BOX_COLOUR, 0)
+                    pen = QPen(SELECTED_BOX_COLOUR if selected else BOX_COLOUR, 0)
                     pen.setCosmetic(True)
-                    pen.setWidthF(1.5)
-                    pen.setStyle(Qt.PenStyle.DashLine)
+                    pen.setWidthF(2.5 if selected else 1.5)
+                    pen.setStyle(Qt.PenStyle.SolidLine if selected else Qt.PenStyle.DashLine)
                     rect.setPen(pen)
+                    rect.setData(0, i)  # face index (tests)
                     layer.add(rect)
+                    if several:
+                        label = pg.TextItem(str(i + 1), color=pen.color(), anchor=(0, 1))
+                        label.setPos(x0, y0)
+                        layer.add(label)
             if self.show_landmarks.isChecked() and len(face.landmarks):
                 pts = self._tf(face.landmarks)
                 for layer in self.layers.values():
                     layer.add(pg.ScatterPlotItem(pts[:, 0], pts[:, 1], size=4, pen=None,
                                                  brush=pg.mkBrush(LANDMARK_COLOUR)))
-        if self.check is not None and self.show_evidence.isChecked():
-            self._draw_evidence(self.check, faces)
+        other_face = chip_mode and self.check is not None and self.check.face_index not in (None, self.face_index)
+        if self.check is not None and self.show_evidence.isChecked() and not other_face:
+            self._draw_evidence(self.check, faces)  # never another face's evidence on this face's chip
 
     def _draw_evidence(self, check, faces) -> None:
         ev = check.evidence

@@ -205,6 +205,7 @@ class MainWindow(QMainWindow):
         self.welcome.openRecent.connect(self.open_folder)
         self.browser.currentPathChanged.connect(self.show_path)
         self.checklist.checkSelected.connect(self.compare.set_check)
+        self.checklist.faceChanged.connect(self.compare.set_face)
         self.checklist.profileChanged.connect(self.set_profile)
         self.decision.decisionRequested.connect(self.record_decision)
         self.decision.clearRequested.connect(self.clear_decision)
@@ -264,6 +265,8 @@ class MainWindow(QMainWindow):
         self._action(view, "&Search…", self._focus_search, QKeySequence.StandardKey.Find, "actSearch")
         self._action(view, "Toggle &landmarks", self.compare.show_landmarks.toggle, "L", "actLandmarks")
         self._action(view, "Aligned &chip view", self.compare.toggle_mode, "C", "actChip")
+        self._action(view, "Next f&ace", self.checklist.next_face, "Ctrl+]", "actNextFace")
+        self._action(view, "Previous fac&e", self.checklist.previous_face, "Ctrl+[", "actPrevFace")
         view.addSeparator()
         for dock in (self.browser_dock, self.checklist_dock, self.decision_dock):
             view.addAction(dock.toggleViewAction())
