@@ -71,9 +71,15 @@ def test_audit_is_append_only_and_complete(tmp_path, store):
     conn.close()
 
 
-def test_wal_mode_and_analysis_cache(store):
+def test_wal_mode_and_analysis_cache_in_its_own_file(store):
+    from pfiq_desktop.review.cache import AnalysisCache, cache_path_beside
+
     mode = store._conn.execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
-    store.put_analysis("h" * 64, "k", '{"a": 1}')
-    assert store.get_analysis("h" * 64, "k") == '{"a": 1}'
-    assert store.get_analysis("h" * 64, "other") is None
+    cache = AnalysisCache(cache_path_beside(store.path))
+    assert cache.path != store.path
+    cache.put("h" * 64, "k", '{"a": 1}')
+    assert cache.get("h" * 64, "k") == '{"a": 1}'
+    assert cache.get("h" * 64, "other") is None
+    cache.close()
+    assert AnalysisCache(cache.path).get("h" * 64, "k") == '{"a": 1}'  # persisted

@@ -33,6 +33,7 @@ from pfiq_desktop.gui.theme import STATUS_LABELS, apply_theme
 from pfiq_desktop.gui.welcome import WelcomePage
 from pfiq_desktop.gui.worker import AnalysisWorker
 from pfiq_desktop.review import DecisionError, ReviewStore, file_sha256
+from pfiq_desktop.review.cache import AnalysisCache, cache_path_beside
 
 SETTINGS_VERSION = 1
 MAX_RECENT = 8
@@ -124,6 +125,7 @@ class MainWindow(QMainWindow):
         self.qsettings = settings or QSettings()
         self.prefs = self._read_prefs()
         self.store = ReviewStore(store_path or data_dir() / "reviews.sqlite3", app_version=__version__)
+        self.cache = AnalysisCache(cache_path_beside(self.store.path))
         self.auto_advance = True
         self.current_path: str | None = None
         self._images: OrderedDict[str, tuple[np.ndarray | None, str]] = OrderedDict()
@@ -187,7 +189,7 @@ class MainWindow(QMainWindow):
         self._show_welcome_layout()
 
         # worker
-        self.worker = AnalysisWorker(engine_factory, self.prefs.device, self.prefs.profile, store=self.store)
+        self.worker = AnalysisWorker(engine_factory, self.prefs.device, self.prefs.profile, cache=self.cache)
         self.worker.engineReady.connect(self._on_engine_ready)
         self.worker.engineFailed.connect(self._on_engine_failed)
         self.worker.itemStarted.connect(self._on_started)
@@ -696,6 +698,7 @@ class MainWindow(QMainWindow):
         self.browser.model.wait_for_thumbnails(3000)
         self._image_pool.waitForDone(3000)
         self.store.close()
+        self.cache.close()
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.shutdown()

@@ -10,6 +10,7 @@ thread through queued signals, so the GUI thread never waits on the engine.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 import threading
 import time
@@ -100,14 +101,14 @@ class AnalysisWorker(QThread):
         factory: EngineFactory | None = None,
         device: str = "auto",
         profile: str = "icao-9303",
-        store=None,
+        cache=None,
         parent=None,
     ) -> None:
         super().__init__(parent)
         self._factory = factory or default_engine_factory
         self._device = device
         self._profile = profile
-        self._store = store
+        self._cache = cache  # an AnalysisCache, or None
         self._cond = threading.Condition()
         self._queue: deque[tuple] = deque()
         self._stop = False
@@ -221,6 +222,9 @@ class AnalysisWorker(QThread):
         try:
             self.engine = self._factory(self._device, self._profile)
             self.engine_error = ""
+            # Move everything alive now (torch, Qt wrappers, the model) out of the collector's reach:
+            # a full collection walking those ~200k objects held the GIL for ~100 ms, stalling the GUI.
+            gc.freeze()
             device = getattr(self.engine, "device", self._device)
             profile = getattr(getattr(self.engine, "profile", None), "name", self._profile)
             self.engineReady.emit(f"engine ready on {device}, profile {profile}")
@@ -250,12 +254,12 @@ class AnalysisWorker(QThread):
         else:
             analysis = None
             sha = ""
-            if self._store is not None:
+            if self._cache is not None:
                 try:
                     from pfiq_desktop.review import file_sha256
 
                     sha = file_sha256(path)
-                    cached = self._store.get_analysis(sha, self._cache_key())
+                    cached = self._cache.get(sha, self._cache_key())
                     if cached:
                         analysis = Analysis.from_json(cached)
                         analysis.source = path
@@ -270,9 +274,9 @@ class AnalysisWorker(QThread):
                 except Exception as exc:  # noqa: BLE001 - bad input never takes the batch down
                     traceback.print_exc()
                     analysis = error_analysis(path, f"Unexpected error while analysing: {exc}")
-                if self._store is not None and analysis.ok and analysis.image_sha256:
+                if self._cache is not None and analysis.ok and analysis.image_sha256:
                     try:
-                        self._store.put_analysis(analysis.image_sha256, self._cache_key(), analysis.to_json())
+                        self._cache.put(analysis.image_sha256, self._cache_key(), analysis.to_json())
                     except Exception:  # noqa: BLE001
                         pass
         prepare_for_display(analysis)

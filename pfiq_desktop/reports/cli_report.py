@@ -72,11 +72,15 @@ def _open_store(args: argparse.Namespace):
 
 
 class _Analyses:
-    """Analysis for a path: from a JSON file, from the store's cache, or by running the engine once."""
+    """Analysis for a path: from a JSON file, from the cache beside the review store, or by running the engine once."""
 
     def __init__(self, args: argparse.Namespace, store) -> None:
         self.args = args
-        self.store = store
+        self.cache = None
+        if store is not None:
+            from pfiq_desktop.review.cache import AnalysisCache, cache_path_beside
+
+            self.cache = AnalysisCache(cache_path_beside(store.path))
         self._analyzer = None
         self._key: str | None = None
 
@@ -94,12 +98,12 @@ class _Analyses:
         if path.suffix.lower() == ".json":
             return Analysis.from_json(path.read_text(encoding="utf-8"))
         sha = ""
-        if self.store is not None and path.is_file():
+        if self.cache is not None and path.is_file():
             try:
                 from pfiq_desktop.review import file_sha256
 
                 sha = file_sha256(path)
-                cached = self.store.get_analysis(sha, self.cache_key())
+                cached = self.cache.get(sha, self.cache_key())
                 if cached:
                     analysis = Analysis.from_json(cached)
                     analysis.source = str(path)
@@ -111,9 +115,9 @@ class _Analyses:
 
             self._analyzer = Analyzer(device=self.args.device, profile=self.args.profile)
         analysis = self._analyzer.analyse(path)
-        if self.store is not None and analysis.ok and analysis.image_sha256:
+        if self.cache is not None and analysis.ok and analysis.image_sha256:
             try:
-                self.store.put_analysis(analysis.image_sha256, self.cache_key(), analysis.to_json())
+                self.cache.put(analysis.image_sha256, self.cache_key(), analysis.to_json())
             except Exception:  # noqa: BLE001
                 pass
         return analysis

@@ -144,13 +144,6 @@ CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-CREATE TABLE IF NOT EXISTS analyses (
-    image_sha256 TEXT NOT NULL,
-    key TEXT NOT NULL,
-    json TEXT NOT NULL,
-    stored_at TEXT NOT NULL,
-    PRIMARY KEY (image_sha256, key)
-);
 """
 
 
@@ -367,21 +360,6 @@ class ReviewStore:
             )
             for r in rows
         ]
-
-    # -- analysis cache ---------------------------------------------------
-    def put_analysis(self, image_sha256: str, key: str, json_text: str) -> None:
-        """Cache an Analysis JSON (key: e.g. model hash + profile) to skip the network on reopen."""
-        with self._transaction():
-            self._conn.execute(
-                "INSERT OR REPLACE INTO analyses VALUES (?,?,?,?)", (image_sha256, key, json_text, _now())
-            )
-
-    def get_analysis(self, image_sha256: str, key: str) -> str | None:
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT json FROM analyses WHERE image_sha256=? AND key=?", (image_sha256, key)
-            ).fetchone()
-        return row[0] if row else None
 
 
 def _decision_from_row(row) -> Decision:
