@@ -248,6 +248,9 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self._action(file_menu, "Try the &sample", self.try_sample, None, "actSample")
         file_menu.addSeparator()
+        self._action(file_menu, "Export &report…", self.export_report, "Ctrl+E", "actExportReport")
+        self._action(file_menu, "Export &batch…", self.export_batch, "Ctrl+Shift+E", "actExportBatch")
+        file_menu.addSeparator()
         self._action(file_menu, "&Settings…", self.open_settings, "Ctrl+,", "actSettings")
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit, "actQuit")
@@ -687,11 +690,54 @@ class MainWindow(QMainWindow):
                 QTimer.singleShot(0, self._select_next_path)
                 return
 
+    # -- reports -----------------------------------------------------------------
+    def ask_export_folder(self, title: str) -> str:
+        """The output folder for an export ('' when the officer cancels); tests replace this."""
+        start = self.prefs.output_folder if Path(self.prefs.output_folder or "").is_dir() else str(Path.home())
+        return QFileDialog.getExistingDirectory(self, title, start)
+
+    def export_report(self) -> bool:
+        """File ▸ Export report: PDF and annotated PNG of the photo on screen."""
+        entry = self.browser.model.entry(self.current_path) if self.current_path else None
+        if entry is None or entry.analysis is None:
+            name = f"{entry.name} is not analysed yet" if entry is not None else "no photo is shown"
+            self.status_text.setText(f"Nothing to export: {name}")
+            return False
+        return self._export([entry.analysis], "single", f"Export the report for {entry.name}")
+
+    def export_batch(self) -> bool:
+        """File ▸ Export batch: every analysed photo the browser shows (filter applied)."""
+        entries = [self.browser.model.entry(p) for p in self.browser.visible_paths()]
+        analyses = [e.analysis for e in entries if e is not None and e.analysis is not None]
+        if not analyses:
+            self.status_text.setText("Nothing to export: no photo in the list is analysed yet")
+            return False
+        return self._export(analyses, "batch", f"Export reports for {len(analyses)} photos")
+
+    def _export(self, analyses: list, kind: str, title: str) -> bool:
+        from pfiq_desktop.gui.export import BATCH_FORMATS, SINGLE_FORMATS, ReportExporter
+        from pfiq_desktop.reports.inputs import item_from_store
+
+        if getattr(self, "exporter", None) is None:
+            self.exporter = ReportExporter(self)
+            self.exporter.message.connect(self.status_text.setText)
+        if self.exporter.running():
+            self.status_text.setText("An export is still running; wait for it or cancel it first.")
+            return False
+        folder = self.ask_export_folder(title)
+        if not folder:
+            return False
+        items = [item_from_store(self.store, a) for a in analyses]  # the store belongs to this thread
+        formats = SINGLE_FORMATS if kind == "single" else BATCH_FORMATS
+        return self.exporter.start(items, folder, formats, officer=self.prefs.officer, title=title)
+
     # -- shutdown ----------------------------------------------------------------
     def shutdown(self) -> None:
         if getattr(self, "_closed", False):
             return
         self._closed = True
+        if getattr(self, "exporter", None) is not None:
+            self.exporter.stop()
         self.save_layout()
         self._write_prefs()
         self.worker.stop()

@@ -1,0 +1,219 @@
+"""Report export from the GUI: `export_reports` in a worker thread, with a progress dialog and Cancel.
+
+The report items are built on the GUI thread (the review store's SQLite
+connection belongs to it); the worker thread only paints and writes files
+(QPainter on QImage/QPdfWriter is allowed off the GUI thread). Every file is
+written atomically, so a cancelled or failed export keeps the files already
+finished and never leaves a partial one.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QLocale, QObject, Qt, QThread, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
+
+from pfiq_desktop.atomic import OutputError
+from pfiq_desktop.reports.inputs import ReportItem
+from pfiq_desktop.reports.paged import ReportCancelled
+from pfiq_desktop.reports.runner import ExportResult, export_reports
+
+SINGLE_FORMATS = ("pdf", "png")
+BATCH_FORMATS = ("pdf", "summary", "csv", "json")
+
+
+def default_page_size() -> str:
+    """Letter where the locale measures in US units, A4 everywhere else."""
+    imperial = QLocale.system().measurementSystem() == QLocale.MeasurementSystem.ImperialUSSystem
+    return "Letter" if imperial else "A4"
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns
+
+
+class ExportThread(QThread):
+    """Runs `export_reports` once; `outcome` is ('done', ExportResult), ('failed', text) or ('cancelled', n)."""
+
+    progressed = Signal(int, int, str)  # step, total, file name
+
+    def __init__(self, items: Sequence[ReportItem], out_dir: str | Path, formats: Sequence[str],
+                 page_size: str = "A4", officer: str = "", parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.items, self.out_dir, self.formats = list(items), Path(out_dir), tuple(formats)
+        self.page_size, self.officer = page_size, officer
+        self.outcome: tuple[str, object] = ("failed", "The export did not run.")
+        self._cancel = threading.Event()
+        self._step = 0
+        self._before: tuple[Path, tuple[int, int] | None] | None = None
+
+    def cancel(self) -> None:
+        """Thread-safe: the export stops at the next page or file."""
+        self._cancel.set()
+
+    def is_cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def _progress(self, step: int, total: int, name: str) -> None:
+        self._step = step
+        if step < total:  # remember the file about to be written, to tell later whether it was finished
+            target = self.out_dir / name
+            self._before = (target, _stamp(target))
+        self.progressed.emit(step, total, name)
+
+    def _written_before_cancel(self) -> int:
+        """Files finished before the cancel: all before the current step, plus the current one if it was replaced."""
+        if self._before is None:
+            return 0
+        target, before = self._before
+        after = _stamp(target)
+        return self._step + (after is not None and after != before)
+
+    def run(self) -> None:
+        try:
+            result = export_reports(self.items, self.out_dir, self.formats, self.page_size, self.officer,
+                                    progress=self._progress, should_cancel=self._cancel.is_set)
+        except ReportCancelled:
+            self.outcome = ("cancelled", self._written_before_cancel())
+        except OutputError as error:
+            self.outcome = ("failed", str(error))
+        except Exception as error:  # noqa: BLE001 - reported to the officer, never kills the app
+            self.outcome = ("failed", f"The export stopped unexpectedly: {type(error).__name__}: {error}")
+        else:
+            self.outcome = ("done", result)
+
+
+class ReportExporter(QObject):
+    """One export at a time for a window: progress dialog, Cancel, and a clear result message."""
+
+    message = Signal(str)  # status-bar text
+    finished = Signal(str)  # 'done', 'failed' or 'cancelled'
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.parent_widget = parent
+        self.job: ExportThread | None = None
+        self.dialog: QProgressDialog | None = None
+        self.result_box: QMessageBox | None = None
+        self.out_dir: Path | None = None
+        self.last_outcome: tuple[str, object] | None = None
+        self._progress_depth = 0
+
+    def running(self) -> bool:
+        return self.job is not None
+
+    def start(self, items: Sequence[ReportItem], out_dir: str | Path, formats: Sequence[str],
+              officer: str = "", page_size: str | None = None, title: str = "Exporting reports") -> bool:
+        """Start exporting; False (with a status message) when an export is already running."""
+        if self.job is not None:
+            self.message.emit("An export is still running; wait for it or cancel it first.")
+            return False
+        self.out_dir = Path(out_dir)
+        self.job = ExportThread(items, out_dir, formats, page_size or default_page_size(), officer, self)
+        label = f"Preparing {len(items)} photo{'s' * (len(items) != 1)}…"
+        dialog = QProgressDialog(label, "Cancel", 0, 0, self.parent_widget)
+        dialog.setObjectName("exportProgress")
+        dialog.setWindowTitle(title)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        dialog.setMinimumDuration(0)
+        dialog.canceled.connect(self.cancel)
+        dialog.rejected.connect(self.cancel)  # Esc hides the dialog: stop, never run on invisibly
+        self.dialog = dialog
+        self.job.progressed.connect(self._on_progress)
+        self.job.finished.connect(self._on_finished)
+        self.message.emit(f"Exporting to {self.out_dir}…")
+        self.job.start()
+        dialog.show()
+        return True
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+            if self.dialog is not None:
+                self.dialog.setLabelText("Cancelling…")
+            self.message.emit("Cancelling the export…")
+
+    def _on_progress(self, step: int, total: int, name: str) -> None:
+        dialog = self.dialog
+        if dialog is None or self.job is None or self.job.is_cancelled():
+            return
+        if step < total:
+            dialog.setLabelText(f"File {step + 1} of {total}: {name}")
+        dialog.setMaximum(total)
+        self._progress_depth += 1
+        try:
+            dialog.setValue(step)  # a modal QProgressDialog processes events here: see _on_finished
+        finally:
+            self._progress_depth -= 1
+
+    def _on_finished(self) -> None:
+        if self._progress_depth:  # reached from inside QProgressDialog.setValue: finish after it returns
+            QTimer.singleShot(0, self._on_finished)
+            return
+        job, self.job = self.job, None
+        if job is None:
+            return
+        job.wait()
+        if self.dialog is not None:
+            self.dialog.close()
+            self.dialog.deleteLater()
+            self.dialog = None
+        kind, value = job.outcome
+        self.last_outcome = job.outcome
+        job.deleteLater()
+        if kind == "done":
+            self._show_done(value)
+        elif kind == "cancelled":
+            self.message.emit(f"Export cancelled; {value} file{'s' * (value != 1)} written to {self.out_dir}")
+        else:
+            self.message.emit("Export failed")
+            QMessageBox.warning(self.parent_widget, "Export failed", f"The reports could not be written.\n\n{value}")
+        self.finished.emit(kind)
+
+    def _show_done(self, result: ExportResult) -> None:
+        count = len(result.files)
+        text = f"{count} file{'s' * (count != 1)} written to {self.out_dir}"
+        self.message.emit(f"Export finished: {text}")
+        box = QMessageBox(QMessageBox.Icon.Information, "Export finished", text + ".", QMessageBox.StandardButton.Close,
+                          self.parent_widget)
+        box.setObjectName("exportDoneBox")
+        box.setDetailedText("\n".join(path.name for path in result.files))
+        open_button = box.addButton("Open folder", QMessageBox.ButtonRole.ActionRole)
+        open_button.setObjectName("exportOpenFolder")
+        open_button.clicked.connect(self.open_folder)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.destroyed.connect(self._forget_box)
+        self.result_box = box
+        box.open()  # not modal-blocking: the officer can go on reviewing
+
+    def _forget_box(self, *_args) -> None:
+        self.result_box = None
+
+    def open_folder(self) -> bool:
+        if self.out_dir is None:
+            return False
+        return QDesktopServices.openUrl(QUrl.fromLocalFile(os.fspath(self.out_dir)))
+
+    def stop(self, ms: int = 10000) -> None:
+        """Cancel a running export and wait for it (window closing)."""
+        job, self.job = self.job, None
+        if job is None:
+            return
+        job.finished.disconnect(self._on_finished)
+        job.cancel()
+        job.wait(ms)
+        if self.dialog is not None:
+            self.dialog.close()
+            self.dialog = None
+

@@ -1,0 +1,243 @@
+"""File > Export report / Export batch: worker thread, progress, cancel, clear errors (fake engine)."""
+
+from __future__ import annotations
+
+import csv
+import os
+import unicodedata
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
+
+from pfiq_desktop.gui import export as gui_export
+from tests.gui.fakes import fake_factory
+
+
+def _wait_all(qtbot, w, timeout=20000):
+    qtbot.waitUntil(lambda: all(e.analysis is not None for e in w.browser.model.entries), timeout=timeout)
+
+
+def _wait_export(qtbot, w, timeout=60000):
+    qtbot.waitUntil(lambda: w.exporter is not None and not w.exporter.running(), timeout=timeout)
+    qtbot.wait(20)  # let the finishing slot's follow-ups (message box) settle
+    return w.exporter.last_outcome
+
+
+def _pdf_text(path: Path) -> str:
+    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(str(path)).pages)
+    return unicodedata.normalize("NFKC", text)  # the PDF's "ffi" ligatures back to letters
+
+
+def _opened(qtbot, make_window, portrait_folder, n):
+    folder = portrait_folder(n, broken=False)
+    w = make_window(fake_factory())
+    w.open_paths([str(folder)])
+    _wait_all(qtbot, w)
+    w.auto_advance = False
+    return w, folder
+
+
+def _ask(w, folder: Path, calls: list | None = None):
+    def ask(title: str) -> str:
+        if calls is not None:
+            calls.append(title)
+        return str(folder)
+
+    w.ask_export_folder = ask
+
+
+def _no_partial_files(folder: Path) -> None:
+    leftovers = [p.name for p in folder.iterdir() if p.name.endswith(".part") or p.name.startswith(".")]
+    assert leftovers == []
+
+
+def test_export_batch_respects_filter_and_writes_reports(qtbot, make_window, portrait_folder, tmp_path, monkeypatch):
+    w, folder = _opened(qtbot, make_window, portrait_folder, 4)
+    names = sorted(p.name for p in folder.iterdir())
+    rejected = str((folder / names[1]).resolve())
+    w.browser.select_path(rejected)
+    w.decision.note.setPlainText("mouth open")
+    assert w.record_decision("reject", ["expression"], "mouth open")
+    hidden = names[0]
+    w.browser.search.setText("0148")  # the filter hides 014435.jpg
+    shown = [Path(p).name for p in w.browser.visible_paths()]
+    assert hidden not in shown and len(shown) == 3
+
+    out = tmp_path / "reports"
+    out.mkdir()
+    _ask(w, out)
+    opened = []
+    monkeypatch.setattr(gui_export.QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    labels = []
+    show_progress = gui_export.ReportExporter._on_progress
+
+    def record_label(self, step, total, name):
+        show_progress(self, step, total, name)
+        labels.append((self.dialog.labelText(), self.dialog.value(), self.dialog.maximum()))
+
+    monkeypatch.setattr(gui_export.ReportExporter, "_on_progress", record_label)
+    assert w.export_batch()
+    assert w.exporter.dialog is not None and w.exporter.dialog.isVisible()
+    assert w.exporter.dialog.windowModality() == Qt.WindowModality.WindowModal
+    kind, result = _wait_export(qtbot, w)
+    assert kind == "done"
+
+    stems = [Path(n).stem for n in shown]
+    expected = {f"{s}.pdf" for s in stems} | {"pfiq-summary.pdf", "pfiq-results.csv", "pfiq-results.json"}
+    assert {p.name for p in out.iterdir()} == expected
+    assert {p.name for p in result.files} == expected
+    _no_partial_files(out)
+
+    text = _pdf_text(out / f"{Path(rejected).stem}.pdf")
+    assert Path(rejected).name in text and "decision: REJECTED by test-officer" in text and "mouth open" in text
+    summary = _pdf_text(out / "pfiq-summary.pdf")
+    assert all(name in summary for name in shown) and hidden not in summary
+    with open(out / "pfiq-results.csv", newline="", encoding="utf-8-sig") as handle:  # BOM for Excel
+        rows = {row["file"]: row for row in csv.DictReader(handle)}
+    assert set(rows) == set(shown)
+    assert rows[Path(rejected).name]["decision"] == "reject"
+
+    assert f"{len(expected)} files written to {out}" in w.status_text.text()
+    assert (f"File 1 of 6: {stems[0]}.pdf", 6) in {(text, maximum) for text, _value, maximum in labels}
+    assert ("File 6 of 6: pfiq-results.json", 6) in {(text, maximum) for text, _value, maximum in labels}
+    assert max(value for _text, value, _maximum in labels) == 6
+    box = w.exporter.result_box
+    assert box is not None and str(out) in box.text()
+    box.findChild(QPushButton, "exportOpenFolder").click()
+    assert opened == [str(out)]
+    box.close()
+    assert w.exporter.dialog is None
+
+
+def test_export_report_shortcut_writes_pdf_and_png(qtbot, make_window, portrait_folder, tmp_path):
+    w, folder = _opened(qtbot, make_window, portrait_folder, 2)
+    w.browser.select_row(1)
+    current = Path(w.current_path)
+    out = tmp_path / "single"
+    out.mkdir()
+    calls = []
+    _ask(w, out, calls)
+    qtbot.keyClick(w, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert calls, "Ctrl+E did not start Export report"
+    kind, _result = _wait_export(qtbot, w)
+    assert kind == "done"
+    assert sorted(p.name for p in out.iterdir()) == [f"{current.stem}.pdf", f"{current.stem}.png"]
+    assert current.name in _pdf_text(out / f"{current.stem}.pdf")
+    w.exporter.result_box.close()
+
+
+def test_nothing_analysed_gives_clear_message(qtbot, make_window, tmp_path):
+    w = make_window(fake_factory())
+    calls = []
+    _ask(w, tmp_path, calls)
+    assert not w.export_batch()
+    assert "Nothing to export" in w.status_text.text()
+    assert not w.export_report()
+    assert "Nothing to export" in w.status_text.text()
+    assert calls == []  # no folder asked for when there is nothing to write
+
+
+def test_cancel_keeps_finished_files_and_no_partial_one(qtbot, make_window, portrait_folder, tmp_path, monkeypatch):
+    w, folder = _opened(qtbot, make_window, portrait_folder, 4)
+    out = tmp_path / "cancelled"
+    out.mkdir()
+    _ask(w, out)
+    original = gui_export.ExportThread._progress
+
+    def cancel_after_first_file(self, step, total, name):
+        original(self, step, total, name)
+        if step == 1:  # the first file is finished, the second is starting: the officer clicks Cancel
+            self.cancel()
+
+    monkeypatch.setattr(gui_export.ExportThread, "_progress", cancel_after_first_file)
+    assert w.export_batch()
+    kind, written = _wait_export(qtbot, w)
+    assert kind == "cancelled"
+    first = sorted(Path(e.path).stem for e in w.browser.model.entries)[0]
+    assert [p.name for p in out.iterdir()] == [f"{first}.pdf"]
+    assert written == 1
+    assert "Export cancelled; 1 file written" in w.status_text.text()
+    _no_partial_files(out)
+
+
+@pytest.mark.parametrize("how", ["button", "escape"])
+def test_cancel_button_of_progress_dialog_stops_export(qtbot, make_window, portrait_folder, tmp_path, how):
+    w, folder = _opened(qtbot, make_window, portrait_folder, 5)
+    out = tmp_path / "cancel-button"
+    out.mkdir()
+    _ask(w, out)
+    assert w.export_batch()
+    dialog = w.exporter.dialog
+    if how == "button":
+        qtbot.mouseClick(dialog.findChild(QPushButton), Qt.MouseButton.LeftButton)
+    else:
+        qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    kind, written = _wait_export(qtbot, w)
+    assert kind == "cancelled"
+    files = sorted(p.name for p in out.iterdir())
+    assert len(files) == written < 8  # 5 PDFs, summary, CSV, JSON
+    assert f"Export cancelled; {written} file" in w.status_text.text()
+    _no_partial_files(out)
+
+
+def _unwritable(tmp_path: Path, how: str) -> Path:
+    if how == "read-only":
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            pytest.skip("root ignores folder permissions")
+        locked = tmp_path / "locked"
+        locked.mkdir()
+        locked.chmod(0o500)
+        return locked
+    blocker = tmp_path / "blocker"  # a file where a folder should be: fails for root too
+    blocker.write_text("not a folder")
+    return blocker / "reports"
+
+
+@pytest.mark.parametrize("how", ["read-only", "not-a-folder"])
+def test_unwritable_folder_shows_clear_error_and_app_stays_usable(qtbot, make_window, portrait_folder, tmp_path,
+                                                                   monkeypatch, how):
+    locked = _unwritable(tmp_path, how)
+    w, folder = _opened(qtbot, make_window, portrait_folder, 2)
+    warnings = []
+    monkeypatch.setattr(gui_export.QMessageBox, "warning",
+                        lambda parent, title, text, *rest: warnings.append((title, text)))
+    try:
+        _ask(w, locked)
+        assert w.export_batch()
+        kind, message = _wait_export(qtbot, w)
+        assert kind == "failed"
+        assert len(warnings) == 1
+        title, text = warnings[0]
+        assert "Export failed" in title
+        assert "Cannot write" in text and str(locked) in text
+        assert ("ermission" if how == "read-only" else "directory") in text
+        assert not locked.exists() or list(locked.iterdir()) == []
+        assert "Export failed" in w.status_text.text()
+    finally:
+        if locked.is_dir():
+            locked.chmod(0o700)
+    # the app goes on: a decision saves and a second export to a writable folder works
+    w.browser.select_row(0)
+    assert w.record_decision("retake", ["glasses"], "")
+    good = tmp_path / "good"
+    good.mkdir()
+    _ask(w, good)
+    assert w.export_report()
+    kind, _result = _wait_export(qtbot, w)
+    assert kind == "done" and len(list(good.iterdir())) == 2
+    w.exporter.result_box.close()
+
+
+def test_closing_the_window_stops_a_running_export(qtbot, make_window, portrait_folder, tmp_path):
+    w, folder = _opened(qtbot, make_window, portrait_folder, 5)
+    out = tmp_path / "closing"
+    out.mkdir()
+    _ask(w, out)
+    assert w.export_batch()
+    w.close()  # cancels and waits for the export thread: no crash, no partial file
+    assert not w.exporter.running()
+    assert len(list(out.iterdir())) < 8
+    _no_partial_files(out)
