@@ -1,7 +1,8 @@
 """Per-stage engine timings on a 600x800 portrait, with the targets beside them.
 
 Targets (2 CPU threads): whole analysis <= 150 ms median; whole analysis / bare
-backbone forward+backward (measured in the same run) <= 4.
+backbone forward+backward (measured in the same run) <= 4, printed for the
+engine alone (issue 2's analysis) and with the ICAO checklist added.
 
     python benchmarks/bench_engine.py [--runs 15] [--device cpu]
 """
@@ -64,11 +65,17 @@ def main() -> None:
     for stage in stages:
         print(f"  {stage:8s} {1000 * statistics.median(r.timings[stage] for r in results):7.1f} ms")
     total = 1000 * statistics.median(r.timings["total"] for r in results)
+    engine = 1000 * statistics.median(r.timings["total"] - r.timings["checks"] for r in results)
     bare = bare_forward_backward(analyzer, args.runs)
-    ratio = total / bare
     print(f"\nwhole analysis  {total:7.1f} ms   target <= {TARGET_TOTAL_MS:.0f} ms   {'ok' if total <= TARGET_TOTAL_MS else 'MISSED'}")
     print(f"bare fwd+bwd    {bare:7.1f} ms")
-    print(f"ratio           {ratio:7.2f}      target <= {TARGET_RATIO:.0f}        {'ok' if ratio <= TARGET_RATIO else 'MISSED'}")
+    # the ICAO checklist has its own budget on top of the engine (bench_icao.py): the engine's
+    # overhead over the network is the ratio without it; both are printed
+    for label, value in (("ratio, engine", engine / bare), ("ratio, + checks", total / bare)):
+        print(f"{label:16s}{value:7.2f}      target <= {TARGET_RATIO:.0f}        {'ok' if value <= TARGET_RATIO else 'MISSED'}")
+    probes = getattr(analyzer.estimator, "jitter_count", 0) + getattr(analyzer.estimator, "noise_count", 0) + 1
+    print(f"(the quality estimate alone runs {probes} probe chips through the network; detection is dlib's "
+          f"single-threaded HOG)")
 
 
 if __name__ == "__main__":

@@ -199,3 +199,26 @@ def test_engine_never_imports_qt():
     )
     run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0 and "qt-free" in run.stdout, run.stderr
+
+
+def test_recheck_applies_a_new_profile_without_the_network(analyzer, astronaut_result, astronaut, tmp_path, monkeypatch):
+    before = {c.id: c.verdict for c in astronaut_result.checks}
+    eye_distance = next(c.value for c in astronaut_result.checks if c.id == "inter_eye_distance")
+    assert before["inter_eye_distance"] == Verdict.FAIL  # the sample's eyes are < 90 px apart
+    custom = tmp_path / "loose.toml"
+    custom.write_text(f'name = "loose"\nextends = "icao-9303"\n[checks.inter_eye_distance]\n'
+                      f'fail_below = {eye_distance - 1}\nwarn_below = {eye_distance - 1}\n')
+    original_profile = analyzer.profile
+    monkeypatch.setattr(analyzer, "net", None)  # any use of the network would raise
+    try:
+        analyzer.set_profile(custom)
+        rechecked = analyzer.recheck(astronaut_result, image=astronaut)
+    finally:
+        analyzer.profile = original_profile
+    after = {c.id: c.verdict for c in rechecked.checks}
+    assert rechecked.profile == "loose" and astronaut_result.profile == "icao-9303"
+    assert after["inter_eye_distance"] == Verdict.PASS
+    assert {k: v for k, v in after.items() if k != "inter_eye_distance"} == {
+        k: v for k, v in before.items() if k != "inter_eye_distance"
+    }
+    assert rechecked.faces is astronaut_result.faces  # faces, maps and quality are reused as they are

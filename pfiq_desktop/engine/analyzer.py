@@ -7,6 +7,7 @@ model loading once. It never raises for a bad photo: the problem is recorded in
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -24,7 +25,7 @@ from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.faces import DetectedFace, FaceDetector, chip_transform, extract_chip
 from pfiq_desktop.engine.imageio import ImageLoadError, load_image
 from pfiq_desktop.engine.models import RECOGNITION_MODEL, model_sha256
-from pfiq_desktop.engine.plq import gradient_magnitude
+from pfiq_desktop.engine.plq import ForwardPass, gradient_magnitude
 from pfiq_desktop.engine.quality import make_estimator
 from pfiq_desktop.engine.results import Analysis, Face
 
@@ -122,6 +123,22 @@ class Analyzer:
         analysis.timings = clock.timings
         return analysis
 
+    def set_profile(self, profile: str | Path) -> None:
+        """Use another threshold profile (a bundled name or a TOML file) from the next check on."""
+        self.profile = icao.load_profile(profile)
+
+    def recheck(self, analysis: Analysis, image: np.ndarray | None = None) -> Analysis:
+        """The same analysis with its ICAO checks re-run under the current profile (no network).
+
+        The photo is read again from `analysis.source` unless `image` is given.
+        """
+        if not analysis.ok:
+            return analysis
+        if image is None:
+            image = load_image(analysis.source)
+        checks = icao.run_checks(image, analysis.faces, self.profile)
+        return dataclasses.replace(analysis, checks=checks, profile=self.profile.name)
+
     def analyse_batch(self, sources: Iterable[Source]) -> Iterator[Analysis]:
         """One Analysis per input, in order: the caller reports progress or stops between items."""
         for source in sources:
@@ -138,8 +155,13 @@ class Analyzer:
             transforms = [chip_transform(face.landmarks5) for face in detected]
             chips_np = np.stack([extract_chip(image, transform) for transform in transforms])
             chips = torch.from_numpy(chips_np).to(self.device).permute(0, 3, 1, 2).float()
-        with clock.stage("quality"), torch.no_grad():
-            raw = self.estimator.raw(self.net, chips).cpu().numpy().astype(float)
+        with clock.stage("quality"):
+            # the paper's map needs the chips' forward pass with gradients: run it once and let the
+            # quality estimate reuse its descriptors
+            forward = ForwardPass.run(self.net, chips) if self.map_method == "gradient" else None
+            with torch.no_grad():
+                reference = None if forward is None else forward.descriptors.detach()
+                raw = self.estimator.raw(self.net, chips, reference).cpu().numpy().astype(float)
         qualities = np.array([self.quality_calibration(r) for r in raw])
         with clock.stage("plq"):
             magnitude, descriptors = gradient_magnitude(
@@ -148,6 +170,7 @@ class Analyzer:
                 torch.tensor(qualities, dtype=torch.float32, device=self.device),
                 self.map_method,
                 self.estimator,
+                forward,
             )
             maps = self.plq_calibration(magnitude.cpu().numpy())
         faces = []

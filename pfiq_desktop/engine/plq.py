@@ -62,6 +62,30 @@ def regression_weights(embeddings: torch.Tensor, qualities: torch.Tensor) -> tor
     return (qualities / safe_total)[:, None]
 
 
+@dataclass
+class ForwardPass:
+    """The chips' forward pass with its autograd graph, kept for the one backward pass of the map.
+
+    Its descriptors are also the reference embeddings the quality estimator
+    needs, so the engine runs the chip through the network once, not twice.
+    """
+
+    pixels: torch.Tensor
+    descriptors: torch.Tensor
+
+    @classmethod
+    def run(cls, net: EmbeddingNetwork, chips: torch.Tensor) -> ForwardPass:
+        pixels = chips.detach().clone().requires_grad_(True)
+        return cls(pixels, net(pixels))
+
+    def gradient_magnitude(self, qualities: torch.Tensor) -> torch.Tensor:
+        """|dQ/dI| averaged over colour channels (N x H x W) for the sample-specific neuron Q."""
+        embeddings = F.normalize(self.descriptors, dim=1)
+        weights = regression_weights(embeddings.detach(), qualities.detach())
+        (weights * embeddings).sum().backward()
+        return self.pixels.grad.abs().mean(dim=1)
+
+
 def quality_gradient(
     net: EmbeddingNetwork, chips: torch.Tensor, qualities: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -70,12 +94,8 @@ def quality_gradient(
     One forward and one backward pass for the whole batch; the descriptors come
     for free so the caller need not run the network again.
     """
-    pixels = chips.detach().clone().requires_grad_(True)
-    descriptors = net(pixels)
-    embeddings = F.normalize(descriptors, dim=1)
-    weights = regression_weights(embeddings.detach(), qualities.detach())
-    (weights * embeddings).sum().backward()
-    return pixels.grad.abs().mean(dim=1), descriptors.detach()
+    forward = ForwardPass.run(net, chips)
+    return forward.gradient_magnitude(qualities), forward.descriptors.detach()
 
 
 def smoothgrad_magnitude(
@@ -213,13 +233,17 @@ def gradient_magnitude(
     qualities: torch.Tensor,
     method: str = "gradient",
     estimator: QualityEstimator | QualityFunction | None = None,
+    forward: ForwardPass | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Finite pixel-utility magnitudes (N x H x W) by `method`, and the raw descriptors (N x D).
 
     `estimator` is used by "perturbation" only (a QualityEstimator, whose raw quality is
     measured, or any function chips -> N qualities); by default the probe ensemble.
+    `forward`, the chips' forward pass already run, saves "gradient" running it again.
     """
-    if method == "gradient":
+    if method == "gradient" and forward is not None:
+        magnitude, descriptors = forward.gradient_magnitude(qualities), forward.descriptors.detach()
+    elif method == "gradient":
         magnitude, descriptors = quality_gradient(net, chips, qualities)
     elif method == "smoothgrad":
         magnitude = smoothgrad_magnitude(net, chips, qualities)

@@ -40,13 +40,20 @@ class Calibration:
 
 
 class QualityEstimator(ABC):
-    """Maps a batch of chips (N x 3 x 150 x 150, raw RGB 0..255) to N raw qualities."""
+    """Maps a batch of chips (N x 3 x 150 x 150, raw RGB 0..255) to N raw qualities.
+
+    `reference` is the chips' own raw descriptors (N x D) when the caller has
+    them already (the engine computes them for the pixel-level map anyway), so
+    the estimator can skip that forward pass.
+    """
 
     name: str
     label: str
 
     @abstractmethod
-    def raw(self, net: EmbeddingNetwork, chips: torch.Tensor) -> torch.Tensor: ...
+    def raw(
+        self, net: EmbeddingNetwork, chips: torch.Tensor, reference: torch.Tensor | None = None
+    ) -> torch.Tensor: ...
 
 
 def _seeded(chips: torch.Tensor) -> torch.Generator:
@@ -58,16 +65,28 @@ def _embed(net: EmbeddingNetwork, x: torch.Tensor) -> torch.Tensor:
     return F.normalize(net(x), dim=1)
 
 
-def _probe_similarity(net: EmbeddingNetwork, chips: torch.Tensor, probes: torch.Tensor) -> torch.Tensor:
-    """Mean cosine similarity between each chip's embedding and those of its T probes.
+def _probe_cosines(
+    net: EmbeddingNetwork, chips: torch.Tensor, probes: torch.Tensor, reference: torch.Tensor | None
+) -> torch.Tensor:
+    """Cosine similarity (N x T) between each chip's embedding and those of its T probes.
 
-    `probes` is (N*T) x 3 x H x W, grouped per chip; chips and probes go through
-    the network as one batch.
+    `probes` is (N*T) x 3 x H x W, grouped per chip. Without a `reference`, chips
+    and probes go through the network as one batch.
     """
     n = chips.shape[0]
-    embeddings = _embed(net, torch.cat([chips, probes]))
-    reference, probed = embeddings[:n], embeddings[n:].view(n, -1, embeddings.shape[1])
-    return (probed * reference[:, None, :]).sum(dim=2).mean(dim=1)
+    if reference is None:
+        embeddings = _embed(net, torch.cat([chips, probes]))
+        own, probed = embeddings[:n], embeddings[n:]
+    else:
+        own, probed = F.normalize(reference, dim=1), _embed(net, probes)
+    return (probed.view(n, -1, probed.shape[1]) * own[:, None, :]).sum(dim=2)
+
+
+def _probe_similarity(
+    net: EmbeddingNetwork, chips: torch.Tensor, probes: torch.Tensor, reference: torch.Tensor | None
+) -> torch.Tensor:
+    """Mean cosine similarity between each chip's embedding and those of its probes."""
+    return _probe_cosines(net, chips, probes, reference).mean(dim=1)
 
 
 def flip_probes(chips: torch.Tensor) -> torch.Tensor:
@@ -110,7 +129,7 @@ class SerFiq(QualityEstimator):
     def __init__(self, passes: int = 100, p: float = 0.5) -> None:
         self.passes, self.p = passes, p
 
-    def raw(self, net: EmbeddingNetwork, chips: torch.Tensor) -> torch.Tensor:
+    def raw(self, net: EmbeddingNetwork, chips: torch.Tensor, reference: torch.Tensor | None = None) -> torch.Tensor:
         generator = _seeded(chips)
         features = net.features(chips)
         keep = torch.rand((chips.shape[0], self.passes, features.shape[1]), generator=generator, device=chips.device)
@@ -128,8 +147,8 @@ class EmbeddingNorm(QualityEstimator):
     name = "norm"
     label = "Embedding norm"
 
-    def raw(self, net: EmbeddingNetwork, chips: torch.Tensor) -> torch.Tensor:
-        return net(chips).norm(dim=1)
+    def raw(self, net: EmbeddingNetwork, chips: torch.Tensor, reference: torch.Tensor | None = None) -> torch.Tensor:
+        return (net(chips) if reference is None else reference).norm(dim=1)
 
 
 class FlipConsistency(QualityEstimator):
@@ -138,8 +157,8 @@ class FlipConsistency(QualityEstimator):
     name = "flip"
     label = "Flip consistency"
 
-    def raw(self, net: EmbeddingNetwork, chips: torch.Tensor) -> torch.Tensor:
-        return _probe_similarity(net, chips, flip_probes(chips))
+    def raw(self, net: EmbeddingNetwork, chips: torch.Tensor, reference: torch.Tensor | None = None) -> torch.Tensor:
+        return _probe_similarity(net, chips, flip_probes(chips), reference)
 
 
 class NoiseRobustness(QualityEstimator):
@@ -151,8 +170,8 @@ class NoiseRobustness(QualityEstimator):
     def __init__(self, sigma: float = 15.0, count: int = 8) -> None:
         self.sigma, self.count = sigma, count
 
-    def raw(self, net: EmbeddingNetwork, chips: torch.Tensor) -> torch.Tensor:
-        return _probe_similarity(net, chips, noise_probes(chips, self.sigma, self.count))
+    def raw(self, net: EmbeddingNetwork, chips: torch.Tensor, reference: torch.Tensor | None = None) -> torch.Tensor:
+        return _probe_similarity(net, chips, noise_probes(chips, self.sigma, self.count), reference)
 
 
 class JitterRobustness(QualityEstimator):
@@ -164,9 +183,9 @@ class JitterRobustness(QualityEstimator):
     def __init__(self, count: int = 8, shift: float = 3.0, angle_deg: float = 4.0, scale: float = 0.05) -> None:
         self.count, self.shift, self.angle_deg, self.scale = count, shift, angle_deg, scale
 
-    def raw(self, net: EmbeddingNetwork, chips: torch.Tensor) -> torch.Tensor:
+    def raw(self, net: EmbeddingNetwork, chips: torch.Tensor, reference: torch.Tensor | None = None) -> torch.Tensor:
         probes = jitter_probes(chips, self.count, self.shift, self.angle_deg, self.scale)
-        return _probe_similarity(net, chips, probes)
+        return _probe_similarity(net, chips, probes, reference)
 
 
 class ProbeEnsemble(QualityEstimator):
@@ -183,19 +202,15 @@ class ProbeEnsemble(QualityEstimator):
     def __init__(self, jitter_count: int = 3, noise_count: int = 1, sigma: float = 15.0) -> None:
         self.jitter_count, self.noise_count, self.sigma = jitter_count, noise_count, sigma
 
-    def raw(self, net: EmbeddingNetwork, chips: torch.Tensor) -> torch.Tensor:
+    def raw(self, net: EmbeddingNetwork, chips: torch.Tensor, reference: torch.Tensor | None = None) -> torch.Tensor:
         n = chips.shape[0]
         families = [
             flip_probes(chips)[:, None],
             jitter_probes(chips, self.jitter_count, 3.0, 4.0, 0.05).view(n, self.jitter_count, *chips.shape[1:]),
             noise_probes(chips, self.sigma, self.noise_count).view(n, self.noise_count, *chips.shape[1:]),
         ]
-        probes = torch.cat(families, dim=1)
         counts = [f.shape[1] for f in families]
-        embeddings = _embed(net, torch.cat([chips, probes.flatten(0, 1)]))
-        reference = embeddings[:n]
-        probed = embeddings[n:].view(n, sum(counts), -1)
-        cosines = (probed * reference[:, None, :]).sum(dim=2)
+        cosines = _probe_cosines(net, chips, torch.cat(families, dim=1).flatten(0, 1), reference)
         score = torch.zeros(n, device=chips.device)
         for family_cos in cosines.split(counts, dim=1):
             score = score - torch.log((1 - family_cos.mean(dim=1)).clamp_min(1e-6))

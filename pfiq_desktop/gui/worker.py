@@ -34,18 +34,6 @@ def default_engine_factory(device: str, profile: str):
     return Analyzer(device=device, profile=profile)
 
 
-def recheck_analysis(engine, analysis: Analysis) -> Analysis:
-    """Re-run only the ICAO checks under the engine's current profile (no network)."""
-    if hasattr(engine, "recheck"):
-        return engine.recheck(analysis)
-    from pfiq_desktop.engine import icao
-    from pfiq_desktop.engine.imageio import load_image
-
-    image = load_image(analysis.source)
-    checks = icao.run_checks(image, analysis.faces, engine.profile)
-    return dataclasses.replace(analysis, checks=checks, profile=engine.profile.name)
-
-
 def prepare_for_display(analysis: Analysis) -> None:
     """Warp the maps onto the photo and colour them here, off the GUI thread.
 
@@ -237,9 +225,7 @@ class AnalysisWorker(QThread):
         if self.engine is None:
             return
         try:
-            from pfiq_desktop.engine import icao
-
-            self.engine.profile = icao.load_profile(profile)
+            self.engine.set_profile(profile)
         except Exception as exc:  # noqa: BLE001
             self.engineFailed.emit(f"Cannot switch to profile {profile!r}: {exc}")
 
@@ -265,7 +251,7 @@ class AnalysisWorker(QThread):
                         analysis.source = path
                         profile = getattr(getattr(self.engine, "profile", None), "name", self._profile)
                         if analysis.profile != profile:
-                            analysis = recheck_analysis(self.engine, analysis)
+                            analysis = self.engine.recheck(analysis)
                 except Exception:  # noqa: BLE001 - a cache miss is never fatal
                     analysis = None
             if analysis is None:
@@ -290,7 +276,7 @@ class AnalysisWorker(QThread):
         if self.engine is None or not analysis.ok:
             return
         try:
-            new = recheck_analysis(self.engine, analysis)
+            new = self.engine.recheck(analysis)
         except Exception as exc:  # noqa: BLE001
             new = dataclasses.replace(analysis, errors=[f"Re-evaluating the checks failed: {exc}"])
         prepare_for_display(new)

@@ -90,6 +90,9 @@ class FakeAnalyzer:
                         Evidence(polygons=[[(0, 0), (40, 0), (40, 40), (0, 40)]]), None),
         ]
 
+    def set_profile(self, profile: str) -> None:
+        self.profile = SimpleNamespace(name=profile)
+
     def recheck(self, analysis: Analysis) -> Analysis:
         seed = int(analysis.image_sha256[:6], 16) % 100 / 100
         return dataclasses.replace(analysis, checks=self._checks(analysis, seed), profile=self.profile.name)
