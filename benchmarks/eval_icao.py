@@ -3,13 +3,18 @@
 Each check is scored only on the labels that concern it (Yale photos are
 320x243 greyscale, so framing and colour checks are meaningless there). A
 check "flags" a photo when its verdict is warn or fail; not-assessable counts
-as not flagged. Yale files marked `identical_to` an earlier file are skipped.
+as not flagged. Yale files marked `identical_to` an earlier file are skipped, and
+so are official portraits that are byte-identical to a labelled defect photo
+(one photo cannot be both a positive and a negative).
 
-    python benchmarks/eval_icao.py [--plq]
+    python benchmarks/eval_icao.py [--plq] [--details]
 
 --plq runs the full Analyzer (real pixel-level quality maps, slow on CPU) on
-the misc set so the occlusion checks see real maps; without it faces get a
-neutral constant map and the PLQ checks cannot flag anything.
+the misc set and the official portraits (the negatives of the misc tasks), so
+the occlusion checks see real maps on both sides; without it faces get a
+neutral constant map and the PLQ checks cannot flag anything. --details lists,
+per task, the photos it gets wrong with the verdict and value of each check
+involved and the number of faces found.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from pfiq_desktop.engine.hashing import file_sha256  # noqa: E402
 from pfiq_desktop.engine.icao import Profile, load_profile, run_checks  # noqa: E402
 from pfiq_desktop.engine.results import CheckResult, Verdict  # noqa: E402
 from tests.icao.facebuild import detect_faces  # noqa: E402
@@ -76,15 +82,19 @@ def misc_samples(profile: Profile, use_plq: bool) -> list[Sample]:
     else:
         analyse = lambda rgb: run_checks(rgb, detect_faces(rgb), profile)  # noqa: E731
     samples = []
+    labelled: set[str] = set()  # content hashes of the labelled defect photos
     for row in csv.DictReader(open(DATA / "defects_misc" / "labels.csv", newline="")):
         path = DATA / "defects_misc" / row["file"]
         if not path.is_file():
             continue
+        labelled.add(file_sha256(path))
         tags = {t.split("(")[0] for t in row["icao_tags"].split(";") if t}
         samples.append(Sample(row["file"], tags, {c.id: c for c in analyse(load_rgb(path))}))
     for path in sorted((DATA / "portraits_official").glob("*.jpg")):
-        rgb = load_rgb(path)
-        samples.append(Sample(path.name, {"portrait"}, {c.id: c for c in run_checks(rgb, detect_faces(rgb), profile)}))
+        if file_sha256(path) in labelled:
+            # e.g. 021118.jpg is the labelled hat photo: it cannot also be a negative.
+            continue
+        samples.append(Sample(path.name, {"portrait"}, {c.id: c for c in analyse(load_rgb(path))}))
     return samples
 
 
@@ -95,6 +105,28 @@ class Row:
     positives: list[bool]  # flagged, per positive sample
     negatives: list[bool]  # flagged, per negative sample
     target: float | None
+    misses: list[Sample] = field(default_factory=list)  # positives not flagged
+    false_alarms: list[Sample] = field(default_factory=list)  # negatives flagged
+
+    def details(self) -> list[str]:
+        ids = self.checks.split("+")
+
+        def describe(s: Sample) -> str:
+            faces = s.checks["face_present"].value if "face_present" in s.checks else None
+            found = "?" if faces is None else f"{faces:.0f}"
+            parts = []
+            for i in ids:
+                c = s.checks.get(i)
+                if c is not None:
+                    parts.append(f"{i} {c.verdict.value}" + ("" if c.value is None else f" {c.value:.3g}"))
+            return f"    {s.name}: faces {found}; " + "; ".join(parts)
+
+        lines = [f"  {self.task}: {len(self.misses)} missed, {len(self.false_alarms)} false alarms"]
+        if self.misses:
+            lines += ["   missed:"] + [describe(s) for s in self.misses]
+        if self.false_alarms:
+            lines += ["   false alarms:"] + [describe(s) for s in self.false_alarms]
+        return lines
 
     def line(self) -> str:
         tpr = np.mean(self.positives) if self.positives else float("nan")
@@ -115,13 +147,16 @@ def task(name: str, checks: tuple[str, ...], samples: list[Sample], pos: Callabl
         [flagged(s, *checks) for s in samples if pos(s)],
         [flagged(s, *checks) for s in samples if neg(s)],
         target,
+        [s for s in samples if pos(s) and not flagged(s, *checks)],
+        [s for s in samples if neg(s) and flagged(s, *checks)],
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="icao-9303")
-    parser.add_argument("--plq", action="store_true", help="real PLQ maps from the Analyzer on the misc set (slow)")
+    parser.add_argument("--plq", action="store_true", help="real PLQ maps from the Analyzer on the misc set and the portraits (slow)")
+    parser.add_argument("--details", action="store_true", help="list the photos each task gets wrong (Yale/misc tasks; not the portrait flag rates)")
     args = parser.parse_args()
     if not DATA.is_dir():
         sys.exit(f"labelled data not found at {DATA.resolve()}")
@@ -157,6 +192,11 @@ def main() -> None:
     print(f"{'task':<24} {'checks (flagged = warn/fail)':<38} {'pos':>4} {'neg':>4} {'TPR':>6} {'TNR':>6} {'bal.acc':>7}  target")
     for row in rows:
         print(row.line())
+    if args.details:
+        print("\nper-task errors (a portrait false alarm is one of the official portraits):")
+        for row in rows:
+            if row.misses or row.false_alarms:
+                print("\n".join(row.details()))
     portraits = [s for s in misc if "portrait" in s.tags]
     print(f"\nflag rate per check on {len(portraits)} official portraits (frontal, but not ICAO-framed: ~175x225 px,")
     print("smiles, flags behind; so framing/background/mouth flags are expected, the rest are false alarms):")
