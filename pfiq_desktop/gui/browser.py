@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
+import os
 
 from PySide6.QtCore import (
     QAbstractListModel,
@@ -49,10 +49,10 @@ class ImageEntry:
     decision: object = None  # review.Decision
     thumbnail: QPixmap | None = None
     thumb_requested: bool = False
+    name: str = field(init=False)  # asked for on every paint and sort: computed once
 
-    @property
-    def name(self) -> str:
-        return Path(self.path).name
+    def __post_init__(self) -> None:
+        self.name = os.path.basename(self.path)
 
     @property
     def badge(self) -> str:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from pfiq_desktop import APP_NAME, __version__
+from pfiq_desktop.engine.discovery import expand_image_paths
 from pfiq_desktop.gui.about_dialog import AboutDialog
 from pfiq_desktop.gui.browser import BrowserWidget
 from pfiq_desktop.gui.checklist_panel import ChecklistPanel
@@ -87,15 +88,8 @@ def load_display_image(path: str) -> tuple[np.ndarray | None, str]:
 
 
 def expand_paths(paths) -> list[str]:
-    try:
-        from pfiq_desktop.engine.discovery import expand_image_paths
-
-        return [str(Path(p).resolve()) for p in expand_image_paths(paths)]
-    except ImportError:
-        out = []
-        for p in map(Path, paths):
-            out.extend(sorted(str(c.resolve()) for c in p.iterdir() if c.is_file()) if p.is_dir() else [str(p.resolve())])
-        return out
+    """The photos in the given folders and files, symlinks resolved: the review store's key."""
+    return [os.path.realpath(p) for p in expand_image_paths(paths)]
 
 
 def _warm_imports() -> None:
@@ -431,9 +425,9 @@ class MainWindow(QMainWindow):
             new = files
         else:
             new = self.browser.model.add_paths(files)
-        decisions = self.store.decisions_for_paths(new)
+        decisions = self.store.decisions_for_paths(new)  # keyed by resolved path, as `files` are
         for path in new:
-            decision = decisions.get(str(Path(path).resolve()))
+            decision = decisions.get(path)
             if decision is not None:
                 self.browser.model.update(path, decision=decision)
         folders = [p for p in existing if Path(p).is_dir()]
@@ -446,7 +440,7 @@ class MainWindow(QMainWindow):
         self._leave_welcome_layout()
         self.worker.enqueue(new)
         self._set_progress(0, self.worker.pending())
-        restored = sum(1 for p in new if p in {d.path for d in decisions.values()} or str(Path(p).resolve()) in decisions)
+        restored = len(decisions)
         self.status_text.setText(
             f"Opened {len(new)} photos" + (f"; {restored} earlier decisions restored" if restored else "")
         )
