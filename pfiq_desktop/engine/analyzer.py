@@ -154,7 +154,8 @@ class Analyzer:
         with clock.stage("align"):
             transforms = [chip_transform(face.landmarks5) for face in detected]
             chips_np = np.stack([extract_chip(image, transform) for transform in transforms])
-            chips = torch.from_numpy(chips_np).to(self.device).permute(0, 3, 1, 2).float()
+            # contiguous NCHW: the permuted view made every convolution take a slower path (+3 ms a pass)
+            chips = torch.from_numpy(chips_np).to(self.device).permute(0, 3, 1, 2).float().contiguous()
         with clock.stage("quality"):
             # the paper's map needs the chips' forward pass with gradients: run it once and let the
             # quality estimate reuse its descriptors
