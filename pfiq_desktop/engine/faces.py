@@ -66,7 +66,9 @@ class FaceDetector:
     a compliant subject's (the single-face check fails a second face at 0.3 of the
     subject's size); `eval_icao.py` gives the same figures at 0.3 and 0.48 MP. Only when nothing is
     found in a small photo (at most ``upsample_below_pixels``) is the search repeated
-    once at 2x, which finds faces down to about 40 px instead of 80 px.
+    once at 2x, which finds faces down to about 40 px instead of 80 px; dlib draws
+    those boxes 36-40 px wide, so ``min_face_px`` (32) sits below them rather than at
+    40, where it dropped exactly the faces the 2x search was run to find.
 
     ``threshold`` 0.2: below it dlib's HOG reports texture (a face-sized false
     detection on the astronaut's suit scores 0.00-0.12) while the weakest real
@@ -75,7 +77,7 @@ class FaceDetector:
 
     def __init__(
         self,
-        min_face_px: int = 40,
+        min_face_px: int = 32,
         threshold: float = 0.2,
         max_pixels: int = 300_000,
         upsample_below_pixels: int = 500_000,
