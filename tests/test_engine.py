@@ -102,13 +102,15 @@ def test_plq_is_lower_inside_an_eye_occluder(analyzer):
     """Mean PLQ inside a grey eye occluder < same region of the clean photo.
 
     Issue 2 asked for >= 80 % of 20 portraits. The paper's plain gradient reaches
-    70 % here (14 of 20), as measured before the issue was filed: the occluder's
-    edges attract gradient and q / sum(e) rescales each map. This asserts what
-    the method achieves (a steeper quality calibration reached 85 % but drove
-    clean faces' whole maps to 0); see docs/EVALUATION.md for the occluder
-    pointing game, where the same maps localise occluders in 88 % of faces.
+    70 % (14 of 20). The second assertion shows why: the paper's neuron weights
+    w = q / sum(e) scale the whole map by q / |sum(e)|, and sum(e) of a unit
+    128-D embedding is often near 0, so whether the occluded map is lower is
+    decided by that scale factor (in 20 of 20 faces on the last measurement),
+    not by the pixels under the occluder. The other map methods do no better
+    for the right reason (docs/EVALUATION.md; integrated gradients scores 100 %
+    only because a flat grey patch equals its blurred baseline).
     """
-    lower = 0
+    lower = agrees_with_scale = 0
     portraits = held_out_portraits()
     for photo in portraits:
         clean = analyzer.analyse(photo)
@@ -118,8 +120,17 @@ def test_plq_is_lower_inside_an_eye_occluder(analyzer):
         geometry = DetectedFace(face.box, face.detection_score, face.landmarks5, face.landmarks)
         occluded = analyzer.analyse(dist.occlude(photo, (left, top, right, bottom)), known_faces=[geometry])
         region = (slice(max(top, 0), bottom), slice(max(left, 0), right))
-        lower += np.nanmean(occluded.faces[0].plq[region]) < np.nanmean(clean.faces[0].plq[region])
+        is_lower = np.nanmean(occluded.faces[0].plq[region]) < np.nanmean(clean.faces[0].plq[region])
+        lower += is_lower
+        agrees_with_scale += is_lower == (_map_scale(occluded.faces[0]) < _map_scale(face))
     assert lower / len(portraits) >= 0.65, f"{lower} of {len(portraits)}"
+    assert agrees_with_scale / len(portraits) >= 0.9, f"{agrees_with_scale} of {len(portraits)}"
+
+
+def _map_scale(face) -> float:
+    """q / |sum_j e_j|: the factor the paper's regression weights put on the whole gradient map."""
+    unit = face.embedding / np.linalg.norm(face.embedding)
+    return face.quality / max(abs(float(unit.sum())), MIN_EMBEDDING_SUM)
 
 
 def test_maps_stay_finite_on_hostile_input(analyzer, astronaut):
