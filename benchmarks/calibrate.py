@@ -18,10 +18,12 @@ faces), i.e. clean faces use the range instead of saturating.
 Calibration uses portraits_official[CALIBRATION_SLICE]; tests use other portraits.
 
     python benchmarks/calibrate.py        # rewrites pfiq_desktop/engine/backbones/dlib_resnet_v1.json
+    python benchmarks/calibrate.py --maps gradient_norm   # (re)calibrates these map methods only
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import sys
@@ -53,6 +55,10 @@ def face_mask(landmarks_chip: np.ndarray, size: int = 150) -> np.ndarray:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--maps", nargs="+", choices=list(MAP_METHODS),
+                        help="calibrate only these map methods and keep every other constant in the file")
+    args = parser.parse_args()
     torch.set_num_threads(2)
     net = load_dlib_resnet()
     paths = sorted((FACES / "portraits_official").glob("*.jpg"))[CALIBRATION_SLICE]
@@ -60,8 +66,9 @@ def main() -> None:
     clean = to_tensor([chip for _, chip, _ in faces])
     severe = to_tensor([img for _, chip, eyes in faces for img in (lad[3] for lad in ladders(chip, eyes).values())])
 
-    quality: dict[str, dict[str, float]] = {}
-    for name in ESTIMATORS:
+    previous = json.loads(TARGET.read_text()) if args.maps else {}
+    quality: dict[str, dict[str, float]] = dict(previous.get("quality", {}))
+    for name in [] if args.maps else ESTIMATORS:
         estimator = make_estimator(name)
         with torch.no_grad():
             clean_raw = estimator.raw(net, clean).numpy()
@@ -78,8 +85,8 @@ def main() -> None:
     with torch.no_grad():
         q = torch.tensor([spread(r) for r in estimator.raw(net, clean).numpy()], dtype=torch.float32)
     masks = [face_mask(landmarks) for _, _, landmarks in faces]
-    plq: dict[str, dict[str, float]] = {}
-    for method in MAP_METHODS:
+    plq: dict[str, dict[str, float]] = dict(previous.get("plq", {}))
+    for method in args.maps or MAP_METHODS:
         magnitude, _ = gradient_magnitude(net, clean, q, method, estimator)
         per_face = [m.numpy()[mask] for m, mask in zip(magnitude, masks)]
         median = float(np.median([np.median(v) for v in per_face]))

@@ -110,9 +110,26 @@ def test_plq_is_lower_inside_an_eye_occluder(analyzer):
     for the right reason (docs/EVALUATION.md; integrated gradients scores 100 %
     only because a flat grey patch equals its blurred baseline).
     """
-    lower = agrees_with_scale = 0
-    portraits = held_out_portraits()
-    for photo in portraits:
+    lower, agrees_with_scale = _eye_occluder_outcomes(analyzer)
+    assert lower.mean() >= 0.65, f"{lower.sum()} of {len(lower)}"
+    assert (lower == agrees_with_scale).mean() >= 0.9, f"{(lower == agrees_with_scale).sum()} of {len(lower)}"
+
+
+def test_stable_scale_neuron_meets_the_eye_occluder_target():
+    """The `gradient_norm` option (w = q d / |d|^2 on the raw descriptor, Q = q exactly) keeps each
+    map's scale at q / |d|, so a lower quality lowers the map: >= 80 % as the issue asked (90 % on
+    the last run). It is not the default: it localises occluders less well (docs/EVALUATION.md)."""
+    from pfiq_desktop.engine import Analyzer
+
+    lower, _ = _eye_occluder_outcomes(Analyzer(device="cpu", map_method="gradient_norm"))
+    assert lower.mean() >= 0.8, f"{lower.sum()} of {len(lower)}"
+
+
+def _eye_occluder_outcomes(analyzer) -> tuple[np.ndarray, np.ndarray]:
+    """Per held-out portrait: is the PLQ under a grey eye occluder lower than on the clean photo,
+    and is the map's scale factor q / |sum(e)| lower?"""
+    lower, scale_lower = [], []
+    for photo in held_out_portraits():
         clean = analyzer.analyse(photo)
         face = clean.faces[0]
         left, top, right, bottom = dist.eye_box(face.landmarks)
@@ -120,11 +137,9 @@ def test_plq_is_lower_inside_an_eye_occluder(analyzer):
         geometry = DetectedFace(face.box, face.detection_score, face.landmarks5, face.landmarks)
         occluded = analyzer.analyse(dist.occlude(photo, (left, top, right, bottom)), known_faces=[geometry])
         region = (slice(max(top, 0), bottom), slice(max(left, 0), right))
-        is_lower = np.nanmean(occluded.faces[0].plq[region]) < np.nanmean(clean.faces[0].plq[region])
-        lower += is_lower
-        agrees_with_scale += is_lower == (_map_scale(occluded.faces[0]) < _map_scale(face))
-    assert lower / len(portraits) >= 0.65, f"{lower} of {len(portraits)}"
-    assert agrees_with_scale / len(portraits) >= 0.9, f"{agrees_with_scale} of {len(portraits)}"
+        lower.append(np.nanmean(occluded.faces[0].plq[region]) < np.nanmean(clean.faces[0].plq[region]))
+        scale_lower.append(_map_scale(occluded.faces[0]) < _map_scale(face))
+    return np.array(lower), np.array(scale_lower)
 
 
 def _map_scale(face) -> float:

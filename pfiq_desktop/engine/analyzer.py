@@ -25,7 +25,7 @@ from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.faces import DetectedFace, FaceDetector, chip_transform, extract_chip
 from pfiq_desktop.engine.imageio import ImageLoadError, load_image
 from pfiq_desktop.engine.models import RECOGNITION_MODEL, model_sha256
-from pfiq_desktop.engine.plq import ForwardPass, gradient_magnitude
+from pfiq_desktop.engine.plq import GRADIENT_MAPS, ForwardPass, gradient_magnitude
 from pfiq_desktop.engine.quality import make_estimator
 from pfiq_desktop.engine.results import Analysis, Face
 
@@ -159,7 +159,7 @@ class Analyzer:
         with clock.stage("quality"):
             # the paper's map needs the chips' forward pass with gradients: run it once and let the
             # quality estimate reuse its descriptors
-            forward = ForwardPass.run(self.net, chips) if self.map_method == "gradient" else None
+            forward = ForwardPass.run(self.net, chips) if self.map_method in GRADIENT_MAPS else None
             with torch.no_grad():
                 reference = None if forward is None else forward.descriptors.detach()
                 raw = self.estimator.raw(self.net, chips, reference).cpu().numpy().astype(float)

@@ -36,11 +36,15 @@ class PlqCalibration:
 
 MAP_METHODS = {
     "gradient": "Plain quality gradient (paper)",
+    "gradient_norm": "Quality gradient of a neuron on the raw descriptor (w = q d / |d|^2): stable map scale",
     "smoothgrad": "SmoothGrad: gradient magnitude averaged over noisy copies",
     "gradient_x_input": "Gradient x input: |dQ/dI * I|",
     "integrated_gradients": "Integrated gradients from a blurred baseline",
     "perturbation": "Perturbation (gradient-free): Shapley-style patch occlusion with a blurred copy",
 }
+
+# Maps made of one forward and one backward pass: the forward pass can be shared with the quality estimate.
+GRADIENT_MAPS = ("gradient", "gradient_norm")
 
 # Integrated gradients: blurred baseline (sigma in chip pixels) and Riemann steps.
 IG_BASELINE_SIGMA = 8.0
@@ -79,10 +83,25 @@ class ForwardPass:
         return cls(pixels, net(pixels))
 
     def gradient_magnitude(self, qualities: torch.Tensor) -> torch.Tensor:
-        """|dQ/dI| averaged over colour channels (N x H x W) for the sample-specific neuron Q."""
+        """|dQ/dI| averaged over colour channels (N x H x W) for the paper's neuron Q."""
         embeddings = F.normalize(self.descriptors, dim=1)
         weights = regression_weights(embeddings.detach(), qualities.detach())
-        (weights * embeddings).sum().backward()
+        return self._backward(weights, embeddings)
+
+    def norm_neuron_magnitude(self, qualities: torch.Tensor) -> torch.Tensor:
+        """|dQ/dI| for Q = w . d on the raw descriptor d with w = q d / |d|^2.
+
+        Q(I) = q exactly, as in the paper, but the map's scale is q / |d| (|d| is
+        0.9-1.6 on faces) instead of q / sum(e), which is often near 0 and so sets
+        each map's level by chance. The pixels it highlights are those that grow the
+        descriptor's length along its own direction.
+        """
+        fixed = self.descriptors.detach()
+        weights = qualities.detach()[:, None] * fixed / (fixed**2).sum(dim=1, keepdim=True).clamp_min(1e-12)
+        return self._backward(weights, self.descriptors)
+
+    def _backward(self, weights: torch.Tensor, outputs: torch.Tensor) -> torch.Tensor:
+        (weights * outputs).sum().backward()
         return self.pixels.grad.abs().mean(dim=1)
 
 
@@ -239,12 +258,13 @@ def gradient_magnitude(
 
     `estimator` is used by "perturbation" only (a QualityEstimator, whose raw quality is
     measured, or any function chips -> N qualities); by default the probe ensemble.
-    `forward`, the chips' forward pass already run, saves "gradient" running it again.
+    `forward`, the chips' forward pass already run, saves "gradient" and "gradient_norm"
+    running it again.
     """
-    if method == "gradient" and forward is not None:
-        magnitude, descriptors = forward.gradient_magnitude(qualities), forward.descriptors.detach()
-    elif method == "gradient":
-        magnitude, descriptors = quality_gradient(net, chips, qualities)
+    if method in GRADIENT_MAPS:
+        forward = forward or ForwardPass.run(net, chips)
+        neuron = forward.gradient_magnitude if method == "gradient" else forward.norm_neuron_magnitude
+        magnitude, descriptors = neuron(qualities), forward.descriptors.detach()
     elif method == "smoothgrad":
         magnitude = smoothgrad_magnitude(net, chips, qualities)
         with torch.no_grad():
