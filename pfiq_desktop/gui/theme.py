@@ -111,52 +111,35 @@ def is_dark_scheme() -> bool:
         return QGuiApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128
 
 
-def light_palette() -> QPalette:
+_LIGHT = {
+    "Window": "#f3f4f6", "WindowText": "#1f2328", "Base": "#ffffff", "AlternateBase": "#eef0f3",
+    "Text": "#1f2328", "Button": "#e9ebee", "ButtonText": "#1f2328", "Highlight": "#2f6fdb",
+    "HighlightedText": "#ffffff", "ToolTipBase": "#ffffe1", "ToolTipText": "#1f2328",
+    "PlaceholderText": "#6e7781", "Link": "#0969da",
+}
+_DARK = {
+    "Window": "#1e2228", "WindowText": "#e6edf3", "Base": "#15181d", "AlternateBase": "#22272e",
+    "Text": "#e6edf3", "Button": "#2b313a", "ButtonText": "#e6edf3", "Highlight": "#3d7be0",
+    "HighlightedText": "#ffffff", "ToolTipBase": "#2b313a", "ToolTipText": "#e6edf3",
+    "PlaceholderText": "#8b949e", "Link": "#58a6ff",
+}
+
+
+def _palette(roles: dict[str, str], disabled_text: str) -> QPalette:
     p = QPalette()
-    roles = {
-        QPalette.ColorRole.Window: "#f3f4f6",
-        QPalette.ColorRole.WindowText: "#1f2328",
-        QPalette.ColorRole.Base: "#ffffff",
-        QPalette.ColorRole.AlternateBase: "#eef0f3",
-        QPalette.ColorRole.Text: "#1f2328",
-        QPalette.ColorRole.Button: "#e9ebee",
-        QPalette.ColorRole.ButtonText: "#1f2328",
-        QPalette.ColorRole.Highlight: "#2f6fdb",
-        QPalette.ColorRole.HighlightedText: "#ffffff",
-        QPalette.ColorRole.ToolTipBase: "#ffffe1",
-        QPalette.ColorRole.ToolTipText: "#1f2328",
-        QPalette.ColorRole.PlaceholderText: "#6e7781",
-        QPalette.ColorRole.Link: "#0969da",
-    }
     for role, colour in roles.items():
-        p.setColor(role, QColor(colour))
-    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor("#8c959f"))
-    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor("#8c959f"))
+        p.setColor(getattr(QPalette.ColorRole, role), QColor(colour))
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor(disabled_text))
     return p
+
+
+def light_palette() -> QPalette:
+    return _palette(_LIGHT, "#8c959f")
 
 
 def dark_palette() -> QPalette:
-    p = QPalette()
-    roles = {
-        QPalette.ColorRole.Window: "#1e2228",
-        QPalette.ColorRole.WindowText: "#e6edf3",
-        QPalette.ColorRole.Base: "#15181d",
-        QPalette.ColorRole.AlternateBase: "#22272e",
-        QPalette.ColorRole.Text: "#e6edf3",
-        QPalette.ColorRole.Button: "#2b313a",
-        QPalette.ColorRole.ButtonText: "#e6edf3",
-        QPalette.ColorRole.Highlight: "#3d7be0",
-        QPalette.ColorRole.HighlightedText: "#ffffff",
-        QPalette.ColorRole.ToolTipBase: "#2b313a",
-        QPalette.ColorRole.ToolTipText: "#e6edf3",
-        QPalette.ColorRole.PlaceholderText: "#8b949e",
-        QPalette.ColorRole.Link: "#58a6ff",
-    }
-    for role, colour in roles.items():
-        p.setColor(role, QColor(colour))
-    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor("#6e7681"))
-    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor("#6e7681"))
-    return p
+    return _palette(_DARK, "#6e7681")
 
 
 def apply_theme(app, theme: str = "system") -> str:
