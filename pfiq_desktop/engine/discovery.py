@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -24,3 +25,25 @@ def expand_image_paths(paths: Iterable[str | Path], recursive: bool = False) -> 
         else:
             found.append(entry)
     return found
+
+
+def resolve_paths(paths: Iterable[str | os.PathLike]) -> list[str]:
+    """Absolute paths with symlinks resolved, as `os.path.realpath` gives them.
+
+    A folder of thousands of photos shares one parent: it is resolved once and
+    only files that are themselves links are resolved one by one (realpath per
+    file was most of the time it took to open a large folder).
+    """
+    parents: dict[str, str] = {}
+    resolved = []
+    cwd = os.getcwd()
+    for path in map(os.fspath, paths):
+        # not abspath: its lexical '..' handling differs from realpath's after a linked folder
+        parent, name = os.path.split(os.path.join(cwd, path))
+        if name in ("", ".", "..") or os.path.islink(path):
+            resolved.append(os.path.realpath(path))
+            continue
+        if parent not in parents:
+            parents[parent] = os.path.realpath(parent)
+        resolved.append(os.path.join(parents[parent], name))
+    return resolved

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from pfiq_desktop import APP_NAME, __version__
-from pfiq_desktop.engine.discovery import expand_image_paths
+from pfiq_desktop.engine.discovery import expand_image_paths, resolve_paths
 from pfiq_desktop.gui.about_dialog import AboutDialog
 from pfiq_desktop.gui.browser import BrowserWidget
 from pfiq_desktop.gui.checklist_panel import ChecklistPanel
@@ -89,7 +89,7 @@ def load_display_image(path: str) -> tuple[np.ndarray | None, str]:
 
 def expand_paths(paths) -> list[str]:
     """The photos in the given folders and files, symlinks resolved: the review store's key."""
-    return [os.path.realpath(p) for p in expand_image_paths(paths)]
+    return resolve_paths(expand_image_paths(paths))
 
 
 def _warm_imports() -> None:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from pfiq_desktop.engine.discovery import resolve_paths
 from pfiq_desktop.engine.hashing import file_sha256  # re-exported: the GUI hashes photos through review
 
 SCHEMA_VERSION = 1
@@ -330,7 +331,7 @@ class ReviewStore:
 
     def decisions_for_paths(self, paths: Iterable[str | os.PathLike]) -> dict[str, Decision]:
         """Latest decision per path (resolved path -> Decision) for a whole folder at once."""
-        wanted = {str(Path(p).resolve()) for p in paths}
+        wanted = set(resolve_paths(paths))
         found: dict[str, Decision] = {}
         with self._lock:
             rows = self._conn.execute("SELECT * FROM decisions ORDER BY decided_at").fetchall()
