@@ -33,14 +33,6 @@ def default_page_size() -> str:
     return "Letter" if imperial else "A4"
 
 
-def _stamp(path: Path) -> tuple[int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_ino, st.st_mtime_ns
-
-
 class ExportThread(QThread):
     """Runs `export_reports` once; `outcome` is ('done', ExportResult), ('failed', text) or ('cancelled', n)."""
 
@@ -53,8 +45,6 @@ class ExportThread(QThread):
         self.page_size, self.officer = page_size, officer
         self.outcome: tuple[str, object] = ("failed", "The export did not run.")
         self._cancel = threading.Event()
-        self._step = 0
-        self._before: tuple[Path, tuple[int, int] | None] | None = None
 
     def cancel(self) -> None:
         """Thread-safe: the export stops at the next page or file."""
@@ -63,27 +53,16 @@ class ExportThread(QThread):
     def is_cancelled(self) -> bool:
         return self._cancel.is_set()
 
-    def _progress(self, step: int, total: int, name: str) -> None:
-        self._step = step
-        if step < total:  # remember the file about to be written, to tell later whether it was finished
-            target = self.out_dir / name
-            self._before = (target, _stamp(target))
-        self.progressed.emit(step, total, name)
 
-    def _written_before_cancel(self) -> int:
-        """Files finished before the cancel: all before the current step, plus the current one if it was replaced."""
-        if self._before is None:
-            return 0
-        target, before = self._before
-        after = _stamp(target)
-        return self._step + (after is not None and after != before)
+    def _progress(self, step: int, total: int, name: str) -> None:
+        self.progressed.emit(step, total, name)
 
     def run(self) -> None:
         try:
             result = export_reports(self.items, self.out_dir, self.formats, self.page_size, self.officer,
                                     progress=self._progress, should_cancel=self._cancel.is_set)
-        except ReportCancelled:
-            self.outcome = ("cancelled", self._written_before_cancel())
+        except ReportCancelled as stop:
+            self.outcome = ("cancelled", len(stop.written))
         except OutputError as error:
             self.outcome = ("failed", str(error))
         except Exception as error:  # noqa: BLE001 - reported to the officer, never kills the app

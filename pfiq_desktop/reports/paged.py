@@ -34,7 +34,14 @@ FOOTER_PT = 7.0
 
 
 class ReportCancelled(Exception):
-    """Raised when the caller asked to stop; no output file is left behind."""
+    """Raised when the caller asked to stop; no partial output file is left behind.
+
+    `written` lists the files finished before the stop (filled in by export_reports).
+    """
+
+    def __init__(self, written: list | None = None) -> None:
+        super().__init__("cancelled")
+        self.written = list(written or [])
 
 
 def page_key(page_size: str) -> str:

@@ -86,29 +86,33 @@ def export_reports(
     result = ExportResult()
     pdf_names = {index: path.name for kind, path, index in plan if kind == "pdf"}
     cancelled = should_cancel or (lambda: False)
-    for step, (kind, path, index) in enumerate(plan):
-        if cancelled():
-            raise ReportCancelled()
-        if progress is not None:
-            progress(step, len(plan), path.name)
-        owned_image = index is not None and items[index].image is None
-        if kind == "pdf":
-            result.pages[path] = write_pdf_report(path, items[index], page_size, officer, pdfa, now, cancelled)
-        elif kind == "png":
-            item = items[index]
-            save_annotated_png(path, item.load_image(), item.analysis, item.decision_label if item.decision else "")
-        elif kind == "summary":
-            links = [pdf_names.get(i) for i in range(len(items))]
-            result.pages[path] = write_batch_summary(
-                path, items, page_size, officer, links, pdfa=pdfa, now=now, should_cancel=cancelled
-            )
-        elif kind == "csv":
-            write_csv(path, items)
-        elif kind == "json":
-            write_json(path, items)
-        if owned_image:
-            items[index].image = None  # loaded here: drop it to keep memory flat over a long batch
-        result.files.append(path)
+    try:
+        for step, (kind, path, index) in enumerate(plan):
+            if cancelled():
+                raise ReportCancelled()
+            if progress is not None:
+                progress(step, len(plan), path.name)
+            owned_image = index is not None and items[index].image is None
+            if kind == "pdf":
+                result.pages[path] = write_pdf_report(path, items[index], page_size, officer, pdfa, now, cancelled)
+            elif kind == "png":
+                item = items[index]
+                save_annotated_png(path, item.load_image(), item.analysis, item.decision_label if item.decision else "")
+            elif kind == "summary":
+                links = [pdf_names.get(i) for i in range(len(items))]
+                result.pages[path] = write_batch_summary(
+                    path, items, page_size, officer, links, pdfa=pdfa, now=now, should_cancel=cancelled
+                )
+            elif kind == "csv":
+                write_csv(path, items)
+            elif kind == "json":
+                write_json(path, items)
+            if owned_image:
+                items[index].image = None  # loaded here: drop it to keep memory flat over a long batch
+            result.files.append(path)
+    except ReportCancelled as stop:
+        stop.written = list(result.files)  # finished before the stop, kept
+        raise
     if progress is not None:
         progress(len(plan), len(plan), "done")
     return result

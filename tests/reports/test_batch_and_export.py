@@ -117,9 +117,10 @@ def test_cancel_stops_between_files_and_leaves_no_partial_file(tmp_path, sample_
         calls["n"] += 1
         return calls["n"] > 2
 
-    with pytest.raises(ReportCancelled):
+    with pytest.raises(ReportCancelled) as stop:
         export_reports(items, tmp_path / "out", ["pdf"], should_cancel=should_cancel)
     left = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert left and sorted(p.name for p in stop.value.written) == left  # the finished files, and only they
     assert all(not n.endswith(".part") for n in left)
     assert all(PdfReader(str(tmp_path / "out" / n)).pages for n in left)
 
