@@ -42,9 +42,13 @@ def command_analyse(args: argparse.Namespace) -> int:
         print("No images found in the given paths.", file=sys.stderr)
         return 1
     out = Path(args.out)
-    analyzer = Analyzer(
-        device=args.device, profile=args.profile, quality_estimator=args.quality, map_method=args.map_method
-    )
+    try:
+        analyzer = Analyzer(
+            device=args.device, profile=args.profile, quality_estimator=args.quality, map_method=args.map_method
+        )
+    except (ValueError, RuntimeError) as error:  # unknown estimator, map method or profile; no CUDA
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     rows: list[tuple[str, str, str, str, str]] = []
     failures = 0
     stems = unique_stems(paths)

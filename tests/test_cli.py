@@ -9,6 +9,7 @@ import sys
 import cv2
 import dlib
 import numpy as np
+import pytest
 
 from pfiq_desktop.engine import Analysis
 from pfiq_desktop.engine.faces import FaceDetector, chip_transform, extract_chip
@@ -53,6 +54,17 @@ def test_analyse_only_json_and_clean_exit(tmp_path):
 def test_unknown_format_is_a_usage_error(tmp_path):
     run = pfiq("analyse", str(SAMPLE), "--out", str(tmp_path), "--format", "gif")
     assert run.returncode == 2 and "formats" in run.stderr
+
+
+@pytest.mark.parametrize(
+    "option, expected",
+    [("--map-method", "Unknown map method 'bogus'; choose one of gradient,"),
+     ("--quality", "Unknown quality estimator 'bogus'; choose one of probe-ensemble,"),
+     ("--profile", "No profile named 'bogus'")],
+)
+def test_unknown_engine_option_is_a_clear_error(tmp_path, option, expected):
+    run = pfiq("analyse", str(SAMPLE), "--out", str(tmp_path), "--device", "cpu", option, "bogus")
+    assert run.returncode == 2 and expected in run.stderr and "Traceback" not in run.stderr
 
 
 def test_embed_matches_dlib():

@@ -25,7 +25,7 @@ from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.faces import DetectedFace, FaceDetector, chip_transform, extract_chip
 from pfiq_desktop.engine.imageio import ImageLoadError, load_image
 from pfiq_desktop.engine.models import RECOGNITION_MODEL, model_sha256
-from pfiq_desktop.engine.plq import GRADIENT_MAPS, ForwardPass, gradient_magnitude
+from pfiq_desktop.engine.plq import GRADIENT_MAPS, MAP_METHODS, ForwardPass, gradient_magnitude
 from pfiq_desktop.engine.quality import make_estimator
 from pfiq_desktop.engine.results import Analysis, Face
 
@@ -70,6 +70,8 @@ class Analyzer:
         quality_estimator: str = DEFAULT_QUALITY_ESTIMATOR,
         map_method: str = DEFAULT_MAP_METHOD,
     ) -> None:
+        if map_method not in MAP_METHODS:
+            raise ValueError(f"Unknown map method {map_method!r}; choose one of {', '.join(MAP_METHODS)}")
         self.device = resolve_device(device)
         self.net = load_dlib_resnet(self.device)
         self.detector = FaceDetector()
