@@ -83,3 +83,28 @@ def test_wal_mode_and_analysis_cache_in_its_own_file(store):
     assert cache.get("h" * 64, "other") is None
     cache.close()
     assert AnalysisCache(cache.path).get("h" * 64, "k") == '{"a": 1}'  # persisted
+
+
+def test_analysis_cache_skips_the_engine_rechecks_other_profiles_and_survives_bad_entries(tmp_path, astronaut):
+    import cv2
+
+    from pfiq_desktop import __version__
+    from pfiq_desktop.engine.hashing import file_sha256
+    from pfiq_desktop.review.cache import AnalysisCache
+    from tests.gui.fakes import FakeAnalyzer
+
+    photo = tmp_path / "photo.jpg"
+    cv2.imwrite(str(photo), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
+    cache, engine = AnalysisCache(tmp_path / "cache.sqlite3"), FakeAnalyzer()
+    first = cache.analyse(engine, photo)
+    again = cache.analyse(engine, photo)
+    assert engine.calls == 1 and again.to_json() == first.to_json()
+    engine.set_profile("strict")
+    rechecked = cache.analyse(engine, photo)
+    assert engine.calls == 1 and rechecked.profile == "strict" and first.profile == "icao-9303"
+    cache.put(file_sha256(photo), f"{engine.model_sha256}|{__version__}", "{not json")
+    assert cache.analyse(engine, photo).ok and engine.calls == 2  # a broken entry: analysed again
+    text = tmp_path / "notes.jpg"
+    text.write_text("not a photo")
+    assert cache.analyse(engine, text).errors and cache.analyse(engine, text).errors
+    assert engine.calls == 4  # failures are not cached

@@ -229,42 +229,16 @@ class AnalysisWorker(QThread):
         except Exception as exc:  # noqa: BLE001
             self.engineFailed.emit(f"Cannot switch to profile {profile!r}: {exc}")
 
-    def _cache_key(self) -> str:
-        # the profile is not part of the key: a cached result under another profile is re-checked (no network)
-        return f"{getattr(self.engine, 'model_sha256', '')}|{__version__}"
-
     def _analyse(self, path: str) -> None:
         self.itemStarted.emit(path)
         if self.engine is None:
             analysis = error_analysis(path, self.engine_error or "The analysis engine is not available.")
         else:
-            analysis = None
-            sha = ""
-            if self._cache is not None:
-                try:
-                    from pfiq_desktop.review import file_sha256
-
-                    sha = file_sha256(path)
-                    cached = self._cache.get(sha, self._cache_key())
-                    if cached:
-                        analysis = Analysis.from_json(cached)
-                        analysis.source = path
-                        profile = getattr(getattr(self.engine, "profile", None), "name", self._profile)
-                        if analysis.profile != profile:
-                            analysis = self.engine.recheck(analysis)
-                except Exception:  # noqa: BLE001 - a cache miss is never fatal
-                    analysis = None
-            if analysis is None:
-                try:
-                    analysis = self.engine.analyse(path)
-                except Exception as exc:  # noqa: BLE001 - bad input never takes the batch down
-                    traceback.print_exc()
-                    analysis = error_analysis(path, f"Unexpected error while analysing: {exc}")
-                if self._cache is not None and analysis.ok and analysis.image_sha256:
-                    try:
-                        self._cache.put(analysis.image_sha256, self._cache_key(), analysis.to_json())
-                    except Exception:  # noqa: BLE001
-                        pass
+            try:
+                analysis = self._cache.analyse(self.engine, path) if self._cache else self.engine.analyse(path)
+            except Exception as exc:  # noqa: BLE001 - bad input never takes the batch down
+                traceback.print_exc()
+                analysis = error_analysis(path, f"Unexpected error while analysing: {exc}")
         prepare_for_display(analysis)
         with self._cond:
             self._done += 1

@@ -21,7 +21,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from pfiq_desktop import __version__
 from pfiq_desktop.progress import print_progress
 
 
@@ -82,45 +81,17 @@ class _Analyses:
 
             self.cache = AnalysisCache(cache_path_beside(store.path))
         self._analyzer = None
-        self._key: str | None = None
-
-    def cache_key(self) -> str:
-        if self._key is None:
-            from pfiq_desktop.engine.icao import load_profile
-            from pfiq_desktop.engine.models import RECOGNITION_MODEL, model_sha256
-
-            self._key = f"{model_sha256(RECOGNITION_MODEL)}|{load_profile(self.args.profile).name}|{__version__}"
-        return self._key
 
     def get(self, path: Path):
         from pfiq_desktop.engine.results import Analysis
 
         if path.suffix.lower() == ".json":
             return Analysis.from_json(path.read_text(encoding="utf-8"))
-        sha = ""
-        if self.cache is not None and path.is_file():
-            try:
-                from pfiq_desktop.review import file_sha256
-
-                sha = file_sha256(path)
-                cached = self.cache.get(sha, self.cache_key())
-                if cached:
-                    analysis = Analysis.from_json(cached)
-                    analysis.source = str(path)
-                    return analysis
-            except Exception:  # noqa: BLE001 - a cache miss is never fatal
-                pass
         if self._analyzer is None:
             from pfiq_desktop.engine.analyzer import Analyzer
 
             self._analyzer = Analyzer(device=self.args.device, profile=self.args.profile)
-        analysis = self._analyzer.analyse(path)
-        if self.cache is not None and analysis.ok and analysis.image_sha256:
-            try:
-                self.cache.put(analysis.image_sha256, self.cache_key(), analysis.to_json())
-            except Exception:  # noqa: BLE001
-                pass
-        return analysis
+        return self.cache.analyse(self._analyzer, path) if self.cache else self._analyzer.analyse(path)
 
 
 def _expand(paths: list[str], recursive: bool) -> list[Path]:

@@ -1,5 +1,7 @@
 """Cache of finished analyses (JSON by image hash), so reopening a folder skips the network.
 
+The GUI and `pfiq report` share one cache through `AnalysisCache.analyse`.
+
 It lives in its own SQLite file with its own connection, apart from the
 review store: writing a cached analysis (hundreds of kB) must never hold the
 lock the GUI thread takes to read or record a decision, and a cache needs no
@@ -13,6 +15,11 @@ import sqlite3
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
+
+from pfiq_desktop import __version__
+from pfiq_desktop.engine.hashing import file_sha256
+from pfiq_desktop.engine.results import Analysis
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS analyses (
@@ -55,6 +62,30 @@ class AnalysisCache:
                 "SELECT json FROM analyses WHERE image_sha256=? AND key=?", (image_sha256, key)
             ).fetchone()
         return row[0] if row else None
+
+    def analyse(self, engine: Any, path: str | os.PathLike) -> Analysis:
+        """`engine.analyse(path)`, or the cached result for the same bytes, model and app version.
+
+        The profile is not part of the key: a result cached under another profile
+        has its checks re-run (`engine.recheck`, no network). A broken cache entry
+        is never fatal; the photo is analysed again.
+        """
+        key = f"{engine.model_sha256}|{__version__}"
+        try:
+            cached = self.get(file_sha256(path), key)
+            if cached:
+                analysis = Analysis.from_json(cached)
+                analysis.source = str(path)
+                return analysis if analysis.profile == engine.profile.name else engine.recheck(analysis)
+        except Exception:  # noqa: BLE001 - unreadable file or cache entry: analyse it
+            pass
+        analysis = engine.analyse(path)
+        if analysis.ok and analysis.image_sha256:
+            try:
+                self.put(analysis.image_sha256, key, analysis.to_json())
+            except sqlite3.Error:  # a full or locked cache only costs a re-analysis later
+                pass
+        return analysis
 
     def close(self) -> None:
         with self._lock:
