@@ -289,8 +289,11 @@ class CompareView(QWidget):
             shown = chip_image(self.image, face)
             heat = np.asarray(face.plq_chip, np.float32)
             self._affine = np.asarray(face.chip_transform, np.float64).reshape(2, 3)
-            which = f"Face {self.face_index + 1} of {len(faces)}: a" if len(faces) > 1 else "A"
-            self.left_title.setText(f"{which}ligned face chip {shown.shape[1]}×{shown.shape[0]}")
+            size = f"{shown.shape[1]}×{shown.shape[0]}"
+            self.left_title.setText(
+                f"Face {self.face_index + 1} of {len(faces)}: aligned face chip {size}"
+                if len(faces) > 1 else f"Aligned face chip {size}"
+            )
             self.right_title.setText("Raw PLQ map of the chip (red low · green high)")
         else:
             shown = self.image

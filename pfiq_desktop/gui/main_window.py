@@ -120,6 +120,7 @@ class MainWindow(QMainWindow):
         self.prefs = self._read_prefs()
         self.store = ReviewStore(store_path or data_dir() / "reviews.sqlite3", app_version=__version__)
         self.cache = AnalysisCache(cache_path_beside(self.store.path))
+        self.exporter = None  # a gui.export.ReportExporter once the officer exports
         self.auto_advance = True
         self.current_path: str | None = None
         self._images: OrderedDict[str, tuple[np.ndarray | None, str]] = OrderedDict()
@@ -712,7 +713,7 @@ class MainWindow(QMainWindow):
         from pfiq_desktop.gui.export import BATCH_FORMATS, SINGLE_FORMATS, ReportExporter
         from pfiq_desktop.reports.inputs import item_from_store
 
-        if getattr(self, "exporter", None) is None:
+        if self.exporter is None:  # built on first use: the report modules stay out of start-up
             self.exporter = ReportExporter(self)
             self.exporter.message.connect(self.status_text.setText)
         if self.exporter.running():
@@ -730,7 +731,7 @@ class MainWindow(QMainWindow):
         if getattr(self, "_closed", False):
             return
         self._closed = True
-        if getattr(self, "exporter", None) is not None:
+        if self.exporter is not None:
             self.exporter.stop()
         self.save_layout()
         self._write_prefs()
