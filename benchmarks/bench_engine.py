@@ -22,8 +22,8 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pfiq_desktop.engine import Analyzer  # noqa: E402
-from pfiq_desktop.engine.imageio import load_image  # noqa: E402
+from pfiq_desktop.engine import Analyzer
+from pfiq_desktop.engine.imageio import load_image
 
 TARGET_TOTAL_MS = 150.0
 TARGET_RATIO = 4.0

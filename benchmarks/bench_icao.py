@@ -14,9 +14,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pfiq_desktop.engine.icao import load_profile, run_checks  # noqa: E402
-from tests.icao.conftest import compliant_portrait  # noqa: E402
-from tests.icao.facebuild import detect_faces  # noqa: E402
+from pfiq_desktop.engine.icao import load_profile, run_checks
+from tests.icao.conftest import compliant_portrait
+from tests.icao.facebuild import detect_faces
 
 TARGET_MS = 50.0
 
@@ -37,7 +37,10 @@ def main() -> None:
     median = statistics.median(times)
     h, w = image.shape[:2]
     print(f"run_checks on a {w}x{h} portrait, {len(run_checks(image, faces, profile))} checks, {args.repeats} runs")
-    print(f"median {median:.1f} ms (p90 {sorted(times)[int(0.9 * len(times))]:.1f} ms)   target <= {TARGET_MS:.0f} ms   {'ok' if median <= TARGET_MS else 'SLOW'}")
+    print(
+        f"median {median:.1f} ms (p90 {sorted(times)[int(0.9 * len(times))]:.1f} ms)   "
+        f"target <= {TARGET_MS:.0f} ms   {'ok' if median <= TARGET_MS else 'SLOW'}"
+    )
 
 
 if __name__ == "__main__":

@@ -24,12 +24,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from pfiq_desktop.engine.results import Verdict  # noqa: E402
-from pfiq_desktop.reports.batch import write_batch_summary  # noqa: E402
-from pfiq_desktop.reports.export import write_csv, write_json  # noqa: E402
-from pfiq_desktop.reports.inputs import ReportItem  # noqa: E402
-from pfiq_desktop.reports.pdf_report import write_pdf_report  # noqa: E402
-from tests.reports.synthetic import SAMPLE, synthetic_analysis  # noqa: E402
+from pfiq_desktop.engine.results import Verdict
+from pfiq_desktop.reports.batch import write_batch_summary
+from pfiq_desktop.reports.export import write_csv, write_json
+from pfiq_desktop.reports.inputs import ReportItem
+from pfiq_desktop.reports.pdf_report import write_pdf_report
+from tests.reports.synthetic import SAMPLE, synthetic_analysis
 
 TARGET_SUMMARY_S = 60.0
 DECISIONS = [None, {"decision": "accept", "officer": "a.lee", "note": "ok"}, {"decision": "reject", "officer": "b.kim"},

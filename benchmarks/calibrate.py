@@ -36,13 +36,13 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.eval_quality import FACES, collect_chips, ladders, to_tensor  # noqa: E402
-from pfiq_desktop.engine.analyzer import DEFAULT_QUALITY_ESTIMATOR  # noqa: E402
-from pfiq_desktop.engine.backbones.calibration import CALIBRATION_FILE  # noqa: E402
-from pfiq_desktop.engine.backbones.dlib_resnet import DLIB_RESNET_V1, load_dlib_resnet  # noqa: E402
-from pfiq_desktop.engine.faces import FaceDetector  # noqa: E402
-from pfiq_desktop.engine.plq import MAP_METHODS, gradient_magnitude  # noqa: E402
-from pfiq_desktop.engine.quality import ESTIMATORS, Calibration, make_estimator  # noqa: E402
+from benchmarks.eval_quality import FACES, collect_chips, ladders, to_tensor
+from pfiq_desktop.engine.analyzer import DEFAULT_QUALITY_ESTIMATOR
+from pfiq_desktop.engine.backbones.calibration import CALIBRATION_FILE
+from pfiq_desktop.engine.backbones.dlib_resnet import DLIB_RESNET_V1, load_dlib_resnet
+from pfiq_desktop.engine.faces import FaceDetector
+from pfiq_desktop.engine.plq import MAP_METHODS, gradient_magnitude
+from pfiq_desktop.engine.quality import ESTIMATORS, Calibration, make_estimator
 
 CALIBRATION_SLICE = slice(100, 140)
 TARGET = REPO / "pfiq_desktop" / "engine" / "backbones" / CALIBRATION_FILE

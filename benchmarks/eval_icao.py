@@ -32,10 +32,10 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pfiq_desktop.engine.hashing import file_sha256  # noqa: E402
-from pfiq_desktop.engine.icao import Profile, load_profile, run_checks  # noqa: E402
-from pfiq_desktop.engine.results import CheckResult, Verdict  # noqa: E402
-from tests.icao.facebuild import detect_faces  # noqa: E402
+from pfiq_desktop.engine.hashing import file_sha256
+from pfiq_desktop.engine.icao import Profile, load_profile, run_checks
+from pfiq_desktop.engine.results import CheckResult, Verdict
+from tests.icao.facebuild import detect_faces
 
 DATA = ROOT / ".." / "shared" / "data" / "faces"
 FLAGGED = (Verdict.WARN, Verdict.FAIL)
@@ -58,7 +58,7 @@ def flagged(sample: Sample, *ids: str) -> bool:
 
 
 def yale_samples(profile: Profile) -> list[Sample]:
-    rows = list(csv.DictReader(open(DATA / "defects_yale" / "labels.csv", newline="")))
+    rows = list(csv.DictReader((DATA / "defects_yale" / "labels.csv").read_text().splitlines()))
     seen: set[str] = set()
     samples = []
     for row in rows:
@@ -78,12 +78,12 @@ def misc_samples(profile: Profile, use_plq: bool) -> list[Sample]:
         from pfiq_desktop.engine.analyzer import Analyzer
 
         analyzer = Analyzer(device="cpu", profile=profile.source)
-        analyse = lambda rgb: analyzer.analyse(rgb).checks  # noqa: E731
+        analyse = lambda rgb: analyzer.analyse(rgb).checks
     else:
-        analyse = lambda rgb: run_checks(rgb, detect_faces(rgb), profile)  # noqa: E731
+        analyse = lambda rgb: run_checks(rgb, detect_faces(rgb), profile)
     samples = []
     labelled: set[str] = set()  # content hashes of the labelled defect photos
-    for row in csv.DictReader(open(DATA / "defects_misc" / "labels.csv", newline="")):
+    for row in csv.DictReader((DATA / "defects_misc" / "labels.csv").read_text().splitlines()):
         path = DATA / "defects_misc" / row["file"]
         if not path.is_file():
             continue
@@ -140,7 +140,14 @@ class Row:
         )
 
 
-def task(name: str, checks: tuple[str, ...], samples: list[Sample], pos: Callable[[Sample], bool], neg: Callable[[Sample], bool], target: float | None = None) -> Row:
+def task(
+    name: str,
+    checks: tuple[str, ...],
+    samples: list[Sample],
+    pos: Callable[[Sample], bool],
+    neg: Callable[[Sample], bool],
+    target: float | None = None,
+) -> Row:
     return Row(
         name,
         "+".join(checks),
@@ -156,7 +163,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="icao-9303")
     parser.add_argument("--plq", action="store_true", help="real PLQ maps from the Analyzer on the misc set and the portraits (slow)")
-    parser.add_argument("--details", action="store_true", help="list the photos each task gets wrong (Yale/misc tasks; not the portrait flag rates)")
+    parser.add_argument(
+        "--details", action="store_true", help="list the photos each task gets wrong (Yale/misc tasks; not the portrait flag rates)"
+    )
     args = parser.parse_args()
     if not DATA.is_dir():
         sys.exit(f"labelled data not found at {DATA.resolve()}")
@@ -170,18 +179,35 @@ def main() -> None:
     def not_cond(*names: str) -> Callable[[Sample], bool]:
         return lambda s: not (s.tags & set(names))
 
-    human = lambda s: "no_human_face" not in s.tags  # noqa: E731
-    single = lambda s: human(s) and "multiple_faces" not in s.tags  # noqa: E731
+    human = lambda s: "no_human_face" not in s.tags
+    single = lambda s: human(s) and "multiple_faces" not in s.tags
     rows = [
         task("eyes closed (yale)", ("eye_open_left", "eye_open_right"), yale, cond("sleepy"), not_cond("sleepy", "wink"), 0.9),
         task("one eye closed (yale)", ("eye_open_left", "eye_open_right"), yale, cond("wink"), not_cond("sleepy", "wink")),
         task("mouth open (yale)", ("mouth_closed",), yale, cond("surprised"), not_cond("surprised", "happy"), 0.9),
-        task("side lighting (yale)", ("lighting_uniformity",), yale, cond("leftlight", "rightlight"), not_cond("leftlight", "rightlight"), 0.9),
+        task(
+            "side lighting (yale)",
+            ("lighting_uniformity",),
+            yale,
+            cond("leftlight", "rightlight"),
+            not_cond("leftlight", "rightlight"),
+            0.9,
+        ),
         task("side-light bg shadow", ("background_shadow",), yale, cond("leftlight", "rightlight"), not_cond("leftlight", "rightlight")),
         task("glasses (yale)", ("glasses",), yale, cond("glasses"), cond("noglasses", "normal")),
         task("greyscale", ("greyscale",), yale + misc, lambda s: s in yale, cond("portrait")),
         task("multiple faces", ("single_face",), misc, cond("multiple_faces", "collage"), single, 0.9),
-        task("multiple f. (1+ found)", ("single_face",), misc, lambda s: cond("multiple_faces", "collage")(s) and "single_face" in s.checks and s.checks["single_face"].verdict is not Verdict.NOT_ASSESSABLE, single),
+        task(
+            "multiple f. (1+ found)",
+            ("single_face",),
+            misc,
+            lambda s: (
+                cond("multiple_faces", "collage")(s)
+                and "single_face" in s.checks
+                and s.checks["single_face"].verdict is not Verdict.NOT_ASSESSABLE
+            ),
+            single,
+        ),
         task("face cropped", ("face_cropped",), misc, cond("partial_face", "tight_crop"), cond("portrait"), 0.9),
         task("head covering", ("head_covering",), misc, cond("head_covering"), cond("portrait")),
         task("no face (dogs)", ("face_present",), misc, cond("no_human_face"), cond("portrait")),

@@ -25,11 +25,11 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pfiq_desktop.engine import disturbances as dist  # noqa: E402
-from pfiq_desktop.engine.backbones.dlib_resnet import load_dlib_resnet  # noqa: E402
-from pfiq_desktop.engine.faces import FaceDetector, chip_transform, extract_chip, photo_points_to_chip  # noqa: E402
-from pfiq_desktop.engine.imageio import load_image  # noqa: E402
-from pfiq_desktop.engine.quality import ESTIMATORS, make_estimator  # noqa: E402
+from pfiq_desktop.engine import disturbances as dist
+from pfiq_desktop.engine.backbones.dlib_resnet import load_dlib_resnet
+from pfiq_desktop.engine.faces import FaceDetector, chip_transform, extract_chip, photo_points_to_chip
+from pfiq_desktop.engine.imageio import load_image
+from pfiq_desktop.engine.quality import ESTIMATORS, make_estimator
 
 FACES = REPO.parent / "shared" / "data" / "faces"
 
@@ -121,7 +121,9 @@ def main() -> None:
             for f in families:
                 seq = np.concatenate([clean_arr[:, None], np.array(degraded[f])], axis=1)
                 mono[f] = 100 * np.mean(np.all(np.diff(seq, axis=1) < 0, axis=1))
-            orl_raw = np.concatenate([estimator.raw(net, to_tensor([c for _, c, _ in orl[i : i + 32]])).numpy() for i in range(0, len(orl), 32)])
+            orl_raw = np.concatenate(
+                [estimator.raw(net, to_tensor([c for _, c, _ in orl[i : i + 32]])).numpy() for i in range(0, len(orl), 32)]
+            )
             one = to_tensor([portraits[0][1]])
             estimator.raw(net, one)
             times = []
@@ -130,7 +132,15 @@ def main() -> None:
                 estimator.raw(net, one)
                 times.append(time.perf_counter() - start)
         rho = spearman(orl_raw, genuine)
-        rows.append([name, *[f"{above[f]:.0f}%" for f in families], *[f"{mono[f]:.0f}%" for f in families], f"{rho:.2f}", f"{1000 * np.median(times):.0f}"])
+        rows.append(
+            [
+                name,
+                *[f"{above[f]:.0f}%" for f in families],
+                *[f"{mono[f]:.0f}%" for f in families],
+                f"{rho:.2f}",
+                f"{1000 * np.median(times):.0f}",
+            ]
+        )
 
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |")

@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import time
+from contextlib import suppress
 from importlib import metadata
 from pathlib import Path
 
@@ -82,10 +83,8 @@ def check_environment() -> list[str]:
     except metadata.PackageNotFoundError:
         problems.append("PyInstaller is not installed: .venv/bin/pip install pyinstaller (or -e '.[build]')")
     for name in CONFLICTING:
-        try:
+        with suppress(metadata.PackageNotFoundError):  # absent is what we want
             problems.append(f"{name} {metadata.version(name)} is installed: a second Qt in the bundle; uninstall it")
-        except metadata.PackageNotFoundError:
-            pass
     try:
         torch_version = metadata.version("torch")
         cuda = [d.metadata["Name"] for d in metadata.distributions() if (d.metadata["Name"] or "").lower().startswith("nvidia-")]

@@ -4,19 +4,28 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-QT_DEBS="libglib2.0-0 libegl1 libgl1 libx11-6 libxkbcommon0 libfontconfig1 libfreetype6 fonts-dejavu-core libdbus-1-3 poppler-utils"
-missing=""
-for pkg in $QT_DEBS; do
-  dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
-done
-if [ -n "$missing" ]; then
+# Installs Debian packages when run as root; otherwise names them. One at a time, so one bad name is not fatal.
+install_debs() {
+  local missing=() pkg
+  for pkg in "$@"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "Installing system packages:$missing"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+    echo "Installing system packages: ${missing[*]}"
+    [ -n "${PFIQ_APT_UPDATED:-}" ] || { apt-get update -qq; PFIQ_APT_UPDATED=1; }
+    for pkg in "${missing[@]}"; do
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$pkg" >/dev/null 2>&1 \
+        || echo "warning: could not install the system package $pkg" >&2
+    done
   else
-    echo "Please install these system packages (Qt needs them):$missing" >&2
+    echo "Please install these system packages (sudo apt-get install ${missing[*]})" >&2
   fi
-fi
+}
+
+# Qt offscreen (tests, reports), a font, PDF tools for the tests, and Xvfb to prove a real window opens.
+install_debs libglib2.0-0 libegl1 libgl1 libx11-6 libxkbcommon0 libfontconfig1 libfreetype6 fonts-dejavu-core \
+  libdbus-1-3 poppler-utils xvfb xauth
 
 PYTHON="${PYTHON:-python3.11}"
 command -v "$PYTHON" >/dev/null || PYTHON=python3
@@ -29,4 +38,27 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install -q "torch==2.13.0"
   .venv/bin/python -m pip install -q -e ".[test,build]"
   echo "$want" > "$stamp"
+fi
+
+# A real window needs Qt's xcb platform plugin; install every library it links that is missing, found with
+# ldd on the plugin itself and named by Debian's rule for library packages (libxcb-icccm.so.4 -> libxcb-icccm4,
+# libxkbcommon-x11.so.0 -> libxkbcommon-x11-0).
+xcb_plugin_libraries_missing() {
+  local qt
+  qt="$(.venv/bin/python -c 'import os, PySide6; print(os.path.dirname(PySide6.__file__))')"
+  ldd "$qt/Qt/plugins/platforms/libqxcb.so" "$qt"/Qt/lib/libQt6XcbQpa.so.* 2>/dev/null | awk '/not found/ {print $1}' | sort -u
+}
+debian_package_of() {
+  local base="${1%%.so.*}" version="${1##*.so.}"
+  base="$(echo "$base" | tr '[:upper:]' '[:lower:]')"
+  version="${version%%.*}"
+  if [[ "$base" =~ [0-9]$ ]]; then echo "$base-$version"; else echo "$base$version"; fi
+}
+missing_libs="$(xcb_plugin_libraries_missing)"
+if [ -n "$missing_libs" ]; then
+  packages=()
+  for lib in $missing_libs; do packages+=("$(debian_package_of "$lib")"); done
+  install_debs "${packages[@]}"
+  still="$(xcb_plugin_libraries_missing)"
+  [ -z "$still" ] || echo "warning: Qt's xcb plugin still misses: $(echo $still) (the window cannot open on X11)" >&2
 fi

@@ -53,13 +53,13 @@ def test_analyse_only_json_and_clean_exit(tmp_path):
 
 def test_unknown_format_is_a_usage_error(tmp_path):
     run = pfiq("analyse", str(SAMPLE), "--out", str(tmp_path), "--format", "gif")
-    assert run.returncode == 2 and "formats" in run.stderr
+    assert run.returncode == 2 and "unknown: gif; choose a comma list of json, png" in run.stderr
 
 
 @pytest.mark.parametrize(
     "option, expected",
-    [("--map-method", "Unknown map method 'bogus'; choose one of gradient,"),
-     ("--quality", "Unknown quality estimator 'bogus'; choose one of probe-ensemble,"),
+    [("--map-method", "argument --map-method: invalid choice: 'bogus' (choose from 'gradient',"),
+     ("--quality", "argument --quality: invalid choice: 'bogus' (choose from 'probe-ensemble',"),
      ("--profile", "No profile named 'bogus'")],
 )
 def test_unknown_engine_option_is_a_clear_error(tmp_path, option, expected):

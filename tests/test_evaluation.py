@@ -5,7 +5,6 @@ If the data ever contradicts an ordering, do not weaken the assertion: report it
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +27,13 @@ def test_quick_mode_writes_tables_figures_and_report(quick):
     summary, out = quick
     for name in ("report.md", "summary.json", "curves.csv", "occlusion.csv", "edc.csv", "defects.csv", "timing.csv"):
         assert (out / name).stat().st_size > 0, name
-    for name in ("fig_deletion_genuine.png", "fig_insertion_genuine.png", "fig_occlusion_pointing.png", "fig_edc_fmr0.001.png", "fig_defects_yale_grid.png"):
+    for name in (
+        "fig_deletion_genuine.png",
+        "fig_insertion_genuine.png",
+        "fig_occlusion_pointing.png",
+        "fig_edc_fmr0.001.png",
+        "fig_defects_yale_grid.png",
+    ):
         assert (out / name).stat().st_size > 1000, name
 
 
@@ -106,9 +111,7 @@ def test_figures_draw_rgb_images():
 
 
 def test_cli_registers_the_evaluate_command():
-    from pfiq_desktop.evaluation.cli import add_evaluate_command
+    from pfiq_desktop.cli import build_parser
 
-    parser = argparse.ArgumentParser()
-    add_evaluate_command(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["evaluate", "--quick", "--out", "x"])
+    args = build_parser().parse_args(["evaluate", "--quick", "--out", "x"])
     assert args.quick and args.out == "x" and Path(args.data).parts[-3:] == ("shared", "data", "faces")

@@ -23,8 +23,8 @@ def net():
 
 @pytest.fixture(scope="module")
 def chip():
-    from pfiq_desktop.evaluation.data import held_out_portraits, load_chips, to_tensor
     from pfiq_desktop.engine.faces import FaceDetector
+    from pfiq_desktop.evaluation.data import held_out_portraits, load_chips, to_tensor
 
     root = shared_faces()
     chips = load_chips(held_out_portraits(root, 1), ["p"], FaceDetector())

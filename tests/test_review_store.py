@@ -71,12 +71,13 @@ def test_audit_is_append_only_and_complete(tmp_path, store):
     conn.close()
 
 
-def test_wal_mode_and_analysis_cache_in_its_own_file(store):
-    from pfiq_desktop.review.cache import AnalysisCache, cache_path_beside
+def test_wal_mode_and_analysis_cache_in_its_own_file(store, data_dir):
+    from pfiq_desktop import appdirs
+    from pfiq_desktop.review.cache import AnalysisCache
 
     mode = store._conn.execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
-    cache = AnalysisCache(cache_path_beside(store.path))
+    cache = AnalysisCache(appdirs.cache_path())
     assert cache.path != store.path
     cache.put("h" * 64, "k", '{"a": 1}')
     assert cache.get("h" * 64, "k") == '{"a": 1}'

@@ -11,7 +11,7 @@ import dataclasses
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -21,18 +21,21 @@ from pfiq_desktop import __version__
 from pfiq_desktop.engine import icao
 from pfiq_desktop.engine.backbones.calibration import BackboneCalibration, load_calibration
 from pfiq_desktop.engine.backbones.dlib_resnet import load_dlib_resnet
-from pfiq_desktop.engine.hashing import file_sha256
+from pfiq_desktop.engine.defaults import (
+    DEFAULT_DEVICE,
+    DEFAULT_MAP_METHOD,
+    DEFAULT_PROFILE,
+    DEFAULT_QUALITY_ESTIMATOR,
+    MAX_FACES,
+)
 from pfiq_desktop.engine.faces import DetectedFace, FaceDetector, chip_transform, extract_chip
+from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.imageio import ImageLoadError, load_image
 from pfiq_desktop.engine.models import RECOGNITION_MODEL, model_sha256
 from pfiq_desktop.engine.plq import GRADIENT_MAPS, MAP_METHODS, ForwardPass, gradient_magnitude
 from pfiq_desktop.engine.quality import make_estimator
 from pfiq_desktop.engine.results import Analysis, Face
 
-DEFAULT_QUALITY_ESTIMATOR = "probe-ensemble"
-DEFAULT_MAP_METHOD = "gradient"
-DEFAULT_PROFILE = "icao-9303"
-MAX_FACES = 16  # faces beyond this (crowds) are detected and counted, not analysed
 Source = str | Path | bytes | np.ndarray
 
 
@@ -65,7 +68,7 @@ class Analyzer:
 
     def __init__(
         self,
-        device: str = "auto",
+        device: str = DEFAULT_DEVICE,
         profile: str | Path = DEFAULT_PROFILE,
         quality_estimator: str = DEFAULT_QUALITY_ESTIMATOR,
         map_method: str = DEFAULT_MAP_METHOD,
@@ -83,6 +86,10 @@ class Analyzer:
         self.profile = icao.load_profile(profile)
         self.model_sha256 = model_sha256(RECOGNITION_MODEL)
         self._warm_up()
+
+    def describe(self) -> str:
+        """One line for a status bar: where the network runs and under which profile."""
+        return f"engine ready on {self.device}, profile {self.profile.name}"
 
     def _warm_up(self) -> None:
         """Run the network once so the first photo is not slowed by torch's lazy initialisation."""
@@ -107,7 +114,7 @@ class Analyzer:
             backbone=self.calibration.backbone,
             model_sha256=self.model_sha256,
             app_version=__version__,
-            created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            created=datetime.now(UTC).isoformat(timespec="seconds"),
         )
         with clock.stage("total"):
             try:

@@ -16,7 +16,10 @@ def is_image_file(path: Path) -> bool:
 
 
 def expand_image_paths(paths: Iterable[str | Path], recursive: bool = False) -> list[Path]:
-    """Files as given (whatever their extension, so bad files get reported) and the photos in folders, sorted."""
+    """Files as given (whatever their extension, so bad files get reported) and the photos in folders, sorted.
+
+    A photo named twice (as a file and through its folder, or through a link) is listed once.
+    """
     found: list[Path] = []
     for entry in map(Path, paths):
         if entry.is_dir():
@@ -24,10 +27,16 @@ def expand_image_paths(paths: Iterable[str | Path], recursive: bool = False) -> 
             found.extend(sorted(p for p in candidates if is_image_file(p)))
         else:
             found.append(entry)
-    return found
+    seen: set[str] = set()
+    unique = []
+    for resolved, path in zip(resolve_paths(found), found):
+        if resolved not in seen:
+            seen.add(resolved)
+            unique.append(path)
+    return unique
 
 
-def resolve_paths(paths: Iterable[str | os.PathLike]) -> list[str]:
+def resolve_paths(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
     """Absolute paths with symlinks resolved, as `os.path.realpath` gives them.
 
     A folder of thousands of photos shares one parent: it is resolved once and
@@ -35,9 +44,10 @@ def resolve_paths(paths: Iterable[str | os.PathLike]) -> list[str]:
     file was most of the time it took to open a large folder).
     """
     parents: dict[str, str] = {}
-    resolved = []
+    resolved: list[str] = []
     cwd = os.getcwd()
-    for path in map(os.fspath, paths):
+    for entry in paths:
+        path = os.fspath(entry)
         # not abspath: its lexical '..' handling differs from realpath's after a linked folder
         parent, name = os.path.split(os.path.join(cwd, path))
         if name in ("", ".", "..") or os.path.islink(path):

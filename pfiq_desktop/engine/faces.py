@@ -260,7 +260,8 @@ def extract_chip(
         raise ValueError(
             f"extract_chip needs a uint8 HxW or HxWx3 image, got {image.dtype} {image.shape}"
         )
-    return dlib.extract_image_chip(image, geometry.chip_details())
+    chip: np.ndarray = dlib.extract_image_chip(image, geometry.chip_details())
+    return chip
 
 
 # ----------------------------------------------------------------------------------

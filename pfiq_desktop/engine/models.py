@@ -7,7 +7,8 @@ PyInstaller bundle, from the folder next to the executable; nothing is downloade
 from __future__ import annotations
 
 import sys
-from functools import lru_cache
+from contextlib import suppress
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -28,10 +29,8 @@ def _model_dirs() -> list[Path]:
     frozen_root = getattr(sys, "_MEIPASS", None)
     if frozen_root:
         dirs.append(Path(frozen_root) / "face_recognition_models" / "models")
-    try:
+    with suppress(ModuleNotFoundError):
         dirs.append(Path(str(resources.files("face_recognition_models") / "models")))
-    except ModuleNotFoundError:
-        pass
     return dirs
 
 
@@ -49,7 +48,7 @@ def model_path(name: str) -> Path:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def model_sha256(name: str) -> str:
     """SHA-256 of a model file, recorded in results and audit logs."""
     return file_sha256(model_path(name))

@@ -58,6 +58,13 @@ PERTURBATION_RIDGE = 1.0
 QualityFunction = Callable[[torch.Tensor], torch.Tensor]
 
 
+def _grad_of(tensor: torch.Tensor) -> torch.Tensor:
+    """The gradient a backward pass left on `tensor` (a leaf that requires grad)."""
+    if tensor.grad is None:
+        raise RuntimeError("no gradient reached the input pixels")
+    return tensor.grad
+
+
 def regression_weights(embeddings: torch.Tensor, qualities: torch.Tensor) -> torch.Tensor:
     """w_i = q / sum_j e_j per sample, with a safe floor on |sum_j e_j|."""
     total = embeddings.sum(dim=1)
@@ -101,8 +108,8 @@ class ForwardPass:
         return self._backward(weights, self.descriptors)
 
     def _backward(self, weights: torch.Tensor, outputs: torch.Tensor) -> torch.Tensor:
-        (weights * outputs).sum().backward()
-        return self.pixels.grad.abs().mean(dim=1)
+        torch.autograd.backward((weights * outputs).sum())
+        return _grad_of(self.pixels).abs().mean(dim=1)
 
 
 def quality_gradient(
@@ -147,8 +154,8 @@ def _input_gradient(net: EmbeddingNetwork, pixels: torch.Tensor, weights: torch.
     """dQ/dI (N x C x H x W) of the fixed linear quality neuron Q = sum_i w_i e_i(I)."""
     pixels = pixels.detach().clone().requires_grad_(True)
     embeddings = F.normalize(net(pixels), dim=1)
-    (weights * embeddings).sum().backward()
-    return pixels.grad
+    torch.autograd.backward((weights * embeddings).sum())
+    return _grad_of(pixels)
 
 
 def gradient_x_input_magnitude(
@@ -231,7 +238,7 @@ def perturbation_magnitude(
         blurred = gaussian_blur(chips, sigma)
         for k in range(n):
             composites = pixel_keep * chips[k : k + 1] + (1 - pixel_keep) * blurred[k : k + 1]
-            values = torch.cat([quality(part) for part in composites.split(batch)]).double().cpu()
+            values = torch.cat([quality(part) for part in torch.split(composites, batch)]).double().cpu()
             phi = (solve @ values)[1:].float().clamp_min(0.0).view(1, 1, grid, grid)
             maps.append(F.interpolate(phi, size=(height, width), mode="bilinear", align_corners=False)[0, 0])
     return torch.stack(maps).to(chips.device)

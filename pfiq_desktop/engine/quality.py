@@ -148,7 +148,8 @@ class EmbeddingNorm(QualityEstimator):
     label = "Embedding norm"
 
     def raw(self, net: EmbeddingNetwork, chips: torch.Tensor, reference: torch.Tensor | None = None) -> torch.Tensor:
-        return (net(chips) if reference is None else reference).norm(dim=1)
+        norms: torch.Tensor = (net(chips) if reference is None else reference).norm(dim=1)
+        return norms
 
 
 class FlipConsistency(QualityEstimator):
@@ -212,7 +213,7 @@ class ProbeEnsemble(QualityEstimator):
         counts = [f.shape[1] for f in families]
         cosines = _probe_cosines(net, chips, torch.cat(families, dim=1).flatten(0, 1), reference)
         score = torch.zeros(n, device=chips.device)
-        for family_cos in cosines.split(counts, dim=1):
+        for family_cos in torch.split(cosines, counts, dim=1):
             score = score - torch.log((1 - family_cos.mean(dim=1)).clamp_min(1e-6))
         return score
 

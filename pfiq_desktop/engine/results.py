@@ -145,6 +145,23 @@ class Analysis:
     def failed_checks(self) -> list[CheckResult]:
         return [c for c in self.checks if c.verdict is Verdict.FAIL]
 
+    def photo_map(self, kind: str = "plq") -> np.ndarray | None:
+        """All faces' maps of one kind ("plq") over the whole photo, NaN where no face; None without faces.
+
+        Where two faces' maps overlap the main face (index 0) wins: the photo is
+        judged on its subject. Every view and report draws this one map.
+        """
+        maps = [getattr(face, kind) for face in self.faces if face.plq_chip.size]
+        if not maps:
+            return None
+        width, height = self.image_size
+        combined = np.full((height, width), np.nan, np.float32)
+        for face_map in reversed(maps):
+            if face_map.shape == combined.shape:
+                inside = np.isfinite(face_map)
+                combined[inside] = face_map[inside]
+        return combined
+
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"schema": SCHEMA_VERSION}
         for f in fields(self):
@@ -181,7 +198,8 @@ def encode_array(array: np.ndarray) -> dict[str, str]:
 
 def decode_array(data: dict[str, str]) -> np.ndarray:
     raw = base64.b64decode(data["npy_base64"])
-    return np.load(io.BytesIO(raw), allow_pickle=False)
+    array: np.ndarray = np.load(io.BytesIO(raw), allow_pickle=False)
+    return array
 
 
 def _face_to_dict(face: Face) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from pfiq_desktop.engine.faces import FaceDetector, chip_transform, extract_chip, photo_points_to_chip
-from pfiq_desktop.engine.imageio import load_image
+from pfiq_desktop.engine.imageio import ImageLoadError, load_image
 
 CALIBRATION_PORTRAITS = range(100, 140)  # used by benchmarks/calibrate.py: never evaluated on
 
@@ -29,7 +29,7 @@ def load_chips(paths: list[Path], identities: list[str], detector: FaceDetector,
     for path, identity in zip(paths, identities):
         try:
             image = load_image(path)
-        except Exception:  # unreadable photo: skipped, the evaluation goes on
+        except ImageLoadError:  # unreadable photo: skipped, the evaluation goes on
             continue
         faces = detector.detect(image)
         if not faces:

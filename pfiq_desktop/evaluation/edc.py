@@ -27,7 +27,9 @@ def threshold_at_fmr(impostor: np.ndarray, fmr: float) -> float:
     return float(np.quantile(impostor, 1 - fmr))
 
 
-def edc_curve(scores: np.ndarray, genuine: np.ndarray, pairs: np.ndarray, quality: np.ndarray, fmr: float, discard: np.ndarray = DISCARD) -> np.ndarray:
+def edc_curve(
+    scores: np.ndarray, genuine: np.ndarray, pairs: np.ndarray, quality: np.ndarray, fmr: float, discard: np.ndarray = DISCARD
+) -> np.ndarray:
     tau = threshold_at_fmr(scores[~genuine], fmr)
     pair_q = np.minimum(quality[pairs[:, 0]], quality[pairs[:, 1]])[genuine]
     g = scores[genuine]

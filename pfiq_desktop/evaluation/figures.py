@@ -7,7 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from pfiq_desktop.colormap import colorize
+from pfiq_desktop.palette import PLQ_SCALE
 
 PALETTE = [
     (31, 119, 180), (214, 39, 40), (44, 160, 44), (255, 127, 14), (148, 103, 189),
@@ -92,7 +92,13 @@ def line_chart(
 
 
 def bar_chart(
-    groups: list[str], values: dict[str, list[float]], title: str, ylabel: str, size=(640, 380), reference: dict[str, list[float]] | None = None, ymax: float | None = None
+    groups: list[str],
+    values: dict[str, list[float]],
+    title: str,
+    ylabel: str,
+    size=(640, 380),
+    reference: dict[str, list[float]] | None = None,
+    ymax: float | None = None,
 ) -> np.ndarray:
     """Grouped bars: one group per entry of `groups`, one bar per series; optional chance ticks."""
     width, height = size
@@ -145,7 +151,7 @@ def heatmap(matrix: np.ndarray, rows: list[str], cols: list[str], title: str, li
         for c in range(len(cols)):
             v = matrix[r, c]
             t = 0.5 + 0.5 * np.clip(v / lim, -1, 1) if np.isfinite(v) else 0.5
-            colour = colorize(np.array([[t]]))[0, 0] if np.isfinite(v) else np.array([200, 200, 200])
+            colour = PLQ_SCALE.rgb(np.array([[t]]))[0, 0] if np.isfinite(v) else np.array([200, 200, 200])
             x, y = lw + c * cw, th + r * ch
             cv2.rectangle(img, (x, y), (x + cw - 2, y + ch - 2), tuple(int(k) for k in colour), -1)
             _text(img, f"{v:+.2f}" if np.isfinite(v) else "-", (x + 10, y + 15), 0.35)
@@ -177,6 +183,4 @@ def grid(tiles: list[list[np.ndarray]], title: str = "") -> np.ndarray:
 
 
 def plq_overlay(chip: np.ndarray, plq: np.ndarray, opacity: float = 0.6) -> np.ndarray:
-    from pfiq_desktop.colormap import blend
-
-    return blend(chip, plq, opacity)
+    return PLQ_SCALE.blend(chip, plq, opacity)

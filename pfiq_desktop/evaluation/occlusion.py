@@ -3,8 +3,8 @@
 Occluders are drawn on the aligned chip at a random place over the face (the centre is
 drawn inside the convex hull of the 68 landmarks): a grey square, a black bar, a
 uniform-noise square and sunglasses-shaped dark ellipses. Per face and map method:
-- lowest third: the occluder's mean PLQ (on the face: inside the landmark hull or a region) is below that of at least two thirds of the named
-  face regions that it does not cover (>= 50 % of a region's pixels);
+- lowest third: the occluder's mean PLQ (on the face: inside the landmark hull or a region) is below that of at least two thirds of the
+  named face regions that it does not cover (>= 50 % of a region's pixels);
 - pointing game: the named region with the lowest mean PLQ overlaps the occluder on at
   least 25 % of its pixels (chance: the share of regions that do, per face);
 - ratio: mean PLQ inside the occluder's footprint on the face, occluded / clean chip (< 1: the map
@@ -36,7 +36,9 @@ def _random_centre(hull: np.ndarray, rng: np.random.Generator) -> tuple[int, int
     return int(xs[k]), int(ys[k])
 
 
-def occlude(chip: np.ndarray, landmarks: np.ndarray, hull: np.ndarray, kind: str, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def occlude(
+    chip: np.ndarray, landmarks: np.ndarray, hull: np.ndarray, kind: str, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """The occluded chip and the occluder's mask. Sizes scale with the inter-eye distance."""
     ied = float(np.linalg.norm(landmarks[42:48].mean(0) - landmarks[36:42].mean(0)))
     x, y = _random_centre(hull, rng)

@@ -155,7 +155,14 @@ def run_curves(ctx: Context) -> tuple[dict, str]:
                     styles[f"{m} inverse"] = (figures.PALETTE[i], True)
                 styles[RANDOM] = ((0, 0, 0), True)
                 label = "genuine cosine score" if utility == "genuine" else "calibrated quality"
-                img = figures.line_chart(series, f"{mode.title()} curve ({label}), {len(pairs)} faces", "% of chip pixels " + ("removed" if mode == "deletion" else "restored"), label, styles=styles, size=(640, 420))
+                img = figures.line_chart(
+                    series,
+                    f"{mode.title()} curve ({label}), {len(pairs)} faces",
+                    "% of chip pixels " + ("removed" if mode == "deletion" else "restored"),
+                    label,
+                    styles=styles,
+                    size=(640, 420),
+                )
                 figures.save_png(ctx.out / f"fig_{mode}_{utility}.png", img)
     _write_csv(ctx.out / "curves.csv", ["curve", "utility", "order", "fraction", "mean_utility"], rows)
     md = (
@@ -217,10 +224,16 @@ def run_occlusion(ctx: Context) -> tuple[dict, str]:
     header = ["method", "occluder", "lowest_third", "pointing", "pointing_chance", "ratio_below_1", "median_ratio", "n"]
     _write_csv(ctx.out / "occlusion.csv", header, rows)
     groups = ["all", *occlusion.OCCLUDERS]
-    for metric, title in (("pointing", "Pointing game: lowest-PLQ region hits the occluder"), ("lowest_third", "Occluder mean PLQ in the lowest third of regions")):
+    for metric, title in (
+        ("pointing", "Pointing game: lowest-PLQ region hits the occluder"),
+        ("lowest_third", "Occluder mean PLQ in the lowest third of regions"),
+    ):
         values = {m: [summary[m][g][metric] for g in groups] for m in methods}
         reference = {m: [summary[m][g]["pointing_chance"] for g in groups] for m in methods} if metric == "pointing" else None
-        figures.save_png(ctx.out / f"fig_occlusion_{metric}.png", figures.bar_chart(groups, values, title, "fraction of faces", size=(720, 380), reference=reference, ymax=1.0))
+        figures.save_png(
+            ctx.out / f"fig_occlusion_{metric}.png",
+            figures.bar_chart(groups, values, title, "fraction of faces", size=(720, 380), reference=reference, ymax=1.0),
+        )
     tiles = []
     first = [next(i for i, k in enumerate(kinds) if k == kind) for kind in occlusion.OCCLUDERS]
     for i in first:
@@ -228,11 +241,17 @@ def run_occlusion(ctx: Context) -> tuple[dict, str]:
         row += [figures.labelled_tile(figures.plq_overlay(occluded[i], example_maps[m][i]), m) for m in cfg.methods]
         tiles.append(row)
     figures.save_png(ctx.out / "fig_occlusion_examples.png", figures.grid(tiles, "Occluded chip | PLQ per map method (red = low PLQ)"))
-    md_rows = [[m, *[summary[m]["all"][k] for k in ("lowest_third", "pointing", "pointing_chance", "ratio_below_1", "median_ratio")]] for m in methods]
+    md_rows = [
+        [m, *[summary[m]["all"][k] for k in ("lowest_third", "pointing", "pointing_chance", "ratio_below_1", "median_ratio")]]
+        for m in methods
+    ]
     md = (
         f"### Occlusion localisation ({len(chips)} held-out portraits x {len(occlusion.OCCLUDERS)} occluders = {len(occluded)} faces)\n\n"
         + _md_table(["method", "lowest third", "pointing", "pointing chance", "occluded<clean", "median ratio"], md_rows)
-        + "\n\nPer occluder: occlusion.csv. Figures: fig_occlusion_pointing.png, fig_occlusion_lowest_third.png, fig_occlusion_examples.png\n"
+        + (
+            "\n\nPer occluder: occlusion.csv. "
+            "Figures: fig_occlusion_pointing.png, fig_occlusion_lowest_third.png, fig_occlusion_examples.png\n"
+        )
     )
     return summary, md
 
@@ -274,12 +293,29 @@ def run_edc(ctx: Context) -> tuple[dict, str]:
             summary[name][f"fnmr0_fmr{fmr:g}"] = float(curve[0])
             rows += [[name, fmr, float(f), float(v)] for f, v in zip(edc.DISCARD, curve)]
         styles = {RANDOM: ((0, 0, 0), True)}
-        figures.save_png(ctx.out / f"fig_edc_fmr{fmr:g}.png", figures.line_chart(series, f"EDC at FMR={fmr:g} ({len(chips)} faces, {int(genuine.sum())} genuine pairs)", "% of genuine pairs discarded (lowest quality)", "FNMR", styles=styles))
+        figures.save_png(
+            ctx.out / f"fig_edc_fmr{fmr:g}.png",
+            figures.line_chart(
+                series,
+                f"EDC at FMR={fmr:g} ({len(chips)} faces, {int(genuine.sum())} genuine pairs)",
+                "% of genuine pairs discarded (lowest quality)",
+                "FNMR",
+                styles=styles,
+            ),
+        )
     finite = np.isfinite(mean_gen)
     for name, q in qualities.items():
         summary[name]["spearman_genuine"] = edc.spearman(q[finite], mean_gen[finite])
         summary[name]["ms_per_face"] = 1000 * seconds.get(name, 0.0)
-        md_rows.append([name, summary[name]["auc_fmr0.001"], summary[name]["auc_fmr0.01"], summary[name]["spearman_genuine"], summary[name]["ms_per_face"]])
+        md_rows.append(
+            [
+                name,
+                summary[name]["auc_fmr0.001"],
+                summary[name]["auc_fmr0.01"],
+                summary[name]["spearman_genuine"],
+                summary[name]["ms_per_face"],
+            ]
+        )
     _write_csv(ctx.out / "edc.csv", ["estimator", "fmr", "discarded", "fnmr"], rows)
     fnmr0 = summary[cfg.estimators[0]]
     md = (
@@ -323,7 +359,12 @@ def run_defects(ctx: Context) -> tuple[dict, str]:
         summary[method] = {t: dict(zip(REGION_NAMES, map(float, matrix[k]))) for k, t in enumerate(tags)}
         for k, t in enumerate(tags):
             rows.append([method, t, len(deltas[t]), *map(float, matrix[k])])
-        figures.save_png(ctx.out / f"fig_defects_regions_{method}.png", figures.heatmap(matrix, tags, list(REGION_NAMES), f"Yale: region PLQ change vs the subject's normal photo ({method})", limit=0.3))
+        figures.save_png(
+            ctx.out / f"fig_defects_regions_{method}.png",
+            figures.heatmap(
+                matrix, tags, list(REGION_NAMES), f"Yale: region PLQ change vs the subject's normal photo ({method})", limit=0.3
+            ),
+        )
         md += f"\n**{method}** (mean PLQ change per region, defect minus the same subject's normal photo):\n\n"
         md += _md_table(["defect", "n", *REGION_NAMES], [[t, len(deltas[t]), *map(float, matrix[k])] for k, t in enumerate(tags)]) + "\n"
     _write_csv(ctx.out / "defects.csv", ["method", "defect", "n", *REGION_NAMES], rows)
@@ -346,10 +387,22 @@ def run_defects(ctx: Context) -> tuple[dict, str]:
         if misc:
             mt = to_tensor([c.pixels for c in misc])
             mmaps = {m: ctx.maker.plq(mt, m) for m in cfg.misc_methods}
-            tiles = [[figures.labelled_tile(c.pixels, c.path.stem)] + [figures.labelled_tile(figures.plq_overlay(c.pixels, mmaps[m][i]), m) for m in cfg.misc_methods] for i, c in enumerate(misc)]
-            figures.save_png(ctx.out / "fig_defects_misc_grid.png", figures.grid(tiles, "Real occlusions (defects_misc): chip | PLQ per map method"))
+            tiles = [
+                [figures.labelled_tile(c.pixels, c.path.stem)]
+                + [figures.labelled_tile(figures.plq_overlay(c.pixels, mmaps[m][i]), m) for m in cfg.misc_methods]
+                for i, c in enumerate(misc)
+            ]
+            figures.save_png(
+                ctx.out / "fig_defects_misc_grid.png", figures.grid(tiles, "Real occlusions (defects_misc): chip | PLQ per map method")
+            )
     header = f"### ICAO defects (defects_yale, {cfg.yale_subjects} subjects; {len(pairs)} defect photos)\n"
-    figs = "\nFigures: " + ", ".join(f"fig_defects_regions_{m}.png" for m in cfg.yale_methods) + ", fig_defects_yale_grid.png" + (", fig_defects_misc_grid.png" if cfg.misc_methods else "") + "\n"
+    figs = (
+        "\nFigures: "
+        + ", ".join(f"fig_defects_regions_{m}.png" for m in cfg.yale_methods)
+        + ", fig_defects_yale_grid.png"
+        + (", fig_defects_misc_grid.png" if cfg.misc_methods else "")
+        + "\n"
+    )
     return summary, header + md + figs
 
 
@@ -403,7 +456,10 @@ def evaluate(data: Path, out: Path, config: Config = QUICK, log: Callable[[str],
         f"Backbone {calibration.backbone}; quality estimator for the maps and quality curves: {DEFAULT_ESTIMATOR}. "
         f"Total {summary['seconds']['total']:.0f} s on CPU ({threads} threads).\n",
         "## Map methods against the random map (positive = better than random)\n",
-        _md_table(["method", "deletion AUC gain", "insertion AUC gain", "quality-deletion gain", "pointing gain", "lowest-third gain", "ms/face"], ranking),
+        _md_table(
+            ["method", "deletion AUC gain", "insertion AUC gain", "quality-deletion gain", "pointing gain", "lowest-third gain", "ms/face"],
+            ranking,
+        ),
         "",
         *sections,
         "\nStage seconds: " + ", ".join(f"{k} {v:.0f}" for k, v in summary["seconds"].items()) + "\n",

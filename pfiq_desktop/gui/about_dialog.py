@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
-from pfiq_desktop import APP_NAME, __version__
+from pfiq_desktop import APP_NAME, __version__, appdirs
+from pfiq_desktop.engine.models import USED_MODELS, ModelFileMissing, model_path, model_sha256
+from pfiq_desktop.logs import current_log_file
 
 HEATMAP_HELP = """
 <h3>How to read the heat map</h3>
@@ -35,27 +37,35 @@ SHORTCUTS = """
 <tr><td><b>Ctrl+F</b></td><td>search by file name</td></tr>
 <tr><td><b>F / Z</b></td><td>fit the photo / zoom to the face</td></tr>
 <tr><td><b>C / L</b></td><td>aligned chip view / landmarks on-off</td></tr>
+<tr><td><b>Ctrl+] / Ctrl+[</b></td><td>next / previous face in a group photo</td></tr>
+<tr><td><b>Ctrl+E / Ctrl+Shift+E</b></td><td>export the report of this photo / of every photo listed</td></tr>
+<tr><td><b>Ctrl+,</b></td><td>settings</td></tr>
 <tr><td><b>Esc</b></td><td>cancel the batch</td></tr>
+<tr><td><b>F1</b></td><td>this help</td></tr>
 </table>
 """
 
 
 def model_rows() -> str:
     rows = []
-    try:
-        from pfiq_desktop.engine.models import USED_MODELS, model_path, model_sha256
-
-        for name in USED_MODELS:
-            try:
-                rows.append((name, str(model_path(name)), model_sha256(name)))
-            except Exception as exc:  # noqa: BLE001
-                rows.append((name, f"missing: {exc}", "–"))
-    except Exception as exc:  # noqa: BLE001
-        rows.append(("models", f"unavailable: {exc}", "–"))
+    for name in USED_MODELS:
+        try:
+            rows.append((name, str(model_path(name)), model_sha256(name)))
+        except ModelFileMissing as exc:
+            rows.append((name, f"missing: {exc}", "–"))
     return "".join(
         f"<tr><td>{html.escape(n)}</td><td><code>{html.escape(s)}</code><br><small>{html.escape(p)}</small></td></tr>"
         for n, p, s in rows
     )
+
+
+def files_html() -> str:
+    """Where this installation keeps its data: the officer (or support) needs these paths."""
+    log_file = current_log_file() or appdirs.log_path()
+    rows = (("Log file", log_file), ("Decisions (review store)", appdirs.store_path()),
+            ("Analysis cache", appdirs.cache_path()), ("Settings", appdirs.settings_path()))
+    cells = "".join(f"<tr><td>{html.escape(k)}</td><td><code>{html.escape(str(v))}</code></td></tr>" for k, v in rows)
+    return f"<h3>Files</h3><table cellpadding='3'>{cells}</table>"
 
 
 def about_html() -> str:
@@ -64,12 +74,12 @@ def about_html() -> str:
         "<p>Offline assessment of face photos for identity documents: ICAO checklist with evidence and "
         "pixel-level quality maps. No data leaves this computer.</p>"
         "<h3>Model files</h3><table cellpadding='3'>" + model_rows() + "</table>"
-        + HEATMAP_HELP + SHORTCUTS
+        + files_html() + HEATMAP_HELP + SHORTCUTS
     )
 
 
 class AboutDialog(QDialog):
-    def __init__(self, parent=None, help_only: bool = False) -> None:
+    def __init__(self, parent: QWidget | None = None, help_only: bool = False) -> None:
         super().__init__(parent)
         self.setWindowTitle("How to read the heat map" if help_only else f"About {APP_NAME}")
         self.resize(640, 560)

@@ -7,9 +7,13 @@ import os
 import sys
 import tempfile
 import time
+from contextlib import suppress
 from pathlib import Path
+from typing import Any
 
-from pfiq_desktop import APP_NAME, __version__
+from pfiq_desktop import APP_NAME, ORG_NAME, __version__, appdirs
+from pfiq_desktop.engine.defaults import DEVICES
+from pfiq_desktop.logs import setup_logging
 
 _IMPORTED_AT = time.perf_counter()
 
@@ -19,52 +23,34 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("paths", nargs="*", help="a folder of photos or photo files to open")
     parser.add_argument("--self-test", action="store_true", help="analyse the bundled sample headless, render the window, exit 0 or 1")
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
-    parser.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where the network runs (default: the saved setting)")
-    parser.add_argument("--profile", help="threshold profile name or file")
+    parser.add_argument("--device", choices=DEVICES, help="where the network runs, this session only (default: the saved setting)")
+    parser.add_argument("--profile", help="threshold profile name or file, this session only (default: the saved setting)")
     parser.add_argument("--startup-probe", action="store_true",
                         help="show the window, print 'painted <s>' after its first paint and quit (benchmarks/bench_startup.py)")
     return parser.parse_args(argv)
 
 
-def make_app(argv: list[str] | None = None):
+def make_app(theme: str = "system") -> Any:
+    """The QApplication with name, icon and the light/dark palette ('system' follows the desktop)."""
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
+    from pfiq_desktop.gui.samples import resources_dir
     from pfiq_desktop.gui.theme import apply_theme
 
-    QCoreApplication.setOrganizationName("PFIQ")
+    QCoreApplication.setOrganizationName(ORG_NAME)
     QCoreApplication.setApplicationName(APP_NAME)
     QCoreApplication.setApplicationVersion(__version__)
-    app = QApplication.instance() or QApplication(argv or [sys.argv[0]])
-    from pfiq_desktop.gui.samples import resources_dir
-
+    app = QApplication.instance() or QApplication([sys.argv[0]])
     icon = resources_dir() / "pfiq.png"
     if icon.is_file():
         app.setWindowIcon(QIcon(str(icon)))
-    apply_theme(app, _theme_setting())
-    try:  # follow the desktop when it switches between light and dark
-        app.styleHints().colorSchemeChanged.connect(_on_color_scheme_changed)
-    except AttributeError:  # Qt < 6.5
-        pass
+    theme = os.environ.get("PFIQ_THEME") or theme
+    apply_theme(app, theme)
+    if theme == "system":  # follow the desktop when it switches between light and dark
+        app.styleHints().colorSchemeChanged.connect(lambda *_args: apply_theme(app, "system"))
     return app
-
-
-def _theme_setting() -> str:
-    """'system', 'light' or 'dark': PFIQ_THEME overrides the saved setting."""
-    from PySide6.QtCore import QSettings
-
-    return os.environ.get("PFIQ_THEME") or str(QSettings().value("theme", "system"))
-
-
-def _on_color_scheme_changed(*_args) -> None:
-    from PySide6.QtWidgets import QApplication
-
-    from pfiq_desktop.gui.theme import apply_theme
-
-    app = QApplication.instance()
-    if app is not None and _theme_setting() == "system":
-        apply_theme(app, "system")
 
 
 def wait_until(app, predicate, timeout_s: float, poll_ms: int = 20) -> bool:
@@ -92,16 +78,15 @@ def wait_until(app, predicate, timeout_s: float, poll_ms: int = 20) -> bool:
 def self_test(timeout_s: float = 180.0) -> int:
     """Headless end-to-end check of an installed or frozen build."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    tmp = Path(tempfile.mkdtemp(prefix="pfiq-selftest-"))
+    os.environ[appdirs.DATA_DIR_ENV] = str(tmp)  # never touch the officer's own decisions
     import numpy as np
-    from PySide6.QtCore import QSettings
 
     from pfiq_desktop.gui.main_window import MainWindow
     from pfiq_desktop.gui.samples import sample_path
 
     app = make_app()
-    tmp = Path(tempfile.mkdtemp(prefix="pfiq-selftest-"))
-    settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings=settings, store_path=tmp / "reviews.sqlite3", restore_geometry=False)
+    window = MainWindow(restore_geometry=False)
     window.resize(1400, 860)
     window.show()
     sample = sample_path()
@@ -111,7 +96,8 @@ def self_test(timeout_s: float = 180.0) -> int:
             problems.append(f"bundled sample missing: {sample}")
         else:
             window.open_paths([str(sample)])
-            entry = window.browser.model.entry(str(sample.resolve()))
+            entry = window.session.record(str(sample.resolve()))
+            assert entry is not None
             done = wait_until(app, lambda: entry.analysis is not None, timeout_s)
             if not done:
                 problems.append(f"no analysis within {timeout_s:.0f} s ({window.engine_text.text()})")
@@ -138,8 +124,10 @@ def self_test(timeout_s: float = 180.0) -> int:
     if problems:
         print(f"{APP_NAME} {__version__} self-test FAILED: " + "; ".join(problems), flush=True)
         return 1
-    print(f"{APP_NAME} {__version__} self-test OK: sample analysed ({entry.analysis.verdict}, "
-          f"quality {entry.analysis.faces[0].quality:.2f}), window rendered to {out}", flush=True)
+    result = entry.analysis
+    assert result is not None
+    print(f"{APP_NAME} {__version__} self-test OK: sample analysed ({result.verdict}, "
+          f"quality {result.faces[0].quality:.2f}), window rendered to {out}", flush=True)
     return 0
 
 
@@ -150,7 +138,7 @@ def quit_after_first_paint(app, window) -> None:
     class _PaintProbe(QObject):
         fired = False
 
-        def eventFilter(self, obj, event):  # noqa: N802 - Qt API
+        def eventFilter(self, obj, event):
             if event.type() == QEvent.Type.Paint and not self.fired:
                 self.fired = True
                 QTimer.singleShot(0, lambda: (print(f"painted {time.perf_counter() - _IMPORTED_AT:.3f}", flush=True), app.quit()))
@@ -162,17 +150,16 @@ def quit_after_first_paint(app, window) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    setup_logging()
     if args.self_test:
         return self_test()
-    app = make_app()
+    from pfiq_desktop.settings import SettingsStore
+
+    settings = SettingsStore(overrides={"device": args.device, "profile": args.profile})
+    app = make_app(settings.current.theme)
     from pfiq_desktop.gui.main_window import MainWindow
 
-    window = MainWindow()
-    if args.device or args.profile:
-        from dataclasses import replace
-
-        new = replace(window.prefs, device=args.device or window.prefs.device, profile=args.profile or window.prefs.profile)
-        window.apply_settings(new)
+    window = MainWindow(settings)
     if args.startup_probe:
         quit_after_first_paint(app, window)
     window.show()
@@ -195,10 +182,8 @@ def _quit_on_ctrl_c(app, window) -> None:
         app.quit()
 
     for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
+        with suppress(ValueError, OSError):  # not the main thread, or a platform without the signal
             signal.signal(sig, handler)
-        except (ValueError, OSError):
-            pass
     timer = QTimer(app)  # let the Python interpreter run its signal handlers regularly
     timer.timeout.connect(_noop)
     timer.start(250)

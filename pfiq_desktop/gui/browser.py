@@ -1,14 +1,12 @@
-"""Image browser: list model, lazy thumbnails off the GUI thread, filter, sort, search."""
+"""Image browser: a list view of the review session's photos, lazy thumbnails off the GUI thread, filter, sort, search."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
-import os
 
 from PySide6.QtCore import (
     QAbstractListModel,
     QModelIndex,
     QObject,
+    QPersistentModelIndex,
     QRectF,
     QRunnable,
     QSize,
@@ -26,11 +24,14 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListView,
     QStyledItemDelegate,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
 
-from pfiq_desktop.gui.theme import STATUS_LABELS, draw_badge
+from pfiq_desktop.gui.theme import draw_badge
+from pfiq_desktop.palette import STATUS_COLOURS, STATUS_LABELS
+from pfiq_desktop.review.session import PhotoRecord, ReviewSession
 
 THUMB = 64
 PathRole = Qt.ItemDataRole.UserRole + 1
@@ -39,24 +40,7 @@ BadgeRole = Qt.ItemDataRole.UserRole + 3
 SortRole = Qt.ItemDataRole.UserRole + 4
 
 _SEVERITY = {"error": 0, "fail": 1, "warn": 2, "not_assessable": 3, "pass": 4, "analysing": 5, "pending": 6}
-
-
-@dataclass
-class ImageEntry:
-    path: str
-    status: str = "pending"  # pending / analysing / pass / warn / fail / error
-    analysis: object = None
-    decision: object = None  # review.Decision
-    thumbnail: QPixmap | None = None
-    thumb_requested: bool = False
-    name: str = field(init=False)  # asked for on every paint and sort: computed once
-
-    def __post_init__(self) -> None:
-        self.name = os.path.basename(self.path)
-
-    @property
-    def badge(self) -> str:
-        return self.decision.decision if self.decision is not None else self.status
+ModelIndex = QModelIndex | QPersistentModelIndex
 
 
 class _ThumbSignals(QObject):
@@ -83,81 +67,65 @@ class _ThumbJob(QRunnable):
 
 
 class ImageListModel(QAbstractListModel):
-    """One row per file; thumbnails are requested only when a row is painted."""
+    """One row per photo of the session; thumbnails are requested only when a row is painted."""
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, session: ReviewSession, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.entries: list[ImageEntry] = []
-        self._rows: dict[str, int] = {}
+        self.session = session
+        self._thumbs: dict[str, QPixmap | None] = {}  # None: requested, not loaded yet
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)  # the engine needs the cores more than the thumbnails
         self._signals = _ThumbSignals(self)
         self._signals.loaded.connect(self._on_thumb)
         self._placeholder = _placeholder()
 
-    # -- content ---------------------------------------------------------
-    def set_paths(self, paths: list[str]) -> None:
+    @property
+    def entries(self) -> list[PhotoRecord]:
+        return self.session.records
+
+    def entry(self, path: str | None) -> PhotoRecord | None:
+        return self.session.record(path)
+
+    # -- following the session -------------------------------------------------
+    def reset(self) -> None:
+        """The session opened a new set of photos."""
         self._pool.clear()
         self.beginResetModel()
-        self.entries = [ImageEntry(str(p)) for p in paths]
-        self._rows = {e.path: i for i, e in enumerate(self.entries)}
+        self._thumbs.clear()
         self.endResetModel()
 
-    def add_paths(self, paths: list[str]) -> list[str]:
-        new = [str(p) for p in paths if str(p) not in self._rows]
-        if not new:
-            return []
-        first = len(self.entries)
-        self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
-        for p in new:
-            self._rows[p] = len(self.entries)
-            self.entries.append(ImageEntry(p))
-        self.endInsertRows()
-        return new
+    def appended(self, count: int) -> None:
+        """The session added `count` photos at the end."""
+        if count:
+            first = len(self.entries) - count
+            self.beginInsertRows(QModelIndex(), first, first + count - 1)
+            self.endInsertRows()
 
-    def entry(self, path: str) -> ImageEntry | None:
-        row = self._rows.get(str(path))
-        return self.entries[row] if row is not None else None
-
-    def paths(self) -> list[str]:
-        return [e.path for e in self.entries]
-
-    def counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for e in self.entries:
-            counts[e.status] = counts.get(e.status, 0) + 1
-            if e.decision is not None:
-                counts["decided"] = counts.get("decided", 0) + 1
-        return counts
-
-    def update(self, path: str, **changes) -> None:
-        row = self._rows.get(str(path))
-        if row is None:
-            return
-        entry = self.entries[row]
-        for key, value in changes.items():
-            setattr(entry, key, value)
-        index = self.index(row)
-        self.dataChanged.emit(index, index)
+    def changed(self, path: str) -> None:
+        """A photo's status, result or decision changed."""
+        row = self.session.row(path)
+        if row is not None:
+            index = self.index(row)
+            self.dataChanged.emit(index, index)
 
     # -- Qt model ----------------------------------------------------------
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.entries)
+    def rowCount(self, parent: ModelIndex | None = None) -> int:
+        return 0 if parent is not None and parent.isValid() else len(self.entries)
 
-    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():
             return None
         entry = self.entries[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return entry.name
         if role == Qt.ItemDataRole.DecorationRole:
-            if entry.thumbnail is None and not entry.thumb_requested:
-                entry.thumb_requested = True
+            if entry.path not in self._thumbs:
+                self._thumbs[entry.path] = None
                 self._pool.start(_ThumbJob(entry.path, self._signals))
-            return entry.thumbnail or self._placeholder
+            return self._thumbs[entry.path] or self._placeholder
         if role == Qt.ItemDataRole.ToolTipRole:
             tip = f"{entry.path}\n{STATUS_LABELS.get(entry.status, entry.status)}"
-            if entry.analysis is not None and getattr(entry.analysis, "errors", None):
+            if entry.analysis is not None and entry.analysis.errors:
                 tip += "\n" + "\n".join(entry.analysis.errors)
             if entry.decision is not None:
                 tip += f"\nDecision: {entry.decision.label} by {entry.decision.officer}"
@@ -173,10 +141,10 @@ class ImageListModel(QAbstractListModel):
         return None
 
     def _on_thumb(self, path: str, image: QImage) -> None:
-        row = self._rows.get(path)
+        row = self.session.row(path)
         if row is None:
             return
-        self.entries[row].thumbnail = QPixmap.fromImage(image) if not image.isNull() else _broken()
+        self._thumbs[path] = QPixmap.fromImage(image) if not image.isNull() else _broken()
         index = self.index(row)
         self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
 
@@ -194,7 +162,7 @@ def _broken() -> QPixmap:
     pm = QPixmap(THUMB, THUMB)
     pm.fill(QColor(123, 63, 160, 60))
     p = QPainter(pm)
-    p.setPen(QColor("#7b3fa0"))
+    p.setPen(QColor(STATUS_COLOURS["error"]))
     p.drawText(pm.rect(), Qt.AlignmentFlag.AlignCenter, "unreadable")
     p.end()
     return pm
@@ -213,13 +181,13 @@ FILTERS = [
 
 
 class ImageFilterProxy(QSortFilterProxyModel):
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.status_filter: str | None = None
         self.text = ""
         self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
 
-    def _refilter(self, **changes) -> None:
+    def _refilter(self, **changes: object) -> None:
         if hasattr(self, "beginFilterChange"):  # Qt >= 6.9
             self.beginFilterChange()
             self.__dict__.update(changes)
@@ -234,8 +202,10 @@ class ImageFilterProxy(QSortFilterProxyModel):
     def set_text(self, text: str) -> None:
         self._refilter(text=text.strip().lower())
 
-    def filterAcceptsRow(self, row: int, parent: QModelIndex) -> bool:  # noqa: N802
-        entry = self.sourceModel().entries[row]
+    def filterAcceptsRow(self, row: int, parent: ModelIndex) -> bool:
+        model = self.sourceModel()
+        assert isinstance(model, ImageListModel)
+        entry = model.entries[row]
         if self.text and self.text not in entry.name.lower():
             return False
         wanted = self.status_filter
@@ -251,7 +221,7 @@ class ImageFilterProxy(QSortFilterProxyModel):
 class BadgeDelegate(QStyledItemDelegate):
     """Paints the status badge (verdict, or the officer's decision) on the thumbnail."""
 
-    def paint(self, painter: QPainter, option, index: QModelIndex) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
         super().paint(painter, option, index)
         badge = index.data(BadgeRole)
         if not badge:
@@ -263,7 +233,7 @@ class BadgeDelegate(QStyledItemDelegate):
         draw_badge(painter, QRectF(rect.left() + 4 + THUMB - size + 2, rect.top() + 3, size, size), badge)
         painter.restore()
 
-    def sizeHint(self, option, index):  # noqa: N802
+    def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
         size = super().sizeHint(option, index)
         return QSize(size.width(), max(size.height(), THUMB + 8))
 
@@ -273,9 +243,9 @@ class BrowserWidget(QWidget):
 
     currentPathChanged = Signal(str)
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, session: ReviewSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.model = ImageListModel(self)
+        self.model = ImageListModel(session, self)
         self.proxy = ImageFilterProxy(self)
         self.proxy.setSourceModel(self.model)
 
@@ -318,6 +288,7 @@ class BrowserWidget(QWidget):
         self.view.selectionModel().currentChanged.connect(self._on_current)
         self.model.dataChanged.connect(self._update_summary)
         self.model.modelReset.connect(self._update_summary)
+        self.model.rowsInserted.connect(self._update_summary)
         self._apply_sort(0)
 
     def _on_filter(self, _index: int) -> None:
@@ -331,8 +302,8 @@ class BrowserWidget(QWidget):
         if current.isValid():
             self.currentPathChanged.emit(current.data(PathRole))
 
-    def _update_summary(self, *_args) -> None:
-        counts = self.model.counts()
+    def _update_summary(self, *_args: object) -> None:
+        counts = self.model.session.counts()
         total = len(self.model.entries)
         if not total:
             self.summary.setText("No images")
@@ -350,7 +321,7 @@ class BrowserWidget(QWidget):
         return index.data(PathRole) if index.isValid() else None
 
     def select_path(self, path: str) -> bool:
-        row = self.model._rows.get(str(path))
+        row = self.model.session.row(str(path))
         if row is None:
             return False
         index = self.proxy.mapFromSource(self.model.index(row))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import math
 
+import numpy as np
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import (
@@ -17,16 +18,18 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
-    QTreeWidget,
     QToolButton,
+    QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from pfiq_desktop.gui.theme import STATUS_COLOURS, STATUS_LABELS, plq_lut, status_icon
+from pfiq_desktop.engine.icao.regions import REGION_LABELS
+from pfiq_desktop.engine.results import Analysis, CheckResult, Face
+from pfiq_desktop.gui.theme import status_icon
+from pfiq_desktop.palette import PLQ_SCALE, STATUS_LABELS, status_hex
 
-_LUT = plq_lut()
 _ORDER = {"fail": 0, "warn": 1, "not_assessable": 2, "pass": 3}
 
 
@@ -61,14 +64,15 @@ class QualityGauge(QWidget):
                         else f"Face image quality {self.value:.3f}")
         self.update()
 
-    def paintEvent(self, _event) -> None:  # noqa: N802
+    def paintEvent(self, _event) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         side = min(self.width() - 12, 2 * (self.height() - 24))
         rect = QRectF((self.width() - side) / 2, 8, side, side)
         steps = 40
+        lut = PLQ_SCALE.lut(steps)
         for i in range(steps):
-            colour = QColor(*[int(c) for c in _LUT[int(i / (steps - 1) * 255)]])
+            colour = QColor(*[int(c) for c in lut[i]])
             pen = QPen(colour, 12)
             pen.setCapStyle(Qt.PenCapStyle.FlatCap)
             p.setPen(pen)
@@ -90,11 +94,10 @@ class QualityGauge(QWidget):
         p.end()
 
 
-def face_label(index: int, face) -> str:
-    quality = getattr(face, "quality", None)
+def face_label(index: int, face: Face) -> str:
     text = f"Face {index + 1}" + (" · subject" if index == 0 else "")
-    if quality is not None and math.isfinite(quality):
-        text += f" · quality {quality:.2f}"
+    if math.isfinite(face.quality):
+        text += f" · quality {face.quality:.2f}"
     return text
 
 
@@ -105,7 +108,7 @@ class ChecklistPanel(QWidget):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.analysis = None
+        self.analysis: Analysis | None = None
         self.profile = QComboBox(objectName="profileCombo")
         self.profile.setToolTip("Threshold profile: switching re-evaluates the checks without re-running the network")
         self.verdict = QLabel("–", objectName="verdictLabel")
@@ -218,7 +221,7 @@ class ChecklistPanel(QWidget):
         self.face_index = 0
         self._fill_faces([])
 
-    def set_analysis(self, analysis, status: str | None = None) -> None:
+    def set_analysis(self, analysis: Analysis | None, status: str | None = None) -> None:
         previous = self.analysis
         self.analysis = analysis
         self.tree.blockSignals(True)  # repopulating must not select a check by itself
@@ -229,7 +232,7 @@ class ChecklistPanel(QWidget):
             self.clear("Analysing…" if status == "analysing" else "Waiting for analysis…")
             return
         verdict = analysis.verdict
-        colour = STATUS_COLOURS.get(verdict, "#888")
+        colour = status_hex(verdict)
         self.verdict.setText(STATUS_LABELS.get(verdict, verdict).upper())
         self.verdict.setStyleSheet(f"color: white; background: {colour}; border-radius: 4px; padding: 4px;")
         faces = analysis.faces
@@ -262,7 +265,7 @@ class ChecklistPanel(QWidget):
             self.faceChanged.emit(self.face_index)  # the compare view follows (same photo: same face)
 
     # -- faces ---------------------------------------------------------------
-    def _fill_faces(self, faces) -> None:
+    def _fill_faces(self, faces: list[Face]) -> None:
         self.face_combo.blockSignals(True)
         self.face_combo.clear()
         self.face_combo.addItems([face_label(i, f) for i, f in enumerate(faces)])
@@ -278,10 +281,10 @@ class ChecklistPanel(QWidget):
         regions = (face.regions or {}) if face is not None else {}
         self.regions.setRowCount(len(regions))
         for row, (name, value) in enumerate(regions.items()):
-            self.regions.setItem(row, 0, QTableWidgetItem(name.replace("_", " ")))
+            self.regions.setItem(row, 0, QTableWidgetItem(REGION_LABELS.get(name, name)))
             cell = QTableWidgetItem(format_value(value))
             if value is not None and math.isfinite(value):
-                rgb = _LUT[int(max(0.0, min(1.0, value)) * 255)]
+                rgb = PLQ_SCALE.rgb(np.array([value], np.float32))[0]
                 cell.setBackground(QBrush(QColor(*[int(c) for c in rgb])))
                 cell.setForeground(QBrush(QColor("black")))
             self.regions.setItem(row, 1, cell)
@@ -330,17 +333,17 @@ class ChecklistPanel(QWidget):
     def _on_current(self, current, _previous) -> None:
         self._emit_check(current.data(0, Qt.ItemDataRole.UserRole) if current is not None else None)
 
-    def _emit_check(self, check) -> None:
+    def _emit_check(self, check: CheckResult | None) -> None:
         if check is not None and check.face_index is not None:
             self.set_face(check.face_index)  # a face's check is shown on that face
         self._show_details(check)
         self.checkSelected.emit(check)
 
-    def _show_details(self, check) -> None:
+    def _show_details(self, check: CheckResult | None) -> None:
         if check is None:
             self.details.setText("Click a check to see where it looked.")
             return
-        colour = STATUS_COLOURS.get(check.verdict.value, "#888")
+        colour = status_hex(check.verdict.value)
         verdict = STATUS_LABELS.get(check.verdict.value, check.verdict.value)
         self.details.setText(
             f"<b>{html.escape(check.name)}</b> <span style='color:{colour}'><b>{verdict}</b></span><br>"

@@ -20,63 +20,35 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pfiq_desktop.gui.theme import RDYLGN, plq_to_rgba
+from pfiq_desktop.engine.faces import extract_chip
+from pfiq_desktop.engine.icao.regions import region_polygons
+from pfiq_desktop.engine.results import Analysis, CheckResult, Face
+from pfiq_desktop.gui.display import DisplayResult
+from pfiq_desktop.palette import (
+    BOX_COLOUR,
+    EVIDENCE_COLOUR,
+    LANDMARK_COLOUR,
+    PLQ_SCALE,
+    REGION_COLOUR,
+    SELECTED_BOX_COLOUR,
+    MapScale,
+)
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
 
 MODE_SIDE = 0
 MODE_CHIP = 1
-EVIDENCE_COLOUR = QColor("#00b7ff")
-BOX_COLOUR = QColor("#ffffff")
-SELECTED_BOX_COLOUR = QColor("#ffd400")
-LANDMARK_COLOUR = QColor("#39d0ff")
-CHIP_SIZE = 150
 
 
-def face_plq_photo(face) -> np.ndarray:
-    """The face's PLQ on photo pixels (NaN outside); engine warp, else a local inverse warp."""
-    try:
-        return np.asarray(face.plq, np.float32)
-    except Exception:  # noqa: BLE001 - engine helper missing: warp here
-        import cv2
-
-        h, w = face.photo_shape
-        chip = np.asarray(face.plq_chip, np.float32)
-        m = np.asarray(face.chip_transform, np.float64).reshape(2, 3)
-        return cv2.warpAffine(chip, m, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                              borderMode=cv2.BORDER_CONSTANT, borderValue=float("nan"))
+def chip_image(image: np.ndarray, face: Face) -> np.ndarray:
+    """The aligned face chip exactly as the network saw it (RGB uint8)."""
+    chip = extract_chip(image, np.asarray(face.chip_transform, np.float64).reshape(2, 3))
+    return chip if chip.dtype == np.uint8 else np.clip(chip, 0, 255).astype(np.uint8)
 
 
-def combined_plq(analysis) -> np.ndarray | None:
-    maps = [face_plq_photo(f) for f in analysis.faces if np.asarray(f.plq_chip).size]
-    if not maps:
-        return None
-    out = maps[0].copy()
-    for m in maps[1:]:
-        out = np.where(np.isnan(out), m, np.fmax(out, m))
-    return out
-
-
-def chip_image(image: np.ndarray, face) -> np.ndarray:
-    m = np.asarray(face.chip_transform, np.float64).reshape(2, 3)
-    try:
-        from pfiq_desktop.engine.faces import extract_chip
-
-        chip = extract_chip(image, m)
-        return np.clip(chip, 0, 255).astype(np.uint8) if chip.dtype != np.uint8 else chip
-    except Exception:  # noqa: BLE001
-        import cv2
-
-        return cv2.warpAffine(image, m, (CHIP_SIZE, CHIP_SIZE), flags=cv2.INTER_LINEAR)
-
-
-def region_polygons(face) -> dict[str, np.ndarray]:
-    try:
-        from pfiq_desktop.engine.icao.regions import region_polygons as polys
-
-        return polys(face.landmarks)
-    except Exception:  # noqa: BLE001
-        return {}
+def colour_map(scale: MapScale) -> pg.ColorMap:
+    """The palette's scale as a pyqtgraph colour map over its levels."""
+    return pg.ColorMap(np.linspace(*scale.levels, len(scale.anchors)), [QColor(*c) for c in scale.anchors])
 
 
 class _Layer:
@@ -102,9 +74,9 @@ class CompareView(QWidget):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.analysis = None
+        self.analysis: Analysis | None = None
         self.image: np.ndarray | None = None
-        self.check = None
+        self.check: CheckResult | None = None
         self.face_index = 0
         self._map: np.ndarray | None = None  # map shown in the right view (photo or chip pixels)
         self._affine: np.ndarray | None = None  # photo -> shown pixels (chip mode)
@@ -153,8 +125,8 @@ class CompareView(QWidget):
         self.right_view = self.glw.addViewBox(row=0, col=1, lockAspect=True, invertY=True, enableMenu=False)
         self.right_view.setXLink(self.left_view)
         self.right_view.setYLink(self.left_view)
-        cmap = pg.ColorMap(np.linspace(0, 1, len(RDYLGN)), [QColor(*c) for c in RDYLGN])
-        self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=cmap, interactive=False, width=14, label="PLQ")
+        self.colorbar = pg.ColorBarItem(values=PLQ_SCALE.levels, colorMap=colour_map(PLQ_SCALE), interactive=False,
+                                        width=14, label="PLQ")
         self.glw.addItem(self.colorbar, row=0, col=2)  # own column: a bar inside a locked view skews the links
         grid = self.glw.ci.layout
         grid.setColumnStretchFactor(0, 1)  # both views the same size, so linked ranges match exactly
@@ -222,25 +194,28 @@ class CompareView(QWidget):
         for layer in self.layers.values():
             layer.clear()
 
-    def set_result(self, analysis, image: np.ndarray | None, keep_view: bool = False) -> None:
-        """Show one analysed photo (image: RGB uint8 as analysed); keep_view keeps zoom and pan."""
-        keep_view = keep_view and self.image is not None and image is not None and self.image.shape == image.shape
-        self.analysis, self.image, self.check = analysis, image, None
-        faces = getattr(analysis, "faces", None) or []
-        if not (keep_view and self.face_index < len(faces)):  # the same photo again keeps its face
+    def set_result(self, shown: DisplayResult | None, image: np.ndarray, keep_view: bool = False) -> None:
+        """Show one photo (RGB uint8 as analysed) with its result, if any; keep_view keeps zoom and pan."""
+        keep_view = keep_view and self.image is not None and self.image.shape == image.shape
+        self.analysis = shown.analysis if shown is not None else None
+        self.image, self.check = image, None
+        if not (keep_view and self.face_index < len(self._faces())):  # the same photo again keeps its face
             self.face_index = 0
-        if image is None:
-            self.show_message("Cannot display this file.\n\n" + "\n".join(getattr(analysis, "errors", []) or []))
-            return
-        if analysis is not None and hasattr(analysis, "_gui_plq"):  # prepared by the worker thread
-            self._photo_map = analysis._gui_plq
-            self._photo_rgba = getattr(analysis, "_gui_heat_rgba", None)
-        else:
-            self._photo_map = combined_plq(analysis) if analysis is not None else None
-            self._photo_rgba = None
+        self._photo_map = shown.photo_map if shown is not None else None
+        self._photo_rgba = shown.heat_rgba if shown is not None else None
         self._render(fit=not keep_view)
 
-    def set_check(self, check) -> None:
+    def set_analysis(self, shown: DisplayResult) -> None:
+        """New results for the photo on screen (e.g. re-checked under another profile): same view."""
+        self.analysis = shown.analysis
+        self._photo_map, self._photo_rgba = shown.photo_map, shown.heat_rgba
+        self.check = None
+        self._draw_overlays()
+
+    def _faces(self) -> list[Face]:
+        return list(self.analysis.faces) if self.analysis is not None else []
+
+    def set_check(self, check: CheckResult | None) -> None:
         """Highlight one check's evidence and regions."""
         self.check = check
         if check is not None and check.face_index is not None and check.face_index != self.face_index:
@@ -250,7 +225,7 @@ class CompareView(QWidget):
 
     def set_face(self, index: int) -> None:
         """Select one face of several: its box is highlighted, chip mode shows its chip and raw map."""
-        faces = list(getattr(self.analysis, "faces", []) or [])
+        faces = self._faces()
         index = max(0, min(int(index), len(faces) - 1)) if faces else 0
         if index == self.face_index:
             return
@@ -268,7 +243,7 @@ class CompareView(QWidget):
 
     def zoom_to_face(self) -> None:
         """Frame the selected face with a margin (photo mode); the chip is already the face."""
-        faces = list(getattr(self.analysis, "faces", []) or [])
+        faces = self._faces()
         if not faces or self._affine is not None:
             self.fit()
             return
@@ -282,7 +257,7 @@ class CompareView(QWidget):
             return
         self.stack.setCurrentWidget(self.graphics)
         analysis = self.analysis
-        faces = list(getattr(analysis, "faces", []) or [])
+        faces = self._faces()
         chip_mode = self.mode.currentIndex() == MODE_CHIP and faces
         if chip_mode:
             face = faces[min(self.face_index, len(faces) - 1)]
@@ -314,7 +289,7 @@ class CompareView(QWidget):
             item.setRect(-0.5, -0.5, w, h)
         self._map = heat
         if heat is not None and heat.size:
-            rgba = self._photo_rgba if (heat is self._photo_map and self._photo_rgba is not None) else plq_to_rgba(heat)
+            rgba = self._photo_rgba if (heat is self._photo_map and self._photo_rgba is not None) else PLQ_SCALE.rgba(heat)
             self.heat_image.setImage(rgba, autoLevels=False, levels=(0, 255))
             self.heat_image.setRect(-0.5, -0.5, heat.shape[1], heat.shape[0])
             self.heat_image.setVisible(True)
@@ -347,7 +322,7 @@ class CompareView(QWidget):
                 selected = several and i == self.face_index  # the face the checklist shows
                 for layer in self.layers.values():
                     rect = QGraphicsRectItem(x0, y0, x1 - x0, y1 - y0)
-                    pen = QPen(SELECTED_BOX_COLOUR if selected else BOX_COLOUR, 0)
+                    pen = QPen(QColor(SELECTED_BOX_COLOUR if selected else BOX_COLOUR), 0)
                     pen.setCosmetic(True)
                     pen.setWidthF(2.5 if selected else 1.5)
                     pen.setStyle(Qt.PenStyle.SolidLine if selected else Qt.PenStyle.DashLine)
@@ -362,15 +337,15 @@ class CompareView(QWidget):
                 pts = self._tf(face.landmarks)
                 for layer in self.layers.values():
                     layer.add(pg.ScatterPlotItem(pts[:, 0], pts[:, 1], size=4, pen=None,
-                                                 brush=pg.mkBrush(LANDMARK_COLOUR)))
+                                                 brush=pg.mkBrush(QColor(LANDMARK_COLOUR))))
         other_face = chip_mode and self.check is not None and self.check.face_index not in (None, self.face_index)
         if self.check is not None and self.show_evidence.isChecked() and not other_face:
             self._draw_evidence(self.check, faces)  # never another face's evidence on this face's chip
 
-    def _draw_evidence(self, check, faces) -> None:
+    def _draw_evidence(self, check: CheckResult, faces: list[Face]) -> None:
         ev = check.evidence
-        pen = pg.mkPen(EVIDENCE_COLOUR, width=2.5)
-        region_pen = pg.mkPen(QColor("#ff00c8"), width=2, style=Qt.PenStyle.DashLine)
+        pen = pg.mkPen(QColor(EVIDENCE_COLOUR), width=2.5)
+        region_pen = pg.mkPen(QColor(REGION_COLOUR), width=2, style=Qt.PenStyle.DashLine)
         shapes: list[tuple[np.ndarray, object, bool]] = []  # (points, pen, closed)
         for line in ev.lines:
             shapes.append((self._tf([line[:2], line[2:]]), pen, False))
@@ -381,7 +356,7 @@ class CompareView(QWidget):
                 shapes.append((self._tf(poly), pen, True))
         if ev.regions and faces:
             face = faces[check.face_index if check.face_index is not None and check.face_index < len(faces) else 0]
-            polys = region_polygons(face)
+            polys = region_polygons(face.landmarks)
             for name in ev.regions:
                 if name in polys:
                     shapes.append((self._tf(polys[name]), region_pen, True))
@@ -393,7 +368,7 @@ class CompareView(QWidget):
             if ev.points:
                 pts = self._tf(ev.points)
                 layer.add(pg.ScatterPlotItem(pts[:, 0], pts[:, 1], size=9, symbol="x",
-                                             pen=pg.mkPen(EVIDENCE_COLOUR, width=2), brush=None))
+                                             pen=pg.mkPen(QColor(EVIDENCE_COLOUR), width=2), brush=None))
 
     def evidence_item_count(self) -> int:
         """How many evidence items are drawn per view (tests)."""

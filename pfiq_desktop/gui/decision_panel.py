@@ -14,7 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pfiq_desktop.gui.theme import STATUS_COLOURS, status_icon
+from pfiq_desktop.gui.theme import status_icon
+from pfiq_desktop.palette import status_hex
 from pfiq_desktop.review import ACCEPT, DECISION_LABELS, REJECT, RETAKE
 
 # Reason codes beyond the failed checks (which come first, prefilled).
@@ -122,7 +123,7 @@ class DecisionPanel(QWidget):
             self.current.setText("No decision yet")
             self.current.setStyleSheet("")
             return
-        colour = STATUS_COLOURS.get(decision.decision, "#888")
+        colour = status_hex(decision.decision)
         when = decision.decided_at.replace("T", " ")[:19]
         text = f"{decision.label} by {decision.officer} at {when} UTC"
         if decision.overridden:
@@ -156,7 +157,7 @@ class DecisionPanel(QWidget):
 
     def show_error(self, text: str) -> None:
         self.message.setText(text)
-        self.message.setStyleSheet(f"color: {STATUS_COLOURS['fail']}; font-weight: bold;")
+        self.message.setStyleSheet(f"color: {status_hex('fail')}; font-weight: bold;")
         self.note.setFocus()
 
     def show_info(self, text: str) -> None:

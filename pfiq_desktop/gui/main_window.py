@@ -1,20 +1,26 @@
-"""Main window: browser (left), compare view (centre), checklist and decision (right), status bar."""
+"""Main window: browser (left), compare view (centre), checklist and decision (right), status bar.
+
+The window shows and drives; the state lives elsewhere: the review session
+(open photos, selection, decisions; Qt-free), the settings store, the image
+cache and the analysis worker.
+"""
 
 from __future__ import annotations
 
-import os
-from collections import OrderedDict
+import logging
+import sqlite3
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import numpy as np
-from PySide6.QtCore import QObject, QRunnable, QSettings, QStandardPaths, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QProgressBar,
     QPushButton,
     QStackedWidget,
@@ -22,122 +28,67 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pfiq_desktop import APP_NAME, __version__
-from pfiq_desktop.engine.discovery import expand_image_paths, resolve_paths
+from pfiq_desktop import APP_NAME, appdirs
+from pfiq_desktop.engine.icao import list_profiles
+from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.gui.about_dialog import AboutDialog
 from pfiq_desktop.gui.browser import BrowserWidget
 from pfiq_desktop.gui.checklist_panel import ChecklistPanel
 from pfiq_desktop.gui.compare_view import CompareView
 from pfiq_desktop.gui.decision_panel import DecisionPanel
-from pfiq_desktop.gui.settings_dialog import AppSettings, SettingsDialog
-from pfiq_desktop.gui.theme import STATUS_LABELS, apply_theme
+from pfiq_desktop.gui.display import DisplayResult
+from pfiq_desktop.gui.export import ReportExporter
+from pfiq_desktop.gui.image_cache import ImageCache
+from pfiq_desktop.gui.settings_dialog import SettingsDialog
+from pfiq_desktop.gui.theme import apply_theme
 from pfiq_desktop.gui.welcome import WelcomePage
-from pfiq_desktop.gui.worker import AnalysisWorker
-from pfiq_desktop.review import DecisionError, ReviewStore, file_sha256
-from pfiq_desktop.review.cache import AnalysisCache, cache_path_beside
+from pfiq_desktop.gui.worker import AnalysisWorker, EngineFactory
+from pfiq_desktop.palette import STATUS_COLOURS, STATUS_LABELS
+from pfiq_desktop.review import DecisionError, ReviewStore
+from pfiq_desktop.review.cache import AnalysisCache
+from pfiq_desktop.review.session import ReviewSession
+from pfiq_desktop.settings import Settings, SettingsStore
 
-SETTINGS_VERSION = 1
-MAX_RECENT = 8
-IMAGE_CACHE = 6
-SYNC_LOAD_BYTES = 1_500_000  # smaller files decode in a few ms; larger ones load off the GUI thread
+log = logging.getLogger(__name__)
 
-
-class _ImageSignals(QObject):
-    loaded = Signal(str, object, str)  # path, RGB array or None, error
-
-
-class _ImageJob(QRunnable):
-    def __init__(self, path: str, signals: _ImageSignals) -> None:
-        super().__init__()
-        self.path, self.signals = path, signals
-
-    def run(self) -> None:
-        image, error = load_display_image(self.path)
-        self.signals.loaded.emit(self.path, image, error)
-
-
-def data_dir() -> Path:
-    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
-    return Path(folder or Path.home() / ".pfiq-desktop")
-
-
-def list_profiles() -> list[str]:
-    try:
-        from pfiq_desktop.engine.icao import list_profiles as engine_profiles
-
-        return engine_profiles()
-    except Exception:  # noqa: BLE001 - engine not importable: the default only
-        return ["icao-9303"]
-
-
-def load_display_image(path: str) -> tuple[np.ndarray | None, str]:
-    """RGB uint8 exactly as the engine sees it (EXIF orientation applied), or an error text."""
-    try:
-        from pfiq_desktop.engine.imageio import load_image
-
-        return load_image(path), ""
-    except ImportError:
-        import cv2
-
-        bgr = cv2.imread(path, cv2.IMREAD_COLOR)
-        if bgr is None:
-            return None, f"Cannot read {Path(path).name}"
-        return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), ""
-    except Exception as exc:  # noqa: BLE001 - ImageLoadError and friends: shown, never raised
-        return None, str(exc)
-
-
-def expand_paths(paths) -> list[str]:
-    """The photos in the given folders and files, symlinks resolved: the review store's key."""
-    return resolve_paths(expand_image_paths(paths))
-
-
-def _warm_imports() -> None:
-    """Import what showing a result needs now, so the first photo shown never stalls the GUI."""
-    for name in ("pfiq_desktop.engine.imageio", "pfiq_desktop.engine.faces", "pfiq_desktop.engine.icao.regions"):
-        try:
-            __import__(name)
-        except Exception:  # noqa: BLE001 - optional: fallbacks exist
-            pass
+DISPLAY_CACHE = 24  # photos whose coloured maps stay ready to draw
+LAYOUT_VERSION = 2  # bump when the docks change: an older saved layout is then ignored
+IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.gif *.tif *.tiff *.webp *.jp2 *.pgm *.ppm);;All files (*)"
 
 
 class MainWindow(QMainWindow):
-    """The application window; owns the worker thread and the review store."""
+    """The application window; owns the worker thread, the review store and the session."""
 
     resultShown = Signal(str)  # path whose analysis is now displayed
 
     def __init__(
         self,
-        settings: QSettings | None = None,
-        store_path: str | os.PathLike | None = None,
-        engine_factory=None,
+        settings: SettingsStore | None = None,
+        engine_factory: EngineFactory | None = None,
         restore_geometry: bool = True,
     ) -> None:
         super().__init__()
         self.setWindowTitle(APP_NAME)
         self.setObjectName("mainWindow")
-        self.qsettings = settings or QSettings()
-        self.prefs = self._read_prefs()
-        self.store = ReviewStore(store_path or data_dir() / "reviews.sqlite3", app_version=__version__)
-        self.cache = AnalysisCache(cache_path_beside(self.store.path))
-        self.exporter = None  # a gui.export.ReportExporter once the officer exports
+        self.settings = settings or SettingsStore()
+        self.layout_state = QSettings(str(appdirs.window_state_path()), QSettings.Format.IniFormat)
+        self.store = ReviewStore(appdirs.store_path())
+        self.cache = AnalysisCache(appdirs.cache_path())
+        self.session = ReviewSession(self.store, self.settings.current.officer)
+        self.images = ImageCache(self)
+        self.images.loaded.connect(self._on_image_loaded)
+        self.exporter = ReportExporter(self)
+        self.exporter.message.connect(self._status)
         self.auto_advance = True
-        self.current_path: str | None = None
-        self._images: OrderedDict[str, tuple[np.ndarray | None, str]] = OrderedDict()
-        self._image_pool = QThreadPool(self)
-        self._image_pool.setMaxThreadCount(1)
-        self._image_signals = _ImageSignals(self)
-        self._image_signals.loaded.connect(self._on_image_loaded)
-        self._loading: set[str] = set()
         self.profiles = list_profiles()
-        _warm_imports()
+        self._closed = False
 
         # widgets
         self.welcome = WelcomePage()
         self.compare = CompareView()
         self.banner = QLabel("", objectName="banner")
         self.banner.setWordWrap(True)
-        self.banner.setStyleSheet("background:#7b3fa0; color:white; padding:6px;")
+        self.banner.setStyleSheet(f"background:{STATUS_COLOURS['error']}; color:white; padding:6px;")
         self.banner.hide()
         compare_page = QWidget()
         page_layout = QVBoxLayout(compare_page)
@@ -150,9 +101,9 @@ class MainWindow(QMainWindow):
         self.compare_page = compare_page
         self.setCentralWidget(self.pages)
 
-        self.browser = BrowserWidget()
+        self.browser = BrowserWidget(self.session)
         self.checklist = ChecklistPanel()
-        self.checklist.set_profiles(self.profiles, self.prefs.profile)
+        self.checklist.set_profiles(self.profiles, self.settings.current.profile)
         self.decision = DecisionPanel()
         self.browser_dock = self._dock("Photos", "browserDock", self.browser, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.checklist_dock = self._dock("Checklist", "checklistDock", self.checklist, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -184,8 +135,9 @@ class MainWindow(QMainWindow):
         self._show_welcome_layout()
 
         # worker
-        self.worker = AnalysisWorker(engine_factory, self.prefs.device, self.prefs.profile, cache=self.cache)
-        self.worker.engineReady.connect(self._on_engine_ready)
+        current = self.settings.current
+        self.worker = AnalysisWorker(engine_factory, current.device, current.profile, cache=self.cache)
+        self.worker.engineReady.connect(self.engine_text.setText)
         self.worker.engineFailed.connect(self._on_engine_failed)
         self.worker.itemStarted.connect(self._on_started)
         self.worker.itemDone.connect(self._on_done)
@@ -208,9 +160,10 @@ class MainWindow(QMainWindow):
         self.decision.clearRequested.connect(self.clear_decision)
         self.compare.hoverText.connect(self._on_hover)
         self.cancel_button.clicked.connect(self.cancel_batch)
+        self._displays: dict[str, DisplayResult] = {}
 
     # -- construction helpers ------------------------------------------------
-    def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
         dock.setWidget(widget)
@@ -222,7 +175,10 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
-    def _action(self, menu, text: str, slot, shortcut=None, name: str = "") -> QAction:
+    def _action(
+        self, menu: QMenu, text: str, slot: Callable[[], object],
+        shortcut: str | QKeySequence.StandardKey | None = None, name: str = "",
+    ) -> QAction:
         action = QAction(text, self)
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
@@ -279,63 +235,35 @@ class MainWindow(QMainWindow):
         self._action(help_menu, "How to read the &heat map", self.show_help, "F1", "actHelp")
         self._action(help_menu, "&About", self.show_about, None, "actAbout")
 
-    # -- settings --------------------------------------------------------------
-    def _read_prefs(self) -> AppSettings:
-        s = self.qsettings
-        prefs = AppSettings()
-        prefs.device = str(s.value("device", prefs.device))
-        prefs.profile = str(s.value("profile", prefs.profile))
-        prefs.officer = str(s.value("officer", "") or "")
-        prefs.output_folder = str(s.value("output_folder", "") or "")
-        prefs.theme = str(s.value("theme", prefs.theme))
-        return prefs
-
-    def _write_prefs(self) -> None:
-        s = self.qsettings
-        for key in ("device", "profile", "officer", "output_folder", "theme"):
-            s.setValue(key, getattr(self.prefs, key))
-        s.sync()
-
+    # -- settings and layout -----------------------------------------------------
     def _restore_geometry(self) -> None:
-        s = self.qsettings
-        if int(s.value("settings_version", 0) or 0) != SETTINGS_VERSION:
+        s = self.layout_state
+        if int(str(s.value("layout_version", 0) or 0)) != LAYOUT_VERSION:
             return  # layout of an older version: start with the default layout
         geometry, state = s.value("geometry"), s.value("window_state")
         if geometry is not None:
             self.restoreGeometry(geometry)
         if state is not None:
-            self.restoreState(state, SETTINGS_VERSION)
+            self.restoreState(state, LAYOUT_VERSION)
 
     def save_layout(self) -> None:
         self._leave_welcome_layout()  # save the panels as the officer arranged them, not the welcome view
-        s = self.qsettings
-        s.setValue("settings_version", SETTINGS_VERSION)
+        s = self.layout_state
+        s.setValue("layout_version", LAYOUT_VERSION)
         s.setValue("geometry", self.saveGeometry())
-        s.setValue("window_state", self.saveState(SETTINGS_VERSION))
+        s.setValue("window_state", self.saveState(LAYOUT_VERSION))
         s.sync()
 
     def recent_folders(self) -> list[str]:
-        value = self.qsettings.value("recent", [])
-        if isinstance(value, str):
-            value = [value]
-        return [v for v in (value or []) if Path(v).exists()]
-
-    def _add_recent(self, folder: str) -> None:
-        folders = [folder] + [f for f in self.recent_folders() if f != folder]
-        self.qsettings.setValue("recent", folders[:MAX_RECENT])
-        self.welcome.set_recent(folders[:MAX_RECENT])
+        return [f for f in self.settings.current.recent_folders if Path(f).exists()]
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
         for folder in self.recent_folders():
             action = self.recent_menu.addAction(folder)
-            action.setData(folder)
-            action.triggered.connect(self._on_recent_action)
+            action.triggered.connect(lambda _checked=False, f=folder: self.open_folder(f))
         if self.recent_menu.isEmpty():
             self.recent_menu.addAction("(none)").setEnabled(False)
-
-    def _on_recent_action(self) -> None:
-        self.open_folder(self.sender().data())
 
     def open_folder(self, folder: str) -> None:
         self.open_paths([folder])
@@ -349,31 +277,33 @@ class MainWindow(QMainWindow):
     def _on_hover(self, text: str) -> None:
         self.statusBar().showMessage(text, 3000)
 
-    def _select_next_path(self) -> None:
-        if getattr(self, "_next_path", None):
-            self.browser.select_path(self._next_path)
-            self._next_path = None
+    def _status(self, text: str) -> None:
+        self.status_text.setText(text)
 
     def open_settings(self) -> None:
-        dialog = SettingsDialog(self.prefs, self.profiles, self)
+        dialog = SettingsDialog(self.settings.current, self.profiles, self)
         if dialog.exec():
             self.apply_settings(dialog.values())
 
-    def apply_settings(self, new: AppSettings) -> None:
-        old = self.prefs
-        self.prefs = new
-        self._write_prefs()
-        if new.device != old.device:
+    def apply_settings(self, new: Settings) -> None:
+        """Save what the officer changed in the Settings dialog and apply it now."""
+        old = self.settings.current
+        changed = {k: v for k, v in new.to_dict().items() if v != old.to_dict()[k]}
+        if not changed:
+            return
+        self.settings.update(**{k: getattr(new, k) for k in changed})
+        self.session.officer = new.officer
+        if "device" in changed:
             self.worker.set_device(new.device)
-        if new.profile != old.profile:
-            self.checklist.set_profiles(self.profiles, new.profile)
+        if "profile" in changed:
             self.set_profile(new.profile)
-        if new.theme != old.theme and QApplication.instance() is not None:
-            apply_theme(QApplication.instance(), new.theme)
+        app = QApplication.instance()
+        if "theme" in changed and isinstance(app, QApplication):
+            apply_theme(app, new.theme)
 
     def _show_welcome_layout(self) -> None:
         """First launch: the welcome page alone; the panels come back with the first photo."""
-        self._welcome_docks = [d for d in (self.browser_dock, self.checklist_dock, self.decision_dock) if d.isVisible() or not d.isHidden()]
+        self._welcome_docks = [d for d in (self.browser_dock, self.checklist_dock, self.decision_dock) if not d.isHidden()]
         for dock in self._welcome_docks:
             dock.hide()
 
@@ -384,16 +314,13 @@ class MainWindow(QMainWindow):
 
     # -- opening -----------------------------------------------------------------
     def open_folder_dialog(self) -> None:
-        start = self.recent_folders()[0] if self.recent_folders() else str(Path.home())
-        folder = QFileDialog.getExistingDirectory(self, "Open a folder of photos", start)
+        recent = self.recent_folders()
+        folder = QFileDialog.getExistingDirectory(self, "Open a folder of photos", recent[0] if recent else str(Path.home()))
         if folder:
             self.open_paths([folder])
 
     def open_files_dialog(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(
-            self, "Open photos", str(Path.home()),
-            "Images (*.jpg *.jpeg *.png *.bmp *.gif *.tif *.tiff *.webp *.jp2 *.pgm *.ppm);;All files (*)",
-        )
+        files, _ = QFileDialog.getOpenFileNames(self, "Open photos", str(Path.home()), IMAGE_FILTER)
         if files:
             self.open_paths(files)
 
@@ -401,53 +328,47 @@ class MainWindow(QMainWindow):
         from pfiq_desktop.gui.samples import make_sample_folder
 
         try:
-            folder = make_sample_folder(data_dir() / "samples")
-        except Exception as exc:  # noqa: BLE001
+            folder = make_sample_folder(appdirs.samples_dir())
+        except OSError as exc:
+            log.exception("the sample could not be prepared")
             self.show_banner(f"The sample could not be prepared: {exc}")
             return
         self.open_paths([str(folder)])
 
-    def open_paths(self, paths, add: bool = False) -> int:
+    def open_paths(self, paths: Sequence[str | Path], add: bool = False) -> int:
         """Open folders and/or files, restore their decisions and queue them all for analysis."""
-        paths = [str(p) for p in paths]
-        missing = [p for p in paths if not Path(p).exists()]
-        existing = [p for p in paths if Path(p).exists()]
-        if missing:
-            self.show_banner("Not found: " + ", ".join(missing))
-        files = expand_paths(existing) if existing else []
-        if not files:
-            if existing:
-                self.show_banner("No photos found in " + ", ".join(existing))
-            return 0
         if not add:
             self.worker.cancel()
+        outcome = self.session.open([str(p) for p in paths], add=add)
+        problems = []
+        if outcome.missing:
+            problems.append("Not found: " + ", ".join(outcome.missing))
+        if outcome.empty:
+            problems.append("No photos found in " + ", ".join(outcome.empty))
+        self.show_banner("\n".join(problems))
+        if not outcome.new:
+            return 0
+        if add:
+            self.browser.model.appended(len(outcome.new))
+        else:
             self.compare.clear()
-            self.browser.model.set_paths(files)
-            new = files
+            self._displays.clear()
+            self.browser.model.reset()
+        if outcome.folder:
+            self.settings.update(recent_folders=self.settings.saved.with_recent(outcome.folder).recent_folders)
+            self.welcome.set_recent(self.recent_folders())
+            self.setWindowTitle(f"{Path(outcome.folder).name} — {APP_NAME}")
         else:
-            new = self.browser.model.add_paths(files)
-        decisions = self.store.decisions_for_paths(new)  # keyed by resolved path, as `files` are
-        for path in new:
-            decision = decisions.get(path)
-            if decision is not None:
-                self.browser.model.update(path, decision=decision)
-        folders = [p for p in existing if Path(p).is_dir()]
-        if folders:
-            self._add_recent(str(Path(folders[0]).resolve()))
-            self.setWindowTitle(f"{Path(folders[0]).name} — {APP_NAME}")
-        else:
-            self.setWindowTitle(f"{len(files)} photos — {APP_NAME}")
+            self.setWindowTitle(f"{len(self.session.records)} photos — {APP_NAME}")
         self.pages.setCurrentWidget(self.compare_page)
         self._leave_welcome_layout()
-        self.worker.enqueue(new)
+        self.worker.enqueue(outcome.new)
         self._set_progress(0, self.worker.pending())
-        restored = len(decisions)
-        self.status_text.setText(
-            f"Opened {len(new)} photos" + (f"; {restored} earlier decisions restored" if restored else "")
-        )
+        restored = outcome.restored
+        self._status(f"Opened {len(outcome.new)} photos" + (f"; {restored} earlier decisions restored" if restored else ""))
         # next event-loop turn: listing and first render apart (focusing the list would select at once)
         QTimer.singleShot(15, self._select_first)
-        return len(new)
+        return len(outcome.new)
 
     def _select_first(self) -> None:
         if self.browser.current_path() is None:
@@ -455,77 +376,61 @@ class MainWindow(QMainWindow):
         self.browser.view.setFocus()
 
     # -- drag and drop -----------------------------------------------------------
-    def dragEnterEvent(self, event) -> None:  # noqa: N802
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
-    def dropEvent(self, event) -> None:  # noqa: N802
+    def dropEvent(self, event: QDropEvent) -> None:
         paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         if paths:
             self.open_paths(paths, add=self.pages.currentWidget() is self.compare_page)
             event.acceptProposedAction()
 
     # -- showing -----------------------------------------------------------------
-    def _remember_image(self, path: str, loaded: tuple[np.ndarray | None, str]) -> None:
-        self._images[path] = loaded
-        while len(self._images) > IMAGE_CACHE:
-            self._images.popitem(last=False)
+    def _display(self, path: str) -> DisplayResult | None:
+        """The photo's result ready to draw (prepared by the worker, or now for an older one)."""
+        record = self.session.record(path)
+        if record is None or record.analysis is None:
+            return None
+        shown = self._displays.get(path)
+        if shown is None or shown.analysis is not record.analysis:
+            shown = DisplayResult.prepare(record.analysis)
+            self._keep_display(path, shown)
+        return shown
 
-    def _image(self, path: str) -> tuple[np.ndarray | None, str] | None:
-        """The display image now (cached or small), or None while a large one loads in the background."""
-        if path in self._images:
-            self._images.move_to_end(path)
-            return self._images[path]
-        try:
-            small = Path(path).stat().st_size <= SYNC_LOAD_BYTES
-        except OSError:
-            small = True  # the loader reports the error
-        if small:
-            loaded = load_display_image(path)
-            self._remember_image(path, loaded)
-            return loaded
-        if path not in self._loading:
-            self._loading.add(path)
-            self._image_pool.start(_ImageJob(path, self._image_signals))
-        return None
+    def _keep_display(self, path: str, shown: DisplayResult) -> None:
+        self._displays.pop(path, None)
+        self._displays[path] = shown
+        while len(self._displays) > DISPLAY_CACHE:
+            self._displays.pop(next(iter(self._displays)))
 
-    def _on_image_loaded(self, path: str, image, error: str) -> None:
-        self._loading.discard(path)
-        self._remember_image(path, (image, error))
-        if path == self.current_path:
+    def _on_image_loaded(self, path: str) -> None:
+        if path == self.session.current:
             self.show_path(path, refresh=True)
 
     def show_path(self, path: str, refresh: bool = False) -> None:
         """Show a photo; refresh=True when new results arrive for the photo already on screen."""
-        refresh = refresh and path == self.current_path
-        self.current_path = path
-        entry = self.browser.model.entry(path)
-        if entry is None:
+        refresh = refresh and path == self.session.current
+        self.session.current = path
+        record = self.session.record(path)
+        if record is None:
             return
-        if entry.analysis is None:
+        if record.analysis is None:
             self.worker.prioritise(path)
-        loaded = self._image(path)
-        analysis = entry.analysis
+        loaded = self.images.get(path)
+        shown = self._display(path)
         if loaded is None:
             self.compare.clear()
-            self.compare.show_message(f"Loading {Path(path).name}…")
-            image = None
-        else:
-            image, error = loaded
-        if loaded is None:
-            pass
-        elif image is None:
+            self.compare.show_message(f"Loading {record.name}…")
+        elif loaded[0] is None:
             self.compare.clear()
-            self.compare.show_message(f"{Path(path).name}\n\n{error or 'Cannot display this file.'}")
+            self.compare.show_message(f"{record.name}\n\n{loaded[1] or 'Cannot display this file.'}")
         else:
-            self.compare.set_result(analysis, image, keep_view=refresh)
-        if analysis is None:
-            self.checklist.set_analysis(None, entry.status)
-        else:
-            self.checklist.set_analysis(analysis)
+            self.compare.set_result(shown, loaded[0], keep_view=refresh)
+        self.checklist.set_analysis(record.analysis, record.status)
         self.decision.set_enabled(True)
-        self.decision.load(analysis, entry.decision, keep_draft=refresh)
-        if analysis is not None:
+        self.decision.load(record.analysis, record.decision, keep_draft=refresh)
+        if record.analysis is not None:
             self.resultShown.emit(path)
 
     def _focus_search(self) -> None:
@@ -534,46 +439,48 @@ class MainWindow(QMainWindow):
         self.browser.search.selectAll()
 
     def show_banner(self, text: str) -> None:
+        """A message above the photo (empty text hides it)."""
         self.banner.setText(text)
         self.banner.setVisible(bool(text))
-        self.status_text.setText(text)
+        if text:
+            self._status(text)
 
     # -- worker signals ----------------------------------------------------------
-    def _on_engine_ready(self, text: str) -> None:
-        self.engine_text.setText(text)
-
     def _on_engine_failed(self, text: str) -> None:
         self.engine_text.setText("engine unavailable")
         self.show_banner(text)
 
     def _on_started(self, path: str) -> None:
-        self.browser.model.update(path, status="analysing")
-        if path == self.current_path and self.browser.model.entry(path).analysis is None:
+        record = self.session.record(path)
+        if record is None:
+            return
+        record.status = "analysing"
+        self.browser.model.changed(path)
+        if path == self.session.current and record.analysis is None:
             self.checklist.set_analysis(None, "analysing")
 
-    def _on_done(self, path: str, analysis) -> None:
-        entry = self.browser.model.entry(path)
-        if entry is None:
+    def _on_done(self, path: str, shown: DisplayResult) -> None:
+        record = self.session.record(path)
+        if record is None:
             return  # a folder was closed while this photo was in the engine
-        changes = {"analysis": analysis, "status": analysis.verdict}
-        decision = entry.decision
-        if decision is not None and analysis.image_sha256 and decision.image_sha256 != analysis.image_sha256:
-            changes["decision"] = None  # the file changed since the decision: review it again
-            self.status_text.setText(f"{entry.name} changed since it was decided; please review it again")
-        self.browser.model.update(path, **changes)
-        if path == self.current_path:
+        if self.session.set_analysis(path, shown.analysis):
+            self._status(f"{record.name} changed since it was decided; please review it again")
+        self._keep_display(path, shown)
+        self.browser.model.changed(path)
+        if path == self.session.current:
             self.show_path(path, refresh=True)
 
-    def _on_rechecked(self, path: str, analysis) -> None:
-        entry = self.browser.model.entry(path)
-        if entry is None:
+    def _on_rechecked(self, path: str, shown: DisplayResult) -> None:
+        record = self.session.record(path)
+        if record is None:
             return
-        self.browser.model.update(path, analysis=analysis, status=analysis.verdict)
-        if path == self.current_path:
-            self.checklist.set_analysis(analysis)
-            self.compare.analysis = analysis
-            self.compare.set_check(None)
-            self.decision.load(analysis, entry.decision, keep_draft=True)
+        self.session.set_analysis(path, shown.analysis)
+        self._keep_display(path, shown)
+        self.browser.model.changed(path)
+        if path == self.session.current:
+            self.checklist.set_analysis(shown.analysis)
+            self.compare.set_analysis(shown)
+            self.decision.load(shown.analysis, record.decision, keep_draft=True)
             self.resultShown.emit(path)
 
     def _set_progress(self, done: int, total: int) -> None:
@@ -585,162 +492,136 @@ class MainWindow(QMainWindow):
 
     def _on_progress(self, done: int, total: int) -> None:
         self._set_progress(done, total)
-        self.status_text.setText(f"Analysing {done} / {total}")
+        self._status(f"Analysing {done} / {total}")
 
-    def _on_batch_finished(self, count: int) -> None:
+    def _on_batch_finished(self, _count: int) -> None:
         self._set_progress(0, 0)
-        counts = self.browser.model.counts()
+        counts = self.session.counts()
         summary = ", ".join(f"{counts[k]} {STATUS_LABELS[k].lower()}" for k in ("pass", "warn", "fail", "error") if counts.get(k))
-        self.status_text.setText(f"Analysis finished: {summary or 'nothing to do'}")
+        self._status(f"Analysis finished: {summary or 'nothing to do'}")
 
-    def _on_cancelled(self, paths: list) -> None:
+    def _on_cancelled(self, paths: list[str]) -> None:
         for path in paths:
-            self.browser.model.update(path, status="pending")
-        self.status_text.setText(f"Batch cancelled; {len(paths)} photos left pending (Analysis ▸ Re-analyse pending)")
+            record = self.session.record(path)
+            if record is not None:
+                record.status = "pending"
+                self.browser.model.changed(path)
+        self._status(f"Batch cancelled; {len(paths)} photos left pending (Analysis ▸ Re-analyse pending)")
 
     def cancel_batch(self) -> None:
         self.worker.cancel()
         self._set_progress(0, 0)
 
     def resume_batch(self) -> None:
-        pending = [e.path for e in self.browser.model.entries if e.analysis is None]
-        current = self.current_path
-        if current in pending:
-            pending.remove(current)
-            pending.insert(0, current)
-        self.worker.enqueue(pending)
+        self.worker.enqueue(self.session.pending())
 
     def set_profile(self, name: str) -> None:
         """Switch the threshold profile: checks re-evaluate on cached faces, no network."""
         if not name:
             return
-        self.prefs.profile = name
-        self._write_prefs()
-        analysed = [(e.path, e.analysis) for e in self.browser.model.entries if e.analysis is not None and e.analysis.ok]
-        self.worker.recheck(analysed, first=self.current_path)
+        if name != self.settings.current.profile:
+            self.settings.update(profile=name)
+        analysed: list[tuple[str, Analysis]] = [
+            (r.path, r.analysis) for r in self.session.records if r.analysis is not None and r.analysis.ok
+        ]
+        self.worker.recheck(analysed, first=self.session.current)
         self.worker.set_profile(name)  # goes first, before the re-checks
         if self.checklist.profile.currentText() != name:
             self.checklist.set_profiles(self.profiles, name)
-        self.status_text.setText(f"Profile {name}: re-evaluating {len(analysed)} photos")
+        self._status(f"Profile {name}: re-evaluating {len(analysed)} photos")
 
     # -- decisions ---------------------------------------------------------------
-    def record_decision(self, kind: str, reasons: list, note: str) -> bool:
-        path = self.current_path
-        entry = self.browser.model.entry(path) if path else None
-        if entry is None:
+    def record_decision(self, kind: str, reasons: list[str], note: str) -> bool:
+        path = self.session.current
+        record = self.session.record(path)
+        if path is None or record is None:
             return False
-        analysis = entry.analysis
         try:
-            sha = (analysis.image_sha256 if analysis is not None else "") or file_sha256(path)
-        except OSError as exc:
-            self.decision.show_error(f"Cannot read the file to record the decision: {exc}")
-            return False
-        if analysis is None:
-            failed = ["not_analysed_yet"]  # accepting before the checks ran is an override too
-        elif analysis.errors:
-            failed = ["not_analysable"]
-        else:
-            failed = [c.id for c in analysis.failed_checks()]
-        try:
-            saved = self.store.record_decision(
-                path, sha, kind, reasons=reasons, note=note, officer=self.prefs.officer,
-                profile=getattr(analysis, "profile", "") or self.prefs.profile,
-                model_sha256=getattr(analysis, "model_sha256", ""),
-                verdict=analysis.verdict if analysis is not None else "pending",
-                failed_checks=failed,
-            )
+            saved = self.session.decide(path, kind, reasons, note)
         except DecisionError as exc:
             self.decision.show_error(str(exc))
             return False
-        except Exception as exc:  # noqa: BLE001 - disk full, locked file...: say so, keep the app
+        except (OSError, sqlite3.Error) as exc:  # disk full, locked file...: say so, keep the app
+            log.exception("the decision on %s was not saved", path)
             self.decision.show_error(f"The decision was NOT saved: {exc}")
             return False
-        self.browser.model.update(path, decision=saved)
+        self.browser.model.changed(path)
         self.decision.show_decision(saved)
         self.decision.show_info("Saved.")
-        self.status_text.setText(f"{entry.name}: {saved.label} (saved)")
+        self._status(f"{record.name}: {saved.label} (saved)")
         if self.auto_advance:
-            self._advance_to_next_undecided()
+            following = self.session.next_undecided(self.browser.visible_paths())
+            if following is not None:
+                QTimer.singleShot(0, lambda: self.browser.select_path(following))
         return True
 
     def clear_decision(self) -> None:
-        path = self.current_path
-        entry = self.browser.model.entry(path) if path else None
-        if entry is None or entry.decision is None:
+        path = self.session.current
+        if path is None:
             return
-        self.store.clear_decision(path, entry.decision.image_sha256, officer=self.prefs.officer)
-        self.browser.model.update(path, decision=None)
-        self.decision.show_decision(None)
-        self.decision.show_info("Decision withdrawn.")
-
-    def _advance_to_next_undecided(self) -> None:
-        paths = self.browser.visible_paths()
-        if self.current_path not in paths:
+        try:
+            withdrawn = self.session.withdraw(path)
+        except (OSError, sqlite3.Error) as exc:
+            log.exception("the decision on %s could not be withdrawn", path)
+            self.decision.show_error(f"The decision was NOT withdrawn: {exc}")
             return
-        start = paths.index(self.current_path)
-        for path in paths[start + 1:] + paths[:start]:
-            entry = self.browser.model.entry(path)
-            if entry is not None and entry.decision is None:
-                self._next_path = path
-                QTimer.singleShot(0, self._select_next_path)
-                return
+        if withdrawn:
+            self.browser.model.changed(path)
+            self.decision.show_decision(None)
+            self.decision.show_info("Decision withdrawn.")
 
     # -- reports -----------------------------------------------------------------
     def ask_export_folder(self, title: str) -> str:
         """The output folder for an export ('' when the officer cancels); tests replace this."""
-        start = self.prefs.output_folder if Path(self.prefs.output_folder or "").is_dir() else str(Path.home())
-        return QFileDialog.getExistingDirectory(self, title, start)
+        last = self.settings.current.export_folder
+        return QFileDialog.getExistingDirectory(self, title, last if Path(last or "").is_dir() else str(Path.home()))
 
     def export_report(self) -> bool:
         """File ▸ Export report: PDF and annotated PNG of the photo on screen."""
-        entry = self.browser.model.entry(self.current_path) if self.current_path else None
-        if entry is None or entry.analysis is None:
-            name = f"{entry.name} is not analysed yet" if entry is not None else "no photo is shown"
-            self.status_text.setText(f"Nothing to export: {name}")
+        record = self.session.record(self.session.current)
+        if record is None or record.analysis is None:
+            name = f"{record.name} is not analysed yet" if record is not None else "no photo is shown"
+            self._status(f"Nothing to export: {name}")
             return False
-        return self._export([entry.analysis], "single", f"Export the report for {entry.name}")
+        return self._export([record.analysis], "single", f"Export the report for {record.name}")
 
     def export_batch(self) -> bool:
         """File ▸ Export batch: every analysed photo the browser shows (filter applied)."""
-        entries = [self.browser.model.entry(p) for p in self.browser.visible_paths()]
-        analyses = [e.analysis for e in entries if e is not None and e.analysis is not None]
+        records = [self.session.record(p) for p in self.browser.visible_paths()]
+        analyses = [r.analysis for r in records if r is not None and r.analysis is not None]
         if not analyses:
-            self.status_text.setText("Nothing to export: no photo in the list is analysed yet")
+            self._status("Nothing to export: no photo in the list is analysed yet")
             return False
         return self._export(analyses, "batch", f"Export reports for {len(analyses)} photos")
 
-    def _export(self, analyses: list, kind: str, title: str) -> bool:
-        from pfiq_desktop.gui.export import BATCH_FORMATS, SINGLE_FORMATS, ReportExporter
+    def _export(self, analyses: list[Analysis], kind: str, title: str) -> bool:
+        from pfiq_desktop.gui.export import BATCH_FORMATS, SINGLE_FORMATS
         from pfiq_desktop.reports.inputs import item_from_store
 
-        if self.exporter is None:  # built on first use: the report modules stay out of start-up
-            self.exporter = ReportExporter(self)
-            self.exporter.message.connect(self.status_text.setText)
         if self.exporter.running():
-            self.status_text.setText("An export is still running; wait for it or cancel it first.")
+            self._status("An export is still running; wait for it or cancel it first.")
             return False
         folder = self.ask_export_folder(title)
         if not folder:
             return False
+        self.settings.update(export_folder=folder)
         items = [item_from_store(self.store, a) for a in analyses]  # the store belongs to this thread
         formats = SINGLE_FORMATS if kind == "single" else BATCH_FORMATS
-        return self.exporter.start(items, folder, formats, officer=self.prefs.officer, title=title)
+        return self.exporter.start(items, folder, formats, officer=self.session.officer, title=title)
 
     # -- shutdown ----------------------------------------------------------------
     def shutdown(self) -> None:
-        if getattr(self, "_closed", False):
+        if self._closed:
             return
         self._closed = True
-        if self.exporter is not None:
-            self.exporter.stop()
+        self.exporter.stop()
         self.save_layout()
-        self._write_prefs()
         self.worker.stop()
         self.browser.model.wait_for_thumbnails(3000)
-        self._image_pool.waitForDone(3000)
+        self.images.wait(3000)
         self.store.close()
         self.cache.close()
 
-    def closeEvent(self, event) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
         super().closeEvent(event)

@@ -8,6 +8,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from pfiq_desktop.engine import disturbances
+
 SAMPLE_NAME = "sample_astronaut.jpg"
 SAMPLE_SET_VERSION = 2  # bump when the variants change: a new folder is written beside the old one
 # Eye centres of the astronaut portrait (512x512), measured once with the 68-point landmarks.
@@ -32,20 +34,11 @@ def sample_path() -> Path:
 
 
 def _variants(rgb: np.ndarray) -> dict[str, np.ndarray]:
-    try:
-        from pfiq_desktop.engine import disturbances as d
-
-        blurred = d.blur(rgb, 2.5)  # still detected, fails the sharpness check
-        occluded = d.dark_ellipses(rgb, _EYES, _LENS)
-        side_lit = d.side_light(rgb, 0.8)
-    except Exception:  # noqa: BLE001 - engine helpers absent: same effects by hand
-        blurred = cv2.GaussianBlur(rgb, (0, 0), 2.5)
-        occluded = rgb.copy()
-        for x, y in _EYES:
-            cv2.ellipse(occluded, (round(x), round(y)), _LENS, 0, 0, 360, (15, 15, 20), thickness=-1)
-        ramp = np.linspace(1.0, 0.2, rgb.shape[1], dtype=np.float32)
-        side_lit = np.clip(rgb * ramp[None, :, None], 0, 255).astype(np.uint8)
-    return {"2_blurred": blurred, "3_sunglasses": occluded, "4_side_lit": side_lit}
+    return {
+        "2_blurred": disturbances.blur(rgb, 2.5),  # still detected, fails the sharpness check
+        "3_sunglasses": disturbances.dark_ellipses(rgb, _EYES, _LENS),
+        "4_side_lit": disturbances.side_light(rgb, 0.8),
+    }
 
 
 def make_sample_folder(dest: str | Path) -> Path:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -16,22 +16,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pfiq_desktop.settings import Settings
 
-@dataclass
-class AppSettings:
-    device: str = "auto"
-    profile: str = "icao-9303"
-    officer: str = ""
-    output_folder: str = ""
-    theme: str = "system"
+DEVICE_LABELS = (("Automatic (GPU if available)", "auto"), ("CPU", "cpu"), ("CUDA GPU", "cuda"))
+THEME_LABELS = (("Follow the system", "system"), ("Light", "light"), ("Dark", "dark"))
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, settings: AppSettings, profiles: list[str], parent=None) -> None:
+    """Edit the settings; `values()` gives the edited copy (recent folders untouched)."""
+
+    def __init__(self, settings: Settings, profiles: list[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
+        self.original = settings
         self.device = QComboBox(objectName="settingsDevice")
-        for label, key in (("Automatic (GPU if available)", "auto"), ("CPU", "cpu"), ("CUDA GPU", "cuda")):
+        for label, key in DEVICE_LABELS:
             self.device.addItem(label, key)
         self.device.setCurrentIndex(max(0, self.device.findData(settings.device)))
         self.profile = QComboBox(objectName="settingsProfile")
@@ -39,7 +38,7 @@ class SettingsDialog(QDialog):
         self.profile.setCurrentText(settings.profile)
         self.officer = QLineEdit(settings.officer, objectName="settingsOfficer")
         self.officer.setPlaceholderText("Name recorded with every decision")
-        self.output = QLineEdit(settings.output_folder, objectName="settingsOutput")
+        self.output = QLineEdit(settings.export_folder, objectName="settingsOutput")
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         out_row = QWidget()
@@ -48,14 +47,14 @@ class SettingsDialog(QDialog):
         row.addWidget(self.output, 1)
         row.addWidget(browse)
         self.theme = QComboBox(objectName="settingsTheme")
-        for label, key in (("Follow the system", "system"), ("Light", "light"), ("Dark", "dark")):
+        for label, key in THEME_LABELS:
             self.theme.addItem(label, key)
         self.theme.setCurrentIndex(max(0, self.theme.findData(settings.theme)))
         form = QFormLayout(self)
         form.addRow("Device", self.device)
         form.addRow("Threshold profile", self.profile)
         form.addRow("Officer name", self.officer)
-        form.addRow("Output folder", out_row)
+        form.addRow("Export folder", out_row)
         form.addRow("Theme", self.theme)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
@@ -63,15 +62,16 @@ class SettingsDialog(QDialog):
         form.addRow(buttons)
 
     def _browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Output folder", self.output.text())
+        folder = QFileDialog.getExistingDirectory(self, "Export folder", self.output.text())
         if folder:
             self.output.setText(folder)
 
-    def values(self) -> AppSettings:
-        return AppSettings(
+    def values(self) -> Settings:
+        return replace(
+            self.original,
             device=self.device.currentData(),
             profile=self.profile.currentText(),
             officer=self.officer.text().strip(),
-            output_folder=self.output.text().strip(),
+            export_folder=self.output.text().strip(),
             theme=self.theme.currentData(),
         )

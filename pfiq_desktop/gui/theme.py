@@ -1,27 +1,18 @@
-"""Colours, the PLQ colour map, icons and the light/dark palettes."""
+"""Qt's side of the look: status icons and badges, and the light/dark window palettes.
+
+The colours themselves belong to `pfiq_desktop.palette`, shared with the reports.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-import numpy as np
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QIcon, QPainter, QPalette, QPen, QPixmap
 
-# Status / verdict colours (also readable for red-green colour blindness thanks to the letters).
-STATUS_COLOURS = {
-    "pending": "#9aa0a6",
-    "analysing": "#3a7bd5",
-    "pass": "#2e9d48",
-    "warn": "#e0a100",
-    "fail": "#d64541",
-    "error": "#7b3fa0",
-    "not_assessable": "#8a8f98",
-    "decided": "#1f6feb",
-    "accept": "#2e9d48",
-    "reject": "#d64541",
-    "retake": "#e07b00",
-}
+from pfiq_desktop.palette import status_hex
+
+# Letters on the status badges: readable with red-green colour blindness too.
 STATUS_LETTERS = {
     "pending": "…",
     "analysing": "⟳",
@@ -34,43 +25,11 @@ STATUS_LETTERS = {
     "reject": "R",
     "retake": "T",
 }
-STATUS_LABELS = {
-    "pending": "Pending",
-    "analysing": "Analysing",
-    "pass": "Pass",
-    "warn": "Warning",
-    "fail": "Fail",
-    "error": "Error",
-    "not_assessable": "Not assessable",
-}
-
-# Red-yellow-green (ColorBrewer RdYlGn, as in the paper's figures): red = low quality, green = high.
-RDYLGN = [
-    (165, 0, 38), (215, 48, 39), (244, 109, 67), (253, 174, 97), (254, 224, 139),
-    (255, 255, 191), (217, 239, 139), (166, 217, 106), (102, 189, 99), (26, 152, 80), (0, 104, 55),
-]
 
 
-def plq_lut(n: int = 256) -> np.ndarray:
-    """(n, 3) uint8 look-up table of the red-yellow-green map."""
-    stops = np.linspace(0.0, 1.0, len(RDYLGN))
-    x = np.linspace(0.0, 1.0, n)
-    colours = np.array(RDYLGN, np.float64)
-    return np.stack([np.interp(x, stops, colours[:, c]) for c in range(3)], axis=1).round().astype(np.uint8)
-
-
-_LUT = plq_lut()
-
-
-def plq_to_rgba(plq: np.ndarray, alpha: int = 255) -> np.ndarray:
-    """Colour a PLQ map (levels fixed to 0..1); NaN (outside the face) becomes transparent."""
-    plq = np.asarray(plq, np.float32)
-    finite = np.isfinite(plq)
-    idx = np.clip(np.nan_to_num(plq, nan=0.0) * 255.0, 0, 255).astype(np.uint8)
-    rgba = np.empty(plq.shape + (4,), np.uint8)
-    rgba[..., :3] = _LUT[idx]
-    rgba[..., 3] = np.where(finite, alpha, 0).astype(np.uint8)
-    return rgba
+def qcolor(status: str) -> QColor:
+    """The palette's colour of a status, verdict or decision as a QColor."""
+    return QColor(status_hex(status))
 
 
 @lru_cache(maxsize=64)
@@ -89,7 +48,7 @@ def status_pixmap(status: str, size: int = 16) -> QPixmap:
 
 
 def draw_badge(painter: QPainter, rect: QRectF, status: str) -> None:
-    colour = QColor(STATUS_COLOURS.get(status, "#9aa0a6"))
+    colour = qcolor(status)
     painter.save()
     painter.setPen(QPen(QColor("white"), 1.2))
     painter.setBrush(QBrush(colour))

@@ -11,44 +11,31 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import logging
 import os
 import threading
-import time
-import traceback
 from collections import deque
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import QObject, QThread, Signal
 
 from pfiq_desktop import __version__
+from pfiq_desktop.engine.protocol import Engine
 from pfiq_desktop.engine.results import Analysis
+from pfiq_desktop.gui.display import DisplayResult
+from pfiq_desktop.review.cache import AnalysisCache
 
-EngineFactory = Callable[[str, str], Any]
+log = logging.getLogger(__name__)
+
+EngineFactory = Callable[[str, str], Engine]
+Job = tuple[str, str] | tuple[str, str, Analysis]
 
 
-def default_engine_factory(device: str, profile: str):
+def default_engine_factory(device: str, profile: str) -> Engine:
     from pfiq_desktop.engine.analyzer import Analyzer
 
     return Analyzer(device=device, profile=profile)
-
-
-def prepare_for_display(analysis: Analysis) -> None:
-    """Warp the maps onto the photo and colour them here, off the GUI thread.
-
-    The results ride on the Analysis as private attributes the compare view
-    reads (`_gui_plq`, `_gui_heat_rgba`); they are never serialised.
-    """
-    try:
-        from pfiq_desktop.gui.compare_view import combined_plq
-        from pfiq_desktop.gui.theme import plq_to_rgba
-
-        photo_map = combined_plq(analysis) if analysis.faces else None
-        analysis._gui_plq = photo_map
-        analysis._gui_heat_rgba = plq_to_rgba(photo_map) if photo_map is not None else None
-    except Exception:  # noqa: BLE001 - the compare view computes them itself when missing
-        pass
 
 
 def error_analysis(path: str, message: str) -> Analysis:
@@ -61,15 +48,12 @@ def lower_thread_priority(niceness: int = 5) -> None:
     On Linux niceness is per thread and inherited by threads created later, so
     torch's worker pool, started from this thread, inherits it too.
     """
-    try:
-        QThread.currentThread().setPriority(QThread.Priority.LowPriority)
-    except Exception:  # noqa: BLE001
-        pass
+    QThread.currentThread().setPriority(QThread.Priority.LowPriority)
     if hasattr(os, "setpriority") and hasattr(threading, "get_native_id"):
         try:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
         except OSError:
-            pass
+            log.info("could not lower the engine thread's priority", exc_info=True)
 
 
 class AnalysisWorker(QThread):
@@ -78,38 +62,36 @@ class AnalysisWorker(QThread):
     engineReady = Signal(str)  # description (device, profile)
     engineFailed = Signal(str)  # message
     itemStarted = Signal(str)  # path
-    itemDone = Signal(str, object)  # path, Analysis
-    rechecked = Signal(str, object)  # path, Analysis under the new profile
+    itemDone = Signal(str, object)  # path, DisplayResult
+    rechecked = Signal(str, object)  # path, DisplayResult under the new profile
     progress = Signal(int, int)  # done, total of the current batch
     batchFinished = Signal(int)  # how many were analysed
     cancelled = Signal(list)  # paths dropped from the queue
 
     def __init__(
         self,
-        factory: EngineFactory | None = None,
-        device: str = "auto",
-        profile: str = "icao-9303",
-        cache=None,
-        parent=None,
+        factory: EngineFactory | None,
+        device: str,
+        profile: str,
+        cache: AnalysisCache | None = None,
+        parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._factory = factory or default_engine_factory
         self._device = device
         self._profile = profile
-        self._cache = cache  # an AnalysisCache, or None
+        self._cache = cache
         self._cond = threading.Condition()
-        self._queue: deque[tuple] = deque()
+        self._queue: deque[Job] = deque()
         self._stop = False
         self._reconfigure = True
         self._done = 0
         self._total = 0
-        self.engine = None
+        self.engine: Engine | None = None
         self.engine_error = ""
-        self.busy_seconds = 0.0
-
     # -- API for the GUI thread --------------------------------------------
     def enqueue(self, paths: Iterable[str | Path], front: bool = False) -> None:
-        jobs = [("analyse", str(p)) for p in paths]
+        jobs: list[Job] = [("analyse", str(p)) for p in paths]
         with self._cond:
             queued = {job[1] for job in self._queue if job[0] == "analyse"}
             jobs = [j for j in jobs if j[1] not in queued]
@@ -133,7 +115,7 @@ class AnalysisWorker(QThread):
 
     def recheck(self, items: Iterable[tuple[str, Analysis]], first: str | None = None) -> None:
         """Queue check re-evaluation (after a profile switch); `first` goes first."""
-        jobs = [("recheck", str(p), a) for p, a in items]
+        jobs: list[Job] = [("recheck", str(p), a) for p, a in items]
         jobs.sort(key=lambda j: j[1] != first)
         with self._cond:
             self._queue.extendleft(reversed(jobs))
@@ -174,7 +156,7 @@ class AnalysisWorker(QThread):
         self.wait(wait_ms)
 
     # -- thread body --------------------------------------------------------
-    def run(self) -> None:  # noqa: C901 - one loop, several job kinds
+    def run(self) -> None:
         lower_thread_priority()
         while True:
             with self._cond:
@@ -187,7 +169,6 @@ class AnalysisWorker(QThread):
                     job = ("engine",)
                 else:
                     job = self._queue.popleft()
-            start = time.perf_counter()
             kind = job[0]
             if kind == "engine":
                 self._load_engine()
@@ -195,9 +176,8 @@ class AnalysisWorker(QThread):
                 self._switch_profile(job[1])
             elif kind == "analyse":
                 self._analyse(job[1])
-            elif kind == "recheck":
+            elif kind == "recheck" and len(job) == 3:
                 self._recheck(job[1], job[2])
-            self.busy_seconds += time.perf_counter() - start
             with self._cond:
                 idle = not any(j[0] == "analyse" for j in self._queue)
                 finished = self._done if idle and self._total else None
@@ -213,10 +193,9 @@ class AnalysisWorker(QThread):
             # Move everything alive now (torch, Qt wrappers, the model) out of the collector's reach:
             # a full collection walking those ~200k objects held the GIL for ~100 ms, stalling the GUI.
             gc.freeze()
-            device = getattr(self.engine, "device", self._device)
-            profile = getattr(getattr(self.engine, "profile", None), "name", self._profile)
-            self.engineReady.emit(f"engine ready on {device}, profile {profile}")
-        except Exception as exc:  # noqa: BLE001 - shown to the user, the app stays usable
+            self.engineReady.emit(self.engine.describe())
+        except Exception as exc:  # shown to the user and logged; the app stays usable
+            log.exception("the analysis engine could not start")
             self.engine = None
             self.engine_error = f"The analysis engine could not start: {exc}"
             self.engineFailed.emit(self.engine_error)
@@ -226,7 +205,8 @@ class AnalysisWorker(QThread):
             return
         try:
             self.engine.set_profile(profile)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # a broken profile file: said in the window, logged
+            log.exception("cannot switch to profile %r", profile)
             self.engineFailed.emit(f"Cannot switch to profile {profile!r}: {exc}")
 
     def _analyse(self, path: str) -> None:
@@ -236,14 +216,14 @@ class AnalysisWorker(QThread):
         else:
             try:
                 analysis = self._cache.analyse(self.engine, path) if self._cache else self.engine.analyse(path)
-            except Exception as exc:  # noqa: BLE001 - bad input never takes the batch down
-                traceback.print_exc()
+            except Exception as exc:  # bad input never takes the batch down
+                log.exception("unexpected error while analysing %s", path)
                 analysis = error_analysis(path, f"Unexpected error while analysing: {exc}")
-        prepare_for_display(analysis)
+        shown = DisplayResult.prepare(analysis)
         with self._cond:
             self._done += 1
             done, total = self._done, max(self._total, self._done)
-        self.itemDone.emit(path, analysis)
+        self.itemDone.emit(path, shown)
         self.progress.emit(done, total)
 
     def _recheck(self, path: str, analysis: Analysis) -> None:
@@ -251,7 +231,7 @@ class AnalysisWorker(QThread):
             return
         try:
             new = self.engine.recheck(analysis)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # the old result stays visible with the error beside it
+            log.exception("re-evaluating the checks of %s failed", path)
             new = dataclasses.replace(analysis, errors=[f"Re-evaluating the checks failed: {exc}"])
-        prepare_for_display(new)
-        self.rechecked.emit(path, new)
+        self.rechecked.emit(path, DisplayResult.prepare(new))

@@ -19,7 +19,7 @@ from pfiq_desktop import APP_NAME, __version__
 from pfiq_desktop.atomic import atomic_path
 from pfiq_desktop.engine.results import Verdict
 from pfiq_desktop.reports.figures import _fmt, render_histogram, render_thumbnail, verdict_hex, verdict_text
-from pfiq_desktop.reports.inputs import DECISION_LABELS, ReportItem, load_photo
+from pfiq_desktop.reports.inputs import ReportItem, load_photo
 from pfiq_desktop.reports.paged import (
     ReportCancelled,
     add_image,
@@ -31,6 +31,7 @@ from pfiq_desktop.reports.paged import (
     print_document,
 )
 from pfiq_desktop.reports.pdf_report import GREY, RULE, now_text, when
+from pfiq_desktop.review.store import DECISION_LABELS
 
 VERDICT_ORDER = ("pass", "warn", "fail", "not_assessable", "error")
 DECISION_ORDER = ("accept", "reject", "retake", "")
@@ -65,7 +66,9 @@ def load_thumbnail(item: ReportItem, size: int = THUMB_PX) -> np.ndarray | None:
             return None
     scale = size / max(image.shape[:2])
     if scale < 1:
-        image = cv2.resize(image, (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale))), interpolation=cv2.INTER_AREA)
+        image = cv2.resize(
+            image, (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale))), interpolation=cv2.INTER_AREA
+        )
     return image
 
 
@@ -118,8 +121,9 @@ def _counts_html(items: Sequence[ReportItem]) -> str:
     return f"""
 <p style="margin-top:6px; margin-bottom:3px"><b>Photos by engine verdict and officer's decision</b></p>
 <table cellspacing="0" cellpadding="3" border="0.5" style="border-color:{RULE}; border-style:solid">
-<tr style="background-color:#eeeeee"><th align="left">Verdict \\ decision</th>{head}<th align="right">Total</th><th align="right">Share</th></tr>
-{''.join(rows)}
+<tr style="background-color:#eeeeee"><th align="left">Verdict \\ decision</th>{head}<th align="right">Total</th>\
+<th align="right">Share</th></tr>
+{"".join(rows)}
 <tr style="background-color:#f6f6f6"><td><b>Total</b></td>{foot}<td align="right"><b>{len(items)}</b></td><td></td></tr>
 <tr><td style="color:{GREY}">Share</td>{percent}<td></td><td></td></tr></table>"""
 
@@ -143,8 +147,9 @@ def _failing_html(items: Sequence[ReportItem], limit: int = 25) -> str:
 <p style="margin-top:8px; margin-bottom:3px"><b>Failing checks, most frequent first</b>
 <span style="color:{GREY}"> — number of photos that failed (and were only warned by) each check.</span></p>
 <table width="100%" cellspacing="0" cellpadding="2" border="0.5" style="border-color:{RULE}; border-style:solid">
-<tr style="background-color:#eeeeee"><th align="right">#</th><th align="left">Check</th><th align="right">Fail</th><th align="right">Share</th>
-<th align="right">Warn</th><th align="left" width="32%"></th></tr>{''.join(rows)}</table>{more}"""
+<tr style="background-color:#eeeeee"><th align="right">#</th><th align="left">Check</th><th align="right">Fail</th>\
+<th align="right">Share</th>
+<th align="right">Warn</th><th align="left" width="32%"></th></tr>{"".join(rows)}</table>{more}"""
 
 
 def _photo_rows(items: Sequence[ReportItem], thumbs: list[str], links: Sequence[str | None], thumb_css: float) -> list[str]:
@@ -287,7 +292,9 @@ def write_batch_summary(
             # Measure: how tall is a table of 1 and of 2 rows, and how much room does page 1 leave.
             page_h = writer.height() - footer_height(writer)
             resources = {hist_src: histogram} | ({thumbs[0]: thumb_images[0]} if thumbs else {})
-            table = lambda k: f'<table width="100%" cellspacing="0" cellpadding="2" border="0.5">{PHOTOS_HEAD}{"".join(rows[:1] * k)}</table>'
+            table = lambda k: (
+                f'<table width="100%" cellspacing="0" cellpadding="2" border="0.5">{PHOTOS_HEAD}{"".join(rows[:1] * k)}</table>'
+            )
             _, free = _measure(writer, "<html><body>" + summary + PHOTOS_INTRO + "</body></html>", resources, writer.width(), page_h)
             one, _ = _measure(writer, "<html><body>" + table(1) + "</body></html>", resources, writer.width(), page_h)
             two, _ = _measure(writer, "<html><body>" + table(2) + "</body></html>", resources, writer.width(), page_h)
@@ -304,5 +311,5 @@ def write_batch_summary(
             )
         finally:
             doc = None
-            writer = None  # noqa: F841 - destroys the QPdfWriter, closing the file
+            writer = None
     return pages

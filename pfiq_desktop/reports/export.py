@@ -6,7 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +118,7 @@ def export_dict(items: Sequence[ReportItem], include_maps: bool = True) -> dict[
     return {
         "schema": EXPORT_SCHEMA,
         "generator": f"{APP_NAME} {__version__}",
-        "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "photos": photos,
     }
 

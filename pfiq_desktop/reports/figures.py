@@ -21,17 +21,10 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QImage, QPainter, QPen, QPolygonF
 
 from pfiq_desktop.atomic import OutputError, atomic_path
-from pfiq_desktop.colormap import blend, rdylgn_lut
 from pfiq_desktop.engine.results import Analysis, CheckResult, Verdict
+from pfiq_desktop.palette import LANDMARK_COLOUR, PLQ_SCALE, status_hex
 
 FONT_FAMILY = "DejaVu Sans"
-VERDICT_RGB = {
-    "pass": (26, 152, 80),
-    "warn": (214, 130, 0),
-    "fail": (200, 30, 30),
-    "not_assessable": (110, 110, 110),
-    "error": (120, 0, 120),
-}
 VERDICT_TEXT = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "not_assessable": "N/A", "error": "ERROR"}
 NO_PHOTO_RGB = (235, 235, 235)
 
@@ -55,13 +48,11 @@ def verdict_text(verdict: str | Verdict) -> str:
 
 
 def verdict_hex(verdict: str | Verdict) -> str:
-    value = verdict.value if isinstance(verdict, Verdict) else str(verdict)
-    return "#%02x%02x%02x" % VERDICT_RGB.get(value, (0, 0, 0))
+    return status_hex(verdict.value if isinstance(verdict, Verdict) else str(verdict))
 
 
 def qcolor(verdict: str | Verdict) -> QColor:
-    value = verdict.value if isinstance(verdict, Verdict) else str(verdict)
-    return QColor(*VERDICT_RGB.get(value, (0, 0, 0)))
+    return QColor(verdict_hex(verdict))
 
 
 def to_qimage(rgb: np.ndarray) -> QImage:
@@ -76,19 +67,6 @@ def font(pixels: float, bold: bool = False) -> QFont:
     f.setPixelSize(max(1, round(pixels)))
     f.setBold(bold)
     return f
-
-
-def face_map(analysis: Analysis) -> np.ndarray:
-    """Union of all faces' PLQ maps over the photo (NaN where no face); the subject wins overlaps."""
-    width, height = analysis.image_size
-    combined = np.full((height, width), np.nan, np.float32)
-    for face in reversed(analysis.faces):
-        plq = face.plq
-        if plq.shape != combined.shape:
-            continue
-        inside = np.isfinite(plq)
-        combined[inside] = plq[inside]
-    return combined
 
 
 def check_numbers(analysis: Analysis) -> dict[int, int]:
@@ -159,7 +137,7 @@ def draw_findings(painter: QPainter, analysis: Analysis, scale: float, panel: QR
         if landmarks and face.landmarks is not None and len(face.landmarks):
             radius = max(1.2, line * 0.9)
             painter.setPen(QPen(QColor(0, 0, 0), line * 0.5))
-            painter.setBrush(QBrush(QColor(0, 230, 255)))
+            painter.setBrush(QBrush(QColor(LANDMARK_COLOUR)))
             for x, y in np.asarray(face.landmarks, float):
                 painter.drawEllipse(pt(x, y), radius, radius)
             painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -197,7 +175,7 @@ def draw_findings(painter: QPainter, analysis: Analysis, scale: float, panel: QR
 
 
 def _colour_bar(painter: QPainter, rect: QRectF, label_px: float) -> None:
-    lut = rdylgn_lut(256)[::-1]  # high quality at the top
+    lut = PLQ_SCALE.lut(256)[::-1]  # high quality at the top
     bar = np.repeat(lut[:, None, :], 8, axis=1)
     painter.drawImage(rect, to_qimage(bar))
     painter.setPen(QPen(QColor(60, 60, 60), 1))
@@ -252,7 +230,7 @@ def render_panels(
     panel_w = max(1, round(width * scale))
     panel_h_used = max(1, round(img_h * scale))
 
-    plq = face_map(analysis) if image is not None and analysis.faces else None
+    plq = analysis.photo_map() if image is not None else None
     crop = (0, 0, width, img_h)
     if zoom_map and plq is not None:
         subject = analysis.faces[0].plq
@@ -294,7 +272,7 @@ def render_panels(
         photo = _scaled(part, map_scale, interp)
         if plq is not None:
             values = cv2.resize(plq[y0:y1, x0:x1], (photo.shape[1], photo.shape[0]), interpolation=cv2.INTER_LINEAR)
-            photo = blend(photo, values, opacity)
+            photo = PLQ_SCALE.blend(photo, values, opacity)
         painter.drawImage(right_rect, to_qimage(photo))
     draw_findings(painter, analysis, scale, left_rect, landmarks=landmarks)
     painter.save()
@@ -303,9 +281,9 @@ def render_panels(
     painter.setPen(QPen(QColor(255, 255, 255), max(1.5, height / 320)))
     painter.setClipRect(right_rect)
     for face in analysis.faces:
-        l, t, r, b = face.box
-        painter.drawRect(QRectF(right_rect.left() + (l - crop[0]) * map_scale, top + (t - crop[1]) * map_scale,
-                                (r + 1 - l) * map_scale, (b + 1 - t) * map_scale))
+        x0, y0, x1, y1 = face.box
+        painter.drawRect(QRectF(right_rect.left() + (x0 - crop[0]) * map_scale, top + (y0 - crop[1]) * map_scale,
+                                (x1 + 1 - x0) * map_scale, (y1 + 1 - y0) * map_scale))
     painter.restore()
     painter.setPen(QPen(QColor(150, 150, 150), 1))
     painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -394,7 +372,9 @@ def render_annotated(
     if checks:
         painter.setPen(QColor(20, 20, 20))
         painter.setFont(font(text_px, bold=True))
-        painter.drawText(QRectF(pad, y, width, text_px * 1.8), Qt.AlignmentFlag.AlignLeft, "Checklist  (numbers match the tags on the photo)")
+        painter.drawText(
+            QRectF(pad, y, width, text_px * 1.8), Qt.AlignmentFlag.AlignLeft, "Checklist  (numbers match the tags on the photo)"
+        )
         y += text_px * 2
         column_w = (width - 2 * pad) / columns
         numbers = check_numbers(analysis)
@@ -427,7 +407,9 @@ def save_qimage(target: str | Path, image: QImage, fmt: str = "PNG") -> None:
             raise OutputError(f"Cannot write {target}: the {fmt} encoder failed (disk full or unwritable folder?)")
 
 
-def save_annotated_png(target: str | Path, image: np.ndarray | None, analysis: Analysis, decision_label: str = "", width: int = 1400) -> None:
+def save_annotated_png(
+    target: str | Path, image: np.ndarray | None, analysis: Analysis, decision_label: str = "", width: int = 1400
+) -> None:
     save_qimage(target, render_annotated(image, analysis, decision_label, width))
 
 
@@ -452,7 +434,7 @@ def render_histogram(values: list[float], width: int = 1600, height: int = 560, 
     finite = np.asarray([v for v in values if v is not None and np.isfinite(v)], float)
     counts, edges = np.histogram(np.clip(finite, 0, 1), bins=bins, range=(0, 1))
     peak = max(int(counts.max()) if counts.size else 0, 1)
-    lut = rdylgn_lut(bins)
+    lut = PLQ_SCALE.lut(bins)
     plot_w, plot_h = right - left, bottom - top
     painter.setFont(font(text_px * 0.85))
     painter.setPen(QPen(QColor(200, 200, 200), 1))
@@ -475,8 +457,13 @@ def render_histogram(values: list[float], width: int = 1600, height: int = 560, 
     painter.drawLine(QPointF(left, bottom), QPointF(right, bottom))
     for k in range(0, bins + 1, max(1, bins // 5)):
         x = left + k * bar_w
-        painter.drawText(QRectF(x - text_px * 2, bottom + text_px * 0.2, text_px * 4, text_px * 1.2), Qt.AlignmentFlag.AlignCenter, f"{edges[k]:.1f}")
-    painter.drawText(QRectF(left, bottom + text_px * 1.3, plot_w, text_px * 1.3), Qt.AlignmentFlag.AlignCenter,
-                     f"scalar quality (n = {finite.size}{', no face: ' + str(len(values) - finite.size) if len(values) > finite.size else ''})")
+        painter.drawText(
+            QRectF(x - text_px * 2, bottom + text_px * 0.2, text_px * 4, text_px * 1.2), Qt.AlignmentFlag.AlignCenter, f"{edges[k]:.1f}"
+        )
+    painter.drawText(
+        QRectF(left, bottom + text_px * 1.3, plot_w, text_px * 1.3),
+        Qt.AlignmentFlag.AlignCenter,
+        f"scalar quality (n = {finite.size}{', no face: ' + str(len(values) - finite.size) if len(values) > finite.size else ''})",
+    )
     painter.end()
     return canvas

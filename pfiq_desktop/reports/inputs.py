@@ -7,6 +7,7 @@ store's public `decision_for` and `audit_log`).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -14,9 +15,12 @@ from typing import Any
 
 import numpy as np
 
+from pfiq_desktop.engine.imageio import ImageLoadError, load_image
 from pfiq_desktop.engine.results import Analysis
+from pfiq_desktop.review.store import DECISION_LABELS, ReviewStore
 
-DECISION_LABELS = {"accept": "Accepted", "reject": "Rejected", "retake": "Needs retake", "": "Undecided"}
+log = logging.getLogger(__name__)
+
 
 
 def _pick(cls, data: Any) -> dict[str, Any]:
@@ -120,31 +124,20 @@ class ReportItem:
 def load_photo(path: str | Path) -> np.ndarray | None:
     """RGB uint8 with EXIF orientation applied (as the engine saw it), or None when unreadable."""
     try:
-        from pfiq_desktop.engine.imageio import load_image
-    except ImportError:  # pragma: no cover - the engine's loader is the normal path
-        load_image = None
-    if load_image is not None:
-        try:
-            return load_image(path)
-        except Exception:  # noqa: BLE001 - a report of a vanished photo still prints
-            return None
-    import cv2
-
-    data = np.fromfile(str(path), np.uint8) if Path(path).is_file() else None
-    if data is None or not data.size:
+        return load_image(path)
+    except ImageLoadError:  # a report of a vanished or damaged photo still prints, with a placeholder
+        log.info("photo for the report not readable: %s", path, exc_info=True)
         return None
-    bgr = cv2.imdecode(data, cv2.IMREAD_COLOR)
-    return None if bgr is None else cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
-def review_from_store(store: Any, analysis: Analysis) -> tuple[DecisionInfo | None, list[AuditInfo]]:
+def review_from_store(store: ReviewStore, analysis: Analysis) -> tuple[DecisionInfo | None, list[AuditInfo]]:
     """Decision and audit entries for one photo through the review store's public API (read-only)."""
     decision = store.decision_for(analysis.source, analysis.image_sha256 or None)
     audit = store.audit_log(analysis.image_sha256) if analysis.image_sha256 else []
     return DecisionInfo.from_any(decision), [AuditInfo.from_any(a) for a in audit]
 
 
-def item_from_store(store: Any | None, analysis: Analysis) -> ReportItem:
+def item_from_store(store: ReviewStore | None, analysis: Analysis) -> ReportItem:
     if store is None:
         return ReportItem(analysis)
     decision, audit = review_from_store(store, analysis)

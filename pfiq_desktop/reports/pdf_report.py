@@ -19,14 +19,16 @@ from PySide6.QtCore import QSizeF
 
 from pfiq_desktop import APP_NAME, __version__
 from pfiq_desktop.atomic import atomic_path
+from pfiq_desktop.engine.icao.regions import REGION_LABELS
 from pfiq_desktop.engine.results import Analysis, CheckResult, Verdict
+from pfiq_desktop.palette import status_hex
 from pfiq_desktop.reports.figures import VERDICT_TEXT, _fmt, check_numbers, render_panels, verdict_hex, verdict_text
 from pfiq_desktop.reports.inputs import AuditInfo, DecisionInfo, ReportItem
 from pfiq_desktop.reports.paged import (
     add_image,
-    footer_height,
     attach,
     content_width_css,
+    footer_height,
     new_document,
     new_writer,
     print_document,
@@ -34,10 +36,6 @@ from pfiq_desktop.reports.paged import (
 
 ANALYSIS_ATTACHMENT = "analysis.json"
 REVIEW_ATTACHMENT = "review.json"
-REGION_LABELS = {
-    "left_eye": "Left eye", "right_eye": "Right eye", "nose": "Nose", "mouth": "Mouth",
-    "forehead": "Forehead", "left_cheek": "Left cheek", "right_cheek": "Right cheek", "chin": "Chin",
-}
 GREY = "#666666"
 FIGURE_SHARE = 0.70  # of the page width; the quality column takes the rest
 FIGURE_HEIGHT_SHARES = (0.24, 0.21, 0.18)  # of the page height, largest first
@@ -94,7 +92,11 @@ def header_html(item: ReportItem, officer: str, created: str) -> str:
     a = item.analysis
     size = f"{a.image_size[0]} × {a.image_size[1]} px" if a.image_size[0] else "size unknown"
     rows = [
-        ("File", f"<b>{escape(item.name)}</b> <span style=\"color:{GREY}\">({escape(size)}, {len(a.faces)} face{'s' * (len(a.faces) != 1)})</span>"),
+        (
+            "File",
+            f'<b>{escape(item.name)}</b> <span style="color:{GREY}">'
+            f'({escape(size)}, {len(a.faces)} face{"s" * (len(a.faces) != 1)})</span>',
+        ),
         ("Photo SHA-256", f'<span style="font-family:DejaVu Sans Mono; font-size:6.5pt">{escape(_short_hash(a.image_sha256))}</span>'),
         ("Model SHA-256", f'<span style="font-family:DejaVu Sans Mono; font-size:6.5pt">{escape(_short_hash(a.model_sha256))}</span>'),
     ]
@@ -110,7 +112,8 @@ def header_html(item: ReportItem, officer: str, created: str) -> str:
     return f"""
 <table width="100%" cellspacing="0" cellpadding="0"><tr>
 <td valign="middle"><span style="font-size:15pt; font-weight:bold">Photo quality report</span><br/>
-<span style="color:{GREY}">{escape(APP_NAME)} {escape(a.app_version or __version__)} · explainable face image quality for identity documents</span></td>
+<span style="color:{GREY}">{escape(APP_NAME)} {escape(a.app_version or __version__)} · \
+explainable face image quality for identity documents</span></td>
 <td align="right" valign="middle">{_badge(a.verdict, 15)}</td></tr></table>
 <hr/>
 <table width="100%" cellspacing="0" cellpadding="1"><tr>
@@ -120,7 +123,7 @@ def header_html(item: ReportItem, officer: str, created: str) -> str:
 
 
 def _plq_colour(value: float) -> str:
-    return "#c81e1e" if value < 0.4 else ("#b86e00" if value < 0.55 else "#1a7a40")
+    return status_hex("fail" if value < 0.4 else ("warn" if value < 0.55 else "pass"))
 
 
 def quality_html(analysis: Analysis) -> str:
@@ -165,11 +168,12 @@ def quality_html(analysis: Analysis) -> str:
 <p style="margin-top:0px; margin-bottom:0px"><b>Scalar quality</b></p>
 <p style="margin-top:0px; margin-bottom:0px">{quality}</p>
 <p style="color:{GREY}; margin-top:0px; font-size:6pt">0 = unusable, 1 = excellent for recognition;
-{escape(analysis.quality_estimator or 'scalar estimator')}, raw {_fmt(faces[0].quality_raw)}</p>
+{escape(analysis.quality_estimator or "scalar estimator")}, raw {_fmt(faces[0].quality_raw)}</p>
 <p style="margin-top:4px; margin-bottom:1px"><b>Region-level PLQ</b></p>
 <table width="100%" cellspacing="0" cellpadding="1" border="0.5" style="border-color:{RULE}; border-style:solid">
-<tr style="background-color:#eeeeee">{head}</tr>{''.join(rows)}</table>
-<p style="color:{GREY}; margin-top:1px; font-size:6pt">Mean pixel-level quality inside each region; left/right as seen on the photo.{more}</p>"""
+<tr style="background-color:#eeeeee">{head}</tr>{"".join(rows)}</table>
+<p style="color:{GREY}; margin-top:1px; font-size:6pt">Mean pixel-level quality inside each region; \
+left/right as seen on the photo.{more}</p>"""
 
 
 def nowrap(text: str, limit: int = 24) -> str:
@@ -247,8 +251,11 @@ def audit_html(entries: list[AuditInfo]) -> str:
 <table width="100%" cellspacing="0" cellpadding="1" border="0" style="margin-top:5px; font-size:6.5pt">
 <thead><tr><td colspan="7" style="font-size:8pt"><b>Audit trail</b> <span style="color:{GREY}">— append-only log of every
 decision on this photo, oldest first.</span></td></tr>
-<tr style="background-color:#e4e4e4"><th align="left" style="padding-right:6px">Time</th><th align="left" style="padding-right:6px">Officer</th><th align="left" style="padding-right:6px">Action</th>
-<th align="left" style="padding-right:6px">Decision</th><th align="left" style="padding-right:6px">Reasons</th><th align="left" style="padding-right:6px">Note</th><th align="left" style="padding-right:6px">Engine verdict</th></tr></thead>{rows}</table>"""
+<tr style="background-color:#e4e4e4"><th align="left" style="padding-right:6px">Time</th>\
+<th align="left" style="padding-right:6px">Officer</th><th align="left" style="padding-right:6px">Action</th>
+<th align="left" style="padding-right:6px">Decision</th><th align="left" style="padding-right:6px">Reasons</th>\
+<th align="left" style="padding-right:6px">Note</th><th align="left" style="padding-right:6px">Engine verdict</th></tr></thead>\
+{rows}</table>"""
 
 
 def errors_html(analysis: Analysis) -> str:
@@ -339,7 +346,9 @@ def write_pdf_report(
                 if doc.pageCount() == 1:
                     break
             else:
-                shown_w = min(width_css * FIGURE_SHARE - 2, figure.width() * (FIGURE_HEIGHT_SHARES[0] * writer.height() / figure.height()) / px)
+                shown_w = min(
+                    width_css * FIGURE_SHARE - 2, figure.width() * (FIGURE_HEIGHT_SHARES[0] * writer.height() / figure.height()) / px
+                )
                 doc.setHtml(build_report_html(item, src, shown_w, officer, created))
             short = (analysis.image_sha256 or "")[:12]
             footer_left = f"{item.name}" + (f" · SHA-256 {short}…" if short else "") + f" · {created}"
@@ -351,7 +360,7 @@ def write_pdf_report(
             )
         finally:
             doc = None
-            writer = None  # noqa: F841 - destroys the QPdfWriter, closing the file
+            writer = None
     return pages
 
 

@@ -1,5 +1,6 @@
 """Officer decisions and their audit trail (Qt-free)."""
 
+from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.review.store import (
     ACCEPT,
     DECISION_LABELS,
@@ -11,11 +12,9 @@ from pfiq_desktop.review.store import (
     DecisionError,
     OverrideNeedsNote,
     ReviewStore,
-    default_store_path,
-    file_sha256,
 )
 
 __all__ = [
     "ACCEPT", "DECISION_LABELS", "DECISIONS", "REJECT", "RETAKE", "AuditEntry", "Decision",
-    "DecisionError", "OverrideNeedsNote", "ReviewStore", "default_store_path", "file_sha256",
+    "DecisionError", "OverrideNeedsNote", "ReviewStore", "file_sha256",
 ]

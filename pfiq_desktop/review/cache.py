@@ -10,16 +10,19 @@ fsync per write (losing the last entries in a crash only costs a re-analysis).
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from pfiq_desktop import __version__
 from pfiq_desktop.engine.hashing import file_sha256
+from pfiq_desktop.engine.protocol import Engine
 from pfiq_desktop.engine.results import Analysis
+
+log = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS analyses (
@@ -32,15 +35,10 @@ CREATE TABLE IF NOT EXISTS analyses (
 """
 
 
-def cache_path_beside(store_path: str | os.PathLike) -> Path:
-    """The cache file that belongs to a review store file."""
-    return Path(store_path).with_name("analysis-cache.sqlite3")
-
-
 class AnalysisCache:
     """Analysis JSON keyed by (image SHA-256, engine key); safe to share between threads."""
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
@@ -50,7 +48,7 @@ class AnalysisCache:
         self._conn.execute(_SCHEMA)
 
     def put(self, image_sha256: str, key: str, json_text: str) -> None:
-        stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        stamp = datetime.now(UTC).isoformat(timespec="seconds")
         with self._lock:
             self._conn.execute(
                 "INSERT OR REPLACE INTO analyses VALUES (?,?,?,?)", (image_sha256, key, json_text, stamp)
@@ -63,7 +61,7 @@ class AnalysisCache:
             ).fetchone()
         return row[0] if row else None
 
-    def analyse(self, engine: Any, path: str | os.PathLike) -> Analysis:
+    def analyse(self, engine: Engine, path: str | Path) -> Analysis:
         """`engine.analyse(path)`, or the cached result for the same bytes, model and app version.
 
         The profile is not part of the key: a result cached under another profile
@@ -77,14 +75,14 @@ class AnalysisCache:
                 analysis = Analysis.from_json(cached)
                 analysis.source = str(path)
                 return analysis if analysis.profile == engine.profile.name else engine.recheck(analysis)
-        except Exception:  # noqa: BLE001 - unreadable file or cache entry: analyse it
-            pass
+        except (OSError, ValueError, KeyError, TypeError, sqlite3.Error):  # unreadable file or entry: analyse it
+            log.warning("cached analysis of %s unusable; analysing again", path, exc_info=True)
         analysis = engine.analyse(path)
         if analysis.ok and analysis.image_sha256:
             try:
                 self.put(analysis.image_sha256, key, analysis.to_json())
             except sqlite3.Error:  # a full or locked cache only costs a re-analysis later
-                pass
+                log.warning("could not cache the analysis of %s", path, exc_info=True)
         return analysis
 
     def close(self) -> None:

@@ -18,15 +18,15 @@ import getpass
 import json
 import os
 import sqlite3
-import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from pfiq_desktop.engine.discovery import resolve_paths
-from pfiq_desktop.engine.hashing import file_sha256  # re-exported: the GUI hashes photos through review
 
 SCHEMA_VERSION = 1
 
@@ -34,7 +34,7 @@ ACCEPT = "accept"
 REJECT = "reject"
 RETAKE = "retake"
 DECISIONS = (ACCEPT, REJECT, RETAKE)
-DECISION_LABELS = {ACCEPT: "Accepted", REJECT: "Rejected", RETAKE: "Needs retake"}
+DECISION_LABELS = {ACCEPT: "Accepted", REJECT: "Rejected", RETAKE: "Needs retake", "": "Undecided"}
 
 
 class DecisionError(ValueError):
@@ -83,29 +83,15 @@ class AuditEntry:
 
 
 def default_officer() -> str:
+    """The operating-system login name, recorded beside the name the officer gives."""
     try:
         return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name on some systems
+    except (KeyError, OSError):  # no login name on some systems (no passwd entry, no USER variable)
         return "officer"
 
 
-def default_data_dir(app: str = "PFIQ Desktop") -> Path:
-    """The per-user data folder, chosen by hand so this module stays Qt-free."""
-    if sys.platform.startswith("win"):
-        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / app
-
-
-def default_store_path() -> Path:
-    return default_data_dir() / "reviews.sqlite3"
-
-
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 _SCHEMA = """
@@ -151,12 +137,14 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 class ReviewStore:
     """Officer decisions and their audit log in one SQLite file."""
 
-    def __init__(self, path: str | os.PathLike, app_version: str | None = None):
+    def __init__(self, path: str | os.PathLike[str], app_version: str | None = None):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if app_version is None:
-            from pfiq_desktop import __version__ as app_version
-        self.app_version = app_version
+            from pfiq_desktop import __version__
+
+            app_version = __version__
+        self.app_version: str = app_version
         self._lock = threading.RLock()
         self._conn = sqlite3.connect(
             str(self.path), isolation_level=None, check_same_thread=False, timeout=10.0
@@ -172,25 +160,17 @@ class ReviewStore:
             )
 
     # -- plumbing ---------------------------------------------------------
-    def _transaction(self):
-        store = self
-
-        class _Tx:
-            def __enter__(self_inner):
-                store._lock.acquire()
-                store._conn.execute("BEGIN IMMEDIATE")
-
-            def __exit__(self_inner, exc_type, exc, tb):
-                try:
-                    if exc_type is None:
-                        store._conn.execute("COMMIT")
-                    else:
-                        store._conn.execute("ROLLBACK")
-                finally:
-                    store._lock.release()
-                return False
-
-        return _Tx()
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One IMMEDIATE transaction under the store's lock: committed if the block succeeds."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
 
     def close(self) -> None:
         with self._lock:
@@ -199,13 +179,13 @@ class ReviewStore:
     def __enter__(self) -> ReviewStore:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # -- decisions --------------------------------------------------------
     def record_decision(
         self,
-        path: str | os.PathLike,
+        path: str | os.PathLike[str],
         image_sha256: str,
         decision: str,
         *,
@@ -270,7 +250,7 @@ class ReviewStore:
             self._append_audit("decide", record)
         return record
 
-    def clear_decision(self, path: str | os.PathLike, image_sha256: str, *, officer: str = "") -> bool:
+    def clear_decision(self, path: str | os.PathLike[str], image_sha256: str, *, officer: str = "") -> bool:
         """Withdraw a decision; the withdrawal itself is audited."""
         resolved = str(Path(path).resolve())
         with self._transaction():
@@ -309,7 +289,7 @@ class ReviewStore:
             ),
         )
 
-    def decision_for(self, path: str | os.PathLike, image_sha256: str | None = None) -> Decision | None:
+    def decision_for(self, path: str | os.PathLike[str], image_sha256: str | None = None) -> Decision | None:
         """The current decision for a file: by hash and path, else by path, else by hash."""
         resolved = str(Path(path).resolve())
         with self._lock:
@@ -329,7 +309,7 @@ class ReviewStore:
                 ).fetchone()
         return _decision_from_row(row) if row else None
 
-    def decisions_for_paths(self, paths: Iterable[str | os.PathLike]) -> dict[str, Decision]:
+    def decisions_for_paths(self, paths: Iterable[str | os.PathLike[str]]) -> dict[str, Decision]:
         """Latest decision per path (resolved path -> Decision) for a whole folder at once."""
         wanted = set(resolve_paths(paths))
         found: dict[str, Decision] = {}
@@ -339,11 +319,6 @@ class ReviewStore:
             if row[1] in wanted:
                 found[row[1]] = _decision_from_row(row)
         return found
-
-    def all_decisions(self) -> list[Decision]:
-        with self._lock:
-            rows = self._conn.execute("SELECT * FROM decisions ORDER BY decided_at").fetchall()
-        return [_decision_from_row(r) for r in rows]
 
     def audit_log(self, image_sha256: str | None = None) -> list[AuditEntry]:
         with self._lock:
@@ -363,7 +338,7 @@ class ReviewStore:
         ]
 
 
-def _decision_from_row(row) -> Decision:
+def _decision_from_row(row: Sequence[Any]) -> Decision:
     return Decision(
         image_sha256=row[0],
         path=row[1],

@@ -5,23 +5,21 @@ import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QSettings  # noqa: E402
-
-from pfiq_desktop.gui.app import make_app  # noqa: E402
-from pfiq_desktop.gui.main_window import MainWindow  # noqa: E402
+from pfiq_desktop.gui.app import make_app
+from pfiq_desktop.gui.main_window import MainWindow
+from pfiq_desktop.settings import SettingsStore
 
 
 def main() -> None:
-    folder, store_path = sys.argv[1], sys.argv[2]
+    """Argument: the photo folder; PFIQ_DATA_DIR (set by the parent) holds the review store."""
+    folder = sys.argv[1]
     app = make_app()
-    settings = QSettings(str(store_path) + ".ini", QSettings.Format.IniFormat)
-    window = MainWindow(settings=settings, store_path=store_path, restore_geometry=False)
-    window.prefs.officer = "child"
+    window = MainWindow(SettingsStore(overrides={"officer": "child"}), restore_geometry=False)
     window.auto_advance = False
     window.show()
     kinds = ["reject", "retake"]
 
-    def decide(path, analysis):
+    def decide(path, _shown):
         window.browser.select_path(path)
         kind = kinds[len(decided) % 2]
         if window.record_decision(kind, ["test"], "killed mid-batch"):

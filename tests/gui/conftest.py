@@ -4,7 +4,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
+import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 FACES = REPO.parent / "shared" / "data" / "faces"
@@ -33,22 +33,16 @@ def portrait_folder(portraits, tmp_path):
 
 
 @pytest.fixture
-def qsettings(tmp_path):
-    from PySide6.QtCore import QSettings
-
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-
-
-@pytest.fixture
-def make_window(qtbot, tmp_path, qsettings):
-    """Build MainWindows sharing one settings file and one review store; closed at the end."""
+def make_window(qtbot, data_dir):
+    """Build MainWindows sharing one data folder (settings, review store, cache); closed at the end."""
     from pfiq_desktop.gui.main_window import MainWindow
+    from pfiq_desktop.settings import SettingsStore
 
     windows = []
+    SettingsStore().update(officer="test-officer")
 
     def make(factory=None, size=(1400, 860), **kwargs):
-        w = MainWindow(settings=qsettings, store_path=tmp_path / "reviews.sqlite3", engine_factory=factory, **kwargs)
-        w.prefs.officer = "test-officer"
+        w = MainWindow(engine_factory=factory, **kwargs)
         qtbot.addWidget(w)
         if size:
             w.resize(*size)

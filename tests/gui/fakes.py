@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -38,16 +39,20 @@ def _landmarks(box) -> np.ndarray:
 class FakeAnalyzer:
     model_sha256 = "f" * 64
 
-    def __init__(self, device: str = "cpu", profile: str = "icao-9303", delay: float = 0.0) -> None:
+    def __init__(self, device: str = "cpu", profile: str = "icao-9303", delay: float = 0.0,
+                 gate: threading.Event | None = None) -> None:
         self.device = device
         self.profile = SimpleNamespace(name=profile)
         self.delay = delay
+        self.gate = gate  # when given, every analysis waits until the test opens it
         self.calls = 0
 
     def analyse(self, path) -> Analysis:
         self.calls += 1
         if self.delay:
             time.sleep(self.delay)
+        if self.gate is not None:
+            self.gate.wait(60)
         path = str(path)
         analysis = Analysis(source=path, image_size=(0, 0), profile=self.profile.name, model_sha256=self.model_sha256,
                             quality_estimator="fake", map_method="fake", backbone="fake", app_version="test")
@@ -90,6 +95,9 @@ class FakeAnalyzer:
                         Evidence(polygons=[[(0, 0), (40, 0), (40, 40), (0, 40)]]), None),
         ]
 
+    def describe(self) -> str:
+        return f"fake engine on {self.device}, profile {self.profile.name}"
+
     def set_profile(self, profile: str) -> None:
         self.profile = SimpleNamespace(name=profile)
 
@@ -102,8 +110,8 @@ class FakeAnalyzer:
             yield self.analyse(p)
 
 
-def fake_factory(delay: float = 0.0):
+def fake_factory(delay: float = 0.0, gate: threading.Event | None = None):
     def make(device: str, profile: str):
-        return FakeAnalyzer(device, profile, delay)
+        return FakeAnalyzer(device, profile, delay, gate)
 
     return make

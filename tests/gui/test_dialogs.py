@@ -7,7 +7,8 @@ from PySide6.QtGui import QDropEvent
 
 from pfiq_desktop.gui.about_dialog import AboutDialog
 from pfiq_desktop.gui.app import parse_args
-from pfiq_desktop.gui.settings_dialog import AppSettings, SettingsDialog
+from pfiq_desktop.gui.settings_dialog import SettingsDialog
+from pfiq_desktop.settings import Settings, SettingsStore
 from tests.gui.fakes import fake_factory
 
 
@@ -45,7 +46,7 @@ def test_missing_path_gives_clear_message(qtbot, make_window, tmp_path):
 
 def test_settings_dialog_round_trip(qtbot, make_window):
     w = make_window(fake_factory())
-    dialog = SettingsDialog(AppSettings(officer="kim"), ["icao-9303", "strict"], w)
+    dialog = SettingsDialog(Settings(officer="kim"), ["icao-9303", "strict"], w)
     qtbot.addWidget(dialog)
     dialog.device.setCurrentIndex(dialog.device.findData("cpu"))
     dialog.profile.setCurrentText("strict")
@@ -53,9 +54,10 @@ def test_settings_dialog_round_trip(qtbot, make_window):
     values = dialog.values()
     assert (values.device, values.profile, values.officer) == ("cpu", "strict", "Officer Lee")
     w.apply_settings(values)
-    assert w.prefs.officer == "Officer Lee"
+    assert w.settings.current.officer == w.session.officer == "Officer Lee"
     assert w.checklist.profile.currentText() == "strict"
-    assert w.qsettings.value("officer") == "Officer Lee"
+    saved = SettingsStore().current  # read back from the settings file
+    assert (saved.officer, saved.profile, saved.device) == ("Officer Lee", "strict", "cpu")
 
 
 def test_about_lists_models_and_help(qtbot):

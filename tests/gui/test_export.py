@@ -115,7 +115,7 @@ def test_export_batch_respects_filter_and_writes_reports(qtbot, make_window, por
 def test_export_report_shortcut_writes_pdf_and_png(qtbot, make_window, portrait_folder, tmp_path):
     w, folder = _opened(qtbot, make_window, portrait_folder, 2)
     w.browser.select_row(1)
-    current = Path(w.current_path)
+    current = Path(w.session.current)
     out = tmp_path / "single"
     out.mkdir()
     calls = []

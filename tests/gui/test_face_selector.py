@@ -69,7 +69,7 @@ def test_panel_switches_gauge_and_regions(qtbot, tmp_path):
     assert panel.face_combo.count() == 2 and "subject" in panel.face_combo.itemText(0)
     assert panel.gauge.value == 0.88
     first_rows = _region_rows(panel)
-    assert ("left eye", "0.4") in first_rows
+    assert ("Left eye", "0.4") in first_rows
 
     with qtbot.waitSignal(panel.faceChanged) as sig:
         panel.next_face()
@@ -77,7 +77,7 @@ def test_panel_switches_gauge_and_regions(qtbot, tmp_path):
     assert panel.face_combo.currentIndex() == 1
     assert abs(panel.gauge.value - 0.12) < 1e-9
     rows = _region_rows(panel)
-    assert rows != first_rows and ("chin", "0.25") in rows and ("left eye", "0.15") in rows
+    assert rows != first_rows and ("Chin", "0.25") in rows and ("Left eye", "0.15") in rows
 
     panel.next_face()  # wraps round to the subject
     assert panel.face_index == 0 and panel.gauge.value == 0.88 and _region_rows(panel) == first_rows
@@ -147,7 +147,7 @@ def test_window_face_selector_drives_gauge_table_and_chip(qtbot, make_window, tm
     qtbot.keyClick(w.browser.view, Qt.Key.Key_BracketRight, Qt.KeyboardModifier.ControlModifier)
     assert checklist.face_index == 1 and compare.face_index == 1
     assert checklist.gauge.value != gauge0 and abs(checklist.gauge.value - faces[1].quality) < 1e-9
-    assert _region_rows(checklist) != rows0 and ("chin", "0.25") in _region_rows(checklist)
+    assert _region_rows(checklist) != rows0 and ("Chin", "0.25") in _region_rows(checklist)
     assert np.allclose(compare._map, faces[1].plq_chip)
     assert not np.array_equal(compare.left_image.image, chip0)
     assert compare.left_title.text().startswith("Face 2 of 2")

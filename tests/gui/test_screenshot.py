@@ -56,7 +56,7 @@ def test_main_window_screenshot(qtbot, make_window, real_factory, light_theme, t
     w.try_sample()
     qtbot.waitUntil(lambda: all(e.analysis is not None for e in w.browser.model.entries), timeout=120_000)
     w.browser.select_row(0)
-    entry = w.browser.model.entry(w.current_path)
+    entry = w.browser.model.entry(w.session.current)
     assert entry.analysis.ok and entry.analysis.faces
     checks = [it for it in w.checklist.check_items() if not it.data(0, Qt.ItemDataRole.UserRole).evidence.is_empty()]
     if checks:
@@ -82,13 +82,15 @@ def test_main_window_screenshot(qtbot, make_window, real_factory, light_theme, t
     if os.environ.get("PFIQ_UPDATE_SCREENSHOTS"):
         SHOTS.mkdir(parents=True, exist_ok=True)
         image.save(str(reference))
-        QImage(welcome.data, welcome.shape[1], welcome.shape[0], welcome.shape[1] * 3, QImage.Format.Format_RGB888).save(str(SHOTS / "welcome.png"))
+        QImage(welcome.data, welcome.shape[1], welcome.shape[0], welcome.shape[1] * 3, QImage.Format.Format_RGB888).save(
+            str(SHOTS / "welcome.png")
+        )
         w.compare.mode.setCurrentIndex(1)
         qtbot.wait(100)
         w.grab().save(str(SHOTS / "chip_view.png"))
     elif reference.is_file():
         ref = qimage_to_array(QImage(str(reference)))
         if ref.shape == rgb.shape:
-            small = lambda a: a.reshape(SIZE[1] // 20, 20, SIZE[0] // 20, 20, 3).mean(axis=(1, 3))  # noqa: E731
+            small = lambda a: a.reshape(SIZE[1] // 20, 20, SIZE[0] // 20, 20, 3).mean(axis=(1, 3))
             diff = np.abs(small(ref) - small(rgb)).mean()
             assert diff < 25, f"window looks different from {reference} (mean difference {diff:.1f})"

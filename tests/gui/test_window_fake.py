@@ -1,5 +1,6 @@
 """Fast GUI tests against a fake engine (flows, errors, shortcuts)."""
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,7 @@ def _wait_all(qtbot, w, timeout=20000):
     qtbot.waitUntil(lambda: all(e.analysis is not None for e in w.browser.model.entries), timeout=timeout)
 
 
-def test_open_analyse_navigate_decide(qtbot, make_window, portrait_folder, tmp_path):
+def test_open_analyse_navigate_decide(qtbot, make_window, portrait_folder, data_dir):
     folder = portrait_folder(5)
     w = make_window(fake_factory())
     assert w.pages.currentWidget() is w.welcome
@@ -27,11 +28,11 @@ def test_open_analyse_navigate_decide(qtbot, make_window, portrait_folder, tmp_p
     w.browser.view.setFocus()
     w.browser.select_row(0)
     qtbot.keyClick(w.browser.view, Qt.Key.Key_Down)
-    assert w.current_path == w.browser.visible_paths()[1]
+    assert w.session.current == w.browser.visible_paths()[1]
     qtbot.keyClick(w.browser.view, Qt.Key.Key_End)
-    assert w.current_path == w.browser.visible_paths()[-1]
+    assert w.session.current == w.browser.visible_paths()[-1]
     qtbot.keyClick(w.browser.view, Qt.Key.Key_Home)
-    assert w.current_path == w.browser.visible_paths()[0]
+    assert w.session.current == w.browser.visible_paths()[0]
     assert w.checklist.tree.topLevelItemCount() == 3
     # clicking a check draws its evidence
     w.checklist.select_check("sharpness")
@@ -43,11 +44,11 @@ def test_open_analyse_navigate_decide(qtbot, make_window, portrait_folder, tmp_p
     assert "PLQ" in w.compare.describe_pixel(cx, cy)
     assert "outside" in w.compare.describe_pixel(1, 1)
     # decide with the keyboard shortcut
-    first = w.current_path
+    first = w.session.current
     w.auto_advance = False
     qtbot.keyClick(w.browser.view, Qt.Key.Key_R)
     assert w.browser.model.entry(first).decision.decision == "reject"
-    store = ReviewStore(tmp_path / "reviews.sqlite3")
+    store = ReviewStore(data_dir / "reviews.sqlite3")
     assert store.decision_for(first).decision == "reject"
     store.close()
 
@@ -156,18 +157,23 @@ def test_typed_note_survives_arriving_results(qtbot, make_window, portrait_folde
 
 
 def test_accept_before_analysis_needs_note(qtbot, make_window, portrait_folder):
+    gate = threading.Event()  # no analysis finishes until the test is done
     folder = portrait_folder(3, broken=False)
-    w = make_window(fake_factory(delay=1.0))
+    w = make_window(fake_factory(gate=gate))
     w.open_paths([str(folder)])
     w.auto_advance = False
     last = w.browser.visible_paths()[-1]
     w.browser.select_path(last)
     entry = w.browser.model.entry(last)
-    if entry.analysis is None:
-        w.decision.note.setPlainText("")
-        w.decision.request("accept")
-        assert entry.decision is None and "note" in w.decision.message.text()
+    assert entry.analysis is None
+    w.decision.note.setPlainText("")
+    w.decision.request("accept")
+    assert entry.decision is None and "note" in w.decision.message.text()
+    w.decision.note.setPlainText("photo checked by hand before the analysis")
+    w.decision.request("accept")
+    assert entry.decision is not None and entry.decision.overridden == ["not_analysed_yet"]
     w.cancel_batch()
+    gate.set()
 
 
 def test_large_photo_loads_off_the_gui_thread(qtbot, make_window, tmp_path):
@@ -183,4 +189,4 @@ def test_large_photo_loads_off_the_gui_thread(qtbot, make_window, tmp_path):
     w.open_paths([str(folder)])
     path = str((folder / "big.jpg").resolve())
     qtbot.waitUntil(lambda: w.compare.image is not None and w.compare.image.shape[:2] == (2400, 1800), timeout=20000)
-    assert w.current_path == path
+    assert w.session.current == path

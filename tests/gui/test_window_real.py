@@ -37,7 +37,7 @@ class _Counting:
 
 
 def test_real_window_full_flow_and_restore(qtbot, make_window, portrait_folder, real_engine, real_factory,
-                                           monkeypatch, tmp_path):
+                                           monkeypatch, tmp_path, data_dir):
     counter = _Counting(real_engine, monkeypatch)
     folder = portrait_folder(8)  # 8 portraits + one damaged file
     w = make_window(real_factory, size=(1100, 700))
@@ -56,13 +56,13 @@ def test_real_window_full_flow_and_restore(qtbot, make_window, portrait_folder, 
     view = w.browser.view
     view.setFocus()
     qtbot.keyClick(view, Qt.Key.Key_Down)
-    assert w.current_path == w.browser.visible_paths()[1]
+    assert w.session.current == w.browser.visible_paths()[1]
     qtbot.keyClick(view, Qt.Key.Key_End)
-    assert w.current_path == w.browser.visible_paths()[-1]
+    assert w.session.current == w.browser.visible_paths()[-1]
     qtbot.keyClick(view, Qt.Key.Key_Home)
-    assert w.current_path == w.browser.visible_paths()[0]
+    assert w.session.current == w.browser.visible_paths()[0]
     qtbot.keyClick(view, Qt.Key.Key_Down)
-    current = w.browser.model.entry(w.current_path)
+    current = w.browser.model.entry(w.session.current)
     assert w.compare.analysis is current.analysis
     assert w.compare.heat_image.isVisible()
     assert w.checklist.tree.topLevelItemCount() == len(current.analysis.checks)
@@ -92,15 +92,15 @@ def test_real_window_full_flow_and_restore(qtbot, make_window, portrait_folder, 
     for key, kind in ((Qt.Key.Key_R, "reject"), (Qt.Key.Key_T, "retake")):
         qtbot.keyClick(view, Qt.Key.Key_Down)
         qtbot.keyClick(view, key)
-        decided[w.current_path] = kind
-        assert w.browser.model.entry(w.current_path).decision.decision == kind
+        decided[w.session.current] = kind
+        assert w.browser.model.entry(w.session.current).decision.decision == kind
     qtbot.keyClick(view, Qt.Key.Key_Down)
-    entry = w.browser.model.entry(w.current_path)
+    entry = w.browser.model.entry(w.session.current)
     w.decision.note.setPlainText("checked by hand")
     qtbot.keyClick(view, Qt.Key.Key_A)
     assert entry.decision is not None and entry.decision.decision == "accept"
     assert entry.decision.overridden == [c.id for c in entry.analysis.failed_checks()]
-    decided[w.current_path] = "accept"
+    decided[w.session.current] = "accept"
     profile_used = entry.decision.profile
     assert profile_used == other
 
@@ -122,7 +122,7 @@ def test_real_window_full_flow_and_restore(qtbot, make_window, portrait_folder, 
     assert counter.calls - calls <= 1  # only the damaged file is retried; the rest come from the cache
     for path, kind in decided.items():  # still there once the hashes are known
         assert w2.browser.model.entry(path).decision.decision == kind
-    store = ReviewStore(tmp_path / "reviews.sqlite3")
+    store = ReviewStore(data_dir / "reviews.sqlite3")
     log = store.audit_log()
     assert len(log) == 3 and {e.officer for e in log} == {"test-officer"}
     assert all(e.app_version and e.profile and e.model_sha256 for e in log)
@@ -134,10 +134,11 @@ def test_kill9_during_batch_loses_no_decision(portrait_folder, real_engine, tmp_
     if os.environ.get("PFIQ_TEST_FAKE_ENGINE"):
         pytest.skip("needs the real engine")
     folder = portrait_folder(60, broken=False)
-    store_path = tmp_path / "kill" / "reviews.sqlite3"
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO))
+    data = tmp_path / "kill"
+    store_path = data / "reviews.sqlite3"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO), PFIQ_DATA_DIR=str(data))
     child = subprocess.Popen(
-        [sys.executable, str(Path(__file__).with_name("_decide_child.py")), str(folder), str(store_path)],
+        [sys.executable, str(Path(__file__).with_name("_decide_child.py")), str(folder)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=str(REPO),
     )
     saved: dict[str, str] = {}
@@ -182,7 +183,7 @@ def test_self_test_flag_exits_zero(real_engine):
 
 def test_event_loop_stall_during_batch(qtbot, make_window, portraits, real_factory, tmp_path):
     """Longest event-loop stall while the real engine analyses a batch (the benchmark runs 50 photos)."""
-    from pfiq_desktop.gui.diagnostics import StallMeter
+    from benchmarks.stall_meter import StallMeter
 
     paths = sorted(str(p) for p in portraits.glob("*.jpg"))[:20]
     w = make_window(real_factory)

@@ -114,7 +114,9 @@ def _glasses(img: np.ndarray, faces: list[Face]) -> np.ndarray:
         w = np.ptp(lm[sl][:, 0])
         cv2.ellipse(out, (int(c[0]), int(c[1])), (int(0.85 * w), int(0.6 * w)), 0, 0, 360, (20, 20, 20), thickness)
     y = int(lm[[39, 42], 1].mean() - 0.1 * np.ptp(lm[36:42, 0]))
-    cv2.line(out, (int(lm[39, 0] - 0.2 * np.ptp(lm[36:42, 0])), y), (int(lm[42, 0] + 0.2 * np.ptp(lm[36:42, 0])), y), (20, 20, 20), thickness)
+    cv2.line(
+        out, (int(lm[39, 0] - 0.2 * np.ptp(lm[36:42, 0])), y), (int(lm[42, 0] + 0.2 * np.ptp(lm[36:42, 0])), y), (20, 20, 20), thickness
+    )
     return out
 
 
@@ -162,21 +164,39 @@ def _tint(img: np.ndarray) -> np.ndarray:
     return out.astype(np.uint8)
 
 
-same: Case = lambda img, faces: (img, faces)  # noqa: E731
+same: Case = lambda img, faces: (img, faces)
 # (check id) -> (pass case, failure case, verdict of the failure case)
 CASES: dict[str, tuple[Case, Case, Verdict]] = {
     "face_present": (same, lambda img, faces: (img, []), Verdict.FAIL),
     "single_face": (same, lambda img, faces: (img, _second_face(faces, 0.8)), Verdict.FAIL),
     "inter_eye_distance": (same, lambda img, faces: (img, _with_landmarks(faces, _lm(faces) * 0.5)), Verdict.FAIL),
-    "head_size": (same, lambda img, faces: (cv2.copyMakeBorder(img, 200, 200, 0, 0, cv2.BORDER_REPLICATE), [replace(faces[0], landmarks=faces[0].landmarks + [0, 200])]), Verdict.FAIL),
-    "head_width": (same, lambda img, faces: (cv2.copyMakeBorder(img, 0, 0, 200, 200, cv2.BORDER_REPLICATE), [replace(faces[0], landmarks=faces[0].landmarks + [200, 0])]), Verdict.FAIL),
+    "head_size": (
+        same,
+        lambda img, faces: (
+            cv2.copyMakeBorder(img, 200, 200, 0, 0, cv2.BORDER_REPLICATE),
+            [replace(faces[0], landmarks=faces[0].landmarks + [0, 200])],
+        ),
+        Verdict.FAIL,
+    ),
+    "head_width": (
+        same,
+        lambda img, faces: (
+            cv2.copyMakeBorder(img, 0, 0, 200, 200, cv2.BORDER_REPLICATE),
+            [replace(faces[0], landmarks=faces[0].landmarks + [200, 0])],
+        ),
+        Verdict.FAIL,
+    ),
     "eye_line_height": (same, lambda img, faces: (img, _with_landmarks(faces, _lm(faces) + [0, 90])), Verdict.FAIL),
     "horizontal_centre": (same, lambda img, faces: (img, _with_landmarks(faces, _lm(faces) + [60, 0])), Verdict.FAIL),
     "face_cropped": (same, lambda img, faces: (img[150:], [replace(faces[0], landmarks=faces[0].landmarks - [0, 150])]), Verdict.FAIL),
     "aspect_ratio": (same, lambda img, faces: (img[:, :400], faces), Verdict.FAIL),
     "pose_yaw": (same, lambda img, faces: (img, _with_landmarks(faces, turned_landmarks(_lm(faces), yaw=20.0))), Verdict.FAIL),
     "pose_pitch": (same, lambda img, faces: (img, _with_landmarks(faces, turned_landmarks(_lm(faces), pitch=45.0))), Verdict.FAIL),
-    "pose_roll": (same, lambda img, faces: (img, _with_landmarks(faces, _lm(faces) + np.where(np.arange(68)[:, None] >= 42, [0.0, 40.0], 0.0))), Verdict.FAIL),
+    "pose_roll": (
+        same,
+        lambda img, faces: (img, _with_landmarks(faces, _lm(faces) + np.where(np.arange(68)[:, None] >= 42, [0.0, 40.0], 0.0))),
+        Verdict.FAIL,
+    ),
     "eye_open_left": (same, lambda img, faces: (img, _close_eye(faces, 36)), Verdict.FAIL),
     "eye_open_right": (same, lambda img, faces: (img, _close_eye(faces, 42)), Verdict.FAIL),
     "mouth_closed": (lambda img, faces: (img, _open_mouth(faces, 0.0)), lambda img, faces: (img, _open_mouth(faces, 0.4)), Verdict.FAIL),
@@ -191,7 +211,11 @@ CASES: dict[str, tuple[Case, Case, Verdict]] = {
     "compression": (same, lambda img, faces: (_jpeg(img, 3), faces), Verdict.FAIL),
     "greyscale": (same, lambda img, faces: (np.repeat(cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)[:, :, None], 3, axis=2), faces), Verdict.FAIL),
     "natural_colour": (same, lambda img, faces: (_tint(img), faces), Verdict.FAIL),
-    "background_uniformity": (lambda img, faces: (_plain_background(img, faces), faces), lambda img, faces: (_noisy_background(img, faces), faces), Verdict.FAIL),
+    "background_uniformity": (
+        lambda img, faces: (_plain_background(img, faces), faces),
+        lambda img, faces: (_noisy_background(img, faces), faces),
+        Verdict.FAIL,
+    ),
     "background_brightness": (same, lambda img, faces: (_paint(img, _background_mask(img, faces), (40, 40, 40)), faces), Verdict.FAIL),
     "background_shadow": (
         lambda img, faces: (_plain_background(img, faces), faces),
@@ -200,7 +224,11 @@ CASES: dict[str, tuple[Case, Case, Verdict]] = {
     ),
     "plq_regions": (same, lambda img, faces: (img, _plq_with_low(faces, ("chin",), 0.1)), Verdict.WARN),
     "face_occlusion": (same, lambda img, faces: (img, _plq_with_low(faces, ("mouth", "nose"), 0.05)), Verdict.FAIL),
-    "head_covering": (lambda img, faces: (_skin_forehead(img, faces), faces), lambda img, faces: (_paint(img, _region(img, faces, "forehead"), (30, 30, 120)), faces), Verdict.FAIL),
+    "head_covering": (
+        lambda img, faces: (_skin_forehead(img, faces), faces),
+        lambda img, faces: (_paint(img, _region(img, faces, "forehead"), (30, 30, 120)), faces),
+        Verdict.FAIL,
+    ),
 }
 
 

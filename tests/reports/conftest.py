@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +12,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from tests.reports.synthetic import SAMPLE, sample_rgb, synthetic_analysis  # noqa: E402
+from tests.reports.synthetic import SAMPLE, sample_rgb
 
 
 @pytest.fixture(scope="session")
@@ -22,17 +21,11 @@ def sample_image() -> np.ndarray:
 
 
 @pytest.fixture(scope="session")
-def sample_analysis(sample_image):
-    """The real Analyzer on the sample photo; a hand-built Analysis only while the engine cannot run."""
-    try:
-        from pfiq_desktop.engine.analyzer import Analyzer
-
-        analysis = Analyzer(device="cpu").analyse(SAMPLE)
-        assert analysis.ok and analysis.faces, analysis.errors
-        return analysis
-    except Exception as error:  # noqa: BLE001 - the engine is a separate concern of these tests
-        warnings.warn(f"real Analyzer unavailable ({error!r}); report tests use a synthetic Analysis")
-        return synthetic_analysis(SAMPLE, image=sample_image)
+def sample_analysis(analyzer):
+    """The real Analyzer's result on the sample photo."""
+    analysis = analyzer.analyse(SAMPLE)
+    assert analysis.ok and analysis.faces, analysis.errors
+    return analysis
 
 
 @pytest.fixture()

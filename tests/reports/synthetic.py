@@ -67,23 +67,63 @@ def synthetic_checks(face: Face, n_extra: int = 0) -> list[CheckResult]:
     left, top, right, bottom = face.box
     checks = [
         CheckResult("single_face", "Exactly one face", "scene", Verdict.PASS, "One face found.", 1, "faces", {"fail_above": 1}),
-        CheckResult("sharpness", "Sharpness", "image", Verdict.PASS, "Sharp enough: 212.4.", 212.4, "", {"fail_below": 60, "warn_below": 100}),
-        CheckResult("exposure", "Exposure", "image", Verdict.WARN, "Slightly dark: mean L 41.", 41.2, "L*",
-                    {"fail_below": 30, "warn_below": 45, "warn_above": 80, "fail_above": 90},
-                    Evidence(boxes=[(left, top, right, bottom)])),
+        CheckResult(
+            "sharpness", "Sharpness", "image", Verdict.PASS, "Sharp enough: 212.4.", 212.4, "", {"fail_below": 60, "warn_below": 100}
+        ),
+        CheckResult(
+            "exposure",
+            "Exposure",
+            "image",
+            Verdict.WARN,
+            "Slightly dark: mean L 41.",
+            41.2,
+            "L*",
+            {"fail_below": 30, "warn_below": 45, "warn_above": 80, "fail_above": 90},
+            Evidence(boxes=[(left, top, right, bottom)]),
+        ),
         CheckResult("eyes_open", "Eyes open", "expression", Verdict.PASS, "Both eyes open.", 0.31, "EAR", {"fail_below": 0.18}),
-        CheckResult("mouth_closed", "Mouth closed", "expression", Verdict.FAIL, "Mouth open: 0.42 > 0.25.", 0.42, "MAR",
-                    {"fail_above": 0.25, "warn_above": 0.18},
-                    Evidence(polygons=[[tuple(map(float, p)) for p in lm[48:60]]], regions=["mouth"])),
-        CheckResult("yaw", "Head turned (yaw)", "pose", Verdict.PASS, "Facing the camera: 3.1°.", 3.1, "°", {"fail_above": 12, "warn_above": 8}),
-        CheckResult("roll", "Head tilted (roll)", "pose", Verdict.FAIL, "Head tilted 9.4° > 8°.", 9.4, "°", {"fail_above": 8, "warn_above": 5},
-                    Evidence(lines=[tuple(map(float, (*lm[36:42].mean(0), *lm[42:48].mean(0))))])),
-        CheckResult("background", "Plain background", "scene", Verdict.FAIL, "Background not uniform: 38.5 > 20.", 38.5, "ΔE",
-                    {"fail_above": 20, "warn_above": 14}, Evidence(boxes=[(5, 5, 120, 200)], points=[(60.0, 100.0)])),
+        CheckResult(
+            "mouth_closed",
+            "Mouth closed",
+            "expression",
+            Verdict.FAIL,
+            "Mouth open: 0.42 > 0.25.",
+            0.42,
+            "MAR",
+            {"fail_above": 0.25, "warn_above": 0.18},
+            Evidence(polygons=[[tuple(map(float, p)) for p in lm[48:60]]], regions=["mouth"]),
+        ),
+        CheckResult(
+            "yaw", "Head turned (yaw)", "pose", Verdict.PASS, "Facing the camera: 3.1°.", 3.1, "°", {"fail_above": 12, "warn_above": 8}
+        ),
+        CheckResult(
+            "roll",
+            "Head tilted (roll)",
+            "pose",
+            Verdict.FAIL,
+            "Head tilted 9.4° > 8°.",
+            9.4,
+            "°",
+            {"fail_above": 8, "warn_above": 5},
+            Evidence(lines=[tuple(map(float, (*lm[36:42].mean(0), *lm[42:48].mean(0))))]),
+        ),
+        CheckResult(
+            "background",
+            "Plain background",
+            "scene",
+            Verdict.FAIL,
+            "Background not uniform: 38.5 > 20.",
+            38.5,
+            "ΔE",
+            {"fail_above": 20, "warn_above": 14},
+            Evidence(boxes=[(5, 5, 120, 200)], points=[(60.0, 100.0)]),
+        ),
         CheckResult("glasses", "No glare on glasses", "accessories", Verdict.NOT_ASSESSABLE, "No glasses detected.", None),
     ]
     for i in range(n_extra):
-        checks.append(CheckResult(f"extra_{i}", f"Extra requirement {i}", "extra", Verdict.PASS, "Fine.", 0.5 + i / 100, "", {"fail_below": 0.2}))
+        checks.append(
+            CheckResult(f"extra_{i}", f"Extra requirement {i}", "extra", Verdict.PASS, "Fine.", 0.5 + i / 100, "", {"fail_below": 0.2})
+        )
     return checks
 
 
@@ -91,7 +131,7 @@ def synthetic_analysis(source: str | Path = SAMPLE, n_faces: int = 1, n_extra_ch
     image = sample_rgb() if image is None else image
     faces = synthetic_faces(image, n_faces)
     checks = synthetic_checks(faces[0], n_extra_checks)
-    for k, face in enumerate(faces[1:], start=1):
+    for k in range(1, len(faces)):
         checks.append(CheckResult("sharpness", "Sharpness", "image", Verdict.WARN, "Soft face.", 80.0, "",
                                   {"fail_below": 60, "warn_below": 100}, face_index=k))
     return Analysis(

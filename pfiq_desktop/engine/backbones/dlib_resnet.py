@@ -193,7 +193,7 @@ def parse_dlib_net(data: bytes) -> ParsedDlibNet:
     reader.expect("loss_metric_2")
     for _ in range(2):  # training margin, distance threshold
         reader.scalar()
-    versions = []
+    versions: list[int] = []
     while not versions or versions[-1] != 3:
         versions.append(reader.int_())
         if versions[-1] not in (1, 2, 3):
@@ -217,6 +217,17 @@ def parse_dlib_net(data: bytes) -> ParsedDlibNet:
     if reader.pos != len(data):
         raise DlibModelFormatError(f"{len(data) - reader.pos} trailing bytes")
     return ParsedDlibNet(mean, size, tuple(layers), len(versions), num_floats)
+
+
+def _layer_params(parsed: ParsedDlibNet, name: str) -> list[np.ndarray]:
+    """Weights of every layer called `name`, bottom-up (layers with weights always have them)."""
+    found: list[np.ndarray] = []
+    for layer in parsed.layers:
+        if layer.name == name:
+            if layer.params is None:
+                raise DlibModelFormatError(f"{name} layer without weights")
+            found.append(layer.params)
+    return found
 
 
 class _Affine(nn.Module):
@@ -262,7 +273,7 @@ class _Residual(nn.Module):
 
     def dlib_layers(self) -> list[tuple[str, tuple[int, ...]]]:
         cout, cin = self.conv1.out_channels, self.conv1.in_channels
-        stride, pad = self.conv1.stride[0], self.conv1.padding[0]
+        stride, pad = self.conv1.stride[0], int(self.conv1.padding[0])  # padding is an int here, never 'same'
         names = [
             ("con_4", (cout, 3, 3, stride, stride, pad, pad, cin)),
             ("affine_", (0,)),
@@ -285,6 +296,8 @@ class DlibResNet(nn.Module):
     Get one with ``load_dlib_resnet``; the bare constructor has random weights.
     """
 
+    input_mean: torch.Tensor  # registered buffer
+
     def __init__(self) -> None:
         super().__init__()
         self.register_buffer("input_mean", torch.tensor([122.782, 117.001, 104.298]))
@@ -297,11 +310,13 @@ class DlibResNet(nn.Module):
         """256-D average-pooled feature before the fc layer."""
         x = (x - self.input_mean[:, None, None]) / 256.0
         x = F.max_pool2d(F.relu(self.stem_affine(self.stem_conv(x))), 3, 2)
-        return self.blocks(x).mean(dim=(2, 3))
+        pooled: torch.Tensor = self.blocks(x).mean(dim=(2, 3))
+        return pooled
 
     def head(self, features: torch.Tensor) -> torch.Tensor:
         """The fc layer mapping pooled features to the 128-D descriptor."""
-        return self.fc(features)
+        descriptor: torch.Tensor = self.fc(features)
+        return descriptor
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x))
@@ -314,20 +329,30 @@ class DlibResNet(nn.Module):
             ("relu_", ()),
             ("max_pool_2", (3, 3, 2, 2, 0, 0)),
         ]
-        for block in self.blocks:
+        for block in self._residuals():
             names += block.dlib_layers()
         return names + [("avg_pool_2", (0, 0, 1, 1, 0, 0)), ("fc_2", (128, 256, 1))]
+
+    def _residuals(self) -> list[_Residual]:
+        """The residual blocks, typed (``nn.Sequential`` yields plain modules)."""
+        residuals: list[_Residual] = []
+        for block in self.blocks:
+            if not isinstance(block, _Residual):
+                raise TypeError(f"unexpected block {type(block).__name__}")
+            residuals.append(block)
+        return residuals
 
     def state_from_dlib(self, parsed: ParsedDlibNet) -> dict[str, torch.Tensor]:
         """Map parsed dlib layers onto this module's state dict, checking every layer."""
         found = [(layer.name, layer.settings) for layer in parsed.layers]
         if found != self.dlib_layers():
             raise DlibModelFormatError("layer sequence differs from dlib_face_recognition_resnet_model_v1")
-        convs = [self.stem_conv] + [c for b in self.blocks for c in (b.conv1, b.conv2)]
-        affines = [self.stem_affine] + [a for b in self.blocks for a in (b.affine1, b.affine2)]
-        conv_params = [layer.params for layer in parsed.layers if layer.name == "con_4"]
-        affine_params = [layer.params for layer in parsed.layers if layer.name == "affine_"]
-        (fc_params,) = [layer.params for layer in parsed.layers if layer.name == "fc_2"]
+        blocks = self._residuals()
+        convs = [self.stem_conv] + [c for b in blocks for c in (b.conv1, b.conv2)]
+        affines = [self.stem_affine] + [a for b in blocks for a in (b.affine1, b.affine2)]
+        conv_params = _layer_params(parsed, "con_4")
+        affine_params = _layer_params(parsed, "affine_")
+        (fc_params,) = _layer_params(parsed, "fc_2")
         names = {module: name for name, module in self.named_modules()}
         state = {"input_mean": torch.tensor(parsed.input_mean, dtype=torch.float32)}
         for conv, params in zip(convs, conv_params, strict=True):

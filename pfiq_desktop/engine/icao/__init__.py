@@ -5,14 +5,16 @@
     checks = run_checks(image_rgb, faces, profile)
 """
 
+from pfiq_desktop.engine.defaults import DEFAULT_PROFILE
 from pfiq_desktop.engine.icao.checklist import run_checks
-from pfiq_desktop.engine.icao.profile import DEFAULT_PROFILE, Profile, ProfileError, list_profiles, load_profile
-from pfiq_desktop.engine.icao.regions import REGION_NAMES, region_plq
+from pfiq_desktop.engine.icao.profile import Profile, ProfileError, list_profiles, load_profile
+from pfiq_desktop.engine.icao.regions import REGION_LABELS, REGION_NAMES, region_plq
 from pfiq_desktop.engine.icao.registry import CHECKS
 
 __all__ = [
     "CHECKS",
     "DEFAULT_PROFILE",
+    "REGION_LABELS",
     "REGION_NAMES",
     "Profile",
     "ProfileError",

@@ -33,7 +33,8 @@ class Background:
 
 def _background(ctx: Context) -> Background:
     if "background" in ctx.cache:
-        return ctx.cache["background"]
+        cached: Background = ctx.cache["background"]
+        return cached
     scale = min(WORK_WIDTH / ctx.width, 1.0)
     size = (max(int(round(ctx.width * scale)), 2), max(int(round(ctx.height * scale)), 2))
     lab = lab_from_8bit(cv2.cvtColor(cv2.resize(ctx.rgb, size, interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2Lab))
@@ -78,7 +79,10 @@ def background_uniformity(ctx: Context, params: dict[str, Any]) -> Measure:
     return graded(
         value,
         params,
-        {"ok": "Background is plain (texture {v:.1f}).", "high": "Background is not plain: texture, pattern or objects behind the head (texture {v:.1f}; allowed {fail_above:.1f})."},
+        {
+            "ok": "Background is plain (texture {v:.1f}).",
+            "high": "Background is not plain: texture, pattern or objects behind the head (texture {v:.1f}; allowed {fail_above:.1f}).",
+        },
         "texture index",
         _evidence(ctx),
     )
@@ -113,7 +117,10 @@ def background_shadow(ctx: Context, params: dict[str, Any]) -> Measure:
     return graded(
         ratio,
         params,
-        {"ok": "No shadow on the background beside the head.", "low": f"Shadow on the background at the photo's {darker} of the head ({{v:.0%}} of the other side's brightness)."},
+        {
+            "ok": "No shadow on the background beside the head.",
+            "low": f"Shadow on the background at the photo's {darker} of the head ({{v:.0%}} of the other side's brightness).",
+        },
         "ratio",
         _evidence(ctx),
     )

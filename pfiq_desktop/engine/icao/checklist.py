@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 import numpy as np
 
+from pfiq_desktop.engine.defaults import DEFAULT_PROFILE
 from pfiq_desktop.engine.icao import background, eyes_mouth, geometry, occlusion, photometric, pose  # noqa: F401  (register checks)
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.profile import Profile, load_profile
 from pfiq_desktop.engine.icao.registry import CHECKS, CheckSpec, Measure, NotAssessable
 from pfiq_desktop.engine.results import CheckResult, Evidence, Face, Verdict
+
+log = logging.getLogger(__name__)
 
 FAMILY_ORDER = ("geometry", "pose", "eyes_mouth", "photometric", "background", "occlusion")
 
@@ -27,13 +31,16 @@ def _not_assessable(reason: str) -> Measure:
 def _plain(evidence: Evidence) -> Evidence:
     """Evidence with built-in floats only, so it serialises to JSON and compares exactly after a round trip."""
 
-    def pts(items: list) -> list[tuple[float, ...]]:
-        return [tuple(float(v) for v in item) for item in items]
+    def pts(items: Sequence[Sequence[float]]) -> list[tuple[float, float]]:
+        return [(float(x), float(y)) for x, y in items]
+
+    def quads(items: Sequence[Sequence[float]]) -> list[tuple[float, float, float, float]]:
+        return [(float(a), float(b), float(c), float(d)) for a, b, c, d in items]
 
     return Evidence(
         points=pts(evidence.points),
-        lines=pts(evidence.lines),
-        boxes=pts(evidence.boxes),
+        lines=quads(evidence.lines),
+        boxes=quads(evidence.boxes),
         polygons=[pts(poly) for poly in evidence.polygons],
         regions=list(evidence.regions),
     )
@@ -53,7 +60,8 @@ def _run_one(spec: CheckSpec, ctx: Context | None, profile: Profile, setup_error
             measure = spec.func(ctx, params)
         except NotAssessable as exc:
             measure = _not_assessable(f"Cannot be checked: {exc}.")
-        except Exception as exc:  # a broken measurement must not hide the rest of the checklist
+        except Exception as exc:
+            log.exception("check %s failed", spec.id)
             measure = _not_assessable(f"Cannot be checked ({type(exc).__name__}: {exc}).")
     value = None if measure.value is None or not np.isfinite(measure.value) else float(measure.value)
     return CheckResult(
@@ -73,12 +81,13 @@ def _run_one(spec: CheckSpec, ctx: Context | None, profile: Profile, setup_error
 def run_checks(image: np.ndarray, faces: Sequence[Face], profile: Profile | str | None = None) -> list[CheckResult]:
     """Every enabled check of the profile on the photo's subject (faces[0]); in registry order."""
     if not isinstance(profile, Profile):
-        profile = load_profile(profile or "icao-9303")
+        profile = load_profile(profile or DEFAULT_PROFILE)
     ctx: Context | None
     error = ""
     try:
         profile_yaw = float(profile.params("pose_yaw").get("not_assessable_above", 30.0))
         ctx = Context(image, list(faces or []), profile_yaw)
-    except Exception as exc:  # unreadable array: every check says so instead of raising
+    except Exception as exc:
+        log.exception("the checklist could not prepare the photo")
         ctx, error = None, str(exc)
     return [_run_one(spec, ctx, profile, error) for spec in ordered_checks() if profile.enabled(spec.id)]

@@ -11,6 +11,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+from numpy.typing import NDArray
 
 from pfiq_desktop.engine.icao.regions import eye_centres, polygon_mask, region_plq_stats, region_polygons, upright_frame
 from pfiq_desktop.engine.icao.registry import NotAssessable
@@ -98,7 +99,7 @@ class Context:
 
     # ---- subject geometry --------------------------------------------------
     @cached_property
-    def landmarks(self) -> np.ndarray:
+    def landmarks(self) -> NDArray[np.float64]:
         """The subject's 68 landmarks (photo x, y); NotAssessable when absent or broken."""
         if self.face is None:
             raise NotAssessable("no face found")
@@ -108,11 +109,11 @@ class Context:
         return lm
 
     @cached_property
-    def eyes(self) -> tuple[np.ndarray, np.ndarray]:
+    def eyes(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         return eye_centres(self.landmarks)
 
     @cached_property
-    def eye_mid(self) -> np.ndarray:
+    def eye_mid(self) -> NDArray[np.float64]:
         left, right = self.eyes
         return (left + right) / 2.0
 
@@ -121,11 +122,12 @@ class Context:
         return upright_frame(self.landmarks)[2]
 
     @cached_property
-    def chin(self) -> np.ndarray:
-        return self.landmarks[8]
+    def chin(self) -> NDArray[np.float64]:
+        chin: NDArray[np.float64] = self.landmarks[8]
+        return chin
 
     @cached_property
-    def crown(self) -> np.ndarray:
+    def crown(self) -> NDArray[np.float64]:
         """Estimated top of the head, on the line from the chin through the eyes."""
         return self.eye_mid - CROWN_FACTOR * (self.chin - self.eye_mid)
 
@@ -153,7 +155,8 @@ class Context:
         key = f"mask:{name}"
         if key not in self.cache:
             self.cache[key] = polygon_mask(self.regions[name], (self.height, self.width))
-        return self.cache[key]
+        mask: np.ndarray = self.cache[key]
+        return mask
 
     @cached_property
     def face_mask(self) -> np.ndarray:
@@ -188,12 +191,12 @@ class Context:
         centre = (image_points[0] - camera[:2, 2]) * depth / focal
         rvec = np.zeros((3, 1))
         tvec = np.array([[centre[0]], [centre[1]], [depth]])
-        ok, rvec, _ = cv2.solvePnP(
+        ok, rvec_fit, _ = cv2.solvePnP(
             MODEL_POINTS, image_points, camera, np.zeros(4), rvec, tvec, True, cv2.SOLVEPNP_ITERATIVE
         )
         if not ok:
             raise NotAssessable("head pose could not be estimated from the landmarks")
-        rot, _ = cv2.Rodrigues(rvec)
+        rot, _ = cv2.Rodrigues(rvec_fit)
         pitch = float(np.degrees(np.arctan2(rot[2, 1], rot[2, 2])))
         yaw = float(np.degrees(np.arctan2(-rot[2, 0], np.hypot(rot[2, 1], rot[2, 2]))))
         left, right = self.eyes

@@ -77,7 +77,10 @@ def glasses(ctx: Context, params: dict[str, Any]) -> Measure:
     measure = graded(
         contrast,
         {"warn_above": params.get("detect_above", 1.0)},
-        {"ok": "No spectacle frame seen on the nose bridge.", "high": "Glasses seem to be worn: check for glare, tinted lenses and frames over the eyes."},
+        {
+            "ok": "No spectacle frame seen on the nose bridge.",
+            "high": "Glasses seem to be worn: check for glare, tinted lenses and frames over the eyes.",
+        },
         "edge contrast",
         Evidence(boxes=[(float(xi0), float(yi0), float(xi1), float(yi1))], regions=["left_eye", "right_eye"]),
     )
@@ -97,7 +100,10 @@ def eye_glare(ctx: Context, params: dict[str, Any]) -> Measure:
     return graded(
         fraction,
         params,
-        {"ok": "No glare in the eye area.", "high": "Glare / specular highlights cover {v:.1%} of the eye area (allowed {fail_above:.1%})."},
+        {
+            "ok": "No glare in the eye area.",
+            "high": "Glare / specular highlights cover {v:.1%} of the eye area (allowed {fail_above:.1%}).",
+        },
         "fraction",
         Evidence(polygons=[[tuple(p) for p in ctx.regions[n]] for n in ("left_eye", "right_eye")], regions=["left_eye", "right_eye"]),
     )
@@ -121,5 +127,7 @@ def red_eye(ctx: Context, params: dict[str, Any]) -> Measure:
         params,
         {"ok": "No red eye.", "high": "Red eye: {v:.0%} of the eye area is flash-red."},
         "fraction",
-        Evidence(polygons=[[tuple(p) for p in ctx.landmarks[36:42]], [tuple(p) for p in ctx.landmarks[42:48]]], regions=["left_eye", "right_eye"]),
+        Evidence(
+            polygons=[[tuple(p) for p in ctx.landmarks[36:42]], [tuple(p) for p in ctx.landmarks[42:48]]], regions=["left_eye", "right_eye"]
+        ),
     )

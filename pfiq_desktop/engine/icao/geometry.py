@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from pfiq_desktop.engine.icao.context import Context
-from pfiq_desktop.engine.icao.registry import Measure, check, graded
+from pfiq_desktop.engine.icao.registry import Measure, NotAssessable, check, graded
 from pfiq_desktop.engine.results import Evidence, Verdict
 
 
@@ -16,22 +16,29 @@ def _box_size(box: tuple[int, int, int, int]) -> float:
     return float(np.sqrt(max(x1 - x0, 0) * max(y1 - y0, 0)))
 
 
+def _float_box(box: tuple[int, int, int, int]) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = box
+    return float(x0), float(y0), float(x1), float(y1)
+
+
 @check("face_present", "Face present", "geometry", scope="image")
 def face_present(ctx: Context, params: dict[str, Any]) -> Measure:
     if ctx.face is None:
         return Measure(Verdict.FAIL, "No face was found in the photo.", 0.0, "faces")
     return Measure(
-        Verdict.PASS, "A face was found.", float(len(ctx.faces)), "faces", evidence=Evidence(boxes=[tuple(map(float, ctx.face.box))])
+        Verdict.PASS, "A face was found.", float(len(ctx.faces)), "faces", evidence=Evidence(boxes=[_float_box(ctx.face.box)])
     )
 
 
 @check("single_face", "Only one face", "geometry")
 def single_face(ctx: Context, params: dict[str, Any]) -> Measure:
     """Ratio of the largest other face to the subject's face: background faces small enough are tolerated."""
+    if ctx.face is None:
+        raise NotAssessable("no face found")
     subject = _box_size(ctx.face.box) or 1.0
     others = ctx.faces[1:]
     ratio = max((_box_size(f.box) / subject for f in others), default=0.0)
-    evidence = Evidence(boxes=[tuple(map(float, f.box)) for f in others])
+    evidence = Evidence(boxes=[_float_box(f.box) for f in others])
     return graded(
         ratio,
         params,
@@ -52,7 +59,10 @@ def inter_eye_distance(ctx: Context, params: dict[str, Any]) -> Measure:
         params,
         {
             "ok": "Eyes are {v:.0f} px apart: enough resolution.",
-            "low": "Eyes are only {v:.0f} px apart (required {fail_below:.0f}, preferred {warn_below:.0f}): face too small or photo resolution too low.",
+            "low": (
+                "Eyes are only {v:.0f} px apart (required {fail_below:.0f}, preferred {warn_below:.0f}): "
+                "face too small or photo resolution too low."
+            ),
         },
         "px",
         Evidence(points=[tuple(left), tuple(right)], lines=[(*left, *right)], regions=["left_eye", "right_eye"]),
@@ -132,7 +142,7 @@ def face_cropped(ctx: Context, params: dict[str, Any]) -> Measure:
     """Smallest margin between the head box (crown, jaw, chin) and an image edge, relative to head height."""
     x0, y0, x1, y1 = ctx.head_box
     margins = {"left": x0, "top": y0, "right": ctx.width - x1, "bottom": ctx.height - y1}
-    side = min(margins, key=margins.get)
+    side = min(margins, key=margins.__getitem__)
     value = margins[side] / max(ctx.head_height, 1.0)
     return graded(
         value,

@@ -23,7 +23,7 @@ def _low_regions(ctx: Context, names: tuple[str, ...], ratio: float) -> tuple[li
     rel = {n: means[n] / median for n in names if np.isfinite(means.get(n, np.nan)) and median > 0}
     if not rel:
         raise NotAssessable("no region of the face lies on the quality map")
-    low = sorted((n for n, r in rel.items() if r < ratio), key=rel.get)
+    low = sorted((n for n, r in rel.items() if r < ratio), key=rel.__getitem__)
     return low, min(rel.values()), rel
 
 
@@ -37,7 +37,9 @@ def plq_regions(ctx: Context, params: dict[str, Any]) -> Measure:
     low, worst, rel = _low_regions(ctx, tuple(ctx.plq_stats[0]), ratio)
     thresholds = {"warn_below": ratio}
     if not low:
-        return Measure(Verdict.PASS, "Every face region carries its share of recognisable detail.", worst, "fraction of face median PLQ", thresholds)
+        return Measure(
+            Verdict.PASS, "Every face region carries its share of recognisable detail.", worst, "fraction of face median PLQ", thresholds
+        )
     listing = ", ".join(f"{n.replace('_', ' ')} ({rel[n]:.0%})" for n in low)
     return Measure(
         Verdict.WARN,

@@ -17,7 +17,7 @@ SHARPNESS_IED = 40.0
 
 
 def _face_values(ctx: Context) -> np.ndarray:
-    values = ctx.grey[ctx.face_mask]
+    values: np.ndarray = ctx.grey[ctx.face_mask]
     if values.size < 16:
         raise NotAssessable("face area is outside the photo")
     return values
@@ -33,7 +33,11 @@ def exposure(ctx: Context, params: dict[str, Any]) -> Measure:
     return graded(
         float(_face_values(ctx).mean()),
         params,
-        {"ok": "Face brightness is normal ({v:.0f}/255).", "low": "Face is too dark (mean {v:.0f}/255).", "high": "Face is too bright (mean {v:.0f}/255)."},
+        {
+            "ok": "Face brightness is normal ({v:.0f}/255).",
+            "low": "Face is too dark (mean {v:.0f}/255).",
+            "high": "Face is too bright (mean {v:.0f}/255).",
+        },
         "grey level",
         _face_outline(ctx),
     )
@@ -62,7 +66,10 @@ def dynamic_range(ctx: Context, params: dict[str, Any]) -> Measure:
     return graded(
         float(-(p * np.log2(p)).sum()),
         params,
-        {"ok": "Face tones are well spread ({v:.1f} bits).", "low": "Face has too few tones ({v:.1f} bits; needs {fail_below:.1f}): flat, washed-out or posterised."},
+        {
+            "ok": "Face tones are well spread ({v:.1f} bits).",
+            "low": "Face has too few tones ({v:.1f} bits; needs {fail_below:.1f}): flat, washed-out or posterised.",
+        },
         "bits",
         _face_outline(ctx),
     )
@@ -138,7 +145,10 @@ def compression(ctx: Context, params: dict[str, Any]) -> Measure:
     return graded(
         float(across / max(inside, 1e-3)),
         params,
-        {"ok": "No visible compression blocks (blockiness {v:.2f}).", "high": "JPEG compression blocks are visible (blockiness {v:.2f}; allowed {fail_above:.2f})."},
+        {
+            "ok": "No visible compression blocks (blockiness {v:.2f}).",
+            "high": "JPEG compression blocks are visible (blockiness {v:.2f}; allowed {fail_above:.2f}).",
+        },
         "ratio",
         _face_outline(ctx),
     )

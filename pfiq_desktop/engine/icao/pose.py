@@ -21,7 +21,10 @@ def pose_yaw(ctx: Context, params: dict[str, Any]) -> Measure:
     return graded(
         abs(yaw),
         params,
-        {"ok": "Head faces the camera (turned {v:.0f} deg).", "high": f"Head is turned to the photo's {side} by {{v:.0f}} deg (allowed {{fail_above:.0f}})."},
+        {
+            "ok": "Head faces the camera (turned {v:.0f} deg).",
+            "high": f"Head is turned to the photo's {side} by {{v:.0f}} deg (allowed {{fail_above:.0f}}).",
+        },
         "deg",
         _axis_evidence(ctx),
     )

@@ -14,7 +14,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-DEFAULT_PROFILE = "icao-9303"
+from pfiq_desktop.engine.defaults import DEFAULT_PROFILE
+
 _PACKAGE = "pfiq_desktop.engine.icao"
 
 
@@ -52,7 +53,8 @@ def list_profiles() -> list[str]:
 def _read(path: Path) -> dict[str, Any]:
     try:
         if path.suffix.lower() == ".json":
-            return json.loads(path.read_text(encoding="utf-8"))
+            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            return data
         with open(path, "rb") as handle:
             return tomllib.load(handle)
     except (OSError, ValueError) as exc:

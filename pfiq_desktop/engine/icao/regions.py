@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+from numpy.typing import NDArray
 
 from pfiq_desktop.engine.results import Face
 
 REGION_NAMES = ("left_eye", "right_eye", "nose", "mouth", "forehead", "left_cheek", "right_cheek", "chin")
+REGION_LABELS = {
+    "left_eye": "Left eye", "right_eye": "Right eye", "nose": "Nose", "mouth": "Mouth",
+    "forehead": "Forehead", "left_cheek": "Left cheek", "right_cheek": "Right cheek", "chin": "Chin",
+}
 
 
-def eye_centres(landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def eye_centres(landmarks: np.ndarray) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Centres of the eye on the photo's left (points 36-41) and right (42-47)."""
     lm = np.asarray(landmarks, np.float64)
     return lm[36:42].mean(axis=0), lm[42:48].mean(axis=0)
@@ -32,8 +37,8 @@ def upright_frame(landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]
     return rotation, (left + right) / 2.0, distance
 
 
-def _expand(points: np.ndarray, factor: float) -> np.ndarray:
-    centre = points.mean(axis=0)
+def _expand(points: NDArray[np.float64], factor: float) -> NDArray[np.float64]:
+    centre: NDArray[np.float64] = points.mean(axis=0)
     return centre + (points - centre) * factor
 
 

@@ -1,6 +1,6 @@
 """Make the sample report shown in the README from the public-domain sample photo.
 
-    python -m pfiq_desktop.reports.sample [--out docs] [--page-size A4]
+    .venv/bin/python scripts/make_sample_report.py [--out docs] [--page-size A4]
 
 Runs the real Analyzer on resources/sample_astronaut.jpg and records an
 illustrative officer decision (a retake, then a rejection) in a throw-away
@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "resources" / "sample_astronaut.jpg"
 
 

@@ -1,0 +1,69 @@
+"""Where the application keeps its files: one Qt-free owner for every per-user path.
+
+The GUI, `pfiq report` and the log all read these, so decisions recorded in the
+window are the ones the command line reports. The folder matches what Qt's
+`QStandardPaths.AppDataLocation` gives for organisation "PFIQ" and application
+"PFIQ Desktop", so data written by earlier versions of the GUI stays in place.
+`PFIQ_DATA_DIR` moves everything (portable installs, tests).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from pfiq_desktop import APP_NAME, ORG_NAME
+
+DATA_DIR_ENV = "PFIQ_DATA_DIR"
+
+
+def data_dir() -> Path:
+    """The per-user data folder (not created here)."""
+    override = os.environ.get(DATA_DIR_ENV)
+    if override:
+        return Path(override)
+    if sys.platform.startswith("win"):
+        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / ORG_NAME / APP_NAME
+
+
+def store_path() -> Path:
+    """The review store: officer decisions and the audit log."""
+    return data_dir() / "reviews.sqlite3"
+
+
+def cache_path() -> Path:
+    """Finished analyses by photo hash, shared by the GUI and `pfiq report`."""
+    return data_dir() / "analysis-cache.sqlite3"
+
+
+def settings_path() -> Path:
+    """The user's settings (device, profile, officer, folders, theme)."""
+    return data_dir() / "settings.json"
+
+
+def window_state_path() -> Path:
+    """Window geometry and dock layout (Qt's own format, nothing else)."""
+    return data_dir() / "window-state.ini"
+
+
+def log_path() -> Path:
+    """The rotating log file."""
+    return data_dir() / "logs" / "pfiq.log"
+
+
+def samples_dir() -> Path:
+    """Where "Try the sample" writes the sample photo and its variants."""
+    return data_dir() / "samples"
+
+
+def legacy_store_paths() -> list[Path]:
+    """Review stores written by earlier versions of `pfiq report` (Qt-free guess of the folder)."""
+    if os.environ.get(DATA_DIR_ENV):
+        return []
+    return [data_dir().parent.parent / APP_NAME / "reviews.sqlite3"]

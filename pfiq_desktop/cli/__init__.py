@@ -1,0 +1,37 @@
+"""`pfiq`: the command line (analyse, report, embed, evaluate).
+
+Exit codes, the same for every command:
+0 everything done; 1 a photo had a problem (unreadable, no face, not analysable);
+2 usage error (unknown option value, missing input); 3 an output could not be
+written; 130 cancelled (Ctrl+C or SIGTERM).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pfiq_desktop import APP_NAME, __version__
+from pfiq_desktop.cli import analyse, embed, evaluate, report
+from pfiq_desktop.cli.common import EXIT_CANCELLED
+from pfiq_desktop.logs import setup_logging
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pfiq", description=f"{APP_NAME}: explainable face image quality.")
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for module in (analyse, report, embed, evaluate):
+        module.register(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging()
+    try:
+        code: int = args.handler(args)
+    except KeyboardInterrupt:
+        print("\ncancelled", file=sys.stderr)
+        return EXIT_CANCELLED
+    return code

@@ -1,0 +1,83 @@
+"""`pfiq analyse PHOTO_OR_FOLDER... --out DIR`: analyse photos, write JSON and annotated PNG per photo."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pfiq_desktop.cli.common import (
+    EXIT_CANCELLED,
+    EXIT_OK,
+    EXIT_OUTPUT,
+    EXIT_PHOTO_PROBLEM,
+    EXIT_USAGE,
+    add_engine_options,
+    error,
+    parse_list,
+    print_table,
+    printable,
+    stop_on_sigterm,
+)
+from pfiq_desktop.cli.progress import print_progress
+
+FORMATS = ("json", "png")
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("analyse", aliases=["analyze"], help="analyse photos and write JSON/PNG results")
+    parser.add_argument("paths", nargs="+", help="image files or folders")
+    parser.add_argument("--out", required=True, help="output folder")
+    parser.add_argument("--format", dest="formats", default="json,png", type=lambda t: parse_list(t, FORMATS),
+                        help=f"comma list of {', '.join(FORMATS)} (default json,png)")
+    add_engine_options(parser, methods=True)
+    parser.add_argument("--recursive", action="store_true", help="also search sub-folders")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pfiq_desktop.atomic import OutputError, write_text_atomic
+    from pfiq_desktop.engine.analyzer import Analyzer
+    from pfiq_desktop.engine.discovery import expand_image_paths
+    from pfiq_desktop.reports.figures import save_annotated_png
+    from pfiq_desktop.reports.inputs import load_photo
+    from pfiq_desktop.reports.naming import unique_stems
+
+    paths = expand_image_paths(args.paths, recursive=args.recursive)
+    if not paths:
+        error("no images found in the given paths")
+        return EXIT_USAGE
+    try:
+        analyzer = Analyzer(device=args.device, profile=args.profile, quality_estimator=args.quality,
+                            map_method=args.map_method)
+    except (ValueError, RuntimeError) as problem:  # unknown profile; no CUDA
+        error(str(problem))
+        return EXIT_USAGE
+    stop_on_sigterm()
+    out = Path(args.out)
+    rows: list[tuple[str, str, str, str, str]] = []
+    problems = 0
+    try:
+        for index, (path, stem, analysis) in enumerate(
+            zip(paths, unique_stems(paths), analyzer.analyse_batch(paths)), start=1
+        ):
+            problem = "; ".join(analysis.errors) or ("" if analysis.faces else "no face found")
+            if "json" in args.formats:
+                write_text_atomic(out / f"{stem}.json", analysis.to_json(indent=1))
+            if "png" in args.formats and analysis.ok:
+                save_annotated_png(out / f"{stem}.png", load_photo(path), analysis)
+            problems += bool(problem)
+            quality = f"{analysis.faces[0].quality:.2f}" if analysis.faces else "-"
+            note = problem or f"{analysis.timings.get('total', 0) * 1000:.0f} ms"
+            rows.append((path.name, analysis.verdict, quality, str(len(analysis.faces)), note))
+            print_progress(index, len(paths), f"{printable(path.name)[:40]:<40} {analysis.verdict}")
+    except OutputError as failure:
+        print(file=sys.stderr)
+        error(str(failure))
+        return EXIT_OUTPUT
+    except KeyboardInterrupt:
+        print(f"\ncancelled after {len(rows)} of {len(paths)} photos; their outputs are complete", file=sys.stderr)
+        return EXIT_CANCELLED
+    print_table(rows, ("file", "verdict", "quality", "faces", "note"), (40, 8, 7, 5))
+    print(f"{len(paths)} photos, {problems} with problems; outputs in {out.resolve()}")
+    return EXIT_PHOTO_PROBLEM if problems else EXIT_OK

@@ -1,0 +1,75 @@
+"""What every `pfiq` command shares: exit codes, engine options, list options, the summary table."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from collections.abc import Sequence
+from types import FrameType
+
+from pfiq_desktop.engine.defaults import DEVICES
+from pfiq_desktop.settings import SettingsStore
+
+EXIT_OK = 0
+EXIT_PHOTO_PROBLEM = 1
+EXIT_USAGE = 2
+EXIT_OUTPUT = 3
+EXIT_CANCELLED = 130
+
+
+def add_engine_options(parser: argparse.ArgumentParser, methods: bool = False) -> None:
+    """--device and --profile (defaults: the application's settings), and optionally --quality/--map-method."""
+    from pfiq_desktop.engine.icao import list_profiles
+
+    current = SettingsStore().current
+    parser.add_argument("--device", choices=DEVICES, default=current.device,
+                        help=f"where the network runs (default: the application's setting, {current.device})")
+    parser.add_argument("--profile", default=current.profile,
+                        help=f"threshold profile: {', '.join(list_profiles())} or a TOML/JSON file "
+                             f"(default: the application's setting, {current.profile})")
+    if methods:
+        from pfiq_desktop.engine.defaults import DEFAULT_MAP_METHOD, DEFAULT_QUALITY_ESTIMATOR
+        from pfiq_desktop.engine.plq import MAP_METHODS
+        from pfiq_desktop.engine.quality import ESTIMATORS
+
+        parser.add_argument("--quality", default=DEFAULT_QUALITY_ESTIMATOR, choices=list(ESTIMATORS),
+                            help=f"scalar quality estimator (default {DEFAULT_QUALITY_ESTIMATOR})")
+        parser.add_argument("--map-method", default=DEFAULT_MAP_METHOD, choices=list(MAP_METHODS),
+                            help=f"pixel-level map method (default {DEFAULT_MAP_METHOD})")
+
+
+def parse_list(text: str, allowed: Sequence[str]) -> list[str]:
+    """'pdf, png' -> ['pdf', 'png'], each one of `allowed` (an argparse type)."""
+    items = list(dict.fromkeys(t.strip().lower() for t in text.split(",") if t.strip()))
+    unknown = [t for t in items if t not in allowed]
+    if unknown or not items:
+        raise argparse.ArgumentTypeError(
+            f"unknown: {', '.join(unknown) or '(none given)'}; choose a comma list of {', '.join(allowed)}"
+        )
+    return items
+
+
+def printable(name: str) -> str:
+    """A file name safe for one terminal line: no control characters, undecodable bytes escaped."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in name)
+
+
+def print_table(rows: Sequence[Sequence[str]], header: Sequence[str], widths: Sequence[int]) -> None:
+    """A plain text table; the last column is not padded or cut."""
+    for row in [header, *rows]:
+        cells = [printable(str(cell))[:width].ljust(width) for cell, width in zip(row[:-1], widths)]
+        print("  ".join([*cells, printable(str(row[-1]))]))
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM stops a command like Ctrl+C: finished outputs kept, no partial file, exit 130."""
+
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def error(text: str) -> None:
+    print(f"error: {text}", file=sys.stderr)

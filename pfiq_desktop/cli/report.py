@@ -1,0 +1,166 @@
+"""`pfiq report PATH... --out DIR --format pdf,png,csv,json`: reports from photos or saved analyses.
+
+PATHs are photos, folders of photos, or Analysis JSON files written by
+`pfiq analyse` (those need no network run). Photos are looked up in the
+application's analysis cache first (the GUI's), analysed only when missing,
+and the fresh result is cached. Decisions and the audit trail come from the
+application's review store — the one the GUI records into — or `--store`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pfiq_desktop import appdirs
+from pfiq_desktop.cli.common import (
+    EXIT_CANCELLED,
+    EXIT_OK,
+    EXIT_OUTPUT,
+    EXIT_PHOTO_PROBLEM,
+    EXIT_USAGE,
+    add_engine_options,
+    error,
+    parse_list,
+    printable,
+    stop_on_sigterm,
+)
+from pfiq_desktop.cli.progress import print_progress
+from pfiq_desktop.engine.protocol import Engine
+from pfiq_desktop.engine.results import Analysis
+from pfiq_desktop.review.cache import AnalysisCache
+from pfiq_desktop.review.store import ReviewStore
+
+FORMATS = ("pdf", "png", "summary", "csv", "json")
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "report",
+        help="write PDF/PNG reports, a batch summary and CSV/JSON exports",
+        description="Per-photo PDF (A4/Letter) and annotated PNG, a batch summary PDF for 2+ photos "
+        "(or --format summary), and CSV/JSON of every result and decision.",
+    )
+    parser.add_argument("paths", nargs="+", help="photos, folders, or Analysis JSON files from `pfiq analyse`")
+    parser.add_argument("--out", required=True, help="output folder (created if missing)")
+    parser.add_argument("--format", dest="formats", default="pdf,csv", type=lambda t: parse_list(t, FORMATS),
+                        help=f"comma list of {', '.join(FORMATS)} (default: pdf,csv)")
+    parser.add_argument("--page-size", default="a4", type=str.lower, choices=("a4", "letter"))
+    parser.add_argument("--officer", default="", help="name printed as the report's author (default: the login name)")
+    parser.add_argument("--store", default=None,
+                        help=f"review store with the officer's decisions (default: the application's, {appdirs.store_path()})")
+    parser.add_argument("--no-store", action="store_true", help="ignore decisions and the analysis cache")
+    parser.add_argument("--pdfa", action="store_true", help="PDF/A-1b for archiving (no embedded JSON: PDF/A-1 forbids attachments)")
+    add_engine_options(parser)
+    parser.add_argument("--recursive", action="store_true", help="also search sub-folders")
+    parser.set_defaults(handler=run)
+
+
+def open_store(args: argparse.Namespace) -> ReviewStore | None:
+    """The review store to report decisions from, saying which one (None: report without decisions)."""
+    if args.no_store:
+        return None
+    path = Path(args.store) if args.store else appdirs.store_path()
+    if not path.is_file():
+        print(f"note: no review store at {path}; reporting without the officer's decisions", file=sys.stderr)
+        return None
+    print(f"decisions from the review store {path}", file=sys.stderr)
+    return ReviewStore(path)
+
+
+def warn_about_decisions(store: ReviewStore | None, photos: list[str]) -> None:
+    """Say so when none of the photos has a decision in this store, and where else decisions exist."""
+    if store is None or not photos:
+        return
+    if store.decisions_for_paths(photos):
+        return
+    print(f"warning: none of these photos has a decision in {store.path}", file=sys.stderr)
+    for other in [appdirs.store_path(), *appdirs.legacy_store_paths()]:
+        if other.is_file() and other.resolve() != store.path.resolve():
+            with ReviewStore(other) as elsewhere:
+                found = len(elsewhere.decisions_for_paths(photos))
+            if found:
+                print(f"warning: {found} of them have decisions in {other} (use --store {other})", file=sys.stderr)
+
+
+class Analyses:
+    """Analysis for a path: from a JSON file, from the application's cache, or by running the engine once."""
+
+    def __init__(self, args: argparse.Namespace, cache: AnalysisCache | None) -> None:
+        self.args = args
+        self.cache = cache
+        self._engine: Engine | None = None
+
+    def get(self, path: Path) -> Analysis:
+        if path.suffix.lower() == ".json":
+            return Analysis.from_json(path.read_text(encoding="utf-8"))
+        if self._engine is None:
+            from pfiq_desktop.engine.analyzer import Analyzer
+
+            self._engine = Analyzer(device=self.args.device, profile=self.args.profile)
+        return self.cache.analyse(self._engine, path) if self.cache else self._engine.analyse(path)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pfiq_desktop.atomic import OutputError
+    from pfiq_desktop.engine.discovery import expand_image_paths
+    from pfiq_desktop.reports.inputs import ReportItem, item_from_store
+    from pfiq_desktop.reports.paged import ReportCancelled
+    from pfiq_desktop.reports.runner import export_reports
+    from pfiq_desktop.review.store import default_officer
+
+    paths = expand_image_paths(args.paths, recursive=args.recursive)
+    if not paths:
+        error("no photos or analysis files found in the given paths")
+        return EXIT_USAGE
+    stop_on_sigterm()
+    store = open_store(args)
+    cache = AnalysisCache(appdirs.cache_path()) if store is not None else None
+    problems: list[str] = []
+    try:
+        warn_about_decisions(store, [str(p) for p in paths if p.suffix.lower() != ".json"])
+        analyses = Analyses(args, cache)
+        items: list[ReportItem] = []
+        for index, path in enumerate(paths, start=1):
+            print_progress(index - 1, len(paths), f"analysing {printable(path.name)}")
+            try:
+                analysis = analyses.get(path)
+            except (OSError, ValueError, KeyError) as failure:
+                problems.append(f"{printable(path.name)}: cannot read it ({failure})")
+                continue
+            if analysis.errors:
+                problems.append(f"{printable(path.name)}: {'; '.join(analysis.errors)}")
+            elif not analysis.faces:
+                problems.append(f"{printable(path.name)}: no face found")
+            items.append(item_from_store(store, analysis))
+        print_progress(len(paths), len(paths), "analysed")
+        if not items:
+            _print_problems(problems)
+            return EXIT_PHOTO_PROBLEM
+        result = export_reports(items, args.out, args.formats, args.page_size, args.officer or default_officer(),
+                                args.pdfa, progress=lambda d, t, n: print_progress(d, t, f"writing {printable(n)}"))
+    except OutputError as failure:
+        print(file=sys.stderr)
+        error(str(failure))
+        return EXIT_OUTPUT
+    except (ReportCancelled, KeyboardInterrupt):
+        print("\ncancelled; finished files were kept, no partial file was left.", file=sys.stderr)
+        return EXIT_CANCELLED
+    finally:
+        for resource in (store, cache):
+            if resource is not None:
+                resource.close()
+    print(f"{len(result.files)} files written to {Path(args.out).resolve()}")
+    for path in result.files:
+        pages = result.pages.get(path)
+        print(f"  {printable(path.name)}" + (f"  ({pages} page{'s' * (pages != 1)})" if pages else ""))
+    _print_problems(problems)
+    return EXIT_PHOTO_PROBLEM if problems else EXIT_OK
+
+
+def _print_problems(problems: list[str]) -> None:
+    if problems:
+        print(f"{len(problems)} photo{'s' * (len(problems) != 1)} with problems:")
+        for line in problems:
+            print(f"  {line}")

@@ -1,0 +1,10 @@
+"""The engine's defaults, in one light module (no torch) that the GUI and the CLI import too."""
+
+from __future__ import annotations
+
+DEFAULT_DEVICE = "auto"
+DEVICES = ("auto", "cpu", "cuda")  # also "cuda:N" for one GPU of several
+DEFAULT_PROFILE = "icao-9303"
+DEFAULT_QUALITY_ESTIMATOR = "probe-ensemble"
+DEFAULT_MAP_METHOD = "gradient"
+MAX_FACES = 16  # faces beyond this (crowds) are detected and counted, not analysed

@@ -1,0 +1,39 @@
+"""What the application needs of an analysis engine: the `Analyzer`, or a fast fake in tests.
+
+Typed structurally (a Protocol), so the GUI and the analysis cache never probe
+the engine with getattr, and a test double is checked against the same contract.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+from pfiq_desktop.engine.results import Analysis
+
+
+class NamedProfile(Protocol):
+    """A threshold profile as seen from outside the engine."""
+
+    @property
+    def name(self) -> str: ...
+
+
+class Engine(Protocol):
+    """Analyse photos, re-run the checks under another profile, and say what it runs on."""
+
+    @property
+    def model_sha256(self) -> str: ...
+
+    @property
+    def profile(self) -> NamedProfile: ...
+
+    def describe(self) -> str:
+        """One line for the status bar: device and profile."""
+        ...
+
+    def analyse(self, source: str | Path) -> Analysis: ...
+
+    def recheck(self, analysis: Analysis) -> Analysis: ...
+
+    def set_profile(self, profile: str | Path) -> None: ...

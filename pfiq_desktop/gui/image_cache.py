@@ -1,0 +1,95 @@
+"""The photos on screen, decoded as the engine sees them, kept for quick browsing back and forth.
+
+Small files decode on the GUI thread in a few ms; large ones load in a
+background thread and `loaded` announces them, so opening a 30 MB scan never
+freezes the window.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from pfiq_desktop.engine.imageio import ImageLoadError, load_image
+
+log = logging.getLogger(__name__)
+
+CAPACITY = 6
+SYNC_LOAD_BYTES = 1_500_000  # smaller files decode in a few ms; larger ones load off the GUI thread
+Loaded = tuple[np.ndarray | None, str]  # RGB image or None, and the error text when None
+
+
+def load_display_image(path: str) -> Loaded:
+    """RGB uint8 exactly as the engine sees it (EXIF orientation applied), or an error text."""
+    try:
+        return load_image(path), ""
+    except ImageLoadError as error:
+        return None, str(error)
+    except OSError as error:  # vanished or unreadable between listing and showing
+        log.warning("cannot display %s", path, exc_info=True)
+        return None, f"Cannot read {Path(path).name}: {error.strerror or error}"
+
+
+class _Signals(QObject):
+    done = Signal(str, object, str)  # path, RGB array or None, error
+
+
+class _LoadJob(QRunnable):
+    def __init__(self, path: str, signals: _Signals) -> None:
+        super().__init__()
+        self.path, self.signals = path, signals
+
+    def run(self) -> None:
+        image, error = load_display_image(self.path)
+        self.signals.done.emit(self.path, image, error)
+
+
+class ImageCache(QObject):
+    """The last few decoded photos; `get` answers now or starts a background load."""
+
+    loaded = Signal(str)  # path now available from `get`
+
+    def __init__(self, parent: QObject | None = None, capacity: int = CAPACITY) -> None:
+        super().__init__(parent)
+        self.capacity = capacity
+        self._images: OrderedDict[str, Loaded] = OrderedDict()
+        self._loading: set[str] = set()
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._signals = _Signals(self)
+        self._signals.done.connect(self._on_done)
+
+    def get(self, path: str) -> Loaded | None:
+        """(image, error) now when cached or small; None while a large photo loads in the background."""
+        if path in self._images:
+            self._images.move_to_end(path)
+            return self._images[path]
+        try:
+            small = Path(path).stat().st_size <= SYNC_LOAD_BYTES
+        except OSError:
+            small = True  # the loader reports the error
+        if small:
+            loaded = load_display_image(path)
+            self._remember(path, loaded)
+            return loaded
+        if path not in self._loading:
+            self._loading.add(path)
+            self._pool.start(_LoadJob(path, self._signals))
+        return None
+
+    def wait(self, ms: int = 3000) -> bool:
+        return self._pool.waitForDone(ms)
+
+    def _remember(self, path: str, loaded: Loaded) -> None:
+        self._images[path] = loaded
+        while len(self._images) > self.capacity:
+            self._images.popitem(last=False)
+
+    def _on_done(self, path: str, image: np.ndarray | None, error: str) -> None:
+        self._loading.discard(path)
+        self._remember(path, (image, error))
+        self.loaded.emit(path)

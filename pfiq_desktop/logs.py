@@ -1,0 +1,53 @@
+"""One log file for the application and the command line (standard `logging`).
+
+A double-clicked application has no console: every swallowed exception is
+logged here with its traceback, and Help > About shows where the file is.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import sys
+from pathlib import Path
+
+from pfiq_desktop import appdirs
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
+MAX_BYTES = 2_000_000
+BACKUPS = 3
+
+
+def setup_logging(path: Path | None = None, level: int = logging.INFO) -> Path | None:
+    """Log to a rotating file (created on first use); warnings go there too, not to the console.
+
+    Returns the log file, or None when it cannot be opened (then errors go to stderr).
+    Calling it again is harmless.
+    """
+    root = logging.getLogger()
+    for handler in root.handlers:
+        if isinstance(handler, logging.handlers.RotatingFileHandler):
+            return Path(handler.baseFilename)
+    root.setLevel(level)
+    logging.captureWarnings(True)  # e.g. Pillow's EXIF warnings: into the log, off the console
+    target = path or appdirs.log_path()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(target, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+    except OSError as error:
+        fallback = logging.StreamHandler(sys.stderr)
+        fallback.setLevel(logging.ERROR)
+        root.addHandler(fallback)
+        root.error("cannot open the log file %s: %s", target, error)
+        return None
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    root.addHandler(handler)
+    return target
+
+
+def current_log_file() -> Path | None:
+    """The file the log is written to, if logging is set up."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.handlers.RotatingFileHandler):
+            return Path(handler.baseFilename)
+    return None

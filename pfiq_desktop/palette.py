@@ -1,0 +1,119 @@
+"""How results look: the map colour scales and the status colours, for the GUI and every report.
+
+One owner for each colour: the window, the PDF, the PNG and the batch summary
+all read these, so a "fail" or a low-quality pixel has the same colour everywhere.
+Qt-free (numpy only); `gui/theme.py` turns these into Qt objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# Status of a photo or a check, and the officer's decisions.
+STATUS_COLOURS = {
+    "pending": "#9aa0a6",
+    "analysing": "#3a7bd5",
+    "pass": "#1a9850",
+    "warn": "#d68200",
+    "fail": "#c81e1e",
+    "error": "#7b3fa0",
+    "not_assessable": "#6e6e6e",
+    "decided": "#1f6feb",
+    "accept": "#1a9850",
+    "reject": "#c81e1e",
+    "retake": "#e07b00",
+}
+STATUS_LABELS = {
+    "pending": "Pending",
+    "analysing": "Analysing",
+    "pass": "Pass",
+    "warn": "Warning",
+    "fail": "Fail",
+    "error": "Error",
+    "not_assessable": "Not assessable",
+}
+# Overlay colours drawn on photos.
+EVIDENCE_COLOUR = "#00b7ff"
+REGION_COLOUR = "#ff00c8"
+BOX_COLOUR = "#ffffff"
+SELECTED_BOX_COLOUR = "#ffd400"
+LANDMARK_COLOUR = "#39d0ff"
+
+
+def status_hex(status: str) -> str:
+    """The colour of a status, verdict or decision ('#rrggbb'); grey for anything unknown."""
+    return STATUS_COLOURS.get(status, STATUS_COLOURS["pending"])
+
+
+def status_rgb(status: str) -> tuple[int, int, int]:
+    value = status_hex(status).lstrip("#")
+    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
+
+
+@dataclass(frozen=True)
+class MapScale:
+    """A colour scale for one kind of map: anchors from low to high over `levels`."""
+
+    name: str
+    title: str
+    anchors: tuple[tuple[int, int, int], ...]
+    levels: tuple[float, float]
+    ticks: tuple[tuple[float, str], ...]
+
+    def lut(self, size: int = 256) -> np.ndarray:
+        """(size, 3) uint8 RGB lookup table, low to high."""
+        positions = np.linspace(0.0, 1.0, len(self.anchors))
+        samples = np.linspace(0.0, 1.0, size)
+        colours = np.asarray(self.anchors, np.float64)
+        channels = [np.interp(samples, positions, colours[:, c]) for c in range(3)]
+        return np.round(np.stack(channels, axis=1)).astype(np.uint8)
+
+    def index(self, values: np.ndarray) -> np.ndarray:
+        """Values -> 0..255 LUT indices (NaN -> 0)."""
+        low, high = self.levels
+        scaled = (np.nan_to_num(np.asarray(values, np.float32), nan=low) - low) / (high - low)
+        return np.clip(scaled * 255.0, 0, 255).astype(np.uint8)
+
+    def rgb(self, values: np.ndarray) -> np.ndarray:
+        """RGB uint8; NaN (outside the face) becomes black."""
+        rgb = _lut(self)[self.index(values)]
+        rgb[~np.isfinite(values)] = 0
+        return rgb
+
+    def rgba(self, values: np.ndarray, alpha: int = 255) -> np.ndarray:
+        """RGBA uint8; NaN (outside the face) becomes transparent."""
+        values = np.asarray(values, np.float32)
+        rgba = np.empty(values.shape + (4,), np.uint8)
+        rgba[..., :3] = _lut(self)[self.index(values)]
+        rgba[..., 3] = np.where(np.isfinite(values), alpha, 0).astype(np.uint8)
+        return rgba
+
+    def blend(self, photo: np.ndarray, values: np.ndarray, opacity: float = 0.6) -> np.ndarray:
+        """The coloured map over an RGB photo where the map is defined."""
+        coloured = self.rgb(values).astype(np.float32)
+        alpha = (np.isfinite(values) * opacity)[..., None]
+        return (photo.astype(np.float32) * (1 - alpha) + coloured * alpha).round().astype(np.uint8)
+
+
+_LUTS: dict[str, np.ndarray] = {}
+
+
+def _lut(scale: MapScale) -> np.ndarray:
+    if scale.name not in _LUTS:
+        _LUTS[scale.name] = scale.lut()
+    return _LUTS[scale.name]
+
+
+# ColorBrewer RdYlGn, as in the paper's figures: red = low pixel-level quality, green = high.
+PLQ_SCALE = MapScale(
+    name="plq",
+    title="Pixel-level quality (the paper's map)",
+    anchors=(
+        (165, 0, 38), (215, 48, 39), (244, 109, 67), (253, 174, 97), (254, 224, 139), (255, 255, 191),
+        (217, 239, 139), (166, 217, 106), (102, 189, 99), (26, 152, 80), (0, 104, 55),
+    ),
+    levels=(0.0, 1.0),
+    ticks=((0.0, "0 low"), (0.5, "0.5"), (1.0, "1 high")),
+)

@@ -1,0 +1,166 @@
+"""The officer's work on a set of photos, without Qt: what is open, what is selected, the decisions.
+
+The main window drives a `ReviewSession` and shows it; the rules live here so
+they are the same whatever the front end, and testable without a window.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pfiq_desktop.engine.discovery import expand_image_paths, resolve_paths
+from pfiq_desktop.engine.hashing import file_sha256
+from pfiq_desktop.engine.results import Analysis
+from pfiq_desktop.review.store import Decision, DecisionError, ReviewStore
+
+NOT_ANALYSED_YET = "not_analysed_yet"  # accepting before the checks ran overrides them too
+NOT_ANALYSABLE = "not_analysable"
+
+
+@dataclass
+class PhotoRecord:
+    """One open photo: its analysis status, result and the officer's decision."""
+
+    path: str  # absolute, symlinks resolved: the review store's key
+    status: str = "pending"  # pending / analysing / pass / warn / fail / error
+    analysis: Analysis | None = None
+    decision: Decision | None = None
+    name: str = field(init=False)  # asked for on every paint and sort: computed once
+
+    def __post_init__(self) -> None:
+        self.name = os.path.basename(self.path)
+
+    @property
+    def badge(self) -> str:
+        """What the browser's badge shows: the decision once there is one, else the analysis status."""
+        return self.decision.decision if self.decision is not None else self.status
+
+
+@dataclass
+class OpenOutcome:
+    """What opening some paths did, for the window to say."""
+
+    new: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    empty: list[str] = field(default_factory=list)  # existing paths with no photo in them
+    restored: int = 0
+    folder: str | None = None  # the first folder opened, for "recent folders" and the title
+
+
+class ReviewSession:
+    """Open photos in order, the selected one, and decisions saved at once to the review store."""
+
+    def __init__(self, store: ReviewStore, officer: str = "") -> None:
+        self.store = store
+        self.officer = officer
+        self.records: list[PhotoRecord] = []
+        self._rows: dict[str, int] = {}
+        self.current: str | None = None
+
+    # -- opening ---------------------------------------------------------------
+    def open(self, paths: Sequence[str | os.PathLike[str]], add: bool = False) -> OpenOutcome:
+        """Open folders and/or files (replacing what is open unless `add`); restore their decisions."""
+        outcome = OpenOutcome()
+        existing: list[str] = []
+        for path in map(str, paths):
+            (existing if Path(path).exists() else outcome.missing).append(path)
+        files = resolve_paths(expand_image_paths(existing)) if existing else []
+        if existing and not files:
+            outcome.empty = existing
+        if not files:
+            return outcome
+        if not add:
+            self.records, self._rows, self.current = [], {}, None
+        outcome.new = [p for p in dict.fromkeys(files) if p not in self._rows]
+        decisions = self.store.decisions_for_paths(outcome.new)
+        for path in outcome.new:
+            self._rows[path] = len(self.records)
+            self.records.append(PhotoRecord(path, decision=decisions.get(path)))
+        outcome.restored = len(decisions)
+        folders = [p for p in existing if Path(p).is_dir()]
+        outcome.folder = str(Path(folders[0]).resolve()) if folders else None
+        return outcome
+
+    def record(self, path: str | None) -> PhotoRecord | None:
+        row = self._rows.get(str(path)) if path is not None else None
+        return self.records[row] if row is not None else None
+
+    def row(self, path: str) -> int | None:
+        return self._rows.get(path)
+
+    def pending(self) -> list[str]:
+        """Photos without a result, the one on screen first."""
+        paths = [r.path for r in self.records if r.analysis is None]
+        if self.current in paths:
+            paths.remove(self.current)
+            paths.insert(0, self.current)
+        return paths
+
+    def counts(self) -> dict[str, int]:
+        """How many photos have each status, and how many are decided."""
+        counts: dict[str, int] = {}
+        for r in self.records:
+            counts[r.status] = counts.get(r.status, 0) + 1
+            if r.decision is not None:
+                counts["decided"] = counts.get("decided", 0) + 1
+        return counts
+
+    # -- results -----------------------------------------------------------------
+    def set_analysis(self, path: str, analysis: Analysis) -> bool:
+        """Store a result; True when the file changed since it was decided (the decision is dropped)."""
+        record = self.record(path)
+        if record is None:
+            return False  # a folder was closed while this photo was in the engine
+        record.analysis, record.status = analysis, analysis.verdict
+        decision = record.decision
+        if decision is not None and analysis.image_sha256 and decision.image_sha256 != analysis.image_sha256:
+            record.decision = None
+            return True
+        return False
+
+    # -- decisions ---------------------------------------------------------------
+    def decide(self, path: str, kind: str, reasons: Iterable[str], note: str) -> Decision:
+        """Record a decision now; raises DecisionError (rules) or OSError/sqlite3.Error (storage)."""
+        record = self.record(path)
+        if record is None:
+            raise DecisionError("No photo is selected.")
+        analysis = record.analysis
+        sha = (analysis.image_sha256 if analysis is not None else "") or file_sha256(path)
+        if analysis is None:
+            failed = [NOT_ANALYSED_YET]
+        elif analysis.errors:
+            failed = [NOT_ANALYSABLE]
+        else:
+            failed = [c.id for c in analysis.failed_checks()]
+        saved = self.store.record_decision(
+            path, sha, kind, reasons=list(reasons), note=note, officer=self.officer,
+            profile=analysis.profile if analysis is not None else "",
+            model_sha256=analysis.model_sha256 if analysis is not None else "",
+            verdict=analysis.verdict if analysis is not None else "pending",
+            failed_checks=failed,
+        )
+        record.decision = saved
+        return saved
+
+    def withdraw(self, path: str) -> bool:
+        """Withdraw the photo's decision (audited); False when it had none."""
+        record = self.record(path)
+        if record is None or record.decision is None:
+            return False
+        self.store.clear_decision(path, record.decision.image_sha256, officer=self.officer)
+        record.decision = None
+        return True
+
+    def next_undecided(self, order: Sequence[str]) -> str | None:
+        """The next photo after the current one, in `order` (wrapping), that has no decision."""
+        if self.current not in order:
+            return None
+        start = order.index(self.current)
+        for path in [*order[start + 1:], *order[:start]]:
+            record = self.record(path)
+            if record is not None and record.decision is None:
+                return path
+        return None
