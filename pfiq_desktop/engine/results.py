@@ -135,15 +135,25 @@ class Analysis:
 
     @property
     def verdict(self) -> str:
-        """Overall outcome: 'error', or the worst verdict of any check."""
+        """Overall outcome: 'error', or the worst verdict of the photo's checks (its subject's, not bystanders')."""
         if self.errors:
             return "error"
-        if not self.checks:
+        checks = self.subject_checks()
+        if not checks:
             return Verdict.PASS.value if self.faces else Verdict.FAIL.value
-        return max((c.verdict for c in self.checks), key=lambda v: v.severity).value
+        return max((c.verdict for c in checks), key=lambda v: v.severity).value
+
+    def subject_checks(self) -> list[CheckResult]:
+        """The checks that decide the photo: photo-wide ones and those of its subject (face 1)."""
+        return [c for c in self.checks if c.face_index in (None, 0)]
+
+    def face_checks(self, index: int) -> list[CheckResult]:
+        """What the checklist shows for one face of a group photo: photo-wide checks and that face's."""
+        return [c for c in self.checks if c.face_index in (None, index)]
 
     def failed_checks(self) -> list[CheckResult]:
-        return [c for c in self.checks if c.verdict is Verdict.FAIL]
+        """The subject's failed checks (what accepting the photo overrides)."""
+        return [c for c in self.subject_checks() if c.verdict is Verdict.FAIL]
 
     def photo_map(self, kind: str = "plq") -> np.ndarray | None:
         """All faces' maps of one kind ("plq") over the whole photo, NaN where no face; None without faces.

@@ -245,7 +245,19 @@ class ChecklistPanel(QWidget):
         same_photo = previous is not None and previous.source == analysis.source
         self.face_index = self.face_index if same_photo and self.face_index < len(faces) else 0
         self._fill_faces(faces)
-        checks = sorted(analysis.checks, key=lambda c: (_ORDER.get(c.verdict.value, 9)))
+        self._fill_checks()
+        self._show_face()
+        if faces:
+            self.faceChanged.emit(self.face_index)  # the compare view follows (same photo: same face)
+
+    def _fill_checks(self) -> None:
+        """The checks of the selected face (and the photo-wide ones), worst first."""
+        self.tree.blockSignals(True)
+        self.tree.clear()
+        self.tree.blockSignals(False)
+        if self.analysis is None:
+            return
+        checks = sorted(self.analysis.face_checks(self.face_index), key=lambda c: _ORDER.get(c.verdict.value, 9))
         for check in checks:
             item = QTreeWidgetItem([
                 check.name,
@@ -260,9 +272,6 @@ class ChecklistPanel(QWidget):
             self.tree.addTopLevelItem(item)
         self.tree.setCurrentItem(None)
         self._show_details(None)
-        self._show_face()
-        if faces:
-            self.faceChanged.emit(self.face_index)  # the compare view follows (same photo: same face)
 
     # -- faces ---------------------------------------------------------------
     def _fill_faces(self, faces: list[Face]) -> None:
@@ -301,6 +310,7 @@ class ChecklistPanel(QWidget):
             self.face_combo.blockSignals(True)
             self.face_combo.setCurrentIndex(index)
             self.face_combo.blockSignals(False)
+            self._fill_checks()
             self._show_face()
             self.faceChanged.emit(index)
         return True

@@ -82,7 +82,7 @@ class DecisionPanel(QWidget):
         self.message.setText("")
         failed = set()
         if analysis is not None:
-            for check in analysis.checks:
+            for check in analysis.subject_checks():
                 if check.verdict.value in ("fail", "warn"):
                     item = QListWidgetItem(status_icon(check.verdict.value, 14), check.name)
                     item.setData(Qt.ItemDataRole.UserRole, check.id)

@@ -89,9 +89,10 @@ def failing_checks(items: Sequence[ReportItem]) -> list[tuple[str, str, int, int
     warns: Counter[str] = Counter()
     names: dict[str, str] = {}
     for item in items:
-        failed = {c.id for c in item.analysis.checks if c.verdict is Verdict.FAIL}
-        warned = {c.id for c in item.analysis.checks if c.verdict is Verdict.WARN} - failed
-        for check in item.analysis.checks:
+        checks = item.analysis.subject_checks()
+        failed = {c.id for c in checks if c.verdict is Verdict.FAIL}
+        warned = {c.id for c in checks if c.verdict is Verdict.WARN} - failed
+        for check in checks:
             names.setdefault(check.id, check.name)
         fails.update(failed)
         warns.update(warned)

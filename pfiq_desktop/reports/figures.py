@@ -78,7 +78,7 @@ def flagged_checks(analysis: Analysis) -> list[CheckResult]:
     """Checks whose evidence is drawn: failed and warned ones with geometry."""
     return [
         c
-        for c in analysis.checks
+        for c in analysis.subject_checks()
         if c.verdict in (Verdict.FAIL, Verdict.WARN)
         and (c.evidence.points or c.evidence.lines or c.evidence.boxes or c.evidence.polygons)
     ]
@@ -317,7 +317,7 @@ def render_annotated(
     panels = render_panels(image, analysis, height=round(width * 0.42))
     if panels.width() > width - 2 * pad:
         panels = panels.scaledToWidth(width - 2 * pad, Qt.TransformationMode.SmoothTransformation)
-    checks = analysis.checks
+    checks = analysis.subject_checks()
     columns = 3
     rows = -(-len(checks) // columns) if checks else 0
     row_h = text_px * 1.75

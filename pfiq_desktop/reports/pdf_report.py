@@ -202,7 +202,7 @@ def checklist_html(analysis: Analysis) -> str:
             f'<td style="padding-left:4px">{escape(check.reason)}</td></tr>'
         )
     face_head = '<th align="center">Face</th>' if several else ""
-    counts = {v: sum(c.verdict is v for c in analysis.checks) for v in Verdict}
+    counts = {v: sum(c.verdict is v for c in analysis.subject_checks()) for v in Verdict}
     return f"""
 <p style="margin-top:4px; margin-bottom:1px"><b>Checklist</b>
 <span style="color:{GREY}"> — {counts[Verdict.FAIL]} fail, {counts[Verdict.WARN]} warn, {counts[Verdict.PASS]} pass,

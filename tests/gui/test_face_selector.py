@@ -10,10 +10,12 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGraphicsRectItem
 
+from pfiq_desktop.engine.results import CheckResult, Evidence, Verdict
 from pfiq_desktop.gui.checklist_panel import ChecklistPanel
 from tests.gui.fakes import FakeAnalyzer
 
 SECOND_REGIONS = {"left_eye": 0.15, "right_eye": 0.2, "nose": 0.1, "chin": 0.25}
+SECOND_SHARPNESS = 0.123
 
 
 class TwoFaceAnalyzer(FakeAnalyzer):
@@ -34,6 +36,9 @@ class TwoFaceAnalyzer(FakeAnalyzer):
             plq_chip=np.full((150, 150), 0.1, np.float32), regions=dict(SECOND_REGIONS))
         subject.quality = 0.88  # clearly different from the second face
         analysis.faces = [subject, second]
+        analysis.checks.append(CheckResult(  # the second face's own check, as the engine runs it per face
+            "sharpness", "Sharp focus", "photometric", Verdict.FAIL, "second face blurred", SECOND_SHARPNESS, "",
+            {"min": 0.5}, Evidence(boxes=[box]), 1))
         return analysis
 
 
@@ -158,14 +163,22 @@ def test_window_face_selector_drives_gauge_table_and_chip(qtbot, make_window, tm
     assert boxes[1].pen().style() == Qt.PenStyle.SolidLine and boxes[0].pen().style() == Qt.PenStyle.DashLine
     compare.mode.setCurrentIndex(1)
 
-    # previous face by keyboard, then a check of the subject brings the subject back from face 2
+    # the checklist shows the selected face's own values; photo-wide checks stay
+    def shown(check_id):
+        return [it.data(0, Qt.ItemDataRole.UserRole) for it in checklist.check_items()
+                if it.data(0, Qt.ItemDataRole.UserRole).id == check_id]
+    assert [c.value for c in shown("sharpness")] == [SECOND_SHARPNESS] and shown("sharpness")[0].face_index == 1
+    assert [c.id for c in shown("background")] == ["background"]  # photo-wide
+    assert not shown("eyes_open")  # the subject's own check is not shown for face 2
+    assert checklist.select_check("sharpness")
+    assert checklist.face_index == 1 and compare.face_index == 1 and compare.evidence_item_count() >= 1
+
+    # previous face by keyboard: the subject's checks again
     qtbot.keyClick(w.browser.view, Qt.Key.Key_BracketLeft, Qt.KeyboardModifier.ControlModifier)
     assert checklist.face_index == 0 and compare.face_index == 0
     assert np.array_equal(compare.left_image.image, chip0)
-    checklist.set_face(1)
-    assert compare.face_index == 1
-    assert checklist.select_check("sharpness")  # a check of face 1 (the subject)
-    assert checklist.face_index == 0 and compare.face_index == 0
+    assert [c.face_index for c in shown("sharpness")] == [0] and shown("eyes_open")
+    assert checklist.select_check("sharpness")
     assert np.allclose(compare._map, faces[0].plq_chip)
     assert compare.evidence_item_count() >= 1
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -30,7 +31,7 @@ def test_no_face_fails_presence_and_nothing_else_is_judged(portrait: np.ndarray)
     by_id = {c.id: c for c in results}
     assert by_id.pop("face_present").verdict is Verdict.FAIL
     assert all(c.verdict is Verdict.NOT_ASSESSABLE for c in by_id.values())
-    assert by_id["single_face"].face_index == 0 and by_id["aspect_ratio"].face_index is None
+    assert by_id["single_face"].face_index is None and by_id["aspect_ratio"].face_index is None
 
 
 @pytest.mark.parametrize(
@@ -172,3 +173,23 @@ def test_real_group_photo_and_partial_face() -> None:
     assert group["single_face"].verdict is Verdict.FAIL and group["single_face"].evidence.boxes
     partial = checks("face_recognition_examples/obama_partial_face.jpg")
     assert partial["face_cropped"].verdict is Verdict.FAIL
+
+
+def test_group_photo_gets_every_face_checked_and_the_subject_decides(portrait: np.ndarray) -> None:
+    """Each face of a group photo has its own per-face checks; bystanders do not change the photo's verdict."""
+    blurred = cv2.GaussianBlur(portrait, (0, 0), 4)
+    group = np.ascontiguousarray(np.concatenate([portrait, blurred], axis=1))
+    faces = detect_faces(group)
+    assert len(faces) == 2
+    results = run_checks(group, faces)
+    per_face = {i: {c.id: c for c in results if c.face_index == i} for i in (0, 1)}
+    photo_wide = {c.id for c in results if c.face_index is None}
+    per_face_ids = {spec.id for spec in CHECKS.values() if spec.per_face}
+    assert set(per_face[0]) == set(per_face[1]) == per_face_ids
+    assert {"single_face", "background_uniformity", "aspect_ratio"} <= photo_wide
+    blurred_index = 0 if faces[0].box[0] >= portrait.shape[1] else 1  # the face on the right half
+    assert per_face[blurred_index]["sharpness"].value < per_face[1 - blurred_index]["sharpness"].value
+    analysis = Analysis(source="group", image_size=(group.shape[1], group.shape[0]), faces=faces, checks=results)
+    assert all(c.face_index in (None, 0) for c in analysis.subject_checks())
+    assert {c.face_index for c in analysis.face_checks(1)} == {None, 1}
+    assert analysis.verdict == max((c.verdict for c in analysis.subject_checks()), key=lambda v: v.severity).value

@@ -62,7 +62,7 @@ def _evidence(ctx: Context) -> Evidence:
     return Evidence(boxes=[(0.0, 0.0, float(ctx.width), bottom)], lines=[(0.0, bottom, float(ctx.width), bottom)])
 
 
-@check("background_uniformity", "Plain background", "background")
+@check("background_uniformity", "Plain background", "background", per_face=False)
 def background_uniformity(ctx: Context, params: dict[str, Any]) -> Measure:
     """Mean gradient of L* plus colour spread in the background: texture, objects and patterns raise it."""
     bg = _background(ctx)
@@ -88,7 +88,7 @@ def background_uniformity(ctx: Context, params: dict[str, Any]) -> Measure:
     )
 
 
-@check("background_brightness", "Light background", "background")
+@check("background_brightness", "Light background", "background", per_face=False)
 def background_brightness(ctx: Context, params: dict[str, Any]) -> Measure:
     bg = _background(ctx)
     _require(bg)
@@ -101,7 +101,7 @@ def background_brightness(ctx: Context, params: dict[str, Any]) -> Measure:
     )
 
 
-@check("background_shadow", "No shadow behind the head", "background")
+@check("background_shadow", "No shadow behind the head", "background", per_face=False)
 def background_shadow(ctx: Context, params: dict[str, Any]) -> Measure:
     """Darker over brighter side of the background next to the head: a cast shadow darkens one side."""
     bg = _background(ctx)

@@ -46,7 +46,7 @@ def _plain(evidence: Evidence) -> Evidence:
     )
 
 
-def _run_one(spec: CheckSpec, ctx: Context | None, profile: Profile, setup_error: str) -> CheckResult:
+def _run_one(spec: CheckSpec, ctx: Context | None, profile: Profile, setup_error: str, face_index: int = 0) -> CheckResult:
     params = profile.params(spec.id)
     if ctx is None:
         measure = _not_assessable(f"The photo could not be read: {setup_error}")
@@ -74,12 +74,13 @@ def _run_one(spec: CheckSpec, ctx: Context | None, profile: Profile, setup_error
         unit=measure.unit,
         thresholds={k: float(v) for k, v in measure.thresholds.items()},
         evidence=_plain(measure.evidence),
-        face_index=0 if spec.scope == "face" else None,
+        face_index=face_index if spec.per_face else None,
     )
 
 
 def run_checks(image: np.ndarray, faces: Sequence[Face], profile: Profile | str | None = None) -> list[CheckResult]:
-    """Every enabled check of the profile on the photo's subject (faces[0]); in registry order."""
+    """Every enabled check of the profile on the photo's subject (faces[0]), in registry order; then,
+    for a group photo, the per-face checks of every other face (face_index 1, 2, ...)."""
     if not isinstance(profile, Profile):
         profile = load_profile(profile or DEFAULT_PROFILE)
     ctx: Context | None
@@ -90,4 +91,10 @@ def run_checks(image: np.ndarray, faces: Sequence[Face], profile: Profile | str 
     except Exception as exc:
         log.exception("the checklist could not prepare the photo")
         ctx, error = None, str(exc)
-    return [_run_one(spec, ctx, profile, error) for spec in ordered_checks() if profile.enabled(spec.id)]
+    enabled = [spec for spec in ordered_checks() if profile.enabled(spec.id)]
+    results = [_run_one(spec, ctx, profile, error) for spec in enabled]
+    if ctx is not None:
+        for index in range(1, len(ctx.faces)):
+            other = ctx.for_face(index)
+            results += [_run_one(spec, other, profile, error, index) for spec in enabled if spec.per_face]
+    return results

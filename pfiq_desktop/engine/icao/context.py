@@ -37,6 +37,8 @@ MODEL_POINTS = np.array(
     ]
 )
 POSE_LANDMARKS = [30, 8, 36, 45, 48, 54]
+# What a Context knows about the photo itself (shared by every face's view of it).
+_PHOTO_STATE = frozenset({"rgb", "profile_yaw", "height", "width", "faces", "grey", "lab8", "is_greyscale"})
 
 
 def as_rgb(image: np.ndarray) -> np.ndarray:
@@ -75,6 +77,14 @@ class Context:
         self.faces = list(faces)
         self.face: Face | None = self.faces[0] if self.faces else None
         self.cache: dict[str, Any] = {}  # per-family derived data (e.g. the background mask)
+
+    def for_face(self, index: int) -> Context:
+        """The same photo seen through another face: image views are shared, face geometry is not."""
+        other = Context.__new__(Context)
+        other.__dict__.update({k: v for k, v in self.__dict__.items() if k in _PHOTO_STATE})
+        other.face = self.faces[index]
+        other.cache = {}
+        return other
 
     # ---- image views -------------------------------------------------------
     @cached_property

@@ -30,7 +30,7 @@ def face_present(ctx: Context, params: dict[str, Any]) -> Measure:
     )
 
 
-@check("single_face", "Only one face", "geometry")
+@check("single_face", "Only one face", "geometry", per_face=False)
 def single_face(ctx: Context, params: dict[str, Any]) -> Measure:
     """Ratio of the largest other face to the subject's face: background faces small enough are tolerated."""
     if ctx.face is None:

@@ -38,7 +38,12 @@ CheckFunc = Callable[["Context", dict[str, Any]], Measure]
 
 @dataclass(frozen=True)
 class CheckSpec:
-    """One requirement. `scope` 'image' checks need no face; `frontal` ones need a near-frontal head."""
+    """One requirement. `scope` 'image' checks need no face; `frontal` ones need a near-frontal head.
+
+    `per_face` face checks run on every face of a group photo, so the officer can
+    look at each one; the others judge the photo through its subject (background,
+    "only one face") and run once.
+    """
 
     id: str
     name: str
@@ -46,18 +51,21 @@ class CheckSpec:
     func: CheckFunc
     scope: str = "face"
     frontal: bool = False
+    per_face: bool = True
 
 
 CHECKS: dict[str, CheckSpec] = {}
 
 
-def check(id: str, name: str, family: str, *, scope: str = "face", frontal: bool = False) -> Callable[[CheckFunc], CheckFunc]:
+def check(
+    id: str, name: str, family: str, *, scope: str = "face", frontal: bool = False, per_face: bool = True
+) -> Callable[[CheckFunc], CheckFunc]:
     """Register a check function under a stable id (ids are what profiles and reports key on)."""
 
     def register(func: CheckFunc) -> CheckFunc:
         if id in CHECKS:
             raise ValueError(f"check id {id!r} registered twice")
-        CHECKS[id] = CheckSpec(id, name, family, func, scope, frontal)
+        CHECKS[id] = CheckSpec(id, name, family, func, scope, frontal, per_face and scope == "face")
         return func
 
     return register
