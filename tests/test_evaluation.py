@@ -23,6 +23,7 @@ def quick(tmp_path_factory):
     return summary, out
 
 
+@pytest.mark.slow
 def test_quick_mode_writes_tables_figures_and_report(quick):
     summary, out = quick
     for name in ("report.md", "summary.json", "curves.csv", "occlusion.csv", "edc.csv", "defects.csv", "timing.csv"):
@@ -37,27 +38,32 @@ def test_quick_mode_writes_tables_figures_and_report(quick):
         assert (out / name).stat().st_size > 1000, name
 
 
+@pytest.mark.slow
 def test_plq_deletion_curve_is_below_random(quick):
     deletion = quick[0]["curves"]["deletion"]["genuine"]
     assert deletion["gradient"] < deletion["random"]
 
 
+@pytest.mark.slow
 def test_plq_deletion_is_below_its_inverse_order(quick):
     deletion = quick[0]["curves"]["deletion"]["genuine"]
     assert deletion["gradient"] < deletion["gradient inverse"]
 
 
+@pytest.mark.slow
 def test_plq_insertion_curve_is_above_random(quick):
     insertion = quick[0]["curves"]["insertion"]["genuine"]
     assert insertion["gradient"] > insertion["random"]
 
 
+@pytest.mark.slow
 def test_occluder_pointing_game_is_above_chance(quick):
     occ = quick[0]["occlusion"]
     assert occ["gradient"]["all"]["pointing"] > occ["gradient"]["all"]["pointing_chance"]
     assert occ["gradient"]["all"]["pointing"] > occ["random"]["all"]["pointing"]
 
 
+@pytest.mark.slow
 def test_every_map_method_is_timed(quick):
     summary = quick[0]
     for method in summary["config"]["methods"]:

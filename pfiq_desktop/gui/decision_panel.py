@@ -17,14 +17,7 @@ from PySide6.QtWidgets import (
 from pfiq_desktop.gui.theme import status_icon
 from pfiq_desktop.palette import status_hex
 from pfiq_desktop.review import ACCEPT, DECISION_LABELS, REJECT, RETAKE
-
-# Reason codes beyond the failed checks (which come first, prefilled).
-EXTRA_REASONS = [
-    ("other:identity_doubt", "Identity doubt"),
-    ("other:photo_altered", "Photo appears altered"),
-    ("other:wrong_format", "Wrong size or format"),
-    ("other:other", "Other (see note)"),
-]
+from pfiq_desktop.review.reasons import OTHER_REASONS, reason_label, reasons_text
 
 
 class DecisionPanel(QWidget):
@@ -92,11 +85,11 @@ class DecisionPanel(QWidget):
                     item.setCheckState(Qt.CheckState.Checked if is_fail else Qt.CheckState.Unchecked)
                     self.reasons.addItem(item)
             if analysis.errors:
-                item = QListWidgetItem("Photo could not be analysed")
+                item = QListWidgetItem(reason_label("error:not_analysed"))
                 item.setData(Qt.ItemDataRole.UserRole, "error:not_analysed")
                 item.setCheckState(Qt.CheckState.Checked)
                 self.reasons.addItem(item)
-        for code, label in EXTRA_REASONS:
+        for code, label in OTHER_REASONS.items():
             item = QListWidgetItem(label)
             item.setData(Qt.ItemDataRole.UserRole, code)
             item.setCheckState(Qt.CheckState.Unchecked)
@@ -127,7 +120,7 @@ class DecisionPanel(QWidget):
         when = decision.decided_at.replace("T", " ")[:19]
         text = f"{decision.label} by {decision.officer} at {when} UTC"
         if decision.overridden:
-            text += f" — overrides {', '.join(decision.overridden)}"
+            text += f" — accepted despite: {reasons_text(decision.overridden)}"
         self.current.setText(text)
         self.current.setStyleSheet(f"color: white; background: {colour}; border-radius: 4px; padding: 4px;")
 

@@ -33,6 +33,7 @@ from pfiq_desktop.reports.paged import (
     new_writer,
     print_document,
 )
+from pfiq_desktop.review.reasons import reasons_text
 
 ANALYSIS_ATTACHMENT = "analysis.json"
 REVIEW_ATTACHMENT = "review.json"
@@ -219,16 +220,20 @@ def decision_html(decision: DecisionInfo | None, analysis: Analysis) -> str:
     if decision is None:
         body = f'<b>Officer\'s decision:</b> <span style="color:{GREY}">No decision recorded for this photo.</span>'
     else:
-        colour = {"accept": "#1a7a40", "reject": "#c81e1e", "retake": "#b86e00"}.get(decision.decision, "#000000")
-        reasons = ", ".join(decision.reasons) if decision.reasons else "–"
+        colour = status_hex(decision.decision)
+        # For an accepted photo the failed checks are what it was accepted despite, not reasons to accept it.
+        accepted = decision.decision == "accept"
+        shown = [r for r in decision.reasons if not (accepted and r in decision.overridden)]
         body = (
             f"<b>Officer's decision:</b> "
             f'<span style="font-size:10pt; font-weight:bold; color:{colour}">{escape(decision.label.upper())}</span>'
             f" &nbsp;by {escape(decision.officer or '–')}, {escape(when(decision.decided_at))}"
-            f" &nbsp;·&nbsp; <b>Reasons:</b> {escape(reasons)}<br/><b>Note:</b> {escape(decision.note or '–')}"
         )
+        if shown or not accepted:
+            body += f" &nbsp;·&nbsp; <b>Reasons:</b> {escape(reasons_text(shown))}"
         if decision.overridden:
-            body += f" &nbsp;·&nbsp; <b>Overrides failed checks:</b> {escape(', '.join(decision.overridden))}"
+            body += f" &nbsp;·&nbsp; <b>Accepted despite:</b> {escape(reasons_text(decision.overridden))}"
+        body += f"<br/><b>Note:</b> {escape(decision.note or '–')}"
     return f"""
 <table width="100%" cellspacing="0" cellpadding="3" border="0.5" style="margin-top:5px; border-color:{RULE}; border-style:solid">
 <tr><td style="background-color:#f7f7f7">{body}</td></tr></table>"""
@@ -242,7 +247,7 @@ def audit_html(entries: list[AuditInfo]) -> str:
         f'<tr style="background-color:{"#f4f4f4" if n % 2 else "#ffffff"}">'
         f'<td style="padding-right:6px; white-space:nowrap">{escape(when(e.at))}</td>'
         f"{td}{escape(e.officer)}</td>{td}{escape(e.action)}</td>"
-        f"{td}{escape(e.decision or '–')}</td>{td}{escape(', '.join(e.reasons) or '–')}</td>{td}{escape(e.note or '–')}</td>"
+        f"{td}{escape(e.decision or '–')}</td>{td}{escape(reasons_text(e.reasons))}</td>{td}{escape(e.note or '–')}</td>"
         f"{td}{escape(VERDICT_TEXT.get(e.verdict, e.verdict) or '–')}</td></tr>"
         for n, e in enumerate(entries)
     )

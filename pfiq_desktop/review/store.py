@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from pfiq_desktop.engine.discovery import resolve_paths
+from pfiq_desktop.review.reasons import reasons_text
 
 SCHEMA_VERSION = 1
 
@@ -211,9 +212,7 @@ class ReviewStore:
         overridden = failed if decision == ACCEPT else []
         if overridden and not note:
             raise OverrideNeedsNote(
-                "Accepting a photo that failed "
-                + ", ".join(overridden)
-                + " overrides the checks: write a note saying why."
+                f"Accepting a photo that failed {reasons_text(overridden)} overrides the checks: write a note saying why."
             )
         record = Decision(
             image_sha256=image_sha256,

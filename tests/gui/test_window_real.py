@@ -129,6 +129,7 @@ def test_real_window_full_flow_and_restore(qtbot, make_window, portrait_folder, 
     store.close()
 
 
+@pytest.mark.slow
 def test_kill9_during_batch_loses_no_decision(portrait_folder, real_engine, tmp_path):
     """A child window records decisions while its batch runs; kill -9 must not lose any of them."""
     if os.environ.get("PFIQ_TEST_FAKE_ENGINE"):

@@ -129,3 +129,24 @@ def test_the_full_engine_checklist_fits_one_page_for_one_face(tmp_path, sample_i
     audit = [AuditInfo(at="2025-01-02T10:00:00+00:00", officer="o", action="decide", decision=d) for d in ("retake", "reject")]
     item = ReportItem(analysis, {"decision": "reject", "officer": "o", "reasons": ["framing"], "note": "n"}, audit, sample_image)
     assert write_pdf_report(tmp_path / "one.pdf", item, page_size) == 1
+
+
+def test_decisions_are_reported_with_check_names_and_an_accept_says_despite(tmp_path, sample_analysis, store):
+    """Officers read check names, not ids; the failed checks of an accepted photo are what it was accepted despite."""
+    from pfiq_desktop.engine.icao import CHECKS
+    from pfiq_desktop.reports.inputs import item_from_store
+
+    analysis = dataclasses.replace(sample_analysis, image_sha256=sample_analysis.image_sha256 or "0" * 64)
+    failed = [c.id for c in analysis.failed_checks()]
+    assert failed, "the sample fails some checks (it is not a passport photo)"
+    store.record_decision(analysis.source, analysis.image_sha256, "accept", reasons=[*failed, "other:other"],
+                          note="Checked against the passport by hand.", officer="a.ngata",
+                          verdict=analysis.verdict, failed_checks=failed)
+    target = tmp_path / "accepted.pdf"
+    write_pdf_report(target, item_from_store(store, analysis), "A4", officer="a.ngata")
+    text = _squash(_text(target))
+    names = ", ".join(CHECKS[i].name for i in failed)
+    assert f"Accepted despite: {_squash(names)}" in text
+    assert "Reasons: Other (see note)" in text  # the failed checks are not listed as reasons to accept
+    decision_part = text[text.index("ACCEPTED"):text.index("Note:")]
+    assert not any(check_id in decision_part for check_id in failed if "_" in check_id)
