@@ -29,7 +29,7 @@ def test_data_folder_is_where_qt_puts_application_data(tmp_path):
     env["HOME"] = str(tmp_path)
     env.pop("XDG_DATA_HOME", None)
     run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, cwd=REPO)
-    qt, ours = run.stdout.split()
+    qt, ours = run.stdout.splitlines()
     assert qt == ours and ours.startswith(str(tmp_path))
 
 

@@ -87,7 +87,6 @@ def self_test(timeout_s: float = 180.0) -> int:
 
     app = make_app()
     window = MainWindow(restore_geometry=False)
-    window.resize(1400, 860)
     window.show()
     sample = sample_path()
     problems: list[str] = []

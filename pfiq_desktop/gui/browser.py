@@ -271,6 +271,7 @@ class BrowserWidget(QWidget):
         self.view.setSpacing(1)
         self.summary = QLabel("No images")
         self.summary.setObjectName("browserSummary")
+        self.summary.setWordWrap(True)  # a long count line must not widen the panel
 
         row = QHBoxLayout()
         row.addWidget(self.filter, 1)

@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QSplitter,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -149,17 +149,18 @@ class ChecklistPanel(QWidget):
         top.addLayout(left, 1)
         top.addWidget(self.gauge)
 
+        # Three narrow columns fit a 1366-pixel screen; threshold and reason are in the details below.
         self.tree = QTreeWidget(objectName="checkTree")
-        self.tree.setHeaderLabels(["Check", "Value", "Threshold", "Reason"])
+        self.tree.setHeaderLabels(["Check", "Value", "Verdict"])
         self.tree.setRootIsDecorated(False)
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         header = self.tree.header()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.currentItemChanged.connect(self._on_current)
         self.tree.itemClicked.connect(self._on_clicked)  # re-clicking the current check shows it again
 
@@ -170,27 +171,21 @@ class ChecklistPanel(QWidget):
         self.regions.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.regions.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
 
+        self.tabs = QTabWidget(objectName="checklistTabs")
+        self.tabs.addTab(self.tree, "Checks")
+        self.tabs.addTab(self.regions, "Face regions")
         self.details = QLabel("Click a check to see where it looked.", objectName="checkDetails")
         self.details.setWordWrap(True)
         self.details.setTextFormat(Qt.TextFormat.RichText)
         self.details.setMinimumHeight(48)
         self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        upper = QWidget()
-        upper_layout = QVBoxLayout(upper)
-        upper_layout.setContentsMargins(0, 0, 0, 0)
-        upper_layout.addWidget(self.tree, 1)
-        upper_layout.addWidget(self.details)
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(upper)
-        splitter.addWidget(self.regions)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(head)
         layout.addLayout(top)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.details)
         self.profile.currentTextChanged.connect(self._on_profile)
         self.face_combo.currentIndexChanged.connect(self._on_face_combo)
         self.face_prev.clicked.connect(self.previous_face)
@@ -259,16 +254,13 @@ class ChecklistPanel(QWidget):
             return
         checks = sorted(self.analysis.face_checks(self.face_index), key=lambda c: _ORDER.get(c.verdict.value, 9))
         for check in checks:
-            item = QTreeWidgetItem([
-                check.name,
-                format_value(check.value, check.unit),
-                format_thresholds(check.thresholds),
-                check.reason,
-            ])
+            verdict = STATUS_LABELS.get(check.verdict.value, check.verdict.value)
+            item = QTreeWidgetItem([check.name, format_value(check.value, check.unit), verdict])
             item.setIcon(0, status_icon(check.verdict.value, 14))
             item.setData(0, Qt.ItemDataRole.UserRole, check)
-            item.setToolTip(0, f"{check.family} · {check.id} · {STATUS_LABELS.get(check.verdict.value)}")
-            item.setToolTip(3, check.reason)
+            tip = f"{check.reason}\nthresholds {format_thresholds(check.thresholds)} · {check.family}"
+            for column in range(3):
+                item.setToolTip(column, tip)
             self.tree.addTopLevelItem(item)
         self.tree.setCurrentItem(None)
         self._show_details(None)

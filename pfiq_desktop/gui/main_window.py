@@ -13,11 +13,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMenu,
@@ -51,6 +52,7 @@ from pfiq_desktop.settings import Settings, SettingsStore
 
 log = logging.getLogger(__name__)
 
+DEFAULT_SIZE = (1400, 860)
 DISPLAY_CACHE = 24  # photos whose coloured maps stay ready to draw
 LAYOUT_VERSION = 2  # bump when the docks change: an older saved layout is then ignored
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.gif *.tif *.tiff *.webp *.jp2 *.pgm *.ppm);;All files (*)"
@@ -82,6 +84,7 @@ class MainWindow(QMainWindow):
         self.auto_advance = True
         self.profiles = list_profiles()
         self._closed = False
+        self._officer_confirmed = False  # the name is asked once per session, at the first decision
 
         # widgets
         self.welcome = WelcomePage()
@@ -118,18 +121,18 @@ class MainWindow(QMainWindow):
         self.cancel_button.setToolTip("Stop the batch after the current photo (Esc)")
         self.cancel_button.hide()
         self.engine_text = QLabel("engine starting…", objectName="engineText")
+        self.officer_text = QLabel("", objectName="officerText")
         self.statusBar().addWidget(self.status_text, 1)
+        self.statusBar().addPermanentWidget(self.officer_text)
         self.statusBar().addPermanentWidget(self.progress)
         self.statusBar().addPermanentWidget(self.cancel_button)
         self.statusBar().addPermanentWidget(self.engine_text)
 
         self._build_actions()
         self.setAcceptDrops(True)
-        self.resize(1400, 860)
-        self.resizeDocks([self.browser_dock, self.checklist_dock], [250, 440], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.checklist_dock, self.decision_dock], [520, 300], Qt.Orientation.Vertical)
-        if restore_geometry:
-            self._restore_geometry()
+        self._default_layout()
+        if not (restore_geometry and self._restore_geometry()):
+            QTimer.singleShot(0, self._default_dock_sizes)  # docks take their sizes once the window is laid out
         self.welcome.set_recent(self.recent_folders())
         self._welcome_docks: list[QDockWidget] = []
         self._show_welcome_layout()
@@ -216,6 +219,9 @@ class MainWindow(QMainWindow):
         view = bar.addMenu("&View")
         self._action(view, "&Next photo", self.browser.next, "Ctrl+Down", "actNext")
         self._action(view, "&Previous photo", self.browser.previous, "Ctrl+Up", "actPrev")
+        for key, step in ((Qt.Key.Key_Down, self.browser.next), (Qt.Key.Key_Up, self.browser.previous)):
+            # plain Up/Down browse from the photo view too (the list handles them itself when focused)
+            QShortcut(QKeySequence(key), self.compare, step, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self._action(view, "&Fit photo", self.compare.fit, "F", "actFit")
         self._action(view, "&Zoom to face", self.compare.zoom_to_face, "Z", "actFace")
         self._action(view, "&Search…", self._focus_search, QKeySequence.StandardKey.Find, "actSearch")
@@ -236,15 +242,30 @@ class MainWindow(QMainWindow):
         self._action(help_menu, "&About", self.show_about, None, "actAbout")
 
     # -- settings and layout -----------------------------------------------------
-    def _restore_geometry(self) -> None:
+    def _default_layout(self) -> None:
+        """Fill a laptop screen (1366x768 and up) without hiding anything; larger screens get 1400x860."""
+        screen = self.screen().availableGeometry()
+        self.resize(min(DEFAULT_SIZE[0], screen.width()), min(DEFAULT_SIZE[1], screen.height()))
+        self._default_dock_sizes()
+
+    def _default_dock_sizes(self) -> None:
+        width, height = self.width(), self.height()
+        self.resizeDocks([self.browser_dock, self.checklist_dock], [round(width * 0.16), round(width * 0.31)],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.checklist_dock, self.decision_dock], [round(height * 0.6), round(height * 0.3)],
+                         Qt.Orientation.Vertical)
+
+    def _restore_geometry(self) -> bool:
+        """The officer's own window layout, when one of this version was saved."""
         s = self.layout_state
         if int(str(s.value("layout_version", 0) or 0)) != LAYOUT_VERSION:
-            return  # layout of an older version: start with the default layout
+            return False  # layout of an older version: start with the default layout
         geometry, state = s.value("geometry"), s.value("window_state")
         if geometry is not None:
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state, LAYOUT_VERSION)
+        return geometry is not None
 
     def save_layout(self) -> None:
         self._leave_welcome_layout()  # save the panels as the officer arranged them, not the welcome view
@@ -292,7 +313,10 @@ class MainWindow(QMainWindow):
         if not changed:
             return
         self.settings.update(**{k: getattr(new, k) for k in changed})
-        self.session.officer = new.officer
+        if "officer" in changed:  # a name given in Settings counts as this session's answer
+            self.session.officer = new.officer
+            self._officer_confirmed = bool(new.officer)
+            self.officer_text.setText(f"Officer: {new.officer}" if new.officer else "")
         if "device" in changed:
             self.worker.set_device(new.device)
         if "profile" in changed:
@@ -531,10 +555,31 @@ class MainWindow(QMainWindow):
         self._status(f"Profile {name}: re-evaluating {len(analysed)} photos")
 
     # -- decisions ---------------------------------------------------------------
+    def ask_officer_name(self, current: str) -> str:
+        """The officer's name for this session ('' when they cancel); tests replace this."""
+        name, ok = QInputDialog.getText(
+            self, "Officer", "Your name, recorded with every decision you make in this session:", text=current)
+        return name.strip() if ok else ""
+
+    def confirm_officer(self) -> bool:
+        """Ask for the officer's name once per session (the saved one is offered); False when refused."""
+        if self._officer_confirmed:
+            return True
+        name = self.ask_officer_name(self.settings.current.officer)
+        if not name:
+            self.decision.show_error("A decision needs the officer's name: nothing was recorded.")
+            return False
+        if name != self.settings.current.officer:
+            self.settings.update(officer=name)
+        self.session.officer = name
+        self._officer_confirmed = True
+        self.officer_text.setText(f"Officer: {name}")
+        return True
+
     def record_decision(self, kind: str, reasons: list[str], note: str) -> bool:
         path = self.session.current
         record = self.session.record(path)
-        if path is None or record is None:
+        if path is None or record is None or not self.confirm_officer():
             return False
         try:
             saved = self.session.decide(path, kind, reasons, note)

@@ -72,3 +72,34 @@ def test_command_line():
     args = parse_args(["some/folder", "--device", "cpu"])
     assert args.paths == ["some/folder"] and args.device == "cpu" and not args.self_test
     assert parse_args(["--self-test"]).self_test
+
+
+def test_officer_name_is_asked_once_per_session_and_recorded(qtbot, make_window, portrait_folder, data_dir):
+    from pfiq_desktop.review import ReviewStore
+
+    folder = portrait_folder(3, broken=False)
+    w = make_window(fake_factory())
+    asked = []
+    answers = iter(["", "Officer Kim"])  # first refused, then given
+
+    def ask(current):
+        asked.append(current)
+        return next(answers)
+
+    w.ask_officer_name = ask
+    w.auto_advance = False
+    w.open_paths([str(folder)])
+    qtbot.waitUntil(lambda: all(r.analysis is not None for r in w.session.records), timeout=10000)
+    first, second = w.browser.visible_paths()[:2]
+    w.browser.select_path(first)
+    assert not w.record_decision("reject", [], "")  # refused: nothing recorded
+    assert w.session.record(first).decision is None and "officer's name" in w.decision.message.text()
+    assert w.record_decision("reject", [], "")
+    w.browser.select_path(second)
+    assert w.record_decision("retake", [], "")
+    assert asked == ["test-officer", "test-officer"]  # the saved name was offered, and not asked again once given
+    assert w.officer_text.text() == "Officer: Officer Kim"
+    assert SettingsStore().current.officer == "Officer Kim"  # remembered for the next session
+    store = ReviewStore(data_dir / "reviews.sqlite3")
+    assert {e.officer for e in store.audit_log()} == {"Officer Kim"}
+    store.close()
