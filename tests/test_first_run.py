@@ -1,0 +1,60 @@
+"""The README's first command works on a freshly set-up machine: Qt's xcb plugin loads and run.sh opens a window."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11 (xcb) is the Linux desktop path")
+
+
+def _xcb_plugin() -> Path:
+    import PySide6
+
+    return Path(PySide6.__file__).parent / "Qt" / "plugins" / "platforms" / "libqxcb.so"
+
+
+def test_every_library_of_the_xcb_plugin_resolves():
+    """setup.sh installed what Qt's X11 plugin links (a missing libxcb-icccm4 stopped run.sh before)."""
+    run = subprocess.run(["ldd", str(_xcb_plugin())], capture_output=True, text=True, check=True)
+    missing = [line.split()[0] for line in run.stdout.splitlines() if "not found" in line]
+    assert not missing, f"libraries Qt's xcb plugin needs are missing: {missing} (run bash scripts/setup.sh as root)"
+
+
+@pytest.fixture
+def x_display(tmp_path):
+    """A plain X server (Xvfb, installed by setup.sh) on a free display number."""
+    xvfb = shutil.which("Xvfb")
+    assert xvfb, "Xvfb is not installed: scripts/setup.sh installs it (package xvfb)"
+    number = 90 + os.getpid() % 50
+    server = subprocess.Popen([xvfb, f":{number}", "-screen", "0", "1366x768x24", "-nolisten", "tcp"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while not Path(f"/tmp/.X11-unix/X{number}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    yield f":{number}"
+    server.terminate()
+    server.wait(10)
+
+
+def test_run_sh_opens_the_window_on_a_plain_x_server(x_display, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY")}
+    env.update(DISPLAY=x_display, PFIQ_DATA_DIR=str(tmp_path / "data"))
+    run = subprocess.run(["bash", "scripts/run.sh", "--startup-probe"], cwd=REPO, env=env,
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0 and "painted" in run.stdout, run.stdout + run.stderr
+
+
+def test_run_sh_explains_a_missing_display(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY", "DISPLAY")}
+    env["PFIQ_DATA_DIR"] = str(tmp_path / "data")
+    run = subprocess.run(["bash", "scripts/run.sh"], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 1 and "needs a screen" in run.stderr and "xvfb-run" in run.stderr
