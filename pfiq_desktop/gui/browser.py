@@ -13,6 +13,7 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
     QThreadPool,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QColor, QImage, QImageReader, QPainter, QPixmap
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from pfiq_desktop.gui.theme import draw_badge
 from pfiq_desktop.palette import STATUS_COLOURS, STATUS_LABELS
+from pfiq_desktop.review.reasons import reason_label
 from pfiq_desktop.review.session import PhotoRecord, ReviewSession
 
 THUMB = 64
@@ -117,7 +119,7 @@ class ImageListModel(QAbstractListModel):
             return None
         entry = self.entries[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return entry.name
+            return f"{entry.name}\n{failure_note(entry)}" if entry.failure else entry.name
         if role == Qt.ItemDataRole.DecorationRole:
             if entry.path not in self._thumbs:
                 self._thumbs[entry.path] = None
@@ -152,6 +154,14 @@ class ImageListModel(QAbstractListModel):
         return self._pool.waitForDone(ms)
 
 
+def failure_note(entry: PhotoRecord) -> str:
+    """The second line of a failed photo in the list: what would fix it."""
+    if entry.failure == "framing":
+        return "framing only: " + ", ".join(reason_label(c) for c in entry.failed)
+    names = [reason_label(c) for c in entry.failed]
+    return ", ".join(names[:2]) + (f" +{len(names) - 2}" if len(names) > 2 else "")
+
+
 def _placeholder() -> QPixmap:
     pm = QPixmap(THUMB, THUMB)
     pm.fill(QColor(128, 128, 128, 60))
@@ -173,6 +183,8 @@ FILTERS = [
     ("Undecided", "undecided"),
     ("Decided", "decided"),
     ("Fail", "fail"),
+    ("Fail: framing only", "fail_framing"),
+    ("Fail: the face itself", "fail_face"),
     ("Warning", "warn"),
     ("Pass", "pass"),
     ("Error", "error"),
@@ -184,6 +196,7 @@ class ImageFilterProxy(QSortFilterProxyModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.status_filter: str | None = None
+        self.check_filter: str | None = None  # a failing check id
         self.text = ""
         self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
 
@@ -202,11 +215,16 @@ class ImageFilterProxy(QSortFilterProxyModel):
     def set_text(self, text: str) -> None:
         self._refilter(text=text.strip().lower())
 
+    def set_check_filter(self, check_id: str | None) -> None:
+        self._refilter(check_filter=check_id)
+
     def filterAcceptsRow(self, row: int, parent: ModelIndex) -> bool:
         model = self.sourceModel()
         assert isinstance(model, ImageListModel)
         entry = model.entries[row]
         if self.text and self.text not in entry.name.lower():
+            return False
+        if self.check_filter and self.check_filter not in entry.failed:
             return False
         wanted = self.status_filter
         if wanted is None:
@@ -215,6 +233,8 @@ class ImageFilterProxy(QSortFilterProxyModel):
             return entry.decision is not None
         if wanted == "undecided":
             return entry.decision is None
+        if wanted.startswith("fail_"):
+            return entry.failure == wanted.removeprefix("fail_")
         return entry.status == wanted
 
 
@@ -259,6 +279,11 @@ class BrowserWidget(QWidget):
         self.sort = QComboBox()
         self.sort.setObjectName("browserSort")
         self.sort.addItems(["Sort: name", "Sort: worst first"])
+        self.check_filter = QComboBox(objectName="browserCheckFilter")
+        self.check_filter.setToolTip("Show only the photos that fail this check")
+        self.check_filter.addItem("Failing any check or none", None)
+        self._check_filter_timer = QTimer(self, singleShot=True, interval=400)  # counts refresh at most every 0.4 s
+        self._check_filter_timer.timeout.connect(self.refresh_check_filter)
 
         self.view = QListView()
         self.view.setObjectName("browserList")
@@ -280,16 +305,18 @@ class BrowserWidget(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.search)
         layout.addLayout(row)
+        layout.addWidget(self.check_filter)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.summary)
 
         self.search.textChanged.connect(self.proxy.set_text)
         self.filter.currentIndexChanged.connect(self._on_filter)
+        self.check_filter.currentIndexChanged.connect(lambda _i: self.proxy.set_check_filter(self.check_filter.currentData()))
         self.sort.currentIndexChanged.connect(self._apply_sort)
         self.view.selectionModel().currentChanged.connect(self._on_current)
-        self.model.dataChanged.connect(self._update_summary)
-        self.model.modelReset.connect(self._update_summary)
-        self.model.rowsInserted.connect(self._update_summary)
+        for changed in (self.model.dataChanged, self.model.modelReset, self.model.rowsInserted):
+            changed.connect(self._update_summary)
+            changed.connect(self._check_filter_timer.start)
         self._apply_sort(0)
 
     def _on_filter(self, _index: int) -> None:
@@ -313,8 +340,25 @@ class BrowserWidget(QWidget):
         for key in ("pass", "warn", "fail", "error", "pending"):
             if counts.get(key):
                 parts.append(f"{counts[key]} {STATUS_LABELS[key].lower()}")
+                if key == "fail" and counts.get("fail_framing"):
+                    parts[-1] += f" ({counts['fail_framing']} on framing only)"
         parts.append(f"{counts.get('decided', 0)} decided")
         self.summary.setText(" · ".join(parts))
+
+    def refresh_check_filter(self) -> None:
+        """The failing checks of the open photos, most frequent first, with their counts."""
+        chosen = self.check_filter.currentData()
+        failing = self.model.session.failing_checks()
+        self.check_filter.blockSignals(True)
+        self.check_filter.clear()
+        self.check_filter.addItem("Failing any check or none", None)
+        for check_id, count in failing.most_common():
+            self.check_filter.addItem(f"Failing: {reason_label(check_id)} ({count})", check_id)
+        index = self.check_filter.findData(chosen)
+        self.check_filter.setCurrentIndex(max(index, 0))
+        self.check_filter.blockSignals(False)
+        if index < 0 and chosen is not None:
+            self.proxy.set_check_filter(None)  # that check no longer fails anywhere
 
     # -- navigation --------------------------------------------------------
     def current_path(self) -> str | None:

@@ -7,12 +7,14 @@ they are the same whatever the front end, and testable without a window.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pfiq_desktop.engine.discovery import expand_image_paths, resolve_paths
 from pfiq_desktop.engine.hashing import file_sha256
+from pfiq_desktop.engine.icao import failure_kind
 from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.review.store import Decision, DecisionError, ReviewStore
 
@@ -29,9 +31,16 @@ class PhotoRecord:
     analysis: Analysis | None = None
     decision: Decision | None = None
     name: str = field(init=False)  # asked for on every paint and sort: computed once
+    failed: tuple[str, ...] = ()  # ids of the subject's failed checks
+    failure: str = ""  # '', 'framing' (resolution or crop only) or 'face' (needs a new photo)
 
     def __post_init__(self) -> None:
         self.name = os.path.basename(self.path)
+
+    def set_analysis(self, analysis: Analysis) -> None:
+        self.analysis, self.status = analysis, analysis.verdict
+        self.failed = tuple(c.id for c in analysis.failed_checks())
+        self.failure = failure_kind(self.failed)
 
     @property
     def badge(self) -> str:
@@ -100,13 +109,18 @@ class ReviewSession:
         return paths
 
     def counts(self) -> dict[str, int]:
-        """How many photos have each status, and how many are decided."""
-        counts: dict[str, int] = {}
+        """How many photos have each status, are decided, and fail on framing only or on the face."""
+        counts: Counter[str] = Counter()
         for r in self.records:
-            counts[r.status] = counts.get(r.status, 0) + 1
-            if r.decision is not None:
-                counts["decided"] = counts.get("decided", 0) + 1
-        return counts
+            counts[r.status] += 1
+            counts["decided"] += r.decision is not None
+            if r.failure:
+                counts[f"fail_{r.failure}"] += 1
+        return dict(counts)
+
+    def failing_checks(self) -> Counter[str]:
+        """How many photos fail each check (the officer filters by these)."""
+        return Counter(check_id for r in self.records for check_id in r.failed)
 
     # -- results -----------------------------------------------------------------
     def set_analysis(self, path: str, analysis: Analysis) -> bool:
@@ -114,7 +128,7 @@ class ReviewSession:
         record = self.record(path)
         if record is None:
             return False  # a folder was closed while this photo was in the engine
-        record.analysis, record.status = analysis, analysis.verdict
+        record.set_analysis(analysis)
         decision = record.decision
         if decision is not None and analysis.image_sha256 and decision.image_sha256 != analysis.image_sha256:
             record.decision = None

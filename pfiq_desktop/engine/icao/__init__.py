@@ -9,14 +9,16 @@ from pfiq_desktop.engine.defaults import DEFAULT_PROFILE
 from pfiq_desktop.engine.icao.checklist import run_checks
 from pfiq_desktop.engine.icao.profile import Profile, ProfileError, list_profiles, load_profile
 from pfiq_desktop.engine.icao.regions import REGION_LABELS, REGION_NAMES, region_plq
-from pfiq_desktop.engine.icao.registry import CHECKS
+from pfiq_desktop.engine.icao.registry import CHECKS, FRAMING_CHECKS, failure_kind
 
 __all__ = [
     "CHECKS",
+    "FRAMING_CHECKS",
     "DEFAULT_PROFILE",
     "REGION_LABELS",
     "REGION_NAMES",
     "Profile",
+    "failure_kind",
     "ProfileError",
     "list_profiles",
     "load_profile",

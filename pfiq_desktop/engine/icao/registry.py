@@ -7,7 +7,7 @@ exception, so one odd photo cannot break the checklist.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -72,6 +72,20 @@ def check(
 
 
 THRESHOLD_KEYS = ("fail_below", "warn_below", "warn_above", "fail_above")
+
+# Checks about resolution and cropping: a larger scan or another crop of the same capture fixes them,
+# whereas every other failed check needs a new photo. Triage shows the two apart.
+FRAMING_CHECKS = frozenset(
+    {"inter_eye_distance", "head_size", "head_width", "eye_line_height", "horizontal_centre", "face_cropped", "aspect_ratio"}
+)
+
+
+def failure_kind(failed_ids: Iterable[str]) -> str:
+    """'' when nothing failed, 'framing' when only resolution/cropping failed, else 'face'."""
+    failed = set(failed_ids)
+    if not failed:
+        return ""
+    return "framing" if failed <= FRAMING_CHECKS else "face"
 
 
 def grade(value: float, params: dict[str, Any]) -> tuple[Verdict, dict[str, float]]:

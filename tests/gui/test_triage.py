@@ -1,0 +1,60 @@
+"""Triage of a large folder: photos failing only on resolution or cropping are told apart, and any failing check filters."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from PySide6.QtCore import Qt
+
+from pfiq_desktop.engine.results import CheckResult, Verdict
+from tests.gui.fakes import FakeAnalyzer
+
+FAILS = {  # file name prefix -> the subject's failed checks
+    "small": ["inter_eye_distance"],
+    "crop": ["inter_eye_distance", "face_cropped"],
+    "closed": ["inter_eye_distance", "eye_open_left"],
+    "ok": [],
+}
+
+
+class TriageAnalyzer(FakeAnalyzer):
+    def analyse(self, path):
+        analysis = super().analyse(path)
+        failing = FAILS[path.rsplit("/", 1)[-1].split("_")[0]]
+        analysis.checks = [CheckResult(i, i, "geometry", Verdict.FAIL, "too small", 1.0, face_index=0) for i in failing]
+        return dataclasses.replace(analysis)
+
+
+def test_framing_only_failures_are_shown_apart_and_any_failing_check_filters(qtbot, make_window, portraits, tmp_path):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    source = sorted(portraits.glob("*.jpg"))[0].read_bytes()
+    for prefix, count in (("small", 3), ("crop", 1), ("closed", 2), ("ok", 1)):
+        for i in range(count):  # distinct bytes after the JPEG's end: distinct photos for the analysis cache
+            (folder / f"{prefix}_{i}.jpg").write_bytes(source + f"{prefix}{i}".encode())
+    w = make_window(lambda device, profile: TriageAnalyzer(device, profile))
+    w.open_paths([str(folder)])
+    qtbot.waitUntil(lambda: all(r.analysis is not None for r in w.session.records), timeout=10000)
+    browser = w.browser
+    browser.refresh_check_filter()
+
+    assert "6 fail (4 on framing only)" in browser.summary.text()
+    label = browser.model.data(browser.model.index(browser.model.session.row(str((folder / "small_0.jpg").resolve()))))
+    assert label == "small_0.jpg\nframing only: Inter-eye distance"
+    closed = browser.model.data(browser.model.index(browser.model.session.row(str((folder / "closed_0.jpg").resolve()))))
+    assert closed.splitlines()[1].startswith("Inter-eye distance, Eye open")
+
+    browser.filter.setCurrentIndex(browser.filter.findData("fail_framing"))
+    assert sorted(p.rsplit("/", 1)[-1] for p in browser.visible_paths()) == ["crop_0.jpg", "small_0.jpg", "small_1.jpg", "small_2.jpg"]
+    browser.filter.setCurrentIndex(browser.filter.findData("fail_face"))
+    assert sorted(p.rsplit("/", 1)[-1] for p in browser.visible_paths()) == ["closed_0.jpg", "closed_1.jpg"]
+
+    browser.filter.setCurrentIndex(0)
+    items = [browser.check_filter.itemText(i) for i in range(browser.check_filter.count())]
+    assert items[1] == "Failing: Inter-eye distance (6)"  # the most frequent first
+    assert any(text.startswith("Failing: Whole head in the photo (1)") for text in items)
+    browser.check_filter.setCurrentIndex(browser.check_filter.findData("eye_open_left"))
+    assert sorted(p.rsplit("/", 1)[-1] for p in browser.visible_paths()) == ["closed_0.jpg", "closed_1.jpg"]
+    browser.check_filter.setCurrentIndex(browser.check_filter.findData("face_cropped"))
+    assert [p.rsplit("/", 1)[-1] for p in browser.visible_paths()] == ["crop_0.jpg"]
+    assert browser.view.model().data(browser.view.model().index(0, 0), Qt.ItemDataRole.DisplayRole).startswith("crop_0.jpg")
