@@ -32,6 +32,9 @@ def register(commands: argparse._SubParsersAction) -> None:
                         help=f"comma list of {', '.join(FORMATS)} (default json,png)")
     add_engine_options(parser, methods=True)
     parser.add_argument("--recursive", action="store_true", help="also search sub-folders")
+    parser.add_argument("--batch", type=int, default=16, help="faces per network batch (default 16; larger for a GPU)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="processes that decode photos and find faces while the network runs (default 1)")
     parser.set_defaults(handler=run)
 
 
@@ -59,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     problems = 0
     try:
         for index, (path, stem, analysis) in enumerate(
-            zip(paths, unique_stems(paths), analyzer.analyse_batch(paths)), start=1
+            zip(paths, unique_stems(paths), analyzer.analyse_batch(paths, args.batch, args.workers)), start=1
         ):
             problem = "; ".join(analysis.errors) or ("" if analysis.faces else "no face found")
             if "json" in args.formats:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import signal
 import sys
 from collections.abc import Sequence
@@ -23,8 +24,9 @@ def add_engine_options(parser: argparse.ArgumentParser, methods: bool = False) -
     from pfiq_desktop.engine.icao import list_profiles
 
     current = SettingsStore().current
-    parser.add_argument("--device", choices=DEVICES, default=current.device,
-                        help=f"where the network runs (default: the application's setting, {current.device})")
+    parser.add_argument("--device", type=device_option, default=current.device,
+                        help=f"where the network runs: {', '.join(DEVICES)} or cuda:N "
+                             f"(default: the application's setting, {current.device})")
     parser.add_argument("--profile", default=current.profile,
                         help=f"threshold profile: {', '.join(list_profiles())} or a TOML/JSON file "
                              f"(default: the application's setting, {current.profile})")
@@ -37,6 +39,13 @@ def add_engine_options(parser: argparse.ArgumentParser, methods: bool = False) -
                             help=f"scalar quality estimator (default {DEFAULT_QUALITY_ESTIMATOR})")
         parser.add_argument("--map-method", default=DEFAULT_MAP_METHOD, choices=list(MAP_METHODS),
                             help=f"pixel-level map method (default {DEFAULT_MAP_METHOD})")
+
+
+def device_option(text: str) -> str:
+    """auto, cpu, cuda or cuda:N (an argparse type; whether that GPU exists is checked when the engine starts)."""
+    if text in DEVICES or re.fullmatch(r"cuda:\d+", text):
+        return text
+    raise argparse.ArgumentTypeError(f"unknown device {text!r}; use {', '.join(DEVICES)} or cuda:N")
 
 
 def parse_list(text: str, allowed: Sequence[str]) -> list[str]:

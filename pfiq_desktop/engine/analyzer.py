@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,39 +30,38 @@ from pfiq_desktop.engine.defaults import (
     DEFAULT_QUALITY_ESTIMATOR,
     MAX_FACES,
 )
-from pfiq_desktop.engine.faces import DetectedFace, FaceDetector, chip_transform, extract_chip
-from pfiq_desktop.engine.hashing import file_sha256
-from pfiq_desktop.engine.imageio import ImageLoadError, load_image
+from pfiq_desktop.engine.faces import DetectedFace, FaceDetector
+from pfiq_desktop.engine.imageio import load_image
 from pfiq_desktop.engine.models import RECOGNITION_MODEL, model_sha256
 from pfiq_desktop.engine.plq import GRADIENT_MAPS, MAP_METHODS, ForwardPass, gradient_magnitude
+from pfiq_desktop.engine.preparation import Prepared, PreparePool, Source, prepare
 from pfiq_desktop.engine.quality import make_estimator
 from pfiq_desktop.engine.results import Analysis, Face
 
-Source = str | Path | bytes | np.ndarray
-
 
 def resolve_device(device: str) -> torch.device:
-    """'auto' picks CUDA when available; asking for CUDA without one is a clear error."""
+    """'auto' picks CUDA when available; 'cuda' or 'cuda:N' without such a GPU is a clear error."""
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("CUDA was requested but no CUDA device is available; use device='cpu' or 'auto'.")
-    return torch.device(device)
+    try:
+        chosen = torch.device(device)
+    except RuntimeError:
+        raise ValueError(f"Unknown device {device!r}; use auto, cpu, cuda or cuda:N.") from None
+    if chosen.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            raise RuntimeError(f"CUDA was requested ({device}) but no CUDA device is available; use --device cpu or auto.")
+        if chosen.index is not None and chosen.index >= count:
+            raise RuntimeError(f"{device} was requested but this computer has {count} CUDA device(s): cuda:0..cuda:{count - 1}.")
+    return chosen
 
 
-class _Stopwatch:
-    """Collects seconds per named stage."""
-
-    def __init__(self) -> None:
-        self.timings: dict[str, float] = {}
-
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
+def device_name(device: torch.device) -> str:
+    """The device as recorded with every analysis: 'cpu', or 'cuda:0 (NVIDIA H200)'."""
+    if device.type != "cuda":
+        return device.type
+    index = device.index if device.index is not None else torch.cuda.current_device()
+    return f"cuda:{index} ({torch.cuda.get_device_name(index)})"
 
 
 class Analyzer:
@@ -85,6 +86,8 @@ class Analyzer:
         self.map_method = map_method
         self.profile = icao.load_profile(profile)
         self.model_sha256 = model_sha256(RECOGNITION_MODEL)
+        self.device_name = device_name(self.device)
+        self._results: dict[int, _NetworkResult] = {}  # network output per prepared photo, until it is finished
         self._warm_up()
 
     def describe(self) -> str:
@@ -104,33 +107,49 @@ class Analyzer:
         `known_faces` skips detection and reuses given face geometry, e.g. to
         compare a photo with an edited copy of itself region by region.
         """
-        clock = _Stopwatch()
-        analysis = Analysis(
-            source=str(source) if isinstance(source, (str, Path)) else "<memory>",
-            image_size=(0, 0),
-            profile=self.profile.name,
-            quality_estimator=self.estimator.name,
-            map_method=self.map_method,
-            backbone=self.calibration.backbone,
-            model_sha256=self.model_sha256,
-            app_version=__version__,
-            created=datetime.now(UTC).isoformat(timespec="seconds"),
-        )
-        with clock.stage("total"):
-            try:
-                with clock.stage("load"):
-                    image = load_image(source)
-                    if isinstance(source, (str, Path)):
-                        analysis.image_sha256 = file_sha256(source)
-            except ImageLoadError as error:
-                analysis.errors.append(str(error))
-            else:
-                analysis.image_size = (image.shape[1], image.shape[0])
-                analysis.faces = self._analyse_faces(image, clock, known_faces)
-                with clock.stage("checks"):
-                    analysis.checks = icao.run_checks(image, analysis.faces, self.profile)
-        analysis.timings = clock.timings
-        return analysis
+        prepared = prepare(source, self._template(), self.detector, MAX_FACES, known_faces)
+        self._run_network([prepared])
+        return self._finish(prepared)
+
+    def analyse_batch(
+        self, sources: Iterable[Source], batch_faces: int = 16, workers: int = 1, threads: int = 2
+    ) -> Iterator[Analysis]:
+        """One Analysis per input, in order, with the results of `analyse` (within float rounding).
+
+        Photos are decoded, detected and aligned by `workers` processes (1: in this
+        thread) while the network runs on batches of up to `batch_faces` faces taken
+        from several photos (what keeps a GPU busy); regions and checks run on
+        `threads` threads. A generator: the caller reports progress or stops between
+        items, and only a few batches of photos are in memory at any time.
+        """
+        pool = PreparePool(self.detector, workers)
+        template = self._template()
+        try:
+            with ThreadPoolExecutor(max(1, threads), thread_name_prefix="pfiq-checks") as checks:
+                pending: deque[Future[Prepared]] = deque()
+                finishing: deque[Future[Analysis]] = deque()
+                sources = iter(sources)
+                exhausted = False
+                while True:
+                    while not exhausted and len(pending) < 2 * batch_faces:
+                        source = next(sources, None)
+                        if source is None:
+                            exhausted = True
+                        else:
+                            pending.append(pool.submit(source, template, MAX_FACES))
+                    batch: list[Prepared] = []
+                    while pending and sum(len(p.detected) for p in batch) < batch_faces:
+                        batch.append(pending.popleft().result())
+                    if not batch:
+                        break
+                    self._run_network(batch)
+                    finishing.extend(checks.submit(self._finish, prepared) for prepared in batch)
+                    while finishing and (finishing[0].done() or len(finishing) > batch_faces):
+                        yield finishing.popleft().result()
+                while finishing:
+                    yield finishing.popleft().result()
+        finally:
+            pool.close()
 
     def set_profile(self, profile: str | Path) -> None:
         """Use another threshold profile (a bundled name or a TOML file) from the next check on."""
@@ -148,59 +167,96 @@ class Analyzer:
         checks = icao.run_checks(image, analysis.faces, self.profile)
         return dataclasses.replace(analysis, checks=checks, profile=self.profile.name)
 
-    def analyse_batch(self, sources: Iterable[Source]) -> Iterator[Analysis]:
-        """One Analysis per input, in order: the caller reports progress or stops between items."""
-        for source in sources:
-            yield self.analyse(source)
+    # -- the three stages: CPU (decode, detect, align), network (batched), CPU (faces, regions, checks) --
+    def _template(self) -> Analysis:
+        """What every analysis of this engine records before it looks at the photo."""
+        return Analysis(
+            source="",
+            image_size=(0, 0),
+            profile=self.profile.name,
+            quality_estimator=self.estimator.name,
+            map_method=self.map_method,
+            backbone=self.calibration.backbone,
+            model_sha256=self.model_sha256,
+            device=self.device_name,
+            app_version=__version__,
+            created=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
 
-    def _analyse_faces(
-        self, image: np.ndarray, clock: _Stopwatch, known_faces: list[DetectedFace] | None
-    ) -> list[Face]:
-        with clock.stage("detect"):
-            detected = (self.detector.detect(image) if known_faces is None else known_faces)[:MAX_FACES]
-        if not detected:
-            return []
-        with clock.stage("align"):
-            transforms = [chip_transform(face.landmarks5) for face in detected]
-            chips_np = np.stack([extract_chip(image, transform) for transform in transforms])
-            # contiguous NCHW: the permuted view made every convolution take a slower path (+3 ms a pass)
-            chips = torch.from_numpy(chips_np).to(self.device).permute(0, 3, 1, 2).float().contiguous()
-        with clock.stage("quality"):
-            # the paper's map needs the chips' forward pass with gradients: run it once and let the
-            # quality estimate reuse its descriptors
-            forward = ForwardPass.run(self.net, chips) if self.map_method in GRADIENT_MAPS else None
-            with torch.no_grad():
-                reference = None if forward is None else forward.descriptors.detach()
-                raw = self.estimator.raw(self.net, chips, reference).cpu().numpy().astype(float)
+    def _run_network(self, batch: list[Prepared]) -> None:
+        """Quality and maps for every face of the batch in one network batch; results go back to each photo."""
+        chips_np = [chip for prepared in batch for chip in prepared.chips]
+        if not chips_np:
+            return
+        start = time.perf_counter()
+        # contiguous NCHW: the permuted view made every convolution take a slower path (+3 ms a pass)
+        chips = torch.from_numpy(np.stack(chips_np)).to(self.device).permute(0, 3, 1, 2).float().contiguous()
+        # the paper's map needs the chips' forward pass with gradients: run it once and let the
+        # quality estimate reuse its descriptors
+        forward = ForwardPass.run(self.net, chips) if self.map_method in GRADIENT_MAPS else None
+        with torch.no_grad():
+            reference = None if forward is None else forward.descriptors.detach()
+            raw = self.estimator.raw(self.net, chips, reference).cpu().numpy().astype(float)
         qualities = np.array([self.quality_calibration(r) for r in raw])
-        with clock.stage("plq"):
-            magnitude, descriptors = gradient_magnitude(
-                self.net,
-                chips,
-                torch.tensor(qualities, dtype=torch.float32, device=self.device),
-                self.map_method,
-                self.estimator,
-                forward,
+        quality_done = time.perf_counter()
+        magnitude, descriptors = gradient_magnitude(
+            self.net,
+            chips,
+            torch.tensor(qualities, dtype=torch.float32, device=self.device),
+            self.map_method,
+            self.estimator,
+            forward,
+        )
+        maps = self.plq_calibration(magnitude.cpu().numpy())
+        embeddings = descriptors.cpu().numpy().astype(np.float32)
+        end = time.perf_counter()
+        first = 0
+        for prepared in batch:  # each photo is charged its share of the batch's time
+            count = len(prepared.chips)
+            share = count / len(chips_np)
+            prepared.clock.add("quality", (quality_done - start) * share)
+            prepared.clock.add("plq", (end - quality_done) * share)
+            self._results[id(prepared)] = _NetworkResult(
+                raw[first : first + count], qualities[first : first + count],
+                maps[first : first + count], embeddings[first : first + count],
             )
-            maps = self.plq_calibration(magnitude.cpu().numpy())
-        faces = []
-        for i, found in enumerate(detected):
-            faces.append(
+            first += count
+
+    def _finish(self, prepared: Prepared) -> Analysis:
+        analysis, clock, image = prepared.analysis, prepared.clock, prepared.image
+        result = self._results.pop(id(prepared), None)
+        if image is None or result is None:
+            analysis.timings = clock.total()
+            return analysis
+        for i, found in enumerate(prepared.detected):
+            analysis.faces.append(
                 Face(
                     box=found.box,
                     detection_score=float(found.score),
                     landmarks=found.landmarks68.astype(np.float32),
                     landmarks5=found.landmarks5.astype(np.float32),
-                    chip_transform=transforms[i],
+                    chip_transform=prepared.transforms[i],
                     photo_shape=(image.shape[0], image.shape[1]),
-                    quality=float(qualities[i]),
-                    quality_raw=float(raw[i]),
-                    embedding=descriptors[i].cpu().numpy().astype(np.float32),
-                    plq_chip=maps[i],
+                    quality=float(result.qualities[i]),
+                    quality_raw=float(result.raw[i]),
+                    embedding=result.embeddings[i],
+                    plq_chip=result.maps[i],
                 )
             )
         with clock.stage("regions"):
-            for face in faces:
+            for face in analysis.faces:
                 face.regions = icao.region_plq(face)
-        return faces
+        with clock.stage("checks"):
+            analysis.checks = icao.run_checks(image, analysis.faces, self.profile)
+        analysis.timings = clock.total()
+        return analysis
 
+
+@dataclass
+class _NetworkResult:
+    """One photo's slice of a network batch."""
+
+    raw: np.ndarray
+    qualities: np.ndarray
+    maps: np.ndarray
+    embeddings: np.ndarray

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from pfiq_desktop.engine.quality import EmbeddingNetwork, QualityEstimator, make_estimator
+from pfiq_desktop.engine.quality import EmbeddingNetwork, QualityEstimator, fixed_draw, make_estimator
 
 # Below this |sum_j e_j| the regression weights q / sum_j e_j explode; the sum is
 # then replaced by +-MIN_EMBEDDING_SUM (sign kept) so the map stays finite.
@@ -128,9 +128,8 @@ def smoothgrad_magnitude(
     net: EmbeddingNetwork, chips: torch.Tensor, qualities: torch.Tensor, copies: int = 8, sigma: float = 10.0
 ) -> torch.Tensor:
     """Quality-gradient magnitude averaged over noisy copies (SmoothGrad), N x H x W."""
-    generator = torch.Generator(device=chips.device).manual_seed(0)
     n = chips.shape[0]
-    noise = torch.randn((n, copies, *chips.shape[1:]), generator=generator, device=chips.device)
+    noise = fixed_draw((1, copies, *chips.shape[1:]), chips.device)
     noisy = (chips[:, None] + sigma * noise).flatten(0, 1)
     magnitude, _ = quality_gradient(net, noisy, qualities.repeat_interleave(copies))
     return magnitude.view(n, copies, *magnitude.shape[1:]).mean(dim=1)

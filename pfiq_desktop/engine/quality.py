@@ -56,9 +56,15 @@ class QualityEstimator(ABC):
     ) -> torch.Tensor: ...
 
 
-def _seeded(chips: torch.Tensor) -> torch.Generator:
-    """A fixed-seed generator so the same photo always gets the same quality."""
-    return torch.Generator(device=chips.device).manual_seed(0)
+def fixed_draw(shape: tuple[int, ...], device: torch.device, normal: bool = True) -> torch.Tensor:
+    """One fixed-seed pseudo-random draw (normal or uniform 0..1), made on the CPU and moved to `device`.
+
+    Every chip gets the same draw, so a face's quality depends neither on the other
+    faces in its batch nor on the device (a GPU's generator gives other numbers).
+    """
+    generator = torch.Generator().manual_seed(0)
+    values = torch.randn(shape, generator=generator) if normal else torch.rand(shape, generator=generator)
+    return values.to(device)
 
 
 def _embed(net: EmbeddingNetwork, x: torch.Tensor) -> torch.Tensor:
@@ -94,16 +100,14 @@ def flip_probes(chips: torch.Tensor) -> torch.Tensor:
 
 
 def noise_probes(chips: torch.Tensor, sigma: float, count: int) -> torch.Tensor:
-    generator = _seeded(chips)
-    noise = torch.randn((chips.shape[0], count, *chips.shape[1:]), generator=generator, device=chips.device)
+    noise = fixed_draw((1, count, *chips.shape[1:]), chips.device)
     return (chips[:, None] + sigma * noise).clamp(0, 255).flatten(0, 1)
 
 
 def jitter_probes(chips: torch.Tensor, count: int, shift: float, angle_deg: float, scale: float) -> torch.Tensor:
     """Re-alignment jitter: small random similarity transforms of each chip."""
     n = chips.shape[0]
-    generator = _seeded(chips)
-    u = torch.rand((n * count, 4), generator=generator, device=chips.device) * 2 - 1
+    u = (fixed_draw((count, 4), chips.device, normal=False) * 2 - 1).repeat(n, 1)  # chip-major, as the probes
     theta = u[:, 0] * math.radians(angle_deg)
     s = 1 + u[:, 1] * scale
     size = chips.shape[-1]
@@ -130,9 +134,8 @@ class SerFiq(QualityEstimator):
         self.passes, self.p = passes, p
 
     def raw(self, net: EmbeddingNetwork, chips: torch.Tensor, reference: torch.Tensor | None = None) -> torch.Tensor:
-        generator = _seeded(chips)
         features = net.features(chips)
-        keep = torch.rand((chips.shape[0], self.passes, features.shape[1]), generator=generator, device=chips.device)
+        keep = fixed_draw((1, self.passes, features.shape[1]), chips.device, normal=False)
         dropped = features[:, None, :] * (keep >= self.p) / (1 - self.p)
         embeddings = F.normalize(net.head(dropped.flatten(0, 1)), dim=1).view(chips.shape[0], self.passes, -1)
         distances = torch.cdist(embeddings, embeddings)

@@ -124,6 +124,7 @@ class Analysis:
     map_method: str = ""
     backbone: str = ""
     model_sha256: str = ""
+    device: str = ""  # where the network ran: 'cpu' or 'cuda:0 (NVIDIA ...)'
     image_sha256: str = ""
     app_version: str = ""
     created: str = ""

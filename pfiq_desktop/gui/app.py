@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pfiq_desktop import APP_NAME, ORG_NAME, __version__, appdirs
+from pfiq_desktop.cli.common import device_option
 from pfiq_desktop.engine.defaults import DEVICES
 from pfiq_desktop.logs import setup_logging
 
@@ -23,7 +24,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("paths", nargs="*", help="a folder of photos or photo files to open")
     parser.add_argument("--self-test", action="store_true", help="analyse the bundled sample headless, render the window, exit 0 or 1")
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
-    parser.add_argument("--device", choices=DEVICES, help="where the network runs, this session only (default: the saved setting)")
+    parser.add_argument("--device", type=device_option,
+                        help=f"where the network runs ({', '.join(DEVICES)} or cuda:N), this session only (default: the saved setting)")
     parser.add_argument("--profile", help="threshold profile name or file, this session only (default: the saved setting)")
     parser.add_argument("--startup-probe", action="store_true",
                         help="show the window, print 'painted <s>' after its first paint and quit (benchmarks/bench_startup.py)")
