@@ -132,9 +132,7 @@ def quality_html(analysis: Analysis) -> str:
     if not analysis.faces:
         return f'<p style="color:{GREY}">No face: no quality to report.</p>'
     faces = analysis.faces[:4]
-    regions = list(REGION_LABELS)
-    for face in faces:
-        regions += [r for r in face.regions if r not in regions]
+    regions = list(REGION_LABELS) + [r for r in faces[0].regions if r not in REGION_LABELS]
     several = len(faces) > 1
 
     def cell(face, region: str) -> str:
@@ -146,19 +144,15 @@ def quality_html(analysis: Analysis) -> str:
     def label(region: str) -> str:
         return escape(REGION_LABELS.get(region, region.replace("_", " ").capitalize())).replace(" ", "&nbsp;")
 
+    # The subject's regions, two region/value pairs per row: short, and no word breaks in the narrow column.
     rows = []
-    if several:
-        head = "<th align=\"left\">Region</th>" + "".join(f'<th align="right">Face {i + 1}</th>' for i in range(len(faces)))
-        for region in regions:
-            rows.append(f"<tr><td>{label(region)}</td>{''.join(cell(face, region) for face in faces)}</tr>")
-    else:  # one face: two region/value pairs per row keeps the column short
-        head = '<th align="left">Region</th><th align="right">PLQ</th><th align="left">Region</th><th align="right">PLQ</th>'
-        paired = ["left_eye", "left_cheek", "forehead", "mouth", "right_eye", "right_cheek", "nose", "chin"]
-        regions = [r for r in paired if r in regions] + [r for r in regions if r not in paired]
-        half = -(-len(regions) // 2)
-        for left, right in zip(regions[:half], regions[half:] + [""] * (2 * half - len(regions))):
-            right_cells = f"<td>{label(right)}</td>{cell(faces[0], right)}" if right else "<td></td><td></td>"
-            rows.append(f"<tr><td>{label(left)}</td>{cell(faces[0], left)}{right_cells}</tr>")
+    head = '<th align="left">Region</th><th align="right">PLQ</th><th align="left">Region</th><th align="right">PLQ</th>'
+    paired = ["left_eye", "left_cheek", "forehead", "mouth", "right_eye", "right_cheek", "nose", "chin"]
+    regions = [r for r in paired if r in regions] + [r for r in regions if r not in paired]
+    half = -(-len(regions) // 2)
+    for left, right in zip(regions[:half], regions[half:] + [""] * (2 * half - len(regions))):
+        right_cells = f"<td>{label(right)}</td>{cell(faces[0], right)}" if right else "<td></td><td></td>"
+        rows.append(f"<tr><td>{label(left)}</td>{cell(faces[0], left)}{right_cells}</tr>")
     quality = " · ".join(
         f'<span style="font-size:{15 if not several else 10}pt; font-weight:bold">{_fmt(face.quality)}</span>'
         + (f" (face {i + 1})" if several else "")
@@ -170,7 +164,7 @@ def quality_html(analysis: Analysis) -> str:
 <p style="margin-top:0px; margin-bottom:0px">{quality}</p>
 <p style="color:{GREY}; margin-top:0px; font-size:6pt">0 = unusable, 1 = excellent for recognition;
 {escape(analysis.quality_estimator or "scalar estimator")}, raw {_fmt(faces[0].quality_raw)}</p>
-<p style="margin-top:4px; margin-bottom:1px"><b>Region-level PLQ</b></p>
+<p style="margin-top:4px; margin-bottom:1px"><b>Region-level PLQ</b>{" (face 1)" if several else ""}</p>
 <table width="100%" cellspacing="0" cellpadding="1" border="0.5" style="border-color:{RULE}; border-style:solid">
 <tr style="background-color:#eeeeee">{head}</tr>{"".join(rows)}</table>
 <p style="color:{GREY}; margin-top:1px; font-size:6pt">Mean pixel-level quality inside each region; \
@@ -187,32 +181,45 @@ def checklist_html(analysis: Analysis) -> str:
         text = "No checks were run." if not analysis.errors else "No checks: the photo could not be analysed."
         return f"<p><b>Checklist</b><br/>{escape(text)}</p>"
     numbers = check_numbers(analysis)
-    several = any(c.face_index not in (None, 0) for c in analysis.checks)  # a Face column only when it tells something
     rows = []
-    for check in analysis.checks:
+    for check in analysis.subject_checks():  # other faces of a group photo: one line each, below
         value_text = _fmt(check.value, check.unit)
         zebra = "#f4f4f4" if numbers[id(check)] % 2 == 0 else "#ffffff"
         shade = {Verdict.FAIL: "#fbe3e3", Verdict.WARN: "#fcf0d8"}.get(check.verdict, zebra)
-        face = f"<td align=\"center\">{'' if check.face_index is None else check.face_index + 1}</td>" if several else ""
         rows.append(
             f'<tr style="background-color:{shade}"><td align="right">{numbers[id(check)]}</td>'
-            f'<td style="padding-left:4px">{escape(check.name)}</td>{face}'
+            f'<td style="padding-left:4px">{escape(check.name)}</td>'
             f'<td align="right"{nowrap(value_text)}>{escape(value_text)}</td>'
             f'<td style="color:{GREY}; padding-left:5px">{escape(threshold_text(check))}</td>'
             f'<td align="center" style="color:{verdict_hex(check.verdict)}"><b>{escape(verdict_text(check.verdict))}</b></td>'
             f'<td style="padding-left:4px">{escape(check.reason)}</td></tr>'
         )
-    face_head = '<th align="center">Face</th>' if several else ""
     counts = {v: sum(c.verdict is v for c in analysis.subject_checks()) for v in Verdict}
     return f"""
 <p style="margin-top:4px; margin-bottom:1px"><b>Checklist</b>
 <span style="color:{GREY}"> — {counts[Verdict.FAIL]} fail, {counts[Verdict.WARN]} warn, {counts[Verdict.PASS]} pass,
 {counts[Verdict.NOT_ASSESSABLE]} not assessable (N/A); numbers match the tags on the photo.</span></p>
 <table width="100%" cellspacing="0" cellpadding="0.6" border="0" style="font-size:6.2pt">
-<thead><tr style="background-color:#eeeeee"><th align="right">#</th><th align="left" width="19%">Check</th>{face_head}
+<thead><tr style="background-color:#eeeeee"><th align="right">#</th><th align="left" width="19%">Check</th>
 <th align="right" width="14%">Value</th><th align="left" width="16%">Threshold</th><th align="center" width="6%">Verdict</th>
 <th align="left">Reason</th></tr></thead>
-{''.join(rows)}</table>"""
+{''.join(rows)}</table>{other_faces_html(analysis)}"""
+
+
+def other_faces_html(analysis: Analysis) -> str:
+    """A group photo's other faces, one line each: what they fail or warn on (their full checks are in the JSON)."""
+    lines = []
+    for index in range(1, len(analysis.faces)):
+        own = [c for c in analysis.checks if c.face_index == index]
+        failed = [c.name for c in own if c.verdict is Verdict.FAIL]
+        warned = [c.name for c in own if c.verdict is Verdict.WARN]
+        found = "; ".join(part for part in (
+            f"fails {', '.join(failed)}" if failed else "", f"warns on {', '.join(warned)}" if warned else "") if part)
+        lines.append(f"<b>Face {index + 1}</b> (quality {_fmt(analysis.faces[index].quality)}): "
+                     f"{escape(found or 'passes its own checks')}")
+    if not lines:
+        return ""
+    return f'<p style="margin-top:3px; font-size:6.2pt">Other faces in the photo — {"<br/>".join(lines)}</p>'
 
 
 def decision_html(decision: DecisionInfo | None, analysis: Analysis) -> str:

@@ -150,3 +150,13 @@ def test_decisions_are_reported_with_check_names_and_an_accept_says_despite(tmp_
     assert "Reasons: Other (see note)" in text  # the failed checks are not listed as reasons to accept
     decision_part = text[text.index("ACCEPTED"):text.index("Note:")]
     assert not any(check_id in decision_part for check_id in failed if "_" in check_id)
+
+
+def test_group_photo_report_stays_on_one_page_with_a_line_per_other_face(tmp_path, sample_image):
+    analysis = synthetic_analysis(n_faces=3, image=sample_image)
+    target = tmp_path / "group.pdf"
+    assert write_pdf_report(target, ReportItem(analysis, image=sample_image), "A4") == 1
+    text = _squash(_text(target))
+    assert "Other faces in the photo" in text and "Face 2 (quality" in text and "Face 3 (quality" in text
+    assert "warns on Sharpness" in text
+    assert "Left eye" in text and "Right eye" in text  # region names are not broken across lines
