@@ -224,12 +224,24 @@ class Analyzer:
 
     def _finish(self, prepared: Prepared) -> Analysis:
         analysis, clock, image = prepared.analysis, prepared.clock, prepared.image
-        result = self._results.pop(id(prepared), None)
-        if image is None or result is None:
+        if image is None:
             analysis.timings = clock.total()
             return analysis
+        if prepared.detected:
+            analysis.faces = self._faces(prepared, image, self._results.pop(id(prepared)))
+        with clock.stage("regions"):
+            for face in analysis.faces:
+                face.regions = icao.region_plq(face)
+        with clock.stage("checks"):
+            analysis.checks = icao.run_checks(image, analysis.faces, self.profile)
+        analysis.timings = clock.total()
+        return analysis
+
+    @staticmethod
+    def _faces(prepared: Prepared, image: np.ndarray, result: _NetworkResult) -> list[Face]:
+        faces = []
         for i, found in enumerate(prepared.detected):
-            analysis.faces.append(
+            faces.append(
                 Face(
                     box=found.box,
                     detection_score=float(found.score),
@@ -243,13 +255,7 @@ class Analyzer:
                     plq_chip=result.maps[i],
                 )
             )
-        with clock.stage("regions"):
-            for face in analysis.faces:
-                face.regions = icao.region_plq(face)
-        with clock.stage("checks"):
-            analysis.checks = icao.run_checks(image, analysis.faces, self.profile)
-        analysis.timings = clock.total()
-        return analysis
+        return faces
 
 
 @dataclass
