@@ -49,11 +49,30 @@ def _background_mask(img: np.ndarray, faces: list[Face]) -> np.ndarray:
     return rows & (head == 0)
 
 
-def _close_eye(faces: list[Face], first: int) -> list[Face]:
+def _close_eye(img: np.ndarray, faces: list[Face], first: int) -> tuple[np.ndarray, list[Face]]:
+    """A closed lid drawn over the eye: skin over the eye's outline and a dark lash line along its middle,
+    and the lid landmarks pressed together, as a closed eye looks in a photo."""
     lm = _lm(faces).copy()
+    eye = lm[first : first + 6]
+    skin = np.median(img[_region(img, faces, "left_cheek", "right_cheek")], axis=0)
+    out = img.copy()
+    centre = eye.mean(axis=0)
+    cv2.fillPoly(out, [np.round(centre + (eye - centre) * [1.25, 1.9]).astype(np.int32)], tuple(int(v) for v in skin))
+    out = cv2.GaussianBlur(out, (0, 0), 1.0)
+    y = int(round(centre[1] + 0.15 * np.ptp(eye[:, 1])))
+    cv2.line(out, (int(eye[0, 0]), y), (int(eye[3, 0]), y), (45, 35, 35), max(1, int(0.05 * np.ptp(eye[:, 0]))))
     lm[first + 1, 1] = lm[first + 5, 1] - 1
     lm[first + 2, 1] = lm[first + 4, 1] - 1
-    return _with_landmarks(faces, lm)
+    return out, _with_landmarks(faces, lm)
+
+
+def _eye_patch(img: np.ndarray, faces: list[Face], first: int) -> np.ndarray:
+    """A black eye patch over one eye."""
+    eye = _lm(faces)[first : first + 6]
+    centre, width = eye.mean(axis=0), np.ptp(eye[:, 0])
+    out = img.copy()
+    cv2.ellipse(out, (int(centre[0]), int(centre[1])), (int(0.9 * width), int(0.75 * width)), 0, 0, 360, (15, 15, 18), -1)
+    return out
 
 
 def _open_mouth(faces: list[Face], gap: float) -> list[Face]:
@@ -197,8 +216,9 @@ CASES: dict[str, tuple[Case, Case, Verdict]] = {
         lambda img, faces: (img, _with_landmarks(faces, _lm(faces) + np.where(np.arange(68)[:, None] >= 42, [0.0, 40.0], 0.0))),
         Verdict.FAIL,
     ),
-    "eye_open_left": (same, lambda img, faces: (img, _close_eye(faces, 36)), Verdict.FAIL),
-    "eye_open_right": (same, lambda img, faces: (img, _close_eye(faces, 42)), Verdict.FAIL),
+    "eye_open_left": (same, lambda img, faces: _close_eye(img, faces, 36), Verdict.FAIL),
+    "eye_open_right": (same, lambda img, faces: _close_eye(img, faces, 42), Verdict.FAIL),
+    "eye_occlusion": (same, lambda img, faces: (_eye_patch(img, faces, 42), faces), Verdict.FAIL),
     "mouth_closed": (lambda img, faces: (img, _open_mouth(faces, 0.0)), lambda img, faces: (img, _open_mouth(faces, 0.4)), Verdict.FAIL),
     "glasses": (same, lambda img, faces: (_glasses(img, faces), faces), Verdict.WARN),
     "eye_glare": (same, lambda img, faces: (_glare(img, faces), faces), Verdict.FAIL),
@@ -259,3 +279,15 @@ def test_failure_case(check_id: str, portrait: np.ndarray, portrait_faces: list[
     result = _result(check_id, image, faces, profile)
     assert result.verdict is CASES[check_id][2], result.reason
     assert result.reason and result.value is not None
+
+
+def test_each_eye_is_judged_on_its_own(portrait: np.ndarray, portrait_faces: list[Face], profile: Profile) -> None:
+    """A wink fails the closed eye only; a patch makes its eye 'not visible', and the open eye still passes."""
+    image, faces = _close_eye(portrait, portrait_faces, 36)
+    by_id = {c.id: c for c in run_checks(image, faces, profile)}
+    assert by_id["eye_open_left"].verdict is Verdict.FAIL and "looks closed" in by_id["eye_open_left"].reason
+    assert by_id["eye_open_right"].verdict is Verdict.PASS
+    by_id = {c.id: c for c in run_checks(_eye_patch(portrait, portrait_faces, 42), portrait_faces, profile)}
+    assert by_id["eye_open_right"].verdict is Verdict.FAIL and "not visible" in by_id["eye_open_right"].reason
+    assert by_id["eye_open_left"].verdict is Verdict.PASS
+    assert by_id["eye_occlusion"].verdict is Verdict.FAIL and by_id["eye_occlusion"].evidence.regions == ["right_eye"]

@@ -1,4 +1,4 @@
-"""Eyes and mouth: eyes open, mouth closed, glasses, glare in the eye area, red eye."""
+"""Eyes and mouth: each eye open (from its pixels), eyes not covered, mouth closed, glasses, glare, red eye."""
 
 from __future__ import annotations
 
@@ -7,35 +7,44 @@ from typing import Any
 import numpy as np
 
 from pfiq_desktop.engine.icao.context import Context
+from pfiq_desktop.engine.icao.eye_pixels import EyeAssessment, EyeMeasurements, EyeThresholds, decide, measure_eyes
 from pfiq_desktop.engine.icao.regions import polygon_mask
 from pfiq_desktop.engine.icao.registry import Measure, NotAssessable, check, graded
 from pfiq_desktop.engine.results import Evidence, Verdict
 
+EYE_THRESHOLDS = ("closed_one", "closed_both", "occluded", "tinted", "frame", "dark_lens")
 
-def eye_aspect_ratio(eye: np.ndarray) -> float:
-    """Soukupova & Cech EAR: lid opening over eye width; about 0.3 open, under 0.2 closed."""
-    vertical = np.hypot(*(eye[1] - eye[5])) + np.hypot(*(eye[2] - eye[4]))
-    width = np.hypot(*(eye[0] - eye[3]))
-    return float(vertical / (2.0 * width)) if width > 0 else 0.0
+
+def eye_assessment(ctx: Context, params: dict[str, Any]) -> EyeAssessment:
+    """Both eyes read from their pixels; measured once per face, decided with each check's own thresholds."""
+    if "eye_pixels" not in ctx.cache:
+        face = ctx.face
+        assert face is not None  # ctx.landmarks below raises NotAssessable first without a face
+        landmarks = ctx.landmarks
+        cheeks = {name: ctx.regions[name] for name in ("left_cheek", "right_cheek")}
+        ctx.cache["eye_pixels"] = measure_eyes(ctx.rgb, landmarks, face.chip_transform, face.plq_chip, cheeks)
+    measured: EyeMeasurements = ctx.cache["eye_pixels"]
+    return decide(measured, EyeThresholds(**{k: float(params[k]) for k in EYE_THRESHOLDS if k in params}))
 
 
 def _eye_check(ctx: Context, params: dict[str, Any], side: str) -> Measure:
-    sl = slice(36, 42) if side == "left" else slice(42, 48)
-    eye = ctx.landmarks[sl]
-    return graded(
-        eye_aspect_ratio(eye),
-        params,
-        {
-            "ok": f"The eye on the photo's {side} is open (opening ratio {{v:.2f}}).",
-            "low": f"The eye on the photo's {side} looks closed or half-closed (opening ratio {{v:.2f}}, needs {{fail_below:.2f}}).",
-        },
-        "EAR",
-        Evidence(polygons=[[tuple(p) for p in eye]], regions=[f"{side}_eye"]),
+    eye = getattr(eye_assessment(ctx, params), side)
+    if eye.state == "not_assessable":
+        raise NotAssessable(f"the eye on the photo's {side} is too small or outside the photo")
+    hidden = eye.state == "not_visible"
+    return Measure(
+        Verdict.PASS if eye.state == "open" else Verdict.FAIL,
+        eye.reason,
+        eye.score if hidden else eye.closed_score,
+        "P(not visible)" if hidden else "P(closed)",
+        {k: float(params[k]) for k in ("closed_one", "closed_both") if k in params},
+        Evidence(boxes=[eye.box], regions=[f"{side}_eye"]),
     )
 
 
 @check("eye_open_left", "Eye open (photo left)", "eyes_mouth", frontal=True)
 def eye_open_left(ctx: Context, params: dict[str, Any]) -> Measure:
+    """Open, closed or not visible, from the eye's pixels (an iris, a lid line, a cover), not the landmarks alone."""
     return _eye_check(ctx, params, "left")
 
 
@@ -61,32 +70,40 @@ def mouth_closed(ctx: Context, params: dict[str, Any]) -> Measure:
 
 @check("glasses", "No glasses", "eyes_mouth", frontal=True)
 def glasses(ctx: Context, params: dict[str, Any]) -> Measure:
-    """A spectacle bridge shows as a horizontal edge on the nose bridge between the eyes."""
-    lm = ctx.landmarks
-    ied = ctx.inter_eye
-    x0, x1 = lm[39, 0] + 0.15 * ied, lm[42, 0] - 0.15 * ied
-    y0, y1 = min(lm[27, 1], lm[39, 1], lm[42, 1]) - 0.25 * ied, lm[28, 1] + 0.1 * ied
-    xi0, xi1 = int(max(np.floor(min(x0, x1)), 0)), int(min(np.ceil(max(x0, x1)), ctx.width))
-    yi0, yi1 = int(max(np.floor(y0), 0)), int(min(np.ceil(y1), ctx.height))
-    patch = ctx.grey[yi0:yi1, xi0:xi1]
-    if patch.shape[0] < 4 or patch.shape[1] < 2:
-        raise NotAssessable("nose bridge too small to inspect")
-    profile = patch.mean(axis=1)
-    contrast = float(np.max(np.abs(np.diff(profile)))) / max(float(patch.std()) + 8.0, 1e-6)
-    verdict_if_found = Verdict.FAIL if params.get("fail_if_present", False) else Verdict.WARN
-    measure = graded(
-        contrast,
-        {"warn_above": params.get("detect_above", 1.0)},
-        {
-            "ok": "No spectacle frame seen on the nose bridge.",
-            "high": "Glasses seem to be worn: check for glare, tinted lenses and frames over the eyes.",
-        },
-        "edge contrast",
-        Evidence(boxes=[(float(xi0), float(yi0), float(xi1), float(yi1))], regions=["left_eye", "right_eye"]),
+    """Clear glasses warn (or fail where the profile says so); tinted glasses and sunglasses always fail.
+
+    Glare on lenses is its own check (eye_glare)."""
+    found = eye_assessment(ctx, params)
+    if found.glasses == "tinted":
+        verdict = Verdict.FAIL
+    elif found.glasses == "clear":
+        verdict = Verdict.FAIL if params.get("fail_if_present", False) else Verdict.WARN
+    else:
+        verdict = Verdict.PASS
+    return Measure(
+        verdict,
+        found.glasses_reason,
+        found.glasses_score,
+        f"P({found.glasses})",
+        {k: float(params[k]) for k in ("tinted", "frame", "dark_lens") if k in params},
+        Evidence(boxes=[found.frame_box], regions=["left_eye", "right_eye"]),
     )
-    if measure.verdict is not Verdict.PASS:
-        measure.verdict = verdict_if_found
-    return measure
+
+
+@check("eye_occlusion", "Eyes not covered (sunglasses, patch, hand, hair)", "occlusion", frontal=True)
+def eye_occlusion(ctx: Context, params: dict[str, Any]) -> Measure:
+    """Something over an eye (a dark lens, an eye patch, a hand, hair): the eye region shows no eye."""
+    found = eye_assessment(ctx, params)
+    eyes = (found.left, found.right)
+    hidden = [e for e in eyes if e.state == "not_visible"] or (list(eyes) if found.occluded else [])
+    return Measure(
+        Verdict.FAIL if found.occluded else Verdict.PASS,
+        found.occlusion_reason,
+        max(e.score if e.state == "not_visible" else e.occluded_score for e in eyes),
+        "P(not visible)",
+        {k: float(params[k]) for k in ("occluded", "dark_lens") if k in params},
+        Evidence(boxes=[e.box for e in hidden], regions=[f"{e.side}_eye" for e in hidden]),
+    )
 
 
 @check("eye_glare", "No glare on eyes or glasses", "eyes_mouth", frontal=True)
