@@ -30,7 +30,7 @@ _WINDOW_REFRESH_S = 5.0  # how often the in-flight window follows workers joinin
 
 @dataclass
 class AuditSummary:
-    """What one run did; `client_seconds` is the client's own work (fetching results, writing the store)."""
+    """What one run did; `client_seconds`: wall time the client's loop spent on each result (storing it)."""
 
     run_id: int = 0
     listed: int = 0
@@ -41,6 +41,7 @@ class AuditSummary:
     failed: int = 0  # no analysis: unreadable file, engine failure, lost chunk
     elapsed: float = 0.0
     client_seconds: float = 0.0
+    client_cpu_seconds: float = 0.0  # this process's CPU over the run (with a LocalCluster: the scheduler's too)
 
     @property
     def done(self) -> int:
@@ -86,11 +87,11 @@ def run_audit(
     """Analyse `pending` on the cluster into `store`; Ctrl-C stops it with every finished chunk stored."""
     summary = AuditSummary(listed=listed, skipped=listed - len(pending), submitted=len(pending))
     summary.run_id = store.start_run(config, listed, summary.skipped, len(pending))
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     todo = chunks(pending, chunk_size)
     in_flight: dict[Hashable, tuple[Future[ChunkResult], list[str]]] = {}
     window = _Window(client)
-    futures = as_completed()
+    futures = as_completed(with_results=True, raise_errors=False)  # results fetched in the background
 
     def top_up() -> None:
         while len(in_flight) < window.size() and (chunk := next(todo, None)) is not None:
@@ -101,9 +102,9 @@ def run_audit(
     status = "failed"
     try:
         top_up()
-        for future in futures:
+        for future, payload in futures:
             busy = time.perf_counter()
-            result = _result(future, in_flight.pop(future.key)[1])
+            result = _result(future, payload, in_flight.pop(future.key)[1])
             if result.config_hash and result.config_hash != config.hash:
                 raise EngineMismatch(f"a worker returned results of engine configuration {result.config_hash}, "
                                      f"expected {config.hash}")
@@ -122,17 +123,20 @@ def run_audit(
         if in_flight:  # stopped early: the workers drop what is queued
             client.cancel([future for future, _ in in_flight.values()])
         summary.elapsed = time.perf_counter() - start
+        summary.client_cpu_seconds = time.process_time() - cpu_start
         store.finish_run(summary.run_id, status)
     return summary
 
 
-def _result(future: Future[ChunkResult], chunk: list[str]) -> ChunkResult:
-    try:
-        result = future.result()
-    except Exception as problem:  # KilledWorker, a cancelled task, an error outside the per-photo guard
-        log.warning("chunk of %d photos (%s ...) lost: %s", len(chunk), chunk[0], problem, exc_info=True)
-        return _lost(chunk, problem)
-    return result
+def _result(future: Future[ChunkResult], payload: object, chunk: list[str]) -> ChunkResult:
+    """The chunk's result, or each photo failed when Dask gave up on it (KilledWorker, cancelled, a task error)."""
+    if isinstance(payload, ChunkResult):
+        return payload
+    problem = payload if isinstance(payload, BaseException) else future.exception()
+    if not isinstance(problem, BaseException):
+        problem = RuntimeError(f"no result from the task ({future.status})")
+    log.warning("chunk of %d photos (%s ...) lost: %r", len(chunk), chunk[0], problem)
+    return _lost(chunk, problem)
 
 
 def _count(summary: AuditSummary, outcomes: list[PhotoOutcome]) -> None:
