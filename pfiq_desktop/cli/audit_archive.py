@@ -86,7 +86,9 @@ def run(args: argparse.Namespace) -> int:
             if pending:
                 with open_client(args.scheduler, args.workers) as client:
                     plugin = load_engine(client, settings)
-                    print(f"engine loaded on {len(client.scheduler_info()['workers'])} workers", file=sys.stderr)
+                    workers = len(client.scheduler_info()["workers"])
+                    print(f"engine loaded on {workers} workers" if workers else
+                          "no workers connected to the scheduler yet: the tasks wait for the first one", file=sys.stderr)
                     meter = RateMeter()  # from here: the rate is the cluster's, not its start-up's
                     summary = run_audit(client, store, config, plugin, len(paths), pending, args.chunk,
                                         lambda done, total: print_progress(done, total, meter.label(done, total)))
