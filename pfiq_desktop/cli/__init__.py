@@ -1,4 +1,4 @@
-"""`pfiq`: the command line (analyse, report, embed, evaluate).
+"""`pfiq`: the command line (analyse, report, embed, evaluate, audit-archive).
 
 Exit codes, the same for every command:
 0 everything done; 1 a photo had a problem (unreadable, no face, not analysable);
@@ -12,7 +12,7 @@ import argparse
 import sys
 
 from pfiq_desktop import APP_NAME, __version__
-from pfiq_desktop.cli import analyse, embed, evaluate, report
+from pfiq_desktop.cli import analyse, audit_archive, embed, evaluate, report
 from pfiq_desktop.cli.common import EXIT_CANCELLED
 from pfiq_desktop.logs import setup_logging
 
@@ -21,7 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pfiq", description=f"{APP_NAME}: explainable face image quality.")
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    for module in (analyse, report, embed, evaluate):
+    for module in (analyse, report, embed, evaluate, audit_archive):
         module.register(commands)
     return parser
 

@@ -48,6 +48,17 @@ def device_option(text: str) -> str:
     raise argparse.ArgumentTypeError(f"unknown device {text!r}; use {', '.join(DEVICES)} or cuda:N")
 
 
+def positive_int(text: str) -> int:
+    """An argparse type for counts (workers, chunk sizes): 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
 def parse_list(text: str, allowed: Sequence[str]) -> list[str]:
     """'pdf, png' -> ['pdf', 'png'], each one of `allowed` (an argparse type)."""
     items = list(dict.fromkeys(t.strip().lower() for t in text.split(",") if t.strip()))

@@ -1,7 +1,8 @@
 """`pfiq report PATH... --out DIR --format pdf,png,csv,json`: reports from photos or saved analyses.
 
 PATHs are photos, folders of photos, or Analysis JSON files written by
-`pfiq analyse` (those need no network run). Photos are looked up in the
+`pfiq analyse` (those need no network run); `--results STORE` reports on an
+archive audit's result store instead (`pfiq audit-archive`), without analysing. Photos are looked up in the
 application's analysis cache first (the GUI's), analysed only when missing,
 and the fresh result is cached. Decisions and the audit trail come from the
 application's review store — the one the GUI records into — or `--store`.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pfiq_desktop import appdirs
 from pfiq_desktop.cli.common import (
@@ -32,7 +34,11 @@ from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.review.cache import AnalysisCache
 from pfiq_desktop.review.store import ReviewStore
 
+if TYPE_CHECKING:
+    from pfiq_desktop.archive.store import ResultStore
+
 FORMATS = ("pdf", "png", "summary", "csv", "json")
+RESULTS_FORMATS = ("summary", "csv", "json")  # an archive's report: per-photo PDFs of millions of photos help nobody
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -42,10 +48,14 @@ def register(commands: argparse._SubParsersAction) -> None:
         description="Per-photo PDF (A4/Letter) and annotated PNG, a batch summary PDF for 2+ photos "
         "(or --format summary), and CSV/JSON of every result and decision.",
     )
-    parser.add_argument("paths", nargs="+", help="photos, folders, or Analysis JSON files from `pfiq analyse`")
+    parser.add_argument("paths", nargs="*", help="photos, folders, or Analysis JSON files from `pfiq analyse`")
+    parser.add_argument("--results", metavar="STORE", help="report the analyses in this result store of `pfiq audit-archive`")
+    parser.add_argument("--config", metavar="HASH",
+                        help="with --results: the engine configuration to report (default: the latest run's)")
     parser.add_argument("--out", required=True, help="output folder (created if missing)")
-    parser.add_argument("--format", dest="formats", default="pdf,csv", type=lambda t: parse_list(t, FORMATS),
-                        help=f"comma list of {', '.join(FORMATS)} (default: pdf,csv)")
+    parser.add_argument("--format", dest="formats", default=None, type=lambda t: parse_list(t, FORMATS),
+                        help=f"comma list of {', '.join(FORMATS)} (default: pdf,csv; with --results: "
+                             f"{','.join(RESULTS_FORMATS)})")
     parser.add_argument("--page-size", default="a4", type=str.lower, choices=("a4", "letter"))
     parser.add_argument("--officer", default="", help="name printed as the report's author (default: the login name)")
     parser.add_argument("--store", default=None,
@@ -103,6 +113,11 @@ class Analyses:
 
 
 def run(args: argparse.Namespace) -> int:
+    if bool(args.results) == bool(args.paths):
+        error("give photos, folders or JSON files, or --results STORE (one of the two)")
+        return EXIT_USAGE
+    if args.results:
+        return run_results(args)
     from pfiq_desktop.atomic import OutputError
     from pfiq_desktop.engine.discovery import expand_image_paths
     from pfiq_desktop.reports.inputs import ReportItem, item_from_store
@@ -110,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
     from pfiq_desktop.reports.runner import export_reports
     from pfiq_desktop.review.store import default_officer
 
+    args.formats = args.formats or ["pdf", "csv"]
     paths = expand_image_paths(args.paths, recursive=args.recursive)
     if not paths:
         error("no photos or analysis files found in the given paths")
@@ -157,6 +173,75 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {printable(path.name)}" + (f"  ({pages} page{'s' * (pages != 1)})" if pages else ""))
     _print_problems(problems)
     return EXIT_PHOTO_PROBLEM if problems else EXIT_OK
+
+
+def run_results(args: argparse.Namespace) -> int:
+    """The batch summary, CSV and JSON of an audit's result store: stored analyses, no network run.
+
+    Decisions come from a review store only when `--store` names one: archive photos are not reviewed at the desk.
+    """
+    from pfiq_desktop.archive.store import ResultStore, StoreError
+    from pfiq_desktop.atomic import OutputError
+    from pfiq_desktop.reports.inputs import item_from_store
+    from pfiq_desktop.reports.paged import ReportCancelled
+    from pfiq_desktop.reports.runner import export_reports
+    from pfiq_desktop.review.store import default_officer
+
+    if not Path(args.results).is_file():
+        error(f"no result store at {args.results}")
+        return EXIT_USAGE
+    stop_on_sigterm()
+    decisions = ReviewStore(args.store) if args.store and not args.no_store else None
+    try:
+        with ResultStore(args.results) as results:
+            config = _pick_config(results, args.config)
+            if config is None:
+                return EXIT_USAGE
+            print(f"analyses of engine configuration {config} from {results.path}", file=sys.stderr)
+            items = [item_from_store(decisions, analysis) for analysis in results.analyses(config)]
+            failures = results.failures(config)
+        if not items:
+            error(f"the result store has no analyses under configuration {config}")
+            return EXIT_PHOTO_PROBLEM
+        result = export_reports(items, args.out, args.formats or list(RESULTS_FORMATS), args.page_size,
+                                args.officer or default_officer(), args.pdfa,
+                                progress=lambda d, t, n: print_progress(d, t, f"writing {printable(n)}"))
+    except (OutputError, StoreError) as failure:
+        print(file=sys.stderr)
+        error(str(failure))
+        return EXIT_OUTPUT
+    except (ReportCancelled, KeyboardInterrupt):
+        print("\ncancelled; finished files were kept, no partial file was left.", file=sys.stderr)
+        return EXIT_CANCELLED
+    finally:
+        if decisions is not None:
+            decisions.close()
+    print(f"{len(result.files)} files written to {Path(args.out).resolve()} ({len(items)} photos)")
+    for path in result.files:
+        print(f"  {printable(path.name)}")
+    problems = [f"{printable(p)}: {e}" for p, e in failures]
+    problems += [f"{printable(i.name)}: {'; '.join(i.analysis.errors) or 'no face found'}"
+                 for i in items if i.analysis.errors or not i.analysis.faces]
+    _print_problems(problems)
+    return EXIT_PHOTO_PROBLEM if problems else EXIT_OK
+
+
+def _pick_config(results: ResultStore, wanted: str | None) -> str | None:
+    """The configuration to report: the latest run's, or the one `wanted` starts (saying so when it is unclear)."""
+    configs = results.configs()
+    if not wanted:
+        latest = results.latest_config()
+        if latest is None:
+            error(f"the result store {results.path} has no runs")
+        elif len(configs) > 1:
+            print(f"note: the store holds {len(configs)} engine configurations; reporting the latest run's "
+                  f"({latest}); choose another with --config: {', '.join(configs)}", file=sys.stderr)
+        return latest
+    matches = [key for key in configs if key.startswith(wanted)]
+    if len(matches) != 1:
+        error(f"--config {wanted} matches {len(matches)} of the store's configurations ({', '.join(configs) or 'none'})")
+        return None
+    return matches[0]
 
 
 def _print_problems(problems: list[str]) -> None:
