@@ -11,7 +11,10 @@ import numpy as np
 import pytest
 
 from pfiq_desktop.evaluation import curves, edc, figures, occlusion
-from tests.conftest import shared_faces
+from tests.photos import shared_faces
+
+# what the quick run reads from ../shared/data/faces (run.py: curves, edc, occlusion, defects)
+QUICK_RUN_DATA = ("identity_orl", "identity_public_figures", "defects_yale", "portraits_official")
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +22,7 @@ def quick(tmp_path_factory):
     from pfiq_desktop.evaluation.run import QUICK, evaluate
 
     out = tmp_path_factory.mktemp("evaluation")
-    summary = evaluate(shared_faces(), out, QUICK, log=lambda _: None)
+    summary = evaluate(shared_faces(*QUICK_RUN_DATA), out, QUICK, log=lambda _: None)
     return summary, out
 
 
