@@ -138,7 +138,7 @@ def shared_missing(*subfolders: str) -> str | None:
             return None
         state = "absent: " + ", ".join(str(p) for p in absent)
     names = ", ".join(f"../shared/data/faces/{s}" for s in subfolders) or "../shared/data/faces"
-    return f"needs the developers' evaluation data {names} (not part of the repository, not needed for the product; {state})"
+    return f"needs the developers' data {names} (not part of the repository, not needed for the product; {state})"
 
 
 def shared_faces(*subfolders: str) -> Path:
