@@ -1,8 +1,12 @@
-"""Shared fixtures: the public-domain astronaut portrait, the shared face data, one Analyzer."""
+"""Shared fixtures: the public-domain astronaut portrait, one Analyzer, a fresh data folder.
+
+Photos: tests/photos.py (the bundled portraits and the developers' optional ../shared data).
+"""
 
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -13,16 +17,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Every test writes its decisions, cache, settings and log into a throw-away folder, never the user's own.
 os.environ["PFIQ_DATA_DIR"] = tempfile.mkdtemp(prefix="pfiq-tests-")
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_FACES = REPO.parent / "shared" / "data" / "faces"
+from tests.photos import refuse_shared_reads, shared_hidden
 
-
-def shared_faces(subfolder: str = "") -> Path:
-    """Path into ../shared/data/faces, skipping the test with a clear reason when it is absent."""
-    folder = SHARED_FACES / subfolder
-    if not folder.exists():
-        pytest.skip(f"shared test photos not found at {folder} (clone ../shared beside the repo)")
-    return folder
+if shared_hidden():  # PFIQ_TEST_NO_SHARED=1 acts as a fresh clone: reading ../shared at all fails the test
+    sys.addaudithook(refuse_shared_reads)
 
 
 @pytest.fixture(scope="session")

@@ -27,7 +27,7 @@ from pfiq_desktop.archive.store import ResultStore
 from pfiq_desktop.cli import main
 from pfiq_desktop.engine.icao import load_profile
 from pfiq_desktop.engine.results import Analysis
-from tests.conftest import REPO
+from tests.photos import REPO
 
 pytest.importorskip("distributed", reason="the archive audit needs the cluster extra (pip install .[cluster])")
 

@@ -14,7 +14,7 @@ import pytest
 from pfiq_desktop.engine import Analysis
 from pfiq_desktop.engine.faces import FaceDetector, chip_transform, extract_chip
 from pfiq_desktop.engine.models import RECOGNITION_MODEL, model_path
-from tests.conftest import REPO
+from tests.photos import REPO
 
 SAMPLE = REPO / "resources" / "sample_astronaut.jpg"
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.conftest import REPO
+from tests.photos import REPO
 
 pytestmark = [
     pytest.mark.cuda,

@@ -68,7 +68,7 @@ def test_device_requests_are_checked():
 
 
 def test_the_analysis_records_its_device(analyzer):
-    from tests.conftest import REPO
+    from tests.photos import REPO
 
     analysis = analyzer.analyse(REPO / "resources" / "sample_astronaut.jpg")
     assert analysis.device == "cpu" and analysis.faces

@@ -15,14 +15,12 @@ from pfiq_desktop.engine import disturbances as dist
 from pfiq_desktop.engine.faces import DetectedFace, extract_chip, photo_points_to_chip
 from pfiq_desktop.engine.imageio import load_image
 from pfiq_desktop.engine.plq import MIN_EMBEDDING_SUM, gradient_magnitude, regression_weights
-from tests.conftest import REPO, shared_faces
-
-TEST_PORTRAITS = slice(0, 20)  # calibration used portraits 100-139
+from tests.photos import REPO, portrait_paths
 
 
 def held_out_portraits() -> list[np.ndarray]:
-    folder = shared_faces("portraits_official")
-    return [load_image(p) for p in sorted(folder.glob("*.jpg"))[TEST_PORTRAITS]]
+    """The 20 bundled portraits: portraits_official 0-19, held out from the calibration (100-139)."""
+    return [load_image(p) for p in portrait_paths()]
 
 
 @pytest.fixture(scope="module")

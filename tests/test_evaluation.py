@@ -1,5 +1,8 @@
 """`pfiq evaluate --quick`: runs end to end and shows the orderings the method predicts.
 
+The full quick run reads the developers' evaluation data (ORL and public-figure identities, Yale
+defects, the official portraits) from ../shared and skips without it; its occlusion part also runs
+on the bundled portraits (the same three held-out portraits), so a fresh clone still checks it.
 If the data ever contradicts an ordering, do not weaken the assertion: report it.
 """
 
@@ -11,7 +14,10 @@ import numpy as np
 import pytest
 
 from pfiq_desktop.evaluation import curves, edc, figures, occlusion
-from tests.conftest import shared_faces
+from tests.photos import PORTRAITS, shared_faces
+
+# what the quick run reads from ../shared/data/faces (run.py: curves, edc, occlusion, defects)
+QUICK_RUN_DATA = ("identity_orl", "identity_public_figures", "defects_yale", "portraits_official")
 
 
 @pytest.fixture(scope="module")
@@ -19,8 +25,32 @@ def quick(tmp_path_factory):
     from pfiq_desktop.evaluation.run import QUICK, evaluate
 
     out = tmp_path_factory.mktemp("evaluation")
-    summary = evaluate(shared_faces(), out, QUICK, log=lambda _: None)
+    summary = evaluate(shared_faces(*QUICK_RUN_DATA), out, QUICK, log=lambda _: None)
     return summary, out
+
+
+@pytest.fixture(scope="module")
+def bundled_occlusion(tmp_path_factory):
+    """The quick run's occlusion part on the bundled portraits: no developers' data needed."""
+    import shutil
+
+    import torch
+
+    from pfiq_desktop.engine.backbones.calibration import load_calibration
+    from pfiq_desktop.engine.backbones.dlib_resnet import load_dlib_resnet
+    from pfiq_desktop.engine.faces import FaceDetector
+    from pfiq_desktop.engine.quality import make_estimator
+    from pfiq_desktop.evaluation.maps import MapMaker
+    from pfiq_desktop.evaluation.run import DEFAULT_ESTIMATOR, QUICK, Context, run_occlusion
+
+    data = tmp_path_factory.mktemp("bundled-data")
+    shutil.copytree(PORTRAITS, data / "portraits_official")  # the layout run.py reads
+    out = tmp_path_factory.mktemp("bundled-evaluation")
+    torch.manual_seed(QUICK.seed)
+    net = load_dlib_resnet(torch.device("cpu"))
+    maker = MapMaker(net, make_estimator(DEFAULT_ESTIMATOR), load_calibration())
+    summary, report = run_occlusion(Context(data, out, QUICK, net, FaceDetector(), maker, lambda _: None))
+    return summary, report, out
 
 
 @pytest.mark.slow
@@ -61,6 +91,17 @@ def test_occluder_pointing_game_is_above_chance(quick):
     occ = quick[0]["occlusion"]
     assert occ["gradient"]["all"]["pointing"] > occ["gradient"]["all"]["pointing_chance"]
     assert occ["gradient"]["all"]["pointing"] > occ["random"]["all"]["pointing"]
+
+
+def test_occluder_pointing_game_on_bundled_portraits_is_above_chance(bundled_occlusion):
+    occ, report, out = bundled_occlusion
+    assert occ["gradient"]["all"]["n"] == 3 * len(occlusion.OCCLUDERS)  # 3 portraits x every occluder
+    assert occ["gradient"]["all"]["pointing"] > occ["gradient"]["all"]["pointing_chance"]
+    assert occ["gradient"]["all"]["pointing"] > occ["random"]["all"]["pointing"]
+    assert "3 held-out portraits" in report
+    assert (out / "occlusion.csv").stat().st_size > 0
+    for name in ("fig_occlusion_pointing.png", "fig_occlusion_lowest_third.png", "fig_occlusion_examples.png"):
+        assert (out / name).stat().st_size > 1000, name
 
 
 @pytest.mark.slow

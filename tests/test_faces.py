@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import cv2
 import dlib
 import numpy as np
@@ -21,9 +19,7 @@ from pfiq_desktop.engine.faces import (
     warp_to_photo,
 )
 from pfiq_desktop.engine.imageio import load_image
-
-FACES_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "faces"
-PORTRAITS = FACES_DIR / "portraits_official"
+from tests.photos import portrait_paths
 
 # dlib's 5-point chip template (interpolation.h, get_face_chip_details), unpadded.
 TEMPLATE5 = np.array(
@@ -109,10 +105,9 @@ def test_chip_of_greyscale_image_matches_dlib(astronaut, astronaut_face):
     assert np.array_equal(chip, reference)
 
 
-@pytest.mark.skipif(not PORTRAITS.is_dir(), reason=f"test photos not found at {PORTRAITS}")
 def test_chip_matches_dlib_on_official_portraits(detector):
     checked = 0
-    for path in sorted(PORTRAITS.glob("*.jpg"))[:12]:
+    for path in portrait_paths(12):
         photo = load_image(path)
         faces = detector.detect(photo)
         assert faces, f"no face found in {path.name}"

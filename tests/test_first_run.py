@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.photos import REPO
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11 (xcb) is the Linux desktop path")
 

@@ -15,8 +15,7 @@ from PIL import Image, ImageFile
 
 from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.imageio import ImageLoadError, load_image
-
-FACES_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "faces"
+from tests.photos import load_portrait, shared_faces
 
 
 def encode(image: Image.Image, fmt: str, **params) -> bytes:
@@ -129,11 +128,23 @@ def test_gif_gives_first_frame():
     assert tuple(image[20, 20]) == (255, 0, 0)
 
 
-@pytest.mark.skipif(not FACES_DIR.is_dir(), reason=f"test photos not found at {FACES_DIR}")
+def test_greyscale_gif_and_rgba_png_of_a_real_photo_load(tmp_path):
+    rgb = load_portrait(0)
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    Image.fromarray(grey).save(tmp_path / "grey.gif")
+    image = load_image(tmp_path / "grey.gif")
+    assert_rgb(image, *grey.shape)
+    assert np.array_equal(image, np.repeat(grey[:, :, None], 3, axis=2))  # grey levels kept, copied to R, G and B
+    Image.fromarray(np.dstack([rgb, np.full(grey.shape, 255, np.uint8)]), "RGBA").save(tmp_path / "rgba.png")
+    assert np.array_equal(load_image(tmp_path / "rgba.png"), rgb)  # opaque alpha dropped, colours untouched
+
+
 def test_real_greyscale_gif_and_rgba_png_load():
-    gif = FACES_DIR / "defects_yale" / "subject01.glasses.gif"
+    """The same on files from other cameras and tools (Yale's GIFs, a 32-bit PNG); optional developers' data."""
+    faces = shared_faces("defects_yale", "defects_misc")
+    gif = faces / "defects_yale" / "subject01.glasses.gif"
     assert_rgb(load_image(gif), 243, 320)
-    rgba = FACES_DIR / "defects_misc" / "face_recognition_examples" / "32bit.png"
+    rgba = faces / "defects_misc" / "face_recognition_examples" / "32bit.png"
     if rgba.is_file():
         assert load_image(rgba).shape[2] == 3
 

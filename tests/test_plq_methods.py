@@ -10,7 +10,7 @@ import torch
 from pfiq_desktop.engine.backbones.calibration import load_calibration
 from pfiq_desktop.engine.plq import MAP_METHODS, gaussian_blur, gradient_magnitude, quality_gradient
 from pfiq_desktop.engine.quality import make_estimator
-from tests.conftest import shared_faces
+from tests.photos import portrait_paths
 
 
 @pytest.fixture(scope="module")
@@ -24,10 +24,9 @@ def net():
 @pytest.fixture(scope="module")
 def chip():
     from pfiq_desktop.engine.faces import FaceDetector
-    from pfiq_desktop.evaluation.data import held_out_portraits, load_chips, to_tensor
+    from pfiq_desktop.evaluation.data import load_chips, to_tensor
 
-    root = shared_faces()
-    chips = load_chips(held_out_portraits(root, 1), ["p"], FaceDetector())
+    chips = load_chips(portrait_paths(1), ["p"], FaceDetector())  # the first bundled (held-out) portrait
     return to_tensor([chips[0].pixels])
 
 

@@ -12,7 +12,7 @@ import numpy as np
 from pfiq_desktop import appdirs
 from pfiq_desktop.engine.results import Analysis, Face
 from pfiq_desktop.settings import Settings, SettingsStore
-from tests.conftest import REPO
+from tests.photos import REPO
 
 
 def test_data_folder_is_where_qt_puts_application_data(tmp_path):

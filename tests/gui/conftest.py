@@ -1,34 +1,24 @@
 import os
-import shutil
-from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-FACES = REPO.parent / "shared" / "data" / "faces"
-PORTRAITS = FACES / "portraits_official"
+from tests.photos import PORTRAITS, write_portraits
 
 
 @pytest.fixture
 def portraits():
-    if not PORTRAITS.is_dir():
-        pytest.skip(f"shared portraits absent: {PORTRAITS} (needs ../shared/data/faces next to the repo)")
+    """The folder of bundled public-domain portraits (tests/fixtures/portraits, 20 photos)."""
     return PORTRAITS
 
 
 @pytest.fixture
-def portrait_folder(portraits, tmp_path):
-    """A small copy of the official portraits plus one damaged file."""
-    def make(n: int = 6, broken: bool = True) -> Path:
-        folder = tmp_path / "photos"
-        folder.mkdir(exist_ok=True)
-        for src in sorted(portraits.glob("*.jpg"))[:n]:
-            shutil.copy(src, folder / src.name)
-        if broken:
-            (folder / "zz_broken.jpg").write_bytes(b"this is not a jpeg")
-        return folder
+def portrait_folder(tmp_path):
+    """make(n, broken=True): a folder of n portrait photos (the bundled ones, then variants of them) plus,
+    with `broken`, one damaged file zz_broken.jpg."""
+    def make(n: int = 6, broken: bool = True):
+        return write_portraits(tmp_path / "photos", n, broken)
     return make
 
 

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import cv2
 import numpy as np
 import pytest
 
 from tests.icao.facebuild import detect_faces
-
-DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "faces"
 
 
 def compliant_portrait() -> np.ndarray:

@@ -21,9 +21,9 @@ from pfiq_desktop.engine.icao import (
 )
 from pfiq_desktop.engine.icao.regions import polygon_mask, region_polygons
 from pfiq_desktop.engine.results import Analysis, CheckResult, Face, Verdict
-from tests.icao.conftest import DATA
 from tests.icao.facebuild import detect_faces
 from tests.icao.test_checks import _glasses
+from tests.photos import crop_top, defects, group_photo, load_portrait, portrait_paths, shared_faces
 
 
 def test_no_face_fails_presence_and_nothing_else_is_judged(portrait: np.ndarray) -> None:
@@ -161,12 +161,48 @@ def test_incomplete_user_profile_still_gives_reasons(portrait: np.ndarray, portr
     assert "outside" in by_id["inter_eye_distance"].reason
 
 
-@pytest.mark.skipif(not (DATA / "defects_misc").is_dir(), reason=f"labelled face photos not found at {DATA}")
+def test_group_photo_fails_single_face_with_a_box_on_each_other_face() -> None:
+    photo = group_photo([load_portrait(i) for i in (0, 1, 2)])
+    faces = detect_faces(photo)
+    assert len(faces) == 3
+    single = {c.id: c for c in run_checks(photo, faces)}["single_face"]
+    assert single.verdict is Verdict.FAIL and single.reason.startswith("2 other face(s)")
+    assert len(single.evidence.boxes) == 2
+    alone = {c.id: c for c in run_checks(load_portrait(0), detect_faces(load_portrait(0)))}["single_face"]
+    assert alone.verdict is Verdict.PASS
+
+
+DEFECT_FAILS = {"blur": "sharpness", "low_resolution": "sharpness", "jpeg": "compression"}
+
+
+@pytest.mark.parametrize("index", range(len(portrait_paths())))
+def test_generated_defects_fail_their_check_on_each_real_portrait(index: int) -> None:
+    photo = load_portrait(index)
+    faces = detect_faces(photo)  # the clean photo's geometry, as the defect does not move the face
+    clean = {c.id: c.verdict for c in run_checks(photo, faces)}
+    assert clean["sharpness"] is Verdict.PASS and clean["compression"] is not Verdict.FAIL
+    for name, image in defects(photo).items():
+        verdict = {c.id: c.verdict for c in run_checks(image, faces)}[DEFECT_FAILS[name]]
+        assert verdict is Verdict.FAIL, f"{name}: {DEFECT_FAILS[name]} {verdict}"
+
+
+def test_head_cut_at_the_top_fails_face_cropped() -> None:
+    photo = load_portrait(0)
+    faces = detect_faces(photo)
+    assert {c.id: c for c in run_checks(photo, faces)}["face_cropped"].verdict is Verdict.PASS
+    cut = crop_top(photo, faces[0].landmarks)
+    cropped = {c.id: c for c in run_checks(cut, detect_faces(cut))}["face_cropped"]
+    assert cropped.verdict is Verdict.FAIL and "top edge" in cropped.reason
+
+
 def test_real_group_photo_and_partial_face() -> None:
+    """The same on real photos of a group and of a half face (optional developers' data)."""
     from PIL import Image
 
+    data = shared_faces("defects_misc")
+
     def checks(rel: str) -> dict[str, CheckResult]:
-        rgb = np.asarray(Image.open(DATA / "defects_misc" / rel).convert("RGB"))
+        rgb = np.asarray(Image.open(data / "defects_misc" / rel).convert("RGB"))
         return {c.id: c for c in run_checks(rgb, detect_faces(rgb))}
 
     group = checks("face_recognition_examples/kit_with_rose.jpg")
