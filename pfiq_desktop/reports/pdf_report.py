@@ -39,7 +39,7 @@ ANALYSIS_ATTACHMENT = "analysis.json"
 REVIEW_ATTACHMENT = "review.json"
 GREY = "#666666"
 FIGURE_SHARE = 0.70  # of the page width; the quality column takes the rest
-FIGURE_HEIGHT_SHARES = (0.24, 0.21, 0.18)  # of the page height, largest first
+FIGURE_HEIGHT_SHARES = (0.24, 0.21, 0.18, 0.15, 0.12)  # of the page height, largest first
 RULE = "#bbbbbb"
 
 
@@ -65,16 +65,13 @@ def when(iso: str) -> str:
 
 
 def threshold_text(check: CheckResult) -> str:
-    """The profile bounds, compact: 'fail <60 >225 · warn <80 >200'."""
+    """The profile's fail/warn bounds, compact: 'fail <60 >225 · warn <80 >200' (model settings are in the JSON)."""
     t = {k: v for k, v in (check.thresholds or {}).items() if isinstance(v, (int, float))}
     parts = []
     for word, low, high in (("fail", "fail_below", "fail_above"), ("warn", "warn_below", "warn_above")):
         bounds = [f"{sign}{_fmt(float(t[key]))}" for key, sign in ((low, "<"), (high, ">")) if key in t]
         if bounds:
             parts.append(f"{word} {' '.join(bounds)}")
-    for key, value in t.items():
-        if key not in ("fail_below", "warn_below", "warn_above", "fail_above"):
-            parts.append(f"{key.replace('_', ' ')} {_fmt(float(value))}")
     return " · ".join(parts) if parts else "–"
 
 

@@ -35,8 +35,8 @@ def _eye_check(ctx: Context, params: dict[str, Any], side: str) -> Measure:
     return Measure(
         Verdict.PASS if eye.state == "open" else Verdict.FAIL,
         eye.reason,
-        eye.score if hidden else eye.closed_score,
-        "P(not visible)" if hidden else "P(closed)",
+        round(100 * (eye.score if hidden else eye.closed_score), 1),
+        "% hidden" if hidden else "% closed",
         {k: float(params[k]) for k in ("closed_one", "closed_both") if k in params},
         Evidence(boxes=[eye.box], regions=[f"{side}_eye"]),
     )
@@ -83,8 +83,8 @@ def glasses(ctx: Context, params: dict[str, Any]) -> Measure:
     return Measure(
         verdict,
         found.glasses_reason,
-        found.glasses_score,
-        f"P({found.glasses})",
+        round(100 * found.glasses_score, 1),
+        f"% {found.glasses}" if found.glasses != "none" else "% no glasses",
         {k: float(params[k]) for k in ("tinted", "frame", "dark_lens") if k in params},
         Evidence(boxes=[found.frame_box], regions=["left_eye", "right_eye"]),
     )
@@ -99,8 +99,8 @@ def eye_occlusion(ctx: Context, params: dict[str, Any]) -> Measure:
     return Measure(
         Verdict.FAIL if found.occluded else Verdict.PASS,
         found.occlusion_reason,
-        max(e.score if e.state == "not_visible" else e.occluded_score for e in eyes),
-        "P(not visible)",
+        round(100 * max(e.score if e.state == "not_visible" else e.occluded_score for e in eyes), 1),
+        "% hidden",
         {k: float(params[k]) for k in ("occluded", "dark_lens") if k in params},
         Evidence(boxes=[e.box for e in hidden], regions=[f"{e.side}_eye" for e in hidden]),
     )
