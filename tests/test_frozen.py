@@ -86,6 +86,8 @@ def test_bundle_ships_only_used_models(frozen_exe: Path):
     assert (internal / "resources" / "sample_astronaut.jpg").is_file()
     assert (internal / "pfiq_desktop" / "engine" / "backbones" / "dlib_resnet_v1.json").is_file()
     assert list((internal / "pfiq_desktop" / "engine" / "icao" / "profiles").glob("*.toml"))
+    face_model = internal / "pfiq_desktop" / "engine" / "icao" / "data"
+    assert (face_model / "face_model_68.json").is_file() and (face_model / "NOTICE").is_file()
     # one Qt only, and no CUDA
     assert not list(internal.rglob("libQt5*")), "a second Qt (Qt 5) is in the bundle"
     assert not [p for p in internal.rglob("*") if p.name.startswith(("libcudart", "libcudnn", "libcublas"))]

@@ -122,7 +122,7 @@ def test_profiles_bundled_and_differ() -> None:
     names = list_profiles()
     assert names[0] == "icao-9303" and {"strict", "lenient"} <= set(names)
     default, strict, lenient = (load_profile(n) for n in ("icao-9303", "strict", "lenient"))
-    assert strict.params("pose_yaw")["fail_above"] < default.params("pose_yaw")["fail_above"]
+    assert strict.params("pose_roll")["fail_above"] < default.params("pose_roll")["fail_above"]
     assert strict.params("exposure") == default.params("exposure")  # inherited via extends
     assert not lenient.enabled("aspect_ratio")
 

@@ -84,6 +84,13 @@ def _open_mouth(faces: list[Face], gap: float) -> list[Face]:
     return _with_landmarks(faces, lm)
 
 
+def _rolled(lm: np.ndarray, degrees: float) -> np.ndarray:
+    """The landmarks turned clockwise on screen about the eye midpoint."""
+    mid = (lm[36:42].mean(axis=0) + lm[42:48].mean(axis=0)) / 2
+    c, s = np.cos(np.radians(degrees)), np.sin(np.radians(degrees))
+    return (lm - mid) @ np.array([[c, s], [-s, c]]) + mid
+
+
 def _plq_with_low(faces: list[Face], names: tuple[str, ...], value: float) -> list[Face]:
     face = faces[0]
     chip = face.plq_chip.copy()
@@ -211,11 +218,7 @@ CASES: dict[str, tuple[Case, Case, Verdict]] = {
     "aspect_ratio": (same, lambda img, faces: (img[:, :400], faces), Verdict.FAIL),
     "pose_yaw": (same, lambda img, faces: (img, _with_landmarks(faces, turned_landmarks(_lm(faces), yaw=20.0))), Verdict.FAIL),
     "pose_pitch": (same, lambda img, faces: (img, _with_landmarks(faces, turned_landmarks(_lm(faces), pitch=45.0))), Verdict.FAIL),
-    "pose_roll": (
-        same,
-        lambda img, faces: (img, _with_landmarks(faces, _lm(faces) + np.where(np.arange(68)[:, None] >= 42, [0.0, 40.0], 0.0))),
-        Verdict.FAIL,
-    ),
+    "pose_roll": (same, lambda img, faces: (img, _with_landmarks(faces, _rolled(_lm(faces), 15.0))), Verdict.FAIL),
     "eye_open_left": (same, lambda img, faces: _close_eye(img, faces, 36), Verdict.FAIL),
     "eye_open_right": (same, lambda img, faces: _close_eye(img, faces, 42), Verdict.FAIL),
     "eye_occlusion": (same, lambda img, faces: (_eye_patch(img, faces, 42), faces), Verdict.FAIL),
@@ -261,6 +264,11 @@ def profile() -> Profile:
     return load_profile("icao-9303")
 
 
+# ICAO's 5 deg for yaw and pitch is below what the pose estimate can confirm, so under icao-9303 a compliant
+# portrait warns ("could not be measured precisely enough", test_geometry_pose); these pass under wider limits.
+PASS_PROFILES = {"pose_yaw": "lenient", "pose_pitch": "lenient"}
+
+
 def _result(check_id: str, image: np.ndarray, faces: list[Face], profile: Profile) -> CheckResult:
     by_id = {c.id: c for c in run_checks(image, faces, profile)}
     return by_id[check_id]
@@ -269,7 +277,7 @@ def _result(check_id: str, image: np.ndarray, faces: list[Face], profile: Profil
 @pytest.mark.parametrize("check_id", sorted(CASES))
 def test_pass_case(check_id: str, portrait: np.ndarray, portrait_faces: list[Face], profile: Profile) -> None:
     image, faces = CASES[check_id][0](portrait, portrait_faces)
-    result = _result(check_id, image, faces, profile)
+    result = _result(check_id, image, faces, load_profile(PASS_PROFILES[check_id]) if check_id in PASS_PROFILES else profile)
     assert result.verdict is Verdict.PASS, result.reason
 
 

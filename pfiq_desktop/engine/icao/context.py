@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from pfiq_desktop.engine.icao.headpose import estimate_pose
 from pfiq_desktop.engine.icao.regions import eye_centres, polygon_mask, region_plq_stats, region_polygons, upright_frame
 from pfiq_desktop.engine.icao.registry import NotAssessable
 from pfiq_desktop.engine.results import Face
@@ -21,22 +22,6 @@ from pfiq_desktop.engine.results import Face
 # crown lies a little further from the eyes than the chin does (measured on
 # frontal portraits). crown = eyes - CROWN_FACTOR * (chin - eyes).
 CROWN_FACTOR = 1.1
-# Generic 3-D face (mm; camera axes: x right, y down, z away from the camera) for
-# nose tip 30, chin 8, outer eye corners 36/45, mouth corners 48/54. x and y are
-# the mirror-symmetrised mean shape of 150 frontal official portraits (eye
-# distance 63 mm), so a frontal head reads yaw = pitch = 0; depths are typical
-# anthropometric values.
-MODEL_POINTS = np.array(
-    [
-        [0.0, 0.0, 0.0],
-        [0.0, 83.7, 15.0],
-        [-43.3, -34.8, 32.0],
-        [43.3, -34.8, 32.0],
-        [-32.7, 27.4, 24.0],
-        [32.7, 27.4, 24.0],
-    ]
-)
-POSE_LANDMARKS = [30, 8, 36, 45, 48, 54]
 # What a Context knows about the photo itself (shared by every face's view of it).
 _PHOTO_STATE = frozenset({"rgb", "profile_yaw", "height", "width", "faces", "grey", "lab8", "is_greyscale"})
 
@@ -189,29 +174,11 @@ class Context:
 
     @cached_property
     def pose(self) -> tuple[float, float, float]:
-        """(yaw, pitch, roll) in degrees; yaw/pitch from solvePnP, roll from the eye line."""
-        image_points = self.landmarks[POSE_LANDMARKS].astype(np.float64)
-        # Long focal length: passport portraits are shot from 1-2 m, nearly orthographic.
-        focal = 10.0 * float(max(self.width, self.height))
-        camera = np.array([[focal, 0, self.width / 2.0], [0, focal, self.height / 2.0], [0, 0, 1]])
-        # Start from a frontal head at the distance its eye-corner span implies, so the
-        # iterative solver cannot flip to the mirror solution behind the camera.
-        span = max(float(np.hypot(*(image_points[3] - image_points[2]))), 1.0)
-        depth = focal * (MODEL_POINTS[3, 0] - MODEL_POINTS[2, 0]) / span
-        centre = (image_points[0] - camera[:2, 2]) * depth / focal
-        rvec = np.zeros((3, 1))
-        tvec = np.array([[centre[0]], [centre[1]], [depth]])
-        ok, rvec_fit, _ = cv2.solvePnP(
-            MODEL_POINTS, image_points, camera, np.zeros(4), rvec, tvec, True, cv2.SOLVEPNP_ITERATIVE
-        )
-        if not ok:
-            raise NotAssessable("head pose could not be estimated from the landmarks")
-        rot, _ = cv2.Rodrigues(rvec_fit)
-        pitch = float(np.degrees(np.arctan2(rot[2, 1], rot[2, 2])))
-        yaw = float(np.degrees(np.arctan2(-rot[2, 0], np.hypot(rot[2, 1], rot[2, 2]))))
-        left, right = self.eyes
-        roll = float(np.degrees(np.arctan2(right[1] - left[1], right[0] - left[0])))
-        return yaw, pitch, roll
+        """(yaw, pitch, roll) in degrees, conventions of `headpose` (yaw > 0: face turned to the photo's right)."""
+        try:
+            return estimate_pose(self.landmarks, (self.width, self.height))
+        except ValueError as exc:
+            raise NotAssessable(f"head pose could not be estimated ({exc})") from exc
 
     @cached_property
     def is_profile_view(self) -> bool:

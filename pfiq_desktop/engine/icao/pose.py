@@ -1,12 +1,48 @@
-"""Pose: the head must face the camera squarely (yaw, pitch from solvePnP; roll from the eye line)."""
+"""Pose: the head must face the camera squarely, judged with the estimate's own uncertainty.
+
+Each angle is graded as value +- its measured uncertainty (`headpose.POSE_UNCERTAINTY_DEG`):
+it passes only when the whole band is inside the profile's limit and fails only when the
+whole band is beyond it; in between the check says the angle could not be measured
+precisely enough and asks the officer to look, so it never passes a reading it cannot back.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from pfiq_desktop.engine.icao.context import Context
-from pfiq_desktop.engine.icao.registry import Measure, check, graded
-from pfiq_desktop.engine.results import Evidence
+from pfiq_desktop.engine.icao.headpose import POSE_UNCERTAINTY_DEG
+from pfiq_desktop.engine.icao.registry import Measure, bounds_of, check, grade_interval
+from pfiq_desktop.engine.results import Evidence, Verdict
+
+# axis -> (words when it passes, what the head does, direction of a positive / negative angle)
+_WORDS = {
+    "yaw": ("Head faces the camera", "turned", "to the photo's right", "to the photo's left"),
+    "pitch": ("Head is level", "tilted", "up (chin raised)", "down (chin lowered)"),
+    "roll": ("Eye line is level", "tilted sideways", "clockwise", "anticlockwise"),
+}
+
+
+def _pose_measure(axis: str, value: float, params: dict[str, Any], evidence: Evidence) -> Measure:
+    """Verdict and reason for one signed angle (degrees); the thresholds shown include the uncertainty."""
+    ok_words, verb, positive, negative = _WORDS[axis]
+    direction = positive if value > 0 else negative
+    size, u = abs(value), POSE_UNCERTAINTY_DEG[axis]
+    bounds = bounds_of(params)
+    verdict, imprecise = grade_interval(size - u, size + u, bounds)
+    about = f"{size:.{1 if axis == 'roll' else 0}f} ± {u:g} deg"  # roll is known to +-2 deg, the others not
+    limit = bounds.get("fail_above")
+    allowed = f"allowed {limit:g}" if limit is not None else "no limit set"
+    if imprecise:
+        near = f"limit {limit:g} deg" if limit is not None else "near the profile's bounds"
+        reason = f"{axis.capitalize()} could not be measured precisely enough: about {about}, {near}. Please check by eye."
+    elif verdict is Verdict.FAIL:
+        reason = f"Head is {verb} {direction} by about {about} ({allowed})."
+    elif verdict is Verdict.WARN:
+        reason = f"Head is slightly {verb} {direction} (about {about}; {allowed})."
+    else:
+        reason = f"{ok_words} ({axis} {about}, {allowed})."
+    return Measure(verdict, reason, value, "deg", {**bounds, "uncertainty": u}, evidence)
 
 
 def _axis_evidence(ctx: Context) -> Evidence:
@@ -16,40 +52,16 @@ def _axis_evidence(ctx: Context) -> Evidence:
 
 @check("pose_yaw", "Head not turned (yaw)", "pose")
 def pose_yaw(ctx: Context, params: dict[str, Any]) -> Measure:
-    yaw = ctx.pose[0]
-    side = "right" if yaw > 0 else "left"
-    return graded(
-        abs(yaw),
-        params,
-        {
-            "ok": "Head faces the camera (turned {v:.0f} deg).",
-            "high": f"Head is turned to the photo's {side} by {{v:.0f}} deg (allowed {{fail_above:.0f}}).",
-        },
-        "deg",
-        _axis_evidence(ctx),
-    )
+    return _pose_measure("yaw", ctx.pose[0], params, _axis_evidence(ctx))
 
 
 @check("pose_pitch", "Head not tilted up/down (pitch)", "pose")
 def pose_pitch(ctx: Context, params: dict[str, Any]) -> Measure:
-    pitch = ctx.pose[1]
-    way = "up" if pitch > 0 else "down"
-    return graded(
-        abs(pitch),
-        params,
-        {"ok": "Head is level (pitch {v:.0f} deg).", "high": f"Head is tilted {way} by about {{v:.0f}} deg (allowed {{fail_above:.0f}})."},
-        "deg",
-        _axis_evidence(ctx),
-    )
+    return _pose_measure("pitch", ctx.pose[1], params, _axis_evidence(ctx))
 
 
 @check("pose_roll", "Head not tilted sideways (roll)", "pose")
 def pose_roll(ctx: Context, params: dict[str, Any]) -> Measure:
     left, right = ctx.eyes
-    return graded(
-        abs(ctx.pose[2]),
-        params,
-        {"ok": "Eye line is level (roll {v:.1f} deg).", "high": "Head is tilted sideways by {v:.1f} deg (allowed {fail_above:.0f})."},
-        "deg",
-        Evidence(points=[tuple(left), tuple(right)], lines=[(*left, *right)], regions=["left_eye", "right_eye"]),
-    )
+    evidence = Evidence(points=[tuple(left), tuple(right)], lines=[(*left, *right)], regions=["left_eye", "right_eye"])
+    return _pose_measure("roll", ctx.pose[2], params, evidence)

@@ -56,7 +56,6 @@ class CheckSpec:
 
 CHECKS: dict[str, CheckSpec] = {}
 
-
 def check(
     id: str, name: str, family: str, *, scope: str = "face", frontal: bool = False, per_face: bool = True
 ) -> Callable[[CheckFunc], CheckFunc]:
@@ -88,18 +87,57 @@ def failure_kind(failed_ids: Iterable[str]) -> str:
     return "framing" if failed <= FRAMING_CHECKS else "face"
 
 
-def grade(value: float, params: dict[str, Any]) -> tuple[Verdict, dict[str, float]]:
-    """Compare a value with the profile's fail/warn bounds; returns the verdict and the bounds used."""
-    bounds = {k: float(params[k]) for k in THRESHOLD_KEYS if k in params}
-    if ("fail_below" in bounds and value < bounds["fail_below"]) or (
-        "fail_above" in bounds and value > bounds["fail_above"]
-    ):
-        return Verdict.FAIL, bounds
-    if ("warn_below" in bounds and value < bounds["warn_below"]) or (
-        "warn_above" in bounds and value > bounds["warn_above"]
-    ):
-        return Verdict.WARN, bounds
-    return Verdict.PASS, bounds
+def bounds_of(params: dict[str, Any], suffix: str = "") -> dict[str, float]:
+    """The fail/warn bounds of a profile's check table (suffix "_mm": the bounds it states in mm)."""
+    return {key: float(params[key + suffix]) for key in THRESHOLD_KEYS if key + suffix in params}
+
+
+def grade_interval(low: float, high: float, bounds: dict[str, float]) -> tuple[Verdict, bool]:
+    """The verdict for a quantity known only to lie in [low, high], and whether it is imprecise.
+
+    PASS (or WARN) only when the whole interval allows it, FAIL only when the whole interval is
+    beyond a fail bound; an interval across a fail bound gives (WARN, True): the measurement cannot
+    tell pass from fail, so the report says so instead of passing a reading it cannot back.
+    """
+    fail_below, fail_above = bounds.get("fail_below"), bounds.get("fail_above")
+    warn_below, warn_above = bounds.get("warn_below"), bounds.get("warn_above")
+    if (fail_below is not None and high < fail_below) or (fail_above is not None and low > fail_above):
+        return Verdict.FAIL, False
+    if (fail_below is not None and low < fail_below) or (fail_above is not None and high > fail_above):
+        return Verdict.WARN, True
+    if (warn_below is not None and low < warn_below) or (warn_above is not None and high > warn_above):
+        return Verdict.WARN, False
+    return Verdict.PASS, False
+
+
+def graded_range(
+    value: float,
+    low: float,
+    high: float,
+    bounds: dict[str, float],
+    reasons: dict[str, str],
+    unit: str = "",
+    evidence: Evidence | None = None,
+) -> Measure:
+    """A Measure for `value`, known only to lie in [low, high], from `grade_interval`.
+
+    The reason is chosen by 'ok' / 'low' / 'high' / 'imprecise' and formatted with v=value,
+    lo=low, hi=high and the bounds.
+    """
+    verdict, imprecise = grade_interval(low, high, bounds)
+    if imprecise:
+        key = "imprecise"
+    elif verdict is Verdict.PASS:
+        key = "ok"
+    else:
+        below = [bounds[k] for k in ("fail_below", "warn_below") if k in bounds]
+        key = "low" if below and value < max(below) else "high"
+    try:
+        reason = reasons.get(key, reasons["ok"]).format(v=value, lo=low, hi=high, **bounds)
+    except (KeyError, ValueError):  # a user's profile left out a bound the sentence quotes
+        where = "within" if verdict is Verdict.PASS else "outside"
+        reason = f"Measured {value:.3g} {unit}, {where} the profile's bounds {bounds}."
+    return Measure(verdict, reason, float(value), unit, bounds, evidence or Evidence())
 
 
 def graded(
@@ -109,16 +147,5 @@ def graded(
     unit: str = "",
     evidence: Evidence | None = None,
 ) -> Measure:
-    """A Measure from `grade`; the reason is chosen by 'ok' / 'low' / 'high' and formatted with v=value."""
-    verdict, bounds = grade(value, params)
-    if verdict is Verdict.PASS:
-        key = "ok"
-    else:
-        below = [bounds[k] for k in ("fail_below", "warn_below") if k in bounds]
-        key = "low" if below and value < max(below) else "high"
-    try:
-        reason = reasons.get(key, reasons["ok"]).format(v=value, **bounds)
-    except (KeyError, ValueError):  # a user's profile left out a bound the sentence quotes
-        where = "within" if verdict is Verdict.PASS else "outside"
-        reason = f"Measured {value:.3g} {unit}, {where} the profile's bounds {bounds}."
-    return Measure(verdict, reason, float(value), unit, bounds, evidence or Evidence())
+    """A Measure for an exact value against the profile's fail/warn bounds (see `graded_range`)."""
+    return graded_range(value, value, value, bounds_of(params), reasons, unit, evidence)
