@@ -83,6 +83,67 @@ class CheckResult:
 
 
 @dataclass
+class ProfileSource:
+    """One document a profile's values were taken from, and how far it was verified."""
+
+    id: str
+    title: str
+    url: str
+    retrieved: str = ""  # date the page was read
+    basis: str = ""  # official | secondary | derived | icao-default | unverified | project
+    clause: str = ""
+    cited_in: str = ""  # the profile that lists it (a profile also carries the sources of the one it extends)
+
+
+@dataclass
+class PrintFormat:
+    """The printed photo a profile asks for; mm sizes are measured on a photo printed at it.
+
+    `crown` says what the profile's head height measures to: "skull" (top of the head, hair
+    ignored) or "hair" (top of the hair), which the landmarks cannot see.
+    """
+
+    width_mm: float
+    height_mm: float
+    width_mm_max: float | None = None  # the rule allows a range of sizes
+    height_mm_max: float | None = None
+    dpi: int = 0
+    crown: str = "skull"
+
+    def size_text(self) -> str:
+        """'35 x 45 mm', or '35-40 x 45-50 mm' for a range of sizes."""
+
+        def span(low: float, high: float | None) -> str:
+            return f"{low:g}-{high:g}" if high and high != low else f"{low:g}"
+
+        return f"{span(self.width_mm, self.width_mm_max)} x {span(self.height_mm, self.height_mm_max)} mm"
+
+
+@dataclass
+class ProfileInfo:
+    """What a report cites about the profile a photo was checked under (its file may change or go later)."""
+
+    title: str = ""
+    version: str = ""
+    print_format: PrintFormat | None = None
+    rules: dict[str, str] = field(default_factory=dict)  # "glasses" -> "not allowed except medical (...)"
+    sources: list[ProfileSource] = field(default_factory=list)
+    not_assessable: dict[str, str] = field(default_factory=dict)  # check id -> why the profile cannot judge it
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ProfileInfo:
+        fmt = data.get("print_format")
+        return cls(
+            title=data.get("title", ""),
+            version=data.get("version", ""),
+            print_format=PrintFormat(**fmt) if fmt else None,
+            rules=dict(data.get("rules", {})),
+            sources=[ProfileSource(**s) for s in data.get("sources", [])],
+            not_assessable=dict(data.get("not_assessable", {})),
+        )
+
+
+@dataclass
 class Face:
     """One detected face with its quality, embedding and pixel-level quality map."""
 

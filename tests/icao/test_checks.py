@@ -213,6 +213,8 @@ CASES: dict[str, tuple[Case, Case, Verdict]] = {
         Verdict.FAIL,
     ),
     "eye_line_height": (same, lambda img, faces: (img, _with_landmarks(faces, _lm(faces) + [0, 90])), Verdict.FAIL),
+    "top_margin": (same, lambda img, faces: (img, _with_landmarks(faces, _lm(faces) + [0, 90])), Verdict.FAIL),
+    "chin_margin": (same, lambda img, faces: (img, _with_landmarks(faces, _lm(faces) + [0, 90])), Verdict.FAIL),
     "horizontal_centre": (same, lambda img, faces: (img, _with_landmarks(faces, _lm(faces) + [60, 0])), Verdict.FAIL),
     "face_cropped": (same, lambda img, faces: (img[150:], [replace(faces[0], landmarks=faces[0].landmarks - [0, 150])]), Verdict.FAIL),
     "aspect_ratio": (same, lambda img, faces: (img[:, :400], faces), Verdict.FAIL),
@@ -261,7 +263,11 @@ def test_every_registered_check_has_cases() -> None:
 
 @pytest.fixture(scope="module")
 def profile() -> Profile:
-    return load_profile("icao-9303")
+    """icao-9303, with the mm margins it leaves to country profiles switched on (the portrait's crown is 2.3 mm
+    below the top edge of its 35 x 45 mm print, the chin 8.6 mm above the bottom)."""
+    base = load_profile("icao-9303")
+    margins = {"top_margin": {"fail_below_mm": 0.0, "fail_above_mm": 6.0}, "chin_margin": {"fail_below_mm": 5.0, "fail_above_mm": 9.0}}
+    return replace(base, checks={**base.checks, **margins})
 
 
 # ICAO's 5 deg for yaw and pitch is below what the pose estimate can confirm, so under icao-9303 a compliant

@@ -50,6 +50,8 @@ def _run_one(spec: CheckSpec, ctx: Context | None, profile: Profile, setup_error
     params = profile.params(spec.id)
     if ctx is None:
         measure = _not_assessable(f"The photo could not be read: {setup_error}")
+    elif spec.id in profile.info.not_assessable:
+        measure = _not_assessable(f"Not assessed under this profile: {profile.info.not_assessable[spec.id]}.")
     elif ctx.face is None and spec.id != "face_present":
         # Without a subject the photo is rejected anyway; judging its format alone would mislead.
         measure = _not_assessable("No face found, so this cannot be checked.")
@@ -87,7 +89,7 @@ def run_checks(image: np.ndarray, faces: Sequence[Face], profile: Profile | str 
     error = ""
     try:
         profile_yaw = float(profile.params("pose_yaw").get("not_assessable_above", 30.0))
-        ctx = Context(image, list(faces or []), profile_yaw)
+        ctx = Context(image, list(faces or []), profile_yaw, profile.info.print_format)
     except Exception as exc:
         log.exception("the checklist could not prepare the photo")
         ctx, error = None, str(exc)

@@ -14,16 +14,19 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pfiq_desktop.engine.icao.headpose import estimate_pose
+from pfiq_desktop.engine.icao.mm_geometry import NoPrintScale, px_per_mm
 from pfiq_desktop.engine.icao.regions import eye_centres, polygon_mask, region_plq_stats, region_polygons, upright_frame
 from pfiq_desktop.engine.icao.registry import NotAssessable
-from pfiq_desktop.engine.results import Face
+from pfiq_desktop.engine.results import Face, PrintFormat
 
 # The eye line sits roughly half-way between chin and crown; with hair volume the
 # crown lies a little further from the eyes than the chin does (measured on
 # frontal portraits). crown = eyes - CROWN_FACTOR * (chin - eyes).
 CROWN_FACTOR = 1.1
 # What a Context knows about the photo itself (shared by every face's view of it).
-_PHOTO_STATE = frozenset({"rgb", "profile_yaw", "height", "width", "faces", "grey", "lab8", "is_greyscale"})
+_PHOTO_STATE = frozenset(
+    {"rgb", "profile_yaw", "print_format", "height", "width", "faces", "grey", "lab8", "is_greyscale"}
+)
 
 
 def as_rgb(image: np.ndarray) -> np.ndarray:
@@ -55,9 +58,12 @@ def lab_from_8bit(lab8: np.ndarray) -> np.ndarray:
 class Context:
     """The photo and its subject, with lazily derived views for the checks."""
 
-    def __init__(self, image: np.ndarray, faces: list[Face], profile_yaw: float = 30.0) -> None:
+    def __init__(
+        self, image: np.ndarray, faces: list[Face], profile_yaw: float = 30.0, print_format: PrintFormat | None = None
+    ) -> None:
         self.rgb = as_rgb(image)
         self.profile_yaw = profile_yaw
+        self.print_format = print_format  # the profile's printed photo, for sizes in mm
         self.height, self.width = self.rgb.shape[:2]
         self.faces = list(faces)
         self.face: Face | None = self.faces[0] if self.faces else None
@@ -179,6 +185,21 @@ class Context:
             return estimate_pose(self.landmarks, (self.width, self.height))
         except ValueError as exc:
             raise NotAssessable(f"head pose could not be estimated ({exc})") from exc
+
+    @property
+    def printed(self) -> PrintFormat:
+        """The profile's printed photo; NotAssessable when the profile states none."""
+        if self.print_format is None:
+            raise NotAssessable("not measurable in mm: the profile states no print size")
+        return self.print_format
+
+    @property
+    def px_per_mm(self) -> float:
+        """Pixels per mm of the photo printed at the profile's size; NotAssessable when it cannot be that print."""
+        try:
+            return px_per_mm((self.width, self.height), self.printed)
+        except NoPrintScale as exc:
+            raise NotAssessable(f"not measurable in mm: {exc}") from exc
 
     @cached_property
     def is_profile_view(self) -> bool:

@@ -1,4 +1,11 @@
-"""Geometry: is there exactly one face, big enough, centred and whole, in a photo of the right shape."""
+"""Geometry: is there exactly one face, big enough, centred and whole, in a photo of the right shape.
+
+Head height, head width, eye line and the top and chin margins are judged in mm on the
+photo printed at the profile's size when the profile states them in mm (`*_mm` bounds)
+and the photo has the print's shape; otherwise in fractions of the photo (the result's
+unit says which; the aspect-ratio check says why the shape is wrong), and a check the
+profile states only in mm says why it cannot be judged.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from pfiq_desktop.engine.icao.context import Context
-from pfiq_desktop.engine.icao.registry import Measure, NotAssessable, check, graded
+from pfiq_desktop.engine.icao.mm_geometry import head_height_range
+from pfiq_desktop.engine.icao.registry import Measure, NotAssessable, bounds_of, check, graded, graded_range
 from pfiq_desktop.engine.results import Evidence, Verdict
 
 
@@ -19,6 +27,47 @@ def _box_size(box: tuple[int, int, int, int]) -> float:
 def _float_box(box: tuple[int, int, int, int]) -> tuple[float, float, float, float]:
     x0, y0, x1, y1 = box
     return float(x0), float(y0), float(x1), float(y1)
+
+
+def _needs(bounds: dict[str, float], percent: bool = False) -> str:
+    """'needs 25-35 mm', 'needs at least 7 mm', 'needs 27-40 mm, ideally 32-36 mm' (or in % for fractions)."""
+
+    def show(value: float) -> str:
+        return f"{value:.0%}" if percent else f"{value:g}"
+
+    unit = "" if percent else " mm"
+
+    def span(low: float | None, high: float | None) -> str:
+        if low is None:
+            return f"at most {show(high)}{unit}" if high is not None else ""
+        return f"at least {show(low)}{unit}" if high is None else f"{show(low)}-{show(high)}{unit}"
+
+    fail_below, fail_above = bounds.get("fail_below"), bounds.get("fail_above")
+    warn_below, warn_above = bounds.get("warn_below", fail_below), bounds.get("warn_above", fail_above)
+    text = "needs " + span(fail_below, fail_above) if fail_below is not None or fail_above is not None else "no limit set"
+    if (warn_below, warn_above) != (fail_below, fail_above):
+        text += ", ideally " + span(warn_below, warn_above)
+    return text
+
+
+def _mm_scale(ctx: Context, params: dict[str, Any]) -> tuple[float | None, str]:
+    """(px per mm, '') when the profile states this check in mm and the photo can be measured so;
+    (None, why not) when it cannot; (None, '') when the profile has no mm bounds for it."""
+    if not bounds_of(params, "_mm"):
+        return None, ""
+    try:
+        return ctx.px_per_mm, ""
+    except NotAssessable as exc:
+        return None, str(exc)
+
+
+def _in_fractions(
+    value: float, params: dict[str, Any], reasons: dict[str, str], unit: str, evidence: Evidence, why_not_mm: str
+) -> Measure:
+    """The check in fractions of the photo (its unit says so); not assessable when the profile states it only in mm."""
+    if why_not_mm and not bounds_of(params):
+        raise NotAssessable(why_not_mm)
+    return graded(value, params, reasons, unit, evidence)
 
 
 @check("face_present", "Face present", "geometry", scope="image")
@@ -71,17 +120,38 @@ def inter_eye_distance(ctx: Context, params: dict[str, Any]) -> Measure:
 
 @check("head_size", "Head height (chin to crown)", "geometry")
 def head_size(ctx: Context, params: dict[str, Any]) -> Measure:
+    """Chin to crown, graded as an interval: the crown is estimated, and rules that count the hair add it."""
     ratio = ctx.head_height / ctx.height
-    return graded(
-        ratio,
-        params,
+    evidence = Evidence(points=[tuple(ctx.crown), tuple(ctx.chin)], lines=[(*ctx.crown, *ctx.chin)])
+    crown = ctx.print_format.crown if ctx.print_format else "skull"
+    scale, why_not_mm = _mm_scale(ctx, params)
+    if scale is not None:
+        value, bounds, unit = ctx.head_height / scale, bounds_of(params, "_mm"), "mm"
+        shown, span = "{v:.1f} mm", "{lo:.1f} to {hi:.1f} mm"
+        needs = _needs(bounds)
+        where = f"({ratio:.0%} of the photo height; {needs})"
+    else:
+        if why_not_mm and not bounds_of(params):
+            raise NotAssessable(why_not_mm)
+        value, bounds, unit = ratio, bounds_of(params), "fraction of height"
+        shown, span = "{v:.0%} of the photo height", "{lo:.0%} to {hi:.0%} of the photo height"
+        needs = _needs(bounds, percent=True)
+        where = f"({needs})"
+    low, high = head_height_range(value, crown)
+    seen = "to the top of the hair, which the landmarks do not show" if crown == "hair" else "to the estimated crown"
+    return graded_range(
+        value,
+        low,
+        high,
+        bounds,
         {
-            "ok": "Head height is {v:.0%} of the photo height.",
-            "low": "Head is too small: chin to crown is {v:.0%} of the photo height (needs {fail_below:.0%}-{fail_above:.0%}).",
-            "high": "Head is too large: chin to crown is {v:.0%} of the photo height (needs {fail_below:.0%}-{fail_above:.0%}).",
+            "ok": f"Head height is about {shown} {where}.",
+            "low": f"Head is too small: chin to crown is about {shown} {where}.",
+            "high": f"Head is too large: chin to crown is about {shown} {where}.",
+            "imprecise": f"Head height could not be measured precisely enough: {span} chin {seen}; {needs}. Please check by eye.",
         },
-        "fraction of height",
-        Evidence(points=[tuple(ctx.crown), tuple(ctx.chin)], lines=[(*ctx.crown, *ctx.chin)]),
+        unit,
+        evidence,
     )
 
 
@@ -89,7 +159,23 @@ def head_size(ctx: Context, params: dict[str, Any]) -> Measure:
 def head_width(ctx: Context, params: dict[str, Any]) -> Measure:
     ratio = ctx.head_width / ctx.width
     a, b = ctx.landmarks[0], ctx.landmarks[16]
-    return graded(
+    evidence = Evidence(points=[tuple(a), tuple(b)], lines=[(*a, *b)])
+    scale, why_not_mm = _mm_scale(ctx, params)
+    if scale is not None:
+        bounds = bounds_of(params, "_mm")
+        where = f"({ratio:.0%} of the photo width; {_needs(bounds)})"
+        return graded(
+            ctx.head_width / scale,
+            bounds,
+            {
+                "ok": f"Face width is {{v:.1f}} mm {where}.",
+                "low": f"Face is too narrow: {{v:.1f}} mm cheek to cheek {where}.",
+                "high": f"Face is too wide: {{v:.1f}} mm cheek to cheek {where}.",
+            },
+            "mm",
+            evidence,
+        )
+    return _in_fractions(
         ratio,
         params,
         {
@@ -98,16 +184,33 @@ def head_width(ctx: Context, params: dict[str, Any]) -> Measure:
             "high": "Face is too wide in the frame: {v:.0%} of the photo width (needs {fail_below:.0%}-{fail_above:.0%}).",
         },
         "fraction of width",
-        Evidence(points=[tuple(a), tuple(b)], lines=[(*a, *b)]),
+        evidence,
+        why_not_mm,
     )
 
 
 @check("eye_line_height", "Eye line height", "geometry")
 def eye_line_height(ctx: Context, params: dict[str, Any]) -> Measure:
-    """Distance of the eye midpoint from the top edge, as a fraction of the photo height."""
+    """Distance of the eye midpoint from the top edge: in mm, or as a fraction of the photo height."""
     ratio = float(ctx.eye_mid[1] / ctx.height)
     y = float(ctx.eye_mid[1])
-    return graded(
+    evidence = Evidence(points=[tuple(ctx.eye_mid)], lines=[(0.0, y, float(ctx.width), y)])
+    scale, why_not_mm = _mm_scale(ctx, params)
+    if scale is not None:
+        bounds = bounds_of(params, "_mm")
+        where = f"{(ctx.height - y) / scale:.1f} mm above the bottom ({_needs(bounds)} from the top)"
+        return graded(
+            y / scale,
+            bounds,
+            {
+                "ok": f"Eyes are {{v:.1f}} mm below the top edge, {where}.",
+                "low": f"Eyes are too high: {{v:.1f}} mm below the top edge, {where}.",
+                "high": f"Eyes are too low: {{v:.1f}} mm below the top edge, {where}.",
+            },
+            "mm",
+            evidence,
+        )
+    return _in_fractions(
         ratio,
         params,
         {
@@ -116,7 +219,61 @@ def eye_line_height(ctx: Context, params: dict[str, Any]) -> Measure:
             "high": "Eyes are too low in the photo ({v:.0%} from the top; needs {fail_below:.0%}-{fail_above:.0%}).",
         },
         "fraction of height",
-        Evidence(points=[tuple(ctx.eye_mid)], lines=[(0.0, y, float(ctx.width), y)]),
+        evidence,
+        why_not_mm,
+    )
+
+
+@check("top_margin", "Space above the head", "geometry")
+def top_margin(ctx: Context, params: dict[str, Any]) -> Measure:
+    """Crown to the top edge in mm: an interval, because the crown (and any hair) is estimated."""
+    if not bounds_of(params, "_mm"):
+        raise NotAssessable("the profile sets no space above the head in mm")
+    scale = ctx.px_per_mm
+    low, high = head_height_range(ctx.head_height / scale, ctx.printed.crown)
+    vertical = float(ctx.chin[1] - ctx.crown[1]) / max(ctx.head_height, 1e-9)  # the crown lies along the face axis
+    chin_mm = float(ctx.chin[1]) / scale
+    bounds = bounds_of(params, "_mm")
+    needs = _needs(bounds)
+    x = float(ctx.crown[0])
+    return graded_range(
+        float(ctx.crown[1]) / scale,
+        chin_mm - high * vertical,
+        chin_mm - low * vertical,
+        bounds,
+        {
+            "ok": f"About {{v:.1f}} mm above the head ({needs}).",
+            "low": f"Too little space above the head: about {{v:.1f}} mm ({needs}).",
+            "high": f"Too much space above the head: about {{v:.1f}} mm ({needs}).",
+            "imprecise": (
+                f"Space above the head could not be measured precisely enough: {{lo:.1f}} to {{hi:.1f}} mm with the "
+                f"crown estimated from the landmarks; {needs}. Please check by eye."
+            ),
+        },
+        "mm",
+        Evidence(points=[tuple(ctx.crown)], lines=[(x, 0.0, x, float(ctx.crown[1]))]),
+    )
+
+
+@check("chin_margin", "Space below the chin", "geometry")
+def chin_margin(ctx: Context, params: dict[str, Any]) -> Measure:
+    """Chin to the bottom edge in mm."""
+    if not bounds_of(params, "_mm"):
+        raise NotAssessable("the profile sets no space below the chin in mm")
+    below = (ctx.height - float(ctx.chin[1])) / ctx.px_per_mm
+    bounds = bounds_of(params, "_mm")
+    needs = _needs(bounds)
+    x, y = float(ctx.chin[0]), float(ctx.chin[1])
+    return graded(
+        below,
+        bounds,
+        {
+            "ok": f"{{v:.1f}} mm below the chin ({needs}).",
+            "low": f"Too little space below the chin: {{v:.1f}} mm ({needs}).",
+            "high": f"Too much space below the chin: {{v:.1f}} mm ({needs}).",
+        },
+        "mm",
+        Evidence(points=[tuple(ctx.chin)], lines=[(x, y, x, float(ctx.height))]),
     )
 
 
@@ -159,13 +316,15 @@ def face_cropped(ctx: Context, params: dict[str, Any]) -> Measure:
 @check("aspect_ratio", "Photo aspect ratio", "geometry", scope="image")
 def aspect_ratio(ctx: Context, params: dict[str, Any]) -> Measure:
     ratio = ctx.width / ctx.height
+    fmt = ctx.print_format
+    example = f"{fmt.size_text()} print = {fmt.width_mm / fmt.height_mm:.3f}" if fmt else "35x45 mm = 0.778"
     return graded(
         ratio,
         params,
         {
             "ok": "Width:height is {v:.3f}.",
-            "low": "Photo is too narrow: width:height {v:.3f} (needs {fail_below:.3f}-{fail_above:.3f}, e.g. 35x45 mm = 0.778).",
-            "high": "Photo is too wide: width:height {v:.3f} (needs {fail_below:.3f}-{fail_above:.3f}, e.g. 35x45 mm = 0.778).",
+            "low": f"Photo is too narrow: width:height {{v:.3f}} (needs {{fail_below:.3f}}-{{fail_above:.3f}}; {example}).",
+            "high": f"Photo is too wide: width:height {{v:.3f}} (needs {{fail_below:.3f}}-{{fail_above:.3f}}; {example}).",
         },
         "width/height",
     )

@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from pfiq_desktop.engine import results
 from pfiq_desktop.engine.defaults import DEFAULT_PROFILE
 
 _PACKAGE = "pfiq_desktop.engine.icao"
@@ -31,6 +32,7 @@ class Profile:
     description: str = ""
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)
     source: str = ""
+    info: results.ProfileInfo = field(default_factory=results.ProfileInfo)
 
     def params(self, check_id: str) -> dict[str, Any]:
         """The thresholds of one check; empty when the profile does not mention it."""
@@ -91,4 +93,96 @@ def load_profile(name_or_path: str | Path = DEFAULT_PROFILE, _seen: tuple[str, .
         description=str(data.get("description", "")),
         checks=_merge({}, checks),
         source=str(path),
+        info=profile_info(path, data),
+    )
+
+
+# A country profile also says where its values come from and what it asks for beyond thresholds
+# (`Profile.info`): [meta] (display name, version, [[meta.sources]]), [print] (printed size in mm,
+# dpi, and what its head height measures to), [rules.<name>] (background, glasses, head covering,
+# in words), [not_assessable] (checks the profile cannot judge, and why) and [cite.<check id>]
+# (the source of each check's numbers; read by people and the tests, not by the checks).
+#
+# How far a cited value was verified: read in the authority's own text, quoted by a third party,
+# computed from cited values, the ICAO default for lack of a national rule, not verified at all,
+# or chosen by this project (the photometric thresholds).
+SOURCE_BASES = ("official", "secondary", "derived", "icao-default", "unverified", "project")
+CROWNS = ("skull", "hair")
+_PRINT_SIZES = ("width_mm", "height_mm", "width_mm_max", "height_mm_max")
+
+
+def _table(path: Path, data: dict[str, Any], key: str) -> dict[str, Any]:
+    table = data.get(key, {})
+    if not isinstance(table, dict):
+        raise ProfileError(f"{path}: [{key}] must be a table")
+    return table
+
+
+def _text(path: Path, where: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ProfileError(f"{path}: {where} = {value!r}: expected text")
+    return value
+
+
+def _source(path: Path, profile: str, entry: Any) -> results.ProfileSource:
+    if not isinstance(entry, dict) or not {"id", "title", "url"} <= set(entry):
+        raise ProfileError(f"{path}: each [[meta.sources]] needs an id, a title and a url")
+    texts = {key: _text(path, f"[[meta.sources]] {entry['id']} {key}", value) for key, value in entry.items()}
+    if texts.get("basis", "unverified") not in SOURCE_BASES:
+        raise ProfileError(f"{path}: source {texts['id']} has basis {texts['basis']!r}, expected one of {SOURCE_BASES}")
+    try:
+        return results.ProfileSource(**texts, cited_in=profile)
+    except TypeError as exc:  # a key the format does not have
+        raise ProfileError(f"{path}: source {texts['id']}: {exc}") from exc
+
+
+def _print_format(path: Path, table: dict[str, Any]) -> results.PrintFormat:
+    sizes = {key: table[key] for key in _PRINT_SIZES if key in table}
+    if "width_mm" not in sizes or "height_mm" not in sizes:
+        raise ProfileError(f"{path}: [print] needs width_mm and height_mm")
+    for key, value in sizes.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1000:
+            raise ProfileError(f"{path}: [print] {key} = {value!r}: expected a size in mm")
+    crown = table.get("crown", "skull")
+    if crown not in CROWNS:
+        raise ProfileError(f"{path}: [print] crown = {crown!r}: expected one of {CROWNS}")
+    dpi = table.get("dpi", 0)
+    if isinstance(dpi, bool) or not isinstance(dpi, int) or dpi < 0:
+        raise ProfileError(f"{path}: [print] dpi = {dpi!r}: expected a whole number")
+    return results.PrintFormat(**{key: float(value) for key, value in sizes.items()}, dpi=dpi, crown=crown)
+
+
+def _rule(path: Path, name: str, table: Any) -> str:
+    """One [rules.<name>] table in the words a report prints: the rule, then its note."""
+    if not isinstance(table, dict) or "rule" not in table:
+        raise ProfileError(f"{path}: [rules.{name}] must be a table with a rule")
+    words = _text(path, f"[rules.{name}] rule", table["rule"]).replace("_", " ")
+    note = _text(path, f"[rules.{name}] note", table.get("note", ""))
+    return f"{words} ({note})" if note else words
+
+
+def profile_info(path: Path, data: dict[str, Any]) -> results.ProfileInfo:
+    """The cited parts of a profile file over those of the profile it `extends`.
+
+    The child's [print] replaces its parent's; its rules, not-assessable checks and
+    sources (by id) are added to its parent's and replace those of the same name.
+    """
+    parent = data.get("extends")
+    base = load_profile(parent).info if parent else results.ProfileInfo()
+    meta = _table(path, data, "meta")
+    own = [_source(path, str(data.get("name", path.stem)), entry) for entry in meta.get("sources", [])]
+    ids = {source.id for source in own}
+    printed = _table(path, data, "print")
+    rules = {name: _rule(path, name, table) for name, table in _table(path, data, "rules").items()}
+    unassessed = {
+        check_id: _text(path, f"[not_assessable] {check_id}", why)
+        for check_id, why in _table(path, data, "not_assessable").items()
+    }
+    return results.ProfileInfo(
+        title=_text(path, "[meta] name", meta.get("name", data.get("name", path.stem))),
+        version=_text(path, "[meta] version", meta.get("version", "")),
+        print_format=_print_format(path, printed) if printed else base.print_format,
+        rules={**base.rules, **rules},
+        sources=own + [source for source in base.sources if source.id not in ids],
+        not_assessable={**base.not_assessable, **unassessed},
     )

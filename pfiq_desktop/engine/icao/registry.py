@@ -75,7 +75,10 @@ THRESHOLD_KEYS = ("fail_below", "warn_below", "warn_above", "fail_above")
 # Checks about resolution and cropping: a larger scan or another crop of the same capture fixes them,
 # whereas every other failed check needs a new photo. Triage shows the two apart.
 FRAMING_CHECKS = frozenset(
-    {"inter_eye_distance", "head_size", "head_width", "eye_line_height", "horizontal_centre", "face_cropped", "aspect_ratio"}
+    {
+        "inter_eye_distance", "head_size", "head_width", "eye_line_height", "horizontal_centre", "face_cropped",
+        "aspect_ratio", "top_margin", "chin_margin",
+    }
 )
 
 
