@@ -61,6 +61,7 @@ class CheckResult:
     thresholds: dict[str, float] = field(default_factory=dict)
     evidence: Evidence = field(default_factory=Evidence)
     face_index: int | None = None
+    iso_measure: str = ""  # the ISO/IEC 29794-5 quality component it measures ('' when none), as other tools name it
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

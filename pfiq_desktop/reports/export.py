@@ -8,11 +8,14 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pfiq_desktop import APP_NAME, __version__
 from pfiq_desktop.atomic import write_text_atomic
 from pfiq_desktop.reports.inputs import ReportItem
+
+if TYPE_CHECKING:  # annotations only
+    from pfiq_desktop.engine.results import CheckResult
 
 EXPORT_SCHEMA = 1
 BASE_COLUMNS = [
@@ -36,13 +39,28 @@ def _number(value: float | None) -> str:
 
 
 def check_columns(items: Sequence[ReportItem]) -> list[str]:
-    """Per-check columns '<id>:verdict' and '<id>:value', in first-seen order (main face's checks)."""
+    """Per-check columns '<id>:verdict' and '<id>:value', in first-seen order (main face's checks), then one
+    column per ISO/IEC 29794-5 component those checks measure, named as other tools name it (e.g. HeadPoseYaw)."""
     ids: list[str] = []
+    measures: list[str] = []
     for item in items:
-        for check in item.analysis.checks:
-            if check.face_index in (None, 0) and check.id not in ids:
+        for check in item.analysis.subject_checks():
+            if check.id not in ids:
                 ids.append(check.id)
-    return [f"{i}:{part}" for i in ids for part in ("verdict", "value")]
+            if check.iso_measure and check.iso_measure not in measures:
+                measures.append(check.iso_measure)
+    return [f"{i}:{part}" for i in ids for part in ("verdict", "value")] + measures
+
+
+def iso_values(checks: Sequence[CheckResult]) -> dict[str, float]:
+    """The value of each ISO/IEC 29794-5 component the checks measure. Two checks measure EyesOpen, one per
+    eye, as the probability that the eye is closed (or hidden); like OFIQ, which reports the less open eye,
+    the column holds the larger of the two."""
+    values: dict[str, float] = {}
+    for check in checks:
+        if check.iso_measure and check.value is not None:
+            values[check.iso_measure] = max(values.get(check.iso_measure, check.value), check.value)
+    return values
 
 
 def csv_rows(items: Sequence[ReportItem]) -> tuple[list[str], list[dict[str, str]]]:
@@ -79,10 +97,10 @@ def csv_rows(items: Sequence[ReportItem]) -> tuple[list[str], list[dict[str, str
             "app_version": a.app_version,
             "analysed_at": a.created,
         }
-        for check in a.checks:
-            if check.face_index in (None, 0):
-                row[f"{check.id}:verdict"] = check.verdict.value
-                row[f"{check.id}:value"] = _number(check.value)
+        for check in a.subject_checks():
+            row[f"{check.id}:verdict"] = check.verdict.value
+            row[f"{check.id}:value"] = _number(check.value)
+        row.update({measure: _number(value) for measure, value in iso_values(a.subject_checks()).items()})
         rows.append(row)
     return BASE_COLUMNS + extra, rows
 

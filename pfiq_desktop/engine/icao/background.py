@@ -62,7 +62,7 @@ def _evidence(ctx: Context) -> Evidence:
     return Evidence(boxes=[(0.0, 0.0, float(ctx.width), bottom)], lines=[(0.0, bottom, float(ctx.width), bottom)])
 
 
-@check("background_uniformity", "Plain background", "background", per_face=False)
+@check("background_uniformity", "Plain background", "background", per_face=False, iso="BackgroundUniformity")
 def background_uniformity(ctx: Context, params: dict[str, Any]) -> Measure:
     """Mean gradient of L* plus colour spread in the background: texture, objects and patterns raise it."""
     bg = _background(ctx)

@@ -77,6 +77,7 @@ def _run_one(spec: CheckSpec, ctx: Context | None, profile: Profile, setup_error
         thresholds={k: float(v) for k, v in measure.thresholds.items()},
         evidence=_plain(measure.evidence),
         face_index=face_index if spec.per_face else None,
+        iso_measure=spec.iso_measure,
     )
 
 

@@ -42,18 +42,18 @@ def _eye_check(ctx: Context, params: dict[str, Any], side: str) -> Measure:
     )
 
 
-@check("eye_open_left", "Eye open (photo left)", "eyes_mouth", frontal=True)
+@check("eye_open_left", "Eye open (photo left)", "eyes_mouth", frontal=True, iso="EyesOpen")
 def eye_open_left(ctx: Context, params: dict[str, Any]) -> Measure:
     """Open, closed or not visible, from the eye's pixels (an iris, a lid line, a cover), not the landmarks alone."""
     return _eye_check(ctx, params, "left")
 
 
-@check("eye_open_right", "Eye open (photo right)", "eyes_mouth", frontal=True)
+@check("eye_open_right", "Eye open (photo right)", "eyes_mouth", frontal=True, iso="EyesOpen")
 def eye_open_right(ctx: Context, params: dict[str, Any]) -> Measure:
     return _eye_check(ctx, params, "right")
 
 
-@check("mouth_closed", "Mouth closed", "eyes_mouth", frontal=True)
+@check("mouth_closed", "Mouth closed", "eyes_mouth", frontal=True, iso="MouthClosed")
 def mouth_closed(ctx: Context, params: dict[str, Any]) -> Measure:
     """Inner-lip gap over mouth width (points 61-67, 62-66, 63-65 over 60-64)."""
     lm = ctx.landmarks
@@ -90,7 +90,7 @@ def glasses(ctx: Context, params: dict[str, Any]) -> Measure:
     )
 
 
-@check("eye_occlusion", "Eyes not covered (sunglasses, patch, hand, hair)", "occlusion", frontal=True)
+@check("eye_occlusion", "Eyes not covered (sunglasses, patch, hand, hair)", "occlusion", frontal=True, iso="EyesVisible")
 def eye_occlusion(ctx: Context, params: dict[str, Any]) -> Measure:
     """Something over an eye (a dark lens, an eye patch, a hand, hair): the eye region shows no eye."""
     found = eye_assessment(ctx, params)

@@ -79,7 +79,7 @@ def face_present(ctx: Context, params: dict[str, Any]) -> Measure:
     )
 
 
-@check("single_face", "Only one face", "geometry", per_face=False)
+@check("single_face", "Only one face", "geometry", per_face=False, iso="SingleFacePresent")
 def single_face(ctx: Context, params: dict[str, Any]) -> Measure:
     """Ratio of the largest other face to the subject's face: background faces small enough are tolerated."""
     if ctx.face is None:
@@ -100,7 +100,7 @@ def single_face(ctx: Context, params: dict[str, Any]) -> Measure:
     )
 
 
-@check("inter_eye_distance", "Inter-eye distance", "geometry")
+@check("inter_eye_distance", "Inter-eye distance", "geometry", iso="InterEyeDistance")
 def inter_eye_distance(ctx: Context, params: dict[str, Any]) -> Measure:
     left, right = ctx.eyes
     return graded(
@@ -118,7 +118,7 @@ def inter_eye_distance(ctx: Context, params: dict[str, Any]) -> Measure:
     )
 
 
-@check("head_size", "Head height (chin to crown)", "geometry")
+@check("head_size", "Head height (chin to crown)", "geometry", iso="HeadSize")
 def head_size(ctx: Context, params: dict[str, Any]) -> Measure:
     """Chin to crown, graded as an interval: the crown is estimated, and rules that count the hair add it."""
     ratio = ctx.head_height / ctx.height
@@ -189,7 +189,7 @@ def head_width(ctx: Context, params: dict[str, Any]) -> Measure:
     )
 
 
-@check("eye_line_height", "Eye line height", "geometry")
+@check("eye_line_height", "Eye line height", "geometry", iso="MarginAboveOfTheFaceImage")
 def eye_line_height(ctx: Context, params: dict[str, Any]) -> Measure:
     """Distance of the eye midpoint from the top edge: in mm, or as a fraction of the photo height."""
     ratio = float(ctx.eye_mid[1] / ctx.height)
@@ -255,7 +255,7 @@ def top_margin(ctx: Context, params: dict[str, Any]) -> Measure:
     )
 
 
-@check("chin_margin", "Space below the chin", "geometry")
+@check("chin_margin", "Space below the chin", "geometry", iso="MarginBelowOfTheFaceImage")
 def chin_margin(ctx: Context, params: dict[str, Any]) -> Measure:
     """Chin to the bottom edge in mm."""
     if not bounds_of(params, "_mm"):
@@ -277,7 +277,7 @@ def chin_margin(ctx: Context, params: dict[str, Any]) -> Measure:
     )
 
 
-@check("horizontal_centre", "Face horizontally centred", "geometry")
+@check("horizontal_centre", "Face horizontally centred", "geometry", iso="LeftwardCropOfTheFaceImage")
 def horizontal_centre(ctx: Context, params: dict[str, Any]) -> Measure:
     ratio = float(ctx.eye_mid[0] / ctx.width)
     x = float(ctx.eye_mid[0])

@@ -51,7 +51,7 @@ def plq_regions(ctx: Context, params: dict[str, Any]) -> Measure:
     )
 
 
-@check("face_occlusion", "Eyes, nose and mouth unobstructed", "occlusion", frontal=True)
+@check("face_occlusion", "Eyes, nose and mouth unobstructed", "occlusion", frontal=True, iso="FaceOcclusionPrevention")
 def face_occlusion(ctx: Context, params: dict[str, Any]) -> Measure:
     """A key region the recogniser cannot use, although its landmarks were found, is likely covered."""
     ratio = float(params.get("fail_below", 0.45))
@@ -70,7 +70,7 @@ def face_occlusion(ctx: Context, params: dict[str, Any]) -> Measure:
     )
 
 
-@check("head_covering", "Forehead visible (no head covering)", "occlusion", frontal=True)
+@check("head_covering", "Forehead visible (no head covering)", "occlusion", frontal=True, iso="NoHeadCoverings")
 def head_covering(ctx: Context, params: dict[str, Any]) -> Measure:
     """Share of the forehead whose colour matches the cheeks: caps, hats, scarves and fringes lower it."""
     cheeks = ctx.lab_of(ctx.region_mask("left_cheek") | ctx.region_mask("right_cheek"))

@@ -28,7 +28,7 @@ def _face_outline(ctx: Context) -> Evidence:
     return Evidence(boxes=[(x0, max(y0, 0.0), x1, y1)])
 
 
-@check("exposure", "Exposure", "photometric")
+@check("exposure", "Exposure", "photometric", iso="LuminanceMean")
 def exposure(ctx: Context, params: dict[str, Any]) -> Measure:
     return graded(
         float(_face_values(ctx).mean()),
@@ -58,7 +58,7 @@ def clipping(ctx: Context, params: dict[str, Any]) -> Measure:
     )
 
 
-@check("dynamic_range", "Dynamic range", "photometric")
+@check("dynamic_range", "Dynamic range", "photometric", iso="DynamicRange")
 def dynamic_range(ctx: Context, params: dict[str, Any]) -> Measure:
     """Entropy of the face's grey-level histogram: low means flat, washed-out or posterised."""
     hist = np.bincount(np.clip(_face_values(ctx), 0, 255).astype(np.uint8), minlength=256).astype(np.float64)
@@ -75,7 +75,7 @@ def dynamic_range(ctx: Context, params: dict[str, Any]) -> Measure:
     )
 
 
-@check("lighting_uniformity", "Even lighting (no side shadow)", "photometric", frontal=True)
+@check("lighting_uniformity", "Even lighting (no side shadow)", "photometric", frontal=True, iso="IlluminationUniformity")
 def lighting_uniformity(ctx: Context, params: dict[str, Any]) -> Measure:
     """Darker over brighter half of the face (split along the nose line), from cheeks and eye areas."""
     means = []
@@ -102,7 +102,7 @@ def lighting_uniformity(ctx: Context, params: dict[str, Any]) -> Measure:
     )
 
 
-@check("sharpness", "Sharp focus", "photometric")
+@check("sharpness", "Sharp focus", "photometric", iso="Sharpness")
 def sharpness(ctx: Context, params: dict[str, Any]) -> Measure:
     """Laplacian variance inside the face, on the face resampled to a fixed inter-eye distance."""
     lm = ctx.landmarks
@@ -128,7 +128,7 @@ def sharpness(ctx: Context, params: dict[str, Any]) -> Measure:
     )
 
 
-@check("compression", "No compression artefacts", "photometric")
+@check("compression", "No compression artefacts", "photometric", iso="CompressionArtifacts")
 def compression(ctx: Context, params: dict[str, Any]) -> Measure:
     """JPEG blockiness: pixel steps across the 8x8 block grid versus steps inside blocks, over the face."""
     x0, y0, x1, y1 = ctx.head_box
@@ -162,7 +162,7 @@ def greyscale(ctx: Context, params: dict[str, Any]) -> Measure:
     return Measure(verdict, "The photo is black and white; a colour photo is required.", 0.0, "colour")
 
 
-@check("natural_colour", "Natural skin colour", "photometric")
+@check("natural_colour", "Natural skin colour", "photometric", iso="NaturalColour")
 def natural_colour(ctx: Context, params: dict[str, Any]) -> Measure:
     """Mean CIELAB a*, b* of both cheeks against the range of natural skin tones (colour cast otherwise)."""
     if ctx.is_greyscale:

@@ -50,17 +50,17 @@ def _axis_evidence(ctx: Context) -> Evidence:
     return Evidence(points=[tuple(ctx.eye_mid), tuple(nose)], lines=[(*ctx.landmarks[27], *ctx.chin)])
 
 
-@check("pose_yaw", "Head not turned (yaw)", "pose")
+@check("pose_yaw", "Head not turned (yaw)", "pose", iso="HeadPoseYaw")
 def pose_yaw(ctx: Context, params: dict[str, Any]) -> Measure:
     return _pose_measure("yaw", ctx.pose[0], params, _axis_evidence(ctx))
 
 
-@check("pose_pitch", "Head not tilted up/down (pitch)", "pose")
+@check("pose_pitch", "Head not tilted up/down (pitch)", "pose", iso="HeadPosePitch")
 def pose_pitch(ctx: Context, params: dict[str, Any]) -> Measure:
     return _pose_measure("pitch", ctx.pose[1], params, _axis_evidence(ctx))
 
 
-@check("pose_roll", "Head not tilted sideways (roll)", "pose")
+@check("pose_roll", "Head not tilted sideways (roll)", "pose", iso="HeadPoseRoll")
 def pose_roll(ctx: Context, params: dict[str, Any]) -> Measure:
     left, right = ctx.eyes
     evidence = Evidence(points=[tuple(left), tuple(right)], lines=[(*left, *right)], regions=["left_eye", "right_eye"])

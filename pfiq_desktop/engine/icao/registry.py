@@ -52,19 +52,40 @@ class CheckSpec:
     scope: str = "face"
     frontal: bool = False
     per_face: bool = True
+    iso_measure: str = ""
 
 
 CHECKS: dict[str, CheckSpec] = {}
 
+# The quality components of ISO/IEC 29794-5, as OFIQ names them (OFIQ::QualityMeasure, BSI-OFIQ/OFIQ-Project):
+# a check that measures one carries its name, so JSON and CSV columns line up with other tools'
+# (docs/ISO_29794_5_MAPPING.md says what each check measures differently).
+ISO_29794_5_MEASURES = frozenset(
+    {
+        "UnifiedQualityScore", "BackgroundUniformity", "IlluminationUniformity", "LuminanceMean", "LuminanceVariance",
+        "UnderExposurePrevention", "OverExposurePrevention", "DynamicRange", "Sharpness", "CompressionArtifacts",
+        "NaturalColour", "SingleFacePresent", "EyesOpen", "MouthClosed", "EyesVisible", "MouthOcclusionPrevention",
+        "FaceOcclusionPrevention", "InterEyeDistance", "HeadSize", "LeftwardCropOfTheFaceImage",
+        "RightwardCropOfTheFaceImage", "MarginAboveOfTheFaceImage", "MarginBelowOfTheFaceImage", "HeadPoseYaw",
+        "HeadPosePitch", "HeadPoseRoll", "ExpressionNeutrality", "NoHeadCoverings",
+    }
+)
+
+
 def check(
-    id: str, name: str, family: str, *, scope: str = "face", frontal: bool = False, per_face: bool = True
+    id: str, name: str, family: str, *, scope: str = "face", frontal: bool = False, per_face: bool = True, iso: str = ""
 ) -> Callable[[CheckFunc], CheckFunc]:
-    """Register a check function under a stable id (ids are what profiles and reports key on)."""
+    """Register a check function under a stable id (ids are what profiles and reports key on).
+
+    `iso` is the ISO/IEC 29794-5 component the check measures, if any.
+    """
+    if iso and iso not in ISO_29794_5_MEASURES:
+        raise ValueError(f"check {id!r}: {iso!r} is not an ISO/IEC 29794-5 quality component")
 
     def register(func: CheckFunc) -> CheckFunc:
         if id in CHECKS:
             raise ValueError(f"check id {id!r} registered twice")
-        CHECKS[id] = CheckSpec(id, name, family, func, scope, frontal, per_face and scope == "face")
+        CHECKS[id] = CheckSpec(id, name, family, func, scope, frontal, per_face and scope == "face", iso)
         return func
 
     return register

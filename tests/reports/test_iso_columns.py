@@ -1,0 +1,41 @@
+"""CSV columns named by ISO/IEC 29794-5 component, so results line up with other tools' (e.g. OFIQ's) columns."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from pfiq_desktop.engine.results import Analysis, CheckResult, Verdict
+from pfiq_desktop.reports.export import csv_rows, export_dict, write_csv
+from pfiq_desktop.reports.inputs import ReportItem
+
+
+def _check(check_id: str, value: float, iso: str, face_index: int | None = 0) -> CheckResult:
+    return CheckResult(check_id, check_id, "pose", Verdict.PASS, "ok", value, "", face_index=face_index, iso_measure=iso)
+
+
+def _item() -> ReportItem:
+    checks = [
+        _check("pose_yaw", -3.5, "HeadPoseYaw"),
+        _check("eye_open_left", 0.08, "EyesOpen"),  # P(closed)
+        _check("eye_open_right", 0.93, "EyesOpen"),
+        _check("glasses", 0.1, ""),
+        _check("pose_yaw", 12.0, "HeadPoseYaw", face_index=1),  # a bystander: not the photo's subject
+    ]
+    return ReportItem(Analysis(source="a.jpg", image_size=(10, 10), checks=checks))
+
+
+def test_csv_has_a_column_per_component(tmp_path) -> None:
+    columns, rows = csv_rows([_item()])
+    assert columns[-2:] == ["HeadPoseYaw", "EyesOpen"] and "glasses:value" in columns
+    assert rows[0]["HeadPoseYaw"] == "-3.5" and rows[0]["pose_yaw:value"] == "-3.5"
+    assert rows[0]["EyesOpen"] == "0.93"  # the less open eye, as OFIQ reports EyesOpen
+    write_csv(tmp_path / "r.csv", [_item()])
+    with open(tmp_path / "r.csv", encoding="utf-8-sig", newline="") as handle:
+        assert float(next(csv.DictReader(handle))["HeadPoseYaw"]) == pytest.approx(-3.5)
+
+
+def test_json_has_the_name_on_each_check() -> None:
+    checks = export_dict([_item()])["photos"][0]["analysis"]["checks"]
+    assert [c["iso_measure"] for c in checks][:4] == ["HeadPoseYaw", "EyesOpen", "EyesOpen", ""]
