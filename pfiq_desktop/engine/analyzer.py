@@ -165,7 +165,7 @@ class Analyzer:
         if image is None:
             image = load_image(analysis.source)
         checks = icao.run_checks(image, analysis.faces, self.profile)
-        return dataclasses.replace(analysis, checks=checks, profile=self.profile.name)
+        return dataclasses.replace(analysis, checks=checks, profile=self.profile.name, profile_info=self.profile.info)
 
     # -- the three stages: CPU (decode, detect, align), network (batched), CPU (faces, regions, checks) --
     def _template(self) -> Analysis:
@@ -174,6 +174,7 @@ class Analyzer:
             source="",
             image_size=(0, 0),
             profile=self.profile.name,
+            profile_info=self.profile.info,
             quality_estimator=self.estimator.name,
             map_method=self.map_method,
             backbone=self.calibration.backbone,

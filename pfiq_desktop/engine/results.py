@@ -190,6 +190,7 @@ class Analysis:
     image_sha256: str = ""
     app_version: str = ""
     created: str = ""
+    profile_info: ProfileInfo = field(default_factory=ProfileInfo)
 
     @property
     def ok(self) -> bool:
@@ -243,6 +244,8 @@ class Analysis:
                 value = [_face_to_dict(face) for face in value]
             elif f.name == "checks":
                 value = [check.to_dict() for check in value]
+            elif f.name == "profile_info":
+                value = asdict(value)
             data[f.name] = value
         return data
 
@@ -255,6 +258,7 @@ class Analysis:
         data["image_size"] = tuple(data["image_size"])
         data["faces"] = [_face_from_dict(face) for face in data.get("faces", [])]
         data["checks"] = [CheckResult.from_dict(c) for c in data.get("checks", [])]
+        data["profile_info"] = ProfileInfo.from_dict(data.get("profile_info") or {})
         return cls(**data)
 
     @classmethod

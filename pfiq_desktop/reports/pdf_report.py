@@ -115,9 +115,37 @@ explainable face image quality for identity documents</span></td>
 <td align="right" valign="middle">{_badge(a.verdict, 15)}</td></tr></table>
 <hr/>
 <table width="100%" cellspacing="0" cellpadding="1"><tr>
-<td valign="top" width="64%"><table cellspacing="0" cellpadding="1">{left}</table></td>
+<td valign="top" width="64%"><table cellspacing="0" cellpadding="1">{left}</table>{profile_html(a)}</td>
 <td valign="top"><table cellspacing="0" cellpadding="1">{right}</table></td>
 </tr></table>"""
+
+
+def profile_html(analysis: Analysis) -> str:
+    """Small print beside the header's right column: the profile's name, version and print size, and the sources
+    of its values with how far each was verified (the profile file may change or be gone by the time of reading).
+    Sources the profile inherits are named by id only: their URLs are in the profile that lists them."""
+    info = analysis.profile_info
+    if not (info.title or info.sources):
+        return ""
+    named = f"<b>{escape(info.title or analysis.profile)}</b>" + (f", version {escape(info.version)}" if info.version else "")
+    if info.print_format:
+        named += f", {escape(info.print_format.size_text())} print"
+    own = [s for s in info.sources if s.cited_in in ("", analysis.profile)]
+    dates = sorted({s.retrieved for s in own if s.retrieved})  # usually one day: said once
+    cited = [  # titles and clauses are in the profile file and the embedded JSON
+        f"<b>{escape(s.id)}</b> {escape(s.url.split('://')[-1].removeprefix('www.'))} ({escape(s.basis or 'unverified')}"
+        + (f", {escape(s.retrieved)}" if len(dates) > 1 and s.retrieved else "")
+        + ")"
+        for s in own
+    ]
+    inherited: dict[str, list[str]] = {}
+    for source in info.sources:
+        if source not in own:
+            inherited.setdefault(source.cited_in, []).append(source.id)
+    cited += [f"from {escape(name)}: {escape(', '.join(ids))}" for name, ids in inherited.items()]
+    read = f" (read {escape(dates[0])})" if len(dates) == 1 else ""
+    sources = f". Sources{read}: {' · '.join(cited)}" if cited else ""
+    return f'<p style="color:{GREY}; font-size:5pt; margin-top:1px; margin-bottom:0px">Profile {named}{sources}</p>'
 
 
 def _plq_colour(value: float) -> str:

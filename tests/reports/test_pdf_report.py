@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 
 import numpy as np
 import pytest
@@ -47,6 +48,23 @@ def test_pdf_text_has_file_name_verdicts_values_and_decision(tmp_path, decided_i
             assert name in text
     assert f"{analysis.faces[0].quality:.3g}" in text
     assert "Audit trail" in text and "retake" in text and "reject" in text
+
+
+def test_header_cites_the_profile_name_version_and_sources(tmp_path, sample_image):
+    from pfiq_desktop.engine.icao import load_profile
+
+    profile = load_profile("us-passport")
+    analysis = dataclasses.replace(synthetic_analysis(image=sample_image), profile=profile.name, profile_info=profile.info)
+    target = tmp_path / "us.pdf"
+    assert write_pdf_report(target, analysis, "Letter") == 1
+    text = unicodedata.normalize("NFKC", _squash(_text(target)))  # the PDF text has ligatures (fi, ffi)
+    assert "Profile United States passport" in text and "version 2026-12-01-draft1, 50.8 x 50.8 mm print" in text
+    flat = text.replace(" ", "")  # small print wraps inside ids and URLs
+    for source in profile.info.sources:  # the country's own, and by id those inherited from icao-9303
+        assert source.id in flat
+    assert "Sources(read2026-12-01):us-embassy-bgbg.usembassy.gov/visas/nonimmigrant-visas/photo-requirements/(official)" in flat
+    assert "fromicao-9303:icao-9303-p3,icao-9303-p1v1-2006" in flat
+    assert read_embedded_analysis(target).profile_info == profile.info
 
 
 def test_embedded_json_round_trips_to_the_same_analysis(tmp_path, decided_item):
