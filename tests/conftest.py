@@ -43,3 +43,9 @@ def data_dir(tmp_path, monkeypatch) -> Path:
     folder = tmp_path / "app-data"
     monkeypatch.setenv("PFIQ_DATA_DIR", str(folder))
     return folder
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_qt_application(qapp):
+    """pytest-qt's QApplication exists before report code could make a bare QGuiApplication (Qt allows one)."""
+    return qapp
