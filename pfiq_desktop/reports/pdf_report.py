@@ -16,22 +16,24 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSizeF
+from PySide6.QtGui import QPdfWriter
 
 from pfiq_desktop import APP_NAME, __version__
-from pfiq_desktop.atomic import atomic_path
+from pfiq_desktop.atomic import OutputError, write_bytes_atomic
 from pfiq_desktop.engine.icao.regions import REGION_LABELS
 from pfiq_desktop.engine.results import Analysis, CheckResult, Verdict
 from pfiq_desktop.palette import status_hex
 from pfiq_desktop.reports.figures import VERDICT_TEXT, _fmt, check_numbers, render_panels, verdict_hex, verdict_text
 from pfiq_desktop.reports.inputs import AuditInfo, DecisionInfo, ReportItem
 from pfiq_desktop.reports.paged import (
+    RenderError,
     add_image,
     attach,
     content_width_css,
     footer_height,
     new_document,
-    new_writer,
     print_document,
+    render_pdf,
 )
 
 ANALYSIS_ATTACHMENT = "analysis.json"
@@ -313,55 +315,52 @@ def write_pdf_report(
     attached. Raises OutputError for an unwritable target, ReportCancelled when
     `should_cancel()` turns true (no file is left behind in either case).
     """
-    if isinstance(item, Analysis):
-        item = ReportItem(item)
-    analysis = item.analysis
-    officer = officer or (item.decision.officer if item.decision else "")
+    report = item if isinstance(item, ReportItem) else ReportItem(item)
+    officer = officer or (report.decision.officer if report.decision else "")
     created = now_text(now)
-    with atomic_path(target) as temp:
-        writer = doc = None  # released in `finally`, so the file is closed before a failed write is removed
-        try:
-            writer = new_writer(
-                temp,
-                page_size,
-                title=f"Photo quality report: {item.name}",
-                author=officer,
-                creator=f"{APP_NAME} {__version__}",
-                pdfa=pdfa,
-            )
-            if not pdfa:
-                attach(writer, ANALYSIS_ATTACHMENT, analysis.to_json(indent=1).encode("utf-8"))
-                attach(writer, REVIEW_ATTACHMENT, review_json(item).encode("utf-8"))
-            doc = new_document(writer)
-            width_css = content_width_css(writer)
-            figure = render_panels(item.load_image(), analysis, height=1000)
-            src = add_image(doc, "figure", figure)
-            px = writer.logicalDpiX() / 96.0
-            doc.setPageSize(QSizeF(writer.width(), writer.height() - footer_height(writer)))
-            # The figure fills its column up to a share of the page height; when the report would
-            # not fit on one page, a smaller figure is tried before letting it flow onto a second.
-            for share in FIGURE_HEIGHT_SHARES:
-                shown_w = min(width_css * FIGURE_SHARE - 2, figure.width() * (share * writer.height() / figure.height()) / px)
-                doc.setHtml(build_report_html(item, src, shown_w, officer, created))
-                if doc.pageCount() == 1:
-                    break
-            else:
-                shown_w = min(
-                    width_css * FIGURE_SHARE - 2, figure.width() * (FIGURE_HEIGHT_SHARES[0] * writer.height() / figure.height()) / px
-                )
-                doc.setHtml(build_report_html(item, src, shown_w, officer, created))
-            short = (analysis.image_sha256 or "")[:12]
-            footer_left = f"{item.name}" + (f" · SHA-256 {short}…" if short else "") + f" · {created}"
-            pages = print_document(
-                writer,
-                doc,
-                lambda page, total: (footer_left, f"{APP_NAME} {__version__} · page {page} of {total}"),
-                should_cancel,
-            )
-        finally:
-            doc = None
-            writer = None
+    try:
+        data, pages = render_pdf(lambda writer: _draw_report(writer, report, officer, created, pdfa, should_cancel), page_size, title=f"Photo quality report: {report.name}", author=officer,
+                                 creator=f"{APP_NAME} {__version__}", pdfa=pdfa)
+    except RenderError as error:
+        raise OutputError(f"Cannot write {target}: {error}") from error
+    write_bytes_atomic(target, data)
     return pages
+
+
+def _draw_report(
+    writer: QPdfWriter, item: ReportItem, officer: str, created: str, pdfa: bool, should_cancel: Callable[[], bool] | None
+) -> int:
+    """Lay the report out on `writer` (attachments first: they must precede the first page); returns pages."""
+    analysis = item.analysis
+    if not pdfa:
+        attach(writer, ANALYSIS_ATTACHMENT, analysis.to_json(indent=1).encode("utf-8"))
+        attach(writer, REVIEW_ATTACHMENT, review_json(item).encode("utf-8"))
+    doc = new_document(writer)
+    width_css = content_width_css(writer)
+    figure = render_panels(item.load_image(), analysis, height=1000)
+    src = add_image(doc, "figure", figure)
+    px = writer.logicalDpiX() / 96.0
+    doc.setPageSize(QSizeF(writer.width(), writer.height() - footer_height(writer)))
+    # The figure fills its column up to a share of the page height; when the report would
+    # not fit on one page, a smaller figure is tried before letting it flow onto a second.
+    for share in FIGURE_HEIGHT_SHARES:
+        shown_w = min(width_css * FIGURE_SHARE - 2, figure.width() * (share * writer.height() / figure.height()) / px)
+        doc.setHtml(build_report_html(item, src, shown_w, officer, created))
+        if doc.pageCount() == 1:
+            break
+    else:
+        shown_w = min(
+            width_css * FIGURE_SHARE - 2, figure.width() * (FIGURE_HEIGHT_SHARES[0] * writer.height() / figure.height()) / px
+        )
+        doc.setHtml(build_report_html(item, src, shown_w, officer, created))
+    short = (analysis.image_sha256 or "")[:12]
+    footer_left = f"{item.name}" + (f" · SHA-256 {short}…" if short else "") + f" · {created}"
+    return print_document(
+        writer,
+        doc,
+        lambda page, total: (footer_left, f"{APP_NAME} {__version__} · page {page} of {total}"),
+        should_cancel,
+    )
 
 
 def read_embedded_analysis(pdf_path: str | Path) -> Analysis:
