@@ -33,7 +33,9 @@ def setup_logging(path: Path | None = None, level: int = logging.INFO) -> Path |
     target = path or appdirs.log_path()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(target, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+        # backslashreplace: a file name that is not valid UTF-8 must not make a log line fail
+        handler = logging.handlers.RotatingFileHandler(target, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8",
+                                                       errors="backslashreplace")
     except OSError as error:
         fallback = logging.StreamHandler(sys.stderr)
         fallback.setLevel(logging.ERROR)

@@ -12,6 +12,7 @@ from typing import Any
 
 from pfiq_desktop import APP_NAME, __version__
 from pfiq_desktop.atomic import write_text_atomic
+from pfiq_desktop.engine.filenames import path_text
 from pfiq_desktop.reports.inputs import ReportItem
 
 EXPORT_SCHEMA = 1
@@ -54,7 +55,7 @@ def csv_rows(items: Sequence[ReportItem]) -> tuple[list[str], list[dict[str, str
         face = a.faces[0] if a.faces else None
         row = {
             "file": _text_cell(item.name),
-            "path": _text_cell(a.source),
+            "path": _text_cell(path_text(a.source)),
             "image_sha256": a.image_sha256,
             "verdict": a.verdict,
             "faces": str(len(a.faces)),
@@ -102,6 +103,7 @@ def export_dict(items: Sequence[ReportItem], include_maps: bool = True) -> dict[
     photos = []
     for item in items:
         analysis = item.analysis.to_dict()
+        analysis["source"] = path_text(item.analysis.source)  # valid UTF-8 for every JSON reader
         if not include_maps:
             for face in analysis.get("faces", []):
                 face.pop("plq_chip", None)

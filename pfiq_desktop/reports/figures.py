@@ -21,6 +21,7 @@ from PySide6.QtCore import QBuffer, QIODevice, QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QImage, QPainter, QPen, QPolygonF
 
 from pfiq_desktop.atomic import OutputError, write_bytes_atomic
+from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.engine.results import Analysis, CheckResult, Verdict
 from pfiq_desktop.palette import LANDMARK_COLOUR, PLQ_SCALE, status_hex
 
@@ -344,7 +345,8 @@ def render_annotated(
     painter.setFont(font(text_px * 1.4, bold=True))
     name_rect = QRectF(pad, pad, badge.left() - 2 * pad, text_px * 2.4)
     painter.drawText(name_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                     painter.fontMetrics().elidedText(Path(analysis.source).name, Qt.TextElideMode.ElideMiddle, int(name_rect.width())))
+                     painter.fontMetrics().elidedText(display_name(Path(analysis.source).name), Qt.TextElideMode.ElideMiddle,
+                                                      int(name_rect.width())))
     painter.setFont(font(text_px))
     parts = [f"faces: {len(analysis.faces)}"]
     if analysis.faces:
