@@ -29,12 +29,11 @@ from pfiq_desktop.engine.defaults import (
     MAX_FACES,
 )
 from pfiq_desktop.engine.faces import DetectedFace, FaceDetector, chip_transform, extract_chip
-from pfiq_desktop.engine.hashing import file_sha256
-from pfiq_desktop.engine.imageio import ImageLoadError, load_image
-from pfiq_desktop.engine.models import RECOGNITION_MODEL, model_sha256
+from pfiq_desktop.engine.imageio import ImageLoadError, load_image, load_photo_file
+from pfiq_desktop.engine.models import RECOGNITION_MODEL, model_sha256, models_sha256
 from pfiq_desktop.engine.plq import GRADIENT_MAPS, MAP_METHODS, ForwardPass, gradient_magnitude
 from pfiq_desktop.engine.quality import make_estimator
-from pfiq_desktop.engine.results import Analysis, Face
+from pfiq_desktop.engine.results import Analysis, Face, engine_key
 
 Source = str | Path | bytes | np.ndarray
 
@@ -85,6 +84,8 @@ class Analyzer:
         self.map_method = map_method
         self.profile = icao.load_profile(profile)
         self.model_sha256 = model_sha256(RECOGNITION_MODEL)
+        self.models_sha256 = models_sha256()
+        self.engine_key = engine_key(self.models_sha256, self.estimator.name, map_method, __version__)
         self._warm_up()
 
     def describe(self) -> str:
@@ -109,19 +110,22 @@ class Analyzer:
             source=str(source) if isinstance(source, (str, Path)) else "<memory>",
             image_size=(0, 0),
             profile=self.profile.name,
+            profile_sha256=self.profile.sha256,
             quality_estimator=self.estimator.name,
             map_method=self.map_method,
             backbone=self.calibration.backbone,
             model_sha256=self.model_sha256,
+            models_sha256=self.models_sha256,
             app_version=__version__,
             created=datetime.now(UTC).isoformat(timespec="seconds"),
         )
         with clock.stage("total"):
             try:
                 with clock.stage("load"):
-                    image = load_image(source)
                     if isinstance(source, (str, Path)):
-                        analysis.image_sha256 = file_sha256(source)
+                        image, analysis.image_sha256 = load_photo_file(source)
+                    else:
+                        image = load_image(source)
             except ImageLoadError as error:
                 analysis.errors.append(str(error))
             else:
@@ -146,7 +150,7 @@ class Analyzer:
         if image is None:
             image = load_image(analysis.source)
         checks = icao.run_checks(image, analysis.faces, self.profile)
-        return dataclasses.replace(analysis, checks=checks, profile=self.profile.name)
+        return dataclasses.replace(analysis, checks=checks, profile=self.profile.name, profile_sha256=self.profile.sha256)
 
     def analyse_batch(self, sources: Iterable[Source]) -> Iterator[Analysis]:
         """One Analysis per input, in order: the caller reports progress or stops between items."""
