@@ -128,7 +128,7 @@ class ImageListModel(QAbstractListModel):
             if entry.analysis is not None and entry.analysis.errors:
                 tip += "\n" + "\n".join(entry.analysis.errors)
             if entry.decision is not None:
-                tip += f"\nDecision: {entry.decision.label} by {entry.decision.officer}"
+                tip += f"\nDecision: {entry.decision.label} by {entry.decision.signed_by}"
             return tip
         if role == PathRole:
             return entry.path

@@ -22,8 +22,8 @@ from pfiq_desktop.engine.results import Verdict
 from pfiq_desktop.reports.figures import _fmt, render_histogram, render_thumbnail, verdict_hex, verdict_text
 from pfiq_desktop.reports.inputs import ReportItem, load_photo
 from pfiq_desktop.reports.paged import (
-    ReportCancelled,
     RenderError,
+    ReportCancelled,
     add_image,
     content_width_css,
     css_px,
@@ -167,8 +167,8 @@ def _photo_rows(items: Sequence[ReportItem], thumbs: list[str], links: Sequence[
         failed = ", ".join(failed_names) or ("; ".join(a.errors)[:140] if a.errors else "–")
         quality = _fmt(a.faces[0].quality) if a.faces else "–"
         decision = escape(item.decision_label)
-        if item.decision and item.decision.officer:
-            decision += f'<br/><span style="color:{GREY}">{escape(item.decision.officer)}</span>'
+        if item.decision and item.decision.signed_by:
+            decision += f'<br/><span style="color:{GREY}">{escape(item.decision.signed_by)}</span>'
         sha = f'<br/><span style="color:{GREY}; font-size:6pt">{escape(a.image_sha256[:16])}…</span>' if a.image_sha256 else ""
         rows.append(
             f'<tr><td align="right">{index}</td><td align="center"><img src="{src}" height="{thumb_css:.0f}"/></td>'
@@ -270,7 +270,8 @@ def write_batch_summary(
         hist_w = min(width_css * 0.62, histogram.width() / px)
         analysed = [i.analysis.created for i in items if i.analysis.created]
         span = f"{when(min(analysed))} – {when(max(analysed))}" if analysed else "–"
-        profiles = ", ".join(sorted({i.analysis.profile for i in items if i.analysis.profile})) or "–"
+        profiles = ", ".join(sorted({f"{a.profile} ({a.profile_sha256[:12]})" if a.profile_sha256 else a.profile
+                                     for a in (i.analysis for i in items) if a.profile})) or "–"
         models = sorted({i.analysis.model_sha256 for i in items if i.analysis.model_sha256})
         model_text = ", ".join(m[:16] + "…" for m in models[:3]) or "–"
         header = f"""

@@ -19,8 +19,9 @@ EXPORT_SCHEMA = 1
 BASE_COLUMNS = [
     "file", "path", "image_sha256", "verdict", "faces", "quality", "quality_raw",
     "fail_count", "warn_count", "failed_checks", "warned_checks", "errors",
-    "decision", "decision_reasons", "decision_note", "decision_officer", "decided_at", "overridden_checks",
-    "profile", "quality_estimator", "map_method", "backbone", "model_sha256", "app_version", "analysed_at",
+    "decision", "decision_reasons", "decision_note", "decision_officer", "decision_login", "decided_at", "overridden_checks",
+    "profile", "profile_sha256", "quality_estimator", "map_method", "backbone", "model_sha256", "models_sha256",
+    "app_version", "analysed_at",
 ]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -70,13 +71,16 @@ def csv_rows(items: Sequence[ReportItem]) -> tuple[list[str], list[dict[str, str
             "decision_reasons": _text_cell(";".join(d.reasons)) if d else "",
             "decision_note": _text_cell(d.note) if d else "",
             "decision_officer": _text_cell(d.officer) if d else "",
+            "decision_login": _text_cell(d.login) if d else "",
             "decided_at": d.decided_at if d else "",
             "overridden_checks": ";".join(d.overridden) if d else "",
-            "profile": a.profile,
+            "profile": _text_cell(a.profile),
+            "profile_sha256": a.profile_sha256,
             "quality_estimator": a.quality_estimator,
             "map_method": a.map_method,
             "backbone": a.backbone,
             "model_sha256": a.model_sha256,
+            "models_sha256": a.models_sha256,
             "app_version": a.app_version,
             "analysed_at": a.created,
         }

@@ -106,7 +106,8 @@ def header_html(item: ReportItem, officer: str, created: str) -> str:
         ("Officer", escape(officer or "–")),
         ("Report made", escape(created)),
         ("Analysed", escape(when(a.created))),
-        ("Profile", escape(a.profile or "–")),
+        ("Profile", escape(a.profile or "–") + (f' <span style="color:{GREY}">· {escape(a.profile_sha256[:12])}</span>'
+                                                 if a.profile_sha256 else "")),
     ]
     rows_right.append(("Engine", f"{escape(a.backbone or '–')} · {escape(a.map_method or '–')}"))
     left = "".join(f'<tr><td style="color:{GREY}">{k}</td><td>{v}</td></tr>' for k, v in rows)
@@ -226,7 +227,7 @@ def decision_html(decision: DecisionInfo | None, analysis: Analysis) -> str:
         body = (
             f"<b>Officer's decision:</b> "
             f'<span style="font-size:10pt; font-weight:bold; color:{colour}">{escape(decision.label.upper())}</span>'
-            f" &nbsp;by {escape(decision.officer or '–')}, {escape(when(decision.decided_at))}"
+            f" &nbsp;by {escape(decision.signed_by or '–')}, {escape(when(decision.decided_at))}"
             f" &nbsp;·&nbsp; <b>Reasons:</b> {escape(reasons)}<br/><b>Note:</b> {escape(decision.note or '–')}"
         )
         if decision.overridden:
@@ -243,20 +244,22 @@ def audit_html(entries: list[AuditInfo]) -> str:
     rows = "".join(
         f'<tr style="background-color:{"#f4f4f4" if n % 2 else "#ffffff"}">'
         f'<td style="padding-right:6px; white-space:nowrap">{escape(when(e.at))}</td>'
-        f"{td}{escape(e.officer)}</td>{td}{escape(e.action)}</td>"
+        f"{td}{escape(e.signed_by or '–')}</td>{td}{escape(e.action)}</td>"
         f"{td}{escape(e.decision or '–')}</td>{td}{escape(', '.join(e.reasons) or '–')}</td>{td}{escape(e.note or '–')}</td>"
-        f"{td}{escape(VERDICT_TEXT.get(e.verdict, e.verdict) or '–')}</td></tr>"
+        f"{td}{escape(VERDICT_TEXT.get(e.verdict, e.verdict) or '–')}</td>"
+        f'<td style="font-family:DejaVu Sans Mono; font-size:5.5pt">{escape(e.entry_hash[:12])}</td></tr>'
         for n, e in enumerate(entries)
     )
     # The title is a header row of the table itself, so it never stays behind at the foot of a page.
     return f"""
 <table width="100%" cellspacing="0" cellpadding="1" border="0" style="margin-top:5px; font-size:6.5pt">
-<thead><tr><td colspan="7" style="font-size:8pt"><b>Audit trail</b> <span style="color:{GREY}">— append-only log of every
-decision on this photo, oldest first.</span></td></tr>
+<thead><tr><td colspan="8" style="font-size:8pt"><b>Audit trail</b> <span style="color:{GREY}">— append-only, hash-chained
+log of every decision on this photo, oldest first (`pfiq audit verify` checks the chain).</span></td></tr>
 <tr style="background-color:#e4e4e4"><th align="left" style="padding-right:6px">Time</th>\
 <th align="left" style="padding-right:6px">Officer</th><th align="left" style="padding-right:6px">Action</th>
 <th align="left" style="padding-right:6px">Decision</th><th align="left" style="padding-right:6px">Reasons</th>\
-<th align="left" style="padding-right:6px">Note</th><th align="left" style="padding-right:6px">Engine verdict</th></tr></thead>\
+<th align="left" style="padding-right:6px">Note</th><th align="left" style="padding-right:6px">Engine verdict</th>\
+<th align="left">Entry hash</th></tr></thead>\
 {rows}</table>"""
 
 
@@ -319,7 +322,8 @@ def write_pdf_report(
     officer = officer or (report.decision.officer if report.decision else "")
     created = now_text(now)
     try:
-        data, pages = render_pdf(lambda writer: _draw_report(writer, report, officer, created, pdfa, should_cancel), page_size, title=f"Photo quality report: {report.name}", author=officer,
+        data, pages = render_pdf(lambda writer: _draw_report(writer, report, officer, created, pdfa, should_cancel),
+                                 page_size, title=f"Photo quality report: {report.name}", author=officer,
                                  creator=f"{APP_NAME} {__version__}", pdfa=pdfa)
     except RenderError as error:
         raise OutputError(f"Cannot write {target}: {error}") from error

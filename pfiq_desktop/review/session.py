@@ -138,7 +138,9 @@ class ReviewSession:
         saved = self.store.record_decision(
             path, sha, kind, reasons=list(reasons), note=note, officer=self.officer,
             profile=analysis.profile if analysis is not None else "",
+            profile_sha256=analysis.profile_sha256 if analysis is not None else "",
             model_sha256=analysis.model_sha256 if analysis is not None else "",
+            engine_key=analysis.engine_key if analysis is not None else "",
             verdict=analysis.verdict if analysis is not None else "pending",
             failed_checks=failed,
         )
