@@ -364,9 +364,13 @@ class MainWindow(QMainWindow):
         outcome = self.session.open([str(p) for p in paths], add=add)
         problems = []
         if outcome.missing:
-            problems.append("Not found: " + ", ".join(outcome.missing))
+            problems.append("Not found: " + ", ".join(map(display_name, outcome.missing)))
         if outcome.empty:
-            problems.append("No photos found in " + ", ".join(outcome.empty))
+            problems.append("No photos found in " + ", ".join(map(display_name, outcome.empty)))
+        if outcome.skipped:
+            for entry in outcome.skipped:
+                log.warning("skipped %s: %s", display_name(entry.path), entry.reason)
+            problems.append(skipped_text(outcome.skipped))
         self.show_banner("\n".join(problems))
         if not outcome.new:
             return 0

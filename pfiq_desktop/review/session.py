@@ -11,7 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pfiq_desktop.engine.discovery import expand_image_paths, resolve_paths
+from pfiq_desktop.engine.discovery import Skipped, find_images, resolve_paths
+from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.review.store import Decision, DecisionError, ReviewStore
@@ -31,7 +32,7 @@ class PhotoRecord:
     name: str = field(init=False)  # asked for on every paint and sort: computed once
 
     def __post_init__(self) -> None:
-        self.name = os.path.basename(self.path)
+        self.name = display_name(os.path.basename(self.path))
 
     @property
     def badge(self) -> str:
@@ -46,6 +47,7 @@ class OpenOutcome:
     new: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     empty: list[str] = field(default_factory=list)  # existing paths with no photo in them
+    skipped: list[Skipped] = field(default_factory=list)  # photo-like entries that are not files (broken links...)
     restored: int = 0
     folder: str | None = None  # the first folder opened, for "recent folders" and the title
 
@@ -67,7 +69,9 @@ class ReviewSession:
         existing: list[str] = []
         for path in map(str, paths):
             (existing if Path(path).exists() else outcome.missing).append(path)
-        files = resolve_paths(expand_image_paths(existing)) if existing else []
+        found = find_images(existing)
+        outcome.skipped = found.skipped
+        files = resolve_paths(found.files)
         if existing and not files:
             outcome.empty = existing
         if not files:
