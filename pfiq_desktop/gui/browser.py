@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import stat
+
 from PySide6.QtCore import (
     QAbstractListModel,
+    QBuffer,
+    QByteArray,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -29,6 +34,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pfiq_desktop.engine.filenames import display_name, is_valid_text
+from pfiq_desktop.engine.imageio import MAX_FILE_BYTES, MAX_PIXELS
 from pfiq_desktop.gui.theme import draw_badge
 from pfiq_desktop.palette import STATUS_COLOURS, STATUS_LABELS
 from pfiq_desktop.review.session import PhotoRecord, ReviewSession
@@ -53,17 +60,45 @@ class _ThumbJob(QRunnable):
         self.path, self.signals = path, signals
 
     def run(self) -> None:
-        reader = QImageReader(self.path)
-        reader.setAutoTransform(True)
-        size = reader.size()
-        if size.isValid() and size.width() > 0 and size.height() > 0:
-            scale = THUMB / max(size.width(), size.height())
-            if scale < 1:
-                reader.setScaledSize(QSize(max(1, round(size.width() * scale)), max(1, round(size.height() * scale))))
-        image = reader.read()
-        if not image.isNull() and max(image.width(), image.height()) > THUMB:
-            image = image.scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
-        self.signals.loaded.emit(self.path, image)
+        self.signals.loaded.emit(self.path, read_thumbnail(self.path))
+
+
+def read_thumbnail(path: str) -> QImage:
+    """A THUMB-sized picture of the file, or a null QImage when it is not one.
+
+    The engine's cost limits apply here too (file size, pixel count), so a hostile
+    file costs the browser nothing; a name that is not valid UTF-8 (which Qt cannot
+    open by name) is read through Python.
+    """
+    try:
+        status = os.stat(path)
+    except OSError:
+        return QImage()
+    if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_FILE_BYTES:
+        return QImage()
+    buffer = None
+    if is_valid_text(path):
+        reader = QImageReader(path)
+    else:
+        try:
+            with open(path, "rb") as handle:
+                buffer = QBuffer()
+                buffer.setData(QByteArray(handle.read(MAX_FILE_BYTES)))
+        except OSError:
+            return QImage()
+        reader = QImageReader(buffer)
+    reader.setAutoTransform(True)
+    size = reader.size()
+    if size.isValid() and size.width() * size.height() > MAX_PIXELS:
+        return QImage()
+    if size.isValid() and size.width() > 0 and size.height() > 0:
+        scale = THUMB / max(size.width(), size.height())
+        if scale < 1:
+            reader.setScaledSize(QSize(max(1, round(size.width() * scale)), max(1, round(size.height() * scale))))
+    image = reader.read()
+    if not image.isNull() and max(image.width(), image.height()) > THUMB:
+        image = image.scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+    return image
 
 
 class ImageListModel(QAbstractListModel):
@@ -124,7 +159,7 @@ class ImageListModel(QAbstractListModel):
                 self._pool.start(_ThumbJob(entry.path, self._signals))
             return self._thumbs[entry.path] or self._placeholder
         if role == Qt.ItemDataRole.ToolTipRole:
-            tip = f"{entry.path}\n{STATUS_LABELS.get(entry.status, entry.status)}"
+            tip = f"{display_name(entry.path)}\n{STATUS_LABELS.get(entry.status, entry.status)}"
             if entry.analysis is not None and entry.analysis.errors:
                 tip += "\n" + "\n".join(entry.analysis.errors)
             if entry.decision is not None:
