@@ -85,11 +85,11 @@ def load_photo_file(path: str | os.PathLike[str]) -> tuple[np.ndarray, str]:
     One read serves both, so a file replaced or removed meanwhile can never pair
     one photo's pixels with another photo's hash.
     """
-    data = read_photo_bytes(path)
+    data = _read_photo_bytes(path)
     return _decode(data, _file_label(path)), hashlib.sha256(data).hexdigest()
 
 
-def read_photo_bytes(path: str | os.PathLike[str]) -> bytes:
+def _read_photo_bytes(path: str | os.PathLike[str]) -> bytes:
     """A photo file's bytes, after checking it is a regular file within `MAX_FILE_BYTES`."""
     location = Path(path)
     name = _file_label(location)
@@ -149,7 +149,7 @@ def _decode(data: bytes, name: str) -> np.ndarray:
         ) from exc
 
 
-def decoded_bytes(image: ImageFile.ImageFile) -> int:
+def _decoded_bytes(image: ImageFile.ImageFile) -> int:
     """What decoding costs: pixels x bands x bytes per sample of the file (from the header alone)."""
     width, height = image.size
     return width * height * len(image.getbands()) * _sample_bytes(image)
@@ -180,9 +180,10 @@ def _check_header(image: ImageFile.ImageFile, name: str) -> None:
             f"{name} is {width}x{height} pixels, above the {MAX_PIXELS // 1_000_000} "
             "megapixel limit; it is refused to protect the computer. Use a smaller copy."
         )
-    if decoded_bytes(image) > MAX_DECODED_BYTES:
+    decoded = _decoded_bytes(image)
+    if decoded > MAX_DECODED_BYTES:
         raise ImageLoadError(
-            f"{name} would take {decoded_bytes(image) / 2**20:,.0f} MB decoded ({width}x{height} {image.mode}), "
+            f"{name} would take {decoded / 2**20:,.0f} MB decoded ({width}x{height} {image.mode}), "
             f"above the {MAX_DECODED_BYTES // 2**20} MB limit; it is refused to protect the computer. Use a smaller copy."
         )
     _check_dimensions(width, height, name)

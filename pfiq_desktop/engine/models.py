@@ -64,7 +64,7 @@ def model_path(name: str) -> Path:
     raise ModelFileMissing(f"Model file {name} is missing (looked in: {where}). {_REINSTALL}")
 
 
-def check_model_bytes(name: str, path: Path, digest: str) -> None:
+def _check_model_bytes(name: str, path: Path, digest: str) -> None:
     """ModelFileDamaged (naming the file) unless `digest` is the pinned SHA-256 of `name`."""
     if digest != PINNED_SHA256[name]:
         raise ModelFileDamaged(
@@ -81,7 +81,7 @@ def verified_model_path(name: str) -> Path:
         digest = file_sha256(path)
     except OSError as error:
         raise ModelFileMissing(f"Model file {name} cannot be read ({error.strerror or error}; {path}). {_REINSTALL}") from error
-    check_model_bytes(name, path, digest)
+    _check_model_bytes(name, path, digest)
     return path
 
 
@@ -92,7 +92,7 @@ def read_verified_model(name: str) -> bytes:
         data = path.read_bytes()
     except OSError as error:
         raise ModelFileMissing(f"Model file {name} cannot be read ({error.strerror or error}; {path}). {_REINSTALL}") from error
-    check_model_bytes(name, path, hashlib.sha256(data).hexdigest())
+    _check_model_bytes(name, path, hashlib.sha256(data).hexdigest())
     return data
 
 
