@@ -1,9 +1,12 @@
-"""Shared fixtures: the public-domain astronaut portrait, the shared face data, one Analyzer."""
+"""Shared fixtures: the public-domain astronaut portrait, the shared face data, one Analyzer, a small full disk."""
 
 from __future__ import annotations
 
+import errno
 import os
+import subprocess
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +28,13 @@ def shared_faces(subfolder: str = "") -> Path:
     return folder
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _one_qapplication(qapp):
+    """A QApplication before any test runs: a report test alone would create a bare QGuiApplication
+    (reports need no widgets), and a later window test would then abort."""
+    return qapp
+
+
 @pytest.fixture(scope="session")
 def astronaut() -> np.ndarray:
     from skimage import data
@@ -39,9 +49,75 @@ def analyzer():
     return Analyzer(device="cpu")
 
 
+@pytest.fixture(scope="session")
+def sample_image() -> np.ndarray:
+    """The bundled public-domain sample portrait as the engine sees it."""
+    from tests.reports.synthetic import sample_rgb
+
+    return sample_rgb()
+
+
+@pytest.fixture(scope="session")
+def sample_analysis(analyzer):
+    """The real Analyzer's result on the sample photo (reports and fault tests)."""
+    from tests.reports.synthetic import SAMPLE
+
+    analysis = analyzer.analyse(SAMPLE)
+    assert analysis.ok and analysis.faces, analysis.errors
+    return analysis
+
+
 @pytest.fixture
 def data_dir(tmp_path, monkeypatch) -> Path:
     """A fresh application data folder for this test (decisions, cache, settings, log)."""
     folder = tmp_path / "app-data"
     monkeypatch.setenv("PFIQ_DATA_DIR", str(folder))
     return folder
+
+
+class SmallDisk:
+    """A tmpfs of a few MB at `path`; `fill()` leaves no byte free, `free_up()` gives the space back."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._filler = path / "filler.bin"
+
+    def fill(self) -> None:
+        block = b"\x00" * 4096
+        handle = os.open(self._filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        try:
+            while os.write(handle, block):
+                pass
+        except OSError as error:
+            if error.errno != errno.ENOSPC:
+                raise
+        finally:
+            os.close(handle)
+        assert os.statvfs(self.path).f_bavail == 0
+
+    def free_up(self) -> None:
+        self._filler.unlink(missing_ok=True)
+
+    def listing(self) -> list[str]:
+        return sorted(p.name for p in self.path.rglob("*") if p.name != "filler.bin")
+
+
+@pytest.fixture
+def small_disk(tmp_path) -> Iterator[Callable[[str], SmallDisk]]:
+    """`small_disk("4m")` mounts a tmpfs of that size; the test is skipped (with the reason) where mounting is refused."""
+    mounted: list[Path] = []
+
+    def mount(size: str) -> SmallDisk:
+        path = tmp_path / f"disk{len(mounted)}"
+        path.mkdir()
+        run = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0777", "tmpfs", str(path)],
+                             capture_output=True, text=True)
+        if run.returncode != 0:
+            pytest.skip(f"cannot mount a small tmpfs for the full-disk test ({(run.stderr or run.stdout).strip()}); "
+                        "run as root, as CI does")
+        mounted.append(path)
+        return SmallDisk(path)
+
+    yield mount
+    for path in mounted:
+        subprocess.run(["umount", "-l", str(path)], capture_output=True)

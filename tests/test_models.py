@@ -105,6 +105,6 @@ def test_the_gui_says_which_model_file_is_damaged(qtbot, tmp_path, use_models):
     try:
         qtbot.waitUntil(lambda: window.engine_text.text() == "engine unavailable", timeout=120_000)
         assert f"Model file {SHAPE_PREDICTOR_5} is damaged or replaced" in window.banner.text()
-        assert window.banner.isVisible()
+        assert not window.banner.isHidden()
     finally:
         window.shutdown()

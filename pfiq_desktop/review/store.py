@@ -188,15 +188,20 @@ class ReviewStore:
     # -- plumbing ---------------------------------------------------------
     @contextmanager
     def _transaction(self) -> Iterator[None]:
-        """One IMMEDIATE transaction under the store's lock: committed if the block succeeds."""
+        """One IMMEDIATE transaction under the store's lock: committed if the block succeeds.
+
+        A failed COMMIT (disk full) may or may not have rolled back by itself; whatever
+        is left is rolled back, so the connection is usable for the next decision.
+        """
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield
+                self._conn.execute("COMMIT")
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
                 raise
-            self._conn.execute("COMMIT")
 
     def _storage_error(self, what: str, error: Exception) -> Exception:
         """StoreError for a file that is no SQLite database, else OutputError (disk full, read-only...)."""
