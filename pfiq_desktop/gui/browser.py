@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pfiq_desktop.engine.filenames import display_name, is_valid_text
+from pfiq_desktop.engine.filenames import display_name, is_valid_text, path_from_text, path_text
 from pfiq_desktop.engine.imageio import MAX_FILE_BYTES, MAX_PIXELS
 from pfiq_desktop.gui.theme import draw_badge
 from pfiq_desktop.palette import STATUS_COLOURS, STATUS_LABELS
@@ -50,8 +50,13 @@ _SEVERITY = {"error": 0, "fail": 1, "warn": 2, "not_assessable": 3, "pass": 4, "
 ModelIndex = QModelIndex | QPersistentModelIndex
 
 
+def path_at(index: QModelIndex | QPersistentModelIndex) -> str:
+    """The photo path of a row of the browser's model (or its proxy)."""
+    return path_from_text(index.data(PathRole))
+
+
 class _ThumbSignals(QObject):
-    loaded = Signal(str, QImage)
+    loaded = Signal(object, QImage)  # object: a path may hold undecodable bytes, which a Qt string would drop
 
 
 class _ThumbJob(QRunnable):
@@ -165,8 +170,8 @@ class ImageListModel(QAbstractListModel):
             if entry.decision is not None:
                 tip += f"\nDecision: {entry.decision.label} by {entry.decision.signed_by}"
             return tip
-        if role == PathRole:
-            return entry.path
+        if role == PathRole:  # a Qt string cannot hold undecodable bytes: the reversible text form (path_at)
+            return path_text(entry.path)
         if role == StatusRole:
             return entry.status
         if role == BadgeRole:
@@ -276,7 +281,7 @@ class BadgeDelegate(QStyledItemDelegate):
 class BrowserWidget(QWidget):
     """Search box, status filter, sort order and the thumbnail list."""
 
-    currentPathChanged = Signal(str)
+    currentPathChanged = Signal(object)  # the photo's path (a str; object so undecodable bytes survive)
 
     def __init__(self, session: ReviewSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -335,7 +340,7 @@ class BrowserWidget(QWidget):
 
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():
-            self.currentPathChanged.emit(current.data(PathRole))
+            self.currentPathChanged.emit(path_at(current))
 
     def _update_summary(self, *_args: object) -> None:
         counts = self.model.session.counts()
@@ -353,7 +358,7 @@ class BrowserWidget(QWidget):
     # -- navigation --------------------------------------------------------
     def current_path(self) -> str | None:
         index = self.view.currentIndex()
-        return index.data(PathRole) if index.isValid() else None
+        return path_at(index) if index.isValid() else None
 
     def select_path(self, path: str) -> bool:
         row = self.model.session.row(str(path))
@@ -382,4 +387,4 @@ class BrowserWidget(QWidget):
         self.select_row((current.row() if current.isValid() else -1) + delta)
 
     def visible_paths(self) -> list[str]:
-        return [self.proxy.index(r, 0).data(PathRole) for r in range(self.proxy.rowCount())]
+        return [path_at(self.proxy.index(r, 0)) for r in range(self.proxy.rowCount())]

@@ -60,7 +60,7 @@ def quick_to_decode(path: str) -> bool:
 
 
 class _Signals(QObject):
-    done = Signal(str, object, str)  # path, RGB array or None, error
+    done = Signal(object, object, str)  # path (object: undecodable bytes survive), RGB array or None, error
 
 
 class _LoadJob(QRunnable):
@@ -76,7 +76,7 @@ class _LoadJob(QRunnable):
 class ImageCache(QObject):
     """The last few decoded photos; `get` answers now or starts a background load."""
 
-    loaded = Signal(str)  # path now available from `get`
+    loaded = Signal(object)  # path (a str) now available from `get`
 
     def __init__(self, parent: QObject | None = None, capacity: int = CAPACITY) -> None:
         super().__init__(parent)

@@ -79,7 +79,7 @@ def skipped_text(skipped: Sequence[Skipped], shown: int = 5) -> str:
 class MainWindow(QMainWindow):
     """The application window; owns the worker thread, the review store and the session."""
 
-    resultShown = Signal(str)  # path whose analysis is now displayed
+    resultShown = Signal(object)  # path (a str) whose analysis is now displayed
 
     def __init__(
         self,

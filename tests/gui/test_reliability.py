@@ -90,3 +90,21 @@ def test_sigterm_during_an_export_closes_the_app_cleanly(portrait_folder, tmp_pa
     assert not [p.name for p in left if p.name.endswith(".part")]
     assert all(complete_pdf(p) for p in left if p.suffix == ".pdf")
     assert len(left) < 8 + 3  # stopped before the end of the batch
+
+
+def test_a_file_name_that_is_not_utf8_is_analysed_shown_and_decided(qtbot, make_window, portrait_folder):
+    """Qt strings cannot hold undecodable bytes: paths cross signals as Python objects and the model's role as
+    path_text, so such a photo is analysed, selected and decided like any other."""
+    folder = portrait_folder(2, broken=False)
+    odd = folder / os.fsdecode(b"caf\xe9.jpg")
+    next(folder.glob("*.jpg")).rename(odd)
+    window = make_window(fake_factory())
+    window.open_paths([str(folder)])
+    qtbot.waitUntil(lambda: all(r.analysis is not None for r in window.session.records), timeout=30_000)
+    assert window.session.record(str(odd)).analysis.ok
+    assert str(odd) in window.browser.visible_paths()
+    assert window.browser.select_path(str(odd)) and window.browser.current_path() == str(odd)
+    assert window.session.current == str(odd)
+    assert window.record_decision("reject", ["framing"], "")
+    with ReviewStore(window.store.path) as store:
+        assert store.decision_for(odd).decision == "reject"
