@@ -294,7 +294,7 @@ def test_the_file_size_is_checked_before_a_byte_is_read(tmp_path, monkeypatch):
         handle.write(b"\xff\xd8\xff\xe0")
         handle.truncate(2**30)
     monkeypatch.setattr(imageio, "open", lambda *args, **kwargs: pytest.fail("the file was opened"), raising=False)
-    with pytest.raises(ImageLoadError, match=r"'sparse\.jpg' is 1,024 MB, above the 256 MB limit for a photo"):
+    with pytest.raises(ImageLoadError, match=r"'sparse\.jpg' is 1,073,741,824 bytes, above the 256 MB \(268,435,456 bytes\) limit"):
         load_image(path)
 
 

@@ -102,8 +102,8 @@ def _read_photo_bytes(path: str | os.PathLike[str]) -> bytes:
             raise ImageLoadError(f"{name} is empty (0 bytes); it may not have been copied completely.")
         if size > MAX_FILE_BYTES:
             raise ImageLoadError(
-                f"{name} is {size / 2**20:,.0f} MB, above the {MAX_FILE_BYTES // 2**20} MB limit for a photo; "
-                "it is refused to protect the computer. Use a smaller copy."
+                f"{name} is {size:,} bytes, above the {MAX_FILE_BYTES // 2**20} MB ({MAX_FILE_BYTES:,} bytes) limit "
+                "for a photo; it is refused to protect the computer. Use a smaller copy."
             )
         with open(location, "rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)  # never more, even if the file grows meanwhile
