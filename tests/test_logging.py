@@ -6,7 +6,6 @@ import ast
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 from tests.conftest import REPO
 
@@ -78,7 +77,7 @@ def test_uncaught_exceptions_in_threads_slots_and_main_are_logged(tmp_path):
 
 
 def test_pillow_metadata_warnings_never_reach_the_console(tmp_path):
-    from tests.hostile.corpus import encode, portrait, with_exif
+    from tests.hostile.corpus import portrait, with_exif
 
     photo = tmp_path / "broken exif.jpg"
     good = with_exif(portrait(), 6)
@@ -89,5 +88,5 @@ def test_pillow_metadata_warnings_never_reach_the_console(tmp_path):
             "print(load_image(sys.argv[1]).shape)")
     run = subprocess.run([sys.executable, "-c", code, str(photo)], capture_output=True, text=True, env=env, timeout=120)
     assert run.returncode == 0 and run.stderr == "", run.stderr
-    assert encode(portrait(), "PNG")  # the helper works: the photo above is a real JPEG
-    assert Path(photo).stat().st_size > 1000
+    assert run.stdout.strip() == "(320, 320, 3)"  # decoded despite its broken metadata
+
