@@ -26,14 +26,14 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from pfiq_desktop.engine import Analyzer
-from pfiq_desktop.engine.discovery import expand_image_paths
+from pfiq_desktop.engine.discovery import find_images
 
 TARGET_FACES_PER_S = 500.0
 TOLERANCE = 1e-4
 
 
 def photos(folder: Path, n: int) -> list[Path]:
-    found = expand_image_paths([folder])
+    found = find_images([folder]).files
     if not found:
         raise SystemExit(f"no photos in {folder}")
     return [found[i % len(found)] for i in range(n)]

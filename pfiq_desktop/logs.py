@@ -1,7 +1,9 @@
 """One log file for the application and the command line (standard `logging`).
 
 A double-clicked application has no console: every swallowed exception is
-logged here with its traceback, and Help > About shows where the file is.
+logged here with its traceback, and Help > About shows where the file is. So is
+every exception nobody caught: in the main thread, in other threads, and in Qt
+slots (PySide reports those through `sys.excepthook`).
 """
 
 from __future__ import annotations
@@ -9,7 +11,9 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import sys
+import threading
 from pathlib import Path
+from types import TracebackType
 
 from pfiq_desktop import appdirs
 
@@ -33,7 +37,9 @@ def setup_logging(path: Path | None = None, level: int = logging.INFO) -> Path |
     target = path or appdirs.log_path()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(target, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+        # backslashreplace: a file name that is not valid UTF-8 must not make a log line fail
+        handler = logging.handlers.RotatingFileHandler(target, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8",
+                                                       errors="backslashreplace")
     except OSError as error:
         fallback = logging.StreamHandler(sys.stderr)
         fallback.setLevel(logging.ERROR)
@@ -42,7 +48,29 @@ def setup_logging(path: Path | None = None, level: int = logging.INFO) -> Path |
         return None
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
     root.addHandler(handler)
+    install_exception_hooks()
     return target
+
+
+def install_exception_hooks() -> None:
+    """Log uncaught exceptions (main thread, other threads, Qt slots) with their traceback, then report as before."""
+    previous_hook = sys.excepthook
+    previous_thread_hook = threading.excepthook
+
+    def log_uncaught(kind: type[BaseException], value: BaseException, trace: TracebackType | None) -> None:
+        if not issubclass(kind, KeyboardInterrupt):
+            logging.getLogger("pfiq_desktop.uncaught").critical("uncaught exception", exc_info=(kind, value, trace))
+        previous_hook(kind, value, trace)
+
+    def log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is not None and not issubclass(args.exc_type, SystemExit):
+            name = args.thread.name if args.thread is not None else "?"
+            logging.getLogger("pfiq_desktop.uncaught").critical(
+                "uncaught exception in thread %s", name, exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+        previous_thread_hook(args)
+
+    sys.excepthook = log_uncaught
+    threading.excepthook = log_uncaught_in_thread
 
 
 def current_log_file() -> Path | None:

@@ -1,13 +1,16 @@
-"""Shared fixtures: the public-domain astronaut portrait, one Analyzer, a fresh data folder.
+"""Shared fixtures: the public-domain astronaut portrait, one Analyzer, a fresh data folder, a small full disk.
 
 Photos: tests/photos.py (the bundled portraits and the developers' optional ../shared data).
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +24,13 @@ from tests.photos import refuse_shared_reads, shared_hidden
 
 if shared_hidden():  # PFIQ_TEST_NO_SHARED=1 acts as a fresh clone: reading ../shared at all fails the test
     sys.addaudithook(refuse_shared_reads)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_qapplication(qapp):
+    """A QApplication before any test runs: a report test alone would create a bare QGuiApplication
+    (reports need no widgets), and a later window test would then abort."""
+    return qapp
 
 
 @pytest.fixture(scope="session")
@@ -37,6 +47,24 @@ def analyzer():
     return Analyzer(device="cpu")
 
 
+@pytest.fixture(scope="session")
+def sample_image() -> np.ndarray:
+    """The bundled public-domain sample portrait as the engine sees it."""
+    from tests.reports.synthetic import sample_rgb
+
+    return sample_rgb()
+
+
+@pytest.fixture(scope="session")
+def sample_analysis(analyzer):
+    """The real Analyzer's result on the sample photo (reports and fault tests)."""
+    from tests.reports.synthetic import SAMPLE
+
+    analysis = analyzer.analyse(SAMPLE)
+    assert analysis.ok and analysis.faces, analysis.errors
+    return analysis
+
+
 @pytest.fixture
 def data_dir(tmp_path, monkeypatch) -> Path:
     """A fresh application data folder for this test (decisions, cache, settings, log)."""
@@ -45,7 +73,49 @@ def data_dir(tmp_path, monkeypatch) -> Path:
     return folder
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _one_qt_application(qapp):
-    """pytest-qt's QApplication exists before report code could make a bare QGuiApplication (Qt allows one)."""
-    return qapp
+class SmallDisk:
+    """A tmpfs of a few MB at `path`; `fill()` leaves no byte free, `free_up()` gives the space back."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._filler = path / "filler.bin"
+
+    def fill(self) -> None:
+        block = b"\x00" * 4096
+        handle = os.open(self._filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        try:
+            while os.write(handle, block):
+                pass
+        except OSError as error:
+            if error.errno != errno.ENOSPC:
+                raise
+        finally:
+            os.close(handle)
+        assert os.statvfs(self.path).f_bavail == 0
+
+    def free_up(self) -> None:
+        self._filler.unlink(missing_ok=True)
+
+    def listing(self) -> list[str]:
+        return sorted(p.name for p in self.path.rglob("*") if p.name != "filler.bin")
+
+
+@pytest.fixture
+def small_disk(tmp_path) -> Iterator[Callable[[str], SmallDisk]]:
+    """`small_disk("4m")` mounts a tmpfs of that size; the test is skipped (with the reason) where mounting is refused."""
+    mounted: list[Path] = []
+
+    def mount(size: str) -> SmallDisk:
+        path = tmp_path / f"disk{len(mounted)}"
+        path.mkdir()
+        run = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0777", "tmpfs", str(path)],
+                             capture_output=True, text=True)
+        if run.returncode != 0:
+            pytest.skip(f"cannot mount a small tmpfs for the full-disk test ({(run.stderr or run.stdout).strip()}); "
+                        "run as root, as CI does")
+        mounted.append(path)
+        return SmallDisk(path)
+
+    yield mount
+    for path in mounted:
+        subprocess.run(["umount", "-l", str(path)], capture_output=True)

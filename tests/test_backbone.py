@@ -9,6 +9,7 @@ import pytest
 import torch
 from skimage import data
 
+from pfiq_desktop.engine import models
 from pfiq_desktop.engine.backbones import dlib_resnet
 from pfiq_desktop.engine.backbones.calibration import load_calibration
 from pfiq_desktop.engine.backbones.dlib_resnet import (
@@ -110,10 +111,9 @@ def test_truncated_file_is_rejected() -> None:
 def test_other_weights_are_refused(tmp_path, monkeypatch) -> None:
     altered = bytearray(model_path(RECOGNITION_MODEL).read_bytes())
     altered[-100] ^= 1
-    fake = tmp_path / RECOGNITION_MODEL
-    fake.write_bytes(altered)
-    monkeypatch.setattr(dlib_resnet, "model_path", lambda name: fake)
-    with pytest.raises(DlibModelFormatError, match="SHA-256"):
+    (tmp_path / RECOGNITION_MODEL).write_bytes(altered)
+    monkeypatch.setattr(models, "_model_dirs", lambda: [tmp_path])
+    with pytest.raises(models.ModelFileDamaged, match=f"{RECOGNITION_MODEL} is damaged or replaced .*SHA-256"):
         load_dlib_resnet()
 
 

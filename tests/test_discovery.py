@@ -1,10 +1,11 @@
-"""Which files are photos, and the resolved paths the review store keys decisions by."""
+"""Which files are photos, what had to be skipped, and the resolved paths the review store keys decisions by."""
 
 from __future__ import annotations
 
 import os
+import socket
 
-from pfiq_desktop.engine.discovery import expand_image_paths, resolve_paths
+from pfiq_desktop.engine.discovery import find_images, resolve_paths
 
 
 def test_folders_expand_to_sorted_photos_and_files_stay_as_given(tmp_path):
@@ -12,8 +13,51 @@ def test_folders_expand_to_sorted_photos_and_files_stay_as_given(tmp_path):
         (tmp_path / name).write_bytes(b"x")
     odd = tmp_path / "scan.dat"
     odd.write_bytes(b"x")
-    found = expand_image_paths([tmp_path, odd])
-    assert [p.name for p in found] == ["a.PNG", "b.jpg", "scan.dat"]
+    found = find_images([tmp_path, odd])
+    assert [p.name for p in found.files] == ["a.PNG", "b.jpg", "scan.dat"] and not found.skipped
+
+
+def test_looping_and_broken_links_and_pipes_are_reported_not_dropped(tmp_path):
+    (tmp_path / "good.jpg").write_bytes(b"x")
+    (tmp_path / "loop_a.jpg").symlink_to(tmp_path / "loop_b.jpg")
+    (tmp_path / "loop_b.jpg").symlink_to(tmp_path / "loop_a.jpg")
+    (tmp_path / "self.png").symlink_to(tmp_path / "self.png")
+    (tmp_path / "broken.jpg").symlink_to(tmp_path / "gone.jpg")
+    os.mkfifo(tmp_path / "pipe.jpg")  # reading it would block forever
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(tmp_path / "socket.png"))
+    (tmp_path / "album.jpg").mkdir()  # a folder named like a photo is a folder, not a problem
+    (tmp_path / "notes.txt").symlink_to(tmp_path / "gone.txt")  # not a photo name: not our business
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "deep.jpg").write_bytes(b"x")
+    (tmp_path / "sub" / "up").symlink_to(tmp_path, target_is_directory=True)  # a folder loop, not followed
+    try:
+        found = find_images([tmp_path], recursive=True)
+    finally:
+        server.close()
+    assert [p.name for p in found.files] == ["good.jpg", "deep.jpg"]
+    reasons = {s.path.name: s.reason for s in found.skipped}
+    assert reasons == {
+        "broken.jpg": "a broken link (what it points to does not exist)",
+        "loop_a.jpg": "a link that loops back on itself",
+        "loop_b.jpg": "a link that loops back on itself",
+        "self.png": "a link that loops back on itself",
+        "pipe.jpg": "not a regular file (a pipe, socket or device)",
+        "socket.png": "not a regular file (a pipe, socket or device)",
+    }
+
+
+def test_an_unlistable_folder_is_reported(tmp_path, monkeypatch):
+    import pfiq_desktop.engine.discovery as discovery
+
+    def refuse(path):
+        raise PermissionError(13, "Permission denied")
+
+    (tmp_path / "locked").mkdir()
+    monkeypatch.setattr(discovery.os, "scandir", refuse)
+    found = find_images([tmp_path / "locked"])
+    assert not found.files
+    assert [(s.path.name, s.reason) for s in found.skipped] == [("locked", "the folder cannot be listed (Permission denied)")]
 
 
 def test_resolve_paths_matches_realpath_for_links_folders_and_relative_paths(tmp_path, monkeypatch):

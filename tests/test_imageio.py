@@ -271,3 +271,50 @@ def test_bad_arrays_and_types_raise_image_load_error(source):
 
 def test_image_load_error_is_a_value_error():
     assert issubclass(ImageLoadError, ValueError)
+
+
+def test_alpha_compositing_is_exact_integer_arithmetic():
+    """Every (colour, alpha) pair gives round(c*a/255 + 255 - a), as the float formula did, without float copies."""
+    from pfiq_desktop.engine.imageio import composite_on_white
+
+    alpha, colour = np.meshgrid(np.arange(256), np.arange(256), indexing="ij")
+    rgba = np.dstack([colour, colour, colour, alpha]).astype(np.uint8)
+    expected = np.rint(colour * alpha / 255.0 + 255 - alpha).astype(np.uint8)
+    assert np.array_equal(composite_on_white(rgba)[:, :, 0], expected)
+
+
+def test_large_photos_are_converted_in_blocks(monkeypatch):
+    """No float copy of the whole photo: conversions see at most BLOCK_PIXELS pixels at a time."""
+    from pfiq_desktop.engine import imageio
+
+    seen: list[int] = []
+    real = imageio._to_uint8
+    monkeypatch.setattr(imageio, "_to_uint8", lambda block, name: (seen.append(block.shape[0] * block.shape[1]), real(block, name))[1])
+    monkeypatch.setattr(imageio, "BLOCK_PIXELS", 10_000)
+    out = load_image(np.full((400, 300, 4), 0.5, np.float32))
+    assert out.shape == (400, 300, 3) and max(seen) <= 10_000 and sum(seen) == 400 * 300
+    assert (out == 191).all()  # 128 at alpha 128 over white: round(128 * 128 / 255 + 127)
+
+
+def test_the_file_size_is_checked_before_a_byte_is_read(tmp_path, monkeypatch):
+    """A 1 GiB sparse file with a JPEG header took 201 s and 1.5 GB; now it is refused from its size."""
+    from pfiq_desktop.engine import imageio
+
+    path = tmp_path / "sparse.jpg"
+    with open(path, "wb") as handle:
+        handle.write(b"\xff\xd8\xff\xe0")
+        handle.truncate(2**30)
+    monkeypatch.setattr(imageio, "open", lambda *args, **kwargs: pytest.fail("the file was opened"), raising=False)
+    with pytest.raises(ImageLoadError, match=r"'sparse\.jpg' is 1,073,741,824 bytes, above the 256 MB \(268,435,456 bytes\) limit"):
+        load_image(path)
+
+
+def test_the_decoded_size_is_checked_from_the_header(tmp_path, monkeypatch):
+    """The issue's 460 KB 7700x7700 16-bit RGBA PNG took 32 s and 4.1 GB; its header says 452 MB decoded."""
+    from tests.hostile.corpus import png_stream
+
+    path = tmp_path / "bomb16.png"
+    path.write_bytes(png_stream(7700, 7700, 16, 6, bytes(8 * 7700), rows=1))
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: pytest.fail("pixels were decoded"))
+    with pytest.raises(ImageLoadError, match=r"'bomb16\.png' would take 452 MB decoded .*above the 256 MB limit"):
+        load_image(path)

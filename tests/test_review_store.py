@@ -89,7 +89,6 @@ def test_wal_mode_and_analysis_cache_in_its_own_file(store, data_dir):
 def test_analysis_cache_skips_the_engine_rechecks_other_profiles_and_survives_bad_entries(tmp_path, astronaut):
     import cv2
 
-    from pfiq_desktop import __version__
     from pfiq_desktop.engine.hashing import file_sha256
     from pfiq_desktop.review.cache import AnalysisCache
     from tests.gui.fakes import FakeAnalyzer
@@ -103,9 +102,35 @@ def test_analysis_cache_skips_the_engine_rechecks_other_profiles_and_survives_ba
     engine.set_profile("strict")
     rechecked = cache.analyse(engine, photo)
     assert engine.calls == 1 and rechecked.profile == "strict" and first.profile == "icao-9303"
-    cache.put(file_sha256(photo), f"{engine.model_sha256}|{__version__}", "{not json")
+    cache.put(file_sha256(photo), engine.engine_key, "{not json")
     assert cache.analyse(engine, photo).ok and engine.calls == 2  # a broken entry: analysed again
     text = tmp_path / "notes.jpg"
     text.write_text("not a photo")
     assert cache.analyse(engine, text).errors and cache.analyse(engine, text).errors
     assert engine.calls == 4  # failures are not cached
+
+
+def test_cache_rechecks_a_profile_edited_under_the_same_name(tmp_path, astronaut):
+    """Re-checking is decided by the thresholds' hash: a copied and edited profile keeps its name, not its verdicts."""
+    import cv2
+
+    from pfiq_desktop.review.cache import AnalysisCache
+    from tests.gui.fakes import FakeAnalyzer, fake_profile
+
+    photo = tmp_path / "photo.jpg"
+    cv2.imwrite(str(photo), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
+    cache, engine = AnalysisCache(tmp_path / "cache.sqlite3"), FakeAnalyzer()
+    first = cache.analyse(engine, photo)
+    rechecked: list[str] = []
+    real_recheck = engine.recheck
+    engine.recheck = lambda analysis: (rechecked.append(analysis.source), real_recheck(analysis))[1]
+    engine.profile = fake_profile("icao-9303")
+    assert cache.analyse(engine, photo).profile_sha256 == first.profile_sha256 and not rechecked
+    edited = fake_profile("icao-9303")
+    edited.sha256 = "e" * 64  # same name, other thresholds
+    engine.profile = edited
+    again = cache.analyse(engine, photo)
+    assert rechecked and again.profile_sha256 == "e" * 64 and engine.calls == 1
+    engine.engine_key = "other-models|fake|fake|test"  # another model set: the cached result is not used
+    cache.analyse(engine, photo)
+    assert engine.calls == 2

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from pfiq_desktop import __version__
 from pfiq_desktop.engine.icao.profile import Profile
-from pfiq_desktop.engine.models import RECOGNITION_MODEL, model_sha256
+from pfiq_desktop.engine.models import models_sha256
 
 if TYPE_CHECKING:
     from pfiq_desktop.engine.analyzer import Analyzer
@@ -27,9 +27,9 @@ HASH_LENGTH = 16  # hex digits: 64 bits tell a handful of configurations apart a
 class EngineConfig:
     """Everything that changes an analysis's content (the device only changes float rounding)."""
 
-    model_sha256: str
+    models_sha256: str  # every model file the engine loads
     profile_name: str
-    profile_checks: str  # every threshold of the profile as canonical JSON: an edited file is a new profile
+    profile_sha256: str  # the profile's content (thresholds, print format): an edited file is a new profile
     quality_estimator: str
     map_method: str
     app_version: str
@@ -41,17 +41,17 @@ class EngineConfig:
 
     def describe(self) -> dict[str, Any]:
         """Readable form for the store's `configs` table (the thresholds themselves stay in the hash)."""
-        return {k: v for k, v in asdict(self).items() if k != "profile_checks"} | {"config_hash": self.hash}
+        return asdict(self) | {"config_hash": self.hash}
 
 
 def engine_config(
-    profile: Profile, quality_estimator: str, map_method: str, model_hash: str | None = None, app_version: str = __version__
+    profile: Profile, quality_estimator: str, map_method: str, models_hash: str | None = None, app_version: str = __version__
 ) -> EngineConfig:
     """The configuration an engine with these settings will have (on the client: no network is loaded)."""
     return EngineConfig(
-        model_sha256=model_hash or model_sha256(RECOGNITION_MODEL),
+        models_sha256=models_hash or models_sha256(),
         profile_name=profile.name,
-        profile_checks=json.dumps(profile.checks, sort_keys=True, separators=(",", ":")),
+        profile_sha256=profile.sha256,
         quality_estimator=quality_estimator,
         map_method=map_method,
         app_version=app_version,
@@ -60,4 +60,4 @@ def engine_config(
 
 def config_of(analyzer: Analyzer) -> EngineConfig:
     """The configuration of a loaded engine (on a worker), from what it really loaded."""
-    return engine_config(analyzer.profile, analyzer.estimator.name, analyzer.map_method, analyzer.model_sha256)
+    return engine_config(analyzer.profile, analyzer.estimator.name, analyzer.map_method, analyzer.models_sha256)

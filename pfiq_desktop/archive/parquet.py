@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pfiq_desktop.archive.columns import column_type
 from pfiq_desktop.archive.store import KEY_COLUMNS, RECORD_COLUMNS, ResultStore
-from pfiq_desktop.atomic import atomic_path
+from pfiq_desktop.atomic import atomic_file
 
 _ROWS_PER_GROUP = 50_000
 
@@ -25,7 +25,7 @@ def export_parquet(store: ResultStore, config_hash: str, target: str | Path) -> 
     known = dict.fromkeys(KEY_COLUMNS, "TEXT") | RECORD_COLUMNS
     schema = pa.schema([(name, types[known.get(name) or column_type(name)]) for name in columns])
     written = 0
-    with atomic_path(target) as temp, pq.ParquetWriter(str(temp), schema) as writer:
+    with atomic_file(target) as temp, pq.ParquetWriter(str(temp), schema) as writer:
         for rows in store.rows(columns, config_hash, batch=_ROWS_PER_GROUP):
             table = pa.Table.from_pylist([dict(zip(columns, row)) for row in rows], schema=schema)
             writer.write_table(table)

@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from pfiq_desktop.engine.discovery import expand_image_paths
+from pfiq_desktop.engine.discovery import find_images
 
 LIST_SUFFIXES = frozenset({".txt", ".lst", ".list"})
 
@@ -35,4 +35,4 @@ def expand_sources(sources: Iterable[str | Path], recursive: bool = False) -> li
             entries.extend(read_file_list(source))
         else:
             entries.append(source)
-    return [os.path.abspath(path) for path in expand_image_paths(entries, recursive=recursive)]
+    return [os.path.abspath(path) for path in find_images(entries, recursive=recursive).files]

@@ -1,9 +1,11 @@
-"""`pfiq`: the command line (analyse, report, embed, evaluate, audit-archive).
+"""`pfiq`: the command line (analyse, report, embed, evaluate, audit verify, audit-archive).
 
 Exit codes, the same for every command:
-0 everything done; 1 a photo had a problem (unreadable, no face, not analysable);
-2 usage error (unknown option value, missing input); 3 an output could not be
-written; 130 cancelled (Ctrl+C or SIGTERM).
+0 everything done; 1 a photo had a problem (unreadable, no face, not analysable)
+or, for `audit verify`, the audit log's chain is broken; 2 usage error (unknown
+option value, missing input, a missing or damaged model file, a bad profile);
+3 an output could not be written (disk full, unwritable folder); 130 cancelled
+(Ctrl+C or SIGTERM).
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ import argparse
 import sys
 
 from pfiq_desktop import APP_NAME, __version__
-from pfiq_desktop.cli import analyse, audit_archive, embed, evaluate, report
-from pfiq_desktop.cli.common import EXIT_CANCELLED
+from pfiq_desktop.cli import analyse, audit, audit_archive, embed, evaluate, report
+from pfiq_desktop.cli.common import EXIT_CANCELLED, EXIT_USAGE, error
+from pfiq_desktop.engine.icao.profile import ProfileError
+from pfiq_desktop.engine.models import ModelFileError
 from pfiq_desktop.logs import setup_logging
 
 
@@ -21,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pfiq", description=f"{APP_NAME}: explainable face image quality.")
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    for module in (analyse, report, embed, evaluate, audit_archive):
+    for module in (analyse, report, embed, evaluate, audit, audit_archive):
         module.register(commands)
     return parser
 
@@ -34,4 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ncancelled", file=sys.stderr)
         return EXIT_CANCELLED
+    except (ModelFileError, ProfileError) as problem:  # the engine cannot start: one line, no traceback
+        error(str(problem))
+        return EXIT_USAGE
     return code

@@ -17,6 +17,7 @@ from pfiq_desktop.cli.common import (
     parse_list,
     print_table,
     printable,
+    report_skipped,
     stop_on_sigterm,
 )
 from pfiq_desktop.cli.progress import print_progress
@@ -41,12 +42,14 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from pfiq_desktop.atomic import OutputError, write_text_atomic
     from pfiq_desktop.engine.analyzer import Analyzer
-    from pfiq_desktop.engine.discovery import expand_image_paths
+    from pfiq_desktop.engine.discovery import find_images
     from pfiq_desktop.reports.figures import save_annotated_png
     from pfiq_desktop.reports.inputs import load_photo
     from pfiq_desktop.reports.naming import unique_stems
 
-    paths = expand_image_paths(args.paths, recursive=args.recursive)
+    found = find_images(args.paths, recursive=args.recursive)
+    report_skipped(found.skipped)
+    paths = found.files
     if not paths:
         error("no images found in the given paths")
         return EXIT_USAGE
@@ -82,5 +85,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"\ncancelled after {len(rows)} of {len(paths)} photos; their outputs are complete", file=sys.stderr)
         return EXIT_CANCELLED
     print_table(rows, ("file", "verdict", "quality", "faces", "note"), (40, 8, 7, 5))
-    print(f"{len(paths)} photos, {problems} with problems; outputs in {out.resolve()}")
-    return EXIT_PHOTO_PROBLEM if problems else EXIT_OK
+    skipped = f", {len(found.skipped)} skipped" if found.skipped else ""
+    print(f"{len(paths)} photos, {problems} with problems{skipped}; outputs in {printable(str(out.resolve()))}")
+    return EXIT_PHOTO_PROBLEM if problems or found.skipped else EXIT_OK

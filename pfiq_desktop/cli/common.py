@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from types import FrameType
 
 from pfiq_desktop.engine.defaults import DEVICES
+from pfiq_desktop.engine.discovery import Skipped
+from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.settings import SettingsStore
 
 EXIT_OK = 0
@@ -71,8 +73,8 @@ def parse_list(text: str, allowed: Sequence[str]) -> list[str]:
 
 
 def printable(name: str) -> str:
-    """A file name safe for one terminal line: no control characters, undecodable bytes escaped."""
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in name)
+    """Text safe for one terminal line: undecodable bytes as \\xNN, control characters (a newline) escaped."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in display_name(name))
 
 
 def print_table(rows: Sequence[Sequence[str]], header: Sequence[str], widths: Sequence[int]) -> None:
@@ -92,4 +94,10 @@ def stop_on_sigterm() -> None:
 
 
 def error(text: str) -> None:
-    print(f"error: {text}", file=sys.stderr)
+    print(f"error: {printable(text)}", file=sys.stderr)
+
+
+def report_skipped(skipped: Sequence[Skipped]) -> None:
+    """Say which folder entries could not be read as photos (broken or looping links...), one line each."""
+    for entry in skipped:
+        print(f"skipped {printable(str(entry.path))}: {entry.reason}", file=sys.stderr)

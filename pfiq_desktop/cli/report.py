@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pfiq_desktop import appdirs
+from pfiq_desktop.atomic import OutputError
 from pfiq_desktop.cli.common import (
     EXIT_CANCELLED,
     EXIT_OK,
@@ -32,7 +33,7 @@ from pfiq_desktop.cli.progress import print_progress
 from pfiq_desktop.engine.protocol import Engine
 from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.review.cache import AnalysisCache
-from pfiq_desktop.review.store import ReviewStore
+from pfiq_desktop.review.store import ReviewStore, StoreError
 
 if TYPE_CHECKING:
     from pfiq_desktop.archive.store import ResultStore
@@ -102,14 +103,19 @@ class Analyses:
         self.cache = cache
         self._engine: Engine | None = None
 
-    def get(self, path: Path) -> Analysis:
-        if path.suffix.lower() == ".json":
-            return Analysis.from_json(path.read_text(encoding="utf-8"))
+    def engine(self) -> Engine:
+        """The engine, started on first use (ModelFileError or ProfileError when it cannot start)."""
         if self._engine is None:
             from pfiq_desktop.engine.analyzer import Analyzer
 
             self._engine = Analyzer(device=self.args.device, profile=self.args.profile)
-        return self.cache.analyse(self._engine, path) if self.cache else self._engine.analyse(path)
+        return self._engine
+
+    def get(self, path: Path) -> Analysis:
+        """ValueError or OSError (with the reason) when a JSON file is not an analysis."""
+        if path.suffix.lower() == ".json":
+            return Analysis.from_json(path.read_text(encoding="utf-8"))
+        return self.cache.analyse(self.engine(), path) if self.cache else self.engine().analyse(path)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -118,37 +124,44 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if args.results:
         return run_results(args)
-    from pfiq_desktop.atomic import OutputError
-    from pfiq_desktop.engine.discovery import expand_image_paths
+    from pfiq_desktop.engine.discovery import find_images
     from pfiq_desktop.reports.inputs import ReportItem, item_from_store
     from pfiq_desktop.reports.paged import ReportCancelled
     from pfiq_desktop.reports.runner import export_reports
     from pfiq_desktop.review.store import default_officer
 
     args.formats = args.formats or ["pdf", "csv"]
-    paths = expand_image_paths(args.paths, recursive=args.recursive)
+    found = find_images(args.paths, recursive=args.recursive)
+    paths = found.files
     if not paths:
         error("no photos or analysis files found in the given paths")
         return EXIT_USAGE
     stop_on_sigterm()
-    store = open_store(args)
-    cache = AnalysisCache(appdirs.cache_path()) if store is not None else None
-    problems: list[str] = []
     try:
-        warn_about_decisions(store, [str(p) for p in paths if p.suffix.lower() != ".json"])
+        store = open_store(args)
+    except (StoreError, OutputError) as failure:
+        error(str(failure))
+        return EXIT_USAGE
+    cache = AnalysisCache(appdirs.cache_path()) if store is not None else None
+    problems = [f"{entry.path.name}: skipped, {entry.reason}" for entry in found.skipped]
+    try:
+        photos = [p for p in paths if p.suffix.lower() != ".json"]
+        warn_about_decisions(store, [str(p) for p in photos])
         analyses = Analyses(args, cache)
+        if photos:
+            analyses.engine()  # a missing model or a bad profile stops here, once, not once per photo
         items: list[ReportItem] = []
         for index, path in enumerate(paths, start=1):
             print_progress(index - 1, len(paths), f"analysing {printable(path.name)}")
             try:
                 analysis = analyses.get(path)
-            except (OSError, ValueError, KeyError) as failure:
-                problems.append(f"{printable(path.name)}: cannot read it ({failure})")
+            except (OSError, ValueError) as failure:
+                problems.append(f"{path.name}: cannot read it ({failure})")
                 continue
             if analysis.errors:
-                problems.append(f"{printable(path.name)}: {'; '.join(analysis.errors)}")
+                problems.append(f"{path.name}: {'; '.join(analysis.errors)}")
             elif not analysis.faces:
-                problems.append(f"{printable(path.name)}: no face found")
+                problems.append(f"{path.name}: no face found")
             items.append(item_from_store(store, analysis))
         print_progress(len(paths), len(paths), "analysed")
         if not items:
@@ -167,7 +180,7 @@ def run(args: argparse.Namespace) -> int:
         for resource in (store, cache):
             if resource is not None:
                 resource.close()
-    print(f"{len(result.files)} files written to {Path(args.out).resolve()}")
+    print(f"{len(result.files)} files written to {printable(str(Path(args.out).resolve()))}")
     for path in result.files:
         pages = result.pages.get(path)
         print(f"  {printable(path.name)}" + (f"  ({pages} page{'s' * (pages != 1)})" if pages else ""))
@@ -181,7 +194,6 @@ def run_results(args: argparse.Namespace) -> int:
     Decisions come from a review store only when `--store` names one: archive photos are not reviewed at the desk.
     """
     from pfiq_desktop.archive.store import ResultStore, StoreError
-    from pfiq_desktop.atomic import OutputError
     from pfiq_desktop.reports.inputs import item_from_store
     from pfiq_desktop.reports.paged import ReportCancelled
     from pfiq_desktop.reports.runner import export_reports
@@ -248,4 +260,4 @@ def _print_problems(problems: list[str]) -> None:
     if problems:
         print(f"{len(problems)} photo{'s' * (len(problems) != 1)} with problems:")
         for line in problems:
-            print(f"  {line}")
+            print(f"  {printable(line)}")

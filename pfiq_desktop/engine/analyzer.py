@@ -32,11 +32,11 @@ from pfiq_desktop.engine.defaults import (
 )
 from pfiq_desktop.engine.faces import DetectedFace, FaceDetector
 from pfiq_desktop.engine.imageio import load_image
-from pfiq_desktop.engine.models import RECOGNITION_MODEL, model_sha256
+from pfiq_desktop.engine.models import RECOGNITION_MODEL, model_sha256, models_sha256
 from pfiq_desktop.engine.plq import GRADIENT_MAPS, MAP_METHODS, ForwardPass, gradient_magnitude
 from pfiq_desktop.engine.preparation import Prepared, PreparePool, Source, prepare
 from pfiq_desktop.engine.quality import make_estimator
-from pfiq_desktop.engine.results import Analysis, Face
+from pfiq_desktop.engine.results import Analysis, Face, engine_key
 
 
 def resolve_device(device: str) -> torch.device:
@@ -88,6 +88,8 @@ class Analyzer:
         self.model_sha256 = model_sha256(RECOGNITION_MODEL)
         self.device_name = device_name(self.device)
         self._results: dict[int, _NetworkResult] = {}  # network output per prepared photo, until it is finished
+        self.models_sha256 = models_sha256()
+        self.engine_key = engine_key(self.models_sha256, self.estimator.name, map_method, __version__)
         self._warm_up()
 
     def describe(self) -> str:
@@ -165,7 +167,8 @@ class Analyzer:
         if image is None:
             image = load_image(analysis.source)
         checks = icao.run_checks(image, analysis.faces, self.profile)
-        return dataclasses.replace(analysis, checks=checks, profile=self.profile.name, profile_info=self.profile.info)
+        return dataclasses.replace(analysis, checks=checks, profile=self.profile.name, profile_sha256=self.profile.sha256,
+                                   profile_info=self.profile.info)
 
     # -- the three stages: CPU (decode, detect, align), network (batched), CPU (faces, regions, checks) --
     def _template(self) -> Analysis:
@@ -174,11 +177,13 @@ class Analyzer:
             source="",
             image_size=(0, 0),
             profile=self.profile.name,
+            profile_sha256=self.profile.sha256,
             profile_info=self.profile.info,
             quality_estimator=self.estimator.name,
             map_method=self.map_method,
             backbone=self.calibration.backbone,
             model_sha256=self.model_sha256,
+            models_sha256=self.models_sha256,
             device=self.device_name,
             app_version=__version__,
             created=datetime.now(UTC).isoformat(timespec="seconds"),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 IMAGE_EXTENSIONS = frozenset(
@@ -11,29 +13,83 @@ IMAGE_EXTENSIONS = frozenset(
 )
 
 
-def is_image_file(path: Path) -> bool:
-    return path.is_file() and path.suffix.lower() in IMAGE_EXTENSIONS and not path.name.startswith(".")
+@dataclass(frozen=True)
+class Skipped:
+    """An entry in a folder that looks like a photo but cannot be one (broken or looping link, pipe...)."""
+
+    path: Path
+    reason: str
 
 
-def expand_image_paths(paths: Iterable[str | Path], recursive: bool = False) -> list[Path]:
+@dataclass
+class FoundImages:
+    """What `find_images` found: the files to analyse and what it had to leave out, with why."""
+
+    files: list[Path] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def find_images(paths: Iterable[str | os.PathLike[str]], recursive: bool = False) -> FoundImages:
     """Files as given (whatever their extension, so bad files get reported) and the photos in folders, sorted.
 
-    A photo named twice (as a file and through its folder, or through a link) is listed once.
+    Folder entries with a photo extension that cannot be read as a file (a broken
+    or looping link, a pipe, a folder that cannot be listed) are reported in
+    `skipped`, never left out silently. A photo named twice (as a file and through
+    its folder, or through a link) is listed once.
     """
-    found: list[Path] = []
+    found = FoundImages()
+    listed: list[Path] = []
     for entry in map(Path, paths):
         if entry.is_dir():
-            candidates = entry.rglob("*") if recursive else entry.iterdir()
-            found.extend(sorted(p for p in candidates if is_image_file(p)))
+            in_folder: list[Path] = []
+            _scan(entry, recursive, in_folder, found.skipped)
+            listed.extend(sorted(in_folder))
         else:
-            found.append(entry)
+            listed.append(entry)
     seen: set[str] = set()
-    unique = []
-    for resolved, path in zip(resolve_paths(found), found):
+    for resolved, path in zip(resolve_paths(listed), listed):
         if resolved not in seen:
             seen.add(resolved)
-            unique.append(path)
-    return unique
+            found.files.append(path)
+    return found
+
+
+def _scan(folder: Path, recursive: bool, files: list[Path], skipped: list[Skipped]) -> None:
+    """Photo files of `folder` (and of its sub-folders when `recursive`; linked folders are not followed)."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+    except OSError as error:
+        skipped.append(Skipped(folder, f"the folder cannot be listed ({error.strerror or error})"))
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if recursive and entry.is_dir(follow_symlinks=False):
+            _scan(Path(entry.path), recursive, files, skipped)
+        elif os.path.splitext(entry.name)[1].lower() in IMAGE_EXTENSIONS:
+            reason = _why_not_a_file(entry)
+            if reason:
+                skipped.append(Skipped(Path(entry.path), reason))
+            elif reason is None:
+                files.append(Path(entry.path))
+
+
+def _why_not_a_file(entry: os.DirEntry[str]) -> str | None:
+    """None for a regular file (or a link to one); '' for a folder (not reported); else the reason to report."""
+    try:
+        if entry.is_file():
+            return None
+        if entry.is_dir():
+            return ""
+        os.stat(entry.path)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "a link that loops back on itself"
+        if entry.is_symlink():
+            return "a broken link (what it points to does not exist)"
+        return f"cannot be read ({error.strerror or error})"
+    return "not a regular file (a pipe, socket or device)"
 
 
 def resolve_paths(paths: Iterable[str | os.PathLike[str]]) -> list[str]:

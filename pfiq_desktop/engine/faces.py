@@ -28,7 +28,7 @@ import cv2
 import dlib
 import numpy as np
 
-from pfiq_desktop.engine.models import SHAPE_PREDICTOR_5, SHAPE_PREDICTOR_68, model_path
+from pfiq_desktop.engine.models import SHAPE_PREDICTOR_5, SHAPE_PREDICTOR_68, verified_model_path
 
 CHIP_SIZE = 150
 CHIP_PADDING = 0.25
@@ -87,8 +87,8 @@ class FaceDetector:
         self.max_pixels = max_pixels
         self.upsample_below_pixels = upsample_below_pixels
         self._detector = dlib.get_frontal_face_detector()
-        self._predictor5 = dlib.shape_predictor(str(model_path(SHAPE_PREDICTOR_5)))
-        self._predictor68 = dlib.shape_predictor(str(model_path(SHAPE_PREDICTOR_68)))
+        self._predictor5 = dlib.shape_predictor(str(verified_model_path(SHAPE_PREDICTOR_5)))
+        self._predictor68 = dlib.shape_predictor(str(verified_model_path(SHAPE_PREDICTOR_68)))
         self._lock = threading.Lock()
 
     def detect(self, rgb: np.ndarray) -> list[DetectedFace]:

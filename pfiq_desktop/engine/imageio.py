@@ -1,9 +1,17 @@
 """Safe photo loading: every input becomes an RGB uint8 HxWx3 C-contiguous array.
 
 Anything that cannot become a usable photo raises :class:`ImageLoadError` with a
-message an officer can act on; Pillow's own exceptions and warnings never escape.
-Size limits are checked from the file header before any pixel is decoded, so a
-hostile "decompression bomb" costs nothing.
+message an officer can act on, naming the file; Pillow's own exceptions and
+warnings never escape.
+
+Every photo costs bounded time and memory, checked before the work is done:
+- the file size (`MAX_FILE_BYTES`) before a byte is read (a 1 GiB sparse file
+  with a JPEG header is refused at once, not read);
+- the pixel count (`MAX_PIXELS`) and the decoded size from the header
+  (`MAX_DECODED_BYTES`: pixels x bands x bytes per sample as Pillow holds them)
+  before any pixel is decoded, so a "decompression bomb" costs nothing;
+- conversions run in integer arithmetic on blocks of rows (`BLOCK_PIXELS`), never
+  as float copies of the whole photo.
 
 Conventions:
 - EXIF orientation is applied, so the array is the photo as a person sees it.
@@ -18,25 +26,43 @@ Conventions:
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
+import stat
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+from pfiq_desktop.engine.filenames import display_name
 
 MIN_SIDE_PX = 32
 MAX_PIXELS = 60_000_000
+MAX_DECODED_BYTES = 256 * 2**20
+MAX_FILE_BYTES = 256 * 2**20  # no accepted photo needs more: its decoded pixels would not fit either
+BLOCK_PIXELS = 1 << 20  # pixels converted at a time (a few MB of temporaries, whatever the photo's size)
 
 # Pillow format names we accept; MPO is the multi-picture JPEG many cameras write.
 SUPPORTED_FORMATS = {"PNG", "JPEG", "MPO", "TIFF", "BMP", "GIF", "WEBP"}
 _FORMAT_LIST = "PNG, JPEG, TIFF, BMP, GIF or WebP"
+_SAMPLE_BYTES = {"I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2, "I": 4, "F": 4}  # every other mode: 1
+
+# Pillow warns on the console about damaged metadata (e.g. "Corrupt EXIF data") in files
+# it still decodes; a photo is judged on its pixels, so for the officer that is noise.
+# Set once for the process: warnings.catch_warnings() per call would swap the process-wide
+# filter list under the other threads that decode at the same time. Pillow's own
+# decompression-bomb warning is covered by the header checks below.
+warnings.filterwarnings("ignore", module=r"PIL(\.|$)")
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 ImageSource = str | Path | bytes | np.ndarray
 
 
 class ImageLoadError(ValueError):
-    """The input cannot be used as a photo; the message says why in plain words."""
+    """The input cannot be used as a photo; the message says why in plain words and names the file."""
 
 
 def load_image(source: ImageSource) -> np.ndarray:
@@ -47,38 +73,64 @@ def load_image(source: ImageSource) -> np.ndarray:
         data = bytes(source)
         if not data:
             raise ImageLoadError("The image data is empty (0 bytes).")
-        return _decode(io.BytesIO(data), "The image")
+        return _decode(data, "The image")
     if isinstance(source, (str, Path)):
-        path = Path(source)
-        name = f"The file '{path.name}'"
-        try:
-            if not path.exists():
-                raise ImageLoadError(f"{name} does not exist (looked for {path}).")
-            if not path.is_file():
-                raise ImageLoadError(f"{name} is a folder or device, not an image file.")
-            if path.stat().st_size == 0:
-                raise ImageLoadError(
-                    f"{name} is empty (0 bytes); it may not have been copied completely."
-                )
-            data = path.read_bytes()
-        except OSError as exc:
-            raise ImageLoadError(f"{name} cannot be read: {exc.strerror or exc}.") from exc
-        return _decode(io.BytesIO(data), name)
+        return load_photo_file(source)[0]
     raise ImageLoadError(f"Cannot load an image from a value of type {type(source).__name__}.")
 
 
-def _decode(stream: io.BytesIO, name: str) -> np.ndarray:
+def load_photo_file(path: str | os.PathLike[str]) -> tuple[np.ndarray, str]:
+    """The photo in a file and the SHA-256 of exactly the bytes that were decoded.
+
+    One read serves both, so a file replaced or removed meanwhile can never pair
+    one photo's pixels with another photo's hash.
+    """
+    data = _read_photo_bytes(path)
+    return _decode(data, _file_label(path)), hashlib.sha256(data).hexdigest()
+
+
+def _read_photo_bytes(path: str | os.PathLike[str]) -> bytes:
+    """A photo file's bytes, after checking it is a regular file within `MAX_FILE_BYTES`."""
+    location = Path(path)
+    name = _file_label(location)
     try:
-        # Pillow warns (and above 2x its limit raises) about huge images while opening;
-        # both must become our error, never a warning on the console. (catch_warnings
-        # swaps the process-wide filter list briefly; harmless for this one category.)
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(stream) as image:
-                _check_header(image, name)
-                image.seek(0)
-                image.load()
-                return _to_rgb(ImageOps.exif_transpose(image), name)
+        status = location.stat()
+        size = status.st_size
+        if not stat.S_ISREG(status.st_mode):
+            raise ImageLoadError(f"{name} is a folder or device, not an image file.")
+        if size == 0:
+            raise ImageLoadError(f"{name} is empty (0 bytes); it may not have been copied completely.")
+        if size > MAX_FILE_BYTES:
+            raise ImageLoadError(
+                f"{name} is {size:,} bytes, above the {MAX_FILE_BYTES // 2**20} MB ({MAX_FILE_BYTES:,} bytes) limit "
+                "for a photo; it is refused to protect the computer. Use a smaller copy."
+            )
+        with open(location, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)  # never more, even if the file grows meanwhile
+    except FileNotFoundError as exc:
+        raise ImageLoadError(f"{name} does not exist (looked for {display_name(location)}); "
+                             "it may have been moved or deleted.") from exc
+    except OSError as exc:
+        raise ImageLoadError(f"{name} cannot be read: {exc.strerror or exc}.") from exc
+    if not data:
+        raise ImageLoadError(f"{name} is empty (0 bytes); it may not have been copied completely.")
+    if len(data) > MAX_FILE_BYTES:
+        raise ImageLoadError(f"{name} grew above the {MAX_FILE_BYTES // 2**20} MB limit while it was read.")
+    return data
+
+
+def _file_label(path: str | os.PathLike[str]) -> str:
+    return f"The file '{display_name(Path(path).name)}'"
+
+
+def _decode(data: bytes, name: str) -> np.ndarray:
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            _check_header(image, name)
+            image.seek(0)
+            image.load()
+            ImageOps.exif_transpose(image, in_place=True)  # no copy of the pixels when upright already
+            return _to_rgb(image, name)
     except ImageLoadError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -87,17 +139,35 @@ def _decode(stream: io.BytesIO, name: str) -> np.ndarray:
             "it is refused to protect the computer (it may be damaged or malicious)."
         ) from exc
     except UnidentifiedImageError as exc:
-        raise ImageLoadError(_unidentified_message(stream.getvalue(), name)) from exc
+        raise ImageLoadError(_unidentified_message(data, name)) from exc
     except MemoryError as exc:
         raise ImageLoadError(f"{name} is too large to open on this computer.") from exc
-    except Exception as exc:  # any decoder failure means a damaged file
+    except Exception as exc:  # any decoder failure means a damaged file; said to the officer
         raise ImageLoadError(
             f"{name} is damaged or incomplete and cannot be decoded ({exc}). "
             "Ask for the original photo file again."
         ) from exc
 
 
-def _check_header(image: Image.Image, name: str) -> None:
+def _decoded_bytes(image: ImageFile.ImageFile) -> int:
+    """What decoding costs: pixels x bands x bytes per sample of the file (from the header alone)."""
+    width, height = image.size
+    return width * height * len(image.getbands()) * _sample_bytes(image)
+
+
+def _sample_bytes(image: ImageFile.ImageFile) -> int:
+    """Bytes per sample: from the mode, or from the file's raw layout (a 16-bit colour PNG or TIFF opens as an
+    8-bit mode, but every one of its 16-bit samples is inflated and unpacked)."""
+    if image.mode in _SAMPLE_BYTES:
+        return _SAMPLE_BYTES[image.mode]
+    for tile in image.tile:
+        rawmode = tile.args[0] if isinstance(tile.args, tuple) and tile.args else tile.args
+        if isinstance(rawmode, str) and ";16" in rawmode:
+            return 2
+    return 1
+
+
+def _check_header(image: ImageFile.ImageFile, name: str) -> None:
     """Refuse unsupported formats and bad sizes before decoding any pixels."""
     if image.format not in SUPPORTED_FORMATS:
         raise ImageLoadError(
@@ -109,6 +179,12 @@ def _check_header(image: Image.Image, name: str) -> None:
         raise ImageLoadError(
             f"{name} is {width}x{height} pixels, above the {MAX_PIXELS // 1_000_000} "
             "megapixel limit; it is refused to protect the computer. Use a smaller copy."
+        )
+    decoded = _decoded_bytes(image)
+    if decoded > MAX_DECODED_BYTES:
+        raise ImageLoadError(
+            f"{name} would take {decoded / 2**20:,.0f} MB decoded ({width}x{height} {image.mode}), "
+            f"above the {MAX_DECODED_BYTES // 2**20} MB limit; it is refused to protect the computer. Use a smaller copy."
         )
     _check_dimensions(width, height, name)
 
@@ -132,7 +208,7 @@ def _unidentified_message(head: bytes, name: str) -> str:
 
 
 def _to_rgb(image: Image.Image, name: str) -> np.ndarray:
-    """Any Pillow mode to RGB uint8; 16-bit modes keep full precision until scaling."""
+    """Any Pillow mode to RGB uint8, copied out of Pillow a block of rows at a time."""
     mode = image.mode
     if mode == "P" and "transparency" not in image.info:
         image = image.convert("RGB")
@@ -140,15 +216,14 @@ def _to_rgb(image: Image.Image, name: str) -> np.ndarray:
         image = image.convert("RGBA")
     elif mode in ("1", "CMYK", "YCbCr", "LAB", "HSV"):
         image = image.convert("RGB")
-    # L, RGB, RGBA, I;16*, I and F arrive as arrays _from_array understands.
-    return _from_array(np.asarray(image), name)
+    # L, RGB, RGBA, I;16*, I and F arrive as arrays _to_uint8 understands.
+    width, height = image.size
+    return _assemble(height, width, lambda top, bottom: np.asarray(image.crop((0, top, width, bottom))), name)
 
 
 def _from_array(array: np.ndarray, name: str = "The image array") -> np.ndarray:
-    """Validate and normalise an in-memory array (HxW, HxWx1, HxWx3, HxWx4)."""
-    if array.ndim == 3 and array.shape[2] == 1:
-        array = array[:, :, 0]
-    if not (array.ndim == 2 or (array.ndim == 3 and array.shape[2] in (3, 4))):
+    """Validate and normalise an in-memory array (HxW, HxWx1, HxWx3, HxWx4) into a new RGB uint8 array."""
+    if not (array.ndim == 2 or (array.ndim == 3 and array.shape[2] in (1, 3, 4))):
         raise ImageLoadError(f"{name} has shape {array.shape}; expected HxW, HxWx3 or HxWx4.")
     height, width = array.shape[:2]
     if width * height > MAX_PIXELS:
@@ -156,33 +231,55 @@ def _from_array(array: np.ndarray, name: str = "The image array") -> np.ndarray:
             f"{name} is {width}x{height} pixels, above the "
             f"{MAX_PIXELS // 1_000_000} megapixel limit."
         )
+    return _assemble(height, width, lambda top, bottom: array[top:bottom], name)
+
+
+def _assemble(height: int, width: int, rows_of: Callable[[int, int], np.ndarray], name: str) -> np.ndarray:
+    """The RGB uint8 photo built block by block from `rows_of(top, bottom)` (any supported layout and type)."""
     _check_dimensions(width, height, name)
-    values = _to_unit_range(array)
-    if values.ndim == 2:
-        values = np.repeat(values[:, :, None], 3, axis=2)
-    elif values.shape[2] == 4:
-        alpha = values[:, :, 3:4]
-        values = values[:, :, :3] * alpha + (1.0 - alpha)
-    if values.dtype == np.uint8:
-        return np.ascontiguousarray(values)
-    return np.ascontiguousarray(np.rint(np.clip(values, 0.0, 1.0) * 255.0).astype(np.uint8))
+    out = np.empty((height, width, 3), np.uint8)
+    step = max(1, BLOCK_PIXELS // width)
+    for top in range(0, height, step):
+        bottom = min(top + step, height)
+        block = _to_uint8(rows_of(top, bottom), name)
+        if block.ndim == 3 and block.shape[2] == 1:
+            block = block[:, :, 0]
+        if block.ndim == 2:
+            out[top:bottom] = block[:, :, None]
+        elif block.shape[2] == 4:
+            out[top:bottom] = composite_on_white(block)
+        else:
+            out[top:bottom] = block
+    return out
 
 
-def _to_unit_range(array: np.ndarray) -> np.ndarray:
-    """uint8 stays as is (fast path, unless alpha needs blending); others go to 0..1."""
-    if array.dtype == np.uint8:
-        if array.ndim == 3 and array.shape[2] == 4:
-            return array.astype(np.float32) / 255.0
-        return array.copy()
-    if array.dtype == np.uint16:
-        return array.astype(np.float32) / 65535.0
-    if np.issubdtype(array.dtype, np.integer):
-        # Pillow gives 16-bit greyscale as int32 ("I" mode): values are 0..65535.
-        if array.min() < 0 or array.max() > 65535:
-            raise ImageLoadError("The image has pixel values outside the 0..65535 range.")
-        return array.astype(np.float32) / 65535.0
-    if np.issubdtype(array.dtype, np.floating):
-        if not np.isfinite(array).all():
-            raise ImageLoadError("The image contains invalid (NaN or infinite) pixel values.")
-        return array.astype(np.float32)
-    raise ImageLoadError(f"Images of pixel type {array.dtype} are not supported.")
+def _to_uint8(block: np.ndarray, name: str) -> np.ndarray:
+    """Samples of any supported type as uint8: 16-bit (and Pillow's int32 "I") scaled, floats as 0..1."""
+    if block.dtype == np.uint8:
+        return block
+    if np.issubdtype(block.dtype, np.integer):
+        wider = block.dtype.itemsize > 2 or np.issubdtype(block.dtype, np.signedinteger)  # e.g. Pillow's int32 "I"
+        if wider and block.size and (block.min() < 0 or block.max() > 65535):
+            raise ImageLoadError(f"{name} has pixel values outside the 0..65535 range.")
+        return ((block.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
+    if np.issubdtype(block.dtype, np.floating):
+        if not np.isfinite(block).all():
+            raise ImageLoadError(f"{name} contains invalid (NaN or infinite) pixel values.")
+        scaled: np.ndarray = np.rint(np.clip(block, 0.0, 1.0) * 255.0).astype(np.uint8)
+        return scaled
+    raise ImageLoadError(f"{name} has pixels of type {block.dtype}, which is not supported.")
+
+
+def composite_on_white(rgba: np.ndarray) -> np.ndarray:
+    """RGBA uint8 -> RGB uint8 over white, in integer arithmetic: x = c*a + 255*(255-a) + 127, then x // 255.
+
+    x is at most 255*255 + 127 = 65152, so uint16 holds it, and x // 255 is computed
+    as (x + 1 + (x >> 8)) >> 8 (exact below 65535; twice as fast as integer division).
+    """
+    alpha = rgba[:, :, 3:4].astype(np.uint16)
+    mixed = rgba[:, :, :3].astype(np.uint16)
+    mixed *= alpha
+    mixed += (255 - alpha) * 255 + 127
+    mixed += (mixed >> 8) + 1
+    mixed >>= 8
+    return mixed.astype(np.uint8)

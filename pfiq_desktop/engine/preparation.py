@@ -19,8 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from pfiq_desktop.engine.faces import DetectedFace, FaceDetector, chip_transform, extract_chip
-from pfiq_desktop.engine.hashing import file_sha256
-from pfiq_desktop.engine.imageio import ImageLoadError, load_image
+from pfiq_desktop.engine.imageio import ImageLoadError, load_image, load_photo_file
 from pfiq_desktop.engine.results import Analysis
 
 Source = str | Path | bytes | np.ndarray
@@ -70,9 +69,10 @@ def prepare(
     prepared = Prepared(analysis, clock)
     try:
         with clock.stage("load"):
-            image = load_image(source)
-            if isinstance(source, (str, Path)):
-                analysis.image_sha256 = file_sha256(source)
+            if isinstance(source, (str, Path)):  # the hash is of exactly the bytes that were decoded
+                image, analysis.image_sha256 = load_photo_file(source)
+            else:
+                image = load_image(source)
     except ImageLoadError as error:
         analysis.errors.append(str(error))
         return prepared

@@ -13,17 +13,22 @@ from pfiq_desktop.engine.results import Analysis
 
 
 class NamedProfile(Protocol):
-    """A threshold profile as seen from outside the engine."""
+    """A threshold profile as seen from outside the engine: its name and the hash of its thresholds."""
 
     @property
     def name(self) -> str: ...
+
+    @property
+    def sha256(self) -> str: ...
 
 
 class Engine(Protocol):
     """Analyse photos, re-run the checks under another profile, and say what it runs on."""
 
     @property
-    def model_sha256(self) -> str: ...
+    def engine_key(self) -> str:
+        """What its analyses depend on besides photo and profile (results.engine_key); keys cached analyses."""
+        ...
 
     @property
     def profile(self) -> NamedProfile: ...

@@ -17,7 +17,12 @@ from typing import Any
 
 import numpy as np
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: profile_sha256 and models_sha256 (version-1 JSON still loads)
+
+
+def engine_key(models_sha256: str, quality_estimator: str, map_method: str, app_version: str) -> str:
+    """What an analysis depends on besides the photo and the profile: the cache key of finished analyses."""
+    return "|".join((models_sha256, quality_estimator, map_method, app_version))
 
 
 class Verdict(str, Enum):
@@ -182,10 +187,12 @@ class Analysis:
     errors: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     profile: str = ""
+    profile_sha256: str = ""  # of the thresholds the checks ran under (the name alone can be reused)
     quality_estimator: str = ""
     map_method: str = ""
     backbone: str = ""
-    model_sha256: str = ""
+    model_sha256: str = ""  # the recognition network's file
+    models_sha256: str = ""  # every model file the engine loads (engine.models.models_sha256)
     device: str = ""  # where the network ran: 'cpu' or 'cuda:0 (NVIDIA ...)'
     image_sha256: str = ""
     app_version: str = ""
@@ -196,6 +203,10 @@ class Analysis:
     def ok(self) -> bool:
         """True when the photo could be analysed (it may still fail checks)."""
         return not self.errors
+
+    @property
+    def engine_key(self) -> str:
+        return engine_key(self.models_sha256, self.quality_estimator, self.map_method, self.app_version)
 
     @property
     def verdict(self) -> str:
@@ -263,7 +274,11 @@ class Analysis:
 
     @classmethod
     def from_json(cls, text: str) -> Analysis:
-        return cls.from_dict(json.loads(text))
+        """ValueError (saying why) for text that is not an analysis written by `to_json`."""
+        try:
+            return cls.from_dict(json.loads(text))
+        except (KeyError, TypeError, AttributeError, IndexError) as error:
+            raise ValueError(f"not an analysis file ({type(error).__name__}: {error})") from error
 
 
 def encode_array(array: np.ndarray) -> dict[str, str]:

@@ -7,7 +7,7 @@ import html
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
 from pfiq_desktop import APP_NAME, __version__, appdirs
-from pfiq_desktop.engine.models import USED_MODELS, ModelFileMissing, model_path, model_sha256
+from pfiq_desktop.engine.models import USED_MODELS, ModelFileError, model_sha256, verified_model_path
 from pfiq_desktop.logs import current_log_file
 
 HEATMAP_HELP = """
@@ -47,12 +47,13 @@ SHORTCUTS = """
 
 
 def model_rows() -> str:
+    """Each model file with its pinned SHA-256 and whether the installed file matches it."""
     rows = []
     for name in USED_MODELS:
         try:
-            rows.append((name, str(model_path(name)), model_sha256(name)))
-        except ModelFileMissing as exc:
-            rows.append((name, f"missing: {exc}", "–"))
+            rows.append((name, f"verified: {verified_model_path(name)}", model_sha256(name)))
+        except ModelFileError as exc:
+            rows.append((name, f"NOT USABLE: {exc}", model_sha256(name)))
     return "".join(
         f"<tr><td>{html.escape(n)}</td><td><code>{html.escape(s)}</code><br><small>{html.escape(p)}</small></td></tr>"
         for n, p, s in rows

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import stat
+
 from PySide6.QtCore import (
     QAbstractListModel,
+    QBuffer,
+    QByteArray,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -30,6 +35,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pfiq_desktop.engine.filenames import display_name, is_valid_text, path_from_text, path_text
+from pfiq_desktop.engine.imageio import MAX_FILE_BYTES, MAX_PIXELS
 from pfiq_desktop.gui.theme import draw_badge
 from pfiq_desktop.palette import STATUS_COLOURS, STATUS_LABELS
 from pfiq_desktop.review.reasons import reason_label
@@ -45,8 +52,13 @@ _SEVERITY = {"error": 0, "fail": 1, "warn": 2, "not_assessable": 3, "pass": 4, "
 ModelIndex = QModelIndex | QPersistentModelIndex
 
 
+def path_at(index: QModelIndex | QPersistentModelIndex) -> str:
+    """The photo path of a row of the browser's model (or its proxy)."""
+    return path_from_text(index.data(PathRole))
+
+
 class _ThumbSignals(QObject):
-    loaded = Signal(str, QImage)
+    loaded = Signal(object, QImage)  # object: a path may hold undecodable bytes, which a Qt string would drop
 
 
 class _ThumbJob(QRunnable):
@@ -55,17 +67,45 @@ class _ThumbJob(QRunnable):
         self.path, self.signals = path, signals
 
     def run(self) -> None:
-        reader = QImageReader(self.path)
-        reader.setAutoTransform(True)
-        size = reader.size()
-        if size.isValid() and size.width() > 0 and size.height() > 0:
-            scale = THUMB / max(size.width(), size.height())
-            if scale < 1:
-                reader.setScaledSize(QSize(max(1, round(size.width() * scale)), max(1, round(size.height() * scale))))
-        image = reader.read()
-        if not image.isNull() and max(image.width(), image.height()) > THUMB:
-            image = image.scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
-        self.signals.loaded.emit(self.path, image)
+        self.signals.loaded.emit(self.path, read_thumbnail(self.path))
+
+
+def read_thumbnail(path: str) -> QImage:
+    """A THUMB-sized picture of the file, or a null QImage when it is not one.
+
+    The engine's cost limits apply here too (file size, pixel count), so a hostile
+    file costs the browser nothing; a name that is not valid UTF-8 (which Qt cannot
+    open by name) is read through Python.
+    """
+    try:
+        status = os.stat(path)
+    except OSError:
+        return QImage()
+    if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_FILE_BYTES:
+        return QImage()
+    buffer = None
+    if is_valid_text(path):
+        reader = QImageReader(path)
+    else:
+        try:
+            with open(path, "rb") as handle:
+                buffer = QBuffer()
+                buffer.setData(QByteArray(handle.read(MAX_FILE_BYTES)))
+        except OSError:
+            return QImage()
+        reader = QImageReader(buffer)
+    reader.setAutoTransform(True)
+    size = reader.size()
+    if size.isValid() and size.width() * size.height() > MAX_PIXELS:
+        return QImage()
+    if size.isValid() and size.width() > 0 and size.height() > 0:
+        scale = THUMB / max(size.width(), size.height())
+        if scale < 1:
+            reader.setScaledSize(QSize(max(1, round(size.width() * scale)), max(1, round(size.height() * scale))))
+    image = reader.read()
+    if not image.isNull() and max(image.width(), image.height()) > THUMB:
+        image = image.scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+    return image
 
 
 class ImageListModel(QAbstractListModel):
@@ -126,14 +166,14 @@ class ImageListModel(QAbstractListModel):
                 self._pool.start(_ThumbJob(entry.path, self._signals))
             return self._thumbs[entry.path] or self._placeholder
         if role == Qt.ItemDataRole.ToolTipRole:
-            tip = f"{entry.path}\n{STATUS_LABELS.get(entry.status, entry.status)}"
+            tip = f"{display_name(entry.path)}\n{STATUS_LABELS.get(entry.status, entry.status)}"
             if entry.analysis is not None and entry.analysis.errors:
                 tip += "\n" + "\n".join(entry.analysis.errors)
             if entry.decision is not None:
-                tip += f"\nDecision: {entry.decision.label} by {entry.decision.officer}"
+                tip += f"\nDecision: {entry.decision.label} by {entry.decision.signed_by}"
             return tip
-        if role == PathRole:
-            return entry.path
+        if role == PathRole:  # a Qt string cannot hold undecodable bytes: the reversible text form (path_at)
+            return path_text(entry.path)
         if role == StatusRole:
             return entry.status
         if role == BadgeRole:
@@ -261,7 +301,7 @@ class BadgeDelegate(QStyledItemDelegate):
 class BrowserWidget(QWidget):
     """Search box, status filter, sort order and the thumbnail list."""
 
-    currentPathChanged = Signal(str)
+    currentPathChanged = Signal(object)  # the photo's path (a str; object so undecodable bytes survive)
 
     def __init__(self, session: ReviewSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -328,7 +368,7 @@ class BrowserWidget(QWidget):
 
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():
-            self.currentPathChanged.emit(current.data(PathRole))
+            self.currentPathChanged.emit(path_at(current))
 
     def _update_summary(self, *_args: object) -> None:
         counts = self.model.session.counts()
@@ -363,7 +403,7 @@ class BrowserWidget(QWidget):
     # -- navigation --------------------------------------------------------
     def current_path(self) -> str | None:
         index = self.view.currentIndex()
-        return index.data(PathRole) if index.isValid() else None
+        return path_at(index) if index.isValid() else None
 
     def select_path(self, path: str) -> bool:
         row = self.model.session.row(str(path))
@@ -392,4 +432,4 @@ class BrowserWidget(QWidget):
         self.select_row((current.row() if current.isValid() else -1) + delta)
 
     def visible_paths(self) -> list[str]:
-        return [self.proxy.index(r, 0).data(PathRole) for r in range(self.proxy.rowCount())]
+        return [path_at(self.proxy.index(r, 0)) for r in range(self.proxy.rowCount())]

@@ -118,7 +118,7 @@ class DecisionPanel(QWidget):
             return
         colour = status_hex(decision.decision)
         when = decision.decided_at.replace("T", " ")[:19]
-        text = f"{decision.label} by {decision.officer} at {when} UTC"
+        text = f"{decision.label} by {decision.signed_by} at {when} UTC"
         if decision.overridden:
             text += f" — accepted despite: {reasons_text(decision.overridden)}"
         self.current.setText(text)

@@ -9,6 +9,7 @@ finished and never leaves a partial one.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Sequence
@@ -22,6 +23,8 @@ from pfiq_desktop.atomic import OutputError
 from pfiq_desktop.reports.inputs import ReportItem
 from pfiq_desktop.reports.paged import ReportCancelled
 from pfiq_desktop.reports.runner import ExportResult, export_reports
+
+log = logging.getLogger(__name__)
 
 SINGLE_FORMATS = ("pdf", "png")
 BATCH_FORMATS = ("pdf", "summary", "csv", "json")
@@ -53,7 +56,6 @@ class ExportThread(QThread):
     def is_cancelled(self) -> bool:
         return self._cancel.is_set()
 
-
     def _progress(self, step: int, total: int, name: str) -> None:
         self.progressed.emit(step, total, name)
 
@@ -64,8 +66,10 @@ class ExportThread(QThread):
         except ReportCancelled as stop:
             self.outcome = ("cancelled", len(stop.written))
         except OutputError as error:
+            log.warning("export failed: %s", error)
             self.outcome = ("failed", str(error))
-        except Exception as error:  # noqa: BLE001 - reported to the officer, never kills the app
+        except Exception as error:  # reported to the officer and logged, never kills the app
+            log.exception("the export to %s stopped unexpectedly", self.out_dir)
             self.outcome = ("failed", f"The export stopped unexpectedly: {type(error).__name__}: {error}")
         else:
             self.outcome = ("done", result)

@@ -1,25 +1,31 @@
 """The photos on screen, decoded as the engine sees them, kept for quick browsing back and forth.
 
-Small files decode on the GUI thread in a few ms; large ones load in a
+Small photos decode on the GUI thread in a few ms; large ones load in a
 background thread and `loaded` announces them, so opening a 30 MB scan never
-freezes the window.
+freezes the window. "Small" is judged by bytes *and* by the pixels the header
+claims: a 240 KB PNG can hold 60 megapixels.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import stat
 from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.engine.imageio import ImageLoadError, load_image
 
 log = logging.getLogger(__name__)
 
 CAPACITY = 6
 SYNC_LOAD_BYTES = 1_500_000  # smaller files decode in a few ms; larger ones load off the GUI thread
+SYNC_LOAD_PIXELS = 12_000_000  # ... unless their header claims more pixels than this
 Loaded = tuple[np.ndarray | None, str]  # RGB image or None, and the error text when None
 
 
@@ -31,11 +37,30 @@ def load_display_image(path: str) -> Loaded:
         return None, str(error)
     except OSError as error:  # vanished or unreadable between listing and showing
         log.warning("cannot display %s", path, exc_info=True)
-        return None, f"Cannot read {Path(path).name}: {error.strerror or error}"
+        return None, f"Cannot read {display_name(Path(path).name)}: {error.strerror or error}"
+
+
+def quick_to_decode(path: str) -> bool:
+    """Small in bytes and in pixels, so decoding it on the GUI thread takes a few ms.
+
+    A file that cannot even be probed counts as quick: the loader then reports
+    its problem at once.
+    """
+    try:
+        status = os.stat(path)
+        if not stat.S_ISREG(status.st_mode):
+            return True  # never opened here (a pipe would block the window); the loader refuses it
+        if status.st_size > SYNC_LOAD_BYTES:
+            return False
+        with Image.open(path) as image:  # reads the header only
+            return image.width * image.height <= SYNC_LOAD_PIXELS
+    except Exception:  # any header Pillow cannot parse: the loader says what is wrong
+        log.debug("cannot probe %s; loading it now", path, exc_info=True)
+        return True
 
 
 class _Signals(QObject):
-    done = Signal(str, object, str)  # path, RGB array or None, error
+    done = Signal(object, object, str)  # path (object: undecodable bytes survive), RGB array or None, error
 
 
 class _LoadJob(QRunnable):
@@ -51,7 +76,7 @@ class _LoadJob(QRunnable):
 class ImageCache(QObject):
     """The last few decoded photos; `get` answers now or starts a background load."""
 
-    loaded = Signal(str)  # path now available from `get`
+    loaded = Signal(object)  # path (a str) now available from `get`
 
     def __init__(self, parent: QObject | None = None, capacity: int = CAPACITY) -> None:
         super().__init__(parent)
@@ -68,11 +93,7 @@ class ImageCache(QObject):
         if path in self._images:
             self._images.move_to_end(path)
             return self._images[path]
-        try:
-            small = Path(path).stat().st_size <= SYNC_LOAD_BYTES
-        except OSError:
-            small = True  # the loader reports the error
-        if small:
+        if quick_to_decode(path):
             loaded = load_display_image(path)
             self._remember(path, loaded)
             return loaded

@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from pfiq_desktop import APP_NAME, appdirs
+from pfiq_desktop.engine.discovery import Skipped
+from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.engine.icao import list_profiles
 from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.gui.about_dialog import AboutDialog
@@ -58,10 +60,28 @@ LAYOUT_VERSION = 2  # bump when the docks change: an older saved layout is then 
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.gif *.tif *.tiff *.webp *.jp2 *.pgm *.ppm);;All files (*)"
 
 
+def audit_warning(store: ReviewStore) -> str:
+    """The banner line for a review store whose audit log fails its hash-chain check ('' when intact)."""
+    report = store.verify()
+    if report.ok:
+        return ""
+    log.error("the audit log of %s fails verification: %s", store.path, "; ".join(report.problems))
+    more = f" (and {len(report.problems) - 1} more problems; see the log)" if len(report.problems) > 1 else ""
+    return (f"Warning: the audit log of the review store {display_name(store.path)} has been altered: "
+            f"{report.problems[0]}{more}. Decisions are still recorded; tell your supervisor.")
+
+
+def skipped_text(skipped: Sequence[Skipped], shown: int = 5) -> str:
+    """One banner line for entries a folder listing had to leave out, naming the first few."""
+    named = "; ".join(f"{display_name(s.path.name)}: {s.reason}" for s in skipped[:shown])
+    more = f"; and {len(skipped) - shown} more (see the log)" if len(skipped) > shown else ""
+    return f"Skipped {len(skipped)} entr{'y' if len(skipped) == 1 else 'ies'} that cannot be read as photos: {named}{more}"
+
+
 class MainWindow(QMainWindow):
     """The application window; owns the worker thread, the review store and the session."""
 
-    resultShown = Signal(str)  # path whose analysis is now displayed
+    resultShown = Signal(object)  # path (a str) whose analysis is now displayed
 
     def __init__(
         self,
@@ -75,6 +95,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or SettingsStore()
         self.layout_state = QSettings(str(appdirs.window_state_path()), QSettings.Format.IniFormat)
         self.store = ReviewStore(appdirs.store_path())
+        self.store_warning = audit_warning(self.store)
         self.cache = AnalysisCache(appdirs.cache_path())
         self.session = ReviewSession(self.store, self.settings.current.officer)
         self.images = ImageCache(self)
@@ -93,16 +114,17 @@ class MainWindow(QMainWindow):
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet(f"background:{STATUS_COLOURS['error']}; color:white; padding:6px;")
         self.banner.hide()
-        compare_page = QWidget()
-        page_layout = QVBoxLayout(compare_page)
-        page_layout.setContentsMargins(0, 0, 0, 0)
-        page_layout.addWidget(self.banner)
-        page_layout.addWidget(self.compare, 1)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.welcome)
-        self.pages.addWidget(compare_page)
-        self.compare_page = compare_page
-        self.setCentralWidget(self.pages)
+        self.pages.addWidget(self.compare)
+        central = QWidget()
+        central_layout = QVBoxLayout(central)  # the banner above every page: a broken audit log shows at start
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.setSpacing(0)
+        central_layout.addWidget(self.banner)
+        central_layout.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+        self.show_banner("")
 
         self.browser = BrowserWidget(self.session)
         self.checklist = ChecklistPanel()
@@ -366,9 +388,13 @@ class MainWindow(QMainWindow):
         outcome = self.session.open([str(p) for p in paths], add=add)
         problems = []
         if outcome.missing:
-            problems.append("Not found: " + ", ".join(outcome.missing))
+            problems.append("Not found: " + ", ".join(map(display_name, outcome.missing)))
         if outcome.empty:
-            problems.append("No photos found in " + ", ".join(outcome.empty))
+            problems.append("No photos found in " + ", ".join(map(display_name, outcome.empty)))
+        if outcome.skipped:
+            for entry in outcome.skipped:
+                log.warning("skipped %s: %s", display_name(entry.path), entry.reason)
+            problems.append(skipped_text(outcome.skipped))
         self.show_banner("\n".join(problems))
         if not outcome.new:
             return 0
@@ -381,10 +407,10 @@ class MainWindow(QMainWindow):
         if outcome.folder:
             self.settings.update(recent_folders=self.settings.saved.with_recent(outcome.folder).recent_folders)
             self.welcome.set_recent(self.recent_folders())
-            self.setWindowTitle(f"{Path(outcome.folder).name} — {APP_NAME}")
+            self.setWindowTitle(f"{display_name(Path(outcome.folder).name)} — {APP_NAME}")
         else:
             self.setWindowTitle(f"{len(self.session.records)} photos — {APP_NAME}")
-        self.pages.setCurrentWidget(self.compare_page)
+        self.pages.setCurrentWidget(self.compare)
         self._leave_welcome_layout()
         self.worker.enqueue(outcome.new)
         self._set_progress(0, self.worker.pending())
@@ -407,7 +433,7 @@ class MainWindow(QMainWindow):
     def dropEvent(self, event: QDropEvent) -> None:
         paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         if paths:
-            self.open_paths(paths, add=self.pages.currentWidget() is self.compare_page)
+            self.open_paths(paths, add=self.pages.currentWidget() is self.compare)
             event.acceptProposedAction()
 
     # -- showing -----------------------------------------------------------------
@@ -463,9 +489,10 @@ class MainWindow(QMainWindow):
         self.browser.search.selectAll()
 
     def show_banner(self, text: str) -> None:
-        """A message above the photo (empty text hides it)."""
-        self.banner.setText(text)
-        self.banner.setVisible(bool(text))
+        """A message above the photo (empty text hides it); a broken audit log stays said above it."""
+        shown = "\n".join(part for part in (self.store_warning, text) if part)
+        self.banner.setText(shown)
+        self.banner.setVisible(bool(shown))
         if text:
             self._status(text)
 

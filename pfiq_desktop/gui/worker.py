@@ -61,12 +61,13 @@ class AnalysisWorker(QThread):
 
     engineReady = Signal(str)  # description (device, profile)
     engineFailed = Signal(str)  # message
-    itemStarted = Signal(str)  # path
-    itemDone = Signal(str, object)  # path, DisplayResult
-    rechecked = Signal(str, object)  # path, DisplayResult under the new profile
+    # Paths travel as `object`: a Qt string would drop the undecodable bytes a file name may hold.
+    itemStarted = Signal(object)  # path
+    itemDone = Signal(object, object)  # path, DisplayResult
+    rechecked = Signal(object, object)  # path, DisplayResult under the new profile
     progress = Signal(int, int)  # done, total of the current batch
     batchFinished = Signal(int)  # how many were analysed
-    cancelled = Signal(list)  # paths dropped from the queue
+    cancelled = Signal(object)  # list of the paths dropped from the queue
 
     def __init__(
         self,

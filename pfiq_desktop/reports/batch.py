@@ -14,21 +14,23 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from PySide6.QtGui import QPdfWriter
 
 from pfiq_desktop import APP_NAME, __version__
-from pfiq_desktop.atomic import atomic_path
+from pfiq_desktop.atomic import OutputError, write_bytes_atomic
 from pfiq_desktop.engine.results import Verdict
 from pfiq_desktop.reports.figures import _fmt, render_histogram, render_thumbnail, verdict_hex, verdict_text
 from pfiq_desktop.reports.inputs import ReportItem, load_photo
 from pfiq_desktop.reports.paged import (
+    RenderError,
     ReportCancelled,
     add_image,
     content_width_css,
     css_px,
     footer_height,
     new_document,
-    new_writer,
     print_document,
+    render_pdf,
 )
 from pfiq_desktop.reports.pdf_report import GREY, RULE, now_text, when
 from pfiq_desktop.review.store import DECISION_LABELS
@@ -166,8 +168,8 @@ def _photo_rows(items: Sequence[ReportItem], thumbs: list[str], links: Sequence[
         failed = ", ".join(failed_names) or ("; ".join(a.errors)[:140] if a.errors else "–")
         quality = _fmt(a.faces[0].quality) if a.faces else "–"
         decision = escape(item.decision_label)
-        if item.decision and item.decision.officer:
-            decision += f'<br/><span style="color:{GREY}">{escape(item.decision.officer)}</span>'
+        if item.decision and item.decision.signed_by:
+            decision += f'<br/><span style="color:{GREY}">{escape(item.decision.signed_by)}</span>'
         sha = f'<br/><span style="color:{GREY}; font-size:6pt">{escape(a.image_sha256[:16])}…</span>' if a.image_sha256 else ""
         rows.append(
             f'<tr><td align="right">{index}</td><td align="center"><img src="{src}" height="{thumb_css:.0f}"/></td>'
@@ -248,69 +250,71 @@ def write_batch_summary(
     if len(links) != len(items):
         raise ValueError("links must have one entry per item")
     created = now_text(now)
-    with atomic_path(target) as temp:
-        writer = doc = None  # released in `finally`, so the file is closed before a failed write is removed
-        try:
-            writer = new_writer(temp, page_size, title=f"{title} ({len(items)} photos)", author=officer,
-                                creator=f"{APP_NAME} {__version__}", pdfa=pdfa)
-            doc = new_document(writer, base_pt=7.5)
-            px = css_px(writer)
-            width_css = content_width_css(writer)
-            thumb_css = 0.5 * 96  # half an inch tall
-            thumbs, thumb_images = [], []
-            thumb_px = round(thumb_css * THUMB_DPI / 96)  # print resolution of the thumbnails, not the page's
-            for index, item in enumerate(items):
-                if should_cancel is not None and should_cancel():
-                    raise ReportCancelled()
-                thumb_images.append(render_thumbnail(load_thumbnail(item, thumb_px), thumb_px))
-                thumbs.append(add_image(doc, f"thumb{index}", thumb_images[-1]))
-                if progress is not None:
-                    progress(index + 1, len(items), item.name)
-            qualities = [i.analysis.faces[0].quality if i.analysis.faces else None for i in items]
-            histogram = render_histogram(qualities, width=1800, height=520)
-            hist_src = add_image(doc, "histogram", histogram)
-            hist_w = min(width_css * 0.62, histogram.width() / px)
-            analysed = [i.analysis.created for i in items if i.analysis.created]
-            span = f"{when(min(analysed))} – {when(max(analysed))}" if analysed else "–"
-            profiles = ", ".join(sorted({i.analysis.profile for i in items if i.analysis.profile})) or "–"
-            models = sorted({i.analysis.model_sha256 for i in items if i.analysis.model_sha256})
-            model_text = ", ".join(m[:16] + "…" for m in models[:3]) or "–"
-            header = f"""
-    <table width="100%" cellspacing="0" cellpadding="0"><tr>
-    <td><span style="font-size:15pt; font-weight:bold">{escape(title)}</span><br/>
-    <span style="color:{GREY}">{escape(APP_NAME)} {escape(__version__)} · {len(items)} photos</span></td>
-    <td align="right" valign="bottom">Made {escape(created)}<br/>by {escape(officer or '–')}</td></tr></table><hr/>
-    <table cellspacing="0" cellpadding="1">
-    <tr><td style="color:{GREY}">Analysed</td><td>{escape(span)}</td></tr>
-    <tr><td style="color:{GREY}">Profile(s)</td><td>{escape(profiles)}</td></tr>
-    <tr><td style="color:{GREY}">Model SHA-256</td><td>{escape(model_text)}</td></tr></table>"""
-            histogram_html = (
-                f'<p style="margin-top:8px; margin-bottom:3px"><b>Scalar quality of the main face</b></p>'
-                f'<p align="center"><img src="{hist_src}" width="{hist_w:.0f}"/></p>'
-            )
-            summary = header + _counts_html(items) + histogram_html + _failing_html(items)
-            rows = _photo_rows(items, thumbs, links, thumb_css)
-            # Measure: how tall is a table of 1 and of 2 rows, and how much room does page 1 leave.
-            page_h = writer.height() - footer_height(writer)
-            resources = {hist_src: histogram} | ({thumbs[0]: thumb_images[0]} if thumbs else {})
-            table = lambda k: (
-                f'<table width="100%" cellspacing="0" cellpadding="2" border="0.5">{PHOTOS_HEAD}{"".join(rows[:1] * k)}</table>'
-            )
-            _, free = _measure(writer, "<html><body>" + summary + PHOTOS_INTRO + "</body></html>", resources, writer.width(), page_h)
-            one, _ = _measure(writer, "<html><body>" + table(1) + "</body></html>", resources, writer.width(), page_h)
-            two, _ = _measure(writer, "<html><body>" + table(2) + "</body></html>", resources, writer.width(), page_h)
-            row_h = (two - one) * 1.04  # a little slack for rows whose text wraps more
-            head_h = one - (two - one)
-            per_page = max(1, int((page_h - head_h) // row_h))
-            first = int((free - head_h) // row_h) if free > head_h + row_h else 0
-            doc.setHtml("<html><body>" + summary + _photos_html(rows, first, per_page) + "</body></html>")
-            pages = print_document(
-                writer,
-                doc,
-                lambda page, total: (f"{title} · {len(items)} photos · {created}", f"{APP_NAME} {__version__} · page {page} of {total}"),
-                should_cancel,
-            )
-        finally:
-            doc = None
-            writer = None
+
+    def draw(writer: QPdfWriter) -> int:
+        doc = new_document(writer, base_pt=7.5)
+        px = css_px(writer)
+        width_css = content_width_css(writer)
+        thumb_css = 0.5 * 96  # half an inch tall
+        thumbs, thumb_images = [], []
+        thumb_px = round(thumb_css * THUMB_DPI / 96)  # print resolution of the thumbnails, not the page's
+        for index, item in enumerate(items):
+            if should_cancel is not None and should_cancel():
+                raise ReportCancelled()
+            thumb_images.append(render_thumbnail(load_thumbnail(item, thumb_px), thumb_px))
+            thumbs.append(add_image(doc, f"thumb{index}", thumb_images[-1]))
+            if progress is not None:
+                progress(index + 1, len(items), item.name)
+        qualities = [i.analysis.faces[0].quality if i.analysis.faces else None for i in items]
+        histogram = render_histogram(qualities, width=1800, height=520)
+        hist_src = add_image(doc, "histogram", histogram)
+        hist_w = min(width_css * 0.62, histogram.width() / px)
+        analysed = [i.analysis.created for i in items if i.analysis.created]
+        span = f"{when(min(analysed))} – {when(max(analysed))}" if analysed else "–"
+        profiles = ", ".join(sorted({f"{a.profile} ({a.profile_sha256[:12]})" if a.profile_sha256 else a.profile
+                                     for a in (i.analysis for i in items) if a.profile})) or "–"
+        models = sorted({i.analysis.model_sha256 for i in items if i.analysis.model_sha256})
+        model_text = ", ".join(m[:16] + "…" for m in models[:3]) or "–"
+        header = f"""
+<table width="100%" cellspacing="0" cellpadding="0"><tr>
+<td><span style="font-size:15pt; font-weight:bold">{escape(title)}</span><br/>
+<span style="color:{GREY}">{escape(APP_NAME)} {escape(__version__)} · {len(items)} photos</span></td>
+<td align="right" valign="bottom">Made {escape(created)}<br/>by {escape(officer or '–')}</td></tr></table><hr/>
+<table cellspacing="0" cellpadding="1">
+<tr><td style="color:{GREY}">Analysed</td><td>{escape(span)}</td></tr>
+<tr><td style="color:{GREY}">Profile(s)</td><td>{escape(profiles)}</td></tr>
+<tr><td style="color:{GREY}">Model SHA-256</td><td>{escape(model_text)}</td></tr></table>"""
+        histogram_html = (
+            f'<p style="margin-top:8px; margin-bottom:3px"><b>Scalar quality of the main face</b></p>'
+            f'<p align="center"><img src="{hist_src}" width="{hist_w:.0f}"/></p>'
+        )
+        summary = header + _counts_html(items) + histogram_html + _failing_html(items)
+        rows = _photo_rows(items, thumbs, links, thumb_css)
+        # Measure: how tall is a table of 1 and of 2 rows, and how much room does page 1 leave.
+        page_h = writer.height() - footer_height(writer)
+        resources = {hist_src: histogram} | ({thumbs[0]: thumb_images[0]} if thumbs else {})
+        table = lambda k: (
+            f'<table width="100%" cellspacing="0" cellpadding="2" border="0.5">{PHOTOS_HEAD}{"".join(rows[:1] * k)}</table>'
+        )
+        _, free = _measure(writer, "<html><body>" + summary + PHOTOS_INTRO + "</body></html>", resources, writer.width(), page_h)
+        one, _ = _measure(writer, "<html><body>" + table(1) + "</body></html>", resources, writer.width(), page_h)
+        two, _ = _measure(writer, "<html><body>" + table(2) + "</body></html>", resources, writer.width(), page_h)
+        row_h = (two - one) * 1.04  # a little slack for rows whose text wraps more
+        head_h = one - (two - one)
+        per_page = max(1, int((page_h - head_h) // row_h))
+        first = int((free - head_h) // row_h) if free > head_h + row_h else 0
+        doc.setHtml("<html><body>" + summary + _photos_html(rows, first, per_page) + "</body></html>")
+        return print_document(
+            writer,
+            doc,
+            lambda page, total: (f"{title} · {len(items)} photos · {created}", f"{APP_NAME} {__version__} · page {page} of {total}"),
+            should_cancel,
+        )
+
+    try:
+        data, pages = render_pdf(draw, page_size, title=f"{title} ({len(items)} photos)", author=officer,
+                                 creator=f"{APP_NAME} {__version__}", pdfa=pdfa)
+    except RenderError as error:
+        raise OutputError(f"Cannot write {target}: {error}") from error
+    write_bytes_atomic(target, data)
     return pages

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pfiq_desktop import APP_NAME, __version__
 from pfiq_desktop.atomic import write_text_atomic
+from pfiq_desktop.engine.filenames import path_text
 from pfiq_desktop.reports.inputs import ReportItem
 
 if TYPE_CHECKING:  # annotations only
@@ -21,8 +22,9 @@ EXPORT_SCHEMA = 1
 BASE_COLUMNS = [
     "file", "path", "image_sha256", "verdict", "faces", "quality", "quality_raw",
     "fail_count", "warn_count", "failed_checks", "warned_checks", "errors",
-    "decision", "decision_reasons", "decision_note", "decision_officer", "decided_at", "overridden_checks",
-    "profile", "quality_estimator", "map_method", "backbone", "model_sha256", "app_version", "analysed_at",
+    "decision", "decision_reasons", "decision_note", "decision_officer", "decision_login", "decided_at", "overridden_checks",
+    "profile", "profile_sha256", "quality_estimator", "map_method", "backbone", "model_sha256", "models_sha256",
+    "app_version", "analysed_at",
 ]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -72,7 +74,7 @@ def csv_rows(items: Sequence[ReportItem]) -> tuple[list[str], list[dict[str, str
         face = a.faces[0] if a.faces else None
         row = {
             "file": _text_cell(item.name),
-            "path": _text_cell(a.source),
+            "path": _text_cell(path_text(a.source)),
             "image_sha256": a.image_sha256,
             "verdict": a.verdict,
             "faces": str(len(a.faces)),
@@ -87,13 +89,16 @@ def csv_rows(items: Sequence[ReportItem]) -> tuple[list[str], list[dict[str, str
             "decision_reasons": _text_cell(";".join(d.reasons)) if d else "",
             "decision_note": _text_cell(d.note) if d else "",
             "decision_officer": _text_cell(d.officer) if d else "",
+            "decision_login": _text_cell(d.login) if d else "",
             "decided_at": d.decided_at if d else "",
             "overridden_checks": ";".join(d.overridden) if d else "",
-            "profile": a.profile,
+            "profile": _text_cell(a.profile),
+            "profile_sha256": a.profile_sha256,
             "quality_estimator": a.quality_estimator,
             "map_method": a.map_method,
             "backbone": a.backbone,
             "model_sha256": a.model_sha256,
+            "models_sha256": a.models_sha256,
             "app_version": a.app_version,
             "analysed_at": a.created,
         }
@@ -120,6 +125,7 @@ def export_dict(items: Sequence[ReportItem], include_maps: bool = True) -> dict[
     photos = []
     for item in items:
         analysis = item.analysis.to_dict()
+        analysis["source"] = path_text(item.analysis.source)  # valid UTF-8 for every JSON reader
         if not include_maps:
             for face in analysis.get("faces", []):
                 face.pop("plq_chip", None)

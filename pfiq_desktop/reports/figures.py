@@ -17,10 +17,11 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QBuffer, QIODevice, QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QImage, QPainter, QPen, QPolygonF
 
-from pfiq_desktop.atomic import OutputError, atomic_path
+from pfiq_desktop.atomic import OutputError, write_bytes_atomic
+from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.engine.results import Analysis, CheckResult, Verdict
 from pfiq_desktop.palette import LANDMARK_COLOUR, PLQ_SCALE, status_hex
 
@@ -344,7 +345,8 @@ def render_annotated(
     painter.setFont(font(text_px * 1.4, bold=True))
     name_rect = QRectF(pad, pad, badge.left() - 2 * pad, text_px * 2.4)
     painter.drawText(name_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                     painter.fontMetrics().elidedText(Path(analysis.source).name, Qt.TextElideMode.ElideMiddle, int(name_rect.width())))
+                     painter.fontMetrics().elidedText(display_name(Path(analysis.source).name), Qt.TextElideMode.ElideMiddle,
+                                                      int(name_rect.width())))
     painter.setFont(font(text_px))
     parts = [f"faces: {len(analysis.faces)}"]
     if analysis.faces:
@@ -400,11 +402,23 @@ def render_annotated(
     return canvas
 
 
+def encode_qimage(image: QImage, fmt: str = "PNG") -> bytes:
+    """The image encoded in memory (so the file can be written atomically); RuntimeError when Qt cannot."""
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not image.save(buffer, fmt):
+        raise RuntimeError(f"the {fmt} encoder failed")
+    buffer.close()
+    return bytes(buffer.data().data())
+
+
 def save_qimage(target: str | Path, image: QImage, fmt: str = "PNG") -> None:
-    """Write a QImage atomically; OutputError when it cannot be written."""
-    with atomic_path(target) as temp:
-        if not image.save(str(temp), fmt):
-            raise OutputError(f"Cannot write {target}: the {fmt} encoder failed (disk full or unwritable folder?)")
+    """Write a QImage atomically; OutputError (naming the file) when it cannot be encoded or written."""
+    try:
+        data = encode_qimage(image, fmt)
+    except RuntimeError as error:
+        raise OutputError(f"Cannot write {target}: {error}") from error
+    write_bytes_atomic(target, data)
 
 
 def save_annotated_png(

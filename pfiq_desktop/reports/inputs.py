@@ -15,12 +15,12 @@ from typing import Any
 
 import numpy as np
 
+from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.engine.imageio import ImageLoadError, load_image
 from pfiq_desktop.engine.results import Analysis
-from pfiq_desktop.review.store import DECISION_LABELS, ReviewStore
+from pfiq_desktop.review.store import DECISION_LABELS, ReviewStore, signature
 
 log = logging.getLogger(__name__)
-
 
 
 def _pick(cls, data: Any) -> dict[str, Any]:
@@ -38,13 +38,18 @@ class DecisionInfo:
     decision: str  # accept / reject / retake
     reasons: list[str] = field(default_factory=list)
     note: str = ""
-    officer: str = ""
+    officer: str = ""  # the name the officer gave
+    login: str = ""  # the operating-system login that recorded it
     decided_at: str = ""
     overridden: list[str] = field(default_factory=list)  # failed check ids the officer overrode
 
     @property
     def label(self) -> str:
         return DECISION_LABELS.get(self.decision, self.decision.capitalize())
+
+    @property
+    def signed_by(self) -> str:
+        return signature(self.officer, self.login)
 
     @classmethod
     def from_any(cls, data: Any) -> DecisionInfo | None:
@@ -69,10 +74,16 @@ class AuditInfo:
     at: str
     officer: str
     action: str  # decide / clear / ...
+    login: str = ""
     decision: str = ""
     reasons: list[str] = field(default_factory=list)
     note: str = ""
     verdict: str = ""
+    entry_hash: str = ""  # its link in the store's hash chain: a printed report anchors the chain
+
+    @property
+    def signed_by(self) -> str:
+        return signature(self.officer, self.login)
 
     @classmethod
     def from_any(cls, data: Any) -> AuditInfo:
@@ -108,7 +119,8 @@ class ReportItem:
 
     @property
     def name(self) -> str:
-        return Path(self.analysis.source).name or self.analysis.source
+        """The photo's file name as valid text (see engine.filenames)."""
+        return display_name(Path(self.analysis.source).name or self.analysis.source)
 
     @property
     def decision_label(self) -> str:

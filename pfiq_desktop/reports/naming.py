@@ -7,6 +7,8 @@ import unicodedata
 from collections.abc import Iterable
 from pathlib import PurePath
 
+from pfiq_desktop.engine.filenames import display_name
+
 # Names Windows reserves in every folder, with or without an extension.
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", "CLOCK$", "CONIN$", "CONOUT$"} | {
     f"{stem}{n}" for stem in ("COM", "LPT") for n in (*range(1, 10), "¹", "²", "³")
@@ -21,10 +23,12 @@ def safe_stem(name: str | PurePath, max_length: int = MAX_STEM) -> str:
     Replaces characters Windows forbids, control characters and path separators with
     '_', drops trailing dots and spaces (Windows strips them silently), avoids the
     reserved device names (CON, NUL, COM1...), normalises Unicode to NFC (macOS stores
-    NFD; comparing names then works) and caps the length in UTF-8 bytes.
+    NFD; comparing names then works) and caps the length in UTF-8 bytes. A name that is
+    not valid UTF-8 (Linux bytes) keeps its readable part: undecodable bytes become
+    '_xNN'.
     """
     stem = PurePath(str(name)).stem if isinstance(name, PurePath) else str(name)
-    stem = unicodedata.normalize("NFC", stem)
+    stem = unicodedata.normalize("NFC", display_name(stem))
     stem = _FORBIDDEN.sub("_", stem).strip().strip(".").strip()
     if not stem:
         stem = "photo"

@@ -1,5 +1,9 @@
 """Printing an HTML QTextDocument onto a 300-dpi QPdfWriter, page by page, with a footer.
 
+PDFs are rendered into memory (`render_pdf`) and then written with the atomic
+writer: QPainter.end() reports success even when the disk filled up under a
+file-backed QPdfWriter, so a file written by Qt itself cannot be trusted.
+
 The pitfall this module exists for: a QTextDocument laid out for the screen comes
 out tiny on a 300-dpi writer unless `doc.documentLayout().setPaintDevice(writer)`
 is called before `setHtml()`. After that, point sizes are right and an image's
@@ -9,9 +13,8 @@ HTML width is in CSS pixels (1/96 in), i.e. `css_px(writer)` device pixels each.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QMarginsF, QRectF, QSizeF, Qt, QUrl
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QSizeF, Qt, QUrl
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -27,7 +30,6 @@ from PySide6.QtGui import (
 from pfiq_desktop.reports.figures import FONT_FAMILY, ensure_qt
 
 PAGE_SIZES = {"a4": QPageSize.PageSizeId.A4, "letter": QPageSize.PageSizeId.Letter}
-PAGE_MM = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
 DPI = 300
 MARGIN_MM = 11.0
 FOOTER_PT = 7.0
@@ -51,21 +53,51 @@ def page_key(page_size: str) -> str:
     return key
 
 
+class RenderError(RuntimeError):
+    """Qt produced no complete PDF (the caller names the file it was meant for)."""
+
+
+def render_pdf(
+    draw: Callable[[QPdfWriter], int],
+    page_size: str = "A4",
+    title: str = "",
+    author: str = "",
+    creator: str = "",
+    pdfa: bool = False,
+) -> tuple[bytes, int]:
+    """Run `draw(writer)` on a writer backed by memory; returns the finished PDF and `draw`'s page count.
+
+    Raises RenderError unless the bytes are a whole PDF (header and end-of-file marker).
+    """
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = new_writer(buffer, page_size, title, author, creator, pdfa)
+    try:
+        pages = draw(writer)
+    finally:
+        del writer  # the writer flushes into the buffer; it must go before the buffer is read
+    buffer.close()
+    data = bytes(buffer.data().data())
+    if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-32:]:
+        raise RenderError(f"Qt produced an incomplete PDF ({len(data)} bytes)")
+    return data, pages
+
+
 def new_writer(
-    path: str | Path,
+    device: QIODevice,
     page_size: str = "A4",
     title: str = "",
     author: str = "",
     creator: str = "",
     pdfa: bool = False,
 ) -> QPdfWriter:
-    """A 300-dpi writer with the page size and margins set. `pdfa` selects PDF/A-1b.
+    """A 300-dpi writer into `device` with the page size and margins set. `pdfa` selects PDF/A-1b.
 
     PDF/A-1b (ISO 19005-1) forbids embedded files, so callers must not attach the
     analysis JSON to a PDF/A-1b file; the normal report is PDF 1.6 with the JSON attached.
     """
     ensure_qt()
-    writer = QPdfWriter(str(path))
+    writer = QPdfWriter(device)
     writer.setPdfVersion(QPagedPaintDevice.PdfVersion.PdfVersion_A1b if pdfa else QPagedPaintDevice.PdfVersion.PdfVersion_1_6)
     writer.setResolution(DPI)
     layout = QPageLayout(
@@ -130,7 +162,7 @@ def print_document(
     pages = max(1, doc.pageCount())
     painter = QPainter()
     if not painter.begin(writer):
-        raise OSError("the PDF writer could not start (unwritable file?)")
+        raise RenderError("the PDF writer could not start")
     try:
         footer_font = QFont(FONT_FAMILY)
         footer_font.setPointSizeF(FOOTER_PT)
@@ -151,5 +183,7 @@ def print_document(
             painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, left)
             painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, right)
     finally:
-        painter.end()
+        finished = painter.end()
+    if not finished:
+        raise RenderError("the PDF writer could not finish the document")
     return pages

@@ -16,22 +16,24 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSizeF
+from PySide6.QtGui import QPdfWriter
 
 from pfiq_desktop import APP_NAME, __version__
-from pfiq_desktop.atomic import atomic_path
+from pfiq_desktop.atomic import OutputError, write_bytes_atomic
 from pfiq_desktop.engine.icao.regions import REGION_LABELS
 from pfiq_desktop.engine.results import Analysis, CheckResult, Verdict
 from pfiq_desktop.palette import status_hex
 from pfiq_desktop.reports.figures import VERDICT_TEXT, _fmt, check_numbers, render_panels, verdict_hex, verdict_text
 from pfiq_desktop.reports.inputs import AuditInfo, DecisionInfo, ReportItem
 from pfiq_desktop.reports.paged import (
+    RenderError,
     add_image,
     attach,
     content_width_css,
     footer_height,
     new_document,
-    new_writer,
     print_document,
+    render_pdf,
 )
 from pfiq_desktop.review.reasons import reasons_text
 
@@ -102,7 +104,8 @@ def header_html(item: ReportItem, officer: str, created: str) -> str:
         ("Officer", escape(officer or "–")),
         ("Report made", escape(created)),
         ("Analysed", escape(when(a.created))),
-        ("Profile", escape(a.profile or "–")),
+        ("Profile", escape(a.profile or "–") + (f' <span style="color:{GREY}">· {escape(a.profile_sha256[:12])}</span>'
+                                                 if a.profile_sha256 else "")),
     ]
     rows_right.append(("Engine", f"{escape(a.backbone or '–')} · {escape(a.map_method or '–')}"))
     left = "".join(f'<tr><td style="color:{GREY}">{k}</td><td>{v}</td></tr>' for k, v in rows)
@@ -259,7 +262,7 @@ def decision_html(decision: DecisionInfo | None, analysis: Analysis) -> str:
         body = (
             f"<b>Officer's decision:</b> "
             f'<span style="font-size:10pt; font-weight:bold; color:{colour}">{escape(decision.label.upper())}</span>'
-            f" &nbsp;by {escape(decision.officer or '–')}, {escape(when(decision.decided_at))}"
+            f" &nbsp;by {escape(decision.signed_by or '–')}, {escape(when(decision.decided_at))}"
         )
         if shown or not accepted:
             body += f" &nbsp;·&nbsp; <b>Reasons:</b> {escape(reasons_text(shown))}"
@@ -278,20 +281,22 @@ def audit_html(entries: list[AuditInfo]) -> str:
     rows = "".join(
         f'<tr style="background-color:{"#f4f4f4" if n % 2 else "#ffffff"}">'
         f'<td style="padding-right:6px; white-space:nowrap">{escape(when(e.at))}</td>'
-        f"{td}{escape(e.officer)}</td>{td}{escape(e.action)}</td>"
+        f"{td}{escape(e.signed_by or '–')}</td>{td}{escape(e.action)}</td>"
         f"{td}{escape(e.decision or '–')}</td>{td}{escape(reasons_text(e.reasons))}</td>{td}{escape(e.note or '–')}</td>"
-        f"{td}{escape(VERDICT_TEXT.get(e.verdict, e.verdict) or '–')}</td></tr>"
+        f"{td}{escape(VERDICT_TEXT.get(e.verdict, e.verdict) or '–')}</td>"
+        f'<td style="font-family:DejaVu Sans Mono; font-size:5.5pt">{escape(e.entry_hash[:12])}</td></tr>'
         for n, e in enumerate(entries)
     )
     # The title is a header row of the table itself, so it never stays behind at the foot of a page.
     return f"""
 <table width="100%" cellspacing="0" cellpadding="1" border="0" style="margin-top:5px; font-size:6.5pt">
-<thead><tr><td colspan="7" style="font-size:8pt"><b>Audit trail</b> <span style="color:{GREY}">— append-only log of every
-decision on this photo, oldest first.</span></td></tr>
+<thead><tr><td colspan="8" style="font-size:8pt"><b>Audit trail</b> <span style="color:{GREY}">— append-only, hash-chained
+log of every decision on this photo, oldest first (`pfiq audit verify` checks the chain).</span></td></tr>
 <tr style="background-color:#e4e4e4"><th align="left" style="padding-right:6px">Time</th>\
 <th align="left" style="padding-right:6px">Officer</th><th align="left" style="padding-right:6px">Action</th>
 <th align="left" style="padding-right:6px">Decision</th><th align="left" style="padding-right:6px">Reasons</th>\
-<th align="left" style="padding-right:6px">Note</th><th align="left" style="padding-right:6px">Engine verdict</th></tr></thead>\
+<th align="left" style="padding-right:6px">Note</th><th align="left" style="padding-right:6px">Engine verdict</th>\
+<th align="left">Entry hash</th></tr></thead>\
 {rows}</table>"""
 
 
@@ -350,55 +355,53 @@ def write_pdf_report(
     attached. Raises OutputError for an unwritable target, ReportCancelled when
     `should_cancel()` turns true (no file is left behind in either case).
     """
-    if isinstance(item, Analysis):
-        item = ReportItem(item)
-    analysis = item.analysis
-    officer = officer or (item.decision.officer if item.decision else "")
+    report = item if isinstance(item, ReportItem) else ReportItem(item)
+    officer = officer or (report.decision.officer if report.decision else "")
     created = now_text(now)
-    with atomic_path(target) as temp:
-        writer = doc = None  # released in `finally`, so the file is closed before a failed write is removed
-        try:
-            writer = new_writer(
-                temp,
-                page_size,
-                title=f"Photo quality report: {item.name}",
-                author=officer,
-                creator=f"{APP_NAME} {__version__}",
-                pdfa=pdfa,
-            )
-            if not pdfa:
-                attach(writer, ANALYSIS_ATTACHMENT, analysis.to_json(indent=1).encode("utf-8"))
-                attach(writer, REVIEW_ATTACHMENT, review_json(item).encode("utf-8"))
-            doc = new_document(writer)
-            width_css = content_width_css(writer)
-            figure = render_panels(item.load_image(), analysis, height=1000)
-            src = add_image(doc, "figure", figure)
-            px = writer.logicalDpiX() / 96.0
-            doc.setPageSize(QSizeF(writer.width(), writer.height() - footer_height(writer)))
-            # The figure fills its column up to a share of the page height; when the report would
-            # not fit on one page, a smaller figure is tried before letting it flow onto a second.
-            for share in FIGURE_HEIGHT_SHARES:
-                shown_w = min(width_css * FIGURE_SHARE - 2, figure.width() * (share * writer.height() / figure.height()) / px)
-                doc.setHtml(build_report_html(item, src, shown_w, officer, created))
-                if doc.pageCount() == 1:
-                    break
-            else:
-                shown_w = min(
-                    width_css * FIGURE_SHARE - 2, figure.width() * (FIGURE_HEIGHT_SHARES[0] * writer.height() / figure.height()) / px
-                )
-                doc.setHtml(build_report_html(item, src, shown_w, officer, created))
-            short = (analysis.image_sha256 or "")[:12]
-            footer_left = f"{item.name}" + (f" · SHA-256 {short}…" if short else "") + f" · {created}"
-            pages = print_document(
-                writer,
-                doc,
-                lambda page, total: (footer_left, f"{APP_NAME} {__version__} · page {page} of {total}"),
-                should_cancel,
-            )
-        finally:
-            doc = None
-            writer = None
+    try:
+        data, pages = render_pdf(lambda writer: _draw_report(writer, report, officer, created, pdfa, should_cancel),
+                                 page_size, title=f"Photo quality report: {report.name}", author=officer,
+                                 creator=f"{APP_NAME} {__version__}", pdfa=pdfa)
+    except RenderError as error:
+        raise OutputError(f"Cannot write {target}: {error}") from error
+    write_bytes_atomic(target, data)
     return pages
+
+
+def _draw_report(
+    writer: QPdfWriter, item: ReportItem, officer: str, created: str, pdfa: bool, should_cancel: Callable[[], bool] | None
+) -> int:
+    """Lay the report out on `writer` (attachments first: they must precede the first page); returns pages."""
+    analysis = item.analysis
+    if not pdfa:
+        attach(writer, ANALYSIS_ATTACHMENT, analysis.to_json(indent=1).encode("utf-8"))
+        attach(writer, REVIEW_ATTACHMENT, review_json(item).encode("utf-8"))
+    doc = new_document(writer)
+    width_css = content_width_css(writer)
+    figure = render_panels(item.load_image(), analysis, height=1000)
+    src = add_image(doc, "figure", figure)
+    px = writer.logicalDpiX() / 96.0
+    doc.setPageSize(QSizeF(writer.width(), writer.height() - footer_height(writer)))
+    # The figure fills its column up to a share of the page height; when the report would
+    # not fit on one page, a smaller figure is tried before letting it flow onto a second.
+    for share in FIGURE_HEIGHT_SHARES:
+        shown_w = min(width_css * FIGURE_SHARE - 2, figure.width() * (share * writer.height() / figure.height()) / px)
+        doc.setHtml(build_report_html(item, src, shown_w, officer, created))
+        if doc.pageCount() == 1:
+            break
+    else:
+        shown_w = min(
+            width_css * FIGURE_SHARE - 2, figure.width() * (FIGURE_HEIGHT_SHARES[0] * writer.height() / figure.height()) / px
+        )
+        doc.setHtml(build_report_html(item, src, shown_w, officer, created))
+    short = (analysis.image_sha256 or "")[:12]
+    footer_left = f"{item.name}" + (f" · SHA-256 {short}…" if short else "") + f" · {created}"
+    return print_document(
+        writer,
+        doc,
+        lambda page, total: (footer_left, f"{APP_NAME} {__version__} · page {page} of {total}"),
+        should_cancel,
+    )
 
 
 def read_embedded_analysis(pdf_path: str | Path) -> Analysis:

@@ -12,9 +12,11 @@ from pfiq_desktop.review.store import (
     DecisionError,
     OverrideNeedsNote,
     ReviewStore,
+    StoreError,
+    verify_store,
 )
 
 __all__ = [
     "ACCEPT", "DECISION_LABELS", "DECISIONS", "REJECT", "RETAKE", "AuditEntry", "Decision",
-    "DecisionError", "OverrideNeedsNote", "ReviewStore", "file_sha256",
+    "DecisionError", "OverrideNeedsNote", "ReviewStore", "StoreError", "file_sha256", "verify_store",
 ]

@@ -17,7 +17,6 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pfiq_desktop import __version__
 from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.protocol import Engine
 from pfiq_desktop.engine.results import Analysis
@@ -62,19 +61,22 @@ class AnalysisCache:
         return row[0] if row else None
 
     def analyse(self, engine: Engine, path: str | Path) -> Analysis:
-        """`engine.analyse(path)`, or the cached result for the same bytes, model and app version.
+        """`engine.analyse(path)`, or the cached result for the same bytes and engine key.
 
-        The profile is not part of the key: a result cached under another profile
-        has its checks re-run (`engine.recheck`, no network). A broken cache entry
-        is never fatal; the photo is analysed again.
+        The engine key covers every model file, the quality estimator, the map method
+        and the app version. The profile is not part of it: a result whose checks ran
+        under other thresholds (by content hash, whatever the profile's name) has them
+        re-run (`engine.recheck`, no network). A broken cache entry is never fatal;
+        the photo is analysed again.
         """
-        key = f"{engine.model_sha256}|{__version__}"
+        key = engine.engine_key
         try:
             cached = self.get(file_sha256(path), key)
             if cached:
                 analysis = Analysis.from_json(cached)
                 analysis.source = str(path)
-                return analysis if analysis.profile == engine.profile.name else engine.recheck(analysis)
+                same_thresholds = analysis.profile_sha256 == engine.profile.sha256
+                return analysis if same_thresholds else engine.recheck(analysis)
         except (OSError, ValueError, KeyError, TypeError, sqlite3.Error):  # unreadable file or entry: analyse it
             log.warning("cached analysis of %s unusable; analysing again", path, exc_info=True)
         analysis = engine.analyse(path)

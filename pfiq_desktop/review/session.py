@@ -12,7 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pfiq_desktop.engine.discovery import expand_image_paths, resolve_paths
+from pfiq_desktop.engine.discovery import Skipped, find_images, resolve_paths
+from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.icao import failure_kind
 from pfiq_desktop.engine.results import Analysis
@@ -35,7 +36,7 @@ class PhotoRecord:
     failure: str = ""  # '', 'framing' (resolution or crop only) or 'face' (needs a new photo)
 
     def __post_init__(self) -> None:
-        self.name = os.path.basename(self.path)
+        self.name = display_name(os.path.basename(self.path))
 
     def set_analysis(self, analysis: Analysis) -> None:
         self.analysis, self.status = analysis, analysis.verdict
@@ -55,6 +56,7 @@ class OpenOutcome:
     new: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     empty: list[str] = field(default_factory=list)  # existing paths with no photo in them
+    skipped: list[Skipped] = field(default_factory=list)  # photo-like entries that are not files (broken links...)
     restored: int = 0
     folder: str | None = None  # the first folder opened, for "recent folders" and the title
 
@@ -76,7 +78,9 @@ class ReviewSession:
         existing: list[str] = []
         for path in map(str, paths):
             (existing if Path(path).exists() else outcome.missing).append(path)
-        files = resolve_paths(expand_image_paths(existing)) if existing else []
+        found = find_images(existing)
+        outcome.skipped = found.skipped
+        files = resolve_paths(found.files)
         if existing and not files:
             outcome.empty = existing
         if not files:
@@ -152,7 +156,9 @@ class ReviewSession:
         saved = self.store.record_decision(
             path, sha, kind, reasons=list(reasons), note=note, officer=self.officer,
             profile=analysis.profile if analysis is not None else "",
+            profile_sha256=analysis.profile_sha256 if analysis is not None else "",
             model_sha256=analysis.model_sha256 if analysis is not None else "",
+            engine_key=analysis.engine_key if analysis is not None else "",
             verdict=analysis.verdict if analysis is not None else "pending",
             failed_checks=failed,
         )

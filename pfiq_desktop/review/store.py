@@ -1,15 +1,24 @@
-"""SQLite store of officer decisions with an append-only audit trail.
+"""SQLite store of officer decisions with an append-only, hash-chained audit trail.
 
 Qt-free so the GUI, reports and the CLI can all read it. Durability rules:
 
 * WAL journal with ``synchronous=FULL``: a committed decision survives a crash,
   a ``kill -9`` or a power cut at any later moment.
 * One transaction per decision: the current-state row and its audit entry are
-  written together or not at all.
-* The audit table is append-only: triggers refuse UPDATE and DELETE.
+  written together or not at all. A write that fails (disk full, read-only
+  folder) is an OutputError naming the store; nothing half-written remains.
+* The audit table is append-only (triggers refuse UPDATE and DELETE) and
+  hash-chained (`review.chain`), so what the triggers cannot stop (dropping them,
+  back-dated inserts, edits of the decisions table) is detected by `verify`.
 
 Decisions are keyed by the image's SHA-256 *and* its path; reopening a folder
 finds them by path, and a moved or renamed file is still found by its hash.
+Paths are stored in `engine.filenames.path_text` form, so a file name that is
+not valid UTF-8 is stored (and found) like any other.
+
+Schema 2 (this version) added the OS login beside the officer's given name, the
+profile's content hash, the engine key and the hash chain; a version-1 store is
+migrated and its existing entries sealed into the chain when first opened.
 """
 
 from __future__ import annotations
@@ -19,17 +28,28 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pfiq_desktop.atomic import OutputError
 from pfiq_desktop.engine.discovery import resolve_paths
+from pfiq_desktop.engine.filenames import path_from_text, path_text
+from pfiq_desktop.review.chain import (
+    DECISION_FIELDS,
+    ENTRY_FIELDS,
+    GENESIS,
+    ChainReport,
+    decision_hash,
+    entry_hash,
+    verify,
+)
 from pfiq_desktop.review.reasons import reasons_text
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 ACCEPT = "accept"
 REJECT = "reject"
@@ -46,6 +66,10 @@ class OverrideNeedsNote(DecisionError):
     """Accepting a photo with failed checks needs a note saying why."""
 
 
+class StoreError(RuntimeError):
+    """The file is not a review store this version can use (not SQLite, or from a newer version)."""
+
+
 @dataclass
 class Decision:
     image_sha256: str
@@ -53,11 +77,14 @@ class Decision:
     decision: str
     reasons: list[str] = field(default_factory=list)
     note: str = ""
-    officer: str = ""
+    officer: str = ""  # the name the officer gave (may be empty)
+    login: str = ""  # the operating-system login that recorded it
     decided_at: str = ""
     app_version: str = ""
     model_sha256: str = ""
+    engine_key: str = ""
     profile: str = ""
+    profile_sha256: str = ""
     verdict: str = ""
     overridden: list[str] = field(default_factory=list)
 
@@ -65,12 +92,17 @@ class Decision:
     def label(self) -> str:
         return DECISION_LABELS.get(self.decision, self.decision)
 
+    @property
+    def signed_by(self) -> str:
+        return signature(self.officer, self.login)
+
 
 @dataclass
 class AuditEntry:
     id: int
     at: str
     officer: str
+    login: str
     action: str
     image_sha256: str
     path: str
@@ -79,8 +111,11 @@ class AuditEntry:
     note: str
     app_version: str
     model_sha256: str
+    engine_key: str
     profile: str
+    profile_sha256: str
     verdict: str
+    entry_hash: str
 
 
 def default_officer() -> str:
@@ -88,51 +123,44 @@ def default_officer() -> str:
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # no login name on some systems (no passwd entry, no USER variable)
-        return "officer"
+        return "unknown"
+
+
+def signature(officer: str, login: str) -> str:
+    """Who recorded something, for people: 'Jane Smith (login jsmith)'; either part may be missing."""
+    if officer and login and officer != login:
+        return f"{officer} (login {login})"
+    return officer or (f"login {login}" if login else "")
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS decisions (
-    image_sha256 TEXT NOT NULL,
-    path TEXT NOT NULL,
-    decision TEXT NOT NULL,
-    reasons TEXT NOT NULL,
-    note TEXT NOT NULL,
-    officer TEXT NOT NULL,
-    decided_at TEXT NOT NULL,
-    app_version TEXT NOT NULL,
-    model_sha256 TEXT NOT NULL,
-    profile TEXT NOT NULL,
-    verdict TEXT NOT NULL,
-    overridden TEXT NOT NULL,
-    PRIMARY KEY (image_sha256, path)
-);
-CREATE INDEX IF NOT EXISTS decisions_path ON decisions(path);
-CREATE TABLE IF NOT EXISTS audit (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    at TEXT NOT NULL,
-    officer TEXT NOT NULL,
-    action TEXT NOT NULL,
-    image_sha256 TEXT NOT NULL,
-    path TEXT NOT NULL,
-    decision TEXT NOT NULL,
-    reasons TEXT NOT NULL,
-    note TEXT NOT NULL,
-    app_version TEXT NOT NULL,
-    model_sha256 TEXT NOT NULL,
-    profile TEXT NOT NULL,
-    verdict TEXT NOT NULL
-);
-CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
-BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
-BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-"""
+_DECISION_COLUMNS = """
+    image_sha256 TEXT NOT NULL, path TEXT NOT NULL, decision TEXT NOT NULL, reasons TEXT NOT NULL,
+    note TEXT NOT NULL, officer TEXT NOT NULL, decided_at TEXT NOT NULL, app_version TEXT NOT NULL,
+    model_sha256 TEXT NOT NULL, profile TEXT NOT NULL, verdict TEXT NOT NULL, overridden TEXT NOT NULL"""
+_AUDIT_COLUMNS = """
+    id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, officer TEXT NOT NULL, action TEXT NOT NULL,
+    image_sha256 TEXT NOT NULL, path TEXT NOT NULL, decision TEXT NOT NULL, reasons TEXT NOT NULL, note TEXT NOT NULL,
+    app_version TEXT NOT NULL, model_sha256 TEXT NOT NULL, profile TEXT NOT NULL, verdict TEXT NOT NULL"""
+# Columns schema 2 added to each table (ALTER TABLE appends them to a version-1 store).
+_V2_DECISION_COLUMNS = ("login", "engine_key", "profile_sha256")
+_V2_AUDIT_COLUMNS = ("login", "engine_key", "profile_sha256", "decision_hash", "prev_hash", "entry_hash")
+
+_TABLES = [
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    f"CREATE TABLE IF NOT EXISTS decisions ({_DECISION_COLUMNS}, PRIMARY KEY (image_sha256, path))",
+    "CREATE INDEX IF NOT EXISTS decisions_path ON decisions(path)",
+    f"CREATE TABLE IF NOT EXISTS audit ({_AUDIT_COLUMNS})",
+]
+_TRIGGERS = [
+    "CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit "
+    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+    "CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit "
+    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+]
 
 
 class ReviewStore:
@@ -140,38 +168,103 @@ class ReviewStore:
 
     def __init__(self, path: str | os.PathLike[str], app_version: str | None = None):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         if app_version is None:
             from pfiq_desktop import __version__
 
             app_version = __version__
         self.app_version: str = app_version
+        self.login = default_officer()
         self._lock = threading.RLock()
-        self._conn = sqlite3.connect(
-            str(self.path), isolation_level=None, check_same_thread=False, timeout=10.0
-        )
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=FULL")
-        self._conn.execute("PRAGMA foreign_keys=ON")
-        with self._transaction():
-            for statement in _split_sql(_SCHEMA):
-                self._conn.execute(statement)
-            self._conn.execute(
-                "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
-            )
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False, timeout=10.0)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=FULL")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            with self._transaction():
+                self._create_or_migrate()
+        except (OSError, sqlite3.Error) as error:
+            raise self._storage_error("open", error) from error
 
     # -- plumbing ---------------------------------------------------------
     @contextmanager
     def _transaction(self) -> Iterator[None]:
-        """One IMMEDIATE transaction under the store's lock: committed if the block succeeds."""
+        """One IMMEDIATE transaction under the store's lock: committed if the block succeeds.
+
+        A failed COMMIT (disk full) may or may not have rolled back by itself; whatever
+        is left is rolled back, so the connection is usable for the next decision.
+        """
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield
+                self._conn.execute("COMMIT")
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
                 raise
-            self._conn.execute("COMMIT")
+
+    def _storage_error(self, what: str, error: Exception) -> Exception:
+        """StoreError for a file that is no SQLite database, else OutputError (disk full, read-only...)."""
+        if isinstance(error, sqlite3.DatabaseError) and "not a database" in str(error):
+            return StoreError(f"{self.path} is not a review store (not an SQLite database)")
+        return OutputError(f"Cannot {what} the review store {self.path}: {error}")
+
+    @contextmanager
+    def _writing(self, what: str) -> Iterator[None]:
+        """A write transaction whose failure (disk full, read-only file) is an OutputError naming the store."""
+        try:
+            with self._transaction():
+                yield
+        except sqlite3.Error as error:
+            raise self._storage_error(what, error) from error
+
+    def _create_or_migrate(self) -> None:
+        for statement in _TABLES:
+            self._conn.execute(statement)
+        row = self._conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+        version = int(row[0]) if row else None
+        if version is not None and version > SCHEMA_VERSION:
+            raise StoreError(f"{self.path} was written by a newer version (schema {version}); update the application")
+        self._add_v2_columns()  # a new store gets them here too
+        if version is not None and version < SCHEMA_VERSION:
+            self._seal_existing_entries()
+        for statement in _TRIGGERS:
+            self._conn.execute(statement)
+        self._set_meta("schema", str(SCHEMA_VERSION))
+
+    def _add_v2_columns(self) -> None:
+        for table, columns in (("decisions", _V2_DECISION_COLUMNS), ("audit", _V2_AUDIT_COLUMNS)):
+            present = {r[1] for r in self._conn.execute(f"PRAGMA table_info({table})")}
+            for column in columns:
+                if column not in present:
+                    self._conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+
+    def _seal_existing_entries(self) -> None:
+        """Chain the entries of a version-1 store as they are now (their past cannot be checked)."""
+        self._conn.execute("DROP TRIGGER IF EXISTS audit_no_update")
+        rows = {(r["image_sha256"], r["path"]): r for r in self._select("decisions", DECISION_FIELDS)}
+        entries = self._select("audit", ENTRY_FIELDS, "ORDER BY id")
+        last_of = {(e["image_sha256"], e["path"]): e["id"] for e in entries}
+        previous = GENESIS
+        for entry in entries:
+            key = (entry["image_sha256"], entry["path"])
+            row = rows.get(key) if last_of[key] == entry["id"] and entry["action"] == "decide" else None
+            entry["decision_hash"] = decision_hash(row) if row is not None else ""
+            entry["prev_hash"] = previous
+            previous = entry_hash(entry)
+            self._conn.execute("UPDATE audit SET decision_hash=?, prev_hash=?, entry_hash=? WHERE id=?",
+                               (entry["decision_hash"], entry["prev_hash"], previous, entry["id"]))
+        self._set_meta("audit_head", previous)
+        self._set_meta("sealed", f"{len(entries)} entries on {_now()[:10]}")
+
+    def _select(self, table: str, columns: Iterable[str], tail: str = "", args: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        cursor = self._conn.execute(f"SELECT {', '.join(columns)} FROM {table} {tail}", args)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self._conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
     def close(self) -> None:
         with self._lock:
@@ -194,13 +287,16 @@ class ReviewStore:
         note: str = "",
         officer: str = "",
         profile: str = "",
+        profile_sha256: str = "",
         model_sha256: str = "",
+        engine_key: str = "",
         verdict: str = "",
         failed_checks: Iterable[str] = (),
     ) -> Decision:
         """Store a decision now (one transaction) and append it to the audit log.
 
-        ``failed_checks`` are the ids of checks the engine failed; accepting
+        ``officer`` is the name the officer gave; the OS login is recorded beside
+        it. ``failed_checks`` are the ids of checks the engine failed; accepting
         the photo overrides them, which needs a non-empty ``note``.
         """
         if decision not in DECISIONS:
@@ -220,147 +316,141 @@ class ReviewStore:
             decision=decision,
             reasons=list(reasons),
             note=note,
-            officer=officer or default_officer(),
+            officer=(officer or "").strip(),
+            login=self.login,
             decided_at=_now(),
             app_version=self.app_version,
             model_sha256=model_sha256 or "",
+            engine_key=engine_key or "",
             profile=profile or "",
+            profile_sha256=profile_sha256 or "",
             verdict=verdict or "",
             overridden=overridden,
         )
-        with self._transaction():
-            self._conn.execute(
-                "INSERT OR REPLACE INTO decisions VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    record.image_sha256,
-                    record.path,
-                    record.decision,
-                    json.dumps(record.reasons),
-                    record.note,
-                    record.officer,
-                    record.decided_at,
-                    record.app_version,
-                    record.model_sha256,
-                    record.profile,
-                    record.verdict,
-                    json.dumps(record.overridden),
-                ),
-            )
-            self._append_audit("decide", record)
+        row = _decision_row(record)
+        with self._writing("save a decision to"):
+            columns = ", ".join(DECISION_FIELDS)
+            self._conn.execute(f"INSERT OR REPLACE INTO decisions ({columns}) VALUES ({', '.join('?' * len(DECISION_FIELDS))})",
+                               [row[name] for name in DECISION_FIELDS])
+            self._append_audit("decide", record, decision_hash(row))
         return record
 
     def clear_decision(self, path: str | os.PathLike[str], image_sha256: str, *, officer: str = "") -> bool:
         """Withdraw a decision; the withdrawal itself is audited."""
         resolved = str(Path(path).resolve())
-        with self._transaction():
+        with self._writing("withdraw a decision in"):
             cursor = self._conn.execute(
-                "DELETE FROM decisions WHERE image_sha256=? AND path=?", (image_sha256, resolved)
+                "DELETE FROM decisions WHERE image_sha256=? AND path=?", (image_sha256, path_text(resolved))
             )
             if cursor.rowcount:
                 record = Decision(
                     image_sha256=image_sha256,
                     path=resolved,
                     decision="",
-                    officer=officer or default_officer(),
+                    officer=(officer or "").strip(),
+                    login=self.login,
                     decided_at=_now(),
                     app_version=self.app_version,
                 )
-                self._append_audit("clear", record)
+                self._append_audit("clear", record, "")
             return bool(cursor.rowcount)
 
-    def _append_audit(self, action: str, record: Decision) -> None:
-        self._conn.execute(
-            "INSERT INTO audit(at, officer, action, image_sha256, path, decision, reasons, note,"
-            " app_version, model_sha256, profile, verdict) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                record.decided_at,
-                record.officer,
-                action,
-                record.image_sha256,
-                record.path,
-                record.decision,
-                json.dumps(record.reasons),
-                record.note,
-                record.app_version,
-                record.model_sha256,
-                record.profile,
-                record.verdict,
-            ),
-        )
+    def _append_audit(self, action: str, record: Decision, row_hash: str) -> None:
+        """Append one chained entry (inside the caller's transaction) and move the recorded head to it."""
+        head = self._conn.execute("SELECT value FROM meta WHERE key='audit_head'").fetchone()
+        sequence = self._conn.execute("SELECT seq FROM sqlite_sequence WHERE name='audit'").fetchone()
+        entry = _decision_row(record) | {
+            "id": (sequence[0] if sequence else 0) + 1,
+            "at": record.decided_at,
+            "action": action,
+            "decision_hash": row_hash,
+            "prev_hash": head[0] if head else GENESIS,
+        }
+        entry["entry_hash"] = entry_hash(entry)
+        columns = [*ENTRY_FIELDS, "entry_hash"]
+        self._conn.execute(f"INSERT INTO audit ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                           [entry[name] for name in columns])
+        self._set_meta("audit_head", entry["entry_hash"])
 
     def decision_for(self, path: str | os.PathLike[str], image_sha256: str | None = None) -> Decision | None:
         """The current decision for a file: by hash and path, else by path, else by hash."""
-        resolved = str(Path(path).resolve())
+        key = path_text(str(Path(path).resolve()))
         with self._lock:
-            row = None
+            rows: list[dict[str, Any]] = []
             if image_sha256:
-                row = self._conn.execute(
-                    "SELECT * FROM decisions WHERE image_sha256=? AND path=?", (image_sha256, resolved)
-                ).fetchone()
-            if row is None and not image_sha256:
-                row = self._conn.execute(
-                    "SELECT * FROM decisions WHERE path=? ORDER BY decided_at DESC LIMIT 1", (resolved,)
-                ).fetchone()
-            if row is None and image_sha256:
-                row = self._conn.execute(
-                    "SELECT * FROM decisions WHERE image_sha256=? ORDER BY decided_at DESC LIMIT 1",
-                    (image_sha256,),
-                ).fetchone()
-        return _decision_from_row(row) if row else None
+                rows = self._select("decisions", DECISION_FIELDS, "WHERE image_sha256=? AND path=?", (image_sha256, key))
+            if not rows and not image_sha256:
+                rows = self._select("decisions", DECISION_FIELDS, "WHERE path=? ORDER BY decided_at DESC LIMIT 1", (key,))
+            if not rows and image_sha256:
+                rows = self._select("decisions", DECISION_FIELDS, "WHERE image_sha256=? ORDER BY decided_at DESC LIMIT 1",
+                                    (image_sha256,))
+        return _decision_from_row(rows[0]) if rows else None
 
     def decisions_for_paths(self, paths: Iterable[str | os.PathLike[str]]) -> dict[str, Decision]:
         """Latest decision per path (resolved path -> Decision) for a whole folder at once."""
-        wanted = set(resolve_paths(paths))
+        wanted = {path_text(p): p for p in resolve_paths(paths)}
         found: dict[str, Decision] = {}
         with self._lock:
-            rows = self._conn.execute("SELECT * FROM decisions ORDER BY decided_at").fetchall()
+            rows = self._select("decisions", DECISION_FIELDS, "ORDER BY decided_at")
         for row in rows:
-            if row[1] in wanted:
-                found[row[1]] = _decision_from_row(row)
+            if row["path"] in wanted:
+                found[wanted[row["path"]]] = _decision_from_row(row)
         return found
 
     def audit_log(self, image_sha256: str | None = None) -> list[AuditEntry]:
+        """Audit entries, oldest first (of one photo, or all)."""
+        columns = [*ENTRY_FIELDS, "entry_hash"]
         with self._lock:
             if image_sha256:
-                rows = self._conn.execute(
-                    "SELECT * FROM audit WHERE image_sha256=? ORDER BY id", (image_sha256,)
-                ).fetchall()
+                rows = self._select("audit", columns, "WHERE image_sha256=? ORDER BY id", (image_sha256,))
             else:
-                rows = self._conn.execute("SELECT * FROM audit ORDER BY id").fetchall()
+                rows = self._select("audit", columns, "ORDER BY id")
+        names = {f.name for f in fields(AuditEntry)}
         return [
-            AuditEntry(
-                id=r[0], at=r[1], officer=r[2], action=r[3], image_sha256=r[4], path=r[5],
-                decision=r[6], reasons=json.loads(r[7]), note=r[8], app_version=r[9],
-                model_sha256=r[10], profile=r[11], verdict=r[12],
-            )
+            AuditEntry(**{k: v for k, v in r.items() if k in names} | {"reasons": json.loads(r["reasons"]),
+                                                                          "path": path_from_text(r["path"])})
             for r in rows
         ]
 
-
-def _decision_from_row(row: Sequence[Any]) -> Decision:
-    return Decision(
-        image_sha256=row[0],
-        path=row[1],
-        decision=row[2],
-        reasons=json.loads(row[3]),
-        note=row[4],
-        officer=row[5],
-        decided_at=row[6],
-        app_version=row[7],
-        model_sha256=row[8],
-        profile=row[9],
-        verdict=row[10],
-        overridden=json.loads(row[11]),
-    )
+    def verify(self) -> ChainReport:
+        """Check the audit log's hash chain and the decisions against it (see review.chain)."""
+        with self._lock:
+            return verify(self._conn)
 
 
-def _split_sql(script: str) -> list[str]:
-    """Split the schema into statements, keeping trigger bodies whole."""
-    statements, current = [], []
-    for line in script.strip().splitlines():
-        current.append(line)
-        text = "\n".join(current).strip()
-        if text.endswith(";") and (not text.upper().startswith("CREATE TRIGGER") or text.endswith("END;")):
-            statements.append(text)
-            current = []
-    return statements
+def verify_store(path: str | os.PathLike[str]) -> ChainReport:
+    """Verify a store file without changing it (read-only; a version-1 store is reported, not migrated)."""
+    location = Path(path)
+    if not location.is_file():
+        raise StoreError(f"No review store at {location}")
+    conn = sqlite3.connect(f"{location.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+        version = int(row[0]) if row else 1
+        if version < SCHEMA_VERSION:
+            return ChainReport(problems=[f"{location} is a version-{version} store without a hash chain; "
+                                         "opening it once in the application seals its entries"])
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"{location} was written by a newer version (schema {version})")
+        return verify(conn)
+    except sqlite3.DatabaseError as error:
+        raise StoreError(f"{location} is not a review store ({error})") from error
+    finally:
+        conn.close()
+
+
+def _decision_row(record: Decision) -> dict[str, Any]:
+    """A decision as the decisions table stores it (lists as JSON, the path in text form)."""
+    row = {name: getattr(record, name) for name in DECISION_FIELDS}
+    row["reasons"] = json.dumps(record.reasons)
+    row["overridden"] = json.dumps(record.overridden)
+    row["path"] = path_text(record.path)
+    return row
+
+
+def _decision_from_row(row: dict[str, Any]) -> Decision:
+    values = dict(row)
+    values["reasons"] = json.loads(row["reasons"])
+    values["overridden"] = json.loads(row["overridden"])
+    values["path"] = path_from_text(row["path"])
+    return Decision(**values)

@@ -72,15 +72,15 @@ def real_engine():
 @pytest.fixture
 def real_factory(real_engine):
     """Engine factory for MainWindow handing out the shared real Analyzer, reset to the asked profile."""
-    from types import SimpleNamespace
+    from tests.gui.fakes import FakeAnalyzer, fake_profile
 
     def make(device, profile):
-        try:
+        if isinstance(real_engine, FakeAnalyzer):
+            real_engine.profile = fake_profile(profile)
+        else:
             from pfiq_desktop.engine import icao
 
             real_engine.profile = icao.load_profile(profile)
-        except Exception:  # noqa: BLE001 - fake engine
-            real_engine.profile = SimpleNamespace(name=profile)
         return real_engine
 
     return make

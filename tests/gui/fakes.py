@@ -6,12 +6,11 @@ import dataclasses
 import hashlib
 import threading
 import time
-from pathlib import Path
 from types import SimpleNamespace
 
-import cv2
 import numpy as np
 
+from pfiq_desktop.engine.imageio import ImageLoadError, load_photo_file
 from pfiq_desktop.engine.results import Analysis, CheckResult, Evidence, Face, Verdict
 
 
@@ -36,13 +35,19 @@ def _landmarks(box) -> np.ndarray:
     return np.asarray(pts, np.float32)[:68]
 
 
+def fake_profile(name: str) -> SimpleNamespace:
+    """A profile stand-in: the name and a content hash that differs between names."""
+    return SimpleNamespace(name=name, sha256=hashlib.sha256(name.encode()).hexdigest())
+
+
 class FakeAnalyzer:
     model_sha256 = "f" * 64
+    engine_key = "fake-models|fake|fake|test"
 
     def __init__(self, device: str = "cpu", profile: str = "icao-9303", delay: float = 0.0,
                  gate: threading.Event | None = None) -> None:
         self.device = device
-        self.profile = SimpleNamespace(name=profile)
+        self.profile = fake_profile(profile)
         self.delay = delay
         self.gate = gate  # when given, every analysis waits until the test opens it
         self.calls = 0
@@ -54,14 +59,15 @@ class FakeAnalyzer:
         if self.gate is not None:
             self.gate.wait(60)
         path = str(path)
-        analysis = Analysis(source=path, image_size=(0, 0), profile=self.profile.name, model_sha256=self.model_sha256,
-                            quality_estimator="fake", map_method="fake", backbone="fake", app_version="test")
-        bgr = cv2.imread(path, cv2.IMREAD_COLOR)
-        if bgr is None:
-            analysis.errors.append(f"Cannot read {Path(path).name}: not an image or damaged")
+        analysis = Analysis(source=path, image_size=(0, 0), profile=self.profile.name, profile_sha256=self.profile.sha256,
+                            model_sha256=self.model_sha256, models_sha256="fake-models", quality_estimator="fake",
+                            map_method="fake", backbone="fake", app_version="test")
+        try:  # the engine's own loader: the same limits and messages for hostile files
+            rgb, analysis.image_sha256 = load_photo_file(path)
+        except ImageLoadError as error:
+            analysis.errors.append(str(error))
             return analysis
-        analysis.image_sha256 = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-        h, w = bgr.shape[:2]
+        h, w = rgb.shape[:2]
         analysis.image_size = (w, h)
         box = (int(w * 0.25), int(h * 0.2), int(w * 0.75), int(h * 0.7))
         lm = _landmarks(box)
@@ -99,11 +105,12 @@ class FakeAnalyzer:
         return f"fake engine on {self.device}, profile {self.profile.name}"
 
     def set_profile(self, profile: str) -> None:
-        self.profile = SimpleNamespace(name=profile)
+        self.profile = fake_profile(profile)
 
     def recheck(self, analysis: Analysis) -> Analysis:
         seed = int(analysis.image_sha256[:6], 16) % 100 / 100
-        return dataclasses.replace(analysis, checks=self._checks(analysis, seed), profile=self.profile.name)
+        return dataclasses.replace(analysis, checks=self._checks(analysis, seed), profile=self.profile.name,
+                                   profile_sha256=self.profile.sha256)
 
     def analyse_batch(self, paths):
         for p in paths:

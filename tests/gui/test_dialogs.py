@@ -16,7 +16,7 @@ def test_try_the_sample_from_welcome(qtbot, make_window):
     w = make_window(fake_factory())
     assert w.pages.currentWidget() is w.welcome
     qtbot.mouseClick(w.welcome.sample_button, Qt.MouseButton.LeftButton)
-    assert w.pages.currentWidget() is w.compare_page
+    assert w.pages.currentWidget() is w.compare
     names = sorted(Path(e.path).name for e in w.browser.model.entries)
     assert names == ["1_astronaut.jpg", "2_blurred.png", "3_sunglasses.png", "4_side_lit.png"]
     qtbot.waitUntil(lambda: w.compare.analysis is not None, timeout=10000)

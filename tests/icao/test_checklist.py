@@ -141,10 +141,10 @@ def test_profile_changes_verdicts_and_is_recorded(portrait: np.ndarray, portrait
 
 def test_user_profile_file_toml_and_json(tmp_path: Path) -> None:
     toml = tmp_path / "mine.toml"
-    toml.write_text('name = "my office"\nextends = "icao-9303"\n[checks.inter_eye_distance]\nfail_below = 200\n')
+    toml.write_text('name = "my office"\nextends = "icao-9303"\n[checks.inter_eye_distance]\nfail_below = 110\n')
     mine = load_profile(toml)
     assert isinstance(mine, Profile) and mine.name == "my office"
-    assert mine.params("inter_eye_distance") == {"fail_below": 200, "warn_below": 120}
+    assert mine.params("inter_eye_distance") == {"fail_below": 110, "warn_below": 120}
     js = tmp_path / "mine.json"
     js.write_text('{"name": "json one", "checks": {"exposure": {"fail_below": 10}}}')
     assert load_profile(js).params("exposure") == {"fail_below": 10}

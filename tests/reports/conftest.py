@@ -1,4 +1,4 @@
-"""Report fixtures: one real analysis of the public-domain sample per session, decisions from a real store."""
+"""Report fixtures: decisions from a real store, pages rendered by poppler (the sample analysis is in tests/conftest)."""
 
 from __future__ import annotations
 
@@ -11,21 +11,6 @@ import numpy as np
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-from tests.reports.synthetic import SAMPLE, sample_rgb
-
-
-@pytest.fixture(scope="session")
-def sample_image() -> np.ndarray:
-    return sample_rgb()
-
-
-@pytest.fixture(scope="session")
-def sample_analysis(analyzer):
-    """The real Analyzer's result on the sample photo."""
-    analysis = analyzer.analyse(SAMPLE)
-    assert analysis.ok and analysis.faces, analysis.errors
-    return analysis
 
 
 @pytest.fixture()

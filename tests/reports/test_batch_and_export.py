@@ -125,25 +125,37 @@ def test_cancel_stops_between_files_and_leaves_no_partial_file(tmp_path, sample_
 
 
 def test_failure_mid_write_leaves_no_partial_file_and_keeps_the_old_one(tmp_path, sample_analysis, monkeypatch):
+    import pfiq_desktop.atomic as atomic
     from pfiq_desktop.reports import pdf_report
 
     target = tmp_path / "report.pdf"
     pdf_report.write_pdf_report(target, sample_analysis)
     before = target.read_bytes()
+    real_write = os.write
 
-    def crash(writer, doc, footer, should_cancel=None):  # the writer has begun the file, then the disk "fills"
-        from PySide6.QtGui import QPainter
-
-        painter = QPainter(writer)
-        painter.drawText(100, 100, "half a page")
-        painter.end()
+    def half_then_full(handle, data):  # the first block lands, then the disk is full
+        if len(data) > 1000:
+            return real_write(handle, bytes(data[: len(data) // 2]))
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(pdf_report, "print_document", crash)
-    with pytest.raises(OutputError, match="No space left on device"):
+    monkeypatch.setattr(atomic.os, "write", half_then_full)
+    with pytest.raises(OutputError, match=r"report\.pdf: No space left on device"):
         pdf_report.write_pdf_report(target, sample_analysis)
     assert target.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.pdf"]
+
+
+def test_qt_failing_to_finish_a_pdf_is_an_output_error(tmp_path, sample_analysis, monkeypatch):
+    """QPainter.end() returning False (Qt could not write) must never pass as a written report."""
+    from PySide6.QtGui import QPainter
+
+    from pfiq_desktop.reports import pdf_report
+
+    real_end = QPainter.end
+    monkeypatch.setattr(QPainter, "end", lambda self: real_end(self) and False)  # ended, but reported as failed
+    with pytest.raises(OutputError, match=r"Cannot write .*broken\.pdf: the PDF writer could not finish"):
+        pdf_report.write_pdf_report(tmp_path / "broken.pdf", sample_analysis)
+    assert not list(tmp_path.iterdir())
 
 
 def test_full_disk_at_rename_and_unwritable_folder_give_clear_errors(tmp_path, sample_analysis, monkeypatch):

@@ -37,10 +37,8 @@ takes tens of milliseconds, so no parsed-weights cache is kept.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -48,13 +46,13 @@ import torch.nn.functional as F
 from torch import nn
 
 from pfiq_desktop.engine.backbones import BackboneInfo
-from pfiq_desktop.engine.models import RECOGNITION_MODEL, model_path
+from pfiq_desktop.engine.models import PINNED_SHA256, RECOGNITION_MODEL, read_verified_model
 
 DLIB_RESNET_V1 = BackboneInfo(
     name="dlib-resnet-v1",
     input_size=150,
     model_file=RECOGNITION_MODEL,
-    model_sha256="55533b28a95800a551ba546ba62fe69625c7e95a7061c338adffead08719da30",
+    model_sha256=PINNED_SHA256[RECOGNITION_MODEL],
 )
 
 # (in_channels, out_channels, downsample) of each residual block, bottom-up.
@@ -370,17 +368,10 @@ class DlibResNet(nn.Module):
 def load_dlib_resnet(device: str | torch.device = "cpu") -> DlibResNet:
     """The installed dlib recognition model as a frozen, eval-mode torch module.
 
-    Checks the file's SHA-256 against ``DLIB_RESNET_V1`` because calibration
-    constants are only valid for these exact weights.
+    The bytes are checked against the pinned SHA-256 (ModelFileError otherwise)
+    because calibration constants are only valid for these exact weights.
     """
-    path: Path = model_path(RECOGNITION_MODEL)
-    data = path.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != DLIB_RESNET_V1.model_sha256:
-        raise DlibModelFormatError(
-            f"{path} has SHA-256 {digest}, expected {DLIB_RESNET_V1.model_sha256}"
-        )
-    parsed = parse_dlib_net(data)
+    parsed = parse_dlib_net(read_verified_model(RECOGNITION_MODEL))
     with torch.device("meta"):
         net = DlibResNet()
     net.load_state_dict(net.state_from_dlib(parsed), assign=True)

@@ -1,0 +1,50 @@
+"""`pfiq audit verify [STORE]`: check the review store's hash-chained audit log (read-only).
+
+Exit 0 when the chain is intact, 1 when it is broken (the first broken link is
+printed first) or cannot be checked (a version-1 store), 2 when the file is no
+review store.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from pfiq_desktop import appdirs
+from pfiq_desktop.cli.common import EXIT_OK, EXIT_PHOTO_PROBLEM, EXIT_USAGE, error, printable
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("audit", help="check the review store's tamper-evident audit log")
+    actions = parser.add_subparsers(dest="audit_command", required=True)
+    verify = actions.add_parser(
+        "verify",
+        help="verify the audit log's hash chain and the decisions against it",
+        description="Reports the first broken link: an edited, deleted, inserted or reordered audit entry, "
+        "or a decision that differs from the entry that recorded it. Nothing is changed.",
+    )
+    verify.add_argument("store", nargs="?", default=None,
+                        help=f"review store file (default: the application's, {appdirs.store_path()})")
+    verify.set_defaults(handler=run_verify)
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    from pfiq_desktop.review.store import StoreError, verify_store
+
+    path = Path(args.store) if args.store else appdirs.store_path()
+    try:
+        report = verify_store(path)
+    except StoreError as problem:
+        error(printable(str(problem)))
+        return EXIT_USAGE
+    if report.ok:
+        print(f"OK: {printable(str(path))}: {report.entries} audit entries, chain intact")
+        print(f"head {report.head or '(empty log)'}")
+        if report.sealed:
+            print(f"note: the entries of the version-1 store ({report.sealed}) were sealed then; "
+                  "changes made before that cannot be detected")
+        return EXIT_OK
+    print(f"BROKEN: {printable(str(path))}: {printable(report.problems[0])}")
+    for problem in report.problems[1:]:
+        print(f"  also: {printable(problem)}")
+    return EXIT_PHOTO_PROBLEM

@@ -1,0 +1,64 @@
+"""File names as text, whatever bytes the file system holds.
+
+A Linux file name is bytes. Python hands a name that is not valid UTF-8 over as a
+str with "surrogate escapes" (U+DC80..U+DCFF), which SQLite, UTF-8 files, Qt and
+terminals refuse. Such a file must still be analysed, reported and decided on, so
+every name that leaves Python goes through one of two views:
+
+- `display_name`: for people (reports, the window, messages). Undecodable bytes
+  read as ``\\xNN``; not reversible, always valid text.
+- `path_text` / `path_from_text`: a reversible, valid-UTF-8 form for storing
+  (review store keys, CSV and JSON path columns). A valid name is unchanged; an
+  invalid absolute path becomes ``bytes:`` + its bytes with backslashes doubled
+  and undecodable bytes as ``\\xNN``. No absolute path starts with ``bytes:``,
+  so the two kinds never collide.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+BYTES_PREFIX = "bytes:"
+_ESCAPE = re.compile(r"\\\\|\\x([0-9a-f]{2})")
+
+
+def is_valid_text(name: str) -> bool:
+    """True when `name` encodes to UTF-8 as it is (no surrogate escapes)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def display_name(name: str | os.PathLike[str]) -> str:
+    """`name` as valid text for people: undecodable bytes as \\xNN, everything else unchanged."""
+    text = os.fspath(name)
+    if is_valid_text(text):
+        return text
+    return os.fsencode(text).decode("utf-8", "backslashreplace")
+
+
+def path_text(path: str | os.PathLike[str]) -> str:
+    """A valid-UTF-8, reversible text form of an absolute path (see the module docstring)."""
+    text = os.fspath(path)
+    if is_valid_text(text):
+        return text
+    raw = os.fsencode(text).replace(b"\\", b"\\\\")
+    return BYTES_PREFIX + raw.decode("utf-8", "backslashreplace")
+
+
+def path_from_text(text: str) -> str:
+    """The path `path_text` was given (as Python's str for it, surrogate escapes included)."""
+    if not text.startswith(BYTES_PREFIX):
+        return text
+    escaped = text[len(BYTES_PREFIX):]
+    parts: list[bytes] = []
+    end = 0
+    for match in _ESCAPE.finditer(escaped):
+        parts.append(escaped[end:match.start()].encode("utf-8"))
+        parts.append(b"\\" if match.group(1) is None else bytes([int(match.group(1), 16)]))
+        end = match.end()
+    parts.append(escaped[end:].encode("utf-8"))
+    return os.fsdecode(b"".join(parts))

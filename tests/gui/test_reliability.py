@@ -1,0 +1,110 @@
+"""The window under faults: a tampered audit log, entries it must skip, a full disk, SIGTERM during an export."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from pypdf import PdfReader
+
+from pfiq_desktop.gui import export as gui_export
+from pfiq_desktop.review import ReviewStore
+from tests.conftest import REPO
+from tests.gui.fakes import fake_factory
+from tests.test_audit_chain import tamper
+
+
+def test_the_window_says_so_when_the_audit_chain_is_broken(qtbot, make_window, data_dir):
+    with ReviewStore(data_dir / "reviews.sqlite3") as store:
+        store.record_decision(data_dir / "a.jpg", "a" * 64, "reject")
+    intact = make_window(fake_factory())
+    assert intact.banner.isHidden()
+    intact.shutdown()
+    tamper(data_dir / "reviews.sqlite3", "UPDATE audit SET decision='accept'")
+    window = make_window(fake_factory())
+    assert window.banner.isVisible() and "has been altered: audit entry 1 " in window.banner.text()
+    window.show_banner("Not found: x")  # other messages come and go below it
+    window.show_banner("")
+    assert "has been altered" in window.banner.text() and window.banner.isVisible()
+
+
+def test_skipped_entries_are_named_in_the_banner(qtbot, make_window, portrait_folder):
+    folder = portrait_folder(2, broken=False)
+    (folder / "loop.jpg").symlink_to(folder / "loop.jpg")
+    (folder / "gone.png").symlink_to(folder / "nowhere.png")
+    window = make_window(fake_factory())
+    window.open_paths([str(folder)])
+    assert len(window.session.records) == 2
+    text = window.banner.text()
+    assert "Skipped 2 entries that cannot be read as photos" in text
+    assert "gone.png: a broken link" in text and "loop.jpg: a link that loops back on itself" in text
+
+
+def test_export_to_a_full_disk_is_a_clear_error_and_leaves_nothing(qtbot, make_window, portrait_folder, small_disk,
+                                                                   monkeypatch):
+    disk = small_disk("2m")
+    disk.fill()
+    window = make_window(fake_factory())
+    window.open_paths([str(portrait_folder(2, broken=False))])
+    qtbot.waitUntil(lambda: all(r.analysis is not None for r in window.session.records), timeout=30_000)
+    warnings = []
+    monkeypatch.setattr(gui_export.QMessageBox, "warning", lambda parent, title, text, *rest: warnings.append(text))
+    window.ask_export_folder = lambda title: str(disk.path)
+    assert window.export_batch()
+    qtbot.waitUntil(lambda: not window.exporter.running(), timeout=120_000)
+    assert window.exporter.last_outcome[0] == "failed"
+    assert len(warnings) == 1 and f"Cannot write {disk.path}" in warnings[0] and "No space left on device" in warnings[0]
+    assert disk.listing() == []
+
+
+def complete_pdf(path: Path) -> bool:
+    return path.read_bytes().rstrip().endswith(b"%%EOF") and len(PdfReader(str(path)).pages) >= 1
+
+
+def test_sigterm_during_an_export_closes_the_app_cleanly(portrait_folder, tmp_path):
+    """SIGTERM is handled like Ctrl+C: the export is cancelled, finished files are kept whole, no temp file stays."""
+    photos = portrait_folder(8, broken=False)
+    out = tmp_path / "out"
+    out.mkdir()
+    env = dict(os.environ, PYTHONPATH=str(REPO), QT_QPA_PLATFORM="offscreen", PFIQ_DATA_DIR=str(tmp_path / "data"))
+    child = subprocess.Popen([sys.executable, str(Path(__file__).with_name("_export_child.py")), str(photos), str(out)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO)
+    try:
+        deadline = time.monotonic() + 300
+        line = ""
+        while "EXPORTING" not in line and time.monotonic() < deadline:
+            line = child.stdout.readline()
+            assert line, child.stderr.read()
+        os.kill(child.pid, signal.SIGTERM)
+        rest, errors = child.communicate(timeout=120)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == 0 and "EXITED 0" in rest, errors[-2000:]
+    assert "Traceback" not in errors
+    left = sorted(out.iterdir())
+    assert not [p.name for p in left if p.name.endswith(".part")]
+    assert all(complete_pdf(p) for p in left if p.suffix == ".pdf")
+    assert len(left) < 8 + 3  # stopped before the end of the batch
+
+
+def test_a_file_name_that_is_not_utf8_is_analysed_shown_and_decided(qtbot, make_window, portrait_folder):
+    """Qt strings cannot hold undecodable bytes: paths cross signals as Python objects and the model's role as
+    path_text, so such a photo is analysed, selected and decided like any other."""
+    folder = portrait_folder(2, broken=False)
+    odd = folder / os.fsdecode(b"caf\xe9.jpg")
+    next(folder.glob("*.jpg")).rename(odd)
+    window = make_window(fake_factory())
+    window.open_paths([str(folder)])
+    qtbot.waitUntil(lambda: all(r.analysis is not None for r in window.session.records), timeout=30_000)
+    assert window.session.record(str(odd)).analysis.ok
+    assert str(odd) in window.browser.visible_paths()
+    assert window.browser.select_path(str(odd)) and window.browser.current_path() == str(odd)
+    assert window.session.current == str(odd)
+    assert window.record_decision("reject", ["framing"], "")
+    with ReviewStore(window.store.path) as store:
+        assert store.decision_for(odd).decision == "reject"

@@ -1,0 +1,100 @@
+"""Profiles are validated on load and identified by the hash of their thresholds, not their name."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pfiq_desktop.engine.icao import ProfileError, list_profiles, load_profile
+
+
+def write(tmp_path: Path, body: str, name: str = "office.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ("[checks.pose_yaw]\nwarn_above = nan\n", "[checks.pose_yaw] warn_above = nan: expected a finite number"),
+        ("[checks.pose_yaw]\nwarn_above = inf\n", "[checks.pose_yaw] warn_above = inf: expected a finite number"),
+        ('[checks.head_size]\nfail_below = "0.7"\n', "[checks.head_size] fail_below = '0.7': expected a number"),
+        ("[checks.head_size]\nfail_below = true\n", "[checks.head_size] fail_below = True: expected a number"),
+        ("[checks.head_size]\nfail_below = [0.7]\n", "[checks.head_size] fail_below = [0.7]: expected a number"),
+        ('[checks.glasses]\nfail_if_present = "yes"\n', "[checks.glasses] fail_if_present = 'yes': expected true or false"),
+        ("[checks.exposure]\nfail_below = 90\nwarn_below = 80\n",
+         "[checks.exposure] fail_below = 90 is above warn_below = 80 (bounds in the wrong order)"),
+        ("[checks.pose_roll]\nwarn_above = 9\nfail_above = 8\n",
+         "[checks.pose_roll] warn_above = 9 is above fail_above = 8"),
+        ("[checks.head_size]\nfail_below = 0.9\nfail_above = 0.8\n", "[checks.head_size] fail_below = 0.9 is above fail_above = 0.8"),
+        ("[checks.natural_colour]\na_min = 40\n", "[checks.natural_colour] a_min = 40 is above a_max = 30"),
+        ("[checks.pose_yawn]\nwarn_above = 5\n", "[checks.pose_yawn] is not a check this version knows"),
+        ("[checks]\nsharpness = 20\n", "[checks.sharpness] must be a table of thresholds"),
+        ("checks = 3\n", "'checks' must be a table"),
+        ("extends = 7\n", "extends = 7: expected a profile name or file"),
+    ],
+)
+def test_bad_values_are_errors_naming_the_file_and_key(tmp_path, body, words):
+    path = write(tmp_path, 'name = "office"\nextends = "icao-9303"\n' * ("extends" not in body) + body)
+    with pytest.raises(ProfileError) as caught:
+        load_profile(path)
+    assert str(path) in str(caught.value) and words in str(caught.value)
+
+
+def test_inverted_bounds_across_extends_name_the_users_file(tmp_path):
+    """warn_below comes from the parent (120); the user's fail_below above it is the user's mistake."""
+    path = write(tmp_path, 'extends = "icao-9303"\n[checks.inter_eye_distance]\nfail_below = 200\n')
+    with pytest.raises(ProfileError, match=r"office\.toml: \[checks\.inter_eye_distance\] fail_below = 200 is above warn_below = 120"):
+        load_profile(path)
+
+
+def test_json_profiles_are_validated_too(tmp_path):
+    path = write(tmp_path, '{"checks": {"exposure": {"fail_below": NaN}}}', "office.json")
+    with pytest.raises(ProfileError, match=r"office\.json: \[checks\.exposure\] fail_below = nan"):
+        load_profile(path)
+
+
+def test_bundled_profiles_are_valid_and_distinct_by_content():
+    hashes = {name: load_profile(name).sha256 for name in list_profiles()}
+    assert len(set(hashes.values())) == len(hashes) == 3
+
+
+def test_the_hash_follows_the_thresholds_not_the_name(tmp_path):
+    default = load_profile("icao-9303")
+    renamed = load_profile(write(tmp_path, 'name = "my copy"\nextends = "icao-9303"\n', "copy.toml"))
+    edited = load_profile(write(tmp_path, 'name = "icao-9303"\nextends = "icao-9303"\n[checks.pose_yaw]\nwarn_above = 4\n',
+                                "edited.toml"))
+    written_as_int = load_profile(write(tmp_path, 'extends = "icao-9303"\n[checks.pose_yaw]\nwarn_above = 5.0\nfail_above = 10\n',
+                                        "same.toml"))
+    assert renamed.sha256 == default.sha256 == written_as_int.sha256  # 10 and 10.0 are the same threshold
+    assert edited.name == default.name and edited.sha256 != default.sha256
+
+
+numbers = st.floats(allow_nan=True, allow_infinity=True) | st.integers(-10**6, 10**6)
+values = numbers | st.booleans() | st.text(max_size=5) | st.lists(st.integers(), max_size=2)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(st.sampled_from(["fail_below", "warn_below", "warn_above", "fail_above", "enabled", "a_min", "a_max"]),
+                       values, max_size=4))
+def test_any_values_give_a_valid_profile_or_a_profile_error(tmp_path_factory, thresholds):
+    import json
+
+    folder = tmp_path_factory.mktemp("fuzz")
+    path = folder / "fuzz.json"
+    path.write_text(json.dumps({"checks": {"natural_colour": thresholds}}), encoding="utf-8")
+    try:
+        profile = load_profile(path)
+    except ProfileError as error:
+        assert str(path) in str(error)
+        return
+    checked = profile.params("natural_colour")
+    for key, value in checked.items():
+        assert isinstance(value, bool) if key == "enabled" else (isinstance(value, float) and math.isfinite(value))
+    order = [checked[k] for k in ("fail_below", "warn_below", "warn_above", "fail_above") if k in checked]
+    assert order == sorted(order)

@@ -1,0 +1,200 @@
+"""Tamper evidence: the hash-chained audit log, `pfiq audit verify`, the v1 -> v2 migration, officer and login."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from pfiq_desktop.review import ReviewStore, verify_store
+from pfiq_desktop.review.chain import ENTRY_FIELDS, entry_hash
+from pfiq_desktop.review.store import default_officer
+from tests.conftest import REPO
+
+
+@pytest.fixture
+def store_path(tmp_path):
+    """A store with five decisions on three photos (one withdrawn), closed."""
+    path = tmp_path / "reviews.sqlite3"
+    with ReviewStore(path, app_version="9.9") as store:
+        for n, kind in enumerate(["reject", "retake", "accept"]):
+            store.record_decision(tmp_path / f"p{n}.jpg", f"{n}" * 64, kind, officer="Jane Smith", note="ok",
+                                  profile="icao-9303", profile_sha256="a" * 64, engine_key="k")
+        store.record_decision(tmp_path / "p0.jpg", "0" * 64, "retake", officer="Jane Smith")
+        store.clear_decision(tmp_path / "p1.jpg", "1" * 64, officer="Lee")
+    return path
+
+
+def tamper(path, *statements, params=()):
+    """Edit the store as an attacker with the SQLite shell would: drop the triggers first."""
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TRIGGER IF EXISTS audit_no_update")
+    conn.execute("DROP TRIGGER IF EXISTS audit_no_delete")
+    for statement in statements:
+        conn.execute(statement, params)
+    conn.execute("CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'x'); END")
+    conn.execute("CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'x'); END")
+    conn.commit()
+    conn.close()
+
+
+def entries(path):
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    rows = [dict(r) for r in conn.execute("SELECT * FROM audit ORDER BY id")]
+    conn.close()
+    return rows
+
+
+def test_an_untouched_store_verifies_and_records_officer_and_login(store_path):
+    report = verify_store(store_path)
+    assert report.ok and report.entries == 5 and len(report.head) == 64
+    with ReviewStore(store_path) as store:
+        log = store.audit_log()
+        assert {(e.officer, e.login) for e in log} == {("Jane Smith", default_officer()), ("Lee", default_officer())}
+        decision = store.decision_for(store_path.parent / "p2.jpg", "2" * 64)
+        assert decision.officer == "Jane Smith" and decision.login == default_officer()
+        assert decision.profile_sha256 == "a" * 64 and decision.engine_key == "k"
+        assert decision.signed_by == f"Jane Smith (login {default_officer()})"
+        assert store.verify().ok
+
+
+def test_an_edited_entry_is_found(store_path):
+    tamper(store_path, "UPDATE audit SET note='approved by phone' WHERE id=2")
+    report = verify_store(store_path)
+    assert not report.ok and report.problems[0].startswith("audit entry 2 ") and "changed after it was written" in report.problems[0]
+
+
+def test_a_deleted_entry_is_found(store_path):
+    tamper(store_path, "DELETE FROM audit WHERE id=3")
+    report = verify_store(store_path)
+    assert "audit entry 4 " in report.problems[0] and "does not follow entry 2" in report.problems[0]
+
+
+def test_deleting_the_last_entries_is_found(store_path):
+    tamper(store_path, "DELETE FROM audit WHERE id=5")
+    report = verify_store(store_path)
+    assert "does not end at its recorded head" in report.problems[0]
+
+
+def test_a_back_dated_inserted_entry_is_found_even_with_a_correct_hash(store_path):
+    """A forger who knows the algorithm chains the entry properly; the recorded head still gives them away."""
+    last = entries(store_path)[-1]
+    forged = {name: last[name] for name in ENTRY_FIELDS} | {
+        "id": last["id"] + 1, "at": "2020-01-01T09:00:00.000+00:00", "action": "decide", "decision": "accept",
+        "prev_hash": last["entry_hash"], "note": "back-dated approval",
+    }
+    forged["entry_hash"] = entry_hash(forged)
+    columns = [*ENTRY_FIELDS, "entry_hash"]
+    tamper(store_path, f"INSERT INTO audit ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+           params=[forged[c] for c in columns])
+    assert "does not end at its recorded head" in verify_store(store_path).problems[0]
+
+
+def test_a_naively_inserted_entry_in_the_middle_is_found(store_path):
+    tamper(store_path, "DELETE FROM audit WHERE id=3",
+           "INSERT INTO audit (id, at, officer, action, image_sha256, path, decision, reasons, note, app_version,"
+           " model_sha256, profile, verdict) VALUES (3, '2020-01-01', 'mallory', 'decide', 'x', '/x', 'accept', '[]',"
+           " '', '9.9', '', '', '')")
+    assert verify_store(store_path).problems[0].startswith("audit entry 3 (2020-01-01) was changed")
+
+
+def test_reordered_entries_are_found(store_path):
+    rows = entries(store_path)
+    second, third = rows[1], rows[2]
+    columns = [c for c in second if c != "id"]
+    swap = ", ".join(f"{c}=?" for c in columns)
+    conn = sqlite3.connect(store_path)
+    conn.execute("DROP TRIGGER audit_no_update")
+    conn.execute(f"UPDATE audit SET {swap} WHERE id=2", [third[c] for c in columns])
+    conn.execute(f"UPDATE audit SET {swap} WHERE id=3", [second[c] for c in columns])
+    conn.commit()
+    conn.close()
+    report = verify_store(store_path)
+    assert report.problems[0].startswith("audit entry 2 ")
+    assert "the append-only triggers are missing (audit_no_update)" in report.problems
+
+
+@pytest.mark.parametrize(
+    ("statement", "words"),
+    [
+        ("UPDATE decisions SET decision='accept' WHERE decision='retake'", "differs from audit entry 4 that recorded it"),
+        ("DELETE FROM decisions WHERE decision='accept'", "recorded by audit entry 3 was deleted"),
+        ("INSERT INTO decisions SELECT image_sha256, '/elsewhere.jpg', decision, reasons, note, officer, decided_at,"
+         " app_version, model_sha256, profile, verdict, overridden, login, engine_key, profile_sha256 FROM decisions LIMIT 1",
+         "the decision on /elsewhere.jpg has no audit entry"),
+    ],
+    ids=["edited", "deleted", "added"],
+)
+def test_edits_of_the_decisions_table_are_found(store_path, statement, words):
+    tamper(store_path, statement)
+    assert any(words in problem for problem in verify_store(store_path).problems)
+
+
+def pfiq(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=120, env=env)
+
+
+def test_pfiq_audit_verify_reports_the_first_broken_link(store_path, data_dir):
+    good = pfiq("audit", "verify", str(store_path))
+    assert good.returncode == 0 and good.stdout.startswith("OK: ") and "5 audit entries, chain intact" in good.stdout
+    tamper(store_path, "UPDATE audit SET decision='accept' WHERE id=1")
+    broken = pfiq("audit", "verify", str(store_path))
+    assert broken.returncode == 1 and "Traceback" not in broken.stderr
+    assert broken.stdout.startswith(f"BROKEN: {store_path}: audit entry 1 (") and "was changed after it was written" in broken.stdout
+    (store_path.parent / "notes.txt").write_text("not a store")
+    assert pfiq("audit", "verify", str(store_path.parent / "notes.txt")).returncode == 2
+    missing = pfiq("audit", "verify", str(store_path.parent / "absent.sqlite3"))
+    assert missing.returncode == 2 and "No review store at" in missing.stderr
+
+
+def test_pfiq_audit_verify_defaults_to_the_applications_store(data_dir):
+    with ReviewStore(data_dir / "reviews.sqlite3") as store:
+        store.record_decision(data_dir / "a.jpg", "a" * 64, "reject")
+    run = pfiq("audit", "verify", env=dict(os.environ, PFIQ_DATA_DIR=str(data_dir)))
+    assert run.returncode == 0 and str(data_dir / "reviews.sqlite3") in run.stdout
+
+
+V1_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE decisions (image_sha256 TEXT NOT NULL, path TEXT NOT NULL, decision TEXT NOT NULL, reasons TEXT NOT NULL,
+ note TEXT NOT NULL, officer TEXT NOT NULL, decided_at TEXT NOT NULL, app_version TEXT NOT NULL, model_sha256 TEXT NOT NULL,
+ profile TEXT NOT NULL, verdict TEXT NOT NULL, overridden TEXT NOT NULL, PRIMARY KEY (image_sha256, path));
+CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, officer TEXT NOT NULL, action TEXT NOT NULL,
+ image_sha256 TEXT NOT NULL, path TEXT NOT NULL, decision TEXT NOT NULL, reasons TEXT NOT NULL, note TEXT NOT NULL,
+ app_version TEXT NOT NULL, model_sha256 TEXT NOT NULL, profile TEXT NOT NULL, verdict TEXT NOT NULL);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+INSERT INTO meta VALUES ('schema', '1');
+"""
+
+
+def test_a_version_1_store_is_migrated_and_sealed(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript(V1_SCHEMA)
+    for kind, at in [("reject", "2024-01-01T10:00:00.000+00:00"), ("retake", "2024-01-02T10:00:00.000+00:00")]:
+        conn.execute("INSERT INTO audit(at, officer, action, image_sha256, path, decision, reasons, note, app_version,"
+                     " model_sha256, profile, verdict) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                     (at, "kim", "decide", "s" * 64, "/photos/a.jpg", kind, json.dumps([]), "", "0.1", "", "icao-9303", "fail"))
+    conn.execute("INSERT INTO decisions VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                 ("s" * 64, "/photos/a.jpg", "retake", "[]", "", "kim", "2024-01-02T10:00:00.000+00:00", "0.1", "",
+                  "icao-9303", "fail", "[]"))
+    conn.commit()
+    conn.close()
+    old = verify_store(path)
+    assert not old.ok and "version-1 store without a hash chain" in old.problems[0]
+    with ReviewStore(path) as store:
+        assert store.verify().ok
+        assert store.decision_for("/photos/a.jpg", "s" * 64).decision == "retake"
+        store.record_decision("/photos/a.jpg", "s" * 64, "reject", officer="Lee")
+    report = verify_store(path)
+    assert report.ok and report.entries == 3 and report.sealed.startswith("2 entries on ")
+    tamper(path, "UPDATE audit SET officer='mallory' WHERE id=1")  # sealed entries are protected from now on
+    assert verify_store(path).problems[0].startswith("audit entry 1 ")
+

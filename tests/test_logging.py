@@ -1,0 +1,92 @@
+"""The log file: no silent broad except, uncaught exceptions (threads, Qt slots) logged, nothing on the console."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+
+from tests.conftest import REPO
+
+PACKAGE = REPO / "pfiq_desktop"
+BROAD = {"Exception", "BaseException"}
+
+
+def _broad_handlers(tree: ast.AST) -> list[ast.ExceptHandler]:
+    handlers = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ExceptHandler):
+            names = {n.id for n in ast.walk(node.type) if isinstance(n, ast.Name)} if node.type else {"(bare)"}
+            if names & (BROAD | {"(bare)"}):
+                handlers.append(node)
+    return handlers
+
+
+def _logs_traceback(call: ast.Call) -> bool:
+    """log.exception(...), or any log call with exc_info=..., keeps the traceback."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ("log", "logging")):
+        return False
+    return func.attr == "exception" or any(k.arg == "exc_info" for k in call.keywords)
+
+
+def test_no_broad_except_is_silent():
+    """Every `except Exception` (or broader) re-raises or logs the traceback: a double-clicked app has no console."""
+    silent = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for handler in _broad_handlers(ast.parse(path.read_text(encoding="utf-8"))):
+            nodes = list(ast.walk(handler))
+            if not any(isinstance(n, ast.Raise) for n in nodes) and not any(
+                    isinstance(n, ast.Call) and _logs_traceback(n) for n in nodes):
+                silent.append(f"{path.relative_to(REPO)}:{handler.lineno}")
+    assert silent == []
+
+
+CHILD = r"""
+import sys, threading
+from pathlib import Path
+from pfiq_desktop.logs import setup_logging
+setup_logging(Path(sys.argv[1]))
+import logging
+logging.getLogger("pfiq_desktop.test").warning("a name that is not UTF-8: %s", "caf\udce9.jpg")
+thread = threading.Thread(target=lambda: 1 / 0, name="worker-7")
+thread.start(); thread.join()
+from PySide6.QtCore import QCoreApplication, QTimer
+app = QCoreApplication([])
+def slot():
+    raise LookupError("raised in a Qt slot")
+QTimer.singleShot(0, slot)
+QTimer.singleShot(50, app.quit)
+app.exec()
+raise KeyError("uncaught in the main thread")
+"""
+
+
+def test_uncaught_exceptions_in_threads_slots_and_main_are_logged(tmp_path):
+    log = tmp_path / "pfiq.log"
+    env = dict(os.environ, PYTHONPATH=str(REPO), QT_QPA_PLATFORM="offscreen")
+    run = subprocess.run([sys.executable, "-c", CHILD, str(log)], capture_output=True, text=True, env=env, timeout=120)
+    assert run.returncode == 1
+    text = log.read_text(encoding="utf-8")
+    assert "a name that is not UTF-8: caf\\udce9.jpg" in text  # logged, not a logging error
+    assert "uncaught exception in thread worker-7" in text and "ZeroDivisionError" in text
+    assert "LookupError: raised in a Qt slot" in text
+    assert "KeyError: 'uncaught in the main thread'" in text
+    assert text.count("Traceback (most recent call last)") == 3
+
+
+def test_pillow_metadata_warnings_never_reach_the_console(tmp_path):
+    from tests.hostile.corpus import portrait, with_exif
+
+    photo = tmp_path / "broken exif.jpg"
+    good = with_exif(portrait(), 6)
+    at = good.index(b"Exif\x00\x00") + 6
+    photo.write_bytes(good[: at + 8] + b"\xff\xff" + good[at + 10:])  # an IFD claiming 65535 entries
+    env = dict(os.environ, PYTHONPATH=str(REPO), PFIQ_DATA_DIR=str(tmp_path / "data"))
+    code = ("import sys; from pfiq_desktop.engine.imageio import load_image; "
+            "print(load_image(sys.argv[1]).shape)")
+    run = subprocess.run([sys.executable, "-c", code, str(photo)], capture_output=True, text=True, env=env, timeout=120)
+    assert run.returncode == 0 and run.stderr == "", run.stderr
+    assert run.stdout.strip() == "(320, 320, 3)"  # decoded despite its broken metadata
+
