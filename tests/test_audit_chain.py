@@ -13,7 +13,7 @@ import pytest
 from pfiq_desktop.review import ReviewStore, verify_store
 from pfiq_desktop.review.chain import ENTRY_FIELDS, entry_hash
 from pfiq_desktop.review.store import default_officer
-from tests.conftest import REPO
+from tests.photos import REPO
 
 
 @pytest.fixture

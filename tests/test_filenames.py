@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from pfiq_desktop.engine.filenames import display_name, is_valid_text, path_from_text, path_text
 from pfiq_desktop.reports.naming import safe_stem, unique_stems
-from tests.conftest import REPO
+from tests.photos import REPO
 
 LATIN1 = os.fsdecode(b"caf\xe9")  # 'café' saved by a Latin-1 system: not UTF-8
 

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from tests.conftest import REPO
+from tests.photos import REPO
 
 PACKAGE = REPO / "pfiq_desktop"
 BROAD = {"Exception", "BaseException"}

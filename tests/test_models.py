@@ -18,7 +18,7 @@ from pfiq_desktop.engine.models import (
     ModelFileMissing,
     model_path,
 )
-from tests.conftest import REPO
+from tests.photos import REPO
 
 
 def model_folder(tmp_path: Path, damaged: str | None = None, missing: str | None = None) -> Path:

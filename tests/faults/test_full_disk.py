@@ -19,7 +19,7 @@ from pfiq_desktop.reports.figures import save_annotated_png
 from pfiq_desktop.reports.inputs import ReportItem
 from pfiq_desktop.reports.pdf_report import write_pdf_report
 from pfiq_desktop.review import ReviewStore
-from tests.conftest import REPO
+from tests.photos import REPO
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from pypdf import PdfReader
 from pfiq_desktop.atomic import write_bytes_atomic
 from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.review import ReviewStore, verify_store
-from tests.conftest import REPO
+from tests.photos import REPO
 from tests.reports.synthetic import SAMPLE
 
 CHILD = Path(__file__).with_name("_kill_child.py")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.photos import REPO
 from tests.reports.synthetic import SAMPLE
 
 CHILD = Path(__file__).with_name("_no_network_child.py")

@@ -13,8 +13,8 @@ from pypdf import PdfReader
 
 from pfiq_desktop.gui import export as gui_export
 from pfiq_desktop.review import ReviewStore
-from tests.conftest import REPO
 from tests.gui.fakes import fake_factory
+from tests.photos import REPO
 from tests.test_audit_chain import tamper
 
 

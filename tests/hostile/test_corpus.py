@@ -19,8 +19,8 @@ from pfiq_desktop.engine.discovery import find_images
 from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.reports.naming import unique_stems
-from tests.conftest import REPO
 from tests.hostile.corpus import EITHER, PHOTO, REFUSED, SKIPPED, Case, build_corpus
+from tests.photos import REPO
 
 PER_PHOTO_LIMIT_S = 60.0
 
