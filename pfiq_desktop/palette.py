@@ -54,13 +54,28 @@ def status_rgb(status: str) -> tuple[int, int, int]:
 
 @dataclass(frozen=True)
 class MapScale:
-    """A colour scale for one kind of map: anchors from low to high over `levels`."""
+    """A colour scale for one kind of map: anchors from low to high over `levels`.
+
+    With `fade` = (full, none) the overlay is opaque at `full` and transparent from
+    `none` on, so values that need no attention leave the photo untouched.
+    """
 
     name: str
     title: str
     anchors: tuple[tuple[int, int, int], ...]
     levels: tuple[float, float]
     ticks: tuple[tuple[float, str], ...]
+    fade: tuple[float, float] | None = None
+
+    def opacity(self, values: np.ndarray) -> np.ndarray:
+        """0..1 per value: 1 everywhere, or the fade ramp; 0 where the value is NaN."""
+        values = np.asarray(values, np.float32)
+        finite = np.isfinite(values)
+        if self.fade is None:
+            return finite.astype(np.float32)
+        full, none = self.fade
+        ramp = np.clip((np.nan_to_num(values, nan=none) - none) / (full - none), 0.0, 1.0)
+        return np.where(finite, ramp, 0.0).astype(np.float32)
 
     def lut(self, size: int = 256) -> np.ndarray:
         """(size, 3) uint8 RGB lookup table, low to high."""
@@ -83,17 +98,17 @@ class MapScale:
         return rgb
 
     def rgba(self, values: np.ndarray, alpha: int = 255) -> np.ndarray:
-        """RGBA uint8; NaN (outside the face) becomes transparent."""
+        """RGBA uint8 with `alpha` as the most opaque; NaN (outside the face) becomes transparent."""
         values = np.asarray(values, np.float32)
         rgba = np.empty(values.shape + (4,), np.uint8)
         rgba[..., :3] = _lut(self)[self.index(values)]
-        rgba[..., 3] = np.where(np.isfinite(values), alpha, 0).astype(np.uint8)
+        rgba[..., 3] = np.round(self.opacity(values) * alpha).astype(np.uint8)
         return rgba
 
     def blend(self, photo: np.ndarray, values: np.ndarray, opacity: float = 0.6) -> np.ndarray:
         """The coloured map over an RGB photo where the map is defined."""
         coloured = self.rgb(values).astype(np.float32)
-        alpha = (np.isfinite(values) * opacity)[..., None]
+        alpha = (self.opacity(values) * opacity)[..., None]
         return (photo.astype(np.float32) * (1 - alpha) + coloured * alpha).round().astype(np.uint8)
 
 
@@ -117,3 +132,34 @@ PLQ_SCALE = MapScale(
     levels=(0.0, 1.0),
     ticks=((0.0, "0 low"), (0.5, "0.5"), (1.0, "1 high")),
 )
+
+# Deviation from compliant photos (engine/deviation.py): only "lower" is coloured, so a compliant face stays
+# as it is. ColorBrewer YlOrRd, ordered by lightness: readable with red-green colour blindness and in greyscale.
+DEVIATION_SCALE = MapScale(
+    name="deviation",
+    title="Recognition utility compared with compliant photos",
+    anchors=((189, 0, 38), (240, 59, 32), (253, 141, 60), (254, 204, 92), (255, 255, 178)),
+    levels=(-4.0, -1.0),
+    ticks=((-3.0, "much lower"), (-2.0, "clearly lower"), (-1.0, "somewhat lower")),
+    fade=(-4.0, -1.0),
+)
+OUTLINE_COLOUR = "#ffffff"  # the -2 outline on the photo, over a dark shadow line
+OUTLINE_SHADOW_COLOUR = "#000000"
+MAP_SCALES = {scale.name: scale for scale in (DEVIATION_SCALE, PLQ_SCALE)}
+
+
+def deviation_legend() -> list[tuple[str, str | None]]:
+    """(words, '#rrggbb' or None when uncoloured) for each band of the deviation map, lowest first."""
+    from pfiq_desktop.engine.deviation import BANDS
+
+    entries: list[tuple[str, str | None]] = []
+    previous = DEVIATION_SCALE.levels[0] - 1.0
+    for upper, words in BANDS:
+        if upper == float("inf"):
+            entries.append((words, None))
+            break
+        middle = (max(previous, DEVIATION_SCALE.levels[0]) + upper) / 2
+        r, g, b = (int(c) for c in DEVIATION_SCALE.rgb(np.array([middle], np.float32))[0])
+        entries.append((words, f"#{r:02x}{g:02x}{b:02x}"))
+        previous = upper
+    return entries

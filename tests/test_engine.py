@@ -247,4 +247,6 @@ def test_recheck_applies_a_new_profile_without_the_network(analyzer, astronaut_r
     assert {k: v for k, v in after.items() if k != "inter_eye_distance"} == {
         k: v for k, v in before.items() if k != "inter_eye_distance"
     }
-    assert rechecked.faces is astronaut_result.faces  # faces, maps and quality are reused as they are
+    assert len(rechecked.faces) == len(astronaut_result.faces)
+    for new, old in zip(rechecked.faces, astronaut_result.faces):  # faces, maps and quality reused, not recomputed
+        assert new.plq_chip is old.plq_chip and new.deviation_chip is old.deviation_chip and new.quality == old.quality

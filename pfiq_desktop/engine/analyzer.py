@@ -30,7 +30,9 @@ from pfiq_desktop.engine.defaults import (
     DEFAULT_QUALITY_ESTIMATOR,
     MAX_FACES,
 )
-from pfiq_desktop.engine.faces import DetectedFace, FaceDetector
+from pfiq_desktop.engine.deviation import deviation_chip, load_reference
+from pfiq_desktop.engine.faces import DetectedFace, FaceDetector, photo_points_to_chip
+from pfiq_desktop.engine.findings import add_findings
 from pfiq_desktop.engine.imageio import load_image
 from pfiq_desktop.engine.models import RECOGNITION_MODEL, model_sha256, models_sha256
 from pfiq_desktop.engine.plq import GRADIENT_MAPS, MAP_METHODS, ForwardPass, gradient_magnitude
@@ -89,6 +91,7 @@ class Analyzer:
         self.device_name = device_name(self.device)
         self._results: dict[int, _NetworkResult] = {}  # network output per prepared photo, until it is finished
         self.models_sha256 = models_sha256()
+        self.deviation_reference = load_reference(self.calibration.backbone, map_method)
         self.engine_key = engine_key(self.models_sha256, self.estimator.name, map_method, __version__)
         self._warm_up()
 
@@ -167,8 +170,11 @@ class Analyzer:
         if image is None:
             image = load_image(analysis.source)
         checks = icao.run_checks(image, analysis.faces, self.profile)
-        return dataclasses.replace(analysis, checks=checks, profile=self.profile.name, profile_sha256=self.profile.sha256,
-                                   profile_info=self.profile.info)
+        faces = [dataclasses.replace(face) for face in analysis.faces]  # findings quote the new checks
+        rechecked = dataclasses.replace(analysis, faces=faces, checks=checks, profile=self.profile.name,
+                                        profile_sha256=self.profile.sha256, profile_info=self.profile.info)
+        add_findings(rechecked)
+        return rechecked
 
     # -- the three stages: CPU (decode, detect, align), network (batched), CPU (faces, regions, checks) --
     def _template(self) -> Analysis:
@@ -213,7 +219,8 @@ class Analyzer:
             self.estimator,
             forward,
         )
-        maps = self.plq_calibration(magnitude.cpu().numpy())
+        magnitudes = magnitude.cpu().numpy()
+        maps = self.plq_calibration(magnitudes)
         embeddings = descriptors.cpu().numpy().astype(np.float32)
         end = time.perf_counter()
         first = 0
@@ -223,8 +230,8 @@ class Analyzer:
             prepared.clock.add("quality", (quality_done - start) * share)
             prepared.clock.add("plq", (end - quality_done) * share)
             self._results[id(prepared)] = _NetworkResult(
-                raw[first : first + count], qualities[first : first + count],
-                maps[first : first + count], embeddings[first : first + count],
+                raw[first : first + count], qualities[first : first + count], maps[first : first + count],
+                magnitudes[first : first + count], embeddings[first : first + count],
             )
             first += count
 
@@ -234,14 +241,27 @@ class Analyzer:
             analysis.timings = clock.total()
             return analysis
         if prepared.detected:
-            analysis.faces = self._faces(prepared, image, self._results.pop(id(prepared)))
+            result = self._results.pop(id(prepared))
+            analysis.faces = self._faces(prepared, image, result)
+            with clock.stage("deviation"):
+                for face, magnitude in zip(analysis.faces, result.magnitudes):
+                    self._add_deviation(face, magnitude)
         with clock.stage("regions"):
             for face in analysis.faces:
                 face.regions = icao.region_plq(face)
         with clock.stage("checks"):
             analysis.checks = icao.run_checks(image, analysis.faces, self.profile)
+        with clock.stage("findings"):
+            add_findings(analysis)
         analysis.timings = clock.total()
         return analysis
+
+    def _add_deviation(self, face: Face, magnitude: np.ndarray) -> None:
+        """The face's map compared with compliant faces (none when this map method has no reference)."""
+        if self.deviation_reference is None:
+            return
+        landmarks_chip = photo_points_to_chip(face.landmarks, face.chip_transform)
+        face.deviation_chip = deviation_chip(magnitude, landmarks_chip, self.deviation_reference)
 
     @staticmethod
     def _faces(prepared: Prepared, image: np.ndarray, result: _NetworkResult) -> list[Face]:
@@ -270,5 +290,6 @@ class _NetworkResult:
 
     raw: np.ndarray
     qualities: np.ndarray
-    maps: np.ndarray
+    maps: np.ndarray  # the paper's PLQ
+    magnitudes: np.ndarray  # the raw map magnitudes the deviation map is made from
     embeddings: np.ndarray

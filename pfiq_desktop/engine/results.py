@@ -151,7 +151,12 @@ class ProfileInfo:
 
 @dataclass
 class Face:
-    """One detected face with its quality, embedding and pixel-level quality map."""
+    """One detected face with its quality, embedding, pixel-level maps and findings in words.
+
+    `plq_chip` is the paper's pixel-level quality; `deviation_chip` the same utility
+    compared with compliant faces at each place (engine/deviation.py: 0 = as in compliant
+    photos, -2 and below clearly lower; empty where the map method has no reference).
+    """
 
     box: tuple[int, int, int, int]
     detection_score: float
@@ -163,17 +168,31 @@ class Face:
     quality_raw: float = float("nan")
     embedding: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     plq_chip: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
-    regions: dict[str, float] = field(default_factory=dict)
+    regions: dict[str, float] = field(default_factory=dict)  # mean PLQ of each named region
+    deviation_chip: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    region_deviation: dict[str, float] = field(default_factory=dict)  # mean deviation of each named region
+    findings: list[str] = field(default_factory=list)
 
     @cached_property
     def plq(self) -> np.ndarray:
-        """The chip map warped onto the whole photo; NaN outside the face chip."""
+        """The paper's chip map warped onto the whole photo; NaN outside the face chip."""
+        return self._on_photo(self.plq_chip)
+
+    @cached_property
+    def deviation(self) -> np.ndarray:
+        """The deviation map warped onto the whole photo; NaN outside the face (and everywhere without a map)."""
+        return self._on_photo(self.deviation_chip)
+
+    def _on_photo(self, chip_map: np.ndarray) -> np.ndarray:
         from pfiq_desktop.engine.faces import warp_to_photo
 
-        return warp_to_photo(self.plq_chip, self.chip_transform, self.photo_shape)
+        if not chip_map.size:
+            return np.full(self.photo_shape, np.nan, np.float32)
+        return warp_to_photo(chip_map, self.chip_transform, self.photo_shape)
 
 
-_FACE_ARRAYS = ("landmarks", "landmarks5", "chip_transform", "embedding", "plq_chip")
+_CHIP_MAPS = ("plq_chip", "deviation_chip")  # stored as float16 npy (compact; the maps' precision needs no more)
+_FACE_ARRAYS = ("landmarks", "landmarks5", "chip_transform", "embedding", *_CHIP_MAPS)
 
 
 @dataclass
@@ -231,12 +250,13 @@ class Analysis:
         return [c for c in self.subject_checks() if c.verdict is Verdict.FAIL]
 
     def photo_map(self, kind: str = "plq") -> np.ndarray | None:
-        """All faces' maps of one kind ("plq") over the whole photo, NaN where no face; None without faces.
+        """All faces' maps of one kind ("plq" or "deviation") over the whole photo, NaN where no face; None
+        when no face has that map.
 
         Where two faces' maps overlap the main face (index 0) wins: the photo is
         judged on its subject. Every view and report draws this one map.
         """
-        maps = [getattr(face, kind) for face in self.faces if face.plq_chip.size]
+        maps = [getattr(face, kind) for face in self.faces if getattr(face, f"{kind}_chip").size]
         if not maps:
             return None
         width, height = self.image_size
@@ -298,7 +318,7 @@ def _face_to_dict(face: Face) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for f in fields(face):
         value = getattr(face, f.name)
-        if f.name == "plq_chip":
+        if f.name in _CHIP_MAPS:
             value = encode_array(value.astype(np.float16))
         elif f.name in _FACE_ARRAYS:
             value = np.asarray(value).tolist()
@@ -310,7 +330,9 @@ def _face_from_dict(data: dict[str, Any]) -> Face:
     data = dict(data)
     data["box"] = tuple(data["box"])
     data["photo_shape"] = tuple(data["photo_shape"])
-    data["plq_chip"] = decode_array(data["plq_chip"]).astype(np.float32)
+    for name in _CHIP_MAPS:
+        if name in data:  # analyses saved before the deviation map have none
+            data[name] = decode_array(data[name]).astype(np.float32)
     data["landmarks"] = np.asarray(data["landmarks"], np.float32).reshape(-1, 2)
     data["landmarks5"] = np.asarray(data["landmarks5"], np.float32).reshape(-1, 2)
     data["chip_transform"] = np.asarray(data["chip_transform"], np.float64).reshape(2, 3)

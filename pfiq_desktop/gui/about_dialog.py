@@ -1,4 +1,4 @@
-"""About and help: version, model files with SHA-256, how to read the heat map."""
+"""About and help: version, model files with SHA-256, how to read the map."""
 
 from __future__ import annotations
 
@@ -11,21 +11,29 @@ from pfiq_desktop.engine.models import USED_MODELS, ModelFileError, model_sha256
 from pfiq_desktop.logs import current_log_file
 
 HEATMAP_HELP = """
-<h3>How to read the heat map</h3>
-<p>The right-hand image colours every pixel of the face by its <b>pixel-level quality</b> (PLQ):
-how much that pixel helps (<span style='color:#1a9850'><b>green</b></span>) or hurts
-(<span style='color:#d73027'><b>red</b></span>) the photo's usefulness for automatic face recognition.
-Yellow is neutral. The scale runs from 0 to 1 and is the same for every photo.</p>
+<h3>How to read the map</h3>
+<p>The right-hand image shows, for every place of the face, how useful it is to the face recognition
+network <b>compared with compliant passport photos at the same place</b>. A compliant photo stays
+uncoloured. Colour means lower than in compliant photos:
+<span style='background:#fedd78'>&nbsp;somewhat lower&nbsp;</span>,
+<span style='background:#fd8c3c'>&nbsp;clearly lower&nbsp;</span> (also outlined in white on both
+images), <span style='background:#df2722;color:white'>&nbsp;much lower&nbsp;</span>. Values are in
+units of how much compliant photos vary there: 0 is as usual, -2 and below is clearly lower.</p>
 <ul>
-<li>Red over the eyes often means closed eyes, glasses glare, hair or a hand covering them.</li>
-<li>Red on one side of the face often means side lighting or a strong shadow.</li>
-<li>A mostly orange face with no clear red spot usually means blur, noise or low resolution.</li>
+<li>An outlined eye area often means a closed or covered eye, sunglasses, glare or hair.</li>
+<li>An outlined forehead often means a cap, hat or hair over the forehead.</li>
+<li>An outlined mouth or chin often means a mask, a hand or a scarf.</li>
+<li>Blur, exposure and low resolution concern the whole face: the map compares places within the
+face, so the checklist and the overall quality gauge report those.</li>
+<li>Uncoloured does not prove unobstructed: a skin-coloured cover barely lowers the map.</li>
 </ul>
-<p>The map explains the network's view; the checklist explains the ICAO rules. Click a check to see
-where it looked. Hover over the map to read the value of a pixel. The "Aligned chip" view shows the
-150×150 face crop the network actually analysed, with its raw map.</p>
+<p>The <b>Findings</b> above the checklist say in words what the map and the checklist found. Click a
+check to see where it looked; hover over the map to read a value. Press M for the paper's own map
+(pixel-level quality, red low · green high, 0..1), and C for the aligned 150×150 face crop the network
+analysed.</p>
 <p>Method: pixel-level face image quality, Terhörst et al., "Pixel-Level Face Image Quality
-Assessment for Explainable Face Recognition".</p>
+Assessment for Explainable Face Recognition"; the comparison with compliant photos is this
+application's (docs/EVALUATION.md).</p>
 """
 
 SHORTCUTS = """
@@ -37,6 +45,7 @@ SHORTCUTS = """
 <tr><td><b>Ctrl+F</b></td><td>search by file name</td></tr>
 <tr><td><b>F / Z</b></td><td>fit the photo / zoom to the face</td></tr>
 <tr><td><b>C / L</b></td><td>aligned chip view / landmarks on-off</td></tr>
+<tr><td><b>M</b></td><td>the map compared with compliant photos / the paper's pixel-level quality</td></tr>
 <tr><td><b>Ctrl+] / Ctrl+[</b></td><td>next / previous face in a group photo</td></tr>
 <tr><td><b>Ctrl+E / Ctrl+Shift+E</b></td><td>export the report of this photo / of every photo listed</td></tr>
 <tr><td><b>Ctrl+,</b></td><td>settings</td></tr>
@@ -82,7 +91,7 @@ def about_html() -> str:
 class AboutDialog(QDialog):
     def __init__(self, parent: QWidget | None = None, help_only: bool = False) -> None:
         super().__init__(parent)
-        self.setWindowTitle("How to read the heat map" if help_only else f"About {APP_NAME}")
+        self.setWindowTitle("How to read the map" if help_only else f"About {APP_NAME}")
         self.resize(640, 560)
         self.text = QTextBrowser(objectName="aboutText")
         self.text.setOpenExternalLinks(False)

@@ -12,9 +12,11 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -25,10 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pfiq_desktop.engine.deviation import band
 from pfiq_desktop.engine.icao.regions import REGION_LABELS
 from pfiq_desktop.engine.results import Analysis, CheckResult, Face
 from pfiq_desktop.gui.theme import status_icon
-from pfiq_desktop.palette import PLQ_SCALE, STATUS_LABELS, status_hex
+from pfiq_desktop.palette import DEVIATION_SCALE, PLQ_SCALE, STATUS_LABELS, MapScale, status_hex
 
 _ORDER = {"fail": 0, "warn": 1, "not_assessable": 2, "pass": 3}
 
@@ -92,6 +95,22 @@ class QualityGauge(QWidget):
         label = "–" if self.value is None else f"{self.value:.2f}"
         p.drawText(QRectF(0, rect.center().y() - 4, self.width(), 26), Qt.AlignmentFlag.AlignCenter, label)
         p.end()
+
+
+def _coloured_cell(value: float | None, scale: MapScale, form: str, tip: str) -> QTableWidgetItem:
+    """A table cell showing `value` in its map's colours ('–' when there is none)."""
+    if value is None or not math.isfinite(value):
+        return QTableWidgetItem("–")
+    cell = QTableWidgetItem(form.format(value))
+    cell.setToolTip(tip)
+    alpha = float(scale.opacity(np.array([value], np.float32))[0])
+    if alpha > 0:
+        r, g, b = (int(c) for c in scale.rgb(np.array([value], np.float32))[0])
+        colour = QColor(r, g, b)
+        colour.setAlphaF(max(alpha, 0.35))
+        cell.setBackground(QBrush(colour))
+        cell.setForeground(QBrush(QColor("black")))
+    return cell
 
 
 def face_label(index: int, face: Face) -> str:
@@ -164,13 +183,27 @@ class ChecklistPanel(QWidget):
         self.tree.currentItemChanged.connect(self._on_current)
         self.tree.itemClicked.connect(self._on_clicked)  # re-clicking the current check shows it again
 
-        self.regions = QTableWidget(0, 2, objectName="regionTable")
-        self.regions.setHorizontalHeaderLabels(["Region", "Mean PLQ"])
+        self.regions = QTableWidget(0, 3, objectName="regionTable")
+        self.regions.setHorizontalHeaderLabels(["Region", "vs compliant", "PLQ"])
+        self.regions.horizontalHeaderItem(1).setToolTip(
+            "Mean deviation from compliant photos at this place of the face: 0 = as usual, -2 and below clearly lower")
+        self.regions.horizontalHeaderItem(2).setToolTip("Mean pixel-level quality (the paper's map), 0..1")
         self.regions.verticalHeader().setVisible(False)
         self.regions.horizontalHeader().setStretchLastSection(True)
         self.regions.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.regions.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
 
+        # What the map and the checklist found, in sentences, for the selected face.
+        self.findings = QLabel("", objectName="findingsLabel")
+        self.findings.setWordWrap(True)
+        self.findings.setTextFormat(Qt.TextFormat.RichText)
+        self.findings.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.findings_area = QScrollArea(objectName="findingsArea")
+        self.findings_area.setWidget(self.findings)
+        self.findings_area.setWidgetResizable(True)
+        self.findings_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.findings_area.setMaximumHeight(110)
+        self.findings_area.hide()
         self.tabs = QTabWidget(objectName="checklistTabs")
         self.tabs.addTab(self.tree, "Checks")
         self.tabs.addTab(self.regions, "Face regions")
@@ -184,6 +217,7 @@ class ChecklistPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(head)
         layout.addLayout(top)
+        layout.addWidget(self.findings_area)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.details)
         self.profile.currentTextChanged.connect(self._on_profile)
@@ -209,6 +243,7 @@ class ChecklistPanel(QWidget):
         self.analysis = None
         self.tree.clear()
         self.regions.setRowCount(0)
+        self.findings_area.hide()
         self.gauge.set_value(None)
         self.verdict.setText(text)
         self.verdict.setStyleSheet("")
@@ -279,16 +314,18 @@ class ChecklistPanel(QWidget):
         faces = list(self.analysis.faces) if self.analysis is not None else []
         face = faces[self.face_index] if self.face_index < len(faces) else None
         self.gauge.set_value(face.quality if face is not None else None)
+        findings = face.findings if face is not None else []
+        self.findings.setText("<br>".join(f"• {html.escape(sentence)}" for sentence in findings))
+        self.findings_area.setVisible(bool(findings))
         regions = (face.regions or {}) if face is not None else {}
+        deviations = (face.region_deviation or {}) if face is not None else {}
         self.regions.setRowCount(len(regions))
         for row, (name, value) in enumerate(regions.items()):
             self.regions.setItem(row, 0, QTableWidgetItem(REGION_LABELS.get(name, name)))
-            cell = QTableWidgetItem(format_value(value))
-            if value is not None and math.isfinite(value):
-                rgb = PLQ_SCALE.rgb(np.array([value], np.float32))[0]
-                cell.setBackground(QBrush(QColor(*[int(c) for c in rgb])))
-                cell.setForeground(QBrush(QColor("black")))
-            self.regions.setItem(row, 1, cell)
+            deviation = deviations.get(name)
+            self.regions.setItem(row, 1, _coloured_cell(deviation, DEVIATION_SCALE, "{:+.1f}",
+                                                       band(deviation) if deviation is not None and math.isfinite(deviation) else ""))
+            self.regions.setItem(row, 2, _coloured_cell(value, PLQ_SCALE, "{:.2f}", "the paper's pixel-level quality"))
 
     def face_count(self) -> int:
         return len(self.analysis.faces) if self.analysis is not None else 0

@@ -1,43 +1,69 @@
-"""Photo and PLQ heat map side by side (linked zoom/pan), or the aligned chip with its raw map."""
+"""Photo and its map side by side (linked zoom/pan), or the aligned chip with its map.
+
+The map shown first compares each place of the face with compliant photos (the
+deviation map: only "lower" is coloured, clearly lower areas are outlined on the
+photo too); the paper's pixel-level quality is one click away in the map selector.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QPen
+from PySide6.QtGui import QAction, QColor, QPen
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QGraphicsRectItem,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
     QSizePolicy,
     QSlider,
     QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from pfiq_desktop.engine.deviation import band
 from pfiq_desktop.engine.faces import extract_chip
 from pfiq_desktop.engine.icao.regions import region_polygons
 from pfiq_desktop.engine.results import Analysis, CheckResult, Face
-from pfiq_desktop.gui.display import DisplayResult
+from pfiq_desktop.gui.display import MAP_KINDS, DisplayResult
 from pfiq_desktop.palette import (
     BOX_COLOUR,
     EVIDENCE_COLOUR,
     LANDMARK_COLOUR,
+    MAP_SCALES,
+    OUTLINE_COLOUR,
+    OUTLINE_SHADOW_COLOUR,
     PLQ_SCALE,
     REGION_COLOUR,
     SELECTED_BOX_COLOUR,
     MapScale,
+    deviation_legend,
 )
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
 
 MODE_SIDE = 0
 MODE_CHIP = 1
+MAP_LABELS = {"deviation": "vs compliant photos", "plq": "paper's map (PLQ)"}
+MAP_TITLES = {
+    "deviation": "Recognition utility compared with compliant photos (outlined: clearly lower)",
+    "plq": "The paper's pixel-level quality (red low · green high)",
+}
+
+
+def legend_html() -> str:
+    """The deviation map's legend in words, one coloured swatch per band."""
+    items = []
+    for words, colour in deviation_legend():
+        swatch = (f"<span style='background:{colour}'>&nbsp;&nbsp;&nbsp;&nbsp;</span>" if colour
+                  else "<span style='border:1px solid gray'>&nbsp;&nbsp;&nbsp;&nbsp;</span>")
+        items.append(f"{swatch}&nbsp;{words}")
+    return " &nbsp; ".join(items)
 
 
 def chip_image(image: np.ndarray, face: Face) -> np.ndarray:
@@ -80,22 +106,32 @@ class CompareView(QWidget):
         self.face_index = 0
         self._map: np.ndarray | None = None  # map shown in the right view (photo or chip pixels)
         self._affine: np.ndarray | None = None  # photo -> shown pixels (chip mode)
-        self._photo_map: np.ndarray | None = None
-        self._photo_rgba: np.ndarray | None = None
+        self._shown: DisplayResult | None = None
 
         # toolbar
         self.mode = QComboBox(objectName="viewMode")
-        self.mode.addItems(["Photo | heat map", "Chip | raw map"])
-        self.mode.setToolTip("Photo with its heat map, or the aligned 150×150 face chip with its raw map (C)")
+        self.mode.addItems(["Photo | map", "Chip | map"])
+        self.mode.setToolTip("The photo with its map, or the aligned 150×150 face chip the network saw (C)")
+        self.map_kind = QComboBox(objectName="mapKind")
+        for kind in MAP_KINDS:
+            self.map_kind.addItem(MAP_LABELS[kind], kind)
+        self.map_kind.setToolTip("Which map: each place of the face compared with compliant photos, or the paper's "
+                                 "pixel-level quality (M)")
         self.opacity = QSlider(Qt.Orientation.Horizontal, objectName="opacitySlider")
         self.opacity.setRange(0, 100)
         self.opacity.setValue(75)
         self.opacity.setMaximumWidth(110)
         self.opacity.setMinimumWidth(50)
         self.opacity.setToolTip("Heat-map opacity")
-        self.show_landmarks = QCheckBox("Landmarks", objectName="showLandmarks")
-        self.show_box = QCheckBox("Box", objectName="showBox", checked=True)
-        self.show_evidence = QCheckBox("Evidence", objectName="showEvidence", checked=True)
+        # what is drawn over the photos: one drop-down keeps the toolbar narrow enough for a 1366-pixel screen
+        self.show_menu = QMenu(self)
+        self.show_outline = self._show_action("Outline clearly lower areas", True)
+        self.show_evidence = self._show_action("Evidence of the selected check", True)
+        self.show_box = self._show_action("Face boxes", True)
+        self.show_landmarks = self._show_action("Landmarks (L)", False)
+        self.show_button = QToolButton(objectName="showButton", text="Show", popupMode=QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.show_button.setMenu(self.show_menu)
+        self.show_button.setToolTip("What to draw over the photos")
         self.fit_button = QPushButton("Fit", objectName="fitButton")
         self.fit_button.setToolTip("Fit the photo to the view (F)")
         self.face_button = QPushButton("Face", objectName="faceButton")
@@ -103,10 +139,10 @@ class CompareView(QWidget):
         bar = QHBoxLayout()
         bar.setContentsMargins(4, 2, 4, 2)
         bar.addWidget(self.mode)
+        bar.addWidget(self.map_kind)
         bar.addWidget(QLabel("Opacity"))
         bar.addWidget(self.opacity)
-        for w in (self.show_landmarks, self.show_box, self.show_evidence):
-            bar.addWidget(w)
+        bar.addWidget(self.show_button)
         bar.addStretch(1)
         bar.addWidget(self.face_button)
         bar.addWidget(self.fit_button)
@@ -126,7 +162,7 @@ class CompareView(QWidget):
         self.right_view.setXLink(self.left_view)
         self.right_view.setYLink(self.left_view)
         self.colorbar = pg.ColorBarItem(values=PLQ_SCALE.levels, colorMap=colour_map(PLQ_SCALE), interactive=False,
-                                        width=14, label="PLQ")
+                                        width=14, label="PLQ")  # the paper's map; the deviation map has words below
         self.glw.addItem(self.colorbar, row=0, col=2)  # own column: a bar inside a locked view skews the links
         grid = self.glw.ci.layout
         grid.setColumnStretchFactor(0, 1)  # both views the same size, so linked ranges match exactly
@@ -143,6 +179,7 @@ class CompareView(QWidget):
             "left": _Layer(self.left_view),
             "right": _Layer(self.right_view),
         }
+        self.outline_layers = (_Layer(self.left_view), _Layer(self.right_view))
         self.message = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, objectName="compareMessage")
         self.message.setWordWrap(True)
         graphics = QWidget()
@@ -155,6 +192,11 @@ class CompareView(QWidget):
         graphics_layout.setSpacing(0)
         graphics_layout.addLayout(titles)
         graphics_layout.addWidget(self.glw, 1)
+        self.legend = QLabel(legend_html(), alignment=Qt.AlignmentFlag.AlignCenter, objectName="mapLegend")
+        self.legend.setWordWrap(True)
+        self.legend.setToolTip("Each place of the face compared with compliant photos at the same place; uncoloured "
+                               "does not prove unobstructed (skin-coloured covers barely lower the map)")
+        graphics_layout.addWidget(self.legend)
         self.graphics = graphics
         self.stack = QStackedWidget()
         self.stack.addWidget(self.message)
@@ -168,12 +210,19 @@ class CompareView(QWidget):
         self.show_message("Open a folder or a photo to begin.")
 
         self.mode.currentIndexChanged.connect(self._on_mode)
+        self.map_kind.currentIndexChanged.connect(self._on_mode)
         self.opacity.valueChanged.connect(self._on_opacity)
-        for box in (self.show_landmarks, self.show_box, self.show_evidence):
+        for box in (self.show_landmarks, self.show_box, self.show_evidence, self.show_outline):
             box.toggled.connect(self._draw_overlays)
         self.fit_button.clicked.connect(self.fit)
         self.face_button.clicked.connect(self.zoom_to_face)
         self.glw.scene().sigMouseMoved.connect(self._on_mouse)
+
+    def _show_action(self, text: str, checked: bool) -> QAction:
+        action = self.show_menu.addAction(text)
+        action.setCheckable(True)
+        action.setChecked(checked)
+        return action
 
     def _on_mode(self, _index: int) -> None:
         self._render(fit=True)
@@ -190,27 +239,33 @@ class CompareView(QWidget):
         self.stack.setCurrentWidget(self.message)
 
     def clear(self) -> None:
-        self.analysis, self.image, self.check, self._map = None, None, None, None
-        for layer in self.layers.values():
+        self.analysis, self.image, self.check, self._map, self._shown = None, None, None, None, None
+        for layer in (*self.layers.values(), *self.outline_layers):
             layer.clear()
 
     def set_result(self, shown: DisplayResult | None, image: np.ndarray, keep_view: bool = False) -> None:
         """Show one photo (RGB uint8 as analysed) with its result, if any; keep_view keeps zoom and pan."""
         keep_view = keep_view and self.image is not None and self.image.shape == image.shape
         self.analysis = shown.analysis if shown is not None else None
-        self.image, self.check = image, None
+        self.image, self.check, self._shown = image, None, shown
         if not (keep_view and self.face_index < len(self._faces())):  # the same photo again keeps its face
             self.face_index = 0
-        self._photo_map = shown.photo_map if shown is not None else None
-        self._photo_rgba = shown.heat_rgba if shown is not None else None
         self._render(fit=not keep_view)
 
     def set_analysis(self, shown: DisplayResult) -> None:
         """New results for the photo on screen (e.g. re-checked under another profile): same view."""
-        self.analysis = shown.analysis
-        self._photo_map, self._photo_rgba = shown.photo_map, shown.heat_rgba
-        self.check = None
+        self.analysis, self._shown, self.check = shown.analysis, shown, None
         self._draw_overlays()
+
+    def map_shown(self) -> str:
+        """The kind of map on screen: the one chosen, or the paper's when this photo has no deviation map."""
+        kind = str(self.map_kind.currentData())
+        if kind == "deviation" and self._shown is not None and "deviation" not in self._shown.maps:
+            return "plq"
+        return kind
+
+    def toggle_map(self) -> None:
+        self.map_kind.setCurrentIndex(1 - self.map_kind.currentIndex())
 
     def _faces(self) -> list[Face]:
         return list(self.analysis.faces) if self.analysis is not None else []
@@ -259,28 +314,37 @@ class CompareView(QWidget):
         analysis = self.analysis
         faces = self._faces()
         chip_mode = self.mode.currentIndex() == MODE_CHIP and faces
+        kind = self.map_shown()
+        scale = MAP_SCALES[kind]
+        heat: np.ndarray | None
+        rgba: np.ndarray | None = None
         if chip_mode:
             face = faces[min(self.face_index, len(faces) - 1)]
             shown = chip_image(self.image, face)
-            heat = np.asarray(face.plq_chip, np.float32)
+            heat = np.asarray(getattr(face, f"{kind}_chip"), np.float32)
             self._affine = np.asarray(face.chip_transform, np.float64).reshape(2, 3)
             size = f"{shown.shape[1]}×{shown.shape[0]}"
             self.left_title.setText(
                 f"Face {self.face_index + 1} of {len(faces)}: aligned face chip {size}"
                 if len(faces) > 1 else f"Aligned face chip {size}"
             )
-            self.right_title.setText("Raw PLQ map of the chip (red low · green high)")
+            self.right_title.setText(MAP_TITLES[kind] + " — the chip the network saw")
         else:
             shown = self.image
-            heat = self._photo_map
+            layer = self._shown.maps.get(kind) if self._shown is not None else None
+            heat, rgba = (layer.values, layer.rgba) if layer is not None else (None, None)
             self._affine = None
             self.left_title.setText("Photo")
             if analysis is not None and not faces and analysis.ok:
-                self.right_title.setText("No face found: no quality map")
+                self.right_title.setText("No face found: no map")
             elif analysis is not None and not analysis.ok:
                 self.right_title.setText("Not analysed: " + "; ".join(analysis.errors))
             else:
-                self.right_title.setText("Pixel-level quality (red low · green high)")
+                self.right_title.setText(MAP_TITLES[kind])
+        self.legend.setVisible(kind == "deviation")
+        self.colorbar.setColorMap(colour_map(scale))
+        self.colorbar.setLevels(scale.levels)
+        self.colorbar.axis.setLabel("vs compliant" if kind == "deviation" else "PLQ")
         h, w = shown.shape[:2]
         self.left_image.setImage(shown, levels=(0, 255), autoLevels=False)
         grey = shown.mean(axis=2).astype(np.uint8) if shown.ndim == 3 else shown
@@ -289,7 +353,7 @@ class CompareView(QWidget):
             item.setRect(-0.5, -0.5, w, h)
         self._map = heat
         if heat is not None and heat.size:
-            rgba = self._photo_rgba if (heat is self._photo_map and self._photo_rgba is not None) else PLQ_SCALE.rgba(heat)
+            rgba = rgba if rgba is not None else scale.rgba(heat)
             self.heat_image.setImage(rgba, autoLevels=False, levels=(0, 255))
             self.heat_image.setRect(-0.5, -0.5, heat.shape[1], heat.shape[0])
             self.heat_image.setVisible(True)
@@ -305,12 +369,13 @@ class CompareView(QWidget):
             return pts
         return pts @ self._affine[:, :2].T + self._affine[:, 2]
 
-    def _draw_overlays(self, *_args) -> None:
-        for layer in self.layers.values():
+    def _draw_overlays(self, *_args: object) -> None:
+        for layer in (*self.layers.values(), *self.outline_layers):
             layer.clear()
         analysis = self.analysis
         if analysis is None or self.image is None:
             return
+        self._draw_outlines()
         faces = list(analysis.faces)
         chip_mode = self._affine is not None
         several = len(faces) > 1
@@ -341,6 +406,25 @@ class CompareView(QWidget):
         other_face = chip_mode and self.check is not None and self.check.face_index not in (None, self.face_index)
         if self.check is not None and self.show_evidence.isChecked() and not other_face:
             self._draw_evidence(self.check, faces)  # never another face's evidence on this face's chip
+
+    def _draw_outlines(self) -> None:
+        """The clearly-lower areas outlined on both views (white over a dark shadow, readable on any photo)."""
+        if self._shown is None or not self.show_outline.isChecked() or self.map_shown() != "deviation":
+            return
+        chip_mode = self._affine is not None
+        for index, lines in self._shown.outlines.items():
+            if chip_mode and index != self.face_index:
+                continue
+            for line in lines:
+                points = self._tf(np.vstack([line, line[:1]]))
+                for layer in self.outline_layers:
+                    for colour, width in ((OUTLINE_SHADOW_COLOUR, 3.0), (OUTLINE_COLOUR, 1.5)):
+                        pen = pg.mkPen(QColor(colour), width=width)
+                        layer.add(pg.PlotCurveItem(points[:, 0], points[:, 1], pen=pen))
+
+    def outline_count(self) -> int:
+        """How many low areas are outlined on the photo view (tests)."""
+        return len(self.outline_layers[0].items) // 2
 
     def _draw_evidence(self, check: CheckResult, faces: list[Face]) -> None:
         ev = check.evidence
@@ -398,4 +482,6 @@ class CompareView(QWidget):
         value = float(heat[row, col])
         if np.isnan(value):
             return f"{where} x={col} y={row} · outside the analysed face"
+        if self.map_shown() == "deviation":
+            return f"{where} x={col} y={row} · {value:+.1f}: {band(value)}"
         return f"{where} x={col} y={row} · PLQ {value:.3f}"

@@ -1,13 +1,24 @@
-"""An analysis ready to draw: the photo-wide map and its colours, computed off the GUI thread."""
+"""An analysis ready to draw: photo-wide maps, their colours and the low-area outlines, computed off the GUI thread."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from pfiq_desktop.engine.deviation import low_outlines
 from pfiq_desktop.engine.results import Analysis
-from pfiq_desktop.palette import PLQ_SCALE
+from pfiq_desktop.palette import MAP_SCALES
+
+MAP_KINDS = ("deviation", "plq")  # the officer's map first; the paper's map one click away
+
+
+@dataclass(frozen=True)
+class MapLayer:
+    """One kind of map over the whole photo and its colours (RGBA, transparent outside the faces)."""
+
+    values: np.ndarray
+    rgba: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -15,11 +26,16 @@ class DisplayResult:
     """What the compare view shows for one photo; built by the worker so painting never waits on numpy."""
 
     analysis: Analysis
-    photo_map: np.ndarray | None  # float32 photo-sized map, NaN outside faces
-    heat_rgba: np.ndarray | None  # the same map coloured (RGBA uint8), transparent outside faces
+    maps: dict[str, MapLayer] = field(default_factory=dict)  # by kind; a kind the analysis lacks is absent
+    outlines: dict[int, list[np.ndarray]] = field(default_factory=dict)  # face index -> its clearly-low areas, photo x, y
 
     @classmethod
     def prepare(cls, analysis: Analysis) -> DisplayResult:
-        photo_map = analysis.photo_map() if analysis.ok else None
-        heat = PLQ_SCALE.rgba(photo_map) if photo_map is not None else None
-        return cls(analysis, photo_map, heat)
+        maps = {}
+        for kind in MAP_KINDS:
+            values = analysis.photo_map(kind) if analysis.ok else None
+            if values is not None:
+                maps[kind] = MapLayer(values, MAP_SCALES[kind].rgba(values))
+        outlines = {index: low_outlines(face.deviation_chip, face.chip_transform)
+                    for index, face in enumerate(analysis.faces) if face.deviation_chip.size}
+        return cls(analysis, maps, outlines)

@@ -249,6 +249,7 @@ class MainWindow(QMainWindow):
         self._action(view, "&Search…", self._focus_search, QKeySequence.StandardKey.Find, "actSearch")
         self._action(view, "Toggle &landmarks", self.compare.show_landmarks.toggle, "L", "actLandmarks")
         self._action(view, "Aligned &chip view", self.compare.toggle_mode, "C", "actChip")
+        self._action(view, "&Map: compliant photos / the paper's", self.compare.toggle_map, "M", "actMap")
         self._action(view, "Next f&ace", self.checklist.next_face, "Ctrl+]", "actNextFace")
         self._action(view, "Previous fac&e", self.checklist.previous_face, "Ctrl+[", "actPrevFace")
         view.addSeparator()
@@ -260,7 +261,7 @@ class MainWindow(QMainWindow):
         self._action(analysis, "&Re-analyse pending", self.resume_batch, None, "actResume")
 
         help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "How to read the &heat map", self.show_help, "F1", "actHelp")
+        self._action(help_menu, "How to read the &map", self.show_help, "F1", "actHelp")
         self._action(help_menu, "&About", self.show_about, None, "actAbout")
 
     # -- settings and layout -----------------------------------------------------

@@ -21,9 +21,9 @@ class WelcomePage(QWidget):
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         intro = QLabel(
             "Is this face photo fit for an ID document, and why?<br>"
-            "Every check of the ICAO portrait rules with its evidence, and a heat map that shows "
-            "<b>pixel by pixel</b> which parts of the face lower its quality for face recognition "
-            "(<span style='color:#d73027'>red = low</span>, <span style='color:#1a9850'>green = high</span>)."
+            "Every check of the ICAO portrait rules with its evidence, and a map that shows "
+            "<b>pixel by pixel</b> which places of the face are less useful for face recognition than in "
+            "compliant photos (coloured and outlined), with the findings in words."
         )
         intro.setWordWrap(True)
         intro.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -64,7 +64,7 @@ def test_about_lists_models_and_help(qtbot):
     dialog = AboutDialog()
     qtbot.addWidget(dialog)
     text = dialog.text.toPlainText()
-    assert "How to read the heat map" in text
+    assert "How to read the map" in text and "compared with compliant passport photos" in text
     assert "dlib_face_recognition_resnet_model_v1.dat" in text
 
 

@@ -61,7 +61,8 @@ def _analysis(tmp_path, name="group.png"):
 
 
 def _region_rows(panel) -> list[tuple[str, str]]:
-    return [(panel.regions.item(r, 0).text(), panel.regions.item(r, 1).text()) for r in range(panel.regions.rowCount())]
+    """(region, PLQ) rows of the region table."""
+    return [(panel.regions.item(r, 0).text(), panel.regions.item(r, 2).text()) for r in range(panel.regions.rowCount())]
 
 
 def test_panel_switches_gauge_and_regions(qtbot, tmp_path):
@@ -74,7 +75,7 @@ def test_panel_switches_gauge_and_regions(qtbot, tmp_path):
     assert panel.face_combo.count() == 2 and "subject" in panel.face_combo.itemText(0)
     assert panel.gauge.value == 0.88
     first_rows = _region_rows(panel)
-    assert ("Left eye", "0.4") in first_rows
+    assert ("Left eye", "0.40") in first_rows
 
     with qtbot.waitSignal(panel.faceChanged) as sig:
         panel.next_face()

@@ -1,0 +1,183 @@
+"""The deviation map: a face's pixel-level map compared with compliant faces at the same place of the face.
+
+The paper's map |dQ/dI| carries a sample-specific factor (q / sum(e) for the paper's
+neuron), so its level says nothing across photos, and at pixel scale it is speckle.
+Made readable in four steps:
+
+1. blur the log magnitude at the scale of facial features (Gaussian, `sigma` chip px);
+2. subtract the mean of compliant faces at each chip pixel (the reference);
+3. subtract the median of that residual over the face: any factor that multiplies the
+   whole map (q / sum(e), hence also the scalar quality estimator) is a constant in the
+   log domain and cancels exactly;
+4. divide by the compliant faces' spread at each pixel.
+
+The result is z-like: 0 = as in compliant photos at that place, -2 and below = clearly
+lower recognition utility than compliant photos have there. "Higher than compliant"
+is not shown: it found occluders far worse than "lower" and fires on compliant faces
+(docs/EVALUATION.md). The reference (mean, spread, face area; float16) is data beside
+the backbone calibration, built by `benchmarks/build_deviation_reference.py`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from pfiq_desktop.engine.faces import chip_points_to_photo
+from pfiq_desktop.engine.icao.regions import REGION_NAMES, polygon_mask, region_polygons
+
+# The bands an officer reads, from the bottom up: the legend, the outline and the findings use these words.
+MUCH_LOWER = -3.0
+CLEARLY_LOWER = -2.0  # also the level of the outline drawn on the photo
+SOMEWHAT_LOWER = -1.0
+BANDS = (
+    (MUCH_LOWER, "much lower than in compliant photos"),
+    (CLEARLY_LOWER, "clearly lower than in compliant photos"),
+    (SOMEWHAT_LOWER, "somewhat lower than in compliant photos"),
+    (float("inf"), "as in compliant photos"),
+)
+MIN_WEIGHT = 0.5  # normalised blur: a pixel needs this much kernel weight on seen pixels
+FLOOR = 1e-3  # magnitudes below FLOOR x the chip's median magnitude count as FLOOR x median
+MIN_OUTLINE_AREA = 4.0  # chip px^2: smaller low specks are not outlined
+
+
+def band(value: float) -> str:
+    """The words for a deviation value, as on the legend."""
+    return next(words for upper, words in BANDS if value <= upper)
+
+
+@dataclass(frozen=True)
+class DeviationReference:
+    """Per-pixel statistics of compliant faces on the aligned chip, for one backbone and map method."""
+
+    mean: np.ndarray  # H x W: mean face-normalised blurred log magnitude; NaN where the network is blind
+    spread: np.ndarray  # H x W: its standard deviation over the reference faces (floored)
+    face: np.ndarray  # H x W bool: chip pixels inside the face in most reference faces
+    sigma: float  # Gaussian blur of the log magnitude, chip pixels
+    meta: dict[str, Any]  # backbone, map method, faces used, seed, ...
+
+    @property
+    def seen(self) -> np.ndarray:
+        """Chip pixels the network sees (its gradient there is not always 0)."""
+        seen: np.ndarray = np.isfinite(self.mean)
+        return seen
+
+    def save(self, path: str | Path) -> None:
+        """A compressed npz: float16 statistics, the packed face mask, JSON metadata."""
+        np.savez_compressed(
+            path,
+            mean=self.mean.astype(np.float16),
+            spread=self.spread.astype(np.float16),
+            face=np.packbits(self.face),
+            shape=np.array(self.face.shape),
+            sigma=np.array(self.sigma),
+            meta=np.array(json.dumps(self.meta)),
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> DeviationReference:
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
+            shape = tuple(int(v) for v in z["shape"])
+            face = np.unpackbits(z["face"])[: shape[0] * shape[1]].reshape(shape).astype(bool)
+            return cls(
+                mean=z["mean"].astype(np.float32),
+                spread=z["spread"].astype(np.float32),
+                face=face,
+                sigma=float(z["sigma"]),
+                meta=json.loads(str(z["meta"])),
+            )
+
+
+def reference_file(backbone: str, method: str) -> str:
+    """The packaged reference's file name, e.g. deviation_dlib-resnet-v1_gradient.npz."""
+    return f"deviation_{backbone}_{method}.npz"
+
+
+@cache
+def load_reference(backbone: str, method: str) -> DeviationReference | None:
+    """The packaged reference for this backbone and map method; None when there is none (no deviation map then)."""
+    entry = resources.files("pfiq_desktop.engine.backbones").joinpath(reference_file(backbone, method))
+    if not entry.is_file():
+        return None
+    return DeviationReference.from_bytes(entry.read_bytes())
+
+
+def smoothed_log(magnitude_chip: np.ndarray, sigma: float, seen: np.ndarray) -> np.ndarray:
+    """Normalised Gaussian blur (reflected borders) of the log magnitude over the `seen` pixels, float32.
+
+    Magnitudes are divided by their median over the seen pixels and floored at FLOOR, so
+    the result does not depend on the map's overall scale. NaN outside `seen` and where
+    less than MIN_WEIGHT of the kernel falls on seen pixels.
+    """
+    magnitude = np.nan_to_num(np.asarray(magnitude_chip, np.float32), nan=0.0)
+    positive = magnitude[seen & (magnitude > 0)]
+    if positive.size == 0:
+        return np.full(magnitude.shape, np.nan, np.float32)
+    scaled = magnitude / float(np.median(positive))
+    logmap = np.where(seen, np.log(np.maximum(scaled, FLOOR)), 0.0).astype(np.float32)
+    weight = cv2.GaussianBlur(seen.astype(np.float32), (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
+    total = cv2.GaussianBlur(logmap, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
+    ok = seen & (weight >= MIN_WEIGHT)
+    return np.where(ok, total / np.maximum(weight, 1e-6), np.nan).astype(np.float32)
+
+
+def face_area_chip(landmarks_chip: np.ndarray, size: int) -> np.ndarray:
+    """The face on the chip: the convex hull of the 68 landmarks with the named regions."""
+    points = np.asarray(landmarks_chip, np.float64)
+    hull = cv2.convexHull(np.round(points).astype(np.int32)).reshape(-1, 2)
+    mask: np.ndarray = polygon_mask(hull, (size, size))
+    for polygon in region_polygons(points).values():
+        mask |= polygon_mask(polygon, (size, size))
+    return mask
+
+
+def deviation_chip(magnitude_chip: np.ndarray, landmarks_chip: np.ndarray, reference: DeviationReference) -> np.ndarray:
+    """z-like deviation (H x W float32) of one face's raw map magnitude from compliant faces; NaN outside the face.
+
+    `magnitude_chip` is the map method's raw magnitude on the chip (before the PLQ
+    calibration); `landmarks_chip` the face's 68 points on the chip.
+    """
+    residual = smoothed_log(magnitude_chip, reference.sigma, reference.seen) - reference.mean
+    inside = residual[reference.face]
+    inside = inside[np.isfinite(inside)]
+    if inside.size == 0:
+        return np.full(residual.shape, np.nan, np.float32)
+    deviation: np.ndarray = ((residual - np.median(inside)) / reference.spread).astype(np.float32)
+    deviation[~face_area_chip(landmarks_chip, deviation.shape[0])] = np.nan
+    return deviation
+
+
+def region_deviation(deviation: np.ndarray, landmarks_chip: np.ndarray) -> dict[str, float]:
+    """Mean deviation of each named region (left_eye ... chin) on the chip; NaN where a region has no data."""
+    polygons = region_polygons(np.asarray(landmarks_chip, np.float64))
+    means: dict[str, float] = {}
+    for name in REGION_NAMES:
+        values = deviation[polygon_mask(polygons[name], deviation.shape)]
+        values = values[np.isfinite(values)]
+        means[name] = float(values.mean()) if values.size else float("nan")
+    return means
+
+
+def low_share(deviation: np.ndarray) -> float:
+    """The share of the face area at or below CLEARLY_LOWER (compliant photos: typically 2-3 %)."""
+    face = np.isfinite(deviation)
+    return float((deviation[face] <= CLEARLY_LOWER).mean()) if face.any() else 0.0
+
+
+def low_outlines(deviation: np.ndarray, transform: np.ndarray, level: float = CLEARLY_LOWER) -> list[np.ndarray]:
+    """Outlines of the areas at or below `level`, traced on the chip and returned in photo x, y, largest first.
+
+    Tracing on the 150 x 150 chip costs well under a millisecond, whatever the photo size.
+    """
+    low = (np.nan_to_num(np.asarray(deviation, np.float32), nan=np.inf) <= level).astype(np.uint8)
+    contours, _ = cv2.findContours(low, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    kept = sorted((c for c in contours if cv2.contourArea(c) >= MIN_OUTLINE_AREA), key=cv2.contourArea, reverse=True)
+    return [chip_points_to_photo(c.reshape(-1, 2).astype(np.float64), transform).astype(np.float32) for c in kept]

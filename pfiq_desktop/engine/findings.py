@@ -1,0 +1,154 @@
+"""Findings in words: sentences that join the deviation map, the region table and the checklist.
+
+No language model: every sentence is a template filled with what the engine measured.
+Deviation values are in compliant faces' spreads (0 = as in compliant photos at that
+place, -2 and below = clearly lower recognition utility than compliant photos have there).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from pfiq_desktop.engine.deviation import CLEARLY_LOWER, SOMEWHAT_LOWER, band, low_share, region_deviation
+from pfiq_desktop.engine.faces import photo_points_to_chip
+from pfiq_desktop.engine.icao.regions import REGION_NAMES, polygon_mask, region_polygons
+from pfiq_desktop.engine.icao.registry import FRAMING_CHECKS
+from pfiq_desktop.engine.results import Analysis, CheckResult, Verdict
+
+MIN_AREA_SHARE = 0.02  # an unnamed low area is reported from this share of the face
+UNNAMED_DEPTH = -2.5  # ... and when its mean deviation is at least this low
+WHOLE_FACE_CHECKS = ("sharpness", "exposure", "clipping", "dynamic_range", "compression")  # the map cannot show these
+
+REGION_WORDS = {
+    "left_eye": "Eye area on the photo's left",
+    "right_eye": "Eye area on the photo's right",
+    "nose": "Nose",
+    "mouth": "Mouth",
+    "forehead": "Forehead",
+    "left_cheek": "Cheek on the photo's left",
+    "right_cheek": "Cheek on the photo's right",
+    "chin": "Chin",
+}
+
+
+@dataclass(frozen=True)
+class LowArea:
+    """A connected clearly-low area that no clearly-low named region explains."""
+
+    share: float  # of the face area
+    mean: float  # mean deviation inside
+    near: str  # the named region it overlaps most, else the one whose centre is closest
+
+
+def _said(check: CheckResult) -> str:
+    """A check's reason as a clause: 'the eye on the photo's left looks closed (confidence 97%)'."""
+    reason = check.reason.strip().rstrip(".")
+    return reason[:1].lower() + reason[1:]
+
+
+def _join(phrases: Sequence[str]) -> str:
+    return phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " and " + phrases[-1]
+
+
+def low_areas(deviation: np.ndarray, region_masks: dict[str, np.ndarray], explained: set[str]) -> list[LowArea]:
+    """Clearly-low connected areas (>= MIN_AREA_SHARE of the face, mean <= UNNAMED_DEPTH) touching no explained region."""
+    face = np.isfinite(deviation)
+    if not face.any():
+        return []
+    low = (np.nan_to_num(deviation, nan=np.inf) <= CLEARLY_LOWER).astype(np.uint8)
+    count, labels = cv2.connectedComponents(low)
+    covered = np.zeros_like(face)
+    for name in explained:
+        covered |= region_masks[name]
+    centres = {n: np.argwhere(m).mean(axis=0) for n, m in region_masks.items() if m.any()}
+    areas = []
+    for k in range(1, count):
+        blob = labels == k
+        share = float(blob.sum() / face.sum())
+        if share < MIN_AREA_SHARE or (blob & covered).any() or float(deviation[blob].mean()) > UNNAMED_DEPTH:
+            continue
+        overlap = {n: int((blob & m).sum()) for n, m in region_masks.items()}
+        near = max(overlap, key=overlap.__getitem__)
+        if overlap[near] == 0:
+            centre = np.argwhere(blob).mean(axis=0)
+            near = min(centres, key=lambda n: float(np.hypot(*(centres[n] - centre))))
+        areas.append(LowArea(share, float(deviation[blob].mean()), near))
+    return sorted(areas, key=lambda a: a.share, reverse=True)
+
+
+def face_findings(
+    regions: dict[str, float], checks: Sequence[CheckResult], quality: float, areas: Sequence[LowArea], clear_share: float
+) -> list[str]:
+    """Sentences for one face from its region deviations, its checks (and the photo-wide ones) and its quality.
+
+    One sentence per face region that is clearly lower or that a flagged check points at, lowest first;
+    each check is quoted once. Framing checks (resolution, cropping) are about the photo, not a place of
+    the face, and checks of the whole face (blur, exposure) get a sentence of their own.
+    """
+    known = {n: v for n, v in regions.items() if n in REGION_WORDS and np.isfinite(v)}
+    pointed: dict[str, list[CheckResult]] = {}
+    for check in checks:
+        if check.verdict in (Verdict.WARN, Verdict.FAIL) and check.id not in FRAMING_CHECKS:
+            for name in check.evidence.regions:
+                if name in known:
+                    pointed.setdefault(name, []).append(check)
+    low = [n for n, v in known.items() if v <= CLEARLY_LOWER]
+    sentences = []
+    quoted: set[str] = set()
+    for name in sorted(set(low) | set(pointed), key=known.__getitem__):
+        said = [c for c in pointed.get(name, []) if c.id not in quoted]
+        if name not in low and not any(c.verdict is Verdict.FAIL for c in said):
+            continue  # a warning where the map is as usual: the checklist row says enough
+        quoted.update(c.id for c in said)
+        text = f"{REGION_WORDS[name]}: {band(known[name])} ({known[name]:+.1f})"
+        if said:
+            text += f"; the checklist reports {_join([_said(c) for c in said])}"
+            if known[name] > SOMEWHAT_LOWER and all(c.verdict is Verdict.FAIL for c in said):
+                text += " (a requirement of the photo standard rather than a recognition problem here)"
+            sentences.append(text + ".")
+        else:
+            sentences.append(text + "; no checklist item explains it: look for an occluder, shadow or reflection there.")
+    for area in areas:
+        sentences.append(f"An area near the {REGION_WORDS[area.near].lower()} ({area.share:.0%} of the face): "
+                         f"{band(area.mean)} ({area.mean:+.1f}); look for an occluder, shadow or reflection there.")
+    whole = [_said(c) for c in checks if c.id in WHOLE_FACE_CHECKS and c.verdict is Verdict.FAIL]
+    if whole:
+        sentences.append(f"The checklist reports {_join(whole)}: this concerns the whole face, which the map does not "
+                         f"rate (it compares places within the face); overall recognition quality {quality:.2f}.")
+    if not low and not areas:
+        sentences.insert(0, "Every face area has recognition utility as in compliant photos (no area clearly lower).")
+    else:
+        sentences.insert(0, f"Clearly lower areas cover {clear_share:.0%} of the face (compliant photos: typically 2-3 %).")
+    return sentences
+
+
+def findings_for_face(
+    deviation: np.ndarray, landmarks_chip: np.ndarray, checks: Sequence[CheckResult], quality: float
+) -> tuple[list[str], dict[str, float]]:
+    """The sentences and the region table (mean deviation per region) of one face.
+
+    `deviation` is the face's chip map (NaN outside the face); `checks` the checks that
+    concern this face (its own and the photo-wide ones).
+    """
+    regions = region_deviation(deviation, landmarks_chip)
+    polygons = region_polygons(np.asarray(landmarks_chip, np.float64))
+    masks = {n: polygon_mask(polygons[n], deviation.shape) for n in REGION_NAMES}
+    explained = {n for n, v in regions.items() if np.isfinite(v) and v <= CLEARLY_LOWER}
+    areas = low_areas(deviation, masks, explained)
+    return face_findings(regions, checks, quality, areas, low_share(deviation)), regions
+
+
+def add_findings(analysis: Analysis) -> None:
+    """Each face's findings and region deviations from its deviation map and the checks that concern it."""
+    for index, face in enumerate(analysis.faces):
+        if not face.deviation_chip.size:
+            face.findings, face.region_deviation = [], {}
+            continue
+        landmarks_chip = photo_points_to_chip(face.landmarks, face.chip_transform)
+        face.findings, face.region_deviation = findings_for_face(
+            face.deviation_chip, landmarks_chip, analysis.face_checks(index), face.quality
+        )
