@@ -164,6 +164,7 @@ class Face:
     embedding: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     plq_chip: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     regions: dict[str, float] = field(default_factory=dict)
+    detector: str = "hog"  # which detector found it: "hog", or "cnn" (the fallback; then detection_score is its confidence)
 
     @cached_property
     def plq(self) -> np.ndarray:
