@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from skimage import data
 
+from pfiq_desktop.engine import disturbances
 from pfiq_desktop.engine.faces import (
     DetectedFace,
     FaceDetector,
@@ -19,7 +20,8 @@ from pfiq_desktop.engine.faces import (
     warp_to_photo,
 )
 from pfiq_desktop.engine.imageio import load_image
-from tests.photos import portrait_paths
+from pfiq_desktop.engine.results import Analysis, Face
+from tests.photos import load_portrait, portrait_paths
 
 # dlib's 5-point chip template (interpolation.h, get_face_chip_details), unpadded.
 TEMPLATE5 = np.array(
@@ -242,3 +244,44 @@ def test_small_face_is_found_by_upsampling_and_dropped_below_min_size(astronaut)
 def test_detect_rejects_non_rgb_input(detector):
     with pytest.raises(ValueError):
         detector.detect(np.zeros((100, 100), np.uint8))
+
+
+def side_lit_crop(image: np.ndarray, landmarks68: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The face in hard side light as Extended Yale B shows it: the photo-right half at 5 % of its light,
+    cut tight around the face and padded with grey to twice its size (as the evaluation pads those crops).
+    Returns the photo and the offset that maps its pixels back to the original's."""
+    eyes = [tuple(landmarks68[36:42].mean(axis=0)), tuple(landmarks68[42:48].mean(axis=0))]
+    shadowed = disturbances.side_shadow(image, eyes, 0.95)
+    x0, x1 = landmarks68[:, 0].min(), landmarks68[:, 0].max()
+    y0, y1 = landmarks68[17:27, 1].min(), landmarks68[8, 1]
+    left, top = int(x0 - 0.05 * (x1 - x0)), int(y0 - 0.15 * (y1 - y0))
+    crop = shadowed[top : int(y1 + 0.05 * (y1 - y0)), left : int(x1 + 0.05 * (x1 - x0))]
+    pad_y, pad_x = crop.shape[0] // 2, crop.shape[1] // 2
+    padded = cv2.copyMakeBorder(crop, pad_y, pad_y, pad_x, pad_x, cv2.BORDER_CONSTANT, value=(128, 128, 128))
+    return np.ascontiguousarray(padded), np.array([left - pad_x, top - pad_y], np.float32)
+
+
+@pytest.mark.parametrize("index", [3, 6, 10])
+def test_the_cnn_fallback_finds_a_side_lit_face_that_hog_misses(detector, index):
+    """Strong side light hides a face from HOG; the fallback finds it and its landmarks sit where the clean photo's do."""
+    photo = load_portrait(index)
+    clean = detector.detect(photo)[0]
+    assert clean.detector == "hog"
+    dark, offset = side_lit_crop(photo, clean.landmarks68)
+    assert FaceDetector(fallback=False).detect(dark) == []
+    found = detector.detect(dark)
+    assert len(found) == 1 and found[0].detector == "cnn"
+    ied = np.hypot(*(clean.landmarks68[42:48].mean(axis=0) - clean.landmarks68[36:42].mean(axis=0)))
+    for eye in (slice(36, 42), slice(42, 48)):
+        moved = (found[0].landmarks68[eye] + offset).mean(axis=0) - clean.landmarks68[eye].mean(axis=0)
+        assert np.hypot(*moved) < 0.15 * ied
+
+
+def test_faces_record_their_detector_through_json():
+    """Face.detector survives the JSON round trip; analyses saved before the field load as 'hog'."""
+    face = Face(box=(1, 2, 30, 40), detection_score=0.8, landmarks=np.zeros((68, 2), np.float32),
+                landmarks5=np.zeros((5, 2), np.float32), chip_transform=np.eye(2, 3), photo_shape=(50, 40), detector="cnn")
+    data = Analysis(source="x", image_size=(40, 50), faces=[face]).to_dict()
+    assert Analysis.from_dict(data).faces[0].detector == "cnn"
+    del data["faces"][0]["detector"]
+    assert Analysis.from_dict(data).faces[0].detector == "hog"

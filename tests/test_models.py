@@ -10,6 +10,7 @@ import pytest
 
 from pfiq_desktop.engine import models
 from pfiq_desktop.engine.models import (
+    MMOD_DETECTOR,
     PINNED_SHA256,
     RECOGNITION_MODEL,
     SHAPE_PREDICTOR_5,
@@ -53,8 +54,8 @@ def test_the_installed_files_match_their_pins():
         assert models.verified_model_path(name) == model_path(name)
 
 
-@pytest.mark.parametrize("name", [SHAPE_PREDICTOR_5, SHAPE_PREDICTOR_68])
-def test_a_damaged_shape_predictor_stops_the_detector(tmp_path, use_models, name):
+@pytest.mark.parametrize("name", [SHAPE_PREDICTOR_5, SHAPE_PREDICTOR_68, MMOD_DETECTOR])
+def test_a_damaged_detector_model_stops_the_detector(tmp_path, use_models, name):
     from pfiq_desktop.engine.faces import FaceDetector
 
     use_models(model_folder(tmp_path, damaged=name))

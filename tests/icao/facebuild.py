@@ -34,6 +34,7 @@ def detect_faces(rgb: np.ndarray, plq_value: float = NEUTRAL_PLQ) -> list[Face]:
                 chip_transform=chip_transform(found.landmarks5),
                 photo_shape=(rgb.shape[0], rgb.shape[1]),
                 plq_chip=np.full((CHIP_SIZE, CHIP_SIZE), plq_value, np.float32),
+                detector=found.detector,
             )
         )
     return faces

@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from pfiq_desktop.engine.icao.face_frame import FaceFrame, build_face_frame
 from pfiq_desktop.engine.icao.headpose import estimate_pose
 from pfiq_desktop.engine.icao.mm_geometry import NoPrintScale, px_per_mm
 from pfiq_desktop.engine.icao.regions import eye_centres, polygon_mask, region_plq_stats, region_polygons, upright_frame
@@ -158,6 +159,11 @@ class Context:
             self.cache[key] = polygon_mask(self.regions[name], (self.height, self.width))
         mask: np.ndarray = self.cache[key]
         return mask
+
+    @cached_property
+    def face_frame(self) -> FaceFrame:
+        """The face upright at 32 px per inter-eye distance: where coverings and lighting are judged."""
+        return build_face_frame(self.rgb, self.landmarks)
 
     @cached_property
     def face_mask(self) -> np.ndarray:

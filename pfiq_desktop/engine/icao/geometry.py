@@ -74,8 +74,10 @@ def _in_fractions(
 def face_present(ctx: Context, params: dict[str, Any]) -> Measure:
     if ctx.face is None:
         return Measure(Verdict.FAIL, "No face was found in the photo.", 0.0, "faces")
+    # the fallback detector runs only when the usual one sees no face: often strong side light or a mask
+    how = " by the second (CNN) detector: the usual one saw none" if ctx.face.detector == "cnn" else ""
     return Measure(
-        Verdict.PASS, "A face was found.", float(len(ctx.faces)), "faces", evidence=Evidence(boxes=[_float_box(ctx.face.box)])
+        Verdict.PASS, f"A face was found{how}.", float(len(ctx.faces)), "faces", evidence=Evidence(boxes=[_float_box(ctx.face.box)])
     )
 
 

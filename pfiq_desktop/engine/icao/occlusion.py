@@ -1,7 +1,9 @@
-"""Occlusion and covering, read from the pixel-level quality map and from the skin.
+"""Occlusion and covering, read from the pixel-level quality map and from the face's own colours.
 
 Low PLQ marks pixels the face recogniser cannot use (occluders, glare,
 shadow, blur); a region far below the face's own median is reported by name.
+Masks, scarves, hands and head coverings are measured on the upright face
+frame against the face's skin (`coverings.py`).
 """
 
 from __future__ import annotations
@@ -11,10 +13,22 @@ from typing import Any
 import numpy as np
 
 from pfiq_desktop.engine.icao.context import Context
-from pfiq_desktop.engine.icao.registry import Measure, NotAssessable, check
+from pfiq_desktop.engine.icao.coverings import (
+    LOWER_FACE_OUTLINE,
+    covering_models,
+    covering_outline,
+    head_covering_features,
+    hides_ears_and_neck,
+    lower_face_features,
+)
+from pfiq_desktop.engine.icao.registry import Measure, NotAssessable, bounds_of, check, grade_interval, graded
 from pfiq_desktop.engine.results import Evidence, Verdict
 
 KEY_REGIONS = ("left_eye", "right_eye", "nose", "mouth")
+# Wording only (what the officer is told was seen), not the verdicts.
+LIPS_VISIBLE = 3.0  # mouth a* above the cheeks' by this much: the lips show
+BRIM_EDGE = 6.0  # a horizontal edge this strong across the forehead is named
+CROWN_SHARE = 0.3  # a head-top share (white, unlike the hair) this large is named
 
 
 def _low_regions(ctx: Context, names: tuple[str, ...], ratio: float) -> tuple[list[str], float, dict[str, float]]:
@@ -70,31 +84,62 @@ def face_occlusion(ctx: Context, params: dict[str, Any]) -> Measure:
     )
 
 
-@check("head_covering", "Forehead visible (no head covering)", "occlusion", frontal=True, iso="NoHeadCoverings")
+@check("lower_face_covered", "Mouth and chin uncovered (no mask or scarf)", "occlusion", frontal=True, iso="MouthOcclusionPrevention")
+def lower_face_covered(ctx: Context, params: dict[str, Any]) -> Measure:
+    """A face mask, scarf or hand: the lower face does not look like the face's own skin and shows no lips."""
+    if ctx.is_greyscale:
+        # measured: a lightness-only model reached balanced accuracy 0.72-0.77 on the masks made grey
+        raise NotAssessable("black-and-white photo: a mask cannot be told from skin without colour")
+    found = lower_face_features(ctx.face_frame)
+    lips = "the lips are visible" if found["lips"] > LIPS_VISIBLE else "the lips are not visible"
+    covered = (
+        f"The mouth and chin look covered (face mask, scarf or hand): their colour differs from the skin by "
+        f"{found['chroma_shift']:.0f} CIELAB units, {found['lower_skin']:.0%} of them looks like skin, {lips}."
+    )
+    return graded(
+        covering_models()["lower_face"].probability(found),
+        params,
+        {"ok": "Mouth and chin are uncovered.", "high": covered},
+        "probability",
+        Evidence(polygons=[[tuple(ctx.landmarks[i]) for i in LOWER_FACE_OUTLINE]], regions=["mouth", "chin"]),
+    )
+
+
+@check("head_covering", "No head covering", "occlusion", frontal=True, iso="NoHeadCoverings")
 def head_covering(ctx: Context, params: dict[str, Any]) -> Measure:
-    """Share of the forehead whose colour matches the cheeks: caps, hats, scarves and fringes lower it."""
-    cheeks = ctx.lab_of(ctx.region_mask("left_cheek") | ctx.region_mask("right_cheek"))
-    forehead = ctx.lab_of(ctx.region_mask("forehead"))
-    if len(cheeks) < 8 or len(forehead) < 8:
-        raise NotAssessable("forehead or cheeks are outside the photo")
-    skin = np.median(cheeks, axis=0)
-    spread = np.maximum(np.percentile(np.abs(cheeks - skin), 90, axis=0), (8.0, 4.0, 4.0))
-    weights = 1.0 / spread
-    distance = np.sqrt((((forehead - skin) * weights) ** 2).sum(axis=1))
-    fraction = float(np.mean(distance <= 1.5))
-    warn_below = float(params.get("warn_below", 0.5))
-    fail_below = float(params.get("fail_below", 0.0))
-    verdict = Verdict.FAIL if fraction < fail_below else Verdict.WARN if fraction < warn_below else Verdict.PASS
-    reason = (
-        "The forehead is visible."
-        if verdict is Verdict.PASS
-        else f"Only {fraction:.0%} of the forehead looks like skin: check for a head covering, cap brim or hair over the forehead."
-    )
-    return Measure(
-        verdict,
-        reason,
-        fraction,
-        "fraction of skin",
-        {"warn_below": warn_below, "fail_below": fail_below},
-        Evidence(polygons=_polygons(ctx, ["forehead"]), regions=["forehead"]),
-    )
+    """Hat, cap, band, helmet or headscarf, from the forehead, the head top and the sides of the face.
+
+    A covering that also hides the ears and the neck is described as headscarf-like: most issuers
+    allow religious coverings, so above `fail_above` it warns (the officer decides) unless the
+    profile sets `fail_if_headscarf`.
+    """
+    frame = ctx.face_frame
+    found = head_covering_features(frame)
+    probability = covering_models()["head_covering"].probability(found)
+    bounds = bounds_of(params)
+    verdict, _ = grade_interval(probability, probability, bounds)
+    if verdict is Verdict.PASS:
+        reason = "No head covering seen: hair and forehead look uncovered."
+        return Measure(verdict, reason, probability, "probability", bounds, Evidence(regions=["forehead"]))
+    seen = []
+    if found["brim_edge"] > BRIM_EDGE:
+        seen.append(f"a straight edge crosses the forehead {found['brim_height']:.1f} eye distances above the brows")
+    if found["crown_white"] > CROWN_SHARE:
+        seen.append(f"{found['crown_white']:.0%} of the head top is white")
+    if found["crown_unlike_hair"] > CROWN_SHARE:
+        seen.append(f"{found['crown_unlike_hair']:.0%} of the head top is unlike the colour of the brows (hair)")
+    details = f" ({'; '.join(seen)})" if seen else ""
+    around_face = hides_ears_and_neck(found, params)
+    if around_face:
+        reason = (
+            f"Head covering that also hides the ears and the neck, as a headscarf or hijab does{details}. If it is worn "
+            "for religious reasons it may be allowed: the whole face from chin to forehead must stay visible."
+        )
+        if not params.get("fail_if_headscarf", False):
+            verdict = Verdict.WARN
+    elif verdict is Verdict.FAIL:
+        reason = f"Head covering on the head (hat, cap, band or helmet){details}."
+    else:
+        reason = f"Possibly a head covering (hat, cap or band), or hair low over the forehead{details}: please look."
+    evidence = Evidence(polygons=[covering_outline(frame, found, around_face)], regions=["forehead"])
+    return Measure(verdict, reason, probability, "probability", bounds, evidence)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import cv2
 import numpy as np
 
 from pfiq_desktop.engine.icao.context import Context
+from pfiq_desktop.engine.icao.face_frame import PX_PER_IED, FaceFrame
 from pfiq_desktop.engine.icao.registry import Measure, NotAssessable, check, graded
 from pfiq_desktop.engine.results import Evidence, Verdict
 
@@ -75,29 +77,71 @@ def dynamic_range(ctx: Context, params: dict[str, Any]) -> Measure:
     )
 
 
+# Mirror axis: the median x of the nose ridge, the nose base, the lips' centre and the chin.
+NOSE_LINE = (27, 28, 29, 30, 33, 51, 57, 8)
+RIDGE = 0.08  # IED either side of the nose line left out of the mirrored pairs
+DEEP_SHADOW = np.log(2.0)  # a pixel under half as bright as its mirror image (wording only)
+# Each half-face outline (photo landmarks) for the evidence: jaw, midline, brow.
+HALF_OUTLINE = {
+    "left": (0, 1, 2, 3, 4, 5, 6, 7, 8, 57, 51, 33, 30, 27, 21, 20, 19, 18, 17),
+    "right": (16, 15, 14, 13, 12, 11, 10, 9, 8, 57, 51, 33, 30, 27, 22, 23, 24, 25, 26),
+}
+
+
+@dataclass(frozen=True)
+class LightAsymmetry:
+    """Asymmetry of the light on the face."""
+
+    ratio: float  # darker half's brightness / brighter half's, 0..1 (1 = even)
+    shadow: float  # share of the darker half under half as bright as its mirror image
+    darker: str  # "left" or "right" half as seen in the photo
+
+
+def light_asymmetry(frame: FaceFrame) -> LightAsymmetry:
+    """Each skin pixel against its mirror image across the nose line, on the upright frame.
+
+    Comparing mirrored pixels cancels the face's own shading (nose, eye sockets), so only the
+    light's asymmetry is left: skin is inside the jaw line and below the brows, eyes and mouth
+    (dilated 1 px) and the nose ridge left out; d = ln(grey + 1) left minus its mirror on the right;
+    the ratio is exp(-|median d|).
+    """
+    lm = frame.landmarks
+    skin = frame.polygon(np.vstack([lm[0:17], lm[26:16:-1]]))
+    for part in (slice(36, 42), slice(42, 48), slice(48, 60)):
+        skin &= ~cv2.dilate(frame.polygon(lm[part]).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    skin &= frame.inside & (frame.grid[1] > frame.brow_y)
+    axis = float(np.median(lm[list(NOSE_LINE), 0]))
+    log_grey = np.log(frame.grey + 1.0)
+    h, w = skin.shape
+    mirror = np.array([[-1.0, 0.0, 2.0 * axis], [0.0, 1.0, 0.0]], np.float32)
+    mirrored = cv2.warpAffine(log_grey, mirror, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    mirrored_skin = cv2.warpAffine(skin.astype(np.uint8), mirror, (w, h), flags=cv2.INTER_NEAREST) > 0
+    left = skin & mirrored_skin & (np.arange(w, dtype=np.float32)[None, :] < axis - RIDGE * PX_PER_IED)
+    if left.sum() < 30:
+        raise NotAssessable("too little of both face halves is visible")
+    diff = (log_grey - mirrored)[left]  # photo-left minus photo-right
+    centre = float(np.median(diff))
+    towards_darker = diff if centre > 0 else -diff
+    return LightAsymmetry(float(np.exp(-abs(centre))), float(np.mean(towards_darker > DEEP_SHADOW)), "right" if centre > 0 else "left")
+
+
 @check("lighting_uniformity", "Even lighting (no side shadow)", "photometric", frontal=True, iso="IlluminationUniformity")
 def lighting_uniformity(ctx: Context, params: dict[str, Any]) -> Measure:
-    """Darker over brighter half of the face (split along the nose line), from cheeks and eye areas."""
-    means = []
-    for side in ("left", "right"):
-        mask = ctx.region_mask(f"{side}_cheek") | ctx.region_mask(f"{side}_eye")
-        values = ctx.grey[mask]
-        if values.size < 8:
-            raise NotAssessable("one side of the face is outside the photo")
-        means.append(float(np.median(values)))
-    ratio = (min(means) + 1.0) / (max(means) + 1.0)
-    darker = "left" if means[0] < means[1] else "right"
+    """Darker half of the face over the brighter, from skin pixels mirrored across the nose line."""
+    found = light_asymmetry(ctx.face_frame)
+    half = f"the {found.darker} half of the face (as seen in the photo)"
     return graded(
-        ratio,
+        found.ratio,
         params,
         {
-            "ok": "Lighting is even across the face (darker side at {v:.0%} of the brighter).",
-            "low": f"Side lighting: the photo's {darker} half of the face is at {{v:.0%}} of the other half's brightness.",
+            "ok": "Lighting is even across the face (darker half at {v:.0%} of the brighter).",
+            "low": f"Side lighting: {half} is at {{v:.0%}} of the other half's brightness; "
+            f"{found.shadow:.0%} of it is in deep shadow (under half as bright as its mirror image).",
         },
         "ratio",
         Evidence(
-            polygons=[[tuple(p) for p in ctx.regions[f"{darker}_cheek"]]],
-            regions=[f"{darker}_cheek", f"{darker}_eye"],
+            polygons=[[tuple(ctx.landmarks[i]) for i in HALF_OUTLINE[found.darker]]],
+            regions=[f"{found.darker}_cheek", f"{found.darker}_eye"],
         ),
     )
 

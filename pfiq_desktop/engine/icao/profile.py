@@ -27,7 +27,7 @@ from pfiq_desktop.engine import results
 from pfiq_desktop.engine.defaults import DEFAULT_PROFILE
 from pfiq_desktop.engine.icao.registry import THRESHOLD_KEYS
 
-FLAG_KEYS = frozenset({"enabled", "fail_if_present", "allow_greyscale"})  # true/false; every other value is a number
+FLAG_KEYS = frozenset({"enabled", "fail_if_present", "fail_if_headscarf", "allow_greyscale"})  # true/false; every other value is a number
 
 _PACKAGE = "pfiq_desktop.engine.icao"
 

@@ -1,0 +1,55 @@
+"""The bundled "Try the sample" photos each show what they are named for (issue 12): the named defect fails
+its check, and the unedited portrait fails none of those checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pfiq_desktop.engine.icao import load_profile, run_checks
+from pfiq_desktop.engine.imageio import load_image
+from pfiq_desktop.engine.results import CheckResult, Verdict
+from pfiq_desktop.gui.samples import make_sample_folder
+from tests.icao.facebuild import detect_faces
+
+EYES = ("eye_open_left", "eye_open_right")
+# sample file -> the checks it must fail
+EXPECTED_FAILURES = {
+    "1_astronaut.jpg": (),
+    "2_blurred.png": ("sharpness",),
+    "3_sunglasses.png": ("glasses", "eye_occlusion", *EYES),
+    "4_side_lit.png": ("lighting_uniformity",),
+}
+NAMED_CHECKS = sorted({check for checks in EXPECTED_FAILURES.values() for check in checks})
+
+
+@pytest.fixture(scope="module")
+def samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_sample_folder(tmp_path_factory.mktemp("samples"))
+
+
+def checks_of(path: Path) -> dict[str, CheckResult]:
+    image = load_image(path)
+    faces = detect_faces(image)
+    assert len(faces) == 1, path.name
+    return {c.id: c for c in run_checks(image, faces, load_profile("icao-9303"))}
+
+
+def test_the_sample_folder_holds_every_sample(samples: Path) -> None:
+    assert sorted(p.name for p in samples.iterdir()) == sorted(EXPECTED_FAILURES)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_FAILURES))
+def test_each_sample_fails_the_checks_it_is_named_for_and_no_other_named_one(samples: Path, name: str) -> None:
+    checks = checks_of(samples / name)
+    failed = {check for check in NAMED_CHECKS if checks[check].verdict is Verdict.FAIL}
+    assert failed == set(EXPECTED_FAILURES[name]), {check: checks[check].reason for check in NAMED_CHECKS}
+
+
+def test_the_sunglasses_are_tinted_glasses_and_the_side_light_is_a_shadow(samples: Path) -> None:
+    sunglasses = checks_of(samples / "3_sunglasses.png")
+    assert "Tinted glasses or sunglasses" in sunglasses["glasses"].reason
+    assert all("not visible" in sunglasses[eye].reason for eye in EYES)
+    side_lit = checks_of(samples / "4_side_lit.png")["lighting_uniformity"]
+    assert "Side lighting: the right half of the face" in side_lit.reason and side_lit.value < 0.45
