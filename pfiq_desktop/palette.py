@@ -105,6 +105,14 @@ class MapScale:
         rgba[..., 3] = np.round(self.opacity(values) * alpha).astype(np.uint8)
         return rgba
 
+    def hex_at(self, value: float) -> str | None:
+        """'#rrggbb' of one value as the map draws it; None where the map leaves the photo uncoloured."""
+        point = np.array([value], np.float32)
+        if not self.opacity(point)[0] > 0:
+            return None
+        r, g, b = (int(c) for c in self.rgb(point)[0])
+        return f"#{r:02x}{g:02x}{b:02x}"
+
     def blend(self, photo: np.ndarray, values: np.ndarray, opacity: float = 0.6) -> np.ndarray:
         """The coloured map over an RGB photo where the map is defined."""
         coloured = self.rgb(values).astype(np.float32)
@@ -158,8 +166,6 @@ def deviation_legend() -> list[tuple[str, str | None]]:
         if upper == float("inf"):
             entries.append((words, None))
             break
-        middle = (max(previous, DEVIATION_SCALE.levels[0]) + upper) / 2
-        r, g, b = (int(c) for c in DEVIATION_SCALE.rgb(np.array([middle], np.float32))[0])
-        entries.append((words, f"#{r:02x}{g:02x}{b:02x}"))
+        entries.append((words, DEVIATION_SCALE.hex_at((max(previous, DEVIATION_SCALE.levels[0]) + upper) / 2)))
         previous = upper
     return entries

@@ -8,6 +8,7 @@ If the data ever contradicts an ordering, do not weaken the assertion: report it
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -162,3 +163,29 @@ def test_cli_registers_the_evaluate_command():
 
     args = build_parser().parse_args(["evaluate", "--quick", "--out", "x"])
     assert args.quick and args.out == "x" and Path(args.data).parts[-3:] == ("shared", "data", "faces")
+
+
+def test_evaluate_without_data_measures_the_deviation_map_on_bundled_portraits(tmp_path, monkeypatch, capsys):
+    """Issue 12: `pfiq evaluate` with no face data runs on the repository's portraits and says so."""
+    import shutil
+
+    from pfiq_desktop.cli import evaluate as cli_evaluate
+    from pfiq_desktop.cli import main
+    from tests.photos import portrait_paths
+
+    portraits = tmp_path / "portraits"
+    portraits.mkdir()
+    for path in portrait_paths(2):
+        shutil.copy(path, portraits / path.name)
+    monkeypatch.setattr(cli_evaluate, "FIXTURE_PORTRAITS", portraits)
+    monkeypatch.chdir(tmp_path)  # no ../shared/data/faces from here
+    assert main(["evaluate", "--out", str(tmp_path / "out")]) == 0
+    assert "deviation map" in capsys.readouterr().err
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())["fixtures"]
+    assert summary["portraits"] == 2
+    assert summary["clean_low_share"]["median"] <= 0.05
+    occluded = summary["occluders"]["all"]
+    assert occluded["n"] >= 8  # 2 portraits x 5 kinds, a re-detection may miss one
+    assert occluded["pointing"] >= 0.6  # chance: about 0.25
+    assert occluded["median_covered"] >= 0.3 > occluded["rest_low"]  # the occluder is low, the rest of the face is not
+    assert "Deviation map" in (tmp_path / "out" / "report.md").read_text()

@@ -1,7 +1,8 @@
 """The flat columns stored beside each analysis's JSON: what SQL, pandas or DuckDB filter on.
 
 One row per photo: its verdict, the subject's quality, each check's verdict and
-value, and the mean pixel-level quality of each face region. Check and region
+value, the mean pixel-level quality and the mean deviation from compliant photos
+of each face region. Check and region
 columns are named after their ids, so a new check in a later version simply adds
 a column to the store.
 """
@@ -65,4 +66,6 @@ def flat_columns(analysis: Analysis) -> dict[str, SqlValue]:
     if face is not None:
         for region, value in face.regions.items():
             row[column_name("region", region)] = _number(value)
+        for region, value in face.region_deviation.items():
+            row[column_name("region", region, "deviation")] = _number(value)
     return row

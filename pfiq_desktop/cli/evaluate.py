@@ -9,17 +9,31 @@ from pathlib import Path
 from pfiq_desktop.cli.common import EXIT_OK, EXIT_USAGE, error
 
 DEFAULT_DATA = Path("..") / "shared" / "data" / "faces"
+FIXTURE_PORTRAITS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "portraits"  # in a source checkout
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
-    from pfiq_desktop.evaluation.run import FULL, QUICK, evaluate
+    from pfiq_desktop.evaluation.run import FULL, QUICK, evaluate, evaluate_fixtures
 
     data = Path(args.data)
     if not data.exists():
-        error(f"face data not found at {data}")
-        return EXIT_USAGE
+        if args.data != str(DEFAULT_DATA):
+            error(f"face data not found at {data}")
+            return EXIT_USAGE
+        if not FIXTURE_PORTRAITS.is_dir():
+            error(f"face data not found at {data}, and no bundled portraits at {FIXTURE_PORTRAITS} (a source checkout has them)")
+            return EXIT_USAGE
+        print(f"No face data at {data}: measuring the deviation map on the {FIXTURE_PORTRAITS} portraits only "
+              "(quick mode; pass --data for the whole evaluation).", file=sys.stderr)
+        summary = evaluate_fixtures(FIXTURE_PORTRAITS, Path(args.out), _log)
+        print(f"fixture evaluation done in {summary['seconds']['total']:.0f} s; report: {Path(args.out).resolve() / 'report.md'}")
+        return EXIT_OK
     config = QUICK if args.quick else FULL
-    summary = evaluate(data, Path(args.out), config, log=lambda m: print(m, file=sys.stderr, flush=True), threads=args.threads)
+    summary = evaluate(data, Path(args.out), config, log=_log, threads=args.threads)
     print(f"{config.name} evaluation done in {summary['seconds']['total']:.0f} s; report: {Path(args.out).resolve() / 'report.md'}")
     return EXIT_OK
 

@@ -7,6 +7,7 @@ place, -2 and below = clearly lower recognition utility than compliant photos ha
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ from pfiq_desktop.engine.icao.registry import FRAMING_CHECKS
 from pfiq_desktop.engine.results import Analysis, CheckResult, Verdict
 
 MIN_AREA_SHARE = 0.02  # an unnamed low area is reported from this share of the face
+MAX_DETAIL = 40  # characters: longer parenthesised detail of a check's reason is left to the checklist
 UNNAMED_DEPTH = -2.5  # ... and when its mean deviation is at least this low
 WHOLE_FACE_CHECKS = ("sharpness", "exposure", "clipping", "dynamic_range", "compression")  # the map cannot show these
 
@@ -45,9 +47,22 @@ class LowArea:
 
 
 def _said(check: CheckResult) -> str:
-    """A check's reason as a clause: 'the eye on the photo's left looks closed (confidence 97%)'."""
-    reason = check.reason.strip().rstrip(".")
+    """A check's reason as a short clause: 'the eye on the photo's left looks closed (confidence 97%)'.
+
+    Only the first sentence up to a semicolon, without long parenthesised detail: the checklist row
+    beside the findings has the whole reason.
+    """
+    reason = re.sub(rf"\s*\([^()]{{{MAX_DETAIL},}}\)", "", check.reason.strip())
+    reason = re.split(r"\. |;", reason)[0].rstrip(".")
+    if reason.count("(") > reason.count(")"):  # cut inside a short parenthesis
+        reason = reason[: reason.rindex("(")].rstrip()
     return reason[:1].lower() + reason[1:]
+
+
+def _about_a_place(check: CheckResult) -> bool:
+    """Whether a check speaks about a place of the face: not framing (about the photo), not head pose (about
+    the whole head) and not the PLQ region check (which restates the map these findings already read)."""
+    return check.id not in FRAMING_CHECKS and check.family != "pose" and check.id != "plq_regions"
 
 
 def _join(phrases: Sequence[str]) -> str:
@@ -92,7 +107,7 @@ def face_findings(
     known = {n: v for n, v in regions.items() if n in REGION_WORDS and np.isfinite(v)}
     pointed: dict[str, list[CheckResult]] = {}
     for check in checks:
-        if check.verdict in (Verdict.WARN, Verdict.FAIL) and check.id not in FRAMING_CHECKS:
+        if check.verdict in (Verdict.WARN, Verdict.FAIL) and _about_a_place(check):
             for name in check.evidence.regions:
                 if name in known:
                     pointed.setdefault(name, []).append(check)

@@ -23,7 +23,7 @@ from pfiq_desktop.engine.faces import FaceDetector
 from pfiq_desktop.engine.icao.regions import REGION_NAMES
 from pfiq_desktop.engine.plq import MAP_METHODS
 from pfiq_desktop.engine.quality import ESTIMATORS, make_estimator
-from pfiq_desktop.evaluation import curves, defects, edc, figures, occlusion
+from pfiq_desktop.evaluation import curves, defects, deviation, edc, figures, occlusion
 from pfiq_desktop.evaluation.data import Chip, face_hull_mask, held_out_portraits, identity_photos, load_chips, to_tensor
 from pfiq_desktop.evaluation.maps import RANDOM, MapMaker
 
@@ -45,6 +45,9 @@ class Config:
     yale_subjects: int
     yale_methods: tuple[str, ...]
     misc_methods: tuple[str, ...]
+    deviation_portraits: int | None = None  # per part (dev, test); None = all
+    deviation_positions: int = 2  # random places per occluder kind and portrait
+    deviation_yale: bool = True
     seed: int = 0
 
 
@@ -62,6 +65,9 @@ QUICK = Config(
     yale_subjects=1,
     yale_methods=("gradient",),
     misc_methods=(),
+    deviation_portraits=3,
+    deviation_positions=1,
+    deviation_yale=False,
 )
 FULL = Config(
     name="full",
@@ -409,6 +415,47 @@ def run_defects(ctx: Context) -> tuple[dict, str]:
 # ------------------------------------------------------------------------------- main
 
 
+def run_deviation(ctx: Context) -> tuple[dict, str]:
+    """The deviation map through the Analyzer, on dev and test portraits outside its reference (evaluation/deviation.py)."""
+    from pfiq_desktop.engine import Analyzer
+
+    analyzer = Analyzer(device="cpu")
+    if analyzer.deviation_reference is None:
+        return {}, "### Deviation map\n\nNo reference of compliant faces for this backbone and map method.\n"
+    cfg = ctx.config
+    summary: dict = {}
+    sections = []
+    for part, paths in deviation.portrait_split(ctx.data, analyzer.deviation_reference.meta["photos"]).items():
+        chosen = paths[: cfg.deviation_portraits]
+        summary[part] = deviation.evaluate_portraits(chosen, analyzer.analyse, cfg.deviation_positions, cfg.seed, ctx.log)
+        tuned = "tuned on these" if part == "dev" else "held out: never tuned on"
+        sections.append(deviation.markdown(summary[part], f"{part}, {tuned}"))
+    if cfg.deviation_yale and (ctx.data / "defects_yale").is_dir():
+        summary["yale"] = deviation.evaluate_yale(ctx.data / "defects_yale", analyzer.analyse, ctx.log)
+        sections.append(deviation.yale_markdown(summary["yale"]))
+    return summary, "\n".join(sections)
+
+
+def evaluate_fixtures(portraits: Path, out: Path, log: Callable[[str], None] = print) -> dict:
+    """Without the face data: the deviation map's part of the evaluation on the repository's bundled portraits."""
+    from pfiq_desktop.engine import Analyzer
+
+    out.mkdir(parents=True, exist_ok=True)
+    analyzer = Analyzer(device="cpu")
+    start = time.perf_counter()
+    paths = sorted(portraits.glob("*.jpg"))
+    summary = {"fixtures": deviation.evaluate_portraits(paths, analyzer.analyse, positions=1, seed=QUICK.seed, log=log)}
+    summary["seconds"] = {"total": time.perf_counter() - start}
+    report = ["# PFIQ evaluation (bundled fixtures only)\n",
+              f"No face data was given: only the deviation map is measured, on the {len(paths)} bundled public-domain "
+              "portraits (official portraits, some of them among those its constants were tuned on). "
+              "The map methods, EDC and defect tables need the face data (`--data`).\n",
+              deviation.markdown(summary["fixtures"], "bundled fixtures")]
+    (out / "report.md").write_text("\n".join(report), encoding="utf-8")
+    (out / "summary.json").write_text(json.dumps(summary, indent=1, default=float), encoding="utf-8")
+    return summary
+
+
 def evidence_ranking(summary: dict, methods: tuple[str, ...]) -> list[list]:
     """Per map method: how far each criterion beats the random map (positive = better than random)."""
     curves_s, occ = summary["curves"], summary["occlusion"]
@@ -440,7 +487,9 @@ def evaluate(data: Path, out: Path, config: Config = QUICK, log: Callable[[str],
     ctx = Context(data, out, config, net, FaceDetector(), maker, log)
     summary: dict = {"config": asdict(config)}
     sections = []
-    for name, part in (("curves", run_curves), ("occlusion", run_occlusion), ("edc", run_edc), ("defects", run_defects)):
+    parts = (("curves", run_curves), ("occlusion", run_occlusion), ("edc", run_edc), ("defects", run_defects),
+             ("deviation", run_deviation))
+    for name, part in parts:
         t = time.perf_counter()
         summary[name], md = part(ctx)
         ctx.seconds[name] = time.perf_counter() - t

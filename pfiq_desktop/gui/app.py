@@ -110,6 +110,8 @@ def self_test(timeout_s: float = 180.0) -> int:
                     problems.append("no face found in the sample")
                 elif not np.isfinite(np.asarray(a.faces[0].plq_chip, np.float32)).any():
                     problems.append("empty quality map")
+                elif not a.faces[0].deviation_chip.size:
+                    problems.append("no deviation map (is the reference of compliant faces bundled?)")
                 if not a.checks:
                     problems.append("no ICAO checks ran")
                 wait_until(app, lambda: window.checklist.tree.topLevelItemCount() > 0, 5)

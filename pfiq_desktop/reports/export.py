@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from pfiq_desktop import APP_NAME, __version__
 from pfiq_desktop.atomic import write_text_atomic
 from pfiq_desktop.engine.filenames import path_text
+from pfiq_desktop.engine.icao.regions import REGION_NAMES
 from pfiq_desktop.reports.inputs import ReportItem
 
 if TYPE_CHECKING:  # annotations only
@@ -20,12 +21,13 @@ if TYPE_CHECKING:  # annotations only
 
 EXPORT_SCHEMA = 1
 BASE_COLUMNS = [
-    "file", "path", "image_sha256", "verdict", "faces", "quality", "quality_raw",
+    "file", "path", "image_sha256", "verdict", "faces", "quality", "quality_raw", "findings",
     "fail_count", "warn_count", "failed_checks", "warned_checks", "errors",
     "decision", "decision_reasons", "decision_note", "decision_officer", "decision_login", "decided_at", "overridden_checks",
     "profile", "profile_sha256", "quality_estimator", "map_method", "backbone", "model_sha256", "models_sha256",
     "app_version", "analysed_at",
 ]
+FINDINGS_SEPARATOR = " | "  # the findings column joins the main face's sentences
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -42,7 +44,8 @@ def _number(value: float | None) -> str:
 
 def check_columns(items: Sequence[ReportItem]) -> list[str]:
     """Per-check columns '<id>:verdict' and '<id>:value', in first-seen order (main face's checks), then one
-    column per ISO/IEC 29794-5 component those checks measure, named as other tools name it (e.g. HeadPoseYaw)."""
+    column per ISO/IEC 29794-5 component those checks measure, named as other tools name it (e.g. HeadPoseYaw),
+    then the main face's mean deviation from compliant photos per region ('region:left_eye:deviation')."""
     ids: list[str] = []
     measures: list[str] = []
     for item in items:
@@ -51,7 +54,8 @@ def check_columns(items: Sequence[ReportItem]) -> list[str]:
                 ids.append(check.id)
             if check.iso_measure and check.iso_measure not in measures:
                 measures.append(check.iso_measure)
-    return [f"{i}:{part}" for i in ids for part in ("verdict", "value")] + measures
+    regions = [f"region:{name}:deviation" for name in REGION_NAMES]
+    return [f"{i}:{part}" for i in ids for part in ("verdict", "value")] + measures + regions
 
 
 def iso_values(checks: Sequence[CheckResult]) -> dict[str, float]:
@@ -80,6 +84,7 @@ def csv_rows(items: Sequence[ReportItem]) -> tuple[list[str], list[dict[str, str
             "faces": str(len(a.faces)),
             "quality": _number(face.quality) if face else "",
             "quality_raw": _number(face.quality_raw) if face else "",
+            "findings": _text_cell(FINDINGS_SEPARATOR.join(face.findings)) if face else "",
             "fail_count": str(sum(c.verdict.value == "fail" for c in a.subject_checks())),
             "warn_count": str(sum(c.verdict.value == "warn" for c in a.subject_checks())),
             "failed_checks": ";".join(c.id for c in a.subject_checks() if c.verdict.value == "fail"),
@@ -106,6 +111,8 @@ def csv_rows(items: Sequence[ReportItem]) -> tuple[list[str], list[dict[str, str
             row[f"{check.id}:verdict"] = check.verdict.value
             row[f"{check.id}:value"] = _number(check.value)
         row.update({measure: _number(value) for measure, value in iso_values(a.subject_checks()).items()})
+        if face:
+            row.update({f"region:{name}:deviation": _number(value) for name, value in face.region_deviation.items()})
         rows.append(row)
     return BASE_COLUMNS + extra, rows
 

@@ -1,7 +1,8 @@
 """Pictures shared by the PDF and PNG reports, drawn with QPainter on QImage (no window needed).
 
 * `render_panels`: photo with face box, landmarks and numbered evidence of failed /
-  warned checks | PLQ overlay | colour bar with ticks.
+  warned checks | map overlay (the deviation map by default, its clearly-low areas
+  outlined on both panels; or the paper's PLQ) | its colour bar, labelled in words.
 * `render_annotated`: the panels with a header and a compact checklist strip, for
   e-mail or case files (`save_annotated_png`).
 * `render_histogram`, `render_thumbnail` for the batch summary.
@@ -13,21 +14,32 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
 import numpy as np
 from PySide6.QtCore import QBuffer, QIODevice, QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QImage, QPainter, QPen, QPolygonF
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QGuiApplication, QImage, QPainter, QPen, QPolygonF
 
 from pfiq_desktop.atomic import OutputError, write_bytes_atomic
+from pfiq_desktop.engine.deviation import low_outlines
 from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.engine.results import Analysis, CheckResult, Verdict
-from pfiq_desktop.palette import LANDMARK_COLOUR, PLQ_SCALE, status_hex
+from pfiq_desktop.palette import (
+    LANDMARK_COLOUR,
+    MAP_SCALES,
+    OUTLINE_COLOUR,
+    OUTLINE_SHADOW_COLOUR,
+    PLQ_SCALE,
+    MapScale,
+    status_hex,
+)
 
 FONT_FAMILY = "DejaVu Sans"
 VERDICT_TEXT = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "not_assessable": "N/A", "error": "ERROR"}
 NO_PHOTO_RGB = (235, 235, 235)
+MAX_PNG_FINDINGS = 4  # the PNG is a glance; the PDF and the JSON carry every finding
 
 
 def ensure_qt() -> None:
@@ -175,22 +187,50 @@ def draw_findings(painter: QPainter, analysis: Analysis, scale: float, panel: QR
             _tag(painter, x, y, numbers[id(check)], colour, tag_size)
 
 
-def _colour_bar(painter: QPainter, rect: QRectF, label_px: float) -> None:
-    lut = PLQ_SCALE.lut(256)[::-1]  # high quality at the top
+def _colour_bar(painter: QPainter, rect: QRectF, label_px: float, scale: MapScale) -> None:
+    """The scale's colours bottom (low) to top, with its tick labels; a faded scale's top is left white,
+    as the map leaves those places uncoloured."""
+    lut = scale.lut(256)[::-1]  # high at the top
+    if scale.fade is not None:
+        lut = lut.copy()
+        lut[: round(0.08 * len(lut))] = 255
     bar = np.repeat(lut[:, None, :], 8, axis=1)
-    painter.drawImage(rect, to_qimage(bar))
+    painter.drawImage(rect, to_qimage(np.ascontiguousarray(bar)))
     painter.setPen(QPen(QColor(60, 60, 60), 1))
     painter.setBrush(Qt.BrushStyle.NoBrush)
     painter.drawRect(rect)
     painter.setFont(font(label_px))
-    for value in (0.0, 0.25, 0.5, 0.75, 1.0):
-        y = rect.bottom() - value * rect.height()
+    low, high = scale.levels
+    for value, label in scale.ticks:
+        y = rect.bottom() - (value - low) / (high - low) * rect.height()
         painter.drawLine(QPointF(rect.right(), y), QPointF(rect.right() + label_px * 0.4, y))
-        painter.drawText(
-            QRectF(rect.right() + label_px * 0.55, y - label_px, label_px * 3, 2 * label_px),
-            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-            f"{value:.2f}".rstrip("0").rstrip(".") if value not in (0.0, 1.0) else f"{value:.0f}",
-        )
+        painter.drawText(QRectF(rect.right() + label_px * 0.55, y - label_px, label_px * 12, 2 * label_px),
+                         Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, label)
+
+
+def _labels_width(scale: MapScale, label_px: float) -> float:
+    """Room the colour bar's labels need right of the bar."""
+    metrics = QFontMetricsF(font(label_px))
+    return label_px * 0.8 + max(metrics.horizontalAdvance(label) for _, label in scale.ticks)
+
+
+def draw_outlines(painter: QPainter, analysis: Analysis, to_panel: Callable[[np.ndarray], np.ndarray], width: float) -> int:
+    """Each face's clearly-lower areas (deviation <= -2) as white lines over a dark shadow; returns how many."""
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    count = 0
+    for face in analysis.faces:
+        if not face.deviation_chip.size:
+            continue
+        for line in low_outlines(face.deviation_chip, face.chip_transform):
+            polygon = QPolygonF([QPointF(float(x), float(y)) for x, y in to_panel(line)])
+            for colour, pen_width in ((OUTLINE_SHADOW_COLOUR, width * 2.0), (OUTLINE_COLOUR, width)):
+                painter.setPen(QPen(QColor(colour), pen_width))
+                painter.drawPolygon(polygon)
+            count += 1
+    painter.restore()
+    return count
 
 
 def _map_crop(plq: np.ndarray, margin: float = 0.12) -> tuple[int, int, int, int] | None:
@@ -213,12 +253,16 @@ def render_panels(
     opacity: float = 0.6,
     landmarks: bool = True,
     zoom_map: bool = True,
+    kind: str = "deviation",
 ) -> QImage:
-    """Photo with findings | PLQ overlay | colour bar, `height` pixels tall (white background).
+    """Photo with findings | map overlay | colour bar, `height` pixels tall (white background).
 
-    With `zoom_map` the PLQ panel shows the faces' area when they fill less than half
-    of the photo, so the map stays readable on a full-length or group picture.
+    `kind` is "deviation" (default: compared with compliant photos, low areas outlined)
+    or "plq" (the paper's map). With `zoom_map` the map panel shows the faces' area
+    when they fill less than half of the photo, so the map stays readable on a
+    full-length or group picture.
     """
+    scale_of_map = MAP_SCALES[kind]
     ensure_qt()
     caption_px = height / 22
     label_px = height / 30
@@ -231,10 +275,10 @@ def render_panels(
     panel_w = max(1, round(width * scale))
     panel_h_used = max(1, round(img_h * scale))
 
-    plq = analysis.photo_map() if image is not None else None
+    plq = analysis.photo_map(kind) if image is not None else None
     crop = (0, 0, width, img_h)
     if zoom_map and plq is not None:
-        subject = analysis.faces[0].plq
+        subject = analysis.faces[0].plq  # the face's whole chip area, whichever map is drawn
         box = _map_crop(subject if subject.shape == plq.shape else plq)  # zoom on the subject (face 1)
         if box is not None and (box[2] - box[0]) * (box[3] - box[1]) < 0.5 * width * img_h:
             crop = box
@@ -244,7 +288,7 @@ def render_panels(
 
     gap = round(height / 40)
     bar_w = round(height / 28)
-    total_w = panel_w + gap + map_w + gap + bar_w + round(label_px * 3.2)
+    total_w = panel_w + gap + map_w + gap + bar_w + round(_labels_width(scale_of_map, label_px))
     canvas = QImage(total_w, height, QImage.Format.Format_RGB888)
     canvas.fill(QColor(255, 255, 255))
     painter = QPainter(canvas)
@@ -253,9 +297,10 @@ def render_panels(
     painter.setPen(QColor(30, 30, 30))
     align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
     painter.drawText(QRectF(0, 0, panel_w, top), align, "Photo and findings")
-    map_caption = "Pixel-level quality" + (" (face area)" if crop != (0, 0, width, img_h) else "")
+    short = "Compared with compliant photos" if kind == "deviation" else "Pixel-level quality (paper)"
+    map_caption = short + (" (face area)" if crop != (0, 0, width, img_h) else "")
     caption_rect = QRectF(panel_w + gap, 0, total_w - panel_w - gap, top)
-    for candidate in (map_caption, "Pixel-level quality", "PLQ"):
+    for candidate in (map_caption, short, "vs compliant" if kind == "deviation" else "PLQ"):
         if painter.fontMetrics().horizontalAdvance(candidate) <= caption_rect.width():
             break
     painter.drawText(caption_rect, align, candidate)
@@ -273,9 +318,19 @@ def render_panels(
         photo = _scaled(part, map_scale, interp)
         if plq is not None:
             values = cv2.resize(plq[y0:y1, x0:x1], (photo.shape[1], photo.shape[0]), interpolation=cv2.INTER_LINEAR)
-            photo = PLQ_SCALE.blend(photo, values, opacity)
+            photo = scale_of_map.blend(photo, values, opacity)
         painter.drawImage(right_rect, to_qimage(photo))
     draw_findings(painter, analysis, scale, left_rect, landmarks=landmarks)
+    if kind == "deviation" and image is not None:
+        outline_px = max(1.2, height / 450)
+        draw_outlines(painter, analysis, lambda xy: np.column_stack(
+            [left_rect.left() + xy[:, 0] * scale, left_rect.top() + xy[:, 1] * scale]), outline_px)
+        painter.save()
+        painter.setClipRect(right_rect)
+        draw_outlines(painter, analysis, lambda xy: np.column_stack(
+            [right_rect.left() + (xy[:, 0] - crop[0]) * map_scale, right_rect.top() + (xy[:, 1] - crop[1]) * map_scale]),
+            outline_px)
+        painter.restore()
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -291,7 +346,7 @@ def render_panels(
     painter.drawRect(left_rect)
     painter.drawRect(right_rect)
     bar = QRectF(right_rect.right() + gap, top, bar_w, max(panel_h_used, map_h))
-    _colour_bar(painter, bar, label_px)
+    _colour_bar(painter, bar, label_px, scale_of_map)
     painter.end()
     return canvas
 
@@ -311,7 +366,7 @@ def render_annotated(
     decision_label: str = "",
     width: int = 1400,
 ) -> QImage:
-    """The PNG for e-mail or case files: header, panels, and a compact checklist strip."""
+    """The PNG for e-mail or case files: header, panels, the main face's findings and a compact checklist strip."""
     ensure_qt()
     pad = round(width / 70)
     text_px = width / 80
@@ -325,7 +380,9 @@ def render_annotated(
     header_h = text_px * 5.2
     strip_h = rows * row_h + (text_px * 2 if checks else 0)
     error_h = text_px * 1.8 * len(analysis.errors[:3])
-    height = round(header_h + panels.height() + pad + strip_h + error_h + pad * 1.5)
+    findings = analysis.faces[0].findings[:MAX_PNG_FINDINGS] if analysis.faces else []
+    findings_h = text_px * 1.6 * (len(findings) + 1) + text_px * 0.6 if findings else 0
+    height = round(header_h + panels.height() + pad + findings_h + strip_h + error_h + pad * 1.5)
     canvas = QImage(width, height, QImage.Format.Format_RGB888)
     canvas.fill(QColor(255, 255, 255))
     painter = QPainter(canvas)
@@ -370,6 +427,18 @@ def render_annotated(
         painter.setPen(qcolor("error"))
         painter.drawText(QRectF(pad, y, width - 2 * pad, text_px * 1.8), Qt.AlignmentFlag.AlignLeft, error[:160])
         y += text_px * 1.8
+
+    if findings:
+        painter.setPen(QColor(20, 20, 20))
+        painter.setFont(font(text_px, bold=True))
+        painter.drawText(QRectF(pad, y, width, text_px * 1.8), Qt.AlignmentFlag.AlignLeft, "Findings")
+        y += text_px * 1.8
+        painter.setFont(font(text_px * 0.9))
+        for sentence in findings:
+            painter.drawText(QRectF(pad, y, width - 2 * pad, text_px * 1.6), Qt.AlignmentFlag.AlignLeft,
+                             painter.fontMetrics().elidedText("• " + sentence, Qt.TextElideMode.ElideRight, int(width - 2 * pad)))
+            y += text_px * 1.6
+        y += text_px * 0.6
 
     if checks:
         painter.setPen(QColor(20, 20, 20))

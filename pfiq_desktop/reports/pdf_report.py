@@ -1,4 +1,4 @@
-"""Per-photo PDF report: header, photo | PLQ overlay, checklist, regions, decision, audit trail.
+"""Per-photo PDF report: header, photo | deviation map, regions, findings, checklist, decision, audit trail.
 
 One page for one face on A4 or Letter; longer content (many faces, a long audit
 trail) flows onto further pages. The Analysis JSON and the review data are
@@ -22,7 +22,7 @@ from pfiq_desktop import APP_NAME, __version__
 from pfiq_desktop.atomic import OutputError, write_bytes_atomic
 from pfiq_desktop.engine.icao.regions import REGION_LABELS
 from pfiq_desktop.engine.results import Analysis, CheckResult, Verdict
-from pfiq_desktop.palette import status_hex
+from pfiq_desktop.palette import DEVIATION_SCALE, status_hex
 from pfiq_desktop.reports.figures import VERDICT_TEXT, _fmt, check_numbers, render_panels, verdict_hex, verdict_text
 from pfiq_desktop.reports.inputs import AuditInfo, DecisionInfo, ReportItem
 from pfiq_desktop.reports.paged import (
@@ -151,36 +151,37 @@ def profile_html(analysis: Analysis) -> str:
     return f'<p style="color:{GREY}; font-size:5pt; margin-top:1px; margin-bottom:0px">Profile {named}{sources}</p>'
 
 
-def _plq_colour(value: float) -> str:
-    return status_hex("fail" if value < 0.4 else ("warn" if value < 0.55 else "pass"))
-
-
 def quality_html(analysis: Analysis) -> str:
-    """Scalar quality per face and the region-level PLQ table (regions as rows, faces as columns)."""
+    """Scalar quality per face and the main face's regions compared with compliant photos (two pairs per row)."""
     if not analysis.faces:
         return f'<p style="color:{GREY}">No face: no quality to report.</p>'
     faces = analysis.faces[:4]
-    regions = list(REGION_LABELS) + [r for r in faces[0].regions if r not in REGION_LABELS]
     several = len(faces) > 1
+    deviations = faces[0].region_deviation
 
-    def cell(face, region: str) -> str:
-        value = face.regions.get(region)
+    def cell(region: str) -> str:
+        value = deviations.get(region)
         if value is None or not np.isfinite(value):
             return '<td align="right">–</td>'
-        return f'<td align="right" style="color:{_plq_colour(value)}"><b>{value:.2f}</b></td>'
+        colour = DEVIATION_SCALE.hex_at(value)
+        shade = f' style="background-color:{colour}"' if colour else ""
+        return f'<td align="right"{shade}><b>{value:+.1f}</b></td>'
 
     def label(region: str) -> str:
         return escape(REGION_LABELS.get(region, region.replace("_", " ").capitalize())).replace(" ", "&nbsp;")
 
-    # The subject's regions, two region/value pairs per row: short, and no word breaks in the narrow column.
+    # Two region/value pairs per row: short, and no word breaks in the narrow column.
     rows = []
-    head = '<th align="left">Region</th><th align="right">PLQ</th><th align="left">Region</th><th align="right">PLQ</th>'
+    head = '<th align="left">Region</th><th align="right">vs&nbsp;c.</th>' * 2
     paired = ["left_eye", "left_cheek", "forehead", "mouth", "right_eye", "right_cheek", "nose", "chin"]
-    regions = [r for r in paired if r in regions] + [r for r in regions if r not in paired]
+    regions = [r for r in paired if r in deviations] + [r for r in deviations if r not in paired]
     half = -(-len(regions) // 2)
     for left, right in zip(regions[:half], regions[half:] + [""] * (2 * half - len(regions))):
-        right_cells = f"<td>{label(right)}</td>{cell(faces[0], right)}" if right else "<td></td><td></td>"
-        rows.append(f"<tr><td>{label(left)}</td>{cell(faces[0], left)}{right_cells}</tr>")
+        right_cells = f"<td>{label(right)}</td>{cell(right)}" if right else "<td></td><td></td>"
+        rows.append(f"<tr><td>{label(left)}</td>{cell(left)}{right_cells}</tr>")
+    table = (f'<table width="100%" cellspacing="0" cellpadding="1" border="0.5" style="border-color:{RULE}; '
+             f'border-style:solid"><tr style="background-color:#eeeeee">{head}</tr>{"".join(rows)}</table>'
+             if rows else f'<p style="color:{GREY}">No deviation map for this face.</p>')
     quality = " · ".join(
         f'<span style="font-size:{15 if not several else 10}pt; font-weight:bold">{_fmt(face.quality)}</span>'
         + (f" (face {i + 1})" if several else "")
@@ -192,11 +193,25 @@ def quality_html(analysis: Analysis) -> str:
 <p style="margin-top:0px; margin-bottom:0px">{quality}</p>
 <p style="color:{GREY}; margin-top:0px; font-size:6pt">0 = unusable, 1 = excellent for recognition;
 {escape(analysis.quality_estimator or "scalar estimator")}, raw {_fmt(faces[0].quality_raw)}</p>
-<p style="margin-top:4px; margin-bottom:1px"><b>Region-level PLQ</b>{" (face 1)" if several else ""}</p>
-<table width="100%" cellspacing="0" cellpadding="1" border="0.5" style="border-color:{RULE}; border-style:solid">
-<tr style="background-color:#eeeeee">{head}</tr>{"".join(rows)}</table>
-<p style="color:{GREY}; margin-top:1px; font-size:6pt">Mean pixel-level quality inside each region; \
-left/right as seen on the photo.{more}</p>"""
+<p style="margin-top:4px; margin-bottom:1px"><b>Regions vs compliant photos</b>{" (face 1)" if several else ""}</p>
+{table}
+<p style="color:{GREY}; margin-top:1px; font-size:6pt">Mean deviation in each region: 0 = as in compliant photos, \
+-2 and below = clearly lower recognition utility. Left/right as seen on the photo; \
+the paper's PLQ per region is in the attached JSON.{more}</p>"""
+
+
+def findings_html(analysis: Analysis) -> str:
+    """The findings in words: the main face's in full, a group photo's other faces by count."""
+    if not analysis.faces:
+        return ""
+    sentences = analysis.faces[0].findings
+    items = "".join(f"<li>{escape(s)}</li>" for s in sentences) or "<li>Nothing stands out against compliant photos.</li>"
+    others = sum(bool(face.findings) for face in analysis.faces[1:])
+    tail = (f'<p style="color:{GREY}; margin-top:0px">{others} other face(s) have findings of their own '
+            "(in the attached JSON).</p>") if others else ""
+    return (f'<p style="margin-top:3px; margin-bottom:0px"><b>Findings</b>'
+            f'{" (face 1)" if len(analysis.faces) > 1 else ""}</p>'
+            f'<ul style="margin-top:0px; margin-bottom:0px; margin-left:-20px; font-size:7pt">{items}</ul>{tail}')
 
 
 def nowrap(text: str, limit: int = 24) -> str:
@@ -205,15 +220,20 @@ def nowrap(text: str, limit: int = 24) -> str:
 
 
 def checklist_html(analysis: Analysis) -> str:
+    """Failed, warned and not-assessable checks as table rows with their reasons; passed ones compactly below,
+    each with its number and value (their reasons are in the attached JSON), so one face fits one page."""
     if not analysis.checks:
         text = "No checks were run." if not analysis.errors else "No checks: the photo could not be analysed."
         return f"<p><b>Checklist</b><br/>{escape(text)}</p>"
     numbers = check_numbers(analysis)
     rows = []
+    passed = []
     for check in analysis.subject_checks():  # other faces of a group photo: one line each, below
         value_text = _fmt(check.value, check.unit)
-        zebra = "#f4f4f4" if numbers[id(check)] % 2 == 0 else "#ffffff"
-        shade = {Verdict.FAIL: "#fbe3e3", Verdict.WARN: "#fcf0d8"}.get(check.verdict, zebra)
+        if check.verdict is Verdict.PASS:
+            passed.append(f'<b>{numbers[id(check)]}</b>&nbsp;{escape(check.name)}: {escape(value_text)}')
+            continue
+        shade = {Verdict.FAIL: "#fbe3e3", Verdict.WARN: "#fcf0d8"}.get(check.verdict, "#f4f4f4")
         rows.append(
             f'<tr style="background-color:{shade}"><td align="right">{numbers[id(check)]}</td>'
             f'<td style="padding-left:4px">{escape(check.name)}</td>'
@@ -223,15 +243,18 @@ def checklist_html(analysis: Analysis) -> str:
             f'<td style="padding-left:4px">{escape(check.reason)}</td></tr>'
         )
     counts = {v: sum(c.verdict is v for c in analysis.subject_checks()) for v in Verdict}
+    table = f"""<table width="100%" cellspacing="0" cellpadding="0.6" border="0" style="font-size:6.2pt">
+<thead><tr style="background-color:#eeeeee"><th align="right">#</th><th align="left" width="19%">Check</th>
+<th align="right" width="14%">Value</th><th align="left" width="16%">Threshold</th><th align="center" width="6%">Verdict</th>
+<th align="left">Reason</th></tr></thead>
+{''.join(rows)}</table>""" if rows else ""
+    passed_html = (f'<p style="margin-top:2px; font-size:6.2pt"><span style="color:{status_hex("pass")}"><b>PASS</b></span> '
+                   + " · ".join(passed) + "</p>") if passed else ""
     return f"""
 <p style="margin-top:4px; margin-bottom:1px"><b>Checklist</b>
 <span style="color:{GREY}"> — {counts[Verdict.FAIL]} fail, {counts[Verdict.WARN]} warn, {counts[Verdict.PASS]} pass,
 {counts[Verdict.NOT_ASSESSABLE]} not assessable (N/A); numbers match the tags on the photo.</span></p>
-<table width="100%" cellspacing="0" cellpadding="0.6" border="0" style="font-size:6.2pt">
-<thead><tr style="background-color:#eeeeee"><th align="right">#</th><th align="left" width="19%">Check</th>
-<th align="right" width="14%">Value</th><th align="left" width="16%">Threshold</th><th align="center" width="6%">Verdict</th>
-<th align="left">Reason</th></tr></thead>
-{''.join(rows)}</table>{other_faces_html(analysis)}"""
+{table}{passed_html}{other_faces_html(analysis)}"""
 
 
 def other_faces_html(analysis: Analysis) -> str:
@@ -309,7 +332,9 @@ def errors_html(analysis: Analysis) -> str:
 
 LEGEND = (
     "Left: face box, landmarks (cyan), evidence of failed (solid red) and warned (dashed amber) checks, tagged with "
-    "the check's number. Right: pixel-level quality, green = helps recognition, red = hurts it."
+    "the check's number. Right: the face's recognition utility compared with compliant photos at the same place: "
+    "uncoloured = as in compliant photos, yellow to dark red = somewhat to much lower; white outlines (on both) = "
+    "clearly lower."
 )
 
 
@@ -326,6 +351,7 @@ def build_report_html(item: ReportItem, figure_src: str, figure_width_css: float
         + decision_html(item.decision, a)
         + errors_html(a)
         + top
+        + findings_html(a)
         + checklist_html(a)
         + audit_html(item.audit)
         + "</body></html>"
@@ -383,17 +409,13 @@ def _draw_report(
     px = writer.logicalDpiX() / 96.0
     doc.setPageSize(QSizeF(writer.width(), writer.height() - footer_height(writer)))
     # The figure fills its column up to a share of the page height; when the report would
-    # not fit on one page, a smaller figure is tried before letting it flow onto a second.
+    # not fit on one page, a smaller figure is tried before letting the rest flow onto a second.
     for share in FIGURE_HEIGHT_SHARES:
         shown_w = min(width_css * FIGURE_SHARE - 2, figure.width() * (share * writer.height() / figure.height()) / px)
         doc.setHtml(build_report_html(item, src, shown_w, officer, created))
         if doc.pageCount() == 1:
             break
-    else:
-        shown_w = min(
-            width_css * FIGURE_SHARE - 2, figure.width() * (FIGURE_HEIGHT_SHARES[0] * writer.height() / figure.height()) / px
-        )
-        doc.setHtml(build_report_html(item, src, shown_w, officer, created))
+    # else: the smallest figure stays, so as little as possible flows onto the next page
     short = (analysis.image_sha256 or "")[:12]
     footer_left = f"{item.name}" + (f" · SHA-256 {short}…" if short else "") + f" · {created}"
     return print_document(

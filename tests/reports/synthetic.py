@@ -45,6 +45,11 @@ def synthetic_faces(image: np.ndarray, n_faces: int = 1) -> list[Face]:
         "left_eye": 0.82, "right_eye": 0.79, "nose": 0.74, "mouth": 0.31,
         "forehead": 0.66, "left_cheek": 0.7, "right_cheek": 0.69, "chin": 0.58,
     }
+    face.region_deviation = {
+        "left_eye": 0.4, "right_eye": 0.1, "nose": -0.3, "mouth": -2.6,
+        "forehead": -0.2, "left_cheek": 0.2, "right_cheek": -0.1, "chin": -1.1,
+    }
+    face.findings = ["Mouth: clearly lower than in compliant photos (-2.6); the checklist reports the mouth is open."]
     out = [face]
     for k in range(1, n_faces):  # a shifted copy standing for a second person
         shift = np.array([-110.0 * k, 60.0 * k])

@@ -96,12 +96,12 @@ def test_page_renders_non_blank_at_the_right_size(tmp_path, decided_item, page_s
 def test_long_content_flows_to_a_second_page(tmp_path, sample_image):
     analysis = synthetic_analysis(n_faces=3, n_extra_checks=30, image=sample_image)
     audit = [AuditInfo(at=f"2025-01-0{1 + i % 9}T10:00:00", officer="o", action="decide", decision="retake", note=f"entry {i}")
-             for i in range(25)]
+             for i in range(70)]
     target = tmp_path / "long.pdf"
     pages = write_pdf_report(target, ReportItem(analysis, {"decision": "retake", "officer": "o"}, audit, sample_image), "Letter")
     assert pages >= 2
     text = _squash(_text(target))
-    assert "entry 24" in text and "Extra requirement 29" in text
+    assert "entry 69" in text and "Extra requirement 29" in text
     assert f"page {pages} of {pages}" in text
 
 
@@ -178,3 +178,18 @@ def test_group_photo_report_stays_on_one_page_with_a_line_per_other_face(tmp_pat
     assert "Other faces in the photo" in text and "Face 2 (quality" in text and "Face 3 (quality" in text
     assert "warns on Sharpness" in text
     assert "Left eye" in text and "Right eye" in text  # region names are not broken across lines
+
+
+def test_findings_and_region_deviation_are_in_the_pdf_and_the_csv(tmp_path, sample_image):
+    from pfiq_desktop.reports.export import FINDINGS_SEPARATOR, csv_rows
+
+    analysis = synthetic_analysis(image=sample_image)
+    face = analysis.faces[0]
+    target = tmp_path / "findings.pdf"
+    write_pdf_report(target, ReportItem(analysis, image=sample_image))
+    text = _squash(_text(target))
+    assert "Findings" in text and _squash(face.findings[0]) in text
+    assert "Regions vs compliant photos" in text and "-2.6" in text
+    _, rows = csv_rows([ReportItem(analysis)])
+    assert rows[0]["findings"] == FINDINGS_SEPARATOR.join(face.findings)
+    assert rows[0]["region:mouth:deviation"] == "-2.6"

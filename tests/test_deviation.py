@@ -1,0 +1,104 @@
+"""The deviation map (issue 14): a face's map compared with compliant faces, on bundled portraits the
+reference was not built from (portraits_official 0-19; the reference uses 70 others)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pfiq_desktop.engine import disturbances as dist
+from pfiq_desktop.engine.deviation import (
+    CLEARLY_LOWER,
+    band,
+    deviation_chip,
+    load_reference,
+    low_outlines,
+    low_share,
+)
+from pfiq_desktop.engine.faces import photo_points_to_chip
+from pfiq_desktop.engine.results import Analysis
+from tests.photos import load_portrait
+
+PORTRAITS = range(6)
+
+
+def _eye_patch(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """A black patch over the eye on the photo's left (landmarks 36-41), half an eye width beyond it."""
+    eye = landmarks[36:42]
+    (left, top), (right, bottom) = eye.min(axis=0), eye.max(axis=0)
+    pad = 0.5 * (right - left)
+    return dist.occlude(image, (int(left - pad), int(top - pad), int(right + pad), int(bottom + pad)), "black")
+
+
+@pytest.fixture(scope="module")
+def pairs(analyzer) -> list[tuple[Analysis, Analysis]]:
+    """(clean, eye-patched) analyses of each portrait."""
+    out = []
+    for index in PORTRAITS:
+        image = load_portrait(index)
+        clean = analyzer.analyse(image)
+        out.append((clean, analyzer.analyse(_eye_patch(image, clean.faces[0].landmarks))))
+    return out
+
+
+def test_clean_portraits_have_little_clearly_low_area(pairs):
+    shares = [low_share(clean.faces[0].deviation_chip) for clean, _ in pairs]
+    assert float(np.median(shares)) <= 0.05, shares  # issue 14: median share at <= -2 at most 5 %
+
+
+def test_an_eye_patch_is_the_lowest_region_and_clearly_low(pairs):
+    pointed = 0
+    for clean, patched in pairs:
+        regions = patched.faces[0].region_deviation
+        pointed += min(regions, key=regions.__getitem__) == "left_eye"
+        assert low_share(patched.faces[0].deviation_chip) > low_share(clean.faces[0].deviation_chip)
+    assert pointed >= len(pairs) - 1, pointed
+    eyes = [patched.faces[0].region_deviation["left_eye"] for _, patched in pairs]
+    assert float(np.median(eyes)) <= CLEARLY_LOWER, eyes
+
+
+def test_findings_name_the_patched_eye_and_not_a_clean_face(pairs):
+    patched_named = sum(any(s.startswith("Eye area on the photo's left") for s in patched.faces[0].findings)
+                        for _, patched in pairs)
+    assert patched_named >= len(pairs) - 1
+    clean_first = [clean.faces[0].findings[0] for clean, _ in pairs]
+    assert sum(s.startswith("Every face area") for s in clean_first) >= len(pairs) // 2, clean_first
+
+
+def test_outlines_surround_the_patch_on_the_photo(pairs):
+    _, patched = pairs[0]
+    face = patched.faces[0]
+    lines = low_outlines(face.deviation_chip, face.chip_transform)
+    assert lines, "the patched eye must be outlined"
+    eye_centre = face.landmarks[36:42].mean(axis=0)
+    assert any(np.linalg.norm(line.mean(axis=0) - eye_centre) < 0.6 * np.ptp(face.landmarks[:, 0]) for line in lines)
+
+
+def test_a_factor_on_the_whole_map_cancels(pairs):
+    """q / sum(e) multiplies the paper's map; the deviation must not depend on it."""
+    clean, _ = pairs[0]
+    face = clean.faces[0]
+    reference = load_reference(clean.backbone, clean.map_method)
+    assert reference is not None
+    magnitude = np.exp(np.random.default_rng(3).normal(size=(150, 150))).astype(np.float32)
+    landmarks = photo_points_to_chip(face.landmarks, face.chip_transform)
+    base = deviation_chip(magnitude, landmarks, reference)
+    for factor in (37.5, 1e-3):
+        scaled = deviation_chip(magnitude * factor, landmarks, reference)
+        assert np.nanmax(np.abs(scaled - base)) < 1e-3
+
+
+def test_deviation_and_findings_survive_json(pairs):
+    _, patched = pairs[0]
+    restored = Analysis.from_json(patched.to_json())
+    face, back = patched.faces[0], restored.faces[0]
+    assert back.findings == face.findings and back.region_deviation == pytest.approx(face.region_deviation)
+    assert np.allclose(back.deviation_chip, face.deviation_chip, atol=0.01, equal_nan=True)
+    assert back.deviation.shape == face.deviation.shape == (patched.image_size[1], patched.image_size[0])
+    assert np.isnan(back.deviation[0, 0])  # NaN outside the face, like face.plq
+
+
+def test_bands_read_from_the_bottom_up():
+    assert band(-3.5) == "much lower than in compliant photos"
+    assert band(-2.5) == "clearly lower than in compliant photos"
+    assert band(0.3) == "as in compliant photos"
