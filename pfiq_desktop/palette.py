@@ -148,7 +148,7 @@ DEVIATION_SCALE = MapScale(
     title="Recognition utility compared with compliant photos",
     anchors=((189, 0, 38), (240, 59, 32), (253, 141, 60), (254, 204, 92), (255, 255, 178)),
     levels=(-4.0, -1.0),
-    ticks=((-3.0, "much lower"), (-2.0, "clearly lower"), (-1.0, "somewhat lower")),
+    ticks=((-3.5, "much lower"), (-2.5, "clearly lower"), (-1.5, "somewhat lower"), (-1.0, "as in compliant photos")),
     fade=(-4.0, -1.0),
 )
 OUTLINE_COLOUR = "#ffffff"  # the -2 outline on the photo, over a dark shadow line

@@ -62,7 +62,7 @@ def legend_html() -> str:
     for words, colour in deviation_legend():
         swatch = (f"<span style='background:{colour}'>&nbsp;&nbsp;&nbsp;&nbsp;</span>" if colour
                   else "<span style='border:1px solid gray'>&nbsp;&nbsp;&nbsp;&nbsp;</span>")
-        items.append(f"{swatch}&nbsp;{words}")
+        items.append(f"{swatch}&nbsp;{words.replace(' ', '&nbsp;')}")  # lines break between entries only
     return " &nbsp; ".join(items)
 
 

@@ -188,12 +188,8 @@ def draw_findings(painter: QPainter, analysis: Analysis, scale: float, panel: QR
 
 
 def _colour_bar(painter: QPainter, rect: QRectF, label_px: float, scale: MapScale) -> None:
-    """The scale's colours bottom (low) to top, with its tick labels; a faded scale's top is left white,
-    as the map leaves those places uncoloured."""
+    """The scale's colours bottom (low) to top, with its tick labels."""
     lut = scale.lut(256)[::-1]  # high at the top
-    if scale.fade is not None:
-        lut = lut.copy()
-        lut[: round(0.08 * len(lut))] = 255
     bar = np.repeat(lut[:, None, :], 8, axis=1)
     painter.drawImage(rect, to_qimage(np.ascontiguousarray(bar)))
     painter.setPen(QPen(QColor(60, 60, 60), 1))
