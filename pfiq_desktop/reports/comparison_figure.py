@@ -13,7 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QImage, QPainter
 
 from pfiq_desktop.engine.comparison import Comparison, FaceMaps
 from pfiq_desktop.engine.faces import extract_chip
