@@ -93,11 +93,11 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else None
     comparisons: list[Comparison] = []
     try:
-        for index, (a, b) in enumerate(pairs, start=1):
+        for index, ((a, b), name) in enumerate(zip(pairs, stems(pairs)), start=1):
             comparison = analyzer.compare(a, b)
             comparisons.append(comparison)
             if out is not None:
-                write_outputs(out, comparison, args.formats)
+                write_outputs(out / name, comparison, args.formats)
             if len(pairs) > 1:
                 print_progress(index, len(pairs), f"{printable(a.name)[:30]:<30} {comparison.decision}")
         if args.pairs and out is not None:
@@ -124,30 +124,34 @@ def _pairs(args: argparse.Namespace) -> list[tuple[Path, Path]]:
         return read_pairs(Path(args.pairs))
     if len(args.photos) != 2:
         raise ValueError(f"give two photos (the new one, then the reference) or --pairs CSV; got {len(args.photos)}")
-    return [(Path(args.photos[0]), Path(args.photos[1]))]
+    pair = Path(args.photos[0]), Path(args.photos[1])
+    missing = [str(p) for p in pair if not p.is_file()]
+    if missing:
+        raise ValueError(f"no such photo: {', '.join(missing)}")
+    return [pair]
 
 
-def stem(comparison: Comparison) -> str:
-    """Output file name (no suffix) of a pair: '<new>__vs__<reference>'."""
-    from pfiq_desktop.reports.naming import safe_stem
+def stems(pairs: list[tuple[Path, Path]]) -> list[str]:
+    """Output file names (no suffix) of the pairs, '<new>__vs__<reference>', unique within the run."""
+    from pfiq_desktop.reports.naming import unique_stems
 
-    return safe_stem(f"{Path(comparison.a.source).stem}__vs__{Path(comparison.b.source).stem}", max_length=120)
+    return unique_stems(f"{a.stem}__vs__{b.stem}.pair" for a, b in pairs)
 
 
-def write_outputs(out: Path, comparison: Comparison, formats: list[str]) -> None:
+def write_outputs(base: Path, comparison: Comparison, formats: list[str]) -> None:
+    """The PNG, PDF page and JSON of one comparison, as `base` + suffix, each written atomically."""
     from pfiq_desktop.atomic import write_text_atomic
     from pfiq_desktop.reports.comparison_figure import save_comparison_png
     from pfiq_desktop.reports.comparison_pdf import write_comparison_pdf
     from pfiq_desktop.reports.inputs import load_photo
 
-    name = stem(comparison)
     images = load_photo(comparison.a.source), load_photo(comparison.b.source)
     if "png" in formats:
-        save_comparison_png(out / f"{name}.png", *images, comparison)
+        save_comparison_png(base.with_name(f"{base.name}.png"), *images, comparison)
     if "pdf" in formats:
-        write_comparison_pdf(out / f"{name}.pdf", comparison, *images)
+        write_comparison_pdf(base.with_name(f"{base.name}.pdf"), comparison, *images)
     if "json" in formats:
-        write_text_atomic(out / f"{name}.json", comparison.to_json(indent=1))
+        write_text_atomic(base.with_name(f"{base.name}.json"), comparison.to_json(indent=1))
 
 
 def report(comparisons: list[Comparison], out: Path | None) -> None:

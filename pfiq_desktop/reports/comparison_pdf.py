@@ -8,14 +8,24 @@ from html import escape
 from pathlib import Path
 
 import numpy as np
+from PySide6.QtGui import QPdfWriter
 
 from pfiq_desktop import APP_NAME, __version__
-from pfiq_desktop.atomic import atomic_path
+from pfiq_desktop.atomic import OutputError, write_bytes_atomic
 from pfiq_desktop.engine.comparison import Comparison
+from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.palette import status_hex
 from pfiq_desktop.reports.comparison_figure import LEGEND, render_comparison_panels
 from pfiq_desktop.reports.figures import _fmt, verdict_hex, verdict_text
-from pfiq_desktop.reports.paged import add_image, attach, content_width_css, new_document, new_writer, print_document
+from pfiq_desktop.reports.paged import (
+    RenderError,
+    add_image,
+    attach,
+    content_width_css,
+    new_document,
+    print_document,
+    render_pdf,
+)
 from pfiq_desktop.reports.pdf_report import GREY, RULE, now_text, when
 
 COMPARISON_ATTACHMENT = "comparison.json"
@@ -47,7 +57,7 @@ def photos_html(comparison: Comparison) -> str:
     for side, analysis in (("A (new)", comparison.a), ("B (reference)", comparison.b)):
         quality = _fmt(analysis.faces[0].quality) if analysis.faces else "–"
         rows.append(
-            f"<tr><td><b>{escape(side)}</b></td><td>{escape(Path(analysis.source).name)}</td>"
+            f"<tr><td><b>{escape(side)}</b></td><td>{escape(display_name(Path(analysis.source).name))}</td>"
             f'<td align="center" style="color:{verdict_hex(analysis.verdict)}"><b>{escape(verdict_text(analysis.verdict))}</b></td>'
             f'<td align="right">{quality}</td>'
             f'<td style="font-family:DejaVu Sans Mono; font-size:6pt">{escape(analysis.image_sha256 or "–")}</td></tr>'
@@ -99,25 +109,29 @@ def write_comparison_pdf(
     officer: str = "",
     now: datetime | None = None,
 ) -> int:
-    """Write the comparison's page atomically (its JSON attached); returns the page count."""
+    """Write the comparison's page atomically (its JSON attached); returns the page count.
+
+    Raises OutputError for an unwritable target or a PDF that Qt could not finish.
+    """
     created = now_text(now)
-    with atomic_path(target) as temp:
-        writer = doc = None  # released in `finally`, so the file is closed before a failed write is removed
-        try:
-            writer = new_writer(temp, page_size, title="Renewal check", author=officer, creator=f"{APP_NAME} {__version__}")
-            attach(writer, COMPARISON_ATTACHMENT, comparison.to_json(indent=1).encode("utf-8"))
-            doc = new_document(writer)
-            figure = render_comparison_panels(image_a, image_b, comparison)
-            src = add_image(doc, "comparison", figure)
-            px = writer.logicalDpiX() / 96.0
-            shown_w = min(content_width_css(writer), figure.width() * FIGURE_HEIGHT_SHARE * writer.height() / figure.height() / px)
-            doc.setHtml(build_comparison_html(comparison, src, shown_w, officer, created))
-            names = f"{Path(comparison.a.source).name} vs {Path(comparison.b.source).name}"
-            pages = print_document(writer, doc, lambda page, total: (f"{names} · {created}",
-                                                                     f"{APP_NAME} {__version__} · page {page} of {total}"))
-        finally:
-            doc = None
-            writer = None
+
+    def draw(writer: QPdfWriter) -> int:
+        attach(writer, COMPARISON_ATTACHMENT, comparison.to_json(indent=1).encode("utf-8"))  # before the first page
+        doc = new_document(writer)
+        figure = render_comparison_panels(image_a, image_b, comparison)
+        src = add_image(doc, "comparison", figure)
+        px = writer.logicalDpiX() / 96.0
+        shown_w = min(content_width_css(writer), figure.width() * FIGURE_HEIGHT_SHARE * writer.height() / figure.height() / px)
+        doc.setHtml(build_comparison_html(comparison, src, shown_w, officer, created))
+        names = f"{display_name(Path(comparison.a.source).name)} vs {display_name(Path(comparison.b.source).name)}"
+        return print_document(writer, doc, lambda page, total: (f"{names} · {created}",
+                                                                f"{APP_NAME} {__version__} · page {page} of {total}"))
+
+    try:
+        data, pages = render_pdf(draw, page_size, title="Renewal check", author=officer, creator=f"{APP_NAME} {__version__}")
+    except RenderError as error:
+        raise OutputError(f"Cannot write {target}: {error}") from error
+    write_bytes_atomic(target, data)
     return pages
 
 
