@@ -17,6 +17,7 @@ from PySide6.QtGui import QBrush, QColor, QImage, QPainter
 
 from pfiq_desktop.engine.comparison import Comparison, FaceMaps
 from pfiq_desktop.engine.faces import extract_chip
+from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.palette import OPPOSE_SCALE, SUPPORT_SCALE, status_hex
 from pfiq_desktop.reports.figures import _placeholder, _scaled, ensure_qt, font, save_qimage, to_qimage, verdict_text
@@ -125,7 +126,7 @@ def render_comparison(
     painter.drawText(QRectF(pad, pad, badge.left() - 2 * pad, text_px * 2.4), left, "Renewal check: the same person?")
     painter.setFont(font(text_px))
     lines = [score_line(comparison), comparison.reason,
-             f"A: {Path(comparison.a.source).name}   ·   B: {Path(comparison.b.source).name}"]
+             f"A: {display_name(Path(comparison.a.source).name)}   ·   B: {display_name(Path(comparison.b.source).name)}"]
     for k, line in enumerate(lines):
         painter.drawText(QRectF(pad, pad + text_px * (2.6 + 1.3 * k), width - 2 * pad, text_px * 1.3), left,
                          painter.fontMetrics().elidedText(line, Qt.TextElideMode.ElideMiddle, width - 2 * pad))
