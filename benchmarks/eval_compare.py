@@ -160,7 +160,7 @@ def score_histogram(scores: tuple[np.ndarray, np.ndarray], points: dict, size: t
     for name, density in densities.items():
         points_line = [px(x, y) for x, y in zip((edges[:-1] + edges[1:]) / 2, density)]
         cv2.polylines(img, [np.array(points_line, np.int32)], False, colours[name], 2, cv2.LINE_AA)
-    for k, (name, point) in enumerate(points.items()):
+    for k, point in enumerate(points.values()):
         x = px(point["threshold"], 0)[0]
         cv2.line(img, (x, top), (x, height - bottom), (0, 0, 0), 1 if k else 2, cv2.LINE_AA)
         figures._text(img, f"FMR {point['fmr']:g}", (x - 30, top - 6 + 12 * k), 0.35)
@@ -210,7 +210,9 @@ def candidate_maps(net, chips_a: torch.Tensor, chips_b: torch.Tensor, method: st
     return signed.clamp_min(0).numpy(), (-signed).clamp_min(0).numpy()
 
 
-def genuine_pairs(faces: dict[str, np.ndarray], part: str, per_identity: dict[str, int], count: int, seed: int = 0) -> list[tuple[int, int]]:
+def genuine_pairs(
+    faces: dict[str, np.ndarray], part: str, per_identity: dict[str, int], count: int, seed: int = 0
+) -> list[tuple[int, int]]:
     """Random genuine pairs of one half, `per_identity[dataset]` per identity, at most `count`."""
     rng = np.random.default_rng(seed)
     members: dict[str, list[int]] = {}
@@ -351,7 +353,8 @@ def main() -> None:
     parser.add_argument("--skip", nargs="*", default=[], choices=["maps", "cost"])
     parser.add_argument("--write-calibration", action="store_true", help="store the thresholds in the backbone's JSON")
     args = parser.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)
+    cv2.setNumThreads(1)
     args.out.mkdir(parents=True, exist_ok=True)
     faces = collect_faces(args.data, args.out / "faces.npz")
     summary: dict = {"verification": calibrate(faces, args.out)}
