@@ -24,6 +24,11 @@ STATUS_COLOURS = {
     "accept": "#1a9850",
     "reject": "#c81e1e",
     "retake": "#e07b00",
+    # a comparison's decision (engine/comparison.py)
+    "match": "#1a9850",
+    "uncertain": "#d68200",
+    "no_match": "#c81e1e",
+    "not_compared": "#7b3fa0",
 }
 STATUS_LABELS = {
     "pending": "Pending",
@@ -169,3 +174,23 @@ def deviation_legend() -> list[tuple[str, str | None]]:
         entries.append((words, DEVIATION_SCALE.hex_at((max(previous, DEVIATION_SCALE.levels[0]) + upper) / 2)))
         previous = upper
     return entries
+
+
+# A comparison's maps (engine/similarity.py), in units of the comparison's map scale: ColorBrewer Greens
+# for the pixels that raise the score, Reds for those that lower it (as the PLQ map's green and red).
+SUPPORT_SCALE = MapScale(
+    name="support",
+    title="Supports the match",
+    anchors=((247, 252, 245), (199, 233, 192), (116, 196, 118), (35, 139, 69), (0, 68, 27)),
+    levels=(0.0, 1.0),
+    ticks=((0.0, "0"), (1.0, "high")),
+    fade=(1.0, 0.0),  # only high values say something: the rest leaves the chip visible
+)
+OPPOSE_SCALE = MapScale(
+    name="oppose",
+    title="Opposes the match",
+    anchors=((255, 245, 240), (252, 187, 161), (251, 106, 74), (203, 24, 29), (103, 0, 13)),
+    levels=(0.0, 1.0),
+    ticks=((0.0, "0"), (1.0, "high")),
+    fade=(1.0, 0.0),  # only high values say something: the rest leaves the chip visible
+)

@@ -1,4 +1,4 @@
-"""`pfiq`: the command line (analyse, report, embed, evaluate, audit verify, audit-archive).
+"""`pfiq`: the command line (analyse, compare, report, embed, evaluate, audit verify, audit-archive).
 
 Exit codes, the same for every command:
 0 everything done; 1 a photo had a problem (unreadable, no face, not analysable)
@@ -14,7 +14,7 @@ import argparse
 import sys
 
 from pfiq_desktop import APP_NAME, __version__
-from pfiq_desktop.cli import analyse, audit, audit_archive, embed, evaluate, report
+from pfiq_desktop.cli import analyse, audit, audit_archive, compare, embed, evaluate, report
 from pfiq_desktop.cli.common import EXIT_CANCELLED, EXIT_USAGE, error
 from pfiq_desktop.engine.icao.profile import ProfileError
 from pfiq_desktop.engine.models import ModelFileError
@@ -25,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pfiq", description=f"{APP_NAME}: explainable face image quality.")
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    for module in (analyse, report, embed, evaluate, audit, audit_archive):
+    for module in (analyse, compare, report, embed, evaluate, audit, audit_archive):
         module.register(commands)
     return parser
 

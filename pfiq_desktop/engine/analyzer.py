@@ -23,6 +23,7 @@ from pfiq_desktop import __version__
 from pfiq_desktop.engine import icao
 from pfiq_desktop.engine.backbones.calibration import BackboneCalibration, load_calibration
 from pfiq_desktop.engine.backbones.dlib_resnet import load_dlib_resnet
+from pfiq_desktop.engine.comparison import NOT_COMPARED, Comparison, scaled_maps
 from pfiq_desktop.engine.defaults import (
     DEFAULT_DEVICE,
     DEFAULT_MAP_METHOD,
@@ -39,6 +40,7 @@ from pfiq_desktop.engine.plq import GRADIENT_MAPS, MAP_METHODS, ForwardPass, gra
 from pfiq_desktop.engine.preparation import Prepared, PreparePool, Source, prepare
 from pfiq_desktop.engine.quality import make_estimator
 from pfiq_desktop.engine.results import Analysis, Face, engine_key
+from pfiq_desktop.engine.similarity import explain_pairs
 
 
 def resolve_device(device: str) -> torch.device:
@@ -85,6 +87,7 @@ class Analyzer:
         self.estimator = make_estimator(quality_estimator)
         self.quality_calibration = self.calibration.quality(quality_estimator)
         self.plq_calibration = self.calibration.plq(map_method)
+        self.match_thresholds = self.calibration.verification()
         self.map_method = map_method
         self.profile = icao.load_profile(profile)
         self.model_sha256 = model_sha256(RECOGNITION_MODEL)
@@ -176,6 +179,37 @@ class Analyzer:
         add_findings(rechecked)
         return rechecked
 
+    def compare(self, photo_a: Source, photo_b: Source) -> Comparison:
+        """Is photo A (a renewal's new photo) the same person as photo B (the one on file), and why?
+
+        Both analyses, the cosine score of their main faces, the decision at the
+        calibrated thresholds and each face's supporting and opposing maps. The two
+        photos share one network batch, and the maps reuse its forward pass. Never
+        raises for a bad photo: the comparison is then NOT_COMPARED with the reason.
+        """
+        start = time.perf_counter()
+        template = self._template()
+        prepared = [prepare(source, template, self.detector, MAX_FACES) for source in (photo_a, photo_b)]
+        forward = self._run_network(prepared, keep_graph=True)
+        a, b = (self._finish(p) for p in prepared)
+        analysed = time.perf_counter()
+        comparison = Comparison(a, b, float("nan"), NOT_COMPARED, self.match_thresholds,
+                                created=template.created, app_version=__version__)
+        comparison.errors = [f"photo {side}: {problem}" for side, analysis in (("A", a), ("B", b))
+                             for problem in analysis.errors or ([] if analysis.faces else ["no face found"])]
+        if not comparison.errors:
+            first_b = len(prepared[0].chips)
+            if forward is None:  # the PLQ map method ran no plain forward pass to reuse
+                forward, first_b = ForwardPass.run(self.net, self._tensor([p.chips[0] for p in prepared])), 1
+            rows, counterparts = [0, first_b], [first_b, 0]
+            pairs = explain_pairs(forward, rows, forward.pixels.detach()[counterparts], forward.descriptors[counterparts])
+            comparison.score = float(pairs.scores[0])
+            comparison.decision = self.match_thresholds.decide(comparison.score)
+            comparison.map_scale, comparison.maps_a, comparison.maps_b = scaled_maps(pairs.support, pairs.oppose)
+        end = time.perf_counter()
+        comparison.timings = {"analyses": analysed - start, "maps": end - analysed, "total": end - start}
+        return comparison
+
     # -- the three stages: CPU (decode, detect, align), network (batched), CPU (faces, regions, checks) --
     def _template(self) -> Analysis:
         """What every analysis of this engine records before it looks at the photo."""
@@ -195,17 +229,25 @@ class Analyzer:
             created=datetime.now(UTC).isoformat(timespec="seconds"),
         )
 
-    def _run_network(self, batch: list[Prepared]) -> None:
-        """Quality and maps for every face of the batch in one network batch; results go back to each photo."""
+    def _tensor(self, chips: list[np.ndarray]) -> torch.Tensor:
+        """HxWx3 uint8 chips as one N x 3 x H x W float batch on the engine's device."""
+        # contiguous NCHW: the permuted view made every convolution take a slower path (+3 ms a pass)
+        return torch.from_numpy(np.stack(chips)).to(self.device).permute(0, 3, 1, 2).float().contiguous()
+
+    def _run_network(self, batch: list[Prepared], keep_graph: bool = False) -> ForwardPass | None:
+        """Quality and maps for every face of the batch in one network batch; results go back to each photo.
+
+        Returns the chips' forward pass (None for map methods that run their own),
+        its graph kept for another backward pass when `keep_graph`.
+        """
         chips_np = [chip for prepared in batch for chip in prepared.chips]
         if not chips_np:
-            return
+            return None
         start = time.perf_counter()
-        # contiguous NCHW: the permuted view made every convolution take a slower path (+3 ms a pass)
-        chips = torch.from_numpy(np.stack(chips_np)).to(self.device).permute(0, 3, 1, 2).float().contiguous()
+        chips = self._tensor(chips_np)
         # the paper's map needs the chips' forward pass with gradients: run it once and let the
         # quality estimate reuse its descriptors
-        forward = ForwardPass.run(self.net, chips) if self.map_method in GRADIENT_MAPS else None
+        forward = ForwardPass.run(self.net, chips, keep_graph) if self.map_method in GRADIENT_MAPS else None
         with torch.no_grad():
             reference = None if forward is None else forward.descriptors.detach()
             raw = self.estimator.raw(self.net, chips, reference).cpu().numpy().astype(float)
@@ -234,6 +276,7 @@ class Analyzer:
                 magnitudes[first : first + count], embeddings[first : first + count],
             )
             first += count
+        return forward
 
     def _finish(self, prepared: Prepared) -> Analysis:
         analysis, clock, image = prepared.analysis, prepared.clock, prepared.image

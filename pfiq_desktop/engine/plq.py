@@ -79,15 +79,18 @@ class ForwardPass:
 
     Its descriptors are also the reference embeddings the quality estimator
     needs, so the engine runs the chip through the network once, not twice.
+    With `keep_graph` the map's backward pass leaves the graph for another one
+    (a comparison's similarity maps reuse it).
     """
 
     pixels: torch.Tensor
     descriptors: torch.Tensor
+    keep_graph: bool = False
 
     @classmethod
-    def run(cls, net: EmbeddingNetwork, chips: torch.Tensor) -> ForwardPass:
+    def run(cls, net: EmbeddingNetwork, chips: torch.Tensor, keep_graph: bool = False) -> ForwardPass:
         pixels = chips.detach().clone().requires_grad_(True)
-        return cls(pixels, net(pixels))
+        return cls(pixels, net(pixels), keep_graph)
 
     def gradient_magnitude(self, qualities: torch.Tensor) -> torch.Tensor:
         """|dQ/dI| averaged over colour channels (N x H x W) for the paper's neuron Q."""
@@ -108,7 +111,7 @@ class ForwardPass:
         return self._backward(weights, self.descriptors)
 
     def _backward(self, weights: torch.Tensor, outputs: torch.Tensor) -> torch.Tensor:
-        torch.autograd.backward((weights * outputs).sum())
+        torch.autograd.backward((weights * outputs).sum(), retain_graph=self.keep_graph)
         return _grad_of(self.pixels).abs().mean(dim=1)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+from pfiq_desktop.engine.comparison import Comparison
 from pfiq_desktop.engine.results import Analysis
 
 
@@ -23,7 +24,7 @@ class NamedProfile(Protocol):
 
 
 class Engine(Protocol):
-    """Analyse photos, re-run the checks under another profile, and say what it runs on."""
+    """Analyse photos, compare two, re-run the checks under another profile, and say what it runs on."""
 
     @property
     def engine_key(self) -> str:
@@ -38,6 +39,8 @@ class Engine(Protocol):
         ...
 
     def analyse(self, source: str | Path) -> Analysis: ...
+
+    def compare(self, photo_a: str | Path, photo_b: str | Path) -> Comparison: ...
 
     def recheck(self, analysis: Analysis) -> Analysis: ...
 

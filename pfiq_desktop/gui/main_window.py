@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from pfiq_desktop import APP_NAME, appdirs
+from pfiq_desktop.engine.comparison import Comparison
 from pfiq_desktop.engine.discovery import Skipped
 from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.engine.icao import list_profiles
@@ -42,6 +43,7 @@ from pfiq_desktop.gui.decision_panel import DecisionPanel
 from pfiq_desktop.gui.display import DisplayResult
 from pfiq_desktop.gui.export import ReportExporter
 from pfiq_desktop.gui.image_cache import ImageCache
+from pfiq_desktop.gui.renewal_dialog import RenewalDialog
 from pfiq_desktop.gui.settings_dialog import SettingsDialog
 from pfiq_desktop.gui.theme import apply_theme
 from pfiq_desktop.gui.welcome import WelcomePage
@@ -105,6 +107,7 @@ class MainWindow(QMainWindow):
         self.auto_advance = True
         self.profiles = list_profiles()
         self._closed = False
+        self.renewal: RenewalDialog | None = None  # the last renewal check's window
         self._officer_confirmed = False  # the name is asked once per session, at the first decision
 
         # widgets
@@ -170,6 +173,8 @@ class MainWindow(QMainWindow):
         self.worker.progress.connect(self._on_progress)
         self.worker.batchFinished.connect(self._on_batch_finished)
         self.worker.cancelled.connect(self._on_cancelled)
+        self.worker.compared.connect(self._on_compared)
+        self.worker.compareFailed.connect(self._on_compare_failed)
         self.worker.start()
 
         # wiring
@@ -237,6 +242,8 @@ class MainWindow(QMainWindow):
         self.act_retake = self._action(decide, "Needs re&take", self.decision.request_retake, "T", "actRetake")
         decide.addSeparator()
         self._action(decide, "&Withdraw decision", self.clear_decision, None, "actWithdraw")
+        decide.addSeparator()
+        self._action(decide, "Compare with &previous photo…", self.compare_with_previous, "Ctrl+Shift+P", "actCompare")
 
         view = bar.addMenu("&View")
         self._action(view, "&Next photo", self.browser.next, "Ctrl+Down", "actNext")
@@ -642,6 +649,42 @@ class MainWindow(QMainWindow):
             self.browser.model.changed(path)
             self.decision.show_decision(None)
             self.decision.show_info("Decision withdrawn.")
+
+    # -- renewal check -------------------------------------------------------------
+    def ask_reference_photo(self) -> str:
+        """The previous document photo to compare with ('' when the officer cancels); tests replace this."""
+        current = self.session.current
+        folder = str(Path(current).parent) if current else str(Path.home())
+        path, _ = QFileDialog.getOpenFileName(self, "Compare with the previous photo", folder, IMAGE_FILTER)
+        return path
+
+    def compare_with_previous(self) -> bool:
+        """Decision ▸ Compare with previous photo: is the photo on screen the same person as the one on file?"""
+        path = self.session.current
+        if path is None:
+            self._status("Open a photo first, then compare it with the previous one")
+            return False
+        reference = self.ask_reference_photo()
+        if not reference:
+            return False
+        self.worker.compare(path, reference)
+        record = self.session.record(path)
+        self._status(f"Comparing {record.name if record else path} with {display_name(Path(reference).name)}…")
+        return True
+
+    def _on_compared(self, path: str, comparison: Comparison) -> None:
+        check = self.session.set_reference(path, comparison)
+        self.renewal = RenewalDialog(comparison, self)
+        self.renewal.show()
+        if path == self.session.current and check is not None:
+            self.decision.show_info(f"Renewal check against {check.name}: {comparison.label} "
+                                    f"(score {comparison.score:.3f}). Your decision records it.")
+        self._status(f"Renewal check: {comparison.label} — {comparison.reason}")
+
+    def _on_compare_failed(self, path: str, message: str) -> None:
+        self._status(message)
+        if path == self.session.current:
+            self.decision.show_error(message)
 
     # -- reports -----------------------------------------------------------------
     def ask_export_folder(self, title: str) -> str:

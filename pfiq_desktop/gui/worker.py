@@ -21,6 +21,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThread, Signal
 
 from pfiq_desktop import __version__
+from pfiq_desktop.engine.comparison import Comparison
 from pfiq_desktop.engine.protocol import Engine
 from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.gui.display import DisplayResult
@@ -29,7 +30,7 @@ from pfiq_desktop.review.cache import AnalysisCache
 log = logging.getLogger(__name__)
 
 EngineFactory = Callable[[str, str], Engine]
-Job = tuple[str, str] | tuple[str, str, Analysis]
+Job = tuple[str, str] | tuple[str, str, Analysis] | tuple[str, str, str]
 
 
 def default_engine_factory(device: str, profile: str) -> Engine:
@@ -68,6 +69,8 @@ class AnalysisWorker(QThread):
     progress = Signal(int, int)  # done, total of the current batch
     batchFinished = Signal(int)  # how many were analysed
     cancelled = Signal(object)  # list of the paths dropped from the queue
+    compared = Signal(object, object)  # path of photo A, Comparison
+    compareFailed = Signal(object, str)  # path of photo A, message
 
     def __init__(
         self,
@@ -120,6 +123,12 @@ class AnalysisWorker(QThread):
         jobs.sort(key=lambda j: j[1] != first)
         with self._cond:
             self._queue.extendleft(reversed(jobs))
+            self._cond.notify_all()
+
+    def compare(self, path: str | Path, reference: str | Path) -> None:
+        """Compare a photo with a reference photo before any queued analysis (the officer is waiting)."""
+        with self._cond:
+            self._queue.appendleft(("compare", str(path), str(reference)))
             self._cond.notify_all()
 
     def set_profile(self, profile: str) -> None:
@@ -177,8 +186,10 @@ class AnalysisWorker(QThread):
                 self._switch_profile(job[1])
             elif kind == "analyse":
                 self._analyse(job[1])
-            elif kind == "recheck" and len(job) == 3:
+            elif kind == "recheck" and len(job) == 3 and isinstance(job[2], Analysis):
                 self._recheck(job[1], job[2])
+            elif kind == "compare" and len(job) == 3 and isinstance(job[2], str):
+                self._compare(job[1], job[2])
             with self._cond:
                 idle = not any(j[0] == "analyse" for j in self._queue)
                 finished = self._done if idle and self._total else None
@@ -226,6 +237,18 @@ class AnalysisWorker(QThread):
             done, total = self._done, max(self._total, self._done)
         self.itemDone.emit(path, shown)
         self.progress.emit(done, total)
+
+    def _compare(self, path: str, reference: str) -> None:
+        if self.engine is None:
+            self.compareFailed.emit(path, self.engine_error or "The analysis engine is not available.")
+            return
+        try:
+            comparison: Comparison = self.engine.compare(path, reference)
+        except Exception as exc:  # said in the window and logged; the queue goes on
+            log.exception("comparing %s with %s failed", path, reference)
+            self.compareFailed.emit(path, f"The comparison failed: {exc}")
+            return
+        self.compared.emit(path, comparison)
 
     def _recheck(self, path: str, analysis: Analysis) -> None:
         if self.engine is None or not analysis.ok:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pfiq_desktop import APP_NAME, __version__
 from pfiq_desktop.atomic import write_text_atomic
+from pfiq_desktop.engine.comparison import Comparison
 from pfiq_desktop.engine.filenames import path_text
 from pfiq_desktop.engine.icao.regions import REGION_NAMES
 from pfiq_desktop.reports.inputs import ReportItem
@@ -119,7 +120,44 @@ def csv_rows(items: Sequence[ReportItem]) -> tuple[list[str], list[dict[str, str
 
 def write_csv(target: str | Path, items: Sequence[ReportItem]) -> None:
     """One row per photo; UTF-8 with BOM so Excel opens accents correctly; written atomically."""
-    columns, rows = csv_rows(items)
+    _write_rows(target, *csv_rows(items))
+
+
+COMPARISON_COLUMNS = [
+    "photo_a", "photo_b", "score", "decision", "same_person_at", "not_same_below", "verdict_a", "verdict_b",
+    "check_differences", "errors", "image_sha256_a", "image_sha256_b", "compared_at", "app_version",
+]
+
+
+def comparison_rows(comparisons: Sequence[Comparison]) -> list[dict[str, str]]:
+    """One row per comparison; check_differences as 'id:verdict_a>verdict_b' separated by ';'."""
+    return [
+        {
+            "photo_a": _text_cell(c.a.source),
+            "photo_b": _text_cell(c.b.source),
+            "score": _number(c.score),
+            "decision": c.decision,
+            "same_person_at": _number(c.thresholds.strict.threshold),
+            "not_same_below": _number(c.thresholds.lenient.threshold),
+            "verdict_a": c.a.verdict,
+            "verdict_b": c.b.verdict,
+            "check_differences": ";".join(f"{d.id}:{d.verdict_a or '-'}>{d.verdict_b or '-'}" for d in c.check_changes()),
+            "errors": _text_cell("; ".join(c.errors)),
+            "image_sha256_a": c.a.image_sha256,
+            "image_sha256_b": c.b.image_sha256,
+            "compared_at": c.created,
+            "app_version": c.app_version,
+        }
+        for c in comparisons
+    ]
+
+
+def write_comparisons_csv(target: str | Path, comparisons: Sequence[Comparison]) -> None:
+    """One row per compared pair (`pfiq compare --pairs`), like `write_csv`."""
+    _write_rows(target, COMPARISON_COLUMNS, comparison_rows(comparisons))
+
+
+def _write_rows(target: str | Path, columns: list[str], rows: list[dict[str, str]]) -> None:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, restval="", lineterminator="\r\n")
     writer.writeheader()

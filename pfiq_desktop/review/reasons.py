@@ -2,6 +2,8 @@
 
 Decisions store stable codes (check ids such as ``inter_eye_distance`` and the
 ``other:*`` codes); every place that shows them to a person uses `reason_label`.
+A decision taken after a renewal check also carries ``reference_photo:<SHA-256>``,
+the reference photo the officer compared the face with (`reference_code`).
 """
 
 from __future__ import annotations
@@ -22,13 +24,27 @@ SYSTEM_REASONS = {
     "not_analysed_yet": "not analysed yet",
     "not_analysable": "photo could not be analysed",
     "error:not_analysed": "Photo could not be analysed",
+    "reference_no_match": "Not the same person as the reference photo",
 }
+REFERENCE_PREFIX = "reference_photo:"
+
+
+def reference_code(image_sha256: str) -> str:
+    """The reason code that files the reference photo of a renewal check with a decision."""
+    return f"{REFERENCE_PREFIX}{image_sha256}"
+
+
+def reference_in(codes: Iterable[str]) -> str:
+    """The SHA-256 of the reference photo among a decision's reason codes ('' when it has none)."""
+    return next((code[len(REFERENCE_PREFIX):] for code in codes if code.startswith(REFERENCE_PREFIX)), "")
 
 
 def reason_label(code: str) -> str:
     """The words for a reason code; the code itself when it is unknown (e.g. a check of a newer version)."""
     if code in CHECKS:
         return CHECKS[code].name
+    if code.startswith(REFERENCE_PREFIX):
+        return f"Compared with reference photo {code[len(REFERENCE_PREFIX):][:12]}…"
     return OTHER_REASONS.get(code) or SYSTEM_REASONS.get(code) or code
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pfiq_desktop.engine.comparison import NO_MATCH, NOT_COMPARED, Comparison
 from pfiq_desktop.engine.discovery import Skipped, find_images, resolve_paths
 from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.engine.hashing import file_sha256
@@ -21,6 +22,7 @@ from pfiq_desktop.review.store import Decision, DecisionError, ReviewStore
 
 NOT_ANALYSED_YET = "not_analysed_yet"  # accepting before the checks ran overrides them too
 NOT_ANALYSABLE = "not_analysable"
+REFERENCE_NO_MATCH = "reference_no_match"  # accepting a photo that a renewal check found to be someone else
 
 
 @dataclass
@@ -49,6 +51,20 @@ class PhotoRecord:
         return self.decision.decision if self.decision is not None else self.status
 
 
+@dataclass(frozen=True)
+class ReferenceCheck:
+    """A renewal check made on a photo in this session: the reference photo and what the comparison said."""
+
+    path: str
+    image_sha256: str
+    decision: str  # engine.comparison: match / uncertain / no_match
+    score: float
+
+    @property
+    def name(self) -> str:
+        return display_name(os.path.basename(self.path))
+
+
 @dataclass
 class OpenOutcome:
     """What opening some paths did, for the window to say."""
@@ -70,6 +86,7 @@ class ReviewSession:
         self.records: list[PhotoRecord] = []
         self._rows: dict[str, int] = {}
         self.current: str | None = None
+        self.references: dict[str, ReferenceCheck] = {}  # photo path -> its renewal check, filed with its decision
 
     # -- opening ---------------------------------------------------------------
     def open(self, paths: Sequence[str | os.PathLike[str]], add: bool = False) -> OpenOutcome:
@@ -86,7 +103,7 @@ class ReviewSession:
         if not files:
             return outcome
         if not add:
-            self.records, self._rows, self.current = [], {}, None
+            self.records, self._rows, self.current, self.references = [], {}, None, {}
         outcome.new = [p for p in dict.fromkeys(files) if p not in self._rows]
         decisions = self.store.decisions_for_paths(outcome.new)
         for path in outcome.new:
@@ -139,6 +156,17 @@ class ReviewSession:
             return True
         return False
 
+    def set_reference(self, path: str, comparison: Comparison) -> ReferenceCheck | None:
+        """Remember a renewal check of an open photo, so its next decision files the reference photo.
+
+        A comparison that could not be made (no face) files nothing; None then.
+        """
+        if self.record(path) is None or comparison.decision == NOT_COMPARED or not comparison.b.image_sha256:
+            return None
+        check = ReferenceCheck(comparison.b.source, comparison.b.image_sha256, comparison.decision, comparison.score)
+        self.references[path] = check
+        return check
+
     # -- decisions ---------------------------------------------------------------
     def decide(self, path: str, kind: str, reasons: Iterable[str], note: str) -> Decision:
         """Record a decision now; raises DecisionError (rules) or OSError/sqlite3.Error (storage)."""
@@ -153,6 +181,9 @@ class ReviewSession:
             failed = [NOT_ANALYSABLE]
         else:
             failed = [c.id for c in analysis.failed_checks()]
+        reference = self.references.get(path)
+        if reference is not None and reference.decision == NO_MATCH:
+            failed.append(REFERENCE_NO_MATCH)
         saved = self.store.record_decision(
             path, sha, kind, reasons=list(reasons), note=note, officer=self.officer,
             profile=analysis.profile if analysis is not None else "",
@@ -161,6 +192,7 @@ class ReviewSession:
             engine_key=analysis.engine_key if analysis is not None else "",
             verdict=analysis.verdict if analysis is not None else "pending",
             failed_checks=failed,
+            reference_sha256=reference.image_sha256 if reference is not None else "",
         )
         record.decision = saved
         return saved

@@ -47,7 +47,7 @@ from pfiq_desktop.review.chain import (
     entry_hash,
     verify,
 )
-from pfiq_desktop.review.reasons import reasons_text
+from pfiq_desktop.review.reasons import reasons_text, reference_code, reference_in
 
 SCHEMA_VERSION = 2
 
@@ -96,6 +96,11 @@ class Decision:
     def signed_by(self) -> str:
         return signature(self.officer, self.login)
 
+    @property
+    def reference_sha256(self) -> str:
+        """The reference photo of a renewal check made before this decision ('' when none)."""
+        return reference_in(self.reasons)
+
 
 @dataclass
 class AuditEntry:
@@ -116,6 +121,11 @@ class AuditEntry:
     profile_sha256: str
     verdict: str
     entry_hash: str
+
+    @property
+    def reference_sha256(self) -> str:
+        """The reference photo of a renewal check made before this decision ('' when none)."""
+        return reference_in(self.reasons)
 
 
 def default_officer() -> str:
@@ -292,12 +302,16 @@ class ReviewStore:
         engine_key: str = "",
         verdict: str = "",
         failed_checks: Iterable[str] = (),
+        reference_sha256: str = "",
     ) -> Decision:
         """Store a decision now (one transaction) and append it to the audit log.
 
         ``officer`` is the name the officer gave; the OS login is recorded beside
         it. ``failed_checks`` are the ids of checks the engine failed; accepting
         the photo overrides them, which needs a non-empty ``note``.
+        ``reference_sha256`` files the reference photo of a renewal check with the
+        decision, as a reason code (`reference_code`): no new column, so stores of
+        every version read it.
         """
         if decision not in DECISIONS:
             raise DecisionError(f"Unknown decision {decision!r}; expected one of {DECISIONS}.")
@@ -314,7 +328,7 @@ class ReviewStore:
             image_sha256=image_sha256,
             path=str(Path(path).resolve()),
             decision=decision,
-            reasons=list(reasons),
+            reasons=[*reasons, *([reference_code(reference_sha256)] if reference_sha256 else [])],
             note=note,
             officer=(officer or "").strip(),
             login=self.login,

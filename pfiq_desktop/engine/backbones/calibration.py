@@ -1,7 +1,8 @@
 """Per-backbone calibration constants, kept as data beside the network (not in code paths).
 
 `dlib_resnet_v1.json` is written by `benchmarks/calibrate.py` from clean
-portraits; see the "calibration" entry in that file for how each number was found.
+portraits (its "verification" section by `benchmarks/eval_compare.py` from
+identity sets); see the "method" entries in that file for how each number was found.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from pfiq_desktop.engine.comparison import MatchThresholds
 from pfiq_desktop.engine.plq import PlqCalibration
 from pfiq_desktop.engine.quality import Calibration
 
@@ -19,7 +21,7 @@ CALIBRATION_FILE = "dlib_resnet_v1.json"
 
 @dataclass(frozen=True)
 class BackboneCalibration:
-    """Quality spreads per estimator and PLQ constants per map method for one backbone."""
+    """Quality spreads per estimator, PLQ constants per map method and comparison thresholds for one backbone."""
 
     backbone: str
     data: dict[str, Any]
@@ -37,6 +39,14 @@ class BackboneCalibration:
         except KeyError:
             raise ValueError(f"No PLQ calibration for map method {method!r} on {self.backbone}") from None
         return PlqCalibration(a=entry["a"], b=entry["b"])
+
+    def verification(self) -> MatchThresholds:
+        """The comparison's decision thresholds (FMR 1e-3 and 1e-2), written by benchmarks/eval_compare.py."""
+        try:
+            entry = self.data["verification"]["thresholds"]
+        except KeyError:
+            raise ValueError(f"No comparison thresholds for {self.backbone}") from None
+        return MatchThresholds.from_dict(entry)
 
 
 def load_calibration(name: str = CALIBRATION_FILE) -> BackboneCalibration:

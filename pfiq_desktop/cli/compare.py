@@ -1,0 +1,168 @@
+"""`pfiq compare A B [--out DIR]` and `pfiq compare --pairs pairs.csv --out DIR`: renewal checks.
+
+Prints each pair's score and decision; with --out writes a PNG, a PDF page and
+the comparison JSON per pair, and for --pairs a CSV of every result. The pairs
+file has two columns, the new photo then the reference (paths relative to the
+file's folder); a first row that names no photo is a header, and blank lines
+and lines starting with '#' are skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+from pfiq_desktop.cli.common import (
+    EXIT_CANCELLED,
+    EXIT_OK,
+    EXIT_OUTPUT,
+    EXIT_PHOTO_PROBLEM,
+    EXIT_USAGE,
+    add_engine_options,
+    error,
+    parse_list,
+    print_table,
+    printable,
+    stop_on_sigterm,
+)
+from pfiq_desktop.cli.progress import print_progress
+from pfiq_desktop.engine.comparison import NOT_COMPARED, Comparison
+from pfiq_desktop.engine.discovery import IMAGE_EXTENSIONS
+
+FORMATS = ("png", "pdf", "json")
+CSV_NAME = "pfiq-comparisons.csv"
+
+
+class PairsFileError(ValueError):
+    """The pairs file cannot be read or a line of it has not two photos."""
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "compare", help="renewal check: is photo A the same person as reference photo B, and why",
+        description="Score and decision (calibrated at FMR 0.1 %% and 1 %%) for a new photo against a reference, "
+                    "with maps of what supports and what opposes the match.",
+    )
+    parser.add_argument("photos", nargs="*", metavar="PHOTO", help="the new photo, then the reference photo")
+    parser.add_argument("--pairs", metavar="CSV", help="compare every pair of this file (new photo, reference) instead")
+    parser.add_argument("--out", help="output folder for the PNG, PDF and JSON of each pair (required with --pairs)")
+    parser.add_argument("--format", dest="formats", default="png,pdf,json", type=lambda t: parse_list(t, FORMATS),
+                        help=f"comma list of {', '.join(FORMATS)} (default png,pdf,json)")
+    add_engine_options(parser)
+    parser.set_defaults(handler=run)
+
+
+def read_pairs(path: Path) -> list[tuple[Path, Path]]:
+    """(new photo, reference) per line of a pairs file, relative paths resolved against its folder."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            lines = [row for row in csv.reader(handle) if row and row[0].strip() and not row[0].lstrip().startswith("#")]
+    except (OSError, UnicodeDecodeError, csv.Error) as problem:
+        raise PairsFileError(f"cannot read {path}: {problem}") from None
+    pairs = []
+    for number, row in enumerate(lines, start=1):
+        cells = [cell.strip() for cell in row if cell.strip()]
+        if len(cells) != 2:
+            raise PairsFileError(f"{path}: line {number} has {len(cells)} values; expected two photos")
+        a, b = ((path.parent / cell).resolve() for cell in cells)
+        if number == 1 and not any(p.exists() or p.suffix.lower() in IMAGE_EXTENSIONS for p in (a, b)):
+            continue  # a header row
+        pairs.append((a, b))
+    if not pairs:
+        raise PairsFileError(f"{path} lists no pairs of photos")
+    return pairs
+
+
+def run(args: argparse.Namespace) -> int:
+    from pfiq_desktop.atomic import OutputError
+    from pfiq_desktop.engine.analyzer import Analyzer
+
+    try:
+        pairs = _pairs(args)
+    except (PairsFileError, ValueError) as problem:
+        error(str(problem))
+        return EXIT_USAGE
+    try:
+        analyzer = Analyzer(device=args.device, profile=args.profile)
+    except (ValueError, RuntimeError) as problem:  # unknown profile; no CUDA
+        error(str(problem))
+        return EXIT_USAGE
+    stop_on_sigterm()
+    out = Path(args.out) if args.out else None
+    comparisons: list[Comparison] = []
+    try:
+        for index, ((a, b), name) in enumerate(zip(pairs, stems(pairs)), start=1):
+            comparison = analyzer.compare(a, b)
+            comparisons.append(comparison)
+            if out is not None:
+                write_outputs(out / name, comparison, args.formats)
+            if len(pairs) > 1:
+                print_progress(index, len(pairs), f"{printable(a.name)[:30]:<30} {comparison.decision}")
+        if args.pairs and out is not None:
+            from pfiq_desktop.reports.export import write_comparisons_csv
+
+            write_comparisons_csv(out / CSV_NAME, comparisons)
+    except OutputError as failure:
+        print(file=sys.stderr)
+        error(str(failure))
+        return EXIT_OUTPUT
+    except KeyboardInterrupt:
+        print(f"\ncancelled after {len(comparisons)} of {len(pairs)} pairs; their outputs are complete", file=sys.stderr)
+        return EXIT_CANCELLED
+    report(comparisons, out)
+    return EXIT_PHOTO_PROBLEM if any(c.decision == NOT_COMPARED for c in comparisons) else EXIT_OK
+
+
+def _pairs(args: argparse.Namespace) -> list[tuple[Path, Path]]:
+    if args.pairs:
+        if args.photos:
+            raise ValueError("give either two photos or --pairs, not both")
+        if not args.out:
+            raise ValueError("--pairs needs --out (the CSV of results goes there)")
+        return read_pairs(Path(args.pairs))
+    if len(args.photos) != 2:
+        raise ValueError(f"give two photos (the new one, then the reference) or --pairs CSV; got {len(args.photos)}")
+    pair = Path(args.photos[0]), Path(args.photos[1])
+    missing = [str(p) for p in pair if not p.is_file()]
+    if missing:
+        raise ValueError(f"no such photo: {', '.join(missing)}")
+    return [pair]
+
+
+def stems(pairs: list[tuple[Path, Path]]) -> list[str]:
+    """Output file names (no suffix) of the pairs, '<new>__vs__<reference>', unique within the run."""
+    from pfiq_desktop.reports.naming import unique_stems
+
+    return unique_stems(f"{a.stem}__vs__{b.stem}.pair" for a, b in pairs)
+
+
+def write_outputs(base: Path, comparison: Comparison, formats: list[str]) -> None:
+    """The PNG, PDF page and JSON of one comparison, as `base` + suffix, each written atomically."""
+    from pfiq_desktop.atomic import write_text_atomic
+    from pfiq_desktop.reports.comparison_figure import save_comparison_png
+    from pfiq_desktop.reports.comparison_pdf import write_comparison_pdf
+    from pfiq_desktop.reports.inputs import load_photo
+
+    images = load_photo(comparison.a.source), load_photo(comparison.b.source)
+    if "png" in formats:
+        save_comparison_png(base.with_name(f"{base.name}.png"), *images, comparison)
+    if "pdf" in formats:
+        write_comparison_pdf(base.with_name(f"{base.name}.pdf"), comparison, *images)
+    if "json" in formats:
+        write_text_atomic(base.with_name(f"{base.name}.json"), comparison.to_json(indent=1))
+
+
+def report(comparisons: list[Comparison], out: Path | None) -> None:
+    """One line per pair with the score and the decision, then where the outputs are."""
+    if len(comparisons) == 1:
+        c = comparisons[0]
+        score = f"{c.score:.3f}" if c.decision != NOT_COMPARED else "-"
+        print(f"score {score}  {c.label} ({c.decision}): {c.reason}")
+    else:
+        rows = [(Path(c.a.source).name, Path(c.b.source).name, f"{c.score:.3f}" if c.decision != NOT_COMPARED else "-",
+                 c.decision, c.reason) for c in comparisons]
+        print_table(rows, ("photo A", "photo B", "score", "decision", "why"), (30, 30, 6, 12))
+    if out is not None:
+        print(f"outputs in {out.resolve()}")

@@ -1,0 +1,164 @@
+"""The picture of a comparison: one renderer for its PNG, its PDF page and the application's dialog.
+
+Two rows, photo A (the new one) above photo B (the reference): the photo with its
+main face's box | the aligned face chip under its supporting map | the same chip
+under its opposing map. Both chips are aligned to the same five landmarks, so
+the same part of the face sits at the same place in both rows.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QImage, QPainter
+
+from pfiq_desktop.engine.comparison import Comparison, FaceMaps
+from pfiq_desktop.engine.faces import extract_chip
+from pfiq_desktop.engine.filenames import display_name
+from pfiq_desktop.engine.results import Analysis
+from pfiq_desktop.palette import OPPOSE_SCALE, SUPPORT_SCALE, status_hex
+from pfiq_desktop.reports.figures import _placeholder, _scaled, ensure_qt, font, save_qimage, to_qimage, verdict_text
+
+ROW_NAMES = {"a": "A · new photo", "b": "B · reference photo"}
+MAP_OPACITY = 0.85  # at the top of the scale; fainter values fade into the chip (palette fade)
+COLUMN_TITLES = ("Photo", "Supports the match", "Opposes the match")
+LEGEND = (
+    "Green: pixels that raise the score (the face's own detail the network matches). Red: where this photo differs "
+    "from the other in a way that lowers the score. Both chips are aligned alike; one colour scale for all four maps."
+)
+
+
+def face_tiles(image: np.ndarray | None, analysis: Analysis, maps: FaceMaps | None, size: int) -> list[np.ndarray | str]:
+    """The photo (height `size`), then the chip under the supporting and the opposing map (size x size).
+
+    A tile that cannot be drawn is the sentence saying why.
+    """
+    if image is None:
+        return ["photo not available"] * 3
+    photo = _scaled(image, size / image.shape[0], cv2.INTER_AREA if image.shape[0] > size else cv2.INTER_CUBIC)
+    if not analysis.faces:
+        return [photo, "no face found", "no face found"]
+    face = analysis.faces[0]
+    scale = size / image.shape[0]
+    left, top, right, bottom = (round(v * scale) for v in face.box)
+    photo = photo.copy()
+    cv2.rectangle(photo, (left, top), (right, bottom), (255, 255, 255), max(1, size // 160), cv2.LINE_AA)
+    if maps is None:
+        return [photo, "not compared", "not compared"]
+    chip = extract_chip(image, np.asarray(face.chip_transform, np.float64).reshape(2, 3))
+    chip = cv2.resize(chip, (size, size), interpolation=cv2.INTER_CUBIC)
+    support = cv2.resize(maps.support, (size, size), interpolation=cv2.INTER_LINEAR)
+    oppose = cv2.resize(maps.oppose, (size, size), interpolation=cv2.INTER_LINEAR)
+    return [photo, SUPPORT_SCALE.blend(chip, support, MAP_OPACITY), OPPOSE_SCALE.blend(chip, oppose, MAP_OPACITY)]
+
+
+def render_comparison_panels(
+    image_a: np.ndarray | None, image_b: np.ndarray | None, comparison: Comparison, tile: int = 300
+) -> QImage:
+    """Both rows with column titles and row names, on white."""
+    ensure_qt()
+    rows = [face_tiles(image_a, comparison.a, comparison.maps_a, tile), face_tiles(image_b, comparison.b, comparison.maps_b, tile)]
+    label_w, title_h, gap = round(tile * 0.12), round(tile * 0.13), round(tile * 0.04)
+    photo_w = max((r[0].shape[1] if isinstance(r[0], np.ndarray) else round(tile * 0.8)) for r in rows)
+    widths = [photo_w, tile, tile]
+    width = label_w + sum(widths) + gap * len(widths)
+    height = title_h + 2 * tile + gap * 2
+    canvas = QImage(width, height, QImage.Format.Format_RGB888)
+    canvas.fill(QColor(255, 255, 255))
+    painter = QPainter(canvas)
+    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.setPen(QColor(30, 30, 30))
+    painter.setFont(font(title_h * 0.45, bold=True))
+    x = label_w + gap
+    for title, column_w in zip(COLUMN_TITLES, widths):
+        painter.drawText(QRectF(x, 0, column_w, title_h), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title)
+        x += column_w + gap
+    for r, (side, tiles) in enumerate(zip(("a", "b"), rows)):
+        y = title_h + r * (tile + gap)
+        painter.save()
+        painter.translate(label_w * 0.7, y + tile / 2)
+        painter.rotate(-90)
+        painter.setFont(font(label_w * 0.45, bold=True))
+        painter.drawText(QRectF(-tile / 2, -label_w * 0.6, tile, label_w), Qt.AlignmentFlag.AlignCenter, ROW_NAMES[side])
+        painter.restore()
+        x = label_w + gap
+        for content, column_w in zip(tiles, widths):
+            if isinstance(content, str):
+                painter.drawImage(QRectF(x, y, column_w, tile), _placeholder(column_w, tile, content))
+            else:
+                painter.drawImage(QRectF(x, y, content.shape[1], content.shape[0]), to_qimage(content))
+            x += column_w + gap
+    painter.end()
+    return canvas
+
+
+def render_comparison(
+    image_a: np.ndarray | None, image_b: np.ndarray | None, comparison: Comparison, width: int = 1400
+) -> QImage:
+    """The PNG: decision and score, both rows of pictures, the legend and the checks whose verdicts differ."""
+    ensure_qt()
+    pad, text_px = round(width / 70), width / 80
+    panels = render_comparison_panels(image_a, image_b, comparison)
+    if panels.width() > width - 2 * pad:
+        panels = panels.scaledToWidth(width - 2 * pad, Qt.TransformationMode.SmoothTransformation)
+    changes = comparison.check_changes()
+    line_h = text_px * 1.6
+    header_h = text_px * 6.2
+    height = round(header_h + panels.height() + pad + line_h * (3 + len(changes)) + pad)
+    canvas = QImage(width, height, QImage.Format.Format_RGB888)
+    canvas.fill(QColor(255, 255, 255))
+    painter = QPainter(canvas)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    badge = QRectF(width - pad - text_px * 16, pad, text_px * 16, text_px * 2.4)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QBrush(QColor(status_hex(comparison.decision))))
+    painter.drawRoundedRect(badge, text_px * 0.4, text_px * 0.4)
+    painter.setPen(QColor(255, 255, 255))
+    painter.setFont(font(text_px * 1.25, bold=True))
+    painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, comparison.label.upper())
+    painter.setPen(QColor(20, 20, 20))
+    painter.setFont(font(text_px * 1.4, bold=True))
+    left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+    painter.drawText(QRectF(pad, pad, badge.left() - 2 * pad, text_px * 2.4), left, "Renewal check: the same person?")
+    painter.setFont(font(text_px))
+    lines = [score_line(comparison), comparison.reason,
+             f"A: {display_name(Path(comparison.a.source).name)}   ·   B: {display_name(Path(comparison.b.source).name)}"]
+    for k, line in enumerate(lines):
+        painter.drawText(QRectF(pad, pad + text_px * (2.6 + 1.3 * k), width - 2 * pad, text_px * 1.3), left,
+                         painter.fontMetrics().elidedText(line, Qt.TextElideMode.ElideMiddle, width - 2 * pad))
+    y = header_h
+    painter.drawImage(QRectF(pad, y, panels.width(), panels.height()), panels)
+    y += panels.height() + pad * 0.5
+    painter.setFont(font(text_px * 0.8))
+    painter.setPen(QColor(90, 90, 90))
+    painter.drawText(QRectF(pad, y, width - 2 * pad, line_h * 1.6), Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap, LEGEND)
+    y += line_h * 1.8
+    painter.setPen(QColor(20, 20, 20))
+    painter.setFont(font(text_px, bold=True))
+    title = "Checklist differences (A → B)" if changes else "Checklist: the same verdicts for both photos"
+    painter.drawText(QRectF(pad, y, width - 2 * pad, line_h), left, title)
+    painter.setFont(font(text_px * 0.9))
+    for change in changes:
+        y += line_h
+        painter.drawText(QRectF(pad * 2, y, width - 3 * pad, line_h), left,
+                         f"{change.name}: {verdict_text(change.verdict_a or '–')} → {verdict_text(change.verdict_b or '–')}")
+    painter.end()
+    return canvas
+
+
+def score_line(comparison: Comparison) -> str:
+    """'score 0.952 · match at 0.928 (FMR 0.1 %), no match below 0.908 (FMR 1 %)'."""
+    strict, lenient = comparison.thresholds.strict, comparison.thresholds.lenient
+    score = f"score {comparison.score:.3f}" if np.isfinite(comparison.score) else "no score"
+    return (f"{score}   ·   same person at {strict.threshold:.3f} or more (FMR {100 * strict.fmr:g} %), "
+            f"not below {lenient.threshold:.3f} (FMR {100 * lenient.fmr:g} %)")
+
+
+def save_comparison_png(
+    target: str | Path, image_a: np.ndarray | None, image_b: np.ndarray | None, comparison: Comparison, width: int = 1400
+) -> None:
+    save_qimage(target, render_comparison(image_a, image_b, comparison, width))

@@ -1,0 +1,42 @@
+"""The renewal check in the window: compare the photo on screen with a previous one, decide, and the audit log
+records the reference photo's hash (real engine, bundled portraits)."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+
+from pfiq_desktop.engine.hashing import file_sha256
+from tests.photos import load_portrait, portrait_paths, save_rgb, variant
+
+
+def test_compare_with_previous_photo_then_decide_files_the_reference(qtbot, make_window, real_factory, tmp_path):
+    new = save_rgb(tmp_path / "renewal" / "new.jpg", np.ascontiguousarray(variant(load_portrait(0), 1)))
+    other_person = portrait_paths()[1]
+    w = make_window(real_factory, size=(1100, 700))
+    assert w.open_paths([str(new)]) == 1
+    qtbot.waitUntil(lambda: w.browser.model.entries[0].analysis is not None, timeout=60_000)
+    w.browser.select_row(0)
+    path = w.session.current
+    assert path is not None
+
+    w.ask_reference_photo = lambda: str(other_person)
+    action = w.findChild(type(w.act_accept), "actCompare")
+    assert action is not None and action.shortcut().toString() == "Ctrl+Shift+P"
+    with qtbot.waitSignal(w.worker.compared, timeout=60_000) as signal:
+        action.trigger()
+    comparison = signal.args[1]
+    assert comparison.decision == "no_match" and comparison.b.image_sha256 == file_sha256(other_person)
+    qtbot.waitUntil(lambda: w.renewal is not None and w.renewal.isVisible(), timeout=5_000)
+    assert not w.renewal.figure.pixmap().isNull() and "accepting it needs a note" in w.renewal.note.text()
+    assert "Not the same person" in w.decision.message.text()
+
+    # accepting a photo of someone else needs a note; rejecting files the reference photo
+    assert not w.record_decision("accept", [], "")
+    assert w.record_decision("reject", ["other:identity_doubt"], "not the holder")
+    entry = w.store.audit_log(file_sha256(new))[-1]
+    assert entry.reference_sha256 == file_sha256(other_person)
+    assert w.store.decision_for(path, file_sha256(new)).reference_sha256 == file_sha256(other_person)
+    assert w.store.verify().ok, "the reference code is inside the hash chain"
+    w.renewal.close()
+    qtbot.keyClick(w, Qt.Key.Key_Escape)  # the window still answers

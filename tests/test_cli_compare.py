@@ -1,0 +1,63 @@
+"""`pfiq compare` as a user runs it: one pair, a pairs file, and the exit codes of its errors."""
+
+from __future__ import annotations
+
+import csv
+
+import cv2
+import numpy as np
+
+from pfiq_desktop.engine.comparison import Comparison
+from pfiq_desktop.reports.comparison_pdf import read_embedded_comparison
+from tests.photos import load_portrait, portrait_paths, save_rgb, variant
+from tests.test_cli import pfiq
+
+
+def test_one_pair_prints_score_and_decision_and_writes_png_pdf_json(tmp_path):
+    new = save_rgb(tmp_path / "new photo.jpg", np.ascontiguousarray(variant(load_portrait(0), 1)))
+    out = tmp_path / "out"
+    run = pfiq("compare", str(new), str(portrait_paths()[0]), "--out", str(out), "--device", "cpu")
+    assert run.returncode == 0, run.stderr
+    assert "score 0.9" in run.stdout and "Same person (match)" in run.stdout
+    stem = f"new photo__vs__{portrait_paths()[0].stem}"
+    assert sorted(p.name for p in out.iterdir()) == [f"{stem}.json", f"{stem}.pdf", f"{stem}.png"]
+    comparison = Comparison.from_json((out / f"{stem}.json").read_text())
+    assert comparison.decision == "match" and comparison.a.image_sha256 and comparison.b.image_sha256
+    figure = cv2.imread(str(out / f"{stem}.png"))
+    assert figure is not None and figure.shape[1] >= 1000 and figure.std() > 20
+    assert read_embedded_comparison(out / f"{stem}.pdf").score == comparison.score
+
+
+def test_pairs_file_writes_a_results_csv_and_says_which_pair_had_no_face(tmp_path):
+    wall = save_rgb(tmp_path / "wall.png", np.full((200, 200, 3), 90, np.uint8))
+    first, second = portrait_paths(2)
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text(f"new,reference\n# a comment\n{first},{second}\n\n{first},{wall.name}\n", encoding="utf-8")
+    out = tmp_path / "out"
+    run = pfiq("compare", "--pairs", str(pairs), "--out", str(out), "--format", "png", "--device", "cpu")
+    assert run.returncode == 1, "a pair that could not be compared makes the exit code say so"
+    assert "no_match" in run.stdout and "not_compared" in run.stdout and "photo B: no face found" in run.stdout
+    with open(out / "pfiq-comparisons.csv", encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["decision"] for r in rows] == ["no_match", "not_compared"]
+    assert float(rows[0]["score"]) < float(rows[0]["not_same_below"]) and rows[1]["errors"] == "photo B: no face found"
+    assert len(list(out.glob("*.png"))) == 2  # the pair with no face too: its figure says so
+
+
+def test_usage_errors_exit_2(tmp_path):
+    photo = str(portrait_paths()[0])
+    missing = pfiq("compare", photo, str(tmp_path / "gone.jpg"))
+    assert missing.returncode == 2 and "no such photo" in missing.stderr
+    both = pfiq("compare", photo, photo, "--pairs", "x.csv", "--out", str(tmp_path))
+    assert both.returncode == 2 and "not both" in both.stderr
+    bad_pairs = tmp_path / "bad.csv"
+    bad_pairs.write_text(f"{photo}\n", encoding="utf-8")
+    one_column = pfiq("compare", "--pairs", str(bad_pairs), "--out", str(tmp_path))
+    assert one_column.returncode == 2 and "line 1 has 1 values" in one_column.stderr
+
+
+def test_unreadable_photo_exits_1(tmp_path):
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"not a jpeg")
+    run = pfiq("compare", str(broken), str(portrait_paths()[0]), "--device", "cpu")
+    assert run.returncode == 1 and "Not compared" in run.stdout and "photo A:" in run.stdout

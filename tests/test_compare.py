@@ -1,0 +1,138 @@
+"""Renewal check (`Analyzer.compare`): scores, decision, maps and the JSON round trip, on the bundled portraits.
+
+The bundled portraits are different people; a portrait against its own mirrored,
+brightened and re-encoded copy is the genuine pair.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from pfiq_desktop.engine.backbones.calibration import load_calibration
+from pfiq_desktop.engine.comparison import MATCH, NO_MATCH, NOT_COMPARED, Comparison, MatchThresholds, OperatingPoint
+from pfiq_desktop.engine.faces import photo_points_to_chip
+from pfiq_desktop.evaluation.compare_maps import eyes_nose_cover, pointing_hit
+from pfiq_desktop.evaluation.data import face_hull_mask
+from pfiq_desktop.evaluation.occlusion import region_masks
+from tests.photos import load_portrait, variant
+
+PORTRAITS = 6
+
+
+def reencoded_mirror(image: np.ndarray) -> bytes:
+    """The portrait mirrored, a little brighter and saved again as JPEG: the same person in another file."""
+    ok, data = cv2.imencode(".jpg", cv2.cvtColor(np.ascontiguousarray(variant(image, 1)), cv2.COLOR_RGB2BGR),
+                            [cv2.IMWRITE_JPEG_QUALITY, 85])
+    assert ok
+    return data.tobytes()
+
+
+def sunglasses(image: np.ndarray, landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The photo with dark ellipses on both eyes, and the occluder's mask (photo pixels)."""
+    ied = float(np.linalg.norm(landmarks[42:48].mean(0) - landmarks[36:42].mean(0)))
+    mask = np.zeros(image.shape[:2], np.uint8)
+    for eye in (landmarks[36:42].mean(0), landmarks[42:48].mean(0)):
+        cv2.ellipse(mask, (round(eye[0]), round(eye[1])), (round(0.38 * ied), round(0.28 * ied)), 0, 0, 360, 1, -1)
+    occluded = image.copy()
+    occluded[mask > 0] = (15, 15, 20)
+    return occluded, mask
+
+
+@pytest.fixture(scope="module")
+def portraits() -> list[np.ndarray]:
+    return [load_portrait(k) for k in range(PORTRAITS)]
+
+
+@pytest.fixture(scope="module")
+def genuine(analyzer, portraits) -> list[Comparison]:
+    return [analyzer.compare(image, reencoded_mirror(image)) for image in portraits]
+
+
+def test_genuine_pairs_score_above_impostor_pairs(analyzer, portraits, genuine):
+    impostor = [analyzer.compare(portraits[k], portraits[k + 1]) for k in range(PORTRAITS - 1)]
+    assert min(c.score for c in genuine) > max(c.score for c in impostor)
+    assert all(c.decision == MATCH for c in genuine)
+    assert all(c.decision == NO_MATCH for c in impostor), [c.score for c in impostor]
+    assert all(-1 <= c.score <= 1 for c in genuine + impostor)
+
+
+def test_comparison_carries_both_analyses_maps_and_thresholds(genuine):
+    c = genuine[0]
+    assert c.a.ok and c.b.ok and c.a.faces and c.b.faces
+    assert c.score == pytest.approx(float(np.dot(*(f.faces[0].embedding / np.linalg.norm(f.faces[0].embedding)
+                                                   for f in (c.a, c.b)))), abs=1e-4)
+    for maps in (c.maps_a, c.maps_b):
+        assert maps is not None
+        for m in (maps.support, maps.oppose):
+            assert m.shape == (150, 150) and m.dtype == np.float32 and np.all(m >= 0) and np.isfinite(m).all()
+    assert c.thresholds == load_calibration().verification()
+    assert {"analyses", "maps", "total"} <= set(c.timings)
+    photo = c.photo_maps("a")
+    assert photo is not None and photo[0].shape == c.a.image_size[::-1]
+
+
+def test_thresholds_are_calibrated_at_fmr_1e3_and_1e2_with_their_fnmr():
+    thresholds = load_calibration().verification()
+    assert (thresholds.strict.fmr, thresholds.lenient.fmr) == (1e-3, 1e-2)
+    assert thresholds.strict.threshold > thresholds.lenient.threshold
+    assert 0 <= thresholds.lenient.fnmr <= thresholds.strict.fnmr < 0.5
+
+
+def test_decision_bands():
+    t = MatchThresholds(OperatingPoint(1e-3, 0.9, 0.1), OperatingPoint(1e-2, 0.8, 0.05))
+    assert [t.decide(s) for s in (0.95, 0.9, 0.85, 0.79, float("nan"))] == [MATCH, MATCH, "uncertain", NO_MATCH,
+                                                                           NOT_COMPARED]
+
+
+def test_json_round_trip_is_equal(genuine):
+    c = genuine[0]
+    back = Comparison.from_json(c.to_json())
+    assert back.to_dict() == Comparison.from_json(back.to_json()).to_dict()
+    assert (back.score, back.decision, back.thresholds, back.errors) == (c.score, c.decision, c.thresholds, c.errors)
+    assert back.a.faces[0].box == c.a.faces[0].box and back.b.faces[0].box == c.b.faces[0].box
+    assert back.maps_a is not None and c.maps_a is not None
+    np.testing.assert_allclose(back.maps_a.oppose, c.maps_a.oppose, atol=2e-3, rtol=1e-3)  # stored as float16
+    assert [x.id for x in back.check_changes()] == [x.id for x in c.check_changes()]
+
+
+def test_occluded_copy_opposing_map_points_at_the_sunglasses(analyzer, portraits):
+    hits = 0
+    for image in portraits:
+        landmarks = analyzer.analyse(image).faces[0].landmarks
+        occluded, mask = sunglasses(image, landmarks)
+        c = analyzer.compare(occluded, reencoded_mirror(image))
+        face = c.a.faces[0]
+        transform = np.asarray(face.chip_transform, np.float64).reshape(2, 3)
+        occluder = cv2.warpAffine(mask, transform, (150, 150)) > 0
+        assert c.maps_a is not None
+        hits += pointing_hit(c.maps_a.oppose, occluder, region_masks(photo_points_to_chip(face.landmarks, transform)))
+    assert hits >= PORTRAITS - 2, f"{hits} of {PORTRAITS} (a random map: about 1 in 4)"
+
+
+def test_supporting_map_favours_eyes_and_nose(genuine):
+    covers = []
+    for c in genuine:
+        face = c.a.faces[0]
+        transform = np.asarray(face.chip_transform, np.float64).reshape(2, 3)
+        landmarks = photo_points_to_chip(face.landmarks, transform)
+        regions = region_masks(landmarks)
+        assert c.maps_a is not None
+        covers.append(eyes_nose_cover(c.maps_a.support, face_hull_mask(landmarks) | np.any(list(regions.values()), axis=0),
+                                      regions))
+    assert np.median(covers) > 1.2, covers
+
+
+def test_no_face_is_not_compared_with_the_reason(analyzer, portraits):
+    c = analyzer.compare(portraits[0], np.full((200, 200, 3), 128, np.uint8))
+    assert c.decision == NOT_COMPARED and np.isnan(c.score) and c.maps_a is None
+    assert c.errors == ["photo B: no face found"]
+    assert Comparison.from_json(c.to_json()).decision == NOT_COMPARED
+
+
+def test_unreadable_file_is_not_compared(analyzer, portraits, tmp_path):
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"not a photo")
+    c = analyzer.compare(broken, portraits[0])
+    assert c.decision == NOT_COMPARED and c.errors and c.errors[0].startswith("photo A:")
