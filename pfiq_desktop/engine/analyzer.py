@@ -21,9 +21,9 @@ import torch
 
 from pfiq_desktop import __version__
 from pfiq_desktop.engine import icao
-from pfiq_desktop.engine.backbones.calibration import BackboneCalibration, load_calibration
-from pfiq_desktop.engine.backbones.dlib_resnet import load_dlib_resnet
-from pfiq_desktop.engine.comparison import NOT_COMPARED, Comparison, scaled_maps
+from pfiq_desktop.engine.backbones.calibration import BackboneCalibration
+from pfiq_desktop.engine.backbones.registry import load_backbone
+from pfiq_desktop.engine.comparison import NOT_COMPARED, Comparison, MatchThresholds, OperatingPoint, scaled_maps
 from pfiq_desktop.engine.defaults import (
     DEFAULT_DEVICE,
     DEFAULT_MAP_METHOD,
@@ -35,7 +35,6 @@ from pfiq_desktop.engine.deviation import deviation_chip, load_reference
 from pfiq_desktop.engine.faces import DetectedFace, FaceDetector, photo_points_to_chip
 from pfiq_desktop.engine.findings import add_findings
 from pfiq_desktop.engine.imageio import load_image
-from pfiq_desktop.engine.models import RECOGNITION_MODEL, model_sha256, models_sha256
 from pfiq_desktop.engine.plq import GRADIENT_MAPS, MAP_METHODS, ForwardPass, gradient_magnitude
 from pfiq_desktop.engine.preparation import Prepared, PreparePool, Source, prepare
 from pfiq_desktop.engine.quality import make_estimator
@@ -77,34 +76,43 @@ class Analyzer:
         profile: str | Path = DEFAULT_PROFILE,
         quality_estimator: str = DEFAULT_QUALITY_ESTIMATOR,
         map_method: str = DEFAULT_MAP_METHOD,
+        backbone: str | Path | None = None,
     ) -> None:
+        """`backbone`: None or a built-in name (default dlib-resnet-v1), or a user's .onnx/.pt file with its TOML sidecar."""
         if map_method not in MAP_METHODS:
             raise ValueError(f"Unknown map method {map_method!r}; choose one of {', '.join(MAP_METHODS)}")
         self.device = resolve_device(device)
-        self.net = load_dlib_resnet(self.device)
+        self.backbone = load_backbone(backbone, self.device)
+        self.net = self.backbone.net
+        self.alignment = self.backbone.spec.alignment
         self.detector = FaceDetector()
-        self.calibration: BackboneCalibration = load_calibration()
+        self.calibration: BackboneCalibration = self.backbone.calibration
         self.estimator = make_estimator(quality_estimator)
         self.quality_calibration = self.calibration.quality(quality_estimator)
         self.plq_calibration = self.calibration.plq(map_method)
-        self.match_thresholds = self.calibration.verification()
+        # a user's backbone has no comparison thresholds until they are measured: compare() then says so
+        self.match_thresholds: MatchThresholds | None = (
+            self.calibration.verification() if self.calibration.has_verification() else None)
         self.map_method = map_method
         self.profile = icao.load_profile(profile)
-        self.model_sha256 = model_sha256(RECOGNITION_MODEL)
+        self.model_sha256 = self.backbone.spec.model_sha256
         self.device_name = device_name(self.device)
         self._results: dict[int, _NetworkResult] = {}  # network output per prepared photo, until it is finished
-        self.models_sha256 = models_sha256()
-        self.deviation_reference = load_reference(self.calibration.backbone, map_method)
+        self.models_sha256 = self.backbone.models_sha256
+        # the packaged references are the built-in backbone's; a user's backbone has none (no deviation map)
+        self.deviation_reference = load_reference(self.calibration.backbone, map_method) if self.backbone.spec.builtin else None
         self.engine_key = engine_key(self.models_sha256, self.estimator.name, map_method, __version__)
         self._warm_up()
 
     def describe(self) -> str:
         """One line for a status bar: where the network runs and under which profile."""
-        return f"engine ready on {self.device}, profile {self.profile.name}"
+        backbone = "" if self.backbone.spec.builtin else f", backbone {self.backbone.spec.name}"
+        return f"engine ready on {self.device}, profile {self.profile.name}{backbone}"
 
     def _warm_up(self) -> None:
         """Run the network once so the first photo is not slowed by torch's lazy initialisation."""
-        grey = torch.full((1, 3, 150, 150), 128.0, device=self.device)
+        size = self.alignment.size
+        grey = torch.full((1, 3, size, size), 128.0, device=self.device)
         with torch.no_grad():
             self.estimator.raw(self.net, grey)
         gradient_magnitude(self.net, grey, torch.ones(1, device=self.device), self.map_method, self.estimator)
@@ -115,7 +123,7 @@ class Analyzer:
         `known_faces` skips detection and reuses given face geometry, e.g. to
         compare a photo with an edited copy of itself region by region.
         """
-        prepared = prepare(source, self._template(), self.detector, MAX_FACES, known_faces)
+        prepared = prepare(source, self._template(), self.detector, MAX_FACES, known_faces, self.alignment)
         self._run_network([prepared])
         return self._finish(prepared)
 
@@ -144,7 +152,7 @@ class Analyzer:
                         if source is None:
                             exhausted = True
                         else:
-                            pending.append(pool.submit(source, template, MAX_FACES))
+                            pending.append(pool.submit(source, template, MAX_FACES, self.alignment))
                     batch: list[Prepared] = []
                     while pending and sum(len(p.detected) for p in batch) < batch_faces:
                         batch.append(pending.popleft().result())
@@ -189,14 +197,16 @@ class Analyzer:
         """
         start = time.perf_counter()
         template = self._template()
-        prepared = [prepare(source, template, self.detector, MAX_FACES) for source in (photo_a, photo_b)]
+        prepared = [prepare(source, template, self.detector, MAX_FACES, alignment=self.alignment) for source in (photo_a, photo_b)]
         forward = self._run_network(prepared, keep_graph=True)
         a, b = (self._finish(p) for p in prepared)
         analysed = time.perf_counter()
-        comparison = Comparison(a, b, float("nan"), NOT_COMPARED, self.match_thresholds,
+        comparison = Comparison(a, b, float("nan"), NOT_COMPARED, self.match_thresholds or _NO_THRESHOLDS,
                                 created=template.created, app_version=__version__)
         comparison.errors = [f"photo {side}: {problem}" for side, analysis in (("A", a), ("B", b))
                              for problem in analysis.errors or ([] if analysis.faces else ["no face found"])]
+        if self.match_thresholds is None:
+            comparison.errors.append(f"backbone {self.backbone.spec.name} has no comparison thresholds (measured on identity sets)")
         if not comparison.errors:
             first_b = len(prepared[0].chips)
             if forward is None:  # the PLQ map method ran no plain forward pass to reuse
@@ -204,7 +214,7 @@ class Analyzer:
             rows, counterparts = [0, first_b], [first_b, 0]
             pairs = explain_pairs(forward, rows, forward.pixels.detach()[counterparts], forward.descriptors[counterparts])
             comparison.score = float(pairs.scores[0])
-            comparison.decision = self.match_thresholds.decide(comparison.score)
+            comparison.decision = comparison.thresholds.decide(comparison.score)
             comparison.map_scale, comparison.maps_a, comparison.maps_b = scaled_maps(pairs.support, pairs.oppose)
         end = time.perf_counter()
         comparison.timings = {"analyses": analysed - start, "maps": end - analysed, "total": end - start}
@@ -326,6 +336,10 @@ class Analyzer:
                 )
             )
         return faces
+
+
+# A Comparison needs thresholds to show; without real ones every comparison carries an error instead of a decision.
+_NO_THRESHOLDS = MatchThresholds(OperatingPoint(1e-3, float("nan"), float("nan")), OperatingPoint(1e-2, float("nan"), float("nan")))
 
 
 @dataclass

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from pfiq_desktop.engine.faces import DetectedFace, FaceDetector, chip_transform, extract_chip
+from pfiq_desktop.engine.alignment import DLIB_CHIP, Alignment
+from pfiq_desktop.engine.faces import DetectedFace, FaceDetector
 from pfiq_desktop.engine.imageio import ImageLoadError, load_image, load_photo_file
 from pfiq_desktop.engine.results import Analysis
 
@@ -60,9 +61,9 @@ class Prepared:
 
 def prepare(
     source: Source, template: Analysis, detector: FaceDetector, max_faces: int,
-    known_faces: list[DetectedFace] | None = None,
+    known_faces: list[DetectedFace] | None = None, alignment: Alignment = DLIB_CHIP,
 ) -> Prepared:
-    """Decode, hash, detect and align one photo; a bad photo becomes an analysis with an error."""
+    """Decode, hash, detect and align one photo (to the backbone's `alignment`); a bad photo becomes an analysis with an error."""
     clock = Stopwatch()
     analysis = Analysis(**{**template.__dict__, "faces": [], "checks": [], "errors": [], "timings": {}})
     analysis.source = str(source) if isinstance(source, (str, Path)) else "<memory>"
@@ -81,8 +82,8 @@ def prepare(
     with clock.stage("detect"):
         prepared.detected = (detector.detect(image) if known_faces is None else known_faces)[:max_faces]
     with clock.stage("align"):
-        prepared.transforms = [chip_transform(face.landmarks5) for face in prepared.detected]
-        prepared.chips = [extract_chip(image, transform) for transform in prepared.transforms]
+        prepared.transforms = [alignment.transform(face) for face in prepared.detected]
+        prepared.chips = [alignment.extract(image, transform) for transform in prepared.transforms]
     return prepared
 
 
@@ -94,9 +95,9 @@ def _start_worker() -> None:
     _WORKER_DETECTOR = FaceDetector()
 
 
-def _prepare_in_worker(source: Source, template: Analysis, max_faces: int) -> Prepared:
+def _prepare_in_worker(source: Source, template: Analysis, max_faces: int, alignment: Alignment) -> Prepared:
     assert _WORKER_DETECTOR is not None, "the worker process was started without its detector"
-    return prepare(source, template, _WORKER_DETECTOR, max_faces)
+    return prepare(source, template, _WORKER_DETECTOR, max_faces, alignment=alignment)
 
 
 class PreparePool:
@@ -109,11 +110,11 @@ class PreparePool:
             if workers > 1 else None
         )
 
-    def submit(self, source: Source, template: Analysis, max_faces: int) -> Future[Prepared]:
+    def submit(self, source: Source, template: Analysis, max_faces: int, alignment: Alignment = DLIB_CHIP) -> Future[Prepared]:
         if self._pool is not None:
-            return self._pool.submit(_prepare_in_worker, source, template, max_faces)
+            return self._pool.submit(_prepare_in_worker, source, template, max_faces, alignment)
         done: Future[Prepared] = Future()
-        done.set_result(prepare(source, template, self.detector, max_faces))
+        done.set_result(prepare(source, template, self.detector, max_faces, alignment=alignment))
         return done
 
     def close(self) -> None:

@@ -25,20 +25,25 @@ class BackboneCalibration:
 
     backbone: str
     data: dict[str, Any]
+    hint: str = ""  # appended to "no calibration" errors, e.g. how to calibrate a user's backbone
 
     def quality(self, estimator: str) -> Calibration:
         try:
             entry = self.data["quality"][estimator]
         except KeyError:
-            raise ValueError(f"No quality calibration for estimator {estimator!r} on {self.backbone}") from None
+            raise ValueError(f"No quality calibration for estimator {estimator!r} on {self.backbone}{self.hint}") from None
         return Calibration(centre=entry["centre"], slope=entry["slope"])
 
     def plq(self, method: str) -> PlqCalibration:
         try:
             entry = self.data["plq"][method]
         except KeyError:
-            raise ValueError(f"No PLQ calibration for map method {method!r} on {self.backbone}") from None
+            raise ValueError(f"No PLQ calibration for map method {method!r} on {self.backbone}{self.hint}") from None
         return PlqCalibration(a=entry["a"], b=entry["b"])
+
+    def has_verification(self) -> bool:
+        """Whether comparison thresholds exist (a user's backbone has none until they are measured)."""
+        return "thresholds" in self.data.get("verification", {})
 
     def verification(self) -> MatchThresholds:
         """The comparison's decision thresholds (FMR 1e-3 and 1e-2), written by benchmarks/eval_compare.py."""
