@@ -30,6 +30,7 @@ class Settings:
 
     device: str = DEFAULT_DEVICE
     profile: str = DEFAULT_PROFILE
+    backbone: str = ""  # "" = the built-in dlib ResNet; otherwise a model file (.onnx, .pt) with its .toml sidecar
     officer: str = ""
     export_folder: str = ""
     theme: str = "system"

@@ -1,4 +1,4 @@
-"""`pfiq`: the command line (analyse, compare, report, embed, evaluate, audit verify, audit-archive).
+"""`pfiq`: the command line (analyse, compare, report, embed, evaluate, audit verify, audit-archive, calibrate).
 
 Exit codes, the same for every command:
 0 everything done; 1 a photo had a problem (unreadable, no face, not analysable)
@@ -14,8 +14,9 @@ import argparse
 import sys
 
 from pfiq_desktop import APP_NAME, __version__
-from pfiq_desktop.cli import analyse, audit, audit_archive, compare, embed, evaluate, report
+from pfiq_desktop.cli import analyse, audit, audit_archive, calibrate, compare, embed, evaluate, report
 from pfiq_desktop.cli.common import EXIT_CANCELLED, EXIT_USAGE, error
+from pfiq_desktop.engine.backbones.external import BackboneLoadError
 from pfiq_desktop.engine.icao.profile import ProfileError
 from pfiq_desktop.engine.models import ModelFileError
 from pfiq_desktop.logs import setup_logging
@@ -25,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pfiq", description=f"{APP_NAME}: explainable face image quality.")
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    for module in (analyse, compare, report, embed, evaluate, audit, audit_archive):
+    for module in (analyse, compare, report, embed, evaluate, audit, audit_archive, calibrate):
         module.register(commands)
     return parser
 
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ncancelled", file=sys.stderr)
         return EXIT_CANCELLED
-    except (ModelFileError, ProfileError) as problem:  # the engine cannot start: one line, no traceback
+    except (ModelFileError, ProfileError, BackboneLoadError) as problem:  # the engine cannot start: one line, no traceback
         error(str(problem))
         return EXIT_USAGE
     return code

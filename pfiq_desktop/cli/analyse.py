@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         analyzer = Analyzer(device=args.device, profile=args.profile, quality_estimator=args.quality,
-                            map_method=args.map_method)
+                            map_method=args.map_method, backbone=args.backbone)
     except (ValueError, RuntimeError) as problem:  # unknown profile; no CUDA
         error(str(problem))
         return EXIT_USAGE

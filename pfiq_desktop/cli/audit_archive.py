@@ -47,7 +47,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     where.add_argument("--workers", type=positive_int, help="local worker processes (default: one per core)")
     parser.add_argument("--chunk", type=positive_int, default=16, help="photos per task (default 16)")
     parser.add_argument("--parquet", metavar="FILE", help="also write the flat columns to this Parquet file")
-    add_engine_options(parser, methods=True)
+    add_engine_options(parser, methods=True, backbone=False)
     parser.add_argument("--recursive", action="store_true", help="also search sub-folders")
     parser.set_defaults(handler=run)
 

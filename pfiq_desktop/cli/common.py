@@ -21,8 +21,8 @@ EXIT_OUTPUT = 3
 EXIT_CANCELLED = 130
 
 
-def add_engine_options(parser: argparse.ArgumentParser, methods: bool = False) -> None:
-    """--device and --profile (defaults: the application's settings), and optionally --quality/--map-method."""
+def add_engine_options(parser: argparse.ArgumentParser, methods: bool = False, backbone: bool = True) -> None:
+    """--device, --profile and --backbone (defaults: the application's settings), and optionally --quality/--map-method."""
     from pfiq_desktop.engine.icao import list_profiles
 
     current = SettingsStore().current
@@ -32,6 +32,10 @@ def add_engine_options(parser: argparse.ArgumentParser, methods: bool = False) -
     parser.add_argument("--profile", default=current.profile,
                         help=f"threshold profile: {', '.join(list_profiles())} or a TOML/JSON file "
                              f"(default: the application's setting, {current.profile})")
+    if backbone:
+        parser.add_argument("--backbone", default=current.backbone,
+                            help="recognition network: a model file (.onnx, .pt) with its .toml sidecar, or dlib-resnet-v1 "
+                                 f"(default: the application's setting, {current.backbone or 'dlib-resnet-v1'})")
     if methods:
         from pfiq_desktop.engine.defaults import DEFAULT_MAP_METHOD, DEFAULT_QUALITY_ESTIMATOR
         from pfiq_desktop.engine.plq import MAP_METHODS

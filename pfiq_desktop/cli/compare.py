@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         error(str(problem))
         return EXIT_USAGE
     try:
-        analyzer = Analyzer(device=args.device, profile=args.profile)
+        analyzer = Analyzer(device=args.device, profile=args.profile, backbone=args.backbone)
     except (ValueError, RuntimeError) as problem:  # unknown profile; no CUDA
         error(str(problem))
         return EXIT_USAGE

@@ -22,7 +22,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from pfiq_desktop.engine.analyzer import Analyzer
 
-    analysis = Analyzer(device=args.device, profile=args.profile).analyse(args.image)
+    analysis = Analyzer(device=args.device, profile=args.profile, backbone=args.backbone).analyse(args.image)
     if not analysis.ok or not analysis.faces:
         error("; ".join(analysis.errors) or f"no face found in {args.image}")
         return EXIT_PHOTO_PROBLEM

@@ -108,7 +108,7 @@ class Analyses:
         if self._engine is None:
             from pfiq_desktop.engine.analyzer import Analyzer
 
-            self._engine = Analyzer(device=self.args.device, profile=self.args.profile)
+            self._engine = Analyzer(device=self.args.device, profile=self.args.profile, backbone=self.args.backbone)
         return self._engine
 
     def get(self, path: Path) -> Analysis:

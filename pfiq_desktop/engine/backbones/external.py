@@ -232,6 +232,7 @@ def _onnx_modules(path: Path, spec: BackboneSpec) -> tuple[nn.Module | None, tup
     """The ONNX graph as torch: the whole network, or its two halves split at the dropout point."""
     try:
         import onnx
+        import onnx.shape_inference
         import onnx.utils
 
         with _torchvision_optional():
@@ -262,7 +263,7 @@ def _onnx_modules(path: Path, spec: BackboneSpec) -> tuple[nn.Module | None, tup
     if spec.dropout_at not in produced:
         raise BackboneLoadError(f"{path.name}: dropout_at {spec.dropout_at!r} is not a tensor of the model (see its names in Netron)")
     try:
-        extractor = onnx.utils.Extractor(model)
+        extractor = onnx.utils.Extractor(onnx.shape_inference.infer_shapes(model))  # it needs the inner tensors' shapes
         before = extractor.extract_model([input_name], [spec.dropout_at])
         after = extractor.extract_model([spec.dropout_at], [output_name])
         onnx.checker.check_model(after)
@@ -319,6 +320,8 @@ def check_network(net: ExternalNetwork, spec: BackboneSpec, name: str) -> None:
     probe = _probe_pixels(size, 2)
     try:
         with torch.no_grad():
+            if net.feature_net is not None:
+                net.feature_shape = tuple(net._run(net.feature_net, net.normalise(probe[:1])).shape[1:])
             single = net(probe[:1])
     except Exception as error:  # noqa: BLE001 - a network may raise anything for a wrong shape
         raise BackboneLoadError(f"{name}: does not accept 3 x {size} x {size} input (the sidecar's input_size): "
@@ -335,10 +338,6 @@ def check_network(net: ExternalNetwork, spec: BackboneSpec, name: str) -> None:
     if not batched:
         net.per_sample = True
         log.info("%s takes one face at a time (no dynamic batch axis); faces are run one by one", name)
-    if net.feature_net is not None:
-        with torch.no_grad():
-            feature = net._run(net.feature_net, net.normalise(probe[:1]))
-        net.feature_shape = tuple(feature.shape[1:])
     pixels = probe[:1].clone().requires_grad_(True)
     try:
         out = net(pixels)

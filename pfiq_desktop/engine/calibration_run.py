@@ -1,0 +1,181 @@
+"""Calibrate a backbone's scalar-quality spreads and PLQ constants from clean photos.
+
+Used by `pfiq calibrate --backbone FILE --faces DIR` (a user's model; the constants go
+into its sidecar) and by `benchmarks/calibrate.py` (the built-in dlib ResNet; they go
+into `engine/backbones/dlib_resnet_v1.json`). The method is QUALITY_METHOD and
+PLQ_METHOD below, quoted in both outputs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import torch
+
+from pfiq_desktop.engine import disturbances as dist
+from pfiq_desktop.engine.alignment import Alignment
+from pfiq_desktop.engine.faces import FaceDetector, photo_points_to_chip
+from pfiq_desktop.engine.imageio import ImageLoadError, load_image
+from pfiq_desktop.engine.plq import MAP_METHODS, gradient_magnitude
+from pfiq_desktop.engine.quality import ESTIMATORS, Calibration, EmbeddingNetwork, make_estimator
+
+QUALITY_METHOD = """Quality (per estimator): the logistic q = 1 / (1 + exp(-slope (raw - centre)))
+maps the median clean portrait chip to 0.9 and the median severely degraded
+chip (blur s4, JPEG 10, noise s40, large eye occluder, 6x down-up) to 0.5, so
+q < 0.5 reads "less useful than a typical badly degraded photo". The spread is
+gentle on purpose: clean portraits differ among themselves about as much as a
+clean and a degraded chip do, and a steeper curve would push many clean faces
+to 0 (and, through q, their whole PLQ map). An estimator that does not separate
+clean from degraded gets 0.5 at the clean 5th percentile instead."""
+
+PLQ_METHOD = """PLQ (per map method): with the default estimator's calibrated q, the quality
+gradient magnitude x is measured on the face (inside the convex hull of the 68
+landmarks on the chip). a and b of PLQ = 1 - 1 / (1 + a x^b) are chosen so the
+median face pixel maps to 0.5 and the 95th percentile to 0.9 (medians over
+faces), i.e. clean faces use the range instead of saturating."""
+
+BATCH = 40  # chips per network batch for the degraded copies
+
+
+@dataclass(frozen=True)
+class CalibrationFace:
+    """One clean photo's best face: its aligned crop and its 68 landmarks on the crop."""
+
+    path: Path
+    chip: np.ndarray
+    landmarks_chip: np.ndarray
+
+
+@dataclass
+class CalibrationResult:
+    """The measured constants and what they were measured on."""
+
+    quality: dict[str, dict[str, float]] = field(default_factory=dict)
+    plq: dict[str, dict[str, float]] = field(default_factory=dict)
+    faces: int = 0
+    skipped: list[str] = field(default_factory=list)  # photos without a usable face, with the reason
+
+
+def collect_faces(paths: Iterable[Path], detector: FaceDetector, alignment: Alignment,
+                  skipped: list[str] | None = None) -> list[CalibrationFace]:
+    """The best face of each photo, aligned with the backbone's template; unreadable or face-free photos are skipped."""
+    faces = []
+    for path in paths:
+        try:
+            image = load_image(path)
+        except ImageLoadError as error:
+            if skipped is not None:
+                skipped.append(f"{path.name}: {error}")
+            continue
+        found = detector.detect(image)
+        if not found:
+            if skipped is not None:
+                skipped.append(f"{path.name}: no face found")
+            continue
+        transform = alignment.transform(found[0])
+        faces.append(CalibrationFace(path, alignment.extract(image, transform), photo_points_to_chip(found[0].landmarks68, transform)))
+    return faces
+
+
+def severe_versions(chip: np.ndarray, landmarks_chip: np.ndarray) -> list[np.ndarray]:
+    """The five severely degraded copies of a chip: blur s4, JPEG 10, noise s40, a large eye occluder, 6x down-up."""
+    return [
+        dist.blur(chip, 4),
+        dist.jpeg(chip, 10),
+        dist.noise(chip, 40),
+        dist.occlude(chip, dist.eye_box(landmarks_chip, 0.7)),
+        dist.downscale(chip, 6),
+    ]
+
+
+def to_tensor(chips: Sequence[np.ndarray]) -> torch.Tensor:
+    """H x W x 3 uint8 chips as an N x 3 x H x W float batch (raw 0..255)."""
+    return torch.from_numpy(np.stack(chips)).permute(0, 3, 1, 2).float()
+
+
+def face_mask(landmarks_chip: np.ndarray, size: int) -> np.ndarray:
+    """Inside the convex hull of the 68 landmarks on the chip."""
+    mask = np.zeros((size, size), np.uint8)
+    cv2.fillConvexPoly(mask, cv2.convexHull(np.round(landmarks_chip).astype(np.int32)), 1)
+    return mask.astype(bool)
+
+
+def quality_constants(estimator_name: str, clean_raw: np.ndarray, severe_raw: np.ndarray) -> dict[str, float]:
+    """Centre and slope of the logistic (see QUALITY_METHOD) from raw qualities of clean and degraded chips."""
+    good = float(np.median(clean_raw))
+    bad = float(np.median(severe_raw))
+    centre = bad if bad < good else float(np.percentile(clean_raw, 5))
+    slope = math.log(9) / (good - centre)
+    return {"centre": centre, "slope": slope, "clean_median": good, "severe_median": bad}
+
+
+def plq_constants(magnitudes: Sequence[np.ndarray], masks: Sequence[np.ndarray]) -> dict[str, float]:
+    """a and b of PLQ = 1 - 1/(1 + a x^b) (see PLQ_METHOD) from map magnitudes on the faces."""
+    per_face = [m[mask] for m, mask in zip(magnitudes, masks)]
+    median = float(np.median([np.median(v) for v in per_face]))
+    high = float(np.median([np.percentile(v, 95) for v in per_face]))
+    b = math.log(9) / math.log(high / median)
+    a = median ** (-b)
+    return {"a": a, "b": b, "face_median_gradient": median, "face_p95_gradient": high}
+
+
+def calibrate(
+    net: EmbeddingNetwork,
+    faces: Sequence[CalibrationFace],
+    estimators: Sequence[str] = tuple(ESTIMATORS),
+    methods: Sequence[str] = tuple(MAP_METHODS),
+    map_estimator: str = "probe-ensemble",
+    known_quality: dict[str, dict[str, float]] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> CalibrationResult:
+    """Quality constants for `estimators` and PLQ constants for `methods` (with `map_estimator`'s calibrated q).
+
+    `known_quality` supplies the map estimator's constants when it is not among `estimators`.
+    """
+    if not faces:
+        raise ValueError("no faces to calibrate on")
+    say = progress or (lambda _text: None)
+    clean = to_tensor([f.chip for f in faces])
+    severe = to_tensor([img for f in faces for img in severe_versions(f.chip, f.landmarks_chip)])
+    result = CalibrationResult(faces=len(faces))
+    for name in estimators:
+        estimator = make_estimator(name)
+        with torch.no_grad():
+            clean_raw = estimator.raw(net, clean).cpu().numpy()
+            severe_raw = np.concatenate([estimator.raw(net, part).cpu().numpy() for part in severe.split(BATCH)])
+        entry = quality_constants(name, clean_raw, severe_raw)
+        result.quality[name] = entry
+        say(f"quality {name:15s} clean {entry['clean_median']:.4f} severe {entry['severe_median']:.4f} "
+            f"-> centre {entry['centre']:.4f} slope {entry['slope']:.1f}")
+    if not methods:
+        return result
+    entry = result.quality.get(map_estimator) or (known_quality or {}).get(map_estimator)
+    if entry is None:
+        raise ValueError(f"the map constants need the {map_estimator} estimator's calibration; calibrate it too")
+    estimator = make_estimator(map_estimator)
+    spread = Calibration(entry["centre"], entry["slope"])
+    with torch.no_grad():
+        q = torch.tensor([spread(float(r)) for r in estimator.raw(net, clean).cpu().numpy()], dtype=torch.float32)
+    masks = [face_mask(f.landmarks_chip, f.chip.shape[0]) for f in faces]
+    for method in methods:
+        magnitude, _ = gradient_magnitude(net, clean, q, method, estimator)
+        constants = plq_constants([m.cpu().numpy() for m in magnitude], masks)
+        result.plq[method] = constants
+        say(f"plq {method:20s} median |g| {constants['face_median_gradient']:.3e} p95 {constants['face_p95_gradient']:.3e} "
+            f"-> a {constants['a']:.4g} b {constants['b']:.3f}")
+    return result
+
+
+def as_tables(result: CalibrationResult, calibrated_on: str) -> dict[str, dict[str, Any]]:
+    """The result as the sidecar's tables: [calibration] (what and how), [quality.*], [plq.*]."""
+    return {
+        "calibration": {"calibrated_on": calibrated_on, "faces": result.faces, "method": [QUALITY_METHOD, PLQ_METHOD]},
+        "quality": result.quality,
+        "plq": result.plq,
+    }
