@@ -148,27 +148,27 @@ def calibrate(
         estimator = make_estimator(name)
         with torch.no_grad():
             clean_raw = estimator.raw(net, clean).cpu().numpy()
-            severe_raw = np.concatenate([estimator.raw(net, part).cpu().numpy() for part in severe.split(BATCH)])
+            severe_raw = np.concatenate([estimator.raw(net, part).cpu().numpy() for part in torch.split(severe, BATCH)])
         entry = quality_constants(name, clean_raw, severe_raw)
         result.quality[name] = entry
         say(f"quality {name:15s} clean {entry['clean_median']:.4f} severe {entry['severe_median']:.4f} "
             f"-> centre {entry['centre']:.4f} slope {entry['slope']:.1f}")
     if not methods:
         return result
-    entry = result.quality.get(map_estimator) or (known_quality or {}).get(map_estimator)
-    if entry is None:
+    constants = result.quality.get(map_estimator) or (known_quality or {}).get(map_estimator)
+    if constants is None:
         raise ValueError(f"the map constants need the {map_estimator} estimator's calibration; calibrate it too")
     estimator = make_estimator(map_estimator)
-    spread = Calibration(entry["centre"], entry["slope"])
+    spread = Calibration(constants["centre"], constants["slope"])
     with torch.no_grad():
         q = torch.tensor([spread(float(r)) for r in estimator.raw(net, clean).cpu().numpy()], dtype=torch.float32)
     masks = [face_mask(f.landmarks_chip, f.chip.shape[0]) for f in faces]
     for method in methods:
         magnitude, _ = gradient_magnitude(net, clean, q, method, estimator)
-        constants = plq_constants([m.cpu().numpy() for m in magnitude], masks)
-        result.plq[method] = constants
-        say(f"plq {method:20s} median |g| {constants['face_median_gradient']:.3e} p95 {constants['face_p95_gradient']:.3e} "
-            f"-> a {constants['a']:.4g} b {constants['b']:.3f}")
+        plq = plq_constants([m.cpu().numpy() for m in magnitude], masks)
+        result.plq[method] = plq
+        say(f"plq {method:20s} median |g| {plq['face_median_gradient']:.3e} p95 {plq['face_p95_gradient']:.3e} "
+            f"-> a {plq['a']:.4g} b {plq['b']:.3f}")
     return result
 
 

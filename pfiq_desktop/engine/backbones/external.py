@@ -228,17 +228,24 @@ def _torchvision_optional() -> Iterator[None]:
         sys.modules.update(saved)
 
 
-def _onnx_modules(path: Path, spec: BackboneSpec) -> tuple[nn.Module | None, tuple[nn.Module, nn.Module] | None]:
-    """The ONNX graph as torch: the whole network, or its two halves split at the dropout point."""
+def onnx_converter() -> Callable[[Any], nn.Module]:
+    """onnx2torch's `convert` (BackboneLoadError naming the [onnx] extra when onnx or onnx2torch is missing)."""
     try:
-        import onnx
-        import onnx.shape_inference
-        import onnx.utils
+        import onnx  # noqa: F401
 
         with _torchvision_optional():
             from onnx2torch import convert
     except ImportError:
         raise BackboneLoadError(_ONNX_EXTRA) from None
+    return convert  # type: ignore[no-any-return]
+
+
+def _onnx_modules(path: Path, spec: BackboneSpec) -> tuple[nn.Module | None, tuple[nn.Module, nn.Module] | None]:
+    """The ONNX graph as torch: the whole network, or its two halves split at the dropout point."""
+    convert = onnx_converter()
+    import onnx
+    import onnx.shape_inference
+    import onnx.utils
     try:
         model = onnx.load(str(path))
     except Exception as error:  # noqa: BLE001 - protobuf raises its own types for a damaged file
