@@ -37,6 +37,11 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   # The CPU build of torch first: a looser requirement alone would pull a multi-GB CUDA build.
   .venv/bin/python -m pip install -q "torch==2.13.0"
   .venv/bin/python -m pip install -q -e ".[test,build]"
+  # The [onnx] extra (ONNX backbones and their tests) without onnx2torch's torchvision requirement: torchvision must
+  # match torch's exact build, so pip would swap the CPU torch for a multi-GB CUDA one; onnx2torch needs it only for
+  # NMS/RoiAlign, which face recognisers do not use (engine/backbones/external.py imports it without).
+  .venv/bin/python -m pip install -q "onnx>=1.16"
+  .venv/bin/python -m pip install -q --no-deps "onnx2torch>=1.5"
   echo "$want" > "$stamp"
 fi
 

@@ -27,6 +27,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--device", type=device_option,
                         help=f"where the network runs ({', '.join(DEVICES)} or cuda:N), this session only (default: the saved setting)")
     parser.add_argument("--profile", help="threshold profile name or file, this session only (default: the saved setting)")
+    parser.add_argument("--backbone", help="recognition network for this session: a model file (.onnx, .pt) with its .toml "
+                                           "sidecar (default: the saved setting, else the built-in dlib ResNet)")
     parser.add_argument("--startup-probe", action="store_true",
                         help="show the window, print 'painted <s>' after its first paint and quit (benchmarks/bench_startup.py)")
     return parser.parse_args(argv)
@@ -158,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         return self_test()
     from pfiq_desktop.settings import SettingsStore
 
-    settings = SettingsStore(overrides={"device": args.device, "profile": args.profile})
+    settings = SettingsStore(overrides={"device": args.device, "profile": args.profile, "backbone": args.backbone})
     app = make_app(settings.current.theme)
     from pfiq_desktop.gui.main_window import MainWindow
 

@@ -164,7 +164,7 @@ class MainWindow(QMainWindow):
 
         # worker
         current = self.settings.current
-        self.worker = AnalysisWorker(engine_factory, current.device, current.profile, cache=self.cache)
+        self.worker = AnalysisWorker(engine_factory, current.device, current.profile, cache=self.cache, backbone=current.backbone)
         self.worker.engineReady.connect(self.engine_text.setText)
         self.worker.engineFailed.connect(self._on_engine_failed)
         self.worker.itemStarted.connect(self._on_started)
@@ -349,6 +349,8 @@ class MainWindow(QMainWindow):
             self.officer_text.setText(f"Officer: {new.officer}" if new.officer else "")
         if "device" in changed:
             self.worker.set_device(new.device)
+        if "backbone" in changed:
+            self.worker.set_backbone(new.backbone)
         if "profile" in changed:
             self.set_profile(new.profile)
         app = QApplication.instance()

@@ -1,4 +1,4 @@
-"""Settings: device, threshold profile, officer name, output folder, theme."""
+"""Settings: device, recognition network (backbone), threshold profile, officer name, output folder, theme."""
 
 from __future__ import annotations
 
@@ -46,12 +46,24 @@ class SettingsDialog(QDialog):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.output, 1)
         row.addWidget(browse)
+        self.backbone = QLineEdit(settings.backbone, objectName="settingsBackbone")
+        self.backbone.setPlaceholderText("Built-in (dlib ResNet)")
+        self.backbone.setToolTip("The face recogniser whose utility the maps explain: empty for the built-in dlib ResNet, "
+                                 "or an ONNX (.onnx) or TorchScript (.pt) model with its .toml sidecar beside it")
+        choose = QPushButton("Choose…")
+        choose.clicked.connect(self._choose_backbone)
+        backbone_row = QWidget()
+        row = QHBoxLayout(backbone_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.backbone, 1)
+        row.addWidget(choose)
         self.theme = QComboBox(objectName="settingsTheme")
         for label, key in THEME_LABELS:
             self.theme.addItem(label, key)
         self.theme.setCurrentIndex(max(0, self.theme.findData(settings.theme)))
         form = QFormLayout(self)
         form.addRow("Device", self.device)
+        form.addRow("Recognition network", backbone_row)
         form.addRow("Threshold profile", self.profile)
         form.addRow("Officer name", self.officer)
         form.addRow("Export folder", out_row)
@@ -66,10 +78,17 @@ class SettingsDialog(QDialog):
         if folder:
             self.output.setText(folder)
 
+    def _choose_backbone(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Recognition network", self.backbone.text(),
+                                              "Face recognition models (*.onnx *.pt *.pth *.ts *.torchscript)")
+        if path:
+            self.backbone.setText(path)
+
     def values(self) -> Settings:
         return replace(
             self.original,
             device=self.device.currentData(),
+            backbone=self.backbone.text().strip(),
             profile=self.profile.currentText(),
             officer=self.officer.text().strip(),
             export_folder=self.output.text().strip(),

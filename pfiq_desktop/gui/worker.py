@@ -29,14 +29,14 @@ from pfiq_desktop.review.cache import AnalysisCache
 
 log = logging.getLogger(__name__)
 
-EngineFactory = Callable[[str, str], Engine]
+EngineFactory = Callable[..., Engine]  # (device, profile), plus backbone=FILE when one other than the built-in is chosen
 Job = tuple[str, str] | tuple[str, str, Analysis] | tuple[str, str, str]
 
 
-def default_engine_factory(device: str, profile: str) -> Engine:
+def default_engine_factory(device: str, profile: str, backbone: str = "") -> Engine:
     from pfiq_desktop.engine.analyzer import Analyzer
 
-    return Analyzer(device=device, profile=profile)
+    return Analyzer(device=device, profile=profile, backbone=backbone or None)
 
 
 def error_analysis(path: str, message: str) -> Analysis:
@@ -79,10 +79,12 @@ class AnalysisWorker(QThread):
         profile: str,
         cache: AnalysisCache | None = None,
         parent: QObject | None = None,
+        backbone: str = "",
     ) -> None:
         super().__init__(parent)
         self._factory = factory or default_engine_factory
         self._device = device
+        self._backbone = backbone  # "" = the built-in network
         self._profile = profile
         self._cache = cache
         self._cond = threading.Condition()
@@ -144,6 +146,14 @@ class AnalysisWorker(QThread):
                 self._reconfigure = True
                 self._cond.notify_all()
 
+    def set_backbone(self, backbone: str) -> None:
+        """Load another recognition network (a model file, or "" for the built-in one) before the next photo."""
+        with self._cond:
+            if backbone != self._backbone:
+                self._backbone = backbone
+                self._reconfigure = True
+                self._cond.notify_all()
+
     def pending(self) -> int:
         with self._cond:
             return sum(1 for job in self._queue if job[0] == "analyse")
@@ -200,7 +210,8 @@ class AnalysisWorker(QThread):
 
     def _load_engine(self) -> None:
         try:
-            self.engine = self._factory(self._device, self._profile)
+            extra = {"backbone": self._backbone} if self._backbone else {}
+            self.engine = self._factory(self._device, self._profile, **extra)
             self.engine_error = ""
             # Move everything alive now (torch, Qt wrappers, the model) out of the collector's reach:
             # a full collection walking those ~200k objects held the GIL for ~100 ms, stalling the GUI.

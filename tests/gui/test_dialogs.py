@@ -103,3 +103,24 @@ def test_officer_name_is_asked_once_per_session_and_recorded(qtbot, make_window,
     store = ReviewStore(data_dir / "reviews.sqlite3")
     assert {e.officer for e in store.audit_log()} == {"Officer Kim"}
     store.close()
+
+
+def test_settings_choose_the_recognition_network(qtbot, make_window, tmp_path):
+    """Issue 17: the backbone chosen in Settings is saved and the engine is started again with it."""
+    made = []
+
+    def factory(device, profile, **extra):
+        made.append(extra.get("backbone", ""))
+        return fake_factory()(device, profile)
+
+    w = make_window(factory)
+    qtbot.waitUntil(lambda: made == [""], timeout=10000)  # the built-in network: no backbone argument
+    dialog = SettingsDialog(w.settings.current, ["icao-9303"], w)
+    qtbot.addWidget(dialog)
+    model = str(tmp_path / "agency.onnx")
+    dialog.backbone.setText(model)
+    w.apply_settings(dialog.values())
+    assert SettingsStore().current.backbone == model
+    w.worker.enqueue([str(tmp_path / "photo.jpg")])  # the next job loads the engine again
+    qtbot.waitUntil(lambda: made == ["", model], timeout=10000)
+    assert parse_args(["--backbone", model]).backbone == model
