@@ -67,8 +67,9 @@ def legend_html() -> str:
 
 
 def chip_image(image: np.ndarray, face: Face) -> np.ndarray:
-    """The aligned face chip exactly as the network saw it (RGB uint8)."""
-    chip = extract_chip(image, np.asarray(face.chip_transform, np.float64).reshape(2, 3))
+    """The aligned face chip as the network saw it (RGB uint8), at the backbone's crop size (the map's)."""
+    size = face.plq_chip.shape[0] if np.ndim(face.plq_chip) == 2 and np.size(face.plq_chip) else 150
+    chip = extract_chip(image, np.asarray(face.chip_transform, np.float64).reshape(2, 3), size)
     return chip if chip.dtype == np.uint8 else np.clip(chip, 0, 255).astype(np.uint8)
 
 

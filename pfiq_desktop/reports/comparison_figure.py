@@ -48,7 +48,8 @@ def face_tiles(image: np.ndarray | None, analysis: Analysis, maps: FaceMaps | No
     cv2.rectangle(photo, (left, top), (right, bottom), (255, 255, 255), max(1, size // 160), cv2.LINE_AA)
     if maps is None:
         return [photo, "not compared", "not compared"]
-    chip = extract_chip(image, np.asarray(face.chip_transform, np.float64).reshape(2, 3))
+    crop = maps.support.shape[0]  # the backbone's crop size
+    chip = extract_chip(image, np.asarray(face.chip_transform, np.float64).reshape(2, 3), crop)
     chip = cv2.resize(chip, (size, size), interpolation=cv2.INTER_CUBIC)
     support = cv2.resize(maps.support, (size, size), interpolation=cv2.INTER_LINEAR)
     oppose = cv2.resize(maps.oppose, (size, size), interpolation=cv2.INTER_LINEAR)
