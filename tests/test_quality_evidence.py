@@ -94,7 +94,7 @@ def test_every_gauge_is_monotone_and_within_0_1(name):
     raw = np.linspace(lo - (hi - lo), hi + (hi - lo), 1001)
     q = gauge.many(raw)
     assert np.all(np.diff(q) >= 0) and q.min() >= 0 and q.max() <= 1
-    assert q[-1] - q[0] > 0.2  # the gauge uses a good part of its range
+    assert q[-1] > q[0]
     assert gauge(float("nan")) == 0.0 and gauge(hi + 1) == pytest.approx(q[-1])
 
 
@@ -112,6 +112,7 @@ def test_the_default_gauge_is_not_a_steep_step():
     gauge = load_calibration().quality(DEFAULT_QUALITY_ESTIMATOR)
     raw = np.linspace(gauge.raw_knots[0], gauge.raw_knots[-1], 101)
     rise = np.diff(gauge.many(raw))
+    assert rise.sum() > 0.5  # the default predicts errors: its gauge spans most of 0..1
     assert max(np.convolve(rise, np.ones(10), "valid")) < 0.5 * rise.sum()
 
 

@@ -1,7 +1,9 @@
 """Per-backbone calibration constants, kept as data beside the network (not in code paths).
 
-`dlib_resnet_v1.json` is written by `benchmarks/calibrate.py` from clean
-portraits; see the "calibration" entry in that file for how each number was found.
+`dlib_resnet_v1.json` holds each quality estimator's gauge (raw -> expected share of
+successful genuine comparisons, written by `benchmarks/train_quality_head.py` from the
+development identity sets; see "quality_method" there) and the PLQ constants per map
+method (written by `benchmarks/calibrate.py` from clean portraits; see "method").
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ CALIBRATION_FILE = "dlib_resnet_v1.json"
 
 @dataclass(frozen=True)
 class BackboneCalibration:
-    """Quality spreads per estimator and PLQ constants per map method for one backbone."""
+    """Quality gauges per estimator and PLQ constants per map method for one backbone."""
 
     backbone: str
     data: dict[str, Any]
@@ -29,7 +31,7 @@ class BackboneCalibration:
             entry = self.data["quality"][estimator]
         except KeyError:
             raise ValueError(f"No quality calibration for estimator {estimator!r} on {self.backbone}") from None
-        return Calibration(centre=entry["centre"], slope=entry["slope"])
+        return Calibration(tuple(entry["raw_knots"]), tuple(entry["quality_knots"]))
 
     def plq(self, method: str) -> PlqCalibration:
         try:
