@@ -34,6 +34,7 @@ from pfiq_desktop.engine.quality import LearnedHead, make_estimator
 from pfiq_desktop.evaluation import edc, figures, stability
 
 SHORT = {"identity_lfw_dev": "LFW", "defects_yaleb_light_dev": "Extended Yale B", "identity_orl": "ORL"}
+SLUG = {"identity_lfw_dev": "lfw", "defects_yaleb_light_dev": "yaleb", "identity_orl": "orl"}
 
 
 def head_raw(data: dict[str, np.ndarray]) -> np.ndarray:
@@ -73,7 +74,7 @@ def edc_tables(args: argparse.Namespace, names: list[str]) -> None:
                 print("|---|---|---|---|---|")
                 results = {name: edc.evaluate_edc(comparisons, raws[name][mask], fmr, boots=args.boots) for name in names}
                 if args.figures:
-                    save_figure(args.figures / f"fig_edc_{SHORT[set_name].split()[-1].lower()}_{half}_fmr{fmr:g}.png",
+                    save_figure(args.figures / f"fig_edc_{SLUG[set_name]}_{half}_fmr{fmr:g}.png",
                                 f"EDC, {SHORT[set_name]} {half} half, FMR {fmr:g}", results)
                 for name, r in results.items():
                     print(f"| {name} | {r.errors} / {r.pairs} | {100 * r.fnmr:.2f} % -> {100 * r.fnmr_10:.2f} % "
