@@ -60,7 +60,7 @@ def test_quick_mode_writes_tables_figures_and_report(quick):
     summary, out = quick
     for name in ("report.md", "summary.json", "curves.csv", "occlusion.csv", "edc.csv", "defects.csv", "timing.csv"):
         assert (out / name).stat().st_size > 0, name
-    assert set(summary["stability"]) == set(QUICK.estimators)
+    assert set(summary["stability"]) == set(QUICK.stability_estimators)
     for name in (
         "fig_deletion_genuine.png",
         "fig_insertion_genuine.png",

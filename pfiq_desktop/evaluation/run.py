@@ -54,6 +54,7 @@ class Config:
     edc_lfw_identities: int  # identities of the LFW test half (0: none)
     edc_boots: int
     stability_portraits: int
+    stability_estimators: tuple[str, ...]
     estimators: tuple[str, ...]
     yale_subjects: int
     yale_methods: tuple[str, ...]
@@ -74,6 +75,7 @@ QUICK = Config(
     edc_lfw_identities=0,
     edc_boots=200,
     stability_portraits=4,
+    stability_estimators=("learned-head", "probe-ensemble"),
     estimators=("learned-head", "probe-ensemble"),
     yale_subjects=1,
     yale_methods=("gradient",),
@@ -89,9 +91,10 @@ FULL = Config(
     edc_orl_identities=None,
     edc_per_identity=4,
     edc_yale_subjects=15,
-    edc_lfw_identities=150,
+    edc_lfw_identities=100,
     edc_boots=1000,
     stability_portraits=40,
+    stability_estimators=("learned-head", "probe-ensemble", "flip", "norm"),
     estimators=tuple(ESTIMATORS),
     yale_subjects=6,
     yale_methods=("gradient", "smoothgrad", "gradient_x_input"),
@@ -373,7 +376,7 @@ def run_stability(ctx: Context) -> tuple[dict, str]:
     calibration = load_calibration()
     summary: dict = {}
     md_rows = []
-    for name in cfg.estimators:
+    for name in cfg.stability_estimators:
         estimator = make_estimator(name)
 
         def raw_quality(rgb: np.ndarray, estimator: QualityEstimator = estimator) -> float | None:
