@@ -1,15 +1,10 @@
-"""Calibrate the dlib backbone's quality spreads and PLQ constants from clean portraits.
+"""Calibrate the dlib backbone's PLQ constants from clean portraits.
 
-Quality (per estimator): the logistic q = 1 / (1 + exp(-slope (raw - centre)))
-maps the median clean portrait chip to 0.9 and the median severely degraded
-chip (blur s4, JPEG 10, noise s40, large eye occluder, 6x down-up) to 0.5, so
-q < 0.5 reads "less useful than a typical badly degraded photo". The spread is
-gentle on purpose: clean portraits differ among themselves about as much as a
-clean and a degraded chip do, and a steeper curve would push many clean faces
-to 0 (and, through q, their whole PLQ map). An estimator that does not separate
-clean from degraded gets 0.5 at the clean 5th percentile instead.
+The quality gauges (raw -> expected share of successful genuine comparisons) are
+fitted on the development identity sets by benchmarks/train_quality_head.py and
+kept as they are here.
 
-PLQ (per map method): with the default estimator's calibrated q, the quality
+PLQ (per map method): with the default estimator's gauge value q, the quality
 gradient magnitude x is measured on the face (inside the convex hull of the 68
 landmarks on the chip). a and b of PLQ = 1 - 1 / (1 + a x^b) are chosen so the
 median face pixel maps to 0.5 and the 95th percentile to 0.9 (medians over
@@ -17,7 +12,7 @@ faces), i.e. clean faces use the range instead of saturating.
 
 Calibration uses portraits_official[CALIBRATION_SLICE]; tests use other portraits.
 
-    python benchmarks/calibrate.py        # rewrites pfiq_desktop/engine/backbones/dlib_resnet_v1.json
+    python benchmarks/calibrate.py        # rewrites the "plq" section of pfiq_desktop/engine/backbones/dlib_resnet_v1.json
     python benchmarks/calibrate.py --maps gradient_norm   # (re)calibrates these map methods only
 """
 
@@ -36,13 +31,13 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.eval_quality import FACES, collect_chips, ladders, to_tensor
-from pfiq_desktop.engine.analyzer import DEFAULT_QUALITY_ESTIMATOR
-from pfiq_desktop.engine.backbones.calibration import CALIBRATION_FILE
+from benchmarks.eval_quality import FACES, collect_chips, to_tensor
+from pfiq_desktop.engine.backbones.calibration import CALIBRATION_FILE, load_calibration
 from pfiq_desktop.engine.backbones.dlib_resnet import DLIB_RESNET_V1, load_dlib_resnet
+from pfiq_desktop.engine.defaults import DEFAULT_QUALITY_ESTIMATOR
 from pfiq_desktop.engine.faces import FaceDetector
 from pfiq_desktop.engine.plq import MAP_METHODS, gradient_magnitude
-from pfiq_desktop.engine.quality import ESTIMATORS, Calibration, make_estimator
+from pfiq_desktop.engine.quality import make_estimator
 
 CALIBRATION_SLICE = slice(100, 140)
 TARGET = REPO / "pfiq_desktop" / "engine" / "backbones" / CALIBRATION_FILE
@@ -64,27 +59,12 @@ def main() -> None:
     paths = sorted((FACES / "portraits_official").glob("*.jpg"))[CALIBRATION_SLICE]
     faces = collect_chips(paths, FaceDetector())
     clean = to_tensor([chip for _, chip, _ in faces])
-    severe = to_tensor([img for _, chip, eyes in faces for img in (lad[3] for lad in ladders(chip, eyes).values())])
 
-    existing = json.loads(TARGET.read_text()) if TARGET.exists() else {}
-    previous = existing if args.maps else {}
-    quality: dict[str, dict[str, float]] = dict(previous.get("quality", {}))
-    for name in [] if args.maps else ESTIMATORS:
-        estimator = make_estimator(name)
-        with torch.no_grad():
-            clean_raw = estimator.raw(net, clean).numpy()
-            good = float(np.median(clean_raw))
-            bad = float(np.median(np.concatenate([estimator.raw(net, b).numpy() for b in severe.split(40)])))
-        centre = bad if bad < good else float(np.percentile(clean_raw, 5))
-        slope = math.log(9) / (good - centre)
-        quality[name] = {"centre": centre, "slope": slope, "clean_median": good, "severe_median": bad}
-        print(f"quality {name:15s} clean {good:.4f} severe {bad:.4f} -> centre {centre:.4f} slope {slope:.1f}")
-
+    previous = json.loads(TARGET.read_text())
     estimator = make_estimator(DEFAULT_QUALITY_ESTIMATOR)
-    entry = quality[DEFAULT_QUALITY_ESTIMATOR]
-    spread = Calibration(entry["centre"], entry["slope"])
+    gauge = load_calibration().quality(DEFAULT_QUALITY_ESTIMATOR)
     with torch.no_grad():
-        q = torch.tensor([spread(r) for r in estimator.raw(net, clean).numpy()], dtype=torch.float32)
+        q = torch.tensor(gauge.many(estimator.raw(net, clean).numpy()), dtype=torch.float32)
     masks = [face_mask(landmarks) for _, _, landmarks in faces]
     plq: dict[str, dict[str, float]] = dict(previous.get("plq", {}))
     for method in args.maps or MAP_METHODS:
@@ -97,16 +77,13 @@ def main() -> None:
         plq[method] = {"a": a, "b": b, "face_median_gradient": median, "face_p95_gradient": high}
         print(f"plq {method:10s} median |g| {median:.3e} p95 {high:.3e} -> a {a:.4g} b {b:.3f}")
 
-    data = {
+    data = previous | {  # other sections (the gauges, comparison thresholds) are kept as they are
         "backbone": DLIB_RESNET_V1.name,
         "model_sha256": DLIB_RESNET_V1.model_sha256,
         "calibrated_on": f"portraits_official {CALIBRATION_SLICE.start}-{CALIBRATION_SLICE.stop - 1} ({len(faces)} faces)",
-        "method": __doc__.split("\n\n")[1:3],
-        "quality": quality,
+        "method": [__doc__.split("\n\n")[2]],
         "plq": plq,
     }
-    if "verification" in existing:  # the comparison thresholds are benchmarks/eval_compare.py's
-        data["verification"] = existing["verification"]
     TARGET.write_text(json.dumps(data, indent=2) + "\n")
     print(f"written {TARGET}")
 
