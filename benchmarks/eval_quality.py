@@ -1,4 +1,4 @@
-"""Choose and calibrate the scalar quality estimator by evidence.
+"""Synthetic-degradation ranking of the scalar quality estimators (the choice itself: eval_quality_edc.py).
 
 For every estimator in the registry, on aligned chips of shared portraits:
 - ranking: % of faces where the clean chip scores above each degradation
@@ -7,7 +7,7 @@ For every estimator in the registry, on aligned chips of shared portraits:
 - Spearman correlation with genuine comparison scores on ORL (mean cosine to
   the other photos of the same identity);
 - median cost per face.
-Calibration constants are written by benchmarks/calibrate.py, on other portraits.
+Gauges are fitted by benchmarks/train_quality_head.py on the development identity sets.
 
     python benchmarks/eval_quality.py [--portraits 60]
 """

@@ -25,6 +25,7 @@ from pfiq_desktop.archive.config import engine_config
 from pfiq_desktop.archive.sources import expand_sources
 from pfiq_desktop.archive.store import ResultStore
 from pfiq_desktop.cli import main
+from pfiq_desktop.engine.defaults import DEFAULT_QUALITY_ESTIMATOR
 from pfiq_desktop.engine.icao import load_profile
 from pfiq_desktop.engine.results import Analysis
 from tests.photos import REPO
@@ -73,7 +74,7 @@ def cluster():
 
 
 def config_hash() -> str:
-    return engine_config(load_profile("icao-9303"), "probe-ensemble", "gradient").hash
+    return engine_config(load_profile("icao-9303"), DEFAULT_QUALITY_ESTIMATOR, "gradient").hash
 
 
 def stored(store_path: Path) -> dict[str, Analysis]:
@@ -124,7 +125,7 @@ def outcome(path: Path, sha: str, verdict: str = "pass") -> PhotoOutcome:
 def test_the_key_makes_writes_idempotent_and_a_new_profile_or_a_changed_file_pending(tmp_path, photos):
     paths = expand_sources([photos])
     assert len(paths) == 8 and all(os.path.isabs(p) for p in paths)
-    default, strict = config_hash(), engine_config(load_profile("strict"), "probe-ensemble", "gradient").hash
+    default, strict = config_hash(), engine_config(load_profile("strict"), DEFAULT_QUALITY_ESTIMATOR, "gradient").hash
     assert default != strict and default == config_hash()
     photo = tmp_path / "photo.jpg"
     photo.write_bytes(b"one")
@@ -218,8 +219,8 @@ def test_an_interrupted_run_resumes_with_only_the_rest(tmp_path, photos, cluster
 
     client, address = cluster
     profile = load_profile("icao-9303")
-    config = engine_config(profile, "probe-ensemble", "gradient")
-    plugin = load_engine(client, EngineSettings("cpu", profile, "probe-ensemble", "gradient", config.hash))
+    config = engine_config(profile, DEFAULT_QUALITY_ESTIMATOR, "gradient")
+    plugin = load_engine(client, EngineSettings("cpu", profile, DEFAULT_QUALITY_ESTIMATOR, "gradient", config.hash))
     paths = expand_sources([photos])
     store_path = tmp_path / "audit.sqlite"
 
@@ -255,8 +256,8 @@ def test_a_killed_worker_loses_no_photo_and_doubles_none(tmp_path, photos, clust
 
     client, _address = cluster
     profile = load_profile("icao-9303")
-    config = engine_config(profile, "probe-ensemble", "gradient")
-    plugin = load_engine(client, EngineSettings("cpu", profile, "probe-ensemble", "gradient", config.hash))
+    config = engine_config(profile, DEFAULT_QUALITY_ESTIMATOR, "gradient")
+    plugin = load_engine(client, EngineSettings("cpu", profile, DEFAULT_QUALITY_ESTIMATOR, "gradient", config.hash))
     paths = expand_sources([photos])
     killed: list[int] = []
 

@@ -108,7 +108,7 @@ def test_default_backbone_is_dlib_through_the_same_interface():
     assert spec.name == DEFAULT_BACKBONE == "dlib-resnet-v1" and spec.builtin
     assert (spec.alignment, spec.input_size, spec.embedding_size) == (DLIB_CHIP, 150, 128)
     assert spec.model_sha256 == PINNED_SHA256[RECOGNITION_MODEL]
-    assert backbone.calibration.quality("probe-ensemble").slope > 0 and backbone.calibration.has_verification()
+    assert backbone.calibration.quality("probe-ensemble").raw_knots and backbone.calibration.has_verification()
     assert load_backbone("dlib-resnet-v1").spec == spec
 
 
@@ -159,6 +159,7 @@ def test_calibrate_writes_the_sidecar_and_the_engine_uses_it(scripted, tmp_path,
     assert analysis.ok and analysis.faces, analysis.errors
     face = analysis.faces[0]
     assert analysis.model_sha256 == file_sha256(model) and analysis.backbone == "test-facenet"
+    assert analysis.quality_estimator == "probe-ensemble"  # the learned head is the built-in network's
     assert face.plq_chip.shape == (112, 112) and face.embedding.shape == (512,) and 0 <= face.quality <= 1
     assert face.deviation_chip.size == 0  # the compliant-face reference exists for the built-in backbone only
     assert analysis.models_sha256 != models_sha256() and len(analysis.models_sha256) == 64  # the cache key sees the backbone

@@ -59,7 +59,7 @@ def test_unknown_format_is_a_usage_error(tmp_path):
 @pytest.mark.parametrize(
     "option, expected",
     [("--map-method", "argument --map-method: invalid choice: 'bogus' (choose from 'gradient',"),
-     ("--quality", "argument --quality: invalid choice: 'bogus' (choose from 'probe-ensemble',"),
+     ("--quality", "argument --quality: invalid choice: 'bogus' (choose from 'learned-head',"),
      ("--profile", "No profile named 'bogus'")],
 )
 def test_unknown_engine_option_is_a_clear_error(tmp_path, option, expected):

@@ -17,7 +17,7 @@ import pytest
 from pfiq_desktop.evaluation import curves, edc, figures, occlusion
 from tests.photos import PORTRAITS, shared_faces
 
-# what the quick run reads from ../shared/data/faces (run.py: curves, edc, occlusion, defects)
+# what the quick run reads from ../shared/data/faces (run.py: curves, edc, occlusion, stability, defects)
 QUICK_RUN_DATA = ("identity_orl", "identity_public_figures", "defects_yale", "portraits_official")
 
 
@@ -56,14 +56,17 @@ def bundled_occlusion(tmp_path_factory):
 
 @pytest.mark.slow
 def test_quick_mode_writes_tables_figures_and_report(quick):
+    from pfiq_desktop.evaluation.run import QUICK
+
     summary, out = quick
     for name in ("report.md", "summary.json", "curves.csv", "occlusion.csv", "edc.csv", "defects.csv", "timing.csv"):
         assert (out / name).stat().st_size > 0, name
+    assert set(summary["stability"]) == set(QUICK.stability_estimators)
     for name in (
         "fig_deletion_genuine.png",
         "fig_insertion_genuine.png",
         "fig_occlusion_pointing.png",
-        "fig_edc_fmr0.001.png",
+        "fig_edc_set0_fmr0.001.png",
         "fig_defects_yale_grid.png",
     ):
         assert (out / name).stat().st_size > 1000, name
@@ -130,11 +133,10 @@ def test_auc_is_the_mean_level():
 def test_edc_falls_when_quality_finds_the_errors():
     # identity a: 3 images; image 2 is bad and causes the genuine errors
     emb = np.array([[1, 0, 0], [0.99, 0.1, 0], [-0.5, 1, 0], [0, 0, 1], [0.1, 0, 1]], float)
-    ids = ["a", "a", "a", "b", "b"]
-    scores, genuine, pairs = edc.pair_scores(emb, ids)
-    good_quality = np.array([1, 1, 0, 1, 1.0])
-    curve = edc.edc_curve(scores, genuine, pairs, good_quality, fmr=0.01, discard=np.array([0.0, 0.5]))
-    assert curve[0] > 0 and curve[1] < curve[0]
+    comparisons = edc.compare_all(emb, ["a", "a", "a", "b", "b"])
+    result = edc.evaluate_edc(comparisons, np.array([1, 1, 0, 1, 1.0]), fmr=0.01, boots=20)
+    assert result.errors == 2 and result.curve[0] > 0
+    assert result.curve[50] == 0.0 and result.ratio == pytest.approx(result.ideal_ratio)
 
 
 def test_localise_finds_a_low_plq_occluder():

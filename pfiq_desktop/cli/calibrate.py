@@ -38,8 +38,8 @@ def register(commands: argparse._SubParsersAction) -> None:
                                                          "(reports the built-in constants' reproduction; writes nothing)")
     parser.add_argument("--faces", required=True, help="folder of clean, compliant photos (one face each; 40 or more is best)")
     parser.add_argument("--estimators", type=lambda t: parse_list(t, list(ESTIMATORS)), default=None,
-                        help=f"comma list of quality estimators to calibrate (default: all; ser-fiq only when the "
-                             f"backbone has a dropout point): {', '.join(ESTIMATORS)}")
+                        help="comma list of quality estimators to calibrate (default: every training-free one; ser-fiq only "
+                             f"when the backbone has a dropout point; none for the built-in network): {', '.join(ESTIMATORS)}")
     parser.add_argument("--maps", type=lambda t: parse_list(t, list(MAP_METHODS)), default=None,
                         help=f"comma list of map methods to calibrate (default: all): {', '.join(MAP_METHODS)}")
     parser.add_argument("--limit", type=positive_int, default=None, help="use at most this many photos (sorted by name)")
@@ -51,13 +51,12 @@ def run(args: argparse.Namespace) -> int:
     from pfiq_desktop.atomic import OutputError
     from pfiq_desktop.engine.analyzer import resolve_device
     from pfiq_desktop.engine.backbones.external import BackboneLoadError, write_calibration
-    from pfiq_desktop.engine.backbones.registry import load_backbone
-    from pfiq_desktop.engine.calibration_run import as_tables, calibrate, collect_faces
+    from pfiq_desktop.engine.backbones.registry import USER_BACKBONE_ESTIMATOR, load_backbone
+    from pfiq_desktop.engine.calibration_run import CALIBRATABLE, as_tables, calibrate, collect_faces
     from pfiq_desktop.engine.defaults import DEFAULT_QUALITY_ESTIMATOR
     from pfiq_desktop.engine.discovery import find_images
     from pfiq_desktop.engine.faces import FaceDetector
     from pfiq_desktop.engine.plq import MAP_METHODS
-    from pfiq_desktop.engine.quality import ESTIMATORS
 
     try:
         backbone = load_backbone(args.backbone, resolve_device(args.device))
@@ -71,10 +70,16 @@ def run(args: argparse.Namespace) -> int:
         error(f"no photos found in {args.faces}")
         return EXIT_USAGE
     spec = backbone.spec
-    estimators = args.estimators or [name for name in ESTIMATORS if name != "ser-fiq" or spec.dropout_at]
+    # the built-in network's gauges come from identity sets (benchmarks/train_quality_head.py): only its maps are measured
+    default_estimators = [] if spec.builtin else [name for name in CALIBRATABLE if name != "ser-fiq" or spec.dropout_at]
+    estimators = args.estimators or default_estimators
     if "ser-fiq" in estimators and not spec.dropout_at:
         error(f"{spec.name} has no dropout point (dropout_at in its sidecar), so ser-fiq cannot be calibrated")
         return EXIT_USAGE
+    if "learned-head" in estimators and not spec.builtin:
+        error("the learned-head estimator is trained for the built-in network; choose training-free estimators")
+        return EXIT_USAGE
+    map_estimator = DEFAULT_QUALITY_ESTIMATOR if spec.builtin else USER_BACKBONE_ESTIMATOR
     maps = args.maps or list(MAP_METHODS)
     skipped: list[str] = []
     faces = collect_faces(paths, FaceDetector(), spec.alignment, skipped)
@@ -86,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"calibrating {spec.name} ({spec.alignment.template} {spec.input_size}x{spec.input_size}) on {len(faces)} faces")
     known = backbone.calibration.data.get("quality")
     try:
-        result = calibrate(backbone.net, faces, estimators, maps, DEFAULT_QUALITY_ESTIMATOR, known)
+        result = calibrate(backbone.net, faces, estimators, maps, map_estimator, known)
     except ValueError as problem:
         error(str(problem))
         return EXIT_USAGE

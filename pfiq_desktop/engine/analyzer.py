@@ -87,6 +87,7 @@ class Analyzer:
         self.alignment = self.backbone.spec.alignment
         self.detector = FaceDetector()
         self.calibration: BackboneCalibration = self.backbone.calibration
+        quality_estimator = self.backbone.estimator_for(quality_estimator, DEFAULT_QUALITY_ESTIMATOR)
         self.estimator = make_estimator(quality_estimator)
         self.quality_calibration = self.calibration.quality(quality_estimator)
         self.plq_calibration = self.calibration.plq(map_method)

@@ -1,9 +1,14 @@
-"""Calibrate a backbone's scalar-quality spreads and PLQ constants from clean photos.
+"""Calibrate a backbone's scalar-quality gauges and PLQ constants from clean photos.
 
 Used by `pfiq calibrate --backbone FILE --faces DIR` (a user's model; the constants go
-into its sidecar) and by `benchmarks/calibrate.py` (the built-in dlib ResNet; they go
-into `engine/backbones/dlib_resnet_v1.json`). The method is QUALITY_METHOD and
-PLQ_METHOD below, quoted in both outputs.
+into its sidecar) and by `benchmarks/calibrate.py` (the built-in dlib ResNet's PLQ
+constants, into `engine/backbones/dlib_resnet_v1.json`). The methods are QUALITY_METHOD
+and PLQ_METHOD below, quoted in the outputs.
+
+The built-in network's gauges are fitted on identity sets (expected share of successful
+genuine comparisons, `benchmarks/train_quality_head.py`); an agency calibrating its own
+network from clean photos alone has no genuine pairs, so its gauge is the clean-versus-
+degraded logistic of QUALITY_METHOD, stored as knots of the same piecewise-linear gauge.
 """
 
 from __future__ import annotations
@@ -23,9 +28,10 @@ from pfiq_desktop.engine.alignment import Alignment
 from pfiq_desktop.engine.faces import FaceDetector, photo_points_to_chip
 from pfiq_desktop.engine.imageio import ImageLoadError, load_image
 from pfiq_desktop.engine.plq import MAP_METHODS, gradient_magnitude
-from pfiq_desktop.engine.quality import ESTIMATORS, Calibration, EmbeddingNetwork, make_estimator
+from pfiq_desktop.engine.quality import ESTIMATORS, Calibration, EmbeddingNetwork, LearnedHead, make_estimator
 
-QUALITY_METHOD = """Quality (per estimator): the logistic q = 1 / (1 + exp(-slope (raw - centre)))
+QUALITY_METHOD = """Quality (per estimator, from clean photos only): the gauge is the logistic
+q = 1 / (1 + exp(-slope (raw - centre))), stored as knots at q = 0.01 ... 0.99; it
 maps the median clean portrait chip to 0.9 and the median severely degraded
 chip (blur s4, JPEG 10, noise s40, large eye occluder, 6x down-up) to 0.5, so
 q < 0.5 reads "less useful than a typical badly degraded photo". The spread is
@@ -34,13 +40,16 @@ clean and a degraded chip do, and a steeper curve would push many clean faces
 to 0 (and, through q, their whole PLQ map). An estimator that does not separate
 clean from degraded gets 0.5 at the clean 5th percentile instead."""
 
-PLQ_METHOD = """PLQ (per map method): with the default estimator's calibrated q, the quality
+PLQ_METHOD = """PLQ (per map method): with the default estimator's gauge value q, the quality
 gradient magnitude x is measured on the face (inside the convex hull of the 68
 landmarks on the chip). a and b of PLQ = 1 - 1 / (1 + a x^b) are chosen so the
 median face pixel maps to 0.5 and the 95th percentile to 0.9 (medians over
 faces), i.e. clean faces use the range instead of saturating."""
 
 BATCH = 40  # chips per network batch for the degraded copies
+# estimators a user's backbone can be calibrated for from clean photos (the learned head is trained for the built-in one)
+CALIBRATABLE = tuple(name for name in ESTIMATORS if name != LearnedHead.name)
+GAUGE_LEVELS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)  # knots of the logistic
 
 
 @dataclass(frozen=True)
@@ -56,7 +65,7 @@ class CalibrationFace:
 class CalibrationResult:
     """The measured constants and what they were measured on."""
 
-    quality: dict[str, dict[str, float]] = field(default_factory=dict)
+    quality: dict[str, dict[str, Any]] = field(default_factory=dict)
     plq: dict[str, dict[str, float]] = field(default_factory=dict)
     faces: int = 0
     skipped: list[str] = field(default_factory=list)  # photos without a usable face, with the reason
@@ -106,13 +115,20 @@ def face_mask(landmarks_chip: np.ndarray, size: int) -> np.ndarray:
     return mask.astype(bool)
 
 
-def quality_constants(estimator_name: str, clean_raw: np.ndarray, severe_raw: np.ndarray) -> dict[str, float]:
-    """Centre and slope of the logistic (see QUALITY_METHOD) from raw qualities of clean and degraded chips."""
+def quality_constants(clean_raw: np.ndarray, severe_raw: np.ndarray) -> dict[str, Any]:
+    """The gauge's knots, and the logistic's centre and slope they sample (see QUALITY_METHOD), from raw qualities."""
     good = float(np.median(clean_raw))
     bad = float(np.median(severe_raw))
     centre = bad if bad < good else float(np.percentile(clean_raw, 5))
     slope = math.log(9) / (good - centre)
-    return {"centre": centre, "slope": slope, "clean_median": good, "severe_median": bad}
+    raw_knots = [centre + math.log(p / (1 - p)) / slope for p in GAUGE_LEVELS]
+    return {"raw_knots": raw_knots, "quality_knots": list(GAUGE_LEVELS), "centre": centre, "slope": slope,
+            "clean_median": good, "severe_median": bad}
+
+
+def gauge(entry: dict[str, Any]) -> Calibration:
+    """The gauge of a calibration entry (the shipped file's or a sidecar's)."""
+    return Calibration(tuple(entry["raw_knots"]), tuple(entry["quality_knots"]))
 
 
 def plq_constants(magnitudes: Sequence[np.ndarray], masks: Sequence[np.ndarray]) -> dict[str, float]:
@@ -128,13 +144,13 @@ def plq_constants(magnitudes: Sequence[np.ndarray], masks: Sequence[np.ndarray])
 def calibrate(
     net: EmbeddingNetwork,
     faces: Sequence[CalibrationFace],
-    estimators: Sequence[str] = tuple(ESTIMATORS),
+    estimators: Sequence[str] = CALIBRATABLE,
     methods: Sequence[str] = tuple(MAP_METHODS),
-    map_estimator: str = "probe-ensemble",
-    known_quality: dict[str, dict[str, float]] | None = None,
+    map_estimator: str = "probe-ensemble",  # a user's backbone: the learned head is the built-in network's
+    known_quality: dict[str, dict[str, Any]] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> CalibrationResult:
-    """Quality constants for `estimators` and PLQ constants for `methods` (with `map_estimator`'s calibrated q).
+    """Quality gauges for `estimators` and PLQ constants for `methods` (with `map_estimator`'s gauge value q).
 
     `known_quality` supplies the map estimator's constants when it is not among `estimators`.
     """
@@ -149,7 +165,7 @@ def calibrate(
         with torch.no_grad():
             clean_raw = estimator.raw(net, clean).cpu().numpy()
             severe_raw = np.concatenate([estimator.raw(net, part).cpu().numpy() for part in torch.split(severe, BATCH)])
-        entry = quality_constants(name, clean_raw, severe_raw)
+        entry = quality_constants(clean_raw, severe_raw)
         result.quality[name] = entry
         say(f"quality {name:15s} clean {entry['clean_median']:.4f} severe {entry['severe_median']:.4f} "
             f"-> centre {entry['centre']:.4f} slope {entry['slope']:.1f}")
@@ -159,9 +175,8 @@ def calibrate(
     if constants is None:
         raise ValueError(f"the map constants need the {map_estimator} estimator's calibration; calibrate it too")
     estimator = make_estimator(map_estimator)
-    spread = Calibration(constants["centre"], constants["slope"])
     with torch.no_grad():
-        q = torch.tensor([spread(float(r)) for r in estimator.raw(net, clean).cpu().numpy()], dtype=torch.float32)
+        q = torch.tensor(gauge(constants).many(estimator.raw(net, clean).cpu().numpy()), dtype=torch.float32)
     masks = [face_mask(f.landmarks_chip, f.chip.shape[0]) for f in faces]
     for method in methods:
         magnitude, _ = gradient_magnitude(net, clean, q, method, estimator)

@@ -5,6 +5,6 @@ from __future__ import annotations
 DEFAULT_DEVICE = "auto"
 DEVICES = ("auto", "cpu", "cuda")  # also "cuda:N" for one GPU of several
 DEFAULT_PROFILE = "icao-9303"
-DEFAULT_QUALITY_ESTIMATOR = "probe-ensemble"
+DEFAULT_QUALITY_ESTIMATOR = "learned-head"  # chosen by the EDC and test-retest figures, docs/EVALUATION.md
 DEFAULT_MAP_METHOD = "gradient"
 MAX_FACES = 16  # faces beyond this (crowds) are detected and counted, not analysed

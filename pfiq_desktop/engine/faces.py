@@ -41,6 +41,7 @@ _PYRAMID_OFFSET = np.array([-0.5, 0.5])
 # (x, y; median over 207 official and Yale portraits both detectors found). Shifted, the 68 landmarks
 # land within median 0.015 (90th percentile 0.029) inter-eye distances of those from HOG's box.
 MMOD_TO_HOG_SHIFT = (0.056, 0.069)
+FALLBACK_MAX_AREA = 4  # the fallback's copy holds at most this many squares of its short side (see _detect_cnn)
 
 Detector = Literal["hog", "cnn"]
 _Box = tuple[int, int, int, int]
@@ -166,7 +167,10 @@ class FaceDetector:
         if self._cnn is None:
             self._cnn = dlib.cnn_face_detection_model_v1(str(self._cnn_path))
         height, width = rgb.shape[:2]
-        factor = self.fallback_side / min(height, width)
+        # The copy's area is capped at FALLBACK_MAX_AREA x side^2: a 32 x 10000 strip scaled to a 224 px short
+        # side would be 15 MP and take minutes; capped, a long strip is searched at a smaller scale in ~1 s.
+        factor = min(self.fallback_side / min(height, width),
+                     float(np.sqrt(FALLBACK_MAX_AREA * self.fallback_side**2 / (height * width))))
         size = (max(1, round(width * factor)), max(1, round(height * factor)))
         small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if factor < 1.0 else cv2.INTER_LINEAR)
         scale_x, scale_y = size[0] / width, size[1] / height

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from pfiq_desktop.engine.defaults import DEFAULT_QUALITY_ESTIMATOR
 from pfiq_desktop.engine.quality import EmbeddingNetwork, QualityEstimator, fixed_draw, make_estimator
 
 # Below this |sum_j e_j| the regression weights q / sum_j e_j explode; the sum is
@@ -248,7 +249,7 @@ def perturbation_magnitude(
 
 def _quality_function(net: EmbeddingNetwork, estimator: QualityEstimator | QualityFunction | None) -> QualityFunction:
     if estimator is None:
-        estimator = make_estimator("probe-ensemble")
+        estimator = make_estimator(DEFAULT_QUALITY_ESTIMATOR)
     if isinstance(estimator, QualityEstimator):
         chosen = estimator
         return lambda chips: chosen.raw(net, chips)
@@ -266,7 +267,7 @@ def gradient_magnitude(
     """Finite pixel-utility magnitudes (N x H x W) by `method`, and the raw descriptors (N x D).
 
     `estimator` is used by "perturbation" only (a QualityEstimator, whose raw quality is
-    measured, or any function chips -> N qualities); by default the probe ensemble.
+    measured, or any function chips -> N qualities); by default the default estimator.
     `forward`, the chips' forward pass already run, saves "gradient" and "gradient_norm"
     running it again.
     """

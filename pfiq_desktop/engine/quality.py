@@ -1,20 +1,26 @@
-"""Training-free, model-specific scalar quality of an aligned face chip.
+"""Model-specific scalar quality of an aligned face chip.
 
-Every estimator asks the recognition network itself how stable its answer is:
-a chip whose embedding barely moves under small, identity-preserving changes
-(dropout, mirroring, re-alignment jitter, sensor noise) is useful for
-recognition. All estimators share one interface so the engine, the GUI and the
-evaluation can swap them by name; calibration constants (raw -> 0..1) live
-with the backbone's metadata, not here.
+The training-free estimators ask the recognition network itself how stable its
+answer is: a chip whose embedding barely moves under small, identity-preserving
+changes (dropout, mirroring, re-alignment jitter, sensor noise) is useful for
+recognition. The learned head (the default, chosen by the error-versus-discard
+evaluation in docs/EVALUATION.md) reads the network's own intermediate activation
+statistics through a linear head fitted to how often photos' genuine comparisons
+succeed. All estimators share one interface so the engine, the GUI and the
+evaluation can swap them by name; the head's weights and every gauge (raw -> 0..1)
+live with the backbone's metadata as data, not here.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Protocol
+from importlib import resources
+from typing import Any, Protocol
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -29,14 +35,34 @@ class EmbeddingNetwork(Protocol):
 
 @dataclass(frozen=True)
 class Calibration:
-    """Logistic spread of a raw quality onto 0..1: q = 1 / (1 + exp(-slope * (raw - centre)))."""
+    """The gauge: a raw quality onto 0..1 as the expected share of successful genuine comparisons.
 
-    centre: float
-    slope: float
+    Piecewise linear and increasing between knots fitted on development data
+    (`benchmarks/train_quality_head.py`): q(raw) = 1 - the FNMR, at the operating
+    threshold, of genuine comparisons that involve a photo of this raw quality. Equal
+    steps on the gauge are equal changes in expected error (0.9 -> 0.8: one more failed
+    comparison in ten). Outside the outer knots the end values hold.
+    """
+
+    raw_knots: tuple[float, ...]
+    quality_knots: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        raw, quality = np.asarray(self.raw_knots), np.asarray(self.quality_knots)
+        if len(raw) < 2 or raw.shape != quality.shape:
+            raise ValueError("a gauge needs at least two (raw, quality) knots")
+        if np.any(np.diff(raw) <= 0) or np.any(np.diff(quality) < 0) or quality[0] < 0 or quality[-1] > 1:
+            raise ValueError("gauge knots must rise in raw, not fall in quality, and stay within 0..1")
 
     def __call__(self, raw: float) -> float:
-        z = -self.slope * (raw - self.centre)
-        return 1.0 / (1.0 + math.exp(min(z, 700.0)))
+        if not math.isfinite(raw):
+            return 0.0
+        return float(np.interp(raw, self.raw_knots, self.quality_knots))
+
+    def many(self, raw: np.ndarray) -> np.ndarray:
+        """The gauge of an array of raw qualities (NaN and -inf read as the lowest value)."""
+        values = np.nan_to_num(np.asarray(raw, dtype=float), nan=-np.inf)
+        return np.asarray(np.interp(values, self.raw_knots, self.quality_knots), dtype=float)
 
 
 class QualityEstimator(ABC):
@@ -221,8 +247,53 @@ class ProbeEnsemble(QualityEstimator):
         return score
 
 
+QUALITY_HEAD_FILE = "quality_head_dlib_resnet_v1.json"
+
+
+def load_head_data(name: str = QUALITY_HEAD_FILE) -> dict[str, Any]:
+    """The learned head's weights and training record, shipped beside the backbone's calibration."""
+    text = resources.files("pfiq_desktop.engine.backbones").joinpath(name).read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+class LearnedHead(QualityEstimator):
+    """A linear head on the network's own activation statistics, averaged over the chip and its mirror.
+
+    raw = ((s - mean) / scale) . weight + bias, where s holds the spatial mean and standard
+    deviation of every channel after residual blocks 2, 6 and 9 (448 values). Fitted by
+    ridge regression to how often each development photo's genuine comparisons succeed
+    (`benchmarks/train_quality_head.py`; weights and training record in
+    `backbones/quality_head_dlib_resnet_v1.json`). Averaging over the mirror image makes it
+    mirror-invariant. Differentiable from the pixels to the raw quality: call it outside
+    `torch.no_grad` to back-propagate the quality itself.
+    """
+
+    name = "learned-head"
+    label = "Learned head on the network's activation statistics (mirror-averaged)"
+
+    def __init__(self, data: dict[str, Any] | None = None) -> None:
+        data = load_head_data() if data is None else data
+        self.blocks = tuple(int(b) for b in data["blocks"])
+        self.mean, self.scale, self.weight = (torch.tensor(data[k], dtype=torch.float32) for k in ("mean", "scale", "weight"))
+        self.bias = float(data["bias"])
+        if not (self.mean.shape == self.scale.shape == self.weight.shape) or torch.any(self.scale <= 0):
+            raise ValueError("learned quality head: mean, scale and weight must have one positive-scale entry each")
+
+    def raw(self, net: EmbeddingNetwork, chips: torch.Tensor, reference: torch.Tensor | None = None) -> torch.Tensor:
+        statistics = getattr(net, "stage_statistics", None)
+        if statistics is None:
+            raise TypeError(f"the learned quality head needs a backbone with stage_statistics, not {type(net).__name__}")
+        stats = statistics(torch.cat([chips, chips.flip(dims=[3])]), self.blocks)
+        device = stats.device
+        standardised = (stats - self.mean.to(device)) / self.scale.to(device)
+        raw: torch.Tensor = (standardised @ self.weight.to(device) + self.bias).view(2, -1).mean(dim=0)
+        return raw
+
+
 ESTIMATORS: dict[str, type[QualityEstimator]] = {
-    cls.name: cls for cls in (ProbeEnsemble, FlipConsistency, JitterRobustness, NoiseRobustness, EmbeddingNorm, SerFiq)
+    cls.name: cls
+    for cls in (LearnedHead, ProbeEnsemble, FlipConsistency, JitterRobustness, NoiseRobustness, EmbeddingNorm, SerFiq)
 }
 
 

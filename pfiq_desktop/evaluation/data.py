@@ -66,6 +66,29 @@ def identity_photos(root: Path, per_identity: int | None = None, identities: int
     return paths, labels
 
 
+LFW_SPLIT_SEED = 29794  # the identity split of identity_lfw_dev (benchmarks/quality_dev_data.py)
+
+
+def development_half(identities: np.ndarray, seed: int = LFW_SPLIT_SEED) -> np.ndarray:
+    """True for photos whose identity is in the development half (first half of a seeded permutation)."""
+    unique = np.unique(identities)
+    perm = np.random.default_rng(seed).permutation(len(unique))
+    dev = set(unique[perm[: (len(unique) + 1) // 2]])
+    return np.array([i in dev for i in identities], dtype=bool)
+
+
+def lfw_test_half(root: Path, identities: int | None = None, per_identity: int | None = None) -> tuple[list[Path], list[str]]:
+    """identity_lfw_dev photos of the identities the quality head was not trained on (its test half)."""
+    files = sorted((root / "identity_lfw_dev").glob("*/*.jpg"))
+    labels = np.array([f.parent.name for f in files])
+    test = ~development_half(labels)
+    chosen = sorted(set(labels[test]))[:identities]
+    paths: list[Path] = []
+    for name in chosen:
+        paths += [f for f in files if f.parent.name == name][:per_identity]
+    return paths, [f"identity_lfw_dev/{p.parent.name}" for p in paths]
+
+
 def held_out_portraits(root: Path, count: int, offset: int = 0) -> list[Path]:
     files = sorted((root / "portraits_official").glob("*.jpg"))
     keep = [f for i, f in enumerate(files) if i not in CALIBRATION_PORTRAITS]

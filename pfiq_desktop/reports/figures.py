@@ -87,12 +87,13 @@ def check_numbers(analysis: Analysis) -> dict[int, int]:
     return {id(check): n for n, check in enumerate(analysis.checks, start=1)}
 
 
-def flagged_checks(analysis: Analysis) -> list[CheckResult]:
-    """Checks whose evidence is drawn: failed and warned ones with geometry."""
+def flagged_checks(analysis: Analysis, failed_only: bool = False) -> list[CheckResult]:
+    """Checks whose evidence is drawn: failed (and warned, unless `failed_only`) ones with geometry."""
+    shown = (Verdict.FAIL,) if failed_only else (Verdict.FAIL, Verdict.WARN)
     return [
         c
         for c in analysis.subject_checks()
-        if c.verdict in (Verdict.FAIL, Verdict.WARN)
+        if c.verdict in shown
         and (c.evidence.points or c.evidence.lines or c.evidence.boxes or c.evidence.polygons)
     ]
 
@@ -127,8 +128,10 @@ def _tag(painter: QPainter, x: float, y: float, number: int, colour: QColor, siz
     painter.drawText(QRectF(x - radius, y - radius, 2 * radius, 2 * radius), Qt.AlignmentFlag.AlignCenter, str(number))
 
 
-def draw_findings(painter: QPainter, analysis: Analysis, scale: float, panel: QRectF, landmarks: bool = True) -> None:
-    """Face boxes, landmarks and the evidence of failed/warned checks, in panel pixels."""
+def draw_findings(
+    painter: QPainter, analysis: Analysis, scale: float, panel: QRectF, landmarks: bool = True, failed_only: bool = False
+) -> None:
+    """Face boxes, landmarks and the evidence of failed (and warned, unless `failed_only`) checks, in panel pixels."""
     line = max(1.5, panel.height() / 320)
     tag_size = max(12.0, panel.height() / 30)
 
@@ -156,7 +159,7 @@ def draw_findings(painter: QPainter, analysis: Analysis, scale: float, panel: QR
             painter.setBrush(Qt.BrushStyle.NoBrush)
 
     numbers = check_numbers(analysis)
-    for check in sorted(flagged_checks(analysis), key=lambda c: c.verdict.severity):  # fails drawn last, on top
+    for check in sorted(flagged_checks(analysis, failed_only), key=lambda c: c.verdict.severity):  # fails drawn last, on top
         colour = qcolor(check.verdict)
         ev = check.evidence
         anchors: list[QPointF] = []
@@ -250,13 +253,15 @@ def render_panels(
     landmarks: bool = True,
     zoom_map: bool = True,
     kind: str = "deviation",
+    failed_only: bool = False,
 ) -> QImage:
     """Photo with findings | map overlay | colour bar, `height` pixels tall (white background).
 
     `kind` is "deviation" (default: compared with compliant photos, low areas outlined)
-    or "plq" (the paper's map). With `zoom_map` the map panel shows the faces' area
-    when they fill less than half of the photo, so the map stays readable on a
-    full-length or group picture.
+    or "plq" (the paper's map). With `failed_only` warned checks get no evidence on
+    the photo. With `zoom_map` the map panel shows the faces' area when they fill
+    less than half of the photo, so the map stays readable on a full-length or group
+    picture.
     """
     scale_of_map = MAP_SCALES[kind]
     ensure_qt()
@@ -316,7 +321,7 @@ def render_panels(
             values = cv2.resize(plq[y0:y1, x0:x1], (photo.shape[1], photo.shape[0]), interpolation=cv2.INTER_LINEAR)
             photo = scale_of_map.blend(photo, values, opacity)
         painter.drawImage(right_rect, to_qimage(photo))
-    draw_findings(painter, analysis, scale, left_rect, landmarks=landmarks)
+    draw_findings(painter, analysis, scale, left_rect, landmarks=landmarks, failed_only=failed_only)
     if kind == "deviation" and image is not None:
         outline_px = max(1.2, height / 450)
         draw_outlines(painter, analysis, lambda xy: np.column_stack(
@@ -366,11 +371,12 @@ def render_annotated(
     ensure_qt()
     pad = round(width / 70)
     text_px = width / 80
-    panels = render_panels(image, analysis, height=round(width * 0.42))
+    # A glance for e-mail: evidence of failed checks only, no landmarks, so the face stays visible.
+    panels = render_panels(image, analysis, height=round(width * 0.42), landmarks=False, failed_only=True)
     if panels.width() > width - 2 * pad:
         panels = panels.scaledToWidth(width - 2 * pad, Qt.TransformationMode.SmoothTransformation)
     checks = analysis.subject_checks()
-    columns = 3
+    columns = 2  # wide enough for a check's name and value unabridged
     rows = -(-len(checks) // columns) if checks else 0
     row_h = text_px * 1.75
     header_h = text_px * 5.2

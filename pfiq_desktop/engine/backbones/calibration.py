@@ -1,8 +1,10 @@
 """Per-backbone calibration constants, kept as data beside the network (not in code paths).
 
-`dlib_resnet_v1.json` is written by `benchmarks/calibrate.py` from clean
-portraits (its "verification" section by `benchmarks/eval_compare.py` from
-identity sets); see the "method" entries in that file for how each number was found.
+`dlib_resnet_v1.json` holds each quality estimator's gauge (raw -> expected share of
+successful genuine comparisons, written by `benchmarks/train_quality_head.py` from the
+development identity sets; see "quality_method" there), the PLQ constants per map
+method (written by `benchmarks/calibrate.py` from clean portraits; see "method") and the
+comparison thresholds ("verification", by `benchmarks/eval_compare.py` from identity sets).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ CALIBRATION_FILE = "dlib_resnet_v1.json"
 
 @dataclass(frozen=True)
 class BackboneCalibration:
-    """Quality spreads per estimator, PLQ constants per map method and comparison thresholds for one backbone."""
+    """Quality gauges per estimator, PLQ constants per map method and comparison thresholds for one backbone."""
 
     backbone: str
     data: dict[str, Any]
@@ -32,7 +34,7 @@ class BackboneCalibration:
             entry = self.data["quality"][estimator]
         except KeyError:
             raise ValueError(f"No quality calibration for estimator {estimator!r} on {self.backbone}{self.hint}") from None
-        return Calibration(centre=entry["centre"], slope=entry["slope"])
+        return Calibration(tuple(entry["raw_knots"]), tuple(entry["quality_knots"]))
 
     def plq(self, method: str) -> PlqCalibration:
         try:

@@ -311,6 +311,22 @@ class DlibResNet(nn.Module):
         pooled: torch.Tensor = self.blocks(x).mean(dim=(2, 3))
         return pooled
 
+    def stage_statistics(self, x: torch.Tensor, blocks: tuple[int, ...]) -> torch.Tensor:
+        """Mean and standard deviation over space of every channel after each residual block in `blocks`.
+
+        0-based indices into ``self.blocks``; returns N x sum(2 * channels), per block
+        [means, stds]. Differentiable with respect to the raw pixels ``x``; runs only as
+        far as the last block asked for.
+        """
+        x = (x - self.input_mean[:, None, None]) / 256.0
+        x = F.max_pool2d(F.relu(self.stem_affine(self.stem_conv(x))), 3, 2)
+        stats = []
+        for index in range(max(blocks) + 1):
+            x = self.blocks[index](x)
+            if index in blocks:
+                stats += [x.mean(dim=(2, 3)), x.std(dim=(2, 3))]
+        return torch.cat(stats, dim=1)
+
     def head(self, features: torch.Tensor) -> torch.Tensor:
         """The fc layer mapping pooled features to the 128-D descriptor."""
         descriptor: torch.Tensor = self.fc(features)

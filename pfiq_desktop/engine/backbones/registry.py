@@ -22,9 +22,12 @@ from pfiq_desktop.engine.backbones.dlib_resnet import DLIB_RESNET_V1, load_dlib_
 from pfiq_desktop.engine.backbones.external import BackboneLoadError, load_external
 from pfiq_desktop.engine.backbones.spec import BackboneSpec, Normalisation
 from pfiq_desktop.engine.models import models_sha256
-from pfiq_desktop.engine.quality import EmbeddingNetwork
+from pfiq_desktop.engine.quality import EmbeddingNetwork, LearnedHead
 
 DEFAULT_BACKBONE = DLIB_RESNET_V1.name
+# The default quality estimator (the learned head) is trained for the built-in network; a user's backbone
+# uses this training-free one instead, calibrated by `pfiq calibrate`.
+USER_BACKBONE_ESTIMATOR = "probe-ensemble"
 
 # dlib's ResNet normalises inside its module ((RGB - mean) / 256) and drops out, for SER-FIQ,
 # on the 256-D average-pooled feature before its fc layer.
@@ -48,6 +51,18 @@ class Backbone:
     spec: BackboneSpec
     net: EmbeddingNetwork
     calibration: BackboneCalibration
+
+    def estimator_for(self, requested: str, default: str) -> str:
+        """The estimator to run: `requested`, except that the application's default becomes the training-free
+        USER_BACKBONE_ESTIMATOR on a user's backbone without a calibration for it (the learned head is dlib's)."""
+        if self.spec.builtin:
+            return requested
+        if requested == LearnedHead.name or requested not in self.calibration.data.get("quality", {}):
+            if requested == default:
+                return USER_BACKBONE_ESTIMATOR
+            if requested == LearnedHead.name:
+                raise ValueError(f"the {LearnedHead.name} estimator is trained for the built-in network, not {self.spec.name}")
+        return requested
 
     @property
     def models_sha256(self) -> str:
