@@ -81,15 +81,17 @@ def main() -> None:
         sidecar_path(dlib_onnx).write_text(DLIB_SIDECAR)
         write_calibration(dlib_onnx, {"quality": shipped["quality"], "plq": shipped["plq"]})
         start = time.perf_counter()
-        onnx = Analyzer(device="cpu", backbone=str(dlib_onnx))
+        # the probe ensemble on both: the default learned head reads the built-in module's inner statistics
+        onnx = Analyzer(device="cpu", backbone=str(dlib_onnx), quality_estimator="probe-ensemble")
         print(f"ONNX dlib engine start-up (onnx2torch conversion, checks, warm-up): {time.perf_counter() - start:.1f} s")
-        compare("dlib ResNet (150 px)", Analyzer(device="cpu"), onnx, photos)
+        compare("dlib ResNet (150 px)", Analyzer(device="cpu", quality_estimator="probe-ensemble"), onnx, photos)
 
         facenet = make_facenet()
         facenet_onnx, facenet_ts = Path(folder) / "facenet.onnx", Path(folder) / "facenet_ts.pt"  # one sidecar each
         export_onnx(facenet, facenet_onnx)
         torch.jit.save(torch.jit.script(facenet), str(facenet_ts))
-        calibration = {"quality": {"probe-ensemble": {"centre": 26.0, "slope": 3.0}}, "plq": {"gradient": {"a": 3e11, "b": 2.0}}}
+        calibration = {"quality": {"probe-ensemble": {"raw_knots": [20.0, 30.0], "quality_knots": [0.1, 0.95]}},
+                       "plq": {"gradient": {"a": 3e11, "b": 2.0}}}
         for model, dropout in ((facenet_onnx, FACENET_DROPOUT), (facenet_ts, "features")):
             sidecar_path(model).write_text(SIDECAR + f'dropout_at = "{dropout}"\n')
             write_calibration(model, calibration)
