@@ -46,7 +46,9 @@ def test_gradient_is_the_papers_plain_gradient(net, chip):
     q = torch.tensor([0.8])
     magnitude, descriptors = gradient_magnitude(net, chip, q, "gradient")
     expected, expected_descriptors = quality_gradient(net, chip, q)
-    assert torch.equal(magnitude, expected)
+    # Two separate backward passes: equal bit for bit when run alone, but once in a full suite run (668 tests,
+    # shared machine) they differed in the last float bits, so equality is asserted to float32 rounding.
+    assert torch.allclose(magnitude, expected, rtol=1e-5, atol=1e-12)
     assert torch.allclose(descriptors, expected_descriptors)
 
 
