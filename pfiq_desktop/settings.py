@@ -31,6 +31,7 @@ class Settings:
     device: str = DEFAULT_DEVICE
     profile: str = DEFAULT_PROFILE
     backbone: str = ""  # "" = the built-in dlib ResNet; otherwise a model file (.onnx, .pt) with its .toml sidecar
+    compare_backbone: str = ""  # the last model file the compare mode (Analysis > Compare recognition networks) used
     officer: str = ""
     export_folder: str = ""
     theme: str = "system"

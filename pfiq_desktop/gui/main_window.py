@@ -36,6 +36,7 @@ from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.engine.icao import list_profiles
 from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.gui.about_dialog import AboutDialog
+from pfiq_desktop.gui.backbone_dialog import BackboneCompareDialog
 from pfiq_desktop.gui.browser import BrowserWidget
 from pfiq_desktop.gui.checklist_panel import ChecklistPanel
 from pfiq_desktop.gui.compare_view import CompareView
@@ -108,6 +109,7 @@ class MainWindow(QMainWindow):
         self.profiles = list_profiles()
         self._closed = False
         self.renewal: RenewalDialog | None = None  # the last renewal check's window
+        self.networks: BackboneCompareDialog | None = None  # the compare mode's window (Analysis menu)
         self._officer_confirmed = False  # the name is asked once per session, at the first decision
 
         # widgets
@@ -266,6 +268,8 @@ class MainWindow(QMainWindow):
         analysis = bar.addMenu("&Analysis")
         self._action(analysis, "&Cancel batch", self.cancel_batch, "Esc", "actCancel")
         self._action(analysis, "&Re-analyse pending", self.resume_batch, None, "actResume")
+        analysis.addSeparator()
+        self._action(analysis, "Compare recognition &networks…", self.compare_networks, "Ctrl+Shift+B", "actCompareNetworks")
 
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "How to read the &map", self.show_help, "F1", "actHelp")
@@ -687,6 +691,24 @@ class MainWindow(QMainWindow):
         self._status(message)
         if path == self.session.current:
             self.decision.show_error(message)
+
+    # -- compare mode: two recognition networks ---------------------------------------
+    def compare_networks(self) -> bool:
+        """Analysis ▸ Compare recognition networks: the photo on screen under the network in use and a second one."""
+        from pfiq_desktop.reports.inputs import load_photo
+
+        path = self.session.current
+        record = self.session.record(path)
+        if path is None or record is None or record.analysis is None or not record.analysis.ok:
+            self._status("Open an analysed photo first, then compare recognition networks on it")
+            return False
+        if self.networks is not None:
+            self.networks.close()
+            self.networks.deleteLater()
+        shown = self._display(path) or DisplayResult.prepare(record.analysis)
+        self.networks = BackboneCompareDialog(load_photo(path), shown, self.worker, self.settings, self)
+        self.networks.show()
+        return True
 
     # -- reports -----------------------------------------------------------------
     def ask_export_folder(self, title: str) -> str:

@@ -71,6 +71,8 @@ class AnalysisWorker(QThread):
     cancelled = Signal(object)  # list of the paths dropped from the queue
     compared = Signal(object, object)  # path of photo A, Comparison
     compareFailed = Signal(object, str)  # path of photo A, message
+    backboneAnalysed = Signal(object, str, object)  # path, model file, DisplayResult with that network
+    backboneFailed = Signal(object, str, str)  # path, model file, message
 
     def __init__(
         self,
@@ -95,6 +97,7 @@ class AnalysisWorker(QThread):
         self._total = 0
         self.engine: Engine | None = None
         self.engine_error = ""
+        self._second: tuple[str, Engine] | None = None  # (model file, engine) of the last network compared with
     # -- API for the GUI thread --------------------------------------------
     def enqueue(self, paths: Iterable[str | Path], front: bool = False) -> None:
         jobs: list[Job] = [("analyse", str(p)) for p in paths]
@@ -131,6 +134,12 @@ class AnalysisWorker(QThread):
         """Compare a photo with a reference photo before any queued analysis (the officer is waiting)."""
         with self._cond:
             self._queue.appendleft(("compare", str(path), str(reference)))
+            self._cond.notify_all()
+
+    def analyse_with(self, path: str | Path, model: str) -> None:
+        """Analyse one photo with another recognition network (a model file) before any queued analysis."""
+        with self._cond:
+            self._queue.appendleft(("backbone", str(path), model))
             self._cond.notify_all()
 
     def set_profile(self, profile: str) -> None:
@@ -200,6 +209,8 @@ class AnalysisWorker(QThread):
                 self._recheck(job[1], job[2])
             elif kind == "compare" and len(job) == 3 and isinstance(job[2], str):
                 self._compare(job[1], job[2])
+            elif kind == "backbone" and len(job) == 3 and isinstance(job[2], str):
+                self._analyse_with(job[1], job[2])
             with self._cond:
                 idle = not any(j[0] == "analyse" for j in self._queue)
                 finished = self._done if idle and self._total else None
@@ -260,6 +271,19 @@ class AnalysisWorker(QThread):
             self.compareFailed.emit(path, f"The comparison failed: {exc}")
             return
         self.compared.emit(path, comparison)
+
+    def _analyse_with(self, path: str, model: str) -> None:
+        """The compare mode's second analysis; that network stays loaded for the next photo compared with it."""
+        try:
+            if self._second is None or self._second[0] != model:
+                self._second = None  # the previous one goes before the next one loads
+                self._second = (model, self._factory(self._device, self._profile, backbone=model))
+            analysis = self._second[1].analyse(path)
+        except Exception as exc:  # a bad model file: its loader's one line, shown in the dialog
+            log.exception("analysing %s with %s failed", path, model)
+            self.backboneFailed.emit(path, model, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            return
+        self.backboneAnalysed.emit(path, model, DisplayResult.prepare(analysis))
 
     def _recheck(self, path: str, analysis: Analysis) -> None:
         if self.engine is None or not analysis.ok:
