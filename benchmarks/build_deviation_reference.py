@@ -29,16 +29,13 @@ sys.path.insert(0, str(REPO))
 from pfiq_desktop.engine.backbones.calibration import load_calibration
 from pfiq_desktop.engine.backbones.dlib_resnet import load_dlib_resnet
 from pfiq_desktop.engine.defaults import DEFAULT_QUALITY_ESTIMATOR
-from pfiq_desktop.engine.deviation import DeviationReference, face_area_chip, reference_file, smoothed_log
+from pfiq_desktop.engine.deviation import build, face_area_chip, reference_file
 from pfiq_desktop.engine.faces import FaceDetector, chip_transform, extract_chip, photo_points_to_chip
 from pfiq_desktop.engine.imageio import load_image
 from pfiq_desktop.engine.plq import GRADIENT_MAPS, ForwardPass, gradient_magnitude
 from pfiq_desktop.engine.quality import make_estimator
 
 SEED = 14
-SPREAD_FLOOR = 0.05  # log units: keeps z finite where every reference face agrees
-FACE_SHARE = 0.5  # a chip pixel is in the reference face (or seen) when it is so in at least half the faces
-ITERATIONS = 3  # mean <-> per-face offset refinements
 CALIBRATION_PORTRAITS = range(100, 140)
 TEST_SUITE_PORTRAITS = range(0, 20)  # tests/fixtures/portraits
 EXCLUDED = ("021118.jpg",)  # a hat
@@ -53,29 +50,6 @@ def reference_portraits(root: Path, seed: int = SEED) -> list[Path]:
     calibration = [i for i in usable if i in CALIBRATION_PORTRAITS]
     rest = np.random.default_rng(seed).permutation([i for i in usable if i not in CALIBRATION_PORTRAITS])
     return [files[i] for i in sorted(calibration + [int(i) for i in rest[:EXTRA_PORTRAITS]])]
-
-
-def build(magnitudes: np.ndarray, face_masks: np.ndarray, sigma: float, meta: dict[str, object]) -> DeviationReference:
-    """The reference from raw map magnitudes (N x H x W) and each face's area on the chip (N x H x W bool).
-
-    Each face's blurred log map is shifted by its own offset (median over the face of its
-    difference to the mean) and the mean re-estimated, three times; the spread is the
-    per-pixel standard deviation of the shifted maps. Chip pixels whose gradient is 0 in
-    at least half the faces are pixels the network does not see: NaN in the reference.
-    """
-    seen = (np.asarray(magnitudes) > 0).mean(axis=0) >= FACE_SHARE
-    logs = np.stack([smoothed_log(m, sigma, seen) for m in magnitudes]).astype(np.float64)
-    seen &= np.isfinite(logs).mean(axis=0) >= FACE_SHARE
-    face = (face_masks.mean(axis=0) >= FACE_SHARE) & seen
-    offsets = np.nanmedian(logs[:, face], axis=1)
-    for _ in range(ITERATIONS):
-        mean = np.nanmean(logs - offsets[:, None, None], axis=0)
-        offsets = np.nanmedian((logs - mean)[:, face], axis=1)
-    shifted = logs - offsets[:, None, None]
-    mean = np.where(seen, np.nanmean(shifted, axis=0), np.nan)
-    spread = np.where(seen, np.maximum(np.nanstd(shifted, axis=0), SPREAD_FLOOR), np.nan)
-    meta = {**meta, "faces": len(magnitudes), "sigma": sigma, "spread_floor": SPREAD_FLOOR}
-    return DeviationReference(mean.astype(np.float32), spread.astype(np.float32), face, float(sigma), meta)
 
 
 def magnitudes_of(photos: Iterable[Path], method: str) -> tuple[np.ndarray, np.ndarray, list[Path]]:

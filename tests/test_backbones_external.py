@@ -16,16 +16,20 @@ from pfiq_desktop.cli import main as pfiq
 from pfiq_desktop.engine.alignment import ARCFACE_TEMPLATE_112, DLIB_CHIP, Alignment, five_points
 from pfiq_desktop.engine.backbones.external import BackboneLoadError, read_sidecar, sidecar_path
 from pfiq_desktop.engine.backbones.registry import DEFAULT_BACKBONE, load_backbone
+from pfiq_desktop.engine.deviation import load_user_reference, low_outlines, user_reference_path
 from pfiq_desktop.engine.faces import FaceDetector, chip_transform, photo_points_to_chip
 from pfiq_desktop.engine.hashing import file_sha256
+from pfiq_desktop.engine.icao.regions import REGION_NAMES
 from pfiq_desktop.engine.imageio import load_image
 from pfiq_desktop.engine.models import PINNED_SHA256, RECOGNITION_MODEL, models_sha256
 from pfiq_desktop.engine.plq import PlqCalibration, gradient_magnitude
 from pfiq_desktop.engine.quality import make_estimator
 from tests.facenet import INPUT_SIZE, SIDECAR, NativeFaceNet, make_facenet
-from tests.photos import portrait_paths
+from tests.photos import load_portrait, portrait_paths
+from tests.test_deviation import _eye_patch
 
 PORTRAITS = 3  # faces compared between the loaded and the native network
+REFERENCE_PORTRAITS = 10  # calibration faces for a user's deviation reference (calibration_run.MIN_REFERENCE_FACES)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -144,6 +148,7 @@ def test_calibrate_writes_the_sidecar_and_the_engine_uses_it(scripted, tmp_path,
     out = capsys.readouterr().out
     assert code == 0, out
     assert "probe-ensemble" in out and "ser-fiq" in out and "gradient" in out and "written into" in out
+    assert "warning: only 6 usable faces" in out and not user_reference_path(model).exists()  # too few for a reference
     data = read_sidecar(model)
     assert data["calibration"]["faces"] == 6 and set(data["quality"]) == {"probe-ensemble", "ser-fiq"}
     assert sidecar_path(model).read_text().startswith("# the agency's model\n")  # what the user wrote stays
@@ -161,13 +166,51 @@ def test_calibrate_writes_the_sidecar_and_the_engine_uses_it(scripted, tmp_path,
     assert analysis.model_sha256 == file_sha256(model) and analysis.backbone == "test-facenet"
     assert analysis.quality_estimator == "probe-ensemble"  # the learned head is the built-in network's
     assert face.plq_chip.shape == (112, 112) and face.embedding.shape == (512,) and 0 <= face.quality <= 1
-    assert face.deviation_chip.size == 0  # the compliant-face reference exists for the built-in backbone only
+    assert face.deviation_chip.size == 0  # no compliant-face reference from 6 faces: no deviation map (the GUI shows PLQ)
     assert analysis.models_sha256 != models_sha256() and len(analysis.models_sha256) == 64  # the cache key sees the backbone
     # the same map computed natively from the same crop and calibration
     chip = Alignment("arcface", 112).extract(load_image(portrait_paths(1)[0]), face.chip_transform)
     pixels = torch.from_numpy(chip[None]).permute(0, 3, 1, 2).float()
     magnitude, _ = gradient_magnitude(native, pixels, torch.tensor([face.quality]))
     assert np.abs(analyzer.plq_calibration(magnitude.numpy())[0] - face.plq_chip).max() < 1e-4
+
+
+def test_calibrate_builds_a_deviation_reference_for_the_users_backbone(scripted, tmp_path, capsys):
+    """With enough clean faces `pfiq calibrate` writes <model>.deviation.npz, and the engine's deviation map,
+    region table, outlines and findings then work on the backbone's own 112 px chip."""
+    faces = tmp_path / "faces"
+    faces.mkdir()
+    for path in portrait_paths(REFERENCE_PORTRAITS):
+        (faces / path.name).symlink_to(path)
+    model = tmp_path / scripted.name
+    model.write_bytes(scripted.read_bytes())
+    sidecar_path(model).write_text(sidecar_path(scripted).read_text())
+    assert pfiq(["calibrate", "--backbone", str(model), "--faces", str(faces), "--estimators", "probe-ensemble",
+                 "--maps", "gradient"]) == 0
+    assert "deviation reference (112 px chip, 10 faces)" in capsys.readouterr().out
+    reference_file = user_reference_path(model)
+    table = read_sidecar(model)["calibration"]
+    assert table["deviation_reference"] == reference_file.name == "facenet.pt.deviation.npz"
+    assert table["deviation_reference_sha256"] == file_sha256(reference_file)
+
+    from pfiq_desktop.engine import Analyzer
+
+    analyzer = Analyzer(device="cpu", backbone=str(model))
+    reference = analyzer.deviation_reference
+    assert reference is not None and reference.mean.shape == (112, 112) and reference.sigma == pytest.approx(6 * 112 / 150)
+    image = load_portrait(REFERENCE_PORTRAITS)  # a portrait the reference was not built from
+    clean = analyzer.analyse(image).faces[0]
+    patched = analyzer.analyse(_eye_patch(image, clean.landmarks)).faces[0]
+    on_face = clean.deviation_chip[np.isfinite(clean.deviation_chip)]
+    assert clean.deviation_chip.shape == (112, 112) and on_face.size > 0.3 * 112 * 112
+    assert set(clean.region_deviation) == set(REGION_NAMES) and clean.findings
+    assert patched.region_deviation["left_eye"] < clean.region_deviation["left_eye"] - 0.5
+    assert min(patched.region_deviation, key=patched.region_deviation.__getitem__) == "left_eye"
+    assert clean.deviation.shape == image.shape[:2]  # warped from the 112 px chip onto the photo
+    assert all(line.shape[1] == 2 for line in low_outlines(patched.deviation_chip, patched.chip_transform))
+    # a reference file that is not the one calibrated is not used
+    reference_file.write_bytes(reference_file.read_bytes() + b"x")
+    assert load_user_reference(model, table) is None
 
 
 @pytest.mark.parametrize("field", ["alignment", "input_size", "embedding_size", "pixel_mean", "pixel_std", "channel_order"])

@@ -52,8 +52,15 @@ def run(args: argparse.Namespace) -> int:
     from pfiq_desktop.engine.analyzer import resolve_device
     from pfiq_desktop.engine.backbones.external import BackboneLoadError, write_calibration
     from pfiq_desktop.engine.backbones.registry import USER_BACKBONE_ESTIMATOR, load_backbone
-    from pfiq_desktop.engine.calibration_run import CALIBRATABLE, as_tables, calibrate, collect_faces
-    from pfiq_desktop.engine.defaults import DEFAULT_QUALITY_ESTIMATOR
+    from pfiq_desktop.engine.calibration_run import (
+        CALIBRATABLE,
+        MIN_REFERENCE_FACES,
+        as_tables,
+        calibrate,
+        collect_faces,
+        write_deviation_reference,
+    )
+    from pfiq_desktop.engine.defaults import DEFAULT_MAP_METHOD, DEFAULT_QUALITY_ESTIMATOR
     from pfiq_desktop.engine.discovery import find_images
     from pfiq_desktop.engine.faces import FaceDetector
     from pfiq_desktop.engine.plq import MAP_METHODS
@@ -101,15 +108,22 @@ def run(args: argparse.Namespace) -> int:
     if spec.builtin:
         print("built-in backbone: its shipped constants are not changed (benchmarks/calibrate.py writes them)")
         return EXIT_OK
-    tables = as_tables(result, f"{len(faces)} faces from {Path(args.faces).resolve()}")
-    # keep constants of estimators and map methods this run did not measure
-    tables["quality"] = {**previous.get("quality", {}), **tables["quality"]}
-    tables["plq"] = {**previous.get("plq", {}), **tables["plq"]}
+    if result.deviation is None and DEFAULT_MAP_METHOD in maps:
+        print(f"warning: only {len(faces)} usable faces; the deviation map's compliant-face reference needs at least "
+              f"{MIN_REFERENCE_FACES}, so none is written (the PLQ map is shown instead)")
     try:
+        deviation = None if result.deviation is None else write_deviation_reference(Path(args.backbone), result.deviation)
+        tables = as_tables(result, f"{len(faces)} faces from {Path(args.faces).resolve()}", deviation)
+        # keep constants of estimators and map methods this run did not measure
+        tables["quality"] = {**previous.get("quality", {}), **tables["quality"]}
+        tables["plq"] = {**previous.get("plq", {}), **tables["plq"]}
         written = write_calibration(Path(args.backbone), tables)
     except (OutputError, OSError) as failure:
         error(str(failure))
         return EXIT_OUTPUT
+    if deviation:
+        print(f"deviation reference ({result.deviation.mean.shape[0]} px chip, {result.faces} faces) written to "
+              f"{printable(deviation['deviation_reference'])}")
     print(f"written into {printable(str(written))}")
     return EXIT_OK
 

@@ -31,7 +31,7 @@ from pfiq_desktop.engine.defaults import (
     DEFAULT_QUALITY_ESTIMATOR,
     MAX_FACES,
 )
-from pfiq_desktop.engine.deviation import deviation_chip, load_reference
+from pfiq_desktop.engine.deviation import DeviationReference, deviation_chip, load_reference
 from pfiq_desktop.engine.faces import DetectedFace, FaceDetector, photo_points_to_chip
 from pfiq_desktop.engine.findings import add_findings
 from pfiq_desktop.engine.imageio import load_image
@@ -100,10 +100,19 @@ class Analyzer:
         self.device_name = device_name(self.device)
         self._results: dict[int, _NetworkResult] = {}  # network output per prepared photo, until it is finished
         self.models_sha256 = self.backbone.models_sha256
-        # the packaged references are the built-in backbone's; a user's backbone has none (no deviation map)
-        self.deviation_reference = load_reference(self.calibration.backbone, map_method) if self.backbone.spec.builtin else None
+        self.deviation_reference = self._deviation_reference(map_method)
         self.engine_key = engine_key(self.models_sha256, self.estimator.name, map_method, __version__)
         self._warm_up()
+
+    def _deviation_reference(self, map_method: str) -> DeviationReference | None:
+        """The compliant-face reference of this backbone and map method; None: no deviation map (the GUI shows the PLQ map).
+
+        The built-in backbone's are packaged; a user's is the one `pfiq calibrate` wrote beside the model, for one map method.
+        """
+        if self.backbone.spec.builtin:
+            return load_reference(self.calibration.backbone, map_method)
+        reference = self.backbone.deviation_reference
+        return reference if reference is not None and reference.meta.get("map_method") == map_method else None
 
     def describe(self) -> str:
         """One line for a status bar: where the network runs and under which profile."""

@@ -9,6 +9,9 @@ The built-in network's gauges are fitted on identity sets (expected share of suc
 genuine comparisons, `benchmarks/train_quality_head.py`); an agency calibrating its own
 network from clean photos alone has no genuine pairs, so its gauge is the clean-versus-
 degraded logistic of QUALITY_METHOD, stored as knots of the same piecewise-linear gauge.
+From the same clean faces' maps it also builds the deviation map's compliant-face
+reference (DEVIATION_METHOD; engine/deviation.py), which `pfiq calibrate` writes beside
+a user's model.
 """
 
 from __future__ import annotations
@@ -23,9 +26,13 @@ import cv2
 import numpy as np
 import torch
 
+from pfiq_desktop.atomic import write_bytes_atomic
 from pfiq_desktop.engine import disturbances as dist
 from pfiq_desktop.engine.alignment import Alignment
+from pfiq_desktop.engine.defaults import DEFAULT_MAP_METHOD
+from pfiq_desktop.engine.deviation import SIGMA_PER_CHIP_PX, DeviationReference, build, face_area_chip, user_reference_path
 from pfiq_desktop.engine.faces import FaceDetector, photo_points_to_chip
+from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.imageio import ImageLoadError, load_image
 from pfiq_desktop.engine.plq import MAP_METHODS, gradient_magnitude
 from pfiq_desktop.engine.quality import ESTIMATORS, Calibration, EmbeddingNetwork, LearnedHead, make_estimator
@@ -46,6 +53,12 @@ landmarks on the chip). a and b of PLQ = 1 - 1 / (1 + a x^b) are chosen so the
 median face pixel maps to 0.5 and the 95th percentile to 0.9 (medians over
 faces), i.e. clean faces use the range instead of saturating."""
 
+DEVIATION_METHOD = f"""Deviation reference (map method {DEFAULT_MAP_METHOD}): per chip pixel, the mean and
+spread over the clean faces of the face-normalised log map magnitude, blurred with a
+Gaussian of {SIGMA_PER_CHIP_PX * 150:g} px per 150 px of chip side (engine/deviation.py, build);
+made from at least MIN_REFERENCE_FACES faces."""
+
+MIN_REFERENCE_FACES = 10  # fewer clean faces give no usable per-pixel spread: no deviation reference
 BATCH = 40  # chips per network batch for the degraded copies
 # estimators a user's backbone can be calibrated for from clean photos (the learned head is trained for the built-in one)
 CALIBRATABLE = tuple(name for name in ESTIMATORS if name != LearnedHead.name)
@@ -68,6 +81,7 @@ class CalibrationResult:
     quality: dict[str, dict[str, Any]] = field(default_factory=dict)
     plq: dict[str, dict[str, float]] = field(default_factory=dict)
     faces: int = 0
+    deviation: DeviationReference | None = None  # the compliant-face reference of DEFAULT_MAP_METHOD's map
     skipped: list[str] = field(default_factory=list)  # photos without a usable face, with the reason
 
 
@@ -180,17 +194,38 @@ def calibrate(
     masks = [face_mask(f.landmarks_chip, f.chip.shape[0]) for f in faces]
     for method in methods:
         magnitude, _ = gradient_magnitude(net, clean, q, method, estimator)
-        plq = plq_constants([m.cpu().numpy() for m in magnitude], masks)
+        magnitudes = [m.cpu().numpy() for m in magnitude]
+        plq = plq_constants(magnitudes, masks)
         result.plq[method] = plq
         say(f"plq {method:20s} median |g| {plq['face_median_gradient']:.3e} p95 {plq['face_p95_gradient']:.3e} "
             f"-> a {plq['a']:.4g} b {plq['b']:.3f}")
+        if method == DEFAULT_MAP_METHOD and len(faces) >= MIN_REFERENCE_FACES:
+            result.deviation = deviation_reference(np.stack(magnitudes), faces, map_estimator)
     return result
 
 
-def as_tables(result: CalibrationResult, calibrated_on: str) -> dict[str, dict[str, Any]]:
-    """The result as the sidecar's tables: [calibration] (what and how), [quality.*], [plq.*]."""
+def deviation_reference(magnitudes: np.ndarray, faces: Sequence[CalibrationFace], map_estimator: str) -> DeviationReference:
+    """The compliant-face reference of DEFAULT_MAP_METHOD's raw magnitudes (N x S x S) on these faces' chips."""
+    size = magnitudes.shape[-1]
+    areas = np.stack([face_area_chip(f.landmarks_chip, size) for f in faces])
+    meta = {"map_method": DEFAULT_MAP_METHOD, "estimator": map_estimator, "chip_size": size,
+            "photos": [f.path.name for f in faces]}
+    return build(magnitudes, areas, SIGMA_PER_CHIP_PX * size, meta)
+
+
+def write_deviation_reference(model: Path, reference: DeviationReference) -> dict[str, str]:
+    """Write the reference beside `model` (atomically); the [calibration] entries that name it."""
+    path = user_reference_path(model)
+    write_bytes_atomic(path, reference.to_bytes())
+    return {"deviation_reference": path.name, "deviation_reference_sha256": file_sha256(path)}
+
+
+def as_tables(result: CalibrationResult, calibrated_on: str, deviation: dict[str, str] | None = None) -> dict[str, dict[str, Any]]:
+    """The result as the sidecar's tables: [calibration] (what and how, and the deviation reference written), [quality.*],
+    [plq.*]."""
+    methods = [QUALITY_METHOD, PLQ_METHOD] + ([DEVIATION_METHOD] if deviation else [])
     return {
-        "calibration": {"calibrated_on": calibrated_on, "faces": result.faces, "method": [QUALITY_METHOD, PLQ_METHOD]},
+        "calibration": {"calibrated_on": calibrated_on, "faces": result.faces, "method": methods, **(deviation or {})},
         "quality": result.quality,
         "plq": result.plq,
     }

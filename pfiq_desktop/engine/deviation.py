@@ -15,13 +15,16 @@ The result is z-like: 0 = as in compliant photos at that place, -2 and below = c
 lower recognition utility than compliant photos have there. "Higher than compliant"
 is not shown: it found occluders far worse than "lower" and fires on compliant faces
 (docs/EVALUATION.md). The reference (mean, spread, face area; float16) is data beside
-the backbone calibration, built by `benchmarks/build_deviation_reference.py`.
+the backbone calibration, made by `build`: for the built-in network by
+`benchmarks/build_deviation_reference.py` (packaged), for a user's backbone by `pfiq calibrate`
+(`<model file>.deviation.npz` beside the model, named with its sha256 in the sidecar).
 """
 
 from __future__ import annotations
 
 import io
 import json
+import logging
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -32,7 +35,10 @@ import cv2
 import numpy as np
 
 from pfiq_desktop.engine.faces import chip_points_to_photo
+from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.icao.regions import REGION_NAMES, polygon_mask, region_polygons
+
+log = logging.getLogger(__name__)
 
 # The bands an officer reads, from the bottom up: the legend, the outline and the findings use these words.
 MUCH_LOWER = -3.0
@@ -47,6 +53,12 @@ BANDS = (
 MIN_WEIGHT = 0.5  # normalised blur: a pixel needs this much kernel weight on seen pixels
 FLOOR = 1e-3  # magnitudes below FLOOR x the chip's median magnitude count as FLOOR x median
 MIN_OUTLINE_AREA = 4.0  # chip px^2: smaller low specks are not outlined
+# building a reference
+SPREAD_FLOOR = 0.05  # log units: keeps z finite where every reference face agrees
+FACE_SHARE = 0.5  # a chip pixel is in the reference face (or seen) when it is so in at least half the faces
+ITERATIONS = 3  # mean <-> per-face offset refinements
+SIGMA_PER_CHIP_PX = 6.0 / 150  # the blur: 6 px on the built-in network's 150 px chip (about half an eye), scaled
+USER_REFERENCE_SUFFIX = ".deviation.npz"  # a user's backbone: the reference is <model file> + this, beside the model
 
 
 def band(value: float) -> str:
@@ -70,7 +82,7 @@ class DeviationReference:
         seen: np.ndarray = np.isfinite(self.mean)
         return seen
 
-    def save(self, path: str | Path) -> None:
+    def save(self, path: str | Path | io.BytesIO) -> None:
         """A compressed npz: float16 statistics, the packed face mask, JSON metadata."""
         np.savez_compressed(
             path,
@@ -81,6 +93,12 @@ class DeviationReference:
             sigma=np.array(self.sigma),
             meta=np.array(json.dumps(self.meta)),
         )
+
+    def to_bytes(self) -> bytes:
+        """The npz `save` writes, in memory (for an atomic write)."""
+        buffer = io.BytesIO()
+        self.save(buffer)
+        return buffer.getvalue()
 
     @classmethod
     def from_bytes(cls, data: bytes) -> DeviationReference:
@@ -108,6 +126,56 @@ def load_reference(backbone: str, method: str) -> DeviationReference | None:
     if not entry.is_file():
         return None
     return DeviationReference.from_bytes(entry.read_bytes())
+
+
+def user_reference_path(model: str | Path) -> Path:
+    """Where `pfiq calibrate` writes a user's backbone's reference: beside the model, e.g. arcface.onnx.deviation.npz."""
+    model = Path(model)
+    return model.with_name(model.name + USER_REFERENCE_SUFFIX)
+
+
+def load_user_reference(model: str | Path, calibration: dict[str, Any]) -> DeviationReference | None:
+    """The reference the sidecar's [calibration] table names, if its file is beside the model with that sha256.
+
+    None (no deviation map; the GUI shows the PLQ map) when the sidecar names none, or the
+    file is missing, unreadable or not the one calibrated (logged).
+    """
+    name = calibration.get("deviation_reference")
+    if not isinstance(name, str):
+        return None
+    path = Path(model).with_name(name)
+    try:
+        if file_sha256(path) != calibration.get("deviation_reference_sha256"):
+            log.warning("%s is not the deviation reference `pfiq calibrate` wrote (sha256 differs); "
+                        "no deviation map until it runs again", path)
+            return None
+        return DeviationReference.from_bytes(path.read_bytes())
+    except (OSError, ValueError, KeyError) as error:
+        log.warning("cannot read the deviation reference %s (%s); no deviation map", path, error)
+        return None
+
+
+def build(magnitudes: np.ndarray, face_masks: np.ndarray, sigma: float, meta: dict[str, Any]) -> DeviationReference:
+    """The reference from raw map magnitudes (N x H x W) and each face's area on the chip (N x H x W bool).
+
+    Each face's blurred log map is shifted by its own offset (median over the face of its
+    difference to the mean) and the mean re-estimated, three times; the spread is the
+    per-pixel standard deviation of the shifted maps. Chip pixels whose gradient is 0 in
+    at least half the faces are pixels the network does not see: NaN in the reference.
+    """
+    seen = (np.asarray(magnitudes) > 0).mean(axis=0) >= FACE_SHARE
+    logs = np.stack([smoothed_log(m, sigma, seen) for m in magnitudes]).astype(np.float64)
+    seen &= np.isfinite(logs).mean(axis=0) >= FACE_SHARE
+    face = (face_masks.mean(axis=0) >= FACE_SHARE) & seen
+    offsets = np.nanmedian(logs[:, face], axis=1)
+    for _ in range(ITERATIONS):
+        mean = np.nanmean(logs - offsets[:, None, None], axis=0)
+        offsets = np.nanmedian((logs - mean)[:, face], axis=1)
+    shifted = logs - offsets[:, None, None]
+    mean = np.where(seen, np.nanmean(shifted, axis=0), np.nan)
+    spread = np.where(seen, np.maximum(np.nanstd(shifted, axis=0), SPREAD_FLOOR), np.nan)
+    meta = {**meta, "faces": len(magnitudes), "sigma": sigma, "spread_floor": SPREAD_FLOOR}
+    return DeviationReference(mean.astype(np.float32), spread.astype(np.float32), face, float(sigma), meta)
 
 
 def smoothed_log(magnitude_chip: np.ndarray, sigma: float, seen: np.ndarray) -> np.ndarray:
@@ -175,7 +243,7 @@ def low_share(deviation: np.ndarray) -> float:
 def low_outlines(deviation: np.ndarray, transform: np.ndarray, level: float = CLEARLY_LOWER) -> list[np.ndarray]:
     """Outlines of the areas at or below `level`, traced on the chip and returned in photo x, y, largest first.
 
-    Tracing on the 150 x 150 chip costs well under a millisecond, whatever the photo size.
+    Tracing on the chip (150 x 150 for the built-in network) costs well under a millisecond, whatever the photo size.
     """
     low = (np.nan_to_num(np.asarray(deviation, np.float32), nan=np.inf) <= level).astype(np.uint8)
     contours, _ = cv2.findContours(low, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)

@@ -19,6 +19,8 @@ SER-FIQ estimator is unavailable; every other estimator and map works.
 
 ``pfiq calibrate`` appends the calibration constants (tables ``[quality.<estimator>]``
 and ``[plq.<map method>]``) below a marker line, keeping what the user wrote above it.
+With enough faces it also writes the deviation map's compliant-face reference beside the
+model (``<model file>.deviation.npz``) and names it, with its sha256, in ``[calibration]``.
 
 ONNX models are turned into torch modules by onnx2torch (the optional ``[onnx]`` extra),
 so the gradients of pixel-level quality flow through them as through the built-in

@@ -21,6 +21,7 @@ from pfiq_desktop.engine.backbones.calibration import BackboneCalibration, load_
 from pfiq_desktop.engine.backbones.dlib_resnet import DLIB_RESNET_V1, load_dlib_resnet
 from pfiq_desktop.engine.backbones.external import BackboneLoadError, load_external
 from pfiq_desktop.engine.backbones.spec import BackboneSpec, Normalisation
+from pfiq_desktop.engine.deviation import DeviationReference, load_user_reference
 from pfiq_desktop.engine.models import models_sha256
 from pfiq_desktop.engine.quality import EmbeddingNetwork, LearnedHead
 
@@ -51,6 +52,9 @@ class Backbone:
     spec: BackboneSpec
     net: EmbeddingNetwork
     calibration: BackboneCalibration
+    # a user's backbone: the compliant-face reference `pfiq calibrate` wrote beside it (None: no deviation map);
+    # the built-in one's references are packaged per map method (deviation.load_reference)
+    deviation_reference: DeviationReference | None = None
 
     def estimator_for(self, requested: str, default: str) -> str:
         """The estimator to run: `requested`, except that the application's default becomes the training-free
@@ -75,6 +79,9 @@ class Backbone:
             return shipped
         data = self.calibration.data
         calibration = repr(sorted(data.get("quality", {}).items())) + repr(sorted(data.get("plq", {}).items()))
+        reference = data.get("calibration", {}).get("deviation_reference_sha256")
+        if reference:
+            calibration += reference
         listing = "\n".join((shipped, self.spec.name, self.spec.model_sha256, calibration))
         return hashlib.sha256(listing.encode("utf-8")).hexdigest()
 
@@ -93,4 +100,4 @@ def load_backbone(choice: str | Path | None = None, device: str | torch.device =
     if not path.suffix and not path.exists():
         raise BackboneLoadError(f"unknown backbone {choice!r}; use {', '.join(BUILTIN)} or a model file (.onnx, .pt)")
     spec, net, calibration = load_external(path, device)
-    return Backbone(spec, net, calibration)
+    return Backbone(spec, net, calibration, load_user_reference(path, calibration.data.get("calibration", {})))
