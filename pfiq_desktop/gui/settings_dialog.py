@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from PySide6.QtWidgets import (
@@ -39,24 +40,12 @@ class SettingsDialog(QDialog):
         self.officer = QLineEdit(settings.officer, objectName="settingsOfficer")
         self.officer.setPlaceholderText("Name recorded with every decision")
         self.output = QLineEdit(settings.export_folder, objectName="settingsOutput")
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._browse)
-        out_row = QWidget()
-        row = QHBoxLayout(out_row)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.output, 1)
-        row.addWidget(browse)
+        out_row = _with_button(self.output, "Browse…", self._browse)
         self.backbone = QLineEdit(settings.backbone, objectName="settingsBackbone")
         self.backbone.setPlaceholderText("Built-in (dlib ResNet)")
         self.backbone.setToolTip("The face recogniser whose utility the maps explain: empty for the built-in dlib ResNet, "
                                  "or an ONNX (.onnx) or TorchScript (.pt) model with its .toml sidecar beside it")
-        choose = QPushButton("Choose…")
-        choose.clicked.connect(self._choose_backbone)
-        backbone_row = QWidget()
-        row = QHBoxLayout(backbone_row)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.backbone, 1)
-        row.addWidget(choose)
+        backbone_row = _with_button(self.backbone, "Choose…", self._choose_backbone)
         self.theme = QComboBox(objectName="settingsTheme")
         for label, key in THEME_LABELS:
             self.theme.addItem(label, key)
@@ -94,3 +83,15 @@ class SettingsDialog(QDialog):
             export_folder=self.output.text().strip(),
             theme=self.theme.currentData(),
         )
+
+
+def _with_button(field: QLineEdit, label: str, slot: Callable[[], None]) -> QWidget:
+    """A text field with a button to its right (a file or folder picker), as one form row."""
+    button = QPushButton(label)
+    button.clicked.connect(slot)
+    row_widget = QWidget()
+    row = QHBoxLayout(row_widget)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.addWidget(field, 1)
+    row.addWidget(button)
+    return row_widget
