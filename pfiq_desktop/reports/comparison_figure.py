@@ -114,13 +114,15 @@ def render_comparison(
     canvas.fill(QColor(255, 255, 255))
     painter = QPainter(canvas)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-    badge = QRectF(width - pad - text_px * 16, pad, text_px * 16, text_px * 2.4)
+    label = comparison.label.upper()
+    painter.setFont(font(text_px * 1.25, bold=True))
+    badge_w = painter.fontMetrics().horizontalAdvance(label) + text_px * 2  # the longest label must fit
+    badge = QRectF(width - pad - badge_w, pad, badge_w, text_px * 2.4)
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(QBrush(QColor(status_hex(comparison.decision))))
     painter.drawRoundedRect(badge, text_px * 0.4, text_px * 0.4)
     painter.setPen(QColor(255, 255, 255))
-    painter.setFont(font(text_px * 1.25, bold=True))
-    painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, comparison.label.upper())
+    painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, label)
     painter.setPen(QColor(20, 20, 20))
     painter.setFont(font(text_px * 1.4, bold=True))
     left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
