@@ -185,33 +185,37 @@ def head_regions(frame: FaceFrame) -> HeadRegions:
     )
 
 
-def _row_medians(values: np.ndarray, mask: np.ndarray, rows: np.ndarray, min_count: int) -> np.ndarray:
-    """Per row of `rows`, the median of `values` (H, W[, C]) over the row's `mask` pixels; NaN where too few."""
-    shape = (len(rows),) + values.shape[2:]
-    out = np.full(shape, np.nan, np.float32)
-    for i, row in enumerate(rows):
-        if mask[row].sum() >= min_count:
-            out[i] = np.median(values[row][mask[row]], axis=0)
+def _row_medians(values: np.ndarray, mask: np.ndarray, min_count: int) -> np.ndarray:
+    """Per row, the median of `values` (rows, cols[, C]) over the row's `mask` pixels; NaN where too few."""
+    counts = mask.sum(axis=1)
+    enough = counts >= min_count
+    keep = mask & enough[:, None]
+    masked = np.where(keep if values.ndim == 2 else keep[..., None], values, np.nan)
+    out = np.full((len(values),) + values.shape[2:], np.nan, np.float32)
+    if enough.any():
+        out[enough] = np.nanmedian(masked[enough], axis=1)
     return out
 
 
-def _window_means(profile: np.ndarray, start: int, stop: int) -> np.ndarray:
-    """Mean of the finite entries of profile[start:stop] (rows, channels), NaN where there are none."""
-    part = profile[start:stop]
-    finite = np.isfinite(part)
-    counts = finite.sum(axis=0)
-    sums = np.where(finite, part, 0.0).sum(axis=0)
-    return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+def _window_means(profile: np.ndarray, width: int) -> np.ndarray:
+    """Mean of the finite entries of every run of `width` rows of a profile (rows[, channels]); NaN where none."""
+    finite = np.isfinite(profile)
+    zero = np.zeros((1,) + profile.shape[1:])
+    sums = np.concatenate([zero, np.cumsum(np.where(finite, profile, 0.0), axis=0)])
+    counts = np.concatenate([zero, np.cumsum(finite, axis=0)])
+    n = counts[width:] - counts[:-width]
+    return np.where(n > 0, (sums[width:] - sums[:-width]) / np.maximum(n, 1), np.nan)
 
 
 def _strongest_step(profile: np.ndarray) -> float:
-    """Largest colour distance between the STEP_ROWS rows above and below any row of a midline profile."""
-    steps = [
-        float(np.linalg.norm(_window_means(profile, i - STEP_ROWS, i) - _window_means(profile, i, i + STEP_ROWS)))
-        for i in range(STEP_ROWS, len(profile) - STEP_ROWS)
-    ]
-    finite = [step for step in steps if math.isfinite(step)]
-    return max(finite, default=0.0)
+    """Largest colour distance between the STEP_ROWS rows above and below a row of a midline profile (rows
+    STEP_ROWS .. len - STEP_ROWS - 1)."""
+    means = _window_means(profile, STEP_ROWS)  # means[j]: rows j .. j + STEP_ROWS - 1
+    if len(means) <= STEP_ROWS + 1:
+        return 0.0
+    steps = np.linalg.norm(means[STEP_ROWS:-1] - means[: -STEP_ROWS - 1], axis=-1)
+    finite = steps[np.isfinite(steps)]
+    return float(finite.max()) if finite.size else 0.0
 
 
 def _band_features(frame: FaceFrame, regions: HeadRegions, brows_median: np.ndarray) -> dict[str, float]:
@@ -223,18 +227,19 @@ def _band_features(frame: FaceFrame, regions: HeadRegions, brows_median: np.ndar
     the background left out: a headband is neither skin nor hair.
     """
     gx, gy = frame.grid
-    lab = frame.lab
     rows = np.flatnonzero((gy[:, 0] < frame.brow_y - MIDLINE_SPAN[0]) & (gy[:, 0] > frame.brow_y - MIDLINE_SPAN[1]))
-    strip = frame.inside & (np.abs(gx) < MIDLINE_HALF_WIDTH)
-    colours = _row_medians(lab, strip, rows, 6)
+    cols = np.flatnonzero(np.abs(gx[0]) < MIDLINE_HALF_WIDTH)
+    lab = frame.lab[np.ix_(rows, cols)]
+    strip = frame.inside[np.ix_(rows, cols)]
+    colours = _row_medians(lab, strip, 6)
     unlike = np.minimum(np.linalg.norm(lab - frame.skin.median, axis=-1), np.linalg.norm(lab - brows_median, axis=-1))
-    band = _row_medians(unlike, strip & ~regions.background, rows, 8)
-    windows = [_window_means(band, i, i + BAND_ROWS) for i in range(len(band) - BAND_ROWS + 1)]
-    finite_windows = [float(w) for w in windows if math.isfinite(float(w))]
+    band = _row_medians(unlike, strip & ~regions.background[np.ix_(rows, cols)], 8)
+    windows = _window_means(band, BAND_ROWS) if len(band) >= BAND_ROWS else np.array([])
+    finite_windows = windows[np.isfinite(windows)]
     return {
         "mid_edge": _strongest_step(colours),
         "mid_ab_edge": _strongest_step(colours[:, 1:]),
-        "band_de": max(finite_windows) if np.isfinite(band).sum() >= BAND_ROWS else math.nan,
+        "band_de": float(finite_windows.max()) if np.isfinite(band).sum() >= BAND_ROWS and finite_windows.size else math.nan,
     }
 
 
