@@ -194,6 +194,16 @@ def _headscarf(img: np.ndarray, faces: list[Face]) -> np.ndarray:
     return out
 
 
+def _sports_band(img: np.ndarray, faces: list[Face]) -> np.ndarray:
+    """A light-blue sports headband, 0.3 eye distances tall, across the head from 0.45 eye distances above the brows."""
+    mid, ied = _eye_line(faces)
+    top = _lm(faces)[17:27, 1].min()
+    out = img.copy()
+    corners = (int(mid[0] - 1.3 * ied), int(top - 0.75 * ied)), (int(mid[0] + 1.3 * ied), int(top - 0.45 * ied))
+    cv2.rectangle(out, *corners, (70, 150, 220), -1)
+    return out
+
+
 def _face_mask(img: np.ndarray, faces: list[Face]) -> np.ndarray:
     """A light-blue surgical mask from the nose bridge to under the chin, jaw to jaw."""
     lm = _lm(faces)
@@ -378,6 +388,16 @@ def test_a_headscarf_is_reported_as_such_and_the_profile_decides(profile: Profil
     assert _result("head_covering", photo, faces, strict).verdict is Verdict.FAIL
     hat = _result("head_covering", *_on_bundled(HAT_PORTRAIT, _hat), profile)
     assert "hat, cap" in hat.reason and "headscarf" not in hat.reason and len(hat.evidence.polygons[0]) == 4
+
+
+@pytest.mark.parametrize("index", [0, 7, 14, 18])
+def test_a_headband_across_the_forehead_is_a_head_covering(index: int, profile: Profile) -> None:
+    """A coloured band with skin below and hair above, which the forehead-skin and head-top measures alone
+    passed on these portraits (p 0.02-0.47): the band measures along the forehead midline flag it."""
+    photo, faces = _bundled(index)
+    assert _result("head_covering", photo, faces, profile).verdict is Verdict.PASS
+    banded = _result("head_covering", _sports_band(photo, faces), faces, profile)
+    assert banded.verdict is not Verdict.PASS and "head covering" in banded.reason.lower(), banded.reason
 
 
 @pytest.mark.parametrize("index", range(len(portrait_paths())))

@@ -30,6 +30,11 @@ MODELS_FILE = "covering_models.json"
 RIM_OFFSET = 3  # frame rows (0.1 IED) above an edge pixel where skin must be for a mask's upper rim
 LOWER_INSIDE_MIN = 0.9  # share of the lower face that must lie inside the photo to judge it
 BACKGROUND_DE = 10.0  # CIELAB distance under which a head-top pixel counts as background
+MIDLINE_HALF_WIDTH = 0.45  # IED: the forehead midline strip whose row colours show a band or a brim
+MIDLINE_SPAN = (0.05, 1.4)  # IED above the brows: where the midline strip is read
+STEP_ROWS = 3  # frame rows (0.1 IED) averaged on either side of a colour step down the midline
+BAND_ROWS = 6  # frame rows (0.2 IED): the narrowest headband the band measure looks for
+BRIM_SIDE_DE = 12.0  # CIELAB distance under which a pixel beside the head top has the head top's colour
 # Photo landmarks outlining the lower face: the jaw 2..14, closed along the nose base.
 LOWER_FACE_OUTLINE = (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 35, 34, 33, 32, 31)
 
@@ -140,6 +145,7 @@ class HeadRegions:
     ears: np.ndarray  # band just outside the upper jaw line
     neck: np.ndarray  # just under the chin
     edge_band: np.ndarray  # where a brim or band crosses the forehead
+    background: np.ndarray  # pixels of the background's colour (none when the corners are outside the photo)
 
 
 def head_regions(frame: FaceFrame) -> HeadRegions:
@@ -162,11 +168,11 @@ def head_regions(frame: FaceFrame) -> HeadRegions:
     crown = inside & (np.abs(gx) < 0.8) & (gy < brow_y - 0.65) & (gy > crown_y + 0.1)
     # the background: the frame's upper corners beside the head; head-top pixels of its colour are not head
     corners = inside & (np.abs(gx) > 1.3) & (gy < brow_y - 1.2)
+    background = np.zeros(inside.shape, bool)
     if corners.sum() >= 20:
-        background = np.median(frame.lab[corners], axis=0)
-        head = np.linalg.norm(frame.lab - background, axis=-1) > BACKGROUND_DE
-        if (crown & head).sum() >= 20:
-            crown &= head
+        background = np.linalg.norm(frame.lab - np.median(frame.lab[corners], axis=0), axis=-1) <= BACKGROUND_DE
+        if (crown & ~background).sum() >= 20:
+            crown &= ~background
     return HeadRegions(
         forehead=inside & (np.abs(gx) < 0.5) & (gy < brow_y - 0.08) & (gy > brow_y - 0.60),
         crown=crown,
@@ -175,7 +181,66 @@ def head_regions(frame: FaceFrame) -> HeadRegions:
         ears=ears & inside,
         neck=inside & (np.abs(gx - float(u[8, 0])) < 0.35) & (gy > chin_y + 0.12) & (gy < chin_y + 0.5),
         edge_band=inside & (np.abs(gx) < 0.5) & (gy < brow_y - 0.1) & (gy > brow_y - 1.1),
+        background=background,
     )
+
+
+def _row_medians(values: np.ndarray, mask: np.ndarray, min_count: int) -> np.ndarray:
+    """Per row, the median of `values` (rows, cols[, C]) over the row's `mask` pixels; NaN where too few."""
+    counts = mask.sum(axis=1)
+    enough = counts >= min_count
+    keep = mask & enough[:, None]
+    masked = np.where(keep if values.ndim == 2 else keep[..., None], values, np.nan)
+    out = np.full((len(values),) + values.shape[2:], np.nan, np.float32)
+    if enough.any():
+        out[enough] = np.nanmedian(masked[enough], axis=1)
+    return out
+
+
+def _window_means(profile: np.ndarray, width: int) -> np.ndarray:
+    """Mean of the finite entries of every run of `width` rows of a profile (rows[, channels]); NaN where none."""
+    finite = np.isfinite(profile)
+    zero = np.zeros((1,) + profile.shape[1:])
+    sums = np.concatenate([zero, np.cumsum(np.where(finite, profile, 0.0), axis=0)])
+    counts = np.concatenate([zero, np.cumsum(finite, axis=0)])
+    n = counts[width:] - counts[:-width]
+    return np.where(n > 0, (sums[width:] - sums[:-width]) / np.maximum(n, 1), np.nan)
+
+
+def _strongest_step(profile: np.ndarray) -> float:
+    """Largest colour distance between the STEP_ROWS rows above and below a row of a midline profile (rows
+    STEP_ROWS .. len - STEP_ROWS - 1)."""
+    means = _window_means(profile, STEP_ROWS)  # means[j]: rows j .. j + STEP_ROWS - 1
+    if len(means) <= STEP_ROWS + 1:
+        return 0.0
+    steps = np.linalg.norm(means[STEP_ROWS:-1] - means[: -STEP_ROWS - 1], axis=-1)
+    finite = steps[np.isfinite(steps)]
+    return float(finite.max()) if finite.size else 0.0
+
+
+def _band_features(frame: FaceFrame, regions: HeadRegions, brows_median: np.ndarray) -> dict[str, float]:
+    """A band or brim across the forehead, read from the row colours of the midline strip above the brows.
+
+    mid_edge, mid_ab_edge: the strongest colour step down the strip (CIELAB, and a*b* only so that a
+    coloured band on skin of the same lightness counts); band_de: the most un-skin-like and un-hair-like
+    BAND_ROWS rows (median of each pixel's CIELAB distance from the nearer of the skin and the brows),
+    the background left out: a headband is neither skin nor hair.
+    """
+    gx, gy = frame.grid
+    rows = np.flatnonzero((gy[:, 0] < frame.brow_y - MIDLINE_SPAN[0]) & (gy[:, 0] > frame.brow_y - MIDLINE_SPAN[1]))
+    cols = np.flatnonzero(np.abs(gx[0]) < MIDLINE_HALF_WIDTH)
+    lab = frame.lab[np.ix_(rows, cols)]
+    strip = frame.inside[np.ix_(rows, cols)]
+    colours = _row_medians(lab, strip, 6)
+    unlike = np.minimum(np.linalg.norm(lab - frame.skin.median, axis=-1), np.linalg.norm(lab - brows_median, axis=-1))
+    band = _row_medians(unlike, strip & ~regions.background[np.ix_(rows, cols)], 8)
+    windows = _window_means(band, BAND_ROWS) if len(band) >= BAND_ROWS else np.array([])
+    finite_windows = windows[np.isfinite(windows)]
+    return {
+        "mid_edge": _strongest_step(colours),
+        "mid_ab_edge": _strongest_step(colours[:, 1:]),
+        "band_de": float(finite_windows.max()) if np.isfinite(band).sum() >= BAND_ROWS and finite_windows.size else math.nan,
+    }
 
 
 def head_covering_features(frame: FaceFrame) -> dict[str, float]:
@@ -192,6 +257,11 @@ def head_covering_features(frame: FaceFrame) -> dict[str, float]:
     brim_edge: strongest horizontal edge crossing the forehead (row mean of dL*/dy), brim_height its
     height above the brows (IED); crown_texture: mean |Laplacian| of L* on the head top;
     temples_vs_crown: CIELAB distance between the temples' and the head top's median colours;
+    mid_edge, mid_ab_edge, band_de: a band or brim across the forehead (`_band_features`);
+    crown_ab_vs_brows: a*b* distance between the head top and the brows (a coloured hat on dark hair, in
+    any light); crown_l_minus_brows: how much lighter the head top is than the brows;
+    brim_side: share of the pixels beside the head top that have its colour and are not background (a
+    brim wider than the head);
     ears_skin, neck_skin: skin shares beside the jaw and under the chin (a headscarf covers both).
     """
     regions = head_regions(frame)
@@ -217,7 +287,14 @@ def head_covering_features(frame: FaceFrame) -> dict[str, float]:
     forehead_skin = skin.matches(lab[regions.forehead])
     covered = lab[regions.forehead][~forehead_skin]
     fringe = covered.shape[0] >= 10
+    gx, gy = frame.grid
+    beside = frame.inside & (np.abs(gx) > 1.05) & (np.abs(gx) < 1.7) & (gy > frame.brow_y - 1.3) & (gy < frame.brow_y - 0.4)
+    beside_like_crown = (np.linalg.norm(lab[beside] - crown_median, axis=1) < BRIM_SIDE_DE) & ~regions.background[beside]
     return {
+        **_band_features(frame, regions, brows_median),
+        "crown_ab_vs_brows": float(np.linalg.norm(crown_median[1:] - brows_median[1:])),
+        "crown_l_minus_brows": float(crown_median[0] - brows_median[0]),
+        "brim_side": float(beside_like_crown.mean()) if beside.sum() >= 20 else math.nan,
         "forehead_skin": float(forehead_skin.mean()),
         "fringe_texture": float(laplacian[regions.forehead][~forehead_skin].mean()) if fringe else math.nan,
         "fringe_vs_brows": float(np.linalg.norm(np.median(covered, axis=0) - brows_median)) if fringe else math.nan,

@@ -11,7 +11,9 @@ read outer -> inner); everything else is measured on the pixels:
              energy.
 * occluded - a covered eye has no eye structure at all and a colour, darkness
              or texture unlike the cheek below it and unlike the other eye
-             (sunglasses, eye patch, hand, hair).
+             (sunglasses, eye patch, hand, hair); with the pixel-level quality
+             map, the eye box's quality against the face and the other eye
+             (the network finds little identity in a covered eye).
 * tint     - a lens darker and smoother than the cheek, or coloured.
 * frame    - a spectacle frame draws horizontal lines across the nose bridge,
              the temples and under the eyes, in an upright face frame.
@@ -44,20 +46,26 @@ FX0, FX1, FY0, FY1 = -1.3, 1.3, -0.9, 0.8
 CLOSED = (("ear", -29.514), ("vert_edge", -13.3261), ("h10", 0.9164), ("grad_energy", -3.1033), ("h10_v", 7.7641)), 10.4919
 OCCLUDED = (
     (
-        ("lens_dark", -0.9146),
-        ("lens_p90", -4.5245),
-        ("lens_std", 7.0229),
-        ("poly_dark", -9.3196),
-        ("lens_dab", 0.0692),
-        ("h10", -3.8738),
-        ("brow_c", 0.7939),
-        ("rel_poly_dark", -6.3018),
-        ("rel_std", -1.1254),
-        ("rel_dark", -1.046),
-        ("rel_col", 0.1005),
-        ("rel_brow", -1.1657),
+        ("lens_dark", 0.4440),
+        ("lens_p90", -7.9794),
+        ("lens_std", 13.0426),
+        ("poly_dark", -14.6418),
+        ("lens_dab", 0.1695),
+        ("h10", 1.0012),
+        ("brow_c", 1.1219),
+        ("rel_poly_dark", -1.3253),
+        ("rel_std", -0.7497),
+        ("rel_dark", 1.7186),
+        ("rel_col", 0.1047),
+        ("rel_brow", -1.3248),
+        ("plq", -0.3516),
+        ("rel_plq", -5.8354),
+        ("rel_ear", -3.0215),
+        ("rel_h10", -4.1386),
+        ("rel_vert", 2.2186),
+        ("rel_grad", -1.0161),
     ),
-    4.8543,
+    4.7902,
 )
 TINT = (("lens_dark", -2.6785), ("lens_p90", 3.8333), ("lens_std", -20.6012), ("lens_dab", 0.1638)), -0.2328
 FRAME = (("bridge_nb", 25.1865), ("temple", 58.0248), ("lowrim", -1.3208)), -4.6375
@@ -277,6 +285,19 @@ def _add_relative(left: dict[str, float], right: dict[str, float]) -> None:
             np.sqrt(0.25 * (a["lens_L"] - b["lens_L"]) ** 2 + (a["lens_a"] - b["lens_a"]) ** 2 + (a["lens_b"] - b["lens_b"]) ** 2)
         )
         a["rel_brow"] = a["brow_c"] - b["brow_c"]
+        a["rel_ear"] = a["ear"] - b["ear"]
+        a["rel_h10"] = a["h10"] - b["h10"]
+        a["rel_vert"] = a["vert_edge"] - b["vert_edge"]
+        a["rel_grad"] = float(np.log((a["grad_energy"] + 1e-3) / (b["grad_energy"] + 1e-3)))
+
+
+def _add_plq(feats: dict[str, dict[str, float]], plq: dict[str, float | None]) -> None:
+    """The pixel-level quality of each eye box (log of its ratio to the face median; 0 without a map), and
+    against the other eye: the recognition network finds little identity in a covered eye, a closed one keeps it."""
+    logs = {side: float(np.log(max(ratio, 1e-3))) if ratio is not None else 0.0 for side, ratio in plq.items()}
+    for side, other in (("left", "right"), ("right", "left")):
+        feats[side]["plq"] = logs[side]
+        feats[side]["rel_plq"] = logs[side] - logs[other]
 
 
 def _frame_features(grey: np.ndarray, lm: np.ndarray) -> tuple[dict[str, float], np.ndarray]:
@@ -397,6 +418,7 @@ def measure_eyes(
         boxes[sd] = box
         assessable[sd] = width >= MIN_EYE_PX and box[2] > 0 and box[3] > 0 and box[0] < image_rgb.shape[1] and box[1] < image_rgb.shape[0]
         plq[sd] = _plq_ratio(box, chip_transform, plq_chip) if chip_transform is not None and plq_chip is not None else None
+    _add_plq(feats, plq)
     all_feats = {f"{sd}.{k}": v for sd in feats for k, v in feats[sd].items()} | {f"frame.{k}": v for k, v in frame.items()}
     return EyeMeasurements(
         closed={sd: _linear(CLOSED, feats[sd]) for sd in feats},
