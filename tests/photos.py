@@ -5,7 +5,8 @@ developers' optional data folder.
   tests/fixtures/SOURCES.md). Every test that needs "some real portraits" uses these, so a fresh
   clone runs the whole product suite.
 - Generated here from them: more photo files than there are portraits (`write_portraits`), group
-  photos (`group_photo`), defects (`defects`: blur, lost resolution, JPEG), cut-off faces (`crop_top`).
+  photos (`group_photo`), cut-off faces (`crop_top`). Defects (blur, lost resolution, JPEG) come from the
+  engine's own `disturbances.defects`.
 - `../shared/data/faces`: the developers' large, partly research-only data sets. Only the scientific
   evaluation and a few real-photo integration checks read it, through `shared_faces` /
   `shared_missing`, which skip with a reason naming what is missing. `PFIQ_TEST_NO_SHARED=1` makes
@@ -104,19 +105,6 @@ def crop_top(image: np.ndarray, landmarks68: np.ndarray, above_brows: float = 0.
     chin = float(landmarks68[8, 1])
     top = max(0, int(brows - above_brows * (chin - brows)))
     return np.ascontiguousarray(image[top:])
-
-
-def defects(image: np.ndarray) -> dict[str, np.ndarray]:
-    """Defective versions of one photo, made with the engine's own disturbances, each named for the check it
-    must fail (tests/icao/test_checklist.py). Eye occluders are made on the face chip by the engine tests
-    (`disturbances.occlude` + `eye_box`)."""
-    from pfiq_desktop.engine import disturbances as dist
-
-    return {
-        "blur": dist.blur(image, 3.0),
-        "low_resolution": dist.downscale(image, 4.0),
-        "jpeg": dist.jpeg(image, 8),
-    }
 
 
 # ------------------------------------------------------------------ the developers' data (optional)
