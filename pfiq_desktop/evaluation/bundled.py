@@ -61,7 +61,7 @@ def _save(path: Path, image: np.ndarray) -> None:
 
 def _identity(folder: Path, image: np.ndarray) -> None:
     """The photos of one identity in IDENTITY_ORDER: the first two (the curves' probe and reference) clean, the
-    third (the last a quick EDC reads) defective, so that some genuine pairs fail."""
+    third (the last a quick EDC reads) defective, so the quick EDC's pair qualities differ."""
     photos = {"photo": image} | same_person(image) | disturbances.defects(image)
     folder.mkdir(parents=True)
     for number, name in enumerate(IDENTITY_ORDER, 1):
