@@ -12,6 +12,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -21,6 +22,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["PFIQ_DATA_DIR"] = tempfile.mkdtemp(prefix="pfiq-tests-")
 
 from tests.photos import refuse_shared_reads, shared_hidden
+
+if TYPE_CHECKING:
+    from tests.facenet import NativeFaceNet
 
 if shared_hidden():  # PFIQ_TEST_NO_SHARED=1 acts as a fresh clone: reading ../shared at all fails the test
     sys.addaudithook(refuse_shared_reads)
@@ -38,6 +42,28 @@ def astronaut() -> np.ndarray:
     from skimage import data
 
     return np.ascontiguousarray(data.astronaut())
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread() -> Iterator[None]:
+    """torch on one thread for the rest of the module: on a shared machine torch's spinning OpenMP threads measure
+    the neighbours, and the backbone tests' many small networks run no faster on more."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def native() -> NativeFaceNet:
+    """The backbone tests' randomly initialised face network (tests/facenet.py) in its native torch form, frozen."""
+    from tests.facenet import NativeFaceNet, make_facenet
+
+    net = NativeFaceNet(make_facenet())
+    net.requires_grad_(False)
+    return net
 
 
 @pytest.fixture(scope="session")

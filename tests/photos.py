@@ -5,12 +5,13 @@ developers' optional data folder.
   tests/fixtures/SOURCES.md). Every test that needs "some real portraits" uses these, so a fresh
   clone runs the whole product suite.
 - Generated here from them: more photo files than there are portraits (`write_portraits`), group
-  photos (`group_photo`), defects (`defects`: blur, lost resolution, JPEG), cut-off faces (`crop_top`).
-- `../shared/data/faces`: the developers' large, partly research-only data sets. Only the scientific
-  evaluation and a few real-photo integration checks read it, through `shared_faces` /
-  `shared_missing`, which skip with a reason naming what is missing. `PFIQ_TEST_NO_SHARED=1` makes
-  them behave as if the folder were absent (and tests/conftest.py then fails any test that still
-  opens a file in it).
+  photos (`group_photo`), cut-off faces (`crop_top`). Defects (blur, lost resolution, JPEG) come from the
+  engine's own `disturbances.defects`.
+- `../shared/data/faces`: the developers' large, partly research-only data sets. The scientific
+  evaluation's quick run and a few real-photo checks use it when `shared_missing` says it is there
+  (real genuine pairs, other tools' files), and otherwise run on photos made from the bundled
+  portraits: no test skips for want of it. `PFIQ_TEST_NO_SHARED=1` makes them behave as if the
+  folder were absent (and tests/conftest.py then fails any test that still opens a file in it).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
@@ -106,19 +106,6 @@ def crop_top(image: np.ndarray, landmarks68: np.ndarray, above_brows: float = 0.
     return np.ascontiguousarray(image[top:])
 
 
-def defects(image: np.ndarray) -> dict[str, np.ndarray]:
-    """Defective versions of one photo, made with the engine's own disturbances, each named for the check it
-    must fail (tests/icao/test_checklist.py). Eye occluders are made on the face chip by the engine tests
-    (`disturbances.occlude` + `eye_box`)."""
-    from pfiq_desktop.engine import disturbances as dist
-
-    return {
-        "blur": dist.blur(image, 3.0),
-        "low_resolution": dist.downscale(image, 4.0),
-        "jpeg": dist.jpeg(image, 8),
-    }
-
-
 # ------------------------------------------------------------------ the developers' data (optional)
 
 
@@ -128,7 +115,7 @@ def shared_hidden() -> bool:
 
 
 def shared_missing(*subfolders: str) -> str | None:
-    """Why the developers' data cannot be used (a skip reason naming what is needed), or None when it can."""
+    """Why the developers' data cannot be used (naming the folders needed and their state), or None when it can."""
     wanted = [SHARED_FACES / s for s in subfolders] or [SHARED_FACES]
     if shared_hidden():
         state = f"hidden by {NO_SHARED_ENV}=1"
@@ -139,15 +126,6 @@ def shared_missing(*subfolders: str) -> str | None:
         state = "absent: " + ", ".join(str(p) for p in absent)
     names = ", ".join(f"../shared/data/faces/{s}" for s in subfolders) or "../shared/data/faces"
     return f"needs the developers' data {names} (not part of the repository, not needed for the product; {state})"
-
-
-def shared_faces(*subfolders: str) -> Path:
-    """The developers' data folder, or skip the test saying which of its folders it needs."""
-    __tracebackhide__ = True  # the skip is reported at the test (or fixture) that asked
-    reason = shared_missing(*subfolders)
-    if reason:
-        pytest.skip(reason)
-    return SHARED_FACES
 
 
 def refuse_shared_reads(event: str, args: tuple) -> None:

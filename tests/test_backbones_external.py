@@ -24,20 +24,14 @@ from pfiq_desktop.engine.imageio import load_image
 from pfiq_desktop.engine.models import PINNED_SHA256, RECOGNITION_MODEL, models_sha256
 from pfiq_desktop.engine.plq import PlqCalibration, gradient_magnitude
 from pfiq_desktop.engine.quality import make_estimator
-from tests.facenet import INPUT_SIZE, SIDECAR, NativeFaceNet, make_facenet
+from tests.facenet import INPUT_SIZE, SIDECAR, make_facenet
 from tests.photos import load_portrait, portrait_paths
 from tests.test_deviation import _eye_patch
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
+
 PORTRAITS = 3  # faces compared between the loaded and the native network
 REFERENCE_PORTRAITS = 10  # calibration faces for a user's deviation reference (calibration_run.MIN_REFERENCE_FACES)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")
@@ -55,13 +49,6 @@ def arcface_chips(detected) -> torch.Tensor:
     alignment = Alignment("arcface", INPUT_SIZE)
     chips = [alignment.extract(image, alignment.transform(face)) for image, face in detected]
     return torch.from_numpy(np.stack(chips)).permute(0, 3, 1, 2).float().contiguous()
-
-
-@pytest.fixture(scope="module")
-def native() -> NativeFaceNet:
-    net = NativeFaceNet(make_facenet())
-    net.requires_grad_(False)
-    return net
 
 
 @pytest.fixture(scope="module")

@@ -35,8 +35,10 @@ from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.imageio import load_image
 from pfiq_desktop.engine.plq import PlqCalibration, gradient_magnitude
 from pfiq_desktop.engine.quality import make_estimator
-from tests.facenet import INPUT_SIZE, SIDECAR, NativeFaceNet, export_onnx, make_facenet
+from tests.facenet import INPUT_SIZE, SIDECAR, export_onnx, make_facenet
 from tests.photos import portrait_paths
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
 
 EXTRA = "ONNX backbones need the optional [onnx] extra (onnx, onnx2torch)"
 pytest.importorskip("onnx", reason=EXTRA)
@@ -55,21 +57,6 @@ pixel_std = [1.0, 1.0, 1.0]
 channel_order = "rgb"
 dropout_at = "/ReduceMean_output_0"   # the pooled 256-D feature before the fc layer
 """
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope="module")
-def native() -> NativeFaceNet:
-    net = NativeFaceNet(make_facenet())
-    net.requires_grad_(False)
-    return net
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from PIL import Image, ImageFile
 
 from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.imageio import ImageLoadError, load_image
-from tests.photos import load_portrait, shared_faces
+from tests.photos import SHARED_FACES, load_portrait, shared_missing
 
 
 def encode(image: Image.Image, fmt: str, **params) -> bytes:
@@ -139,14 +139,27 @@ def test_greyscale_gif_and_rgba_png_of_a_real_photo_load(tmp_path):
     assert np.array_equal(load_image(tmp_path / "rgba.png"), rgb)  # opaque alpha dropped, colours untouched
 
 
-def test_real_greyscale_gif_and_rgba_png_load():
-    """The same on files from other cameras and tools (Yale's GIFs, a 32-bit PNG); optional developers' data."""
-    faces = shared_faces("defects_yale", "defects_misc")
-    gif = faces / "defects_yale" / "subject01.glasses.gif"
-    assert_rgb(load_image(gif), 243, 320)
-    rgba = faces / "defects_misc" / "face_recognition_examples" / "32bit.png"
-    if rgba.is_file():
-        assert load_image(rgba).shape[2] == 3
+def palette_gif(tmp_path: Path) -> tuple[Path, np.ndarray]:
+    """A grey GIF whose pixels are palette indices, not grey levels, and its grey levels: Yale's (written by another
+    tool) from the developers' data when it is there, else one written from a bundled portrait with a reversed
+    64-level grey palette (index i is level 252 - 4 i, so a loader that returned indices would fail)."""
+    if shared_missing("defects_yale"):
+        indices = 63 - cv2.cvtColor(load_portrait(0), cv2.COLOR_RGB2GRAY) // 4
+        levels = (252 - 4 * np.arange(64)).astype(np.uint8)
+        image = Image.fromarray(indices.astype(np.uint8), "P")
+        image.putpalette(np.repeat(levels, 3).tolist())
+        image.save(tmp_path / "palette.gif")
+        return tmp_path / "palette.gif", levels[indices]
+    path = SHARED_FACES / "defects_yale" / "subject01.glasses.gif"
+    with Image.open(path) as image:
+        return path, np.asarray(image.convert("L"))
+
+
+def test_palette_gif_loads_as_its_grey_levels(tmp_path):
+    path, grey = palette_gif(tmp_path)
+    image = load_image(path)
+    assert_rgb(image, *grey.shape)
+    assert np.array_equal(image, np.repeat(grey[:, :, None], 3, axis=2))
 
 
 @pytest.mark.parametrize(

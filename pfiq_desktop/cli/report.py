@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,7 @@ from pfiq_desktop.review.store import ReviewStore, StoreError
 
 if TYPE_CHECKING:
     from pfiq_desktop.archive.store import ResultStore
+    from pfiq_desktop.reports.inputs import ReportItem
 
 FORMATS = ("pdf", "png", "summary", "csv", "json")
 RESULTS_FORMATS = ("summary", "csv", "json")  # an archive's report: per-photo PDFs of millions of photos help nobody
@@ -125,10 +127,7 @@ def run(args: argparse.Namespace) -> int:
     if args.results:
         return run_results(args)
     from pfiq_desktop.engine.discovery import find_images
-    from pfiq_desktop.reports.inputs import ReportItem, item_from_store
-    from pfiq_desktop.reports.paged import ReportCancelled
-    from pfiq_desktop.reports.runner import export_reports
-    from pfiq_desktop.review.store import default_officer
+    from pfiq_desktop.reports.inputs import item_from_store
 
     args.formats = args.formats or ["pdf", "csv"]
     found = find_images(args.paths, recursive=args.recursive)
@@ -144,7 +143,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     cache = AnalysisCache(appdirs.cache_path()) if store is not None else None
     problems = [f"{entry.path.name}: skipped, {entry.reason}" for entry in found.skipped]
-    try:
+
+    def report() -> int:
         photos = [p for p in paths if p.suffix.lower() != ".json"]
         warn_about_decisions(store, [str(p) for p in photos])
         analyses = Analyses(args, cache)
@@ -167,25 +167,14 @@ def run(args: argparse.Namespace) -> int:
         if not items:
             _print_problems(problems)
             return EXIT_PHOTO_PROBLEM
-        result = export_reports(items, args.out, args.formats, args.page_size, args.officer or default_officer(),
-                                args.pdfa, progress=lambda d, t, n: print_progress(d, t, f"writing {printable(n)}"))
-    except OutputError as failure:
-        print(file=sys.stderr)
-        error(str(failure))
-        return EXIT_OUTPUT
-    except (ReportCancelled, KeyboardInterrupt):
-        print("\ncancelled; finished files were kept, no partial file was left.", file=sys.stderr)
-        return EXIT_CANCELLED
+        return _write_reports(items, args, args.formats, problems)
+
+    try:
+        return _stopped_cleanly(report)
     finally:
         for resource in (store, cache):
             if resource is not None:
                 resource.close()
-    print(f"{len(result.files)} files written to {printable(str(Path(args.out).resolve()))}")
-    for path in result.files:
-        pages = result.pages.get(path)
-        print(f"  {printable(path.name)}" + (f"  ({pages} page{'s' * (pages != 1)})" if pages else ""))
-    _print_problems(problems)
-    return EXIT_PHOTO_PROBLEM if problems else EXIT_OK
 
 
 def run_results(args: argparse.Namespace) -> int:
@@ -194,17 +183,16 @@ def run_results(args: argparse.Namespace) -> int:
     Decisions come from a review store only when `--store` names one: archive photos are not reviewed at the desk.
     """
     from pfiq_desktop.archive.store import ResultStore, StoreError
-    from pfiq_desktop.reports.inputs import item_from_store
-    from pfiq_desktop.reports.paged import ReportCancelled
-    from pfiq_desktop.reports.runner import export_reports
-    from pfiq_desktop.review.store import default_officer
 
     if not Path(args.results).is_file():
         error(f"no result store at {args.results}")
         return EXIT_USAGE
     stop_on_sigterm()
     decisions = ReviewStore(args.store) if args.store and not args.no_store else None
-    try:
+
+    def report() -> int:
+        from pfiq_desktop.reports.inputs import item_from_store
+
         with ResultStore(args.results) as results:
             config = _pick_config(results, args.config)
             if config is None:
@@ -215,25 +203,44 @@ def run_results(args: argparse.Namespace) -> int:
         if not items:
             error(f"the result store has no analyses under configuration {config}")
             return EXIT_PHOTO_PROBLEM
-        result = export_reports(items, args.out, args.formats or list(RESULTS_FORMATS), args.page_size,
-                                args.officer or default_officer(), args.pdfa,
-                                progress=lambda d, t, n: print_progress(d, t, f"writing {printable(n)}"))
-    except (OutputError, StoreError) as failure:
+        problems = [f"{printable(p)}: {e}" for p, e in failures]
+        problems += [f"{printable(i.name)}: {'; '.join(i.analysis.errors) or 'no face found'}"
+                     for i in items if i.analysis.errors or not i.analysis.faces]
+        return _write_reports(items, args, args.formats or list(RESULTS_FORMATS), problems, f" ({len(items)} photos)")
+
+    try:
+        return _stopped_cleanly(report, StoreError)
+    finally:
+        if decisions is not None:
+            decisions.close()
+
+
+def _stopped_cleanly(report: Callable[[], int], *failures: type[Exception]) -> int:
+    """`report`'s exit code, or, when writing fails (OutputError, `failures`) or the user cancels, one line and its code."""
+    from pfiq_desktop.reports.paged import ReportCancelled
+
+    try:
+        return report()
+    except (OutputError, *failures) as failure:
         print(file=sys.stderr)
         error(str(failure))
         return EXIT_OUTPUT
     except (ReportCancelled, KeyboardInterrupt):
         print("\ncancelled; finished files were kept, no partial file was left.", file=sys.stderr)
         return EXIT_CANCELLED
-    finally:
-        if decisions is not None:
-            decisions.close()
-    print(f"{len(result.files)} files written to {Path(args.out).resolve()} ({len(items)} photos)")
+
+
+def _write_reports(items: list[ReportItem], args: argparse.Namespace, formats: list[str], problems: list[str], note: str = "") -> int:
+    """Export the reports, then list the files written (`note` after the folder) and the photos with problems."""
+    from pfiq_desktop.reports.runner import export_reports
+    from pfiq_desktop.review.store import default_officer
+
+    result = export_reports(items, args.out, formats, args.page_size, args.officer or default_officer(), args.pdfa,
+                            progress=lambda d, t, n: print_progress(d, t, f"writing {printable(n)}"))
+    print(f"{len(result.files)} files written to {printable(str(Path(args.out).resolve()))}{note}")
     for path in result.files:
-        print(f"  {printable(path.name)}")
-    problems = [f"{printable(p)}: {e}" for p, e in failures]
-    problems += [f"{printable(i.name)}: {'; '.join(i.analysis.errors) or 'no face found'}"
-                 for i in items if i.analysis.errors or not i.analysis.faces]
+        pages = result.pages.get(path)
+        print(f"  {printable(path.name)}" + (f"  ({pages} page{'s' * (pages != 1)})" if pages else ""))
     _print_problems(problems)
     return EXIT_PHOTO_PROBLEM if problems else EXIT_OK
 

@@ -35,6 +35,13 @@ def downscale(image: np.ndarray, factor: float) -> np.ndarray:
     return cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
+def defects(image: np.ndarray) -> dict[str, np.ndarray]:
+    """The photo with each defect that must get it refused, named for it: strong blur, lost resolution, heavy
+    JPEG. The checklist tests assert each fails its check; `pfiq evaluate` without face data uses them as the
+    defect photos of its bundled sets (evaluation/bundled.py)."""
+    return {"blur": blur(image, 3.0), "low_resolution": downscale(image, 4.0), "jpeg": jpeg(image, 8)}
+
+
 def occlude(image: np.ndarray, box: Box, fill: str = "grey", seed: int = 0) -> np.ndarray:
     """Cover a box with grey, black or random noise."""
     left, top, right, bottom = box

@@ -507,26 +507,6 @@ def run_deviation(ctx: Context) -> tuple[dict, str]:
     return summary, "\n".join(sections)
 
 
-def evaluate_fixtures(portraits: Path, out: Path, log: Callable[[str], None] = print) -> dict:
-    """Without the face data: the deviation map's part of the evaluation on the repository's bundled portraits."""
-    from pfiq_desktop.engine import Analyzer
-
-    out.mkdir(parents=True, exist_ok=True)
-    analyzer = Analyzer(device="cpu")
-    start = time.perf_counter()
-    paths = sorted(portraits.glob("*.jpg"))
-    summary = {"fixtures": deviation.evaluate_portraits(paths, analyzer.analyse, positions=1, seed=QUICK.seed, log=log)}
-    summary["seconds"] = {"total": time.perf_counter() - start}
-    report = ["# PFIQ evaluation (bundled fixtures only)\n",
-              f"No face data was given: only the deviation map is measured, on the {len(paths)} bundled public-domain "
-              "portraits (official portraits, some of them among those its constants were tuned on). "
-              "The map methods, EDC and defect tables need the face data (`--data`).\n",
-              deviation.markdown(summary["fixtures"], "bundled fixtures")]
-    (out / "report.md").write_text("\n".join(report), encoding="utf-8")
-    (out / "summary.json").write_text(json.dumps(summary, indent=1, default=float), encoding="utf-8")
-    return summary
-
-
 def evidence_ranking(summary: dict, methods: tuple[str, ...]) -> list[list]:
     """Per map method: how far each criterion beats the random map (positive = better than random)."""
     curves_s, occ = summary["curves"], summary["occlusion"]
@@ -544,8 +524,12 @@ def evidence_ranking(summary: dict, methods: tuple[str, ...]) -> list[list]:
     return rows
 
 
-def evaluate(data: Path, out: Path, config: Config = QUICK, log: Callable[[str], None] = print, threads: int = 2) -> dict:
-    """Run every part of the evaluation; returns the summary (also written as summary.json)."""
+def evaluate(
+    data: Path, out: Path, config: Config = QUICK, log: Callable[[str], None] = print, threads: int = 2, about: str = ""
+) -> dict:
+    """Run every part of the evaluation; returns the summary (also written as summary.json).
+
+    `about` says what `data` is when it is not the face data (bundled.py), at the top of the report."""
     torch.set_num_threads(threads)
     torch.manual_seed(config.seed)
     out.mkdir(parents=True, exist_ok=True)
@@ -556,7 +540,7 @@ def evaluate(data: Path, out: Path, config: Config = QUICK, log: Callable[[str],
     calibration = load_calibration()
     maker = MapMaker(net, make_estimator(DEFAULT_ESTIMATOR), calibration)
     ctx = Context(data, out, config, net, FaceDetector(), maker, log)
-    summary: dict = {"config": asdict(config)}
+    summary: dict = {"config": asdict(config), "data": about or str(data)}
     sections = []
     parts = (("curves", run_curves), ("occlusion", run_occlusion), ("edc", run_edc), ("stability", run_stability),
              ("defects", run_defects), ("deviation", run_deviation))
@@ -573,6 +557,7 @@ def evaluate(data: Path, out: Path, config: Config = QUICK, log: Callable[[str],
     _write_csv(out / "timing.csv", ["map_method", "seconds_per_face"], [[m, summary["seconds_per_face"][m]] for m in config.methods])
     report = [
         f"# PFIQ evaluation ({config.name} mode)\n",
+        *([about + "\n"] if about else []),
         f"Backbone {calibration.backbone}; quality estimator for the maps and quality curves: {DEFAULT_ESTIMATOR}. "
         f"Total {summary['seconds']['total']:.0f} s on CPU ({threads} threads).\n",
         "## Map methods against the random map (positive = better than random)\n",

@@ -31,17 +31,6 @@ def corpus(tmp_path_factory) -> tuple[Path, list[Case]]:
     return folder, build_corpus(folder)
 
 
-@pytest.fixture
-def one_torch_thread():
-    """On a shared machine torch's spinning OpenMP threads measure the neighbours; one thread measures the photo."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def named(message: str, path: Path) -> bool:
     return display_name(path.name) in message
 

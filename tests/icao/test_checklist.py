@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
+from pfiq_desktop.engine.disturbances import defects
 from pfiq_desktop.engine.icao import (
     CHECKS,
     REGION_NAMES,
@@ -23,7 +24,7 @@ from pfiq_desktop.engine.icao.regions import polygon_mask, region_polygons
 from pfiq_desktop.engine.results import Analysis, CheckResult, Face, Verdict
 from tests.icao.facebuild import detect_faces
 from tests.icao.test_checks import _glasses
-from tests.photos import crop_top, defects, group_photo, load_portrait, portrait_paths, shared_faces
+from tests.photos import SHARED_FACES, crop_top, group_photo, load_portrait, portrait_paths, shared_missing
 
 # icao-9303 leaves the mm margins (top_margin, chin_margin) to the country profiles that set them
 DEFAULT_ENABLED = {check_id for check_id in CHECKS if load_profile().enabled(check_id)}
@@ -198,20 +199,27 @@ def test_head_cut_at_the_top_fails_face_cropped() -> None:
     assert cropped.verdict is Verdict.FAIL and "top edge" in cropped.reason
 
 
-def test_real_group_photo_and_partial_face() -> None:
-    """The same on real photos of a group and of a half face (optional developers' data)."""
+def group_and_partial_face() -> tuple[np.ndarray, np.ndarray]:
+    """A photo of a group and one of a partial face: real ones from the developers' data when it is there,
+    else two bundled portraits side by side and a portrait cut through the left cheek."""
     from PIL import Image
 
-    data = shared_faces("defects_misc")
+    if shared_missing("defects_misc"):
+        photo = load_portrait(0)
+        jaw = detect_faces(photo)[0].landmarks[[0, 16], 0]
+        cut = int(jaw[0] + 0.15 * (jaw[1] - jaw[0]))
+        return group_photo([load_portrait(3), load_portrait(4)]), np.ascontiguousarray(photo[:, cut:])
+    folder = SHARED_FACES / "defects_misc" / "face_recognition_examples"
+    group, partial = (np.asarray(Image.open(folder / name).convert("RGB")) for name in ("kit_with_rose.jpg", "obama_partial_face.jpg"))
+    return group, partial
 
-    def checks(rel: str) -> dict[str, CheckResult]:
-        rgb = np.asarray(Image.open(data / "defects_misc" / rel).convert("RGB"))
-        return {c.id: c for c in run_checks(rgb, detect_faces(rgb))}
 
-    group = checks("face_recognition_examples/kit_with_rose.jpg")
-    assert group["single_face"].verdict is Verdict.FAIL and group["single_face"].evidence.boxes
-    partial = checks("face_recognition_examples/obama_partial_face.jpg")
-    assert partial["face_cropped"].verdict is Verdict.FAIL
+def test_group_photo_and_partial_face() -> None:
+    group, partial = group_and_partial_face()
+    checks = {c.id: c for c in run_checks(group, detect_faces(group))}
+    assert checks["single_face"].verdict is Verdict.FAIL and checks["single_face"].evidence.boxes
+    cropped = {c.id: c for c in run_checks(partial, detect_faces(partial))}["face_cropped"]
+    assert cropped.verdict is Verdict.FAIL and "edge" in cropped.reason  # the generated one: left; the real one: top
 
 
 def test_group_photo_gets_every_face_checked_and_the_subject_decides(portrait: np.ndarray) -> None:
