@@ -288,7 +288,8 @@ def run_occlusion(ctx: Context) -> tuple[dict, str]:
 
 
 def _edc_sets(ctx: Context) -> dict[str, tuple[list[Path], list[str]]]:
-    """The identity sets of the EDC: ORL and Yale as configured, and the LFW half not used for tuning."""
+    """The identity sets of the EDC: ORL and Yale as configured, and the LFW half not used for tuning; a set is
+    named by the data folders it drew from, so the bundled stand-ins (bundled.py) are not reported as ORL."""
     cfg = ctx.config
     sets: dict[str, tuple[list[Path], list[str]]] = {}
     if cfg.edc_lfw_identities:
@@ -298,7 +299,7 @@ def _edc_sets(ctx: Context) -> dict[str, tuple[list[Path], list[str]]]:
         if int(row["subject"][-2:]) <= cfg.edc_yale_subjects and (not row["identical_to"] or row["file"] < row["identical_to"]):
             paths.append(ctx.data / "defects_yale" / row["file"])
             ids.append(f"defects_yale/{row['subject']}")
-    sets["ORL + public figures + Yale"] = (paths, ids)
+    sets[" + ".join(sorted({identity.split("/")[0] for identity in ids}))] = (paths, ids)
     return sets
 
 
