@@ -17,7 +17,8 @@
    Controls: the same map of the unoccluded pair against the same occluder mask, and a
    smooth random map. The engine's opposing map (mid-level disagreement, engine/similarity.py)
    needs its reference of clean development pairs, written with --write-calibration.
-   On the unoccluded pairs the supporting map's share on the eyes and nose is divided by those regions' share of the face (1 = a random map).
+   On the unoccluded pairs the supporting map's share on the eyes and nose is divided
+   by those regions' share of the face (1 = a random map).
    Rejected candidates are measured beside the engine's method: the gradient opposing map
    (what a user's backbone without a mid-level grid gets), xSSAB's own split
    (descriptor dimensions above/below their share of the threshold, |gradient| of
