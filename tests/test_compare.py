@@ -13,6 +13,7 @@ import pytest
 from pfiq_desktop.engine.backbones.calibration import load_calibration
 from pfiq_desktop.engine.comparison import MATCH, NO_MATCH, NOT_COMPARED, Comparison, MatchThresholds, OperatingPoint
 from pfiq_desktop.engine.faces import photo_points_to_chip
+from pfiq_desktop.engine.similarity import OPPOSE_FULL_SCALE_Z
 from pfiq_desktop.evaluation.compare_maps import eyes_nose_cover, pointing_hit
 from pfiq_desktop.evaluation.data import face_hull_mask
 from pfiq_desktop.evaluation.occlusion import region_masks
@@ -83,6 +84,8 @@ def test_comparison_carries_both_analyses_maps_and_thresholds(genuine):
         for m in (maps.support, maps.oppose):
             assert m.shape == (150, 150) and m.dtype == np.float32 and np.all(m >= 0) and np.isfinite(m).all()
     assert c.thresholds == load_calibration().verification()
+    # the built-in network's opposing map is the mid-level one, in z units on its fixed scale (its reference is packaged)
+    assert c.oppose_scale == OPPOSE_FULL_SCALE_Z
     assert {"analyses", "maps", "total"} <= set(c.timings)
     photo = c.photo_maps("a")
     assert photo is not None and photo[0].shape == c.a.image_size[::-1]
@@ -106,6 +109,7 @@ def test_json_round_trip_is_equal(genuine):
     back = Comparison.from_json(c.to_json())
     assert back.to_dict() == Comparison.from_json(back.to_json()).to_dict()
     assert (back.score, back.decision, back.thresholds, back.errors) == (c.score, c.decision, c.thresholds, c.errors)
+    assert (back.map_scale, back.oppose_scale) == (c.map_scale, c.oppose_scale)
     assert back.a.faces[0].box == c.a.faces[0].box and back.b.faces[0].box == c.b.faces[0].box
     assert back.maps_a is not None and c.maps_a is not None
     np.testing.assert_allclose(back.maps_a.oppose, c.maps_a.oppose, atol=2e-3, rtol=1e-3)  # stored as float16
