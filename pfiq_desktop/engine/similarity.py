@@ -23,7 +23,7 @@ against the match. How the split is made was chosen on development pairs
   of development identities. Why not the gradient: dlib's network barely lowers
   its score for an occluder (0.01-0.03), so a map of first-order score changes
   pointed at an occluder in 20-56 % of pairs; the mid-level features do notice
-  it, and this map points at it in about 90 % (docs/EVALUATION.md). It says where
+  it, and this map points at it in 89-100 % (docs/EVALUATION.md). It says where
   the photos differ as the network sees them, not how much each pixel costs.
 * opposing, a user's backbone (no mid-level grid or no reference): g * (other
   chip - chip), positive part, the first-order gain if this photo looked like
@@ -58,7 +58,8 @@ SUPPORT_BASELINE_SIGMA = 8.0
 # Smoothing of the signed attributions before they are split (chip pixels), chosen in eval_compare.py.
 SUPPORT_SIGMA = 2.0
 OPPOSE_SIGMA = 3.0
-# What 1.0 on a displayed opposing map stands for, in z units of the mid-level map (relu(z_distance) + relu(z_weaker)).
+# What 1.0 on a displayed opposing map stands for, in z units of the mid-level map (relu(z_distance) + relu(z_weaker)):
+# occluded regions reach 5-7 z, clean genuine pairs' highest region 1.2 z (test medians, docs/EVALUATION.md).
 OPPOSE_FULL_SCALE_Z = 6.0
 SPREAD_FLOOR = 0.05  # relative to the median spread: keeps z finite where every reference pair agrees
 REFERENCE_FILE = "opposing_{backbone}.npz"  # packaged beside the backbone calibration
