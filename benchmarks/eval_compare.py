@@ -15,9 +15,12 @@
    eyes), and the named face region where A's opposing map is highest must overlap
    the occluder on >= 25 % of its pixels (the pointing game of the PLQ evaluation).
    Controls: the same map of the unoccluded pair against the same occluder mask, and a
-   smooth random map. On the unoccluded pairs the supporting map's share on the eyes
-   and nose is divided by those regions' share of the face (1 = a random map).
-   Rejected candidates are measured beside the engine's method: xSSAB's own split
+   smooth random map. The engine's opposing map (mid-level disagreement, engine/similarity.py)
+   needs its reference of clean development pairs, written with --write-calibration.
+   On the unoccluded pairs the supporting map's share on the eyes and nose is divided
+   by those regions' share of the face (1 = a random map).
+   Rejected candidates are measured beside the engine's method: the gradient opposing map
+   (what a user's backbone without a mid-level grid gets), xSSAB's own split
    (descriptor dimensions above/below their share of the threshold, |gradient| of
    each) and the blurred-copy reference for both maps.
 4. Cost: `Analyzer.compare(a, b)` against `analyse(a)` + `analyse(b)`, interleaved, on the
@@ -48,7 +51,7 @@ from pfiq_desktop.engine.backbones.dlib_resnet import load_dlib_resnet
 from pfiq_desktop.engine.faces import FaceDetector, chip_transform, extract_chip, photo_points_to_chip
 from pfiq_desktop.engine.imageio import ImageLoadError, load_image
 from pfiq_desktop.engine.plq import ForwardPass, gaussian_blur
-from pfiq_desktop.engine.similarity import explain_pairs
+from pfiq_desktop.engine.similarity import REFERENCE_FILE, OpposingReference, explain_pairs, load_opposing_reference
 from pfiq_desktop.evaluation import figures
 from pfiq_desktop.evaluation.compare_maps import OCCLUDERS, eyes_nose_cover, occluder_centres, occluder_shape, pointing_hit
 from pfiq_desktop.evaluation.data import face_hull_mask, to_tensor
@@ -56,9 +59,12 @@ from pfiq_desktop.evaluation.occlusion import occlude, region_masks
 from pfiq_desktop.evaluation.verification import DEV, TEST, error_rates, identity_part, identity_photos, pair_scores, threshold_at_fmr
 
 FMRS = {"strict": 1e-3, "lenient": 1e-2}
-METHODS = ("engine", "xssab", "blurred reference", "random")
+METHODS = ("engine", "gradient", "xssab", "blurred reference", "random")
+REFERENCE_PAIRS = 400  # clean genuine development pairs behind the opposing map's reference
+REFERENCE_SEED = 7  # another draw than the evaluated pairs (seed 0)
 BIG_DROP = 0.02  # an occluder that costs at least the gap between the two thresholds
 TARGET = REPO / "pfiq_desktop" / "engine" / "backbones" / CALIBRATION_FILE
+REFERENCE_TARGET = TARGET.parent / REFERENCE_FILE.format(backbone="dlib-resnet-v1")
 
 
 # ------------------------------------------------------------------ 1. faces
@@ -182,12 +188,27 @@ def score_histogram(scores: tuple[np.ndarray, np.ndarray], points: dict, size: t
 # ------------------------------------------------------------------ 3. maps
 
 
-def candidate_maps(net, chips_a: torch.Tensor, chips_b: torch.Tensor, method: str, thresholds: dict) -> tuple[np.ndarray, np.ndarray]:
-    """(support, oppose) of A against B (N x H x W) by `method`."""
+def opposing_reference(net, faces: dict[str, np.ndarray]) -> OpposingReference:
+    """The opposing map's reference: mid-level grids of clean genuine pairs of the development half."""
+    pairs = genuine_pairs(faces, DEV, {"identity_orl": 4, "identity_public_figures": 3}, REFERENCE_PAIRS, seed=REFERENCE_SEED)
+    with torch.no_grad():
+        grids = [torch.cat([net.spatial_features(to_tensor([faces["chip"][pair[side]] for pair in pairs[k : k + 32]]))
+                            for k in range(0, len(pairs), 32)]) for side in (0, 1)]
+    return OpposingReference.build(*grids, {
+        "backbone": "dlib-resnet-v1", "grid": "spatial_features (7 residual blocks, 64 x 17 x 17)",
+        "data": "clean genuine pairs of the development half of identity_orl, identity_public_figures, identity_lfw_dev",
+        "seed": REFERENCE_SEED, "made_by": "benchmarks/eval_compare.py --write-calibration",
+    })
+
+
+def candidate_maps(net, chips_a: torch.Tensor, chips_b: torch.Tensor, method: str, thresholds: dict,
+                   reference: OpposingReference | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(support, oppose) of A against B (N x H x W) by `method`; "gradient" is the opposing map a user's backbone gets."""
     with torch.no_grad():
         references = net(chips_b)
-    if method == "engine":
-        maps = explain_pairs(ForwardPass.run(net, chips_a), list(range(len(chips_a))), chips_b, references)
+    if method in ("engine", "gradient"):
+        maps = explain_pairs(ForwardPass.run(net, chips_a), list(range(len(chips_a))), chips_b, references,
+                             net, reference if method == "engine" else None)
         return maps.support, maps.oppose
     if method == "random":
         generator = torch.Generator().manual_seed(int(chips_a.sum().item()) % 10_000)
@@ -229,7 +250,8 @@ def genuine_pairs(
     return pairs[:count]
 
 
-def evaluate_maps(net, faces: dict[str, np.ndarray], thresholds: dict, part: str, count: int, out: Path) -> dict:
+def evaluate_maps(net, faces: dict[str, np.ndarray], thresholds: dict, part: str, count: int, out: Path,
+                  reference: OpposingReference) -> dict:
     pairs = genuine_pairs(faces, part, {"identity_orl": 4, "identity_public_figures": 3}, count)
     rng = np.random.default_rng(1)
     rows = []
@@ -242,14 +264,14 @@ def evaluate_maps(net, faces: dict[str, np.ndarray], thresholds: dict, part: str
         regions = [region_masks(lm) for lm in landmarks]
         with torch.no_grad():
             clean_scores = _scores(net, to_tensor(chips_a), chips_b)
-        clean = {m: candidate_maps(net, to_tensor(chips_a), chips_b, m, thresholds) for m in METHODS}
+        clean = {m: candidate_maps(net, to_tensor(chips_a), chips_b, m, thresholds, reference) for m in METHODS}
         for kind in OCCLUDERS:
             occluded, masks = zip(*(occlude(chips_a[i], landmarks[i], occluder_centres(kind, landmarks[i], hulls[i], regions[i]),
                                             occluder_shape(kind), rng) for i in range(len(chunk))))
             with torch.no_grad():
                 drops = clean_scores - _scores(net, to_tensor(list(occluded)), chips_b)
             for method in METHODS:
-                _support, oppose = candidate_maps(net, to_tensor(list(occluded)), chips_b, method, thresholds)
+                _support, oppose = candidate_maps(net, to_tensor(list(occluded)), chips_b, method, thresholds, reference)
                 for i, (a, b) in enumerate(chunk):
                     rows.append({"part": part, "dataset": str(faces["dataset"][a]), "a": a, "b": b, "occluder": kind, "method": method,
                                  "drop": float(drops[i]), "hit": pointing_hit(oppose[i], masks[i], regions[i]),
@@ -359,12 +381,17 @@ def main() -> None:
     faces = collect_faces(args.data, args.out / "faces.npz")
     summary: dict = {"verification": calibrate(faces, args.out)}
     print(json.dumps(summary["verification"], indent=1))
+    net = load_dlib_resnet()
     if args.write_calibration:
         write_calibration(summary["verification"])
+        opposing_reference(net, faces).save(REFERENCE_TARGET)
+        print(f"written {REFERENCE_TARGET}")
+    reference = load_opposing_reference("dlib-resnet-v1")
+    if reference is None:
+        parser.error(f"no {REFERENCE_TARGET.name}: run with --write-calibration first")
     if "maps" not in args.skip:
-        net = load_dlib_resnet()
-        summary["maps"] = {part: evaluate_maps(net, faces, summary["verification"]["thresholds"], part, args.pairs, args.out)
-                           for part in (DEV, TEST)}
+        summary["maps"] = {part: evaluate_maps(net, faces, summary["verification"]["thresholds"], part, args.pairs, args.out,
+                                               reference) for part in (DEV, TEST)}
         print(json.dumps(summary["maps"], indent=1))
     if "cost" not in args.skip:
         summary["cost"] = measure_cost(args.repeats)

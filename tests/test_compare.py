@@ -13,6 +13,7 @@ import pytest
 from pfiq_desktop.engine.backbones.calibration import load_calibration
 from pfiq_desktop.engine.comparison import MATCH, NO_MATCH, NOT_COMPARED, Comparison, MatchThresholds, OperatingPoint
 from pfiq_desktop.engine.faces import photo_points_to_chip
+from pfiq_desktop.engine.similarity import OPPOSE_FULL_SCALE_Z
 from pfiq_desktop.evaluation.compare_maps import eyes_nose_cover, pointing_hit
 from pfiq_desktop.evaluation.data import face_hull_mask
 from pfiq_desktop.evaluation.occlusion import region_masks
@@ -38,6 +39,21 @@ def sunglasses(image: np.ndarray, landmarks: np.ndarray) -> tuple[np.ndarray, np
     occluded = image.copy()
     occluded[mask > 0] = (15, 15, 20)
     return occluded, mask
+
+
+def grey_patch(image: np.ndarray, landmarks: np.ndarray, centre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The photo with a grey square (0.9 x the eye distance) centred on `centre`, and its mask (photo pixels)."""
+    half = round(0.45 * float(np.linalg.norm(landmarks[42:48].mean(0) - landmarks[36:42].mean(0))))
+    x, y = (round(v) for v in centre)
+    mask = np.zeros(image.shape[:2], np.uint8)
+    cv2.rectangle(mask, (x - half, y - half), (x + half, y + half), 1, -1)
+    occluded = image.copy()
+    occluded[mask > 0] = 128
+    return occluded, mask
+
+
+# Where the grey patch goes on each portrait (68-landmark indices averaged): nose, mouth, a cheek, an eye, the chin, the other cheek.
+PATCH_PLACES = ((30, 33), tuple(range(48, 60)), (3, 31, 48), tuple(range(42, 48)), (7, 8, 9, 57), (13, 35, 54))
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +84,8 @@ def test_comparison_carries_both_analyses_maps_and_thresholds(genuine):
         for m in (maps.support, maps.oppose):
             assert m.shape == (150, 150) and m.dtype == np.float32 and np.all(m >= 0) and np.isfinite(m).all()
     assert c.thresholds == load_calibration().verification()
+    # the built-in network's opposing map is the mid-level one, in z units on its fixed scale (its reference is packaged)
+    assert c.oppose_scale == OPPOSE_FULL_SCALE_Z
     assert {"analyses", "maps", "total"} <= set(c.timings)
     photo = c.photo_maps("a")
     assert photo is not None and photo[0].shape == c.a.image_size[::-1]
@@ -91,6 +109,7 @@ def test_json_round_trip_is_equal(genuine):
     back = Comparison.from_json(c.to_json())
     assert back.to_dict() == Comparison.from_json(back.to_json()).to_dict()
     assert (back.score, back.decision, back.thresholds, back.errors) == (c.score, c.decision, c.thresholds, c.errors)
+    assert (back.map_scale, back.oppose_scale) == (c.map_scale, c.oppose_scale)
     assert back.a.faces[0].box == c.a.faces[0].box and back.b.faces[0].box == c.b.faces[0].box
     assert back.maps_a is not None and c.maps_a is not None
     np.testing.assert_allclose(back.maps_a.oppose, c.maps_a.oppose, atol=2e-3, rtol=1e-3)  # stored as float16
@@ -109,6 +128,24 @@ def test_occluded_copy_opposing_map_points_at_the_sunglasses(analyzer, portraits
         assert c.maps_a is not None
         hits += pointing_hit(c.maps_a.oppose, occluder, region_masks(photo_points_to_chip(face.landmarks, transform)))
     assert hits >= PORTRAITS - 2, f"{hits} of {PORTRAITS} (a random map: about 1 in 4)"
+
+
+def test_opposing_map_points_at_a_grey_patch_anywhere_on_the_face(analyzer, portraits, genuine):
+    """A flat grey patch barely moves dlib's score, yet the opposing map must find it (docs/EVALUATION.md: ~90 %)."""
+    hits, peaks = 0, []
+    for image, place, clean in zip(portraits, PATCH_PLACES, genuine):
+        landmarks = analyzer.analyse(image).faces[0].landmarks
+        occluded, mask = grey_patch(image, landmarks, landmarks[list(place)].mean(axis=0))
+        c = analyzer.compare(occluded, reencoded_mirror(image))
+        face = c.a.faces[0]
+        transform = np.asarray(face.chip_transform, np.float64).reshape(2, 3)
+        occluder = cv2.warpAffine(mask, transform, (150, 150)) > 0
+        assert c.maps_a is not None and clean.maps_a is not None
+        hits += pointing_hit(c.maps_a.oppose, occluder, region_masks(photo_points_to_chip(face.landmarks, transform)))
+        peaks.append((float(c.maps_a.oppose[occluder].mean()), float(clean.maps_a.oppose[occluder].mean())))
+    assert hits >= PORTRAITS - 1, f"{hits} of {PORTRAITS} (a random map: about 1 in 4)"
+    # the patch lights the map up where the clean copy's map is quiet
+    assert all(occluded > 2 * clean for occluded, clean in peaks), peaks
 
 
 def test_supporting_map_favours_eyes_and_nose(genuine):

@@ -39,7 +39,7 @@ from pfiq_desktop.engine.plq import GRADIENT_MAPS, MAP_METHODS, ForwardPass, gra
 from pfiq_desktop.engine.preparation import Prepared, PreparePool, Source, prepare
 from pfiq_desktop.engine.quality import make_estimator
 from pfiq_desktop.engine.results import Analysis, Face, engine_key
-from pfiq_desktop.engine.similarity import explain_pairs
+from pfiq_desktop.engine.similarity import explain_pairs, load_opposing_reference
 
 
 def resolve_device(device: str) -> torch.device:
@@ -101,6 +101,8 @@ class Analyzer:
         self._results: dict[int, _NetworkResult] = {}  # network output per prepared photo, until it is finished
         self.models_sha256 = self.backbone.models_sha256
         self.deviation_reference = self._deviation_reference(map_method)
+        # the comparison's opposing map: the mid-level disagreement map where the backbone has its reference
+        self.opposing_reference = load_opposing_reference(self.calibration.backbone) if self.backbone.spec.builtin else None
         self.engine_key = engine_key(self.models_sha256, self.estimator.name, map_method, __version__)
         self._warm_up()
 
@@ -222,10 +224,12 @@ class Analyzer:
             if forward is None:  # the PLQ map method ran no plain forward pass to reuse
                 forward, first_b = ForwardPass.run(self.net, self._tensor([p.chips[0] for p in prepared])), 1
             rows, counterparts = [0, first_b], [first_b, 0]
-            pairs = explain_pairs(forward, rows, forward.pixels.detach()[counterparts], forward.descriptors[counterparts])
+            pairs = explain_pairs(forward, rows, forward.pixels.detach()[counterparts], forward.descriptors[counterparts],
+                                  self.net, self.opposing_reference)
             comparison.score = float(pairs.scores[0])
             comparison.decision = comparison.thresholds.decide(comparison.score)
-            comparison.map_scale, comparison.maps_a, comparison.maps_b = scaled_maps(pairs.support, pairs.oppose)
+            comparison.map_scale, comparison.oppose_scale, comparison.maps_a, comparison.maps_b = scaled_maps(
+                pairs.support, pairs.oppose, pairs.oppose_full_scale)
         end = time.perf_counter()
         comparison.timings = {"analyses": analysed - start, "maps": end - analysed, "total": end - start}
         return comparison

@@ -85,23 +85,34 @@ def _percent(share: float) -> str:
 
 @dataclass
 class FaceMaps:
-    """One photo's maps on its main face's 150x150 chip, >= 0, in units of the comparison's `map_scale`."""
+    """One photo's maps on its main face's 150x150 chip, >= 0, in units of the comparison's `map_scale` / `oppose_scale`."""
 
     support: np.ndarray
     oppose: np.ndarray
 
 
-def scaled_maps(support: np.ndarray, oppose: np.ndarray) -> tuple[float, FaceMaps, FaceMaps]:
-    """Photos A and B's maps (each 2 x H x W, score per pixel) in units of one display scale, and that scale.
+def scaled_maps(
+    support: np.ndarray, oppose: np.ndarray, oppose_full_scale: float | None = None
+) -> tuple[float, float, FaceMaps, FaceMaps]:
+    """Photos A and B's maps (each 2 x H x W) in display units: (support scale, oppose scale, maps of A, maps of B).
 
-    The scale is the largest of the four maps' 99th percentiles over their
-    non-zero pixels: one scale, so a faint opposing map next to a strong
-    supporting one reads as what it is.
+    A gradient map's scale (score per pixel) is the largest of its maps' 99th
+    percentiles over their non-zero pixels, one for both photos, so a faint map
+    next to a strong one reads as what it is. An opposing map in z units
+    (`oppose_full_scale` given) keeps that fixed scale, so its colour means the
+    same in every comparison; with None both map kinds share one score scale.
     """
-    levels = [float(np.percentile(m[m > 0], MAP_SCALE_PERCENTILE)) for m in (*support, *oppose) if np.any(m > 0)]
-    scale = max(levels, default=0.0) or 1.0
-    a, b = (FaceMaps(support[i] / scale, oppose[i] / scale) for i in (0, 1))
-    return scale, a, b
+
+    def level(maps: tuple[np.ndarray, ...]) -> float:
+        levels = [float(np.percentile(m[m > 0], MAP_SCALE_PERCENTILE)) for m in maps if np.any(m > 0)]
+        return max(levels, default=0.0) or 1.0
+
+    if oppose_full_scale is None:
+        support_scale = oppose_scale = level((*support, *oppose))
+    else:
+        support_scale, oppose_scale = level(tuple(support)), oppose_full_scale
+    a, b = (FaceMaps(support[i] / support_scale, oppose[i] / oppose_scale) for i in (0, 1))
+    return support_scale, oppose_scale, a, b
 
 
 @dataclass(frozen=True)
@@ -151,7 +162,8 @@ class Comparison:
     thresholds: MatchThresholds
     maps_a: FaceMaps | None = None
     maps_b: FaceMaps | None = None
-    map_scale: float = 1.0  # score per pixel that 1.0 on the maps stands for (one scale for all four maps)
+    map_scale: float = 1.0  # score per pixel that 1.0 on the supporting maps stands for
+    oppose_scale: float = 1.0  # what 1.0 on the opposing maps stands for: z units (built-in network) or score per pixel
     errors: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds: "analyses", "maps", "total"
     created: str = ""
@@ -187,6 +199,7 @@ class Comparison:
             "decision": self.decision,
             "thresholds": self.thresholds.to_dict(),
             "map_scale": self.map_scale,
+            "oppose_scale": self.oppose_scale,
             "maps_a": _maps_to_dict(self.maps_a),
             "maps_b": _maps_to_dict(self.maps_b),
             "errors": list(self.errors),
@@ -211,6 +224,7 @@ class Comparison:
             maps_a=_maps_from_dict(data.get("maps_a")),
             maps_b=_maps_from_dict(data.get("maps_b")),
             map_scale=float(data.get("map_scale", 1.0)),
+            oppose_scale=float(data.get("oppose_scale", data.get("map_scale", 1.0))),
             errors=list(data.get("errors", [])),
             timings=dict(data.get("timings", {})),
             created=str(data.get("created", "")),

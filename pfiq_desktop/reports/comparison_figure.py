@@ -26,8 +26,8 @@ ROW_NAMES = {"a": "A · new photo", "b": "B · reference photo"}
 MAP_OPACITY = 0.85  # at the top of the scale; fainter values fade into the chip (palette fade)
 COLUMN_TITLES = ("Photo", "Supports the match", "Opposes the match")
 LEGEND = (
-    "Green: pixels that raise the score (the face's own detail the network matches). Red: where this photo differs "
-    "from the other in a way that lowers the score. Both chips are aligned alike; one colour scale for all four maps."
+    "Green: pixels that raise the score (the face's own detail the network matches). Red: where the network sees this "
+    "photo differ from the other, or finds less face, than in two clean photos of one person. Both chips are aligned alike."
 )
 
 

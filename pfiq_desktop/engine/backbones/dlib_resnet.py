@@ -67,6 +67,9 @@ _BLOCKS: tuple[tuple[int, int, bool], ...] = (
     (256, 256, True),
 )
 
+# The residual blocks `spatial_features` runs: the 64-channel stage at 17 x 17.
+SPATIAL_BLOCKS = 7
+
 
 class DlibModelFormatError(ValueError):
     """The model file is not the dlib ResNet this module rebuilds."""
@@ -304,12 +307,23 @@ class DlibResNet(nn.Module):
         self.blocks = nn.Sequential(*(_Residual(*spec) for spec in _BLOCKS))
         self.fc = nn.Linear(256, 128, bias=False)
 
+    def _stem(self, x: torch.Tensor) -> torch.Tensor:
+        x = (x - self.input_mean[:, None, None]) / 256.0
+        return F.max_pool2d(F.relu(self.stem_affine(self.stem_conv(x))), 3, 2)
+
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """256-D average-pooled feature before the fc layer."""
-        x = (x - self.input_mean[:, None, None]) / 256.0
-        x = F.max_pool2d(F.relu(self.stem_affine(self.stem_conv(x))), 3, 2)
-        pooled: torch.Tensor = self.blocks(x).mean(dim=(2, 3))
+        pooled: torch.Tensor = self.blocks(self._stem(x)).mean(dim=(2, 3))
         return pooled
+
+    def spatial_features(self, x: torch.Tensor) -> torch.Tensor:
+        """The mid-level feature map a comparison's opposing map compares (N x 64 x 17 x 17, after the 7th block).
+
+        Cells of about 9 chip pixels that still know where on the face they are;
+        the block was chosen on development pairs (benchmarks/eval_compare.py).
+        """
+        grid: torch.Tensor = self.blocks[:SPATIAL_BLOCKS](self._stem(x))
+        return grid
 
     def stage_statistics(self, x: torch.Tensor, blocks: tuple[int, ...]) -> torch.Tensor:
         """Mean and standard deviation over space of every channel after each residual block in `blocks`.
@@ -318,8 +332,7 @@ class DlibResNet(nn.Module):
         [means, stds]. Differentiable with respect to the raw pixels ``x``; runs only as
         far as the last block asked for.
         """
-        x = (x - self.input_mean[:, None, None]) / 256.0
-        x = F.max_pool2d(F.relu(self.stem_affine(self.stem_conv(x))), 3, 2)
+        x = self._stem(x)
         stats = []
         for index in range(max(blocks) + 1):
             x = self.blocks[index](x)
