@@ -24,6 +24,7 @@ from benchmarks.issue15 import tasks
 from benchmarks.issue15.facecache import FaceCache
 from benchmarks.issue15.measure import Outcome, measure, only
 from benchmarks.issue15.sets import DATA, ROOT, all_sets
+from benchmarks.issue15.synth import KINDS, synth_set
 from benchmarks.issue15.tasks import Item
 from pfiq_desktop.engine.icao import load_profile
 
@@ -114,11 +115,12 @@ def main() -> None:
     profile = only(load_profile(args.profile))
     loaders = all_sets(make_sample_folder(args.cache / "samples"))
     out = {name: measure(load(), cache, profile) for name, load in loaders.items()}
+    out["synth"] = measure(synth_set(loaders["official"](), cache, args.cache / "synth"), cache, profile)
     rep = Report(args.details)
     print(f"# Issue 15: eyes, coverings, side light (profile {profile.name}; flagged = warn or fail)")
     eye_rows = []
     for task, fn in tasks.EYE_TASKS.items():
-        for setname in ("yale", "lfw", "official", "misc", "samples"):
+        for setname in ("yale", "lfw", "official", "synth", "misc", "samples"):
             found = [o for o in out[setname] if o.checks]
             items = by_split(fn(found), found)
             if any(i.positive for part in items for i in part):
@@ -155,6 +157,10 @@ def main() -> None:
         cells = [[bool(o.flagged("head_covering")) for o in of_kind if o.photo.split == s] for s in SPLITS]
         per_kind.append(f"{kind} " + " / ".join(f"{sum(c)}/{len(c)}" for c in cells))
     print("\nHead coverings found per kind (dev / test): " + ", ".join(per_kind))
+    hidden = [o for o in out["synth"] if o.checks and "not_visible" in (o.photo.labels["left"], o.photo.labels["right"])]
+    print("Synthetic eye occlusions found per kind (dev + test): " + ", ".join(
+        f"{k} {sum(bool(o.flagged('eye_occlusion')) for o in hidden if o.photo.labels['kind'] == k)}"
+        f"/{sum(o.photo.labels['kind'] == k for o in hidden)}" for k in KINDS if any(o.photo.labels["kind"] == k for o in hidden)))
     for o in out["samples"]:
         print(f"sample {o.photo.key}: " + tasks.show(o, *tasks.EYES, "eye_occlusion", "glasses", "lighting_uniformity"))
     costs = np.array([o.checks_seconds for o in out["official"] if o.checks]) * 1000
