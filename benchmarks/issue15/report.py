@@ -24,7 +24,7 @@ from benchmarks.issue15 import tasks
 from benchmarks.issue15.facecache import FaceCache
 from benchmarks.issue15.measure import Outcome, measure, only
 from benchmarks.issue15.sets import DATA, ROOT, all_sets
-from benchmarks.issue15.synth import KINDS, synth_set
+from benchmarks.issue15.synth import KINDS, synth_set, wink_set
 from benchmarks.issue15.tasks import Item
 from pfiq_desktop.engine.icao import load_profile
 
@@ -116,11 +116,12 @@ def main() -> None:
     loaders = all_sets(make_sample_folder(args.cache / "samples"))
     out = {name: measure(load(), cache, profile) for name, load in loaders.items()}
     out["synth"] = measure(synth_set(loaders["official"](), cache, args.cache / "synth"), cache, profile)
+    out["synth_wink"] = measure(wink_set(loaders["official"](), cache, args.cache / "synth_wink"), cache, profile)
     rep = Report(args.details)
     print(f"# Issue 15: eyes, coverings, side light (profile {profile.name}; flagged = warn or fail)")
     eye_rows = []
     for task, fn in tasks.EYE_TASKS.items():
-        for setname in ("yale", "lfw", "official", "synth", "misc", "samples"):
+        for setname in ("yale", "synth_wink", "lfw", "official", "synth", "misc", "samples"):
             found = [o for o in out[setname] if o.checks]
             items = by_split(fn(found), found)
             if any(i.positive for part in items for i in part):
