@@ -10,9 +10,10 @@ which is the officer's outcome). The task definitions are the research's
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from benchmarks.issue15.measure import Outcome
+from pfiq_desktop.engine.results import Verdict
 
 EYES = ("eye_open_left", "eye_open_right")
 VISIBLE = ("open", "closed")
@@ -24,6 +25,7 @@ class Item:
     positive: bool
     flagged: bool
     shown: str  # the check's verdict and value, for --details
+    judged: bool = True  # False when no check could judge the face (e.g. the head turned past the frontal limit)
 
 
 def show(o: Outcome, *ids: str) -> str:
@@ -38,7 +40,8 @@ def show(o: Outcome, *ids: str) -> str:
 
 
 def _item(o: Outcome, positive: bool, *ids: str, suffix: str = "") -> Item:
-    return Item(o.photo.key + suffix, positive, any(bool(o.flagged(i)) for i in ids), show(o, *ids))
+    judged = any(o.flagged(i) is not None for i in ids)
+    return Item(o.photo.key + suffix, positive, any(bool(o.flagged(i)) for i in ids), show(o, *ids), judged)
 
 
 def glasses_class(o: Outcome) -> str:
@@ -99,11 +102,14 @@ EYE_TASKS: dict[str, Callable[[list[Outcome]], Iterator[Item]]] = {
 
 # ---- coverings, masks, light
 def masks(outcomes: list[Outcome], end_to_end: bool = False) -> Iterator[Item]:
-    """Mask vs no mask, `lower_face_covered`; end to end a photo without a face counts as rejected."""
+    """Mask vs no mask, `lower_face_covered`; end to end a photo without a face counts as rejected, and so
+    does one whose head the pose check fails (the covering check does not judge heads turned past 30 deg)."""
     for o in outcomes:
         positive = o.photo.labels["label"] == "mask"
         if o.checks:
-            yield _item(o, positive, "lower_face_covered")
+            item = _item(o, positive, "lower_face_covered")
+            turned = end_to_end and o.checks["pose_yaw"].verdict is Verdict.FAIL  # pose warns on most photos: fails only
+            yield replace(item, flagged=True, shown=item.shown + "; pose_yaw fail") if turned else item
         elif end_to_end:
             yield Item(o.photo.key, positive, True, "no face found")
 
