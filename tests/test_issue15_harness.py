@@ -46,7 +46,7 @@ def test_the_engine_checks_are_scored_on_the_labels(cached: FaceCache) -> None:
     wink = Photo("b", PORTRAIT, "b", "dev", {"left": "open", "right": "closed", "glasses": "none"})
     outcomes = measure([open_eyes, wink], cached, profile)
     assert set(outcomes[0].checks) == {"eye_open_left", "eye_open_right", "eye_occlusion", "glasses",
-                                       "lower_face_covered", "head_covering", "lighting_uniformity", "exposure", "pose_yaw"}
+                                       "lower_face_covered", "head_covering", "lighting_uniformity"}
     items = list(tasks.one_eye_closed(outcomes))
     assert [(i.id, i.positive, i.flagged) for i in items] == [
         ("a#left", False, False), ("a#right", False, False), ("b#left", False, False), ("b#right", True, False)]

@@ -20,7 +20,7 @@ from pfiq_desktop.engine.results import CheckResult, Verdict
 log = logging.getLogger(__name__)
 CHECK_IDS = (
     "eye_open_left", "eye_open_right", "eye_occlusion", "glasses",
-    "lower_face_covered", "head_covering", "lighting_uniformity", "exposure", "pose_yaw",
+    "lower_face_covered", "head_covering", "lighting_uniformity",
 )
 
 

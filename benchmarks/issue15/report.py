@@ -142,7 +142,7 @@ def main() -> None:
     masks, yaleb, lfw_cover = out["masks"], out["yaleb"], out["lfw_cover"]
     rep.ba_table("Coverings, masks, side light", [
         ("face masks", "defects_masks_dev, faces found", (by_split(tasks.masks(masks), masks))),
-        ("face masks, end to end (no face or head turned = rejected)", "defects_masks_dev", (by_split(tasks.masks(masks, True), masks))),
+        ("face masks, end to end (no face = rejected)", "defects_masks_dev", (by_split(tasks.masks(masks, True), masks))),
         ("head covering", "LFW (labelled by eye)", (by_split(tasks.head_covering(lfw_cover), lfw_cover))),
         ("side light", "Extended Yale B strong side vs frontal, faces found", (by_split(tasks.side_light(yaleb), yaleb))),
         ("side light, end to end", "Extended Yale B", (by_split(tasks.side_light(yaleb, True), yaleb))),

@@ -10,10 +10,9 @@ which is the officer's outcome). The task definitions are the research's
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from benchmarks.issue15.measure import Outcome
-from pfiq_desktop.engine.results import Verdict
 
 EYES = ("eye_open_left", "eye_open_right")
 VISIBLE = ("open", "closed")
@@ -102,14 +101,13 @@ EYE_TASKS: dict[str, Callable[[list[Outcome]], Iterator[Item]]] = {
 
 # ---- coverings, masks, light
 def masks(outcomes: list[Outcome], end_to_end: bool = False) -> Iterator[Item]:
-    """Mask vs no mask, `lower_face_covered`; end to end a photo without a face counts as rejected, and so
-    does one whose head the pose check fails (the covering check does not judge heads turned past 30 deg)."""
+    """Mask vs no mask, `lower_face_covered`; end to end a photo without a face counts as rejected.
+    (The pose check is no stand-in for heads the covering check does not judge: on these tight crops it
+    fails 40 % of the faces without a mask too.)"""
     for o in outcomes:
         positive = o.photo.labels["label"] == "mask"
         if o.checks:
-            item = _item(o, positive, "lower_face_covered")
-            turned = end_to_end and o.checks["pose_yaw"].verdict is Verdict.FAIL  # pose warns on most photos: fails only
-            yield replace(item, flagged=True, shown=item.shown + "; pose_yaw fail") if turned else item
+            yield _item(o, positive, "lower_face_covered")
         elif end_to_end:
             yield Item(o.photo.key, positive, True, "no face found")
 
