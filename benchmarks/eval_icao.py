@@ -8,6 +8,7 @@ so are official portraits that are byte-identical to a labelled defect photo
 (one photo cannot be both a positive and a negative).
 
     python benchmarks/eval_icao.py [--plq] [--details]
+    python benchmarks/eval_icao.py --issue15 [--details]   (issue 15's tables: benchmarks/issue15/report.py)
 
 --plq runs the full Analyzer (real pixel-level quality maps, slow on CPU) on
 the misc set and the official portraits (the negatives of the misc tasks), so
@@ -160,6 +161,12 @@ def task(
 
 
 def main() -> None:
+    if "--issue15" in sys.argv:
+        from benchmarks.issue15.report import main as issue15
+
+        sys.argv.remove("--issue15")
+        issue15()
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="icao-9303")
     parser.add_argument("--plq", action="store_true", help="real PLQ maps from the Analyzer on the misc set and the portraits (slow)")

@@ -78,6 +78,10 @@ class EyeThresholds:
 
     closed_one: float = 2.75  # one eye alone looks closed
     closed_both: float = 0.25  # both eyes look closed (joint evidence, lower bar)
+    # a wink: this eye looks far more closed than the other, visible eye of the same face (the shut eye of a
+    # wink often scores like a squint on its own; the open eye of the same photo is the person's own reference)
+    wink_gap: float = 4.0
+    wink_floor: float = -1.0  # ... and does not look clearly open on its own
     occluded: float = 1.5  # the eye is not visible
     tinted: float = 0.0  # both lenses tinted (the lower of the two eyes' scores)
     frame: float = 0.0  # a spectacle frame is worn
@@ -434,6 +438,14 @@ def measure_eyes(
     )
 
 
+def _winks(m: EyeMeasurements, th: EyeThresholds, side: str, hidden: dict[str, bool]) -> bool:
+    """This eye is shut while the other, visible eye is open: judged against the other eye, not an absolute bar."""
+    other = "right" if side == "left" else "left"
+    if hidden[other] or not m.assessable[other]:
+        return False
+    return m.closed[side] > th.wink_floor and m.closed[side] - m.closed[other] > th.wink_gap
+
+
 def decide(m: EyeMeasurements, th: EyeThresholds = EyeThresholds()) -> EyeAssessment:
     """Eye states, occlusion finding and glasses class from the measurements (cheap: re-run per profile)."""
     dark = m.lens_p90 < th.dark_lens
@@ -445,7 +457,7 @@ def decide(m: EyeMeasurements, th: EyeThresholds = EyeThresholds()) -> EyeAssess
             state = "not_assessable"
         elif hidden[sd]:
             state = "not_visible"
-        elif m.closed[sd] > th.closed_one or both_closed:
+        elif m.closed[sd] > th.closed_one or both_closed or _winks(m, th, sd, hidden):
             state = "closed"
         else:
             state = "open"

@@ -12,7 +12,7 @@ from pfiq_desktop.engine.icao.regions import polygon_mask
 from pfiq_desktop.engine.icao.registry import Measure, NotAssessable, check, graded
 from pfiq_desktop.engine.results import Evidence, Verdict
 
-EYE_THRESHOLDS = ("closed_one", "closed_both", "occluded", "tinted", "frame", "dark_lens")
+EYE_THRESHOLDS = ("closed_one", "closed_both", "wink_gap", "wink_floor", "occluded", "tinted", "frame", "dark_lens")
 
 
 def eye_assessment(ctx: Context, params: dict[str, Any]) -> EyeAssessment:
@@ -37,7 +37,7 @@ def _eye_check(ctx: Context, params: dict[str, Any], side: str) -> Measure:
         eye.reason,
         round(100 * (eye.score if hidden else eye.closed_score), 1),
         "% hidden" if hidden else "% closed",
-        {k: float(params[k]) for k in ("closed_one", "closed_both") if k in params},
+        {k: float(params[k]) for k in ("closed_one", "closed_both", "wink_gap", "wink_floor") if k in params},
         Evidence(boxes=[eye.box], regions=[f"{side}_eye"]),
     )
 

@@ -1,0 +1,93 @@
+"""The labelled photo sets of issue 15, each photo with its identity, dev/test split and labels.
+
+Splits are the research's, so figures stay comparable: the eye sets carry their split in
+`benchmarks/labels/*_eyes.csv` (by identity, seed 15) and the head-covering labels in
+`lfw_head_covering.csv`; the covering, mask and side-light sets use `cover_split` (a salted
+hash of the identity). Dev is what constants were fitted and thresholds chosen on; test is
+reported.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+LABELS = ROOT / "benchmarks" / "labels"
+DATA = ROOT / ".." / "shared" / "data" / "faces"
+COVER_SEED = "pfiq-issue15-facecover"  # the covering/mask/light research's split salt
+TIGHT_CROP_PAD = 2.0  # Extended Yale B and the mask crops: padded to 2x with grey before detecting
+
+
+@dataclass(frozen=True)
+class Photo:
+    key: str  # file name relative to its root (the id in --details)
+    path: Path
+    identity: str
+    split: str  # "dev" | "test"
+    labels: dict[str, str] = field(default_factory=dict)
+    pad: float = 1.0
+
+
+def cover_split(identity: str) -> str:
+    """'dev' or 'test' for an identity: half each by a salted SHA-256 (covering, mask, light sets)."""
+    return "dev" if hashlib.sha256((COVER_SEED + identity).encode()).digest()[0] % 2 == 0 else "test"
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def eye_set(name: str, root: Path, strip: str = "") -> list[Photo]:
+    """`labels/<name>_eyes.csv`: left / right eye state and glasses per photo, split by identity."""
+    return [
+        Photo(r["file"], root / r["file"][len(strip):], r["subject"], r["split"],
+              {"left": r["left"], "right": r["right"], "glasses": r["glasses"]})
+        for r in _rows(LABELS / f"{name}_eyes.csv")
+    ]
+
+
+def yale_light() -> list[Photo]:
+    """Yale faces by lighting condition (duplicates of an earlier file left out)."""
+    rows = _rows(DATA / "defects_yale" / "labels.csv")
+    return [Photo(f"defects_yale/{r['file']}", DATA / "defects_yale" / r["file"], r["subject"], cover_split(r["subject"]),
+                  {"condition": r["yale_condition"]}) for r in rows if not r["identical_to"]]
+
+
+def official_cover() -> list[Photo]:
+    """Official portraits; the manifest's one hat (021118) is a covering, the rest clean negatives."""
+    rows = _rows(DATA / "portraits_official" / "manifest.csv")
+    return [Photo(f"portraits_official/{r['file']}", DATA / "portraits_official" / r["file"], r["file"], cover_split(r["file"]),
+                  {"covering": "yes" if "head covering" in r["icao_note"] else "no"}) for r in rows]
+
+
+def lfw_cover() -> list[Photo]:
+    """All LFW dev photos with a head covering label (yes / no / excluded) and its kind."""
+    return [Photo(r["file"], DATA / r["file"], r["identity"], r["split"], {"covering": r["covering"], "kind": r["kind"]})
+            for r in _rows(LABELS / "lfw_head_covering.csv")]
+
+
+def tight_crops(folder: str) -> list[Photo]:
+    """defects_masks_dev / defects_yaleb_light_dev: `label` per photo, padded before detection."""
+    return [Photo(f"{folder}/{r['file']}", DATA / folder / r["file"], r["identity"], cover_split(r["identity"]),
+                  {"label": r["label"]}, TIGHT_CROP_PAD) for r in _rows(DATA / folder / "labels.csv")]
+
+
+def all_sets(samples_dir: Path) -> dict[str, Callable[[], list[Photo]]]:
+    """Loaders by set name; the bundled samples are written to `samples_dir` first."""
+    return {
+        "yale": lambda: eye_set("yale", DATA),
+        "official": lambda: eye_set("official", DATA),
+        "lfw": lambda: eye_set("lfw", DATA),
+        "misc": lambda: eye_set("misc", DATA),
+        "samples": lambda: eye_set("samples", samples_dir, "samples/"),
+        "yale_light": yale_light,
+        "official_cover": official_cover,
+        "lfw_cover": lfw_cover,
+        "masks": lambda: tight_crops("defects_masks_dev"),
+        "yaleb": lambda: tight_crops("defects_yaleb_light_dev"),
+    }

@@ -1,0 +1,60 @@
+"""The issue-15 evaluation harness (benchmarks/issue15): faces cached by content and detector code and
+shifted back from the padded copy, the engine's real checks scored, balanced accuracy counted right.
+Runs on a bundled portrait, so a fresh clone checks it; the labelled sets themselves live in ../shared."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from benchmarks.issue15 import tasks
+from benchmarks.issue15.facecache import FaceCache
+from benchmarks.issue15.measure import measure, only
+from benchmarks.issue15.report import balanced
+from benchmarks.issue15.sets import Photo, cover_split
+from pfiq_desktop.engine.icao import load_profile
+from pfiq_desktop.engine.imageio import load_image
+from tests.photos import PORTRAITS
+
+PORTRAIT = sorted(PORTRAITS.glob("*.jpg"))[0]
+
+
+@pytest.fixture(scope="module")
+def cached(tmp_path_factory: pytest.TempPathFactory) -> FaceCache:
+    return FaceCache(tmp_path_factory.mktemp("faces"))
+
+
+def test_padded_detection_is_shifted_back_and_cached_on_disk(cached: FaceCache) -> None:
+    rgb = load_image(PORTRAIT)
+    plain = cached.faces(PORTRAIT, rgb, 1.0)
+    padded = cached.faces(PORTRAIT, rgb, 2.0)
+    assert len(plain) == len(padded) == 1
+    # the same eyes, in the photo's own pixels (dlib's landmarks move a little with the context)
+    ied = np.hypot(*(plain[0].landmarks68[42:48].mean(0) - plain[0].landmarks68[36:42].mean(0)))
+    assert np.abs(padded[0].landmarks68[36:48] - plain[0].landmarks68[36:48]).max() < 0.1 * ied
+    cached.save()
+    again = FaceCache(cached.path.parent)
+    again._detector = None  # a cached photo must not need the detector at all
+    assert np.array_equal(again.faces(PORTRAIT, rgb, 2.0)[0].landmarks68, padded[0].landmarks68)
+    assert again._detector is None
+
+
+def test_the_engine_checks_are_scored_on_the_labels(cached: FaceCache) -> None:
+    """An open-eyed portrait: an open-eye negative passes; labelled as a wink, the closed-labelled eye is a miss."""
+    profile = only(load_profile("icao-9303"))
+    open_eyes = Photo("a", PORTRAIT, "a", "dev", {"left": "open", "right": "open", "glasses": "none"})
+    wink = Photo("b", PORTRAIT, "b", "dev", {"left": "open", "right": "closed", "glasses": "none"})
+    outcomes = measure([open_eyes, wink], cached, profile)
+    assert set(outcomes[0].checks) == {"eye_open_left", "eye_open_right", "eye_occlusion", "glasses",
+                                       "lower_face_covered", "head_covering", "lighting_uniformity"}
+    items = list(tasks.one_eye_closed(outcomes))
+    assert [(i.id, i.positive, i.flagged) for i in items] == [
+        ("a#left", False, False), ("a#right", False, False), ("b#left", False, False), ("b#right", True, False)]
+    assert balanced(items) == (0.5, "0/1, 3/3")
+    assert tasks.glasses_class(outcomes[0]) == "none"
+
+
+def test_cover_split_is_the_researchs_fixed_split() -> None:
+    """The published covering/mask/light figures used /work/scratch/facecover/common.split_of: same answers."""
+    assert [cover_split(i) for i in ("yaleB01", "yaleB02", "yaleB03", "014435.jpg", "u00365d6f")] == [
+        "test", "dev", "test", "test", "test"]
