@@ -81,6 +81,20 @@ def test_compare_all_keeps_genuine_pairs_and_fixes_thresholds_on_impostors():
     assert comparisons.scores.min() > comparisons.thresholds[1e-2]  # tight clusters: every genuine pair matches
 
 
+def test_photo_oracle_is_each_photos_share_of_passing_pairs_and_bounds_a_photo_quality():
+    """Photos 0-2 of one identity, pair (0, 2) fails; 7 more identities with one passing pair each; photo 17 has none."""
+    pairs = np.array([[0, 1], [0, 2], [1, 2]] + [[k, k + 1] for k in range(3, 17, 2)])
+    scores = np.array([0.9, 0.1, 0.9] + [0.9] * 7)
+    comparisons = edc.Comparisons(pairs, scores, np.array([0, 0, 0] + list(range(1, 8))), {1e-3: 0.5}, impostor_count=100)
+    oracle = edc.photo_oracle(comparisons, 1e-3, 18)
+    assert oracle.tolist() == [0.5, 1.0, 0.5] + [1.0] * 15
+    # photo 0 and 2 look alike to it, so all three pairs of the first identity tie: it cannot
+    # drop pair (0, 2) first as the ideal ordering does (ratio 0.5), only a third of it
+    result = edc.evaluate_edc(comparisons, oracle, boots=0)
+    assert result.ideal_ratio == pytest.approx(0.5)
+    assert result.ratio == pytest.approx((0.1 + (2 / 3) / 9) / 10 / 0.02)
+
+
 def test_spearman_handles_ties_and_order():
     assert edc.spearman(np.arange(5.0), np.arange(5.0) ** 3) == pytest.approx(1.0)
     assert edc.spearman(np.arange(5.0), -np.arange(5.0)) == pytest.approx(-1.0)
