@@ -76,7 +76,9 @@ def edc_tables(args: argparse.Namespace, names: list[str]) -> None:
                 if args.figures:
                     save_figure(args.figures / f"fig_edc_{SLUG[set_name]}_{half}_fmr{fmr:g}.png",
                                 f"EDC, {SHORT[set_name]} {half} half, FMR {fmr:g}", results)
-                for name, r in results.items():
+                oracle = edc.evaluate_edc(comparisons, edc.photo_oracle(comparisons, fmr, int(mask.sum())), fmr, boots=0)
+                results_rows = {**results, "per-photo oracle (bound)": oracle}
+                for name, r in results_rows.items():
                     print(f"| {name} | {r.errors} / {r.pairs} | {100 * r.fnmr:.2f} % -> {100 * r.fnmr_10:.2f} % "
                           f"[{100 * r.fnmr_10_ci[0]:.2f}, {100 * r.fnmr_10_ci[1]:.2f}] | **{r.ratio:.3f}** "
                           f"[{r.ratio_ci[0]:.3f}, {r.ratio_ci[1]:.3f}] | {r.ideal_ratio:.3f} |", flush=True)

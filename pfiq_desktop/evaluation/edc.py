@@ -104,6 +104,20 @@ def ideal_curve(errors: np.ndarray) -> np.ndarray:
     return np.asarray(np.maximum(e - j, 0.0) / (n - j))
 
 
+def photo_oracle(comparisons: Comparisons, fmr: float, photos: int) -> np.ndarray:
+    """Per photo (0..photos-1), the share of its own genuine pairs that pass at `fmr` (1 without any pair).
+
+    As a quality it is the best a *per-photo* score can know about these pairs (it has seen
+    their outcomes), so its EDC bounds what any photo quality can reach on a set; the
+    ideal ordering, which ranks pairs, can be far lower than anything a photo score reaches.
+    """
+    members = comparisons.pairs.ravel()
+    passed = np.repeat(~comparisons.errors(fmr), 2).astype(float)
+    count = np.bincount(members, minlength=photos)
+    share = np.bincount(members, weights=passed, minlength=photos) / np.maximum(count, 1)
+    return np.asarray(np.where(count > 0, share, 1.0))
+
+
 def at_fraction(curve: np.ndarray, fraction: float) -> float:
     """The EDC's FNMR after discarding `fraction` of the genuine pairs."""
     return float(curve[min(int(round(fraction * len(curve))), len(curve) - 1)])
