@@ -117,10 +117,13 @@ def scale_fit(frontal: np.ndarray, projected: np.ndarray) -> tuple[float, np.nda
 
 def best_pitch(mesh: np.ndarray, frontal: np.ndarray) -> float:
     """The mesh rotation about x whose projection the frontal shape fits best (grid, then golden section)."""
-    cost = lambda deg: scale_fit(frontal, pitched(mesh, deg)[:, :2])[2]
+
+    def cost(degrees: float) -> float:
+        return scale_fit(frontal, pitched(mesh, degrees)[:, :2])[2]
+
     grid = np.arange(-30.0, 30.01, 0.5)
-    best = int(np.argmin([cost(g) for g in grid]))
-    lo, hi = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]
+    best = int(np.argmin([cost(float(g)) for g in grid]))
+    lo, hi = float(grid[max(best - 1, 0)]), float(grid[min(best + 1, len(grid) - 1)])
     ratio = (np.sqrt(5.0) - 1.0) / 2.0
     while hi - lo > 1e-9:
         a, b = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
