@@ -7,7 +7,8 @@ randomness). Training sets:
 
 - lower_face: defects_masks_dev (mask = 1, no_mask = 0; the tight crops are padded with grey to twice
   their size for detection, features read on the photo itself), every identity_lfw_dev photo and the
-  clean official portraits as negatives;
+  clean official portraits as negatives, faces found by HOG only there (the model was fitted before
+  the detector's CNN fallback, which the research ran on the mask crops alone);
 - head_covering: identity_lfw_dev with the by-eye labels of benchmarks/labels/lfw_head_covering.csv
   (`excluded` dropped) and the clean official portraits as negatives.
 
@@ -35,10 +36,11 @@ import cv2
 import numpy as np
 
 from benchmarks.eval_icao import DATA, load_rgb
+from benchmarks.quality_dev_data import centre_face
 from pfiq_desktop.engine.icao.coverings import MODELS_FILE, head_covering_features, lower_face_features
 from pfiq_desktop.engine.icao.face_frame import FaceFrame, build_face_frame
 from pfiq_desktop.engine.icao.registry import NotAssessable
-from tests.icao.facebuild import detect_faces
+from tests.icao.facebuild import detector
 
 SPLIT_SEED = "pfiq-issue15-facecover"  # the identity split of issue 15's research, kept so the halves stay put
 LABELS = Path(__file__).parent / "labels" / "lfw_head_covering.csv"
@@ -46,11 +48,12 @@ LABELS = Path(__file__).parent / "labels" / "lfw_head_covering.csv"
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """One model's features, ridge strength and measuring function."""
+    """One model's features, ridge strength, measuring function and the sources whose fallback faces it uses."""
 
     features: tuple[str, ...]
     l2: float  # chosen by grouped 5-fold cross-validation on the dev identities
     measure: Callable[[FaceFrame], dict[str, float]]
+    cnn_sources: tuple[str, ...]  # data folders where a face only the CNN fallback finds joins the training set
 
 
 HEAD_FEATURES = (
@@ -59,8 +62,9 @@ HEAD_FEATURES = (
     "mid_ab_edge", "mid_edge", "band_de", "crown_ab_vs_brows", "crown_l_minus_brows", "brim_side",
 )  # fmt: skip
 MODELS = {
-    "lower_face": ModelSpec(("chroma_shift", "lips", "mask_edge", "nose_skin"), 1.0, lower_face_features),
-    "head_covering": ModelSpec(HEAD_FEATURES, 10.0, head_covering_features),
+    # fitted before the detector's CNN fallback existed, which the research ran on the mask crops only
+    "lower_face": ModelSpec(("chroma_shift", "lips", "mask_edge", "nose_skin"), 1.0, lower_face_features, ("defects_masks_dev",)),
+    "head_covering": ModelSpec(HEAD_FEATURES, 10.0, head_covering_features, ("identity_lfw_dev", "portraits_official")),
 }
 
 
@@ -98,19 +102,17 @@ def dev_photos() -> Iterator[Photo]:
             yield Photo(f"portraits_official/{row['file']}", {"lower_face": 0.0, "head_covering": 0.0})
 
 
-def face_frame_of(photo: Photo) -> FaceFrame | None:
-    """The upright frame of the photo's labelled face, or None when no face is found."""
+def face_frame_of(photo: Photo) -> tuple[FaceFrame, str] | None:
+    """The upright frame of the photo's labelled face and the detector that found it, or None."""
     rgb = load_rgb(DATA / photo.path)
     h, w = rgb.shape[:2]
     pad_x, pad_y = (round(w / 2), round(h / 2)) if photo.grey_pad else (0, 0)
     search = cv2.copyMakeBorder(rgb, pad_y, pad_y, pad_x, pad_x, cv2.BORDER_CONSTANT, value=(128, 128, 128))
-    faces = detect_faces(search)
+    faces = detector().detect(search)
     if not faces:
         return None
-    face = faces[0]
-    if photo.centre_face:
-        face = min(faces, key=lambda f: (f.box[0] + f.box[2] / 2 - w / 2) ** 2 + (f.box[1] + f.box[3] / 2 - h / 2) ** 2)
-    return build_face_frame(rgb, np.asarray(face.landmarks, np.float64) - [pad_x, pad_y])
+    face = centre_face(faces, rgb.shape) if photo.centre_face else faces[0]
+    return build_face_frame(rgb, face.landmarks68.astype(np.float64) - [pad_x, pad_y]), face.detector
 
 
 def fit(x: np.ndarray, y: np.ndarray, l2: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
@@ -137,11 +139,14 @@ def training_sets(names: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     targets: dict[str, list[float]] = {name: [] for name in names}
     for photo in dev_photos():
         wanted = [name for name in names if name in photo.labels]
-        frame = face_frame_of(photo) if wanted else None
-        if frame is None:
+        found = face_frame_of(photo) if wanted else None
+        if found is None:
             continue
+        frame, detector = found
         for name in wanted:
             spec = MODELS[name]
+            if detector == "cnn" and photo.path.split("/")[0] not in spec.cnn_sources:
+                continue
             try:
                 values = spec.measure(frame)
             except NotAssessable:
