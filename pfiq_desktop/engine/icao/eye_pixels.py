@@ -19,9 +19,9 @@ read outer -> inner); everything else is measured on the pixels:
              the temples and under the eyes, in an upright face frame.
 
 Each is a logistic model with a handful of weights (fitted on the development
-halves of the project's labelled evaluation photos by `benchmarks/fit_eye_constants.py`;
-docs/EVALUATION.md has the figures), so the "model" ships as the constants below, as
-the profiles' thresholds do. Photo left/right are as the officer
+halves of the project's labelled evaluation photos by issue 15's research scripts, not
+yet in benchmarks/; docs/EVALUATION.md names them and has the figures), so the "model"
+ships as the constants below, as the profiles' thresholds do. Photo left/right are as the officer
 sees the photo ("left" = landmarks 36-41).
 """
 
@@ -42,7 +42,7 @@ EYE_POINTS = {"left": (36, 39, slice(36, 42)), "right": (45, 42, slice(42, 48))}
 K = 48
 FX0, FX1, FY0, FY1 = -1.3, 1.3, -0.9, 0.8
 
-# --- models: weights in raw feature units, then bias; rebuilt by benchmarks/fit_eye_constants.py (deterministic)
+# --- models: weights in raw feature units, then bias; fitted by issue 15's research (no benchmarks/ fitter yet)
 CLOSED = (("ear", -29.514), ("vert_edge", -13.3261), ("h10", 0.9164), ("grad_energy", -3.1033), ("h10_v", 7.7641)), 10.4919
 OCCLUDED = (
     (
