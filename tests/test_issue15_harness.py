@@ -4,14 +4,19 @@ Runs on a bundled portrait, so a fresh clone checks it; the labelled sets themse
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from benchmarks.issue15 import tasks
 from benchmarks.issue15.facecache import FaceCache
 from benchmarks.issue15.measure import measure, only
+from benchmarks.issue15.plqcache import PlqMaps
 from benchmarks.issue15.report import balanced
 from benchmarks.issue15.sets import Photo, cover_split
+from pfiq_desktop.engine.analyzer import Analyzer
+from pfiq_desktop.engine.faces import CHIP_SIZE
 from pfiq_desktop.engine.icao import load_profile
 from pfiq_desktop.engine.imageio import load_image
 from tests.photos import PORTRAITS
@@ -58,3 +63,27 @@ def test_cover_split_is_the_researchs_fixed_split() -> None:
     """The published covering/mask/light figures used /work/scratch/facecover/common.split_of: same answers."""
     assert [cover_split(i) for i in ("yaleB01", "yaleB02", "yaleB03", "014435.jpg", "u00365d6f")] == [
         "test", "dev", "test", "test", "test"]
+
+
+def test_eye_checks_see_the_apps_plq_map(cached: FaceCache, analyzer: Analyzer, tmp_path: Path) -> None:
+    """The eye checks read the recogniser's map: the harness gives them the app's (from the cached face,
+    kept on disk as float16), so its map and eye values are the app's."""
+    maps = PlqMaps(tmp_path / "plq", analyzer)
+    profile = only(load_profile("icao-9303"))
+    photo = Photo("a", PORTRAIT, "a", "dev", {"left": "open", "right": "open", "glasses": "none"})
+    [with_map] = measure([photo], cached, profile, maps)
+    analysis = analyzer.analyse(PORTRAIT)
+    app = {r.id: r for r in analysis.checks if r.face_index in (None, 0)}
+    for check in ("eye_occlusion", "eye_open_left", "eye_open_right"):
+        assert with_map.checks[check].verdict is app[check].verdict
+        assert with_map.checks[check].value == pytest.approx(app[check].value, abs=0.01)
+    [stored] = list((tmp_path / "plq").glob("*.npz"))
+    with np.load(stored) as chips:
+        assert chips["arr_0"].dtype == np.float16 and chips["arr_0"].shape == (CHIP_SIZE, CHIP_SIZE)
+    rgb = load_image(PORTRAIT)
+    key, faces = cached.key(PORTRAIT, 1.0), cached.faces(PORTRAIT, rgb, 1.0)
+    first = maps.chips(key, rgb, faces)[0]
+    assert np.array_equal(PlqMaps(tmp_path / "plq", analyzer).chips(key, rgb, faces)[0], first)
+    assert len(list((tmp_path / "plq").glob("*.npz"))) == 1
+    assert first.std() > 0.01  # a real map, not a constant
+    assert np.abs(first - analysis.faces[0].plq_chip).max() < 0.01

@@ -28,7 +28,7 @@ from pfiq_desktop.engine.results import Face
 
 log = logging.getLogger(__name__)
 PAD_GREY = 128  # tight crops are padded with mid grey before detection (Extended Yale B, masks)
-NEUTRAL_PLQ = 0.6  # no recognition network here: PLQ-based evidence sees a uniform face
+NEUTRAL_PLQ = 0.6  # a face without its map (sets whose checks do not read it): PLQ-based evidence sees a uniform face
 
 
 def detector_code_key() -> str:
@@ -57,7 +57,8 @@ class CachedFace:
     detector: str
     seconds: float  # detection time (CPU, one thread) of the whole photo, on the first face only
 
-    def as_face(self, photo_shape: tuple[int, int]) -> Face:
+    def as_face(self, photo_shape: tuple[int, int], plq_chip: np.ndarray | None = None) -> Face:
+        """The engine's Face; `plq_chip` the network's map of it (plqcache.py), else a neutral one."""
         return Face(
             box=self.box,
             detection_score=self.score,
@@ -65,7 +66,7 @@ class CachedFace:
             landmarks5=self.landmarks5.astype(np.float32),
             chip_transform=chip_transform(self.landmarks5),
             photo_shape=photo_shape,
-            plq_chip=np.full((CHIP_SIZE, CHIP_SIZE), NEUTRAL_PLQ, np.float32),
+            plq_chip=np.full((CHIP_SIZE, CHIP_SIZE), NEUTRAL_PLQ, np.float32) if plq_chip is None else plq_chip,
             detector=self.detector,
         )
 
@@ -84,8 +85,12 @@ class FaceCache:
         self._detector: FaceDetector | None = None
         self._dirty = 0
 
+    def key(self, path: Path, pad_factor: float) -> tuple[str, float, str]:
+        """What a photo's faces are stored under (the PLQ maps use it too)."""
+        return file_sha256(path), pad_factor, self.code
+
     def faces(self, path: Path, rgb: np.ndarray, pad_factor: float) -> list[CachedFace]:
-        key = (file_sha256(path), pad_factor, self.code)
+        key = self.key(path, pad_factor)
         if key not in self._entries:
             self._entries[key] = self._detect(rgb, pad_factor)
             self._dirty += 1

@@ -11,7 +11,9 @@ import time
 from dataclasses import dataclass, replace
 
 from benchmarks.issue15.facecache import FaceCache
+from benchmarks.issue15.plqcache import PlqMaps
 from benchmarks.issue15.sets import Photo
+from pfiq_desktop.engine.defaults import MAX_FACES
 from pfiq_desktop.engine.icao import Profile, run_checks
 from pfiq_desktop.engine.icao.registry import CHECKS
 from pfiq_desktop.engine.imageio import load_image
@@ -46,8 +48,12 @@ def only(profile: Profile, ids: tuple[str, ...] = CHECK_IDS) -> Profile:
     return replace(profile, checks={k: {**profile.params(k), "enabled": k in ids} for k in CHECKS})
 
 
-def measure(photos: list[Photo], cache: FaceCache, profile: Profile) -> list[Outcome]:
-    """Outcomes in the order of `photos`; unreadable photos are logged and left out."""
+def measure(photos: list[Photo], cache: FaceCache, profile: Profile, maps: PlqMaps | None = None) -> list[Outcome]:
+    """Outcomes in the order of `photos`; unreadable photos are logged and left out.
+
+    `maps`: give the faces the network's PLQ map (the eye checks read it); None: a neutral map,
+    for sets whose checks do not read it (coverings, masks, light).
+    """
     out = []
     for photo in photos:
         try:
@@ -59,7 +65,8 @@ def measure(photos: list[Photo], cache: FaceCache, profile: Profile) -> list[Out
         if not found:
             out.append(Outcome(photo, {}, "", 0.0))
             continue
-        faces = [f.as_face(rgb.shape[:2]) for f in found]
+        chips = maps.chips(cache.key(photo.path, photo.pad), rgb, found[:MAX_FACES]) if maps is not None else []
+        faces = [f.as_face(rgb.shape[:2], chips[i] if i < len(chips) else None) for i, f in enumerate(found)]
         start = time.process_time()
         results = run_checks(rgb, faces, profile)
         seconds = time.process_time() - start

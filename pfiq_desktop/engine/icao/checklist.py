@@ -57,7 +57,7 @@ def _run_one(spec: CheckSpec, ctx: Context | None, profile: Profile, setup_error
         measure = _not_assessable("No face found, so this cannot be checked.")
     else:
         try:
-            if spec.frontal and ctx.is_profile_view:
+            if spec.frontal and abs(ctx.pose[0]) > (ctx.profile_yaw if spec.max_yaw is None else spec.max_yaw):
                 raise NotAssessable(f"the head is turned too far ({abs(ctx.pose[0]):.0f} deg) to judge this")
             measure = spec.func(ctx, params)
         except NotAssessable as exc:

@@ -208,11 +208,6 @@ class Context:
             raise NotAssessable(f"not measurable in mm: {exc}") from exc
 
     @cached_property
-    def is_profile_view(self) -> bool:
-        """True when the head is turned so far that one side of the face is hidden."""
-        return abs(self.pose[0]) > self.profile_yaw
-
-    @cached_property
     def plq_stats(self) -> tuple[dict[str, float], float]:
         if self.face is None:
             raise NotAssessable("no face found")

@@ -38,7 +38,9 @@ CheckFunc = Callable[["Context", dict[str, Any]], Measure]
 
 @dataclass(frozen=True)
 class CheckSpec:
-    """One requirement. `scope` 'image' checks need no face; `frontal` ones need a near-frontal head.
+    """One requirement. `scope` 'image' checks need no face; `frontal` ones need a near-frontal head:
+    not judged past the profile's `pose_yaw.not_assessable_above`, or past `max_yaw` where the
+    check's measurement was shown to hold further (docs/EVALUATION.md says on what evidence).
 
     `per_face` face checks run on every face of a group photo, so the officer can
     look at each one; the others judge the photo through its subject (background,
@@ -53,6 +55,7 @@ class CheckSpec:
     frontal: bool = False
     per_face: bool = True
     iso_measure: str = ""
+    max_yaw: float | None = None
 
 
 CHECKS: dict[str, CheckSpec] = {}
@@ -73,7 +76,8 @@ ISO_29794_5_MEASURES = frozenset(
 
 
 def check(
-    id: str, name: str, family: str, *, scope: str = "face", frontal: bool = False, per_face: bool = True, iso: str = ""
+    id: str, name: str, family: str, *, scope: str = "face", frontal: bool = False, per_face: bool = True, iso: str = "",
+    max_yaw: float | None = None,
 ) -> Callable[[CheckFunc], CheckFunc]:
     """Register a check function under a stable id (ids are what profiles and reports key on).
 
@@ -85,7 +89,7 @@ def check(
     def register(func: CheckFunc) -> CheckFunc:
         if id in CHECKS:
             raise ValueError(f"check id {id!r} registered twice")
-        CHECKS[id] = CheckSpec(id, name, family, func, scope, frontal, per_face and scope == "face", iso)
+        CHECKS[id] = CheckSpec(id, name, family, func, scope, frontal, per_face and scope == "face", iso, max_yaw)
         return func
 
     return register
