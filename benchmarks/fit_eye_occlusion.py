@@ -24,7 +24,6 @@ a difference), --write rewrites them in eye_pixels.py.
 from __future__ import annotations
 
 import argparse
-import logging
 import re
 import sys
 from pathlib import Path
@@ -41,7 +40,6 @@ from pfiq_desktop.engine.icao import eye_pixels
 from pfiq_desktop.engine.icao.eye_pixels import OCCLUDED, measure_eyes
 from pfiq_desktop.engine.imageio import load_image
 
-log = logging.getLogger(__name__)
 FEATURES = tuple(name for name, _ in OCCLUDED[0])  # the engine's feature list is the model's
 L2 = 1.0  # the research's choice (ofit.py: 1 and 10 compared on dev, 1 kept)
 VISIBLE = ("open", "closed")
@@ -57,8 +55,8 @@ def dev_photos(cache: FaceCache, cache_dir: Path) -> list[Photo]:
 
 def eye_rows(photo: Photo, cache: FaceCache, maps: PlqMaps) -> list[tuple[list[float], float]]:
     """(features, occluded) for each labelled eye of the photo's first face, measured as the app does."""
-    wanted = [sd for sd in ("left", "right") if photo.labels[sd] in (*VISIBLE, "not_visible")
-              and not (photo.labels["glasses"] == "tinted" and photo.labels[sd] != "not_visible")]
+    tinted = photo.labels["glasses"] == "tinted"
+    wanted = [sd for sd in ("left", "right") if photo.labels[sd] == "not_visible" or (photo.labels[sd] in VISIBLE and not tinted)]
     if not wanted:
         return []
     rgb = load_image(photo.path)
@@ -82,8 +80,7 @@ def raw_model(x: np.ndarray, y: np.ndarray) -> tuple[tuple[tuple[str, float], ..
     """The fitted model with weights in raw feature units (what `_linear` applies), rounded as shipped."""
     mean, std, weights, bias = fit(x, y, L2)
     raw = weights / std
-    return (tuple((n, round(float(v), DECIMALS)) for n, v in zip(FEATURES, raw)),
-            round(bias - float((raw * mean).sum()), DECIMALS))
+    return (tuple((n, round(float(v), DECIMALS)) for n, v in zip(FEATURES, raw)), round(bias - float((raw * mean).sum()), DECIMALS))
 
 
 def as_source(model: tuple[tuple[tuple[str, float], ...], float]) -> str:
@@ -107,8 +104,9 @@ def main() -> None:
     print(as_source(model) + ("# equals the shipped constants" if same else "# DIFFERS from the shipped constants"))
     if args.write and not same:
         source = Path(eye_pixels.__file__)
-        text, n = re.subn(r"^OCCLUDED = \(\n.*?^\)\n", lambda _: as_source(model), source.read_text(encoding="utf-8"),
-                          count=1, flags=re.S | re.M)
+        text, n = re.subn(
+            r"^OCCLUDED = \(\n.*?^\)\n", lambda _: as_source(model), source.read_text(encoding="utf-8"), count=1, flags=re.S | re.M
+        )
         if n != 1:
             sys.exit(f"OCCLUDED not found in {source}")
         source.write_text(text, encoding="utf-8")
