@@ -42,30 +42,31 @@ EYE_POINTS = {"left": (36, 39, slice(36, 42)), "right": (45, 42, slice(42, 48))}
 K = 48
 FX0, FX1, FY0, FY1 = -1.3, 1.3, -0.9, 0.8
 
-# --- models: weights in raw feature units, then bias; fitted by issue 15's research (no benchmarks/ fitter yet)
+# --- models: weights in raw feature units, then bias; CLOSED, TINT, FRAME fitted by issue 15's research,
+# OCCLUDED by benchmarks/fit_eye_occlusion.py (on the app's current pixel-level maps)
 CLOSED = (("ear", -29.514), ("vert_edge", -13.3261), ("h10", 0.9164), ("grad_energy", -3.1033), ("h10_v", 7.7641)), 10.4919
 OCCLUDED = (
     (
-        ("lens_dark", 0.4440),
-        ("lens_p90", -7.9794),
-        ("lens_std", 13.0426),
-        ("poly_dark", -14.6418),
-        ("lens_dab", 0.1695),
-        ("h10", 1.0012),
-        ("brow_c", 1.1219),
-        ("rel_poly_dark", -1.3253),
-        ("rel_std", -0.7497),
-        ("rel_dark", 1.7186),
-        ("rel_col", 0.1047),
-        ("rel_brow", -1.3248),
-        ("plq", -0.3516),
-        ("rel_plq", -5.8354),
-        ("rel_ear", -3.0215),
-        ("rel_h10", -4.1386),
-        ("rel_vert", 2.2186),
-        ("rel_grad", -1.0161),
+        ("lens_dark", 0.9570),
+        ("lens_p90", -8.1210),
+        ("lens_std", 13.5744),
+        ("poly_dark", -15.8598),
+        ("lens_dab", 0.1563),
+        ("h10", 0.7177),
+        ("brow_c", 1.1184),
+        ("rel_poly_dark", 0.1880),
+        ("rel_std", -0.5906),
+        ("rel_dark", 1.6216),
+        ("rel_col", 0.0981),
+        ("rel_brow", -1.3627),
+        ("plq", -0.9937),
+        ("rel_plq", -9.7849),
+        ("rel_ear", -2.8870),
+        ("rel_h10", -3.0717),
+        ("rel_vert", 2.5239),
+        ("rel_grad", -1.2155),
     ),
-    4.7902,
+    5.5012,
 )
 TINT = (("lens_dark", -2.6785), ("lens_p90", 3.8333), ("lens_std", -20.6012), ("lens_dab", 0.1638)), -0.2328
 FRAME = (("bridge_nb", 25.1865), ("temple", 58.0248), ("lowrim", -1.3208)), -4.6375
