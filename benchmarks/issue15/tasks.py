@@ -100,16 +100,20 @@ EYE_TASKS: dict[str, Callable[[list[Outcome]], Iterator[Item]]] = {
 
 
 # ---- coverings, masks, light
+def _judged(o: Outcome, positive: bool, check_id: str, end_to_end: bool) -> Iterator[Item]:
+    """The check's verdict on the photo's face; end to end, a photo without a face counts as rejected."""
+    if o.checks:
+        yield _item(o, positive, check_id)
+    elif end_to_end:
+        yield Item(o.photo.key, positive, True, "no face found")
+
+
 def masks(outcomes: list[Outcome], end_to_end: bool = False) -> Iterator[Item]:
     """Mask vs no mask, `lower_face_covered`; end to end a photo without a face counts as rejected.
     (The pose check is no stand-in for heads the covering check does not judge: on these tight crops it
     fails 40 % of the faces without a mask too.)"""
     for o in outcomes:
-        positive = o.photo.labels["label"] == "mask"
-        if o.checks:
-            yield _item(o, positive, "lower_face_covered")
-        elif end_to_end:
-            yield Item(o.photo.key, positive, True, "no face found")
+        yield from _judged(o, o.photo.labels["label"] == "mask", "lower_face_covered", end_to_end)
 
 
 def head_covering(outcomes: list[Outcome]) -> Iterator[Item]:
@@ -124,11 +128,7 @@ def side_light(outcomes: list[Outcome], end_to_end: bool = False) -> Iterator[It
     for o in outcomes:
         if o.photo.labels["label"] not in ("strong_side", "frontal"):
             continue
-        positive = o.photo.labels["label"] == "strong_side"
-        if o.checks:
-            yield _item(o, positive, "lighting_uniformity")
-        elif end_to_end:
-            yield Item(o.photo.key, positive, True, "no face found")
+        yield from _judged(o, o.photo.labels["label"] == "strong_side", "lighting_uniformity", end_to_end)
 
 
 def yale_side_light(outcomes: list[Outcome]) -> Iterator[Item]:
