@@ -108,7 +108,9 @@ def render_comparison(
         panels = panels.scaledToWidth(width - 2 * pad, Qt.TransformationMode.SmoothTransformation)
     changes = comparison.check_changes()
     line_h = text_px * 1.6
-    header_h = text_px * 6.2
+    lines = [score_line(comparison), comparison.reason,
+             f"A: {display_name(Path(comparison.a.source).name)}   ·   B: {display_name(Path(comparison.b.source).name)}"]
+    header_h = pad + text_px * (2.6 + 1.3 * len(lines) + 0.4)  # the title, then the lines; the panels start below them
     height = round(header_h + panels.height() + pad + line_h * (3 + len(changes)) + pad)
     canvas = QImage(width, height, QImage.Format.Format_RGB888)
     canvas.fill(QColor(255, 255, 255))
@@ -128,8 +130,6 @@ def render_comparison(
     left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
     painter.drawText(QRectF(pad, pad, badge.left() - 2 * pad, text_px * 2.4), left, "Renewal check: the same person?")
     painter.setFont(font(text_px))
-    lines = [score_line(comparison), comparison.reason,
-             f"A: {display_name(Path(comparison.a.source).name)}   ·   B: {display_name(Path(comparison.b.source).name)}"]
     for k, line in enumerate(lines):
         painter.drawText(QRectF(pad, pad + text_px * (2.6 + 1.3 * k), width - 2 * pad, text_px * 1.3), left,
                          painter.fontMetrics().elidedText(line, Qt.TextElideMode.ElideMiddle, width - 2 * pad))
