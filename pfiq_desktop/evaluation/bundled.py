@@ -28,6 +28,7 @@ import numpy as np
 
 from pfiq_desktop.engine import disturbances
 from pfiq_desktop.engine.imageio import load_image
+from pfiq_desktop.evaluation.figures import save_png
 
 SHIFT_PX = (4, 3)  # x, y: a slightly different framing of the same photo
 REENCODE_QUALITY = 75
@@ -54,18 +55,13 @@ def same_person(image: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
-def _save(path: Path, image: np.ndarray) -> None:
-    if not cv2.imwrite(str(path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR)):
-        raise OSError(f"could not write {path}")
-
-
 def _identity(folder: Path, image: np.ndarray) -> None:
     """The photos of one identity in IDENTITY_ORDER: the first two (the curves' probe and reference) clean, the
     third (the last a quick EDC reads) defective, so the quick EDC's pair qualities differ."""
     photos = {"photo": image} | same_person(image) | disturbances.defects(image)
     folder.mkdir(parents=True)
     for number, name in enumerate(IDENTITY_ORDER, 1):
-        _save(folder / f"{number}_{name}.png", photos[name])
+        save_png(folder / f"{number}_{name}.png", photos[name])
 
 
 def _defect_subjects(folder: Path, portraits: list[Path]) -> None:
@@ -77,7 +73,7 @@ def _defect_subjects(folder: Path, portraits: list[Path]) -> None:
         image = load_image(path)
         for condition, photo in [("normal", image), *disturbances.defects(image).items()]:
             name = f"{subject}.{condition}.png"
-            _save(folder / name, photo)
+            save_png(folder / name, photo)
             tag = "reference_normal" if condition == "normal" else condition
             rows.append({"file": name, "subject": subject, "yale_condition": condition, "icao_tag": tag,
                          "description": f"{condition} made from {path.name}", "identical_to": ""})
