@@ -69,7 +69,8 @@ def test_perturbation_is_deterministic_and_accepts_an_estimator(net, chip):
     estimator = make_estimator("flip")
     first, _ = gradient_magnitude(net, chip, torch.tensor([0.8]), "perturbation", estimator)
     second, _ = gradient_magnitude(net, chip, torch.tensor([0.8]), "perturbation", estimator)
-    assert torch.equal(first, second)
+    # same draws: equal up to float rounding of the map's scale (unseeded draws differ by far more)
+    assert torch.allclose(first, second, rtol=1e-4, atol=1e-4 * float(first.abs().max()))
     calls = []
 
     def quality(chips: torch.Tensor) -> torch.Tensor:
