@@ -178,9 +178,10 @@ def main() -> None:
         print(f"sample {o.photo.key}: " + tasks.show(o, *tasks.EYES, "eye_occlusion", "glasses", "lighting_uniformity"))
     costs = np.array([o.checks_seconds for o in out["official"] if o.checks]) * 1000
     fallback = [f.seconds for f in cache.all_faces() if f.detector == "cnn"]
-    print(f"\nCost (CPU, one thread): the issue-15 checks per official portrait median {np.median(costs):.1f} ms, "
-          f"p90 {np.percentile(costs, 90):.1f} ms; CNN fallback detection per photo median {np.median(fallback):.2f} s "
-          f"({len(fallback)} photos); this run {time.time() - start:.0f} s wall.")
+    checks_cost = f"median {np.median(costs):.1f} ms, p90 {np.percentile(costs, 90):.1f} ms" if costs.size else "not measured (skipped)"
+    fallback_cost = f"median {np.median(fallback):.2f} s ({len(fallback)} photos)" if fallback else "not used"
+    print(f"\nCost (CPU, one thread): the issue-15 checks per official portrait {checks_cost}; "
+          f"CNN fallback detection per photo {fallback_cost}; this run {time.time() - start:.0f} s wall.")
     if args.details:
         print(f"\n## Wrong photos ({len(rep.wrong)})\n")
         print("\n".join(rep.wrong))

@@ -18,10 +18,10 @@ read outer -> inner); everything else is measured on the pixels:
 * frame    - a spectacle frame draws horizontal lines across the nose bridge,
              the temples and under the eyes, in an upright face frame.
 
-Each is a logistic model with a handful of weights (fitted on the development
-halves of the project's labelled evaluation photos by issue 15's research scripts, not
-yet in benchmarks/; docs/EVALUATION.md names them and has the figures), so the "model"
-ships as the constants below, as the profiles' thresholds do. Photo left/right are as the officer
+Each is a logistic model with a handful of weights, fitted on the development
+halves of the project's labelled evaluation photos by `benchmarks/fit_eye_models.py`
+(docs/EVALUATION.md has the figures), so the "model" ships as the constants below,
+as the profiles' thresholds do. Photo left/right are as the officer
 sees the photo ("left" = landmarks 36-41).
 """
 
@@ -42,9 +42,19 @@ EYE_POINTS = {"left": (36, 39, slice(36, 42)), "right": (45, 42, slice(42, 48))}
 K = 48
 FX0, FX1, FY0, FY1 = -1.3, 1.3, -0.9, 0.8
 
-# --- models: weights in raw feature units, then bias; CLOSED, TINT, FRAME fitted by issue 15's research,
-# OCCLUDED by benchmarks/fit_eye_occlusion.py (on the app's current pixel-level maps)
-CLOSED = (("ear", -29.514), ("vert_edge", -13.3261), ("h10", 0.9164), ("grad_energy", -3.1033), ("h10_v", 7.7641)), 10.4919
+# --- models: weights in raw feature units, then bias; `python -m benchmarks.fit_eye_models --check` refits them
+# (CLOSED and OCCLUDED on the app's current faces and pixel-level maps; TINT and FRAME are issue 15's research fit,
+# kept because their refit measured worse on dev: docs/EVALUATION.md, "Where the shipped constants come from")
+CLOSED = (
+    (
+        ("ear", -30.3252),
+        ("vert_edge", -14.7561),
+        ("h10", 1.4447),
+        ("grad_energy", -3.4721),
+        ("h10_v", 7.9983),
+    ),
+    10.9664,
+)
 OCCLUDED = (
     (
         ("lens_dark", 0.9570),
