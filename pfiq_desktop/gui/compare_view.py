@@ -158,6 +158,7 @@ class CompareView(QWidget):
         self.right_title = QLabel("", alignment=Qt.AlignmentFlag.AlignCenter, objectName="rightTitle")
         for title in (self.left_title, self.right_title):
             title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            title.setWordWrap(True)  # a long map title wraps instead of losing both ends at narrow widths
         self.left_view = self.glw.addViewBox(row=0, col=0, lockAspect=True, invertY=True, enableMenu=False)
         self.right_view = self.glw.addViewBox(row=0, col=1, lockAspect=True, invertY=True, enableMenu=False)
         self.right_view.setXLink(self.left_view)

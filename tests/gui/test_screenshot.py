@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QImage
 
 REPO = Path(__file__).resolve().parents[2]
@@ -73,6 +73,10 @@ def test_main_window_screenshot(qtbot, make_window, real_factory, light_theme, t
     # the panels have their content
     assert w.browser.model.rowCount() == 4 and w.checklist.tree.topLevelItemCount() > 0
     assert w.checklist.regions.rowCount() > 0
+    for title in (w.compare.left_title, w.compare.right_title):  # the map's title is shown whole, not cut at both ends
+        flags = int(Qt.TextFlag.TextWordWrap.value) if title.wordWrap() else 0
+        needed = title.fontMetrics().boundingRect(QRect(0, 0, title.width(), 10_000), flags, title.text())
+        assert needed.width() <= title.width() and needed.height() <= title.height(), f"title cut: {title.text()!r}"
     red, green = heat_pixels(region(rgb, w.compare.glw, w))
     assert green + red > 500, "no heat map drawn in the compare view"
     browser = region(rgb, w.browser.view, w)
