@@ -9,15 +9,17 @@ inherits its base portrait's split.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
 
-from benchmarks.issue15.facecache import FaceCache
+from benchmarks.issue15.facecache import CachedFace, FaceCache
 from benchmarks.issue15.sets import Photo
 from pfiq_desktop.engine.imageio import load_image
+from pfiq_desktop.evaluation.figures import save_png
 
 SEED = 20240615
 WINK_SEED = 15  # which eye each synthetic wink closes
@@ -187,21 +189,34 @@ def close_eye(rgb: np.ndarray, lm: np.ndarray, first: int) -> np.ndarray:
     return out
 
 
+def _read_as_research(path: Path) -> np.ndarray:
+    """The photo as the eye research read it (OpenCV's JPEG decoder), so the synthetic pixels stay the same."""
+    bgr = cv2.imread(str(path))
+    if bgr is None:
+        raise OSError(f"cannot read {path}")
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def _with_faces(
+    portraits: list[Photo], cache: FaceCache, read: Callable[[Path], np.ndarray]
+) -> Iterator[tuple[Photo, np.ndarray, list[CachedFace]]]:
+    """Each portrait in key order (the order the seeded draws follow), read by `read`, with its faces (maybe none)."""
+    for base in sorted(portraits, key=lambda p: p.key):
+        rgb = read(base.path)
+        yield base, rgb, cache.faces(base.path, rgb, 1.0)
+
+
 def wink_set(portraits: list[Photo], cache: FaceCache, folder: Path) -> list[Photo]:
     """One synthetic wink per official portrait with a face (the eye drawn shut chosen at random, fixed seed)."""
-    folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(WINK_SEED)
     out = []
-    for base in sorted(portraits, key=lambda p: p.key):
-        side = str(rng.choice(["left", "right"]))
-        rgb = load_image(base.path)
-        found = cache.faces(base.path, rgb, 1.0)
+    for base, rgb, found in _with_faces(portraits, cache, load_image):
+        side = str(rng.choice(["left", "right"]))  # drawn for every portrait, with a face or not
         if not found:
             continue
         path = folder / f"{base.identity}__wink_{side}.png"
         if not path.is_file():
-            image = close_eye(rgb, found[0].landmarks68, 36 if side == "left" else 42)
-            cv2.imwrite(str(path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+            save_png(path, close_eye(rgb, found[0].landmarks68, 36 if side == "left" else 42))
         labels = {"left": "closed" if side == "left" else "open", "right": "closed" if side == "right" else "open", "glasses": "none"}
         out.append(Photo(f"synth_wink/{path.name}", path, base.identity, base.split, labels))
     return out
@@ -209,21 +224,15 @@ def wink_set(portraits: list[Photo], cache: FaceCache, folder: Path) -> list[Pho
 
 def synth_set(portraits: list[Photo], cache: FaceCache, folder: Path) -> list[Photo]:
     """Six synthetic photos per official portrait with a face (written to `folder` once), labelled per eye."""
-    folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(SEED)
     out = []
-    for base in sorted(portraits, key=lambda p: p.key):
-        bgr = cv2.imread(str(base.path))  # read as the research read them (OpenCV's JPEG decoder)
-        if bgr is None:
-            raise OSError(f"cannot read {base.path}")
-        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-        found = cache.faces(base.path, rgb, 1.0)
+    for base, rgb, found in _with_faces(portraits, cache, _read_as_research):
         if not found:
             continue
         for kind in KINDS:
-            image, labels = make(rgb, found[0].landmarks68.astype(np.float32).astype(np.float64), kind, rng)
+            image, labels = make(rgb, found[0].landmarks68.astype(np.float32).astype(np.float64), kind, rng)  # draws even when written
             path = folder / f"{base.identity}__{kind}.png"
             if not path.is_file():
-                cv2.imwrite(str(path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+                save_png(path, image)
             out.append(Photo(f"synth/{path.name}", path, base.identity, base.split, {**labels, "kind": kind}))
     return out
