@@ -63,6 +63,7 @@ OPPOSE_SIGMA = 3.0
 OPPOSE_FULL_SCALE_Z = 6.0
 SPREAD_FLOOR = 0.05  # relative to the median spread: keeps z finite where every reference pair agrees
 REFERENCE_FILE = "opposing_{backbone}.npz"  # packaged beside the backbone calibration
+REFERENCE_ARRAYS = ("distance_mean", "distance_spread", "strength_mean", "strength_spread")  # the stored arrays
 
 
 @runtime_checkable
@@ -95,16 +96,15 @@ class OpposingReference:
                    {**meta, "pairs": len(distance)})
 
     def save(self, path: Path) -> None:
-        arrays = {name: getattr(self, name).astype(np.float32)
-                  for name in ("distance_mean", "distance_spread", "strength_mean", "strength_spread")}
+        arrays = {name: getattr(self, name).astype(np.float32) for name in REFERENCE_ARRAYS}
         np.savez_compressed(path, **arrays, meta=np.array(json.dumps(self.meta)))
 
     @classmethod
     def load(cls, data: bytes) -> OpposingReference:
         with np.load(io.BytesIO(data)) as stored:
-            arrays = {name: stored[name].astype(np.float64)
-                      for name in ("distance_mean", "distance_spread", "strength_mean", "strength_spread")}
+            arrays = {name: stored[name].astype(np.float64) for name in REFERENCE_ARRAYS}
             return cls(**arrays, meta=json.loads(str(stored["meta"])))
+
 
 
 def _floored(spread: np.ndarray) -> np.ndarray:

@@ -25,6 +25,9 @@ from pfiq_desktop.reports.figures import _placeholder, _scaled, ensure_qt, font,
 ROW_NAMES = {"a": "A · new photo", "b": "B · reference photo"}
 MAP_OPACITY = 0.85  # at the top of the scale; fainter values fade into the chip (palette fade)
 COLUMN_TITLES = ("Photo", "Supports the match", "Opposes the match")
+# Header layout in text heights: the title's band, then one step per line below it (the header's height follows both).
+TITLE_HEIGHT = 2.6
+LINE_STEP = 1.3
 LEGEND = (
     "Green: pixels that raise the score (the face's own detail the network matches). Red: where the network sees this "
     "photo differ from the other, or finds less face, than in two clean photos of one person. Both chips are aligned alike."
@@ -110,7 +113,7 @@ def render_comparison(
     line_h = text_px * 1.6
     lines = [score_line(comparison), comparison.reason,
              f"A: {display_name(Path(comparison.a.source).name)}   ·   B: {display_name(Path(comparison.b.source).name)}"]
-    header_h = pad + text_px * (2.6 + 1.3 * len(lines) + 0.4)  # the title, then the lines; the panels start below them
+    header_h = pad + text_px * (TITLE_HEIGHT + LINE_STEP * len(lines) + 0.4)  # the title, then the lines; the panels below
     height = round(header_h + panels.height() + pad + line_h * (3 + len(changes)) + pad)
     canvas = QImage(width, height, QImage.Format.Format_RGB888)
     canvas.fill(QColor(255, 255, 255))
@@ -131,7 +134,7 @@ def render_comparison(
     painter.drawText(QRectF(pad, pad, badge.left() - 2 * pad, text_px * 2.4), left, "Renewal check: the same person?")
     painter.setFont(font(text_px))
     for k, line in enumerate(lines):
-        painter.drawText(QRectF(pad, pad + text_px * (2.6 + 1.3 * k), width - 2 * pad, text_px * 1.3), left,
+        painter.drawText(QRectF(pad, pad + text_px * (TITLE_HEIGHT + LINE_STEP * k), width - 2 * pad, text_px * LINE_STEP), left,
                          painter.fontMetrics().elidedText(line, Qt.TextElideMode.ElideMiddle, width - 2 * pad))
     y = header_h
     painter.drawImage(QRectF(pad, y, panels.width(), panels.height()), panels)
