@@ -154,6 +154,8 @@ def test_calibrate_writes_the_sidecar_and_the_engine_uses_it(scripted, tmp_path,
     assert analysis.quality_estimator == "probe-ensemble"  # the learned head is the built-in network's
     assert face.plq_chip.shape == (112, 112) and face.embedding.shape == (512,) and 0 <= face.quality <= 1
     assert face.deviation_chip.size == 0  # no compliant-face reference from 6 faces: no deviation map (the GUI shows PLQ)
+    assert face.attributes == {}  # the network probes are the built-in network's: the checklist reads the pixels alone
+    assert {c.id for c in analysis.checks} >= {"eye_open_left", "eye_occlusion", "lower_face_covered"}
     assert analysis.models_sha256 != models_sha256() and len(analysis.models_sha256) == 64  # the cache key sees the backbone
     # the same map computed natively from the same crop and calibration
     chip = Alignment("arcface", 112).extract(load_image(portrait_paths(1)[0]), face.chip_transform)

@@ -57,8 +57,10 @@ class CachedFace:
     detector: str
     seconds: float  # detection time (CPU, one thread) of the whole photo, on the first face only
 
-    def as_face(self, photo_shape: tuple[int, int], plq_chip: np.ndarray | None = None) -> Face:
-        """The engine's Face; `plq_chip` the network's map of it (plqcache.py), else a neutral one."""
+    def as_face(self, photo_shape: tuple[int, int], plq_chip: np.ndarray | None = None,
+                attributes: dict[str, float] | None = None) -> Face:
+        """The engine's Face; `plq_chip` the network's map of it (plqcache.py), else a neutral one;
+        `attributes` the network probes' log-odds (gridcache.py), else none (the checks read the pixels alone)."""
         return Face(
             box=self.box,
             detection_score=self.score,
@@ -67,6 +69,7 @@ class CachedFace:
             chip_transform=chip_transform(self.landmarks5),
             photo_shape=photo_shape,
             plq_chip=np.full((CHIP_SIZE, CHIP_SIZE), NEUTRAL_PLQ, np.float32) if plq_chip is None else plq_chip,
+            attributes=attributes or {},
             detector=self.detector,
         )
 

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, replace
 
 from benchmarks.issue15.facecache import FaceCache
+from benchmarks.issue15.gridcache import Grids
 from benchmarks.issue15.plqcache import PlqMaps
 from benchmarks.issue15.sets import Photo
 from pfiq_desktop.engine.defaults import MAX_FACES
@@ -48,11 +49,13 @@ def only(profile: Profile, ids: tuple[str, ...] = CHECK_IDS) -> Profile:
     return replace(profile, checks={k: {**profile.params(k), "enabled": k in ids} for k in CHECKS})
 
 
-def measure(photos: list[Photo], cache: FaceCache, profile: Profile, maps: PlqMaps | None = None) -> list[Outcome]:
+def measure(photos: list[Photo], cache: FaceCache, profile: Profile, maps: PlqMaps | None = None,
+            grids: Grids | None = None) -> list[Outcome]:
     """Outcomes in the order of `photos`; unreadable photos are logged and left out.
 
     `maps`: give the faces the network's PLQ map (the eye checks read it); None: a neutral map,
-    for sets whose checks do not read it (coverings, masks, light).
+    for sets whose checks do not read it (coverings, masks, light). `grids`: give the faces the
+    network probes' log-odds, as the analysis does; None: the checks read the pixels alone.
     """
     out = []
     for photo in photos:
@@ -66,7 +69,10 @@ def measure(photos: list[Photo], cache: FaceCache, profile: Profile, maps: PlqMa
             out.append(Outcome(photo, {}, "", 0.0))
             continue
         chips = maps.chips(cache.key(photo.path, photo.pad), rgb, found[:MAX_FACES]) if maps is not None else []
-        faces = [f.as_face(rgb.shape[:2], chips[i] if i < len(chips) else None) for i, f in enumerate(found)]
+        key = cache.key(photo.path, photo.pad)
+        attributes = grids.attributes(key, rgb, found[:MAX_FACES]) if grids is not None else []
+        faces = [f.as_face(rgb.shape[:2], chips[i] if i < len(chips) else None, attributes[i] if i < len(attributes) else None)
+                 for i, f in enumerate(found)]
         start = time.process_time()
         results = run_checks(rgb, faces, profile)
         seconds = time.process_time() - start

@@ -23,6 +23,7 @@ import numpy as np
 
 from benchmarks.issue15 import tasks
 from benchmarks.issue15.facecache import FaceCache
+from benchmarks.issue15.gridcache import Grids
 from benchmarks.issue15.measure import Outcome, measure, only
 from benchmarks.issue15.plqcache import PlqMaps
 from benchmarks.issue15.sets import DATA, ROOT, all_sets
@@ -112,6 +113,8 @@ def main() -> None:
     parser.add_argument("--details", action="store_true", help="list every wrong photo with the check's verdict and value")
     parser.add_argument("--profile", default="icao-9303")
     parser.add_argument("--cache", type=Path, default=ROOT / "out" / "bench_cache" / "issue15")
+    parser.add_argument("--pixels-only", action="store_true",
+                        help="without the network probes (what a user's backbone gets): the checks read the pixels alone")
     parser.add_argument("--skip", default="", help="comma-separated sets to leave out (their rows show '-'), e.g. yaleb")
     args = parser.parse_args()
     if not DATA.is_dir():
@@ -122,13 +125,14 @@ def main() -> None:
     start = time.time()
     cache = FaceCache(args.cache)
     maps = PlqMaps(args.cache / "plq")
+    grids = None if args.pixels_only else Grids(args.cache / "grids")
     profile = only(load_profile(args.profile))
     loaders = all_sets(make_sample_folder(args.cache / "samples"))
     skip = set(filter(None, args.skip.split(",")))
-    out = {name: [] if name in skip else measure(load(), cache, profile, maps if name in MAP_SETS else None)
+    out = {name: [] if name in skip else measure(load(), cache, profile, maps if name in MAP_SETS else None, grids)
            for name, load in loaders.items()}
-    out["synth"] = measure(synth_set(loaders["official"](), cache, args.cache / "synth"), cache, profile, maps)
-    out["synth_wink"] = measure(wink_set(loaders["official"](), cache, args.cache / "synth_wink"), cache, profile, maps)
+    out["synth"] = measure(synth_set(loaders["official"](), cache, args.cache / "synth"), cache, profile, maps, grids)
+    out["synth_wink"] = measure(wink_set(loaders["official"](), cache, args.cache / "synth_wink"), cache, profile, maps, grids)
     rep = Report(args.details)
     print(f"# Issue 15: eyes, coverings, side light (profile {profile.name}; flagged = warn or fail)")
     eye_rows = []

@@ -15,12 +15,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import torch
 
 from pfiq_desktop import __version__
 from pfiq_desktop.engine import icao
+from pfiq_desktop.engine.attributes import load_attribute_probes
 from pfiq_desktop.engine.backbones.calibration import BackboneCalibration
 from pfiq_desktop.engine.backbones.registry import load_backbone
 from pfiq_desktop.engine.comparison import NOT_COMPARED, Comparison, MatchThresholds, OperatingPoint, scaled_maps
@@ -39,7 +41,7 @@ from pfiq_desktop.engine.plq import GRADIENT_MAPS, MAP_METHODS, ForwardPass, gra
 from pfiq_desktop.engine.preparation import Prepared, PreparePool, Source, prepare
 from pfiq_desktop.engine.quality import make_estimator
 from pfiq_desktop.engine.results import Analysis, Face, engine_key
-from pfiq_desktop.engine.similarity import explain_pairs, load_opposing_reference
+from pfiq_desktop.engine.similarity import SpatialNetwork, explain_pairs, load_opposing_reference
 
 
 def resolve_device(device: str) -> torch.device:
@@ -103,6 +105,9 @@ class Analyzer:
         self.deviation_reference = self._deviation_reference(map_method)
         # the comparison's opposing map: the mid-level disagreement map where the backbone has its reference
         self.opposing_reference = load_opposing_reference(self.calibration.backbone) if self.backbone.spec.builtin else None
+        # what the network's mid-level grid says about the eyes and the lower face (the checklist fuses it with the pixels)
+        self.attribute_probes = (load_attribute_probes(self.calibration.backbone)
+                                 if self.backbone.spec.builtin and isinstance(self.net, SpatialNetwork) else None)
         self.engine_key = engine_key(self.models_sha256, self.estimator.name, map_method, __version__)
         self._warm_up()
 
@@ -271,7 +276,7 @@ class Analyzer:
         chips = self._tensor(chips_np)
         # the paper's map needs the chips' forward pass with gradients: run it once and let the
         # quality estimate reuse its descriptors
-        forward = ForwardPass.run(self.net, chips, keep_graph) if self.map_method in GRADIENT_MAPS else None
+        forward, grids = self._forward(chips, keep_graph)
         with torch.no_grad():
             reference = None if forward is None else forward.descriptors.detach()
             raw = self.estimator.raw(self.net, chips, reference).cpu().numpy().astype(float)
@@ -288,6 +293,8 @@ class Analyzer:
         magnitudes = magnitude.cpu().numpy()
         maps = self.plq_calibration(magnitudes)
         embeddings = descriptors.cpu().numpy().astype(np.float32)
+        if grids is None and self.attribute_probes is not None:  # a map method that ran no plain forward pass
+            grids = self._grids(chips)
         end = time.perf_counter()
         first = 0
         for prepared in batch:  # each photo is charged its share of the batch's time
@@ -298,6 +305,7 @@ class Analyzer:
             self._results[id(prepared)] = _NetworkResult(
                 raw[first : first + count], qualities[first : first + count], maps[first : first + count],
                 magnitudes[first : first + count], embeddings[first : first + count],
+                None if grids is None else grids[first : first + count],
             )
             first += count
         return forward
@@ -330,8 +338,34 @@ class Analyzer:
         landmarks_chip = photo_points_to_chip(face.landmarks, face.chip_transform)
         face.deviation_chip = deviation_chip(magnitude, landmarks_chip, self.deviation_reference)
 
-    @staticmethod
-    def _faces(prepared: Prepared, image: np.ndarray, result: _NetworkResult) -> list[Face]:
+    def _forward(self, chips: torch.Tensor, keep_graph: bool) -> tuple[ForwardPass | None, np.ndarray | None]:
+        """The chips' forward pass with gradients (gradient map methods; else None) and, where the backbone has
+        attribute probes, their mid-level grids read off that same pass (no second run through the blocks)."""
+        if self.map_method not in GRADIENT_MAPS:
+            return None, None
+        if self.attribute_probes is None:
+            return ForwardPass.run(self.net, chips, keep_graph), None
+        captured: list[torch.Tensor] = []
+        hook = cast(SpatialNetwork, self.net).spatial_module.register_forward_hook(
+            lambda _module, _inputs, output: captured.append(output.detach()))
+        try:
+            forward = ForwardPass.run(self.net, chips, keep_graph)
+        finally:
+            hook.remove()
+        return forward, captured[0].cpu().numpy()
+
+    def _grids(self, chips: torch.Tensor) -> np.ndarray:
+        """The mid-level grids the attribute probes read (N x C x h x w), from a pass of their own."""
+        with torch.no_grad():
+            return cast(SpatialNetwork, self.net).spatial_features(chips).cpu().numpy()
+
+    def _attributes(self, result: _NetworkResult, index: int, transform: np.ndarray, landmarks68: np.ndarray) -> dict[str, float]:
+        if self.attribute_probes is None or result.grids is None:
+            return {}
+        chip_landmarks = photo_points_to_chip(landmarks68, transform)
+        return self.attribute_probes.log_odds(result.grids[index], chip_landmarks, result.embeddings[index])
+
+    def _faces(self, prepared: Prepared, image: np.ndarray, result: _NetworkResult) -> list[Face]:
         faces = []
         for i, found in enumerate(prepared.detected):
             faces.append(
@@ -346,6 +380,7 @@ class Analyzer:
                     quality_raw=float(result.raw[i]),
                     embedding=result.embeddings[i],
                     plq_chip=result.maps[i],
+                    attributes=self._attributes(result, i, prepared.transforms[i], found.landmarks68),
                     detector=found.detector,
                 )
             )
@@ -365,3 +400,4 @@ class _NetworkResult:
     maps: np.ndarray  # the paper's PLQ
     magnitudes: np.ndarray  # the raw map magnitudes the deviation map is made from
     embeddings: np.ndarray
+    grids: np.ndarray | None  # the mid-level grids of the attribute probes (None without probes)

@@ -172,6 +172,7 @@ class Face:
     deviation_chip: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     region_deviation: dict[str, float] = field(default_factory=dict)  # mean deviation of each named region
     findings: list[str] = field(default_factory=list)
+    attributes: dict[str, float] = field(default_factory=dict)  # the network probes' log-odds (engine/attributes.py); empty without
     detector: str = "hog"  # which detector found it: "hog", or "cnn" (the fallback; then detection_score is its confidence)
 
     @cached_property

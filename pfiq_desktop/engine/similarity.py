@@ -68,7 +68,10 @@ REFERENCE_ARRAYS = ("distance_mean", "distance_spread", "strength_mean", "streng
 
 @runtime_checkable
 class SpatialNetwork(Protocol):
-    """A backbone with a mid-level feature grid (the built-in network)."""
+    """A backbone with a mid-level feature grid (the built-in network), and the module that outputs it."""
+
+    @property
+    def spatial_module(self) -> torch.nn.Module: ...
 
     def spatial_features(self, x: torch.Tensor) -> torch.Tensor: ...
 

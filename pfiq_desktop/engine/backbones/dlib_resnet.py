@@ -316,6 +316,12 @@ class DlibResNet(nn.Module):
         pooled: torch.Tensor = self.blocks(self._stem(x)).mean(dim=(2, 3))
         return pooled
 
+    @property
+    def spatial_module(self) -> nn.Module:
+        """The block whose output `spatial_features` returns: hooked, it gives the grid of a full forward pass."""
+        module: nn.Module = self.blocks[SPATIAL_BLOCKS - 1]
+        return module
+
     def spatial_features(self, x: torch.Tensor) -> torch.Tensor:
         """The mid-level feature map a comparison's opposing map compares (N x 64 x 17 x 17, after the 7th block).
 

@@ -22,11 +22,21 @@ from typing import Any
 import cv2
 import numpy as np
 
+from pfiq_desktop.engine.attributes import fuse
 from pfiq_desktop.engine.icao.face_frame import PX_PER_IED, FaceFrame
 from pfiq_desktop.engine.icao.registry import NotAssessable
 
 _PACKAGE = "pfiq_desktop.engine.icao"
 MODELS_FILE = "covering_models.json"
+# with the built-in network's probe (engine/attributes.py): log-odds = a x pixels + b x network + c of the lower
+# face, refitted with the probes by `python -m benchmarks.fit_attribute_probes --check`
+LOWER_FACE_WITH_NETWORK = (
+    (
+        ("pixels", 0.6284),
+        ("network", 0.6000),
+    ),
+    1.3953,
+)
 RIM_OFFSET = 3  # frame rows (0.1 IED) above an edge pixel where skin must be for a mask's upper rim
 LOWER_INSIDE_MIN = 0.9  # share of the lower face that must lie inside the photo to judge it
 BACKGROUND_DE = 10.0  # CIELAB distance under which a head-top pixel counts as background
@@ -49,12 +59,23 @@ class LogisticModel:
     weights: tuple[float, ...]
     bias: float
 
-    def probability(self, values: dict[str, float]) -> float:
+    def log_odds(self, values: dict[str, float]) -> float:
         z = self.bias
         for name, mean, std, weight in zip(self.features, self.mean, self.std, self.weights, strict=True):
             value = values.get(name, math.nan)
             z += weight * ((value - mean) / std if math.isfinite(value) else 0.0)
-        return 1.0 / (1.0 + math.exp(-z))
+        return z
+
+    def probability(self, values: dict[str, float]) -> float:
+        return 1.0 / (1.0 + math.exp(-self.log_odds(values)))
+
+
+def lower_face_probability(values: dict[str, float], network: dict[str, float]) -> float:
+    """The lower-face model's probability, fused with the network probe's log-odds where the face has it."""
+    z = covering_models()["lower_face"].log_odds(values)
+    if "lower_face_covered" in network:
+        z = fuse(LOWER_FACE_WITH_NETWORK, z, network["lower_face_covered"])
+    return 1.0 / (1.0 + math.exp(-z))
 
 
 @cache

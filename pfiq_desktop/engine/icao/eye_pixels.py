@@ -27,10 +27,15 @@ sees the photo ("left" = landmarks 36-41).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
+
+from pfiq_desktop.engine.attributes import Fusion, fuse
+
+Model = tuple[tuple[tuple[str, float], ...], float]  # (feature, weight in raw units) pairs, then bias
 
 # --- canonical eye patch: u along outer->inner corner, v down, unit = eye width W
 S = 20  # patch pixels per eye width
@@ -80,19 +85,49 @@ OCCLUDED = (
 )
 TINT = (("lens_dark", -2.6785), ("lens_p90", 3.8333), ("lens_std", -20.6012), ("lens_dab", 0.1638)), -0.2328
 FRAME = (("bridge_nb", 25.1865), ("temple", 58.0248), ("lowrim", -1.3208)), -4.6375
+# with the built-in network's probes (engine/attributes.py, per eye): log-odds = a x pixels + b x network + c,
+# refitted with the probes by `python -m benchmarks.fit_attribute_probes --check`
+CLOSED_WITH_NETWORK = (
+    (
+        ("pixels", 0.6051),
+        ("network", 1.7963),
+    ),
+    -0.0029,
+)
+OCCLUDED_WITH_NETWORK = (
+    (
+        ("pixels", 0.3509),
+        ("network", 0.9599),
+    ),
+    -0.3891,
+)
+FRAME_WITH_NETWORK = (
+    (
+        ("pixels", 0.0712),
+        ("network", 1.3330),
+    ),
+    0.1034,
+)
 MIN_EYE_PX = 4.0  # eye corners closer than this: the eye cannot be judged
+# eye-state bars of the pixel models alone (issue 15's dev choice before the probes): the fused log-odds separate
+# open from shut far better, so the profile's bars (chosen for them) would flag 40 % of open eyes here
+PIXELS_ONLY_EYE_STATE = {"closed_one": 2.75, "closed_both": 0.25, "wink_gap": 4.0, "wink_floor": -1.0}
 
 
 @dataclass(frozen=True)
 class EyeThresholds:
-    """Decision thresholds on the models' log-odds (a profile may override them)."""
+    """Decision thresholds on the models' log-odds (a profile may override them).
 
-    closed_one: float = 2.75  # one eye alone looks closed
-    closed_both: float = 0.25  # both eyes look closed (joint evidence, lower bar)
+    The eye-state ones are for the fused log-odds of the built-in network (chosen on dev with its probes);
+    a backbone without probes reads the pixels alone, whose own dev-chosen bars are `PIXELS_ONLY_EYE_STATE`.
+    """
+
+    closed_one: float = 0.5  # one eye alone looks closed
+    closed_both: float = 0.5  # both eyes look closed (joint evidence; a lower bar only helped the pixels alone)
     # a wink: this eye looks far more closed than the other, visible eye of the same face (the shut eye of a
     # wink often scores like a squint on its own; the open eye of the same photo is the person's own reference)
     wink_gap: float = 4.0
-    wink_floor: float = -1.0  # ... and does not look clearly open on its own
+    wink_floor: float = 1.0  # ... and does not look clearly open on its own
     occluded: float = 1.5  # the eye is not visible
     tinted: float = 0.0  # both lenses tinted (the lower of the two eyes' scores)
     frame: float = 0.0  # a spectacle frame is worn
@@ -170,9 +205,15 @@ def _sigmoid(x: float) -> float:
     return float(1.0 / (1.0 + np.exp(-np.clip(x, -30, 30))))
 
 
-def _linear(model: tuple[tuple[tuple[str, float], ...], float], feats: dict[str, float]) -> float:
+def _linear(model: Model, feats: dict[str, float]) -> float:
     weights, bias = model
     return float(sum(w * feats[name] for name, w in weights) + bias)
+
+
+def _fused(model: Model, with_network: Fusion, feats: dict[str, float], network: Mapping[str, float] | None, key: str) -> float:
+    """The pixel model's log-odds, fused with the network probe's where the face has it."""
+    pixels = _linear(model, feats)
+    return pixels if network is None or key not in network else fuse(with_network, pixels, network[key])
 
 
 def _crop_warp(image: np.ndarray, affine: np.ndarray, size: tuple[int, int], blur_sigma: float) -> np.ndarray:
@@ -386,6 +427,7 @@ class EyeMeasurements:
     plq_ratio: dict[str, float | None]
     frame_box: tuple[float, float, float, float]
     features: dict[str, float] = field(default_factory=dict, repr=False)
+    with_network: bool = False  # the eye states are fused with the network's probes (else the pixels alone)
 
 
 def measure_eyes(
@@ -394,13 +436,15 @@ def measure_eyes(
     chip_transform: np.ndarray | None = None,
     plq_chip: np.ndarray | None = None,
     cheek_polygons: dict[str, np.ndarray] | None = None,
+    network: Mapping[str, float] | None = None,
 ) -> EyeMeasurements:
     """Features and model scores of one face (about 5 ms on one CPU thread, independent of the photo size).
 
     `image_rgb` is the photo (RGB uint8), `landmarks68` the face's 68 points in
     photo pixels. `cheek_polygons` ("left_cheek", "right_cheek") default to the
     checklist's named regions; `chip_transform` and `plq_chip` only add the eye
-    boxes' pixel-level quality as evidence.
+    boxes' pixel-level quality as evidence. `network`: the face's network probes
+    (`Face.attributes`); where it has an eye's log-odds they are fused with the pixels'.
     """
     full = np.asarray(landmarks68, np.float64)
     if cheek_polygons is None:
@@ -436,16 +480,18 @@ def measure_eyes(
     _add_plq(feats, plq)
     all_feats = {f"{sd}.{k}": v for sd in feats for k, v in feats[sd].items()} | {f"frame.{k}": v for k, v in frame.items()}
     return EyeMeasurements(
-        closed={sd: _linear(CLOSED, feats[sd]) for sd in feats},
-        occluded={sd: _linear(OCCLUDED, feats[sd]) for sd in feats},
+        closed={sd: _fused(CLOSED, CLOSED_WITH_NETWORK, feats[sd], network, f"eye_closed.{sd}") for sd in feats},
+        occluded={sd: _fused(OCCLUDED, OCCLUDED_WITH_NETWORK, feats[sd], network, f"eye_hidden.{sd}") for sd in feats},
         tint=min(_linear(TINT, feats[sd]) for sd in feats),
         lens_p90=max(feats[sd]["lens_p90"] for sd in feats),
-        frame=_linear(FRAME, frame),
+        frame=_linear(FRAME, frame) if not network or "glasses" not in network
+        else fuse(FRAME_WITH_NETWORK, _linear(FRAME, frame), network["glasses"]),
         boxes=boxes,
         assessable=assessable,
         plq_ratio=plq,
         frame_box=_shift(_box_of(frame_affine, (-1.0 - FX0) * K, (1.0 - FX0) * K, (-0.5 - FY0) * K, (0.5 - FY0) * K), offset),
         features=all_feats,
+        with_network=network is not None and all(f"eye_closed.{sd}" in network for sd in feats),
     )
 
 
@@ -459,6 +505,8 @@ def _winks(m: EyeMeasurements, th: EyeThresholds, side: str, hidden: dict[str, b
 
 def decide(m: EyeMeasurements, th: EyeThresholds = EyeThresholds()) -> EyeAssessment:
     """Eye states, occlusion finding and glasses class from the measurements (cheap: re-run per profile)."""
+    if not m.with_network:
+        th = replace(th, **PIXELS_ONLY_EYE_STATE)
     dark = m.lens_p90 < th.dark_lens
     hidden = {sd: m.assessable[sd] and (dark or m.occluded[sd] > th.occluded) for sd in ("left", "right")}
     both_closed = not any(hidden.values()) and min(m.closed.values()) > th.closed_both

@@ -22,7 +22,7 @@ def eye_assessment(ctx: Context, params: dict[str, Any]) -> EyeAssessment:
         assert face is not None  # ctx.landmarks below raises NotAssessable first without a face
         landmarks = ctx.landmarks
         cheeks = {name: ctx.regions[name] for name in ("left_cheek", "right_cheek")}
-        ctx.cache["eye_pixels"] = measure_eyes(ctx.rgb, landmarks, face.chip_transform, face.plq_chip, cheeks)
+        ctx.cache["eye_pixels"] = measure_eyes(ctx.rgb, landmarks, face.chip_transform, face.plq_chip, cheeks, face.attributes)
     measured: EyeMeasurements = ctx.cache["eye_pixels"]
     return decide(measured, EyeThresholds(**{k: float(params[k]) for k in EYE_THRESHOLDS if k in params}))
 

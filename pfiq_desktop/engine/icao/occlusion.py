@@ -20,6 +20,7 @@ from pfiq_desktop.engine.icao.coverings import (
     head_covering_features,
     hides_ears_and_neck,
     lower_face_features,
+    lower_face_probability,
 )
 from pfiq_desktop.engine.icao.registry import Measure, NotAssessable, bounds_of, check, grade_interval, graded
 from pfiq_desktop.engine.results import Evidence, Verdict
@@ -101,7 +102,7 @@ def lower_face_covered(ctx: Context, params: dict[str, Any]) -> Measure:
         f"{found['chroma_shift']:.0f} CIELAB units, {found['lower_skin']:.0%} of them looks like skin, {lips}."
     )
     return graded(
-        covering_models()["lower_face"].probability(found),
+        lower_face_probability(found, ctx.face.attributes if ctx.face is not None else {}),
         params,
         {"ok": "Mouth and chin are uncovered.", "high": covered},
         "probability",

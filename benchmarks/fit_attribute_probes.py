@@ -1,0 +1,248 @@
+"""Fit the network probes of `engine/attributes.py` and how the checklist fuses them with its pixel measures.
+
+Everything is measured as the app measures it: through the issue-15 harness's cached faces, the built-in
+network's mid-level grid of each face (benchmarks/issue15/gridcache.py) and the engine's own pixel measures
+(eye_pixels.measure_eyes with the current pixel-level quality maps; coverings.lower_face_features), on the
+development halves only:
+
+- eye_closed (per eye): the eyes labelled open (0) or closed (1) of LFW, Yale and the official portraits
+  (benchmarks/labels/*_eyes.csv) and of the synthetic winks and eye defects drawn on the dev official
+  portraits (benchmarks/issue15/synth.py), tinted lenses left out;
+- eye_hidden (per eye): not visible (1) against open or closed (0), the same photos;
+- glasses (per photo): clear or tinted (1) against none (0), the same photos;
+- lower_face_covered: defects_masks_dev (mask 1, no mask 0), and as negatives every dev LFW photo and the
+  clean dev official portraits (a probe fitted on the mask crops alone flagged 9-12 % of LFW faces).
+
+Each probe is fit_cover_constants.fit (balanced, L2, standardised) on the grid's mean and strongest response
+per channel at the eye, across the eye band (with the unit descriptor) or below the nose (2 x 64 features,
+the glasses probe 2 x 64 + 128). Its L2 is the one of `L2_GRID` whose out-of-fold
+predictions (5 folds by identity) rank best (AUC). The fusion (`*_WITH_NETWORK`: log-odds = a x pixels +
+b x network + c) is fitted on the pixel log-odds and those out-of-fold network log-odds, so it never sees a
+probe's score on its own training photos.
+
+    python -m benchmarks.fit_attribute_probes [--cache out/bench_cache/issue15] [--check] [--write]
+
+It prints what it fitted; --check exits 1 unless the shipped probes (to 1e-6) and fusion constants (to four
+decimals) equal the refit, --write writes both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from benchmarks.fit_cover_constants import fit
+from benchmarks.fit_eye_models import Model, as_source, write
+from benchmarks.issue15.facecache import FaceCache
+from benchmarks.issue15.gridcache import BACKBONE, Grids, chip_landmarks
+from benchmarks.issue15.plqcache import PlqMaps
+from benchmarks.issue15.sets import DATA, ROOT, Photo, eye_set, lfw_cover, official_cover, tight_crops
+from benchmarks.issue15.synth import synth_set, wink_set
+from pfiq_desktop.engine import attributes
+from pfiq_desktop.engine.attributes import AttributeProbes, Probe, eye_features, glasses_features, lower_face_features
+from pfiq_desktop.engine.icao import coverings, eye_pixels
+from pfiq_desktop.engine.icao.coverings import covering_models
+from pfiq_desktop.engine.icao.eye_pixels import measure_eyes
+from pfiq_desktop.engine.icao.face_frame import build_face_frame
+from pfiq_desktop.engine.icao.registry import NotAssessable
+from pfiq_desktop.engine.imageio import load_image
+
+L2_GRID = (1.0, 10.0, 100.0, 1000.0)
+FUSION_L2 = 1.0
+FOLDS = 5
+SIDES = ("left", "right")
+PROBES_PATH = Path(attributes.__file__).parent / "backbones" / attributes.PROBES_FILE.format(backbone=BACKBONE)
+# probe -> (fusion constant, the module that owns it)
+FUSIONS = {
+    "eye_closed": ("CLOSED_WITH_NETWORK", eye_pixels),
+    "eye_hidden": ("OCCLUDED_WITH_NETWORK", eye_pixels),
+    "glasses": ("FRAME_WITH_NETWORK", eye_pixels),
+    "lower_face_covered": ("LOWER_FACE_WITH_NETWORK", coverings),
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One eye or one lower face: the probe's features, the pixel measure's log-odds, the label and whose it is."""
+
+    features: np.ndarray
+    pixels: float  # NaN when the pixel measure could not judge it
+    label: float
+    identity: str
+
+
+def fold_of(identity: str) -> int:
+    return hashlib.sha256(identity.encode()).digest()[0] % FOLDS
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return math.log(p / (1 - p))
+
+
+def eye_rows(cache: FaceCache, maps: PlqMaps, grids: Grids, cache_dir: Path) -> dict[str, list[Row]]:
+    """Per-eye rows of the dev eye sets for eye_closed and eye_hidden, per-photo rows for glasses."""
+    official = eye_set("official", DATA)
+    photos = [*eye_set("lfw", DATA), *eye_set("yale", DATA), *official,
+              *synth_set(official, cache, cache_dir / "synth"), *wink_set(official, cache, cache_dir / "synth_wink")]
+    out: dict[str, list[Row]] = {"eye_closed": [], "eye_hidden": [], "glasses": []}
+    for photo in photos:
+        if photo.split != "dev":
+            continue
+        rgb = load_image(photo.path)
+        found = cache.faces(photo.path, rgb, photo.pad)
+        if not found:
+            continue
+        key = cache.key(photo.path, photo.pad)
+        face = found[0].as_face(rgb.shape[:2], maps.chips(key, rgb, found)[0])
+        pixels = measure_eyes(rgb, np.asarray(face.landmarks, np.float64), face.chip_transform, face.plq_chip)
+        (grid, descriptor), landmarks = grids.grids(key, rgb, found)[0], chip_landmarks(found[0])
+        if photo.labels["glasses"] in ("none", "clear", "tinted"):
+            out["glasses"].append(Row(glasses_features(grid, landmarks, descriptor), pixels.frame,
+                                      float(photo.labels["glasses"] != "none"), photo.identity))
+        for side in SIDES:
+            label = photo.labels[side]
+            features = eye_features(grid, landmarks, side)
+            if label in ("open", "closed") and photo.labels["glasses"] != "tinted":
+                out["eye_closed"].append(Row(features, pixels.closed[side], float(label == "closed"), photo.identity))
+            if label in ("open", "closed", "not_visible"):
+                out["eye_hidden"].append(Row(features, pixels.occluded[side], float(label == "not_visible"), photo.identity))
+    return out
+
+
+def lower_face_rows(cache: FaceCache, grids: Grids) -> list[Row]:
+    """Rows of the dev mask crops, dev LFW photos and clean dev official portraits."""
+    photos: list[tuple[Photo, float]] = [(p, float(p.labels["label"] == "mask")) for p in tight_crops("defects_masks_dev")]
+    photos += [(p, 0.0) for p in lfw_cover()]
+    photos += [(p, 0.0) for p in official_cover() if p.labels["covering"] == "no"]
+    model = covering_models()["lower_face"]
+    out = []
+    for photo, label in photos:
+        if photo.split != "dev":
+            continue
+        try:
+            rgb = load_image(photo.path)
+        except (OSError, ValueError):  # two mask crops are under 32 px: the product refuses them too
+            continue
+        found = cache.faces(photo.path, rgb, photo.pad)
+        if not found:
+            continue
+        try:
+            pixels = _logit(model.probability(lower_face_features_of(rgb, found[0].landmarks68)))
+        except NotAssessable:
+            pixels = math.nan
+        grid, _ = grids.grids(cache.key(photo.path, photo.pad), rgb, found)[0]
+        out.append(Row(lower_face_features(grid, chip_landmarks(found[0])), pixels, label, photo.identity))
+    return out
+
+
+def lower_face_features_of(rgb: np.ndarray, landmarks68: np.ndarray) -> dict[str, float]:
+    return coverings.lower_face_features(build_face_frame(rgb, np.asarray(landmarks68, np.float64)))
+
+
+def auc(labels: np.ndarray, scores: np.ndarray) -> float:
+    """Probability that a positive outranks a negative (ties count half)."""
+    ranks = np.argsort(np.argsort(scores, kind="stable"), kind="stable") + 1.0
+    for value in np.unique(scores):  # average ranks of ties
+        tied = scores == value
+        ranks[tied] = ranks[tied].mean()
+    positives = labels == 1
+    n_pos, n_neg = positives.sum(), (~positives).sum()
+    return float((ranks[positives].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def probe_of(x: np.ndarray, y: np.ndarray, l2: float) -> Probe:
+    mean, std, weights, bias = fit(x, y, l2)
+    return Probe(mean, std, weights, bias)
+
+
+def out_of_fold(rows: list[Row], l2: float) -> np.ndarray:
+    """Each row's probe log-odds from the probe fitted on the other folds' identities."""
+    x, y = np.array([r.features for r in rows]), np.array([r.label for r in rows])
+    folds = np.array([fold_of(r.identity) for r in rows])
+    scores = np.zeros(len(rows))
+    for k in range(FOLDS):
+        held = folds == k
+        probe = probe_of(x[~held], y[~held], l2)
+        scores[held] = [probe.log_odds(f) for f in x[held]]
+    return scores
+
+
+def fit_probe(name: str, rows: list[Row]) -> tuple[Probe, Model, str]:
+    """The probe (L2 chosen out of fold), its fusion with the pixel measure, and a line on how it was chosen."""
+    y = np.array([r.label for r in rows])
+    scores = {l2: out_of_fold(rows, l2) for l2 in L2_GRID}
+    aucs = {l2: auc(y, s) for l2, s in scores.items()}
+    l2 = max(L2_GRID, key=lambda v: (aucs[v], v))
+    probe = probe_of(np.array([r.features for r in rows]), y, l2)
+    pixels = np.array([r.pixels for r in rows])
+    judged = np.isfinite(pixels)
+    fused_x = np.column_stack([pixels[judged], scores[l2][judged]])
+    mean, std, weights, bias = fit(fused_x, y[judged], FUSION_L2)
+    raw = weights / std
+    fusion: Model = ((("pixels", round(float(raw[0]), 4)), ("network", round(float(raw[1]), 4))),
+                     round(bias - float((raw * mean).sum()), 4))
+    fused = fused_x @ raw + fusion[1]
+    line = (f"{name}: {int(y.sum())} positive, {int(len(y) - y.sum())} negative dev rows; out-of-fold AUC by L2 "
+            + ", ".join(f"{v:g}: {aucs[v]:.4f}" for v in L2_GRID) + f" -> L2 {l2:g}; pixels alone AUC "
+            f"{auc(y[judged], pixels[judged]):.4f}, fused {auc(y[judged], fused):.4f} ({judged.sum()} rows judged)")
+    return probe, fusion, line
+
+
+def same_probes(a: AttributeProbes, b: AttributeProbes | None) -> bool:
+    if b is None or set(a.probes) != set(b.probes):
+        return False
+    return all(np.allclose(getattr(a.probes[n], k), getattr(b.probes[n], k), rtol=0, atol=1e-6)
+               for n in a.probes for k in attributes.PROBE_ARRAYS)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cache", type=Path, default=ROOT / "out" / "bench_cache" / "issue15", help="the issue-15 harness's cache")
+    parser.add_argument("--check", action="store_true", help="exit 1 unless the shipped probes and fusions equal the refit")
+    parser.add_argument("--write", action="store_true", help="write the probes file and the fusion constants")
+    args = parser.parse_args()
+    if not DATA.is_dir():
+        sys.exit(f"the developers' labelled photos are not at {DATA.resolve()}")
+    cv2.setNumThreads(1)
+    cache = FaceCache(args.cache)
+    grids = Grids(args.cache / "grids")
+    rows: dict[str, list[Row]] = {**eye_rows(cache, PlqMaps(args.cache / "plq"), grids, args.cache),
+                                  "lower_face_covered": lower_face_rows(cache, grids)}
+    cache.save()
+    probes, differ = {}, []
+    for name, of_probe in rows.items():
+        probe, fusion, line = fit_probe(name, of_probe)
+        probes[name] = probe
+        constant, module = FUSIONS[name]
+        same = fusion == getattr(module, constant, None)
+        print(line)
+        print(as_source(constant, fusion) + ("# equals the shipped constant\n" if same else "# DIFFERS from the shipped constant\n"))
+        if not same:
+            differ.append(constant)
+            if args.write:
+                write(constant, fusion, Path(module.__file__))
+    fitted = AttributeProbes(probes, {
+        "backbone": BACKBONE, "grid": "spatial_features (after the 7th residual block)", "l2_grid": list(L2_GRID),
+        "rows": {name: len(r) for name, r in rows.items()}, "fitted_by": "benchmarks/fit_attribute_probes.py",
+        "data": "development halves: benchmarks/labels/*_eyes.csv (LFW, Yale, official portraits), synthetic eye "
+                "defects on the dev official portraits, defects_masks_dev, identity_lfw_dev, portraits_official",
+    })
+    if not same_probes(fitted, attributes.load_attribute_probes(BACKBONE)):
+        differ.append(PROBES_PATH.name)
+        if args.write:
+            fitted.save(PROBES_PATH)
+    print("probes file " + ("DIFFERS from the refit" if PROBES_PATH.name in differ else "equals the refit"))
+    if args.check and differ:
+        sys.exit(f"shipped {', '.join(differ)} differ from the refit")
+
+
+if __name__ == "__main__":
+    main()

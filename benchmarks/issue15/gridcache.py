@@ -1,0 +1,64 @@
+"""The built-in network's mid-level grid and descriptor of every cached face, computed once and kept on disk.
+
+The checklist reads the network probes' log-odds (engine/attributes.py), which the app
+computes from these during the analysis. The harness computes the same from the cached
+faces' chips (~20 ms a face), keeps them (the grid as float16; one file per photo, keyed
+by the face key and the shipped model files' digest) and applies the current probes on
+each run, so a refit of the probes is measured at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from benchmarks.issue15.facecache import CachedFace
+from pfiq_desktop.engine.attributes import AttributeProbes, load_attribute_probes
+from pfiq_desktop.engine.backbones.dlib_resnet import DlibResNet, load_dlib_resnet
+from pfiq_desktop.engine.faces import chip_transform, extract_chip, photo_points_to_chip
+from pfiq_desktop.engine.models import models_sha256
+from pfiq_desktop.evaluation.data import to_tensor
+
+BACKBONE = "dlib-resnet-v1"
+
+
+class Grids:
+    """Grids (C x h x w) per (face key) in `folder`/<hash>.npz; the network loads on the first miss."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+        self._net: DlibResNet | None = None
+        self.probes: AttributeProbes | None = load_attribute_probes(BACKBONE)
+
+    def grids(self, face_key: tuple[str, float, str], rgb: np.ndarray, faces: list[CachedFace]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(grid, descriptor) per face of the photo (the grid in float16 precision whether computed now or loaded)."""
+        path = self.folder / (hashlib.sha256(repr((face_key, models_sha256())).encode()).hexdigest()[:24] + ".npz")
+        if path.is_file():
+            with np.load(path) as stored:
+                return [(stored[f"grid_{i}"].astype(np.float32), stored[f"descriptor_{i}"]) for i in range(len(faces))]
+        if self._net is None:
+            torch.set_num_threads(1)
+            self._net = load_dlib_resnet()
+        chips = to_tensor([extract_chip(rgb, chip_transform(face.landmarks5)) for face in faces])
+        with torch.no_grad():
+            grids = [grid.numpy().astype(np.float16) for grid in self._net.spatial_features(chips)]
+            descriptors = [d.numpy().astype(np.float32) for d in self._net(chips)]
+        np.savez_compressed(path, **{f"grid_{i}": g for i, g in enumerate(grids)},
+                            **{f"descriptor_{i}": d for i, d in enumerate(descriptors)})
+        return [(grid.astype(np.float32), d) for grid, d in zip(grids, descriptors, strict=True)]
+
+    def attributes(self, face_key: tuple[str, float, str], rgb: np.ndarray, faces: list[CachedFace]) -> list[dict[str, float]]:
+        """The shipped probes' log-odds per face, as the analysis gives them (empty without probes)."""
+        if self.probes is None:
+            return [{} for _ in faces]
+        return [self.probes.log_odds(grid, chip_landmarks(face), descriptor)
+                for (grid, descriptor), face in zip(self.grids(face_key, rgb, faces), faces, strict=True)]
+
+
+def chip_landmarks(face: CachedFace) -> np.ndarray:
+    """The face's 68 landmarks in its chip's pixels (where the grid's cells lie)."""
+    return photo_points_to_chip(face.landmarks68, chip_transform(face.landmarks5))

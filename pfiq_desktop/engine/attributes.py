@@ -1,0 +1,161 @@
+"""What the recognition network's own features say about the eyes, spectacles and the lower face.
+
+The built-in network's 17 x 17 x 64 grid after its 7th residual block (the grid the
+renewal check's opposing map reads) still knows what lies where on the face. A
+linear probe on the cells at each eye tells an open eye from a shut one and from a
+covered one, and a probe on the cells below the nose tells a mask from a mouth,
+far better than hand-made pixel measures on in-the-wild and synthetic photos
+(docs/EVALUATION.md, "Network probes"). Spectacles are read from the cells of the eye
+band with the face's descriptor (dlib's descriptor knows glasses well; the grid says
+where to look). The checklist fuses each probe's log-odds
+with its pixel measures (eye_pixels.py, coverings.py); a backbone without probes
+keeps the pixel measures alone.
+
+Each probe is a logistic model on standardised features, fitted on the development
+halves of the labelled evaluation photos by `benchmarks/fit_attribute_probes.py`
+and shipped as `attributes_<backbone>.npz` (weights only; see the NOTICE).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pfiq_desktop.engine.faces import CHIP_SIZE
+
+PROBES_FILE = "attributes_{backbone}.npz"  # packaged beside the backbone calibration
+PROBE_ARRAYS = ("mean", "scale", "weights", "bias")  # stored per probe as "<probe>.<array>"
+EYE_OUTLINES = {"left": slice(36, 42), "right": slice(42, 48)}  # photo left / right, as the officer sees it
+EYE_CORNERS = {"left": (36, 39), "right": (42, 45)}
+# where an eye is read: its centre and four points around it, in eye widths (x along the row, y down)
+EYE_SAMPLES = ((0.0, 0.0), (-0.35, 0.0), (0.35, 0.0), (0.0, -0.3), (0.0, 0.3))
+
+
+Fusion = tuple[tuple[tuple[str, float], tuple[str, float]], float]  # (("pixels", a), ("network", b)), c
+
+
+def fuse(fusion: Fusion, pixels: float, network: float) -> float:
+    """A check's log-odds from its pixel measure's and the network probe's: a x pixels + b x network + c."""
+    ((_, a), (_, b)), c = fusion
+    return a * pixels + b * network + c
+
+
+def _bilinear(grid: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """The grid's channels (C x h x w over a CHIP_SIZE chip) at chip points (n x 2) -> n x C."""
+    channels, height, width = grid.shape
+    gx = np.clip(points[:, 0] * width / CHIP_SIZE - 0.5, 0, width - 1.001)
+    gy = np.clip(points[:, 1] * height / CHIP_SIZE - 0.5, 0, height - 1.001)
+    x0, y0 = gx.astype(int), gy.astype(int)
+    fx, fy = (gx - x0)[:, None], (gy - y0)[:, None]
+
+    def at(y: np.ndarray, x: np.ndarray) -> np.ndarray:
+        return grid[:, y, x].T
+
+    sampled: np.ndarray = (at(y0, x0) * (1 - fx) * (1 - fy) + at(y0, x0 + 1) * fx * (1 - fy)
+                           + at(y0 + 1, x0) * (1 - fx) * fy + at(y0 + 1, x0 + 1) * fx * fy)
+    return sampled
+
+
+def _mean_and_max(values: np.ndarray) -> np.ndarray:
+    """Per channel over rows: the mean and the strongest response (2C)."""
+    return np.concatenate([values.mean(axis=0), values.max(axis=0)])
+
+
+def eye_features(grid: np.ndarray, chip_landmarks: np.ndarray, side: str) -> np.ndarray:
+    """The grid around one eye (2C): both eyes share one probe, so a wink is judged per eye."""
+    centre = chip_landmarks[EYE_OUTLINES[side]].mean(axis=0)
+    outer, inner = EYE_CORNERS[side]
+    width = float(np.linalg.norm(chip_landmarks[inner] - chip_landmarks[outer]))
+    points = centre + np.asarray(EYE_SAMPLES) * width
+    return _mean_and_max(_bilinear(grid.astype(np.float32), points))
+
+
+def glasses_features(grid: np.ndarray, chip_landmarks: np.ndarray, embedding: np.ndarray) -> np.ndarray:
+    """The grid's cells from the brows to the nose bridge across both eyes (2C), with the unit descriptor."""
+    lm = chip_landmarks
+    inside = _cells(grid, lambda x, y: (y > lm[17:27, 1].min()) & (y < lm[28, 1] + 4) & (x > lm[36, 0] - 8) & (x < lm[45, 0] + 8))
+    unit = embedding / max(float(np.linalg.norm(embedding)), 1e-12)
+    return np.concatenate([_mean_and_max(grid.astype(np.float32)[:, inside].T), unit])
+
+
+def _cells(grid: np.ndarray, where: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
+    """The grid cells whose centres (chip pixels) satisfy `where`; all of them when none does (a landmark fit
+    squeezed to nothing: read the whole grid rather than nothing)."""
+    _, height, width = grid.shape
+    x, y = np.meshgrid((np.arange(width) + 0.5) * CHIP_SIZE / width, (np.arange(height) + 0.5) * CHIP_SIZE / height)
+    inside: np.ndarray = where(x, y)
+    return inside if inside.any() else np.ones_like(inside)
+
+
+def lower_face_features(grid: np.ndarray, chip_landmarks: np.ndarray) -> np.ndarray:
+    """The grid's cells below the nose tip and between the jaw's sides (2C): mouth and chin, or what covers them."""
+    lm = chip_landmarks
+    inside = _cells(grid, lambda x, y: (y > lm[33, 1]) & (x > lm[4, 0]) & (x < lm[12, 0]))
+    return _mean_and_max(grid.astype(np.float32)[:, inside].T)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """log-odds = weights . (features - mean) / scale + bias."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: np.ndarray
+    bias: float
+
+    def log_odds(self, features: np.ndarray) -> float:
+        return float(((features - self.mean) / self.scale) @ self.weights + self.bias)
+
+
+@dataclass(frozen=True)
+class AttributeProbes:
+    """The probes of one backbone: "eye_closed" and "eye_hidden" (per eye), "glasses" and "lower_face_covered"."""
+
+    probes: dict[str, Probe]
+    meta: dict[str, Any]
+
+    def log_odds(self, grid: np.ndarray, chip_landmarks: np.ndarray, embedding: np.ndarray) -> dict[str, float]:
+        """Every attribute of one face from its grid (C x h x w), its 68 landmarks in chip pixels and its descriptor.
+
+        Keys: "eye_closed.left", "eye_closed.right", "eye_hidden.left", "eye_hidden.right", "glasses",
+        "lower_face_covered" (those of the probes present).
+        """
+        out = {}
+        for side in EYE_OUTLINES:
+            eye = eye_features(grid, chip_landmarks, side)
+            for name in ("eye_closed", "eye_hidden"):
+                if name in self.probes:
+                    out[f"{name}.{side}"] = self.probes[name].log_odds(eye)
+        if "glasses" in self.probes:
+            out["glasses"] = self.probes["glasses"].log_odds(glasses_features(grid, chip_landmarks, embedding))
+        if "lower_face_covered" in self.probes:
+            out["lower_face_covered"] = self.probes["lower_face_covered"].log_odds(lower_face_features(grid, chip_landmarks))
+        return out
+
+    def save(self, path: Path) -> None:
+        arrays: dict[str, Any] = {f"{name}.{key}": np.asarray(getattr(probe, key), np.float64)
+                  for name, probe in self.probes.items() for key in PROBE_ARRAYS}
+        np.savez_compressed(path, **arrays, meta=np.array(json.dumps(self.meta)))
+
+    @classmethod
+    def load(cls, data: bytes) -> AttributeProbes:
+        with np.load(io.BytesIO(data)) as stored:
+            names = sorted({key.split(".")[0] for key in stored.files if key != "meta"})
+            probes = {name: Probe(stored[f"{name}.mean"], stored[f"{name}.scale"], stored[f"{name}.weights"],
+                                  float(stored[f"{name}.bias"])) for name in names}
+            return cls(probes, json.loads(str(stored["meta"])))
+
+
+def load_attribute_probes(backbone: str) -> AttributeProbes | None:
+    """The packaged probes of a built-in backbone; None when it has none (the checks use the pixels alone)."""
+    resource = resources.files("pfiq_desktop.engine.backbones") / PROBES_FILE.format(backbone=backbone)
+    if not resource.is_file():
+        return None
+    return AttributeProbes.load(resource.read_bytes())

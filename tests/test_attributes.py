@@ -1,0 +1,161 @@
+"""The network probes (engine/attributes.py): the built-in network's mid-level grid tells a shut, a covered and an
+open eye apart, and a covered lower face from a mouth, on the bundled public-domain portraits with defects drawn
+on them. Each test compares with the pixels alone, so it fails if the probes stop carrying the finding.
+
+The defects: an eye drawn shut (benchmarks/issue15/synth.close_eye, lid skin and a lash line), a dark oval
+patch over one eye, clear spectacles (synth.make, seeded) and a plain surgical-mask shape from the cheekbones
+to the chin. Bounds were measured on
+the 20 portraits (numbers in each test) and leave room for dlib and OpenCV builds, not for a broken probe.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from benchmarks.issue15.synth import close_eye, make
+from pfiq_desktop.engine.attributes import PROBES_FILE, AttributeProbes, load_attribute_probes
+from pfiq_desktop.engine.faces import DetectedFace, extract_chip, photo_points_to_chip
+from pfiq_desktop.engine.icao.eye_pixels import decide, measure_eyes
+from pfiq_desktop.engine.results import Analysis, Verdict
+from tests.photos import load_portrait, portrait_paths
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
+SIDES = {"left": 36, "right": 42}  # photo side -> its eye's first landmark
+PORTRAIT_COUNT = len(portrait_paths())
+GLASSES_WORN = (1, 5, 7, 11, 18)  # the portraits (name order) whose subject wears clear glasses, by eye
+
+
+def verdict(analysis: Analysis, check_id: str) -> Verdict:
+    return next(c.verdict for c in analysis.checks if c.id == check_id and c.face_index in (None, 0))
+
+
+def same_geometry(analysis: Analysis) -> list[DetectedFace]:
+    """The clean photo's face, so an edit cannot move the landmarks (HOG may miss or redraw a covered face)."""
+    face = analysis.faces[0]
+    return [DetectedFace(face.box, face.detection_score, face.landmarks5, face.landmarks)]
+
+
+def eye_patch(image: np.ndarray, landmarks: np.ndarray, first: int) -> np.ndarray:
+    out = image.copy()
+    eye = landmarks[first : first + 6]
+    centre, width = eye.mean(axis=0), float(np.ptp(eye[:, 0]))
+    cv2.ellipse(out, (int(centre[0]), int(centre[1])), (int(0.9 * width), int(0.7 * width)), 0, 0, 360, (25, 25, 30), -1)
+    return out
+
+
+def surgical_mask(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    out = image.copy()
+    outline = np.vstack([landmarks[1:16], landmarks[[29]]]).astype(np.int32)
+    cv2.fillPoly(out, [outline], (170, 205, 225))
+    return out
+
+
+@pytest.fixture(scope="module")
+def clean(analyzer) -> list[Analysis]:
+    return [analyzer.analyse(load_portrait(i)) for i in range(PORTRAIT_COUNT)]
+
+
+def test_the_probes_are_packaged_and_survive_a_round_trip(tmp_path) -> None:
+    probes = load_attribute_probes("dlib-resnet-v1")
+    assert probes is not None and set(probes.probes) == {"eye_closed", "eye_hidden", "glasses", "lower_face_covered"}
+    assert probes.meta["fitted_by"] == "benchmarks/fit_attribute_probes.py"
+    path = tmp_path / PROBES_FILE.format(backbone="x")
+    probes.save(path)
+    again = AttributeProbes.load(path.read_bytes())
+    rng = np.random.default_rng(0)
+    grid, descriptor, landmarks = rng.normal(size=(64, 17, 17)).astype(np.float32), rng.normal(size=128), clean_landmarks()
+    assert again.log_odds(grid, landmarks, descriptor) == pytest.approx(probes.log_odds(grid, landmarks, descriptor))
+    assert load_attribute_probes("no-such-backbone") is None
+
+
+def test_the_analysis_reads_the_grid_off_its_own_forward_pass(analyzer, clean: list[Analysis]) -> None:
+    """The probes' grid is hooked out of the map's forward pass; it must be the grid a pass of its own gives."""
+    photo, face = load_portrait(0), clean[0].faces[0]
+    chip = extract_chip(photo, face.chip_transform)
+    with torch.no_grad():
+        grid = analyzer.net.spatial_features(torch.from_numpy(chip[None]).permute(0, 3, 1, 2).float())[0].numpy()
+    expected = analyzer.attribute_probes.log_odds(grid, photo_points_to_chip(face.landmarks, face.chip_transform), face.embedding)
+    assert face.attributes == pytest.approx(expected, abs=1e-3)
+
+
+def clean_landmarks() -> np.ndarray:
+    """68 points of a frontal face in a 150 px chip (a ring of plausible places; enough for the feature code)."""
+    angles = np.linspace(0, 2 * np.pi, 68, endpoint=False)
+    return np.column_stack([75 + 40 * np.cos(angles), 75 + 50 * np.sin(angles)])
+
+
+def test_open_eyes_and_bare_mouths_read_as_such(clean: list[Analysis]) -> None:
+    """Measured: one attribute of the 20 clean portraits is above 0 log-odds (portrait 4's right eye reads 0.8
+    closed: the narrowest eyes of the set); every lower face passes."""
+    high = [(i, key, round(value, 1)) for i, a in enumerate(clean) for key, value in a.faces[0].attributes.items()
+            if value > 0 and not (key == "glasses" and i in GLASSES_WORN)]
+    assert len(high) <= 1, high
+    assert all(verdict(a, "lower_face_covered") is Verdict.PASS for a in clean)
+
+
+def test_a_shut_eye_fails_with_the_network_where_the_pixels_alone_miss_it(analyzer, clean: list[Analysis]) -> None:
+    """Measured: with the probe the shut eye fails in 39 of 40 winks and the open eye passes in 39; the pixels
+    alone (what a backbone without probes gets) find 14 of 40."""
+    shut_fails = open_passes = pixels_alone = 0
+    for index, analysis in enumerate(clean):
+        landmarks = analysis.faces[0].landmarks.astype(np.float64)
+        for side, first in SIDES.items():
+            other = "right" if side == "left" else "left"
+            photo = close_eye(load_portrait(index), landmarks, first)
+            result = analyzer.analyse(photo, known_faces=same_geometry(analysis))
+            shut_fails += verdict(result, f"eye_open_{side}") is Verdict.FAIL
+            open_passes += verdict(result, f"eye_open_{other}") is Verdict.PASS
+            face = result.faces[0]
+            pixels = decide(measure_eyes(photo, landmarks, face.chip_transform, face.plq_chip))  # a backbone without probes
+            pixels_alone += getattr(pixels, side).state == "closed"
+    assert shut_fails >= 36, f"the shut eye failed in {shut_fails} of 40 winks"
+    assert open_passes >= 34, f"the open eye passed in {open_passes} of 40 winks"
+    assert shut_fails >= pixels_alone + 10, (shut_fails, pixels_alone)
+
+
+def test_a_patch_over_one_eye_is_that_eye_hidden(analyzer, clean: list[Analysis]) -> None:
+    """Measured: on 10 portraits, each eye patched in turn, the patched eye's hidden log-odds is above 0 and
+    the other eye's below in 20 of 20."""
+    found = 0
+    for index, analysis in enumerate(clean[:10]):
+        landmarks = analysis.faces[0].landmarks
+        for side, first in SIDES.items():
+            result = analyzer.analyse(eye_patch(load_portrait(index), landmarks, first), known_faces=same_geometry(analysis))
+            attributes = result.faces[0].attributes
+            other = "right" if side == "left" else "left"
+            found += attributes[f"eye_hidden.{side}"] > 0 > attributes[f"eye_hidden.{other}"]
+            assert verdict(result, "eye_occlusion") is Verdict.FAIL
+    assert found >= 18, f"{found} of 20 patched eyes read as hidden, and only they"
+
+
+def test_a_mask_is_seen_by_the_network(analyzer, clean: list[Analysis]) -> None:
+    """Measured: the drawn mask's lower-face log-odds is above 0 on all 20 portraits and the check fails."""
+    flagged = seen = 0
+    for index, analysis in enumerate(clean):
+        result = analyzer.analyse(surgical_mask(load_portrait(index), analysis.faces[0].landmarks),
+                                  known_faces=same_geometry(analysis))
+        seen += result.faces[0].attributes["lower_face_covered"] > 0
+        flagged += verdict(result, "lower_face_covered") is not Verdict.PASS
+    assert seen >= 18 and flagged >= 18, (seen, flagged)
+
+
+def test_spectacles_worn_or_drawn_are_glasses_to_the_network(analyzer, clean: list[Analysis]) -> None:
+    """Five of the portraits wear clear glasses (`GLASSES_WORN`, labelled by eye). Measured: the glasses probe
+    reads above 0 on those 5 and below on the other 15, and above 0 on 13 of those 15 with clear frames
+    drawn on them; the glasses check names the 5 and passes the 15. (On these large studio portraits the frame
+    measure alone does as well; the probe's gain is on small in-the-wild faces: docs/EVALUATION.md.)"""
+    bare = [i for i in range(PORTRAIT_COUNT) if i not in GLASSES_WORN]
+    assert all(clean[i].faces[0].attributes["glasses"] > 0 for i in GLASSES_WORN)
+    assert all(clean[i].faces[0].attributes["glasses"] < 0 for i in bare)
+    assert all(verdict(clean[i], "glasses") is not Verdict.PASS for i in GLASSES_WORN)
+    assert all(verdict(clean[i], "glasses") is Verdict.PASS for i in bare)
+    rng = np.random.default_rng(15)
+    drawn = 0
+    for index in bare:
+        analysis = clean[index]
+        photo, _ = make(load_portrait(index), analysis.faces[0].landmarks.astype(np.float64), "clear", rng)
+        drawn += analyzer.analyse(photo, known_faces=same_geometry(analysis)).faces[0].attributes["glasses"] > 0
+    assert drawn >= 12, f"{drawn} of 15 drawn frames read as glasses"
