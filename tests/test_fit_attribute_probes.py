@@ -1,0 +1,38 @@
+"""The probe fitter's arithmetic (benchmarks/fit_attribute_probes.py) on made-up rows: its AUC counts ties
+half, and a fit finds the feature that carries the label, chooses its L2 out of fold and fuses it with the
+pixel measure by weights that follow how much each one knows. (The fit on the real photos is `--check`,
+which needs the developers' data.)"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from benchmarks.fit_attribute_probes import L2_GRID, Row, auc, fit_probe
+
+
+def test_auc_is_the_share_of_positive_negative_pairs_ranked_right() -> None:
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, 2, 60).astype(float)
+    scores = np.round(rng.normal(size=60) + labels, 1)  # rounded: ties
+    positives, negatives = scores[labels == 1], scores[labels == 0]
+    pairs = (positives[:, None] > negatives[None]).mean() + 0.5 * (positives[:, None] == negatives[None]).mean()
+    assert auc(labels, scores) == pytest.approx(pairs, abs=1e-12)
+    assert auc(np.array([0.0, 1.0]), np.array([2.0, 1.0])) == 0.0
+
+
+def test_a_probe_finds_the_informative_feature_and_the_fusion_weighs_both() -> None:
+    rng = np.random.default_rng(15)
+    rows = []
+    for k in range(400):
+        label = float(k % 4 == 0)
+        features = rng.normal(size=8)
+        features[2] += 3.0 * label  # the network's evidence: strong
+        pixels = rng.normal() + 1.0 * label  # the pixel measure's: weak
+        rows.append(Row(features, pixels, label, f"person{k // 2}"))
+    probe, fusion, line = fit_probe("made_up", rows)
+    weights = np.abs(probe.weights)
+    assert weights.argmax() == 2 and weights[2] > 3 * np.delete(weights, 2).max()
+    ((_, pixels), (_, network)), _ = fusion
+    assert network > 0 and pixels > 0 and network > pixels
+    assert "100 positive, 300 negative" in line and any(f"-> L2 {v:g};" in line for v in L2_GRID)
