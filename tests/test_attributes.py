@@ -18,7 +18,7 @@ import torch
 from benchmarks.issue15.synth import close_eye, make
 from pfiq_desktop.engine.attributes import PROBES_FILE, AttributeProbes, load_attribute_probes
 from pfiq_desktop.engine.faces import DetectedFace, extract_chip, photo_points_to_chip
-from pfiq_desktop.engine.icao.eye_pixels import decide, measure_eyes
+from pfiq_desktop.engine.icao.eye_pixels import EyeThresholds, decide, measure_eyes
 from pfiq_desktop.engine.results import Analysis, Verdict
 from tests.photos import load_portrait, portrait_paths
 
@@ -79,6 +79,8 @@ def test_the_analysis_reads_the_grid_off_its_own_forward_pass(analyzer, clean: l
         grid = analyzer.net.spatial_features(torch.from_numpy(chip[None]).permute(0, 3, 1, 2).float())[0].numpy()
     expected = analyzer.attribute_probes.log_odds(grid, photo_points_to_chip(face.landmarks, face.chip_transform), face.embedding)
     assert face.attributes == pytest.approx(expected, abs=1e-3)
+    eye = next(c for c in clean[0].checks if c.id == "eye_open_left")
+    assert eye.thresholds["closed_one"] == EyeThresholds().closed_one  # the fused scores' bar, shown as applied
 
 
 def clean_landmarks() -> np.ndarray:

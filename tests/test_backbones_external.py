@@ -20,6 +20,7 @@ from pfiq_desktop.engine.deviation import load_user_reference, low_outlines, use
 from pfiq_desktop.engine.faces import FaceDetector, chip_transform, photo_points_to_chip
 from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.icao.regions import REGION_NAMES
+from pfiq_desktop.engine.icao.eye_pixels import PIXELS_ONLY_EYE_STATE
 from pfiq_desktop.engine.imageio import load_image
 from pfiq_desktop.engine.models import PINNED_SHA256, RECOGNITION_MODEL, models_sha256
 from pfiq_desktop.engine.plq import PlqCalibration, gradient_magnitude
@@ -155,7 +156,8 @@ def test_calibrate_writes_the_sidecar_and_the_engine_uses_it(scripted, tmp_path,
     assert face.plq_chip.shape == (112, 112) and face.embedding.shape == (512,) and 0 <= face.quality <= 1
     assert face.deviation_chip.size == 0  # no compliant-face reference from 6 faces: no deviation map (the GUI shows PLQ)
     assert face.attributes == {}  # the network probes are the built-in network's: the checklist reads the pixels alone
-    assert {c.id for c in analysis.checks} >= {"eye_open_left", "eye_occlusion", "lower_face_covered"}
+    eye = next(c for c in analysis.checks if c.id == "eye_open_left")
+    assert eye.thresholds["closed_one"] == PIXELS_ONLY_EYE_STATE["closed_one"]  # the bar applied is the one shown
     assert analysis.models_sha256 != models_sha256() and len(analysis.models_sha256) == 64  # the cache key sees the backbone
     # the same map computed natively from the same crop and calibration
     chip = Alignment("arcface", 112).extract(load_image(portrait_paths(1)[0]), face.chip_transform)

@@ -2,7 +2,9 @@
 eye drawn shut (benchmarks/issue15/synth.close_eye: lid skin over the eye and a lash line; the face is
 detected again, so dlib may still draw an open eye, as it does on real closed eyes) fails on that eye.
 
-Measured with the shipped thresholds: 2 of 20 unedited portraits flag an eye (the two with the narrowest
+These faces carry no network probes (a backbone without them), so the eye states are the pixels' alone with
+their own bars (`eye_pixels.PIXELS_ONLY_EYE_STATE`; the analysis's fused path is tests/test_attributes.py).
+Measured with those bars: 2 of 20 unedited portraits flag an eye (the two with the narrowest
 eyes); the shut eye fails in 19 of 40 winks (5 of 40 without the comparison with the other eye, the
 `wink_gap` rule) and the open eye passes in 36 of 40. The bounds below leave a little room for dlib and
 OpenCV builds, not for a broken eye state."""

@@ -180,6 +180,7 @@ class EyeAssessment:
     glasses: str  # "none" | "clear" | "tinted"
     glasses_score: float  # probability of the reported glasses class
     frame_box: tuple[float, float, float, float]  # eyes and nose bridge, where frames and lenses were sought
+    thresholds: EyeThresholds  # those applied (the pixels alone have their own eye-state bars)
 
     @property
     def occlusion_reason(self) -> str:
@@ -525,7 +526,7 @@ def decide(m: EyeMeasurements, th: EyeThresholds = EyeThresholds()) -> EyeAssess
     glasses = "tinted" if tinted else ("clear" if m.frame > th.frame else "none")
     glasses_score = max(_sigmoid(m.tint), float(dark)) if tinted else (_sigmoid(m.frame) if glasses == "clear" else 1.0 - _sigmoid(m.frame))
     occluded = any(hidden.values()) or (tinted and min(m.occluded.values()) > th.occluded - 1.0)
-    return EyeAssessment(eyes["left"], eyes["right"], occluded, glasses, glasses_score, m.frame_box)
+    return EyeAssessment(eyes["left"], eyes["right"], occluded, glasses, glasses_score, m.frame_box, th)
 
 
 def assess_eyes(

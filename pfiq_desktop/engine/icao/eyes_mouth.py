@@ -28,7 +28,8 @@ def eye_assessment(ctx: Context, params: dict[str, Any]) -> EyeAssessment:
 
 
 def _eye_check(ctx: Context, params: dict[str, Any], side: str) -> Measure:
-    eye = getattr(eye_assessment(ctx, params), side)
+    assessment = eye_assessment(ctx, params)
+    eye = getattr(assessment, side)
     if eye.state == "not_assessable":
         raise NotAssessable(f"the eye on the photo's {side} is too small or outside the photo")
     hidden = eye.state == "not_visible"
@@ -37,7 +38,7 @@ def _eye_check(ctx: Context, params: dict[str, Any], side: str) -> Measure:
         eye.reason,
         round(100 * (eye.score if hidden else eye.closed_score), 1),
         "% hidden" if hidden else "% closed",
-        {k: float(params[k]) for k in ("closed_one", "closed_both", "wink_gap", "wink_floor") if k in params},
+        {k: float(getattr(assessment.thresholds, k)) for k in ("closed_one", "closed_both", "wink_gap", "wink_floor") if k in params},
         Evidence(boxes=[eye.box], regions=[f"{side}_eye"]),
     )
 
