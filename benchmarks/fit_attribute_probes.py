@@ -39,14 +39,14 @@ import cv2
 import numpy as np
 
 from benchmarks.fit_cover_constants import fit
-from benchmarks.fit_eye_models import Model, as_source, write
+from benchmarks.fit_eye_models import as_source, write
 from benchmarks.issue15.facecache import FaceCache
 from benchmarks.issue15.gridcache import BACKBONE, Grids, chip_landmarks
 from benchmarks.issue15.plqcache import PlqMaps
 from benchmarks.issue15.sets import DATA, ROOT, Photo, eye_set, lfw_cover, official_cover, tight_crops
 from benchmarks.issue15.synth import synth_set, wink_set
 from pfiq_desktop.engine import attributes
-from pfiq_desktop.engine.attributes import AttributeProbes, Probe, eye_features, glasses_features, lower_face_features
+from pfiq_desktop.engine.attributes import AttributeProbes, Fusion, Probe, eye_features, glasses_features, lower_face_features
 from pfiq_desktop.engine.icao import coverings, eye_pixels
 from pfiq_desktop.engine.icao.coverings import covering_models
 from pfiq_desktop.engine.icao.eye_pixels import measure_eyes
@@ -175,7 +175,7 @@ def out_of_fold(rows: list[Row], l2: float) -> np.ndarray:
     return scores
 
 
-def fit_probe(name: str, rows: list[Row]) -> tuple[Probe, Model, str]:
+def fit_probe(name: str, rows: list[Row]) -> tuple[Probe, Fusion, str]:
     """The probe (L2 chosen out of fold), its fusion with the pixel measure, and a line on how it was chosen."""
     y = np.array([r.label for r in rows])
     scores = {l2: out_of_fold(rows, l2) for l2 in L2_GRID}
@@ -187,7 +187,7 @@ def fit_probe(name: str, rows: list[Row]) -> tuple[Probe, Model, str]:
     fused_x = np.column_stack([pixels[judged], scores[l2][judged]])
     mean, std, weights, bias = fit(fused_x, y[judged], FUSION_L2)
     raw = weights / std
-    fusion: Model = ((("pixels", round(float(raw[0]), 4)), ("network", round(float(raw[1]), 4))),
+    fusion: Fusion = ((("pixels", round(float(raw[0]), 4)), ("network", round(float(raw[1]), 4))),
                      round(bias - float((raw * mean).sum()), 4))
     fused = fused_x @ raw + fusion[1]
     line = (f"{name}: {int(y.sum())} positive, {int(len(y) - y.sum())} negative dev rows; out-of-fold AUC by L2 "

@@ -47,7 +47,7 @@ from benchmarks.issue15.plqcache import PlqMaps
 from benchmarks.issue15.sets import DATA, ROOT, Photo, eye_set
 from benchmarks.issue15.synth import synth_set
 from pfiq_desktop.engine.icao import eye_pixels
-from pfiq_desktop.engine.icao.eye_pixels import measure_eyes
+from pfiq_desktop.engine.icao.eye_pixels import Model, measure_eyes
 from pfiq_desktop.engine.imageio import load_image
 
 L2 = 1.0  # the research's choice (ofit.py: 1 and 10 compared on dev, 1 kept)
@@ -56,7 +56,6 @@ SIDES = ("left", "right")
 VISIBLE = ("open", "closed")
 REAL_SETS = ("lfw", "yale", "official")
 
-Model = tuple[tuple[tuple[str, float], ...], float]
 Row = tuple[list[float], float]
 
 

@@ -19,8 +19,8 @@ from pfiq_desktop.engine.backbones.registry import DEFAULT_BACKBONE, load_backbo
 from pfiq_desktop.engine.deviation import load_user_reference, low_outlines, user_reference_path
 from pfiq_desktop.engine.faces import FaceDetector, chip_transform, photo_points_to_chip
 from pfiq_desktop.engine.hashing import file_sha256
-from pfiq_desktop.engine.icao.regions import REGION_NAMES
 from pfiq_desktop.engine.icao.eye_pixels import PIXELS_ONLY_EYE_STATE
+from pfiq_desktop.engine.icao.regions import REGION_NAMES
 from pfiq_desktop.engine.imageio import load_image
 from pfiq_desktop.engine.models import PINNED_SHA256, RECOGNITION_MODEL, models_sha256
 from pfiq_desktop.engine.plq import PlqCalibration, gradient_magnitude
