@@ -7,9 +7,8 @@ covered one, and a probe on the cells below the nose tells a mask from a mouth,
 far better than hand-made pixel measures on in-the-wild and synthetic photos
 (docs/EVALUATION.md, "Network probes"). Spectacles are read from the cells of the eye
 band with the face's descriptor (dlib's descriptor knows glasses well; the grid says
-where to look). The checklist fuses each probe's log-odds
-with its pixel measures (eye_pixels.py, coverings.py); a backbone without probes
-keeps the pixel measures alone.
+where to look). The checklist fuses each probe's log-odds with its pixel measures
+(eye_pixels.py, coverings.py); a backbone without probes keeps the pixel measures alone.
 
 Each probe is a logistic model on standardised features, fitted on the development
 halves of the labelled evaluation photos by `benchmarks/fit_attribute_probes.py`
@@ -32,8 +31,8 @@ from pfiq_desktop.engine.faces import CHIP_SIZE
 
 PROBES_FILE = "attributes_{backbone}.npz"  # packaged beside the backbone calibration
 PROBE_ARRAYS = ("mean", "scale", "weights", "bias")  # stored per probe as "<probe>.<array>"
-EYE_OUTLINES = {"left": slice(36, 42), "right": slice(42, 48)}  # photo left / right, as the officer sees it
-EYE_CORNERS = {"left": (36, 39), "right": (42, 45)}
+# per eye (photo left / right, as the officer sees it): outer corner, inner corner, outline of the 68 landmarks
+EYE_POINTS = {"left": (36, 39, slice(36, 42)), "right": (45, 42, slice(42, 48))}
 # where an eye is read: its centre and four points around it, in eye widths (x along the row, y down)
 EYE_SAMPLES = ((0.0, 0.0), (-0.35, 0.0), (0.35, 0.0), (0.0, -0.3), (0.0, 0.3))
 
@@ -49,7 +48,7 @@ def fuse(fusion: Fusion, pixels: float, network: float) -> float:
 
 def _bilinear(grid: np.ndarray, points: np.ndarray) -> np.ndarray:
     """The grid's channels (C x h x w over a CHIP_SIZE chip) at chip points (n x 2) -> n x C."""
-    channels, height, width = grid.shape
+    _, height, width = grid.shape
     gx = np.clip(points[:, 0] * width / CHIP_SIZE - 0.5, 0, width - 1.001)
     gy = np.clip(points[:, 1] * height / CHIP_SIZE - 0.5, 0, height - 1.001)
     x0, y0 = gx.astype(int), gy.astype(int)
@@ -70,8 +69,8 @@ def _mean_and_max(values: np.ndarray) -> np.ndarray:
 
 def eye_features(grid: np.ndarray, chip_landmarks: np.ndarray, side: str) -> np.ndarray:
     """The grid around one eye (2C): both eyes share one probe, so a wink is judged per eye."""
-    centre = chip_landmarks[EYE_OUTLINES[side]].mean(axis=0)
-    outer, inner = EYE_CORNERS[side]
+    outer, inner, outline = EYE_POINTS[side]
+    centre = chip_landmarks[outline].mean(axis=0)
     width = float(np.linalg.norm(chip_landmarks[inner] - chip_landmarks[outer]))
     points = centre + np.asarray(EYE_SAMPLES) * width
     return _mean_and_max(_bilinear(grid.astype(np.float32), points))
@@ -128,7 +127,7 @@ class AttributeProbes:
         "lower_face_covered" (those of the probes present).
         """
         out = {}
-        for side in EYE_OUTLINES:
+        for side in EYE_POINTS:
             eye = eye_features(grid, chip_landmarks, side)
             for name in ("eye_closed", "eye_hidden"):
                 if name in self.probes:

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 import cv2
 import numpy as np
 
-from pfiq_desktop.engine.attributes import Fusion, fuse
+from pfiq_desktop.engine.attributes import EYE_POINTS, Fusion, fuse
 
 Model = tuple[tuple[tuple[str, float], ...], float]  # (feature, weight in raw units) pairs, then bias
 
@@ -41,7 +41,6 @@ Model = tuple[tuple[tuple[str, float], ...], float]  # (feature, weight in raw u
 S = 20  # patch pixels per eye width
 U0, U1, V0, V1 = -0.5, 1.5, -1.0, 1.0
 PATCH_W, PATCH_H = int((U1 - U0) * S), int((V1 - V0) * S)
-EYE_POINTS = {"left": (36, 39, slice(36, 42)), "right": (45, 42, slice(42, 48))}  # outer, inner, outline
 
 # --- upright face frame for spectacle frames: unit = inter-eye distance
 K = 48
