@@ -68,8 +68,8 @@ def measure(photos: list[Photo], cache: FaceCache, profile: Profile, maps: PlqMa
         if not found:
             out.append(Outcome(photo, {}, "", 0.0))
             continue
-        chips = maps.chips(cache.key(photo.path, photo.pad), rgb, found[:MAX_FACES]) if maps is not None else []
-        key = cache.key(photo.path, photo.pad)
+        key = cache.key(photo.path, photo.pad)  # the file's SHA-256: read once
+        chips = maps.chips(key, rgb, found[:MAX_FACES]) if maps is not None else []
         attributes = grids.attributes(key, rgb, found[:MAX_FACES]) if grids is not None else []
         faces = [f.as_face(rgb.shape[:2], chips[i] if i < len(chips) else None, attributes[i] if i < len(attributes) else None)
                  for i, f in enumerate(found)]

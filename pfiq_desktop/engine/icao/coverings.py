@@ -67,7 +67,7 @@ class LogisticModel:
         return z
 
     def probability(self, values: dict[str, float]) -> float:
-        return 1.0 / (1.0 + math.exp(-self.log_odds(values)))
+        return _probability(self.log_odds(values))
 
 
 def lower_face_probability(values: dict[str, float], network: dict[str, float]) -> float:
@@ -75,7 +75,11 @@ def lower_face_probability(values: dict[str, float], network: dict[str, float]) 
     z = covering_models()["lower_face"].log_odds(values)
     if "lower_face_covered" in network:
         z = fuse(LOWER_FACE_WITH_NETWORK, z, network["lower_face_covered"])
-    return 1.0 / (1.0 + math.exp(-z))
+    return _probability(z)
+
+
+def _probability(log_odds: float) -> float:
+    return 1.0 / (1.0 + math.exp(-log_odds))
 
 
 @cache

@@ -484,8 +484,7 @@ def measure_eyes(
         occluded={sd: _fused(OCCLUDED, OCCLUDED_WITH_NETWORK, feats[sd], network, f"eye_hidden.{sd}") for sd in feats},
         tint=min(_linear(TINT, feats[sd]) for sd in feats),
         lens_p90=max(feats[sd]["lens_p90"] for sd in feats),
-        frame=_linear(FRAME, frame) if not network or "glasses" not in network
-        else fuse(FRAME_WITH_NETWORK, _linear(FRAME, frame), network["glasses"]),
+        frame=_fused(FRAME, FRAME_WITH_NETWORK, frame, network, "glasses"),
         boxes=boxes,
         assessable=assessable,
         plq_ratio=plq,
