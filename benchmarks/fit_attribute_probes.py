@@ -6,8 +6,9 @@ network's mid-level grid of each face (benchmarks/issue15/gridcache.py) and the 
 development halves only:
 
 - eye_closed (per eye): the eyes labelled open (0) or closed (1) of LFW, Yale and the official portraits
-  (benchmarks/labels/*_eyes.csv) and of the synthetic winks and eye defects drawn on the dev official
-  portraits (benchmarks/issue15/synth.py), tinted lenses left out;
+  (benchmarks/labels/*_eyes.csv), of the synthetic winks and eye defects drawn on the dev official
+  portraits and of clear glasses drawn on the dev LFW photos (benchmarks/issue15/synth.py: thick frames on
+  small faces read as shut lids until they were in the rows), tinted lenses left out;
 - eye_hidden (per eye): not visible (1) against open or closed (0), the same photos;
 - glasses (per photo): clear or tinted (1) against none (0), the same photos;
 - lower_face_covered: defects_masks_dev (mask 1, no mask 0), and as negatives every dev LFW photo and the
@@ -44,7 +45,7 @@ from benchmarks.issue15.facecache import FaceCache
 from benchmarks.issue15.gridcache import BACKBONE, Grids, chip_landmarks
 from benchmarks.issue15.plqcache import PlqMaps
 from benchmarks.issue15.sets import DATA, ROOT, Photo, eye_set, lfw_cover, official_cover, tight_crops
-from benchmarks.issue15.synth import synth_set, wink_set
+from benchmarks.issue15.synth import frames_set, synth_set, wink_set
 from pfiq_desktop.engine import attributes
 from pfiq_desktop.engine.attributes import AttributeProbes, Fusion, Probe, eye_features, glasses_features, lower_face_features
 from pfiq_desktop.engine.icao import coverings, eye_pixels
@@ -82,16 +83,11 @@ def fold_of(identity: str) -> int:
     return hashlib.sha256(identity.encode()).digest()[0] % FOLDS
 
 
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-9), 1 - 1e-9)
-    return math.log(p / (1 - p))
-
-
 def eye_rows(cache: FaceCache, maps: PlqMaps, grids: Grids, cache_dir: Path) -> dict[str, list[Row]]:
     """Per-eye rows of the dev eye sets for eye_closed and eye_hidden, per-photo rows for glasses."""
-    official = eye_set("official", DATA)
-    photos = [*eye_set("lfw", DATA), *eye_set("yale", DATA), *official,
-              *synth_set(official, cache, cache_dir / "synth"), *wink_set(official, cache, cache_dir / "synth_wink")]
+    official, lfw = eye_set("official", DATA), eye_set("lfw", DATA)
+    photos = [*lfw, *eye_set("yale", DATA), *official, *synth_set(official, cache, cache_dir / "synth"),
+              *wink_set(official, cache, cache_dir / "synth_wink"), *frames_set(lfw, cache, cache_dir / "frames")]
     out: dict[str, list[Row]] = {"eye_closed": [], "eye_hidden": [], "glasses": []}
     for photo in photos:
         if photo.split != "dev":
@@ -135,7 +131,7 @@ def lower_face_rows(cache: FaceCache, grids: Grids) -> list[Row]:
         if not found:
             continue
         try:
-            pixels = _logit(model.probability(lower_face_features_of(rgb, found[0].landmarks68)))
+            pixels = model.log_odds(lower_face_features_of(rgb, found[0].landmarks68))  # what the product fuses
         except NotAssessable:
             pixels = math.nan
         grid, _ = grids.grids(cache.key(photo.path, photo.pad), rgb, found)[0]
@@ -233,7 +229,8 @@ def main() -> None:
         "backbone": BACKBONE, "grid": "spatial_features (after the 7th residual block)", "l2_grid": list(L2_GRID),
         "rows": {name: len(r) for name, r in rows.items()}, "fitted_by": "benchmarks/fit_attribute_probes.py",
         "data": "development halves: benchmarks/labels/*_eyes.csv (LFW, Yale, official portraits), synthetic eye "
-                "defects on the dev official portraits, defects_masks_dev, identity_lfw_dev, portraits_official",
+                "defects on the dev official portraits, glasses drawn on the dev LFW photos, defects_masks_dev, "
+                "identity_lfw_dev, portraits_official",
     })
     if not same_probes(fitted, attributes.load_attribute_probes(BACKBONE)):
         differ.append(PROBES_PATH.name)

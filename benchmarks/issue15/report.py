@@ -27,7 +27,7 @@ from benchmarks.issue15.gridcache import Grids
 from benchmarks.issue15.measure import Outcome, measure, only
 from benchmarks.issue15.plqcache import PlqMaps
 from benchmarks.issue15.sets import DATA, ROOT, all_sets
-from benchmarks.issue15.synth import KINDS, synth_set, wink_set
+from benchmarks.issue15.synth import KINDS, frames_set, synth_set, wink_set
 from benchmarks.issue15.tasks import Item
 from pfiq_desktop.engine.icao import load_profile
 
@@ -133,11 +133,12 @@ def main() -> None:
            for name, load in loaders.items()}
     out["synth"] = measure(synth_set(loaders["official"](), cache, args.cache / "synth"), cache, profile, maps, grids)
     out["synth_wink"] = measure(wink_set(loaders["official"](), cache, args.cache / "synth_wink"), cache, profile, maps, grids)
+    out["frames"] = measure(frames_set(loaders["lfw"](), cache, args.cache / "frames"), cache, profile, maps, grids)
     rep = Report(args.details)
     print(f"# Issue 15: eyes, coverings, side light (profile {profile.name}; flagged = warn or fail)")
     eye_rows = []
     for task, fn in tasks.EYE_TASKS.items():
-        for setname in ("yale", "synth_wink", "lfw", "official", "synth", "misc", "samples"):
+        for setname in ("yale", "synth_wink", "lfw", "frames", "official", "synth", "misc", "samples"):
             found = [o for o in out[setname] if o.checks]
             items = by_split(fn(found), found)
             if any(i.positive for part in items for i in part):

@@ -88,24 +88,24 @@ FRAME = (("bridge_nb", 25.1865), ("temple", 58.0248), ("lowrim", -1.3208)), -4.6
 # refitted with the probes by `python -m benchmarks.fit_attribute_probes --check`
 CLOSED_WITH_NETWORK = (
     (
-        ("pixels", 0.6051),
-        ("network", 1.7963),
+        ("pixels", 0.4203),
+        ("network", 0.8892),
     ),
-    -0.0029,
+    0.5198,
 )
 OCCLUDED_WITH_NETWORK = (
     (
-        ("pixels", 0.3509),
-        ("network", 0.9599),
+        ("pixels", 0.2998),
+        ("network", 1.0063),
     ),
-    -0.3891,
+    -0.2835,
 )
 FRAME_WITH_NETWORK = (
     (
-        ("pixels", 0.0712),
-        ("network", 1.3330),
+        ("pixels", 0.0699),
+        ("network", 1.4390),
     ),
-    0.1034,
+    -0.0090,
 )
 MIN_EYE_PX = 4.0  # eye corners closer than this: the eye cannot be judged
 # eye-state bars of the pixel models alone (issue 15's dev choice before the probes): the fused log-odds separate
@@ -121,8 +121,8 @@ class EyeThresholds:
     a backbone without probes reads the pixels alone, whose own dev-chosen bars are `PIXELS_ONLY_EYE_STATE`.
     """
 
-    closed_one: float = 0.5  # one eye alone looks closed
-    closed_both: float = 0.5  # both eyes look closed (joint evidence; a lower bar only helped the pixels alone)
+    closed_one: float = 1.0  # one eye alone looks closed
+    closed_both: float = 1.0  # both eyes look closed (joint evidence; a lower bar only helped the pixels alone)
     # a wink: this eye looks far more closed than the other, visible eye of the same face (the shut eye of a
     # wink often scores like a squint on its own; the open eye of the same photo is the person's own reference)
     wink_gap: float = 4.0
