@@ -99,23 +99,26 @@ def test_open_eyes_and_bare_mouths_read_as_such(clean: list[Analysis]) -> None:
 
 
 def test_a_shut_eye_fails_with_the_network_where_the_pixels_alone_miss_it(analyzer, clean: list[Analysis]) -> None:
-    """Measured: with the probe the shut eye fails in 38 of 40 winks and the open eye passes in 39; the pixels
-    alone (what a backbone without probes gets) find 14 of 40."""
-    shut_fails = open_passes = pixels_alone = 0
+    """Measured: with the probe the shut eye is flagged in 38 of 40 winks (35 fail, 3 warn "may be closed")
+    and the open eye passes in 39; the pixels alone (what a backbone without probes gets) find 14 of 40."""
+    shut_flagged = shut_fails = open_passes = pixels_alone = 0
     for index, analysis in enumerate(clean):
         landmarks = analysis.faces[0].landmarks.astype(np.float64)
         for side, first in SIDES.items():
             other = "right" if side == "left" else "left"
             photo = close_eye(load_portrait(index), landmarks, first)
             result = analyzer.analyse(photo, known_faces=same_geometry(analysis))
+            shut = next(c for c in result.checks if c.id == f"eye_open_{side}" and c.face_index in (None, 0))
+            assert shut.verdict is not Verdict.WARN or "may be closed" in shut.reason, shut.reason
+            shut_flagged += shut.verdict is not Verdict.PASS
             shut_fails += verdict(result, f"eye_open_{side}") is Verdict.FAIL
             open_passes += verdict(result, f"eye_open_{other}") is Verdict.PASS
             face = result.faces[0]
             pixels = decide(measure_eyes(photo, landmarks, face.chip_transform, face.plq_chip))  # a backbone without probes
             pixels_alone += getattr(pixels, side).state == "closed"
-    assert shut_fails >= 36, f"the shut eye failed in {shut_fails} of 40 winks"
+    assert shut_flagged >= 36 and shut_fails >= 32, f"the shut eye was flagged in {shut_flagged} of 40 winks, failed in {shut_fails}"
     assert open_passes >= 34, f"the open eye passed in {open_passes} of 40 winks"
-    assert shut_fails >= pixels_alone + 10, (shut_fails, pixels_alone)
+    assert shut_flagged >= pixels_alone + 10, (shut_flagged, pixels_alone)
 
 
 def test_a_patch_over_one_eye_is_that_eye_hidden(analyzer, clean: list[Analysis]) -> None:

@@ -16,6 +16,7 @@ import pytest
 
 from benchmarks.issue15.synth import close_eye
 from pfiq_desktop.engine.icao import Profile, load_profile, run_checks
+from pfiq_desktop.engine.icao.eye_pixels import EyeMeasurements, EyeThresholds, decide
 from pfiq_desktop.engine.imageio import load_image
 from pfiq_desktop.engine.results import Verdict
 from tests.icao.facebuild import detect_faces
@@ -57,3 +58,25 @@ def test_a_wink_fails_the_shut_eye_and_leaves_the_open_one(portraits: list[np.nd
             open_passes += found[f"eye_open_{other}"] is Verdict.PASS
     assert shut_fails >= 15, f"the shut eye failed in {shut_fails} of 40 winks"
     assert open_passes >= 33, f"the open eye passed in {open_passes} of 40 winks"
+
+
+def _measured(closed_left: float, with_network: bool) -> EyeMeasurements:
+    """One eye's closed log-odds set, the other clearly open; nothing covered, no glasses."""
+    both = ("left", "right")
+    return EyeMeasurements(
+        closed={"left": closed_left, "right": -6.0}, occluded=dict.fromkeys(both, -8.0), tint=-4.0, lens_p90=0.9,
+        frame=-4.0, boxes=dict.fromkeys(both, (0.0, 0.0, 10.0, 6.0)), assessable=dict.fromkeys(both, True),
+        plq_ratio=dict.fromkeys(both, None), frame_box=(0.0, 0.0, 30.0, 10.0), with_network=with_network)
+
+
+def test_a_closed_eye_the_network_is_unsure_of_is_left_to_the_officer() -> None:
+    """With the network's probes a closed eye under `sure_closed` (0.9) reads "may be closed" (the check warns);
+    at 0.95 it is sure (the check fails). The pixels alone keep every closed eye sure: their bars were not chosen
+    for a band."""
+    unsure, sure = decide(_measured(1.5, True)).left, decide(_measured(3.0, True)).left  # p 0.82, 0.95
+    assert unsure.state == sure.state == "closed"
+    assert not unsure.sure and "may be closed" in unsure.reason
+    assert sure.sure and "looks closed" in sure.reason
+    wink = decide(_measured(0.0, False))  # the pixels alone: shut by the wink rule (gap 6 > 4) at p 0.5
+    assert wink.left.state == "closed" and wink.left.sure and wink.right.state == "open"
+    assert decide(_measured(1.5, True), EyeThresholds(sure_closed=0.0)).left.sure  # a profile can make every one fail

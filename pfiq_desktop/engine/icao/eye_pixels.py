@@ -110,7 +110,7 @@ FRAME_WITH_NETWORK = (
 MIN_EYE_PX = 4.0  # eye corners closer than this: the eye cannot be judged
 # eye-state bars of the pixel models alone (issue 15's dev choice before the probes): the fused log-odds separate
 # open from shut far better, so the profile's bars (chosen for them) would flag 40 % of open eyes here
-PIXELS_ONLY_EYE_STATE = {"closed_one": 2.75, "closed_both": 0.25, "wink_gap": 4.0, "wink_floor": -1.0}
+PIXELS_ONLY_EYE_STATE = {"closed_one": 2.75, "closed_both": 0.25, "wink_gap": 4.0, "wink_floor": -1.0, "sure_closed": 0.0}
 
 
 @dataclass(frozen=True)
@@ -127,6 +127,9 @@ class EyeThresholds:
     # wink often scores like a squint on its own; the open eye of the same photo is the person's own reference)
     wink_gap: float = 4.0
     wink_floor: float = 1.0  # ... and does not look clearly open on its own
+    # a closed eye this sure (probability) is reported as closed; below it, as "may be closed" for the officer to look
+    # at: on dev most such eyes were open ones squinting, looking down or behind thick frames (the pixels alone: 0)
+    sure_closed: float = 0.9
     occluded: float = 1.5  # the eye is not visible
     tinted: float = 0.0  # both lenses tinted (the lower of the two eyes' scores)
     frame: float = 0.0  # a spectacle frame is worn
@@ -144,6 +147,7 @@ class EyeState:
     box: tuple[float, float, float, float]
     plq_ratio: float | None = None  # mean pixel-level quality of the eye box / face median (evidence only)
     behind_dark_lens: bool = False  # not visible because both lens windows are dark (sunglasses)
+    sure: bool = True  # a closed eye at least `EyeThresholds.sure_closed` sure (else: "may be closed")
 
     @property
     def score(self) -> float:
@@ -161,7 +165,9 @@ class EyeState:
         where = f"The eye on the photo's {self.side}"
         return {
             "open": f"{where} is open.",
-            "closed": f"{where} looks closed (confidence {self.closed_score:.0%}).",
+            "closed": f"{where} looks closed (confidence {self.closed_score:.0%})."
+            if self.sure
+            else f"{where} may be closed (confidence {self.closed_score:.0%}): look at it.",
             "not_visible": f"{where} is not visible behind a dark lens."
             if self.behind_dark_lens
             else f"{where} is not visible: something covers it (confidence {self.occluded_score:.0%}).",
@@ -519,7 +525,9 @@ def decide(m: EyeMeasurements, th: EyeThresholds = EyeThresholds()) -> EyeAssess
             state = "closed"
         else:
             state = "open"
-        eyes[sd] = EyeState(sd, state, _sigmoid(m.closed[sd]), _sigmoid(m.occluded[sd]), m.boxes[sd], m.plq_ratio[sd], dark and hidden[sd])
+        closed = _sigmoid(m.closed[sd])
+        eyes[sd] = EyeState(sd, state, closed, _sigmoid(m.occluded[sd]), m.boxes[sd], m.plq_ratio[sd], dark and hidden[sd],
+                            sure=state != "closed" or closed >= th.sure_closed)
     tinted = dark or m.tint > th.tinted
     glasses = "tinted" if tinted else ("clear" if m.frame > th.frame else "none")
     glasses_score = max(_sigmoid(m.tint), float(dark)) if tinted else (_sigmoid(m.frame) if glasses == "clear" else 1.0 - _sigmoid(m.frame))

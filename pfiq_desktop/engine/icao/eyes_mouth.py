@@ -12,7 +12,8 @@ from pfiq_desktop.engine.icao.regions import polygon_mask
 from pfiq_desktop.engine.icao.registry import Measure, NotAssessable, check, graded
 from pfiq_desktop.engine.results import Evidence, Verdict
 
-EYE_THRESHOLDS = ("closed_one", "closed_both", "wink_gap", "wink_floor", "occluded", "tinted", "frame", "dark_lens")
+EYE_STATE_BARS = ("closed_one", "closed_both", "wink_gap", "wink_floor", "sure_closed")  # reported as applied
+EYE_THRESHOLDS = (*EYE_STATE_BARS, "occluded", "tinted", "frame", "dark_lens")
 
 
 def eye_assessment(ctx: Context, params: dict[str, Any]) -> EyeAssessment:
@@ -34,11 +35,11 @@ def _eye_check(ctx: Context, params: dict[str, Any], side: str) -> Measure:
         raise NotAssessable(f"the eye on the photo's {side} is too small or outside the photo")
     hidden = eye.state == "not_visible"
     return Measure(
-        Verdict.PASS if eye.state == "open" else Verdict.FAIL,
+        Verdict.PASS if eye.state == "open" else Verdict.FAIL if eye.sure else Verdict.WARN,
         eye.reason,
         round(100 * (eye.score if hidden else eye.closed_score), 1),
         "% hidden" if hidden else "% closed",
-        {k: float(getattr(assessment.thresholds, k)) for k in ("closed_one", "closed_both", "wink_gap", "wink_floor") if k in params},
+        {k: float(getattr(assessment.thresholds, k)) for k in EYE_STATE_BARS if k in params},
         Evidence(boxes=[eye.box], regions=[f"{side}_eye"]),
     )
 
