@@ -70,15 +70,15 @@ class Report:
             target = TARGETS.get(task.split(",")[0])
             print(f"| {task} | {setname} | {cells[0]} | {cells[1]} | {'>= ' + format(target, '.2f') if target else ''} |")
 
-    def false_alarms(self, title: str, rows: Iterable[tuple[str, Splits]]) -> None:
-        """Rows of negatives only: the share flagged, against the 5 % target."""
+    def false_alarms(self, title: str, rows: Iterable[tuple[str, Splits]], where: str = "official") -> None:
+        """Rows of negatives only (photos of the set `where`): the share flagged, against the 5 % target."""
         print(f"\n### {title}\n\n| check | dev | test |\n|---|---|---|")
         for check, items in rows:
             cells = []
             for split, part in zip(SPLITS, items):
                 flagged = [i for i in part if i.flagged]
                 cells.append(f"{len(flagged) / max(len(part), 1):.1%} ({len(flagged)}/{len(part)})")
-                self.wrong += [f"official/{split} false alarm {check}: {i.id} ({i.shown})" for i in flagged]
+                self.wrong += [f"{where}/{split} false alarm {check}: {i.id} ({i.shown})" for i in flagged]
             print(f"| {check} | {cells[0]} | {cells[1]} |")
 
 
@@ -165,7 +165,7 @@ def main() -> None:
         (check, negatives(clean, (check,))) for check in ("lower_face_covered", "head_covering", "lighting_uniformity")])
     lfw_neg = [o for o in lfw_cover if o.photo.labels["covering"] == "no"]
     rep.false_alarms("Lower face flagged on LFW photos without a covering (no masks there)", [
-        ("lower_face_covered", negatives(lfw_neg, ("lower_face_covered",)))])
+        ("lower_face_covered", negatives(lfw_neg, ("lower_face_covered",)))], where="lfw")
     found_table("Faces found in Extended Yale B (padded 2x with grey)", yaleb)
     found_table("Faces found in defects_masks_dev (padded 2x with grey)", masks)
     covers = [o for o in lfw_cover if o.checks and o.photo.labels["covering"] == "yes"]
