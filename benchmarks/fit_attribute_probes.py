@@ -13,10 +13,14 @@ development halves only:
 - glasses (per photo): clear or tinted (1) against none (0), the same photos;
 - lower_face_covered: defects_masks_dev (mask 1, no mask 0), and as negatives every dev LFW photo and the
   clean dev official portraits (a probe fitted on the mask crops alone flagged 9-12 % of LFW faces).
+- head_covered: the dev LFW photos labelled with (1) or without (0) a head covering
+  (benchmarks/labels/lfw_head_covering.csv) and the dev official portraits, read on the head chip
+  (attributes.HEAD_CHIP_PADDING: the face chip shows little of the head top).
 
 Each probe is fit_cover_constants.fit (balanced, L2, standardised) on the grid's mean and strongest response
 per channel at the eye, across the eye band (with the unit descriptor) or below the nose (2 x 64 features,
-the glasses probe 2 x 64 + 128). Its L2 is the one of `L2_GRID` whose out-of-fold
+the glasses probe 2 x 64 + 128; the head probe the upper rows of the head chip's grid, 2 x 64, with that chip's
+descriptor). Its L2 is the one of `L2_GRID` whose out-of-fold
 predictions (5 folds by identity) rank best (AUC). The fusion (`*_WITH_NETWORK`: log-odds = a x pixels +
 b x network + c) is fitted on the pixel log-odds and those out-of-fold network log-odds, so it never sees a
 probe's score on its own training photos.
@@ -47,7 +51,15 @@ from benchmarks.issue15.plqcache import PlqMaps
 from benchmarks.issue15.sets import DATA, ROOT, Photo, eye_set, lfw_cover, official_cover, tight_crops
 from benchmarks.issue15.synth import frames_set, synth_set, wink_set
 from pfiq_desktop.engine import attributes
-from pfiq_desktop.engine.attributes import AttributeProbes, Fusion, Probe, eye_features, glasses_features, lower_face_features
+from pfiq_desktop.engine.attributes import (
+    AttributeProbes,
+    Fusion,
+    Probe,
+    eye_features,
+    glasses_features,
+    head_features,
+    lower_face_features,
+)
 from pfiq_desktop.engine.icao import coverings, eye_pixels
 from pfiq_desktop.engine.icao.coverings import covering_models
 from pfiq_desktop.engine.icao.eye_pixels import measure_eyes
@@ -66,6 +78,7 @@ FUSIONS = {
     "eye_hidden": ("OCCLUDED_WITH_NETWORK", eye_pixels),
     "glasses": ("FRAME_WITH_NETWORK", eye_pixels),
     "lower_face_covered": ("LOWER_FACE_WITH_NETWORK", coverings),
+    "head_covered": ("HEAD_WITH_NETWORK", coverings),
 }
 
 
@@ -136,6 +149,25 @@ def lower_face_rows(cache: FaceCache, grids: Grids) -> list[Row]:
             pixels = math.nan
         grid, _ = grids.grids(cache.key(photo.path, photo.pad), rgb, found)[0]
         out.append(Row(lower_face_features(grid, chip_landmarks(found[0])), pixels, label, photo.identity))
+    return out
+
+
+def head_rows(cache: FaceCache, grids: Grids) -> list[Row]:
+    """Rows of the dev LFW photos labelled with or without a head covering and the dev official portraits."""
+    photos = [p for p in (*lfw_cover(), *official_cover()) if p.split == "dev" and p.labels["covering"] in ("yes", "no")]
+    model = covering_models()["head_covering"]
+    out = []
+    for photo in photos:
+        rgb = load_image(photo.path)
+        found = cache.faces(photo.path, rgb, photo.pad)
+        if not found:
+            continue
+        try:
+            pixels = model.log_odds(coverings.head_covering_features(build_face_frame(rgb, np.asarray(found[0].landmarks68, np.float64))))
+        except NotAssessable:
+            pixels = math.nan
+        grid, descriptor = grids.heads(cache.key(photo.path, photo.pad), rgb, found)[0]
+        out.append(Row(head_features(grid, descriptor), pixels, float(photo.labels["covering"] == "yes"), photo.identity))
     return out
 
 
@@ -211,7 +243,7 @@ def main() -> None:
     cache = FaceCache(args.cache)
     grids = Grids(args.cache / "grids")
     rows: dict[str, list[Row]] = {**eye_rows(cache, PlqMaps(args.cache / "plq"), grids, args.cache),
-                                  "lower_face_covered": lower_face_rows(cache, grids)}
+                                  "lower_face_covered": lower_face_rows(cache, grids), "head_covered": head_rows(cache, grids)}
     cache.save()
     probes, differ = {}, []
     for name, of_probe in rows.items():
@@ -230,7 +262,7 @@ def main() -> None:
         "rows": {name: len(r) for name, r in rows.items()}, "fitted_by": "benchmarks/fit_attribute_probes.py",
         "data": "development halves: benchmarks/labels/*_eyes.csv (LFW, Yale, official portraits), synthetic eye "
                 "defects on the dev official portraits, glasses drawn on the dev LFW photos, defects_masks_dev, "
-                "identity_lfw_dev, portraits_official",
+                "identity_lfw_dev (with benchmarks/labels/lfw_head_covering.csv), portraits_official",
     })
     if not same_probes(fitted, attributes.load_attribute_probes(BACKBONE)):
         differ.append(PROBES_PATH.name)

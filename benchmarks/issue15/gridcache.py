@@ -10,15 +10,16 @@ each run, so a refit of the probes is measured at once.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from benchmarks.issue15.facecache import CachedFace
-from pfiq_desktop.engine.attributes import AttributeProbes, load_attribute_probes
+from pfiq_desktop.engine.attributes import HEAD_CHIP_PADDING, AttributeProbes, load_attribute_probes
 from pfiq_desktop.engine.backbones.dlib_resnet import DlibResNet, load_dlib_resnet
-from pfiq_desktop.engine.faces import chip_transform, extract_chip, photo_points_to_chip
+from pfiq_desktop.engine.faces import CHIP_SIZE, chip_transform, extract_chip, photo_points_to_chip
 from pfiq_desktop.engine.models import models_sha256
 from pfiq_desktop.evaluation.data import to_tensor
 
@@ -36,27 +37,43 @@ class Grids:
 
     def grids(self, face_key: tuple[str, float, str], rgb: np.ndarray, faces: list[CachedFace]) -> list[tuple[np.ndarray, np.ndarray]]:
         """(grid, descriptor) per face of the photo (the grid in float16 precision whether computed now or loaded)."""
-        path = self.folder / (hashlib.sha256(repr((face_key, models_sha256())).encode()).hexdigest()[:24] + ".npz")
+        return self._cached((face_key, models_sha256()),
+                            lambda: [extract_chip(rgb, chip_transform(f.landmarks5)) for f in faces], len(faces))
+
+    def heads(self, face_key: tuple[str, float, str], rgb: np.ndarray, faces: list[CachedFace]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(grid, descriptor) of each face's head chip (attributes.HEAD_CHIP_PADDING), kept like `grids`."""
+        return self._cached((face_key, models_sha256(), "head", HEAD_CHIP_PADDING), lambda: [
+            extract_chip(rgb, chip_transform(f.landmarks5, CHIP_SIZE, HEAD_CHIP_PADDING)) for f in faces], len(faces))
+
+    def _cached(self, key: tuple[object, ...], chips: Callable[[], list[np.ndarray]], count: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The stored (grid, descriptor) per face under `key`, or the chips' through the network, then stored."""
+        path = self.folder / (hashlib.sha256(repr(key).encode()).hexdigest()[:24] + ".npz")
         if path.is_file():
             with np.load(path) as stored:
-                return [(stored[f"grid_{i}"].astype(np.float32), stored[f"descriptor_{i}"]) for i in range(len(faces))]
-        if self._net is None:
-            torch.set_num_threads(1)
-            self._net = load_dlib_resnet()
-        chips = to_tensor([extract_chip(rgb, chip_transform(face.landmarks5)) for face in faces])
-        with torch.no_grad():
-            grids = [grid.numpy().astype(np.float16) for grid in self._net.spatial_features(chips)]
-            descriptors = [d.numpy().astype(np.float32) for d in self._net(chips)]
+                return [(stored[f"grid_{i}"].astype(np.float32), stored[f"descriptor_{i}"]) for i in range(count)]
+        grids, descriptors = self._through_network(to_tensor(chips()))
         np.savez_compressed(path, **{f"grid_{i}": g for i, g in enumerate(grids)},
                             **{f"descriptor_{i}": d for i, d in enumerate(descriptors)})
         return [(grid.astype(np.float32), d) for grid, d in zip(grids, descriptors, strict=True)]
+
+    def _through_network(self, chips: torch.Tensor) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Grids (float16, as stored) and descriptors of a batch of chips."""
+        if self._net is None:
+            torch.set_num_threads(1)
+            self._net = load_dlib_resnet()
+        with torch.no_grad():
+            grids = [grid.numpy().astype(np.float16) for grid in self._net.spatial_features(chips)]
+            descriptors = [d.numpy().astype(np.float32) for d in self._net(chips)]
+        return grids, descriptors
 
     def attributes(self, face_key: tuple[str, float, str], rgb: np.ndarray, faces: list[CachedFace]) -> list[dict[str, float]]:
         """The shipped probes' log-odds per face, as the analysis gives them (empty without probes)."""
         if self.probes is None:
             return [{} for _ in faces]
-        return [self.probes.log_odds(grid, chip_landmarks(face), descriptor)
-                for (grid, descriptor), face in zip(self.grids(face_key, rgb, faces), faces, strict=True)]
+        heads: list[tuple[np.ndarray, np.ndarray] | None] = (
+            list(self.heads(face_key, rgb, faces)) if self.probes.reads_head else [None] * len(faces))
+        return [self.probes.log_odds(grid, chip_landmarks(face), descriptor, head)
+                for (grid, descriptor), face, head in zip(self.grids(face_key, rgb, faces), faces, heads, strict=True)]
 
 
 def chip_landmarks(face: CachedFace) -> np.ndarray:

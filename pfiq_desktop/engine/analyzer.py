@@ -22,7 +22,7 @@ import torch
 
 from pfiq_desktop import __version__
 from pfiq_desktop.engine import icao
-from pfiq_desktop.engine.attributes import load_attribute_probes
+from pfiq_desktop.engine.attributes import HEAD_CHIP_PADDING, load_attribute_probes
 from pfiq_desktop.engine.backbones.calibration import BackboneCalibration
 from pfiq_desktop.engine.backbones.registry import load_backbone
 from pfiq_desktop.engine.comparison import NOT_COMPARED, Comparison, MatchThresholds, OperatingPoint, scaled_maps
@@ -34,7 +34,7 @@ from pfiq_desktop.engine.defaults import (
     MAX_FACES,
 )
 from pfiq_desktop.engine.deviation import DeviationReference, deviation_chip, load_reference
-from pfiq_desktop.engine.faces import DetectedFace, FaceDetector, photo_points_to_chip
+from pfiq_desktop.engine.faces import CHIP_SIZE, DetectedFace, FaceDetector, chip_transform, extract_chip, photo_points_to_chip
 from pfiq_desktop.engine.findings import add_findings
 from pfiq_desktop.engine.imageio import load_image
 from pfiq_desktop.engine.plq import GRADIENT_MAPS, MAP_METHODS, ForwardPass, gradient_magnitude
@@ -295,6 +295,7 @@ class Analyzer:
         embeddings = descriptors.cpu().numpy().astype(np.float32)
         if grids is None and self.attribute_probes is not None:  # a map method that ran no plain forward pass
             grids = self._grids(chips)
+        heads = self._heads(batch) if self.attribute_probes is not None and self.attribute_probes.reads_head else None
         end = time.perf_counter()
         first = 0
         for prepared in batch:  # each photo is charged its share of the batch's time
@@ -306,6 +307,7 @@ class Analyzer:
                 raw[first : first + count], qualities[first : first + count], maps[first : first + count],
                 magnitudes[first : first + count], embeddings[first : first + count],
                 None if grids is None else grids[first : first + count],
+                None if heads is None else (heads[0][first : first + count], heads[1][first : first + count]),
             )
             first += count
         return forward
@@ -359,11 +361,27 @@ class Analyzer:
         with torch.no_grad():
             return cast(SpatialNetwork, self.net).spatial_features(chips).cpu().numpy()
 
+    def _heads(self, batch: list[Prepared]) -> tuple[np.ndarray, np.ndarray]:
+        """Each face's head chip (the same alignment, room for the head top) through the network once: the grid
+        the head probe reads, by the same hook as `_forward`, and that chip's descriptor."""
+        heads = [extract_chip(prepared.image, chip_transform(face.landmarks5, CHIP_SIZE, HEAD_CHIP_PADDING))
+                 for prepared in batch if prepared.image is not None for face in prepared.detected]
+        captured: list[torch.Tensor] = []
+        hook = cast(SpatialNetwork, self.net).spatial_module.register_forward_hook(
+            lambda _module, _inputs, output: captured.append(output.detach()))
+        try:
+            with torch.no_grad():
+                descriptors = self.net(self._tensor(heads))
+        finally:
+            hook.remove()
+        return captured[0].cpu().numpy(), descriptors.cpu().numpy().astype(np.float32)
+
     def _attributes(self, result: _NetworkResult, index: int, transform: np.ndarray, landmarks68: np.ndarray) -> dict[str, float]:
         if self.attribute_probes is None or result.grids is None:
             return {}
         chip_landmarks = photo_points_to_chip(landmarks68, transform)
-        return self.attribute_probes.log_odds(result.grids[index], chip_landmarks, result.embeddings[index])
+        head = None if result.heads is None else (result.heads[0][index], result.heads[1][index])
+        return self.attribute_probes.log_odds(result.grids[index], chip_landmarks, result.embeddings[index], head)
 
     def _faces(self, prepared: Prepared, image: np.ndarray, result: _NetworkResult) -> list[Face]:
         faces = []
@@ -401,3 +419,4 @@ class _NetworkResult:
     magnitudes: np.ndarray  # the raw map magnitudes the deviation map is made from
     embeddings: np.ndarray
     grids: np.ndarray | None  # the mid-level grids of the attribute probes (None without probes)
+    heads: tuple[np.ndarray, np.ndarray] | None = None  # the head chips' grids and descriptors (the head probe's)

@@ -1,4 +1,4 @@
-"""What the recognition network's own features say about the eyes, spectacles and the lower face.
+"""What the recognition network's own features say about the eyes, spectacles, the lower face and the head top.
 
 The built-in network's 17 x 17 x 64 grid after its 7th residual block (the grid the
 renewal check's opposing map reads) still knows what lies where on the face. A
@@ -7,7 +7,8 @@ covered one, and a probe on the cells below the nose tells a mask from a mouth,
 far better than hand-made pixel measures on in-the-wild and synthetic photos
 (docs/EVALUATION.md, "Network probes"). Spectacles are read from the cells of the eye
 band with the face's descriptor (dlib's descriptor knows glasses well; the grid says
-where to look). The checklist fuses each probe's log-odds with its pixel measures
+where to look). Head coverings are read from a second, wider chip of the same face
+(`HEAD_CHIP_PADDING`), whose upper cells show the head top. The checklist fuses each probe's log-odds with its pixel measures
 (eye_pixels.py, coverings.py); a backbone without probes keeps the pixel measures alone.
 
 Each probe is a logistic model on standardised features, fitted on the development
@@ -35,6 +36,10 @@ PROBE_ARRAYS = ("mean", "scale", "weights", "bias")  # stored per probe as "<pro
 EYE_POINTS = {"left": (36, 39, slice(36, 42)), "right": (45, 42, slice(42, 48))}
 # where an eye is read: its centre and four points around it, in eye widths (x along the row, y down)
 EYE_SAMPLES = ((0.0, 0.0), (-0.35, 0.0), (0.35, 0.0), (0.0, -0.3), (0.0, 0.3))
+# the head chip: the face chip's alignment with room for the head top, where a hat or a cap sits (the face
+# chip's 0.25 shows little above the brows); the head probe reads the upper rows of its grid
+HEAD_CHIP_PADDING = 0.9
+HEAD_TOP_ROWS = 6 / 17  # the share of the grid's rows, from the top, that the head probe reads
 
 
 Fusion = tuple[tuple[tuple[str, float], tuple[str, float]], float]  # (("pixels", a), ("network", b)), c
@@ -93,6 +98,14 @@ def _cells(grid: np.ndarray, where: Callable[[np.ndarray, np.ndarray], np.ndarra
     return inside if inside.any() else np.ones_like(inside)
 
 
+def head_features(head_grid: np.ndarray, head_embedding: np.ndarray) -> np.ndarray:
+    """The head chip's grid above the face (2C) with that chip's unit descriptor: a hat, a cap, a band or hair."""
+    rows = max(1, round(head_grid.shape[1] * HEAD_TOP_ROWS))
+    unit = head_embedding / max(float(np.linalg.norm(head_embedding)), 1e-12)
+    top = head_grid.astype(np.float32)[:, :rows].reshape(head_grid.shape[0], -1).T
+    return np.concatenate([_mean_and_max(top), unit])
+
+
 def lower_face_features(grid: np.ndarray, chip_landmarks: np.ndarray) -> np.ndarray:
     """The grid's cells below the nose tip and between the jaw's sides (2C): mouth and chin, or what covers them."""
     lm = chip_landmarks
@@ -115,16 +128,24 @@ class Probe:
 
 @dataclass(frozen=True)
 class AttributeProbes:
-    """The probes of one backbone: "eye_closed" and "eye_hidden" (per eye), "glasses" and "lower_face_covered"."""
+    """The probes of one backbone: "eye_closed" and "eye_hidden" (per eye), "glasses", "lower_face_covered" and
+    "head_covered" (read on the head chip)."""
 
     probes: dict[str, Probe]
     meta: dict[str, Any]
 
-    def log_odds(self, grid: np.ndarray, chip_landmarks: np.ndarray, embedding: np.ndarray) -> dict[str, float]:
-        """Every attribute of one face from its grid (C x h x w), its 68 landmarks in chip pixels and its descriptor.
+    @property
+    def reads_head(self) -> bool:
+        """Whether a probe needs the head chip's grid and descriptor (a second, smaller view of the face)."""
+        return "head_covered" in self.probes
+
+    def log_odds(self, grid: np.ndarray, chip_landmarks: np.ndarray, embedding: np.ndarray,
+                 head: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, float]:
+        """Every attribute of one face from its grid (C x h x w), its 68 landmarks in chip pixels and its descriptor,
+        and the head chip's (grid, descriptor) where a probe reads it.
 
         Keys: "eye_closed.left", "eye_closed.right", "eye_hidden.left", "eye_hidden.right", "glasses",
-        "lower_face_covered" (those of the probes present).
+        "lower_face_covered", "head_covered" (those of the probes present).
         """
         out = {}
         for side in EYE_POINTS:
@@ -136,6 +157,8 @@ class AttributeProbes:
             out["glasses"] = self.probes["glasses"].log_odds(glasses_features(grid, chip_landmarks, embedding))
         if "lower_face_covered" in self.probes:
             out["lower_face_covered"] = self.probes["lower_face_covered"].log_odds(lower_face_features(grid, chip_landmarks))
+        if "head_covered" in self.probes and head is not None:
+            out["head_covered"] = self.probes["head_covered"].log_odds(head_features(*head))
         return out
 
     def save(self, path: Path) -> None:

@@ -37,6 +37,14 @@ LOWER_FACE_WITH_NETWORK = (
     ),
     1.3952,
 )
+# the head covering model fused with the head probe (the network on the head chip), the same way and by the same script
+HEAD_WITH_NETWORK = (
+    (
+        ("pixels", 0.8693),
+        ("network", 0.6279),
+    ),
+    0.2268,
+)
 RIM_OFFSET = 3  # frame rows (0.1 IED) above an edge pixel where skin must be for a mask's upper rim
 LOWER_INSIDE_MIN = 0.9  # share of the lower face that must lie inside the photo to judge it
 BACKGROUND_DE = 10.0  # CIELAB distance under which a head-top pixel counts as background
@@ -75,6 +83,14 @@ def lower_face_probability(values: dict[str, float], network: dict[str, float]) 
     z = covering_models()["lower_face"].log_odds(values)
     if "lower_face_covered" in network:
         z = fuse(LOWER_FACE_WITH_NETWORK, z, network["lower_face_covered"])
+    return _probability(z)
+
+
+def head_covering_probability(values: dict[str, float], network: dict[str, float]) -> float:
+    """The head covering model's probability, fused with the head probe's log-odds where the face has it."""
+    z = covering_models()["head_covering"].log_odds(values)
+    if "head_covered" in network:
+        z = fuse(HEAD_WITH_NETWORK, z, network["head_covered"])
     return _probability(z)
 
 

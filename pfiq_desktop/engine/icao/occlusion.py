@@ -15,9 +15,9 @@ import numpy as np
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.coverings import (
     LOWER_FACE_OUTLINE,
-    covering_models,
     covering_outline,
     head_covering_features,
+    head_covering_probability,
     hides_ears_and_neck,
     lower_face_features,
     lower_face_probability,
@@ -120,7 +120,7 @@ def head_covering(ctx: Context, params: dict[str, Any]) -> Measure:
     """
     frame = ctx.face_frame
     found = head_covering_features(frame)
-    probability = covering_models()["head_covering"].probability(found)
+    probability = head_covering_probability(found, ctx.face.attributes if ctx.face is not None else {})
     bounds = bounds_of(params)
     verdict, _ = grade_interval(probability, probability, bounds)
     if verdict is Verdict.PASS:
