@@ -12,6 +12,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -347,14 +348,20 @@ class Analyzer:
             return None, None
         if self.attribute_probes is None:
             return ForwardPass.run(self.net, chips, keep_graph), None
+        with self._grid_hook() as captured:
+            forward = ForwardPass.run(self.net, chips, keep_graph)
+        return forward, captured[0].cpu().numpy()
+
+    @contextmanager
+    def _grid_hook(self) -> Iterator[list[torch.Tensor]]:
+        """Collects the mid-level grid of every forward pass run inside it (the attribute probes' grid)."""
         captured: list[torch.Tensor] = []
         hook = cast(SpatialNetwork, self.net).spatial_module.register_forward_hook(
             lambda _module, _inputs, output: captured.append(output.detach()))
         try:
-            forward = ForwardPass.run(self.net, chips, keep_graph)
+            yield captured
         finally:
             hook.remove()
-        return forward, captured[0].cpu().numpy()
 
     def _grids(self, chips: torch.Tensor) -> np.ndarray:
         """The mid-level grids the attribute probes read (N x C x h x w), from a pass of their own."""
@@ -363,17 +370,11 @@ class Analyzer:
 
     def _heads(self, batch: list[Prepared]) -> tuple[np.ndarray, np.ndarray]:
         """Each face's head chip (the same alignment, room for the head top) through the network once: the grid
-        the head probe reads, by the same hook as `_forward`, and that chip's descriptor."""
+        the head probe reads, by the same hook as the face chips', and that chip's descriptor."""
         heads = [extract_chip(prepared.image, chip_transform(face.landmarks5, CHIP_SIZE, HEAD_CHIP_PADDING))
                  for prepared in batch if prepared.image is not None for face in prepared.detected]
-        captured: list[torch.Tensor] = []
-        hook = cast(SpatialNetwork, self.net).spatial_module.register_forward_hook(
-            lambda _module, _inputs, output: captured.append(output.detach()))
-        try:
-            with torch.no_grad():
-                descriptors = self.net(self._tensor(heads))
-        finally:
-            hook.remove()
+        with self._grid_hook() as captured, torch.no_grad():
+            descriptors = self.net(self._tensor(heads))
         return captured[0].cpu().numpy(), descriptors.cpu().numpy().astype(np.float32)
 
     def _attributes(self, result: _NetworkResult, index: int, transform: np.ndarray, landmarks68: np.ndarray) -> dict[str, float]:

@@ -8,8 +8,9 @@ far better than hand-made pixel measures on in-the-wild and synthetic photos
 (docs/EVALUATION.md, "Network probes"). Spectacles are read from the cells of the eye
 band with the face's descriptor (dlib's descriptor knows glasses well; the grid says
 where to look). Head coverings are read from a second, wider chip of the same face
-(`HEAD_CHIP_PADDING`), whose upper cells show the head top. The checklist fuses each probe's log-odds with its pixel measures
-(eye_pixels.py, coverings.py); a backbone without probes keeps the pixel measures alone.
+(`HEAD_CHIP_PADDING`), whose upper cells show the head top. The checklist fuses each
+probe's log-odds with its pixel measures (eye_pixels.py, coverings.py); a backbone
+without probes keeps the pixel measures alone.
 
 Each probe is a logistic model on standardised features, fitted on the development
 halves of the labelled evaluation photos by `benchmarks/fit_attribute_probes.py`
@@ -136,7 +137,7 @@ class AttributeProbes:
 
     @property
     def reads_head(self) -> bool:
-        """Whether a probe needs the head chip's grid and descriptor (a second, smaller view of the face)."""
+        """Whether a probe needs the head chip's grid and descriptor (a second, wider view of the face)."""
         return "head_covered" in self.probes
 
     def log_odds(self, grid: np.ndarray, chip_landmarks: np.ndarray, embedding: np.ndarray,
