@@ -37,6 +37,7 @@ import argparse
 import hashlib
 import math
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,7 +46,7 @@ import numpy as np
 
 from benchmarks.fit_cover_constants import fit
 from benchmarks.fit_eye_models import as_source, write
-from benchmarks.issue15.facecache import FaceCache
+from benchmarks.issue15.facecache import CachedFace, FaceCache
 from benchmarks.issue15.gridcache import BACKBONE, Grids, chip_landmarks
 from benchmarks.issue15.plqcache import PlqMaps
 from benchmarks.issue15.sets import DATA, ROOT, Photo, eye_set, lfw_cover, official_cover, tight_crops
@@ -63,7 +64,7 @@ from pfiq_desktop.engine.attributes import (
 from pfiq_desktop.engine.icao import coverings, eye_pixels
 from pfiq_desktop.engine.icao.coverings import covering_models
 from pfiq_desktop.engine.icao.eye_pixels import measure_eyes
-from pfiq_desktop.engine.icao.face_frame import build_face_frame
+from pfiq_desktop.engine.icao.face_frame import FaceFrame, build_face_frame
 from pfiq_desktop.engine.icao.registry import NotAssessable
 from pfiq_desktop.engine.imageio import load_image
 
@@ -131,7 +132,23 @@ def lower_face_rows(cache: FaceCache, grids: Grids) -> list[Row]:
     photos: list[tuple[Photo, float]] = [(p, float(p.labels["label"] == "mask")) for p in tight_crops("defects_masks_dev")]
     photos += [(p, 0.0) for p in lfw_cover()]
     photos += [(p, 0.0) for p in official_cover() if p.labels["covering"] == "no"]
-    model = covering_models()["lower_face"]
+    return covering_rows(photos, cache, "lower_face", coverings.lower_face_features,
+                         lambda key, rgb, found: lower_face_features(grids.grids(key, rgb, found)[0][0], chip_landmarks(found[0])))
+
+
+def head_rows(cache: FaceCache, grids: Grids) -> list[Row]:
+    """Rows of the dev LFW photos labelled with or without a head covering and the dev official portraits, read on
+    the head chip."""
+    photos = [(p, float(p.labels["covering"] == "yes")) for p in (*lfw_cover(), *official_cover()) if p.labels["covering"] in ("yes", "no")]
+    return covering_rows(photos, cache, "head_covering", coverings.head_covering_features,
+                         lambda key, rgb, found: head_features(*grids.heads(key, rgb, found)[0]))
+
+
+def covering_rows(photos: list[tuple[Photo, float]], cache: FaceCache, model: str,
+                  measures: Callable[[FaceFrame], dict[str, float]],
+                  probe_features: Callable[[tuple[str, float, str], np.ndarray, list[CachedFace]], np.ndarray]) -> list[Row]:
+    """One row per labelled dev photo with a face: the probe's features and the covering model's log-odds (what the
+    product fuses; NaN where the model cannot judge the face)."""
     out = []
     for photo, label in photos:
         if photo.split != "dev":
@@ -144,35 +161,11 @@ def lower_face_rows(cache: FaceCache, grids: Grids) -> list[Row]:
         if not found:
             continue
         try:
-            pixels = model.log_odds(lower_face_features_of(rgb, found[0].landmarks68))  # what the product fuses
+            pixels = covering_models()[model].log_odds(measures(build_face_frame(rgb, np.asarray(found[0].landmarks68, np.float64))))
         except NotAssessable:
             pixels = math.nan
-        grid, _ = grids.grids(cache.key(photo.path, photo.pad), rgb, found)[0]
-        out.append(Row(lower_face_features(grid, chip_landmarks(found[0])), pixels, label, photo.identity))
+        out.append(Row(probe_features(cache.key(photo.path, photo.pad), rgb, found), pixels, label, photo.identity))
     return out
-
-
-def head_rows(cache: FaceCache, grids: Grids) -> list[Row]:
-    """Rows of the dev LFW photos labelled with or without a head covering and the dev official portraits."""
-    photos = [p for p in (*lfw_cover(), *official_cover()) if p.split == "dev" and p.labels["covering"] in ("yes", "no")]
-    model = covering_models()["head_covering"]
-    out = []
-    for photo in photos:
-        rgb = load_image(photo.path)
-        found = cache.faces(photo.path, rgb, photo.pad)
-        if not found:
-            continue
-        try:
-            pixels = model.log_odds(coverings.head_covering_features(build_face_frame(rgb, np.asarray(found[0].landmarks68, np.float64))))
-        except NotAssessable:
-            pixels = math.nan
-        grid, descriptor = grids.heads(cache.key(photo.path, photo.pad), rgb, found)[0]
-        out.append(Row(head_features(grid, descriptor), pixels, float(photo.labels["covering"] == "yes"), photo.identity))
-    return out
-
-
-def lower_face_features_of(rgb: np.ndarray, landmarks68: np.ndarray) -> dict[str, float]:
-    return coverings.lower_face_features(build_face_frame(rgb, np.asarray(landmarks68, np.float64)))
 
 
 def auc(labels: np.ndarray, scores: np.ndarray) -> float:

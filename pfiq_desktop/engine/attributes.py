@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -46,10 +46,13 @@ HEAD_TOP_ROWS = 6 / 17  # the share of the grid's rows, from the top, that the h
 Fusion = tuple[tuple[tuple[str, float], tuple[str, float]], float]  # (("pixels", a), ("network", b)), c
 
 
-def fuse(fusion: Fusion, pixels: float, network: float) -> float:
-    """A check's log-odds from its pixel measure's and the network probe's: a x pixels + b x network + c."""
+def fuse(fusion: Fusion, pixels: float, network: Mapping[str, float] | None, probe: str) -> float:
+    """A check's log-odds: its pixel measure's fused with the face's network probe `probe` (a x pixels + b x network
+    + c) where the face has that probe, the pixel measure's alone where it has not (a backbone without probes)."""
+    if network is None or probe not in network:
+        return pixels
     ((_, a), (_, b)), c = fusion
-    return a * pixels + b * network + c
+    return a * pixels + b * network[probe] + c
 
 
 def _bilinear(grid: np.ndarray, points: np.ndarray) -> np.ndarray:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -45,6 +46,8 @@ HEAD_WITH_NETWORK = (
     ),
     0.2268,
 )
+# each covering model's network probe (engine/attributes.py) and the fusion with it
+NETWORK_PROBES = {"lower_face": ("lower_face_covered", LOWER_FACE_WITH_NETWORK), "head_covering": ("head_covered", HEAD_WITH_NETWORK)}
 RIM_OFFSET = 3  # frame rows (0.1 IED) above an edge pixel where skin must be for a mask's upper rim
 LOWER_INSIDE_MIN = 0.9  # share of the lower face that must lie inside the photo to judge it
 BACKGROUND_DE = 10.0  # CIELAB distance under which a head-top pixel counts as background
@@ -78,20 +81,11 @@ class LogisticModel:
         return _probability(self.log_odds(values))
 
 
-def lower_face_probability(values: dict[str, float], network: dict[str, float]) -> float:
-    """The lower-face model's probability, fused with the network probe's log-odds where the face has it."""
-    z = covering_models()["lower_face"].log_odds(values)
-    if "lower_face_covered" in network:
-        z = fuse(LOWER_FACE_WITH_NETWORK, z, network["lower_face_covered"])
-    return _probability(z)
-
-
-def head_covering_probability(values: dict[str, float], network: dict[str, float]) -> float:
-    """The head covering model's probability, fused with the head probe's log-odds where the face has it."""
-    z = covering_models()["head_covering"].log_odds(values)
-    if "head_covered" in network:
-        z = fuse(HEAD_WITH_NETWORK, z, network["head_covered"])
-    return _probability(z)
+def covering_probability(model: str, values: dict[str, float], network: Mapping[str, float]) -> float:
+    """A covering model's probability ("lower_face", "head_covering"), fused with its network probe's log-odds
+    where the face has that probe."""
+    probe, fusion = NETWORK_PROBES[model]
+    return _probability(fuse(fusion, covering_models()[model].log_odds(values), network, probe))
 
 
 def _probability(log_odds: float) -> float:

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 import cv2
 import numpy as np
 
-from pfiq_desktop.engine.attributes import EYE_POINTS, Fusion, fuse
+from pfiq_desktop.engine.attributes import EYE_POINTS, fuse
 
 Model = tuple[tuple[tuple[str, float], ...], float]  # (feature, weight in raw units) pairs, then bias
 
@@ -214,12 +214,6 @@ def _sigmoid(x: float) -> float:
 def _linear(model: Model, feats: dict[str, float]) -> float:
     weights, bias = model
     return float(sum(w * feats[name] for name, w in weights) + bias)
-
-
-def _fused(model: Model, with_network: Fusion, feats: dict[str, float], network: Mapping[str, float] | None, key: str) -> float:
-    """The pixel model's log-odds, fused with the network probe's where the face has it."""
-    pixels = _linear(model, feats)
-    return pixels if network is None or key not in network else fuse(with_network, pixels, network[key])
 
 
 def _crop_warp(image: np.ndarray, affine: np.ndarray, size: tuple[int, int], blur_sigma: float) -> np.ndarray:
@@ -486,11 +480,11 @@ def measure_eyes(
     _add_plq(feats, plq)
     all_feats = {f"{sd}.{k}": v for sd in feats for k, v in feats[sd].items()} | {f"frame.{k}": v for k, v in frame.items()}
     return EyeMeasurements(
-        closed={sd: _fused(CLOSED, CLOSED_WITH_NETWORK, feats[sd], network, f"eye_closed.{sd}") for sd in feats},
-        occluded={sd: _fused(OCCLUDED, OCCLUDED_WITH_NETWORK, feats[sd], network, f"eye_hidden.{sd}") for sd in feats},
+        closed={sd: fuse(CLOSED_WITH_NETWORK, _linear(CLOSED, feats[sd]), network, f"eye_closed.{sd}") for sd in feats},
+        occluded={sd: fuse(OCCLUDED_WITH_NETWORK, _linear(OCCLUDED, feats[sd]), network, f"eye_hidden.{sd}") for sd in feats},
         tint=min(_linear(TINT, feats[sd]) for sd in feats),
         lens_p90=max(feats[sd]["lens_p90"] for sd in feats),
-        frame=_fused(FRAME, FRAME_WITH_NETWORK, frame, network, "glasses"),
+        frame=fuse(FRAME_WITH_NETWORK, _linear(FRAME, frame), network, "glasses"),
         boxes=boxes,
         assessable=assessable,
         plq_ratio=plq,

@@ -16,11 +16,10 @@ from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.coverings import (
     LOWER_FACE_OUTLINE,
     covering_outline,
+    covering_probability,
     head_covering_features,
-    head_covering_probability,
     hides_ears_and_neck,
     lower_face_features,
-    lower_face_probability,
 )
 from pfiq_desktop.engine.icao.registry import Measure, NotAssessable, bounds_of, check, grade_interval, graded
 from pfiq_desktop.engine.results import Evidence, Verdict
@@ -102,7 +101,7 @@ def lower_face_covered(ctx: Context, params: dict[str, Any]) -> Measure:
         f"{found['chroma_shift']:.0f} CIELAB units, {found['lower_skin']:.0%} of them looks like skin, {lips}."
     )
     return graded(
-        lower_face_probability(found, ctx.face.attributes if ctx.face is not None else {}),
+        covering_probability("lower_face", found, ctx.face.attributes if ctx.face is not None else {}),
         params,
         {"ok": "Mouth and chin are uncovered.", "high": covered},
         "probability",
@@ -120,7 +119,7 @@ def head_covering(ctx: Context, params: dict[str, Any]) -> Measure:
     """
     frame = ctx.face_frame
     found = head_covering_features(frame)
-    probability = head_covering_probability(found, ctx.face.attributes if ctx.face is not None else {})
+    probability = covering_probability("head_covering", found, ctx.face.attributes if ctx.face is not None else {})
     bounds = bounds_of(params)
     verdict, _ = grade_interval(probability, probability, bounds)
     if verdict is Verdict.PASS:
