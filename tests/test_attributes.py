@@ -116,8 +116,8 @@ def test_open_eyes_and_bare_mouths_read_as_such(clean: list[Analysis]) -> None:
             if value > 0 and not (key == "glasses" and i in GLASSES_WORN) and key != "head_covered"]
     assert len(high) <= 1, high
     assert all(verdict(a, "lower_face_covered") is Verdict.PASS for a in clean)
-    # the head probe alone is a weak cue (0.1-0.5 on three of these bare heads); fused with the pixels, 19 heads pass
-    # (portrait 13 warns at 0.87, as the pixel measure alone warned it at 0.83)
+    # fused with the pixels, 19 bare heads pass; portrait 19 warns at 0.81 (a fringe swept low over the forehead,
+    # which the warning names; its head probe reads 2.1, the other 19 -14.8 to -2.8)
     assert sum(verdict(a, "head_covering") is not Verdict.PASS for a in clean) <= 1
 
 
@@ -209,13 +209,14 @@ def test_drawn_frames_do_not_read_as_shut_eyes(analyzer, clean: list[Analysis]) 
 
 def test_a_hat_is_seen_by_the_head_probe(analyzer, clean: list[Analysis]) -> None:
     """The head probe reads the head chip (the face with room above it). Measured with a drawn hard hat in one of four
-    colours: 0.8-2.8 log-odds on all 20 portraits, against -3.3 to 0.5 bare, and the check flags all 20."""
+    colours: the probe rises by 5.3-21.3 log-odds on the 20 portraits (to -2.6..10.7, from -14.8..2.1 bare), and
+    the check flags all 20."""
     rng = np.random.default_rng(0)
     seen = flagged = 0
     for index, analysis in enumerate(clean):
         colour = tuple(int(v) for v in rng.choice([(20, 30, 90), (150, 20, 20), (25, 25, 25), (200, 200, 190)]))
         result = analyzer.analyse(hard_hat(load_portrait(index), analysis.faces[0].landmarks.astype(np.float64), colour),
                                   known_faces=same_geometry(analysis))
-        seen += result.faces[0].attributes["head_covered"] > max(0.0, analysis.faces[0].attributes["head_covered"] + 0.5)
+        seen += result.faces[0].attributes["head_covered"] > analysis.faces[0].attributes["head_covered"] + 3.0
         flagged += verdict(result, "head_covering") is not Verdict.PASS
     assert seen >= 18 and flagged >= 18, (seen, flagged)

@@ -41,10 +41,10 @@ LOWER_FACE_WITH_NETWORK = (
 # the head covering model fused with the head probe (the network on the head chip), the same way and by the same script
 HEAD_WITH_NETWORK = (
     (
-        ("pixels", 0.8693),
-        ("network", 0.6279),
+        ("pixels", 0.6393),
+        ("network", 0.4327),
     ),
-    0.2268,
+    0.9250,
 )
 # each covering model's network probe (engine/attributes.py) and the fusion with it
 NETWORK_PROBES = {"lower_face": ("lower_face_covered", LOWER_FACE_WITH_NETWORK), "head_covering": ("head_covered", HEAD_WITH_NETWORK)}
