@@ -21,15 +21,20 @@ from pfiq_desktop.engine.icao.coverings import (
     hides_ears_and_neck,
     lower_face_features,
 )
-from pfiq_desktop.engine.icao.registry import Measure, NotAssessable, bounds_of, check, grade_interval, graded
+from pfiq_desktop.engine.icao.registry import (
+    TURNED_HEAD_MAX_YAW,
+    Measure,
+    NotAssessable,
+    bounds_of,
+    check,
+    grade_interval,
+    graded,
+)
 from pfiq_desktop.engine.results import Evidence, Verdict
 
 KEY_REGIONS = ("left_eye", "right_eye", "nose", "mouth")
 # Wording only (what the officer is told was seen), not the verdicts.
 LIPS_VISIBLE = 3.0  # mouth a* above the cheeks' by this much: the lips show
-# The mask/scarf measure holds on heads turned up to this yaw (past the profile's general 30 deg):
-# BA 0.93 / 1.00 (dev / test) at 30-45 deg vs 0.96 / 0.95 below 30 (docs/EVALUATION.md, issue 15).
-LOWER_FACE_MAX_YAW = 45.0
 BRIM_EDGE = 6.0  # a horizontal edge this strong across the forehead is named
 CROWN_SHARE = 0.3  # a head-top share (white, unlike the hair) this large is named
 
@@ -88,7 +93,7 @@ def face_occlusion(ctx: Context, params: dict[str, Any]) -> Measure:
 
 
 @check("lower_face_covered", "Mouth and chin uncovered (no mask or scarf)", "occlusion", frontal=True, iso="MouthOcclusionPrevention",
-       max_yaw=LOWER_FACE_MAX_YAW)
+       max_yaw=TURNED_HEAD_MAX_YAW)  # masks at 30-45 deg: BA 0.93 / 1.00 (dev / test), 0.96 / 0.95 below 30
 def lower_face_covered(ctx: Context, params: dict[str, Any]) -> Measure:
     """A face mask, scarf or hand: the lower face does not look like the face's own skin and shows no lips."""
     if ctx.is_greyscale:
@@ -109,7 +114,8 @@ def lower_face_covered(ctx: Context, params: dict[str, Any]) -> Measure:
     )
 
 
-@check("head_covering", "No head covering", "occlusion", frontal=True, iso="NoHeadCoverings")
+@check("head_covering", "No head covering", "occlusion", frontal=True, iso="NoHeadCoverings",
+       max_yaw=TURNED_HEAD_MAX_YAW)  # with the head probe, at 30-45 deg on dev: 4 of 4 found, 0 of 94 bare heads flagged
 def head_covering(ctx: Context, params: dict[str, Any]) -> Measure:
     """Hat, cap, band, helmet or headscarf, from the forehead, the head top and the sides of the face.
 
