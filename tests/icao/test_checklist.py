@@ -247,13 +247,19 @@ def test_group_photo_gets_every_face_checked_and_the_subject_decides(portrait: n
 def test_a_check_measured_to_hold_further_is_judged_past_the_profiles_yaw_limit(
     portrait: np.ndarray, portrait_faces: list[Face]
 ) -> None:
-    """Frontal checks are not judged past `pose_yaw.not_assessable_above`; `lower_face_covered`, `glasses` and
-    `head_covering`, shown to hold to TURNED_HEAD_MAX_YAW (docs/EVALUATION.md, issue 15), still are. The portrait's
-    few degrees of yaw stand in for a turned head against a profile whose limit lies below them."""
+    """Frontal checks are not judged past `pose_yaw.not_assessable_above`; `lower_face_covered`, shown to hold to
+    TURNED_HEAD_MAX_YAW (docs/EVALUATION.md, issue 15), still is, and so are `glasses` and `head_covering` where the
+    face has the network probe they were shown to hold with. The portrait's few degrees of yaw stand in for a turned
+    head against a profile whose limit lies below them."""
     yaw = abs(Context(portrait, portrait_faces).pose[0])
     assert 0.5 < yaw < TURNED_HEAD_MAX_YAW
     base = load_profile()
     strict = replace(base, checks={**base.checks, "pose_yaw": {**base.params("pose_yaw"), "not_assessable_above": yaw / 2}})
-    by_id = {c.id: c for c in run_checks(portrait, portrait_faces, strict)}
-    assert by_id["eye_occlusion"].verdict is Verdict.NOT_ASSESSABLE and "turned too far" in by_id["eye_occlusion"].reason
-    assert all(by_id[i].verdict is not Verdict.NOT_ASSESSABLE for i in ("lower_face_covered", "glasses", "head_covering"))
+    pixels_only = {c.id: c for c in run_checks(portrait, portrait_faces, strict)}
+    probed = [replace(face, attributes={"glasses": -4.0, "head_covered": -6.0}) for face in portrait_faces]
+    with_probes = {c.id: c for c in run_checks(portrait, probed, strict)}
+    for by_id in (pixels_only, with_probes):
+        assert by_id["eye_occlusion"].verdict is Verdict.NOT_ASSESSABLE and "turned too far" in by_id["eye_occlusion"].reason
+        assert by_id["lower_face_covered"].verdict is not Verdict.NOT_ASSESSABLE
+    assert {pixels_only[i].verdict for i in ("glasses", "head_covering")} == {Verdict.NOT_ASSESSABLE}
+    assert all(with_probes[i].verdict is not Verdict.NOT_ASSESSABLE for i in ("glasses", "head_covering"))

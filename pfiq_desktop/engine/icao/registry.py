@@ -7,7 +7,7 @@ exception, so one odd photo cannot break the checklist.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +60,14 @@ class CheckSpec:
     per_face: bool = True
     iso_measure: str = ""
     max_yaw: float | None = None
+    max_yaw_probe: str = ""  # the network probe `max_yaw` was shown to hold with ("" = the check's own measure)
+
+    def yaw_limit(self, profile_yaw: float, attributes: Mapping[str, float]) -> float:
+        """How far the head may be turned for this check to judge it: its own `max_yaw` where it was shown to hold
+        there (with its probe, where it needs one: a backbone without probes keeps the profile's limit)."""
+        if self.max_yaw is None or (self.max_yaw_probe and self.max_yaw_probe not in attributes):
+            return profile_yaw
+        return self.max_yaw
 
 
 CHECKS: dict[str, CheckSpec] = {}
@@ -81,7 +89,7 @@ ISO_29794_5_MEASURES = frozenset(
 
 def check(
     id: str, name: str, family: str, *, scope: str = "face", frontal: bool = False, per_face: bool = True, iso: str = "",
-    max_yaw: float | None = None,
+    max_yaw: float | None = None, max_yaw_probe: str = "",
 ) -> Callable[[CheckFunc], CheckFunc]:
     """Register a check function under a stable id (ids are what profiles and reports key on).
 
@@ -93,7 +101,7 @@ def check(
     def register(func: CheckFunc) -> CheckFunc:
         if id in CHECKS:
             raise ValueError(f"check id {id!r} registered twice")
-        CHECKS[id] = CheckSpec(id, name, family, func, scope, frontal, per_face and scope == "face", iso, max_yaw)
+        CHECKS[id] = CheckSpec(id, name, family, func, scope, frontal, per_face and scope == "face", iso, max_yaw, max_yaw_probe)
         return func
 
     return register
