@@ -263,3 +263,11 @@ def test_a_check_measured_to_hold_further_is_judged_past_the_profiles_yaw_limit(
         assert by_id["lower_face_covered"].verdict is not Verdict.NOT_ASSESSABLE
     assert {pixels_only[i].verdict for i in ("glasses", "head_covering")} == {Verdict.NOT_ASSESSABLE}
     assert all(with_probes[i].verdict is not Verdict.NOT_ASSESSABLE for i in ("glasses", "head_covering"))
+
+
+def test_a_check_shown_to_hold_further_never_stops_before_the_profiles_limit() -> None:
+    """A profile more lenient than the check's own measured limit keeps its own (the user's choice)."""
+    glasses = CHECKS["glasses"]
+    assert glasses.yaw_limit(30.0, {"glasses": 0.0}) == TURNED_HEAD_MAX_YAW > 30.0
+    assert glasses.yaw_limit(60.0, {"glasses": 0.0}) == 60.0
+    assert glasses.yaw_limit(30.0, {}) == 30.0  # without its probe: the profile's limit

@@ -63,11 +63,11 @@ class CheckSpec:
     max_yaw_probe: str = ""  # the network probe `max_yaw` was shown to hold with ("" = the check's own measure)
 
     def yaw_limit(self, profile_yaw: float, attributes: Mapping[str, float]) -> float:
-        """How far the head may be turned for this check to judge it: its own `max_yaw` where it was shown to hold
-        there (with its probe, where it needs one: a backbone without probes keeps the profile's limit)."""
+        """How far the head may be turned for this check to judge it: the profile's limit, or its own `max_yaw` where
+        that lies further and the face has the probe it was shown to hold with (a backbone without probes has not)."""
         if self.max_yaw is None or (self.max_yaw_probe and self.max_yaw_probe not in attributes):
             return profile_yaw
-        return self.max_yaw
+        return max(profile_yaw, self.max_yaw)
 
 
 CHECKS: dict[str, CheckSpec] = {}
