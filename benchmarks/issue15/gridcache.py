@@ -17,9 +17,9 @@ import numpy as np
 import torch
 
 from benchmarks.issue15.facecache import CachedFace
-from pfiq_desktop.engine.attributes import HEAD_CHIP_PADDING, AttributeProbes, load_attribute_probes
+from pfiq_desktop.engine.attributes import HEAD_CHIP_PADDING, AttributeProbes, head_chip, load_attribute_probes
 from pfiq_desktop.engine.backbones.dlib_resnet import DlibResNet, load_dlib_resnet
-from pfiq_desktop.engine.faces import CHIP_SIZE, chip_transform, extract_chip, photo_points_to_chip
+from pfiq_desktop.engine.faces import chip_transform, extract_chip, photo_points_to_chip
 from pfiq_desktop.engine.models import models_sha256
 from pfiq_desktop.evaluation.data import to_tensor
 
@@ -42,8 +42,8 @@ class Grids:
 
     def heads(self, face_key: tuple[str, float, str], rgb: np.ndarray, faces: list[CachedFace]) -> list[tuple[np.ndarray, np.ndarray]]:
         """(grid, descriptor) of each face's head chip (attributes.HEAD_CHIP_PADDING), kept like `grids`."""
-        return self._cached((face_key, models_sha256(), "head", HEAD_CHIP_PADDING), lambda: [
-            extract_chip(rgb, chip_transform(f.landmarks5, CHIP_SIZE, HEAD_CHIP_PADDING)) for f in faces], len(faces))
+        return self._cached((face_key, models_sha256(), "head", HEAD_CHIP_PADDING),
+                            lambda: [head_chip(rgb, f.landmarks5) for f in faces], len(faces))
 
     def _cached(self, key: tuple[object, ...], chips: Callable[[], list[np.ndarray]], count: int) -> list[tuple[np.ndarray, np.ndarray]]:
         """The stored (grid, descriptor) per face under `key`, or the chips' through the network, then stored."""

@@ -23,7 +23,7 @@ import torch
 
 from pfiq_desktop import __version__
 from pfiq_desktop.engine import icao
-from pfiq_desktop.engine.attributes import HEAD_CHIP_PADDING, load_attribute_probes
+from pfiq_desktop.engine.attributes import head_chip, load_attribute_probes
 from pfiq_desktop.engine.backbones.calibration import BackboneCalibration
 from pfiq_desktop.engine.backbones.registry import load_backbone
 from pfiq_desktop.engine.comparison import NOT_COMPARED, Comparison, MatchThresholds, OperatingPoint, scaled_maps
@@ -35,7 +35,7 @@ from pfiq_desktop.engine.defaults import (
     MAX_FACES,
 )
 from pfiq_desktop.engine.deviation import DeviationReference, deviation_chip, load_reference
-from pfiq_desktop.engine.faces import CHIP_SIZE, DetectedFace, FaceDetector, chip_transform, extract_chip, photo_points_to_chip
+from pfiq_desktop.engine.faces import DetectedFace, FaceDetector, photo_points_to_chip
 from pfiq_desktop.engine.findings import add_findings
 from pfiq_desktop.engine.imageio import load_image
 from pfiq_desktop.engine.plq import GRADIENT_MAPS, MAP_METHODS, ForwardPass, gradient_magnitude
@@ -371,7 +371,7 @@ class Analyzer:
     def _heads(self, batch: list[Prepared]) -> tuple[np.ndarray, np.ndarray]:
         """Each face's head chip (the same alignment, room for the head top) through the network once: the grid
         the head probe reads, by the same hook as the face chips', and that chip's descriptor."""
-        heads = [extract_chip(prepared.image, chip_transform(face.landmarks5, CHIP_SIZE, HEAD_CHIP_PADDING))
+        heads = [head_chip(prepared.image, face.landmarks5)
                  for prepared in batch if prepared.image is not None for face in prepared.detected]
         with self._grid_hook() as captured, torch.no_grad():
             descriptors = self.net(self._tensor(heads))

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from pfiq_desktop.engine.faces import CHIP_SIZE
+from pfiq_desktop.engine.faces import CHIP_SIZE, chip_transform, extract_chip
 
 PROBES_FILE = "attributes_{backbone}.npz"  # packaged beside the backbone calibration
 PROBE_ARRAYS = ("mean", "scale", "weights", "bias")  # stored per probe as "<probe>.<array>"
@@ -101,6 +101,11 @@ def _cells(grid: np.ndarray, where: Callable[[np.ndarray, np.ndarray], np.ndarra
     x, y = np.meshgrid((np.arange(width) + 0.5) * CHIP_SIZE / width, (np.arange(height) + 0.5) * CHIP_SIZE / height)
     inside: np.ndarray = where(x, y)
     return inside if inside.any() else np.ones_like(inside)
+
+
+def head_chip(image: np.ndarray, landmarks5: np.ndarray) -> np.ndarray:
+    """The face's head chip: the face chip's alignment and size at `HEAD_CHIP_PADDING`, the head top inside."""
+    return extract_chip(image, chip_transform(landmarks5, CHIP_SIZE, HEAD_CHIP_PADDING))
 
 
 def head_features(head_grid: np.ndarray, head_embedding: np.ndarray) -> np.ndarray:

@@ -57,8 +57,7 @@ def _run_one(spec: CheckSpec, ctx: Context | None, profile: Profile, setup_error
         measure = _not_assessable("No face found, so this cannot be checked.")
     else:
         try:
-            attributes = ctx.face.attributes if ctx.face is not None else {}
-            if spec.frontal and abs(ctx.pose[0]) > spec.yaw_limit(ctx.profile_yaw, attributes):
+            if spec.frontal and abs(ctx.pose[0]) > spec.yaw_limit(ctx.profile_yaw, ctx.attributes):
                 raise NotAssessable(f"the head is turned too far ({abs(ctx.pose[0]):.0f} deg) to judge this")
             measure = spec.func(ctx, params)
         except NotAssessable as exc:

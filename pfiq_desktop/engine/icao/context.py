@@ -100,6 +100,11 @@ class Context:
         return float(np.mean(spread)) < 3.0
 
     # ---- subject geometry --------------------------------------------------
+    @property
+    def attributes(self) -> dict[str, float]:
+        """The subject's network probes (engine/attributes.py); empty without a face or without probes."""
+        return self.face.attributes if self.face is not None else {}
+
     @cached_property
     def landmarks(self) -> NDArray[np.float64]:
         """The subject's 68 landmarks (photo x, y); NotAssessable when absent or broken."""

@@ -106,7 +106,7 @@ def lower_face_covered(ctx: Context, params: dict[str, Any]) -> Measure:
         f"{found['chroma_shift']:.0f} CIELAB units, {found['lower_skin']:.0%} of them looks like skin, {lips}."
     )
     return graded(
-        covering_probability("lower_face", found, ctx.face.attributes if ctx.face is not None else {}),
+        covering_probability("lower_face", found, ctx.attributes),
         params,
         {"ok": "Mouth and chin are uncovered.", "high": covered},
         "probability",
@@ -127,7 +127,7 @@ def head_covering(ctx: Context, params: dict[str, Any]) -> Measure:
     """
     frame = ctx.face_frame
     found = head_covering_features(frame)
-    probability = covering_probability("head_covering", found, ctx.face.attributes if ctx.face is not None else {})
+    probability = covering_probability("head_covering", found, ctx.attributes)
     bounds = bounds_of(params)
     verdict, _ = grade_interval(probability, probability, bounds)
     if verdict is Verdict.PASS:
