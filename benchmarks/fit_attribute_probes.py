@@ -27,8 +27,8 @@ probe's score on its own training photos.
 
     python -m benchmarks.fit_attribute_probes [--cache out/bench_cache/issue15] [--check] [--write]
 
-It prints what it fitted; --check exits 1 unless the shipped probes (to 1e-6) and fusion constants (to four
-decimals) equal the refit, --write writes both.
+It prints what it fitted; --check exits 1 unless the shipped probes and fusion constants equal the refit
+(within `PROBE_TOLERANCE` and `FUSION_TOLERANCE`), --write writes what differs.
 """
 
 from __future__ import annotations
@@ -71,6 +71,11 @@ from pfiq_desktop.engine.imageio import load_image
 L2_GRID = (1.0, 10.0, 100.0, 1000.0)
 FUSION_L2 = 1.0
 FOLDS = 5
+# how far a refit on a rebuilt cache moves what it fits although nothing changed: the grids are kept as float16 and
+# the network's sums vary with the thread count (measured on a cache rebuilt from scratch: weights by 9e-5 of their
+# largest, fusion constants by 2e-4), so an exact check only held on the cache that wrote the shipped files
+PROBE_TOLERANCE = 1e-3  # of each array's largest magnitude
+FUSION_TOLERANCE = 1e-3
 SIDES = ("left", "right")
 PROBES_PATH = Path(attributes.__file__).parent / "backbones" / attributes.PROBES_FILE.format(backbone=BACKBONE)
 # probe -> (fusion constant, the module that owns it)
@@ -217,10 +222,18 @@ def fit_probe(name: str, rows: list[Row]) -> tuple[Probe, Fusion, str]:
     return probe, fusion, line
 
 
+def same_fusion(a: Fusion, b: Fusion | None) -> bool:
+    """The same terms with weights and bias within `FUSION_TOLERANCE`."""
+    if b is None or [name for name, _ in a[0]] != [name for name, _ in b[0]]:
+        return False
+    return all(abs(x - y) <= FUSION_TOLERANCE for x, y in zip([w for _, w in a[0]] + [a[1]], [w for _, w in b[0]] + [b[1]], strict=True))
+
+
 def same_probes(a: AttributeProbes, b: AttributeProbes | None) -> bool:
     if b is None or set(a.probes) != set(b.probes):
         return False
-    return all(np.allclose(getattr(a.probes[n], k), getattr(b.probes[n], k), rtol=0, atol=1e-6)
+    return all(np.allclose(getattr(a.probes[n], k), getattr(b.probes[n], k), rtol=0,
+                           atol=PROBE_TOLERANCE * float(np.abs(getattr(a.probes[n], k)).max()))
                for n in a.probes for k in attributes.PROBE_ARRAYS)
 
 
@@ -243,7 +256,7 @@ def main() -> None:
         probe, fusion, line = fit_probe(name, of_probe)
         probes[name] = probe
         constant, module = FUSIONS[name]
-        same = fusion == getattr(module, constant, None)
+        same = same_fusion(fusion, getattr(module, constant, None))
         print(line)
         print(as_source(constant, fusion) + ("# equals the shipped constant\n" if same else "# DIFFERS from the shipped constant\n"))
         if not same:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.fit_attribute_probes import L2_GRID, Row, auc, fit_probe
+from benchmarks.fit_attribute_probes import L2_GRID, Row, auc, fit_probe, same_fusion
 
 
 def test_auc_is_the_share_of_positive_negative_pairs_ranked_right() -> None:
@@ -36,3 +36,13 @@ def test_a_probe_finds_the_informative_feature_and_the_fusion_weighs_both() -> N
     ((_, pixels), (_, network)), _ = fusion
     assert network > 0 and pixels > 0 and network > pixels
     assert "100 positive, 300 negative" in line and any(f"-> L2 {v:g};" in line for v in L2_GRID)
+
+
+def test_the_check_forgives_a_rebuilt_caches_float_drift_but_not_a_refit_that_moved() -> None:
+    """A refit on a cache rebuilt from scratch moved the fusion constants by 2e-4 (float16 grids): --check must pass
+    that and still fail a constant that moved like a real refit (the mined eye labels moved one by 0.6)."""
+    shipped = ((("pixels", 0.6393), ("network", 0.4327)), 0.9250)
+    assert same_fusion(((("pixels", 0.6394), ("network", 0.4325)), 0.9248), shipped)
+    assert not same_fusion(((("pixels", 0.6393), ("network", 0.4427)), 0.9250), shipped)
+    assert not same_fusion(((("network", 0.6393), ("pixels", 0.4327)), 0.9250), shipped)
+    assert not same_fusion(shipped, None)
