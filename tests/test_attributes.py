@@ -82,6 +82,8 @@ def test_the_probes_are_packaged_and_survive_a_round_trip(tmp_path) -> None:
     head = (rng.normal(size=(64, 17, 17)).astype(np.float32), rng.normal(size=128))
     assert again.log_odds(grid, landmarks, descriptor, head) == pytest.approx(probes.log_odds(grid, landmarks, descriptor, head))
     assert "head_covered" in probes.log_odds(grid, landmarks, descriptor, head)
+    with pytest.raises(ValueError, match="head chip"):  # never a silent fall-back to the covering's pixels alone
+        probes.log_odds(grid, landmarks, descriptor)
     assert load_attribute_probes("no-such-backbone") is None
 
 

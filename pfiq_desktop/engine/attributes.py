@@ -155,7 +155,8 @@ class AttributeProbes:
         and the head chip's (grid, descriptor) where a probe reads it.
 
         Keys: "eye_closed.left", "eye_closed.right", "eye_hidden.left", "eye_hidden.right", "glasses",
-        "lower_face_covered", "head_covered" (those of the probes present).
+        "lower_face_covered", "head_covered" (those of the probes present). Raises ValueError when a probe reads the
+        head chip and `head` is missing: the covering check would otherwise fall back to its pixels without a word.
         """
         out = {}
         for side in EYE_POINTS:
@@ -167,7 +168,9 @@ class AttributeProbes:
             out["glasses"] = self.probes["glasses"].log_odds(glasses_features(grid, chip_landmarks, embedding))
         if "lower_face_covered" in self.probes:
             out["lower_face_covered"] = self.probes["lower_face_covered"].log_odds(lower_face_features(grid, chip_landmarks))
-        if "head_covered" in self.probes and head is not None:
+        if self.reads_head:
+            if head is None:
+                raise ValueError("the head_covered probe reads the head chip: pass its (grid, descriptor) as `head`")
             out["head_covered"] = self.probes["head_covered"].log_odds(head_features(*head))
         return out
 
