@@ -8,7 +8,8 @@ development halves only:
 - eye_closed (per eye): the eyes labelled open (0) or closed (1) of LFW, Yale and the official portraits
   (benchmarks/labels/*_eyes.csv), of the synthetic winks and eye defects drawn on the dev official
   portraits and of clear glasses drawn on the dev LFW photos (benchmarks/issue15/synth.py: thick frames on
-  small faces read as shut lids until they were in the rows), tinted lenses left out;
+  small faces read as shut lids until they were in the rows), tinted lenses left out; read on the grid after
+  the 4th block (`dlib_resnet.EYE_GRID_BLOCKS`, kept by gridcache as `eye_grids`);
 - eye_hidden (per eye): not visible (1) against open or closed (0), the same photos;
 - glasses (per photo): clear or tinted (1) against none (0), the same photos;
 - lower_face_covered: defects_masks_dev (mask 1, no mask 0), and as negatives every dev LFW photo and the
@@ -119,16 +120,18 @@ def eye_rows(cache: FaceCache, maps: PlqMaps, grids: Grids, cache_dir: Path) -> 
         face = found[0].as_face(rgb.shape[:2], maps.chips(key, rgb, found)[0])
         pixels = measure_eyes(rgb, np.asarray(face.landmarks, np.float64), face.chip_transform, face.plq_chip)
         (grid, descriptor), landmarks = grids.grids(key, rgb, found)[0], chip_landmarks(found[0])
+        eye_grid = grids.eye_grids(key, rgb, found)[0]
         if photo.labels["glasses"] in ("none", "clear", "tinted"):
             out["glasses"].append(Row(glasses_features(grid, landmarks, descriptor), pixels.frame,
                                       float(photo.labels["glasses"] != "none"), photo.identity))
         for side in SIDES:
             label = photo.labels[side]
-            features = eye_features(grid, landmarks, side)
             if label in ("open", "closed") and photo.labels["glasses"] != "tinted":
-                out["eye_closed"].append(Row(features, pixels.closed[side], float(label == "closed"), photo.identity))
+                out["eye_closed"].append(Row(eye_features(eye_grid, landmarks, side), pixels.closed[side], float(label == "closed"),
+                                             photo.identity))
             if label in ("open", "closed", "not_visible"):
-                out["eye_hidden"].append(Row(features, pixels.occluded[side], float(label == "not_visible"), photo.identity))
+                out["eye_hidden"].append(Row(eye_features(grid, landmarks, side), pixels.occluded[side], float(label == "not_visible"),
+                                             photo.identity))
     return out
 
 
@@ -264,7 +267,8 @@ def main() -> None:
             if args.write:
                 write(constant, fusion, Path(module.__file__))
     fitted = AttributeProbes(probes, {
-        "backbone": BACKBONE, "grid": "spatial_features (after the 7th residual block)", "l2_grid": list(L2_GRID),
+        "backbone": BACKBONE, "grid": "spatial_features (after the 7th residual block; eye_closed: after the 4th)",
+        "l2_grid": list(L2_GRID),
         "rows": {name: len(r) for name, r in rows.items()}, "fitted_by": "benchmarks/fit_attribute_probes.py",
         "data": "development halves: benchmarks/labels/*_eyes.csv (LFW, Yale, official portraits), synthetic eye "
                 "defects on the dev official portraits, glasses drawn on the dev LFW photos, defects_masks_dev, "

@@ -17,6 +17,7 @@ import torch
 
 from benchmarks.issue15.synth import close_eye, draw_glasses, make
 from pfiq_desktop.engine.attributes import HEAD_CHIP_PADDING, PROBES_FILE, AttributeProbes, load_attribute_probes
+from pfiq_desktop.engine.backbones.dlib_resnet import EYE_GRID_BLOCKS
 from pfiq_desktop.engine.faces import CHIP_SIZE, DetectedFace, chip_transform, extract_chip, photo_points_to_chip
 from pfiq_desktop.engine.icao.eye_pixels import EyeThresholds, decide, measure_eyes
 from pfiq_desktop.engine.results import Analysis, Verdict
@@ -80,25 +81,32 @@ def test_the_probes_are_packaged_and_survive_a_round_trip(tmp_path) -> None:
     rng = np.random.default_rng(0)
     grid, descriptor, landmarks = rng.normal(size=(64, 17, 17)).astype(np.float32), rng.normal(size=128), clean_landmarks()
     head = (rng.normal(size=(64, 17, 17)).astype(np.float32), rng.normal(size=128))
-    assert again.log_odds(grid, landmarks, descriptor, head) == pytest.approx(probes.log_odds(grid, landmarks, descriptor, head))
-    assert "head_covered" in probes.log_odds(grid, landmarks, descriptor, head)
+    eye_grid = rng.normal(size=(64, 17, 17)).astype(np.float32)
+    read = probes.log_odds(grid, eye_grid, landmarks, descriptor, head)
+    assert again.log_odds(grid, eye_grid, landmarks, descriptor, head) == pytest.approx(read)
+    assert "head_covered" in read
     with pytest.raises(ValueError, match="head chip"):  # never a silent fall-back to the covering's pixels alone
-        probes.log_odds(grid, landmarks, descriptor)
+        probes.log_odds(grid, eye_grid, landmarks, descriptor)
+    # whether an eye is shut is read on the eye grid alone, whether it is covered on the main grid alone
+    other = probes.log_odds(grid, eye_grid[::-1].copy(), landmarks, descriptor, head)
+    assert other["eye_closed.left"] != pytest.approx(read["eye_closed.left"])
+    assert other["eye_hidden.left"] == pytest.approx(read["eye_hidden.left"])
     assert load_attribute_probes("no-such-backbone") is None
 
 
 def test_the_analysis_reads_the_grid_off_its_own_forward_pass(analyzer, clean: list[Analysis]) -> None:
-    """The probes' grid is hooked out of the map's forward pass, the head chip's out of that chip's pass; they
-    must be the grids (and descriptor) passes of their own give."""
+    """The probes' grids (the 7th block's and the eye-state probe's 4th) are hooked out of the map's forward pass,
+    the head chip's out of that chip's pass; they must be the grids (and descriptor) passes of their own give."""
     photo, face = load_portrait(0), clean[0].faces[0]
     chip = extract_chip(photo, face.chip_transform)
     head_chip = extract_chip(photo, chip_transform(face.landmarks5, CHIP_SIZE, HEAD_CHIP_PADDING))
+    tensor, head_tensor = (torch.from_numpy(c[None]).permute(0, 3, 1, 2).float() for c in (chip, head_chip))
     with torch.no_grad():
-        grid, head_grid = (analyzer.net.spatial_features(torch.from_numpy(c[None]).permute(0, 3, 1, 2).float())[0].numpy()
-                           for c in (chip, head_chip))
-        head_descriptor = analyzer.net(torch.from_numpy(head_chip[None]).permute(0, 3, 1, 2).float())[0].numpy()
-    expected = analyzer.attribute_probes.log_odds(grid, photo_points_to_chip(face.landmarks, face.chip_transform), face.embedding,
-                                                  (head_grid, head_descriptor))
+        grid, head_grid = (analyzer.net.spatial_features(t)[0].numpy() for t in (tensor, head_tensor))
+        eye_grid = analyzer.net.spatial_features(tensor, EYE_GRID_BLOCKS)[0].numpy()
+        head_descriptor = analyzer.net(head_tensor)[0].numpy()
+    expected = analyzer.attribute_probes.log_odds(grid, eye_grid, photo_points_to_chip(face.landmarks, face.chip_transform),
+                                                  face.embedding, (head_grid, head_descriptor))
     assert set(face.attributes) == set(expected)
     assert face.attributes == pytest.approx(expected, abs=1e-3)
     eye = next(c for c in clean[0].checks if c.id == "eye_open_left")
@@ -112,11 +120,15 @@ def clean_landmarks() -> np.ndarray:
 
 
 def test_open_eyes_and_bare_mouths_read_as_such(clean: list[Analysis]) -> None:
-    """Measured: one attribute of the 20 clean portraits is above 0 log-odds (portrait 4's right eye reads 1.2
-    closed: the narrowest eyes of the set), the head probe aside; every lower face passes."""
+    """Measured: of the 20 clean portraits' attributes (the head probe and the wearers' glasses aside) only three
+    photo-right eyes read above 0 log-odds shut (0.4-0.9: portraits 3, 4 and 9, the narrowest eyes; the network reads
+    photo-right eyes as shut more often). Fused with the pixels, two of them warn "may be closed" for the officer to
+    look at and none fails; every lower face passes."""
     high = [(i, key, round(value, 1)) for i, a in enumerate(clean) for key, value in a.faces[0].attributes.items()
             if value > 0 and not (key == "glasses" and i in GLASSES_WORN) and key != "head_covered"]
-    assert len(high) <= 1, high
+    assert len(high) <= 3 and all(key == "eye_closed.right" for _, key, _ in high), high
+    eyes = [verdict(a, f"eye_open_{side}") for a in clean for side in ("left", "right")]
+    assert Verdict.FAIL not in eyes and sum(v is Verdict.WARN for v in eyes) <= 2
     assert all(verdict(a, "lower_face_covered") is Verdict.PASS for a in clean)
     # fused with the pixels, 19 bare heads pass; portrait 19 warns at 0.81 (a fringe swept low over the forehead,
     # which the warning names; its head probe reads 2.1, the other 19 -14.8 to -2.8)

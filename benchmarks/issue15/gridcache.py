@@ -18,7 +18,7 @@ import torch
 
 from benchmarks.issue15.facecache import CachedFace
 from pfiq_desktop.engine.attributes import HEAD_CHIP_PADDING, AttributeProbes, head_chip, load_attribute_probes
-from pfiq_desktop.engine.backbones.dlib_resnet import DlibResNet, load_dlib_resnet
+from pfiq_desktop.engine.backbones.dlib_resnet import EYE_GRID_BLOCKS, SPATIAL_BLOCKS, DlibResNet, load_dlib_resnet
 from pfiq_desktop.engine.faces import chip_transform, extract_chip, photo_points_to_chip
 from pfiq_desktop.engine.models import models_sha256
 from pfiq_desktop.evaluation.data import to_tensor
@@ -40,29 +40,37 @@ class Grids:
         return self._cached((face_key, models_sha256()),
                             lambda: [extract_chip(rgb, chip_transform(f.landmarks5)) for f in faces], len(faces))
 
+    def eye_grids(self, face_key: tuple[str, float, str], rgb: np.ndarray, faces: list[CachedFace]) -> list[np.ndarray]:
+        """The grid the eye-state probe reads (after `EYE_GRID_BLOCKS`) per face, kept like `grids`."""
+        return [grid for grid, _ in self._cached((face_key, models_sha256(), "eye", EYE_GRID_BLOCKS),
+                                                 lambda: [extract_chip(rgb, chip_transform(f.landmarks5)) for f in faces],
+                                                 len(faces), EYE_GRID_BLOCKS)]
+
     def heads(self, face_key: tuple[str, float, str], rgb: np.ndarray, faces: list[CachedFace]) -> list[tuple[np.ndarray, np.ndarray]]:
         """(grid, descriptor) of each face's head chip (attributes.HEAD_CHIP_PADDING), kept like `grids`."""
         return self._cached((face_key, models_sha256(), "head", HEAD_CHIP_PADDING),
                             lambda: [head_chip(rgb, f.landmarks5) for f in faces], len(faces))
 
-    def _cached(self, key: tuple[object, ...], chips: Callable[[], list[np.ndarray]], count: int) -> list[tuple[np.ndarray, np.ndarray]]:
-        """The stored (grid, descriptor) per face under `key`, or the chips' through the network, then stored."""
+    def _cached(self, key: tuple[object, ...], chips: Callable[[], list[np.ndarray]], count: int,
+                blocks: int = SPATIAL_BLOCKS) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The stored (grid after `blocks`, descriptor) per face under `key`, or the chips' through the network, then
+        stored."""
         path = self.folder / (hashlib.sha256(repr(key).encode()).hexdigest()[:24] + ".npz")
         if path.is_file():
             with np.load(path) as stored:
                 return [(stored[f"grid_{i}"].astype(np.float32), stored[f"descriptor_{i}"]) for i in range(count)]
-        grids, descriptors = self._through_network(to_tensor(chips()))
+        grids, descriptors = self._through_network(to_tensor(chips()), blocks)
         np.savez_compressed(path, **{f"grid_{i}": g for i, g in enumerate(grids)},
                             **{f"descriptor_{i}": d for i, d in enumerate(descriptors)})
         return [(grid.astype(np.float32), d) for grid, d in zip(grids, descriptors, strict=True)]
 
-    def _through_network(self, chips: torch.Tensor) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Grids (float16, as stored) and descriptors of a batch of chips."""
+    def _through_network(self, chips: torch.Tensor, blocks: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Grids after `blocks` (float16, as stored) and descriptors of a batch of chips."""
         if self._net is None:
             torch.set_num_threads(1)
             self._net = load_dlib_resnet()
         with torch.no_grad():
-            grids = [grid.numpy().astype(np.float16) for grid in self._net.spatial_features(chips)]
+            grids = [grid.numpy().astype(np.float16) for grid in self._net.spatial_features(chips, blocks)]
             descriptors = [d.numpy().astype(np.float32) for d in self._net(chips)]
         return grids, descriptors
 
@@ -72,8 +80,9 @@ class Grids:
             return [{} for _ in faces]
         heads: list[tuple[np.ndarray, np.ndarray] | None] = (
             list(self.heads(face_key, rgb, faces)) if self.probes.reads_head else [None] * len(faces))
-        return [self.probes.log_odds(grid, chip_landmarks(face), descriptor, head)
-                for (grid, descriptor), face, head in zip(self.grids(face_key, rgb, faces), faces, heads, strict=True)]
+        return [self.probes.log_odds(grid, eye_grid, chip_landmarks(face), descriptor, head)
+                for (grid, descriptor), eye_grid, face, head in zip(self.grids(face_key, rgb, faces), self.eye_grids(face_key, rgb, faces),
+                                                                     faces, heads, strict=True)]
 
 
 def chip_landmarks(face: CachedFace) -> np.ndarray:

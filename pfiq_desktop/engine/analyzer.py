@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import cast
+from typing import Protocol, cast
 
 import numpy as np
 import torch
@@ -307,7 +307,7 @@ class Analyzer:
             self._results[id(prepared)] = _NetworkResult(
                 raw[first : first + count], qualities[first : first + count], maps[first : first + count],
                 magnitudes[first : first + count], embeddings[first : first + count],
-                None if grids is None else grids[first : first + count],
+                None if grids is None else (grids[0][first : first + count], grids[1][first : first + count]),
                 None if heads is None else (heads[0][first : first + count], heads[1][first : first + count]),
             )
             first += count
@@ -341,39 +341,41 @@ class Analyzer:
         landmarks_chip = photo_points_to_chip(face.landmarks, face.chip_transform)
         face.deviation_chip = deviation_chip(magnitude, landmarks_chip, self.deviation_reference)
 
-    def _forward(self, chips: torch.Tensor, keep_graph: bool) -> tuple[ForwardPass | None, np.ndarray | None]:
+    def _forward(self, chips: torch.Tensor, keep_graph: bool) -> tuple[ForwardPass | None, ProbeGrids | None]:
         """The chips' forward pass with gradients (gradient map methods; else None) and, where the backbone has
-        attribute probes, their mid-level grids read off that same pass (no second run through the blocks)."""
+        attribute probes, their grids read off that same pass (no second run through the blocks)."""
         if self.map_method not in GRADIENT_MAPS:
             return None, None
         if self.attribute_probes is None:
             return ForwardPass.run(self.net, chips, keep_graph), None
-        with self._grid_hook() as captured:
+        net = cast(_ProbedNetwork, self.net)
+        with self._grid_hook(net.spatial_module) as grids, self._grid_hook(net.eye_module) as eye_grids:
             forward = ForwardPass.run(self.net, chips, keep_graph)
-        return forward, captured[0].cpu().numpy()
+        return forward, (grids[0].cpu().numpy(), eye_grids[0].cpu().numpy())
 
     @contextmanager
-    def _grid_hook(self) -> Iterator[list[torch.Tensor]]:
-        """Collects the mid-level grid of every forward pass run inside it (the attribute probes' grid)."""
+    def _grid_hook(self, module: torch.nn.Module) -> Iterator[list[torch.Tensor]]:
+        """Collects the output of `module` (a grid an attribute probe reads) in every forward pass run inside it."""
         captured: list[torch.Tensor] = []
-        hook = cast(SpatialNetwork, self.net).spatial_module.register_forward_hook(
-            lambda _module, _inputs, output: captured.append(output.detach()))
+        hook = module.register_forward_hook(lambda _module, _inputs, output: captured.append(output.detach()))
         try:
             yield captured
         finally:
             hook.remove()
 
-    def _grids(self, chips: torch.Tensor) -> np.ndarray:
-        """The mid-level grids the attribute probes read (N x C x h x w), from a pass of their own."""
-        with torch.no_grad():
-            return cast(SpatialNetwork, self.net).spatial_features(chips).cpu().numpy()
+    def _grids(self, chips: torch.Tensor) -> ProbeGrids:
+        """The grids the attribute probes read (N x C x h x w each), from a pass of their own."""
+        net = cast(_ProbedNetwork, self.net)
+        with self._grid_hook(net.eye_module) as eye_grids, torch.no_grad():
+            grids = net.spatial_features(chips)
+        return grids.cpu().numpy(), eye_grids[0].cpu().numpy()
 
     def _heads(self, batch: list[Prepared]) -> tuple[np.ndarray, np.ndarray]:
         """Each face's head chip (the same alignment, room for the head top) through the network once: the grid
         the head probe reads, by the same hook as the face chips', and that chip's descriptor."""
         heads = [head_chip(prepared.image, face.landmarks5)
                  for prepared in batch if prepared.image is not None for face in prepared.detected]
-        with self._grid_hook() as captured, torch.no_grad():
+        with self._grid_hook(cast(SpatialNetwork, self.net).spatial_module) as captured, torch.no_grad():
             descriptors = self.net(self._tensor(heads))
         return captured[0].cpu().numpy(), descriptors.cpu().numpy().astype(np.float32)
 
@@ -382,7 +384,8 @@ class Analyzer:
             return {}
         chip_landmarks = photo_points_to_chip(landmarks68, transform)
         head = None if result.heads is None else (result.heads[0][index], result.heads[1][index])
-        return self.attribute_probes.log_odds(result.grids[index], chip_landmarks, result.embeddings[index], head)
+        grid, eye_grid = result.grids[0][index], result.grids[1][index]
+        return self.attribute_probes.log_odds(grid, eye_grid, chip_landmarks, result.embeddings[index], head)
 
     def _faces(self, prepared: Prepared, image: np.ndarray, result: _NetworkResult) -> list[Face]:
         faces = []
@@ -410,6 +413,17 @@ class Analyzer:
 _NO_THRESHOLDS = MatchThresholds(OperatingPoint(1e-3, float("nan"), float("nan")), OperatingPoint(1e-2, float("nan"), float("nan")))
 
 
+# per batch of chips, N x C x h x w each: the mid-level grid (`spatial_module`) and the eye-state probe's (`eye_module`)
+ProbeGrids = tuple[np.ndarray, np.ndarray]
+
+
+class _ProbedNetwork(SpatialNetwork, Protocol):
+    """The built-in network as its attribute probes read it: the eye-state probe's grid comes from an earlier block."""
+
+    @property
+    def eye_module(self) -> torch.nn.Module: ...
+
+
 @dataclass
 class _NetworkResult:
     """One photo's slice of a network batch."""
@@ -419,5 +433,5 @@ class _NetworkResult:
     maps: np.ndarray  # the paper's PLQ
     magnitudes: np.ndarray  # the raw map magnitudes the deviation map is made from
     embeddings: np.ndarray
-    grids: np.ndarray | None  # the mid-level grids of the attribute probes (None without probes)
+    grids: ProbeGrids | None  # the grids the attribute probes read (None without probes)
     heads: tuple[np.ndarray, np.ndarray] | None = None  # the head chips' grids and descriptors (the head probe's)

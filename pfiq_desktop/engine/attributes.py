@@ -2,8 +2,9 @@
 
 The built-in network's 17 x 17 x 64 grid after its 7th residual block (the grid the
 renewal check's opposing map reads) still knows what lies where on the face. A
-linear probe on the cells at each eye tells an open eye from a shut one and from a
-covered one, and a probe on the cells below the nose tells a mask from a mouth,
+linear probe on the cells at each eye tells a covered eye from a visible one (whether
+it is shut is read on the grid after the 4th block, which keeps more of the eye's own
+shape), and a probe on the cells below the nose tells a mask from a mouth,
 far better than hand-made pixel measures on in-the-wild and synthetic photos
 (docs/EVALUATION.md, "Network probes"). Spectacles are read from the cells of the eye
 band with the face's descriptor (dlib's descriptor knows glasses well; the grid says
@@ -149,10 +150,11 @@ class AttributeProbes:
         """Whether a probe needs the head chip's grid and descriptor (a second, wider view of the face)."""
         return "head_covered" in self.probes
 
-    def log_odds(self, grid: np.ndarray, chip_landmarks: np.ndarray, embedding: np.ndarray,
+    def log_odds(self, grid: np.ndarray, eye_grid: np.ndarray, chip_landmarks: np.ndarray, embedding: np.ndarray,
                  head: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, float]:
-        """Every attribute of one face from its grid (C x h x w), its 68 landmarks in chip pixels and its descriptor,
-        and the head chip's (grid, descriptor) where a probe reads it.
+        """Every attribute of one face from its grid (C x h x w), the earlier grid the eye-state probe reads
+        (`DlibResNet.eye_module`), its 68 landmarks in chip pixels and its descriptor, and the head chip's (grid,
+        descriptor) where a probe reads it.
 
         Keys: "eye_closed.left", "eye_closed.right", "eye_hidden.left", "eye_hidden.right", "glasses",
         "lower_face_covered", "head_covered" (those of the probes present). Raises ValueError when a probe reads the
@@ -160,10 +162,10 @@ class AttributeProbes:
         """
         out = {}
         for side in EYE_POINTS:
-            eye = eye_features(grid, chip_landmarks, side)
-            for name in ("eye_closed", "eye_hidden"):
-                if name in self.probes:
-                    out[f"{name}.{side}"] = self.probes[name].log_odds(eye)
+            if "eye_closed" in self.probes:
+                out[f"eye_closed.{side}"] = self.probes["eye_closed"].log_odds(eye_features(eye_grid, chip_landmarks, side))
+            if "eye_hidden" in self.probes:
+                out[f"eye_hidden.{side}"] = self.probes["eye_hidden"].log_odds(eye_features(grid, chip_landmarks, side))
         if "glasses" in self.probes:
             out["glasses"] = self.probes["glasses"].log_odds(glasses_features(grid, chip_landmarks, embedding))
         if "lower_face_covered" in self.probes:
