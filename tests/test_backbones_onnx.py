@@ -107,19 +107,23 @@ def test_onnx_facenet_calibrated_and_analysed_like_the_native_network(facenet_on
     written = read_sidecar(facenet_onnx)
     # The same calibration measured with the native network. Tolerances 1e-3: the probe ensemble's
     # -log(1 - cos) near cos = 1 turns float32 differences of 1e-7 between the two graphs into 1e-3
-    # relative differences of the slope, and q scales the gradients the PLQ constants come from.
+    # relative differences of the slope and of the medians themselves, and q scales the gradients the PLQ
+    # constants come from. How large depends on the CPU's float paths: on the 2026-12-02 evening host the raw
+    # values differed by 6e-5 relative, the severe median by 1.9e-4, the median gradient by 2.3e-4 and the
+    # steep gauge by 0.0015 (the same code had passed 1e-4 and 1e-3 on the earlier host), so medians are held
+    # to 1e-3 and the gauge to 0.005: half a point on the 0..1 scale.
     faces = collect_faces(sorted(faces_dir.iterdir()), FaceDetector(), Alignment("arcface", INPUT_SIZE))
     expected = calibrate(native, faces, ["probe-ensemble", "ser-fiq"], ["gradient"])
     for name, entry in expected.quality.items():  # the measured medians, and the calibrated q they give
         ours = written["quality"][name]
-        assert ours["clean_median"] == pytest.approx(entry["clean_median"], rel=1e-4)
-        assert ours["severe_median"] == pytest.approx(entry["severe_median"], rel=1e-4)
+        assert ours["clean_median"] == pytest.approx(entry["clean_median"], rel=1e-3)
+        assert ours["severe_median"] == pytest.approx(entry["severe_median"], rel=1e-3)
         for raw in (entry["clean_median"], entry["severe_median"], entry["centre"]):
-            assert gauge(ours)(raw) == pytest.approx(gauge(entry)(raw), abs=1e-3)
+            assert gauge(ours)(raw) == pytest.approx(gauge(entry)(raw), abs=5e-3), name
     for method, entry in expected.plq.items():  # the map's measured gradients, and the PLQ they give
         ours = written["plq"][method]
         magnitudes = np.array([entry["face_median_gradient"], entry["face_p95_gradient"]])
-        assert ours["face_median_gradient"] == pytest.approx(entry["face_median_gradient"], rel=1e-4)
+        assert ours["face_median_gradient"] == pytest.approx(entry["face_median_gradient"], rel=1e-3)
         difference = PlqCalibration(ours["a"], ours["b"])(magnitudes) - PlqCalibration(entry["a"], entry["b"])(magnitudes)
         assert np.abs(difference).max() < 1e-3
 
