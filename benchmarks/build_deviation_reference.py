@@ -26,6 +26,7 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from pfiq_desktop.engine.backbones import DATA_DIR
 from pfiq_desktop.engine.backbones.calibration import load_calibration
 from pfiq_desktop.engine.backbones.dlib_resnet import load_dlib_resnet
 from pfiq_desktop.engine.defaults import DEFAULT_QUALITY_ESTIMATOR
@@ -40,7 +41,6 @@ CALIBRATION_PORTRAITS = range(100, 140)
 TEST_SUITE_PORTRAITS = range(0, 20)  # tests/fixtures/portraits
 EXCLUDED = ("021118.jpg",)  # a hat
 EXTRA_PORTRAITS = 30
-OUT_DIR = REPO / "pfiq_desktop" / "engine" / "backbones"
 
 
 def reference_portraits(root: Path, seed: int = SEED) -> list[Path]:
@@ -90,7 +90,7 @@ def main() -> None:
     backbone = load_calibration().backbone
     meta = {"backbone": backbone, "map_method": args.method, "estimator": DEFAULT_QUALITY_ESTIMATOR, "seed": SEED,
             "photos": [str(p.relative_to(args.data)) for p in used]}
-    out = OUT_DIR / reference_file(backbone, args.method)
+    out = DATA_DIR / reference_file(backbone, args.method)
     build(magnitudes, masks, args.sigma, meta).save(out)
     print(f"{out}: {len(used)} faces, sigma {args.sigma}, {out.stat().st_size / 1024:.0f} KiB")
 

@@ -26,6 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from pfiq_desktop.engine.alignment import DLIB_CHIP
+from pfiq_desktop.engine.backbones import DATA_DIR
 from pfiq_desktop.engine.backbones.calibration import CALIBRATION_FILE
 from pfiq_desktop.engine.backbones.dlib_resnet import DLIB_RESNET_V1, load_dlib_resnet
 from pfiq_desktop.engine.calibration_run import PLQ_METHOD, calibrate, collect_faces
@@ -35,7 +36,7 @@ from pfiq_desktop.engine.plq import MAP_METHODS
 
 FACES = REPO.parent / "shared" / "data" / "faces"
 CALIBRATION_SLICE = slice(100, 140)
-TARGET = REPO / "pfiq_desktop" / "engine" / "backbones" / CALIBRATION_FILE
+TARGET = DATA_DIR / CALIBRATION_FILE
 
 
 def calibration_photos(root: Path = FACES) -> list[Path]:

@@ -46,8 +46,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from pfiq_desktop.engine.backbones import DATA_DIR
 from pfiq_desktop.engine.backbones.calibration import CALIBRATION_FILE
 from pfiq_desktop.engine.backbones.dlib_resnet import load_dlib_resnet
+from pfiq_desktop.engine.defaults import DEFAULT_BACKBONE
 from pfiq_desktop.engine.faces import FaceDetector, chip_transform, extract_chip, photo_points_to_chip
 from pfiq_desktop.engine.imageio import ImageLoadError, load_image
 from pfiq_desktop.engine.plq import ForwardPass, gaussian_blur
@@ -63,8 +65,8 @@ METHODS = ("engine", "gradient", "xssab", "blurred reference", "random")
 REFERENCE_PAIRS = 400  # clean genuine development pairs behind the opposing map's reference
 REFERENCE_SEED = 7  # another draw than the evaluated pairs (seed 0)
 BIG_DROP = 0.02  # an occluder that costs at least the gap between the two thresholds
-TARGET = REPO / "pfiq_desktop" / "engine" / "backbones" / CALIBRATION_FILE
-REFERENCE_TARGET = TARGET.parent / REFERENCE_FILE.format(backbone="dlib-resnet-v1")
+TARGET = DATA_DIR / CALIBRATION_FILE
+REFERENCE_TARGET = DATA_DIR / REFERENCE_FILE.format(backbone=DEFAULT_BACKBONE)
 
 
 # ------------------------------------------------------------------ 1. faces

@@ -62,6 +62,7 @@ from pfiq_desktop.engine.attributes import (
     head_features,
     lower_face_features,
 )
+from pfiq_desktop.engine.backbones import DATA_DIR
 from pfiq_desktop.engine.icao import coverings, eye_pixels
 from pfiq_desktop.engine.icao.coverings import covering_models
 from pfiq_desktop.engine.icao.eye_pixels import measure_eyes
@@ -78,7 +79,7 @@ FOLDS = 5
 PROBE_TOLERANCE = 1e-3  # of each array's largest magnitude
 FUSION_TOLERANCE = 1e-3
 SIDES = ("left", "right")
-PROBES_PATH = Path(attributes.__file__).parent / "backbones" / attributes.PROBES_FILE.format(backbone=BACKBONE)
+PROBES_PATH = DATA_DIR / attributes.PROBES_FILE.format(backbone=BACKBONE)
 # probe -> (fusion constant, the module that owns it)
 FUSIONS = {
     "eye_closed": ("CLOSED_WITH_NETWORK", eye_pixels),

@@ -39,11 +39,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks.quality_dev_data import HEAD_BLOCKS, SETS, SPLIT_SEED, load_set, raw_qualities
+from pfiq_desktop.engine.backbones import DATA_DIR
 from pfiq_desktop.engine.backbones.calibration import CALIBRATION_FILE
 from pfiq_desktop.engine.quality import ESTIMATORS, QUALITY_HEAD_FILE, Calibration, LearnedHead
 from pfiq_desktop.evaluation.edc import compare_all
 
-BACKBONES = REPO / "pfiq_desktop" / "engine" / "backbones"
 OPERATING_SET = "identity_lfw_dev"
 LABEL_TEMPERATURE = 0.03
 RIDGE = 3.0
@@ -209,14 +209,14 @@ def main() -> None:
                                    "no photo is shipped, only these 1345 numbers"},
         **final,
     }
-    (BACKBONES / QUALITY_HEAD_FILE).write_text(json.dumps(head_data, indent=1) + "\n", encoding="utf-8")
-    calibration_path = BACKBONES / CALIBRATION_FILE
+    (DATA_DIR / QUALITY_HEAD_FILE).write_text(json.dumps(head_data, indent=1) + "\n", encoding="utf-8")
+    calibration_path = DATA_DIR / CALIBRATION_FILE
     calibration = json.loads(calibration_path.read_text(encoding="utf-8"))
     calibration["quality_method"] = meaning
     calibration["quality"] = {name: {"raw_knots": list(g.raw_knots), "quality_knots": list(g.quality_knots)}
                               for name, g in gauges.items()}
     calibration_path.write_text(json.dumps(calibration, indent=2) + "\n", encoding="utf-8")
-    print(f"written {BACKBONES / QUALITY_HEAD_FILE} and the gauges in {calibration_path}")
+    print(f"written {DATA_DIR / QUALITY_HEAD_FILE} and the gauges in {calibration_path}")
 
 
 if __name__ == "__main__":

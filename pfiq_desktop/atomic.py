@@ -46,13 +46,27 @@ def _cannot_write(target: Path, error: OSError) -> OutputError:
     return OutputError(f"Cannot write {target}: {error.strerror or error}")
 
 
+def ensure_folder(folder: str | Path) -> Path:
+    """`folder` created with its parents for outputs; OutputError saying what is in the way (a file where a folder
+    should be) or why it cannot be made, rather than the errno of the first file written into it."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+        if blocker is not None:
+            raise OutputError(f"Cannot use {folder} as the output folder: {blocker} is a file, not a folder") from error
+        raise OutputError(f"Cannot create the output folder {folder}: {error.strerror or error}") from error
+    return folder
+
+
 @contextmanager
 def atomic_file(target: str | Path) -> Iterator[Path]:
     """A temp file beside `target` for the block to write (by name, as Parquet writers need); after the block it
     is flushed to the disk and renamed over `target`, all or nothing. OutputError (naming the file) on failure."""
     target = Path(target)
+    ensure_folder(target.parent)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
         clean_stale_temp_files(target.parent, once=True)
         handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}-", suffix=".part", dir=target.parent)
         os.close(handle)

@@ -52,11 +52,6 @@ def status_hex(status: str) -> str:
     return STATUS_COLOURS.get(status, STATUS_COLOURS["pending"])
 
 
-def status_rgb(status: str) -> tuple[int, int, int]:
-    value = status_hex(status).lstrip("#")
-    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
-
-
 @dataclass(frozen=True)
 class MapScale:
     """A colour scale for one kind of map: anchors from low to high over `levels`.

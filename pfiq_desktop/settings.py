@@ -21,6 +21,7 @@ from pfiq_desktop.engine.defaults import DEFAULT_DEVICE, DEFAULT_PROFILE
 log = logging.getLogger(__name__)
 
 THEMES = ("system", "light", "dark")
+DEFAULT_THEME = THEMES[0]  # follow the desktop
 MAX_RECENT = 8
 
 
@@ -34,7 +35,7 @@ class Settings:
     compare_backbone: str = ""  # the last model file the compare mode (Analysis > Compare recognition networks) used
     officer: str = ""
     export_folder: str = ""
-    theme: str = "system"
+    theme: str = DEFAULT_THEME
     recent_folders: tuple[str, ...] = field(default_factory=tuple)
 
     @classmethod
@@ -52,7 +53,7 @@ class Settings:
                 values[f.name] = value
             else:
                 log.warning("settings: ignoring %s=%r (expected %s)", f.name, value, type(default).__name__)
-        if values.get("theme", "system") not in THEMES:
+        if values.get("theme", DEFAULT_THEME) not in THEMES:
             log.warning("settings: unknown theme %r, using the system's", values.pop("theme"))
         return cls(**values)
 

@@ -56,6 +56,14 @@ def test_unknown_format_is_a_usage_error(tmp_path):
     assert run.returncode == 2 and "unknown: gif; choose a comma list of json, png" in run.stderr
 
 
+@pytest.mark.parametrize("option", ["--batch", "--workers"])
+def test_no_batch_or_workers_is_a_usage_error(tmp_path, option):
+    # zero used to analyse nothing and report success
+    run = pfiq("analyse", str(SAMPLE), "--out", str(tmp_path / "out"), option, "0")
+    assert run.returncode == 2 and f"argument {option}: must be 1 or more, not 0" in run.stderr
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize(
     "option, expected",
     [("--map-method", "argument --map-method: invalid choice: 'bogus' (choose from 'gradient',"),

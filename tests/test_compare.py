@@ -87,8 +87,6 @@ def test_comparison_carries_both_analyses_maps_and_thresholds(genuine):
     # the built-in network's opposing map is the mid-level one, in z units on its fixed scale (its reference is packaged)
     assert c.oppose_scale == OPPOSE_FULL_SCALE_Z
     assert {"analyses", "maps", "total"} <= set(c.timings)
-    photo = c.photo_maps("a")
-    assert photo is not None and photo[0].shape == c.a.image_size[::-1]
 
 
 def test_thresholds_are_calibrated_at_fmr_1e3_and_1e2_with_their_fnmr():
@@ -173,3 +171,16 @@ def test_unreadable_file_is_not_compared(analyzer, portraits, tmp_path):
     broken.write_bytes(b"not a photo")
     c = analyzer.compare(broken, portraits[0])
     assert c.decision == NOT_COMPARED and c.errors and c.errors[0].startswith("photo A:")
+
+
+def test_two_people_in_one_photo_are_not_compared(analyzer, portraits):
+    # a renewal photo showing two people of similar size: the engine used to compare the first face found and could
+    # answer "not the same person" while the applicant stood beside it
+    height = min(p.shape[0] for p in portraits[:2])
+    pair = cv2.resize(np.hstack([p[:height] for p in portraits[:2]]), None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+    assert len(analyzer.analyse(pair).faces) == 2  # both found (at their bundled size the detector finds one)
+    c = analyzer.compare(pair, reencoded_mirror(portraits[1]))
+    assert c.decision == NOT_COMPARED and np.isnan(c.score) and c.maps_a is None
+    assert len(c.errors) == 1 and c.errors[0].startswith("photo A: 2 faces, not one") and "crop the photo" in c.errors[0]
+    # a photo with one person is still compared
+    assert analyzer.compare(portraits[1], reencoded_mirror(portraits[1])).decision != NOT_COMPARED

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -14,13 +15,17 @@ from pfiq_desktop.cli.common import (
     EXIT_USAGE,
     add_engine_options,
     error,
+    nothing_found,
     parse_list,
+    positive_int,
     print_table,
     printable,
     report_skipped,
     stop_on_sigterm,
 )
 from pfiq_desktop.cli.progress import print_progress
+
+log = logging.getLogger(__name__)
 
 FORMATS = ("json", "png")
 
@@ -33,14 +38,14 @@ def register(commands: argparse._SubParsersAction) -> None:
                         help=f"comma list of {', '.join(FORMATS)} (default json,png)")
     add_engine_options(parser, methods=True)
     parser.add_argument("--recursive", action="store_true", help="also search sub-folders")
-    parser.add_argument("--batch", type=int, default=16, help="faces per network batch (default 16; larger for a GPU)")
-    parser.add_argument("--workers", type=int, default=1,
+    parser.add_argument("--batch", type=positive_int, default=16, help="faces per network batch (default 16; larger for a GPU)")
+    parser.add_argument("--workers", type=positive_int, default=1,
                         help="processes that decode photos and find faces while the network runs (default 1)")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from pfiq_desktop.atomic import OutputError, write_text_atomic
+    from pfiq_desktop.atomic import OutputError, ensure_folder, write_text_atomic
     from pfiq_desktop.engine.analyzer import Analyzer
     from pfiq_desktop.engine.discovery import find_images
     from pfiq_desktop.reports.figures import save_annotated_png
@@ -51,8 +56,13 @@ def run(args: argparse.Namespace) -> int:
     report_skipped(found.skipped)
     paths = found.files
     if not paths:
-        error("no images found in the given paths")
+        error(nothing_found(args.paths, args.recursive, "images"))
         return EXIT_USAGE
+    try:
+        ensure_folder(args.out)  # before any photo is analysed
+    except OutputError as failure:
+        error(str(failure))
+        return EXIT_OUTPUT
     try:
         analyzer = Analyzer(device=args.device, profile=args.profile, quality_estimator=args.quality,
                             map_method=args.map_method, backbone=args.backbone)
@@ -68,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
             zip(paths, unique_stems(paths), analyzer.analyse_batch(paths, args.batch, args.workers)), start=1
         ):
             problem = "; ".join(analysis.errors) or ("" if analysis.faces else "no face found")
+            if problem:
+                log.warning("%s: %s", path, problem)
             if "json" in args.formats:
                 write_text_atomic(out / f"{stem}.json", analysis.to_json(indent=1))
             if "png" in args.formats and analysis.ok:

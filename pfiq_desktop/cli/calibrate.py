@@ -29,12 +29,13 @@ MIN_FACES = 5  # fewer clean faces give no meaningful medians
 
 
 def register(commands: argparse._SubParsersAction) -> None:
+    from pfiq_desktop.engine.defaults import DEFAULT_BACKBONE
     from pfiq_desktop.engine.plq import MAP_METHODS
     from pfiq_desktop.engine.quality import ESTIMATORS
 
     parser = commands.add_parser("calibrate", help="measure a backbone's quality and map constants on clean photos "
                                                    "and write them into its sidecar")
-    parser.add_argument("--backbone", required=True, help="the model file (.onnx, .pt) with its .toml sidecar, or dlib-resnet-v1 "
+    parser.add_argument("--backbone", required=True, help=f"the model file (.onnx, .pt) with its .toml sidecar, or {DEFAULT_BACKBONE} "
                                                          "(reports the built-in constants' reproduction; writes nothing)")
     parser.add_argument("--faces", required=True, help="folder of clean, compliant photos (one face each; 40 or more is best)")
     parser.add_argument("--estimators", type=lambda t: parse_list(t, list(ESTIMATORS)), default=None,

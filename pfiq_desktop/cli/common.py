@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import re
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from types import FrameType
 
-from pfiq_desktop.engine.defaults import DEVICES
+from pfiq_desktop.engine.defaults import DEFAULT_BACKBONE, DEVICES
 from pfiq_desktop.engine.discovery import Skipped
 from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.settings import SettingsStore
+
+log = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_PHOTO_PROBLEM = 1
@@ -34,8 +38,8 @@ def add_engine_options(parser: argparse.ArgumentParser, methods: bool = False, b
                              f"(default: the application's setting, {current.profile})")
     if backbone:
         parser.add_argument("--backbone", default=current.backbone,
-                            help="recognition network: a model file (.onnx, .pt) with its .toml sidecar, or dlib-resnet-v1 "
-                                 f"(default: the application's setting, {current.backbone or 'dlib-resnet-v1'})")
+                            help="recognition network: a model file (.onnx, .pt) with its .toml sidecar, or "
+                                 f"{DEFAULT_BACKBONE} (default: the application's setting, {current.backbone or DEFAULT_BACKBONE})")
     if methods:
         from pfiq_desktop.engine.defaults import DEFAULT_MAP_METHOD, DEFAULT_QUALITY_ESTIMATOR
         from pfiq_desktop.engine.plq import MAP_METHODS
@@ -97,7 +101,15 @@ def stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
+def nothing_found(paths: Sequence[str], recursive: bool, what: str) -> str:
+    """The message for no photos found, with the hint a folder of dated sub-folders needs."""
+    hint = "; add --recursive to also search their sub-folders" if not recursive and any(Path(p).is_dir() for p in paths) else ""
+    return f"no {what} found in the given paths{hint}"
+
+
 def error(text: str) -> None:
+    """Tells the user on stderr and records it in the log file (setup_logging)."""
+    log.error("%s", text)
     print(f"error: {printable(text)}", file=sys.stderr)
 
 

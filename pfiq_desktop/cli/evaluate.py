@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from pfiq_desktop.cli.common import EXIT_OK, EXIT_USAGE, error
+from pfiq_desktop.cli.common import EXIT_OK, EXIT_USAGE, error, positive_int
 
 DEFAULT_DATA = Path("..") / "shared" / "data" / "faces"
 FIXTURE_PORTRAITS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "portraits"  # in a source checkout
@@ -57,5 +57,5 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", required=True, help="output folder for CSV, Markdown and PNG")
     parser.add_argument("--data", default=str(DEFAULT_DATA), help="shared face data folder (default ../shared/data/faces)")
     parser.add_argument("--quick", action="store_true", help="a handful of faces (< 60 s), as in the tests; always so without face data")
-    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    parser.add_argument("--threads", type=positive_int, default=2, help="torch CPU threads")
     parser.set_defaults(handler=run)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pfiq_desktop import appdirs
-from pfiq_desktop.atomic import OutputError
+from pfiq_desktop.atomic import OutputError, ensure_folder
 from pfiq_desktop.cli.common import (
     EXIT_CANCELLED,
     EXIT_OK,
@@ -26,6 +26,7 @@ from pfiq_desktop.cli.common import (
     EXIT_USAGE,
     add_engine_options,
     error,
+    nothing_found,
     parse_list,
     printable,
     stop_on_sigterm,
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from pfiq_desktop.reports.inputs import ReportItem
 
 FORMATS = ("pdf", "png", "summary", "csv", "json")
+DEFAULT_FORMATS = ("pdf", "csv")
 RESULTS_FORMATS = ("summary", "csv", "json")  # an archive's report: per-photo PDFs of millions of photos help nobody
 
 
@@ -57,13 +59,15 @@ def register(commands: argparse._SubParsersAction) -> None:
                         help="with --results: the engine configuration to report (default: the latest run's)")
     parser.add_argument("--out", required=True, help="output folder (created if missing)")
     parser.add_argument("--format", dest="formats", default=None, type=lambda t: parse_list(t, FORMATS),
-                        help=f"comma list of {', '.join(FORMATS)} (default: pdf,csv; with --results: "
+                        help=f"comma list of {', '.join(FORMATS)} (default: {','.join(DEFAULT_FORMATS)}; with --results: "
                              f"{','.join(RESULTS_FORMATS)})")
     parser.add_argument("--page-size", default="a4", type=str.lower, choices=("a4", "letter"))
     parser.add_argument("--officer", default="", help="name printed as the report's author (default: the login name)")
     parser.add_argument("--store", default=None,
                         help=f"review store with the officer's decisions (default: the application's, {appdirs.store_path()})")
     parser.add_argument("--no-store", action="store_true", help="ignore decisions and the analysis cache")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace reports already in the output folder (without it, an existing file stops the export)")
     parser.add_argument("--pdfa", action="store_true", help="PDF/A-1b for archiving (no embedded JSON: PDF/A-1 forbids attachments)")
     add_engine_options(parser)
     parser.add_argument("--recursive", action="store_true", help="also search sub-folders")
@@ -124,16 +128,21 @@ def run(args: argparse.Namespace) -> int:
     if bool(args.results) == bool(args.paths):
         error("give photos, folders or JSON files, or --results STORE (one of the two)")
         return EXIT_USAGE
+    try:
+        ensure_folder(args.out)  # before any photo is analysed
+    except OutputError as failure:
+        error(str(failure))
+        return EXIT_OUTPUT
     if args.results:
         return run_results(args)
     from pfiq_desktop.engine.discovery import find_images
     from pfiq_desktop.reports.inputs import item_from_store
 
-    args.formats = args.formats or ["pdf", "csv"]
+    args.formats = args.formats or list(DEFAULT_FORMATS)
     found = find_images(args.paths, recursive=args.recursive)
     paths = found.files
     if not paths:
-        error("no photos or analysis files found in the given paths")
+        error(nothing_found(args.paths, args.recursive, "photos or analysis files"))
         return EXIT_USAGE
     stop_on_sigterm()
     try:
@@ -232,9 +241,15 @@ def _stopped_cleanly(report: Callable[[], int], *failures: type[Exception]) -> i
 
 def _write_reports(items: list[ReportItem], args: argparse.Namespace, formats: list[str], problems: list[str], note: str = "") -> int:
     """Export the reports, then list the files written (`note` after the folder) and the photos with problems."""
-    from pfiq_desktop.reports.runner import export_reports
+    from pfiq_desktop.reports.runner import existing_outputs, export_reports
     from pfiq_desktop.review.store import default_officer
 
+    replaced = [] if args.overwrite else existing_outputs(items, args.out, formats)
+    if replaced:
+        names = ", ".join(printable(path.name) for path in replaced[:5]) + (f" and {len(replaced) - 5} more" if len(replaced) > 5 else "")
+        error(f"{len(replaced)} of the reports already exist in {printable(str(Path(args.out).resolve()))} ({names}), perhaps "
+              "of other photos with the same names; nothing was written. Choose another --out, or --overwrite to replace them.")
+        return EXIT_USAGE
     result = export_reports(items, args.out, formats, args.page_size, args.officer or default_officer(), args.pdfa,
                             progress=lambda d, t, n: print_progress(d, t, f"writing {printable(n)}"))
     print(f"{len(result.files)} files written to {printable(str(Path(args.out).resolve()))}{note}")

@@ -41,7 +41,7 @@ from pfiq_desktop.engine.imageio import load_image
 from pfiq_desktop.engine.plq import GRADIENT_MAPS, MAP_METHODS, ForwardPass, gradient_magnitude
 from pfiq_desktop.engine.preparation import Prepared, PreparePool, Source, prepare
 from pfiq_desktop.engine.quality import make_estimator
-from pfiq_desktop.engine.results import Analysis, Face, engine_key
+from pfiq_desktop.engine.results import Analysis, Face, Verdict, engine_key
 from pfiq_desktop.engine.similarity import SpatialNetwork, explain_pairs, load_opposing_reference
 
 
@@ -222,7 +222,7 @@ class Analyzer:
         comparison = Comparison(a, b, float("nan"), NOT_COMPARED, self.match_thresholds or _NO_THRESHOLDS,
                                 created=template.created, app_version=__version__)
         comparison.errors = [f"photo {side}: {problem}" for side, analysis in (("A", a), ("B", b))
-                             for problem in analysis.errors or ([] if analysis.faces else ["no face found"])]
+                             for problem in _not_comparable(analysis)]
         if self.match_thresholds is None:
             comparison.errors.append(f"backbone {self.backbone.spec.name} has no comparison thresholds (measured on identity sets)")
         if not comparison.errors:
@@ -407,6 +407,17 @@ class Analyzer:
                 )
             )
         return faces
+
+
+def _not_comparable(analysis: Analysis) -> list[str]:
+    """Why a photo's subject cannot be compared: its errors, no face, or other faces nearly as large as the subject's
+    (the profile's "Only one face" check fails): which person a renewal is about is the officer's call, not the engine's."""
+    if analysis.errors:
+        return list(analysis.errors)
+    if not analysis.faces:
+        return ["no face found"]
+    crowded = [c for c in analysis.checks if c.id == "single_face" and c.verdict is Verdict.FAIL]
+    return [f"{len(analysis.faces)} faces, not one ({crowded[0].reason}); crop the photo to the person to compare"] if crowded else []
 
 
 # A Comparison needs thresholds to show; without real ones every comparison carries an error instead of a decision.

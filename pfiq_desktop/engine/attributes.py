@@ -24,12 +24,12 @@ import io
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from pfiq_desktop.engine.backbones import data_file
 from pfiq_desktop.engine.faces import CHIP_SIZE, chip_transform, extract_chip
 
 PROBES_FILE = "attributes_{backbone}.npz"  # packaged beside the backbone calibration
@@ -192,7 +192,7 @@ class AttributeProbes:
 
 def load_attribute_probes(backbone: str) -> AttributeProbes | None:
     """The packaged probes of a built-in backbone; None when it has none (the checks use the pixels alone)."""
-    resource = resources.files("pfiq_desktop.engine.backbones") / PROBES_FILE.format(backbone=backbone)
+    resource = data_file(PROBES_FILE.format(backbone=backbone))
     if not resource.is_file():
         return None
     return AttributeProbes.load(resource.read_bytes())

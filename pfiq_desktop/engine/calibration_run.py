@@ -31,7 +31,7 @@ from pfiq_desktop.engine import disturbances as dist
 from pfiq_desktop.engine.alignment import Alignment
 from pfiq_desktop.engine.defaults import DEFAULT_MAP_METHOD
 from pfiq_desktop.engine.deviation import SIGMA_PER_CHIP_PX, DeviationReference, build, face_area_chip, user_reference_path
-from pfiq_desktop.engine.faces import FaceDetector, photo_points_to_chip
+from pfiq_desktop.engine.faces import CHIP_SIZE, FaceDetector, photo_points_to_chip
 from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.imageio import ImageLoadError, load_image
 from pfiq_desktop.engine.plq import MAP_METHODS, gradient_magnitude
@@ -55,7 +55,7 @@ faces), i.e. clean faces use the range instead of saturating."""
 
 DEVIATION_METHOD = f"""Deviation reference (map method {DEFAULT_MAP_METHOD}): per chip pixel, the mean and
 spread over the clean faces of the face-normalised log map magnitude, blurred with a
-Gaussian of {SIGMA_PER_CHIP_PX * 150:g} px per 150 px of chip side (engine/deviation.py, build);
+Gaussian of {SIGMA_PER_CHIP_PX * CHIP_SIZE:g} px per {CHIP_SIZE} px of chip side (engine/deviation.py, build);
 made from at least MIN_REFERENCE_FACES faces."""
 
 MIN_REFERENCE_FACES = 10  # fewer clean faces give no usable per-pixel spread: no deviation reference

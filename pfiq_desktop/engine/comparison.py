@@ -180,17 +180,6 @@ class Comparison:
     def check_changes(self) -> list[CheckChange]:
         return check_changes(self.a, self.b)
 
-    def photo_maps(self, side: str) -> tuple[np.ndarray, np.ndarray] | None:
-        """Support and oppose of photo "a" or "b" over the whole photo (NaN outside its main face's chip)."""
-        from pfiq_desktop.engine.faces import warp_to_photo
-
-        analysis, maps = (self.a, self.maps_a) if side == "a" else (self.b, self.maps_b)
-        if maps is None or not analysis.faces:
-            return None
-        face = analysis.faces[0]
-        support, oppose = (warp_to_photo(m, face.chip_transform, face.photo_shape) for m in (maps.support, maps.oppose))
-        return support, oppose
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema": SCHEMA_VERSION,

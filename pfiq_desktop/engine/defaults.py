@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+DEFAULT_BACKBONE = "dlib-resnet-v1"  # the built-in network (engine/backbones/dlib_resnet.py) and its name
 DEFAULT_DEVICE = "auto"
 DEVICES = ("auto", "cpu", "cuda")  # also "cuda:N" for one GPU of several
 DEFAULT_PROFILE = "icao-9303"

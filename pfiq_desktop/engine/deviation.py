@@ -27,14 +27,14 @@ import json
 import logging
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
 
-from pfiq_desktop.engine.faces import chip_points_to_photo
+from pfiq_desktop.engine.backbones import data_file
+from pfiq_desktop.engine.faces import CHIP_SIZE, chip_points_to_photo
 from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.icao.regions import REGION_NAMES, polygon_mask, region_polygons
 
@@ -57,7 +57,7 @@ MIN_OUTLINE_AREA = 4.0  # chip px^2: smaller low specks are not outlined
 SPREAD_FLOOR = 0.05  # log units: keeps z finite where every reference face agrees
 FACE_SHARE = 0.5  # a chip pixel is in the reference face (or seen) when it is so in at least half the faces
 ITERATIONS = 3  # mean <-> per-face offset refinements
-SIGMA_PER_CHIP_PX = 6.0 / 150  # the blur: 6 px on the built-in network's 150 px chip (about half an eye), scaled
+SIGMA_PER_CHIP_PX = 6.0 / CHIP_SIZE  # the blur: 6 px on the built-in network's 150 px chip (about half an eye), scaled
 USER_REFERENCE_SUFFIX = ".deviation.npz"  # a user's backbone: the reference is <model file> + this, beside the model
 
 
@@ -122,7 +122,7 @@ def reference_file(backbone: str, method: str) -> str:
 @cache
 def load_reference(backbone: str, method: str) -> DeviationReference | None:
     """The packaged reference for this backbone and map method; None when there is none (no deviation map then)."""
-    entry = resources.files("pfiq_desktop.engine.backbones").joinpath(reference_file(backbone, method))
+    entry = data_file(reference_file(backbone, method))
     if not entry.is_file():
         return None
     return DeviationReference.from_bytes(entry.read_bytes())

@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# photo-like names: found, listed and analysed; those imageio cannot read (.jp2, .pgm, .ppm) are then reported
+# as "not supported" instead of being left out without a word
 IMAGE_EXTENSIONS = frozenset(
     {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".jp2", ".pgm", ".ppm"}
 )

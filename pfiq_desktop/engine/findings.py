@@ -23,6 +23,7 @@ from pfiq_desktop.engine.results import Analysis, CheckResult, Verdict
 MIN_AREA_SHARE = 0.02  # an unnamed low area is reported from this share of the face
 MAX_DETAIL = 40  # characters: longer parenthesised detail of a check's reason is left to the checklist
 UNNAMED_DEPTH = -2.5  # ... and when its mean deviation is at least this low
+TYPICAL_LOW_SHARE = "(compliant photos: typically 2-3 %)"  # of the face clearly lower (engine/deviation.py low_share)
 WHOLE_FACE_CHECKS = ("sharpness", "exposure", "clipping", "dynamic_range", "compression")  # the map cannot show these
 
 REGION_WORDS = {
@@ -134,10 +135,11 @@ def face_findings(
     if whole:
         sentences.append(f"The checklist reports {_join(whole)}: this concerns the whole face, which the map does not "
                          f"rate (it compares places within the face); overall recognition quality {quality:.2f}.")
-    if not low and not areas:
-        sentences.insert(0, "Every face area has recognition utility as in compliant photos (no area clearly lower).")
+    if not low and not areas:  # the map may still outline small spots: say so, or the words contradict the picture
+        spots = f"; the scattered outlined spots cover {clear_share:.0%} of the face {TYPICAL_LOW_SHARE}" if clear_share > 0 else ""
+        sentences.insert(0, f"No face area is clearly lower than in compliant photos{spots}.")
     else:
-        sentences.insert(0, f"Clearly lower areas cover {clear_share:.0%} of the face (compliant photos: typically 2-3 %).")
+        sentences.insert(0, f"Clearly lower areas cover {clear_share:.0%} of the face {TYPICAL_LOW_SHARE}.")
     return sentences
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from pfiq_desktop.engine.defaults import DEFAULT_QUALITY_ESTIMATOR
+from pfiq_desktop.engine.defaults import DEFAULT_MAP_METHOD, DEFAULT_QUALITY_ESTIMATOR
 from pfiq_desktop.engine.quality import EmbeddingNetwork, QualityEstimator, fixed_draw, make_estimator
 
 # Below this |sum_j e_j| the regression weights q / sum_j e_j explode; the sum is
@@ -260,7 +260,7 @@ def gradient_magnitude(
     net: EmbeddingNetwork,
     chips: torch.Tensor,
     qualities: torch.Tensor,
-    method: str = "gradient",
+    method: str = DEFAULT_MAP_METHOD,
     estimator: QualityEstimator | QualityFunction | None = None,
     forward: ForwardPass | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:

@@ -17,12 +17,13 @@ import json
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any, Protocol
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from pfiq_desktop.engine.backbones import data_file
 
 
 class EmbeddingNetwork(Protocol):
@@ -252,7 +253,7 @@ QUALITY_HEAD_FILE = "quality_head_dlib_resnet_v1.json"
 
 def load_head_data(name: str = QUALITY_HEAD_FILE) -> dict[str, Any]:
     """The learned head's weights and training record, shipped beside the backbone's calibration."""
-    text = resources.files("pfiq_desktop.engine.backbones").joinpath(name).read_text(encoding="utf-8")
+    text = data_file(name).read_text(encoding="utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
 

@@ -43,7 +43,6 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -51,10 +50,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from pfiq_desktop.engine.plq import ForwardPass, gaussian_blur
+from pfiq_desktop.engine.backbones import data_file
+from pfiq_desktop.engine.plq import IG_BASELINE_SIGMA, ForwardPass, gaussian_blur
 
-# The featureless reference of the supporting map, as the integrated-gradients map of plq.py uses.
-SUPPORT_BASELINE_SIGMA = 8.0
 # Smoothing of the signed attributions before they are split (chip pixels), chosen in eval_compare.py.
 SUPPORT_SIGMA = 2.0
 OPPOSE_SIGMA = 3.0
@@ -117,7 +115,7 @@ def _floored(spread: np.ndarray) -> np.ndarray:
 
 def load_opposing_reference(backbone: str) -> OpposingReference | None:
     """The packaged reference of a built-in backbone; None when it has none (the gradient map is used)."""
-    resource = resources.files("pfiq_desktop.engine.backbones") / REFERENCE_FILE.format(backbone=backbone)
+    resource = data_file(REFERENCE_FILE.format(backbone=backbone))
     if not resource.is_file():
         return None
     return OpposingReference.load(resource.read_bytes())
@@ -153,7 +151,8 @@ def explain_pairs(
     scores = (F.normalize(descriptors, dim=1) * F.normalize(references.detach(), dim=1)).sum(dim=1)
     (gradient,) = torch.autograd.grad(scores.sum(), forward.pixels)
     gradient, pixels = gradient[rows], forward.pixels.detach()[rows]
-    support = (gradient * (pixels - gaussian_blur(pixels, SUPPORT_BASELINE_SIGMA))).sum(dim=1, keepdim=True)
+    # the blurred photo is the featureless reference, as for plq.py's integrated-gradients map
+    support = (gradient * (pixels - gaussian_blur(pixels, IG_BASELINE_SIGMA))).sum(dim=1, keepdim=True)
     if reference is not None and isinstance(net, SpatialNetwork):
         oppose, full_scale = disagreement(net, pixels, others, reference), OPPOSE_FULL_SCALE_Z
     else:

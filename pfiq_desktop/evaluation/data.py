@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from pfiq_desktop.engine.faces import FaceDetector, chip_transform, extract_chip, photo_points_to_chip
+from pfiq_desktop.engine.faces import CHIP_SIZE, FaceDetector, chip_transform, extract_chip, photo_points_to_chip
 from pfiq_desktop.engine.imageio import ImageLoadError, load_image
+
+log = logging.getLogger(__name__)
 
 CALIBRATION_PORTRAITS = range(100, 140)  # used by benchmarks/calibrate.py: never evaluated on
 
@@ -29,7 +32,8 @@ def load_chips(paths: list[Path], identities: list[str], detector: FaceDetector,
     for path, identity in zip(paths, identities):
         try:
             image = load_image(path)
-        except ImageLoadError:  # unreadable photo: skipped, the evaluation goes on
+        except ImageLoadError as error:  # unreadable photo: skipped, the evaluation goes on
+            log.warning("evaluation skips %s: %s", path, error)
             continue
         faces = detector.detect(image)
         if not faces:
@@ -95,7 +99,7 @@ def held_out_portraits(root: Path, count: int, offset: int = 0) -> list[Path]:
     return keep[offset : offset + count]
 
 
-def face_hull_mask(landmarks: np.ndarray, size: int = 150) -> np.ndarray:
+def face_hull_mask(landmarks: np.ndarray, size: int = CHIP_SIZE) -> np.ndarray:
     import cv2
 
     mask = np.zeros((size, size), np.uint8)

@@ -25,13 +25,12 @@ import cv2
 import numpy as np
 
 from pfiq_desktop.engine.deviation import CLEARLY_LOWER, low_share
-from pfiq_desktop.engine.faces import photo_points_to_chip, warp_to_photo
+from pfiq_desktop.engine.faces import CHIP_SIZE, photo_points_to_chip, warp_to_photo
 from pfiq_desktop.engine.imageio import load_image
 from pfiq_desktop.engine.results import Analysis, Face
 from pfiq_desktop.evaluation import occlusion
 from pfiq_desktop.evaluation.data import face_hull_mask
 
-CHIP = 150
 SKIN_PATCH = "skin patch"
 KINDS = (*occlusion.OCCLUDERS, SKIN_PATCH)
 FILLS = {"grey patch": (128, 128, 128), "black bar": (0, 0, 0), "sunglasses": (15, 15, 20)}
@@ -55,7 +54,7 @@ def _first_face(analysis: Analysis) -> Face | None:
 
 
 def _chip_mask(photo_mask: np.ndarray, face: Face) -> np.ndarray:
-    chip = cv2.warpAffine(photo_mask.astype(np.uint8), face.chip_transform, (CHIP, CHIP), flags=cv2.INTER_NEAREST)
+    chip = cv2.warpAffine(photo_mask.astype(np.uint8), face.chip_transform, (CHIP_SIZE, CHIP_SIZE), flags=cv2.INTER_NEAREST)
     return chip.astype(bool)
 
 
@@ -64,12 +63,12 @@ def occlude_photo(image: np.ndarray, face: Face, kind: str, rng: np.random.Gener
     landmarks = photo_points_to_chip(face.landmarks, face.chip_transform)
     hull = face_hull_mask(landmarks)
     shape = "grey patch" if kind == SKIN_PATCH else kind
-    blank = np.zeros((CHIP, CHIP, 3), np.uint8)
+    blank = np.zeros((CHIP_SIZE, CHIP_SIZE, 3), np.uint8)
     _, chip_mask = occlusion.occlude(blank, landmarks, hull, shape, rng)
     if kind == SKIN_PATCH:  # hand-sized: an ellipse of 1.2 x 0.9 eye distances around the drawn patch's centre
         ys, xs = np.nonzero(chip_mask)
         ied = float(np.linalg.norm(landmarks[42:48].mean(0) - landmarks[36:42].mean(0)))
-        chip_mask = np.zeros((CHIP, CHIP), np.uint8)
+        chip_mask = np.zeros((CHIP_SIZE, CHIP_SIZE), np.uint8)
         cv2.ellipse(chip_mask, (int(xs.mean()), int(ys.mean())), (int(0.6 * ied), int(0.45 * ied)), 0, 0, 360, 1, -1)
         chip_mask = chip_mask.astype(bool)
     on_photo = warp_to_photo(chip_mask.astype(np.float32), face.chip_transform, image.shape[:2])

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from pfiq_desktop.engine.faces import CHIP_SIZE
 from pfiq_desktop.engine.icao.regions import REGION_NAMES, polygon_mask, region_polygons
 
 OCCLUDERS = ("grey patch", "black bar", "noise patch", "sunglasses")
@@ -25,7 +26,7 @@ HIT_OVERLAP = 0.25
 COVERED = 0.5
 
 
-def region_masks(landmarks: np.ndarray, size: int = 150) -> dict[str, np.ndarray]:
+def region_masks(landmarks: np.ndarray, size: int = CHIP_SIZE) -> dict[str, np.ndarray]:
     polys = region_polygons(landmarks)
     return {name: polygon_mask(polys[name], (size, size)) for name in REGION_NAMES}
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -36,6 +37,8 @@ from pfiq_desktop.evaluation.data import (
     to_tensor,
 )
 from pfiq_desktop.evaluation.maps import RANDOM, MapMaker
+
+log = logging.getLogger(__name__)
 
 DEFAULT_ESTIMATOR = DEFAULT_QUALITY_ESTIMATOR
 
@@ -377,7 +380,8 @@ def run_stability(ctx: Context) -> tuple[dict, str]:
     for path in paths:
         try:
             photos.append(load_image(path))
-        except ImageLoadError:  # unreadable photo: skipped, the evaluation goes on
+        except ImageLoadError as error:  # unreadable photo: skipped, the evaluation goes on
+            log.warning("stability skips %s: %s", path, error)
             continue
     ctx.log(f"stability: {len(photos)} portraits x {len(stability.HARMLESS_CHANGES)} changes")
     calibration = load_calibration()

@@ -7,18 +7,18 @@ import html
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
 from pfiq_desktop import APP_NAME, __version__, appdirs
+from pfiq_desktop.engine.deviation import CLEARLY_LOWER
 from pfiq_desktop.engine.models import USED_MODELS, ModelFileError, model_sha256, verified_model_path
 from pfiq_desktop.logs import current_log_file
+from pfiq_desktop.palette import deviation_legend
 
-HEATMAP_HELP = """
+_HEATMAP_HELP = """
 <h3>How to read the map</h3>
 <p>The right-hand image shows, for every place of the face, how useful it is to the face recognition
 network <b>compared with compliant passport photos at the same place</b>. A compliant photo stays
 uncoloured. Colour means lower than in compliant photos:
-<span style='background:#fedd78'>&nbsp;somewhat lower&nbsp;</span>,
-<span style='background:#fd8c3c'>&nbsp;clearly lower&nbsp;</span> (also outlined in white on both
-images), <span style='background:#df2722;color:white'>&nbsp;much lower&nbsp;</span>. Values are in
-units of how much compliant photos vary there: 0 is as usual, -2 and below is clearly lower.</p>
+{somewhat}, {clearly} (also outlined in white on both images), {much}. Values are in
+units of how much compliant photos vary there: 0 is as usual, {clearly_level:g} and below is clearly lower.</p>
 <ul>
 <li>An outlined eye area often means a closed or covered eye, sunglasses, glare or hair.</li>
 <li>An outlined forehead often means a cap, hat or hair over the forehead.</li>
@@ -35,6 +35,19 @@ analysed.</p>
 Assessment for Explainable Face Recognition"; the comparison with compliant photos is this
 application's (docs/EVALUATION.md).</p>
 """
+
+
+
+def _swatch(words: str, colour: str) -> str:
+    """A legend band's short words on its own colour, in white where the colour is dark."""
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    text = ";color:white" if 0.299 * red + 0.587 * green + 0.114 * blue < 128 else ""
+    return f"<span style='background:{colour}{text}'>&nbsp;{words.removesuffix(' than in compliant photos')}&nbsp;</span>"
+
+
+# the map's bands in the words and colours of its legend (palette.deviation_legend: one owner for both)
+_much, _clearly, _somewhat = (_swatch(words, colour) for words, colour in deviation_legend() if colour)
+HEATMAP_HELP = _HEATMAP_HELP.format(somewhat=_somewhat, clearly=_clearly, much=_much, clearly_level=CLEARLY_LOWER)
 
 SHORTCUTS = """
 <h3>Keyboard</h3>

@@ -15,6 +15,7 @@ from pfiq_desktop import APP_NAME, ORG_NAME, __version__, appdirs
 from pfiq_desktop.cli.common import device_option
 from pfiq_desktop.engine.defaults import DEVICES
 from pfiq_desktop.logs import setup_logging
+from pfiq_desktop.settings import DEFAULT_THEME
 
 _IMPORTED_AT = time.perf_counter()
 
@@ -34,7 +35,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def make_app(theme: str = "system") -> Any:
+def make_app(theme: str = DEFAULT_THEME) -> Any:
     """The QApplication with name, icon and the light/dark palette ('system' follows the desktop)."""
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtGui import QIcon

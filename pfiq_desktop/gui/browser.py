@@ -210,7 +210,9 @@ def _placeholder() -> QPixmap:
 
 def _broken() -> QPixmap:
     pm = QPixmap(THUMB, THUMB)
-    pm.fill(QColor(123, 63, 160, 60))
+    tint = QColor(STATUS_COLOURS["error"])
+    tint.setAlpha(60)
+    pm.fill(tint)
     p = QPainter(pm)
     p.setPen(QColor(STATUS_COLOURS["error"]))
     p.drawText(pm.rect(), Qt.AlignmentFlag.AlignCenter, "unreadable")

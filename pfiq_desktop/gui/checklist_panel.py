@@ -177,8 +177,11 @@ class ChecklistPanel(QWidget):
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         header = self.tree.header()
         header.setStretchLastSection(False)
+        # the check's name is read first: it takes the room, the value a fixed width (a long unit is elided, whole in
+        # the tooltip); sized to its contents, one verbose value squeezed every name to a few letters
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(1, self.tree.fontMetrics().horizontalAdvance("0.357 fraction of wi"))
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.currentItemChanged.connect(self._on_current)
         self.tree.itemClicked.connect(self._on_clicked)  # re-clicking the current check shows it again
@@ -290,10 +293,11 @@ class ChecklistPanel(QWidget):
         checks = sorted(self.analysis.face_checks(self.face_index), key=lambda c: _ORDER.get(c.verdict.value, 9))
         for check in checks:
             verdict = STATUS_LABELS.get(check.verdict.value, check.verdict.value)
-            item = QTreeWidgetItem([check.name, format_value(check.value, check.unit), verdict])
+            value = format_value(check.value, check.unit)
+            item = QTreeWidgetItem([check.name, value, verdict])
             item.setIcon(0, status_icon(check.verdict.value, 14))
             item.setData(0, Qt.ItemDataRole.UserRole, check)
-            tip = f"{check.reason}\nthresholds {format_thresholds(check.thresholds)} · {check.family}"
+            tip = f"{check.name}: {value} · {verdict}\n{check.reason}\nthresholds {format_thresholds(check.thresholds)} · {check.family}"
             for column in range(3):
                 item.setToolTip(column, tip)
             self.tree.addTopLevelItem(item)

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from pfiq_desktop.engine.deviation import band
-from pfiq_desktop.engine.faces import extract_chip
+from pfiq_desktop.engine.faces import CHIP_SIZE, extract_chip
 from pfiq_desktop.engine.icao.regions import region_polygons
 from pfiq_desktop.engine.results import Analysis, CheckResult, Face
 from pfiq_desktop.gui.display import MAP_KINDS, DisplayResult
@@ -47,8 +47,7 @@ from pfiq_desktop.palette import (
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
 
-MODE_SIDE = 0
-MODE_CHIP = 1
+MODE_CHIP = 1  # the view-mode box's second entry
 MAP_LABELS = {"deviation": "vs compliant photos", "plq": "paper's map (PLQ)"}
 MAP_TITLES = {
     "deviation": "Recognition utility compared with compliant photos (outlined: clearly lower)",
@@ -68,14 +67,15 @@ def legend_html() -> str:
 
 def chip_image(image: np.ndarray, face: Face) -> np.ndarray:
     """The aligned face chip as the network saw it (RGB uint8), at the backbone's crop size (the map's)."""
-    size = face.plq_chip.shape[0] if np.ndim(face.plq_chip) == 2 and np.size(face.plq_chip) else 150
+    size = face.plq_chip.shape[0] if np.ndim(face.plq_chip) == 2 and np.size(face.plq_chip) else CHIP_SIZE
     chip = extract_chip(image, np.asarray(face.chip_transform, np.float64).reshape(2, 3), size)
     return chip if chip.dtype == np.uint8 else np.clip(chip, 0, 255).astype(np.uint8)
 
 
 def colour_map(scale: MapScale) -> pg.ColorMap:
-    """The palette's scale as a pyqtgraph colour map over its levels."""
-    return pg.ColorMap(np.linspace(*scale.levels, len(scale.anchors)), [QColor(*c) for c in scale.anchors])
+    """The palette's scale as a pyqtgraph colour map; its stops run over 0..1, which a colour bar stretches over
+    the scale's levels (stops placed at the levels themselves clamp every level outside 0..1 to one colour)."""
+    return pg.ColorMap(np.linspace(0.0, 1.0, len(scale.anchors)), [QColor(*c) for c in scale.anchors])
 
 
 class _Layer:
@@ -163,8 +163,8 @@ class CompareView(QWidget):
         self.right_view = self.glw.addViewBox(row=0, col=1, lockAspect=True, invertY=True, enableMenu=False)
         self.right_view.setXLink(self.left_view)
         self.right_view.setYLink(self.left_view)
-        self.colorbar = pg.ColorBarItem(values=PLQ_SCALE.levels, colorMap=colour_map(PLQ_SCALE), interactive=False,
-                                        width=14, label="PLQ")  # the paper's map; the deviation map has words below
+        # its label is set with the map shown (the deviation map also has words below)
+        self.colorbar = pg.ColorBarItem(values=PLQ_SCALE.levels, colorMap=colour_map(PLQ_SCALE), interactive=False, width=14)
         self.glw.addItem(self.colorbar, row=0, col=2)  # own column: a bar inside a locked view skews the links
         grid = self.glw.ci.layout
         grid.setColumnStretchFactor(0, 1)  # both views the same size, so linked ranges match exactly
@@ -423,10 +423,6 @@ class CompareView(QWidget):
                     for colour, width in ((OUTLINE_SHADOW_COLOUR, 3.0), (OUTLINE_COLOUR, 1.5)):
                         pen = pg.mkPen(QColor(colour), width=width)
                         layer.add(pg.PlotCurveItem(points[:, 0], points[:, 1], pen=pen))
-
-    def outline_count(self) -> int:
-        """How many low areas are outlined on the photo view (tests)."""
-        return len(self.outline_layers[0].items) // 2
 
     def _draw_evidence(self, check: CheckResult, faces: list[Face]) -> None:
         ev = check.evidence

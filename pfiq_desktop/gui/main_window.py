@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMenu,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QStackedWidget,
@@ -31,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from pfiq_desktop import APP_NAME, appdirs
 from pfiq_desktop.engine.comparison import Comparison
-from pfiq_desktop.engine.discovery import Skipped
+from pfiq_desktop.engine.discovery import IMAGE_EXTENSIONS, Skipped
 from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.engine.icao import list_profiles
 from pfiq_desktop.engine.results import Analysis
@@ -60,7 +61,7 @@ log = logging.getLogger(__name__)
 DEFAULT_SIZE = (1400, 860)
 DISPLAY_CACHE = 24  # photos whose coloured maps stay ready to draw
 LAYOUT_VERSION = 2  # bump when the docks change: an older saved layout is then ignored
-IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.gif *.tif *.tiff *.webp *.jp2 *.pgm *.ppm);;All files (*)"
+IMAGE_FILTER = f"Images ({' '.join('*' + ext for ext in sorted(IMAGE_EXTENSIONS))});;All files (*)"
 
 
 def audit_warning(store: ReviewStore) -> str:
@@ -84,7 +85,6 @@ def skipped_text(skipped: Sequence[Skipped], shown: int = 5) -> str:
 class MainWindow(QMainWindow):
     """The application window; owns the worker thread, the review store and the session."""
 
-    resultShown = Signal(object)  # path (a str) whose analysis is now displayed
 
     def __init__(
         self,
@@ -494,8 +494,6 @@ class MainWindow(QMainWindow):
         self.checklist.set_analysis(record.analysis, record.status)
         self.decision.set_enabled(True)
         self.decision.load(record.analysis, record.decision, keep_draft=refresh)
-        if record.analysis is not None:
-            self.resultShown.emit(path)
 
     def _focus_search(self) -> None:
         self.browser_dock.show()
@@ -546,7 +544,6 @@ class MainWindow(QMainWindow):
             self.checklist.set_analysis(shown.analysis)
             self.compare.set_analysis(shown)
             self.decision.load(shown.analysis, record.decision, keep_draft=True)
-            self.resultShown.emit(path)
 
     def _set_progress(self, done: int, total: int) -> None:
         busy = total > 0 and done < total
@@ -716,6 +713,17 @@ class MainWindow(QMainWindow):
         last = self.settings.current.export_folder
         return QFileDialog.getExistingDirectory(self, title, last if Path(last or "").is_dir() else str(Path.home()))
 
+    def confirm_replace(self, folder: str, paths: list[Path]) -> bool:
+        """Whether to replace files an earlier export left in `folder` (perhaps of other photos with the same names:
+        camera names repeat); tests replace this."""
+        names = "\n".join(path.name for path in paths[:8]) + (f"\n… and {len(paths) - 8} more" if len(paths) > 8 else "")
+        answer = QMessageBox.question(
+            self, "Replace existing reports?",
+            f"{len(paths)} of the files to write already exist in {folder}, perhaps from other photos with the same "
+            f"names:\n\n{names}\n\nReplace them? Choose No to keep them and pick another folder.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
     def export_report(self) -> bool:
         """File ▸ Export report: PDF and annotated PNG of the photo on screen."""
         record = self.session.record(self.session.current)
@@ -737,6 +745,7 @@ class MainWindow(QMainWindow):
     def _export(self, analyses: list[Analysis], kind: str, title: str) -> bool:
         from pfiq_desktop.gui.export import BATCH_FORMATS, SINGLE_FORMATS
         from pfiq_desktop.reports.inputs import item_from_store
+        from pfiq_desktop.reports.runner import existing_outputs
 
         if self.exporter.running():
             self._status("An export is still running; wait for it or cancel it first.")
@@ -747,6 +756,10 @@ class MainWindow(QMainWindow):
         self.settings.update(export_folder=folder)
         items = [item_from_store(self.store, a) for a in analyses]  # the store belongs to this thread
         formats = SINGLE_FORMATS if kind == "single" else BATCH_FORMATS
+        replaced = existing_outputs(items, folder, formats)
+        if replaced and not self.confirm_replace(folder, replaced):
+            self._status("Export cancelled: nothing was replaced")
+            return False
         return self.exporter.start(items, folder, formats, officer=self.session.officer, title=title)
 
     # -- shutdown ----------------------------------------------------------------

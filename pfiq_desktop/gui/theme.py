@@ -11,6 +11,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QIcon, QPainter, QPalette, QPen, QPixmap
 
 from pfiq_desktop.palette import status_hex
+from pfiq_desktop.settings import DEFAULT_THEME
 
 # Letters on the status badges: readable with red-green colour blindness too.
 STATUS_LETTERS = {
@@ -101,7 +102,7 @@ def dark_palette() -> QPalette:
     return _palette(_DARK, "#6e7681")
 
 
-def apply_theme(app, theme: str = "system") -> str:
+def apply_theme(app, theme: str = DEFAULT_THEME) -> str:
     """Fusion style with a light or dark palette; 'system' follows the desktop's colour scheme."""
     app.setStyle("Fusion")
     dark = is_dark_scheme() if theme == "system" else theme == "dark"

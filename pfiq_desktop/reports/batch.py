@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from html import escape
 from pathlib import Path
+from textwrap import shorten
 
 import cv2
 import numpy as np
@@ -32,12 +33,13 @@ from pfiq_desktop.reports.paged import (
     print_document,
     render_pdf,
 )
-from pfiq_desktop.reports.pdf_report import GREY, RULE, now_text, when
+from pfiq_desktop.reports.pdf_report import GREY, HEADER_SHADE, RULE, now_text, when
 from pfiq_desktop.review.store import DECISION_LABELS
 
 VERDICT_ORDER = ("pass", "warn", "fail", "not_assessable", "error")
 DECISION_ORDER = ("accept", "reject", "retake", "")
 THUMB_PX = 150
+ERROR_CHARS = 160  # of an analysis error in the photo table
 THUMB_DPI = 220
 Progress = Callable[[int, int, str], None]
 
@@ -124,7 +126,7 @@ def _counts_html(items: Sequence[ReportItem]) -> str:
     return f"""
 <p style="margin-top:6px; margin-bottom:3px"><b>Photos by engine verdict and officer's decision</b></p>
 <table cellspacing="0" cellpadding="3" border="0.5" style="border-color:{RULE}; border-style:solid">
-<tr style="background-color:#eeeeee"><th align="left">Verdict \\ decision</th>{head}<th align="right">Total</th>\
+<tr style="background-color:{HEADER_SHADE}"><th align="left">Verdict \\ decision</th>{head}<th align="right">Total</th>\
 <th align="right">Share</th></tr>
 {"".join(rows)}
 <tr style="background-color:#f6f6f6"><td><b>Total</b></td>{foot}<td align="right"><b>{len(items)}</b></td><td></td></tr>
@@ -150,7 +152,7 @@ def _failing_html(items: Sequence[ReportItem], limit: int = 25) -> str:
 <p style="margin-top:8px; margin-bottom:3px"><b>Failing checks, most frequent first</b>
 <span style="color:{GREY}"> — number of photos that failed (and were only warned by) each check.</span></p>
 <table width="100%" cellspacing="0" cellpadding="2" border="0.5" style="border-color:{RULE}; border-style:solid">
-<tr style="background-color:#eeeeee"><th align="right">#</th><th align="left">Check</th><th align="right">Fail</th>\
+<tr style="background-color:{HEADER_SHADE}"><th align="right">#</th><th align="left">Check</th><th align="right">Fail</th>\
 <th align="right">Share</th>
 <th align="right">Warn</th><th align="left" width="32%"></th></tr>{"".join(rows)}</table>{more}"""
 
@@ -165,7 +167,8 @@ def _photo_rows(items: Sequence[ReportItem], thumbs: list[str], links: Sequence[
         failed_names = [c.name for c in a.failed_checks()]
         if len(failed_names) > 4:
             failed_names = failed_names[:4] + [f"+{len(failed_names) - 4} more"]
-        failed = ", ".join(failed_names) or ("; ".join(a.errors)[:140] if a.errors else "–")
+        # an error is cut at a word with a visible ellipsis, so one row stays about one thumbnail high (page layout)
+        failed = ", ".join(failed_names) or (shorten("; ".join(a.errors), ERROR_CHARS, placeholder=" …") if a.errors else "–")
         quality = _fmt(a.faces[0].quality) if a.faces else "–"
         decision = escape(item.decision_label)
         if item.decision and item.decision.signed_by:
@@ -185,7 +188,7 @@ PHOTOS_INTRO = (
     "each photo's own report where it was written beside this summary.</span></p>"
 )
 PHOTOS_HEAD = (
-    '<tr style="background-color:#eeeeee"><th align="right">#</th><th>Photo</th><th align="left">File</th><th>Verdict</th>'
+    f'<tr style="background-color:{HEADER_SHADE}"><th align="right">#</th><th>Photo</th><th align="left">File</th><th>Verdict</th>'
     '<th align="right">Quality</th><th align="left">Failed checks</th><th align="left">Decision</th></tr>'
 )
 

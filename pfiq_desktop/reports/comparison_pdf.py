@@ -26,7 +26,7 @@ from pfiq_desktop.reports.paged import (
     print_document,
     render_pdf,
 )
-from pfiq_desktop.reports.pdf_report import GREY, RULE, now_text, when
+from pfiq_desktop.reports.pdf_report import GREY, HEADER_SHADE, RULE, now_text, when
 
 COMPARISON_ATTACHMENT = "comparison.json"
 FIGURE_HEIGHT_SHARE = 0.5  # of the page height
@@ -64,7 +64,7 @@ def photos_html(comparison: Comparison) -> str:
         )
     return f"""
 <table width="100%" cellspacing="0" cellpadding="1" style="margin-top:4px; font-size:7pt">
-<tr style="background-color:#eeeeee"><th align="left">Photo</th><th align="left">File</th><th>Checklist</th>
+<tr style="background-color:{HEADER_SHADE}"><th align="left">Photo</th><th align="left">File</th><th>Checklist</th>
 <th align="right">Quality</th><th align="left">SHA-256</th></tr>{"".join(rows)}</table>"""
 
 
@@ -84,7 +84,7 @@ def changes_html(comparison: Comparison) -> str:
 <p style="margin-top:4px; margin-bottom:1px"><b>Checklist differences</b>
 <span style="color:{GREY}"> — checks whose verdict differs between the photos.</span></p>
 <table width="100%" cellspacing="0" cellpadding="1" style="font-size:7pt">
-<tr style="background-color:#eeeeee"><th align="left">Check</th><th>A</th><th align="right">A value</th><th>B</th>
+<tr style="background-color:{HEADER_SHADE}"><th align="left">Check</th><th>A</th><th align="right">A value</th><th>B</th>
 <th align="right">B value</th></tr>{rows}</table>"""
 
 

@@ -381,7 +381,11 @@ def render_annotated(
     row_h = text_px * 1.75
     header_h = text_px * 5.2
     strip_h = rows * row_h + (text_px * 2 if checks else 0)
-    error_h = text_px * 1.8 * len(analysis.errors[:3])
+    errors = analysis.errors[:3]
+    wrap = Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap  # an error is shown whole, on as many lines as it needs
+    error_heights = [QFontMetricsF(font(text_px)).boundingRect(QRectF(0, 0, width - 2 * pad, 1e6), wrap, error).height()
+                     + text_px * 0.6 for error in errors]
+    error_h = sum(error_heights)
     findings = analysis.faces[0].findings[:MAX_PNG_FINDINGS] if analysis.faces else []
     findings_h = text_px * 1.6 * (len(findings) + 1) + text_px * 0.6 if findings else 0
     height = round(header_h + panels.height() + pad + findings_h + strip_h + error_h + pad * 1.5)
@@ -425,10 +429,11 @@ def render_annotated(
     painter.drawImage(QPointF(pad, y), panels)
     y += panels.height() + pad
 
-    for error in analysis.errors[:3]:
-        painter.setPen(qcolor("error"))
-        painter.drawText(QRectF(pad, y, width - 2 * pad, text_px * 1.8), Qt.AlignmentFlag.AlignLeft, error[:160])
-        y += text_px * 1.8
+    painter.setFont(font(text_px))
+    painter.setPen(qcolor("error"))
+    for error, error_height in zip(errors, error_heights):
+        painter.drawText(QRectF(pad, y, width - 2 * pad, error_height), wrap, error)
+        y += error_height
 
     if findings:
         painter.setPen(QColor(20, 20, 20))

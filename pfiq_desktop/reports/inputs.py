@@ -137,8 +137,8 @@ def load_photo(path: str | Path) -> np.ndarray | None:
     """RGB uint8 with EXIF orientation applied (as the engine saw it), or None when unreadable."""
     try:
         return load_image(path)
-    except ImageLoadError:  # a report of a vanished or damaged photo still prints, with a placeholder
-        log.info("photo for the report not readable: %s", path, exc_info=True)
+    except ImageLoadError as error:  # a report of a vanished or damaged photo still prints, with a placeholder
+        log.info("photo for the report not readable: %s (%s)", path, error)
         return None
 
 

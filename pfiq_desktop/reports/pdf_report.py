@@ -43,6 +43,7 @@ GREY = "#666666"
 FIGURE_SHARE = 0.70  # of the page width; the quality column takes the rest
 FIGURE_HEIGHT_SHARES = (0.24, 0.21, 0.18, 0.15, 0.12)  # of the page height, largest first
 RULE = "#bbbbbb"
+HEADER_SHADE = "#eeeeee"  # a table's header row
 
 
 def now_text(now: datetime | None = None) -> str:
@@ -180,7 +181,7 @@ def quality_html(analysis: Analysis) -> str:
         right_cells = f"<td>{label(right)}</td>{cell(right)}" if right else "<td></td><td></td>"
         rows.append(f"<tr><td>{label(left)}</td>{cell(left)}{right_cells}</tr>")
     table = (f'<table width="100%" cellspacing="0" cellpadding="1" border="0.5" style="border-color:{RULE}; '
-             f'border-style:solid"><tr style="background-color:#eeeeee">{head}</tr>{"".join(rows)}</table>'
+             f'border-style:solid"><tr style="background-color:{HEADER_SHADE}">{head}</tr>{"".join(rows)}</table>'
              if rows else f'<p style="color:{GREY}">No deviation map for this face.</p>')
     quality = " · ".join(
         f'<span style="font-size:{15 if not several else 10}pt; font-weight:bold">{_fmt(face.quality)}</span>'
@@ -244,7 +245,7 @@ def checklist_html(analysis: Analysis) -> str:
         )
     counts = {v: sum(c.verdict is v for c in analysis.subject_checks()) for v in Verdict}
     table = f"""<table width="100%" cellspacing="0" cellpadding="0.6" border="0" style="font-size:6.2pt">
-<thead><tr style="background-color:#eeeeee"><th align="right">#</th><th align="left" width="19%">Check</th>
+<thead><tr style="background-color:{HEADER_SHADE}"><th align="right">#</th><th align="left" width="19%">Check</th>
 <th align="right" width="14%">Value</th><th align="left" width="16%">Threshold</th><th align="center" width="6%">Verdict</th>
 <th align="left">Reason</th></tr></thead>
 {''.join(rows)}</table>""" if rows else ""
@@ -327,7 +328,8 @@ def errors_html(analysis: Analysis) -> str:
     if not analysis.errors:
         return ""
     items = "".join(f"<li>{escape(e)}</li>" for e in analysis.errors)
-    return f'<p style="color:#780078"><b>The photo could not be analysed:</b></p><ul style="color:#780078">{items}</ul>'
+    colour = status_hex("error")
+    return f'<p style="color:{colour}"><b>The photo could not be analysed:</b></p><ul style="color:{colour}">{items}</ul>'
 
 
 LEGEND = (

@@ -21,7 +21,6 @@ from pfiq_desktop.reports.naming import unique_stems
 from pfiq_desktop.reports.paged import ReportCancelled
 from pfiq_desktop.reports.pdf_report import write_pdf_report
 
-FORMATS = ("pdf", "png", "summary", "csv", "json")
 SUMMARY_NAME = "pfiq-summary.pdf"
 CSV_NAME = "pfiq-results.csv"
 JSON_NAME = "pfiq-results.json"
@@ -33,16 +32,6 @@ Progress = Callable[[int, int, str], None]
 class ExportResult:
     files: list[Path] = field(default_factory=list)
     pages: dict[Path, int] = field(default_factory=dict)
-
-
-def parse_formats(text: str | Sequence[str]) -> list[str]:
-    """'pdf,png' -> ['pdf', 'png']; 'pdf' with several photos also gives the summary (see export_reports)."""
-    parts = text.split(",") if isinstance(text, str) else list(text)
-    formats = [p.strip().lower() for p in parts if p.strip()]
-    unknown = sorted(set(formats) - set(FORMATS))
-    if unknown or not formats:
-        raise ValueError(f"Unknown report format(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(FORMATS)}.")
-    return list(dict.fromkeys(formats))
 
 
 def planned_outputs(items: Sequence[ReportItem], out_dir: str | Path, formats: Sequence[str]) -> list[tuple[str, Path, int | None]]:
@@ -66,10 +55,16 @@ def planned_outputs(items: Sequence[ReportItem], out_dir: str | Path, formats: S
     return plan
 
 
+def existing_outputs(items: Sequence[ReportItem], out_dir: str | Path, formats: Sequence[str]) -> list[Path]:
+    """The files `export_reports` would replace: an earlier export's reports of photos with the same names (camera
+    names such as IMG_0001 repeat), which the caller confirms before anything is lost."""
+    return [path for _, path, _ in planned_outputs(items, out_dir, formats) if path.exists()]
+
+
 def export_reports(
     items: Sequence[ReportItem],
     out_dir: str | Path,
-    formats: Sequence[str] = ("pdf", "csv"),
+    formats: Sequence[str],
     page_size: str = "A4",
     officer: str = "",
     pdfa: bool = False,

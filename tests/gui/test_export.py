@@ -129,6 +129,28 @@ def test_export_report_shortcut_writes_pdf_and_png(qtbot, make_window, portrait_
     w.exporter.result_box.close()
 
 
+def test_an_earlier_report_of_the_same_name_is_replaced_only_when_confirmed(qtbot, make_window, portrait_folder, tmp_path):
+    # camera names repeat (IMG_0001.jpg of another applicant): the export used to replace such a report silently
+    w, _folder = _opened(qtbot, make_window, portrait_folder, 1)
+    w.browser.select_row(0)
+    current = Path(w.session.current)
+    out = tmp_path / "reports"
+    out.mkdir()
+    earlier = out / f"{current.stem}.pdf"
+    earlier.write_bytes(b"%PDF-1.4 an earlier applicant's report")
+    _ask(w, out)
+    asked = []
+    w.confirm_replace = lambda folder, paths: asked.append((folder, paths)) or False
+    assert not w.export_report()
+    assert asked == [(str(out), [earlier])] and "nothing was replaced" in w.status_text.text()
+    assert earlier.read_bytes() == b"%PDF-1.4 an earlier applicant's report" and not (out / f"{current.stem}.png").exists()
+    w.confirm_replace = lambda folder, paths: True
+    assert w.export_report()
+    kind, _result = _wait_export(qtbot, w)
+    assert kind == "done" and current.name in _pdf_text(earlier)
+    w.exporter.result_box.close()
+
+
 def test_nothing_analysed_gives_clear_message(qtbot, make_window, tmp_path):
     w = make_window(fake_factory())
     calls = []
@@ -212,8 +234,9 @@ def test_unwritable_folder_shows_clear_error_and_app_stays_usable(qtbot, make_wi
         assert len(warnings) == 1
         title, text = warnings[0]
         assert "Export failed" in title
-        assert "Cannot write" in text and str(locked) in text
-        assert ("ermission" if how == "read-only" else "directory") in text
+        assert str(locked) in text
+        expected = ("Cannot write", "ermission") if how == "read-only" else (f"{locked.parent} is a file, not a folder",)
+        assert all(words in text for words in expected), text
         assert not locked.exists() or list(locked.iterdir()) == []
         assert "Export failed" in w.status_text.text()
     finally:

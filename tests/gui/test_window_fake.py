@@ -1,5 +1,6 @@
 """Fast GUI tests against a fake engine (flows, errors, shortcuts)."""
 
+import dataclasses
 import threading
 from pathlib import Path
 
@@ -34,6 +35,15 @@ def test_open_analyse_navigate_decide(qtbot, make_window, portrait_folder, data_
     qtbot.keyClick(w.browser.view, Qt.Key.Key_Home)
     assert w.session.current == w.browser.visible_paths()[0]
     assert w.checklist.tree.topLevelItemCount() == 3
+    # at the smallest screen the README names, a check's name is readable (a long value used to squeeze it to 3 letters)
+    shown = w.checklist.analysis
+    verbose = [dataclasses.replace(c, unit="fraction of the photo's width between the ears") for c in shown.checks]
+    w.checklist.set_analysis(dataclasses.replace(shown, checks=verbose))
+    w.resize(1366, 768)
+    qtbot.wait(50)
+    tree = w.checklist.tree
+    assert tree.header().sectionSize(0) >= tree.fontMetrics().horizontalAdvance("Head height (chin to crown)")
+    w.checklist.set_analysis(shown)
     # clicking a check draws its evidence
     w.checklist.select_check("sharpness")
     assert w.compare.evidence_item_count() >= 1

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
+from pfiq_desktop.palette import MAP_SCALES
 from pfiq_desktop.review import ReviewStore
 
 REPO = Path(__file__).resolve().parents[2]
@@ -66,6 +67,13 @@ def test_real_window_full_flow_and_restore(qtbot, make_window, portrait_folder, 
     assert w.compare.analysis is current.analysis
     assert w.compare.heat_image.isVisible()
     assert w.checklist.tree.topLevelItemCount() == len(current.analysis.checks)
+    # the colour bar shows the shown map's palette from its lowest to its highest colour, under one label
+    scale = MAP_SCALES[w.compare.map_shown()]
+    bar = w.compare.colorbar.bar.pixmap().toImage()
+    column = [bar.pixelColor(bar.width() // 2, y).getRgb()[:3] for y in range(bar.height())]
+    assert {column[-1], column[0]} == {scale.anchors[0], scale.anchors[-1]} and len(set(column)) > 10
+    labels = [w.compare.colorbar.getAxis(side).labelText for side in ("left", "right")]
+    assert sorted(labels, key=bool)[0] == "" and sum(bool(text) for text in labels) == 1
 
     # click a check: its evidence is drawn over the photo
     items = [it for it in w.checklist.check_items() if not it.data(0, Qt.ItemDataRole.UserRole).evidence.is_empty()]

@@ -161,7 +161,7 @@ def test_qt_failing_to_finish_a_pdf_is_an_output_error(tmp_path, sample_analysis
 def test_full_disk_at_rename_and_unwritable_folder_give_clear_errors(tmp_path, sample_analysis, monkeypatch):
     blocker = tmp_path / "not_a_folder"
     blocker.write_text("x")
-    with pytest.raises(OutputError, match=r"Cannot write .*not_a_folder"):
+    with pytest.raises(OutputError, match=r"Cannot use .*not_a_folder.out as the output folder: .*not_a_folder is a file, not a folder"):
         export_reports([ReportItem(sample_analysis)], blocker / "out", ["pdf", "csv"])
     if os.geteuid() != 0:  # root ignores permission bits
         locked = tmp_path / "locked"
@@ -215,12 +215,24 @@ def test_cli_report_from_saved_analysis(tmp_path, sample_analysis, capsys):
     # outputs are named after the photo the analysis describes, not after the JSON file
     assert sorted(p.name for p in out.iterdir()) == ["pfiq-results.csv", "sample_astronaut.pdf", "sample_astronaut.png"]
     assert "cli.user" in PdfReader(str(out / "sample_astronaut.pdf")).pages[0].extract_text()
+    # a second export into the same folder stops before replacing anything, unless told to replace
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    capsys.readouterr()
+    again = ["report", str(saved), "--out", str(out), "--format", "pdf,png,csv", "--no-store", "--officer", "other.user"]
+    args = parser.parse_args(again)
+    assert args.handler(args) == 2
+    err = capsys.readouterr().err
+    assert "3 of the reports already exist" in err and "sample_astronaut.pdf" in err and "--overwrite" in err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    args = parser.parse_args([*again, "--overwrite"])
+    assert args.handler(args) == 0
+    assert "other.user" in PdfReader(str(out / "sample_astronaut.pdf")).pages[0].extract_text()
 
     blocker = tmp_path / "file"
     blocker.write_text("x")
     args = parser.parse_args(["report", str(saved), "--out", str(blocker / "sub"), "--no-store"])
-    assert args.handler(args) == 3  # an output could not be written
-    assert "Cannot write" in capsys.readouterr().err
+    assert args.handler(args) == 3  # no output can be written: said before anything is analysed
+    assert f"{blocker} is a file, not a folder" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         parser.parse_args(["report", str(saved), "--out", "x", "--format", "docx"])
 

@@ -193,3 +193,22 @@ def test_findings_and_region_deviation_are_in_the_pdf_and_the_csv(tmp_path, samp
     _, rows = csv_rows([ReportItem(analysis)])
     assert rows[0]["findings"] == FINDINGS_SEPARATOR.join(face.findings)
     assert rows[0]["region:mouth:deviation"] == "-2.6"
+
+
+def test_annotated_png_shows_a_long_error_whole(tmp_path):
+    # a long error used to be cut to one line at 160 characters and ran off the right edge
+    from pfiq_desktop.reports.figures import render_annotated
+
+    long = "Cannot read the photo: the JPEG data ends early, so the file was probably cut off while it was copied. " * 6
+    heights = [render_annotated(None, Analysis(source="cut.jpg", image_size=(0, 0), errors=[error]), width=1000).height()
+               for error in ("Cannot read cut.jpg", long)]
+    assert heights[1] >= heights[0] + 2 * 1000 / 80  # at least two more lines of text
+
+
+def test_summary_cuts_a_long_error_at_a_word_with_an_ellipsis():
+    from pfiq_desktop.reports.batch import ERROR_CHARS, _photo_rows
+
+    long = "Cannot read the photo: the JPEG data ends early, so the file was probably cut off while it was copied. " * 3
+    (row,) = _photo_rows([ReportItem(Analysis(source="cut.jpg", image_size=(0, 0), errors=[long]))], [""], [""], 40)
+    cell = row.split("<td>")[-2].removesuffix("</td>")
+    assert cell.endswith(" …") and len(cell) <= ERROR_CHARS and long.startswith(cell.removesuffix(" …"))

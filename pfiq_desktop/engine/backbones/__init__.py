@@ -11,6 +11,18 @@ is (alignment, normalisation, embedding size, SER-FIQ's dropout point) is a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+# where the benchmarks that fit the built-in backbones' data files write them (the source tree)
+DATA_DIR = Path(__file__).resolve().parent
+
+
+def data_file(name: str) -> Traversable:
+    """A data file shipped beside the built-in backbones (constants, probes, references, the quality head), read
+    the same way installed, from source or frozen."""
+    return resources.files(__name__).joinpath(name)
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
+from pfiq_desktop.engine.backbones import data_file
 from pfiq_desktop.engine.comparison import MatchThresholds
 from pfiq_desktop.engine.plq import PlqCalibration
 from pfiq_desktop.engine.quality import Calibration
@@ -57,6 +57,6 @@ class BackboneCalibration:
 
 
 def load_calibration(name: str = CALIBRATION_FILE) -> BackboneCalibration:
-    text = resources.files("pfiq_desktop.engine.backbones").joinpath(name).read_text(encoding="utf-8")
+    text = data_file(name).read_text(encoding="utf-8")
     data = json.loads(text)
     return BackboneCalibration(backbone=data["backbone"], data=data)

@@ -46,11 +46,13 @@ import torch.nn.functional as F
 from torch import nn
 
 from pfiq_desktop.engine.backbones import BackboneInfo
+from pfiq_desktop.engine.defaults import DEFAULT_BACKBONE
+from pfiq_desktop.engine.faces import CHIP_SIZE
 from pfiq_desktop.engine.models import PINNED_SHA256, RECOGNITION_MODEL, read_verified_model
 
 DLIB_RESNET_V1 = BackboneInfo(
-    name="dlib-resnet-v1",
-    input_size=150,
+    name=DEFAULT_BACKBONE,
+    input_size=CHIP_SIZE,  # dlib's input_rgb_image_sized<150>
     model_file=RECOGNITION_MODEL,
     model_sha256=PINNED_SHA256[RECOGNITION_MODEL],
 )

@@ -209,7 +209,7 @@ def _torchvision_optional() -> Iterator[None]:
     try:
         import torchvision  # noqa: F401
     except (ImportError, OSError, RuntimeError):
-        pass
+        log.info("torchvision unavailable; ONNX operators that need it will say so", exc_info=True)
     else:
         yield
         return
@@ -250,8 +250,8 @@ def _onnx_modules(path: Path, spec: BackboneSpec) -> tuple[nn.Module | None, tup
     import onnx.utils
     try:
         model = onnx.load(str(path))
-    except Exception as error:  # noqa: BLE001 - protobuf raises its own types for a damaged file
-        raise BackboneLoadError(f"{path.name}: not a readable ONNX model ({_first_line(error)})") from None
+    except Exception as error:
+        raise BackboneLoadError(f"{path.name}: not a readable ONNX model ({_first_line(error)})") from error
     initialisers = {t.name for t in model.graph.initializer}
     inputs = [i for i in model.graph.input if i.name not in initialisers]
     if len(inputs) != 1 or len(model.graph.output) < 1:
@@ -262,8 +262,8 @@ def _onnx_modules(path: Path, spec: BackboneSpec) -> tuple[nn.Module | None, tup
     def to_torch(part: onnx.ModelProto) -> nn.Module:
         try:
             module: nn.Module = convert(part)
-        except Exception as error:  # noqa: BLE001 - onnx2torch raises NotImplementedError, KeyError, ... per operator
-            raise BackboneLoadError(f"{path.name}: onnx2torch cannot convert it ({_first_line(error)})") from None
+        except Exception as error:
+            raise BackboneLoadError(f"{path.name}: onnx2torch cannot convert it ({_first_line(error)})") from error
         return module
 
     if spec.dropout_at is None:
@@ -276,8 +276,8 @@ def _onnx_modules(path: Path, spec: BackboneSpec) -> tuple[nn.Module | None, tup
         before = extractor.extract_model([input_name], [spec.dropout_at])
         after = extractor.extract_model([spec.dropout_at], [output_name])
         onnx.checker.check_model(after)
-    except Exception as error:  # noqa: BLE001 - onnx's extractor and checker raise several types
-        raise BackboneLoadError(f"{path.name}: cannot split the model at dropout_at {spec.dropout_at!r} ({_first_line(error)})") from None
+    except Exception as error:
+        raise BackboneLoadError(f"{path.name}: cannot split the model at dropout_at {spec.dropout_at!r} ({_first_line(error)})") from error
     if any(input_name in node.input for node in after.graph.node):
         raise BackboneLoadError(f"{path.name}: dropout_at {spec.dropout_at!r} does not cut the network in two "
                                 "(later layers also read the image)")
@@ -300,7 +300,7 @@ def _torchscript_modules(path: Path, spec: BackboneSpec) -> tuple[nn.Module | No
     try:
         module = torch.jit.load(str(path), map_location="cpu")  # type: ignore[no-untyped-call]
     except (RuntimeError, ValueError) as error:
-        raise BackboneLoadError(f"{path.name}: not a readable TorchScript model ({_first_line(error)})") from None
+        raise BackboneLoadError(f"{path.name}: not a readable TorchScript model ({_first_line(error)})") from error
     if spec.dropout_at is None:
         return module, None
     if spec.dropout_at != TORCHSCRIPT_SPLIT:
@@ -332,9 +332,9 @@ def check_network(net: ExternalNetwork, spec: BackboneSpec, name: str) -> None:
             if net.feature_net is not None:
                 net.feature_shape = tuple(net._run(net.feature_net, net.normalise(probe[:1])).shape[1:])
             single = net(probe[:1])
-    except Exception as error:  # noqa: BLE001 - a network may raise anything for a wrong shape
+    except Exception as error:
         raise BackboneLoadError(f"{name}: does not accept 3 x {size} x {size} input (the sidecar's input_size): "
-                                f"{_first_line(error)}") from None
+                                f"{_first_line(error)}") from error
     if single.ndim != 2 or single.shape[1] != spec.embedding_size:
         got = " x ".join(str(d) for d in single.shape[1:])
         raise BackboneLoadError(f"{name}: gives {got} values per face but the sidecar says embedding_size = {spec.embedding_size}")
@@ -354,7 +354,7 @@ def check_network(net: ExternalNetwork, spec: BackboneSpec, name: str) -> None:
             raise RuntimeError("its output does not depend on the input through differentiable operations")
         torch.autograd.backward(out.square().sum())
     except RuntimeError as error:
-        raise BackboneLoadError(f"{name}: is not differentiable with respect to its input pixels ({_first_line(error)})") from None
+        raise BackboneLoadError(f"{name}: is not differentiable with respect to its input pixels ({_first_line(error)})") from error
     grad = pixels.grad
     if grad is None or not bool(torch.isfinite(grad).all()) or not bool((grad != 0).any()):
         raise BackboneLoadError(f"{name}: is not differentiable with respect to its input pixels (the gradient is zero or not finite)")

@@ -25,7 +25,6 @@ from pfiq_desktop.engine.deviation import DeviationReference, load_user_referenc
 from pfiq_desktop.engine.models import models_sha256
 from pfiq_desktop.engine.quality import EmbeddingNetwork, LearnedHead
 
-DEFAULT_BACKBONE = DLIB_RESNET_V1.name
 # The default quality estimator (the learned head) is trained for the built-in network; a user's backbone
 # uses this training-free one instead, calibrated by `pfiq calibrate`.
 USER_BACKBONE_ESTIMATOR = "probe-ensemble"

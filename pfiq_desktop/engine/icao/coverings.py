@@ -27,7 +27,6 @@ from pfiq_desktop.engine.attributes import fuse
 from pfiq_desktop.engine.icao.face_frame import PX_PER_IED, FaceFrame
 from pfiq_desktop.engine.icao.registry import NotAssessable
 
-_PACKAGE = "pfiq_desktop.engine.icao"
 MODELS_FILE = "covering_models.json"
 # with the built-in network's probe (engine/attributes.py): log-odds = a x pixels + b x network + c of the lower
 # face, refitted with the probes by `python -m benchmarks.fit_attribute_probes --check`
@@ -95,7 +94,7 @@ def _probability(log_odds: float) -> float:
 @cache
 def covering_models() -> dict[str, LogisticModel]:
     """The fitted models by name ("lower_face", "head_covering"), read once from the package data."""
-    text = (resources.files(_PACKAGE) / "data" / MODELS_FILE).read_text(encoding="utf-8")
+    text = (resources.files(__package__) / "data" / MODELS_FILE).read_text(encoding="utf-8")
     return {
         name: LogisticModel(
             tuple(model["features"]), tuple(model["mean"]), tuple(model["std"]), tuple(model["weights"]), float(model["bias"])

@@ -529,15 +529,3 @@ def decide(m: EyeMeasurements, th: EyeThresholds = EyeThresholds()) -> EyeAssess
     glasses_score = max(_sigmoid(m.tint), float(dark)) if tinted else (_sigmoid(m.frame) if glasses == "clear" else 1.0 - _sigmoid(m.frame))
     occluded = any(hidden.values()) or (tinted and min(m.occluded.values()) > th.occluded - 1.0)
     return EyeAssessment(eyes["left"], eyes["right"], occluded, glasses, glasses_score, m.frame_box, th)
-
-
-def assess_eyes(
-    image_rgb: np.ndarray,
-    landmarks68: np.ndarray,
-    chip_transform: np.ndarray | None = None,
-    plq_chip: np.ndarray | None = None,
-    cheek_polygons: dict[str, np.ndarray] | None = None,
-    thresholds: EyeThresholds = EyeThresholds(),
-) -> EyeAssessment:
-    """Per-eye state with score and box, eye-region occlusion and glasses class for one face."""
-    return decide(measure_eyes(image_rgb, landmarks68, chip_transform, plq_chip, cheek_polygons), thresholds)

@@ -25,7 +25,6 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-_PACKAGE = "pfiq_desktop.engine.icao"
 MODEL_FILE = "face_model_68.json"
 
 # Brows, nose, eye corners and lids, mouth corners: they move little with expression. The jaw line
@@ -49,7 +48,7 @@ POSE_UNCERTAINTY_DEG = {"yaw": 4.5, "pitch": 7.0, "roll": 2.0}
 @lru_cache(maxsize=1)
 def load_face_model() -> NDArray[np.float64]:
     """The 68 x 3 model points (mm, camera axes of a frontal head), read once from the package data."""
-    text = (resources.files(_PACKAGE) / "data" / MODEL_FILE).read_text(encoding="utf-8")
+    text = (resources.files(__package__) / "data" / MODEL_FILE).read_text(encoding="utf-8")
     points = np.asarray(json.loads(text)["points_mm"], np.float64)
     if points.shape != (68, 3):
         raise ValueError(f"{MODEL_FILE}: expected 68 x 3 points, got {points.shape}")

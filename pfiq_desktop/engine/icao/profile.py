@@ -29,7 +29,6 @@ from pfiq_desktop.engine.icao.registry import THRESHOLD_KEYS
 
 FLAG_KEYS = frozenset({"enabled", "fail_if_present", "fail_if_headscarf", "allow_greyscale"})  # true/false; every other value is a number
 
-_PACKAGE = "pfiq_desktop.engine.icao"
 
 
 class ProfileError(ValueError):
@@ -64,7 +63,7 @@ class Profile:
 
 
 def _bundled_dir() -> Path:
-    return Path(str(resources.files(_PACKAGE) / "profiles"))
+    return Path(str(resources.files(__package__) / "profiles"))
 
 
 def list_profiles() -> list[str]:
