@@ -55,6 +55,7 @@ SHORTCUTS = """
 <tr><td><b>↑ ↓ Home End</b></td><td>previous / next / first / last photo (in the browser)</td></tr>
 <tr><td><b>A / R / T</b></td><td>accept / reject / needs retake</td></tr>
 <tr><td><b>Ctrl+O / Ctrl+Shift+O</b></td><td>open folder / open files</td></tr>
+<tr><td><b>Ctrl+Alt+O</b></td><td>open a folder with its sub-folders (e.g. one per day)</td></tr>
 <tr><td><b>Ctrl+F</b></td><td>search by file name</td></tr>
 <tr><td><b>F / Z</b></td><td>fit the photo / zoom to the face</td></tr>
 <tr><td><b>C / L</b></td><td>aligned chip view / landmarks on-off</td></tr>

@@ -61,6 +61,8 @@ log = logging.getLogger(__name__)
 DEFAULT_SIZE = (1400, 860)
 DISPLAY_CACHE = 24  # photos whose coloured maps stay ready to draw
 LAYOUT_VERSION = 2  # bump when the docks change: an older saved layout is then ignored
+OPEN_WITH_SUBFOLDERS = "Open folder with &sub-folders…"
+OPEN_WITH_SUBFOLDERS_KEY = "Ctrl+Alt+O"
 IMAGE_FILTER = f"Images ({' '.join('*' + ext for ext in sorted(IMAGE_EXTENSIONS))});;All files (*)"
 
 
@@ -226,6 +228,8 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         self._action(file_menu, "Open &folder…", self.open_folder_dialog, QKeySequence.StandardKey.Open, "actOpenFolder")
+        self._action(file_menu, OPEN_WITH_SUBFOLDERS, lambda: self.open_folder_dialog(recursive=True), OPEN_WITH_SUBFOLDERS_KEY,
+                     "actOpenFolderRecursive")
         self._action(file_menu, "Open f&iles…", self.open_files_dialog, "Ctrl+Shift+O", "actOpenFiles")
         self.recent_menu = file_menu.addMenu("&Recent folders")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
@@ -373,11 +377,12 @@ class MainWindow(QMainWindow):
         self._welcome_docks = []
 
     # -- opening -----------------------------------------------------------------
-    def open_folder_dialog(self) -> None:
+    def open_folder_dialog(self, recursive: bool = False) -> None:
         recent = self.recent_folders()
-        folder = QFileDialog.getExistingDirectory(self, "Open a folder of photos", recent[0] if recent else str(Path.home()))
+        title = "Open a folder of photos, with its sub-folders" if recursive else "Open a folder of photos"
+        folder = QFileDialog.getExistingDirectory(self, title, recent[0] if recent else str(Path.home()))
         if folder:
-            self.open_paths([folder])
+            self.open_paths([folder], recursive=recursive)
 
     def open_files_dialog(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(self, "Open photos", str(Path.home()), IMAGE_FILTER)
@@ -395,16 +400,20 @@ class MainWindow(QMainWindow):
             return
         self.open_paths([str(folder)])
 
-    def open_paths(self, paths: Sequence[str | Path], add: bool = False) -> int:
-        """Open folders and/or files, restore their decisions and queue them all for analysis."""
+    def open_paths(self, paths: Sequence[str | Path], add: bool = False, recursive: bool = False) -> int:
+        """Open folders (with their sub-folders when `recursive`) and/or files, restore their decisions and queue
+        them all for analysis."""
         if not add:
             self.worker.cancel()
-        outcome = self.session.open([str(p) for p in paths], add=add)
+        outcome = self.session.open([str(p) for p in paths], add=add, recursive=recursive)
         problems = []
         if outcome.missing:
             problems.append("Not found: " + ", ".join(map(display_name, outcome.missing)))
         if outcome.empty:
-            problems.append("No photos found in " + ", ".join(map(display_name, outcome.empty)))
+            hint = (f" (it has sub-folders: File ▸ {OPEN_WITH_SUBFOLDERS.replace('&', '')}, "
+                    f"{QKeySequence(OPEN_WITH_SUBFOLDERS_KEY).toString(QKeySequence.SequenceFormat.NativeText)})"
+                    if outcome.nested else "")
+            problems.append("No photos found in " + ", ".join(map(display_name, outcome.empty)) + hint)
         if outcome.skipped:
             for entry in outcome.skipped:
                 log.warning("skipped %s: %s", display_name(entry.path), entry.reason)

@@ -6,6 +6,7 @@ they are the same whatever the front end, and testable without a window.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -19,6 +20,8 @@ from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.icao import failure_kind
 from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.review.store import Decision, DecisionError, ReviewStore
+
+log = logging.getLogger(__name__)
 
 NOT_ANALYSED_YET = "not_analysed_yet"  # accepting before the checks ran overrides them too
 NOT_ANALYSABLE = "not_analysable"
@@ -72,6 +75,7 @@ class OpenOutcome:
     new: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     empty: list[str] = field(default_factory=list)  # existing paths with no photo in them
+    nested: list[str] = field(default_factory=list)  # ... of which folders that have sub-folders (photos may be there)
     skipped: list[Skipped] = field(default_factory=list)  # photo-like entries that are not files (broken links...)
     restored: int = 0
     folder: str | None = None  # the first folder opened, for "recent folders" and the title
@@ -89,17 +93,19 @@ class ReviewSession:
         self.references: dict[str, ReferenceCheck] = {}  # photo path -> its renewal check, filed with its decision
 
     # -- opening ---------------------------------------------------------------
-    def open(self, paths: Sequence[str | os.PathLike[str]], add: bool = False) -> OpenOutcome:
-        """Open folders and/or files (replacing what is open unless `add`); restore their decisions."""
+    def open(self, paths: Sequence[str | os.PathLike[str]], add: bool = False, recursive: bool = False) -> OpenOutcome:
+        """Open folders (with their sub-folders when `recursive`) and/or files, replacing what is open unless `add`;
+        restore their decisions."""
         outcome = OpenOutcome()
         existing: list[str] = []
         for path in map(str, paths):
             (existing if Path(path).exists() else outcome.missing).append(path)
-        found = find_images(existing)
+        found = find_images(existing, recursive=recursive)
         outcome.skipped = found.skipped
         files = resolve_paths(found.files)
         if existing and not files:
             outcome.empty = existing
+            outcome.nested = [p for p in existing if not recursive and _has_subfolders(Path(p))]
         if not files:
             return outcome
         if not add:
@@ -216,3 +222,12 @@ class ReviewSession:
             if record is not None and record.decision is None:
                 return path
         return None
+
+
+def _has_subfolders(folder: Path) -> bool:
+    """Whether a folder holds another folder (a folder of dated sub-folders shows no photo of its own)."""
+    try:
+        return folder.is_dir() and any(entry.is_dir() for entry in folder.iterdir())
+    except OSError:  # unreadable: the banner says no photos were found, as for any folder
+        log.warning("cannot list %s", folder, exc_info=True)
+        return False

@@ -1,9 +1,11 @@
 """Welcome page, settings, about, drag and drop, command line."""
 
 from pathlib import Path
+from unittest.mock import patch
 
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtGui import QAction, QDropEvent
+from PySide6.QtWidgets import QFileDialog
 
 from pfiq_desktop.gui.about_dialog import AboutDialog
 from pfiq_desktop.gui.app import parse_args
@@ -41,7 +43,27 @@ def test_missing_path_gives_clear_message(qtbot, make_window, tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     assert w.open_paths([str(empty)]) == 0
-    assert "No photos" in w.banner.text()
+    assert "No photos" in w.banner.text() and "sub-folders" not in w.banner.text()
+
+
+def test_a_folder_of_dated_sub_folders_opens_with_its_sub_folders(qtbot, make_window, portrait_folder, tmp_path):
+    # the window used to find nothing in such a folder, with no way to open the sub-folders
+    photos = portrait_folder(2, broken=False)
+    day = tmp_path / "archive" / "2026-12-01"
+    day.parent.mkdir()
+    photos.rename(day)
+    w = make_window(fake_factory())
+    assert w.open_paths([str(day.parent)]) == 0
+    assert "No photos found in" in w.banner.text() and "(it has sub-folders: File ▸ Open folder with sub-folders…" in w.banner.text()
+    opened = []
+    w.open_paths = lambda paths, add=False, recursive=False: opened.append((paths, recursive)) or 0
+    with patch.object(QFileDialog, "getExistingDirectory", return_value=str(day.parent)):
+        action = w.findChild(QAction, "actOpenFolderRecursive")
+        assert action.shortcut().toString() == "Ctrl+Alt+O"
+        action.trigger()
+    assert opened == [([str(day.parent)], True)]
+    del w.open_paths
+    assert w.open_paths([str(day.parent)], recursive=True) == 2
 
 
 def test_settings_dialog_round_trip(qtbot, make_window):
