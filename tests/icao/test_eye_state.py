@@ -11,6 +11,8 @@ OpenCV builds, not for a broken eye state."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -80,3 +82,26 @@ def test_a_closed_eye_the_network_is_unsure_of_is_left_to_the_officer() -> None:
     wink = decide(_measured(0.0, False))  # the pixels alone: shut by the wink rule (gap 6 > 4) at p 0.5
     assert wink.left.state == "closed" and wink.left.sure and wink.right.state == "open"
     assert decide(_measured(1.5, True), EyeThresholds(sure_closed=0.0)).left.sure  # a profile can make every one fail
+
+
+def test_lenses_read_tinted_with_little_confidence_are_left_to_the_officer() -> None:
+    """Under `sure_tinted` (0.7) the glasses check warns "may be tinted" (on dev every clear or bare eye called
+    tinted read under 0.7); above it, and for dark lenses, it fails as before."""
+    def glasses(tint: float, lens_p90: float = 0.9):
+        return decide(dataclasses.replace(_measured(-6.0, True), tint=tint, lens_p90=lens_p90))
+
+    unsure, sure, dark = glasses(0.4), glasses(1.5), glasses(-4.0, lens_p90=0.3)  # p 0.60, 0.82; dark lenses
+    assert unsure.glasses == sure.glasses == dark.glasses == "tinted"
+    assert not unsure.tinted_sure and "may be worn (confidence 60%)" in unsure.glasses_reason
+    assert sure.tinted_sure and dark.tinted_sure and sure.glasses_reason.endswith("not allowed.")
+    assert decide(_measured(-6.0, True)).glasses == "none" and not decide(_measured(-6.0, True)).tinted_sure
+
+
+def test_the_glasses_check_warns_for_unsure_tint_and_fails_where_no_glasses_are_allowed(monkeypatch) -> None:
+    from pfiq_desktop.engine.icao import eyes_mouth
+
+    unsure = decide(dataclasses.replace(_measured(-6.0, True), tint=0.4))
+    monkeypatch.setattr(eyes_mouth, "eye_assessment", lambda ctx, params: unsure)
+    assert eyes_mouth.glasses(None, {}).verdict is Verdict.WARN
+    assert eyes_mouth.glasses(None, {"fail_if_present": True}).verdict is Verdict.FAIL
+    assert "% tinted" in eyes_mouth.glasses(None, {}).unit  # still named tinted: the officer looks at the lenses

@@ -134,6 +134,10 @@ class EyeThresholds:
     sure_closed: float = 0.9
     occluded: float = 1.5  # the eye is not visible
     tinted: float = 0.0  # both lenses tinted (the lower of the two eyes' scores)
+    # tinted lenses this sure (probability) fail; below it the glasses check warns "may be tinted" for the officer to
+    # look at: on dev every clear or bare eye called tinted (19) read under 0.7, against 28 of 152 tinted ones
+    # (docs/EVALUATION.md "Tinted or clear: the unsure band"); the tint is the pixels' in both paths
+    sure_tinted: float = 0.7
     frame: float = 0.0  # a spectacle frame is worn
     dark_lens: float = 0.45  # both lens windows this dark (90th percentile / cheek): the eyes are behind dark lenses
 
@@ -201,7 +205,15 @@ class EyeAssessment:
         return f"The eye on the photo's {hidden[0] if hidden else 'left'} is covered (eye patch, hand, hair or a lens)."
 
     @property
+    def tinted_sure(self) -> bool:
+        """Tinted lenses read with confidence (the glasses check fails); else at most "may be tinted" (it warns)."""
+        return self.glasses == "tinted" and self.glasses_score >= self.thresholds.sure_tinted
+
+    @property
     def glasses_reason(self) -> str:
+        if self.glasses == "tinted" and not self.tinted_sure:
+            return (f"Tinted glasses or sunglasses may be worn (confidence {self.glasses_score:.0%}): look at the lenses; "
+                    "tinted lenses are not allowed, clear ones are.")
         return {
             "none": "No glasses seen.",
             "clear": "Clear glasses are worn: allowed only if the frame does not cover the eyes and there is no glare.",

@@ -13,7 +13,7 @@ from pfiq_desktop.engine.icao.registry import TURNED_HEAD_MAX_YAW, Measure, NotA
 from pfiq_desktop.engine.results import Evidence, Verdict
 
 EYE_STATE_BARS = ("closed_one", "closed_both", "wink_gap", "wink_floor", "sure_closed")  # reported as applied
-EYE_THRESHOLDS = (*EYE_STATE_BARS, "occluded", "tinted", "frame", "dark_lens")
+EYE_THRESHOLDS = (*EYE_STATE_BARS, "occluded", "tinted", "sure_tinted", "frame", "dark_lens")
 
 
 def eye_assessment(ctx: Context, params: dict[str, Any]) -> EyeAssessment:
@@ -74,12 +74,13 @@ def mouth_closed(ctx: Context, params: dict[str, Any]) -> Measure:
 # faces flagged (the pixels alone were not measured there)
 @check("glasses", "No glasses", "eyes_mouth", frontal=True, max_yaw=TURNED_HEAD_MAX_YAW, max_yaw_probe="glasses")
 def glasses(ctx: Context, params: dict[str, Any]) -> Measure:
-    """Clear glasses warn (or fail where the profile says so); tinted glasses and sunglasses always fail.
+    """Clear glasses warn (or fail where the profile says so); tinted glasses and sunglasses fail, or warn "may be
+    tinted" when read with less confidence than `sure_tinted`.
 
     Glare on lenses is its own check (eye_glare)."""
     found = eye_assessment(ctx, params)
-    if found.glasses == "tinted":
-        verdict = Verdict.FAIL
+    if found.glasses == "tinted":  # unsure, the lenses may be clear: they still fail where no glasses are allowed
+        verdict = Verdict.FAIL if found.tinted_sure or params.get("fail_if_present", False) else Verdict.WARN
     elif found.glasses == "clear":
         verdict = Verdict.FAIL if params.get("fail_if_present", False) else Verdict.WARN
     else:
@@ -89,7 +90,7 @@ def glasses(ctx: Context, params: dict[str, Any]) -> Measure:
         found.glasses_reason,
         round(100 * found.glasses_score, 1),
         f"% {found.glasses}" if found.glasses != "none" else "% no glasses",
-        {k: float(params[k]) for k in ("tinted", "frame", "dark_lens") if k in params},
+        {k: float(params[k]) for k in ("tinted", "sure_tinted", "frame", "dark_lens") if k in params},
         Evidence(boxes=[found.frame_box], regions=["left_eye", "right_eye"]),
     )
 
