@@ -637,14 +637,16 @@ class MainWindow(QMainWindow):
             log.exception("the decision on %s was not saved", path)
             self.decision.show_error(f"The decision was NOT saved: {exc}")
             return False
+        # the next photo is found in the list as it was: a filter (e.g. "Undecided") drops the decided photo from it
+        # at once, and the list then selects its neighbour by itself
+        following = self.session.next_undecided(self.browser.visible_paths()) if self.auto_advance else None
         self.browser.model.changed(path)
-        self.decision.show_decision(saved)
-        self.decision.show_info("Saved.")
         self._status(f"{record.name}: {saved.label} (saved)")
-        if self.auto_advance:
-            following = self.session.next_undecided(self.browser.visible_paths())
-            if following is not None:
-                QTimer.singleShot(0, lambda: self.browser.select_path(following))
+        if self.session.current == path:  # else the panel already shows the photo the list moved to, with its own state
+            self.decision.show_decision(saved)
+            self.decision.show_info("Saved.")
+        if following is not None:  # at once: a second key pressed meanwhile decides the next photo, never this one again
+            self.browser.select_path(following)
         return True
 
     def clear_decision(self) -> None:
@@ -658,9 +660,11 @@ class MainWindow(QMainWindow):
             self.decision.show_error(f"The decision was NOT withdrawn: {exc}")
             return
         if withdrawn:
-            self.browser.model.changed(path)
-            self.decision.show_decision(None)
-            self.decision.show_info("Decision withdrawn.")
+            self.browser.model.changed(path)  # a "Decided" filter drops it: the list moves on, the panel with it
+            self._status(f"{display_name(Path(path).name)}: decision withdrawn")
+            if self.session.current == path:
+                self.decision.show_decision(None)
+                self.decision.show_info("Decision withdrawn.")
 
     # -- renewal check -------------------------------------------------------------
     def ask_reference_photo(self) -> str:

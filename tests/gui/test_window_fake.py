@@ -200,3 +200,45 @@ def test_large_photo_loads_off_the_gui_thread(qtbot, make_window, tmp_path):
     path = str((folder / "big.jpg").resolve())
     qtbot.waitUntil(lambda: w.compare.image is not None and w.compare.image.shape[:2] == (2400, 1800), timeout=20000)
     assert w.session.current == path
+
+
+def test_deciding_under_a_filter_moves_to_the_next_photo_and_shows_its_own_state(qtbot, make_window, portrait_folder):
+    # under "Undecided" the decided photo leaves the list at once; the window used to skip every other photo and could
+    # show the next photo as "Rejected ... Saved." while nothing was stored for it
+    folder = portrait_folder(4, broken=False)
+    w = make_window(fake_factory())
+    w.open_paths([str(folder)])
+    _wait_all(qtbot, w)
+    browser = w.browser
+    order = list(browser.visible_paths())
+    browser.filter.setCurrentIndex(browser.filter.findData("undecided"))
+    browser.select_path(order[0])
+    for shown, kind in zip(order[:3], ("reject", "retake", "reject")):
+        assert w.session.current == shown
+        assert w.record_decision(kind, [], "")
+        assert w.session.current == order[order.index(shown) + 1]  # the next one, none skipped
+        assert w.decision.current.text() == "No decision yet"  # its own state, not the photo just decided
+    decided = {p: w.session.record(p).decision for p in order}
+    assert [d.decision if d else None for d in decided.values()] == ["reject", "retake", "reject", None]
+    # withdrawing under "Decided": the list moves on, and the panel shows that photo's own decision
+    browser.filter.setCurrentIndex(browser.filter.findData("decided"))
+    browser.select_path(order[0])
+    w.clear_decision()
+    assert w.session.record(order[0]).decision is None
+    assert w.session.current != order[0] and w.session.record(w.session.current).decision is not None
+    assert w.decision.current.text() != "No decision yet"
+
+
+def test_a_second_decision_key_before_the_advance_decides_the_next_photo(qtbot, make_window, portrait_folder):
+    # R then T pressed together used to save "reject" and then overwrite it with "retake" on the same photo
+    folder = portrait_folder(3, broken=False)
+    w = make_window(fake_factory())
+    w.open_paths([str(folder)])
+    _wait_all(qtbot, w)
+    order = list(w.browser.visible_paths())
+    w.browser.select_path(order[0])
+    w.browser.view.setFocus()
+    qtbot.keyClick(w.browser.view, Qt.Key.Key_R)
+    qtbot.keyClick(w.browser.view, Qt.Key.Key_T)
+    assert [w.session.record(p).decision.decision if w.session.record(p).decision else None for p in order] == [
+        "reject", "retake", None]
