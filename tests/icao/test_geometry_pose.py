@@ -158,3 +158,16 @@ def test_profile_view_makes_frontal_checks_not_assessable(portrait: np.ndarray, 
     for check_id in ("eye_open_left", "eye_open_right", "mouth_closed", "lighting_uniformity", "face_occlusion"):
         assert results[check_id].verdict is Verdict.NOT_ASSESSABLE, check_id
         assert "turned" in results[check_id].reason
+
+
+def test_a_range_that_leaves_the_bounds_at_its_low_end_is_reported_as_low() -> None:
+    # a head measured at 22.4-24.8 mm (estimate 23.6) against an ideal from 22.5 mm warns at the small end; the reason
+    # used to follow the point estimate and told the applicant the head was too large
+    from pfiq_desktop.engine.icao.registry import graded_range
+
+    bounds = {"fail_below": 13.5, "warn_below": 22.5, "warn_above": 40.5, "fail_above": 45.0}
+    reasons = {"ok": "fine", "low": "too small ({v:.1f})", "high": "too large ({v:.1f})"}
+    assert graded_range(23.6, 22.4, 24.8, bounds, reasons).reason == "too small (23.6)"
+    assert graded_range(39.9, 38.9, 40.9, bounds, reasons).reason == "too large (39.9)"
+    measured = graded_range(30.0, 29.0, 31.0, bounds, reasons)
+    assert (measured.verdict, measured.reason) == (Verdict.PASS, "fine")

@@ -170,8 +170,10 @@ def graded_range(
     elif verdict is Verdict.PASS:
         key = "ok"
     else:
+        # the side the measured interval leaves the bounds on (its low end, not the point value: a head measured at
+        # 22.4-24.8 mm against an ideal from 22.5 is at the small end, although the point estimate 23.6 is inside)
         below = [bounds[k] for k in ("fail_below", "warn_below") if k in bounds]
-        key = "low" if below and value < max(below) else "high"
+        key = "low" if below and low < max(below) else "high"
     try:
         reason = reasons.get(key, reasons["ok"]).format(v=value, lo=low, hi=high, **bounds)
     except (KeyError, ValueError):  # a user's profile left out a bound the sentence quotes
