@@ -352,6 +352,7 @@ class BrowserWidget(QWidget):
         layout.addWidget(self.summary)
 
         self.search.textChanged.connect(self.proxy.set_text)
+        self.search.returnPressed.connect(self._go_to_results)
         self.filter.currentIndexChanged.connect(self._on_filter)
         self.check_filter.currentIndexChanged.connect(lambda _i: self.proxy.set_check_filter(self.check_filter.currentData()))
         self.sort.currentIndexChanged.connect(self._apply_sort)
@@ -360,6 +361,12 @@ class BrowserWidget(QWidget):
             changed.connect(self._update_summary)
             changed.connect(self._check_filter_timer.start)
         self._apply_sort(0)
+
+    def _go_to_results(self) -> None:
+        """Enter in the search box: to the list, on the first match, so A/R/T decide instead of typing."""
+        if self.proxy.rowCount() and not self.view.currentIndex().isValid():
+            self.view.setCurrentIndex(self.proxy.index(0, 0))
+        self.view.setFocus()
 
     def _on_filter(self, _index: int) -> None:
         self.proxy.set_status_filter(self.filter.currentData())

@@ -47,6 +47,7 @@ class DecisionPanel(QWidget):
         self.note = QPlainTextEdit(objectName="noteEdit")
         self.note.setPlaceholderText("Note (required to accept a photo whose checks failed)")
         self.note.setMaximumHeight(70)
+        self.note.setTabChangesFocus(True)  # Tab leaves the note (a tab character saved into it helps nobody)
         self.message = QLabel("", objectName="decisionMessage")
         self.message.setWordWrap(True)
         layout = QVBoxLayout(self)

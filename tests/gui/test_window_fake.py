@@ -242,3 +242,21 @@ def test_a_second_decision_key_before_the_advance_decides_the_next_photo(qtbot, 
     qtbot.keyClick(w.browser.view, Qt.Key.Key_T)
     assert [w.session.record(p).decision.decision if w.session.record(p).decision else None for p in order] == [
         "reject", "retake", None]
+
+
+def test_enter_in_the_search_box_goes_to_the_results_and_tab_leaves_the_note(qtbot, make_window, portrait_folder):
+    # A/R/T used to be typed into the search text, and Tab into the saved note
+    folder = portrait_folder(3, broken=False)
+    w = make_window(fake_factory())
+    w.open_paths([str(folder)])
+    _wait_all(qtbot, w)
+    w.activateWindow()
+    target = Path(w.browser.visible_paths()[2])
+    qtbot.keyClicks(w.browser.search, target.stem)
+    qtbot.keyClick(w.browser.search, Qt.Key.Key_Return)
+    assert w.browser.view.hasFocus() and Path(w.session.current).name == target.name
+    assert w.browser.search.text() == target.stem
+    w.decision.note.setFocus()
+    qtbot.keyClicks(w.decision.note, "checked")
+    qtbot.keyClick(w.decision.note, Qt.Key.Key_Tab)
+    assert w.decision.note.toPlainText() == "checked" and not w.decision.note.hasFocus()
