@@ -64,14 +64,19 @@ class DecisionPanel(QWidget):
         for w in (*self.buttons.values(), self.clear_button, self.reasons, self.note):
             w.setEnabled(enabled)
 
-    def load(self, analysis, decision, keep_draft: bool = False) -> None:
+    def draft(self) -> tuple[str, set[str]]:
+        """What the officer has typed and ticked but not decided yet (note, reason codes)."""
+        return self.note.toPlainText(), set(self.selected_reasons())
+
+    def load(self, analysis, decision, keep_draft: bool = False, draft: tuple[str, set[str]] | None = None) -> None:
         """Prefill reasons from the failed checks; show the stored decision if any.
 
         keep_draft: the same photo got new results (analysis arrived, profile switched):
-        keep what the officer already typed and ticked.
+        keep what the officer already typed and ticked. `draft`: an earlier draft of this photo to bring back
+        (the officer went to another photo and came back).
         """
-        draft_note = self.note.toPlainText() if keep_draft else ""
-        draft_reasons = set(self.selected_reasons()) if keep_draft else set()
+        draft_note, draft_reasons = self.draft() if keep_draft else draft or ("", set())
+        keep_draft = keep_draft or draft is not None
         self.reasons.clear()
         self.message.setText("")
         failed = set()

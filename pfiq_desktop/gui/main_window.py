@@ -195,6 +195,7 @@ class MainWindow(QMainWindow):
         self.compare.hoverText.connect(self._on_hover)
         self.cancel_button.clicked.connect(self.cancel_batch)
         self._displays: dict[str, DisplayResult] = {}
+        self._drafts: dict[str, tuple[str, set[str]]] = {}  # notes typed on photos left undecided, until decided
 
     # -- construction helpers ------------------------------------------------
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -484,6 +485,7 @@ class MainWindow(QMainWindow):
     def show_path(self, path: str, refresh: bool = False) -> None:
         """Show a photo; refresh=True when new results arrive for the photo already on screen."""
         refresh = refresh and path == self.session.current
+        self._keep_draft(self.session.current, path)
         self.session.current = path
         record = self.session.record(path)
         if record is None:
@@ -502,7 +504,19 @@ class MainWindow(QMainWindow):
             self.compare.set_result(shown, loaded[0], keep_view=refresh)
         self.checklist.set_analysis(record.analysis, record.status)
         self.decision.set_enabled(True)
-        self.decision.load(record.analysis, record.decision, keep_draft=refresh)
+        draft = None if refresh or record.decision is not None else self._drafts.get(path)
+        self.decision.load(record.analysis, record.decision, keep_draft=refresh, draft=draft)
+
+    def _keep_draft(self, leaving: str | None, going: str) -> None:
+        """A note typed on a photo left undecided is kept for when the officer comes back to it."""
+        record = self.session.record(leaving) if leaving is not None and leaving != going else None
+        if record is None or record.decision is not None:
+            return
+        note, reasons = self.decision.draft()
+        if note.strip():
+            self._drafts[leaving] = (note, reasons)
+        else:
+            self._drafts.pop(leaving, None)
 
     def _focus_search(self) -> None:
         self.browser_dock.show()
@@ -639,6 +653,7 @@ class MainWindow(QMainWindow):
             return False
         # the next photo is found in the list as it was: a filter (e.g. "Undecided") drops the decided photo from it
         # at once, and the list then selects its neighbour by itself
+        self._drafts.pop(path, None)
         following = self.session.next_undecided(self.browser.visible_paths()) if self.auto_advance else None
         self.browser.model.changed(path)
         self._status(f"{record.name}: {saved.label} (saved)")

@@ -260,3 +260,24 @@ def test_enter_in_the_search_box_goes_to_the_results_and_tab_leaves_the_note(qtb
     qtbot.keyClicks(w.decision.note, "checked")
     qtbot.keyClick(w.decision.note, Qt.Key.Key_Tab)
     assert w.decision.note.toPlainText() == "checked" and not w.decision.note.hasFocus()
+
+
+def test_a_note_typed_on_an_undecided_photo_is_still_there_when_the_officer_comes_back(qtbot, make_window, portrait_folder):
+    # going to the next photo and back used to throw the typed note away without a word
+    folder = portrait_folder(2, broken=False)
+    w = make_window(fake_factory())
+    w.open_paths([str(folder)])
+    _wait_all(qtbot, w)
+    first, second = w.browser.visible_paths()[:2]
+    w.browser.select_path(first)
+    w.decision.note.setPlainText("applicant asked to come back tomorrow")
+    w.browser.select_path(second)
+    assert w.decision.note.toPlainText() == ""
+    w.browser.select_path(first)
+    assert w.decision.note.toPlainText() == "applicant asked to come back tomorrow"
+    w.auto_advance = False
+    assert w.record_decision("retake", [], w.decision.note.toPlainText())
+    assert w.session.record(first).decision.note == "applicant asked to come back tomorrow"
+    w.browser.select_path(second)
+    w.browser.select_path(first)
+    assert w.decision.note.toPlainText() == "applicant asked to come back tomorrow"  # the saved decision's note
