@@ -40,6 +40,8 @@ def test_record_and_restore_by_path_and_hash(tmp_path, store):
 def test_override_of_failed_check_needs_note(tmp_path, store):
     with pytest.raises(OverrideNeedsNote):
         store.record_decision(tmp_path / "x.jpg", "s" * 64, ACCEPT, failed_checks=["background"])
+    with pytest.raises(OverrideNeedsNote, match=r"^Accepting this photo overrides the checks \(not analysed yet\): write a note"):
+        store.record_decision(tmp_path / "x.jpg", "s" * 64, ACCEPT, failed_checks=["not_analysed_yet"])
     d = store.record_decision(tmp_path / "x.jpg", "s" * 64, ACCEPT, failed_checks=["background"],
                               note="background is fine, lighting artefact")
     assert d.overridden == ["background"]

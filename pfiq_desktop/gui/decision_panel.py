@@ -76,9 +76,10 @@ class DecisionPanel(QWidget):
         (the officer went to another photo and came back).
         """
         draft_note, draft_reasons = self.draft() if keep_draft else draft or ("", set())
+        if not keep_draft:  # new results for the same photo keep the message (e.g. "... NOT saved": it still holds)
+            self.message.setText("")
         keep_draft = keep_draft or draft is not None
         self.reasons.clear()
-        self.message.setText("")
         failed = set()
         if analysis is not None:
             for check in analysis.subject_checks():

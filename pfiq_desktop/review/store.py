@@ -322,7 +322,7 @@ class ReviewStore:
         overridden = failed if decision == ACCEPT else []
         if overridden and not note:
             raise OverrideNeedsNote(
-                f"Accepting a photo that failed {reasons_text(overridden)} overrides the checks: write a note saying why."
+                f"Accepting this photo overrides the checks ({reasons_text(overridden)}): write a note saying why."
             )
         record = Decision(
             image_sha256=image_sha256,

@@ -281,3 +281,18 @@ def test_a_note_typed_on_an_undecided_photo_is_still_there_when_the_officer_come
     w.browser.select_path(second)
     w.browser.select_path(first)
     assert w.decision.note.toPlainText() == "applicant asked to come back tomorrow"  # the saved decision's note
+
+
+def test_a_refused_accept_stays_explained_when_the_analysis_arrives(qtbot, make_window, portrait_folder):
+    # the refusal's message used to vanish when the photo's results came in, leaving no sign nothing was saved
+    folder = portrait_folder(2, broken=False)
+    w = make_window(fake_factory())
+    w.open_paths([str(folder)])
+    _wait_all(qtbot, w)
+    first, second = w.browser.visible_paths()[:2]
+    w.browser.select_path(first)
+    w.decision.show_error("Accepting this photo overrides the checks (not analysed yet): write a note saying why.")
+    w.show_path(first, refresh=True)  # what the window does when the photo's analysis arrives
+    assert "overrides the checks" in w.decision.message.text()
+    w.browser.select_path(second)
+    assert w.decision.message.text() == ""
