@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 from pfiq_desktop.gui.theme import status_icon
 from pfiq_desktop.palette import status_hex
 from pfiq_desktop.review import ACCEPT, DECISION_LABELS, REJECT, RETAKE
-from pfiq_desktop.review.reasons import OTHER_REASONS, reason_label, reasons_text
+from pfiq_desktop.review.reasons import OTHER_REASONS, REFERENCE_PREFIX, reason_label, reasons_text
 
 
 class DecisionPanel(QWidget):
@@ -109,6 +109,14 @@ class DecisionPanel(QWidget):
             self.note.setPlainText(draft_note)
         elif decision is not None:
             chosen = set(decision.reasons)
+            # a reason the decision gave that the list no longer offers (another profile passes that check) stays
+            # listed, ticked: deciding again must not drop it without the officer seeing it
+            listed = {self.reasons.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.reasons.count())}
+            names = {c.id: c.name for c in analysis.checks} if analysis is not None else {}
+            for code in [c for c in decision.reasons if c not in listed and not c.startswith(REFERENCE_PREFIX)]:
+                item = QListWidgetItem(names.get(code) or reason_label(code))
+                item.setData(Qt.ItemDataRole.UserRole, code)
+                self.reasons.addItem(item)
             for i in range(self.reasons.count()):
                 item = self.reasons.item(i)
                 code = item.data(Qt.ItemDataRole.UserRole)

@@ -196,6 +196,7 @@ class MainWindow(QMainWindow):
         self.cancel_button.clicked.connect(self.cancel_batch)
         self._displays: dict[str, DisplayResult] = {}
         self._drafts: dict[str, tuple[str, set[str]]] = {}  # notes typed on photos left undecided, until decided
+        self._rechecking: tuple[str, int, int] = ("", 0, 0)  # profile, photos to re-evaluate, of which still to come
 
     # -- construction helpers ------------------------------------------------
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -557,6 +558,11 @@ class MainWindow(QMainWindow):
             self.show_path(path, refresh=True)
 
     def _on_rechecked(self, path: str, shown: DisplayResult) -> None:
+        name, total, left = self._rechecking
+        if left:
+            self._rechecking = (name, total, left - 1)
+            if left == 1:
+                self._status(f"Profile {name}: {total} photos re-evaluated")
         record = self.session.record(path)
         if record is None:
             return
@@ -613,6 +619,7 @@ class MainWindow(QMainWindow):
         self.worker.set_profile(name)  # goes first, before the re-checks
         if self.checklist.profile.currentText() != name:
             self.checklist.set_profiles(self.profiles, name)
+        self._rechecking = (name, len(analysed), len(analysed))
         self._status(f"Profile {name}: re-evaluating {len(analysed)} photos")
 
     # -- decisions ---------------------------------------------------------------

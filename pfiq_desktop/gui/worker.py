@@ -242,6 +242,8 @@ class AnalysisWorker(QThread):
         except Exception as exc:  # a broken profile file: said in the window, logged
             log.exception("cannot switch to profile %r", profile)
             self.engineFailed.emit(f"Cannot switch to profile {profile!r}: {exc}")
+            return
+        self.engineReady.emit(self.engine.describe())  # the status bar names the profile in use
 
     def _analyse(self, path: str) -> None:
         self.itemStarted.emit(path)

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt
 
+from pfiq_desktop.engine.results import Verdict
 from pfiq_desktop.review import ReviewStore
 from tests.gui.fakes import fake_factory
 
@@ -296,3 +297,19 @@ def test_a_refused_accept_stays_explained_when_the_analysis_arrives(qtbot, make_
     assert "overrides the checks" in w.decision.message.text()
     w.browser.select_path(second)
     assert w.decision.message.text() == ""
+
+
+def test_a_decisions_reasons_survive_a_profile_under_which_those_checks_pass(qtbot, make_window, portrait_folder):
+    # a rejection's reason for a check another profile passes used to vanish from the list, so deciding again under
+    # that profile dropped it unseen
+    folder = portrait_folder(1, broken=False)
+    w = make_window(fake_factory())
+    w.open_paths([str(folder)])
+    _wait_all(qtbot, w)
+    w.browser.select_path(w.browser.visible_paths()[0])
+    w.auto_advance = False
+    assert w.record_decision("reject", ["background", "head_width"], "")
+    record = w.session.record(w.session.current)
+    passing = dataclasses.replace(record.analysis, checks=[dataclasses.replace(c, verdict=Verdict.PASS) for c in record.analysis.checks])
+    w.decision.load(passing, record.decision)
+    assert {"background", "head_width"} <= set(w.decision.selected_reasons())

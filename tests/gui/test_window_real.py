@@ -91,6 +91,9 @@ def test_real_window_full_flow_and_restore(qtbot, make_window, portrait_folder, 
     other = next(p for p in w.profiles if p != w.checklist.profile.currentText())
     w.checklist.profile.setCurrentText(other)
     qtbot.waitUntil(lambda: all(e.analysis.profile == other for e in good), timeout=60_000)
+    # the status bar names the profile in use, and says when the re-evaluation is done (both stayed as before)
+    qtbot.waitUntil(lambda: f"profile {other}" in w.engine_text.text(), timeout=10_000)
+    assert w.status_text.text() == f"Profile {other}: {len(good)} photos re-evaluated"
     assert counter.calls == calls
     assert w.checklist.analysis.profile == other
 
