@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -18,6 +19,8 @@ from pfiq_desktop.gui.theme import status_icon
 from pfiq_desktop.palette import status_hex
 from pfiq_desktop.review import ACCEPT, DECISION_LABELS, REJECT, RETAKE
 from pfiq_desktop.review.reasons import OTHER_REASONS, REFERENCE_PREFIX, reason_label, reasons_text
+
+BANNER_REASONS = 2  # overridden checks named in the decision banner (all of them in its tooltip)
 
 
 class DecisionPanel(QWidget):
@@ -28,6 +31,7 @@ class DecisionPanel(QWidget):
         super().__init__(parent)
         self.current = QLabel("No decision yet", objectName="decisionLabel")
         self.current.setWordWrap(True)
+        self.current.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)  # never squeezed and clipped
         self.buttons = {}
         row = QGridLayout()
         for kind, key, verb in ((ACCEPT, "A", "Accept"), (REJECT, "R", "Reject"), (RETAKE, "T", "Needs retake")):
@@ -134,9 +138,12 @@ class DecisionPanel(QWidget):
         colour = status_hex(decision.decision)
         when = decision.decided_at.replace("T", " ")[:19]
         text = f"{decision.label} by {decision.signed_by} at {when} UTC"
-        if decision.overridden:
-            text += f" — accepted despite: {reasons_text(decision.overridden)}"
+        full = text + (f" — accepted despite: {reasons_text(decision.overridden)}" if decision.overridden else "")
+        if decision.overridden:  # the banner names two, the tooltip all: a long list was clipped at 1366x768
+            shown, more = decision.overridden[:BANNER_REASONS], len(decision.overridden) - BANNER_REASONS
+            text += f" — accepted despite: {reasons_text(shown)}" + (f" and {more} more" if more > 0 else "")
         self.current.setText(text)
+        self.current.setToolTip(full)
         self.current.setStyleSheet(f"color: white; background: {colour}; border-radius: 4px; padding: 4px;")
 
     def selected_reasons(self) -> list[str]:

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 
 from pfiq_desktop.engine.results import Verdict
 from pfiq_desktop.review import ReviewStore
+from pfiq_desktop.review.reasons import reason_label
 from tests.gui.fakes import fake_factory
 
 
@@ -313,3 +314,22 @@ def test_a_decisions_reasons_survive_a_profile_under_which_those_checks_pass(qtb
     passing = dataclasses.replace(record.analysis, checks=[dataclasses.replace(c, verdict=Verdict.PASS) for c in record.analysis.checks])
     w.decision.load(passing, record.decision)
     assert {"background", "head_width"} <= set(w.decision.selected_reasons())
+
+
+def test_the_decision_banner_names_two_overridden_checks_and_the_tooltip_all(qtbot, make_window, portrait_folder):
+    # a long "accepted despite" list was clipped top and bottom at 1366x768
+    folder = portrait_folder(1, broken=False)
+    w = make_window(fake_factory())
+    w.open_paths([str(folder)])
+    _wait_all(qtbot, w)
+    w.browser.select_path(w.browser.visible_paths()[0])
+    shown = w.session.record(w.session.current).analysis
+    failing = [dataclasses.replace(c, verdict=Verdict.FAIL) for c in shown.checks]
+    w.session.set_analysis(w.session.current, dataclasses.replace(shown, checks=failing))
+    w.auto_advance = False
+    assert w.record_decision("accept", [], "checked on the print")
+    banner = w.decision.current
+    assert banner.text().endswith(f"and {len(failing) - 2} more") and all(reason_label(c.id) in banner.toolTip() for c in failing)
+    w.resize(1366, 768)
+    qtbot.wait(50)
+    assert banner.height() >= banner.heightForWidth(banner.width())  # the whole text has room
