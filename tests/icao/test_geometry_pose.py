@@ -167,7 +167,20 @@ def test_a_range_that_leaves_the_bounds_at_its_low_end_is_reported_as_low() -> N
 
     bounds = {"fail_below": 13.5, "warn_below": 22.5, "warn_above": 40.5, "fail_above": 45.0}
     reasons = {"ok": "fine", "low": "too small ({v:.1f})", "high": "too large ({v:.1f})"}
-    assert graded_range(23.6, 22.4, 24.8, bounds, reasons).reason == "too small (23.6)"
-    assert graded_range(39.9, 38.9, 40.9, bounds, reasons).reason == "too large (39.9)"
+    assert graded_range(23.6, 22.4, 24.8, bounds, reasons).reason.startswith("too small (23.6)")
+    assert graded_range(39.9, 38.9, 40.9, bounds, reasons).reason.startswith("too large (39.9)")
     measured = graded_range(30.0, 29.0, 31.0, bounds, reasons)
     assert (measured.verdict, measured.reason) == (Verdict.PASS, "fine")
+
+
+def test_a_warning_quotes_the_recommended_bound_it_missed() -> None:
+    # "Background is too dark (L* 60; needs 45)" on a warning read as a contradiction: 60 is above 45
+    from pfiq_desktop.engine.icao.registry import graded_range
+
+    bounds = {"fail_below": 45.0, "warn_below": 65.0}
+    reasons = {"ok": "light", "low": "Background is too dark (L* {v:.0f}; needs {fail_below:.0f})."}
+    warned = graded_range(60.0, 60.0, 60.0, bounds, reasons)
+    assert warned.verdict is Verdict.WARN
+    assert warned.reason == "Background is too dark (L* 60; needs 65). Borderline: within the limit, past the recommended value."
+    failed = graded_range(40.0, 40.0, 40.0, bounds, reasons)
+    assert (failed.verdict, failed.reason) == (Verdict.FAIL, "Background is too dark (L* 40; needs 45).")

@@ -174,8 +174,15 @@ def graded_range(
         # 22.4-24.8 mm against an ideal from 22.5 is at the small end, although the point estimate 23.6 is inside)
         below = [bounds[k] for k in ("fail_below", "warn_below") if k in bounds]
         key = "low" if below and low < max(below) else "high"
+    template = reasons.get(key, reasons["ok"])
+    quoted = bounds
+    if verdict is Verdict.WARN and not imprecise and "{warn_" not in template:
+        # a warning quoting the fail bound read as a contradiction ("too dark (L* 60; needs 45)"): it quotes the
+        # recommended bound the value missed, and says it is borderline
+        quoted = {**bounds, **{f"fail_{side}": bounds[f"warn_{side}"] for side in ("below", "above") if f"warn_{side}" in bounds}}
+        template += " Borderline: within the limit, past the recommended value."
     try:
-        reason = reasons.get(key, reasons["ok"]).format(v=value, lo=low, hi=high, **bounds)
+        reason = template.format(v=value, lo=low, hi=high, **quoted)
     except (KeyError, ValueError):  # a user's profile left out a bound the sentence quotes
         where = "within" if verdict is Verdict.PASS else "outside"
         reason = f"Measured {value:.3g} {unit}, {where} the profile's bounds {bounds}."
