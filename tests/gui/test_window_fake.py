@@ -17,6 +17,14 @@ def _wait_all(qtbot, w, timeout=20000):
     qtbot.waitUntil(lambda: all(e.analysis is not None for e in w.browser.model.entries), timeout=timeout)
 
 
+def _opened(qtbot, make_window, portrait_folder, n: int, broken: bool = False):
+    """A window on a folder of n portraits (and, `broken`, one damaged file), every one analysed."""
+    w = make_window(fake_factory())
+    w.open_paths([str(portrait_folder(n, broken=broken))])
+    _wait_all(qtbot, w)
+    return w
+
+
 def test_open_analyse_navigate_decide(qtbot, make_window, portrait_folder, data_dir):
     folder = portrait_folder(5)
     w = make_window(fake_factory())
@@ -66,10 +74,7 @@ def test_open_analyse_navigate_decide(qtbot, make_window, portrait_folder, data_
 
 
 def test_override_needs_note(qtbot, make_window, portrait_folder):
-    folder = portrait_folder(8, broken=False)
-    w = make_window(fake_factory())
-    w.open_paths([str(folder)])
-    _wait_all(qtbot, w)
+    w = _opened(qtbot, make_window, portrait_folder, 8)
     failing = [e for e in w.browser.model.entries if e.analysis.failed_checks()]
     assert failing, "fake should fail some photos"
     w.browser.select_path(failing[0].path)
@@ -85,10 +90,7 @@ def test_override_needs_note(qtbot, make_window, portrait_folder):
 
 
 def test_profile_switch_rechecks_without_network(qtbot, make_window, portrait_folder):
-    folder = portrait_folder(4, broken=False)
-    w = make_window(fake_factory())
-    w.open_paths([str(folder)])
-    _wait_all(qtbot, w)
+    w = _opened(qtbot, make_window, portrait_folder, 4)
     calls = w.worker.engine.calls
     w.browser.select_row(0)
     w.checklist.profile.setCurrentText("strict")
@@ -98,10 +100,7 @@ def test_profile_switch_rechecks_without_network(qtbot, make_window, portrait_fo
 
 
 def test_filter_search_and_sort(qtbot, make_window, portrait_folder):
-    folder = portrait_folder(5)
-    w = make_window(fake_factory())
-    w.open_paths([str(folder)])
-    _wait_all(qtbot, w)
+    w = _opened(qtbot, make_window, portrait_folder, 5, broken=True)
     w.browser.filter.setCurrentIndex(w.browser.filter.findData("error"))
     assert [Path(p).name for p in w.browser.visible_paths()] == ["zz_broken.jpg"]
     w.browser.filter.setCurrentIndex(0)
@@ -130,10 +129,7 @@ def test_cancel_and_priority(qtbot, make_window, portrait_folder):
 
 
 def test_chip_mode_and_landmarks(qtbot, make_window, portrait_folder):
-    folder = portrait_folder(1, broken=False)
-    w = make_window(fake_factory())
-    w.open_paths([str(folder)])
-    _wait_all(qtbot, w)
+    w = _opened(qtbot, make_window, portrait_folder, 1)
     w.browser.select_row(0)
     qtbot.waitUntil(lambda: w.compare.analysis is not None)
     w.compare.mode.setCurrentIndex(1)
@@ -207,10 +203,7 @@ def test_large_photo_loads_off_the_gui_thread(qtbot, make_window, tmp_path):
 def test_deciding_under_a_filter_moves_to_the_next_photo_and_shows_its_own_state(qtbot, make_window, portrait_folder):
     # under "Undecided" the decided photo leaves the list at once; the window used to skip every other photo and could
     # show the next photo as "Rejected ... Saved." while nothing was stored for it
-    folder = portrait_folder(4, broken=False)
-    w = make_window(fake_factory())
-    w.open_paths([str(folder)])
-    _wait_all(qtbot, w)
+    w = _opened(qtbot, make_window, portrait_folder, 4)
     browser = w.browser
     order = list(browser.visible_paths())
     browser.filter.setCurrentIndex(browser.filter.findData("undecided"))
@@ -233,10 +226,7 @@ def test_deciding_under_a_filter_moves_to_the_next_photo_and_shows_its_own_state
 
 def test_a_second_decision_key_before_the_advance_decides_the_next_photo(qtbot, make_window, portrait_folder):
     # R then T pressed together used to save "reject" and then overwrite it with "retake" on the same photo
-    folder = portrait_folder(3, broken=False)
-    w = make_window(fake_factory())
-    w.open_paths([str(folder)])
-    _wait_all(qtbot, w)
+    w = _opened(qtbot, make_window, portrait_folder, 3)
     order = list(w.browser.visible_paths())
     w.browser.select_path(order[0])
     w.browser.view.setFocus()
@@ -248,10 +238,7 @@ def test_a_second_decision_key_before_the_advance_decides_the_next_photo(qtbot, 
 
 def test_enter_in_the_search_box_goes_to_the_results_and_tab_leaves_the_note(qtbot, make_window, portrait_folder):
     # A/R/T used to be typed into the search text, and Tab into the saved note
-    folder = portrait_folder(3, broken=False)
-    w = make_window(fake_factory())
-    w.open_paths([str(folder)])
-    _wait_all(qtbot, w)
+    w = _opened(qtbot, make_window, portrait_folder, 3)
     w.activateWindow()
     target = Path(w.browser.visible_paths()[2])
     qtbot.keyClicks(w.browser.search, target.stem)
@@ -266,10 +253,7 @@ def test_enter_in_the_search_box_goes_to_the_results_and_tab_leaves_the_note(qtb
 
 def test_a_note_typed_on_an_undecided_photo_is_still_there_when_the_officer_comes_back(qtbot, make_window, portrait_folder):
     # going to the next photo and back used to throw the typed note away without a word
-    folder = portrait_folder(2, broken=False)
-    w = make_window(fake_factory())
-    w.open_paths([str(folder)])
-    _wait_all(qtbot, w)
+    w = _opened(qtbot, make_window, portrait_folder, 2)
     first, second = w.browser.visible_paths()[:2]
     w.browser.select_path(first)
     w.decision.note.setPlainText("applicant asked to come back tomorrow")
@@ -287,10 +271,7 @@ def test_a_note_typed_on_an_undecided_photo_is_still_there_when_the_officer_come
 
 def test_a_refused_accept_stays_explained_when_the_analysis_arrives(qtbot, make_window, portrait_folder):
     # the refusal's message used to vanish when the photo's results came in, leaving no sign nothing was saved
-    folder = portrait_folder(2, broken=False)
-    w = make_window(fake_factory())
-    w.open_paths([str(folder)])
-    _wait_all(qtbot, w)
+    w = _opened(qtbot, make_window, portrait_folder, 2)
     first, second = w.browser.visible_paths()[:2]
     w.browser.select_path(first)
     w.decision.show_error("Accepting this photo overrides the checks (not analysed yet): write a note saying why.")
@@ -303,10 +284,7 @@ def test_a_refused_accept_stays_explained_when_the_analysis_arrives(qtbot, make_
 def test_a_decisions_reasons_survive_a_profile_under_which_those_checks_pass(qtbot, make_window, portrait_folder):
     # a rejection's reason for a check another profile passes used to vanish from the list, so deciding again under
     # that profile dropped it unseen
-    folder = portrait_folder(1, broken=False)
-    w = make_window(fake_factory())
-    w.open_paths([str(folder)])
-    _wait_all(qtbot, w)
+    w = _opened(qtbot, make_window, portrait_folder, 1)
     w.browser.select_path(w.browser.visible_paths()[0])
     w.auto_advance = False
     assert w.record_decision("reject", ["background", "head_width"], "")
@@ -318,10 +296,7 @@ def test_a_decisions_reasons_survive_a_profile_under_which_those_checks_pass(qtb
 
 def test_the_decision_banner_names_two_overridden_checks_and_the_tooltip_all(qtbot, make_window, portrait_folder):
     # a long "accepted despite" list was clipped top and bottom at 1366x768
-    folder = portrait_folder(1, broken=False)
-    w = make_window(fake_factory())
-    w.open_paths([str(folder)])
-    _wait_all(qtbot, w)
+    w = _opened(qtbot, make_window, portrait_folder, 1)
     w.browser.select_path(w.browser.visible_paths()[0])
     shown = w.session.record(w.session.current).analysis
     failing = [dataclasses.replace(c, verdict=Verdict.FAIL) for c in shown.checks]
