@@ -42,6 +42,7 @@ class DecisionInfo:
     login: str = ""  # the operating-system login that recorded it
     decided_at: str = ""
     overridden: list[str] = field(default_factory=list)  # failed check ids the officer overrode
+    profile: str = ""  # the threshold profile the checklist had when the officer decided
 
     @property
     def label(self) -> str:

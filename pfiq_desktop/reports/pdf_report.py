@@ -292,6 +292,9 @@ def decision_html(decision: DecisionInfo | None, analysis: Analysis) -> str:
             body += f" &nbsp;·&nbsp; <b>Reasons:</b> {escape(reasons_text(shown))}"
         if decision.overridden:
             body += f" &nbsp;·&nbsp; <b>Accepted despite:</b> {escape(reasons_text(decision.overridden))}"
+        if decision.profile and decision.profile != analysis.profile:  # its reasons may pass under this checklist's
+            body += (f' &nbsp;·&nbsp; <span style="color:{GREY}">decided under profile {escape(decision.profile)}; '
+                     f"this report's checklist: {escape(analysis.profile or '–')}</span>")
         body += f"<br/><b>Note:</b> {escape(decision.note or '–')}"
     return f"""
 <table width="100%" cellspacing="0" cellpadding="3" border="0.5" style="margin-top:5px; border-color:{RULE}; border-style:solid">

@@ -212,3 +212,17 @@ def test_summary_cuts_a_long_error_at_a_word_with_an_ellipsis():
     (row,) = _photo_rows([ReportItem(Analysis(source="cut.jpg", image_size=(0, 0), errors=[long]))], [""], [""], 40)
     cell = row.split("<td>")[-2].removesuffix("</td>")
     assert cell.endswith(" …") and len(cell) <= ERROR_CHARS and long.startswith(cell.removesuffix(" …"))
+
+
+def test_a_decision_taken_under_another_profile_says_so(tmp_path, sample_analysis, store):
+    # after a profile switch the report showed the new checklist beside "accepted despite" checks it now passes
+    from pfiq_desktop.reports.inputs import item_from_store
+
+    analysis = dataclasses.replace(sample_analysis, image_sha256=sample_analysis.image_sha256 or "0" * 64, profile="lenient")
+    store.record_decision(analysis.source, analysis.image_sha256, "reject", reasons=["background"], officer="a.ngata",
+                          verdict=analysis.verdict, profile="icao-9303")
+    write_pdf_report(tmp_path / "other.pdf", item_from_store(store, analysis))
+    text = unicodedata.normalize("NFKC", _squash(_text(tmp_path / "other.pdf")))  # the PDF's "fi" ligature back to letters
+    assert "decided under profile icao-9303; this report's checklist: lenient" in text
+    write_pdf_report(tmp_path / "same.pdf", item_from_store(store, dataclasses.replace(analysis, profile="icao-9303")))
+    assert "decided under profile" not in unicodedata.normalize("NFKC", _squash(_text(tmp_path / "same.pdf")))
