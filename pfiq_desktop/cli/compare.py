@@ -42,7 +42,7 @@ class PairsFileError(ValueError):
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "compare", help="renewal check: is photo A the same person as reference photo B, and why",
-        description="Score and decision (calibrated at FMR 0.1 %% and 1 %%) for a new photo against a reference, "
+        description="Score and decision (calibrated at FMR 0.1 % and 1 %) for a new photo against a reference, "
                     "with maps of what supports and what opposes the match.",
     )
     parser.add_argument("photos", nargs="*", metavar="PHOTO", help="the new photo, then the reference photo")

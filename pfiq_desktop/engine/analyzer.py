@@ -416,8 +416,8 @@ def _not_comparable(analysis: Analysis) -> list[str]:
         return list(analysis.errors)
     if not analysis.faces:
         return ["no face found"]
-    crowded = [c for c in analysis.checks if c.id == "single_face" and c.verdict is Verdict.FAIL]
-    return [f"{len(analysis.faces)} faces, not one ({crowded[0].reason}); crop the photo to the person to compare"] if crowded else []
+    crowded = next((c.reason.rstrip(".") for c in analysis.checks if c.id == "single_face" and c.verdict is Verdict.FAIL), None)
+    return [f"{len(analysis.faces)} faces, not one ({crowded}); crop the photo to the person to compare"] if crowded else []
 
 
 # A Comparison needs thresholds to show; without real ones every comparison carries an error instead of a decision.

@@ -62,6 +62,7 @@ SHORTCUTS = """
 <tr><td><b>M</b></td><td>the map compared with compliant photos / the paper's pixel-level quality</td></tr>
 <tr><td><b>Ctrl+] / Ctrl+[</b></td><td>next / previous face in a group photo</td></tr>
 <tr><td><b>Ctrl+E / Ctrl+Shift+E</b></td><td>export the report of this photo / of every photo listed</td></tr>
+<tr><td><b>Ctrl+Shift+P</b></td><td>renewal check: is this the person of the previous document photo?</td></tr>
 <tr><td><b>Ctrl+Shift+B</b></td><td>compare recognition networks: this photo's maps and qualities from two networks</td></tr>
 <tr><td><b>Ctrl+,</b></td><td>settings</td></tr>
 <tr><td><b>Esc</b></td><td>cancel the batch</td></tr>

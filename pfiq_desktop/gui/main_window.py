@@ -717,6 +717,8 @@ class MainWindow(QMainWindow):
         if path == self.session.current and check is not None:
             self.decision.show_info(f"Renewal check against {check.name}: {comparison.label} "
                                     f"(score {comparison.score:.3f}). Your decision records it.")
+        elif path == self.session.current:  # an earlier check's message would still claim to be filed
+            self.decision.show_info(f"Renewal check not made ({comparison.reason}); your decision records no reference photo.")
         self._status(f"Renewal check: {comparison.label} — {comparison.reason}")
 
     def _on_compare_failed(self, path: str, message: str) -> None:

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from pfiq_desktop.engine.comparison import NO_MATCH, Comparison
+from pfiq_desktop.engine.comparison import NO_MATCH, NOT_COMPARED, Comparison
 from pfiq_desktop.reports.comparison_figure import render_comparison
 from pfiq_desktop.reports.inputs import load_photo
 
@@ -40,12 +40,13 @@ class RenewalDialog(QDialog):
         layout.addWidget(scroll, 1)
         layout.addWidget(self.note)
         layout.addWidget(buttons)
-        self.resize(FIGURE_WIDTH + 40, min(figure.height() + 120, 900))
+        room = self.screen().availableGeometry()  # a 768 px laptop screen: the note and Close stay on it (the figure scrolls)
+        self.resize(min(FIGURE_WIDTH + 40, room.width() - 40), min(figure.height() + 120, 900, room.height() - 80))
 
     def filing_note(self) -> str:
         """What the next decision on photo A will file."""
         sha = self.comparison.b.image_sha256
-        if not sha or not self.comparison.b.faces or not self.comparison.a.faces:
+        if not sha or self.comparison.decision == NOT_COMPARED:
             return "This comparison could not be made; your decision will not record a reference photo."
         return (f"Your next decision on photo A records the reference photo (SHA-256 {sha[:16]}…) in the audit log"
                 + ("; accepting it needs a note, as the faces do not match." if self.comparison.decision == NO_MATCH

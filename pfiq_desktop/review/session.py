@@ -165,9 +165,11 @@ class ReviewSession:
     def set_reference(self, path: str, comparison: Comparison) -> ReferenceCheck | None:
         """Remember a renewal check of an open photo, so its next decision files the reference photo.
 
-        A comparison that could not be made (no face) files nothing; None then.
+        A comparison that could not be made (no face) files nothing, and an earlier check of this photo no longer
+        stands either (the officer checked again: the earlier answer must not be filed unseen); None then.
         """
         if self.record(path) is None or comparison.decision == NOT_COMPARED or not comparison.b.image_sha256:
+            self.references.pop(path, None)
             return None
         check = ReferenceCheck(comparison.b.source, comparison.b.image_sha256, comparison.decision, comparison.score)
         self.references[path] = check

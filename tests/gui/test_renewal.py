@@ -40,3 +40,25 @@ def test_compare_with_previous_photo_then_decide_files_the_reference(qtbot, make
     assert w.store.verify().ok, "the reference code is inside the hash chain"
     w.renewal.close()
     qtbot.keyClick(w, Qt.Key.Key_Escape)  # the window still answers
+
+
+def test_a_check_that_could_not_be_made_withdraws_the_earlier_one(qtbot, make_window, real_factory, tmp_path):
+    # checking again against a photo without a face used to leave the earlier "not the same person" in force and file
+    # it with the next decision, while the window said no reference would be recorded
+    new = save_rgb(tmp_path / "renewal" / "new.jpg", np.ascontiguousarray(variant(load_portrait(0), 1)))
+    no_face = save_rgb(tmp_path / "renewal" / "wall.jpg", np.full((200, 200, 3), 128, np.uint8))
+    w = make_window(real_factory, size=(1100, 700))
+    assert w.open_paths([str(new)]) == 1
+    qtbot.waitUntil(lambda: w.browser.model.entries[0].analysis is not None, timeout=60_000)
+    w.browser.select_row(0)
+    path = w.session.current
+    for reference in (portrait_paths()[1], no_face):
+        w.ask_reference_photo = lambda reference=reference: str(reference)
+        with qtbot.waitSignal(w.worker.compared, timeout=60_000):
+            assert w.compare_with_previous()
+    assert path not in w.session.references
+    assert "records no reference photo" in w.decision.message.text()
+    assert "will not record a reference photo" in w.renewal.note.text()
+    assert w.record_decision("reject", ["other:identity_doubt"], "")
+    assert w.store.decision_for(path, file_sha256(new)).reference_sha256 == ""
+    w.renewal.close()
