@@ -58,16 +58,19 @@ def read_pairs(path: Path) -> list[tuple[Path, Path]]:
     """(new photo, reference) per line of a pairs file, relative paths resolved against its folder."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
-            lines = [row for row in csv.reader(handle) if row and row[0].strip() and not row[0].lstrip().startswith("#")]
+            reader = csv.reader(handle)
+            # (line number in the file, cells) of every row with content: blank rows and # comments are left out,
+            # a row with an empty cell is not (it is an error, named by the line an editor shows)
+            lines = [(reader.line_num, cells) for cells in ([c.strip() for c in row] for row in reader)
+                     if any(cells) and not next(c for c in cells if c).startswith("#")]
     except (OSError, UnicodeDecodeError, csv.Error) as problem:
         raise PairsFileError(f"cannot read {path}: {problem}") from None
     pairs = []
-    for number, row in enumerate(lines, start=1):
-        cells = [cell.strip() for cell in row if cell.strip()]
-        if len(cells) != 2:
-            raise PairsFileError(f"{path}: line {number} has {len(cells)} values; expected two photos")
+    for index, (number, cells) in enumerate(lines):
+        if len(cells) != 2 or not all(cells):
+            raise PairsFileError(f"{path}: line {number} has {sum(map(bool, cells))} photos; expected two (new photo, reference)")
         a, b = ((path.parent / cell).resolve() for cell in cells)
-        if number == 1 and not any(p.exists() or p.suffix.lower() in IMAGE_EXTENSIONS for p in (a, b)):
+        if index == 0 and not any(p.exists() or p.suffix.lower() in IMAGE_EXTENSIONS for p in (a, b)):
             continue  # a header row
         pairs.append((a, b))
     if not pairs:
