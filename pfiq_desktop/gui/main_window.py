@@ -169,7 +169,7 @@ class MainWindow(QMainWindow):
         # worker
         current = self.settings.current
         self.worker = AnalysisWorker(engine_factory, current.device, current.profile, cache=self.cache, backbone=current.backbone)
-        self.worker.engineReady.connect(self.engine_text.setText)
+        self.worker.engineReady.connect(self._on_engine_ready)
         self.worker.engineFailed.connect(self._on_engine_failed)
         self.worker.itemStarted.connect(self._on_started)
         self.worker.itemDone.connect(self._on_done)
@@ -197,6 +197,7 @@ class MainWindow(QMainWindow):
         self._displays: dict[str, DisplayResult] = {}
         self._drafts: dict[str, tuple[str, set[str]]] = {}  # notes typed on photos left undecided, until decided
         self._rechecking: tuple[str, int, int] = ("", 0, 0)  # profile, photos to re-evaluate, of which still to come
+        self._engine_failure = ""  # the engine's start-up error while it is down
 
     # -- construction helpers ------------------------------------------------
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -535,7 +536,21 @@ class MainWindow(QMainWindow):
     # -- worker signals ----------------------------------------------------------
     def _on_engine_failed(self, text: str) -> None:
         self.engine_text.setText("engine unavailable")
+        self._engine_failure = text
         self.show_banner(text)
+
+    def _on_engine_ready(self, text: str) -> None:
+        """The engine (re)started: its failure is no longer said, and photos whose checks ran under another profile
+        while it was down (a profile switch re-checks nothing without an engine) are re-checked now."""
+        self.engine_text.setText(text)
+        if not self._engine_failure:
+            return
+        if self._engine_failure in self.banner.text():
+            self.show_banner("")
+        self._engine_failure = ""
+        profile = self.settings.current.profile
+        if any(r.analysis is not None and r.analysis.ok and r.analysis.profile != profile for r in self.session.records):
+            self.set_profile(profile)
 
     def _on_started(self, path: str) -> None:
         record = self.session.record(path)

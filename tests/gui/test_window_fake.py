@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from pfiq_desktop.engine.results import Verdict
 from pfiq_desktop.review import ReviewStore
 from pfiq_desktop.review.reasons import reason_label
-from tests.gui.fakes import fake_factory
+from tests.gui.fakes import FakeAnalyzer, fake_factory
 
 
 def _wait_all(qtbot, w, timeout=20000):
@@ -308,3 +308,23 @@ def test_the_decision_banner_names_two_overridden_checks_and_the_tooltip_all(qtb
     w.resize(1366, 768)
     qtbot.wait(50)
     assert banner.height() >= banner.heightForWidth(banner.width())  # the whole text has room
+
+
+def test_a_profile_chosen_while_the_engine_is_down_applies_once_it_is_back(qtbot, make_window, portrait_folder):
+    # the switch re-checked nothing without an engine: the photos stayed under the old profile for good, and the
+    # engine's start-up error stayed on screen after it came back
+    def make(device: str, profile: str):
+        if device == "cuda":
+            raise RuntimeError("CUDA was requested, but this machine has no CUDA device")
+        return FakeAnalyzer(device, profile)
+
+    w = make_window(make)
+    w.open_paths([str(portrait_folder(2, broken=False))])
+    _wait_all(qtbot, w)
+    w.worker.set_device("cuda")
+    w.worker.enqueue(w.session.pending())  # any job makes the worker reconfigure
+    qtbot.waitUntil(lambda: "could not start" in w.banner.text(), timeout=10_000)
+    w.set_profile("strict")
+    w.worker.set_device("cpu")
+    qtbot.waitUntil(lambda: all(r.analysis.profile == "strict" for r in w.session.records), timeout=10_000)
+    assert "could not start" not in w.banner.text() and "profile strict" in w.engine_text.text()
