@@ -87,7 +87,6 @@ def skipped_text(skipped: Sequence[Skipped], shown: int = 5) -> str:
 class MainWindow(QMainWindow):
     """The application window; owns the worker thread, the review store and the session."""
 
-
     def __init__(
         self,
         settings: SettingsStore | None = None,
