@@ -107,7 +107,6 @@ class OpposingReference:
             return cls(**arrays, meta=json.loads(str(stored["meta"])))
 
 
-
 def _floored(spread: np.ndarray) -> np.ndarray:
     floored: np.ndarray = np.maximum(spread, SPREAD_FLOOR * float(np.median(spread)))
     return floored

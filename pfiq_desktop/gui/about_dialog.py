@@ -37,7 +37,6 @@ application's (docs/EVALUATION.md).</p>
 """
 
 
-
 def _swatch(words: str, colour: str) -> str:
     """A legend band's short words on its own colour, in white where the colour is dark."""
     red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))

@@ -30,7 +30,6 @@ from pfiq_desktop.engine.icao.registry import THRESHOLD_KEYS
 FLAG_KEYS = frozenset({"enabled", "fail_if_present", "fail_if_headscarf", "allow_greyscale"})  # true/false; every other value is a number
 
 
-
 class ProfileError(ValueError):
     """A profile file is missing or malformed."""
 
