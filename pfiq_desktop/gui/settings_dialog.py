@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import cast
 
+from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -37,6 +39,7 @@ class SettingsDialog(QDialog):
         self.device = QComboBox(objectName="settingsDevice")
         for label, key in DEVICE_LABELS:
             self.device.addItem(label, key)
+        self._offer_cuda_only_with_a_gpu(settings.device)
         self.device.setCurrentIndex(max(0, self.device.findData(settings.device)))
         self.profile = QComboBox(objectName="settingsProfile")
         self.profile.addItems(profiles or [settings.profile])
@@ -76,6 +79,17 @@ class SettingsDialog(QDialog):
                                               "Face recognition models (*.onnx *.pt *.pth *.ts *.torchscript)")
         if path:
             self.backbone.setText(path)
+
+    def _offer_cuda_only_with_a_gpu(self, saved: str) -> None:
+        """Without a CUDA device the choice could only fail (the engine would not start): shown, not selectable,
+        saying why; unless it is the saved setting, which stays visible as chosen."""
+        import torch
+
+        if torch.cuda.is_available() or saved == "cuda":
+            return
+        item = cast(QStandardItemModel, self.device.model()).item(self.device.findData("cuda"))
+        item.setEnabled(False)
+        item.setToolTip("This computer has no CUDA device")
 
     def values(self) -> Settings:
         return replace(

@@ -82,6 +82,22 @@ def test_settings_dialog_round_trip(qtbot, make_window):
     assert (saved.officer, saved.profile, saved.device) == ("Officer Lee", "strict", "cpu")
 
 
+def test_settings_offer_cuda_only_where_there_is_a_cuda_device(qtbot, monkeypatch):
+    # choosing it without one could only fail: the engine did not start until another device was chosen
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    for saved, selectable in (("auto", False), ("cuda", True)):  # a saved choice stays visible as chosen
+        dialog = SettingsDialog(Settings(device=saved), ["icao-9303"])
+        qtbot.addWidget(dialog)
+        cuda = dialog.device.model().item(dialog.device.findData("cuda"))
+        assert cuda.isEnabled() == selectable and dialog.device.currentData() == saved
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    dialog = SettingsDialog(Settings(), ["icao-9303"])
+    qtbot.addWidget(dialog)
+    assert dialog.device.model().item(dialog.device.findData("cuda")).isEnabled()
+
+
 def test_about_lists_models_and_help(qtbot):
     dialog = AboutDialog()
     qtbot.addWidget(dialog)
