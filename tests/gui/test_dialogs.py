@@ -64,6 +64,11 @@ def test_a_folder_of_dated_sub_folders_opens_with_its_sub_folders(qtbot, make_wi
     assert opened == [([str(day.parent)], True)]
     del w.open_paths
     assert w.open_paths([str(day.parent)], recursive=True) == 2
+    # reopened from the recent folders, it opens with its sub-folders again
+    assert str(day.parent.resolve()) in w.recent_folders()
+    assert w.open_paths([str(next(day.iterdir()))]) == 1  # one photo is open meanwhile
+    w.open_folder(str(day.parent.resolve()))
+    assert len(w.session.records) == 2 and "No photos" not in w.banner.text()
 
 
 def test_settings_dialog_round_trip(qtbot, make_window):
