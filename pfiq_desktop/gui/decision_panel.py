@@ -137,13 +137,13 @@ class DecisionPanel(QWidget):
             return
         colour = status_hex(decision.decision)
         when = decision.decided_at.replace("T", " ")[:19]
-        text = f"{decision.label} by {decision.signed_by} at {when} UTC"
-        full = text + (f" — accepted despite: {reasons_text(decision.overridden)}" if decision.overridden else "")
+        text = tooltip = f"{decision.label} by {decision.signed_by} at {when} UTC"
         if decision.overridden:  # the banner names two, the tooltip all: a long list was clipped at 1366x768
-            shown, more = decision.overridden[:BANNER_REASONS], len(decision.overridden) - BANNER_REASONS
-            text += f" — accepted despite: {reasons_text(shown)}" + (f" and {more} more" if more > 0 else "")
+            more = len(decision.overridden) - BANNER_REASONS
+            tooltip += f" — accepted despite: {reasons_text(decision.overridden)}"
+            text += f" — accepted despite: {reasons_text(decision.overridden[:BANNER_REASONS])}" + (f" and {more} more" if more > 0 else "")
         self.current.setText(text)
-        self.current.setToolTip(full)
+        self.current.setToolTip(tooltip)
         self.current.setStyleSheet(f"color: white; background: {colour}; border-radius: 4px; padding: 4px;")
 
     def selected_reasons(self) -> list[str]:

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from pfiq_desktop import APP_NAME, appdirs
 from pfiq_desktop.engine.comparison import Comparison
-from pfiq_desktop.engine.discovery import IMAGE_EXTENSIONS, Skipped, find_images
+from pfiq_desktop.engine.discovery import IMAGE_EXTENSIONS, Skipped
 from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.engine.icao import list_profiles
 from pfiq_desktop.engine.results import Analysis
@@ -328,8 +328,8 @@ class MainWindow(QMainWindow):
 
     def open_folder(self, folder: str) -> None:
         """A recent folder. One becomes recent only once photos were found in it, so a folder without photos of its
-        own was opened with its sub-folders: it is again."""
-        self.open_paths([folder], recursive=not find_images([folder]).files)
+        own was opened with its sub-folders: it is again (a plain open that finds nothing changes nothing)."""
+        self.open_paths([folder]) or self.open_paths([folder], recursive=True)
 
     def show_help(self) -> None:
         AboutDialog(self, help_only=True).exec()

@@ -79,10 +79,11 @@ def glasses(ctx: Context, params: dict[str, Any]) -> Measure:
 
     Glare on lenses is its own check (eye_glare)."""
     found = eye_assessment(ctx, params)
+    none_allowed = bool(params.get("fail_if_present", False))
     if found.glasses == "tinted":  # unsure, the lenses may be clear: they still fail where no glasses are allowed
-        verdict = Verdict.FAIL if found.tinted_sure or params.get("fail_if_present", False) else Verdict.WARN
+        verdict = Verdict.FAIL if found.tinted_sure or none_allowed else Verdict.WARN
     elif found.glasses == "clear":
-        verdict = Verdict.FAIL if params.get("fail_if_present", False) else Verdict.WARN
+        verdict = Verdict.FAIL if none_allowed else Verdict.WARN
     else:
         verdict = Verdict.PASS
     return Measure(
