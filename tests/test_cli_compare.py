@@ -56,7 +56,7 @@ def test_usage_errors_exit_2(tmp_path):
     assert one_column.returncode == 2 and "line 1 has 1 photos; expected two" in one_column.stderr
     # an empty first cell is an error named by the line an editor shows (it was skipped without a word, and a
     # bad row after comments and blank lines was numbered among the remaining rows)
-    bad_pairs.write_text(f"new,reference\n# comment\n\n{photo},{photo}\n,{photo}\n", encoding="utf-8")
+    bad_pairs.write_text(f"new,reference\n# comment\n\n{photo},{photo},,\n,{photo}\n", encoding="utf-8")
     empty_cell = pfiq("compare", "--pairs", str(bad_pairs), "--out", str(tmp_path))
     assert empty_cell.returncode == 2 and "line 5 has 1 photos; expected two" in empty_cell.stderr
 

@@ -66,7 +66,8 @@ def read_pairs(path: Path) -> list[tuple[Path, Path]]:
     except (OSError, UnicodeDecodeError, csv.Error) as problem:
         raise PairsFileError(f"cannot read {path}: {problem}") from None
     pairs = []
-    for index, (number, cells) in enumerate(lines):
+    for index, (number, row) in enumerate(lines):
+        cells = row[: max(i + 1 for i, c in enumerate(row) if c)]  # trailing empty cells (a spreadsheet's export) are fine
         if len(cells) != 2 or not all(cells):
             raise PairsFileError(f"{path}: line {number} has {sum(map(bool, cells))} photos; expected two (new photo, reference)")
         a, b = ((path.parent / cell).resolve() for cell in cells)
