@@ -406,9 +406,7 @@ class MainWindow(QMainWindow):
 
     def open_paths(self, paths: Sequence[str | Path], add: bool = False, recursive: bool = False) -> int:
         """Open folders (with their sub-folders when `recursive`) and/or files, restore their decisions and queue
-        them all for analysis."""
-        if not add:
-            self.worker.cancel()
+        them all for analysis. Opening what has no photos changes nothing, not even the analyses under way."""
         outcome = self.session.open([str(p) for p in paths], add=add, recursive=recursive)
         problems = []
         if outcome.missing:
@@ -425,6 +423,8 @@ class MainWindow(QMainWindow):
         self.show_banner("\n".join(problems))
         if not outcome.new:
             return 0
+        if not add:
+            self.worker.cancel()
         if add:
             self.browser.model.appended(len(outcome.new))
         else:

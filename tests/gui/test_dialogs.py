@@ -1,5 +1,6 @@
 """Welcome page, settings, about, drag and drop, command line."""
 
+import threading
 from pathlib import Path
 from unittest.mock import patch
 
@@ -69,6 +70,21 @@ def test_a_folder_of_dated_sub_folders_opens_with_its_sub_folders(qtbot, make_wi
     assert w.open_paths([str(next(day.iterdir()))]) == 1  # one photo is open meanwhile
     w.open_folder(str(day.parent.resolve()))
     assert len(w.session.records) == 2 and "No photos" not in w.banner.text()
+
+
+def test_opening_a_folder_without_photos_leaves_the_analyses_under_way(qtbot, make_window, portrait_folder, tmp_path):
+    # it used to cancel the queue first: the photos on screen stayed "pending" and the status said "Batch cancelled"
+    gate = threading.Event()
+    w = make_window(fake_factory(gate=gate))
+    try:
+        assert w.open_paths([str(portrait_folder(3, broken=False))]) == 3
+        qtbot.waitUntil(lambda: w.worker.pending() == 2)  # one in progress, held by the gate
+        (tmp_path / "nothing here").mkdir()
+        assert w.open_paths([str(tmp_path / "nothing here")]) == 0
+        assert w.worker.pending() == 2 and "cancelled" not in w.status_text.text()
+    finally:
+        gate.set()
+    qtbot.waitUntil(lambda: all(r.analysis is not None for r in w.session.records), timeout=10000)
 
 
 def test_settings_dialog_round_trip(qtbot, make_window):
