@@ -19,7 +19,8 @@ from benchmarks.issue15.synth import close_eye, draw_glasses, make
 from pfiq_desktop.engine.attributes import HEAD_CHIP_PADDING, PROBES_FILE, AttributeProbes, load_attribute_probes
 from pfiq_desktop.engine.backbones.dlib_resnet import EYE_GRID_BLOCKS
 from pfiq_desktop.engine.faces import CHIP_SIZE, DetectedFace, chip_transform, extract_chip, photo_points_to_chip
-from pfiq_desktop.engine.icao.eye_pixels import EyeThresholds, decide, measure_eyes
+from pfiq_desktop.engine.icao.eye_pixels import decide, measure_eyes
+from pfiq_desktop.engine.icao.eyes_mouth import eye_thresholds
 from pfiq_desktop.engine.results import Analysis, Verdict
 from tests.photos import load_portrait, portrait_paths
 
@@ -110,7 +111,7 @@ def test_the_analysis_reads_the_grid_off_its_own_forward_pass(analyzer, clean: l
     assert set(face.attributes) == set(expected)
     assert face.attributes == pytest.approx(expected, abs=1e-3)
     eye = next(c for c in clean[0].checks if c.id == "eye_open_left")
-    assert eye.thresholds["closed_one"] == EyeThresholds().closed_one  # the fused scores' bar, shown as applied
+    assert eye.thresholds["closed_one"] == eye_thresholds({}).closed_one  # the fused scores' bar, shown as applied
 
 
 def clean_landmarks() -> np.ndarray:
@@ -151,7 +152,8 @@ def test_a_shut_eye_fails_with_the_network_where_the_pixels_alone_miss_it(analyz
             shut_fails += verdict(result, f"eye_open_{side}") is Verdict.FAIL
             open_passes += verdict(result, f"eye_open_{other}") is Verdict.PASS
             face = result.faces[0]
-            pixels = decide(measure_eyes(photo, landmarks, face.chip_transform, face.plq_chip))  # a backbone without probes
+            measured = measure_eyes(photo, landmarks, face.chip_transform, face.plq_chip)
+            pixels = decide(measured, eye_thresholds({}))  # a backbone without probes
             pixels_alone += getattr(pixels, side).state == "closed"
     assert shut_flagged >= 36 and shut_fails >= 32, f"the shut eye was flagged in {shut_flagged} of 40 winks, failed in {shut_fails}"
     assert open_passes >= 34, f"the open eye passed in {open_passes} of 40 winks"

@@ -159,12 +159,25 @@ def test_user_profile_file_toml_and_json(tmp_path: Path) -> None:
         load_profile(bad)
 
 
-def test_incomplete_user_profile_still_gives_reasons(portrait: np.ndarray, portrait_faces: list[Face]) -> None:
-    profile = Profile("bare", checks={"inter_eye_distance": {"fail_below": 500}})
+def test_incomplete_user_profile_still_gives_reasons(tmp_path: Path, portrait: np.ndarray, portrait_faces: list[Face]) -> None:
+    """A short profile of one's own (no `extends`): the bounds it states are all its tables have; every check it
+    leaves out, and every setting that is not a bound, is the default profile's (the checks hold no numbers)."""
+    bare = tmp_path / "bare.toml"
+    bare.write_text('name = "bare"\n[checks.inter_eye_distance]\nfail_below = 500\n[checks.natural_colour]\nfail_above = 9\n[checks.face_occlusion]\nenabled = true\n')
+    profile = load_profile(bare)
+    default = load_profile()
+    assert profile.params("inter_eye_distance") == {"fail_below": 500}  # its warn_below is left out, not filled in
+    assert profile.params("natural_colour") == {**default.params("natural_colour"), "fail_above": 9}
+    assert profile.params("sharpness") == default.params("sharpness") and profile.params("eye_glare") == default.params("eye_glare")
     by_id = {c.id: c for c in run_checks(portrait, portrait_faces, profile)}
     assert by_id["inter_eye_distance"].verdict is Verdict.FAIL
     assert by_id["inter_eye_distance"].reason.startswith("Measured 15")
     assert "outside" in by_id["inter_eye_distance"].reason
+    judged = {c.id: c for c in run_checks(portrait, portrait_faces)}
+    assert by_id["face_occlusion"].verdict is Verdict.NOT_ASSESSABLE and "sets no fail_below" in by_id["face_occlusion"].reason
+    others = set(judged) - {"inter_eye_distance", "natural_colour", "face_occlusion"}
+    assert {i: by_id[i].verdict for i in others} == {i: judged[i].verdict for i in others}
+    assert by_id["sharpness"].thresholds == judged["sharpness"].thresholds  # (no [print]: no bounds in mm)
 
 
 def test_group_photo_fails_single_face_with_a_box_on_each_other_face() -> None:

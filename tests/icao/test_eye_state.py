@@ -18,7 +18,8 @@ import pytest
 
 from benchmarks.issue15.synth import close_eye
 from pfiq_desktop.engine.icao import Profile, load_profile, run_checks
-from pfiq_desktop.engine.icao.eye_pixels import EyeMeasurements, EyeThresholds, decide
+from pfiq_desktop.engine.icao.eye_pixels import EyeAssessment, EyeMeasurements, EyeThresholds, decide
+from pfiq_desktop.engine.icao.eyes_mouth import eye_thresholds
 from pfiq_desktop.engine.imageio import load_image
 from pfiq_desktop.engine.results import Verdict
 from tests.icao.facebuild import detect_faces
@@ -62,6 +63,11 @@ def test_a_wink_fails_the_shut_eye_and_leaves_the_open_one(portraits: list[np.nd
     assert open_passes >= 33, f"the open eye passed in {open_passes} of 40 winks"
 
 
+def _decide(measured: EyeMeasurements, thresholds: EyeThresholds | None = None) -> EyeAssessment:
+    """The eyes decided under the default profile's thresholds, or under `thresholds`."""
+    return decide(measured, thresholds or eye_thresholds({}))
+
+
 def _measured(closed_left: float, with_network: bool) -> EyeMeasurements:
     """One eye's closed log-odds set, the other clearly open; nothing covered, no glasses."""
     both = ("left", "right")
@@ -75,33 +81,35 @@ def test_a_closed_eye_the_network_is_unsure_of_is_left_to_the_officer() -> None:
     """With the network's probes a closed eye under `sure_closed` (0.9) reads "may be closed" (the check warns);
     at 0.95 it is sure (the check fails). The pixels alone keep every closed eye sure: their bars were not chosen
     for a band."""
-    unsure, sure = decide(_measured(1.5, True)).left, decide(_measured(3.0, True)).left  # p 0.82, 0.95
+    unsure, sure = _decide(_measured(1.5, True)).left, _decide(_measured(3.0, True)).left  # p 0.82, 0.95
     assert unsure.state == sure.state == "closed"
     assert not unsure.sure and "may be closed" in unsure.reason
     assert sure.sure and "looks closed" in sure.reason
-    wink = decide(_measured(0.0, False))  # the pixels alone: shut by the wink rule (gap 6 > 4) at p 0.5
+    wink = _decide(_measured(0.0, False))  # the pixels alone: shut by the wink rule (gap 6 > 4) at p 0.5
     assert wink.left.state == "closed" and wink.left.sure and wink.right.state == "open"
-    assert decide(_measured(1.5, True), EyeThresholds(sure_closed=0.0)).left.sure  # a profile can make every one fail
+    anything_goes = dataclasses.replace(eye_thresholds({}), sure_closed=0.0)
+    assert _decide(_measured(1.5, True), anything_goes).left.sure  # a profile can make every one fail
 
 
 def test_lenses_read_tinted_with_little_confidence_are_left_to_the_officer() -> None:
     """Under `sure_tinted` (0.7) the glasses check warns "may be tinted" (on dev every clear or bare eye called
     tinted read under 0.7); above it, and for dark lenses, it fails as before."""
     def glasses(tint: float, lens_p90: float = 0.9):
-        return decide(dataclasses.replace(_measured(-6.0, True), tint=tint, lens_p90=lens_p90))
+        return _decide(dataclasses.replace(_measured(-6.0, True), tint=tint, lens_p90=lens_p90))
 
     unsure, sure, dark = glasses(0.4), glasses(1.5), glasses(-4.0, lens_p90=0.3)  # p 0.60, 0.82; dark lenses
     assert unsure.glasses == sure.glasses == dark.glasses == "tinted"
     assert not unsure.tinted_sure and "may be worn (confidence 60%)" in unsure.glasses_reason
     assert sure.tinted_sure and dark.tinted_sure and sure.glasses_reason.endswith("not allowed.")
-    assert decide(_measured(-6.0, True)).glasses == "none" and not decide(_measured(-6.0, True)).tinted_sure
+    assert _decide(_measured(-6.0, True)).glasses == "none" and not _decide(_measured(-6.0, True)).tinted_sure
 
 
 def test_the_glasses_check_warns_for_unsure_tint_and_fails_where_no_glasses_are_allowed(monkeypatch) -> None:
     from pfiq_desktop.engine.icao import eyes_mouth
 
-    unsure = decide(dataclasses.replace(_measured(-6.0, True), tint=0.4))
+    unsure = _decide(dataclasses.replace(_measured(-6.0, True), tint=0.4))
     monkeypatch.setattr(eyes_mouth, "eye_assessment", lambda ctx, params: unsure)
-    assert eyes_mouth.glasses(None, {}).verdict is Verdict.WARN
-    assert eyes_mouth.glasses(None, {"fail_if_present": True}).verdict is Verdict.FAIL
-    assert "% tinted" in eyes_mouth.glasses(None, {}).unit  # still named tinted: the officer looks at the lenses
+    params = load_profile().params("glasses")
+    assert eyes_mouth.glasses(None, params).verdict is Verdict.WARN
+    assert eyes_mouth.glasses(None, {**params, "fail_if_present": True}).verdict is Verdict.FAIL
+    assert "% tinted" in eyes_mouth.glasses(None, params).unit  # still named tinted: the officer looks at the lenses

@@ -89,8 +89,7 @@ def run_checks(image: np.ndarray, faces: Sequence[Face], profile: Profile | str 
     ctx: Context | None
     error = ""
     try:
-        profile_yaw = float(profile.params("pose_yaw").get("not_assessable_above", 30.0))
-        ctx = Context(image, list(faces or []), profile_yaw, profile.info.print_format)
+        ctx = Context(image, list(faces or []), profile)
     except Exception as exc:
         log.exception("the checklist could not prepare the photo")
         ctx, error = None, str(exc)

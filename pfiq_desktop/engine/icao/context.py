@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from pfiq_desktop.engine.icao.face_frame import FaceFrame, build_face_frame
 from pfiq_desktop.engine.icao.headpose import estimate_pose
 from pfiq_desktop.engine.icao.mm_geometry import NoPrintScale, px_per_mm
+from pfiq_desktop.engine.icao.profile import Profile, load_profile
 from pfiq_desktop.engine.icao.regions import eye_centres, polygon_mask, region_plq_stats, region_polygons, upright_frame
 from pfiq_desktop.engine.icao.registry import NotAssessable
 from pfiq_desktop.engine.results import Face, PrintFormat
@@ -59,12 +60,12 @@ def lab_from_8bit(lab8: np.ndarray) -> np.ndarray:
 class Context:
     """The photo and its subject, with lazily derived views for the checks."""
 
-    def __init__(
-        self, image: np.ndarray, faces: list[Face], profile_yaw: float = 30.0, print_format: PrintFormat | None = None
-    ) -> None:
+    def __init__(self, image: np.ndarray, faces: list[Face], profile: Profile | None = None) -> None:
+        profile = profile or load_profile()
         self.rgb = as_rgb(image)
-        self.profile_yaw = profile_yaw
-        self.print_format = print_format  # the profile's printed photo, for sizes in mm
+        # beyond this yaw the frontal checks are not judged (the far side of the face is hidden)
+        self.profile_yaw = float(profile.params("pose_yaw")["not_assessable_above"])
+        self.print_format = profile.info.print_format  # the profile's printed photo, for sizes in mm
         self.height, self.width = self.rgb.shape[:2]
         self.faces = list(faces)
         self.face: Face | None = self.faces[0] if self.faces else None

@@ -115,31 +115,31 @@ PIXELS_ONLY_EYE_STATE = {"closed_one": 2.75, "closed_both": 0.25, "wink_gap": 4.
 
 @dataclass(frozen=True)
 class EyeThresholds:
-    """Decision thresholds on the models' log-odds (a profile may override them).
+    """Decision thresholds on the models' log-odds; their values are the profile's (the default profile owns them).
 
     The eye-state ones are for the fused log-odds of the built-in network (chosen on dev with its probes);
     a backbone without probes reads the pixels alone, whose own dev-chosen bars are `PIXELS_ONLY_EYE_STATE`.
     """
 
-    closed_one: float = 1.0  # one eye alone looks closed
-    closed_both: float = 1.0  # both eyes look closed (joint evidence; a lower bar only helped the pixels alone)
+    closed_one: float  # one eye alone looks closed
+    closed_both: float  # both eyes look closed (joint evidence; a lower bar only helped the pixels alone)
     # a wink: this eye looks far more closed than the other, visible eye of the same face (the shut eye of a
     # wink often scores like a squint on its own; the open eye of the same photo is the person's own reference)
-    wink_gap: float = 4.0
+    wink_gap: float
     # ... and does not look open on its own: with the eye grid after the 4th block a wink's shut eye often reads
     # 0.5-1 (chosen out of fold on dev, docs/EVALUATION.md "Closed eyes in the wild, third pass")
-    wink_floor: float = 0.0
+    wink_floor: float
     # a closed eye this sure (probability) is reported as closed; below it, as "may be closed" for the officer to look
     # at: on dev most such eyes were open ones squinting, looking down or behind thick frames (the pixels alone: 0)
-    sure_closed: float = 0.9
-    occluded: float = 1.5  # the eye is not visible
-    tinted: float = 0.0  # both lenses tinted (the lower of the two eyes' scores)
+    sure_closed: float
+    occluded: float  # the eye is not visible
+    tinted: float  # both lenses tinted (the lower of the two eyes' scores)
     # tinted lenses this sure (probability) fail; below it the glasses check warns "may be tinted" for the officer to
     # look at: on dev every clear or bare eye called tinted (19) read under 0.7, against 28 of 152 tinted ones
     # (docs/EVALUATION.md "Tinted or clear: the unsure band"); the tint is the pixels' in both paths
-    sure_tinted: float = 0.7
-    frame: float = 0.0  # a spectacle frame is worn
-    dark_lens: float = 0.45  # both lens windows this dark (90th percentile / cheek): the eyes are behind dark lenses
+    sure_tinted: float
+    frame: float  # a spectacle frame is worn
+    dark_lens: float  # both lens windows this dark (90th percentile / cheek): the eyes are behind dark lenses
 
 
 @dataclass
@@ -516,7 +516,7 @@ def _winks(m: EyeMeasurements, th: EyeThresholds, side: str, hidden: dict[str, b
     return m.closed[side] > th.wink_floor and m.closed[side] - m.closed[other] > th.wink_gap
 
 
-def decide(m: EyeMeasurements, th: EyeThresholds = EyeThresholds()) -> EyeAssessment:
+def decide(m: EyeMeasurements, th: EyeThresholds) -> EyeAssessment:
     """Eye states, occlusion finding and glasses class from the measurements (cheap: re-run per profile)."""
     if not m.with_network:
         th = replace(th, **PIXELS_ONLY_EYE_STATE)

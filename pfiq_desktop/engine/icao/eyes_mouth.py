@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import numpy as np
 
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.eye_pixels import EyeAssessment, EyeMeasurements, EyeThresholds, decide, measure_eyes
+from pfiq_desktop.engine.icao.profile import load_profile
 from pfiq_desktop.engine.icao.regions import polygon_mask
 from pfiq_desktop.engine.icao.registry import TURNED_HEAD_MAX_YAW, Measure, NotAssessable, check, graded
 from pfiq_desktop.engine.results import Evidence, Verdict
 
 EYE_STATE_BARS = ("closed_one", "closed_both", "wink_gap", "wink_floor", "sure_closed")  # reported as applied
 EYE_THRESHOLDS = (*EYE_STATE_BARS, "occluded", "tinted", "sure_tinted", "frame", "dark_lens")
+EYE_CHECKS = ("eye_open_left", "eye_occlusion", "glasses")  # the checks whose tables hold the eye thresholds
+
+
+@cache
+def _default_eye_thresholds() -> dict[str, float]:
+    default = load_profile()
+    return {k: float(v) for check_id in EYE_CHECKS for k, v in default.params(check_id).items() if k in EYE_THRESHOLDS}
+
+
+def eye_thresholds(params: dict[str, Any]) -> EyeThresholds:
+    """A check's eye thresholds: its own table's, and the default profile's for those another eye check owns
+    (one measurement decides the eye states, the glasses and the occlusion together)."""
+    own = {k: float(params[k]) for k in EYE_THRESHOLDS if k in params}
+    return EyeThresholds(**{**_default_eye_thresholds(), **own})
 
 
 def eye_assessment(ctx: Context, params: dict[str, Any]) -> EyeAssessment:
@@ -25,7 +41,7 @@ def eye_assessment(ctx: Context, params: dict[str, Any]) -> EyeAssessment:
         cheeks = {name: ctx.regions[name] for name in ("left_cheek", "right_cheek")}
         ctx.cache["eye_pixels"] = measure_eyes(ctx.rgb, landmarks, face.chip_transform, face.plq_chip, cheeks, face.attributes)
     measured: EyeMeasurements = ctx.cache["eye_pixels"]
-    return decide(measured, EyeThresholds(**{k: float(params[k]) for k in EYE_THRESHOLDS if k in params}))
+    return decide(measured, eye_thresholds(params))
 
 
 def _eye_check(ctx: Context, params: dict[str, Any], side: str) -> Measure:
@@ -79,7 +95,7 @@ def glasses(ctx: Context, params: dict[str, Any]) -> Measure:
 
     Glare on lenses is its own check (eye_glare)."""
     found = eye_assessment(ctx, params)
-    none_allowed = bool(params.get("fail_if_present", False))
+    none_allowed = bool(params["fail_if_present"])
     if found.glasses == "tinted":  # unsure, the lenses may be clear: they still fail where no glasses are allowed
         verdict = Verdict.FAIL if found.tinted_sure or none_allowed else Verdict.WARN
     elif found.glasses == "clear":
@@ -119,7 +135,7 @@ def eye_glare(ctx: Context, params: dict[str, Any]) -> Measure:
     values = ctx.grey[mask]
     if values.size == 0:
         raise NotAssessable("eye regions are outside the photo")
-    fraction = float(np.mean(values >= params.get("saturation", 245)))
+    fraction = float(np.mean(values >= params["saturation"]))
     return graded(
         fraction,
         params,

@@ -53,9 +53,16 @@ def _polygons(ctx: Context, names: list[str]) -> list[list[tuple[float, float]]]
     return [[tuple(p) for p in ctx.regions[n]] for n in names]
 
 
+def _ratio_bound(params: dict[str, Any], key: str) -> float:
+    """The one bound a region check compares against; without it the check has nothing to judge by."""
+    if key not in params:
+        raise NotAssessable(f"the profile sets no {key} for it")
+    return float(params[key])
+
+
 @check("plq_regions", "Face regions usable for recognition", "occlusion")
 def plq_regions(ctx: Context, params: dict[str, Any]) -> Measure:
-    ratio = float(params.get("warn_below", 0.6))
+    ratio = _ratio_bound(params, "warn_below")
     low, worst, rel = _low_regions(ctx, tuple(ctx.plq_stats[0]), ratio)
     thresholds = {"warn_below": ratio}
     if not low:
@@ -76,7 +83,7 @@ def plq_regions(ctx: Context, params: dict[str, Any]) -> Measure:
 @check("face_occlusion", "Eyes, nose and mouth unobstructed", "occlusion", frontal=True, iso="FaceOcclusionPrevention")
 def face_occlusion(ctx: Context, params: dict[str, Any]) -> Measure:
     """A key region the recogniser cannot use, although its landmarks were found, is likely covered."""
-    ratio = float(params.get("fail_below", 0.45))
+    ratio = _ratio_bound(params, "fail_below")
     low, worst, rel = _low_regions(ctx, KEY_REGIONS, ratio)
     thresholds = {"fail_below": ratio}
     if not low:
@@ -147,7 +154,7 @@ def head_covering(ctx: Context, params: dict[str, Any]) -> Measure:
             f"Head covering that also hides the ears and the neck, as a headscarf or hijab does{details}. If it is worn "
             "for religious reasons it may be allowed: the whole face from chin to forehead must stay visible."
         )
-        if not params.get("fail_if_headscarf", False):
+        if not params["fail_if_headscarf"]:
             verdict = Verdict.WARN
     elif verdict is Verdict.FAIL:
         reason = f"Head covering on the head (hat, cap, band or helmet){details}."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +11,7 @@ import numpy as np
 
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.face_frame import PX_PER_IED, FaceFrame
-from pfiq_desktop.engine.icao.registry import Measure, NotAssessable, check, graded
+from pfiq_desktop.engine.icao.registry import Measure, NotAssessable, bounds_of, check, graded
 from pfiq_desktop.engine.results import Evidence, Verdict
 
 # Focus is measured with the face resampled to this inter-eye distance, so the
@@ -48,7 +49,7 @@ def exposure(ctx: Context, params: dict[str, Any]) -> Measure:
 @check("clipping", "No under-/over-exposed areas", "photometric")
 def clipping(ctx: Context, params: dict[str, Any]) -> Measure:
     values = _face_values(ctx)
-    low, high = float(params.get("dark_level", 8)), float(params.get("bright_level", 247))
+    low, high = float(params["dark_level"]), float(params["bright_level"])
     dark, bright = float(np.mean(values <= low)), float(np.mean(values >= high))
     what = "black (under-exposed)" if dark >= bright else "white (over-exposed)"
     return graded(
@@ -202,7 +203,7 @@ def compression(ctx: Context, params: dict[str, Any]) -> Measure:
 def greyscale(ctx: Context, params: dict[str, Any]) -> Measure:
     if not ctx.is_greyscale:
         return Measure(Verdict.PASS, "The photo is in colour.", 1.0, "colour")
-    verdict = Verdict.WARN if params.get("allow_greyscale", False) else Verdict.FAIL
+    verdict = Verdict.WARN if params["allow_greyscale"] else Verdict.FAIL
     return Measure(verdict, "The photo is black and white; a colour photo is required.", 0.0, "colour")
 
 
@@ -216,17 +217,17 @@ def natural_colour(ctx: Context, params: dict[str, Any]) -> Measure:
     if len(lab) < 8:
         raise NotAssessable("cheeks are outside the photo")
     a, b = float(np.median(lab[:, 1])), float(np.median(lab[:, 2]))
-    lo_a, hi_a = float(params.get("a_min", 3)), float(params.get("a_max", 30))
-    lo_b, hi_b = float(params.get("b_min", 3)), float(params.get("b_max", 35))
+    lo_a, hi_a = float(params["a_min"]), float(params["a_max"])
+    lo_b, hi_b = float(params["b_min"]), float(params["b_max"])
     outside = max(lo_a - a, a - hi_a, lo_b - b, b - hi_b, 0.0)
-    thresholds = {"a_min": lo_a, "a_max": hi_a, "b_min": lo_b, "b_max": hi_b, "fail_above": float(params.get("fail_above", 5))}
+    thresholds = {"a_min": lo_a, "a_max": hi_a, "b_min": lo_b, "b_max": hi_b, **bounds_of(params)}
     evidence = Evidence(
         polygons=[[tuple(p) for p in ctx.regions[n]] for n in ("left_cheek", "right_cheek")], regions=["left_cheek", "right_cheek"]
     )
     if outside == 0.0:
         verdict, reason = Verdict.PASS, f"Skin colour looks natural (a* {a:.0f}, b* {b:.0f})."
     else:
-        verdict = Verdict.FAIL if outside > thresholds["fail_above"] else Verdict.WARN
+        verdict = Verdict.FAIL if outside > thresholds.get("fail_above", math.inf) else Verdict.WARN  # no bound: warn
         cast = "red/magenta" if a > hi_a else "green" if a < lo_a else "yellow" if b > hi_b else "blue"
         reason = f"Skin colour looks unnatural: {cast} cast (a* {a:.0f}, b* {b:.0f})."
     return Measure(verdict, reason, outside, "CIELAB units outside the skin range", thresholds, evidence)

@@ -4,6 +4,12 @@ A profile is a TOML (or JSON) file with a `name`, a `description` and one table
 per check id under `[checks]`. A profile may `extends` another one and override
 only the values it changes, so a user's copy stays short and readable.
 
+The default profile states every setting a check needs, and it is their only owner
+(the checks hold no numbers of their own): a profile that extends nothing gets the
+default's table for each check it leaves out and the default's settings (everything
+but the fail/warn bounds) in each table it leaves incomplete. A table that is there
+keeps only the bounds it states, so leaving one out still means "no such bound".
+
 Profiles are validated on load (a check id the checklist does not know, a string
 or NaN where a number belongs, bounds in the wrong order are a ProfileError naming
 the file and the key), and identified by the hash of their *content*
@@ -138,6 +144,21 @@ def _merge(base: dict[str, dict[str, Any]], override: dict[str, dict[str, Any]])
     return merged
 
 
+def _is_bound(key: str) -> bool:
+    return key.removesuffix("_mm") in THRESHOLD_KEYS
+
+
+def _completed(checks: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """`checks` with what it leaves out taken from the default profile: whole tables, and the settings that
+    are not bounds in the tables it has."""
+    default = load_profile(DEFAULT_PROFILE).checks
+    completed = {check_id: dict(values) for check_id, values in default.items() if check_id not in checks}
+    for check_id, values in checks.items():
+        settings = {key: value for key, value in default.get(check_id, {}).items() if not _is_bound(key)}
+        completed[check_id] = {**settings, **values}
+    return completed
+
+
 def load_profile(name_or_path: str | Path = DEFAULT_PROFILE, _seen: tuple[str, ...] = ()) -> Profile:
     """A bundled profile by name, or a user's TOML/JSON file by path."""
     text = str(name_or_path)
@@ -154,6 +175,8 @@ def load_profile(name_or_path: str | Path = DEFAULT_PROFILE, _seen: tuple[str, .
         if parent in _seen:
             raise ProfileError(f"{path}: circular 'extends' ({parent})")
         checks = _merge(load_profile(parent, (*_seen, parent)).checks, checks)
+    elif path != _bundled_dir() / f"{DEFAULT_PROFILE}.toml":
+        checks = _completed(checks)
     _check_order(path, checks)
     return Profile(
         name=str(data.get("name", path.stem)),
