@@ -60,7 +60,7 @@ def read_pairs(path: Path) -> list[tuple[Path, Path]]:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)
             # (line number in the file, cells) of every row with content: blank rows and # comments are left out,
-            # a row with an empty cell is not (it is an error, named by the line an editor shows)
+            # a row with an empty photo cell is not (it is an error below, named by the line an editor shows)
             lines = [(reader.line_num, cells) for cells in ([c.strip() for c in row] for row in reader)
                      if any(cells) and not next(c for c in cells if c).startswith("#")]
     except (OSError, UnicodeDecodeError, csv.Error) as problem:

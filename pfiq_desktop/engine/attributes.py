@@ -48,6 +48,11 @@ HEAD_TOP_ROWS = 6 / 17  # the share of the grid's rows, from the top, that the h
 Fusion = tuple[tuple[tuple[str, float], tuple[str, float]], float]  # (("pixels", a), ("network", b)), c
 
 
+def sigmoid(log_odds: float) -> float:
+    """The probability of a log-odds (clipped: no overflow however far a model reads)."""
+    return float(1.0 / (1.0 + np.exp(-np.clip(log_odds, -30.0, 30.0))))
+
+
 def fuse(fusion: Fusion, pixels: float, network: Mapping[str, float] | None, probe: str) -> float:
     """A check's log-odds: its pixel measure's fused with the face's network probe `probe` (a x pixels + b x network
     + c) where the face has that probe, the pixel measure's alone where it has not (a backbone without probes)."""

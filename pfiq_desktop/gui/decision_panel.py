@@ -140,8 +140,9 @@ class DecisionPanel(QWidget):
         text = tooltip = f"{decision.label} by {decision.signed_by} at {when} UTC"
         if decision.overridden:  # the banner names two, the tooltip all: a long list was clipped at 1366x768
             more = len(decision.overridden) - BANNER_REASONS
-            tooltip += f" — accepted despite: {reasons_text(decision.overridden)}"
-            text += f" — accepted despite: {reasons_text(decision.overridden[:BANNER_REASONS])}" + (f" and {more} more" if more > 0 else "")
+            despite = " — accepted despite: "
+            tooltip += despite + reasons_text(decision.overridden)
+            text += despite + reasons_text(decision.overridden[:BANNER_REASONS]) + (f" and {more} more" if more > 0 else "")
         self.current.setText(text)
         self.current.setToolTip(tooltip)
         self.current.setStyleSheet(f"color: white; background: {colour}; border-radius: 4px; padding: 4px;")

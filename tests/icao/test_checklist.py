@@ -163,7 +163,8 @@ def test_incomplete_user_profile_still_gives_reasons(tmp_path: Path, portrait: n
     """A short profile of one's own (no `extends`): the bounds it states are all its tables have; every check it
     leaves out, and every setting that is not a bound, is the default profile's (the checks hold no numbers)."""
     bare = tmp_path / "bare.toml"
-    bare.write_text('name = "bare"\n[checks.inter_eye_distance]\nfail_below = 500\n[checks.natural_colour]\nfail_above = 9\n[checks.face_occlusion]\nenabled = true\n')
+    bare.write_text('name = "bare"\n[checks.inter_eye_distance]\nfail_below = 500\n'
+                    '[checks.natural_colour]\nfail_above = 9\n[checks.face_occlusion]\nenabled = true\n')
     profile = load_profile(bare)
     default = load_profile()
     assert profile.params("inter_eye_distance") == {"fail_below": 500}  # its warn_below is left out, not filled in

@@ -34,6 +34,8 @@ def write(tmp_path: Path, body: str, name: str = "office.toml") -> Path:
         ("[checks.head_size]\nfail_below = 0.9\nfail_above = 0.8\n", "[checks.head_size] fail_below = 0.9 is above fail_above = 0.8"),
         ("[checks.natural_colour]\na_min = 40\n", "[checks.natural_colour] a_min = 40 is above a_max = 30"),
         ("[checks.pose_yawn]\nwarn_above = 5\n", "[checks.pose_yawn] is not a check this version knows"),
+        ("[checks.eye_glare]\nsaturaton = 250\n", "[checks.eye_glare] saturaton is not a setting of this check"),
+        ("[checks.sharpness]\nwarn_belw = 30\n", "[checks.sharpness] warn_belw is not a setting of this check"),
         ("[checks]\nsharpness = 20\n", "[checks.sharpness] must be a table of thresholds"),
         ("checks = 3\n", "'checks' must be a table"),
         ("extends = 7\n", "extends = 7: expected a profile name or file"),

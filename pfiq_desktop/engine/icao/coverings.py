@@ -23,7 +23,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from pfiq_desktop.engine.attributes import fuse
+from pfiq_desktop.engine.attributes import fuse, sigmoid
 from pfiq_desktop.engine.icao.face_frame import PX_PER_IED, FaceFrame
 from pfiq_desktop.engine.icao.registry import NotAssessable
 
@@ -61,7 +61,7 @@ LOWER_FACE_OUTLINE = (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 35, 34, 33, 32
 
 @dataclass(frozen=True)
 class LogisticModel:
-    """p = 1 / (1 + exp(-(sum_i w_i (x_i - mean_i) / std_i + bias))); a missing feature adds nothing."""
+    """Log-odds sum_i w_i (x_i - mean_i) / std_i + bias; a missing feature adds nothing."""
 
     features: tuple[str, ...]
     mean: tuple[float, ...]
@@ -76,19 +76,12 @@ class LogisticModel:
             z += weight * ((value - mean) / std if math.isfinite(value) else 0.0)
         return z
 
-    def probability(self, values: dict[str, float]) -> float:
-        return _probability(self.log_odds(values))
-
 
 def covering_probability(model: str, values: dict[str, float], network: Mapping[str, float]) -> float:
     """A covering model's probability ("lower_face", "head_covering"), fused with its network probe's log-odds
     where the face has that probe."""
     probe, fusion = NETWORK_PROBES[model]
-    return _probability(fuse(fusion, covering_models()[model].log_odds(values), network, probe))
-
-
-def _probability(log_odds: float) -> float:
-    return 1.0 / (1.0 + math.exp(-log_odds))
+    return sigmoid(fuse(fusion, covering_models()[model].log_odds(values), network, probe))
 
 
 @cache

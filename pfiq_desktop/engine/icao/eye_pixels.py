@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 import cv2
 import numpy as np
 
-from pfiq_desktop.engine.attributes import EYE_POINTS, fuse
+from pfiq_desktop.engine.attributes import EYE_POINTS, fuse, sigmoid
 
 Model = tuple[tuple[tuple[str, float], ...], float]  # (feature, weight in raw units) pairs, then bias
 
@@ -219,10 +219,6 @@ class EyeAssessment:
             "clear": "Clear glasses are worn: allowed only if the frame does not cover the eyes and there is no glare.",
             "tinted": "Tinted glasses or sunglasses are worn: not allowed.",
         }[self.glasses]
-
-
-def _sigmoid(x: float) -> float:
-    return float(1.0 / (1.0 + np.exp(-np.clip(x, -30, 30))))
 
 
 def _linear(model: Model, feats: dict[str, float]) -> float:
@@ -533,11 +529,11 @@ def decide(m: EyeMeasurements, th: EyeThresholds) -> EyeAssessment:
             state = "closed"
         else:
             state = "open"
-        closed = _sigmoid(m.closed[sd])
-        eyes[sd] = EyeState(sd, state, closed, _sigmoid(m.occluded[sd]), m.boxes[sd], m.plq_ratio[sd], dark and hidden[sd],
+        closed = sigmoid(m.closed[sd])
+        eyes[sd] = EyeState(sd, state, closed, sigmoid(m.occluded[sd]), m.boxes[sd], m.plq_ratio[sd], dark and hidden[sd],
                             sure=state != "closed" or closed >= th.sure_closed)
     tinted = dark or m.tint > th.tinted
     glasses = "tinted" if tinted else ("clear" if m.frame > th.frame else "none")
-    glasses_score = max(_sigmoid(m.tint), float(dark)) if tinted else (_sigmoid(m.frame) if glasses == "clear" else 1.0 - _sigmoid(m.frame))
+    glasses_score = max(sigmoid(m.tint), float(dark)) if tinted else (sigmoid(m.frame) if glasses == "clear" else 1.0 - sigmoid(m.frame))
     occluded = any(hidden.values()) or (tinted and min(m.occluded.values()) > th.occluded - 1.0)
     return EyeAssessment(eyes["left"], eyes["right"], occluded, glasses, glasses_score, m.frame_box, th)

@@ -109,8 +109,23 @@ def _value(path: Path, check_id: str, key: str, value: Any) -> float | bool:
     return float(value)
 
 
+def _is_default(path: Path) -> bool:
+    return path == _bundled_dir() / f"{DEFAULT_PROFILE}.toml"
+
+
+def _check_keys(path: Path, check_id: str, values: dict[str, Any]) -> None:
+    """Every key of a table is a bound, `enabled` or a setting the default profile gives this check: a misspelt key
+    would otherwise be ignored without a word."""
+    settings = {key for key in load_profile(DEFAULT_PROFILE).checks.get(check_id, {}) if not _is_bound(key)}
+    for key in values:
+        if not (_is_bound(key) or key == "enabled" or key in settings):
+            others = f"; its settings: {', '.join(sorted(settings))}" if settings else ""
+            raise ProfileError(f"{path}: [checks.{check_id}] {key} is not a setting of this check (bounds: "
+                               f"{', '.join(THRESHOLD_KEYS)}, also with _mm{others})")
+
+
 def _validated(path: Path, checks: Any) -> dict[str, dict[str, float | bool]]:
-    """The `[checks]` table of one file with every id and value checked."""
+    """The `[checks]` table of one file with every id, key and value checked."""
     if not isinstance(checks, dict):
         raise ProfileError(f"{path}: 'checks' must be a table")
     known = _known_check_ids()
@@ -120,6 +135,8 @@ def _validated(path: Path, checks: Any) -> dict[str, dict[str, float | bool]]:
             raise ProfileError(f"{path}: [checks.{check_id}] is not a check this version knows")
         if not isinstance(values, dict):
             raise ProfileError(f"{path}: [checks.{check_id}] must be a table of thresholds")
+        if not _is_default(path):  # the default profile is where the settings are defined
+            _check_keys(path, check_id, values)
         result[check_id] = {key: _value(path, check_id, key, value) for key, value in values.items()}
     return result
 
@@ -175,7 +192,7 @@ def load_profile(name_or_path: str | Path = DEFAULT_PROFILE, _seen: tuple[str, .
         if parent in _seen:
             raise ProfileError(f"{path}: circular 'extends' ({parent})")
         checks = _merge(load_profile(parent, (*_seen, parent)).checks, checks)
-    elif path != _bundled_dir() / f"{DEFAULT_PROFILE}.toml":
+    elif not _is_default(path):
         checks = _completed(checks)
     _check_order(path, checks)
     return Profile(

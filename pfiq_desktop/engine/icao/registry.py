@@ -7,11 +7,14 @@ exception, so one odd photo cannot break the checklist.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pfiq_desktop.engine.results import Evidence, Verdict
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from pfiq_desktop.engine.icao.context import Context
@@ -159,11 +162,8 @@ def graded_range(
     unit: str = "",
     evidence: Evidence | None = None,
 ) -> Measure:
-    """A Measure for `value`, known only to lie in [low, high], from `grade_interval`.
-
-    The reason is chosen by 'ok' / 'low' / 'high' / 'imprecise' and formatted with v=value,
-    lo=low, hi=high and the bounds.
-    """
+    """A Measure for `value`, known only to lie in [low, high], from `grade_interval`, with the reason that
+    `_reason` words for it."""
     verdict, imprecise = grade_interval(low, high, bounds)
     if imprecise:
         key = "imprecise"
@@ -174,19 +174,30 @@ def graded_range(
         # 22.4-24.8 mm against an ideal from 22.5 is at the small end, although the point estimate 23.6 is inside)
         below = [bounds[k] for k in ("fail_below", "warn_below") if k in bounds]
         key = "low" if below and low < max(below) else "high"
-    template = reasons.get(key, reasons["ok"])
-    quoted = bounds
-    if verdict is Verdict.WARN and not imprecise and "{warn_" not in template:
-        # a warning quoting the fail bound read as a contradiction ("too dark (L* 60; needs 45)"): it quotes the
-        # recommended bound the value missed, and says it is borderline
-        quoted = {**bounds, **{f"fail_{side}": bounds[f"warn_{side}"] for side in ("below", "above") if f"warn_{side}" in bounds}}
-        template += " Borderline: within the limit, past the recommended value."
-    try:
-        reason = template.format(v=value, lo=low, hi=high, **quoted)
-    except (KeyError, ValueError):  # a user's profile left out a bound the sentence quotes
+    borderline = verdict is Verdict.WARN and not imprecise
+    reason = _reason(reasons.get(key, reasons["ok"]), borderline, {"v": value, "lo": low, "hi": high}, bounds)
+    if reason is None:
         where = "within" if verdict is Verdict.PASS else "outside"
         reason = f"Measured {value:.3g} {unit}, {where} the profile's bounds {bounds}."
     return Measure(verdict, reason, float(value), unit, bounds, evidence or Evidence())
+
+
+def _reason(template: str, borderline: bool, measured: dict[str, float], bounds: dict[str, float]) -> str | None:
+    """The check's sentence with the measured values (v, lo, hi) and the bounds filled in; None when it quotes a
+    bound the profile does not set.
+
+    A borderline warning (past a warn bound, within the fail bounds) quotes the recommended bound the value missed
+    under the fail bound's name, and says it is borderline: quoting the fail bound read as a contradiction ("too
+    dark (L* 60; needs 45)"). A sentence that names a warn bound itself is left as it is."""
+    quoted = bounds
+    if borderline and "{warn_" not in template:
+        quoted = {**bounds, **{f"fail_{side}": bounds[f"warn_{side}"] for side in ("below", "above") if f"warn_{side}" in bounds}}
+        template += " Borderline: within the limit, past the recommended value."
+    try:
+        return template.format(**measured, **quoted)
+    except KeyError as missing:  # a user's profile left out a bound the sentence quotes
+        log.info("reason %r not worded: the profile sets no %s", template, missing)
+        return None
 
 
 def graded(
