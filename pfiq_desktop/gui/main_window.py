@@ -195,7 +195,7 @@ class MainWindow(QMainWindow):
         self.cancel_button.clicked.connect(self.cancel_batch)
         self._displays: dict[str, DisplayResult] = {}
         self._drafts: dict[str, tuple[str, set[str]]] = {}  # notes typed on photos left undecided, until decided
-        self._rechecking: tuple[str, int, int] = ("", 0, 0)  # profile, photos to re-evaluate, of which still to come
+        self._rechecking: tuple[str, int, set[str]] = ("", 0, set())  # profile, photos to re-evaluate, those to come
         self._engine_failure = ""  # the engine's start-up error while it is down
 
     # -- construction helpers ------------------------------------------------
@@ -575,9 +575,9 @@ class MainWindow(QMainWindow):
 
     def _on_rechecked(self, path: str, shown: DisplayResult) -> None:
         name, total, left = self._rechecking
-        if left:
-            self._rechecking = (name, total, left - 1)
-            if left == 1:
+        if path in left and shown.analysis.profile == name:  # (a bundled profile's name; not an earlier switch's)
+            left.discard(path)
+            if not left:
                 self._status(f"Profile {name}: {total} photos re-evaluated")
         record = self.session.record(path)
         if record is None:
@@ -635,7 +635,7 @@ class MainWindow(QMainWindow):
         self.worker.set_profile(name)  # goes first, before the re-checks
         if self.checklist.profile.currentText() != name:
             self.checklist.set_profiles(self.profiles, name)
-        self._rechecking = (name, len(analysed), len(analysed))
+        self._rechecking = (name, len(analysed), {path for path, _ in analysed})
         self._status(f"Profile {name}: re-evaluating {len(analysed)} photos")
 
     # -- decisions ---------------------------------------------------------------

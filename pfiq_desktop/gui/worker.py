@@ -123,10 +123,12 @@ class AnalysisWorker(QThread):
         return False
 
     def recheck(self, items: Iterable[tuple[str, Analysis]], first: str | None = None) -> None:
-        """Queue check re-evaluation (after a profile switch); `first` goes first."""
+        """Queue check re-evaluation (after a profile switch); `first` goes first. Re-evaluations still queued from
+        an earlier switch are dropped: these re-evaluate every photo again, under the newer profile."""
         jobs: list[Job] = [("recheck", str(p), a) for p, a in items]
         jobs.sort(key=lambda j: j[1] != first)
         with self._cond:
+            self._queue = deque(job for job in self._queue if job[0] != "recheck")
             self._queue.extendleft(reversed(jobs))
             self._cond.notify_all()
 
@@ -295,4 +297,7 @@ class AnalysisWorker(QThread):
         except Exception as exc:  # the old result stays visible with the error beside it
             log.exception("re-evaluating the checks of %s failed", path)
             new = dataclasses.replace(analysis, errors=[f"Re-evaluating the checks failed: {exc}"])
-        self.rechecked.emit(path, DisplayResult.prepare(new))
+        with self._cond:  # the officer switched again meanwhile: that switch re-evaluates this photo after its profile
+            superseded = any(job[0] == "profile" for job in self._queue)
+        if not superseded:
+            self.rechecked.emit(path, DisplayResult.prepare(new))

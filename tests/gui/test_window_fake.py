@@ -99,6 +99,21 @@ def test_profile_switch_rechecks_without_network(qtbot, make_window, portrait_fo
     assert w.checklist.analysis.profile == "strict"
 
 
+def test_a_second_profile_switch_drops_the_first_ones_re_evaluations(qtbot, make_window, portrait_folder):
+    # they stayed queued behind the second switch's, and counted towards it: "re-evaluated" came too early
+    w = make_window(fake_factory())
+    w.open_paths([str(portrait_folder(4, broken=False))])
+    qtbot.waitUntil(lambda: all(r.analysis is not None for r in w.session.records), timeout=10000)
+    arrived: list[str] = []
+    w.worker.rechecked.connect(lambda path, shown: arrived.append(shown.analysis.profile))
+    w.set_profile("strict")
+    w.set_profile("lenient")
+    qtbot.waitUntil(lambda: w.status_text.text() == "Profile lenient: 4 photos re-evaluated", timeout=10000)
+    assert all(r.analysis.profile == "lenient" for r in w.session.records)
+    qtbot.wait(300)
+    assert arrived.count("lenient") == 4  # once each
+
+
 def test_filter_search_and_sort(qtbot, make_window, portrait_folder):
     w = _opened(qtbot, make_window, portrait_folder, 5, broken=True)
     w.browser.filter.setCurrentIndex(w.browser.filter.findData("error"))
