@@ -80,10 +80,10 @@ def run(args: argparse.Namespace) -> int:
             problem = "; ".join(analysis.errors) or ("" if analysis.faces else "no face found")
             if problem:
                 log.warning("%s: %s", path, problem)
-            if "json" in args.formats:
-                write_text_atomic(out / f"{stem}.json", analysis.to_json(indent=1))
             if "png" in args.formats and analysis.ok:
                 save_annotated_png(out / f"{stem}.png", load_photo(path), analysis)
+            if "json" in args.formats:  # last: an interrupted run leaves no JSON without its PNG
+                write_text_atomic(out / f"{stem}.json", analysis.to_json(indent=1))
             problems += bool(problem)
             quality = f"{analysis.faces[0].quality:.2f}" if analysis.faces else "-"
             note = problem or f"{analysis.timings.get('total', 0) * 1000:.0f} ms"

@@ -20,12 +20,15 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QInputDialog,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMenu,
     QMessageBox,
+    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QStackedWidget,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -197,6 +200,7 @@ class MainWindow(QMainWindow):
         self._drafts: dict[str, tuple[str, set[str]]] = {}  # notes typed on photos left undecided, until decided
         self._rechecking: tuple[str, int, set[str]] = ("", 0, set())  # profile, photos to re-evaluate, those to come
         self._engine_failure = ""  # the engine's start-up error while it is down
+        self._cancelled = False  # the batch was cancelled, and nothing was queued since
 
     # -- construction helpers ------------------------------------------------
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -439,6 +443,7 @@ class MainWindow(QMainWindow):
             self.setWindowTitle(f"{len(self.session.records)} photos — {APP_NAME}")
         self.pages.setCurrentWidget(self.compare)
         self._leave_welcome_layout()
+        self._cancelled = False
         self.worker.enqueue(outcome.new)
         self._set_progress(0, self.worker.pending())
         restored = outcome.restored
@@ -598,11 +603,15 @@ class MainWindow(QMainWindow):
         self.progress.setValue(done)
 
     def _on_progress(self, done: int, total: int) -> None:
+        if self._cancelled:  # the photo under way when the batch was cancelled: the cancellation stays said
+            return
         self._set_progress(done, total)
         self._status(f"Analysing {done} / {total}")
 
     def _on_batch_finished(self, _count: int) -> None:
         self._set_progress(0, 0)
+        if self._cancelled:
+            return
         counts = self.session.counts()
         summary = ", ".join(f"{counts[k]} {STATUS_LABELS[k].lower()}" for k in ("pass", "warn", "fail", "error") if counts.get(k))
         self._status(f"Analysis finished: {summary or 'nothing to do'}")
@@ -613,13 +622,19 @@ class MainWindow(QMainWindow):
             if record is not None:
                 record.status = "pending"
                 self.browser.model.changed(path)
+        self._cancelled = True
         self._status(f"Batch cancelled; {len(paths)} photos left pending (Analysis ▸ Re-analyse pending)")
 
     def cancel_batch(self) -> None:
+        """Stop the queued analyses; Esc typed in the search box or a note only leaves that field (to the list)."""
+        if isinstance(QApplication.focusWidget(), (QLineEdit, QPlainTextEdit, QTextEdit)):
+            self.browser.view.setFocus()
+            return
         self.worker.cancel()
         self._set_progress(0, 0)
 
     def resume_batch(self) -> None:
+        self._cancelled = False
         self.worker.enqueue(self.session.pending())
 
     def set_profile(self, name: str) -> None:

@@ -143,6 +143,27 @@ def test_cancel_and_priority(qtbot, make_window, portrait_folder):
     _wait_all(qtbot, w)
 
 
+def test_esc_in_the_search_box_or_a_note_leaves_the_field_and_cancels_nothing(qtbot, make_window, portrait_folder):
+    # Esc was the window's "Cancel batch" wherever it was typed, and "Analysis finished" then hid the cancellation
+    gate = threading.Event()
+    w = make_window(fake_factory(gate=gate))
+    try:
+        w.open_paths([str(portrait_folder(4, broken=False))])
+        qtbot.waitUntil(lambda: w.worker.pending() == 3 and w.browser.view.hasFocus())  # (the first photo selected)
+        w.activateWindow()
+        for field in (w.browser.search, w.decision.note):
+            field.setFocus()
+            qtbot.waitUntil(field.hasFocus)
+            qtbot.keyClick(field, Qt.Key.Key_Escape)
+            assert w.worker.pending() == 3 and w.browser.view.hasFocus()
+        qtbot.keyClick(w.browser.view, Qt.Key.Key_Escape)  # from the list it cancels
+        assert w.worker.pending() == 0
+    finally:
+        gate.set()
+    qtbot.wait(300)
+    assert w.status_text.text() == "Batch cancelled; 3 photos left pending (Analysis ▸ Re-analyse pending)"
+
+
 def test_chip_mode_and_landmarks(qtbot, make_window, portrait_folder):
     w = _opened(qtbot, make_window, portrait_folder, 1)
     w.browser.select_row(0)
