@@ -98,5 +98,6 @@ def test_pfiq_analyse_on_a_full_disk_exits_3(small_disk, tmp_path):
     run = subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", "analyse", str(REPO / "resources" / "sample_astronaut.jpg"),
                           "--out", str(disk.path), "--device", "cpu"], cwd=REPO, capture_output=True, text=True,
                          timeout=600, env=env)
-    assert run.returncode == 3 and f"Cannot write {disk.path / 'sample_astronaut.json'}" in run.stderr
+    # the annotated PNG is written first (the JSON last, so an interrupted run leaves no JSON without its PNG)
+    assert run.returncode == 3 and f"Cannot write {disk.path / 'sample_astronaut.png'}" in run.stderr
     assert disk.listing() == []
