@@ -32,7 +32,11 @@ def test_record_and_restore_by_path_and_hash(tmp_path, store):
     got = again.decision_for(img, sha)
     assert got.decision == REJECT and got.reasons == ["eyes_open"] and got.profile == "icao-9303"
     assert again.decisions_for_paths([img])[str(img.resolve())].decision == REJECT
-    # moved file is still found by its hash
+    # a copy of a decided photo is not decided (the window shows it undecided too) ...
+    (tmp_path / "copy.jpg").write_bytes(b"abc")
+    assert again.decision_for(tmp_path / "copy.jpg", sha) is None
+    # ... a moved one still is, found by its hash
+    img.rename(tmp_path / "moved.jpg")
     assert again.decision_for(tmp_path / "moved.jpg", sha).decision == REJECT
     again.close()
 

@@ -144,10 +144,12 @@ def load_photo(path: str | Path) -> np.ndarray | None:
 
 
 def review_from_store(store: ReviewStore, analysis: Analysis) -> tuple[DecisionInfo | None, list[AuditInfo]]:
-    """Decision and audit entries for one photo through the review store's public API (read-only)."""
+    """Decision and audit entries for one photo through the review store's public API (read-only): the entries of
+    this file, or of the file its decision was made on (moved), not those of a copy elsewhere."""
     decision = store.decision_for(analysis.source, analysis.image_sha256 or None)
+    files = {str(Path(analysis.source).resolve())} | ({str(decision.path)} if decision else set())
     audit = store.audit_log(analysis.image_sha256) if analysis.image_sha256 else []
-    return DecisionInfo.from_any(decision), [AuditInfo.from_any(a) for a in audit]
+    return DecisionInfo.from_any(decision), [AuditInfo.from_any(a) for a in audit if str(a.path) in files]
 
 
 def item_from_store(store: ReviewStore | None, analysis: Analysis) -> ReportItem:

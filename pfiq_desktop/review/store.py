@@ -387,17 +387,19 @@ class ReviewStore:
         self._set_meta("audit_head", entry["entry_hash"])
 
     def decision_for(self, path: str | os.PathLike[str], image_sha256: str | None = None) -> Decision | None:
-        """The current decision for a file: by hash and path, else by path, else by hash."""
+        """The current decision for a file: by hash and path (by path alone without a hash); else that of a file
+        with the same bytes that is no longer where it was decided (moved or renamed). A copy whose original is still
+        there is not decided: the window, which restores decisions by path, shows it undecided too."""
         key = path_text(str(Path(path).resolve()))
         with self._lock:
-            rows: list[dict[str, Any]] = []
-            if image_sha256:
-                rows = self._select("decisions", DECISION_FIELDS, "WHERE image_sha256=? AND path=?", (image_sha256, key))
-            if not rows and not image_sha256:
+            if not image_sha256:
                 rows = self._select("decisions", DECISION_FIELDS, "WHERE path=? ORDER BY decided_at DESC LIMIT 1", (key,))
-            if not rows and image_sha256:
-                rows = self._select("decisions", DECISION_FIELDS, "WHERE image_sha256=? ORDER BY decided_at DESC LIMIT 1",
-                                    (image_sha256,))
+            else:
+                rows = self._select("decisions", DECISION_FIELDS, "WHERE image_sha256=? AND path=?", (image_sha256, key))
+                if not rows:
+                    same_bytes = self._select("decisions", DECISION_FIELDS, "WHERE image_sha256=? ORDER BY decided_at DESC",
+                                              (image_sha256,))
+                    rows = [row for row in same_bytes if not Path(path_from_text(row["path"])).exists()][:1]
         return _decision_from_row(rows[0]) if rows else None
 
     def decisions_for_paths(self, paths: Iterable[str | os.PathLike[str]]) -> dict[str, Decision]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import unicodedata
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -226,3 +227,21 @@ def test_a_decision_taken_under_another_profile_says_so(tmp_path, sample_analysi
     assert "decided under profile icao-9303; this report's checklist: lenient" in text
     write_pdf_report(tmp_path / "same.pdf", item_from_store(store, dataclasses.replace(analysis, profile="icao-9303")))
     assert "decided under profile" not in unicodedata.normalize("NFKC", _squash(_text(tmp_path / "same.pdf")))
+
+
+def test_a_copy_of_a_decided_photo_is_reported_undecided_as_the_window_shows_it(tmp_path, sample_analysis, store):
+    # two byte-identical files, one rejected: the report of the other said "REJECTED" and listed the first one's audit
+    from pfiq_desktop.reports.inputs import item_from_store
+
+    original, copy = tmp_path / "021118.jpg", tmp_path / "021118_again.jpg"
+    for path in (original, copy):
+        path.write_bytes(Path(sample_analysis.source).read_bytes())
+    analysis = dataclasses.replace(sample_analysis, source=str(original), image_sha256=sample_analysis.image_sha256 or "0" * 64)
+    store.record_decision(original, analysis.image_sha256, "reject", reasons=["background"], officer="a.ngata",
+                          verdict=analysis.verdict)
+    decided, of_copy = item_from_store(store, analysis), item_from_store(store, dataclasses.replace(analysis, source=str(copy)))
+    assert decided.decision.decision == "reject" and len(decided.audit) == 1
+    assert of_copy.decision is None and of_copy.audit == []
+    original.rename(tmp_path / "moved.jpg")  # a moved photo keeps its decision and its audit
+    moved = item_from_store(store, dataclasses.replace(analysis, source=str(tmp_path / "moved.jpg")))
+    assert moved.decision.decision == "reject" and len(moved.audit) == 1
