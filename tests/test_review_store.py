@@ -140,3 +140,17 @@ def test_cache_rechecks_a_profile_edited_under_the_same_name(tmp_path, astronaut
     engine.engine_key = "other-models|fake|fake|test"  # another model set: the cached result is not used
     cache.analyse(engine, photo)
     assert engine.calls == 2
+
+
+def test_a_folders_decisions_are_read_by_path_in_chunks_and_the_latest_wins(tmp_path, store):
+    from pfiq_desktop.review.store import PATHS_PER_QUERY
+
+    paths = [tmp_path / f"p{i:04d}.jpg" for i in range(2 * PATHS_PER_QUERY + 200)]
+    decided = {0: REJECT, PATHS_PER_QUERY + 1: RETAKE, len(paths) - 1: REJECT}
+    for i, decision in decided.items():
+        store.record_decision(paths[i], f"{i:064d}", decision)
+    store.record_decision(paths[0], "f" * 64, RETAKE)  # the same path decided again, on other bytes: the latest counts
+    store.record_decision(tmp_path / "elsewhere.jpg", "e" * 64, REJECT)  # not asked for
+    found = store.decisions_for_paths(paths)
+    assert {p: d.decision for p, d in found.items()} == {
+        str(paths[0].resolve()): RETAKE, str(paths[PATHS_PER_QUERY + 1].resolve()): RETAKE, str(paths[-1].resolve()): REJECT}
