@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
@@ -304,12 +306,14 @@ class BrowserWidget(QWidget):
     """Search box, status filter, sort order and the thumbnail list."""
 
     currentPathChanged = Signal(object)  # the photo's path (a str; object so undecodable bytes survive)
+    nothingShown = Signal()  # a filter or search shows no photo: none is on screen, so none can be decided
 
     def __init__(self, session: ReviewSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = ImageListModel(session, self)
         self.proxy = ImageFilterProxy(self)
         self.proxy.setSourceModel(self.model)
+        self._place: str | None = None  # the photo the officer was on while a filter shows none
 
         self.search = QLineEdit(placeholderText="Search file name…")
         self.search.setClearButtonEnabled(True)
@@ -351,10 +355,11 @@ class BrowserWidget(QWidget):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.summary)
 
-        self.search.textChanged.connect(self.proxy.set_text)
+        self.search.textChanged.connect(lambda text: self._refilter(self.proxy.set_text, text))
         self.search.returnPressed.connect(self._go_to_results)
-        self.filter.currentIndexChanged.connect(self._on_filter)
-        self.check_filter.currentIndexChanged.connect(lambda _i: self.proxy.set_check_filter(self.check_filter.currentData()))
+        self.filter.currentIndexChanged.connect(lambda _i: self._refilter(self.proxy.set_status_filter, self.filter.currentData()))
+        self.check_filter.currentIndexChanged.connect(
+            lambda _i: self._refilter(self.proxy.set_check_filter, self.check_filter.currentData()))
         self.sort.currentIndexChanged.connect(self._apply_sort)
         self.view.selectionModel().currentChanged.connect(self._on_current)
         for changed in (self.model.dataChanged, self.model.modelReset, self.model.rowsInserted):
@@ -368,8 +373,19 @@ class BrowserWidget(QWidget):
             self.view.setCurrentIndex(self.proxy.index(0, 0))
         self.view.setFocus()
 
-    def _on_filter(self, _index: int) -> None:
-        self.proxy.set_status_filter(self.filter.currentData())
+    def _refilter(self, apply: Callable[[Any], None], value: Any) -> None:
+        """The officer changed what the list shows: the photo they were on stays selected where it is still shown
+        (or is again, when a filter that hid it is undone); else the first photo shown is; with none shown, none is
+        on screen (a decision key would otherwise decide a photo the list hides)."""
+        place = self.model.session.current or self._place
+        apply(value)
+        if place is not None and self.select_path(place):
+            return
+        if self.proxy.rowCount():
+            self.select_row(0)
+        else:
+            self._place = place
+            self.nothingShown.emit()
 
     def _apply_sort(self, which: int) -> None:
         self.proxy.setSortRole(SortRole if which == 1 else Qt.ItemDataRole.DisplayRole)

@@ -189,6 +189,7 @@ class MainWindow(QMainWindow):
         self.welcome.trySample.connect(self.try_sample)
         self.welcome.openRecent.connect(self.open_folder)
         self.browser.currentPathChanged.connect(self.show_path)
+        self.browser.nothingShown.connect(self.show_no_photo)
         self.checklist.checkSelected.connect(self.compare.set_check)
         self.checklist.faceChanged.connect(self.compare.set_face)
         self.checklist.profileChanged.connect(self.set_profile)
@@ -488,11 +489,12 @@ class MainWindow(QMainWindow):
 
     def _on_image_loaded(self, path: str) -> None:
         if path == self.session.current:
-            self.show_path(path, refresh=True)
+            self.show_path(path)
 
-    def show_path(self, path: str, refresh: bool = False) -> None:
-        """Show a photo; refresh=True when new results arrive for the photo already on screen."""
-        refresh = refresh and path == self.session.current
+    def show_path(self, path: str) -> None:
+        """Show a photo. The one already on screen (its results arrived, its image loaded, a filter let it be
+        selected again) is refreshed: the view, the chosen face and what the officer typed stay."""
+        refresh = path == self.session.current
         self._keep_draft(self.session.current, path)
         self.session.current = path
         record = self.session.record(path)
@@ -515,7 +517,17 @@ class MainWindow(QMainWindow):
         draft = None if refresh or record.decision is not None else self._drafts.get(path)
         self.decision.load(record.analysis, record.decision, keep_draft=refresh, draft=draft)
 
-    def _keep_draft(self, leaving: str | None, going: str) -> None:
+    def show_no_photo(self) -> None:
+        """A filter or search shows no photo: none is on screen, and no decision can be made."""
+        self._keep_draft(self.session.current, None)
+        self.session.current = None
+        self.compare.clear()
+        self.compare.show_message("No photo matches the filter or the search.")
+        self.checklist.set_analysis(None)
+        self.decision.load(None, None)
+        self.decision.set_enabled(False)
+
+    def _keep_draft(self, leaving: str | None, going: str | None) -> None:
         """A note typed on a photo left undecided is kept for when the officer comes back to it."""
         record = self.session.record(leaving) if leaving is not None and leaving != going else None
         if record is None or record.decision is not None:
@@ -576,7 +588,7 @@ class MainWindow(QMainWindow):
         self._keep_display(path, shown)
         self.browser.model.changed(path)
         if path == self.session.current:
-            self.show_path(path, refresh=True)
+            self.show_path(path)
 
     def _on_rechecked(self, path: str, shown: DisplayResult) -> None:
         name, total, left = self._rechecking

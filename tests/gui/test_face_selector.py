@@ -185,7 +185,7 @@ def test_window_face_selector_drives_gauge_table_and_chip(qtbot, make_window, tm
 
     # new results for the photo on screen keep the chosen face in both panels
     checklist.set_face(1)
-    w.show_path(group, refresh=True)
+    w.show_path(group)
     assert checklist.face_index == 1 and compare.face_index == 1
     assert np.allclose(compare._map, faces[1].plq_chip)
 

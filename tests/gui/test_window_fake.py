@@ -260,6 +260,29 @@ def test_deciding_under_a_filter_moves_to_the_next_photo_and_shows_its_own_state
     assert w.decision.current.text() != "No decision yet"
 
 
+def test_a_filter_that_shows_no_photo_shows_none_and_undoing_it_returns_to_the_officers_place(qtbot, make_window,
+                                                                                                portrait_folder):
+    # the hidden photo stayed on screen and T decided it; back on "All" the officer's place was lost (Down went to row 0)
+    w = _opened(qtbot, make_window, portrait_folder, 4)
+    browser = w.browser
+    order = list(browser.visible_paths())
+    browser.select_path(order[2])
+    w.decision.note.setPlainText("typed, not decided yet")
+    browser.filter.setCurrentIndex(browser.filter.findData("undecided"))  # it is still shown: nothing changes
+    assert w.session.current == order[2] and w.decision.note.toPlainText() == "typed, not decided yet"
+    browser.filter.setCurrentIndex(browser.filter.findData("pending"))  # every photo is analysed: none is shown
+    assert browser.visible_paths() == [] and w.session.current is None
+    assert not w.decision.buttons["retake"].isEnabled() and not w.record_decision("retake", [], "")
+    assert all(w.session.record(p).decision is None for p in order)
+    browser.filter.setCurrentIndex(0)  # All
+    assert w.session.current == order[2] and browser.current_path() == order[2]
+    assert w.decision.note.toPlainText() == "typed, not decided yet"
+    browser.next()
+    assert w.session.current == order[3]
+    browser.search.setText(Path(order[0]).stem)  # a search that hides the photo: the first match is shown instead
+    assert w.session.current == order[0] and browser.current_path() == order[0]
+
+
 def test_a_second_decision_key_before_the_advance_decides_the_next_photo(qtbot, make_window, portrait_folder):
     # R then T pressed together used to save "reject" and then overwrite it with "retake" on the same photo
     w = _opened(qtbot, make_window, portrait_folder, 3)
@@ -311,7 +334,7 @@ def test_a_refused_accept_stays_explained_when_the_analysis_arrives(qtbot, make_
     first, second = w.browser.visible_paths()[:2]
     w.browser.select_path(first)
     w.decision.show_error("Accepting this photo overrides the checks (not analysed yet): write a note saying why.")
-    w.show_path(first, refresh=True)  # what the window does when the photo's analysis arrives
+    w.show_path(first)  # what the window does when the photo's analysis arrives
     assert "overrides the checks" in w.decision.message.text()
     w.browser.select_path(second)
     assert w.decision.message.text() == ""
