@@ -49,6 +49,7 @@ PathRole = Qt.ItemDataRole.UserRole + 1
 StatusRole = Qt.ItemDataRole.UserRole + 2
 BadgeRole = Qt.ItemDataRole.UserRole + 3
 SortRole = Qt.ItemDataRole.UserRole + 4
+WORST_FIRST = 1  # the sort box's "worst first"
 
 _SEVERITY = {"error": 0, "fail": 1, "warn": 2, "not_assessable": 3, "pass": 4, "analysing": 5, "pending": 6}
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -122,6 +123,9 @@ class ImageListModel(QAbstractListModel):
         self._signals = _ThumbSignals(self)
         self._signals.loaded.connect(self._on_thumb)
         self._placeholder = _placeholder()
+        # each photo's severity when "worst first" last took the order: results arriving while the officer walks
+        # the list do not move rows under the cursor (Down skipped photos); the order is taken again on request
+        self._ranks: dict[str, int] = {}
 
     @property
     def entries(self) -> list[PhotoRecord]:
@@ -129,6 +133,12 @@ class ImageListModel(QAbstractListModel):
 
     def entry(self, path: str | None) -> PhotoRecord | None:
         return self.session.record(path)
+
+    def take_order(self) -> None:
+        """Rank the photos by their severity now (for "worst first")."""
+        self._ranks = {entry.path: _SEVERITY.get(entry.status, 9) for entry in self.entries}
+        if self.entries:
+            self.dataChanged.emit(self.index(0), self.index(len(self.entries) - 1), [SortRole])
 
     # -- following the session -------------------------------------------------
     def reset(self) -> None:
@@ -180,8 +190,8 @@ class ImageListModel(QAbstractListModel):
             return entry.status
         if role == BadgeRole:
             return entry.badge
-        if role == SortRole:
-            return _SEVERITY.get(entry.status, 9)
+        if role == SortRole:  # the severity when the order was last taken, then the name: no two photos tie
+            return f"{self._ranks.get(entry.path, _SEVERITY['pending'])}:{entry.name.lower()}"
         return None
 
     def _on_thumb(self, path: str, image: QImage) -> None:
@@ -324,7 +334,9 @@ class BrowserWidget(QWidget):
             self.filter.addItem(label, key)
         self.sort = QComboBox()
         self.sort.setObjectName("browserSort")
-        self.sort.addItems(["Sort: name", "Sort: worst first"])
+        self.sort.addItems(["Sort: name", "Sort: worst first"])  # (index WORST_FIRST)
+        self.sort.setToolTip("Worst first orders the photos by their results when you choose it and when a batch "
+                             "finishes; results arriving in between do not move the list under you.")
         self.check_filter = QComboBox(objectName="browserCheckFilter")
         self.check_filter.setToolTip("Show only the photos that fail this check")
         self.check_filter.addItem("Failing any check or none", None)
@@ -388,8 +400,15 @@ class BrowserWidget(QWidget):
             self.nothingShown.emit()
 
     def _apply_sort(self, which: int) -> None:
-        self.proxy.setSortRole(SortRole if which == 1 else Qt.ItemDataRole.DisplayRole)
+        if which == WORST_FIRST:
+            self.model.take_order()
+        self.proxy.setSortRole(SortRole if which == WORST_FIRST else Qt.ItemDataRole.DisplayRole)
         self.proxy.sort(0)
+
+    def take_order(self) -> None:
+        """Worst first by the results as they are now (a batch finished): rows move once, not with each result."""
+        if self.sort.currentIndex() == WORST_FIRST:
+            self._apply_sort(WORST_FIRST)
 
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():

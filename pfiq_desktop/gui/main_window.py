@@ -622,6 +622,7 @@ class MainWindow(QMainWindow):
 
     def _on_batch_finished(self, _count: int) -> None:
         self._set_progress(0, 0)
+        self.browser.take_order()
         if self._cancelled:
             return
         counts = self.session.counts()
