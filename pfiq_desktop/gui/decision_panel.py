@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
@@ -49,9 +50,11 @@ class DecisionPanel(QWidget):
         self.reasons = QListWidget(objectName="reasonList")
         self.reasons.setToolTip("Reason codes, prefilled from the failed checks")
         self.note = QPlainTextEdit(objectName="noteEdit")
-        self.note.setPlaceholderText("Note (required to accept a photo whose checks failed)")
+        self.note.setPlaceholderText("Note (required to accept a photo whose checks failed; Ctrl+Enter accepts with it)")
         self.note.setMaximumHeight(70)
         self.note.setTabChangesFocus(True)  # Tab leaves the note (a tab character saved into it helps nobody)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):  # the keyboard's way to finish an accept that needed a note
+            QShortcut(QKeySequence(keys), self.note, self.request_accept, context=Qt.ShortcutContext.WidgetShortcut)
         self.message = QLabel("", objectName="decisionMessage")
         self.message.setWordWrap(True)
         layout = QVBoxLayout(self)

@@ -89,6 +89,22 @@ def test_override_needs_note(qtbot, make_window, portrait_folder):
     assert failing[0].decision.overridden == ["sharpness"]
 
 
+def test_an_accept_that_needs_a_note_is_finished_from_the_keyboard(qtbot, make_window, portrait_folder):
+    # A moved to the note, a second A was typed into it, and no key reached Accept from there
+    w = _opened(qtbot, make_window, portrait_folder, 8)
+    failing = next(e for e in w.browser.model.entries if e.analysis.failed_checks())
+    w.auto_advance = False
+    w.activateWindow()
+    w.browser.select_path(failing.path)
+    w.browser.view.setFocus()
+    qtbot.waitUntil(w.browser.view.hasFocus)
+    qtbot.keyClick(w.browser.view, Qt.Key.Key_A)
+    assert failing.decision is None and w.decision.note.hasFocus()
+    qtbot.keyClicks(w.decision.note, "sharp enough on the print")
+    qtbot.keyClick(w.decision.note, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert failing.decision.decision == "accept" and failing.decision.note == "sharp enough on the print"
+
+
 def test_profile_switch_rechecks_without_network(qtbot, make_window, portrait_folder):
     w = _opened(qtbot, make_window, portrait_folder, 4)
     calls = w.worker.engine.calls
