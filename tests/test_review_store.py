@@ -1,4 +1,5 @@
 import sqlite3
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -90,6 +91,20 @@ def test_wal_mode_and_analysis_cache_in_its_own_file(store, data_dir):
     assert cache.get("h" * 64, "other") is None
     cache.close()
     assert AnalysisCache(cache.path).get("h" * 64, "k") == '{"a": 1}'  # persisted
+
+
+def test_analyses_unused_for_keep_days_leave_the_cache_and_used_ones_stay(tmp_path):
+    from pfiq_desktop.review.cache import KEEP_DAYS, AnalysisCache
+
+    cache = AnalysisCache(tmp_path / "cache.sqlite3")
+    for name in ("used", "unused", "recent"):
+        cache.put(name * 8, "k", f'{{"{name}": 1}}')
+    old = (datetime.now(UTC) - timedelta(days=KEEP_DAYS + 1)).isoformat(timespec="seconds")
+    cache._conn.execute("UPDATE analyses SET stored_at=? WHERE image_sha256 != ?", (old, "recent" * 8))
+    assert cache.get("used" * 8, "k")  # read now: it counts as used
+    cache.close()
+    again = AnalysisCache(tmp_path / "cache.sqlite3")
+    assert [again.get(name * 8, "k") is not None for name in ("used", "unused", "recent")] == [True, False, True]
 
 
 def test_analysis_cache_skips_the_engine_rechecks_other_profiles_and_survives_bad_entries(tmp_path, astronaut):
