@@ -20,8 +20,9 @@ from pfiq_desktop.engine.defaults import DEFAULT_DEVICE, DEFAULT_PROFILE
 
 log = logging.getLogger(__name__)
 
-THEMES = ("system", "light", "dark")
-DEFAULT_THEME = THEMES[0]  # follow the desktop
+SYSTEM_THEME = "system"  # follow the desktop, also when it switches between light and dark
+THEMES = (SYSTEM_THEME, "light", "dark")
+DEFAULT_THEME = SYSTEM_THEME
 MAX_RECENT = 8
 
 

@@ -15,7 +15,7 @@ from pfiq_desktop import APP_NAME, ORG_NAME, __version__, appdirs
 from pfiq_desktop.cli.common import device_option
 from pfiq_desktop.engine.defaults import DEVICES
 from pfiq_desktop.logs import setup_logging
-from pfiq_desktop.settings import DEFAULT_THEME
+from pfiq_desktop.settings import DEFAULT_THEME, SYSTEM_THEME
 
 _IMPORTED_AT = time.perf_counter()
 
@@ -53,8 +53,8 @@ def make_app(theme: str = DEFAULT_THEME) -> Any:
         app.setWindowIcon(QIcon(str(icon)))
     theme = os.environ.get("PFIQ_THEME") or theme
     apply_theme(app, theme)
-    if theme == "system":  # follow the desktop when it switches between light and dark
-        app.styleHints().colorSchemeChanged.connect(lambda *_args: apply_theme(app, "system"))
+    if theme == SYSTEM_THEME:  # follow the desktop when it switches between light and dark
+        app.styleHints().colorSchemeChanged.connect(lambda *_args: apply_theme(app, SYSTEM_THEME))
     return app
 
 

@@ -361,9 +361,7 @@ class MainWindow(QMainWindow):
             return
         self.settings.update(**{k: getattr(new, k) for k in changed})
         if "officer" in changed:  # a name given in Settings counts as this session's answer
-            self.session.officer = new.officer
-            self._officer_confirmed = bool(new.officer)
-            self.officer_text.setText(f"Officer: {new.officer}" if new.officer else "")
+            self._set_officer(new.officer)
         if "device" in changed:
             self.worker.set_device(new.device)
         if "backbone" in changed:
@@ -683,10 +681,14 @@ class MainWindow(QMainWindow):
             return False
         if name != self.settings.current.officer:
             self.settings.update(officer=name)
-        self.session.officer = name
-        self._officer_confirmed = True
-        self.officer_text.setText(f"Officer: {name}")
+        self._set_officer(name)
         return True
+
+    def _set_officer(self, name: str) -> None:
+        """This session's officer (confirmed once named), shown in the status bar."""
+        self.session.officer = name
+        self._officer_confirmed = bool(name)
+        self.officer_text.setText(f"Officer: {name}" if name else "")
 
     def record_decision(self, kind: str, reasons: list[str], note: str) -> bool:
         path = self.session.current

@@ -20,11 +20,11 @@ from PySide6.QtWidgets import (
 )
 
 from pfiq_desktop.engine.defaults import DEVICES
-from pfiq_desktop.settings import THEMES, Settings
+from pfiq_desktop.settings import SYSTEM_THEME, THEMES, Settings
 
 # words for each choice the settings offer (a new device or theme fails here until it has its words)
 _DEVICE_WORDS = {"auto": "Automatic (GPU if available)", "cpu": "CPU", "cuda": "CUDA GPU"}
-_THEME_WORDS = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
+_THEME_WORDS = {SYSTEM_THEME: "Follow the system", "light": "Light", "dark": "Dark"}
 DEVICE_LABELS = tuple((_DEVICE_WORDS[device], device) for device in DEVICES)
 THEME_LABELS = tuple((_THEME_WORDS[theme], theme) for theme in THEMES)
 

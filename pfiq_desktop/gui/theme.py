@@ -11,7 +11,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QIcon, QPainter, QPalette, QPen, QPixmap
 
 from pfiq_desktop.palette import status_hex
-from pfiq_desktop.settings import DEFAULT_THEME
+from pfiq_desktop.settings import DEFAULT_THEME, SYSTEM_THEME
 
 # Letters on the status badges: readable with red-green colour blindness too.
 STATUS_LETTERS = {
@@ -105,6 +105,6 @@ def dark_palette() -> QPalette:
 def apply_theme(app, theme: str = DEFAULT_THEME) -> str:
     """Fusion style with a light or dark palette; 'system' follows the desktop's colour scheme."""
     app.setStyle("Fusion")
-    dark = is_dark_scheme() if theme == "system" else theme == "dark"
+    dark = is_dark_scheme() if theme == SYSTEM_THEME else theme == "dark"
     app.setPalette(dark_palette() if dark else light_palette())
     return "dark" if dark else "light"
