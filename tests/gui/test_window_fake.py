@@ -364,11 +364,21 @@ def test_a_note_typed_on_an_undecided_photo_is_still_there_when_the_officer_come
 
 def test_a_refused_accept_stays_explained_when_the_analysis_arrives(qtbot, make_window, portrait_folder):
     # the refusal's message used to vanish when the photo's results came in, leaving no sign nothing was saved
-    w = _opened(qtbot, make_window, portrait_folder, 2)
-    first, second = w.browser.visible_paths()[:2]
-    w.browser.select_path(first)
-    w.decision.show_error("Accepting this photo overrides the checks (not analysed yet): write a note saying why.")
-    w.show_path(first)  # what the window does when the photo's analysis arrives
+    gate = threading.Event()
+    w = make_window(fake_factory(gate=gate))
+    try:
+        w.open_paths([str(portrait_folder(2, broken=False))])
+        first, second = w.browser.visible_paths()[:2]
+        w.auto_advance = False
+        w.browser.select_path(first)
+        w.decision.note.setPlainText("")
+        w.decision.request("accept")  # before its analysis: refused, a note is needed
+        assert w.session.record(first).decision is None and "overrides the checks" in w.decision.message.text()
+    finally:
+        gate.set()
+    qtbot.waitUntil(lambda: w.session.record(first).analysis is not None, timeout=10000)
+    qtbot.wait(50)  # the window has shown the arrived results
+    assert w.compare.analysis is w.session.record(first).analysis
     assert "overrides the checks" in w.decision.message.text()
     w.browser.select_path(second)
     assert w.decision.message.text() == ""
