@@ -279,3 +279,14 @@ def test_a_well_framed_face_fails_no_geometry_check(name: str) -> None:
     profile = load_profile(name)
     failed = {k: c.reason for k, c in _checks(profile, *_middle(profile)).items() if c.verdict is Verdict.FAIL}
     assert not failed, (name, failed)
+
+
+def test_the_default_profile_gives_one_value_to_each_eye_setting_its_eye_checks_share():
+    """The eye checks decide from one measurement, each with its own table (a profile may tune one check): the
+    default states each shared setting once in value, so a refit changed in one table only fails here."""
+    from pfiq_desktop.engine.icao.eyes_mouth import EYE_THRESHOLDS
+
+    default = load_profile()
+    tables = [default.params(check_id) for check_id in ("eye_open_left", "eye_open_right", "eye_occlusion", "glasses")]
+    values = {key: {table[key] for table in tables if key in table} for key in EYE_THRESHOLDS}
+    assert all(len(found) == 1 for found in values.values()), values
