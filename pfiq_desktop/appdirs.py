@@ -57,6 +57,11 @@ def log_path() -> Path:
     return data_dir() / "logs" / "pfiq.log"
 
 
+def profiles_dir() -> Path:
+    """The user's own threshold profiles (TOML), offered by their file names beside the bundled ones."""
+    return data_dir() / "profiles"
+
+
 def samples_dir() -> Path:
     """Where "Try the sample" writes the sample photo and its variants."""
     return data_dir() / "samples"

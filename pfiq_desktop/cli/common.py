@@ -27,14 +27,14 @@ EXIT_CANCELLED = 130
 
 def add_engine_options(parser: argparse.ArgumentParser, methods: bool = False, backbone: bool = True) -> None:
     """--device, --profile and --backbone (defaults: the application's settings), and optionally --quality/--map-method."""
-    from pfiq_desktop.engine.icao import list_profiles
+    from pfiq_desktop.engine.icao import list_profiles, your_profiles
 
     current = SettingsStore().current
     parser.add_argument("--device", type=device_option, default=current.device,
                         help=f"where the network runs: {', '.join(DEVICES)} or cuda:N "
                              f"(default: the application's setting, {current.device})")
     parser.add_argument("--profile", default=current.profile,
-                        help=f"threshold profile: {', '.join(list_profiles())} or a TOML/JSON file "
+                        help=f"threshold profile: {', '.join(list_profiles() + your_profiles())} or a TOML/JSON file "
                              f"(default: the application's setting, {current.profile})")
     if backbone:
         parser.add_argument("--backbone", default=current.backbone,

@@ -89,7 +89,8 @@ def files_html() -> str:
     """Where this installation keeps its data: the officer (or support) needs these paths."""
     log_file = current_log_file() or appdirs.log_path()
     rows = (("Log file", log_file), ("Decisions (review store)", appdirs.store_path()),
-            ("Analysis cache", appdirs.cache_path()), ("Settings", appdirs.settings_path()))
+            ("Analysis cache", appdirs.cache_path()), ("Settings", appdirs.settings_path()),
+            ("Your threshold profiles (*.toml, offered by file name)", appdirs.profiles_dir()))
     cells = "".join(f"<tr><td>{html.escape(k)}</td><td><code>{html.escape(str(v))}</code></td></tr>" for k, v in rows)
     return f"<h3>Files</h3><table cellpadding='3'>{cells}</table>"
 

@@ -37,7 +37,7 @@ from pfiq_desktop import APP_NAME, appdirs
 from pfiq_desktop.engine.comparison import Comparison
 from pfiq_desktop.engine.discovery import IMAGE_EXTENSIONS, Skipped
 from pfiq_desktop.engine.filenames import display_name
-from pfiq_desktop.engine.icao import list_profiles
+from pfiq_desktop.engine.icao import ProfileError, list_profiles, load_profile, your_profiles
 from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.gui.about_dialog import AboutDialog
 from pfiq_desktop.gui.backbone_dialog import BackboneCompareDialog
@@ -110,7 +110,7 @@ class MainWindow(QMainWindow):
         self.exporter = ReportExporter(self)
         self.exporter.message.connect(self._status)
         self.auto_advance = True
-        self.profiles = list_profiles()
+        self.profiles = list_profiles() + your_profiles()  # (the user's profiles folder: Help ▸ About names it)
         self._closed = False
         self.renewal: RenewalDialog | None = None  # the last renewal check's window
         self.networks: BackboneCompareDialog | None = None  # the compare mode's window (Analysis menu)
@@ -649,8 +649,16 @@ class MainWindow(QMainWindow):
         self.worker.enqueue(self.session.pending())
 
     def set_profile(self, name: str) -> None:
-        """Switch the threshold profile: checks re-evaluate on cached faces, no network."""
+        """Switch the threshold profile: checks re-evaluate on cached faces, no network. A profile that cannot be
+        loaded (one of the user's, edited by hand) is said at once and the one in use stays."""
         if not name:
+            return
+        try:
+            load_profile(name)
+        except ProfileError as error:
+            log.warning("profile %r not used: %s", name, error)
+            self.show_banner(f"Profile {name} cannot be used: {error}")
+            self.checklist.set_profiles(self.profiles, self.settings.current.profile)
             return
         if name != self.settings.current.profile:
             self.settings.update(profile=name)

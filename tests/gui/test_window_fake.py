@@ -130,6 +130,24 @@ def test_a_second_profile_switch_drops_the_first_ones_re_evaluations(qtbot, make
     assert arrived.count("lenient") == 4  # once each
 
 
+def test_the_users_own_profiles_are_offered_and_a_broken_one_is_refused_with_its_error(qtbot, make_window, portrait_folder,
+                                                                                         data_dir):
+    # an agency's own thresholds could be used from the command line only
+    from pfiq_desktop import appdirs
+
+    appdirs.profiles_dir().mkdir(parents=True)
+    (appdirs.profiles_dir() / "agency.toml").write_text('extends = "strict"\n[checks.pose_roll]\nfail_above = 4\n')
+    (appdirs.profiles_dir() / "typo.toml").write_text('extends = "strict"\n[checks.pose_roll]\nfail_abov = 4\n')
+    w = _opened(qtbot, make_window, portrait_folder, 2)
+    offered = [w.checklist.profile.itemText(i) for i in range(w.checklist.profile.count())]
+    assert offered[-2:] == ["agency", "typo"]
+    w.checklist.profile.setCurrentText("agency")
+    qtbot.waitUntil(lambda: all(e.analysis.profile == "agency" for e in w.browser.model.entries), timeout=10000)
+    w.checklist.profile.setCurrentText("typo")
+    assert "Profile typo cannot be used" in w.banner.text() and "fail_abov is not a setting" in w.banner.text()
+    assert w.checklist.profile.currentText() == "agency" and w.settings.current.profile == "agency"
+
+
 def test_filter_search_and_sort(qtbot, make_window, portrait_folder):
     w = _opened(qtbot, make_window, portrait_folder, 5, broken=True)
     w.browser.filter.setCurrentIndex(w.browser.filter.findData("error"))

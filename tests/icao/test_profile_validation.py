@@ -101,3 +101,21 @@ def test_any_values_give_a_valid_profile_or_a_profile_error(tmp_path_factory, th
         assert isinstance(value, bool) if key == "enabled" else (isinstance(value, float) and math.isfinite(value))
     order = [checked[k] for k in ("fail_below", "warn_below", "warn_above", "fail_above") if k in checked]
     assert order == sorted(order)
+
+
+def test_a_profile_in_the_users_profiles_folder_is_offered_and_loaded_by_its_file_name(tmp_path, monkeypatch):
+    from pfiq_desktop import appdirs
+    from pfiq_desktop.engine.icao import your_profiles
+
+    monkeypatch.setenv(appdirs.DATA_DIR_ENV, str(tmp_path))
+    assert your_profiles() == []  # no folder yet
+    appdirs.profiles_dir().mkdir()
+    write(appdirs.profiles_dir(), 'name = "Agency X 2027"\nextends = "strict"\n[checks.pose_roll]\nfail_above = 4\n', "agency.toml")
+    write(appdirs.profiles_dir(), 'name = "mine"\n', "strict.toml")  # a bundled name: the bundled one is what it loads
+    assert your_profiles() == ["agency"]
+    agency = load_profile("agency")
+    assert agency.name == "agency" and agency.params("pose_roll")["fail_above"] == 4  # known by the name it was chosen by
+    assert agency.params("inter_eye_distance") == load_profile("strict").params("inter_eye_distance")
+    assert load_profile("strict").source != str(appdirs.profiles_dir() / "strict.toml")
+    with pytest.raises(ProfileError, match="yours, in .*: agency"):
+        load_profile("agencyy")

@@ -29,6 +29,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from pfiq_desktop import appdirs
 from pfiq_desktop.engine import results
 from pfiq_desktop.engine.defaults import DEFAULT_PROFILE
 from pfiq_desktop.engine.icao.registry import THRESHOLD_KEYS
@@ -69,6 +70,14 @@ class Profile:
 
 def _bundled_dir() -> Path:
     return Path(str(resources.files(__package__) / "profiles"))
+
+
+def your_profiles() -> list[str]:
+    """The profiles in the user's profiles folder, by file name (one named like a bundled profile is not offered:
+    the bundled one is what that name loads)."""
+    folder = appdirs.profiles_dir()
+    bundled = set(list_profiles())
+    return sorted(p.stem for p in folder.glob("*.toml") if p.stem not in bundled) if folder.is_dir() else []
 
 
 def list_profiles() -> list[str]:
@@ -177,12 +186,14 @@ def _completed(checks: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def load_profile(name_or_path: str | Path = DEFAULT_PROFILE, _seen: tuple[str, ...] = ()) -> Profile:
-    """A bundled profile by name, or a user's TOML/JSON file by path."""
+    """A bundled profile by name, one in the user's profiles folder by its file name, or a TOML/JSON file by path."""
     text = str(name_or_path)
-    bundled = _bundled_dir() / f"{text}.toml"
-    path = bundled if bundled.is_file() else Path(text).expanduser()
+    bundled, yours = _bundled_dir() / f"{text}.toml", appdirs.profiles_dir() / f"{text}.toml"
+    by_name = next((p for p in (bundled, yours) if Path(text).name == text and p.is_file()), None)
+    path = by_name or Path(text).expanduser()
     if not path.is_file():
-        raise ProfileError(f"No profile named {text!r} (bundled: {', '.join(list_profiles())}) and no such file")
+        raise ProfileError(f"No profile named {text!r} (bundled: {', '.join(list_profiles())}; yours, in "
+                           f"{appdirs.profiles_dir()}: {', '.join(your_profiles()) or 'none'}) and no such file")
     data = _read(path)
     checks: dict[str, dict[str, Any]] = _validated(path, data.get("checks", {}))
     parent = data.get("extends")
@@ -196,7 +207,7 @@ def load_profile(name_or_path: str | Path = DEFAULT_PROFILE, _seen: tuple[str, .
         checks = _completed(checks)
     _check_order(path, checks)
     return Profile(
-        name=str(data.get("name", path.stem)),
+        name=text if by_name else str(data.get("name", path.stem)),  # a profile chosen by name is known by it
         description=str(data.get("description", "")),
         checks=checks,
         source=str(path),
