@@ -51,6 +51,32 @@ def test_analyse_only_json_and_clean_exit(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["sample_astronaut.json"]
 
 
+def test_a_second_run_takes_what_was_analysed_from_the_cache_so_a_stopped_run_resumes(tmp_path, astronaut):
+    # a run stopped half-way analysed every photo again (257 photos: 117 s)
+    import os
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name, image in (("first", astronaut), ("second", astronaut[:, ::-1].copy())):
+        cv2.imwrite(str(photos / f"{name}.png"), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    env = dict(os.environ, PFIQ_DATA_DIR=str(tmp_path / "data"))
+
+    def analyse(*paths, extra=()):
+        run = subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", "analyse", *map(str, paths), "--out",
+                              str(tmp_path / "out"), "--device", "cpu", *extra], cwd=REPO, capture_output=True,
+                             text=True, timeout=600, env=env)
+        assert run.returncode in (0, 1), run.stderr
+        return {line.split()[0]: line for line in run.stdout.splitlines() if line.startswith(("first", "second"))}
+
+    analyse(photos / "first.png")  # the run that stopped after the first photo
+    before = (tmp_path / "out" / "first.json").read_text()
+    rows = analyse(photos)
+    assert rows["first.png"].rstrip().endswith("cached") and not rows["second.png"].rstrip().endswith("cached")
+    assert (tmp_path / "out" / "first.json").read_text() == before  # the same analysis
+    assert all(row.rstrip().endswith("cached") for row in analyse(photos).values())
+    assert not any(row.rstrip().endswith("cached") for row in analyse(photos, extra=["--no-cache"]).values())
+
+
 def test_unknown_format_is_a_usage_error(tmp_path):
     run = pfiq("analyse", str(SAMPLE), "--out", str(tmp_path), "--format", "gif")
     assert run.returncode == 2 and "unknown: gif; choose a comma list of json, png" in run.stderr

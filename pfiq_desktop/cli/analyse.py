@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sqlite3
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from pfiq_desktop import appdirs
 from pfiq_desktop.cli.common import (
     EXIT_CANCELLED,
     EXIT_OK,
@@ -25,6 +29,11 @@ from pfiq_desktop.cli.common import (
 )
 from pfiq_desktop.cli.progress import print_progress
 
+if TYPE_CHECKING:
+    from pfiq_desktop.engine.analyzer import Analyzer
+    from pfiq_desktop.engine.results import Analysis
+    from pfiq_desktop.review.cache import AnalysisCache
+
 log = logging.getLogger(__name__)
 
 FORMATS = ("json", "png")
@@ -38,10 +47,52 @@ def register(commands: argparse._SubParsersAction) -> None:
                         help=f"comma list of {', '.join(FORMATS)} (default json,png)")
     add_engine_options(parser, methods=True)
     parser.add_argument("--recursive", action="store_true", help="also search sub-folders")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="analyse every photo again (by default a photo analysed before, here, by `pfiq report` or "
+                             "in the window, with the same models, is taken from the shared analysis cache)")
     parser.add_argument("--batch", type=positive_int, default=16, help="faces per network batch (default 16; larger for a GPU)")
     parser.add_argument("--workers", type=positive_int, default=1,
                         help="processes that decode photos and find faces while the network runs (default 1)")
     parser.set_defaults(handler=run)
+
+
+def _analyses(
+    analyzer: Analyzer, cache: AnalysisCache | None, paths: list[Path], batch: int, workers: int
+) -> Iterator[tuple[Analysis, bool]]:
+    """(analysis, taken from the cache) per photo, in order: cached ones from the cache (a run stopped half-way
+    resumes where it stopped), the others through the engine's batches, and cached for next time."""
+    from pfiq_desktop.engine.hashing import file_sha256
+
+    def in_cache(path: Path) -> bool:
+        try:
+            return cache is not None and cache.has(file_sha256(path), analyzer.engine_key)
+        except (OSError, sqlite3.Error):  # an unreadable photo (the engine says why, in its turn) or a locked cache
+            return False
+
+    cached = [in_cache(path) for path in paths]
+    fresh = analyzer.analyse_batch([p for p, hit in zip(paths, cached, strict=True) if not hit], batch, workers)
+    for path, hit in zip(paths, cached, strict=True):
+        found = cache.lookup(analyzer, path) if cache is not None and hit else None
+        if found is not None:
+            yield found, True
+            continue
+        analysis = analyzer.analyse(path) if hit else next(fresh)  # (an entry that went bad since: analysed alone)
+        if cache is not None:
+            cache.keep(analyzer, analysis)
+        yield analysis, False
+
+
+def _open_cache() -> AnalysisCache | None:
+    """The analysis cache the window and `pfiq report` share; without one (an unwritable data folder) every photo is
+    analysed, as with --no-cache."""
+    from pfiq_desktop.review.cache import AnalysisCache
+
+    try:
+        return AnalysisCache(appdirs.cache_path())
+    except (OSError, sqlite3.Error) as problem:
+        log.warning("no analysis cache (%s): every photo is analysed", problem)
+        print(f"note: the analysis cache cannot be used ({problem}); every photo is analysed", file=sys.stderr)
+        return None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -70,12 +121,13 @@ def run(args: argparse.Namespace) -> int:
         error(str(problem))
         return EXIT_USAGE
     stop_on_sigterm()
+    cache = None if args.no_cache else _open_cache()
     out = Path(args.out)
     rows: list[tuple[str, str, str, str, str]] = []
     problems = 0
     try:
-        for index, (path, stem, analysis) in enumerate(
-            zip(paths, unique_stems(paths), analyzer.analyse_batch(paths, args.batch, args.workers)), start=1
+        for index, (path, stem, (analysis, cached)) in enumerate(
+            zip(paths, unique_stems(paths), _analyses(analyzer, cache, paths, args.batch, args.workers)), start=1
         ):
             problem = "; ".join(analysis.errors) or ("" if analysis.faces else "no face found")
             if problem:
@@ -86,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
                 write_text_atomic(out / f"{stem}.json", analysis.to_json(indent=1))
             problems += bool(problem)
             quality = f"{analysis.faces[0].quality:.2f}" if analysis.faces else "-"
-            note = problem or f"{analysis.timings.get('total', 0) * 1000:.0f} ms"
+            note = problem or ("cached" if cached else f"{analysis.timings.get('total', 0) * 1000:.0f} ms")
             rows.append((path.name, analysis.verdict, quality, str(len(analysis.faces)), note))
             print_progress(index, len(paths), f"{printable(path.name)[:40]:<40} {analysis.verdict}")
     except OutputError as failure:

@@ -70,6 +70,11 @@ class AnalysisCache:
                 "INSERT OR REPLACE INTO analyses VALUES (?,?,?,?)", (image_sha256, key, json_text, stamp)
             )
 
+    def has(self, image_sha256: str, key: str) -> bool:
+        """Whether an analysis is cached (without reading it)."""
+        with self._lock:
+            return self._conn.execute("SELECT 1 FROM analyses WHERE image_sha256=? AND key=?", (image_sha256, key)).fetchone() is not None
+
     def get(self, image_sha256: str, key: str) -> str | None:
         """The cached JSON, marked as used now (what is used stays)."""
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
@@ -90,9 +95,18 @@ class AnalysisCache:
         re-run (`engine.recheck`, no network). A broken cache entry is never fatal;
         the photo is analysed again.
         """
-        key = engine.engine_key
+        cached = self.lookup(engine, path)
+        if cached is not None:
+            return cached
+        analysis = engine.analyse(path)
+        self.keep(engine, analysis)
+        return analysis
+
+    def lookup(self, engine: Engine, path: str | Path) -> Analysis | None:
+        """The cached analysis of the file's bytes under the engine's key, its checks re-run when the profile's
+        thresholds differ; None when there is none or it cannot be used (then the photo is analysed again)."""
         try:
-            cached = self.get(file_sha256(path), key)
+            cached = self.get(file_sha256(path), engine.engine_key)
             if cached:
                 analysis = Analysis.from_json(cached)
                 analysis.source = str(path)
@@ -100,13 +114,15 @@ class AnalysisCache:
                 return analysis if same_thresholds else engine.recheck(analysis)
         except (OSError, ValueError, KeyError, TypeError, sqlite3.Error):  # unreadable file or entry: analyse it
             log.warning("cached analysis of %s unusable; analysing again", path, exc_info=True)
-        analysis = engine.analyse(path)
+        return None
+
+    def keep(self, engine: Engine, analysis: Analysis) -> None:
+        """Cache a finished analysis (one with errors is not: the photo is tried again next time)."""
         if analysis.ok and analysis.image_sha256:
             try:
-                self.put(analysis.image_sha256, key, analysis.to_json())
+                self.put(analysis.image_sha256, engine.engine_key, analysis.to_json())
             except sqlite3.Error:  # a full or locked cache only costs a re-analysis later
-                log.warning("could not cache the analysis of %s", path, exc_info=True)
-        return analysis
+                log.warning("could not cache the analysis of %s", analysis.source, exc_info=True)
 
     def close(self) -> None:
         with self._lock:
