@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
@@ -20,6 +22,10 @@ from pfiq_desktop.gui.theme import status_icon
 from pfiq_desktop.palette import status_hex
 from pfiq_desktop.review import ACCEPT, DECISION_LABELS, REJECT, RETAKE
 from pfiq_desktop.review.reasons import OTHER_REASONS, REFERENCE_PREFIX, reason_label, reasons_text
+
+if TYPE_CHECKING:
+    from pfiq_desktop.engine.results import Analysis
+    from pfiq_desktop.review.store import Decision
 
 BANNER_REASONS = 2  # overridden checks named in the decision banner (all of them in its tooltip)
 
@@ -75,7 +81,8 @@ class DecisionPanel(QWidget):
         """What the officer has typed and ticked but not decided yet (note, reason codes)."""
         return self.note.toPlainText(), set(self.selected_reasons())
 
-    def load(self, analysis, decision, keep_draft: bool = False, draft: tuple[str, set[str]] | None = None) -> None:
+    def load(self, analysis: Analysis | None, decision: Decision | None, keep_draft: bool = False,
+             draft: tuple[str, set[str]] | None = None) -> None:
         """Prefill reasons from the failed checks; show the stored decision if any.
 
         keep_draft: the same photo got new results (analysis arrived, profile switched):
@@ -85,53 +92,47 @@ class DecisionPanel(QWidget):
         draft_note, draft_reasons = self.draft() if keep_draft else draft or ("", set())
         if not keep_draft:  # new results for the same photo keep the message (e.g. "... NOT saved": it still holds)
             self.message.setText("")
-        keep_draft = keep_draft or draft is not None
+        restore_draft = keep_draft or draft is not None
         self.reasons.clear()
-        failed = set()
         if analysis is not None:
             for check in analysis.subject_checks():
                 if check.verdict.value in ("fail", "warn"):
-                    item = QListWidgetItem(status_icon(check.verdict.value, 14), check.name)
-                    item.setData(Qt.ItemDataRole.UserRole, check.id)
-                    is_fail = check.verdict.value == "fail"
-                    if is_fail:
-                        failed.add(check.id)
-                    item.setCheckState(Qt.CheckState.Checked if is_fail else Qt.CheckState.Unchecked)
-                    self.reasons.addItem(item)
+                    icon = status_icon(check.verdict.value, 14)
+                    self._add_reason(check.id, check.name, icon, ticked=check.verdict.value == "fail")
             if analysis.errors:
-                item = QListWidgetItem(reason_label("error:not_analysed"))
-                item.setData(Qt.ItemDataRole.UserRole, "error:not_analysed")
-                item.setCheckState(Qt.CheckState.Checked)
-                self.reasons.addItem(item)
+                self._add_reason("error:not_analysed", reason_label("error:not_analysed"), ticked=True)
         for code, label in OTHER_REASONS.items():
-            item = QListWidgetItem(label)
-            item.setData(Qt.ItemDataRole.UserRole, code)
-            item.setCheckState(Qt.CheckState.Unchecked)
-            self.reasons.addItem(item)
-        if decision is None and keep_draft:
-            for i in range(self.reasons.count()):
-                item = self.reasons.item(i)
-                if item.data(Qt.ItemDataRole.UserRole) in draft_reasons:
-                    item.setCheckState(Qt.CheckState.Checked)
-            self.note.setPlainText(draft_note)
-        elif decision is not None:
-            chosen = set(decision.reasons)
+            self._add_reason(code, label)
+        if decision is not None:
             # a reason the decision gave that the list no longer offers (another profile passes that check) stays
             # listed, ticked: deciding again must not drop it without the officer seeing it
             listed = {self.reasons.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.reasons.count())}
             names = {c.id: c.name for c in analysis.checks} if analysis is not None else {}
             for code in [c for c in decision.reasons if c not in listed and not c.startswith(REFERENCE_PREFIX)]:
-                item = QListWidgetItem(names.get(code) or reason_label(code))
-                item.setData(Qt.ItemDataRole.UserRole, code)
-                self.reasons.addItem(item)
-            for i in range(self.reasons.count()):
-                item = self.reasons.item(i)
-                code = item.data(Qt.ItemDataRole.UserRole)
-                item.setCheckState(Qt.CheckState.Checked if code in chosen else Qt.CheckState.Unchecked)
+                self._add_reason(code, names.get(code) or reason_label(code))
+            self._tick(set(decision.reasons), only=False)
             self.note.setPlainText(decision.note)
+        elif restore_draft:
+            self._tick(draft_reasons, only=True)
+            self.note.setPlainText(draft_note)
         else:
             self.note.setPlainText("")
         self.show_decision(decision)
+
+    def _add_reason(self, code: str, label: str, icon: QIcon | None = None, ticked: bool = False) -> None:
+        item = QListWidgetItem(icon, label) if icon is not None else QListWidgetItem(label)
+        item.setData(Qt.ItemDataRole.UserRole, code)
+        item.setCheckState(Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked)
+        self.reasons.addItem(item)
+
+    def _tick(self, codes: set[str], only: bool) -> None:
+        """Tick the reasons in `codes`; `only`=False also unticks every other one."""
+        for i in range(self.reasons.count()):
+            item = self.reasons.item(i)
+            if item.data(Qt.ItemDataRole.UserRole) in codes:
+                item.setCheckState(Qt.CheckState.Checked)
+            elif not only:
+                item.setCheckState(Qt.CheckState.Unchecked)
 
     def show_decision(self, decision) -> None:
         if decision is None:
