@@ -372,7 +372,8 @@ class Analyzer:
 
     def _heads(self, batch: list[Prepared]) -> tuple[np.ndarray, np.ndarray]:
         """Each face's head chip (the same alignment, room for the head top) through the network once: the grid
-        the head probe reads, by the same hook as the face chips', and that chip's descriptor."""
+        the head probe reads, by the same hook as the face chips', and that chip's descriptor. In the order of the
+        face chips (`preparation` cuts one chip per detected face; a photo without an image has neither)."""
         heads = [head_chip(prepared.image, face.landmarks5)
                  for prepared in batch if prepared.image is not None for face in prepared.detected]
         with self._grid_hook(cast(SpatialNetwork, self.net).spatial_module) as captured, torch.no_grad():

@@ -35,6 +35,8 @@ from pfiq_desktop.palette import DEVIATION_SCALE, PLQ_SCALE, STATUS_LABELS, MapS
 
 _ORDER = {"fail": 0, "warn": 1, "not_assessable": 2, "pass": 3}
 
+VALUE_COLUMN_SAMPLE = "0.357 fraction of wi"  # the value column's width: a typical value and most of its unit
+
 
 def format_value(value, unit: str = "") -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -181,7 +183,7 @@ class ChecklistPanel(QWidget):
         # the tooltip); sized to its contents, one verbose value squeezed every name to a few letters
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
-        header.resizeSection(1, self.tree.fontMetrics().horizontalAdvance("0.357 fraction of wi"))
+        header.resizeSection(1, self.tree.fontMetrics().horizontalAdvance(VALUE_COLUMN_SAMPLE))
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.currentItemChanged.connect(self._on_current)
         self.tree.itemClicked.connect(self._on_clicked)  # re-clicking the current check shows it again
