@@ -56,7 +56,7 @@ from pfiq_desktop.gui.worker import AnalysisWorker, EngineFactory
 from pfiq_desktop.palette import STATUS_COLOURS, STATUS_LABELS
 from pfiq_desktop.review import DecisionError, ReviewStore
 from pfiq_desktop.review.cache import AnalysisCache
-from pfiq_desktop.review.session import ReviewSession
+from pfiq_desktop.review.session import OpenOutcome, ReviewSession
 from pfiq_desktop.settings import Settings, SettingsStore
 
 log = logging.getLogger(__name__)
@@ -85,6 +85,21 @@ def skipped_text(skipped: Sequence[Skipped], shown: int = 5) -> str:
     named = "; ".join(f"{display_name(s.path.name)}: {s.reason}" for s in skipped[:shown])
     more = f"; and {len(skipped) - shown} more (see the log)" if len(skipped) > shown else ""
     return f"Skipped {len(skipped)} entr{'y' if len(skipped) == 1 else 'ies'} that cannot be read as photos: {named}{more}"
+
+
+def open_problems(outcome: OpenOutcome) -> list[str]:
+    """The banner's lines for what an open could not use: missing paths, folders without photos, skipped entries."""
+    problems = []
+    if outcome.missing:
+        problems.append("Not found: " + ", ".join(map(display_name, outcome.missing)))
+    if outcome.empty:
+        hint = (f" (it has sub-folders: File ▸ {OPEN_WITH_SUBFOLDERS.replace('&', '')}, "
+                f"{QKeySequence(OPEN_WITH_SUBFOLDERS_KEY).toString(QKeySequence.SequenceFormat.NativeText)})"
+                if outcome.nested else "")
+        problems.append("No photos found in " + ", ".join(map(display_name, outcome.empty)) + hint)
+    if outcome.skipped:
+        problems.append(skipped_text(outcome.skipped))
+    return problems
 
 
 class MainWindow(QMainWindow):
@@ -411,19 +426,9 @@ class MainWindow(QMainWindow):
         """Open folders (with their sub-folders when `recursive`) and/or files, restore their decisions and queue
         them all for analysis. Opening what has no photos changes nothing, not even the analyses under way."""
         outcome = self.session.open([str(p) for p in paths], add=add, recursive=recursive)
-        problems = []
-        if outcome.missing:
-            problems.append("Not found: " + ", ".join(map(display_name, outcome.missing)))
-        if outcome.empty:
-            hint = (f" (it has sub-folders: File ▸ {OPEN_WITH_SUBFOLDERS.replace('&', '')}, "
-                    f"{QKeySequence(OPEN_WITH_SUBFOLDERS_KEY).toString(QKeySequence.SequenceFormat.NativeText)})"
-                    if outcome.nested else "")
-            problems.append("No photos found in " + ", ".join(map(display_name, outcome.empty)) + hint)
-        if outcome.skipped:
-            for entry in outcome.skipped:
-                log.warning("skipped %s: %s", display_name(entry.path), entry.reason)
-            problems.append(skipped_text(outcome.skipped))
-        self.show_banner("\n".join(problems))
+        for entry in outcome.skipped:
+            log.warning("skipped %s: %s", display_name(entry.path), entry.reason)
+        self.show_banner("\n".join(open_problems(outcome)))
         if not outcome.new:
             return 0
         if not add:
