@@ -8,6 +8,7 @@ Qt-free (numpy only); `gui/theme.py` turns these into Qt objects.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -70,7 +71,7 @@ class MapScale:
     def opacity(self, values: np.ndarray) -> np.ndarray:
         """0..1 per value: 1 everywhere, or the fade ramp; 0 where the value is NaN."""
         values = np.asarray(values, np.float32)
-        finite = np.isfinite(values)
+        finite: np.ndarray = np.isfinite(values)
         if self.fade is None:
             return finite.astype(np.float32)
         full, none = self.fade
@@ -89,11 +90,11 @@ class MapScale:
         """Values -> 0..255 LUT indices (NaN -> 0)."""
         low, high = self.levels
         scaled = (np.nan_to_num(np.asarray(values, np.float32), nan=low) - low) / (high - low)
-        return np.clip(scaled * 255.0, 0, 255).astype(np.uint8)
+        return cast(np.ndarray, np.clip(scaled * 255.0, 0, 255).astype(np.uint8))
 
     def rgb(self, values: np.ndarray) -> np.ndarray:
         """RGB uint8; NaN (outside the face) becomes black."""
-        rgb = _lut(self)[self.index(values)]
+        rgb: np.ndarray = _lut(self)[self.index(values)]
         rgb[~np.isfinite(values)] = 0
         return rgb
 

@@ -12,7 +12,7 @@ import json
 import logging
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pfiq_desktop import appdirs
 from pfiq_desktop.atomic import OutputError, write_text_atomic
@@ -80,7 +80,7 @@ class SettingsStore:
     @property
     def current(self) -> Settings:
         """The settings in force now: the saved ones with this session's overrides."""
-        return replace(self.saved, **self.overrides)
+        return replace(self.saved, **cast(dict[str, Any], self.overrides))  # (only string fields are overridden)
 
     def update(self, **changes: Any) -> Settings:
         """Change and save settings; a value the user sets replaces this session's override."""

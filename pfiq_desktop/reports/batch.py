@@ -7,7 +7,7 @@ reduced size (JPEG DCT scaling), so a folder of large photos stays fast.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from html import escape
 from pathlib import Path
@@ -15,7 +15,7 @@ from textwrap import shorten
 
 import cv2
 import numpy as np
-from PySide6.QtGui import QPdfWriter
+from PySide6.QtGui import QImage, QPdfWriter
 
 from pfiq_desktop import APP_NAME, __version__
 from pfiq_desktop.atomic import OutputError, write_bytes_atomic
@@ -46,12 +46,10 @@ Progress = Callable[[int, int, str], None]
 
 def load_thumbnail(item: ReportItem, size: int = THUMB_PX) -> np.ndarray | None:
     """The photo reduced to about `size` px on its longer side, decoding only what is needed."""
-    if item.image is not None:
-        image = item.image
-    else:
+    image: np.ndarray | None = item.image
+    if image is None:
         path = Path(item.analysis.source)
-        image = None
-        longest = max(item.analysis.image_size or (0, 0))
+        longest = max(item.analysis.image_size)
         factor = 1
         while factor < 8 and longest // (factor * 2) >= size * 2:
             factor *= 2
@@ -216,7 +214,7 @@ def _photos_html(rows: list[str], first_chunk: int, per_page: int) -> str:
     return html
 
 
-def _measure(writer, html: str, resources: dict[str, object], width: float, page_h: float) -> tuple[float, float]:
+def _measure(writer: QPdfWriter, html: str, resources: Mapping[str, QImage], width: float, page_h: float) -> tuple[float, float]:
     """(height of one photo row, free height left on the last page) for this layout, in device pixels."""
     from PySide6.QtCore import QSizeF, QUrl
     from PySide6.QtGui import QTextDocument
@@ -296,9 +294,9 @@ def write_batch_summary(
         # Measure: how tall is a table of 1 and of 2 rows, and how much room does page 1 leave.
         page_h = writer.height() - footer_height(writer)
         resources = {hist_src: histogram} | ({thumbs[0]: thumb_images[0]} if thumbs else {})
-        table = lambda k: (
-            f'<table width="100%" cellspacing="0" cellpadding="2" border="0.5">{PHOTOS_HEAD}{"".join(rows[:1] * k)}</table>'
-        )
+        def table(k: int) -> str:
+            return f'<table width="100%" cellspacing="0" cellpadding="2" border="0.5">{PHOTOS_HEAD}{"".join(rows[:1] * k)}</table>'
+
         _, free = _measure(writer, "<html><body>" + summary + PHOTOS_INTRO + "</body></html>", resources, writer.width(), page_h)
         one, _ = _measure(writer, "<html><body>" + table(1) + "</body></html>", resources, writer.width(), page_h)
         two, _ = _measure(writer, "<html><body>" + table(2) + "</body></html>", resources, writer.width(), page_h)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import cv2
@@ -168,9 +168,9 @@ def draw_findings(
             pen.setStyle(Qt.PenStyle.DashLine)
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        for left, top, right, bottom in ev.boxes:
-            painter.drawRect(QRectF(pt(left, top), pt(right, bottom)))
-            anchors.append(pt(right, top))
+        for box_left, box_top, box_right, box_bottom in ev.boxes:
+            painter.drawRect(QRectF(pt(box_left, box_top), pt(box_right, box_bottom)))
+            anchors.append(pt(box_right, box_top))
         for x0, y0, x1, y1 in ev.lines:
             painter.drawLine(pt(x0, y0), pt(x1, y1))
             anchors.append(pt(x1, y1))
@@ -482,7 +482,7 @@ def encode_qimage(image: QImage, fmt: str = "PNG") -> bytes:
     """The image encoded in memory (so the file can be written atomically); RuntimeError when Qt cannot."""
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    if not image.save(buffer, fmt):
+    if not image.save(buffer, fmt):  # type: ignore[call-overload]  # (PySide takes the format as str; its stub says bytes)
         raise RuntimeError(f"the {fmt} encoder failed")
     buffer.close()
     return bytes(buffer.data().data())
@@ -512,7 +512,7 @@ def render_thumbnail(image: np.ndarray | None, size: int = 160) -> QImage:
     return to_qimage(_scaled(image, scale, cv2.INTER_AREA))
 
 
-def render_histogram(values: list[float], width: int = 1600, height: int = 560, bins: int = 20) -> QImage:
+def render_histogram(values: Sequence[float | None], width: int = 1600, height: int = 560, bins: int = 20) -> QImage:
     """Histogram of scalar qualities in [0, 1], bars coloured with the PLQ colour map."""
     ensure_qt()
     canvas = QImage(width, height, QImage.Format.Format_RGB888)

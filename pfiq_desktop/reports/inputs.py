@@ -23,7 +23,7 @@ from pfiq_desktop.review.store import DECISION_LABELS, ReviewStore, signature
 log = logging.getLogger(__name__)
 
 
-def _pick(cls, data: Any) -> dict[str, Any]:
+def _pick(cls: type, data: Any) -> dict[str, Any]:
     """Fields of `cls` read from a dict or from any object with those attributes."""
     names = [f.name for f in fields(cls)]
     if isinstance(data, Mapping):

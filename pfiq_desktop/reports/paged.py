@@ -13,6 +13,7 @@ HTML width is in CSS pixels (1/96 in), i.e. `css_px(writer)` device pixels each.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QSizeF, Qt, QUrl
 from PySide6.QtGui import (
@@ -41,7 +42,7 @@ class ReportCancelled(Exception):
     `written` lists the files finished before the stop (filled in by export_reports).
     """
 
-    def __init__(self, written: list | None = None) -> None:
+    def __init__(self, written: list[Path] | None = None) -> None:
         super().__init__("cancelled")
         self.written = list(written or [])
 

@@ -87,11 +87,11 @@ def export_reports(
                 raise ReportCancelled()
             if progress is not None:
                 progress(step, len(plan), path.name)
-            owned_image = index is not None and items[index].image is None
-            if kind == "pdf":
-                result.pages[path] = write_pdf_report(path, items[index], page_size, officer, pdfa, now, cancelled)
-            elif kind == "png":
-                item = items[index]
+            item = items[index] if index is not None else None  # a photo's own output; None for the whole batch's
+            owned_image = item is not None and item.image is None
+            if kind == "pdf" and item is not None:
+                result.pages[path] = write_pdf_report(path, item, page_size, officer, pdfa, now, cancelled)
+            elif kind == "png" and item is not None:
                 save_annotated_png(path, item.load_image(), item.analysis, item.decision_label if item.decision else "")
             elif kind == "summary":
                 links = [pdf_names.get(i) for i in range(len(items))]
@@ -102,8 +102,8 @@ def export_reports(
                 write_csv(path, items)
             elif kind == "json":
                 write_json(path, items)
-            if owned_image:
-                items[index].image = None  # loaded here: drop it to keep memory flat over a long batch
+            if owned_image and item is not None:
+                item.image = None  # loaded here: drop it to keep memory flat over a long batch
             result.files.append(path)
     except ReportCancelled as stop:
         stop.written = list(result.files)  # finished before the stop, kept
