@@ -77,6 +77,20 @@ def test_a_second_run_takes_what_was_analysed_from_the_cache_so_a_stopped_run_re
     assert not any(row.rstrip().endswith("cached") for row in analyse(photos, extra=["--no-cache"]).values())
 
 
+def test_an_output_folder_holding_the_photos_never_replaces_one(tmp_path, astronaut):
+    # `pfiq analyse same --out same` replaced mask.png by its annotated picture, and x.png by x.jpg's before reading it
+    photos = tmp_path / "same"
+    photos.mkdir()
+    for name in ("mask.png", "x.jpg", "x.png"):
+        cv2.imwrite(str(photos / name), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
+    before = {p.name: p.read_bytes() for p in photos.iterdir()}
+    for command in (["analyse", str(photos), "--out", str(photos)],
+                    ["report", str(photos), "--out", str(photos), "--format", "png", "--overwrite", "--no-store"]):
+        run = pfiq(*command, "--device", "cpu")
+        assert run.returncode == 2 and "holds the photos themselves: the outputs would replace mask.png" in run.stderr, run.stderr
+        assert {p.name: p.read_bytes() for p in photos.iterdir()} == before
+
+
 def test_unknown_format_is_a_usage_error(tmp_path):
     run = pfiq("analyse", str(SAMPLE), "--out", str(tmp_path), "--format", "gif")
     assert run.returncode == 2 and "unknown: gif; choose a comma list of json, png" in run.stderr

@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     from pfiq_desktop.engine.discovery import find_images
     from pfiq_desktop.reports.figures import save_annotated_png
     from pfiq_desktop.reports.inputs import load_photo
-    from pfiq_desktop.reports.naming import unique_stems
+    from pfiq_desktop.reports.naming import over_photos, over_photos_text, unique_stems
 
     found = find_images(args.paths, recursive=args.recursive)
     report_skipped(found.skipped)
@@ -114,6 +114,11 @@ def run(args: argparse.Namespace) -> int:
     except OutputError as failure:
         error(str(failure))
         return EXIT_OUTPUT
+    stems = unique_stems(paths)
+    clashes = over_photos((Path(args.out) / f"{stem}.{kind}" for stem in stems for kind in args.formats), paths)
+    if clashes:
+        error(over_photos_text(printable(str(Path(args.out).resolve())), clashes))
+        return EXIT_USAGE
     try:
         analyzer = Analyzer(device=args.device, profile=args.profile, quality_estimator=args.quality,
                             map_method=args.map_method, backbone=args.backbone)
@@ -127,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
     problems = 0
     try:
         for index, (path, stem, (analysis, cached)) in enumerate(
-            zip(paths, unique_stems(paths), _analyses(analyzer, cache, paths, args.batch, args.workers)), start=1
+            zip(paths, stems, _analyses(analyzer, cache, paths, args.batch, args.workers)), start=1
         ):
             problem = "; ".join(analysis.errors) or ("" if analysis.faces else "no face found")
             if problem:

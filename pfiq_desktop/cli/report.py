@@ -241,9 +241,14 @@ def _stopped_cleanly(report: Callable[[], int], *failures: type[Exception]) -> i
 
 def _write_reports(items: list[ReportItem], args: argparse.Namespace, formats: list[str], problems: list[str], note: str = "") -> int:
     """Export the reports, then list the files written (`note` after the folder) and the photos with problems."""
-    from pfiq_desktop.reports.runner import existing_outputs, export_reports
+    from pfiq_desktop.reports.naming import over_photos_text
+    from pfiq_desktop.reports.runner import existing_outputs, export_reports, outputs_over_photos
     from pfiq_desktop.review.store import default_officer
 
+    clashes = outputs_over_photos(items, args.out, formats)
+    if clashes:
+        error(over_photos_text(printable(str(Path(args.out).resolve())), clashes))
+        return EXIT_USAGE
     replaced = [] if args.overwrite else existing_outputs(items, args.out, formats)
     if replaced:
         names = ", ".join(printable(path.name) for path in replaced[:5]) + (f" and {len(replaced) - 5} more" if len(replaced) > 5 else "")

@@ -841,7 +841,8 @@ class MainWindow(QMainWindow):
     def _export(self, analyses: list[Analysis], kind: str, title: str) -> bool:
         from pfiq_desktop.gui.export import BATCH_FORMATS, SINGLE_FORMATS
         from pfiq_desktop.reports.inputs import item_from_store
-        from pfiq_desktop.reports.runner import existing_outputs
+        from pfiq_desktop.reports.naming import over_photos_text
+        from pfiq_desktop.reports.runner import existing_outputs, outputs_over_photos
 
         if self.exporter.running():
             self._status("An export is still running; wait for it or cancel it first.")
@@ -852,6 +853,10 @@ class MainWindow(QMainWindow):
         self.settings.update(export_folder=folder)
         items = [item_from_store(self.store, a) for a in analyses]  # the store belongs to this thread
         formats = SINGLE_FORMATS if kind == "single" else BATCH_FORMATS
+        clashes = outputs_over_photos(items, folder, formats)
+        if clashes:
+            self.show_banner(over_photos_text(display_name(folder), clashes))
+            return False
         replaced = existing_outputs(items, folder, formats)
         if replaced and not self.confirm_replace(folder, replaced):
             self._status("Export cancelled: nothing was replaced")

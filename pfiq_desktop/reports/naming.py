@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Iterable
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 from pfiq_desktop.engine.filenames import display_name
 
@@ -53,3 +54,20 @@ def unique_stems(sources: Iterable[str | PurePath]) -> list[str]:
         used.add(stem.casefold())
         stems.append(stem)
     return stems
+
+
+def over_photos(outputs: Iterable[Path], photos: Iterable[str | PurePath]) -> list[Path]:
+    """The outputs that would replace one of the photos themselves (an output folder that is the photos' own, where
+    x.png's annotated picture is named x.png): never written, whatever --overwrite says."""
+    def key(path: str | PurePath) -> str:
+        return os.path.normcase(os.path.realpath(path))
+
+    originals = {key(photo) for photo in photos}
+    return [path for path in outputs if key(path) in originals]
+
+
+def over_photos_text(folder: str | PurePath, clashes: list[Path]) -> str:
+    """Why nothing is written when outputs would replace photos (the CLI's error, the window's message)."""
+    names = ", ".join(display_name(path.name) for path in clashes[:3]) + (f" and {len(clashes) - 3} more" if len(clashes) > 3 else "")
+    return (f"{folder} holds the photos themselves: the outputs would replace {names}. Nothing was written; "
+            "choose another output folder.")

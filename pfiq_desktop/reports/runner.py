@@ -17,7 +17,7 @@ from pfiq_desktop.reports.batch import write_batch_summary
 from pfiq_desktop.reports.export import write_csv, write_json
 from pfiq_desktop.reports.figures import save_annotated_png
 from pfiq_desktop.reports.inputs import ReportItem
-from pfiq_desktop.reports.naming import unique_stems
+from pfiq_desktop.reports.naming import over_photos, unique_stems
 from pfiq_desktop.reports.paged import ReportCancelled
 from pfiq_desktop.reports.pdf_report import write_pdf_report
 
@@ -53,6 +53,11 @@ def planned_outputs(items: Sequence[ReportItem], out_dir: str | Path, formats: S
     if "json" in formats:
         plan.append(("json", out / JSON_NAME, None))
     return plan
+
+
+def outputs_over_photos(items: Sequence[ReportItem], out_dir: str | Path, formats: Sequence[str]) -> list[Path]:
+    """The reports that would replace a photo being reported on (see `naming.over_photos`)."""
+    return over_photos((path for _, path, _ in planned_outputs(items, out_dir, formats)), (i.analysis.source for i in items))
 
 
 def existing_outputs(items: Sequence[ReportItem], out_dir: str | Path, formats: Sequence[str]) -> list[Path]:
