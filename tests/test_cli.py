@@ -124,3 +124,18 @@ def test_embed_matches_dlib():
     chip = extract_chip(image, chip_transform(face.landmarks5))
     reference = np.array(dlib.face_recognition_model_v1(str(model_path(RECOGNITION_MODEL))).compute_face_descriptor(chip))
     assert embedding @ reference / np.linalg.norm(embedding) / np.linalg.norm(reference) > 0.99999
+
+
+def test_a_saved_profile_that_no_longer_loads_is_named_as_the_saved_setting(tmp_path):
+    # "exits 2 for every command" with a message that did not say where the profile came from
+    import os
+
+    data = tmp_path / "data"
+    (data / "profiles").mkdir(parents=True)
+    (data / "profiles" / "relaxed.toml").write_text('extends = "lenient"\n[checks.pose_roll]\nfail_bellow = 4\n')
+    (data / "settings.json").write_text('{"profile": "relaxed"}')
+    env = dict(os.environ, PFIQ_DATA_DIR=str(data))
+    run = subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", "analyse", str(SAMPLE), "--out", str(tmp_path / "out")],
+                         cwd=REPO, capture_output=True, text=True, timeout=600, env=env)
+    assert run.returncode == 2 and "fail_bellow is not a setting" in run.stderr
+    assert "the profile saved in the application's settings: give --profile NAME" in run.stderr

@@ -18,6 +18,7 @@ from pfiq_desktop.cli.common import (
     EXIT_PHOTO_PROBLEM,
     EXIT_USAGE,
     add_engine_options,
+    engine_problem,
     error,
     nothing_found,
     parse_list,
@@ -123,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
         analyzer = Analyzer(device=args.device, profile=args.profile, quality_estimator=args.quality,
                             map_method=args.map_method, backbone=args.backbone)
     except (ValueError, RuntimeError) as problem:  # unknown profile; no CUDA
-        error(str(problem))
+        error(engine_problem(args, problem))
         return EXIT_USAGE
     stop_on_sigterm()
     cache = None if args.no_cache else _open_cache()

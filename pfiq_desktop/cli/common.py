@@ -25,6 +25,19 @@ EXIT_OUTPUT = 3
 EXIT_CANCELLED = 130
 
 
+class SavedSetting(str):
+    """An option's value taken from the application's settings because the command line did not give one."""
+
+
+def engine_problem(args: argparse.Namespace, problem: Exception) -> str:
+    """Why the engine cannot start; a profile the command line did not name is said to be the saved setting."""
+    from pfiq_desktop.engine.icao import ProfileError
+
+    if isinstance(problem, ProfileError) and isinstance(getattr(args, "profile", None), SavedSetting):
+        return f"{problem} (the profile saved in the application's settings: give --profile NAME, or choose another in the window)"
+    return str(problem)
+
+
 def add_engine_options(parser: argparse.ArgumentParser, methods: bool = False, backbone: bool = True) -> None:
     """--device, --profile and --backbone (defaults: the application's settings), and optionally --quality/--map-method."""
     from pfiq_desktop.engine.icao import list_profiles, your_profiles
@@ -33,7 +46,7 @@ def add_engine_options(parser: argparse.ArgumentParser, methods: bool = False, b
     parser.add_argument("--device", type=device_option, default=current.device,
                         help=f"where the network runs: {', '.join(DEVICES)} or cuda:N "
                              f"(default: the application's setting, {current.device})")
-    parser.add_argument("--profile", default=current.profile,
+    parser.add_argument("--profile", default=SavedSetting(current.profile),
                         help=f"threshold profile: {', '.join(list_profiles() + your_profiles())} or a TOML/JSON file "
                              f"(default: the application's setting, {current.profile})")
     if backbone:

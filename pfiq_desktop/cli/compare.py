@@ -21,6 +21,7 @@ from pfiq_desktop.cli.common import (
     EXIT_PHOTO_PROBLEM,
     EXIT_USAGE,
     add_engine_options,
+    engine_problem,
     error,
     parse_list,
     print_table,
@@ -91,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         analyzer = Analyzer(device=args.device, profile=args.profile, backbone=args.backbone)
     except (ValueError, RuntimeError) as problem:  # unknown profile; no CUDA
-        error(str(problem))
+        error(engine_problem(args, problem))
         return EXIT_USAGE
     stop_on_sigterm()
     out = Path(args.out) if args.out else None

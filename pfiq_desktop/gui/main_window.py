@@ -37,7 +37,7 @@ from pfiq_desktop import APP_NAME, appdirs
 from pfiq_desktop.engine.comparison import Comparison
 from pfiq_desktop.engine.discovery import IMAGE_EXTENSIONS, Skipped
 from pfiq_desktop.engine.filenames import display_name
-from pfiq_desktop.engine.icao import ProfileError, list_profiles, load_profile, your_profiles
+from pfiq_desktop.engine.icao import DEFAULT_PROFILE, ProfileError, list_profiles, load_profile, your_profiles
 from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.gui.about_dialog import AboutDialog
 from pfiq_desktop.gui.backbone_dialog import BackboneCompareDialog
@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
         self.layout_state = QSettings(str(appdirs.window_state_path()), QSettings.Format.IniFormat)
         self.store = ReviewStore(appdirs.store_path())
         self.store_warning = audit_warning(self.store)
+        self._profile_warning = ""  # a profile that could not be used, said until one that loads is chosen
         self.cache = AnalysisCache(appdirs.cache_path())
         self.session = ReviewSession(self.store, self.settings.current.officer)
         self.images = ImageCache(self)
@@ -126,6 +127,7 @@ class MainWindow(QMainWindow):
         self.exporter.message.connect(self._status)
         self.auto_advance = True
         self.profiles = list_profiles() + your_profiles()  # (the user's profiles folder: Help ▸ About names it)
+        startup_problem = self._fall_back_from_a_broken_profile()
         self._closed = False
         self.renewal: RenewalDialog | None = None  # the last renewal check's window
         self.networks: BackboneCompareDialog | None = None  # the compare mode's window (Analysis menu)
@@ -217,6 +219,9 @@ class MainWindow(QMainWindow):
         self._rechecking: tuple[str, int, set[str]] = ("", 0, set())  # profile, photos to re-evaluate, those to come
         self._engine_failure = ""  # the engine's start-up error while it is down
         self._cancelled = False  # the batch was cancelled, and nothing was queued since
+        if startup_problem:
+            self._profile_warning = startup_problem
+            self.show_banner("")
 
     # -- construction helpers ------------------------------------------------
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -547,8 +552,9 @@ class MainWindow(QMainWindow):
         self.browser.search.selectAll()
 
     def show_banner(self, text: str) -> None:
-        """A message above the photo (empty text hides it); a broken audit log stays said above it."""
-        shown = "\n".join(part for part in (self.store_warning, text) if part)
+        """A message above the photo (empty text hides it); a broken audit log, and a profile that could not be used
+        until another is chosen, stay said above it."""
+        shown = "\n".join(part for part in (self.store_warning, self._profile_warning, text) if part)
         self.banner.setText(shown)
         self.banner.setVisible(bool(shown))
         if text:
@@ -653,6 +659,18 @@ class MainWindow(QMainWindow):
         self._cancelled = False
         self.worker.enqueue(self.session.pending())
 
+    def _fall_back_from_a_broken_profile(self) -> str:
+        """The saved profile, if it no longer loads (one of the user's, edited since), is replaced by the default for
+        this session (not saved: fixing the file brings it back); what to say about it, or ''."""
+        saved = self.settings.current.profile
+        try:
+            load_profile(saved)
+        except ProfileError as error:
+            log.warning("saved profile %r not used: %s", saved, error)
+            self.settings.overrides["profile"] = DEFAULT_PROFILE
+            return f"Your saved profile {saved} cannot be used, so {DEFAULT_PROFILE} is in use until it is fixed: {error}"
+        return ""
+
     def set_profile(self, name: str) -> None:
         """Switch the threshold profile: checks re-evaluate on cached faces, no network. A profile that cannot be
         loaded (one of the user's, edited by hand) is said at once and the one in use stays."""
@@ -662,9 +680,13 @@ class MainWindow(QMainWindow):
             load_profile(name)
         except ProfileError as error:
             log.warning("profile %r not used: %s", name, error)
-            self.show_banner(f"Profile {name} cannot be used: {error}")
+            self._profile_warning = f"Profile {name} cannot be used: {error}"
+            self.show_banner("")
             self.checklist.set_profiles(self.profiles, self.settings.current.profile)
             return
+        if self._profile_warning:  # a profile chosen that loads: the earlier refusal no longer holds
+            self._profile_warning = ""
+            self.show_banner("")
         if name != self.settings.current.profile:
             self.settings.update(profile=name)
         analysed: list[tuple[str, Analysis]] = [

@@ -148,6 +148,24 @@ def test_the_users_own_profiles_are_offered_and_a_broken_one_is_refused_with_its
     assert w.checklist.profile.currentText() == "agency" and w.settings.current.profile == "agency"
 
 
+def test_a_saved_profile_broken_since_falls_back_to_the_default_and_a_working_switch_clears_the_banner(
+        qtbot, make_window, portrait_folder, data_dir):
+    # the engine did not start at all ("every photo error"), and a refusal's banner stayed after a good switch
+    from pfiq_desktop import appdirs
+    from pfiq_desktop.settings import SettingsStore
+
+    appdirs.profiles_dir().mkdir(parents=True)
+    (appdirs.profiles_dir() / "relaxed.toml").write_text('extends = "lenient"\n[checks.pose_roll]\nfail_bellow = 4\n')
+    SettingsStore().update(profile="relaxed")
+    w = _opened(qtbot, make_window, portrait_folder, 2)
+    assert "Your saved profile relaxed cannot be used, so icao-9303 is in use" in w.banner.text()
+    assert all(e.analysis.ok and e.analysis.profile == "icao-9303" for e in w.browser.model.entries)
+    assert SettingsStore().current.profile == "relaxed"  # kept: fixing the file brings it back
+    w.checklist.profile.setCurrentText("strict")
+    qtbot.waitUntil(lambda: all(e.analysis.profile == "strict" for e in w.browser.model.entries), timeout=10000)
+    assert not w.banner.isVisible()
+
+
 def test_filter_search_and_sort(qtbot, make_window, portrait_folder):
     w = _opened(qtbot, make_window, portrait_folder, 5, broken=True)
     w.browser.filter.setCurrentIndex(w.browser.filter.findData("error"))

@@ -266,7 +266,7 @@ def test_a_child_profile_inherits_and_overrides_the_cited_parts(tmp_path: Path) 
     )
     info = load_profile(child).info
     parent = load_profile("us-passport").info
-    assert info.title == "office" and info.version == "7" and info.print_format == parent.print_format
+    assert info.title == "office (office.toml)" and info.version == "7" and info.print_format == parent.print_format
     assert info.sources[0].title == "Our own template" and [s.id for s in info.sources].count("us-template") == 1
     assert {s.id for s in info.sources} == {s.id for s in parent.sources}
     assert info.rules["glasses"] == "allowed" and info.rules["background"] == parent.rules["background"]

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import tomllib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -34,6 +35,9 @@ from pfiq_desktop.engine import results
 from pfiq_desktop.engine.defaults import DEFAULT_PROFILE
 from pfiq_desktop.engine.icao.registry import THRESHOLD_KEYS
 
+log = logging.getLogger(__name__)
+
+TOP_LEVEL_KEYS = frozenset({"name", "description", "extends", "meta", "print", "rules", "not_assessable", "cite", "checks"})
 FLAG_KEYS = frozenset({"enabled", "fail_if_present", "fail_if_headscarf", "allow_greyscale"})  # true/false; every other value is a number
 
 
@@ -76,8 +80,13 @@ def your_profiles() -> list[str]:
     """The profiles in the user's profiles folder, by file name (one named like a bundled profile is not offered:
     the bundled one is what that name loads)."""
     folder = appdirs.profiles_dir()
+    if not folder.is_dir():
+        return []
     bundled = set(list_profiles())
-    return sorted(p.stem for p in folder.glob("*.toml") if p.stem not in bundled) if folder.is_dir() else []
+    files = sorted(folder.glob("*.toml"))
+    for shadowed in (p for p in files if p.stem in bundled):
+        log.warning("profile file %s is not offered: %r is a bundled profile's name; rename the file", shadowed, shadowed.stem)
+    return [p.stem for p in files if p.stem not in bundled]
 
 
 def list_profiles() -> list[str]:
@@ -87,12 +96,13 @@ def list_profiles() -> list[str]:
 
 
 def _read(path: Path) -> dict[str, Any]:
+    """The file's tables; a UTF-8 byte-order mark (Windows Notepad writes one) is allowed."""
     try:
+        text = path.read_bytes().decode("utf-8-sig")
         if path.suffix.lower() == ".json":
-            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            data: dict[str, Any] = json.loads(text)
             return data
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
+        return tomllib.loads(text)
     except (OSError, ValueError) as exc:
         raise ProfileError(f"Cannot read profile {path}: {exc}") from exc
 
@@ -151,10 +161,12 @@ def _validated(path: Path, checks: Any) -> dict[str, dict[str, float | bool]]:
 
 
 def _check_order(path: Path, checks: dict[str, dict[str, float | bool]]) -> None:
-    """fail_below <= warn_below <= warn_above <= fail_above, and every x_min <= x_max."""
+    """fail_below <= warn_below <= warn_above <= fail_above (in fractions and in mm), and every x_min <= x_max."""
     for check_id, values in checks.items():
-        present = [key for key in THRESHOLD_KEYS if key in values]
-        pairs = list(zip(present, present[1:])) + [(key, key[:-4] + "_max") for key in values if key.endswith("_min")]
+        pairs = [(key, key[:-4] + "_max") for key in values if key.endswith("_min")]
+        for suffix in ("", "_mm"):
+            present = [key + suffix for key in THRESHOLD_KEYS if key + suffix in values]
+            pairs += list(zip(present, present[1:]))
         for low, high in pairs:
             if low in values and high in values and values[low] > values[high]:
                 raise ProfileError(
@@ -195,6 +207,9 @@ def load_profile(name_or_path: str | Path = DEFAULT_PROFILE, _seen: tuple[str, .
         raise ProfileError(f"No profile named {text!r} (bundled: {', '.join(list_profiles())}; yours, in "
                            f"{appdirs.profiles_dir()}: {', '.join(your_profiles()) or 'none'}) and no such file")
     data = _read(path)
+    unknown = sorted(set(data) - TOP_LEVEL_KEYS)
+    if unknown:  # `extend = "strict"` or `[check.exposure]` would be ignored, and the defaults taken for the agency's
+        raise ProfileError(f"{path}: {', '.join(unknown)} is not part of a profile (a profile has: {', '.join(sorted(TOP_LEVEL_KEYS))})")
     checks: dict[str, dict[str, Any]] = _validated(path, data.get("checks", {}))
     parent = data.get("extends")
     if parent:
@@ -206,13 +221,18 @@ def load_profile(name_or_path: str | Path = DEFAULT_PROFILE, _seen: tuple[str, .
     elif not _is_default(path):
         checks = _completed(checks)
     _check_order(path, checks)
-    return Profile(
-        name=text if by_name else str(data.get("name", path.stem)),  # a profile chosen by name is known by it
-        description=str(data.get("description", "")),
-        checks=checks,
-        source=str(path),
-        info=profile_info(path, data),
-    )
+    info = profile_info(path, data)
+    bundled_file = path.parent == _bundled_dir()
+    if not bundled_file:  # an edited copy of a bundled file must not pass for it in a report
+        info = replace(info, title=f"{info.title} ({path.name})")
+    return Profile(name=_own_name(text if by_name else str(data.get("name", path.stem)), path, bundled_file),
+                   description=str(data.get("description", "")), checks=checks, source=str(path), info=info)
+
+
+def _own_name(name: str, path: Path, bundled_file: bool) -> str:
+    """The name a profile is known by: a file of the user's that calls itself like a bundled profile (a copy
+    keeps `name = "icao-9303"`) is known by its file name instead, so its results never carry the bundled name."""
+    return path.stem if not bundled_file and name in list_profiles() else name
 
 
 # A country profile also says where its values come from and what it asks for beyond thresholds
