@@ -181,6 +181,9 @@ def test_a_warning_quotes_the_recommended_bound_it_missed() -> None:
     reasons = {"ok": "light", "low": "Background is too dark (L* {v:.0f}; needs {fail_below:.0f})."}
     warned = graded_range(60.0, 60.0, 60.0, bounds, reasons)
     assert warned.verdict is Verdict.WARN
-    assert warned.reason == "Background is too dark (L* 60; needs 65). Borderline: within the limit, past the recommended value."
+    assert warned.reason == "Background is too dark (L* 60; recommended 65). Borderline: within the limit, past the recommended value."
+    mouth = {"ok": "closed", "high": "Mouth is open (lip gap {v:.2f}; allowed {fail_above:.2f})."}
+    open_mouth = graded_range(0.16, 0.16, 0.16, {"warn_above": 0.10, "fail_above": 0.20}, mouth)
+    assert open_mouth.reason == "Mouth is open (lip gap 0.16; recommended 0.10). Borderline: within the limit, past the recommended value."
     failed = graded_range(40.0, 40.0, 40.0, bounds, reasons)
     assert (failed.verdict, failed.reason) == (Verdict.FAIL, "Background is too dark (L* 40; needs 45).")

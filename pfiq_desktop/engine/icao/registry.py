@@ -8,6 +8,7 @@ exception, so one odd photo cannot break the checklist.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -111,6 +112,7 @@ def check(
 
 
 THRESHOLD_KEYS = ("fail_below", "warn_below", "warn_above", "fail_above")
+LIMIT_WORDS = re.compile(r"\b(?:allowed|needs|required) (\{fail_)")  # how the checks' sentences quote a fail bound
 
 # Checks about resolution and cropping: a larger scan or another crop of the same capture fixes them,
 # whereas every other failed check needs a new photo. Triage shows the two apart.
@@ -187,12 +189,13 @@ def _reason(template: str, borderline: bool, measured: dict[str, float], bounds:
     bound the profile does not set.
 
     A borderline warning (past a warn bound, within the fail bounds) quotes the recommended bound the value missed
-    under the fail bound's name, and says it is borderline: quoting the fail bound read as a contradiction ("too
-    dark (L* 60; needs 45)"). A sentence that names a warn bound itself is left as it is."""
+    in the fail bound's place, as "recommended", and says it is borderline: quoting the fail bound read as a
+    contradiction ("too dark (L* 60; needs 45)"), and so did the warn bound as "allowed" ("lip gap 0.16; allowed 0.10.
+    Borderline: within the limit"). A sentence that names a warn bound itself is left as it is."""
     quoted = bounds
     if borderline and "{warn_" not in template:
         quoted = {**bounds, **{f"fail_{side}": bounds[f"warn_{side}"] for side in ("below", "above") if f"warn_{side}" in bounds}}
-        template += " Borderline: within the limit, past the recommended value."
+        template = LIMIT_WORDS.sub(r"recommended \1", template) + " Borderline: within the limit, past the recommended value."
     try:
         return template.format(**measured, **quoted)
     except KeyError as missing:  # a user's profile left out a bound the sentence quotes
