@@ -50,6 +50,28 @@ def test_report_warns_when_the_decisions_are_in_another_store(data_dir, tmp_path
     assert f"1 of them have decisions in {appdirs.store_path()}" in err
 
 
+def test_report_does_not_deny_the_decisions_of_a_moved_folder(data_dir, tmp_path, capsys):
+    # "none of these photos has a decision" was printed over a CSV that held every one (found by their bytes)
+    import shutil
+
+    from pfiq_desktop.cli import build_parser
+    from pfiq_desktop.reports.runner import CSV_NAME
+    from pfiq_desktop.review import ReviewStore, file_sha256
+
+    before, after = tmp_path / "photos", tmp_path / "photos_archived"
+    before.mkdir()
+    photo = before / "applicant.jpg"
+    shutil.copy(REPO / "resources" / "sample_astronaut.jpg", photo)
+    with ReviewStore(appdirs.store_path()) as store:
+        store.record_decision(photo, file_sha256(photo), "reject", officer="kim")
+    before.rename(after)
+    args = build_parser().parse_args(["report", str(after), "--out", str(tmp_path / "out"), "--format", "csv",
+                                      "--device", "cpu"])
+    args.handler(args)
+    assert "none of these photos has a decision" not in capsys.readouterr().err
+    assert ",reject," in (tmp_path / "out" / CSV_NAME).read_text()
+
+
 def test_command_line_overrides_are_for_the_session_only(data_dir):
     SettingsStore().update(profile="icao-9303", officer="kim")
     session = SettingsStore(overrides={"profile": "strict", "device": ""})

@@ -86,11 +86,11 @@ def open_store(args: argparse.Namespace) -> ReviewStore | None:
     return ReviewStore(path)
 
 
-def warn_about_decisions(store: ReviewStore | None, photos: list[str]) -> None:
-    """Say so when none of the photos has a decision in this store, and where else decisions exist."""
-    if store is None or not photos:
-        return
-    if store.decisions_for_paths(photos):
+def warn_about_decisions(store: ReviewStore | None, items: list[ReportItem]) -> None:
+    """Say so when none of the reported photos has a decision in this store (found as the reports find them: by path,
+    or by the bytes of a photo moved since), and where else decisions exist."""
+    photos = [item.analysis.source for item in items]
+    if store is None or not photos or any(item.decision is not None for item in items):
         return
     print(f"warning: none of these photos has a decision in {store.path}", file=sys.stderr)
     for other in [appdirs.store_path(), *appdirs.legacy_store_paths()]:
@@ -155,7 +155,6 @@ def run(args: argparse.Namespace) -> int:
 
     def report() -> int:
         photos = [p for p in paths if p.suffix.lower() != ".json"]
-        warn_about_decisions(store, [str(p) for p in photos])
         analyses = Analyses(args, cache)
         if photos:
             analyses.engine()  # a missing model or a bad profile stops here, once, not once per photo
@@ -176,6 +175,7 @@ def run(args: argparse.Namespace) -> int:
         if not items:
             _print_problems(problems)
             return EXIT_PHOTO_PROBLEM
+        warn_about_decisions(store, items)
         return _write_reports(items, args, args.formats, problems)
 
     try:

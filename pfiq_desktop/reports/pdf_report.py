@@ -102,7 +102,7 @@ def header_html(item: ReportItem, officer: str, created: str) -> str:
         ("Model SHA-256", f'<span style="font-family:DejaVu Sans Mono; font-size:6.5pt">{escape(_short_hash(a.model_sha256))}</span>'),
     ]
     rows_right = [
-        ("Officer", escape(officer or "–")),
+        ("Report made by", escape(officer or "–")),
         ("Report made", escape(created)),
         ("Analysed", escape(when(a.created))),
         ("Profile", escape(a.profile or "–") + (f' <span style="color:{GREY}">· {escape(a.profile_sha256[:12])}</span>'
