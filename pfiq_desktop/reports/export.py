@@ -44,9 +44,11 @@ def _number(value: float | None) -> str:
 
 
 def check_columns(items: Sequence[ReportItem]) -> list[str]:
-    """Per-check columns '<id>:verdict' and '<id>:value', in first-seen order (main face's checks), then one
-    column per ISO/IEC 29794-5 component those checks measure, named as other tools name it (e.g. HeadPoseYaw),
-    then the main face's mean deviation from compliant photos per region ('region:left_eye:deviation')."""
+    """Per-check columns '<id>:verdict', '<id>:value' and '<id>:unit' (a check may measure in mm on a photo of the
+    profile's print shape and in fractions on another: the unit says which), in first-seen order (main face's
+    checks), then one column per ISO/IEC 29794-5 component those checks measure, named as other tools name it (e.g.
+    HeadPoseYaw; in the unit of its check's column), then the main face's mean deviation from compliant photos per
+    region ('region:left_eye:deviation')."""
     ids: list[str] = []
     measures: list[str] = []
     for item in items:
@@ -56,7 +58,7 @@ def check_columns(items: Sequence[ReportItem]) -> list[str]:
             if check.iso_measure and check.iso_measure not in measures:
                 measures.append(check.iso_measure)
     regions = [f"region:{name}:deviation" for name in REGION_NAMES]
-    return [f"{i}:{part}" for i in ids for part in ("verdict", "value")] + measures + regions
+    return [f"{i}:{part}" for i in ids for part in ("verdict", "value", "unit")] + measures + regions
 
 
 def iso_values(checks: Sequence[CheckResult]) -> dict[str, float]:
@@ -111,6 +113,7 @@ def csv_rows(items: Sequence[ReportItem]) -> tuple[list[str], list[dict[str, str
         for check in a.subject_checks():
             row[f"{check.id}:verdict"] = check.verdict.value
             row[f"{check.id}:value"] = _number(check.value)
+            row[f"{check.id}:unit"] = _text_cell(check.unit)
         row.update({measure: _number(value) for measure, value in iso_values(a.subject_checks()).items()})
         if face:
             row.update({f"region:{name}:deviation": _number(value) for name, value in face.region_deviation.items()})

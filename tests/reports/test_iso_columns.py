@@ -13,7 +13,7 @@ from pfiq_desktop.reports.inputs import ReportItem
 
 
 def _check(check_id: str, value: float, iso: str, face_index: int | None = 0) -> CheckResult:
-    return CheckResult(check_id, check_id, "pose", Verdict.PASS, "ok", value, "", face_index=face_index, iso_measure=iso)
+    return CheckResult(check_id, check_id, "pose", Verdict.PASS, "ok", value, "deg", face_index=face_index, iso_measure=iso)
 
 
 def _item() -> ReportItem:
@@ -33,6 +33,7 @@ def test_csv_has_a_column_per_component(tmp_path) -> None:
     assert columns[-len(regions):] == regions  # the deviation per region closes the row
     assert columns[-len(regions) - 2 : -len(regions)] == ["HeadPoseYaw", "EyesOpen"] and "glasses:value" in columns
     assert rows[0]["HeadPoseYaw"] == "-3.5" and rows[0]["pose_yaw:value"] == "-3.5"
+    assert rows[0]["pose_yaw:unit"] == "deg"  # a check may measure in mm on one photo and in fractions on another
     assert rows[0]["EyesOpen"] == "0.93"  # the less open eye, as OFIQ reports EyesOpen
     write_csv(tmp_path / "r.csv", [_item()])
     with open(tmp_path / "r.csv", encoding="utf-8-sig", newline="") as handle:
