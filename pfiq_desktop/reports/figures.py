@@ -383,11 +383,14 @@ def render_annotated(
     strip_h = rows * row_h + (text_px * 2 if checks else 0)
     errors = analysis.errors[:3]
     wrap = Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap  # an error is shown whole, on as many lines as it needs
-    error_heights = [QFontMetricsF(font(text_px)).boundingRect(QRectF(0, 0, width - 2 * pad, 1e6), wrap, error).height()
-                     + text_px * 0.6 for error in errors]
+    def wrapped_height(text: str, size: float) -> float:
+        return QFontMetricsF(font(size)).boundingRect(QRectF(0, 0, width - 2 * pad, 1e6), wrap, text).height()
+
+    error_heights = [wrapped_height(error, text_px) + text_px * 0.6 for error in errors]
     error_h = sum(error_heights)
-    findings = analysis.faces[0].findings[:MAX_PNG_FINDINGS] if analysis.faces else []
-    findings_h = text_px * 1.6 * (len(findings) + 1) + text_px * 0.6 if findings else 0
+    findings = ["• " + sentence for sentence in (analysis.faces[0].findings[:MAX_PNG_FINDINGS] if analysis.faces else [])]
+    finding_heights = [wrapped_height(sentence, text_px * 0.9) + text_px * 0.6 for sentence in findings]  # whole sentences
+    findings_h = text_px * 1.8 + sum(finding_heights) + text_px * 0.6 if findings else 0
     height = round(header_h + panels.height() + pad + findings_h + strip_h + error_h + pad * 1.5)
     canvas = QImage(width, height, QImage.Format.Format_RGB888)
     canvas.fill(QColor(255, 255, 255))
@@ -441,10 +444,9 @@ def render_annotated(
         painter.drawText(QRectF(pad, y, width, text_px * 1.8), Qt.AlignmentFlag.AlignLeft, "Findings")
         y += text_px * 1.8
         painter.setFont(font(text_px * 0.9))
-        for sentence in findings:
-            painter.drawText(QRectF(pad, y, width - 2 * pad, text_px * 1.6), Qt.AlignmentFlag.AlignLeft,
-                             painter.fontMetrics().elidedText("• " + sentence, Qt.TextElideMode.ElideRight, int(width - 2 * pad)))
-            y += text_px * 1.6
+        for sentence, sentence_height in zip(findings, finding_heights):
+            painter.drawText(QRectF(pad, y, width - 2 * pad, sentence_height), wrap, sentence)
+            y += sentence_height
         y += text_px * 0.6
 
     if checks:

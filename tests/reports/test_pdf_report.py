@@ -206,6 +206,18 @@ def test_annotated_png_shows_a_long_error_whole(tmp_path):
     assert heights[1] >= heights[0] + 2 * 1000 / 80  # at least two more lines of text
 
 
+def test_annotated_png_shows_a_long_finding_whole(sample_analysis):
+    # the PNG's most important sentence was cut on one line: "something covers it (c…"
+    from pfiq_desktop.reports.figures import render_annotated
+
+    long = "The left eye is clearly lower than in compliant photos: something covers it (check the photo). " * 4
+    heights = []
+    for sentence in ("The face is as in compliant photos.", long):
+        face = dataclasses.replace(sample_analysis.faces[0], findings=[sentence])
+        heights.append(render_annotated(None, dataclasses.replace(sample_analysis, faces=[face]), width=1000).height())
+    assert heights[1] >= heights[0] + 2 * 1000 / 80  # at least two more lines of text
+
+
 def test_summary_cuts_a_long_error_at_a_word_with_an_ellipsis():
     from pfiq_desktop.reports.batch import ERROR_CHARS, _photo_rows
 
