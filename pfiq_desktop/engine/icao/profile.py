@@ -10,7 +10,11 @@ default's table for each check it leaves out and the default's settings (everyth
 but the fail/warn bounds) in each table it leaves incomplete. A table that is there
 keeps only the bounds it states, so leaving one out still means "no such bound".
 
-Profiles are validated on load (a check id the checklist does not know, a string
+Where they are found: the bundled ones by name, the user's own (TOML files in the data
+folder's profiles/, `appdirs.profiles_dir`) by file name, any other by path. A file of
+the user's never passes for a bundled profile: its title names the file.
+
+Profiles are validated on load (an unknown top-level key, check id or setting, a string
 or NaN where a number belongs, bounds in the wrong order are a ProfileError naming
 the file and the key), and identified by the hash of their *content*
 (`Profile.sha256`): a copied and edited profile keeps its name but not its hash,
