@@ -7,6 +7,7 @@ import os
 import unicodedata
 from pathlib import Path
 
+import cv2
 import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
@@ -127,6 +128,23 @@ def test_export_report_shortcut_writes_pdf_and_png(qtbot, make_window, portrait_
     assert sorted(p.name for p in out.iterdir()) == [f"{current.stem}.pdf", f"{current.stem}.png"]
     assert current.name in _pdf_text(out / f"{current.stem}.pdf")
     w.exporter.result_box.close()
+
+
+def test_exporting_into_the_photos_own_folder_never_replaces_a_photo(qtbot, make_window, tmp_path):
+    # a photo named x.png and its report x.png: the export would have replaced the photo itself
+    from tests.photos import load_portrait
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "applicant.png"), cv2.cvtColor(load_portrait(0), cv2.COLOR_RGB2BGR))
+    before = (folder / "applicant.png").read_bytes()
+    w = make_window(fake_factory())
+    w.open_paths([str(folder)])
+    _wait_all(qtbot, w)
+    _ask(w, folder)
+    assert not w.export_report()
+    assert "holds the photos themselves: the outputs would replace applicant.png" in w.banner.text()
+    assert sorted(p.name for p in folder.iterdir()) == ["applicant.png"] and (folder / "applicant.png").read_bytes() == before
 
 
 def test_an_earlier_report_of_the_same_name_is_replaced_only_when_confirmed(qtbot, make_window, portrait_folder, tmp_path):
