@@ -142,6 +142,7 @@ def test_exporting_into_the_photos_own_folder_never_replaces_a_photo(qtbot, make
     w.open_paths([str(folder)])
     _wait_all(qtbot, w)
     _ask(w, folder)
+    w.confirm_replace = lambda _folder, _replaced: True  # (an officer who would confirm replacing "earlier reports")
     assert not w.export_report()
     assert "holds the photos themselves: the outputs would replace applicant.png" in w.banner.text()
     assert sorted(p.name for p in folder.iterdir()) == ["applicant.png"] and (folder / "applicant.png").read_bytes() == before
