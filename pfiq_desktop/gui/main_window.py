@@ -369,6 +369,9 @@ class MainWindow(QMainWindow):
         self.status_text.setText(text)
 
     def open_settings(self) -> None:
+        """The Settings dialog, offering the profiles as they are now (a file put in the profiles folder since)."""
+        self.profiles = list_profiles() + your_profiles()
+        self.checklist.set_profiles(self.profiles, self.settings.current.profile)
         dialog = SettingsDialog(self.settings.current, self.profiles, self)
         if dialog.exec():
             self.apply_settings(dialog.values())

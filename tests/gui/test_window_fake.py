@@ -3,11 +3,13 @@
 import dataclasses
 import threading
 from pathlib import Path
+from unittest.mock import patch
 
 import numpy as np
 from PySide6.QtCore import Qt
 
 from pfiq_desktop.engine.results import Verdict
+from pfiq_desktop.gui.settings_dialog import SettingsDialog
 from pfiq_desktop.review import ReviewStore
 from pfiq_desktop.review.reasons import reason_label
 from tests.gui.fakes import FakeAnalyzer, fake_factory
@@ -146,6 +148,13 @@ def test_the_users_own_profiles_are_offered_and_a_broken_one_is_refused_with_its
     w.checklist.profile.setCurrentText("typo")
     assert "Profile typo cannot be used" in w.banner.text() and "fail_abov is not a setting" in w.banner.text()
     assert w.checklist.profile.currentText() == "agency" and w.settings.current.profile == "agency"
+    # a file put in the folder while the window is open is offered once Settings is opened
+    (appdirs.profiles_dir() / "newer.toml").write_text('extends = "lenient"\n')
+    offered = []
+    with patch.object(SettingsDialog, "exec", lambda dialog: offered.extend(
+            dialog.profile.itemText(i) for i in range(dialog.profile.count())) or 0):
+        w.open_settings()
+    assert "newer" in offered and w.checklist.profile.findText("newer") >= 0
 
 
 def test_a_saved_profile_broken_since_falls_back_to_the_default_and_a_working_switch_clears_the_banner(
