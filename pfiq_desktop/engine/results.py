@@ -135,6 +135,7 @@ class ProfileInfo:
     rules: dict[str, str] = field(default_factory=dict)  # "glasses" -> "not allowed except medical (...)"
     sources: list[ProfileSource] = field(default_factory=list)
     not_assessable: dict[str, str] = field(default_factory=dict)  # check id -> why the profile cannot judge it
+    switched_off: list[str] = field(default_factory=list)  # the names of the checks the profile does not run
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ProfileInfo:
@@ -146,6 +147,7 @@ class ProfileInfo:
             rules=dict(data.get("rules", {})),
             sources=[ProfileSource(**s) for s in data.get("sources", [])],
             not_assessable=dict(data.get("not_assessable", {})),
+            switched_off=list(data.get("switched_off", [])),
         )
 
 

@@ -249,12 +249,14 @@ def checklist_html(analysis: Analysis) -> str:
 <th align="right" width="14%">Value</th><th align="left" width="16%">Threshold</th><th align="center" width="6%">Verdict</th>
 <th align="left">Reason</th></tr></thead>
 {''.join(rows)}</table>""" if rows else ""
+    off = f"; not run under this profile: {escape(', '.join(analysis.profile_info.switched_off))}" \
+        if analysis.profile_info.switched_off else ""
     passed_html = (f'<p style="margin-top:2px; font-size:6.2pt"><span style="color:{status_hex("pass")}"><b>PASS</b></span> '
                    + " · ".join(passed) + "</p>") if passed else ""
     return f"""
 <p style="margin-top:4px; margin-bottom:1px"><b>Checklist</b>
 <span style="color:{GREY}"> — {counts[Verdict.FAIL]} fail, {counts[Verdict.WARN]} warn, {counts[Verdict.PASS]} pass,
-{counts[Verdict.NOT_ASSESSABLE]} not assessable (N/A); numbers match the tags on the photo.</span></p>
+{counts[Verdict.NOT_ASSESSABLE]} not assessable (N/A){off}; numbers match the tags on the photo.</span></p>
 {table}{passed_html}{other_faces_html(analysis)}"""
 
 

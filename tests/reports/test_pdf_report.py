@@ -257,3 +257,21 @@ def test_a_copy_of_a_decided_photo_is_reported_undecided_as_the_window_shows_it(
     original.rename(tmp_path / "moved.jpg")  # a moved photo keeps its decision and its audit
     moved = item_from_store(store, dataclasses.replace(analysis, source=str(tmp_path / "moved.jpg")))
     assert moved.decision.decision == "reject" and len(moved.audit) == 1
+
+
+def test_a_check_the_profile_switches_off_is_named_in_the_report(tmp_path, sample_analysis):
+    # under a profile without the resolution check a supervisor could not tell why 39 px between the eyes passed
+    from pfiq_desktop.engine.icao import load_profile, run_checks
+    from pfiq_desktop.reports.inputs import load_photo
+
+    relaxed = tmp_path / "relaxed.toml"
+    relaxed.write_text('extends = "lenient"\n[checks.inter_eye_distance]\nenabled = false\n')
+    profile = load_profile(relaxed)
+    assert profile.info.switched_off[0] == "Inter-eye distance" and "Inter-eye distance" not in load_profile("lenient").info.switched_off
+    checks = run_checks(load_photo(sample_analysis.source), sample_analysis.faces, profile)
+    analysis = dataclasses.replace(sample_analysis, checks=checks, profile=profile.name, profile_info=profile.info)
+    assert "inter_eye_distance" not in {c.id for c in analysis.checks}
+    again = Analysis.from_json(analysis.to_json())  # the saved analysis keeps it, for a report made later
+    write_pdf_report(tmp_path / "r.pdf", ReportItem(again))
+    text = unicodedata.normalize("NFKC", _squash(_text(tmp_path / "r.pdf")))  # the PDF's "fi" ligature back to letters
+    assert f"not run under this profile: {', '.join(profile.info.switched_off)}" in text

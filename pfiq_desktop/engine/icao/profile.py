@@ -225,12 +225,19 @@ def load_profile(name_or_path: str | Path = DEFAULT_PROFILE, _seen: tuple[str, .
     elif not _is_default(path):
         checks = _completed(checks)
     _check_order(path, checks)
-    info = profile_info(path, data)
+    info = replace(profile_info(path, data), switched_off=_switched_off(checks))
     bundled_file = path.parent == _bundled_dir()
     if not bundled_file:  # an edited copy of a bundled file must not pass for it in a report
         info = replace(info, title=f"{info.title} ({path.name})")
     return Profile(name=_own_name(text if by_name else str(data.get("name", path.stem)), path, bundled_file),
                    description=str(data.get("description", "")), checks=checks, source=str(path), info=info)
+
+
+def _switched_off(checks: dict[str, dict[str, Any]]) -> list[str]:
+    """The names of the checks `enabled = false` leaves out, in checklist order (a report says which were not run)."""
+    from pfiq_desktop.engine.icao.checklist import ordered_checks
+
+    return [spec.name for spec in ordered_checks() if checks.get(spec.id, {}).get("enabled", True) is False]
 
 
 def _own_name(name: str, path: Path, bundled_file: bool) -> str:
