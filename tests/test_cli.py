@@ -89,6 +89,7 @@ def test_an_output_folder_holding_the_photos_never_replaces_one(tmp_path, astron
         run = pfiq(*command, "--device", "cpu")
         assert run.returncode == 2 and "holds the photos themselves: the outputs would replace mask.png" in run.stderr, run.stderr
         assert {p.name: p.read_bytes() for p in photos.iterdir()} == before
+        assert "analysing" not in run.stderr  # said before any photo is analysed
 
 
 def test_unknown_format_is_a_usage_error(tmp_path):

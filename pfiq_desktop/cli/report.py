@@ -136,7 +136,9 @@ def run(args: argparse.Namespace) -> int:
     if args.results:
         return run_results(args)
     from pfiq_desktop.engine.discovery import find_images
-    from pfiq_desktop.reports.inputs import item_from_store
+    from pfiq_desktop.reports.inputs import ReportItem, item_from_store
+    from pfiq_desktop.reports.naming import over_photos_text
+    from pfiq_desktop.reports.runner import outputs_over_photos
 
     args.formats = args.formats or list(DEFAULT_FORMATS)
     found = find_images(args.paths, recursive=args.recursive)
@@ -155,6 +157,10 @@ def run(args: argparse.Namespace) -> int:
 
     def report() -> int:
         photos = [p for p in paths if p.suffix.lower() != ".json"]
+        early = outputs_over_photos([ReportItem(Analysis(source=str(p), image_size=(0, 0))) for p in photos], args.out, args.formats)
+        if early:  # said before any photo is analysed (checked again on the analysed ones: a JSON names its photo)
+            error(over_photos_text(printable(str(Path(args.out).resolve())), early))
+            return EXIT_USAGE
         analyses = Analyses(args, cache)
         if photos:
             analyses.engine()  # a missing model or a bad profile stops here, once, not once per photo

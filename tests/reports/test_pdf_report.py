@@ -275,3 +275,6 @@ def test_a_check_the_profile_switches_off_is_named_in_the_report(tmp_path, sampl
     write_pdf_report(tmp_path / "r.pdf", ReportItem(again))
     text = unicodedata.normalize("NFKC", _squash(_text(tmp_path / "r.pdf")))  # the PDF's "fi" ligature back to letters
     assert f"not run under this profile: {', '.join(profile.info.switched_off)}" in text
+    from pfiq_desktop.reports.export import csv_rows
+
+    assert csv_rows([ReportItem(again)])[1][0]["not_run_checks"] == ";".join(profile.info.switched_off)
