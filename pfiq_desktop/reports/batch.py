@@ -169,8 +169,9 @@ def _photo_rows(items: Sequence[ReportItem], thumbs: list[str], links: Sequence[
         failed = ", ".join(failed_names) or (shorten("; ".join(a.errors), ERROR_CHARS, placeholder=" …") if a.errors else "–")
         quality = _fmt(a.faces[0].quality) if a.faces else "–"
         decision = escape(item.decision_label)
-        if item.decision and item.decision.signed_by:
-            decision += f'<br/><span style="color:{GREY}">{escape(item.decision.signed_by)}</span>'
+        if item.decision:  # who and when: the summary is what a supervisor reads first
+            signed = f"{escape(item.decision.signed_by)}<br/>" if item.decision.signed_by else ""
+            decision += f'<br/><span style="color:{GREY}">{signed}{escape(when(item.decision.decided_at))}</span>'
         sha = f'<br/><span style="color:{GREY}; font-size:6pt">{escape(a.image_sha256[:16])}…</span>' if a.image_sha256 else ""
         rows.append(
             f'<tr><td align="right">{index}</td><td align="center"><img src="{src}" height="{thumb_css:.0f}"/></td>'

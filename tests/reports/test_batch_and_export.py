@@ -270,3 +270,12 @@ def test_cli_reads_decisions_from_the_review_store(tmp_path, sample_analysis):
     assert "NEEDS RETAKE" in text and "Shadow on the wall." in text and "c.ortiz" in text
     rows = list(csv.DictReader((tmp_path / "out" / "pfiq-results.csv").read_text(encoding="utf-8-sig").splitlines()))
     assert rows[0]["decision"] == "retake" and rows[0]["decision_officer"] == "c.ortiz"
+
+
+def test_the_summary_says_who_decided_and_when(decided_item):
+    # the summary listed a decision without its time: a supervisor had to open each photo's PDF
+    from pfiq_desktop.reports.batch import _photo_rows
+    from pfiq_desktop.reports.pdf_report import when
+
+    (row,) = _photo_rows([decided_item], [""], [""], 40)
+    assert "j.smith" in row and when(decided_item.decision.decided_at) in row
