@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pfiq_desktop.engine.filenames import display_name, is_valid_text, path_from_text, path_text
+from pfiq_desktop.engine.filenames import display_name, first_few, is_valid_text, path_from_text, path_text
 from pfiq_desktop.reports.naming import safe_stem, unique_stems
 from tests.photos import REPO
 
@@ -122,3 +122,10 @@ def test_the_browser_and_a_decision_work_for_such_files(qapp, odd_folder, tmp_pa
         assert not read_thumbnail(record.path).isNull()
         assert session.decide(record.path, "reject", ["framing"], "").decision == "reject"
         assert store.decisions_for_paths([record.path])[record.path].decision == "reject"
+
+
+def test_first_few_names_the_first_and_counts_the_rest():
+    names = [f"IMG_{i}.jpg" for i in range(12)]
+    assert first_few(names, 3) == "IMG_0.jpg, IMG_1.jpg, IMG_2.jpg and 9 more"
+    assert first_few(names[:3], 3) == "IMG_0.jpg, IMG_1.jpg, IMG_2.jpg"
+    assert first_few(names[:3], 2, "\n") == "IMG_0.jpg\nIMG_1.jpg and 1 more"

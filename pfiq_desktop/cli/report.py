@@ -32,6 +32,7 @@ from pfiq_desktop.cli.common import (
     stop_on_sigterm,
 )
 from pfiq_desktop.cli.progress import print_progress
+from pfiq_desktop.engine.filenames import first_few
 from pfiq_desktop.engine.protocol import Engine
 from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.review.cache import AnalysisCache
@@ -257,7 +258,7 @@ def _write_reports(items: list[ReportItem], args: argparse.Namespace, formats: l
         return EXIT_USAGE
     replaced = [] if args.overwrite else existing_outputs(items, args.out, formats)
     if replaced:
-        names = ", ".join(printable(path.name) for path in replaced[:5]) + (f" and {len(replaced) - 5} more" if len(replaced) > 5 else "")
+        names = first_few([printable(path.name) for path in replaced], 5)
         error(f"{len(replaced)} of the reports already exist in {printable(str(Path(args.out).resolve()))} ({names}), perhaps "
               "of other photos with the same names; nothing was written. Choose another --out, or --overwrite to replace them.")
         return EXIT_USAGE

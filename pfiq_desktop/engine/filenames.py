@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 
 BYTES_PREFIX = "bytes:"
 _ESCAPE = re.compile(r"\\\\|\\x([0-9a-f]{2})")
@@ -38,6 +39,12 @@ def display_name(name: str | os.PathLike[str]) -> str:
     if is_valid_text(text):
         return text
     return os.fsencode(text).decode("utf-8", "backslashreplace")
+
+
+def first_few(names: Sequence[str], shown: int, separator: str = ", ") -> str:
+    """The first `shown` names joined, then 'and N more' for the rest: a message stays short however many there are."""
+    rest = len(names) - shown
+    return separator.join(names[:shown]) + (f" and {rest} more" if rest > 0 else "")
 
 
 def path_text(path: str | os.PathLike[str]) -> str:

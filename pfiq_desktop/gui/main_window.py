@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 from pfiq_desktop import APP_NAME, appdirs
 from pfiq_desktop.engine.comparison import Comparison
 from pfiq_desktop.engine.discovery import IMAGE_EXTENSIONS, Skipped
-from pfiq_desktop.engine.filenames import display_name
+from pfiq_desktop.engine.filenames import display_name, first_few
 from pfiq_desktop.engine.icao import DEFAULT_PROFILE, ProfileError, list_profiles, load_profile, your_profiles
 from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.gui.about_dialog import AboutDialog
@@ -837,7 +837,7 @@ class MainWindow(QMainWindow):
     def confirm_replace(self, folder: str, paths: list[Path]) -> bool:
         """Whether to replace files an earlier export left in `folder` (perhaps of other photos with the same names:
         camera names repeat); tests replace this."""
-        names = "\n".join(path.name for path in paths[:8]) + (f"\n… and {len(paths) - 8} more" if len(paths) > 8 else "")
+        names = first_few([display_name(path.name) for path in paths], 8, "\n")
         answer = QMessageBox.question(
             self, "Replace existing reports?",
             f"{len(paths)} of the files to write already exist in {folder}, perhaps from other photos with the same "

@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Iterable
 from pathlib import Path, PurePath
 
-from pfiq_desktop.engine.filenames import display_name
+from pfiq_desktop.engine.filenames import display_name, first_few
 
 # Names Windows reserves in every folder, with or without an extension.
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", "CLOCK$", "CONIN$", "CONOUT$"} | {
@@ -68,6 +68,6 @@ def over_photos(outputs: Iterable[Path], photos: Iterable[str | PurePath]) -> li
 
 def over_photos_text(folder: str | PurePath, clashes: list[Path]) -> str:
     """Why nothing is written when outputs would replace photos (the CLI's error, the window's message)."""
-    names = ", ".join(display_name(path.name) for path in clashes[:3]) + (f" and {len(clashes) - 3} more" if len(clashes) > 3 else "")
+    names = first_few([display_name(path.name) for path in clashes], 3)
     return (f"{folder} holds the photos themselves: the outputs would replace {names}. Nothing was written; "
             "choose another output folder.")
