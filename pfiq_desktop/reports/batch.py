@@ -34,12 +34,14 @@ from pfiq_desktop.reports.paged import (
     render_pdf,
 )
 from pfiq_desktop.reports.pdf_report import GREY, HEADER_SHADE, RULE, now_text, when
+from pfiq_desktop.review.reasons import reasons_text
 from pfiq_desktop.review.store import DECISION_LABELS
 
 VERDICT_ORDER = ("pass", "warn", "fail", "not_assessable", "error")
 DECISION_ORDER = ("accept", "reject", "retake", "")
 THUMB_PX = 150
 ERROR_CHARS = 160  # of an analysis error in the photo table
+NOTE_CHARS = 60  # of an officer's note in the photo table (the photo's own report has it whole)
 THUMB_DPI = 220
 Progress = Callable[[int, int, str], None]
 
@@ -155,6 +157,22 @@ def _failing_html(items: Sequence[ReportItem], limit: int = 25) -> str:
 <th align="right">Warn</th><th align="left" width="32%"></th></tr>{"".join(rows)}</table>{more}"""
 
 
+def _decision_cell(item: ReportItem) -> str:
+    """The decision with why (reasons, the note cut short) and who and when: the summary is what a supervisor
+    reads first, and should not need each photo's PDF to see why a photo was sent back."""
+    text = escape(item.decision_label)
+    decided = item.decision
+    if decided is None:
+        return text
+    why = [reasons_text(decided.reasons)] if decided.reasons else []
+    if decided.note:
+        why.append(f"“{shorten(decided.note, NOTE_CHARS, placeholder=' …')}”")
+    if why:
+        text += f"<br/>{escape(': '.join(why))}"
+    signed = f"{escape(decided.signed_by)}<br/>" if decided.signed_by else ""
+    return text + f'<br/><span style="color:{GREY}">{signed}{escape(when(decided.decided_at))}</span>'
+
+
 def _photo_rows(items: Sequence[ReportItem], thumbs: list[str], links: Sequence[str | None], thumb_css: float) -> list[str]:
     rows = []
     for index, (item, src, link) in enumerate(zip(items, thumbs, links), start=1):
@@ -168,10 +186,7 @@ def _photo_rows(items: Sequence[ReportItem], thumbs: list[str], links: Sequence[
         # an error is cut at a word with a visible ellipsis, so one row stays about one thumbnail high (page layout)
         failed = ", ".join(failed_names) or (shorten("; ".join(a.errors), ERROR_CHARS, placeholder=" …") if a.errors else "–")
         quality = _fmt(a.faces[0].quality) if a.faces else "–"
-        decision = escape(item.decision_label)
-        if item.decision:  # who and when: the summary is what a supervisor reads first
-            signed = f"{escape(item.decision.signed_by)}<br/>" if item.decision.signed_by else ""
-            decision += f'<br/><span style="color:{GREY}">{signed}{escape(when(item.decision.decided_at))}</span>'
+        decision = _decision_cell(item)
         sha = f'<br/><span style="color:{GREY}; font-size:6pt">{escape(a.image_sha256[:16])}…</span>' if a.image_sha256 else ""
         rows.append(
             f'<tr><td align="right">{index}</td><td align="center"><img src="{src}" height="{thumb_css:.0f}"/></td>'
@@ -294,9 +309,11 @@ def write_batch_summary(
         rows = _photo_rows(items, thumbs, links, thumb_css)
         # Measure: how tall is a table of 1 and of 2 rows, and how much room does page 1 leave.
         page_h = writer.height() - footer_height(writer)
-        resources = {hist_src: histogram} | ({thumbs[0]: thumb_images[0]} if thumbs else {})
+        # the row with the most text stands for all (a long note or error wraps to more lines)
+        tallest = max(range(len(rows)), key=lambda i: len(rows[i]), default=0)
+        resources = {hist_src: histogram} | ({thumbs[tallest]: thumb_images[tallest]} if thumbs else {})
         def table(k: int) -> str:
-            return f'<table width="100%" cellspacing="0" cellpadding="2" border="0.5">{PHOTOS_HEAD}{"".join(rows[:1] * k)}</table>'
+            return f'<table width="100%" cellspacing="0" cellpadding="2" border="0.5">{PHOTOS_HEAD}{"".join(rows[tallest:tallest + 1] * k)}</table>'
 
         _, free = _measure(writer, "<html><body>" + summary + PHOTOS_INTRO + "</body></html>", resources, writer.width(), page_h)
         one, _ = _measure(writer, "<html><body>" + table(1) + "</body></html>", resources, writer.width(), page_h)

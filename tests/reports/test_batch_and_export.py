@@ -279,3 +279,18 @@ def test_the_summary_says_who_decided_and_when(decided_item):
 
     (row,) = _photo_rows([decided_item], [""], [""], 40)
     assert "j.smith" in row and when(decided_item.decision.decided_at) in row
+
+
+def test_the_summary_says_why_a_photo_was_sent_back(decided_item):
+    # a supervisor saw "Reject" and had to open the photo's PDF to learn why
+    import dataclasses
+
+    from pfiq_desktop.reports.batch import NOTE_CHARS, _photo_rows
+
+    (row,) = _photo_rows([decided_item], [""], [""], 40)
+    assert "mouth open, background: “New photo needed: neutral expression" in row
+    long_note = "The applicant wore a hat and glasses and the wall behind had a poster on it; " * 3
+    item = dataclasses.replace(decided_item, decision=dataclasses.replace(decided_item.decision, note=long_note))
+    (row,) = _photo_rows([item], [""], [""], 40)
+    assert long_note[:30] in row and long_note not in row and " …" in row
+    assert len(long_note) > NOTE_CHARS
