@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 FORMATS = ("json", "png")
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("analyse", aliases=["analyze"], help="analyse photos and write JSON/PNG results")
     parser.add_argument("paths", nargs="+", help="image files or folders")
     parser.add_argument("--out", required=True, help="output folder")
@@ -135,16 +135,16 @@ def run(args: argparse.Namespace) -> int:
         for index, (path, stem, (analysis, cached)) in enumerate(
             zip(paths, stems, _analyses(analyzer, cache, paths, args.batch, args.workers)), start=1
         ):
-            problem = "; ".join(analysis.errors) or ("" if analysis.faces else "no face found")
-            if problem:
-                log.warning("%s: %s", path, problem)
+            trouble = "; ".join(analysis.errors) or ("" if analysis.faces else "no face found")
+            if trouble:
+                log.warning("%s: %s", path, trouble)
             if "png" in args.formats and analysis.ok:
                 save_annotated_png(out / f"{stem}.png", load_photo(path), analysis)
             if "json" in args.formats:  # last: an interrupted run leaves no JSON without its PNG
                 write_text_atomic(out / f"{stem}.json", analysis.to_json(indent=1))
-            problems += bool(problem)
+            problems += bool(trouble)
             quality = f"{analysis.faces[0].quality:.2f}" if analysis.faces else "-"
-            note = problem or ("cached" if cached else f"{analysis.timings.get('total', 0) * 1000:.0f} ms")
+            note = trouble or ("cached" if cached else f"{analysis.timings.get('total', 0) * 1000:.0f} ms")
             rows.append((path.name, analysis.verdict, quality, str(len(analysis.faces)), note))
             print_progress(index, len(paths), f"{printable(path.name)[:40]:<40} {analysis.verdict}")
     except OutputError as failure:

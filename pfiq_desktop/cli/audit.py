@@ -14,7 +14,7 @@ from pfiq_desktop import appdirs
 from pfiq_desktop.cli.common import EXIT_OK, EXIT_PHOTO_PROBLEM, EXIT_USAGE, error, printable
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("audit", help="check the review store's tamper-evident audit log")
     actions = parser.add_subparsers(dest="audit_command", required=True)
     verify = actions.add_parser(
@@ -45,6 +45,6 @@ def run_verify(args: argparse.Namespace) -> int:
                   "changes made before that cannot be detected")
         return EXIT_OK
     print(f"BROKEN: {printable(str(path))}: {printable(report.problems[0])}")
-    for problem in report.problems[1:]:
-        print(f"  also: {printable(problem)}")
+    for other in report.problems[1:]:
+        print(f"  also: {printable(other)}")
     return EXIT_PHOTO_PROBLEM

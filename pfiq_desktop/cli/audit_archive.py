@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 CLUSTER_EXTRA_HINT = "audit-archive needs Dask: pip install 'pfiq-desktop[cluster]'"
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "audit-archive",
         help="analyse a whole archive on a Dask cluster into one resumable result store",

@@ -28,7 +28,7 @@ from pfiq_desktop.cli.common import (
 MIN_FACES = 5  # fewer clean faces give no meaningful medians
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from pfiq_desktop.engine.defaults import DEFAULT_BACKBONE
     from pfiq_desktop.engine.plq import MAP_METHODS
     from pfiq_desktop.engine.quality import ESTIMATORS
@@ -122,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
     except (OutputError, OSError) as failure:
         error(str(failure))
         return EXIT_OUTPUT
-    if deviation:
+    if deviation and result.deviation is not None:
         print(f"deviation reference ({result.deviation.mean.shape[0]} px chip, {result.faces} faces) written to "
               f"{printable(deviation['deviation_reference'])}")
     print(f"written into {printable(str(written))}")

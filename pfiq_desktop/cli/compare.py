@@ -40,7 +40,7 @@ class PairsFileError(ValueError):
     """The pairs file cannot be read or a line of it has not two photos."""
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "compare", help="renewal check: is photo A the same person as reference photo B, and why",
         description="Score and decision (calibrated at FMR 0.1 % and 1 %) for a new photo against a reference, "

@@ -11,7 +11,7 @@ import numpy as np
 from pfiq_desktop.cli.common import EXIT_OK, EXIT_PHOTO_PROBLEM, add_engine_options, error
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("embed", help="print the 128-D embedding of the main face (or every face) as JSON")
     parser.add_argument("image")
     parser.add_argument("--all", action="store_true", help="one embedding per face found, best detection first")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from pfiq_desktop.cli.common import EXIT_OK, EXIT_USAGE, error, positive_int
 
@@ -36,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _evaluate_bundled(out: Path, threads: int, missing: Path) -> dict:
+def _evaluate_bundled(out: Path, threads: int, missing: Path) -> dict[str, Any]:
     """The quick evaluation on sets built from the bundled portraits (evaluation/bundled.py), saying so first."""
     import tempfile
 
@@ -52,7 +53,7 @@ def _evaluate_bundled(out: Path, threads: int, missing: Path) -> dict:
         return evaluate(Path(folder), out, QUICK, log=_log, threads=threads, about=about)
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("evaluate", help="evaluate the pixel maps and the scalar quality (figures + tables)")
     parser.add_argument("--out", required=True, help="output folder for CSV, Markdown and PNG")
     parser.add_argument("--data", default=str(DEFAULT_DATA), help="shared face data folder (default ../shared/data/faces)")

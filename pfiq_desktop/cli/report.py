@@ -47,7 +47,7 @@ DEFAULT_FORMATS = ("pdf", "csv")
 RESULTS_FORMATS = ("summary", "csv", "json")  # an archive's report: per-photo PDFs of millions of photos help nobody
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "report",
         help="write PDF/PNG reports, a batch summary and CSV/JSON exports",
@@ -235,9 +235,10 @@ def _stopped_cleanly(report: Callable[[], int], *failures: type[Exception]) -> i
     """`report`'s exit code, or, when writing fails (OutputError, `failures`) or the user cancels, one line and its code."""
     from pfiq_desktop.reports.paged import ReportCancelled
 
+    caught: tuple[type[Exception], ...] = (OutputError, *failures)
     try:
         return report()
-    except (OutputError, *failures) as failure:
+    except caught as failure:
         print(file=sys.stderr)
         error(str(failure))
         return EXIT_OUTPUT
