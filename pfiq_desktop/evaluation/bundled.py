@@ -46,7 +46,7 @@ ABOUT = (
 def same_person(image: np.ndarray) -> dict[str, np.ndarray]:
     """Other photos of the person in `image`: mirrored, shifted a few pixels, saved again as JPEG."""
     dx, dy = SHIFT_PX
-    shift = np.float32([[1, 0, dx], [0, 1, dy]])
+    shift = np.array([[1, 0, dx], [0, 1, dy]], np.float32)
     shifted = cv2.warpAffine(image, shift, (image.shape[1], image.shape[0]), borderMode=cv2.BORDER_REPLICATE)
     return {
         "mirrored": np.ascontiguousarray(image[:, ::-1]),

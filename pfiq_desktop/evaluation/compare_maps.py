@@ -20,7 +20,7 @@ def occluder_centres(kind: str, landmarks: np.ndarray, hull: np.ndarray, regions
     if kind == "grey patch":
         return hull
     if kind == "grey patch on a feature":
-        return np.any([regions[name] for name in FEATURES], axis=0)
+        return np.asarray(np.any([regions[name] for name in FEATURES], axis=0))
     if kind != "sunglasses":
         raise ValueError(f"unknown occluder {kind!r}; choose one of {', '.join(OCCLUDERS)}")
     x, y = (landmarks[36:42].mean(axis=0) + landmarks[42:48].mean(axis=0)) / 2
@@ -47,4 +47,5 @@ def eyes_nose_cover(support: np.ndarray, face: np.ndarray, regions: dict[str, np
     total = float(support[face].sum())
     if total <= 0 or not eyes_nose.any():
         return float("nan")
-    return float(support[eyes_nose].sum()) / total / (eyes_nose.sum() / face.sum())
+    area_share = float(eyes_nose.sum() / face.sum())
+    return float(support[eyes_nose].sum()) / total / area_share

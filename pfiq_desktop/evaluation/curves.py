@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from pfiq_desktop.engine.plq import gaussian_blur
+from pfiq_desktop.engine.quality import EmbeddingNetwork
 
 FRACTIONS = np.round(np.arange(0.0, 0.501, 0.05), 2)
 REMOVAL_SIGMA = 8.0
@@ -42,10 +43,10 @@ def curve_images(chip: torch.Tensor, base: torch.Tensor, masks: np.ndarray, inse
     return m * base[None] + (1 - m) * chip[None]
 
 
-def genuine_scores(net, images: torch.Tensor, reference: torch.Tensor, batch: int = 64) -> np.ndarray:
+def genuine_scores(net: EmbeddingNetwork, images: torch.Tensor, reference: torch.Tensor, batch: int = 64) -> np.ndarray:
     """Cosine similarity of each image's descriptor with the (normalised) reference descriptor."""
     with torch.no_grad():
-        e = torch.cat([F.normalize(net(part), dim=1) for part in images.split(batch)])
+        e = torch.cat([F.normalize(net(part), dim=1) for part in torch.split(images, batch)])
     return (e @ reference).numpy()
 
 

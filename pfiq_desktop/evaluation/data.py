@@ -52,7 +52,7 @@ def load_chips(paths: list[Path], identities: list[str], detector: FaceDetector,
 
 
 def to_tensor(pixels: list[np.ndarray] | np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(np.stack(pixels))).permute(0, 3, 1, 2).float()
+    return torch.from_numpy(np.ascontiguousarray(np.stack(list(pixels)))).permute(0, 3, 1, 2).float()
 
 
 def identity_photos(root: Path, per_identity: int | None = None, identities: int | None = None) -> tuple[list[Path], list[str]]:

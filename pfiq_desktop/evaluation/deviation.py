@@ -20,6 +20,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -136,7 +137,7 @@ def _summary(values: Sequence[float]) -> dict[str, float]:
 
 def evaluate_portraits(
     paths: Sequence[Path], analyse: Analyse, positions: int, seed: int, log: Callable[[str], None]
-) -> dict:
+) -> dict[str, Any]:
     """Clean share, mirror stability, occluders and cost on portraits (none of them in the reference)."""
     rng = np.random.default_rng(seed)
     shares, mirror_r, mirror_same, seconds = [], [], [], []
@@ -186,7 +187,7 @@ def evaluate_portraits(
     }
 
 
-def evaluate_yale(folder: Path, analyse: Analyse, log: Callable[[str], None]) -> dict:
+def evaluate_yale(folder: Path, analyse: Analyse, log: Callable[[str], None]) -> dict[str, dict[str, float]]:
     """Per Yale condition: the share of photos with each region flagged (mean deviation <= -2)."""
     rows = list(csv.DictReader((folder / "labels.csv").read_text(encoding="utf-8").splitlines()))
     flagged: dict[str, dict[str, list[bool]]] = {}
@@ -204,7 +205,7 @@ def evaluate_yale(folder: Path, analyse: Analyse, log: Callable[[str], None]) ->
             for c, regions in sorted(flagged.items())}
 
 
-def markdown(summary: dict, where: str) -> str:
+def markdown(summary: dict[str, Any], where: str) -> str:
     """The evaluation's section of report.md."""
     clean, occ = summary["clean_low_share"], summary["occluders"]
     lines = [
@@ -229,7 +230,7 @@ def markdown(summary: dict, where: str) -> str:
     return "\n".join(lines)
 
 
-def yale_markdown(yale: dict) -> str:
+def yale_markdown(yale: dict[str, dict[str, float]]) -> str:
     """Per Yale condition, the share of photos with each region flagged."""
     regions = sorted({r for v in yale.values() for r in v if r != "n"})
     lines = ["### Deviation map on real defects (Yale faces)\n",

@@ -76,7 +76,7 @@ def compare_all(embeddings: np.ndarray, identities: np.ndarray | list[str], fmrs
 
 def pair_quality(quality: np.ndarray, pairs: np.ndarray) -> np.ndarray:
     """A genuine pair's quality: the lower of its two photos'."""
-    return np.minimum(quality[pairs[:, 0]], quality[pairs[:, 1]])
+    return np.asarray(np.minimum(quality[pairs[:, 0]], quality[pairs[:, 1]]))
 
 
 def fnmr_curve(errors: np.ndarray, pair_q: np.ndarray) -> np.ndarray:

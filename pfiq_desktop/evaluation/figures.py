@@ -22,7 +22,9 @@ def save_png(path: Path, rgb: np.ndarray) -> None:
         raise OSError(f"could not write {path}")
 
 
-def _text(img: np.ndarray, text: str, org: tuple[int, int], scale: float = 0.4, colour=(0, 0, 0), thick: int = 1) -> None:
+def _text(
+    img: np.ndarray, text: str, org: tuple[int, int], scale: float = 0.4, colour: tuple[int, int, int] = (0, 0, 0), thick: int = 1
+) -> None:
     cv2.putText(img, text, org, FONT, scale, colour, thick, cv2.LINE_AA)
 
 
@@ -96,7 +98,7 @@ def bar_chart(
     values: dict[str, list[float]],
     title: str,
     ylabel: str,
-    size=(640, 380),
+    size: tuple[int, int] = (640, 380),
     reference: dict[str, list[float]] | None = None,
     ymax: float | None = None,
 ) -> np.ndarray:
@@ -140,7 +142,9 @@ def bar_chart(
     return img
 
 
-def heatmap(matrix: np.ndarray, rows: list[str], cols: list[str], title: str, limit: float | None = None, cell=(64, 22)) -> np.ndarray:
+def heatmap(
+    matrix: np.ndarray, rows: list[str], cols: list[str], title: str, limit: float | None = None, cell: tuple[int, int] = (64, 22)
+) -> np.ndarray:
     """Diverging red (negative) - white - green (positive) cells with the value printed."""
     cw, ch = cell
     lw, th = 150, 60

@@ -10,7 +10,7 @@ import torch
 
 from pfiq_desktop.engine.backbones.calibration import BackboneCalibration
 from pfiq_desktop.engine.plq import gaussian_blur, gradient_magnitude
-from pfiq_desktop.engine.quality import QualityEstimator
+from pfiq_desktop.engine.quality import EmbeddingNetwork, QualityEstimator
 
 RANDOM = "random"  # a smooth random map: the empirical chance level of every test
 
@@ -19,7 +19,7 @@ RANDOM = "random"  # a smooth random map: the empirical chance level of every te
 class MapMaker:
     """Holds the network, the estimator and the calibration; collects seconds per face per method."""
 
-    net: object
+    net: EmbeddingNetwork
     estimator: QualityEstimator
     calibration: BackboneCalibration
     seconds: dict[str, list[float]] = field(default_factory=dict)
@@ -28,7 +28,7 @@ class MapMaker:
         """Calibrated scalar quality (0..1) of each chip, no gradients."""
         spread = self.calibration.quality(self.estimator.name)
         with torch.no_grad():
-            raw = torch.cat([self.estimator.raw(self.net, part) for part in chips.split(batch)]).numpy()
+            raw = torch.cat([self.estimator.raw(self.net, part) for part in torch.split(chips, batch)]).numpy()
         return np.array([spread(float(r)) for r in raw])
 
     def plq(self, chips: torch.Tensor, method: str, seed: int = 0) -> np.ndarray:
@@ -43,7 +43,7 @@ class MapMaker:
         q = torch.tensor(self.qualities(chips), dtype=torch.float32)
         start = time.perf_counter()
         maps = []
-        for part, q_part in zip(chips.split(8), q.split(8)):
+        for part, q_part in zip(torch.split(chips, 8), torch.split(q, 8)):
             magnitude, _ = gradient_magnitude(self.net, part, q_part, method, self.estimator)
             maps.append(magnitude.numpy())
         elapsed = time.perf_counter() - start

@@ -89,7 +89,7 @@ def localise(
     lowest_third = bool(others) and lower <= len(others) / 3
     overlaps = {n: (m & occluder).sum() / max(m.sum(), 1) for n, m in regions.items()}
     means = {n: float(plq[m].mean()) for n, m in regions.items() if m.any()}
-    lowest = min(means, key=means.get)
+    lowest = min(means, key=lambda n: means[n])
     chance = float(np.mean([overlaps[n] >= HIT_OVERLAP for n in means]))
     ratio = occ_mean / max(float(clean_plq[occluder].mean()), 1e-9)
     return Localisation(lowest_third, bool(overlaps[lowest] >= HIT_OVERLAP), chance, ratio)

@@ -10,9 +10,10 @@ import csv
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -25,7 +26,7 @@ from pfiq_desktop.engine.faces import FaceDetector, chip_transform, extract_chip
 from pfiq_desktop.engine.icao.regions import REGION_NAMES
 from pfiq_desktop.engine.imageio import ImageLoadError, load_image
 from pfiq_desktop.engine.plq import MAP_METHODS
-from pfiq_desktop.engine.quality import ESTIMATORS, QualityEstimator, make_estimator
+from pfiq_desktop.engine.quality import ESTIMATORS, EmbeddingNetwork, QualityEstimator, make_estimator
 from pfiq_desktop.evaluation import curves, defects, deviation, edc, figures, occlusion, stability
 from pfiq_desktop.evaluation.data import (
     Chip,
@@ -116,21 +117,21 @@ class Context:
     data: Path
     out: Path
     config: Config
-    net: object
+    net: EmbeddingNetwork
     detector: FaceDetector
     maker: MapMaker
     log: Callable[[str], None]
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def _write_csv(path: Path, header: list[str], rows: list[list]) -> None:
+def _write_csv(path: Path, header: list[str], rows: Sequence[Sequence[object]]) -> None:
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
         writer.writerows([[f"{v:.6g}" if isinstance(v, float) else v for v in row] for row in rows])
 
 
-def _md_table(header: list[str], rows: list[list]) -> str:
+def _md_table(header: list[str], rows: Sequence[Sequence[object]]) -> str:
     fmt = [[f"{v:.3f}" if isinstance(v, float) else str(v) for v in row] for row in rows]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in fmt])
@@ -139,7 +140,7 @@ def _md_table(header: list[str], rows: list[list]) -> str:
 # ----------------------------------------------------------------------------- curves
 
 
-def run_curves(ctx: Context) -> tuple[dict, str]:
+def run_curves(ctx: Context) -> tuple[dict[str, Any], str]:
     cfg = ctx.config
     paths, ids = identity_photos(ctx.data, per_identity=2, identities=cfg.curve_orl_identities)
     if not cfg.curve_public_figures:
@@ -168,7 +169,9 @@ def run_curves(ctx: Context) -> tuple[dict, str]:
                 results[mode]["genuine"].setdefault(order, []).append(curves.genuine_scores(ctx.net, images, refs[k]))
                 if mode == "deletion" and cfg.quality_curves and not order.endswith("inverse"):
                     results[mode]["quality"].setdefault(order, []).append(ctx.maker.qualities(images))
-    rows, summary, md_rows = [], {}, []
+    rows: list[list[object]] = []
+    summary: dict[str, Any] = {}
+    md_rows: list[list[object]] = []
     for mode, utilities in results.items():
         for utility, by_order in utilities.items():
             for order, values in by_order.items():
@@ -209,7 +212,7 @@ def run_curves(ctx: Context) -> tuple[dict, str]:
 # -------------------------------------------------------------------------- occlusion
 
 
-def run_occlusion(ctx: Context) -> tuple[dict, str]:
+def run_occlusion(ctx: Context) -> tuple[dict[str, Any], str]:
     cfg = ctx.config
     paths = held_out_portraits(ctx.data, cfg.occlusion_portraits)
     chips = load_chips(paths, [p.stem for p in paths], ctx.detector)
@@ -238,7 +241,8 @@ def run_occlusion(ctx: Context) -> tuple[dict, str]:
             (kinds[i], occlusion.localise(occ_maps[i], clean_maps[owners[i]], masks[i], regions[owners[i]], faces[owners[i]]))
             for i in range(len(occluded))
         ]
-    rows, summary = [], {}
+    rows: list[list[object]] = []
+    summary: dict[str, Any] = {}
     for method, items in results.items():
         for kind in ("all", *occlusion.OCCLUDERS):
             sel = [loc for k, loc in items if kind in ("all", k)]
@@ -306,11 +310,11 @@ def _edc_sets(ctx: Context) -> dict[str, tuple[list[Path], list[str]]]:
     return sets
 
 
-def run_edc(ctx: Context) -> tuple[dict, str]:
+def run_edc(ctx: Context) -> tuple[dict[str, Any], str]:
     """ISO/IEC 29794-1 EDC of every configured estimator on each identity set (edc.py)."""
     cfg = ctx.config
-    summary: dict = {}
-    rows: list[list] = []
+    summary: dict[str, Any] = {}
+    rows: list[list[object]] = []
     md = ["### Scalar quality: error-versus-discard (EDC, ISO/IEC 29794-1)\n",
           "Threshold fixed at the FMR over all impostor pairs before discarding; pair quality = the lower of the two; "
           "ratio = partial EDC area over 0-20 % discarded / the random ordering's (1 = random, lower = better; "
@@ -324,7 +328,7 @@ def run_edc(ctx: Context) -> tuple[dict, str]:
             continue
         batch = to_tensor([c.pixels for c in chips])
         with torch.no_grad():
-            emb = torch.cat([ctx.net(p) for p in batch.split(32)]).numpy()
+            emb = torch.cat([ctx.net(p) for p in torch.split(batch, 32)]).numpy()
         comparisons = edc.compare_all(emb, labels)
         ctx.log(f"edc: {set_name}: {len(chips)} faces of {len(set(labels))} identities, {len(comparisons.scores)} genuine pairs")
         qualities: dict[str, np.ndarray] = {}
@@ -372,7 +376,7 @@ def run_edc(ctx: Context) -> tuple[dict, str]:
 # --------------------------------------------------------------------------- stability
 
 
-def run_stability(ctx: Context) -> tuple[dict, str]:
+def run_stability(ctx: Context) -> tuple[dict[str, Any], str]:
     """Test-retest of every configured estimator under the harmless changes (stability.py) on held-out portraits."""
     cfg = ctx.config
     paths = held_out_portraits(ctx.data, cfg.stability_portraits)
@@ -385,7 +389,7 @@ def run_stability(ctx: Context) -> tuple[dict, str]:
             continue
     ctx.log(f"stability: {len(photos)} portraits x {len(stability.HARMLESS_CHANGES)} changes")
     calibration = load_calibration()
-    summary: dict = {}
+    summary: dict[str, Any] = {}
     md_rows = []
     for name in cfg.stability_estimators:
         estimator = make_estimator(name)
@@ -414,7 +418,7 @@ def run_stability(ctx: Context) -> tuple[dict, str]:
 # ----------------------------------------------------------------------------- defects
 
 
-def run_defects(ctx: Context) -> tuple[dict, str]:
+def run_defects(ctx: Context) -> tuple[dict[str, Any], str]:
     cfg = ctx.config
     pairs = defects.yale_pairs(ctx.data, cfg.yale_subjects)
     files = sorted({p for _, ref, d in pairs for p in (ref, d)})
@@ -491,7 +495,7 @@ def run_defects(ctx: Context) -> tuple[dict, str]:
 # ------------------------------------------------------------------------------- main
 
 
-def run_deviation(ctx: Context) -> tuple[dict, str]:
+def run_deviation(ctx: Context) -> tuple[dict[str, Any], str]:
     """The deviation map through the Analyzer, on dev and test portraits outside its reference (evaluation/deviation.py)."""
     from pfiq_desktop.engine import Analyzer
 
@@ -499,7 +503,7 @@ def run_deviation(ctx: Context) -> tuple[dict, str]:
     if analyzer.deviation_reference is None:
         return {}, "### Deviation map\n\nNo reference of compliant faces for this backbone and map method.\n"
     cfg = ctx.config
-    summary: dict = {}
+    summary: dict[str, Any] = {}
     sections = []
     for part, paths in deviation.portrait_split(ctx.data, analyzer.deviation_reference.meta["photos"]).items():
         chosen = paths[: cfg.deviation_portraits]
@@ -512,7 +516,7 @@ def run_deviation(ctx: Context) -> tuple[dict, str]:
     return summary, "\n".join(sections)
 
 
-def evidence_ranking(summary: dict, methods: tuple[str, ...]) -> list[list]:
+def evidence_ranking(summary: dict[str, Any], methods: tuple[str, ...]) -> list[list[str | float]]:
     """Per map method: how far each criterion beats the random map (positive = better than random)."""
     curves_s, occ = summary["curves"], summary["occlusion"]
     rows = []
@@ -531,7 +535,7 @@ def evidence_ranking(summary: dict, methods: tuple[str, ...]) -> list[list]:
 
 def evaluate(
     data: Path, out: Path, config: Config = QUICK, log: Callable[[str], None] = print, threads: int = 2, about: str = ""
-) -> dict:
+) -> dict[str, Any]:
     """Run every part of the evaluation; returns the summary (also written as summary.json).
 
     `about` says what `data` is when it is not the face data (bundled.py), at the top of the report."""
@@ -545,7 +549,7 @@ def evaluate(
     calibration = load_calibration()
     maker = MapMaker(net, make_estimator(DEFAULT_ESTIMATOR), calibration)
     ctx = Context(data, out, config, net, FaceDetector(), maker, log)
-    summary: dict = {"config": asdict(config), "data": about or str(data)}
+    summary: dict[str, Any] = {"config": asdict(config), "data": about or str(data)}
     sections = []
     parts = (("curves", run_curves), ("occlusion", run_occlusion), ("edc", run_edc), ("stability", run_stability),
              ("defects", run_defects), ("deviation", run_deviation))

@@ -25,7 +25,10 @@ def jpeg_reencode(rgb: np.ndarray, quality: int = 90) -> np.ndarray:
     ok, encoded = cv2.imencode(".jpg", np.ascontiguousarray(rgb[:, :, ::-1]), [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:
         raise ValueError("JPEG encoding failed")
-    return np.ascontiguousarray(cv2.imdecode(encoded, cv2.IMREAD_COLOR)[:, :, ::-1])
+    decoded = cv2.imdecode(encoded, cv2.IMREAD_COLOR)
+    if decoded is None:
+        raise ValueError("JPEG decoding failed")
+    return np.ascontiguousarray(decoded[:, :, ::-1])
 
 
 def rescale(rgb: np.ndarray, factor: float) -> np.ndarray:
@@ -36,7 +39,7 @@ def rescale(rgb: np.ndarray, factor: float) -> np.ndarray:
 
 def brightness(rgb: np.ndarray, factor: float) -> np.ndarray:
     """Multiply every value by `factor`, rounded and clipped to 0..255."""
-    return np.clip(rgb.astype(np.float32) * factor + 0.5, 0, 255).astype(np.uint8)
+    return np.asarray(np.clip(rgb.astype(np.float32) * factor + 0.5, 0, 255).astype(np.uint8))
 
 
 HARMLESS_CHANGES: dict[str, Change] = {
