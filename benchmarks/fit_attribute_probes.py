@@ -54,6 +54,11 @@ from benchmarks.issue15.sets import DATA, ROOT, Photo, eye_set, lfw_cover, offic
 from benchmarks.issue15.synth import frames_set, synth_set, wink_set
 from pfiq_desktop.engine import attributes
 from pfiq_desktop.engine.attributes import (
+    EYE_CLOSED,
+    EYE_HIDDEN,
+    GLASSES,
+    HEAD_COVERED,
+    LOWER_FACE_COVERED,
     AttributeProbes,
     Fusion,
     Probe,
@@ -82,11 +87,11 @@ SIDES = ("left", "right")
 PROBES_PATH = DATA_DIR / attributes.PROBES_FILE.format(backbone=BACKBONE)
 # probe -> (fusion constant, the module that owns it)
 FUSIONS = {
-    "eye_closed": ("CLOSED_WITH_NETWORK", eye_pixels),
-    "eye_hidden": ("OCCLUDED_WITH_NETWORK", eye_pixels),
-    "glasses": ("FRAME_WITH_NETWORK", eye_pixels),
-    "lower_face_covered": ("LOWER_FACE_WITH_NETWORK", coverings),
-    "head_covered": ("HEAD_WITH_NETWORK", coverings),
+    EYE_CLOSED: ("CLOSED_WITH_NETWORK", eye_pixels),
+    EYE_HIDDEN: ("OCCLUDED_WITH_NETWORK", eye_pixels),
+    GLASSES: ("FRAME_WITH_NETWORK", eye_pixels),
+    LOWER_FACE_COVERED: ("LOWER_FACE_WITH_NETWORK", coverings),
+    HEAD_COVERED: ("HEAD_WITH_NETWORK", coverings),
 }
 
 
@@ -109,7 +114,7 @@ def eye_rows(cache: FaceCache, maps: PlqMaps, grids: Grids, cache_dir: Path) -> 
     official, lfw = eye_set("official", DATA), eye_set("lfw", DATA)
     photos = [*lfw, *eye_set("yale", DATA), *official, *synth_set(official, cache, cache_dir / "synth"),
               *wink_set(official, cache, cache_dir / "synth_wink"), *frames_set(lfw, cache, cache_dir / "frames")]
-    out: dict[str, list[Row]] = {"eye_closed": [], "eye_hidden": [], "glasses": []}
+    out: dict[str, list[Row]] = {EYE_CLOSED: [], EYE_HIDDEN: [], GLASSES: []}
     for photo in photos:
         if photo.split != "dev":
             continue
@@ -123,15 +128,15 @@ def eye_rows(cache: FaceCache, maps: PlqMaps, grids: Grids, cache_dir: Path) -> 
         (grid, descriptor), landmarks = grids.grids(key, rgb, found)[0], chip_landmarks(found[0])
         eye_grid = grids.eye_grids(key, rgb, found)[0]
         if photo.labels["glasses"] in ("none", "clear", "tinted"):
-            out["glasses"].append(Row(glasses_features(grid, landmarks, descriptor), pixels.frame,
+            out[GLASSES].append(Row(glasses_features(grid, landmarks, descriptor), pixels.frame,
                                       float(photo.labels["glasses"] != "none"), photo.identity))
         for side in SIDES:
             label = photo.labels[side]
             if label in ("open", "closed") and photo.labels["glasses"] != "tinted":
-                out["eye_closed"].append(Row(eye_features(eye_grid, landmarks, side), pixels.closed[side], float(label == "closed"),
+                out[EYE_CLOSED].append(Row(eye_features(eye_grid, landmarks, side), pixels.closed[side], float(label == "closed"),
                                              photo.identity))
             if label in ("open", "closed", "not_visible"):
-                out["eye_hidden"].append(Row(eye_features(grid, landmarks, side), pixels.occluded[side], float(label == "not_visible"),
+                out[EYE_HIDDEN].append(Row(eye_features(grid, landmarks, side), pixels.occluded[side], float(label == "not_visible"),
                                              photo.identity))
     return out
 
@@ -253,7 +258,7 @@ def main() -> None:
     cache = FaceCache(args.cache)
     grids = Grids(args.cache / "grids")
     rows: dict[str, list[Row]] = {**eye_rows(cache, PlqMaps(args.cache / "plq"), grids, args.cache),
-                                  "lower_face_covered": lower_face_rows(cache, grids), "head_covered": head_rows(cache, grids)}
+                                  LOWER_FACE_COVERED: lower_face_rows(cache, grids), HEAD_COVERED: head_rows(cache, grids)}
     cache.save()
     probes, differ = {}, []
     for name, of_probe in rows.items():

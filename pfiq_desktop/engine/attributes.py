@@ -32,6 +32,9 @@ import numpy as np
 from pfiq_desktop.engine.backbones import data_file
 from pfiq_desktop.engine.faces import CHIP_SIZE, chip_transform, extract_chip
 
+# the probes' names: keys of the packaged file and, per eye as f"{name}.{side}", of a face's attributes
+EYE_CLOSED, EYE_HIDDEN, GLASSES, LOWER_FACE_COVERED, HEAD_COVERED = (
+    "eye_closed", "eye_hidden", "glasses", "lower_face_covered", "head_covered")
 PROBES_FILE = "attributes_{backbone}.npz"  # packaged beside the backbone calibration
 PROBE_ARRAYS = ("mean", "scale", "weights", "bias")  # stored per probe as "<probe>.<array>"
 # per eye (photo left / right, as the officer sees it): outer corner, inner corner, outline of the 68 landmarks
@@ -142,6 +145,11 @@ class Probe:
         return float(((features - self.mean) / self.scale) @ self.weights + self.bias)
 
 
+def per_eye(probe: str, side: str) -> str:
+    """The attribute key of a per-eye probe's reading on one side ("left", "right")."""
+    return f"{probe}.{side}"
+
+
 @dataclass(frozen=True)
 class AttributeProbes:
     """The probes of one backbone: "eye_closed" and "eye_hidden" (per eye), "glasses", "lower_face_covered" and
@@ -153,7 +161,7 @@ class AttributeProbes:
     @property
     def reads_head(self) -> bool:
         """Whether a probe needs the head chip's grid and descriptor (a second, wider view of the face)."""
-        return "head_covered" in self.probes
+        return HEAD_COVERED in self.probes
 
     def log_odds(self, grid: np.ndarray, eye_grid: np.ndarray, chip_landmarks: np.ndarray, embedding: np.ndarray,
                  head: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, float]:
@@ -167,18 +175,18 @@ class AttributeProbes:
         """
         out = {}
         for side in EYE_POINTS:
-            if "eye_closed" in self.probes:
-                out[f"eye_closed.{side}"] = self.probes["eye_closed"].log_odds(eye_features(eye_grid, chip_landmarks, side))
-            if "eye_hidden" in self.probes:
-                out[f"eye_hidden.{side}"] = self.probes["eye_hidden"].log_odds(eye_features(grid, chip_landmarks, side))
-        if "glasses" in self.probes:
-            out["glasses"] = self.probes["glasses"].log_odds(glasses_features(grid, chip_landmarks, embedding))
-        if "lower_face_covered" in self.probes:
-            out["lower_face_covered"] = self.probes["lower_face_covered"].log_odds(lower_face_features(grid, chip_landmarks))
+            if EYE_CLOSED in self.probes:
+                out[per_eye(EYE_CLOSED, side)] = self.probes[EYE_CLOSED].log_odds(eye_features(eye_grid, chip_landmarks, side))
+            if EYE_HIDDEN in self.probes:
+                out[per_eye(EYE_HIDDEN, side)] = self.probes[EYE_HIDDEN].log_odds(eye_features(grid, chip_landmarks, side))
+        if GLASSES in self.probes:
+            out[GLASSES] = self.probes[GLASSES].log_odds(glasses_features(grid, chip_landmarks, embedding))
+        if LOWER_FACE_COVERED in self.probes:
+            out[LOWER_FACE_COVERED] = self.probes[LOWER_FACE_COVERED].log_odds(lower_face_features(grid, chip_landmarks))
         if self.reads_head:
             if head is None:
                 raise ValueError("the head_covered probe reads the head chip: pass its (grid, descriptor) as `head`")
-            out["head_covered"] = self.probes["head_covered"].log_odds(head_features(*head))
+            out[HEAD_COVERED] = self.probes[HEAD_COVERED].log_odds(head_features(*head))
         return out
 
     def save(self, path: Path) -> None:

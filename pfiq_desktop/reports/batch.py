@@ -313,7 +313,8 @@ def write_batch_summary(
         tallest = max(range(len(rows)), key=lambda i: len(rows[i]), default=0)
         resources = {hist_src: histogram} | ({thumbs[tallest]: thumb_images[tallest]} if thumbs else {})
         def table(k: int) -> str:
-            return f'<table width="100%" cellspacing="0" cellpadding="2" border="0.5">{PHOTOS_HEAD}{"".join(rows[tallest:tallest + 1] * k)}</table>'
+            body = "".join(rows[tallest : tallest + 1] * k)
+            return f'<table width="100%" cellspacing="0" cellpadding="2" border="0.5">{PHOTOS_HEAD}{body}</table>'
 
         _, free = _measure(writer, "<html><body>" + summary + PHOTOS_INTRO + "</body></html>", resources, writer.width(), page_h)
         one, _ = _measure(writer, "<html><body>" + table(1) + "</body></html>", resources, writer.width(), page_h)

@@ -23,7 +23,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from pfiq_desktop.engine.attributes import fuse, sigmoid
+from pfiq_desktop.engine.attributes import HEAD_COVERED, LOWER_FACE_COVERED, fuse, sigmoid
 from pfiq_desktop.engine.icao.face_frame import PX_PER_IED, FaceFrame
 from pfiq_desktop.engine.icao.registry import NotAssessable
 
@@ -46,7 +46,7 @@ HEAD_WITH_NETWORK = (
     0.9250,
 )
 # each covering model's network probe (engine/attributes.py) and the fusion with it
-NETWORK_PROBES = {"lower_face": ("lower_face_covered", LOWER_FACE_WITH_NETWORK), "head_covering": ("head_covered", HEAD_WITH_NETWORK)}
+NETWORK_PROBES = {"lower_face": (LOWER_FACE_COVERED, LOWER_FACE_WITH_NETWORK), "head_covering": (HEAD_COVERED, HEAD_WITH_NETWORK)}
 RIM_OFFSET = 3  # frame rows (0.1 IED) above an edge pixel where skin must be for a mask's upper rim
 LOWER_INSIDE_MIN = 0.9  # share of the lower face that must lie inside the photo to judge it
 BACKGROUND_DE = 10.0  # CIELAB distance under which a head-top pixel counts as background

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 import cv2
 import numpy as np
 
-from pfiq_desktop.engine.attributes import EYE_POINTS, fuse, sigmoid
+from pfiq_desktop.engine.attributes import EYE_CLOSED, EYE_HIDDEN, EYE_POINTS, GLASSES, fuse, per_eye, sigmoid
 
 Model = tuple[tuple[tuple[str, float], ...], float]  # (feature, weight in raw units) pairs, then bias
 
@@ -490,17 +490,17 @@ def measure_eyes(
     _add_plq(feats, plq)
     all_feats = {f"{sd}.{k}": v for sd in feats for k, v in feats[sd].items()} | {f"frame.{k}": v for k, v in frame.items()}
     return EyeMeasurements(
-        closed={sd: fuse(CLOSED_WITH_NETWORK, _linear(CLOSED, feats[sd]), network, f"eye_closed.{sd}") for sd in feats},
-        occluded={sd: fuse(OCCLUDED_WITH_NETWORK, _linear(OCCLUDED, feats[sd]), network, f"eye_hidden.{sd}") for sd in feats},
+        closed={sd: fuse(CLOSED_WITH_NETWORK, _linear(CLOSED, feats[sd]), network, per_eye(EYE_CLOSED, sd)) for sd in feats},
+        occluded={sd: fuse(OCCLUDED_WITH_NETWORK, _linear(OCCLUDED, feats[sd]), network, per_eye(EYE_HIDDEN, sd)) for sd in feats},
         tint=min(_linear(TINT, feats[sd]) for sd in feats),
         lens_p90=max(feats[sd]["lens_p90"] for sd in feats),
-        frame=fuse(FRAME_WITH_NETWORK, _linear(FRAME, frame), network, "glasses"),
+        frame=fuse(FRAME_WITH_NETWORK, _linear(FRAME, frame), network, GLASSES),
         boxes=boxes,
         assessable=assessable,
         plq_ratio=plq,
         frame_box=_shift(_box_of(frame_affine, (-1.0 - FX0) * K, (1.0 - FX0) * K, (-0.5 - FY0) * K, (0.5 - FY0) * K), offset),
         features=all_feats,
-        with_network=network is not None and all(f"eye_closed.{sd}" in network for sd in feats),
+        with_network=network is not None and all(per_eye(EYE_CLOSED, sd) in network for sd in feats),
     )
 
 

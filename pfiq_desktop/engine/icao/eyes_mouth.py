@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from pfiq_desktop.engine.attributes import GLASSES
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.eye_pixels import EyeAssessment, EyeMeasurements, EyeThresholds, decide, measure_eyes
 from pfiq_desktop.engine.icao.profile import load_profile
@@ -88,7 +89,7 @@ def mouth_closed(ctx: Context, params: dict[str, Any]) -> Measure:
 
 # with the network probe, at 30-47 deg on dev: glasses found 16 of 17 (3 of 3 real, 13 of 14 drawn), 0 of 17 bare
 # faces flagged (the pixels alone were not measured there)
-@check("glasses", "No glasses", "eyes_mouth", frontal=True, max_yaw=TURNED_HEAD_MAX_YAW, max_yaw_probe="glasses")
+@check("glasses", "No glasses", "eyes_mouth", frontal=True, max_yaw=TURNED_HEAD_MAX_YAW, max_yaw_probe=GLASSES)
 def glasses(ctx: Context, params: dict[str, Any]) -> Measure:
     """Clear glasses warn (or fail where the profile says so); tinted glasses and sunglasses fail, or warn "may be
     tinted" when read with less confidence than `sure_tinted`.

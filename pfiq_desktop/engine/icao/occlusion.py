@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from pfiq_desktop.engine.attributes import HEAD_COVERED
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.coverings import (
     LOWER_FACE_OUTLINE,
@@ -124,7 +125,7 @@ def lower_face_covered(ctx: Context, params: dict[str, Any]) -> Measure:
 # with the head probe, at 30-45 deg on dev: 4 of 4 coverings found, 0 of 94 bare heads flagged; the pixels alone found
 # 4 of 8 past 30 deg, so without the probe the profile's limit stays
 @check("head_covering", "No head covering", "occlusion", frontal=True, iso="NoHeadCoverings",
-       max_yaw=TURNED_HEAD_MAX_YAW, max_yaw_probe="head_covered")
+       max_yaw=TURNED_HEAD_MAX_YAW, max_yaw_probe=HEAD_COVERED)
 def head_covering(ctx: Context, params: dict[str, Any]) -> Measure:
     """Hat, cap, band, helmet or headscarf, from the forehead, the head top and the sides of the face.
 
