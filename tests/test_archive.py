@@ -149,6 +149,27 @@ def test_a_file_list_names_photos_and_folders(tmp_path, photos):
     assert len(paths) == 8 and paths[0].endswith("astronaut.jpg"), "listed twice, kept once"
 
 
+def test_a_chunk_stores_maps_only_where_the_policy_keeps_them(photos, analyzer, tmp_path, qapp):
+    # a 10-million-photo store kept ~120 kB of maps per photo nobody would open (the maps are ~80 % of the JSON)
+    from pfiq_desktop.archive.chunk import analyse_chunk, keeps_maps
+    from pfiq_desktop.reports.pdf_report import write_pdf_report
+
+    paths = [str(photos / "astronaut.jpg"), str(photos / "wall.png")]
+    whole, bare = (analyse_chunk(analyzer, paths, "k", maps=policy).outcomes for policy in ("all", "none"))
+    full, stripped = Analysis.from_json(whole[0].analysis_json), Analysis.from_json(bare[0].analysis_json)
+    assert full.faces[0].deviation_chip.size and full.photo_map("deviation") is not None
+    assert not stripped.faces[0].plq_chip.size and stripped.photo_map("deviation") is None
+    assert len(bare[0].analysis_json) < 0.3 * len(whole[0].analysis_json)
+    assert stripped.verdict == full.verdict and [c.verdict for c in stripped.checks] == [c.verdict for c in full.checks]
+    assert stripped.faces[0].findings == full.faces[0].findings and bare[0].columns == whole[0].columns
+    assert write_pdf_report(tmp_path / "no-map.pdf", stripped) >= 1  # a report without the map still writes
+    passing = Analysis.from_dict(full.to_dict() | {"checks": []})  # no check failed or warned
+    assert passing.verdict == "pass" and full.verdict != "pass"
+    assert keeps_maps("flagged", full) and not keeps_maps("flagged", passing) and keeps_maps("all", passing)
+    with pytest.raises(ValueError, match="flagged"):
+        keeps_maps("some", full)
+
+
 def test_without_the_cluster_extra_the_command_says_how_to_get_it(monkeypatch, photos, tmp_path, capsys):
     for name in ("distributed", "pfiq_desktop.archive.cluster", "pfiq_desktop.archive.runner", "pfiq_desktop.archive.worker"):
         monkeypatch.setitem(sys.modules, name, None)  # as if Dask were not installed
@@ -233,12 +254,17 @@ def test_an_interrupted_run_resumes_with_only_the_rest(tmp_path, photos, cluster
     assert len(first) == 2 and {r[1] for r in first} == {1}
 
     capsys.readouterr()
-    assert main(["audit-archive", str(photos), "--results", str(store_path), "--scheduler", address, *ENGINE]) == 1
+    assert main(["audit-archive", str(photos), "--results", str(store_path), "--scheduler", address, "--maps", "none",
+                 *ENGINE]) == 1
     err = capsys.readouterr().err
     assert "2 already in" in err and "6 to analyse" in err
     rows = result_rows(store_path, "path, run_id, stored_at")
     assert len(rows) == 8 and len({r[0] for r in rows}) == 8
     assert [r for r in rows if r[1] == 1] == first, "the first run's results are kept, not analysed again"
+    resumed = {str(r[0]) for r in rows if r[1] == 2}
+    with_maps = {a.source: bool(a.faces[0].plq_chip.size) for a in stored(store_path).values() if a.faces}
+    assert with_maps == {source: source not in resumed for source in with_maps}  # the first run's photos keep theirs
+    assert set(with_maps.values()) == {True, False}
     with sqlite3.connect(store_path) as conn:
         runs = conn.execute("SELECT run_id, status, skipped, submitted FROM runs ORDER BY run_id").fetchall()
     assert runs == [(1, "cancelled", 0, 8), (2, "done", 2, 6)]

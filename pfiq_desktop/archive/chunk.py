@@ -17,12 +17,15 @@ from typing import TYPE_CHECKING
 
 from pfiq_desktop.archive.columns import SqlValue, flat_columns
 from pfiq_desktop.engine.hashing import file_sha256
-from pfiq_desktop.engine.results import Analysis
+from pfiq_desktop.engine.results import Analysis, Verdict
 
 if TYPE_CHECKING:
     from pfiq_desktop.engine.analyzer import Analyzer
 
 log = logging.getLogger(__name__)
+
+# which photos keep their pixel maps in the store: every photo, those that did not pass (what someone will open), none
+MAP_POLICIES = ("all", "flagged", "none")
 
 
 @dataclass
@@ -64,33 +67,41 @@ def _identify(path: str, worker: str) -> PhotoOutcome:
     return outcome
 
 
-def _record(outcome: PhotoOutcome, analysis: Analysis) -> None:
+def keeps_maps(policy: str, analysis: Analysis) -> bool:
+    """Whether an analysis is stored with its maps under `policy` (one of MAP_POLICIES)."""
+    if policy not in MAP_POLICIES:
+        raise ValueError(f"unknown map policy {policy!r}; choose one of {', '.join(MAP_POLICIES)}")
+    return policy == "all" or (policy == "flagged" and analysis.verdict != Verdict.PASS.value)
+
+
+def _record(outcome: PhotoOutcome, analysis: Analysis, maps: str) -> None:
     outcome.photo_sha256 = analysis.image_sha256 or outcome.photo_sha256
-    outcome.analysis_json = analysis.to_json()
+    outcome.analysis_json = (analysis if keeps_maps(maps, analysis) else analysis.without_maps()).to_json()
     outcome.columns = flat_columns(analysis)
     outcome.seconds = analysis.timings.get("total", 0.0)
 
 
-def _analyse_one(analyzer: Analyzer, outcome: PhotoOutcome) -> None:
+def _analyse_one(analyzer: Analyzer, outcome: PhotoOutcome, maps: str) -> None:
     try:
-        _record(outcome, analyzer.analyse(outcome.path))
+        _record(outcome, analyzer.analyse(outcome.path), maps)
     except Exception as crash:  # the engine never raises for a bad photo: this is a bug, recorded, the chunk goes on
         log.exception("the engine failed on %s", outcome.path)
         outcome.error = f"engine failure: {type(crash).__name__}: {crash}"
 
 
 def analyse_chunk(analyzer: Analyzer, paths: Sequence[str], config_hash: str, worker: str = "",
-                  batch_faces: int = 16) -> ChunkResult:
-    """Every path's outcome, in order. Faces of the chunk share network batches, as in `pfiq analyse`."""
+                  batch_faces: int = 16, maps: str = "all") -> ChunkResult:
+    """Every path's outcome, in order. Faces of the chunk share network batches, as in `pfiq analyse`; `maps`
+    (MAP_POLICIES) says which analyses keep their pixel maps."""
     outcomes = [_identify(path, worker) for path in paths]
     readable = [outcome for outcome in outcomes if not outcome.error]
     start = time.perf_counter()
     try:
         for outcome, analysis in zip(readable, analyzer.analyse_batch([o.path for o in readable], batch_faces, 1, 1)):
-            _record(outcome, analysis)
+            _record(outcome, analysis, maps)
     except Exception:  # one photo broke the batch: analyse the rest one by one so only that photo fails
         log.exception("batch analysis failed after %.1f s; analysing the chunk photo by photo", time.perf_counter() - start)
         for outcome in readable:
             if not outcome.analysed:
-                _analyse_one(analyzer, outcome)
+                _analyse_one(analyzer, outcome, maps)
     return ChunkResult(config_hash, outcomes)

@@ -36,10 +36,11 @@ class EngineSettings:
     config_hash: str  # what the client expects: results are stored under it
     batch_faces: int = 16
     torch_threads: int | None = 1  # one worker process per core, one thread each (the Dask habit)
+    maps: str = "all"  # which analyses keep their pixel maps (archive.chunk.MAP_POLICIES)
 
     @property
     def plugin_name(self) -> str:
-        return f"pfiq-engine-{self.config_hash}-{self.device}"
+        return f"pfiq-engine-{self.config_hash}-{self.device}-maps-{self.maps}"
 
     def build(self) -> Analyzer:
         import torch
@@ -83,4 +84,4 @@ def analyse_on_worker(paths: list[str], plugin_name: str) -> ChunkResult:
     if not isinstance(plugin, EnginePlugin) or plugin.analyzer is None:
         raise RuntimeError(f"worker {worker.address} has no engine loaded ({plugin_name} missing or failed)")
     settings = plugin.settings
-    return analyse_chunk(plugin.analyzer, paths, settings.config_hash, worker.address, settings.batch_faces)
+    return analyse_chunk(plugin.analyzer, paths, settings.config_hash, worker.address, settings.batch_faces, settings.maps)

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pfiq_desktop.archive.chunk import MAP_POLICIES
 from pfiq_desktop.cli.common import (
     EXIT_CANCELLED,
     EXIT_OK,
@@ -47,6 +48,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     where.add_argument("--workers", type=positive_int, help="local worker processes (default: one per core)")
     parser.add_argument("--chunk", type=positive_int, default=16, help="photos per task (default 16)")
     parser.add_argument("--parquet", metavar="FILE", help="also write the flat columns to this Parquet file")
+    parser.add_argument("--maps", choices=MAP_POLICIES, default="all",
+                        help="which photos keep their pixel maps in the store (about 80 %% of each analysis): all "
+                        "(default), flagged (those that did not pass: what reports are opened for), or none; "
+                        "photos already in the store keep what they have")
     add_engine_options(parser, methods=True, backbone=False)
     parser.add_argument("--recursive", action="store_true", help="also search sub-folders")
     parser.set_defaults(handler=run)
@@ -75,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         error(str(problem))
         return EXIT_USAGE
     config = engine_config(profile, args.quality, args.map_method)
-    settings = EngineSettings(args.device, profile, args.quality, args.map_method, config.hash)
+    settings = EngineSettings(args.device, profile, args.quality, args.map_method, config.hash, maps=args.maps)
     stop_on_sigterm()
     try:
         with ResultStore(args.results) as store:
