@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayo
 from pfiq_desktop import APP_NAME, __version__, appdirs
 from pfiq_desktop.engine.deviation import CLEARLY_LOWER
 from pfiq_desktop.engine.models import USED_MODELS, ModelFileError, model_sha256, verified_model_path
+from pfiq_desktop.gui.widgets import named
 from pfiq_desktop.logs import current_log_file
 from pfiq_desktop.palette import deviation_legend
 
@@ -110,7 +111,7 @@ class AboutDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("How to read the map" if help_only else f"About {APP_NAME}")
         self.resize(640, 560)
-        self.text = QTextBrowser(objectName="aboutText")
+        self.text = named(QTextBrowser(), "aboutText")
         self.text.setOpenExternalLinks(False)
         self.text.setHtml(HEATMAP_HELP + SHORTCUTS if help_only else about_html())
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)

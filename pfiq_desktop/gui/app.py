@@ -7,15 +7,20 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pfiq_desktop import APP_NAME, ORG_NAME, __version__, appdirs
 from pfiq_desktop.cli.common import device_option
 from pfiq_desktop.engine.defaults import DEVICES
 from pfiq_desktop.logs import setup_logging
 from pfiq_desktop.settings import DEFAULT_THEME, SYSTEM_THEME
+
+if TYPE_CHECKING:  # Qt is imported when the application starts, so --help and --version stay quick
+    from PySide6.QtCore import QCoreApplication, QEvent, QObject
+    from PySide6.QtWidgets import QApplication, QWidget
 
 _IMPORTED_AT = time.perf_counter()
 
@@ -35,7 +40,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def make_app(theme: str = DEFAULT_THEME) -> Any:
+def make_app(theme: str = DEFAULT_THEME) -> QApplication:
     """The QApplication with name, icon and the light/dark palette ('system' follows the desktop)."""
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtGui import QIcon
@@ -47,7 +52,8 @@ def make_app(theme: str = DEFAULT_THEME) -> Any:
     QCoreApplication.setOrganizationName(ORG_NAME)
     QCoreApplication.setApplicationName(APP_NAME)
     QCoreApplication.setApplicationVersion(__version__)
-    app = QApplication.instance() or QApplication([sys.argv[0]])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0]])
     icon = resources_dir() / "pfiq.png"
     if icon.is_file():
         app.setWindowIcon(QIcon(str(icon)))
@@ -58,7 +64,7 @@ def make_app(theme: str = DEFAULT_THEME) -> Any:
     return app
 
 
-def wait_until(app, predicate, timeout_s: float, poll_ms: int = 20) -> bool:
+def wait_until(app: QCoreApplication, predicate: Callable[[], bool], timeout_s: float, poll_ms: int = 20) -> bool:
     """Run the event loop (never sleeping in it) until predicate() is true or the time is up."""
     from PySide6.QtCore import QEventLoop, QTimer
 
@@ -103,10 +109,10 @@ def self_test(timeout_s: float = 180.0) -> int:
             entry = window.session.record(str(sample.resolve()))
             assert entry is not None
             done = wait_until(app, lambda: entry.analysis is not None, timeout_s)
-            if not done:
+            a = entry.analysis
+            if not done or a is None:
                 problems.append(f"no analysis within {timeout_s:.0f} s ({window.engine_text.text()})")
             else:
-                a = entry.analysis
                 if a.errors:
                     problems.append("analysis errors: " + "; ".join(a.errors))
                 if not a.faces:
@@ -130,21 +136,21 @@ def self_test(timeout_s: float = 180.0) -> int:
     if problems:
         print(f"{APP_NAME} {__version__} self-test FAILED: " + "; ".join(problems), flush=True)
         return 1
+    assert entry is not None and entry.analysis is not None  # no problem: the sample was analysed
     result = entry.analysis
-    assert result is not None
     print(f"{APP_NAME} {__version__} self-test OK: sample analysed ({result.verdict}, "
           f"quality {result.faces[0].quality:.2f}), window rendered to {out}", flush=True)
     return 0
 
 
-def quit_after_first_paint(app, window) -> None:
+def quit_after_first_paint(app: QCoreApplication, window: QWidget) -> None:
     """--startup-probe: print `painted <seconds since app.py was imported>` after the first paint, then quit."""
     from PySide6.QtCore import QEvent, QObject, QTimer
 
     class _PaintProbe(QObject):
         fired = False
 
-        def eventFilter(self, obj, event):
+        def eventFilter(self, obj: QObject, event: QEvent) -> bool:
             if event.type() == QEvent.Type.Paint and not self.fired:
                 self.fired = True
                 QTimer.singleShot(0, lambda: (print(f"painted {time.perf_counter() - _IMPORTED_AT:.3f}", flush=True), app.quit()))
@@ -177,13 +183,13 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
-def _quit_on_ctrl_c(app, window) -> None:
+def _quit_on_ctrl_c(app: QCoreApplication, window: QWidget) -> None:
     """Ctrl+C / SIGTERM in a terminal closes the window properly (decisions are already saved)."""
     import signal
 
     from PySide6.QtCore import QTimer
 
-    def handler(*_args) -> None:
+    def handler(*_args: object) -> None:
         window.close()
         app.quit()
 

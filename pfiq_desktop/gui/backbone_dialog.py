@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.gui.display import DisplayResult
+from pfiq_desktop.gui.widgets import named
 from pfiq_desktop.gui.worker import AnalysisWorker
 from pfiq_desktop.palette import MAP_SCALES, STATUS_COLOURS
 from pfiq_desktop.reports.figures import _map_crop, to_qimage
@@ -96,12 +97,12 @@ class NetworkPanel(QWidget):
     def __init__(self, heading: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.heading = QLabel(f"<b>{heading}</b>")
-        self.network = QLabel("–", objectName="networkName")
-        self.quality = QLabel("", objectName="networkQuality")
-        self.picture = QLabel(objectName="networkMap")
+        self.network = named(QLabel("–"), "networkName")
+        self.quality = named(QLabel(""), "networkQuality")
+        self.picture = named(QLabel(), "networkMap")
         self.picture.setFixedSize(TILE, TILE)
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.caption = QLabel("", objectName="networkMapKind")
+        self.caption = named(QLabel(""), "networkMapKind")
         for label in (self.network, self.quality, self.caption):
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -137,18 +138,18 @@ class BackboneCompareDialog(QDialog):
         self.path = first.analysis.source
         self.second: DisplayResult | None = None
         self._pending = ""  # the model file being analysed
-        self.model_edit = QLineEdit(settings.current.compare_backbone, objectName="modelEdit")
+        self.model_edit = named(QLineEdit(settings.current.compare_backbone), "modelEdit")
         self.model_edit.setPlaceholderText("second network: a .onnx or TorchScript file with its .toml sidecar")
-        self.choose_button = QPushButton("Choose…", objectName="chooseModel")
-        self.run_button = QPushButton("Compare", objectName="runCompare")
-        self.busy = QProgressBar(objectName="compareBusy")
+        self.choose_button = named(QPushButton("Choose…"), "chooseModel")
+        self.run_button = named(QPushButton("Compare"), "runCompare")
+        self.busy = named(QProgressBar(), "compareBusy")
         self.busy.setRange(0, 0)  # indeterminate
         self.busy.setMaximumWidth(140)
         self.busy.hide()
-        self.message = QLabel("", objectName="compareMessage")
+        self.message = named(QLabel(""), "compareMessage")
         self.message.setWordWrap(True)
         self.message.setMinimumHeight(self.message.fontMetrics().lineSpacing() * 3)
-        self.paper = QCheckBox("The paper's map for both (like for like)", objectName="paperForBoth")
+        self.paper = named(QCheckBox("The paper's map for both (like for like)"), "paperForBoth")
         self.left, self.right = NetworkPanel("Network in use (Settings)"), NetworkPanel("Second network")
         note = QLabel("Each quality is on its own network's calibrated scale; the maps share one colour scale per kind.")
         note.setWordWrap(True)

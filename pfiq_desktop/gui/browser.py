@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 from pfiq_desktop.engine.filenames import display_name, is_valid_text, path_from_text, path_text
 from pfiq_desktop.engine.imageio import MAX_FILE_BYTES, MAX_PIXELS
 from pfiq_desktop.gui.theme import draw_badge
+from pfiq_desktop.gui.widgets import named
 from pfiq_desktop.palette import STATUS_COLOURS, STATUS_LABELS
 from pfiq_desktop.review.reasons import reason_label
 from pfiq_desktop.review.session import PhotoRecord, ReviewSession
@@ -337,7 +338,7 @@ class BrowserWidget(QWidget):
         self.sort.addItems(["Sort: name", "Sort: worst first"])  # (index WORST_FIRST)
         self.sort.setToolTip("Worst first orders the photos by their results when you choose it and when a batch "
                              "finishes; results arriving in between do not move the list under you.")
-        self.check_filter = QComboBox(objectName="browserCheckFilter")
+        self.check_filter = named(QComboBox(), "browserCheckFilter")
         self.check_filter.setToolTip("Show only the photos that fail this check")
         self.check_filter.addItem("Failing any check or none", None)
         self._check_filter_timer = QTimer(self, singleShot=True, interval=400)  # counts refresh at most every 0.4 s

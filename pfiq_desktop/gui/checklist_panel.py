@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -31,6 +31,7 @@ from pfiq_desktop.engine.deviation import band
 from pfiq_desktop.engine.icao.regions import REGION_LABELS
 from pfiq_desktop.engine.results import Analysis, CheckResult, Face
 from pfiq_desktop.gui.theme import status_icon
+from pfiq_desktop.gui.widgets import named
 from pfiq_desktop.palette import DEVIATION_SCALE, PLQ_SCALE, STATUS_LABELS, MapScale, status_hex
 
 _ORDER = {"fail": 0, "warn": 1, "not_assessable": 2, "pass": 3}
@@ -38,7 +39,8 @@ _ORDER = {"fail": 0, "warn": 1, "not_assessable": 2, "pass": 3}
 VALUE_COLUMN_SAMPLE = "0.357 fraction of wi"  # the value column's width: a typical value and most of its unit
 
 
-def format_value(value, unit: str = "") -> str:
+def format_value(value: float | int | None, unit: str = "") -> str:
+    """A float to 3 significant digits (none: a dash), an int as str() writes it, then the unit."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if isinstance(value, float):
@@ -48,7 +50,7 @@ def format_value(value, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
-def format_thresholds(thresholds: dict) -> str:
+def format_thresholds(thresholds: dict[str, float]) -> str:
     if not thresholds:
         return "–"
     return ", ".join(f"{k} {format_value(v)}" for k, v in thresholds.items())
@@ -57,7 +59,7 @@ def format_thresholds(thresholds: dict) -> str:
 class QualityGauge(QWidget):
     """Semicircular gauge of the scalar face quality, 0..1, red-yellow-green."""
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.value: float | None = None
         self.setMinimumSize(150, 86)
@@ -69,7 +71,7 @@ class QualityGauge(QWidget):
                         else f"Face image quality {self.value:.3f}")
         self.update()
 
-    def paintEvent(self, _event) -> None:
+    def paintEvent(self, _event: QPaintEvent) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         side = min(self.width() - 12, 2 * (self.height() - 24))
@@ -127,30 +129,32 @@ class ChecklistPanel(QWidget):
     profileChanged = Signal(str)
     faceChanged = Signal(int)  # index into analysis.faces shown by the gauge and the region table
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.analysis: Analysis | None = None
-        self.profile = QComboBox(objectName="profileCombo")
+        self.profile = named(QComboBox(), "profileCombo")
         self.profile.setToolTip("Threshold profile: switching re-evaluates the checks without re-running the network")
-        self.verdict = QLabel("–", objectName="verdictLabel")
+        self.verdict = named(QLabel("–"), "verdictLabel")
         self.verdict.setAlignment(Qt.AlignmentFlag.AlignCenter)
         font = self.verdict.font()
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.3)
         self.verdict.setFont(font)
         self.gauge = QualityGauge()
-        self.faces = QLabel("", objectName="facesLabel")
+        self.faces = named(QLabel(""), "facesLabel")
         self.faces.setWordWrap(True)
         # several faces: which one the gauge, the region table and the chip view show (subject first)
         self.face_index = 0
-        self.face_combo = QComboBox(objectName="faceCombo")
+        self.face_combo = named(QComboBox(), "faceCombo")
         self.face_combo.setToolTip("Face shown by the gauge, the region table and the chip view"
                                    " (Ctrl+] next, Ctrl+[ previous); faces are ordered by detection score")
-        self.face_prev = QToolButton(objectName="facePrev", text="◀", autoRaise=True)
+        self.face_prev = named(QToolButton(autoRaise=True), "facePrev")
+        self.face_prev.setText("◀")
         self.face_prev.setToolTip("Previous face (Ctrl+[)")
-        self.face_next = QToolButton(objectName="faceNext", text="▶", autoRaise=True)
+        self.face_next = named(QToolButton(autoRaise=True), "faceNext")
+        self.face_next.setText("▶")
         self.face_next.setToolTip("Next face (Ctrl+])")
-        self.face_row = QWidget(objectName="faceRow")
+        self.face_row = named(QWidget(), "faceRow")
         face_layout = QHBoxLayout(self.face_row)
         face_layout.setContentsMargins(0, 0, 0, 0)
         face_layout.setSpacing(2)
@@ -171,7 +175,7 @@ class ChecklistPanel(QWidget):
         top.addWidget(self.gauge)
 
         # Three narrow columns fit a 1366-pixel screen; threshold and reason are in the details below.
-        self.tree = QTreeWidget(objectName="checkTree")
+        self.tree = named(QTreeWidget(), "checkTree")
         self.tree.setHeaderLabels(["Check", "Value", "Verdict"])
         self.tree.setRootIsDecorated(False)
         self.tree.setUniformRowHeights(True)
@@ -188,31 +192,35 @@ class ChecklistPanel(QWidget):
         self.tree.currentItemChanged.connect(self._on_current)
         self.tree.itemClicked.connect(self._on_clicked)  # re-clicking the current check shows it again
 
-        self.regions = QTableWidget(0, 3, objectName="regionTable")
+        self.regions = named(QTableWidget(0, 3), "regionTable")
         self.regions.setHorizontalHeaderLabels(["Region", "vs compliant", "PLQ"])
-        self.regions.horizontalHeaderItem(1).setToolTip(
-            "Mean deviation from compliant photos at this place of the face: 0 = as usual, -2 and below clearly lower")
-        self.regions.horizontalHeaderItem(2).setToolTip("Mean pixel-level quality (the paper's map), 0..1")
+        for column, tip in (
+            (1, "Mean deviation from compliant photos at this place of the face: 0 = as usual, -2 and below clearly lower"),
+            (2, "Mean pixel-level quality (the paper's map), 0..1"),
+        ):
+            header_item = self.regions.horizontalHeaderItem(column)  # made by setHorizontalHeaderLabels above
+            if header_item is not None:
+                header_item.setToolTip(tip)
         self.regions.verticalHeader().setVisible(False)
         self.regions.horizontalHeader().setStretchLastSection(True)
         self.regions.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.regions.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
 
         # What the map and the checklist found, in sentences, for the selected face.
-        self.findings = QLabel("", objectName="findingsLabel")
+        self.findings = named(QLabel(""), "findingsLabel")
         self.findings.setWordWrap(True)
         self.findings.setTextFormat(Qt.TextFormat.RichText)
         self.findings.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.findings_area = QScrollArea(objectName="findingsArea")
+        self.findings_area = named(QScrollArea(), "findingsArea")
         self.findings_area.setWidget(self.findings)
         self.findings_area.setWidgetResizable(True)
         self.findings_area.setFrameShape(QFrame.Shape.NoFrame)
         self.findings_area.setMaximumHeight(110)
         self.findings_area.hide()
-        self.tabs = QTabWidget(objectName="checklistTabs")
+        self.tabs = named(QTabWidget(), "checklistTabs")
         self.tabs.addTab(self.tree, "Checks")
         self.tabs.addTab(self.regions, "Face regions")
-        self.details = QLabel("Click a check to see where it looked.", objectName="checkDetails")
+        self.details = named(QLabel("Click a check to see where it looked."), "checkDetails")
         self.details.setWordWrap(True)
         self.details.setTextFormat(Qt.TextFormat.RichText)
         self.details.setMinimumHeight(48)
@@ -303,7 +311,7 @@ class ChecklistPanel(QWidget):
             for column in range(3):
                 item.setToolTip(column, tip)
             self.tree.addTopLevelItem(item)
-        self.tree.setCurrentItem(None)
+        self.tree.setCurrentItem(None)  # type: ignore[call-overload]  # Qt takes nullptr (no current check); the stub lacks None
         self._show_details(None)
 
     # -- faces ---------------------------------------------------------------
@@ -363,7 +371,7 @@ class ChecklistPanel(QWidget):
             self.set_face(index)
 
     def check_items(self) -> list[QTreeWidgetItem]:
-        return [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
+        return [item for i in range(self.tree.topLevelItemCount()) if (item := self.tree.topLevelItem(i)) is not None]
 
     def select_check(self, check_id: str) -> bool:
         for item in self.check_items():
@@ -372,10 +380,10 @@ class ChecklistPanel(QWidget):
                 return True
         return False
 
-    def _on_clicked(self, item, _column: int) -> None:
+    def _on_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
         self._emit_check(item.data(0, Qt.ItemDataRole.UserRole))
 
-    def _on_current(self, current, _previous) -> None:
+    def _on_current(self, current: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None) -> None:
         self._emit_check(current.data(0, Qt.ItemDataRole.UserRole) if current is not None else None)
 
     def _emit_check(self, check: CheckResult | None) -> None:

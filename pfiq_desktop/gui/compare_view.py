@@ -8,11 +8,13 @@ photo too); the paper's pixel-level quality is one click away in the map selecto
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
+import numpy.typing as npt
+import pyqtgraph as pg  # type: ignore[import-untyped]  # pyqtgraph ships no type hints (no py.typed)
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QPen
 from PySide6.QtWidgets import (
     QComboBox,
+    QGraphicsItem,
     QGraphicsRectItem,
     QHBoxLayout,
     QLabel,
@@ -31,6 +33,7 @@ from pfiq_desktop.engine.faces import CHIP_SIZE, extract_chip
 from pfiq_desktop.engine.icao.regions import region_polygons
 from pfiq_desktop.engine.results import Analysis, CheckResult, Face
 from pfiq_desktop.gui.display import MAP_KINDS, DisplayResult
+from pfiq_desktop.gui.widgets import named
 from pfiq_desktop.palette import (
     BOX_COLOUR,
     EVIDENCE_COLOUR,
@@ -82,9 +85,10 @@ class _Layer:
     """Items drawn over one view, removable together."""
 
     def __init__(self, view: pg.ViewBox) -> None:
-        self.view, self.items = view, []
+        self.view = view
+        self.items: list[QGraphicsItem] = []
 
-    def add(self, item) -> None:
+    def add(self, item: QGraphicsItem) -> None:
         self.view.addItem(item)
         self.items.append(item)
 
@@ -99,7 +103,7 @@ class CompareView(QWidget):
 
     hoverText = Signal(str)
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.analysis: Analysis | None = None
         self.image: np.ndarray | None = None
@@ -110,15 +114,15 @@ class CompareView(QWidget):
         self._shown: DisplayResult | None = None
 
         # toolbar
-        self.mode = QComboBox(objectName="viewMode")
+        self.mode = named(QComboBox(), "viewMode")
         self.mode.addItems(["Photo | map", "Chip | map"])
         self.mode.setToolTip("The photo with its map, or the aligned 150×150 face chip the network saw (C)")
-        self.map_kind = QComboBox(objectName="mapKind")
+        self.map_kind = named(QComboBox(), "mapKind")
         for kind in MAP_KINDS:
             self.map_kind.addItem(MAP_LABELS[kind], kind)
         self.map_kind.setToolTip("Which map: each place of the face compared with compliant photos, or the paper's "
                                  "pixel-level quality (M)")
-        self.opacity = QSlider(Qt.Orientation.Horizontal, objectName="opacitySlider")
+        self.opacity = named(QSlider(Qt.Orientation.Horizontal), "opacitySlider")
         self.opacity.setRange(0, 100)
         self.opacity.setValue(75)
         self.opacity.setMaximumWidth(110)
@@ -130,12 +134,13 @@ class CompareView(QWidget):
         self.show_evidence = self._show_action("Evidence of the selected check", True)
         self.show_box = self._show_action("Face boxes", True)
         self.show_landmarks = self._show_action("Landmarks (L)", False)
-        self.show_button = QToolButton(objectName="showButton", text="Show", popupMode=QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.show_button = named(QToolButton(popupMode=QToolButton.ToolButtonPopupMode.InstantPopup), "showButton")
+        self.show_button.setText("Show")
         self.show_button.setMenu(self.show_menu)
         self.show_button.setToolTip("What to draw over the photos")
-        self.fit_button = QPushButton("Fit", objectName="fitButton")
+        self.fit_button = named(QPushButton("Fit"), "fitButton")
         self.fit_button.setToolTip("Fit the photo to the view (F)")
-        self.face_button = QPushButton("Face", objectName="faceButton")
+        self.face_button = named(QPushButton("Face"), "faceButton")
         self.face_button.setToolTip("Zoom to the face (Z)")
         bar = QHBoxLayout()
         bar.setContentsMargins(4, 2, 4, 2)
@@ -154,8 +159,8 @@ class CompareView(QWidget):
         self.glw.ci.setContentsMargins(2, 2, 2, 2)
         # titles as plain labels above the graphics: inside the grid their text widths would make the
         # two views different sizes, and linked views of different sizes do not show the same pixels
-        self.left_title = QLabel("Photo", alignment=Qt.AlignmentFlag.AlignCenter, objectName="leftTitle")
-        self.right_title = QLabel("", alignment=Qt.AlignmentFlag.AlignCenter, objectName="rightTitle")
+        self.left_title = named(QLabel("Photo", alignment=Qt.AlignmentFlag.AlignCenter), "leftTitle")
+        self.right_title = named(QLabel("", alignment=Qt.AlignmentFlag.AlignCenter), "rightTitle")
         for title in (self.left_title, self.right_title):
             title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             title.setWordWrap(True)  # a long map title wraps instead of losing both ends at narrow widths
@@ -182,7 +187,7 @@ class CompareView(QWidget):
             "right": _Layer(self.right_view),
         }
         self.outline_layers = (_Layer(self.left_view), _Layer(self.right_view))
-        self.message = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, objectName="compareMessage")
+        self.message = named(QLabel(alignment=Qt.AlignmentFlag.AlignCenter), "compareMessage")
         self.message.setWordWrap(True)
         graphics = QWidget()
         titles = QHBoxLayout()
@@ -194,7 +199,7 @@ class CompareView(QWidget):
         graphics_layout.setSpacing(0)
         graphics_layout.addLayout(titles)
         graphics_layout.addWidget(self.glw, 1)
-        self.legend = QLabel(legend_html(), alignment=Qt.AlignmentFlag.AlignCenter, objectName="mapLegend")
+        self.legend = named(QLabel(legend_html(), alignment=Qt.AlignmentFlag.AlignCenter), "mapLegend")
         self.legend.setWordWrap(True)
         self.legend.setToolTip("Each place of the face compared with compliant photos at the same place; uncoloured "
                                "does not prove unobstructed (skin-coloured covers barely lower the map)")
@@ -203,7 +208,7 @@ class CompareView(QWidget):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.message)
         self.stack.addWidget(graphics)
-        self.hover = QLabel(" ", objectName="hoverLabel")
+        self.hover = named(QLabel(" "), "hoverLabel")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
@@ -365,11 +370,12 @@ class CompareView(QWidget):
         if fit:
             self.left_view.setRange(xRange=(-0.5, w - 0.5), yRange=(-0.5, h - 0.5), padding=0.02)
 
-    def _tf(self, points) -> np.ndarray:
+    def _tf(self, points: npt.ArrayLike) -> np.ndarray:
         pts = np.asarray(points, np.float64).reshape(-1, 2)
         if self._affine is None:
             return pts
-        return pts @ self._affine[:, :2].T + self._affine[:, 2]
+        shown: np.ndarray = pts @ self._affine[:, :2].T + self._affine[:, 2]
+        return shown
 
     def _draw_overlays(self, *_args: object) -> None:
         for layer in (*self.layers.values(), *self.outline_layers):

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from pfiq_desktop.gui.theme import status_icon
+from pfiq_desktop.gui.widgets import named
 from pfiq_desktop.palette import status_hex
 from pfiq_desktop.review import ACCEPT, DECISION_LABELS, REJECT, RETAKE
 from pfiq_desktop.review.reasons import OTHER_REASONS, REFERENCE_PREFIX, reason_label, reasons_text
@@ -34,34 +35,34 @@ class DecisionPanel(QWidget):
     decisionRequested = Signal(str, list, str)  # decision, reason codes, note
     clearRequested = Signal()
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.current = QLabel("No decision yet", objectName="decisionLabel")
+        self.current = named(QLabel("No decision yet"), "decisionLabel")
         self.current.setWordWrap(True)
         self.current.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)  # never squeezed and clipped
-        self.buttons = {}
+        self.buttons: dict[str, QPushButton] = {}
         row = QGridLayout()
         for kind, key, verb in ((ACCEPT, "A", "Accept"), (REJECT, "R", "Reject"), (RETAKE, "T", "Needs retake")):
-            button = QPushButton(f"{verb} ({key})", objectName=f"decide_{kind}")
+            button = named(QPushButton(f"{verb} ({key})"), f"decide_{kind}")
             button.setIcon(status_icon(kind, 16))
             button.setToolTip(f"{DECISION_LABELS[kind]} — shortcut {key}")
             button.setProperty("decision", kind)
             button.clicked.connect(self._on_button)
             row.addWidget(button, len(self.buttons) // 2, len(self.buttons) % 2)
             self.buttons[kind] = button
-        self.clear_button = QPushButton("Withdraw", objectName="decide_clear")
+        self.clear_button = named(QPushButton("Withdraw"), "decide_clear")
         self.clear_button.setToolTip("Withdraw the decision (audited)")
         self.clear_button.clicked.connect(self.clearRequested)
         row.addWidget(self.clear_button, 1, 1)
-        self.reasons = QListWidget(objectName="reasonList")
+        self.reasons = named(QListWidget(), "reasonList")
         self.reasons.setToolTip("Reason codes, prefilled from the failed checks")
-        self.note = QPlainTextEdit(objectName="noteEdit")
+        self.note = named(QPlainTextEdit(), "noteEdit")
         self.note.setPlaceholderText("Note (required to accept a photo whose checks failed; Ctrl+Enter accepts with it)")
         self.note.setMaximumHeight(70)
         self.note.setTabChangesFocus(True)  # Tab leaves the note (a tab character saved into it helps nobody)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):  # the keyboard's way to finish an accept that needed a note
             QShortcut(QKeySequence(keys), self.note, self.request_accept, context=Qt.ShortcutContext.WidgetShortcut)
-        self.message = QLabel("", objectName="decisionMessage")
+        self.message = named(QLabel(""), "decisionMessage")
         self.message.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -134,7 +135,7 @@ class DecisionPanel(QWidget):
             elif not only:
                 item.setCheckState(Qt.CheckState.Unchecked)
 
-    def show_decision(self, decision) -> None:
+    def show_decision(self, decision: Decision | None) -> None:
         if decision is None:
             self.current.setText("No decision yet")
             self.current.setStyleSheet("")

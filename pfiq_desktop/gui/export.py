@@ -155,7 +155,7 @@ class ReportExporter(QObject):
         kind, value = job.outcome
         self.last_outcome = job.outcome
         job.deleteLater()
-        if kind == "done":
+        if kind == "done" and isinstance(value, ExportResult):
             self._show_done(value)
         elif kind == "cancelled":
             self.message.emit(f"Export cancelled; {value} file{'s' * (value != 1)} written to {self.out_dir}")
@@ -180,7 +180,7 @@ class ReportExporter(QObject):
         self.result_box = box
         box.open()  # not modal-blocking: the officer can go on reviewing
 
-    def _forget_box(self, *_args) -> None:
+    def _forget_box(self, *_args: object) -> None:
         self.result_box = None
 
     def open_folder(self) -> bool:

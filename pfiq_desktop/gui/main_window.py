@@ -52,6 +52,7 @@ from pfiq_desktop.gui.renewal_dialog import RenewalDialog
 from pfiq_desktop.gui.settings_dialog import SettingsDialog
 from pfiq_desktop.gui.theme import apply_theme
 from pfiq_desktop.gui.welcome import WelcomePage
+from pfiq_desktop.gui.widgets import named
 from pfiq_desktop.gui.worker import AnalysisWorker, EngineFactory
 from pfiq_desktop.palette import STATUS_COLOURS, STATUS_LABELS
 from pfiq_desktop.review import DecisionError, ReviewStore
@@ -136,7 +137,7 @@ class MainWindow(QMainWindow):
         # widgets
         self.welcome = WelcomePage()
         self.compare = CompareView()
-        self.banner = QLabel("", objectName="banner")
+        self.banner = named(QLabel(""), "banner")
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet(f"background:{STATUS_COLOURS['error']}; color:white; padding:6px;")
         self.banner.hide()
@@ -160,16 +161,16 @@ class MainWindow(QMainWindow):
         self.checklist_dock = self._dock("Checklist", "checklistDock", self.checklist, Qt.DockWidgetArea.RightDockWidgetArea)
         self.decision_dock = self._dock("Decision", "decisionDock", self.decision, Qt.DockWidgetArea.RightDockWidgetArea)
 
-        self.status_text = QLabel("Ready", objectName="statusText")
-        self.progress = QProgressBar(objectName="batchProgress")
+        self.status_text = named(QLabel("Ready"), "statusText")
+        self.progress = named(QProgressBar(), "batchProgress")
         self.progress.setMaximumWidth(220)
         self.progress.setFormat("%v / %m")
         self.progress.hide()
-        self.cancel_button = QPushButton("Cancel", objectName="cancelButton")
+        self.cancel_button = named(QPushButton("Cancel"), "cancelButton")
         self.cancel_button.setToolTip("Stop the batch after the current photo (Esc)")
         self.cancel_button.hide()
-        self.engine_text = QLabel("engine starting…", objectName="engineText")
-        self.officer_text = QLabel("", objectName="officerText")
+        self.engine_text = named(QLabel("engine starting…"), "engineText")
+        self.officer_text = named(QLabel(""), "officerText")
         self.statusBar().addWidget(self.status_text, 1)
         self.statusBar().addPermanentWidget(self.officer_text)
         self.statusBar().addPermanentWidget(self.progress)
@@ -540,7 +541,9 @@ class MainWindow(QMainWindow):
 
     def _keep_draft(self, leaving: str | None, going: str | None) -> None:
         """A note typed on a photo left undecided is kept for when the officer comes back to it."""
-        record = self.session.record(leaving) if leaving is not None and leaving != going else None
+        if leaving is None or leaving == going:
+            return
+        record = self.session.record(leaving)
         if record is None or record.decision is not None:
             return
         note, reasons = self.decision.draft()

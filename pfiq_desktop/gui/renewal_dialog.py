@@ -11,6 +11,7 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from pfiq_desktop.engine.comparison import NO_MATCH, NOT_COMPARED, Comparison
+from pfiq_desktop.gui.widgets import named
 from pfiq_desktop.reports.comparison_figure import render_comparison
 from pfiq_desktop.reports.inputs import load_photo
 
@@ -27,12 +28,12 @@ class RenewalDialog(QDialog):
         self.comparison = comparison
         figure = render_comparison(load_photo(comparison.a.source), load_photo(comparison.b.source), comparison,
                                    FIGURE_WIDTH)
-        self.figure = QLabel(objectName="renewalFigure")
+        self.figure = named(QLabel(), "renewalFigure")
         self.figure.setPixmap(QPixmap.fromImage(figure))
         scroll = QScrollArea()
         scroll.setWidget(self.figure)
         scroll.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.note = QLabel(self.filing_note(), objectName="renewalNote")
+        self.note = named(QLabel(self.filing_note()), "renewalNote")
         self.note.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.close)

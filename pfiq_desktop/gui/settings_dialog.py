@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from pfiq_desktop.engine.defaults import DEVICES
+from pfiq_desktop.gui.widgets import named
 from pfiq_desktop.settings import SYSTEM_THEME, THEMES, Settings
 
 # words for each choice the settings offer (a new device or theme fails here until it has its words)
@@ -36,24 +37,24 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.original = settings
-        self.device = QComboBox(objectName="settingsDevice")
+        self.device = named(QComboBox(), "settingsDevice")
         for label, key in DEVICE_LABELS:
             self.device.addItem(label, key)
         self._offer_cuda_only_with_a_gpu(settings.device)
         self.device.setCurrentIndex(max(0, self.device.findData(settings.device)))
-        self.profile = QComboBox(objectName="settingsProfile")
+        self.profile = named(QComboBox(), "settingsProfile")
         self.profile.addItems(profiles or [settings.profile])
         self.profile.setCurrentText(settings.profile)
-        self.officer = QLineEdit(settings.officer, objectName="settingsOfficer")
+        self.officer = named(QLineEdit(settings.officer), "settingsOfficer")
         self.officer.setPlaceholderText("Name recorded with every decision")
-        self.output = QLineEdit(settings.export_folder, objectName="settingsOutput")
+        self.output = named(QLineEdit(settings.export_folder), "settingsOutput")
         out_row = _with_button(self.output, "Browse…", self._browse)
-        self.backbone = QLineEdit(settings.backbone, objectName="settingsBackbone")
+        self.backbone = named(QLineEdit(settings.backbone), "settingsBackbone")
         self.backbone.setPlaceholderText("Built-in (dlib ResNet)")
         self.backbone.setToolTip("The face recogniser whose utility the maps explain: empty for the built-in dlib ResNet, "
                                  "or an ONNX (.onnx) or TorchScript (.pt) model with its .toml sidecar beside it")
         backbone_row = _with_button(self.backbone, "Choose…", self._choose_backbone)
-        self.theme = QComboBox(objectName="settingsTheme")
+        self.theme = named(QComboBox(), "settingsTheme")
         for label, key in THEME_LABELS:
             self.theme.addItem(label, key)
         self.theme.setCurrentIndex(max(0, self.theme.findData(settings.theme)))

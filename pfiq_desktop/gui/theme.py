@@ -6,12 +6,16 @@ The colours themselves belong to `pfiq_desktop.palette`, shared with the reports
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QIcon, QPainter, QPalette, QPen, QPixmap
 
 from pfiq_desktop.palette import status_hex
 from pfiq_desktop.settings import DEFAULT_THEME, SYSTEM_THEME
+
+if TYPE_CHECKING:  # only the annotation needs it: the look itself is QtGui's
+    from PySide6.QtWidgets import QApplication
 
 # Letters on the status badges: readable with red-green colour blindness too.
 STATUS_LETTERS = {
@@ -89,8 +93,8 @@ def _palette(roles: dict[str, str], disabled_text: str) -> QPalette:
     p = QPalette()
     for role, colour in roles.items():
         p.setColor(getattr(QPalette.ColorRole, role), QColor(colour))
-    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
-        p.setColor(QPalette.ColorGroup.Disabled, role, QColor(disabled_text))
+    for text_role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+        p.setColor(QPalette.ColorGroup.Disabled, text_role, QColor(disabled_text))
     return p
 
 
@@ -102,7 +106,7 @@ def dark_palette() -> QPalette:
     return _palette(_DARK, "#6e7681")
 
 
-def apply_theme(app, theme: str = DEFAULT_THEME) -> str:
+def apply_theme(app: QApplication, theme: str = DEFAULT_THEME) -> str:
     """Fusion style with a light or dark palette; 'system' follows the desktop's colour scheme."""
     app.setStyle("Fusion")
     dark = is_dark_scheme() if theme == SYSTEM_THEME else theme == "dark"

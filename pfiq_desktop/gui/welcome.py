@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
 from pfiq_desktop import APP_NAME
+from pfiq_desktop.gui.widgets import named
 
 
 class WelcomePage(QWidget):
@@ -14,7 +15,7 @@ class WelcomePage(QWidget):
     trySample = Signal()
     openRecent = Signal(str)
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("welcomePage")
         title = QLabel(f"<h1>{APP_NAME}</h1>")
@@ -30,9 +31,9 @@ class WelcomePage(QWidget):
         intro.setMaximumWidth(560)
         intro.setMinimumWidth(460)
         intro.setMinimumHeight(90)
-        self.folder_button = QPushButton("Open folder…", objectName="welcomeOpenFolder")
-        self.files_button = QPushButton("Open files…", objectName="welcomeOpenFiles")
-        self.sample_button = QPushButton("Try the sample", objectName="welcomeTrySample")
+        self.folder_button = named(QPushButton("Open folder…"), "welcomeOpenFolder")
+        self.files_button = named(QPushButton("Open files…"), "welcomeOpenFiles")
+        self.sample_button = named(QPushButton("Try the sample"), "welcomeTrySample")
         self.sample_button.setToolTip("A public-domain portrait and blurred, occluded and side-lit variants of it")
         for b in (self.folder_button, self.files_button, self.sample_button):
             b.setMinimumHeight(40)
@@ -45,7 +46,7 @@ class WelcomePage(QWidget):
         for b in (self.folder_button, self.files_button, self.sample_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
-        self.recent = QListWidget(objectName="welcomeRecent")
+        self.recent = named(QListWidget(), "welcomeRecent")
         self.recent.setMaximumWidth(560)
         self.recent.setMaximumHeight(140)
         self.recent.itemActivated.connect(self._on_recent)
@@ -64,7 +65,7 @@ class WelcomePage(QWidget):
         layout.addWidget(hint)
         layout.addStretch(3)
 
-    def _on_recent(self, item) -> None:
+    def _on_recent(self, item: QListWidgetItem) -> None:
         self.openRecent.emit(item.text())
 
     def set_recent(self, folders: list[str]) -> None:

@@ -197,7 +197,7 @@ class AnalysisWorker(QThread):
                     return
                 if self._reconfigure:
                     self._reconfigure = False
-                    job = ("engine",)
+                    job: Job = ("engine", "")  # no argument: it loads the worker's own device, profile and network
                 else:
                     job = self._queue.popleft()
             kind = job[0]
