@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import threading
+import time
+from collections.abc import Callable
+
 import cv2
 import dlib
 import numpy as np
@@ -285,3 +290,63 @@ def test_faces_record_their_detector_through_json():
     assert Analysis.from_dict(data).faces[0].detector == "cnn"
     del data["faces"][0]["detector"]
     assert Analysis.from_dict(data).faces[0].detector == "hog"
+
+
+def _longest_pause_of_a_thread_while(work: Callable[[], object]) -> tuple[object, float]:
+    """(work's result, the longest a 5 ms ticker thread waited between ticks while `work` ran)."""
+    stop, gaps = threading.Event(), [0.0]
+
+    def tick() -> None:
+        last = time.perf_counter()
+        while not stop.is_set():
+            time.sleep(0.005)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    ticker = threading.Thread(target=tick)
+    ticker.start()
+    try:
+        result = work()
+    finally:
+        stop.set()
+        ticker.join()
+    return result, max(gaps)
+
+
+def test_the_fallback_apart_finds_the_same_face_and_lets_other_threads_run(detector):
+    # the window froze for ~0.5 s on each photo HOG found no face: dlib's CNN holds Python's lock for its whole call
+    photo = load_portrait(6)
+    dark, _ = side_lit_crop(photo, detector.detect(photo)[0].landmarks68)
+    dark = cv2.resize(dark, None, fx=4, fy=4, interpolation=cv2.INTER_CUBIC)  # a camera-sized photo: a longer search
+    here, stalled = _longest_pause_of_a_thread_while(lambda: detector.detect(dark))
+    apart_detector = FaceDetector(fallback_apart=True)
+    try:
+        apart_detector.detect(np.full((480, 640, 3), 128, np.uint8))  # the child's start is not what is measured
+        apart, free = _longest_pause_of_a_thread_while(lambda: apart_detector.detect(dark))
+    finally:
+        apart_detector.close()
+    assert apart_detector.apart_failures == 0
+    assert len(here) == len(apart) == 1 and apart[0].detector == "cnn"
+    assert apart[0].box == here[0].box and np.array_equal(apart[0].landmarks68, here[0].landmarks68)
+    print(f"longest pause of another thread during the fallback: {stalled * 1000:.0f} ms here, {free * 1000:.0f} ms apart")
+    assert free < stalled / 3
+
+
+def _die(*_args: object) -> None:
+    os._exit(3)  # the child process dies mid-search
+
+
+def test_a_dead_fallback_process_is_logged_and_the_search_done_here(monkeypatch, caplog):
+    import pfiq_desktop.engine.faces as faces
+
+    blank = np.full((480, 640, 3), 128, np.uint8)
+    monkeypatch.setattr(faces, "_mmod_search", _die)
+    apart_detector = FaceDetector(fallback_apart=True)
+    try:
+        assert apart_detector.detect(blank) == []
+        assert apart_detector.apart_failures == 1 and "fallback process failed" in caplog.text
+        monkeypatch.undo()
+        assert apart_detector.detect(blank) == [] and apart_detector.apart_failures == 1  # a new child next time
+    finally:
+        apart_detector.close()

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pfiq_desktop.archive.columns import SqlValue, flat_columns
+from pfiq_desktop.engine.defaults import MAP_POLICIES
 from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.results import Analysis, Verdict
 
@@ -23,9 +24,6 @@ if TYPE_CHECKING:
     from pfiq_desktop.engine.analyzer import Analyzer
 
 log = logging.getLogger(__name__)
-
-# which photos keep their pixel maps in the store: every photo, those that did not pass (what someone will open), none
-MAP_POLICIES = ("all", "flagged", "none")
 
 
 @dataclass

@@ -36,7 +36,7 @@ class EngineSettings:
     config_hash: str  # what the client expects: results are stored under it
     batch_faces: int = 16
     torch_threads: int | None = 1  # one worker process per core, one thread each (the Dask habit)
-    maps: str = "all"  # which analyses keep their pixel maps (archive.chunk.MAP_POLICIES)
+    maps: str = "all"  # which analyses keep their pixel maps (engine.defaults.MAP_POLICIES)
 
     @property
     def plugin_name(self) -> str:

@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pfiq_desktop.archive.chunk import MAP_POLICIES
 from pfiq_desktop.cli.common import (
     EXIT_CANCELLED,
     EXIT_OK,
@@ -26,6 +25,7 @@ from pfiq_desktop.cli.common import (
     stop_on_sigterm,
 )
 from pfiq_desktop.cli.progress import RateMeter, print_progress
+from pfiq_desktop.engine.defaults import MAP_POLICIES
 
 if TYPE_CHECKING:
     from pfiq_desktop.archive.runner import AuditSummary

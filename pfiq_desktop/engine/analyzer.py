@@ -80,15 +80,17 @@ class Analyzer:
         quality_estimator: str = DEFAULT_QUALITY_ESTIMATOR,
         map_method: str = DEFAULT_MAP_METHOD,
         backbone: str | Path | None = None,
+        fallback_apart: bool = False,
     ) -> None:
-        """`backbone`: None or a built-in name (default dlib-resnet-v1), or a user's .onnx/.pt file with its TOML sidecar."""
+        """`backbone`: None or a built-in name (default dlib-resnet-v1), or a user's .onnx/.pt file with its TOML sidecar.
+        `fallback_apart`: the face detector's CNN fallback runs in a child process (a window's engine: see FaceDetector)."""
         if map_method not in MAP_METHODS:
             raise ValueError(f"Unknown map method {map_method!r}; choose one of {', '.join(MAP_METHODS)}")
         self.device = resolve_device(device)
         self.backbone = load_backbone(backbone, self.device)
         self.net = self.backbone.net
         self.alignment = self.backbone.spec.alignment
-        self.detector = FaceDetector()
+        self.detector = FaceDetector(fallback_apart=fallback_apart)
         self.calibration: BackboneCalibration = self.backbone.calibration
         quality_estimator = self.backbone.estimator_for(quality_estimator, DEFAULT_QUALITY_ESTIMATOR)
         self.estimator = make_estimator(quality_estimator)

@@ -20,9 +20,14 @@ back onto the photo land where the chip's content came from.
 
 from __future__ import annotations
 
+import logging
 import math
+import multiprocessing
 import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
 import cv2
@@ -41,10 +46,14 @@ _PYRAMID_OFFSET = np.array([-0.5, 0.5])
 # (x, y; median over 207 official and Yale portraits both detectors found). Shifted, the 68 landmarks
 # land within median 0.015 (90th percentile 0.029) inter-eye distances of those from HOG's box.
 MMOD_TO_HOG_SHIFT = (0.056, 0.069)
+APART_TIMEOUT_S = 120  # a child process's search (about 0.5 s; its start about 1 s) is given up after this
 FALLBACK_MAX_AREA = 4  # the fallback's copy holds at most this many squares of its short side (see _detect_cnn)
 
 Detector = Literal["hog", "cnn"]
 _Box = tuple[int, int, int, int]
+_Found = tuple[int, int, int, int, float]  # an MMOD box (inclusive, in its search image) and its confidence
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -95,6 +104,11 @@ class FaceDetector:
     confidence ``fallback_threshold`` or more. With it 96 % of the Extended Yale B photos
     have a face, and no face was found on 151 face-free images. It costs about 0.4 s of
     CPU per photo (dlib-bin runs the CNN without BLAS), so it never runs when HOG found a face.
+
+    dlib's HOG search lets other threads run; its CNN holds Python's lock for its whole call
+    (about 0.5 s), which would freeze a window's event loop. With ``fallback_apart`` the CNN
+    runs in one child process (started on first use; the same model and input give the same
+    faces), and in this process again, with the reason logged, if that child dies.
     """
 
     def __init__(
@@ -107,6 +121,7 @@ class FaceDetector:
         fallback_side: int = 224,
         fallback_gamma: float = 0.5,
         fallback_threshold: float = 0.3,
+        fallback_apart: bool = False,
     ) -> None:
         self.min_face_px = min_face_px
         self.threshold = threshold
@@ -119,6 +134,9 @@ class FaceDetector:
         # checked now, like every model file, so a damaged one stops the engine at start; loaded on first use
         self._cnn_path = verified_model_path(MMOD_DETECTOR) if fallback else None
         self._cnn: dlib.cnn_face_detection_model_v1 | None = None
+        self._apart: ProcessPoolExecutor | None = None
+        self.fallback_apart = fallback_apart
+        self.apart_failures = 0  # searches the child process failed (then done here): the self-test reports them
         self._detector = dlib.get_frontal_face_detector()
         self._predictor5 = dlib.shape_predictor(str(verified_model_path(SHAPE_PREDICTOR_5)))
         self._predictor68 = dlib.shape_predictor(str(verified_model_path(SHAPE_PREDICTOR_68)))
@@ -162,10 +180,29 @@ class FaceDetector:
         faces.sort(key=lambda face: face.score, reverse=True)
         return faces
 
-    def _detect_cnn(self, rgb: np.ndarray) -> list[tuple[_Box, float, Detector]]:
-        """MMOD's faces as HOG-like boxes in photo pixels (see the class docstring)."""
+    def close(self) -> None:
+        """Stop the fallback's child process, if one was started (a later fallback starts another)."""
+        if self._apart is not None:
+            self._apart.shutdown(cancel_futures=True)
+            self._apart = None
+
+    def _search_cnn(self, image: np.ndarray) -> list[_Found]:
+        """MMOD's detections of `image`, in the child process when ``fallback_apart`` (see the class docstring)."""
+        if self.fallback_apart:
+            try:
+                if self._apart is None:
+                    self._apart = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+                return self._apart.submit(_mmod_search, str(self._cnn_path), image).result(timeout=APART_TIMEOUT_S)
+            except (BrokenProcessPool, OSError, TimeoutError):
+                log.exception("the face detector's fallback process failed; searching in this process")
+                self.apart_failures += 1
+                self.close()
         if self._cnn is None:
             self._cnn = dlib.cnn_face_detection_model_v1(str(self._cnn_path))
+        return _mmod_found(self._cnn, image)
+
+    def _detect_cnn(self, rgb: np.ndarray) -> list[tuple[_Box, float, Detector]]:
+        """MMOD's faces as HOG-like boxes in photo pixels (see the class docstring)."""
         height, width = rgb.shape[:2]
         # The copy's area is capped at FALLBACK_MAX_AREA x side^2: a 32 x 10000 strip scaled to a 224 px short
         # side would be 15 MP and take minutes; capped, a long strip is searched at a smaller scale in ~1 s.
@@ -175,14 +212,29 @@ class FaceDetector:
         small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if factor < 1.0 else cv2.INTER_LINEAR)
         scale_x, scale_y = size[0] / width, size[1] / height
         found: list[tuple[_Box, float, Detector]] = []
-        for detection in self._cnn(self._lift[small], 0):
-            if detection.confidence < self.fallback_threshold:
+        for *box, confidence in self._search_cnn(self._lift[small]):
+            if confidence < self.fallback_threshold:
                 continue
-            left, top, right, bottom = _box_to_photo(detection.rect, scale_x, scale_y)
+            left, top, right, bottom = _box_to_photo(dlib.rectangle(*box), scale_x, scale_y)
             shift_x = round(MMOD_TO_HOG_SHIFT[0] * (right - left + 1))
             shift_y = round(MMOD_TO_HOG_SHIFT[1] * (right - left + 1))
-            found.append(((left + shift_x, top + shift_y, right + shift_x, bottom + shift_y), float(detection.confidence), "cnn"))
+            found.append(((left + shift_x, top + shift_y, right + shift_x, bottom + shift_y), confidence, "cnn"))
         return found
+
+
+def _mmod_found(model: dlib.cnn_face_detection_model_v1, image: np.ndarray) -> list[_Found]:
+    """The model's detections as plain tuples (they cross a process boundary; dlib's objects do not pickle)."""
+    return [(d.rect.left(), d.rect.top(), d.rect.right(), d.rect.bottom(), float(d.confidence)) for d in model(image, 0)]
+
+
+@cache
+def _mmod_model(path: str) -> dlib.cnn_face_detection_model_v1:
+    return dlib.cnn_face_detection_model_v1(path)
+
+
+def _mmod_search(path: str, image: np.ndarray) -> list[_Found]:
+    """The fallback's child process: the model loaded once, one search per call."""
+    return _mmod_found(_mmod_model(path), image)
 
 
 def _as_rgb_uint8(rgb: np.ndarray) -> np.ndarray:

@@ -124,6 +124,7 @@ def self_test(timeout_s: float = 180.0) -> int:
                 if not a.checks:
                     problems.append("no ICAO checks ran")
                 wait_until(app, lambda: window.checklist.tree.topLevelItemCount() > 0, 5)
+        problems += _fallback_apart_problems()
         out = tmp / "self_test_window.png"
         image = window.grab().toImage()
         image.save(str(out))
@@ -141,6 +142,23 @@ def self_test(timeout_s: float = 180.0) -> int:
     print(f"{APP_NAME} {__version__} self-test OK: sample analysed ({result.verdict}, "
           f"quality {result.faces[0].quality:.2f}), window rendered to {out}", flush=True)
     return 0
+
+
+def _fallback_apart_problems() -> list[str]:
+    """The face detector's CNN fallback in its child process, as the window's engine runs it: a frozen build
+    whose child processes cannot start (no freeze_support) is caught here, not on an officer's faceless photo."""
+    import numpy as np
+
+    from pfiq_desktop.engine.faces import FaceDetector
+
+    detector = FaceDetector(fallback_apart=True)
+    try:
+        faces = detector.detect(np.full((480, 640, 3), 128, np.uint8))  # HOG finds nothing: the fallback runs
+    finally:
+        detector.close()
+    if detector.apart_failures:
+        return ["the face detector's fallback process did not run (see the log)"]
+    return [f"{len(faces)} faces found on a blank image"] if faces else []
 
 
 def quit_after_first_paint(app: QCoreApplication, window: QWidget) -> None:

@@ -36,7 +36,8 @@ Job = tuple[str, str] | tuple[str, str, Analysis] | tuple[str, str, str]
 def default_engine_factory(device: str, profile: str, backbone: str = "") -> Engine:
     from pfiq_desktop.engine.analyzer import Analyzer
 
-    return Analyzer(device=device, profile=profile, backbone=backbone or None)
+    # the detector's CNN fallback holds Python's lock for ~0.5 s: in its own process the window stays live meanwhile
+    return Analyzer(device=device, profile=profile, backbone=backbone or None, fallback_apart=True)
 
 
 def error_analysis(path: str, message: str) -> Analysis:

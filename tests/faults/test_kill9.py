@@ -115,3 +115,44 @@ def test_kill9_while_exporting_leaves_no_corrupt_file(tmp_path, sample_analysis)
     assert not [p.name for p in out.iterdir() if p.name.endswith(".part")]
     print(f"{RUNS} kill -9 runs during export: 0 corrupt or partial final files; {leftovers} temp files left by kills, "
           "all removed by the next write")
+
+
+def _children(pid: int) -> list[int]:
+    """Process ids whose parent is `pid` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended while listed
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds child processes through Linux /proc")
+def test_kill9_of_the_app_leaves_no_face_detector_process_behind():
+    # the window's face detector runs its CNN fallback in a child process; killed outright, the app cannot stop it,
+    # so the child must end on its own when its parent is gone (Python's pool worker does; this guards that)
+    script = ("import numpy as np, sys\n"
+              "from pfiq_desktop.engine.faces import FaceDetector\n"
+              "if __name__ == '__main__':\n"
+              "    FaceDetector(fallback_apart=True).detect(np.full((480, 640, 3), 128, np.uint8))\n"
+              "    print('SEARCHED', flush=True)\n"
+              "    sys.stdin.read()\n")
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    app = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                           env=env, cwd=REPO)
+    try:
+        assert app.stdout is not None and app.stdout.readline().strip() == "SEARCHED"
+        helpers = _children(app.pid)
+        assert helpers, "the fallback ran in no child process"
+        os.kill(app.pid, signal.SIGKILL)
+        app.wait(timeout=30)
+        deadline = time.monotonic() + 20
+        while any(Path(f"/proc/{pid}").exists() for pid in helpers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not [pid for pid in helpers if Path(f"/proc/{pid}").exists()], "an orphaned detector process lives on"
+    finally:
+        if app.poll() is None:
+            app.kill()
