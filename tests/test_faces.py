@@ -350,3 +350,19 @@ def test_a_dead_fallback_process_is_logged_and_the_search_done_here(monkeypatch,
         assert apart_detector.detect(blank) == [] and apart_detector.apart_failures == 1  # a new child next time
     finally:
         apart_detector.close()
+
+
+def _hang(*_args: object) -> None:
+    time.sleep(20)  # the child process stops answering
+
+
+def test_a_hung_fallback_process_is_given_up_without_waiting_for_it(monkeypatch, caplog):
+    import pfiq_desktop.engine.faces as faces
+
+    monkeypatch.setattr(faces, "_mmod_search", _hang)
+    monkeypatch.setattr(faces, "APART_TIMEOUT_S", 5.0)
+    apart_detector = FaceDetector(fallback_apart=True)
+    start = time.perf_counter()
+    assert apart_detector.detect(np.full((480, 640, 3), 128, np.uint8)) == []  # searched here after the timeout
+    assert time.perf_counter() - start < 15, "waited for the hung child"
+    assert apart_detector.apart_failures == 1 and "fallback process failed" in caplog.text

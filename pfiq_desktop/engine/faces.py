@@ -180,10 +180,11 @@ class FaceDetector:
         faces.sort(key=lambda face: face.score, reverse=True)
         return faces
 
-    def close(self) -> None:
-        """Stop the fallback's child process, if one was started (a later fallback starts another)."""
+    def close(self, wait: bool = True) -> None:
+        """Stop the fallback's child process, if one was started (a later fallback starts another); `wait` False
+        leaves a hung child behind rather than hang with it."""
         if self._apart is not None:
-            self._apart.shutdown(cancel_futures=True)
+            self._apart.shutdown(wait=wait, cancel_futures=True)
             self._apart = None
 
     def _search_cnn(self, image: np.ndarray) -> list[_Found]:
@@ -196,7 +197,7 @@ class FaceDetector:
             except (BrokenProcessPool, OSError, TimeoutError):
                 log.exception("the face detector's fallback process failed; searching in this process")
                 self.apart_failures += 1
-                self.close()
+                self.close(wait=False)
         if self._cnn is None:
             self._cnn = dlib.cnn_face_detection_model_v1(str(self._cnn_path))
         return _mmod_found(self._cnn, image)
