@@ -170,6 +170,28 @@ def test_a_chunk_stores_maps_only_where_the_policy_keeps_them(photos, analyzer, 
         keeps_maps("some", full)
 
 
+def test_a_report_from_the_store_loads_the_maps_only_for_what_draws_them(photos, analyzer, tmp_path, monkeypatch):
+    # `pfiq report --results` held every stored analysis with its maps in memory, for a summary, CSV and JSON
+    # that draw none: five times the memory an archive's report needs
+    import pfiq_desktop.cli.report as report_command
+    from pfiq_desktop.archive.chunk import analyse_chunk
+
+    config = engine_config(load_profile("icao-9303"), DEFAULT_QUALITY_ESTIMATOR, "gradient")
+    with ResultStore(tmp_path / "audit.sqlite") as store:
+        run = store.start_run(config, 1, 0, 1)
+        store.write(run, config.hash, analyse_chunk(analyzer, [str(photos / "astronaut.jpg")], config.hash).outcomes)
+    loaded: dict[str, bool] = {}
+
+    def capture(items, args, formats, problems, note=""):
+        loaded[",".join(formats)] = bool(items[0].analysis.faces[0].plq_chip.size)
+        return 0
+
+    monkeypatch.setattr(report_command, "_write_reports", capture)
+    for formats in ([], ["--format", "pdf"], ["--format", "csv,png"]):
+        assert main(["report", "--results", str(tmp_path / "audit.sqlite"), "--out", str(tmp_path / "out"), *formats]) == 0
+    assert loaded == {"summary,csv,json": False, "pdf": True, "csv,png": True}
+
+
 def test_without_the_cluster_extra_the_command_says_how_to_get_it(monkeypatch, photos, tmp_path, capsys):
     for name in ("distributed", "pfiq_desktop.archive.cluster", "pfiq_desktop.archive.runner", "pfiq_desktop.archive.worker"):
         monkeypatch.setitem(sys.modules, name, None)  # as if Dask were not installed
