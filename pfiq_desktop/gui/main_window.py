@@ -756,6 +756,8 @@ class MainWindow(QMainWindow):
             self.decision.show_info("Saved.")
         if following is not None:  # at once: a second key pressed meanwhile decides the next photo, never this one again
             self.browser.select_path(following)
+        if self.decision.note.hasFocus():  # the note is saved: the next key decides or browses, never types into it
+            self.browser.view.setFocus()
         return True
 
     def clear_decision(self) -> None:

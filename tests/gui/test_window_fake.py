@@ -107,6 +107,25 @@ def test_an_accept_that_needs_a_note_is_finished_from_the_keyboard(qtbot, make_w
     assert failing.decision.decision == "accept" and failing.decision.note == "sharp enough on the print"
 
 
+def test_after_accepting_from_the_note_the_next_key_decides_the_next_photo(qtbot, make_window, portrait_folder):
+    # Ctrl+Enter saved and moved to the next photo, but the keys stayed in the note: R typed "r" into the next
+    # applicant's note and decided nothing
+    w = _opened(qtbot, make_window, portrait_folder, 8)
+    failing = next(e for e in w.browser.model.entries if e.analysis.failed_checks())
+    w.activateWindow()
+    w.browser.select_path(failing.path)
+    w.browser.view.setFocus()
+    qtbot.waitUntil(w.browser.view.hasFocus)
+    qtbot.keyClick(w.browser.view, Qt.Key.Key_A)
+    qtbot.keyClicks(w.decision.note, "sharp enough on the print")
+    qtbot.keyClick(w.decision.note, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    following = w.session.current
+    assert failing.decision.decision == "accept" and following != failing.path
+    assert w.browser.view.hasFocus() and w.decision.note.toPlainText() == ""
+    qtbot.keyClick(w.browser.view, Qt.Key.Key_R)
+    assert w.session.record(following).decision.decision == "reject"
+
+
 def test_profile_switch_rechecks_without_network(qtbot, make_window, portrait_folder):
     w = _opened(qtbot, make_window, portrait_folder, 4)
     calls = w.worker.engine.calls
