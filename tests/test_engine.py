@@ -250,3 +250,19 @@ def test_recheck_applies_a_new_profile_without_the_network(analyzer, astronaut_r
     assert len(rechecked.faces) == len(astronaut_result.faces)
     for new, old in zip(rechecked.faces, astronaut_result.faces):  # faces, maps and quality reused, not recomputed
         assert new.plq_chip is old.plq_chip and new.deviation_chip is old.deviation_chip and new.quality == old.quality
+
+
+def test_failed_checks_name_what_needs_a_new_photo_before_framing(analyzer, astronaut):
+    # list rows, banners and the summary showed "Inter-eye distance, Head height +8": the sunglasses were in the "+8"
+    from pfiq_desktop.engine.icao.registry import FAMILY_ORDER, FRAMING_CHECKS
+    from pfiq_desktop.gui.samples import _EYES, _LENS
+
+    analysis = analyzer.analyse(dist.dark_ellipses(astronaut, _EYES, _LENS))
+    failed = analysis.failed_checks()
+    ids = [c.id for c in failed]
+    assert "eye_occlusion" in ids and FRAMING_CHECKS & set(ids)  # both kinds fail on this small sample
+    framing = [c.id in FRAMING_CHECKS for c in failed]
+    assert framing == sorted(framing), ids  # every framing check after every other
+    families = [FAMILY_ORDER.index(c.family) for c in failed if c.id not in FRAMING_CHECKS]
+    assert families == sorted(families), ids
+    assert {c.id for c in failed} == {c.id for c in analysis.subject_checks() if c.verdict is Verdict.FAIL}

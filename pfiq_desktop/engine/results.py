@@ -250,8 +250,10 @@ class Analysis:
         return [c for c in self.checks if c.face_index in (None, index)]
 
     def failed_checks(self) -> list[CheckResult]:
-        """The subject's failed checks (what accepting the photo overrides)."""
-        return [c for c in self.subject_checks() if c.verdict is Verdict.FAIL]
+        """The subject's failed checks (what accepting the photo overrides), those that need a new photo first."""
+        from pfiq_desktop.engine.icao.registry import in_fix_order
+
+        return in_fix_order(c for c in self.subject_checks() if c.verdict is Verdict.FAIL)
 
     def photo_map(self, kind: str = "plq") -> np.ndarray | None:
         """All faces' maps of one kind ("plq" or "deviation") over the whole photo, NaN where no face; None

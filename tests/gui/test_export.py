@@ -141,6 +141,7 @@ def test_exporting_into_the_photos_own_folder_never_replaces_a_photo(qtbot, make
     w = make_window(fake_factory())
     w.open_paths([str(folder)])
     _wait_all(qtbot, w)
+    qtbot.waitUntil(lambda: w.session.current is not None)  # the photo is on screen (a busy machine shows it later)
     _ask(w, folder)
     w.confirm_replace = lambda _folder, _replaced: True  # (an officer who would confirm replacing "earlier reports")
     assert not w.export_report()

@@ -73,7 +73,9 @@ def _in_fractions(
 @check("face_present", "Face present", "geometry", scope="image")
 def face_present(ctx: Context, params: dict[str, Any]) -> Measure:
     if ctx.face is None:
-        return Measure(Verdict.FAIL, "No face was found in the photo.", 0.0, "faces")
+        # an officer tells the applicant what to change: the usual causes, not only the fact
+        return Measure(Verdict.FAIL, "No face was found in the photo: the face may be covered (a mask, a scarf, a hand), "
+                       "turned away, too small or too dark.", 0.0, "faces")
     # the fallback detector runs only when the usual one sees no face: often strong side light or a mask
     how = " by the second (CNN) detector: the usual one saw none" if ctx.face.detector == "cnn" else ""
     return Measure(

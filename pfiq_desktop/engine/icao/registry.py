@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pfiq_desktop.engine.results import Evidence, Verdict
+from pfiq_desktop.engine.results import CheckResult, Evidence, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +122,21 @@ FRAMING_CHECKS = frozenset(
         "aspect_ratio", "top_margin", "chin_margin",
     }
 )
+
+
+# the order failed checks are named in (list rows, banners, reports): whether there is one face, then what covers or
+# spoils it, then its setting; framing last, since a rescan or another crop fixes it
+FAMILY_ORDER = ("geometry", "occlusion", "eyes_mouth", "pose", "photometric", "background")
+
+
+def in_fix_order(checks: Iterable[CheckResult]) -> list[CheckResult]:
+    """`checks` with those that need a new photo first (FAMILY_ORDER), framing last; stable otherwise, so an
+    officer reading "and 8 more" has already read what matters."""
+    def rank(check: CheckResult) -> tuple[bool, int]:
+        family = FAMILY_ORDER.index(check.family) if check.family in FAMILY_ORDER else len(FAMILY_ORDER)
+        return check.id in FRAMING_CHECKS, family
+
+    return sorted(checks, key=rank)
 
 
 def failure_kind(failed_ids: Iterable[str]) -> str:
