@@ -169,3 +169,14 @@ def test_a_folders_decisions_are_read_by_path_in_chunks_and_the_latest_wins(tmp_
     found = store.decisions_for_paths(paths)
     assert {p: d.decision for p, d in found.items()} == {
         str(paths[0].resolve()): RETAKE, str(paths[PATHS_PER_QUERY + 1].resolve()): RETAKE, str(paths[-1].resolve()): REJECT}
+
+
+def test_a_check_given_as_a_reason_reads_as_the_problem_not_the_requirement():
+    # "Accepted despite: Eye open (photo right), No head covering" read backwards in the official record
+    from pfiq_desktop.engine.icao import CHECKS
+    from pfiq_desktop.review.reasons import CHECK_PROBLEMS, reason_label, reasons_text
+
+    assert set(CHECK_PROBLEMS) == set(CHECKS)  # a new check needs its problem's words
+    assert all(CHECK_PROBLEMS[check_id] != spec.name for check_id, spec in CHECKS.items())
+    assert reasons_text(["eye_open_right", "head_covering"]) == "Eye closed or hidden (photo right), Head covering"
+    assert reason_label("face_present") == "No face found" and reason_label("other:photo_altered") == "Photo appears altered"

@@ -99,7 +99,7 @@ class DecisionPanel(QWidget):
             for check in analysis.subject_checks():
                 if check.verdict.value in ("fail", "warn"):
                     icon = status_icon(check.verdict.value, 14)
-                    self._add_reason(check.id, check.name, icon, ticked=check.verdict.value == "fail")
+                    self._add_reason(check.id, reason_label(check.id), icon, ticked=check.verdict.value == "fail")
             if analysis.errors:
                 self._add_reason("error:not_analysed", reason_label("error:not_analysed"), ticked=True)
         for code, label in OTHER_REASONS.items():
@@ -108,9 +108,8 @@ class DecisionPanel(QWidget):
             # a reason the decision gave that the list no longer offers (another profile passes that check) stays
             # listed, ticked: deciding again must not drop it without the officer seeing it
             listed = {self.reasons.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.reasons.count())}
-            names = {c.id: c.name for c in analysis.checks} if analysis is not None else {}
             for code in [c for c in decision.reasons if c not in listed and not c.startswith(REFERENCE_PREFIX)]:
-                self._add_reason(code, names.get(code) or reason_label(code))
+                self._add_reason(code, reason_label(code))
             self._tick(set(decision.reasons), only=False)
             self.note.setPlainText(decision.note)
         elif restore_draft:

@@ -34,7 +34,7 @@ from pfiq_desktop.reports.paged import (
     render_pdf,
 )
 from pfiq_desktop.reports.pdf_report import GREY, HEADER_SHADE, RULE, now_text, when
-from pfiq_desktop.review.reasons import reasons_text
+from pfiq_desktop.review.reasons import reason_label, reasons_text
 from pfiq_desktop.review.store import DECISION_LABELS
 
 VERDICT_ORDER = ("pass", "warn", "fail", "not_assessable", "error")
@@ -180,7 +180,7 @@ def _photo_rows(items: Sequence[ReportItem], thumbs: list[str], links: Sequence[
         name = escape(item.name)
         if link:
             name = f'<a href="{escape(link, quote=True)}">{name}</a>'
-        failed_names = [c.name for c in a.failed_checks()]
+        failed_names = [reason_label(c.id) for c in a.failed_checks()]
         if len(failed_names) > 4:
             failed_names = failed_names[:4] + [f"+{len(failed_names) - 4} more"]
         # an error is cut at a word with a visible ellipsis, so one row stays about one thumbnail high (page layout)

@@ -12,6 +12,46 @@ from collections.abc import Iterable
 
 from pfiq_desktop.engine.icao import CHECKS
 
+# A check's name is the requirement ("No head covering"); as the reason a photo was refused or accepted despite,
+# it would read backwards in the record. These are the problems, as an officer writes them.
+CHECK_PROBLEMS = {
+    "face_present": "No face found",
+    "single_face": "More than one face",
+    "inter_eye_distance": "Too few pixels between the eyes",
+    "head_size": "Head too small or too large",
+    "head_width": "Face too narrow or too wide in the frame",
+    "eye_line_height": "Eyes too high or too low in the frame",
+    "top_margin": "Too much or too little space above the head",
+    "chin_margin": "Too much or too little space below the chin",
+    "horizontal_centre": "Face not centred",
+    "face_cropped": "Head cut off by the photo's edge",
+    "aspect_ratio": "Wrong photo aspect ratio",
+    "plq_regions": "Face regions unusable for recognition",
+    "face_occlusion": "Eyes, nose or mouth obstructed",
+    "lower_face_covered": "Mouth or chin covered (mask, scarf)",
+    "head_covering": "Head covering",
+    "eye_occlusion": "Eyes covered (sunglasses, patch, hand, hair)",
+    "eye_open_left": "Eye closed or hidden (photo left)",
+    "eye_open_right": "Eye closed or hidden (photo right)",
+    "mouth_closed": "Mouth open",
+    "glasses": "Glasses",
+    "eye_glare": "Glare on the eyes or glasses",
+    "red_eye": "Red eye",
+    "pose_yaw": "Head turned (yaw)",
+    "pose_pitch": "Head tilted up or down (pitch)",
+    "pose_roll": "Head tilted sideways (roll)",
+    "exposure": "Face too dark or too bright",
+    "clipping": "Under- or over-exposed areas",
+    "dynamic_range": "Flat tones (low dynamic range)",
+    "lighting_uniformity": "Uneven lighting (side shadow)",
+    "sharpness": "Blurred",
+    "compression": "Compression artefacts",
+    "greyscale": "Not a colour photo",
+    "natural_colour": "Unnatural skin colour",
+    "background_uniformity": "Background not plain",
+    "background_brightness": "Background too dark",
+    "background_shadow": "Shadow behind the head",
+}
 # Reasons an officer can give beyond the failed checks (offered after them, unticked).
 OTHER_REASONS = {
     "other:identity_doubt": "Identity doubt",
@@ -40,7 +80,10 @@ def reference_in(codes: Iterable[str]) -> str:
 
 
 def reason_label(code: str) -> str:
-    """The words for a reason code; the code itself when it is unknown (e.g. a check of a newer version)."""
+    """The words for a reason code: a check's problem (CHECK_PROBLEMS), else its name; the code itself when it is
+    unknown (e.g. a check of a newer version)."""
+    if code in CHECK_PROBLEMS:
+        return CHECK_PROBLEMS[code]
     if code in CHECKS:
         return CHECKS[code].name
     if code.startswith(REFERENCE_PREFIX):

@@ -40,9 +40,9 @@ def test_framing_only_failures_are_shown_apart_and_any_failing_check_filters(qtb
 
     assert "6 fail (4 on framing only)" in browser.summary.text()
     label = browser.model.data(browser.model.index(browser.model.session.row(str((folder / "small_0.jpg").resolve()))))
-    assert label == "small_0.jpg\nframing only: Inter-eye distance"
+    assert label == "small_0.jpg\nframing only: Too few pixels between the eyes"
     closed = browser.model.data(browser.model.index(browser.model.session.row(str((folder / "closed_0.jpg").resolve()))))
-    assert closed.splitlines()[1] == "Eye open (photo left), Inter-eye distance"  # what needs a new photo first
+    assert closed.splitlines()[1] == "Eye closed or hidden (photo left), Too few pixels between the eyes"  # new photo first
 
     browser.filter.setCurrentIndex(browser.filter.findData("fail_framing"))
     assert sorted(p.rsplit("/", 1)[-1] for p in browser.visible_paths()) == ["crop_0.jpg", "small_0.jpg", "small_1.jpg", "small_2.jpg"]
@@ -51,8 +51,8 @@ def test_framing_only_failures_are_shown_apart_and_any_failing_check_filters(qtb
 
     browser.filter.setCurrentIndex(0)
     items = [browser.check_filter.itemText(i) for i in range(browser.check_filter.count())]
-    assert items[1] == "Failing: Inter-eye distance (6)"  # the most frequent first
-    assert any(text.startswith("Failing: Whole head in the photo (1)") for text in items)
+    assert items[1] == "Failing: Too few pixels between the eyes (6)"  # the most frequent first
+    assert any(text.startswith("Failing: Head cut off by the photo's edge (1)") for text in items)
     browser.check_filter.setCurrentIndex(browser.check_filter.findData("eye_open_left"))
     assert sorted(p.rsplit("/", 1)[-1] for p in browser.visible_paths()) == ["closed_0.jpg", "closed_1.jpg"]
     browser.check_filter.setCurrentIndex(browser.check_filter.findData("face_cropped"))
