@@ -67,8 +67,10 @@ class QualityGauge(QWidget):
 
     def set_value(self, value: float | None) -> None:
         self.value = None if value is None or not math.isfinite(value) else max(0.0, min(1.0, float(value)))
-        self.setToolTip("Face image quality (0 = unusable, 1 = excellent)" if self.value is None
-                        else f"Face image quality {self.value:.3f}")
+        shown = "" if self.value is None else f" {self.value:.3f}"
+        self.setToolTip(f"Recognition quality{shown}: how well the face recognition network can use this face "
+                        "(0 = unusable, 1 = excellent). It is not the ICAO verdict: a recognisable face can still "
+                        "fail the checklist.")
         self.update()
 
     def paintEvent(self, _event: QPaintEvent) -> None:
@@ -172,7 +174,14 @@ class ChecklistPanel(QWidget):
         left.addWidget(self.face_row)
         left.addStretch(1)
         top.addLayout(left, 1)
-        top.addWidget(self.gauge)
+        gauge_column = QVBoxLayout()
+        gauge_column.setSpacing(0)
+        gauge_column.addWidget(self.gauge)
+        caption = named(QLabel("recognition quality"), "gaugeCaption")  # green is not a pass: the verdict is beside it
+        caption.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        caption.setStyleSheet("color: palette(mid); font-size: 8pt")
+        gauge_column.addWidget(caption)
+        top.addLayout(gauge_column)
 
         # Three narrow columns fit a 1366-pixel screen; threshold and reason are in the details below.
         self.tree = named(QTreeWidget(), "checkTree")

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pfiq_desktop.engine.icao.registry import in_fix_order
 from pfiq_desktop.gui.theme import status_icon
 from pfiq_desktop.gui.widgets import named
 from pfiq_desktop.palette import status_hex
@@ -96,7 +97,7 @@ class DecisionPanel(QWidget):
         restore_draft = keep_draft or draft is not None
         self.reasons.clear()
         if analysis is not None:
-            for check in analysis.subject_checks():
+            for check in in_fix_order(analysis.subject_checks()):  # as the list row and the reports name them
                 if check.verdict.value in ("fail", "warn"):
                     icon = status_icon(check.verdict.value, 14)
                     self._add_reason(check.id, reason_label(check.id), icon, ticked=check.verdict.value == "fail")

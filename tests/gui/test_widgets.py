@@ -77,3 +77,16 @@ def test_unreadable_file_shows_clear_error(qtbot, make_window, portrait_folder):
     w.auto_advance = False
     w.decision.request("retake")
     assert w.browser.model.entry(broken).decision.decision == "retake"
+
+
+def test_the_quality_gauge_says_it_is_not_the_verdict(qtbot):
+    # a green 0.97 beside a red FAIL read as a contradiction to a new officer
+    from PySide6.QtWidgets import QLabel
+
+    from pfiq_desktop.gui.checklist_panel import ChecklistPanel
+
+    panel = ChecklistPanel()
+    qtbot.addWidget(panel)
+    panel.gauge.set_value(0.97)
+    assert panel.findChild(QLabel, "gaugeCaption").text() == "recognition quality"
+    assert "0.970" in panel.gauge.toolTip() and "not the ICAO verdict" in panel.gauge.toolTip()
