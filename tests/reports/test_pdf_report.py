@@ -281,13 +281,15 @@ def test_a_check_the_profile_switches_off_is_named_in_the_report(tmp_path, sampl
     assert csv_rows([ReportItem(again)])[1][0]["not_run_checks"] == ";".join(profile.info.switched_off)
 
 
-def test_an_accept_overriding_every_failed_check_stays_on_one_page(tmp_path, sample_analysis, store):
+def test_a_retake_then_an_accept_overriding_every_failed_check_stay_on_one_page(tmp_path, sample_analysis, store):
     # the audit trail's reasons got its narrowest column: one override ran onto a second, nearly empty page
     from pfiq_desktop.reports.inputs import item_from_store
 
     analysis = dataclasses.replace(sample_analysis, image_sha256=sample_analysis.image_sha256 or "0" * 64)
     failed = [c.id for c in analysis.failed_checks()]
     assert len(failed) >= 8
+    store.record_decision(analysis.source, analysis.image_sha256, "retake", reasons=failed, officer="a.ngata",
+                          note="New photo at the counter.", verdict=analysis.verdict, failed_checks=failed)
     store.record_decision(analysis.source, analysis.image_sha256, "accept", reasons=failed, officer="a.ngata",
                           note="Checked by hand against the printed photo.", verdict=analysis.verdict, failed_checks=failed)
     assert write_pdf_report(tmp_path / "override.pdf", item_from_store(store, analysis), "A4") == 1
