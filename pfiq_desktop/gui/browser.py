@@ -392,6 +392,7 @@ class BrowserWidget(QWidget):
         on screen (a decision key would otherwise decide a photo the list hides)."""
         place = self.model.session.current or self._place
         apply(value)
+        self._update_summary()
         if place is not None and self.select_path(place):
             return
         if self.proxy.rowCount():
@@ -421,7 +422,8 @@ class BrowserWidget(QWidget):
         if not total:
             self.summary.setText("No images")
             return
-        parts = [f"{total} images"]
+        shown = self.proxy.rowCount()  # a search or filter that hides photos says so where the counts are read
+        parts = [f"{total} images" if shown == total else f"{shown} of {total} images shown"]
         for key in ("pass", "warn", "fail", "error", "pending"):
             if counts.get(key):
                 parts.append(f"{counts[key]} {STATUS_LABELS[key].lower()}")

@@ -44,8 +44,13 @@ def test_framing_only_failures_are_shown_apart_and_any_failing_check_filters(qtb
     closed = browser.model.data(browser.model.index(browser.model.session.row(str((folder / "closed_0.jpg").resolve()))))
     assert closed.splitlines()[1] == "Eye closed or hidden (photo left), Too few pixels between the eyes"  # new photo first
 
+    assert browser.summary.text().startswith("7 images · ")
     browser.filter.setCurrentIndex(browser.filter.findData("fail_framing"))
     assert sorted(p.rsplit("/", 1)[-1] for p in browser.visible_paths()) == ["crop_0.jpg", "small_0.jpg", "small_1.jpg", "small_2.jpg"]
+    assert browser.summary.text().startswith("4 of 7 images shown · ")  # a filter on is plain where counts are read
+    browser.search.setText("small")
+    assert browser.summary.text().startswith("3 of 7 images shown · ")
+    browser.search.clear()
     browser.filter.setCurrentIndex(browser.filter.findData("fail_face"))
     assert sorted(p.rsplit("/", 1)[-1] for p in browser.visible_paths()) == ["closed_0.jpg", "closed_1.jpg"]
 
