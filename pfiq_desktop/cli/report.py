@@ -209,6 +209,7 @@ def run_results(args: argparse.Namespace) -> int:
 
     def report() -> int:
         from pfiq_desktop.reports.inputs import item_from_store
+        from pfiq_desktop.reports.runner import PER_PHOTO_FORMATS
 
         with ResultStore(args.results) as results:
             config = _pick_config(results, args.config)
@@ -216,7 +217,7 @@ def run_results(args: argparse.Namespace) -> int:
                 return EXIT_USAGE
             print(f"analyses of engine configuration {config} from {results.path}", file=sys.stderr)
             # only a per-photo PDF or PNG draws the maps; without them an analysis holds 72 kB instead of 249 kB
-            drawn = bool({"pdf", "png"} & set(formats))
+            drawn = bool(set(PER_PHOTO_FORMATS) & set(formats))
             items = [item_from_store(decisions, analysis if drawn else analysis.without_maps())
                      for analysis in results.analyses(config)]
             failures = results.failures(config)

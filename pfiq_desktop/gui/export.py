@@ -22,11 +22,11 @@ from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 from pfiq_desktop.atomic import OutputError
 from pfiq_desktop.reports.inputs import ReportItem
 from pfiq_desktop.reports.paged import ReportCancelled
-from pfiq_desktop.reports.runner import ExportResult, export_reports
+from pfiq_desktop.reports.runner import PER_PHOTO_FORMATS, ExportResult, export_reports
 
 log = logging.getLogger(__name__)
 
-SINGLE_FORMATS = ("pdf", "png")
+SINGLE_FORMATS = PER_PHOTO_FORMATS  # the photo on screen: its own report and annotated picture
 BATCH_FORMATS = ("pdf", "summary", "csv", "json")
 
 

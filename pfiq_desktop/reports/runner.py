@@ -25,6 +25,7 @@ SUMMARY_NAME = "pfiq-summary.pdf"
 CSV_NAME = "pfiq-results.csv"
 JSON_NAME = "pfiq-results.json"
 _RESERVED_STEMS = ("pfiq-summary", "pfiq-results")
+PER_PHOTO_FORMATS = ("pdf", "png")  # one file per photo, the only outputs that draw its maps
 Progress = Callable[[int, int, str], None]
 
 
@@ -43,7 +44,7 @@ def planned_outputs(items: Sequence[ReportItem], out_dir: str | Path, formats: S
     stems = unique_stems([*_RESERVED_STEMS, *(item.analysis.source for item in items)])[len(_RESERVED_STEMS):]
     plan: list[tuple[str, Path, int | None]] = []
     for index, stem in enumerate(stems):
-        for kind in ("pdf", "png"):
+        for kind in PER_PHOTO_FORMATS:
             if kind in formats:
                 plan.append((kind, out / f"{stem}.{kind}", index))
     if "summary" in formats:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pfiq_desktop.engine.icao import CHECKS
-
 # A check's name is the requirement ("No head covering"); as the reason a photo was refused or accepted despite,
 # it would read backwards in the record. These are the problems, as an officer writes them.
 CHECK_PROBLEMS = {
@@ -80,12 +78,10 @@ def reference_in(codes: Iterable[str]) -> str:
 
 
 def reason_label(code: str) -> str:
-    """The words for a reason code: a check's problem (CHECK_PROBLEMS), else its name; the code itself when it is
-    unknown (e.g. a check of a newer version)."""
+    """The words for a reason code: a check's problem (CHECK_PROBLEMS); the code itself when it is unknown
+    (e.g. a check of a newer version)."""
     if code in CHECK_PROBLEMS:
         return CHECK_PROBLEMS[code]
-    if code in CHECKS:
-        return CHECKS[code].name
     if code.startswith(REFERENCE_PREFIX):
         return f"Compared with reference photo {code[len(REFERENCE_PREFIX):][:12]}…"
     return OTHER_REASONS.get(code) or SYSTEM_REASONS.get(code) or code
