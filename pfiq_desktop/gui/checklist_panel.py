@@ -33,27 +33,11 @@ from pfiq_desktop.engine.results import Analysis, CheckResult, Face
 from pfiq_desktop.gui.theme import status_icon
 from pfiq_desktop.gui.widgets import named
 from pfiq_desktop.palette import DEVIATION_SCALE, PLQ_SCALE, STATUS_LABELS, MapScale, status_hex
+from pfiq_desktop.review.values import bounds_text, value_text
 
 _ORDER = {"fail": 0, "warn": 1, "not_assessable": 2, "pass": 3}
 
-VALUE_COLUMN_SAMPLE = "0.357 fraction of wi"  # the value column's width: a typical value and most of its unit
-
-
-def format_value(value: float | int | None, unit: str = "") -> str:
-    """A float to 3 significant digits (none: a dash), an int as str() writes it, then the unit."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if isinstance(value, float):
-        text = f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
-    else:
-        text = str(value)
-    return f"{text} {unit}".strip()
-
-
-def format_thresholds(thresholds: dict[str, float]) -> str:
-    if not thresholds:
-        return "–"
-    return ", ".join(f"{k} {format_value(v)}" for k, v in thresholds.items())
+VALUE_COLUMN_SAMPLE = "13 % of head heig"  # the value column's width: a typical value and most of its unit
 
 
 class QualityGauge(QWidget):
@@ -312,11 +296,11 @@ class ChecklistPanel(QWidget):
         checks = sorted(self.analysis.face_checks(self.face_index), key=lambda c: _ORDER.get(c.verdict.value, 9))
         for check in checks:
             verdict = STATUS_LABELS.get(check.verdict.value, check.verdict.value)
-            value = format_value(check.value, check.unit)
+            value = value_text(check.value, check.unit)
             item = QTreeWidgetItem([check.name, value, verdict])
             item.setIcon(0, status_icon(check.verdict.value, 14))
             item.setData(0, Qt.ItemDataRole.UserRole, check)
-            tip = f"{check.name}: {value} · {verdict}\n{check.reason}\nthresholds {format_thresholds(check.thresholds)} · {check.family}"
+            tip = f"{check.name}: {value} · {verdict}\n{check.reason}\nbounds {bounds_text(check.thresholds, check.unit)} · {check.family}"
             for column in range(3):
                 item.setToolTip(column, tip)
             self.tree.addTopLevelItem(item)
@@ -409,6 +393,6 @@ class ChecklistPanel(QWidget):
         verdict = STATUS_LABELS.get(check.verdict.value, check.verdict.value)
         self.details.setText(
             f"<b>{html.escape(check.name)}</b> <span style='color:{colour}'><b>{verdict}</b></span><br>"
-            f"{html.escape(check.reason)}<br><small>value {html.escape(format_value(check.value, check.unit))}"
-            f" · thresholds {html.escape(format_thresholds(check.thresholds))} · {html.escape(check.family)}</small>"
+            f"{html.escape(check.reason)}<br><small>value {html.escape(value_text(check.value, check.unit))}"
+            f" · bounds {html.escape(bounds_text(check.thresholds, check.unit))} · {html.escape(check.family)}</small>"
         )

@@ -57,6 +57,8 @@ class DecisionPanel(QWidget):
         row.addWidget(self.clear_button, 1, 1)
         self.reasons = named(QListWidget(), "reasonList")
         self.reasons.setToolTip("Reason codes, prefilled from the failed checks")
+        self.reasons.setWordWrap(True)  # under the photo list the panel is narrow: wrap, never scroll sideways
+        self.reasons.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.note = named(QPlainTextEdit(), "noteEdit")
         self.note.setPlaceholderText("Note (required to accept a photo whose checks failed; Ctrl+Enter accepts with it)")
         self.note.setMaximumHeight(70)

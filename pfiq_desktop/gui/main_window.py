@@ -64,7 +64,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SIZE = (1400, 860)
 DISPLAY_CACHE = 24  # photos whose coloured maps stay ready to draw
-LAYOUT_VERSION = 2  # bump when the docks change: an older saved layout is then ignored
+LAYOUT_VERSION = 3  # bump when the docks change: an older saved layout is then ignored
 OPEN_WITH_SUBFOLDERS = "Open folder with &sub-folders…"
 OPEN_WITH_SUBFOLDERS_KEY = "Ctrl+Alt+O"
 IMAGE_FILTER = f"Images ({' '.join('*' + ext for ext in sorted(IMAGE_EXTENSIONS))});;All files (*)"
@@ -159,7 +159,9 @@ class MainWindow(QMainWindow):
         self.decision = DecisionPanel()
         self.browser_dock = self._dock("Photos", "browserDock", self.browser, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.checklist_dock = self._dock("Checklist", "checklistDock", self.checklist, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.decision_dock = self._dock("Decision", "decisionDock", self.decision, Qt.DockWidgetArea.RightDockWidgetArea)
+        # the decision sits under the photo list, so the checklist has the whole right column: stacked under it, the
+        # check table showed 2-3 rows at 1280x720 and the window could not be made shorter than 727 pixels
+        self.decision_dock = self._dock("Decision", "decisionDock", self.decision, Qt.DockWidgetArea.LeftDockWidgetArea)
 
         self.status_text = named(QLabel("Ready"), "statusText")
         self.progress = named(QProgressBar(), "batchProgress")
@@ -318,7 +320,7 @@ class MainWindow(QMainWindow):
         width, height = self.width(), self.height()
         self.resizeDocks([self.browser_dock, self.checklist_dock], [round(width * 0.16), round(width * 0.31)],
                          Qt.Orientation.Horizontal)
-        self.resizeDocks([self.checklist_dock, self.decision_dock], [round(height * 0.6), round(height * 0.3)],
+        self.resizeDocks([self.browser_dock, self.decision_dock], [round(height * 0.45), round(height * 0.55)],
                          Qt.Orientation.Vertical)
 
     def _restore_geometry(self) -> bool:

@@ -20,7 +20,7 @@ from PySide6.QtGui import QImage, QPdfWriter
 from pfiq_desktop import APP_NAME, __version__
 from pfiq_desktop.atomic import OutputError, write_bytes_atomic
 from pfiq_desktop.engine.results import Verdict
-from pfiq_desktop.reports.figures import _fmt, render_histogram, render_thumbnail, verdict_hex, verdict_text
+from pfiq_desktop.reports.figures import render_histogram, render_thumbnail, verdict_hex, verdict_text
 from pfiq_desktop.reports.inputs import ReportItem, load_photo
 from pfiq_desktop.reports.paged import (
     RenderError,
@@ -36,6 +36,7 @@ from pfiq_desktop.reports.paged import (
 from pfiq_desktop.reports.pdf_report import GREY, HEADER_SHADE, RULE, now_text, when
 from pfiq_desktop.review.reasons import reason_label, reasons_text
 from pfiq_desktop.review.store import DECISION_LABELS
+from pfiq_desktop.review.values import format_number
 
 VERDICT_ORDER = ("pass", "warn", "fail", "not_assessable", "error")
 DECISION_ORDER = ("accept", "reject", "retake", "")
@@ -185,7 +186,7 @@ def _photo_rows(items: Sequence[ReportItem], thumbs: list[str], links: Sequence[
             failed_names = failed_names[:4] + [f"+{len(failed_names) - 4} more"]
         # an error is cut at a word with a visible ellipsis, so one row stays about one thumbnail high (page layout)
         failed = ", ".join(failed_names) or (shorten("; ".join(a.errors), ERROR_CHARS, placeholder=" …") if a.errors else "–")
-        quality = _fmt(a.faces[0].quality) if a.faces else "–"
+        quality = format_number(a.faces[0].quality) if a.faces else "–"
         decision = _decision_cell(item)
         sha = f'<br/><span style="color:{GREY}; font-size:6pt">{escape(a.image_sha256[:16])}…</span>' if a.image_sha256 else ""
         rows.append(

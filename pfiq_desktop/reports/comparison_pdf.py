@@ -16,7 +16,7 @@ from pfiq_desktop.engine.comparison import Comparison
 from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.palette import status_hex
 from pfiq_desktop.reports.comparison_figure import LEGEND, render_comparison_panels
-from pfiq_desktop.reports.figures import _fmt, verdict_hex, verdict_text
+from pfiq_desktop.reports.figures import verdict_hex, verdict_text
 from pfiq_desktop.reports.paged import (
     RenderError,
     add_image,
@@ -27,6 +27,7 @@ from pfiq_desktop.reports.paged import (
     render_pdf,
 )
 from pfiq_desktop.reports.pdf_report import GREY, HEADER_SHADE, RULE, now_text, when
+from pfiq_desktop.review.values import format_number, value_text
 
 COMPARISON_ATTACHMENT = "comparison.json"
 FIGURE_HEIGHT_SHARE = 0.5  # of the page height
@@ -55,7 +56,7 @@ person who do not (calibration data).</span></td></tr></table>"""
 def photos_html(comparison: Comparison) -> str:
     rows = []
     for side, analysis in (("A (new)", comparison.a), ("B (reference)", comparison.b)):
-        quality = _fmt(analysis.faces[0].quality) if analysis.faces else "–"
+        quality = format_number(analysis.faces[0].quality) if analysis.faces else "–"
         rows.append(
             f"<tr><td><b>{escape(side)}</b></td><td>{escape(display_name(Path(analysis.source).name))}</td>"
             f'<td align="center" style="color:{verdict_hex(analysis.verdict)}"><b>{escape(verdict_text(analysis.verdict))}</b></td>'
@@ -75,9 +76,9 @@ def changes_html(comparison: Comparison) -> str:
     rows = "".join(
         f"<tr><td>{escape(c.name)}</td>"
         f'<td align="center" style="color:{verdict_hex(c.verdict_a or "not_assessable")}">{escape(verdict_text(c.verdict_a or "–"))}</td>'
-        f'<td align="right">{escape(_fmt(c.value_a, c.unit))}</td>'
+        f'<td align="right">{escape(value_text(c.value_a, c.unit))}</td>'
         f'<td align="center" style="color:{verdict_hex(c.verdict_b or "not_assessable")}">{escape(verdict_text(c.verdict_b or "–"))}</td>'
-        f'<td align="right">{escape(_fmt(c.value_b, c.unit))}</td></tr>'
+        f'<td align="right">{escape(value_text(c.value_b, c.unit))}</td></tr>'
         for c in changes
     )
     return f"""

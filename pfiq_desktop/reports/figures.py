@@ -35,6 +35,7 @@ from pfiq_desktop.palette import (
     MapScale,
     status_hex,
 )
+from pfiq_desktop.review.values import format_number, value_text
 
 FONT_FAMILY = "DejaVu Sans"
 VERDICT_TEXT = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "not_assessable": "N/A", "error": "ERROR"}
@@ -352,15 +353,6 @@ def render_panels(
     return canvas
 
 
-def _fmt(value: float | None, unit: str = "") -> str:
-    if value is None or not np.isfinite(value):
-        return "–"
-    text = f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
-    if unit in ("°", "%"):
-        return f"{text}{unit}"
-    return f"{text} {unit}".strip()
-
-
 def render_annotated(
     image: np.ndarray | None,
     analysis: Analysis,
@@ -417,7 +409,7 @@ def render_annotated(
     parts = [f"faces: {len(analysis.faces)}"]
     if analysis.faces:
         face = analysis.faces[0]
-        parts.append(f"quality: {_fmt(face.quality)} ({analysis.quality_estimator or 'scalar'})")
+        parts.append(f"quality: {format_number(face.quality)} ({analysis.quality_estimator or 'scalar'})")
     counts = {v: sum(c.verdict is v for c in checks) for v in Verdict}
     parts.append(
         f"checks: {counts[Verdict.FAIL]} fail, {counts[Verdict.WARN]} warn, "
@@ -472,7 +464,7 @@ def render_annotated(
             painter.setFont(font(text_px * 0.9))
             label = f"{numbers[id(check)]}. {check.name}"
             if check.value is not None:
-                label += f": {_fmt(check.value, check.unit)}"
+                label += f": {value_text(check.value, check.unit)}"
             text_rect = QRectF(chip.right() + text_px * 0.5, top, column_w - chip.width() - text_px, row_h)
             painter.drawText(text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                              painter.fontMetrics().elidedText(label, Qt.TextElideMode.ElideRight, int(text_rect.width())))

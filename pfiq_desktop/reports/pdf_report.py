@@ -21,9 +21,9 @@ from PySide6.QtGui import QPdfWriter
 from pfiq_desktop import APP_NAME, __version__
 from pfiq_desktop.atomic import OutputError, write_bytes_atomic
 from pfiq_desktop.engine.icao.regions import REGION_LABELS
-from pfiq_desktop.engine.results import Analysis, CheckResult, Verdict
+from pfiq_desktop.engine.results import Analysis, Verdict
 from pfiq_desktop.palette import DEVIATION_SCALE, status_hex
-from pfiq_desktop.reports.figures import VERDICT_TEXT, _fmt, check_numbers, render_panels, verdict_hex, verdict_text
+from pfiq_desktop.reports.figures import VERDICT_TEXT, check_numbers, render_panels, verdict_hex, verdict_text
 from pfiq_desktop.reports.inputs import AuditInfo, DecisionInfo, ReportItem
 from pfiq_desktop.reports.paged import (
     RenderError,
@@ -36,6 +36,7 @@ from pfiq_desktop.reports.paged import (
     render_pdf,
 )
 from pfiq_desktop.review.reasons import reasons_text
+from pfiq_desktop.review.values import bounds_text, format_number, value_text
 
 ANALYSIS_ATTACHMENT = "analysis.json"
 REVIEW_ATTACHMENT = "review.json"
@@ -65,17 +66,6 @@ def when(iso: str) -> str:
         offset = moment.strftime("%z")
         text += f" {offset[:3]}:{offset[3:5]}"
     return text
-
-
-def threshold_text(check: CheckResult) -> str:
-    """The profile's fail/warn bounds, compact: 'fail <60 >225 · warn <80 >200' (model settings are in the JSON)."""
-    t = {k: v for k, v in (check.thresholds or {}).items() if isinstance(v, (int, float))}
-    parts = []
-    for word, low, high in (("fail", "fail_below", "fail_above"), ("warn", "warn_below", "warn_above")):
-        bounds = [f"{sign}{_fmt(float(t[key]))}" for key, sign in ((low, "<"), (high, ">")) if key in t]
-        if bounds:
-            parts.append(f"{word} {' '.join(bounds)}")
-    return " · ".join(parts) if parts else "–"
 
 
 def _badge(verdict: str, pt: float = 9.0) -> str:
@@ -184,7 +174,7 @@ def quality_html(analysis: Analysis) -> str:
              f'border-style:solid"><tr style="background-color:{HEADER_SHADE}">{head}</tr>{"".join(rows)}</table>'
              if rows else f'<p style="color:{GREY}">No deviation map for this face.</p>')
     quality = " · ".join(
-        f'<span style="font-size:{15 if not several else 10}pt; font-weight:bold">{_fmt(face.quality)}</span>'
+        f'<span style="font-size:{15 if not several else 10}pt; font-weight:bold">{format_number(face.quality)}</span>'
         + (f" (face {i + 1})" if several else "")
         for i, face in enumerate(faces)
     )
@@ -193,7 +183,7 @@ def quality_html(analysis: Analysis) -> str:
 <p style="margin-top:0px; margin-bottom:0px"><b>Scalar quality</b></p>
 <p style="margin-top:0px; margin-bottom:0px">{quality}</p>
 <p style="color:{GREY}; margin-top:0px; font-size:6pt">0 = unusable, 1 = excellent for recognition;
-{escape(analysis.quality_estimator or "scalar estimator")}, raw {_fmt(faces[0].quality_raw)}</p>
+{escape(analysis.quality_estimator or "scalar estimator")}, raw {format_number(faces[0].quality_raw)}</p>
 <p style="margin-top:4px; margin-bottom:1px"><b>Regions vs compliant photos</b>{" (face 1)" if several else ""}</p>
 {table}
 <p style="color:{GREY}; margin-top:1px; font-size:6pt">Mean deviation in each region: 0 = as in compliant photos, \
@@ -230,16 +220,16 @@ def checklist_html(analysis: Analysis) -> str:
     rows = []
     passed = []
     for check in analysis.subject_checks():  # other faces of a group photo: one line each, below
-        value_text = _fmt(check.value, check.unit)
+        shown = value_text(check.value, check.unit)
         if check.verdict is Verdict.PASS:
-            passed.append(f'<b>{numbers[id(check)]}</b>&nbsp;{escape(check.name)}: {escape(value_text)}')
+            passed.append(f'<b>{numbers[id(check)]}</b>&nbsp;{escape(check.name)}: {escape(shown)}')
             continue
         shade = {Verdict.FAIL: "#fbe3e3", Verdict.WARN: "#fcf0d8"}.get(check.verdict, "#f4f4f4")
         rows.append(
             f'<tr style="background-color:{shade}"><td align="right">{numbers[id(check)]}</td>'
             f'<td style="padding-left:4px">{escape(check.name)}</td>'
-            f'<td align="right"{nowrap(value_text)}>{escape(value_text)}</td>'
-            f'<td style="color:{GREY}; padding-left:5px">{escape(threshold_text(check))}</td>'
+            f'<td align="right"{nowrap(shown)}>{escape(shown)}</td>'
+            f'<td style="color:{GREY}; padding-left:5px">{escape(bounds_text(check.thresholds, check.unit))}</td>'
             f'<td align="center" style="color:{verdict_hex(check.verdict)}"><b>{escape(verdict_text(check.verdict))}</b></td>'
             f'<td style="padding-left:4px">{escape(check.reason)}</td></tr>'
         )
@@ -269,7 +259,7 @@ def other_faces_html(analysis: Analysis) -> str:
         warned = [c.name for c in own if c.verdict is Verdict.WARN]
         found = "; ".join(part for part in (
             f"fails {', '.join(failed)}" if failed else "", f"warns on {', '.join(warned)}" if warned else "") if part)
-        lines.append(f"<b>Face {index + 1}</b> (quality {_fmt(analysis.faces[index].quality)}): "
+        lines.append(f"<b>Face {index + 1}</b> (quality {format_number(analysis.faces[index].quality)}): "
                      f"{escape(found or 'passes its own checks')}")
     if not lines:
         return ""

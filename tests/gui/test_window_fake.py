@@ -495,3 +495,22 @@ def test_a_profile_chosen_while_the_engine_is_down_applies_once_it_is_back(qtbot
     w.worker.set_device("cpu")
     qtbot.waitUntil(lambda: all(r.analysis.profile == "strict" for r in w.session.records), timeout=10_000)
     assert "could not start" not in w.banner.text() and "profile strict" in w.engine_text.text()
+
+
+def test_a_1280x720_laptop_shows_a_whole_checklist_and_the_decision(qtbot, make_window, portrait_folder):
+    # with the decision stacked under the checklist the window could not be made shorter than 727 pixels and the
+    # check table showed 2-3 rows at 1280x720; under the photo list it leaves the checklist the right column
+    w = make_window(fake_factory(), size=(1280, 640))  # a 1280x720 screen less its task bar and title bar
+    w.open_paths([str(portrait_folder(1, broken=False))])
+    _wait_all(qtbot, w)
+    w.browser.select_path(w.browser.visible_paths()[0])
+    shown = w.checklist.analysis
+    full = [dataclasses.replace(c, id=f"{c.id}_{i}") for i in range(12) for c in shown.checks]  # as many as icao-9303
+    w.checklist.set_analysis(dataclasses.replace(shown, checks=full))
+    qtbot.wait(50)
+    assert w.height() <= 640 and w.minimumSizeHint().height() <= 640
+    tree = w.checklist.tree
+    assert tree.viewport().height() // tree.sizeHintForRow(0) >= 12
+    reasons, note = w.decision.reasons, w.decision.note
+    assert reasons.isVisible() and reasons.viewport().height() >= 3 * reasons.sizeHintForRow(0)
+    assert note.isVisible() and note.height() >= 2 * note.fontMetrics().lineSpacing()

@@ -14,6 +14,7 @@ from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.reports.figures import verdict_text
 from pfiq_desktop.reports.inputs import AuditInfo, ReportItem
 from pfiq_desktop.reports.pdf_report import read_embedded_analysis, write_pdf_report
+from pfiq_desktop.review.values import value_text
 from tests.reports.conftest import render_page
 from tests.reports.synthetic import synthetic_analysis
 
@@ -43,7 +44,7 @@ def test_pdf_text_has_file_name_verdicts_values_and_decision(tmp_path, decided_i
     for check in analysis.checks:
         assert _squash(check.name) in text, check.name
         if check.value is not None:
-            assert f"{check.value:.3g}" in text, (check.id, check.value)
+            assert _squash(value_text(check.value, check.unit)) in text, (check.id, check.value)
     for name in ("PASS", "FAIL"):
         if any(verdict_text(c.verdict) == name for c in analysis.checks):
             assert name in text
@@ -293,3 +294,16 @@ def test_a_retake_then_an_accept_overriding_every_failed_check_stay_on_one_page(
     store.record_decision(analysis.source, analysis.image_sha256, "accept", reasons=failed, officer="a.ngata",
                           note="Checked by hand against the printed photo.", verdict=analysis.verdict, failed_checks=failed)
     assert write_pdf_report(tmp_path / "override.pdf", item_from_store(store, analysis), "A4") == 1
+
+
+def test_the_pdf_checklist_gives_values_in_an_officers_words(sample_image):
+    # "0.309 fraction of height" and "0.815 probability" read as engineer-speak; the window shows the same words
+    from pfiq_desktop.reports.pdf_report import checklist_html
+    from tests.reports.synthetic import with_engine_checks
+
+    analysis = with_engine_checks(synthetic_analysis(image=sample_image), sample_image)
+    units = {c.unit for c in analysis.checks}
+    assert {"fraction of height", "probability"} <= units
+    text = checklist_html(analysis)
+    assert "% of height" in text and "% likely" in text
+    assert "fraction of height" not in text and "probability" not in text

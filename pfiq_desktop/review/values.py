@@ -1,0 +1,76 @@
+"""A check's measured value and bounds in an officer's words, for every place that shows them (window, PDF, figures).
+
+The engine keeps its measurement units in the JSON and CSV ("fraction of width", "probability", "L*"): exact, and
+what other tools' columns line up with. Read on screen they were engineer-speak ("0.309 fraction of height",
+"0.815 probability"); here each unit gets a scale and a phrase ("31 % of height", "82 % likely").
+"""
+
+from __future__ import annotations
+
+import math
+
+# unit -> (factor, how the scaled number is written: {n} is the number, already formatted)
+_SHOWN: dict[str, tuple[float, str]] = {
+    "fraction of width": (100.0, "{n} % of width"),
+    "fraction of height": (100.0, "{n} % of height"),
+    "fraction of head height": (100.0, "{n} % of head height"),
+    "fraction": (100.0, "{n} % of area"),
+    "probability": (100.0, "{n} % likely"),
+    "fraction of face median PLQ": (100.0, "{n} % of face usual"),
+    "gap/width": (100.0, "lip gap {n} %"),
+    "grey level": (1.0, "{n}/255"),
+    "L*": (1.0, "lightness {n}/100"),
+    "Laplacian variance": (1.0, "detail {n}"),
+    "texture index": (1.0, "texture {n}"),
+    "CIELAB units outside the skin range": (1.0, "{n} outside skin tones"),
+    "width/height": (1.0, "w:h {n}"),
+    "bits": (1.0, "{n} bits of tone"),
+}
+_PERCENT = {unit for unit, (factor, _) in _SHOWN.items() if factor == 100.0}
+
+
+def format_number(value: float | int | None) -> str:
+    """A float to 3 significant digits (none or NaN: a dash), an int as str() writes it."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
+    return str(value)
+
+
+def _scaled(value: float, unit: str) -> str:
+    factor = _SHOWN[unit][0] if unit in _SHOWN else 1.0
+    scaled = float(value) * factor
+    if factor == 100.0 and abs(scaled) >= 1:
+        return f"{scaled:.0f}"  # percentages: whole numbers read best ("31 %", not "30.9 %")
+    return format_number(scaled)
+
+
+def value_text(value: float | int | None, unit: str = "") -> str:
+    """A check's value as an officer reads it: "31 % of height", "12.3 deg", "1 face"."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    if unit == "faces":
+        return f"{value:.0f} face{'' if value == 1 else 's'}"
+    if unit == "colour":
+        return "colour" if value else "black and white"
+    if unit in _SHOWN:
+        return _SHOWN[unit][1].format(n=_scaled(value, unit))
+    return f"{format_number(value)} {unit}".strip()
+
+
+def bound_text(value: float, unit: str = "") -> str:
+    """One bound of a check, on the same scale as `value_text` ("50 %" for a fraction of the width)."""
+    return f"{_scaled(value, unit)} %" if unit in _PERCENT else _scaled(value, unit)
+
+
+def bounds_text(thresholds: dict[str, float], unit: str = "") -> str:
+    """The profile's fail/warn bounds, compact: 'fail <50 % >75 % · warn <55 %' (model settings are left out)."""
+    numeric = {k: v for k, v in (thresholds or {}).items() if isinstance(v, (int, float))}
+    parts = []
+    for word, low, high in (("fail", "fail_below", "fail_above"), ("warn", "warn_below", "warn_above")):
+        bounds = [f"{sign}{bound_text(float(numeric[key]), unit)}" for key, sign in ((low, "<"), (high, ">"))
+                  if key in numeric]
+        if bounds:
+            parts.append(f"{word} {' '.join(bounds)}")
+    return " · ".join(parts) if parts else "–"

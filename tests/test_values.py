@@ -1,0 +1,29 @@
+"""Check values and bounds in an officer's words: one scale for the value and its bounds, in the window and the PDF."""
+
+import math
+
+from pfiq_desktop.review.values import bounds_text, value_text
+
+
+def test_fractions_and_probabilities_read_as_percentages_and_counts_as_words():
+    assert value_text(0.309, "fraction of height") == "31 % of height"
+    assert value_text(0.815, "probability") == "82 % likely"
+    assert value_text(0.00016, "fraction") == "0.016 % of area"  # a small share keeps its digits
+    assert value_text(0.171, "gap/width") == "lip gap 17 %"
+    assert value_text(1.0, "faces") == "1 face" and value_text(3.0, "faces") == "3 faces"
+    assert value_text(0.0, "colour") == "black and white" and value_text(1.0, "colour") == "colour"
+
+
+def test_units_without_a_phrase_keep_three_digits_and_a_missing_value_is_a_dash():
+    assert value_text(-12.34, "deg") == "-12.3 deg"
+    assert value_text(1234.5, "px") == "1234 px"
+    assert value_text(None, "deg") == value_text(math.nan, "mm") == "–"
+
+
+def test_bounds_are_on_the_scale_of_the_value():
+    # a head width of 0.5 of the photo is shown as "50 % of width": its bound must say 50 %, not 0.5
+    bounds = {"fail_below": 0.5, "fail_above": 0.75, "warn_below": 0.55, "uncertainty": 7.0}
+    assert bounds_text(bounds, "fraction of width") == "fail <50 % >75 % · warn <55 %"
+    assert value_text(0.5, "fraction of width").startswith("50 %")
+    assert bounds_text({"fail_above": 5.0, "uncertainty": 7.0}, "deg") == "fail >5"
+    assert bounds_text({}, "deg") == "–"
