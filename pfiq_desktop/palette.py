@@ -99,11 +99,22 @@ class MapScale:
         return rgb
 
     def rgba(self, values: np.ndarray, alpha: int = 255) -> np.ndarray:
-        """RGBA uint8 with `alpha` as the most opaque; NaN (outside the face) becomes transparent."""
+        """RGBA uint8 with `alpha` as the most opaque; NaN (outside the face) becomes transparent black.
+
+        Only the box around the finite values is coloured: a photo's map is NaN outside its faces, and colouring
+        every pixel of a 16-megapixel photo took 0.5 s per map (on the window's thread when a photo is shown again).
+        """
         values = np.asarray(values, np.float32)
-        rgba = np.empty(values.shape + (4,), np.uint8)
-        rgba[..., :3] = _lut(self)[self.index(values)]
-        rgba[..., 3] = np.round(self.opacity(values) * alpha).astype(np.uint8)
+        rgba = np.zeros(values.shape + (4,), np.uint8)
+        finite = np.isfinite(values)
+        rows, columns = np.flatnonzero(finite.any(axis=1)), np.flatnonzero(finite.any(axis=0))
+        if not rows.size:
+            return rgba
+        box = (slice(rows[0], rows[-1] + 1), slice(columns[0], columns[-1] + 1))
+        part, inside = values[box], rgba[box]
+        inside[..., :3] = _lut(self)[self.index(part)]
+        inside[..., 3] = np.round(self.opacity(part) * alpha).astype(np.uint8)
+        inside[~finite[box]] = 0
         return rgba
 
     def hex_at(self, value: float) -> str | None:

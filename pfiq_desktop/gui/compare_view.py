@@ -7,6 +7,7 @@ photo too); the paper's pixel-level quality is one click away in the map selecto
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
@@ -354,7 +355,8 @@ class CompareView(QWidget):
         self.colorbar.axis.setLabel("vs compliant" if kind == "deviation" else "PLQ")
         h, w = shown.shape[:2]
         self.left_image.setImage(shown, levels=(0, 255), autoLevels=False)
-        grey = shown.mean(axis=2).astype(np.uint8) if shown.ndim == 3 else shown
+        # luma by OpenCV: numpy's float mean over the channels took 60 ms for a 16-megapixel photo, on every show
+        grey = cv2.cvtColor(np.ascontiguousarray(shown), cv2.COLOR_RGB2GRAY) if shown.ndim == 3 else shown
         self.base_image.setImage(grey, levels=(0, 255 * 1.6), autoLevels=False)  # dimmed photo beneath
         for item in (self.left_image, self.base_image, self.heat_image):
             item.setRect(-0.5, -0.5, w, h)

@@ -3,6 +3,7 @@
 import os
 import shutil
 
+import numpy as np
 from PySide6.QtGui import QPalette
 
 from pfiq_desktop.gui.browser import BrowserWidget
@@ -52,6 +53,24 @@ def test_plq_colours_red_low_green_high():
     assert mid[0] > 200 and mid[1] > 200  # yellow
     assert high[1] > 80 and high[0] < 40  # green
     assert outside[3] == 0  # transparent outside the face
+
+
+def test_a_map_is_coloured_inside_its_faces_and_transparent_around_them():
+    # only the box around the faces is coloured (a 16-megapixel photo took 0.5 s a map); nothing else may change
+    from pfiq_desktop.palette import MAP_SCALES
+
+    rng = np.random.default_rng(0)
+    values = np.full((300, 200), np.nan, np.float32)
+    values[50:120, 30:150] = rng.normal(0.0, 2.0, (70, 120))
+    values[200:240, 10:40] = rng.uniform(0.0, 1.0, (40, 30))  # a second face
+    values[60:70, 40:60] = np.nan  # a hole inside a face
+    finite = np.isfinite(values)
+    for scale in MAP_SCALES.values():
+        rgba = scale.rgba(values, alpha=200)
+        assert (rgba[finite][:, :3] == scale.rgb(values)[finite]).all()
+        assert (rgba[finite][:, 3] == np.round(scale.opacity(values)[finite] * 200)).all()
+        assert (rgba[~finite] == 0).all()
+        assert (scale.rgba(np.full((4, 5), np.nan, np.float32)) == 0).all()
 
 
 def test_reasons_prefilled_from_failed_checks(qtbot, portraits):
