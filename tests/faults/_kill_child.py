@@ -1,7 +1,7 @@
 """Child process for the kill -9 tests; prints one line per finished unit of work, then waits to be killed.
 
     python _kill_child.py decide STORE FIRST      records decisions FIRST, FIRST+1, ... ("SAVED n" once committed)
-    python _kill_child.py export ANALYSIS.json OUT   writes reports for 6 photos ("WROTE name" once renamed into place)
+    python _kill_child.py export ANALYSIS.json OUT   writes reports for 2 photos ("WROTE name" once renamed into place)
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def export(analysis_json: str, out: str) -> None:
     from pfiq_desktop.reports.runner import export_reports
 
     base = Analysis.from_json(Path(analysis_json).read_text(encoding="utf-8"))
-    items = [ReportItem(Analysis.from_json(base.to_json())) for _ in range(6)]
+    items = [ReportItem(Analysis.from_json(base.to_json())) for _ in range(2)]  # a PDF and a PNG each, then the summary, CSV and JSON: every kind, in 7 writes
     for n, item in enumerate(items):
         item.analysis.source = str(Path(base.source).with_name(f"photo_{n}.jpg"))
     print("READY", flush=True)
