@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPaintEvent, QPen, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -37,6 +37,7 @@ from pfiq_desktop.review.values import bounds_text, value_text
 
 _ORDER = {"fail": 0, "warn": 1, "not_assessable": 2, "pass": 3}
 
+FINDINGS_MAX_HEIGHT = 110  # pixels for the map's findings; longer ones scroll, so the check table keeps its rows
 VALUE_COLUMN_SAMPLE = "13 % of head heig"  # the value column's width: a typical value and most of its unit
 
 
@@ -208,7 +209,7 @@ class ChecklistPanel(QWidget):
         self.findings_area.setWidget(self.findings)
         self.findings_area.setWidgetResizable(True)
         self.findings_area.setFrameShape(QFrame.Shape.NoFrame)
-        self.findings_area.setMaximumHeight(110)
+        self.findings_area.setMaximumHeight(FINDINGS_MAX_HEIGHT)
         self.findings_area.hide()
         self.tabs = named(QTabWidget(), "checklistTabs")
         self.tabs.addTab(self.tree, "Checks")
@@ -316,6 +317,16 @@ class ChecklistPanel(QWidget):
         self.face_combo.blockSignals(False)
         self.face_row.setVisible(len(faces) > 1)
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_findings()
+
+    def _fit_findings(self) -> None:
+        """The findings take the height their sentences need (a scroll area alone kept its maximum and left a blank
+        band above the check table), up to FINDINGS_MAX_HEIGHT."""
+        needed = self.findings.heightForWidth(self.findings_area.viewport().width())
+        self.findings_area.setMaximumHeight(min(FINDINGS_MAX_HEIGHT, max(needed, 0) + 2))
+
     def _show_face(self) -> None:
         """Gauge and region table of the selected face."""
         faces = list(self.analysis.faces) if self.analysis is not None else []
@@ -324,6 +335,7 @@ class ChecklistPanel(QWidget):
         findings = face.findings if face is not None else []
         self.findings.setText("<br>".join(f"• {html.escape(sentence)}" for sentence in findings))
         self.findings_area.setVisible(bool(findings))
+        self._fit_findings()
         regions = (face.regions or {}) if face is not None else {}
         deviations = (face.region_deviation or {}) if face is not None else {}
         self.regions.setRowCount(len(regions))

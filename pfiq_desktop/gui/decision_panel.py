@@ -9,6 +9,7 @@ from PySide6.QtGui import QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
+    QListView,
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
@@ -59,6 +60,7 @@ class DecisionPanel(QWidget):
         self.reasons.setToolTip("Reason codes, prefilled from the failed checks")
         self.reasons.setWordWrap(True)  # under the photo list the panel is narrow: wrap, never scroll sideways
         self.reasons.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.reasons.setResizeMode(QListView.ResizeMode.Adjust)  # re-wraps the labels when the dock is resized
         self.note = named(QPlainTextEdit(), "noteEdit")
         self.note.setPlaceholderText("Note (required to accept a photo whose checks failed; Ctrl+Enter accepts with it)")
         self.note.setMaximumHeight(70)

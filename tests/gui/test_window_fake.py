@@ -506,8 +506,11 @@ def test_a_1280x720_laptop_shows_a_whole_checklist_and_the_decision(qtbot, make_
     w.browser.select_path(w.browser.visible_paths()[0])
     shown = w.checklist.analysis
     full = [dataclasses.replace(c, id=f"{c.id}_{i}") for i in range(12) for c in shown.checks]  # as many as icao-9303
-    w.checklist.set_analysis(dataclasses.replace(shown, checks=full))
+    face = dataclasses.replace(shown.faces[0], findings=["Clearly lower areas cover 17% of the face."])
+    w.checklist.set_analysis(dataclasses.replace(shown, checks=full, faces=[face]))
     qtbot.wait(50)
+    findings = w.checklist.findings  # one short finding takes its line, not a band of blank space
+    assert w.checklist.findings_area.height() <= findings.heightForWidth(findings.width()) + 4
     assert w.height() <= 640 and w.minimumSizeHint().height() <= 640
     tree = w.checklist.tree
     assert tree.viewport().height() // tree.sizeHintForRow(0) >= 12
