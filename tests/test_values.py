@@ -10,6 +10,7 @@ def test_fractions_and_probabilities_read_as_percentages_and_counts_as_words():
     assert value_text(0.815, "probability") == "82 % likely"
     assert value_text(0.00016, "fraction") == "0.016 % of area"  # a small share keeps its digits
     assert value_text(0.171, "gap/width") == "lip gap 17 %"
+    assert value_text(0.802, "darker half / brighter half") == "darker half 80 %"
     assert value_text(1.0, "faces") == "1 face" and value_text(3.0, "faces") == "3 faces"
     assert value_text(0.0, "colour") == "black and white" and value_text(1.0, "colour") == "colour"
 

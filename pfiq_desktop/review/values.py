@@ -25,6 +25,10 @@ _SHOWN: dict[str, tuple[float, str]] = {
     "CIELAB units outside the skin range": (1.0, "{n} outside skin tones"),
     "width/height": (1.0, "w:h {n}"),
     "bits": (1.0, "{n} bits of tone"),
+    "darker half / brighter half": (100.0, "darker half {n} %"),
+    "darker side / brighter side": (100.0, "darker side {n} %"),
+    "largest other face / subject": (100.0, "other faces {n} %"),
+    "blockiness": (1.0, "blockiness {n}"),
 }
 _PERCENT = {unit for unit, (factor, _) in _SHOWN.items() if factor == 100.0}
 

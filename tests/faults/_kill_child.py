@@ -32,7 +32,8 @@ def export(analysis_json: str, out: str) -> None:
     from pfiq_desktop.reports.runner import export_reports
 
     base = Analysis.from_json(Path(analysis_json).read_text(encoding="utf-8"))
-    items = [ReportItem(Analysis.from_json(base.to_json())) for _ in range(2)]  # a PDF and a PNG each, then the summary, CSV and JSON: every kind, in 7 writes
+    # a PDF and a PNG each, then the summary, CSV and JSON: every kind of file within 7 writes
+    items = [ReportItem(Analysis.from_json(base.to_json())) for _ in range(2)]
     for n, item in enumerate(items):
         item.analysis.source = str(Path(base.source).with_name(f"photo_{n}.jpg"))
     print("READY", flush=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import unicodedata
 from pathlib import Path
 
@@ -306,4 +307,4 @@ def test_the_pdf_checklist_gives_values_in_an_officers_words(sample_image):
     assert {"fraction of height", "probability"} <= units
     text = checklist_html(analysis)
     assert "% of height" in text and "% likely" in text
-    assert "fraction of height" not in text and "probability" not in text
+    assert "fraction of height" not in text and "probability" not in text and not re.search(r"\d ratio", text)

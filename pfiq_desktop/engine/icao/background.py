@@ -121,6 +121,6 @@ def background_shadow(ctx: Context, params: dict[str, Any]) -> Measure:
             "ok": "No shadow on the background beside the head.",
             "low": f"Shadow on the background at the photo's {darker} of the head ({{v:.0%}} of the other side's brightness).",
         },
-        "ratio",
+        "darker side / brighter side",
         _evidence(ctx),
     )

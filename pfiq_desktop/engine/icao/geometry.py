@@ -99,7 +99,7 @@ def single_face(ctx: Context, params: dict[str, Any]) -> Measure:
             "ok": "Only one face is visible." if not others else "Other faces are tiny compared with the subject ({v:.2f}).",
             "high": f"{len(others)} other face(s) in the photo; the largest is {{v:.0%}} of the subject's size.",
         },
-        "ratio",
+        "largest other face / subject",
         evidence,
     )
 

@@ -139,7 +139,7 @@ def lighting_uniformity(ctx: Context, params: dict[str, Any]) -> Measure:
             "low": f"Side lighting: {half} is at {{v:.0%}} of the other half's brightness; "
             f"{found.shadow:.0%} of it is in deep shadow (under half as bright as its mirror image).",
         },
-        "ratio",
+        "darker half / brighter half",
         Evidence(
             polygons=[[tuple(ctx.landmarks[i]) for i in HALF_OUTLINE[found.darker]]],
             regions=[f"{found.darker}_cheek", f"{found.darker}_eye"],
@@ -194,7 +194,7 @@ def compression(ctx: Context, params: dict[str, Any]) -> Measure:
             "ok": "No visible compression blocks (blockiness {v:.2f}).",
             "high": "JPEG compression blocks are visible (blockiness {v:.2f}; allowed {fail_above:.2f}).",
         },
-        "ratio",
+        "blockiness",
         _face_outline(ctx),
     )
 
