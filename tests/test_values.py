@@ -2,7 +2,8 @@
 
 import math
 
-from pfiq_desktop.review.values import bounds_text, value_text
+from pfiq_desktop.engine.results import CheckResult, Verdict
+from pfiq_desktop.review.values import bounds_text, check_value_text, value_text
 
 
 def test_fractions_and_probabilities_read_as_percentages_and_counts_as_words():
@@ -28,3 +29,13 @@ def test_bounds_are_on_the_scale_of_the_value():
     assert value_text(0.5, "fraction of width").startswith("50 %")
     assert bounds_text({"fail_above": 5.0, "uncertainty": 7.0}, "deg") == "fail >5"
     assert bounds_text({}, "deg") == "–"
+
+
+def test_a_measurement_with_an_uncertainty_shows_it():
+    # "Head not turned (yaw) 2.73 deg: Warning" against a 5 deg limit read as a contradiction
+    yaw = CheckResult("pose_yaw", "Head not turned (yaw)", "pose", Verdict.WARN, "could not be measured precisely",
+                      2.734, "deg", {"fail_above": 5.0, "uncertainty": 4.5})
+    assert check_value_text(yaw) == "2.73 ± 4.5 deg"
+    head = CheckResult("head_size", "Head height (chin to crown)", "geometry", Verdict.FAIL, "too small", 0.309,
+                       "fraction of height", {"fail_below": 0.6})
+    assert check_value_text(head) == "31 % of height"

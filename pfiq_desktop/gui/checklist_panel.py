@@ -33,7 +33,7 @@ from pfiq_desktop.engine.results import Analysis, CheckResult, Face
 from pfiq_desktop.gui.theme import status_icon
 from pfiq_desktop.gui.widgets import named
 from pfiq_desktop.palette import DEVIATION_SCALE, PLQ_SCALE, STATUS_LABELS, MapScale, status_hex
-from pfiq_desktop.review.values import bounds_text, value_text
+from pfiq_desktop.review.values import bounds_text, check_value_text
 
 _ORDER = {"fail": 0, "warn": 1, "not_assessable": 2, "pass": 3}
 
@@ -297,7 +297,7 @@ class ChecklistPanel(QWidget):
         checks = sorted(self.analysis.face_checks(self.face_index), key=lambda c: _ORDER.get(c.verdict.value, 9))
         for check in checks:
             verdict = STATUS_LABELS.get(check.verdict.value, check.verdict.value)
-            value = value_text(check.value, check.unit)
+            value = check_value_text(check)
             item = QTreeWidgetItem([check.name, value, verdict])
             item.setIcon(0, status_icon(check.verdict.value, 14))
             item.setData(0, Qt.ItemDataRole.UserRole, check)
@@ -405,6 +405,6 @@ class ChecklistPanel(QWidget):
         verdict = STATUS_LABELS.get(check.verdict.value, check.verdict.value)
         self.details.setText(
             f"<b>{html.escape(check.name)}</b> <span style='color:{colour}'><b>{verdict}</b></span><br>"
-            f"{html.escape(check.reason)}<br><small>value {html.escape(value_text(check.value, check.unit))}"
+            f"{html.escape(check.reason)}<br><small>value {html.escape(check_value_text(check))}"
             f" · bounds {html.escape(bounds_text(check.thresholds, check.unit))} · {html.escape(check.family)}</small>"
         )

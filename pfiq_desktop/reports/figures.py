@@ -35,7 +35,7 @@ from pfiq_desktop.palette import (
     MapScale,
     status_hex,
 )
-from pfiq_desktop.review.values import format_number, value_text
+from pfiq_desktop.review.values import check_value_text, format_number
 
 FONT_FAMILY = "DejaVu Sans"
 VERDICT_TEXT = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "not_assessable": "N/A", "error": "ERROR"}
@@ -464,7 +464,7 @@ def render_annotated(
             painter.setFont(font(text_px * 0.9))
             label = f"{numbers[id(check)]}. {check.name}"
             if check.value is not None:
-                label += f": {value_text(check.value, check.unit)}"
+                label += f": {check_value_text(check)}"
             text_rect = QRectF(chip.right() + text_px * 0.5, top, column_w - chip.width() - text_px, row_h)
             painter.drawText(text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                              painter.fontMetrics().elidedText(label, Qt.TextElideMode.ElideRight, int(text_rect.width())))

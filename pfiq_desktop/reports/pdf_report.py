@@ -36,7 +36,7 @@ from pfiq_desktop.reports.paged import (
     render_pdf,
 )
 from pfiq_desktop.review.reasons import reasons_text
-from pfiq_desktop.review.values import bounds_text, format_number, value_text
+from pfiq_desktop.review.values import bounds_text, check_value_text, format_number
 
 ANALYSIS_ATTACHMENT = "analysis.json"
 REVIEW_ATTACHMENT = "review.json"
@@ -220,7 +220,7 @@ def checklist_html(analysis: Analysis) -> str:
     rows = []
     passed = []
     for check in analysis.subject_checks():  # other faces of a group photo: one line each, below
-        shown = value_text(check.value, check.unit)
+        shown = check_value_text(check)
         if check.verdict is Verdict.PASS:
             passed.append(f'<b>{numbers[id(check)]}</b>&nbsp;{escape(check.name)}: {escape(shown)}')
             continue

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+from pfiq_desktop.engine.results import CheckResult
+
 # unit -> (factor, how the scaled number is written: {n} is the number, already formatted)
 _SHOWN: dict[str, tuple[float, str]] = {
     "fraction of width": (100.0, "{n} % of width"),
@@ -61,6 +63,15 @@ def value_text(value: float | int | None, unit: str = "") -> str:
     if unit in _SHOWN:
         return _SHOWN[unit][1].format(n=_scaled(value, unit))
     return f"{format_number(value)} {unit}".strip()
+
+
+def check_value_text(check: CheckResult) -> str:
+    """A check's value with its measurement's uncertainty where it has one ("3 ± 4.5 deg"): a head-pose warning at
+    3 deg against a 5 deg limit reads as a contradiction without it."""
+    uncertainty = check.thresholds.get("uncertainty")
+    if uncertainty is None or check.value is None or not math.isfinite(check.value):
+        return value_text(check.value, check.unit)
+    return f"{format_number(check.value)} ± {format_number(uncertainty)} {check.unit}".strip()
 
 
 def bound_text(value: float, unit: str = "") -> str:

@@ -15,7 +15,7 @@ from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.reports.figures import verdict_text
 from pfiq_desktop.reports.inputs import AuditInfo, ReportItem
 from pfiq_desktop.reports.pdf_report import read_embedded_analysis, write_pdf_report
-from pfiq_desktop.review.values import value_text
+from pfiq_desktop.review.values import check_value_text
 from tests.reports.conftest import render_page
 from tests.reports.synthetic import synthetic_analysis
 
@@ -45,7 +45,7 @@ def test_pdf_text_has_file_name_verdicts_values_and_decision(tmp_path, decided_i
     for check in analysis.checks:
         assert _squash(check.name) in text, check.name
         if check.value is not None:
-            assert _squash(value_text(check.value, check.unit)) in text, (check.id, check.value)
+            assert _squash(check_value_text(check)) in text, (check.id, check.value)
     for name in ("PASS", "FAIL"):
         if any(verdict_text(c.verdict) == name for c in analysis.checks):
             assert name in text
