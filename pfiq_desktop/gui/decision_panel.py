@@ -97,14 +97,16 @@ class DecisionPanel(QWidget):
         """
         draft_note, draft_reasons = self.draft() if keep_draft else draft or ("", set())
         if not keep_draft:  # new results for the same photo keep the message (e.g. "... NOT saved": it still holds)
-            self.message.setText("")
+            self.show_info("")
         restore_draft = keep_draft or draft is not None
         self.reasons.clear()
         if analysis is not None:
-            for check in in_fix_order(analysis.subject_checks()):  # as the list row and the reports name them
-                if check.verdict.value in ("fail", "warn"):
-                    icon = status_icon(check.verdict.value, 14)
-                    self._add_reason(check.id, reason_label(check.id), icon, ticked=check.verdict.value == "fail")
+            # the failed checks, ticked, in the order the list row and the reports name them, then the warnings: mixed
+            # in fix order, unticked warnings pushed ticked reasons out of sight in the narrow panel
+            checks = in_fix_order(analysis.subject_checks())
+            for verdict in ("fail", "warn"):
+                for check in (c for c in checks if c.verdict.value == verdict):
+                    self._add_reason(check.id, reason_label(check.id), status_icon(verdict, 14), ticked=verdict == "fail")
             if analysis.errors:
                 self._add_reason("error:not_analysed", reason_label("error:not_analysed"), ticked=True)
         for code, label in OTHER_REASONS.items():
@@ -180,11 +182,13 @@ class DecisionPanel(QWidget):
             return
         self.decisionRequested.emit(decision, self.selected_reasons(), self.note.toPlainText().strip())
 
-    def show_error(self, text: str) -> None:
+    def show_error(self, text: str, details: str = "") -> None:
         self.message.setText(text)
+        self.message.setToolTip(details)
         self.message.setStyleSheet(f"color: {status_hex('fail')}; font-weight: bold;")
         self.note.setFocus()
 
     def show_info(self, text: str) -> None:
         self.message.setText(text)
+        self.message.setToolTip("")
         self.message.setStyleSheet("")

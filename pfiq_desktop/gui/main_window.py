@@ -55,7 +55,7 @@ from pfiq_desktop.gui.welcome import WelcomePage
 from pfiq_desktop.gui.widgets import named
 from pfiq_desktop.gui.worker import AnalysisWorker, EngineFactory
 from pfiq_desktop.palette import STATUS_COLOURS, STATUS_LABELS
-from pfiq_desktop.review import DecisionError, ReviewStore
+from pfiq_desktop.review import DecisionError, OverrideNeedsNote, ReviewStore
 from pfiq_desktop.review.cache import AnalysisCache
 from pfiq_desktop.review.session import OpenOutcome, ReviewSession
 from pfiq_desktop.settings import Settings, SettingsStore
@@ -740,6 +740,9 @@ class MainWindow(QMainWindow):
             return False
         try:
             saved = self.session.decide(path, kind, reasons, note)
+        except OverrideNeedsNote as exc:
+            self.decision.show_error(exc.short, details=str(exc))
+            return False
         except DecisionError as exc:
             self.decision.show_error(str(exc))
             return False

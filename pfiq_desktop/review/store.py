@@ -67,6 +67,16 @@ class DecisionError(ValueError):
 class OverrideNeedsNote(DecisionError):
     """Accepting a photo with failed checks needs a note saying why."""
 
+    def __init__(self, overridden: list[str]) -> None:
+        self.overridden = overridden  # the failed checks the accept would override
+        super().__init__(f"Accepting this photo overrides the checks ({reasons_text(overridden)}): write a note saying why.")
+
+    @property
+    def short(self) -> str:
+        """One line for a narrow panel (the whole list of checks was cut off at 1280x720)."""
+        checks = "check" if len(self.overridden) == 1 else "checks"
+        return f"Write a note saying why you accept this photo over its {len(self.overridden)} failed {checks}."
+
 
 class StoreError(RuntimeError):
     """The file is not a review store this version can use (not SQLite, or from a newer version)."""
@@ -323,9 +333,7 @@ class ReviewStore:
         note = (note or "").strip()
         overridden = failed if decision == ACCEPT else []
         if overridden and not note:
-            raise OverrideNeedsNote(
-                f"Accepting this photo overrides the checks ({reasons_text(overridden)}): write a note saying why."
-            )
+            raise OverrideNeedsNote(overridden)
         record = Decision(
             image_sha256=image_sha256,
             path=str(Path(path).resolve()),

@@ -1,11 +1,14 @@
 """Widget-level checks: lazy thumbnails at scale, palettes, reason prefill, per-image errors, the Qt guard."""
 
+import dataclasses
 import os
 import shutil
 
 import numpy as np
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 
+from pfiq_desktop.engine.results import Verdict
 from pfiq_desktop.gui.browser import BrowserWidget
 from pfiq_desktop.gui.decision_panel import DecisionPanel
 from pfiq_desktop.gui.theme import apply_theme
@@ -80,6 +83,12 @@ def test_reasons_prefilled_from_failed_checks(qtbot, portraits):
     panel.load(analysis, None)
     failed = {c.id for c in analysis.failed_checks()}
     assert set(panel.selected_reasons()) == failed  # warnings listed but not ticked
+    # with a warning before a failure in fix order, the ticked failures still come first (in view in a short panel)
+    warned = dataclasses.replace(analysis.checks[0], id="pose_yaw", verdict=Verdict.WARN)
+    failing = dataclasses.replace(analysis.checks[0], id="inter_eye_distance", verdict=Verdict.FAIL)
+    panel.load(dataclasses.replace(analysis, checks=[warned, failing]), None)
+    codes = [panel.reasons.item(i).data(Qt.ItemDataRole.UserRole) for i in range(panel.reasons.count())]
+    assert codes[:2] == ["inter_eye_distance", "pose_yaw"]
 
 
 def test_unreadable_file_shows_clear_error(qtbot, make_window, portrait_folder):

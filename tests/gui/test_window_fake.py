@@ -437,13 +437,13 @@ def test_a_refused_accept_stays_explained_when_the_analysis_arrives(qtbot, make_
         w.browser.select_path(first)
         w.decision.note.setPlainText("")
         w.decision.request("accept")  # before its analysis: refused, a note is needed
-        assert w.session.record(first).decision is None and "overrides the checks" in w.decision.message.text()
+        assert w.session.record(first).decision is None and "Write a note" in w.decision.message.text()
     finally:
         gate.set()
     qtbot.waitUntil(lambda: w.session.record(first).analysis is not None, timeout=10000)
     qtbot.wait(50)  # the window has shown the arrived results
     assert w.compare.analysis is w.session.record(first).analysis
-    assert "overrides the checks" in w.decision.message.text()
+    assert "Write a note" in w.decision.message.text() and "overrides the checks" in w.decision.message.toolTip()
     w.browser.select_path(second)
     assert w.decision.message.text() == ""
 
@@ -517,3 +517,13 @@ def test_a_1280x720_laptop_shows_a_whole_checklist_and_the_decision(qtbot, make_
     reasons, note = w.decision.reasons, w.decision.note
     assert reasons.isVisible() and reasons.viewport().height() >= 3 * reasons.sizeHintForRow(0)
     assert note.isVisible() and note.height() >= 2 * note.fontMetrics().lineSpacing()
+    # refusing an accept without a note: the whole message is readable (the list of 8 checks was cut top and bottom)
+    failing = [dataclasses.replace(c, verdict=Verdict.FAIL) for c in full[:8]]
+    w.session.set_analysis(w.session.current, dataclasses.replace(shown, checks=failing))
+    w.auto_advance = False
+    assert not w.record_decision("accept", [], "")
+    qtbot.wait(50)
+    message = w.decision.message
+    assert "Write a note" in message.text() and "8 failed checks" in message.text()
+    assert message.height() >= message.heightForWidth(message.width()) and reasons.viewport().height() > 0
+    assert reason_label(failing[0].id) in message.toolTip()
