@@ -357,14 +357,19 @@ class BrowserWidget(QWidget):
         self.summary.setObjectName("browserSummary")
         self.summary.setWordWrap(True)  # a long count line must not widen the panel
 
-        row = QHBoxLayout()
-        row.addWidget(self.filter, 1)
-        row.addWidget(self.sort, 1)
+        # two rows of controls, not three: at 1280x720 the list under them showed one photo
+        for combo in (self.sort, self.filter, self.check_filter):  # elide their texts rather than widen the panel
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
+        first, second = QHBoxLayout(), QHBoxLayout()
+        first.addWidget(self.search, 1)
+        first.addWidget(self.sort, 1)
+        second.addWidget(self.filter, 1)
+        second.addWidget(self.check_filter, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.search)
-        layout.addLayout(row)
-        layout.addWidget(self.check_filter)
+        layout.addLayout(first)
+        layout.addLayout(second)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.summary)
 

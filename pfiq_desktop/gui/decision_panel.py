@@ -63,6 +63,8 @@ class DecisionPanel(QWidget):
         self.reasons.setResizeMode(QListView.ResizeMode.Adjust)  # re-wraps the labels when the dock is resized
         self.note = named(QPlainTextEdit(), "noteEdit")
         self.note.setPlaceholderText("Note (required to accept a photo whose checks failed; Ctrl+Enter accepts with it)")
+        lines = self.note.fontMetrics().lineSpacing()
+        self.note.setMinimumHeight(2 * lines + 12)  # room for the placeholder's two lines, and no more by default
         self.note.setMaximumHeight(70)
         self.note.setTabChangesFocus(True)  # Tab leaves the note (a tab character saved into it helps nobody)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):  # the keyboard's way to finish an accept that needed a note

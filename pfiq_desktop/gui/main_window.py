@@ -318,9 +318,9 @@ class MainWindow(QMainWindow):
 
     def _default_dock_sizes(self) -> None:
         width, height = self.width(), self.height()
-        self.resizeDocks([self.browser_dock, self.checklist_dock], [round(width * 0.16), round(width * 0.31)],
+        self.resizeDocks([self.browser_dock, self.checklist_dock], [round(width * 0.2), round(width * 0.3)],
                          Qt.Orientation.Horizontal)
-        self.resizeDocks([self.browser_dock, self.decision_dock], [round(height * 0.45), round(height * 0.55)],
+        self.resizeDocks([self.browser_dock, self.decision_dock], [round(height * 0.5), round(height * 0.5)],
                          Qt.Orientation.Vertical)
 
     def _restore_geometry(self) -> bool:

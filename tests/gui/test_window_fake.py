@@ -514,6 +514,8 @@ def test_a_1280x720_laptop_shows_a_whole_checklist_and_the_decision(qtbot, make_
     assert w.height() <= 640 and w.minimumSizeHint().height() <= 640
     tree = w.checklist.tree
     assert tree.viewport().height() // tree.sizeHintForRow(0) >= 12
+    photos = w.browser.view  # above the decision: the next photos stay in sight (three rows of controls left one)
+    assert photos.viewport().height() >= 2 * photos.sizeHintForRow(0)
     reasons, note = w.decision.reasons, w.decision.note
     assert reasons.isVisible() and reasons.viewport().height() >= 3 * reasons.sizeHintForRow(0)
     assert note.isVisible() and note.height() >= 2 * note.fontMetrics().lineSpacing()
