@@ -9,7 +9,9 @@ from pfiq_desktop.review.values import bounds_text, check_value_text, value_text
 def test_fractions_and_probabilities_read_as_percentages_and_counts_as_words():
     assert value_text(0.309, "fraction of height") == "31 % of height"
     assert value_text(0.815, "probability") == "82 % likely"
-    assert value_text(0.00016, "fraction") == "0.016 % of area"  # a small share keeps its digits
+    assert value_text(0.0046, "fraction") == "0.5 % of area" and value_text(0.0, "fraction") == "0 % of area"
+    assert value_text(0.0000155, "probability") == "<0.1 % likely"  # no false precision
+    assert value_text(99.9, "% clear") == "clear lenses 99.9 %" and value_text(72.5, "L*") == "lightness 72/100"
     assert value_text(0.171, "gap/width") == "lip gap 17 %"
     assert value_text(0.802, "darker half / brighter half") == "darker half 80 %"
     assert value_text(1.0, "faces") == "1 face" and value_text(3.0, "faces") == "3 faces"

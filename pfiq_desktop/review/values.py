@@ -18,10 +18,13 @@ _SHOWN: dict[str, tuple[float, str]] = {
     "fraction of head height": (100.0, "{n} % of head height"),
     "fraction": (100.0, "{n} % of area"),
     "probability": (100.0, "{n} % likely"),
-    "fraction of face median PLQ": (100.0, "{n} % of face usual"),
+    "fraction of face median PLQ": (100.0, "{n} % of face median"),
     "gap/width": (100.0, "lip gap {n} %"),
     "grey level": (1.0, "{n}/255"),
     "L*": (1.0, "lightness {n}/100"),
+    "% clear": (1.0, "clear lenses {n} %"),  # the eye check's confidence in what it saw
+    "% tinted": (1.0, "tinted lenses {n} %"),
+    "% no glasses": (1.0, "no glasses {n} %"),
     "Laplacian variance": (1.0, "detail {n}"),
     "texture index": (1.0, "texture {n}"),
     "CIELAB units outside the skin range": (1.0, "{n} outside skin tones"),
@@ -33,6 +36,7 @@ _SHOWN: dict[str, tuple[float, str]] = {
     "blockiness": (1.0, "blockiness {n}"),
 }
 _PERCENT = {unit for unit, (factor, _) in _SHOWN.items() if factor == 100.0}
+_WHOLE = {"grey level", "L*", "Laplacian variance"}  # read in whole steps: "lightness 72/100", not "72.5/100"
 
 
 def format_number(value: float | int | None) -> str:
@@ -47,8 +51,12 @@ def format_number(value: float | int | None) -> str:
 def _scaled(value: float, unit: str) -> str:
     factor = _SHOWN[unit][0] if unit in _SHOWN else 1.0
     scaled = float(value) * factor
-    if factor == 100.0 and abs(scaled) >= 1:
+    if unit in _WHOLE or (factor == 100.0 and abs(scaled) >= 1):
         return f"{scaled:.0f}"  # percentages: whole numbers read best ("31 %", not "30.9 %")
+    if factor == 100.0 and 0 < abs(scaled) < 0.1:
+        return "<0.1"  # "0.00155 % likely" claimed a precision the estimate does not have
+    if factor == 100.0:
+        return f"{scaled:.1f}".rstrip("0").rstrip(".")
     return format_number(scaled)
 
 
