@@ -199,7 +199,8 @@ def test_calibrate_builds_a_deviation_reference_for_the_users_backbone(scripted,
     assert patched.region_deviation["left_eye"] < clean.region_deviation["left_eye"] - 0.5
     assert min(patched.region_deviation, key=patched.region_deviation.__getitem__) == "left_eye"
     assert clean.deviation.shape == image.shape[:2]  # warped from the 112 px chip onto the photo
-    assert all(line.shape[1] == 2 for line in low_outlines(patched.deviation_chip, patched.chip_transform))
+    assert all(line.shape[1] == 2 for line in low_outlines(patched.deviation_chip, patched.chip_transform,
+                                                                 (image.shape[1], image.shape[0])))
     # a reference file that is not the one calibrated is not used
     reference_file.write_bytes(reference_file.read_bytes() + b"x")
     assert load_user_reference(model, table) is None

@@ -72,10 +72,23 @@ def test_findings_name_the_patched_eye_and_not_a_clean_face(pairs):
 def test_outlines_surround_the_patch_on_the_photo(pairs):
     _, patched = pairs[0]
     face = patched.faces[0]
-    lines = low_outlines(face.deviation_chip, face.chip_transform)
+    lines = low_outlines(face.deviation_chip, face.chip_transform, patched.image_size)
     assert lines, "the patched eye must be outlined"
     eye_centre = face.landmarks[36:42].mean(axis=0)
     assert any(np.linalg.norm(line.mean(axis=0) - eye_centre) < 0.6 * np.ptp(face.landmarks[:, 0]) for line in lines)
+
+
+def test_outlines_stay_inside_the_photo(pairs):
+    # a chip reaching past the photo's edge (a face low in the frame) drew its outline through the border beneath it
+    clean, _ = pairs[0]
+    face = clean.faces[0]
+    everything_low = np.full_like(face.deviation_chip, -5.0)  # the outline is then the chip's own border
+    width, height = clean.image_size
+    cut = int(face.landmarks[:, 1].max())  # a photo ending at the chin: the chip reaches below it
+    lines = low_outlines(everything_low, face.chip_transform, (width, cut))
+    assert lines and all((line >= 0).all() and (line[:, 0] <= width - 1).all() and (line[:, 1] <= cut - 1).all()
+                         for line in lines)
+    assert max(line[:, 1].max() for line in lines) == cut - 1  # clipped at the edge, not dropped
 
 
 def test_a_factor_on_the_whole_map_cancels(pairs):

@@ -240,12 +240,17 @@ def low_share(deviation: np.ndarray) -> float:
     return float((deviation[face] <= CLEARLY_LOWER).mean()) if face.any() else 0.0
 
 
-def low_outlines(deviation: np.ndarray, transform: np.ndarray, level: float = CLEARLY_LOWER) -> list[np.ndarray]:
-    """Outlines of the areas at or below `level`, traced on the chip and returned in photo x, y, largest first.
+def low_outlines(deviation: np.ndarray, transform: np.ndarray, image_size: tuple[int, int],
+                 level: float = CLEARLY_LOWER) -> list[np.ndarray]:
+    """Outlines of the areas at or below `level`, traced on the chip and returned in photo x, y, largest first,
+    kept inside the photo (`image_size`: width, height): a chip reaching past the photo's edge drew its outline
+    through the border beneath the photo.
 
     Tracing on the chip (150 x 150 for the built-in network) costs well under a millisecond, whatever the photo size.
     """
     low = (np.nan_to_num(np.asarray(deviation, np.float32), nan=np.inf) <= level).astype(np.uint8)
     contours, _ = cv2.findContours(low, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     kept = sorted((c for c in contours if cv2.contourArea(c) >= MIN_OUTLINE_AREA), key=cv2.contourArea, reverse=True)
-    return [chip_points_to_photo(c.reshape(-1, 2).astype(np.float64), transform).astype(np.float32) for c in kept]
+    width, height = image_size
+    return [np.clip(chip_points_to_photo(c.reshape(-1, 2).astype(np.float64), transform), 0, (width - 1, height - 1))
+            .astype(np.float32) for c in kept]

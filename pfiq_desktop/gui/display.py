@@ -36,6 +36,6 @@ class DisplayResult:
             values = analysis.photo_map(kind) if analysis.ok else None
             if values is not None:
                 maps[kind] = MapLayer(values, MAP_SCALES[kind].rgba(values))
-        outlines = {index: low_outlines(face.deviation_chip, face.chip_transform)
+        outlines = {index: low_outlines(face.deviation_chip, face.chip_transform, analysis.image_size)
                     for index, face in enumerate(analysis.faces) if face.deviation_chip.size}
         return cls(analysis, maps, outlines)

@@ -223,7 +223,7 @@ def draw_outlines(painter: QPainter, analysis: Analysis, to_panel: Callable[[np.
     for face in analysis.faces:
         if not face.deviation_chip.size:
             continue
-        for line in low_outlines(face.deviation_chip, face.chip_transform):
+        for line in low_outlines(face.deviation_chip, face.chip_transform, analysis.image_size):
             polygon = QPolygonF([QPointF(float(x), float(y)) for x, y in to_panel(line)])
             for colour, pen_width in ((OUTLINE_SHADOW_COLOUR, width * 2.0), (OUTLINE_COLOUR, width)):
                 painter.setPen(QPen(QColor(colour), pen_width))
