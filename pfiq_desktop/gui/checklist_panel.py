@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from pfiq_desktop.engine.deviation import band
 from pfiq_desktop.engine.icao.regions import REGION_LABELS
-from pfiq_desktop.engine.results import Analysis, CheckResult, Face
+from pfiq_desktop.engine.results import Analysis, CheckResult, Face, Verdict
 from pfiq_desktop.gui.theme import status_icon
 from pfiq_desktop.gui.widgets import named
 from pfiq_desktop.palette import DEVIATION_SCALE, PLQ_SCALE, STATUS_LABELS, MapScale, status_hex
@@ -276,7 +276,9 @@ class ChecklistPanel(QWidget):
         if analysis.errors:
             self.faces.setText("\n".join(analysis.errors))
         elif not faces:
-            self.faces.setText("No face found.")
+            unjudged = sum(c.verdict is Verdict.NOT_ASSESSABLE for c in analysis.checks)
+            self.faces.setText(f"No face found: the {unjudged} checks that need one were not assessed."
+                               if unjudged else "No face found.")
         else:
             self.faces.setText(f"{len(faces)} face{'s' if len(faces) > 1 else ''} · profile {analysis.profile}")
         same_photo = previous is not None and previous.source == analysis.source
@@ -295,6 +297,8 @@ class ChecklistPanel(QWidget):
         if self.analysis is None:
             return
         checks = sorted(self.analysis.face_checks(self.face_index), key=lambda c: _ORDER.get(c.verdict.value, 9))
+        if not self.analysis.faces:  # 33 "Not assessable" rows buried the one that matters; the count is said above
+            checks = [c for c in checks if c.verdict is not Verdict.NOT_ASSESSABLE]
         for check in checks:
             verdict = STATUS_LABELS.get(check.verdict.value, check.verdict.value)
             value = check_value_text(check)

@@ -118,3 +118,25 @@ def test_the_quality_gauge_says_it_is_not_the_verdict(qtbot):
     panel.gauge.set_value(0.97)
     assert panel.findChild(QLabel, "gaugeCaption").text() == "recognition quality"
     assert "0.970" in panel.gauge.toolTip() and "not the ICAO verdict" in panel.gauge.toolTip()
+
+
+def test_a_photo_without_a_face_lists_what_failed_not_33_unassessed_checks(qtbot):
+    # the walk-through's masked side views showed 33 "Not assessable" rows under a colour bar of a map that is not there
+    from pfiq_desktop.engine.results import Analysis, CheckResult
+    from pfiq_desktop.gui.checklist_panel import ChecklistPanel
+    from pfiq_desktop.gui.compare_view import CompareView
+    from pfiq_desktop.gui.display import DisplayResult
+
+    unjudged = [CheckResult(f"check_{i}", f"Check {i}", "pose", Verdict.NOT_ASSESSABLE, "no face found") for i in range(33)]
+    missing = CheckResult("face_present", "Face present", "geometry", Verdict.FAIL, "No face was found.", 0.0, "faces")
+    analysis = Analysis(source="masked.jpg", image_size=(60, 40), checks=[*unjudged, missing])
+    panel = ChecklistPanel()
+    qtbot.addWidget(panel)
+    panel.set_analysis(analysis)
+    assert panel.tree.topLevelItemCount() == 1 and panel.tree.topLevelItem(0).text(0) == "Face present"
+    assert "33 checks" in panel.faces.text()
+    view = CompareView()
+    qtbot.addWidget(view)
+    view.show()
+    view.set_result(DisplayResult.prepare(analysis), np.zeros((40, 60, 3), np.uint8))
+    assert not view.colorbar.isVisible()
