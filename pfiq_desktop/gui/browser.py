@@ -56,6 +56,13 @@ _SEVERITY = {"error": 0, "fail": 1, "warn": 2, "not_assessable": 3, "pass": 4, "
 ModelIndex = QModelIndex | QPersistentModelIndex
 
 
+def _rank(entry: PhotoRecord) -> int:
+    """Worst first: by verdict; among failures, those needing a new photo before framing-only ones, then the photos
+    failing more checks (when every photo of a batch failed, the verdict alone left the list in name order)."""
+    framing_only = 500 if entry.failure == "framing" else 0
+    return _SEVERITY.get(entry.status, 9) * 1000 + framing_only + 499 - min(len(entry.failed), 499)
+
+
 def path_at(index: QModelIndex | QPersistentModelIndex) -> str:
     """The photo path of a row of the browser's model (or its proxy)."""
     return path_from_text(index.data(PathRole))
@@ -137,7 +144,7 @@ class ImageListModel(QAbstractListModel):
 
     def take_order(self) -> None:
         """Rank the photos by their severity now (for "worst first")."""
-        self._ranks = {entry.path: _SEVERITY.get(entry.status, 9) for entry in self.entries}
+        self._ranks = {entry.path: _rank(entry) for entry in self.entries}
         if self.entries:
             self.dataChanged.emit(self.index(0), self.index(len(self.entries) - 1), [SortRole])
 
@@ -192,7 +199,8 @@ class ImageListModel(QAbstractListModel):
         if role == BadgeRole:
             return entry.badge
         if role == SortRole:  # the severity when the order was last taken, then the name: no two photos tie
-            return f"{self._ranks.get(entry.path, _SEVERITY['pending'])}:{entry.name.lower()}"
+            # zero-padded: compared as text; a photo added since the order was taken goes last until it is taken again
+            return f"{self._ranks.get(entry.path, 99_999):05d}:{entry.name.lower()}"
         return None
 
     def _on_thumb(self, path: str, image: QImage) -> None:
@@ -239,7 +247,7 @@ FILTERS = [
     ("Decided", "decided"),
     ("Fail", "fail"),
     ("Fail: framing only", "fail_framing"),
-    ("Fail: the face itself", "fail_face"),
+    ("Fail: needs a new photo", "fail_face"),
     ("Warning", "warn"),
     ("Pass", "pass"),
     ("Error", "error"),
