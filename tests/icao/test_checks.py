@@ -371,6 +371,22 @@ def test_each_eye_is_judged_on_its_own(portrait: np.ndarray, portrait_faces: lis
     assert by_id["eye_occlusion"].verdict is Verdict.FAIL and by_id["eye_occlusion"].evidence.regions == ["right_eye"]
 
 
+def test_a_colourless_face_is_called_grey_not_a_green_cast(portrait: np.ndarray, portrait_faces: list[Face],
+                                                           profile: Profile) -> None:
+    # a* 0, b* 0 was reported as a "green cast" (a* below its range), which the numbers beside it contradicted
+    grey = cv2.cvtColor(cv2.cvtColor(portrait, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
+    washed = cv2.addWeighted(portrait, 0.1, grey, 0.9, 0)  # a trace of colour: not black and white
+    found = _result("natural_colour", washed, portrait_faces, profile)
+    assert found.verdict is not Verdict.PASS and "grey" in found.reason and "green" not in found.reason
+    assert "green cast" in _result("natural_colour", _green(portrait), portrait_faces, profile).reason
+
+
+def _green(img: np.ndarray) -> np.ndarray:
+    out = img.astype(np.float32)
+    out[:, :, 1] = np.clip(out[:, :, 1] * 1.5 + 30, 0, 255)
+    return out.astype(np.uint8)
+
+
 def test_a_mask_is_named_with_what_was_seen(portrait: np.ndarray, portrait_faces: list[Face], profile: Profile) -> None:
     found = _result("lower_face_covered", _face_mask(portrait, portrait_faces), portrait_faces, profile)
     assert "face mask, scarf or hand" in found.reason and "the lips are not visible" in found.reason

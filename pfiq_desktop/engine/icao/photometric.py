@@ -228,6 +228,9 @@ def natural_colour(ctx: Context, params: dict[str, Any]) -> Measure:
         verdict, reason = Verdict.PASS, f"Skin colour looks natural (a* {a:.0f}, b* {b:.0f})."
     else:
         verdict = Verdict.FAIL if outside > thresholds.get("fail_above", math.inf) else Verdict.WARN  # no bound: warn
-        cast = "red/magenta" if a > hi_a else "green" if a < lo_a else "yellow" if b > hi_b else "blue"
-        reason = f"Skin colour looks unnatural: {cast} cast (a* {a:.0f}, b* {b:.0f})."
+        if a < lo_a and b < lo_b:  # both near 0: no colour at all, not a green cast (a* 0, b* 0 read as a contradiction)
+            reason = f"Skin colour looks washed out or grey (a* {a:.0f}, b* {b:.0f}: almost no colour)."
+        else:
+            cast = "red/magenta" if a > hi_a else "green" if a < lo_a else "yellow" if b > hi_b else "blue"
+            reason = f"Skin colour looks unnatural: {cast} cast (a* {a:.0f}, b* {b:.0f})."
     return Measure(verdict, reason, outside, "CIELAB units outside the skin range", thresholds, evidence)
