@@ -139,4 +139,4 @@ def test_a_photo_without_a_face_lists_what_failed_not_33_unassessed_checks(qtbot
     qtbot.addWidget(view)
     view.show()
     view.set_result(DisplayResult.prepare(analysis), np.zeros((40, 60, 3), np.uint8))
-    assert not view.colorbar.isVisible()
+    assert view.colorbar.opacity() == 0.0
