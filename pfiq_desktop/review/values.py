@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+from pfiq_desktop.engine.icao.registry import UNCERTAINTY_KEY
 from pfiq_desktop.engine.results import CheckResult
 
 # unit -> (factor, how the scaled number is written: {n} is the number, already formatted)
@@ -39,9 +40,14 @@ _PERCENT = {unit for unit, (factor, _) in _SHOWN.items() if factor == 100.0}
 _WHOLE = {"grey level", "L*", "Laplacian variance"}  # read in whole steps: "lightness 72/100", not "72.5/100"
 
 
+def _missing(value: float | int | None) -> bool:
+    """No measurement: None, NaN or infinite (shown as a dash)."""
+    return value is None or not math.isfinite(value)
+
+
 def format_number(value: float | int | None) -> str:
     """A float to 3 significant digits (none or NaN: a dash), an int as str() writes it."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+    if _missing(value):
         return "–"
     if isinstance(value, float):
         return f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
@@ -62,7 +68,7 @@ def _scaled(value: float, unit: str) -> str:
 
 def value_text(value: float | int | None, unit: str = "") -> str:
     """A check's value as an officer reads it: "31 % of height", "12.3 deg", "1 face"."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+    if value is None or _missing(value):  # (the None test again, for the type checker)
         return "–"
     if unit == "faces":
         return f"{value:.0f} face{'' if value == 1 else 's'}"
@@ -76,8 +82,8 @@ def value_text(value: float | int | None, unit: str = "") -> str:
 def check_value_text(check: CheckResult) -> str:
     """A check's value with its measurement's uncertainty where it has one ("3 ± 4.5 deg"): a head-pose warning at
     3 deg against a 5 deg limit reads as a contradiction without it."""
-    uncertainty = check.thresholds.get("uncertainty")
-    if uncertainty is None or check.value is None or not math.isfinite(check.value):
+    uncertainty = check.thresholds.get(UNCERTAINTY_KEY)
+    if uncertainty is None or _missing(check.value):
         return value_text(check.value, check.unit)
     return f"{format_number(check.value)} ± {format_number(uncertainty)} {check.unit}".strip()
 

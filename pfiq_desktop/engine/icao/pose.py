@@ -12,7 +12,7 @@ from typing import Any
 
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.headpose import POSE_UNCERTAINTY_DEG
-from pfiq_desktop.engine.icao.registry import Measure, bounds_of, check, grade_interval
+from pfiq_desktop.engine.icao.registry import UNCERTAINTY_KEY, Measure, bounds_of, check, grade_interval
 from pfiq_desktop.engine.results import Evidence, Verdict
 
 # axis -> (words when it passes, what the head does, direction of a positive / negative angle)
@@ -42,7 +42,7 @@ def _pose_measure(axis: str, value: float, params: dict[str, Any], evidence: Evi
         reason = f"Head is slightly {verb} {direction} (about {about}; {allowed})."
     else:
         reason = f"{ok_words} ({axis} {about}, {allowed})."
-    return Measure(verdict, reason, value, "deg", {**bounds, "uncertainty": u}, evidence)
+    return Measure(verdict, reason, value, "deg", {**bounds, UNCERTAINTY_KEY: u}, evidence)
 
 
 def _axis_evidence(ctx: Context) -> Evidence:

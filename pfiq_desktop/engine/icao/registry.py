@@ -112,6 +112,7 @@ def check(
 
 
 THRESHOLD_KEYS = ("fail_below", "warn_below", "warn_above", "fail_above")
+UNCERTAINTY_KEY = "uncertainty"  # beside a check's bounds: +- what its measurement may be off by (head pose)
 LIMIT_WORDS = re.compile(r"\b(?:allowed|needs|required) (\{fail_)")  # how the checks' sentences quote a fail bound
 
 # Checks about resolution and cropping: a larger scan or another crop of the same capture fixes them,
