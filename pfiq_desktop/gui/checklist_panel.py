@@ -39,6 +39,7 @@ _ORDER = {"fail": 0, "warn": 1, "not_assessable": 2, "pass": 3}
 
 FINDINGS_MAX_HEIGHT = 110  # pixels for the map's findings; longer ones scroll, so the check table keeps its rows
 VALUE_COLUMN_SAMPLE = "13 % of head heig"  # the value column's width: a typical value and most of its unit
+VERDICT_COLUMN_PADDING = 16  # px beside the verdict column's longest word: the cell's margins
 
 
 class QualityGauge(QWidget):
@@ -182,7 +183,11 @@ class ChecklistPanel(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
         header.resizeSection(1, self.tree.fontMetrics().horizontalAdvance(VALUE_COLUMN_SAMPLE))
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        # the verdict a fixed width too, that of the longest word: sized to its contents, the columns jumped when a
+        # photo with a "Not assessable" row followed one without
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
+        widest = max(self.tree.fontMetrics().horizontalAdvance(label) for label in STATUS_LABELS.values())
+        header.resizeSection(2, widest + VERDICT_COLUMN_PADDING)
         self.tree.currentItemChanged.connect(self._on_current)
         self.tree.itemClicked.connect(self._on_clicked)  # re-clicking the current check shows it again
 

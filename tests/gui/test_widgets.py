@@ -140,3 +140,28 @@ def test_a_photo_without_a_face_lists_what_failed_not_33_unassessed_checks(qtbot
     view.show()
     view.set_result(DisplayResult.prepare(analysis), np.zeros((40, 60, 3), np.uint8))
     assert view.colorbar.opacity() == 0.0
+
+
+def test_the_check_columns_keep_their_widths_from_photo_to_photo(qtbot):
+    # sized to its contents, the verdict column widened when a "Not assessable" row appeared and every column jumped
+    from pfiq_desktop.engine.results import Analysis, CheckResult, Face
+    from pfiq_desktop.gui.checklist_panel import ChecklistPanel
+
+    face = Face(box=(10, 10, 50, 50), detection_score=1.0, landmarks=np.zeros((68, 2)), landmarks5=np.zeros((5, 2)),
+                chip_transform=np.eye(2, 3), photo_shape=(60, 60))
+
+    def analysis(*verdicts: Verdict) -> Analysis:
+        checks = [CheckResult(f"check_{i}", f"Check {i}", "pose", v, "reason", 1.0, "deg") for i, v in enumerate(verdicts)]
+        return Analysis(source="p.jpg", image_size=(60, 60), checks=checks, faces=[face])
+
+    panel = ChecklistPanel()
+    qtbot.addWidget(panel)
+    panel.resize(420, 600)
+    panel.show()
+    header = panel.tree.header()
+    panel.set_analysis(analysis(Verdict.PASS, Verdict.FAIL))
+    widths = [header.sectionSize(c) for c in range(3)]
+    panel.set_analysis(analysis(Verdict.PASS, Verdict.NOT_ASSESSABLE))
+    assert panel.tree.topLevelItemCount() == 2
+    assert [header.sectionSize(c) for c in range(3)] == widths
+    assert widths[2] >= panel.tree.fontMetrics().horizontalAdvance("Not assessable")
