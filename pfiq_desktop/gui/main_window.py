@@ -755,7 +755,11 @@ class MainWindow(QMainWindow):
         self._drafts.pop(path, None)
         following = self.session.next_undecided(self.browser.visible_paths()) if self.auto_advance else None
         self.browser.model.changed(path)
-        self._status(f"{record.name}: {saved.label} (saved)")
+        # the status line named the photo just decided while the next one was on screen: say both
+        advanced = self.session.record(following) if following is not None else None
+        moved = f" · now showing {advanced.name}" if advanced is not None else ""
+        finished = " · every photo in the list is decided" if self.auto_advance and following is None else ""
+        self._status(f"{record.name}: {saved.label} (saved){moved}{finished}")
         if self.session.current == path:  # else the panel already shows the photo the list moved to, with its own state
             self.decision.show_decision(saved)
             self.decision.show_info("Saved.")

@@ -393,6 +393,18 @@ def test_a_second_decision_key_before_the_advance_decides_the_next_photo(qtbot, 
         "reject", "retake", None]
 
 
+def test_the_status_line_names_the_photo_decided_and_the_one_now_shown(qtbot, make_window, portrait_folder):
+    # after the advance it named only the photo just decided, while the next one was on screen
+    w = _opened(qtbot, make_window, portrait_folder, 2)
+    first, second = (w.session.record(p).name for p in w.browser.visible_paths())
+    w.browser.select_path(w.browser.visible_paths()[0])
+    w.browser.view.setFocus()
+    qtbot.keyClick(w.browser.view, Qt.Key.Key_R)
+    assert w.status_text.text() == f"{first}: Rejected (saved) · now showing {second}"
+    qtbot.keyClick(w.browser.view, Qt.Key.Key_T)
+    assert w.status_text.text().endswith("(saved) · every photo in the list is decided")
+
+
 def test_enter_in_the_search_box_goes_to_the_results_and_tab_leaves_the_note(qtbot, make_window, portrait_folder):
     # A/R/T used to be typed into the search text, and Tab into the saved note
     w = _opened(qtbot, make_window, portrait_folder, 3)
