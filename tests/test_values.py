@@ -41,3 +41,17 @@ def test_a_measurement_with_an_uncertainty_shows_it():
     head = CheckResult("head_size", "Head height (chin to crown)", "geometry", Verdict.FAIL, "too small", 0.309,
                        "fraction of height", {"fail_below": 0.6})
     assert check_value_text(head) == "31 % of height"
+
+
+def test_a_value_is_never_written_as_a_bound_it_differs_from():
+    # "lip gap 20 % · fail >20 %" on a failed check hid why it failed: the value gets the decimals that tell them apart
+    assert value_text(0.203, "gap/width", [0.2]) == "lip gap 20.3 %"
+    assert value_text(0.904, "probability", [0.9, 0.7]) == "90.4 % likely"
+    assert value_text(72.4, "L*", [72.0]) == "lightness 72.4/100"
+    assert value_text(0.2031, "px", [0.203]) == "0.2031 px"
+    assert value_text(0.2, "gap/width", [0.2]) == "lip gap 20 %"  # equal to it: as it is
+    assert value_text(0.31, "gap/width", [0.2]) == "lip gap 31 %"  # far from it: as it is
+    assert value_text(5.00001, "deg", [5.0]) == "5 deg"  # closer than three more decimals: reads as the bound
+    mouth = CheckResult("mouth_closed", "Mouth closed", "eyes_mouth", Verdict.FAIL, "open", 0.2031, "gap/width",
+                        {"fail_above": 0.2, "warn_above": 0.1})
+    assert check_value_text(mouth) == "lip gap 20.3 %"

@@ -8,8 +8,9 @@ what other tools' columns line up with. Read on screen they were engineer-speak 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
-from pfiq_desktop.engine.icao.registry import UNCERTAINTY_KEY
+from pfiq_desktop.engine.icao.registry import THRESHOLD_KEYS, UNCERTAINTY_KEY, finer_decimals
 from pfiq_desktop.engine.results import CheckResult
 
 # unit -> (factor, how the scaled number is written: {n} is the number, already formatted)
@@ -66,8 +67,21 @@ def _scaled(value: float, unit: str) -> str:
     return format_number(scaled)
 
 
-def value_text(value: float | int | None, unit: str = "") -> str:
-    """A check's value as an officer reads it: "31 % of height", "12.3 deg", "1 face"."""
+def _apart(value: float, unit: str, bounds: Iterable[float]) -> str:
+    """The value's number as `_scaled` writes it, with as many more decimals as it takes (`finer_decimals`) to
+    differ from a bound it is not equal to: "lip gap 20 %" against "fail >20 %" hid why the check failed."""
+    text = _scaled(value, unit)
+    near = [b for b in bounds if b != value and _scaled(b, unit) == text]
+    if not near:
+        return text
+    factor = _SHOWN[unit][0] if unit in _SHOWN else 1.0
+    digits = finer_decimals(value * factor, [b * factor for b in near], len(text.partition(".")[2]))
+    return text if digits is None else f"{value * factor:.{digits}f}"
+
+
+def value_text(value: float | int | None, unit: str = "", bounds: Iterable[float] = ()) -> str:
+    """A check's value as an officer reads it: "31 % of height", "12.3 deg", "1 face"; never written as one of the
+    `bounds` it differs from (see `_apart`)."""
     if value is None or _missing(value):  # (the None test again, for the type checker)
         return "–"
     if unit == "faces":
@@ -75,8 +89,13 @@ def value_text(value: float | int | None, unit: str = "") -> str:
     if unit == "colour":
         return "colour" if value else "black and white"
     if unit in _SHOWN:
-        return _SHOWN[unit][1].format(n=_scaled(value, unit))
-    return f"{format_number(value)} {unit}".strip()
+        return _SHOWN[unit][1].format(n=_apart(value, unit, bounds))
+    number = _apart(value, unit, bounds) if isinstance(value, float) else format_number(value)
+    return f"{number} {unit}".strip()
+
+
+def _bounds(check: CheckResult) -> list[float]:
+    return [float(check.thresholds[key]) for key in THRESHOLD_KEYS if isinstance(check.thresholds.get(key), (int, float))]
 
 
 def check_value_text(check: CheckResult) -> str:
@@ -84,7 +103,7 @@ def check_value_text(check: CheckResult) -> str:
     3 deg against a 5 deg limit reads as a contradiction without it."""
     uncertainty = check.thresholds.get(UNCERTAINTY_KEY)
     if uncertainty is None or _missing(check.value):
-        return value_text(check.value, check.unit)
+        return value_text(check.value, check.unit, _bounds(check))
     return f"{format_number(check.value)} ± {format_number(uncertainty)} {check.unit}".strip()
 
 

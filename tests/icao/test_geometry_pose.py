@@ -187,3 +187,14 @@ def test_a_warning_quotes_the_recommended_bound_it_missed() -> None:
     assert open_mouth.reason == "Mouth is open (lip gap 0.16; recommended 0.10). Borderline: within the limit, past the recommended value."
     failed = graded_range(40.0, 40.0, 40.0, bounds, reasons)
     assert (failed.verdict, failed.reason) == (Verdict.FAIL, "Background is too dark (L* 40; needs 45).")
+
+
+def test_a_sentence_never_writes_the_value_as_the_bound_it_failed() -> None:
+    # "Mouth is open (lip gap 0.20; allowed 0.20)" on a failed check hid the excess that failed it
+    from pfiq_desktop.engine.icao.registry import graded
+
+    mouth = {"ok": "closed", "high": "Mouth is open (lip gap {v:.2f}; allowed {fail_above:.2f})."}
+    assert graded(0.2031, {"fail_above": 0.2}, mouth).reason == "Mouth is open (lip gap 0.203; allowed 0.20)."
+    assert graded(0.31, {"fail_above": 0.2}, mouth).reason == "Mouth is open (lip gap 0.31; allowed 0.20)."
+    glare = {"ok": "none", "high": "Glare covers {v:.1%} of the eyes (allowed {fail_above:.1%})."}
+    assert graded(0.0502, {"fail_above": 0.05}, glare).reason == "Glare covers 5.02% of the eyes (allowed 5.0%)."

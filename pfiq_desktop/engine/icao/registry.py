@@ -112,6 +112,7 @@ def check(
 
 
 THRESHOLD_KEYS = ("fail_below", "warn_below", "warn_above", "fail_above")
+MAX_EXTRA_DECIMALS = 3  # decimals added to write a measured value apart from a bound it rounds onto
 UNCERTAINTY_KEY = "uncertainty"  # beside a check's bounds: +- what its measurement may be off by (head pose)
 LIMIT_WORDS = re.compile(r"\b(?:allowed|needs|required) (\{fail_)")  # how the checks' sentences quote a fail bound
 
@@ -200,6 +201,38 @@ def graded_range(
     return Measure(verdict, reason, float(value), unit, bounds, evidence or Evidence())
 
 
+def finer_decimals(value: float, near: Iterable[float], decimals: int) -> int | None:
+    """The fewest decimals, more than `decimals` and at most MAX_EXTRA_DECIMALS more, that write `value` apart from
+    every number in `near`; None when none does (closer than that, the value reads as the bound)."""
+    for digits in range(decimals + 1, decimals + MAX_EXTRA_DECIMALS + 1):
+        if all(f"{other:.{digits}f}" != f"{value:.{digits}f}" for other in near):
+            return digits
+    return None
+
+
+class _Measured(float):
+    """A measured value in a check's sentence: where the sentence's format rounds it onto a bound it differs from
+    ("lip gap 0.20 of the mouth width; allowed 0.20"), it is written with the decimals that tell them apart."""
+
+    bounds: tuple[float, ...] = ()
+
+    def __format__(self, spec: str) -> str:
+        text = super().__format__(spec)
+        fixed = re.fullmatch(r"\.(\d+)([f%])", spec)
+        near = [b for b in self.bounds if b != self and format(b, spec) == text]
+        if fixed is None or not near:
+            return text
+        scale = 100.0 if fixed[2] == "%" else 1.0
+        digits = finer_decimals(self * scale, [b * scale for b in near], int(fixed[1]))
+        return text if digits is None else f"{self * scale:.{digits}f}" + ("%" if scale == 100.0 else "")
+
+
+def _measured(value: float, bounds: dict[str, float]) -> _Measured:
+    shown = _Measured(value)
+    shown.bounds = tuple(bounds.values())
+    return shown
+
+
 def _reason(template: str, borderline: bool, measured: dict[str, float], bounds: dict[str, float]) -> str | None:
     """The check's sentence with the measured values (v, lo, hi) and the bounds filled in; None when it quotes a
     bound the profile does not set.
@@ -213,7 +246,7 @@ def _reason(template: str, borderline: bool, measured: dict[str, float], bounds:
         quoted = {**bounds, **{f"fail_{side}": bounds[f"warn_{side}"] for side in ("below", "above") if f"warn_{side}" in bounds}}
         template = LIMIT_WORDS.sub(r"recommended \1", template) + " Borderline: within the limit, past the recommended value."
     try:
-        return template.format(**measured, **quoted)
+        return template.format(**{key: _measured(value, quoted) for key, value in measured.items()}, **quoted)
     except KeyError as missing:  # a user's profile left out a bound the sentence quotes
         log.info("reason %r not worded: the profile sets no %s", template, missing)
         return None
