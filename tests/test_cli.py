@@ -92,6 +92,52 @@ def test_an_output_folder_holding_the_photos_never_replaces_one(tmp_path, astron
         assert "analysing" not in run.stderr  # said before any photo is analysed
 
 
+def test_results_of_other_photos_with_the_same_names_are_never_replaced(tmp_path, astronaut):
+    # `pfiq analyse b1 --out res; pfiq analyse b2 --out res` replaced b1's IMG_0001.json with b2's, without a word
+    # (camera names repeat between applicants); a re-run of the same photos still replaces their own results
+    first, second = tmp_path / "b1", tmp_path / "b2"
+    for folder, image in ((first, astronaut), (second, astronaut[:, ::-1])):
+        folder.mkdir()
+        cv2.imwrite(str(folder / "IMG_0001.png"), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    out = tmp_path / "res"
+    assert pfiq("analyse", str(first), "--out", str(out), "--device", "cpu").returncode == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    run = pfiq("analyse", str(second), "--out", str(out), "--device", "cpu")
+    assert run.returncode == 2 and "are not the earlier results of these photos (IMG_0001.json, IMG_0001.png)" in run.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert pfiq("analyse", str(first), "--out", str(out), "--device", "cpu").returncode == 0  # its own: replaced
+    assert pfiq("analyse", str(second), "--out", str(out), "--device", "cpu", "--overwrite").returncode == 0
+    assert json.loads((out / "IMG_0001.json").read_text())["source"] == str(second / "IMG_0001.png")
+
+
+def test_an_output_folder_inside_the_photos_folder_is_not_read_as_photos(tmp_path, astronaut):
+    # with --recursive, a second run read its own annotated PNGs as applicants' photos (or refused to run)
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    cv2.imwrite(str(photos / "a.jpg"), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
+    for _ in range(2):
+        run = pfiq("analyse", str(photos), "--recursive", "--out", str(photos / "results"), "--device", "cpu")
+        assert run.returncode == 0 and "1 photo, 0 with problems" in run.stdout, run.stderr
+    assert sorted(p.name for p in (photos / "results").iterdir()) == ["a.json", "a.png"]
+
+
+def test_a_result_names_its_photo_wherever_it_is_reported_from(tmp_path, astronaut):
+    # the JSON held the photo's path relative to where `analyse` ran: reported from elsewhere, the PDF showed no photo
+    # and the command said nothing
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    cv2.imwrite(str(photos / "a.jpg"), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
+    made = subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", "analyse", "photos", "--out", "res", "--format",
+                           "json", "--device", "cpu"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert made.returncode == 0, made.stderr
+    report = ("report", str(tmp_path / "res" / "a.json"), "--format", "pdf", "--no-store")
+    run = pfiq(*report, "--out", str(tmp_path / "first"))
+    assert run.returncode == 0 and "not at" not in run.stdout, run.stdout + run.stderr
+    (photos / "a.jpg").unlink()
+    run = pfiq(*report, "--out", str(tmp_path / "second"))
+    assert run.returncode == 1 and f"a.jpg: the photo is not at {photos / 'a.jpg'}; its report shows none" in run.stdout
+
+
 def test_unknown_format_is_a_usage_error(tmp_path):
     run = pfiq("analyse", str(SAMPLE), "--out", str(tmp_path), "--format", "gif")
     assert run.returncode == 2 and "unknown: gif; choose a comma list of json, png" in run.stderr

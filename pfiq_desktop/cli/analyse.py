@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import os
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -18,6 +20,7 @@ from pfiq_desktop.cli.common import (
     EXIT_PHOTO_PROBLEM,
     EXIT_USAGE,
     add_engine_options,
+    counted,
     engine_problem,
     error,
     nothing_found,
@@ -29,6 +32,7 @@ from pfiq_desktop.cli.common import (
     stop_on_sigterm,
 )
 from pfiq_desktop.cli.progress import print_progress
+from pfiq_desktop.engine.filenames import first_few
 
 if TYPE_CHECKING:
     from pfiq_desktop.engine.analyzer import Analyzer
@@ -47,7 +51,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--format", dest="formats", default="json,png", type=lambda t: parse_list(t, FORMATS),
                         help=f"comma list of {', '.join(FORMATS)} (default json,png)")
     add_engine_options(parser, methods=True)
-    parser.add_argument("--recursive", action="store_true", help="also search sub-folders")
+    parser.add_argument("--recursive", action="store_true", help="also search sub-folders (not the output folder)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace files in the output folder that are not this run's photos' earlier results "
+                             "(by default the run stops first: camera names such as IMG_0001 repeat between applicants)")
     parser.add_argument("--no-cache", action="store_true",
                         help="analyse every photo again (by default a photo analysed before, here, by `pfiq report` or "
                              "in the window, with the same models, is taken from the shared analysis cache)")
@@ -83,6 +90,26 @@ def _analyses(
         yield analysis, False
 
 
+def others_outputs(out: Path, stems: list[str], paths: list[Path], formats: list[str]) -> list[Path]:
+    """The files a run would replace that are not its own photos' earlier results: a result is the photo's when the
+    JSON of its name says it was made from that photo (a re-run, or a run resumed after a stop, replaces it)."""
+    replaced = []
+    for stem, path in zip(stems, paths, strict=True):
+        existing = [target for target in (out / f"{stem}.{kind}" for kind in formats) if target.exists()]
+        if existing and not _made_from(out / f"{stem}.json", path):
+            replaced.extend(existing)
+    return replaced
+
+
+def _made_from(result: Path, photo: Path) -> bool:
+    """Whether the analysis JSON `result` was made from `photo` (its "source", relative ones read from here)."""
+    try:
+        source = str(json.loads(result.read_text(encoding="utf-8"))["source"])
+        return os.path.realpath(source) == os.path.realpath(photo)
+    except (OSError, ValueError, KeyError, TypeError):  # none, unreadable or not an analysis: not this photo's
+        return False
+
+
 def _open_cache() -> AnalysisCache | None:
     """The analysis cache the window and `pfiq report` share; without one (an unwritable data folder) every photo is
     analysed, as with --no-cache."""
@@ -104,9 +131,9 @@ def run(args: argparse.Namespace) -> int:
     from pfiq_desktop.reports.inputs import load_photo
     from pfiq_desktop.reports.naming import over_photos, over_photos_text, unique_stems
 
-    found = find_images(args.paths, recursive=args.recursive)
+    found = find_images(args.paths, recursive=args.recursive, outputs=args.out)
     report_skipped(found.skipped)
-    paths = found.files
+    paths = [path.absolute() for path in found.files]  # the JSON names its photo wherever it is read from
     if not paths:
         error(nothing_found(args.paths, args.recursive, "images"))
         return EXIT_USAGE
@@ -119,6 +146,12 @@ def run(args: argparse.Namespace) -> int:
     clashes = over_photos((Path(args.out) / f"{stem}.{kind}" for stem in stems for kind in args.formats), paths)
     if clashes:
         error(over_photos_text(printable(str(Path(args.out).resolve())), clashes))
+        return EXIT_USAGE
+    others = [] if args.overwrite else others_outputs(Path(args.out), stems, paths, args.formats)
+    if others:
+        error(f"{len(others)} files in {printable(str(Path(args.out).resolve()))} are not the earlier results of these "
+              f"photos ({first_few([printable(p.name) for p in others], 5)}): perhaps other photos with the same names. "
+              "Nothing was written. Choose another --out, or --overwrite to replace them.")
         return EXIT_USAGE
     try:
         analyzer = Analyzer(device=args.device, profile=args.profile, quality_estimator=args.quality,
@@ -156,5 +189,5 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_CANCELLED
     print_table(rows, ("file", "verdict", "quality", "faces", "note"), (40, 8, 7, 5))
     skipped = f", {len(found.skipped)} skipped" if found.skipped else ""
-    print(f"{len(paths)} photos, {problems} with problems{skipped}; outputs in {printable(str(out.resolve()))}")
+    print(f"{counted(len(paths), 'photo')}, {problems} with problems{skipped}; outputs in {printable(str(out.resolve()))}")
     return EXIT_PHOTO_PROBLEM if problems or found.skipped else EXIT_OK

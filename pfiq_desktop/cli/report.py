@@ -25,6 +25,7 @@ from pfiq_desktop.cli.common import (
     EXIT_PHOTO_PROBLEM,
     EXIT_USAGE,
     add_engine_options,
+    counted,
     error,
     nothing_found,
     parse_list,
@@ -142,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
     from pfiq_desktop.reports.runner import outputs_over_photos
 
     args.formats = args.formats or list(DEFAULT_FORMATS)
-    found = find_images(args.paths, recursive=args.recursive)
+    found = find_images(args.paths, recursive=args.recursive, outputs=args.out)
     paths = found.files
     if not paths:
         error(nothing_found(args.paths, args.recursive, "photos or analysis files"))
@@ -227,7 +228,7 @@ def run_results(args: argparse.Namespace) -> int:
         problems = [f"{printable(p)}: {e}" for p, e in failures]
         problems += [f"{printable(i.name)}: {'; '.join(i.analysis.errors) or 'no face found'}"
                      for i in items if i.analysis.errors or not i.analysis.faces]
-        return _write_reports(items, args, formats, problems, f" ({len(items)} photos)")
+        return _write_reports(items, args, formats, problems, f" ({counted(len(items), 'photo')})")
 
     try:
         return _stopped_cleanly(report, StoreError)
@@ -255,7 +256,7 @@ def _stopped_cleanly(report: Callable[[], int], *failures: type[Exception]) -> i
 def _write_reports(items: list[ReportItem], args: argparse.Namespace, formats: list[str], problems: list[str], note: str = "") -> int:
     """Export the reports, then list the files written (`note` after the folder) and the photos with problems."""
     from pfiq_desktop.reports.naming import over_photos_text
-    from pfiq_desktop.reports.runner import existing_outputs, export_reports, outputs_over_photos
+    from pfiq_desktop.reports.runner import PER_PHOTO_FORMATS, existing_outputs, export_reports, outputs_over_photos
     from pfiq_desktop.review.store import default_officer
 
     clashes = outputs_over_photos(items, args.out, formats)
@@ -268,9 +269,12 @@ def _write_reports(items: list[ReportItem], args: argparse.Namespace, formats: l
         error(f"{len(replaced)} of the reports already exist in {printable(str(Path(args.out).resolve()))} ({names}), perhaps "
               "of other photos with the same names; nothing was written. Choose another --out, or --overwrite to replace them.")
         return EXIT_USAGE
+    if set(PER_PHOTO_FORMATS) & set(formats):  # an analysis JSON read elsewhere than it was made may not find its photo
+        problems = problems + [f"{printable(item.name)}: the photo is not at {printable(item.analysis.source)}; its report "
+                               "shows none" for item in items if not item.analysis.errors and not Path(item.analysis.source).is_file()]
     result = export_reports(items, args.out, formats, args.page_size, args.officer or default_officer(), args.pdfa,
                             progress=lambda d, t, n: print_progress(d, t, f"writing {printable(n)}"))
-    print(f"{len(result.files)} files written to {printable(str(Path(args.out).resolve()))}{note}")
+    print(f"{counted(len(result.files), 'file')} written to {printable(str(Path(args.out).resolve()))}{note}")
     for path in result.files:
         pages = result.pages.get(path)
         print(f"  {printable(path.name)}" + (f"  ({pages} page{'s' * (pages != 1)})" if pages else ""))

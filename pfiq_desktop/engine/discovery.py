@@ -31,20 +31,25 @@ class FoundImages:
     skipped: list[Skipped] = field(default_factory=list)
 
 
-def find_images(paths: Iterable[str | os.PathLike[str]], recursive: bool = False) -> FoundImages:
+def find_images(
+    paths: Iterable[str | os.PathLike[str]], recursive: bool = False, outputs: str | os.PathLike[str] | None = None
+) -> FoundImages:
     """Files as given (whatever their extension, so bad files get reported) and the photos in folders, sorted.
 
     Folder entries with a photo extension that cannot be read as a file (a broken
     or looping link, a pipe, a folder that cannot be listed) are reported in
     `skipped`, never left out silently. A photo named twice (as a file and through
-    its folder, or through a link) is listed once.
+    its folder, or through a link) is listed once. The folder `outputs` (a run's own
+    output folder, inside the photos' folder) is not searched: its annotated pictures
+    are not applicants' photos.
     """
     found = FoundImages()
     listed: list[Path] = []
+    skip = os.path.realpath(outputs) if outputs is not None else None
     for entry in map(Path, paths):
         if entry.is_dir():
             in_folder: list[Path] = []
-            _scan(entry, recursive, in_folder, found.skipped)
+            _scan(entry, recursive, in_folder, found.skipped, skip)
             listed.extend(sorted(in_folder))
         else:
             listed.append(entry)
@@ -56,8 +61,9 @@ def find_images(paths: Iterable[str | os.PathLike[str]], recursive: bool = False
     return found
 
 
-def _scan(folder: Path, recursive: bool, files: list[Path], skipped: list[Skipped]) -> None:
-    """Photo files of `folder` (and of its sub-folders when `recursive`; linked folders are not followed)."""
+def _scan(folder: Path, recursive: bool, files: list[Path], skipped: list[Skipped], outputs: str | None = None) -> None:
+    """Photo files of `folder` (and of its sub-folders when `recursive`; linked folders are not followed, nor is the
+    sub-folder whose resolved path is `outputs`)."""
     try:
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda e: e.name)
@@ -68,7 +74,8 @@ def _scan(folder: Path, recursive: bool, files: list[Path], skipped: list[Skippe
         if entry.name.startswith("."):
             continue
         if recursive and entry.is_dir(follow_symlinks=False):
-            _scan(Path(entry.path), recursive, files, skipped)
+            if os.path.realpath(entry.path) != outputs:
+                _scan(Path(entry.path), recursive, files, skipped, outputs)
         elif os.path.splitext(entry.name)[1].lower() in IMAGE_EXTENSIONS:
             reason = _why_not_a_file(entry)
             if reason:
