@@ -22,6 +22,19 @@ MAX_BYTES = 2_000_000
 BACKUPS = 3
 
 
+class LogFileHandler(logging.handlers.RotatingFileHandler):
+    """The rotating log file; when it cannot be written (a full disk) it says so once on stderr, where logging's own
+    handler printed a screen of traceback for every line, which read as a crash of a run that was going well."""
+
+    failed = False
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if not self.failed:
+            self.failed = True
+            problem = sys.exc_info()[1]
+            sys.stderr.write(f"note: the log file {self.baseFilename} cannot be written ({problem}); log lines are lost\n")
+
+
 def setup_logging(path: Path | None = None, level: int = logging.INFO) -> Path | None:
     """Log to a rotating file (created on first use); warnings go there too, not to the console.
 
@@ -38,8 +51,7 @@ def setup_logging(path: Path | None = None, level: int = logging.INFO) -> Path |
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         # backslashreplace: a file name that is not valid UTF-8 must not make a log line fail
-        handler = logging.handlers.RotatingFileHandler(target, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8",
-                                                       errors="backslashreplace")
+        handler = LogFileHandler(target, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", errors="backslashreplace")
     except OSError as error:
         fallback = logging.StreamHandler(sys.stderr)
         fallback.setLevel(logging.ERROR)

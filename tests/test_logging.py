@@ -90,3 +90,31 @@ def test_pillow_metadata_warnings_never_reach_the_console(tmp_path):
     assert run.returncode == 0 and run.stderr == "", run.stderr
     assert run.stdout.strip() == "(320, 320, 3)"  # decoded despite its broken metadata
 
+
+
+def test_a_log_file_that_cannot_be_written_says_so_once_not_a_traceback_per_line(tmp_path, capsys):
+    # on a full disk every log line printed a screen of "--- Logging error --- Traceback ...": it read as a crash
+    import errno
+    import logging
+
+    from pfiq_desktop.logs import LogFileHandler
+
+    class FullDisk:
+        def write(self, text: str) -> None:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def flush(self) -> None:
+            pass
+
+    handler = LogFileHandler(tmp_path / "pfiq.log", encoding="utf-8")
+    handler.stream = FullDisk()
+    logger = logging.getLogger("pfiq_desktop.test_full_disk")
+    logger.addHandler(handler)
+    try:
+        for number in range(3):
+            logger.warning("could not cache the analysis of %s", number, exc_info=ValueError("disk full"))
+    finally:
+        logger.removeHandler(handler)
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot be written" in err and "No space left on device" in err
+    assert "Traceback" not in err
