@@ -142,6 +142,22 @@ def test_the_key_makes_writes_idempotent_and_a_new_profile_or_a_changed_file_pen
         assert store.pending([str(tmp_path / "gone.jpg")], default), "a failed photo is tried again"
 
 
+def test_a_file_name_that_is_not_utf8_is_stored_and_given_back(tmp_path):
+    # audit-archive stopped the whole archive on one Latin-1 name: "UnicodeEncodeError ... surrogates not allowed"
+    from pfiq_desktop.engine.results import Analysis
+
+    photo = tmp_path / os.fsdecode(b"latin1_\xe9t\xe9.jpg")
+    photo.write_bytes(b"one")
+    gone = tmp_path / os.fsdecode(b"gone_\xff.jpg")
+    stored = outcome(photo, "a" * 64)
+    stored.analysis_json = Analysis(source="elsewhere", image_size=(1, 1)).to_json()
+    with ResultStore(tmp_path / "store.sqlite") as store:
+        store.write(1, config_hash(), [stored, PhotoOutcome(str(gone), error="cannot read the file")])
+        assert store.pending([str(photo), str(gone)], config_hash()) == [str(gone)]
+        assert [analysis.source for analysis in store.analyses(config_hash())] == [str(photo)]
+        assert store.failures(config_hash()) == [(str(gone), "cannot read the file")]
+
+
 def test_a_file_list_names_photos_and_folders(tmp_path, photos):
     listing = tmp_path / "archive.txt"
     listing.write_text(f"# scanned 2024\n{photos / 'astronaut.jpg'}\n\n{photos}\n", encoding="utf-8")

@@ -26,6 +26,7 @@ from pathlib import Path
 from pfiq_desktop.archive.chunk import PhotoOutcome
 from pfiq_desktop.archive.columns import SUMMARY_COLUMNS, column_type
 from pfiq_desktop.archive.config import EngineConfig
+from pfiq_desktop.engine.filenames import path_from_text, path_text
 from pfiq_desktop.engine.results import Analysis
 
 log = logging.getLogger(__name__)
@@ -143,18 +144,19 @@ class ResultStore:
     def pending(self, paths: Sequence[str], config_hash: str) -> list[str]:
         """The paths without a result under this configuration (or whose file changed since), in order."""
         done: set[str] = set()
-        for start in range(0, len(paths), _LOOKUP_BATCH):
-            batch = paths[start : start + _LOOKUP_BATCH]
+        keys = [path_text(path) for path in paths]
+        for start in range(0, len(keys), _LOOKUP_BATCH):
+            batch = keys[start : start + _LOOKUP_BATCH]
             marks = ",".join("?" * len(batch))
             rows = self._conn.execute(
                 f"SELECT s.path, s.size, s.mtime_ns FROM sources s JOIN results r "
                 f"ON r.photo_sha256 = s.photo_sha256 AND r.config_hash = ? WHERE s.path IN ({marks})",
                 (config_hash, *batch),
             ).fetchall()
-            for path, size, mtime_ns in rows:
-                if file_state(path) == FileState(size, mtime_ns):
-                    done.add(path)
-        return [path for path in paths if path not in done]
+            for key, size, mtime_ns in rows:
+                if file_state(path_from_text(key)) == FileState(size, mtime_ns):
+                    done.add(key)
+        return [path for path, key in zip(paths, keys, strict=True) if key not in done]
 
     # -- writing --
     def write(self, run_id: int, config_hash: str, outcomes: Iterable[PhotoOutcome]) -> None:
@@ -162,23 +164,24 @@ class ResultStore:
         stamp = _now()
         with self._transaction():
             for outcome in outcomes:
+                key = path_text(outcome.path)
                 if outcome.photo_sha256 and outcome.size is not None:
                     self._conn.execute(
                         "INSERT OR REPLACE INTO sources VALUES (?,?,?,?)",
-                        (outcome.path, outcome.size, outcome.mtime_ns, outcome.photo_sha256),
+                        (key, outcome.size, outcome.mtime_ns, outcome.photo_sha256),
                     )
                 if outcome.analysed:
                     self._write_result(run_id, config_hash, outcome, stamp)
-                    self._conn.execute("DELETE FROM failures WHERE path=? AND config_hash=?", (outcome.path, config_hash))
+                    self._conn.execute("DELETE FROM failures WHERE path=? AND config_hash=?", (key, config_hash))
                 else:
                     self._conn.execute(
                         "INSERT OR REPLACE INTO failures VALUES (?,?,?,?,?)",
-                        (outcome.path, config_hash, outcome.error or "no analysis", run_id, stamp),
+                        (key, config_hash, outcome.error or "no analysis", run_id, stamp),
                     )
 
     def _write_result(self, run_id: int, config_hash: str, outcome: PhotoOutcome, stamp: str) -> None:
         record = {
-            "photo_sha256": outcome.photo_sha256, "config_hash": config_hash, "path": outcome.path,
+            "photo_sha256": outcome.photo_sha256, "config_hash": config_hash, "path": path_text(outcome.path),
             "run_id": run_id, "worker": outcome.worker, "seconds": outcome.seconds, "stored_at": stamp,
             **outcome.columns, "analysis_json": outcome.analysis_json,
         }
@@ -207,7 +210,7 @@ class ResultStore:
         for chunk in self.rows(("path", "analysis_json"), config_hash, batch=500):
             for path, text in chunk:
                 analysis = Analysis.from_json(str(text))
-                analysis.source = str(path)
+                analysis.source = path_from_text(str(path))
                 yield analysis
 
     def failures(self, config_hash: str) -> list[tuple[str, str]]:
@@ -215,7 +218,7 @@ class ResultStore:
         rows = self._conn.execute(
             "SELECT path, error FROM failures WHERE config_hash=? ORDER BY path", (config_hash,)
         ).fetchall()
-        return [(str(path), str(error)) for path, error in rows]
+        return [(path_from_text(str(path)), str(error)) for path, error in rows]
 
     def count(self, config_hash: str) -> int:
         row = self._conn.execute("SELECT COUNT(*) FROM results WHERE config_hash=?", (config_hash,)).fetchone()

@@ -9,6 +9,7 @@ Dask (the `cluster` extra) is imported only when the command runs.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +30,8 @@ from pfiq_desktop.engine.defaults import MAP_POLICIES
 
 if TYPE_CHECKING:
     from pfiq_desktop.archive.runner import AuditSummary
+
+log = logging.getLogger(__name__)
 
 CLUSTER_EXTRA_HINT = "audit-archive needs Dask: pip install 'pfiq-desktop[cluster]'"
 
@@ -106,7 +109,9 @@ def run(args: argparse.Namespace) -> int:
     except (StoreError, OSError) as problem:  # the store or the Parquet file cannot be written
         error(str(problem))
         return EXIT_OUTPUT
-    except (ClusterUnavailable, EngineMismatch, ValueError, RuntimeError) as problem:  # workers cannot load the engine
+    except (ClusterUnavailable, EngineMismatch, ValueError, RuntimeError) as problem:
+        # no cluster, or the workers cannot load the engine; anything else that stops the run has its traceback logged
+        log.exception("the audit stopped")
         error(f"{type(problem).__name__}: {problem}")
         return EXIT_USAGE
     except KeyboardInterrupt:
