@@ -69,6 +69,7 @@ class DecisionPanel(QWidget):
         self.note.setTabChangesFocus(True)  # Tab leaves the note (a tab character saved into it helps nobody)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):  # the keyboard's way to finish an accept that needed a note
             QShortcut(QKeySequence(keys), self.note, self.request_accept, context=Qt.ShortcutContext.WidgetShortcut)
+        self.prefilled: set[str] = set()  # the reasons ticked for the photo before the officer touched them
         self.message = named(QLabel(""), "decisionMessage")
         self.message.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -88,6 +89,11 @@ class DecisionPanel(QWidget):
     def draft(self) -> tuple[str, set[str]]:
         """What the officer has typed and ticked but not decided yet (note, reason codes)."""
         return self.note.toPlainText(), set(self.selected_reasons())
+
+    def has_draft(self) -> bool:
+        """Whether the officer typed a note or changed the prefilled ticks (work lost if the photo is left unkept)."""
+        note, reasons = self.draft()
+        return bool(note.strip()) or reasons != self.prefilled
 
     def load(self, analysis: Analysis | None, decision: Decision | None, keep_draft: bool = False,
              draft: tuple[str, set[str]] | None = None) -> None:
@@ -113,6 +119,7 @@ class DecisionPanel(QWidget):
                 self._add_reason("error:not_analysed", reason_label("error:not_analysed"), ticked=True)
         for code, label in OTHER_REASONS.items():
             self._add_reason(code, label)
+        self.prefilled = set(self.selected_reasons())
         if decision is not None:
             # a reason the decision gave that the list no longer offers (another profile passes that check) stays
             # listed, ticked: deciding again must not drop it without the officer seeing it
@@ -122,7 +129,9 @@ class DecisionPanel(QWidget):
             self._tick(set(decision.reasons), only=False)
             self.note.setPlainText(decision.note)
         elif restore_draft:
-            self._tick(draft_reasons, only=True)
+            # the officer's own ticks come back as they left them (an unticked wrong reason stays unticked); results
+            # that arrived meanwhile add their failed checks to them
+            self._tick(draft_reasons, only=keep_draft)
             self.note.setPlainText(draft_note)
         else:
             self.note.setPlainText("")

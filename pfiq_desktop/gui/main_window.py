@@ -542,15 +542,14 @@ class MainWindow(QMainWindow):
         self.decision.set_enabled(False)
 
     def _keep_draft(self, leaving: str | None, going: str | None) -> None:
-        """A note typed on a photo left undecided is kept for when the officer comes back to it."""
+        """A note typed, or ticks changed, on a photo left undecided are kept for when the officer comes back to it."""
         if leaving is None or leaving == going:
             return
         record = self.session.record(leaving)
         if record is None or record.decision is not None:
             return
-        note, reasons = self.decision.draft()
-        if note.strip():
-            self._drafts[leaving] = (note, reasons)
+        if self.decision.has_draft():
+            self._drafts[leaving] = self.decision.draft()
         else:
             self._drafts.pop(leaving, None)
 

@@ -19,11 +19,11 @@ from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.icao import failure_kind
 from pfiq_desktop.engine.results import Analysis
-from pfiq_desktop.review.store import Decision, DecisionError, ReviewStore
+from pfiq_desktop.review.store import ACCEPT, Decision, DecisionError, ReviewStore
 
 log = logging.getLogger(__name__)
 
-NOT_ANALYSED_YET = "not_analysed_yet"  # accepting before the checks ran overrides them too
+NOT_ANALYSED_YET = "not_analysed_yet"  # the checks a reject or retake before the analysis was filed against
 NOT_ANALYSABLE = "not_analysable"
 REFERENCE_NO_MATCH = "reference_no_match"  # accepting a photo that a renewal check found to be someone else
 
@@ -182,6 +182,11 @@ class ReviewSession:
         if record is None:
             raise DecisionError("No photo is selected.")
         analysis = record.analysis
+        if kind == ACCEPT and analysis is None:
+            raise DecisionError("Not saved: the photo was not analysed yet. Accept it once its checks have run (reject or "
+                                "retake are possible now).")
+        if kind == ACCEPT and analysis is not None and analysis.errors:  # nobody could see or check it
+            raise DecisionError("This file could not be analysed, so it cannot be accepted: reject it or ask for a retake.")
         sha = (analysis.image_sha256 if analysis is not None else "") or file_sha256(path)
         if analysis is None:
             failed = [NOT_ANALYSED_YET]

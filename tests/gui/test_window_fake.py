@@ -298,7 +298,9 @@ def test_typed_note_survives_arriving_results(qtbot, make_window, portrait_folde
     w.cancel_batch()
 
 
-def test_accept_before_analysis_needs_note(qtbot, make_window, portrait_folder):
+def test_a_photo_is_accepted_only_once_it_is_analysed(qtbot, make_window, portrait_folder):
+    # an accept with a note before the analysis stayed "Accepted" when the checks then failed 5 times, unseen; an empty
+    # file was accepted "over its 1 failed check"
     gate = threading.Event()  # no analysis finishes until the test is done
     folder = portrait_folder(3, broken=False)
     w = make_window(fake_factory(gate=gate))
@@ -308,14 +310,23 @@ def test_accept_before_analysis_needs_note(qtbot, make_window, portrait_folder):
     w.browser.select_path(last)
     entry = w.browser.model.entry(last)
     assert entry.analysis is None
-    w.decision.note.setPlainText("")
-    w.decision.request("accept")
-    assert entry.decision is None and "note" in w.decision.message.text()
     w.decision.note.setPlainText("photo checked by hand before the analysis")
     w.decision.request("accept")
-    assert entry.decision is not None and entry.decision.overridden == ["not_analysed_yet"]
+    assert entry.decision is None and "not analysed yet" in w.decision.message.text()
+    w.decision.request("retake")  # what the officer sees by eye may be refused at once
+    assert entry.decision is not None and entry.decision.decision == "retake"
     w.cancel_batch()
     gate.set()
+
+
+def test_a_file_that_could_not_be_analysed_cannot_be_accepted(qtbot, make_window, portrait_folder):
+    w = _opened(qtbot, make_window, portrait_folder, 1, broken=True)
+    broken = next(p for p in w.browser.visible_paths() if w.browser.model.entry(p).analysis.errors)
+    w.browser.select_path(broken)
+    w.auto_advance = False
+    w.decision.note.setPlainText("ok")
+    w.decision.request("accept")
+    assert w.browser.model.entry(broken).decision is None and "cannot be accepted" in w.decision.message.text()
 
 
 def test_large_photo_loads_off_the_gui_thread(qtbot, make_window, tmp_path):
@@ -438,6 +449,21 @@ def test_a_note_typed_on_an_undecided_photo_is_still_there_when_the_officer_come
     assert w.decision.note.toPlainText() == "applicant asked to come back tomorrow"  # the saved decision's note
 
 
+def test_an_unticked_reason_stays_unticked_when_the_officer_comes_back(qtbot, make_window, portrait_folder):
+    # the officer unticked a wrong reason, looked at another photo, and found it ticked again: it would have been filed
+    w = _opened(qtbot, make_window, portrait_folder, 6)
+    first = next(p for p in w.browser.visible_paths() if w.session.record(p).analysis.failed_checks())
+    second = next(p for p in w.browser.visible_paths() if p != first)
+    w.browser.select_path(first)
+    ticked = w.decision.selected_reasons()
+    assert ticked, "a failed check's reason is prefilled"
+    w.decision.reasons.item(0).setCheckState(Qt.CheckState.Unchecked)  # no note typed: the change alone is kept
+    kept = w.decision.selected_reasons()
+    w.browser.select_path(second)
+    w.browser.select_path(first)
+    assert w.decision.selected_reasons() == kept != ticked
+
+
 def test_a_refused_accept_stays_explained_when_the_analysis_arrives(qtbot, make_window, portrait_folder):
     # the refusal's message used to vanish when the photo's results came in, leaving no sign nothing was saved
     gate = threading.Event()
@@ -447,15 +473,14 @@ def test_a_refused_accept_stays_explained_when_the_analysis_arrives(qtbot, make_
         first, second = w.browser.visible_paths()[:2]
         w.auto_advance = False
         w.browser.select_path(first)
-        w.decision.note.setPlainText("")
-        w.decision.request("accept")  # before its analysis: refused, a note is needed
-        assert w.session.record(first).decision is None and "Write a note" in w.decision.message.text()
+        w.decision.request("accept")  # before its analysis: refused
+        assert w.session.record(first).decision is None and "Not saved" in w.decision.message.text()
     finally:
         gate.set()
     qtbot.waitUntil(lambda: w.session.record(first).analysis is not None, timeout=10000)
     qtbot.wait(50)  # the window has shown the arrived results
     assert w.compare.analysis is w.session.record(first).analysis
-    assert "Write a note" in w.decision.message.text() and "overrides the checks" in w.decision.message.toolTip()
+    assert "Not saved: the photo was not analysed yet" in w.decision.message.text()
     w.browser.select_path(second)
     assert w.decision.message.text() == ""
 
