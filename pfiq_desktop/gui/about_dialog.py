@@ -54,6 +54,7 @@ SHORTCUTS = """
 <table>
 <tr><td><b>↑ ↓ Home End</b></td><td>previous / next / first / last photo (in the browser)</td></tr>
 <tr><td><b>A / R / T</b></td><td>accept / reject / needs retake</td></tr>
+<tr><td><b>Ctrl+Z</b></td><td>withdraw the decision on this photo (in the note: undo typing)</td></tr>
 <tr><td><b>Ctrl+Enter</b></td><td>in the note: accept with it (a photo whose checks failed needs one); Tab or Esc leaves the note</td></tr>
 <tr><td><b>Ctrl+O / Ctrl+Shift+O</b></td><td>open folder / open files</td></tr>
 <tr><td><b>Ctrl+Alt+O</b></td><td>open a folder with its sub-folders (e.g. one per day)</td></tr>
@@ -68,6 +69,7 @@ SHORTCUTS = """
 <tr><td><b>Ctrl+,</b></td><td>settings</td></tr>
 <tr><td><b>Esc</b></td><td>cancel the batch (in the search box or the note: back to the list)</td></tr>
 <tr><td><b>F1</b></td><td>this help</td></tr>
+<tr><td><b>Ctrl+Q</b></td><td>quit (it asks first when notes on undecided photos would be lost)</td></tr>
 </table>
 """
 

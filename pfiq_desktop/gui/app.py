@@ -22,6 +22,8 @@ if TYPE_CHECKING:  # Qt is imported when the application starts, so --help and -
     from PySide6.QtCore import QCoreApplication, QEvent, QObject
     from PySide6.QtWidgets import QApplication, QWidget
 
+    from pfiq_desktop.gui.main_window import MainWindow
+
 _IMPORTED_AT = time.perf_counter()
 
 
@@ -201,13 +203,14 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
-def _quit_on_ctrl_c(app: QCoreApplication, window: QWidget) -> None:
+def _quit_on_ctrl_c(app: QCoreApplication, window: MainWindow) -> None:
     """Ctrl+C / SIGTERM in a terminal closes the window properly (decisions are already saved)."""
     import signal
 
     from PySide6.QtCore import QTimer
 
     def handler(*_args: object) -> None:
+        window.shutdown()  # first: a signal must not wait for the officer to answer about unsaved notes
         window.close()
         app.quit()
 

@@ -270,14 +270,15 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "&Settings…", self.open_settings, "Ctrl+,", "actSettings")
         file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit, "actQuit")
+        # not StandardKey.Quit: it is empty on Windows and on some Linux desktops (the menu showed no key, none worked)
+        self._action(file_menu, "&Quit", self.close, "Ctrl+Q", "actQuit")
 
         decide = bar.addMenu("&Decision")
         self.act_accept = self._action(decide, "&Accept", self.decision.request_accept, "A", "actAccept")
         self.act_reject = self._action(decide, "&Reject", self.decision.request_reject, "R", "actReject")
         self.act_retake = self._action(decide, "Needs re&take", self.decision.request_retake, "T", "actRetake")
         decide.addSeparator()
-        self._action(decide, "&Withdraw decision", self.clear_decision, None, "actWithdraw")
+        self._action(decide, "&Withdraw decision", self.clear_decision, "Ctrl+Z", "actWithdraw")  # in the note: undoes typing
         decide.addSeparator()
         self._action(decide, "Compare with &previous photo…", self.compare_with_previous, "Ctrl+Shift+P", "actCompare")
 
@@ -915,5 +916,21 @@ class MainWindow(QMainWindow):
         self.cache.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._closed and not self._drafts_may_go():
+            event.ignore()
+            return
         self.shutdown()
         super().closeEvent(event)
+
+    def _drafts_may_go(self) -> bool:
+        """Quitting loses the notes and ticks on undecided photos (the photo on screen too): only when the officer
+        says so."""
+        self._keep_draft(self.session.current, None)
+        return not self._drafts or self.ask_discard_drafts(len(self._drafts))
+
+    def ask_discard_drafts(self, count: int) -> bool:
+        photos = "1 undecided photo" if count == 1 else f"{count} undecided photos"
+        answer = QMessageBox.question(
+            self, "Quit", f"The notes or reasons on {photos} are not saved as decisions and are lost when you quit. Quit anyway?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Yes

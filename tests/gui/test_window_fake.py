@@ -7,6 +7,7 @@ from unittest.mock import patch
 
 import numpy as np
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 
 from pfiq_desktop.engine.results import Verdict
 from pfiq_desktop.gui.settings_dialog import SettingsDialog
@@ -462,6 +463,22 @@ def test_an_unticked_reason_stays_unticked_when_the_officer_comes_back(qtbot, ma
     w.browser.select_path(second)
     w.browser.select_path(first)
     assert w.decision.selected_reasons() == kept != ticked
+
+
+def test_quitting_asks_before_notes_on_undecided_photos_are_lost(qtbot, make_window, portrait_folder):
+    # File > Quit threw a typed note away without a word; the keys are Ctrl+Q (StandardKey.Quit is empty on some desktops)
+    w = _opened(qtbot, make_window, portrait_folder, 2)
+    w.browser.select_path(w.browser.visible_paths()[0])
+    w.decision.note.setPlainText("applicant will bring glasses-free photo")
+    asked = []
+    w.ask_discard_drafts = lambda count: asked.append(count) or False
+    quit_action = w.findChild(QAction, "actQuit")
+    assert quit_action.shortcut().toString() == "Ctrl+Q"
+    quit_action.trigger()
+    assert asked == [1] and w.isVisible() and w.decision.note.toPlainText().startswith("applicant")
+    w.ask_discard_drafts = lambda count: asked.append(count) or True
+    quit_action.trigger()
+    assert asked == [1, 1] and not w.isVisible()
 
 
 def test_a_refused_accept_stays_explained_when_the_analysis_arrives(qtbot, make_window, portrait_folder):
