@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from pfiq_desktop.engine.filenames import display_name, is_valid_text, path_from_text, path_text
+from pfiq_desktop.engine.icao.registry import FACE_PRESENT
 from pfiq_desktop.engine.imageio import MAX_FILE_BYTES, MAX_PIXELS
 from pfiq_desktop.gui.theme import draw_badge
 from pfiq_desktop.gui.widgets import named
@@ -57,10 +58,11 @@ ModelIndex = QModelIndex | QPersistentModelIndex
 
 
 def _rank(entry: PhotoRecord) -> int:
-    """Worst first: by verdict; among failures, those needing a new photo before framing-only ones, then the photos
-    failing more checks (when every photo of a batch failed, the verdict alone left the list in name order)."""
-    framing_only = 500 if entry.failure == "framing" else 0
-    return _SEVERITY.get(entry.status, 9) * 1000 + framing_only + 499 - min(len(entry.failed), 499)
+    """Worst first: by verdict; among failures, no face at all first (it fails one check, so it sank to the bottom),
+    then those needing a new photo, then framing-only ones; within each, more failed checks first (when every photo
+    of a batch failed, the verdict alone left the list in name order)."""
+    tier = 0 if FACE_PRESENT in entry.failed else 2 if entry.failure == "framing" else 1
+    return _SEVERITY.get(entry.status, 9) * 10_000 + tier * 1000 + 999 - min(len(entry.failed), 999)
 
 
 def path_at(index: QModelIndex | QPersistentModelIndex) -> str:

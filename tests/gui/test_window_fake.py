@@ -587,16 +587,17 @@ def test_a_1280x720_laptop_shows_a_whole_checklist_and_the_decision(qtbot, make_
 
 def test_worst_first_puts_photos_needing_a_new_photo_and_most_failures_on_top(qtbot, make_window, portrait_folder):
     # when every photo of a batch failed (the walk-through's 21 of 21), the verdict alone left the list in name order
-    w = _opened(qtbot, make_window, portrait_folder, 3)
+    # a photo with no face fails one check: it sank below them all
+    w = _opened(qtbot, make_window, portrait_folder, 4)
     template = w.session.records[0].analysis.checks[0]
 
     def failing(*ids):
         return [dataclasses.replace(template, id=i, verdict=Verdict.FAIL) for i in ids]
 
-    framing, one, three = w.browser.visible_paths()[:3]
+    framing, one, three, no_face = w.browser.visible_paths()[:4]
     for path, checks in ((framing, failing("head_size", "inter_eye_distance")), (one, failing("mouth_closed")),
-                         (three, failing("glasses", "mouth_closed", "head_size"))):
+                         (three, failing("glasses", "mouth_closed", "head_size")), (no_face, failing("face_present"))):
         w.session.set_analysis(path, dataclasses.replace(w.session.record(path).analysis, checks=checks))
     w.browser.sort.setCurrentIndex(1)
     w.browser.model.take_order()
-    assert w.browser.visible_paths()[:3] == [three, one, framing]
+    assert w.browser.visible_paths()[:4] == [no_face, three, one, framing]

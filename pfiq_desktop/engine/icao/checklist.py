@@ -11,7 +11,7 @@ from pfiq_desktop.engine.defaults import DEFAULT_PROFILE
 from pfiq_desktop.engine.icao import background, eyes_mouth, geometry, occlusion, photometric, pose  # noqa: F401  (register checks)
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.profile import Profile, load_profile
-from pfiq_desktop.engine.icao.registry import CHECKS, CheckSpec, Measure, NotAssessable
+from pfiq_desktop.engine.icao.registry import CHECKS, FACE_PRESENT, CheckSpec, Measure, NotAssessable
 from pfiq_desktop.engine.results import CheckResult, Evidence, Face, Verdict
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ def _run_one(spec: CheckSpec, ctx: Context | None, profile: Profile, setup_error
         measure = _not_assessable(f"The photo could not be read: {setup_error}")
     elif spec.id in profile.info.not_assessable:
         measure = _not_assessable(f"Not assessed under this profile: {profile.info.not_assessable[spec.id]}.")
-    elif ctx.face is None and spec.id != "face_present":
+    elif ctx.face is None and spec.id != FACE_PRESENT:
         # Without a subject the photo is rejected anyway; judging its format alone would mislead.
         measure = _not_assessable("No face found, so this cannot be checked.")
     else:

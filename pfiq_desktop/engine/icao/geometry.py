@@ -15,7 +15,7 @@ import numpy as np
 
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.mm_geometry import head_height_range
-from pfiq_desktop.engine.icao.registry import Measure, NotAssessable, bounds_of, check, graded, graded_range
+from pfiq_desktop.engine.icao.registry import FACE_PRESENT, Measure, NotAssessable, bounds_of, check, graded, graded_range
 from pfiq_desktop.engine.results import Evidence, Verdict
 
 
@@ -70,7 +70,7 @@ def _in_fractions(
     return graded(value, params, reasons, unit, evidence)
 
 
-@check("face_present", "Face present", "geometry", scope="image")
+@check(FACE_PRESENT, "Face present", "geometry", scope="image")
 def face_present(ctx: Context, params: dict[str, Any]) -> Measure:
     if ctx.face is None:
         # an officer tells the applicant what to change: the usual causes, not only the fact

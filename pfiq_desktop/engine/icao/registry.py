@@ -111,6 +111,7 @@ def check(
     return register
 
 
+FACE_PRESENT = "face_present"  # the check that fails a photo with no face (every other face check is then not assessed)
 THRESHOLD_KEYS = ("fail_below", "warn_below", "warn_above", "fail_above")
 MAX_EXTRA_DECIMALS = 3  # decimals added to write a measured value apart from a bound it rounds onto
 UNCERTAINTY_KEY = "uncertainty"  # beside a check's bounds: +- what its measurement may be off by (head pose)
