@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import math
-import multiprocessing
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -34,6 +33,7 @@ import cv2
 import dlib
 import numpy as np
 
+from pfiq_desktop.engine.child_processes import spawn_pool
 from pfiq_desktop.engine.models import MMOD_DETECTOR, SHAPE_PREDICTOR_5, SHAPE_PREDICTOR_68, verified_model_path
 
 CHIP_SIZE = 150
@@ -192,7 +192,7 @@ class FaceDetector:
         if self.fallback_apart:
             try:
                 if self._apart is None:
-                    self._apart = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+                    self._apart = spawn_pool(1)
                 return self._apart.submit(_mmod_search, str(self._cnn_path), image).result(timeout=APART_TIMEOUT_S)
             except (BrokenProcessPool, OSError, TimeoutError):
                 log.exception("the face detector's fallback process failed; searching in this process")

@@ -8,10 +8,9 @@ its own detector; with 1 it runs in the caller's thread.
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from pfiq_desktop.engine.alignment import DLIB_CHIP, Alignment
+from pfiq_desktop.engine.child_processes import spawn_pool
 from pfiq_desktop.engine.faces import DetectedFace, FaceDetector
 from pfiq_desktop.engine.imageio import ImageLoadError, load_image, load_photo_file
 from pfiq_desktop.engine.results import Analysis
@@ -106,7 +106,7 @@ class PreparePool:
     def __init__(self, detector: FaceDetector, workers: int) -> None:
         self.detector = detector
         self._pool = (
-            ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker)
+            spawn_pool(workers, initializer=_start_worker)
             if workers > 1 else None
         )
 

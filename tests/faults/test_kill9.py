@@ -156,3 +156,34 @@ def test_kill9_of_the_app_leaves_no_face_detector_process_behind():
     finally:
         if app.poll() is None:
             app.kill()
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="watches the child process through Linux /proc")
+def test_a_busy_child_process_ends_with_its_killed_parent():
+    # killed outright in the middle of a batch, the window left its detector child searching for minutes (and one
+    # for over 20), holding about 280 MB: the idle case above never showed it
+    script = ("import os, sys, time\n"
+              "from pfiq_desktop.engine.child_processes import spawn_pool\n"
+              "if __name__ == '__main__':\n"
+              "    pool = spawn_pool(1)\n"
+              "    print(pool.submit(os.getpid).result(), flush=True)\n"
+              "    pool.submit(time.sleep, 600)\n"
+              "    time.sleep(0.5)\n"
+              "    print('BUSY', flush=True)\n"
+              "    sys.stdin.read()\n")
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    app = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                           env=env, cwd=REPO)
+    try:
+        assert app.stdout is not None
+        child = int(app.stdout.readline())
+        assert app.stdout.readline().strip() == "BUSY" and Path(f"/proc/{child}").exists()
+        os.kill(app.pid, signal.SIGKILL)
+        app.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{child}").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not Path(f"/proc/{child}").exists(), "the busy child lives on after its parent was killed"
+    finally:
+        if app.poll() is None:
+            app.kill()
