@@ -855,7 +855,7 @@ class MainWindow(QMainWindow):
         answer = QMessageBox.question(
             self, "Replace existing reports?",
             f"{len(paths)} of the files to write already exist in {folder}, perhaps from other photos with the same "
-            f"names:\n\n{names}\n\nReplace them? Choose No to keep them and pick another folder.",
+            f"names:\n\n{names}\n\nReplace them? No keeps them and writes nothing: export again to another folder.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
 
