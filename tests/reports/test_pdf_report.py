@@ -262,6 +262,20 @@ def test_a_copy_of_a_decided_photo_is_reported_undecided_as_the_window_shows_it(
     assert moved.decision.decision == "reject" and len(moved.audit) == 1
 
 
+def test_the_report_of_a_file_that_could_not_be_analysed_lists_its_audit_entries(tmp_path, store):
+    # an empty file's analysis has no hash; its rejection, filed under the file's bytes, was missing from its report
+    from pfiq_desktop.engine.hashing import file_sha256
+    from pfiq_desktop.engine.results import Analysis
+    from pfiq_desktop.reports.inputs import item_from_store
+
+    empty = tmp_path / "zz_empty.jpg"
+    empty.write_bytes(b"")
+    analysis = Analysis(source=str(empty), image_size=(0, 0), errors=["The file 'zz_empty.jpg' is empty (0 bytes)"])
+    store.record_decision(empty, file_sha256(empty), "reject", reasons=["error:not_analysed"], officer="a.ngata")
+    item = item_from_store(store, analysis)
+    assert item.decision.decision == "reject" and [entry.action for entry in item.audit] == ["decide"]
+
+
 def test_a_check_the_profile_switches_off_is_named_in_the_report(tmp_path, sample_analysis):
     # under a profile without the resolution check a supervisor could not tell why 39 px between the eyes passed
     from pfiq_desktop.engine.icao import load_profile, run_checks
