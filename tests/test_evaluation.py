@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -33,13 +32,10 @@ def bundled(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("bundled-evaluation")
     told = io.StringIO()
-    here = os.getcwd()
-    os.chdir(folder)  # the default --data, ../shared/data/faces, is not there
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("pfiq_desktop.cli.evaluate.DEFAULT_DATA", folder / "no-shared" / "data" / "faces")  # a fresh clone
         with contextlib.redirect_stderr(told):
-            assert main(["evaluate", "--quick", "--out", "out"]) == 0
-    finally:
-        os.chdir(here)
+            assert main(["evaluate", "--quick", "--out", str(folder / "out")]) == 0
     out = folder / "out"
     return json.loads((out / "summary.json").read_text()), out, told.getvalue()
 
@@ -156,7 +152,9 @@ def test_cli_registers_the_evaluate_command():
     from pfiq_desktop.cli import build_parser
 
     args = build_parser().parse_args(["evaluate", "--quick", "--out", "x"])
-    assert args.quick and args.out == "x" and Path(args.data).parts[-3:] == ("shared", "data", "faces")
+    # beside the checkout, wherever it is run from (relative to the working folder, a run from elsewhere fell back to
+    # the bundled portraits)
+    assert args.quick and args.out == "x" and Path(args.data) == SHARED_FACES
 
 
 def test_evaluate_without_data_runs_the_quick_evaluation_on_the_bundled_portraits_and_says_so(bundled):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pfiq_desktop.archive.columns import SqlValue, flat_columns
-from pfiq_desktop.engine.defaults import MAP_POLICIES
+from pfiq_desktop.engine.defaults import BATCH_FACES, MAP_POLICIES
 from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.results import Analysis, Verdict
 
@@ -88,7 +88,7 @@ def _analyse_one(analyzer: Analyzer, outcome: PhotoOutcome, maps: str) -> None:
 
 
 def analyse_chunk(analyzer: Analyzer, paths: Sequence[str], config_hash: str, worker: str = "",
-                  batch_faces: int = 16, maps: str = "all") -> ChunkResult:
+                  batch_faces: int = BATCH_FACES, maps: str = "all") -> ChunkResult:
     """Every path's outcome, in order. Faces of the chunk share network batches, as in `pfiq analyse`; `maps`
     (MAP_POLICIES) says which analyses keep their pixel maps."""
     outcomes = [_identify(path, worker) for path in paths]

@@ -21,6 +21,7 @@ from pfiq_desktop.archive.chunk import ChunkResult, PhotoOutcome
 from pfiq_desktop.archive.config import EngineConfig
 from pfiq_desktop.archive.store import ResultStore
 from pfiq_desktop.archive.worker import EngineMismatch, analyse_on_worker
+from pfiq_desktop.engine.defaults import CHUNK_PHOTOS
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ def run_audit(
     plugin_name: str,
     listed: int,
     pending: Sequence[str],
-    chunk_size: int = 16,
+    chunk_size: int = CHUNK_PHOTOS,
     progress: Progress | None = None,
 ) -> AuditSummary:
     """Analyse `pending` on the cluster into `store`; Ctrl-C stops it with every finished chunk stored."""

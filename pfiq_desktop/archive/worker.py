@@ -15,6 +15,7 @@ from distributed import Worker, WorkerPlugin, get_worker
 
 from pfiq_desktop.archive.chunk import ChunkResult, analyse_chunk
 from pfiq_desktop.archive.config import config_of
+from pfiq_desktop.engine.defaults import BATCH_FACES
 from pfiq_desktop.engine.icao.profile import Profile
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ class EngineSettings:
     quality_estimator: str
     map_method: str
     config_hash: str  # what the client expects: results are stored under it
-    batch_faces: int = 16
+    batch_faces: int = BATCH_FACES
     torch_threads: int | None = 1  # one worker process per core, one thread each (the Dask habit)
     maps: str = "all"  # which analyses keep their pixel maps (engine.defaults.MAP_POLICIES)
 

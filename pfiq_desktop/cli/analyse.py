@@ -32,6 +32,7 @@ from pfiq_desktop.cli.common import (
     stop_on_sigterm,
 )
 from pfiq_desktop.cli.progress import print_progress
+from pfiq_desktop.engine.defaults import BATCH_FACES
 from pfiq_desktop.engine.filenames import first_few
 
 if TYPE_CHECKING:
@@ -58,7 +59,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--no-cache", action="store_true",
                         help="analyse every photo again (by default a photo analysed before, here, by `pfiq report` or "
                              "in the window, with the same models, is taken from the shared analysis cache)")
-    parser.add_argument("--batch", type=positive_int, default=16, help="faces per network batch (default 16; larger for a GPU)")
+    parser.add_argument("--batch", type=positive_int, default=BATCH_FACES,
+                        help=f"faces per network batch (default {BATCH_FACES}; larger for a GPU)")
     parser.add_argument("--workers", type=positive_int, default=1,
                         help="processes that decode photos and find faces while the network runs (default 1)")
     parser.set_defaults(handler=run)

@@ -26,7 +26,7 @@ from pfiq_desktop.cli.common import (
     stop_on_sigterm,
 )
 from pfiq_desktop.cli.progress import RateMeter, print_progress
-from pfiq_desktop.engine.defaults import MAP_POLICIES
+from pfiq_desktop.engine.defaults import CHUNK_PHOTOS, MAP_POLICIES
 
 if TYPE_CHECKING:
     from pfiq_desktop.archive.runner import AuditSummary
@@ -49,7 +49,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
     where.add_argument("--workers", type=positive_int, help="local worker processes (default: one per core)")
-    parser.add_argument("--chunk", type=positive_int, default=16, help="photos per task (default 16)")
+    parser.add_argument("--chunk", type=positive_int, default=CHUNK_PHOTOS, help=f"photos per task (default {CHUNK_PHOTOS})")
     parser.add_argument("--parquet", metavar="FILE", help="also write the flat columns to this Parquet file")
     parser.add_argument("--maps", choices=MAP_POLICIES, default="all",
                         help="which photos keep their pixel maps in the store (about 80 %% of each analysis): all "

@@ -9,8 +9,10 @@ from typing import Any
 
 from pfiq_desktop.cli.common import EXIT_OK, EXIT_USAGE, error, positive_int
 
-DEFAULT_DATA = Path("..") / "shared" / "data" / "faces"
-FIXTURE_PORTRAITS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "portraits"  # in a source checkout
+CHECKOUT = Path(__file__).resolve().parents[2]  # the source checkout, when run from one
+# beside the checkout, whatever the working folder (relative to it, a run from elsewhere evaluated the bundled portraits)
+DEFAULT_DATA = CHECKOUT.parent / "shared" / "data" / "faces"
+FIXTURE_PORTRAITS = CHECKOUT / "tests" / "fixtures" / "portraits"
 
 
 def _log(message: str) -> None:
@@ -56,7 +58,9 @@ def _evaluate_bundled(out: Path, threads: int, missing: Path) -> dict[str, Any]:
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("evaluate", help="evaluate the pixel maps and the scalar quality (figures + tables)")
     parser.add_argument("--out", required=True, help="output folder for CSV, Markdown and PNG")
-    parser.add_argument("--data", default=str(DEFAULT_DATA), help="shared face data folder (default ../shared/data/faces)")
-    parser.add_argument("--quick", action="store_true", help="a handful of faces (< 60 s), as in the tests; always so without face data")
+    parser.add_argument("--data", default=str(DEFAULT_DATA),
+                        help="shared face data folder (default ../shared/data/faces beside the source checkout)")
+    parser.add_argument("--quick", action="store_true",
+                        help="a handful of faces (1-2 minutes on 2 cores), as in the tests; always so without face data")
     parser.add_argument("--threads", type=positive_int, default=2, help="torch CPU threads")
     parser.set_defaults(handler=run)

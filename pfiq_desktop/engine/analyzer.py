@@ -28,6 +28,7 @@ from pfiq_desktop.engine.backbones.calibration import BackboneCalibration
 from pfiq_desktop.engine.backbones.registry import load_backbone
 from pfiq_desktop.engine.comparison import NOT_COMPARED, Comparison, MatchThresholds, OperatingPoint, scaled_maps
 from pfiq_desktop.engine.defaults import (
+    BATCH_FACES,
     DEFAULT_DEVICE,
     DEFAULT_MAP_METHOD,
     DEFAULT_PROFILE,
@@ -148,7 +149,7 @@ class Analyzer:
         return self._finish(prepared)
 
     def analyse_batch(
-        self, sources: Iterable[Source], batch_faces: int = 16, workers: int = 1, threads: int = 2
+        self, sources: Iterable[Source], batch_faces: int = BATCH_FACES, workers: int = 1, threads: int = 2
     ) -> Iterator[Analysis]:
         """One Analysis per input, in order, with the results of `analyse` (within float rounding).
 

@@ -9,5 +9,7 @@ DEFAULT_PROFILE = "icao-9303"
 DEFAULT_QUALITY_ESTIMATOR = "learned-head"  # chosen by the EDC and test-retest figures, docs/EVALUATION.md
 DEFAULT_MAP_METHOD = "gradient"
 MAX_FACES = 16  # faces beyond this (crowds) are detected and counted, not analysed
+BATCH_FACES = 16  # faces per network batch (larger for a GPU)
+CHUNK_PHOTOS = 16  # photos per task of an archive audit
 # which analyses an archive store keeps with their pixel maps: every one, those that did not pass, none
 MAP_POLICIES = ("all", "flagged", "none")
