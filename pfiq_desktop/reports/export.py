@@ -14,6 +14,7 @@ from pfiq_desktop import APP_NAME, __version__
 from pfiq_desktop.atomic import write_text_atomic
 from pfiq_desktop.engine.comparison import Comparison
 from pfiq_desktop.engine.filenames import path_text
+from pfiq_desktop.engine.icao.checklist import ordered_checks
 from pfiq_desktop.engine.icao.regions import REGION_NAMES
 from pfiq_desktop.reports.inputs import ReportItem
 
@@ -45,12 +46,15 @@ def _number(value: float | None) -> str:
 
 def check_columns(items: Sequence[ReportItem]) -> list[str]:
     """Per-check columns '<id>:verdict', '<id>:value' and '<id>:unit' (a check may measure in mm on a photo of the
-    profile's print shape and in fractions on another: the unit says which), in first-seen order (main face's
-    checks), then one column per ISO/IEC 29794-5 component those checks measure, named as other tools name it (e.g.
+    profile's print shape and in fractions on another: the unit says which) of every registered check in checklist
+    order, then one column per ISO/IEC 29794-5 component they measure, named as other tools name it (e.g.
     HeadPoseYaw; in the unit of its check's column), then the main face's mean deviation from compliant photos per
-    region ('region:left_eye:deviation')."""
-    ids: list[str] = []
-    measures: list[str] = []
+    region ('region:left_eye:deviation'). The same header for every batch of one app version (taken from the
+    batch's checks, a day of unreadable files had 38 columns instead of 161, and appended tables broke); checks of
+    another version's analyses come after."""
+    specs = ordered_checks()
+    ids = [spec.id for spec in specs]
+    measures = list(dict.fromkeys(spec.iso_measure for spec in specs if spec.iso_measure))
     for item in items:
         for check in item.analysis.subject_checks():
             if check.id not in ids:

@@ -94,6 +94,19 @@ def test_csv_and_json_export(tmp_path, sample_analysis):
     assert "plq_chip" not in slim["photos"][0]["analysis"]["faces"][0]
 
 
+def test_the_csv_has_the_same_columns_whatever_the_batch_holds(tmp_path, sample_analysis):
+    # a day of only unreadable files gave 38 columns, a day of photos 161: an office appending each day's CSV broke
+    from pfiq_desktop.engine.icao import CHECKS
+
+    items = make_batch(sample_analysis, tmp_path / "p", 1)
+    unreadable = ReportItem(Analysis(source=str(tmp_path / "empty.jpg"), image_size=(0, 0), errors=["empty file"]))
+    for name, batch in (("photos.csv", items), ("unreadable.csv", [unreadable])):
+        write_csv(tmp_path / name, batch)
+    headers = [(tmp_path / name).read_text(encoding="utf-8-sig").splitlines()[0] for name in ("photos.csv", "unreadable.csv")]
+    assert headers[0] == headers[1]
+    assert all(f"{check_id}:verdict" in headers[0] for check_id in CHECKS)  # those the profile switches off too
+
+
 def test_runner_writes_every_format_with_progress(tmp_path, sample_analysis, sample_image):
     items = make_batch(sample_analysis, tmp_path / "p", 3)
     items[0].image = sample_image

@@ -6,6 +6,7 @@ import csv
 
 import pytest
 
+from pfiq_desktop.engine.icao import CHECKS
 from pfiq_desktop.engine.icao.regions import REGION_NAMES
 from pfiq_desktop.engine.results import Analysis, CheckResult, Verdict
 from pfiq_desktop.reports.export import csv_rows, export_dict, write_csv
@@ -31,7 +32,8 @@ def test_csv_has_a_column_per_component(tmp_path) -> None:
     columns, rows = csv_rows([_item()])
     regions = [f"region:{name}:deviation" for name in REGION_NAMES]
     assert columns[-len(regions):] == regions  # the deviation per region closes the row
-    assert columns[-len(regions) - 2 : -len(regions)] == ["HeadPoseYaw", "EyesOpen"] and "glasses:value" in columns
+    components = {spec.iso_measure for spec in CHECKS.values() if spec.iso_measure}  # every one, measured here or not
+    assert set(columns[-len(regions) - len(components) : -len(regions)]) == components and "glasses:value" in columns
     assert rows[0]["HeadPoseYaw"] == "-3.5" and rows[0]["pose_yaw:value"] == "-3.5"
     assert rows[0]["pose_yaw:unit"] == "deg"  # a check may measure in mm on one photo and in fractions on another
     assert rows[0]["EyesOpen"] == "0.93"  # the less open eye, as OFIQ reports EyesOpen
