@@ -110,6 +110,16 @@ def test_results_of_other_photos_with_the_same_names_are_never_replaced(tmp_path
     assert json.loads((out / "IMG_0001.json").read_text())["source"] == str(second / "IMG_0001.png")
 
 
+def test_a_report_that_would_replace_earlier_reports_stops_before_analysing(tmp_path):
+    # it analysed the whole batch (8 s for 8 photos, hours for an archive folder) before saying the reports existed
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "sample_astronaut.pdf").write_bytes(b"an earlier report")
+    run = pfiq("report", str(SAMPLE), "--out", str(out), "--format", "pdf", "--no-store", "--device", "cpu")
+    assert run.returncode == 2 and "1 of the reports already exist" in run.stderr and "analysing" not in run.stderr
+    assert (out / "sample_astronaut.pdf").read_bytes() == b"an earlier report"
+
+
 def test_an_output_folder_inside_the_photos_folder_is_not_read_as_photos(tmp_path, astronaut):
     # with --recursive, a second run read its own annotated PNGs as applicants' photos (or refused to run)
     photos = tmp_path / "photos"

@@ -139,8 +139,6 @@ def run(args: argparse.Namespace) -> int:
         return run_results(args)
     from pfiq_desktop.engine.discovery import find_images
     from pfiq_desktop.reports.inputs import ReportItem, item_from_store
-    from pfiq_desktop.reports.naming import over_photos_text
-    from pfiq_desktop.reports.runner import outputs_over_photos
 
     args.formats = args.formats or list(DEFAULT_FORMATS)
     found = find_images(args.paths, recursive=args.recursive, outputs=args.out)
@@ -159,9 +157,8 @@ def run(args: argparse.Namespace) -> int:
 
     def report() -> int:
         photos = [p for p in paths if p.suffix.lower() != ".json"]
-        early = outputs_over_photos([ReportItem(Analysis(source=str(p), image_size=(0, 0))) for p in photos], args.out, args.formats)
-        if early:  # said before any photo is analysed (checked again on the analysed ones: a JSON names its photo)
-            error(over_photos_text(printable(str(Path(args.out).resolve())), early))
+        # said before any photo is analysed (checked again on the analysed ones: a JSON names its photo)
+        if _refused([ReportItem(Analysis(source=str(p), image_size=(0, 0))) for p in photos], args, args.formats):
             return EXIT_USAGE
         analyses = Analyses(args, cache)
         if photos:
@@ -249,25 +246,17 @@ def _stopped_cleanly(report: Callable[[], int], *failures: type[Exception]) -> i
         error(str(failure))
         return EXIT_OUTPUT
     except (ReportCancelled, KeyboardInterrupt):
-        print("\ncancelled; finished files were kept, no partial file was left.", file=sys.stderr)
+        print("\ncancelled; finished files were kept, no partial file was left (to finish, run it again with --overwrite: "
+              "the reports written so far are written again).", file=sys.stderr)
         return EXIT_CANCELLED
 
 
 def _write_reports(items: list[ReportItem], args: argparse.Namespace, formats: list[str], problems: list[str], note: str = "") -> int:
     """Export the reports, then list the files written (`note` after the folder) and the photos with problems."""
-    from pfiq_desktop.reports.naming import over_photos_text
-    from pfiq_desktop.reports.runner import PER_PHOTO_FORMATS, existing_outputs, export_reports, outputs_over_photos
+    from pfiq_desktop.reports.runner import PER_PHOTO_FORMATS, export_reports
     from pfiq_desktop.review.store import default_officer
 
-    clashes = outputs_over_photos(items, args.out, formats)
-    if clashes:
-        error(over_photos_text(printable(str(Path(args.out).resolve())), clashes))
-        return EXIT_USAGE
-    replaced = [] if args.overwrite else existing_outputs(items, args.out, formats)
-    if replaced:
-        names = first_few([printable(path.name) for path in replaced], 5)
-        error(f"{len(replaced)} of the reports already exist in {printable(str(Path(args.out).resolve()))} ({names}), perhaps "
-              "of other photos with the same names; nothing was written. Choose another --out, or --overwrite to replace them.")
+    if _refused(items, args, formats):
         return EXIT_USAGE
     if set(PER_PHOTO_FORMATS) & set(formats):  # an analysis JSON read elsewhere than it was made may not find its photo
         problems = problems + [f"{printable(item.name)}: the photo is not at {printable(item.analysis.source)}; its report "
@@ -280,6 +269,25 @@ def _write_reports(items: list[ReportItem], args: argparse.Namespace, formats: l
         print(f"  {printable(path.name)}" + (f"  ({pages} page{'s' * (pages != 1)})" if pages else ""))
     _print_problems(problems)
     return EXIT_PHOTO_PROBLEM if problems else EXIT_OK
+
+
+def _refused(items: list[ReportItem], args: argparse.Namespace, formats: list[str]) -> bool:
+    """True, saying why, when the reports would replace a photo, or earlier reports without --overwrite."""
+    from pfiq_desktop.reports.naming import over_photos_text
+    from pfiq_desktop.reports.runner import existing_outputs, outputs_over_photos
+
+    folder = printable(str(Path(args.out).resolve()))
+    clashes = outputs_over_photos(items, args.out, formats)
+    if clashes:
+        error(over_photos_text(folder, clashes))
+        return True
+    replaced = [] if args.overwrite else existing_outputs(items, args.out, formats)
+    if replaced:
+        names = first_few([printable(path.name) for path in replaced], 5)
+        error(f"{len(replaced)} of the reports already exist in {folder} ({names}), perhaps of other photos with the same "
+              "names; nothing was written. Choose another --out, or --overwrite to replace them.")
+        return True
+    return False
 
 
 def _pick_config(results: ResultStore, wanted: str | None) -> str | None:
