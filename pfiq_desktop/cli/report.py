@@ -157,8 +157,9 @@ def run(args: argparse.Namespace) -> int:
 
     def report() -> int:
         photos = [p for p in paths if p.suffix.lower() != ".json"]
-        # said before any photo is analysed (checked again on the analysed ones: a JSON names its photo)
-        if _refused([ReportItem(Analysis(source=str(p), image_size=(0, 0))) for p in photos], args, args.formats):
+        # said before any photo is analysed, when every output name is known (a JSON names its photo: checked below)
+        stubs = [ReportItem(Analysis(source=str(p), image_size=(0, 0))) for p in photos]
+        if len(photos) == len(paths) and _refused(stubs, args, args.formats):
             return EXIT_USAGE
         analyses = Analyses(args, cache)
         if photos:
