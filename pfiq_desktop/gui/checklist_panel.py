@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from pfiq_desktop.engine.deviation import band
 from pfiq_desktop.engine.icao.regions import REGION_LABELS
+from pfiq_desktop.engine.icao.registry import in_fix_order
 from pfiq_desktop.engine.results import Analysis, CheckResult, Face, Verdict
 from pfiq_desktop.gui.theme import status_icon
 from pfiq_desktop.gui.widgets import named
@@ -301,7 +302,8 @@ class ChecklistPanel(QWidget):
         self.tree.blockSignals(False)
         if self.analysis is None:
             return
-        checks = sorted(self.analysis.face_checks(self.face_index), key=lambda c: _ORDER.get(c.verdict.value, 9))
+        # worst verdict first, and within one the order the reasons, list rows and reports name them in (fix order)
+        checks = sorted(in_fix_order(self.analysis.face_checks(self.face_index)), key=lambda c: _ORDER.get(c.verdict.value, 9))
         if not self.analysis.faces:  # 33 "Not assessable" rows buried the one that matters; the count is said above
             checks = [c for c in checks if c.verdict is not Verdict.NOT_ASSESSABLE]
         for check in checks:

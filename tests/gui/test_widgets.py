@@ -165,3 +165,25 @@ def test_the_check_columns_keep_their_widths_from_photo_to_photo(qtbot):
     assert panel.tree.topLevelItemCount() == 2
     assert [header.sectionSize(c) for c in range(3)] == widths
     assert widths[2] >= panel.tree.fontMetrics().horizontalAdvance("Not assessable")
+
+
+def test_the_check_table_names_failures_in_the_order_of_the_reasons(qtbot):
+    # the reasons list began with "Background too dark", the check table with "Inter-eye distance": one photo, two orders
+    from pfiq_desktop.engine.results import Analysis, CheckResult, Face
+    from pfiq_desktop.gui.checklist_panel import ChecklistPanel
+    from pfiq_desktop.gui.decision_panel import DecisionPanel
+
+    face = Face(box=(10, 10, 50, 50), detection_score=1.0, landmarks=np.zeros((68, 2)), landmarks5=np.zeros((5, 2)),
+                chip_transform=np.eye(2, 3), photo_shape=(60, 60))
+    checks = [CheckResult("inter_eye_distance", "Inter-eye distance", "geometry", Verdict.FAIL, "small", 20.0, "px"),
+              CheckResult("background_brightness", "Light background", "background", Verdict.FAIL, "dark", 29.0, "L*"),
+              CheckResult("glasses", "No glasses", "eyes_mouth", Verdict.FAIL, "tinted", 90.0, "% tinted"),
+              CheckResult("pose_roll", "Head not tilted sideways", "pose", Verdict.PASS, "level", 1.0, "deg")]
+    analysis = Analysis(source="p.jpg", image_size=(60, 60), checks=checks, faces=[face])
+    table, reasons = ChecklistPanel(), DecisionPanel()
+    qtbot.addWidget(table)
+    qtbot.addWidget(reasons)
+    table.set_analysis(analysis)
+    reasons.load(analysis, None)
+    in_table = [table.tree.topLevelItem(i).data(0, Qt.ItemDataRole.UserRole).id for i in range(3)]
+    assert in_table == reasons.selected_reasons() == ["glasses", "background_brightness", "inter_eye_distance"]
