@@ -16,7 +16,7 @@ from pfiq_desktop.cli.common import EXIT_OK, EXIT_PHOTO_PROBLEM, EXIT_USAGE, err
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("audit", help="check the review store's tamper-evident audit log")
-    actions = parser.add_subparsers(dest="audit_command", required=True)
+    actions = parser.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     verify = actions.add_parser(
         "verify",
         help="verify the audit log's hash chain and the decisions against it",
