@@ -129,13 +129,14 @@ def test_calibrate_writes_the_sidecar_and_the_engine_uses_it(scripted, tmp_path,
     faces.mkdir()
     for path in portrait_paths(6):
         (faces / path.name).symlink_to(path)
+    (faces / "zz_broken.jpg").write_bytes(b"not a photo")  # skipped, and the exit code says a photo had a problem
     model = tmp_path / scripted.name
     model.write_bytes(scripted.read_bytes())
     sidecar_path(model).write_text("# the agency's model\n" + sidecar_path(scripted).read_text())
     code = pfiq(["calibrate", "--backbone", str(model), "--faces", str(faces), "--estimators", "probe-ensemble,ser-fiq",
                  "--maps", "gradient"])
     out = capsys.readouterr().out
-    assert code == 0, out
+    assert code == 1 and "skipped zz_broken.jpg" in out, out
     assert "probe-ensemble" in out and "ser-fiq" in out and "gradient" in out and "written into" in out
     assert "warning: only 6 usable faces" in out and not user_reference_path(model).exists()  # too few for a reference
     data = read_sidecar(model)
@@ -143,7 +144,7 @@ def test_calibrate_writes_the_sidecar_and_the_engine_uses_it(scripted, tmp_path,
     assert sidecar_path(model).read_text().startswith("# the agency's model\n")  # what the user wrote stays
     # a second run replaces the calibration instead of appending a second copy
     assert pfiq(["calibrate", "--backbone", str(model), "--faces", str(faces), "--estimators", "probe-ensemble",
-                 "--maps", "gradient"]) == 0
+                 "--maps", "gradient"]) == 1
     assert set(read_sidecar(model)["quality"]) == {"probe-ensemble", "ser-fiq"}
 
     from pfiq_desktop.engine import Analyzer

@@ -15,6 +15,7 @@ from typing import Any
 from pfiq_desktop.cli.common import (
     EXIT_OK,
     EXIT_OUTPUT,
+    EXIT_PHOTO_PROBLEM,
     EXIT_USAGE,
     device_option,
     error,
@@ -106,9 +107,10 @@ def run(args: argparse.Namespace) -> int:
     previous = backbone.calibration.data
     _report(result.quality, previous.get("quality", {}), ("centre", "slope"), "quality estimator", "built-in" if spec.builtin else "before")
     _report(result.plq, previous.get("plq", {}), ("a", "b"), "map method", "built-in" if spec.builtin else "before")
+    done = EXIT_PHOTO_PROBLEM if skipped or found.skipped else EXIT_OK  # as every command: a photo had a problem
     if spec.builtin:
         print("built-in backbone: its shipped constants are not changed (benchmarks/calibrate.py writes them)")
-        return EXIT_OK
+        return done
     if result.deviation is None and DEFAULT_MAP_METHOD in maps:
         print(f"warning: only {len(faces)} usable faces; the deviation map's compliant-face reference needs at least "
               f"{MIN_REFERENCE_FACES}, so none is written (the PLQ map is shown instead)")
@@ -126,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"deviation reference ({result.deviation.mean.shape[0]} px chip, {result.faces} faces) written to "
               f"{printable(deviation['deviation_reference'])}")
     print(f"written into {printable(str(written))}")
-    return EXIT_OK
+    return done
 
 
 def _report(measured: dict[str, dict[str, float]], before: dict[str, Any], keys: tuple[str, str], label: str, against: str) -> None:
