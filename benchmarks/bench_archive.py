@@ -60,7 +60,7 @@ def make_photos(folder: Path, count: int) -> list[str]:
     for index in range(count):
         noisy = np.clip(portrait + rng.normal(0, 2, portrait.shape), 0, 255).astype(np.uint8)
         cv2.imwrite(str(folder / f"photo_{index:04d}.jpg"), noisy, [cv2.IMWRITE_JPEG_QUALITY, 92])
-    return expand_sources([folder])
+    return [str(path) for path in expand_sources([folder]).files]
 
 
 @dataclass
@@ -126,7 +126,7 @@ def client_limit(scratch: Path, template_json: str, photos: int, chunk: int) -> 
     folder.mkdir()
     for index in range(photos):
         (folder / f"{index:06d}.jpg").write_bytes(index.to_bytes(8, "little") * 64)
-    paths = expand_sources([folder])
+    paths = [str(path) for path in expand_sources([folder]).files]
     profile = load_profile("icao-9303")
     config = engine_config(profile, "probe-ensemble", "gradient")
     settings = ReplaySettings("cpu", profile, "probe-ensemble", "gradient", config.hash, template_json=template_json)

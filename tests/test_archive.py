@@ -123,7 +123,7 @@ def outcome(path: Path, sha: str, verdict: str = "pass") -> PhotoOutcome:
 
 
 def test_the_key_makes_writes_idempotent_and_a_new_profile_or_a_changed_file_pending(tmp_path, photos):
-    paths = expand_sources([photos])
+    paths = [str(path) for path in expand_sources([photos]).files]
     assert len(paths) == 8 and all(os.path.isabs(p) for p in paths)
     default, strict = config_hash(), engine_config(load_profile("strict"), DEFAULT_QUALITY_ESTIMATOR, "gradient").hash
     assert default != strict and default == config_hash()
@@ -161,8 +161,18 @@ def test_a_file_name_that_is_not_utf8_is_stored_and_given_back(tmp_path):
 def test_a_file_list_names_photos_and_folders(tmp_path, photos):
     listing = tmp_path / "archive.txt"
     listing.write_text(f"# scanned 2024\n{photos / 'astronaut.jpg'}\n\n{photos}\n", encoding="utf-8")
-    paths = expand_sources([listing])
+    paths = [str(path) for path in expand_sources([listing]).files]
     assert len(paths) == 8 and paths[0].endswith("astronaut.jpg"), "listed twice, kept once"
+
+
+def test_entries_that_cannot_be_photos_are_reported_not_ignored(tmp_path):
+    # audit-archive said "0 skipped" for a broken link that `pfiq analyse` reports
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    (folder / "lost.jpg").symlink_to(tmp_path / "gone.jpg")
+    found = expand_sources([folder])
+    assert found.files == [] and [(entry.path.name, entry.reason) for entry in found.skipped] == [
+        ("lost.jpg", "a broken link (what it points to does not exist)")]
 
 
 def test_a_chunk_stores_maps_only_where_the_policy_keeps_them(photos, analyzer, tmp_path, qapp):
@@ -280,7 +290,7 @@ def test_an_interrupted_run_resumes_with_only_the_rest(tmp_path, photos, cluster
     profile = load_profile("icao-9303")
     config = engine_config(profile, DEFAULT_QUALITY_ESTIMATOR, "gradient")
     plugin = load_engine(client, EngineSettings("cpu", profile, DEFAULT_QUALITY_ESTIMATOR, "gradient", config.hash))
-    paths = expand_sources([photos])
+    paths = [str(path) for path in expand_sources([photos]).files]
     store_path = tmp_path / "audit.sqlite"
 
     def ctrl_c(done: int, total: int) -> None:
@@ -322,7 +332,7 @@ def test_a_killed_worker_loses_no_photo_and_doubles_none(tmp_path, photos, clust
     profile = load_profile("icao-9303")
     config = engine_config(profile, DEFAULT_QUALITY_ESTIMATOR, "gradient")
     plugin = load_engine(client, EngineSettings("cpu", profile, DEFAULT_QUALITY_ESTIMATOR, "gradient", config.hash))
-    paths = expand_sources([photos])
+    paths = [str(path) for path in expand_sources([photos]).files]
     killed: list[int] = []
 
     def kill_a_busy_worker(done: int, total: int) -> None:

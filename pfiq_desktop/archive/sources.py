@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from pfiq_desktop.engine.discovery import find_images
+from pfiq_desktop.engine.discovery import FoundImages, find_images
 
 LIST_SUFFIXES = frozenset({".txt", ".lst", ".list"})
 
@@ -27,12 +27,14 @@ def read_file_list(path: Path) -> list[Path]:
     return entries
 
 
-def expand_sources(sources: Iterable[str | Path], recursive: bool = False) -> list[str]:
-    """Absolute photo paths, in order, each once: folders expanded, file lists read, other files kept as given."""
+def expand_sources(sources: Iterable[str | Path], recursive: bool = False) -> FoundImages:
+    """Absolute photo paths, in order, each once: folders expanded, file lists read, other files kept as given; and
+    the folder entries that could not be photos (broken links, pipes), to be reported as every command does."""
     entries: list[Path] = []
     for source in map(Path, sources):
         if source.is_file() and source.suffix.lower() in LIST_SUFFIXES:
             entries.extend(read_file_list(source))
         else:
             entries.append(source)
-    return [os.path.abspath(path) for path in find_images(entries, recursive=recursive).files]
+    found = find_images(entries, recursive=recursive)
+    return FoundImages([Path(os.path.abspath(path)) for path in found.files], found.skipped)

@@ -23,6 +23,7 @@ from pfiq_desktop.cli.common import (
     add_engine_options,
     error,
     positive_int,
+    report_skipped,
     stop_on_sigterm,
 )
 from pfiq_desktop.cli.progress import RateMeter, print_progress
@@ -73,7 +74,9 @@ def run(args: argparse.Namespace) -> int:
     from pfiq_desktop.archive.store import ResultStore, StoreError
     from pfiq_desktop.engine.icao import ProfileError, load_profile
 
-    paths = expand_sources(args.sources, recursive=args.recursive)
+    found = expand_sources(args.sources, recursive=args.recursive)
+    report_skipped(found.skipped)
+    paths = [str(path) for path in found.files]
     if not paths:
         error("no photos found in the given sources")
         return EXIT_USAGE
@@ -118,7 +121,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"\ncancelled; every finished chunk is in {args.results}: run the same command to resume",
               file=sys.stderr)
         return EXIT_CANCELLED
-    return _report(summary, failures)
+    code = _report(summary, failures)
+    return EXIT_PHOTO_PROBLEM if found.skipped and code == EXIT_OK else code
 
 
 def _report(summary: AuditSummary | None, failures: list[tuple[str, str]]) -> int:
