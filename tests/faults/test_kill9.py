@@ -130,29 +130,36 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _start(imports: str, *steps: str) -> subprocess.Popen[str]:
+    """A Python process that runs `steps` (statements, after `imports`) as its main, then waits on its stdin."""
+    script = "\n".join([imports, "import sys", "if __name__ == '__main__':", *(f"    {step}" for step in steps),
+                         "    sys.stdin.read()", ""])
+    return subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                            env=dict(os.environ, PYTHONPATH=str(REPO)), cwd=REPO)
+
+
+def _alive_after_killing(app: subprocess.Popen[str], pids: list[int], seconds: float) -> list[int]:
+    """kill -9 `app`, then the `pids` still running `seconds` later (or as soon as none is)."""
+    os.kill(app.pid, signal.SIGKILL)
+    app.wait(timeout=30)
+    deadline = time.monotonic() + seconds
+    while any(Path(f"/proc/{pid}").exists() for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return [pid for pid in pids if Path(f"/proc/{pid}").exists()]
+
+
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds child processes through Linux /proc")
 def test_kill9_of_the_app_leaves_no_face_detector_process_behind():
     # the window's face detector runs its CNN fallback in a child process; killed outright, the app cannot stop it,
     # so the child must end on its own when its parent is gone (Python's pool worker does; this guards that)
-    script = ("import numpy as np, sys\n"
-              "from pfiq_desktop.engine.faces import FaceDetector\n"
-              "if __name__ == '__main__':\n"
-              "    FaceDetector(fallback_apart=True).detect(np.full((480, 640, 3), 128, np.uint8))\n"
-              "    print('SEARCHED', flush=True)\n"
-              "    sys.stdin.read()\n")
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    app = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                           env=env, cwd=REPO)
+    app = _start("import numpy as np\nfrom pfiq_desktop.engine.faces import FaceDetector",
+                 "FaceDetector(fallback_apart=True).detect(np.full((480, 640, 3), 128, np.uint8))",
+                 "print('SEARCHED', flush=True)")
     try:
         assert app.stdout is not None and app.stdout.readline().strip() == "SEARCHED"
         helpers = _children(app.pid)
         assert helpers, "the fallback ran in no child process"
-        os.kill(app.pid, signal.SIGKILL)
-        app.wait(timeout=30)
-        deadline = time.monotonic() + 20
-        while any(Path(f"/proc/{pid}").exists() for pid in helpers) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert not [pid for pid in helpers if Path(f"/proc/{pid}").exists()], "an orphaned detector process lives on"
+        assert not _alive_after_killing(app, helpers, 20), "an orphaned detector process lives on"
     finally:
         if app.poll() is None:
             app.kill()
@@ -162,28 +169,14 @@ def test_kill9_of_the_app_leaves_no_face_detector_process_behind():
 def test_a_busy_child_process_ends_with_its_killed_parent():
     # killed outright in the middle of a batch, the window left its detector child searching for minutes (and one
     # for over 20), holding about 280 MB: the idle case above never showed it
-    script = ("import os, sys, time\n"
-              "from pfiq_desktop.engine.child_processes import spawn_pool\n"
-              "if __name__ == '__main__':\n"
-              "    pool = spawn_pool(1)\n"
-              "    print(pool.submit(os.getpid).result(), flush=True)\n"
-              "    pool.submit(time.sleep, 600)\n"
-              "    time.sleep(0.5)\n"
-              "    print('BUSY', flush=True)\n"
-              "    sys.stdin.read()\n")
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    app = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                           env=env, cwd=REPO)
+    app = _start("import os, time\nfrom pfiq_desktop.engine.child_processes import spawn_pool",
+                 "pool = spawn_pool(1)", "print(pool.submit(os.getpid).result(), flush=True)",
+                 "pool.submit(time.sleep, 600)", "time.sleep(0.5)", "print('BUSY', flush=True)")
     try:
         assert app.stdout is not None
         child = int(app.stdout.readline())
         assert app.stdout.readline().strip() == "BUSY" and Path(f"/proc/{child}").exists()
-        os.kill(app.pid, signal.SIGKILL)
-        app.wait(timeout=30)
-        deadline = time.monotonic() + 10
-        while Path(f"/proc/{child}").exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not Path(f"/proc/{child}").exists(), "the busy child lives on after its parent was killed"
+        assert not _alive_after_killing(app, [child], 10), "the busy child lives on after its parent was killed"
     finally:
         if app.poll() is None:
             app.kill()
