@@ -148,6 +148,32 @@ def test_a_result_names_its_photo_wherever_it_is_reported_from(tmp_path, astrona
     assert run.returncode == 1 and f"a.jpg: the photo is not at {photos / 'a.jpg'}; its report shows none" in run.stdout
 
 
+def test_a_stopped_run_lists_the_photos_it_finished(tmp_path, astronaut):
+    # stopped (SIGTERM, Ctrl+C) or out of disk, `pfiq analyse` printed no table at all: which photos were done?
+    import os
+    import signal
+    import time
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for shift in range(8):
+        cv2.imwrite(str(photos / f"p{shift}.jpg"), cv2.cvtColor(np.roll(astronaut, 4 * shift, axis=1), cv2.COLOR_RGB2BGR))
+    out = tmp_path / "out"
+    env = dict(os.environ, PFIQ_DATA_DIR=str(tmp_path / "data"))
+    run = subprocess.Popen([sys.executable, "-m", "pfiq_desktop.cli", "analyse", str(photos), "--out", str(out),
+                            "--batch", "1", "--format", "json", "--device", "cpu"], cwd=REPO, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while not (out / "p0.json").exists() and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    run.send_signal(signal.SIGTERM)
+    stdout, stderr = run.communicate(timeout=120)
+    assert run.returncode == 130, stderr
+    finished = sorted(p.stem for p in out.glob("*.json"))
+    assert finished and "cancelled after" in stderr
+    assert [line.split()[0] for line in stdout.splitlines()[1:]] == [f"{stem}.jpg" for stem in finished]
+
+
 def test_unknown_format_is_a_usage_error(tmp_path):
     run = pfiq("analyse", str(SAMPLE), "--out", str(tmp_path), "--format", "gif")
     assert run.returncode == 2 and "unknown: gif; choose a comma list of json, png" in run.stderr
@@ -196,3 +222,21 @@ def test_a_saved_profile_that_no_longer_loads_is_named_as_the_saved_setting(tmp_
                          cwd=REPO, capture_output=True, text=True, timeout=600, env=env)
     assert run.returncode == 2 and "fail_bellow is not a setting" in run.stderr
     assert "the profile saved in the application's settings: give --profile NAME" in run.stderr
+
+
+def test_progress_is_a_bar_on_a_terminal_and_plain_lines_in_a_log():
+    # a cron log got a redrawn bar, about 90 bytes of carriage returns and padding per photo
+    import io
+
+    from pfiq_desktop.cli.progress import print_progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    log, terminal = io.StringIO(), Terminal()
+    for stream in (log, terminal):
+        print_progress(1, 2, "a.jpg", stream)
+        print_progress(2, 2, "done", stream)
+    assert log.getvalue() == "1/2 a.jpg\n2/2 done\n"
+    assert terminal.getvalue().startswith("\r[" + "#" * 12 + "." * 12 + "] 1/2 a.jpg") and terminal.getvalue().endswith("\n")

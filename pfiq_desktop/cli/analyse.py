@@ -112,6 +112,10 @@ def _made_from(result: Path, photo: Path) -> bool:
         return False
 
 
+def _print_rows(rows: list[tuple[str, str, str, str, str]]) -> None:
+    print_table(rows, ("file", "verdict", "quality", "faces", "note"), (40, 8, 7, 5))
+
+
 def _open_cache() -> AnalysisCache | None:
     """The analysis cache the window and `pfiq report` share; without one (an unwritable data folder) every photo is
     analysed, as with --no-cache."""
@@ -183,13 +187,16 @@ def run(args: argparse.Namespace) -> int:
             rows.append((path.name, analysis.verdict, quality, str(len(analysis.faces)), note))
             print_progress(index, len(paths), f"{printable(path.name)[:40]:<40} {analysis.verdict}")
     except OutputError as failure:
-        print(file=sys.stderr)
+        print(file=sys.stderr)  # off the progress bar's line
+        _print_rows(rows)  # the photos finished before the failure, as a full run lists them
         error(str(failure))
         return EXIT_OUTPUT
     except KeyboardInterrupt:
-        print(f"\ncancelled after {len(rows)} of {len(paths)} photos; their outputs are complete", file=sys.stderr)
+        print(file=sys.stderr)
+        _print_rows(rows)
+        print(f"cancelled after {len(rows)} of {len(paths)} photos; their outputs are complete", file=sys.stderr)
         return EXIT_CANCELLED
-    print_table(rows, ("file", "verdict", "quality", "faces", "note"), (40, 8, 7, 5))
+    _print_rows(rows)
     skipped = f", {len(found.skipped)} skipped" if found.skipped else ""
     print(f"{counted(len(paths), 'photo')}, {problems} with problems{skipped}; outputs in {printable(str(out.resolve()))}")
     return EXIT_PHOTO_PROBLEM if problems or found.skipped else EXIT_OK

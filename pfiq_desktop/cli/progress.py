@@ -1,4 +1,5 @@
-"""One terminal progress bar for every `pfiq` command (written to stderr, redrawn in place)."""
+"""One progress report for every `pfiq` command, on stderr: a bar redrawn in place on a terminal, a plain line per
+step in a log file or a pipe (the bar's carriage returns and padding made cron logs unreadable)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,10 @@ from typing import TextIO
 
 def print_progress(done: int, total: int, label: str, stream: TextIO | None = None) -> None:
     stream = stream or sys.stderr
+    if not stream.isatty():
+        stream.write(f"{done}/{total} {label}\n")
+        stream.flush()
+        return
     width = 24
     filled = round(width * done / total) if total else width
     stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label[:56]:<56}")
