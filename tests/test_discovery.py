@@ -80,3 +80,13 @@ def test_resolve_paths_matches_realpath_for_links_folders_and_relative_paths(tmp
     ]
     assert resolve_paths(paths) == [os.path.realpath(p) for p in paths]
     assert len(set(resolve_paths(paths[:4]))) == 1
+
+
+def test_a_photo_found_also_through_a_link_keeps_its_own_name(tmp_path):
+    # link_to_top.jpg (sorted first) replaced top.jpg in the table and the outputs, and top.jpg vanished without a word
+    (tmp_path / "top.jpg").write_bytes(b"x")
+    (tmp_path / "link_to_top.jpg").symlink_to(tmp_path / "top.jpg")
+    (tmp_path / "only_a_link.jpg").symlink_to(tmp_path / "elsewhere.jpg")
+    (tmp_path / "elsewhere.jpg").write_bytes(b"y")
+    found = find_images([tmp_path])
+    assert [p.name for p in found.files] == ["elsewhere.jpg", "top.jpg"]

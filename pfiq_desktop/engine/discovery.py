@@ -53,11 +53,13 @@ def find_images(
             listed.extend(sorted(in_folder))
         else:
             listed.append(entry)
-    seen: set[str] = set()
+    kept: dict[str, int] = {}  # resolved path -> its place in found.files
     for resolved, path in zip(resolve_paths(listed), listed):
-        if resolved not in seen:
-            seen.add(resolved)
+        if resolved not in kept:
+            kept[resolved] = len(found.files)
             found.files.append(path)
+        elif found.files[kept[resolved]].is_symlink() and not path.is_symlink():
+            found.files[kept[resolved]] = path  # the photo under its own name, not a link's (link_to_top.jpg hid top.jpg)
     return found
 
 
