@@ -67,7 +67,7 @@ SHORTCUTS = """
 <tr><td><b>Ctrl+Shift+P</b></td><td>renewal check: is this the person of the previous document photo?</td></tr>
 <tr><td><b>Ctrl+Shift+B</b></td><td>compare recognition networks: this photo's maps and qualities from two networks</td></tr>
 <tr><td><b>Ctrl+,</b></td><td>settings</td></tr>
-<tr><td><b>Esc</b></td><td>cancel the batch (in the search box or the note: back to the list)</td></tr>
+<tr><td><b>Esc</b></td><td>cancel the batch (in the search box: clear the search; in the note: back to the list)</td></tr>
 <tr><td><b>F1</b></td><td>this help</td></tr>
 <tr><td><b>Ctrl+Q</b></td><td>quit (it asks first when notes on undecided photos would be lost)</td></tr>
 </table>

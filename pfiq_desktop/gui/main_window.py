@@ -656,8 +656,12 @@ class MainWindow(QMainWindow):
         self._status(f"Batch cancelled; {len(paths)} photos left pending (Analysis ▸ Re-analyse pending)")
 
     def cancel_batch(self) -> None:
-        """Stop the queued analyses; Esc typed in the search box or a note only leaves that field (to the list)."""
-        if isinstance(QApplication.focusWidget(), (QLineEdit, QPlainTextEdit, QTextEdit)):
+        """Stop the queued analyses; Esc typed in the search box clears the search, and in a note leaves it (to the
+        list), cancelling nothing (officers expected Esc to clear a search; it kept hiding photos)."""
+        field = QApplication.focusWidget()
+        if isinstance(field, (QLineEdit, QPlainTextEdit, QTextEdit)):
+            if field is self.browser.search:
+                self.browser.search.clear()
             self.browser.view.setFocus()
             return
         self.worker.cancel()

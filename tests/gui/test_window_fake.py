@@ -253,8 +253,11 @@ def test_esc_in_the_search_box_or_a_note_leaves_the_field_and_cancels_nothing(qt
         for field in (w.browser.search, w.decision.note):
             field.setFocus()
             qtbot.waitUntil(field.hasFocus)
+            qtbot.keyClicks(field, "zz")  # a search that hides every photo, or a note
             qtbot.keyClick(field, Qt.Key.Key_Escape)
             assert w.worker.pending() == 3 and w.browser.view.hasFocus()
+        assert w.browser.search.text() == "" and len(w.browser.visible_paths()) == 4  # Esc cleared the search
+        assert w.decision.note.toPlainText() == "zz"  # and kept the note
         qtbot.keyClick(w.browser.view, Qt.Key.Key_Escape)  # from the list it cancels
         assert w.worker.pending() == 0
     finally:
