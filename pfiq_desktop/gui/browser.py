@@ -23,7 +23,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QImage, QImageReader, QPainter, QPixmap
+from PySide6.QtGui import QColor, QImage, QImageReader, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -232,13 +232,18 @@ def _placeholder() -> QPixmap:
 
 
 def _broken() -> QPixmap:
+    """A crossed-out tile for a file that cannot be shown (the word "unreadable" did not fit the tile: "unreadabl");
+    the row's tooltip says why."""
     pm = QPixmap(THUMB, THUMB)
     tint = QColor(STATUS_COLOURS["error"])
     tint.setAlpha(60)
     pm.fill(tint)
     p = QPainter(pm)
-    p.setPen(QColor(STATUS_COLOURS["error"]))
-    p.drawText(pm.rect(), Qt.AlignmentFlag.AlignCenter, "unreadable")
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setPen(QPen(QColor(STATUS_COLOURS["error"]), max(2, THUMB // 16)))
+    inset = THUMB // 4
+    p.drawLine(inset, inset, THUMB - inset, THUMB - inset)
+    p.drawLine(THUMB - inset, inset, inset, THUMB - inset)
     p.end()
     return pm
 

@@ -187,3 +187,17 @@ def test_the_check_table_names_failures_in_the_order_of_the_reasons(qtbot):
     reasons.load(analysis, None)
     in_table = [table.tree.topLevelItem(i).data(0, Qt.ItemDataRole.UserRole).id for i in range(3)]
     assert in_table == reasons.selected_reasons() == ["glasses", "background_brightness", "inter_eye_distance"]
+
+
+def test_an_unreadable_file_gets_a_crossed_out_tile_with_no_clipped_word(qtbot):
+    # the tile said "unreadabl": the word did not fit the 64 px thumbnail
+    from pfiq_desktop.gui.browser import THUMB, _broken
+
+    tile = _broken().toImage()
+
+    def is_line(x: int, y: int) -> bool:  # the lines are opaque on a faint tint of the same colour
+        return tile.pixelColor(x, y).alpha() > 200
+
+    middle, near_corner = THUMB // 2, THUMB // 4 + 2
+    assert is_line(middle, middle) and is_line(near_corner, near_corner) and is_line(THUMB - near_corner, near_corner)
+    assert not is_line(middle, 4) and not is_line(4, middle)  # a cross, not a filled tile or a line of text
