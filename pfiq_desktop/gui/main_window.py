@@ -933,6 +933,7 @@ class MainWindow(QMainWindow):
         return not self._drafts or self.ask_discard_drafts(len(self._drafts))
 
     def ask_discard_drafts(self, count: int) -> bool:
+        """Whether to quit although `count` undecided photos have drafts; tests replace this."""
         photos = "1 undecided photo" if count == 1 else f"{count} undecided photos"
         answer = QMessageBox.question(
             self, "Quit", f"The notes or reasons on {photos} are not saved as decisions and are lost when you quit. Quit anyway?",
