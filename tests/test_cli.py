@@ -103,7 +103,7 @@ def test_results_of_other_photos_with_the_same_names_are_never_replaced(tmp_path
     assert pfiq("analyse", str(first), "--out", str(out), "--device", "cpu").returncode == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     run = pfiq("analyse", str(second), "--out", str(out), "--device", "cpu")
-    assert run.returncode == 2 and "are not the earlier results of these photos (IMG_0001.json, IMG_0001.png)" in run.stderr
+    assert run.returncode == 2 and "the earlier results of these photos (IMG_0001.json, IMG_0001.png)" in run.stderr
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert pfiq("analyse", str(first), "--out", str(out), "--device", "cpu").returncode == 0  # its own: replaced
     assert pfiq("analyse", str(second), "--out", str(out), "--device", "cpu", "--overwrite").returncode == 0

@@ -155,9 +155,9 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     others = [] if args.overwrite else others_outputs(Path(args.out), stems, paths, args.formats)
     if others:
-        error(f"{len(others)} files in {printable(str(Path(args.out).resolve()))} are not the earlier results of these "
-              f"photos ({first_few([printable(p.name) for p in others], 5)}): perhaps other photos with the same names. "
-              "Nothing was written. Choose another --out, or --overwrite to replace them.")
+        error(f"{len(others)} files in {printable(str(Path(args.out).resolve()))} would be replaced and are not, by their "
+              f"JSON, the earlier results of these photos ({first_few([printable(p.name) for p in others], 5)}): perhaps "
+              "other photos with the same names. Nothing was written. Choose another --out, or --overwrite to replace them.")
         return EXIT_USAGE
     try:
         analyzer = Analyzer(device=args.device, profile=args.profile, quality_estimator=args.quality,
