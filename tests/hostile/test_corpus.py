@@ -95,7 +95,8 @@ def test_every_file_through_the_cli(corpus, tmp_path):
                               "--format", "json", "--device", "cpu"], cwd=REPO, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        early = read_until(child.stderr, f"] 1/{len(files)} ".encode(), timeout=600)  # listed, engine running
+        early = read_until(child.stderr, f"1/{len(files)} ".encode(), timeout=600)  # listed, engine running (the first
+        # progress line: a pipe gets plain lines, not the terminal's bar)
         vanishing.unlink()
         stdout, late = child.communicate(timeout=len(files) * PER_PHOTO_LIMIT_S)
     finally:
