@@ -267,7 +267,7 @@ def _write_reports(items: list[ReportItem], args: argparse.Namespace, formats: l
     print(f"{counted(len(result.files), 'file')} written to {printable(str(Path(args.out).resolve()))}{note}")
     for path in result.files:
         pages = result.pages.get(path)
-        print(f"  {printable(path.name)}" + (f"  ({pages} page{'s' * (pages != 1)})" if pages else ""))
+        print(f"  {printable(path.name)}" + (f"  ({counted(pages, 'page')})" if pages else ""))
     _print_problems(problems)
     return EXIT_PHOTO_PROBLEM if problems else EXIT_OK
 

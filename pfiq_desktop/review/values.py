@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from pfiq_desktop.engine.icao.registry import THRESHOLD_KEYS, UNCERTAINTY_KEY, finer_decimals
+from pfiq_desktop.engine.icao.registry import UNCERTAINTY_KEY, bounds_of, finer_decimals
 from pfiq_desktop.engine.results import CheckResult
 
 # unit -> (factor, how the scaled number is written: {n} is the number, already formatted)
@@ -94,16 +94,12 @@ def value_text(value: float | int | None, unit: str = "", bounds: Iterable[float
     return f"{number} {unit}".strip()
 
 
-def _bounds(check: CheckResult) -> list[float]:
-    return [float(check.thresholds[key]) for key in THRESHOLD_KEYS if isinstance(check.thresholds.get(key), (int, float))]
-
-
 def check_value_text(check: CheckResult) -> str:
     """A check's value with its measurement's uncertainty where it has one ("3 ± 4.5 deg"): a head-pose warning at
     3 deg against a 5 deg limit reads as a contradiction without it."""
     uncertainty = check.thresholds.get(UNCERTAINTY_KEY)
     if uncertainty is None or _missing(check.value):
-        return value_text(check.value, check.unit, _bounds(check))
+        return value_text(check.value, check.unit, bounds_of(check.thresholds).values())
     return f"{format_number(check.value)} ± {format_number(uncertainty)} {check.unit}".strip()
 
 
