@@ -127,6 +127,9 @@ class DecisionPanel(QWidget):
             for code in [c for c in decision.reasons if c not in listed and not c.startswith(REFERENCE_PREFIX)]:
                 self._add_reason(code, reason_label(code))
             self._tick(set(decision.reasons), only=False)
+            if analysis is not None and (decision.profile, decision.profile_sha256) != (analysis.profile, analysis.profile_sha256):
+                # the photo is now judged under another profile: deciding again must name what fails under this one
+                self._tick(self.prefilled, only=True)
             self.note.setPlainText(decision.note)
         elif restore_draft:
             # the officer's own ticks come back as they left them (an unticked wrong reason stays unticked); results

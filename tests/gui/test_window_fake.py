@@ -604,3 +604,45 @@ def test_worst_first_puts_photos_needing_a_new_photo_and_most_failures_on_top(qt
     w.browser.sort.setCurrentIndex(1)
     w.browser.model.take_order()
     assert w.browser.visible_paths()[:4] == [no_face, three, one, framing]
+
+
+def test_after_a_withdraw_the_next_decision_does_not_carry_the_withdrawn_ones_note_and_reasons(qtbot, make_window,
+                                                                                                  portrait_folder):
+    # Withdraw left the note and ticks in the panel, and Reject then saved the withdrawn accept's note with it
+    w = _opened(qtbot, make_window, portrait_folder, 2)
+    w.auto_advance = False
+    path = w.browser.visible_paths()[0]
+    w.browser.select_path(path)
+    prefilled = set(w.decision.selected_reasons())
+    w.decision.note.setPlainText("Accepted: resolution issue only")
+    w.decision._tick({"other:other"}, only=True)
+    assert w.record_decision("retake", w.decision.selected_reasons(), w.decision.note.toPlainText())
+    w.clear_decision()
+    assert w.decision.current.text() == "No decision yet" and w.decision.message.text() == "Decision withdrawn."
+    assert w.decision.note.toPlainText() == "" and set(w.decision.selected_reasons()) == prefilled
+    w.decision.request("reject")
+    saved = w.session.record(path).decision
+    assert saved.decision == "reject" and saved.note == "" and "other:other" not in saved.reasons
+
+
+def test_a_decided_photo_judged_under_another_profile_offers_that_profiles_failures(qtbot, make_window, portrait_folder):
+    # deciding again after a profile switch saved the old profile's reasons and left out what fails under the new one
+    w = _opened(qtbot, make_window, portrait_folder, 8)
+    w.auto_advance = False
+    sharp_only_under_icao = [p for p in w.browser.visible_paths()
+                             if all(c.verdict != Verdict.FAIL for c in w.session.record(p).analysis.checks)
+                             and 0.5 <= w.session.record(p).analysis.checks[0].value < 0.7]
+    assert sharp_only_under_icao, "the fake engine gives no photo that fails sharpness under strict only"
+    path = sharp_only_under_icao[0]
+    w.browser.select_path(path)
+    w.decision._tick({"other:other"}, only=False)
+    w.decision.request("retake")
+    assert w.session.record(path).decision.reasons == ["other:other"]
+    w.set_profile("strict")
+    qtbot.waitUntil(lambda: w.session.record(path).analysis.profile == "strict", timeout=10000)
+    assert set(w.decision.selected_reasons()) == {"other:other", "sharpness"}
+    w.set_profile("icao-9303")  # back under the decision's own profile: the decision's reasons as they were saved
+    qtbot.waitUntil(lambda: w.session.record(path).analysis.profile == "icao-9303", timeout=10000)
+    w.browser.select_path(w.browser.visible_paths()[1])
+    w.browser.select_path(path)
+    assert set(w.decision.selected_reasons()) == {"other:other"}
