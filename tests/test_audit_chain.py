@@ -198,3 +198,34 @@ def test_a_version_1_store_is_migrated_and_sealed(tmp_path):
     tamper(path, "UPDATE audit SET officer='mallory' WHERE id=1")  # sealed entries are protected from now on
     assert verify_store(path).problems[0].startswith("audit entry 1 ")
 
+
+
+def test_reports_from_an_altered_store_say_so_on_the_console_in_the_csv_and_beside_the_decision(store_path, tmp_path,
+                                                                                                 data_dir):
+    # `pfiq report --store` on a store whose audit verify said BROKEN printed a clean PDF with the forged decision
+    from pfiq_desktop.engine import Analysis
+    from pfiq_desktop.reports.export import csv_rows
+    from pfiq_desktop.reports.inputs import item_from_store, store_problem
+    from pfiq_desktop.reports.pdf_report import decision_html, review_json
+
+    analysis = Analysis(source=str(tmp_path / "p2.jpg"), image_size=(10, 10), image_sha256="2" * 64, profile="icao-9303")
+    (tmp_path / "p2.json").write_text(analysis.to_json())
+    report = ("report", str(tmp_path / "p2.json"), "--store", str(store_path), "--format", "csv")
+    env = dict(os.environ, PFIQ_DATA_DIR=str(data_dir))
+    clean = pfiq(*report, "--out", str(tmp_path / "clean"), env=env)
+    assert "Traceback" not in clean.stderr and "fails its hash-chain check" not in clean.stderr
+    assert ",accept," in (tmp_path / "clean" / "pfiq-results.csv").read_text(encoding="utf-8-sig")
+    with ReviewStore(store_path) as store:
+        assert store_problem(store) == ""
+    tamper(store_path, "UPDATE decisions SET note='changed later' WHERE image_sha256=?", params=("2" * 64,))
+    forged = pfiq(*report, "--out", str(tmp_path / "forged"), env=env)
+    assert "reviews.sqlite3 fails its hash-chain check" in forged.stderr and "pfiq audit verify" in forged.stderr
+    rows = (tmp_path / "forged" / "pfiq-results.csv").read_text(encoding="utf-8-sig")
+    assert "changed later" in rows and "fails its hash-chain check" in rows
+    with ReviewStore(store_path) as store:
+        problem = store_problem(store)
+        item = item_from_store(store, analysis, problem)
+    assert problem.startswith(f"the audit log of the review store {store_path} fails its hash-chain check: the decision on")
+    assert "may have been changed after they were made" in decision_html(item.decision, analysis, item.store_problem)
+    assert json.loads(review_json(item))["review_store_problem"] == problem
+    assert csv_rows([item])[1][0]["review_store_problem"] == problem

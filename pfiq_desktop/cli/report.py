@@ -103,6 +103,16 @@ def warn_about_decisions(store: ReviewStore | None, items: list[ReportItem]) -> 
                 print(f"warning: {found} of them have decisions in {other} (use --store {other})", file=sys.stderr)
 
 
+def warn_if_altered(store: ReviewStore | None) -> str:
+    """The store's `store_problem` ('' when its audit log checks out), said on the console too."""
+    from pfiq_desktop.reports.inputs import altered_text, store_problem
+
+    problem = store_problem(store)
+    if problem:
+        print(altered_text(problem), file=sys.stderr)
+    return problem
+
+
 class Analyses:
     """Analysis for a path: from a JSON file, from the application's cache, or by running the engine once."""
 
@@ -154,6 +164,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     cache = AnalysisCache(appdirs.cache_path()) if store is not None else None
     problems = [f"{entry.path.name}: skipped, {entry.reason}" for entry in found.skipped]
+    altered = warn_if_altered(store)
 
     def report() -> int:
         photos = [p for p in paths if p.suffix.lower() != ".json"]
@@ -176,7 +187,7 @@ def run(args: argparse.Namespace) -> int:
                 problems.append(f"{path.name}: {'; '.join(analysis.errors)}")
             elif not analysis.faces:
                 problems.append(f"{path.name}: no face found")
-            items.append(item_from_store(store, analysis))
+            items.append(item_from_store(store, analysis, altered))
         print_progress(len(paths), len(paths), "analysed")
         if not items:
             _print_problems(problems)
@@ -217,7 +228,8 @@ def run_results(args: argparse.Namespace) -> int:
             print(f"analyses of engine configuration {config} from {results.path}", file=sys.stderr)
             # only a per-photo PDF or PNG draws the maps; without them an analysis holds 72 kB instead of 249 kB
             drawn = bool(set(PER_PHOTO_FORMATS) & set(formats))
-            items = [item_from_store(decisions, analysis if drawn else analysis.without_maps())
+            altered = warn_if_altered(decisions)
+            items = [item_from_store(decisions, analysis if drawn else analysis.without_maps(), altered)
                      for analysis in results.analyses(config)]
             failures = results.failures(config)
         if not items:

@@ -72,13 +72,10 @@ IMAGE_FILTER = f"Images ({' '.join('*' + ext for ext in sorted(IMAGE_EXTENSIONS)
 
 def audit_warning(store: ReviewStore) -> str:
     """The banner line for a review store whose audit log fails its hash-chain check ('' when intact)."""
-    report = store.verify()
-    if report.ok:
-        return ""
-    log.error("the audit log of %s fails verification: %s", store.path, "; ".join(report.problems))
-    more = f" (and {len(report.problems) - 1} more problems; see the log)" if len(report.problems) > 1 else ""
-    return (f"Warning: the audit log of the review store {display_name(store.path)} has been altered: "
-            f"{report.problems[0]}{more}. Decisions are still recorded; tell your supervisor.")
+    from pfiq_desktop.reports.inputs import store_problem
+
+    problem = store_problem(store)  # (logged there)
+    return f"Warning: {problem}. Decisions are still recorded; tell your supervisor." if problem else ""
 
 
 def skipped_text(skipped: Sequence[Skipped], shown: int = 5) -> str:
@@ -884,7 +881,7 @@ class MainWindow(QMainWindow):
 
     def _export(self, analyses: list[Analysis], kind: str, title: str) -> bool:
         from pfiq_desktop.gui.export import BATCH_FORMATS, SINGLE_FORMATS
-        from pfiq_desktop.reports.inputs import item_from_store
+        from pfiq_desktop.reports.inputs import item_from_store, store_problem
         from pfiq_desktop.reports.naming import over_photos_text
         from pfiq_desktop.reports.runner import existing_outputs, outputs_over_photos
 
@@ -895,7 +892,8 @@ class MainWindow(QMainWindow):
         if not folder:
             return False
         self.settings.update(export_folder=folder)
-        items = [item_from_store(self.store, a) for a in analyses]  # the store belongs to this thread
+        altered = store_problem(self.store)  # each report of an altered store says so, as the window's banner does
+        items = [item_from_store(self.store, a, altered) for a in analyses]  # the store belongs to this thread
         formats = SINGLE_FORMATS if kind == "single" else BATCH_FORMATS
         clashes = outputs_over_photos(items, folder, formats)
         if clashes:

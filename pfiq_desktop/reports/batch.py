@@ -21,7 +21,8 @@ from pfiq_desktop import APP_NAME, __version__
 from pfiq_desktop.atomic import OutputError, write_bytes_atomic
 from pfiq_desktop.engine.results import Verdict
 from pfiq_desktop.reports.figures import render_histogram, render_thumbnail, verdict_hex, verdict_text
-from pfiq_desktop.reports.inputs import ReportItem, load_photo
+from pfiq_desktop.palette import status_hex
+from pfiq_desktop.reports.inputs import ReportItem, altered_text, load_photo
 from pfiq_desktop.reports.paged import (
     RenderError,
     ReportCancelled,
@@ -302,6 +303,8 @@ def write_batch_summary(
 <tr><td style="color:{GREY}">Analysed</td><td>{escape(span)}</td></tr>
 <tr><td style="color:{GREY}">Profile(s)</td><td>{escape(profiles)}</td></tr>
 <tr><td style="color:{GREY}">Model SHA-256</td><td>{escape(model_text)}</td></tr></table>"""
+        altered = sorted({i.store_problem for i in items if i.store_problem})
+        header += "".join(f'<p style="color:{status_hex("fail")}"><b>{escape(altered_text(p))}</b></p>' for p in altered)
         histogram_html = (
             f'<p style="margin-top:8px; margin-bottom:3px"><b>Scalar quality of the main face</b></p>'
             f'<p align="center"><img src="{hist_src}" width="{hist_w:.0f}"/></p>'

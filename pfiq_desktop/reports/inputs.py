@@ -113,6 +113,7 @@ class ReportItem:
     decision: DecisionInfo | None = None
     audit: list[AuditInfo] = field(default_factory=list)
     image: np.ndarray | None = None
+    store_problem: str = ""  # why the decision and audit trail may have been altered ('' when the store checks out)
 
     def __post_init__(self) -> None:
         self.decision = DecisionInfo.from_any(self.decision)
@@ -154,8 +155,27 @@ def review_from_store(store: ReviewStore, analysis: Analysis) -> tuple[DecisionI
     return DecisionInfo.from_any(decision), [AuditInfo.from_any(a) for a in audit if str(a.path) in files]
 
 
-def item_from_store(store: ReviewStore | None, analysis: Analysis) -> ReportItem:
+def store_problem(store: ReviewStore | None) -> str:
+    """'' when the store's audit log passes its hash-chain check (or there is no store), else what is wrong: a report
+    from an altered store must say so on every page, since its decisions may have been changed after they were made."""
+    if store is None:
+        return ""
+    report = store.verify()
+    if report.ok:
+        return ""
+    log.error("the audit log of %s fails verification: %s", store.path, "; ".join(report.problems))
+    return f"the audit log of the review store {display_name(store.path)} fails its hash-chain check: {report.summary()}"
+
+
+def altered_text(problem: str) -> str:
+    """The warning a report of an altered store carries (on each photo's page, the summary and the console)."""
+    return (f"Warning: {problem}. Its decisions and audit trail may have been changed after they were made; "
+            "`pfiq audit verify` shows where.")
+
+
+def item_from_store(store: ReviewStore | None, analysis: Analysis, problem: str = "") -> ReportItem:
+    """The photo's report item; `problem` is the store's `store_problem` (checked once for a whole export)."""
     if store is None:
         return ReportItem(analysis)
     decision, audit = review_from_store(store, analysis)
-    return ReportItem(analysis, decision, audit)
+    return ReportItem(analysis, decision, audit, store_problem=problem)

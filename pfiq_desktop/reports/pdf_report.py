@@ -24,7 +24,7 @@ from pfiq_desktop.engine.icao.regions import REGION_LABELS
 from pfiq_desktop.engine.results import Analysis, Verdict
 from pfiq_desktop.palette import DEVIATION_SCALE, status_hex
 from pfiq_desktop.reports.figures import VERDICT_TEXT, check_numbers, render_panels, verdict_hex, verdict_text
-from pfiq_desktop.reports.inputs import AuditInfo, DecisionInfo, ReportItem
+from pfiq_desktop.reports.inputs import AuditInfo, DecisionInfo, ReportItem, altered_text
 from pfiq_desktop.reports.paged import (
     RenderError,
     add_image,
@@ -266,8 +266,9 @@ def other_faces_html(analysis: Analysis) -> str:
     return f'<p style="margin-top:3px; font-size:6.2pt">Other faces in the photo — {"<br/>".join(lines)}</p>'
 
 
-def decision_html(decision: DecisionInfo | None, analysis: Analysis) -> str:
-    """A full-width box under the header: the officer's decision is what the report is filed for."""
+def decision_html(decision: DecisionInfo | None, analysis: Analysis, store_problem: str = "") -> str:
+    """A full-width box under the header: the officer's decision is what the report is filed for (and, from a store
+    whose audit log fails its check, a warning that it may have been altered)."""
     if decision is None:
         body = f'<b>Officer\'s decision:</b> <span style="color:{GREY}">No decision recorded for this photo.</span>'
     else:
@@ -288,6 +289,8 @@ def decision_html(decision: DecisionInfo | None, analysis: Analysis) -> str:
             body += (f' &nbsp;·&nbsp; <span style="color:{GREY}">decided under profile {escape(decision.profile)}; '
                      f"this report's checklist: {escape(analysis.profile or '–')}</span>")
         body += f"<br/><b>Note:</b> {escape(decision.note or '–')}"
+    if store_problem:
+        body += f'<br/><span style="color:{status_hex("fail")}"><b>{escape(altered_text(store_problem))}</b></span>'
     return f"""
 <table width="100%" cellspacing="0" cellpadding="3" border="0.5" style="margin-top:5px; border-color:{RULE}; border-style:solid">
 <tr><td style="background-color:#f7f7f7">{body}</td></tr></table>"""
@@ -346,7 +349,7 @@ def build_report_html(item: ReportItem, figure_src: str, figure_width_css: float
     return (
         "<html><body>"
         + header_html(item, officer, created)
-        + decision_html(item.decision, a)
+        + decision_html(item.decision, a, item.store_problem)
         + errors_html(a)
         + top
         + findings_html(a)
@@ -358,7 +361,8 @@ def build_report_html(item: ReportItem, figure_src: str, figure_width_css: float
 
 def review_json(item: ReportItem) -> str:
     return json.dumps(
-        {"decision": item.decision.to_dict() if item.decision else None, "audit": [e.to_dict() for e in item.audit]},
+        {"decision": item.decision.to_dict() if item.decision else None, "audit": [e.to_dict() for e in item.audit],
+         "review_store_problem": item.store_problem},
         indent=1,
     )
 

@@ -67,6 +67,11 @@ class ChainReport:
     def ok(self) -> bool:
         return not self.problems
 
+    def summary(self) -> str:
+        """The first broken link and how many more problems there are ('' when the chain holds)."""
+        more = f" (and {len(self.problems) - 1} more problems)" if len(self.problems) > 1 else ""
+        return f"{self.problems[0]}{more}" if self.problems else ""
+
 
 def _rows(conn: sqlite3.Connection, sql: str) -> list[dict[str, Any]]:
     cursor = conn.execute(sql)

@@ -26,10 +26,10 @@ def test_the_window_says_so_when_the_audit_chain_is_broken(qtbot, make_window, d
     intact.shutdown()
     tamper(data_dir / "reviews.sqlite3", "UPDATE audit SET decision='accept'")
     window = make_window(fake_factory())
-    assert window.banner.isVisible() and "has been altered: audit entry 1 " in window.banner.text()
+    assert window.banner.isVisible() and "fails its hash-chain check: audit entry 1 " in window.banner.text()
     window.show_banner("Not found: x")  # other messages come and go below it
     window.show_banner("")
-    assert "has been altered" in window.banner.text() and window.banner.isVisible()
+    assert "fails its hash-chain check" in window.banner.text() and window.banner.isVisible()
 
 
 def test_skipped_entries_are_named_in_the_banner(qtbot, make_window, portrait_folder):
