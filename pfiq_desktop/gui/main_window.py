@@ -783,7 +783,7 @@ class MainWindow(QMainWindow):
         if withdrawn:
             self.browser.model.changed(path)  # a "Decided" filter drops it: the list moves on, the panel with it
             self._status(f"{display_name(Path(path).name)}: decision withdrawn")
-            if self.session.current == path:  # undecided again: the withdrawn decision's note and reasons must not be saved with the next one
+            if self.session.current == path:  # undecided again: the next decision must not save the withdrawn one's note
                 record = self.session.record(path)
                 self.decision.load(record.analysis if record is not None else None, None)
                 self.decision.show_info("Decision withdrawn.")

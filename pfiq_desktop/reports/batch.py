@@ -20,8 +20,8 @@ from PySide6.QtGui import QImage, QPdfWriter
 from pfiq_desktop import APP_NAME, __version__
 from pfiq_desktop.atomic import OutputError, write_bytes_atomic
 from pfiq_desktop.engine.results import Verdict
-from pfiq_desktop.reports.figures import render_histogram, render_thumbnail, verdict_hex, verdict_text
 from pfiq_desktop.palette import status_hex
+from pfiq_desktop.reports.figures import render_histogram, render_thumbnail, verdict_hex, verdict_text
 from pfiq_desktop.reports.inputs import ReportItem, altered_text, load_photo
 from pfiq_desktop.reports.paged import (
     RenderError,

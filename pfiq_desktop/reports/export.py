@@ -26,7 +26,8 @@ BASE_COLUMNS = [
     "file", "path", "image_sha256", "verdict", "faces", "quality", "quality_raw", "findings",
     "fail_count", "warn_count", "failed_checks", "warned_checks", "errors",
     "decision", "decision_reasons", "decision_note", "decision_officer", "decision_login", "decided_at", "overridden_checks",
-    "review_store_problem", "profile", "profile_sha256", "not_run_checks", "quality_estimator", "map_method", "backbone", "model_sha256", "models_sha256",
+    "review_store_problem", "profile", "profile_sha256", "not_run_checks", "quality_estimator", "map_method", "backbone",
+    "model_sha256", "models_sha256",
     "app_version", "analysed_at",
 ]
 FINDINGS_SEPARATOR = " | "  # the findings column joins the main face's sentences
