@@ -240,3 +240,37 @@ def test_progress_is_a_bar_on_a_terminal_and_plain_lines_in_a_log():
         print_progress(2, 2, "done", stream)
     assert log.getvalue() == "1/2 a.jpg\n2/2 done\n"
     assert terminal.getvalue().startswith("\r[" + "#" * 12 + "." * 12 + "] 1/2 a.jpg") and terminal.getvalue().endswith("\n")
+
+
+def test_a_result_reported_with_another_profile_is_judged_under_it(tmp_path, astronaut):
+    # `pfiq report X.json --profile us-passport` silently reported the JSON's own icao-9303 checks
+    import csv
+    import os
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    cv2.imwrite(str(photos / "a.jpg"), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
+    env = dict(os.environ, PFIQ_DATA_DIR=str(tmp_path / "data"))
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", *args], cwd=REPO, capture_output=True,
+                              text=True, timeout=600, env=env)
+
+    made = cli("analyse", str(photos), "--out", str(tmp_path / "res"), "--format", "json", "--profile", "icao-9303")
+    assert made.returncode == 0, made.stderr
+    result = tmp_path / "res" / "a.json"
+
+    def reported(out, *profile):
+        run = cli("report", str(result), "--format", "csv", "--no-store", "--out", str(tmp_path / out), *profile)
+        rows = list(csv.DictReader((tmp_path / out / "pfiq-results.csv").open(encoding="utf-8-sig"))) \
+            if (tmp_path / out / "pfiq-results.csv").exists() else []
+        return run, rows
+
+    run, rows = reported("as_analysed")
+    assert run.returncode == 0 and rows[0]["profile"] == "icao-9303", run.stderr
+    run, rows = reported("lenient", "--profile", "lenient")
+    assert run.returncode == 0 and rows[0]["profile"] == "lenient", run.stderr
+    assert Analysis.from_json(result.read_text()).profile == "icao-9303"  # the result file itself is left as it was
+    (photos / "a.jpg").unlink()
+    run, rows = reported("gone", "--profile", "strict")
+    assert run.returncode == 1 and "its checks cannot be re-run under --profile strict" in run.stdout + run.stderr

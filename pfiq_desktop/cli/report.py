@@ -24,6 +24,7 @@ from pfiq_desktop.cli.common import (
     EXIT_OUTPUT,
     EXIT_PHOTO_PROBLEM,
     EXIT_USAGE,
+    SavedSetting,
     add_engine_options,
     counted,
     error,
@@ -130,9 +131,21 @@ class Analyses:
         return self._engine
 
     def get(self, path: Path) -> Analysis:
-        """ValueError or OSError (with the reason) when a JSON file is not an analysis."""
+        """ValueError or OSError (with the reason) when a JSON file is not an analysis, or when a JSON's checks must be
+        re-run under the --profile the command line names and its photo cannot be read."""
         if path.suffix.lower() == ".json":
-            return Analysis.from_json(path.read_text(encoding="utf-8"))
+            analysis = Analysis.from_json(path.read_text(encoding="utf-8"))
+            if isinstance(self.args.profile, SavedSetting) or not analysis.ok:
+                return analysis  # as it was analysed (the summary lists every profile its photos were judged under)
+            from pfiq_desktop.engine.imageio import ImageLoadError
+
+            engine = self.engine()
+            if (analysis.profile, analysis.profile_sha256) == (engine.profile.name, engine.profile.sha256):
+                return analysis
+            try:
+                return engine.recheck(analysis)
+            except ImageLoadError as failure:
+                raise ValueError(f"its checks cannot be re-run under --profile {engine.profile.name}: {failure}") from failure
         return self.cache.analyse(self.engine(), path) if self.cache else self.engine().analyse(path)
 
 
