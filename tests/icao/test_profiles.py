@@ -290,3 +290,13 @@ def test_the_default_profile_gives_one_value_to_each_eye_setting_its_eye_checks_
     tables = [default.params(check_id) for check_id in ("eye_open_left", "eye_open_right", "eye_occlusion", "glasses")]
     values = {key: {table[key] for table in tables if key in table} for key in EYE_THRESHOLDS}
     assert all(len(found) == 1 for found in values.values()), values
+
+
+def test_a_profile_without_extends_takes_the_default_profiles_print_size_so_its_mm_bounds_apply(tmp_path: Path) -> None:
+    # only [checks.head_size] in mm: the head size was "not assessable: the profile states no print size"
+    own = tmp_path / "office-c.toml"
+    own.write_text("[checks.head_size]\nfail_below_mm = 30.0\nfail_above_mm = 33.0\n")
+    profile = load_profile(own)
+    assert profile.info.print_format == load_profile("icao-9303").info.print_format is not None
+    head = _checks(profile, head_mm=36.0, top_mm=4.0)["head_size"]
+    assert head.unit == "mm" and head.verdict is Verdict.FAIL, head.message

@@ -314,9 +314,11 @@ def profile_info(path: Path, data: dict[str, Any]) -> results.ProfileInfo:
     """The cited parts of a profile file over those of the profile it `extends`.
 
     The child's [print] replaces its parent's; its rules, not-assessable checks and
-    sources (by id) are added to its parent's and replace those of the same name.
+    sources (by id) are added to its parent's and replace those of the same name. A
+    profile without `extends` has the default profile as its parent here too, as for
+    its checks: left without the print size, its own mm bounds could not be measured.
     """
-    parent = data.get("extends")
+    parent = data.get("extends") or (None if _is_default(path) else DEFAULT_PROFILE)
     base = load_profile(parent).info if parent else results.ProfileInfo()
     meta = _table(path, data, "meta")
     own = [_source(path, str(data.get("name", path.stem)), entry) for entry in meta.get("sources", [])]
