@@ -24,7 +24,7 @@ from pfiq_desktop.gui.theme import status_icon
 from pfiq_desktop.gui.widgets import named
 from pfiq_desktop.palette import status_hex
 from pfiq_desktop.review import ACCEPT, DECISION_LABELS, REJECT, RETAKE
-from pfiq_desktop.review.reasons import OTHER_REASONS, REFERENCE_PREFIX, reason_label, reasons_text
+from pfiq_desktop.review.reasons import OTHER_REASONS, is_reference, reason_label, reasons_text
 
 if TYPE_CHECKING:
     from pfiq_desktop.engine.results import Analysis
@@ -124,7 +124,7 @@ class DecisionPanel(QWidget):
             # a reason the decision gave that the list no longer offers (another profile passes that check) stays
             # listed, ticked: deciding again must not drop it without the officer seeing it
             listed = {self.reasons.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.reasons.count())}
-            for code in [c for c in decision.reasons if c not in listed and not c.startswith(REFERENCE_PREFIX)]:
+            for code in [c for c in decision.reasons if c not in listed and not is_reference(c)]:
                 self._add_reason(code, reason_label(code))
             self._tick(set(decision.reasons), only=False)
             if analysis is not None and (decision.profile, decision.profile_sha256) != (analysis.profile, analysis.profile_sha256):

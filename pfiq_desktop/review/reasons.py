@@ -65,11 +65,23 @@ SYSTEM_REASONS = {
     "reference_no_match": "Not the same person as the reference photo",
 }
 REFERENCE_PREFIX = "reference_photo:"
+CHECK_PREFIX = "reference_check:"  # what the renewal check said: reference_check:<outcome>:<score>:<reference file name>
 
 
 def reference_code(image_sha256: str) -> str:
     """The reason code that files the reference photo of a renewal check with a decision."""
     return f"{REFERENCE_PREFIX}{image_sha256}"
+
+
+def reference_check_code(outcome: str, score: float, name: str) -> str:
+    """The reason code that files what the renewal check said (outcome, score, the reference's file name): a
+    supervisor reading the report must see it, not only which photo was compared."""
+    return f"{CHECK_PREFIX}{outcome}:{score:.3f}:{name}"
+
+
+def is_reference(code: str) -> bool:
+    """Whether a reason code files a renewal check (the application's, never one the officer ticks)."""
+    return code.startswith((REFERENCE_PREFIX, CHECK_PREFIX))
 
 
 def reference_in(codes: Iterable[str]) -> str:
@@ -84,6 +96,11 @@ def reason_label(code: str) -> str:
         return CHECK_PROBLEMS[code]
     if code.startswith(REFERENCE_PREFIX):
         return f"Compared with reference photo {code[len(REFERENCE_PREFIX):][:12]}…"
+    if code.startswith(CHECK_PREFIX):
+        from pfiq_desktop.engine.comparison import DECISION_LABELS
+
+        outcome, score, name = (code[len(CHECK_PREFIX):].split(":", 2) + ["", ""])[:3]
+        return f"Renewal check against {name or 'the reference photo'}: {DECISION_LABELS.get(outcome, outcome)} (score {score})"
     return OTHER_REASONS.get(code) or SYSTEM_REASONS.get(code) or code
 
 

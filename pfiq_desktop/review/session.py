@@ -19,6 +19,7 @@ from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.icao import failure_kind
 from pfiq_desktop.engine.results import Analysis
+from pfiq_desktop.review.reasons import reference_check_code
 from pfiq_desktop.review.store import ACCEPT, Decision, DecisionError, ReviewStore
 
 log = logging.getLogger(__name__)
@@ -197,8 +198,9 @@ class ReviewSession:
         reference = self.references.get(path)
         if reference is not None and reference.decision == NO_MATCH:
             failed.append(REFERENCE_NO_MATCH)
+        filed = [*reasons, *([reference_check_code(reference.decision, reference.score, reference.name)] if reference else [])]
         saved = self.store.record_decision(
-            path, sha, kind, reasons=list(reasons), note=note, officer=self.officer,
+            path, sha, kind, reasons=filed, note=note, officer=self.officer,
             profile=analysis.profile if analysis is not None else "",
             profile_sha256=analysis.profile_sha256 if analysis is not None else "",
             model_sha256=analysis.model_sha256 if analysis is not None else "",

@@ -7,6 +7,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 
 from pfiq_desktop.engine.hashing import file_sha256
+from pfiq_desktop.review.reasons import reasons_text
 from tests.photos import load_portrait, portrait_paths, save_rgb, variant
 
 
@@ -36,7 +37,14 @@ def test_compare_with_previous_photo_then_decide_files_the_reference(qtbot, make
     assert w.record_decision("reject", ["other:identity_doubt"], "not the holder")
     entry = w.store.audit_log(file_sha256(new))[-1]
     assert entry.reference_sha256 == file_sha256(other_person)
-    assert w.store.decision_for(path, file_sha256(new)).reference_sha256 == file_sha256(other_person)
+    saved = w.store.decision_for(path, file_sha256(new))
+    assert saved.reference_sha256 == file_sha256(other_person)
+    # what the check said is filed too: reports showed only "Compared with reference photo 133c3dee8bae…"
+    said = f"Renewal check against {other_person.name}: Not the same person (score {comparison.score:.3f})"
+    assert said in reasons_text(saved.reasons) and said in reasons_text(entry.reasons)
+    w.decision.load(w.session.record(path).analysis, saved)  # the decision shown again: its reasons, never the check's
+    assert "other:identity_doubt" in w.decision.selected_reasons()
+    assert not [c for c in w.decision.selected_reasons() if c.startswith("reference")]
     assert w.store.verify().ok, "the reference code is inside the hash chain"
     w.renewal.close()
     qtbot.keyClick(w, Qt.Key.Key_Escape)  # the window still answers
