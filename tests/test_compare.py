@@ -185,3 +185,16 @@ def test_two_people_in_one_photo_are_not_compared(analyzer, portraits):
     assert c.errors[0].endswith("size); crop the photo to the person to compare")
     # a photo with one person is still compared
     assert analyzer.compare(portraits[1], reencoded_mirror(portraits[1])).decision != NOT_COMPARED
+
+
+def test_a_photo_and_a_byte_identical_copy_are_not_compared(analyzer, portraits, tmp_path):
+    # `pfiq compare new.jpg copy_of_new.jpg` answered "Same person, score 1.000": it only showed the file was copied
+    new = tmp_path / "new.png"
+    cv2.imwrite(str(new), cv2.cvtColor(portraits[0], cv2.COLOR_RGB2BGR))
+    copy = tmp_path / "on_file.png"
+    copy.write_bytes(new.read_bytes())
+    c = analyzer.compare(new, copy)
+    assert c.decision == NOT_COMPARED and np.isnan(c.score)
+    assert c.errors == ["photos A and B are the same file contents (identical bytes): compare with the photo on file "
+                        "from the earlier document"]
+    assert analyzer.compare(new, reencoded_mirror(portraits[0])).decision != NOT_COMPARED  # other bytes: compared

@@ -226,6 +226,9 @@ class Analyzer:
                                 created=template.created, app_version=__version__)
         comparison.errors = [f"photo {side}: {problem}" for side, analysis in (("A", a), ("B", b))
                              for problem in _not_comparable(analysis)]
+        if a.image_sha256 and a.image_sha256 == b.image_sha256:  # a score of 1.000 would only say the file was copied
+            comparison.errors.append("photos A and B are the same file contents (identical bytes): compare with the photo "
+                                     "on file from the earlier document")
         if self.match_thresholds is None:
             comparison.errors.append(f"backbone {self.backbone.spec.name} has no comparison thresholds (measured on identity sets)")
         if not comparison.errors:
