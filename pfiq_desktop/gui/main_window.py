@@ -595,8 +595,8 @@ class MainWindow(QMainWindow):
 
     def _on_done(self, path: str, shown: DisplayResult) -> None:
         record = self.session.record(path)
-        if record is None:
-            return  # a folder was closed while this photo was in the engine
+        if record is None or self._closed:
+            return  # a folder was closed while this photo was in the engine, or the window (and its store)
         if self.session.set_analysis(path, shown.analysis):
             self._status(f"{record.name} changed since it was decided; please review it again")
         self._keep_display(path, shown)
@@ -611,7 +611,7 @@ class MainWindow(QMainWindow):
             if not left:
                 self._status(f"Profile {name}: {total} photos re-evaluated")
         record = self.session.record(path)
-        if record is None:
+        if record is None or self._closed:
             return
         self.session.set_analysis(path, shown.analysis)
         self._keep_display(path, shown)

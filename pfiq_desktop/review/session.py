@@ -161,6 +161,8 @@ class ReviewSession:
         if decision is not None and analysis.image_sha256 and decision.image_sha256 != analysis.image_sha256:
             record.decision = None
             return True
+        if decision is None and analysis.image_sha256:  # moved or renamed since its decision: found by its bytes, as
+            record.decision = self.store.decision_for(path, analysis.image_sha256)  # the reports find it
         return False
 
     def set_reference(self, path: str, comparison: Comparison) -> ReferenceCheck | None:
@@ -217,7 +219,8 @@ class ReviewSession:
         record = self.record(path)
         if record is None or record.decision is None:
             return False
-        self.store.clear_decision(path, record.decision.image_sha256, officer=self.officer)
+        # under the path it was filed with: a photo moved since keeps its decision's row under its old path
+        self.store.clear_decision(record.decision.path, record.decision.image_sha256, officer=self.officer)
         record.decision = None
         return True
 

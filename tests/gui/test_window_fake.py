@@ -646,3 +646,33 @@ def test_a_decided_photo_judged_under_another_profile_offers_that_profiles_failu
     w.browser.select_path(w.browser.visible_paths()[1])
     w.browser.select_path(path)
     assert set(w.decision.selected_reasons()) == {"other:other"}
+
+
+def test_a_moved_folder_shows_its_decisions_as_the_reports_find_them_and_they_can_be_withdrawn(qtbot, make_window,
+                                                                                                 portrait_folder, data_dir):
+    # the window showed every photo of a renamed folder undecided while `pfiq report` found their decisions by bytes
+    folder = portrait_folder(2)
+    w = make_window(fake_factory())
+    w.open_paths([str(folder)])
+    _wait_all(qtbot, w)
+    w.auto_advance = False
+    first = w.browser.visible_paths()[0]
+    w.browser.select_path(first)
+    assert w.record_decision("reject", [], "")
+    w.shutdown()
+    moved = folder.with_name(folder.name + "_moved")
+    folder.rename(moved)
+    again = make_window(fake_factory())
+    again.open_paths([str(moved)])
+    _wait_all(qtbot, again)
+    now = str(moved / Path(first).name)
+    assert again.session.record(now).decision.decision == "reject"
+    assert sum(r.decision is not None for r in again.session.records) == 1  # the other photo stays undecided
+    again.browser.select_path(now)
+    assert again.decision.current.text().startswith("Rejected")
+    again.clear_decision()
+    assert again.decision.current.text() == "No decision yet"
+    store = ReviewStore(data_dir / "reviews.sqlite3")
+    assert store.decision_for(now, again.session.record(now).analysis.image_sha256) is None  # withdrawn in the store
+    assert store.audit_log()[-1].action == "clear"
+    store.close()
