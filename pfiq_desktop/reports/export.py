@@ -26,8 +26,8 @@ BASE_COLUMNS = [
     "file", "path", "image_sha256", "verdict", "faces", "quality", "quality_raw", "findings",
     "fail_count", "warn_count", "failed_checks", "warned_checks", "errors",
     "decision", "decision_reasons", "decision_note", "decision_officer", "decision_login", "decided_at", "overridden_checks",
-    "review_store_problem", "profile", "profile_sha256", "not_run_checks", "quality_estimator", "map_method", "backbone",
-    "model_sha256", "models_sha256",
+    "decision_profile", "decision_profile_sha256", "review_store_problem",
+    "profile", "profile_sha256", "not_run_checks", "quality_estimator", "map_method", "backbone", "model_sha256", "models_sha256",
     "app_version", "analysed_at",
 ]
 FINDINGS_SEPARATOR = " | "  # the findings column joins the main face's sentences
@@ -105,6 +105,8 @@ def csv_rows(items: Sequence[ReportItem]) -> tuple[list[str], list[dict[str, str
             "decision_login": _text_cell(d.login) if d else "",
             "decided_at": d.decided_at if d else "",
             "overridden_checks": ";".join(d.overridden) if d else "",
+            "decision_profile": _text_cell(d.profile) if d else "",
+            "decision_profile_sha256": d.profile_sha256 if d else "",
             "review_store_problem": _text_cell(item.store_problem),
             "profile": _text_cell(a.profile),
             "profile_sha256": a.profile_sha256,

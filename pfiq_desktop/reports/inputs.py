@@ -43,6 +43,14 @@ class DecisionInfo:
     decided_at: str = ""
     overridden: list[str] = field(default_factory=list)  # failed check ids the officer overrode
     profile: str = ""  # the threshold profile the checklist had when the officer decided
+    profile_sha256: str = ""  # its content: an edited profile keeps its name
+
+    def decided_under_other(self, analysis: Analysis) -> bool:
+        """Whether the officer decided under another profile (or another version of it) than the analysis's."""
+        if not self.profile:
+            return False
+        same_content = not self.profile_sha256 or not analysis.profile_sha256 or self.profile_sha256 == analysis.profile_sha256
+        return self.profile != analysis.profile or not same_content
 
     @property
     def label(self) -> str:

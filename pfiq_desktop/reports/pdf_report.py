@@ -266,6 +266,11 @@ def other_faces_html(analysis: Analysis) -> str:
     return f'<p style="margin-top:3px; font-size:6.2pt">Other faces in the photo — {"<br/>".join(lines)}</p>'
 
 
+def _profile_text(name: str, sha256: str) -> str:
+    """A profile's name and the start of its content hash (an edited profile keeps its name)."""
+    return f"{name or '–'} ({sha256[:12]})" if sha256 else name or "–"
+
+
 def decision_html(decision: DecisionInfo | None, analysis: Analysis, store_problem: str = "") -> str:
     """A full-width box under the header: the officer's decision is what the report is filed for (and, from a store
     whose audit log fails its check, a warning that it may have been altered)."""
@@ -285,9 +290,10 @@ def decision_html(decision: DecisionInfo | None, analysis: Analysis, store_probl
             body += f" &nbsp;·&nbsp; <b>Reasons:</b> {escape(reasons_text(shown))}"
         if decision.overridden:
             body += f" &nbsp;·&nbsp; <b>Accepted despite:</b> {escape(reasons_text(decision.overridden))}"
-        if decision.profile and decision.profile != analysis.profile:  # its reasons may pass under this checklist's
-            body += (f' &nbsp;·&nbsp; <span style="color:{GREY}">decided under profile {escape(decision.profile)}; '
-                     f"this report's checklist: {escape(analysis.profile or '–')}</span>")
+        if decision.decided_under_other(analysis):  # its reasons may pass under this checklist's
+            decided = _profile_text(decision.profile, decision.profile_sha256)
+            body += (f' &nbsp;·&nbsp; <span style="color:{GREY}">decided under profile {escape(decided)}; '
+                     f"this report's checklist: {escape(_profile_text(analysis.profile, analysis.profile_sha256))}</span>")
         body += f"<br/><b>Note:</b> {escape(decision.note or '–')}"
     if store_problem:
         body += f'<br/><span style="color:{status_hex("fail")}"><b>{escape(altered_text(store_problem))}</b></span>'

@@ -12,6 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from pfiq_desktop.engine.results import Analysis
+from pfiq_desktop.reports.export import csv_rows
 from pfiq_desktop.reports.figures import verdict_text
 from pfiq_desktop.reports.inputs import AuditInfo, ReportItem
 from pfiq_desktop.reports.pdf_report import read_embedded_analysis, write_pdf_report
@@ -242,6 +243,15 @@ def test_a_decision_taken_under_another_profile_says_so(tmp_path, sample_analysi
     assert "decided under profile icao-9303; this report's checklist: lenient" in text
     write_pdf_report(tmp_path / "same.pdf", item_from_store(store, dataclasses.replace(analysis, profile="icao-9303")))
     assert "decided under profile" not in unicodedata.normalize("NFKC", _squash(_text(tmp_path / "same.pdf")))
+    # an edited profile keeps its name: "accepted despite" a check its new version passes, with no word of it
+    store.record_decision(analysis.source, analysis.image_sha256, "reject", reasons=["background"], officer="a.ngata",
+                          verdict=analysis.verdict, profile="office", profile_sha256="a" * 64)
+    edited = dataclasses.replace(analysis, profile="office", profile_sha256="b" * 64)
+    write_pdf_report(tmp_path / "edited.pdf", item_from_store(store, edited))
+    text = unicodedata.normalize("NFKC", _squash(_text(tmp_path / "edited.pdf")))
+    assert f"decided under profile office ({'a' * 12}); this report's checklist: office ({'b' * 12})" in text
+    row = csv_rows([item_from_store(store, edited)])[1][0]
+    assert (row["decision_profile"], row["decision_profile_sha256"], row["profile"]) == ("office", "a" * 64, "office")
 
 
 def test_a_copy_of_a_decided_photo_is_reported_undecided_as_the_window_shows_it(tmp_path, sample_analysis, store):
