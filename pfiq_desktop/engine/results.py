@@ -113,7 +113,7 @@ class PrintFormat:
     height_mm: float
     width_mm_max: float | None = None  # the rule allows a range of sizes
     height_mm_max: float | None = None
-    dpi: int = 0
+    dpi: int = 0  # the print resolution the rule names: cited, not checked (resolution is judged by the eyes' distance in px)
     crown: str = "skull"
 
     def size_text(self) -> str:
