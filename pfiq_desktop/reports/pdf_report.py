@@ -139,7 +139,10 @@ def profile_html(analysis: Analysis) -> str:
     cited += [f"from {escape(name)}: {escape(', '.join(ids))}" for name, ids in inherited.items()]
     read = f" (read {escape(dates[0])})" if len(dates) == 1 else ""
     sources = f". Sources{read}: {' · '.join(cited)}" if cited else ""
-    return f'<p style="color:{GREY}; font-size:5pt; margin-top:1px; margin-bottom:0px">Profile {named}{sources}</p>'
+    # what the issuer asks beyond the measured checks (background colour, when glasses or coverings are allowed)
+    rules = "; ".join(f"{name.replace('_', ' ')}: {text}" for name, text in info.rules.items())
+    asks = f". Its rules, to be judged by eye where no check measures them: {escape(rules)}" if rules else ""
+    return f'<p style="color:{GREY}; font-size:5pt; margin-top:1px; margin-bottom:0px">Profile {named}{asks}{sources}</p>'
 
 
 def quality_html(analysis: Analysis) -> str:

@@ -68,6 +68,8 @@ def test_header_cites_the_profile_name_version_and_sources(tmp_path, sample_imag
         assert source.id in flat
     assert "Sources(read2026-12-01):us-embassy-bgbg.usembassy.gov/visas/nonimmigrant-visas/photo-requirements/(official)" in flat
     assert "fromicao-9303:icao-9303-p3,icao-9303-p1v1-2006" in flat
+    # the issuer's rules beyond the measured checks were loaded and never shown anywhere
+    assert "Itsrules,tobejudgedbyeyewherenocheckmeasuresthem:background:plainwhiteoroff-white;glasses:notallowedexceptmedical" in flat
     assert read_embedded_analysis(target).profile_info == profile.info
 
 
