@@ -67,6 +67,7 @@ class CheckResult:
     evidence: Evidence = field(default_factory=Evidence)
     face_index: int | None = None
     iso_measure: str = ""  # the ISO/IEC 29794-5 quality component it measures ('' when none), as other tools name it
+    iso_value: float | None = None  # its value in that component's unit when `value` is in another (a fraction, not mm)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -72,8 +72,9 @@ def iso_values(checks: Sequence[CheckResult]) -> dict[str, float]:
     the column holds the larger of the two."""
     values: dict[str, float] = {}
     for check in checks:
-        if check.iso_measure and check.value is not None:
-            values[check.iso_measure] = max(values.get(check.iso_measure, check.value), check.value)
+        value = check.iso_value if check.iso_value is not None else check.value  # (a mm check also gives the share)
+        if check.iso_measure and value is not None:
+            values[check.iso_measure] = max(values.get(check.iso_measure, value), value)
     return values
 
 

@@ -300,3 +300,22 @@ def test_a_profile_without_extends_takes_the_default_profiles_print_size_so_its_
     assert profile.info.print_format == load_profile("icao-9303").info.print_format is not None
     head = _checks(profile, head_mm=36.0, top_mm=4.0)["head_size"]
     assert head.unit == "mm" and head.verdict is Verdict.FAIL, head.message
+
+
+def test_the_iso_columns_hold_shares_of_the_height_whether_the_check_measured_mm_or_fractions() -> None:
+    # HeadSize read 23.05 (mm) for one photo and 0.59 (a fraction) for the next one in the same CSV
+    from pfiq_desktop.reports.export import iso_values
+
+    profile = _geometry_only(load_profile("icao-9303"))
+    image, face = _face(profile, head_mm=33.0, top_mm=4.0)
+    in_mm = {c.id: c for c in run_checks(image, [face], profile)}
+    square = np.full((image.shape[0], image.shape[0], 3), 225, np.uint8)  # no print's shape: measured in fractions
+    in_fractions = {c.id: c for c in run_checks(square, [replace(face, photo_shape=square.shape[:2])], profile)}
+    height = image.shape[0]
+    assert in_mm["head_size"].unit == "mm" and in_mm["head_size"].value == pytest.approx(33.0, rel=0.02)
+    assert in_mm["head_size"].iso_value == pytest.approx(33.0 / 45.0, rel=0.02)
+    assert in_fractions["head_size"].unit == "fraction of height" and in_fractions["head_size"].iso_value is None
+    assert iso_values(list(in_mm.values()))["HeadSize"] == pytest.approx(in_fractions["head_size"].value, rel=1e-6)
+    eye_share = float(face.landmarks[36:48, 1].mean()) / height
+    assert iso_values(list(in_mm.values()))["MarginAboveOfTheFaceImage"] == pytest.approx(eye_share, rel=0.01)
+    assert iso_values(list(in_fractions.values()))["MarginAboveOfTheFaceImage"] == pytest.approx(eye_share, rel=0.01)

@@ -78,6 +78,7 @@ def _run_one(spec: CheckSpec, ctx: Context | None, profile: Profile, setup_error
         evidence=_plain(measure.evidence),
         face_index=face_index if spec.per_face else None,
         iso_measure=spec.iso_measure,
+        iso_value=None if measure.iso_value is None or not np.isfinite(measure.iso_value) else float(measure.iso_value),
     )
 
 

@@ -9,6 +9,7 @@ profile states only in mm says why it cannot be judged.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -143,7 +144,7 @@ def head_size(ctx: Context, params: dict[str, Any]) -> Measure:
         where = f"({needs})"
     low, high = head_height_range(value, crown)
     seen = "to the top of the hair, which the landmarks do not show" if crown == "hair" else "to the estimated crown"
-    return graded_range(
+    measure = graded_range(
         value,
         low,
         high,
@@ -157,6 +158,7 @@ def head_size(ctx: Context, params: dict[str, Any]) -> Measure:
         unit,
         evidence,
     )
+    return replace(measure, iso_value=ratio) if scale is not None else measure  # ISO's HeadSize is a share of the height
 
 
 @check("head_width", "Head width", "geometry")
@@ -203,7 +205,7 @@ def eye_line_height(ctx: Context, params: dict[str, Any]) -> Measure:
     if scale is not None:
         bounds = bounds_of(params, "_mm")
         where = f"{(ctx.height - y) / scale:.1f} mm above the bottom ({_needs(bounds)} from the top)"
-        return graded(
+        return replace(graded(
             y / scale,
             bounds,
             {
@@ -213,7 +215,7 @@ def eye_line_height(ctx: Context, params: dict[str, Any]) -> Measure:
             },
             "mm",
             evidence,
-        )
+        ), iso_value=ratio)  # the ISO column holds the share of the height, as without a print size
     return _in_fractions(
         ratio,
         params,

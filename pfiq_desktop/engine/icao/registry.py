@@ -35,6 +35,7 @@ class Measure:
     unit: str = ""
     thresholds: dict[str, float] = field(default_factory=dict)
     evidence: Evidence = field(default_factory=Evidence)
+    iso_value: float | None = None  # the value in its ISO/IEC 29794-5 component's unit, where `value` is in another (mm)
 
 
 CheckFunc = Callable[["Context", dict[str, Any]], Measure]
