@@ -109,3 +109,27 @@ def test_the_gui_says_which_model_file_is_damaged(qtbot, tmp_path, use_models):
         assert not window.banner.isHidden()
     finally:
         window.shutdown()
+
+
+def test_the_cache_key_covers_the_shipped_quality_head_and_calibration(tmp_path, monkeypatch):
+    # the head, gauges and PLQ constants were refitted and the shared cache kept serving the old ones' analyses
+    from importlib import resources
+
+    from pfiq_desktop.engine import models
+
+    shipped = resources.files("pfiq_desktop.engine.backbones")
+    for entry in shipped.iterdir():
+        if entry.is_file() and entry.name.endswith((".json", ".npz")):
+            (tmp_path / entry.name).write_bytes(entry.read_bytes())
+    keys = []
+    try:
+        for edit in (None, "quality_head_dlib_resnet_v1.json", "dlib_resnet_v1.json"):
+            if edit:
+                (tmp_path / edit).write_text((tmp_path / edit).read_text() + "\n")
+            monkeypatch.setattr(models.resources, "files", lambda package: tmp_path)
+            models.shipped_data_sha256.cache_clear()
+            keys.append(models.models_sha256())
+    finally:
+        monkeypatch.undo()
+        models.shipped_data_sha256.cache_clear()
+    assert keys[0] == models.models_sha256() and len(set(keys)) == 3

@@ -104,6 +104,17 @@ def model_sha256(name: str) -> str:
 
 
 def models_sha256() -> str:
-    """One digest for the whole set of model files (what a cached analysis depends on)."""
+    """One digest for the whole set of model files and the built-in backbone's shipped data (what a cached analysis
+    depends on): refitting the quality head or the calibration changes analyses as much as a new model file does."""
     listing = "\n".join(f"{name} {PINNED_SHA256[name]}" for name in sorted(PINNED_SHA256))
-    return hashlib.sha256(listing.encode("ascii")).hexdigest()
+    return hashlib.sha256(f"{listing}\nshipped data {shipped_data_sha256()}".encode("ascii")).hexdigest()
+
+
+@cache
+def shipped_data_sha256() -> str:
+    """One digest over the data files beside the built-in backbones (calibration, quality head, probes, references)."""
+    digest = hashlib.sha256()
+    root = resources.files("pfiq_desktop.engine.backbones")
+    for entry in sorted((e for e in root.iterdir() if e.is_file() and e.name.endswith((".json", ".npz"))), key=lambda e: e.name):
+        digest.update(entry.name.encode("utf-8") + b"\0" + hashlib.sha256(entry.read_bytes()).digest())
+    return digest.hexdigest()
