@@ -152,7 +152,8 @@ class ReviewSession:
 
     # -- results -----------------------------------------------------------------
     def set_analysis(self, path: str, analysis: Analysis) -> bool:
-        """Store a result; True when the file changed since it was decided (the decision is dropped)."""
+        """Store a result; True when the file changed since it was decided (the decision is dropped). An undecided
+        photo's decision is looked up by its bytes once they are known: one moved or renamed since keeps it."""
         record = self.record(path)
         if record is None:
             return False  # a folder was closed while this photo was in the engine
@@ -219,8 +220,12 @@ class ReviewSession:
         record = self.record(path)
         if record is None or record.decision is None:
             return False
-        # under the path it was filed with: a photo moved since keeps its decision's row under its old path
-        self.store.clear_decision(record.decision.path, record.decision.image_sha256, officer=self.officer)
+        sha = record.decision.image_sha256
+        # under the path it was filed with (a photo moved since keeps its row under its old path), and then any row its
+        # bytes still find from before the move, or the withdrawn decision would come back with the next result
+        decision: Decision | None = record.decision
+        while decision is not None and self.store.clear_decision(decision.path, sha, officer=self.officer):
+            decision = self.store.decision_for(path, sha)
         record.decision = None
         return True
 

@@ -663,6 +663,7 @@ def test_a_moved_folder_shows_its_decisions_as_the_reports_find_them_and_they_ca
     moved = folder.with_name(folder.name + "_moved")
     folder.rename(moved)
     again = make_window(fake_factory())
+    again.auto_advance = False
     again.open_paths([str(moved)])
     _wait_all(qtbot, again)
     now = str(moved / Path(first).name)
@@ -676,3 +677,12 @@ def test_a_moved_folder_shows_its_decisions_as_the_reports_find_them_and_they_ca
     assert store.decision_for(now, again.session.record(now).analysis.image_sha256) is None  # withdrawn in the store
     assert store.audit_log()[-1].action == "clear"
     store.close()
+    # decided again after the move, then withdrawn: the decision from before the move must not come back either
+    again.record_decision("retake", [], "")
+    store = ReviewStore(data_dir / "reviews.sqlite3")
+    store.record_decision(first, again.session.record(now).analysis.image_sha256, "accept", note="filed at the old path")
+    store.close()
+    again.clear_decision()
+    again.set_profile("strict")  # every photo's result arrives again
+    qtbot.waitUntil(lambda: again.session.record(now).analysis.profile == "strict", timeout=10000)
+    assert again.session.record(now).decision is None
