@@ -204,7 +204,7 @@ def test_reports_from_an_altered_store_say_so_on_the_console_in_the_csv_and_besi
                                                                                                  data_dir):
     # `pfiq report --store` on a store whose audit verify said BROKEN printed a clean PDF with the forged decision
     from pfiq_desktop.engine import Analysis
-    from pfiq_desktop.reports.export import csv_rows
+    from pfiq_desktop.reports.export import csv_rows, export_dict
     from pfiq_desktop.reports.inputs import item_from_store, store_problem
     from pfiq_desktop.reports.pdf_report import decision_html, review_json
 
@@ -229,3 +229,5 @@ def test_reports_from_an_altered_store_say_so_on_the_console_in_the_csv_and_besi
     assert "may have been changed after they were made" in decision_html(item.decision, analysis, item.store_problem)
     assert json.loads(review_json(item))["review_store_problem"] == problem
     assert csv_rows([item])[1][0]["review_store_problem"] == problem
+    assert export_dict([item])["photos"][0]["review_store_problem"] == problem  # the JSON export other systems read
+    assert item.decision_text == "Accepted (from an altered review store)"  # the PNG's one-line mention

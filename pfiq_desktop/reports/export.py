@@ -195,6 +195,7 @@ def export_dict(items: Sequence[ReportItem], include_maps: bool = True) -> dict[
                 "analysis": analysis,
                 "decision": item.decision.to_dict() if item.decision else None,
                 "audit": [e.to_dict() for e in item.audit],
+                "review_store_problem": item.store_problem,
             }
         )
     return {

@@ -136,6 +136,13 @@ class ReportItem:
     def decision_label(self) -> str:
         return self.decision.label if self.decision else DECISION_LABELS[""]
 
+    @property
+    def decision_text(self) -> str:
+        """The decision for a one-line mention ('' when none), marked when its store fails its hash-chain check."""
+        if self.decision is None:
+            return ""
+        return f"{self.decision.label} (from an altered review store)" if self.store_problem else self.decision.label
+
     def load_image(self) -> np.ndarray | None:
         """The photo as RGB uint8 (cached), or None when it cannot be read."""
         if self.image is None:

@@ -98,7 +98,7 @@ def export_reports(
             if kind == "pdf" and item is not None:
                 result.pages[path] = write_pdf_report(path, item, page_size, officer, pdfa, now, cancelled)
             elif kind == "png" and item is not None:
-                save_annotated_png(path, item.load_image(), item.analysis, item.decision_label if item.decision else "")
+                save_annotated_png(path, item.load_image(), item.analysis, item.decision_text)
             elif kind == "summary":
                 links = [pdf_names.get(i) for i in range(len(items))]
                 result.pages[path] = write_batch_summary(
