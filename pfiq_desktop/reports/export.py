@@ -49,7 +49,8 @@ def check_columns(items: Sequence[ReportItem]) -> list[str]:
     """Per-check columns '<id>:verdict', '<id>:value' and '<id>:unit' (a check may measure in mm on a photo of the
     profile's print shape and in fractions on another: the unit says which) of every registered check in checklist
     order, then one column per ISO/IEC 29794-5 component they measure, named as other tools name it (e.g.
-    HeadPoseYaw; in the unit of its check's column), then the main face's mean deviation from compliant photos per
+    HeadPoseYaw; in the check's unit, except where a check measured in mm: there its share of the photo height, see
+    `iso_values`), then the main face's mean deviation from compliant photos per
     region ('region:left_eye:deviation'). The same header for every batch of one app version (taken from the
     batch's checks, a day of unreadable files had 38 columns instead of 161, and appended tables broke); checks of
     another version's analyses come after."""
@@ -69,10 +70,12 @@ def check_columns(items: Sequence[ReportItem]) -> list[str]:
 def iso_values(checks: Sequence[CheckResult]) -> dict[str, float]:
     """The value of each ISO/IEC 29794-5 component the checks measure. Two checks measure EyesOpen, one per
     eye, as the probability that the eye is closed (or hidden); like OFIQ, which reports the less open eye,
-    the column holds the larger of the two."""
+    the column holds the larger of the two. A check measured in mm gives its `iso_value` (a share of the photo
+    height); one saved before it had that (an older result file or archive) leaves the column empty rather than
+    mix mm into it."""
     values: dict[str, float] = {}
     for check in checks:
-        value = check.iso_value if check.iso_value is not None else check.value  # (a mm check also gives the share)
+        value = check.iso_value if check.iso_value is not None else None if check.unit == "mm" else check.value
         if check.iso_measure and value is not None:
             values[check.iso_measure] = max(values.get(check.iso_measure, value), value)
     return values

@@ -9,7 +9,7 @@ import pytest
 from pfiq_desktop.engine.icao import CHECKS
 from pfiq_desktop.engine.icao.regions import REGION_NAMES
 from pfiq_desktop.engine.results import Analysis, CheckResult, Verdict
-from pfiq_desktop.reports.export import csv_rows, export_dict, write_csv
+from pfiq_desktop.reports.export import csv_rows, export_dict, iso_values, write_csv
 from pfiq_desktop.reports.inputs import ReportItem
 
 
@@ -45,3 +45,13 @@ def test_csv_has_a_column_per_component(tmp_path) -> None:
 def test_json_has_the_name_on_each_check() -> None:
     checks = export_dict([_item()])["photos"][0]["analysis"]["checks"]
     assert [c["iso_measure"] for c in checks][:4] == ["HeadPoseYaw", "EyesOpen", "EyesOpen", ""]
+
+
+def test_a_mm_value_saved_without_its_share_leaves_the_column_empty() -> None:
+    # results saved before `iso_value` existed would put 23.05 (mm) into a HeadSize column of shares
+    old = CheckResult("head_size", "Head height", "geometry", Verdict.PASS, "ok", 23.05, "mm", iso_measure="HeadSize")
+    new = CheckResult("head_size", "Head height", "geometry", Verdict.PASS, "ok", 23.05, "mm", iso_measure="HeadSize",
+                      iso_value=0.59)
+    fraction = CheckResult("head_size", "Head height", "geometry", Verdict.PASS, "ok", 0.61, "fraction of height",
+                           iso_measure="HeadSize")
+    assert [iso_values([c]).get("HeadSize") for c in (old, new, fraction)] == [None, 0.59, 0.61]
