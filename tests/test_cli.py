@@ -271,6 +271,13 @@ def test_a_result_reported_with_another_profile_is_judged_under_it(tmp_path, ast
     run, rows = reported("lenient", "--profile", "lenient")
     assert run.returncode == 0 and rows[0]["profile"] == "lenient", run.stderr
     assert Analysis.from_json(result.read_text()).profile == "icao-9303"  # the result file itself is left as it was
+    cv2.imwrite(str(photos / "a.jpg"), cv2.cvtColor(astronaut[:, ::-1], cv2.COLOR_RGB2BGR))  # another photo, same name
+    run, rows = reported("replaced", "--profile", "strict")
+    assert run.returncode == 1 and f"its photo {photos / 'a.jpg'} changed since it was analysed" in run.stdout, run.stdout
     (photos / "a.jpg").unlink()
     run, rows = reported("gone", "--profile", "strict")
     assert run.returncode == 1 and "its checks cannot be re-run under --profile strict" in run.stdout + run.stderr
+    run, rows = reported("misspelt", "--profile", "stirct")  # once, as a usage error, not "cannot read" per result file
+    assert run.returncode == 2 and "No profile named 'stirct'" in run.stderr and "cannot read" not in run.stdout
+    run = cli("report", "--results", str(tmp_path / "archive.sqlite3"), "--profile", "lenient", "--out", str(tmp_path / "r"))
+    assert run.returncode == 2 and "--profile cannot be used with --results" in run.stderr

@@ -137,15 +137,18 @@ class Analyses:
             analysis = Analysis.from_json(path.read_text(encoding="utf-8"))
             if isinstance(self.args.profile, SavedSetting) or not analysis.ok:
                 return analysis  # as it was analysed (the summary lists every profile its photos were judged under)
-            from pfiq_desktop.engine.imageio import ImageLoadError
+            from pfiq_desktop.engine.hashing import file_sha256
 
             engine = self.engine()
-            if (analysis.profile, analysis.profile_sha256) == (engine.profile.name, engine.profile.sha256):
+            if analysis.profile_sha256 == engine.profile.sha256:  # the same thresholds, as the cache judges it
                 return analysis
+            cannot = f"its checks cannot be re-run under --profile {engine.profile.name}"
             try:
+                if file_sha256(analysis.source) != analysis.image_sha256:  # a new photo under the old name
+                    raise ValueError(f"{cannot}: its photo {analysis.source} changed since it was analysed")
                 return engine.recheck(analysis)
-            except ImageLoadError as failure:
-                raise ValueError(f"its checks cannot be re-run under --profile {engine.profile.name}: {failure}") from failure
+            except OSError as failure:
+                raise ValueError(f"{cannot}: the photo is not readable at {analysis.source} ({failure.strerror or failure})") from failure
         return self.cache.analyse(self.engine(), path) if self.cache else self.engine().analyse(path)
 
 
@@ -159,6 +162,10 @@ def run(args: argparse.Namespace) -> int:
         error(str(failure))
         return EXIT_OUTPUT
     if args.results:
+        if not isinstance(args.profile, SavedSetting):  # an archive's analyses are reported as they were made
+            error("--profile cannot be used with --results: an archive is reported under the profile of its engine "
+                  "configuration (--config); analyse the photos again to judge them under another")
+            return EXIT_USAGE
         return run_results(args)
     from pfiq_desktop.engine.discovery import find_images
     from pfiq_desktop.reports.inputs import ReportItem, item_from_store
@@ -186,8 +193,8 @@ def run(args: argparse.Namespace) -> int:
         if len(photos) == len(paths) and _refused(stubs, args, args.formats):
             return EXIT_USAGE
         analyses = Analyses(args, cache)
-        if photos:
-            analyses.engine()  # a missing model or a bad profile stops here, once, not once per photo
+        if photos or not isinstance(args.profile, SavedSetting):
+            analyses.engine()  # a missing model or a bad profile stops here, once, not once per photo or result file
         items: list[ReportItem] = []
         for index, path in enumerate(paths, start=1):
             print_progress(index - 1, len(paths), f"analysing {printable(path.name)}")

@@ -228,6 +228,12 @@ class Analysis:
         """True when the photo could be analysed (it may still fail checks)."""
         return not self.errors
 
+    def checked_under(self, profile: str, profile_sha256: str = "") -> bool:
+        """Whether its checks ran under this profile: the same name, and the same content where both hashes are known
+        (an edited profile keeps its name)."""
+        known = profile_sha256 and self.profile_sha256
+        return self.profile == profile and (not known or self.profile_sha256 == profile_sha256)
+
     @property
     def engine_key(self) -> str:
         return engine_key(self.models_sha256, self.quality_estimator, self.map_method, self.app_version)

@@ -47,10 +47,7 @@ class DecisionInfo:
 
     def decided_under_other(self, analysis: Analysis) -> bool:
         """Whether the officer decided under another profile (or another version of it) than the analysis's."""
-        if not self.profile:
-            return False
-        same_content = not self.profile_sha256 or not analysis.profile_sha256 or self.profile_sha256 == analysis.profile_sha256
-        return self.profile != analysis.profile or not same_content
+        return bool(self.profile) and not analysis.checked_under(self.profile, self.profile_sha256)
 
     @property
     def label(self) -> str:
