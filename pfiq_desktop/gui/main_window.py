@@ -70,11 +70,8 @@ OPEN_WITH_SUBFOLDERS_KEY = "Ctrl+Alt+O"
 IMAGE_FILTER = f"Images ({' '.join('*' + ext for ext in sorted(IMAGE_EXTENSIONS))});;All files (*)"
 
 
-def audit_warning(store: ReviewStore) -> str:
-    """The banner line for a review store whose audit log fails its hash-chain check ('' when intact)."""
-    from pfiq_desktop.reports.inputs import store_problem
-
-    problem = store_problem(store)  # (logged there)
+def audit_warning(problem: str) -> str:
+    """The banner line for a review store whose audit log fails its hash-chain check (`problem`; '' when intact)."""
     return f"Warning: {problem}. Decisions are still recorded; tell your supervisor." if problem else ""
 
 
@@ -115,7 +112,11 @@ class MainWindow(QMainWindow):
         self.settings = settings or SettingsStore()
         self.layout_state = QSettings(str(appdirs.window_state_path()), QSettings.Format.IniFormat)
         self.store = ReviewStore(appdirs.store_path())
-        self.store_warning = audit_warning(self.store)
+        from pfiq_desktop.reports.inputs import store_problem
+
+        # checked once when the store opens (a year's store takes seconds): the banner and every export say it
+        self.store_problem = store_problem(self.store)
+        self.store_warning = audit_warning(self.store_problem)
         self._profile_warning = ""  # a profile that could not be used, said until one that loads is chosen
         self.cache = AnalysisCache(appdirs.cache_path())
         self.session = ReviewSession(self.store, self.settings.current.officer)
@@ -881,7 +882,7 @@ class MainWindow(QMainWindow):
 
     def _export(self, analyses: list[Analysis], kind: str, title: str) -> bool:
         from pfiq_desktop.gui.export import BATCH_FORMATS, SINGLE_FORMATS
-        from pfiq_desktop.reports.inputs import item_from_store, store_problem
+        from pfiq_desktop.reports.inputs import item_from_store
         from pfiq_desktop.reports.naming import over_photos_text
         from pfiq_desktop.reports.runner import existing_outputs, outputs_over_photos
 
@@ -892,8 +893,8 @@ class MainWindow(QMainWindow):
         if not folder:
             return False
         self.settings.update(export_folder=folder)
-        altered = store_problem(self.store)  # each report of an altered store says so, as the window's banner does
-        items = [item_from_store(self.store, a, altered) for a in analyses]  # the store belongs to this thread
+        # each report of an altered store says so, as the window's banner does
+        items = [item_from_store(self.store, a, self.store_problem) for a in analyses]  # the store belongs to this thread
         formats = SINGLE_FORMATS if kind == "single" else BATCH_FORMATS
         clashes = outputs_over_photos(items, folder, formats)
         if clashes:
