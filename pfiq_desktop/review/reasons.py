@@ -76,7 +76,7 @@ def reference_code(image_sha256: str) -> str:
 def reference_check_code(outcome: str, score: float, name: str) -> str:
     """The reason code that files what the renewal check said (outcome, score, the reference's file name): a
     supervisor reading the report must see it, not only which photo was compared."""
-    return f"{CHECK_PREFIX}{outcome}:{score:.3f}:{name}"
+    return f"{CHECK_PREFIX}{outcome}:{score:.3f}:{name.replace(';', ',')}"  # ';' separates reasons in the CSV
 
 
 def is_reference(code: str) -> bool:

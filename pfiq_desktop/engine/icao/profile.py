@@ -221,11 +221,14 @@ def load_profile(name_or_path: str | Path = DEFAULT_PROFILE, _seen: tuple[str, .
             raise ProfileError(f"{path}: extends = {parent!r}: expected a profile name or file")
         if parent in _seen:
             raise ProfileError(f"{path}: circular 'extends' ({parent})")
-        checks = _merge(load_profile(parent, (*_seen, parent)).checks, checks)
-    elif not _is_default(path):
-        checks = _completed(checks)
+        inherited = load_profile(parent, (*_seen, parent))
+        checks, base = _merge(inherited.checks, checks), inherited.info
+    elif not _is_default(path):  # without `extends`, whatever it leaves out is the default profile's
+        checks, base = _completed(checks), load_profile(DEFAULT_PROFILE).info
+    else:
+        base = results.ProfileInfo()
     _check_order(path, checks)
-    info = replace(profile_info(path, data), switched_off=_switched_off(checks))
+    info = replace(profile_info(path, data, base), switched_off=_switched_off(checks))
     bundled_file = path.parent == _bundled_dir()
     if not bundled_file:  # an edited copy of a bundled file must not pass for it in a report
         info = replace(info, title=f"{info.title} ({path.name})")
@@ -310,16 +313,12 @@ def _rule(path: Path, name: str, table: Any) -> str:
     return f"{words} ({note})" if note else words
 
 
-def profile_info(path: Path, data: dict[str, Any]) -> results.ProfileInfo:
-    """The cited parts of a profile file over those of the profile it `extends`.
+def profile_info(path: Path, data: dict[str, Any], base: results.ProfileInfo) -> results.ProfileInfo:
+    """The cited parts of a profile file over those of its parent (`base`: the profile it `extends`, or the default).
 
     The child's [print] replaces its parent's; its rules, not-assessable checks and
-    sources (by id) are added to its parent's and replace those of the same name. A
-    profile without `extends` has the default profile as its parent here too, as for
-    its checks: left without the print size, its own mm bounds could not be measured.
+    sources (by id) are added to its parent's and replace those of the same name.
     """
-    parent = data.get("extends") or (None if _is_default(path) else DEFAULT_PROFILE)
-    base = load_profile(parent).info if parent else results.ProfileInfo()
     meta = _table(path, data, "meta")
     own = [_source(path, str(data.get("name", path.stem)), entry) for entry in meta.get("sources", [])]
     ids = {source.id for source in own}
