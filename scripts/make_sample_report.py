@@ -33,11 +33,12 @@ def make_sample(out_dir: Path, page_size: str = "A4") -> list[Path]:
     failed = [c.id for c in analysis.failed_checks()]
     with tempfile.TemporaryDirectory() as tmp, ReviewStore(Path(tmp) / "reviews.sqlite3") as store:
         sha = analysis.image_sha256
+        judged = {"verdict": analysis.verdict, "profile": analysis.profile, "profile_sha256": analysis.profile_sha256}
         store.record_decision(SAMPLE.name, sha, "retake", reasons=["framing"], officer="sample.officer",
-                              verdict=analysis.verdict, failed_checks=failed)
+                              failed_checks=failed, **judged)
         store.record_decision(SAMPLE.name, sha, "reject", reasons=["not a passport portrait", *failed[:2]],
                               note="Full-length studio portrait, not an ID photo: ask for a head-and-shoulders picture.",
-                              officer="sample.officer", verdict=analysis.verdict, failed_checks=failed)
+                              officer="sample.officer", failed_checks=failed, **judged)
         item = item_from_store(store, analysis)
     from pfiq_desktop.reports.inputs import load_photo
 

@@ -34,13 +34,14 @@ def test_pairs_file_writes_a_results_csv_and_says_which_pair_had_no_face(tmp_pat
     pairs = tmp_path / "pairs.csv"
     pairs.write_text(f"new,reference\n# a comment\n{first},{second}\n\n{first},{wall.name}\n", encoding="utf-8")
     out = tmp_path / "out"
-    run = pfiq("compare", "--pairs", str(pairs), "--out", str(out), "--format", "png", "--device", "cpu")
+    run = pfiq("compare", "--pairs", str(pairs), "--out", str(out), "--format", "png", "--device", "cpu", "--profile", "icao-9303")
     assert run.returncode == 1, "a pair that could not be compared makes the exit code say so"
     assert "no_match" in run.stdout and "not_compared" in run.stdout and "photo B: no face found" in run.stdout
     with open(out / "pfiq-comparisons.csv", encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert [r["decision"] for r in rows] == ["no_match", "not_compared"]
     assert float(rows[0]["score"]) < float(rows[0]["not_same_below"]) and rows[1]["errors"] == "photo B: no face found"
+    assert {r["profile"] for r in rows} == {"icao-9303"}  # the checklist its verdicts were judged under
     assert len(list(out.glob("*.png"))) == 2  # the pair with no face too: its figure says so
 
 

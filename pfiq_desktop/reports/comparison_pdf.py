@@ -94,7 +94,8 @@ def build_comparison_html(comparison: Comparison, figure_src: str, figure_width_
 <table width="100%" cellspacing="0" cellpadding="0"><tr>
 <td><span style="font-size:15pt; font-weight:bold">Renewal check: the same person?</span><br/>
 <span style="color:{GREY}">{escape(APP_NAME)} {escape(comparison.app_version or __version__)} · report made {escape(created)}
-· compared {escape(when(comparison.created))}{" · officer " + escape(officer) if officer else ""}</span></td></tr></table>
+· compared {escape(when(comparison.created))} · checklist profile {escape(comparison.a.profile or "–")}\
+{" · officer " + escape(officer) if officer else ""}</span></td></tr></table>
 <hr/>{decision_html(comparison)}{photos_html(comparison)}
 <p align="center" style="margin-top:4px"><img src="{figure_src}" width="{figure_width_css:.0f}"/></p>
 <p style="color:{GREY}; font-size:6pt; margin-top:1px">{escape(LEGEND)}</p>

@@ -140,7 +140,7 @@ def write_csv(target: str | Path, items: Sequence[ReportItem]) -> None:
 
 
 COMPARISON_COLUMNS = [
-    "photo_a", "photo_b", "score", "decision", "same_person_at", "not_same_below", "verdict_a", "verdict_b",
+    "photo_a", "photo_b", "score", "decision", "same_person_at", "not_same_below", "verdict_a", "verdict_b", "profile",
     "check_differences", "errors", "image_sha256_a", "image_sha256_b", "compared_at", "app_version",
 ]
 
@@ -157,6 +157,7 @@ def comparison_rows(comparisons: Sequence[Comparison]) -> list[dict[str, str]]:
             "not_same_below": _number(c.thresholds.lenient.threshold),
             "verdict_a": c.a.verdict,
             "verdict_b": c.b.verdict,
+            "profile": _text_cell(c.a.profile),  # the checklist both verdicts were judged under (one engine)
             "check_differences": ";".join(f"{d.id}:{d.verdict_a or '-'}>{d.verdict_b or '-'}" for d in c.check_changes()),
             "errors": _text_cell("; ".join(c.errors)),
             "image_sha256_a": c.a.image_sha256,

@@ -85,6 +85,7 @@ class AuditInfo:
     reasons: list[str] = field(default_factory=list)
     note: str = ""
     verdict: str = ""
+    profile: str = ""  # the checklist the verdict was judged under
     entry_hash: str = ""  # its link in the store's hash chain: a printed report anchors the chain
 
     @property

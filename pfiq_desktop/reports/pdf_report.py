@@ -305,6 +305,11 @@ def decision_html(decision: DecisionInfo | None, analysis: Analysis, store_probl
 <tr><td style="background-color:#f7f7f7">{body}</td></tr></table>"""
 
 
+def _under(profile: str) -> str:
+    """The profile an audit entry's verdict was judged under, small beneath it ('' when not recorded)."""
+    return f'<br/><span style="color:{GREY}">{escape(profile)}</span>' if profile else ""
+
+
 def audit_html(entries: list[AuditInfo]) -> str:
     if not entries:
         return f'<p style="margin-top:5px"><b>Audit trail</b> <span style="color:{GREY}">— no entries for this photo.</span></p>'
@@ -314,7 +319,7 @@ def audit_html(entries: list[AuditInfo]) -> str:
         f'<td style="padding-right:6px; white-space:nowrap">{escape(when(e.at))}</td>'
         f"{td}{escape(e.signed_by or '–')}</td>{td}{escape(e.action)}</td>"
         f"{td}{escape(e.decision or '–')}</td>{td}{escape(reasons_text(e.reasons))}</td>{td}{escape(e.note or '–')}</td>"
-        f"{td}{escape(VERDICT_TEXT.get(e.verdict, e.verdict) or '–')}</td>"
+        f"{td}{escape(VERDICT_TEXT.get(e.verdict, e.verdict) or '–')}{_under(e.profile)}</td>"
         f'<td style="font-family:DejaVu Sans Mono; font-size:5.5pt">{escape(e.entry_hash[:12])}</td></tr>'
         for n, e in enumerate(entries)
     )
@@ -326,8 +331,8 @@ def audit_html(entries: list[AuditInfo]) -> str:
 log of every decision on this photo, oldest first (`pfiq audit verify` checks the chain).</span></td></tr>
 <tr style="background-color:#e4e4e4"><th align="left" width="17%" style="padding-right:6px">Time</th>\
 <th align="left" width="8%" style="padding-right:6px">Officer</th><th align="left" width="6%" style="padding-right:6px">Action</th>
-<th align="left" width="7%" style="padding-right:6px">Decision</th><th align="left" width="32%" style="padding-right:6px">Reasons</th>\
-<th align="left" width="16%" style="padding-right:6px">Note</th><th align="left" width="6%" style="padding-right:6px">Verdict</th>\
+<th align="left" width="7%" style="padding-right:6px">Decision</th><th align="left" width="29%" style="padding-right:6px">Reasons</th>\
+<th align="left" width="16%" style="padding-right:6px">Note</th><th align="left" width="9%" style="padding-right:6px">Verdict</th>\
 <th align="left" width="8%">Entry hash</th></tr></thead>\
 {rows}</table>"""
 

@@ -334,3 +334,18 @@ def test_the_pdf_checklist_gives_values_in_an_officers_words(sample_image):
     text = checklist_html(analysis)
     assert "% of height" in text and "% likely" in text
     assert "fraction of height" not in text and "probability" not in text and not re.search(r"\d ratio", text)
+
+
+def test_the_audit_trail_and_the_renewal_report_name_the_profile_of_their_verdicts():
+    # a supervisor could not tell which checklist an audit entry's verdict or a renewal check's verdicts were under
+    from pfiq_desktop.engine.comparison import Comparison, MatchThresholds, OperatingPoint
+    from pfiq_desktop.reports.comparison_pdf import build_comparison_html
+    from pfiq_desktop.reports.pdf_report import audit_html
+
+    row = audit_html([AuditInfo(at="2026-12-03T10:00:00", officer="Fay", action="decide", decision="reject", verdict="fail",
+                                profile="us-passport")])
+    assert "FAIL<br/>" in row and "us-passport</span>" in row
+    a = Analysis(source="new.jpg", image_size=(10, 10), profile="uk-passport")
+    thresholds = MatchThresholds(OperatingPoint(1e-3, 0.93, 0.05), OperatingPoint(1e-2, 0.91, 0.02))
+    html = build_comparison_html(Comparison(a, a, 0.95, "match", thresholds), "", 100, "", "now")
+    assert "checklist profile uk-passport" in html
