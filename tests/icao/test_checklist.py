@@ -215,6 +215,9 @@ def test_head_cut_at_the_top_fails_face_cropped() -> None:
     cut = crop_top(photo, faces[0].landmarks)
     cropped = {c.id: c for c in run_checks(cut, detect_faces(cut))}["face_cropped"]
     assert cropped.verdict is Verdict.FAIL and "top edge" in cropped.reason
+    # it said "margin -26% of the head height": a negative margin is what lies outside
+    assert cropped.value < 0 and cropped.reason == (f"The head is cut by the top edge: about {round(-100 * cropped.value)} % "
+                                                    "of its height is outside the photo.")
 
 
 def group_and_partial_face() -> tuple[np.ndarray, np.ndarray]:

@@ -307,12 +307,14 @@ def face_cropped(ctx: Context, params: dict[str, Any]) -> Measure:
     margins = {"left": x0, "top": y0, "right": ctx.width - x1, "bottom": ctx.height - y1}
     side = min(margins, key=margins.__getitem__)
     value = margins[side] / max(ctx.head_height, 1.0)
+    outside = round(-100 * value)  # a negative margin is the share of the head beyond the edge
     return graded(
         value,
         params,
         {
             "ok": "The whole head is inside the photo.",
-            "low": f"The head is cut or touches the {side} edge (margin {{v:.0%}} of the head height).",
+            "low": (f"The head is cut by the {side} edge: about {outside} % of its height is outside the photo."
+                    if outside > 0 else f"The head touches the {side} edge (margin {{v:.0%}} of the head height)."),
         },
         "fraction of head height",
         Evidence(boxes=[(x0, y0, x1, y1)]),
