@@ -228,11 +228,12 @@ class Analysis:
         """True when the photo could be analysed (it may still fail checks)."""
         return not self.errors
 
-    def checked_under(self, profile: str, profile_sha256: str = "") -> bool:
-        """Whether its checks ran under this profile: the same name, and the same content where both hashes are known
-        (an edited profile keeps its name)."""
+    def judged_under_other(self, profile: str, profile_sha256: str = "") -> bool:
+        """Whether a decision recorded under this profile was taken under another than its checks ran under: another
+        name, or another content where both hashes are known (an edited profile keeps its name); False when the
+        decision recorded no profile."""
         known = profile_sha256 and self.profile_sha256
-        return self.profile == profile and (not known or self.profile_sha256 == profile_sha256)
+        return bool(profile) and (self.profile != profile or bool(known and self.profile_sha256 != profile_sha256))
 
     @property
     def engine_key(self) -> str:

@@ -127,7 +127,7 @@ class DecisionPanel(QWidget):
             for code in [c for c in decision.reasons if c not in listed and not is_reference(c)]:
                 self._add_reason(code, reason_label(code))
             self._tick(set(decision.reasons), only=False)
-            if analysis is not None and decision.profile and not analysis.checked_under(decision.profile, decision.profile_sha256):
+            if analysis is not None and analysis.judged_under_other(decision.profile, decision.profile_sha256):
                 # the photo is now judged under another profile: deciding again must name what fails under this one
                 self._tick(self.prefilled, only=True)
             self.note.setPlainText(decision.note)

@@ -45,10 +45,6 @@ class DecisionInfo:
     profile: str = ""  # the threshold profile the checklist had when the officer decided
     profile_sha256: str = ""  # its content: an edited profile keeps its name
 
-    def decided_under_other(self, analysis: Analysis) -> bool:
-        """Whether the officer decided under another profile (or another version of it) than the analysis's."""
-        return bool(self.profile) and not analysis.checked_under(self.profile, self.profile_sha256)
-
     @property
     def label(self) -> str:
         return DECISION_LABELS.get(self.decision, self.decision.capitalize())

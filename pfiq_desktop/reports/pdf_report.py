@@ -293,7 +293,7 @@ def decision_html(decision: DecisionInfo | None, analysis: Analysis, store_probl
             body += f" &nbsp;·&nbsp; <b>Reasons:</b> {escape(reasons_text(shown))}"
         if decision.overridden:
             body += f" &nbsp;·&nbsp; <b>Accepted despite:</b> {escape(reasons_text(decision.overridden))}"
-        if decision.decided_under_other(analysis):  # its reasons may pass under this checklist's
+        if analysis.judged_under_other(decision.profile, decision.profile_sha256):  # its reasons may pass under this one
             decided = _profile_text(decision.profile, decision.profile_sha256)
             body += (f' &nbsp;·&nbsp; <span style="color:{GREY}">decided under profile {escape(decided)}; '
                      f"this report's checklist: {escape(_profile_text(analysis.profile, analysis.profile_sha256))}</span>")

@@ -65,21 +65,25 @@ def _run_one(spec: CheckSpec, ctx: Context | None, profile: Profile, setup_error
         except Exception as exc:
             log.exception("check %s failed", spec.id)
             measure = _not_assessable(f"Cannot be checked ({type(exc).__name__}: {exc}).")
-    value = None if measure.value is None or not np.isfinite(measure.value) else float(measure.value)
     return CheckResult(
         id=spec.id,
         name=spec.name,
         family=spec.family,
         verdict=measure.verdict,
         reason=measure.reason,
-        value=value,
+        value=_finite(measure.value),
         unit=measure.unit,
         thresholds={k: float(v) for k, v in measure.thresholds.items()},
         evidence=_plain(measure.evidence),
         face_index=face_index if spec.per_face else None,
         iso_measure=spec.iso_measure,
-        iso_value=None if measure.iso_value is None or not np.isfinite(measure.iso_value) else float(measure.iso_value),
+        iso_value=_finite(measure.iso_value),
     )
+
+
+def _finite(value: float | None) -> float | None:
+    """A measured number as a plain float, or None when there is none (NaN and inf are not a measurement)."""
+    return None if value is None or not np.isfinite(value) else float(value)
 
 
 def run_checks(image: np.ndarray, faces: Sequence[Face], profile: Profile | str | None = None) -> list[CheckResult]:
