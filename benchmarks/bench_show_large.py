@@ -53,7 +53,7 @@ def main() -> int:
         photo = Path(folder) / "large.jpg"
         cv2.imwrite(str(photo), cv2.resize(cv2.imread(str(sample_path())), (args.side, args.side)))
         analysis = Analyzer(device="cpu").analyse(photo)
-        image, _sha256 = load_photo_file(photo)
+        image = load_photo_file(photo).pixels
     if not analysis.faces:
         print("no face found in the upscaled sample")
         return 1

@@ -252,6 +252,30 @@ def test_recheck_applies_a_new_profile_without_the_network(analyzer, astronaut_r
         assert new.plq_chip is old.plq_chip and new.deviation_chip is old.deviation_chip and new.quality == old.quality
 
 
+def test_a_photos_stated_dpi_sets_its_print_size_and_stays_with_its_result(analyzer, tmp_path, monkeypatch):
+    """A 40 x 50 mm Australian photo (472 x 590 px at 300 dpi) is measured at 40 x 50 mm, in the analysis, after a
+    JSON round trip and when re-checked; the same pixels stating no dpi are measured at 35 x 45 mm."""
+    from PIL import Image
+
+    pixels = cv2.resize(load_image(portrait_paths()[0]), (472, 590), interpolation=cv2.INTER_CUBIC)
+    stated, unstated = tmp_path / "stated.jpg", tmp_path / "unstated.png"
+    Image.fromarray(pixels).save(stated, quality=95, dpi=(300, 300))
+    Image.fromarray(pixels).save(unstated)
+    original_profile = analyzer.profile
+    try:
+        analyzer.set_profile("au-passport")
+        first, plain = analyzer.analyse(stated), analyzer.analyse(unstated)
+        monkeypatch.setattr(analyzer, "net", None)  # a re-check must not need the network
+        again = analyzer.recheck(Analysis.from_json(first.to_json()))
+    finally:
+        analyzer.profile = original_profile
+    head = {name: next(c for c in a.checks if c.id == "head_size") for name, a in (("first", first), ("plain", plain), ("again", again))}
+    assert first.image_dpi == 300 and plain.image_dpi is None and again.image_dpi == 300
+    assert "on the 40 x 50 mm print its 300 dpi states" in head["first"].reason and head["first"].unit == "mm"
+    assert head["again"].value == pytest.approx(head["first"].value) and head["again"].reason == head["first"].reason
+    assert head["plain"].value == pytest.approx(head["first"].value * (300 / 25.4) / (590 / 45), rel=0.02)  # 10 % smaller
+
+
 def test_failed_checks_name_what_needs_a_new_photo_before_framing(analyzer, astronaut):
     # list rows, banners and the summary showed "Inter-eye distance, Head height +8": the sunglasses were in the "+8"
     from pfiq_desktop.engine.icao.registry import FAMILY_ORDER, FRAMING_CHECKS

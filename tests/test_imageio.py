@@ -14,7 +14,7 @@ import pytest
 from PIL import Image, ImageFile
 
 from pfiq_desktop.engine.hashing import file_sha256
-from pfiq_desktop.engine.imageio import ImageLoadError, load_image
+from pfiq_desktop.engine.imageio import ImageLoadError, load_image, load_photo_file
 from tests.photos import SHARED_FACES, load_portrait, shared_missing
 
 
@@ -331,3 +331,19 @@ def test_the_decoded_size_is_checked_from_the_header(tmp_path, monkeypatch):
     monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: pytest.fail("pixels were decoded"))
     with pytest.raises(ImageLoadError, match=r"'bomb16\.png' would take 452 MB decoded .*above the 256 MB limit"):
         load_image(path)
+
+
+@pytest.mark.parametrize(("fmt", "saved", "stated"), [
+    ("JPEG", {"dpi": (300, 300)}, 300.0),
+    ("PNG", {"dpi": (300, 300)}, 300.0),  # pHYs holds pixels per metre: 11811, read back as 299.9994
+    ("TIFF", {"dpi": (600, 600)}, 600.0),
+    ("JPEG", {}, None),  # a JFIF header with no unit states an aspect only
+    ("PNG", {}, None),
+    ("JPEG", {"dpi": (300, 150)}, None),  # non-square pixels: no print size can be read from it
+])
+def test_the_resolution_a_file_states_is_read_with_its_pixels(tmp_path, fmt, saved, stated):
+    path = tmp_path / f"photo.{fmt.lower()}"
+    path.write_bytes(encode(Image.new("RGB", (40, 50), (200, 180, 160)), fmt, **saved))
+    photo = load_photo_file(path)
+    assert photo.pixels.shape == (50, 40, 3) and photo.sha256 == file_sha256(path)
+    assert photo.dpi == (None if stated is None else pytest.approx(stated, abs=0.01))

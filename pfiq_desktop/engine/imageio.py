@@ -22,6 +22,8 @@ Conventions:
   rounded); Pillow itself reduces 16-bit colour files to 8 bit (high byte, which is
   within one level of that). Float arrays are taken as 0..1 and clipped.
 - Animated GIF/WebP and multi-page TIFF: the first frame.
+- The resolution a file states (JPEG JFIF/EXIF, PNG pHYs, TIFF) is kept beside the pixels, for
+  the print size of rules in mm; none when the file states none or non-square pixels.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import stat
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
@@ -65,6 +68,14 @@ class ImageLoadError(ValueError):
     """The input cannot be used as a photo; the message says why in plain words and names the file."""
 
 
+class PhotoFile(NamedTuple):
+    """A decoded photo file: its pixels, the SHA-256 of exactly the bytes decoded, and the dpi it states."""
+
+    pixels: np.ndarray
+    sha256: str
+    dpi: float | None
+
+
 def load_image(source: ImageSource) -> np.ndarray:
     """Load a file path, encoded bytes or an array as RGB uint8 HxWx3 (C-contiguous)."""
     if isinstance(source, np.ndarray):
@@ -73,20 +84,21 @@ def load_image(source: ImageSource) -> np.ndarray:
         data = bytes(source)
         if not data:
             raise ImageLoadError("The image data is empty (0 bytes).")
-        return _decode(data, "The image")
+        return _decode(data, "The image")[0]
     if isinstance(source, (str, Path)):
-        return load_photo_file(source)[0]
+        return load_photo_file(source).pixels
     raise ImageLoadError(f"Cannot load an image from a value of type {type(source).__name__}.")
 
 
-def load_photo_file(path: str | os.PathLike[str]) -> tuple[np.ndarray, str]:
-    """The photo in a file and the SHA-256 of exactly the bytes that were decoded.
+def load_photo_file(path: str | os.PathLike[str]) -> PhotoFile:
+    """The photo in a file, the SHA-256 of exactly the bytes that were decoded and the dpi the file states.
 
-    One read serves both, so a file replaced or removed meanwhile can never pair
+    One read serves all, so a file replaced or removed meanwhile can never pair
     one photo's pixels with another photo's hash.
     """
     data = _read_photo_bytes(path)
-    return _decode(data, _file_label(path)), hashlib.sha256(data).hexdigest()
+    pixels, dpi = _decode(data, _file_label(path))
+    return PhotoFile(pixels, hashlib.sha256(data).hexdigest(), dpi)
 
 
 def _read_photo_bytes(path: str | os.PathLike[str]) -> bytes:
@@ -123,14 +135,16 @@ def _file_label(path: str | os.PathLike[str]) -> str:
     return f"The file '{display_name(Path(path).name)}'"
 
 
-def _decode(data: bytes, name: str) -> np.ndarray:
+def _decode(data: bytes, name: str) -> tuple[np.ndarray, float | None]:
+    """The pixels as RGB uint8 and the dpi the file states."""
     try:
         with Image.open(io.BytesIO(data)) as image:
             _check_header(image, name)
             image.seek(0)
             image.load()
+            dpi = _stated_dpi(image.info.get("dpi"))
             ImageOps.exif_transpose(image, in_place=True)  # no copy of the pixels when upright already
-            return _to_rgb(image, name)
+            return _to_rgb(image, name), dpi
     except ImageLoadError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -147,6 +161,18 @@ def _decode(data: bytes, name: str) -> np.ndarray:
             f"{name} is damaged or incomplete and cannot be decoded ({exc}). "
             "Ask for the original photo file again."
         ) from exc
+
+
+def _stated_dpi(value: object) -> float | None:
+    """A file's (x, y) resolution as one dpi; None when absent, not positive, or the pixels are not square
+    (within 1 %), since a print size cannot then be read from it."""
+    try:
+        x, y = (float(v) for v in value)  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        return None
+    if not (np.isfinite(x) and np.isfinite(y) and x > 0 and y > 0) or abs(x - y) > 0.01 * max(x, y):
+        return None
+    return y
 
 
 def _decoded_bytes(image: ImageFile.ImageFile) -> int:

@@ -71,7 +71,7 @@ def prepare(
     try:
         with clock.stage("load"):
             if isinstance(source, (str, Path)):  # the hash is of exactly the bytes that were decoded
-                image, analysis.image_sha256 = load_photo_file(source)
+                image, analysis.image_sha256, analysis.image_dpi = load_photo_file(source)
             else:
                 image = load_image(source)
     except ImageLoadError as error:

@@ -219,6 +219,7 @@ class Analysis:
     models_sha256: str = ""  # every model file the engine loads (engine.models.models_sha256)
     device: str = ""  # where the network ran: 'cpu' or 'cuda:0 (NVIDIA ...)'
     image_sha256: str = ""
+    image_dpi: float | None = None  # the resolution the file states (sizes in mm use it when it gives the profile's print)
     app_version: str = ""
     created: str = ""
     profile_info: ProfileInfo = field(default_factory=ProfileInfo)

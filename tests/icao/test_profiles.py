@@ -86,12 +86,15 @@ def _geometry_only(profile: Profile) -> Profile:
     return replace(profile, checks={**profile.checks, **off})
 
 
-def _face(profile: Profile, head_mm: float, top_mm: float, width_scale: float = 1.0) -> tuple[np.ndarray, Face]:
-    """A plain photo of the print's shape with a frontal face whose estimated crown is `top_mm` below the
-    top edge and whose chin-to-crown height is `head_mm` (face width scaled by `width_scale`)."""
+def _face(
+    profile: Profile, head_mm: float, top_mm: float, width_scale: float = 1.0, print_mm: tuple[float, float] | None = None
+) -> tuple[np.ndarray, Face]:
+    """A plain photo of the print's shape (or of `print_mm`, width x height) with a frontal face whose estimated
+    crown is `top_mm` below the top edge and whose chin-to-crown height is `head_mm` (face width scaled by `width_scale`)."""
     fmt = profile.info.print_format
     assert fmt is not None
-    size = (round(fmt.width_mm * PX_PER_MM), round(fmt.height_mm * PX_PER_MM))
+    width_mm, height_mm = print_mm or (fmt.width_mm, fmt.height_mm)
+    size = (round(width_mm * PX_PER_MM), round(height_mm * PX_PER_MM))
     xy = load_face_model()[:, :2]
     eyes = (xy[36:42].mean(0) + xy[42:48].mean(0)) / 2
     scale = head_mm * PX_PER_MM / ((1.0 + CROWN_FACTOR) * (xy[8, 1] - eyes[1]))
@@ -240,6 +243,26 @@ def test_a_photo_of_another_shape_is_judged_in_fractions_and_mm_only_checks_say_
     assert only_mm["chin_margin"].verdict is Verdict.NOT_ASSESSABLE and (
         "not measurable in mm: the photo's width:height 0.778 is not the 50.8 x 50.8 mm print's 1.000" in only_mm["chin_margin"].reason
     )
+
+
+@pytest.mark.usefixtures("exact_crown")
+def test_a_photo_whose_stated_dpi_gives_one_of_the_profiles_sizes_is_measured_at_that_size() -> None:
+    """Australia allows 35-40 x 45-50 mm: a 40 x 50 mm photo measured at 35 x 45 mm read its head 10 % small
+    and failed a 34 mm head as 30.6 mm. Its file's dpi says which print it is; a screen default does not."""
+    au = _geometry_only(load_profile("au-passport"))
+    image, face = _face(au, 34.0, 4.0, print_mm=(40.0, 50.0))
+    stated = PX_PER_MM * mm_geometry.MM_PER_INCH  # the dpi of a 40 x 50 mm print at PX_PER_MM
+
+    def head(dpi: float | None) -> CheckResult:
+        return next(c for c in run_checks(image, [face], au, dpi) if c.id == "head_size")
+
+    at_dpi = head(stated)
+    assert at_dpi.value == pytest.approx(34.0, abs=0.05) and at_dpi.verdict is Verdict.PASS, at_dpi.reason
+    assert f"on the 40 x 50 mm print its {stated:g} dpi states" in at_dpi.reason
+    for unknown in (None, 72.0, stated * 1.2):  # none, a screen default, a size outside 35-40 x 45-50 mm
+        smallest = head(unknown)
+        assert smallest.value == pytest.approx(34.0 * 45 / 50, abs=0.05) and smallest.verdict is Verdict.FAIL, (unknown, smallest.reason)
+        assert "dpi" not in smallest.reason
 
 
 def test_profile_format_errors_name_the_file_and_the_table(tmp_path: Path) -> None:

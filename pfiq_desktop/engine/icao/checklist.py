@@ -86,15 +86,18 @@ def _finite(value: float | None) -> float | None:
     return None if value is None or not np.isfinite(value) else float(value)
 
 
-def run_checks(image: np.ndarray, faces: Sequence[Face], profile: Profile | str | None = None) -> list[CheckResult]:
+def run_checks(
+    image: np.ndarray, faces: Sequence[Face], profile: Profile | str | None = None, dpi: float | None = None
+) -> list[CheckResult]:
     """Every enabled check of the profile on the photo's subject (faces[0]), in registry order; then,
-    for a group photo, the per-face checks of every other face (face_index 1, 2, ...)."""
+    for a group photo, the per-face checks of every other face (face_index 1, 2, ...). `dpi` is the
+    resolution the photo file states (it may set the print size of checks in mm)."""
     if not isinstance(profile, Profile):
         profile = load_profile(profile or DEFAULT_PROFILE)
     ctx: Context | None
     error = ""
     try:
-        ctx = Context(image, list(faces or []), profile)
+        ctx = Context(image, list(faces or []), profile, dpi)
     except Exception as exc:
         log.exception("the checklist could not prepare the photo")
         ctx, error = None, str(exc)

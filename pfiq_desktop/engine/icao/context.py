@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from pfiq_desktop.engine.icao.face_frame import FaceFrame, build_face_frame
 from pfiq_desktop.engine.icao.headpose import estimate_pose
-from pfiq_desktop.engine.icao.mm_geometry import NoPrintScale, px_per_mm
+from pfiq_desktop.engine.icao.mm_geometry import NoPrintScale, PrintScale, print_scale
 from pfiq_desktop.engine.icao.profile import Profile, load_profile
 from pfiq_desktop.engine.icao.regions import eye_centres, polygon_mask, region_plq_stats, region_polygons, upright_frame
 from pfiq_desktop.engine.icao.registry import NotAssessable
@@ -27,7 +27,7 @@ from pfiq_desktop.engine.results import Face, PrintFormat
 CROWN_FACTOR = 1.1
 # What a Context knows about the photo itself (shared by every face's view of it).
 _PHOTO_STATE = frozenset(
-    {"rgb", "profile_yaw", "print_format", "height", "width", "faces", "grey", "lab8", "is_greyscale"}
+    {"rgb", "profile_yaw", "print_format", "dpi", "height", "width", "faces", "grey", "lab8", "is_greyscale"}
 )
 
 
@@ -60,12 +60,13 @@ def lab_from_8bit(lab8: np.ndarray) -> np.ndarray:
 class Context:
     """The photo and its subject, with lazily derived views for the checks."""
 
-    def __init__(self, image: np.ndarray, faces: list[Face], profile: Profile | None = None) -> None:
+    def __init__(self, image: np.ndarray, faces: list[Face], profile: Profile | None = None, dpi: float | None = None) -> None:
         profile = profile or load_profile()
         self.rgb = as_rgb(image)
         # beyond this yaw the frontal checks are not judged (the far side of the face is hidden)
         self.profile_yaw = float(profile.params("pose_yaw")["not_assessable_above"])
         self.print_format = profile.info.print_format  # the profile's printed photo, for sizes in mm
+        self.dpi = dpi  # the resolution the photo file states, if any
         self.height, self.width = self.rgb.shape[:2]
         self.faces = list(faces)
         self.face: Face | None = self.faces[0] if self.faces else None
@@ -206,10 +207,10 @@ class Context:
         return self.print_format
 
     @property
-    def px_per_mm(self) -> float:
-        """Pixels per mm of the photo printed at the profile's size; NotAssessable when it cannot be that print."""
+    def print_scale(self) -> PrintScale:
+        """Pixels per mm of the printed photo (`mm_geometry.print_scale`); NotAssessable when it cannot be that print."""
         try:
-            return px_per_mm((self.width, self.height), self.printed)
+            return print_scale((self.width, self.height), self.printed, self.dpi)
         except NoPrintScale as exc:
             raise NotAssessable(f"not measurable in mm: {exc}") from exc
 

@@ -1,7 +1,8 @@
 """Geometry: is there exactly one face, big enough, centred and whole, in a photo of the right shape.
 
 Head height, head width, eye line and the top and chin margins are judged in mm on the
-photo printed at the profile's size when the profile states them in mm (`*_mm` bounds)
+printed photo (`mm_geometry.print_scale`: at the file's dpi when that gives one of the
+profile's sizes, else at the profile's size) when the profile states them in mm (`*_mm` bounds)
 and the photo has the print's shape; otherwise in fractions of the photo (the result's
 unit says which; the aspect-ratio check says why the shape is wrong), and a check the
 profile states only in mm says why it cannot be judged.
@@ -15,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from pfiq_desktop.engine.icao.context import Context
-from pfiq_desktop.engine.icao.mm_geometry import head_height_range
+from pfiq_desktop.engine.icao.mm_geometry import PrintScale, head_height_range
 from pfiq_desktop.engine.icao.registry import FACE_PRESENT, Measure, NotAssessable, bounds_of, check, graded, graded_range
 from pfiq_desktop.engine.results import Evidence, Verdict
 
@@ -51,13 +52,13 @@ def _needs(bounds: dict[str, float], percent: bool = False) -> str:
     return text
 
 
-def _mm_scale(ctx: Context, params: dict[str, Any]) -> tuple[float | None, str]:
-    """(px per mm, '') when the profile states this check in mm and the photo can be measured so;
+def _mm_scale(ctx: Context, params: dict[str, Any]) -> tuple[PrintScale | None, str]:
+    """(the print's scale, '') when the profile states this check in mm and the photo can be measured so;
     (None, why not) when it cannot; (None, '') when the profile has no mm bounds for it."""
     if not bounds_of(params, "_mm"):
         return None, ""
     try:
-        return ctx.px_per_mm, ""
+        return ctx.print_scale, ""
     except NotAssessable as exc:
         return None, str(exc)
 
@@ -131,9 +132,9 @@ def head_size(ctx: Context, params: dict[str, Any]) -> Measure:
     crown = ctx.print_format.crown if ctx.print_format else "skull"
     scale, why_not_mm = _mm_scale(ctx, params)
     if scale is not None:
-        value, bounds, unit = ctx.head_height / scale, bounds_of(params, "_mm"), "mm"
+        value, bounds, unit = ctx.head_height / scale.px_per_mm, bounds_of(params, "_mm"), "mm"
         shown, span = "{v:.1f} mm", "{lo:.1f} to {hi:.1f} mm"
-        needs = _needs(bounds)
+        needs = _needs(bounds) + scale.note
         where = f"({ratio:.0%} of the photo height; {needs})"
     else:
         if why_not_mm and not bounds_of(params):
@@ -169,9 +170,9 @@ def head_width(ctx: Context, params: dict[str, Any]) -> Measure:
     scale, why_not_mm = _mm_scale(ctx, params)
     if scale is not None:
         bounds = bounds_of(params, "_mm")
-        where = f"({ratio:.0%} of the photo width; {_needs(bounds)})"
+        where = f"({ratio:.0%} of the photo width; {_needs(bounds)}{scale.note})"
         return graded(
-            ctx.head_width / scale,
+            ctx.head_width / scale.px_per_mm,
             bounds,
             {
                 "ok": f"Face width is {{v:.1f}} mm {where}.",
@@ -204,9 +205,9 @@ def eye_line_height(ctx: Context, params: dict[str, Any]) -> Measure:
     scale, why_not_mm = _mm_scale(ctx, params)
     if scale is not None:
         bounds = bounds_of(params, "_mm")
-        where = f"{(ctx.height - y) / scale:.1f} mm above the bottom ({_needs(bounds)} from the top)"
+        where = f"{(ctx.height - y) / scale.px_per_mm:.1f} mm above the bottom ({_needs(bounds)} from the top{scale.note})"
         return replace(graded(
-            y / scale,
+            y / scale.px_per_mm,
             bounds,
             {
                 "ok": f"Eyes are {{v:.1f}} mm below the top edge, {where}.",
@@ -235,12 +236,13 @@ def top_margin(ctx: Context, params: dict[str, Any]) -> Measure:
     """Crown to the top edge in mm: an interval, because the crown (and any hair) is estimated."""
     if not bounds_of(params, "_mm"):
         raise NotAssessable("the profile sets no space above the head in mm")
-    scale = ctx.px_per_mm
+    printed = ctx.print_scale
+    scale = printed.px_per_mm
     low, high = head_height_range(ctx.head_height / scale, ctx.printed.crown)
     vertical = float(ctx.chin[1] - ctx.crown[1]) / max(ctx.head_height, 1e-9)  # the crown lies along the face axis
     chin_mm = float(ctx.chin[1]) / scale
     bounds = bounds_of(params, "_mm")
-    needs = _needs(bounds)
+    needs = _needs(bounds) + printed.note
     x = float(ctx.crown[0])
     return graded_range(
         float(ctx.crown[1]) / scale,
@@ -266,9 +268,10 @@ def chin_margin(ctx: Context, params: dict[str, Any]) -> Measure:
     """Chin to the bottom edge in mm."""
     if not bounds_of(params, "_mm"):
         raise NotAssessable("the profile sets no space below the chin in mm")
-    below = (ctx.height - float(ctx.chin[1])) / ctx.px_per_mm
+    printed = ctx.print_scale
+    below = (ctx.height - float(ctx.chin[1])) / printed.px_per_mm
     bounds = bounds_of(params, "_mm")
-    needs = _needs(bounds)
+    needs = _needs(bounds) + printed.note
     x, y = float(ctx.chin[0]), float(ctx.chin[1])
     return graded(
         below,

@@ -1,10 +1,13 @@
 """Photo pixels -> millimetres at a profile's print size, and how well the landmarks know the head height.
 
 Country rules state head height, eye line and margins in mm on the printed photo.
-A digital photo has no size of its own, so it is taken to be printed at the
-profile's size (`PrintFormat`; for a size range, its smallest size). When its
-width:height differs from the print's by more than `ASPECT_TOLERANCE` it cannot
-be that print, and `px_per_mm` says so instead of guessing a scale.
+A photo file whose stated resolution (dpi) makes it one of the profile's print sizes
+(`PrintFormat`, within `SIZE_TOLERANCE`) is measured at that size, and the results say
+so; most files state none or a screen default (72 or 96 dpi: a 413 x 531 px photo
+would be 146 x 187 mm), and those are taken to be printed at the profile's size (for
+a size range, its smallest). When the width:height then differs from the print's by
+more than `ASPECT_TOLERANCE` it cannot be that print, and `print_scale` says so
+instead of guessing a scale.
 
 The 68 landmarks do not contain the crown: it is estimated from the chin and the
 eyes (`Context.crown`, the top of the skull). Its uncertainty is carried as an
@@ -15,9 +18,15 @@ precisely enough" rather than passed or failed on a guess.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pfiq_desktop.engine.results import PrintFormat
 
+MM_PER_INCH = 25.4
 ASPECT_TOLERANCE = 0.03
+# How far a size printed at the file's dpi may lie outside the profile's sizes and still be taken as that print
+# (a 35 x 45 mm photo scanned at 300 dpi is 413 x 531 px, within 0.1 %; a screen default of 72 dpi is 4x off).
+SIZE_TOLERANCE = 0.03
 # Relative uncertainty of the landmark crown estimate (an assumption, not measured: no photos with
 # marked crowns were available; docs/EVALUATION.md).
 CROWN_UNCERTAINTY = 0.05
@@ -30,16 +39,33 @@ class NoPrintScale(ValueError):
     """The photo's shape is not the profile's print format, so sizes in mm cannot be measured."""
 
 
-def px_per_mm(image_size: tuple[int, int], fmt: PrintFormat) -> float:
-    """Scale of a (width, height) px photo printed at the profile's size."""
+@dataclass(frozen=True)
+class PrintScale:
+    """Pixels per mm of the printed photo, and the words that say which print when the file's dpi chose it."""
+
+    px_per_mm: float
+    note: str = ""  # e.g. " on the 40 x 50 mm print its 300 dpi states"; empty at the profile's size
+
+
+def print_scale(image_size: tuple[int, int], fmt: PrintFormat, dpi: float | None = None) -> PrintScale:
+    """Scale of a (width, height) px photo: at the file's `dpi` when that prints it at one of the profile's
+    sizes, otherwise printed at the profile's (smallest) size."""
     width, height = image_size
+    if dpi:
+        width_mm, height_mm = width / dpi * MM_PER_INCH, height / dpi * MM_PER_INCH
+        if _within(width_mm, fmt.width_mm, fmt.width_mm_max) and _within(height_mm, fmt.height_mm, fmt.height_mm_max):
+            return PrintScale(dpi / MM_PER_INCH, f" on the {width_mm:.0f} x {height_mm:.0f} mm print its {dpi:g} dpi states")
     aspect = width / height
     narrowest = fmt.width_mm / (fmt.height_mm_max or fmt.height_mm)
     widest = (fmt.width_mm_max or fmt.width_mm) / fmt.height_mm
     if not narrowest * (1 - ASPECT_TOLERANCE) <= aspect <= widest * (1 + ASPECT_TOLERANCE):
         shape = f"{narrowest:.3f}" if widest == narrowest else f"{narrowest:.3f}-{widest:.3f}"
         raise NoPrintScale(f"the photo's width:height {aspect:.3f} is not the {fmt.size_text()} print's {shape}")
-    return height / fmt.height_mm
+    return PrintScale(height / fmt.height_mm)
+
+
+def _within(size_mm: float, low: float, high: float | None) -> bool:
+    return low * (1 - SIZE_TOLERANCE) <= size_mm <= (high or low) * (1 + SIZE_TOLERANCE)
 
 
 def head_height_range(skull_mm: float, crown: str) -> tuple[float, float]:
