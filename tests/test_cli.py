@@ -138,11 +138,16 @@ def test_a_result_names_its_photo_wherever_it_is_reported_from(tmp_path, astrona
     photos.mkdir()
     cv2.imwrite(str(photos / "a.jpg"), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
     made = subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", "analyse", "photos", "--out", "res", "--format",
-                           "json", "--device", "cpu"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+                           "json,png", "--device", "cpu"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert made.returncode == 0, made.stderr
     report = ("report", str(tmp_path / "res" / "a.json"), "--format", "pdf", "--no-store")
     run = pfiq(*report, "--out", str(tmp_path / "first"))
     assert run.returncode == 0 and "not at" not in run.stdout, run.stdout + run.stderr
+    # the whole output folder: its annotated a.png (photo and map side by side, two faces) was analysed as a photo
+    run = pfiq("report", str(tmp_path / "res"), "--format", "csv", "--no-store", "--out", str(tmp_path / "folder"))
+    rows = (tmp_path / "folder" / "pfiq-results.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert run.returncode == 0 and "1 annotated picture of pfiq analyse (e.g. a.png)" in run.stdout, run.stdout + run.stderr
+    assert len(rows) == 2 and "a.jpg" in rows[1] and "a.png" not in rows[1], rows
     (photos / "a.jpg").unlink()
     run = pfiq(*report, "--out", str(tmp_path / "second"))
     assert run.returncode == 1 and f"a.jpg: the photo is not at {photos / 'a.jpg'}; its report shows none" in run.stdout

@@ -11,6 +11,7 @@ application's review store — the one the GUI records into — or `--store`.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -152,6 +153,34 @@ class Analyses:
         return self.cache.analyse(self.engine(), path) if self.cache else self.engine().analyse(path)
 
 
+def with_saved_analyses(files: list[Path], folders: list[Path], recursive: bool) -> tuple[list[Path], list[Path]]:
+    """The files to report when folders hold `pfiq analyse` output, and the annotated pictures left out for it.
+
+    An output folder holds X.json (the analysis) beside X.png (its annotated picture: to the detector,
+    two faces, the photo and its map). Such a picture is reported from its analysis; the analysis files
+    in the folders are reported too, unless their photo is among the files (it is then reported itself).
+    """
+    pattern = "**/*.json" if recursive else "*.json"
+    saved = {path: source for folder in folders for path in sorted(folder.glob(pattern))
+             if (source := _analysed_photo(path)) is not None}
+    annotated = [path for path in files if path.suffix.lower() == ".png" and path.with_suffix(".json") in saved
+                 and Path(saved[path.with_suffix(".json")]).resolve() != path.resolve()]
+    chosen = [path for path in files if path not in annotated]
+    photos = {path.resolve() for path in chosen}
+    extra = [path for path, source in saved.items() if path not in chosen and Path(source).resolve() not in photos]
+    return chosen + extra, annotated
+
+
+def _analysed_photo(path: Path) -> str | None:
+    """The photo an analysis file from `pfiq analyse` names; None for any other file (unreadable, another JSON)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    source = data.get("source") if isinstance(data, dict) and "schema" in data and "checks" in data else None
+    return source if isinstance(source, str) else None
+
+
 def run(args: argparse.Namespace) -> int:
     if bool(args.results) == bool(args.paths):
         error("give photos, folders or JSON files, or --results STORE (one of the two)")
@@ -172,7 +201,10 @@ def run(args: argparse.Namespace) -> int:
 
     args.formats = args.formats or list(DEFAULT_FORMATS)
     found = find_images(args.paths, recursive=args.recursive, outputs=args.out)
-    paths = found.files
+    paths, replaced = with_saved_analyses(found.files, [Path(p) for p in args.paths if Path(p).is_dir()], args.recursive)
+    if replaced:
+        print(f"note: {counted(len(replaced), 'annotated picture')} of pfiq analyse (e.g. {printable(replaced[0].name)}) "
+              "reported from the analysis file beside it, not analysed as applicants' photos")
     if not paths:
         error(nothing_found(args.paths, args.recursive, "photos or analysis files"))
         return EXIT_USAGE
