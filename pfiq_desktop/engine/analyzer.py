@@ -42,7 +42,7 @@ from pfiq_desktop.engine.imageio import load_image
 from pfiq_desktop.engine.plq import GRADIENT_MAPS, MAP_METHODS, ForwardPass, gradient_magnitude
 from pfiq_desktop.engine.preparation import Prepared, PreparePool, Source, prepare
 from pfiq_desktop.engine.quality import make_estimator
-from pfiq_desktop.engine.results import Analysis, Face, Verdict, engine_key
+from pfiq_desktop.engine.results import Analysis, Face, Verdict, at_stored_precision, engine_key
 from pfiq_desktop.engine.similarity import SpatialNetwork, explain_pairs, load_opposing_reference
 
 
@@ -345,7 +345,7 @@ class Analyzer:
         if self.deviation_reference is None:
             return
         landmarks_chip = photo_points_to_chip(face.landmarks, face.chip_transform)
-        face.deviation_chip = deviation_chip(magnitude, landmarks_chip, self.deviation_reference)
+        face.deviation_chip = at_stored_precision(deviation_chip(magnitude, landmarks_chip, self.deviation_reference))
 
     def _forward(self, chips: torch.Tensor, keep_graph: bool) -> tuple[ForwardPass | None, ProbeGrids | None]:
         """The chips' forward pass with gradients (gradient map methods; else None) and, where the backbone has
@@ -408,7 +408,7 @@ class Analyzer:
                     quality=float(result.qualities[i]),
                     quality_raw=float(result.raw[i]),
                     embedding=result.embeddings[i],
-                    plq_chip=result.maps[i],
+                    plq_chip=at_stored_precision(result.maps[i]),
                     attributes=self._attributes(result, i, prepared.transforms[i], found.landmarks68),
                     detector=found.detector,
                 )

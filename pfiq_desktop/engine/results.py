@@ -197,6 +197,13 @@ class Face:
 
 
 _CHIP_MAPS = ("plq_chip", "deviation_chip")  # stored as float16 npy (compact; the maps' precision needs no more)
+
+
+def at_stored_precision(chip_map: np.ndarray) -> np.ndarray:
+    """A chip map as a result file keeps it (float16, read back as float32). The engine gives its maps this
+    precision from the start, so a fresh analysis and a re-check of its saved result (another profile, the
+    cache) judge the same numbers: the region means moved in the fourth decimal, near a bound a verdict."""
+    return np.asarray(chip_map, np.float32).astype(np.float16).astype(np.float32)
 _FACE_ARRAYS = ("landmarks", "landmarks5", "chip_transform", "embedding", *_CHIP_MAPS)
 
 
@@ -290,7 +297,8 @@ class Analysis:
         return replace(self, faces=faces)
 
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"schema": SCHEMA_VERSION}
+        """Every field, with the overall `verdict` beside the checks for scripts (derived: not read back)."""
+        data: dict[str, Any] = {"schema": SCHEMA_VERSION, "verdict": self.verdict}
         for f in fields(self):
             value = getattr(self, f.name)
             if f.name == "faces":
@@ -307,7 +315,7 @@ class Analysis:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Analysis:
-        data = {k: v for k, v in data.items() if k != "schema"}
+        data = {k: v for k, v in data.items() if k not in ("schema", "verdict")}
         data["image_size"] = tuple(data["image_size"])
         data["faces"] = [_face_from_dict(face) for face in data.get("faces", [])]
         data["checks"] = [CheckResult.from_dict(c) for c in data.get("checks", [])]

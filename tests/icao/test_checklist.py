@@ -84,6 +84,10 @@ def test_results_are_deterministic_and_json_round_trip(portrait: np.ndarray, por
     assert first == run_checks(portrait, portrait_faces)
     analysis = Analysis(source="x", image_size=(570, 735), checks=first, profile="icao-9303")
     assert Analysis.from_json(analysis.to_json()).checks == first
+    # scripts read the outcome from a result file: it carries the overall verdict, which is not read back
+    worst = max((c.verdict for c in first if c.face_index in (None, 0)), key=lambda verdict: verdict.severity)
+    assert analysis.to_dict()["verdict"] == analysis.verdict == worst.value
+    assert Analysis.from_json(analysis.to_json()).verdict == analysis.verdict
     assert [c.family for c in first] == sorted(
         (c.family for c in first), key=("geometry", "pose", "eyes_mouth", "photometric", "background", "occlusion").index
     )

@@ -58,19 +58,26 @@ def test_every_value_is_cited(name: str) -> None:
         assert set(data["checks"]) <= set(data["cite"]), name
 
 
-@pytest.mark.parametrize("name", list_profiles())
-def test_mm_and_fraction_bounds_agree(name: str) -> None:
-    """mm bounds take precedence when the photo has the print's shape, so they must say the same as the fractions."""
-    profile = load_profile(name)
-    fmt = profile.info.print_format
-    assert fmt is not None
-    for check_id, size in (("head_size", fmt.height_mm), ("eye_line_height", fmt.height_mm), ("head_width", fmt.width_mm)):
-        params = profile.params(check_id)
-        if check_id in profile.info.not_assessable:
-            continue
-        for key in ("fail_below", "warn_below", "warn_above", "fail_above"):
-            if f"{key}_mm" in params:
-                assert params[key] == pytest.approx(params[f"{key}_mm"] / size, abs=0.002), (name, check_id, key)
+def test_a_profile_whose_print_size_its_fractions_or_aspect_ratio_contradict_is_refused(tmp_path: Path) -> None:
+    """mm bounds judge photos of the print's shape, fractions the others: a child that changed [print] to 33 x 48 mm
+    kept its parent's 35 x 45 mm fractions and aspect ratio without a word (found adding a profile from the docs)."""
+    child = tmp_path / "fd.toml"
+    child.write_text('extends = "icao-9303"\n[print]\nwidth_mm = 33.0\nheight_mm = 48.0\n')
+    contradicted = r"\[checks.head_size\] fail_below = 0.7 but fail_below_mm = 31.5 is 0.656 of the 48 mm print height"
+    with pytest.raises(ProfileError, match=contradicted):
+        load_profile(child)
+    icao = load_profile("icao-9303")
+    shares = {check_id: {key: round(value / (48.0 if check_id != "head_width" else 33.0), 3)
+                         for key, value in icao.params(check_id).items() if key.endswith("_mm")}
+              for check_id in ("head_size", "eye_line_height", "head_width")}
+    tables = "".join(f"[checks.{check_id}]\n" + "".join(f"{key[:-3]} = {value}\n" for key, value in values.items())
+                     for check_id, values in shares.items())
+    child.write_text(child.read_text() + tables)
+    excluded = r"aspect_ratio\] fail_below = 0.74, fail_above = 0.82 fail the 33 x 48 mm print's own width:height 0.688"
+    with pytest.raises(ProfileError, match=excluded):
+        load_profile(child)
+    child.write_text(child.read_text() + "[checks.aspect_ratio]\nfail_below = 0.67\nfail_above = 0.71\n")
+    assert load_profile(child).info.print_format.height_mm == 48.0  # once the three agree it loads
 
 
 @pytest.mark.parametrize("name", list_profiles())

@@ -16,12 +16,12 @@ from pfiq_desktop.engine.results import CheckResult, Evidence, Face, Verdict
 
 log = logging.getLogger(__name__)
 
-FAMILY_ORDER = ("geometry", "pose", "eyes_mouth", "photometric", "background", "occlusion")
+DISPLAY_ORDER = ("geometry", "pose", "eyes_mouth", "photometric", "background", "occlusion")
 
 
 def ordered_checks() -> list[CheckSpec]:
     """Registered checks grouped by family in checklist order (stable within a family)."""
-    return sorted(CHECKS.values(), key=lambda spec: FAMILY_ORDER.index(spec.family))
+    return sorted(CHECKS.values(), key=lambda spec: DISPLAY_ORDER.index(spec.family))
 
 
 def _not_assessable(reason: str) -> Measure:

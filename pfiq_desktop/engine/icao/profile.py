@@ -179,6 +179,43 @@ def _check_order(path: Path, checks: dict[str, dict[str, float | bool]]) -> None
                 )
 
 
+# The checks whose fraction bounds restate mm bounds, and the print side each is a share of.
+_SHARES_OF_THE_PRINT = {"head_size": "height", "eye_line_height": "height", "head_width": "width"}
+SHARE_TOLERANCE = 0.002  # the bundled profiles' fractions are their mm bounds rounded to 3 decimals
+
+
+def _check_print_agreement(path: Path, checks: dict[str, dict[str, Any]], fmt: results.PrintFormat,
+                           not_assessable: dict[str, str]) -> None:
+    """A profile's print size, its mm bounds, their fractions and its aspect-ratio bounds must state one geometry.
+
+    The mm bounds judge a photo of the print's shape, the fractions any other, and the aspect ratio which one
+    a photo is: a child profile that changes [print] but keeps its parent's fractions or aspect ratio would
+    judge photos by two different rules (found adding a profile from the docs).
+    """
+    for check_id, side in _SHARES_OF_THE_PRINT.items():
+        values = checks.get(check_id, {})
+        if check_id in not_assessable or values.get("enabled", True) is False:
+            continue
+        size = fmt.height_mm if side == "height" else fmt.width_mm
+        for key in THRESHOLD_KEYS:
+            if key in values and f"{key}_mm" in values and abs(values[key] - values[f"{key}_mm"] / size) > SHARE_TOLERANCE:
+                raise ProfileError(
+                    f"{path}: [checks.{check_id}] {key} = {values[key]:g} but {key}_mm = {values[f'{key}_mm']:g} is "
+                    f"{values[f'{key}_mm'] / size:.3f} of the {size:g} mm print {side} ([print]): set {key} = "
+                    f"{values[f'{key}_mm'] / size:.3f} (fractions judge photos of another shape, mm those of the print's)"
+                )
+    aspect = checks.get("aspect_ratio", {})
+    narrowest = fmt.width_mm / (fmt.height_mm_max or fmt.height_mm)
+    widest = (fmt.width_mm_max or fmt.width_mm) / fmt.height_mm
+    low, high = aspect.get("fail_below", 0.0), aspect.get("fail_above", float("inf"))
+    if aspect.get("enabled", True) is not False and not low <= narrowest <= widest <= high:
+        shape = f"{narrowest:.3f}" if widest == narrowest else f"{narrowest:.3f}-{widest:.3f}"
+        raise ProfileError(
+            f"{path}: [checks.aspect_ratio] fail_below = {low:g}, fail_above = {high:g} fail the {fmt.size_text()} "
+            f"print's own width:height {shape} ([print]): widen them to include it"
+        )
+
+
 def _merge(base: dict[str, dict[str, Any]], override: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     merged = {key: dict(values) for key, values in base.items()}
     for check_id, values in override.items():
@@ -229,6 +266,8 @@ def load_profile(name_or_path: str | Path = DEFAULT_PROFILE, _seen: tuple[str, .
         base = results.ProfileInfo()
     _check_order(path, checks)
     info = replace(profile_info(path, data, base), switched_off=_switched_off(checks))
+    if info.print_format is not None:
+        _check_print_agreement(path, checks, info.print_format, info.not_assessable)
     bundled_file = path.parent == _bundled_dir()
     if not bundled_file:  # an edited copy of a bundled file must not pass for it in a report
         info = replace(info, title=f"{info.title} ({path.name})")

@@ -3,6 +3,17 @@
 A check is a plain function `(ctx, params) -> Measure`; the registry turns it
 into a `CheckResult`, and turns "cannot be judged" into a verdict, never an
 exception, so one odd photo cannot break the checklist.
+
+Adding a check (each step but the last is enforced by a test that names what is missing):
+1. `@check("my_id", "Name the officer reads", family, ...)` on the function in its family's module
+   (a new module is imported in `checklist.py`); `scope="image"` for photo-wide checks.
+2. A `[checks.my_id]` table in `profiles/icao-9303.toml` with every setting and bound it reads (the
+   default profile owns them; `enabled = false` ships it switched off) and a `[cite.my_id]` table.
+3. Its reason words in `review/reasons.py` `CHECK_PROBLEMS` (decisions and reports quote them).
+4. Its row in `docs/ISO_29794_5_MAPPING.md` (or "no ISO component"), and `iso=` on the decorator if it has one.
+5. A pass / fail case in `tests/icao/test_checks.py` `CASES`.
+6. Whether a rescan or another crop fixes it: then it belongs in `FRAMING_CHECKS` (nothing can test that).
+The CLI's JSON and CSV, the window's checklist and the PDF pick a registered check up by themselves.
 """
 
 from __future__ import annotations
@@ -130,14 +141,14 @@ FRAMING_CHECKS = frozenset(
 
 # the order failed checks are named in (list rows, banners, reports): whether there is one face, then what covers or
 # spoils it, then its setting; framing last, since a rescan or another crop fixes it
-FAMILY_ORDER = ("geometry", "occlusion", "eyes_mouth", "pose", "photometric", "background")
+FIX_ORDER = ("geometry", "occlusion", "eyes_mouth", "pose", "photometric", "background")
 
 
 def in_fix_order(checks: Iterable[CheckResult]) -> list[CheckResult]:
-    """`checks` with those that need a new photo first (FAMILY_ORDER), framing last; stable otherwise, so an
+    """`checks` with those that need a new photo first (FIX_ORDER), framing last; stable otherwise, so an
     officer reading "and 8 more" has already read what matters."""
     def rank(check: CheckResult) -> tuple[bool, int]:
-        family = FAMILY_ORDER.index(check.family) if check.family in FAMILY_ORDER else len(FAMILY_ORDER)
+        family = FIX_ORDER.index(check.family) if check.family in FIX_ORDER else len(FIX_ORDER)
         return check.id in FRAMING_CHECKS, family
 
     return sorted(checks, key=rank)
