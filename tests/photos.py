@@ -27,6 +27,9 @@ FIXTURES = REPO / "tests" / "fixtures"
 PORTRAITS = FIXTURES / "portraits"
 SHARED_FACES = REPO.parent / "shared" / "data" / "faces"
 NO_SHARED_ENV = "PFIQ_TEST_NO_SHARED"
+# An engine's maps carry the precision a result file keeps (results.at_stored_precision): two computations that agree
+# to float32 noise may round one step apart (2**-11 below 1), so maps through the engine agree within this.
+ENGINE_MAP_TOLERANCE = float(np.finfo(np.float16).eps)
 BROKEN_NAME = "zz_broken.jpg"  # sorts after every photo `write_portraits` makes
 
 

@@ -5,7 +5,7 @@
    SER-FIQ through its dropout point, calibration, maps; equal to the torch module run
    natively (maps: max abs difference < 1e-4).
 2. The built-in dlib ResNet exported to ONNX and loaded back: the native descriptor
-   (cosine > 0.99999) and the same maps (< 1e-4) through the whole engine.
+   (cosine > 0.99999) and the same maps through the whole engine (within one step of their stored float16).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from pfiq_desktop.engine.imageio import load_image
 from pfiq_desktop.engine.plq import PlqCalibration, gradient_magnitude
 from pfiq_desktop.engine.quality import make_estimator
 from tests.facenet import INPUT_SIZE, SIDECAR, export_onnx, make_facenet
-from tests.photos import portrait_paths
+from tests.photos import ENGINE_MAP_TOLERANCE, portrait_paths
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
 
@@ -136,7 +136,7 @@ def test_onnx_facenet_calibrated_and_analysed_like_the_native_network(facenet_on
     chip = Alignment("arcface", INPUT_SIZE).extract(load_image(photo), face.chip_transform)
     pixels = torch.from_numpy(chip[None]).permute(0, 3, 1, 2).float()
     magnitude, descriptors = gradient_magnitude(native, pixels, torch.tensor([face.quality]))
-    assert np.abs(analyzer.plq_calibration(magnitude.numpy())[0] - face.plq_chip).max() < 1e-4
+    assert np.abs(analyzer.plq_calibration(magnitude.numpy())[0] - face.plq_chip).max() < ENGINE_MAP_TOLERANCE
     cosine = float(descriptors[0] @ torch.from_numpy(face.embedding) / descriptors[0].norm() / np.linalg.norm(face.embedding))
     assert cosine > 0.99999
 
@@ -169,7 +169,7 @@ def test_dlib_network_exported_to_onnx_gives_the_native_descriptor_and_maps(tmp_
             cosine = float(a.embedding @ b.embedding / np.linalg.norm(a.embedding) / np.linalg.norm(b.embedding))
             assert cosine > 0.99999
             assert a.quality == pytest.approx(b.quality, abs=1e-4)
-            assert np.abs(a.plq_chip - b.plq_chip).max() < 1e-4
+            assert np.abs(a.plq_chip - b.plq_chip).max() < ENGINE_MAP_TOLERANCE
     with torch.no_grad():  # SER-FIQ through the exported network's split at the pooled feature
         chips = _chips(exported.alignment, 2)
         serfiq = make_estimator("ser-fiq")

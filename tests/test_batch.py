@@ -5,10 +5,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from tests.photos import ENGINE_MAP_TOLERANCE
+
 # Float32 batches sum in another order than single photos (descriptors differ by ~1e-7); the probe
 # ensemble's -log(1 - cos) and the steep calibration turn that into up to ~4e-5 of calibrated quality.
 QUALITY_TOLERANCE = 1e-4
-MAP_TOLERANCE = 1e-4
 
 
 def test_batch_equals_one_photo_at_a_time(analyzer, astronaut, tmp_path):
@@ -34,7 +35,7 @@ def test_batch_equals_one_photo_at_a_time(analyzer, astronaut, tmp_path):
     for one, many in zip(single, batch):
         for face_one, face_many in zip(one.faces, many.faces):
             assert abs(face_one.quality - face_many.quality) < QUALITY_TOLERANCE
-            assert np.abs(face_one.plq_chip - face_many.plq_chip).max() < MAP_TOLERANCE
+            assert np.abs(face_one.plq_chip - face_many.plq_chip).max() < ENGINE_MAP_TOLERANCE
             assert np.abs(face_one.embedding - face_many.embedding).max() < 1e-5
         assert [(c.id, c.face_index, c.verdict) for c in one.checks] == [(c.id, c.face_index, c.verdict) for c in many.checks]
         assert set(many.timings) >= {"total"} and many.timings["total"] > 0

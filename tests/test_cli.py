@@ -148,6 +148,12 @@ def test_a_result_names_its_photo_wherever_it_is_reported_from(tmp_path, astrona
     rows = (tmp_path / "folder" / "pfiq-results.csv").read_text(encoding="utf-8-sig").splitlines()
     assert run.returncode == 0 and "1 annotated picture of pfiq analyse (e.g. a.png)" in run.stdout, run.stdout + run.stderr
     assert len(rows) == 2 and "a.jpg" in rows[1] and "a.png" not in rows[1], rows
+    # another applicant's photo under the analysed one's name (camera names repeat): the report drew that face under
+    # this one's verdict, hash and decision, and said nothing
+    cv2.imwrite(str(photos / "a.jpg"), cv2.cvtColor(astronaut[:, ::-1], cv2.COLOR_RGB2BGR))
+    run = pfiq(*report, "--out", str(tmp_path / "replaced"))
+    assert run.returncode == 1 and (f"a.jpg: the photo at {photos / 'a.jpg'} is another file than the one analysed (its "
+                                    "contents changed since); its report shows none") in run.stdout, run.stdout
     (photos / "a.jpg").unlink()
     run = pfiq(*report, "--out", str(tmp_path / "second"))
     assert run.returncode == 1 and f"a.jpg: the photo is not at {photos / 'a.jpg'}; its report shows none" in run.stdout

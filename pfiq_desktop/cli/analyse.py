@@ -134,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
     from pfiq_desktop.engine.analyzer import Analyzer
     from pfiq_desktop.engine.discovery import find_images
     from pfiq_desktop.reports.figures import save_annotated_png
-    from pfiq_desktop.reports.inputs import load_photo
+    from pfiq_desktop.reports.inputs import read_photo
     from pfiq_desktop.reports.naming import over_photos, over_photos_text, unique_stems
 
     found = find_images(args.paths, recursive=args.recursive, outputs=args.out)
@@ -175,10 +175,12 @@ def run(args: argparse.Namespace) -> int:
             zip(paths, stems, _analyses(analyzer, cache, paths, args.batch, args.workers)), start=1
         ):
             trouble = "; ".join(analysis.errors) or ("" if analysis.faces else "no face found")
+            if "png" in args.formats and analysis.ok:
+                pixels, missed = read_photo(path, analysis.image_sha256)  # moved or replaced since it was read
+                save_annotated_png(out / f"{stem}.png", pixels, analysis)
+                trouble = "; ".join(filter(None, (trouble, missed and f"{missed}: its PNG shows no photo")))
             if trouble:
                 log.warning("%s: %s", path, trouble)
-            if "png" in args.formats and analysis.ok:
-                save_annotated_png(out / f"{stem}.png", load_photo(path), analysis)
             if "json" in args.formats:  # last: an interrupted run leaves no JSON without its PNG
                 write_text_atomic(out / f"{stem}.json", analysis.to_json(indent=1))
             problems += bool(trouble)

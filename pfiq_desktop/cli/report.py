@@ -318,20 +318,18 @@ def _stopped_cleanly(report: Callable[[], int], *failures: type[Exception]) -> i
 
 def _write_reports(items: list[ReportItem], args: argparse.Namespace, formats: list[str], problems: list[str], note: str = "") -> int:
     """Export the reports, then list the files written (`note` after the folder) and the photos with problems."""
-    from pfiq_desktop.reports.runner import PER_PHOTO_FORMATS, export_reports
+    from pfiq_desktop.reports.runner import export_reports
     from pfiq_desktop.review.store import default_officer
 
     if _refused(items, args, formats):
         return EXIT_USAGE
-    if set(PER_PHOTO_FORMATS) & set(formats):  # an analysis JSON read elsewhere than it was made may not find its photo
-        problems = problems + [f"{printable(item.name)}: the photo is not at {printable(item.analysis.source)}; its report "
-                               "shows none" for item in items if not item.analysis.errors and not Path(item.analysis.source).is_file()]
     result = export_reports(items, args.out, formats, args.page_size, args.officer or default_officer(), args.pdfa,
                             progress=lambda d, t, n: print_progress(d, t, f"writing {printable(n)}"))
     print(f"{counted(len(result.files), 'file')} written to {printable(str(Path(args.out).resolve()))}{note}")
     for path in result.files:
         pages = result.pages.get(path)
         print(f"  {printable(path.name)}" + (f"  ({counted(pages, 'page')})" if pages else ""))
+    problems = problems + result.photo_problems  # moved, or another photo under its name since
     _print_problems(problems)
     return EXIT_PHOTO_PROBLEM if problems else EXIT_OK
 

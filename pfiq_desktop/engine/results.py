@@ -196,14 +196,15 @@ class Face:
         return warp_to_photo(chip_map, self.chip_transform, self.photo_shape)
 
 
-_CHIP_MAPS = ("plq_chip", "deviation_chip")  # stored as float16 npy (compact; the maps' precision needs no more)
+_CHIP_MAPS = ("plq_chip", "deviation_chip")  # stored as STORED_MAP_DTYPE npy (compact; the maps' precision needs no more)
+STORED_MAP_DTYPE = np.float16
 
 
 def at_stored_precision(chip_map: np.ndarray) -> np.ndarray:
-    """A chip map as a result file keeps it (float16, read back as float32). The engine gives its maps this
+    """A chip map as a result file keeps it (STORED_MAP_DTYPE, read back as float32). The engine gives its maps this
     precision from the start, so a fresh analysis and a re-check of its saved result (another profile, the
     cache) judge the same numbers: the region means moved in the fourth decimal, near a bound a verdict."""
-    return np.asarray(chip_map, np.float32).astype(np.float16).astype(np.float32)
+    return np.asarray(chip_map, np.float32).astype(STORED_MAP_DTYPE).astype(np.float32)
 _FACE_ARRAYS = ("landmarks", "landmarks5", "chip_transform", "embedding", *_CHIP_MAPS)
 
 
@@ -349,7 +350,7 @@ def _face_to_dict(face: Face) -> dict[str, Any]:
     for f in fields(face):
         value = getattr(face, f.name)
         if f.name in _CHIP_MAPS:
-            value = encode_array(value.astype(np.float16))
+            value = encode_array(value.astype(STORED_MAP_DTYPE))
         elif f.name in _FACE_ARRAYS:
             value = np.asarray(value).tolist()
         data[f.name] = value

@@ -6,6 +6,7 @@ reduced size (JPEG DCT scaling), so a folder of large photos stays fast.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
@@ -22,7 +23,7 @@ from pfiq_desktop.atomic import OutputError, write_bytes_atomic
 from pfiq_desktop.engine.results import Verdict
 from pfiq_desktop.palette import status_hex
 from pfiq_desktop.reports.figures import render_histogram, render_thumbnail, verdict_hex, verdict_text
-from pfiq_desktop.reports.inputs import ReportItem, altered_text, load_photo
+from pfiq_desktop.reports.inputs import ReportItem, altered_text, photo_or_why, read_photo
 from pfiq_desktop.reports.paged import (
     RenderError,
     ReportCancelled,
@@ -62,12 +63,17 @@ def load_thumbnail(item: ReportItem, size: int = THUMB_PX) -> np.ndarray | None:
             data = np.fromfile(str(path), np.uint8) if path.is_file() else None
         except OSError:
             data = None
-        if data is not None and data.size:
-            bgr = cv2.imdecode(data, flag)  # applies EXIF orientation like the engine's loader
-            if bgr is not None:
-                image = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-        if image is None and data is not None and data.size:
-            image = load_photo(path)  # formats OpenCV cannot read
+        if data is None or not data.size:
+            item.photo_problem = read_photo(path)[1]  # the words for a missing or unreadable photo
+            return None
+        _, item.photo_problem = photo_or_why(data, hashlib.sha256(data.tobytes()).hexdigest(), path, item.analysis.image_sha256)
+        if item.photo_problem:  # another photo under the analysed one's name
+            return None
+        bgr = cv2.imdecode(data, flag)  # applies EXIF orientation like the engine's loader
+        if bgr is not None:
+            image = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        else:
+            image, item.photo_problem = read_photo(path, item.analysis.image_sha256)  # formats OpenCV cannot read
         if image is None:
             return None
     scale = size / max(image.shape[:2])

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from pfiq_desktop.engine.filenames import display_name
-from pfiq_desktop.engine.imageio import ImageLoadError, load_image
+from pfiq_desktop.engine.imageio import ImageLoadError, load_photo_file
 from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.review.store import DECISION_LABELS, ReviewStore, signature
 
@@ -108,7 +108,8 @@ class ReportItem:
     """One photo in a report: its analysis, optionally its pixels, decision and audit trail.
 
     `image` (RGB uint8) may be left None: it is loaded from `analysis.source` when
-    a picture is drawn, and a missing file gives a placeholder, not an error.
+    a picture is drawn, and a missing file, or another photo under its name, gives a
+    placeholder, not an error; `photo_problem` then says why.
     """
 
     analysis: Analysis
@@ -116,6 +117,7 @@ class ReportItem:
     audit: list[AuditInfo] = field(default_factory=list)
     image: np.ndarray | None = None
     store_problem: str = ""  # why the decision and audit trail may have been altered ('' when the store checks out)
+    photo_problem: str = field(default="", init=False)  # why the report shows no photo ('' while none was missed)
 
     def __post_init__(self) -> None:
         self.decision = DecisionInfo.from_any(self.decision)
@@ -138,19 +140,35 @@ class ReportItem:
         return f"{self.decision.label} (from an altered review store)" if self.store_problem else self.decision.label
 
     def load_image(self) -> np.ndarray | None:
-        """The photo as RGB uint8 (cached), or None when it cannot be read."""
+        """The photo as RGB uint8 (cached), or None when it cannot be read or is not the photo analysed."""
         if self.image is None:
-            self.image = load_photo(self.analysis.source)
+            self.image, self.photo_problem = read_photo(self.analysis.source, self.analysis.image_sha256)
         return self.image
 
 
-def load_photo(path: str | Path) -> np.ndarray | None:
-    """RGB uint8 with EXIF orientation applied (as the engine saw it), or None when unreadable."""
+def load_photo(path: str | Path, sha256: str = "") -> np.ndarray | None:
+    """RGB uint8 with EXIF orientation applied (as the engine saw it), or None (see `read_photo`)."""
+    return read_photo(path, sha256)[0]
+
+
+def read_photo(path: str | Path, sha256: str = "") -> tuple[np.ndarray | None, str]:
+    """(the photo, '') or (None, why a report shows none): unreadable, or, given the analysed bytes' `sha256`,
+    another photo under its name since (camera names repeat: a report drew one applicant's face under another's
+    verdict, hash and signed decision)."""
     try:
-        return load_image(path)
+        photo = load_photo_file(path)
     except ImageLoadError as error:  # a report of a vanished or damaged photo still prints, with a placeholder
         log.info("photo for the report not readable: %s (%s)", path, error)
-        return None
+        return None, f"the photo is not at {path}" if not Path(path).is_file() else f"the photo at {path} cannot be read"
+    return photo_or_why(photo.pixels, photo.sha256, path, sha256)
+
+
+def photo_or_why(pixels: np.ndarray, found_sha256: str, path: str | Path, analysed_sha256: str) -> tuple[np.ndarray | None, str]:
+    """The pixels when their file's bytes are the analysed ones (or no hash was recorded); else None and why."""
+    if analysed_sha256 and found_sha256 != analysed_sha256:
+        log.warning("photo for the report changed since its analysis: %s", path)
+        return None, f"the photo at {path} is another file than the one analysed (its contents changed since)"
+    return pixels, ""
 
 
 def review_from_store(store: ReviewStore, analysis: Analysis) -> tuple[DecisionInfo | None, list[AuditInfo]]:

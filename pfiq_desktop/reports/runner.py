@@ -33,6 +33,7 @@ Progress = Callable[[int, int, str], None]
 class ExportResult:
     files: list[Path] = field(default_factory=list)
     pages: dict[Path, int] = field(default_factory=dict)
+    photo_problems: list[str] = field(default_factory=list)  # "NAME: why its reports show no photo", one per photo
 
 
 def planned_outputs(items: Sequence[ReportItem], out_dir: str | Path, formats: Sequence[str]) -> list[tuple[str, Path, int | None]]:
@@ -114,6 +115,8 @@ def export_reports(
     except ReportCancelled as stop:
         stop.written = list(result.files)  # finished before the stop, kept
         raise
+    result.photo_problems = [f"{item.name}: {item.photo_problem}; its report shows none"
+                             for item in items if item.photo_problem and not item.analysis.errors]  # errors say it already
     if progress is not None:
         progress(len(plan), len(plan), "done")
     return result

@@ -130,6 +130,28 @@ def test_export_report_shortcut_writes_pdf_and_png(qtbot, make_window, portrait_
     w.exporter.result_box.close()
 
 
+def test_a_photo_replaced_since_its_analysis_is_not_drawn_under_its_verdict_and_the_export_says_so(
+        qtbot, make_window, portrait_folder, tmp_path):
+    # another applicant's photo under the name (or the file deleted): the report drew the new face under the old
+    # verdict, hash and decision, and the window said "Export finished" as for any other
+    w, folder = _opened(qtbot, make_window, portrait_folder, 2)
+    w.browser.select_row(0)
+    current, other = Path(w.session.current), next(p for p in folder.iterdir() if p.name != Path(w.session.current).name)
+    current.write_bytes(other.read_bytes())
+    out = tmp_path / "replaced"
+    out.mkdir()
+    _ask(w, out)
+    assert w.export_report()
+    kind, result = _wait_export(qtbot, w)
+    assert kind == "done" and result.photo_problems == [
+        f"{current.name}: the photo at {current} is another file than the one analysed (its contents changed since); "
+        "its report shows none"]
+    box = w.exporter.result_box
+    assert box.icon() == box.Icon.Warning and "1 photo could not be shown in its report" in box.text()
+    assert result.photo_problems[0] in box.detailedText()
+    box.close()
+
+
 def test_exporting_into_the_photos_own_folder_never_replaces_a_photo(qtbot, make_window, tmp_path):
     # a photo named x.png and its report x.png: the export would have replaced the photo itself
     from tests.photos import load_portrait
