@@ -292,3 +292,14 @@ def test_a_result_reported_with_another_profile_is_judged_under_it(tmp_path, ast
     assert run.returncode == 2 and "No profile named 'stirct'" in run.stderr and "cannot read" not in run.stdout
     run = cli("report", "--results", str(tmp_path / "archive.sqlite3"), "--profile", "lenient", "--out", str(tmp_path / "r"))
     assert run.returncode == 2 and "--profile cannot be used with --results" in run.stderr
+
+
+def test_no_photos_found_suggests_recursive_only_for_a_folder_with_sub_folders(tmp_path):
+    # an empty folder was told "add --recursive to also search their sub-folders", which could not help
+    empty, dated = tmp_path / "empty", tmp_path / "dated"
+    empty.mkdir()
+    (dated / "2026-12-01").mkdir(parents=True)
+    for folder, hint in ((empty, False), (dated, True)):
+        run = pfiq("analyse", str(folder), "--out", str(tmp_path / "out"))
+        assert run.returncode == 2 and "no images found in the given paths" in run.stderr, run.stderr
+        assert ("add --recursive" in run.stderr) is hint, (folder, run.stderr)

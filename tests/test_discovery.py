@@ -17,6 +17,14 @@ def test_folders_expand_to_sorted_photos_and_files_stay_as_given(tmp_path):
     assert [p.name for p in found.files] == ["a.PNG", "b.jpg", "scan.dat"] and not found.skipped
 
 
+def test_less_common_photo_names_are_found_so_none_is_left_out_without_a_word(tmp_path):
+    # a folder scan said "1 photo" over applicant1.jfif, applicant2.jpe and IMG_1234.HEIC (a phone's default)
+    names = ["IMG_1234.HEIC", "a.JPG", "applicant1.jfif", "applicant2.jpe", "b.heif", "c.avif", "d.MPO"]
+    for name in names:
+        (tmp_path / name).write_bytes(b"x")
+    assert [p.name for p in find_images([tmp_path]).files] == names
+
+
 def test_looping_and_broken_links_and_pipes_are_reported_not_dropped(tmp_path):
     (tmp_path / "good.jpg").write_bytes(b"x")
     (tmp_path / "loop_a.jpg").symlink_to(tmp_path / "loop_b.jpg")

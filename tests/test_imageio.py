@@ -347,3 +347,16 @@ def test_the_resolution_a_file_states_is_read_with_its_pixels(tmp_path, fmt, sav
     photo = load_photo_file(path)
     assert photo.pixels.shape == (50, 40, 3) and photo.sha256 == file_sha256(path)
     assert photo.dpi == (None if stated is None else pytest.approx(stated, abs=0.01))
+
+
+def test_a_heic_photo_is_named_and_the_officer_told_to_convert_it_and_avif_loads(tmp_path, astronaut):
+    # iPhones save HEIC: "not a recognised image" left the officer guessing
+    heic = tmp_path / "IMG_1234.HEIC"
+    heic.write_bytes(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(64))
+    with pytest.raises(ImageLoadError, match=r"IMG_1234.HEIC' is a HEIC/HEIF photo .* convert it to JPEG"):
+        load_image(heic)
+    avif = tmp_path / "photo.avif"
+    avif.write_bytes(encode(Image.fromarray(astronaut), "AVIF", quality=90))
+    image = load_image(avif)
+    assert_rgb(image, 512, 512)
+    assert np.abs(image.astype(int) - astronaut).mean() < 6  # lossy

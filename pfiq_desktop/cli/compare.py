@@ -150,11 +150,11 @@ def write_outputs(base: Path, comparison: Comparison, formats: list[str]) -> Non
     from pfiq_desktop.reports.comparison_pdf import write_comparison_pdf
     from pfiq_desktop.reports.inputs import load_photo
 
-    images = load_photo(comparison.a.source), load_photo(comparison.b.source)
+    a, b = (load_photo(side.source, side.image_sha256) for side in (comparison.a, comparison.b))  # None if replaced since
     if "png" in formats:
-        save_comparison_png(base.with_name(f"{base.name}.png"), *images, comparison)
+        save_comparison_png(base.with_name(f"{base.name}.png"), a, b, comparison)
     if "pdf" in formats:
-        write_comparison_pdf(base.with_name(f"{base.name}.pdf"), comparison, *images)
+        write_comparison_pdf(base.with_name(f"{base.name}.pdf"), comparison, a, b)
     if "json" in formats:
         write_text_atomic(base.with_name(f"{base.name}.json"), comparison.to_json(indent=1))
 

@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # photo-like names: found, listed and analysed; those imageio cannot read (.jp2, .pgm, .ppm) are then reported
-# as "not supported" instead of being left out without a word
+# as "not supported" instead of being left out without a word (.jfif, .jpe and .mpo are JPEGs; .heic/.heif,
+# phones' default, are listed so the officer is told to convert them)
 IMAGE_EXTENSIONS = frozenset(
-    {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".jp2", ".pgm", ".ppm"}
+    {".jpg", ".jpeg", ".jpe", ".jfif", ".mpo", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".jp2", ".pgm", ".ppm",
+     ".heic", ".heif", ".avif"}
 )
 
 

@@ -49,8 +49,8 @@ MAX_FILE_BYTES = 256 * 2**20  # no accepted photo needs more: its decoded pixels
 BLOCK_PIXELS = 1 << 20  # pixels converted at a time (a few MB of temporaries, whatever the photo's size)
 
 # Pillow format names we accept; MPO is the multi-picture JPEG many cameras write.
-SUPPORTED_FORMATS = {"PNG", "JPEG", "MPO", "TIFF", "BMP", "GIF", "WEBP"}
-_FORMAT_LIST = "PNG, JPEG, TIFF, BMP, GIF or WebP"
+SUPPORTED_FORMATS = {"PNG", "JPEG", "MPO", "TIFF", "BMP", "GIF", "WEBP", "AVIF"}
+_FORMAT_LIST = "PNG, JPEG, TIFF, BMP, GIF, WebP or AVIF"
 _SAMPLE_BYTES = {"I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2, "I": 4, "F": 4}  # every other mode: 1
 
 # Pillow warns on the console about damaged metadata (e.g. "Corrupt EXIF data") in files
@@ -223,7 +223,14 @@ def _check_dimensions(width: int, height: int, name: str) -> None:
         )
 
 
+# ISO base media "ftyp" brands of HEIF photos (HEIC: the default format of many phones), which Pillow cannot decode
+_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
+
+
 def _unidentified_message(head: bytes, name: str) -> str:
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return (f"{name} is a HEIC/HEIF photo (a phone's default format), which is not supported; "
+                f"export or convert it to JPEG (on the phone or with any photo viewer) and open that.")
     sample = head[:512]
     if sample and all(32 <= b < 127 or b in b"\t\r\n" for b in sample):
         return (

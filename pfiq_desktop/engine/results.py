@@ -316,8 +316,12 @@ class Analysis:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Analysis:
+        if not isinstance(data.get("schema", 1), int) or data.get("schema", 1) > SCHEMA_VERSION:
+            raise ValueError(f"schema {data.get('schema')!r}: written by a newer version of the application than this one")
         data = {k: v for k, v in data.items() if k not in ("schema", "verdict")}
         data["image_size"] = tuple(data["image_size"])
+        if len(data["image_size"]) != 2 or not all(isinstance(side, int) and side >= 0 for side in data["image_size"]):
+            raise ValueError(f"image_size {list(data['image_size'])} is not a width and height in pixels")
         data["faces"] = [_face_from_dict(face) for face in data.get("faces", [])]
         data["checks"] = [CheckResult.from_dict(c) for c in data.get("checks", [])]
         data["profile_info"] = ProfileInfo.from_dict(data.get("profile_info") or {})

@@ -26,8 +26,8 @@ class RenewalDialog(QDialog):
         self.setObjectName("renewalDialog")
         self.setWindowTitle("Renewal check: the same person?")
         self.comparison = comparison
-        figure = render_comparison(load_photo(comparison.a.source), load_photo(comparison.b.source), comparison,
-                                   FIGURE_WIDTH)
+        a, b = (load_photo(side.source, side.image_sha256) for side in (comparison.a, comparison.b))  # None if replaced since
+        figure = render_comparison(a, b, comparison, FIGURE_WIDTH)
         self.figure = named(QLabel(), "renewalFigure")
         self.figure.setPixmap(QPixmap.fromImage(figure))
         scroll = QScrollArea()

@@ -8,6 +8,7 @@ leaves the files already finished and no partial file.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +22,8 @@ from pfiq_desktop.reports.naming import over_photos, unique_stems
 from pfiq_desktop.reports.paged import ReportCancelled
 from pfiq_desktop.reports.pdf_report import write_pdf_report
 
+log = logging.getLogger(__name__)
+
 SUMMARY_NAME = "pfiq-summary.pdf"
 CSV_NAME = "pfiq-results.csv"
 JSON_NAME = "pfiq-results.json"
@@ -33,7 +36,7 @@ Progress = Callable[[int, int, str], None]
 class ExportResult:
     files: list[Path] = field(default_factory=list)
     pages: dict[Path, int] = field(default_factory=dict)
-    photo_problems: list[str] = field(default_factory=list)  # "NAME: why its reports show no photo", one per photo
+    photo_problems: list[str] = field(default_factory=list)  # "NAME: why its report shows no photo" or was not drawn
 
 
 def planned_outputs(items: Sequence[ReportItem], out_dir: str | Path, formats: Sequence[str]) -> list[tuple[str, Path, int | None]]:
@@ -86,6 +89,7 @@ def export_reports(
     """
     plan = planned_outputs(items, out_dir, formats)
     result = ExportResult()
+    drawing_problems: list[str] = []
     pdf_names = {index: path.name for kind, path, index in plan if kind == "pdf"}
     cancelled = should_cancel or (lambda: False)
     try:
@@ -96,10 +100,18 @@ def export_reports(
                 progress(step, len(plan), path.name)
             item = items[index] if index is not None else None  # a photo's own output; None for the whole batch's
             owned_image = item is not None and item.image is None
-            if kind == "pdf" and item is not None:
-                result.pages[path] = write_pdf_report(path, item, page_size, officer, pdfa, now, cancelled)
-            elif kind == "png" and item is not None:
-                save_annotated_png(path, item.load_image(), item.analysis, item.decision_text)
+            if item is not None:
+                try:
+                    if kind == "pdf":
+                        result.pages[path] = write_pdf_report(path, item, page_size, officer, pdfa, now, cancelled)
+                    else:
+                        save_annotated_png(path, item.load_image(), item.analysis, item.decision_text)
+                except (ValueError, TypeError, KeyError, IndexError, AttributeError) as damaged:  # e.g. an edited JSON
+                    log.exception("the %s report of %s could not be drawn", kind, item.analysis.source)
+                    drawing_problems.append(f"{item.name}: its {kind.upper()} report could not be drawn ({damaged}); "
+                                            "the other reports were written")
+                    item.image = None if owned_image else item.image
+                    continue
             elif kind == "summary":
                 links = [pdf_names.get(i) for i in range(len(items))]
                 result.pages[path] = write_batch_summary(
@@ -117,6 +129,7 @@ def export_reports(
         raise
     result.photo_problems = [f"{item.name}: {item.photo_problem}; its report shows none"
                              for item in items if item.photo_problem and not item.analysis.errors]  # errors say it already
+    result.photo_problems += drawing_problems
     if progress is not None:
         progress(len(plan), len(plan), "done")
     return result

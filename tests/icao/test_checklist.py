@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -88,6 +89,13 @@ def test_results_are_deterministic_and_json_round_trip(portrait: np.ndarray, por
     worst = max((c.verdict for c in first if c.face_index in (None, 0)), key=lambda verdict: verdict.severity)
     assert analysis.to_dict()["verdict"] == analysis.verdict == worst.value
     assert Analysis.from_json(analysis.to_json()).verdict == analysis.verdict
+    # an edited or newer file is refused with the reason, not drawn until a traceback ends the batch
+    for key, value, why in (("image_size", [-5, 0], "image_size \\[-5, 0\\] is not a width and height in pixels"),
+                            ("schema", 999, "schema 999: written by a newer version")):
+        data = json.loads(analysis.to_json())
+        data[key] = value
+        with pytest.raises(ValueError, match=why):
+            Analysis.from_json(json.dumps(data))
     assert [c.family for c in first] == sorted(
         (c.family for c in first), key=("geometry", "pose", "eyes_mouth", "photometric", "background", "occlusion").index
     )

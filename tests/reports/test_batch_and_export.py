@@ -259,10 +259,19 @@ def test_review_store_decisions_reach_the_report_inputs(decided_item):
 def test_error_and_missing_photos_in_every_format(tmp_path, sample_analysis):
     broken = Analysis(source=str(tmp_path / "broken.jpg"), image_size=(0, 0), errors=["Cannot read broken.jpg: not an image"])
     gone = dataclasses.replace(sample_analysis, source=str(tmp_path / "gone.jpg"))
-    result = export_reports([ReportItem(broken), ReportItem(gone)], tmp_path / "out", ["pdf", "png", "csv", "json"])
-    assert len(result.files) == 7  # 2 pdf + 2 png + summary + csv + json
+    # a hand-edited result file whose face cannot be drawn: the traceback ended the batch and its later reports
+    edited = dataclasses.replace(sample_analysis, source=str(SAMPLE), faces=[
+        dataclasses.replace(face, photo_shape=(-1, 5)) for face in sample_analysis.faces])
+    items = [ReportItem(broken), ReportItem(gone), ReportItem(edited)]
+    result = export_reports(items, tmp_path / "out", ["pdf", "png", "csv", "json"])
+    names = sorted(p.name for p in result.files)
+    assert names == sorted(["broken.pdf", "broken.png", "gone.pdf", "gone.png", "pfiq-summary.pdf", "pfiq-results.csv",
+                            "pfiq-results.json"])
     text = " ".join(PdfReader(str(tmp_path / "out" / "pfiq-summary.pdf")).pages[0].extract_text().split())
-    assert "ERROR" in text and "broken.jpg" in text and "gone.jpg" in text
+    assert "ERROR" in text and "broken.jpg" in text and "gone.jpg" in text and SAMPLE.name in text
+    assert result.photo_problems[0] == f"gone.jpg: the photo is not at {tmp_path / 'gone.jpg'}; its report shows none"
+    assert [p.split(":")[0] for p in result.photo_problems[1:]] == [SAMPLE.name] * 2
+    assert "its PDF report could not be drawn (negative dimensions are not allowed)" in result.photo_problems[1]
 
 
 def test_cli_reads_decisions_from_the_review_store(tmp_path, sample_analysis):
