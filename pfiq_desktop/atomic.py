@@ -16,7 +16,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -39,7 +39,10 @@ _cleaned_lock = threading.Lock()
 
 
 class OutputError(OSError):
-    """An output could not be written; the message names the file and the cause."""
+    """An output could not be written; the message names the file and the cause. `written`: the outputs of the
+    same run finished before it, kept whole (filled in by the run that wrote them)."""
+
+    written: Sequence[Path] = ()
 
 
 def _cannot_write(target: Path, error: OSError) -> OutputError:

@@ -309,6 +309,11 @@ def _stopped_cleanly(report: Callable[[], int], *failures: type[Exception]) -> i
     except caught as failure:
         print(file=sys.stderr)
         error(str(failure))
+        if isinstance(failure, OutputError) and failure.written:  # the officer must know to add --overwrite
+            from pfiq_desktop.reports.runner import kept_text
+
+            print(kept_text(failure.written, failure.written[0].parent, "to finish, run it again with --overwrite"),
+                  file=sys.stderr)
         return EXIT_OUTPUT
     except (ReportCancelled, KeyboardInterrupt):
         print("\ncancelled; finished files were kept, no partial file was left (to finish, run it again with --overwrite: "

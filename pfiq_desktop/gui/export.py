@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 from pfiq_desktop.atomic import OutputError
 from pfiq_desktop.reports.inputs import ReportItem
 from pfiq_desktop.reports.paged import ReportCancelled
-from pfiq_desktop.reports.runner import PER_PHOTO_FORMATS, ExportResult, export_reports
+from pfiq_desktop.reports.runner import PER_PHOTO_FORMATS, ExportResult, export_reports, kept_text
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ class ExportThread(QThread):
             self.outcome = ("cancelled", len(stop.written))
         except OutputError as error:
             log.warning("export failed: %s", error)
-            self.outcome = ("failed", str(error))
+            self.outcome = ("failed", f"{error}\n\n{kept_text(error.written, self.out_dir, 'exporting again replaces them')}")
         except Exception as error:  # reported to the officer and logged, never kills the app
             log.exception("the export to %s stopped unexpectedly", self.out_dir)
             self.outcome = ("failed", f"The export stopped unexpectedly: {type(error).__name__}: {error}")
@@ -161,7 +161,7 @@ class ReportExporter(QObject):
             self.message.emit(f"Export cancelled; {value} file{'s' * (value != 1)} written to {self.out_dir}")
         else:
             self.message.emit("Export failed")
-            QMessageBox.warning(self.parent_widget, "Export failed", f"The reports could not be written.\n\n{value}")
+            QMessageBox.warning(self.parent_widget, "Export failed", f"The export stopped before it finished.\n\n{value}")
         self.finished.emit(kind)
 
     def _show_done(self, result: ExportResult) -> None:

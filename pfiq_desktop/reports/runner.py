@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from pfiq_desktop.atomic import OutputError
 from pfiq_desktop.reports.batch import write_batch_summary
 from pfiq_desktop.reports.export import write_csv, write_json
 from pfiq_desktop.reports.figures import save_annotated_png
@@ -37,6 +38,14 @@ class ExportResult:
     files: list[Path] = field(default_factory=list)
     pages: dict[Path, int] = field(default_factory=dict)
     photo_problems: list[str] = field(default_factory=list)  # "NAME: why its report shows no photo" or was not drawn
+
+
+def kept_text(written: Sequence[Path], out_dir: str | Path, again: str) -> str:
+    """What a failed export left: the files finished before it (whole) and `again`, how to finish; or that none was."""
+    if not written:
+        return f"No report was written to {out_dir}."
+    count = f"{len(written)} file{'s' * (len(written) != 1)} finished before it {'were' if len(written) != 1 else 'was'}"
+    return f"{count} kept in {out_dir} ({again}): {', '.join(path.name for path in written)}."
 
 
 def planned_outputs(items: Sequence[ReportItem], out_dir: str | Path, formats: Sequence[str]) -> list[tuple[str, Path, int | None]]:
@@ -124,8 +133,8 @@ def export_reports(
             if owned_image and item is not None:
                 item.image = None  # loaded here: drop it to keep memory flat over a long batch
             result.files.append(path)
-    except ReportCancelled as stop:
-        stop.written = list(result.files)  # finished before the stop, kept
+    except (ReportCancelled, OutputError) as stop:
+        stop.written = list(result.files)  # finished before the stop or failure, kept
         raise
     result.photo_problems = [f"{item.name}: {item.photo_problem}; its report shows none"
                              for item in items if item.photo_problem and not item.analysis.errors]  # errors say it already

@@ -58,6 +58,7 @@ def test_export_to_a_full_disk_is_a_clear_error_and_leaves_nothing(qtbot, make_w
     qtbot.waitUntil(lambda: not window.exporter.running(), timeout=120_000)
     assert window.exporter.last_outcome[0] == "failed"
     assert len(warnings) == 1 and f"Cannot write {disk.path}" in warnings[0] and "No space left on device" in warnings[0]
+    assert f"No report was written to {disk.path}." in warnings[0]  # nothing whole was left: says so
     assert disk.listing() == []
 
 

@@ -193,6 +193,31 @@ def test_full_disk_at_rename_and_unwritable_folder_give_clear_errors(tmp_path, s
     assert not list(tmp_path.glob("*full.csv*"))
 
 
+def test_a_failed_export_says_which_reports_it_kept_and_how_to_finish(tmp_path, sample_analysis, monkeypatch, capsys):
+    # on a full disk the window said "The reports could not be written" over two whole PDFs it had kept, and the CLI's
+    # re-run then stopped at "reports already exist" without having said --overwrite
+    from pfiq_desktop.cli import main
+    from pfiq_desktop.reports import runner
+
+    def full(path, items):
+        raise OutputError(f"Cannot write {path}: No space left on device")
+
+    monkeypatch.setattr(runner, "write_csv", full)
+    items = make_batch(sample_analysis, tmp_path / "photos", 2)
+    with pytest.raises(OutputError) as caught:
+        export_reports(items, tmp_path / "out", ["pdf", "csv"])
+    assert [p.name for p in caught.value.written] == ["photo_000.pdf", "photo_001.pdf", "pfiq-summary.pdf"]
+    assert runner.kept_text(caught.value.written, tmp_path / "out", "export again") == (
+        f"3 files finished before it were kept in {tmp_path / 'out'} (export again): photo_000.pdf, photo_001.pdf, "
+        "pfiq-summary.pdf.")
+    saved = tmp_path / "a.json"
+    saved.write_text(sample_analysis.to_json())
+    assert main(["report", str(saved), "--out", str(tmp_path / "cli"), "--format", "pdf,csv", "--no-store"]) == 3
+    said = capsys.readouterr().err
+    assert "No space left on device" in said and "1 file finished before it was kept in" in said
+    assert "(to finish, run it again with --overwrite): sample_astronaut.pdf." in said
+
+
 @pytest.mark.parametrize(
     ("name", "expected"),
     [("photo", "photo"), ("a:b*c?<>|\"d", "a_b_c_____d"), ("CON", "_CON"), ("com1", "_com1"), ("nul.tar", "_nul.tar"),
