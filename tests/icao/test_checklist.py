@@ -43,6 +43,20 @@ def test_no_face_fails_presence_and_nothing_else_is_judged(portrait: np.ndarray)
     assert by_id["single_face"].face_index is None and by_id["aspect_ratio"].face_index is None
 
 
+@pytest.mark.parametrize(("turn", "stored"), [(cv2.ROTATE_90_CLOCKWISE, "sideways (turned 270 degrees clockwise"),
+                                              (cv2.ROTATE_90_COUNTERCLOCKWISE, "sideways (turned 90 degrees clockwise"),
+                                              (cv2.ROTATE_180, "upside down")])
+def test_a_photo_stored_turned_says_so_instead_of_no_face(portrait: np.ndarray, portrait_faces: list[Face], turn: int,
+                                                          stored: str) -> None:
+    # a scan stored sideways without an EXIF orientation read "No face was found: covered, turned away, too small..."
+    presence = next(c for c in run_checks(cv2.rotate(portrait, turn), []) if c.id == "face_present")
+    assert presence.verdict is Verdict.FAIL and f"the photo is stored {stored}" in presence.reason, presence.reason
+    # the fallback detector's faces are asked too (it finds some sideways faces); an upright one is not told it is turned
+    fallback = [replace(face, detector="cnn") for face in portrait_faces]
+    presence = next(c for c in run_checks(portrait, fallback) if c.id == "face_present")
+    assert presence.verdict is Verdict.PASS and "second (CNN) detector" in presence.reason
+
+
 @pytest.mark.parametrize(
     "image",
     [np.zeros((0, 0, 3), np.uint8), np.zeros(5), None, np.full((40, 30), 0.5), np.zeros((50, 60, 4), np.uint16)],

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from pfiq_desktop.engine.faces import turned_face
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.mm_geometry import PrintScale, head_height_range
 from pfiq_desktop.engine.icao.registry import FACE_PRESENT, Measure, NotAssessable, bounds_of, check, graded, graded_range
@@ -74,6 +75,14 @@ def _in_fractions(
 
 @check(FACE_PRESENT, "Face present", "geometry", scope="image")
 def face_present(ctx: Context, params: dict[str, Any]) -> Measure:
+    # the usual detector saw no upright face: a photo stored sideways or upside down shows it one when turned (the
+    # fallback detector finds some sideways faces, so its faces are asked too; no upright photo without a usual-detector
+    # face showed one turned on the development sets, docs/EVALUATION.md)
+    turn = turned_face(ctx.rgb) if ctx.face is None or ctx.face.detector == "cnn" else 0
+    if turn:
+        how = "upside down" if turn == 180 else f"sideways (turned {turn} degrees clockwise it shows a face)"
+        return Measure(Verdict.FAIL, f"No upright face: the photo is stored {how}. Turn it upright and save it again "
+                       "(its file gives no orientation).", 0.0, "faces")
     if ctx.face is None:
         # an officer tells the applicant what to change: the usual causes, not only the fact
         return Measure(Verdict.FAIL, "No face was found in the photo: the face may be covered (a mask, a scarf, a hand), "
