@@ -146,7 +146,7 @@ def test_a_result_names_its_photo_wherever_it_is_reported_from(tmp_path, astrona
     # the whole output folder: its annotated a.png (photo and map side by side, two faces) was analysed as a photo
     run = pfiq("report", str(tmp_path / "res"), "--format", "csv", "--no-store", "--out", str(tmp_path / "folder"))
     rows = (tmp_path / "folder" / "pfiq-results.csv").read_text(encoding="utf-8-sig").splitlines()
-    assert run.returncode == 0 and "1 annotated picture of pfiq analyse (e.g. a.png)" in run.stdout, run.stdout + run.stderr
+    assert run.returncode == 0 and "1 annotated picture of pfiq analyse left out (e.g. a.png)" in run.stdout, run.stdout + run.stderr
     assert len(rows) == 2 and "a.jpg" in rows[1] and "a.png" not in rows[1], rows
     # another applicant's photo under the analysed one's name (camera names repeat): the report drew that face under
     # this one's verdict, hash and decision, and said nothing
@@ -303,3 +303,26 @@ def test_no_photos_found_suggests_recursive_only_for_a_folder_with_sub_folders(t
         run = pfiq("analyse", str(folder), "--out", str(tmp_path / "out"))
         assert run.returncode == 2 and "no images found in the given paths" in run.stderr, run.stderr
         assert ("add --recursive" in run.stderr) is hint, (folder, run.stderr)
+
+
+def test_a_folder_report_leaves_out_only_this_applications_annotated_pictures(tmp_path, astronaut):
+    # an applicant's X.png beside X.json (the analysis of X.jpg) was left out as if annotated, and a hidden folder's
+    # old analyses were reported
+    import json
+
+    from pfiq_desktop.cli.report import with_saved_analyses
+    from pfiq_desktop.engine.discovery import find_images
+    from pfiq_desktop.reports.figures import save_annotated_png
+
+    photos = tmp_path / "photos"
+    (photos / ".trash").mkdir(parents=True)
+    for name in ("X.jpg", "X.png"):
+        cv2.imwrite(str(photos / name), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
+    analysis = Analysis(source=str(photos / "X.jpg"), image_size=(512, 512))
+    (photos / "X.json").write_text(analysis.to_json())
+    (photos / ".trash" / "old.json").write_text(json.dumps({**analysis.to_dict(), "source": "/elsewhere/old.jpg"}))
+    (photos / "Y.json").write_text(json.dumps({**analysis.to_dict(), "source": "/elsewhere/Y.jpg"}))
+    save_annotated_png(photos / "Y.png", astronaut, analysis)
+    found = find_images([photos], recursive=True).files
+    chosen, annotated = with_saved_analyses(found, [photos], True, str(tmp_path / "out"))
+    assert [p.name for p in chosen] == ["X.jpg", "X.png", "Y.json"] and [p.name for p in annotated] == ["Y.png"]

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image, ImageFile
 
 from pfiq_desktop.engine.hashing import file_sha256
-from pfiq_desktop.engine.imageio import ImageLoadError, load_image, load_photo_file
+from pfiq_desktop.engine.imageio import ImageLoadError, load_image, load_photo_bytes, load_photo_file
 from tests.photos import SHARED_FACES, load_portrait, shared_missing
 
 
@@ -347,6 +347,8 @@ def test_the_resolution_a_file_states_is_read_with_its_pixels(tmp_path, fmt, sav
     photo = load_photo_file(path)
     assert photo.pixels.shape == (50, 40, 3) and photo.sha256 == file_sha256(path)
     assert photo.dpi == (None if stated is None else pytest.approx(stated, abs=0.01))
+    in_memory = load_photo_bytes(path.read_bytes())  # a photo handed over as bytes keeps its hash and dpi too
+    assert in_memory.sha256 == photo.sha256 and in_memory.dpi == photo.dpi
 
 
 def test_a_heic_photo_is_named_and_the_officer_told_to_convert_it_and_avif_loads(tmp_path, astronaut):

@@ -153,21 +153,22 @@ class Analyses:
         return self.cache.analyse(self.engine(), path) if self.cache else self.engine().analyse(path)
 
 
-def with_saved_analyses(files: list[Path], folders: list[Path], recursive: bool) -> tuple[list[Path], list[Path]]:
-    """The files to report when folders hold `pfiq analyse` output, and the annotated pictures left out for it.
+def with_saved_analyses(found: list[Path], folders: list[Path], recursive: bool, out: str) -> tuple[list[Path], list[Path]]:
+    """The files to report from folders that may hold `pfiq analyse` output, and the annotated pictures left out.
 
-    An output folder holds X.json (the analysis) beside X.png (its annotated picture: to the detector,
-    two faces, the photo and its map). Such a picture is reported from its analysis; the analysis files
-    in the folders are reported too, unless their photo is among the files (it is then reported itself).
+    An annotated PNG (photo and map side by side: two faces to the detector) is never an applicant's photo;
+    the analysis files in the folders are reported (found as photos are: no hidden entries, not the --out
+    folder), each once, unless their photo is among the files (it is then reported itself).
     """
-    pattern = "**/*.json" if recursive else "*.json"
-    saved = {path: source for folder in folders for path in sorted(folder.glob(pattern))
-             if (source := _analysed_photo(path)) is not None}
-    annotated = [path for path in files if path.suffix.lower() == ".png" and path.with_suffix(".json") in saved
-                 and Path(saved[path.with_suffix(".json")]).resolve() != path.resolve()]
-    chosen = [path for path in files if path not in annotated]
+    from pfiq_desktop.engine.discovery import find_images
+    from pfiq_desktop.reports.figures import is_annotated_png
+
+    annotated = [path for path in found if path.suffix.lower() == ".png" and is_annotated_png(path)]
+    chosen = [path for path in found if path not in annotated]
     photos = {path.resolve() for path in chosen}
-    extra = [path for path, source in saved.items() if path not in chosen and Path(source).resolve() not in photos]
+    saved = find_images(folders, recursive, outputs=out, extensions=frozenset({".json"})).files if folders else []
+    extra = [path for path in saved if path not in chosen
+             and (source := _analysed_photo(path)) is not None and Path(source).resolve() not in photos]
     return chosen + extra, annotated
 
 
@@ -201,10 +202,10 @@ def run(args: argparse.Namespace) -> int:
 
     args.formats = args.formats or list(DEFAULT_FORMATS)
     found = find_images(args.paths, recursive=args.recursive, outputs=args.out)
-    paths, replaced = with_saved_analyses(found.files, [Path(p) for p in args.paths if Path(p).is_dir()], args.recursive)
-    if replaced:
-        print(f"note: {counted(len(replaced), 'annotated picture')} of pfiq analyse (e.g. {printable(replaced[0].name)}) "
-              "reported from the analysis file beside it, not analysed as applicants' photos")
+    paths, annotated = with_saved_analyses(found.files, [Path(p) for p in args.paths if Path(p).is_dir()], args.recursive, args.out)
+    if annotated:
+        print(f"note: {counted(len(annotated), 'annotated picture')} of pfiq analyse left out (e.g. {printable(annotated[0].name)}): "
+              "not applicants' photos; the analysis files are reported")
     if not paths:
         error(nothing_found(args.paths, args.recursive, "photos or analysis files"))
         return EXIT_USAGE
@@ -334,7 +335,7 @@ def _write_reports(items: list[ReportItem], args: argparse.Namespace, formats: l
     for path in result.files:
         pages = result.pages.get(path)
         print(f"  {printable(path.name)}" + (f"  ({counted(pages, 'page')})" if pages else ""))
-    problems = problems + result.photo_problems  # moved, or another photo under its name since
+    problems = problems + result.problems  # moved, or another photo under its name since; or not drawn
     _print_problems(problems)
     return EXIT_PHOTO_PROBLEM if problems else EXIT_OK
 

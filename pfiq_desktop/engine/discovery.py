@@ -34,7 +34,8 @@ class FoundImages:
 
 
 def find_images(
-    paths: Iterable[str | os.PathLike[str]], recursive: bool = False, outputs: str | os.PathLike[str] | None = None
+    paths: Iterable[str | os.PathLike[str]], recursive: bool = False, outputs: str | os.PathLike[str] | None = None,
+    extensions: frozenset[str] = IMAGE_EXTENSIONS,
 ) -> FoundImages:
     """Files as given (whatever their extension, so bad files get reported) and the photos in folders, sorted.
 
@@ -43,7 +44,7 @@ def find_images(
     `skipped`, never left out silently. A photo named twice (as a file and through
     its folder, or through a link) is listed once. The folder `outputs` (a run's own
     output folder, inside the photos' folder) is not searched: its annotated pictures
-    are not applicants' photos.
+    are not applicants' photos. `extensions`: the names searched for in folders (photos unless said otherwise).
     """
     found = FoundImages()
     listed: list[Path] = []
@@ -51,7 +52,7 @@ def find_images(
     for entry in map(Path, paths):
         if entry.is_dir():
             in_folder: list[Path] = []
-            _scan(entry, recursive, in_folder, found.skipped, skip)
+            _scan(entry, recursive, in_folder, found.skipped, skip, extensions)
             listed.extend(sorted(in_folder))
         else:
             listed.append(entry)
@@ -65,7 +66,8 @@ def find_images(
     return found
 
 
-def _scan(folder: Path, recursive: bool, files: list[Path], skipped: list[Skipped], outputs: str | None = None) -> None:
+def _scan(folder: Path, recursive: bool, files: list[Path], skipped: list[Skipped], outputs: str | None = None,
+          extensions: frozenset[str] = IMAGE_EXTENSIONS) -> None:
     """Photo files of `folder` (and of its sub-folders when `recursive`; linked folders are not followed, nor is the
     sub-folder whose resolved path is `outputs`)."""
     try:
@@ -79,8 +81,8 @@ def _scan(folder: Path, recursive: bool, files: list[Path], skipped: list[Skippe
             continue
         if recursive and entry.is_dir(follow_symlinks=False):
             if os.path.realpath(entry.path) != outputs:
-                _scan(Path(entry.path), recursive, files, skipped, outputs)
-        elif os.path.splitext(entry.name)[1].lower() in IMAGE_EXTENSIONS:
+                _scan(Path(entry.path), recursive, files, skipped, outputs, extensions)
+        elif os.path.splitext(entry.name)[1].lower() in extensions:
             reason = _why_not_a_file(entry)
             if reason:
                 skipped.append(Skipped(Path(entry.path), reason))

@@ -81,10 +81,7 @@ def load_image(source: ImageSource) -> np.ndarray:
     if isinstance(source, np.ndarray):
         return _from_array(source)
     if isinstance(source, (bytes, bytearray, memoryview)):
-        data = bytes(source)
-        if not data:
-            raise ImageLoadError("The image data is empty (0 bytes).")
-        return _decode(data, "The image")[0]
+        return load_photo_bytes(source).pixels
     if isinstance(source, (str, Path)):
         return load_photo_file(source).pixels
     raise ImageLoadError(f"Cannot load an image from a value of type {type(source).__name__}.")
@@ -98,6 +95,15 @@ def load_photo_file(path: str | os.PathLike[str]) -> PhotoFile:
     """
     data = _read_photo_bytes(path)
     pixels, dpi = _decode(data, _file_label(path))
+    return PhotoFile(pixels, hashlib.sha256(data).hexdigest(), dpi)
+
+
+def load_photo_bytes(source: bytes | bytearray | memoryview) -> PhotoFile:
+    """An encoded photo held in memory, as `load_photo_file` gives a file's (its hash and stated dpi too)."""
+    data = bytes(source)
+    if not data:
+        raise ImageLoadError("The image data is empty (0 bytes).")
+    pixels, dpi = _decode(data, "The image")
     return PhotoFile(pixels, hashlib.sha256(data).hexdigest(), dpi)
 
 

@@ -20,7 +20,7 @@ import numpy as np
 from pfiq_desktop.engine.alignment import DLIB_CHIP, Alignment
 from pfiq_desktop.engine.child_processes import spawn_pool
 from pfiq_desktop.engine.faces import DetectedFace, FaceDetector
-from pfiq_desktop.engine.imageio import ImageLoadError, load_image, load_photo_file
+from pfiq_desktop.engine.imageio import ImageLoadError, load_image, load_photo_bytes, load_photo_file
 from pfiq_desktop.engine.results import Analysis
 
 Source = str | Path | bytes | np.ndarray
@@ -72,6 +72,8 @@ def prepare(
         with clock.stage("load"):
             if isinstance(source, (str, Path)):  # the hash is of exactly the bytes that were decoded
                 image, analysis.image_sha256, analysis.image_dpi = load_photo_file(source)
+            elif isinstance(source, (bytes, bytearray, memoryview)):
+                image, analysis.image_sha256, analysis.image_dpi = load_photo_bytes(source)
             else:
                 image = load_image(source)
     except ImageLoadError as error:

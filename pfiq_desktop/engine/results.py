@@ -17,7 +17,9 @@ from typing import Any
 
 import numpy as np
 
-SCHEMA_VERSION = 2  # 2: profile_sha256 and models_sha256 (version-1 JSON still loads)
+# 2: profile_sha256 and models_sha256; 3: verdict and image_dpi (older JSON still loads; fields this version does
+# not know mean a newer version wrote the file)
+SCHEMA_VERSION = 3
 
 
 def engine_key(models_sha256: str, quality_estimator: str, map_method: str, app_version: str) -> str:
@@ -104,7 +106,8 @@ class ProfileSource:
 
 @dataclass
 class PrintFormat:
-    """The printed photo a profile asks for; mm sizes are measured on a photo printed at it.
+    """The printed photo a profile asks for; mm sizes are measured on a photo printed at it (at the size the
+    photo's stated dpi gives, when that is one of its sizes: mm_geometry.print_scale).
 
     `crown` says what the profile's head height measures to: "skull" (top of the head, hair
     ignored) or "hair" (top of the hair), which the landmarks cannot see.
@@ -116,6 +119,15 @@ class PrintFormat:
     height_mm_max: float | None = None
     dpi: int = 0  # the print resolution the rule names: cited, not checked (resolution is judged by the eyes' distance in px)
     crown: str = "skull"
+
+    def aspect_range(self) -> tuple[float, float]:
+        """The narrowest and widest width:height the print's sizes allow (one value twice for a fixed size)."""
+        return self.width_mm / (self.height_mm_max or self.height_mm), (self.width_mm_max or self.width_mm) / self.height_mm
+
+    def aspect_text(self) -> str:
+        """'0.778', or '0.700-0.889' for a range of sizes."""
+        narrowest, widest = self.aspect_range()
+        return f"{narrowest:.3f}" if widest == narrowest else f"{narrowest:.3f}-{widest:.3f}"
 
     def size_text(self) -> str:
         """'35 x 45 mm', or '35-40 x 45-50 mm' for a range of sizes."""
@@ -319,6 +331,9 @@ class Analysis:
         if not isinstance(data.get("schema", 1), int) or data.get("schema", 1) > SCHEMA_VERSION:
             raise ValueError(f"schema {data.get('schema')!r}: written by a newer version of the application than this one")
         data = {k: v for k, v in data.items() if k not in ("schema", "verdict")}
+        unknown = sorted(set(data) - {f.name for f in fields(cls)})
+        if unknown:
+            raise ValueError(f"fields {', '.join(unknown)} unknown to this version: written by a newer version of the application")
         data["image_size"] = tuple(data["image_size"])
         if len(data["image_size"]) != 2 or not all(isinstance(side, int) and side >= 0 for side in data["image_size"]):
             raise ValueError(f"image_size {list(data['image_size'])} is not a width and height in pixels")

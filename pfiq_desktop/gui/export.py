@@ -167,14 +167,16 @@ class ReportExporter(QObject):
     def _show_done(self, result: ExportResult) -> None:
         count = len(result.files)
         text = f"{count} file{'s' * (count != 1)} written to {self.out_dir}"
-        missed = len(result.photo_problems)
+        missed, broken = len(result.photo_problems), len(result.not_drawn)
         if missed:  # moved, deleted or replaced by another photo since its analysis: said, as pfiq report says it
             text += f". {missed} photo{'s' * (missed != 1)} could not be shown in {'their' if missed != 1 else 'its'} report"
+        if broken:
+            text += f". The reports of {broken} photo{'s' * (broken != 1)} could not be drawn (see the details)"
         self.message.emit(f"Export finished: {text}")
-        icon = QMessageBox.Icon.Warning if missed else QMessageBox.Icon.Information
+        icon = QMessageBox.Icon.Warning if result.problems else QMessageBox.Icon.Information
         box = QMessageBox(icon, "Export finished", text + ".", QMessageBox.StandardButton.Close, self.parent_widget)
         box.setObjectName("exportDoneBox")
-        box.setDetailedText("\n".join([*result.photo_problems, *(path.name for path in result.files)]))
+        box.setDetailedText("\n".join([*result.problems, *(path.name for path in result.files)]))
         open_button = box.addButton("Open folder", QMessageBox.ButtonRole.ActionRole)
         open_button.setObjectName("exportOpenFolder")
         open_button.clicked.connect(self.open_folder)

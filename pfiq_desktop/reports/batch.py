@@ -60,13 +60,14 @@ def load_thumbnail(item: ReportItem, size: int = THUMB_PX) -> np.ndarray | None:
             factor *= 2
         flag = {1: cv2.IMREAD_COLOR, 2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4, 8: cv2.IMREAD_REDUCED_COLOR_8}[factor]
         try:
-            data = np.fromfile(str(path), np.uint8) if path.is_file() else None
+            raw = path.read_bytes() if path.is_file() else b""
         except OSError:
-            data = None
-        if data is None or not data.size:
+            raw = b""
+        if not raw:
             item.photo_problem = read_photo(path)[1]  # the words for a missing or unreadable photo
             return None
-        _, item.photo_problem = photo_or_why(data, hashlib.sha256(data.tobytes()).hexdigest(), path, item.analysis.image_sha256)
+        data = np.frombuffer(raw, np.uint8)
+        _, item.photo_problem = photo_or_why(data, hashlib.sha256(raw).hexdigest(), path, item.analysis.image_sha256)
         if item.photo_problem:  # another photo under the analysed one's name
             return None
         bgr = cv2.imdecode(data, flag)  # applies EXIF orientation like the engine's loader

@@ -19,9 +19,11 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from PIL import Image
 from PySide6.QtCore import QBuffer, QIODevice, QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QGuiApplication, QImage, QPainter, QPen, QPolygonF
 
+from pfiq_desktop import APP_NAME
 from pfiq_desktop.atomic import OutputError, write_bytes_atomic
 from pfiq_desktop.engine.deviation import low_outlines
 from pfiq_desktop.engine.filenames import display_name
@@ -491,10 +493,24 @@ def save_qimage(target: str | Path, image: QImage, fmt: str = "PNG") -> None:
     write_bytes_atomic(target, data)
 
 
+ANNOTATED_MARK = ("Software", f"{APP_NAME} annotated report")  # a PNG text entry: never taken for an applicant's photo
+
+
 def save_annotated_png(
     target: str | Path, image: np.ndarray | None, analysis: Analysis, decision_label: str = "", width: int = 1400
 ) -> None:
-    save_qimage(target, render_annotated(image, analysis, decision_label, width))
+    canvas = render_annotated(image, analysis, decision_label, width)
+    canvas.setText(*ANNOTATED_MARK)
+    save_qimage(target, canvas)
+
+
+def is_annotated_png(path: str | Path) -> bool:
+    """Whether a file is an annotated report this application wrote (its PNG text entry; read from the header)."""
+    try:
+        with Image.open(path) as png:
+            return png.format == "PNG" and png.info.get(ANNOTATED_MARK[0]) == ANNOTATED_MARK[1]
+    except (OSError, ValueError, SyntaxError):  # not readable as an image: not ours
+        return False
 
 
 def render_thumbnail(image: np.ndarray | None, size: int = 160) -> QImage:

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pfiq_desktop.atomic import OutputError
+from pfiq_desktop.engine.filenames import first_few
 from pfiq_desktop.reports.batch import write_batch_summary
 from pfiq_desktop.reports.export import write_csv, write_json
 from pfiq_desktop.reports.figures import save_annotated_png
@@ -37,15 +38,21 @@ Progress = Callable[[int, int, str], None]
 class ExportResult:
     files: list[Path] = field(default_factory=list)
     pages: dict[Path, int] = field(default_factory=dict)
-    photo_problems: list[str] = field(default_factory=list)  # "NAME: why its report shows no photo" or was not drawn
+    photo_problems: list[str] = field(default_factory=list)  # "NAME: why its report shows no photo", one per photo
+    not_drawn: list[str] = field(default_factory=list)  # "NAME: which reports could not be drawn, why", one per photo
+
+    @property
+    def problems(self) -> list[str]:
+        return self.photo_problems + self.not_drawn
 
 
 def kept_text(written: Sequence[Path], out_dir: str | Path, again: str) -> str:
-    """What a failed export left: the files finished before it (whole) and `again`, how to finish; or that none was."""
+    """What a failed export left: the files finished before it (whole, the first few named) and `again`, how to
+    finish; or that none was."""
     if not written:
         return f"No report was written to {out_dir}."
     count = f"{len(written)} file{'s' * (len(written) != 1)} finished before it {'were' if len(written) != 1 else 'was'}"
-    return f"{count} kept in {out_dir} ({again}): {', '.join(path.name for path in written)}."
+    return f"{count} kept in {out_dir} ({again}): {first_few([path.name for path in written], 5)}."
 
 
 def planned_outputs(items: Sequence[ReportItem], out_dir: str | Path, formats: Sequence[str]) -> list[tuple[str, Path, int | None]]:
@@ -98,9 +105,10 @@ def export_reports(
     """
     plan = planned_outputs(items, out_dir, formats)
     result = ExportResult()
-    drawing_problems: list[str] = []
+    not_drawn: dict[int, tuple[list[str], str]] = {}  # item index -> the formats not drawn, and why
     pdf_names = {index: path.name for kind, path, index in plan if kind == "pdf"}
     cancelled = should_cancel or (lambda: False)
+    owned = False  # whether the current photo's pixels were loaded here
     try:
         for step, (kind, path, index) in enumerate(plan):
             if cancelled():
@@ -108,20 +116,21 @@ def export_reports(
             if progress is not None:
                 progress(step, len(plan), path.name)
             item = items[index] if index is not None else None  # a photo's own output; None for the whole batch's
-            owned_image = item is not None and item.image is None
-            if item is not None:
+            if item is not None and index is not None:
+                owned = owned or item.image is None  # loaded here: dropped after its last output (memory stays flat)
                 try:
                     if kind == "pdf":
                         result.pages[path] = write_pdf_report(path, item, page_size, officer, pdfa, now, cancelled)
                     else:
                         save_annotated_png(path, item.load_image(), item.analysis, item.decision_text)
+                    result.files.append(path)
                 except (ValueError, TypeError, KeyError, IndexError, AttributeError) as damaged:  # e.g. an edited JSON
                     log.exception("the %s report of %s could not be drawn", kind, item.analysis.source)
-                    drawing_problems.append(f"{item.name}: its {kind.upper()} report could not be drawn ({damaged}); "
-                                            "the other reports were written")
-                    item.image = None if owned_image else item.image
-                    continue
-            elif kind == "summary":
+                    not_drawn.setdefault(index, ([], str(damaged)))[0].append(kind.upper())
+                if owned and (step + 1 == len(plan) or plan[step + 1][2] != index):
+                    item.image, owned = None, False
+                continue
+            if kind == "summary":
                 links = [pdf_names.get(i) for i in range(len(items))]
                 result.pages[path] = write_batch_summary(
                     path, items, page_size, officer, links, pdfa=pdfa, now=now, should_cancel=cancelled
@@ -130,15 +139,14 @@ def export_reports(
                 write_csv(path, items)
             elif kind == "json":
                 write_json(path, items)
-            if owned_image and item is not None:
-                item.image = None  # loaded here: drop it to keep memory flat over a long batch
             result.files.append(path)
     except (ReportCancelled, OutputError) as stop:
         stop.written = list(result.files)  # finished before the stop or failure, kept
         raise
     result.photo_problems = [f"{item.name}: {item.photo_problem}; its report shows none"
                              for item in items if item.photo_problem and not item.analysis.errors]  # errors say it already
-    result.photo_problems += drawing_problems
+    result.not_drawn = [f"{items[index].name}: its {' and '.join(kinds)} report{'s' * (len(kinds) > 1)} could not be drawn "
+                        f"({why}); the other reports were written" for index, (kinds, why) in not_drawn.items()]
     if progress is not None:
         progress(len(plan), len(plan), "done")
     return result

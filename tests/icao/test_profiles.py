@@ -269,6 +269,11 @@ def test_a_photo_whose_stated_dpi_gives_one_of_the_profiles_sizes_is_measured_at
     at_dpi = head(stated)
     assert at_dpi.value == pytest.approx(34.0, abs=0.05) and at_dpi.verdict is Verdict.PASS, at_dpi.reason
     assert f"on the 40 x 50 mm print its {stated:g} dpi states" in at_dpi.reason
+    png = head(stated * 0.999998)  # a PNG stores pixels per metre: 300 dpi reads back as 299.9994
+    assert f"its {stated:g} dpi states" in png.reason, png.reason
+    icao = load_profile("icao-9303").info.print_format
+    with pytest.raises(mm_geometry.NoPrintScale, match="width:height 0.820 is not the 35 x 45 mm print's 0.778"):
+        mm_geometry.print_scale((424, 517), icao, 300.0)  # each side within 3 % of 35 x 45 mm, together 5 % too wide
     for unknown in (None, 72.0, stated * 1.2):  # none, a screen default, a size outside 35-40 x 45-50 mm
         smallest = head(unknown)
         assert smallest.value == pytest.approx(34.0 * 45 / 50, abs=0.05) and smallest.verdict is Verdict.FAIL, (unknown, smallest.reason)

@@ -294,9 +294,9 @@ def test_error_and_missing_photos_in_every_format(tmp_path, sample_analysis):
                             "pfiq-results.json"])
     text = " ".join(PdfReader(str(tmp_path / "out" / "pfiq-summary.pdf")).pages[0].extract_text().split())
     assert "ERROR" in text and "broken.jpg" in text and "gone.jpg" in text and SAMPLE.name in text
-    assert result.photo_problems[0] == f"gone.jpg: the photo is not at {tmp_path / 'gone.jpg'}; its report shows none"
-    assert [p.split(":")[0] for p in result.photo_problems[1:]] == [SAMPLE.name] * 2
-    assert "its PDF report could not be drawn (negative dimensions are not allowed)" in result.photo_problems[1]
+    assert result.photo_problems == [f"gone.jpg: the photo is not at {tmp_path / 'gone.jpg'}; its report shows none"]
+    assert result.not_drawn == [f"{SAMPLE.name}: its PDF and PNG reports could not be drawn (negative dimensions are not "
+                                "allowed); the other reports were written"]
 
 
 def test_cli_reads_decisions_from_the_review_store(tmp_path, sample_analysis):

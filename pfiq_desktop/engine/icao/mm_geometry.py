@@ -51,16 +51,14 @@ def print_scale(image_size: tuple[int, int], fmt: PrintFormat, dpi: float | None
     """Scale of a (width, height) px photo: at the file's `dpi` when that prints it at one of the profile's
     sizes, otherwise printed at the profile's (smallest) size."""
     width, height = image_size
+    narrowest, widest = fmt.aspect_range()
+    if not narrowest * (1 - ASPECT_TOLERANCE) <= width / height <= widest * (1 + ASPECT_TOLERANCE):
+        raise NoPrintScale(f"the photo's width:height {width / height:.3f} is not the {fmt.size_text()} print's {fmt.aspect_text()}")
     if dpi:
         width_mm, height_mm = width / dpi * MM_PER_INCH, height / dpi * MM_PER_INCH
         if _within(width_mm, fmt.width_mm, fmt.width_mm_max) and _within(height_mm, fmt.height_mm, fmt.height_mm_max):
-            return PrintScale(dpi / MM_PER_INCH, f" on the {width_mm:.0f} x {height_mm:.0f} mm print its {dpi:g} dpi states")
-    aspect = width / height
-    narrowest = fmt.width_mm / (fmt.height_mm_max or fmt.height_mm)
-    widest = (fmt.width_mm_max or fmt.width_mm) / fmt.height_mm
-    if not narrowest * (1 - ASPECT_TOLERANCE) <= aspect <= widest * (1 + ASPECT_TOLERANCE):
-        shape = f"{narrowest:.3f}" if widest == narrowest else f"{narrowest:.3f}-{widest:.3f}"
-        raise NoPrintScale(f"the photo's width:height {aspect:.3f} is not the {fmt.size_text()} print's {shape}")
+            stated = f"{round(dpi, 1):g}"  # a PNG's 11811 px/m reads back as 299.9994 dpi
+            return PrintScale(dpi / MM_PER_INCH, f" on the {width_mm:.0f} x {height_mm:.0f} mm print its {stated} dpi states")
     return PrintScale(height / fmt.height_mm)
 
 

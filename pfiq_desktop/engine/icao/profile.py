@@ -205,14 +205,12 @@ def _check_print_agreement(path: Path, checks: dict[str, dict[str, Any]], fmt: r
                     f"{values[f'{key}_mm'] / size:.3f} (fractions judge photos of another shape, mm those of the print's)"
                 )
     aspect = checks.get("aspect_ratio", {})
-    narrowest = fmt.width_mm / (fmt.height_mm_max or fmt.height_mm)
-    widest = (fmt.width_mm_max or fmt.width_mm) / fmt.height_mm
+    narrowest, widest = fmt.aspect_range()
     low, high = aspect.get("fail_below", 0.0), aspect.get("fail_above", float("inf"))
     if aspect.get("enabled", True) is not False and not low <= narrowest <= widest <= high:
-        shape = f"{narrowest:.3f}" if widest == narrowest else f"{narrowest:.3f}-{widest:.3f}"
         raise ProfileError(
             f"{path}: [checks.aspect_ratio] fail_below = {low:g}, fail_above = {high:g} fail the {fmt.size_text()} "
-            f"print's own width:height {shape} ([print]): widen them to include it"
+            f"print's own width:height {fmt.aspect_text()} ([print]): widen them to include it"
         )
 
 
