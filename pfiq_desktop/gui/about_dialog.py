@@ -52,9 +52,10 @@ HEATMAP_HELP = _HEATMAP_HELP.format(somewhat=_somewhat, clearly=_clearly, much=_
 SHORTCUTS = """
 <h3>Keyboard</h3>
 <table>
-<tr><td><b>↑ ↓ Home End</b></td><td>previous / next / first / last photo (in the browser)</td></tr>
+<tr><td><b>↑ ↓ Home End</b></td><td>previous / next / first / last photo (in the browser; ↑ ↓ also on the photo)</td></tr>
 <tr><td><b>A / R / T</b></td><td>accept / reject / needs retake</td></tr>
-<tr><td><b>Ctrl+Z</b></td><td>withdraw the decision on this photo (in the note: undo typing)</td></tr>
+<tr><td><b>N</b></td><td>next photo without a decision</td></tr>
+<tr><td><b>Ctrl+Z</b></td><td>undo the latest decision made in this window, again for the one before (in the note: undo typing)</td></tr>
 <tr><td><b>Ctrl+Enter</b></td><td>in the note: accept with it (a photo whose checks failed needs one); Tab or Esc leaves the note</td></tr>
 <tr><td><b>Ctrl+O / Ctrl+Shift+O</b></td><td>open folder / open files</td></tr>
 <tr><td><b>Ctrl+Alt+O</b></td><td>open a folder with its sub-folders (e.g. one per day)</td></tr>

@@ -80,11 +80,14 @@ class DecisionPanel(QWidget):
         layout.addWidget(self.reasons, 1)
         layout.addWidget(self.note)
         layout.addWidget(self.message)
+        self.decided = False  # whether the photo shown has a decision (Withdraw is offered only then)
         self.set_enabled(False)
 
     def set_enabled(self, enabled: bool) -> None:
-        for w in (*self.buttons.values(), self.clear_button, self.reasons, self.note):
+        self.enabled = enabled
+        for w in (*self.buttons.values(), self.reasons, self.note):
             w.setEnabled(enabled)
+        self.clear_button.setEnabled(enabled and self.decided)  # nothing to withdraw on an undecided photo
 
     def draft(self) -> tuple[str, set[str]]:
         """What the officer has typed and ticked but not decided yet (note, reason codes)."""
@@ -156,6 +159,8 @@ class DecisionPanel(QWidget):
                 item.setCheckState(Qt.CheckState.Unchecked)
 
     def show_decision(self, decision: Decision | None) -> None:
+        self.decided = decision is not None
+        self.clear_button.setEnabled(self.enabled and self.decided)
         if decision is None:
             self.current.setText("No decision yet")
             self.current.setStyleSheet("")

@@ -217,6 +217,7 @@ class MainWindow(QMainWindow):
         self.cancel_button.clicked.connect(self.cancel_batch)
         self._displays: dict[str, DisplayResult] = {}
         self._drafts: dict[str, tuple[str, set[str]]] = {}  # notes typed on photos left undecided, until decided
+        self._decided_here: list[str] = []  # photos decided in this window, latest last: what Ctrl+Z undoes
         self._rechecking: tuple[str, int, set[str]] = ("", 0, set())  # profile, photos to re-evaluate, those to come
         self._engine_failure = ""  # the engine's start-up error while it is down
         self._cancelled = False  # the batch was cancelled, and nothing was queued since
@@ -276,16 +277,24 @@ class MainWindow(QMainWindow):
         self.act_reject = self._action(decide, "&Reject", self.decision.request_reject, "R", "actReject")
         self.act_retake = self._action(decide, "Needs re&take", self.decision.request_retake, "T", "actRetake")
         decide.addSeparator()
-        self._action(decide, "&Withdraw decision", self.clear_decision, "Ctrl+Z", "actWithdraw")  # in the note: undoes typing
+        # Ctrl+Z undoes the latest decision made here, wherever the list has moved on to (it acted on the photo on
+        # screen: after a decision that is the next, undecided one, or an older decision reached by going back);
+        # in the note it undoes typing
+        self._action(decide, "&Undo last decision", self.undo_last_decision, "Ctrl+Z", "actUndo")
+        self._action(decide, "&Withdraw this photo's decision", lambda: self.clear_decision(), None, "actWithdraw")
         decide.addSeparator()
         self._action(decide, "Compare with &previous photo…", self.compare_with_previous, "Ctrl+Shift+P", "actCompare")
 
         view = bar.addMenu("&View")
+        self._action(view, "Next &undecided photo", self.show_next_undecided, "N", "actNextUndecided")
         self._action(view, "&Next photo", self.browser.next, "Ctrl+Down", "actNext")
         self._action(view, "&Previous photo", self.browser.previous, "Ctrl+Up", "actPrev")
         for key, step in ((Qt.Key.Key_Down, self.browser.next), (Qt.Key.Key_Up, self.browser.previous)):
-            # plain Up/Down browse from the photo view too (the list handles them itself when focused)
-            QShortcut(QKeySequence(key), self.compare, step, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            # plain Up/Down browse from the photo view only (the list handles them itself when focused). Set after
+            # construction: PySide6 ignores the constructor's context keyword, and the window-wide arrows moved to the
+            # next photo from the reasons list, the check table and the drop-downs (officer walk-through)
+            arrow = QShortcut(QKeySequence(key), self.compare, step)
+            arrow.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self._action(view, "&Fit photo", self.compare.fit, "F", "actFit")
         self._action(view, "&Zoom to face", self.compare.zoom_to_face, "Z", "actFace")
         self._action(view, "&Search…", self._focus_search, QKeySequence.StandardKey.Find, "actSearch")
@@ -755,6 +764,7 @@ class MainWindow(QMainWindow):
         # the next photo is found in the list as it was: a filter (e.g. "Undecided") drops the decided photo from it
         # at once, and the list then selects its neighbour by itself
         self._drafts.pop(path, None)
+        self._decided_here = [*(p for p in self._decided_here if p != path), path]
         following = self.session.next_undecided(self.browser.visible_paths()) if self.auto_advance else None
         self.browser.model.changed(path)
         # the status line named the photo just decided while the next one was on screen: say both
@@ -771,23 +781,52 @@ class MainWindow(QMainWindow):
             self.browser.view.setFocus()
         return True
 
-    def clear_decision(self) -> None:
-        path = self.session.current
+    def show_next_undecided(self) -> bool:
+        """The next photo in the list without a decision (after the one on screen, wrapping); says so when none is left."""
+        following = self.session.next_undecided(self.browser.visible_paths())
+        if following is None:
+            self._status("Every photo in the list is decided")
+            return False
+        return self.browser.select_path(following)
+
+    def undo_last_decision(self) -> bool:
+        """Withdraw the latest decision made in this window that still stands, and show that photo."""
+        while self._decided_here:
+            path = self._decided_here.pop()
+            record = self.session.record(path)
+            if record is None or record.decision is None:  # withdrawn or gone meanwhile: the one before
+                continue
+            label = record.decision.label
+            if not self.clear_decision(path):
+                self._decided_here.append(path)
+                return False
+            self.browser.select_path(path)  # undecided again, so even an "Undecided" filter shows it
+            self._status(f"{record.name}: {label} undone (decision withdrawn)")
+            return True
+        self._status("Nothing to undo: no decision was made in this window since it opened")
+        return False
+
+    def clear_decision(self, path: str | None = None) -> bool:
+        """Withdraw the decision on `path` (the photo on screen when None); False when there was none to withdraw."""
+        path = path or self.session.current
         if path is None:
-            return
+            return False
         try:
             withdrawn = self.session.withdraw(path)
         except (OSError, sqlite3.Error) as exc:
             log.exception("the decision on %s could not be withdrawn", path)
             self.decision.show_error(f"The decision was NOT withdrawn: {exc}")
-            return
-        if withdrawn:
+            return False
+        if not withdrawn:
+            self._status(f"{display_name(Path(path).name)} has no decision to withdraw")
+        else:
             self.browser.model.changed(path)  # a "Decided" filter drops it: the list moves on, the panel with it
             self._status(f"{display_name(Path(path).name)}: decision withdrawn")
             if self.session.current == path:  # undecided again: the next decision must not save the withdrawn one's note
                 record = self.session.record(path)
                 self.decision.load(record.analysis if record is not None else None, None)
                 self.decision.show_info("Decision withdrawn.")
+        return withdrawn
 
     # -- renewal check -------------------------------------------------------------
     def ask_reference_photo(self) -> str:

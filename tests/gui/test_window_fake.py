@@ -47,6 +47,16 @@ def test_open_analyse_navigate_decide(qtbot, make_window, portrait_folder, data_
     assert w.session.current == w.browser.visible_paths()[-1]
     qtbot.keyClick(w.browser.view, Qt.Key.Key_Home)
     assert w.session.current == w.browser.visible_paths()[0]
+    # plain arrows browse from the photo view, and only there: in the reasons list they moved to the next photo, whose
+    # reasons a Space and R then rejected (officer walk-through)
+    for widget in (w.decision.reasons, w.checklist.tree):
+        widget.setFocus()
+        qtbot.keyClick(widget, Qt.Key.Key_Down)
+        assert w.session.current == w.browser.visible_paths()[0], widget.objectName()
+    w.compare.setFocus()
+    qtbot.keyClick(w.compare, Qt.Key.Key_Down)
+    assert w.session.current == w.browser.visible_paths()[1]
+    w.browser.select_row(0)
     assert w.checklist.tree.topLevelItemCount() == 3
     # at the smallest screen the README names, a check's name is readable (a long value used to squeeze it to 3 letters)
     shown = w.checklist.analysis
@@ -371,6 +381,38 @@ def test_deciding_under_a_filter_moves_to_the_next_photo_and_shows_its_own_state
     assert w.session.record(order[0]).decision is None
     assert w.session.current != order[0] and w.session.record(w.session.current).decision is not None
     assert w.decision.current.text() != "No decision yet"
+
+
+def test_ctrl_z_undoes_the_latest_decision_made_here_and_n_finds_the_next_undecided(qtbot, make_window, portrait_folder):
+    # after a decision the list moves on, so Ctrl+Z acted on the next, undecided photo (silently nothing), and going
+    # back to undo it landed on an older decision, which Ctrl+Z then withdrew (officer walk-through)
+    w = _opened(qtbot, make_window, portrait_folder, 4)
+    w.auto_advance = True
+    browser = w.browser
+    order = list(browser.visible_paths())
+    browser.select_path(order[1])
+    assert w.record_decision("retake", [], "")  # an older decision, not to be touched
+    browser.select_path(order[0])
+    assert w.decision.clear_button.isEnabled() is False  # nothing to withdraw on an undecided photo
+    assert w.record_decision("reject", [], "")
+    assert w.session.current == order[2]  # moved on past the decided order[1]
+    browser.filter.setCurrentIndex(browser.filter.findData("undecided"))  # the photo just decided leaves the list
+    w.browser.view.setFocus()
+    qtbot.keyClick(w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert w.session.record(order[0]).decision is None and w.session.current == order[0]
+    assert w.session.record(order[1]).decision is not None and "Rejected undone" in w.status_text.text()
+    assert w.decision.clear_button.isEnabled() is False
+    qtbot.keyClick(w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # again: the one before
+    assert w.session.record(order[1]).decision is None
+    qtbot.keyClick(w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert "Nothing to undo" in w.status_text.text()
+    browser.filter.setCurrentIndex(0)  # All
+    browser.select_path(order[0])
+    assert w.record_decision("accept", [], "fine") and w.decision.clear_button.isEnabled() is False  # moved on
+    browser.select_path(order[0])
+    assert w.decision.clear_button.isEnabled()
+    qtbot.keyClick(w, Qt.Key.Key_N)
+    assert w.session.current == order[1]  # the next photo without a decision
 
 
 def test_a_filter_that_shows_no_photo_shows_none_and_undoing_it_returns_to_the_officers_place(qtbot, make_window,
