@@ -38,6 +38,7 @@ class Settings:
     export_folder: str = ""
     theme: str = DEFAULT_THEME
     recent_folders: tuple[str, ...] = field(default_factory=tuple)
+    last_photo: str = ""  # the photo on screen when the window closed: reopening its folder goes back to it
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Settings:

@@ -162,6 +162,7 @@ class MainWindow(QMainWindow):
         self.decision_dock = self._dock("Decision", "decisionDock", self.decision, Qt.DockWidgetArea.LeftDockWidgetArea)
 
         self.status_text = named(QLabel("Ready"), "statusText")
+        self._status_photo: str | None = None  # the photo the status line is about (None: about the window)
         self.progress = named(QProgressBar(), "batchProgress")
         self.progress.setMaximumWidth(220)
         self.progress.setFormat("%v / %m")
@@ -376,8 +377,11 @@ class MainWindow(QMainWindow):
     def _on_hover(self, text: str) -> None:
         self.statusBar().showMessage(text, 3000)
 
-    def _status(self, text: str) -> None:
+    def _status(self, text: str, photo: str | None = None) -> None:
+        """The status line; `photo`: the photo on screen that the text is about, cleared when another is shown (it
+        read 'X: Rejected (saved) · now showing Y' while the officer had moved on to Z)."""
         self.status_text.setText(text)
+        self._status_photo = photo
 
     def open_settings(self) -> None:
         """The Settings dialog, offering the profiles as they are now (a file put in the profiles folder since)."""
@@ -476,7 +480,8 @@ class MainWindow(QMainWindow):
         return len(outcome.new)
 
     def _select_first(self) -> None:
-        if self.browser.current_path() is None:
+        """The photo the officer left when the window last closed, if it is among those opened; else the first."""
+        if self.browser.current_path() is None and not self.browser.select_path(self.settings.current.last_photo):
             self.browser.select_row(0)
         self.browser.view.setFocus()
 
@@ -517,6 +522,8 @@ class MainWindow(QMainWindow):
         """Show a photo. The one already on screen (its results arrived, its image loaded, a filter let it be
         selected again) is refreshed: the view, the chosen face and what the officer typed stay."""
         refresh = path == self.session.current
+        if self._status_photo is not None and path != self._status_photo:
+            self._status("")
         self._keep_draft(self.session.current, path)
         self.session.current = path
         record = self.session.record(path)
@@ -771,7 +778,7 @@ class MainWindow(QMainWindow):
         advanced = self.session.record(following) if following is not None else None
         moved = f" · now showing {advanced.name}" if advanced is not None else ""
         finished = " · every photo in the list is decided" if self.auto_advance and following is None else ""
-        self._status(f"{record.name}: {saved.label} (saved){moved}{finished}")
+        self._status(f"{record.name}: {saved.label} (saved){moved}{finished}", following or path)
         if self.session.current == path:  # else the panel already shows the photo the list moved to, with its own state
             self.decision.show_decision(saved)
             self.decision.show_info("Saved.")
@@ -801,7 +808,7 @@ class MainWindow(QMainWindow):
                 self._decided_here.append(path)
                 return False
             self.browser.select_path(path)  # undecided again, so even an "Undecided" filter shows it
-            self._status(f"{record.name}: {label} undone (decision withdrawn)")
+            self._status(f"{record.name}: {label} undone (decision withdrawn)", path)
             return True
         self._status("Nothing to undo: no decision was made in this window since it opened")
         return False
@@ -821,7 +828,7 @@ class MainWindow(QMainWindow):
             self._status(f"{display_name(Path(path).name)} has no decision to withdraw")
         else:
             self.browser.model.changed(path)  # a "Decided" filter drops it: the list moves on, the panel with it
-            self._status(f"{display_name(Path(path).name)}: decision withdrawn")
+            self._status(f"{display_name(Path(path).name)}: decision withdrawn", self.session.current)
             if self.session.current == path:  # undecided again: the next decision must not save the withdrawn one's note
                 record = self.session.record(path)
                 self.decision.load(record.analysis if record is not None else None, None)
@@ -952,6 +959,8 @@ class MainWindow(QMainWindow):
         self._closed = True
         self.exporter.stop()
         self.save_layout()
+        if self.session.current is not None:  # where to come back to
+            self.settings.update(last_photo=self.session.current)
         self.worker.stop()
         self.browser.model.wait_for_thumbnails(3000)
         self.images.wait(3000)

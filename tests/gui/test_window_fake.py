@@ -728,3 +728,25 @@ def test_a_moved_folder_shows_its_decisions_as_the_reports_find_them_and_they_ca
     again.set_profile("strict")  # every photo's result arrives again
     qtbot.waitUntil(lambda: again.session.record(now).analysis.profile == "strict", timeout=10000)
     assert again.session.record(now).decision is None
+
+
+def test_reopening_a_folder_returns_to_the_photo_left_and_the_status_line_follows_the_photo(
+        qtbot, make_window, portrait_folder, data_dir):
+    # reopened, the window started again at photo 1 (already decided); and after moving on, the status line still read
+    # "X: Rejected (saved) · now showing Y" under photo Z (officer walk-through)
+    folder = portrait_folder(4)
+    w = make_window(fake_factory())
+    w.open_paths([str(folder)])
+    _wait_all(qtbot, w)
+    w.auto_advance = True
+    order = list(w.browser.visible_paths())
+    w.browser.select_path(order[0])
+    assert w.record_decision("reject", [], "")
+    assert w.session.current == order[1] and "Rejected (saved) · now showing" in w.status_text.text()
+    w.browser.select_path(order[2])
+    assert w.status_text.text() == ""
+    w.shutdown()
+    again = make_window(fake_factory())
+    again.open_paths([str(folder)])
+    qtbot.waitUntil(lambda: again.session.current is not None, timeout=5000)
+    assert again.session.current == order[2]
