@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable, Sequence
 
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
 from pfiq_desktop import APP_NAME, __version__, appdirs
@@ -49,30 +51,24 @@ def _swatch(words: str, colour: str) -> str:
 _much, _clearly, _somewhat = (_swatch(words, colour) for words, colour in deviation_legend() if colour)
 HEATMAP_HELP = _HEATMAP_HELP.format(somewhat=_somewhat, clearly=_clearly, much=_much, clearly_level=CLEARLY_LOWER)
 
-SHORTCUTS = """
-<h3>Keyboard</h3>
-<table>
-<tr><td><b>↑ ↓ Home End</b></td><td>previous / next / first / last photo (in the browser; ↑ ↓ also on the photo)</td></tr>
-<tr><td><b>A / R / T</b></td><td>accept / reject / needs retake</td></tr>
-<tr><td><b>N</b></td><td>next photo without a decision</td></tr>
-<tr><td><b>Ctrl+Z</b></td><td>undo the latest decision made in this window, again for the one before (in the note: undo typing)</td></tr>
-<tr><td><b>Ctrl+Enter</b></td><td>in the note: accept with it (a photo whose checks failed needs one); Tab or Esc leaves the note</td></tr>
-<tr><td><b>Ctrl+O / Ctrl+Shift+O</b></td><td>open folder / open files</td></tr>
-<tr><td><b>Ctrl+Alt+O</b></td><td>open a folder with its sub-folders (e.g. one per day)</td></tr>
-<tr><td><b>Ctrl+F</b></td><td>search by file name</td></tr>
-<tr><td><b>F / Z</b></td><td>fit the photo / zoom to the face</td></tr>
-<tr><td><b>C / L</b></td><td>aligned chip view / landmarks on-off</td></tr>
-<tr><td><b>M</b></td><td>the map compared with compliant photos / the paper's pixel-level quality</td></tr>
-<tr><td><b>Ctrl+] / Ctrl+[</b></td><td>next / previous face in a group photo</td></tr>
-<tr><td><b>Ctrl+E / Ctrl+Shift+E</b></td><td>export the report of this photo / of every photo listed</td></tr>
-<tr><td><b>Ctrl+Shift+P</b></td><td>renewal check: is this the person of the previous document photo?</td></tr>
-<tr><td><b>Ctrl+Shift+B</b></td><td>compare recognition networks: this photo's maps and qualities from two networks</td></tr>
-<tr><td><b>Ctrl+,</b></td><td>settings</td></tr>
-<tr><td><b>Esc</b></td><td>cancel the batch (in the search box: clear the search; in the note: back to the list)</td></tr>
-<tr><td><b>F1</b></td><td>this help</td></tr>
-<tr><td><b>Ctrl+Q</b></td><td>quit (it asks first when notes on undecided photos would be lost)</td></tr>
-</table>
-"""
+# keys that are not menu entries; the menus' own keys are listed from the window's actions (one owner: the menu)
+OTHER_KEYS = (
+    ("↑ ↓ Home End", "previous / next / first / last photo (in the browser; ↑ ↓ also on the photo)"),
+    ("Ctrl+Enter", "in the note: accept with it (a photo whose checks failed needs one); Tab or Esc leaves the note"),
+)
+
+
+def shortcuts_html(actions: Iterable[QAction] = ()) -> str:
+    """The keyboard table: the keys above, then every menu entry with a key, in menu order, with its tip."""
+    rows = [*OTHER_KEYS, *((action.shortcut().toString(QKeySequence.SequenceFormat.NativeText), _described(action))
+                           for action in actions if not action.shortcut().isEmpty())]
+    cells = "".join(f"<tr><td><b>{html.escape(key)}</b></td><td>{html.escape(words)}</td></tr>" for key, words in rows)
+    return f"<h3>Keyboard</h3><table>{cells}</table>"
+
+
+def _described(action: QAction) -> str:
+    text = action.text().replace("&", "").removesuffix("…")
+    return f"{text} ({action.statusTip()})" if action.statusTip() else text
 
 
 def model_rows() -> str:
@@ -99,24 +95,24 @@ def files_html() -> str:
     return f"<h3>Files</h3><table cellpadding='3'>{cells}</table>"
 
 
-def about_html() -> str:
+def about_html(actions: Iterable[QAction] = ()) -> str:
     return (
         f"<h2>{APP_NAME} {__version__}</h2>"
         "<p>Offline assessment of face photos for identity documents: ICAO checklist with evidence and "
         "pixel-level quality maps. No data leaves this computer.</p>"
         "<h3>Model files</h3><table cellpadding='3'>" + model_rows() + "</table>"
-        + files_html() + HEATMAP_HELP + SHORTCUTS
+        + files_html() + HEATMAP_HELP + shortcuts_html(actions)
     )
 
 
 class AboutDialog(QDialog):
-    def __init__(self, parent: QWidget | None = None, help_only: bool = False) -> None:
+    def __init__(self, parent: QWidget | None = None, help_only: bool = False, actions: Sequence[QAction] = ()) -> None:
         super().__init__(parent)
         self.setWindowTitle("How to read the map" if help_only else f"About {APP_NAME}")
         self.resize(640, 560)
         self.text = named(QTextBrowser(), "aboutText")
         self.text.setOpenExternalLinks(False)
-        self.text.setHtml(HEATMAP_HELP + SHORTCUTS if help_only else about_html())
+        self.text.setHtml(HEATMAP_HELP + shortcuts_html(actions) if help_only else about_html(actions))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         buttons.accepted.connect(self.accept)

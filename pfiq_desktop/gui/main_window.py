@@ -241,9 +241,11 @@ class MainWindow(QMainWindow):
 
     def _action(
         self, menu: QMenu, text: str, slot: Callable[[], object],
-        shortcut: str | QKeySequence.StandardKey | None = None, name: str = "",
+        shortcut: str | QKeySequence.StandardKey | None = None, name: str = "", tip: str = "",
     ) -> QAction:
+        """A menu entry; its key and `tip` are what the keyboard help lists (about_dialog.shortcuts_html)."""
         action = QAction(text, self)
+        action.setStatusTip(tip)
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
@@ -271,23 +273,27 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Settings…", self.open_settings, "Ctrl+,", "actSettings")
         file_menu.addSeparator()
         # not StandardKey.Quit: it is empty on Windows and on some Linux desktops (the menu showed no key, none worked)
-        self._action(file_menu, "&Quit", self.close, "Ctrl+Q", "actQuit")
+        self._action(file_menu, "&Quit", self.close, "Ctrl+Q", "actQuit",
+                     "it asks first when notes on undecided photos would be lost")
 
         decide = bar.addMenu("&Decision")
-        self.act_accept = self._action(decide, "&Accept", self.decision.request_accept, "A", "actAccept")
+        self.act_accept = self._action(decide, "&Accept", self.decision.request_accept, "A", "actAccept",
+                                       "a photo whose checks failed needs a note: the cursor moves to it")
         self.act_reject = self._action(decide, "&Reject", self.decision.request_reject, "R", "actReject")
         self.act_retake = self._action(decide, "Needs re&take", self.decision.request_retake, "T", "actRetake")
         decide.addSeparator()
         # Ctrl+Z undoes the latest decision made here, wherever the list has moved on to (it acted on the photo on
         # screen: after a decision that is the next, undecided one, or an older decision reached by going back);
         # in the note it undoes typing
-        self._action(decide, "&Undo last decision", self.undo_last_decision, "Ctrl+Z", "actUndo")
+        self._action(decide, "&Undo last decision", self.undo_last_decision, "Ctrl+Z", "actUndo",
+                     "the latest made in this window, again the one before; in the note: undo typing")
         self._action(decide, "&Withdraw this photo's decision", lambda: self.clear_decision(), None, "actWithdraw")
         decide.addSeparator()
         self._action(decide, "Compare with &previous photo…", self.compare_with_previous, "Ctrl+Shift+P", "actCompare")
 
         view = bar.addMenu("&View")
-        self._action(view, "Next &undecided photo", self.show_next_undecided, "N", "actNextUndecided")
+        self._action(view, "Next &undecided photo", self.show_next_undecided, "N", "actNextUndecided",
+                     "after the one on screen, in the list's order")
         self._action(view, "&Next photo", self.browser.next, "Ctrl+Down", "actNext")
         self._action(view, "&Previous photo", self.browser.previous, "Ctrl+Up", "actPrev")
         for key, step in ((Qt.Key.Key_Down, self.browser.next), (Qt.Key.Key_Up, self.browser.previous)):
@@ -309,7 +315,8 @@ class MainWindow(QMainWindow):
             view.addAction(dock.toggleViewAction())
 
         analysis = bar.addMenu("&Analysis")
-        self._action(analysis, "&Cancel batch", self.cancel_batch, "Esc", "actCancel")
+        self._action(analysis, "&Cancel batch", self.cancel_batch, "Esc", "actCancel",
+                     "in the search box: clear the search; in the note: back to the list")
         self._action(analysis, "&Re-analyse pending", self.resume_batch, None, "actResume")
         analysis.addSeparator()
         self._action(analysis, "Compare recognition &networks…", self.compare_networks, "Ctrl+Shift+B", "actCompareNetworks")
@@ -369,10 +376,10 @@ class MainWindow(QMainWindow):
         self.open_paths([folder]) or self.open_paths([folder], recursive=True)
 
     def show_help(self) -> None:
-        AboutDialog(self, help_only=True).exec()
+        AboutDialog(self, help_only=True, actions=self.actions()).exec()
 
     def show_about(self) -> None:
-        AboutDialog(self).exec()
+        AboutDialog(self, actions=self.actions()).exec()
 
     def _on_hover(self, text: str) -> None:
         self.statusBar().showMessage(text, 3000)

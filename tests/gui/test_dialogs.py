@@ -127,6 +127,23 @@ def test_about_lists_models_and_help(qtbot):
     assert "dlib_face_recognition_resnet_model_v1.dat" in text
 
 
+def test_the_keyboard_help_lists_every_menu_key_from_the_menu_itself(qtbot, make_window):
+    # the help kept its own table of keys: Ctrl+Z there still read "withdraw the decision on this photo" after the menu
+    # changed it, and N was missing
+    from PySide6.QtGui import QKeySequence
+
+    w = make_window(fake_factory())
+    dialog = AboutDialog(w, help_only=True, actions=w.actions())
+    qtbot.addWidget(dialog)
+    text = dialog.text.toPlainText()
+    keyed = [a for a in w.actions() if not a.shortcut().isEmpty()]
+    assert len(keyed) >= 20
+    for action in keyed:
+        assert action.shortcut().toString(QKeySequence.SequenceFormat.NativeText) in text, action.text()
+    assert "Undo last decision (the latest made in this window, again the one before" in text
+    assert "Next undecided photo" in text and "↑ ↓ Home End" in text
+
+
 def test_command_line():
     args = parse_args(["some/folder", "--device", "cpu"])
     assert args.paths == ["some/folder"] and args.device == "cpu" and not args.self_test
