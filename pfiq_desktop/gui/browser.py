@@ -483,6 +483,15 @@ class BrowserWidget(QWidget):
         self.view.scrollTo(index)
         return True
 
+    def reveal(self, path: str) -> bool:
+        """Select `path`, clearing the search and the filters first when they hide it; False when it is not listed."""
+        if self.select_path(path):
+            return True
+        self.search.clear()
+        self.filter.setCurrentIndex(0)  # All
+        self.check_filter.setCurrentIndex(0)  # failing any check or none
+        return self.select_path(path)
+
     def select_row(self, row: int) -> None:
         if self.proxy.rowCount():
             row = max(0, min(row, self.proxy.rowCount() - 1))

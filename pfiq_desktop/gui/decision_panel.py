@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QIcon, QKeySequence, QShortcut
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from pfiq_desktop.engine.icao.registry import in_fix_order
 from pfiq_desktop.gui.theme import status_icon
-from pfiq_desktop.gui.widgets import named
+from pfiq_desktop.gui.widgets import named, shortcut
 from pfiq_desktop.palette import status_hex
 from pfiq_desktop.review import ACCEPT, DECISION_LABELS, REJECT, RETAKE
 from pfiq_desktop.review.reasons import OTHER_REASONS, is_reference, reason_label, reasons_text
@@ -68,7 +68,7 @@ class DecisionPanel(QWidget):
         self.note.setMaximumHeight(70)
         self.note.setTabChangesFocus(True)  # Tab leaves the note (a tab character saved into it helps nobody)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):  # the keyboard's way to finish an accept that needed a note
-            QShortcut(QKeySequence(keys), self.note, self.request_accept, context=Qt.ShortcutContext.WidgetShortcut)
+            shortcut(keys, self.note, self.request_accept, Qt.ShortcutContext.WidgetShortcut)
         self.prefilled: set[str] = set()  # the reasons ticked for the photo before the officer touched them
         self.message = named(QLabel(""), "decisionMessage")
         self.message.setWordWrap(True)

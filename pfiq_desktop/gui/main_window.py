@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -52,7 +52,7 @@ from pfiq_desktop.gui.renewal_dialog import RenewalDialog
 from pfiq_desktop.gui.settings_dialog import SettingsDialog
 from pfiq_desktop.gui.theme import apply_theme
 from pfiq_desktop.gui.welcome import WelcomePage
-from pfiq_desktop.gui.widgets import named
+from pfiq_desktop.gui.widgets import named, shortcut
 from pfiq_desktop.gui.worker import AnalysisWorker, EngineFactory
 from pfiq_desktop.palette import STATUS_COLOURS, STATUS_LABELS
 from pfiq_desktop.review import DecisionError, OverrideNeedsNote, ReviewStore
@@ -218,7 +218,9 @@ class MainWindow(QMainWindow):
         self.cancel_button.clicked.connect(self.cancel_batch)
         self._displays: dict[str, DisplayResult] = {}
         self._drafts: dict[str, tuple[str, set[str]]] = {}  # notes typed on photos left undecided, until decided
-        self._decided_here: list[str] = []  # photos decided in this window, latest last: what Ctrl+Z undoes
+        # photos decided in this window, latest last, with the decision each replaced ('' for none): what Ctrl+Z undoes
+        self._decided_here: list[tuple[str, str]] = []
+        self._place_to_restore = self.settings.current.last_photo  # where the officer was when the window last closed
         self._rechecking: tuple[str, int, set[str]] = ("", 0, set())  # profile, photos to re-evaluate, those to come
         self._engine_failure = ""  # the engine's start-up error while it is down
         self._cancelled = False  # the batch was cancelled, and nothing was queued since
@@ -297,11 +299,10 @@ class MainWindow(QMainWindow):
         self._action(view, "&Next photo", self.browser.next, "Ctrl+Down", "actNext")
         self._action(view, "&Previous photo", self.browser.previous, "Ctrl+Up", "actPrev")
         for key, step in ((Qt.Key.Key_Down, self.browser.next), (Qt.Key.Key_Up, self.browser.previous)):
-            # plain Up/Down browse from the photo view only (the list handles them itself when focused). Set after
-            # construction: PySide6 ignores the constructor's context keyword, and the window-wide arrows moved to the
-            # next photo from the reasons list, the check table and the drop-downs (officer walk-through)
-            arrow = QShortcut(QKeySequence(key), self.compare, step)
-            arrow.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            # plain Up/Down browse from the photo itself (the list handles them itself when focused), not from the
+            # view's drop-downs and slider, nor anywhere else: window-wide, they moved to the next photo from the
+            # reasons list, and Space then R rejected it (officer walk-through)
+            shortcut(key, self.compare.glw, step, Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self._action(view, "&Fit photo", self.compare.fit, "F", "actFit")
         self._action(view, "&Zoom to face", self.compare.zoom_to_face, "Z", "actFace")
         self._action(view, "&Search…", self._focus_search, QKeySequence.StandardKey.Find, "actSearch")
@@ -487,8 +488,10 @@ class MainWindow(QMainWindow):
         return len(outcome.new)
 
     def _select_first(self) -> None:
-        """The photo the officer left when the window last closed, if it is among those opened; else the first."""
-        if self.browser.current_path() is None and not self.browser.select_path(self.settings.current.last_photo):
+        """The first photo; at the first opening since the window started, the one it showed when it last closed,
+        if it is among those opened (later openings in the session start at the top)."""
+        place, self._place_to_restore = self._place_to_restore, ""
+        if self.browser.current_path() is None and not (place and self.browser.select_path(place)):
             self.browser.select_row(0)
         self.browser.view.setFocus()
 
@@ -763,6 +766,7 @@ class MainWindow(QMainWindow):
         record = self.session.record(path)
         if path is None or record is None or not self.confirm_officer():
             return False
+        replaced = f"{record.decision.label} by {record.decision.signed_by}" if record.decision is not None else ""
         try:
             saved = self.session.decide(path, kind, reasons, note)
         except OverrideNeedsNote as exc:
@@ -778,7 +782,7 @@ class MainWindow(QMainWindow):
         # the next photo is found in the list as it was: a filter (e.g. "Undecided") drops the decided photo from it
         # at once, and the list then selects its neighbour by itself
         self._drafts.pop(path, None)
-        self._decided_here = [*(p for p in self._decided_here if p != path), path]
+        self._decided_here = [*(done for done in self._decided_here if done[0] != path), (path, replaced)]
         following = self.session.next_undecided(self.browser.visible_paths()) if self.auto_advance else None
         self.browser.model.changed(path)
         # the status line named the photo just decided while the next one was on screen: say both
@@ -799,23 +803,27 @@ class MainWindow(QMainWindow):
         """The next photo in the list without a decision (after the one on screen, wrapping); says so when none is left."""
         following = self.session.next_undecided(self.browser.visible_paths())
         if following is None:
-            self._status("Every photo in the list is decided")
+            record = self.session.record(self.session.current) if self.session.current is not None else None
+            undecided_here = record is not None and record.decision is None
+            self._status("No other photo in the list is undecided" if undecided_here else "Every photo in the list is decided")
             return False
         return self.browser.select_path(following)
 
     def undo_last_decision(self) -> bool:
         """Withdraw the latest decision made in this window that still stands, and show that photo."""
         while self._decided_here:
-            path = self._decided_here.pop()
+            path, replaced = self._decided_here.pop()
             record = self.session.record(path)
             if record is None or record.decision is None:  # withdrawn or gone meanwhile: the one before
                 continue
             label = record.decision.label
-            if not self.clear_decision(path):
-                self._decided_here.append(path)
+            # on screen first, the search and filters cleared if they hide it: never withdraw a photo out of sight
+            if not self.browser.reveal(path) or not self.clear_decision(path):
+                self._decided_here.append((path, replaced))
                 return False
-            self.browser.select_path(path)  # undecided again, so even an "Undecided" filter shows it
-            self._status(f"{record.name}: {label} undone (decision withdrawn)", path)
+            self.browser.reveal(path)  # undecided now: an "Undecided" filter lists it, a "Decided" one no longer
+            earlier = f"; the decision it replaced ({replaced}) is not restored: decide again" if replaced else ""
+            self._status(f"{record.name}: {label} undone (decision withdrawn){earlier}", path)
             return True
         self._status("Nothing to undo: no decision was made in this window since it opened")
         return False

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypeVar
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QWidget
 
 _Q = TypeVar("_Q", bound=QObject)
 
@@ -17,3 +20,13 @@ def named(obj: _Q, name: str) -> _Q:
     """
     obj.setObjectName(name)
     return obj
+
+
+def shortcut(keys: str | QKeySequence.StandardKey | Qt.Key, parent: QWidget, slot: Callable[[], object],
+             context: Qt.ShortcutContext) -> QShortcut:
+    """A key for `slot` that works only in `context` of `parent`. PySide6 ignores QShortcut's `context=` keyword:
+    such shortcuts stayed window-wide (the photo view's arrows changed the photo from the reasons list; the note's
+    Ctrl+Enter accepted from the photo list)."""
+    made = QShortcut(QKeySequence(keys), parent, slot)
+    made.setContext(context)
+    return made

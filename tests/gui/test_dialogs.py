@@ -1,5 +1,6 @@
 """Welcome page, settings, about, drag and drop, command line."""
 
+import html
 import threading
 from pathlib import Path
 from unittest.mock import patch
@@ -8,7 +9,7 @@ from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QAction, QDropEvent
 from PySide6.QtWidgets import QFileDialog
 
-from pfiq_desktop.gui.about_dialog import AboutDialog
+from pfiq_desktop.gui.about_dialog import AboutDialog, shortcuts_html
 from pfiq_desktop.gui.app import parse_args
 from pfiq_desktop.gui.settings_dialog import SettingsDialog
 from pfiq_desktop.settings import Settings, SettingsStore
@@ -138,8 +139,11 @@ def test_the_keyboard_help_lists_every_menu_key_from_the_menu_itself(qtbot, make
     text = dialog.text.toPlainText()
     keyed = [a for a in w.actions() if not a.shortcut().isEmpty()]
     assert len(keyed) >= 20
-    for action in keyed:
-        assert action.shortcut().toString(QKeySequence.SequenceFormat.NativeText) in text, action.text()
+    table = shortcuts_html(w.actions())
+    for action in keyed:  # each key in its own row beside its entry's words (a lone "A" is found anywhere)
+        key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        words = action.text().replace("&", "").removesuffix("…")
+        assert f"<b>{html.escape(key)}</b></td><td>{html.escape(words)}" in table, action.text()
     assert "Undo last decision (the latest made in this window, again the one before" in text
     assert "Next undecided photo" in text and "↑ ↓ Home End" in text
 

@@ -49,14 +49,28 @@ def test_open_analyse_navigate_decide(qtbot, make_window, portrait_folder, data_
     assert w.session.current == w.browser.visible_paths()[0]
     # plain arrows browse from the photo view, and only there: in the reasons list they moved to the next photo, whose
     # reasons a Space and R then rejected (officer walk-through)
-    for widget in (w.decision.reasons, w.checklist.tree):
+    mode, opacity = w.compare.mode.currentIndex(), w.compare.opacity.value()
+    for widget in (w.decision.reasons, w.checklist.tree, w.compare.mode, w.compare.opacity):
         widget.setFocus()
         qtbot.keyClick(widget, Qt.Key.Key_Down)
         assert w.session.current == w.browser.visible_paths()[0], widget.objectName()
-    w.compare.setFocus()
-    qtbot.keyClick(w.compare, Qt.Key.Key_Down)
+    assert (w.compare.mode.currentIndex(), w.compare.opacity.value()) != (mode, opacity)  # the keys went to them
+    w.compare.mode.setCurrentIndex(mode)
+    w.compare.opacity.setValue(opacity)
+    w.compare.glw.setFocus()
+    qtbot.keyClick(w.compare.glw, Qt.Key.Key_Down)
     assert w.session.current == w.browser.visible_paths()[1]
     w.browser.select_row(0)
+    # the note's Ctrl+Enter accepts only from the note: from the list it accepted the photo on screen
+    requested = []
+    w.decision.decisionRequested.connect(lambda kind, *_: requested.append(kind))
+    for widget in (w.browser.view, w.browser.search):
+        widget.setFocus()
+        qtbot.keyClick(widget, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert requested == []
+    w.decision.note.setFocus()
+    qtbot.keyClick(w.decision.note, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert requested == ["accept"]
     assert w.checklist.tree.topLevelItemCount() == 3
     # at the smallest screen the README names, a check's name is readable (a long value used to squeeze it to 3 letters)
     shown = w.checklist.analysis
@@ -406,6 +420,17 @@ def test_ctrl_z_undoes_the_latest_decision_made_here_and_n_finds_the_next_undeci
     assert w.session.record(order[1]).decision is None
     qtbot.keyClick(w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert "Nothing to undo" in w.status_text.text()
+    # a photo the search hides is shown before its decision is withdrawn, never withdrawn out of sight; a decision
+    # that replaced another says the earlier one does not come back
+    browser.filter.setCurrentIndex(0)  # All
+    browser.select_path(order[3])
+    assert w.record_decision("reject", [], "")
+    browser.select_path(order[3])
+    assert w.record_decision("retake", [], "")
+    browser.search.setText(Path(order[0]).name)
+    qtbot.keyClick(w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert browser.search.text() == "" and w.session.current == order[3] and w.session.record(order[3]).decision is None
+    assert "the decision it replaced (Rejected by test-officer" in w.status_text.text() and "is not restored" in w.status_text.text()
     browser.filter.setCurrentIndex(0)  # All
     browser.select_path(order[0])
     assert w.record_decision("accept", [], "fine") and w.decision.clear_button.isEnabled() is False  # moved on
