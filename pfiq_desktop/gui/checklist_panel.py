@@ -312,7 +312,7 @@ class ChecklistPanel(QWidget):
             item = QTreeWidgetItem([check.name, value, verdict])
             item.setIcon(0, status_icon(check.verdict.value, 14))
             item.setData(0, Qt.ItemDataRole.UserRole, check)
-            tip = f"{check.name}: {value} · {verdict}\n{check.reason}\nbounds {bounds_text(check.thresholds, check.unit)} · {check.family}"
+            tip = f"{check.name}: {value} · {verdict}\n{check.reason}\nlimits: {bounds_text(check.thresholds, check.unit)}"
             for column in range(3):
                 item.setToolTip(column, tip)
             self.tree.addTopLevelItem(item)
@@ -417,5 +417,5 @@ class ChecklistPanel(QWidget):
         self.details.setText(
             f"<b>{html.escape(check.name)}</b> <span style='color:{colour}'><b>{verdict}</b></span><br>"
             f"{html.escape(check.reason)}<br><small>value {html.escape(check_value_text(check))}"
-            f" · bounds {html.escape(bounds_text(check.thresholds, check.unit))} · {html.escape(check.family)}</small>"
+            f" · limits: {html.escape(bounds_text(check.thresholds, check.unit))}</small>"
         )

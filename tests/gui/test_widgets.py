@@ -135,6 +135,9 @@ def test_a_photo_without_a_face_lists_what_failed_not_33_unassessed_checks(qtbot
     panel.set_analysis(analysis)
     assert panel.tree.topLevelItemCount() == 1 and panel.tree.topLevelItem(0).text(0) == "Face present"
     assert "33 checks" in panel.faces.text()
+    # the tooltip ended "bounds fail >5 · geometry": the officer reads limits, not the code's family names
+    tip = panel.tree.topLevelItem(0).toolTip(0)
+    assert "limits: –" in tip and "geometry" not in tip and "bounds" not in tip
     view = CompareView()
     qtbot.addWidget(view)
     view.show()
