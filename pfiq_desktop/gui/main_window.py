@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
@@ -41,7 +42,7 @@ from pfiq_desktop.engine.icao import DEFAULT_PROFILE, ProfileError, list_profile
 from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.gui.about_dialog import AboutDialog
 from pfiq_desktop.gui.backbone_dialog import BackboneCompareDialog
-from pfiq_desktop.gui.browser import BrowserWidget
+from pfiq_desktop.gui.browser import FILTERS, BrowserWidget
 from pfiq_desktop.gui.checklist_panel import ChecklistPanel
 from pfiq_desktop.gui.compare_view import CompareView
 from pfiq_desktop.gui.decision_panel import DecisionPanel
@@ -306,6 +307,11 @@ class MainWindow(QMainWindow):
         self._action(view, "&Fit photo", self.compare.fit, "F", "actFit")
         self._action(view, "&Zoom to face", self.compare.zoom_to_face, "Z", "actFace")
         self._action(view, "&Search…", self._focus_search, QKeySequence.StandardKey.Find, "actSearch")
+        shown = view.addMenu("S&how in the list")  # the list's filters by key: Tab routes to a drop-down were the only way
+        for number, (label, _key) in enumerate(FILTERS):
+            digit = (number + 1) % 10
+            self._action(shown, label, partial(self.browser.filter.setCurrentIndex, number), f"Ctrl+{digit}",
+                         f"actShow{digit}", "photo list filter")
         self._action(view, "Toggle &landmarks", self.compare.show_landmarks.toggle, "L", "actLandmarks")
         self._action(view, "Aligned &chip view", self.compare.toggle_mode, "C", "actChip")
         self._action(view, "&Map: compliant photos / the paper's", self.compare.toggle_map, "M", "actMap")

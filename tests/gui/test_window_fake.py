@@ -438,6 +438,10 @@ def test_ctrl_z_undoes_the_latest_decision_made_here_and_n_finds_the_next_undeci
     assert w.decision.clear_button.isEnabled()
     qtbot.keyClick(w, Qt.Key.Key_N)
     assert w.session.current == order[1]  # the next photo without a decision
+    qtbot.keyClick(w, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)  # the list's filters have keys too
+    assert browser.filter.currentData() == "undecided"
+    qtbot.keyClick(w, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    assert browser.filter.currentData() is None
 
 
 def test_a_filter_that_shows_no_photo_shows_none_and_undoing_it_returns_to_the_officers_place(qtbot, make_window,
