@@ -226,6 +226,9 @@ class FaceDetector:
 
 
 _TURNS = ((90, cv2.ROTATE_90_CLOCKWISE), (270, cv2.ROTATE_90_COUNTERCLOCKWISE), (180, cv2.ROTATE_180))
+# a turned copy must show a clear face: weak HOG hits (0.3-0.9) on upright masked faces told applicants to turn an
+# upright photo (docs/EVALUATION.md, benchmarks/eval_turned.py)
+TURNED_FACE_THRESHOLD = 0.9
 _turn_search_lock = threading.Lock()
 
 
@@ -237,7 +240,7 @@ def _turn_detector() -> dlib.fhog_object_detector:
 def turned_face(rgb: np.ndarray) -> int:
     """The clockwise turn (90, 270 or 180 degrees) at which dlib's HOG finds a face in a photo where none was found
     upright; 0 when no turn shows one. A scan or a photo stored sideways without its EXIF orientation otherwise
-    reads only "no face found". About 20 ms per turn, so only for photos without a face."""
+    reads only "no face found". About 80 ms per turn, so only for photos without an upright face."""
     grey = cv2.cvtColor(_as_rgb_uint8(rgb), cv2.COLOR_RGB2GRAY)
     scale = min(1.0, math.sqrt(HOG_MAX_PIXELS / grey.size))
     if scale < 1.0:
@@ -245,7 +248,8 @@ def turned_face(rgb: np.ndarray) -> int:
                           interpolation=cv2.INTER_AREA)
     with _turn_search_lock:  # dlib's detector is not documented as thread-safe
         for degrees, turn in _TURNS:
-            if _turn_detector().run(cv2.rotate(grey, turn), 0, HOG_THRESHOLD)[0]:
+            # searched at 2x, as the upright search is for small photos: a 44 px face was missed at 1x
+            if _turn_detector().run(cv2.rotate(grey, turn), 1, TURNED_FACE_THRESHOLD)[0]:
                 return degrees
     return 0
 

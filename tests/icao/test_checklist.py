@@ -43,7 +43,7 @@ def test_no_face_fails_presence_and_nothing_else_is_judged(portrait: np.ndarray)
     assert by_id["single_face"].face_index is None and by_id["aspect_ratio"].face_index is None
 
 
-@pytest.mark.parametrize(("turn", "stored"), [(cv2.ROTATE_90_CLOCKWISE, "sideways (turned 270 degrees clockwise"),
+@pytest.mark.parametrize(("turn", "stored"), [(cv2.ROTATE_90_CLOCKWISE, "sideways (turned 90 degrees anticlockwise"),
                                               (cv2.ROTATE_90_COUNTERCLOCKWISE, "sideways (turned 90 degrees clockwise"),
                                               (cv2.ROTATE_180, "upside down")])
 def test_a_photo_stored_turned_says_so_instead_of_no_face(portrait: np.ndarray, portrait_faces: list[Face], turn: int,

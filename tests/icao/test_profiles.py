@@ -269,6 +269,10 @@ def test_a_photo_whose_stated_dpi_gives_one_of_the_profiles_sizes_is_measured_at
     at_dpi = head(stated)
     assert at_dpi.value == pytest.approx(34.0, abs=0.05) and at_dpi.verdict is Verdict.PASS, at_dpi.reason
     assert f"on the 40 x 50 mm print its {stated:g} dpi states" in at_dpi.reason
+    # the eye line is ICAO's share of the height (30-50 %): its mm bounds are that share of 45 mm, so on the 40 x 50 mm
+    # print the share is judged (13.5-22.5 mm failed eyes at 48 % of a 50 mm print as "too low", walk-through)
+    eyes = next(c for c in run_checks(image, [face], au, stated) if c.id == "eye_line_height")
+    assert eyes.unit == "fraction of height" and eyes.value == pytest.approx(float(face.landmarks[36:48, 1].mean()) / image.shape[0])
     png = head(stated * 0.999998)  # a PNG stores pixels per metre: 300 dpi reads back as 299.9994
     assert f"its {stated:g} dpi states" in png.reason, png.reason
     icao = load_profile("icao-9303").info.print_format

@@ -64,6 +64,14 @@ def _mm_scale(ctx: Context, params: dict[str, Any]) -> tuple[PrintScale | None, 
         return None, str(exc)
 
 
+def _share_rule_scale(ctx: Context, params: dict[str, Any]) -> tuple[PrintScale | None, str]:
+    """`_mm_scale` for the eye line and the face width, which ICAO states as shares of the photo (30-50 % of the
+    height, 50-75 % of the width); no issuer with a range of sizes states them in mm, so their mm bounds are those
+    shares of the profile's print. On another of its sizes (the file's dpi says so) the share itself is judged."""
+    scale, why_not_mm = _mm_scale(ctx, params)
+    return (None, why_not_mm) if scale is not None and scale.other_size else (scale, why_not_mm)
+
+
 def _in_fractions(
     value: float, params: dict[str, Any], reasons: dict[str, str], unit: str, evidence: Evidence, why_not_mm: str
 ) -> Measure:
@@ -80,7 +88,8 @@ def face_present(ctx: Context, params: dict[str, Any]) -> Measure:
     # face showed one turned on the development sets, docs/EVALUATION.md)
     turn = turned_face(ctx.rgb) if ctx.face is None or ctx.face.detector == "cnn" else 0
     if turn:
-        how = "upside down" if turn == 180 else f"sideways (turned {turn} degrees clockwise it shows a face)"
+        way = "clockwise" if turn == 90 else "anticlockwise"
+        how = "upside down" if turn == 180 else f"sideways (turned 90 degrees {way} it shows a face)"
         return Measure(Verdict.FAIL, f"No upright face: the photo is stored {how}. Turn it upright and save it again "
                        "(its file gives no orientation).", 0.0, "faces")
     if ctx.face is None:
@@ -176,7 +185,7 @@ def head_width(ctx: Context, params: dict[str, Any]) -> Measure:
     ratio = ctx.head_width / ctx.width
     a, b = ctx.landmarks[0], ctx.landmarks[16]
     evidence = Evidence(points=[tuple(a), tuple(b)], lines=[(*a, *b)])
-    scale, why_not_mm = _mm_scale(ctx, params)
+    scale, why_not_mm = _share_rule_scale(ctx, params)
     if scale is not None:
         bounds = bounds_of(params, "_mm")
         where = f"({ratio:.0%} of the photo width; {_needs(bounds)}{scale.note})"
@@ -211,7 +220,7 @@ def eye_line_height(ctx: Context, params: dict[str, Any]) -> Measure:
     ratio = float(ctx.eye_mid[1] / ctx.height)
     y = float(ctx.eye_mid[1])
     evidence = Evidence(points=[tuple(ctx.eye_mid)], lines=[(0.0, y, float(ctx.width), y)])
-    scale, why_not_mm = _mm_scale(ctx, params)
+    scale, why_not_mm = _share_rule_scale(ctx, params)
     if scale is not None:
         bounds = bounds_of(params, "_mm")
         where = f"{(ctx.height - y) / scale.px_per_mm:.1f} mm above the bottom ({_needs(bounds)} from the top{scale.note})"

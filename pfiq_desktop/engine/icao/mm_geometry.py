@@ -45,6 +45,7 @@ class PrintScale:
 
     px_per_mm: float
     note: str = ""  # e.g. " on the 40 x 50 mm print its 300 dpi states"; empty at the profile's size
+    other_size: bool = False  # the file's dpi gives another of the profile's sizes than the one its mm rules assume
 
 
 def print_scale(image_size: tuple[int, int], fmt: PrintFormat, dpi: float | None = None) -> PrintScale:
@@ -58,7 +59,9 @@ def print_scale(image_size: tuple[int, int], fmt: PrintFormat, dpi: float | None
         width_mm, height_mm = width / dpi * MM_PER_INCH, height / dpi * MM_PER_INCH
         if _within(width_mm, fmt.width_mm, fmt.width_mm_max) and _within(height_mm, fmt.height_mm, fmt.height_mm_max):
             stated = f"{round(dpi, 1):g}"  # a PNG's 11811 px/m reads back as 299.9994 dpi
-            return PrintScale(dpi / MM_PER_INCH, f" on the {width_mm:.0f} x {height_mm:.0f} mm print its {stated} dpi states")
+            note = f" on the {width_mm:.0f} x {height_mm:.0f} mm print its {stated} dpi states"
+            base = _within(width_mm, fmt.width_mm, None) and _within(height_mm, fmt.height_mm, None)
+            return PrintScale(dpi / MM_PER_INCH, note, not base)
     return PrintScale(height / fmt.height_mm)
 
 
