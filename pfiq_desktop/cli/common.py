@@ -121,15 +121,10 @@ def stop_on_sigterm() -> None:
 
 def nothing_found(paths: Sequence[str], recursive: bool, what: str) -> str:
     """The message for no photos found, with the hint a folder of dated sub-folders needs (only when it has some)."""
-    nested = not recursive and any(Path(p).is_dir() and any(entry.is_dir() for entry in _entries(Path(p))) for p in paths)
+    from pfiq_desktop.engine.discovery import has_subfolders
+
+    nested = not recursive and any(has_subfolders(Path(p)) for p in paths)
     return f"no {what} found in the given paths" + ("; add --recursive to also search their sub-folders" if nested else "")
-
-
-def _entries(folder: Path) -> list[Path]:
-    try:
-        return list(folder.iterdir())
-    except OSError:  # an unlistable folder: find_images reports it
-        return []
 
 
 def error(text: str) -> None:

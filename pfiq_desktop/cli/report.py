@@ -164,10 +164,11 @@ def with_saved_analyses(found: list[Path], folders: list[Path], recursive: bool,
     from pfiq_desktop.reports.figures import is_annotated_png
 
     annotated = [path for path in found if path.suffix.lower() == ".png" and is_annotated_png(path)]
-    chosen = [path for path in found if path not in annotated]
-    photos = {path.resolve() for path in chosen}
+    left_out = set(annotated)
+    chosen = [path for path in found if path not in left_out]
+    listed, photos = set(chosen), {path.resolve() for path in chosen}
     saved = find_images(folders, recursive, outputs=out, extensions=frozenset({".json"})).files if folders else []
-    extra = [path for path in saved if path not in chosen
+    extra = [path for path in saved if path not in listed
              and (source := _analysed_photo(path)) is not None and Path(source).resolve() not in photos]
     return chosen + extra, annotated
 

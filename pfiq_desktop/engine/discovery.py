@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import errno
+import logging
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 # photo-like names: found, listed and analysed; those imageio cannot read (.jp2, .pgm, .ppm) are then reported
 # as "not supported" instead of being left out without a word (.jfif, .jpe and .mpo are JPEGs; .heic/.heif,
@@ -105,6 +108,16 @@ def _why_not_a_file(entry: os.DirEntry[str]) -> str | None:
             return "a broken link (what it points to does not exist)"
         return f"cannot be read ({error.strerror or error})"
     return "not a regular file (a pipe, socket or device)"
+
+
+def has_subfolders(folder: Path) -> bool:
+    """Whether a folder holds another folder (a folder of dated sub-folders shows no photo of its own); False for
+    anything else, or when it cannot be listed (the search reports that folder itself)."""
+    try:
+        return folder.is_dir() and any(entry.is_dir() for entry in folder.iterdir())
+    except OSError:
+        log.warning("cannot list %s", folder, exc_info=True)
+        return False
 
 
 def resolve_paths(paths: Iterable[str | os.PathLike[str]]) -> list[str]:

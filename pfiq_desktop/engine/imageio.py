@@ -93,9 +93,7 @@ def load_photo_file(path: str | os.PathLike[str]) -> PhotoFile:
     One read serves all, so a file replaced or removed meanwhile can never pair
     one photo's pixels with another photo's hash.
     """
-    data = _read_photo_bytes(path)
-    pixels, dpi = _decode(data, _file_label(path))
-    return PhotoFile(pixels, hashlib.sha256(data).hexdigest(), dpi)
+    return _photo(_read_photo_bytes(path), _file_label(path))
 
 
 def load_photo_bytes(source: bytes | bytearray | memoryview) -> PhotoFile:
@@ -103,7 +101,11 @@ def load_photo_bytes(source: bytes | bytearray | memoryview) -> PhotoFile:
     data = bytes(source)
     if not data:
         raise ImageLoadError("The image data is empty (0 bytes).")
-    pixels, dpi = _decode(data, "The image")
+    return _photo(data, "The image")
+
+
+def _photo(data: bytes, name: str) -> PhotoFile:
+    pixels, dpi = _decode(data, name)
     return PhotoFile(pixels, hashlib.sha256(data).hexdigest(), dpi)
 
 

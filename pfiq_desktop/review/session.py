@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pfiq_desktop.engine.comparison import NO_MATCH, NOT_COMPARED, Comparison
-from pfiq_desktop.engine.discovery import Skipped, find_images, resolve_paths
+from pfiq_desktop.engine.discovery import Skipped, find_images, has_subfolders, resolve_paths
 from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.icao import failure_kind
@@ -106,7 +106,7 @@ class ReviewSession:
         files = resolve_paths(found.files)
         if existing and not files:
             outcome.empty = existing
-            outcome.nested = [p for p in existing if not recursive and _has_subfolders(Path(p))]
+            outcome.nested = [p for p in existing if not recursive and has_subfolders(Path(p))]
         if not files:
             return outcome
         if not add:
@@ -241,10 +241,3 @@ class ReviewSession:
         return None
 
 
-def _has_subfolders(folder: Path) -> bool:
-    """Whether a folder holds another folder (a folder of dated sub-folders shows no photo of its own)."""
-    try:
-        return folder.is_dir() and any(entry.is_dir() for entry in folder.iterdir())
-    except OSError:  # unreadable: the banner says no photos were found, as for any folder
-        log.warning("cannot list %s", folder, exc_info=True)
-        return False
