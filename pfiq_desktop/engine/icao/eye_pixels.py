@@ -108,6 +108,10 @@ FRAME_WITH_NETWORK = (
     -0.0090,
 )
 MIN_EYE_PX = 4.0  # eye corners closer than this: the eye cannot be judged
+# the cheek beside an eye this dark (median grey of 255): the eye lies in deep shadow, so whether it is open or
+# covered cannot be seen. Dev: beside the eyes that side light hid, 1-16 (70 strong-side Extended Yale B photos);
+# beside eyes covered by sunglasses, hands or a patch, 80-227 (26 LFW and misc photos)
+DEEP_SHADOW_GREY = 32.0
 # eye-state bars of the pixel models alone (issue 15's dev choice before the probes): the fused log-odds separate
 # open from shut far better, so the profile's bars (chosen for them) would flag 40 % of open eyes here
 PIXELS_ONLY_EYE_STATE = {"closed_one": 2.75, "closed_both": 0.25, "wink_gap": 4.0, "wink_floor": -1.0, "sure_closed": 0.0}
@@ -153,13 +157,14 @@ class EyeState:
     box: tuple[float, float, float, float]
     plq_ratio: float | None = None  # mean pixel-level quality of the eye box / face median (evidence only)
     behind_dark_lens: bool = False  # not visible because both lens windows are dark (sunglasses)
+    cheek_grey: float | None = None  # the cheek beside it, median grey of 255: set when the eye lies in deep shadow
     sure: bool = True  # a closed eye at least `EyeThresholds.sure_closed` sure (else: "may be closed")
 
     @property
     def score(self) -> float:
         """Confidence in the reported state."""
         if self.state == "not_visible":
-            return 1.0 if self.behind_dark_lens else self.occluded_score
+            return 1.0 if self.behind_dark_lens or self.in_shadow else self.occluded_score
         if self.state == "closed":
             return self.closed_score
         if self.state == "open":
@@ -167,8 +172,16 @@ class EyeState:
         return 0.0
 
     @property
+    def in_shadow(self) -> bool:
+        """Not visible because it lies in deep shadow (side light, an under-exposed face), not because it is covered."""
+        return self.cheek_grey is not None
+
+    @property
     def reason(self) -> str:
         where = f"The eye on the photo's {self.side}"
+        if self.in_shadow:
+            return (f"{where} cannot be seen: it lies in deep shadow (the cheek beside it is at {self.cheek_grey:.0f} of 255). "
+                    "Light the face evenly.")
         return {
             "open": f"{where} is open.",
             "closed": f"{where} looks closed (confidence {self.closed_score:.0%})."
@@ -195,7 +208,7 @@ class EyeAssessment:
 
     @property
     def occlusion_reason(self) -> str:
-        hidden = [e.side for e in (self.left, self.right) if e.state == "not_visible"]
+        hidden = [e.side for e in (self.left, self.right) if e.state == "not_visible" and not e.in_shadow]
         if not self.occluded:
             return "Both eye regions are unobstructed."
         if self.glasses == "tinted" and len(hidden) != 1:
@@ -436,6 +449,7 @@ class EyeMeasurements:
     assessable: dict[str, bool]
     plq_ratio: dict[str, float | None]
     frame_box: tuple[float, float, float, float]
+    cheek_grey: dict[str, float]  # median grey of the cheek beside each eye (where deep shadow is read)
     features: dict[str, float] = field(default_factory=dict, repr=False)
     with_network: bool = False  # the eye states are fused with the network's probes (else the pixels alone)
 
@@ -474,10 +488,10 @@ def measure_eyes(
     lm = full - offset
     grey = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY)
     lab = cv2.cvtColor(crop, cv2.COLOR_RGB2Lab)
-    feats = {}
+    feats, cheek_grey = {}, {}
     for side in ("left", "right"):
         cheek = _cheek_reference(grey, lab, np.asarray(cheek_polygons[f"{side}_cheek"], np.float64) - offset)
-        feats[side] = _eye_features(grey, lab, lm, side, cheek)
+        feats[side], cheek_grey[side] = _eye_features(grey, lab, lm, side, cheek), cheek[0]
     _add_relative(feats["left"], feats["right"])
     frame, frame_affine = _frame_features(grey, lm)
     boxes, assessable, plq = {}, {}, {}
@@ -488,6 +502,9 @@ def measure_eyes(
         assessable[sd] = width >= MIN_EYE_PX and box[2] > 0 and box[3] > 0 and box[0] < image_rgb.shape[1] and box[1] < image_rgb.shape[0]
         plq[sd] = _plq_ratio(box, chip_transform, plq_chip) if chip_transform is not None and plq_chip is not None else None
     _add_plq(feats, plq)
+    for side, other in (("left", "right"), ("right", "left")):
+        if cheek_grey[other] < DEEP_SHADOW_GREY:  # the other eye lies in deep shadow: it is no reference for this one
+            feats[side].update({k: 0.0 for k in feats[side] if k.startswith("rel_")})
     all_feats = {f"{sd}.{k}": v for sd in feats for k, v in feats[sd].items()} | {f"frame.{k}": v for k, v in frame.items()}
     return EyeMeasurements(
         closed={sd: fuse(CLOSED_WITH_NETWORK, _linear(CLOSED, feats[sd]), network, per_eye(EYE_CLOSED, sd)) for sd in feats},
@@ -499,6 +516,7 @@ def measure_eyes(
         assessable=assessable,
         plq_ratio=plq,
         frame_box=_shift(_box_of(frame_affine, (-1.0 - FX0) * K, (1.0 - FX0) * K, (-0.5 - FY0) * K, (0.5 - FY0) * K), offset),
+        cheek_grey=cheek_grey,
         features=all_feats,
         with_network=network is not None and all(per_eye(EYE_CLOSED, sd) in network for sd in feats),
     )
@@ -529,11 +547,16 @@ def decide(m: EyeMeasurements, th: EyeThresholds) -> EyeAssessment:
             state = "closed"
         else:
             state = "open"
+        # an eye that looks covered or shut beside a cheek in deep shadow: neither can be told in the dark
+        shadow = m.cheek_grey[sd] if state in ("not_visible", "closed") and m.cheek_grey[sd] < DEEP_SHADOW_GREY else None
+        if shadow is not None:
+            state = "not_visible"
         closed = sigmoid(m.closed[sd])
-        eyes[sd] = EyeState(sd, state, closed, sigmoid(m.occluded[sd]), m.boxes[sd], m.plq_ratio[sd], dark and hidden[sd],
-                            sure=state != "closed" or closed >= th.sure_closed)
+        eyes[sd] = EyeState(sd, state, closed, sigmoid(m.occluded[sd]), m.boxes[sd], m.plq_ratio[sd], dark and hidden[sd] and shadow is None,
+                            shadow, sure=state != "closed" or closed >= th.sure_closed)
+    covered = {sd: hidden[sd] and not eyes[sd].in_shadow for sd in hidden}
     tinted = dark or m.tint > th.tinted
     glasses = "tinted" if tinted else ("clear" if m.frame > th.frame else "none")
     glasses_score = max(sigmoid(m.tint), float(dark)) if tinted else (sigmoid(m.frame) if glasses == "clear" else 1.0 - sigmoid(m.frame))
-    occluded = any(hidden.values()) or (tinted and min(m.occluded.values()) > th.occluded - 1.0)
+    occluded = any(covered.values()) or (tinted and min(m.occluded.values()) > th.occluded - 1.0)
     return EyeAssessment(eyes["left"], eyes["right"], occluded, glasses, glasses_score, m.frame_box, th)

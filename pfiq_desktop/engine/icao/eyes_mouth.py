@@ -118,11 +118,16 @@ def eye_occlusion(ctx: Context, params: dict[str, Any]) -> Measure:
     """Something over an eye (a dark lens, an eye patch, a hand, hair): the eye region shows no eye."""
     found = eye_assessment(ctx, params)
     eyes = (found.left, found.right)
-    hidden = [e for e in eyes if e.state == "not_visible"] or (list(eyes) if found.occluded else [])
+    shadowed = [e.side for e in eyes if e.in_shadow]
+    if shadowed and not found.occluded:
+        which = "both eyes lie" if len(shadowed) == 2 else f"the eye on the photo's {shadowed[0]} lies"
+        raise NotAssessable(f"{which} in deep shadow, so whether something covers them cannot be seen")
+    covered = [e for e in eyes if e.state == "not_visible" and not e.in_shadow]
+    hidden = covered or (list(eyes) if found.occluded else [])
     return Measure(
         Verdict.FAIL if found.occluded else Verdict.PASS,
         found.occlusion_reason,
-        round(100 * max(e.score if e.state == "not_visible" else e.occluded_score for e in eyes), 1),
+        round(100 * max(e.score if e in covered else e.occluded_score for e in eyes), 1),
         "% hidden",
         {k: float(params[k]) for k in ("occluded", "dark_lens") if k in params},
         Evidence(boxes=[e.box for e in hidden], regions=[f"{e.side}_eye" for e in hidden]),
