@@ -74,7 +74,8 @@ def eye_open_right(ctx: Context, params: dict[str, Any]) -> Measure:
 
 @check("mouth_closed", "Mouth closed", "eyes_mouth", frontal=True, iso="MouthClosed")
 def mouth_closed(ctx: Context, params: dict[str, Any]) -> Measure:
-    """Inner-lip gap over mouth width (points 61-67, 62-66, 63-65 over 60-64)."""
+    """Inner-lip gap over mouth width (points 61-67, 62-66, 63-65 over 60-64); not judged under a mask."""
+    ctx.require_uncovered_lower_face()
     lm = ctx.landmarks
     gap = np.mean([np.hypot(*(lm[a] - lm[b])) for a, b in ((61, 67), (62, 66), (63, 65))])
     width = max(float(np.hypot(*(lm[64] - lm[60]))), 1e-6)

@@ -212,6 +212,7 @@ def natural_colour(ctx: Context, params: dict[str, Any]) -> Measure:
     """Mean CIELAB a*, b* of both cheeks against the range of natural skin tones (colour cast otherwise)."""
     if ctx.is_greyscale:
         raise NotAssessable("black-and-white photo: colour cannot be judged")
+    ctx.require_uncovered_lower_face()  # a mask over the cheeks would be judged as skin
     mask = ctx.region_mask("left_cheek") | ctx.region_mask("right_cheek")
     lab = ctx.lab_of(mask)
     if len(lab) < 8:
