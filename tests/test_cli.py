@@ -31,11 +31,13 @@ def test_analyse_folder_with_a_bad_file(tmp_path, astronaut):
     cv2.imwrite(str(photos / "a good one.png"), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
     (photos / "broken.jpg").write_bytes(b"not a jpeg at all")
     cv2.imwrite(str(photos / "empty wall.png"), np.full((200, 200, 3), 90, np.uint8))
+    cv2.imwrite(str(photos / "scan.png"), cv2.rotate(cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR), cv2.ROTATE_90_CLOCKWISE))
     out = tmp_path / "out"
     run = pfiq("analyse", str(photos), "--out", str(out), "--device", "cpu")
     assert run.returncode == 1, "a broken or faceless photo must make the exit code say so"
     assert "broken.jpg" in run.stdout and "error" in run.stdout and "no face found" in run.stdout
-    assert "3 photos, 2 with problems" in run.stdout
+    assert "photo stored sideways" in run.stdout  # it said "no face found", as for the empty wall
+    assert "4 photos, 3 with problems" in run.stdout
     good = Analysis.from_json((out / "a good one.json").read_text())
     assert good.ok and len(good.faces) == 1 and good.checks
     overview = cv2.imread(str(out / "a good one.png"))

@@ -220,8 +220,8 @@ class ImageListModel(QAbstractListModel):
 def failure_note(entry: PhotoRecord) -> str:
     """The second line of a failed photo in the list: what would fix it."""
     if entry.failure == "framing":
-        return "framing only: " + ", ".join(reason_label(c) for c in entry.failed)
-    names = [reason_label(c) for c in entry.failed]
+        return "framing only: " + ", ".join(entry.problems)
+    names = entry.problems
     return ", ".join(names[:2]) + (f" +{len(names) - 2}" if len(names) > 2 else "")
 
 

@@ -36,7 +36,7 @@ from pfiq_desktop.reports.paged import (
     render_pdf,
 )
 from pfiq_desktop.reports.pdf_report import GREY, HEADER_SHADE, RULE, now_text, when
-from pfiq_desktop.review.reasons import reason_label, reasons_text
+from pfiq_desktop.review.reasons import problem_label, reasons_text
 from pfiq_desktop.review.store import DECISION_LABELS
 from pfiq_desktop.review.values import format_number
 
@@ -189,7 +189,7 @@ def _photo_rows(items: Sequence[ReportItem], thumbs: list[str], links: Sequence[
         name = escape(item.name)
         if link:
             name = f'<a href="{escape(link, quote=True)}">{name}</a>'
-        failed_names = [reason_label(c.id) for c in a.failed_checks()]
+        failed_names = [problem_label(c) for c in a.failed_checks()]
         if len(failed_names) > 4:
             failed_names = failed_names[:4] + [f"+{len(failed_names) - 4} more"]
         # an error is cut at a word with a visible ellipsis, so one row stays about one thumbnail high (page layout)

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from pfiq_desktop.engine.icao.geometry import STORED_TURNED_UNIT
+from pfiq_desktop.engine.results import CheckResult
+
 # A check's name is the requirement ("No head covering"); as the reason a photo was refused or accepted despite,
 # it would read backwards in the record. These are the problems, as an officer writes them.
 CHECK_PROBLEMS = {
@@ -102,6 +105,14 @@ def reason_label(code: str) -> str:
         outcome, score, name = (code[len(CHECK_PREFIX):].split(":", 2) + ["", ""])[:3]
         return f"Renewal check against {name or 'the reference photo'}: {DECISION_LABELS.get(outcome, outcome)} (score {score})"
     return OTHER_REASONS.get(code) or SYSTEM_REASONS.get(code) or code
+
+
+def problem_label(check: CheckResult) -> str:
+    """A failed check's problem in the words of what it found, where its code's label would mislead: a photo stored
+    sideways fails "Face present", but "No face found" sends the officer to look for a covered face."""
+    if check.unit == STORED_TURNED_UNIT:
+        return "Photo stored upside down" if check.value == 180 else "Photo stored sideways"
+    return reason_label(check.id)
 
 
 def reasons_text(codes: Iterable[str]) -> str:

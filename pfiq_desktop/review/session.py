@@ -19,7 +19,7 @@ from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.icao import failure_kind
 from pfiq_desktop.engine.results import Analysis
-from pfiq_desktop.review.reasons import reference_check_code
+from pfiq_desktop.review.reasons import problem_label, reference_check_code
 from pfiq_desktop.review.store import ACCEPT, Decision, DecisionError, ReviewStore
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ class PhotoRecord:
     decision: Decision | None = None
     name: str = field(init=False)  # asked for on every paint and sort: computed once
     failed: tuple[str, ...] = ()  # ids of the subject's failed checks
+    problems: tuple[str, ...] = ()  # ... and what each found, in words (`reasons.problem_label`)
     failure: str = ""  # '', 'framing' (resolution or crop only) or 'face' (needs a new photo)
 
     def __post_init__(self) -> None:
@@ -47,6 +48,7 @@ class PhotoRecord:
     def set_analysis(self, analysis: Analysis) -> None:
         self.analysis, self.status = analysis, analysis.verdict
         self.failed = tuple(c.id for c in analysis.failed_checks())
+        self.problems = tuple(problem_label(c) for c in analysis.failed_checks())
         self.failure = failure_kind(self.failed)
 
     @property

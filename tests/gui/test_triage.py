@@ -6,7 +6,11 @@ import dataclasses
 
 from PySide6.QtCore import Qt
 
-from pfiq_desktop.engine.results import CheckResult, Verdict
+from pfiq_desktop.engine.icao.geometry import STORED_TURNED_UNIT
+from pfiq_desktop.engine.icao.registry import FACE_PRESENT
+from pfiq_desktop.engine.results import Analysis, CheckResult, Verdict
+from pfiq_desktop.gui.browser import failure_note
+from pfiq_desktop.review.session import PhotoRecord
 from tests.gui.fakes import FakeAnalyzer
 
 FAILS = {  # file name prefix -> the subject's failed checks
@@ -63,3 +67,14 @@ def test_framing_only_failures_are_shown_apart_and_any_failing_check_filters(qtb
     browser.check_filter.setCurrentIndex(browser.check_filter.findData("face_cropped"))
     assert [p.rsplit("/", 1)[-1] for p in browser.visible_paths()] == ["crop_0.jpg"]
     assert browser.view.model().data(browser.view.model().index(0, 0), Qt.ItemDataRole.DisplayRole).startswith("crop_0.jpg")
+
+
+def test_a_photo_stored_sideways_is_named_so_in_the_list() -> None:
+    """The list row said "No face found" for a scan stored sideways, as for a photo of a wall."""
+    turned = CheckResult(FACE_PRESENT, "Face present", "geometry", Verdict.FAIL, "No upright face: the photo is stored sideways",
+                         90.0, STORED_TURNED_UNIT)
+    record = PhotoRecord("/photos/scan.jpg")
+    record.set_analysis(Analysis(source="/photos/scan.jpg", image_size=(400, 300), checks=[turned]))
+    assert failure_note(record) == "Photo stored sideways"
+    record.set_analysis(Analysis(source="/photos/scan.jpg", image_size=(400, 300), checks=[dataclasses.replace(turned, unit="faces")]))
+    assert failure_note(record) == "No face found"

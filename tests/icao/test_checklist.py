@@ -25,6 +25,7 @@ from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.regions import polygon_mask, region_polygons
 from pfiq_desktop.engine.icao.registry import TURNED_HEAD_MAX_YAW
 from pfiq_desktop.engine.results import Analysis, CheckResult, Face, Verdict
+from pfiq_desktop.review.reasons import problem_label
 from tests.icao.facebuild import detect_faces
 from tests.icao.test_checks import _glasses
 from tests.photos import SHARED_FACES, crop_top, group_photo, load_portrait, portrait_paths, shared_missing
@@ -39,6 +40,7 @@ def test_no_face_fails_presence_and_nothing_else_is_judged(portrait: np.ndarray)
     presence = by_id.pop("face_present")
     assert presence.verdict is Verdict.FAIL
     assert "mask" in presence.reason and "too small" in presence.reason  # what the applicant may change, not only the fact
+    assert problem_label(presence) == "No face found"
     assert all(c.verdict is Verdict.NOT_ASSESSABLE for c in by_id.values())
     assert by_id["single_face"].face_index is None and by_id["aspect_ratio"].face_index is None
 
@@ -51,6 +53,8 @@ def test_a_photo_stored_turned_says_so_instead_of_no_face(portrait: np.ndarray, 
     # a scan stored sideways without an EXIF orientation read "No face was found: covered, turned away, too small..."
     presence = next(c for c in run_checks(cv2.rotate(portrait, turn), []) if c.id == "face_present")
     assert presence.verdict is Verdict.FAIL and f"the photo is stored {stored}" in presence.reason, presence.reason
+    # the list row, the summary and the console name it too (they said "No face found")
+    assert problem_label(presence) == "Photo stored " + ("upside down" if turn == cv2.ROTATE_180 else "sideways")
     # the fallback detector's faces are asked too (it finds some sideways faces); an upright one is not told it is turned
     fallback = [replace(face, detector="cnn") for face in portrait_faces]
     presence = next(c for c in run_checks(portrait, fallback) if c.id == "face_present")

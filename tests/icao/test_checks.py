@@ -399,11 +399,12 @@ def test_under_a_mask_the_checks_that_read_the_mouth_and_cheeks_are_not_judged(p
     (dev masks: 12 of 21, 21 of 23 flagged): once the mask fails its own check they are not judged, and say why;
     a profile that does not judge masks keeps judging them."""
     masked, opened = _face_mask(portrait, portrait_faces), _open_mouth(portrait_faces, 0.4)
+    no_mask_check = {**profile.params("lower_face_covered"), "enabled": False}
+    unjudged = replace(profile, checks={**profile.checks, "lower_face_covered": no_mask_check})
     for check_id, faces in (("mouth_closed", opened), ("natural_colour", portrait_faces)):
         found = _result(check_id, masked, faces, profile)
         assert found.verdict is Verdict.NOT_ASSESSABLE and 'covered (see "Mouth and chin uncovered' in found.reason
         assert _result(check_id, portrait, faces, profile).verdict is not Verdict.NOT_ASSESSABLE
-        unjudged = replace(profile, checks={**profile.checks, "lower_face_covered": {**profile.params("lower_face_covered"), "enabled": False}})
         assert _result(check_id, masked, faces, unjudged).verdict is not Verdict.NOT_ASSESSABLE
 
 

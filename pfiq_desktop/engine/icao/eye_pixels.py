@@ -552,8 +552,9 @@ def decide(m: EyeMeasurements, th: EyeThresholds) -> EyeAssessment:
         if shadow is not None:
             state = "not_visible"
         closed = sigmoid(m.closed[sd])
-        eyes[sd] = EyeState(sd, state, closed, sigmoid(m.occluded[sd]), m.boxes[sd], m.plq_ratio[sd], dark and hidden[sd] and shadow is None,
-                            shadow, sure=state != "closed" or closed >= th.sure_closed)
+        behind_lens = dark and hidden[sd] and shadow is None
+        eyes[sd] = EyeState(sd, state, closed, sigmoid(m.occluded[sd]), m.boxes[sd], m.plq_ratio[sd], behind_lens, shadow,
+                            sure=state != "closed" or closed >= th.sure_closed)
     covered = {sd: hidden[sd] and not eyes[sd].in_shadow for sd in hidden}
     tinted = dark or m.tint > th.tinted
     glasses = "tinted" if tinted else ("clear" if m.frame > th.frame else "none")

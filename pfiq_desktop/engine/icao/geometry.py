@@ -81,6 +81,9 @@ def _in_fractions(
     return graded(value, params, reasons, unit, evidence)
 
 
+STORED_TURNED_UNIT = "deg clockwise to upright"  # the unit of "Face present" when the photo is stored turned
+
+
 @check(FACE_PRESENT, "Face present", "geometry", scope="image")
 def face_present(ctx: Context, params: dict[str, Any]) -> Measure:
     # the usual detector saw no upright face: a photo stored sideways or upside down shows it one when turned (the
@@ -91,7 +94,7 @@ def face_present(ctx: Context, params: dict[str, Any]) -> Measure:
         way = "clockwise" if turn == 90 else "anticlockwise"
         how = "upside down" if turn == 180 else f"sideways (turned 90 degrees {way} it shows a face)"
         return Measure(Verdict.FAIL, f"No upright face: the photo is stored {how}. Turn it upright and save it again "
-                       "(its file gives no orientation).", 0.0, "faces")
+                       "(its file gives no orientation).", float(turn), STORED_TURNED_UNIT)
     if ctx.face is None:
         # an officer tells the applicant what to change: the usual causes, not only the fact
         return Measure(Verdict.FAIL, "No face was found in the photo: the face may be covered (a mask, a scarf, a hand), "
