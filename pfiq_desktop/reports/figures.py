@@ -134,7 +134,15 @@ def _tag(painter: QPainter, x: float, y: float, number: int, colour: QColor, siz
 def draw_findings(
     painter: QPainter, analysis: Analysis, scale: float, panel: QRectF, landmarks: bool = True, failed_only: bool = False
 ) -> None:
-    """Face boxes, landmarks and the evidence of failed (and warned, unless `failed_only`) checks, in panel pixels."""
+    """Face boxes, landmarks and the evidence of failed (and warned, unless `failed_only`) checks, in panel pixels,
+    clipped to the panel: evidence past the photo's edge (a crown above it) was drawn over the map beside it."""
+    painter.save()
+    painter.setClipRect(panel)
+    _draw_findings(painter, analysis, scale, panel, landmarks, failed_only)
+    painter.restore()
+
+
+def _draw_findings(painter: QPainter, analysis: Analysis, scale: float, panel: QRectF, landmarks: bool, failed_only: bool) -> None:
     line = max(1.5, panel.height() / 320)
     tag_size = max(12.0, panel.height() / 30)
 
@@ -327,8 +335,11 @@ def render_panels(
     draw_findings(painter, analysis, scale, left_rect, landmarks=landmarks, failed_only=failed_only)
     if kind == "deviation" and image is not None:
         outline_px = max(1.2, height / 450)
+        painter.save()
+        painter.setClipRect(left_rect)
         draw_outlines(painter, analysis, lambda xy: np.column_stack(
             [left_rect.left() + xy[:, 0] * scale, left_rect.top() + xy[:, 1] * scale]), outline_px)
+        painter.restore()
         painter.save()
         painter.setClipRect(right_rect)
         draw_outlines(painter, analysis, lambda xy: np.column_stack(

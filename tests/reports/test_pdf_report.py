@@ -349,3 +349,27 @@ def test_the_audit_trail_and_the_renewal_report_name_the_profile_of_their_verdic
     thresholds = MatchThresholds(OperatingPoint(1e-3, 0.93, 0.05), OperatingPoint(1e-2, 0.91, 0.02))
     html = build_comparison_html(Comparison(a, a, 0.95, "match", thresholds), "", 100, "", "now")
     assert "checklist profile uk-passport" in html
+
+
+
+def test_evidence_past_the_photos_edge_is_not_drawn_beside_the_photo(sample_analysis):
+    # a crown estimated above the photo drew its line across the map beside it, in the PDF and the PNG
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QColor, QImage, QPainter
+
+    from pfiq_desktop.engine.results import CheckResult, Evidence, Verdict
+    from pfiq_desktop.reports.figures import draw_findings, ensure_qt
+
+    ensure_qt()
+    width, height = sample_analysis.image_size
+    outside = CheckResult("top_margin", "Top margin", "geometry", Verdict.FAIL, "Crown above the photo.", 1.0, "mm",
+                          evidence=Evidence(lines=[(width * 1.1, height / 2, width * 3.0, height / 2)]))
+    scale = 100 / max(width, height)
+    canvas = QImage(400, 200, QImage.Format.Format_RGB888)
+    canvas.fill(QColor(255, 255, 255))
+    painter = QPainter(canvas)
+    draw_findings(painter, dataclasses.replace(sample_analysis, checks=[outside]), scale, QRectF(100, 50, width * scale, height * scale))
+    painter.end()
+    pixels = np.frombuffer(canvas.constBits(), np.uint8).reshape(200, canvas.bytesPerLine())[:, :1200].reshape(200, 400, 3)
+    assert (pixels[:, 100:100 + round(width * scale) + 2] != 255).any()  # its number tag, inside the photo
+    assert (pixels[:, 100 + round(width * scale) + 2:] == 255).all()
