@@ -16,6 +16,7 @@ from pfiq_desktop.engine.comparison import Comparison
 from pfiq_desktop.engine.filenames import path_text
 from pfiq_desktop.engine.icao.checklist import ordered_checks
 from pfiq_desktop.engine.icao.regions import REGION_NAMES
+from pfiq_desktop.engine.icao.registry import ISO_VALUE_ONLY
 from pfiq_desktop.reports.inputs import ReportItem
 
 if TYPE_CHECKING:  # annotations only
@@ -68,16 +69,18 @@ def check_columns(items: Sequence[ReportItem]) -> list[str]:
 
 
 def iso_values(checks: Sequence[CheckResult]) -> dict[str, float]:
-    """The value of each ISO/IEC 29794-5 component the checks measure. Two checks measure EyesOpen, one per
-    eye, as the probability that the eye is closed (or hidden); like OFIQ, which reports the less open eye,
-    the column holds the larger of the two. A check measured in mm gives its `iso_value` (a share of the photo
-    height); one saved before it had that (an older result file or archive) leaves the column empty rather than
-    mix mm into it."""
+    """The value of each ISO/IEC 29794-5 component the checks measure, in the component's direction. Two checks
+    measure EyesOpen, one per eye, as the probability that the eye is seen open; like OFIQ, which reports the less
+    open eye, the column holds the smaller of the two. A check measured in mm gives its `iso_value` (a share of the
+    photo height), and so does one measuring the other way round (`ISO_VALUE_ONLY`); one saved before it had that
+    (an older result file or archive) leaves the column empty rather than mix mm or the opposite direction into it."""
     values: dict[str, float] = {}
     for check in checks:
-        value = check.iso_value if check.iso_value is not None else None if check.unit == "mm" else check.value
+        value = check.iso_value
+        if value is None and check.unit != "mm" and check.iso_measure not in ISO_VALUE_ONLY:
+            value = check.value
         if check.iso_measure and value is not None:
-            values[check.iso_measure] = max(values.get(check.iso_measure, value), value)
+            values[check.iso_measure] = min(values.get(check.iso_measure, value), value)
     return values
 
 

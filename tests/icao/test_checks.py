@@ -442,3 +442,20 @@ def test_a_strong_side_shadow_across_the_face_fails_even_lighting(index: int, pr
     shadowed = _result("lighting_uniformity", _side_shadow(photo, faces, 0.8, from_left=darker == "right"), faces, profile)
     assert shadowed.verdict is Verdict.FAIL, shadowed.reason
     assert f"the {darker} half of the face" in shadowed.reason and shadowed.evidence.regions == [f"{darker}_cheek", f"{darker}_eye"]
+
+
+def test_components_measured_the_other_way_round_read_in_the_isos_direction(portrait: np.ndarray, portrait_faces: list[Face]) -> None:
+    """EyesOpen, EyesVisible and MouthOcclusionPrevention held the probability of a closed, hidden or covered part,
+    the opposite of what the column's name (and OFIQ's value) means; a result saved with only that leaves them empty."""
+    from pfiq_desktop.reports.export import iso_values
+
+    def columns(image: np.ndarray) -> dict[str, float]:
+        return iso_values([c for c in run_checks(image, portrait_faces) if c.face_index in (0, None)])
+
+    clean, patched = columns(portrait), columns(_eye_patch(portrait, portrait_faces, 42))
+    masked = columns(_face_mask(portrait, portrait_faces))
+    assert clean["EyesOpen"] > 0.5 and clean["EyesVisible"] > 0.5 and clean["MouthOcclusionPrevention"] > 0.5
+    assert patched["EyesOpen"] < 0.5 and patched["EyesVisible"] < 0.5 and masked["MouthOcclusionPrevention"] < 0.5
+    saved_before = CheckResult("eye_occlusion", "Eyes not covered", "occlusion", Verdict.PASS, "ok", 3.0, "% hidden",
+                               iso_measure="EyesVisible")
+    assert "EyesVisible" not in iso_values([saved_before])

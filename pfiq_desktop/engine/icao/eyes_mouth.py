@@ -58,6 +58,7 @@ def _eye_check(ctx: Context, params: dict[str, Any], side: str) -> Measure:
         "% hidden" if hidden else "% closed",
         {k: float(getattr(assessment.thresholds, k)) for k in EYE_STATE_BARS if k in params},
         Evidence(boxes=[eye.box], regions=[f"{side}_eye"]),
+        iso_value=round((1.0 - eye.closed_score) * (1.0 - eye.occluded_score), 3),  # EyesOpen: the eye seen open
     )
 
 
@@ -125,13 +126,15 @@ def eye_occlusion(ctx: Context, params: dict[str, Any]) -> Measure:
         raise NotAssessable(f"{which} in deep shadow, so whether something covers them cannot be seen")
     covered = [e for e in eyes if e.state == "not_visible" and not e.in_shadow]
     hidden = covered or (list(eyes) if found.occluded else [])
+    hidden_share = max(e.score if e in covered else e.occluded_score for e in eyes)
     return Measure(
         Verdict.FAIL if found.occluded else Verdict.PASS,
         found.occlusion_reason,
-        round(100 * max(e.score if e in covered else e.occluded_score for e in eyes), 1),
+        round(100 * hidden_share, 1),
         "% hidden",
         {k: float(params[k]) for k in ("occluded", "dark_lens") if k in params},
         Evidence(boxes=[e.box for e in hidden], regions=[f"{e.side}_eye" for e in hidden]),
+        iso_value=round(1.0 - hidden_share, 3),  # EyesVisible: both eyes seen
     )
 
 

@@ -8,6 +8,7 @@ frame against the face's skin (`coverings.py`).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -109,13 +110,14 @@ def lower_face_covered(ctx: Context, params: dict[str, Any]) -> Measure:
         f"The mouth and chin look covered (face mask, scarf or hand): their colour differs from the skin by "
         f"{found['chroma_shift']:.0f} CIELAB units, {found['lower_skin']:.0%} of them looks like skin, {lips}."
     )
-    return graded(
+    measure = graded(
         probability,
         params,
         {"ok": "Mouth and chin are uncovered.", "high": covered},
         "probability",
         Evidence(polygons=[[tuple(ctx.landmarks[i]) for i in LOWER_FACE_OUTLINE]], regions=["mouth", "chin"]),
     )
+    return replace(measure, iso_value=round(1.0 - probability, 4))  # MouthOcclusionPrevention: mouth and chin seen
 
 
 # with the head probe, at 30-45 deg on dev: 4 of 4 coverings found, 0 of 94 bare heads flagged; the pixels alone found

@@ -103,6 +103,12 @@ ISO_29794_5_MEASURES = frozenset(
 )
 
 
+# Components whose checks measure the other way round (the probability of a closed, hidden or covered part, where
+# ISO/IEC 29794-5 and OFIQ measure how open, visible or uncovered it is): their column is the check's `iso_value`
+# (1 - that probability), never its value, so a result saved before it had one leaves the column empty.
+ISO_VALUE_ONLY = frozenset({"EyesOpen", "EyesVisible", "MouthOcclusionPrevention"})
+
+
 def check(
     id: str, name: str, family: str, *, scope: str = "face", frontal: bool = False, per_face: bool = True, iso: str = "",
     max_yaw: float | None = None, max_yaw_probe: str = "",
