@@ -27,6 +27,9 @@ ASPECT_TOLERANCE = 0.03
 # How far a size printed at the file's dpi may lie outside the profile's sizes and still be taken as that print
 # (a 35 x 45 mm photo scanned at 300 dpi is 413 x 531 px, within 0.1 %; a screen default of 72 dpi is 4x off).
 SIZE_TOLERANCE = 0.03
+# A stated resolution this high is a print's (cameras write 180-350, scanners 200-600); lower ones are screen defaults
+# (72, 96, 144 dpi) that say nothing about a print, so a photo stating them is measured at the profile's size unremarked.
+PRINT_DPI_MIN = 150.0
 # Relative uncertainty of the landmark crown estimate (an assumption, not measured: no photos with
 # marked crowns were available; docs/EVALUATION.md).
 CROWN_UNCERTAINTY = 0.05
@@ -62,6 +65,10 @@ def print_scale(image_size: tuple[int, int], fmt: PrintFormat, dpi: float | None
             note = f" on the {width_mm:.0f} x {height_mm:.0f} mm print its {stated} dpi states"
             base = _within(width_mm, fmt.width_mm, None) and _within(height_mm, fmt.height_mm, None)
             return PrintScale(dpi / MM_PER_INCH, note, not base)
+        if dpi >= PRINT_DPI_MIN:  # the file states a print of another size: the mm are the profile's print, say so
+            stated_print = f"{width_mm:.0f} x {height_mm:.0f} mm"
+            note = f" on the {fmt.width_mm:g} x {fmt.height_mm:g} mm print, not the {stated_print} its {dpi:.0f} dpi states"
+            return PrintScale(height / fmt.height_mm, note)
     return PrintScale(height / fmt.height_mm)
 
 
