@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pfiq_desktop.engine.icao.geometry import STORED_TURNED_UNIT
-from pfiq_desktop.engine.results import CheckResult
+from pfiq_desktop.engine.results import CheckResult, Verdict
 
 # A check's name is the requirement ("No head covering"); as the reason a photo was refused or accepted despite,
 # it would read backwards in the record. These are the problems, as an officer writes them.
@@ -53,6 +53,18 @@ CHECK_PROBLEMS = {
     "background_brightness": "Background too dark",
     "background_shadow": "Shadow behind the head",
 }
+# Problems that go either way, worded for each side: (value below the check's bounds, value above them), or for a
+# signed angle (negative, positive). Where a failed check's value says which side, the photo list and the summary
+# name it ("Head too large"); the decision keeps the check's code, whose label covers both.
+TWO_WAY_PROBLEMS = {
+    "head_size": ("Head too small", "Head too large"),
+    "head_width": ("Face too narrow in the frame", "Face too wide in the frame"),
+    "eye_line_height": ("Eyes too high in the frame", "Eyes too low in the frame"),
+    "top_margin": ("Too little space above the head", "Too much space above the head"),
+    "chin_margin": ("Too little space below the chin", "Too much space below the chin"),
+    "exposure": ("Face too dark", "Face too bright"),
+}
+SIGNED_PROBLEMS = {"pose_pitch": ("Head tilted down", "Head tilted up")}  # engine/icao/pose.py: positive = chin raised
 # Reasons an officer can give beyond the failed checks (offered after them, unticked).
 OTHER_REASONS = {
     "other:identity_doubt": "Identity doubt",
@@ -112,7 +124,24 @@ def problem_label(check: CheckResult) -> str:
     sideways fails "Face present", but "No face found" sends the officer to look for a covered face."""
     if check.unit == STORED_TURNED_UNIT:
         return "Photo stored upside down" if check.value == 180 else "Photo stored sideways"
+    side = _side(check)
+    if side and check.id in SIGNED_PROBLEMS:
+        return SIGNED_PROBLEMS[check.id][side > 0]
+    if side and check.id in TWO_WAY_PROBLEMS:
+        return TWO_WAY_PROBLEMS[check.id][side > 0]
     return reason_label(check.id)
+
+
+def _side(check: CheckResult) -> int:
+    """-1 where the check's value lies below its bounds (or is a negative angle), +1 above (positive), 0 unknown."""
+    value, bounds = check.value, check.thresholds
+    if value is None or check.verdict is Verdict.PASS:
+        return 0
+    if check.id in SIGNED_PROBLEMS:
+        return (value > 0) - (value < 0)
+    lows = [bounds[k] for k in ("fail_below", "warn_below") if k in bounds]
+    highs = [bounds[k] for k in ("fail_above", "warn_above") if k in bounds]
+    return -1 if lows and value < max(lows) else 1 if highs and value > min(highs) else 0
 
 
 def reasons_text(codes: Iterable[str]) -> str:

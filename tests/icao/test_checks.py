@@ -459,3 +459,18 @@ def test_components_measured_the_other_way_round_read_in_the_isos_direction(port
     saved_before = CheckResult("eye_occlusion", "Eyes not covered", "occlusion", Verdict.PASS, "ok", 3.0, "% hidden",
                                iso_measure="EyesVisible")
     assert "EyesVisible" not in iso_values([saved_before])
+
+
+@pytest.mark.parametrize(("check_id", "problem"), [("head_size", "Head too small"), ("eye_line_height", "Eyes too low in the frame"),
+                                                   ("exposure", "Face too dark"), ("clipping", "Under- or over-exposed areas"),
+                                                   ("pose_pitch", "Head tilted up")])
+def test_a_problem_that_goes_either_way_is_named_by_the_side_it_went(check_id: str, problem: str, portrait: np.ndarray,
+                                                                   portrait_faces: list[Face], profile: Profile) -> None:
+    """The photo list and the summary said "Head too small or too large" where the value said which."""
+    from pfiq_desktop.review.reasons import TWO_WAY_PROBLEMS, problem_label, reason_label
+
+    assert set(TWO_WAY_PROBLEMS) <= set(CHECKS)
+    failed = _result(check_id, *CASES[check_id][1](portrait, portrait_faces), profile)
+    assert failed.verdict is not Verdict.PASS and problem_label(failed) == problem, failed.reason
+    passed = _result(check_id, *CASES[check_id][0](portrait, portrait_faces), load_profile("lenient"))
+    assert problem_label(passed) == reason_label(check_id)  # no side to name: the check's own words
