@@ -151,7 +151,7 @@ class EyeState:
     """One eye: state, the model scores (probabilities) and where it looked (photo x0, y0, x1, y1)."""
 
     side: str
-    state: str  # "open" | "closed" | "not_visible" | "not_assessable"
+    state: str  # "open" | "closed" | "not_visible" | "not_assessable" (too small, off the photo, or in deep shadow)
     closed_score: float
     occluded_score: float
     box: tuple[float, float, float, float]
@@ -164,7 +164,7 @@ class EyeState:
     def score(self) -> float:
         """Confidence in the reported state."""
         if self.state == "not_visible":
-            return 1.0 if self.behind_dark_lens or self.in_shadow else self.occluded_score
+            return 1.0 if self.behind_dark_lens else self.occluded_score
         if self.state == "closed":
             return self.closed_score
         if self.state == "open":
@@ -173,15 +173,21 @@ class EyeState:
 
     @property
     def in_shadow(self) -> bool:
-        """Not visible because it lies in deep shadow (side light, an under-exposed face), not because it is covered."""
+        """Not judged because it lies in deep shadow (side light, an under-exposed face): neither open, shut nor covered
+        can be told there, and the lighting or exposure check names what to change."""
         return self.cheek_grey is not None
+
+    @property
+    def why_unjudged(self) -> str:
+        """Why a not-assessable eye cannot be judged, as the checklist words it."""
+        where = f"the eye on the photo's {self.side}"
+        if self.in_shadow:
+            return f"{where} lies in deep shadow (the cheek beside it is at {self.cheek_grey:.0f} of 255); light the face evenly"
+        return f"{where} is too small or outside the photo"
 
     @property
     def reason(self) -> str:
         where = f"The eye on the photo's {self.side}"
-        if self.in_shadow:
-            return (f"{where} cannot be seen: it lies in deep shadow (the cheek beside it is at {self.cheek_grey:.0f} of 255). "
-                    "Light the face evenly.")
         return {
             "open": f"{where} is open.",
             "closed": f"{where} looks closed (confidence {self.closed_score:.0%})."
@@ -190,7 +196,7 @@ class EyeState:
             "not_visible": f"{where} is not visible behind a dark lens."
             if self.behind_dark_lens
             else f"{where} is not visible: something covers it (confidence {self.occluded_score:.0%}).",
-            "not_assessable": f"{where} is too small or outside the photo to judge.",
+            "not_assessable": f"{self.why_unjudged[0].upper()}{self.why_unjudged[1:]}.",
         }[self.state]
 
 
@@ -208,7 +214,7 @@ class EyeAssessment:
 
     @property
     def occlusion_reason(self) -> str:
-        hidden = [e.side for e in (self.left, self.right) if e.state == "not_visible" and not e.in_shadow]
+        hidden = [e.side for e in (self.left, self.right) if e.state == "not_visible"]
         if not self.occluded:
             return "Both eye regions are unobstructed."
         if self.glasses == "tinted" and len(hidden) != 1:
@@ -550,12 +556,11 @@ def decide(m: EyeMeasurements, th: EyeThresholds) -> EyeAssessment:
         # an eye that looks covered or shut beside a cheek in deep shadow: neither can be told in the dark
         shadow = m.cheek_grey[sd] if state in ("not_visible", "closed") and m.cheek_grey[sd] < DEEP_SHADOW_GREY else None
         if shadow is not None:
-            state = "not_visible"
+            state = "not_assessable"
         closed = sigmoid(m.closed[sd])
-        behind_lens = dark and hidden[sd] and shadow is None
-        eyes[sd] = EyeState(sd, state, closed, sigmoid(m.occluded[sd]), m.boxes[sd], m.plq_ratio[sd], behind_lens, shadow,
-                            sure=state != "closed" or closed >= th.sure_closed)
-    covered = {sd: hidden[sd] and not eyes[sd].in_shadow for sd in hidden}
+        eyes[sd] = EyeState(sd, state, closed, sigmoid(m.occluded[sd]), m.boxes[sd], m.plq_ratio[sd], dark and state == "not_visible",
+                            shadow, sure=state != "closed" or closed >= th.sure_closed)
+    covered = {sd: eyes[sd].state == "not_visible" for sd in eyes}
     tinted = dark or m.tint > th.tinted
     glasses = "tinted" if tinted else ("clear" if m.frame > th.frame else "none")
     glasses_score = max(sigmoid(m.tint), float(dark)) if tinted else (sigmoid(m.frame) if glasses == "clear" else 1.0 - sigmoid(m.frame))

@@ -49,7 +49,7 @@ def _eye_check(ctx: Context, params: dict[str, Any], side: str) -> Measure:
     assessment = eye_assessment(ctx, params)
     eye = getattr(assessment, side)
     if eye.state == "not_assessable":
-        raise NotAssessable(f"the eye on the photo's {side} is too small or outside the photo")
+        raise NotAssessable(eye.why_unjudged)
     hidden = eye.state == "not_visible"
     return Measure(
         Verdict.PASS if eye.state == "open" else Verdict.FAIL if eye.sure else Verdict.WARN,
@@ -124,7 +124,7 @@ def eye_occlusion(ctx: Context, params: dict[str, Any]) -> Measure:
     if shadowed and not found.occluded:
         which = "both eyes lie" if len(shadowed) == 2 else f"the eye on the photo's {shadowed[0]} lies"
         raise NotAssessable(f"{which} in deep shadow, so whether something covers them cannot be seen")
-    covered = [e for e in eyes if e.state == "not_visible" and not e.in_shadow]
+    covered = [e for e in eyes if e.state == "not_visible"]
     hidden = covered or (list(eyes) if found.occluded else [])
     hidden_share = max(e.score if e in covered else e.occluded_score for e in eyes)
     return Measure(
