@@ -396,16 +396,22 @@ def test_a_mask_is_named_with_what_was_seen(portrait: np.ndarray, portrait_faces
 def test_under_a_mask_the_checks_that_read_the_mouth_and_cheeks_are_not_judged(portrait: np.ndarray, portrait_faces: list[Face],
                                                                               profile: Profile) -> None:
     """A mouth opened under a mask and a mask's colour over the cheeks were judged as "mouth open" and "colour cast"
-    (dev masks: 12 of 21, 21 of 23 flagged): once the mask fails its own check they are not judged, and say why;
-    a profile that does not judge masks keeps judging them."""
+    (dev masks: 12 of 21, 21 of 23 flagged): once the mask check fails they are not judged, and name it. Where the mask
+    check is not judged (switched off, left to the officer by the profile, the head turned past its limit) they are."""
     masked, opened = _face_mask(portrait, portrait_faces), _open_mouth(portrait_faces, 0.4)
-    no_mask_check = {**profile.params("lower_face_covered"), "enabled": False}
-    unjudged = replace(profile, checks={**profile.checks, "lower_face_covered": no_mask_check})
+    mask_check_off = {**profile.params("lower_face_covered"), "enabled": False}
+    switched_off = replace(profile, checks={**profile.checks, "lower_face_covered": mask_check_off})
+    left_out = replace(profile, info=replace(profile.info, not_assessable={"lower_face_covered": "the officer judges masks"}))
     for check_id, faces in (("mouth_closed", opened), ("natural_colour", portrait_faces)):
         found = _result(check_id, masked, faces, profile)
-        assert found.verdict is Verdict.NOT_ASSESSABLE and 'covered (see "Mouth and chin uncovered' in found.reason
+        assert found.verdict is Verdict.NOT_ASSESSABLE, found.reason
+        assert found.reason == 'Cannot be checked: "Mouth and chin uncovered (no mask or scarf)" failed, and this would judge the covering.'
         assert _result(check_id, portrait, faces, profile).verdict is not Verdict.NOT_ASSESSABLE
-        assert _result(check_id, masked, faces, unjudged).verdict is not Verdict.NOT_ASSESSABLE
+        for unjudged in (switched_off, left_out):
+            assert _result(check_id, masked, faces, unjudged).verdict is not Verdict.NOT_ASSESSABLE
+    turned = _with_landmarks(portrait_faces, turned_landmarks(_lm(portrait_faces), yaw=50.0))  # past the mask check's 45 deg
+    assert _result("lower_face_covered", masked, turned, profile).verdict is Verdict.NOT_ASSESSABLE
+    assert "would judge the covering" not in _result("natural_colour", masked, turned, profile).reason
 
 
 def test_a_headscarf_is_reported_as_such_and_the_profile_decides(profile: Profile) -> None:

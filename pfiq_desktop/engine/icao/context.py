@@ -13,13 +13,12 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from pfiq_desktop.engine.icao.coverings import covering_probability, lower_face_features
 from pfiq_desktop.engine.icao.face_frame import FaceFrame, build_face_frame
 from pfiq_desktop.engine.icao.headpose import estimate_pose
 from pfiq_desktop.engine.icao.mm_geometry import NoPrintScale, PrintScale, print_scale
 from pfiq_desktop.engine.icao.profile import Profile, load_profile
 from pfiq_desktop.engine.icao.regions import eye_centres, polygon_mask, region_plq_stats, region_polygons, upright_frame
-from pfiq_desktop.engine.icao.registry import CHECKS, NotAssessable
+from pfiq_desktop.engine.icao.registry import NotAssessable
 from pfiq_desktop.engine.results import Face, PrintFormat
 
 # The eye line sits roughly half-way between chin and crown; with hair volume the
@@ -28,9 +27,8 @@ from pfiq_desktop.engine.results import Face, PrintFormat
 CROWN_FACTOR = 1.1
 # What a Context knows about the photo itself (shared by every face's view of it).
 _PHOTO_STATE = frozenset(
-    {"rgb", "profile_yaw", "lower_face_fail_above", "print_format", "dpi", "height", "width", "faces", "grey", "lab8", "is_greyscale"}
+    {"rgb", "profile_yaw", "print_format", "dpi", "height", "width", "faces", "grey", "lab8", "is_greyscale"}
 )
-LOWER_FACE_CHECK = "lower_face_covered"  # the check whose fail bound says the mouth and chin are covered
 
 
 def as_rgb(image: np.ndarray) -> np.ndarray:
@@ -67,13 +65,6 @@ class Context:
         self.rgb = as_rgb(image)
         # beyond this yaw the frontal checks are not judged (the far side of the face is hidden)
         self.profile_yaw = float(profile.params("pose_yaw")["not_assessable_above"])
-        # above this the mouth and chin count as covered, so the checks that read them are not judged
-        # (None: the profile does not judge coverings of the lower face)
-        self.lower_face_fail_above = (
-            float(profile.params(LOWER_FACE_CHECK)["fail_above"])
-            if profile.enabled(LOWER_FACE_CHECK) and LOWER_FACE_CHECK not in profile.info.not_assessable
-            else None
-        )
         self.print_format = profile.info.print_format  # the profile's printed photo, for sizes in mm
         self.dpi = dpi  # the resolution the photo file states, if any
         self.height, self.width = self.rgb.shape[:2]
@@ -180,27 +171,6 @@ class Context:
     def face_frame(self) -> FaceFrame:
         """The face upright at 32 px per inter-eye distance: where coverings and lighting are judged."""
         return build_face_frame(self.rgb, self.landmarks)
-
-    @cached_property
-    def lower_face(self) -> tuple[float, dict[str, float]]:
-        """How likely a mask, scarf or hand covers the mouth and chin, and the features it was read from."""
-        if self.is_greyscale:
-            # measured: a lightness-only model reached balanced accuracy 0.72-0.77 on the masks made grey
-            raise NotAssessable("black-and-white photo: a mask cannot be told from skin without colour")
-        found = lower_face_features(self.face_frame)
-        return covering_probability("lower_face", found, self.attributes), found
-
-    def require_uncovered_lower_face(self) -> None:
-        """NotAssessable where the profile's covering check fails the mouth and chin: a check reading them would
-        judge the mask (on dev masks "Mouth closed" flagged 12 of 21 and "Natural skin colour" 21 of 23)."""
-        if self.lower_face_fail_above is None:
-            return
-        try:
-            covered = self.lower_face[0] > self.lower_face_fail_above
-        except NotAssessable:
-            return
-        if covered:
-            raise NotAssessable(f"the mouth and chin are covered (see \"{CHECKS[LOWER_FACE_CHECK].name}\")")
 
     @cached_property
     def face_mask(self) -> np.ndarray:

@@ -12,7 +12,7 @@ from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.eye_pixels import EyeAssessment, EyeMeasurements, EyeThresholds, decide, measure_eyes
 from pfiq_desktop.engine.icao.profile import load_profile
 from pfiq_desktop.engine.icao.regions import polygon_mask
-from pfiq_desktop.engine.icao.registry import TURNED_HEAD_MAX_YAW, Measure, NotAssessable, check, graded
+from pfiq_desktop.engine.icao.registry import LOWER_FACE_CHECK, TURNED_HEAD_MAX_YAW, Measure, NotAssessable, check, graded
 from pfiq_desktop.engine.results import Evidence, Verdict
 
 EYE_STATE_BARS = ("closed_one", "closed_both", "wink_gap", "wink_floor", "sure_closed")  # reported as applied
@@ -73,10 +73,9 @@ def eye_open_right(ctx: Context, params: dict[str, Any]) -> Measure:
     return _eye_check(ctx, params, "right")
 
 
-@check("mouth_closed", "Mouth closed", "eyes_mouth", frontal=True, iso="MouthClosed")
+@check("mouth_closed", "Mouth closed", "eyes_mouth", frontal=True, iso="MouthClosed", unless_failed=LOWER_FACE_CHECK)
 def mouth_closed(ctx: Context, params: dict[str, Any]) -> Measure:
-    """Inner-lip gap over mouth width (points 61-67, 62-66, 63-65 over 60-64); not judged under a mask."""
-    ctx.require_uncovered_lower_face()
+    """Inner-lip gap over mouth width (points 61-67, 62-66, 63-65 over 60-64)."""
     lm = ctx.landmarks
     gap = np.mean([np.hypot(*(lm[a] - lm[b])) for a, b in ((61, 67), (62, 66), (63, 65))])
     width = max(float(np.hypot(*(lm[64] - lm[60]))), 1e-6)

@@ -11,7 +11,7 @@ import numpy as np
 
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.face_frame import PX_PER_IED, FaceFrame
-from pfiq_desktop.engine.icao.registry import Measure, NotAssessable, bounds_of, check, graded
+from pfiq_desktop.engine.icao.registry import LOWER_FACE_CHECK, Measure, NotAssessable, bounds_of, check, graded
 from pfiq_desktop.engine.results import Evidence, Verdict
 
 # Focus is measured with the face resampled to this inter-eye distance, so the
@@ -207,12 +207,11 @@ def greyscale(ctx: Context, params: dict[str, Any]) -> Measure:
     return Measure(verdict, "The photo is black and white; a colour photo is required.", 0.0, "colour")
 
 
-@check("natural_colour", "Natural skin colour", "photometric", iso="NaturalColour")
+@check("natural_colour", "Natural skin colour", "photometric", iso="NaturalColour", unless_failed=LOWER_FACE_CHECK)
 def natural_colour(ctx: Context, params: dict[str, Any]) -> Measure:
     """Mean CIELAB a*, b* of both cheeks against the range of natural skin tones (colour cast otherwise)."""
     if ctx.is_greyscale:
         raise NotAssessable("black-and-white photo: colour cannot be judged")
-    ctx.require_uncovered_lower_face()  # a mask over the cheeks would be judged as skin
     mask = ctx.region_mask("left_cheek") | ctx.region_mask("right_cheek")
     lab = ctx.lab_of(mask)
     if len(lab) < 8:

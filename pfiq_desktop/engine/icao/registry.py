@@ -77,6 +77,9 @@ class CheckSpec:
     iso_measure: str = ""
     max_yaw: float | None = None
     max_yaw_probe: str = ""  # the network probe `max_yaw` was shown to hold with ("" = the check's own measure)
+    # a check whose failure means this one would measure what covers the face (a mask over the mouth and cheeks):
+    # then it is not judged, and says which check failed
+    unless_failed: str = ""
 
     def yaw_limit(self, profile_yaw: float, attributes: Mapping[str, float]) -> float:
         """How far the head may be turned for this check to judge it: the profile's limit, or its own `max_yaw` where
@@ -111,11 +114,12 @@ ISO_VALUE_ONLY = frozenset({"EyesOpen", "EyesVisible", "MouthOcclusionPrevention
 
 def check(
     id: str, name: str, family: str, *, scope: str = "face", frontal: bool = False, per_face: bool = True, iso: str = "",
-    max_yaw: float | None = None, max_yaw_probe: str = "",
+    max_yaw: float | None = None, max_yaw_probe: str = "", unless_failed: str = "",
 ) -> Callable[[CheckFunc], CheckFunc]:
     """Register a check function under a stable id (ids are what profiles and reports key on).
 
-    `iso` is the ISO/IEC 29794-5 component the check measures, if any.
+    `iso` is the ISO/IEC 29794-5 component the check measures, if any; `unless_failed` names a check whose failure
+    means this one would measure a covering instead of the face (the checklist runs that one first).
     """
     if iso and iso not in ISO_29794_5_MEASURES:
         raise ValueError(f"check {id!r}: {iso!r} is not an ISO/IEC 29794-5 quality component")
@@ -123,13 +127,15 @@ def check(
     def register(func: CheckFunc) -> CheckFunc:
         if id in CHECKS:
             raise ValueError(f"check id {id!r} registered twice")
-        CHECKS[id] = CheckSpec(id, name, family, func, scope, frontal, per_face and scope == "face", iso, max_yaw, max_yaw_probe)
+        CHECKS[id] = CheckSpec(id, name, family, func, scope, frontal, per_face and scope == "face", iso, max_yaw, max_yaw_probe,
+                               unless_failed)
         return func
 
     return register
 
 
 FACE_PRESENT = "face_present"  # the check that fails a photo with no face (every other face check is then not assessed)
+LOWER_FACE_CHECK = "lower_face_covered"  # a mask, scarf or hand over the mouth and chin
 THRESHOLD_KEYS = ("fail_below", "warn_below", "warn_above", "fail_above")
 MAX_EXTRA_DECIMALS = 3  # decimals added to write a measured value apart from a bound it rounds onto
 UNCERTAINTY_KEY = "uncertainty"  # beside a check's bounds: +- what its measurement may be off by (head pose)
