@@ -19,7 +19,7 @@ import pytest
 from benchmarks.issue15.synth import close_eye
 from pfiq_desktop.engine import disturbances
 from pfiq_desktop.engine.icao import Profile, load_profile, run_checks
-from pfiq_desktop.engine.icao.eye_pixels import EyeAssessment, EyeMeasurements, EyeThresholds, decide
+from pfiq_desktop.engine.icao.eye_pixels import PIXELS_ONLY_EYE_STATE, EyeAssessment, EyeMeasurements, EyeThresholds, decide
 from pfiq_desktop.engine.icao.eyes_mouth import eye_thresholds
 from pfiq_desktop.engine.imageio import load_image
 from pfiq_desktop.engine.results import Verdict
@@ -94,6 +94,24 @@ def test_a_covered_eye_beside_a_lit_cheek_is_still_covered() -> None:
     assert lit.occluded and lit.left.state == "not_visible" and not lit.left.in_shadow
     assert not shadow.occluded and shadow.left.state == "not_assessable" and shadow.left.in_shadow
     assert "deep shadow (the cheek beside it is at 12 of 255)" in shadow.left.reason
+
+
+def test_a_shadowed_eye_is_no_evidence_about_the_other_eye() -> None:
+    """A shadowed eye reads shut: it made a lit eye a little over the both-eyes bar (and under the one-eye bar) read
+    "closed" as the second of two shut eyes, or a wink against it."""
+    bars = PIXELS_ONLY_EYE_STATE  # with the network's probes the two bars are one (1.0)
+    lit = bars["closed_both"] + 0.5 * (bars["closed_one"] - bars["closed_both"])
+    both_read_shut = dataclasses.replace(_measured(lit, False), closed={"left": lit, "right": 6.0})
+    assert _decide(both_read_shut).left.state == "closed"  # both lit: the pair is judged together
+    beside_shadow = _decide(dataclasses.replace(both_read_shut, cheek_grey={"left": 120.0, "right": 10.0}))
+    assert beside_shadow.left.state == "open" and beside_shadow.right.in_shadow
+
+
+def test_behind_dark_lenses_the_eyes_open_column_says_not_seen() -> None:
+    """The CSV's EyesOpen read 0.997 for eyes behind sunglasses (the pixel scores alone), while the check said hidden."""
+    sunglasses = _decide(dataclasses.replace(_measured(-6.0, True), lens_p90=0.05))
+    assert sunglasses.left.state == "not_visible" and sunglasses.left.behind_dark_lens and sunglasses.left.seen_open == 0.0
+    assert _decide(_measured(-6.0, True)).left.seen_open > 0.99
 
 
 def _decide(measured: EyeMeasurements, thresholds: EyeThresholds | None = None) -> EyeAssessment:

@@ -278,12 +278,14 @@ def test_a_photo_whose_stated_dpi_gives_one_of_the_profiles_sizes_is_measured_at
     icao = load_profile("icao-9303").info.print_format
     with pytest.raises(mm_geometry.NoPrintScale, match="width:height 0.820 is not the 35 x 45 mm print's 0.778"):
         mm_geometry.print_scale((424, 517), icao, 300.0)  # each side within 3 % of 35 x 45 mm, together 5 % too wide
-    for unknown in (None, 72.0, stated * 1.2):  # none, a screen default, a size outside 35-40 x 45-50 mm
+    near = stated * 1.2  # 33 x 42 mm: near the allowed 35-40 x 45-50 mm, not one of them
+    for unknown in (None, 72.0, near, stated / 2):  # none, a screen default, a size outside 35-40 x 45-50 mm, a camera's
         smallest = head(unknown)
         assert smallest.value == pytest.approx(34.0 * 45 / 50, abs=0.05) and smallest.verdict is Verdict.FAIL, (unknown, smallest.reason)
-        # a print the file states but the profile does not allow is named, so the officer sees the mm are rescaled
-        rescaled = f"on the 35 x 45 mm print, not the 33 x 42 mm its {stated * 1.2:.0f} dpi states"
-        assert (rescaled in smallest.reason) == (unknown == stated * 1.2) and ("dpi" in smallest.reason) == (unknown == stated * 1.2)
+        # a print near the profile's that it does not allow is named, so the officer sees the mm are the profile's
+        # print's; a camera's default dpi (here an 80 x 100 mm print) is not: it says nothing about the print
+        rescaled = f"on the 35 x 45 mm print, not the 33 x 42 mm its {round(near, 1):g} dpi states"
+        assert (rescaled in smallest.reason) == (unknown == near) and ("dpi" in smallest.reason) == (unknown == near), smallest.reason
 
 
 def test_profile_format_errors_name_the_file_and_the_table(tmp_path: Path) -> None:

@@ -168,8 +168,13 @@ class EyeState:
         if self.state == "closed":
             return self.closed_score
         if self.state == "open":
-            return (1.0 - self.closed_score) * (1.0 - self.occluded_score)
+            return self.seen_open
         return 0.0
+
+    @property
+    def seen_open(self) -> float:
+        """How likely the eye is seen open: neither shut nor covered (none behind a dark lens)."""
+        return 0.0 if self.behind_dark_lens else (1.0 - self.closed_score) * (1.0 - self.occluded_score)
 
     @property
     def in_shadow(self) -> bool:
@@ -182,7 +187,7 @@ class EyeState:
         """Why a not-assessable eye cannot be judged, as the checklist words it."""
         where = f"the eye on the photo's {self.side}"
         if self.in_shadow:
-            return f"{where} lies in deep shadow (the cheek beside it is at {self.cheek_grey:.0f} of 255); light the face evenly"
+            return f"{where} lies in deep shadow (the cheek beside it is at {self.cheek_grey:.0f} of 255)"
         return f"{where} is too small or outside the photo"
 
     @property
@@ -528,10 +533,10 @@ def measure_eyes(
     )
 
 
-def _winks(m: EyeMeasurements, th: EyeThresholds, side: str, hidden: dict[str, bool]) -> bool:
+def _winks(m: EyeMeasurements, th: EyeThresholds, side: str, unseen: dict[str, bool]) -> bool:
     """This eye is shut while the other, visible eye is open: judged against the other eye, not an absolute bar."""
     other = "right" if side == "left" else "left"
-    if hidden[other] or not m.assessable[other]:
+    if unseen[other] or not m.assessable[other]:
         return False
     return m.closed[side] > th.wink_floor and m.closed[side] - m.closed[other] > th.wink_gap
 
@@ -542,19 +547,22 @@ def decide(m: EyeMeasurements, th: EyeThresholds) -> EyeAssessment:
         th = replace(th, **PIXELS_ONLY_EYE_STATE)
     dark = m.lens_p90 < th.dark_lens
     hidden = {sd: m.assessable[sd] and (dark or m.occluded[sd] > th.occluded) for sd in ("left", "right")}
-    both_closed = not any(hidden.values()) and min(m.closed.values()) > th.closed_both
+    in_dark = {sd: m.cheek_grey[sd] < DEEP_SHADOW_GREY for sd in ("left", "right")}
+    # a shadowed eye reads shut or covered: it is no evidence that both eyes are shut, nor a reference for a wink
+    unseen = {sd: hidden[sd] or in_dark[sd] for sd in hidden}
+    both_closed = not any(unseen.values()) and min(m.closed.values()) > th.closed_both
     eyes = {}
     for sd in ("left", "right"):
         if not m.assessable[sd]:
             state = "not_assessable"
         elif hidden[sd]:
             state = "not_visible"
-        elif m.closed[sd] > th.closed_one or both_closed or _winks(m, th, sd, hidden):
+        elif m.closed[sd] > th.closed_one or both_closed or _winks(m, th, sd, unseen):
             state = "closed"
         else:
             state = "open"
         # an eye that looks covered or shut beside a cheek in deep shadow: neither can be told in the dark
-        shadow = m.cheek_grey[sd] if state in ("not_visible", "closed") and m.cheek_grey[sd] < DEEP_SHADOW_GREY else None
+        shadow = m.cheek_grey[sd] if state in ("not_visible", "closed") and in_dark[sd] else None
         if shadow is not None:
             state = "not_assessable"
         closed = sigmoid(m.closed[sd])

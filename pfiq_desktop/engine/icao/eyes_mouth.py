@@ -58,7 +58,7 @@ def _eye_check(ctx: Context, params: dict[str, Any], side: str) -> Measure:
         "% hidden" if hidden else "% closed",
         {k: float(getattr(assessment.thresholds, k)) for k in EYE_STATE_BARS if k in params},
         Evidence(boxes=[eye.box], regions=[f"{side}_eye"]),
-        iso_value=round((1.0 - eye.closed_score) * (1.0 - eye.occluded_score), 3),  # EyesOpen: the eye seen open
+        iso_value=round(eye.seen_open, 3),  # EyesOpen
     )
 
 
@@ -122,10 +122,12 @@ def eye_occlusion(ctx: Context, params: dict[str, Any]) -> Measure:
     shadowed = [e.side for e in eyes if e.in_shadow]
     if shadowed and not found.occluded:
         which = "both eyes lie" if len(shadowed) == 2 else f"the eye on the photo's {shadowed[0]} lies"
-        raise NotAssessable(f"{which} in deep shadow, so whether something covers them cannot be seen")
+        raise NotAssessable(f"{which} in deep shadow, so whether something covers {'them' if len(shadowed) == 2 else 'it'} "
+                            "cannot be seen")
     covered = [e for e in eyes if e.state == "not_visible"]
     hidden = covered or (list(eyes) if found.occluded else [])
-    hidden_share = max(e.score if e in covered else e.occluded_score for e in eyes)
+    judged = [e for e in eyes if not e.in_shadow] or list(eyes)  # a shadowed eye's reading is no evidence of a cover
+    hidden_share = max(e.score if e in covered else e.occluded_score for e in judged)
     return Measure(
         Verdict.FAIL if found.occluded else Verdict.PASS,
         found.occlusion_reason,

@@ -5,7 +5,8 @@ A photo file whose stated resolution (dpi) makes it one of the profile's print s
 (`PrintFormat`, within `SIZE_TOLERANCE`) is measured at that size, and the results say
 so; most files state none or a screen default (72 or 96 dpi: a 413 x 531 px photo
 would be 146 x 187 mm), and those are taken to be printed at the profile's size (for
-a size range, its smallest). When the width:height then differs from the print's by
+a size range, its smallest). Where the stated print lies near the profile's sizes but
+is not one of them (within `PRINT_NOTE_RANGE`), the results name it beside the mm. When the width:height then differs from the print's by
 more than `ASPECT_TOLERANCE` it cannot be that print, and `print_scale` says so
 instead of guessing a scale.
 
@@ -18,7 +19,7 @@ precisely enough" rather than passed or failed on a guess.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pfiq_desktop.engine.results import PrintFormat
 
@@ -27,9 +28,10 @@ ASPECT_TOLERANCE = 0.03
 # How far a size printed at the file's dpi may lie outside the profile's sizes and still be taken as that print
 # (a 35 x 45 mm photo scanned at 300 dpi is 413 x 531 px, within 0.1 %; a screen default of 72 dpi is 4x off).
 SIZE_TOLERANCE = 0.03
-# A stated resolution this high is a print's (cameras write 180-350, scanners 200-600); lower ones are screen defaults
-# (72, 96, 144 dpi) that say nothing about a print, so a photo stating them is measured at the profile's size unremarked.
-PRINT_DPI_MIN = 150.0
+# A stated print this close to the profile's sizes (a 40 x 50 mm photo under a 35 x 45 mm profile) is named beside
+# the mm, which are then the profile's print's; further off it is a camera's or a screen's default (a 600 x 750 px
+# photo at 300 dpi states 51 x 64 mm, one at 72 dpi 212 x 265 mm), which says nothing about the print.
+PRINT_NOTE_RANGE = 0.25
 # Relative uncertainty of the landmark crown estimate (an assumption, not measured: no photos with
 # marked crowns were available; docs/EVALUATION.md).
 CROWN_UNCERTAINTY = 0.05
@@ -60,20 +62,21 @@ def print_scale(image_size: tuple[int, int], fmt: PrintFormat, dpi: float | None
         raise NoPrintScale(f"the photo's width:height {width / height:.3f} is not the {fmt.size_text()} print's {fmt.aspect_text()}")
     if dpi:
         width_mm, height_mm = width / dpi * MM_PER_INCH, height / dpi * MM_PER_INCH
-        if _within(width_mm, fmt.width_mm, fmt.width_mm_max) and _within(height_mm, fmt.height_mm, fmt.height_mm_max):
-            stated = f"{round(dpi, 1):g}"  # a PNG's 11811 px/m reads back as 299.9994 dpi
-            note = f" on the {width_mm:.0f} x {height_mm:.0f} mm print its {stated} dpi states"
-            base = _within(width_mm, fmt.width_mm, None) and _within(height_mm, fmt.height_mm, None)
-            return PrintScale(dpi / MM_PER_INCH, note, not base)
-        if dpi >= PRINT_DPI_MIN:  # the file states a print of another size: the mm are the profile's print, say so
-            stated_print = f"{width_mm:.0f} x {height_mm:.0f} mm"
-            note = f" on the {fmt.width_mm:g} x {fmt.height_mm:g} mm print, not the {stated_print} its {dpi:.0f} dpi states"
+        stated = f"{round(dpi, 1):g}"  # a PNG's 11811 px/m reads back as 299.9994 dpi
+        size = f"{width_mm:.0f} x {height_mm:.0f} mm"
+        if _is_print(width_mm, height_mm, fmt, SIZE_TOLERANCE):
+            base = _is_print(width_mm, height_mm, replace(fmt, width_mm_max=None, height_mm_max=None), SIZE_TOLERANCE)
+            return PrintScale(dpi / MM_PER_INCH, f" on the {size} print its {stated} dpi states", not base)
+        if _is_print(width_mm, height_mm, fmt, PRINT_NOTE_RANGE):  # near the profile's sizes but not one: say so
+            note = f" on the {fmt.width_mm:g} x {fmt.height_mm:g} mm print, not the {size} its {stated} dpi states"
             return PrintScale(height / fmt.height_mm, note)
     return PrintScale(height / fmt.height_mm)
 
 
-def _within(size_mm: float, low: float, high: float | None) -> bool:
-    return low * (1 - SIZE_TOLERANCE) <= size_mm <= (high or low) * (1 + SIZE_TOLERANCE)
+def _is_print(width_mm: float, height_mm: float, fmt: PrintFormat, tolerance: float) -> bool:
+    """Whether a print of this size is one of the format's sizes, within `tolerance` either way."""
+    return all(low * (1 - tolerance) <= size <= (high or low) * (1 + tolerance)
+               for size, low, high in ((width_mm, fmt.width_mm, fmt.width_mm_max), (height_mm, fmt.height_mm, fmt.height_mm_max)))
 
 
 def head_height_range(skull_mm: float, crown: str) -> tuple[float, float]:
