@@ -112,15 +112,6 @@ def _made_from(result: Path, photo: Path) -> bool:
         return False
 
 
-def _no_face_problem(analysis: Analysis) -> str:
-    """Why a photo without a face has none, for the console: stored turned, or no face found at all."""
-    from pfiq_desktop.engine.icao.registry import FACE_PRESENT
-    from pfiq_desktop.review.reasons import problem_label, reason_label
-
-    present = [c for c in analysis.checks if c.id == FACE_PRESENT]
-    return (problem_label(present[0]) if present else reason_label(FACE_PRESENT)).lower()
-
-
 def _print_rows(rows: list[tuple[str, str, str, str, str]]) -> None:
     print_table(rows, ("file", "verdict", "quality", "faces", "note"), (40, 8, 7, 5))
 
@@ -145,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
     from pfiq_desktop.reports.figures import save_annotated_png
     from pfiq_desktop.reports.inputs import read_photo
     from pfiq_desktop.reports.naming import over_photos, over_photos_text, unique_stems
+    from pfiq_desktop.review.reasons import no_face_problem
 
     found = find_images(args.paths, recursive=args.recursive, outputs=args.out)
     report_skipped(found.skipped)
@@ -183,7 +175,7 @@ def run(args: argparse.Namespace) -> int:
         for index, (path, stem, (analysis, cached)) in enumerate(
             zip(paths, stems, _analyses(analyzer, cache, paths, args.batch, args.workers)), start=1
         ):
-            trouble = "; ".join(analysis.errors) or ("" if analysis.faces else _no_face_problem(analysis))
+            trouble = "; ".join(analysis.errors) or ("" if analysis.faces else no_face_problem(analysis).lower())
             if "png" in args.formats and analysis.ok:
                 pixels, missed = read_photo(path, analysis.image_sha256)  # moved or replaced since it was read
                 save_annotated_png(out / f"{stem}.png", pixels, analysis)

@@ -39,6 +39,7 @@ from pfiq_desktop.engine.filenames import first_few
 from pfiq_desktop.engine.protocol import Engine
 from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.review.cache import AnalysisCache
+from pfiq_desktop.review.reasons import no_face_problem
 from pfiq_desktop.review.store import ReviewStore, StoreError
 
 if TYPE_CHECKING:
@@ -240,7 +241,7 @@ def run(args: argparse.Namespace) -> int:
             if analysis.errors:
                 problems.append(f"{path.name}: {'; '.join(analysis.errors)}")
             elif not analysis.faces:
-                problems.append(f"{path.name}: no face found")
+                problems.append(f"{path.name}: {no_face_problem(analysis).lower()}")
             items.append(item_from_store(store, analysis, altered))
         print_progress(len(paths), len(paths), "analysed")
         if not items:
@@ -290,7 +291,7 @@ def run_results(args: argparse.Namespace) -> int:
             error(f"the result store has no analyses under configuration {config}")
             return EXIT_PHOTO_PROBLEM
         problems = [f"{printable(p)}: {e}" for p, e in failures]
-        problems += [f"{printable(i.name)}: {'; '.join(i.analysis.errors) or 'no face found'}"
+        problems += [f"{printable(i.name)}: {'; '.join(i.analysis.errors) or no_face_problem(i.analysis).lower()}"
                      for i in items if i.analysis.errors or not i.analysis.faces]
         return _write_reports(items, args, formats, problems, f" ({counted(len(items), 'photo')})")
 

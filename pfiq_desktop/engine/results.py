@@ -22,6 +22,16 @@ import numpy as np
 SCHEMA_VERSION = 3
 
 
+STORED_TURNED_UNIT = "deg clockwise to upright"  # the unit of "Face present" failed on a photo stored turned
+
+
+def bound_side(value: float, bounds: dict[str, float]) -> int:
+    """-1 where `value` lies below a check's lower bounds (fail_below, warn_below), +1 above its upper ones, else 0."""
+    lows = [bounds[k] for k in ("fail_below", "warn_below") if k in bounds]
+    highs = [bounds[k] for k in ("fail_above", "warn_above") if k in bounds]
+    return -1 if lows and value < max(lows) else 1 if highs and value > min(highs) else 0
+
+
 def engine_key(models_sha256: str, quality_estimator: str, map_method: str, app_version: str) -> str:
     """What an analysis depends on besides the photo and the profile: the cache key of finished analyses."""
     return "|".join((models_sha256, quality_estimator, map_method, app_version))
@@ -69,7 +79,9 @@ class CheckResult:
     evidence: Evidence = field(default_factory=Evidence)
     face_index: int | None = None
     iso_measure: str = ""  # the ISO/IEC 29794-5 quality component it measures ('' when none), as other tools name it
-    iso_value: float | None = None  # its value in that component's unit when `value` is in another (a fraction, not mm)
+    # its value in that component's unit and direction where `value` differs (a share, not mm; 1 - the probability of
+    # a covered part)
+    iso_value: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -34,6 +34,7 @@ from pfiq_desktop.engine.results import Analysis, CheckResult, Face, Verdict
 from pfiq_desktop.gui.theme import status_icon
 from pfiq_desktop.gui.widgets import named
 from pfiq_desktop.palette import DEVIATION_SCALE, PLQ_SCALE, STATUS_LABELS, MapScale, status_hex
+from pfiq_desktop.review.reasons import no_face_problem
 from pfiq_desktop.review.values import bounds_text, check_value_text
 
 _ORDER = {"fail": 0, "warn": 1, "not_assessable": 2, "pass": 3}
@@ -283,8 +284,8 @@ class ChecklistPanel(QWidget):
             self.faces.setText("\n".join(analysis.errors))
         elif not faces:
             unjudged = sum(c.verdict is Verdict.NOT_ASSESSABLE for c in analysis.checks)
-            self.faces.setText(f"No face found: the {unjudged} checks that need one were not assessed."
-                               if unjudged else "No face found.")
+            problem = no_face_problem(analysis)  # "Photo stored sideways" where turning it shows a face
+            self.faces.setText(f"{problem}: the {unjudged} checks that need a face were not assessed." if unjudged else f"{problem}.")
         else:
             self.faces.setText(f"{len(faces)} face{'s' if len(faces) > 1 else ''} · profile {analysis.profile}")
         same_photo = previous is not None and previous.source == analysis.source

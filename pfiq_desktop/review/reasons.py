@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pfiq_desktop.engine.icao.geometry import STORED_TURNED_UNIT
-from pfiq_desktop.engine.results import CheckResult, Verdict
+from pfiq_desktop.engine.results import STORED_TURNED_UNIT, Analysis, CheckResult, Verdict, bound_side
 
 # A check's name is the requirement ("No head covering"); as the reason a photo was refused or accepted despite,
 # it would read backwards in the record. These are the problems, as an officer writes them.
@@ -134,14 +133,18 @@ def problem_label(check: CheckResult) -> str:
 
 def _side(check: CheckResult) -> int:
     """-1 where the check's value lies below its bounds (or is a negative angle), +1 above (positive), 0 unknown."""
-    value, bounds = check.value, check.thresholds
+    value = check.value
     if value is None or check.verdict is Verdict.PASS:
         return 0
     if check.id in SIGNED_PROBLEMS:
         return (value > 0) - (value < 0)
-    lows = [bounds[k] for k in ("fail_below", "warn_below") if k in bounds]
-    highs = [bounds[k] for k in ("fail_above", "warn_above") if k in bounds]
-    return -1 if lows and value < max(lows) else 1 if highs and value > min(highs) else 0
+    return bound_side(value, check.thresholds)
+
+
+def no_face_problem(analysis: Analysis) -> str:
+    """Why an analysis has no face, in the words of "Face present": stored turned, or no face found at all."""
+    present = next((c for c in analysis.checks if c.id == "face_present"), None)
+    return problem_label(present) if present is not None else CHECK_PROBLEMS["face_present"]
 
 
 def reasons_text(codes: Iterable[str]) -> str:

@@ -6,9 +6,8 @@ import dataclasses
 
 from PySide6.QtCore import Qt
 
-from pfiq_desktop.engine.icao.geometry import STORED_TURNED_UNIT
 from pfiq_desktop.engine.icao.registry import FACE_PRESENT
-from pfiq_desktop.engine.results import Analysis, CheckResult, Verdict
+from pfiq_desktop.engine.results import STORED_TURNED_UNIT, Analysis, CheckResult, Verdict
 from pfiq_desktop.gui.browser import failure_note
 from pfiq_desktop.review.session import PhotoRecord
 from tests.gui.fakes import FakeAnalyzer

@@ -122,7 +122,7 @@ def test_the_quality_gauge_says_it_is_not_the_verdict(qtbot):
 
 def test_a_photo_without_a_face_lists_what_failed_not_33_unassessed_checks(qtbot):
     # the walk-through's masked side views showed 33 "Not assessable" rows under a colour bar of a map that is not there
-    from pfiq_desktop.engine.results import Analysis, CheckResult
+    from pfiq_desktop.engine.results import STORED_TURNED_UNIT, Analysis, CheckResult
     from pfiq_desktop.gui.checklist_panel import ChecklistPanel
     from pfiq_desktop.gui.compare_view import CompareView
     from pfiq_desktop.gui.display import DisplayResult
@@ -134,7 +134,11 @@ def test_a_photo_without_a_face_lists_what_failed_not_33_unassessed_checks(qtbot
     qtbot.addWidget(panel)
     panel.set_analysis(analysis)
     assert panel.tree.topLevelItemCount() == 1 and panel.tree.topLevelItem(0).text(0) == "Face present"
-    assert "33 checks" in panel.faces.text()
+    assert panel.faces.text() == "No face found: the 33 checks that need a face were not assessed."
+    turned = dataclasses.replace(missing, value=270.0, unit=STORED_TURNED_UNIT)  # a scan stored sideways
+    panel.set_analysis(dataclasses.replace(analysis, checks=[*unjudged, turned]))
+    assert panel.faces.text().startswith("Photo stored sideways: the 33 checks")
+    panel.set_analysis(analysis)
     # the tooltip ended "bounds fail >5 · geometry": the officer reads limits, not the code's family names
     tip = panel.tree.topLevelItem(0).toolTip(0)
     assert "limits: –" in tip and "geometry" not in tip and "bounds" not in tip

@@ -478,5 +478,7 @@ def test_a_problem_that_goes_either_way_is_named_by_the_side_it_went(check_id: s
     assert set(TWO_WAY_PROBLEMS) <= set(CHECKS)
     failed = _result(check_id, *CASES[check_id][1](portrait, portrait_faces), profile)
     assert failed.verdict is not Verdict.PASS and problem_label(failed) == problem, failed.reason
-    passed = _result(check_id, *CASES[check_id][0](portrait, portrait_faces), load_profile("lenient"))
-    assert problem_label(passed) == reason_label(check_id)  # no side to name: the check's own words
+    # a reading that cannot tell which side (a warning measured inside the bounds: "could not be measured precisely
+    # enough") keeps the check's own words
+    inside = (failed.thresholds["fail_below"] + failed.thresholds["fail_above"]) / 2 if "fail_below" in failed.thresholds else 0.0
+    assert problem_label(replace(failed, verdict=Verdict.WARN, value=inside)) == reason_label(check_id)

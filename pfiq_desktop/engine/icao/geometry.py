@@ -19,7 +19,7 @@ from pfiq_desktop.engine.faces import turned_face
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.mm_geometry import PrintScale, head_height_range
 from pfiq_desktop.engine.icao.registry import FACE_PRESENT, Measure, NotAssessable, bounds_of, check, graded, graded_range
-from pfiq_desktop.engine.results import Evidence, Verdict
+from pfiq_desktop.engine.results import STORED_TURNED_UNIT, Evidence, Verdict
 
 
 def _box_size(box: tuple[int, int, int, int]) -> float:
@@ -79,9 +79,6 @@ def _in_fractions(
     if why_not_mm and not bounds_of(params):
         raise NotAssessable(why_not_mm)
     return graded(value, params, reasons, unit, evidence)
-
-
-STORED_TURNED_UNIT = "deg clockwise to upright"  # the unit of "Face present" when the photo is stored turned
 
 
 @check(FACE_PRESENT, "Face present", "geometry", scope="image")

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pfiq_desktop.engine.results import CheckResult, Evidence, Verdict
+from pfiq_desktop.engine.results import CheckResult, Evidence, Verdict, bound_side
 
 log = logging.getLogger(__name__)
 
@@ -216,8 +216,7 @@ def graded_range(
     else:
         # the side the measured interval leaves the bounds on (its low end, not the point value: a head measured at
         # 22.4-24.8 mm against an ideal from 22.5 is at the small end, although the point estimate 23.6 is inside)
-        below = [bounds[k] for k in ("fail_below", "warn_below") if k in bounds]
-        key = "low" if below and low < max(below) else "high"
+        key = "low" if bound_side(low, bounds) < 0 else "high"
     borderline = verdict is Verdict.WARN and not imprecise
     reason = _reason(reasons.get(key, reasons["ok"]), borderline, {"v": value, "lo": low, "hi": high}, bounds)
     if reason is None:
