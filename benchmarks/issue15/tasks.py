@@ -34,7 +34,8 @@ def show(o: Outcome, *ids: str) -> str:
     for i in ids:
         r = o.checks.get(i)
         if r is not None:
-            parts.append(f"{i} {r.verdict.value}" + ("" if r.value is None else f" {r.value:g}{r.unit}"))
+            unit = r.unit if r.unit.startswith("%") or not r.unit else f" {r.unit}"  # "87% no glasses", "0.8 darker half / ..."
+            parts.append(f"{i} {r.verdict.value}" + ("" if r.value is None else f" {r.value:g}{unit}"))
     return "; ".join(parts)
 
 
