@@ -95,10 +95,10 @@ CLOSED_WITH_NETWORK = (
 )
 OCCLUDED_WITH_NETWORK = (
     (
-        ("pixels", 0.2998),
-        ("network", 1.0063),
+        ("pixels", 0.3038),
+        ("network", 1.0015),
     ),
-    -0.2835,
+    -0.2960,
 )
 FRAME_WITH_NETWORK = (
     (
