@@ -119,3 +119,15 @@ def test_bands_read_from_the_bottom_up():
     assert band(-3.5) == "much lower than in compliant photos"
     assert band(-2.5) == "clearly lower than in compliant photos"
     assert band(0.3) == "as in compliant photos"
+
+
+def test_a_check_quoted_in_a_finding_keeps_an_acronym():
+    # "... too few tones and jPEG compression blocks are visible": the first letter was lowered, word or acronym
+    from pfiq_desktop.engine.findings import _said
+    from pfiq_desktop.engine.results import CheckResult, Verdict
+
+    def said(reason: str) -> str:
+        return _said(CheckResult("compression", "No compression artefacts", "photometric", Verdict.FAIL, reason))
+
+    assert said("JPEG compression blocks are visible (blockiness 3.63; allowed 1.60).") == "JPEG compression blocks are visible"
+    assert said("Face is too dark (mean 41/255).") == "face is too dark (mean 41/255)"

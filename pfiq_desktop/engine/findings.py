@@ -57,7 +57,7 @@ def _said(check: CheckResult) -> str:
     reason = re.split(r"\. |;", reason)[0].rstrip(".")
     if reason.count("(") > reason.count(")"):  # cut inside a short parenthesis
         reason = reason[: reason.rindex("(")].rstrip()
-    return reason[:1].lower() + reason[1:]
+    return reason if reason[1:2].isupper() else reason[:1].lower() + reason[1:]  # "JPEG ..." stays, "Face ..." does not
 
 
 def _about_a_place(check: CheckResult) -> bool:

@@ -83,6 +83,7 @@ def test_an_eye_in_deep_side_shadow_is_left_to_the_lighting_check(portraits: lis
         if shadowed.verdict is not Verdict.PASS:
             assert shadowed.verdict is Verdict.NOT_ASSESSABLE and "lies in deep shadow" in shadowed.reason, shadowed.reason
             assert "deep shadow" in found["eye_occlusion"].reason
+            assert found["glasses"].verdict is Verdict.NOT_ASSESSABLE and "glasses cannot be told" in found["glasses"].reason
             named += 1
     assert named >= 5
 
@@ -94,6 +95,16 @@ def test_a_covered_eye_beside_a_lit_cheek_is_still_covered() -> None:
     assert lit.occluded and lit.left.state == "not_visible" and not lit.left.in_shadow
     assert not shadow.occluded and shadow.left.state == "not_assessable" and shadow.left.in_shadow
     assert "deep shadow (the cheek beside it is at 12 of 255)" in shadow.left.reason
+
+
+def test_lens_windows_in_deep_shadow_are_not_tinted_lenses() -> None:
+    """Both eyes of a face lit from behind the head read as dark lenses against their cheeks: the glasses check
+    failed "sunglasses" and "Eyes not covered" "hidden behind dark lenses" on faces without glasses (walk-through)."""
+    dark_windows = dataclasses.replace(_measured(-6.0, True), occluded={"left": 6.0, "right": 6.0}, lens_p90=0.05, tint=3.0)
+    lit = _decide(dark_windows)
+    assert lit.glasses == "tinted" and lit.occluded  # beside lit cheeks: sunglasses
+    shadow = _decide(dataclasses.replace(dark_windows, cheek_grey={"left": 8.0, "right": 11.0}))
+    assert shadow.glasses != "tinted" and not shadow.occluded and shadow.in_shadow == "both eyes lie"
 
 
 def test_a_shadowed_eye_is_no_evidence_about_the_other_eye() -> None:

@@ -218,6 +218,12 @@ class EyeAssessment:
     thresholds: EyeThresholds  # those applied (the pixels alone have their own eye-state bars)
 
     @property
+    def in_shadow(self) -> str:
+        """Which eyes lie in deep shadow, as the checks that cannot see past it say it ('' when none)."""
+        sides = [e.side for e in (self.left, self.right) if e.in_shadow]
+        return "both eyes lie" if len(sides) == 2 else f"the eye on the photo's {sides[0]} lies" if sides else ""
+
+    @property
     def occlusion_reason(self) -> str:
         hidden = [e.side for e in (self.left, self.right) if e.state == "not_visible"]
         if not self.occluded:
@@ -569,7 +575,8 @@ def decide(m: EyeMeasurements, th: EyeThresholds) -> EyeAssessment:
         eyes[sd] = EyeState(sd, state, closed, sigmoid(m.occluded[sd]), m.boxes[sd], m.plq_ratio[sd], dark and state == "not_visible",
                             shadow, sure=state != "closed" or closed >= th.sure_closed)
     covered = {sd: eyes[sd].state == "not_visible" for sd in eyes}
-    tinted = dark or m.tint > th.tinted
+    # lens windows in deep shadow read dark against their cheek: no evidence of tinted lenses
+    tinted = not any(e.in_shadow for e in eyes.values()) and (dark or m.tint > th.tinted)
     glasses = "tinted" if tinted else ("clear" if m.frame > th.frame else "none")
     glasses_score = max(sigmoid(m.tint), float(dark)) if tinted else (sigmoid(m.frame) if glasses == "clear" else 1.0 - sigmoid(m.frame))
     occluded = any(covered.values()) or (tinted and min(m.occluded.values()) > th.occluded - 1.0)

@@ -97,6 +97,8 @@ def glasses(ctx: Context, params: dict[str, Any]) -> Measure:
 
     Glare on lenses is its own check (eye_glare)."""
     found = eye_assessment(ctx, params)
+    if found.in_shadow:  # dark lens windows and the shadow's own edges read as tinted lenses and frames
+        raise NotAssessable(f"{found.in_shadow} in deep shadow, so glasses cannot be told")
     none_allowed = bool(params["fail_if_present"])
     if found.glasses == "tinted":  # unsure, the lenses may be clear: they still fail where no glasses are allowed
         verdict = Verdict.FAIL if found.tinted_sure or none_allowed else Verdict.WARN
@@ -119,11 +121,9 @@ def eye_occlusion(ctx: Context, params: dict[str, Any]) -> Measure:
     """Something over an eye (a dark lens, an eye patch, a hand, hair): the eye region shows no eye."""
     found = eye_assessment(ctx, params)
     eyes = (found.left, found.right)
-    shadowed = [e.side for e in eyes if e.in_shadow]
-    if shadowed and not found.occluded:
-        which = "both eyes lie" if len(shadowed) == 2 else f"the eye on the photo's {shadowed[0]} lies"
-        raise NotAssessable(f"{which} in deep shadow, so whether something covers {'them' if len(shadowed) == 2 else 'it'} "
-                            "cannot be seen")
+    if found.in_shadow and not found.occluded:
+        them = "them" if found.in_shadow.startswith("both") else "it"
+        raise NotAssessable(f"{found.in_shadow} in deep shadow, so whether something covers {them} cannot be seen")
     covered = [e for e in eyes if e.state == "not_visible"]
     hidden = covered or (list(eyes) if found.occluded else [])
     judged = [e for e in eyes if not e.in_shadow] or list(eyes)  # a shadowed eye's reading is no evidence of a cover

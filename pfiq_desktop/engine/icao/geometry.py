@@ -95,7 +95,7 @@ def face_present(ctx: Context, params: dict[str, Any]) -> Measure:
     if ctx.face is None:
         # an officer tells the applicant what to change: the usual causes, not only the fact
         return Measure(Verdict.FAIL, "No face was found in the photo: the face may be covered (a mask, a scarf, a hand), "
-                       "turned away, too small or too dark.", 0.0, "faces")
+                       "turned away, too small or too dark, or the photo stored sideways.", 0.0, "faces")
     # the fallback detector runs only when the usual one sees no face: often strong side light or a mask
     how = " by the second (CNN) detector: the usual one saw none" if ctx.face.detector == "cnn" else ""
     return Measure(
@@ -134,7 +134,7 @@ def inter_eye_distance(ctx: Context, params: dict[str, Any]) -> Measure:
             "ok": "Eyes are {v:.0f} px apart: enough resolution.",
             "low": (
                 "Eyes are only {v:.0f} px apart (required {fail_below:.0f}, preferred {warn_below:.0f}): "
-                "face too small or photo resolution too low."
+                "too few pixels across the face; a photo or scan of higher resolution is needed."
             ),
         },
         "px",
