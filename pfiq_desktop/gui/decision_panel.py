@@ -24,7 +24,7 @@ from pfiq_desktop.gui.theme import status_icon
 from pfiq_desktop.gui.widgets import named, shortcut
 from pfiq_desktop.palette import status_hex
 from pfiq_desktop.review import ACCEPT, DECISION_LABELS, REJECT, RETAKE
-from pfiq_desktop.review.reasons import OTHER_REASONS, is_reference, reason_label, reasons_text
+from pfiq_desktop.review.reasons import OTHER_REASONS, decided_reasons_text, is_reference, problem_label, reason_label
 
 if TYPE_CHECKING:
     from pfiq_desktop.engine.results import Analysis
@@ -39,6 +39,7 @@ class DecisionPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.analysis: Analysis | None = None  # the results the reasons are offered from (and the decision words)
         self.current = named(QLabel("No decision yet"), "decisionLabel")
         self.current.setWordWrap(True)
         self.current.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)  # never squeezed and clipped
@@ -117,7 +118,7 @@ class DecisionPanel(QWidget):
             checks = in_fix_order(analysis.subject_checks())
             for verdict in ("fail", "warn"):
                 for check in (c for c in checks if c.verdict.value == verdict):
-                    self._add_reason(check.id, reason_label(check.id), status_icon(verdict, 14), ticked=verdict == "fail")
+                    self._add_reason(check.id, problem_label(check), status_icon(verdict, 14), ticked=verdict == "fail")
             if analysis.errors:
                 self._add_reason("error:not_analysed", reason_label("error:not_analysed"), ticked=True)
         for code, label in OTHER_REASONS.items():
@@ -141,6 +142,7 @@ class DecisionPanel(QWidget):
             self.note.setPlainText(draft_note)
         else:
             self.note.setPlainText("")
+        self.analysis = analysis
         self.show_decision(decision)
 
     def _add_reason(self, code: str, label: str, icon: QIcon | None = None, ticked: bool = False) -> None:
@@ -171,8 +173,10 @@ class DecisionPanel(QWidget):
         if decision.overridden:  # the banner names two, the tooltip all: a long list was clipped at 1366x768
             more = len(decision.overridden) - BANNER_REASONS
             despite = " — accepted despite: "
-            tooltip += despite + reasons_text(decision.overridden)
-            text += despite + reasons_text(decision.overridden[:BANNER_REASONS]) + (f" and {more} more" if more > 0 else "")
+            tooltip += despite + decided_reasons_text(decision.overridden, self.analysis, decision.profile, decision.profile_sha256)
+            text += despite + decided_reasons_text(decision.overridden[:BANNER_REASONS], self.analysis, decision.profile,
+                                                    decision.profile_sha256)
+            text += f" and {more} more" if more > 0 else ""
         self.current.setText(text)
         self.current.setToolTip(tooltip)
         self.current.setStyleSheet(f"color: white; background: {colour}; border-radius: 4px; padding: 4px;")

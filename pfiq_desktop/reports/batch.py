@@ -36,7 +36,7 @@ from pfiq_desktop.reports.paged import (
     render_pdf,
 )
 from pfiq_desktop.reports.pdf_report import GREY, HEADER_SHADE, RULE, now_text, when
-from pfiq_desktop.review.reasons import problem_label, reasons_text
+from pfiq_desktop.review.reasons import decided_reasons_text, problem_label
 from pfiq_desktop.review.store import DECISION_LABELS
 from pfiq_desktop.review.values import format_number
 
@@ -173,7 +173,7 @@ def _decision_cell(item: ReportItem) -> str:
     decided = item.decision
     if decided is None:
         return text
-    why = [reasons_text(decided.reasons)] if decided.reasons else []
+    why = [decided_reasons_text(decided.reasons, item.analysis, decided.profile, decided.profile_sha256)] if decided.reasons else []
     if decided.note:
         why.append(f"“{shorten(decided.note, NOTE_CHARS, placeholder=' …')}”")
     if why:

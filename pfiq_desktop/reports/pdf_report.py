@@ -35,7 +35,7 @@ from pfiq_desktop.reports.paged import (
     print_document,
     render_pdf,
 )
-from pfiq_desktop.review.reasons import reasons_text
+from pfiq_desktop.review.reasons import decided_reasons_text, reasons_text
 from pfiq_desktop.review.values import bounds_text, check_value_text, format_number
 
 ANALYSIS_ATTACHMENT = "analysis.json"
@@ -289,10 +289,14 @@ def decision_html(decision: DecisionInfo | None, analysis: Analysis, store_probl
             f'<span style="font-size:10pt; font-weight:bold; color:{colour}">{escape(decision.label.upper())}</span>'
             f" &nbsp;by {escape(decision.signed_by or '–')}, {escape(when(decision.decided_at))}"
         )
+
+        def worded(codes: list[str]) -> str:
+            return escape(decided_reasons_text(codes, analysis, decision.profile, decision.profile_sha256))
+
         if shown or not accepted:
-            body += f" &nbsp;·&nbsp; <b>Reasons:</b> {escape(reasons_text(shown))}"
+            body += f" &nbsp;·&nbsp; <b>Reasons:</b> {worded(shown)}"
         if decision.overridden:
-            body += f" &nbsp;·&nbsp; <b>Accepted despite:</b> {escape(reasons_text(decision.overridden))}"
+            body += f" &nbsp;·&nbsp; <b>Accepted despite:</b> {worded(decision.overridden)}"
         if analysis.judged_under_other(decision.profile, decision.profile_sha256):  # its reasons may pass under this one
             decided = _profile_text(decision.profile, decision.profile_sha256)
             body += (f' &nbsp;·&nbsp; <span style="color:{GREY}">decided under profile {escape(decided)}; '

@@ -147,6 +147,15 @@ def no_face_problem(analysis: Analysis) -> str:
     return problem_label(present) if present is not None else CHECK_PROBLEMS["face_present"]
 
 
-def reasons_text(codes: Iterable[str]) -> str:
-    """Several reason codes as one readable list ('–' for none)."""
-    return ", ".join(reason_label(code) for code in codes) or "–"
+def decided_reasons_text(codes: Iterable[str], analysis: Analysis | None, profile: str, profile_sha256: str = "") -> str:
+    """A decision's reason codes (or the checks it overrode) in words: a failed check's code reads as what the check
+    found on `analysis` ("Head too large") when the decision was taken under that analysis's profile."""
+    same = analysis is not None and not analysis.judged_under_other(profile, profile_sha256)
+    return reasons_text(codes, analysis if same else None)
+
+
+def reasons_text(codes: Iterable[str], analysis: Analysis | None = None) -> str:
+    """Several reason codes as one readable list ('–' for none); with the analysis they were given on, a failed
+    check's code reads as what the check found there (`problem_label`)."""
+    found = {c.id: c for c in analysis.subject_checks() if c.verdict is not Verdict.PASS} if analysis is not None else {}
+    return ", ".join(problem_label(found[code]) if code in found else reason_label(code) for code in codes) or "–"

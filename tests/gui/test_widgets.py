@@ -89,6 +89,11 @@ def test_reasons_prefilled_from_failed_checks(qtbot, portraits):
     panel.load(dataclasses.replace(analysis, checks=[warned, failing]), None)
     codes = [panel.reasons.item(i).data(Qt.ItemDataRole.UserRole) for i in range(panel.reasons.count())]
     assert codes[:2] == ["inter_eye_distance", "pose_yaw"]
+    # a two-way problem is offered by the side it went, as the list row names it; the decision files the check's code
+    large = dataclasses.replace(analysis.checks[0], id="head_size", verdict=Verdict.FAIL, value=0.9,
+                                thresholds={"fail_below": 0.6, "fail_above": 0.8})
+    panel.load(dataclasses.replace(analysis, checks=[large]), None)
+    assert panel.reasons.item(0).text() == "Head too large" and panel.selected_reasons() == ["head_size"]
 
 
 def test_unreadable_file_shows_clear_error(qtbot, make_window, portrait_folder):

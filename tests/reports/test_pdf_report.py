@@ -156,10 +156,10 @@ def test_the_full_engine_checklist_fits_one_page_for_one_face(tmp_path, sample_i
 
 
 def test_decisions_are_reported_with_check_names_and_an_accept_says_despite(tmp_path, sample_analysis, store):
-    """Officers read the checks' problems, not ids; the failed checks of an accepted photo are what it was accepted
-    despite."""
+    """Officers read the checks' problems, not ids, worded by what each found ("Head too small", not "... or too
+    large"); the failed checks of an accepted photo are what it was accepted despite."""
     from pfiq_desktop.reports.inputs import item_from_store
-    from pfiq_desktop.review.reasons import CHECK_PROBLEMS
+    from pfiq_desktop.review.reasons import problem_label
 
     analysis = dataclasses.replace(sample_analysis, image_sha256=sample_analysis.image_sha256 or "0" * 64)
     failed = [c.id for c in analysis.failed_checks()]
@@ -170,8 +170,8 @@ def test_decisions_are_reported_with_check_names_and_an_accept_says_despite(tmp_
     target = tmp_path / "accepted.pdf"
     write_pdf_report(target, item_from_store(store, analysis), "A4", officer="a.ngata")
     text = _squash(_text(target))
-    names = ", ".join(CHECK_PROBLEMS[i] for i in failed)
-    assert f"Accepted despite: {_squash(names)}" in text
+    names = ", ".join(problem_label(c) for c in analysis.failed_checks())
+    assert f"Accepted despite: {_squash(names)}" in text and "Head too small," in text
     assert "Reasons: Other (see note)" in text  # the failed checks are not listed as reasons to accept
     decision_part = text[text.index("ACCEPTED"):text.index("Note:")]
     assert not any(check_id in decision_part for check_id in failed if "_" in check_id)
