@@ -48,6 +48,7 @@ from pfiq_desktop.palette import (
     MapScale,
     deviation_legend,
 )
+from pfiq_desktop.review.reasons import no_face_problem
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
 
@@ -344,7 +345,7 @@ class CompareView(QWidget):
             self._affine = None
             self.left_title.setText("Photo")
             if analysis is not None and not faces and analysis.ok:
-                self.right_title.setText("No face found: no map")
+                self.right_title.setText(f"{no_face_problem(analysis)}: no map")
             elif analysis is not None and not analysis.ok:
                 self.right_title.setText("Not analysed: " + "; ".join(analysis.errors))
             else:

@@ -151,7 +151,9 @@ def test_a_photo_without_a_face_lists_what_failed_not_33_unassessed_checks(qtbot
     qtbot.addWidget(view)
     view.show()
     view.set_result(DisplayResult.prepare(analysis), np.zeros((40, 60, 3), np.uint8))
-    assert view.colorbar.opacity() == 0.0
+    assert view.colorbar.opacity() == 0.0 and view.right_title.text() == "No face found: no map"
+    view.set_result(DisplayResult.prepare(dataclasses.replace(analysis, checks=[*unjudged, turned])), np.zeros((40, 60, 3), np.uint8))
+    assert view.right_title.text() == "Photo stored sideways: no map"
 
 
 def test_the_check_columns_keep_their_widths_from_photo_to_photo(qtbot):
