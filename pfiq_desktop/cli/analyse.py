@@ -8,6 +8,7 @@ import logging
 import os
 import sqlite3
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +24,7 @@ from pfiq_desktop.cli.common import (
     counted,
     engine_problem,
     error,
+    fitted,
     nothing_found,
     parse_list,
     positive_int,
@@ -112,8 +114,8 @@ def _made_from(result: Path, photo: Path) -> bool:
         return False
 
 
-def _print_rows(rows: list[tuple[str, str, str, str, str]]) -> None:
-    print_table(rows, ("file", "verdict", "quality", "faces", "note"), (40, 8, 7, 5))
+def _print_rows(rows: list[tuple[str, str, str, str, str, str]]) -> None:
+    print_table(rows, ("file", "verdict", "quality", "faces", "time", "problems"), (40, 8, 7, 5, 8))
 
 
 def _open_cache() -> AnalysisCache | None:
@@ -136,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
     from pfiq_desktop.reports.figures import save_annotated_png
     from pfiq_desktop.reports.inputs import read_photo
     from pfiq_desktop.reports.naming import over_photos, over_photos_text, unique_stems
-    from pfiq_desktop.review.reasons import no_face_problem
+    from pfiq_desktop.review.reasons import first_problems, no_face_problem, problem_label
 
     found = find_images(args.paths, recursive=args.recursive, outputs=args.out)
     report_skipped(found.skipped)
@@ -169,8 +171,8 @@ def run(args: argparse.Namespace) -> int:
     stop_on_sigterm()
     cache = None if args.no_cache else _open_cache()
     out = Path(args.out)
-    rows: list[tuple[str, str, str, str, str]] = []
-    problems = 0
+    rows: list[tuple[str, str, str, str, str, str]] = []
+    problems, verdicts = 0, Counter[str]()
     try:
         for index, (path, stem, (analysis, cached)) in enumerate(
             zip(paths, stems, _analyses(analyzer, cache, paths, args.batch, args.workers)), start=1
@@ -186,9 +188,11 @@ def run(args: argparse.Namespace) -> int:
                 write_text_atomic(out / f"{stem}.json", analysis.to_json(indent=1))
             problems += bool(trouble)
             quality = f"{analysis.faces[0].quality:.2f}" if analysis.faces else "-"
-            note = trouble or ("cached" if cached else f"{analysis.timings.get('total', 0) * 1000:.0f} ms")
-            rows.append((path.name, analysis.verdict, quality, str(len(analysis.faces)), note))
-            print_progress(index, len(paths), f"{printable(path.name)[:40]:<40} {analysis.verdict}")
+            failed = [problem_label(c) for c in analysis.failed_checks()]  # what to tell the applicant, as the list row
+            spent = "cached" if cached else f"{analysis.timings.get('total', 0) * 1000:.0f} ms"
+            rows.append((path.name, analysis.verdict, quality, str(len(analysis.faces)), spent, trouble or first_problems(failed)))
+            verdicts[analysis.verdict] += 1
+            print_progress(index, len(paths), f"{fitted(printable(path.name), 40):<40} {analysis.verdict}")
     except OutputError as failure:
         print(file=sys.stderr)  # off the progress bar's line
         _print_rows(rows)  # the photos finished before the failure, as a full run lists them
@@ -201,5 +205,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_CANCELLED
     _print_rows(rows)
     skipped = f", {len(found.skipped)} skipped" if found.skipped else ""
-    print(f"{counted(len(paths), 'photo')}, {problems} with problems{skipped}; outputs in {printable(str(out.resolve()))}")
+    tally = ", ".join(f"{count} {verdict}" for verdict, count in verdicts.most_common())
+    print(f"{counted(len(paths), 'photo')} ({tally}), {problems} with problems (no face, unreadable, not drawn){skipped}; "
+          f"outputs in {printable(str(out.resolve()))}")
     return EXIT_PHOTO_PROBLEM if problems or found.skipped else EXIT_OK

@@ -106,8 +106,16 @@ def printable(name: str) -> str:
 def print_table(rows: Sequence[Sequence[str]], header: Sequence[str], widths: Sequence[int]) -> None:
     """A plain text table; the last column is not padded or cut."""
     for row in [header, *rows]:
-        cells = [printable(str(cell))[:width].ljust(width) for cell, width in zip(row[:-1], widths)]
+        cells = [fitted(printable(str(cell)), width).ljust(width) for cell, width in zip(row[:-1], widths)]
         print("  ".join([*cells, printable(str(row[-1]))]))
+
+
+def fitted(text: str, width: int) -> str:
+    """`text` in `width` characters, cut in the middle with '…' so a file name keeps its end ('…+000E+00.png')."""
+    if len(text) <= width:
+        return text
+    tail = (width - 1) // 2
+    return text[: width - 1 - tail] + "…" + text[len(text) - tail:]
 
 
 def stop_on_sigterm() -> None:

@@ -43,7 +43,7 @@ from pfiq_desktop.engine.imageio import MAX_FILE_BYTES, MAX_PIXELS
 from pfiq_desktop.gui.theme import draw_badge
 from pfiq_desktop.gui.widgets import named
 from pfiq_desktop.palette import STATUS_COLOURS, STATUS_LABELS
-from pfiq_desktop.review.reasons import reason_label
+from pfiq_desktop.review.reasons import first_problems, reason_label
 from pfiq_desktop.review.session import PhotoRecord, ReviewSession
 
 THUMB = 64
@@ -221,8 +221,7 @@ def failure_note(entry: PhotoRecord) -> str:
     """The second line of a failed photo in the list: what would fix it."""
     if entry.failure == "framing":
         return "framing only: " + ", ".join(entry.problems)
-    names = entry.problems
-    return ", ".join(names[:2]) + (f" +{len(names) - 2}" if len(names) > 2 else "")
+    return first_problems(entry.problems)
 
 
 def _placeholder() -> QPixmap:

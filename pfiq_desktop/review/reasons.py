@@ -8,7 +8,7 @@ the reference photo the officer compared the face with (`reference_code`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from pfiq_desktop.engine.results import STORED_TURNED_UNIT, Analysis, CheckResult, Verdict, bound_side
 
@@ -139,6 +139,11 @@ def _side(check: CheckResult) -> int:
     if check.id in SIGNED_PROBLEMS:
         return (value > 0) - (value < 0)
     return bound_side(value, check.thresholds)
+
+
+def first_problems(labels: Sequence[str], shown: int = 2) -> str:
+    """The first few problems and how many more: 'Head too small, Blurred +3' (a list row, a console line)."""
+    return ", ".join(labels[:shown]) + (f" +{len(labels) - shown}" if len(labels) > shown else "")
 
 
 def no_face_problem(analysis: Analysis) -> str:
