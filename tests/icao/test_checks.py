@@ -419,7 +419,8 @@ def test_a_headscarf_is_reported_as_such_and_the_profile_decides(profile: Profil
     icao-9303 (religious coverings are allowed; the officer decides), a failure where the profile says so."""
     photo, faces = _on_bundled(HEADSCARF_PORTRAIT, _headscarf)
     found = _result("head_covering", photo, faces, profile)
-    assert found.verdict is Verdict.WARN and "headscarf" in found.reason and found.value > found.thresholds["fail_above"]
+    assert found.verdict is Verdict.WARN and "headscarf" in found.reason and found.value > profile.params("head_covering")["fail_above"]
+    assert "fail_above" not in found.thresholds  # it cannot fail under this profile: "fail >90 %" beside WARN contradicted it
     assert len(found.evidence.polygons[0]) == 8  # the outline runs round the face down to the chin
     strict = replace(profile, checks={**profile.checks, "head_covering": {**profile.params("head_covering"), "fail_if_headscarf": True}})
     assert _result("head_covering", photo, faces, strict).verdict is Verdict.FAIL
@@ -482,3 +483,13 @@ def test_a_problem_that_goes_either_way_is_named_by_the_side_it_went(check_id: s
     # enough") keeps the check's own words
     inside = (failed.thresholds["fail_below"] + failed.thresholds["fail_above"]) / 2 if "fail_below" in failed.thresholds else 0.0
     assert problem_label(replace(failed, verdict=Verdict.WARN, value=inside)) == reason_label(check_id)
+
+
+def test_a_value_that_rounds_to_zero_is_written_without_a_sign() -> None:
+    # "The head touches the top edge (margin -0% of the head height)" read as a sign error
+    from pfiq_desktop.engine.icao.registry import graded
+
+    reasons = {"ok": "Margin {v:.0%}.", "low": "The head touches the top edge (margin {v:.0%} of the head height)."}
+    assert graded(-0.001, {"fail_below": 0.05}, reasons).reason == "The head touches the top edge (margin 0% of the head height)."
+    assert "margin -2%" in graded(-0.02, {"fail_below": 0.05}, reasons).reason
+    assert "margin -0.1%" in graded(-0.001, {"fail_below": 0.0}, reasons).reason  # apart from a bound it rounds onto

@@ -241,7 +241,7 @@ class _Measured(float):
     bounds: tuple[float, ...] = ()
 
     def __format__(self, spec: str) -> str:
-        text = super().__format__(spec)
+        text = re.sub(r"^-(?=0(?:\.0*)?%?$)", "", super().__format__(spec))  # -0.001 as "-0%" read as a sign error
         fixed = re.fullmatch(r"\.(\d+)([f%])", spec)
         near = [b for b in self.bounds if b != self and format(b, spec) == text]
         if fixed is None or not near:
