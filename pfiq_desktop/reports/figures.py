@@ -37,6 +37,7 @@ from pfiq_desktop.palette import (
     MapScale,
     status_hex,
 )
+from pfiq_desktop.review.reasons import no_face_problem
 from pfiq_desktop.review.values import check_value_text, format_number
 
 FONT_FAMILY = "DejaVu Sans"
@@ -324,6 +325,10 @@ def render_panels(
     else:
         interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
         painter.drawImage(left_rect, to_qimage(_scaled(image, scale, interp)))
+    if image is not None and not analysis.faces:  # no face, no map: a colour scale beside the bare photo read as its map
+        why = no_face_problem(analysis) if analysis.ok else "Not analysed"
+        painter.drawImage(right_rect, _placeholder(map_w, map_h, f"{why}: no map"))
+    elif image is not None:
         x0, y0, x1, y1 = crop
         part = image[y0:y1, x0:x1]
         interp = cv2.INTER_AREA if map_scale < 1 else cv2.INTER_CUBIC
@@ -360,8 +365,8 @@ def render_panels(
     painter.setBrush(Qt.BrushStyle.NoBrush)
     painter.drawRect(left_rect)
     painter.drawRect(right_rect)
-    bar = QRectF(right_rect.right() + gap, top, bar_w, max(panel_h_used, map_h))
-    _colour_bar(painter, bar, label_px, scale_of_map)
+    if analysis.faces or image is None:
+        _colour_bar(painter, QRectF(right_rect.right() + gap, top, bar_w, max(panel_h_used, map_h)), label_px, scale_of_map)
     painter.end()
     return canvas
 

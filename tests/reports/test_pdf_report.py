@@ -373,3 +373,17 @@ def test_evidence_past_the_photos_edge_is_not_drawn_beside_the_photo(sample_anal
     pixels = np.frombuffer(canvas.constBits(), np.uint8).reshape(200, canvas.bytesPerLine())[:, :1200].reshape(200, 400, 3)
     assert (pixels[:, 100:100 + round(width * scale) + 2] != 255).any()  # its number tag, inside the photo
     assert (pixels[:, 100 + round(width * scale) + 2:] == 255).all()
+
+
+def test_a_photo_without_a_face_gets_no_map_and_no_colour_scale(sample_analysis, sample_image):
+    # a sideways scan's report drew the bare photo as "the map" with a colour scale beside it
+    from pfiq_desktop.reports.figures import render_panels
+
+    def rightmost(analysis: Analysis) -> np.ndarray:
+        panels = render_panels(sample_image, analysis, height=300)
+        pixels = np.frombuffer(panels.constBits(), np.uint8).reshape(panels.height(), panels.bytesPerLine())
+        return pixels[:, 3 * (panels.width() - 20): 3 * panels.width()]
+
+    faceless = dataclasses.replace(sample_analysis, faces=[], checks=[c for c in sample_analysis.checks if c.id == "face_present"])
+    assert (rightmost(sample_analysis) != 255).any()  # the colour scale and its labels
+    assert (rightmost(faceless) == 255).all()
