@@ -35,8 +35,8 @@ def test_analyse_folder_with_a_bad_file(tmp_path, astronaut):
     out = tmp_path / "out"
     run = pfiq("analyse", str(photos), "--out", str(out), "--device", "cpu")
     assert run.returncode == 1, "a broken or faceless photo must make the exit code say so"
-    assert "broken.jpg" in run.stdout and "error" in run.stdout and "no face found" in run.stdout
-    assert "photo stored sideways" in run.stdout  # it said "no face found", as for the empty wall
+    assert "broken.jpg" in run.stdout and "error" in run.stdout and "No face found" in run.stdout
+    assert "Photo stored sideways" in run.stdout  # it said "no face found", as for the empty wall
     assert "4 photos (3 fail, 1 error), 3 with problems" in run.stdout
     good = next(line for line in run.stdout.splitlines() if line.startswith("a good one.png"))
     assert "Too few pixels between the eyes" in good  # what fails, as the photo list names it

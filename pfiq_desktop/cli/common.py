@@ -112,8 +112,8 @@ def print_table(rows: Sequence[Sequence[str]], header: Sequence[str], widths: Se
 
 def fitted(text: str, width: int) -> str:
     """`text` in `width` characters, cut in the middle with '…' so a file name keeps its end ('…+000E+00.png')."""
-    if len(text) <= width:
-        return text
+    if len(text) <= width or width < 3:
+        return text[:width]
     tail = (width - 1) // 2
     return text[: width - 1 - tail] + "…" + text[len(text) - tail:]
 

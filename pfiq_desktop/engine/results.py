@@ -22,6 +22,7 @@ import numpy as np
 SCHEMA_VERSION = 3
 
 
+FACE_PRESENT = "face_present"  # the check that fails a photo with no face (every other face check is then not assessed)
 STORED_TURNED_UNIT = "deg clockwise to upright"  # the unit of "Face present" failed on a photo stored turned
 
 

@@ -38,8 +38,8 @@ from PySide6.QtWidgets import (
 )
 
 from pfiq_desktop.engine.filenames import display_name, is_valid_text, path_from_text, path_text
-from pfiq_desktop.engine.icao.registry import FACE_PRESENT
 from pfiq_desktop.engine.imageio import MAX_FILE_BYTES, MAX_PIXELS
+from pfiq_desktop.engine.results import FACE_PRESENT
 from pfiq_desktop.gui.theme import draw_badge
 from pfiq_desktop.gui.widgets import named
 from pfiq_desktop.palette import STATUS_COLOURS, STATUS_LABELS

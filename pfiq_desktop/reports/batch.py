@@ -36,7 +36,7 @@ from pfiq_desktop.reports.paged import (
     render_pdf,
 )
 from pfiq_desktop.reports.pdf_report import GREY, HEADER_SHADE, RULE, now_text, when
-from pfiq_desktop.review.reasons import decided_reasons_text, problem_label
+from pfiq_desktop.review.reasons import decided_reasons_text, first_problems, problem_label
 from pfiq_desktop.review.store import DECISION_LABELS
 from pfiq_desktop.review.values import format_number
 
@@ -45,6 +45,7 @@ DECISION_ORDER = ("accept", "reject", "retake", "")
 THUMB_PX = 150
 ERROR_CHARS = 160  # of an analysis error in the photo table
 NOTE_CHARS = 60  # of an officer's note in the photo table (the photo's own report has it whole)
+SUMMARY_PROBLEMS = 4  # failed checks named in a photo's row (then "+N")
 THUMB_DPI = 220
 Progress = Callable[[int, int, str], None]
 
@@ -189,11 +190,9 @@ def _photo_rows(items: Sequence[ReportItem], thumbs: list[str], links: Sequence[
         name = escape(item.name)
         if link:
             name = f'<a href="{escape(link, quote=True)}">{name}</a>'
-        failed_names = [problem_label(c) for c in a.failed_checks()]
-        if len(failed_names) > 4:
-            failed_names = failed_names[:4] + [f"+{len(failed_names) - 4} more"]
         # an error is cut at a word with a visible ellipsis, so one row stays about one thumbnail high (page layout)
-        failed = ", ".join(failed_names) or (shorten("; ".join(a.errors), ERROR_CHARS, placeholder=" …") if a.errors else "–")
+        failed = first_problems([problem_label(c) for c in a.failed_checks()], SUMMARY_PROBLEMS)
+        failed = failed or (shorten("; ".join(a.errors), ERROR_CHARS, placeholder=" …") if a.errors else "–")
         quality = format_number(a.faces[0].quality) if a.faces else "–"
         decision = _decision_cell(item)
         sha = f'<br/><span style="color:{GREY}; font-size:6pt">{escape(a.image_sha256[:16])}…</span>' if a.image_sha256 else ""

@@ -1,7 +1,9 @@
 """Reason codes of decisions in words: what an officer reads in the window, the PDF and the audit trail.
 
 Decisions store stable codes (check ids such as ``inter_eye_distance`` and the
-``other:*`` codes); every place that shows them to a person uses `reason_label`.
+``other:*`` codes); every place that shows them to a person uses `reason_label`, or,
+beside the analysis the decision was taken on, `decided_reasons_text`, which words a
+failed check by what it found (`problem_label`: "Head too large").
 A decision taken after a renewal check also carries ``reference_photo:<SHA-256>``,
 the reference photo the officer compared the face with (`reference_code`).
 """
@@ -10,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from pfiq_desktop.engine.results import STORED_TURNED_UNIT, Analysis, CheckResult, Verdict, bound_side
+from pfiq_desktop.engine.results import FACE_PRESENT, STORED_TURNED_UNIT, Analysis, CheckResult, Verdict, bound_side
 
 # A check's name is the requirement ("No head covering"); as the reason a photo was refused or accepted despite,
 # it would read backwards in the record. These are the problems, as an officer writes them.
 CHECK_PROBLEMS = {
-    "face_present": "No face found",
+    FACE_PRESENT: "No face found",
     "single_face": "More than one face",
     "inter_eye_distance": "Too few pixels between the eyes",
     "head_size": "Head too small or too large",
@@ -148,8 +150,8 @@ def first_problems(labels: Sequence[str], shown: int = 2) -> str:
 
 def no_face_problem(analysis: Analysis) -> str:
     """Why an analysis has no face, in the words of "Face present": stored turned, or no face found at all."""
-    present = next((c for c in analysis.checks if c.id == "face_present"), None)
-    return problem_label(present) if present is not None else CHECK_PROBLEMS["face_present"]
+    present = next((c for c in analysis.checks if c.id == FACE_PRESENT), None)
+    return problem_label(present) if present is not None else CHECK_PROBLEMS[FACE_PRESENT]
 
 
 def decided_reasons_text(codes: Iterable[str], analysis: Analysis | None, profile: str, profile_sha256: str = "") -> str:

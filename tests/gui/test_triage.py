@@ -6,8 +6,7 @@ import dataclasses
 
 from PySide6.QtCore import Qt
 
-from pfiq_desktop.engine.icao.registry import FACE_PRESENT
-from pfiq_desktop.engine.results import STORED_TURNED_UNIT, Analysis, CheckResult, Verdict
+from pfiq_desktop.engine.results import FACE_PRESENT, STORED_TURNED_UNIT, Analysis, CheckResult, Verdict
 from pfiq_desktop.gui.browser import failure_note
 from pfiq_desktop.review.session import PhotoRecord
 from tests.gui.fakes import FakeAnalyzer

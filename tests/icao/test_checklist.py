@@ -320,3 +320,13 @@ def test_a_check_shown_to_hold_further_never_stops_before_the_profiles_limit() -
     assert glasses.yaw_limit(30.0, {"glasses": 0.0}) == TURNED_HEAD_MAX_YAW > 30.0
     assert glasses.yaw_limit(60.0, {"glasses": 0.0}) == 60.0
     assert glasses.yaw_limit(30.0, {}) == 30.0  # without its probe: the profile's limit
+
+
+def test_a_check_waits_only_for_a_registered_check_of_its_own_scope() -> None:
+    """`unless_failed` names a check run first on the same face: registered, not itself, judged per face as it is
+    (a per-face check waiting for a photo-wide one would not be gated on faces 2 and up), and not waiting in turn."""
+    waiting = [spec for spec in CHECKS.values() if spec.unless_failed]
+    assert {spec.id for spec in waiting} == {"mouth_closed", "natural_colour"}
+    for spec in waiting:
+        first = CHECKS[spec.unless_failed]
+        assert first.id != spec.id and first.per_face == spec.per_face and not first.unless_failed

@@ -493,3 +493,4 @@ def test_a_value_that_rounds_to_zero_is_written_without_a_sign() -> None:
     assert graded(-0.001, {"fail_below": 0.05}, reasons).reason == "The head touches the top edge (margin 0% of the head height)."
     assert "margin -2%" in graded(-0.02, {"fail_below": 0.05}, reasons).reason
     assert "margin -0.1%" in graded(-0.001, {"fail_below": 0.0}, reasons).reason  # apart from a bound it rounds onto
+    assert "margin 0%" in graded(-0.000004, {"fail_below": 0.0}, reasons).reason  # too close to tell apart: not "-0.000%"

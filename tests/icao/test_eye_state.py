@@ -105,6 +105,9 @@ def test_lens_windows_in_deep_shadow_are_not_tinted_lenses() -> None:
     assert lit.glasses == "tinted" and lit.occluded  # beside lit cheeks: sunglasses
     shadow = _decide(dataclasses.replace(dark_windows, cheek_grey={"left": 8.0, "right": 11.0}))
     assert shadow.glasses != "tinted" and not shadow.occluded and shadow.in_shadow == "both eyes lie"
+    # one eye in shadow, the other lit behind a dark lens: sunglasses all the same
+    one_lit = _decide(dataclasses.replace(dark_windows, cheek_grey={"left": 120.0, "right": 10.0}))
+    assert one_lit.glasses == "tinted" and one_lit.occluded and one_lit.left.behind_dark_lens and one_lit.right.in_shadow
 
 
 def test_a_shadowed_eye_is_no_evidence_about_the_other_eye() -> None:

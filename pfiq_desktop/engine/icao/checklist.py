@@ -11,8 +11,8 @@ from pfiq_desktop.engine.defaults import DEFAULT_PROFILE
 from pfiq_desktop.engine.icao import background, eyes_mouth, geometry, occlusion, photometric, pose  # noqa: F401  (register checks)
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.profile import Profile, load_profile
-from pfiq_desktop.engine.icao.registry import CHECKS, FACE_PRESENT, CheckSpec, Measure, NotAssessable
-from pfiq_desktop.engine.results import CheckResult, Evidence, Face, Verdict
+from pfiq_desktop.engine.icao.registry import CHECKS, CheckSpec, Measure, NotAssessable
+from pfiq_desktop.engine.results import FACE_PRESENT, CheckResult, Evidence, Face, Verdict
 
 log = logging.getLogger(__name__)
 

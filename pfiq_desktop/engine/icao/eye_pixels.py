@@ -183,16 +183,20 @@ class EyeState:
         return self.cheek_grey is not None
 
     @property
+    def where(self) -> str:
+        return f"the eye on the photo's {self.side}"
+
+    @property
     def why_unjudged(self) -> str:
         """Why a not-assessable eye cannot be judged, as the checklist words it."""
-        where = f"the eye on the photo's {self.side}"
+        where = self.where
         if self.in_shadow:
             return f"{where} lies in deep shadow (the cheek beside it is at {self.cheek_grey:.0f} of 255)"
         return f"{where} is too small or outside the photo"
 
     @property
     def reason(self) -> str:
-        where = f"The eye on the photo's {self.side}"
+        where = self.where[0].upper() + self.where[1:]
         return {
             "open": f"{where} is open.",
             "closed": f"{where} looks closed (confidence {self.closed_score:.0%})."
@@ -220,8 +224,8 @@ class EyeAssessment:
     @property
     def in_shadow(self) -> str:
         """Which eyes lie in deep shadow, as the checks that cannot see past it say it ('' when none)."""
-        sides = [e.side for e in (self.left, self.right) if e.in_shadow]
-        return "both eyes lie" if len(sides) == 2 else f"the eye on the photo's {sides[0]} lies" if sides else ""
+        dark = [e for e in (self.left, self.right) if e.in_shadow]
+        return "both eyes lie" if len(dark) == 2 else f"{dark[0].where} lies" if dark else ""
 
     @property
     def occlusion_reason(self) -> str:
@@ -575,8 +579,10 @@ def decide(m: EyeMeasurements, th: EyeThresholds) -> EyeAssessment:
         eyes[sd] = EyeState(sd, state, closed, sigmoid(m.occluded[sd]), m.boxes[sd], m.plq_ratio[sd], dark and state == "not_visible",
                             shadow, sure=state != "closed" or closed >= th.sure_closed)
     covered = {sd: eyes[sd].state == "not_visible" for sd in eyes}
-    # lens windows in deep shadow read dark against their cheek: no evidence of tinted lenses
-    tinted = not any(e.in_shadow for e in eyes.values()) and (dark or m.tint > th.tinted)
+    # lens windows in deep shadow read dark against their cheek: no evidence of tinted lenses, unless a lit eye is
+    # behind a dark lens too
+    trusted = not any(e.in_shadow for e in eyes.values()) or any(e.behind_dark_lens for e in eyes.values())
+    tinted = trusted and (dark or m.tint > th.tinted)
     glasses = "tinted" if tinted else ("clear" if m.frame > th.frame else "none")
     glasses_score = max(sigmoid(m.tint), float(dark)) if tinted else (sigmoid(m.frame) if glasses == "clear" else 1.0 - sigmoid(m.frame))
     occluded = any(covered.values()) or (tinted and min(m.occluded.values()) > th.occluded - 1.0)

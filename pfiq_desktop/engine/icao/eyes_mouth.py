@@ -97,7 +97,7 @@ def glasses(ctx: Context, params: dict[str, Any]) -> Measure:
 
     Glare on lenses is its own check (eye_glare)."""
     found = eye_assessment(ctx, params)
-    if found.in_shadow:  # dark lens windows and the shadow's own edges read as tinted lenses and frames
+    if found.in_shadow and found.glasses != "tinted":  # dark windows and the shadow's edges read as lenses and frames
         raise NotAssessable(f"{found.in_shadow} in deep shadow, so glasses cannot be told")
     none_allowed = bool(params["fail_if_present"])
     if found.glasses == "tinted":  # unsure, the lenses may be clear: they still fail where no glasses are allowed

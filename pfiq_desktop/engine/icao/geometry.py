@@ -18,8 +18,8 @@ import numpy as np
 from pfiq_desktop.engine.faces import turned_face
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.mm_geometry import PrintScale, head_height_range
-from pfiq_desktop.engine.icao.registry import FACE_PRESENT, Measure, NotAssessable, bounds_of, check, graded, graded_range
-from pfiq_desktop.engine.results import STORED_TURNED_UNIT, Evidence, Verdict
+from pfiq_desktop.engine.icao.registry import Measure, NotAssessable, bounds_of, check, graded, graded_range
+from pfiq_desktop.engine.results import FACE_PRESENT, STORED_TURNED_UNIT, Evidence, Verdict
 
 
 def _box_size(box: tuple[int, int, int, int]) -> float:

@@ -5,10 +5,10 @@ A photo file whose stated resolution (dpi) makes it one of the profile's print s
 (`PrintFormat`, within `SIZE_TOLERANCE`) is measured at that size, and the results say
 so; most files state none or a screen default (72 or 96 dpi: a 413 x 531 px photo
 would be 146 x 187 mm), and those are taken to be printed at the profile's size (for
-a size range, its smallest). Where the stated print lies near the profile's sizes but
-is not one of them (within `PRINT_NOTE_RANGE`), the results name it beside the mm. When the width:height then differs from the print's by
-more than `ASPECT_TOLERANCE` it cannot be that print, and `print_scale` says so
-instead of guessing a scale.
+a size range, its smallest); where the stated print lies near the profile's sizes but
+is not one of them (within `PRINT_NOTE_RANGE`), the results name it beside the mm.
+A photo whose width:height differs from the print's by more than `ASPECT_TOLERANCE`
+cannot be that print, and `print_scale` says so instead of guessing a scale.
 
 The 68 landmarks do not contain the crown: it is estimated from the chin and the
 eyes (`Context.crown`, the top of the skull). Its uncertainty is carried as an

@@ -127,6 +127,8 @@ def check(
     def register(func: CheckFunc) -> CheckFunc:
         if id in CHECKS:
             raise ValueError(f"check id {id!r} registered twice")
+        if unless_failed == id:
+            raise ValueError(f"check {id!r} cannot wait for its own result (unless_failed)")
         CHECKS[id] = CheckSpec(id, name, family, func, scope, frontal, per_face and scope == "face", iso, max_yaw, max_yaw_probe,
                                unless_failed)
         return func
@@ -134,7 +136,6 @@ def check(
     return register
 
 
-FACE_PRESENT = "face_present"  # the check that fails a photo with no face (every other face check is then not assessed)
 LOWER_FACE_CHECK = "lower_face_covered"  # a mask, scarf or hand over the mouth and chin
 THRESHOLD_KEYS = ("fail_below", "warn_below", "warn_above", "fail_above")
 MAX_EXTRA_DECIMALS = 3  # decimals added to write a measured value apart from a bound it rounds onto
@@ -229,9 +230,14 @@ def finer_decimals(value: float, near: Iterable[float], decimals: int) -> int | 
     """The fewest decimals, more than `decimals` and at most MAX_EXTRA_DECIMALS more, that write `value` apart from
     every number in `near`; None when none does (closer than that, the value reads as the bound)."""
     for digits in range(decimals + 1, decimals + MAX_EXTRA_DECIMALS + 1):
-        if all(f"{other:.{digits}f}" != f"{value:.{digits}f}" for other in near):
+        if all(_unsigned_zero(f"{other:.{digits}f}") != _unsigned_zero(f"{value:.{digits}f}") for other in near):
             return digits
     return None
+
+
+def _unsigned_zero(text: str) -> str:
+    """A number written as zero without its sign: -0.001 as "-0%" read as a sign error, and differs from "0%" in sign only."""
+    return re.sub(r"^-(?=0(?:\.0*)?%?$)", "", text)
 
 
 class _Measured(float):
@@ -241,14 +247,14 @@ class _Measured(float):
     bounds: tuple[float, ...] = ()
 
     def __format__(self, spec: str) -> str:
-        text = re.sub(r"^-(?=0(?:\.0*)?%?$)", "", super().__format__(spec))  # -0.001 as "-0%" read as a sign error
+        text = _unsigned_zero(super().__format__(spec))
         fixed = re.fullmatch(r"\.(\d+)([f%])", spec)
         near = [b for b in self.bounds if b != self and format(b, spec) == text]
         if fixed is None or not near:
             return text
         scale = 100.0 if fixed[2] == "%" else 1.0
         digits = finer_decimals(self * scale, [b * scale for b in near], int(fixed[1]))
-        return text if digits is None else f"{self * scale:.{digits}f}" + ("%" if scale == 100.0 else "")
+        return text if digits is None else _unsigned_zero(f"{self * scale:.{digits}f}") + ("%" if scale == 100.0 else "")
 
 
 def _measured(value: float, bounds: dict[str, float]) -> _Measured:
