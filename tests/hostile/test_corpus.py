@@ -109,7 +109,7 @@ def test_every_file_through_the_cli(corpus, tmp_path):
     for case in cases:
         if case.expect == SKIPPED:
             assert f"skipped {case.path}: " in stderr, case
-    assert f"{len(files)} photos, " in text and f", {sum(c.expect == SKIPPED for c in cases)} skipped" in text
+    assert f"{len(files)} photos (" in text and f", {sum(c.expect == SKIPPED for c in cases)} skipped" in text
     expected = {c.path.name: c.expect for c in cases}
     slowest = (0.0, "")
     for path, stem in zip(files, unique_stems(files)):
