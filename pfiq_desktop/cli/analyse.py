@@ -138,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
     from pfiq_desktop.reports.figures import save_annotated_png
     from pfiq_desktop.reports.inputs import read_photo
     from pfiq_desktop.reports.naming import over_photos, over_photos_text, unique_stems
-    from pfiq_desktop.review.reasons import first_problems, no_face_problem, problem_label
+    from pfiq_desktop.review.reasons import failed_problems, first_problems, no_face_problem
 
     found = find_images(args.paths, recursive=args.recursive, outputs=args.out)
     report_skipped(found.skipped)
@@ -188,9 +188,9 @@ def run(args: argparse.Namespace) -> int:
                 write_text_atomic(out / f"{stem}.json", analysis.to_json(indent=1))
             problems += bool(trouble)
             quality = f"{analysis.faces[0].quality:.2f}" if analysis.faces else "-"
-            failed = [problem_label(c) for c in analysis.failed_checks()]  # what to tell the applicant, as the list row
             spent = "cached" if cached else f"{analysis.timings.get('total', 0) * 1000:.0f} ms"
-            rows.append((path.name, analysis.verdict, quality, str(len(analysis.faces)), spent, trouble or first_problems(failed)))
+            told = trouble or first_problems(failed_problems(analysis))  # what to tell the applicant, as the list row
+            rows.append((path.name, analysis.verdict, quality, str(len(analysis.faces)), spent, told))
             verdicts[analysis.verdict] += 1
             print_progress(index, len(paths), f"{fitted(printable(path.name), 40):<40} {analysis.verdict}")
     except OutputError as failure:

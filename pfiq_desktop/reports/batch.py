@@ -36,7 +36,7 @@ from pfiq_desktop.reports.paged import (
     render_pdf,
 )
 from pfiq_desktop.reports.pdf_report import GREY, HEADER_SHADE, RULE, now_text, when
-from pfiq_desktop.review.reasons import decided_reasons_text, first_problems, problem_label
+from pfiq_desktop.review.reasons import decided_reasons_text, failed_problems, first_problems
 from pfiq_desktop.review.store import DECISION_LABELS
 from pfiq_desktop.review.values import format_number
 
@@ -191,7 +191,7 @@ def _photo_rows(items: Sequence[ReportItem], thumbs: list[str], links: Sequence[
         if link:
             name = f'<a href="{escape(link, quote=True)}">{name}</a>'
         # an error is cut at a word with a visible ellipsis, so one row stays about one thumbnail high (page layout)
-        failed = first_problems([problem_label(c) for c in a.failed_checks()], SUMMARY_PROBLEMS)
+        failed = first_problems(failed_problems(a), SUMMARY_PROBLEMS)
         failed = failed or (shorten("; ".join(a.errors), ERROR_CHARS, placeholder=" …") if a.errors else "–")
         quality = format_number(a.faces[0].quality) if a.faces else "–"
         decision = _decision_cell(item)

@@ -125,12 +125,8 @@ def problem_label(check: CheckResult) -> str:
     sideways fails "Face present", but "No face found" sends the officer to look for a covered face."""
     if check.unit == STORED_TURNED_UNIT:
         return "Photo stored upside down" if check.value == 180 else "Photo stored sideways"
-    side = _side(check)
-    if side and check.id in SIGNED_PROBLEMS:
-        return SIGNED_PROBLEMS[check.id][side > 0]
-    if side and check.id in TWO_WAY_PROBLEMS:
-        return TWO_WAY_PROBLEMS[check.id][side > 0]
-    return reason_label(check.id)
+    sides, side = SIGNED_PROBLEMS.get(check.id) or TWO_WAY_PROBLEMS.get(check.id), _side(check)
+    return sides[side > 0] if sides and side else reason_label(check.id)
 
 
 def _side(check: CheckResult) -> int:
@@ -141,6 +137,11 @@ def _side(check: CheckResult) -> int:
     if check.id in SIGNED_PROBLEMS:
         return (value > 0) - (value < 0)
     return bound_side(value, check.thresholds)
+
+
+def failed_problems(analysis: Analysis) -> list[str]:
+    """What the subject's failed checks found, in fix order: what to tell the applicant (list rows, console, summary)."""
+    return [problem_label(c) for c in analysis.failed_checks()]
 
 
 def first_problems(labels: Sequence[str], shown: int = 2) -> str:

@@ -19,7 +19,7 @@ from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.icao import failure_kind
 from pfiq_desktop.engine.results import Analysis
-from pfiq_desktop.review.reasons import problem_label, reference_check_code
+from pfiq_desktop.review.reasons import failed_problems, reference_check_code
 from pfiq_desktop.review.store import ACCEPT, Decision, DecisionError, ReviewStore
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ class PhotoRecord:
     def set_analysis(self, analysis: Analysis) -> None:
         self.analysis, self.status = analysis, analysis.verdict
         self.failed = tuple(c.id for c in analysis.failed_checks())
-        self.problems = tuple(problem_label(c) for c in analysis.failed_checks())
+        self.problems = tuple(failed_problems(analysis))
         self.failure = failure_kind(self.failed)
 
     @property

@@ -122,12 +122,12 @@ def eye_occlusion(ctx: Context, params: dict[str, Any]) -> Measure:
     found = eye_assessment(ctx, params)
     eyes = (found.left, found.right)
     if found.in_shadow and not found.occluded:
-        them = "them" if found.in_shadow.startswith("both") else "it"
+        them = "them" if found.left.in_shadow and found.right.in_shadow else "it"
         raise NotAssessable(f"{found.in_shadow} in deep shadow, so whether something covers {them} cannot be seen")
     covered = [e for e in eyes if e.state == "not_visible"]
     hidden = covered or (list(eyes) if found.occluded else [])
     judged = [e for e in eyes if not e.in_shadow] or list(eyes)  # a shadowed eye's reading is no evidence of a cover
-    hidden_share = max(e.score if e in covered else e.occluded_score for e in judged)
+    hidden_share = max(e.score if e.state == "not_visible" else e.occluded_score for e in judged)
     return Measure(
         Verdict.FAIL if found.occluded else Verdict.PASS,
         found.occlusion_reason,
