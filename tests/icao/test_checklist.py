@@ -26,6 +26,7 @@ from pfiq_desktop.engine.icao.regions import polygon_mask, region_polygons
 from pfiq_desktop.engine.icao.registry import TURNED_HEAD_MAX_YAW
 from pfiq_desktop.engine.results import Analysis, CheckResult, Face, Verdict
 from pfiq_desktop.review.reasons import problem_label
+from pfiq_desktop.review.values import value_text
 from tests.icao.facebuild import detect_faces
 from tests.icao.test_checks import _glasses
 from tests.photos import SHARED_FACES, crop_top, group_photo, load_portrait, portrait_paths, shared_missing
@@ -54,7 +55,14 @@ def test_a_photo_stored_turned_says_so_instead_of_no_face(portrait: np.ndarray, 
     presence = next(c for c in run_checks(cv2.rotate(portrait, turn), []) if c.id == "face_present")
     assert presence.verdict is Verdict.FAIL and f"the photo is stored {stored}" in presence.reason, presence.reason
     # the list row, the summary and the console name it too (they said "No face found")
-    assert problem_label(presence) == "Photo stored " + ("upside down" if turn == cv2.ROTATE_180 else "sideways")
+    how = "upside down" if turn == cv2.ROTATE_180 else "sideways"
+    assert problem_label(presence) == "Photo stored " + how
+    # the value column reads the way the reason does: it read "270 deg clockwise to upright" beside "90 degrees anticlockwise"
+    assert value_text(presence.value, presence.unit) in presence.reason.replace("degrees", "deg").replace("turned", "turn")
+    # the other checks say why they are not judged: they said "No face found", beside "Photo stored sideways"
+    others = [c for c in run_checks(cv2.rotate(portrait, turn), []) if c.id != "face_present"]
+    assert others and all(c.reason == f"The photo is stored {how}, so this cannot be checked: turn it upright first."
+                          for c in others), {c.reason for c in others}
     # the fallback detector's faces are asked too (it finds some sideways faces); an upright one is not told it is turned
     fallback = [replace(face, detector="cnn") for face in portrait_faces]
     presence = next(c for c in run_checks(portrait, fallback) if c.id == "face_present")

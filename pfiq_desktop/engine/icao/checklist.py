@@ -12,7 +12,7 @@ from pfiq_desktop.engine.icao import background, eyes_mouth, geometry, occlusion
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.profile import Profile, load_profile
 from pfiq_desktop.engine.icao.registry import CHECKS, CheckSpec, Measure, NotAssessable
-from pfiq_desktop.engine.results import FACE_PRESENT, CheckResult, Evidence, Face, Verdict
+from pfiq_desktop.engine.results import FACE_PRESENT, STORED_TURNED_UNIT, CheckResult, Evidence, Face, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +46,18 @@ def _plain(evidence: Evidence) -> Evidence:
     )
 
 
+def _no_face_reason(present: CheckResult | None) -> str:
+    """Why a face check is not judged on a photo without an upright face, in the words "Face present" found."""
+    if present is not None and present.unit == STORED_TURNED_UNIT:
+        how = "upside down" if present.value == 180 else "sideways"
+        return f"The photo is stored {how}, so this cannot be checked: turn it upright first."
+    return "No face found, so this cannot be checked."
+
+
 def _run_one(spec: CheckSpec, ctx: Context | None, profile: Profile, setup_error: str, face_index: int = 0,
              covered: CheckResult | None = None) -> CheckResult:
-    """One check's result; `covered` is the result of the check its `unless_failed` names, when that one ran."""
+    """One check's result; `covered` is the result of the check its `unless_failed` names, when that one ran (on a
+    photo without a face, the result of "Face present")."""
     params = profile.params(spec.id)
     if ctx is None:
         measure = _not_assessable(f"The photo could not be read: {setup_error}")
@@ -56,7 +65,7 @@ def _run_one(spec: CheckSpec, ctx: Context | None, profile: Profile, setup_error
         measure = _not_assessable(f"Not assessed under this profile: {profile.info.not_assessable[spec.id]}.")
     elif ctx.face is None and spec.id != FACE_PRESENT:
         # Without a subject the photo is rejected anyway; judging its format alone would mislead.
-        measure = _not_assessable("No face found, so this cannot be checked.")
+        measure = _not_assessable(_no_face_reason(covered))
     elif covered is not None and covered.verdict is Verdict.FAIL:
         # measured: under masks "Mouth closed" flagged 12 of 21 dev faces and "Natural skin colour" 21 of 23
         measure = _not_assessable(f"Cannot be checked: \"{covered.name}\" failed, and this would judge the covering.")
@@ -115,13 +124,16 @@ def run_checks(
 
 
 def _run_all(specs: list[CheckSpec], ctx: Context | None, profile: Profile, error: str, face_index: int = 0) -> list[CheckResult]:
-    """`specs` in order on one face; a check another one waits for (`unless_failed`) is run first."""
+    """`specs` in order on one face; a check another one waits for (`unless_failed`, or "Face present" on a photo
+    without a face) is run first."""
     done: dict[str, CheckResult] = {}
     wanted = {spec.id for spec in specs}
+    no_face = ctx is not None and ctx.face is None
 
     def run(spec: CheckSpec) -> CheckResult:
         if spec.id not in done:
-            first = CHECKS.get(spec.unless_failed) if spec.unless_failed in wanted else None
+            waits_for = FACE_PRESENT if no_face and spec.id != FACE_PRESENT else spec.unless_failed
+            first = CHECKS.get(waits_for) if waits_for in wanted else None
             done[spec.id] = _run_one(spec, ctx, profile, error, face_index, run(first) if first is not None else None)
         return done[spec.id]
 
