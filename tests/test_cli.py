@@ -334,9 +334,13 @@ def test_a_folder_report_leaves_out_only_this_applications_annotated_pictures(tm
 
 def test_a_long_file_name_is_cut_in_the_middle_so_its_end_still_tells_photos_apart():
     # "yaleB09__yaleB09_P00A+000E+00.pn" cut at 40 characters hid which photo of a series a row was
-    from pfiq_desktop.cli.common import fitted
+    from pfiq_desktop.cli.common import columns, fitted
 
     names = [f"yaleB09__yaleB09_P00A{angle}E+00.png" for angle in ("+000", "-110")]
     cut = [fitted(name, 30) for name in names]
     assert all(len(c) == 30 and "…" in c and c.endswith("E+00.png") for c in cut) and cut[0] != cut[1]
     assert fitted("short.png", 20) == "short.png"
+    # a CJK name takes two terminal columns a character: cut and padded by characters, it pushed its row's verdict out
+    wide = [fitted(name, 30, pad=True) for name in ("申請者の証明写真_二〇二六年十二月_正面.jpg", "José Müller.png", "short.png")]
+    assert [columns(c) for c in wide] == [30, 30, 30] and wide[0].rstrip().endswith("正面.jpg") and "…" in wide[0], wide
+    assert wide[1].rstrip() == "José Müller.png" and columns("申請") == 4

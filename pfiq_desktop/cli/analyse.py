@@ -192,7 +192,7 @@ def run(args: argparse.Namespace) -> int:
             told = trouble or first_problems(failed_problems(analysis))  # what to tell the applicant, as the list row
             rows.append((path.name, analysis.verdict, quality, str(len(analysis.faces)), spent, told))
             verdicts[analysis.verdict] += 1
-            print_progress(index, len(paths), f"{fitted(printable(path.name), 40):<40} {analysis.verdict}")
+            print_progress(index, len(paths), f"{fitted(printable(path.name), 40, pad=True)} {analysis.verdict}")
     except OutputError as failure:
         print(file=sys.stderr)  # off the progress bar's line
         _print_rows(rows)  # the photos finished before the failure, as a full run lists them

@@ -7,6 +7,7 @@ import logging
 import re
 import signal
 import sys
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
@@ -106,16 +107,32 @@ def printable(name: str) -> str:
 def print_table(rows: Sequence[Sequence[str]], header: Sequence[str], widths: Sequence[int]) -> None:
     """A plain text table; the last column is not padded or cut."""
     for row in [header, *rows]:
-        cells = [fitted(printable(str(cell)), width).ljust(width) for cell, width in zip(row[:-1], widths)]
+        cells = [fitted(printable(str(cell)), width, pad=True) for cell, width in zip(row[:-1], widths)]
         print("  ".join([*cells, printable(str(row[-1]))]))
 
 
-def fitted(text: str, width: int) -> str:
-    """`text` in `width` characters, cut in the middle with '…' so a file name keeps its end ('…+000E+00.png')."""
-    if len(text) <= width or width < 3:
-        return text[:width]
-    tail = (width - 1) // 2
-    return text[: width - 1 - tail] + "…" + text[len(text) - tail:]
+def columns(text: str) -> int:
+    """Terminal columns `text` takes: a CJK character two, a combining accent none (len() misaligned the table)."""
+    return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def fitted(text: str, width: int, pad: bool = False) -> str:
+    """`text` in `width` terminal columns, cut in the middle with '…' so a file name keeps its end
+    ('…+000E+00.png'); with `pad`, filled with spaces to exactly `width` columns."""
+    if columns(text) > width:
+        head, tail = _columns_from(text, width - 1 - (width - 1) // 2), _columns_from(text[::-1], (width - 1) // 2)[::-1]
+        text = head + "…" + tail if width >= 3 else _columns_from(text, width)
+    return text + " " * (width - columns(text)) if pad else text
+
+
+def _columns_from(text: str, width: int) -> str:
+    """The longest start of `text` that fits in `width` terminal columns."""
+    used = 0
+    for end, ch in enumerate(text):
+        used += columns(ch)
+        if used > width:
+            return text[:end]
+    return text
 
 
 def stop_on_sigterm() -> None:
