@@ -12,6 +12,8 @@ from typing import cast
 
 import numpy as np
 
+from pfiq_desktop.engine.deviation_bands import BANDS, band_words
+
 # Status of a photo or a check, and the officer's decisions.
 STATUS_COLOURS = {
     "pending": "#9aa0a6",
@@ -40,6 +42,9 @@ STATUS_LABELS = {
     "error": "Error",
     "not_assessable": "Not assessable",
 }
+# Light tints behind a report's table rows: a failed or warned check, and every other row.
+ROW_TINTS = {"fail": "#fbe3e3", "warn": "#fcf0d8"}
+ROW_TINT_PLAIN = "#f4f4f4"
 # Overlay colours drawn on photos.
 EVIDENCE_COLOUR = "#00b7ff"
 REGION_COLOUR = "#ff00c8"
@@ -62,7 +67,8 @@ class MapScale:
     """
 
     name: str
-    title: str
+    title: str  # the map's name where there is room (a view's title, a column of a figure)
+    caption: str  # its name above a panel
     anchors: tuple[tuple[int, int, int], ...]
     levels: tuple[float, float]
     ticks: tuple[tuple[float, str], ...]
@@ -145,6 +151,7 @@ def _lut(scale: MapScale) -> np.ndarray:
 PLQ_SCALE = MapScale(
     name="plq",
     title="Pixel-level quality (the paper's map)",
+    caption="Pixel-level quality (paper)",
     anchors=(
         (165, 0, 38), (215, 48, 39), (244, 109, 67), (253, 174, 97), (254, 224, 139), (255, 255, 191),
         (217, 239, 139), (166, 217, 106), (102, 189, 99), (26, 152, 80), (0, 104, 55),
@@ -153,34 +160,43 @@ PLQ_SCALE = MapScale(
     ticks=((0.0, "0 low"), (0.5, "0.5"), (1.0, "1 high")),
 )
 
+def _band_middles() -> list[tuple[float | None, str]]:
+    """(the middle of each coloured band of the deviation map, None for the uncoloured one; its short words)."""
+    middles: list[tuple[float | None, str]] = []
+    previous = DEVIATION_LEVELS[0]
+    for upper, words in BANDS:
+        middles.append((None if upper == float("inf") else (max(previous, DEVIATION_LEVELS[0]) + upper) / 2, words))
+        previous = upper
+    return middles
+
+
+def _band_ticks() -> tuple[tuple[float, str], ...]:
+    """The colour bar's ticks: the middle of each coloured band, and the top of the scale for the uncoloured one."""
+    return tuple((DEVIATION_LEVELS[1] if middle is None else middle, words) for middle, words in _band_middles())
+
+
+DEVIATION_LEVELS = (-4.0, -1.0)
 # Deviation from compliant photos (engine/deviation.py): only "lower" is coloured, so a compliant face stays
 # as it is. ColorBrewer YlOrRd, ordered by lightness: readable with red-green colour blindness and in greyscale.
 DEVIATION_SCALE = MapScale(
     name="deviation",
     title="Recognition utility compared with compliant photos",
+    caption="Compared with compliant photos",
     anchors=((189, 0, 38), (240, 59, 32), (253, 141, 60), (254, 204, 92), (255, 255, 178)),
-    levels=(-4.0, -1.0),
-    ticks=((-3.5, "much lower"), (-2.5, "clearly lower"), (-1.5, "somewhat lower"), (-1.0, "as in compliant photos")),
-    fade=(-4.0, -1.0),
+    levels=DEVIATION_LEVELS,
+    ticks=_band_ticks(),
+    fade=DEVIATION_LEVELS,
 )
-OUTLINE_COLOUR = "#ffffff"  # the -2 outline on the photo, over a dark shadow line
+OUTLINE_COLOUR = "#ffffff"  # the outline on the photo (deviation_bands.CLEARLY_LOWER), over a dark shadow line
 OUTLINE_SHADOW_COLOUR = "#000000"
 MAP_SCALES = {scale.name: scale for scale in (DEVIATION_SCALE, PLQ_SCALE)}
 
 
-def deviation_legend() -> list[tuple[str, str | None]]:
-    """(words, '#rrggbb' or None when uncoloured) for each band of the deviation map, lowest first."""
-    from pfiq_desktop.engine.deviation import BANDS
-
-    entries: list[tuple[str, str | None]] = []
-    previous = DEVIATION_SCALE.levels[0] - 1.0
-    for upper, words in BANDS:
-        if upper == float("inf"):
-            entries.append((words, None))
-            break
-        entries.append((words, DEVIATION_SCALE.hex_at((max(previous, DEVIATION_SCALE.levels[0]) + upper) / 2)))
-        previous = upper
-    return entries
+def deviation_legend(short: bool = False) -> list[tuple[str, str | None]]:
+    """(words, '#rrggbb' or None when uncoloured) for each band of the deviation map, lowest first; with `short`,
+    the words without "than in compliant photos"."""
+    return [(words if short else band_words(words), None if middle is None else DEVIATION_SCALE.hex_at(middle))
+            for middle, words in _band_middles()]
 
 
 # A comparison's maps (engine/similarity.py), in units of the comparison's map scale: ColorBrewer Greens
@@ -188,6 +204,7 @@ def deviation_legend() -> list[tuple[str, str | None]]:
 SUPPORT_SCALE = MapScale(
     name="support",
     title="Supports the match",
+    caption="Supports the match",
     anchors=((247, 252, 245), (199, 233, 192), (116, 196, 118), (35, 139, 69), (0, 68, 27)),
     levels=(0.0, 1.0),
     ticks=((0.0, "0"), (1.0, "high")),
@@ -196,6 +213,7 @@ SUPPORT_SCALE = MapScale(
 OPPOSE_SCALE = MapScale(
     name="oppose",
     title="Opposes the match",
+    caption="Opposes the match",
     anchors=((255, 245, 240), (252, 187, 161), (251, 106, 74), (203, 24, 29), (103, 0, 13)),
     levels=(0.0, 1.0),
     ticks=((0.0, "0"), (1.0, "high")),

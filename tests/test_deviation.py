@@ -8,13 +8,12 @@ import pytest
 
 from pfiq_desktop.engine import disturbances as dist
 from pfiq_desktop.engine.deviation import (
-    CLEARLY_LOWER,
-    band,
     deviation_chip,
     load_reference,
     low_outlines,
     low_share,
 )
+from pfiq_desktop.engine.deviation_bands import CLEARLY_LOWER, band
 from pfiq_desktop.engine.faces import photo_points_to_chip
 from pfiq_desktop.engine.results import Analysis
 from tests.photos import load_portrait
@@ -131,3 +130,18 @@ def test_a_check_quoted_in_a_finding_keeps_an_acronym():
 
     assert said("JPEG compression blocks are visible (blockiness 3.63; allowed 1.60).") == "JPEG compression blocks are visible"
     assert said("Face is too dark (mean 41/255).") == "face is too dark (mean 41/255)"
+
+
+def test_a_failed_check_where_the_map_is_as_usual_is_not_called_unimportant():
+    # a surgical mask: mouth and chin as in compliant photos on the map; "(a requirement of the photo standard rather
+    # than a recognition problem here)" read to an officer as "the mask does not matter"
+    from pfiq_desktop.engine.findings import face_findings
+    from pfiq_desktop.engine.results import CheckResult, Evidence, Verdict
+
+    mask = CheckResult("lower_face_covered", "Mouth and chin uncovered (no mask or scarf)", "occlusion", Verdict.FAIL,
+                       "The mouth and chin look covered (a mask, a scarf or a hand): 84 % likely.",
+                       evidence=Evidence(regions=["mouth", "chin"]))
+    sentences = face_findings({"mouth": 2.1, "chin": 1.3, "nose": 0.2}, [mask], 0.9, [], 0.0)
+    said = next(s for s in sentences if "mouth and chin look covered" in s)
+    assert said.startswith("Chin: as in compliant photos (+1.3)") and "the map does not show it" in said, sentences
+    assert "rather than a recognition problem" not in " ".join(sentences)

@@ -45,14 +45,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FORMATS = ("json", "png")
+DEFAULT_FORMATS = "json,png"  # parsed by --format's type, as a given value is
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("analyse", aliases=["analyze"], help="analyse photos and write JSON/PNG results")
     parser.add_argument("paths", nargs="+", help="image files or folders")
     parser.add_argument("--out", required=True, help="output folder")
-    parser.add_argument("--format", dest="formats", default="json,png", type=lambda t: parse_list(t, FORMATS),
-                        help=f"comma list of {', '.join(FORMATS)} (default json,png)")
+    parser.add_argument("--format", dest="formats", default=DEFAULT_FORMATS, type=lambda t: parse_list(t, FORMATS),
+                        help=f"comma list of {', '.join(FORMATS)} (default {DEFAULT_FORMATS})")
     add_engine_options(parser, methods=True)
     parser.add_argument("--recursive", action="store_true", help="also search sub-folders (not the output folder)")
     parser.add_argument("--overwrite", action="store_true",
@@ -78,7 +79,10 @@ def _analyses(
     def in_cache(path: Path) -> bool:
         try:
             return cache is not None and cache.has(file_sha256(path), analyzer.engine_key)
-        except (OSError, sqlite3.Error):  # an unreadable photo (the engine says why, in its turn) or a locked cache
+        except OSError:  # an unreadable photo: the engine says why, in its turn
+            return False
+        except sqlite3.Error:  # a locked or damaged cache: the photo is analysed again
+            log.warning("the analysis cache could not be read for %s", path, exc_info=True)
             return False
 
     cached = [in_cache(path) for path in paths]

@@ -33,6 +33,7 @@ from pfiq_desktop.engine.comparison import NOT_COMPARED, Comparison
 from pfiq_desktop.engine.discovery import IMAGE_EXTENSIONS
 
 FORMATS = ("png", "pdf", "json")
+DEFAULT_FORMATS = "png,pdf,json"  # parsed by --format's type, as a given value is
 CSV_NAME = "pfiq-comparisons.csv"
 
 
@@ -49,8 +50,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("photos", nargs="*", metavar="PHOTO", help="the new photo, then the reference photo")
     parser.add_argument("--pairs", metavar="CSV", help="compare every pair of this file (new photo, reference) instead")
     parser.add_argument("--out", help="output folder for the PNG, PDF and JSON of each pair (required with --pairs)")
-    parser.add_argument("--format", dest="formats", default="png,pdf,json", type=lambda t: parse_list(t, FORMATS),
-                        help=f"comma list of {', '.join(FORMATS)} (default png,pdf,json)")
+    parser.add_argument("--format", dest="formats", default=DEFAULT_FORMATS, type=lambda t: parse_list(t, FORMATS),
+                        help=f"comma list of {', '.join(FORMATS)} (default {DEFAULT_FORMATS})")
     add_engine_options(parser)
     parser.set_defaults(handler=run)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -41,6 +42,8 @@ from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.review.cache import AnalysisCache
 from pfiq_desktop.review.reasons import no_face_problem
 from pfiq_desktop.review.store import ReviewStore, StoreError
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from pfiq_desktop.archive.store import ResultStore
@@ -178,7 +181,10 @@ def _analysed_photo(path: Path) -> str | None:
     """The photo an analysis file from `pfiq analyse` names; None for any other file (unreadable, another JSON)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
+    except OSError:
+        log.warning("%s could not be read, so it is not reported", path, exc_info=True)
+        return None
+    except (UnicodeDecodeError, ValueError):  # not a JSON file of ours
         return None
     source = data.get("source") if isinstance(data, dict) and "schema" in data and "checks" in data else None
     return source if isinstance(source, str) else None

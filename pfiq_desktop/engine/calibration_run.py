@@ -16,6 +16,7 @@ a user's model.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.imageio import ImageLoadError, load_image
 from pfiq_desktop.engine.plq import MAP_METHODS, gradient_magnitude
 from pfiq_desktop.engine.quality import ESTIMATORS, Calibration, EmbeddingNetwork, LearnedHead, make_estimator
+
+log = logging.getLogger(__name__)
 
 QUALITY_METHOD = """Quality (per estimator, from clean photos only): the gauge is the logistic
 q = 1 / (1 + exp(-slope (raw - centre))), stored as knots at q = 0.01 ... 0.99; it
@@ -85,6 +88,13 @@ class CalibrationResult:
     skipped: list[str] = field(default_factory=list)  # photos without a usable face, with the reason
 
 
+def _skip(skipped: list[str] | None, why: str) -> None:
+    """A photo left out of the calibration: logged, and listed in `skipped` when the caller keeps a list."""
+    log.warning("calibration skips %s", why)
+    if skipped is not None:
+        skipped.append(why)
+
+
 def collect_faces(paths: Iterable[Path], detector: FaceDetector, alignment: Alignment,
                   skipped: list[str] | None = None) -> list[CalibrationFace]:
     """The best face of each photo, aligned with the backbone's template; unreadable or face-free photos are skipped."""
@@ -93,13 +103,11 @@ def collect_faces(paths: Iterable[Path], detector: FaceDetector, alignment: Alig
         try:
             image = load_image(path)
         except ImageLoadError as error:
-            if skipped is not None:
-                skipped.append(f"{path.name}: {error}")
+            _skip(skipped, f"{path.name}: {error}")
             continue
         found = detector.detect(image)
         if not found:
-            if skipped is not None:
-                skipped.append(f"{path.name}: no face found")
+            _skip(skipped, f"{path.name}: no face found")
             continue
         transform = alignment.transform(found[0])
         faces.append(CalibrationFace(path, alignment.extract(image, transform), photo_points_to_chip(found[0].landmarks68, transform)))

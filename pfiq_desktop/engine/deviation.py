@@ -34,22 +34,13 @@ import cv2
 import numpy as np
 
 from pfiq_desktop.engine.backbones import data_file
+from pfiq_desktop.engine.deviation_bands import CLEARLY_LOWER
 from pfiq_desktop.engine.faces import CHIP_SIZE, chip_points_to_photo
 from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.icao.regions import REGION_NAMES, polygon_mask, region_polygons
 
 log = logging.getLogger(__name__)
 
-# The bands an officer reads, from the bottom up: the legend, the outline and the findings use these words.
-MUCH_LOWER = -3.0
-CLEARLY_LOWER = -2.0  # also the level of the outline drawn on the photo
-SOMEWHAT_LOWER = -1.0
-BANDS = (
-    (MUCH_LOWER, "much lower than in compliant photos"),
-    (CLEARLY_LOWER, "clearly lower than in compliant photos"),
-    (SOMEWHAT_LOWER, "somewhat lower than in compliant photos"),
-    (float("inf"), "as in compliant photos"),
-)
 MIN_WEIGHT = 0.5  # normalised blur: a pixel needs this much kernel weight on seen pixels
 FLOOR = 1e-3  # magnitudes below FLOOR x the chip's median magnitude count as FLOOR x median
 MIN_OUTLINE_AREA = 4.0  # chip px^2: smaller low specks are not outlined
@@ -59,11 +50,6 @@ FACE_SHARE = 0.5  # a chip pixel is in the reference face (or seen) when it is s
 ITERATIONS = 3  # mean <-> per-face offset refinements
 SIGMA_PER_CHIP_PX = 6.0 / CHIP_SIZE  # the blur: 6 px on the built-in network's 150 px chip (about half an eye), scaled
 USER_REFERENCE_SUFFIX = ".deviation.npz"  # a user's backbone: the reference is <model file> + this, beside the model
-
-
-def band(value: float) -> str:
-    """The words for a deviation value, as on the legend."""
-    return next(words for upper, words in BANDS if value <= upper)
 
 
 @dataclass(frozen=True)

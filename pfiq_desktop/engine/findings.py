@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from pfiq_desktop.engine.deviation import CLEARLY_LOWER, SOMEWHAT_LOWER, band, low_share, region_deviation
+from pfiq_desktop.engine.deviation import low_share, region_deviation
+from pfiq_desktop.engine.deviation_bands import CLEARLY_LOWER, SOMEWHAT_LOWER, band
 from pfiq_desktop.engine.faces import photo_points_to_chip
 from pfiq_desktop.engine.icao.regions import REGION_NAMES, polygon_mask, region_polygons
 from pfiq_desktop.engine.icao.registry import FRAMING_CHECKS
@@ -124,7 +125,8 @@ def face_findings(
         if said:
             text += f"; the checklist reports {_join([_said(c) for c in said])}"
             if known[name] > SOMEWHAT_LOWER and all(c.verdict is Verdict.FAIL for c in said):
-                text += " (a requirement of the photo standard rather than a recognition problem here)"
+                # said as "not a recognition problem", an officer read a mask as unimportant (walk-through)
+                text += " (the map does not show it: the network uses this area as usual; the photo standard decides)"
             sentences.append(text + ".")
         else:
             sentences.append(text + "; no checklist item explains it: look for an occluder, shadow or reflection there.")

@@ -202,7 +202,6 @@ def _patch_edges(size: int, grid: int) -> np.ndarray:
 
 
 def perturbation_magnitude(
-    net: EmbeddingNetwork,
     chips: torch.Tensor,
     quality: QualityFunction,
     grid: int = PERTURBATION_GRID,
@@ -284,7 +283,7 @@ def gradient_magnitude(
     elif method == "integrated_gradients":
         magnitude, descriptors = integrated_gradients_magnitude(net, chips, qualities)
     elif method == "perturbation":
-        magnitude = perturbation_magnitude(net, chips, _quality_function(net, estimator))
+        magnitude = perturbation_magnitude(chips, _quality_function(net, estimator))
         with torch.no_grad():
             descriptors = net(chips)
     else:

@@ -26,6 +26,16 @@ FACE_PRESENT = "face_present"  # the check that fails a photo with no face (ever
 STORED_TURNED_UNIT = "deg clockwise to upright"  # the unit of "Face present" failed on a photo stored turned
 
 
+def stored_how(turn: float) -> str:
+    """How a photo that must be turned by `turn` degrees clockwise to be upright is stored: "sideways", "upside down"."""
+    return "upside down" if turn == 180 else "sideways"
+
+
+def upright_by(turn: float) -> str:
+    """The turn that makes such a photo upright, as the officer does it: "90 degrees anticlockwise" for 270."""
+    return "180 degrees" if turn == 180 else f"90 degrees {'clockwise' if turn == 90 else 'anticlockwise'}"
+
+
 def bound_side(value: float, bounds: dict[str, float]) -> int:
     """-1 where `value` lies below a check's lower bounds (fail_below, warn_below), +1 above its upper ones, else 0."""
     lows = [bounds[k] for k in ("fail_below", "warn_below") if k in bounds]

@@ -11,6 +11,7 @@ import torch
 
 from pfiq_desktop.engine.faces import CHIP_SIZE, FaceDetector, chip_transform, extract_chip, photo_points_to_chip
 from pfiq_desktop.engine.imageio import ImageLoadError, load_image
+from pfiq_desktop.evaluation.verification import PHOTO_SUFFIXES
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ def identity_photos(root: Path, per_identity: int | None = None, identities: int
     folders = [f for f in folders if f.is_dir()][:identities]
     folders += sorted(p for p in (root / "identity_public_figures").glob("*") if p.is_dir())
     for folder in folders:
-        files = sorted(f for f in folder.iterdir() if f.suffix.lower() in {".png", ".jpg", ".jpeg", ".pgm"})
+        files = sorted(f for f in folder.iterdir() if f.suffix.lower() in PHOTO_SUFFIXES)
         for f in files[:per_identity]:
             paths.append(f)
             labels.append(f"{folder.parent.name}/{folder.name}")

@@ -25,7 +25,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from pfiq_desktop.engine.deviation import CLEARLY_LOWER, low_share
+from pfiq_desktop.engine.deviation import low_share
+from pfiq_desktop.engine.deviation_bands import CLEARLY_LOWER
 from pfiq_desktop.engine.faces import CHIP_SIZE, photo_points_to_chip, warp_to_photo
 from pfiq_desktop.engine.imageio import load_image
 from pfiq_desktop.engine.results import Analysis, Face

@@ -15,20 +15,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from pfiq_desktop.engine import disturbances
 from pfiq_desktop.evaluation.edc import spearman
 
 Change = Callable[[np.ndarray], np.ndarray]
-
-
-def jpeg_reencode(rgb: np.ndarray, quality: int = 90) -> np.ndarray:
-    """Encode as JPEG at `quality` and decode again."""
-    ok, encoded = cv2.imencode(".jpg", np.ascontiguousarray(rgb[:, :, ::-1]), [cv2.IMWRITE_JPEG_QUALITY, quality])
-    if not ok:
-        raise ValueError("JPEG encoding failed")
-    decoded = cv2.imdecode(encoded, cv2.IMREAD_COLOR)
-    if decoded is None:
-        raise ValueError("JPEG decoding failed")
-    return np.ascontiguousarray(decoded[:, :, ::-1])
 
 
 def rescale(rgb: np.ndarray, factor: float) -> np.ndarray:
@@ -44,7 +34,7 @@ def brightness(rgb: np.ndarray, factor: float) -> np.ndarray:
 
 HARMLESS_CHANGES: dict[str, Change] = {
     "mirror": lambda rgb: np.ascontiguousarray(rgb[:, ::-1]),
-    "jpeg90": jpeg_reencode,
+    "jpeg90": lambda rgb: disturbances.jpeg(rgb, 90),
     "up2x": lambda rgb: rescale(rgb, 2.0),
     "down2x": lambda rgb: rescale(rgb, 0.5),
     "shift2px": lambda rgb: np.ascontiguousarray(rgb[2:, 2:]),

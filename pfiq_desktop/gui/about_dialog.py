@@ -9,7 +9,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
 from pfiq_desktop import APP_NAME, __version__, appdirs
-from pfiq_desktop.engine.deviation import CLEARLY_LOWER
+from pfiq_desktop.engine.deviation_bands import CLEARLY_LOWER
 from pfiq_desktop.engine.models import USED_MODELS, ModelFileError, model_sha256, verified_model_path
 from pfiq_desktop.gui.widgets import named
 from pfiq_desktop.logs import current_log_file
@@ -44,11 +44,11 @@ def _swatch(words: str, colour: str) -> str:
     """A legend band's short words on its own colour, in white where the colour is dark."""
     red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
     text = ";color:white" if 0.299 * red + 0.587 * green + 0.114 * blue < 128 else ""
-    return f"<span style='background:{colour}{text}'>&nbsp;{words.removesuffix(' than in compliant photos')}&nbsp;</span>"
+    return f"<span style='background:{colour}{text}'>&nbsp;{words}&nbsp;</span>"
 
 
 # the map's bands in the words and colours of its legend (palette.deviation_legend: one owner for both)
-_much, _clearly, _somewhat = (_swatch(words, colour) for words, colour in deviation_legend() if colour)
+_much, _clearly, _somewhat = (_swatch(short, colour) for short, colour in deviation_legend(short=True) if colour)
 HEATMAP_HELP = _HEATMAP_HELP.format(somewhat=_somewhat, clearly=_clearly, much=_much, clearly_level=CLEARLY_LOWER)
 
 # keys that are not menu entries; the menus' own keys are listed from the window's actions (one owner: the menu)

@@ -66,7 +66,7 @@ def make_app(theme: str = DEFAULT_THEME) -> QApplication:
     return app
 
 
-def wait_until(app: QCoreApplication, predicate: Callable[[], bool], timeout_s: float, poll_ms: int = 20) -> bool:
+def wait_until(predicate: Callable[[], bool], timeout_s: float, poll_ms: int = 20) -> bool:
     """Run the event loop (never sleeping in it) until predicate() is true or the time is up."""
     from PySide6.QtCore import QEventLoop, QTimer
 
@@ -98,7 +98,7 @@ def self_test(timeout_s: float = 180.0) -> int:
     from pfiq_desktop.gui.main_window import MainWindow
     from pfiq_desktop.gui.samples import sample_path
 
-    app = make_app()
+    _app = make_app()  # held to the end: the window lives in it
     window = MainWindow(restore_geometry=False)
     window.show()
     sample = sample_path()
@@ -110,7 +110,7 @@ def self_test(timeout_s: float = 180.0) -> int:
             window.open_paths([str(sample)])
             entry = window.session.record(str(sample.resolve()))
             assert entry is not None
-            done = wait_until(app, lambda: entry.analysis is not None, timeout_s)
+            done = wait_until(lambda: entry.analysis is not None, timeout_s)
             a = entry.analysis
             if not done or a is None:
                 problems.append(f"no analysis within {timeout_s:.0f} s ({window.engine_text.text()})")
@@ -125,7 +125,7 @@ def self_test(timeout_s: float = 180.0) -> int:
                     problems.append("no deviation map (is the reference of compliant faces bundled?)")
                 if not a.checks:
                     problems.append("no ICAO checks ran")
-                wait_until(app, lambda: window.checklist.tree.topLevelItemCount() > 0, 5)
+                wait_until(lambda: window.checklist.tree.topLevelItemCount() > 0, 5)
         problems += _fallback_apart_problems()
         out = tmp / "self_test_window.png"
         image = window.grab().toImage()

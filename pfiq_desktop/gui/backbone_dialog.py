@@ -32,15 +32,13 @@ from PySide6.QtWidgets import (
 
 from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.gui.display import DisplayResult
-from pfiq_desktop.gui.widgets import named
+from pfiq_desktop.gui.widgets import MODEL_FILTER, named
 from pfiq_desktop.gui.worker import AnalysisWorker
 from pfiq_desktop.palette import MAP_SCALES, STATUS_COLOURS
 from pfiq_desktop.reports.figures import _map_crop, to_qimage
 from pfiq_desktop.settings import SettingsStore
 
 TILE = 360  # pixels, the longer side of each map
-MODEL_FILTER = "Face recognition models (*.onnx *.pt *.pth *.ts *.torchscript);;All files (*)"
-MAP_CAPTIONS = {"deviation": "Compared with compliant photos", "plq": "Pixel-level quality (the paper's map)"}
 
 
 def map_kind(shown: DisplayResult, paper: bool = False) -> str | None:
@@ -116,12 +114,12 @@ class NetworkPanel(QWidget):
         self.network.setText(network_text(shown))
         self.quality.setText(quality_text(shown))
         kind = map_kind(shown, paper)
-        self.caption.setText(MAP_CAPTIONS[kind] if kind else "no map (no face analysed)")
+        self.caption.setText(MAP_SCALES[kind].caption if kind else "no map (no face analysed)")
         if image is not None:
             self.picture.setPixmap(QPixmap.fromImage(to_qimage(render_tile(image, shown, crop, kind))))
 
     def has_map(self) -> bool:
-        return not self.picture.pixmap().isNull() and self.caption.text() in MAP_CAPTIONS.values()
+        return not self.picture.pixmap().isNull() and self.caption.text() in {scale.caption for scale in MAP_SCALES.values()}
 
 
 class BackboneCompareDialog(QDialog):

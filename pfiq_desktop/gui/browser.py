@@ -251,13 +251,10 @@ FILTERS = [
     ("All", None),
     ("Undecided", "undecided"),
     ("Decided", "decided"),
-    ("Fail", "fail"),
-    ("Fail: framing only", "fail_framing"),
-    ("Fail: needs a new photo", "fail_face"),
-    ("Warning", "warn"),
-    ("Pass", "pass"),
-    ("Error", "error"),
-    ("Pending", "pending"),
+    (STATUS_LABELS["fail"], "fail"),
+    (f"{STATUS_LABELS['fail']}: framing only", "fail_framing"),
+    (f"{STATUS_LABELS['fail']}: needs a new photo", "fail_face"),
+    *((STATUS_LABELS[status], status) for status in ("warn", "pass", "error", "pending")),
 ]
 
 

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pfiq_desktop.engine.deviation import band
+from pfiq_desktop.engine.deviation_bands import band
 from pfiq_desktop.engine.icao.regions import REGION_LABELS
 from pfiq_desktop.engine.icao.registry import in_fix_order
 from pfiq_desktop.engine.results import Analysis, CheckResult, Face, Verdict
@@ -36,8 +36,6 @@ from pfiq_desktop.gui.widgets import named
 from pfiq_desktop.palette import DEVIATION_SCALE, PLQ_SCALE, STATUS_LABELS, MapScale, status_hex
 from pfiq_desktop.review.reasons import no_face_problem
 from pfiq_desktop.review.values import bounds_text, check_value_text
-
-_ORDER = {"fail": 0, "warn": 1, "not_assessable": 2, "pass": 3}
 
 FINDINGS_MAX_HEIGHT = 110  # pixels for the map's findings; longer ones scroll, so the check table keeps its rows
 VALUE_COLUMN_SAMPLE = "13 % of head heig"  # the value column's width: a typical value and most of its unit
@@ -304,7 +302,7 @@ class ChecklistPanel(QWidget):
         if self.analysis is None:
             return
         # worst verdict first, and within one the order the reasons, list rows and reports name them in (fix order)
-        checks = sorted(in_fix_order(self.analysis.face_checks(self.face_index)), key=lambda c: _ORDER.get(c.verdict.value, 9))
+        checks = sorted(in_fix_order(self.analysis.face_checks(self.face_index)), key=lambda c: -c.verdict.severity)
         if not self.analysis.faces:  # 33 "Not assessable" rows buried the one that matters; the count is said above
             checks = [c for c in checks if c.verdict is not Verdict.NOT_ASSESSABLE]
         for check in checks:

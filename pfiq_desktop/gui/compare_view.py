@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pfiq_desktop.engine.deviation import band
+from pfiq_desktop.engine.deviation_bands import band
 from pfiq_desktop.engine.faces import CHIP_SIZE, extract_chip
 from pfiq_desktop.engine.icao.regions import region_polygons
 from pfiq_desktop.engine.results import Analysis, CheckResult, Face
@@ -55,8 +55,8 @@ pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
 MODE_CHIP = 1  # the view-mode box's second entry
 MAP_LABELS = {"deviation": "vs compliant photos", "plq": "paper's map (PLQ)"}
 MAP_TITLES = {
-    "deviation": "Recognition utility compared with compliant photos (outlined: clearly lower)",
-    "plq": "The paper's pixel-level quality (red low · green high)",
+    "deviation": f"{MAP_SCALES['deviation'].title} (outlined: clearly lower)",
+    "plq": f"{PLQ_SCALE.title} (red low · green high)",
 }
 
 

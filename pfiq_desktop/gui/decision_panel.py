@@ -24,7 +24,7 @@ from pfiq_desktop.gui.theme import status_icon
 from pfiq_desktop.gui.widgets import named, shortcut
 from pfiq_desktop.palette import status_hex
 from pfiq_desktop.review import ACCEPT, DECISION_LABELS, REJECT, RETAKE
-from pfiq_desktop.review.reasons import OTHER_REASONS, decided_reasons_text, is_reference, problem_label, reason_label
+from pfiq_desktop.review.reasons import ANALYSIS_FAILED, OTHER_REASONS, decided_reasons_text, is_reference, problem_label, reason_label
 
 if TYPE_CHECKING:
     from pfiq_desktop.engine.results import Analysis
@@ -82,6 +82,7 @@ class DecisionPanel(QWidget):
         layout.addWidget(self.note)
         layout.addWidget(self.message)
         self.decided = False  # whether the photo shown has a decision (Withdraw is offered only then)
+        self.shown_decision: Decision | None = None  # that decision
         self.set_enabled(False)
 
     def set_enabled(self, enabled: bool) -> None:
@@ -120,7 +121,7 @@ class DecisionPanel(QWidget):
                 for check in (c for c in checks if c.verdict.value == verdict):
                     self._add_reason(check.id, problem_label(check), status_icon(verdict, 14), ticked=verdict == "fail")
             if analysis.errors:
-                self._add_reason("error:not_analysed", reason_label("error:not_analysed"), ticked=True)
+                self._add_reason(ANALYSIS_FAILED, reason_label(ANALYSIS_FAILED), ticked=True)
         for code, label in OTHER_REASONS.items():
             self._add_reason(code, label)
         self.prefilled = set(self.selected_reasons())
@@ -162,6 +163,7 @@ class DecisionPanel(QWidget):
 
     def show_decision(self, decision: Decision | None) -> None:
         self.decided = decision is not None
+        self.shown_decision = decision
         self.clear_button.setEnabled(self.enabled and self.decided)
         if decision is None:
             self.current.setText("No decision yet")
@@ -203,7 +205,14 @@ class DecisionPanel(QWidget):
     def request(self, decision: str) -> None:
         if not self.buttons[decision].isEnabled():
             return
-        self.decisionRequested.emit(decision, self.selected_reasons(), self.note.toPlainText().strip())
+        note = self.note.toPlainText().strip()
+        earlier = self.shown_decision
+        if earlier is not None and decision != earlier.decision and note == earlier.note.strip():
+            # the note of the decision this one replaces, untouched: an accept's justification was filed with the reject
+            # one key made of it
+            note = ""
+            self.note.clear()
+        self.decisionRequested.emit(decision, self.selected_reasons(), note)
 
     def show_error(self, text: str, details: str = "") -> None:
         self.message.setText(text)

@@ -26,6 +26,8 @@ from pfiq_desktop.reports.runner import PER_PHOTO_FORMATS, ExportResult, export_
 
 log = logging.getLogger(__name__)
 
+EXPORT_RUNNING = "An export is still running; wait for it or cancel it first."
+
 SINGLE_FORMATS = PER_PHOTO_FORMATS  # the photo on screen: its own report and annotated picture
 BATCH_FORMATS = ("pdf", "summary", "csv", "json")
 
@@ -98,7 +100,7 @@ class ReportExporter(QObject):
               officer: str = "", page_size: str | None = None, title: str = "Exporting reports") -> bool:
         """Start exporting; False (with a status message) when an export is already running."""
         if self.job is not None:
-            self.message.emit("An export is still running; wait for it or cancel it first.")
+            self.message.emit(EXPORT_RUNNING)
             return False
         self.out_dir = Path(out_dir)
         self.job = ExportThread(items, out_dir, formats, page_size or default_page_size(), officer, self)

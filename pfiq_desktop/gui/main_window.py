@@ -47,7 +47,7 @@ from pfiq_desktop.gui.checklist_panel import ChecklistPanel
 from pfiq_desktop.gui.compare_view import CompareView
 from pfiq_desktop.gui.decision_panel import DecisionPanel
 from pfiq_desktop.gui.display import DisplayResult
-from pfiq_desktop.gui.export import ReportExporter
+from pfiq_desktop.gui.export import EXPORT_RUNNING, ReportExporter
 from pfiq_desktop.gui.image_cache import ImageCache
 from pfiq_desktop.gui.renewal_dialog import RenewalDialog
 from pfiq_desktop.gui.settings_dialog import SettingsDialog
@@ -58,6 +58,7 @@ from pfiq_desktop.gui.worker import AnalysisWorker, EngineFactory
 from pfiq_desktop.palette import STATUS_COLOURS, STATUS_LABELS
 from pfiq_desktop.review import DecisionError, OverrideNeedsNote, ReviewStore
 from pfiq_desktop.review.cache import AnalysisCache
+from pfiq_desktop.review.reasons import reason_label
 from pfiq_desktop.review.session import OpenOutcome, ReviewSession
 from pfiq_desktop.settings import Settings, SettingsStore
 
@@ -794,8 +795,9 @@ class MainWindow(QMainWindow):
         # the status line named the photo just decided while the next one was on screen: say both
         advanced = self.session.record(following) if following is not None else None
         moved = f" · now showing {advanced.name}" if advanced is not None else ""
-        finished = " · every photo in the list is decided" if self.auto_advance and following is None else ""
-        self._status(f"{record.name}: {saved.label} (saved){moved}{finished}", following or path)
+        finished = f" · {self._all_decided()}" if self.auto_advance and following is None else ""
+        replaces = f" · replaces {replaced}" if replaced else ""  # one key turned an accept into a reject unsaid
+        self._status(f"{record.name}: {saved.label} (saved){replaces}{moved}{finished}", following or path)
         if self.session.current == path:  # else the panel already shows the photo the list moved to, with its own state
             self.decision.show_decision(saved)
             self.decision.show_info("Saved.")
@@ -811,9 +813,16 @@ class MainWindow(QMainWindow):
         if following is None:
             record = self.session.record(self.session.current) if self.session.current is not None else None
             undecided_here = record is not None and record.decision is None
-            self._status("No other photo in the list is undecided" if undecided_here else "Every photo in the list is decided")
+            self._status("No other photo in the list is undecided" if undecided_here else self._all_decided().capitalize())
             return False
         return self.browser.select_path(following)
+
+    def _all_decided(self) -> str:
+        """Every photo the list shows is decided: said with how many a search or filter hides undecided (it said "every
+        photo in the list is decided" under a search that showed 4 of 35 photos)."""
+        shown = set(self.browser.visible_paths())
+        hidden = sum(1 for r in self.session.records if r.decision is None and r.path not in shown)
+        return "every photo in the list is decided" + (f" ({hidden} undecided hidden by the search or filter)" if hidden else "")
 
     def undo_last_decision(self) -> bool:
         """Withdraw the latest decision made in this window that still stands, and show that photo."""
@@ -883,8 +892,7 @@ class MainWindow(QMainWindow):
         self.renewal = RenewalDialog(comparison, self)
         self.renewal.show()
         if path == self.session.current and check is not None:
-            self.decision.show_info(f"Renewal check against {check.name}: {comparison.label} "
-                                    f"(score {comparison.score:.3f}). Your decision records it.")
+            self.decision.show_info(f"{reason_label(check.code)}. Your decision records it.")
         elif path == self.session.current:  # an earlier check's message would still claim to be filed
             self.decision.show_info(f"Renewal check not made ({comparison.reason}); your decision records no reference photo.")
         self._status(f"Renewal check: {comparison.label} — {comparison.reason}")
@@ -954,7 +962,7 @@ class MainWindow(QMainWindow):
         from pfiq_desktop.reports.runner import existing_outputs, outputs_over_photos
 
         if self.exporter.running():
-            self._status("An export is still running; wait for it or cancel it first.")
+            self._status(EXPORT_RUNNING)
             return False
         folder = self.ask_export_folder(title)
         if not folder:

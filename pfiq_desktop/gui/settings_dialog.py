@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from pfiq_desktop.engine.defaults import DEVICES
-from pfiq_desktop.gui.widgets import named
+from pfiq_desktop.gui.widgets import MODEL_FILTER, named
 from pfiq_desktop.settings import SYSTEM_THEME, THEMES, Settings
 
 # words for each choice the settings offer (a new device or theme fails here until it has its words)
@@ -77,7 +77,7 @@ class SettingsDialog(QDialog):
 
     def _choose_backbone(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Recognition network", self.backbone.text(),
-                                              "Face recognition models (*.onnx *.pt *.pth *.ts *.torchscript)")
+                                              MODEL_FILTER)
         if path:
             self.backbone.setText(path)
 

@@ -9,6 +9,11 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QWidget
 
+from pfiq_desktop.engine.defaults import ONNX_SUFFIXES, TORCHSCRIPT_SUFFIXES
+
+# the file dialogs' filter for an agency's own recognition network
+MODEL_FILTER = f"Face recognition models ({' '.join('*' + s for s in ONNX_SUFFIXES + TORCHSCRIPT_SUFFIXES)});;All files (*)"
+
 _Q = TypeVar("_Q", bound=QObject)
 
 

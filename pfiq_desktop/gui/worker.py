@@ -2,7 +2,7 @@
 
 The thread owns the engine (models load once). Jobs are plain tuples in a
 queue guarded by a condition variable; the officer's current image jumps the
-queue; cancelling drops the pending jobs and takes effect between images
+queue; cancelling drops the queued analyses (not rechecks or comparisons) and takes effect between images
 (cooperative, the image being analysed finishes). Results come back to the GUI
 thread through queued signals, so the GUI thread never waits on the engine.
 """

@@ -48,6 +48,7 @@ NOTE_CHARS = 60  # of an officer's note in the photo table (the photo's own repo
 SUMMARY_PROBLEMS = 4  # failed checks named in a photo's row (then "+N")
 THUMB_DPI = 220
 Progress = Callable[[int, int, str], None]
+SUMMARY_TITLE = "Batch summary"
 
 
 def load_thumbnail(item: ReportItem, size: int = THUMB_PX) -> np.ndarray | None:
@@ -259,7 +260,6 @@ def write_batch_summary(
     page_size: str = "A4",
     officer: str = "",
     links: Sequence[str | None] | None = None,
-    title: str = "Batch summary",
     pdfa: bool = False,
     now: datetime | None = None,
     progress: Progress | None = None,
@@ -302,7 +302,7 @@ def write_batch_summary(
         model_text = ", ".join(m[:16] + "…" for m in models[:3]) or "–"
         header = f"""
 <table width="100%" cellspacing="0" cellpadding="0"><tr>
-<td><span style="font-size:15pt; font-weight:bold">{escape(title)}</span><br/>
+<td><span style="font-size:15pt; font-weight:bold">{escape(SUMMARY_TITLE)}</span><br/>
 <span style="color:{GREY}">{escape(APP_NAME)} {escape(__version__)} · {len(items)} photos</span></td>
 <td align="right" valign="bottom">Made {escape(created)}<br/>by {escape(officer or '–')}</td></tr></table><hr/>
 <table cellspacing="0" cellpadding="1">
@@ -337,12 +337,13 @@ def write_batch_summary(
         return print_document(
             writer,
             doc,
-            lambda page, total: (f"{title} · {len(items)} photos · {created}", f"{APP_NAME} {__version__} · page {page} of {total}"),
+            lambda page, total: (f"{SUMMARY_TITLE} · {len(items)} photos · {created}",
+                                 f"{APP_NAME} {__version__} · page {page} of {total}"),
             should_cancel,
         )
 
     try:
-        data, pages = render_pdf(draw, page_size, title=f"{title} ({len(items)} photos)", author=officer,
+        data, pages = render_pdf(draw, page_size, title=f"{SUMMARY_TITLE} ({len(items)} photos)", author=officer,
                                  creator=f"{APP_NAME} {__version__}", pdfa=pdfa)
     except RenderError as error:
         raise OutputError(f"Cannot write {target}: {error}") from error

@@ -24,7 +24,7 @@ from pfiq_desktop.reports.figures import _placeholder, _scaled, ensure_qt, font,
 
 ROW_NAMES = {"a": "A · new photo", "b": "B · reference photo"}
 MAP_OPACITY = 0.85  # at the top of the scale; fainter values fade into the chip (palette fade)
-COLUMN_TITLES = ("Photo", "Supports the match", "Opposes the match")
+COLUMN_TITLES = ("Photo", SUPPORT_SCALE.title, OPPOSE_SCALE.title)
 # Header layout in text heights: the title's band, then one step per line below it (the header's height follows both).
 TITLE_HEIGHT = 2.6
 LINE_STEP = 1.3

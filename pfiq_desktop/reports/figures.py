@@ -271,9 +271,9 @@ def render_panels(
 
     `kind` is "deviation" (default: compared with compliant photos, low areas outlined)
     or "plq" (the paper's map). With `failed_only` warned checks get no evidence on
-    the photo. With `zoom_map` the map panel shows the faces' area when they fill
-    less than half of the photo, so the map stays readable on a full-length or group
-    picture.
+    the photo. With `zoom_map` the map panel shows the subject's (face 1) area when it
+    fills less than half of the photo, so the map stays readable on a full-length or
+    group picture (the other faces of a group may then lie outside it).
     """
     scale_of_map = MAP_SCALES[kind]
     ensure_qt()
@@ -310,7 +310,7 @@ def render_panels(
     painter.setPen(QColor(30, 30, 30))
     align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
     painter.drawText(QRectF(0, 0, panel_w, top), align, "Photo and findings")
-    short = "Compared with compliant photos" if kind == "deviation" else "Pixel-level quality (paper)"
+    short = scale_of_map.caption
     map_caption = short + (" (face area)" if crop != (0, 0, width, img_h) else "")
     caption_rect = QRectF(panel_w + gap, 0, total_w - panel_w - gap, top)
     for candidate in (map_caption, short, "vs compliant" if kind == "deviation" else "PLQ"):

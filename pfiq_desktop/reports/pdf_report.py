@@ -22,7 +22,7 @@ from pfiq_desktop import APP_NAME, __version__
 from pfiq_desktop.atomic import OutputError, write_bytes_atomic
 from pfiq_desktop.engine.icao.regions import REGION_LABELS
 from pfiq_desktop.engine.results import Analysis, Verdict
-from pfiq_desktop.palette import DEVIATION_SCALE, status_hex
+from pfiq_desktop.palette import DEVIATION_SCALE, ROW_TINT_PLAIN, ROW_TINTS, status_hex
 from pfiq_desktop.reports.figures import VERDICT_TEXT, check_numbers, render_panels, verdict_hex, verdict_text
 from pfiq_desktop.reports.inputs import AuditInfo, DecisionInfo, ReportItem, altered_text
 from pfiq_desktop.reports.paged import (
@@ -227,7 +227,7 @@ def checklist_html(analysis: Analysis) -> str:
         if check.verdict is Verdict.PASS:
             passed.append(f'<b>{numbers[id(check)]}</b>&nbsp;{escape(check.name)}: {escape(shown)}')
             continue
-        shade = {Verdict.FAIL: "#fbe3e3", Verdict.WARN: "#fcf0d8"}.get(check.verdict, "#f4f4f4")
+        shade = ROW_TINTS.get(check.verdict.value, ROW_TINT_PLAIN)
         rows.append(
             f'<tr style="background-color:{shade}"><td align="right">{numbers[id(check)]}</td>'
             f'<td style="padding-left:4px">{escape(check.name)}</td>'
@@ -319,7 +319,7 @@ def audit_html(entries: list[AuditInfo]) -> str:
         return f'<p style="margin-top:5px"><b>Audit trail</b> <span style="color:{GREY}">— no entries for this photo.</span></p>'
     td = '<td style="padding-right:6px">'
     rows = "".join(
-        f'<tr style="background-color:{"#f4f4f4" if n % 2 else "#ffffff"}">'
+        f'<tr style="background-color:{ROW_TINT_PLAIN if n % 2 else "#ffffff"}">'
         f'<td style="padding-right:6px; white-space:nowrap">{escape(when(e.at))}</td>'
         f"{td}{escape(e.signed_by or '–')}</td>{td}{escape(e.action)}</td>"
         f"{td}{escape(e.decision or '–')}</td>{td}{escape(reasons_text(e.reasons))}</td>{td}{escape(e.note or '–')}</td>"

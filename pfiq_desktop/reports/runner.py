@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pfiq_desktop.atomic import OutputError
 from pfiq_desktop.engine.filenames import first_few
-from pfiq_desktop.reports.batch import write_batch_summary
+from pfiq_desktop.reports.batch import Progress, write_batch_summary
 from pfiq_desktop.reports.export import write_csv, write_json
 from pfiq_desktop.reports.figures import save_annotated_png
 from pfiq_desktop.reports.inputs import ReportItem
@@ -31,8 +31,6 @@ CSV_NAME = "pfiq-results.csv"
 JSON_NAME = "pfiq-results.json"
 _RESERVED_STEMS = ("pfiq-summary", "pfiq-results")
 PER_PHOTO_FORMATS = ("pdf", "png")  # one file per photo, the only outputs that draw its maps
-Progress = Callable[[int, int, str], None]
-
 
 @dataclass
 class ExportResult:
@@ -132,8 +130,11 @@ def export_reports(
                 continue
             if kind == "summary":
                 links = [pdf_names.get(i) for i in range(len(items))]
+                # a summary of hundreds of photos takes a while: its thumbnails move the message, not the bar
+                each = None if progress is None else (
+                    lambda done, total, name, at=step: progress(at, len(plan), f"{SUMMARY_NAME}: photo {done} of {total}"))
                 result.pages[path] = write_batch_summary(
-                    path, items, page_size, officer, links, pdfa=pdfa, now=now, should_cancel=cancelled
+                    path, items, page_size, officer, links, pdfa=pdfa, now=now, progress=each, should_cancel=cancelled
                 )
             elif kind == "csv":
                 write_csv(path, items)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from pfiq_desktop.engine.results import FACE_PRESENT, STORED_TURNED_UNIT, Analysis, CheckResult, Verdict, bound_side
+from pfiq_desktop.engine.results import FACE_PRESENT, STORED_TURNED_UNIT, Analysis, CheckResult, Verdict, bound_side, stored_how
 
 # A check's name is the requirement ("No head covering"); as the reason a photo was refused or accepted despite,
 # it would read backwards in the record. These are the problems, as an officer writes them.
@@ -74,11 +74,15 @@ OTHER_REASONS = {
     "other:other": "Other (see note)",
 }
 # Codes the application adds itself.
+NOT_ANALYSED_YET = "not_analysed_yet"  # the checks a reject or retake before the analysis was filed against
+NOT_ANALYSABLE = "not_analysable"  # the checks a decision on a photo the engine could not read was filed against
+ANALYSIS_FAILED = "error:not_analysed"  # the reason pre-ticked on such a photo
+REFERENCE_NO_MATCH = "reference_no_match"  # accepting a photo that a renewal check found to be someone else
 SYSTEM_REASONS = {
-    "not_analysed_yet": "not analysed yet",
-    "not_analysable": "photo could not be analysed",
-    "error:not_analysed": "Photo could not be analysed",
-    "reference_no_match": "Not the same person as the reference photo",
+    NOT_ANALYSED_YET: "not analysed yet",
+    NOT_ANALYSABLE: "photo could not be analysed",
+    ANALYSIS_FAILED: "Photo could not be analysed",
+    REFERENCE_NO_MATCH: "Not the same person as the reference photo",
 }
 REFERENCE_PREFIX = "reference_photo:"
 CHECK_PREFIX = "reference_check:"  # what the renewal check said: reference_check:<outcome>:<score>:<reference file name>
@@ -123,8 +127,8 @@ def reason_label(code: str) -> str:
 def problem_label(check: CheckResult) -> str:
     """A failed check's problem in the words of what it found, where its code's label would mislead: a photo stored
     sideways fails "Face present", but "No face found" sends the officer to look for a covered face."""
-    if check.unit == STORED_TURNED_UNIT:
-        return "Photo stored upside down" if check.value == 180 else "Photo stored sideways"
+    if check.unit == STORED_TURNED_UNIT and check.value is not None:
+        return f"Photo stored {stored_how(check.value)}"
     sides, side = SIGNED_PROBLEMS.get(check.id) or TWO_WAY_PROBLEMS.get(check.id), _side(check)
     return sides[side > 0] if sides and side else reason_label(check.id)
 

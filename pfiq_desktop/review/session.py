@@ -19,14 +19,11 @@ from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.icao import failure_kind
 from pfiq_desktop.engine.results import Analysis
-from pfiq_desktop.review.reasons import failed_problems, reference_check_code
+from pfiq_desktop.review.reasons import NOT_ANALYSABLE, NOT_ANALYSED_YET, REFERENCE_NO_MATCH, failed_problems, reference_check_code
 from pfiq_desktop.review.store import ACCEPT, Decision, DecisionError, ReviewStore
 
 log = logging.getLogger(__name__)
 
-NOT_ANALYSED_YET = "not_analysed_yet"  # the checks a reject or retake before the analysis was filed against
-NOT_ANALYSABLE = "not_analysable"
-REFERENCE_NO_MATCH = "reference_no_match"  # accepting a photo that a renewal check found to be someone else
 
 
 @dataclass
@@ -69,6 +66,11 @@ class ReferenceCheck:
     @property
     def name(self) -> str:
         return display_name(os.path.basename(self.path))
+
+    @property
+    def code(self) -> str:
+        """The reason code a decision files it under (its words: `reason_label`)."""
+        return reference_check_code(self.decision, self.score, self.name)
 
 
 @dataclass
@@ -203,7 +205,7 @@ class ReviewSession:
         reference = self.references.get(path)
         if reference is not None and reference.decision == NO_MATCH:
             failed.append(REFERENCE_NO_MATCH)
-        filed = [*reasons, *([reference_check_code(reference.decision, reference.score, reference.name)] if reference else [])]
+        filed = [*reasons, *([reference.code] if reference else [])]
         saved = self.store.record_decision(
             path, sha, kind, reasons=filed, note=note, officer=self.officer,
             profile=analysis.profile if analysis is not None else "",

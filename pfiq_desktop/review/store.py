@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -48,6 +49,8 @@ from pfiq_desktop.review.chain import (
     verify,
 )
 from pfiq_desktop.review.reasons import reasons_text, reference_code, reference_in
+
+log = logging.getLogger(__name__)
 
 PATHS_PER_QUERY = 500  # paths bound in one query (SQLite allows 999 variables in older builds)
 
@@ -145,6 +148,7 @@ def default_officer() -> str:
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # no login name on some systems (no passwd entry, no USER variable)
+        log.warning("no operating-system login name: the audit trail records 'unknown'", exc_info=True)
         return "unknown"
 
 

@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterable
 
 from pfiq_desktop.engine.icao.registry import UNCERTAINTY_KEY, bounds_of, finer_decimals
-from pfiq_desktop.engine.results import STORED_TURNED_UNIT, CheckResult
+from pfiq_desktop.engine.results import STORED_TURNED_UNIT, CheckResult, upright_by
 
 # unit -> (factor, how the scaled number is written: {n} is the number, already formatted)
 _SHOWN: dict[str, tuple[float, str]] = {
@@ -88,8 +88,8 @@ def value_text(value: float | int | None, unit: str = "", bounds: Iterable[float
         return f"{value:.0f} face{'' if value == 1 else 's'}"
     if unit == "colour":
         return "colour" if value else "black and white"
-    if unit == STORED_TURNED_UNIT:  # the reason says "turned 90 degrees anticlockwise", not "270 deg clockwise"
-        return "upside down" if value == 180 else f"turn 90 deg {'clockwise' if value == 90 else 'anticlockwise'}"
+    if unit == STORED_TURNED_UNIT:  # as the reason says it ("turned 90 degrees anticlockwise"), not "270 deg clockwise"
+        return f"turn {upright_by(value)}"
     if unit in _SHOWN:
         return _SHOWN[unit][1].format(n=_apart(value, unit, bounds))
     number = _apart(value, unit, bounds) if isinstance(value, float) else format_number(value)

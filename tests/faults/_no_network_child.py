@@ -38,16 +38,16 @@ def main() -> None:
     from pfiq_desktop.gui.main_window import MainWindow
     from pfiq_desktop.settings import SettingsStore
 
-    app = make_app()
+    _app = make_app()  # held to the end: the window lives in it
     window = MainWindow(SettingsStore(), engine_factory=lambda device, profile: analyzer, restore_geometry=False)
     window.show()
     window.open_paths([sample])
     record = window.session.records[0]
-    shown = wait_until(app, lambda: record.analysis is not None, 300)
+    shown = wait_until(lambda: record.analysis is not None, 300)
     window.browser.select_row(0)
     window.ask_export_folder = lambda title: out
     started = window.export_report()
-    wait_until(app, lambda: started and not window.exporter.running(), 300)
+    wait_until(lambda: started and not window.exporter.running(), 300)
     window.shutdown()
     print(json.dumps({"events": EVENTS, "analysed": analysed, "shown": shown, "exported": sorted(os.listdir(out))}))
 

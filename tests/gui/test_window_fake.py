@@ -491,6 +491,40 @@ def test_the_status_line_names_the_photo_decided_and_the_one_now_shown(qtbot, ma
     assert w.status_text.text().endswith("(saved) · every photo in the list is decided")
 
 
+def test_a_decision_that_replaces_another_says_so_and_leaves_its_note_behind(qtbot, make_window, portrait_folder):
+    # Accept with a note, then R: "Rejected (saved)" said nothing of the accept it replaced, and the reject was filed
+    # with the accept's justification ("glasses removed in the original") (officer walk-through)
+    w = _opened(qtbot, make_window, portrait_folder, 3)
+    w.auto_advance = False
+    path = w.browser.visible_paths()[0]
+    w.browser.select_path(path)
+    w.decision.note.setPlainText("glasses removed in the original")
+    w.decision.request_accept()
+    assert w.session.record(path).decision.note == "glasses removed in the original"
+    w.decision.request_reject()
+    saved = w.session.record(path).decision
+    assert saved.decision == "reject" and saved.note == "" and w.decision.note.toPlainText() == ""
+    assert "Rejected (saved) · replaces Accepted by test-officer" in w.status_text.text(), w.status_text.text()
+    # a note the officer types for the new decision is kept, and one kept unchanged for the same kind too
+    w.decision.note.setPlainText("retake in better light")
+    w.decision.request_retake()
+    assert w.session.record(path).decision.note == "retake in better light"
+    w.decision.request_retake()
+    assert w.session.record(path).decision.note == "retake in better light"
+
+
+def test_every_photo_decided_says_how_many_a_search_hides(qtbot, make_window, portrait_folder):
+    # under a search that showed 4 of 35 photos it said "every photo in the list is decided" (officer walk-through)
+    w = _opened(qtbot, make_window, portrait_folder, 3)
+    shown = w.browser.visible_paths()[0]
+    w.browser.search.setText(w.session.record(shown).name)
+    assert w.browser.visible_paths() == [shown]
+    w.browser.select_path(shown)
+    w.browser.view.setFocus()
+    qtbot.keyClick(w.browser.view, Qt.Key.Key_R)
+    assert w.status_text.text().endswith("every photo in the list is decided (2 undecided hidden by the search or filter)")
+
+
 def test_enter_in_the_search_box_goes_to_the_results_and_tab_leaves_the_note(qtbot, make_window, portrait_folder):
     # A/R/T used to be typed into the search text, and Tab into the saved note
     w = _opened(qtbot, make_window, portrait_folder, 3)

@@ -112,12 +112,17 @@ def test_runner_writes_every_format_with_progress(tmp_path, sample_analysis, sam
     items[0].image = sample_image
     seen = []
     result = export_reports(items, tmp_path / "out", ["pdf", "png", "csv", "json"], "Letter", officer="me",
-                            progress=lambda d, t, n: seen.append((d, t)))
+                            progress=lambda d, t, n: seen.append((d, t, n)))
     names = sorted(p.name for p in result.files)
     assert names == sorted(["photo_000.pdf", "photo_001.pdf", "photo_002.pdf", "photo_000.png", "photo_001.png",
                             "photo_002.png", "pfiq-summary.pdf", "pfiq-results.csv", "pfiq-results.json"])
     assert all(p.stat().st_size > 0 for p in result.files)
     assert seen[-1][0] == seen[-1][1] == len(result.files)
+    # the summary's thumbnails say how far it is (a summary of hundreds of photos showed one name for minutes), and the
+    # bar stays at the summary's step while they do
+    summary = [(d, n) for d, _, n in seen if n.startswith("pfiq-summary.pdf: photo ")]
+    assert [n for _, n in summary] == [f"pfiq-summary.pdf: photo {i} of 3" for i in (1, 2, 3)], seen
+    assert len({d for d, _ in summary}) == 1 and [d for d, _, _ in seen] == sorted(d for d, _, _ in seen)
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.endswith(".part")]
 
 

@@ -46,12 +46,11 @@ from pfiq_desktop.atomic import write_text_atomic
 from pfiq_desktop.engine.alignment import Alignment
 from pfiq_desktop.engine.backbones.calibration import BackboneCalibration
 from pfiq_desktop.engine.backbones.spec import BackboneSpec, Normalisation
+from pfiq_desktop.engine.defaults import ONNX_SUFFIXES, TORCHSCRIPT_SUFFIXES
 from pfiq_desktop.engine.hashing import file_sha256
 
 log = logging.getLogger(__name__)
 
-ONNX_SUFFIXES = (".onnx",)
-TORCHSCRIPT_SUFFIXES = (".pt", ".pth", ".ts", ".torchscript")
 REQUIRED_FIELDS: dict[str, type | tuple[type, ...]] = {
     "alignment": str,
     "input_size": int,

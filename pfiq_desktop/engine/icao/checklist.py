@@ -12,7 +12,7 @@ from pfiq_desktop.engine.icao import background, eyes_mouth, geometry, occlusion
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.profile import Profile, load_profile
 from pfiq_desktop.engine.icao.registry import CHECKS, CheckSpec, Measure, NotAssessable
-from pfiq_desktop.engine.results import FACE_PRESENT, STORED_TURNED_UNIT, CheckResult, Evidence, Face, Verdict
+from pfiq_desktop.engine.results import FACE_PRESENT, STORED_TURNED_UNIT, CheckResult, Evidence, Face, Verdict, stored_how
 
 log = logging.getLogger(__name__)
 
@@ -46,26 +46,31 @@ def _plain(evidence: Evidence) -> Evidence:
     )
 
 
+def _stored_turned(present: CheckResult | None) -> bool:
+    """Whether "Face present" found the photo stored sideways or upside down."""
+    return present is not None and present.unit == STORED_TURNED_UNIT and present.value is not None
+
+
 def _no_face_reason(present: CheckResult | None) -> str:
-    """Why a face check is not judged on a photo without an upright face, in the words "Face present" found."""
-    if present is not None and present.unit == STORED_TURNED_UNIT:
-        how = "upside down" if present.value == 180 else "sideways"
-        return f"The photo is stored {how}, so this cannot be checked: turn it upright first."
+    """Why a check is not judged on a photo without an upright face, in the words "Face present" found."""
+    if present is not None and _stored_turned(present) and present.value is not None:
+        return f"The photo is stored {stored_how(present.value)}, so this cannot be checked: turn it upright first."
     return "No face found, so this cannot be checked."
 
 
 def _run_one(spec: CheckSpec, ctx: Context | None, profile: Profile, setup_error: str, face_index: int = 0,
-             covered: CheckResult | None = None) -> CheckResult:
-    """One check's result; `covered` is the result of the check its `unless_failed` names, when that one ran (on a
-    photo without a face, the result of "Face present")."""
+             covered: CheckResult | None = None, present: CheckResult | None = None) -> CheckResult:
+    """One check's result; `covered` is the result of the check its `unless_failed` names and `present` that of
+    "Face present", when they ran."""
     params = profile.params(spec.id)
     if ctx is None:
         measure = _not_assessable(f"The photo could not be read: {setup_error}")
     elif spec.id in profile.info.not_assessable:
         measure = _not_assessable(f"Not assessed under this profile: {profile.info.not_assessable[spec.id]}.")
-    elif ctx.face is None and spec.id != FACE_PRESENT:
-        # Without a subject the photo is rejected anyway; judging its format alone would mislead.
-        measure = _not_assessable(_no_face_reason(covered))
+    elif spec.id != FACE_PRESENT and (ctx.face is None or _stored_turned(present)):
+        # Without an upright subject the photo is rejected anyway; judging its format alone, or a face lying on its
+        # side (the fallback detector finds some: their masks, coverings and eyes were judged sideways), would mislead
+        measure = _not_assessable(_no_face_reason(present))
     elif covered is not None and covered.verdict is Verdict.FAIL:
         # measured: under masks "Mouth closed" flagged 12 of 21 dev faces and "Natural skin colour" 21 of 23
         measure = _not_assessable(f"Cannot be checked: \"{covered.name}\" failed, and this would judge the covering.")
@@ -117,24 +122,25 @@ def run_checks(
         ctx, error = None, str(exc)
     enabled = [spec for spec in ordered_checks() if profile.enabled(spec.id)]
     results = _run_all(enabled, ctx, profile, error)
-    if ctx is not None:
+    if ctx is not None and not any(_stored_turned(c) for c in results if c.id == FACE_PRESENT):
         for index in range(1, len(ctx.faces)):
             results += _run_all([spec for spec in enabled if spec.per_face], ctx.for_face(index), profile, error, index)
     return results
 
 
 def _run_all(specs: list[CheckSpec], ctx: Context | None, profile: Profile, error: str, face_index: int = 0) -> list[CheckResult]:
-    """`specs` in order on one face; a check another one waits for (`unless_failed`, or "Face present" on a photo
-    without a face) is run first."""
+    """`specs` in order on one face; "Face present" is run first (a photo stored turned is judged no further), and
+    a check another one waits for (`unless_failed`) before the one that waits."""
     done: dict[str, CheckResult] = {}
     wanted = {spec.id for spec in specs}
-    no_face = ctx is not None and ctx.face is None
+    present = _run_one(CHECKS[FACE_PRESENT], ctx, profile, error, face_index) if FACE_PRESENT in wanted else None
+    if present is not None:
+        done[FACE_PRESENT] = present
 
     def run(spec: CheckSpec) -> CheckResult:
         if spec.id not in done:
-            waits_for = FACE_PRESENT if no_face and spec.id != FACE_PRESENT else spec.unless_failed
-            first = CHECKS.get(waits_for) if waits_for in wanted else None
-            done[spec.id] = _run_one(spec, ctx, profile, error, face_index, run(first) if first is not None else None)
+            first = CHECKS.get(spec.unless_failed) if spec.unless_failed in wanted else None
+            done[spec.id] = _run_one(spec, ctx, profile, error, face_index, run(first) if first is not None else None, present)
         return done[spec.id]
 
     return [run(spec) for spec in specs]

@@ -19,7 +19,7 @@ from pfiq_desktop.engine.faces import turned_face
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.mm_geometry import PrintScale, head_height_range
 from pfiq_desktop.engine.icao.registry import Measure, NotAssessable, bounds_of, check, graded, graded_range
-from pfiq_desktop.engine.results import FACE_PRESENT, STORED_TURNED_UNIT, Evidence, Verdict
+from pfiq_desktop.engine.results import FACE_PRESENT, STORED_TURNED_UNIT, Evidence, Verdict, stored_how, upright_by
 
 
 def _box_size(box: tuple[int, int, int, int]) -> float:
@@ -88,8 +88,7 @@ def face_present(ctx: Context, params: dict[str, Any]) -> Measure:
     # face showed one turned on the development sets, docs/EVALUATION.md)
     turn = turned_face(ctx.rgb) if ctx.face is None or ctx.face.detector == "cnn" else 0
     if turn:
-        way = "clockwise" if turn == 90 else "anticlockwise"
-        how = "upside down" if turn == 180 else f"sideways (turned 90 degrees {way} it shows a face)"
+        how = f"{stored_how(turn)} (turned {upright_by(turn)} it shows a face)"
         return Measure(Verdict.FAIL, f"No upright face: the photo is stored {how}. Turn it upright and save it again "
                        "(its file gives no orientation).", float(turn), STORED_TURNED_UNIT)
     if ctx.face is None:

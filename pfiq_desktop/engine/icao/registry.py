@@ -1,7 +1,7 @@
 """The checklist: each check registers itself here with its id, name and family.
 
-A check is a plain function `(ctx, params) -> Measure`; the registry turns it
-into a `CheckResult`, and turns "cannot be judged" into a verdict, never an
+A check is a plain function `(ctx, params) -> Measure`; `checklist._run_one` turns
+it into a `CheckResult`, and turns "cannot be judged" into a verdict, never an
 exception, so one odd photo cannot break the checklist.
 
 Adding a check (each step but the last is enforced by a test that names what is missing):
@@ -38,7 +38,7 @@ class NotAssessable(Exception):
 
 @dataclass
 class Measure:
-    """What a check found; the registry adds id, name, family and face index."""
+    """What a check found; `checklist._run_one` adds id, name, family and face index."""
 
     verdict: Verdict
     reason: str

@@ -1,0 +1,26 @@
+"""The deviation map's bands as an officer reads them: their limits and words, owned once for the legend, the
+outline, the findings and the help. A light module (no dlib, no torch), so the palette can build its scale from it."""
+
+from __future__ import annotations
+
+MUCH_LOWER = -3.0
+CLEARLY_LOWER = -2.0  # also the level of the outline drawn on the photo
+SOMEWHAT_LOWER = -1.0
+COMPARED = " than in compliant photos"  # what every band but the last is lower than
+# (upper limit, the band's short words), from the bottom up; the last band is uncoloured
+BANDS = (
+    (MUCH_LOWER, "much lower"),
+    (CLEARLY_LOWER, "clearly lower"),
+    (SOMEWHAT_LOWER, "somewhat lower"),
+    (float("inf"), "as in compliant photos"),
+)
+
+
+def band_words(short: str) -> str:
+    """A band's words in full: "clearly lower than in compliant photos"."""
+    return short if short == BANDS[-1][1] else short + COMPARED
+
+
+def band(value: float) -> str:
+    """The words for a deviation value, as on the legend."""
+    return band_words(next(short for upper, short in BANDS if value <= upper))
