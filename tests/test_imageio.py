@@ -14,7 +14,7 @@ import pytest
 from PIL import Image, ImageFile
 
 from pfiq_desktop.engine.hashing import file_sha256
-from pfiq_desktop.engine.imageio import ImageLoadError, load_image, load_photo_bytes, load_photo_file
+from pfiq_desktop.engine.imageio import ImageLoadError, load_image, load_photo_array, load_photo_bytes, load_photo_file
 from tests.photos import SHARED_FACES, load_portrait, shared_missing
 
 
@@ -349,6 +349,28 @@ def test_the_resolution_a_file_states_is_read_with_its_pixels(tmp_path, fmt, sav
     assert photo.dpi == (None if stated is None else pytest.approx(stated, abs=0.01))
     in_memory = load_photo_bytes(path.read_bytes())  # a photo handed over as bytes keeps its hash and dpi too
     assert in_memory.sha256 == photo.sha256 and in_memory.dpi == photo.dpi
+
+
+def test_how_much_of_a_photo_the_file_leaves_transparent_is_kept(tmp_path):
+    # a cut-out PNG was shown over white with nothing said: its white strips passed "Light background" on a dark one
+    rgba = np.zeros((50, 40, 4), np.uint8)
+    rgba[..., :3], rgba[..., 3] = 90, 255
+    rgba[:, :4, 3] = 0  # 4 of 40 columns transparent
+    rgba[0, 10:30, 3] = 128  # and 20 half-transparent pixels
+    path = tmp_path / "cut_out.png"
+    Image.fromarray(rgba, "RGBA").save(path)
+    photo = load_photo_file(path)
+    assert photo.transparent == pytest.approx((50 * 4 + 20) / (50 * 40)) and (photo.pixels[:, :4] == 255).all()
+    palette = tmp_path / "palette.png"  # a GIF-style palette with one colour transparent
+    indexed = Image.new("P", (40, 50), 1)
+    indexed.putpalette([0, 255, 0, 90, 90, 90])
+    indexed.paste(0, (0, 0, 4, 50))  # the first 4 columns in colour 0, the transparent one
+    indexed.save(palette, transparency=0)
+    assert load_photo_file(palette).transparent == pytest.approx(0.1)
+    opaque = tmp_path / "photo.jpg"
+    Image.fromarray(rgba[..., :3]).save(opaque)
+    assert load_photo_file(opaque).transparent == 0.0 and load_photo_bytes(opaque.read_bytes()).transparent == 0.0
+    assert load_photo_array(rgba).transparent == photo.transparent
 
 
 def test_a_heic_photo_is_named_and_the_officer_told_to_convert_it_and_avif_loads(tmp_path, astronaut):

@@ -201,7 +201,7 @@ class Analyzer:
             return analysis
         if image is None:
             image = load_image(analysis.source)
-        checks = icao.run_checks(image, analysis.faces, self.profile, analysis.image_dpi)
+        checks = icao.run_checks(image, analysis.faces, self.profile, analysis.image_dpi, analysis.image_transparent)
         faces = [dataclasses.replace(face) for face in analysis.faces]  # findings quote the new checks
         rechecked = dataclasses.replace(analysis, faces=faces, checks=checks, profile=self.profile.name,
                                         profile_sha256=self.profile.sha256, profile_info=self.profile.info)
@@ -334,7 +334,7 @@ class Analyzer:
             for face in analysis.faces:
                 face.regions = icao.region_plq(face)
         with clock.stage("checks"):
-            analysis.checks = icao.run_checks(image, analysis.faces, self.profile, analysis.image_dpi)
+            analysis.checks = icao.run_checks(image, analysis.faces, self.profile, analysis.image_dpi, analysis.image_transparent)
         with clock.stage("findings"):
             add_findings(analysis)
         analysis.timings = clock.total()

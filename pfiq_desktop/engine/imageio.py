@@ -17,7 +17,9 @@ Conventions:
 - EXIF orientation is applied, so the array is the photo as a person sees it.
 - Transparent pixels are composited onto white: a cut-out passport photo is meant to
   be seen (and printed) on white paper, and dropping alpha would expose whatever
-  colour the editor left in invisible pixels.
+  colour the editor left in invisible pixels. How much of the photo was transparent is
+  kept beside the pixels (`PhotoFile.transparent`): a background cut out or replaced
+  is the officer's to judge, and the checks judge only what the white shows.
 - 16-bit greyscale files and uint16 arrays are scaled to 8 bit (value * 255 / 65535,
   rounded); Pillow itself reduces 16-bit colour files to 8 bit (high byte, which is
   within one level of that). Float arrays are taken as 0..1 and clipped.
@@ -69,17 +71,19 @@ class ImageLoadError(ValueError):
 
 
 class PhotoFile(NamedTuple):
-    """A decoded photo file: its pixels, the SHA-256 of exactly the bytes decoded, and the dpi it states."""
+    """A decoded photo file: its pixels, the SHA-256 of exactly the bytes decoded, the dpi it states and the share
+    of its pixels that were not fully opaque (composited onto white)."""
 
     pixels: np.ndarray
     sha256: str
     dpi: float | None
+    transparent: float = 0.0
 
 
 def load_image(source: ImageSource) -> np.ndarray:
     """Load a file path, encoded bytes or an array as RGB uint8 HxWx3 (C-contiguous)."""
     if isinstance(source, np.ndarray):
-        return _from_array(source)
+        return _from_array(source)[0]
     if isinstance(source, (bytes, bytearray, memoryview)):
         return load_photo_bytes(source).pixels
     if isinstance(source, (str, Path)):
@@ -104,9 +108,15 @@ def load_photo_bytes(source: bytes | bytearray | memoryview) -> PhotoFile:
     return _photo(data, "The image")
 
 
+def load_photo_array(array: np.ndarray) -> PhotoFile:
+    """A photo handed over as an array (HxW, HxWx3 or HxWx4), as `load_photo_file` gives a file's: no hash or dpi."""
+    pixels, transparent = _from_array(array)
+    return PhotoFile(pixels, "", None, transparent)
+
+
 def _photo(data: bytes, name: str) -> PhotoFile:
-    pixels, dpi = _decode(data, name)
-    return PhotoFile(pixels, hashlib.sha256(data).hexdigest(), dpi)
+    (pixels, transparent), dpi = _decode(data, name)
+    return PhotoFile(pixels, hashlib.sha256(data).hexdigest(), dpi, transparent)
 
 
 def _read_photo_bytes(path: str | os.PathLike[str]) -> bytes:
@@ -143,8 +153,8 @@ def _file_label(path: str | os.PathLike[str]) -> str:
     return f"The file '{display_name(Path(path).name)}'"
 
 
-def _decode(data: bytes, name: str) -> tuple[np.ndarray, float | None]:
-    """The pixels as RGB uint8 and the dpi the file states."""
+def _decode(data: bytes, name: str) -> tuple[tuple[np.ndarray, float], float | None]:
+    """The pixels as RGB uint8 with their transparent share (`_assemble`), and the dpi the file states."""
     try:
         with Image.open(io.BytesIO(data)) as image:
             _check_header(image, name)
@@ -248,8 +258,8 @@ def _unidentified_message(head: bytes, name: str) -> str:
     return f"{name} is not a recognised image; use a {_FORMAT_LIST} file."
 
 
-def _to_rgb(image: Image.Image, name: str) -> np.ndarray:
-    """Any Pillow mode to RGB uint8, copied out of Pillow a block of rows at a time."""
+def _to_rgb(image: Image.Image, name: str) -> tuple[np.ndarray, float]:
+    """Any Pillow mode to RGB uint8, copied out of Pillow a block of rows at a time (`_assemble`)."""
     mode = image.mode
     if mode == "P" and "transparency" not in image.info:
         image = image.convert("RGB")
@@ -262,7 +272,7 @@ def _to_rgb(image: Image.Image, name: str) -> np.ndarray:
     return _assemble(height, width, lambda top, bottom: np.asarray(image.crop((0, top, width, bottom))), name)
 
 
-def _from_array(array: np.ndarray, name: str = "The image array") -> np.ndarray:
+def _from_array(array: np.ndarray, name: str = "The image array") -> tuple[np.ndarray, float]:
     """Validate and normalise an in-memory array (HxW, HxWx1, HxWx3, HxWx4) into a new RGB uint8 array."""
     if not (array.ndim == 2 or (array.ndim == 3 and array.shape[2] in (1, 3, 4))):
         raise ImageLoadError(f"{name} has shape {array.shape}; expected HxW, HxWx3 or HxWx4.")
@@ -275,11 +285,13 @@ def _from_array(array: np.ndarray, name: str = "The image array") -> np.ndarray:
     return _assemble(height, width, lambda top, bottom: array[top:bottom], name)
 
 
-def _assemble(height: int, width: int, rows_of: Callable[[int, int], np.ndarray], name: str) -> np.ndarray:
-    """The RGB uint8 photo built block by block from `rows_of(top, bottom)` (any supported layout and type)."""
+def _assemble(height: int, width: int, rows_of: Callable[[int, int], np.ndarray], name: str) -> tuple[np.ndarray, float]:
+    """The RGB uint8 photo built block by block from `rows_of(top, bottom)` (any supported layout and type), and the
+    share of its pixels that were not fully opaque."""
     _check_dimensions(width, height, name)
     out = np.empty((height, width, 3), np.uint8)
     step = max(1, BLOCK_PIXELS // width)
+    see_through = 0
     for top in range(0, height, step):
         bottom = min(top + step, height)
         block = _to_uint8(rows_of(top, bottom), name)
@@ -289,9 +301,10 @@ def _assemble(height: int, width: int, rows_of: Callable[[int, int], np.ndarray]
             out[top:bottom] = block[:, :, None]
         elif block.shape[2] == 4:
             out[top:bottom] = composite_on_white(block)
+            see_through += int(np.count_nonzero(block[:, :, 3] < 255))
         else:
             out[top:bottom] = block
-    return out
+    return out, see_through / (height * width)
 
 
 def _to_uint8(block: np.ndarray, name: str) -> np.ndarray:

@@ -20,7 +20,7 @@ import numpy as np
 from pfiq_desktop.engine.alignment import DLIB_CHIP, Alignment
 from pfiq_desktop.engine.child_processes import spawn_pool
 from pfiq_desktop.engine.faces import DetectedFace, FaceDetector
-from pfiq_desktop.engine.imageio import ImageLoadError, load_image, load_photo_bytes, load_photo_file
+from pfiq_desktop.engine.imageio import ImageLoadError, load_photo_array, load_photo_bytes, load_photo_file
 from pfiq_desktop.engine.results import Analysis
 
 Source = str | Path | bytes | np.ndarray
@@ -71,11 +71,14 @@ def prepare(
     try:
         with clock.stage("load"):
             if isinstance(source, (str, Path)):  # the hash is of exactly the bytes that were decoded
-                image, analysis.image_sha256, analysis.image_dpi = load_photo_file(source)
+                photo = load_photo_file(source)
             elif isinstance(source, (bytes, bytearray, memoryview)):
-                image, analysis.image_sha256, analysis.image_dpi = load_photo_bytes(source)
+                photo = load_photo_bytes(source)
+            elif isinstance(source, np.ndarray):
+                photo = load_photo_array(source)
             else:
-                image = load_image(source)
+                raise ImageLoadError(f"Cannot load an image from a value of type {type(source).__name__}.")
+            image, analysis.image_sha256, analysis.image_dpi, analysis.image_transparent = photo
     except ImageLoadError as error:
         analysis.errors.append(str(error))
         return prepared

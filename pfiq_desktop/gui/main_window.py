@@ -181,6 +181,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.engine_text)
 
         self._build_actions()
+        self._tab_order()
         self.setAcceptDrops(True)
         self._default_layout()
         if not (restore_geometry and self._restore_geometry()):
@@ -231,6 +232,15 @@ class MainWindow(QMainWindow):
             self.show_banner("")
 
     # -- construction helpers ------------------------------------------------
+    def _tab_order(self) -> None:
+        """Tab goes down the left column (search, photos, the decision's reasons, note and buttons), then to the
+        checklist on the right: it jumped from the photo list to the checklist and back to the decision."""
+        decision = self.decision
+        chain = [self.browser.search, self.browser.view, decision.reasons, decision.note, *decision.buttons.values(),
+                 decision.clear_button, self.checklist.profile, self.checklist.tree]
+        for before, after in zip(chain, chain[1:]):
+            QWidget.setTabOrder(before, after)
+
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)

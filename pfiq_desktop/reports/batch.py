@@ -312,7 +312,7 @@ def write_batch_summary(
         altered = sorted({i.store_problem for i in items if i.store_problem})
         header += "".join(f'<p style="color:{status_hex("fail")}"><b>{escape(altered_text(p))}</b></p>' for p in altered)
         histogram_html = (
-            f'<p style="margin-top:8px; margin-bottom:3px"><b>Scalar quality of the main face</b></p>'
+            f'<p style="margin-top:8px; margin-bottom:3px"><b>Recognition quality of the main face</b></p>'
             f'<p align="center"><img src="{hist_src}" width="{hist_w:.0f}"/></p>'
         )
         summary = header + _counts_html(items) + histogram_html + _failing_html(items)

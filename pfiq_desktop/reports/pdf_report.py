@@ -9,6 +9,7 @@ embedded as file attachments, so the report is machine-readable
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from html import escape
@@ -146,7 +147,7 @@ def profile_html(analysis: Analysis) -> str:
 
 
 def quality_html(analysis: Analysis) -> str:
-    """Scalar quality per face and the main face's regions compared with compliant photos (two pairs per row)."""
+    """Recognition quality per face and the main face's regions compared with compliant photos (two pairs per row)."""
     if not analysis.faces:
         return f'<p style="color:{GREY}">No face: no quality to report.</p>'
     faces = analysis.faces[:4]
@@ -183,7 +184,7 @@ def quality_html(analysis: Analysis) -> str:
     )
     more = f'<br/><span style="color:{GREY}">{len(analysis.faces) - 4} more faces not shown.</span>' if len(analysis.faces) > 4 else ""
     return f"""
-<p style="margin-top:0px; margin-bottom:0px"><b>Scalar quality</b></p>
+<p style="margin-top:0px; margin-bottom:0px"><b>Recognition quality</b></p>
 <p style="margin-top:0px; margin-bottom:0px">{quality}</p>
 <p style="color:{GREY}; margin-top:0px; font-size:6pt">0 = unusable, 1 = excellent for recognition;
 {escape(analysis.quality_estimator or "scalar estimator")}, raw {format_number(faces[0].quality_raw)}</p>
@@ -201,8 +202,8 @@ def findings_html(analysis: Analysis) -> str:
     sentences = analysis.faces[0].findings
     items = "".join(f"<li>{escape(s)}</li>" for s in sentences) or "<li>Nothing stands out against compliant photos.</li>"
     others = sum(bool(face.findings) for face in analysis.faces[1:])
-    tail = (f'<p style="color:{GREY}; margin-top:0px">{others} other face(s) have findings of their own '
-            "(in the attached JSON).</p>") if others else ""
+    tail = (f'<p style="color:{GREY}; margin-top:0px">{others} other face{" has" if others == 1 else "s have"} findings of '
+            "their own (in the attached JSON).</p>") if others else ""
     return (f'<p style="margin-top:3px; margin-bottom:0px"><b>Findings</b>'
             f'{" (face 1)" if len(analysis.faces) > 1 else ""}</p>'
             f'<ul style="margin-top:0px; margin-bottom:0px; margin-left:-20px; font-size:7pt">{items}</ul>{tail}')
@@ -211,6 +212,9 @@ def findings_html(analysis: Analysis) -> str:
 def nowrap(text: str, limit: int = 24) -> str:
     """Keep short cells on one line (so the reason column keeps its width); long ones may wrap."""
     return ' style="white-space:nowrap"' if len(text) <= limit else ""
+
+
+SHARED_REASON_ROWS = 3  # checks not judged for one reason that are listed on one line instead of a row each
 
 
 def checklist_html(analysis: Analysis) -> str:
@@ -222,10 +226,15 @@ def checklist_html(analysis: Analysis) -> str:
     numbers = check_numbers(analysis)
     rows = []
     passed = []
+    unjudged = Counter(c.reason for c in analysis.subject_checks() if c.verdict is Verdict.NOT_ASSESSABLE)
+    shared: dict[str, list[str]] = {}  # a reason many checks are not judged for: one line, not 33 identical rows
     for check in analysis.subject_checks():  # other faces of a group photo: one line each, below
         shown = check_value_text(check)
         if check.verdict is Verdict.PASS:
             passed.append(f'<b>{numbers[id(check)]}</b>&nbsp;{escape(check.name)}: {escape(shown)}')
+            continue
+        if check.verdict is Verdict.NOT_ASSESSABLE and unjudged[check.reason] >= SHARED_REASON_ROWS:
+            shared.setdefault(check.reason, []).append(f'<b>{numbers[id(check)]}</b>&nbsp;{escape(check.name)}')
             continue
         shade = ROW_TINTS.get(check.verdict.value, ROW_TINT_PLAIN)
         rows.append(
@@ -246,6 +255,9 @@ def checklist_html(analysis: Analysis) -> str:
         if analysis.profile_info.switched_off else ""
     passed_html = (f'<p style="margin-top:2px; font-size:6.2pt"><span style="color:{status_hex("pass")}"><b>PASS</b></span> '
                    + " · ".join(passed) + "</p>") if passed else ""
+    passed_html += "".join(
+        f'<p style="margin-top:2px; font-size:6.2pt"><span style="color:{verdict_hex(Verdict.NOT_ASSESSABLE)}"><b>N/A</b></span> '
+        f"{escape(reason)} " + " · ".join(names) + "</p>" for reason, names in shared.items())
     return f"""
 <p style="margin-top:4px; margin-bottom:1px"><b>Checklist</b>
 <span style="color:{GREY}"> — {counts[Verdict.FAIL]} fail, {counts[Verdict.WARN]} warn, {counts[Verdict.PASS]} pass,

@@ -53,6 +53,7 @@ CHECK_PROBLEMS = {
     "background_uniformity": "Background not plain",
     "background_brightness": "Background too dark",
     "background_shadow": "Shadow behind the head",
+    "transparency": "Transparent areas (background cut out?)",
 }
 # Problems that go either way, worded for each side: (value below the check's bounds, value above them), or for a
 # signed angle (negative, positive). Where a failed check's value says which side, the photo list and the summary

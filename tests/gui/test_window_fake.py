@@ -8,6 +8,7 @@ from unittest.mock import patch
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QApplication
 
 from pfiq_desktop.engine.results import Verdict
 from pfiq_desktop.gui.settings_dialog import SettingsDialog
@@ -538,6 +539,11 @@ def test_enter_in_the_search_box_goes_to_the_results_and_tab_leaves_the_note(qtb
     qtbot.keyClicks(w.decision.note, "checked")
     qtbot.keyClick(w.decision.note, Qt.Key.Key_Tab)
     assert w.decision.note.toPlainText() == "checked" and not w.decision.note.hasFocus()
+    # ... to the decision's buttons below it: Tab went from the photo list to the checklist on the right and back
+    assert QApplication.focusWidget() is w.decision.buttons["accept"]
+    w.browser.view.setFocus()
+    qtbot.keyClick(w.browser.view, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is w.decision.reasons
 
 
 def test_a_note_typed_on_an_undecided_photo_is_still_there_when_the_officer_comes_back(qtbot, make_window, portrait_folder):

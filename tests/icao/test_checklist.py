@@ -46,6 +46,18 @@ def test_no_face_fails_presence_and_nothing_else_is_judged(portrait: np.ndarray)
     assert by_id["single_face"].face_index is None and by_id["aspect_ratio"].face_index is None
 
 
+def test_a_photo_too_dark_to_find_a_face_in_says_so(portrait: np.ndarray) -> None:
+    # an Extended Yale B 'Ambient' photo (mean grey about 10) read "covered, turned away, too small or too dark, or
+    # stored sideways": the officer wants "too dark", measured against the profile's own exposure limit
+    dark = (portrait.astype(np.float32) * 0.08).astype(np.uint8)
+    presence = next(c for c in run_checks(dark, []) if c.id == "face_present")
+    floor = load_profile().params("exposure")["fail_below"]
+    assert presence.verdict is Verdict.FAIL and "too dark (mean grey" in presence.reason, presence.reason
+    assert f"a face needs at least {floor:.0f}" in presence.reason and "mask" not in presence.reason
+    # a photo lit normally keeps the usual causes
+    assert "too dark (mean grey" not in next(c for c in run_checks(portrait, []) if c.id == "face_present").reason
+
+
 @pytest.mark.parametrize(("turn", "stored"), [(cv2.ROTATE_90_CLOCKWISE, "sideways (turned 90 degrees anticlockwise"),
                                               (cv2.ROTATE_90_COUNTERCLOCKWISE, "sideways (turned 90 degrees clockwise"),
                                               (cv2.ROTATE_180, "upside down (turned 180 degrees")])
@@ -232,7 +244,7 @@ def test_group_photo_fails_single_face_with_a_box_on_each_other_face() -> None:
     faces = detect_faces(photo)
     assert len(faces) == 3
     single = {c.id: c for c in run_checks(photo, faces)}["single_face"]
-    assert single.verdict is Verdict.FAIL and single.reason.startswith("2 other face(s)")
+    assert single.verdict is Verdict.FAIL and single.reason.startswith("2 other faces in the photo")
     assert len(single.evidence.boxes) == 2
     alone = {c.id: c for c in run_checks(load_portrait(0), detect_faces(load_portrait(0)))}["single_face"]
     assert alone.verdict is Verdict.PASS

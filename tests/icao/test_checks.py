@@ -14,6 +14,7 @@ from pfiq_desktop.engine import disturbances
 from pfiq_desktop.engine.icao import CHECKS, Profile, load_profile, run_checks
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.regions import polygon_mask, region_polygons
+from pfiq_desktop.engine.imageio import load_photo_array
 from pfiq_desktop.engine.results import CheckResult, Face, Verdict
 from tests.icao.facebuild import detect_faces, turned_landmarks
 from tests.photos import load_portrait, portrait_paths
@@ -257,6 +258,13 @@ def _tint(img: np.ndarray) -> np.ndarray:
     return out.astype(np.uint8)
 
 
+def _cut_out(img: np.ndarray) -> np.ndarray:
+    """The photo as an editor leaves a cut-out: RGBA, the outer 20 px columns transparent."""
+    alpha = np.full(img.shape[:2], 255, np.uint8)
+    alpha[:, :20] = alpha[:, -20:] = 0
+    return np.dstack([img, alpha])
+
+
 same: Case = lambda img, faces: (img, faces)
 # (check id) -> (pass case, failure case, verdict of the failure case)
 CASES: dict[str, tuple[Case, Case, Verdict]] = {
@@ -314,6 +322,7 @@ CASES: dict[str, tuple[Case, Case, Verdict]] = {
         lambda img, faces: (_darken_side(_plain_background(img, faces), faces, 0.5, _background_mask(img, faces)), faces),
         Verdict.FAIL,
     ),
+    "transparency": (same, lambda img, faces: (_cut_out(img), faces), Verdict.WARN),
     "plq_regions": (same, lambda img, faces: (img, _plq_with_low(faces, ("chin",), 0.1)), Verdict.WARN),
     "face_occlusion": (same, lambda img, faces: (img, _plq_with_low(faces, ("mouth", "nose"), 0.05)), Verdict.FAIL),
     "lower_face_covered": (same, lambda img, faces: (_face_mask(img, faces), faces), Verdict.FAIL),
@@ -340,7 +349,8 @@ PASS_PROFILES = {"pose_yaw": "lenient", "pose_pitch": "lenient"}
 
 
 def _result(check_id: str, image: np.ndarray, faces: list[Face], profile: Profile) -> CheckResult:
-    by_id = {c.id: c for c in run_checks(image, faces, profile)}
+    photo = load_photo_array(image)  # as the engine reads a photo: an RGBA one over white, its transparency kept
+    by_id = {c.id: c for c in run_checks(photo.pixels, faces, profile, transparent=photo.transparent)}
     return by_id[check_id]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 import re
 import unicodedata
 from pathlib import Path
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 from pypdf import PdfReader
 
-from pfiq_desktop.engine.results import Analysis
+from pfiq_desktop.engine.results import Analysis, Verdict
 from pfiq_desktop.reports.export import csv_rows
 from pfiq_desktop.reports.figures import verdict_text
 from pfiq_desktop.reports.inputs import AuditInfo, ReportItem
@@ -334,6 +335,26 @@ def test_the_pdf_checklist_gives_values_in_an_officers_words(sample_image):
     text = checklist_html(analysis)
     assert "% of height" in text and "% likely" in text
     assert "fraction of height" not in text and "probability" not in text and not re.search(r"\d ratio", text)
+
+
+def test_checks_not_judged_for_one_reason_share_a_line(sample_image):
+    # a photo without a face listed 33 identical rows "No face found, so this cannot be checked." over two pages
+    from pfiq_desktop.engine.icao import run_checks
+    from pfiq_desktop.reports.pdf_report import checklist_html
+    from tests.reports.synthetic import with_engine_checks
+
+    blank = np.full((400, 320, 3), 200, np.uint8)
+    analysis = dataclasses.replace(synthetic_analysis(image=sample_image), faces=[], checks=run_checks(blank, []))
+    unjudged = [c for c in analysis.checks if c.verdict is Verdict.NOT_ASSESSABLE]
+    text = checklist_html(analysis)
+    assert len(unjudged) > 20 and text.count("No face found, so this cannot be checked.") == 1, text.count("No face found")
+    assert all(html.escape(c.name) in text for c in unjudged) and "<b>N/A</b>" in text
+    assert f"{len(unjudged)} not assessable (N/A)" in text  # the count still says how many
+    # a reason only one or two checks give keeps its own row
+    photo = with_engine_checks(synthetic_analysis(image=sample_image), sample_image)
+    lone = [c for c in photo.checks if c.verdict is Verdict.NOT_ASSESSABLE]
+    assert all(f"{html.escape(c.reason)}</td>" in checklist_html(photo) for c in lone
+               if sum(o.reason == c.reason for o in lone) < 3)
 
 
 def test_the_audit_trail_and_the_renewal_report_name_the_profile_of_their_verdicts():

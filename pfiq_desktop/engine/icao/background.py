@@ -14,8 +14,8 @@ import cv2
 import numpy as np
 
 from pfiq_desktop.engine.icao.context import Context, lab_from_8bit
-from pfiq_desktop.engine.icao.registry import Measure, NotAssessable, check, graded
-from pfiq_desktop.engine.results import Evidence
+from pfiq_desktop.engine.icao.registry import Measure, NotAssessable, bounds_of, check, grade_interval, graded
+from pfiq_desktop.engine.results import Evidence, Verdict
 
 WORK_WIDTH = 160
 MIN_PIXELS = 50
@@ -124,3 +124,18 @@ def background_shadow(ctx: Context, params: dict[str, Any]) -> Measure:
         "darker side / brighter side",
         _evidence(ctx),
     )
+
+
+@check("transparency", "No transparent areas", "background", scope="image")
+def transparency(ctx: Context, params: dict[str, Any]) -> Measure:
+    """Pixels the file leaves (partly) transparent: they are shown over white, so the background checks judge the
+    white. A cut-out or replaced background is an edit the officer judges; a camera writes no transparency."""
+    if ctx.transparent is None:
+        raise NotAssessable("the analysis was saved before transparency was recorded; analyse the photo again")
+    bounds = bounds_of(params)
+    verdict, _ = grade_interval(ctx.transparent, ctx.transparent, bounds)
+    reason = "The photo has no transparent areas." if verdict is Verdict.PASS else (
+        f"{ctx.transparent:.1%} of the photo is transparent in the file (shown here over white, which the background checks "
+        "judged): the background may have been cut out or replaced. Ask for the unedited photo.")
+    evidence = Evidence(boxes=[(0.0, 0.0, float(ctx.width), float(ctx.height))])
+    return Measure(verdict, reason, ctx.transparent, "fraction", bounds, evidence)

@@ -106,17 +106,19 @@ def _finite(value: float | None) -> float | None:
 
 
 def run_checks(
-    image: np.ndarray, faces: Sequence[Face], profile: Profile | str | None = None, dpi: float | None = None
+    image: np.ndarray, faces: Sequence[Face], profile: Profile | str | None = None, dpi: float | None = None,
+    transparent: float | None = 0.0,
 ) -> list[CheckResult]:
     """Every enabled check of the profile on the photo's subject (faces[0]), in registry order; then,
     for a group photo, the per-face checks of every other face (face_index 1, 2, ...). `dpi` is the
-    resolution the photo file states (it may set the print size of checks in mm)."""
+    resolution the photo file states (it may set the print size of checks in mm), `transparent` the share of its
+    pixels that were not opaque (None: not known)."""
     if not isinstance(profile, Profile):
         profile = load_profile(profile or DEFAULT_PROFILE)
     ctx: Context | None
     error = ""
     try:
-        ctx = Context(image, list(faces or []), profile, dpi)
+        ctx = Context(image, list(faces or []), profile, dpi, transparent)
     except Exception as exc:
         log.exception("the checklist could not prepare the photo")
         ctx, error = None, str(exc)

@@ -27,7 +27,8 @@ from pfiq_desktop.engine.results import Face, PrintFormat
 CROWN_FACTOR = 1.1
 # What a Context knows about the photo itself (shared by every face's view of it).
 _PHOTO_STATE = frozenset(
-    {"rgb", "profile_yaw", "print_format", "dpi", "height", "width", "faces", "grey", "lab8", "is_greyscale"}
+    {"rgb", "profile_yaw", "print_format", "dpi", "transparent", "too_dark_below", "height", "width", "faces", "grey", "lab8",
+     "is_greyscale"}
 )
 
 
@@ -60,13 +61,18 @@ def lab_from_8bit(lab8: np.ndarray) -> np.ndarray:
 class Context:
     """The photo and its subject, with lazily derived views for the checks."""
 
-    def __init__(self, image: np.ndarray, faces: list[Face], profile: Profile | None = None, dpi: float | None = None) -> None:
+    def __init__(self, image: np.ndarray, faces: list[Face], profile: Profile | None = None, dpi: float | None = None,
+                 transparent: float | None = 0.0) -> None:
         profile = profile or load_profile()
         self.rgb = as_rgb(image)
         # beyond this yaw the frontal checks are not judged (the far side of the face is hidden)
         self.profile_yaw = float(profile.params("pose_yaw")["not_assessable_above"])
         self.print_format = profile.info.print_format  # the profile's printed photo, for sizes in mm
         self.dpi = dpi  # the resolution the photo file states, if any
+        self.transparent = transparent  # share of the file's pixels that were not opaque (shown over white); None: unknown
+        # the grey level below which the profile calls a face too dark (exposure), also said of a photo with no face found
+        exposure = profile.params("exposure")
+        self.too_dark_below: float | None = exposure.get("fail_below") if profile.enabled("exposure") else None
         self.height, self.width = self.rgb.shape[:2]
         self.faces = list(faces)
         self.face: Face | None = self.faces[0] if self.faces else None

@@ -92,6 +92,11 @@ def face_present(ctx: Context, params: dict[str, Any]) -> Measure:
         return Measure(Verdict.FAIL, f"No upright face: the photo is stored {how}. Turn it upright and save it again "
                        "(its file gives no orientation).", float(turn), STORED_TURNED_UNIT)
     if ctx.face is None:
+        mean = float(ctx.grey.mean()) if ctx.grey.size else 0.0
+        if ctx.too_dark_below is not None and mean < ctx.too_dark_below:
+            # a photo too dark to find a face in was told "covered, turned away, too small or too dark": say which
+            return Measure(Verdict.FAIL, f"No face was found in the photo, which is too dark (mean grey {mean:.0f}/255 over the "
+                           f"whole photo; a face needs at least {ctx.too_dark_below:.0f}). Retake it in more light.", 0.0, "faces")
         # an officer tells the applicant what to change: the usual causes, not only the fact
         return Measure(Verdict.FAIL, "No face was found in the photo: the face may be covered (a mask, a scarf, a hand), "
                        "turned away, too small or too dark, or the photo stored sideways.", 0.0, "faces")
@@ -116,7 +121,8 @@ def single_face(ctx: Context, params: dict[str, Any]) -> Measure:
         params,
         {
             "ok": "Only one face is visible." if not others else "Other faces are tiny compared with the subject ({v:.2f}).",
-            "high": f"{len(others)} other face(s) in the photo; the largest is {{v:.0%}} of the subject's size.",
+            "high": (f"{len(others)} other face{'s' * (len(others) > 1)} in the photo; the largest is {{v:.0%}} of the "
+                     "subject's size."),
         },
         "largest other face / subject",
         evidence,
