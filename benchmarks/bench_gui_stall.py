@@ -41,7 +41,7 @@ def main() -> int:
     from pfiq_desktop.gui.app import make_app, wait_until
     from pfiq_desktop.gui.main_window import MainWindow
 
-    app = make_app()
+    _app = make_app()  # held to the end: the window lives in it
     if args.fake:
         from tests.gui.fakes import fake_factory
 
@@ -60,7 +60,7 @@ def main() -> int:
     window = MainWindow(engine_factory=factory, restore_geometry=False)
     window.resize(1400, 860)
     window.show()
-    wait_until(app, lambda: window.worker.engine is not None or bool(window.worker.engine_error), 120)
+    wait_until(lambda: window.worker.engine is not None or bool(window.worker.engine_error), 120)
     if window.worker.engine is None:
         print(window.worker.engine_error)
         return 1
@@ -69,7 +69,7 @@ def main() -> int:
     start = time.perf_counter()
     window.open_paths(paths)
     # the opening click itself (listing, first photo, first paint) is one user action; measure it apart
-    wait_until(app, lambda: False, 0.3)
+    wait_until(lambda: False, 0.3)
     open_worst, open_cpu = meter.worst, meter.worst_cpu
     meter.restart_stats()
     # the officer browses while the batch runs: the GUI renders each new current photo
@@ -81,7 +81,7 @@ def main() -> int:
             window.browser.step(1)
         return all(e.analysis is not None for e in window.browser.model.entries)
 
-    ok = wait_until(app, browse, 600)
+    ok = wait_until(browse, 600)
     elapsed = time.perf_counter() - start
     meter.stop()
     window.shutdown()

@@ -12,7 +12,7 @@ from typing import cast
 
 import numpy as np
 
-from pfiq_desktop.engine.deviation_bands import BANDS, band_words
+from pfiq_desktop.engine.deviation_bands import BANDS, MUCH_LOWER, SOMEWHAT_LOWER, band_words
 
 # Status of a photo or a check, and the officer's decisions.
 STATUS_COLOURS = {
@@ -175,7 +175,7 @@ def _band_ticks() -> tuple[tuple[float, str], ...]:
     return tuple((DEVIATION_LEVELS[1] if middle is None else middle, words) for middle, words in _band_middles())
 
 
-DEVIATION_LEVELS = (-4.0, -1.0)
+DEVIATION_LEVELS = (MUCH_LOWER - 1.0, SOMEWHAT_LOWER)  # the coloured bands: "as in compliant photos" stays uncoloured
 # Deviation from compliant photos (engine/deviation.py): only "lower" is coloured, so a compliant face stays
 # as it is. ColorBrewer YlOrRd, ordered by lightness: readable with red-green colour blindness and in greyscale.
 DEVIATION_SCALE = MapScale(

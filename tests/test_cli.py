@@ -344,3 +344,5 @@ def test_a_long_file_name_is_cut_in_the_middle_so_its_end_still_tells_photos_apa
     wide = [fitted(name, 30, pad=True) for name in ("申請者の証明写真_二〇二六年十二月_正面.jpg", "José Müller.png", "short.png")]
     assert [columns(c) for c in wide] == [30, 30, 30] and wide[0].rstrip().endswith("正面.jpg") and "…" in wide[0], wide
     assert wide[1].rstrip() == "José Müller.png" and columns("申請") == 4
+    decomposed = fitted("x" * 30 + "e\u0301abcd", 10)  # macOS stores é as e + a combining accent
+    assert columns(decomposed) <= 10 and "…\u0301" not in decomposed, ascii(decomposed)

@@ -145,3 +145,13 @@ def test_a_failed_check_where_the_map_is_as_usual_is_not_called_unimportant():
     said = next(s for s in sentences if "mouth and chin look covered" in s)
     assert said.startswith("Chin: as in compliant photos (+1.3)") and "the map does not show it" in said, sentences
     assert "rather than a recognition problem" not in " ".join(sentences)
+
+
+def test_several_check_clauses_with_their_own_punctuation_are_quoted_apart():
+    # sunglasses: "...reports the eye on the photo's left is not visible behind a dark lens, tinted glasses or sunglasses
+    # are worn: not allowed and the eyes are hidden..." read as one run-on sentence (officer walk-through)
+    from pfiq_desktop.engine.findings import _join
+
+    assert _join(["the mouth is open", "the chin is covered"]) == "the mouth is open and the chin is covered"
+    quoted = _join(["the eye is not visible", "sunglasses are worn: not allowed", "the eyes are hidden"])
+    assert quoted == "\u201cthe eye is not visible\u201d, \u201csunglasses are worn: not allowed\u201d and \u201cthe eyes are hidden\u201d"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 
@@ -258,6 +259,27 @@ def test_a_recheck_of_a_saved_result_judges_the_same_numbers_as_the_fresh_analys
     saved = Analysis.from_json(astronaut_result.to_json())
     rechecked = analyzer.recheck(saved, image=astronaut)
     assert [c.to_dict() for c in rechecked.checks] == [c.to_dict() for c in astronaut_result.checks]
+
+
+def test_a_cut_out_photo_is_warned_about_and_its_transparency_stays_with_its_result(analyzer, tmp_path):
+    # a PNG whose background an editor made transparent was shown over white with nothing said
+    from PIL import Image
+
+    pixels = load_image(portrait_paths()[0])
+    alpha = np.full(pixels.shape[:2], 255, np.uint8)
+    alpha[:, :12] = 0
+    cut_out = tmp_path / "cut_out.png"
+    Image.fromarray(np.dstack([pixels, alpha]), "RGBA").save(cut_out)
+    result = analyzer.analyse(cut_out)
+    share = 12 / pixels.shape[1]
+    found = next(c for c in result.checks if c.id == "transparency")
+    assert result.image_transparent == pytest.approx(share) and found.verdict is Verdict.WARN, found.reason
+    assert Analysis.from_json(result.to_json()).image_transparent == result.image_transparent
+    # a result saved before the share was kept takes it from the file when its checks are run again
+    older = dataclasses.replace(Analysis.from_json(result.to_json()), image_transparent=None)
+    again = analyzer.recheck(older)
+    assert again.image_transparent == pytest.approx(share)
+    assert next(c for c in again.checks if c.id == "transparency").reason == found.reason
 
 
 def test_a_photos_stated_dpi_sets_its_print_size_and_stays_with_its_result(analyzer, tmp_path, monkeypatch):

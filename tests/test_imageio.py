@@ -367,6 +367,13 @@ def test_how_much_of_a_photo_the_file_leaves_transparent_is_kept(tmp_path):
     indexed.paste(0, (0, 0, 4, 50))  # the first 4 columns in colour 0, the transparent one
     indexed.save(palette, transparency=0)
     assert load_photo_file(palette).transparent == pytest.approx(0.1)
+    for mode in ("RGB", "L"):  # a PNG that keys one colour as transparent
+        keyed = tmp_path / f"keyed_{mode}.png"
+        plain = Image.fromarray(rgba[..., :3]).convert(mode)
+        plain.paste((0, 255, 0) if mode == "RGB" else 7, (0, 0, 4, 50))
+        plain.save(keyed, transparency=(0, 255, 0) if mode == "RGB" else 7)
+        keyed_photo = load_photo_file(keyed)
+        assert keyed_photo.transparent == pytest.approx(0.1) and (keyed_photo.pixels[:, :4] == 255).all(), mode
     opaque = tmp_path / "photo.jpg"
     Image.fromarray(rgba[..., :3]).save(opaque)
     assert load_photo_file(opaque).transparent == 0.0 and load_photo_bytes(opaque.read_bytes()).transparent == 0.0

@@ -121,6 +121,8 @@ def fitted(text: str, width: int, pad: bool = False) -> str:
     ('…+000E+00.png'); with `pad`, filled with spaces to exactly `width` columns."""
     if columns(text) > width:
         head, tail = _columns_from(text, width - 1 - (width - 1) // 2), _columns_from(text[::-1], (width - 1) // 2)[::-1]
+        while tail and unicodedata.combining(tail[0]):  # an accent cut from its letter would sit on the "…"
+            tail = tail[1:]
         text = head + "…" + tail if width >= 3 else _columns_from(text, width)
     return text + " " * (width - columns(text)) if pad else text
 

@@ -23,6 +23,7 @@ from pfiq_desktop.cli.common import (
     add_engine_options,
     engine_problem,
     error,
+    fitted,
     parse_list,
     print_table,
     printable,
@@ -105,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
             if out is not None:
                 write_outputs(out / name, comparison, args.formats)
             if len(pairs) > 1:
-                print_progress(index, len(pairs), f"{printable(a.name)[:30]:<30} {comparison.decision}")
+                print_progress(index, len(pairs), f"{fitted(printable(a.name), 30, pad=True)} {comparison.decision}")
         if args.pairs and out is not None:
             from pfiq_desktop.reports.export import write_comparisons_csv
 

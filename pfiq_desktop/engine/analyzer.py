@@ -38,7 +38,7 @@ from pfiq_desktop.engine.defaults import (
 from pfiq_desktop.engine.deviation import DeviationReference, deviation_chip, load_reference
 from pfiq_desktop.engine.faces import DetectedFace, FaceDetector, photo_points_to_chip
 from pfiq_desktop.engine.findings import add_findings
-from pfiq_desktop.engine.imageio import load_image
+from pfiq_desktop.engine.imageio import load_photo_file
 from pfiq_desktop.engine.plq import GRADIENT_MAPS, MAP_METHODS, ForwardPass, gradient_magnitude
 from pfiq_desktop.engine.preparation import Prepared, PreparePool, Source, prepare
 from pfiq_desktop.engine.quality import make_estimator
@@ -195,16 +195,20 @@ class Analyzer:
     def recheck(self, analysis: Analysis, image: np.ndarray | None = None) -> Analysis:
         """The same analysis with its ICAO checks re-run under the current profile (no network).
 
-        The photo is read again from `analysis.source` unless `image` is given.
+        The photo is read again from `analysis.source` unless `image` is given; an analysis saved before its file's
+        transparency was kept takes it from the file read again.
         """
         if not analysis.ok:
             return analysis
+        transparent = analysis.image_transparent
         if image is None:
-            image = load_image(analysis.source)
-        checks = icao.run_checks(image, analysis.faces, self.profile, analysis.image_dpi, analysis.image_transparent)
+            image, _, _, found = load_photo_file(analysis.source)
+            transparent = found if transparent is None else transparent
+        checks = icao.run_checks(image, analysis.faces, self.profile, analysis.image_dpi, transparent)
         faces = [dataclasses.replace(face) for face in analysis.faces]  # findings quote the new checks
         rechecked = dataclasses.replace(analysis, faces=faces, checks=checks, profile=self.profile.name,
-                                        profile_sha256=self.profile.sha256, profile_info=self.profile.info)
+                                        profile_sha256=self.profile.sha256, profile_info=self.profile.info,
+                                        image_transparent=transparent)
         add_findings(rechecked)
         return rechecked
 

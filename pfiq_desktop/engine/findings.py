@@ -68,7 +68,13 @@ def _about_a_place(check: CheckResult) -> bool:
 
 
 def _join(phrases: Sequence[str]) -> str:
-    return phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " and " + phrases[-1]
+    """'a, b and c'; phrases that hold commas or colons themselves are quoted, so each reads as one (three such clauses
+    about sunglasses, joined bare, read as one run-on sentence)."""
+    if len(phrases) == 1:
+        return phrases[0]
+    if any("," in p or ":" in p for p in phrases):
+        phrases = [f"\u201c{p}\u201d" for p in phrases]
+    return ", ".join(phrases[:-1]) + " and " + phrases[-1]
 
 
 def low_areas(deviation: np.ndarray, region_masks: dict[str, np.ndarray], explained: set[str]) -> list[LowArea]:

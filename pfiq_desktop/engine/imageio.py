@@ -263,8 +263,8 @@ def _to_rgb(image: Image.Image, name: str) -> tuple[np.ndarray, float]:
     mode = image.mode
     if mode == "P" and "transparency" not in image.info:
         image = image.convert("RGB")
-    elif mode in ("P", "PA", "LA", "La", "RGBa"):
-        image = image.convert("RGBA")
+    elif mode in ("P", "PA", "LA", "La", "RGBa") or (mode in ("L", "RGB") and "transparency" in image.info):
+        image = image.convert("RGBA")  # (an L or RGB PNG may key one colour as transparent)
     elif mode in ("1", "CMYK", "YCbCr", "LAB", "HSV"):
         image = image.convert("RGB")
     # L, RGB, RGBA, I;16*, I and F arrive as arrays _to_uint8 understands.

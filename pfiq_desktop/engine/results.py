@@ -99,6 +99,11 @@ class CheckResult:
         data["verdict"] = self.verdict.value
         return data
 
+    @property
+    def turn(self) -> float | None:
+        """On "Face present" failed for a photo stored sideways or upside down: the clockwise turn to upright."""
+        return self.value if self.unit == STORED_TURNED_UNIT else None
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CheckResult:
         data = dict(data)
@@ -293,6 +298,11 @@ class Analysis:
         if not checks:
             return Verdict.PASS.value if self.faces else Verdict.FAIL.value
         return max((c.verdict for c in checks), key=lambda v: v.severity).value
+
+    @property
+    def stored_turned(self) -> bool:
+        """Whether the photo is stored sideways or upside down (nothing but "Face present" is then judged)."""
+        return any(c.turn is not None for c in self.checks if c.id == FACE_PRESENT)
 
     def subject_checks(self) -> list[CheckResult]:
         """The checks that decide the photo: photo-wide ones and those of its subject (face 1)."""

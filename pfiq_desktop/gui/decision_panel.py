@@ -209,9 +209,8 @@ class DecisionPanel(QWidget):
         earlier = self.shown_decision
         if earlier is not None and decision != earlier.decision and note == earlier.note.strip():
             # the note of the decision this one replaces, untouched: an accept's justification was filed with the reject
-            # one key made of it
+            # one key made of it (the field shows the saved note once the decision is saved)
             note = ""
-            self.note.clear()
         self.decisionRequested.emit(decision, self.selected_reasons(), note)
 
     def show_error(self, text: str, details: str = "") -> None:

@@ -810,6 +810,7 @@ class MainWindow(QMainWindow):
         self._status(f"{record.name}: {saved.label} (saved){replaces}{moved}{finished}", following or path)
         if self.session.current == path:  # else the panel already shows the photo the list moved to, with its own state
             self.decision.show_decision(saved)
+            self.decision.note.setPlainText(saved.note)  # what was filed: a replaced decision's note is not
             self.decision.show_info("Saved.")
         if following is not None:  # at once: a second key pressed meanwhile decides the next photo, never this one again
             self.browser.select_path(following)

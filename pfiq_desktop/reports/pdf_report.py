@@ -253,16 +253,16 @@ def checklist_html(analysis: Analysis) -> str:
 {''.join(rows)}</table>""" if rows else ""
     off = f"; not run under this profile: {escape(', '.join(analysis.profile_info.switched_off))}" \
         if analysis.profile_info.switched_off else ""
-    passed_html = (f'<p style="margin-top:2px; font-size:6.2pt"><span style="color:{status_hex("pass")}"><b>PASS</b></span> '
+    compact_html = (f'<p style="margin-top:2px; font-size:6.2pt"><span style="color:{status_hex("pass")}"><b>PASS</b></span> '
                    + " · ".join(passed) + "</p>") if passed else ""
-    passed_html += "".join(
+    compact_html += "".join(
         f'<p style="margin-top:2px; font-size:6.2pt"><span style="color:{verdict_hex(Verdict.NOT_ASSESSABLE)}"><b>N/A</b></span> '
         f"{escape(reason)} " + " · ".join(names) + "</p>" for reason, names in shared.items())
     return f"""
 <p style="margin-top:4px; margin-bottom:1px"><b>Checklist</b>
 <span style="color:{GREY}"> — {counts[Verdict.FAIL]} fail, {counts[Verdict.WARN]} warn, {counts[Verdict.PASS]} pass,
 {counts[Verdict.NOT_ASSESSABLE]} not assessable (N/A){off}; numbers match the tags on the photo.</span></p>
-{table}{passed_html}{other_faces_html(analysis)}"""
+{table}{compact_html}{other_faces_html(analysis)}"""
 
 
 def other_faces_html(analysis: Analysis) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from pfiq_desktop.engine.results import FACE_PRESENT, STORED_TURNED_UNIT, Analysis, CheckResult, Verdict, bound_side, stored_how
+from pfiq_desktop.engine.results import FACE_PRESENT, Analysis, CheckResult, Verdict, bound_side, stored_how
 
 # A check's name is the requirement ("No head covering"); as the reason a photo was refused or accepted despite,
 # it would read backwards in the record. These are the problems, as an officer writes them.
@@ -128,8 +128,8 @@ def reason_label(code: str) -> str:
 def problem_label(check: CheckResult) -> str:
     """A failed check's problem in the words of what it found, where its code's label would mislead: a photo stored
     sideways fails "Face present", but "No face found" sends the officer to look for a covered face."""
-    if check.unit == STORED_TURNED_UNIT and check.value is not None:
-        return f"Photo stored {stored_how(check.value)}"
+    if check.turn is not None:
+        return f"Photo stored {stored_how(check.turn)}"
     sides, side = SIGNED_PROBLEMS.get(check.id) or TWO_WAY_PROBLEMS.get(check.id), _side(check)
     return sides[side > 0] if sides and side else reason_label(check.id)
 

@@ -143,6 +143,12 @@ def test_a_photo_without_a_face_lists_what_failed_not_33_unassessed_checks(qtbot
     turned = dataclasses.replace(missing, value=270.0, unit=STORED_TURNED_UNIT)  # a scan stored sideways
     panel.set_analysis(dataclasses.replace(analysis, checks=[*unjudged, turned]))
     assert panel.faces.text().startswith("Photo stored sideways: the 33 checks")
+    # ... also where the second detector found the face lying on its side (it read "1 face" over 33 N/A rows)
+    from tests.reports.synthetic import synthetic_analysis
+
+    lying = dataclasses.replace(analysis, faces=synthetic_analysis().faces[:1], checks=[*unjudged, turned])
+    panel.set_analysis(lying)
+    assert panel.faces.text().startswith("Photo stored sideways: the 33 checks") and panel.tree.topLevelItemCount() == 1
     panel.set_analysis(analysis)
     # the tooltip ended "bounds fail >5 · geometry": the officer reads limits, not the code's family names
     tip = panel.tree.topLevelItem(0).toolTip(0)

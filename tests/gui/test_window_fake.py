@@ -512,6 +512,10 @@ def test_a_decision_that_replaces_another_says_so_and_leaves_its_note_behind(qtb
     assert w.session.record(path).decision.note == "retake in better light"
     w.decision.request_retake()
     assert w.session.record(path).decision.note == "retake in better light"
+    # a decision that is not saved (a full disk) leaves the note where it was
+    with patch.object(w.session, "decide", side_effect=OSError("No space left on device")):
+        w.decision.request_reject()
+    assert w.session.record(path).decision.decision == "retake" and w.decision.note.toPlainText() == "retake in better light"
 
 
 def test_every_photo_decided_says_how_many_a_search_hides(qtbot, make_window, portrait_folder):

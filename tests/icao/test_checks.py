@@ -406,13 +406,14 @@ def test_a_mask_is_named_with_what_was_seen(portrait: np.ndarray, portrait_faces
 def test_under_a_mask_the_checks_that_read_the_mouth_and_cheeks_are_not_judged(portrait: np.ndarray, portrait_faces: list[Face],
                                                                               profile: Profile) -> None:
     """A mouth opened under a mask and a mask's colour over the cheeks were judged as "mouth open" and "colour cast"
-    (dev masks: 12 of 21, 21 of 23 flagged): once the mask check fails they are not judged, and name it. Where the mask
-    check is not judged (switched off, left to the officer by the profile, the head turned past its limit) they are."""
+    (dev masks: 12 of 21, 21 of 23 flagged), and lenses read against the mask as "tinted" (13 of 42, none tinted):
+    once the mask check fails they are not judged, and name it. Where the mask check is not judged (switched off, left
+    to the officer by the profile, the head turned past its limit) they are."""
     masked, opened = _face_mask(portrait, portrait_faces), _open_mouth(portrait_faces, 0.4)
     mask_check_off = {**profile.params("lower_face_covered"), "enabled": False}
     switched_off = replace(profile, checks={**profile.checks, "lower_face_covered": mask_check_off})
     left_out = replace(profile, info=replace(profile.info, not_assessable={"lower_face_covered": "the officer judges masks"}))
-    for check_id, faces in (("mouth_closed", opened), ("natural_colour", portrait_faces)):
+    for check_id, faces in (("mouth_closed", opened), ("natural_colour", portrait_faces), ("glasses", portrait_faces)):
         found = _result(check_id, masked, faces, profile)
         assert found.verdict is Verdict.NOT_ASSESSABLE, found.reason
         assert found.reason == 'Cannot be checked: "Mouth and chin uncovered (no mask or scarf)" failed, and this would judge the covering.'
@@ -504,3 +505,20 @@ def test_a_value_that_rounds_to_zero_is_written_without_a_sign() -> None:
     assert "margin -2%" in graded(-0.02, {"fail_below": 0.05}, reasons).reason
     assert "margin -0.1%" in graded(-0.001, {"fail_below": 0.0}, reasons).reason  # apart from a bound it rounds onto
     assert "margin 0%" in graded(-0.000004, {"fail_below": 0.0}, reasons).reason  # too close to tell apart: not "-0.000%"
+
+
+def test_an_rgba_array_is_judged_over_white_with_its_transparency(portrait: np.ndarray, portrait_faces: list[Face],
+                                                                   profile: Profile) -> None:
+    # run_checks on an RGBA array cut the alpha off: the background checks judged the colour hidden under it, and
+    # "No transparent areas" passed
+    hidden = _cut_out(portrait)
+    hidden[:, :20, :3] = 0  # black under the transparent strip
+    by_id = {c.id: c for c in run_checks(hidden, portrait_faces, profile)}
+    assert by_id["transparency"].verdict is Verdict.WARN and by_id["transparency"].value == pytest.approx(40 / portrait.shape[1])
+    opaque = {c.id: c for c in run_checks(portrait, portrait_faces, profile)}
+    assert opaque["transparency"].verdict is Verdict.PASS and opaque["transparency"].value == 0.0
+    assert by_id["background_brightness"].value >= opaque["background_brightness"].value  # white, not black, at the edge
+    speck = np.dstack([portrait, np.full(portrait.shape[:2], 255, np.uint8)])
+    speck[0, :3, 3] = 0  # "0.0% of the photo is transparent" read as none
+    found = _result("transparency", speck, portrait_faces, profile)
+    assert found.verdict is Verdict.WARN and found.reason.startswith("3 pixels are transparent"), found.reason

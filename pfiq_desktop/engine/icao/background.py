@@ -134,8 +134,15 @@ def transparency(ctx: Context, params: dict[str, Any]) -> Measure:
         raise NotAssessable("the analysis was saved before transparency was recorded; analyse the photo again")
     bounds = bounds_of(params)
     verdict, _ = grade_interval(ctx.transparent, ctx.transparent, bounds)
-    reason = "The photo has no transparent areas." if verdict is Verdict.PASS else (
-        f"{ctx.transparent:.1%} of the photo is transparent in the file (shown here over white, which the background checks "
-        "judged): the background may have been cut out or replaced. Ask for the unedited photo.")
+    pixels = round(ctx.transparent * ctx.width * ctx.height)
+    share = (f"{ctx.transparent:.1%} of the photo is" if ctx.transparent >= 0.001
+             else f"{pixels} pixel{'s are' if pixels != 1 else ' is'}")  # "0.0% of the photo" read as none
+    if not pixels:
+        reason = "The photo has no transparent areas."
+    elif verdict is Verdict.PASS:
+        reason = f"{share} transparent in the file (shown here over white), within the profile's limit."
+    else:
+        reason = (f"{share} transparent in the file (shown here over white, which the background checks judged): the "
+                  "background may have been cut out or replaced. Ask for the unedited photo.")
     evidence = Evidence(boxes=[(0.0, 0.0, float(ctx.width), float(ctx.height))])
     return Measure(verdict, reason, ctx.transparent, "fraction", bounds, evidence)

@@ -12,7 +12,7 @@ from pfiq_desktop.engine.icao import background, eyes_mouth, geometry, occlusion
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.profile import Profile, load_profile
 from pfiq_desktop.engine.icao.registry import CHECKS, CheckSpec, Measure, NotAssessable
-from pfiq_desktop.engine.results import FACE_PRESENT, STORED_TURNED_UNIT, CheckResult, Evidence, Face, Verdict, stored_how
+from pfiq_desktop.engine.results import FACE_PRESENT, CheckResult, Evidence, Face, Verdict, stored_how
 
 log = logging.getLogger(__name__)
 
@@ -46,15 +46,10 @@ def _plain(evidence: Evidence) -> Evidence:
     )
 
 
-def _stored_turned(present: CheckResult | None) -> bool:
-    """Whether "Face present" found the photo stored sideways or upside down."""
-    return present is not None and present.unit == STORED_TURNED_UNIT and present.value is not None
-
-
 def _no_face_reason(present: CheckResult | None) -> str:
     """Why a check is not judged on a photo without an upright face, in the words "Face present" found."""
-    if present is not None and _stored_turned(present) and present.value is not None:
-        return f"The photo is stored {stored_how(present.value)}, so this cannot be checked: turn it upright first."
+    if present is not None and present.turn is not None:
+        return f"The photo is stored {stored_how(present.turn)}, so this cannot be checked: turn it upright first."
     return "No face found, so this cannot be checked."
 
 
@@ -67,7 +62,7 @@ def _run_one(spec: CheckSpec, ctx: Context | None, profile: Profile, setup_error
         measure = _not_assessable(f"The photo could not be read: {setup_error}")
     elif spec.id in profile.info.not_assessable:
         measure = _not_assessable(f"Not assessed under this profile: {profile.info.not_assessable[spec.id]}.")
-    elif spec.id != FACE_PRESENT and (ctx.face is None or _stored_turned(present)):
+    elif spec.id != FACE_PRESENT and (ctx.face is None or (present is not None and present.turn is not None)):
         # Without an upright subject the photo is rejected anyway; judging its format alone, or a face lying on its
         # side (the fallback detector finds some: their masks, coverings and eyes were judged sideways), would mislead
         measure = _not_assessable(_no_face_reason(present))
@@ -107,12 +102,12 @@ def _finite(value: float | None) -> float | None:
 
 def run_checks(
     image: np.ndarray, faces: Sequence[Face], profile: Profile | str | None = None, dpi: float | None = None,
-    transparent: float | None = 0.0,
+    transparent: float | None = None,
 ) -> list[CheckResult]:
     """Every enabled check of the profile on the photo's subject (faces[0]), in registry order; then,
-    for a group photo, the per-face checks of every other face (face_index 1, 2, ...). `dpi` is the
-    resolution the photo file states (it may set the print size of checks in mm), `transparent` the share of its
-    pixels that were not opaque (None: not known)."""
+    for a group photo, the per-face checks of every other face (face_index 1, 2, ...; on a photo stored turned,
+    not judged). `dpi` is the resolution the photo file states (it may set the print size of checks in mm),
+    `transparent` the share of its pixels the loader found not opaque (None: from the image's own alpha, if any)."""
     if not isinstance(profile, Profile):
         profile = load_profile(profile or DEFAULT_PROFILE)
     ctx: Context | None
@@ -123,21 +118,20 @@ def run_checks(
         log.exception("the checklist could not prepare the photo")
         ctx, error = None, str(exc)
     enabled = [spec for spec in ordered_checks() if profile.enabled(spec.id)]
-    results = _run_all(enabled, ctx, profile, error)
-    if ctx is not None and not any(_stored_turned(c) for c in results if c.id == FACE_PRESENT):
+    present = _run_one(CHECKS[FACE_PRESENT], ctx, profile, error) if FACE_PRESENT in {s.id for s in enabled} else None
+    results = _run_all(enabled, ctx, profile, error, present=present)
+    if ctx is not None:
         for index in range(1, len(ctx.faces)):
-            results += _run_all([spec for spec in enabled if spec.per_face], ctx.for_face(index), profile, error, index)
+            results += _run_all([spec for spec in enabled if spec.per_face], ctx.for_face(index), profile, error, index, present)
     return results
 
 
-def _run_all(specs: list[CheckSpec], ctx: Context | None, profile: Profile, error: str, face_index: int = 0) -> list[CheckResult]:
-    """`specs` in order on one face; "Face present" is run first (a photo stored turned is judged no further), and
-    a check another one waits for (`unless_failed`) before the one that waits."""
-    done: dict[str, CheckResult] = {}
+def _run_all(specs: list[CheckSpec], ctx: Context | None, profile: Profile, error: str, face_index: int = 0,
+             present: CheckResult | None = None) -> list[CheckResult]:
+    """`specs` in order on one face, given the photo's "Face present" result (run first: a photo stored turned is
+    judged no further), and a check another one waits for (`unless_failed`) before the one that waits."""
+    done: dict[str, CheckResult] = {FACE_PRESENT: present} if present is not None else {}
     wanted = {spec.id for spec in specs}
-    present = _run_one(CHECKS[FACE_PRESENT], ctx, profile, error, face_index) if FACE_PRESENT in wanted else None
-    if present is not None:
-        done[FACE_PRESENT] = present
 
     def run(spec: CheckSpec) -> CheckResult:
         if spec.id not in done:

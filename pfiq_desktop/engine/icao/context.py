@@ -19,6 +19,7 @@ from pfiq_desktop.engine.icao.mm_geometry import NoPrintScale, PrintScale, print
 from pfiq_desktop.engine.icao.profile import Profile, load_profile
 from pfiq_desktop.engine.icao.regions import eye_centres, polygon_mask, region_plq_stats, region_polygons, upright_frame
 from pfiq_desktop.engine.icao.registry import NotAssessable
+from pfiq_desktop.engine.imageio import composite_on_white
 from pfiq_desktop.engine.results import Face, PrintFormat
 
 # The eye line sits roughly half-way between chin and crown; with hair volume the
@@ -32,8 +33,9 @@ _PHOTO_STATE = frozenset(
 )
 
 
-def as_rgb(image: np.ndarray) -> np.ndarray:
-    """Any photo array (grey, RGB, RGBA, float or integer) as contiguous RGB uint8."""
+def as_rgb(image: np.ndarray) -> tuple[np.ndarray, float]:
+    """Any photo array (grey, RGB, RGBA, float or integer) as contiguous RGB uint8, RGBA over white as the photo
+    loader shows it, with the share of its pixels that were not opaque."""
     arr = np.asarray(image)
     if arr.ndim == 3 and arr.shape[2] == 1:
         arr = arr[:, :, 0]
@@ -41,13 +43,14 @@ def as_rgb(image: np.ndarray) -> np.ndarray:
         arr = np.repeat(arr[:, :, None], 3, axis=2)
     if arr.ndim != 3 or arr.shape[2] not in (3, 4) or arr.shape[0] < 2 or arr.shape[1] < 2:
         raise ValueError(f"not an image array (shape {arr.shape})")
-    arr = arr[:, :, :3]
     if arr.dtype != np.uint8:
         arr = arr.astype(np.float64)
         if np.issubdtype(np.asarray(image).dtype, np.floating) and np.nanmax(arr, initial=0.0) <= 1.0:
             arr = arr * 255.0
         arr = np.clip(np.nan_to_num(arr), 0, 255).astype(np.uint8)
-    return np.ascontiguousarray(arr)
+    if arr.shape[2] == 4:
+        return composite_on_white(arr), float(np.count_nonzero(arr[:, :, 3] < 255)) / (arr.shape[0] * arr.shape[1])
+    return np.ascontiguousarray(arr), 0.0
 
 
 def lab_from_8bit(lab8: np.ndarray) -> np.ndarray:
@@ -62,14 +65,16 @@ class Context:
     """The photo and its subject, with lazily derived views for the checks."""
 
     def __init__(self, image: np.ndarray, faces: list[Face], profile: Profile | None = None, dpi: float | None = None,
-                 transparent: float | None = 0.0) -> None:
+                 transparent: float | None = None) -> None:
         profile = profile or load_profile()
-        self.rgb = as_rgb(image)
+        self.rgb, own_transparent = as_rgb(image)
         # beyond this yaw the frontal checks are not judged (the far side of the face is hidden)
         self.profile_yaw = float(profile.params("pose_yaw")["not_assessable_above"])
         self.print_format = profile.info.print_format  # the profile's printed photo, for sizes in mm
         self.dpi = dpi  # the resolution the photo file states, if any
-        self.transparent = transparent  # share of the file's pixels that were not opaque (shown over white); None: unknown
+        # share of the file's pixels that were not opaque (shown over white): as the loader measured the file, or this
+        # array's own alpha (an RGB array already composited says nothing of it)
+        self.transparent = own_transparent if transparent is None else transparent
         # the grey level below which the profile calls a face too dark (exposure), also said of a photo with no face found
         exposure = profile.params("exposure")
         self.too_dark_below: float | None = exposure.get("fail_below") if profile.enabled("exposure") else None

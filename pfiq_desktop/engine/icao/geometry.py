@@ -95,8 +95,10 @@ def face_present(ctx: Context, params: dict[str, Any]) -> Measure:
         mean = float(ctx.grey.mean()) if ctx.grey.size else 0.0
         if ctx.too_dark_below is not None and mean < ctx.too_dark_below:
             # a photo too dark to find a face in was told "covered, turned away, too small or too dark": say which
+            # (the floor is the face's: a dark background alone can bring a photo under it, so the other causes stay)
             return Measure(Verdict.FAIL, f"No face was found in the photo, which is too dark (mean grey {mean:.0f}/255 over the "
-                           f"whole photo; a face needs at least {ctx.too_dark_below:.0f}). Retake it in more light.", 0.0, "faces")
+                           f"whole photo; a face needs at least {ctx.too_dark_below:.0f}): retake it in more light. The face "
+                           "may also be covered, turned away or too small.", 0.0, "faces")
         # an officer tells the applicant what to change: the usual causes, not only the fact
         return Measure(Verdict.FAIL, "No face was found in the photo: the face may be covered (a mask, a scarf, a hand), "
                        "turned away, too small or too dark, or the photo stored sideways.", 0.0, "faces")
