@@ -181,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
         for index, (path, stem, (analysis, cached)) in enumerate(
             zip(paths, stems, _analyses(analyzer, cache, paths, args.batch, args.workers)), start=1
         ):
-            trouble = "; ".join(analysis.errors) or ("" if analysis.faces else no_face_problem(analysis))
+            trouble = "; ".join(analysis.errors) or ("" if analysis.upright_face else no_face_problem(analysis))
             if "png" in args.formats and analysis.ok:
                 pixels, missed = read_photo(path, analysis.image_sha256)  # moved or replaced since it was read
                 save_annotated_png(out / f"{stem}.png", pixels, analysis)

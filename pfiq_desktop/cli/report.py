@@ -246,7 +246,7 @@ def run(args: argparse.Namespace) -> int:
                 continue
             if analysis.errors:
                 problems.append(f"{path.name}: {'; '.join(analysis.errors)}")
-            elif not analysis.faces:
+            elif not analysis.upright_face:
                 problems.append(f"{path.name}: {no_face_problem(analysis).lower()}")
             items.append(item_from_store(store, analysis, altered))
         print_progress(len(paths), len(paths), "analysed")
@@ -298,7 +298,7 @@ def run_results(args: argparse.Namespace) -> int:
             return EXIT_PHOTO_PROBLEM
         problems = [f"{printable(p)}: {e}" for p, e in failures]
         problems += [f"{printable(i.name)}: {'; '.join(i.analysis.errors) or no_face_problem(i.analysis).lower()}"
-                     for i in items if i.analysis.errors or not i.analysis.faces]
+                     for i in items if i.analysis.errors or not i.analysis.upright_face]
         return _write_reports(items, args, formats, problems, f" ({counted(len(items), 'photo')})")
 
     try:

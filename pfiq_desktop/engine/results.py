@@ -304,6 +304,12 @@ class Analysis:
         """Whether the photo is stored sideways or upside down (nothing but "Face present" is then judged)."""
         return any(c.turn is not None for c in self.checks if c.id == FACE_PRESENT)
 
+    @property
+    def upright_face(self) -> bool:
+        """Whether a face was found and judged: none, or one lying on its side in a photo stored turned, is a problem
+        of the photo's own (`review.reasons.no_face_problem` words it)."""
+        return bool(self.faces) and not self.stored_turned
+
     def subject_checks(self) -> list[CheckResult]:
         """The checks that decide the photo: photo-wide ones and those of its subject (face 1)."""
         return [c for c in self.checks if c.face_index in (None, 0)]

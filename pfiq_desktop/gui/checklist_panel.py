@@ -280,7 +280,7 @@ class ChecklistPanel(QWidget):
         faces = analysis.faces
         if analysis.errors:
             self.faces.setText("\n".join(analysis.errors))
-        elif not faces or analysis.stored_turned:  # (the second detector may find a face lying on its side)
+        elif not analysis.upright_face:  # none, or one the second detector found lying on its side
             unjudged = sum(c.verdict is Verdict.NOT_ASSESSABLE for c in analysis.subject_checks())
             problem = no_face_problem(analysis)  # "Photo stored sideways" where turning it shows a face
             self.faces.setText(f"{problem}: the {unjudged} checks that need a face were not assessed." if unjudged else f"{problem}.")
@@ -303,7 +303,7 @@ class ChecklistPanel(QWidget):
             return
         # worst verdict first, and within one the order the reasons, list rows and reports name them in (fix order)
         checks = sorted(in_fix_order(self.analysis.face_checks(self.face_index)), key=lambda c: -c.verdict.severity)
-        if not self.analysis.faces or self.analysis.stored_turned:  # 33 "Not assessable" rows buried the one that matters
+        if not self.analysis.upright_face:  # 33 "Not assessable" rows buried the one that matters
             checks = [c for c in checks if c.verdict is not Verdict.NOT_ASSESSABLE]
         for check in checks:
             verdict = STATUS_LABELS.get(check.verdict.value, check.verdict.value)

@@ -84,6 +84,9 @@ def test_a_photo_stored_turned_says_so_instead_of_no_face(portrait: np.ndarray, 
     assert [c.reason for c in subject] == [c.reason for c in others], found
     second = [c for c in found if c.face_index == 1]  # its rows say why (a report said "passes its own checks")
     assert second and {c.reason for c in second} == {others[0].reason}, second
+    # and the consoles, reports and the window count it among the photos without a face to judge
+    assert not Analysis(source="turned.jpg", image_size=(1, 1), faces=sideways, checks=found).upright_face
+    assert Analysis(source="upright.jpg", image_size=(1, 1), faces=portrait_faces, checks=run_checks(portrait, portrait_faces)).upright_face
     # the fallback detector's faces are asked too (it finds some sideways faces); an upright one is not told it is turned
     fallback = [replace(face, detector="cnn") for face in portrait_faces]
     presence = next(c for c in run_checks(portrait, fallback) if c.id == "face_present")
