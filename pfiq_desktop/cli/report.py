@@ -206,7 +206,7 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         return run_results(args)
     from pfiq_desktop.engine.discovery import find_images
-    from pfiq_desktop.reports.inputs import ReportItem, item_from_store
+    from pfiq_desktop.reports.inputs import ReportItem
 
     args.formats = args.formats or list(DEFAULT_FORMATS)
     found = find_images(args.paths, recursive=args.recursive, outputs=args.out)
@@ -236,20 +236,7 @@ def run(args: argparse.Namespace) -> int:
         analyses = Analyses(args, cache)
         if photos or not isinstance(args.profile, SavedSetting):
             analyses.engine()  # a missing model or a bad profile stops here, once, not once per photo or result file
-        items: list[ReportItem] = []
-        for index, path in enumerate(paths, start=1):
-            print_progress(index - 1, len(paths), f"analysing {printable(path.name)}")
-            try:
-                analysis = analyses.get(path)
-            except (OSError, ValueError) as failure:
-                problems.append(f"{path.name}: cannot read it ({failure})")
-                continue
-            if analysis.errors:
-                problems.append(f"{path.name}: {'; '.join(analysis.errors)}")
-            elif not analysis.upright_face:
-                problems.append(f"{path.name}: {no_face_problem(analysis).lower()}")
-            items.append(item_from_store(store, analysis, altered))
-        print_progress(len(paths), len(paths), "analysed")
+        items = _collect_items(paths, analyses, store, altered, problems)
         if not items:
             _print_problems(problems)
             return EXIT_PHOTO_PROBLEM
@@ -262,6 +249,29 @@ def run(args: argparse.Namespace) -> int:
         for resource in (store, cache):
             if resource is not None:
                 resource.close()
+
+
+def _collect_items(paths: list[Path], analyses: Analyses, store: ReviewStore | None, altered: str,
+                   problems: list[str]) -> list[ReportItem]:
+    """Each path's analysis with its decision, with progress; what could not be read or judged is added to `problems`
+    (the batch goes on)."""
+    from pfiq_desktop.reports.inputs import item_from_store
+
+    items: list[ReportItem] = []
+    for index, path in enumerate(paths, start=1):
+        print_progress(index - 1, len(paths), f"analysing {printable(path.name)}")
+        try:
+            analysis = analyses.get(path)
+        except (OSError, ValueError) as failure:
+            problems.append(f"{path.name}: cannot read it ({failure})")
+            continue
+        if analysis.errors:
+            problems.append(f"{path.name}: {'; '.join(analysis.errors)}")
+        elif not analysis.upright_face:
+            problems.append(f"{path.name}: {no_face_problem(analysis).lower()}")
+        items.append(item_from_store(store, analysis, altered))
+    print_progress(len(paths), len(paths), "analysed")
+    return items
 
 
 def run_results(args: argparse.Namespace) -> int:
