@@ -340,17 +340,8 @@ def render_panels(
     draw_findings(painter, analysis, scale, left_rect, landmarks=landmarks, failed_only=failed_only)
     if kind == "deviation" and image is not None:
         outline_px = max(1.2, height / 450)
-        painter.save()
-        painter.setClipRect(left_rect)
-        draw_outlines(painter, analysis, lambda xy: np.column_stack(
-            [left_rect.left() + xy[:, 0] * scale, left_rect.top() + xy[:, 1] * scale]), outline_px)
-        painter.restore()
-        painter.save()
-        painter.setClipRect(right_rect)
-        draw_outlines(painter, analysis, lambda xy: np.column_stack(
-            [right_rect.left() + (xy[:, 0] - crop[0]) * map_scale, right_rect.top() + (xy[:, 1] - crop[1]) * map_scale]),
-            outline_px)
-        painter.restore()
+        _outlines_in(painter, analysis, left_rect, (0, 0), scale, outline_px)
+        _outlines_in(painter, analysis, right_rect, (crop[0], crop[1]), map_scale, outline_px)
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -369,6 +360,16 @@ def render_panels(
         _colour_bar(painter, QRectF(right_rect.right() + gap, top, bar_w, max(panel_h_used, map_h)), label_px, scale_of_map)
     painter.end()
     return canvas
+
+
+def _outlines_in(painter: QPainter, analysis: Analysis, rect: QRectF, origin: tuple[float, float], scale: float,
+                 width: float) -> None:
+    """The deviation map's low-area outlines in a panel showing the photo from `origin` (photo px) at `scale`."""
+    painter.save()
+    painter.setClipRect(rect)
+    draw_outlines(painter, analysis, lambda xy: np.column_stack(
+        [rect.left() + (xy[:, 0] - origin[0]) * scale, rect.top() + (xy[:, 1] - origin[1]) * scale]), width)
+    painter.restore()
 
 
 def render_annotated(
