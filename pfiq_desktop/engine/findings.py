@@ -19,7 +19,7 @@ from pfiq_desktop.engine.deviation_bands import CLEARLY_LOWER, SOMEWHAT_LOWER, b
 from pfiq_desktop.engine.faces import photo_points_to_chip
 from pfiq_desktop.engine.icao.regions import REGION_NAMES, polygon_mask, region_polygons
 from pfiq_desktop.engine.icao.registry import FRAMING_CHECKS
-from pfiq_desktop.engine.results import Analysis, CheckResult, Verdict
+from pfiq_desktop.engine.results import FACE_PRESENT, Analysis, CheckResult, Verdict, stored_how
 
 MIN_AREA_SHARE = 0.02  # an unnamed low area is reported from this share of the face
 MAX_DETAIL = 40  # characters: longer parenthesised detail of a check's reason is left to the checklist
@@ -169,6 +169,7 @@ def findings_for_face(
 
 def add_findings(analysis: Analysis) -> None:
     """Each face's findings and region deviations from its deviation map and the checks that concern it."""
+    turn = next((c.turn for c in analysis.checks if c.id == FACE_PRESENT and c.turn is not None), None)
     for index, face in enumerate(analysis.faces):
         if not face.deviation_chip.size:
             face.findings, face.region_deviation = [], {}
@@ -177,3 +178,7 @@ def add_findings(analysis: Analysis) -> None:
         face.findings, face.region_deviation = findings_for_face(
             face.deviation_chip, landmarks_chip, analysis.face_checks(index), face.quality
         )
+        if turn is not None:  # a face the second detector found lying on its side: none of its checks was judged, so
+            # "no checklist item explains it: look for an occluder" would send the officer looking for one
+            face.findings = [f"The photo is stored {stored_how(turn)}: its checks and findings wait until it is turned "
+                             "upright and analysed again."]
