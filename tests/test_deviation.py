@@ -15,7 +15,7 @@ from pfiq_desktop.engine.deviation import (
 )
 from pfiq_desktop.engine.deviation_bands import CLEARLY_LOWER, band
 from pfiq_desktop.engine.faces import photo_points_to_chip
-from pfiq_desktop.engine.results import Analysis
+from pfiq_desktop.engine.results import Analysis, Verdict
 from tests.photos import load_portrait
 
 PORTRAITS = range(6)
@@ -155,3 +155,21 @@ def test_several_check_clauses_with_their_own_punctuation_are_quoted_apart():
     assert _join(["the mouth is open", "the chin is covered"]) == "the mouth is open and the chin is covered"
     quoted = _join(["the eye is not visible", "sunglasses are worn: not allowed", "the eyes are hidden"])
     assert quoted == "\u201cthe eye is not visible\u201d, \u201csunglasses are worn: not allowed\u201d and \u201cthe eyes are hidden\u201d"
+
+
+def test_a_face_lying_on_its_side_in_a_photo_stored_turned_gets_no_occluder_hunt(pairs):
+    # the findings read "no checklist item explains it: look for an occluder" where no check had been judged
+    import dataclasses
+
+    from pfiq_desktop.engine.findings import add_findings
+    from pfiq_desktop.engine.results import FACE_PRESENT, STORED_TURNED_UNIT
+
+    _, patched = pairs[0]
+    turned = dataclasses.replace(patched, faces=[dataclasses.replace(f) for f in patched.faces], checks=[
+        dataclasses.replace(c, verdict=Verdict.FAIL, value=270.0, unit=STORED_TURNED_UNIT) if c.id == FACE_PRESENT
+        else dataclasses.replace(c, verdict=Verdict.NOT_ASSESSABLE) for c in patched.checks])
+    add_findings(turned)
+    assert turned.faces[0].findings == ["The photo is stored sideways: its checks and findings wait until it is turned "
+                                        "upright and analysed again."]
+    assert turned.faces[0].region_deviation == patched.faces[0].region_deviation  # the region table stays
+    assert any("Eye area" in s for s in patched.faces[0].findings)
