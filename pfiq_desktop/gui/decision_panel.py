@@ -167,6 +167,7 @@ class DecisionPanel(QWidget):
         self.clear_button.setEnabled(self.enabled and self.decided)
         if decision is None:
             self.current.setText("No decision yet")
+            self.current.setToolTip("")  # it still named the withdrawn decision
             self.current.setStyleSheet("")
             return
         colour = status_hex(decision.decision)
@@ -179,6 +180,11 @@ class DecisionPanel(QWidget):
             text += despite + decided_reasons_text(decision.overridden[:BANNER_REASONS], self.analysis, decision.profile,
                                                     decision.profile_sha256)
             text += f" and {more} more" if more > 0 else ""
+        if self.analysis is not None and self.analysis.judged_under_other(decision.profile, decision.profile_sha256):
+            # a green "Accepted" above another profile's checklist read as that checklist's acceptance
+            text += f" · under {decision.profile}, not {self.analysis.profile}"
+            tooltip += (f"\nDecided under the profile {decision.profile}; the checklist shows {self.analysis.profile}. "
+                        "Deciding again records what fails under it.")
         self.current.setText(text)
         self.current.setToolTip(tooltip)
         self.current.setStyleSheet(f"color: white; background: {colour}; border-radius: 4px; padding: 4px;")

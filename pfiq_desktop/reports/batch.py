@@ -176,10 +176,14 @@ def _decision_cell(item: ReportItem) -> str:
     if decided is None:
         return text
     why = [decided_reasons_text(decided.reasons, item.analysis, decided.profile, decided.profile_sha256)] if decided.reasons else []
+    if why and decided.decision == "accept":  # the checks it overrode read as reasons for accepting
+        why[0] = f"despite {why[0]}"
     if decided.note:
         why.append(f"“{shorten(decided.note, NOTE_CHARS, placeholder=' …')}”")
     if why:
         text += f"<br/>{escape(': '.join(why))}"
+    if item.analysis.judged_under_other(decided.profile, decided.profile_sha256):  # beside another profile's checks
+        text += f'<br/><span style="color:{GREY}">decided under {escape(decided.profile)}</span>'
     signed = f"{escape(decided.signed_by)}<br/>" if decided.signed_by else ""
     return text + f'<br/><span style="color:{GREY}">{signed}{escape(when(decided.decided_at))}</span>'
 

@@ -203,8 +203,8 @@ class ReviewSession:
         else:
             failed = [c.id for c in analysis.failed_checks()]
         reference = self.references.get(path)
-        if reference is not None and reference.decision == NO_MATCH:
-            failed.append(REFERENCE_NO_MATCH)
+        if reference is not None and reference.decision == NO_MATCH:  # first: listed last, it was the one cut off
+            failed.insert(0, REFERENCE_NO_MATCH)
         filed = [*reasons, *([reference.code] if reference else [])]
         saved = self.store.record_decision(
             path, sha, kind, reasons=filed, note=note, officer=self.officer,

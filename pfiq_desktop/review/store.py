@@ -48,7 +48,7 @@ from pfiq_desktop.review.chain import (
     entry_hash,
     verify,
 )
-from pfiq_desktop.review.reasons import reasons_text, reference_code, reference_in
+from pfiq_desktop.review.reasons import REFERENCE_NO_MATCH, reasons_text, reference_code, reference_in
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +76,13 @@ class OverrideNeedsNote(DecisionError):
 
     @property
     def short(self) -> str:
-        """One line for a narrow panel (the whole list of checks was cut off at 1280x720)."""
-        checks = "check" if len(self.overridden) == 1 else "checks"
-        return f"Write a note saying why you accept this photo over its {len(self.overridden)} failed {checks}."
+        """One line for a narrow panel (the whole list of checks was cut off at 1280x720); a renewal check that found
+        another person is named, not counted as a check."""
+        checks = [code for code in self.overridden if code != REFERENCE_NO_MATCH]
+        over = f"over its {len(checks)} failed check{'s' * (len(checks) != 1)}" if checks else ""
+        if len(checks) < len(self.overridden):
+            over = "although the renewal check found another person" + (f", and {over}" if over else "")
+        return f"Write a note saying why you accept this photo {over}."
 
 
 class StoreError(RuntimeError):

@@ -756,11 +756,15 @@ def test_a_decided_photo_judged_under_another_profile_offers_that_profiles_failu
     w.set_profile("strict")
     qtbot.waitUntil(lambda: w.session.record(path).analysis.profile == "strict", timeout=10000)
     assert set(w.decision.selected_reasons()) == {"other:other", "sharpness"}
+    # the banner says which profile the decision was taken under (a green "Accepted" read as the new checklist's)
+    assert w.decision.current.text().endswith(" · under icao-9303, not strict"), w.decision.current.text()
     w.set_profile("icao-9303")  # back under the decision's own profile: the decision's reasons as they were saved
     qtbot.waitUntil(lambda: w.session.record(path).analysis.profile == "icao-9303", timeout=10000)
     w.browser.select_path(w.browser.visible_paths()[1])
     w.browser.select_path(path)
-    assert set(w.decision.selected_reasons()) == {"other:other"}
+    assert set(w.decision.selected_reasons()) == {"other:other"} and "under icao-9303" not in w.decision.current.text()
+    w.clear_decision(path)  # withdrawn: the label's tooltip named the withdrawn decision still
+    assert w.decision.current.text() == "No decision yet" and w.decision.current.toolTip() == ""
 
 
 def test_a_moved_folder_shows_its_decisions_as_the_reports_find_them_and_they_can_be_withdrawn(qtbot, make_window,

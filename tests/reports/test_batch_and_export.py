@@ -346,3 +346,21 @@ def test_the_summary_says_why_a_photo_was_sent_back(decided_item):
     (row,) = _photo_rows([item], [""], [""], 40)
     assert long_note[:30] in row and long_note not in row and " …" in row
     assert len(long_note) > NOTE_CHARS
+
+
+def test_the_summary_marks_what_an_accept_overrode_and_a_decision_under_another_profile(decided_item):
+    # an accepted row listed the checks it overrode as if they were reasons to accept, and a decision taken under
+    # icao-9303 sat beside de-passport's failed checks with nothing said (supervisor walk-through)
+    from pfiq_desktop.reports.batch import _photo_rows
+
+    reasons = [c.id for c in decided_item.analysis.failed_checks()][:1]
+    accepted = dataclasses.replace(decided_item.decision, decision="accept", reasons=reasons,
+                                   profile=decided_item.analysis.profile, profile_sha256=decided_item.analysis.profile_sha256)
+    (row,) = _photo_rows([dataclasses.replace(decided_item, decision=accepted)], [""], [""], 40)
+    assert "<br/>despite " in row and "decided under" not in row
+    other = dataclasses.replace(accepted, profile="de-passport", profile_sha256="")
+    (row,) = _photo_rows([dataclasses.replace(decided_item, decision=other)], [""], [""], 40)
+    assert "decided under de-passport" in row
+    rejected = dataclasses.replace(accepted, decision="reject")
+    (row,) = _photo_rows([dataclasses.replace(decided_item, decision=rejected)], [""], [""], 40)
+    assert "despite" not in row
