@@ -239,6 +239,23 @@ def test_a_saved_profile_that_no_longer_loads_is_named_as_the_saved_setting(tmp_
     assert "the profile saved in the application's settings: give --profile NAME" in run.stderr
 
 
+def test_a_profile_chosen_in_the_window_is_named_on_the_console(tmp_path):
+    # a supervisor's `pfiq report` judged a batch under the profile last picked in the window, without a word
+    import os
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "settings.json").write_text('{"profile": "lenient"}')
+    env = dict(os.environ, PFIQ_DATA_DIR=str(data))
+    args = ["analyse", str(SAMPLE), "--out", str(tmp_path / "out"), "--format", "json", "--no-cache"]
+    saved = subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", *args], cwd=REPO, capture_output=True, text=True,
+                           timeout=600, env=env)
+    assert "note: profile lenient (the one chosen in the window" in saved.stdout, saved.stdout + saved.stderr
+    named = subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", *args, "--profile", "lenient", "--overwrite"], cwd=REPO,
+                           capture_output=True, text=True, timeout=600, env=env)
+    assert "note: profile" not in named.stdout and named.returncode == saved.returncode
+
+
 def test_progress_is_a_bar_on_a_terminal_and_plain_lines_in_a_log():
     # a cron log got a redrawn bar, about 90 bytes of carriage returns and padding per photo
     import io

@@ -31,6 +31,7 @@ from pfiq_desktop.cli.common import (
     print_table,
     printable,
     report_skipped,
+    saved_profile_note,
     stop_on_sigterm,
 )
 from pfiq_desktop.cli.progress import print_progress
@@ -172,6 +173,7 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, RuntimeError) as problem:  # unknown profile; no CUDA
         error(engine_problem(args, problem))
         return EXIT_USAGE
+    saved_profile_note(args)
     stop_on_sigterm()
     cache = None if args.no_cache else _open_cache()
     out = Path(args.out)

@@ -39,6 +39,16 @@ def engine_problem(args: argparse.Namespace, problem: Exception) -> str:
     return str(problem)
 
 
+def saved_profile_note(args: argparse.Namespace) -> None:
+    """Say on the console which profile judges the photos when it is the window's saved choice, not the default: a
+    profile picked in the window judged a supervisor's batch without a word."""
+    from pfiq_desktop.engine.defaults import DEFAULT_PROFILE
+
+    profile = getattr(args, "profile", None)
+    if isinstance(profile, SavedSetting) and profile != DEFAULT_PROFILE:
+        print(f"note: profile {profile} (the one chosen in the window; --profile NAME judges under another)")
+
+
 def add_engine_options(parser: argparse.ArgumentParser, methods: bool = False, backbone: bool = True) -> None:
     """--device, --profile and --backbone (defaults: the application's settings), and optionally --quality/--map-method."""
     from pfiq_desktop.engine.icao import list_profiles, your_profiles

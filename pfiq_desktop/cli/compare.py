@@ -27,6 +27,7 @@ from pfiq_desktop.cli.common import (
     parse_list,
     print_table,
     printable,
+    saved_profile_note,
     stop_on_sigterm,
 )
 from pfiq_desktop.cli.progress import print_progress
@@ -96,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, RuntimeError) as problem:  # unknown profile; no CUDA
         error(engine_problem(args, problem))
         return EXIT_USAGE
+    saved_profile_note(args)
     stop_on_sigterm()
     out = Path(args.out) if args.out else None
     comparisons: list[Comparison] = []

@@ -33,6 +33,7 @@ from pfiq_desktop.cli.common import (
     nothing_found,
     parse_list,
     printable,
+    saved_profile_note,
     stop_on_sigterm,
 )
 from pfiq_desktop.cli.progress import print_progress
@@ -133,6 +134,7 @@ class Analyses:
             from pfiq_desktop.engine.analyzer import Analyzer
 
             self._engine = Analyzer(device=self.args.device, profile=self.args.profile, backbone=self.args.backbone)
+            saved_profile_note(self.args)
         return self._engine
 
     def get(self, path: Path) -> Analysis:

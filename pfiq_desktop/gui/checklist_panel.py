@@ -121,7 +121,8 @@ class ChecklistPanel(QWidget):
         super().__init__(parent)
         self.analysis: Analysis | None = None
         self.profile = named(QComboBox(), "profileCombo")
-        self.profile.setToolTip("Threshold profile: switching re-evaluates the checks without re-running the network")
+        self.profile.setToolTip("Threshold profile: switching re-evaluates the checks without re-running the network. "
+                                "The choice is kept, and the pfiq commands judge under it too unless given --profile.")
         self.verdict = named(QLabel("–"), "verdictLabel")
         self.verdict.setAlignment(Qt.AlignmentFlag.AlignCenter)
         font = self.verdict.font()
