@@ -179,3 +179,9 @@ def test_the_glasses_check_warns_for_unsure_tint_and_fails_where_no_glasses_are_
     assert eyes_mouth.glasses(None, params).verdict is Verdict.WARN
     assert eyes_mouth.glasses(None, {**params, "fail_if_present": True}).verdict is Verdict.FAIL
     assert "% tinted" in eyes_mouth.glasses(None, params).unit  # still named tinted: the officer looks at the lenses
+    # where no glasses are allowed (us-passport) the FAIL said "tinted lenses are not allowed, clear ones are"
+    forbidden = eyes_mouth.glasses(None, {**params, "fail_if_present": True}).reason
+    assert "not allowed under this profile" in forbidden and "clear ones are" not in forbidden, forbidden
+    monkeypatch.setattr(eyes_mouth, "eye_assessment", lambda ctx, params: dataclasses.replace(unsure, glasses="clear"))
+    assert "allowed only if" in eyes_mouth.glasses(None, params).reason
+    assert eyes_mouth.glasses(None, {**params, "fail_if_present": True}).reason.startswith("Clear glasses are worn: not allowed")

@@ -108,9 +108,13 @@ def glasses(ctx: Context, params: dict[str, Any]) -> Measure:
         verdict = Verdict.FAIL if none_allowed else Verdict.WARN
     else:
         verdict = Verdict.PASS
+    reason = found.glasses_reason
+    if none_allowed and found.glasses != "none" and not found.tinted_sure:  # "clear ones are allowed" beside a FAIL
+        kind = "Clear glasses are" if found.glasses == "clear" else f"Glasses (tinted {found.glasses_score:.0%} likely) are"
+        reason = f"{kind} worn: not allowed under this profile, which allows no glasses."
     return Measure(
         verdict,
-        found.glasses_reason,
+        reason,
         round(100 * found.glasses_score, 1),
         f"% {found.glasses}" if found.glasses != "none" else "% no glasses",
         {k: float(params[k]) for k in ("tinted", "sure_tinted", "frame", "dark_lens") if k in params},
