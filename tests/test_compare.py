@@ -198,3 +198,14 @@ def test_a_photo_and_a_byte_identical_copy_are_not_compared(analyzer, portraits,
     assert c.errors == ["photos A and B are the same file contents (identical bytes): compare with the photo on file "
                         "from the earlier document"]
     assert analyzer.compare(new, reencoded_mirror(portraits[0])).decision != NOT_COMPARED  # other bytes: compared
+
+
+def test_the_score_line_names_both_operating_points_apart(genuine):
+    # "same person at 0.928 or more (FMR 0.1 %), not below 0.908" read as "same person not below 0.908", and a bare
+    # "score 0.83" for two strangers as "83 % alike"
+    from pfiq_desktop.reports.comparison_figure import score_line
+
+    line = score_line(genuine[0])
+    strict, lenient = genuine[0].thresholds.strict.threshold, genuine[0].thresholds.lenient.threshold
+    assert f"same person at or above {strict:.3f}" in line and f"not the same person below {lenient:.3f}" in line
+    assert line.startswith(f"cosine similarity {genuine[0].score:.3f}") and "not below" not in line

@@ -30,8 +30,13 @@ TITLE_HEIGHT = 2.6
 LINE_STEP = 1.3
 LEGEND = (
     "Green: pixels that raise the score (the face's own detail the network matches). Red: where the network sees this "
-    "photo differ from the other, or finds less face, than in two clean photos of one person. Both chips are aligned alike."
+    "photo differ from the other, or finds less face, than in two clean photos of one person. Both chips are aligned alike. "
+    "The score decides whether it is the same person: two strangers' faces show green too."
 )
+# the two operating points, worded once for the figure, the dialog and the PDF
+SAME_AT_OR_ABOVE = "Same person at or above"
+OTHER_BELOW = "Not the same person below"
+SCORE_WORDS = "cosine similarity"  # 0.83 for two strangers read as "83 % alike"
 
 
 def face_tiles(image: np.ndarray | None, analysis: Analysis, maps: FaceMaps | None, size: int) -> list[np.ndarray | str]:
@@ -157,11 +162,12 @@ def render_comparison(
 
 
 def score_line(comparison: Comparison) -> str:
-    """'score 0.952 · match at 0.928 (FMR 0.1 %), no match below 0.908 (FMR 1 %)'."""
+    """'cosine similarity 0.952 · same person at or above 0.928 (FMR 0.1 %) · not the same person below 0.908 (FMR 1 %)'
+    (it read "same person at 0.928 or more, not below 0.908": as if "same person not below 0.908")."""
     strict, lenient = comparison.thresholds.strict, comparison.thresholds.lenient
-    score = f"score {comparison.score:.3f}" if np.isfinite(comparison.score) else "no score"
-    return (f"{score}   ·   same person at {strict.threshold:.3f} or more (FMR {100 * strict.fmr:g} %), "
-            f"not below {lenient.threshold:.3f} (FMR {100 * lenient.fmr:g} %)")
+    score = f"{SCORE_WORDS} {comparison.score:.3f}" if np.isfinite(comparison.score) else "no score"
+    return (f"{score}   ·   {SAME_AT_OR_ABOVE.lower()} {strict.threshold:.3f} (FMR {100 * strict.fmr:g} %)   ·   "
+            f"{OTHER_BELOW.lower()} {lenient.threshold:.3f} (FMR {100 * lenient.fmr:g} %)")
 
 
 def save_comparison_png(

@@ -15,7 +15,7 @@ from pfiq_desktop.atomic import OutputError, write_bytes_atomic
 from pfiq_desktop.engine.comparison import Comparison
 from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.palette import status_hex
-from pfiq_desktop.reports.comparison_figure import LEGEND, render_comparison_panels
+from pfiq_desktop.reports.comparison_figure import LEGEND, OTHER_BELOW, SAME_AT_OR_ABOVE, SCORE_WORDS, render_comparison_panels
 from pfiq_desktop.reports.figures import verdict_hex, verdict_text
 from pfiq_desktop.reports.paged import (
     RenderError,
@@ -39,13 +39,13 @@ def decision_html(comparison: Comparison) -> str:
     rows = "".join(
         f"<tr><td>{escape(label)}</td><td align='right'>{point.threshold:.3f}</td>"
         f"<td align='right'>{100 * point.fmr:g} %</td><td align='right'>{100 * point.fnmr:.1f} %</td></tr>"
-        for label, point in (("Same person at or above", thresholds.strict), ("Not the same person below", thresholds.lenient))
+        for label, point in ((SAME_AT_OR_ABOVE, thresholds.strict), (OTHER_BELOW, thresholds.lenient))
     )
     return f"""
 <table width="100%" cellspacing="0" cellpadding="3" border="0.5" style="margin-top:5px; border-color:{RULE}; border-style:solid">
 <tr><td style="background-color:#f7f7f7">
 <span style="font-size:13pt; font-weight:bold; color:{status_hex(comparison.decision)}">{escape(comparison.label.upper())}</span>
-&nbsp; score <b>{score}</b><br/>{escape(comparison.reason)}</td>
+&nbsp; {SCORE_WORDS} <b>{score}</b><br/>{escape(comparison.reason)}</td>
 <td style="background-color:#f7f7f7"><table cellspacing="0" cellpadding="1" style="font-size:6.5pt">
 <tr style="color:{GREY}"><td>threshold</td><td align="right">score</td><td align="right">FMR</td>
 <td align="right">FNMR</td></tr>{rows}</table>
