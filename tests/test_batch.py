@@ -48,3 +48,26 @@ def test_the_second_face_of_a_photo_gets_the_quality_it_gets_alone(analyzer, ast
     alone = analyzer.analyse(np.ascontiguousarray(np.fliplr(astronaut)))
     mirrored = min(together.faces, key=lambda f: -f.box[0])  # the face on the right half
     assert abs(mirrored.quality - alone.faces[0].quality) < QUALITY_TOLERANCE
+
+
+def test_each_photo_of_a_batch_records_when_it_was_analysed(analyzer, astronaut, tmp_path, monkeypatch):
+    # every photo of a batch carried the batch's start time: a summary read "Analysed 23:18:07 - 23:18:07" for 20 s
+    import datetime as real
+
+    from pfiq_desktop.engine import analyzer as module
+
+    class Clock:
+        ticks = 0
+
+        @classmethod
+        def now(cls, tz: real.tzinfo | None = None) -> real.datetime:
+            cls.ticks += 1
+            return real.datetime(2026, 12, 4, 12, 0, 0, tzinfo=tz) + real.timedelta(seconds=cls.ticks)
+
+    photos = []
+    for index in range(3):
+        photos.append(tmp_path / f"p{index}.png")
+        cv2.imwrite(str(photos[-1]), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
+    monkeypatch.setattr(module, "datetime", Clock)
+    created = [a.created for a in analyzer.analyse_batch(photos, batch_faces=1, workers=1)]
+    assert len(set(created)) == 3 and created == sorted(created), created

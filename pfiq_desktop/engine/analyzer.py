@@ -325,6 +325,8 @@ class Analyzer:
 
     def _finish(self, prepared: Prepared) -> Analysis:
         analysis, clock, image = prepared.analysis, prepared.clock, prepared.image
+        # when this photo was analysed, not when its batch began (a summary read "Analysed 23:18:07 - 23:18:07")
+        analysis.created = datetime.now(UTC).isoformat(timespec="seconds")
         if image is None:
             analysis.timings = clock.total()
             return analysis
