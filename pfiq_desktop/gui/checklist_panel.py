@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from pfiq_desktop.engine.deviation_bands import band
+from pfiq_desktop.engine.icao.profile import profile_title
 from pfiq_desktop.engine.icao.regions import REGION_LABELS
 from pfiq_desktop.engine.icao.registry import in_fix_order
 from pfiq_desktop.engine.results import Analysis, CheckResult, Face, Verdict
@@ -240,11 +241,12 @@ class ChecklistPanel(QWidget):
         self._quiet = False
 
     def set_profiles(self, names: list[str], current: str) -> None:
+        """The profiles by name, each with its title on hover ("de-passport" alone did not say which rules)."""
         self._quiet = True
         self.profile.clear()
-        self.profile.addItems(names)
-        if current and current not in names:
-            self.profile.addItem(current)
+        for name in [*names, *([current] if current and current not in names else [])]:
+            self.profile.addItem(name)
+            self.profile.setItemData(self.profile.count() - 1, profile_title(name), Qt.ItemDataRole.ToolTipRole)
         self.profile.setCurrentText(current)
         self._quiet = False
 

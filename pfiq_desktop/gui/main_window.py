@@ -303,7 +303,8 @@ class MainWindow(QMainWindow):
                      "the latest made in this window, again the one before; in the note: undo typing")
         self._action(decide, "&Withdraw this photo's decision", lambda: self.clear_decision(), None, "actWithdraw")
         decide.addSeparator()
-        self._action(decide, "Compare with &previous photo…", self.compare_with_previous, "Ctrl+Shift+P", "actCompare")
+        self._action(decide, "Renewal check: compare with &previous photo…", self.compare_with_previous, "Ctrl+Shift+P",
+                     "actCompare")  # named as officers and the README call it: they looked for "renewal"
 
         view = bar.addMenu("&View")
         self._action(view, "Next &undecided photo", self.show_next_undecided, "N", "actNextUndecided",
@@ -885,7 +886,7 @@ class MainWindow(QMainWindow):
         return path
 
     def compare_with_previous(self) -> bool:
-        """Decision ▸ Compare with previous photo: is the photo on screen the same person as the one on file?"""
+        """Decision ▸ Renewal check: is the photo on screen the same person as the one on file?"""
         path = self.session.current
         if path is None:
             self._status("Open a photo first, then compare it with the previous one")

@@ -221,3 +221,18 @@ def test_an_unreadable_file_gets_a_crossed_out_tile_with_no_clipped_word(qtbot):
     middle, near_corner = THUMB // 2, THUMB // 4 + 2
     assert is_line(middle, middle) and is_line(near_corner, near_corner) and is_line(THUMB - near_corner, near_corner)
     assert not is_line(middle, 4) and not is_line(4, middle)  # a cross, not a filled tile or a line of text
+
+
+def test_the_profile_list_says_what_each_profile_is(qtbot):
+    # the list showed ids only ("de-passport", "lenient"): which rules each stands for was not said anywhere
+    from pfiq_desktop.engine.icao import list_profiles
+    from pfiq_desktop.gui.checklist_panel import ChecklistPanel
+
+    panel = ChecklistPanel()
+    qtbot.addWidget(panel)
+    panel.set_profiles(list_profiles(), "icao-9303")
+    tips = {panel.profile.itemText(i): panel.profile.itemData(i, Qt.ItemDataRole.ToolTipRole) for i in range(panel.profile.count())}
+    assert tips["de-passport"].startswith("Germany passport") and tips["lenient"].startswith("Lenient")
+    assert panel.profile.currentText() == "icao-9303"
+    panel.set_profiles(list_profiles(), "gone-since")  # a saved profile no longer there is listed with why
+    assert panel.profile.itemData(panel.profile.count() - 1, Qt.ItemDataRole.ToolTipRole).startswith("does not load")

@@ -99,6 +99,18 @@ def list_profiles() -> list[str]:
     return sorted(names, key=lambda n: n != DEFAULT_PROFILE)
 
 
+def profile_title(name: str) -> str:
+    """A profile's title and description for a list of names ("ICAO 9303 (default): ICAO 9303 / ISO 39794-5
+    defaults"); the error for one that does not load (it is logged, the list still shows its name)."""
+    try:
+        profile = load_profile(name)
+    except ProfileError as failure:
+        log.warning("profile %s does not load: %s", name, failure)
+        return f"does not load: {failure}"
+    title, description = profile.info.title, profile.description
+    return description if description.startswith(title) else ": ".join(filter(None, (title, description)))
+
+
 def _read(path: Path) -> dict[str, Any]:
     """The file's tables; a UTF-8 byte-order mark (Windows Notepad writes one) is allowed."""
     try:
