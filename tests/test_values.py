@@ -55,3 +55,10 @@ def test_a_value_is_never_written_as_a_bound_it_differs_from():
     mouth = CheckResult("mouth_closed", "Mouth closed", "eyes_mouth", Verdict.FAIL, "open", 0.2031, "gap/width",
                         {"fail_above": 0.2, "warn_above": 0.1})
     assert check_value_text(mouth) == "lip gap 20.3 %"
+
+
+def test_the_recognition_quality_is_written_alike_everywhere():
+    # a summary read "1" beside "0.977": the reports wrote 3 significant digits, the window and console 2 decimals
+    from pfiq_desktop.review.values import quality_text
+
+    assert [quality_text(q) for q in (0.9996, 0.977, 0.5, None, float("nan"))] == ["1.00", "0.98", "0.50", "–", "–"]

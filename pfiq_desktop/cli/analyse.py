@@ -144,6 +144,7 @@ def run(args: argparse.Namespace) -> int:
     from pfiq_desktop.reports.inputs import read_photo
     from pfiq_desktop.reports.naming import over_photos, over_photos_text, unique_stems
     from pfiq_desktop.review.reasons import failed_problems, first_problems, no_face_problem
+    from pfiq_desktop.review.values import quality_text
 
     found = find_images(args.paths, recursive=args.recursive, outputs=args.out)
     report_skipped(found.skipped)
@@ -193,7 +194,7 @@ def run(args: argparse.Namespace) -> int:
             if "json" in args.formats:  # last: an interrupted run leaves no JSON without its PNG
                 write_text_atomic(out / f"{stem}.json", analysis.to_json(indent=1))
             problems += bool(trouble)
-            quality = f"{analysis.faces[0].quality:.2f}" if analysis.faces else "-"
+            quality = quality_text(analysis.faces[0].quality) if analysis.faces else "-"
             spent = "cached" if cached else f"{analysis.timings.get('total', 0) * 1000:.0f} ms"
             told = trouble or first_problems(failed_problems(analysis))  # what to tell the applicant, as the list row
             rows.append((path.name, analysis.verdict, quality, str(len(analysis.faces)), spent, told))

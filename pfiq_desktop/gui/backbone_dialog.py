@@ -36,6 +36,7 @@ from pfiq_desktop.gui.widgets import MODEL_FILTER, named
 from pfiq_desktop.gui.worker import AnalysisWorker
 from pfiq_desktop.palette import MAP_SCALES, STATUS_COLOURS
 from pfiq_desktop.reports.figures import _map_crop, to_qimage
+from pfiq_desktop.review.values import quality_text
 from pfiq_desktop.settings import SettingsStore
 
 TILE = 360  # pixels, the longer side of each map
@@ -79,14 +80,14 @@ def network_text(shown: DisplayResult) -> str:
     return f"{analysis.backbone or 'recognition network'}{sha}"
 
 
-def quality_text(shown: DisplayResult) -> str:
+def quality_line(shown: DisplayResult) -> str:
     """The main face's quality and its estimator, or why there is none."""
     analysis = shown.analysis
     if not analysis.ok:
         return analysis.errors[0]
     if not analysis.faces:
         return "no face found"
-    return f"quality {analysis.faces[0].quality:.2f} ({analysis.quality_estimator})"
+    return f"quality {quality_text(analysis.faces[0].quality)} ({analysis.quality_estimator})"
 
 
 class NetworkPanel(QWidget):
@@ -112,7 +113,7 @@ class NetworkPanel(QWidget):
     def show_result(self, image: np.ndarray | None, shown: DisplayResult, crop: tuple[int, int, int, int],
                     paper: bool = False) -> None:
         self.network.setText(network_text(shown))
-        self.quality.setText(quality_text(shown))
+        self.quality.setText(quality_line(shown))
         kind = map_kind(shown, paper)
         self.caption.setText(MAP_SCALES[kind].caption if kind else "no map (no face analysed)")
         if image is not None:

@@ -36,7 +36,7 @@ from pfiq_desktop.gui.theme import status_icon
 from pfiq_desktop.gui.widgets import named
 from pfiq_desktop.palette import DEVIATION_SCALE, PLQ_SCALE, STATUS_LABELS, MapScale, status_hex
 from pfiq_desktop.review.reasons import no_face_problem
-from pfiq_desktop.review.values import bounds_text, check_value_text
+from pfiq_desktop.review.values import bounds_text, check_value_text, quality_text
 
 FINDINGS_MAX_HEIGHT = 110  # pixels for the map's findings; longer ones scroll, so the check table keeps its rows
 VALUE_COLUMN_SAMPLE = "13 % of head heig"  # the value column's width: a typical value and most of its unit
@@ -109,7 +109,7 @@ def _coloured_cell(value: float | None, scale: MapScale, form: str, tip: str) ->
 def face_label(index: int, face: Face) -> str:
     text = f"Face {index + 1}" + (" · subject" if index == 0 else "")
     if math.isfinite(face.quality):
-        text += f" · quality {face.quality:.2f}"
+        text += f" · quality {quality_text(face.quality)}"
     return text
 
 

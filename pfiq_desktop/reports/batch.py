@@ -38,7 +38,7 @@ from pfiq_desktop.reports.paged import (
 from pfiq_desktop.reports.pdf_report import GREY, HEADER_SHADE, RULE, now_text, when
 from pfiq_desktop.review.reasons import decided_reasons_text, failed_problems, first_problems
 from pfiq_desktop.review.store import DECISION_LABELS
-from pfiq_desktop.review.values import format_number
+from pfiq_desktop.review.values import quality_text
 
 VERDICT_ORDER = ("pass", "warn", "fail", "not_assessable", "error")
 DECISION_ORDER = ("accept", "reject", "retake", "")
@@ -198,7 +198,7 @@ def _photo_rows(items: Sequence[ReportItem], thumbs: list[str], links: Sequence[
         # an error is cut at a word with a visible ellipsis, so one row stays about one thumbnail high (page layout)
         failed = first_problems(failed_problems(a), SUMMARY_PROBLEMS)
         failed = failed or (shorten("; ".join(a.errors), ERROR_CHARS, placeholder=" …") if a.errors else "–")
-        quality = format_number(a.faces[0].quality) if a.faces else "–"
+        quality = quality_text(a.faces[0].quality) if a.faces else "–"
         decision = _decision_cell(item)
         sha = f'<br/><span style="color:{GREY}; font-size:6pt">{escape(a.image_sha256[:16])}…</span>' if a.image_sha256 else ""
         rows.append(

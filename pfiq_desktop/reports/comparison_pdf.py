@@ -27,7 +27,7 @@ from pfiq_desktop.reports.paged import (
     render_pdf,
 )
 from pfiq_desktop.reports.pdf_report import GREY, HEADER_SHADE, RULE, now_text, when
-from pfiq_desktop.review.values import format_number, value_text
+from pfiq_desktop.review.values import quality_text, value_text
 
 COMPARISON_ATTACHMENT = "comparison.json"
 FIGURE_HEIGHT_SHARE = 0.5  # of the page height
@@ -56,7 +56,7 @@ person who do not (calibration data).</span></td></tr></table>"""
 def photos_html(comparison: Comparison) -> str:
     rows = []
     for side, analysis in (("A (new)", comparison.a), ("B (reference)", comparison.b)):
-        quality = format_number(analysis.faces[0].quality) if analysis.faces else "–"
+        quality = quality_text(analysis.faces[0].quality) if analysis.faces else "–"
         rows.append(
             f"<tr><td><b>{escape(side)}</b></td><td>{escape(display_name(Path(analysis.source).name))}</td>"
             f'<td align="center" style="color:{verdict_hex(analysis.verdict)}"><b>{escape(verdict_text(analysis.verdict))}</b></td>'

@@ -38,7 +38,7 @@ from pfiq_desktop.palette import (
     status_hex,
 )
 from pfiq_desktop.review.reasons import no_face_problem
-from pfiq_desktop.review.values import check_value_text, format_number
+from pfiq_desktop.review.values import check_value_text, quality_text
 
 FONT_FAMILY = "DejaVu Sans"
 VERDICT_TEXT = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "not_assessable": "N/A", "error": "ERROR"}
@@ -428,7 +428,7 @@ def render_annotated(
     parts = [f"faces: {len(analysis.faces)}"]
     if analysis.faces:
         face = analysis.faces[0]
-        parts.append(f"quality: {format_number(face.quality)} ({analysis.quality_estimator or 'scalar'})")
+        parts.append(f"quality: {quality_text(face.quality)} ({analysis.quality_estimator or 'scalar'})")
     counts = {v: sum(c.verdict is v for c in checks) for v in Verdict}
     parts.append(
         f"checks: {counts[Verdict.FAIL]} fail, {counts[Verdict.WARN]} warn, "

@@ -37,7 +37,7 @@ from pfiq_desktop.reports.paged import (
     render_pdf,
 )
 from pfiq_desktop.review.reasons import decided_reasons_text, reasons_text
-from pfiq_desktop.review.values import bounds_text, check_value_text, format_number
+from pfiq_desktop.review.values import bounds_text, check_value_text, format_number, quality_text
 
 ANALYSIS_ATTACHMENT = "analysis.json"
 REVIEW_ATTACHMENT = "review.json"
@@ -178,7 +178,7 @@ def quality_html(analysis: Analysis) -> str:
              f'border-style:solid"><tr style="background-color:{HEADER_SHADE}">{head}</tr>{"".join(rows)}</table>'
              if rows else f'<p style="color:{GREY}">No deviation map for this face.</p>')
     quality = " · ".join(
-        f'<span style="font-size:{15 if not several else 10}pt; font-weight:bold">{format_number(face.quality)}</span>'
+        f'<span style="font-size:{15 if not several else 10}pt; font-weight:bold">{quality_text(face.quality)}</span>'
         + (f" (face {i + 1})" if several else "")
         for i, face in enumerate(faces)
     )
@@ -274,7 +274,7 @@ def other_faces_html(analysis: Analysis) -> str:
         warned = [c.name for c in own if c.verdict is Verdict.WARN]
         found = "; ".join(part for part in (
             f"fails {', '.join(failed)}" if failed else "", f"warns on {', '.join(warned)}" if warned else "") if part)
-        lines.append(f"<b>Face {index + 1}</b> (quality {format_number(analysis.faces[index].quality)}): "
+        lines.append(f"<b>Face {index + 1}</b> (quality {quality_text(analysis.faces[index].quality)}): "
                      f"{escape(found or 'passes its own checks')}")
     if not lines:
         return ""

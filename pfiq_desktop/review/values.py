@@ -55,6 +55,12 @@ def format_number(value: float | int | None) -> str:
     return str(value)
 
 
+def quality_text(quality: float | None) -> str:
+    """The recognition quality (0..1) as every view writes it, two decimals: "1" beside "0.977" in one summary read
+    as two kinds of number."""
+    return "–" if _missing(quality) else f"{quality:.2f}"
+
+
 def _scaled(value: float, unit: str) -> str:
     factor = _SHOWN[unit][0] if unit in _SHOWN else 1.0
     scaled = float(value) * factor

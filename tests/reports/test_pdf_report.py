@@ -51,7 +51,7 @@ def test_pdf_text_has_file_name_verdicts_values_and_decision(tmp_path, decided_i
     for name in ("PASS", "FAIL"):
         if any(verdict_text(c.verdict) == name for c in analysis.checks):
             assert name in text
-    assert f"{analysis.faces[0].quality:.3g}" in text
+    assert f"{analysis.faces[0].quality:.2f}" in text
     assert "Audit trail" in text and "retake" in text and "reject" in text
 
 
