@@ -69,5 +69,5 @@ def test_each_photo_of_a_batch_records_when_it_was_analysed(analyzer, astronaut,
         photos.append(tmp_path / f"p{index}.png")
         cv2.imwrite(str(photos[-1]), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
     monkeypatch.setattr(module, "datetime", Clock)
-    created = [a.created for a in analyzer.analyse_batch(photos, batch_faces=1, workers=1)]
+    created = [a.created for a in analyzer.analyse_batch(photos, batch_faces=1, workers=1, threads=1)]
     assert len(set(created)) == 3 and created == sorted(created), created

@@ -250,10 +250,10 @@ def test_a_profile_chosen_in_the_window_is_named_on_the_console(tmp_path):
     args = ["analyse", str(SAMPLE), "--out", str(tmp_path / "out"), "--format", "json", "--no-cache"]
     saved = subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", *args], cwd=REPO, capture_output=True, text=True,
                            timeout=600, env=env)
-    assert "note: profile lenient (the one chosen in the window" in saved.stdout, saved.stdout + saved.stderr
+    assert "note: profile lenient (the one chosen in the window" in saved.stderr, saved.stdout + saved.stderr
     named = subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", *args, "--profile", "lenient", "--overwrite"], cwd=REPO,
                            capture_output=True, text=True, timeout=600, env=env)
-    assert "note: profile" not in named.stdout and named.returncode == saved.returncode
+    assert "note: profile" not in named.stderr and named.returncode == saved.returncode
 
 
 def test_progress_is_a_bar_on_a_terminal_and_plain_lines_in_a_log():

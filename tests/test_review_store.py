@@ -180,3 +180,18 @@ def test_a_check_given_as_a_reason_reads_as_the_problem_not_the_requirement():
     assert all(CHECK_PROBLEMS[check_id] != spec.name for check_id, spec in CHECKS.items())
     assert reasons_text(["eye_open_right", "head_covering"]) == "Eye closed or hidden (photo right), Head covering"
     assert reason_label("face_present") == "No face found" and reason_label("other:photo_altered") == "Photo appears altered"
+
+
+def test_an_accept_over_a_renewal_mismatch_names_it_apart_from_the_checks():
+    # the mismatch was counted and listed as one more failed check ("over its 9 failed checks"), last where cut off
+    from pfiq_desktop.review.reasons import REFERENCE_NO_MATCH
+    from pfiq_desktop.review.store import OverrideNeedsNote
+
+    both = OverrideNeedsNote([REFERENCE_NO_MATCH, "head_size", "sharpness"])
+    assert both.short == ("Write a note saying why you accept this photo although the renewal check found another person, "
+                          "and over its 2 failed checks.")
+    assert str(both).startswith("Accepting this photo overrides the renewal check, which found another person and the "
+                                "checks (Head too small or too large, Blurred)")
+    alone = OverrideNeedsNote([REFERENCE_NO_MATCH])
+    assert alone.short.endswith("although the renewal check found another person.") and "checks" not in str(alone)
+    assert OverrideNeedsNote(["sharpness"]).short == "Write a note saying why you accept this photo over its 1 failed check."

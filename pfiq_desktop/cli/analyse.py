@@ -194,7 +194,7 @@ def run(args: argparse.Namespace) -> int:
             if "json" in args.formats:  # last: an interrupted run leaves no JSON without its PNG
                 write_text_atomic(out / f"{stem}.json", analysis.to_json(indent=1))
             problems += bool(trouble)
-            quality = quality_text(analysis.faces[0].quality) if analysis.faces else "-"
+            quality = quality_text(analysis.faces[0].quality if analysis.faces else None)
             spent = "cached" if cached else f"{analysis.timings.get('total', 0) * 1000:.0f} ms"
             told = trouble or first_problems(failed_problems(analysis))  # what to tell the applicant, as the list row
             rows.append((path.name, analysis.verdict, quality, str(len(analysis.faces)), spent, told))

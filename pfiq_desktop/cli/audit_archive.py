@@ -24,6 +24,7 @@ from pfiq_desktop.cli.common import (
     error,
     positive_int,
     report_skipped,
+    saved_profile_note,
     stop_on_sigterm,
 )
 from pfiq_desktop.cli.progress import RateMeter, print_progress
@@ -85,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
     except ProfileError as problem:
         error(str(problem))
         return EXIT_USAGE
+    saved_profile_note(args)
     config = engine_config(profile, args.quality, args.map_method)
     settings = EngineSettings(args.device, profile, args.quality, args.map_method, config.hash, maps=args.maps)
     stop_on_sigterm()

@@ -46,7 +46,7 @@ def saved_profile_note(args: argparse.Namespace) -> None:
 
     profile = getattr(args, "profile", None)
     if isinstance(profile, SavedSetting) and profile != DEFAULT_PROFILE:
-        print(f"note: profile {profile} (the one chosen in the window; --profile NAME judges under another)")
+        print(f"note: profile {profile} (the one chosen in the window; --profile NAME judges under another)", file=sys.stderr)
 
 
 def add_engine_options(parser: argparse.ArgumentParser, methods: bool = False, backbone: bool = True) -> None:

@@ -252,7 +252,8 @@ class Analyzer:
 
     # -- the three stages: CPU (decode, detect, align), network (batched), CPU (faces, regions, checks) --
     def _template(self) -> Analysis:
-        """What every analysis of this engine records before it looks at the photo."""
+        """What every analysis of this engine records before it looks at the photo (`created` is stamped again when
+        each analysis is finished; a comparison keeps this one)."""
         return Analysis(
             source="",
             image_size=(0, 0),

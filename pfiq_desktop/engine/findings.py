@@ -19,7 +19,7 @@ from pfiq_desktop.engine.deviation_bands import CLEARLY_LOWER, SOMEWHAT_LOWER, b
 from pfiq_desktop.engine.faces import photo_points_to_chip
 from pfiq_desktop.engine.icao.regions import REGION_NAMES, polygon_mask, region_polygons
 from pfiq_desktop.engine.icao.registry import FRAMING_CHECKS
-from pfiq_desktop.engine.results import FACE_PRESENT, Analysis, CheckResult, Verdict, stored_how
+from pfiq_desktop.engine.results import Analysis, CheckResult, Verdict, stored_how
 
 MIN_AREA_SHARE = 0.02  # an unnamed low area is reported from this share of the face
 MAX_DETAIL = 40  # characters: longer parenthesised detail of a check's reason is left to the checklist
@@ -169,7 +169,7 @@ def findings_for_face(
 
 def add_findings(analysis: Analysis) -> None:
     """Each face's findings and region deviations from its deviation map and the checks that concern it."""
-    turn = next((c.turn for c in analysis.checks if c.id == FACE_PRESENT and c.turn is not None), None)
+    turn = analysis.turn
     for index, face in enumerate(analysis.faces):
         if not face.deviation_chip.size:
             face.findings, face.region_deviation = [], {}

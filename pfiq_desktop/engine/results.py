@@ -300,9 +300,15 @@ class Analysis:
         return max((c.verdict for c in checks), key=lambda v: v.severity).value
 
     @property
+    def turn(self) -> float | None:
+        """The clockwise turn that makes a photo stored sideways or upside down upright (nothing but "Face present" is
+        then judged); None for a photo stored upright."""
+        return next((c.turn for c in self.checks if c.id == FACE_PRESENT and c.turn is not None), None)
+
+    @property
     def stored_turned(self) -> bool:
-        """Whether the photo is stored sideways or upside down (nothing but "Face present" is then judged)."""
-        return any(c.turn is not None for c in self.checks if c.id == FACE_PRESENT)
+        """Whether the photo is stored sideways or upside down."""
+        return self.turn is not None
 
     @property
     def upright_face(self) -> bool:

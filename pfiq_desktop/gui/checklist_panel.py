@@ -54,7 +54,7 @@ class QualityGauge(QWidget):
 
     def set_value(self, value: float | None) -> None:
         self.value = None if value is None or not math.isfinite(value) else max(0.0, min(1.0, float(value)))
-        shown = "" if self.value is None else f" {self.value:.3f}"
+        shown = "" if self.value is None else f" {quality_text(self.value)}"
         self.setToolTip(f"Recognition quality{shown}: how well the face recognition network can use this face "
                         "(0 = unusable, 1 = excellent). It is not the ICAO verdict: a recognisable face can still "
                         "fail the checklist.")

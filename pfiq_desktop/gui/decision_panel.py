@@ -25,6 +25,7 @@ from pfiq_desktop.gui.widgets import named, shortcut
 from pfiq_desktop.palette import status_hex
 from pfiq_desktop.review import ACCEPT, DECISION_LABELS, REJECT, RETAKE
 from pfiq_desktop.review.reasons import ANALYSIS_FAILED, OTHER_REASONS, decided_reasons_text, is_reference, problem_label, reason_label
+from pfiq_desktop.review.values import profile_text
 
 if TYPE_CHECKING:
     from pfiq_desktop.engine.results import Analysis
@@ -182,9 +183,14 @@ class DecisionPanel(QWidget):
             text += f" and {more} more" if more > 0 else ""
         if self.analysis is not None and self.analysis.judged_under_other(decision.profile, decision.profile_sha256):
             # a green "Accepted" above another profile's checklist read as that checklist's acceptance
-            text += f" · under {decision.profile}, not {self.analysis.profile}"
-            tooltip += (f"\nDecided under the profile {decision.profile}; the checklist shows {self.analysis.profile}. "
-                        "Deciding again records what fails under it.")
+            decided = profile_text(decision.profile, decision.profile_sha256)
+            shown = profile_text(self.analysis.profile, self.analysis.profile_sha256)
+            if decision.profile != self.analysis.profile:  # the hashes only where one name was edited since
+                decided, shown = decision.profile, self.analysis.profile
+            text += f" · under {decided}, not {shown}"
+            tooltip += (f"\nDecided under the profile {profile_text(decision.profile, decision.profile_sha256)}; the checklist "
+                        f"shows {profile_text(self.analysis.profile, self.analysis.profile_sha256)}. Deciding again records "
+                        "what fails under it.")
         self.current.setText(text)
         self.current.setToolTip(tooltip)
         self.current.setStyleSheet(f"color: white; background: {colour}; border-radius: 4px; padding: 4px;")

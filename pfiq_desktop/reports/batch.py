@@ -38,7 +38,7 @@ from pfiq_desktop.reports.paged import (
 from pfiq_desktop.reports.pdf_report import GREY, HEADER_SHADE, RULE, now_text, when
 from pfiq_desktop.review.reasons import decided_reasons_text, failed_problems, first_problems
 from pfiq_desktop.review.store import DECISION_LABELS
-from pfiq_desktop.review.values import quality_text
+from pfiq_desktop.review.values import profile_text, quality_text
 
 VERDICT_ORDER = ("pass", "warn", "fail", "not_assessable", "error")
 DECISION_ORDER = ("accept", "reject", "retake", "")
@@ -175,15 +175,23 @@ def _decision_cell(item: ReportItem) -> str:
     decided = item.decision
     if decided is None:
         return text
-    why = [decided_reasons_text(decided.reasons, item.analysis, decided.profile, decided.profile_sha256)] if decided.reasons else []
-    if why and decided.decision == "accept":  # the checks it overrode read as reasons for accepting
-        why[0] = f"despite {why[0]}"
+
+    def worded(codes: list[str]) -> str:
+        return decided_reasons_text(codes, item.analysis, decided.profile, decided.profile_sha256)
+
+    # for an accept, the checks it overrode are what it was accepted despite, not reasons to accept it (as in its PDF)
+    accepted = decided.decision == "accept"
+    shown = [r for r in decided.reasons if not (accepted and r in decided.overridden)]
+    reasons = [worded(shown)] if shown else []
+    reasons += [f"despite {worded(decided.overridden)}"] if accepted and decided.overridden else []
+    why = ["; ".join(reasons)] if reasons else []
     if decided.note:
         why.append(f"“{shorten(decided.note, NOTE_CHARS, placeholder=' …')}”")
     if why:
         text += f"<br/>{escape(': '.join(why))}"
     if item.analysis.judged_under_other(decided.profile, decided.profile_sha256):  # beside another profile's checks
-        text += f'<br/><span style="color:{GREY}">decided under {escape(decided.profile)}</span>'
+        decided_under = profile_text(decided.profile, decided.profile_sha256)
+        text += f'<br/><span style="color:{GREY}">decided under {escape(decided_under)}</span>'
     signed = f"{escape(decided.signed_by)}<br/>" if decided.signed_by else ""
     return text + f'<br/><span style="color:{GREY}">{signed}{escape(when(decided.decided_at))}</span>'
 

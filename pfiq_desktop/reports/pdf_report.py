@@ -37,7 +37,7 @@ from pfiq_desktop.reports.paged import (
     render_pdf,
 )
 from pfiq_desktop.review.reasons import decided_reasons_text, reasons_text
-from pfiq_desktop.review.values import bounds_text, check_value_text, format_number, quality_text
+from pfiq_desktop.review.values import bounds_text, check_value_text, format_number, profile_text, quality_text
 
 ANALYSIS_ATTACHMENT = "analysis.json"
 REVIEW_ATTACHMENT = "review.json"
@@ -281,11 +281,6 @@ def other_faces_html(analysis: Analysis) -> str:
     return f'<p style="margin-top:3px; font-size:6.2pt">Other faces in the photo — {"<br/>".join(lines)}</p>'
 
 
-def _profile_text(name: str, sha256: str) -> str:
-    """A profile's name and the start of its content hash (an edited profile keeps its name)."""
-    return f"{name or '–'} ({sha256[:12]})" if sha256 else name or "–"
-
-
 def decision_html(decision: DecisionInfo | None, analysis: Analysis, store_problem: str = "") -> str:
     """A full-width box under the header: the officer's decision is what the report is filed for (and, from a store
     whose audit log fails its check, a warning that it may have been altered)."""
@@ -310,9 +305,9 @@ def decision_html(decision: DecisionInfo | None, analysis: Analysis, store_probl
         if decision.overridden:
             body += f" &nbsp;·&nbsp; <b>Accepted despite:</b> {worded(decision.overridden)}"
         if analysis.judged_under_other(decision.profile, decision.profile_sha256):  # its reasons may pass under this one
-            decided = _profile_text(decision.profile, decision.profile_sha256)
+            decided = profile_text(decision.profile, decision.profile_sha256)
             body += (f' &nbsp;·&nbsp; <span style="color:{GREY}">decided under profile {escape(decided)}; '
-                     f"this report's checklist: {escape(_profile_text(analysis.profile, analysis.profile_sha256))}</span>")
+                     f"this report's checklist: {escape(profile_text(analysis.profile, analysis.profile_sha256))}</span>")
         body += f"<br/><b>Note:</b> {escape(decision.note or '–')}"
     if store_problem:
         body += f'<br/><span style="color:{status_hex("fail")}"><b>{escape(altered_text(store_problem))}</b></span>'

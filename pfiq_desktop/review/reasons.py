@@ -155,7 +155,8 @@ def first_problems(labels: Sequence[str], shown: int = 2) -> str:
 
 
 def no_face_problem(analysis: Analysis) -> str:
-    """Why an analysis has no face, in the words of "Face present": stored turned, or no face found at all."""
+    """Why an analysis has no face to judge, in the words of "Face present": stored turned (the second detector may
+    have found a face lying on its side), or no face found at all."""
     present = next((c for c in analysis.checks if c.id == FACE_PRESENT), None)
     return problem_label(present) if present is not None else CHECK_PROBLEMS[FACE_PRESENT]
 

@@ -71,8 +71,12 @@ class OverrideNeedsNote(DecisionError):
     """Accepting a photo with failed checks needs a note saying why."""
 
     def __init__(self, overridden: list[str]) -> None:
-        self.overridden = overridden  # the failed checks the accept would override
-        super().__init__(f"Accepting this photo overrides the checks ({reasons_text(overridden)}): write a note saying why.")
+        self.overridden = overridden  # the failed checks the accept would override (and a renewal check's mismatch)
+        checks = [code for code in overridden if code != REFERENCE_NO_MATCH]
+        what = [f"the checks ({reasons_text(checks)})"] if checks else []
+        if len(checks) < len(overridden):
+            what.insert(0, "the renewal check, which found another person")
+        super().__init__(f"Accepting this photo overrides {' and '.join(what)}: write a note saying why.")
 
     @property
     def short(self) -> str:

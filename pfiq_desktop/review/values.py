@@ -55,6 +55,12 @@ def format_number(value: float | int | None) -> str:
     return str(value)
 
 
+def profile_text(name: str, sha256: str) -> str:
+    """A profile's name and the start of its content hash (an edited profile keeps its name: "under de-passport, not
+    de-passport" said nothing)."""
+    return f"{name or '–'} ({sha256[:12]})" if sha256 else name or "–"
+
+
 def quality_text(quality: float | None) -> str:
     """The recognition quality (0..1) as every view writes it, two decimals: "1" beside "0.977" in one summary read
     as two kinds of number."""

@@ -353,14 +353,22 @@ def test_the_summary_marks_what_an_accept_overrode_and_a_decision_under_another_
     # icao-9303 sat beside de-passport's failed checks with nothing said (supervisor walk-through)
     from pfiq_desktop.reports.batch import _photo_rows
 
-    reasons = [c.id for c in decided_item.analysis.failed_checks()][:1]
-    accepted = dataclasses.replace(decided_item.decision, decision="accept", reasons=reasons,
+    overridden = [c.id for c in decided_item.analysis.failed_checks()][:1]
+    # as the store records an accept: the failed checks it overrode, and the reasons the officer ticked besides
+    accepted = dataclasses.replace(decided_item.decision, decision="accept", reasons=[*overridden, "other:other"],
+                                   overridden=overridden, note="",
                                    profile=decided_item.analysis.profile, profile_sha256=decided_item.analysis.profile_sha256)
     (row,) = _photo_rows([dataclasses.replace(decided_item, decision=accepted)], [""], [""], 40)
-    assert "<br/>despite " in row and "decided under" not in row
+    assert "<br/>Other (see note); despite " in row and "decided under" not in row, row
+    clean = dataclasses.replace(accepted, reasons=["other:other"], overridden=[])  # nothing overridden: no "despite"
+    (row,) = _photo_rows([dataclasses.replace(decided_item, decision=clean)], [""], [""], 40)
+    assert "despite" not in row and "Other (see note)" in row
     other = dataclasses.replace(accepted, profile="de-passport", profile_sha256="")
     (row,) = _photo_rows([dataclasses.replace(decided_item, decision=other)], [""], [""], 40)
     assert "decided under de-passport" in row
-    rejected = dataclasses.replace(accepted, decision="reject")
+    edited = dataclasses.replace(accepted, profile_sha256="f" * 64)  # the same name, its content edited since
+    (row,) = _photo_rows([dataclasses.replace(decided_item, decision=edited)], [""], [""], 40)
+    assert f"decided under {accepted.profile} (ffffffffffff)" in row
+    rejected = dataclasses.replace(accepted, decision="reject", overridden=[])
     (row,) = _photo_rows([dataclasses.replace(decided_item, decision=rejected)], [""], [""], 40)
     assert "despite" not in row
