@@ -122,7 +122,7 @@ def test_the_quality_gauge_says_it_is_not_the_verdict(qtbot):
     qtbot.addWidget(panel)
     panel.gauge.set_value(0.97)
     assert panel.findChild(QLabel, "gaugeCaption").text() == "recognition quality"
-    assert "0.970" in panel.gauge.toolTip() and "not the ICAO verdict" in panel.gauge.toolTip()
+    assert "Recognition quality 0.97:" in panel.gauge.toolTip() and "not the ICAO verdict" in panel.gauge.toolTip()
 
 
 def test_a_photo_without_a_face_lists_what_failed_not_33_unassessed_checks(qtbot):
