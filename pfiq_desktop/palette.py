@@ -160,12 +160,15 @@ PLQ_SCALE = MapScale(
     ticks=((0.0, "0 low"), (0.5, "0.5"), (1.0, "1 high")),
 )
 
+DEVIATION_LEVELS = (MUCH_LOWER - 1.0, SOMEWHAT_LOWER)  # the coloured bands: "as in compliant photos" stays uncoloured
+
+
 def _band_middles() -> list[tuple[float | None, str]]:
     """(the middle of each coloured band of the deviation map, None for the uncoloured one; its short words)."""
     middles: list[tuple[float | None, str]] = []
     previous = DEVIATION_LEVELS[0]
     for upper, words in BANDS:
-        middles.append((None if upper == float("inf") else (max(previous, DEVIATION_LEVELS[0]) + upper) / 2, words))
+        middles.append((None if upper == float("inf") else (previous + upper) / 2, words))
         previous = upper
     return middles
 
@@ -175,7 +178,6 @@ def _band_ticks() -> tuple[tuple[float, str], ...]:
     return tuple((DEVIATION_LEVELS[1] if middle is None else middle, words) for middle, words in _band_middles())
 
 
-DEVIATION_LEVELS = (MUCH_LOWER - 1.0, SOMEWHAT_LOWER)  # the coloured bands: "as in compliant photos" stays uncoloured
 # Deviation from compliant photos (engine/deviation.py): only "lower" is coloured, so a compliant face stays
 # as it is. ColorBrewer YlOrRd, ordered by lightness: readable with red-green colour blindness and in greyscale.
 DEVIATION_SCALE = MapScale(

@@ -82,12 +82,17 @@ class PhotoFile(NamedTuple):
 
 def load_image(source: ImageSource) -> np.ndarray:
     """Load a file path, encoded bytes or an array as RGB uint8 HxWx3 (C-contiguous)."""
+    return load_photo(source).pixels
+
+
+def load_photo(source: ImageSource) -> PhotoFile:
+    """A file path, encoded bytes or an array as a `PhotoFile` (an array has no hash or dpi)."""
     if isinstance(source, np.ndarray):
-        return _from_array(source)[0]
+        return load_photo_array(source)
     if isinstance(source, (bytes, bytearray, memoryview)):
-        return load_photo_bytes(source).pixels
+        return load_photo_bytes(source)
     if isinstance(source, (str, Path)):
-        return load_photo_file(source).pixels
+        return load_photo_file(source)
     raise ImageLoadError(f"Cannot load an image from a value of type {type(source).__name__}.")
 
 

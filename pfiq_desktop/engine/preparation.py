@@ -20,7 +20,7 @@ import numpy as np
 from pfiq_desktop.engine.alignment import DLIB_CHIP, Alignment
 from pfiq_desktop.engine.child_processes import spawn_pool
 from pfiq_desktop.engine.faces import DetectedFace, FaceDetector
-from pfiq_desktop.engine.imageio import ImageLoadError, load_photo_array, load_photo_bytes, load_photo_file
+from pfiq_desktop.engine.imageio import ImageLoadError, load_photo
 from pfiq_desktop.engine.results import Analysis
 
 Source = str | Path | bytes | np.ndarray
@@ -70,15 +70,8 @@ def prepare(
     prepared = Prepared(analysis, clock)
     try:
         with clock.stage("load"):
-            if isinstance(source, (str, Path)):  # the hash is of exactly the bytes that were decoded
-                photo = load_photo_file(source)
-            elif isinstance(source, (bytes, bytearray, memoryview)):
-                photo = load_photo_bytes(source)
-            elif isinstance(source, np.ndarray):
-                photo = load_photo_array(source)
-            else:
-                raise ImageLoadError(f"Cannot load an image from a value of type {type(source).__name__}.")
-            image, analysis.image_sha256, analysis.image_dpi, analysis.image_transparent = photo
+            # a file's or bytes' hash is of exactly the bytes that were decoded
+            image, analysis.image_sha256, analysis.image_dpi, analysis.image_transparent = load_photo(source)
     except ImageLoadError as error:
         analysis.errors.append(str(error))
         return prepared

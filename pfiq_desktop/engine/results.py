@@ -306,15 +306,10 @@ class Analysis:
         return next((c.turn for c in self.checks if c.id == FACE_PRESENT and c.turn is not None), None)
 
     @property
-    def stored_turned(self) -> bool:
-        """Whether the photo is stored sideways or upside down."""
-        return self.turn is not None
-
-    @property
     def upright_face(self) -> bool:
         """Whether a face was found and judged: none, or one lying on its side in a photo stored turned, is a problem
         of the photo's own (`review.reasons.no_face_problem` words it)."""
-        return bool(self.faces) and not self.stored_turned
+        return bool(self.faces) and self.turn is None
 
     def subject_checks(self) -> list[CheckResult]:
         """The checks that decide the photo: photo-wide ones and those of its subject (face 1)."""

@@ -185,12 +185,9 @@ class DecisionPanel(QWidget):
             # a green "Accepted" above another profile's checklist read as that checklist's acceptance
             decided = profile_text(decision.profile, decision.profile_sha256)
             shown = profile_text(self.analysis.profile, self.analysis.profile_sha256)
-            if decision.profile != self.analysis.profile:  # the hashes only where one name was edited since
-                decided, shown = decision.profile, self.analysis.profile
-            text += f" · under {decided}, not {shown}"
-            tooltip += (f"\nDecided under the profile {profile_text(decision.profile, decision.profile_sha256)}; the checklist "
-                        f"shows {profile_text(self.analysis.profile, self.analysis.profile_sha256)}. Deciding again records "
-                        "what fails under it.")
+            edited = decision.profile == self.analysis.profile  # the hashes on the banner only where one name was edited
+            text += f" · under {decided if edited else decision.profile}, not {shown if edited else self.analysis.profile}"
+            tooltip += f"\nDecided under the profile {decided}; the checklist shows {shown}. Deciding again records what fails under it."
         self.current.setText(text)
         self.current.setToolTip(tooltip)
         self.current.setStyleSheet(f"color: white; background: {colour}; border-radius: 4px; padding: 4px;")

@@ -179,11 +179,9 @@ def _decision_cell(item: ReportItem) -> str:
     def worded(codes: list[str]) -> str:
         return decided_reasons_text(codes, item.analysis, decided.profile, decided.profile_sha256)
 
-    # for an accept, the checks it overrode are what it was accepted despite, not reasons to accept it (as in its PDF)
-    accepted = decided.decision == "accept"
-    shown = [r for r in decided.reasons if not (accepted and r in decided.overridden)]
+    shown = decided.given_reasons  # as in its PDF: the checks an accept overrode follow "despite"
     reasons = [worded(shown)] if shown else []
-    reasons += [f"despite {worded(decided.overridden)}"] if accepted and decided.overridden else []
+    reasons += [f"despite {worded(decided.overridden)}"] if decided.decision == "accept" and decided.overridden else []
     why = ["; ".join(reasons)] if reasons else []
     if decided.note:
         why.append(f"“{shorten(decided.note, NOTE_CHARS, placeholder=' …')}”")
@@ -206,7 +204,7 @@ def _photo_rows(items: Sequence[ReportItem], thumbs: list[str], links: Sequence[
         # an error is cut at a word with a visible ellipsis, so one row stays about one thumbnail high (page layout)
         failed = first_problems(failed_problems(a), SUMMARY_PROBLEMS)
         failed = failed or (shorten("; ".join(a.errors), ERROR_CHARS, placeholder=" …") if a.errors else "–")
-        quality = quality_text(a.faces[0].quality) if a.faces else "–"
+        quality = quality_text(a.faces[0].quality if a.faces else None)
         decision = _decision_cell(item)
         sha = f'<br/><span style="color:{GREY}; font-size:6pt">{escape(a.image_sha256[:16])}…</span>' if a.image_sha256 else ""
         rows.append(

@@ -56,7 +56,7 @@ person who do not (calibration data).</span></td></tr></table>"""
 def photos_html(comparison: Comparison) -> str:
     rows = []
     for side, analysis in (("A (new)", comparison.a), ("B (reference)", comparison.b)):
-        quality = quality_text(analysis.faces[0].quality) if analysis.faces else "–"
+        quality = quality_text(analysis.faces[0].quality if analysis.faces else None)
         rows.append(
             f"<tr><td><b>{escape(side)}</b></td><td>{escape(display_name(Path(analysis.source).name))}</td>"
             f'<td align="center" style="color:{verdict_hex(analysis.verdict)}"><b>{escape(verdict_text(analysis.verdict))}</b></td>'

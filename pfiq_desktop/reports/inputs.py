@@ -53,6 +53,13 @@ class DecisionInfo:
     def signed_by(self) -> str:
         return signature(self.officer, self.login)
 
+    @property
+    def given_reasons(self) -> list[str]:
+        """The reasons it gives, without the failed checks an accept overrode: those are what it was accepted despite,
+        not reasons to accept it."""
+        accepted = self.decision == "accept"
+        return [r for r in self.reasons if not (accepted and r in self.overridden)]
+
     @classmethod
     def from_any(cls, data: Any) -> DecisionInfo | None:
         """From a dict, a store `Decision` or a DecisionInfo; None for no decision."""

@@ -288,9 +288,7 @@ def decision_html(decision: DecisionInfo | None, analysis: Analysis, store_probl
         body = f'<b>Officer\'s decision:</b> <span style="color:{GREY}">No decision recorded for this photo.</span>'
     else:
         colour = status_hex(decision.decision)
-        # For an accepted photo the failed checks are what it was accepted despite, not reasons to accept it.
-        accepted = decision.decision == "accept"
-        shown = [r for r in decision.reasons if not (accepted and r in decision.overridden)]
+        accepted, shown = decision.decision == "accept", decision.given_reasons
         body = (
             f"<b>Officer's decision:</b> "
             f'<span style="font-size:10pt; font-weight:bold; color:{colour}">{escape(decision.label.upper())}</span>'
