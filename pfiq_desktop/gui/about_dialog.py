@@ -1,4 +1,4 @@
-"""About and help: version, model files with SHA-256, how to read the map."""
+"""About and help: version, model files with SHA-256, how to read the map, the checklist and the renewal check."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayo
 
 from pfiq_desktop import APP_NAME, __version__, appdirs
 from pfiq_desktop.engine.deviation_bands import CLEARLY_LOWER
+from pfiq_desktop.engine.icao.headpose import POSE_UNCERTAINTY_DEG
 from pfiq_desktop.engine.models import USED_MODELS, ModelFileError, model_sha256, verified_model_path
 from pfiq_desktop.gui.widgets import named
 from pfiq_desktop.logs import current_log_file
-from pfiq_desktop.palette import deviation_legend
+from pfiq_desktop.palette import STATUS_LABELS, deviation_legend
+from pfiq_desktop.reports.comparison_figure import OTHER_BELOW, SAME_AT_OR_ABOVE, SCORE_WORDS
 
 _HEATMAP_HELP = """
 <h3>How to read the map</h3>
@@ -38,6 +40,35 @@ analysed.</p>
 Assessment for Explainable Face Recognition"; the comparison with compliant photos is this
 application's (docs/EVALUATION.md).</p>
 """
+
+_CHECKLIST_HELP = """
+<h3>How to read the checklist</h3>
+<p>Each check gives its verdict, what it measured and the profile's bounds; click it to see where it looked.</p>
+<ul>
+<li><b>{fail}</b>: the photo does not meet the profile. <b>{warn}</b>: near a limit, or a measurement that cannot
+tell pass from fail ("could not be measured precisely enough ... Please check by eye"). <b>{not_assessable}</b>: the
+check could not look (no face, the photo stored sideways, a head turned too far, a mask over what it reads); the
+reason says why.</li>
+<li>Head pose is read from the face's landmarks to about ± {pitch:g} degrees (tilt up or down) and ± {yaw:g} degrees
+(turn), often wider than the profile's limit. A reading within the limit passes and says how far it may be off; one past the
+limit by less than that asks you to look; only a clearer turn or tilt fails. The strict profile passes only readings
+the landmarks confirm, so there you judge every head's pose by eye.</li>
+<li>The profile list above the checklist chooses the bounds (hover over it for each profile's title). Your decision
+records the profile it was made under.</li>
+</ul>
+<h3>Renewal check: the same person?</h3>
+<p>Decision ▸ Renewal check compares the photo on screen (A, the new photo) with a previous photo of
+the person (B, the reference). The face recognition network scores the pair ({score_words}): {same} the upper
+threshold, {other} the lower one (the dialog shows both and how often strangers' photos reach them); in between it cannot
+tell, and you compare the faces yourself. The maps show in green the detail each face shares with the other and in red
+where they differ or a face shows less of itself: the score decides, the maps show where to look. Your next decision on
+photo A records the reference photo; accepting a photo whose reference is not the same person needs a note.</p>
+"""
+CHECKLIST_HELP = _CHECKLIST_HELP.format(
+    fail=STATUS_LABELS["fail"], warn=STATUS_LABELS["warn"], not_assessable=STATUS_LABELS["not_assessable"],
+    pitch=POSE_UNCERTAINTY_DEG["pitch"], yaw=POSE_UNCERTAINTY_DEG["yaw"],
+    score_words=SCORE_WORDS, same=SAME_AT_OR_ABOVE.lower(), other=OTHER_BELOW.lower(),
+)
 
 
 def _swatch(words: str, colour: str) -> str:
@@ -101,18 +132,18 @@ def about_html(actions: Iterable[QAction] = ()) -> str:
         "<p>Offline assessment of face photos for identity documents: ICAO checklist with evidence and "
         "pixel-level quality maps. No data leaves this computer.</p>"
         "<h3>Model files</h3><table cellpadding='3'>" + model_rows() + "</table>"
-        + files_html() + HEATMAP_HELP + shortcuts_html(actions)
+        + files_html() + HEATMAP_HELP + CHECKLIST_HELP + shortcuts_html(actions)
     )
 
 
 class AboutDialog(QDialog):
     def __init__(self, parent: QWidget | None = None, help_only: bool = False, actions: Sequence[QAction] = ()) -> None:
         super().__init__(parent)
-        self.setWindowTitle("How to read the map" if help_only else f"About {APP_NAME}")
+        self.setWindowTitle("How to read the results" if help_only else f"About {APP_NAME}")
         self.resize(640, 560)
         self.text = named(QTextBrowser(), "aboutText")
         self.text.setOpenExternalLinks(False)
-        self.text.setHtml(HEATMAP_HELP + shortcuts_html(actions) if help_only else about_html(actions))
+        self.text.setHtml(HEATMAP_HELP + CHECKLIST_HELP + shortcuts_html(actions) if help_only else about_html(actions))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         buttons.accepted.connect(self.accept)

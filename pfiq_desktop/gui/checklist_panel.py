@@ -28,12 +28,11 @@ from PySide6.QtWidgets import (
 )
 
 from pfiq_desktop.engine.deviation_bands import band
-from pfiq_desktop.engine.icao.profile import profile_title
 from pfiq_desktop.engine.icao.regions import REGION_LABELS
 from pfiq_desktop.engine.icao.registry import in_fix_order
 from pfiq_desktop.engine.results import Analysis, CheckResult, Face, Verdict
 from pfiq_desktop.gui.theme import status_icon
-from pfiq_desktop.gui.widgets import named
+from pfiq_desktop.gui.widgets import fill_profiles, named
 from pfiq_desktop.palette import DEVIATION_SCALE, PLQ_SCALE, STATUS_LABELS, MapScale, status_hex
 from pfiq_desktop.review.reasons import no_face_problem
 from pfiq_desktop.review.values import bounds_text, check_value_text, quality_text
@@ -241,13 +240,9 @@ class ChecklistPanel(QWidget):
         self._quiet = False
 
     def set_profiles(self, names: list[str], current: str) -> None:
-        """The profiles by name, each with its title on hover ("de-passport" alone did not say which rules)."""
+        """The profiles by name, each with its title on hover, without announcing a change of profile."""
         self._quiet = True
-        self.profile.clear()
-        for name in [*names, *([current] if current and current not in names else [])]:
-            self.profile.addItem(name)
-            self.profile.setItemData(self.profile.count() - 1, profile_title(name), Qt.ItemDataRole.ToolTipRole)
-        self.profile.setCurrentText(current)
+        fill_profiles(self.profile, names, current)
         self._quiet = False
 
     def _on_profile(self, name: str) -> None:

@@ -341,7 +341,7 @@ class MainWindow(QMainWindow):
         self._action(analysis, "Compare recognition &networks…", self.compare_networks, "Ctrl+Shift+B", "actCompareNetworks")
 
         help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "How to read the &map", self.show_help, "F1", "actHelp")
+        self._action(help_menu, "How to &read the map, checklist and renewal check", self.show_help, "F1", "actHelp")
         self._action(help_menu, "&About", self.show_about, None, "actAbout")
 
     # -- settings and layout -----------------------------------------------------

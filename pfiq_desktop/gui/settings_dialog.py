@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from pfiq_desktop.engine.defaults import DEVICES
-from pfiq_desktop.gui.widgets import MODEL_FILTER, named
+from pfiq_desktop.gui.widgets import MODEL_FILTER, fill_profiles, named
 from pfiq_desktop.settings import SYSTEM_THEME, THEMES, Settings
 
 # words for each choice the settings offer (a new device or theme fails here until it has its words)
@@ -43,8 +43,7 @@ class SettingsDialog(QDialog):
         self._offer_cuda_only_with_a_gpu(settings.device)
         self.device.setCurrentIndex(max(0, self.device.findData(settings.device)))
         self.profile = named(QComboBox(), "settingsProfile")
-        self.profile.addItems(profiles or [settings.profile])
-        self.profile.setCurrentText(settings.profile)
+        fill_profiles(self.profile, profiles, settings.profile)
         self.officer = named(QLineEdit(settings.officer), "settingsOfficer")
         self.officer.setPlaceholderText("Name recorded with every decision")
         self.output = named(QLineEdit(settings.export_folder), "settingsOutput")

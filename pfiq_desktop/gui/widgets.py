@@ -7,9 +7,10 @@ from typing import TypeVar
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QComboBox, QWidget
 
 from pfiq_desktop.engine.defaults import ONNX_SUFFIXES, TORCHSCRIPT_SUFFIXES
+from pfiq_desktop.engine.icao.profile import profile_title
 
 # the file dialogs' filter for an agency's own recognition network
 MODEL_FILTER = f"Face recognition models ({' '.join('*' + s for s in ONNX_SUFFIXES + TORCHSCRIPT_SUFFIXES)});;All files (*)"
@@ -35,3 +36,13 @@ def shortcut(keys: str | QKeySequence.StandardKey | Qt.Key, parent: QWidget, slo
     made = QShortcut(QKeySequence(keys), parent, slot)
     made.setContext(context)
     return made
+
+
+def fill_profiles(box: QComboBox, names: list[str], current: str) -> None:
+    """The profiles by name, `current` selected (kept when it is not among `names`), each with its title on hover
+    ("de-passport" alone did not say which rules)."""
+    box.clear()
+    for name in [*names, *([current] if current and current not in names else [])]:
+        box.addItem(name)
+        box.setItemData(box.count() - 1, profile_title(name), Qt.ItemDataRole.ToolTipRole)
+    box.setCurrentText(current)

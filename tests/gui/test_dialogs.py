@@ -128,6 +128,22 @@ def test_about_lists_models_and_help(qtbot):
     assert "dlib_face_recognition_resnet_model_v1.dat" in text
 
 
+def test_the_help_explains_the_checklist_and_the_renewal_check_in_the_words_the_window_uses(qtbot):
+    # F1 explained only the map: an officer reading "could not be measured precisely enough" or a renewal score of
+    # 0.91 found nothing on it
+    from pfiq_desktop.engine.icao.headpose import POSE_UNCERTAINTY_DEG
+    from pfiq_desktop.reports.comparison_figure import OTHER_BELOW, SAME_AT_OR_ABOVE, SCORE_WORDS
+
+    dialog = AboutDialog(help_only=True)
+    qtbot.addWidget(dialog)
+    text = dialog.text.toPlainText()
+    assert "How to read the checklist" in text and "Renewal check: the same person?" in text
+    assert "Warning: near a limit" in text and "Not assessable: the check could not look" in text
+    assert f"± {POSE_UNCERTAINTY_DEG['pitch']:g} degrees" in text and "The strict profile passes only readings" in text
+    assert SCORE_WORDS in text and SAME_AT_OR_ABOVE.lower() in text and OTHER_BELOW.lower() in text
+    assert dialog.windowTitle() == "How to read the results"
+
+
 def test_the_keyboard_help_lists_every_menu_key_from_the_menu_itself(qtbot, make_window):
     # the help kept its own table of keys: Ctrl+Z there still read "withdraw the decision on this photo" after the menu
     # changed it, and N was missing

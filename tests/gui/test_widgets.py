@@ -236,3 +236,17 @@ def test_the_profile_list_says_what_each_profile_is(qtbot):
     assert panel.profile.currentText() == "icao-9303"
     panel.set_profiles(list_profiles(), "gone-since")  # a saved profile no longer there is listed with why
     assert panel.profile.itemData(panel.profile.count() - 1, Qt.ItemDataRole.ToolTipRole).startswith("does not load")
+
+
+def test_the_settings_dialog_says_what_each_profile_is_too(qtbot):
+    # the window's list showed each profile's title on hover, the Settings dialog's list the ids alone
+    from pfiq_desktop.engine.icao import list_profiles
+    from pfiq_desktop.gui.settings_dialog import SettingsDialog
+    from pfiq_desktop.settings import Settings
+
+    dialog = SettingsDialog(Settings(profile="de-passport"), list_profiles())
+    qtbot.addWidget(dialog)
+    box = dialog.profile
+    tips = {box.itemText(i): box.itemData(i, Qt.ItemDataRole.ToolTipRole) for i in range(box.count())}
+    assert tips["de-passport"].startswith("Germany passport") and tips["strict"].startswith("Strict")
+    assert box.currentText() == "de-passport" and dialog.values().profile == "de-passport"

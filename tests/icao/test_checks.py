@@ -343,11 +343,6 @@ def profile() -> Profile:
     return replace(base, checks={**base.checks, **margins})
 
 
-# ICAO's 5 deg for yaw and pitch is below what the pose estimate can confirm, so under icao-9303 a compliant
-# portrait warns ("could not be measured precisely enough", test_geometry_pose); these pass under wider limits.
-PASS_PROFILES = {"pose_yaw": "lenient", "pose_pitch": "lenient"}
-
-
 def _result(check_id: str, image: np.ndarray, faces: list[Face], profile: Profile) -> CheckResult:
     photo = load_photo_array(image)  # as the engine reads a photo: an RGBA one over white, its transparency kept
     by_id = {c.id: c for c in run_checks(photo.pixels, faces, profile, transparent=photo.transparent)}
@@ -357,7 +352,7 @@ def _result(check_id: str, image: np.ndarray, faces: list[Face], profile: Profil
 @pytest.mark.parametrize("check_id", sorted(CASES))
 def test_pass_case(check_id: str, portrait: np.ndarray, portrait_faces: list[Face], profile: Profile) -> None:
     image, faces = CASES[check_id][0](portrait, portrait_faces)
-    result = _result(check_id, image, faces, load_profile(PASS_PROFILES[check_id]) if check_id in PASS_PROFILES else profile)
+    result = _result(check_id, image, faces, profile)
     assert result.verdict is Verdict.PASS, result.reason
 
 

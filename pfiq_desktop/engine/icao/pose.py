@@ -1,9 +1,12 @@
 """Pose: the head must face the camera squarely, judged with the estimate's own uncertainty.
 
-Each angle is graded as value +- its measured uncertainty (`headpose.POSE_UNCERTAINTY_DEG`):
-it passes only when the whole band is inside the profile's limit and fails only when the
-whole band is beyond it; in between the check says the angle could not be measured
-precisely enough and asks the officer to look, so it never passes a reading it cannot back.
+Each angle is read as value +- its measured uncertainty (`headpose.POSE_UNCERTAINTY_DEG`). It fails
+only when the whole band is beyond the profile's limit, so it never fails a reading it cannot back.
+It passes when the reading itself is within the limit ("simple acceptance", ILAC G8), saying how far
+the reading may be off; a reading beyond the limit but within its uncertainty of it asks the officer
+to look. A profile that sets `pass_only_if_confirmed` passes only when the whole band is within the
+limit: with landmarks (pitch +-7 deg against ICAO's 5) that rule warns on every photo, which is why it
+is not the default (docs/EVALUATION.md, "Head pose").
 """
 
 from __future__ import annotations
@@ -29,19 +32,29 @@ def _pose_measure(axis: str, value: float, params: dict[str, Any], evidence: Evi
     direction = positive if value > 0 else negative
     size, u = abs(value), POSE_UNCERTAINTY_DEG[axis]
     bounds = bounds_of(params)
-    verdict, imprecise = grade_interval(size - u, size + u, bounds)
-    about = f"{size:.{1 if axis == 'roll' else 0}f} ± {u:g} deg"  # roll is known to +-2 deg, the others not
+    confirmed, straddles = grade_interval(size - u, size + u, bounds)
+    if params["pass_only_if_confirmed"] or confirmed is Verdict.FAIL:
+        verdict, imprecise = confirmed, straddles
+    else:
+        estimate, _ = grade_interval(size, size, bounds)
+        imprecise = estimate is Verdict.FAIL  # beyond the limit, but by less than the uncertainty
+        verdict = Verdict.WARN if imprecise else estimate
     limit = bounds.get("fail_above")
+    # roll is known to +-2 deg, the others not; a reading just past the limit is not written as the limit
+    digits = 1 if axis == "roll" or (limit is not None and size > limit and round(size) <= limit) else 0
+    about = f"{size:.{digits}f} ± {u:g} deg"
     allowed = f"allowed {limit:g}" if limit is not None else "no limit set"
     if imprecise:
         near = f"limit {limit:g} deg" if limit is not None else "near the profile's bounds"
-        reason = f"{axis.capitalize()} could not be measured precisely enough: about {about}, {near}. Please check by eye."
+        reason = f"{axis.capitalize()} could not be measured precisely enough: about {about} {direction}, {near}. Please check by eye."
     elif verdict is Verdict.FAIL:
         reason = f"Head is {verb} {direction} by about {about} ({allowed})."
     elif verdict is Verdict.WARN:
         reason = f"Head is slightly {verb} {direction} (about {about}; {allowed})."
-    else:
+    elif confirmed is Verdict.PASS:
         reason = f"{ok_words} ({axis} {about}, {allowed})."
+    else:
+        reason = f"{ok_words} as measured ({axis} about {about}, {allowed}: it may be up to {size + u:.0f} deg)."
     return Measure(verdict, reason, value, "deg", {**bounds, UNCERTAINTY_KEY: u}, evidence)
 
 
