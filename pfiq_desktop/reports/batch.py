@@ -16,7 +16,8 @@ from textwrap import shorten
 
 import cv2
 import numpy as np
-from PySide6.QtGui import QImage, QPdfWriter
+from PySide6.QtCore import QSizeF, QUrl
+from PySide6.QtGui import QImage, QPdfWriter, QTextDocument, QTextTable
 
 from pfiq_desktop import APP_NAME, __version__
 from pfiq_desktop.atomic import OutputError, write_bytes_atomic
@@ -49,6 +50,8 @@ SUMMARY_PROBLEMS = 4  # failed checks named in a photo's row (then "+N")
 THUMB_DPI = 220
 Progress = Callable[[int, int, str], None]
 SUMMARY_TITLE = "Batch summary"
+ROW_SLACK = 1.02  # a row's measured height is stretched by this when pages are filled: borders, rounding
+PAGE_WITHOUT_END = 1e9  # device pixels: the page the rows are measured on, so none is cut by a page break
 
 
 def load_thumbnail(item: ReportItem, size: int = THUMB_PX) -> np.ndarray | None:
@@ -216,32 +219,28 @@ def _photo_rows(items: Sequence[ReportItem], thumbs: list[str], links: Sequence[
     return rows
 
 
-PHOTOS_INTRO = (
-    f'<p style="margin-top:8px; margin-bottom:3px"><b>All photos</b><span style="color:{GREY}"> — file names link to '
-    "each photo's own report where it was written beside this summary.</span></p>"
+PHOTOS_INTRO_TEXT = (
+    f'<b>All photos</b><span style="color:{GREY}"> — file names link to each '
+    "photo's own report where it was written beside this summary.</span>"
 )
+PHOTOS_INTRO = f'<p style="margin-top:8px; margin-bottom:3px">{PHOTOS_INTRO_TEXT}</p>'  # below the summary
+PHOTOS_INTRO_ON_NEW_PAGE = f'<p style="page-break-before:always; margin-top:0px; margin-bottom:3px">{PHOTOS_INTRO_TEXT}</p>'
 PHOTOS_HEAD = (
     f'<tr style="background-color:{HEADER_SHADE}"><th align="right">#</th><th>Photo</th><th align="left">File</th><th>Verdict</th>'
     '<th align="right">Quality</th><th align="left">Failed checks</th><th align="left">Decision</th></tr>'
 )
 
 
-def _photos_html(rows: list[str], first_chunk: int, per_page: int) -> str:
-    """The photo table cut into one table per page, so no row is split between two pages.
+def _photos_html(chunks: list[list[str]], after_summary: bool) -> str:
+    """The photo table cut into one table per page (`chunks`), so no row is split between two pages; the first
+    chunk continues the summary's last page when `after_summary`, else the table starts on a page of its own.
 
     (QTextDocument paginates every cell on its own: a thumbnail could otherwise land on
     the next page while its file name stays on this one.)
     """
-    chunks = [rows[:first_chunk]] if first_chunk > 0 else []
-    rest = rows[max(first_chunk, 0):]
-    chunks += [rest[i : i + per_page] for i in range(0, len(rest), per_page)]
-    html = PHOTOS_INTRO if first_chunk > 0 else ""
+    html = PHOTOS_INTRO if after_summary else PHOTOS_INTRO_ON_NEW_PAGE
     for n, chunk in enumerate(chunks):
-        brk = "page-break-before:always; " if (n or first_chunk <= 0) else ""
-        intro = PHOTOS_INTRO if (n == 0 and first_chunk <= 0) else ""
-        if intro:
-            html += f'<p style="page-break-before:always; margin-top:0px; margin-bottom:3px">{intro[intro.index("<b>"):-4]}</p>'
-            brk = ""
+        brk = "page-break-before:always; " if n else ""
         html += (
             f'<table width="100%" cellspacing="0" cellpadding="2" border="0.5" style="{brk}border-color:{RULE}; border-style:solid">'
             f"{PHOTOS_HEAD}{''.join(chunk)}</table>"
@@ -249,19 +248,47 @@ def _photos_html(rows: list[str], first_chunk: int, per_page: int) -> str:
     return html
 
 
-def _measure(writer: QPdfWriter, html: str, resources: Mapping[str, QImage], width: float, page_h: float) -> tuple[float, float]:
-    """(height of one photo row, free height left on the last page) for this layout, in device pixels."""
-    from PySide6.QtCore import QSizeF, QUrl
-    from PySide6.QtGui import QTextDocument
-
+def _measuring_document(writer: QPdfWriter, html: str, resources: Mapping[str, QImage], width: float, page_h: float) -> QTextDocument:
+    """`html` laid out as the summary lays it out, on pages `page_h` tall."""
     doc = new_document(writer, base_pt=7.5)
     for url, image in resources.items():
         doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(url), image)
     doc.setPageSize(QSizeF(width, page_h))
-    doc.setHtml(html)
-    pages = max(1, doc.pageCount())
-    used = doc.documentLayout().documentSize().height() - (pages - 1) * page_h
-    return used, page_h - used
+    doc.setHtml(f"<html><body>{html}</body></html>")
+    return doc
+
+
+def _free_height(writer: QPdfWriter, html: str, resources: Mapping[str, QImage], width: float, page_h: float) -> float:
+    """The height left on the last page of `html`, in device pixels."""
+    doc = _measuring_document(writer, html, resources, width, page_h)
+    return page_h * max(1, doc.pageCount()) - doc.documentLayout().documentSize().height()
+
+
+def _row_heights(writer: QPdfWriter, rows: list[str], resources: Mapping[str, QImage], width: float) -> tuple[float, list[float]]:
+    """(height of the table's head, height of each photo row) in device pixels: the rows in one table on one page
+    without end, each measured from its first cell's top to the next row's (the last to the table's bottom)."""
+    table_html = f'<table width="100%" cellspacing="0" cellpadding="2" border="0.5">{PHOTOS_HEAD}{"".join(rows)}</table>'
+    doc = _measuring_document(writer, table_html, resources, width, PAGE_WITHOUT_END)
+    table = next(frame for frame in doc.rootFrame().childFrames() if isinstance(frame, QTextTable))
+    layout = doc.documentLayout()
+    box = layout.frameBoundingRect(table)
+    tops = [layout.blockBoundingRect(table.cellAt(row, 0).firstCursorPosition().block()).top() for row in range(table.rows())]
+    ends = [*tops[1:], box.bottom()]
+    return ends[0] - box.top(), [end - top for top, end in zip(tops[1:], ends[1:])]
+
+
+def _pages_of_rows(heights: list[float], head_h: float, first_room: float, page_room: float) -> list[int]:
+    """How many rows go on each page: as many as fit under the table's head, the first page having `first_room`,
+    the others `page_room` (a row taller than a page gets one of its own)."""
+    counts, room = [0], first_room - head_h
+    for height in heights:
+        needed = height * ROW_SLACK
+        if needed > room and counts[-1]:
+            counts.append(0)
+            room = page_room - head_h
+        counts[-1] += 1
+        room -= needed
+    return counts
 
 
 def write_batch_summary(
@@ -327,23 +354,18 @@ def write_batch_summary(
         )
         summary = header + _counts_html(items) + histogram_html + _failing_html(items)
         rows = _photo_rows(items, thumbs, links, thumb_css)
-        # Measure: how tall is a table of 1 and of 2 rows, and how much room does page 1 leave.
+        # Measure each row as laid out (a row with a long decision is three times as tall as most: measuring the
+        # tallest for all left pages half empty), then fill each page with the rows that fit
         page_h = writer.height() - footer_height(writer)
-        # the row with the most text stands for all (a long note or error wraps to more lines)
-        tallest = max(range(len(rows)), key=lambda i: len(rows[i]), default=0)
-        resources = {hist_src: histogram} | ({thumbs[tallest]: thumb_images[tallest]} if thumbs else {})
-        def table(k: int) -> str:
-            body = "".join(rows[tallest : tallest + 1] * k)
-            return f'<table width="100%" cellspacing="0" cellpadding="2" border="0.5">{PHOTOS_HEAD}{body}</table>'
-
-        _, free = _measure(writer, "<html><body>" + summary + PHOTOS_INTRO + "</body></html>", resources, writer.width(), page_h)
-        one, _ = _measure(writer, "<html><body>" + table(1) + "</body></html>", resources, writer.width(), page_h)
-        two, _ = _measure(writer, "<html><body>" + table(2) + "</body></html>", resources, writer.width(), page_h)
-        row_h = (two - one) * 1.04  # a little slack for rows whose text wraps more
-        head_h = one - (two - one)
-        per_page = max(1, int((page_h - head_h) // row_h))
-        first = int((free - head_h) // row_h) if free > head_h + row_h else 0
-        doc.setHtml("<html><body>" + summary + _photos_html(rows, first, per_page) + "</body></html>")
+        resources = {hist_src: histogram} | dict(zip(thumbs, thumb_images))
+        head_h, heights = _row_heights(writer, rows, resources, writer.width())
+        first_room = _free_height(writer, summary + PHOTOS_INTRO, resources, writer.width(), page_h)
+        intro_h = page_h - _free_height(writer, PHOTOS_INTRO_ON_NEW_PAGE, {}, writer.width(), page_h)
+        after_summary = bool(heights) and heights[0] * ROW_SLACK <= first_room - head_h  # else on a page of its own
+        counts = _pages_of_rows(heights, head_h, first_room if after_summary else page_h - intro_h, page_h)
+        cuts = np.cumsum([0, *counts])
+        chunks = [rows[start:end] for start, end in zip(cuts, cuts[1:])]
+        doc.setHtml("<html><body>" + summary + _photos_html(chunks, after_summary) + "</body></html>")
         return print_document(
             writer,
             doc,

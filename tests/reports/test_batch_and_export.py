@@ -6,6 +6,7 @@ import csv
 import dataclasses
 import json
 import os
+import re
 import shutil
 import time
 
@@ -372,3 +373,17 @@ def test_the_summary_marks_what_an_accept_overrode_and_a_decision_under_another_
     rejected = dataclasses.replace(accepted, decision="reject", overridden=[])
     (row,) = _photo_rows([dataclasses.replace(decided_item, decision=rejected)], [""], [""], 40)
     assert "despite" not in row
+
+
+def test_a_tall_row_does_not_leave_every_page_of_the_summary_half_empty(tmp_path, sample_analysis, decided_item):
+    # each page took as many rows as the tallest one allowed: a batch with one accept that overrode many checks
+    # printed 5 pages at 40-50 % filled where 3 hold it (supervisor walk-through)
+    items = make_batch(sample_analysis, tmp_path / "photos", 60)
+    overridden = [c.id for c in decided_item.analysis.failed_checks()]
+    tall = dataclasses.replace(decided_item.decision, decision="accept", reasons=[*overridden, "other:other"], overridden=overridden,
+                               profile="de-passport", profile_sha256="")
+    with_tall = [*items[:10], dataclasses.replace(items[10], decision=tall), *items[11:]]
+    pages = {name: write_batch_summary(tmp_path / f"{name}.pdf", batch, "A4") for name, batch in (("plain", items), ("tall", with_tall))}
+    assert pages["tall"] <= pages["plain"] + 1, pages
+    rows_per_page = [len(re.findall(r"photo_\d{3}\.jpg", page.extract_text())) for page in PdfReader(str(tmp_path / "tall.pdf")).pages]
+    assert sum(rows_per_page) == 60 and min(rows_per_page[1:-1], default=99) >= 0.8 * max(rows_per_page), rows_per_page
