@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QScrollArea, QV
 
 from pfiq_desktop.engine.comparison import NO_MATCH, NOT_COMPARED, Comparison
 from pfiq_desktop.gui.widgets import named
-from pfiq_desktop.reports.comparison_figure import render_comparison
+from pfiq_desktop.reports.comparison_figure import changes_line, render_comparison
 from pfiq_desktop.reports.inputs import load_photo
 
 FIGURE_WIDTH = 1100
@@ -33,16 +33,20 @@ class RenewalDialog(QDialog):
         scroll = QScrollArea()
         scroll.setWidget(self.figure)
         scroll.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # the picture lists them at its foot, which a 768 px screen scrolls out of sight
+        self.changes = named(QLabel(changes_line(comparison)), "renewalChanges")
+        self.changes.setWordWrap(True)
         self.note = named(QLabel(self.filing_note()), "renewalNote")
         self.note.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.close)
         layout = QVBoxLayout(self)
         layout.addWidget(scroll, 1)
+        layout.addWidget(self.changes)
         layout.addWidget(self.note)
         layout.addWidget(buttons)
-        room = self.screen().availableGeometry()  # a 768 px laptop screen: the note and Close stay on it (the figure scrolls)
-        self.resize(min(FIGURE_WIDTH + 40, room.width() - 40), min(figure.height() + 120, 900, room.height() - 80))
+        room = self.screen().availableGeometry()  # a 768 px laptop screen: the lines and Close stay on it (the figure scrolls)
+        self.resize(min(FIGURE_WIDTH + 40, room.width() - 40), min(figure.height() + 160, 900, room.height() - 80))
 
     def filing_note(self) -> str:
         """What the next decision on photo A will file."""

@@ -15,7 +15,7 @@ import numpy as np
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter
 
-from pfiq_desktop.engine.comparison import Comparison, FaceMaps
+from pfiq_desktop.engine.comparison import CheckChange, Comparison, FaceMaps
 from pfiq_desktop.engine.faces import extract_chip
 from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.engine.results import Analysis
@@ -37,6 +37,8 @@ LEGEND = (
 SAME_AT_OR_ABOVE = "Same person at or above"
 OTHER_BELOW = "Not the same person below"
 SCORE_WORDS = "cosine similarity"  # 0.83 for two strangers read as "83 % alike"
+CHANGES_TITLE = "Checklist differences (A → B)"
+SAME_VERDICTS = "Checklist: the same verdicts for both photos"
 
 
 def face_tiles(image: np.ndarray | None, analysis: Analysis, maps: FaceMaps | None, size: int) -> list[np.ndarray | str]:
@@ -150,15 +152,24 @@ def render_comparison(
     y += line_h * 1.8
     painter.setPen(QColor(20, 20, 20))
     painter.setFont(font(text_px, bold=True))
-    title = "Checklist differences (A → B)" if changes else "Checklist: the same verdicts for both photos"
-    painter.drawText(QRectF(pad, y, width - 2 * pad, line_h), left, title)
+    painter.drawText(QRectF(pad, y, width - 2 * pad, line_h), left, CHANGES_TITLE if changes else SAME_VERDICTS)
     painter.setFont(font(text_px * 0.9))
     for change in changes:
         y += line_h
-        painter.drawText(QRectF(pad * 2, y, width - 3 * pad, line_h), left,
-                         f"{change.name}: {verdict_text(change.verdict_a or '–')} → {verdict_text(change.verdict_b or '–')}")
+        painter.drawText(QRectF(pad * 2, y, width - 3 * pad, line_h), left, change_text(change))
     painter.end()
     return canvas
+
+
+def change_text(change: CheckChange) -> str:
+    """'Mouth closed: Warning → Pass': one check whose verdict differs, A's verdict first."""
+    return f"{change.name}: {verdict_text(change.verdict_a or '–')} → {verdict_text(change.verdict_b or '–')}"
+
+
+def changes_line(comparison: Comparison) -> str:
+    """The checklist differences on one line, for a window whose picture scrolls them out of sight."""
+    changes = comparison.check_changes()
+    return f"{CHANGES_TITLE}: {' · '.join(map(change_text, changes))}" if changes else SAME_VERDICTS
 
 
 def score_line(comparison: Comparison) -> str:

@@ -7,6 +7,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 
 from pfiq_desktop.engine.hashing import file_sha256
+from pfiq_desktop.reports.comparison_figure import CHANGES_TITLE, change_text
 from pfiq_desktop.review.reasons import reasons_text
 from tests.photos import load_portrait, portrait_paths, save_rgb, variant
 
@@ -30,6 +31,11 @@ def test_compare_with_previous_photo_then_decide_files_the_reference(qtbot, make
     assert comparison.decision == "no_match" and comparison.b.image_sha256 == file_sha256(other_person)
     qtbot.waitUntil(lambda: w.renewal is not None and w.renewal.isVisible(), timeout=5_000)
     assert not w.renewal.figure.pixmap().isNull() and "accepting it needs a note" in w.renewal.note.text()
+    # the checklist differences stay on screen below the picture (at its foot a 768 px screen scrolled them away)
+    changes = w.renewal.changes
+    assert comparison.check_changes() and changes.text().startswith(CHANGES_TITLE)
+    assert all(change_text(change) in changes.text() for change in comparison.check_changes())
+    assert changes.isVisible() and 0 < changes.geometry().bottom() < w.renewal.note.geometry().top() < w.renewal.height()
     assert "Not the same person" in w.decision.message.text()
 
     # accepting a photo of someone else needs a note, which names that first (it was counted as one more failed check,

@@ -42,7 +42,8 @@ from pfiq_desktop.engine.icao.registry import THRESHOLD_KEYS
 log = logging.getLogger(__name__)
 
 TOP_LEVEL_KEYS = frozenset({"name", "description", "extends", "meta", "print", "rules", "not_assessable", "cite", "checks"})
-FLAG_KEYS = frozenset({"enabled", "fail_if_present", "fail_if_headscarf", "allow_greyscale", "pass_only_if_confirmed"})  # true/false; every other value is a number
+# true/false; every other value is a number
+FLAG_KEYS = frozenset({"enabled", "fail_if_present", "fail_if_headscarf", "allow_greyscale", "pass_only_if_confirmed"})
 
 
 class ProfileError(ValueError):
