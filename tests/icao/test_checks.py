@@ -432,6 +432,14 @@ def test_a_headscarf_is_reported_as_such_and_the_profile_decides(profile: Profil
     assert _result("head_covering", photo, faces, strict).verdict is Verdict.FAIL
     hat = _result("head_covering", *_on_bundled(HAT_PORTRAIT, _hat), profile)
     assert "hat, cap" in hat.reason and "headscarf" not in hat.reason and len(hat.evidence.polygons[0]) == 4
+    # below the fail bound the check is unsure, and says so: the bundled astronaut's fringe above a collar read
+    # "Head covering that also hides the ears and the neck, as a headscarf or hijab does" at 81 %
+    params = profile.params("head_covering")
+    unsure_above = {**params, "fail_above": 1.0, "warn_above": min(params["warn_above"], found.value - 0.01)}  # p <= 1
+    unsure = _result("head_covering", photo, faces, replace(profile, checks={**profile.checks, "head_covering": unsure_above}))
+    assert unsure.verdict is Verdict.WARN and unsure.reason.startswith("Possibly a head covering that also hides the ears"), unsure.reason
+    assert "or hair low over the forehead" in unsure.reason and "religious reasons" in unsure.reason
+    assert found.reason.startswith("Head covering that also hides the ears")
 
 
 @pytest.mark.parametrize("index", [0, 7, 14, 18])

@@ -155,10 +155,12 @@ def head_covering(ctx: Context, params: dict[str, Any]) -> Measure:
     details = f" ({'; '.join(seen)})" if seen else ""
     around_face = hides_ears_and_neck(found, params)
     if around_face:
-        reason = (
-            f"Head covering that also hides the ears and the neck, as a headscarf or hijab does{details}. If it is worn "
-            "for religious reasons it may be allowed: the whole face from chin to forehead must stay visible."
-        )
+        religious = "If it is worn for religious reasons it may be allowed: the whole face from chin to forehead must stay visible."
+        if verdict is Verdict.FAIL:
+            reason = f"Head covering that also hides the ears and the neck, as a headscarf or hijab does{details}. {religious}"
+        else:  # below the fail bound the check is unsure, as it is for any covering: the bundled astronaut's fringe
+            reason = (f"Possibly a head covering that also hides the ears and the neck, as a headscarf or hijab does, or hair "
+                      f"low over the forehead{details}: please look. {religious}")
         if not params["fail_if_headscarf"]:
             verdict = Verdict.WARN
             # it cannot fail here: shown beside "fail >90 %", a 99 % warning read as a contradiction
