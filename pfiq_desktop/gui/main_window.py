@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from pfiq_desktop import APP_NAME, appdirs
-from pfiq_desktop.engine.comparison import Comparison
+from pfiq_desktop.engine.comparison import NO_MATCH, Comparison
 from pfiq_desktop.engine.discovery import IMAGE_EXTENSIONS, Skipped
 from pfiq_desktop.engine.filenames import display_name, first_few
 from pfiq_desktop.engine.icao import DEFAULT_PROFILE, ProfileError, list_profiles, load_profile, your_profiles
@@ -60,6 +60,7 @@ from pfiq_desktop.review import DecisionError, OverrideNeedsNote, ReviewStore
 from pfiq_desktop.review.cache import AnalysisCache
 from pfiq_desktop.review.reasons import reason_label
 from pfiq_desktop.review.session import OpenOutcome, ReviewSession
+from pfiq_desktop.review.store import ACCEPT
 from pfiq_desktop.settings import Settings, SettingsStore
 
 log = logging.getLogger(__name__)
@@ -903,7 +904,15 @@ class MainWindow(QMainWindow):
         check = self.session.set_reference(path, comparison)
         self.renewal = RenewalDialog(comparison, self)
         self.renewal.show()
-        if path == self.session.current and check is not None:
+        record = self.session.record(path)
+        saved = record.decision if record is not None else None
+        if path == self.session.current and check is not None and saved is not None:
+            # the saved decision was made without this check: it is filed only with the next one
+            also = ", and accepting it again needs a note" if saved.decision == ACCEPT and comparison.decision == NO_MATCH else ""
+            say = self.decision.show_error if also else self.decision.show_info
+            say(f"{reason_label(check.code)}. The decision saved on this photo ({saved.label}) was made before this check: "
+                f"decide again to file the check with a decision{also}.")
+        elif path == self.session.current and check is not None:
             self.decision.show_info(f"{reason_label(check.code)}. Your decision records it.")
         elif path == self.session.current:  # an earlier check's message would still claim to be filed
             self.decision.show_info(f"Renewal check not made ({comparison.reason}); your decision records no reference photo.")

@@ -78,3 +78,26 @@ def test_a_check_that_could_not_be_made_withdraws_the_earlier_one(qtbot, make_wi
     assert w.record_decision("reject", ["other:identity_doubt"], "")
     assert w.store.decision_for(path, file_sha256(new)).reference_sha256 == ""
     w.renewal.close()
+
+
+def test_a_check_made_after_the_decision_says_the_decision_does_not_hold_it(qtbot, make_window, real_factory, tmp_path):
+    # accepted, then checked against someone else: the panel said "Your decision records it" while the saved accept
+    # stood unchanged with no reference (officer walk-through)
+    new = save_rgb(tmp_path / "renewal" / "new.jpg", np.ascontiguousarray(variant(load_portrait(0), 1)))
+    w = make_window(real_factory, size=(1100, 700))
+    assert w.open_paths([str(new)]) == 1
+    qtbot.waitUntil(lambda: w.browser.model.entries[0].analysis is not None, timeout=60_000)
+    w.browser.select_row(0)
+    path = w.session.current
+    assert w.record_decision("accept", ["other:other"], "checked by eye")
+    w.ask_reference_photo = lambda: str(portrait_paths()[1])
+    with qtbot.waitSignal(w.worker.compared, timeout=60_000):
+        assert w.compare_with_previous()
+    said = w.decision.message.text()
+    assert "Your decision records it" not in said, said
+    assert "The decision saved on this photo (Accepted) was made before this check: decide again" in said
+    assert "accepting it again needs a note" in said
+    assert w.store.decision_for(path, file_sha256(new)).reference_sha256 == ""  # nothing was filed behind the officer
+    assert w.record_decision("reject", ["other:identity_doubt"], "")
+    assert w.store.decision_for(path, file_sha256(new)).reference_sha256 == file_sha256(portrait_paths()[1])
+    w.renewal.close()
