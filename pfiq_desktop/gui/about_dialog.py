@@ -11,6 +11,8 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayo
 from pfiq_desktop import APP_NAME, __version__, appdirs
 from pfiq_desktop.engine.deviation_bands import CLEARLY_LOWER
 from pfiq_desktop.engine.icao.headpose import POSE_UNCERTAINTY_DEG
+from pfiq_desktop.engine.icao.pose import POSE_WORDS
+from pfiq_desktop.engine.icao.registry import CHECK_BY_EYE, IMPRECISE
 from pfiq_desktop.engine.models import USED_MODELS, ModelFileError, model_sha256, verified_model_path
 from pfiq_desktop.gui.widgets import named
 from pfiq_desktop.logs import current_log_file
@@ -46,13 +48,14 @@ _CHECKLIST_HELP = """
 <p>Each check gives its verdict, what it measured and the profile's bounds; click it to see where it looked.</p>
 <ul>
 <li><b>{fail}</b>: the photo does not meet the profile. <b>{warn}</b>: near a limit, or a measurement that cannot
-tell pass from fail ("could not be measured precisely enough ... Please check by eye"). <b>{not_assessable}</b>: the
+tell pass from fail ("{imprecise} ... {check_by_eye}"). <b>{not_assessable}</b>: the
 check could not look (no face, the photo stored sideways, a head turned too far, a mask over what it reads); the
 reason says why.</li>
-<li>Head pose is read from the face's landmarks to about ± {pitch:g} degrees (tilt up or down) and ± {yaw:g} degrees
-(turn), often wider than the profile's limit. A reading within the limit passes and says how far it may be off; one past the
-limit by less than that asks you to look; only a clearer turn or tilt fails. The strict profile passes only readings
-the landmarks confirm, so there you judge every head's pose by eye.</li>
+<li>Head pose is read from the face's landmarks to about ± {pitch:g} degrees (tilt up or down), ± {yaw:g} (turn) and
+± {roll:g} (sideways tilt), often wider than the profile's limit. A reading within the limit passes and says how far it
+may be off; one past the limit by less than that asks you to look; only a clearer turn or tilt fails. The strict
+profile passes only readings the landmarks confirm, so there you judge every head's pose by eye. Angles are signed:
+{positive}. Under a mask the turn and the tilt up or down are not judged: the landmarks there are guessed.</li>
 <li>The profile list above the checklist chooses the bounds (hover over it for each profile's title). Your decision
 records the profile it was made under.</li>
 </ul>
@@ -66,7 +69,9 @@ photo A records the reference photo; accepting a photo whose reference is not th
 """
 CHECKLIST_HELP = _CHECKLIST_HELP.format(
     fail=STATUS_LABELS["fail"], warn=STATUS_LABELS["warn"], not_assessable=STATUS_LABELS["not_assessable"],
-    pitch=POSE_UNCERTAINTY_DEG["pitch"], yaw=POSE_UNCERTAINTY_DEG["yaw"],
+    imprecise=IMPRECISE, check_by_eye=CHECK_BY_EYE,
+    pitch=POSE_UNCERTAINTY_DEG["pitch"], yaw=POSE_UNCERTAINTY_DEG["yaw"], roll=POSE_UNCERTAINTY_DEG["roll"],
+    positive=", ".join(f"a positive {axis} is {words[1]}" for axis, words in POSE_WORDS.items()),
     score_words=SCORE_WORDS, same=SAME_AT_OR_ABOVE.lower(), other=OTHER_BELOW.lower(),
 )
 

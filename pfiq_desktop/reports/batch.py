@@ -17,7 +17,7 @@ from textwrap import shorten
 import cv2
 import numpy as np
 from PySide6.QtCore import QSizeF, QUrl
-from PySide6.QtGui import QImage, QPdfWriter, QTextDocument, QTextTable
+from PySide6.QtGui import QImage, QPdfWriter, QTextDocument
 
 from pfiq_desktop import APP_NAME, __version__
 from pfiq_desktop.atomic import OutputError, write_bytes_atomic
@@ -50,7 +50,7 @@ SUMMARY_PROBLEMS = 4  # failed checks named in a photo's row (then "+N")
 THUMB_DPI = 220
 Progress = Callable[[int, int, str], None]
 SUMMARY_TITLE = "Batch summary"
-ROW_SLACK = 1.02  # a row's measured height is stretched by this when pages are filled: borders, rounding
+PAGE_SHARE = 0.995  # of a page's height the photo table may fill: rounding between measuring and printing
 PAGE_WITHOUT_END = 1e9  # device pixels: the page the rows are measured on, so none is cut by a page break
 
 
@@ -225,10 +225,12 @@ PHOTOS_INTRO_TEXT = (
 )
 PHOTOS_INTRO = f'<p style="margin-top:8px; margin-bottom:3px">{PHOTOS_INTRO_TEXT}</p>'  # below the summary
 PHOTOS_INTRO_ON_NEW_PAGE = f'<p style="page-break-before:always; margin-top:0px; margin-bottom:3px">{PHOTOS_INTRO_TEXT}</p>'
-PHOTOS_HEAD = (
-    f'<tr style="background-color:{HEADER_SHADE}"><th align="right">#</th><th>Photo</th><th align="left">File</th><th>Verdict</th>'
-    '<th align="right">Quality</th><th align="left">Failed checks</th><th align="left">Decision</th></tr>'
-)
+# the photo table's columns: (title, alignment, share of the width). Fixed shares keep every page's table laid out as
+# the one its rows were measured in, and give file names room (they broke mid-word: "head_covering.jp / g")
+PHOTO_COLUMNS = (("#", "right", 3), ("Photo", "center", 8), ("File", "left", 16), ("Verdict", "center", 7),
+                 ("Quality", "right", 7), ("Failed checks", "left", 27), ("Decision", "left", 32))
+PHOTOS_HEAD = f'<tr style="background-color:{HEADER_SHADE}">' + "".join(
+    f'<th align="{align}" width="{share}%">{title}</th>' for title, align, share in PHOTO_COLUMNS) + "</tr>"
 
 
 def _photos_html(chunks: list[list[str]], after_summary: bool) -> str:
@@ -238,14 +240,14 @@ def _photos_html(chunks: list[list[str]], after_summary: bool) -> str:
     (QTextDocument paginates every cell on its own: a thumbnail could otherwise land on
     the next page while its file name stays on this one.)
     """
-    html = PHOTOS_INTRO if after_summary else PHOTOS_INTRO_ON_NEW_PAGE
-    for n, chunk in enumerate(chunks):
-        brk = "page-break-before:always; " if n else ""
-        html += (
-            f'<table width="100%" cellspacing="0" cellpadding="2" border="0.5" style="{brk}border-color:{RULE}; border-style:solid">'
-            f"{PHOTOS_HEAD}{''.join(chunk)}</table>"
-        )
-    return html
+    intro = PHOTOS_INTRO if after_summary else PHOTOS_INTRO_ON_NEW_PAGE
+    return intro + "".join(_photo_table(chunk, new_page=n > 0) for n, chunk in enumerate(chunks))
+
+
+def _photo_table(rows: list[str], new_page: bool = False) -> str:
+    brk = "page-break-before:always; " if new_page else ""
+    return (f'<table width="100%" cellspacing="0" cellpadding="2" border="0.5" style="{brk}border-color:{RULE}; '
+            f"border-style:solid\">{PHOTOS_HEAD}{''.join(rows)}</table>")
 
 
 def _measuring_document(writer: QPdfWriter, html: str, resources: Mapping[str, QImage], width: float, page_h: float) -> QTextDocument:
@@ -264,31 +266,24 @@ def _free_height(writer: QPdfWriter, html: str, resources: Mapping[str, QImage],
     return page_h * max(1, doc.pageCount()) - doc.documentLayout().documentSize().height()
 
 
-def _row_heights(writer: QPdfWriter, rows: list[str], resources: Mapping[str, QImage], width: float) -> tuple[float, list[float]]:
-    """(height of the table's head, height of each photo row) in device pixels: the rows in one table on one page
-    without end, each measured from its first cell's top to the next row's (the last to the table's bottom)."""
-    table_html = f'<table width="100%" cellspacing="0" cellpadding="2" border="0.5">{PHOTOS_HEAD}{"".join(rows)}</table>'
-    doc = _measuring_document(writer, table_html, resources, width, PAGE_WITHOUT_END)
-    table = next(frame for frame in doc.rootFrame().childFrames() if isinstance(frame, QTextTable))
-    layout = doc.documentLayout()
-    box = layout.frameBoundingRect(table)
-    tops = [layout.blockBoundingRect(table.cellAt(row, 0).firstCursorPosition().block()).top() for row in range(table.rows())]
-    ends = [*tops[1:], box.bottom()]
-    return ends[0] - box.top(), [end - top for top, end in zip(tops[1:], ends[1:])]
-
-
-def _pages_of_rows(heights: list[float], head_h: float, first_room: float, page_room: float) -> list[int]:
-    """How many rows go on each page: as many as fit under the table's head, the first page having `first_room`,
-    the others `page_room` (a row taller than a page gets one of its own)."""
-    counts, room = [0], first_room - head_h
-    for height in heights:
-        needed = height * ROW_SLACK
-        if needed > room and counts[-1]:
-            counts.append(0)
-            room = page_room - head_h
-        counts[-1] += 1
-        room -= needed
-    return counts
+def _pages(rows: list[str], fits: Callable[[list[str], float], bool], first_room: float, page_room: float) -> list[list[str]]:
+    """`rows` cut into pages: each takes the most rows whose table `fits` its room (the first page `first_room`, the
+    others `page_room`), found by doubling then halving, so a page of n rows costs about 2 log2(n) layouts; a row
+    taller than a page gets one of its own."""
+    pages: list[list[str]] = []
+    start, room = 0, first_room
+    while start < len(rows):
+        left = len(rows) - start
+        fitting = 1
+        while fitting < left and fits(rows[start : start + min(2 * fitting, left)], room):
+            fitting = min(2 * fitting, left)
+        too_many = min(2 * fitting, left + 1)
+        while too_many - fitting > 1:  # fitting rows fit (or are the one a page must take), too_many do not
+            middle = (fitting + too_many) // 2
+            fitting, too_many = (middle, too_many) if fits(rows[start : start + middle], room) else (fitting, middle)
+        pages.append(rows[start : start + fitting])
+        start, room = start + fitting, page_room
+    return pages
 
 
 def write_batch_summary(
@@ -354,18 +349,22 @@ def write_batch_summary(
         )
         summary = header + _counts_html(items) + histogram_html + _failing_html(items)
         rows = _photo_rows(items, thumbs, links, thumb_css)
-        # Measure each row as laid out (a row with a long decision is three times as tall as most: measuring the
-        # tallest for all left pages half empty), then fill each page with the rows that fit
+        # Each page takes the rows whose table fits it, measured as printed (a row with a long decision is three times
+        # as tall as most: measuring the tallest for every page left pages half empty)
         page_h = writer.height() - footer_height(writer)
         resources = {hist_src: histogram} | dict(zip(thumbs, thumb_images))
-        head_h, heights = _row_heights(writer, rows, resources, writer.width())
-        first_room = _free_height(writer, summary + PHOTOS_INTRO, resources, writer.width(), page_h)
-        intro_h = page_h - _free_height(writer, PHOTOS_INTRO_ON_NEW_PAGE, {}, writer.width(), page_h)
-        after_summary = bool(heights) and heights[0] * ROW_SLACK <= first_room - head_h  # else on a page of its own
-        counts = _pages_of_rows(heights, head_h, first_room if after_summary else page_h - intro_h, page_h)
-        cuts = np.cumsum([0, *counts])
-        chunks = [rows[start:end] for start, end in zip(cuts, cuts[1:])]
-        doc.setHtml("<html><body>" + summary + _photos_html(chunks, after_summary) + "</body></html>")
+
+        def fits(chunk: list[str], room: float) -> bool:
+            return _measuring_document(writer, _photo_table(chunk), resources, writer.width(), PAGE_WITHOUT_END).size().height() <= room
+
+        def room_below(html: str) -> float:
+            return _free_height(writer, html, resources, writer.width(), page_h) * PAGE_SHARE
+
+        first_room = room_below(summary + PHOTOS_INTRO)
+        after_summary = fits(rows[:1], first_room)  # else the table starts on a page of its own
+        pages = _pages(rows, fits, first_room if after_summary else room_below(PHOTOS_INTRO_ON_NEW_PAGE), page_h * PAGE_SHARE)
+        photos = _photos_html(pages, after_summary) if rows else ""
+        doc.setHtml("<html><body>" + summary + photos + "</body></html>")
         return print_document(
             writer,
             doc,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from pfiq_desktop.engine.icao.registry import UNCERTAINTY_KEY, bounds_of, finer_decimals
+from pfiq_desktop.engine.icao.registry import UNCERTAINTY_KEY, bounds_of, finer_decimals, shown_apart, uncertain_decimals
 from pfiq_desktop.engine.results import STORED_TURNED_UNIT, CheckResult, upright_by
 
 # unit -> (factor, how the scaled number is written: {n} is the number, already formatted)
@@ -109,12 +109,13 @@ def value_text(value: float | int | None, unit: str = "", bounds: Iterable[float
 
 
 def check_value_text(check: CheckResult) -> str:
-    """A check's value with its measurement's uncertainty where it has one ("3 ± 4.5 deg"): a head-pose warning at
-    3 deg against a 5 deg limit reads as a contradiction without it."""
+    """A check's value with its measurement's uncertainty where it has one ("2.7 ± 4.5 deg"), to the decimals that
+    uncertainty allows: a head-pose warning at 3 deg against a 5 deg limit read as a contradiction without it."""
     uncertainty = check.thresholds.get(UNCERTAINTY_KEY)
-    if uncertainty is None or _missing(check.value):
+    if uncertainty is None or check.value is None or _missing(check.value):
         return value_text(check.value, check.unit, bounds_of(check.thresholds).values())
-    return f"{format_number(check.value)} ± {format_number(uncertainty)} {check.unit}".strip()
+    value = shown_apart(float(check.value), bounds_of(check.thresholds))
+    return f"{value:.{uncertain_decimals(uncertainty)}f} ± {format_number(uncertainty)} {check.unit}".strip()
 
 
 def bound_text(value: float, unit: str = "") -> str:

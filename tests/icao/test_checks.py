@@ -411,13 +411,14 @@ def test_under_a_mask_the_checks_that_read_the_mouth_and_cheeks_are_not_judged(p
     for check_id, faces in (("mouth_closed", opened), ("natural_colour", portrait_faces), ("glasses", portrait_faces)):
         found = _result(check_id, masked, faces, profile)
         assert found.verdict is Verdict.NOT_ASSESSABLE, found.reason
-        assert found.reason == 'Cannot be checked: "Mouth and chin uncovered (no mask or scarf)" failed, and this would judge the covering.'
+        assert found.reason == ('Cannot be checked: "Mouth and chin uncovered (no mask or scarf)" failed, and this would read the '
+                                'covering, not the face.')
         assert _result(check_id, portrait, faces, profile).verdict is not Verdict.NOT_ASSESSABLE
         for unjudged in (switched_off, left_out):
             assert _result(check_id, masked, faces, unjudged).verdict is not Verdict.NOT_ASSESSABLE
     turned = _with_landmarks(portrait_faces, turned_landmarks(_lm(portrait_faces), yaw=50.0))  # past the mask check's 45 deg
     assert _result("lower_face_covered", masked, turned, profile).verdict is Verdict.NOT_ASSESSABLE
-    assert "would judge the covering" not in _result("natural_colour", masked, turned, profile).reason
+    assert "would read the covering" not in _result("natural_colour", masked, turned, profile).reason
 
 
 def test_a_headscarf_is_reported_as_such_and_the_profile_decides(profile: Profile) -> None:

@@ -13,8 +13,10 @@ import numpy as np
 import pytest
 
 from pfiq_desktop.engine.icao import load_profile, run_checks
-from pfiq_desktop.engine.results import Face, Verdict
+from pfiq_desktop.engine.icao.pose import _pose_measure
+from pfiq_desktop.engine.results import Evidence, Face, Verdict
 from tests.icao.facebuild import detect_faces, turned_landmarks
+from tests.icao.test_checks import _face_mask
 
 FAMILIES = ("geometry", "pose")
 
@@ -63,21 +65,21 @@ def test_a_pose_within_the_limit_passes_as_measured_and_says_how_far_off_it_may_
     default = {c.id: c for c in run_checks(portrait, portrait_faces, load_profile("icao-9303"))}
     pitch = default["pose_pitch"]
     assert abs(pitch.value) <= 5.0
-    assert pitch.reason.startswith("Head is level as measured (pitch about ") and "± 7 deg, allowed 5: it may be up to" in pitch.reason
+    assert pitch.reason.startswith("Pitch is within the limit as measured: about ") and ", allowed 5; it may be up to" in pitch.reason
     assert pitch.thresholds == {"fail_above": 5.0, "uncertainty": 7.0}
     assert default["pose_roll"].verdict is Verdict.PASS and "± 2 deg" in default["pose_roll"].reason
     strict = {c.id: c for c in run_checks(portrait, portrait_faces, load_profile("strict"))}
     assert strict["pose_pitch"].verdict is Verdict.WARN
     assert strict["pose_pitch"].reason.startswith("Pitch could not be measured precisely enough: about ")
-    assert "limit 5 deg. Please check by eye." in strict["pose_pitch"].reason
+    assert strict["pose_pitch"].reason.endswith(", allowed 5. Please check by eye.")
 
 
 @pytest.mark.parametrize(
     ("pitch", "expected", "words"),
     [
-        (9.0, Verdict.WARN, "Pitch could not be measured precisely enough: about "),  # reads 10.5: beyond 5, by less than 7
-        (-5.0, Verdict.WARN, "down (chin lowered), limit 5 deg. Please check by eye."),  # reads -10.1
-        (-9.0, Verdict.FAIL, "Head is tilted down (chin lowered) by about "),  # reads -14
+        (9.0, Verdict.WARN, "Pitch could not be measured precisely enough: about 10 ± 7 deg up"),  # reads 10.5: past 5 by < 7
+        (-5.0, Verdict.WARN, "about 10 ± 7 deg down (chin lowered), allowed 5. Please check by eye."),  # reads -10.1
+        (-9.0, Verdict.FAIL, "Head is tilted down (chin lowered) by about 14 ± 7 deg, allowed 5."),  # reads -14
     ],
 )
 def test_a_pose_beyond_the_limit_warns_until_the_uncertainty_is_passed(
@@ -88,6 +90,52 @@ def test_a_pose_beyond_the_limit_warns_until_the_uncertainty_is_passed(
     result = measured["pose_pitch"]
     assert result.value is not None and abs(result.value) > 5.0
     assert result.verdict is expected and words in result.reason, result.reason
+
+
+def _pose(axis: str, value: float, profile: str) -> tuple[Verdict, str]:
+    measure = _pose_measure(axis, value, load_profile(profile).params(f"pose_{axis}"), Evidence())
+    return measure.verdict, measure.reason
+
+
+@pytest.mark.parametrize(
+    ("axis", "value", "profile", "expected", "words"),
+    [
+        # icao-9303: the reading decides the pass, the reading minus its uncertainty the fail
+        ("pitch", 5.0, "icao-9303", Verdict.PASS, "Pitch is within the limit as measured: about 5 ± 7 deg up (chin raised), "
+                                                   "allowed 5; it may be up to 12 deg."),
+        ("pitch", 5.04, "icao-9303", Verdict.WARN, "about 5.04 ± 7 deg up"),  # past the limit: not written as the limit
+        ("pitch", -12.0, "icao-9303", Verdict.WARN, "about 12 ± 7 deg down"),
+        ("pitch", -12.1, "icao-9303", Verdict.FAIL, "Head is tilted down (chin lowered) by about 12 ± 7 deg, allowed 5."),
+        ("yaw", -2.73, "icao-9303", Verdict.PASS, "about 2.7 ± 4.5 deg to the photo's left, allowed 5; it may be up to 7.3 deg"),
+        ("roll", 6.3, "icao-9303", Verdict.PASS, "it may be up to 8.3 deg."),  # rounded up: never "up to 8" against 8
+        ("roll", 1.0, "icao-9303", Verdict.PASS, "Roll is within the limit: 1.0 ± 2 deg clockwise, allowed 8."),
+        # a reading that rounds to zero names no direction
+        ("pitch", -0.3, "strict", Verdict.WARN, "Pitch could not be measured precisely enough: about 0 ± 7 deg, allowed 5."),
+        # strict: a warn bound within the uncertainty cannot tell either, and the sentence names it
+        ("roll", 1.4, "strict", Verdict.WARN, "about 1.4 ± 2 deg clockwise, recommended 3, allowed 5. Please check by eye."),
+        ("roll", 0.5, "strict", Verdict.PASS, "Roll is within the limit: 0.5 ± 2 deg clockwise, recommended 3, allowed 5."),
+        # lenient's warn band is judged by the reading too
+        ("yaw", 10.0, "lenient", Verdict.PASS, "recommended 10, allowed 20; it may be up to 14.5 deg."),
+        ("yaw", 10.1, "lenient", Verdict.WARN, "Head is slightly turned to the photo's right: about 10.1 ± 4.5 deg"),
+        ("yaw", 24.6, "lenient", Verdict.FAIL, "Head is turned to the photo's right by about 24.6 ± 4.5 deg"),
+    ],
+)
+def test_the_pose_rule_at_its_edges(axis: str, value: float, profile: str, expected: Verdict, words: str) -> None:
+    verdict, reason = _pose(axis, value, profile)
+    assert verdict is expected and words in reason, reason
+
+
+def test_a_pose_under_a_mask_is_not_judged_but_its_roll_is(portrait: np.ndarray, portrait_faces: list[Face]) -> None:
+    """A mask drawn on frontal portraits moved the landmarks' pitch by 10 deg on average, yaw by 7, roll by 1.4
+    (docs/EVALUATION.md): a level head under a mask failed "tilted up by about 18 deg" (officer walk-through)."""
+    masked = _face_mask(portrait, portrait_faces)
+    by_id = {c.id: c for c in run_checks(masked, portrait_faces, load_profile("icao-9303"))}
+    assert by_id["lower_face_covered"].verdict is Verdict.FAIL
+    for check_id in ("pose_yaw", "pose_pitch"):
+        assert by_id[check_id].verdict is Verdict.NOT_ASSESSABLE and "would read the covering" in by_id[check_id].reason
+    assert by_id["pose_roll"].verdict is Verdict.PASS
+    bare = {c.id: c.verdict for c in run_checks(portrait, portrait_faces, load_profile("icao-9303"))}
+    assert bare["pose_yaw"] is Verdict.PASS and bare["pose_pitch"] is Verdict.PASS
 
 
 def _eye_mid(faces: list[Face]) -> tuple[float, float]:

@@ -18,7 +18,7 @@ import numpy as np
 from pfiq_desktop.engine.faces import turned_face
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.mm_geometry import PrintScale, head_height_range
-from pfiq_desktop.engine.icao.registry import Measure, NotAssessable, bounds_of, check, graded, graded_range
+from pfiq_desktop.engine.icao.registry import CHECK_BY_EYE, IMPRECISE, Measure, NotAssessable, bounds_of, check, graded, graded_range
 from pfiq_desktop.engine.results import FACE_PRESENT, STORED_TURNED_UNIT, Evidence, Verdict, stored_how, upright_by
 
 
@@ -179,7 +179,7 @@ def head_size(ctx: Context, params: dict[str, Any]) -> Measure:
             "ok": f"Head height is about {shown} {where}.",
             "low": f"Head is too small: chin to crown is about {shown} {where}.",
             "high": f"Head is too large: chin to crown is about {shown} {where}.",
-            "imprecise": f"Head height could not be measured precisely enough: {span} chin {seen}; {needs}. Please check by eye.",
+            "imprecise": f"Head height {IMPRECISE}: {span} chin {seen}; {needs}. {CHECK_BY_EYE}",
         },
         unit,
         evidence,
@@ -279,8 +279,8 @@ def top_margin(ctx: Context, params: dict[str, Any]) -> Measure:
             "low": f"Too little space above the head: about {{v:.1f}} mm ({needs}).",
             "high": f"Too much space above the head: about {{v:.1f}} mm ({needs}).",
             "imprecise": (
-                f"Space above the head could not be measured precisely enough: {{lo:.1f}} to {{hi:.1f}} mm with the "
-                f"crown estimated from the landmarks; {needs}. Please check by eye."
+                f"Space above the head {IMPRECISE}: {{lo:.1f}} to {{hi:.1f}} mm with the "
+                f"crown estimated from the landmarks; {needs}. {CHECK_BY_EYE}"
             ),
         },
         "mm",

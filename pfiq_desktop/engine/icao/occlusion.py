@@ -126,6 +126,8 @@ def lower_face_covered(ctx: Context, params: dict[str, Any]) -> Measure:
     return replace(measure, iso_value=round(1.0 - probability, 4))  # MouthOcclusionPrevention: mouth and chin seen
 
 
+UNSURE = "or hair low over the forehead"  # what an unsure head-covering warning may also be
+
 # with the head probe, at 30-45 deg on dev: 4 of 4 coverings found, 0 of 94 bare heads flagged; the pixels alone found
 # 4 of 8 past 30 deg, so without the probe the profile's limit stays
 @check("head_covering", "No head covering", "occlusion", frontal=True, iso="NoHeadCoverings",
@@ -159,8 +161,8 @@ def head_covering(ctx: Context, params: dict[str, Any]) -> Measure:
         if verdict is Verdict.FAIL:
             reason = f"Head covering that also hides the ears and the neck, as a headscarf or hijab does{details}. {religious}"
         else:  # below the fail bound the check is unsure, as it is for any covering: the bundled astronaut's fringe
-            reason = (f"Possibly a head covering that also hides the ears and the neck, as a headscarf or hijab does, or hair "
-                      f"low over the forehead{details}: please look. {religious}")
+            reason = f"Possibly a head covering that also hides the ears and the neck, as a headscarf or hijab does, {UNSURE}"
+            reason = f"{reason}{details}: please look. {religious}"
         if not params["fail_if_headscarf"]:
             verdict = Verdict.WARN
             # it cannot fail here: shown beside "fail >90 %", a 99 % warning read as a contradiction
@@ -168,6 +170,6 @@ def head_covering(ctx: Context, params: dict[str, Any]) -> Measure:
     elif verdict is Verdict.FAIL:
         reason = f"Head covering on the head (hat, cap, band or helmet){details}."
     else:
-        reason = f"Possibly a head covering (hat, cap or band), or hair low over the forehead{details}: please look."
+        reason = f"Possibly a head covering (hat, cap or band), {UNSURE}{details}: please look."
     evidence = Evidence(polygons=[covering_outline(frame, found, around_face)], regions=["forehead"])
     return Measure(verdict, reason, probability, "probability", bounds, evidence)

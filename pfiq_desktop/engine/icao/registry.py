@@ -140,6 +140,8 @@ LOWER_FACE_CHECK = "lower_face_covered"  # a mask, scarf or hand over the mouth 
 THRESHOLD_KEYS = ("fail_below", "warn_below", "warn_above", "fail_above")
 MAX_EXTRA_DECIMALS = 3  # decimals added to write a measured value apart from a bound it rounds onto
 UNCERTAINTY_KEY = "uncertainty"  # beside a check's bounds: +- what its measurement may be off by (head pose)
+IMPRECISE = "could not be measured precisely enough"  # a reading whose uncertainty spans a bound: pass or fail?
+CHECK_BY_EYE = "Please check by eye."
 LIMIT_WORDS = re.compile(r"\b(?:allowed|needs|required) (\{fail_)")  # how the checks' sentences quote a fail bound
 
 # Checks about resolution and cropping: a larger scan or another crop of the same capture fixes them,
@@ -257,7 +259,15 @@ class _Measured(float):
         return text if digits is None else _unsigned_zero(f"{self * scale:.{digits}f}") + ("%" if scale == 100.0 else "")
 
 
-def _measured(value: float, bounds: dict[str, float]) -> _Measured:
+def uncertain_decimals(uncertainty: float) -> int:
+    """Decimals for a value known to +- `uncertainty`: none from 5 up, else one (more would claim a precision
+    that is not there: "-0.144 ± 7 deg")."""
+    return 0 if uncertainty >= 5 else 1
+
+
+def shown_apart(value: float, bounds: dict[str, float]) -> _Measured:
+    """`value` for a sentence: formatted with fixed decimals that would round it onto one of `bounds` it differs
+    from, it gets the decimals that tell them apart."""
     shown = _Measured(value)
     shown.bounds = tuple(bounds.values())
     return shown
@@ -276,7 +286,7 @@ def _reason(template: str, borderline: bool, measured: dict[str, float], bounds:
         quoted = {**bounds, **{f"fail_{side}": bounds[f"warn_{side}"] for side in ("below", "above") if f"warn_{side}" in bounds}}
         template = LIMIT_WORDS.sub(r"recommended \1", template) + " Borderline: within the limit, past the recommended value."
     try:
-        return template.format(**{key: _measured(value, quoted) for key, value in measured.items()}, **quoted)
+        return template.format(**{key: shown_apart(value, quoted) for key, value in measured.items()}, **quoted)
     except KeyError as missing:  # a user's profile left out a bound the sentence quotes
         log.info("reason %r not worded: the profile sets no %s", template, missing)
         return None
