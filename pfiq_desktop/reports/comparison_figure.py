@@ -37,7 +37,7 @@ LEGEND = (
 SAME_AT_OR_ABOVE = "Same person at or above"
 OTHER_BELOW = "Not the same person below"
 SCORE_WORDS = "cosine similarity"  # 0.83 for two strangers read as "83 % alike"
-CHANGES_TITLE = "Checklist differences (A → B)"
+CHANGES_TITLE = "Checklist differences (A new photo, B reference)"
 SAME_VERDICTS = "Checklist: the same verdicts for both photos"
 
 
@@ -162,8 +162,9 @@ def render_comparison(
 
 
 def change_text(change: CheckChange) -> str:
-    """'Mouth closed: Warning → Pass': one check whose verdict differs, A's verdict first."""
-    return f"{change.name}: {verdict_text(change.verdict_a or '–')} → {verdict_text(change.verdict_b or '–')}"
+    """'Mouth closed: A WARNING, B PASS': one check whose verdict differs (an arrow from A to B read as a change from
+    the new photo back to the old one)."""
+    return f"{change.name}: A {verdict_text(change.verdict_a or '–')}, B {verdict_text(change.verdict_b or '–')}"
 
 
 def changes_line(comparison: Comparison) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache
@@ -396,6 +397,19 @@ def test_a_mask_is_named_with_what_was_seen(portrait: np.ndarray, portrait_faces
     found = _result("lower_face_covered", _face_mask(portrait, portrait_faces), portrait_faces, profile)
     assert "face mask, scarf or hand" in found.reason and "the lips are not visible" in found.reason
     assert found.evidence.regions == ["mouth", "chin"] and len(found.evidence.polygons[0]) == 18
+
+
+def test_a_black_mask_is_said_to_differ_from_the_skin_by_its_lightness_too(portrait: np.ndarray, portrait_faces: list[Face],
+                                                                           profile: Profile) -> None:
+    # the reason quoted the a*b* distance alone: a black mask "differs from the skin by 17 CIELAB units", beside
+    # "100% of them looks like skin" (officer walk-through)
+    lm = _lm(portrait_faces)
+    outline = np.vstack([[lm[1, 0], lm[29, 1]], lm[2:15], [lm[15, 0], lm[29, 1]]])
+    black = _paint(portrait, polygon_mask(outline, portrait.shape[:2]), (25, 25, 28))
+    found = _result("lower_face_covered", black, portrait_faces, profile)
+    difference = re.search(r"differs from the face's skin by (\d+) CIELAB units", found.reason)
+    assert found.verdict is Verdict.FAIL and difference is not None and int(difference[1]) >= 50, found.reason
+    assert "looks like skin" not in found.reason or "only " in found.reason
 
 
 def test_under_a_mask_the_checks_that_read_the_mouth_and_cheeks_are_not_judged(portrait: np.ndarray, portrait_faces: list[Face],

@@ -133,7 +133,9 @@ def lower_face_features(frame: FaceFrame) -> dict[str, float]:
     nose_skin: share of skin-coloured pixels on the lower nose (a high mask covers it);
     mask_edge: strongest row-coherent edge leaving skin downwards between 0.15 IED under the eye
     line and just below the nose tip (a mask's upper rim; see `_rim_edge`);
-    lower_skin: share of skin-coloured pixels in the lower face (for the wording, not the model).
+    lower_skin: share of skin-coloured pixels in the lower face (for the wording, not the model);
+    colour_shift: CIELAB distance, lightness included, of the lower face's median colour from the skin's (for the
+    wording: a black mask's shift is mostly in lightness, which chroma_shift leaves out).
     """
     u = frame.units
     gx, gy = frame.grid
@@ -158,6 +160,7 @@ def lower_face_features(frame: FaceFrame) -> dict[str, float]:
         "nose_skin": float(skin.matches(lab[nose]).mean()) if nose.sum() >= 8 else math.nan,
         "mask_edge": _rim_edge(frame, band, skin.matches(lab)),
         "lower_skin": float(skin.matches(lab[lower]).mean()),
+        "colour_shift": float(np.linalg.norm(shift)),
     }
 
 

@@ -111,11 +111,11 @@ def lower_face_covered(ctx: Context, params: dict[str, Any]) -> Measure:
         raise NotAssessable("black-and-white photo: a mask cannot be told from skin without colour")
     found = lower_face_features(ctx.face_frame)
     probability = covering_probability("lower_face", found, ctx.attributes)
-    lips = "the lips are visible" if found["lips"] > LIPS_VISIBLE else "the lips are not visible"
-    covered = (
-        f"The mouth and chin look covered (face mask, scarf or hand): their colour differs from the skin by "
-        f"{found['chroma_shift']:.0f} CIELAB units, {found['lower_skin']:.0%} of them looks like skin, {lips}."
-    )
+    seen = [f"their colour differs from the face's skin by {found['colour_shift']:.0f} CIELAB units"]
+    if found["lower_skin"] < 0.5:  # said only where it speaks for a cover: a black mask read "100% of them looks like skin"
+        seen.append(f"only {found['lower_skin']:.0%} of them looks like skin")
+    seen.append("the lips are visible" if found["lips"] > LIPS_VISIBLE else "the lips are not visible")
+    covered = f"The mouth and chin look covered (face mask, scarf or hand): {', '.join(seen)}."
     measure = graded(
         probability,
         params,
