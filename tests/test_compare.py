@@ -13,6 +13,7 @@ import pytest
 from pfiq_desktop.engine.backbones.calibration import load_calibration
 from pfiq_desktop.engine.comparison import MATCH, NO_MATCH, NOT_COMPARED, Comparison, MatchThresholds, OperatingPoint
 from pfiq_desktop.engine.faces import photo_points_to_chip
+from pfiq_desktop.engine.results import Verdict
 from pfiq_desktop.engine.similarity import OPPOSE_FULL_SCALE_Z
 from pfiq_desktop.evaluation.compare_maps import eyes_nose_cover, pointing_hit
 from pfiq_desktop.evaluation.data import face_hull_mask
@@ -209,3 +210,26 @@ def test_the_score_line_names_both_operating_points_apart(genuine):
     strict, lenient = genuine[0].thresholds.strict.threshold, genuine[0].thresholds.lenient.threshold
     assert f"same person at or above {strict:.3f}" in line and f"not the same person below {lenient:.3f}" in line
     assert line.startswith(f"cosine similarity {genuine[0].score:.3f}") and "not below" not in line
+
+
+def test_each_photos_difference_is_written_in_its_own_unit(genuine):
+    # the PDF wrote A's unit after both values: "A FAIL 8.51 mm, B PASS 0.315 mm" where B's 0.315 was a share of the
+    # photo's height (B fails the print format, so its eye line is not in mm), and a pose value without its ± 7
+    import dataclasses
+
+    from pfiq_desktop.reports.comparison_pdf import changes_html
+    from pfiq_desktop.review.values import check_value_text
+
+    def with_check(analysis, check_id, **changed):
+        return dataclasses.replace(analysis, checks=[dataclasses.replace(c, **changed) if c.id == check_id else c
+                                                     for c in analysis.checks])
+
+    comparison = genuine[0]
+    a = with_check(comparison.a, "eye_line_height", verdict=Verdict.FAIL, value=8.51, unit="mm")
+    b = with_check(comparison.b, "eye_line_height", verdict=Verdict.PASS, value=0.315, unit="fraction of height")
+    a = with_check(a, "pose_pitch", verdict=Verdict.PASS, value=1.0, thresholds={"fail_above": 5.0, "uncertainty": 7.0})
+    b = with_check(b, "pose_pitch", verdict=Verdict.WARN, value=5.52, thresholds={"fail_above": 5.0, "uncertainty": 7.0})
+    html = changes_html(dataclasses.replace(comparison, a=a, b=b))
+    eye_b = next(c for c in b.checks if c.id == "eye_line_height")
+    assert "8.51 mm" in html and check_value_text(eye_b) in html and "0.315 mm" not in html
+    assert "6 ± 7 deg" in html and "5.52 deg" not in html

@@ -117,15 +117,22 @@ def scaled_maps(
 
 @dataclass(frozen=True)
 class CheckChange:
-    """A check whose verdict differs between the two photos ('' where a photo has no such check)."""
+    """A check whose verdict differs between the two photos: each photo's own result (None where it has no such
+    check), since the two may state their values in other units (mm under a print format, or a share of the photo
+    where it fails the format)."""
 
     id: str
     name: str
-    verdict_a: str
-    verdict_b: str
-    value_a: float | None
-    value_b: float | None
-    unit: str
+    a: CheckResult | None
+    b: CheckResult | None
+
+    @property
+    def verdict_a(self) -> str:
+        return self.a.verdict.value if self.a is not None else ""
+
+    @property
+    def verdict_b(self) -> str:
+        return self.b.verdict.value if self.b is not None else ""
 
 
 def check_changes(a: Analysis, b: Analysis) -> list[CheckChange]:
@@ -139,16 +146,8 @@ def check_changes(a: Analysis, b: Analysis) -> list[CheckChange]:
             continue
         named = ca or cb
         assert named is not None  # the id came from one of them
-        changes.append(CheckChange(check_id, named.name, _verdict(ca), _verdict(cb), _value(ca), _value(cb), named.unit))
+        changes.append(CheckChange(check_id, named.name, ca, cb))
     return changes
-
-
-def _verdict(check: CheckResult | None) -> str:
-    return check.verdict.value if check is not None else ""
-
-
-def _value(check: CheckResult | None) -> float | None:
-    return check.value if check is not None else None
 
 
 @dataclass

@@ -54,7 +54,7 @@ reason says why.</li>
 <li>Head pose is read from the face's landmarks to about ± {pitch:g} degrees (tilt up or down), ± {yaw:g} (turn) and
 ± {roll:g} (sideways tilt), often wider than the profile's limit. A reading within the limit passes and says how far it
 may be off; one past the limit by less than that asks you to look; only a clearer turn or tilt fails. The strict
-profile passes only readings the landmarks confirm, so there you judge every head's pose by eye. Angles are signed:
+profile passes only readings the landmarks confirm, so there every tilt up or down is left to your eye. Angles are signed:
 {positive}. Under a mask the turn and the tilt up or down are not judged: the landmarks there are guessed.</li>
 <li>The profile list above the checklist chooses the bounds (hover over it for each profile's title). Your decision
 records the profile it was made under.</li>

@@ -74,6 +74,8 @@ class DecisionPanel(QWidget):
         self.prefilled: set[str] = set()  # the reasons ticked for the photo before the officer touched them
         self.message = named(QLabel(""), "decisionMessage")
         self.message.setWordWrap(True)
+        # all of it, taking the room from the reasons list (at 1366x768 the layout squeezed it to two of its three lines)
+        self.message.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.current)
@@ -223,10 +225,15 @@ class DecisionPanel(QWidget):
         self.decisionRequested.emit(decision, self.selected_reasons(), note)
 
     def show_error(self, text: str, details: str = "") -> None:
+        """A message the officer must act on, with the note focused to write it."""
+        self.show_warning(text, details)
+        self.note.setFocus()
+
+    def show_warning(self, text: str, details: str = "") -> None:
+        """A message in red that leaves the focus where it is (shown as a photo comes up: the arrow keys stay in the list)."""
         self.message.setText(text)
         self.message.setToolTip(details)
         self.message.setStyleSheet(f"color: {status_hex('fail')}; font-weight: bold;")
-        self.note.setFocus()
 
     def show_info(self, text: str) -> None:
         self.message.setText(text)

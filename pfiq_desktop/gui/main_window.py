@@ -60,7 +60,6 @@ from pfiq_desktop.review import DecisionError, OverrideNeedsNote, ReviewStore
 from pfiq_desktop.review.cache import AnalysisCache
 from pfiq_desktop.review.reasons import reason_label
 from pfiq_desktop.review.session import OpenOutcome, ReviewSession
-from pfiq_desktop.review.store import ACCEPT
 from pfiq_desktop.settings import Settings, SettingsStore
 
 log = logging.getLogger(__name__)
@@ -574,6 +573,7 @@ class MainWindow(QMainWindow):
         self.decision.set_enabled(True)
         draft = None if refresh or record.decision is not None else self._drafts.get(path)
         self.decision.load(record.analysis, record.decision, keep_draft=refresh, draft=draft)
+        self._show_renewal(path)
 
     def show_no_photo(self) -> None:
         """A filter or search shows no photo: none is on screen, and no decision can be made."""
@@ -904,19 +904,28 @@ class MainWindow(QMainWindow):
         check = self.session.set_reference(path, comparison)
         self.renewal = RenewalDialog(comparison, self)
         self.renewal.show()
-        record = self.session.record(path)
-        saved = record.decision if record is not None else None
-        if path == self.session.current and check is not None and saved is not None:
-            # the saved decision was made without this check: it is filed only with the next one
-            also = ", and accepting it again needs a note" if saved.decision == ACCEPT and comparison.decision == NO_MATCH else ""
-            say = self.decision.show_error if also else self.decision.show_info
-            say(f"{reason_label(check.code)}. The decision saved on this photo ({saved.label}) was made before this check: "
-                f"decide again to file the check with a decision{also}.")
-        elif path == self.session.current and check is not None:
-            self.decision.show_info(f"{reason_label(check.code)}. Your decision records it.")
+        if check is not None:
+            self._show_renewal(path)
         elif path == self.session.current:  # an earlier check's message would still claim to be filed
             self.decision.show_info(f"Renewal check not made ({comparison.reason}); your decision records no reference photo.")
         self._status(f"Renewal check: {comparison.label} — {comparison.reason}")
+
+    def _show_renewal(self, path: str) -> None:
+        """What the photo's renewal check means for its decision until a decision files it: said when the check is made
+        and each time the photo comes up again (the warning was gone when the officer came back, and the saved note
+        still in the field)."""
+        check, record = self.session.references.get(path), self.session.record(path)
+        if check is None or record is None or path != self.session.current:
+            return
+        saved = record.decision
+        if saved is not None and saved.reference_sha256 == check.image_sha256:
+            return  # filed with the decision shown
+        mismatch = check.decision == NO_MATCH
+        if saved is None:
+            text = f"Your next decision on this photo records it{'; accepting needs a note' * mismatch}."
+        else:  # the saved decision was made without this check: only the next one files it
+            text = f"Decided before this check ({saved.label}): decide again to file it{'; an accept needs a new note' * mismatch}."
+        (self.decision.show_warning if mismatch else self.decision.show_info)(f"{reason_label(check.code)}. {text}")
 
     def _on_compare_failed(self, path: str, message: str) -> None:
         self._status(message)

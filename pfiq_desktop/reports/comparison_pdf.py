@@ -27,7 +27,7 @@ from pfiq_desktop.reports.paged import (
     render_pdf,
 )
 from pfiq_desktop.reports.pdf_report import GREY, HEADER_SHADE, RULE, now_text, when
-from pfiq_desktop.review.values import quality_text, value_text
+from pfiq_desktop.review.values import check_value_text, quality_text
 
 COMPARISON_ATTACHMENT = "comparison.json"
 FIGURE_HEIGHT_SHARE = 0.5  # of the page height
@@ -76,9 +76,9 @@ def changes_html(comparison: Comparison) -> str:
     rows = "".join(
         f"<tr><td>{escape(c.name)}</td>"
         f'<td align="center" style="color:{verdict_hex(c.verdict_a or "not_assessable")}">{escape(verdict_text(c.verdict_a or "–"))}</td>'
-        f'<td align="right">{escape(value_text(c.value_a, c.unit))}</td>'
+        f'<td align="right">{escape(check_value_text(c.a) if c.a is not None else "–")}</td>'
         f'<td align="center" style="color:{verdict_hex(c.verdict_b or "not_assessable")}">{escape(verdict_text(c.verdict_b or "–"))}</td>'
-        f'<td align="right">{escape(value_text(c.value_b, c.unit))}</td></tr>'
+        f'<td align="right">{escape(check_value_text(c.b) if c.b is not None else "–")}</td></tr>'
         for c in changes
     )
     return f"""

@@ -20,7 +20,7 @@ from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.icao import failure_kind
 from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.review.reasons import NOT_ANALYSABLE, NOT_ANALYSED_YET, REFERENCE_NO_MATCH, failed_problems, reference_check_code
-from pfiq_desktop.review.store import ACCEPT, Decision, DecisionError, ReviewStore
+from pfiq_desktop.review.store import ACCEPT, Decision, DecisionError, OverrideNeedsNote, ReviewStore
 
 log = logging.getLogger(__name__)
 
@@ -205,6 +205,12 @@ class ReviewSession:
         reference = self.references.get(path)
         if reference is not None and reference.decision == NO_MATCH:  # first: listed last, it was the one cut off
             failed.insert(0, REFERENCE_NO_MATCH)
+        before = record.decision
+        if (kind == ACCEPT and reference is not None and reference.decision == NO_MATCH and before is not None
+                and before.reference_sha256 != reference.image_sha256 and note.strip() == before.note.strip()):
+            # the field shows the saved note: accepting again with it accepted a mismatch on a note written before the
+            # renewal check existed (supervisor walk-through)
+            raise OverrideNeedsNote(failed, stale_note=True)
         filed = [*reasons, *([reference.code] if reference else [])]
         saved = self.store.record_decision(
             path, sha, kind, reasons=filed, note=note, officer=self.officer,

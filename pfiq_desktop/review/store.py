@@ -70,13 +70,15 @@ class DecisionError(ValueError):
 class OverrideNeedsNote(DecisionError):
     """Accepting a photo with failed checks needs a note saying why."""
 
-    def __init__(self, overridden: list[str]) -> None:
+    def __init__(self, overridden: list[str], stale_note: bool = False) -> None:
         self.overridden = overridden  # the failed checks the accept would override (and a renewal check's mismatch)
+        self.stale_note = stale_note  # the note is the one saved before the renewal check: it cannot speak to it
         checks = [code for code in overridden if code != REFERENCE_NO_MATCH]
         what = [f"the checks ({reasons_text(checks)})"] if checks else []
         if len(checks) < len(overridden):
             what.insert(0, "the renewal check, which found another person")
-        super().__init__(f"Accepting this photo overrides {' and '.join(what)}: write a note saying why.")
+        why = "write a new note saying why: the one saved before the renewal check does not" if stale_note else "write a note saying why"
+        super().__init__(f"Accepting this photo overrides {' and '.join(what)}: {why}.")
 
     @property
     def short(self) -> str:
@@ -86,7 +88,7 @@ class OverrideNeedsNote(DecisionError):
         over = f"over its {len(checks)} failed check{'s' * (len(checks) != 1)}" if checks else ""
         if len(checks) < len(self.overridden):
             over = "although the renewal check found another person" + (f", and {over}" if over else "")
-        return f"Write a note saying why you accept this photo {over}."
+        return f"Write a {'new ' * self.stale_note}note saying why you accept this photo {over}."
 
 
 class StoreError(RuntimeError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from pfiq_desktop.engine.icao.registry import UNCERTAINTY_KEY, bounds_of, finer_decimals, shown_apart, uncertain_decimals
+from pfiq_desktop.engine.icao.registry import UNCERTAINTY_KEY, bounds_of, finer_decimals, uncertain_decimals
 from pfiq_desktop.engine.results import STORED_TURNED_UNIT, CheckResult, upright_by
 
 # unit -> (factor, how the scaled number is written: {n} is the number, already formatted)
@@ -114,8 +114,9 @@ def check_value_text(check: CheckResult) -> str:
     uncertainty = check.thresholds.get(UNCERTAINTY_KEY)
     if uncertainty is None or check.value is None or _missing(check.value):
         return value_text(check.value, check.unit, bounds_of(check.thresholds).values())
-    value = shown_apart(float(check.value), bounds_of(check.thresholds))
-    return f"{value:.{uncertain_decimals(uncertainty)}f} ± {format_number(uncertainty)} {check.unit}".strip()
+    written = f"{check.value:.{uncertain_decimals(uncertainty)}f}"
+    written = written.removeprefix("-") if float(written) == 0 else written  # "-0 ± 7" read as a sign
+    return f"{written} ± {format_number(uncertainty)} {check.unit}".strip()
 
 
 def bound_text(value: float, unit: str = "") -> str:

@@ -82,11 +82,14 @@ def test_a_check_that_could_not_be_made_withdraws_the_earlier_one(qtbot, make_wi
 
 def test_a_check_made_after_the_decision_says_the_decision_does_not_hold_it(qtbot, make_window, real_factory, tmp_path):
     # accepted, then checked against someone else: the panel said "Your decision records it" while the saved accept
-    # stood unchanged with no reference (officer walk-through)
+    # stood unchanged with no reference (officer walk-through); coming back to the photo, the warning was gone and
+    # accepting again with the note still in the field (written before the check) was saved (supervisor walk-through)
     new = save_rgb(tmp_path / "renewal" / "new.jpg", np.ascontiguousarray(variant(load_portrait(0), 1)))
+    other = save_rgb(tmp_path / "renewal" / "other.jpg", np.ascontiguousarray(load_portrait(2)))
     w = make_window(real_factory, size=(1100, 700))
-    assert w.open_paths([str(new)]) == 1
-    qtbot.waitUntil(lambda: w.browser.model.entries[0].analysis is not None, timeout=60_000)
+    w.auto_advance = False
+    assert w.open_paths([str(new), str(other)]) == 2
+    qtbot.waitUntil(lambda: all(e.analysis is not None for e in w.browser.model.entries), timeout=60_000)
     w.browser.select_row(0)
     path = w.session.current
     assert w.record_decision("accept", ["other:other"], "checked by eye")
@@ -94,10 +97,19 @@ def test_a_check_made_after_the_decision_says_the_decision_does_not_hold_it(qtbo
     with qtbot.waitSignal(w.worker.compared, timeout=60_000):
         assert w.compare_with_previous()
     said = w.decision.message.text()
-    assert "Your decision records it" not in said, said
-    assert "The decision saved on this photo (Accepted) was made before this check: decide again" in said
-    assert "accepting it again needs a note" in said
+    assert "Your next decision" not in said, said
+    assert said.endswith("Decided before this check (Accepted): decide again to file it; an accept needs a new note.")
     assert w.store.decision_for(path, file_sha256(new)).reference_sha256 == ""  # nothing was filed behind the officer
-    assert w.record_decision("reject", ["other:identity_doubt"], "")
-    assert w.store.decision_for(path, file_sha256(new)).reference_sha256 == file_sha256(portrait_paths()[1])
     w.renewal.close()
+    w.browser.select_row(1)
+    w.browser.select_row(0)
+    assert w.session.current == path and w.decision.message.text() == said  # still said when the photo comes back
+    assert w.decision.note.toPlainText() == "checked by eye"  # the saved note, shown ...
+    assert not w.record_decision("accept", ["other:other"], w.decision.note.toPlainText())  # ... is not enough
+    assert w.decision.message.text().startswith("Write a new note saying why you accept this photo although the renewal")
+    assert w.record_decision("accept", ["other:other"], "name and birth date checked with the holder in person")
+    saved = w.store.decision_for(path, file_sha256(new))
+    assert saved.reference_sha256 == file_sha256(portrait_paths()[1])
+    w.browser.select_row(1)
+    w.browser.select_row(0)
+    assert "Decided before this check" not in w.decision.message.text()  # filed now: nothing more to say

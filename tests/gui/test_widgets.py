@@ -250,3 +250,14 @@ def test_the_settings_dialog_says_what_each_profile_is_too(qtbot):
     tips = {box.itemText(i): box.itemData(i, Qt.ItemDataRole.ToolTipRole) for i in range(box.count())}
     assert tips["de-passport"].startswith("Germany passport") and tips["strict"].startswith("Strict")
     assert box.currentText() == "de-passport" and dialog.values().profile == "de-passport"
+
+
+def test_a_long_decision_message_is_shown_whole_in_a_short_panel(qtbot):
+    # at 1366x768 the renewal check's warning got 66 px of the 98 it needed: its last line, with what to do, was cut
+    panel = DecisionPanel()
+    qtbot.addWidget(panel)
+    panel.resize(300, 240)
+    panel.show()
+    panel.show_warning("Not the same person as the reference photo (score 0.833). Decided before this check (Accepted): "
+                       "decide again to file it; an accept needs a new note.")
+    qtbot.waitUntil(lambda: panel.message.height() >= panel.message.heightForWidth(panel.message.width()), timeout=2_000)

@@ -11,7 +11,6 @@ is not the default (docs/EVALUATION.md, "Head pose").
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from pfiq_desktop.engine.icao.context import Context
@@ -25,7 +24,6 @@ from pfiq_desktop.engine.icao.registry import (
     bounds_of,
     check,
     grade_interval,
-    shown_apart,
     uncertain_decimals,
 )
 from pfiq_desktop.engine.results import Evidence, Verdict
@@ -55,13 +53,15 @@ def _verdict(size: float, u: float, bounds: dict[str, float], confirmed_only: bo
 def _pose_measure(axis: str, value: float, params: dict[str, Any], evidence: Evidence) -> Measure:
     """Verdict and reason for one signed angle (degrees), with the reading's uncertainty in the reason."""
     verb, positive, negative = POSE_WORDS[axis]
-    size, u = abs(value), POSE_UNCERTAINTY_DEG[axis]
+    u = POSE_UNCERTAINTY_DEG[axis]
+    digits = uncertain_decimals(u)
+    # judged as written: a reading known to +-7 deg is not past a limit of 5 by 0.04, and "about 5, allowed 5"
+    # beside a warning read as a contradiction
+    size = round(abs(value), digits)
     bounds = bounds_of(params)
     verdict, imprecise = _verdict(size, u, bounds, bool(params["pass_only_if_confirmed"]))
-    digits = uncertain_decimals(u)
-    written = format(shown_apart(size, bounds), f".{digits}f")  # 5.04 is not written as its limit 5
-    direction = "" if float(written) == 0 else f" {positive if value > 0 else negative}"
-    reading = f"{written} ± {u:g} deg"
+    direction = "" if size == 0 else f" {positive if value > 0 else negative}"
+    reading = f"{size:.{digits}f} ± {u:g} deg"
     limits = ", ".join(f"{word} {bounds[key]:g}" for word, key in _LIMIT_WORDS if key in bounds) or "no limit set"
     if imprecise:
         reason = f"{axis.capitalize()} {IMPRECISE}: about {reading}{direction}, {limits}. {CHECK_BY_EYE}"
@@ -72,9 +72,8 @@ def _pose_measure(axis: str, value: float, params: dict[str, Any], evidence: Evi
     elif grade_interval(size + u, size + u, bounds)[0] is Verdict.PASS:
         reason = f"{axis.capitalize()} is within the limit: {reading}{direction}, {limits}."
     else:
-        reach = math.ceil(round((size + u) * 10**digits, 6)) / 10**digits  # up, so it never reads as the limit itself
         reason = (f"{axis.capitalize()} is within the limit as measured: about {reading}{direction}, {limits}; it may be up "
-                  f"to {reach:g} deg.")
+                  f"to {size + u:.{digits}f} deg.")
     return Measure(verdict, reason, value, "deg", {**bounds, UNCERTAINTY_KEY: u}, evidence)
 
 

@@ -265,9 +265,7 @@ def uncertain_decimals(uncertainty: float) -> int:
     return 0 if uncertainty >= 5 else 1
 
 
-def shown_apart(value: float, bounds: dict[str, float]) -> _Measured:
-    """`value` for a sentence: formatted with fixed decimals that would round it onto one of `bounds` it differs
-    from, it gets the decimals that tell them apart."""
+def _measured(value: float, bounds: dict[str, float]) -> _Measured:
     shown = _Measured(value)
     shown.bounds = tuple(bounds.values())
     return shown
@@ -286,7 +284,7 @@ def _reason(template: str, borderline: bool, measured: dict[str, float], bounds:
         quoted = {**bounds, **{f"fail_{side}": bounds[f"warn_{side}"] for side in ("below", "above") if f"warn_{side}" in bounds}}
         template = LIMIT_WORDS.sub(r"recommended \1", template) + " Borderline: within the limit, past the recommended value."
     try:
-        return template.format(**{key: shown_apart(value, quoted) for key, value in measured.items()}, **quoted)
+        return template.format(**{key: _measured(value, quoted) for key, value in measured.items()}, **quoted)
     except KeyError as missing:  # a user's profile left out a bound the sentence quotes
         log.info("reason %r not worded: the profile sets no %s", template, missing)
         return None
