@@ -39,12 +39,14 @@ def test_a_measurement_with_an_uncertainty_shows_it():
     yaw = CheckResult("pose_yaw", "Head not turned (yaw)", "pose", Verdict.WARN, "could not be measured precisely",
                       2.734, "deg", {"fail_above": 5.0, "uncertainty": 4.5})
     assert check_value_text(yaw) == "2.7 ± 4.5 deg"
-    # to the decimals the uncertainty allows ("-0.144 ± 7 deg" claimed a precision that is not there), as the
-    # check judged it
+    # to the decimals the uncertainty allows ("-0.144 ± 7 deg" claimed a precision that is not there)
     pitch = CheckResult("pose_pitch", "Head not tilted up/down (pitch)", "pose", Verdict.PASS, "", -0.144, "deg",
                         {"fail_above": 5.0, "uncertainty": 7.0})
     assert check_value_text(pitch) == "0 ± 7 deg"
     assert check_value_text(dataclasses.replace(pitch, value=5.6)) == "6 ± 7 deg"
+    # as the check's sentence writes it: apart from where the verdict changes (5, and 5 + 7), whatever the sign
+    assert check_value_text(dataclasses.replace(pitch, value=5.04)) == "5.04 ± 7 deg"
+    assert check_value_text(dataclasses.replace(pitch, value=-12.3)) == "-12.3 ± 7 deg"
     head = CheckResult("head_size", "Head height (chin to crown)", "geometry", Verdict.FAIL, "too small", 0.309,
                        "fraction of height", {"fail_below": 0.6})
     assert check_value_text(head) == "31 % of height"

@@ -54,7 +54,7 @@ reason says why.</li>
 <li>Head pose is read from the face's landmarks to about ± {pitch:g} degrees (tilt up or down), ± {yaw:g} (turn) and
 ± {roll:g} (sideways tilt), often wider than the profile's limit. A reading within the limit passes and says how far it
 may be off; one past the limit by less than that asks you to look; only a clearer turn or tilt fails. The strict
-profile passes only readings the landmarks confirm, so there every tilt up or down is left to your eye. Angles are signed:
+profile passes only readings the landmarks confirm, so there most head poses are left to your eye. Angles are signed:
 {positive}. Under a mask the turn and the tilt up or down are not judged: the landmarks there are guessed.</li>
 <li>The profile list above the checklist chooses the bounds (hover over it for each profile's title). Your decision
 records the profile it was made under.</li>
@@ -65,7 +65,8 @@ the person (B, the reference). The face recognition network scores the pair ({sc
 threshold, {other} the lower one (the dialog shows both and how often strangers' photos reach them); in between it cannot
 tell, and you compare the faces yourself. The maps show in green the detail each face shares with the other and in red
 where they differ or a face shows less of itself: the score decides, the maps show where to look. Your next decision on
-photo A records the reference photo; accepting a photo whose reference is not the same person needs a note.</p>
+photo A records the reference photo; accepting a photo whose reference is not the same person needs a note written
+after the check (a decision saved before it does not hold it: decide again).</p>
 """
 CHECKLIST_HELP = _CHECKLIST_HELP.format(
     fail=STATUS_LABELS["fail"], warn=STATUS_LABELS["warn"], not_assessable=STATUS_LABELS["not_assessable"],

@@ -573,7 +573,8 @@ class MainWindow(QMainWindow):
         self.decision.set_enabled(True)
         draft = None if refresh or record.decision is not None else self._drafts.get(path)
         self.decision.load(record.analysis, record.decision, keep_draft=refresh, draft=draft)
-        self._show_renewal(path)
+        if not refresh:  # a refresh keeps the panel's message ("The decision was NOT saved: ...")
+            self._show_renewal(path)
 
     def show_no_photo(self) -> None:
         """A filter or search shows no photo: none is on screen, and no decision can be made."""
@@ -905,12 +906,12 @@ class MainWindow(QMainWindow):
         self.renewal = RenewalDialog(comparison, self)
         self.renewal.show()
         if check is not None:
-            self._show_renewal(path)
+            self._show_renewal(path, announce=True)
         elif path == self.session.current:  # an earlier check's message would still claim to be filed
             self.decision.show_info(f"Renewal check not made ({comparison.reason}); your decision records no reference photo.")
         self._status(f"Renewal check: {comparison.label} — {comparison.reason}")
 
-    def _show_renewal(self, path: str) -> None:
+    def _show_renewal(self, path: str, announce: bool = False) -> None:
         """What the photo's renewal check means for its decision until a decision files it: said when the check is made
         and each time the photo comes up again (the warning was gone when the officer came back, and the saved note
         still in the field)."""
@@ -919,7 +920,9 @@ class MainWindow(QMainWindow):
             return
         saved = record.decision
         if saved is not None and saved.reference_sha256 == check.image_sha256:
-            return  # filed with the decision shown
+            if announce:  # the same reference checked again
+                self.decision.show_info(f"{reason_label(check.code)}. Filed with the decision shown ({saved.label}).")
+            return
         mismatch = check.decision == NO_MATCH
         if saved is None:
             text = f"Your next decision on this photo records it{'; accepting needs a note' * mismatch}."

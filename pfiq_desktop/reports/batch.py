@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from html import escape
+from itertools import accumulate
 from pathlib import Path
 from textwrap import shorten
 
@@ -266,22 +267,25 @@ def _free_height(writer: QPdfWriter, html: str, resources: Mapping[str, QImage],
     return page_h * max(1, doc.pageCount()) - doc.documentLayout().documentSize().height()
 
 
-def _pages(rows: list[str], fits: Callable[[list[str], float], bool], first_room: float, page_room: float) -> list[list[str]]:
-    """`rows` cut into pages: each takes the most rows whose table `fits` its room (the first page `first_room`, the
-    others `page_room`), found by doubling then halving, so a page of n rows costs about 2 log2(n) layouts; a row
-    taller than a page gets one of its own."""
-    pages: list[list[str]] = []
+def _pages(count: int, fits: Callable[[int, int, float], bool], first_room: float, page_room: float) -> list[int]:
+    """How many of `count` rows go on each page: the most whose table `fits(first, stop, room)` its room (the first
+    page `first_room`, the others `page_room`), found by doubling then halving, so a page of n rows costs about
+    2 log2(n) layouts; a row taller than a page gets one of its own."""
+    pages: list[int] = []
     start, room = 0, first_room
-    while start < len(rows):
-        left = len(rows) - start
-        fitting = 1
-        while fitting < left and fits(rows[start : start + min(2 * fitting, left)], room):
-            fitting = min(2 * fitting, left)
-        too_many = min(2 * fitting, left + 1)
-        while too_many - fitting > 1:  # fitting rows fit (or are the one a page must take), too_many do not
+    while start < count:
+        left = count - start
+        fitting, too_many = 1, left + 1  # fitting rows fit (or are the one a page must take); too_many do not
+        while fitting < left:
+            trial = min(2 * fitting, left)
+            if not fits(start, start + trial, room):
+                too_many = trial
+                break
+            fitting = trial
+        while too_many - fitting > 1:
             middle = (fitting + too_many) // 2
-            fitting, too_many = (middle, too_many) if fits(rows[start : start + middle], room) else (fitting, middle)
-        pages.append(rows[start : start + fitting])
+            fitting, too_many = (middle, too_many) if fits(start, start + middle, room) else (fitting, middle)
+        pages.append(fitting)
         start, room = start + fitting, page_room
     return pages
 
@@ -352,18 +356,20 @@ def write_batch_summary(
         # Each page takes the rows whose table fits it, measured as printed (a row with a long decision is three times
         # as tall as most: measuring the tallest for every page left pages half empty)
         page_h = writer.height() - footer_height(writer)
-        resources = {hist_src: histogram} | dict(zip(thumbs, thumb_images))
 
-        def fits(chunk: list[str], room: float) -> bool:
-            return _measuring_document(writer, _photo_table(chunk), resources, writer.width(), PAGE_WITHOUT_END).size().height() <= room
+        def fits(first: int, stop: int, room: float) -> bool:
+            table = _photo_table(rows[first:stop])
+            shown = dict(zip(thumbs[first:stop], thumb_images[first:stop]))
+            return _measuring_document(writer, table, shown, writer.width(), PAGE_WITHOUT_END).size().height() <= room
 
         def room_below(html: str) -> float:
-            return _free_height(writer, html, resources, writer.width(), page_h) * PAGE_SHARE
+            return _free_height(writer, html, {hist_src: histogram}, writer.width(), page_h) * PAGE_SHARE
 
         first_room = room_below(summary + PHOTOS_INTRO)
-        after_summary = fits(rows[:1], first_room)  # else the table starts on a page of its own
-        pages = _pages(rows, fits, first_room if after_summary else room_below(PHOTOS_INTRO_ON_NEW_PAGE), page_h * PAGE_SHARE)
-        photos = _photos_html(pages, after_summary) if rows else ""
+        after_summary = fits(0, 1, first_room)  # else the table starts on a page of its own
+        counts = _pages(len(rows), fits, first_room if after_summary else room_below(PHOTOS_INTRO_ON_NEW_PAGE), page_h * PAGE_SHARE)
+        cuts = [0, *accumulate(counts)]
+        photos = _photos_html([rows[a:b] for a, b in zip(cuts, cuts[1:])], after_summary) if rows else ""
         doc.setHtml("<html><body>" + summary + photos + "</body></html>")
         return print_document(
             writer,

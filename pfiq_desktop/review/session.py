@@ -207,7 +207,8 @@ class ReviewSession:
             failed.insert(0, REFERENCE_NO_MATCH)
         before = record.decision
         if (kind == ACCEPT and reference is not None and reference.decision == NO_MATCH and before is not None
-                and before.reference_sha256 != reference.image_sha256 and note.strip() == before.note.strip()):
+                and before.reference_sha256 != reference.image_sha256 and before.note.split()
+                and note.split() == before.note.split()):
             # the field shows the saved note: accepting again with it accepted a mismatch on a note written before the
             # renewal check existed (supervisor walk-through)
             raise OverrideNeedsNote(failed, stale_note=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from pfiq_desktop.engine.icao.registry import UNCERTAINTY_KEY, bounds_of, finer_decimals, uncertain_decimals
+from pfiq_desktop.engine.icao.registry import UNCERTAINTY_KEY, bounds_of, finer_decimals, reading_text
 from pfiq_desktop.engine.results import STORED_TURNED_UNIT, CheckResult, upright_by
 
 # unit -> (factor, how the scaled number is written: {n} is the number, already formatted)
@@ -109,14 +109,12 @@ def value_text(value: float | int | None, unit: str = "", bounds: Iterable[float
 
 
 def check_value_text(check: CheckResult) -> str:
-    """A check's value with its measurement's uncertainty where it has one ("2.7 ± 4.5 deg"), to the decimals that
-    uncertainty allows: a head-pose warning at 3 deg against a 5 deg limit read as a contradiction without it."""
+    """A check's value with its measurement's uncertainty where it has one ("2.7 ± 4.5 deg"), written as its sentence
+    writes it (`reading_text`): a head-pose warning at 3 deg against a 5 deg limit read as a contradiction without it."""
     uncertainty = check.thresholds.get(UNCERTAINTY_KEY)
     if uncertainty is None or check.value is None or _missing(check.value):
         return value_text(check.value, check.unit, bounds_of(check.thresholds).values())
-    written = f"{check.value:.{uncertain_decimals(uncertainty)}f}"
-    written = written.removeprefix("-") if float(written) == 0 else written  # "-0 ± 7" read as a sign
-    return f"{written} ± {format_number(uncertainty)} {check.unit}".strip()
+    return f"{reading_text(check.value, uncertainty, bounds_of(check.thresholds))} ± {format_number(uncertainty)} {check.unit}".strip()
 
 
 def bound_text(value: float, unit: str = "") -> str:

@@ -112,7 +112,7 @@ def lower_face_covered(ctx: Context, params: dict[str, Any]) -> Measure:
     found = lower_face_features(ctx.face_frame)
     probability = covering_probability("lower_face", found, ctx.attributes)
     seen = [f"their colour differs from the face's skin by {found['colour_shift']:.0f} CIELAB units"]
-    if found["lower_skin"] < 0.5:  # said only where it speaks for a cover: a black mask read "100% of them looks like skin"
+    if found["lower_skin"] < SKIN_SHARE_SAID_BELOW:
         seen.append(f"only {found['lower_skin']:.0%} of them looks like skin")
     seen.append("the lips are visible" if found["lips"] > LIPS_VISIBLE else "the lips are not visible")
     covered = f"The mouth and chin look covered (face mask, scarf or hand): {', '.join(seen)}."
@@ -127,6 +127,9 @@ def lower_face_covered(ctx: Context, params: dict[str, Any]) -> Measure:
 
 
 UNSURE = "or hair low over the forehead"  # what an unsure head-covering warning may also be
+# the mask's share of skin-coloured pixels is said only where it speaks for a cover: a black mask read "100% of them
+# looks like skin" beside the finding
+SKIN_SHARE_SAID_BELOW = 0.5
 
 # with the head probe, at 30-45 deg on dev: 4 of 4 coverings found, 0 of 94 bare heads flagged; the pixels alone found
 # 4 of 8 past 30 deg, so without the probe the profile's limit stays

@@ -24,7 +24,7 @@ from pfiq_desktop.engine.icao.registry import (
     bounds_of,
     check,
     grade_interval,
-    uncertain_decimals,
+    reading_text,
 )
 from pfiq_desktop.engine.results import Evidence, Verdict
 
@@ -53,15 +53,13 @@ def _verdict(size: float, u: float, bounds: dict[str, float], confirmed_only: bo
 def _pose_measure(axis: str, value: float, params: dict[str, Any], evidence: Evidence) -> Measure:
     """Verdict and reason for one signed angle (degrees), with the reading's uncertainty in the reason."""
     verb, positive, negative = POSE_WORDS[axis]
-    u = POSE_UNCERTAINTY_DEG[axis]
-    digits = uncertain_decimals(u)
-    # judged as written: a reading known to +-7 deg is not past a limit of 5 by 0.04, and "about 5, allowed 5"
-    # beside a warning read as a contradiction
-    size = round(abs(value), digits)
+    size, u = abs(value), POSE_UNCERTAINTY_DEG[axis]
     bounds = bounds_of(params)
     verdict, imprecise = _verdict(size, u, bounds, bool(params["pass_only_if_confirmed"]))
-    direction = "" if size == 0 else f" {positive if value > 0 else negative}"
-    reading = f"{size:.{digits}f} ± {u:g} deg"
+    written = reading_text(size, u, bounds)  # "12.3" where "12" would read as the other side of a verdict's edge
+    direction = "" if float(written) == 0 else f" {positive if value > 0 else negative}"
+    reading = f"{written} ± {u:g} deg"
+    reach = f"{float(written) + u:.{len(written.partition('.')[2])}f}"  # the sentence's own numbers add up
     limits = ", ".join(f"{word} {bounds[key]:g}" for word, key in _LIMIT_WORDS if key in bounds) or "no limit set"
     if imprecise:
         reason = f"{axis.capitalize()} {IMPRECISE}: about {reading}{direction}, {limits}. {CHECK_BY_EYE}"
@@ -73,7 +71,7 @@ def _pose_measure(axis: str, value: float, params: dict[str, Any], evidence: Evi
         reason = f"{axis.capitalize()} is within the limit: {reading}{direction}, {limits}."
     else:
         reason = (f"{axis.capitalize()} is within the limit as measured: about {reading}{direction}, {limits}; it may be up "
-                  f"to {size + u:.{digits}f} deg.")
+                  f"to {reach} deg.")
     return Measure(verdict, reason, value, "deg", {**bounds, UNCERTAINTY_KEY: u}, evidence)
 
 

@@ -265,7 +265,17 @@ def uncertain_decimals(uncertainty: float) -> int:
     return 0 if uncertainty >= 5 else 1
 
 
+def reading_text(value: float, uncertainty: float, bounds: dict[str, float]) -> str:
+    """A value known to +- `uncertainty`, to the decimals that allows (`uncertain_decimals`), with more only where
+    that would write it as a point where its verdict changes (a bound, or a bound +- the uncertainty): "12.3"
+    fails against 5 + 7, "12" would read as a warning."""
+    edges = {f"{key}{shift:+g}": bound + shift for key, bound in bounds.items() for shift in (-uncertainty, 0.0, uncertainty)}
+    size = format(_measured(abs(value), edges), f".{uncertain_decimals(uncertainty)}f")  # bounds hold for either sign
+    return size if value >= 0 or float(size) == 0 else f"-{size}"  # "-0 ± 7" read as a sign
+
+
 def _measured(value: float, bounds: dict[str, float]) -> _Measured:
+    """`value` for a sentence, written apart from the `bounds` it differs from (see `_Measured`)."""
     shown = _Measured(value)
     shown.bounds = tuple(bounds.values())
     return shown
