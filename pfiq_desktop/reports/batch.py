@@ -228,8 +228,8 @@ PHOTOS_INTRO = f'<p style="margin-top:8px; margin-bottom:3px">{PHOTOS_INTRO_TEXT
 PHOTOS_INTRO_ON_NEW_PAGE = f'<p style="page-break-before:always; margin-top:0px; margin-bottom:3px">{PHOTOS_INTRO_TEXT}</p>'
 # the photo table's columns: (title, alignment, share of the width). Fixed shares keep every page's table laid out as
 # the one its rows were measured in, and give file names room (they broke mid-word: "head_covering.jp / g")
-PHOTO_COLUMNS = (("#", "right", 3), ("Photo", "center", 8), ("File", "left", 20), ("Verdict", "center", 7),
-                 ("Quality", "right", 6), ("Failed checks", "left", 26), ("Decision", "left", 30))
+PHOTO_COLUMNS = (("#", "right", 3), ("Photo", "center", 8), ("File", "left", 17), ("Verdict", "center", 7),
+                 ("Quality", "right", 8), ("Failed checks", "left", 27), ("Decision", "left", 30))
 PHOTOS_HEAD = f'<tr style="background-color:{HEADER_SHADE}">' + "".join(
     f'<th align="{align}" width="{share}%">{title}</th>' for title, align, share in PHOTO_COLUMNS) + "</tr>"
 
