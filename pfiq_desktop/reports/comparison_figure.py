@@ -19,8 +19,8 @@ from pfiq_desktop.engine.comparison import CheckChange, Comparison, FaceMaps
 from pfiq_desktop.engine.faces import extract_chip
 from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.engine.results import Analysis
-from pfiq_desktop.palette import OPPOSE_SCALE, SUPPORT_SCALE, status_hex
-from pfiq_desktop.reports.figures import _placeholder, _scaled, ensure_qt, font, save_qimage, to_qimage, verdict_text
+from pfiq_desktop.palette import OPPOSE_SCALE, STATUS_LABELS, SUPPORT_SCALE, status_hex
+from pfiq_desktop.reports.figures import _placeholder, _scaled, ensure_qt, font, save_qimage, to_qimage
 
 ROW_NAMES = {"a": "A · new photo", "b": "B · reference photo"}
 MAP_OPACITY = 0.85  # at the top of the scale; fainter values fade into the chip (palette fade)
@@ -162,9 +162,12 @@ def render_comparison(
 
 
 def change_text(change: CheckChange) -> str:
-    """'Mouth closed: A WARNING, B PASS': one check whose verdict differs (an arrow from A to B read as a change from
-    the new photo back to the old one)."""
-    return f"{change.name}: A {verdict_text(change.verdict_a or '–')}, B {verdict_text(change.verdict_b or '–')}"
+    """'Mouth closed: A Warning, B Pass': one check whose verdict differs, in the checklist's words (an arrow from A to
+    B read as a change from the new photo back to the old one; "WARN" and "N/A" as other words than the window's)."""
+    def words(verdict: str) -> str:
+        return STATUS_LABELS.get(verdict, verdict) if verdict else "not checked"
+
+    return f"{change.name}: A {words(change.verdict_a)}, B {words(change.verdict_b)}"
 
 
 def changes_line(comparison: Comparison) -> str:

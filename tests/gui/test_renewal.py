@@ -7,6 +7,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 
 from pfiq_desktop.engine.hashing import file_sha256
+from pfiq_desktop.palette import STATUS_LABELS
 from pfiq_desktop.reports.comparison_figure import CHANGES_TITLE, change_text
 from pfiq_desktop.review.reasons import reasons_text
 from tests.photos import load_portrait, portrait_paths, save_rgb, variant
@@ -35,6 +36,9 @@ def test_compare_with_previous_photo_then_decide_files_the_reference(qtbot, make
     changes = w.renewal.changes
     assert comparison.check_changes() and changes.text().startswith(CHANGES_TITLE)
     assert all(change_text(change) in changes.text() for change in comparison.check_changes())
+    # in the checklist's own words ("A WARN" and "N/A" were other words than the window's "Warning", "Not assessable")
+    assert all(f"{change.name}: A {STATUS_LABELS[change.verdict_a]}, B {STATUS_LABELS[change.verdict_b]}" in changes.text()
+               for change in comparison.check_changes() if change.verdict_a and change.verdict_b)
     assert changes.isVisible() and 0 < changes.geometry().bottom() < w.renewal.note.geometry().top() < w.renewal.height()
     assert "Not the same person" in w.decision.message.text()
 
