@@ -226,8 +226,8 @@ PHOTOS_INTRO_TEXT = (
 )
 PHOTOS_INTRO = f'<p style="margin-top:8px; margin-bottom:3px">{PHOTOS_INTRO_TEXT}</p>'  # below the summary
 PHOTOS_INTRO_ON_NEW_PAGE = f'<p style="page-break-before:always; margin-top:0px; margin-bottom:3px">{PHOTOS_INTRO_TEXT}</p>'
-# the photo table's columns: (title, alignment, share of the width). Fixed shares keep every page's table laid out as
-# the one its rows were measured in, and give file names room (they broke mid-word: "head_covering.jp / g")
+# the photo table's columns: (title, alignment, share of the width). Fixed shares keep the columns alike from page to
+# page (each page is its own table) and give file names room (they broke mid-word: "head_covering.jp / g")
 PHOTO_COLUMNS = (("#", "right", 3), ("Photo", "center", 8), ("File", "left", 17), ("Verdict", "center", 7),
                  ("Quality", "right", 8), ("Failed checks", "left", 27), ("Decision", "left", 30))
 PHOTOS_HEAD = f'<tr style="background-color:{HEADER_SHADE}">' + "".join(

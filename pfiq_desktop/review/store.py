@@ -73,9 +73,10 @@ class OverrideNeedsNote(DecisionError):
     def __init__(self, overridden: list[str], stale_note: bool = False) -> None:
         self.overridden = overridden  # the failed checks the accept would override (and a renewal check's mismatch)
         self.stale_note = stale_note  # the note is the one saved before the renewal check: it cannot speak to it
-        checks = [code for code in overridden if code != REFERENCE_NO_MATCH]
-        what = [f"the checks ({reasons_text(checks)})"] if checks else []
-        if len(checks) < len(overridden):
+        self.checks = [code for code in overridden if code != REFERENCE_NO_MATCH]  # the checklist's, named apart
+        self.mismatch = len(self.checks) < len(overridden)
+        what = [f"the checks ({reasons_text(self.checks)})"] if self.checks else []
+        if self.mismatch:
             what.insert(0, "the renewal check, which found another person")
         why = "write a new note saying why: the one saved before the renewal check does not" if stale_note else "write a note saying why"
         super().__init__(f"Accepting this photo overrides {' and '.join(what)}: {why}.")
@@ -84,9 +85,9 @@ class OverrideNeedsNote(DecisionError):
     def short(self) -> str:
         """One line for a narrow panel (the whole list of checks was cut off at 1280x720); a renewal check that found
         another person is named, not counted as a check."""
-        checks = [code for code in self.overridden if code != REFERENCE_NO_MATCH]
-        over = f"over its {len(checks)} failed check{'s' * (len(checks) != 1)}" if checks else ""
-        if len(checks) < len(self.overridden):
+        count = len(self.checks)
+        over = f"over its {count} failed check{'s' * (count != 1)}" if count else ""
+        if self.mismatch:
             over = "although the renewal check found another person" + (f", and {over}" if over else "")
         return f"Write a {'new ' * self.stale_note}note saying why you accept this photo {over}."
 

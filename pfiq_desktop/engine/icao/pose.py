@@ -37,10 +37,9 @@ POSE_WORDS = {
 _LIMIT_WORDS = (("recommended", "warn_above"), ("allowed", "fail_above"))
 
 
-def _verdict(size: float, u: float, bounds: dict[str, float], confirmed_only: bool) -> tuple[Verdict, bool]:
-    """(verdict, whether the reading cannot tell) for an angle of `size` +- `u` degrees."""
-    confirmed, straddles = grade_interval(size - u, size + u, bounds)
-    estimate, _ = grade_interval(size, size, bounds)
+def _verdict(confirmed: Verdict, straddles: bool, estimate: Verdict, confirmed_only: bool) -> tuple[Verdict, bool]:
+    """(verdict, whether the reading cannot tell) from the grades of the reading's whole band (`confirmed`, and whether
+    it `straddles` a fail bound) and of the reading itself (`estimate`)."""
     if confirmed is Verdict.FAIL:
         return confirmed, False
     if confirmed_only:  # past a warn bound only by the uncertainty cannot tell either
@@ -55,7 +54,8 @@ def _pose_measure(axis: str, value: float, params: dict[str, Any], evidence: Evi
     verb, positive, negative = POSE_WORDS[axis]
     size, u = abs(value), POSE_UNCERTAINTY_DEG[axis]
     bounds = bounds_of(params)
-    verdict, imprecise = _verdict(size, u, bounds, bool(params["pass_only_if_confirmed"]))
+    confirmed, straddles = grade_interval(size - u, size + u, bounds)
+    verdict, imprecise = _verdict(confirmed, straddles, grade_interval(size, size, bounds)[0], bool(params["pass_only_if_confirmed"]))
     written = reading_text(size, u, bounds)  # "12.3" where "12" would read as the other side of a verdict's edge
     direction = "" if float(written) == 0 else f" {positive if value > 0 else negative}"
     reading = f"{written} ± {u:g} deg"
@@ -67,7 +67,7 @@ def _pose_measure(axis: str, value: float, params: dict[str, Any], evidence: Evi
         reason = f"Head is {verb}{direction} by about {reading}, {limits}."
     elif verdict is Verdict.WARN:
         reason = f"Head is slightly {verb}{direction}: about {reading}, {limits}."
-    elif grade_interval(size + u, size + u, bounds)[0] is Verdict.PASS:
+    elif confirmed is Verdict.PASS:
         reason = f"{axis.capitalize()} is within the limit: {reading}{direction}, {limits}."
     else:
         reason = (f"{axis.capitalize()} is within the limit as measured: about {reading}{direction}, {limits}; it may be up "

@@ -269,15 +269,15 @@ def reading_text(value: float, uncertainty: float, bounds: dict[str, float]) -> 
     """A value known to +- `uncertainty`, to the decimals that allows (`uncertain_decimals`), with more only where
     that would write it as a point where its verdict changes (a bound, or a bound +- the uncertainty): "12.3"
     fails against 5 + 7, "12" would read as a warning."""
-    edges = {f"{key}{shift:+g}": bound + shift for key, bound in bounds.items() for shift in (-uncertainty, 0.0, uncertainty)}
+    edges = [bound + shift for bound in bounds.values() for shift in (-uncertainty, 0.0, uncertainty)]
     size = format(_measured(abs(value), edges), f".{uncertain_decimals(uncertainty)}f")  # bounds hold for either sign
     return size if value >= 0 or float(size) == 0 else f"-{size}"  # "-0 ± 7" read as a sign
 
 
-def _measured(value: float, bounds: dict[str, float]) -> _Measured:
+def _measured(value: float, bounds: Iterable[float]) -> _Measured:
     """`value` for a sentence, written apart from the `bounds` it differs from (see `_Measured`)."""
     shown = _Measured(value)
-    shown.bounds = tuple(bounds.values())
+    shown.bounds = tuple(bounds)
     return shown
 
 
@@ -294,7 +294,7 @@ def _reason(template: str, borderline: bool, measured: dict[str, float], bounds:
         quoted = {**bounds, **{f"fail_{side}": bounds[f"warn_{side}"] for side in ("below", "above") if f"warn_{side}" in bounds}}
         template = LIMIT_WORDS.sub(r"recommended \1", template) + " Borderline: within the limit, past the recommended value."
     try:
-        return template.format(**{key: _measured(value, quoted) for key, value in measured.items()}, **quoted)
+        return template.format(**{key: _measured(value, quoted.values()) for key, value in measured.items()}, **quoted)
     except KeyError as missing:  # a user's profile left out a bound the sentence quotes
         log.info("reason %r not worded: the profile sets no %s", template, missing)
         return None
