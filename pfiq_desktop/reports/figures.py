@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import cv2
@@ -34,6 +35,7 @@ from pfiq_desktop.palette import (
     OUTLINE_COLOUR,
     OUTLINE_SHADOW_COLOUR,
     PLQ_SCALE,
+    STATUS_LABELS,
     MapScale,
     status_hex,
 )
@@ -41,7 +43,6 @@ from pfiq_desktop.review.reasons import no_face_problem
 from pfiq_desktop.review.values import check_value_text, quality_text
 
 FONT_FAMILY = "DejaVu Sans"
-VERDICT_TEXT = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "not_assessable": "N/A", "error": "ERROR"}
 NO_PHOTO_RGB = (235, 235, 235)
 MAX_PNG_FINDINGS = 4  # the PNG is a glance; the PDF and the JSON carry every finding
 
@@ -60,8 +61,15 @@ _APP = None
 
 
 def verdict_text(verdict: str | Verdict) -> str:
+    """The window's word for a verdict ('Warning', 'Not assessable'): a report says what the screen said."""
     value = verdict.value if isinstance(verdict, Verdict) else str(verdict)
-    return VERDICT_TEXT.get(value, value.upper())
+    return STATUS_LABELS.get(value, value.capitalize())
+
+
+def verdict_counts_text(counts: Mapping[str, int]) -> str:
+    """'2 fail, 30 pass, 3 not assessable': a photo's checks counted in the window's words, as its status bar does."""
+    return ", ".join(f"{counts[key]} {STATUS_LABELS[key].lower()}" for key in ("fail", "warn", "pass", "not_assessable")
+                     if counts.get(key)) or "none run"
 
 
 def verdict_hex(verdict: str | Verdict) -> str:
@@ -411,13 +419,15 @@ def render_annotated(
 
     # Header: file name, verdict badge, quality, decision.
     verdict = analysis.verdict
-    badge = QRectF(width - pad - text_px * 9, pad, text_px * 9, text_px * 2.4)
+    badge_text = verdict_text(verdict).upper()  # as the window's verdict banner writes it
+    badge_w = max(text_px * 9, QFontMetricsF(font(text_px * 1.35, bold=True)).horizontalAdvance(badge_text) + text_px * 2)
+    badge = QRectF(width - pad - badge_w, pad, badge_w, text_px * 2.4)
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(QBrush(qcolor(verdict)))
     painter.drawRoundedRect(badge, text_px * 0.4, text_px * 0.4)
     painter.setPen(QColor(255, 255, 255))
     painter.setFont(font(text_px * 1.35, bold=True))
-    painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, verdict_text(verdict))
+    painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, badge_text)
     painter.setPen(QColor(20, 20, 20))
     painter.setFont(font(text_px * 1.4, bold=True))
     name_rect = QRectF(pad, pad, badge.left() - 2 * pad, text_px * 2.4)
@@ -429,11 +439,7 @@ def render_annotated(
     if analysis.faces:
         face = analysis.faces[0]
         parts.append(f"quality: {quality_text(face.quality)} ({analysis.quality_estimator or 'scalar'})")
-    counts = {v: sum(c.verdict is v for c in checks) for v in Verdict}
-    parts.append(
-        f"checks: {counts[Verdict.FAIL]} fail, {counts[Verdict.WARN]} warn, "
-        f"{counts[Verdict.PASS]} pass, {counts[Verdict.NOT_ASSESSABLE]} n/a"
-    )
+    parts.append("checks: " + verdict_counts_text(Counter(c.verdict.value for c in checks)))
     if decision_label:
         parts.append(f"decision: {decision_label}")
     parts.append(f"profile: {analysis.profile or '–'}")
@@ -469,15 +475,17 @@ def render_annotated(
         y += text_px * 2
         column_w = (width - 2 * pad) / columns
         numbers = check_numbers(analysis)
+        chip_font = font(text_px * 0.85, bold=True)
+        chip_w = max(QFontMetricsF(chip_font).horizontalAdvance(verdict_text(c.verdict)) for c in checks) + text_px * 0.8
         for i, check in enumerate(checks):
             x = pad + (i // rows) * column_w
             top = y + (i % rows) * row_h
-            chip = QRectF(x, top + row_h * 0.1, text_px * 3.6, row_h * 0.8)
+            chip = QRectF(x, top + row_h * 0.1, chip_w, row_h * 0.8)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QBrush(qcolor(check.verdict)))
             painter.drawRoundedRect(chip, 3, 3)
             painter.setPen(QColor(255, 255, 255))
-            painter.setFont(font(text_px * 0.85, bold=True))
+            painter.setFont(chip_font)
             painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, verdict_text(check.verdict))
             painter.setPen(QColor(20, 20, 20))
             painter.setFont(font(text_px * 0.9))

@@ -24,7 +24,7 @@ from pfiq_desktop.atomic import OutputError, write_bytes_atomic
 from pfiq_desktop.engine.icao.regions import REGION_LABELS
 from pfiq_desktop.engine.results import Analysis, Verdict
 from pfiq_desktop.palette import DEVIATION_SCALE, ROW_TINT_PLAIN, ROW_TINTS, status_hex
-from pfiq_desktop.reports.figures import VERDICT_TEXT, check_numbers, render_panels, verdict_hex, verdict_text
+from pfiq_desktop.reports.figures import check_numbers, render_panels, verdict_counts_text, verdict_hex, verdict_text
 from pfiq_desktop.reports.inputs import AuditInfo, DecisionInfo, ReportItem, altered_text
 from pfiq_desktop.reports.paged import (
     RenderError,
@@ -72,8 +72,13 @@ def when(iso: str) -> str:
 def _badge(verdict: str, pt: float = 9.0) -> str:
     return (
         f'<span style="background-color:{verdict_hex(verdict)}; color:#ffffff; font-weight:bold; font-size:{pt}pt">'
-        f"&nbsp;{escape(verdict_text(verdict))}&nbsp;</span>"
+        f"&nbsp;{escape(verdict_text(verdict).upper())}&nbsp;</span>"  # as the window's verdict banner writes it
     )
+
+
+def _coloured(verdict: Verdict) -> str:
+    """A verdict's word in bold in its colour, leading a line of checks that share it."""
+    return f'<span style="color:{verdict_hex(verdict)}"><b>{escape(verdict_text(verdict))}</b></span>'
 
 
 def _short_hash(value: str) -> str:
@@ -245,7 +250,7 @@ def checklist_html(analysis: Analysis) -> str:
             f'<td align="center" style="color:{verdict_hex(check.verdict)}"><b>{escape(verdict_text(check.verdict))}</b></td>'
             f'<td style="padding-left:4px">{escape(check.reason)}</td></tr>'
         )
-    counts = {v: sum(c.verdict is v for c in analysis.subject_checks()) for v in Verdict}
+    counts = Counter(c.verdict.value for c in analysis.subject_checks())
     table = f"""<table width="100%" cellspacing="0" cellpadding="0.6" border="0" style="font-size:6.2pt">
 <thead><tr style="background-color:{HEADER_SHADE}"><th align="right">#</th><th align="left" width="19%">Check</th>
 <th align="right" width="14%">Value</th><th align="left" width="16%">Threshold</th><th align="center" width="6%">Verdict</th>
@@ -253,15 +258,14 @@ def checklist_html(analysis: Analysis) -> str:
 {''.join(rows)}</table>""" if rows else ""
     off = f"; not run under this profile: {escape(', '.join(analysis.profile_info.switched_off))}" \
         if analysis.profile_info.switched_off else ""
-    compact_html = (f'<p style="margin-top:2px; font-size:6.2pt"><span style="color:{status_hex("pass")}"><b>PASS</b></span> '
+    compact_html = (f'<p style="margin-top:2px; font-size:6.2pt">{_coloured(Verdict.PASS)} '
                    + " · ".join(passed) + "</p>") if passed else ""
     compact_html += "".join(
-        f'<p style="margin-top:2px; font-size:6.2pt"><span style="color:{verdict_hex(Verdict.NOT_ASSESSABLE)}"><b>N/A</b></span> '
+        f'<p style="margin-top:2px; font-size:6.2pt">{_coloured(Verdict.NOT_ASSESSABLE)} '
         f"{escape(reason)} " + " · ".join(names) + "</p>" for reason, names in shared.items())
     return f"""
 <p style="margin-top:4px; margin-bottom:1px"><b>Checklist</b>
-<span style="color:{GREY}"> — {counts[Verdict.FAIL]} fail, {counts[Verdict.WARN]} warn, {counts[Verdict.PASS]} pass,
-{counts[Verdict.NOT_ASSESSABLE]} not assessable (N/A){off}; numbers match the tags on the photo.</span></p>
+<span style="color:{GREY}"> — {verdict_counts_text(counts)}{off}; numbers match the tags on the photo.</span></p>
 {table}{compact_html}{other_faces_html(analysis)}"""
 
 
@@ -328,7 +332,7 @@ def audit_html(entries: list[AuditInfo]) -> str:
         f'<td style="padding-right:6px; white-space:nowrap">{escape(when(e.at))}</td>'
         f"{td}{escape(e.signed_by or '–')}</td>{td}{escape(e.action)}</td>"
         f"{td}{escape(e.decision or '–')}</td>{td}{escape(reasons_text(e.reasons))}</td>{td}{escape(e.note or '–')}</td>"
-        f"{td}{escape(VERDICT_TEXT.get(e.verdict, e.verdict) or '–')}{_under(e.profile)}</td>"
+        f"{td}{escape(verdict_text(e.verdict) if e.verdict else '–')}{_under(e.profile)}</td>"
         f'<td style="font-family:DejaVu Sans Mono; font-size:5.5pt">{escape(e.entry_hash[:12])}</td></tr>'
         for n, e in enumerate(entries)
     )

@@ -299,7 +299,7 @@ def test_error_and_missing_photos_in_every_format(tmp_path, sample_analysis):
     assert names == sorted(["broken.pdf", "broken.png", "gone.pdf", "gone.png", "pfiq-summary.pdf", "pfiq-results.csv",
                             "pfiq-results.json"])
     text = " ".join(PdfReader(str(tmp_path / "out" / "pfiq-summary.pdf")).pages[0].extract_text().split())
-    assert "ERROR" in text and "broken.jpg" in text and "gone.jpg" in text and SAMPLE.name in text
+    assert "Error" in text and "broken.jpg" in text and "gone.jpg" in text and SAMPLE.name in text
     assert result.photo_problems == [f"gone.jpg: the photo is not at {tmp_path / 'gone.jpg'}; its report shows none"]
     assert result.not_drawn == [f"{SAMPLE.name}: its PDF and PNG reports could not be drawn (negative dimensions are not "
                                 "allowed); the other reports were written"]
