@@ -6,8 +6,8 @@ It shows the same picture as the PNG and the PDF page of `pfiq compare`
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QPixmap
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QPixmap, QResizeEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from pfiq_desktop.engine.comparison import NO_MATCH, NOT_COMPARED, Comparison
@@ -16,6 +16,8 @@ from pfiq_desktop.reports.comparison_figure import changes_line, render_comparis
 from pfiq_desktop.reports.inputs import load_photo
 
 FIGURE_WIDTH = 1100
+MAX_HEIGHT = 900  # px: the dialog on a large screen
+REDRAW_DELAY_MS = 80
 
 
 class RenewalDialog(QDialog):
@@ -26,27 +28,39 @@ class RenewalDialog(QDialog):
         self.setObjectName("renewalDialog")
         self.setWindowTitle("Renewal check: the same person?")
         self.comparison = comparison
-        a, b = (load_photo(side.source, side.image_sha256) for side in (comparison.a, comparison.b))  # None if replaced since
-        figure = render_comparison(a, b, comparison, FIGURE_WIDTH)
-        self.figure = named(QLabel(), "renewalFigure")
-        self.figure.setPixmap(QPixmap.fromImage(figure))
-        scroll = QScrollArea()
-        scroll.setWidget(self.figure)
-        scroll.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        # the picture lists them at its foot, which a 768 px screen scrolls out of sight
+        # the picture's own list of differences would sit at its foot, below photo B: they are a line of text here
         self.changes = named(QLabel(changes_line(comparison)), "renewalChanges")
         self.changes.setWordWrap(True)
         self.note = named(QLabel(self.filing_note()), "renewalNote")
         self.note.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.close)
+        self.figure = named(QLabel(), "renewalFigure")
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidget(self.figure)
+        self.scroll_area.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout = QVBoxLayout(self)
-        layout.addWidget(scroll, 1)
+        layout.addWidget(self.scroll_area, 1)
         layout.addWidget(self.changes)
         layout.addWidget(self.note)
         layout.addWidget(buttons)
-        room = self.screen().availableGeometry()  # a 768 px laptop screen: the lines and Close stay on it (the figure scrolls)
-        self.resize(min(FIGURE_WIDTH + 40, room.width() - 40), min(figure.height() + 160, 900, room.height() - 80))
+        # None where a photo was moved or replaced since
+        self.photo_a, self.photo_b = (load_photo(side.source, side.image_sha256) for side in (comparison.a, comparison.b))
+        self.redraw_timer = QTimer(self, singleShot=True, interval=REDRAW_DELAY_MS)
+        self.redraw_timer.timeout.connect(self.draw_figure)
+        room = self.screen().availableGeometry()  # a 768 px laptop screen shows both photos whole: they shrink to fit
+        self.resize(min(FIGURE_WIDTH + 40, room.width() - 40), min(MAX_HEIGHT, room.height() - 80))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """The picture is drawn for the room it has, once the size settles (a drag resizes many times)."""
+        super().resizeEvent(event)
+        self.redraw_timer.start()
+
+    def draw_figure(self) -> None:
+        view = self.scroll_area.viewport().size()
+        figure = render_comparison(self.photo_a, self.photo_b, self.comparison, min(FIGURE_WIDTH, view.width()), fit_height=view.height())
+        self.figure.setPixmap(QPixmap.fromImage(figure))
+        self.figure.adjustSize()
 
     def filing_note(self) -> str:
         """What the next decision on photo A will file."""

@@ -19,8 +19,8 @@ from pfiq_desktop.engine.comparison import CheckChange, Comparison, FaceMaps
 from pfiq_desktop.engine.faces import extract_chip
 from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.engine.results import Analysis
-from pfiq_desktop.palette import OPPOSE_SCALE, STATUS_LABELS, SUPPORT_SCALE, status_hex
-from pfiq_desktop.reports.figures import _placeholder, _scaled, ensure_qt, font, save_qimage, to_qimage
+from pfiq_desktop.palette import OPPOSE_SCALE, SUPPORT_SCALE, status_hex
+from pfiq_desktop.reports.figures import _placeholder, _scaled, ensure_qt, font, save_qimage, to_qimage, verdict_text
 
 ROW_NAMES = {"a": "A · new photo", "b": "B · reference photo"}
 MAP_OPACITY = 0.85  # at the top of the scale; fainter values fade into the chip (palette fade)
@@ -39,6 +39,8 @@ OTHER_BELOW = "Not the same person below"
 SCORE_WORDS = "cosine similarity"  # 0.83 for two strangers read as "83 % alike"
 CHANGES_TITLE = "Checklist differences (A new photo, B reference)"
 SAME_VERDICTS = "Checklist: the same verdicts for both photos"
+TILE = 300  # px: each picture of the two rows, as printed
+MIN_TILE = 160  # px: the smallest a window shrinks them to before it scrolls instead
 
 
 def face_tiles(image: np.ndarray | None, analysis: Analysis, maps: FaceMaps | None, size: int) -> list[np.ndarray | str]:
@@ -66,17 +68,27 @@ def face_tiles(image: np.ndarray | None, analysis: Analysis, maps: FaceMaps | No
     return [photo, SUPPORT_SCALE.blend(chip, support, MAP_OPACITY), OPPOSE_SCALE.blend(chip, oppose, MAP_OPACITY)]
 
 
+def _panel_spacing(tile: int) -> tuple[int, int, int]:
+    """The row names' width, the column titles' height and the gap between pictures, for pictures `tile` px high."""
+    return round(tile * 0.12), round(tile * 0.13), round(tile * 0.04)
+
+
+def _panels_height(tile: int) -> int:
+    _, title_h, gap = _panel_spacing(tile)
+    return title_h + 2 * tile + gap * 2
+
+
 def render_comparison_panels(
-    image_a: np.ndarray | None, image_b: np.ndarray | None, comparison: Comparison, tile: int = 300
+    image_a: np.ndarray | None, image_b: np.ndarray | None, comparison: Comparison, tile: int = TILE
 ) -> QImage:
     """Both rows with column titles and row names, on white."""
     ensure_qt()
     rows = [face_tiles(image_a, comparison.a, comparison.maps_a, tile), face_tiles(image_b, comparison.b, comparison.maps_b, tile)]
-    label_w, title_h, gap = round(tile * 0.12), round(tile * 0.13), round(tile * 0.04)
+    label_w, title_h, gap = _panel_spacing(tile)
     photo_w = max((r[0].shape[1] if isinstance(r[0], np.ndarray) else round(tile * 0.8)) for r in rows)
     widths = [photo_w, tile, tile]
     width = label_w + sum(widths) + gap * len(widths)
-    height = title_h + 2 * tile + gap * 2
+    height = _panels_height(tile)
     canvas = QImage(width, height, QImage.Format.Format_RGB888)
     canvas.fill(QColor(255, 255, 255))
     painter = QPainter(canvas)
@@ -108,20 +120,30 @@ def render_comparison_panels(
 
 
 def render_comparison(
-    image_a: np.ndarray | None, image_b: np.ndarray | None, comparison: Comparison, width: int = 1400
+    image_a: np.ndarray | None, image_b: np.ndarray | None, comparison: Comparison, width: int = 1400,
+    fit_height: int | None = None,
 ) -> QImage:
-    """The PNG: decision and score, both rows of pictures, the legend and the checks whose verdicts differ."""
+    """The PNG: decision and score, both rows of pictures, the legend and the checks whose verdicts differ.
+
+    With `fit_height` (a window's room) the pictures shrink, down to MIN_TILE, until the whole figure fits, and the
+    differences are left to the caller, which shows them as text: a 768 px screen scrolled reference photo B away.
+    """
     ensure_qt()
     pad, text_px = round(width / 70), width / 80
-    panels = render_comparison_panels(image_a, image_b, comparison)
-    if panels.width() > width - 2 * pad:
-        panels = panels.scaledToWidth(width - 2 * pad, Qt.TransformationMode.SmoothTransformation)
-    changes = comparison.check_changes()
+    changes = comparison.check_changes() if fit_height is None else []
     line_h = text_px * 1.6
     lines = [score_line(comparison), comparison.reason,
              f"A: {display_name(Path(comparison.a.source).name)}   ·   B: {display_name(Path(comparison.b.source).name)}"]
     header_h = pad + text_px * (TITLE_HEIGHT + LINE_STEP * len(lines) + 0.4)  # the title, then the lines; the panels below
-    height = round(header_h + panels.height() + pad + line_h * (3 + len(changes)) + pad)
+    legend_h = line_h * 1.8
+    foot_h = pad * 0.5 + legend_h + (line_h * (1 + len(changes)) if fit_height is None else 0) + pad
+    tile = TILE
+    if fit_height is not None:  # the panels' height grows in proportion to the pictures'
+        tile = max(MIN_TILE, min(TILE, int(TILE * (fit_height - header_h - foot_h) / _panels_height(TILE))))
+    panels = render_comparison_panels(image_a, image_b, comparison, tile)
+    if panels.width() > width - 2 * pad:
+        panels = panels.scaledToWidth(width - 2 * pad, Qt.TransformationMode.SmoothTransformation)
+    height = round(header_h + panels.height() + foot_h)
     canvas = QImage(width, height, QImage.Format.Format_RGB888)
     canvas.fill(QColor(255, 255, 255))
     painter = QPainter(canvas)
@@ -149,7 +171,10 @@ def render_comparison(
     painter.setFont(font(text_px * 0.8))
     painter.setPen(QColor(90, 90, 90))
     painter.drawText(QRectF(pad, y, width - 2 * pad, line_h * 1.6), Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap, LEGEND)
-    y += line_h * 1.8
+    if fit_height is not None:
+        painter.end()
+        return canvas
+    y += legend_h
     painter.setPen(QColor(20, 20, 20))
     painter.setFont(font(text_px, bold=True))
     painter.drawText(QRectF(pad, y, width - 2 * pad, line_h), left, CHANGES_TITLE if changes else SAME_VERDICTS)
@@ -165,7 +190,7 @@ def change_text(change: CheckChange) -> str:
     """'Mouth closed: A Warning, B Pass': one check whose verdict differs, in the checklist's words (an arrow from A to
     B read as a change from the new photo back to the old one; "WARN" and "N/A" as other words than the window's)."""
     def words(verdict: str) -> str:
-        return STATUS_LABELS.get(verdict, verdict) if verdict else "not checked"
+        return verdict_text(verdict) if verdict else "not checked"
 
     return f"{change.name}: A {words(change.verdict_a)}, B {words(change.verdict_b)}"
 
