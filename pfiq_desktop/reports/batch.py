@@ -51,6 +51,8 @@ SUMMARY_PROBLEMS = 4  # failed checks named in a photo's row (then "+N")
 THUMB_DPI = 220
 Progress = Callable[[int, int, str], None]
 SUMMARY_TITLE = "Batch summary"
+HEADING = "margin-top:20px; margin-bottom:8px"  # device px: a section title, clear of what is above it, close to its own
+TABLE_GAP = "margin-bottom:12px"  # Qt drops the top margin of a paragraph that follows a table: the gap is the table's
 PAGE_SHARE = 0.995  # of a page's height the photo table may fill: rounding between measuring and printing
 PAGE_WITHOUT_END = 1e9  # device pixels: the page the rows are measured on, so none is cut by a page break
 
@@ -139,8 +141,8 @@ def _counts_html(items: Sequence[ReportItem]) -> str:
     foot = "".join(f'<td align="right"><b>{by_decision[d]}</b></td>' for d in DECISION_ORDER)
     percent = "".join(f'<td align="right" style="color:{GREY}">{100 * by_decision[d] / total:.0f}%</td>' for d in DECISION_ORDER)
     return f"""
-<p style="margin-top:6px; margin-bottom:3px"><b>Photos by engine verdict and officer's decision</b></p>
-<table cellspacing="0" cellpadding="3" border="0.5" style="border-color:{RULE}; border-style:solid">
+<p style="{HEADING}"><b>Photos by engine verdict and officer's decision</b></p>
+<table cellspacing="0" cellpadding="3" border="0.5" style="border-color:{RULE}; border-style:solid; {TABLE_GAP}">
 <tr style="background-color:{HEADER_SHADE}"><th align="left">Verdict \\ decision</th>{head}<th align="right">Total</th>\
 <th align="right">Share</th></tr>
 {"".join(rows)}
@@ -151,7 +153,7 @@ def _counts_html(items: Sequence[ReportItem]) -> str:
 def _failing_html(items: Sequence[ReportItem], limit: int = 25) -> str:
     ranked = failing_checks(items)
     if not ranked:
-        return f'<p style="margin-top:6px"><b>Failing checks</b> <span style="color:{GREY}">— no check failed or warned.</span></p>'
+        return f'<p style="{HEADING}"><b>Failing checks</b> <span style="color:{GREY}">— no check failed or warned.</span></p>'
     total = len(items) or 1
     top = max(r[2] for r in ranked) or 1
     rows = []
@@ -164,9 +166,9 @@ def _failing_html(items: Sequence[ReportItem], limit: int = 25) -> str:
         )
     more = f'<p style="color:{GREY}">{len(ranked) - limit} more checks not shown.</p>' if len(ranked) > limit else ""
     return f"""
-<p style="margin-top:8px; margin-bottom:3px"><b>Failing checks, most frequent first</b>
+<p style="{HEADING}"><b>Failing checks, most frequent first</b>
 <span style="color:{GREY}"> — number of photos that failed (and were only warned by) each check.</span></p>
-<table width="100%" cellspacing="0" cellpadding="2" border="0.5" style="border-color:{RULE}; border-style:solid">
+<table width="100%" cellspacing="0" cellpadding="2" border="0.5" style="border-color:{RULE}; border-style:solid; {TABLE_GAP}">
 <tr style="background-color:{HEADER_SHADE}"><th align="right">#</th><th align="left">Check</th><th align="right">Fail</th>\
 <th align="right">Share</th>
 <th align="right">Warn</th><th align="left" width="32%"></th></tr>{"".join(rows)}</table>{more}"""
@@ -224,7 +226,7 @@ PHOTOS_INTRO_TEXT = (
     f'<b>All photos</b><span style="color:{GREY}"> — file names link to each '
     "photo's own report where it was written beside this summary.</span>"
 )
-PHOTOS_INTRO = f'<p style="margin-top:8px; margin-bottom:3px">{PHOTOS_INTRO_TEXT}</p>'  # below the summary
+PHOTOS_INTRO = f'<p style="{HEADING}">{PHOTOS_INTRO_TEXT}</p>'  # below the summary
 PHOTOS_INTRO_ON_NEW_PAGE = f'<p style="page-break-before:always; margin-top:0px; margin-bottom:3px">{PHOTOS_INTRO_TEXT}</p>'
 # the photo table's columns: (title, alignment, share of the width). Fixed shares keep the columns alike from page to
 # page (each page is its own table) and give file names room (they broke mid-word: "head_covering.jp / g")
@@ -348,7 +350,7 @@ def write_batch_summary(
         altered = sorted({i.store_problem for i in items if i.store_problem})
         header += "".join(f'<p style="color:{status_hex("fail")}"><b>{escape(altered_text(p))}</b></p>' for p in altered)
         histogram_html = (
-            f'<p style="margin-top:8px; margin-bottom:3px"><b>Recognition quality of the main face</b></p>'
+            f'<p style="{HEADING}"><b>Recognition quality of the main face</b></p>'
             f'<p align="center"><img src="{hist_src}" width="{hist_w:.0f}"/></p>'
         )
         summary = header + _counts_html(items) + histogram_html + _failing_html(items)

@@ -390,3 +390,24 @@ def test_a_tall_row_does_not_leave_every_page_of_the_summary_half_empty(tmp_path
         rows_per_page = [len(re.findall(r"photo_\d{3}\.jpg", page.extract_text())) for page in reader.pages]
         assert sum(rows_per_page) == 60 and all(rows_per_page[1:]), (name, rows_per_page)
     assert write_batch_summary(tmp_path / "none.pdf", [], "A4") == 1  # no photos: no empty table on a page of its own
+
+
+def test_the_summary_headings_stand_clear_of_the_tables_above_them(tmp_path, sample_analysis):
+    # "Recognition quality of the main face" sat 12 pt below the counts table's last row, closer than two rows of the
+    # table to each other (14 pt): it read as a row of the table (Qt drops a paragraph's top margin after a table)
+    write_batch_summary(tmp_path / "summary.pdf", make_batch(sample_analysis, tmp_path / "photos", 5), "A4")
+    lines: list[tuple[str, float]] = []  # each line's first words and its height on the page, pt from the bottom
+
+    def seen(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        if text.strip():
+            lines.append((" ".join(text.split()), tm[5] * cm[3] + cm[5]))
+
+    PdfReader(str(tmp_path / "summary.pdf")).pages[0].extract_text(visitor_text=seen)
+    at = dict(reversed(lines))  # the first line with those words
+    heading = at["Recognition quality of the main face"]
+    rows = sorted({y for text, y in lines if text in ("Verdict \\ decision", "Pass", "Warning", "Fail", "Total", "Share")
+                   and y > heading}, reverse=True)
+    assert len(rows) >= 5, rows
+    pitch = min(a - b for a, b in zip(rows, rows[1:]))
+    assert rows[-1] - heading > 1.3 * pitch, (rows, heading)
+    assert at["Model SHA-256"] - at["Photos by engine verdict and oﬃcer's decision"] > 1.3 * pitch  # (the PDF's ligature)
