@@ -32,8 +32,9 @@ SIZE_TOLERANCE = 0.03
 # the mm, which are then the profile's print's; further off it is a camera's or a screen's default (a 600 x 750 px
 # photo at 300 dpi states 51 x 64 mm, one at 72 dpi 212 x 265 mm), which says nothing about the print.
 PRINT_NOTE_RANGE = 0.25
-# Relative uncertainty of the landmark crown estimate (an assumption, not measured: no photos with
-# marked crowns were available; docs/EVALUATION.md).
+# Relative uncertainty of the landmark crown estimate (an assumption when set; benchmarks/eval_crown.py has since
+# measured the estimate from 6 % below to 20 % above the top of the hair, P10 to P90, which this does not yet follow:
+# docs/EVALUATION.md "Whole head in the photo").
 CROWN_UNCERTAINTY = 0.05
 # Hair above the skull, as a share of the chin-to-skull height, allowed for by crown = "hair" rules
 # (an assumption: hair volume varies from none to several centimetres).
