@@ -20,7 +20,7 @@ from pfiq_desktop.palette import STATUS_LABELS, deviation_legend
 from pfiq_desktop.reports.comparison_figure import OTHER_BELOW, SAME_AT_OR_ABOVE, SCORE_WORDS
 
 _HEATMAP_HELP = """
-<h3>How to read the map</h3>
+<a name="map"></a><h3>How to read the map</h3>
 <p>The right-hand image shows, for every place of the face, how useful it is to the face recognition
 network <b>compared with compliant passport photos at the same place</b>. A compliant photo stays
 uncoloured. Colour means lower than in compliant photos:
@@ -44,7 +44,7 @@ application's (docs/EVALUATION.md).</p>
 """
 
 _CHECKLIST_HELP = """
-<h3>How to read the checklist</h3>
+<a name="checklist"></a><h3>How to read the checklist</h3>
 <p>Each check gives its verdict, what it measured and the profile's bounds; click it to see where it looked.</p>
 <ul>
 <li><b>{fail}</b>: the photo does not meet the profile. <b>{warn}</b>: near a limit, or a measurement that cannot
@@ -59,7 +59,7 @@ profile passes only readings the landmarks confirm, so there most head poses are
 <li>The profile list above the checklist chooses the bounds (hover over it for each profile's title). Your decision
 records the profile it was made under.</li>
 </ul>
-<h3>Renewal check: the same person?</h3>
+<a name="renewal"></a><h3>Renewal check: the same person?</h3>
 <p>Decision ▸ Renewal check compares the photo on screen (A, the new photo) with a previous photo of
 the person (B, the reference). The face recognition network scores the pair ({score_words}): {same} the upper
 threshold, {other} the lower one (the dialog shows both and how often strangers' photos reach them); in between it cannot
@@ -100,7 +100,7 @@ def shortcuts_html(actions: Iterable[QAction] = ()) -> str:
     rows = [*OTHER_KEYS, *((action.shortcut().toString(QKeySequence.SequenceFormat.NativeText), _described(action))
                            for action in actions if not action.shortcut().isEmpty())]
     cells = "".join(f"<tr><td><b>{html.escape(key)}</b></td><td>{html.escape(words)}</td></tr>" for key, words in rows)
-    return f"<h3>Keyboard</h3><table>{cells}</table>"
+    return f"<a name='keys'></a><h3>Keyboard</h3><table>{cells}</table>"
 
 
 def _described(action: QAction) -> str:
@@ -142,6 +142,15 @@ def about_html(actions: Iterable[QAction] = ()) -> str:
     )
 
 
+# F1's page is long: its first line goes to each part (the keyboard table, sought most, was at the very bottom)
+HELP_CONTENTS = " · ".join(f'<a href="#{anchor}">{words}</a>' for anchor, words in (
+    ("map", "The map"), ("checklist", "The checklist"), ("renewal", "Renewal check"), ("keys", "Keyboard")))
+
+
+def help_html(actions: Iterable[QAction] = ()) -> str:
+    return f"<p>{HELP_CONTENTS}</p>" + HEATMAP_HELP + CHECKLIST_HELP + shortcuts_html(actions)
+
+
 class AboutDialog(QDialog):
     def __init__(self, parent: QWidget | None = None, help_only: bool = False, actions: Sequence[QAction] = ()) -> None:
         super().__init__(parent)
@@ -149,7 +158,7 @@ class AboutDialog(QDialog):
         self.resize(640, 560)
         self.text = named(QTextBrowser(), "aboutText")
         self.text.setOpenExternalLinks(False)
-        self.text.setHtml(HEATMAP_HELP + CHECKLIST_HELP + shortcuts_html(actions) if help_only else about_html(actions))
+        self.text.setHtml(help_html(actions) if help_only else about_html(actions))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         buttons.accepted.connect(self.accept)

@@ -189,6 +189,8 @@ class ImageListModel(QAbstractListModel):
             return self._thumbs[entry.path] or self._placeholder
         if role == Qt.ItemDataRole.ToolTipRole:
             tip = f"{display_name(entry.path)}\n{STATUS_LABELS.get(entry.status, entry.status)}"
+            if entry.failure:  # the row's line is cut in a narrow list: the tip names every failed check
+                tip += ": " + ", ".join(entry.problems)
             if entry.analysis is not None and entry.analysis.errors:
                 tip += "\n" + "\n".join(entry.analysis.errors)
             if entry.decision is not None:
@@ -220,7 +222,7 @@ class ImageListModel(QAbstractListModel):
 def failure_note(entry: PhotoRecord) -> str:
     """The second line of a failed photo in the list: what would fix it."""
     if entry.failure == "framing":
-        return "framing only: " + ", ".join(entry.problems)
+        return "crop or scan only: " + ", ".join(entry.problems)
     return first_problems(entry.problems)
 
 
@@ -252,7 +254,7 @@ FILTERS = [
     ("Undecided", "undecided"),
     ("Decided", "decided"),
     (STATUS_LABELS["fail"], "fail"),
-    (f"{STATUS_LABELS['fail']}: framing only", "fail_framing"),
+    (f"{STATUS_LABELS['fail']}: crop or scan only", "fail_framing"),
     (f"{STATUS_LABELS['fail']}: needs a new photo", "fail_face"),
     *((STATUS_LABELS[status], status) for status in ("warn", "pass", "error", "pending")),
 ]
@@ -364,6 +366,9 @@ class BrowserWidget(QWidget):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.view.setSpacing(1)
+        # a long line is cut with "…" (its tip has it whole), never scrolled sideways: the scroll bar took a row's room
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.summary = QLabel("No images")
         self.summary.setObjectName("browserSummary")
         self.summary.setWordWrap(True)  # a long count line must not widen the panel
@@ -444,7 +449,7 @@ class BrowserWidget(QWidget):
             if counts.get(key):
                 parts.append(f"{counts[key]} {STATUS_LABELS[key].lower()}")
                 if key == "fail" and counts.get("fail_framing"):
-                    parts[-1] += f" ({counts['fail_framing']} on framing only)"
+                    parts[-1] += f" ({counts['fail_framing']} crop or scan only)"
         parts.append(f"{counts.get('decided', 0)} decided")
         self.summary.setText(" · ".join(parts))
 

@@ -162,6 +162,12 @@ def test_the_keyboard_help_lists_every_menu_key_from_the_menu_itself(qtbot, make
         assert f"<b>{html.escape(key)}</b></td><td>{html.escape(words)}" in table, action.text()
     assert "Undo last decision (the latest made in this window, again the one before" in text
     assert "Next undecided photo" in text and "↑ ↓ Home End" in text
+    # the page opens on a line of contents: the keyboard table, at the very bottom, is one click away
+    assert text.startswith("The map · The checklist · Renewal check · Keyboard")
+    dialog.show()
+    dialog.text.scrollToAnchor("keys")
+    top = dialog.text.cursorForPosition(dialog.text.viewport().rect().topLeft()).block().text()
+    assert dialog.text.verticalScrollBar().value() > 0 and top in ("Keyboard", *text.split("Keyboard")[-1].splitlines()), top
 
 
 def test_command_line():

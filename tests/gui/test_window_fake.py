@@ -133,6 +133,23 @@ def test_an_accept_that_needs_a_note_is_finished_from_the_keyboard(qtbot, make_w
     assert failing.decision.decision == "accept" and failing.decision.note == "sharp enough on the print"
 
 
+def test_after_deciding_from_the_reasons_list_the_arrow_keys_browse_photos(qtbot, make_window, portrait_folder):
+    # Tab into the reasons, Space to untick one, R: the next photo came up with the focus in its reasons, and Down
+    # moved through them while the officer thought they were browsing (officer walk-through)
+    w = _opened(qtbot, make_window, portrait_folder, 8)
+    failing = next(e for e in w.browser.model.entries if e.analysis.failed_checks())
+    w.activateWindow()
+    w.browser.select_path(failing.path)
+    w.decision.reasons.setFocus()
+    qtbot.waitUntil(w.decision.reasons.hasFocus)
+    qtbot.keyClick(w.decision.reasons, Qt.Key.Key_R)
+    following = w.session.current
+    assert failing.decision.decision == "reject" and following != failing.path
+    assert w.browser.view.hasFocus()
+    qtbot.keyClick(w.browser.view, Qt.Key.Key_Down)
+    assert w.session.current != following
+
+
 def test_after_accepting_from_the_note_the_next_key_decides_the_next_photo(qtbot, make_window, portrait_folder):
     # Ctrl+Enter saved and moved to the next photo, but the keys stayed in the note: R typed "r" into the next
     # applicant's note and decided nothing
@@ -288,7 +305,15 @@ def test_esc_in_the_search_box_or_a_note_leaves_the_field_and_cancels_nothing(qt
     finally:
         gate.set()
     qtbot.wait(300)
-    assert w.status_text.text() == "Batch cancelled; 3 photos left pending (Analysis ▸ Re-analyse pending)"
+    assert w.status_text.text() == ("Batch cancelled; 3 photos left pending: a photo you open is analysed, F5 analyses "
+                                    "them all (Analysis ▸ Re-analyse pending)")
+    # a photo left pending and opened is analysed: it said "Waiting for analysis…" for ever (officer walk-through)
+    pending = [e.path for e in w.browser.model.entries if e.analysis is None]
+    assert len(pending) == 3
+    w.browser.select_path(pending[1])
+    qtbot.waitUntil(lambda: w.session.record(pending[1]).analysis is not None, timeout=10_000)
+    assert w.session.record(pending[0]).analysis is None and w.session.record(pending[2]).analysis is None  # only it
+    assert w.findChild(QAction, "actResume").shortcut().toString() == "F5"
 
 
 def test_chip_mode_and_landmarks(qtbot, make_window, portrait_folder):
@@ -827,3 +852,15 @@ def test_reopening_a_folder_returns_to_the_photo_left_and_the_status_line_follow
     again.open_paths([str(folder)])
     qtbot.waitUntil(lambda: again.session.current is not None, timeout=5000)
     assert again.session.current == order[2]
+
+
+def test_a_laptop_screen_shows_several_photos_of_the_batch_whole_width(qtbot, make_window, portrait_folder):
+    # at 1366 x 768 the list showed 2.4 photos, each row cut and scrolled sideways, with the decision panel taking half
+    # the column (officer walk-through)
+    w = _opened(qtbot, make_window, portrait_folder, 8)
+    w.resize(1366, 742)
+    w._default_dock_sizes()
+    qtbot.wait(50)
+    view = w.browser.view
+    assert view.viewport().height() >= 4 * view.sizeHintForRow(0), (view.viewport().height(), view.sizeHintForRow(0))
+    assert view.horizontalScrollBarPolicy() is Qt.ScrollBarPolicy.ScrollBarAlwaysOff  # a long line ends in "…"
