@@ -340,7 +340,7 @@ def _die(*_args: object) -> None:
 def test_a_dead_fallback_process_is_logged_and_the_search_done_here(monkeypatch, caplog):
     import pfiq_desktop.engine.faces as faces
 
-    blank = np.full((480, 640, 3), 128, np.uint8)
+    blank = np.full((720, 960, 3), 128, np.uint8)  # larger than a photo searched again padded: one search
     monkeypatch.setattr(faces, "_mmod_search", _die)
     apart_detector = FaceDetector(fallback_apart=True)
     try:
@@ -363,6 +363,25 @@ def test_a_hung_fallback_process_is_given_up_without_waiting_for_it(monkeypatch,
     monkeypatch.setattr(faces, "APART_TIMEOUT_S", 5.0)
     apart_detector = FaceDetector(fallback_apart=True)
     start = time.perf_counter()
-    assert apart_detector.detect(np.full((480, 640, 3), 128, np.uint8)) == []  # searched here after the timeout
+    assert apart_detector.detect(np.full((720, 960, 3), 128, np.uint8)) == []  # searched here after the timeout (once:
+    # larger than a photo searched again padded)
     assert time.perf_counter() - start < 15, "waited for the hung child"
     assert apart_detector.apart_failures == 1 and "fallback process failed" in caplog.text
+
+
+def test_a_face_cropped_inside_its_box_is_found_on_a_grey_canvas(detector):
+    # masked faces cropped to the face (100-150 px photos) read "No face found" on a face an officer sees: a face that
+    # fills the photo leaves the detectors no margin, so a small photo without a face is searched again, padded
+    portrait = load_portrait(1)
+    full = detector.detect(portrait)[0]
+    x0, y0, x1, y1 = full.box
+    inset = round(0.15 * (x1 - x0))
+    tight = np.ascontiguousarray(portrait[y0 + inset : y1 - inset, x0 + inset : x1 - inset])
+    faces = detector.detect(tight)
+    assert len(faces) == 1
+    # in the crop's own pixels: the eyes where the whole photo's eyes are
+    eyes = full.landmarks68[36:48] - [x0 + inset, y0 + inset]
+    ied = np.linalg.norm(eyes[:6].mean(axis=0) - eyes[6:].mean(axis=0))
+    assert np.abs(faces[0].landmarks68[36:48] - eyes).max() < 0.15 * ied
+    box = faces[0].box
+    assert box[0] < 0 and box[1] < 0 and box[2] >= tight.shape[1] - 1  # the face's box reaches past the crop's edges

@@ -17,17 +17,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import dlib
 import numpy as np
 
 from pfiq_desktop.engine import faces as engine_faces
-from pfiq_desktop.engine.faces import CHIP_SIZE, FaceDetector, chip_transform
+from pfiq_desktop.engine.faces import CHIP_SIZE, FaceDetector, chip_transform, on_grey_canvas
 from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.results import Face
 
 log = logging.getLogger(__name__)
-PAD_GREY = 128  # tight crops are padded with mid grey before detection (Extended Yale B, masks)
 NEUTRAL_PLQ = 0.6  # a face without its map (sets whose checks do not read it): PLQ-based evidence sees a uniform face
 
 
@@ -38,12 +36,11 @@ def detector_code_key() -> str:
 
 
 def pad(rgb: np.ndarray, factor: float) -> tuple[np.ndarray, int, int]:
-    """The photo centred on a grey canvas `factor` times its size, with the left and top offsets."""
+    """The photo centred on the detector's grey canvas `factor` times its size, with the left and top offsets."""
     if factor <= 1.0:
         return rgb, 0, 0
-    h, w = rgb.shape[:2]
-    px, py = int(round(w * (factor - 1) / 2)), int(round(h * (factor - 1) / 2))
-    return cv2.copyMakeBorder(rgb, py, py, px, px, cv2.BORDER_CONSTANT, value=(PAD_GREY,) * 3), px, py
+    canvas, (left, top) = on_grey_canvas(rgb, factor)
+    return canvas, int(left), int(top)
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pfiq_desktop.engine.faces import TIGHT_CROP_PAD  # Extended Yale B and the mask crops are padded so before detecting
+
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = ROOT / "benchmarks" / "labels"
 DATA = ROOT / ".." / "shared" / "data" / "faces"
 COVER_SEED = "pfiq-issue15-facecover"  # the covering/mask/light research's split salt
-TIGHT_CROP_PAD = 2.0  # Extended Yale B and the mask crops: padded to 2x with grey before detecting
 
 
 @dataclass(frozen=True)
