@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import subprocess
 import sys
 
@@ -199,6 +200,12 @@ def test_bad_input_gives_clear_errors_and_the_batch_goes_on(analyzer, astronaut,
         assert not result.ok and result.verdict == "error"
         assert len(result.errors[0]) > 15, result.errors
     assert results[len(bad)].ok and len(results[len(bad)].faces) == 1
+    # a file that was read but not decoded is named by its bytes' hash, as the review store names it (the CSV row of
+    # a truncated photo had none); a missing or empty one has none to give
+    sha = {path.name: result.image_sha256 for path, result in zip(bad, results)}
+    for name in ("truncated.jpg", "text.jpg"):
+        assert sha[name] == hashlib.sha256((tmp_path / name).read_bytes()).hexdigest(), name
+    assert sha["zero.jpg"] == "" and results[-1].image_sha256 == ""
 
 
 def test_six_faces_are_all_analysed(analyzer, astronaut):

@@ -212,7 +212,7 @@ def truncated_jpeg(astronaut: np.ndarray) -> bytes:
     ("make", "name", "words"),
     [
         (lambda a: b"", "empty.jpg", "empty"),
-        (truncated_jpeg, "cut.jpg", "damaged or incomplete"),
+        (truncated_jpeg, "cut.jpg", "is incomplete: the file ends before the photo does"),
         (lambda a: b"Officer notes: applicant photo follows\n" * 20, "notes.jpg", "contains text"),
         (lambda a: bytes(range(256)) * 4, "noise.png", "not a recognised image"),
         (lambda a: encode(Image.new("RGB", (1, 1)), "PNG"), "dot.png", "1x1"),

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import os
 import stat
 import warnings
@@ -65,9 +66,13 @@ warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 ImageSource = str | Path | bytes | np.ndarray
 
+log = logging.getLogger(__name__)
+
 
 class ImageLoadError(ValueError):
     """The input cannot be used as a photo; the message says why in plain words and names the file."""
+
+    sha256 = ""  # of the bytes read, where they were read but not decoded: results still name exactly which file
 
 
 class PhotoFile(NamedTuple):
@@ -120,8 +125,13 @@ def load_photo_array(array: np.ndarray) -> PhotoFile:
 
 
 def _photo(data: bytes, name: str) -> PhotoFile:
-    (pixels, transparent), dpi = _decode(data, name)
-    return PhotoFile(pixels, hashlib.sha256(data).hexdigest(), dpi, transparent)
+    sha256 = hashlib.sha256(data).hexdigest()
+    try:
+        (pixels, transparent), dpi = _decode(data, name)
+    except ImageLoadError as error:
+        error.sha256 = sha256
+        raise
+    return PhotoFile(pixels, sha256, dpi, transparent)
 
 
 def _read_photo_bytes(path: str | os.PathLike[str]) -> bytes:
@@ -179,10 +189,13 @@ def _decode(data: bytes, name: str) -> tuple[tuple[np.ndarray, float], float | N
         raise ImageLoadError(_unidentified_message(data, name)) from exc
     except MemoryError as exc:
         raise ImageLoadError(f"{name} is too large to open on this computer.") from exc
-    except Exception as exc:  # any decoder failure means a damaged file; said to the officer
+    except Exception as exc:  # any decoder failure means a damaged file; said to the officer, the decoder's words logged
+        log.warning("%s cannot be decoded: %s", name, exc)
+        # the decoder's "image file is truncated (3 bytes not processed)" read as 3 bytes missing, of 5 kB cut off
+        what = "is incomplete: the file ends before the photo does" if "truncated" in str(exc) else "is damaged"
         raise ImageLoadError(
-            f"{name} is damaged or incomplete and cannot be decoded ({exc}). "
-            "Ask for the original photo file again."
+            f"{name} {what}, so it cannot be shown or checked. It may not have been copied or downloaded completely; "
+            "ask for the original photo file again."
         ) from exc
 
 

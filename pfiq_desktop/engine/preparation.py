@@ -74,6 +74,7 @@ def prepare(
             image, analysis.image_sha256, analysis.image_dpi, analysis.image_transparent = load_photo(source)
     except ImageLoadError as error:
         analysis.errors.append(str(error))
+        analysis.image_sha256 = error.sha256  # a damaged file's, so its CSV row names the file the review store holds
         return prepared
     prepared.image = image
     analysis.image_size = (image.shape[1], image.shape[0])
