@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QIcon, QTextCursor
 from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
@@ -223,6 +223,11 @@ class DecisionPanel(QWidget):
             # one key made of it (the field shows the saved note once the decision is saved)
             note = ""
         self.decisionRequested.emit(decision, self.selected_reasons(), note)
+
+    def edit_note(self) -> None:
+        """The cursor at the end of the note, to write or add to it."""
+        self.note.setFocus()
+        self.note.moveCursor(QTextCursor.MoveOperation.End)
 
     def show_error(self, text: str, details: str = "") -> None:
         """A message the officer must act on, with the note focused to write it."""

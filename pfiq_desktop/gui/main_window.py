@@ -295,6 +295,9 @@ class MainWindow(QMainWindow):
                                        "a photo whose checks failed needs a note: the cursor moves to it")
         self.act_reject = self._action(decide, "&Reject", self.decision.request_reject, "R", "actReject")
         self.act_retake = self._action(decide, "Needs re&take", self.decision.request_retake, "T", "actRetake")
+        # the note was reached only by Tab, Tab through the reasons (officer walk-through)
+        self._action(decide, "Write a &note", self.decision.edit_note, "Ctrl+N", "actNote",
+                     "Ctrl+Enter then accepts with it; Esc goes back to the list")
         decide.addSeparator()
         # Ctrl+Z undoes the latest decision made here, wherever the list has moved on to (it acted on the photo on
         # screen: after a decision that is the next, undecided one, or an older decision reached by going back);

@@ -864,3 +864,18 @@ def test_a_laptop_screen_shows_several_photos_of_the_batch_whole_width(qtbot, ma
     view = w.browser.view
     assert view.viewport().height() >= 4 * view.sizeHintForRow(0), (view.viewport().height(), view.sizeHintForRow(0))
     assert view.horizontalScrollBarPolicy() is Qt.ScrollBarPolicy.ScrollBarAlwaysOff  # a long line ends in "…"
+
+
+def test_ctrl_n_goes_to_the_note_and_esc_back_to_the_list(qtbot, make_window, portrait_folder):
+    # the note was reached only by Tab, Tab through the reasons (officer walk-through)
+    w = _opened(qtbot, make_window, portrait_folder, 2)
+    w.activateWindow()
+    w.browser.view.setFocus()
+    qtbot.waitUntil(w.browser.view.hasFocus)
+    w.decision.note.setPlainText("seen")
+    qtbot.keyClick(w.browser.view, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert w.decision.note.hasFocus()
+    qtbot.keyClicks(w.decision.note, " twice")
+    assert w.decision.note.toPlainText() == "seen twice"  # written at the end, not over the note
+    qtbot.keyClick(w.decision.note, Qt.Key.Key_Escape)
+    assert w.browser.view.hasFocus()
