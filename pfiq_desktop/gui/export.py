@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 from pfiq_desktop.atomic import OutputError
 from pfiq_desktop.reports.inputs import ReportItem
 from pfiq_desktop.reports.paged import ReportCancelled
-from pfiq_desktop.reports.runner import PER_PHOTO_FORMATS, ExportResult, export_reports, kept_text
+from pfiq_desktop.reports.runner import PER_PHOTO_FORMATS, SUMMARY_NAME, ExportResult, export_reports, kept_text
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,12 @@ class ExportThread(QThread):
             self.outcome = ("failed", f"The export stopped unexpectedly: {type(error).__name__}: {error}")
         else:
             self.outcome = ("done", result)
+
+
+def report_to_open(files: Sequence[Path]) -> Path | None:
+    """The PDF an officer wants to see after an export: the batch's summary, else the one photo's report."""
+    pdfs = [path for path in files if path.suffix == ".pdf"]
+    return next((path for path in pdfs if path.name == SUMMARY_NAME), pdfs[0] if len(pdfs) == 1 else None)
 
 
 class ReportExporter(QObject):
@@ -182,6 +188,12 @@ class ReportExporter(QObject):
         open_button = box.addButton("Open folder", QMessageBox.ButtonRole.ActionRole)
         open_button.setObjectName("exportOpenFolder")
         open_button.clicked.connect(self.open_folder)
+        report = report_to_open(result.files)
+        if report is not None:  # Enter opens what was asked for (the focus was on "Show Details…")
+            report_button = box.addButton("Open report", QMessageBox.ButtonRole.ActionRole)
+            report_button.setObjectName("exportOpenReport")
+            report_button.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(os.fspath(report))))
+            box.setDefaultButton(report_button)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.destroyed.connect(self._forget_box)
         self.result_box = box

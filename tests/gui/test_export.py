@@ -109,6 +109,10 @@ def test_export_batch_respects_filter_and_writes_reports(qtbot, make_window, por
     assert box is not None and str(out) in box.text()
     box.findChild(QPushButton, "exportOpenFolder").click()
     assert opened == [str(out)]
+    # Enter opens the summary (the focus was on "Show Details…", and no button opened a report)
+    assert box.defaultButton() is box.findChild(QPushButton, "exportOpenReport")
+    box.defaultButton().click()
+    assert opened[-1] == str(out / "pfiq-summary.pdf")
     box.close()
     assert w.exporter.dialog is None
 
@@ -123,11 +127,16 @@ def test_export_report_shortcut_writes_pdf_and_png(qtbot, make_window, portrait_
     _ask(w, out, calls)
     qtbot.keyClick(w, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     assert calls, "Ctrl+E did not start Export report"
-    kind, _result = _wait_export(qtbot, w)
+    kind, result = _wait_export(qtbot, w)
     assert kind == "done"
     assert sorted(p.name for p in out.iterdir()) == [f"{current.stem}.pdf", f"{current.stem}.png"]
     assert current.name in _pdf_text(out / f"{current.stem}.pdf")
-    w.exporter.result_box.close()
+    box = w.exporter.result_box
+    assert box.defaultButton() is box.findChild(QPushButton, "exportOpenReport")  # the photo's own PDF
+    from pfiq_desktop.gui.export import report_to_open
+
+    assert report_to_open(result.files) == out / f"{current.stem}.pdf"
+    box.close()
 
 
 def test_a_photo_replaced_since_its_analysis_is_not_drawn_under_its_verdict_and_the_export_says_so(
