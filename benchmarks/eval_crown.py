@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script: the test helpers below import from the repository root
 
 from pfiq_desktop.engine.icao import run_checks
-from pfiq_desktop.engine.icao.context import CROWN_OVERSHOOT, Context
+from pfiq_desktop.engine.icao.context import Context
+from pfiq_desktop.engine.icao.mm_geometry import CROWN_OVERSHOOT
 from pfiq_desktop.engine.imageio import load_image
 from pfiq_desktop.engine.results import Verdict
 from tests.icao.facebuild import detect_faces

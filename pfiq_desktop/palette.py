@@ -42,6 +42,13 @@ STATUS_LABELS = {
     "error": "Error",
     "not_assessable": "Not assessable",
 }
+
+
+def status_badge(key: str) -> str:
+    """A photo's verdict as its banner in the window and the badges of its reports write it ("WARNING")."""
+    return STATUS_LABELS.get(key, key).upper()
+
+
 # Light tints behind a report's table rows: a failed or warned check, and every other row.
 ROW_TINTS = {"fail": "#fbe3e3", "warn": "#fcf0d8"}
 ROW_TINT_PLAIN = "#f4f4f4"

@@ -190,7 +190,7 @@ def _decode(data: bytes, name: str) -> tuple[tuple[np.ndarray, float], float | N
     except MemoryError as exc:
         raise ImageLoadError(f"{name} is too large to open on this computer.") from exc
     except Exception as exc:  # any decoder failure means a damaged file; said to the officer, the decoder's words logged
-        log.warning("%s cannot be decoded: %s", name, exc)
+        log.warning("%s cannot be decoded: %s", name, exc, exc_info=True)  # (a fault of ours would read as damage)
         # the decoder's "image file is truncated (3 bytes not processed)" read as 3 bytes missing, of 5 kB cut off
         what = "is incomplete: the file ends before the photo does" if "truncated" in str(exc) else "is damaged"
         raise ImageLoadError(

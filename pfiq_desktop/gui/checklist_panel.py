@@ -33,7 +33,7 @@ from pfiq_desktop.engine.icao.registry import in_fix_order
 from pfiq_desktop.engine.results import Analysis, CheckResult, Face, Verdict
 from pfiq_desktop.gui.theme import status_icon
 from pfiq_desktop.gui.widgets import fill_profiles, named
-from pfiq_desktop.palette import DEVIATION_SCALE, PLQ_SCALE, STATUS_LABELS, MapScale, status_hex
+from pfiq_desktop.palette import DEVIATION_SCALE, PLQ_SCALE, STATUS_LABELS, MapScale, status_badge, status_hex
 from pfiq_desktop.review.reasons import no_face_problem
 from pfiq_desktop.review.values import bounds_text, check_value_text, quality_text
 
@@ -273,7 +273,7 @@ class ChecklistPanel(QWidget):
             return
         verdict = analysis.verdict
         colour = status_hex(verdict)
-        self.verdict.setText(STATUS_LABELS.get(verdict, verdict).upper())
+        self.verdict.setText(status_badge(verdict))
         self.verdict.setStyleSheet(f"color: white; background: {colour}; border-radius: 4px; padding: 4px;")
         faces = analysis.faces
         if analysis.errors:

@@ -1,7 +1,8 @@
 """The renewal check's window: the new photo beside the reference photo, both maps, score, decision, checklist differences.
 
-It shows the same picture as the PNG and the PDF page of `pfiq compare`
-(reports.comparison_figure), so the officer, the printout and the command line agree.
+Its picture is drawn by the renderer of the PNG and the PDF page of `pfiq compare` (reports.comparison_figure), so
+the officer, the printout and the command line agree; here it is fitted to the window, and the checklist
+differences are a line of text below it.
 """
 
 from __future__ import annotations
@@ -58,7 +59,10 @@ class RenewalDialog(QDialog):
 
     def draw_figure(self) -> None:
         view = self.scroll_area.viewport().size()
-        figure = render_comparison(self.photo_a, self.photo_b, self.comparison, min(FIGURE_WIDTH, view.width()), fit_height=view.height())
+        # room for the vertical scroll bar a figure at its smallest may still need: drawn the view's width, it then
+        # needed a horizontal one too
+        width = min(FIGURE_WIDTH, view.width() - self.scroll_area.verticalScrollBar().sizeHint().width())
+        figure = render_comparison(self.photo_a, self.photo_b, self.comparison, width, fit_height=view.height())
         self.figure.setPixmap(QPixmap.fromImage(figure))
         self.figure.adjustSize()
 

@@ -138,8 +138,10 @@ def render_comparison(
     legend_h = line_h * 1.8
     foot_h = pad * 0.5 + legend_h + (line_h * (1 + len(changes)) if fit_height is None else 0) + pad
     tile = TILE
-    if fit_height is not None:  # the panels' height grows in proportion to the pictures'
+    if fit_height is not None:  # the panels' height grows in proportion to the pictures' (rounded: step down to fit)
         tile = max(MIN_TILE, min(TILE, int(TILE * (fit_height - header_h - foot_h) / _panels_height(TILE))))
+        while tile > MIN_TILE and header_h + _panels_height(tile) + foot_h > fit_height:
+            tile -= 1
     panels = render_comparison_panels(image_a, image_b, comparison, tile)
     if panels.width() > width - 2 * pad:
         panels = panels.scaledToWidth(width - 2 * pad, Qt.TransformationMode.SmoothTransformation)

@@ -37,6 +37,7 @@ from pfiq_desktop.palette import (
     PLQ_SCALE,
     STATUS_LABELS,
     MapScale,
+    status_badge,
     status_hex,
 )
 from pfiq_desktop.review.reasons import no_face_problem
@@ -67,7 +68,7 @@ def verdict_text(verdict: str | Verdict) -> str:
 
 
 def verdict_counts_text(counts: Mapping[str, int]) -> str:
-    """'2 fail, 30 pass, 3 not assessable': a photo's checks counted in the window's words, as its status bar does."""
+    """'2 fail, 30 pass, 3 not assessable': a photo's checks counted in the window's words, worst first."""
     return ", ".join(f"{counts[key]} {STATUS_LABELS[key].lower()}" for key in ("fail", "warn", "pass", "not_assessable")
                      if counts.get(key)) or "none run"
 
@@ -419,7 +420,7 @@ def render_annotated(
 
     # Header: file name, verdict badge, quality, decision.
     verdict = analysis.verdict
-    badge_text = verdict_text(verdict).upper()  # as the window's verdict banner writes it
+    badge_text = status_badge(verdict)
     badge_w = max(text_px * 9, QFontMetricsF(font(text_px * 1.35, bold=True)).horizontalAdvance(badge_text) + text_px * 2)
     badge = QRectF(width - pad - badge_w, pad, badge_w, text_px * 2.4)
     painter.setPen(Qt.PenStyle.NoPen)

@@ -183,7 +183,7 @@ def review_from_store(store: ReviewStore, analysis: Analysis) -> tuple[DecisionI
     this file, or of the file its decision was made on (moved), not those of a copy elsewhere."""
     decision = store.decision_for(analysis.source, analysis.image_sha256 or None)
     files = {str(Path(analysis.source).resolve())} | ({str(decision.path)} if decision else set())
-    # a file that could not be analysed has no hash in its analysis; its decision was filed under the file's bytes
+    # a file that could not be read (missing, empty) has no hash in its analysis; its decision was filed under its bytes
     sha = analysis.image_sha256 or (decision.image_sha256 if decision else "")
     audit = store.audit_log(sha) if sha else []
     return DecisionInfo.from_any(decision), [AuditInfo.from_any(a) for a in audit if str(a.path) in files]

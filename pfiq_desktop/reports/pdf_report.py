@@ -23,7 +23,7 @@ from pfiq_desktop import APP_NAME, __version__
 from pfiq_desktop.atomic import OutputError, write_bytes_atomic
 from pfiq_desktop.engine.icao.regions import REGION_LABELS
 from pfiq_desktop.engine.results import Analysis, Verdict
-from pfiq_desktop.palette import DEVIATION_SCALE, ROW_TINT_PLAIN, ROW_TINTS, status_hex
+from pfiq_desktop.palette import DEVIATION_SCALE, ROW_TINT_PLAIN, ROW_TINTS, status_badge, status_hex
 from pfiq_desktop.reports.figures import check_numbers, render_panels, verdict_counts_text, verdict_hex, verdict_text
 from pfiq_desktop.reports.inputs import AuditInfo, DecisionInfo, ReportItem, altered_text
 from pfiq_desktop.reports.paged import (
@@ -72,7 +72,7 @@ def when(iso: str) -> str:
 def _badge(verdict: str, pt: float = 9.0) -> str:
     return (
         f'<span style="background-color:{verdict_hex(verdict)}; color:#ffffff; font-weight:bold; font-size:{pt}pt">'
-        f"&nbsp;{escape(verdict_text(verdict).upper())}&nbsp;</span>"  # as the window's verdict banner writes it
+        f"&nbsp;{escape(status_badge(verdict))}&nbsp;</span>"
     )
 
 

@@ -34,7 +34,7 @@ _SHOWN: dict[str, tuple[float, str]] = {
     "bits": (1.0, "{n} bits of tone"),
     "darker half / brighter half": (100.0, "darker half {n} %"),
     "darker side / brighter side": (100.0, "darker side {n} %"),
-    "largest other face / subject": (100.0, "largest other {n} %"),  # of the subject's size ("other faces 120 %" puzzled)
+    "largest other face / subject": (100.0, "largest other face {n} %"),  # of the subject's ("other faces 120 %" puzzled)
     "blockiness": (1.0, "blockiness {n}"),
 }
 _PERCENT = {unit for unit, (factor, _) in _SHOWN.items() if factor == 100.0}

@@ -26,9 +26,6 @@ from pfiq_desktop.engine.results import Face, PrintFormat
 # crown lies a little further from the eyes than the chin does (measured on
 # frontal portraits). crown = eyes - CROWN_FACTOR * (chin - eyes).
 CROWN_FACTOR = 1.1
-# How far above the real top of the head (hair included) that estimate may lie, in head heights: the 90th percentile
-# on the dev half of the official portraits (median 0.04; benchmarks/eval_crown.py, docs/EVALUATION.md "Whole head").
-CROWN_OVERSHOOT = 0.20
 # What a Context knows about the photo itself (shared by every face's view of it).
 _PHOTO_STATE = frozenset(
     {"rgb", "profile_yaw", "print_format", "dpi", "transparent", "too_dark_below", "height", "width", "faces", "grey", "lab8",
