@@ -188,11 +188,13 @@ class ReportExporter(QObject):
         open_button = box.addButton("Open folder", QMessageBox.ButtonRole.ActionRole)
         open_button.setObjectName("exportOpenFolder")
         open_button.clicked.connect(self.open_folder)
+        box.setDefaultButton(open_button)  # Enter opens what was made (the focus was on "Show Details…")
         report = report_to_open(result.files)
-        if report is not None:  # Enter opens what was asked for (the focus was on "Show Details…")
-            report_button = box.addButton("Open report", QMessageBox.ButtonRole.ActionRole)
+        if report is not None:
+            words = "Open summary" if report.name == SUMMARY_NAME else "Open report"
+            report_button = box.addButton(words, QMessageBox.ButtonRole.ActionRole)
             report_button.setObjectName("exportOpenReport")
-            report_button.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(os.fspath(report))))
+            report_button.clicked.connect(lambda: self.open_file(report))
             box.setDefaultButton(report_button)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.destroyed.connect(self._forget_box)
@@ -203,9 +205,16 @@ class ReportExporter(QObject):
         self.result_box = None
 
     def open_folder(self) -> bool:
-        if self.out_dir is None:
-            return False
-        return QDesktopServices.openUrl(QUrl.fromLocalFile(os.fspath(self.out_dir)))
+        return self.out_dir is not None and self.open_file(self.out_dir)
+
+    def open_file(self, path: Path) -> bool:
+        """Opened with the desktop's program for it; said in the status bar when there is none (offline
+        workstations often have no PDF viewer, and nothing happened)."""
+        if QDesktopServices.openUrl(QUrl.fromLocalFile(os.fspath(path))):
+            return True
+        log.warning("no program opened %s", path)
+        self.message.emit(f"No program on this computer opens {path}; it is written there.")
+        return False
 
     def stop(self, ms: int = 10000) -> None:
         """Cancel a running export and wait for it (window closing)."""

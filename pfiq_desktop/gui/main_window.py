@@ -561,8 +561,8 @@ class MainWindow(QMainWindow):
         record = self.session.record(path)
         if record is None:
             return
-        if record.analysis is None and not self.worker.prioritise(path) and record.status == "pending":
-            self.worker.enqueue([path], front=True)  # left pending by a cancelled batch: it waited for nothing
+        if record.analysis is None:  # first, or at all where a cancelled batch left it pending
+            self.worker.analyse_next(path)
         loaded = self.images.get(path)
         shown = self._display(path)
         if loaded is None:

@@ -92,6 +92,7 @@ class AnalysisWorker(QThread):
         self._cache = cache
         self._cond = threading.Condition()
         self._queue: deque[Job] = deque()
+        self._running: str | None = None  # the image being analysed now
         self._stop = False
         self._reconfigure = True
         self._done = 0
@@ -112,16 +113,19 @@ class AnalysisWorker(QThread):
             self._total += len(jobs)
             self._cond.notify_all()
 
-    def prioritise(self, path: str | Path) -> bool:
-        """Move an already queued image to the front; False when it is not queued."""
-        path = str(path)
+    def analyse_next(self, path: str | Path) -> None:
+        """The image the officer opened is analysed next: moved to the front of the queue, or queued there when a
+        cancelled batch left it out (it waited for ever), unless it is being analysed now."""
+        job: Job = ("analyse", str(path))
         with self._cond:
-            for job in self._queue:
-                if job[0] == "analyse" and job[1] == path:
-                    self._queue.remove(job)
-                    self._queue.appendleft(job)
-                    return True
-        return False
+            if self._running == job[1]:
+                return
+            if job in self._queue:
+                self._queue.remove(job)
+            else:
+                self._total += 1
+            self._queue.appendleft(job)
+            self._cond.notify_all()
 
     def recheck(self, items: Iterable[tuple[str, Analysis]], first: str | None = None) -> None:
         """Queue check re-evaluation (after a profile switch); `first` goes first. Re-evaluations still queued from
@@ -201,6 +205,7 @@ class AnalysisWorker(QThread):
                     job: Job = ("engine", "")  # no argument: it loads the worker's own device, profile and network
                 else:
                     job = self._queue.popleft()
+                self._running = job[1] if job[0] == "analyse" else None
             kind = job[0]
             if kind == "engine":
                 self._load_engine()
@@ -215,6 +220,7 @@ class AnalysisWorker(QThread):
             elif kind == "backbone" and len(job) == 3 and isinstance(job[2], str):
                 self._analyse_with(job[1], job[2])
             with self._cond:
+                self._running = None
                 idle = not any(j[0] == "analyse" for j in self._queue)
                 finished = self._done if idle and self._total else None
                 if idle:

@@ -111,8 +111,13 @@ def test_export_batch_respects_filter_and_writes_reports(qtbot, make_window, por
     assert opened == [str(out)]
     # Enter opens the summary (the focus was on "Show Details…", and no button opened a report)
     assert box.defaultButton() is box.findChild(QPushButton, "exportOpenReport")
+    assert box.defaultButton().text() == "Open summary"
     box.defaultButton().click()
     assert opened[-1] == str(out / "pfiq-summary.pdf")
+    # with no program to open it, the status bar says so (nothing happened on an offline workstation)
+    monkeypatch.setattr(gui_export.QDesktopServices, "openUrl", lambda url: False)
+    box.defaultButton().click()
+    assert w.status_text.text() == f"No program on this computer opens {out / 'pfiq-summary.pdf'}; it is written there."
     box.close()
     assert w.exporter.dialog is None
 
@@ -133,6 +138,7 @@ def test_export_report_shortcut_writes_pdf_and_png(qtbot, make_window, portrait_
     assert current.name in _pdf_text(out / f"{current.stem}.pdf")
     box = w.exporter.result_box
     assert box.defaultButton() is box.findChild(QPushButton, "exportOpenReport")  # the photo's own PDF
+    assert box.defaultButton().text() == "Open report"
     from pfiq_desktop.gui.export import report_to_open
 
     assert report_to_open(result.files) == out / f"{current.stem}.pdf"

@@ -879,3 +879,20 @@ def test_ctrl_n_goes_to_the_note_and_esc_back_to_the_list(qtbot, make_window, po
     assert w.decision.note.toPlainText() == "seen twice"  # written at the end, not over the note
     qtbot.keyClick(w.decision.note, Qt.Key.Key_Escape)
     assert w.browser.view.hasFocus()
+
+
+def test_opening_the_photo_being_analysed_does_not_queue_it_again(qtbot, make_window, portrait_folder):
+    # between the worker taking a photo and the window hearing of it, opening that photo queued it a second time
+    gate = threading.Event()
+    w = make_window(fake_factory(gate=gate))
+    try:
+        w.open_paths([str(portrait_folder(4, broken=False))])
+        qtbot.waitUntil(lambda: w.worker.pending() == 3)  # the first is being analysed (held at the gate)
+        first, last = w.browser.model.entries[0].path, w.browser.model.entries[3].path
+        w.worker.analyse_next(first)
+        assert w.worker.pending() == 3
+        w.worker.analyse_next(last)  # a queued one goes first, once
+        assert w.worker.pending() == 3
+    finally:
+        gate.set()
+    qtbot.waitUntil(lambda: all(e.analysis is not None for e in w.browser.model.entries), timeout=10_000)
