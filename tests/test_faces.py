@@ -340,7 +340,7 @@ def _die(*_args: object) -> None:
 def test_a_dead_fallback_process_is_logged_and_the_search_done_here(monkeypatch, caplog):
     import pfiq_desktop.engine.faces as faces
 
-    blank = np.full((720, 960, 3), 128, np.uint8)  # larger than a photo searched again padded: one search
+    blank = np.full((480, 640, 3), 128, np.uint8)  # small: searched again padded if nothing is found
     monkeypatch.setattr(faces, "_mmod_search", _die)
     apart_detector = FaceDetector(fallback_apart=True)
     try:
@@ -363,8 +363,8 @@ def test_a_hung_fallback_process_is_given_up_without_waiting_for_it(monkeypatch,
     monkeypatch.setattr(faces, "APART_TIMEOUT_S", 5.0)
     apart_detector = FaceDetector(fallback_apart=True)
     start = time.perf_counter()
-    assert apart_detector.detect(np.full((720, 960, 3), 128, np.uint8)) == []  # searched here after the timeout (once:
-    # larger than a photo searched again padded)
+    # searched here after the timeout, and not padded and waited for again (a small face-free photo waited twice)
+    assert apart_detector.detect(np.full((480, 640, 3), 128, np.uint8)) == []
     assert time.perf_counter() - start < 15, "waited for the hung child"
     assert apart_detector.apart_failures == 1 and "fallback process failed" in caplog.text
 
@@ -377,6 +377,7 @@ def test_a_face_cropped_inside_its_box_is_found_on_a_grey_canvas(detector):
     x0, y0, x1, y1 = full.box
     inset = round(0.15 * (x1 - x0))
     tight = np.ascontiguousarray(portrait[y0 + inset : y1 - inset, x0 + inset : x1 - inset])
+    assert FaceDetector(pad_below_pixels=0).detect(tight) == []  # neither detector finds it unpadded
     faces = detector.detect(tight)
     assert len(faces) == 1
     # in the crop's own pixels: the eyes where the whole photo's eyes are
