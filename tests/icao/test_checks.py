@@ -582,3 +582,20 @@ def test_a_head_past_the_top_edge_by_less_than_the_crown_estimate_can_be_off_is_
     assert near.verdict is Verdict.WARN and "is 1% of the head's height below the top edge (needs 2%)" in near.reason, near.reason
     assert face_cropped(context, {"warn_below": 0.05}).verdict is Verdict.WARN
     assert inside.verdict is Verdict.WARN and "touches the top edge" in inside.reason, inside.reason
+
+
+def test_a_head_top_mostly_outside_the_photo_is_not_judged_for_a_covering(profile: Profile) -> None:
+    # a face cropped through the forehead: the strip of background left at the top edge read as a coloured hat,
+    # "Head covering ... 41 % of the head top is unlike the colour of the brows", 90 % likely (officer walk-through)
+    portrait = load_portrait(0)
+    faces = detect_faces(portrait)
+    context = Context(portrait, faces)
+    brows = float(faces[0].landmarks[17:27, 1].min())
+    top = int(brows - 0.9 * context.inter_eye)  # the photo's new top edge, just above the forehead band
+    cut = np.ascontiguousarray(portrait[top:])
+    moved = [replace(faces[0], landmarks=faces[0].landmarks - [0, top])]
+    covering = {c.id: c for c in run_checks(cut, moved, profile)}["head_covering"]
+    assert covering.verdict is Verdict.NOT_ASSESSABLE and "of the top of the head is inside the photo" in covering.reason, \
+        covering.reason
+    whole = {c.id: c for c in run_checks(portrait, faces, profile)}["head_covering"]
+    assert whole.verdict is Verdict.PASS  # the same head, whole, is judged

@@ -49,6 +49,7 @@ HEAD_WITH_NETWORK = (
 NETWORK_PROBES = {"lower_face": (LOWER_FACE_COVERED, LOWER_FACE_WITH_NETWORK), "head_covering": (HEAD_COVERED, HEAD_WITH_NETWORK)}
 RIM_OFFSET = 3  # frame rows (0.1 IED) above an edge pixel where skin must be for a mask's upper rim
 LOWER_INSIDE_MIN = 0.9  # share of the lower face that must lie inside the photo to judge it
+MIN_CROWN_SEEN = 0.5  # share of the head top's band that must lie inside the photo to judge a head covering
 BACKGROUND_DE = 10.0  # CIELAB distance under which a head-top pixel counts as background
 MIDLINE_HALF_WIDTH = 0.45  # IED: the forehead midline strip whose row colours show a band or a brim
 MIDLINE_SPAN = (0.05, 1.4)  # IED above the brows: where the midline strip is read
@@ -176,6 +177,7 @@ class HeadRegions:
     neck: np.ndarray  # just under the chin
     edge_band: np.ndarray  # where a brim or band crosses the forehead
     background: np.ndarray  # pixels of the background's colour (none when the corners are outside the photo)
+    crown_seen: float = 1.0  # share of the head top's band that lies inside the photo
 
 
 def head_regions(frame: FaceFrame) -> HeadRegions:
@@ -195,7 +197,9 @@ def head_regions(frame: FaceFrame) -> HeadRegions:
     for start, stop in ((17, 22), (22, 27)):
         points = lm[start:stop]
         brows |= frame.polygon(np.vstack([points - [0.0, 0.06 * PX_PER_IED], points[::-1] + [0.0, 0.06 * PX_PER_IED]]))
-    crown = inside & (np.abs(gx) < 0.8) & (gy < brow_y - 0.65) & (gy > crown_y + 0.1)
+    band = (np.abs(gx) < 0.8) & (gy < brow_y - 0.65) & (gy > crown_y + 0.1)
+    crown = inside & band
+    crown_seen = float(crown.sum() / max(band.sum(), 1))
     # the background: the frame's upper corners beside the head; head-top pixels of its colour are not head
     corners = inside & (np.abs(gx) > 1.3) & (gy < brow_y - 1.2)
     background = np.zeros(inside.shape, bool)
@@ -212,6 +216,7 @@ def head_regions(frame: FaceFrame) -> HeadRegions:
         neck=inside & (np.abs(gx - float(u[8, 0])) < 0.35) & (gy > chin_y + 0.12) & (gy < chin_y + 0.5),
         edge_band=inside & (np.abs(gx) < 0.5) & (gy < brow_y - 0.1) & (gy > brow_y - 1.1),
         background=background,
+        crown_seen=crown_seen,
     )
 
 
@@ -298,6 +303,8 @@ def head_covering_features(frame: FaceFrame) -> dict[str, float]:
     lab = frame.lab
     if regions.forehead.sum() < 20 or regions.crown.sum() < 20 or regions.brows.sum() < 5:
         raise NotAssessable("the forehead or the top of the head is outside the photo")
+    if regions.crown_seen < MIN_CROWN_SEEN:  # the strip left at the top edge read as a coloured hat
+        raise NotAssessable(f"only {regions.crown_seen:.0%} of the top of the head is inside the photo")
     skin = frame.skin
     crown = lab[regions.crown]
     crown_median = np.median(crown, axis=0)
