@@ -133,15 +133,21 @@ def test_an_accept_that_needs_a_note_is_finished_from_the_keyboard(qtbot, make_w
     assert failing.decision.decision == "accept" and failing.decision.note == "sharp enough on the print"
 
 
-def test_after_deciding_from_the_reasons_list_the_arrow_keys_browse_photos(qtbot, make_window, portrait_folder):
-    # Tab into the reasons, Space to untick one, R: the next photo came up with the focus in its reasons, and Down
-    # moved through them while the officer thought they were browsing (officer walk-through)
+def _failing_photo_shown(qtbot, make_window, portrait_folder, focused):
+    """A window of 8 photos showing one whose checks failed, with the keyboard focus on `focused(window)`."""
     w = _opened(qtbot, make_window, portrait_folder, 8)
     failing = next(e for e in w.browser.model.entries if e.analysis.failed_checks())
     w.activateWindow()
     w.browser.select_path(failing.path)
-    w.decision.reasons.setFocus()
-    qtbot.waitUntil(w.decision.reasons.hasFocus)
+    focused(w).setFocus()
+    qtbot.waitUntil(focused(w).hasFocus)
+    return w, failing
+
+
+def test_after_deciding_from_the_reasons_list_the_arrow_keys_browse_photos(qtbot, make_window, portrait_folder):
+    # Tab into the reasons, Space to untick one, R: the next photo came up with the focus in its reasons, and Down
+    # moved through them while the officer thought they were browsing (officer walk-through)
+    w, failing = _failing_photo_shown(qtbot, make_window, portrait_folder, lambda w: w.decision.reasons)
     qtbot.keyClick(w.decision.reasons, Qt.Key.Key_R)
     following = w.session.current
     assert failing.decision.decision == "reject" and following != failing.path
@@ -153,12 +159,7 @@ def test_after_deciding_from_the_reasons_list_the_arrow_keys_browse_photos(qtbot
 def test_after_accepting_from_the_note_the_next_key_decides_the_next_photo(qtbot, make_window, portrait_folder):
     # Ctrl+Enter saved and moved to the next photo, but the keys stayed in the note: R typed "r" into the next
     # applicant's note and decided nothing
-    w = _opened(qtbot, make_window, portrait_folder, 8)
-    failing = next(e for e in w.browser.model.entries if e.analysis.failed_checks())
-    w.activateWindow()
-    w.browser.select_path(failing.path)
-    w.browser.view.setFocus()
-    qtbot.waitUntil(w.browser.view.hasFocus)
+    w, failing = _failing_photo_shown(qtbot, make_window, portrait_folder, lambda w: w.browser.view)
     qtbot.keyClick(w.browser.view, Qt.Key.Key_A)
     qtbot.keyClicks(w.decision.note, "sharp enough on the print")
     qtbot.keyClick(w.decision.note, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
