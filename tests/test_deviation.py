@@ -173,3 +173,20 @@ def test_a_face_lying_on_its_side_in_a_photo_stored_turned_gets_no_occluder_hunt
                                         "upright and analysed again."]
     assert turned.faces[0].region_deviation == patched.faces[0].region_deviation  # the region table stays
     assert any("Eye area" in s for s in patched.faces[0].findings)
+
+
+def test_a_face_cut_through_its_forehead_is_not_said_to_be_low_where_the_photo_ends(analyzer, pairs):
+    # a face cropped from the brows to the chin read "Forehead: much lower than in compliant photos (-3.6); no
+    # checklist item explains it: look for an occluder", and the map painted the chip's fill above the photo red
+    clean = pairs[0][0]
+    face = clean.faces[0]
+    brows, chin = float(face.landmarks[17:27, 1].min()), float(face.landmarks[8, 1])
+    jaw = face.landmarks[[0, 16], 0]
+    image = load_portrait(PORTRAITS[0])
+    cut = analyzer.analyse(np.ascontiguousarray(image[int(brows):int(chin) + 5, int(jaw[0]):int(jaw[1])]))
+    assert cut.faces, cut.errors
+    assert np.isnan(cut.faces[0].region_deviation["forehead"])  # not seen: no mean of the strip at the edge
+    assert not any("forehead" in sentence.lower() for sentence in cut.faces[0].findings), cut.faces[0].findings
+    # the chip's pixels from outside the photo have no deviation; a whole photo keeps every pixel's
+    in_photo = np.isfinite(cut.faces[0].deviation_chip)
+    assert in_photo[: in_photo.shape[0] // 5].mean() < 0.2 and np.isfinite(face.deviation_chip).mean() > 0.6

@@ -35,7 +35,7 @@ from pfiq_desktop.engine.defaults import (
     DEFAULT_QUALITY_ESTIMATOR,
     MAX_FACES,
 )
-from pfiq_desktop.engine.deviation import DeviationReference, deviation_chip, load_reference
+from pfiq_desktop.engine.deviation import DeviationReference, chip_in_photo, deviation_chip, load_reference
 from pfiq_desktop.engine.faces import DetectedFace, FaceDetector, photo_points_to_chip
 from pfiq_desktop.engine.findings import add_findings
 from pfiq_desktop.engine.imageio import load_photo_file
@@ -352,7 +352,8 @@ class Analyzer:
         if self.deviation_reference is None:
             return
         landmarks_chip = photo_points_to_chip(face.landmarks, face.chip_transform)
-        face.deviation_chip = at_stored_precision(deviation_chip(magnitude, landmarks_chip, self.deviation_reference))
+        in_photo = chip_in_photo(face.chip_transform, face.photo_shape, magnitude.shape[0])
+        face.deviation_chip = at_stored_precision(deviation_chip(magnitude, landmarks_chip, self.deviation_reference, in_photo))
 
     def _forward(self, chips: torch.Tensor, keep_graph: bool) -> tuple[ForwardPass | None, ProbeGrids | None]:
         """The chips' forward pass with gradients (gradient map methods; else None) and, where the backbone has

@@ -46,6 +46,7 @@ FLOOR = 1e-3  # magnitudes below FLOOR x the chip's median magnitude count as FL
 MIN_OUTLINE_AREA = 4.0  # chip px^2: smaller low specks are not outlined
 # building a reference
 SPREAD_FLOOR = 0.05  # log units: keeps z finite where every reference face agrees
+MIN_REGION_SEEN = 0.5  # share of a region's pixels with data for its mean to be given
 FACE_SHARE = 0.5  # a chip pixel is in the reference face (or seen) when it is so in at least half the faces
 ITERATIONS = 3  # mean <-> per-face offset refinements
 SIGMA_PER_CHIP_PX = 6.0 / CHIP_SIZE  # the blur: 6 px on the built-in network's 150 px chip (about half an eye), scaled
@@ -193,13 +194,19 @@ def face_area_chip(landmarks_chip: np.ndarray, size: int) -> np.ndarray:
     return mask
 
 
-def deviation_chip(magnitude_chip: np.ndarray, landmarks_chip: np.ndarray, reference: DeviationReference) -> np.ndarray:
+def deviation_chip(magnitude_chip: np.ndarray, landmarks_chip: np.ndarray, reference: DeviationReference,
+                   in_photo: np.ndarray | None = None) -> np.ndarray:
     """z-like deviation (H x W float32) of one face's raw map magnitude from compliant faces; NaN outside the face.
 
     `magnitude_chip` is the map method's raw magnitude on the chip (before the PLQ
-    calibration); `landmarks_chip` the face's 68 points on the chip.
+    calibration); `landmarks_chip` the face's 68 points on the chip; `in_photo` the chip
+    pixels whose source lies inside the photo (`chip_in_photo`): the rest is NaN too.
     """
     residual = smoothed_log(magnitude_chip, reference.sigma, reference.seen) - reference.mean
+    if in_photo is not None:  # the chip's fill beyond a cut-off face's edge read as "forehead much lower", and the
+        # blur carries it 2 sigma into the photo: the photo's edge is that much further in
+        reach = 2 * round(2 * reference.sigma) + 1
+        residual[cv2.erode(in_photo.astype(np.uint8), np.ones((reach, reach), np.uint8)) == 0] = np.nan
     inside = residual[reference.face]
     inside = inside[np.isfinite(inside)]
     if inside.size == 0:
@@ -209,14 +216,26 @@ def deviation_chip(magnitude_chip: np.ndarray, landmarks_chip: np.ndarray, refer
     return deviation
 
 
+def chip_in_photo(chip_transform: np.ndarray, photo_shape: tuple[int, int], size: int) -> np.ndarray:
+    """The chip pixels (size x size) whose source lies inside the photo, given the photo -> chip affine."""
+    back = cv2.invertAffineTransform(np.asarray(chip_transform, np.float64).reshape(2, 3))
+    ys, xs = np.mgrid[0:size, 0:size].astype(np.float64)
+    x = back[0, 0] * xs + back[0, 1] * ys + back[0, 2]
+    y = back[1, 0] * xs + back[1, 1] * ys + back[1, 2]
+    height, width = photo_shape
+    inside: np.ndarray = (x >= -0.5) & (x <= width - 0.5) & (y >= -0.5) & (y <= height - 0.5)
+    return inside
+
+
 def region_deviation(deviation: np.ndarray, landmarks_chip: np.ndarray) -> dict[str, float]:
-    """Mean deviation of each named region (left_eye ... chin) on the chip; NaN where a region has no data."""
+    """Mean deviation of each named region (left_eye ... chin) on the chip; NaN where less than MIN_REGION_SEEN of a
+    region has data (the strip of a forehead left at a cut photo's edge read as "much lower")."""
     polygons = region_polygons(np.asarray(landmarks_chip, np.float64))
     means: dict[str, float] = {}
     for name in REGION_NAMES:
         values = deviation[polygon_mask(polygons[name], deviation.shape)]
-        values = values[np.isfinite(values)]
-        means[name] = float(values.mean()) if values.size else float("nan")
+        seen = values[np.isfinite(values)]
+        means[name] = float(seen.mean()) if seen.size and seen.size >= MIN_REGION_SEEN * values.size else float("nan")
     return means
 
 
