@@ -219,6 +219,9 @@ class ImageListModel(QAbstractListModel):
         return self._pool.waitForDone(ms)
 
 
+ANY_CHECK = "Any check"  # the check filter off ("Failing any check or none" was cut to "Failing any check o")
+
+
 def failure_note(entry: PhotoRecord) -> str:
     """The second line of a failed photo in the list: what would fix it."""
     if entry.failure == "framing":
@@ -353,7 +356,7 @@ class BrowserWidget(QWidget):
                              "finishes; results arriving in between do not move the list under you.")
         self.check_filter = named(QComboBox(), "browserCheckFilter")
         self.check_filter.setToolTip("Show only the photos that fail this check")
-        self.check_filter.addItem("Failing any check or none", None)
+        self.check_filter.addItem(ANY_CHECK, None)
         self._check_filter_timer = QTimer(self, singleShot=True, interval=400)  # counts refresh at most every 0.4 s
         self._check_filter_timer.timeout.connect(self.refresh_check_filter)
 
@@ -459,7 +462,7 @@ class BrowserWidget(QWidget):
         failing = self.model.session.failing_checks()
         self.check_filter.blockSignals(True)
         self.check_filter.clear()
-        self.check_filter.addItem("Failing any check or none", None)
+        self.check_filter.addItem(ANY_CHECK, None)
         for check_id, count in failing.most_common():
             self.check_filter.addItem(f"Failing: {reason_label(check_id)} ({count})", check_id)
         index = self.check_filter.findData(chosen)

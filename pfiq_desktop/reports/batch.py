@@ -23,7 +23,7 @@ from PySide6.QtGui import QImage, QPdfWriter, QTextDocument
 from pfiq_desktop import APP_NAME, __version__
 from pfiq_desktop.atomic import OutputError, write_bytes_atomic
 from pfiq_desktop.engine.results import Verdict
-from pfiq_desktop.palette import status_hex
+from pfiq_desktop.palette import STATUS_LABELS, status_hex
 from pfiq_desktop.reports.figures import render_histogram, render_thumbnail, verdict_hex, verdict_text
 from pfiq_desktop.reports.inputs import ReportItem, altered_text, photo_or_why, read_photo
 from pfiq_desktop.reports.paged import (
@@ -171,7 +171,7 @@ def _failing_html(items: Sequence[ReportItem], limit: int = 25) -> str:
 <table width="100%" cellspacing="0" cellpadding="2" border="0.5" style="border-color:{RULE}; border-style:solid; {TABLE_GAP}">
 <tr style="background-color:{HEADER_SHADE}"><th align="right">#</th><th align="left">Check</th><th align="right">Fail</th>\
 <th align="right">Share</th>
-<th align="right">Warn</th><th align="left" width="32%"></th></tr>{"".join(rows)}</table>{more}"""
+<th align="right">{STATUS_LABELS['warn']}</th><th align="left" width="32%"></th></tr>{"".join(rows)}</table>{more}"""
 
 
 def _decision_cell(item: ReportItem) -> str:
