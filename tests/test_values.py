@@ -17,6 +17,7 @@ def test_fractions_and_probabilities_read_as_percentages_and_counts_as_words():
     assert value_text(0.802, "darker half / brighter half") == "darker half 80 %"
     assert value_text(1.0, "faces") == "1 face" and value_text(3.0, "faces") == "3 faces"
     assert value_text(0.0, "colour") == "black and white" and value_text(1.0, "colour") == "colour"
+    assert value_text(1.0, "width/height") == "w:h 1.000" and value_text(0.7777, "width/height") == "w:h 0.778"
     assert value_text(1.2, "largest other face / subject") == "largest other face 120 %"  # "other faces 120 %" puzzled
 
 

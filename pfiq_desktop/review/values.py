@@ -39,6 +39,7 @@ _SHOWN: dict[str, tuple[float, str]] = {
 }
 _PERCENT = {unit for unit, (factor, _) in _SHOWN.items() if factor == 100.0}
 _WHOLE = {"grey level", "L*", "Laplacian variance"}  # read in whole steps: "lightness 72/100", not "72.5/100"
+_DECIMALS = {"width/height": 3}  # as the profiles state them: "w:h 1" read as a broken ratio beside "needs 0.740-0.820"
 
 
 def _missing(value: float | int | None) -> bool:
@@ -70,6 +71,8 @@ def quality_text(quality: float | None) -> str:
 def _scaled(value: float, unit: str) -> str:
     factor = _SHOWN[unit][0] if unit in _SHOWN else 1.0
     scaled = float(value) * factor
+    if unit in _DECIMALS:
+        return f"{scaled:.{_DECIMALS[unit]}f}"
     if unit in _WHOLE or (factor == 100.0 and abs(scaled) >= 1):
         return f"{scaled:.0f}"  # percentages: whole numbers read best ("31 %", not "30.9 %")
     if factor == 100.0 and 0 < abs(scaled) < 0.1:
