@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayo
 from pfiq_desktop import APP_NAME, __version__, appdirs
 from pfiq_desktop.engine.deviation_bands import CLEARLY_LOWER
 from pfiq_desktop.engine.icao.headpose import POSE_UNCERTAINTY_DEG
+from pfiq_desktop.engine.icao.mm_geometry import CROWN_OVERSHOOT
 from pfiq_desktop.engine.icao.pose import POSE_WORDS
 from pfiq_desktop.engine.icao.registry import CHECK_BY_EYE, IMPRECISE
 from pfiq_desktop.engine.models import USED_MODELS, ModelFileError, model_sha256, verified_model_path
@@ -56,6 +57,10 @@ reason says why.</li>
 may be off; one past the limit by less than that asks you to look; only a clearer turn or tilt fails. The strict
 profile passes only readings the landmarks confirm, so there most head poses are left to your eye. Angles are signed:
 {positive}. Under a mask the turn and the tilt up or down are not judged: the landmarks there are guessed.</li>
+<li>The top of the head is estimated from the face: in 9 of 10 photos the estimate lies less than {overshoot:.0f} % of
+the head's height above the real top of the hair. A head that seems to reach past the top edge by less than that is
+left to your eye ("Whole head {imprecise}"); a clearer cut fails. A face cropped through the forehead is not judged for a
+head covering.</li>
 <li>The profile list above the checklist chooses the bounds (hover over it for each profile's title). Your decision
 records the profile it was made under.</li>
 </ul>
@@ -70,7 +75,7 @@ after the check (a decision saved before it does not hold it: decide again).</p>
 """
 CHECKLIST_HELP = _CHECKLIST_HELP.format(
     fail=STATUS_LABELS["fail"], warn=STATUS_LABELS["warn"], not_assessable=STATUS_LABELS["not_assessable"],
-    imprecise=IMPRECISE, check_by_eye=CHECK_BY_EYE,
+    imprecise=IMPRECISE, check_by_eye=CHECK_BY_EYE, overshoot=100 * CROWN_OVERSHOOT,
     pitch=POSE_UNCERTAINTY_DEG["pitch"], yaw=POSE_UNCERTAINTY_DEG["yaw"], roll=POSE_UNCERTAINTY_DEG["roll"],
     positive=", ".join(f"a positive {axis} is {words[1]}" for axis, words in POSE_WORDS.items()),
     score_words=SCORE_WORDS, same=SAME_AT_OR_ABOVE.lower(), other=OTHER_BELOW.lower(),

@@ -142,6 +142,11 @@ def test_the_help_explains_the_checklist_and_the_renewal_check_in_the_words_the_
     assert "Warning: near a limit" in text and "Not assessable: the check could not look" in text
     assert f"± {POSE_UNCERTAINTY_DEG['pitch']:g} degrees" in text and "The strict profile passes only readings" in text
     assert SCORE_WORDS in text and SAME_AT_OR_ABOVE.lower() in text and OTHER_BELOW.lower() in text
+    # the whole-head rule's warning, in the check's own words and with the measured reach (eval_crown.py)
+    from pfiq_desktop.engine.icao.mm_geometry import CROWN_OVERSHOOT
+    from pfiq_desktop.engine.icao.registry import IMPRECISE
+
+    assert f"less than {100 * CROWN_OVERSHOOT:.0f} %" in text and f"Whole head {IMPRECISE}" in text
     assert dialog.windowTitle() == "How to read the results"
 
 
