@@ -7,6 +7,7 @@ Qt-free (numpy only); `gui/theme.py` turns these into Qt objects.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import cast
 
@@ -42,6 +43,11 @@ STATUS_LABELS = {
     "error": "Error",
     "not_assessable": "Not assessable",
 }
+
+
+def status_counts(counts: Mapping[str, int], keys: Iterable[str]) -> str:
+    """'2 fail, 30 pass': the counts of `keys`, in that order, in the window's words; '' when all are zero."""
+    return ", ".join(f"{counts[key]} {STATUS_LABELS[key].lower()}" for key in keys if counts.get(key))
 
 
 def status_badge(key: str) -> str:

@@ -218,12 +218,10 @@ def deviation_chip(magnitude_chip: np.ndarray, landmarks_chip: np.ndarray, refer
 
 def chip_in_photo(chip_transform: np.ndarray, photo_shape: tuple[int, int], size: int) -> np.ndarray:
     """The chip pixels (size x size) whose source lies inside the photo, given the photo -> chip affine."""
-    back = cv2.invertAffineTransform(np.asarray(chip_transform, np.float64).reshape(2, 3))
-    ys, xs = np.mgrid[0:size, 0:size].astype(np.float64)
-    x = back[0, 0] * xs + back[0, 1] * ys + back[0, 2]
-    y = back[1, 0] * xs + back[1, 1] * ys + back[1, 2]
+    ys, xs = np.mgrid[0:size, 0:size]
+    x, y = chip_points_to_photo(np.column_stack([xs.ravel(), ys.ravel()]), chip_transform).T
     height, width = photo_shape
-    inside: np.ndarray = (x >= -0.5) & (x <= width - 0.5) & (y >= -0.5) & (y <= height - 0.5)
+    inside: np.ndarray = ((x >= -0.5) & (x <= width - 0.5) & (y >= -0.5) & (y <= height - 0.5)).reshape(size, size)
     return inside
 
 

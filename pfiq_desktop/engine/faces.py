@@ -171,12 +171,12 @@ class FaceDetector:
                     and self.apart_failures == failures):
                 image, offset = on_grey_canvas(rgb, TIGHT_CROP_PAD)
                 found = self._find(image)
+            left, top = (round(v) for v in offset)
             faces = []
             for box, score, detector in found:
                 if min(box[2] - box[0] + 1, box[3] - box[1] + 1) < self.min_face_px:
                     continue
                 rect = dlib.rectangle(*box)
-                left, top = (round(v) for v in offset)
                 faces.append(
                     DetectedFace(
                         box=(box[0] - left, box[1] - top, box[2] - left, box[3] - top),

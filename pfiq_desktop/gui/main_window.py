@@ -55,7 +55,7 @@ from pfiq_desktop.gui.theme import apply_theme
 from pfiq_desktop.gui.welcome import WelcomePage
 from pfiq_desktop.gui.widgets import named, shortcut
 from pfiq_desktop.gui.worker import AnalysisWorker, EngineFactory
-from pfiq_desktop.palette import STATUS_COLOURS, STATUS_LABELS
+from pfiq_desktop.palette import STATUS_COLOURS, status_counts
 from pfiq_desktop.review import DecisionError, OverrideNeedsNote, ReviewStore
 from pfiq_desktop.review.cache import AnalysisCache
 from pfiq_desktop.review.reasons import reason_label
@@ -691,7 +691,7 @@ class MainWindow(QMainWindow):
         if self._cancelled:
             return
         counts = self.session.counts()
-        summary = ", ".join(f"{counts[k]} {STATUS_LABELS[k].lower()}" for k in ("pass", "warn", "fail", "error") if counts.get(k))
+        summary = status_counts(counts, ("pass", "warn", "fail", "error"))
         self._status(f"Analysis finished: {summary or 'nothing to do'}")
 
     def _on_cancelled(self, paths: list[str]) -> None:

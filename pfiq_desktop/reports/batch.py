@@ -169,8 +169,8 @@ def _failing_html(items: Sequence[ReportItem], limit: int = 25) -> str:
 <p style="{HEADING}"><b>Failing checks, most frequent first</b>
 <span style="color:{GREY}"> — number of photos that failed (and were only warned by) each check.</span></p>
 <table width="100%" cellspacing="0" cellpadding="2" border="0.5" style="border-color:{RULE}; border-style:solid; {TABLE_GAP}">
-<tr style="background-color:{HEADER_SHADE}"><th align="right">#</th><th align="left">Check</th><th align="right">Fail</th>\
-<th align="right">Share</th>
+<tr style="background-color:{HEADER_SHADE}"><th align="right">#</th><th align="left">Check</th>
+<th align="right">{STATUS_LABELS['fail']}</th><th align="right">Share</th>
 <th align="right">{STATUS_LABELS['warn']}</th><th align="left" width="32%"></th></tr>{"".join(rows)}</table>{more}"""
 
 

@@ -137,11 +137,8 @@ def render_comparison(
     header_h = pad + text_px * (TITLE_HEIGHT + LINE_STEP * len(lines) + 0.4)  # the title, then the lines; the panels below
     legend_h = line_h * 1.8
     foot_h = pad * 0.5 + legend_h + (line_h * (1 + len(changes)) if fit_height is None else 0) + pad
-    tile = TILE
-    if fit_height is not None:  # the panels' height grows in proportion to the pictures' (rounded: step down to fit)
-        tile = max(MIN_TILE, min(TILE, int(TILE * (fit_height - header_h - foot_h) / _panels_height(TILE))))
-        while tile > MIN_TILE and header_h + _panels_height(tile) + foot_h > fit_height:
-            tile -= 1
+    tile = TILE if fit_height is None else next(  # the largest pictures whose figure fits
+        (t for t in range(TILE, MIN_TILE, -1) if header_h + _panels_height(t) + foot_h <= fit_height), MIN_TILE)
     panels = render_comparison_panels(image_a, image_b, comparison, tile)
     if panels.width() > width - 2 * pad:
         panels = panels.scaledToWidth(width - 2 * pad, Qt.TransformationMode.SmoothTransformation)

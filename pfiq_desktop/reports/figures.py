@@ -38,6 +38,7 @@ from pfiq_desktop.palette import (
     STATUS_LABELS,
     MapScale,
     status_badge,
+    status_counts,
     status_hex,
 )
 from pfiq_desktop.review.reasons import no_face_problem
@@ -69,8 +70,7 @@ def verdict_text(verdict: str | Verdict) -> str:
 
 def verdict_counts_text(counts: Mapping[str, int]) -> str:
     """'2 fail, 30 pass, 3 not assessable': a photo's checks counted in the window's words, worst first."""
-    return ", ".join(f"{counts[key]} {STATUS_LABELS[key].lower()}" for key in ("fail", "warn", "pass", "not_assessable")
-                     if counts.get(key)) or "none run"
+    return status_counts(counts, ("fail", "warn", "pass", "not_assessable")) or "none run"
 
 
 def verdict_hex(verdict: str | Verdict) -> str:
