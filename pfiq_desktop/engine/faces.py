@@ -80,6 +80,12 @@ class DetectedFace:
     detector: Detector = "hog"  # which detector found it: "cnn" is the fallback (then `score` is its confidence)
 
 
+def box_size(box: tuple[int, int, int, int]) -> float:
+    """A face box's size as the side of the square of its area, in pixels: what "largest face" compares."""
+    x0, y0, x1, y1 = box
+    return float(np.sqrt(max(x1 - x0, 0) * max(y1 - y0, 0)))
+
+
 class FaceDetector:
     """dlib HOG face detector plus both shape predictors, loaded once; dlib's CNN detector as a fallback.
 
@@ -159,7 +165,8 @@ class FaceDetector:
         self._lock = threading.Lock()
 
     def detect(self, rgb: np.ndarray) -> list[DetectedFace]:
-        """All faces at least ``min_face_px`` on their shorter box side, best score first."""
+        """All faces at least ``min_face_px`` on their shorter box side, largest first: the first is the subject the
+        checklist judges, and in a group photo the detector's most confident face was often a small one behind."""
         rgb = _as_rgb_uint8(rgb)
         with self._lock:
             image, offset = rgb, np.zeros(2, np.float32)
@@ -186,7 +193,7 @@ class FaceDetector:
                         detector=detector,
                     )
                 )
-        faces.sort(key=lambda face: face.score, reverse=True)
+        faces.sort(key=lambda face: box_size(face.box), reverse=True)
         return faces
 
     def _find(self, rgb: np.ndarray) -> list[tuple[_Box, float, Detector]]:

@@ -15,16 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from pfiq_desktop.engine.faces import turned_face
+from pfiq_desktop.engine.faces import box_size, turned_face
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.mm_geometry import CROWN_OVERSHOOT, PrintScale, head_height_range
 from pfiq_desktop.engine.icao.registry import CHECK_BY_EYE, IMPRECISE, Measure, NotAssessable, bounds_of, check, graded, graded_range
 from pfiq_desktop.engine.results import FACE_PRESENT, STORED_TURNED_UNIT, Evidence, Verdict, stored_how, upright_by
-
-
-def _box_size(box: tuple[int, int, int, int]) -> float:
-    x0, y0, x1, y1 = box
-    return float(np.sqrt(max(x1 - x0, 0) * max(y1 - y0, 0)))
 
 
 def _float_box(box: tuple[int, int, int, int]) -> tuple[float, float, float, float]:
@@ -114,9 +109,9 @@ def single_face(ctx: Context, params: dict[str, Any]) -> Measure:
     """Ratio of the largest other face to the subject's face: background faces small enough are tolerated."""
     if ctx.face is None:
         raise NotAssessable("no face found")
-    subject = _box_size(ctx.face.box) or 1.0
+    subject = box_size(ctx.face.box) or 1.0
     others = ctx.faces[1:]
-    ratio = max((_box_size(f.box) / subject for f in others), default=0.0)
+    ratio = max((box_size(f.box) / subject for f in others), default=0.0)
     evidence = Evidence(boxes=[_float_box(f.box) for f in others])
     return graded(
         ratio,
