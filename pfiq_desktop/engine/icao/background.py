@@ -81,7 +81,8 @@ def background_uniformity(ctx: Context, params: dict[str, Any]) -> Measure:
         params,
         {
             "ok": "Background is plain (texture {v:.1f}).",
-            "high": "Background is not plain: texture, pattern or objects behind the head (texture {v:.1f}; allowed {fail_above:.1f}).",
+            "high": "Background is not plain: objects, a pattern, texture or a shadow behind the head (texture {v:.1f}; allowed "
+                    "{fail_above:.1f}).",
         },
         "texture index",
         _evidence(ctx),
