@@ -147,6 +147,18 @@ def test_a_failed_check_where_the_map_is_as_usual_is_not_called_unimportant():
     assert "rather than a recognition problem" not in " ".join(sentences)
 
 
+def test_many_scattered_spots_are_not_called_nothing_clearly_lower():
+    # a snowy background's face: "No face area is clearly lower ...; the scattered outlined spots cover 10 % of the face
+    # (compliant photos: typically 2-3 %)" beside another photo's "Clearly lower areas cover 10 %" (walk-through)
+    from pfiq_desktop.engine.findings import face_findings
+
+    regions = {"mouth": -0.5, "chin": -0.8, "nose": 0.2}
+    many, few = (face_findings(regions, [], 0.9, [], share)[0] for share in (0.10, 0.02))
+    assert many.startswith("No single face area is clearly lower, but scattered outlined spots cover 10 %"), many
+    assert "more than in compliant photos" in many
+    assert few.startswith("No face area is clearly lower than in compliant photos; the scattered outlined spots cover 2 %"), few
+
+
 def test_several_check_clauses_with_their_own_punctuation_are_quoted_apart():
     # sunglasses: "...reports the eye on the photo's left is not visible behind a dark lens, tinted glasses or sunglasses
     # are worn: not allowed and the eyes are hidden..." read as one run-on sentence (officer walk-through)

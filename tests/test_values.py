@@ -19,6 +19,11 @@ def test_fractions_and_probabilities_read_as_percentages_and_counts_as_words():
     assert value_text(0.0, "colour") == "black and white" and value_text(1.0, "colour") == "colour"
     assert value_text(1.0, "width/height") == "w:h 1.000" and value_text(0.7777, "width/height") == "w:h 0.778"
     assert value_text(1.2, "largest other face / subject") == "largest other face 120 %"  # "other faces 120 %" puzzled
+    # each read as something else on a walk-through of unseen photos: a lid two-thirds shut beside "Pass", the head's
+    # visible share ("214 % of head height"), the face's share ("134 % of face median")
+    assert value_text(64.8, "% closed") == "closed 65 % likely" and value_text(91.0, "% hidden") == "hidden 91 % likely"
+    assert value_text(2.14, "fraction of head height") == "margin 214 % of head height"
+    assert value_text(1.34, "fraction of face median PLQ") == "lowest region 134 % of face median"
 
 
 def test_units_without_a_phrase_keep_three_digits_and_a_missing_value_is_a_dash():

@@ -24,7 +24,10 @@ from pfiq_desktop.engine.results import Analysis, CheckResult, Verdict, stored_h
 MIN_AREA_SHARE = 0.02  # an unnamed low area is reported from this share of the face
 MAX_DETAIL = 40  # characters: longer parenthesised detail of a check's reason is left to the checklist
 UNNAMED_DEPTH = -2.5  # ... and when its mean deviation is at least this low
-TYPICAL_LOW_SHARE = "(compliant photos: typically 2-3 %)"  # of the face clearly lower (engine/deviation.py low_share)
+# the share of the face clearly lower in compliant photos (engine/deviation.py low_share): typically up to this
+TYPICAL_LOW_SHARE_MAX = 0.03
+TYPICAL_RANGE = f"typically 2-{100 * TYPICAL_LOW_SHARE_MAX:.0f} %"
+TYPICAL_LOW_SHARE = f"(compliant photos: {TYPICAL_RANGE})"
 WHOLE_FACE_CHECKS = ("sharpness", "exposure", "clipping", "dynamic_range", "compression")  # the map cannot show these
 
 REGION_WORDS = {
@@ -137,17 +140,20 @@ def face_findings(
         else:
             sentences.append(text + "; no checklist item explains it: look for an occluder, shadow or reflection there.")
     for area in areas:
-        sentences.append(f"An area near the {REGION_WORDS[area.near].lower()} ({area.share:.0%} of the face): "
+        sentences.append(f"An area near the {REGION_WORDS[area.near].lower()} ({100 * area.share:.0f} % of the face): "
                          f"{band(area.mean)} ({area.mean:+.1f}); look for an occluder, shadow or reflection there.")
     whole = [_said(c) for c in checks if c.id in WHOLE_FACE_CHECKS and c.verdict is Verdict.FAIL]
     if whole:
         sentences.append(f"The checklist reports {_join(whole)}: this concerns the whole face, which the map does not "
                          f"rate (it compares places within the face); overall recognition quality {quality:.2f}.")
-    if not low and not areas:  # the map may still outline small spots: say so, or the words contradict the picture
-        spots = f"; the scattered outlined spots cover {clear_share:.0%} of the face {TYPICAL_LOW_SHARE}" if clear_share > 0 else ""
+    if not low and not areas and clear_share > TYPICAL_LOW_SHARE_MAX:  # many small spots: "no area" beside 10 % outlined
+        sentences.insert(0, f"No single face area is clearly lower, but scattered outlined spots cover {100 * clear_share:.0f} % "
+                            f"of the face, more than in compliant photos ({TYPICAL_RANGE}).")
+    elif not low and not areas:  # the map may still outline small spots: say so, or the words contradict the picture
+        spots = f"; the scattered outlined spots cover {100 * clear_share:.0f} % of the face {TYPICAL_LOW_SHARE}" if clear_share > 0 else ""
         sentences.insert(0, f"No face area is clearly lower than in compliant photos{spots}.")
     else:
-        sentences.insert(0, f"Clearly lower areas cover {clear_share:.0%} of the face {TYPICAL_LOW_SHARE}.")
+        sentences.insert(0, f"Clearly lower areas cover {100 * clear_share:.0f} % of the face {TYPICAL_LOW_SHARE}.")
     return sentences
 
 

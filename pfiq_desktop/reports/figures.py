@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 from PIL import Image
 from PySide6.QtCore import QBuffer, QIODevice, QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QGuiApplication, QImage, QPainter, QPen, QPolygonF
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QFontMetricsF, QGuiApplication, QImage, QPainter, QPen, QPolygonF
 
 from pfiq_desktop import APP_NAME
 from pfiq_desktop.atomic import OutputError, write_bytes_atomic
@@ -318,14 +318,13 @@ def render_panels(
     painter.setFont(font(caption_px, bold=True))
     painter.setPen(QColor(30, 30, 30))
     align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-    painter.drawText(QRectF(0, 0, panel_w, top), align, "Photo and findings")
+    # a narrow photo's panel cut its caption to "Photo and findi" (walk-through)
+    painter.drawText(QRectF(0, 0, panel_w, top), align, first_fitting(painter, ("Photo and findings", "Photo"), panel_w))
     short = scale_of_map.caption
     map_caption = short + (" (face area)" if crop != (0, 0, width, img_h) else "")
     caption_rect = QRectF(panel_w + gap, 0, total_w - panel_w - gap, top)
-    for candidate in (map_caption, short, "vs compliant" if kind == "deviation" else "PLQ"):
-        if painter.fontMetrics().horizontalAdvance(candidate) <= caption_rect.width():
-            break
-    painter.drawText(caption_rect, align, candidate)
+    painter.drawText(caption_rect, align, first_fitting(
+        painter, (map_caption, short, "vs compliant" if kind == "deviation" else "PLQ"), caption_rect.width()))
     left_rect = QRectF(0, top, panel_w, panel_h_used)
     right_rect = QRectF(panel_w + gap, top, map_w, map_h)
     if image is None:
@@ -369,6 +368,18 @@ def render_panels(
         _colour_bar(painter, QRectF(right_rect.right() + gap, top, bar_w, max(panel_h_used, map_h)), label_px, scale_of_map)
     painter.end()
     return canvas
+
+
+def row_text(metrics: QFontMetrics, name: str, value: str, width: float) -> str:
+    """A checklist row, name then value, in `width`: a long name is shortened, never the value (the row "31. Eyes not
+    covered (sunglasses, patch, hand, hair): 0 % hidd..." lost the reading)."""
+    return metrics.elidedText(name, Qt.TextElideMode.ElideRight, int(width - metrics.horizontalAdvance(value))) + value
+
+
+def first_fitting(painter: QPainter, candidates: tuple[str, ...], width: float) -> str:
+    """The first caption that fits `width` in the painter's font; the last one where none does."""
+    metrics = painter.fontMetrics()
+    return next((text for text in candidates if metrics.horizontalAdvance(text) <= width), candidates[-1])
 
 
 def _outlines_in(painter: QPainter, analysis: Analysis, rect: QRectF, origin: tuple[float, float], scale: float,
@@ -490,12 +501,10 @@ def render_annotated(
             painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, verdict_text(check.verdict))
             painter.setPen(QColor(20, 20, 20))
             painter.setFont(font(text_px * 0.9))
-            label = f"{numbers[id(check)]}. {check.name}"
-            if check.value is not None:
-                label += f": {check_value_text(check)}"
+            value = f": {check_value_text(check)}" if check.value is not None else ""
             text_rect = QRectF(chip.right() + text_px * 0.5, top, column_w - chip.width() - text_px, row_h)
             painter.drawText(text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                             painter.fontMetrics().elidedText(label, Qt.TextElideMode.ElideRight, int(text_rect.width())))
+                             row_text(painter.fontMetrics(), f"{numbers[id(check)]}. {check.name}", value, text_rect.width()))
     painter.end()
     return canvas
 

@@ -17,13 +17,15 @@ from pfiq_desktop.engine.results import STORED_TURNED_UNIT, CheckResult, upright
 _SHOWN: dict[str, tuple[float, str]] = {
     "fraction of width": (100.0, "{n} % of width"),
     "fraction of height": (100.0, "{n} % of height"),
-    "fraction of head height": (100.0, "{n} % of head height"),
+    "fraction of head height": (100.0, "margin {n} % of head height"),  # "214 % of head height" read as the head's share
     "fraction": (100.0, "{n} % of area"),
     "probability": (100.0, "{n} % likely"),
-    "fraction of face median PLQ": (100.0, "{n} % of face median"),
+    "fraction of face median PLQ": (100.0, "lowest region {n} % of face median"),  # "134 %" read as the face's share
     "gap/width": (100.0, "lip gap {n} %"),
     "grey level": (1.0, "{n}/255"),
     "L*": (1.0, "lightness {n}/100"),
+    "% closed": (1.0, "closed {n} % likely"),  # "64.8 % closed" beside "Pass" read as a lid two-thirds shut
+    "% hidden": (1.0, "hidden {n} % likely"),
     "% clear": (1.0, "clear lenses {n} %"),  # the eye check's confidence in what it saw
     "% tinted": (1.0, "tinted lenses {n} %"),
     "% no glasses": (1.0, "no glasses {n} %"),
@@ -38,7 +40,7 @@ _SHOWN: dict[str, tuple[float, str]] = {
     "blockiness": (1.0, "blockiness {n}"),
 }
 _PERCENT = {unit for unit, (factor, _) in _SHOWN.items() if factor == 100.0}
-_WHOLE = {"grey level", "L*", "Laplacian variance"}  # read in whole steps: "lightness 72/100", not "72.5/100"
+_WHOLE = {"grey level", "L*", "Laplacian variance", "% closed", "% hidden"}  # read in whole steps: "lightness 72/100", not "72.5/100"
 _DECIMALS = {"width/height": 3}  # as the profiles state them: "w:h 1" read as a broken ratio beside "needs 0.740-0.820"
 
 

@@ -157,6 +157,16 @@ def test_a_closed_eye_the_network_is_unsure_of_is_left_to_the_officer() -> None:
     assert _decide(_measured(1.5, True), anything_goes).left.sure  # a profile can make every one fail
 
 
+def test_an_open_eye_read_more_likely_shut_than_not_says_so() -> None:
+    """"Eye open: Pass" beside "64.8 % closed" read as a contradiction (walk-through of unseen photos): an eye taken
+    as open though its closed reading is over even says how likely and from where it would be flagged."""
+    narrowed = _decide(dataclasses.replace(_measured(0.6, True), closed={"left": 0.6, "right": 0.5})).left  # p 0.65
+    assert narrowed.state == "open"
+    assert narrowed.reason == ("The eye on the photo's left is taken as open, though it looks narrowed: closed 65% likely, "
+                               "flagged from 73%.")
+    assert _decide(_measured(-2.0, True)).left.reason == "The eye on the photo's left is open."
+
+
 def test_lenses_read_tinted_with_little_confidence_are_left_to_the_officer() -> None:
     """Under `sure_tinted` (0.7) the glasses check warns "may be tinted" (on dev every clear or bare eye called
     tinted read under 0.7); above it, and for dark lenses, it fails as before."""

@@ -408,3 +408,27 @@ def test_a_photo_without_a_face_gets_no_map_and_no_colour_scale(sample_analysis,
     faceless = dataclasses.replace(sample_analysis, faces=[], checks=[c for c in sample_analysis.checks if c.id == "face_present"])
     assert (rightmost(sample_analysis) != 255).any()  # the colour scale and its labels
     assert (rightmost(faceless) == 255).all()
+
+
+def test_a_long_check_name_is_shortened_never_its_value_and_a_narrow_photo_keeps_a_whole_caption():
+    # the PNG read "31. Eyes not covered (sunglasses, patch, hand, hair): 0 % hidd..." and, over a photo 0.43 as wide
+    # as high, "Photo and findi" (walk-through of unseen photos)
+    from PySide6.QtGui import QFontMetrics, QImage, QPainter
+
+    from pfiq_desktop.reports.figures import ensure_qt, first_fitting, font, row_text
+
+    ensure_qt()
+    metrics = QFontMetrics(font(16))
+    name, value = "31. Eyes not covered (sunglasses, patch, hand, hair)", ": hidden <0.1 % likely"
+    width = metrics.horizontalAdvance(name + value) * 0.8
+    row = row_text(metrics, name, value, width)
+    assert row.endswith(value) and row.startswith("31. Eyes not covered") and "…" in row
+    assert metrics.horizontalAdvance(row) <= width
+    assert row_text(metrics, name, value, 2 * width) == name + value
+    canvas = QImage(10, 10, QImage.Format.Format_RGB888)
+    painter = QPainter(canvas)
+    painter.setFont(font(16, bold=True))
+    photo_width = painter.fontMetrics().horizontalAdvance("Photo and findings") - 1
+    assert first_fitting(painter, ("Photo and findings", "Photo"), photo_width) == "Photo"
+    assert first_fitting(painter, ("Photo and findings", "Photo"), photo_width + 1) == "Photo and findings"
+    painter.end()

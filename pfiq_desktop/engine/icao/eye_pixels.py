@@ -159,6 +159,7 @@ class EyeState:
     behind_dark_lens: bool = False  # not visible because both lens windows are dark (sunglasses)
     cheek_grey: float | None = None  # the cheek beside it, median grey of 255: set when the eye lies in deep shadow
     sure: bool = True  # a closed eye at least `EyeThresholds.sure_closed` sure (else: "may be closed")
+    closed_bar: float = 1.0  # the probability from which one eye alone is called closed (`EyeThresholds.closed_one`)
 
     @property
     def score(self) -> float:
@@ -198,7 +199,10 @@ class EyeState:
     def reason(self) -> str:
         where = self.where[0].upper() + self.where[1:]
         return {
-            "open": f"{where} is open.",
+            # an open eye read more likely shut than not says so: "open" beside "closed 65 % likely" read as a contradiction
+            "open": f"{where} is open." if self.closed_score < 0.5 else
+            f"{where} is taken as open, though it looks narrowed: closed {self.closed_score:.0%} likely, flagged from "
+            f"{self.closed_bar:.0%}.",
             "closed": f"{where} looks closed (confidence {self.closed_score:.0%})."
             if self.sure
             else f"{where} may be closed (confidence {self.closed_score:.0%}): look at it.",
@@ -577,7 +581,7 @@ def decide(m: EyeMeasurements, th: EyeThresholds) -> EyeAssessment:
             state = "not_assessable"
         closed = sigmoid(m.closed[sd])
         eyes[sd] = EyeState(sd, state, closed, sigmoid(m.occluded[sd]), m.boxes[sd], m.plq_ratio[sd], dark and state == "not_visible",
-                            shadow, sure=state != "closed" or closed >= th.sure_closed)
+                            shadow, sure=state != "closed" or closed >= th.sure_closed, closed_bar=sigmoid(th.closed_one))
     covered = {sd: eyes[sd].state == "not_visible" for sd in eyes}
     # lens windows in deep shadow read dark against their cheek: no evidence of tinted lenses, unless a lit eye is
     # behind a dark lens too
