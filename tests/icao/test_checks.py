@@ -430,6 +430,11 @@ def test_under_a_mask_the_checks_that_read_the_mouth_and_cheeks_are_not_judged(p
         assert _result(check_id, portrait, faces, profile).verdict is not Verdict.NOT_ASSESSABLE
         for unjudged in (switched_off, left_out):
             assert _result(check_id, masked, faces, unjudged).verdict is not Verdict.NOT_ASSESSABLE
+    # "Eyes, nose and mouth look unobstructed" read beside the failed mask check (walk-through of unseen photos)
+    beside = _result("face_occlusion", masked, portrait_faces, profile)
+    assert beside.verdict is Verdict.NOT_ASSESSABLE and beside.reason == (
+        'Cannot be checked: "Mouth and chin uncovered (no mask or scarf)" failed, and that check reports the covering.')
+    assert _result("face_occlusion", portrait, portrait_faces, profile).verdict is Verdict.PASS
     turned = _with_landmarks(portrait_faces, turned_landmarks(_lm(portrait_faces), yaw=50.0))  # past the mask check's 45 deg
     assert _result("lower_face_covered", masked, turned, profile).verdict is Verdict.NOT_ASSESSABLE
     assert "would read the covering" not in _result("natural_colour", masked, turned, profile).reason

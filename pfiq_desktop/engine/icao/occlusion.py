@@ -83,7 +83,9 @@ def plq_regions(ctx: Context, params: dict[str, Any]) -> Measure:
     )
 
 
-@check("face_occlusion", "Eyes, nose and mouth unobstructed", "occlusion", frontal=True, iso="FaceOcclusionPrevention")
+# under a failed mask check it read "Eyes, nose and mouth look unobstructed" beside it (walk-through of unseen photos)
+@check("face_occlusion", "Eyes, nose and mouth unobstructed", "occlusion", frontal=True, iso="FaceOcclusionPrevention",
+       unless_failed=LOWER_FACE_CHECK, unless_failed_why="that check reports the covering")
 def face_occlusion(ctx: Context, params: dict[str, Any]) -> Measure:
     """A key region the recogniser cannot use, although its landmarks were found, is likely covered."""
     ratio = _ratio_bound(params, "fail_below")

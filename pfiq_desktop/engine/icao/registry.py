@@ -36,6 +36,9 @@ class NotAssessable(Exception):
     """Raised inside a check when the photo does not allow an honest verdict."""
 
 
+READS_THE_COVERING = "this would read the covering, not the face"  # why a check waits for one that found a covering
+
+
 @dataclass
 class Measure:
     """What a check found; `checklist._run_one` adds id, name, family and face index."""
@@ -80,6 +83,7 @@ class CheckSpec:
     # a check whose failure means this one would measure what covers the face (a mask over the mouth and cheeks):
     # then it is not judged, and says which check failed
     unless_failed: str = ""
+    unless_failed_why: str = READS_THE_COVERING  # said when `unless_failed` failed
 
     def yaw_limit(self, profile_yaw: float, attributes: Mapping[str, float]) -> float:
         """How far the head may be turned for this check to judge it: the profile's limit, or its own `max_yaw` where
@@ -114,12 +118,13 @@ ISO_VALUE_ONLY = frozenset({"EyesOpen", "EyesVisible", "MouthOcclusionPrevention
 
 def check(
     id: str, name: str, family: str, *, scope: str = "face", frontal: bool = False, per_face: bool = True, iso: str = "",
-    max_yaw: float | None = None, max_yaw_probe: str = "", unless_failed: str = "",
+    max_yaw: float | None = None, max_yaw_probe: str = "", unless_failed: str = "", unless_failed_why: str = READS_THE_COVERING,
 ) -> Callable[[CheckFunc], CheckFunc]:
     """Register a check function under a stable id (ids are what profiles and reports key on).
 
     `iso` is the ISO/IEC 29794-5 component the check measures, if any; `unless_failed` names a check whose failure
-    means this one would measure a covering instead of the face (the checklist runs that one first).
+    means this one would measure a covering instead of the face, or only repeat it (the checklist runs that one first;
+    `unless_failed_why` says which, when not the former).
     """
     if iso and iso not in ISO_29794_5_MEASURES:
         raise ValueError(f"check {id!r}: {iso!r} is not an ISO/IEC 29794-5 quality component")
@@ -130,7 +135,7 @@ def check(
         if unless_failed == id:
             raise ValueError(f"check {id!r} cannot wait for its own result (unless_failed)")
         CHECKS[id] = CheckSpec(id, name, family, func, scope, frontal, per_face and scope == "face", iso, max_yaw, max_yaw_probe,
-                               unless_failed)
+                               unless_failed, unless_failed_why)
         return func
 
     return register
