@@ -399,6 +399,7 @@ class BrowserWidget(QWidget):
             lambda _i: self._refilter(self.proxy.set_check_filter, self.check_filter.currentData()))
         self.sort.currentIndexChanged.connect(self._apply_sort)
         self.view.selectionModel().currentChanged.connect(self._on_current)
+        self.proxy.rowsRemoved.connect(self._on_rows_left)
         for changed in (self.model.dataChanged, self.model.modelReset, self.model.rowsInserted):
             changed.connect(self._update_summary)
             changed.connect(self._check_filter_timer.start)
@@ -439,6 +440,13 @@ class BrowserWidget(QWidget):
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():
             self.currentPathChanged.emit(path_at(current))
+
+    def _on_rows_left(self, *_args: object) -> None:
+        """The last photo the filter showed left it (decided under "Undecided"): it stayed on screen, and a stray key
+        decided it again out of sight (walk-through); none is shown now, as when a filter is chosen that shows none."""
+        if self.model.entries and not self.proxy.rowCount() and self.model.session.current is not None:
+            self._place = self.model.session.current
+            self.nothingShown.emit()
 
     def _update_summary(self, *_args: object) -> None:
         counts = self.model.session.counts()

@@ -66,6 +66,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SIZE = (1400, 860)
 DISPLAY_CACHE = 24  # photos whose coloured maps stay ready to draw
+PLACES_KEPT = 20  # photos the officer left by opening others, remembered to come back to
 LAYOUT_VERSION = 4  # bump when the docks change: an older saved layout is then ignored
 OPEN_WITH_SUBFOLDERS = "Open folder with &sub-folders…"
 OPEN_WITH_SUBFOLDERS_KEY = "Ctrl+Alt+O"
@@ -223,7 +224,8 @@ class MainWindow(QMainWindow):
         self._drafts: dict[str, tuple[str, set[str]]] = {}  # notes typed on photos left undecided, until decided
         # photos decided in this window, latest last, with the decision each replaced ('' for none): what Ctrl+Z undoes
         self._decided_here: list[tuple[str, str]] = []
-        self._place_to_restore = self.settings.current.last_photo  # where the officer was when the window last closed
+        # the photos the officer was on when the window last closed and when later openings replaced theirs, latest last
+        self._places: list[str] = [p for p in [self.settings.current.last_photo] if p]
         self._rechecking: tuple[str, int, set[str]] = ("", 0, set())  # profile, photos to re-evaluate, those to come
         self._engine_failure = ""  # the engine's start-up error while it is down
         self._cancelled = False  # the batch was cancelled, and nothing was queued since
@@ -478,6 +480,9 @@ class MainWindow(QMainWindow):
     def open_paths(self, paths: Sequence[str | Path], add: bool = False, recursive: bool = False) -> int:
         """Open folders (with their sub-folders when `recursive`) and/or files, restore their decisions and queue
         them all for analysis. Opening what has no photos changes nothing, not even the analyses under way."""
+        leaving = self.session.current
+        if not add:  # a replaced session takes its photos' records along: a note typed on the one on screen was lost
+            self._keep_draft(leaving, None)
         outcome = self.session.open([str(p) for p in paths], add=add, recursive=recursive)
         for entry in outcome.skipped:
             log.warning("skipped %s: %s", display_name(entry.path), entry.reason)
@@ -485,7 +490,9 @@ class MainWindow(QMainWindow):
         if not outcome.new:
             return 0
         if not add:
-            self.worker.cancel()
+            self.worker.cancel(new_batch=True)
+            if leaving is not None:  # reopening that folder comes back to it (it started at the top)
+                self._places = [*(p for p in self._places if p != leaving), leaving][-PLACES_KEPT:]
         if add:
             self.browser.model.appended(len(outcome.new))
         else:
@@ -510,10 +517,10 @@ class MainWindow(QMainWindow):
         return len(outcome.new)
 
     def _select_first(self) -> None:
-        """The first photo; at the first opening since the window started, the one it showed when it last closed,
-        if it is among those opened (later openings in the session start at the top)."""
-        place, self._place_to_restore = self._place_to_restore, ""
-        if self.browser.current_path() is None and not (place and self.browser.select_path(place)):
+        """The photo the officer was last on among those opened (when the window last closed, or when another opening
+        replaced them: a renewal check's new photo, opened alone, sent the officer back to the top of a folder of 120);
+        else the first."""
+        if self.browser.current_path() is None and not any(self.browser.select_path(p) for p in reversed(self._places)):
             self.browser.select_row(0)
         self.browser.view.setFocus()
 

@@ -93,6 +93,7 @@ class AnalysisWorker(QThread):
         self._cond = threading.Condition()
         self._queue: deque[Job] = deque()
         self._running: str | None = None  # the image being analysed now
+        self._uncounted: str | None = None  # ... left running by a cancel for other photos: not one of theirs
         self._stop = False
         self._reconfigure = True
         self._done = 0
@@ -174,12 +175,17 @@ class AnalysisWorker(QThread):
         with self._cond:
             return sum(1 for job in self._queue if job[0] == "analyse")
 
-    def cancel(self) -> list[str]:
-        """Drop the queued analyses; the image in progress finishes. Returns the dropped paths."""
+    def cancel(self, new_batch: bool = False) -> list[str]:
+        """Drop the queued analyses; the image in progress finishes. Returns the dropped paths. With `new_batch`
+        (other photos replace these) the counts start again and the image in progress is not counted: 120 photos
+        opened after a cancelled batch read "Analysing 8 / 121"."""
         with self._cond:
             dropped = [job[1] for job in self._queue if job[0] == "analyse"]
             self._queue = deque(job for job in self._queue if job[0] != "analyse")
             self._total = self._done
+            if new_batch:
+                self._done = self._total = 0
+                self._uncounted = self._running
         if dropped:
             self.cancelled.emit(dropped)
         return dropped
@@ -266,7 +272,10 @@ class AnalysisWorker(QThread):
                 analysis = error_analysis(path, f"Unexpected error while analysing: {exc}")
         shown = DisplayResult.prepare(analysis)
         with self._cond:
-            self._done += 1
+            if path == self._uncounted:
+                self._uncounted = None
+            else:
+                self._done += 1
             done, total = self._done, max(self._total, self._done)
         self.itemDone.emit(path, shown)
         self.progress.emit(done, total)

@@ -15,6 +15,7 @@ from pfiq_desktop.gui.settings_dialog import SettingsDialog
 from pfiq_desktop.review import ReviewStore
 from pfiq_desktop.review.reasons import reason_label
 from tests.gui.fakes import FakeAnalyzer, fake_factory
+from tests.photos import load_portrait, save_rgb
 
 
 def _wait_all(qtbot, w, timeout=20000):
@@ -897,3 +898,60 @@ def test_opening_the_photo_being_analysed_does_not_queue_it_again(qtbot, make_wi
     finally:
         gate.set()
     qtbot.waitUntil(lambda: all(e.analysis is not None for e in w.browser.model.entries), timeout=10_000)
+
+
+def test_opening_other_photos_keeps_the_note_on_screen_and_the_officers_place_in_the_folder(qtbot, make_window, portrait_folder,
+                                                                                             tmp_path):
+    # walk-through: a renewal check's new photo, opened alone, threw away the note typed on the photo on screen (and
+    # Ctrl+Q then quit without asking), and reopening the folder from Recent folders started at its top
+    w = _opened(qtbot, make_window, portrait_folder, 4)
+    place = w.browser.visible_paths()[2]
+    w.browser.select_path(place)
+    w.decision.note.setPlainText("asked for a photo without glasses")
+    renewal = save_rgb(tmp_path / "renewal" / "new.jpg", load_portrait(5))
+    assert w.open_paths([str(renewal)]) == 1
+    _wait_all(qtbot, w)
+    asked = []
+    w.ask_discard_drafts = lambda count: asked.append(count) or False
+    assert not w._drafts_may_go() and asked == [1]  # quitting now asks
+    assert w.open_paths([str(Path(place).parent)]) == 4
+    qtbot.waitUntil(lambda: w.session.current == place)
+    assert w.decision.note.toPlainText() == "asked for a photo without glasses"
+
+
+def test_photos_opened_while_one_is_analysed_are_counted_alone(qtbot, make_window, portrait_folder, tmp_path):
+    # 120 photos opened while an earlier folder's photo was being analysed read "Analysing 8 / 121"
+    gate = threading.Event()
+    w = make_window(fake_factory(gate=gate))
+    seen = []
+    w.worker.progress.connect(lambda done, total: seen.append((done, total)))
+    try:
+        w.open_paths([str(portrait_folder(3, broken=False))])
+        qtbot.waitUntil(lambda: w.worker._running is not None)
+        others = [save_rgb(tmp_path / "others" / f"{k}.jpg", load_portrait(k)) for k in range(2)]
+        assert w.open_paths([str(p) for p in others]) == 2
+        assert w.progress.maximum() == 2
+    finally:
+        gate.set()
+    _wait_all(qtbot, w)
+    qtbot.waitUntil(lambda: len(seen) == 3)
+    assert seen == [(0, 2), (1, 2), (2, 2)]
+
+
+def test_deciding_the_last_photo_a_filter_shows_leaves_none_on_screen(qtbot, make_window, portrait_folder):
+    # under "Undecided" and a failing check that one photo had, R took it out of the list ("0 of 120") but it stayed
+    # on screen, and a stray T replaced the rejection out of sight (walk-through)
+    w = _opened(qtbot, make_window, portrait_folder, 3)
+    w.auto_advance = True
+    browser = w.browser
+    browser.filter.setCurrentIndex(browser.filter.findData("undecided"))
+    last = browser.visible_paths()[-1]
+    for path in browser.visible_paths()[:-1]:
+        browser.select_path(path)
+        assert w.record_decision("reject", [], "")
+    assert browser.visible_paths() == [last] and w.session.current == last
+    assert w.record_decision("reject", [], "")
+    assert browser.visible_paths() == [] and w.session.current is None
+    assert not w.record_decision("retake", [], "") and w.session.record(last).decision.decision == "reject"
+    browser.filter.setCurrentIndex(0)  # All: back where the officer was
+    assert w.session.current == last
