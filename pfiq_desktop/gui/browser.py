@@ -340,7 +340,8 @@ class BrowserWidget(QWidget):
         self.model = ImageListModel(session, self)
         self.proxy = ImageFilterProxy(self)
         self.proxy.setSourceModel(self.model)
-        self._place: str | None = None  # the photo the officer was on while a filter shows none
+        self._place: str | None = None  # the photo the officer was on while a filter hides it
+        self._stand_in: str | None = None  # the photo shown in its place, until the officer chooses another
 
         self.search = QLineEdit(placeholderText="Search file name…")
         self.search.setClearButtonEnabled(True)
@@ -415,15 +416,21 @@ class BrowserWidget(QWidget):
         """The officer changed what the list shows: the photo they were on stays selected where it is still shown
         (or is again, when a filter that hid it is undone); else the first photo shown is; with none shown, none is
         on screen (a decision key would otherwise decide a photo the list hides)."""
-        place = self.model.session.current or self._place
+        current = self.model.session.current
+        # a search letter by letter ("z", then "zz" matching none) left the officer on the first "z" match once
+        # cleared: the photo a filter put in their place is not where they were
+        place = (self._place or current) if current is None or current == self._stand_in else current
         apply(value)
         self._update_summary()
         if place is not None and self.select_path(place):
+            self._place = self._stand_in = None
             return
+        self._place = place
         if self.proxy.rowCount():
             self.select_row(0)
+            self._stand_in = self.current_path()
         else:
-            self._place = place
+            self._stand_in = None
             self.nothingShown.emit()
 
     def _apply_sort(self, which: int) -> None:

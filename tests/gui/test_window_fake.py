@@ -955,3 +955,22 @@ def test_deciding_the_last_photo_a_filter_shows_leaves_none_on_screen(qtbot, mak
     assert not w.record_decision("retake", [], "") and w.session.record(last).decision.decision == "reject"
     browser.filter.setCurrentIndex(0)  # All: back where the officer was
     assert w.session.current == last
+
+
+def test_a_search_typed_and_cleared_returns_to_the_officers_photo_unless_they_chose_another(qtbot, make_window,
+                                                                                            portrait_folder):
+    # "z" selected the first match, "zz" matched none, and clearing the search stayed on that first match (walk-through)
+    w = _opened(qtbot, make_window, portrait_folder, 4)
+    browser = w.browser
+    order = list(browser.visible_paths())
+    names = [Path(p).stem for p in order]
+    assert names[:4] == ["014435", "014854", "014858", "014871"]  # the bundled portraits, in name order
+    browser.select_path(order[0])
+    for typed in ("0", "01", "014", "0148", "0148z", "0148", ""):  # letter by letter, a miss, back and cleared
+        browser.search.setText(typed)
+    assert w.session.current == order[0]
+    browser.search.setText("0148")  # the first match stands in; the officer then chooses another match
+    assert w.session.current == order[1]
+    browser.select_path(order[3])
+    browser.search.setText("")
+    assert w.session.current == order[3]
