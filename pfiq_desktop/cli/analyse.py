@@ -21,7 +21,6 @@ from pfiq_desktop.cli.common import (
     EXIT_PHOTO_PROBLEM,
     EXIT_USAGE,
     add_engine_options,
-    counted,
     engine_problem,
     error,
     fitted,
@@ -37,6 +36,7 @@ from pfiq_desktop.cli.common import (
 from pfiq_desktop.cli.progress import print_progress
 from pfiq_desktop.engine.defaults import BATCH_FACES
 from pfiq_desktop.engine.filenames import first_few
+from pfiq_desktop.review.values import counted
 
 if TYPE_CHECKING:
     from pfiq_desktop.engine.analyzer import Analyzer

@@ -104,11 +104,6 @@ def parse_list(text: str, allowed: Sequence[str]) -> list[str]:
     return items
 
 
-def counted(count: int, noun: str) -> str:
-    """'1 photo', '2 photos': the counts the commands print."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
 def printable(name: str) -> str:
     """Text safe for one terminal line: undecodable bytes as \\xNN, control characters (a newline) escaped."""
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in display_name(name))

@@ -28,7 +28,6 @@ from pfiq_desktop.cli.common import (
     EXIT_USAGE,
     SavedSetting,
     add_engine_options,
-    counted,
     error,
     nothing_found,
     parse_list,
@@ -43,6 +42,7 @@ from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.review.cache import AnalysisCache
 from pfiq_desktop.review.reasons import no_face_problem
 from pfiq_desktop.review.store import ReviewStore, StoreError
+from pfiq_desktop.review.values import counted
 
 log = logging.getLogger(__name__)
 
@@ -399,6 +399,6 @@ def _pick_config(results: ResultStore, wanted: str | None) -> str | None:
 
 def _print_problems(problems: list[str]) -> None:
     if problems:
-        print(f"{len(problems)} photo{'s' * (len(problems) != 1)} with problems:")
+        print(f"{counted(len(problems), 'photo')} with problems:")
         for line in problems:
             print(f"  {printable(line)}")

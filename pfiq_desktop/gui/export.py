@@ -23,6 +23,7 @@ from pfiq_desktop.atomic import OutputError
 from pfiq_desktop.reports.inputs import ReportItem
 from pfiq_desktop.reports.paged import ReportCancelled
 from pfiq_desktop.reports.runner import PER_PHOTO_FORMATS, SUMMARY_NAME, ExportResult, export_reports, kept_text
+from pfiq_desktop.review.values import counted
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ class ReportExporter(QObject):
             return False
         self.out_dir = Path(out_dir)
         self.job = ExportThread(items, out_dir, formats, page_size or default_page_size(), officer, self)
-        label = f"Preparing {len(items)} photo{'s' * (len(items) != 1)}…"
+        label = f"Preparing {counted(len(items), 'photo')}…"
         dialog = QProgressDialog(label, "Cancel", 0, 0, self.parent_widget)
         dialog.setObjectName("exportProgress")
         dialog.setWindowTitle(title)
@@ -165,8 +166,8 @@ class ReportExporter(QObject):
         job.deleteLater()
         if kind == "done" and isinstance(value, ExportResult):
             self._show_done(value)
-        elif kind == "cancelled":
-            self.message.emit(f"Export cancelled; {value} file{'s' * (value != 1)} written to {self.out_dir}")
+        elif kind == "cancelled" and isinstance(value, int):
+            self.message.emit(f"Export cancelled; {counted(value, 'file')} written to {self.out_dir}")
         else:
             self.message.emit("Export failed")
             QMessageBox.warning(self.parent_widget, "Export failed", f"The export stopped before it finished.\n\n{value}")
@@ -174,12 +175,12 @@ class ReportExporter(QObject):
 
     def _show_done(self, result: ExportResult) -> None:
         count = len(result.files)
-        text = f"{count} file{'s' * (count != 1)} written to {self.out_dir}"
+        text = f"{counted(count, 'file')} written to {self.out_dir}"
         missed, broken = len(result.photo_problems), len(result.not_drawn)
         if missed:  # moved, deleted or replaced by another photo since its analysis: said, as pfiq report says it
-            text += f". {missed} photo{'s' * (missed != 1)} could not be shown in {'their' if missed != 1 else 'its'} report"
+            text += f". {counted(missed, 'photo')} could not be shown in {'their' if missed != 1 else 'its'} report"
         if broken:
-            text += f". The reports of {broken} photo{'s' * (broken != 1)} could not be drawn (see the details)"
+            text += f". The reports of {counted(broken, 'photo')} could not be drawn (see the details)"
         self.message.emit(f"Export finished: {text}")
         icon = QMessageBox.Icon.Warning if result.problems else QMessageBox.Icon.Information
         box = QMessageBox(icon, "Export finished", text + ".", QMessageBox.StandardButton.Close, self.parent_widget)

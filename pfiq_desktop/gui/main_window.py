@@ -60,6 +60,7 @@ from pfiq_desktop.review import DecisionError, OverrideNeedsNote, ReviewStore
 from pfiq_desktop.review.cache import AnalysisCache
 from pfiq_desktop.review.reasons import reason_label
 from pfiq_desktop.review.session import OpenOutcome, ReviewSession
+from pfiq_desktop.review.values import counted
 from pfiq_desktop.settings import Settings, SettingsStore
 
 log = logging.getLogger(__name__)
@@ -504,14 +505,15 @@ class MainWindow(QMainWindow):
             self.welcome.set_recent(self.recent_folders())
             self.setWindowTitle(f"{display_name(Path(outcome.folder).name)} — {APP_NAME}")
         else:
-            self.setWindowTitle(f"{len(self.session.records)} photos — {APP_NAME}")
+            self.setWindowTitle(f"{counted(len(self.session.records), 'photo')} — {APP_NAME}")
         self.pages.setCurrentWidget(self.compare)
         self._leave_welcome_layout()
         self._cancelled = False
         self.worker.enqueue(outcome.new)
         self._set_progress(0, self.worker.pending())
         restored = outcome.restored
-        self._status(f"Opened {len(outcome.new)} photos" + (f"; {restored} earlier decisions restored" if restored else ""))
+        self._status(f"Opened {counted(len(outcome.new), 'photo')}"
+                     + (f"; {counted(restored, 'earlier decision')} restored" if restored else ""))
         # next event-loop turn: listing and first render apart (focusing the list would select at once)
         QTimer.singleShot(15, self._select_first)
         return len(outcome.new)
@@ -667,7 +669,7 @@ class MainWindow(QMainWindow):
         if path in left and shown.analysis.profile == name:  # (a bundled profile's name; not an earlier switch's)
             left.discard(path)
             if not left:
-                self._status(f"Profile {name}: {total} photos re-evaluated")
+                self._status(f"Profile {name}: {counted(total, 'photo')} re-evaluated")
         record = self.session.record(path)
         if record is None or self._closed:
             return
@@ -708,7 +710,7 @@ class MainWindow(QMainWindow):
                 record.status = "pending"
                 self.browser.model.changed(path)
         self._cancelled = True
-        self._status(f"Batch cancelled; {len(paths)} photos left pending: a photo you open is analysed, F5 analyses "
+        self._status(f"Batch cancelled; {counted(len(paths), 'photo')} left pending: a photo you open is analysed, F5 analyses "
                      "them all (Analysis ▸ Re-analyse pending)")
 
     def cancel_batch(self) -> None:
@@ -765,7 +767,7 @@ class MainWindow(QMainWindow):
         if self.checklist.profile.currentText() != name:
             self.checklist.set_profiles(self.profiles, name)
         self._rechecking = (name, len(analysed), {path for path, _ in analysed})
-        self._status(f"Profile {name}: re-evaluating {len(analysed)} photos")
+        self._status(f"Profile {name}: re-evaluating {counted(len(analysed), 'photo')}")
 
     # -- decisions ---------------------------------------------------------------
     def ask_officer_name(self, current: str) -> str:
@@ -1001,7 +1003,7 @@ class MainWindow(QMainWindow):
         if not analyses:
             self._status("Nothing to export: no photo in the list is analysed yet")
             return False
-        return self._export(analyses, "batch", f"Export reports for {len(analyses)} photos")
+        return self._export(analyses, "batch", f"Export reports for {counted(len(analyses), 'photo')}")
 
     def _export(self, analyses: list[Analysis], kind: str, title: str) -> bool:
         from pfiq_desktop.gui.export import BATCH_FORMATS, SINGLE_FORMATS

@@ -49,6 +49,11 @@ def _missing(value: float | int | None) -> bool:
     return value is None or not math.isfinite(value)
 
 
+def counted(count: int, noun: str) -> str:
+    """'1 photo', '2 photos': a count as the window and the commands write it ("1 photos" was a window's title)."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def format_number(value: float | int | None) -> str:
     """A float to 3 significant digits (none or NaN: a dash), an int as str() writes it."""
     if _missing(value):

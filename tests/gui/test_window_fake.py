@@ -910,6 +910,7 @@ def test_opening_other_photos_keeps_the_note_on_screen_and_the_officers_place_in
     w.decision.note.setPlainText("asked for a photo without glasses")
     renewal = save_rgb(tmp_path / "renewal" / "new.jpg", load_portrait(5))
     assert w.open_paths([str(renewal)]) == 1
+    assert w.windowTitle().startswith("1 photo — ") and w.status_text.text().startswith("Opened 1 photo")  # "1 photos"
     _wait_all(qtbot, w)
     asked = []
     w.ask_discard_drafts = lambda count: asked.append(count) or False
@@ -927,14 +928,14 @@ def test_photos_opened_while_one_is_analysed_are_counted_alone(qtbot, make_windo
     w.worker.progress.connect(lambda done, total: seen.append((done, total)))
     try:
         w.open_paths([str(portrait_folder(3, broken=False))])
-        qtbot.waitUntil(lambda: w.worker._running is not None)
+        qtbot.waitUntil(lambda: w.worker._running is not None, timeout=20000)
         others = [save_rgb(tmp_path / "others" / f"{k}.jpg", load_portrait(k)) for k in range(2)]
         assert w.open_paths([str(p) for p in others]) == 2
         assert w.progress.maximum() == 2
     finally:
         gate.set()
     _wait_all(qtbot, w)
-    qtbot.waitUntil(lambda: len(seen) == 3)
+    qtbot.waitUntil(lambda: len(seen) == 3, timeout=20000)
     assert seen == [(0, 2), (1, 2), (2, 2)]
 
 
