@@ -83,10 +83,11 @@ CHECKLIST_HELP = _CHECKLIST_HELP.format(
 
 
 def _swatch(words: str, colour: str) -> str:
-    """A legend band's short words on its own colour, in white where the colour is dark."""
+    """A legend band's short words on its own colour, in white where the colour is dark and in black elsewhere (the
+    theme's text colour was white on pale yellow in the dark theme)."""
     red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
-    text = ";color:white" if 0.299 * red + 0.587 * green + 0.114 * blue < 128 else ""
-    return f"<span style='background:{colour}{text}'>&nbsp;{words}&nbsp;</span>"
+    text = "white" if 0.299 * red + 0.587 * green + 0.114 * blue < 128 else "black"
+    return f"<span style='background:{colour};color:{text}'>&nbsp;{words}&nbsp;</span>"
 
 
 # the map's bands in the words and colours of its legend (palette.deviation_legend: one owner for both)

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QIcon, QPainter, QPalette, QPen, QPixmap
+from PySide6.QtWidgets import QProxyStyle, QStyle, QStyleOption, QWidget
 
 from pfiq_desktop.palette import status_hex
 from pfiq_desktop.settings import DEFAULT_THEME, SYSTEM_THEME
 
-if TYPE_CHECKING:  # only the annotation needs it: the look itself is QtGui's
+if TYPE_CHECKING:  # only the annotation needs it
     from PySide6.QtWidgets import QApplication
 
 # Letters on the status badges: readable with red-green colour blindness too.
@@ -106,9 +107,26 @@ def dark_palette() -> QPalette:
     return _palette(_DARK, "#6e7681")
 
 
+class OutlinedChecks(QProxyStyle):
+    """Fusion with an outline around every check box drawn in the palette's placeholder grey: Fusion draws it a shade
+    darker than the window, which in the dark theme is the list's own background, so unticked reasons were invisible."""
+
+    CHECKS = (QStyle.PrimitiveElement.PE_IndicatorCheckBox, QStyle.PrimitiveElement.PE_IndicatorItemViewItemCheck)
+
+    def drawPrimitive(self, element: QStyle.PrimitiveElement, option: QStyleOption, painter: QPainter,
+                      widget: QWidget | None = None) -> None:
+        super().drawPrimitive(element, option, painter, widget)
+        if element in self.CHECKS:
+            painter.save()
+            painter.setPen(QPen(option.palette.color(QPalette.ColorRole.PlaceholderText), 1))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(QRectF(option.rect).adjusted(0.5, 0.5, -1.5, -1.5))
+            painter.restore()
+
+
 def apply_theme(app: QApplication, theme: str = DEFAULT_THEME) -> str:
-    """Fusion style with a light or dark palette; 'system' follows the desktop's colour scheme."""
-    app.setStyle("Fusion")
+    """Fusion style (check boxes outlined) with a light or dark palette; 'system' follows the desktop's colour scheme."""
+    app.setStyle(OutlinedChecks("Fusion"))
     dark = is_dark_scheme() if theme == SYSTEM_THEME else theme == "dark"
     app.setPalette(dark_palette() if dark else light_palette())
     return "dark" if dark else "light"

@@ -49,6 +49,39 @@ def test_palettes(qapp):
     qapp.setPalette(before)
 
 
+def test_an_unticked_reason_and_the_help_legend_are_legible_in_the_dark_theme(qapp, qtbot):
+    # officer's day walk-through: unticked reason boxes were nearly invisible and "somewhat lower" was white on pale
+    # yellow in F1's help
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QListWidget, QListWidgetItem
+
+    from pfiq_desktop.gui.about_dialog import HEATMAP_HELP
+
+    before, style = qapp.palette(), qapp.style().name()
+    try:
+        apply_theme(qapp, "dark")
+        reasons = QListWidget()
+        qtbot.addWidget(reasons)
+        item = QListWidgetItem("Identity doubt")
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+        item.setCheckState(Qt.CheckState.Unchecked)
+        reasons.addItem(item)
+        reasons.resize(300, 80)
+        reasons.show()
+        qtbot.waitExposed(reasons)
+        image = reasons.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+        pixels = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
+        pixels = pixels[:, : 3 * image.width()].reshape(image.height(), image.width(), 3).astype(int)
+        row = reasons.visualItemRect(item)
+        box = pixels[row.top():row.bottom(), row.left():row.left() + row.height()]  # where the check box is drawn
+        base = reasons.palette().color(QPalette.ColorRole.Base)
+        assert np.abs(box - [base.red(), base.green(), base.blue()]).sum(axis=2).max() > 150  # Fusion alone: 11
+    finally:
+        qapp.setStyle(style)
+        qapp.setPalette(before)
+    assert "background:#fedd78;color:black'>&nbsp;somewhat lower" in HEATMAP_HELP
+
+
 def test_plq_colours_red_low_green_high():
     rgba = PLQ_SCALE.rgba([[0.0, 0.5, 1.0, float("nan")]])
     low, mid, high, outside = rgba[0]
