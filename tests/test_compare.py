@@ -233,3 +233,17 @@ def test_each_photos_difference_is_written_in_its_own_unit(genuine):
     eye_b = next(c for c in b.checks if c.id == "eye_line_height")
     assert "8.51 mm" in html and check_value_text(eye_b) in html and "0.315 mm" not in html
     assert "6 ± 7 deg" in html and "5.52 deg" not in html
+
+
+def test_the_maps_show_only_the_faces(genuine):
+    # the opposing map painted the star of a flag behind photo A red, beside hardly any red on a stranger's face
+    # (officer's day walk-through): what lies behind the head is no argument about the person
+    from pfiq_desktop.engine.deviation import face_area_chip
+
+    for comparison in genuine:
+        for analysis, maps in ((comparison.a, comparison.maps_a), (comparison.b, comparison.maps_b)):
+            face = analysis.faces[0]
+            area = face_area_chip(photo_points_to_chip(face.landmarks, face.chip_transform), 150)
+            assert 0.3 < area.mean() < 0.8
+            assert not maps.support[~area].any() and not maps.oppose[~area].any()
+            assert maps.support[area].any()

@@ -35,7 +35,7 @@ from pfiq_desktop.engine.defaults import (
     DEFAULT_QUALITY_ESTIMATOR,
     MAX_FACES,
 )
-from pfiq_desktop.engine.deviation import DeviationReference, chip_in_photo, deviation_chip, load_reference
+from pfiq_desktop.engine.deviation import DeviationReference, chip_in_photo, deviation_chip, face_area_chip, load_reference
 from pfiq_desktop.engine.faces import DetectedFace, FaceDetector, photo_points_to_chip
 from pfiq_desktop.engine.findings import add_findings
 from pfiq_desktop.engine.imageio import load_photo_file
@@ -242,6 +242,12 @@ class Analyzer:
             rows, counterparts = [0, first_b], [first_b, 0]
             pairs = explain_pairs(forward, rows, forward.pixels.detach()[counterparts], forward.descriptors[counterparts],
                                   self.net, self.opposing_reference)
+            # the maps are about the faces: the opposing map painted an EU flag's star behind photo A red (walk-through)
+            for side, analysis in enumerate((a, b)):
+                face = analysis.faces[0]
+                area = face_area_chip(photo_points_to_chip(face.landmarks, face.chip_transform), pairs.support.shape[-1])
+                pairs.support[side][~area] = 0.0
+                pairs.oppose[side][~area] = 0.0
             comparison.score = float(pairs.scores[0])
             comparison.decision = comparison.thresholds.decide(comparison.score)
             comparison.map_scale, comparison.oppose_scale, comparison.maps_a, comparison.maps_b = scaled_maps(

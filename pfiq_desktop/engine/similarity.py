@@ -33,6 +33,9 @@ xSSAB's own split (descriptor dimensions above / below their share of the
 decision threshold, |gradient| of each) and a single blurred reference for
 both maps were measured too and pointed at occluders no better than chance.
 
+`Analyzer.compare` keeps both maps inside each face (`deviation.face_area_chip`): the background is no argument
+about the person, and the opposing map had painted a flag's star behind one photo red.
+
 g is d score / d pixel summed over colour channels. The gradient maps are
 smoothed with a Gaussian (the raw gradient of a ReLU network flips sign from
 pixel to pixel) and are in score units per pixel; all maps are >= 0.

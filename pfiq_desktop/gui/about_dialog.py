@@ -17,7 +17,7 @@ from pfiq_desktop.engine.icao.registry import CHECK_BY_EYE, IMPRECISE
 from pfiq_desktop.engine.models import USED_MODELS, ModelFileError, model_sha256, verified_model_path
 from pfiq_desktop.gui.widgets import named
 from pfiq_desktop.logs import current_log_file
-from pfiq_desktop.palette import STATUS_LABELS, deviation_legend
+from pfiq_desktop.palette import OPPOSE_SCALE, STATUS_LABELS, SUPPORT_SCALE, deviation_legend
 from pfiq_desktop.reports.comparison_figure import OTHER_BELOW, SAME_AT_OR_ABOVE, SCORE_WORDS
 
 _HEATMAP_HELP = """
@@ -68,14 +68,18 @@ records the profile it was made under.</li>
 <p>Decision ▸ Renewal check compares the photo on screen (A, the new photo) with a previous photo of
 the person (B, the reference). The face recognition network scores the pair ({score_words}): {same} the upper
 threshold, {other} the lower one (the dialog shows both and how often strangers' photos reach them); in between it cannot
-tell, and you compare the faces yourself. The maps show in green the detail each face shares with the other and in red
-where they differ or a face shows less of itself: the score decides, the maps show where to look. Your next decision on
+tell, and you compare the faces yourself. The maps cover the faces only: green ("{support}") is the detail the network
+used for the score, there for strangers too, and red ("{oppose}") where the two faces differ more than two clean photos
+of one person do, or a face shows less of itself. The score decides; the maps show where to look. Your next decision on
 photo A records the reference photo; accepting a photo whose reference is not the same person needs a note written
-after the check (a decision saved before it does not hold it: decide again).</p>
+after the check (a decision saved before it does not hold it: decide again). A new photo that is not in the list:
+drag it onto the window, which adds it (File ▸ Open files replaces the list; opening the folder again returns to the
+photo you were on).</p>
 """
 CHECKLIST_HELP = _CHECKLIST_HELP.format(
     fail=STATUS_LABELS["fail"], warn=STATUS_LABELS["warn"], not_assessable=STATUS_LABELS["not_assessable"],
     imprecise=IMPRECISE, check_by_eye=CHECK_BY_EYE, overshoot=100 * CROWN_OVERSHOOT,
+    support=SUPPORT_SCALE.title, oppose=OPPOSE_SCALE.title,
     pitch=POSE_UNCERTAINTY_DEG["pitch"], yaw=POSE_UNCERTAINTY_DEG["yaw"], roll=POSE_UNCERTAINTY_DEG["roll"],
     positive=", ".join(f"a positive {axis} is {words[1]}" for axis, words in POSE_WORDS.items()),
     score_words=SCORE_WORDS, same=SAME_AT_OR_ABOVE.lower(), other=OTHER_BELOW.lower(),

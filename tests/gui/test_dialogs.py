@@ -175,6 +175,9 @@ def test_the_keyboard_help_lists_every_menu_key_from_the_menu_itself(qtbot, make
     page = help_html(w.actions())
     for anchor in re.findall(r'href="#(\w+)"', HELP_CONTENTS):
         assert re.search(rf"name=['\"]{anchor}['\"]", page), anchor
+    # the renewal check's help named neither of the dialog's columns nor how to bring in a new photo (walk-through)
+    assert 'green ("Supports the match")' in page and 'red ("Opposes the match")' in page
+    assert "drag it onto the window, which adds it" in page
 
 
 def test_command_line():
