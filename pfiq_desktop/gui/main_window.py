@@ -68,6 +68,7 @@ log = logging.getLogger(__name__)
 DEFAULT_SIZE = (1400, 860)
 DISPLAY_CACHE = 24  # photos whose coloured maps stay ready to draw
 PLACES_KEPT = 20  # photos the officer left by opening others, remembered to come back to
+DRAFTS_NAMED = 5  # photos with unsaved notes the quit question names
 LAYOUT_VERSION = 4  # bump when the docks change: an older saved layout is then ignored
 OPEN_WITH_SUBFOLDERS = "Open folder with &sub-folders…"
 OPEN_WITH_SUBFOLDERS_KEY = "Ctrl+Alt+O"
@@ -1057,11 +1058,12 @@ class MainWindow(QMainWindow):
         """Quitting loses the notes and ticks on undecided photos (the photo on screen too): only when the officer
         says so."""
         self._keep_draft(self.session.current, None)
-        return not self._drafts or self.ask_discard_drafts(len(self._drafts))
+        return not self._drafts or self.ask_discard_drafts([display_name(Path(p).name) for p in self._drafts])
 
-    def ask_discard_drafts(self, count: int) -> bool:
-        """Whether to quit although `count` undecided photos have drafts; tests replace this."""
-        photos = "1 undecided photo" if count == 1 else f"{count} undecided photos"
+    def ask_discard_drafts(self, names: list[str]) -> bool:
+        """Whether to quit although the undecided photos `names` have drafts (the question named none of them); tests
+        replace this."""
+        photos = f"{counted(len(names), 'undecided photo')} ({first_few(names, DRAFTS_NAMED)})"
         answer = QMessageBox.question(
             self, "Quit", f"The notes or reasons on {photos} are not saved as decisions and are lost when you quit. Quit anyway?",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)

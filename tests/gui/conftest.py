@@ -34,7 +34,7 @@ def make_window(qtbot, data_dir):
     def make(factory=None, size=(1400, 860), **kwargs):
         w = MainWindow(engine_factory=factory, **kwargs)
         w.ask_officer_name = lambda current: current  # the officer confirms the saved name
-        w.ask_discard_drafts = lambda count: True  # pytest-qt closes the window after the test: no modal question
+        w.ask_discard_drafts = lambda names: True  # pytest-qt closes the window after the test: no modal question
         qtbot.addWidget(w)
         if size:
             w.resize(*size)

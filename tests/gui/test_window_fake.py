@@ -8,7 +8,7 @@ from unittest.mock import patch
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from pfiq_desktop.engine.results import Verdict
 from pfiq_desktop.gui.settings_dialog import SettingsDialog
@@ -616,14 +616,18 @@ def test_quitting_asks_before_notes_on_undecided_photos_are_lost(qtbot, make_win
     w.browser.select_path(w.browser.visible_paths()[0])
     w.decision.note.setPlainText("applicant will bring glasses-free photo")
     asked = []
-    w.ask_discard_drafts = lambda count: asked.append(count) or False
+    w.ask_discard_drafts = lambda names: asked.append(len(names)) or False
     quit_action = w.findChild(QAction, "actQuit")
     assert quit_action.shortcut().toString() == "Ctrl+Q"
     quit_action.trigger()
     assert asked == [1] and w.isVisible() and w.decision.note.toPlainText().startswith("applicant")
-    w.ask_discard_drafts = lambda count: asked.append(count) or True
+    w.ask_discard_drafts = lambda names: asked.append(len(names)) or True
     quit_action.trigger()
     assert asked == [1, 1] and not w.isVisible()
+    # the question names the photos (it said "2 undecided photos" and no more: walk-through)
+    with patch("pfiq_desktop.gui.main_window.QMessageBox.question", return_value=QMessageBox.StandardButton.Cancel) as ask:
+        assert not type(w).ask_discard_drafts(w, ["014435.jpg", "014854.jpg"])
+    assert "on 2 undecided photos (014435.jpg, 014854.jpg) are not saved" in ask.call_args.args[2]
 
 
 def test_a_refused_accept_stays_explained_when_the_analysis_arrives(qtbot, make_window, portrait_folder):
@@ -913,7 +917,7 @@ def test_opening_other_photos_keeps_the_note_on_screen_and_the_officers_place_in
     assert w.windowTitle().startswith("1 photo — ") and w.status_text.text().startswith("Opened 1 photo")  # "1 photos"
     _wait_all(qtbot, w)
     asked = []
-    w.ask_discard_drafts = lambda count: asked.append(count) or False
+    w.ask_discard_drafts = lambda names: asked.append(len(names)) or False
     assert not w._drafts_may_go() and asked == [1]  # quitting now asks
     assert w.open_paths([str(Path(place).parent)]) == 4
     qtbot.waitUntil(lambda: w.session.current == place)
