@@ -66,6 +66,7 @@ from pfiq_desktop.settings import Settings, SettingsStore
 log = logging.getLogger(__name__)
 
 DEFAULT_SIZE = (1400, 860)
+DEFAULT_SHARE = 0.9  # of a larger screen the window takes at first
 DISPLAY_CACHE = 24  # photos whose coloured maps stay ready to draw
 PLACES_KEPT = 20  # photos the officer left by opening others, remembered to come back to
 DRAFTS_NAMED = 5  # photos with unsaved notes the quit question names
@@ -353,9 +354,13 @@ class MainWindow(QMainWindow):
 
     # -- settings and layout -----------------------------------------------------
     def _default_layout(self) -> None:
-        """Fill a laptop screen (1366x768 and up) without hiding anything; larger screens get 1400x860."""
+        """Fill a laptop screen (1366x768 and up) without hiding anything; a larger screen gets 1400x860 or 90 % of
+        it, whichever is larger, in its centre (1400x860 in the corner of a 1920x1080 screen: walk-through)."""
         screen = self.screen().availableGeometry()
-        self.resize(min(DEFAULT_SIZE[0], screen.width()), min(DEFAULT_SIZE[1], screen.height()))
+        width, height = ((min(screen_side, max(default, round(DEFAULT_SHARE * screen_side)))
+                          for default, screen_side in zip(DEFAULT_SIZE, (screen.width(), screen.height()))))
+        self.resize(width, height)
+        self.move(screen.x() + (screen.width() - width) // 2, screen.y() + (screen.height() - height) // 2)
         self._default_dock_sizes()
 
     def _default_dock_sizes(self) -> None:

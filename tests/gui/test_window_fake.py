@@ -979,3 +979,15 @@ def test_a_search_typed_and_cleared_returns_to_the_officers_photo_unless_they_ch
     browser.select_path(order[3])
     browser.search.setText("")
     assert w.session.current == order[3]
+
+
+def test_the_window_first_opens_in_the_middle_of_a_large_screen_and_fills_a_laptops(qtbot, make_window):
+    # on a 1920x1080 screen it opened at 1400x860 in the corner (walk-through)
+    from PySide6.QtCore import QRect
+
+    w = make_window(fake_factory())
+    for screen, expected in ((QRect(0, 0, 1920, 1040), QRect(96, 52, 1728, 936)), (QRect(0, 0, 1366, 728), QRect(0, 0, 1366, 728)),
+                             (QRect(1920, 0, 2560, 1400), QRect(2048, 70, 2304, 1260))):
+        with patch.object(w, "screen", return_value=type("Screen", (), {"availableGeometry": lambda self: screen})()):
+            w._default_layout()
+        assert QRect(w.pos(), w.size()) == expected, (screen, w.pos(), w.size())
