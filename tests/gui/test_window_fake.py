@@ -988,6 +988,6 @@ def test_the_window_first_opens_in_the_middle_of_a_large_screen_and_fills_a_lapt
     w = make_window(fake_factory())
     for screen, expected in ((QRect(0, 0, 1920, 1040), QRect(96, 52, 1728, 936)), (QRect(0, 0, 1366, 728), QRect(0, 0, 1366, 728)),
                              (QRect(1920, 0, 2560, 1400), QRect(2048, 70, 2304, 1260))):
-        with patch.object(w, "screen", return_value=type("Screen", (), {"availableGeometry": lambda self: screen})()):
+        with patch.object(w, "screen", return_value=type("Screen", (), {"availableGeometry": lambda _self, at=screen: at})()):
             w._default_layout()
         assert QRect(w.pos(), w.size()) == expected, (screen, w.pos(), w.size())
