@@ -229,9 +229,10 @@ def test_collage_of_six_faces_largest_first(detector, astronaut):
     assert len(centres) == 6  # one face per tile
 
 
-def test_the_subject_is_the_largest_face_not_the_most_confident(detector):
+def test_the_subject_is_the_largest_whole_face_not_the_most_confident(detector):
     """In a group photo the checklist described a small face behind the subject (walk-through: "the largest is 144 %
-    of the subject's size"): HOG is surer of this portrait's face at its own size (score 2.1) than at twice it (1.1)."""
+    of the subject's size"): HOG is surer of this portrait's face at its own size (score 2.1) than at twice it (1.1).
+    A face cut by the photo's edge comes after every whole one."""
     portrait = load_portrait(2)
     height, width = portrait.shape[:2]
     group = np.full((2 * height, 3 * width, 3), 200, np.uint8)
@@ -241,6 +242,13 @@ def test_the_subject_is_the_largest_face_not_the_most_confident(detector):
     assert len(faces) == 2
     assert faces[0].score < faces[1].score  # the case in point
     assert faces[0].box[2] < 2 * width <= faces[1].box[0]  # the large face first
+    # ... unless it is cut by the photo's edge: in-the-wild photos put a bystander's half face there (LFW)
+    cut = np.full((2 * height, round(2.2 * width) + 20, 3), 200, np.uint8)
+    cut[height // 2 : height // 2 + height, :width] = portrait
+    cut[:, width + 20 :] = cv2.resize(portrait, (2 * width, 2 * height), interpolation=cv2.INTER_CUBIC)[:, : cut.shape[1] - width - 20]
+    faces = detector.detect(cut)
+    assert len(faces) == 2 and faces[1].box[2] >= cut.shape[1]  # the larger face, cut by the right edge
+    assert faces[0].box[2] < width
 
 
 @pytest.mark.parametrize(

@@ -80,6 +80,12 @@ class DetectedFace:
     detector: Detector = "hog"  # which detector found it: "cnn" is the fallback (then `score` is its confidence)
 
 
+def _inside(box: tuple[int, int, int, int], shape: tuple[int, ...]) -> bool:
+    """Whether a face box (right and bottom inclusive) lies wholly inside a photo of `shape` (height, width, ...)."""
+    left, top, right, bottom = box
+    return left >= 0 and top >= 0 and right < shape[1] and bottom < shape[0]
+
+
 def box_size(box: tuple[int, int, int, int]) -> float:
     """A face box's size as the side of the square of its area, in pixels: what "largest face" compares."""
     x0, y0, x1, y1 = box
@@ -165,8 +171,10 @@ class FaceDetector:
         self._lock = threading.Lock()
 
     def detect(self, rgb: np.ndarray) -> list[DetectedFace]:
-        """All faces at least ``min_face_px`` on their shorter box side, largest first: the first is the subject the
-        checklist judges, and in a group photo the detector's most confident face was often a small one behind."""
+        """All faces at least ``min_face_px`` on their shorter box side, the subject first: the largest face whose box
+        lies inside the photo (else the largest). The detector's most confident face was often a small one behind
+        the subject; the largest alone was, in 2 of 4 in-the-wild photos where the choice changed, a bystander cut
+        by the photo's edge."""
         rgb = _as_rgb_uint8(rgb)
         with self._lock:
             image, offset = rgb, np.zeros(2, np.float32)
@@ -193,7 +201,7 @@ class FaceDetector:
                         detector=detector,
                     )
                 )
-        faces.sort(key=lambda face: box_size(face.box), reverse=True)
+        faces.sort(key=lambda face: (_inside(face.box, rgb.shape), box_size(face.box)), reverse=True)
         return faces
 
     def _find(self, rgb: np.ndarray) -> list[tuple[_Box, float, Detector]]:
