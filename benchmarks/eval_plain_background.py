@@ -30,13 +30,13 @@ FRONT_LIT = ("normal", "noglasses", "glasses", "happy", "sad", "sleepy", "surpri
 
 
 def verdict_of(path: Path) -> tuple[Verdict, float] | None:
-    """The check's verdict and texture index on the photo's subject; None without a face."""
+    """The check's verdict and texture index on the photo's subject; None without a face or a measurement."""
     rgb = load_image(path)
     faces = detect_faces(rgb)
     if not faces:
         return None
     found = {c.id: c for c in run_checks(rgb, faces, load_profile("icao-9303"))}["background_uniformity"]
-    return found.verdict, float(found.value or 0.0)
+    return None if found.value is None else (found.verdict, float(found.value))
 
 
 def main() -> None:

@@ -208,7 +208,7 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print(file=sys.stderr)
         _print_rows(rows)
-        print(f"cancelled after {len(rows)} of {len(paths)} photos; their outputs are complete", file=sys.stderr)
+        print(f"cancelled after {len(rows)} of {counted(len(paths), 'photo')}; their outputs are complete", file=sys.stderr)
         return EXIT_CANCELLED
     _print_rows(rows)
     skipped = f", {len(found.skipped)} skipped" if found.skipped else ""

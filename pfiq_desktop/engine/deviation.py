@@ -238,7 +238,7 @@ def region_deviation(deviation: np.ndarray, landmarks_chip: np.ndarray) -> dict[
 
 
 def low_share(deviation: np.ndarray) -> float:
-    """The share of the face area at or below CLEARLY_LOWER (compliant photos: typically 2-3 %)."""
+    """The share of the face area at or below CLEARLY_LOWER (compliant photos: findings.TYPICAL_RANGE)."""
     face = np.isfinite(deviation)
     return float((deviation[face] <= CLEARLY_LOWER).mean()) if face.any() else 0.0
 

@@ -24,9 +24,9 @@ from pfiq_desktop.engine.results import Analysis, CheckResult, Verdict, stored_h
 MIN_AREA_SHARE = 0.02  # an unnamed low area is reported from this share of the face
 MAX_DETAIL = 40  # characters: longer parenthesised detail of a check's reason is left to the checklist
 UNNAMED_DEPTH = -2.5  # ... and when its mean deviation is at least this low
-# the share of the face clearly lower in compliant photos (engine/deviation.py low_share): typically up to this
-TYPICAL_LOW_SHARE_MAX = 0.03
-TYPICAL_RANGE = f"typically 2-{100 * TYPICAL_LOW_SHARE_MAX:.0f} %"
+# the share of the face clearly lower in compliant photos (engine/deviation.py low_share): typically within these
+TYPICAL_LOW_SHARE_MIN, TYPICAL_LOW_SHARE_MAX = 0.02, 0.03
+TYPICAL_RANGE = f"typically {100 * TYPICAL_LOW_SHARE_MIN:.0f}-{100 * TYPICAL_LOW_SHARE_MAX:.0f} %"
 TYPICAL_LOW_SHARE = f"(compliant photos: {TYPICAL_RANGE})"
 WHOLE_FACE_CHECKS = ("sharpness", "exposure", "clipping", "dynamic_range", "compression")  # the map cannot show these
 
@@ -146,7 +146,8 @@ def face_findings(
     if whole:
         sentences.append(f"The checklist reports {_join(whole)}: this concerns the whole face, which the map does not "
                          f"rate (it compares places within the face); overall recognition quality {quality:.2f}.")
-    if not low and not areas and clear_share > TYPICAL_LOW_SHARE_MAX:  # many small spots: "no area" beside 10 % outlined
+    # many small spots: "no area" beside 10 % outlined; compared as written ("3 %" is typical, though 0.034)
+    if not low and not areas and round(100 * clear_share) > round(100 * TYPICAL_LOW_SHARE_MAX):
         sentences.insert(0, f"No single face area is clearly lower, but scattered outlined spots cover {100 * clear_share:.0f} % "
                             f"of the face, more than in compliant photos ({TYPICAL_RANGE}).")
     elif not low and not areas:  # the map may still outline small spots: say so, or the words contradict the picture

@@ -34,7 +34,8 @@ decision threshold, |gradient| of each) and a single blurred reference for
 both maps were measured too and pointed at occluders no better than chance.
 
 `Analyzer.compare` keeps both maps inside each face (`deviation.face_area_chip`): the background is no argument
-about the person, and the opposing map had painted a flag's star behind one photo red.
+about the person, and the opposing map had painted a flag's star behind one photo red. The figures above were
+measured on the whole chip (benchmarks/eval_compare.py); the mask takes away only what lies outside the face.
 
 g is d score / d pixel summed over colour channels. The gradient maps are
 smoothed with a Gaussian (the raw gradient of a ReLU network flips sign from

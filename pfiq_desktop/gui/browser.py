@@ -45,6 +45,7 @@ from pfiq_desktop.gui.widgets import named
 from pfiq_desktop.palette import STATUS_COLOURS, STATUS_LABELS
 from pfiq_desktop.review.reasons import first_problems, reason_label
 from pfiq_desktop.review.session import PhotoRecord, ReviewSession
+from pfiq_desktop.review.values import counted
 
 THUMB = 64
 PathRole = Qt.ItemDataRole.UserRole + 1
@@ -401,6 +402,7 @@ class BrowserWidget(QWidget):
         self.sort.currentIndexChanged.connect(self._apply_sort)
         self.view.selectionModel().currentChanged.connect(self._on_current)
         self.proxy.rowsRemoved.connect(self._on_rows_left)
+        self.model.modelReset.connect(self._forget_place)
         for changed in (self.model.dataChanged, self.model.modelReset, self.model.rowsInserted):
             changed.connect(self._update_summary)
             changed.connect(self._check_filter_timer.start)
@@ -448,6 +450,10 @@ class BrowserWidget(QWidget):
         if current.isValid():
             self.currentPathChanged.emit(path_at(current))
 
+    def _forget_place(self) -> None:
+        """Other photos replace the list: where the officer was in the last one is the window's to remember."""
+        self._place = self._stand_in = None
+
     def _on_rows_left(self, *_args: object) -> None:
         """The last photo the filter showed left it (decided under "Undecided"): it stayed on screen, and a stray key
         decided it again out of sight (walk-through); none is shown now, as when a filter is chosen that shows none."""
@@ -462,7 +468,7 @@ class BrowserWidget(QWidget):
             self.summary.setText("No images")
             return
         shown = self.proxy.rowCount()  # a search or filter that hides photos says so where the counts are read
-        parts = [f"{total} images" if shown == total else f"{shown} of {total} images shown"]
+        parts = [counted(total, "image") if shown == total else f"{shown} of {counted(total, 'image')} shown"]
         for key in ("pass", "warn", "fail", "error", "pending"):
             if counts.get(key):
                 parts.append(f"{counts[key]} {STATUS_LABELS[key].lower()}")

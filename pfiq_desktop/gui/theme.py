@@ -111,12 +111,10 @@ class OutlinedChecks(QProxyStyle):
     """Fusion with an outline around every check box drawn in the palette's placeholder grey: Fusion draws it a shade
     darker than the window, which in the dark theme is the list's own background, so unticked reasons were invisible."""
 
-    CHECKS = (QStyle.PrimitiveElement.PE_IndicatorCheckBox, QStyle.PrimitiveElement.PE_IndicatorItemViewItemCheck)
-
     def drawPrimitive(self, element: QStyle.PrimitiveElement, option: QStyleOption, painter: QPainter,
                       widget: QWidget | None = None) -> None:
         super().drawPrimitive(element, option, painter, widget)
-        if element in self.CHECKS:
+        if element == QStyle.PrimitiveElement.PE_IndicatorCheckBox:  # a list's check boxes are drawn through it too
             painter.save()
             painter.setPen(QPen(option.palette.color(QPalette.ColorRole.PlaceholderText), 1))
             painter.setBrush(Qt.BrushStyle.NoBrush)

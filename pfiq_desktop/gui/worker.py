@@ -277,6 +277,7 @@ class AnalysisWorker(QThread):
             else:
                 self._done += 1
             done, total = self._done, max(self._total, self._done)
+            self._running = None  # counted: a cancel from now on must not leave it uncounted
         self.itemDone.emit(path, shown)
         self.progress.emit(done, total)
 

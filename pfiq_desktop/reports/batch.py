@@ -40,7 +40,7 @@ from pfiq_desktop.reports.paged import (
 from pfiq_desktop.reports.pdf_report import GREY, HEADER_SHADE, RULE, now_text, when
 from pfiq_desktop.review.reasons import decided_reasons_text, failed_problems, first_problems
 from pfiq_desktop.review.store import DECISION_LABELS
-from pfiq_desktop.review.values import profile_text, quality_text
+from pfiq_desktop.review.values import counted, profile_text, quality_text
 
 VERDICT_ORDER = ("pass", "warn", "fail", "not_assessable", "error")
 DECISION_ORDER = ("accept", "reject", "retake", "")
@@ -341,7 +341,7 @@ def write_batch_summary(
         header = f"""
 <table width="100%" cellspacing="0" cellpadding="0"><tr>
 <td><span style="font-size:15pt; font-weight:bold">{escape(SUMMARY_TITLE)}</span><br/>
-<span style="color:{GREY}">{escape(APP_NAME)} {escape(__version__)} · {len(items)} photos</span></td>
+<span style="color:{GREY}">{escape(APP_NAME)} {escape(__version__)} · {counted(len(items), 'photo')}</span></td>
 <td align="right" valign="bottom">Made {escape(created)}<br/>by {escape(officer or '–')}</td></tr></table><hr/>
 <table cellspacing="0" cellpadding="1">
 <tr><td style="color:{GREY}">Analysed</td><td>{escape(span)}</td></tr>
@@ -376,13 +376,13 @@ def write_batch_summary(
         return print_document(
             writer,
             doc,
-            lambda page, total: (f"{SUMMARY_TITLE} · {len(items)} photos · {created}",
+            lambda page, total: (f"{SUMMARY_TITLE} · {counted(len(items), 'photo')} · {created}",
                                  f"{APP_NAME} {__version__} · page {page} of {total}"),
             should_cancel,
         )
 
     try:
-        data, pages = render_pdf(draw, page_size, title=f"{SUMMARY_TITLE} ({len(items)} photos)", author=officer,
+        data, pages = render_pdf(draw, page_size, title=f"{SUMMARY_TITLE} ({counted(len(items), 'photo')})", author=officer,
                                  creator=f"{APP_NAME} {__version__}", pdfa=pdfa)
     except RenderError as error:
         raise OutputError(f"Cannot write {target}: {error}") from error

@@ -37,7 +37,7 @@ from pfiq_desktop.reports.paged import (
     render_pdf,
 )
 from pfiq_desktop.review.reasons import decided_reasons_text, reasons_text
-from pfiq_desktop.review.values import bounds_text, check_value_text, format_number, profile_text, quality_text
+from pfiq_desktop.review.values import bounds_text, check_value_text, counted, format_number, profile_text, quality_text
 
 ANALYSIS_ATTACHMENT = "analysis.json"
 REVIEW_ATTACHMENT = "review.json"
@@ -92,7 +92,7 @@ def header_html(item: ReportItem, officer: str, created: str) -> str:
         (
             "File",
             f'<b>{escape(item.name)}</b> <span style="color:{GREY}">'
-            f'({escape(size)}, {len(a.faces)} face{"s" * (len(a.faces) != 1)})</span>',
+            f'({escape(size)}, {counted(len(a.faces), "face")})</span>',
         ),
         ("Photo SHA-256", f'<span style="font-family:DejaVu Sans Mono; font-size:6.5pt">{escape(_short_hash(a.image_sha256))}</span>'),
         ("Model SHA-256", f'<span style="font-family:DejaVu Sans Mono; font-size:6.5pt">{escape(_short_hash(a.model_sha256))}</span>'),

@@ -23,6 +23,7 @@ from pfiq_desktop.reports.inputs import ReportItem
 from pfiq_desktop.reports.naming import over_photos, unique_stems
 from pfiq_desktop.reports.paged import ReportCancelled
 from pfiq_desktop.reports.pdf_report import write_pdf_report
+from pfiq_desktop.review.values import counted
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def kept_text(written: Sequence[Path], out_dir: str | Path, again: str) -> str:
     finish; or that none was."""
     if not written:
         return f"No report was written to {out_dir}."
-    count = f"{len(written)} file{'s' * (len(written) != 1)} finished before it {'were' if len(written) != 1 else 'was'}"
+    count = f"{counted(len(written), 'file')} finished before it {'were' if len(written) != 1 else 'was'}"
     return f"{count} kept in {out_dir} ({again}): {first_few([path.name for path in written], 5)}."
 
 

@@ -49,6 +49,7 @@ from pfiq_desktop.review.chain import (
     verify,
 )
 from pfiq_desktop.review.reasons import REFERENCE_NO_MATCH, reasons_text, reference_code, reference_in
+from pfiq_desktop.review.values import counted
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ class OverrideNeedsNote(DecisionError):
         """One line for a narrow panel (the whole list of checks was cut off at 1280x720); a renewal check that found
         another person is named, not counted as a check."""
         count = len(self.checks)
-        over = f"over its {count} failed check{'s' * (count != 1)}" if count else ""
+        over = f"over its {counted(count, 'failed check')}" if count else ""
         if self.mismatch:
             over = "although the renewal check found another person" + (f", and {over}" if over else "")
         return f"Write a {'new ' * self.stale_note}note saying why you accept this photo {over}."

@@ -1,4 +1,5 @@
-"""A check's measured value and bounds in an officer's words, for every place that shows them (window, PDF, figures).
+"""A check's measured value and bounds, and counts, in an officer's words, for every place that shows them (window,
+PDF, figures, commands).
 
 The engine keeps its measurement units in the JSON and CSV ("fraction of width", "probability", "L*"): exact, and
 what other tools' columns line up with. Read on screen they were engineer-speak ("0.309 fraction of height",
@@ -107,7 +108,7 @@ def value_text(value: float | int | None, unit: str = "", bounds: Iterable[float
     if value is None or _missing(value):  # (the None test again, for the type checker)
         return "–"
     if unit == "faces":
-        return f"{value:.0f} face{'' if value == 1 else 's'}"
+        return counted(round(value), "face")
     if unit == "colour":
         return "colour" if value else "black and white"
     if unit == STORED_TURNED_UNIT:  # as the reason says it ("turned 90 degrees anticlockwise"), not "270 deg clockwise"

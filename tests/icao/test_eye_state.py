@@ -162,8 +162,8 @@ def test_an_open_eye_read_more_likely_shut_than_not_says_so() -> None:
     as open though its closed reading is over even says how likely and from where it would be flagged."""
     narrowed = _decide(dataclasses.replace(_measured(0.6, True), closed={"left": 0.6, "right": 0.5})).left  # p 0.65
     assert narrowed.state == "open"
-    assert narrowed.reason == ("The eye on the photo's left is taken as open, though it looks narrowed: closed 65% likely, "
-                               "flagged from 73%.")
+    assert narrowed.reason == ("The eye on the photo's left is taken as open, though it looks narrowed: closed 65 % likely, "
+                               "under the 73 % at which one eye alone is flagged.")
     assert _decide(_measured(-2.0, True)).left.reason == "The eye on the photo's left is open."
 
 

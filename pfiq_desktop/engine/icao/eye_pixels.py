@@ -201,8 +201,8 @@ class EyeState:
         return {
             # an open eye read more likely shut than not says so: "open" beside "closed 65 % likely" read as a contradiction
             "open": f"{where} is open." if self.closed_score < 0.5 else
-            f"{where} is taken as open, though it looks narrowed: closed {self.closed_score:.0%} likely, flagged from "
-            f"{self.closed_bar:.0%}.",
+            f"{where} is taken as open, though it looks narrowed: closed {100 * self.closed_score:.0f} % likely, under the "
+            f"{100 * self.closed_bar:.0f} % at which one eye alone is flagged.",
             "closed": f"{where} looks closed (confidence {self.closed_score:.0%})."
             if self.sure
             else f"{where} may be closed (confidence {self.closed_score:.0%}): look at it.",
