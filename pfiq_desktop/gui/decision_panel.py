@@ -20,11 +20,20 @@ from PySide6.QtWidgets import (
 )
 
 from pfiq_desktop.engine.icao.registry import in_fix_order
+from pfiq_desktop.engine.results import FACE_PRESENT, Verdict
 from pfiq_desktop.gui.theme import status_icon
 from pfiq_desktop.gui.widgets import named, shortcut
 from pfiq_desktop.palette import status_hex
 from pfiq_desktop.review import ACCEPT, DECISION_LABELS, REJECT, RETAKE
-from pfiq_desktop.review.reasons import ANALYSIS_FAILED, OTHER_REASONS, decided_reasons_text, is_reference, problem_label, reason_label
+from pfiq_desktop.review.reasons import (
+    ANALYSIS_FAILED,
+    NO_FACE_CAUSES,
+    OTHER_REASONS,
+    decided_reasons_text,
+    is_reference,
+    problem_label,
+    reason_label,
+)
 from pfiq_desktop.review.values import profile_text
 
 if TYPE_CHECKING:
@@ -125,6 +134,9 @@ class DecisionPanel(QWidget):
                     self._add_reason(check.id, problem_label(check), status_icon(verdict, 14), ticked=verdict == "fail")
             if analysis.errors:
                 self._add_reason(ANALYSIS_FAILED, reason_label(ANALYSIS_FAILED), ticked=True)
+            if any(c.id == FACE_PRESENT and c.verdict is Verdict.FAIL for c in checks):
+                for code in NO_FACE_CAUSES:
+                    self._add_reason(code, reason_label(code))
         for code, label in OTHER_REASONS.items():
             self._add_reason(code, label)
         self.prefilled = set(self.selected_reasons())

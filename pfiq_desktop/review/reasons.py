@@ -67,6 +67,9 @@ TWO_WAY_PROBLEMS = {
     "exposure": ("Face too dark", "Face too bright"),
 }
 SIGNED_PROBLEMS = {"pose_pitch": ("Head tilted down", "Head tilted up")}  # engine/icao/pose.py: positive = chin raised
+# Offered, unticked, where no face was found: a covered face is what the detector most often misses, and masked faces
+# left the officer only "No face found" or "Other" to file (walk-through).
+NO_FACE_CAUSES = ("lower_face_covered", "eye_occlusion", "head_covering")
 # Reasons an officer can give beyond the failed checks (offered after them, unticked).
 OTHER_REASONS = {
     "other:identity_doubt": "Identity doubt",

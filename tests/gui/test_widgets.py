@@ -128,6 +128,23 @@ def test_reasons_prefilled_from_failed_checks(qtbot, portraits):
     assert panel.reasons.item(0).text() == "Head too large" and panel.selected_reasons() == ["head_size"]
 
 
+def test_a_photo_without_a_face_offers_the_covers_that_hide_one(qtbot):
+    # masked faces read "No face found", and the officer could file only that or "Other" (officer's day walk-through)
+    from pfiq_desktop.engine.results import Analysis, CheckResult
+    from pfiq_desktop.review.reasons import NO_FACE_CAUSES
+
+    missing = CheckResult("face_present", "Face present", "geometry", Verdict.FAIL, "No face was found.", 0.0, "faces")
+    panel = DecisionPanel()
+    qtbot.addWidget(panel)
+    panel.load(Analysis(source="masked.jpg", image_size=(60, 40), checks=[missing]), None)
+    codes = [panel.reasons.item(i).data(Qt.ItemDataRole.UserRole) for i in range(panel.reasons.count())]
+    assert codes[:4] == ["face_present", *NO_FACE_CAUSES] and panel.selected_reasons() == ["face_present"]
+    assert panel.reasons.item(1).text() == "Mouth or chin covered (mask, scarf)"
+    found = dataclasses.replace(missing, verdict=Verdict.PASS)
+    panel.load(Analysis(source="face.jpg", image_size=(60, 40), checks=[found]), None)
+    assert not set(NO_FACE_CAUSES) & {panel.reasons.item(i).data(Qt.ItemDataRole.UserRole) for i in range(panel.reasons.count())}
+
+
 def test_unreadable_file_shows_clear_error(qtbot, make_window, portrait_folder):
     folder = portrait_folder(1)
     w = make_window(fake_factory())
