@@ -39,6 +39,7 @@ class Settings:
     theme: str = DEFAULT_THEME
     recent_folders: tuple[str, ...] = field(default_factory=tuple)
     last_photo: str = ""  # the photo on screen when the window closed: reopening its folder goes back to it
+    list_sort: str = "name"  # the photo list's order at closing (gui.browser.SORTS): it came back sorted by name
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Settings:

@@ -52,7 +52,8 @@ PathRole = Qt.ItemDataRole.UserRole + 1
 StatusRole = Qt.ItemDataRole.UserRole + 2
 BadgeRole = Qt.ItemDataRole.UserRole + 3
 SortRole = Qt.ItemDataRole.UserRole + 4
-WORST_FIRST = 1  # the sort box's "worst first"
+SORTS = ("name", "worst first")  # the sort box's orders, by index
+WORST_FIRST = SORTS.index("worst first")
 
 _SEVERITY = {"error": 0, "fail": 1, "warn": 2, "not_assessable": 3, "pass": 4, "analysing": 5, "pending": 6}
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -353,7 +354,7 @@ class BrowserWidget(QWidget):
             self.filter.addItem(label, key)
         self.sort = QComboBox()
         self.sort.setObjectName("browserSort")
-        self.sort.addItems(["Sort: name", "Sort: worst first"])  # (index WORST_FIRST)
+        self.sort.addItems([f"Sort: {order}" for order in SORTS])
         self.sort.setToolTip("Worst first orders the photos by their results when you choose it and when a batch "
                              "finishes; results arriving in between do not move the list under you.")
         self.check_filter = named(QComboBox(), "browserCheckFilter")

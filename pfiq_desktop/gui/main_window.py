@@ -42,7 +42,7 @@ from pfiq_desktop.engine.icao import DEFAULT_PROFILE, ProfileError, list_profile
 from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.gui.about_dialog import AboutDialog
 from pfiq_desktop.gui.backbone_dialog import BackboneCompareDialog
-from pfiq_desktop.gui.browser import FILTERS, BrowserWidget
+from pfiq_desktop.gui.browser import FILTERS, SORTS, BrowserWidget
 from pfiq_desktop.gui.checklist_panel import ChecklistPanel
 from pfiq_desktop.gui.compare_view import CompareView
 from pfiq_desktop.gui.decision_panel import DecisionPanel
@@ -229,6 +229,8 @@ class MainWindow(QMainWindow):
         self._decided_here: list[tuple[str, str]] = []
         # the photos the officer was on when the window last closed and when later openings replaced theirs, latest last
         self._places: list[str] = [p for p in [self.settings.current.last_photo] if p]
+        if self.settings.current.list_sort in SORTS:
+            self.browser.sort.setCurrentIndex(SORTS.index(self.settings.current.list_sort))
         self._rechecking: tuple[str, int, set[str]] = ("", 0, set())  # profile, photos to re-evaluate, those to come
         self._engine_failure = ""  # the engine's start-up error while it is down
         self._cancelled = False  # the batch was cancelled, and nothing was queued since
@@ -1046,6 +1048,7 @@ class MainWindow(QMainWindow):
         self.save_layout()
         if self.session.current is not None:  # where to come back to
             self.settings.update(last_photo=self.session.current)
+        self.settings.update(list_sort=SORTS[self.browser.sort.currentIndex()])
         self.worker.stop()
         self.browser.model.wait_for_thumbnails(3000)
         self.images.wait(3000)

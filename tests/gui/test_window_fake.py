@@ -11,6 +11,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from pfiq_desktop.engine.results import Verdict
+from pfiq_desktop.gui.browser import WORST_FIRST
 from pfiq_desktop.gui.settings_dialog import SettingsDialog
 from pfiq_desktop.review import ReviewStore
 from pfiq_desktop.review.reasons import reason_label
@@ -853,11 +854,12 @@ def test_reopening_a_folder_returns_to_the_photo_left_and_the_status_line_follow
     assert w.session.current == order[1] and "Rejected (saved) · now showing" in w.status_text.text()
     w.browser.select_path(order[2])
     assert w.status_text.text() == ""
+    w.browser.sort.setCurrentIndex(WORST_FIRST)  # the list's order comes back too (it came back by name: walk-through)
     w.shutdown()
     again = make_window(fake_factory())
     again.open_paths([str(folder)])
     qtbot.waitUntil(lambda: again.session.current is not None, timeout=5000)
-    assert again.session.current == order[2]
+    assert again.session.current == order[2] and again.browser.sort.currentIndex() == WORST_FIRST
 
 
 def test_a_laptop_screen_shows_several_photos_of_the_batch_whole_width(qtbot, make_window, portrait_folder):
