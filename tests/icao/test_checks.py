@@ -642,3 +642,7 @@ def test_a_flag_behind_the_head_fails_plain_background_and_a_studio_backdrop_pas
         photo = load_image(paths[name])
         found = _result("background_uniformity", photo, detect_faces(photo), profile)
         assert found.verdict is (Verdict.FAIL if name in FLAG_BEHIND else Verdict.PASS), (name, found.reason)
+    # the flag on one side is darker than the backdrop on the other: "Shadow on the background" named no shadow there
+    photo = load_image(paths["020145"])
+    beside = _result("background_shadow", photo, detect_faces(photo), profile)
+    assert beside.verdict is Verdict.FAIL and beside.reason.endswith("a shadow, or something darker behind the head there.")

@@ -120,7 +120,9 @@ def background_shadow(ctx: Context, params: dict[str, Any]) -> Measure:
         params,
         {
             "ok": "No shadow on the background beside the head.",
-            "low": f"Shadow on the background at the photo's {darker} of the head ({{v:.0%}} of the other side's brightness).",
+            # the two sides' lightness alone cannot tell a shadow from a darker object there (a flag beside the head)
+            "low": (f"The background at the photo's {darker} of the head is darker ({{v:.0%}} of the other side's "
+                    "brightness): a shadow, or something darker behind the head there."),
         },
         "darker side / brighter side",
         _evidence(ctx),
