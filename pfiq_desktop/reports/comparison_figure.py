@@ -39,6 +39,7 @@ OTHER_BELOW = "Not the same person below"
 SCORE_WORDS = "cosine similarity"  # 0.83 for two strangers read as "83 % alike"
 CHANGES_TITLE = "Checklist differences (A new photo, B reference)"
 SAME_VERDICTS = "Checklist: the same verdicts for both photos"
+VERDICT_ORDER = ("fail", "warn", "not_assessable", "pass")  # the differences line names A's worst verdicts first
 TILE = 300  # px: each picture of the two rows, as printed
 MIN_TILE = 160  # px: the smallest a window shrinks them to before it scrolls instead
 
@@ -185,19 +186,29 @@ def render_comparison(
     return canvas
 
 
+def _verdict_words(verdict: str) -> str:
+    return verdict_text(verdict) if verdict else "not checked"
+
+
 def change_text(change: CheckChange) -> str:
     """'Mouth closed: A Warning, B Pass': one check whose verdict differs, in the checklist's words (an arrow from A to
     B read as a change from the new photo back to the old one; "WARN" and "N/A" as other words than the window's)."""
-    def words(verdict: str) -> str:
-        return verdict_text(verdict) if verdict else "not checked"
-
-    return f"{change.name}: A {words(change.verdict_a)}, B {words(change.verdict_b)}"
+    return f"{change.name}: A {_verdict_words(change.verdict_a)}, B {_verdict_words(change.verdict_b)}"
 
 
 def changes_line(comparison: Comparison) -> str:
-    """The checklist differences on one line, for a window whose picture scrolls them out of sight."""
+    """The checklist differences for a window whose picture scrolls them out of sight, grouped by the two verdicts, A's
+    worst first: 'A Fail, B Pass: Eye line height; Head not tilted up/down · A Not assessable, B Pass: ...'. One
+    entry per check made a dense block of 19 repeated verdict pairs (officer's day walk-through)."""
     changes = comparison.check_changes()
-    return f"{CHANGES_TITLE}: {' · '.join(map(change_text, changes))}" if changes else SAME_VERDICTS
+    if not changes:
+        return SAME_VERDICTS
+    groups: dict[tuple[str, str], list[str]] = {}
+    for change in changes:
+        groups.setdefault((change.verdict_a, change.verdict_b), []).append(change.name)
+    order = sorted(groups, key=lambda pair: VERDICT_ORDER.index(pair[0]) if pair[0] in VERDICT_ORDER else len(VERDICT_ORDER))
+    parts = [f"A {_verdict_words(a)}, B {_verdict_words(b)}: {'; '.join(groups[a, b])}" for a, b in order]  # names hold commas
+    return f"{CHANGES_TITLE}: {' · '.join(parts)}"
 
 
 def score_line(comparison: Comparison) -> str:
