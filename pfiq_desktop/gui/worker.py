@@ -93,7 +93,8 @@ class AnalysisWorker(QThread):
         self._cond = threading.Condition()
         self._queue: deque[Job] = deque()
         self._running: str | None = None  # the image being analysed now
-        self._uncounted: str | None = None  # ... left running by a cancel for other photos: not one of theirs
+        self._batch = 0  # counts restart with each batch of other photos; an analysis counts only in its own batch
+        self._analysed: set[str] = set()  # the images this batch analysed (their results sent to the window)
         self._stop = False
         self._reconfigure = True
         self._done = 0
@@ -116,10 +117,11 @@ class AnalysisWorker(QThread):
 
     def analyse_next(self, path: str | Path) -> None:
         """The image the officer opened is analysed next: moved to the front of the queue, or queued there when a
-        cancelled batch left it out (it waited for ever), unless it is being analysed now."""
+        cancelled batch left it out (it waited for ever), unless it is being analysed now or its result is on its way
+        to the window (shown before that result arrived, a photo was analysed twice)."""
         job: Job = ("analyse", str(path))
         with self._cond:
-            if self._running == job[1]:
+            if self._running == job[1] or job[1] in self._analysed:
                 return
             if job in self._queue:
                 self._queue.remove(job)
@@ -185,7 +187,8 @@ class AnalysisWorker(QThread):
             self._total = self._done
             if new_batch:
                 self._done = self._total = 0
-                self._uncounted = self._running
+                self._batch += 1
+                self._analysed.clear()
         if dropped:
             self.cancelled.emit(dropped)
         return dropped
@@ -212,13 +215,14 @@ class AnalysisWorker(QThread):
                 else:
                     job = self._queue.popleft()
                 self._running = job[1] if job[0] == "analyse" else None
+                batch = self._batch
             kind = job[0]
             if kind == "engine":
                 self._load_engine()
             elif kind == "profile":
                 self._switch_profile(job[1])
             elif kind == "analyse":
-                self._analyse(job[1])
+                self._analyse(job[1], batch)
             elif kind == "recheck" and len(job) == 3 and isinstance(job[2], Analysis):
                 self._recheck(job[1], job[2])
             elif kind == "compare" and len(job) == 3 and isinstance(job[2], str):
@@ -260,7 +264,7 @@ class AnalysisWorker(QThread):
             return
         self.engineReady.emit(self.engine.describe())  # the status bar names the profile in use
 
-    def _analyse(self, path: str) -> None:
+    def _analyse(self, path: str, batch: int) -> None:
         self.itemStarted.emit(path)
         if self.engine is None:
             analysis = error_analysis(path, self.engine_error or "The analysis engine is not available.")
@@ -272,12 +276,10 @@ class AnalysisWorker(QThread):
                 analysis = error_analysis(path, f"Unexpected error while analysing: {exc}")
         shown = DisplayResult.prepare(analysis)
         with self._cond:
-            if path == self._uncounted:
-                self._uncounted = None
-            else:
+            if batch == self._batch:  # else other photos replaced its batch while it ran: not one of theirs
                 self._done += 1
+                self._analysed.add(path)
             done, total = self._done, max(self._total, self._done)
-            self._running = None  # counted: a cancel from now on must not leave it uncounted
         self.itemDone.emit(path, shown)
         self.progress.emit(done, total)
 

@@ -941,8 +941,8 @@ def test_photos_opened_while_one_is_analysed_are_counted_alone(qtbot, make_windo
     finally:
         gate.set()
     _wait_all(qtbot, w)
-    qtbot.waitUntil(lambda: len(seen) == 3, timeout=20000)
-    assert seen == [(0, 2), (1, 2), (2, 2)]
+    qtbot.waitUntil(lambda: len(seen) >= 3, timeout=20000)
+    assert seen == [(0, 2), (1, 2), (2, 2)], seen
 
 
 def test_deciding_the_last_photo_a_filter_shows_leaves_none_on_screen(qtbot, make_window, portrait_folder):
