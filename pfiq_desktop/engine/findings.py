@@ -146,15 +146,15 @@ def face_findings(
     if whole:
         sentences.append(f"The checklist reports {_join(whole)}: this concerns the whole face, which the map does not "
                          f"rate (it compares places within the face); overall recognition quality {quality:.2f}.")
-    # many small spots: "no area" beside 10 % outlined; compared as written ("3 %" is typical, though 0.034)
-    if not low and not areas and round(100 * clear_share) > round(100 * TYPICAL_LOW_SHARE_MAX):
+    if low or areas:
+        sentences.insert(0, f"Clearly lower areas cover {100 * clear_share:.0f} % of the face {TYPICAL_LOW_SHARE}.")
+    elif round(100 * clear_share) > round(100 * TYPICAL_LOW_SHARE_MAX):  # compared as written: "3 %" is typical, even at 0.034
+        # many small spots: "no area" beside 10 % outlined
         sentences.insert(0, f"No single face area is clearly lower, but scattered outlined spots cover {100 * clear_share:.0f} % "
                             f"of the face, more than in compliant photos ({TYPICAL_RANGE}).")
-    elif not low and not areas:  # the map may still outline small spots: say so, or the words contradict the picture
+    else:  # the map may still outline small spots: say so, or the words contradict the picture
         spots = f"; the scattered outlined spots cover {100 * clear_share:.0f} % of the face {TYPICAL_LOW_SHARE}" if clear_share > 0 else ""
         sentences.insert(0, f"No face area is clearly lower than in compliant photos{spots}.")
-    else:
-        sentences.insert(0, f"Clearly lower areas cover {100 * clear_share:.0f} % of the face {TYPICAL_LOW_SHARE}.")
     return sentences
 
 

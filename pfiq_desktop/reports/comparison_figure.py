@@ -18,7 +18,7 @@ from PySide6.QtGui import QBrush, QColor, QImage, QPainter
 from pfiq_desktop.engine.comparison import CheckChange, Comparison, FaceMaps
 from pfiq_desktop.engine.faces import extract_chip
 from pfiq_desktop.engine.filenames import display_name
-from pfiq_desktop.engine.results import Analysis
+from pfiq_desktop.engine.results import Analysis, Verdict
 from pfiq_desktop.palette import OPPOSE_SCALE, SUPPORT_SCALE, status_hex
 from pfiq_desktop.reports.figures import _placeholder, _scaled, ensure_qt, font, save_qimage, to_qimage, verdict_text
 
@@ -39,7 +39,6 @@ OTHER_BELOW = "Not the same person below"
 SCORE_WORDS = "cosine similarity"  # 0.83 for two strangers read as "83 % alike"
 CHANGES_TITLE = "Checklist differences (A new photo, B reference)"
 SAME_VERDICTS = "Checklist: the same verdicts for both photos"
-VERDICT_ORDER = ("fail", "warn", "not_assessable", "pass")  # the differences line names A's worst verdicts first
 TILE = 300  # px: each picture of the two rows, as printed
 MIN_TILE = 160  # px: the smallest a window shrinks them to before it scrolls instead
 
@@ -206,7 +205,7 @@ def changes_line(comparison: Comparison) -> str:
     groups: dict[tuple[str, str], list[str]] = {}
     for change in changes:
         groups.setdefault((change.verdict_a, change.verdict_b), []).append(change.name)
-    order = sorted(groups, key=lambda pair: VERDICT_ORDER.index(pair[0]) if pair[0] in VERDICT_ORDER else len(VERDICT_ORDER))
+    order = sorted(groups, key=lambda pair: -Verdict(pair[0]).severity if pair[0] else 1)  # A's worst first, unchecked last
     parts = [f"A {_verdict_words(a)}, B {_verdict_words(b)}: {'; '.join(groups[a, b])}" for a, b in order]  # names hold commas
     return f"{CHANGES_TITLE}: {' · '.join(parts)}"
 
