@@ -182,6 +182,15 @@ def test_a_check_given_as_a_reason_reads_as_the_problem_not_the_requirement():
     assert reason_label("face_present") == "No face found" and reason_label("other:photo_altered") == "Photo appears altered"
 
 
+def test_the_problems_a_list_row_leaves_out_are_counted_in_words():
+    # "Mouth open, Head tilted down +7" read as a head tilted down by 7 degrees
+    from pfiq_desktop.review.reasons import first_problems
+
+    labels = ["Mouth open", "Head tilted down", *["Blurred"] * 7]
+    assert first_problems(labels) == "Mouth open, Head tilted down +7 more"
+    assert first_problems(labels[:2]) == "Mouth open, Head tilted down"
+
+
 def test_an_accept_over_a_renewal_mismatch_names_it_apart_from_the_checks():
     # the mismatch was counted and listed as one more failed check ("over its 9 failed checks"), last where cut off
     from pfiq_desktop.review.reasons import REFERENCE_NO_MATCH

@@ -153,8 +153,9 @@ def failed_problems(analysis: Analysis) -> list[str]:
 
 
 def first_problems(labels: Sequence[str], shown: int = 2) -> str:
-    """The first few problems and how many more: 'Head too small, Blurred +3' (a list row, a console line)."""
-    return ", ".join(labels[:shown]) + (f" +{len(labels) - shown}" if len(labels) > shown else "")
+    """The first few problems and how many more: 'Head too small, Blurred +3 more' (a list row, a console line). A bare
+    '+7' read as degrees after 'Head tilted down' (walk-through)."""
+    return ", ".join(labels[:shown]) + (f" +{len(labels) - shown} more" if len(labels) > shown else "")
 
 
 def no_face_problem(analysis: Analysis) -> str:

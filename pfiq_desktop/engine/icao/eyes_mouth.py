@@ -82,7 +82,7 @@ def mouth_closed(ctx: Context, params: dict[str, Any]) -> Measure:
     return graded(
         float(gap / width),
         params,
-        {"ok": "Mouth is closed.", "high": "Mouth is open (lip gap {v:.2f} of the mouth width; allowed {fail_above:.2f})."},
+        {"ok": "Mouth is closed.", "high": "Mouth is open (lip gap {v:.0%} of the mouth width; allowed {fail_above:.0%})."},
         "gap/width",
         Evidence(polygons=[[tuple(p) for p in lm[60:68]]], regions=["mouth"]),
     )
