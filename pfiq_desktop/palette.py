@@ -14,6 +14,7 @@ from typing import cast
 import numpy as np
 
 from pfiq_desktop.engine.deviation_bands import BANDS, MUCH_LOWER, SOMEWHAT_LOWER, band_words
+from pfiq_desktop.engine.results import Verdict
 
 # Status of a photo or a check, and the officer's decisions.
 STATUS_COLOURS = {
@@ -43,6 +44,11 @@ STATUS_LABELS = {
     "error": "Error",
     "not_assessable": "Not assessable",
 }
+
+
+# An analysed photo's status, best first: its subject's worst check verdict (by `Verdict.severity`), or an analysis that
+# failed. Every count, filter and worst-first order reads it: a photo judged "not assessable" had been left out of them.
+RESULT_ORDER = (*(verdict.value for verdict in sorted(Verdict, key=lambda verdict: verdict.severity)), "error")
 
 
 def status_counts(counts: Mapping[str, int], keys: Iterable[str]) -> str:

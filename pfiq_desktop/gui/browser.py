@@ -42,7 +42,7 @@ from pfiq_desktop.engine.imageio import MAX_FILE_BYTES, MAX_PIXELS
 from pfiq_desktop.engine.results import FACE_PRESENT
 from pfiq_desktop.gui.theme import draw_badge
 from pfiq_desktop.gui.widgets import named
-from pfiq_desktop.palette import STATUS_COLOURS, STATUS_LABELS
+from pfiq_desktop.palette import RESULT_ORDER, STATUS_COLOURS, STATUS_LABELS
 from pfiq_desktop.review.reasons import first_problems, reason_label
 from pfiq_desktop.review.session import PhotoRecord, ReviewSession
 from pfiq_desktop.review.values import counted
@@ -55,7 +55,7 @@ SortRole = Qt.ItemDataRole.UserRole + 4
 SORTS = ("name", "worst first")  # the sort box's orders, by index
 WORST_FIRST = SORTS.index("worst first")
 
-_SEVERITY = {"error": 0, "fail": 1, "warn": 2, "not_assessable": 3, "pass": 4, "analysing": 5, "pending": 6}
+_SEVERITY = {status: rank for rank, status in enumerate((*reversed(RESULT_ORDER), "analysing", "pending"))}
 ModelIndex = QModelIndex | QPersistentModelIndex
 
 
@@ -261,7 +261,9 @@ FILTERS = [
     (STATUS_LABELS["fail"], "fail"),
     (f"{STATUS_LABELS['fail']}: crop or scan only", "fail_framing"),
     (f"{STATUS_LABELS['fail']}: needs a new photo", "fail_face"),
-    *((STATUS_LABELS[status], status) for status in ("warn", "pass", "error", "pending")),
+    # the first ten have the keys Ctrl+1 ... Ctrl+0 (View > Show in the list): a filter added later goes last, so the
+    # keys an officer has learnt stay
+    *((STATUS_LABELS[status], status) for status in ("warn", "pass", "error", "pending", "not_assessable")),
 ]
 
 
@@ -470,7 +472,7 @@ class BrowserWidget(QWidget):
             return
         shown = self.proxy.rowCount()  # a search or filter that hides photos says so where the counts are read
         parts = [counted(total, "image") if shown == total else f"{shown} of {counted(total, 'image')} shown"]
-        for key in ("pass", "warn", "fail", "error", "pending"):
+        for key in (*RESULT_ORDER, "pending"):
             if counts.get(key):
                 parts.append(f"{counts[key]} {STATUS_LABELS[key].lower()}")
                 if key == "fail" and counts.get("fail_framing"):

@@ -55,7 +55,7 @@ from pfiq_desktop.gui.theme import apply_theme
 from pfiq_desktop.gui.welcome import WelcomePage
 from pfiq_desktop.gui.widgets import named, shortcut
 from pfiq_desktop.gui.worker import AnalysisWorker, EngineFactory
-from pfiq_desktop.palette import STATUS_COLOURS, status_counts
+from pfiq_desktop.palette import RESULT_ORDER, STATUS_COLOURS, status_counts
 from pfiq_desktop.review import DecisionError, OverrideNeedsNote, ReviewStore
 from pfiq_desktop.review.cache import AnalysisCache
 from pfiq_desktop.review.reasons import reason_label
@@ -330,10 +330,11 @@ class MainWindow(QMainWindow):
         self._action(view, "&Zoom to face", self.compare.zoom_to_face, "Z", "actFace")
         self._action(view, "&Search…", self._focus_search, QKeySequence.StandardKey.Find, "actSearch")
         shown = view.addMenu("S&how in the list")  # the list's filters by key: Tab routes to a drop-down were the only way
-        for number, (label, _key) in enumerate(FILTERS):
+        for number, (label, key) in enumerate(FILTERS):
             digit = (number + 1) % 10
-            self._action(shown, label, partial(self.browser.filter.setCurrentIndex, number), f"Ctrl+{digit}",
-                         f"actShow{digit}", "photo list filter")
+            keyed = number < 10
+            self._action(shown, label, partial(self.browser.filter.setCurrentIndex, number), f"Ctrl+{digit}" if keyed else None,
+                         f"actShow{digit}" if keyed else f"actShow_{key}", "photo list filter")
         self._action(view, "Toggle &landmarks", self.compare.show_landmarks.toggle, "L", "actLandmarks")
         self._action(view, "Aligned &chip view", self.compare.toggle_mode, "C", "actChip")
         self._action(view, "&Map: compliant photos / the paper's", self.compare.toggle_map, "M", "actMap")
@@ -708,7 +709,7 @@ class MainWindow(QMainWindow):
         if self._cancelled:
             return
         counts = self.session.counts()
-        summary = status_counts(counts, ("pass", "warn", "fail", "error"))
+        summary = status_counts(counts, RESULT_ORDER)
         self._status(f"Analysis finished: {summary or 'nothing to do'}")
 
     def _on_cancelled(self, paths: list[str]) -> None:

@@ -23,7 +23,7 @@ from PySide6.QtGui import QImage, QPdfWriter, QTextDocument
 from pfiq_desktop import APP_NAME, __version__
 from pfiq_desktop.atomic import OutputError, write_bytes_atomic
 from pfiq_desktop.engine.results import Verdict
-from pfiq_desktop.palette import STATUS_LABELS, status_hex
+from pfiq_desktop.palette import RESULT_ORDER, STATUS_LABELS, status_hex
 from pfiq_desktop.reports.figures import render_histogram, render_thumbnail, verdict_hex, verdict_text
 from pfiq_desktop.reports.inputs import ReportItem, altered_text, photo_or_why, read_photo
 from pfiq_desktop.reports.paged import (
@@ -42,7 +42,6 @@ from pfiq_desktop.review.reasons import decided_reasons_text, failed_problems, f
 from pfiq_desktop.review.store import DECISION_LABELS
 from pfiq_desktop.review.values import counted, profile_text, quality_text
 
-VERDICT_ORDER = ("pass", "warn", "fail", "not_assessable", "error")
 DECISION_ORDER = ("accept", "reject", "retake", "")
 THUMB_PX = 150
 ERROR_CHARS = 160  # of an analysis error in the photo table
@@ -95,7 +94,7 @@ def load_thumbnail(item: ReportItem, size: int = THUMB_PX) -> np.ndarray | None:
 
 def summary_counts(items: Sequence[ReportItem]) -> dict[str, dict[str, int]]:
     """verdict -> decision -> count (decision '' = undecided)."""
-    table: dict[str, dict[str, int]] = {v: {d: 0 for d in DECISION_ORDER} for v in VERDICT_ORDER}
+    table: dict[str, dict[str, int]] = {v: {d: 0 for d in DECISION_ORDER} for v in RESULT_ORDER}
     for item in items:
         verdict = item.analysis.verdict
         decision = item.decision.decision if item.decision else ""
@@ -127,7 +126,7 @@ def _counts_html(items: Sequence[ReportItem]) -> str:
     total = len(items) or 1
     head = "".join(f'<th align="right">{escape(DECISION_LABELS[d])}</th>' for d in DECISION_ORDER)
     rows = []
-    for verdict in VERDICT_ORDER:
+    for verdict in RESULT_ORDER:
         counts = table[verdict]
         n = sum(counts.values())
         if not n and verdict in ("not_assessable", "error"):

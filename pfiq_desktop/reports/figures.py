@@ -35,6 +35,7 @@ from pfiq_desktop.palette import (
     OUTLINE_COLOUR,
     OUTLINE_SHADOW_COLOUR,
     PLQ_SCALE,
+    RESULT_ORDER,
     STATUS_LABELS,
     MapScale,
     status_badge,
@@ -69,8 +70,8 @@ def verdict_text(verdict: str | Verdict) -> str:
 
 
 def verdict_counts_text(counts: Mapping[str, int]) -> str:
-    """'2 fail, 30 pass, 3 not assessable': a photo's checks counted in the window's words, worst first."""
-    return status_counts(counts, ("fail", "warn", "pass", "not_assessable")) or "none run"
+    """'2 fail, 3 not assessable, 30 pass': a photo's checks counted in the window's words, worst first."""
+    return status_counts(counts, reversed(RESULT_ORDER)) or "none run"
 
 
 def verdict_hex(verdict: str | Verdict) -> str:

@@ -31,7 +31,7 @@ class PhotoRecord:
     """One open photo: its analysis status, result and the officer's decision."""
 
     path: str  # absolute, symlinks resolved: the review store's key
-    status: str = "pending"  # pending / analysing / pass / warn / fail / error
+    status: str = "pending"  # pending / analysing, then one of palette.RESULT_ORDER
     analysis: Analysis | None = None
     decision: Decision | None = None
     name: str = field(init=False)  # asked for on every paint and sort: computed once

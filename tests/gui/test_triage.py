@@ -80,3 +80,32 @@ def test_a_photo_stored_sideways_is_named_so_in_the_list() -> None:
     assert failure_note(record) == "Photo stored sideways"
     record.set_analysis(Analysis(source="/photos/scan.jpg", image_size=(400, 300), checks=[dataclasses.replace(turned, unit="faces")]))
     assert failure_note(record) == "No face found"
+
+
+class UnjudgedAnalyzer(FakeAnalyzer):
+    """Photos named "unjudged_*" pass every check but one that could not be judged; the others pass."""
+
+    def analyse(self, path):
+        analysis = super().analyse(path)
+        verdict = Verdict.NOT_ASSESSABLE if path.rsplit("/", 1)[-1].startswith("unjudged") else Verdict.PASS
+        analysis.checks = [CheckResult("glasses", "No glasses", "eyes_mouth", verdict, "in deep shadow", face_index=0),
+                           CheckResult("sharpness", "Sharp focus", "photometric", Verdict.PASS, "sharp", 1.0, face_index=0)]
+        return dataclasses.replace(analysis)
+
+
+def test_a_photo_judged_not_assessable_is_counted_and_can_be_filtered(qtbot, make_window, portraits, tmp_path):
+    # its status ranks between pass and warning, but the counts and filters knew only pass, warn, fail and error:
+    # "2 images · 1 pass" for two analysed photos, and no filter found the other
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    source = sorted(portraits.glob("*.jpg"))[0].read_bytes()
+    for name in ("unjudged_0", "ok_0"):
+        (folder / f"{name}.jpg").write_bytes(source + name.encode())
+    w = make_window(lambda device, profile: UnjudgedAnalyzer(device, profile))
+    w.open_paths([str(folder)])
+    qtbot.waitUntil(lambda: all(r.analysis is not None for r in w.session.records), timeout=10000)
+    qtbot.waitUntil(lambda: w.status_text.text().startswith("Analysis finished"), timeout=10000)
+    assert w.status_text.text() == "Analysis finished: 1 pass, 1 not assessable"
+    assert w.browser.summary.text() == "2 images · 1 pass · 1 not assessable · 0 decided"
+    w.browser.filter.setCurrentIndex(w.browser.filter.findData("not_assessable"))
+    assert [p.rsplit("/", 1)[-1] for p in w.browser.visible_paths()] == ["unjudged_0.jpg"]
