@@ -88,7 +88,6 @@ class ReportExporter(QObject):
     """One export at a time for a window: progress dialog, Cancel, and a clear result message."""
 
     message = Signal(str)  # status-bar text
-    finished = Signal(str)  # 'done', 'failed' or 'cancelled'
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
@@ -97,7 +96,7 @@ class ReportExporter(QObject):
         self.dialog: QProgressDialog | None = None
         self.result_box: QMessageBox | None = None
         self.out_dir: Path | None = None
-        self.last_outcome: tuple[str, object] | None = None
+        self.last_outcome: tuple[str, object] | None = None  # the latest export's ExportThread.outcome
         self._progress_depth = 0
 
     def running(self) -> bool:
@@ -171,7 +170,6 @@ class ReportExporter(QObject):
         else:
             self.message.emit("Export failed")
             QMessageBox.warning(self.parent_widget, "Export failed", f"The export stopped before it finished.\n\n{value}")
-        self.finished.emit(kind)
 
     def _show_done(self, result: ExportResult) -> None:
         count = len(result.files)

@@ -1,4 +1,4 @@
-"""Main window: browser (left), compare view (centre), checklist and decision (right), status bar.
+"""Main window: photo list and decision (left), compare view (centre), checklist (right), status bar.
 
 The window shows and drives; the state lives elsewhere: the review session
 (open photos, selection, decisions; Qt-free), the settings store, the image
@@ -298,10 +298,10 @@ class MainWindow(QMainWindow):
                      "it asks first when notes on undecided photos would be lost")
 
         decide = bar.addMenu("&Decision")
-        self.act_accept = self._action(decide, "&Accept", self.decision.request_accept, "A", "actAccept",
-                                       "a photo whose checks failed needs a note: the cursor moves to it")
-        self.act_reject = self._action(decide, "&Reject", self.decision.request_reject, "R", "actReject")
-        self.act_retake = self._action(decide, "Needs re&take", self.decision.request_retake, "T", "actRetake")
+        self._action(decide, "&Accept", self.decision.request_accept, "A", "actAccept",
+                     "a photo whose checks failed needs a note: the cursor moves to it")
+        self._action(decide, "&Reject", self.decision.request_reject, "R", "actReject")
+        self._action(decide, "Needs re&take", self.decision.request_retake, "T", "actRetake")
         # the note was reached only by Tab, Tab through the reasons (officer walk-through)
         self._action(decide, "Write a &note", self.decision.edit_note, "Ctrl+N", "actNote",
                      "Ctrl+Enter then accepts with it; Esc goes back to the list")
@@ -330,11 +330,11 @@ class MainWindow(QMainWindow):
         self._action(view, "&Zoom to face", self.compare.zoom_to_face, "Z", "actFace")
         self._action(view, "&Search…", self._focus_search, QKeySequence.StandardKey.Find, "actSearch")
         shown = view.addMenu("S&how in the list")  # the list's filters by key: Tab routes to a drop-down were the only way
-        for number, (label, key) in enumerate(FILTERS):
+        for number, (label, status) in enumerate(FILTERS):
             digit = (number + 1) % 10
             keyed = number < 10
             self._action(shown, label, partial(self.browser.filter.setCurrentIndex, number), f"Ctrl+{digit}" if keyed else None,
-                         f"actShow{digit}" if keyed else f"actShow_{key}", "photo list filter")
+                         f"actShow{digit}" if keyed else f"actShow_{status}", "photo list filter")
         self._action(view, "Toggle &landmarks", self.compare.show_landmarks.toggle, "L", "actLandmarks")
         self._action(view, "Aligned &chip view", self.compare.toggle_mode, "C", "actChip")
         self._action(view, "&Map: compliant photos / the paper's", self.compare.toggle_map, "M", "actMap")

@@ -103,15 +103,12 @@ class AnalysisWorker(QThread):
         self.engine_error = ""
         self._second: tuple[str, Engine] | None = None  # (model file, engine) of the last network compared with
     # -- API for the GUI thread --------------------------------------------
-    def enqueue(self, paths: Iterable[str | Path], front: bool = False) -> None:
+    def enqueue(self, paths: Iterable[str | Path]) -> None:
         jobs: list[Job] = [("analyse", str(p)) for p in paths]
         with self._cond:
             queued = {job[1] for job in self._queue if job[0] == "analyse"}
             jobs = [j for j in jobs if j[1] not in queued]
-            if front:
-                self._queue.extendleft(reversed(jobs))
-            else:
-                self._queue.extend(jobs)
+            self._queue.extend(jobs)
             self._total += len(jobs)
             self._cond.notify_all()
 

@@ -6,6 +6,7 @@ import math
 
 import pytest
 import torch
+from PySide6.QtGui import QAction
 
 from pfiq_desktop.engine.backbones.external import sidecar_path, write_calibration
 from pfiq_desktop.gui.worker import default_engine_factory
@@ -39,7 +40,7 @@ def test_compare_networks_side_by_side_and_a_bad_model_says_why(qtbot, make_wind
     w.browser.select_row(0)
     w.settings.update(compare_backbone=str(facenet_pt))  # the last network compared with, remembered
 
-    action = w.findChild(type(w.act_accept), "actCompareNetworks")
+    action = w.findChild(QAction, "actCompareNetworks")
     assert action is not None and action.shortcut().toString() == "Ctrl+Shift+B"
     action.trigger()
     dialog = w.networks

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 
 from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.palette import STATUS_LABELS
@@ -24,7 +25,7 @@ def test_compare_with_previous_photo_then_decide_files_the_reference(qtbot, make
     assert path is not None
 
     w.ask_reference_photo = lambda: str(other_person)
-    action = w.findChild(type(w.act_accept), "actCompare")
+    action = w.findChild(QAction, "actCompare")
     assert action is not None and action.shortcut().toString() == "Ctrl+Shift+P"
     with qtbot.waitSignal(w.worker.compared, timeout=60_000) as signal:
         action.trigger()

@@ -105,7 +105,7 @@ def run_checks(
     image: np.ndarray, faces: Sequence[Face], profile: Profile | str | None = None, dpi: float | None = None,
     transparent: float | None = None,
 ) -> list[CheckResult]:
-    """Every enabled check of the profile on the photo's subject (faces[0]), in registry order; then,
+    """Every enabled check of the profile on the photo's subject (faces[0]), family by family (`DISPLAY_ORDER`); then,
     for a group photo, the per-face checks of every other face (face_index 1, 2, ...; on a photo stored turned,
     not judged). `dpi` is the resolution the photo file states (it may set the print size of checks in mm),
     `transparent` the share of its pixels the loader found not opaque (None: from the image's own alpha, if any)."""
