@@ -41,6 +41,9 @@ if TYPE_CHECKING:
     from pfiq_desktop.review.store import Decision
 
 BANNER_REASONS = 2  # overridden checks named in the decision banner (all of them in its tooltip)
+# Each decision's key and verb: its button says them, and the Decision menu's action takes them (main_window), so a
+# button never names a key the menu does not answer to.
+DECISION_KEYS = ((ACCEPT, "A", "Accept"), (REJECT, "R", "Reject"), (RETAKE, "T", "Needs retake"))
 
 
 class DecisionPanel(QWidget):
@@ -55,7 +58,7 @@ class DecisionPanel(QWidget):
         self.current.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)  # never squeezed and clipped
         self.buttons: dict[str, QPushButton] = {}
         row = QGridLayout()
-        for kind, key, verb in ((ACCEPT, "A", "Accept"), (REJECT, "R", "Reject"), (RETAKE, "T", "Needs retake")):
+        for kind, key, verb in DECISION_KEYS:
             button = named(QPushButton(f"{verb} ({key})"), f"decide_{kind}")
             button.setIcon(status_icon(kind, 16))
             button.setToolTip(f"{DECISION_LABELS[kind]} — shortcut {key}")

@@ -45,7 +45,7 @@ from pfiq_desktop.gui.backbone_dialog import BackboneCompareDialog
 from pfiq_desktop.gui.browser import FILTERS, SORTS, BrowserWidget
 from pfiq_desktop.gui.checklist_panel import ChecklistPanel
 from pfiq_desktop.gui.compare_view import CompareView
-from pfiq_desktop.gui.decision_panel import DecisionPanel
+from pfiq_desktop.gui.decision_panel import DECISION_KEYS, DecisionPanel
 from pfiq_desktop.gui.display import DisplayResult
 from pfiq_desktop.gui.export import EXPORT_RUNNING, ReportExporter
 from pfiq_desktop.gui.image_cache import ImageCache
@@ -56,7 +56,7 @@ from pfiq_desktop.gui.welcome import WelcomePage
 from pfiq_desktop.gui.widgets import named, shortcut
 from pfiq_desktop.gui.worker import AnalysisWorker, EngineFactory
 from pfiq_desktop.palette import RESULT_ORDER, STATUS_COLOURS, status_counts
-from pfiq_desktop.review import DecisionError, OverrideNeedsNote, ReviewStore
+from pfiq_desktop.review import ACCEPT, DecisionError, OverrideNeedsNote, ReviewStore
 from pfiq_desktop.review.cache import AnalysisCache
 from pfiq_desktop.review.reasons import reason_label
 from pfiq_desktop.review.session import OpenOutcome, ReviewSession
@@ -70,6 +70,7 @@ DEFAULT_SHARE = 0.9  # of a larger screen the window takes at first
 DISPLAY_CACHE = 24  # photos whose coloured maps stay ready to draw
 PLACES_KEPT = 20  # photos the officer left by opening others, remembered to come back to
 DRAFTS_NAMED = 5  # photos with unsaved notes the quit question names
+ACCEPT_TIP = "a photo whose checks failed needs a note: the cursor moves to it"  # the keyboard help's line for A
 LAYOUT_VERSION = 4  # bump when the docks change: an older saved layout is then ignored
 OPEN_WITH_SUBFOLDERS = "Open folder with &sub-folders…"
 OPEN_WITH_SUBFOLDERS_KEY = "Ctrl+Alt+O"
@@ -298,10 +299,10 @@ class MainWindow(QMainWindow):
                      "it asks first when notes on undecided photos would be lost")
 
         decide = bar.addMenu("&Decision")
-        self._action(decide, "&Accept", self.decision.request_accept, "A", "actAccept",
-                     "a photo whose checks failed needs a note: the cursor moves to it")
-        self._action(decide, "&Reject", self.decision.request_reject, "R", "actReject")
-        self._action(decide, "Needs re&take", self.decision.request_retake, "T", "actRetake")
+        for kind, key, verb in DECISION_KEYS:
+            mnemonic = verb.lower().index(key.lower())  # "Needs re&take"
+            self._action(decide, f"{verb[:mnemonic]}&{verb[mnemonic:]}", partial(self.decision.request, kind), key,
+                         f"act{kind.capitalize()}", ACCEPT_TIP if kind == ACCEPT else "")
         # the note was reached only by Tab, Tab through the reasons (officer walk-through)
         self._action(decide, "Write a &note", self.decision.edit_note, "Ctrl+N", "actNote",
                      "Ctrl+Enter then accepts with it; Esc goes back to the list")
@@ -321,11 +322,11 @@ class MainWindow(QMainWindow):
                      "after the one on screen, in the list's order")
         self._action(view, "&Next photo", self.browser.next, "Ctrl+Down", "actNext")
         self._action(view, "&Previous photo", self.browser.previous, "Ctrl+Up", "actPrev")
-        for key, step in ((Qt.Key.Key_Down, self.browser.next), (Qt.Key.Key_Up, self.browser.previous)):
+        for arrow, step in ((Qt.Key.Key_Down, self.browser.next), (Qt.Key.Key_Up, self.browser.previous)):
             # plain Up/Down browse from the photo itself (the list handles them itself when focused), not from the
             # view's drop-downs and slider, nor anywhere else: window-wide, they moved to the next photo from the
             # reasons list, and Space then R rejected it (officer walk-through)
-            shortcut(key, self.compare.glw, step, Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut(arrow, self.compare.glw, step, Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self._action(view, "&Fit photo", self.compare.fit, "F", "actFit")
         self._action(view, "&Zoom to face", self.compare.zoom_to_face, "Z", "actFace")
         self._action(view, "&Search…", self._focus_search, QKeySequence.StandardKey.Find, "actSearch")

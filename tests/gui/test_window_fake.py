@@ -993,3 +993,14 @@ def test_the_window_first_opens_in_the_middle_of_a_large_screen_and_fills_a_lapt
         with patch.object(w, "screen", return_value=type("Screen", (), {"availableGeometry": lambda _self, at=screen: at})()):
             w._default_layout()
         assert QRect(w.pos(), w.size()) == expected, (screen, w.pos(), w.size())
+
+
+def test_each_decision_button_names_the_key_its_menu_action_answers_to(make_window):
+    # the buttons and the Decision menu wrote the keys A, R and T separately: a change to one left the other wrong
+    from PySide6.QtGui import QKeySequence
+
+    w = make_window(fake_factory())
+    for kind, button in w.decision.buttons.items():
+        action = w.findChild(QAction, f"act{kind.capitalize()}")
+        key = action.shortcut().toString(QKeySequence.SequenceFormat.PortableText)
+        assert button.text().endswith(f"({key})") and action.text().replace("&", "") in button.text(), (kind, key)
