@@ -84,7 +84,7 @@ class QualityGauge(QWidget):
         font.setBold(True)
         p.setFont(font)
         p.setPen(text_colour)
-        label = "–" if self.value is None else f"{self.value:.2f}"
+        label = quality_text(self.value)
         p.drawText(QRectF(0, rect.center().y() - 4, self.width(), 26), Qt.AlignmentFlag.AlignCenter, label)
         p.end()
 

@@ -39,10 +39,10 @@ from pfiq_desktop.reports.paged import (
 )
 from pfiq_desktop.reports.pdf_report import GREY, HEADER_SHADE, RULE, now_text, when
 from pfiq_desktop.review.reasons import decided_reasons_text, failed_problems, first_problems
-from pfiq_desktop.review.store import DECISION_LABELS
+from pfiq_desktop.review.store import DECISION_LABELS, DECISIONS
 from pfiq_desktop.review.values import counted, profile_text, quality_text
 
-DECISION_ORDER = ("accept", "reject", "retake", "")
+DECISION_ORDER = (*DECISIONS, "")  # "": not decided
 THUMB_PX = 150
 ERROR_CHARS = 160  # of an analysis error in the photo table
 NOTE_CHARS = 60  # of an officer's note in the photo table (the photo's own report has it whole)
@@ -333,7 +333,7 @@ def write_batch_summary(
         hist_w = min(width_css * 0.62, histogram.width() / px)
         analysed = [i.analysis.created for i in items if i.analysis.created]
         span = f"{when(min(analysed))} – {when(max(analysed))}" if analysed else "–"
-        profiles = ", ".join(sorted({f"{a.profile} ({a.profile_sha256[:12]})" if a.profile_sha256 else a.profile
+        profiles = ", ".join(sorted({profile_text(a.profile, a.profile_sha256)
                                      for a in (i.analysis for i in items) if a.profile})) or "–"
         models = sorted({i.analysis.model_sha256 for i in items if i.analysis.model_sha256})
         model_text = ", ".join(m[:16] + "…" for m in models[:3]) or "–"

@@ -16,7 +16,7 @@ from pfiq_desktop.engine.comparison import Comparison
 from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.palette import status_hex
 from pfiq_desktop.reports.comparison_figure import LEGEND, OTHER_BELOW, SAME_AT_OR_ABOVE, SCORE_WORDS, render_comparison_panels
-from pfiq_desktop.reports.figures import verdict_hex, verdict_text
+from pfiq_desktop.reports.figures import MONO_FONT_FAMILY, verdict_hex, verdict_text
 from pfiq_desktop.reports.paged import (
     RenderError,
     add_image,
@@ -61,7 +61,7 @@ def photos_html(comparison: Comparison) -> str:
             f"<tr><td><b>{escape(side)}</b></td><td>{escape(display_name(Path(analysis.source).name))}</td>"
             f'<td align="center" style="color:{verdict_hex(analysis.verdict)}"><b>{escape(verdict_text(analysis.verdict))}</b></td>'
             f'<td align="right">{quality}</td>'
-            f'<td style="font-family:DejaVu Sans Mono; font-size:6pt">{escape(analysis.image_sha256 or "–")}</td></tr>'
+            f'<td style="font-family:{MONO_FONT_FAMILY}; font-size:6pt">{escape(analysis.image_sha256 or "–")}</td></tr>'
         )
     return f"""
 <table width="100%" cellspacing="0" cellpadding="1" style="margin-top:4px; font-size:7pt">

@@ -46,6 +46,7 @@ from pfiq_desktop.review.reasons import no_face_problem
 from pfiq_desktop.review.values import check_value_text, quality_text
 
 FONT_FAMILY = "DejaVu Sans"
+MONO_FONT_FAMILY = "DejaVu Sans Mono"  # hashes, where each character must be read apart
 NO_PHOTO_RGB = (235, 235, 235)
 MAX_PNG_FINDINGS = 4  # the PNG is a glance; the PDF and the JSON carry every finding
 

@@ -24,7 +24,14 @@ from pfiq_desktop.atomic import OutputError, write_bytes_atomic
 from pfiq_desktop.engine.icao.regions import REGION_LABELS
 from pfiq_desktop.engine.results import Analysis, Verdict
 from pfiq_desktop.palette import DEVIATION_SCALE, ROW_TINT_PLAIN, ROW_TINTS, status_badge, status_hex
-from pfiq_desktop.reports.figures import check_numbers, render_panels, verdict_counts_text, verdict_hex, verdict_text
+from pfiq_desktop.reports.figures import (
+    MONO_FONT_FAMILY,
+    check_numbers,
+    render_panels,
+    verdict_counts_text,
+    verdict_hex,
+    verdict_text,
+)
 from pfiq_desktop.reports.inputs import AuditInfo, DecisionInfo, ReportItem, altered_text
 from pfiq_desktop.reports.paged import (
     RenderError,
@@ -81,10 +88,6 @@ def _coloured(verdict: Verdict) -> str:
     return f'<span style="color:{verdict_hex(verdict)}"><b>{escape(verdict_text(verdict))}</b></span>'
 
 
-def _short_hash(value: str) -> str:
-    return value or "–"
-
-
 def header_html(item: ReportItem, officer: str, created: str) -> str:
     a = item.analysis
     size = f"{a.image_size[0]} × {a.image_size[1]} px" if a.image_size[0] else "size unknown"
@@ -94,15 +97,14 @@ def header_html(item: ReportItem, officer: str, created: str) -> str:
             f'<b>{escape(item.name)}</b> <span style="color:{GREY}">'
             f'({escape(size)}, {counted(len(a.faces), "face")})</span>',
         ),
-        ("Photo SHA-256", f'<span style="font-family:DejaVu Sans Mono; font-size:6.5pt">{escape(_short_hash(a.image_sha256))}</span>'),
-        ("Model SHA-256", f'<span style="font-family:DejaVu Sans Mono; font-size:6.5pt">{escape(_short_hash(a.model_sha256))}</span>'),
+        ("Photo SHA-256", f'<span style="font-family:{MONO_FONT_FAMILY}; font-size:6.5pt">{escape(a.image_sha256 or "–")}</span>'),
+        ("Model SHA-256", f'<span style="font-family:{MONO_FONT_FAMILY}; font-size:6.5pt">{escape(a.model_sha256 or "–")}</span>'),
     ]
     rows_right = [
         ("Report made by", escape(officer or "–")),
         ("Report made", escape(created)),
         ("Analysed", escape(when(a.created))),
-        ("Profile", escape(a.profile or "–") + (f' <span style="color:{GREY}">· {escape(a.profile_sha256[:12])}</span>'
-                                                 if a.profile_sha256 else "")),
+        ("Profile", escape(profile_text(a.profile, a.profile_sha256))),
     ]
     rows_right.append(("Engine", f"{escape(a.backbone or '–')} · {escape(a.map_method or '–')}"))
     left = "".join(f'<tr><td style="color:{GREY}">{k}</td><td>{v}</td></tr>' for k, v in rows)
@@ -333,7 +335,7 @@ def audit_html(entries: list[AuditInfo]) -> str:
         f"{td}{escape(e.signed_by or '–')}</td>{td}{escape(e.action)}</td>"
         f"{td}{escape(e.decision or '–')}</td>{td}{escape(reasons_text(e.reasons))}</td>{td}{escape(e.note or '–')}</td>"
         f"{td}{escape(verdict_text(e.verdict) if e.verdict else '–')}{_under(e.profile)}</td>"
-        f'<td style="font-family:DejaVu Sans Mono; font-size:5.5pt">{escape(e.entry_hash[:12])}</td></tr>'
+        f'<td style="font-family:{MONO_FONT_FAMILY}; font-size:5.5pt">{escape(e.entry_hash[:12])}</td></tr>'
         for n, e in enumerate(entries)
     )
     # The title is a header row of the table itself, so it never stays behind at the foot of a page. Column widths are

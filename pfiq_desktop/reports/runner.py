@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 SUMMARY_NAME = "pfiq-summary.pdf"
 CSV_NAME = "pfiq-results.csv"
 JSON_NAME = "pfiq-results.json"
-_RESERVED_STEMS = ("pfiq-summary", "pfiq-results")
+_RESERVED_STEMS = tuple(dict.fromkeys(Path(name).stem for name in (SUMMARY_NAME, CSV_NAME, JSON_NAME)))
 PER_PHOTO_FORMATS = ("pdf", "png")  # one file per photo, the only outputs that draw its maps
 
 @dataclass
