@@ -11,12 +11,12 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-# photo-like names: found, listed and analysed; those imageio cannot read (.jp2, .pgm, .ppm) are then reported
-# as "not supported" instead of being left out without a word (.jfif, .jpe and .mpo are JPEGs; .heic/.heif,
-# phones' default, are listed so the officer is told to convert them)
+# photo-like names: found, listed and analysed; one imageio cannot read is then reported as "not supported"
+# instead of being left out without a word (.jfif, .jpe and .mpo are JPEGs; .j2k, .j2c, .jpf and .jpx JPEG 2000;
+# .heic/.heif, phones' default, are listed so the officer is told to convert them)
 IMAGE_EXTENSIONS = frozenset(
-    {".jpg", ".jpeg", ".jpe", ".jfif", ".mpo", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".jp2", ".pgm", ".ppm",
-     ".heic", ".heif", ".avif"}
+    {".jpg", ".jpeg", ".jpe", ".jfif", ".mpo", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".jp2", ".j2k", ".j2c",
+     ".jpf", ".jpx", ".pgm", ".ppm", ".pbm", ".heic", ".heif", ".avif"}
 )
 
 

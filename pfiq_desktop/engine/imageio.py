@@ -15,6 +15,9 @@ Every photo costs bounded time and memory, checked before the work is done:
 
 Conventions:
 - EXIF orientation is applied, so the array is the photo as a person sees it.
+- A photo that embeds a colour profile other than sRGB (Adobe RGB from studio cameras,
+  Display P3 from phones) is converted to sRGB, the space the checks' bounds are set in:
+  read as it is stored, an Adobe RGB portrait's background measured L* 40 instead of 43.
 - Transparent pixels are composited onto white: a cut-out passport photo is meant to
   be seen (and printed) on white paper, and dropping alpha would expose whatever
   colour the editor left in invisible pixels. How much of the photo was transparent is
@@ -37,11 +40,12 @@ import os
 import stat
 import warnings
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from pfiq_desktop.engine.filenames import display_name
 
@@ -51,9 +55,10 @@ MAX_DECODED_BYTES = 256 * 2**20
 MAX_FILE_BYTES = 256 * 2**20  # no accepted photo needs more: its decoded pixels would not fit either
 BLOCK_PIXELS = 1 << 20  # pixels converted at a time (a few MB of temporaries, whatever the photo's size)
 
-# Pillow format names we accept; MPO is the multi-picture JPEG many cameras write.
-SUPPORTED_FORMATS = {"PNG", "JPEG", "MPO", "TIFF", "BMP", "GIF", "WEBP", "AVIF"}
-_FORMAT_LIST = "PNG, JPEG, TIFF, BMP, GIF, WebP or AVIF"
+# Pillow format names we accept; MPO is the multi-picture JPEG many cameras write, JPEG 2000 the format of the
+# photos inside identity documents' chips (ISO/IEC 39794-5), PPM also reads PGM and PBM.
+SUPPORTED_FORMATS = {"PNG", "JPEG", "MPO", "JPEG2000", "TIFF", "BMP", "GIF", "WEBP", "AVIF", "PPM"}
+_FORMAT_LIST = "PNG, JPEG, JPEG 2000, TIFF, BMP, GIF, WebP or AVIF"
 _SAMPLE_BYTES = {"I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2, "I": 4, "F": 4}  # every other mode: 1
 
 # Pillow warns on the console about damaged metadata (e.g. "Corrupt EXIF data") in files
@@ -177,7 +182,7 @@ def _decode(data: bytes, name: str) -> tuple[tuple[np.ndarray, float], float | N
             image.load()
             dpi = _stated_dpi(image.info.get("dpi"))
             ImageOps.exif_transpose(image, in_place=True)  # no copy of the pixels when upright already
-            return _to_rgb(image, name), dpi
+            return _to_rgb(_in_srgb(image, name), name), dpi
     except ImageLoadError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -197,6 +202,31 @@ def _decode(data: bytes, name: str) -> tuple[tuple[np.ndarray, float], float | N
             f"{name} {what}, so it cannot be shown or checked. It may not have been copied or downloaded completely; "
             "ask for the original photo file again."
         ) from exc
+
+
+def _in_srgb(image: Image.Image, name: str) -> Image.Image:
+    """The photo in sRGB where it embeds another colour profile (RGB or CMYK): converted in place where the mode
+    stays. A profile that cannot be read is logged and the pixels are taken as sRGB, as every viewer without colour
+    management shows them."""
+    icc = image.info.get("icc_profile")
+    if not icc or image.mode not in ("RGB", "RGBA", "CMYK"):
+        return image
+    try:
+        stored = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        if "srgb" in ImageCms.getProfileDescription(stored).lower():  # most photos: nothing to do
+            return image
+        mode = "RGB" if image.mode == "CMYK" else image.mode
+        converted = ImageCms.profileToProfile(image, stored, _srgb(), renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
+                                              outputMode=mode, inPlace=mode == image.mode)
+    except (ImageCms.PyCMSError, OSError, ValueError) as exc:
+        log.warning("%s embeds a colour profile that could not be applied (%s); its pixels are read as sRGB", name, exc)
+        return image
+    return image if converted is None else converted
+
+
+@cache
+def _srgb() -> ImageCms.ImageCmsProfile:
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
 def _stated_dpi(value: object) -> float | None:

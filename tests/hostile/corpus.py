@@ -166,6 +166,9 @@ def build_corpus(folder: Path) -> list[Case]:
     for ext, data in valid.items():
         w.file(f"valid.{ext}", data, "format", PHOTO)
     w.file("valid.bmp", encode(face, "BMP"), "format", PHOTO)
+    w.file("valid.jp2", encode(face, "JPEG2000"), "format", PHOTO)  # the format of the photos in passport chips
+    w.file("valid.ppm", encode(face, "PPM"), "format", PHOTO)
+    w.file("valid.pgm", encode(Image.fromarray(face).convert("L"), "PPM"), "format", PHOTO)
     _truncated_and_fuzzed(w, valid)
     _bombs(w, valid["jpg"])
     _modes(w, face)
@@ -316,11 +319,8 @@ def _junk(w: _Writer, face: np.ndarray) -> None:
         "elf.jpg": b"\x7fELF\x02\x01\x01" + bytes(120),
         "eps.jpg": encode(small, "EPS"),  # must never start Ghostscript
         "ico.png": encode(small, "ICO"),
-        "jpeg2000.jp2": encode(small, "JPEG2000"),
         "tga.jpg": encode(small, "TGA"),
         "pcx.png": encode(small, "PCX"),
-        "portable.ppm": encode(small, "PPM"),
-        "portable.pgm": encode(small.convert("L"), "PPM"),
         "dot_1x1.png": encode(Image.new("RGB", (1, 1)), "PNG"),
         "small_31x31.png": encode(Image.new("RGB", (31, 31)), "PNG"),
         "thin_10000x31.png": encode(Image.new("L", (10000, 31)), "PNG"),
