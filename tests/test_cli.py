@@ -328,8 +328,10 @@ def test_no_photos_found_suggests_recursive_only_for_a_folder_with_sub_folders(t
 
 def test_a_folder_report_leaves_out_only_this_applications_annotated_pictures(tmp_path, astronaut):
     # an applicant's X.png beside X.json (the analysis of X.jpg) was left out as if annotated, and a hidden folder's
-    # old analyses were reported
+    # old analyses were reported; a PNG whose header claims 30000 x 30000 pixels stopped the report with a traceback
     import json
+
+    from tests.test_imageio import png_with_header_size
 
     from pfiq_desktop.cli.report import with_saved_analyses
     from pfiq_desktop.engine.discovery import find_images
@@ -344,9 +346,10 @@ def test_a_folder_report_leaves_out_only_this_applications_annotated_pictures(tm
     (photos / ".trash" / "old.json").write_text(json.dumps({**analysis.to_dict(), "source": "/elsewhere/old.jpg"}))
     (photos / "Y.json").write_text(json.dumps({**analysis.to_dict(), "source": "/elsewhere/Y.jpg"}))
     save_annotated_png(photos / "Y.png", astronaut, analysis)
+    (photos / "huge.png").write_bytes(png_with_header_size(30000, 30000))  # the analysis refuses it, with a reason
     found = find_images([photos], recursive=True).files
     chosen, annotated = with_saved_analyses(found, [photos], True, str(tmp_path / "out"))
-    assert [p.name for p in chosen] == ["X.jpg", "X.png", "Y.json"] and [p.name for p in annotated] == ["Y.png"]
+    assert sorted(p.name for p in chosen) == ["X.jpg", "X.png", "Y.json", "huge.png"] and [p.name for p in annotated] == ["Y.png"]
 
 
 def test_a_long_file_name_is_cut_in_the_middle_so_its_end_still_tells_photos_apart():
