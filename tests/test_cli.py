@@ -98,20 +98,30 @@ def test_an_output_folder_holding_the_photos_never_replaces_one(tmp_path, astron
 
 def test_results_of_other_photos_with_the_same_names_are_never_replaced(tmp_path, astronaut):
     # `pfiq analyse b1 --out res; pfiq analyse b2 --out res` replaced b1's IMG_0001.json with b2's, without a word
-    # (camera names repeat between applicants); a re-run of the same photos still replaces their own results
+    # (camera names repeat between applicants). Then the second run was refused, and --overwrite, which the refusal
+    # offered, replaced b1's result; b2's own result, numbered IMG_0001_2 by a run over both, was not found again.
     first, second = tmp_path / "b1", tmp_path / "b2"
     for folder, image in ((first, astronaut), (second, astronaut[:, ::-1])):
         folder.mkdir()
         cv2.imwrite(str(folder / "IMG_0001.png"), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
     out = tmp_path / "res"
+
+    def sources():
+        return {p.name: json.loads(p.read_text())["source"] for p in out.glob("*.json")}
+
+    both = {"IMG_0001.json": str(first / "IMG_0001.png"), "IMG_0001_2.json": str(second / "IMG_0001.png")}
     assert pfiq("analyse", str(first), "--out", str(out), "--device", "cpu").returncode == 0
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = (out / "IMG_0001.json").read_bytes()
     run = pfiq("analyse", str(second), "--out", str(out), "--device", "cpu")
-    assert run.returncode == 2 and "the earlier results of these photos (IMG_0001.json, IMG_0001.png)" in run.stderr
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
-    assert pfiq("analyse", str(first), "--out", str(out), "--device", "cpu").returncode == 0  # its own: replaced
-    assert pfiq("analyse", str(second), "--out", str(out), "--device", "cpu", "--overwrite").returncode == 0
-    assert json.loads((out / "IMG_0001.json").read_text())["source"] == str(second / "IMG_0001.png")
+    assert run.returncode == 0, run.stderr
+    assert sources() == both and (out / "IMG_0001.json").read_bytes() == before and (out / "IMG_0001_2.png").exists()
+    for again in (second, first):  # each replaces its own result, under the name it has
+        assert pfiq("analyse", str(again), "--out", str(out), "--device", "cpu", "--overwrite").returncode == 0
+        assert sources() == both
+    # a picture no result names is still not replaced without --overwrite
+    (out / "IMG_0001.json").unlink()
+    run = pfiq("analyse", str(second), str(first), "--out", str(out), "--device", "cpu")
+    assert run.returncode == 2 and "no result there says they are these photos' (IMG_0001.png)" in run.stderr
 
 
 def test_a_report_that_would_replace_earlier_reports_stops_before_analysing(tmp_path):

@@ -67,3 +67,20 @@ def test_unreadable_photo_exits_1(tmp_path):
     broken.write_bytes(b"not a jpeg")
     run = pfiq("compare", str(broken), str(portrait_paths()[0]), "--device", "cpu")
     assert run.returncode == 1 and "Not compared" in run.stdout and "photo A:" in run.stdout
+
+
+def test_a_second_applicants_comparison_never_replaces_the_firsts(tmp_path):
+    # two applicants' IMG_0001.jpg compared with the same reference into one folder: the second replaced the first's
+    # PNG, PDF and JSON without a word; comparing a pair again replaces its own
+    import json
+
+    reference = portrait_paths()[0]
+    photos = [save_rgb(tmp_path / folder / "IMG_0001.jpg", np.ascontiguousarray(variant(load_portrait(index), 1)))
+              for folder, index in (("a", 0), ("b", 1))]
+    out = tmp_path / "out"
+    for photo in (*photos, photos[0]):
+        run = pfiq("compare", str(photo), str(reference), "--out", str(out), "--format", "json", "--device", "cpu")
+        assert run.returncode == 0, run.stderr
+    stem = f"IMG_0001__vs__{reference.stem}"
+    found = {p.name: json.loads(p.read_text())["a"]["source"] for p in out.iterdir()}
+    assert found == {f"{stem}.json": str(photos[0]), f"{stem}_2.json": str(photos[1])}

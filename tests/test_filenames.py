@@ -129,3 +129,28 @@ def test_first_few_names_the_first_and_counts_the_rest():
     assert first_few(names, 3) == "IMG_0.jpg, IMG_1.jpg, IMG_2.jpg and 9 more"
     assert first_few(names[:3], 3) == "IMG_0.jpg, IMG_1.jpg, IMG_2.jpg"
     assert first_few(names[:3], 2, "\n") == "IMG_0.jpg\nIMG_1.jpg and 1 more"
+
+
+def test_result_names_step_past_another_items_results_and_keep_an_items_own(tmp_path):
+    # camera names repeat between applicants: IMG_0001 of folder b was refused beside folder a's, and --overwrite then
+    # replaced a's result; b's own earlier result, numbered IMG_0001_2 by a run over both, was not found again
+    import json
+
+    from pfiq_desktop.reports.naming import result_stems
+
+    def made_for(result):
+        return json.loads(result.read_text())["key"] if result.exists() else None
+
+    def write(stem, key):
+        (tmp_path / f"{stem}.json").write_text(json.dumps({"key": key}))
+
+    assert result_stems(tmp_path, ["a/IMG_0001.jpg", "b/IMG_0001.jpg"], ["a", "b"], made_for) == ["IMG_0001", "IMG_0001_2"]
+    write("IMG_0001", "a")
+    write("IMG_0001_2", "b")
+    assert result_stems(tmp_path, ["b/IMG_0001.jpg"], ["b"], made_for) == ["IMG_0001_2"]  # its own, found again
+    assert result_stems(tmp_path, ["a/IMG_0001.jpg"], ["a"], made_for) == ["IMG_0001"]
+    assert result_stems(tmp_path, ["c/IMG_0001.jpg"], ["c"], made_for) == ["IMG_0001_3"]  # a third applicant
+    # an item's own earlier name is kept even where an item listed before it needs a new one
+    assert result_stems(tmp_path, ["c/IMG_0001.jpg", "b/IMG_0001.jpg"], ["c", "b"], made_for) == ["IMG_0001_3", "IMG_0001_2"]
+    assert result_stems(tmp_path, ["d/img_0001.jpg", "e/Img_0001.jpg"], ["d", "e"], made_for)[1].casefold() != (
+        result_stems(tmp_path, ["d/img_0001.jpg", "e/Img_0001.jpg"], ["d", "e"], made_for)[0].casefold())

@@ -36,6 +36,7 @@ from pfiq_desktop.cli.common import (
 from pfiq_desktop.cli.progress import print_progress
 from pfiq_desktop.engine.defaults import BATCH_FACES
 from pfiq_desktop.engine.filenames import first_few
+from pfiq_desktop.reports.naming import result_stems
 from pfiq_desktop.review.values import counted
 
 if TYPE_CHECKING:
@@ -58,8 +59,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_engine_options(parser, methods=True)
     parser.add_argument("--recursive", action="store_true", help="also search sub-folders (not the output folder)")
     parser.add_argument("--overwrite", action="store_true",
-                        help="replace files in the output folder that are not this run's photos' earlier results "
-                             "(by default the run stops first: camera names such as IMG_0001 repeat between applicants)")
+                        help="replace files in the output folder that no JSON there names as this run's photos' earlier "
+                             "results (by default the run stops first). Another photo's result is never replaced: camera "
+                             "names such as IMG_0001 repeat between applicants, so this one is written as IMG_0001_2")
     parser.add_argument("--no-cache", action="store_true",
                         help="analyse every photo again (by default a photo analysed before, here, by `pfiq report` or "
                              "in the window, with the same models, is taken from the shared analysis cache)")
@@ -99,24 +101,31 @@ def _analyses(
         yield analysis, False
 
 
+def output_stems(out: Path, paths: list[Path]) -> list[str]:
+    """Each photo's output name in `out`: its own earlier result's, else one that holds no other photo's result
+    (`naming.result_stems`: IMG_0001 from two applicants' folders are IMG_0001 and IMG_0001_2, in one run or two)."""
+    return result_stems(out, paths, [os.path.realpath(path) for path in paths], _photo_of)
+
+
 def others_outputs(out: Path, stems: list[str], paths: list[Path], formats: list[str]) -> list[Path]:
     """The files a run would replace that are not its own photos' earlier results: a result is the photo's when the
-    JSON of its name says it was made from that photo (a re-run, or a run resumed after a stop, replaces it)."""
+    JSON of its name says it was made from that photo (a re-run, or a run resumed after a stop, replaces it). With
+    `output_stems` these are only files no JSON tells the photo of (a PNG alone, a file of the officer's)."""
     replaced = []
     for stem, path in zip(stems, paths, strict=True):
         existing = [target for target in (out / f"{stem}.{kind}" for kind in formats) if target.exists()]
-        if existing and not _made_from(out / f"{stem}.json", path):
+        if existing and _photo_of(out / f"{stem}.json") != os.path.realpath(path):
             replaced.extend(existing)
     return replaced
 
 
-def _made_from(result: Path, photo: Path) -> bool:
-    """Whether the analysis JSON `result` was made from `photo` (its "source", relative ones read from here)."""
+def _photo_of(result: Path) -> str | None:
+    """The photo the analysis JSON `result` was made from (its "source", relative ones read from here, resolved);
+    None when there is no such JSON, or it cannot be read as an analysis."""
     try:
-        source = str(json.loads(result.read_text(encoding="utf-8"))["source"])
-        return os.path.realpath(source) == os.path.realpath(photo)
-    except (OSError, ValueError, KeyError, TypeError):  # none, unreadable or not an analysis: not this photo's
-        return False
+        return os.path.realpath(str(json.loads(result.read_text(encoding="utf-8"))["source"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _print_rows(rows: list[tuple[str, str, str, str, str, str]]) -> None:
@@ -142,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
     from pfiq_desktop.engine.discovery import find_images
     from pfiq_desktop.reports.figures import save_annotated_png
     from pfiq_desktop.reports.inputs import read_photo
-    from pfiq_desktop.reports.naming import over_photos, over_photos_text, unique_stems
+    from pfiq_desktop.reports.naming import over_photos, over_photos_text
     from pfiq_desktop.review.reasons import failed_problems, first_problems, no_face_problem
     from pfiq_desktop.review.values import quality_text
 
@@ -157,16 +166,17 @@ def run(args: argparse.Namespace) -> int:
     except OutputError as failure:
         error(str(failure))
         return EXIT_OUTPUT
-    stems = unique_stems(paths)
+    stems = output_stems(Path(args.out), paths)
     clashes = over_photos((Path(args.out) / f"{stem}.{kind}" for stem in stems for kind in args.formats), paths)
     if clashes:
         error(over_photos_text(printable(str(Path(args.out).resolve())), clashes))
         return EXIT_USAGE
     others = [] if args.overwrite else others_outputs(Path(args.out), stems, paths, args.formats)
     if others:
-        error(f"{len(others)} files in {printable(str(Path(args.out).resolve()))} would be replaced and are not, by their "
-              f"JSON, the earlier results of these photos ({first_few([printable(p.name) for p in others], 5)}): perhaps "
-              "other photos with the same names. Nothing was written. Choose another --out, or --overwrite to replace them.")
+        error(f"{len(others)} files in {printable(str(Path(args.out).resolve()))} would be replaced, and no result there "
+              f"says they are these photos' ({first_few([printable(p.name) for p in others], 5)}): perhaps pictures left "
+              "without their JSON, or files of your own. Nothing was written. Choose another --out, or --overwrite to "
+              "replace them.")
         return EXIT_USAGE
     try:
         analyzer = Analyzer(device=args.device, profile=args.profile, quality_estimator=args.quality,

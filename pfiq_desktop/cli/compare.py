@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
+import os
 import sys
 from pathlib import Path
 
@@ -33,6 +35,7 @@ from pfiq_desktop.cli.common import (
 from pfiq_desktop.cli.progress import print_progress
 from pfiq_desktop.engine.comparison import NOT_COMPARED, Comparison
 from pfiq_desktop.engine.discovery import IMAGE_EXTENSIONS
+from pfiq_desktop.reports.naming import result_stems, unique_stems
 
 FORMATS = ("png", "pdf", "json")
 DEFAULT_FORMATS = "png,pdf,json"  # parsed by --format's type, as a given value is
@@ -102,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else None
     comparisons: list[Comparison] = []
     try:
-        for index, ((a, b), name) in enumerate(zip(pairs, stems(pairs)), start=1):
+        for index, ((a, b), name) in enumerate(zip(pairs, stems(pairs, out)), start=1):
             comparison = analyzer.compare(a, b)
             comparisons.append(comparison)
             if out is not None:
@@ -133,18 +136,34 @@ def _pairs(args: argparse.Namespace) -> list[tuple[Path, Path]]:
         return read_pairs(Path(args.pairs))
     if len(args.photos) != 2:
         raise ValueError(f"give two photos (the new one, then the reference) or --pairs CSV; got {len(args.photos)}")
-    pair = Path(args.photos[0]), Path(args.photos[1])
+    pair = Path(args.photos[0]).absolute(), Path(args.photos[1]).absolute()  # the JSON names them wherever it is read
     missing = [str(p) for p in pair if not p.is_file()]
     if missing:
         raise ValueError(f"no such photo: {', '.join(missing)}")
     return [pair]
 
 
-def stems(pairs: list[tuple[Path, Path]]) -> list[str]:
-    """Output file names (no suffix) of the pairs, '<new>__vs__<reference>', unique within the run."""
-    from pfiq_desktop.reports.naming import unique_stems
+def stems(pairs: list[tuple[Path, Path]], out: Path | None = None) -> list[str]:
+    """Output file names (no suffix) of the pairs, '<new>__vs__<reference>', unique within the run and, in `out`,
+    never those of another pair's earlier comparison (a second applicant's IMG_0001 compared with the same reference
+    replaced the first's without a word); a pair compared again replaces its own."""
+    names = [f"{a.stem}__vs__{b.stem}.pair" for a, b in pairs]
+    if out is None:
+        return unique_stems(names)
+    return result_stems(out, names, [_pair_key(a, b) for a, b in pairs], _pair_of)
 
-    return unique_stems(f"{a.stem}__vs__{b.stem}.pair" for a, b in pairs)
+
+def _pair_key(a: str | Path, b: str | Path) -> str:
+    return f"{os.path.realpath(a)}\n{os.path.realpath(b)}"
+
+
+def _pair_of(result: Path) -> str | None:
+    """The pair a comparison JSON was made for (`_pair_key`); None when there is none or it is not a comparison."""
+    try:
+        data = json.loads(result.read_text(encoding="utf-8"))
+        return _pair_key(str(data["a"]["source"]), str(data["b"]["source"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def write_outputs(base: Path, comparison: Comparison, formats: list[str]) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from itertools import count
 from pathlib import Path, PurePath
 
 from pfiq_desktop.engine.filenames import display_name, first_few
@@ -54,6 +55,39 @@ def unique_stems(sources: Iterable[str | PurePath]) -> list[str]:
         used.add(stem.casefold())
         stems.append(stem)
     return stems
+
+
+def result_stems(folder: Path, sources: Sequence[str | PurePath], keys: Sequence[str],
+                 made_for: Callable[[Path], str | None]) -> list[str]:
+    """One stem per result to write into `folder`, as `unique_stems` names them, but stepping past any name whose JSON
+    there was made for another item: `made_for(json)` is the key it was made for (None: no JSON to tell), `keys` are
+    the items'. Camera names such as IMG_0001 repeat between applicants: a run into a folder holding another
+    applicant's IMG_0001 was refused, and --overwrite then replaced that applicant's result. An item's own earlier
+    result keeps its name, whatever number an earlier run gave it, so a re-run replaces it."""
+    bases = [safe_stem(PurePath(str(source)).stem or str(source)) for source in sources]
+    found: dict[str, str | None] = {}  # stem -> the key its JSON was made for, read once
+
+    def owner(stem: str) -> str | None:
+        if stem not in found:
+            found[stem] = made_for(folder / f"{stem}.json")
+        return found[stem]
+
+    def names(base: str) -> Iterable[str]:
+        return (base if n == 1 else f"{base}_{n}" for n in count(1))
+
+    def earlier(base: str, key: str) -> str | None:
+        """The name of the item's own earlier result, stepping over those of other items' results; None if none."""
+        stem = next(s for s in names(base) if owner(s) in (None, key))
+        return stem if owner(stem) == key else None
+
+    stems = [earlier(base, key) for base, key in zip(bases, keys, strict=True)]
+    taken = {stem.casefold() for stem in stems if stem is not None}
+    for index, base in enumerate(bases):  # then free names for the others
+        if stems[index] is None:
+            stem = next(s for s in names(base) if s.casefold() not in taken and owner(s) is None)
+            stems[index] = stem
+            taken.add(stem.casefold())
+    return [str(stem) for stem in stems]
 
 
 def over_photos(outputs: Iterable[Path], photos: Iterable[str | PurePath]) -> list[Path]:
