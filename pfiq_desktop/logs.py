@@ -64,6 +64,20 @@ def setup_logging(path: Path | None = None, level: int = logging.INFO) -> Path |
     return target
 
 
+def follow_log(path: Path | None) -> None:
+    """In a child process: append its log lines to its parent's log file `path` (None: the parent logs nowhere, nor
+    does the child). Without it a child's warning about a damaged photo printed its traceback on the console, which
+    read as a crash of a run that was going well. The parent alone rotates the file."""
+    root = logging.getLogger()
+    if path is None or any(isinstance(handler, logging.FileHandler) for handler in root.handlers):
+        return
+    root.setLevel(logging.INFO)
+    logging.captureWarnings(True)
+    handler = logging.FileHandler(path, encoding="utf-8", errors="backslashreplace", delay=True)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    root.addHandler(handler)
+
+
 def install_exception_hooks() -> None:
     """Log uncaught exceptions (main thread, other threads, Qt slots) with their traceback, then report as before."""
     previous_hook = sys.excepthook

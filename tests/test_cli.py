@@ -341,11 +341,10 @@ def test_a_folder_report_leaves_out_only_this_applications_annotated_pictures(tm
     # old analyses were reported; a PNG whose header claims 30000 x 30000 pixels stopped the report with a traceback
     import json
 
-    from tests.test_imageio import png_with_header_size
-
     from pfiq_desktop.cli.report import with_saved_analyses
     from pfiq_desktop.engine.discovery import find_images
     from pfiq_desktop.reports.figures import save_annotated_png
+    from tests.test_imageio import png_with_header_size
 
     photos = tmp_path / "photos"
     (photos / ".trash").mkdir(parents=True)

@@ -118,3 +118,25 @@ def test_a_log_file_that_cannot_be_written_says_so_once_not_a_traceback_per_line
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "cannot be written" in err and "No space left on device" in err
     assert "Traceback" not in err
+
+
+def test_a_child_process_logs_to_the_parents_file_not_the_console(tmp_path):
+    # `pfiq analyse --workers 2` printed the tracebacks of its children's warnings about damaged photos: read as a crash
+    from tests.hostile.corpus import encode, portrait
+
+    whole = encode(portrait(), "JPEG", quality=90)
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(whole[: len(whole) // 2])
+    log = tmp_path / "pfiq.log"
+    code = ("import sys; from pathlib import Path; from pfiq_desktop.logs import setup_logging; "
+            "from pfiq_desktop.engine.child_processes import spawn_pool; from pfiq_desktop.engine.imageio import load_image\n"
+            "setup_logging(Path(sys.argv[2]))\n"
+            "with spawn_pool(1) as pool:\n"
+            "    try: pool.submit(load_image, sys.argv[1]).result()\n"
+            "    except ValueError as error: print('refused:', error)\n")
+    env = dict(os.environ, PYTHONPATH=str(REPO), PFIQ_DATA_DIR=str(tmp_path / "data"))
+    run = subprocess.run([sys.executable, "-c", code, str(cut), str(log)], capture_output=True, text=True, env=env, timeout=120)
+    assert run.returncode == 0 and "refused: The file 'cut.jpg' is incomplete" in run.stdout, run.stderr
+    assert "Traceback" not in run.stderr and "cannot be decoded" not in run.stderr, run.stderr
+    text = log.read_text(encoding="utf-8")
+    assert "The file 'cut.jpg' cannot be decoded" in text and "Traceback (most recent call last)" in text

@@ -14,6 +14,9 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from pfiq_desktop.logs import current_log_file, follow_log
 
 
 def exit_with_parent() -> None:
@@ -30,14 +33,15 @@ def exit_with_parent() -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
-def _start_child(initializer: Callable[[], None] | None) -> None:
+def _start_child(initializer: Callable[[], None] | None, log_file: Path | None) -> None:
     exit_with_parent()
+    follow_log(log_file)
     if initializer is not None:
         initializer()
 
 
 def spawn_pool(workers: int, initializer: Callable[[], None] | None = None) -> ProcessPoolExecutor:
-    """A pool of `workers` spawned processes that end with this one; `initializer` (a module-level function) runs
-    first in each."""
+    """A pool of `workers` spawned processes that end with this one and log to its log file; `initializer` (a
+    module-level function) runs first in each."""
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_child,
-                               initargs=(initializer,))
+                               initargs=(initializer, current_log_file()))
