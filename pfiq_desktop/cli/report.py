@@ -152,11 +152,16 @@ class Analyses:
             cannot = f"its checks cannot be re-run under --profile {engine.profile.name}"
             try:
                 if file_sha256(analysis.source) != analysis.image_sha256:  # a new photo under the old name
-                    raise ValueError(f"{cannot}: its photo {analysis.source} changed since it was analysed")
+                    raise CannotRecheck(f"{cannot}: its photo {analysis.source} changed since it was analysed")
                 return engine.recheck(analysis)
             except OSError as failure:
-                raise ValueError(f"{cannot}: the photo is not readable at {analysis.source} ({failure.strerror or failure})") from failure
+                raise CannotRecheck(f"{cannot}: the photo is not readable at {analysis.source} ({failure.strerror or failure})") from failure
         return self.cache.analyse(self.engine(), path) if self.cache else self.engine().analyse(path)
+
+
+class CannotRecheck(ValueError):
+    """A result file was read, but its checks cannot be re-run under the profile asked for (its photo is missing or
+    changed): "moved.json: cannot read it" sent the officer to a file that was readable."""
 
 
 def with_saved_analyses(found: list[Path], folders: list[Path], recursive: bool, out: str) -> tuple[list[Path], list[Path]]:
@@ -264,6 +269,9 @@ def _collect_items(paths: list[Path], analyses: Analyses, store: ReviewStore | N
         print_progress(index - 1, len(paths), f"analysing {printable(path.name)}")
         try:
             analysis = analyses.get(path)
+        except CannotRecheck as failure:  # the result file was read: its photo is what is missing
+            problems.append(f"{path.name}: {failure}")
+            continue
         except (OSError, ValueError) as failure:
             problems.append(f"{path.name}: cannot read it ({failure})")
             continue
