@@ -155,7 +155,8 @@ class Analyses:
                     raise CannotRecheck(f"{cannot}: its photo {analysis.source} changed since it was analysed")
                 return engine.recheck(analysis)
             except OSError as failure:
-                raise CannotRecheck(f"{cannot}: the photo is not readable at {analysis.source} ({failure.strerror or failure})") from failure
+                why = failure.strerror or failure
+                raise CannotRecheck(f"{cannot}: the photo is not readable at {analysis.source} ({why})") from failure
         return self.cache.analyse(self.engine(), path) if self.cache else self.engine().analyse(path)
 
 
