@@ -247,3 +247,11 @@ def test_the_maps_show_only_the_faces(genuine):
             assert 0.3 < area.mean() < 0.8
             assert not maps.support[~area].any() and not maps.oppose[~area].any()
             assert maps.support[area].any()
+
+
+def test_a_photo_stored_sideways_is_not_compared_and_says_how_to_turn_it(analyzer, portraits):
+    # "photo B: no face found" where the checklist of the same photo says it is stored sideways and how to turn it
+    sideways = np.ascontiguousarray(np.rot90(cv2.resize(portraits[0], None, fx=2, fy=2), k=-1))  # turned clockwise
+    c = analyzer.compare(portraits[0], sideways)
+    assert c.decision == NOT_COMPARED
+    assert c.errors == ["photo B: photo stored sideways; turn it 90 degrees anticlockwise and compare again"], c.errors

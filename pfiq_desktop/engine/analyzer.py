@@ -42,7 +42,7 @@ from pfiq_desktop.engine.imageio import load_photo_file
 from pfiq_desktop.engine.plq import GRADIENT_MAPS, MAP_METHODS, ForwardPass, gradient_magnitude
 from pfiq_desktop.engine.preparation import Prepared, PreparePool, Source, prepare
 from pfiq_desktop.engine.quality import make_estimator
-from pfiq_desktop.engine.results import Analysis, Face, Verdict, at_stored_precision, engine_key
+from pfiq_desktop.engine.results import Analysis, Face, Verdict, at_stored_precision, engine_key, stored_how, upright_by
 from pfiq_desktop.engine.similarity import SpatialNetwork, explain_pairs, load_opposing_reference
 
 
@@ -435,6 +435,8 @@ def _not_comparable(analysis: Analysis) -> list[str]:
     (the profile's "Only one face" check fails): which person a renewal is about is the officer's call, not the engine's."""
     if analysis.errors:
         return list(analysis.errors)
+    if analysis.turn is not None:  # "no face found" on a photo the checklist says is stored sideways
+        return [f"photo stored {stored_how(analysis.turn)}; turn it {upright_by(analysis.turn)} and compare again"]
     if not analysis.faces:
         return ["no face found"]
     crowded = next((c.reason.rstrip(".") for c in analysis.checks if c.id == "single_face" and c.verdict is Verdict.FAIL), None)
