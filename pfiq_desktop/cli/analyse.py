@@ -213,7 +213,8 @@ def run(args: argparse.Namespace) -> int:
     except OutputError as failure:
         print(file=sys.stderr)  # off the progress bar's line
         _print_rows(rows)  # the photos finished before the failure, as a full run lists them
-        error(str(failure))
+        error(f"{failure}\nstopped after {len(rows)} of {counted(len(paths), 'photo')}; their outputs are complete "
+              "(run it again, with --overwrite, to finish: the photo under way may have left its PNG without its JSON)")
         return EXIT_OUTPUT
     except KeyboardInterrupt:
         print(file=sys.stderr)
