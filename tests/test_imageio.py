@@ -451,3 +451,20 @@ def test_a_photo_in_another_colour_space_is_read_in_srgb(tmp_path, astronaut, ca
     Image.fromarray(astronaut).save(broken, icc_profile=b"not a colour profile" * 10)
     assert np.array_equal(load_image(broken), astronaut)
     assert "colour profile that could not be applied" in caplog.text
+
+
+def test_a_jpeg_above_the_pixel_limit_is_decoded_at_a_fraction_of_its_size(tmp_path):
+    # a 108 MP phone photo was refused ("Use a smaller copy"): libjpeg decodes it at 1/2 as cheaply, and a PNG that
+    # large is still refused before any pixel is decoded
+    from pfiq_desktop.engine.imageio import MAX_PIXELS
+
+    width, height = 8000, MAX_PIXELS // 8000 + 8
+    big = np.zeros((height, width), np.uint8)
+    big[:, : width // 2] = 200  # a left half to find again
+    path = tmp_path / "phone.jpg"
+    Image.fromarray(big).save(path, quality=80, dpi=(600, 600))
+    photo = load_photo_file(path)
+    assert photo.pixels.shape == (height // 2, width // 2, 3) and photo.dpi == 300  # the print size stays the same
+    assert photo.pixels[:, : width // 4 - 4].min() > 190 and photo.pixels[:, width // 4 + 4:].max() < 10
+    with pytest.raises(ImageLoadError, match="megapixel limit"):
+        load_image(png_with_header_size(width, height))

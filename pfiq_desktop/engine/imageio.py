@@ -9,7 +9,10 @@ Every photo costs bounded time and memory, checked before the work is done:
   with a JPEG header is refused at once, not read);
 - the pixel count (`MAX_PIXELS`) and the decoded size from the header
   (`MAX_DECODED_BYTES`: pixels x bands x bytes per sample as Pillow holds them)
-  before any pixel is decoded, so a "decompression bomb" costs nothing;
+  before any pixel is decoded, so a "decompression bomb" costs nothing. A JPEG above
+  them (a 108 MP phone photo) is decoded at 1/2, 1/4 or 1/8 of its size instead, which
+  libjpeg does as cheaply (its stated dpi scaled with it): still far above any
+  resolution the checks ask for;
 - conversions run in integer arithmetic on blocks of rows (`BLOCK_PIXELS`), never
   as float copies of the whole photo.
 
@@ -68,6 +71,9 @@ _SAMPLE_BYTES = {"I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2, "I": 4, "F": 4} 
 # decompression-bomb warning is covered by the header checks below.
 warnings.filterwarnings("ignore", module=r"PIL(\.|$)")
 warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+# Pillow's own refusal at open (above 2 x 89 MP) would refuse a 200 MP phone JPEG that `_check_header` decodes at 1/8;
+# the header checks there refuse every other photo above MAX_PIXELS before a pixel is decoded.
+Image.MAX_IMAGE_PIXELS = 64 * MAX_PIXELS
 
 ImageSource = str | Path | bytes | np.ndarray
 
@@ -177,10 +183,10 @@ def _decode(data: bytes, name: str) -> tuple[tuple[np.ndarray, float], float | N
     """The pixels as RGB uint8 with their transparent share (`_assemble`), and the dpi the file states."""
     try:
         with Image.open(io.BytesIO(data)) as image:
-            _check_header(image, name)
+            scale = _check_header(image, name)
             image.seek(0)
             image.load()
-            dpi = _stated_dpi(image.info.get("dpi"))
+            dpi = _stated_dpi(image.info.get("dpi"), scale)
             ImageOps.exif_transpose(image, in_place=True)  # no copy of the pixels when upright already
             return _to_rgb(_in_srgb(image, name), name), dpi
     except ImageLoadError:
@@ -229,16 +235,16 @@ def _srgb() -> ImageCms.ImageCmsProfile:
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
-def _stated_dpi(value: object) -> float | None:
-    """A file's (x, y) resolution as one dpi; None when absent, not positive, or the pixels are not square
-    (within 1 %), since a print size cannot then be read from it."""
+def _stated_dpi(value: object, scale: int = 1) -> float | None:
+    """A file's (x, y) resolution as one dpi, of the pixels decoded at 1/`scale` of the file's size; None when absent,
+    not positive, or the pixels are not square (within 1 %), since a print size cannot then be read from it."""
     try:
         x, y = (float(v) for v in value)  # type: ignore[attr-defined]
     except (TypeError, ValueError):
         return None
     if not (np.isfinite(x) and np.isfinite(y) and x > 0 and y > 0) or abs(x - y) > 0.01 * max(x, y):
         return None
-    return y
+    return y / scale
 
 
 def _decoded_bytes(image: ImageFile.ImageFile) -> int:
@@ -259,13 +265,18 @@ def _sample_bytes(image: ImageFile.ImageFile) -> int:
     return 1
 
 
-def _check_header(image: ImageFile.ImageFile, name: str) -> None:
-    """Refuse unsupported formats and bad sizes before decoding any pixels."""
+def _check_header(image: ImageFile.ImageFile, name: str) -> int:
+    """Refuse unsupported formats and bad sizes before decoding any pixels; a JPEG too large is set to be decoded at
+    1/2, 1/4 or 1/8 of its size (`Image.draft`), which is returned (1: its own size)."""
     if image.format not in SUPPORTED_FORMATS:
         raise ImageLoadError(
             f"{name} is a {image.format} image, which is not supported; "
             f"use a {_FORMAT_LIST} file."
         )
+    scale = _jpeg_reduction(image)
+    if scale > 1:
+        log.info("%s is %dx%d pixels: decoded at 1/%d of its size", name, *image.size, scale)
+        image.draft(image.mode, (-(-image.size[0] // scale), -(-image.size[1] // scale)))
     width, height = image.size
     if width * height > MAX_PIXELS:
         raise ImageLoadError(
@@ -279,6 +290,21 @@ def _check_header(image: ImageFile.ImageFile, name: str) -> None:
             f"above the {MAX_DECODED_BYTES // 2**20} MB limit; it is refused to protect the computer. Use a smaller copy."
         )
     _check_dimensions(width, height, name)
+    return scale
+
+
+def _jpeg_reduction(image: ImageFile.ImageFile) -> int:
+    """The smallest of 1, 2, 4, 8 at which a JPEG fits the pixel and decoded-size limits (1 for other formats, and
+    for a JPEG that fits nowhere: the limits then refuse it)."""
+    if image.format not in ("JPEG", "MPO"):
+        return 1
+    width, height = image.size
+    per_pixel = max(1, _decoded_bytes(image) // max(1, width * height))
+    for scale in (1, 2, 4, 8):
+        pixels = -(-width // scale) * -(-height // scale)
+        if pixels <= MAX_PIXELS and pixels * per_pixel <= MAX_DECODED_BYTES:
+            return scale
+    return 1
 
 
 def _check_dimensions(width: int, height: int, name: str) -> None:
