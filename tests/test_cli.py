@@ -113,11 +113,14 @@ def test_results_of_other_photos_with_the_same_names_are_never_replaced(tmp_path
     assert pfiq("analyse", str(first), "--out", str(out), "--device", "cpu").returncode == 0
     before = (out / "IMG_0001.json").read_bytes()
     run = pfiq("analyse", str(second), "--out", str(out), "--device", "cpu")
-    assert run.returncode == 0, run.stderr
+    assert run.returncode == 0 and "IMG_0001.png -> IMG_0001_2" in run.stdout, run.stdout + run.stderr  # where it went
     assert sources() == both and (out / "IMG_0001.json").read_bytes() == before and (out / "IMG_0001_2.png").exists()
     for again in (second, first):  # each replaces its own result, under the name it has
         assert pfiq("analyse", str(again), "--out", str(out), "--device", "cpu", "--overwrite").returncode == 0
         assert sources() == both
+    run = pfiq("analyse", str(tmp_path), "--recursive", "--out", str(out), "--device", "cpu")  # both, told apart
+    assert run.returncode == 0 and sources() == both, run.stderr
+    assert "b1/IMG_0001.png " in run.stdout and "b2/IMG_0001.png -> IMG_0001_2" in run.stdout, run.stdout
     # a picture no result names is still not replaced without --overwrite
     (out / "IMG_0001.json").unlink()
     run = pfiq("analyse", str(second), str(first), "--out", str(out), "--device", "cpu")

@@ -107,6 +107,15 @@ def output_stems(out: Path, paths: list[Path]) -> list[str]:
     return result_stems(out, paths, [os.path.realpath(path) for path in paths], _photo_of)
 
 
+def shown_names(paths: list[Path], stems: list[str]) -> dict[Path, str]:
+    """How the table names each photo: its file name, with its folder's where two photos share one, and the name of
+    its results where that differs ("b/IMG_0001.jpg -> IMG_0001_2"): two rows reading IMG_0001.jpg did not say which
+    result was whose."""
+    repeated = Counter(path.name for path in paths)
+    return {path: (path.name if repeated[path.name] == 1 else f"{path.parent.name}/{path.name}")
+            + (f" -> {stem}" if stem != path.stem else "") for path, stem in zip(paths, stems, strict=True)}
+
+
 def others_outputs(out: Path, stems: list[str], paths: list[Path], formats: list[str]) -> list[Path]:
     """The files a run would replace that are not its own photos' earlier results: a result is the photo's when the
     JSON of its name says it was made from that photo (a re-run, or a run resumed after a stop, replaces it). With
@@ -188,6 +197,7 @@ def run(args: argparse.Namespace) -> int:
     stop_on_sigterm()
     cache = None if args.no_cache else _open_cache()
     out = Path(args.out)
+    shown = shown_names(paths, stems)
     rows: list[tuple[str, str, str, str, str, str]] = []
     problems, verdicts = 0, Counter[str]()
     try:
@@ -207,9 +217,9 @@ def run(args: argparse.Namespace) -> int:
             quality = quality_text(analysis.faces[0].quality if analysis.faces else None)
             spent = "cached" if cached else f"{analysis.timings.get('total', 0) * 1000:.0f} ms"
             told = trouble or first_problems(failed_problems(analysis))  # what to tell the applicant, as the list row
-            rows.append((path.name, analysis.verdict, quality, str(len(analysis.faces)), spent, told))
+            rows.append((shown[path], analysis.verdict, quality, str(len(analysis.faces)), spent, told))
             verdicts[analysis.verdict] += 1
-            print_progress(index, len(paths), f"{fitted(printable(path.name), 40, pad=True)} {analysis.verdict}")
+            print_progress(index, len(paths), f"{fitted(printable(shown[path]), 40, pad=True)} {analysis.verdict}")
     except OutputError as failure:
         print(file=sys.stderr)  # off the progress bar's line
         _print_rows(rows)  # the photos finished before the failure, as a full run lists them
