@@ -71,8 +71,9 @@ class Evidence:
     polygons: list[list[tuple[float, float]]] = field(default_factory=list)
     regions: list[str] = field(default_factory=list)
 
-    def is_empty(self) -> bool:
-        return not (self.points or self.lines or self.boxes or self.polygons or self.regions)
+    def has_geometry(self) -> bool:
+        """Whether there is anything to draw on the photo (`regions` name face regions, drawn by the map)."""
+        return bool(self.points or self.lines or self.boxes or self.polygons)
 
 
 @dataclass

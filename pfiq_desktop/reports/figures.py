@@ -108,8 +108,7 @@ def flagged_checks(analysis: Analysis, failed_only: bool = False) -> list[CheckR
     return [
         c
         for c in analysis.subject_checks()
-        if c.verdict in shown
-        and (c.evidence.points or c.evidence.lines or c.evidence.boxes or c.evidence.polygons)
+        if c.verdict in shown and c.evidence.has_geometry()
     ]
 
 

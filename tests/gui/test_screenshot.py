@@ -58,7 +58,7 @@ def test_main_window_screenshot(qtbot, make_window, real_factory, light_theme, t
     w.browser.select_row(0)
     entry = w.browser.model.entry(w.session.current)
     assert entry.analysis.ok and entry.analysis.faces
-    checks = [it for it in w.checklist.check_items() if not it.data(0, Qt.ItemDataRole.UserRole).evidence.is_empty()]
+    checks = [it for it in w.checklist.check_items() if it.data(0, Qt.ItemDataRole.UserRole).evidence.has_geometry()]
     if checks:
         w.checklist.tree.setCurrentItem(checks[0])
     w.compare.show_landmarks.setChecked(True)

@@ -76,7 +76,7 @@ def test_real_window_full_flow_and_restore(qtbot, make_window, portrait_folder, 
     assert sorted(labels, key=bool)[0] == "" and sum(bool(text) for text in labels) == 1
 
     # click a check: its evidence is drawn over the photo
-    items = [it for it in w.checklist.check_items() if not it.data(0, Qt.ItemDataRole.UserRole).evidence.is_empty()]
+    items = [it for it in w.checklist.check_items() if it.data(0, Qt.ItemDataRole.UserRole).evidence.has_geometry()]
     assert items, "some check should carry evidence geometry"
     target = items[0]
     rect = w.checklist.tree.visualItemRect(target)
