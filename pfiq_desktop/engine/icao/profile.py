@@ -5,7 +5,8 @@ per check id under `[checks]`. A profile may `extends` another one and override
 only the values it changes, so a user's copy stays short and readable.
 
 The default profile states every setting a check needs, and it is their only owner
-(the checks hold no numbers of their own): a profile that extends nothing gets the
+(the checks hold no bounds of their own; what they measure with, such as when a photo
+counts as greyscale, is defined beside the measurement): a profile that extends nothing gets the
 default's table for each check it leaves out and the default's settings (everything
 but the fail/warn bounds) in each table it leaves incomplete. A table that is there
 keeps only the bounds it states, so leaving one out still means "no such bound".
