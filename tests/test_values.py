@@ -78,3 +78,13 @@ def test_the_recognition_quality_is_written_alike_everywhere():
     from pfiq_desktop.review.values import quality_text
 
     assert [quality_text(q) for q in (0.9996, 0.977, 0.5, None, float("nan"))] == ["1.00", "0.98", "0.50", "–", "–"]
+
+
+def test_every_phrased_unit_is_one_a_check_still_writes():
+    # the units are bare strings in the checks and in values._SHOWN: a unit renamed in a check would silently lose its
+    # officer's wording ("0.815 probability" again), and the phrase would be left behind unused
+    from pfiq_desktop.review.values import _SHOWN
+    from tests.photos import REPO
+
+    source = "".join(path.read_text(encoding="utf-8") for path in (REPO / "pfiq_desktop" / "engine").rglob("*.py"))
+    assert [unit for unit in _SHOWN if f'"{unit}"' not in source] == []

@@ -18,6 +18,7 @@ from pfiq_desktop.engine.results import Evidence, Verdict
 EYE_STATE_BARS = ("closed_one", "closed_both", "wink_gap", "wink_floor", "sure_closed")  # reported as applied
 EYE_THRESHOLDS = (*EYE_STATE_BARS, "occluded", "tinted", "sure_tinted", "frame", "dark_lens")
 EYE_CHECKS = ("eye_open_left", "eye_occlusion", "glasses")  # the checks whose tables hold the eye thresholds
+GLASSES_UNITS = {"clear": "% clear", "tinted": "% tinted", "none": "% no glasses"}  # the reading's confidence in what it saw
 
 
 @cache
@@ -116,7 +117,7 @@ def glasses(ctx: Context, params: dict[str, Any]) -> Measure:
         verdict,
         reason,
         round(100 * found.glasses_score, 1),
-        f"% {found.glasses}" if found.glasses != "none" else "% no glasses",
+        GLASSES_UNITS[found.glasses],
         {k: float(params[k]) for k in ("tinted", "sure_tinted", "frame", "dark_lens") if k in params},
         Evidence(boxes=[found.frame_box], regions=["left_eye", "right_eye"]),
     )
