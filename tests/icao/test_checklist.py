@@ -362,3 +362,14 @@ def test_a_check_waits_only_for_a_registered_check_of_its_own_scope() -> None:
     for spec in waiting:
         first = CHECKS[spec.unless_failed]
         assert first.id != spec.id and first.per_face == spec.per_face and not first.unless_failed
+
+
+def test_the_display_order_and_the_fix_order_place_the_same_families():
+    # a check of a family one order lacks raised ValueError wherever the checklist was ordered, or sorted last silently
+    from pfiq_desktop.engine.icao import CHECKS
+    from pfiq_desktop.engine.icao.checklist import DISPLAY_ORDER
+    from pfiq_desktop.engine.icao.registry import FIX_ORDER, check
+
+    assert sorted(DISPLAY_ORDER) == sorted(FIX_ORDER) and {spec.family for spec in CHECKS.values()} <= set(FIX_ORDER)
+    with pytest.raises(ValueError, match="not a family of FIX_ORDER"):
+        check("new_check", "A new check", "lighting")

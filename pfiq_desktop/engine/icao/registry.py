@@ -128,6 +128,8 @@ def check(
     """
     if iso and iso not in ISO_29794_5_MEASURES:
         raise ValueError(f"check {id!r}: {iso!r} is not an ISO/IEC 29794-5 quality component")
+    if family not in FIX_ORDER:  # the checklist and the fix order place checks by family: a new one must be placed
+        raise ValueError(f"check {id!r}: {family!r} is not a family of FIX_ORDER")
 
     def register(func: CheckFunc) -> CheckFunc:
         if id in CHECKS:
