@@ -12,7 +12,7 @@ import pytest
 
 from pfiq_desktop.review import ReviewStore, verify_store
 from pfiq_desktop.review.chain import ENTRY_FIELDS, entry_hash
-from pfiq_desktop.review.store import default_officer
+from pfiq_desktop.review.store import os_login
 from tests.photos import REPO
 
 
@@ -55,11 +55,11 @@ def test_an_untouched_store_verifies_and_records_officer_and_login(store_path):
     assert report.ok and report.entries == 5 and len(report.head) == 64
     with ReviewStore(store_path) as store:
         log = store.audit_log()
-        assert {(e.officer, e.login) for e in log} == {("Jane Smith", default_officer()), ("Lee", default_officer())}
+        assert {(e.officer, e.login) for e in log} == {("Jane Smith", os_login()), ("Lee", os_login())}
         decision = store.decision_for(store_path.parent / "p2.jpg", "2" * 64)
-        assert decision.officer == "Jane Smith" and decision.login == default_officer()
+        assert decision.officer == "Jane Smith" and decision.login == os_login()
         assert decision.profile_sha256 == "a" * 64 and decision.engine_key == "k"
-        assert decision.signed_by == f"Jane Smith (login {default_officer()})"
+        assert decision.signed_by == f"Jane Smith (login {os_login()})"
         assert store.verify().ok
 
 

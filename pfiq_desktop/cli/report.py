@@ -354,11 +354,11 @@ def _stopped_cleanly(report: Callable[[], int], *failures: type[Exception]) -> i
 def _write_reports(items: list[ReportItem], args: argparse.Namespace, formats: list[str], problems: list[str], note: str = "") -> int:
     """Export the reports, then list the files written (`note` after the folder) and the photos with problems."""
     from pfiq_desktop.reports.runner import export_reports
-    from pfiq_desktop.review.store import default_officer
+    from pfiq_desktop.review.store import os_login
 
     if _refused(items, args, formats):
         return EXIT_USAGE
-    result = export_reports(items, args.out, formats, args.page_size, args.officer or default_officer(), args.pdfa,
+    result = export_reports(items, args.out, formats, args.page_size, args.officer or os_login(), args.pdfa,
                             progress=lambda d, t, n: print_progress(d, t, f"writing {printable(n)}"))
     print(f"{counted(len(result.files), 'file')} written to {printable(str(Path(args.out).resolve()))}{note}")
     for path in result.files:

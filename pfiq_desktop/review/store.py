@@ -155,7 +155,7 @@ class AuditEntry:
         return reference_in(self.reasons)
 
 
-def default_officer() -> str:
+def os_login() -> str:
     """The operating-system login name, recorded beside the name the officer gives."""
     try:
         return getpass.getuser()
@@ -211,7 +211,7 @@ class ReviewStore:
 
             app_version = __version__
         self.app_version: str = app_version
-        self.login = default_officer()
+        self.login = os_login()
         self._lock = threading.RLock()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
