@@ -36,7 +36,7 @@ ENTRY_FIELDS = (
     "id", "at", "officer", "login", "action", "image_sha256", "path", "decision", "reasons", "note", "app_version",
     "model_sha256", "engine_key", "profile", "profile_sha256", "verdict", "decision_hash", "prev_hash",
 )
-TRIGGERS = ("audit_no_update", "audit_no_delete")
+TRIGGERS = ("audit_no_update", "audit_no_delete")  # the store creates them by these names (UPDATE, DELETE)
 
 
 def _digest(values: Sequence[Any]) -> str:

@@ -43,6 +43,7 @@ from pfiq_desktop.review.chain import (
     DECISION_FIELDS,
     ENTRY_FIELDS,
     GENESIS,
+    TRIGGERS,
     ChainReport,
     decision_hash,
     entry_hash,
@@ -193,11 +194,10 @@ _TABLES = [
     "CREATE INDEX IF NOT EXISTS decisions_path ON decisions(path)",
     f"CREATE TABLE IF NOT EXISTS audit ({_AUDIT_COLUMNS})",
 ]
+_NO_UPDATE, _NO_DELETE = TRIGGERS  # chain.verify checks that they are there
 _TRIGGERS = [
-    "CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit "
-    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
-    "CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit "
-    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+    f"CREATE TRIGGER IF NOT EXISTS {name} BEFORE {action} ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+    for name, action in ((_NO_UPDATE, "UPDATE"), (_NO_DELETE, "DELETE"))
 ]
 
 
@@ -280,7 +280,7 @@ class ReviewStore:
 
     def _seal_existing_entries(self) -> None:
         """Chain the entries of a version-1 store as they are now (their past cannot be checked)."""
-        self._conn.execute("DROP TRIGGER IF EXISTS audit_no_update")
+        self._conn.execute(f"DROP TRIGGER IF EXISTS {_NO_UPDATE}")
         rows = {(r["image_sha256"], r["path"]): r for r in self._select("decisions", DECISION_FIELDS)}
         entries = self._select("audit", ENTRY_FIELDS, "ORDER BY id")
         last_of = {(e["image_sha256"], e["path"]): e["id"] for e in entries}
