@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 EngineFactory = Callable[..., Engine]  # (device, profile), plus backbone=FILE when one other than the built-in is chosen
 Job = tuple[str, str] | tuple[str, str, Analysis] | tuple[str, str, str]
+NO_ENGINE = "The analysis engine is not available."  # where loading it failed without saying why
 
 
 def default_engine_factory(device: str, profile: str, backbone: str = "") -> Engine:
@@ -226,6 +227,8 @@ class AnalysisWorker(QThread):
                 self._compare(job[1], job[2])
             elif kind == "backbone" and len(job) == 3 and isinstance(job[2], str):
                 self._analyse_with(job[1], job[2])
+            else:  # a fault of ours: said in the log, and the queue goes on
+                log.error("the worker was given a job it does not know: %r", job[:2])
             with self._cond:
                 self._running = None
                 idle = not any(j[0] == "analyse" for j in self._queue)
@@ -264,7 +267,7 @@ class AnalysisWorker(QThread):
     def _analyse(self, path: str, batch: int) -> None:
         self.itemStarted.emit(path)
         if self.engine is None:
-            analysis = error_analysis(path, self.engine_error or "The analysis engine is not available.")
+            analysis = error_analysis(path, self.engine_error or NO_ENGINE)
         else:
             try:
                 analysis = self._cache.analyse(self.engine, path) if self._cache else self.engine.analyse(path)
@@ -282,7 +285,7 @@ class AnalysisWorker(QThread):
 
     def _compare(self, path: str, reference: str) -> None:
         if self.engine is None:
-            self.compareFailed.emit(path, self.engine_error or "The analysis engine is not available.")
+            self.compareFailed.emit(path, self.engine_error or NO_ENGINE)
             return
         try:
             comparison: Comparison = self.engine.compare(path, reference)
