@@ -88,3 +88,20 @@ def test_every_phrased_unit_is_one_a_check_still_writes():
 
     source = "".join(path.read_text(encoding="utf-8") for path in (REPO / "pfiq_desktop" / "engine").rglob("*.py"))
     assert [unit for unit in _SHOWN if f'"{unit}"' not in source] == []
+
+
+def test_a_measurement_known_only_as_an_interval_across_a_bound_shows_the_interval():
+    # "69.7 % of height | fail <70 % >80 % | Warning" read as a breach left unfailed: the crown is estimated, so the
+    # head height is an interval, and one across a bound cannot be judged (reports walk-through)
+    from pfiq_desktop.engine.icao.registry import graded_range
+
+    reasons = {"ok": "fine", "imprecise": "cannot tell", "low": "small", "high": "large"}
+    across = graded_range(0.697, 0.663, 0.732, {"fail_below": 0.70, "fail_above": 0.80}, reasons, "fraction of height")
+    inside = graded_range(0.75, 0.72, 0.78, {"fail_below": 0.70, "fail_above": 0.80}, reasons, "fraction of height")
+    shown = [check_value_text(CheckResult("head_size", "Head size", "geometry", m.verdict, m.reason, m.value, m.unit, m.thresholds))
+             for m in (across, inside)]
+    assert across.verdict is Verdict.WARN and shown == ["66–73 % of height", "75 % of height"]
+    assert bounds_text(across.thresholds, across.unit) == "fail <70 % >80 %"  # the interval is not a bound
+    mm = graded_range(33.9, 32.2, 35.6, {"fail_below": 32.0, "fail_above": 34.0}, reasons, "mm")
+    assert check_value_text(CheckResult("head_size", "Head size", "geometry", mm.verdict, mm.reason, mm.value, mm.unit,
+                                        mm.thresholds)) == "32.2–35.6 mm"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from pfiq_desktop.engine.icao.registry import UNCERTAINTY_KEY, bounds_of, finer_decimals, reading_text
+from pfiq_desktop.engine.icao.registry import RANGE_KEYS, UNCERTAINTY_KEY, bounds_of, finer_decimals, reading_text
 from pfiq_desktop.engine.results import STORED_TURNED_UNIT, CheckResult, upright_by
 
 # unit -> (factor, how the scaled number is written: {n} is the number, already formatted)
@@ -123,6 +123,11 @@ def check_value_text(check: CheckResult) -> str:
     """A check's value with its measurement's uncertainty where it has one ("2.7 ± 4.5 deg"), written as its sentence
     writes it (`reading_text`): a head-pose warning at 3 deg against a 5 deg limit read as a contradiction without it."""
     uncertainty = check.thresholds.get(UNCERTAINTY_KEY)
+    low, high = (check.thresholds.get(key) for key in RANGE_KEYS)
+    if low is not None and high is not None and check.unit in _SHOWN:  # "66–73 % of height": it may lie either side
+        return _SHOWN[check.unit][1].format(n=f"{_scaled(low, check.unit)}–{_scaled(high, check.unit)}")
+    if low is not None and high is not None:
+        return f"{format_number(low)}–{format_number(high)} {check.unit}".strip()
     if uncertainty is None or check.value is None or _missing(check.value):
         return value_text(check.value, check.unit, bounds_of(check.thresholds).values())
     return f"{reading_text(check.value, uncertainty, bounds_of(check.thresholds))} ± {format_number(uncertainty)} {check.unit}".strip()

@@ -147,6 +147,9 @@ LOWER_FACE_CHECK = "lower_face_covered"  # a mask, scarf or hand over the mouth 
 THRESHOLD_KEYS = ("fail_below", "warn_below", "warn_above", "fail_above")
 MAX_EXTRA_DECIMALS = 3  # decimals added to write a measured value apart from a bound it rounds onto
 UNCERTAINTY_KEY = "uncertainty"  # beside a check's bounds: +- what its measurement may be off by (head pose)
+# beside a check's bounds, where its interval crosses one: the least and most the measurement may be (head size). The
+# value column then shows the interval: "70 % of height" beside "fail <70 %" and a warning read as a contradiction
+RANGE_KEYS = ("range_low", "range_high")
 IMPRECISE = "could not be measured precisely enough"  # a reading whose uncertainty spans a bound: pass or fail?
 CHECK_BY_EYE = "Please check by eye."
 LIMIT_WORDS = re.compile(r"\b(?:allowed|needs|required) (\{fail_)")  # how the checks' sentences quote a fail bound
@@ -232,7 +235,8 @@ def graded_range(
     if reason is None:
         where = "within" if verdict is Verdict.PASS else "outside"
         reason = f"Measured {value:.3g} {unit}, {where} the profile's bounds {bounds}."
-    return Measure(verdict, reason, float(value), unit, bounds, evidence or Evidence())
+    shown = {**bounds, **dict(zip(RANGE_KEYS, (float(low), float(high)), strict=True))} if imprecise else bounds
+    return Measure(verdict, reason, float(value), unit, shown, evidence or Evidence())
 
 
 def finer_decimals(value: float, near: Iterable[float], decimals: int) -> int | None:
