@@ -105,3 +105,20 @@ def test_a_measurement_known_only_as_an_interval_across_a_bound_shows_the_interv
     mm = graded_range(33.9, 32.2, 35.6, {"fail_below": 32.0, "fail_above": 34.0}, reasons, "mm")
     assert check_value_text(CheckResult("head_size", "Head size", "geometry", mm.verdict, mm.reason, mm.value, mm.unit,
                                         mm.thresholds)) == "32.2–35.6 mm"
+
+
+def test_an_eye_checks_value_and_its_sentence_give_the_same_percentage(monkeypatch):
+    # "closed 82 % likely" beside "(confidence 81%)": the value was rounded to 81.5 before it was written whole
+    from types import SimpleNamespace
+
+    from pfiq_desktop.engine.icao import eyes_mouth
+    from pfiq_desktop.engine.icao.eye_pixels import EyeThresholds
+
+    score = 0.81496
+    eye = SimpleNamespace(state="closed", sure=True, reason=f"looks closed (confidence {score:.0%})", score=0.1,
+                          closed_score=score, box=(0, 0, 1, 1), seen_open=1 - score)
+    monkeypatch.setattr(eyes_mouth, "eye_assessment", lambda ctx, params: SimpleNamespace(
+        left=eye, thresholds=EyeThresholds(**eyes_mouth._default_eye_thresholds())))
+    measure = eyes_mouth._eye_check(None, {}, "left")
+    check = CheckResult("eye_open_left", "Eye open", "eyes_mouth", measure.verdict, measure.reason, measure.value, measure.unit)
+    assert measure.reason.endswith("(confidence 81%)") and check_value_text(check) == "closed 81 % likely"

@@ -55,7 +55,7 @@ def _eye_check(ctx: Context, params: dict[str, Any], side: str) -> Measure:
     return Measure(
         Verdict.PASS if eye.state == "open" else Verdict.FAIL if eye.sure else Verdict.WARN,
         eye.reason,
-        round(100 * (eye.score if hidden else eye.closed_score), 1),
+        100 * (eye.score if hidden else eye.closed_score),  # unrounded: its sentence rounds the same number
         "% hidden" if hidden else "% closed",
         {k: float(getattr(assessment.thresholds, k)) for k in EYE_STATE_BARS if k in params},
         Evidence(boxes=[eye.box], regions=[f"{side}_eye"]),
@@ -116,7 +116,7 @@ def glasses(ctx: Context, params: dict[str, Any]) -> Measure:
     return Measure(
         verdict,
         reason,
-        round(100 * found.glasses_score, 1),
+        100 * found.glasses_score,
         GLASSES_UNITS[found.glasses],
         {k: float(params[k]) for k in ("tinted", "sure_tinted", "frame", "dark_lens") if k in params},
         Evidence(boxes=[found.frame_box], regions=["left_eye", "right_eye"]),
@@ -138,7 +138,7 @@ def eye_occlusion(ctx: Context, params: dict[str, Any]) -> Measure:
     return Measure(
         Verdict.FAIL if found.occluded else Verdict.PASS,
         found.occlusion_reason,
-        round(100 * hidden_share, 1),
+        100 * hidden_share,
         "% hidden",
         {k: float(params[k]) for k in ("occluded", "dark_lens") if k in params},
         Evidence(boxes=[e.box for e in hidden], regions=[f"{e.side}_eye" for e in hidden]),
