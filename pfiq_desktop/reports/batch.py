@@ -45,7 +45,9 @@ from pfiq_desktop.review.values import counted, profile_text, quality_text
 DECISION_ORDER = (*DECISIONS, "")  # "": not decided
 THUMB_PX = 150
 ERROR_CHARS = 160  # of an analysis error in the photo table
-NOTE_CHARS = 60  # of an officer's note in the photo table (the photo's own report has it whole)
+NOTE_CHARS = 60  # of an officer's note in the photo table (the photo's own report has it whole), but for an accept
+# over failed checks: that note is the justification a supervisor reads the summary for ("... by supervisor policy 4.2"
+# was cut at "accepted by …")
 SUMMARY_PROBLEMS = 4  # failed checks named in a photo's row (then "+N")
 THUMB_DPI = 220
 Progress = Callable[[int, int, str], None]
@@ -189,7 +191,8 @@ def _decision_cell(item: ReportItem) -> str:
     reasons += [f"despite {worded(decided.overridden)}"] if decided.decision == "accept" and decided.overridden else []
     why = ["; ".join(reasons)] if reasons else []
     if decided.note:
-        why.append(f"“{shorten(decided.note, NOTE_CHARS, placeholder=' …')}”")
+        justifies = decided.decision == "accept" and bool(decided.overridden)
+        why.append(f"“{decided.note if justifies else shorten(decided.note, NOTE_CHARS, placeholder=' …')}”")
     if why:
         text += f"<br/>{escape(': '.join(why))}"
     if item.analysis.judged_under_other(decided.profile, decided.profile_sha256):  # beside another profile's checks

@@ -347,6 +347,11 @@ def test_the_summary_says_why_a_photo_was_sent_back(decided_item):
     (row,) = _photo_rows([item], [""], [""], 40)
     assert long_note[:30] in row and long_note not in row and " …" in row
     assert len(long_note) > NOTE_CHARS
+    # an accept over failed checks keeps its whole note: the justification ended "... by supervisor policy 4.2"
+    overridden = [c.id for c in decided_item.analysis.failed_checks()][:1]
+    justified = dataclasses.replace(decided_item.decision, decision="accept", overridden=overridden, note=long_note)
+    (row,) = _photo_rows([dataclasses.replace(decided_item, decision=justified)], [""], [""], 40)
+    assert long_note.strip() in row.replace("<br/>", " ")
 
 
 def test_the_summary_marks_what_an_accept_overrode_and_a_decision_under_another_profile(decided_item):
