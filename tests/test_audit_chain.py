@@ -230,4 +230,6 @@ def test_reports_from_an_altered_store_say_so_on_the_console_in_the_csv_and_besi
     assert json.loads(review_json(item))["review_store_problem"] == problem
     assert csv_rows([item])[1][0]["review_store_problem"] == problem
     assert export_dict([item])["photos"][0]["review_store_problem"] == problem  # the JSON export other systems read
-    assert item.decision_text == "Accepted (from an altered review store)"  # the PNG's one-line mention
+    decided = item.decision
+    assert decided.signed_by and decided.decided_at  # the PNG's one-line mention: who, which day, and the warning
+    assert item.decision_text == f"Accepted by {decided.signed_by} on {decided.decided_at[:10]} (from an altered review store)"

@@ -411,7 +411,7 @@ def render_annotated(
     columns = 2  # wide enough for a check's name and value unabridged
     rows = -(-len(checks) // columns) if checks else 0
     row_h = text_px * 1.75
-    header_h = text_px * 5.2
+    header_h = pad + text_px * 4.8  # the name's line and the details' below it, whole (the details' descenders were cut)
     strip_h = rows * row_h + (text_px * 2 if checks else 0)
     errors = analysis.errors[:3]
     wrap = Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap  # an error is shown whole, on as many lines as it needs

@@ -141,10 +141,14 @@ class ReportItem:
 
     @property
     def decision_text(self) -> str:
-        """The decision for a one-line mention ('' when none), marked when its store fails its hash-chain check."""
+        """The decision for a one-line mention ('' when none): who took it and on which day (the annotated PNG said
+        "decision: Rejected" with neither), marked when its store fails its hash-chain check."""
         if self.decision is None:
             return ""
-        return f"{self.decision.label} (from an altered review store)" if self.store_problem else self.decision.label
+        decided = self.decision
+        text = decided.label + (f" by {decided.signed_by}" if decided.signed_by else "")
+        text += f" on {decided.decided_at[:10]}" if decided.decided_at else ""
+        return f"{text} (from an altered review store)" if self.store_problem else text
 
     def load_image(self) -> np.ndarray | None:
         """The photo as RGB uint8 (cached), or None when it cannot be read or is not the photo analysed."""

@@ -432,3 +432,4 @@ def test_a_long_check_name_is_shortened_never_its_value_and_a_narrow_photo_keeps
     assert first_fitting(painter, ("Photo and findings", "Photo"), photo_width) == "Photo"
     assert first_fitting(painter, ("Photo and findings", "Photo"), photo_width + 1) == "Photo and findings"
     painter.end()
+
