@@ -14,6 +14,7 @@ from html import escape
 from itertools import accumulate
 from pathlib import Path
 from textwrap import shorten
+from urllib.parse import quote
 
 import cv2
 import numpy as np
@@ -207,8 +208,8 @@ def _photo_rows(items: Sequence[ReportItem], thumbs: list[str], links: Sequence[
     for index, (item, src, link) in enumerate(zip(items, thumbs, links), start=1):
         a = item.analysis
         name = escape(item.name)
-        if link:
-            name = f'<a href="{escape(link, quote=True)}">{name}</a>'
+        if link:  # percent-encoded UTF-8: "Łukasz_Иван.pdf" became the link "?ukasz_????.pdf"
+            name = f'<a href="{escape(quote(link), quote=True)}">{name}</a>'
         # an error is cut at a word with a visible ellipsis, so one row stays about one thumbnail high (page layout)
         failed = first_problems(failed_problems(a), SUMMARY_PROBLEMS)
         failed = failed or (shorten("; ".join(a.errors), ERROR_CHARS, placeholder=" …") if a.errors else "–")

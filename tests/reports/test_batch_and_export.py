@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import time
+from urllib.parse import unquote
 
 import pytest
 from pypdf import PdfReader
@@ -61,6 +62,10 @@ def test_batch_summary_of_300_photos_under_60_s(tmp_path, sample_analysis):
         assert name in text
     uris = [a.get_object().get("/A", {}).get("/URI") for p in reader.pages for a in p.get("/Annots", [])]
     assert "photo_000.pdf" in uris and "photo_299.pdf" in uris
+    # a name outside ASCII links to its own file ("Łukasz_Иван.pdf" had become "?ukasz_????.pdf")
+    write_batch_summary(target, items[:1], "A4", links=["Łukasz_Иван.pdf"])
+    (uri,) = [a.get_object()["/A"]["/URI"] for p in PdfReader(str(target)).pages for a in p.get("/Annots", [])]
+    assert unquote(uri) == "Łukasz_Иван.pdf", uri
     image = render_page(target, 1, dpi=30)
     assert (image.mean(axis=2) < 128).mean() > 0.01
 
