@@ -174,7 +174,7 @@ def quality_html(analysis: Analysis) -> str:
 
     # Two region/value pairs per row: short, and no word breaks in the narrow column.
     rows = []
-    head = '<th align="left">Region</th><th align="right">vs&nbsp;c.</th>' * 2
+    head = '<th align="left">Region</th><th align="right">mean</th>' * 2  # "vs c." was cryptic
     paired = ["left_eye", "left_cheek", "forehead", "mouth", "right_eye", "right_cheek", "nose", "chin"]
     regions = [r for r in paired if r in deviations] + [r for r in deviations if r not in paired]
     half = -(-len(regions) // 2)
@@ -197,9 +197,9 @@ def quality_html(analysis: Analysis) -> str:
 {escape(analysis.quality_estimator or "scalar estimator")}, raw {format_number(faces[0].quality_raw)}</p>
 <p style="margin-top:4px; margin-bottom:1px"><b>Regions vs compliant photos</b>{" (face 1)" if several else ""}</p>
 {table}
-<p style="color:{GREY}; margin-top:1px; font-size:6pt">Mean deviation in each region: 0 = as in compliant photos, \
--2 and below = clearly lower recognition utility. Left/right as seen on the photo; \
-the paper's PLQ per region is in the attached JSON.{more}</p>"""
+<p style="color:{GREY}; margin-top:1px; font-size:6pt">Mean deviation over each whole region: 0 = as in compliant photos, \
+-2 and below = clearly lower recognition utility; a finding names a smaller area's, which can be lower than its \
+region's mean. Left/right as seen on the photo; the paper's PLQ per region is in the attached JSON.{more}</p>"""
 
 
 def findings_html(analysis: Analysis) -> str:
