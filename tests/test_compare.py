@@ -210,6 +210,10 @@ def test_the_score_line_names_both_operating_points_apart(genuine):
     strict, lenient = genuine[0].thresholds.strict.threshold, genuine[0].thresholds.lenient.threshold
     assert f"same person at or above {strict:.3f}" in line and f"not the same person below {lenient:.3f}" in line
     assert line.startswith(f"cosine similarity {genuine[0].score:.3f}") and "not below" not in line
+    # the PDF's table named the two bounds but not the scores between them (reports walk-through)
+    from pfiq_desktop.reports.comparison_pdf import decision_html
+
+    assert f"Uncertain between {lenient:.3f} and {strict:.3f}: the officer compares the faces" in decision_html(genuine[0])
 
 
 def test_each_photos_difference_is_written_in_its_own_unit(genuine):

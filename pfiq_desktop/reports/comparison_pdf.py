@@ -12,7 +12,7 @@ from PySide6.QtGui import QPdfWriter
 
 from pfiq_desktop import APP_NAME, __version__
 from pfiq_desktop.atomic import OutputError, write_bytes_atomic
-from pfiq_desktop.engine.comparison import Comparison
+from pfiq_desktop.engine.comparison import DECISION_LABELS, UNCERTAIN, Comparison
 from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.palette import status_hex
 from pfiq_desktop.reports.comparison_figure import LEGEND, OTHER_BELOW, SAME_AT_OR_ABOVE, SCORE_WORDS, render_comparison_panels
@@ -37,10 +37,12 @@ def decision_html(comparison: Comparison) -> str:
     thresholds = comparison.thresholds
     score = f"{comparison.score:.3f}" if np.isfinite(comparison.score) else "–"
     rows = "".join(
-        f"<tr><td>{escape(label)}</td><td align='right'>{point.threshold:.3f}</td>"
-        f"<td align='right'>{100 * point.fmr:g} %</td><td align='right'>{100 * point.fnmr:.1f} %</td></tr>"
+        f"<tr><td>{escape(label)}</td><td align='right'>&nbsp;{point.threshold:.3f}</td>"
+        f"<td align='right'>&nbsp;&nbsp;{100 * point.fmr:g} %</td><td align='right'>&nbsp;&nbsp;{100 * point.fnmr:.1f} %</td></tr>"
         for label, point in ((SAME_AT_OR_ABOVE, thresholds.strict), (OTHER_BELOW, thresholds.lenient))
-    )
+    )  # and between the two: uncertain, said (scores there were named nowhere)
+    rows += (f"<tr><td colspan='4'>{escape(DECISION_LABELS[UNCERTAIN])} between "
+             f"{thresholds.lenient.threshold:.3f} and {thresholds.strict.threshold:.3f}: the officer compares the faces</td></tr>")
     return f"""
 <table width="100%" cellspacing="0" cellpadding="3" border="0.5" style="margin-top:5px; border-color:{RULE}; border-style:solid">
 <tr><td style="background-color:#f7f7f7">
