@@ -558,6 +558,12 @@ def render_thumbnail(image: np.ndarray | None, size: int = 160) -> QImage:
     return to_qimage(_scaled(image, scale, cv2.INTER_AREA))
 
 
+def count_ticks(largest: int) -> list[int]:
+    """Five grid lines from 0 that reach `largest`, the same whole count apart ("0 5 10 14 19" read oddly)."""
+    step = -(-max(largest, 1) // 4)
+    return [step * k for k in range(5)]
+
+
 def render_histogram(values: Sequence[float | None], width: int = 1600, height: int = 560, bins: int = 20) -> QImage:
     """Histogram of scalar qualities in [0, 1], bars coloured with the PLQ colour map."""
     ensure_qt()
@@ -569,18 +575,18 @@ def render_histogram(values: Sequence[float | None], width: int = 1600, height: 
     left, bottom, top, right = text_px * 3.2, height - text_px * 2.6, text_px * 0.8, width - text_px
     finite = np.asarray([v for v in values if v is not None and np.isfinite(v)], float)
     counts, edges = np.histogram(np.clip(finite, 0, 1), bins=bins, range=(0, 1))
-    peak = max(int(counts.max()) if counts.size else 0, 1)
+    ticks = count_ticks(int(counts.max()) if counts.size else 0)
+    peak = ticks[-1]
     lut = PLQ_SCALE.lut(bins)
     plot_w, plot_h = right - left, bottom - top
     painter.setFont(font(text_px * 0.85))
     painter.setPen(QPen(QColor(200, 200, 200), 1))
-    for k in range(5):
-        level = peak * k / 4
+    for k, level in enumerate(ticks):
         y = bottom - plot_h * k / 4
         painter.drawLine(QPointF(left, y), QPointF(right, y))
         painter.setPen(QColor(60, 60, 60))
         painter.drawText(QRectF(0, y - text_px, left - text_px * 0.4, 2 * text_px),
-                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{level:.0f}" if peak >= 4 or k % 2 == 0 else "")
+                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{level:.0f}")
         painter.setPen(QPen(QColor(200, 200, 200), 1))
     bar_w = plot_w / bins
     for i, count in enumerate(counts):
@@ -599,7 +605,8 @@ def render_histogram(values: Sequence[float | None], width: int = 1600, height: 
     painter.drawText(
         QRectF(left, bottom + text_px * 1.3, plot_w, text_px * 1.3),
         Qt.AlignmentFlag.AlignCenter,
-        f"scalar quality (n = {finite.size}{', no face: ' + str(len(values) - finite.size) if len(values) > finite.size else ''})",
+        f"scalar quality (n = {finite.size}"
+        + (f", without one: {len(values) - finite.size}, no face or not readable)" if len(values) > finite.size else ")"),
     )
     painter.end()
     return canvas

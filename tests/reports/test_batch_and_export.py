@@ -421,3 +421,10 @@ def test_the_summary_headings_stand_clear_of_the_tables_above_them(tmp_path, sam
     pitch = min(a - b for a, b in zip(rows, rows[1:]))
     assert rows[-1] - heading > 1.3 * pitch, (rows, heading)
     assert at["Model SHA-256"] - at["Photos by engine verdict and oﬃcer's decision"] > 1.3 * pitch  # (the PDF's ligature)
+
+
+def test_the_quality_histograms_grid_lines_are_whole_counts_the_same_apart():
+    # its y axis read "0, 5, 10, 14, 19" (reports walk-through)
+    from pfiq_desktop.reports.figures import count_ticks
+
+    assert count_ticks(19) == [0, 5, 10, 15, 20] and count_ticks(0) == [0, 1, 2, 3, 4] and count_ticks(8) == [0, 2, 4, 6, 8]
