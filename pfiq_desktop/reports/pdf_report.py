@@ -155,8 +155,9 @@ def profile_html(analysis: Analysis) -> str:
 
 def quality_html(analysis: Analysis) -> str:
     """Recognition quality per face and the main face's regions compared with compliant photos (two pairs per row)."""
-    if not analysis.faces:
-        return f'<p style="color:{GREY}">No face: no quality to report.</p>'
+    if not analysis.faces:  # an unreadable photo was described as one without a face
+        why = "Not analysed" if analysis.errors else "No face"
+        return f'<p style="color:{GREY}">{why}: no quality to report.</p>'
     faces = analysis.faces[:4]
     several = len(faces) > 1
     deviations = faces[0].region_deviation
@@ -370,7 +371,8 @@ LEGEND = (
 
 def build_report_html(item: ReportItem, figure_src: str, figure_width_css: float, officer: str, created: str) -> str:
     a = item.analysis
-    legend = f'<p style="color:{GREY}; font-size:6pt; margin-top:1px">{escape(LEGEND)}</p>'
+    # no face, no maps: the legend described a picture that was not there
+    legend = f'<p style="color:{GREY}; font-size:6pt; margin-top:1px">{escape(LEGEND)}</p>' if a.faces else ""
     top = f"""
 <table width="100%" cellspacing="0" cellpadding="0" style="margin-top:4px"><tr>
 <td valign="top" width="{FIGURE_SHARE * 100:.0f}%"><img src="{figure_src}" width="{figure_width_css:.0f}"/>{legend}</td>
