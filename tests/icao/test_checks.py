@@ -646,3 +646,18 @@ def test_a_flag_behind_the_head_fails_plain_background_and_a_studio_backdrop_pas
     photo = load_image(paths["020145"])
     beside = _result("background_shadow", photo, detect_faces(photo), profile)
     assert beside.verdict is Verdict.FAIL and beside.reason.endswith("a shadow, or something darker behind the head there.")
+
+
+@pytest.mark.parametrize("index", [0, 3])
+def test_noise_does_not_hide_a_blurred_face_nor_fail_a_sharp_one(index: int) -> None:
+    # Gaussian noise raised the Laplacian's variance as detail does: a face blurred past failing passed with noise of
+    # sigma 10 added (graded-defect walk-through); the noise's share is now taken off
+    large = cv2.resize(load_portrait(index), None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)
+    noise = np.random.default_rng(index).normal(0, 10, large.shape)
+
+    def focus(image: np.ndarray) -> CheckResult:
+        noisy = np.clip(image + noise, 0, 255).astype(np.uint8)
+        return {c.id: c for c in run_checks(noisy, detect_faces(noisy))}["sharpness"]
+
+    assert focus(cv2.GaussianBlur(large, (0, 0), 4.5)).verdict is Verdict.FAIL
+    assert focus(large).verdict is Verdict.PASS
