@@ -17,7 +17,7 @@ import numpy as np
 from pfiq_desktop.engine.deviation import low_share, region_deviation
 from pfiq_desktop.engine.deviation_bands import CLEARLY_LOWER, SOMEWHAT_LOWER, band
 from pfiq_desktop.engine.faces import photo_points_to_chip
-from pfiq_desktop.engine.icao.regions import REGION_NAMES, polygon_mask, region_polygons
+from pfiq_desktop.engine.icao.regions import REGION_NAMES, REGION_WORDS, polygon_mask, region_polygons
 from pfiq_desktop.engine.icao.registry import FRAMING_CHECKS
 from pfiq_desktop.engine.results import Analysis, CheckResult, Verdict, stored_how
 
@@ -30,16 +30,6 @@ TYPICAL_RANGE = f"typically {100 * TYPICAL_LOW_SHARE_MIN:.0f}-{100 * TYPICAL_LOW
 TYPICAL_LOW_SHARE = f"(compliant photos: {TYPICAL_RANGE})"
 WHOLE_FACE_CHECKS = ("sharpness", "exposure", "clipping", "dynamic_range", "compression")  # the map cannot show these
 
-REGION_WORDS = {
-    "left_eye": "Eye area on the photo's left",
-    "right_eye": "Eye area on the photo's right",
-    "nose": "Nose",
-    "mouth": "Mouth",
-    "forehead": "Forehead",
-    "left_cheek": "Cheek on the photo's left",
-    "right_cheek": "Cheek on the photo's right",
-    "chin": "Chin",
-}
 
 
 @dataclass(frozen=True)

@@ -661,3 +661,29 @@ def test_noise_does_not_hide_a_blurred_face_nor_fail_a_sharp_one(index: int) -> 
 
     assert focus(cv2.GaussianBlur(large, (0, 0), 4.5)).verdict is Verdict.FAIL
     assert focus(large).verdict is Verdict.PASS
+
+
+def test_a_hot_spot_on_the_forehead_is_found_where_the_whole_face_share_stays_low() -> None:
+    # a flash's reflection on the forehead, plainly visible, was 5 % of the face and passed: nothing reacted at any
+    # strength (graded-defect walk-through). A black beard must not count as an under-exposed chin.
+    portrait = cv2.resize(load_portrait(0), None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)
+    lm = detect_faces(portrait)[0].landmarks
+    eyes = np.linalg.norm(lm[42:48].mean(axis=0) - lm[36:42].mean(axis=0))
+    centre = (lm[19] + lm[24]) / 2 - (0, 0.45 * eyes)
+    y, x = np.mgrid[: portrait.shape[0], : portrait.shape[1]]
+    glow = 320 * np.exp(-((x - centre[0]) ** 2 + (y - centre[1]) ** 2) / (2 * (0.3 * eyes) ** 2))
+    spotted = np.clip(portrait + glow[..., None], 0, 255).astype(np.uint8)
+
+    def clipped(image: np.ndarray) -> CheckResult:
+        return {c.id: c for c in run_checks(image, detect_faces(image))}["clipping"]
+
+    found = clipped(spotted)
+    assert found.verdict is not Verdict.PASS and "of the forehead is pure white: a hot spot" in found.reason, found.reason
+    assert found.evidence.regions == ["forehead"]
+    assert clipped(portrait).verdict is Verdict.PASS
+    bearded = portrait.copy()  # black over part of the chin: a fifth of it, far under 5 % of the face
+    chin = polygon_mask(np.asarray(region_polygons(lm)["chin"], np.float64), bearded.shape[:2])
+    rows = np.nonzero(chin.any(axis=1))[0]
+    chin[: rows.max() - (rows.max() - rows.min()) // 5] = False
+    bearded[chin] = 0
+    assert clipped(bearded).verdict is Verdict.PASS

@@ -11,6 +11,7 @@ import numpy as np
 
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.face_frame import PX_PER_IED, FaceFrame
+from pfiq_desktop.engine.icao.regions import REGION_WORDS
 from pfiq_desktop.engine.icao.registry import LOWER_FACE_CHECK, Measure, NotAssessable, bounds_of, check, graded
 from pfiq_desktop.engine.results import Evidence, Verdict
 
@@ -23,6 +24,7 @@ SHARPNESS_IED = 40.0
 # resampled scale: 20 for white noise; measured on blurred-and-noised portraits 20-23 where the face is shrunk 2-3x,
 # 25 where it is shrunk 1.3x (the noise then less averaged): the larger is taken, which takes off at most 3 sigma^2
 # too much elsewhere (docs/EVALUATION.md, "Sharp focus under noise").
+HOT_SPOT_REGIONS = ("forehead", "left_cheek", "right_cheek", "nose", "chin")  # skin, where a flash's reflection shows
 NOISE_KERNEL = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
 LAPLACIAN_NOISE_GAIN = 25.0
 
@@ -56,10 +58,26 @@ def exposure(ctx: Context, params: dict[str, Any]) -> Measure:
 
 @check("clipping", "No under-/over-exposed areas", "photometric")
 def clipping(ctx: Context, params: dict[str, Any]) -> Measure:
+    """The share of the face clipped to black or white, or of one skin region clipped to white (a hot spot), whichever
+    is larger: a flash's hot spot on the forehead, plainly visible, was 5 % of the face and passed (graded-defect
+    walk-through). Dark clipping is not taken per region: a black beard is not an under-exposed chin."""
     values = _face_values(ctx)
     low, high = float(params["dark_level"]), float(params["bright_level"])
     dark, bright = float(np.mean(values <= low)), float(np.mean(values >= high))
     what = "black (under-exposed)" if dark >= bright else "white (over-exposed)"
+    spots = {name: float(np.mean(pixels >= high)) for name in HOT_SPOT_REGIONS
+             if (pixels := ctx.grey[ctx.region_mask(name)]).size}
+    spot = max(spots, key=lambda name: spots[name], default="")
+    if spot and spots[spot] > dark + bright:
+        return graded(
+            spots[spot],
+            params,
+            {"ok": "No clipped areas on the face.",
+             "high": f"{{v:.0%}} of the {REGION_WORDS[spot].lower()} is pure white: a hot spot (over-exposed), or something "
+                     "white there."},
+            "fraction",
+            Evidence(polygons=[[tuple(p) for p in ctx.regions[spot]]], regions=[spot]),
+        )
     return graded(
         dark + bright,
         params,

@@ -19,6 +19,16 @@ REGION_LABELS = {
     "left_eye": "Left eye", "right_eye": "Right eye", "nose": "Nose", "mouth": "Mouth",
     "forehead": "Forehead", "left_cheek": "Left cheek", "right_cheek": "Right cheek", "chin": "Chin",
 }
+REGION_WORDS = {  # in a sentence, where "left" must say whose left
+    "left_eye": "Eye area on the photo's left",
+    "right_eye": "Eye area on the photo's right",
+    "nose": "Nose",
+    "mouth": "Mouth",
+    "forehead": "Forehead",
+    "left_cheek": "Cheek on the photo's left",
+    "right_cheek": "Cheek on the photo's right",
+    "chin": "Chin",
+}
 
 
 def eye_centres(landmarks: np.ndarray) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
