@@ -39,6 +39,7 @@ _SHOWN: dict[str, tuple[float, str]] = {
     "darker side / brighter side": (100.0, "darker side {n} %"),
     "largest other face / subject": (100.0, "largest other face {n} %"),  # of the subject's ("other faces 120 %" puzzled)
     "blockiness": (1.0, "blockiness {n}"),
+    "weaker / stronger direction": (100.0, "detail across the smear {n} %"),
 }
 _PERCENT = {unit for unit, (factor, _) in _SHOWN.items() if factor == 100.0}
 _WHOLE = {"grey level", "L*", "Laplacian variance", "% closed", "% hidden"}  # read in whole steps: "lightness 72/100", not "72.5/100"

@@ -687,3 +687,20 @@ def test_a_hot_spot_on_the_forehead_is_found_where_the_whole_face_share_stays_lo
     chin[: rows.max() - (rows.max() - rows.min()) // 5] = False
     bearded[chin] = 0
     assert clipped(bearded).verdict is Verdict.PASS
+
+
+@pytest.mark.parametrize(("index", "length", "way"), [(0, 16, "sideways"), (3, 16, "sideways"), (7, 16, "sideways"),
+                                                     (0, 24, "up and down"), (7, 24, "up and down")])
+def test_a_face_smeared_in_one_direction_fails_focus_and_says_which_way(index: int, length: int, way: str) -> None:
+    # motion blur leaves detail across its direction, so the Laplacian's total stayed high: a face smeared by a third
+    # of its eye distance passed (graded-defect walk-through). A face has more detail up and down than sideways, so a
+    # smear up and down is flagged from a longer one.
+    large = cv2.resize(load_portrait(index), None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)
+    kernel = np.full((1, length), 1.0 / length, np.float32)
+
+    def focus(image: np.ndarray) -> CheckResult:
+        return {c.id: c for c in run_checks(image, detect_faces(image))}["sharpness"]
+
+    smeared = focus(cv2.filter2D(large, -1, kernel if way == "sideways" else kernel.T))
+    assert smeared.verdict is Verdict.FAIL and f"smeared {way}" in smeared.reason, smeared.reason
+    assert focus(large).verdict is Verdict.PASS
