@@ -435,6 +435,15 @@ def test_under_a_mask_the_checks_that_read_the_mouth_and_cheeks_are_not_judged(p
     assert beside.verdict is Verdict.NOT_ASSESSABLE and beside.reason == (
         'Cannot be checked: "Mouth and chin uncovered (no mask or scarf)" failed, and that check reports the covering.')
     assert _result("face_occlusion", portrait, portrait_faces, profile).verdict is Verdict.PASS
+    # and beside "Eyes covered" for a grey patch over an eye (graded-defect walk-through)
+    lm = _lm(portrait_faces)
+    eye = lm[36:42].mean(axis=0)
+    width = np.linalg.norm(lm[39] - lm[36])
+    patched = portrait.copy()
+    cv2.rectangle(patched, tuple(int(v) for v in eye - width), tuple(int(v) for v in eye + width), (128, 128, 128), -1)
+    assert _result("eye_occlusion", patched, portrait_faces, profile).verdict is Verdict.FAIL
+    beside = _result("face_occlusion", patched, portrait_faces, profile)
+    assert beside.verdict is Verdict.NOT_ASSESSABLE and beside.reason.startswith('Cannot be checked: "Eyes not covered'), beside.reason
     turned = _with_landmarks(portrait_faces, turned_landmarks(_lm(portrait_faces), yaw=50.0))  # past the mask check's 45 deg
     assert _result("lower_face_covered", masked, turned, profile).verdict is Verdict.NOT_ASSESSABLE
     assert "would read the covering" not in _result("natural_colour", masked, turned, profile).reason

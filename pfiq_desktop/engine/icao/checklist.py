@@ -55,8 +55,8 @@ def _no_face_reason(present: CheckResult | None) -> str:
 
 def _run_one(spec: CheckSpec, ctx: Context | None, profile: Profile, setup_error: str, face_index: int = 0,
              covered: CheckResult | None = None, present: CheckResult | None = None) -> CheckResult:
-    """One check's result; `covered` is the result of the check its `unless_failed` names and `present` that of
-    "Face present", when they ran."""
+    """One check's result; `covered` is the first failed result of the checks its `unless_failed` names and `present`
+    that of "Face present", when they ran."""
     params = profile.params(spec.id)
     if ctx is None:
         measure = _not_assessable(f"The photo could not be read: {setup_error}")
@@ -136,8 +136,9 @@ def _run_all(specs: list[CheckSpec], ctx: Context | None, profile: Profile, erro
 
     def run(spec: CheckSpec) -> CheckResult:
         if spec.id not in done:
-            first = CHECKS.get(spec.unless_failed) if spec.unless_failed in wanted else None
-            done[spec.id] = _run_one(spec, ctx, profile, error, face_index, run(first) if first is not None else None, present)
+            first = [run(CHECKS[waited]) for waited in spec.unless_failed if waited in wanted]
+            covered = next((result for result in first if result.verdict is Verdict.FAIL), None)
+            done[spec.id] = _run_one(spec, ctx, profile, error, face_index, covered, present)
         return done[spec.id]
 
     return [run(spec) for spec in specs]

@@ -12,7 +12,7 @@ from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.eye_pixels import EyeAssessment, EyeMeasurements, EyeThresholds, decide, measure_eyes
 from pfiq_desktop.engine.icao.profile import load_profile
 from pfiq_desktop.engine.icao.regions import polygon_mask
-from pfiq_desktop.engine.icao.registry import LOWER_FACE_CHECK, TURNED_HEAD_MAX_YAW, Measure, NotAssessable, check, graded
+from pfiq_desktop.engine.icao.registry import EYE_COVER_CHECK, LOWER_FACE_CHECK, TURNED_HEAD_MAX_YAW, Measure, NotAssessable, check, graded
 from pfiq_desktop.engine.results import Evidence, Verdict
 
 EYE_STATE_BARS = ("closed_one", "closed_both", "wink_gap", "wink_floor", "sure_closed")  # reported as applied
@@ -123,7 +123,7 @@ def glasses(ctx: Context, params: dict[str, Any]) -> Measure:
     )
 
 
-@check("eye_occlusion", "Eyes not covered (sunglasses, patch, hand, hair)", "occlusion", frontal=True, iso="EyesVisible")
+@check(EYE_COVER_CHECK, "Eyes not covered (sunglasses, patch, hand, hair)", "occlusion", frontal=True, iso="EyesVisible")
 def eye_occlusion(ctx: Context, params: dict[str, Any]) -> Measure:
     """Something over an eye (a dark lens, an eye patch, a hand, hair): the eye region shows no eye."""
     found = eye_assessment(ctx, params)

@@ -24,6 +24,7 @@ from pfiq_desktop.engine.icao.coverings import (
     lower_face_features,
 )
 from pfiq_desktop.engine.icao.registry import (
+    EYE_COVER_CHECK,
     LOWER_FACE_CHECK,
     TURNED_HEAD_MAX_YAW,
     Measure,
@@ -83,9 +84,10 @@ def plq_regions(ctx: Context, params: dict[str, Any]) -> Measure:
     )
 
 
-# under a failed mask check it read "Eyes, nose and mouth look unobstructed" beside it (walk-through of unseen photos)
+# under a failed mask check it read "Eyes, nose and mouth look unobstructed" beside it (walk-through of unseen photos),
+# and so it did beside "Eyes covered" for a grey patch over an eye (graded-defect walk-through)
 @check("face_occlusion", "Eyes, nose and mouth unobstructed", "occlusion", frontal=True, iso="FaceOcclusionPrevention",
-       unless_failed=LOWER_FACE_CHECK, unless_failed_why="that check reports the covering")
+       unless_failed=(LOWER_FACE_CHECK, EYE_COVER_CHECK), unless_failed_why="that check reports the covering")
 def face_occlusion(ctx: Context, params: dict[str, Any]) -> Measure:
     """A key region the recogniser cannot use, although its landmarks were found, is likely covered."""
     ratio = _ratio_bound(params, "fail_below")

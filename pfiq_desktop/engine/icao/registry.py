@@ -80,9 +80,9 @@ class CheckSpec:
     iso_measure: str = ""
     max_yaw: float | None = None
     max_yaw_probe: str = ""  # the network probe `max_yaw` was shown to hold with ("" = the check's own measure)
-    # a check whose failure means this one would measure what covers the face (a mask over the mouth and cheeks):
+    # the checks whose failure means this one would measure what covers the face (a mask over the mouth and cheeks):
     # then it is not judged, and says which check failed
-    unless_failed: str = ""
+    unless_failed: tuple[str, ...] = ()
     unless_failed_why: str = READS_THE_COVERING  # said when `unless_failed` failed
 
     def yaw_limit(self, profile_yaw: float, attributes: Mapping[str, float]) -> float:
@@ -118,14 +118,16 @@ ISO_VALUE_ONLY = frozenset({"EyesOpen", "EyesVisible", "MouthOcclusionPrevention
 
 def check(
     id: str, name: str, family: str, *, scope: str = "face", frontal: bool = False, per_face: bool = True, iso: str = "",
-    max_yaw: float | None = None, max_yaw_probe: str = "", unless_failed: str = "", unless_failed_why: str = READS_THE_COVERING,
+    max_yaw: float | None = None, max_yaw_probe: str = "", unless_failed: str | tuple[str, ...] = (),
+    unless_failed_why: str = READS_THE_COVERING,
 ) -> Callable[[CheckFunc], CheckFunc]:
     """Register a check function under a stable id (ids are what profiles and reports key on).
 
-    `iso` is the ISO/IEC 29794-5 component the check measures, if any; `unless_failed` names a check whose failure
-    means this one would measure a covering instead of the face, or only repeat it (the checklist runs that one first;
-    `unless_failed_why` says which, when not the former).
+    `iso` is the ISO/IEC 29794-5 component the check measures, if any; `unless_failed` names the checks (one, or a
+    tuple) whose failure means this one would measure a covering instead of the face, or only repeat it (the checklist
+    runs those first; `unless_failed_why` says which, when not the former).
     """
+    waits_for = (unless_failed,) if isinstance(unless_failed, str) else unless_failed
     if iso and iso not in ISO_29794_5_MEASURES:
         raise ValueError(f"check {id!r}: {iso!r} is not an ISO/IEC 29794-5 quality component")
     if family not in FIX_ORDER:  # the checklist and the fix order place checks by family: a new one must be placed
@@ -134,16 +136,17 @@ def check(
     def register(func: CheckFunc) -> CheckFunc:
         if id in CHECKS:
             raise ValueError(f"check id {id!r} registered twice")
-        if unless_failed == id:
+        if id in waits_for:
             raise ValueError(f"check {id!r} cannot wait for its own result (unless_failed)")
         CHECKS[id] = CheckSpec(id, name, family, func, scope, frontal, per_face and scope == "face", iso, max_yaw, max_yaw_probe,
-                               unless_failed, unless_failed_why)
+                               waits_for, unless_failed_why)
         return func
 
     return register
 
 
 LOWER_FACE_CHECK = "lower_face_covered"  # a mask, scarf or hand over the mouth and chin
+EYE_COVER_CHECK = "eye_occlusion"  # sunglasses, a patch, a hand or hair over an eye
 THRESHOLD_KEYS = ("fail_below", "warn_below", "warn_above", "fail_above")
 MAX_EXTRA_DECIMALS = 3  # decimals added to write a measured value apart from a bound it rounds onto
 UNCERTAINTY_KEY = "uncertainty"  # beside a check's bounds: +- what its measurement may be off by (head pose)
