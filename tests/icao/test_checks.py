@@ -713,3 +713,18 @@ def test_a_face_smeared_in_one_direction_fails_focus_and_says_which_way(index: i
     smeared = focus(cv2.filter2D(large, -1, kernel if way == "sideways" else kernel.T))
     assert smeared.verdict is Verdict.FAIL and f"smeared {way}" in smeared.reason, smeared.reason
     assert focus(large).verdict is Verdict.PASS
+
+
+def test_a_photo_drained_of_most_of_its_colour_is_not_passed_as_natural() -> None:
+    # 80 % desaturated, the cheeks read a* 4, b* 3: inside the skin range, so "Skin colour looks natural" (graded-defect
+    # walk-through); a photo drained of 40 % still reads as colour
+    portrait = load_portrait(0).astype(np.float32)
+    grey = portrait.mean(axis=2, keepdims=True)
+
+    def colour(kept: float) -> CheckResult:
+        image = np.clip(grey + kept * (portrait - grey), 0, 255).astype(np.uint8)
+        return {c.id: c for c in run_checks(image, detect_faces(image))}["natural_colour"]
+
+    drained = colour(0.2)
+    assert drained.verdict is not Verdict.PASS and "washed out or grey" in drained.reason, drained.reason
+    assert colour(0.6).verdict is Verdict.PASS and colour(1.0).verdict is Verdict.PASS

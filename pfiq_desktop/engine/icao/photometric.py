@@ -266,7 +266,9 @@ def greyscale(ctx: Context, params: dict[str, Any]) -> Measure:
 
 @check("natural_colour", "Natural skin colour", "photometric", iso="NaturalColour", unless_failed=LOWER_FACE_CHECK)
 def natural_colour(ctx: Context, params: dict[str, Any]) -> Measure:
-    """Mean CIELAB a*, b* of both cheeks against the range of natural skin tones (colour cast otherwise)."""
+    """Median CIELAB a*, b* of both cheeks against the range of natural skin tones (colour cast otherwise), and their
+    chroma against the least a colour photo's skin shows (a photo drained of 80 % of its colour passed: a* 4, b* 3
+    lay inside the range, graded-defect walk-through)."""
     if ctx.is_greyscale:
         raise NotAssessable("black-and-white photo: colour cannot be judged")
     mask = ctx.region_mask("left_cheek") | ctx.region_mask("right_cheek")
@@ -276,8 +278,10 @@ def natural_colour(ctx: Context, params: dict[str, Any]) -> Measure:
     a, b = float(np.median(lab[:, 1])), float(np.median(lab[:, 2]))
     lo_a, hi_a = float(params["a_min"]), float(params["a_max"])
     lo_b, hi_b = float(params["b_min"]), float(params["b_max"])
-    outside = max(lo_a - a, a - hi_a, lo_b - b, b - hi_b, 0.0)
-    thresholds = {"a_min": lo_a, "a_max": hi_a, "b_min": lo_b, "b_max": hi_b, **bounds_of(params)}
+    grey = float(params["chroma_min"]) - math.hypot(a, b)
+    outside = max(lo_a - a, a - hi_a, lo_b - b, b - hi_b, grey, 0.0)
+    thresholds = {"a_min": lo_a, "a_max": hi_a, "b_min": lo_b, "b_max": hi_b, "chroma_min": float(params["chroma_min"]),
+                  **bounds_of(params)}
     evidence = Evidence(
         polygons=[[tuple(p) for p in ctx.regions[n]] for n in ("left_cheek", "right_cheek")], regions=["left_cheek", "right_cheek"]
     )
@@ -285,7 +289,7 @@ def natural_colour(ctx: Context, params: dict[str, Any]) -> Measure:
         verdict, reason = Verdict.PASS, f"Skin colour looks natural (a* {a:.0f}, b* {b:.0f})."
     else:
         verdict = Verdict.FAIL if outside > thresholds.get("fail_above", math.inf) else Verdict.WARN  # no bound: warn
-        if a < lo_a and b < lo_b:  # both near 0: no colour at all, not a green cast (a* 0, b* 0 read as a contradiction)
+        if (a < lo_a and b < lo_b) or grey == outside:  # little colour at all, not a green cast (a* 0, b* 0 read as one)
             reason = f"Skin colour looks washed out or grey (a* {a:.0f}, b* {b:.0f}: almost no colour)."
         else:
             cast = "red/magenta" if a > hi_a else "green" if a < lo_a else "yellow" if b > hi_b else "blue"
