@@ -728,3 +728,14 @@ def test_a_photo_drained_of_most_of_its_colour_is_not_passed_as_natural() -> Non
     drained = colour(0.2)
     assert drained.verdict is not Verdict.PASS and "washed out or grey" in drained.reason, drained.reason
     assert colour(0.6).verdict is Verdict.PASS and colour(1.0).verdict is Verdict.PASS
+
+
+def test_an_over_exposed_face_is_not_reported_as_glare_on_the_eyes() -> None:
+    # brightened 1.6x, 19 % of the eye area was white and "No glare on eyes or glasses" failed beside "Face is too bright"
+    # (graded-defect walk-through)
+    portrait = cv2.resize(load_portrait(0), None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)
+    bright = np.clip(portrait.astype(np.float32) * 1.6, 0, 255).astype(np.uint8)
+    found = {c.id: c for c in run_checks(bright, detect_faces(bright))}
+    assert found["clipping"].verdict is Verdict.FAIL and "is pure white" in found["clipping"].reason
+    assert found["eye_glare"].verdict is Verdict.NOT_ASSESSABLE and "may be the clipping" in found["eye_glare"].reason
+    assert {c.id: c for c in run_checks(portrait, detect_faces(portrait))}["eye_glare"].verdict is Verdict.PASS

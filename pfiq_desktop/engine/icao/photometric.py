@@ -25,6 +25,7 @@ SHARPNESS_IED = 40.0
 # 25 where it is shrunk 1.3x (the noise then less averaged): the larger is taken, which takes off at most 3 sigma^2
 # too much elsewhere (docs/EVALUATION.md, "Sharp focus under noise").
 HOT_SPOT_REGIONS = ("forehead", "left_cheek", "right_cheek", "nose", "chin")  # skin, where a flash's reflection shows
+HOT_SPOT_APART = 2.0  # times the whole face's clipped share a region's must reach to be named as a spot
 NOISE_KERNEL = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
 LAPLACIAN_NOISE_GAIN = 25.0
 SECOND_DIFFERENCE = np.array([[1, -2, 1]], np.float32)  # along a row; its transpose along a column
@@ -74,7 +75,7 @@ def clipping(ctx: Context, params: dict[str, Any]) -> Measure:
     spots = {name: float(np.mean(pixels >= high)) for name in HOT_SPOT_REGIONS
              if (pixels := ctx.grey[ctx.region_mask(name)]).size}
     spot = max(spots, key=lambda name: spots[name], default="")
-    if spot and spots[spot] > dark + bright:
+    if spot and spots[spot] > HOT_SPOT_APART * (dark + bright):  # a spot, not a face over-exposed all over
         return graded(
             spots[spot],
             params,
