@@ -202,3 +202,11 @@ def test_a_face_cut_through_its_forehead_is_not_said_to_be_low_where_the_photo_e
     # the chip's pixels from outside the photo have no deviation; a whole photo keeps every pixel's
     in_photo = np.isfinite(cut.faces[0].deviation_chip)
     assert in_photo[: in_photo.shape[0] // 5].mean() < 0.2 and np.isfinite(face.deviation_chip).mean() > 0.6
+
+
+def test_an_area_near_an_eye_is_not_called_an_area_near_the_eye_area():
+    # "An area near the eye area on the photo's left ..." (reports walk-through)
+    from pfiq_desktop.engine.findings import LowArea, face_findings
+
+    sentences = face_findings({"left_eye": -0.5, "nose": 0.2}, [], 0.9, [LowArea(0.04, -2.5, "left_eye")], 0.04)
+    assert any(s.startswith("An area near the eye on the photo's left (4 % of the face): clearly lower") for s in sentences), sentences

@@ -130,7 +130,8 @@ def face_findings(
         else:
             sentences.append(text + "; no checklist item explains it: look for an occluder, shadow or reflection there.")
     for area in areas:
-        sentences.append(f"An area near the {REGION_WORDS[area.near].lower()} ({100 * area.share:.0f} % of the face): "
+        near = REGION_WORDS[area.near].lower().replace("eye area", "eye")  # not "an area near the eye area"
+        sentences.append(f"An area near the {near} ({100 * area.share:.0f} % of the face): "
                          f"{band(area.mean)} ({area.mean:+.1f}); look for an occluder, shadow or reflection there.")
     whole = [_said(c) for c in checks if c.id in WHOLE_FACE_CHECKS and c.verdict is Verdict.FAIL]
     if whole:

@@ -175,7 +175,7 @@ def head_covering(ctx: Context, params: dict[str, Any]) -> Measure:
             # it cannot fail here: shown beside "fail >90 %", a 99 % warning read as a contradiction
             bounds = {k: v for k, v in bounds.items() if not k.startswith("fail_")}
     elif verdict is Verdict.FAIL:
-        reason = f"Head covering on the head (hat, cap, band or helmet){details}."
+        reason = f"Head covering (hat, cap, band or helmet){details}."  # "on the head" said twice what a covering is
     else:
         reason = f"Possibly a head covering (hat, cap or band), {UNSURE}{details}: please look."
     evidence = Evidence(polygons=[covering_outline(frame, found, around_face)], regions=["forehead"])
