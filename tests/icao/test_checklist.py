@@ -358,8 +358,7 @@ def test_a_check_waits_only_for_a_registered_check_of_its_own_scope() -> None:
     """`unless_failed` names a check run first on the same face: registered, not itself, judged per face as it is
     (a per-face check waiting for a photo-wide one would not be gated on faces 2 and up), and not waiting in turn."""
     waiting = [spec for spec in CHECKS.values() if spec.unless_failed]
-    assert {spec.id for spec in waiting} == {"mouth_closed", "natural_colour", "glasses", "pose_yaw", "pose_pitch", "face_occlusion",
-                                             "eye_glare"}
+    assert {spec.id for spec in waiting} == {"mouth_closed", "natural_colour", "glasses", "pose_yaw", "pose_pitch", "face_occlusion"}
     for spec in waiting:
         for first in (CHECKS[waited] for waited in spec.unless_failed):
             assert first.id != spec.id and first.per_face == spec.per_face and not first.unless_failed

@@ -11,7 +11,7 @@ from pfiq_desktop.engine.attributes import GLASSES
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.eye_pixels import EyeAssessment, EyeMeasurements, EyeThresholds, decide, measure_eyes
 from pfiq_desktop.engine.icao.profile import load_profile
-from pfiq_desktop.engine.icao.regions import polygon_mask
+from pfiq_desktop.engine.icao.regions import SKIN_REGIONS, polygon_mask
 from pfiq_desktop.engine.icao.registry import EYE_COVER_CHECK, LOWER_FACE_CHECK, TURNED_HEAD_MAX_YAW, Measure, NotAssessable, check, graded
 from pfiq_desktop.engine.results import Evidence, Verdict
 
@@ -146,16 +146,20 @@ def eye_occlusion(ctx: Context, params: dict[str, Any]) -> Measure:
     )
 
 
-# an over-exposed face failed here too (19 % of the eye area white at x1.6, graded-defect walk-through): where the
-# face is clipped, white eyes are that, not a reflection
-@check("eye_glare", "No glare on eyes or glasses", "eyes_mouth", frontal=True, unless_failed="clipping",
-       unless_failed_why="white on the eyes may be the clipping, not a reflection")
+@check("eye_glare", "No glare on eyes or glasses", "eyes_mouth", frontal=True)
 def eye_glare(ctx: Context, params: dict[str, Any]) -> Measure:
-    """Fraction of near-saturated pixels in the eye regions (reflections on lenses or skin)."""
+    """Fraction of near-saturated pixels in the eye regions (reflections on lenses or skin). Not judged where the rest
+    of the face is that white too: an over-exposed face failed here (19 % of the eye area white at x1.6, graded-defect
+    walk-through), where white eyes are the exposure, not a reflection."""
     mask = ctx.region_mask("left_eye") | ctx.region_mask("right_eye")
     values = ctx.grey[mask]
     if values.size == 0:
         raise NotAssessable("eye regions are outside the photo")
+    skin = [ctx.grey[ctx.region_mask(name)] for name in SKIN_REGIONS]
+    white = float(np.median([np.mean(pixels >= params["saturation"]) for pixels in skin if pixels.size] or [0.0]))
+    if white > params["face_white_max"]:  # the median region: a flash's spot on the forehead alone leaves it at 0
+        raise NotAssessable(f"the skin is white too ({white:.0%} of a typical face region: over-exposed), so white on the "
+                            "eyes may be that, not a reflection")
     fraction = float(np.mean(values >= params["saturation"]))
     return graded(
         fraction,

@@ -11,7 +11,7 @@ import numpy as np
 
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.face_frame import PX_PER_IED, FaceFrame
-from pfiq_desktop.engine.icao.regions import REGION_WORDS
+from pfiq_desktop.engine.icao.regions import REGION_WORDS, SKIN_REGIONS
 from pfiq_desktop.engine.icao.registry import LOWER_FACE_CHECK, Measure, NotAssessable, bounds_of, check, graded
 from pfiq_desktop.engine.results import Evidence, Verdict
 
@@ -24,7 +24,6 @@ SHARPNESS_IED = 40.0
 # resampled scale: 20 for white noise; measured on blurred-and-noised portraits 20-23 where the face is shrunk 2-3x,
 # 25 where it is shrunk 1.3x (the noise then less averaged): the larger is taken, which takes off at most 3 sigma^2
 # too much elsewhere (docs/EVALUATION.md, "Sharp focus under noise").
-HOT_SPOT_REGIONS = ("forehead", "left_cheek", "right_cheek", "nose", "chin")  # skin, where a flash's reflection shows
 HOT_SPOT_APART = 2.0  # times the whole face's clipped share a region's must reach to be named as a spot
 NOISE_KERNEL = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
 LAPLACIAN_NOISE_GAIN = 25.0
@@ -72,7 +71,7 @@ def clipping(ctx: Context, params: dict[str, Any]) -> Measure:
     low, high = float(params["dark_level"]), float(params["bright_level"])
     dark, bright = float(np.mean(values <= low)), float(np.mean(values >= high))
     what = "black (under-exposed)" if dark >= bright else "white (over-exposed)"
-    spots = {name: float(np.mean(pixels >= high)) for name in HOT_SPOT_REGIONS
+    spots = {name: float(np.mean(pixels >= high)) for name in SKIN_REGIONS
              if (pixels := ctx.grey[ctx.region_mask(name)]).size}
     spot = max(spots, key=lambda name: spots[name], default="")
     if spot and spots[spot] > HOT_SPOT_APART * (dark + bright):  # a spot, not a face over-exposed all over

@@ -19,6 +19,7 @@ REGION_LABELS = {
     "left_eye": "Left eye", "right_eye": "Right eye", "nose": "Nose", "mouth": "Mouth",
     "forehead": "Forehead", "left_cheek": "Left cheek", "right_cheek": "Right cheek", "chin": "Chin",
 }
+SKIN_REGIONS = ("forehead", "left_cheek", "right_cheek", "nose", "chin")  # bare skin, where light and its reflections show
 REGION_WORDS = {  # in a sentence, where "left" must say whose left
     "left_eye": "Eye area on the photo's left",
     "right_eye": "Eye area on the photo's right",
