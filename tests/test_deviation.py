@@ -210,3 +210,17 @@ def test_an_area_near_an_eye_is_not_called_an_area_near_the_eye_area():
 
     sentences = face_findings({"left_eye": -0.5, "nose": 0.2}, [], 0.9, [LowArea(0.04, -2.5, "left_eye")], 0.04)
     assert any(s.startswith("An area near the eye on the photo's left (4 % of the face): clearly lower") for s in sentences), sentences
+
+
+def test_a_hot_spot_is_quoted_at_its_region_and_not_again_as_about_the_whole_face():
+    # "The checklist reports 30% of the forehead is pure white...: this concerns the whole face" beside the forehead's
+    # own sentence quoting it (review of the day's diff)
+    from pfiq_desktop.engine.findings import face_findings
+    from pfiq_desktop.engine.results import CheckResult, Evidence, Verdict
+
+    spot = CheckResult("clipping", "No under-/over-exposed areas", "photometric", Verdict.FAIL,
+                       "30% of the forehead is pure white: a hot spot (over-exposed), or something white there.", 0.3, "fraction",
+                       evidence=Evidence(regions=["forehead"]))
+    sentences = face_findings({"forehead": -2.4, "nose": 0.1}, [spot], 0.9, [], 0.05)
+    assert sum("30% of the forehead is pure white" in s for s in sentences) == 1, sentences
+    assert not any("concerns the whole face" in s for s in sentences), sentences

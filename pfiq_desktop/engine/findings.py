@@ -133,7 +133,8 @@ def face_findings(
         near = REGION_WORDS[area.near].lower().replace("eye area", "eye")  # not "an area near the eye area"
         sentences.append(f"An area near the {near} ({100 * area.share:.0f} % of the face): "
                          f"{band(area.mean)} ({area.mean:+.1f}); look for an occluder, shadow or reflection there.")
-    whole = [_said(c) for c in checks if c.id in WHOLE_FACE_CHECKS and c.verdict is Verdict.FAIL]
+    # (one quoted at a region already, as a hot spot on the forehead is, is not quoted again as about the whole face)
+    whole = [_said(c) for c in checks if c.id in WHOLE_FACE_CHECKS and c.verdict is Verdict.FAIL and c.id not in quoted]
     if whole:
         sentences.append(f"The checklist reports {_join(whole)}: this concerns the whole face, which the map does not "
                          f"rate (it compares places within the face); overall recognition quality {quality:.2f}.")
