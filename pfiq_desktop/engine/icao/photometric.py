@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import cv2
@@ -18,17 +18,21 @@ from pfiq_desktop.engine.results import Evidence, Verdict
 # Focus is measured with the face resampled to this inter-eye distance, so the
 # number does not depend on the photo's resolution.
 SHARPNESS_IED = 40.0
+# A flash's reflection shows on the bare skin (icao.regions.SKIN_REGIONS); a region is named as a hot spot where its
+# share clipped to white is at least this many times the whole face's (else the face is over-exposed all over)
+HOT_SPOT_APART = 2.0
 # Noise raises the Laplacian's variance as detail does: a face blurred past failing passed once noise was added
 # (graded-defect walk-through). Its share is taken off: Immerkaer's estimate of the noise's sigma (a kernel blind to
 # edges and smooth gradients) times this gain, the Laplacian's variance per unit of noise variance at the face's
 # resampled scale: 20 for white noise; measured on blurred-and-noised portraits 20-23 where the face is shrunk 2-3x,
-# 25 where it is shrunk 1.3x (the noise then less averaged): the larger is taken, which takes off at most 3 sigma^2
-# too much elsewhere (docs/EVALUATION.md, "Sharp focus under noise").
-HOT_SPOT_APART = 2.0  # times the whole face's clipped share a region's must reach to be named as a spot
+# 25 where it is shrunk 1.3x (the noise then less averaged). 22 is taken: 25 took off so much where 20-22 applied
+# that a slightly soft face failed once noise was added (detail 55 -> 0 at sigma 20), and a small face's heavy noise
+# is under-corrected instead (docs/EVALUATION.md, "Sharp focus under noise").
 NOISE_KERNEL = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
-LAPLACIAN_NOISE_GAIN = 25.0
+LAPLACIAN_NOISE_GAIN = 22.0
 SECOND_DIFFERENCE = np.array([[1, -2, 1]], np.float32)  # along a row; its transpose along a column
 DIRECTION_NOISE_GAIN = LAPLACIAN_NOISE_GAIN * 6 / 20  # its taps' energy (6) over the Laplacian's (20), the same way
+SMEAR_MIN_DETAIL = 10.0  # below this in both directions the face is blurred all over, or noise: focus alone judges it
 # A face has more detail up and down than sideways (eyes, brows and mouth are lines across it: the official portraits'
 # median is 0.55 across per 1 down), so a smear up and down brings the ratio as low only when longer. Its ratio is read
 # over this: taking the whole 1 / 0.55 flagged rolled, laughing LFW faces, none of them smeared (docs/EVALUATION.md).
@@ -206,8 +210,12 @@ def sharpness(ctx: Context, params: dict[str, Any]) -> Measure:
         "Laplacian variance",
         evidence,
     )
-    smear = _smear(small, small_mask, noise, params, evidence)
-    return smear if smear.verdict.severity > focus.verdict.severity else focus
+    try:
+        smear = _smear(small, small_mask, noise, params, evidence)
+    except NotAssessable:
+        return focus
+    # the ISO Sharpness column keeps the focus value whichever decides (a ratio beside variances mixed two quantities)
+    return replace(smear, iso_value=focus.value) if smear.verdict.severity > focus.verdict.severity else focus
 
 
 def _smear(small: np.ndarray, mask: np.ndarray, noise: float, params: dict[str, Any], evidence: Evidence) -> Measure:
@@ -216,6 +224,8 @@ def _smear(small: np.ndarray, mask: np.ndarray, noise: float, params: dict[str, 
     passed, graded-defect walk-through). Second differences along the rows and along the columns, noise taken off."""
     across, down = (max(float(cv2.filter2D(small, cv2.CV_32F, kernel)[mask].var()) - DIRECTION_NOISE_GAIN * noise**2, 0.0)
                     for kernel in (SECOND_DIFFERENCE, SECOND_DIFFERENCE.T))
+    if max(across, down) < SMEAR_MIN_DETAIL:  # the ratio of two near-zero, noise-corrected numbers says nothing
+        raise NotAssessable("too little detail to tell a smear")
     sideways = across / max(down, 1e-6)  # detail across a sideways smear over detail along it
     upright = down / max(across, 1e-6) / UP_AND_DOWN_DETAIL
     ratio, way = min((sideways, "sideways"), (upright, "up and down"))
