@@ -61,7 +61,7 @@ BLOCK_PIXELS = 1 << 20  # pixels converted at a time (a few MB of temporaries, w
 # Pillow format names we accept; MPO is the multi-picture JPEG many cameras write, JPEG 2000 the format of the
 # photos inside identity documents' chips (ISO/IEC 39794-5), PPM also reads PGM and PBM.
 SUPPORTED_FORMATS = {"PNG", "JPEG", "MPO", "JPEG2000", "TIFF", "BMP", "GIF", "WEBP", "AVIF", "PPM"}
-_FORMAT_LIST = "PNG, JPEG, JPEG 2000, TIFF, BMP, GIF, WebP or AVIF"
+_FORMAT_LIST = "PNG, JPEG, JPEG 2000, TIFF, BMP, GIF, WebP, AVIF or PPM/PGM"
 _SAMPLE_BYTES = {"I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2, "I": 4, "F": 4}  # every other mode: 1
 
 # Pillow warns on the console about damaged metadata (e.g. "Corrupt EXIF data") in files
@@ -235,7 +235,7 @@ def _srgb() -> ImageCms.ImageCmsProfile:
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
-def _stated_dpi(value: object, scale: int = 1) -> float | None:
+def _stated_dpi(value: object, scale: float = 1.0) -> float | None:
     """A file's (x, y) resolution as one dpi, of the pixels decoded at 1/`scale` of the file's size; None when absent,
     not positive, or the pixels are not square (within 1 %), since a print size cannot then be read from it."""
     try:
@@ -265,18 +265,20 @@ def _sample_bytes(image: ImageFile.ImageFile) -> int:
     return 1
 
 
-def _check_header(image: ImageFile.ImageFile, name: str) -> int:
+def _check_header(image: ImageFile.ImageFile, name: str) -> float:
     """Refuse unsupported formats and bad sizes before decoding any pixels; a JPEG too large is set to be decoded at
-    1/2, 1/4 or 1/8 of its size (`Image.draft`), which is returned (1: its own size)."""
+    1/2, 1/4 or 1/8 of its size (`Image.draft`): the returned factor is its own size over the size decoded."""
     if image.format not in SUPPORTED_FORMATS:
         raise ImageLoadError(
             f"{name} is a {image.format} image, which is not supported; "
             f"use a {_FORMAT_LIST} file."
         )
-    scale = _jpeg_reduction(image)
+    scale, stored = _jpeg_reduction(image), image.size[0]
     if scale > 1:
         log.info("%s is %dx%d pixels: decoded at 1/%d of its size", name, *image.size, scale)
-        image.draft(image.mode, (-(-image.size[0] // scale), -(-image.size[1] // scale)))
+        # the floor: Pillow reduces by the largest power of two that leaves at least the size asked for, so a rounded-up
+        # size asked of an odd width (1201 / 2 -> 601) left it at full size, refused (review of the day's diff)
+        image.draft(image.mode, (image.size[0] // scale, image.size[1] // scale))
     width, height = image.size
     if width * height > MAX_PIXELS:
         raise ImageLoadError(
@@ -290,7 +292,7 @@ def _check_header(image: ImageFile.ImageFile, name: str) -> int:
             f"above the {MAX_DECODED_BYTES // 2**20} MB limit; it is refused to protect the computer. Use a smaller copy."
         )
     _check_dimensions(width, height, name)
-    return scale
+    return stored / width
 
 
 def _jpeg_reduction(image: ImageFile.ImageFile) -> int:
