@@ -67,13 +67,14 @@ def setup_logging(path: Path | None = None, level: int = logging.INFO) -> Path |
 def follow_log(path: Path | None) -> None:
     """In a child process: append its log lines to its parent's log file `path` (None: the parent logs nowhere, nor
     does the child). Without it a child's warning about a damaged photo printed its traceback on the console, which
-    read as a crash of a run that was going well. The parent alone rotates the file."""
+    read as a crash of a run that was going well. The parent alone rotates the file (maxBytes 0: the child never does),
+    and a file the child cannot write is said once, as in the parent."""
     root = logging.getLogger()
     if path is None or any(isinstance(handler, logging.FileHandler) for handler in root.handlers):
         return
     root.setLevel(logging.INFO)
     logging.captureWarnings(True)
-    handler = logging.FileHandler(path, encoding="utf-8", errors="backslashreplace", delay=True)
+    handler = LogFileHandler(path, maxBytes=0, encoding="utf-8", errors="backslashreplace", delay=True)
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
     root.addHandler(handler)
 
