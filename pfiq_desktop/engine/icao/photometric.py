@@ -70,7 +70,8 @@ def exposure(ctx: Context, params: dict[str, Any]) -> Measure:
 def clipping(ctx: Context, params: dict[str, Any]) -> Measure:
     """The share of the face clipped to black or white, or of one skin region clipped to white (a hot spot), whichever
     is larger: a flash's hot spot on the forehead, plainly visible, was 5 % of the face and passed (graded-defect
-    walk-through). Dark clipping is not taken per region: a black beard is not an under-exposed chin."""
+    walk-through). Dark clipping is not taken per region (a black beard is not an under-exposed chin), nor does it
+    hide a spot: the spot is weighed against the face's white share alone."""
     values = _face_values(ctx)
     low, high = float(params["dark_level"]), float(params["bright_level"])
     dark, bright = float(np.mean(values <= low)), float(np.mean(values >= high))
@@ -78,7 +79,7 @@ def clipping(ctx: Context, params: dict[str, Any]) -> Measure:
     spots = {name: float(np.mean(pixels >= high)) for name in SKIN_REGIONS
              if (pixels := ctx.grey[ctx.region_mask(name)]).size}
     spot = max(spots, key=lambda name: spots[name], default="")
-    if spot and spots[spot] > HOT_SPOT_APART * (dark + bright):  # a spot, not a face over-exposed all over
+    if spot and spots[spot] >= HOT_SPOT_APART * bright and spots[spot] > dark + bright:  # a spot, not white all over
         return graded(
             spots[spot],
             params,
