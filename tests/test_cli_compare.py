@@ -84,3 +84,9 @@ def test_a_second_applicants_comparison_never_replaces_the_firsts(tmp_path):
     stem = f"IMG_0001__vs__{reference.stem}"
     found = {p.name: json.loads(p.read_text())["a"]["source"] for p in out.iterdir()}
     assert found == {f"{stem}.json": str(photos[0]), f"{stem}_2.json": str(photos[1])}
+    # without a JSON to say whose they are, a name's PNG or PDF is not replaced either (review of the day's diff)
+    pictures = tmp_path / "pictures"
+    for photo in photos:
+        run = pfiq("compare", str(photo), str(reference), "--out", str(pictures), "--format", "png", "--device", "cpu")
+        assert run.returncode == 0, run.stderr
+    assert sorted(p.name for p in pictures.iterdir()) == [f"{stem}.png", f"{stem}_2.png"]

@@ -157,13 +157,19 @@ def _pair_key(a: str | Path, b: str | Path) -> str:
     return f"{os.path.realpath(a)}\n{os.path.realpath(b)}"
 
 
+UNKNOWN_PAIR = "?"  # a name whose PNG or PDF is there without a JSON to say which pair it shows: never replaced
+
+
 def _pair_of(result: Path) -> str | None:
-    """The pair a comparison JSON was made for (`_pair_key`); None when there is none or it is not a comparison."""
+    """The pair a comparison JSON was made for (`_pair_key`); `UNKNOWN_PAIR` where the name's PNG or PDF is there
+    without one (written with --format png,pdf: another pair's were replaced without a word); None where the name is
+    free."""
     try:
         data = json.loads(result.read_text(encoding="utf-8"))
         return _pair_key(str(data["a"]["source"]), str(data["b"]["source"]))
     except (OSError, ValueError, KeyError, TypeError):
-        return None
+        taken = any(result.with_name(f"{result.stem}.{kind}").exists() for kind in FORMATS)
+        return UNKNOWN_PAIR if taken else None
 
 
 def write_outputs(base: Path, comparison: Comparison, formats: list[str]) -> None:
