@@ -150,6 +150,12 @@ def test_result_names_step_past_another_items_results_and_keep_an_items_own(tmp_
     assert result_stems(tmp_path, ["b/IMG_0001.jpg"], ["b"], made_for) == ["IMG_0001_2"]  # its own, found again
     assert result_stems(tmp_path, ["a/IMG_0001.jpg"], ["a"], made_for) == ["IMG_0001"]
     assert result_stems(tmp_path, ["c/IMG_0001.jpg"], ["c"], made_for) == ["IMG_0001_3"]  # a third applicant
+    # a gap in the numbers does not hide an item's own result (IMG_0001_2 deleted, c's at IMG_0001_3)
+    write("IMG_0001_3", "c")
+    (tmp_path / "IMG_0001_2.json").unlink()
+    assert result_stems(tmp_path, ["c/IMG_0001.jpg"], ["c"], made_for) == ["IMG_0001_3"]
+    write("IMG_0001_2", "b")
+    (tmp_path / "IMG_0001_3.json").unlink()
     # an item's own earlier name is kept even where an item listed before it needs a new one
     assert result_stems(tmp_path, ["c/IMG_0001.jpg", "b/IMG_0001.jpg"], ["c", "b"], made_for) == ["IMG_0001_3", "IMG_0001_2"]
     assert result_stems(tmp_path, ["d/img_0001.jpg", "e/Img_0001.jpg"], ["d", "e"], made_for)[1].casefold() != (

@@ -75,10 +75,14 @@ def result_stems(folder: Path, sources: Sequence[str | PurePath], keys: Sequence
     def names(base: str) -> Iterable[str]:
         return (base if n == 1 else f"{base}_{n}" for n in count(1))
 
+    results = {path.stem for path in folder.glob("*.json")} if folder.is_dir() else set()
+
     def earlier(base: str, key: str) -> str | None:
-        """The name of the item's own earlier result, stepping over those of other items' results; None if none."""
-        stem = next(s for s in names(base) if owner(s) in (None, key))
-        return stem if owner(stem) == key else None
+        """The name of the item's own earlier result among the folder's base, base_2, ... (a gap in the numbers, a
+        result deleted, hid base_3 behind it: a re-run wrote base_2 and left base_3 stale); None if none."""
+        numbered = re.compile(re.escape(base) + r"_(\d+)")
+        taken = sorted(int(m[1]) for stem in results if (m := numbered.fullmatch(stem)))
+        return next((stem for stem in (base, *(f"{base}_{n}" for n in taken)) if owner(stem) == key), None)
 
     stems = [earlier(base, key) for base, key in zip(bases, keys, strict=True)]
     taken = {stem.casefold() for stem in stems if stem is not None}
