@@ -223,8 +223,9 @@ def run(args: argparse.Namespace) -> int:
     except OutputError as failure:
         print(file=sys.stderr)  # off the progress bar's line
         _print_rows(rows)  # the photos finished before the failure, as a full run lists them
-        error(f"{failure}\nstopped after {len(rows)} of {counted(len(paths), 'photo')}; their outputs are complete "
-              "(run it again, with --overwrite, to finish: the photo under way may have left its PNG without its JSON)")
+        finished = "; their outputs are complete" if rows else ""
+        error(f"{failure}\nstopped after {len(rows)} of {counted(len(paths), 'photo')}{finished}. Mend the cause above and "
+              "run it again to finish (add --overwrite if it then stops over a PNG the photo under way left without its JSON).")
         return EXIT_OUTPUT
     except KeyboardInterrupt:
         print(file=sys.stderr)

@@ -222,12 +222,6 @@ class DecisionPanel(QWidget):
     def request_accept(self) -> None:
         self.request(ACCEPT)
 
-    def request_reject(self) -> None:
-        self.request(REJECT)
-
-    def request_retake(self) -> None:
-        self.request(RETAKE)
-
     def request(self, decision: str) -> None:
         if not self.buttons[decision].isEnabled():
             return

@@ -606,7 +606,7 @@ def render_histogram(values: Sequence[float | None], width: int = 1600, height: 
         QRectF(left, bottom + text_px * 1.3, plot_w, text_px * 1.3),
         Qt.AlignmentFlag.AlignCenter,
         f"scalar quality (n = {finite.size}"
-        + (f", without one: {len(values) - finite.size}, no face or not readable)" if len(values) > finite.size else ")"),
+        + (f"; {len(values) - finite.size} more without a quality: no face or not readable)" if len(values) > finite.size else ")"),
     )
     painter.end()
     return canvas

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from pfiq_desktop.engine.results import Verdict
 from pfiq_desktop.gui.browser import WORST_FIRST
 from pfiq_desktop.gui.settings_dialog import SettingsDialog
-from pfiq_desktop.review import ReviewStore
+from pfiq_desktop.review import REJECT, RETAKE, ReviewStore
 from pfiq_desktop.review.reasons import reason_label
 from tests.gui.fakes import FakeAnalyzer, fake_factory
 from tests.photos import load_portrait, save_rgb
@@ -530,19 +530,19 @@ def test_a_decision_that_replaces_another_says_so_and_leaves_its_note_behind(qtb
     w.decision.note.setPlainText("glasses removed in the original")
     w.decision.request_accept()
     assert w.session.record(path).decision.note == "glasses removed in the original"
-    w.decision.request_reject()
+    w.decision.request(REJECT)
     saved = w.session.record(path).decision
     assert saved.decision == "reject" and saved.note == "" and w.decision.note.toPlainText() == ""
     assert "Rejected (saved) · replaces Accepted by test-officer" in w.status_text.text(), w.status_text.text()
     # a note the officer types for the new decision is kept, and one kept unchanged for the same kind too
     w.decision.note.setPlainText("retake in better light")
-    w.decision.request_retake()
+    w.decision.request(RETAKE)
     assert w.session.record(path).decision.note == "retake in better light"
-    w.decision.request_retake()
+    w.decision.request(RETAKE)
     assert w.session.record(path).decision.note == "retake in better light"
     # a decision that is not saved (a full disk) leaves the note where it was
     with patch.object(w.session, "decide", side_effect=OSError("No space left on device")):
-        w.decision.request_reject()
+        w.decision.request(REJECT)
     assert w.session.record(path).decision.decision == "retake" and w.decision.note.toPlainText() == "retake in better light"
 
 

@@ -234,8 +234,8 @@ def _smear(small: np.ndarray, mask: np.ndarray, noise: float, params: dict[str, 
         ratio,
         {"fail_below": params["smear_fail_below"], "warn_below": params["smear_warn_below"]},
         {"ok": "Face is not smeared in one direction.",
-         "low": f"Face is smeared {way} (motion or camera shake): detail across the smear is {{v:.0%}} of detail along it; "
-                "needs {fail_below:.0%}."},
+         "low": f"Face is smeared {way} (motion or camera shake): little detail across the smear ({{v:.0%}} of the detail "
+                "along it, allowing for a face's own; needs {fail_below:.0%})."},
         "weaker / stronger direction",
         evidence,
     )
