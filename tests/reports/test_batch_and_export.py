@@ -428,3 +428,10 @@ def test_the_quality_histograms_grid_lines_are_whole_counts_the_same_apart():
     from pfiq_desktop.reports.figures import count_ticks
 
     assert count_ticks(19) == [0, 5, 10, 15, 20] and count_ticks(0) == [0, 1, 2, 3, 4] and count_ticks(8) == [0, 2, 4, 6, 8]
+
+
+def test_shares_of_the_batch_round_halves_up():
+    # 5 of 40 read "12%" beside 3 of 40 as "8%": Python rounds halves to even (reports walk-through)
+    from pfiq_desktop.reports.batch import share_text
+
+    assert (share_text(5, 40), share_text(3, 40), share_text(1, 3), share_text(0, 0)) == ("13%", "8%", "33%", "–")
