@@ -35,7 +35,7 @@ def show(o: Outcome, *ids: str) -> str:
         r = o.checks.get(i)
         if r is not None:
             unit = r.unit if r.unit.startswith("%") or not r.unit else f" {r.unit}"  # "87% no glasses", "0.8 darker half / ..."
-            parts.append(f"{i} {r.verdict.value}" + ("" if r.value is None else f" {r.value:g}{unit}"))
+            parts.append(f"{i} {r.verdict.value}" + ("" if r.value is None else f" {r.value:.3g}{unit}"))
     return "; ".join(parts)
 
 
