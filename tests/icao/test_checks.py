@@ -757,3 +757,18 @@ def test_an_over_exposed_face_is_not_reported_as_glare_on_the_eyes() -> None:
     for base in (portrait, (portrait * 0.5).astype(np.uint8)):
         lit = np.clip(base + flash, 0, 255).astype(np.uint8)
         assert {c.id: c for c in run_checks(lit, detect_faces(lit))}["eye_glare"].verdict is Verdict.FAIL
+
+
+def test_a_flat_face_lacking_detail_is_said_to_be_flat_not_only_out_of_focus() -> None:
+    # at a fifth of its contrast a sharp portrait failed "Face is blurred or out of focus" (graded-defect walk-through)
+    portrait = cv2.resize(load_portrait(0), None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC).astype(np.float32)
+    mean = portrait.mean()
+
+    def focus(contrast: float, blur: float = 0.0) -> CheckResult:
+        image = np.clip(mean + contrast * (portrait - mean), 0, 255).astype(np.uint8)
+        image = cv2.GaussianBlur(image, (0, 0), blur) if blur else image
+        return {c.id: c for c in run_checks(image, detect_faces(image))}["sharpness"]
+
+    flat = focus(0.2)
+    assert flat.verdict is not Verdict.PASS and "tones are very flat" in flat.reason, flat.reason
+    assert "tones are very flat" not in focus(1.0, blur=4.5).reason  # blurred at full contrast: blur alone

@@ -32,6 +32,9 @@ NOISE_KERNEL = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
 LAPLACIAN_NOISE_GAIN = 22.0
 SECOND_DIFFERENCE = np.array([[1, -2, 1]], np.float32)  # along a row; its transpose along a column
 DIRECTION_NOISE_GAIN = LAPLACIAN_NOISE_GAIN * 6 / 20  # its taps' energy (6) over the Laplacian's (20), the same way
+# the face's grey-level spread under which a lack of detail is said to be flatness as much as blur: a face at a fifth of
+# its contrast failed as "out of focus" (graded-defect walk-through); official portraits spread 16.9 and up
+FLAT_FACE_SPREAD = 12.0
 SMEAR_MIN_DETAIL = 10.0  # below this in both directions the face is blurred all over, or noise: focus alone judges it
 # A face has more detail up and down than sideways (eyes, brows and mouth are lines across it: the official portraits'
 # median is 0.55 across per 1 down), so a smear up and down brings the ratio as low only when longer. Its ratio is read
@@ -204,10 +207,14 @@ def sharpness(ctx: Context, params: dict[str, Any]) -> Measure:
         raise NotAssessable("face too small to judge focus")
     noise = math.sqrt(math.pi / 2) / 6 * float(np.abs(cv2.filter2D(small, cv2.CV_32F, NOISE_KERNEL)[small_mask]).mean())
     evidence = Evidence(boxes=[(float(x0), float(y0), float(x1), float(y1))])
+    spread = float(small[small_mask].std())
+    low = ("Face is blurred or out of focus (detail {v:.0f}; needs {fail_below:.0f})." if spread >= FLAT_FACE_SPREAD else
+           f"Face shows too little detail (detail {{v:.0f}}; needs {{fail_below:.0f}}): its tones are very flat (spread "
+           f"{spread:.0f} grey levels), which hides detail as blur does.")
     focus = graded(
         max(float(lap.var()) - LAPLACIAN_NOISE_GAIN * noise**2, 0.0),
         params,
-        {"ok": "Face is in focus (detail {v:.0f}).", "low": "Face is blurred or out of focus (detail {v:.0f}; needs {fail_below:.0f})."},
+        {"ok": "Face is in focus (detail {v:.0f}).", "low": low},
         "Laplacian variance",
         evidence,
     )
