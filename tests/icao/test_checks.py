@@ -772,3 +772,13 @@ def test_a_flat_face_lacking_detail_is_said_to_be_flat_not_only_out_of_focus() -
     flat = focus(0.2)
     assert flat.verdict is not Verdict.PASS and "tones are very flat" in flat.reason, flat.reason
     assert "tones are very flat" not in focus(1.0, blur=4.5).reason  # blurred at full contrast: blur alone
+
+
+def test_a_warm_cast_is_not_red_eye_but_red_pupils_under_it_are(portrait_faces: list[Face]) -> None:
+    # a red cast of 70 levels read as red eye in 10 of 11 portraits (graded-defect walk-through)
+    portrait = load_portrait(0).astype(np.int16)
+    warm = np.clip(portrait + np.array([70, 0, -70]), 0, 255).astype(np.uint8)
+    faces = detect_faces(warm)
+    assert {c.id: c for c in run_checks(warm, faces)}["red_eye"].verdict is Verdict.PASS
+    flashed = _red_eyes(warm, faces)
+    assert {c.id: c for c in run_checks(flashed, faces)}["red_eye"].verdict is Verdict.FAIL
