@@ -433,3 +433,14 @@ def test_a_long_check_name_is_shortened_never_its_value_and_a_narrow_photo_keeps
     assert first_fitting(painter, ("Photo and findings", "Photo"), photo_width + 1) == "Photo and findings"
     painter.end()
 
+
+
+def test_a_photo_that_could_not_be_read_is_not_called_faceless_nor_given_a_map_legend():
+    # broken_scan.pdf said "No face: no quality to report." under a legend for maps it did not draw (reports walk-through)
+    from pfiq_desktop.reports.pdf_report import LEGEND, build_report_html
+
+    broken = Analysis(source="/x/broken_scan.jpg", image_size=(0, 0), errors=["The file 'broken_scan.jpg' is damaged"])
+    faceless = Analysis(source="/x/wall.jpg", image_size=(200, 200))
+    texts = [build_report_html(ReportItem(a), "figure", 300, "", "now") for a in (broken, faceless)]
+    assert "Not analysed: no quality to report." in texts[0] and "No face: no quality to report." in texts[1]
+    assert all(html.escape(LEGEND) not in text for text in texts)
