@@ -212,6 +212,7 @@ def share_text(count: int, total: int) -> str:
 
 def _photo_rows(items: Sequence[ReportItem], thumbs: list[str], links: Sequence[str | None], thumb_css: float) -> list[str]:
     rows = []
+    same = _same_photos(items)
     for index, (item, src, link) in enumerate(zip(items, thumbs, links), start=1):
         a = item.analysis
         name = escape(item.name)
@@ -223,6 +224,8 @@ def _photo_rows(items: Sequence[ReportItem], thumbs: list[str], links: Sequence[
         quality = quality_text(a.faces[0].quality if a.faces else None)
         decision = _decision_cell(item)
         sha = f'<br/><span style="color:{GREY}; font-size:6pt">{escape(a.image_sha256[:16])}…</span>' if a.image_sha256 else ""
+        if same.get(index - 1):
+            sha += f"<br/><b>Same photo as {escape(', '.join(same[index - 1]))}</b>"
         rows.append(
             f'<tr><td align="right">{index}</td><td align="center"><img src="{src}" height="{thumb_css:.0f}"/></td>'
             f"<td>{name}{sha}</td>"
@@ -230,6 +233,18 @@ def _photo_rows(items: Sequence[ReportItem], thumbs: list[str], links: Sequence[
             f'<td align="right">{quality}</td><td>{escape(failed)}</td><td>{decision}</td></tr>'
         )
     return rows
+
+
+def _same_photos(items: Sequence[ReportItem]) -> dict[int, list[str]]:
+    """For each item whose photo's bytes another item has too, the other items' numbers and names ("#3 a.jpg"): one
+    photo filed twice, for one applicant under two names or for two applicants, was nowhere said (reports
+    walk-through)."""
+    numbers: dict[str, list[int]] = {}
+    for index, item in enumerate(items):
+        if item.analysis.image_sha256:
+            numbers.setdefault(item.analysis.image_sha256, []).append(index)
+    return {index: [f"#{other + 1} {items[other].name}" for other in group if other != index]
+            for group in numbers.values() if len(group) > 1 for index in group}
 
 
 PHOTOS_INTRO_TEXT = (

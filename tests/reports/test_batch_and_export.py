@@ -435,3 +435,18 @@ def test_shares_of_the_batch_round_halves_up():
     from pfiq_desktop.reports.batch import share_text
 
     assert (share_text(5, 40), share_text(3, 40), share_text(1, 3), share_text(0, 0)) == ("13%", "8%", "33%", "–")
+
+
+def test_the_summary_says_where_one_photo_was_filed_twice(decided_item):
+    # the same photo (SHA-256 3be29f3e...) as 014871.jpg, undecided, and as another name, needing a retake: nothing
+    # said it was one photo (reports walk-through)
+    import dataclasses
+
+    from pfiq_desktop.reports.batch import _photo_rows
+
+    twin = dataclasses.replace(decided_item, analysis=dataclasses.replace(decided_item.analysis, source="/x/renamed copy.jpg"))
+    other = dataclasses.replace(decided_item, analysis=dataclasses.replace(decided_item.analysis, image_sha256="f" * 64,
+                                                                             source="/x/other.jpg"))
+    rows = _photo_rows([decided_item, other, twin], ["", "", ""], ["", "", ""], 40)
+    assert "Same photo as #3 renamed copy.jpg" in rows[0] and f"Same photo as #1 {decided_item.name}" in rows[2]
+    assert "Same photo" not in rows[1]
