@@ -17,7 +17,14 @@ from pfiq_desktop.engine.icao.face_frame import FaceFrame, build_face_frame
 from pfiq_desktop.engine.icao.headpose import estimate_pose
 from pfiq_desktop.engine.icao.mm_geometry import NoPrintScale, PrintScale, print_scale
 from pfiq_desktop.engine.icao.profile import Profile, load_profile
-from pfiq_desktop.engine.icao.regions import eye_centres, polygon_mask, region_plq_stats, region_polygons, upright_frame
+from pfiq_desktop.engine.icao.regions import (
+    SKIN_REGIONS,
+    eye_centres,
+    polygon_mask,
+    region_plq_stats,
+    region_polygons,
+    upright_frame,
+)
 from pfiq_desktop.engine.icao.registry import NotAssessable
 from pfiq_desktop.engine.imageio import composite_on_white
 from pfiq_desktop.engine.results import Face, PrintFormat
@@ -183,6 +190,22 @@ class Context:
             self.cache[key] = polygon_mask(self.regions[name], (self.height, self.width))
         mask: np.ndarray = self.cache[key]
         return mask
+
+    @cached_property
+    def cheek_mask(self) -> np.ndarray:
+        """Both cheeks: where the skin's own colour is read (natural colour, and the red a pupil must exceed)."""
+        mask: np.ndarray = self.region_mask("left_cheek") | self.region_mask("right_cheek")
+        return mask
+
+    def skin_white_shares(self, level: float) -> dict[str, float]:
+        """The share of each bare-skin region (`SKIN_REGIONS`) at or above grey `level`, for the regions inside the
+        photo: a hot spot shows in one, an over-exposed face in most (clipping and glare read them)."""
+        key = f"skin_white:{level}"
+        if key not in self.cache:
+            self.cache[key] = {name: float(np.mean(pixels >= level)) for name in SKIN_REGIONS
+                               if (pixels := self.grey[self.region_mask(name)]).size}
+        shares: dict[str, float] = self.cache[key]
+        return shares
 
     @cached_property
     def face_frame(self) -> FaceFrame:

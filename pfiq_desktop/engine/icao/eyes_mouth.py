@@ -11,7 +11,7 @@ from pfiq_desktop.engine.attributes import GLASSES
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.eye_pixels import EyeAssessment, EyeMeasurements, EyeThresholds, decide, measure_eyes
 from pfiq_desktop.engine.icao.profile import load_profile
-from pfiq_desktop.engine.icao.regions import SKIN_REGIONS, polygon_mask
+from pfiq_desktop.engine.icao.regions import polygon_mask
 from pfiq_desktop.engine.icao.registry import EYE_COVER_CHECK, LOWER_FACE_CHECK, TURNED_HEAD_MAX_YAW, Measure, NotAssessable, check, graded
 from pfiq_desktop.engine.results import Evidence, Verdict
 
@@ -156,8 +156,7 @@ def eye_glare(ctx: Context, params: dict[str, Any]) -> Measure:
     values = ctx.grey[mask]
     if values.size == 0:
         raise NotAssessable("eye regions are outside the photo")
-    skin = [ctx.grey[ctx.region_mask(name)] for name in SKIN_REGIONS]
-    white = float(np.median([np.mean(pixels >= params["saturation"]) for pixels in skin if pixels.size] or [0.0]))
+    white = float(np.median(list(ctx.skin_white_shares(params["saturation"]).values()) or [0.0]))
     if white > params["face_white_max"]:  # the median region: a flash's spot on the forehead alone leaves it at 0
         raise NotAssessable(f"the skin is white too ({white:.0%} of a typical face region: over-exposed), so white on the "
                             "eyes may be that, not a reflection")
@@ -188,7 +187,7 @@ def red_eye(ctx: Context, params: dict[str, Any]) -> Measure:
     # Flash-red pupils are bright and saturated; reddish skin caught by the outline is not (r < 2.2 g). Under a warm
     # cast the skin itself reaches that: a red cast of 70 levels read as red eye in 10 of 11 portraits (graded-defect
     # walk-through), so the pupil must also be far redder than the photo's own cheeks.
-    cheeks = ctx.rgb[ctx.region_mask("left_cheek") | ctx.region_mask("right_cheek")].astype(np.float32)
+    cheeks = ctx.rgb[ctx.cheek_mask].astype(np.float32)
     skin_red = float(np.median(cheeks[:, 0] / np.maximum(cheeks[:, 1], 1.0))) if len(cheeks) else 0.0
     red = (r > 150) & (r > np.maximum(2.2, RED_OVER_SKIN * skin_red) * g) & (r > 2.2 * b)
     return graded(

@@ -11,7 +11,7 @@ import numpy as np
 
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.face_frame import PX_PER_IED, FaceFrame
-from pfiq_desktop.engine.icao.regions import REGION_WORDS, SKIN_REGIONS
+from pfiq_desktop.engine.icao.regions import REGION_WORDS
 from pfiq_desktop.engine.icao.registry import LOWER_FACE_CHECK, Measure, NotAssessable, bounds_of, check, graded
 from pfiq_desktop.engine.results import Evidence, Verdict
 
@@ -79,8 +79,7 @@ def clipping(ctx: Context, params: dict[str, Any]) -> Measure:
     low, high = float(params["dark_level"]), float(params["bright_level"])
     dark, bright = float(np.mean(values <= low)), float(np.mean(values >= high))
     what = "black (under-exposed)" if dark >= bright else "white (over-exposed)"
-    spots = {name: float(np.mean(pixels >= high)) for name in SKIN_REGIONS
-             if (pixels := ctx.grey[ctx.region_mask(name)]).size}
+    spots = ctx.skin_white_shares(high)
     spot = max(spots, key=lambda name: spots[name], default="")
     if spot and spots[spot] >= HOT_SPOT_APART * bright and spots[spot] > dark + bright:  # a spot, not white all over
         return graded(
@@ -289,8 +288,7 @@ def natural_colour(ctx: Context, params: dict[str, Any]) -> Measure:
     lay inside the range, graded-defect walk-through)."""
     if ctx.is_greyscale:
         raise NotAssessable("black-and-white photo: colour cannot be judged")
-    mask = ctx.region_mask("left_cheek") | ctx.region_mask("right_cheek")
-    lab = ctx.lab_of(mask)
+    lab = ctx.lab_of(ctx.cheek_mask)
     if len(lab) < 8:
         raise NotAssessable("cheeks are outside the photo")
     a, b = float(np.median(lab[:, 1])), float(np.median(lab[:, 2]))
