@@ -6,6 +6,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from itertools import count
 from pathlib import Path, PurePath
 
@@ -42,16 +43,22 @@ def safe_stem(name: str | PurePath, max_length: int = MAX_STEM) -> str:
     return stem
 
 
+def _base(source: str | PurePath) -> str:
+    """The safe stem a source's outputs are named after, before any number."""
+    return safe_stem(PurePath(str(source)).stem or str(source))
+
+
+def _numbered(base: str, n: int) -> str:
+    """The n-th name of `base`: base, base_2, base_3, ..."""
+    return base if n == 1 else f"{base}_{n}"
+
+
 def unique_stems(sources: Iterable[str | PurePath]) -> list[str]:
     """One safe stem per source, made unique case-insensitively (macOS and Windows ignore case)."""
     used: set[str] = set()
     stems = []
-    for source in sources:
-        base = safe_stem(PurePath(str(source)).stem or str(source))
-        stem, n = base, 1
-        while stem.casefold() in used:
-            n += 1
-            stem = f"{base}_{n}"
+    for base in map(_base, sources):
+        stem = next(name for name in map(partial(_numbered, base), count(1)) if name.casefold() not in used)
         used.add(stem.casefold())
         stems.append(stem)
     return stems
@@ -63,8 +70,8 @@ def result_stems(folder: Path, sources: Sequence[str | PurePath], keys: Sequence
     there was made for another item: `made_for(json)` is the key it was made for (None: no JSON to tell), `keys` are
     the items'. Camera names such as IMG_0001 repeat between applicants: a run into a folder holding another
     applicant's IMG_0001 was refused, and --overwrite then replaced that applicant's result. An item's own earlier
-    result keeps its name, whatever number an earlier run gave it, so a re-run replaces it."""
-    bases = [safe_stem(PurePath(str(source)).stem or str(source)) for source in sources]
+    result keeps its name, whatever number an earlier run gave it, so a re-run replaces it, even past a gap in the
+    numbers (a result deleted hid base_3 behind it: a re-run wrote base_2 and left base_3 stale)."""
     found: dict[str, str | None] = {}  # stem -> the key its JSON was made for, read once
 
     def owner(stem: str) -> str | None:
@@ -72,23 +79,22 @@ def result_stems(folder: Path, sources: Sequence[str | PurePath], keys: Sequence
             found[stem] = made_for(folder / f"{stem}.json")
         return found[stem]
 
-    def names(base: str) -> Iterable[str]:
-        return (base if n == 1 else f"{base}_{n}" for n in count(1))
-
-    results = {path.stem for path in folder.glob("*.json")} if folder.is_dir() else set()
+    numbers: dict[str, list[int]] = {}  # base -> the numbers its results in the folder carry (base_2, base_3, ...)
+    for path in folder.glob("*.json") if folder.is_dir() else ():
+        if numbered := re.fullmatch(r"(.+)_(\d+)", path.stem):
+            numbers.setdefault(numbered[1], []).append(int(numbered[2]))
 
     def earlier(base: str, key: str) -> str | None:
-        """The name of the item's own earlier result among the folder's base, base_2, ... (a gap in the numbers, a
-        result deleted, hid base_3 behind it: a re-run wrote base_2 and left base_3 stale); None if none."""
-        numbered = re.compile(re.escape(base) + r"_(\d+)")
-        taken = sorted(int(m[1]) for stem in results if (m := numbered.fullmatch(stem)))
-        return next((stem for stem in (base, *(f"{base}_{n}" for n in taken)) if owner(stem) == key), None)
+        """The name of the item's own earlier result among the folder's base, base_2, ...; None if none."""
+        return next((stem for stem in map(partial(_numbered, base), [1, *sorted(numbers.get(base, []))])
+                     if owner(stem) == key), None)
 
+    bases = [_base(source) for source in sources]
     stems = [earlier(base, key) for base, key in zip(bases, keys, strict=True)]
     taken = {stem.casefold() for stem in stems if stem is not None}
     for index, base in enumerate(bases):  # then free names for the others
         if stems[index] is None:
-            stem = next(s for s in names(base) if s.casefold() not in taken and owner(s) is None)
+            stem = next(s for s in map(partial(_numbered, base), count(1)) if s.casefold() not in taken and owner(s) is None)
             stems[index] = stem
             taken.add(stem.casefold())
     return [str(stem) for stem in stems]
