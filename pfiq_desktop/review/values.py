@@ -114,10 +114,13 @@ def value_text(value: float | int | None, unit: str = "", bounds: Iterable[float
         return "colour" if value else "black and white"
     if unit == STORED_TURNED_UNIT:  # as the reason says it ("turned 90 degrees anticlockwise"), not "270 deg clockwise"
         return f"turn {upright_by(value)}"
-    if unit in _SHOWN:
-        return _SHOWN[unit][1].format(n=_apart(value, unit, bounds))
-    number = _apart(value, unit, bounds) if isinstance(value, float) else format_number(value)
-    return f"{number} {unit}".strip()
+    number = _apart(value, unit, bounds) if unit in _SHOWN or isinstance(value, float) else format_number(value)
+    return _phrased(number, unit)
+
+
+def _phrased(number: str, unit: str) -> str:
+    """A number already written on its unit's scale, in that unit's words ("31 % of height", "12.3 deg")."""
+    return _SHOWN[unit][1].format(n=number) if unit in _SHOWN else f"{number} {unit}".strip()
 
 
 def check_value_text(check: CheckResult) -> str:
@@ -125,10 +128,8 @@ def check_value_text(check: CheckResult) -> str:
     writes it (`reading_text`): a head-pose warning at 3 deg against a 5 deg limit read as a contradiction without it."""
     uncertainty = check.thresholds.get(UNCERTAINTY_KEY)
     low, high = (check.thresholds.get(key) for key in RANGE_KEYS)
-    if low is not None and high is not None and check.unit in _SHOWN:  # "66–73 % of height": it may lie either side
-        return _SHOWN[check.unit][1].format(n=f"{_scaled(low, check.unit)}–{_scaled(high, check.unit)}")
-    if low is not None and high is not None:
-        return f"{format_number(low)}–{format_number(high)} {check.unit}".strip()
+    if low is not None and high is not None:  # "66–73 % of height": it may lie either side of a bound
+        return _phrased(f"{_scaled(low, check.unit)}–{_scaled(high, check.unit)}", check.unit)
     if uncertainty is None or check.value is None or _missing(check.value):
         return value_text(check.value, check.unit, bounds_of(check.thresholds).values())
     return f"{reading_text(check.value, uncertainty, bounds_of(check.thresholds))} ± {format_number(uncertainty)} {check.unit}".strip()
