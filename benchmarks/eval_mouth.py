@@ -1,72 +1,70 @@
-""""Mouth closed" against Extended Yale's expressions: a smile showing teeth and an opened mouth must fail where the
-profile asks for a closed mouth, neutral faces must pass.
+""""Mouth closed" against labelled mouths: a smile showing teeth and an opened mouth must fail where the profile asks
+for a closed mouth, closed mouths must pass.
 
-    python benchmarks/eval_mouth.py [--data ../shared/data/faces]
+    python -m benchmarks.eval_mouth [--cache out/bench_cache/issue15]
 
-Yale's `happy` photos smile with the teeth showing (all ten subjects, checked by eye), `surprised` opens the mouth
-wide; the other conditions are neutral. Dev = odd subjects (the bounds were chosen there), test = even ones.
-The official portraits are labelled by eye in benchmarks/labels/official_mouth.csv (teeth showing or lips closed;
-`uncertain` rows left out), dev = even file positions; these labels were made after the bounds were chosen.
+The mouths are `benchmarks.issue15.sets.mouth_set`: the official portraits (labelled by eye in
+benchmarks/labels/official_mouth.csv, their split column), an LFW sample (lfw_mouth.csv, split by identity) and
+Yale's expressions (`happy` smiles with the teeth showing, `surprised` opens the mouth, the other conditions are
+neutral; dev = odd subjects, where the lip gap's bound was chosen). Faces come from the issue-15 harness's cache and
+the checks run as the app runs them, once with the lip gap alone (a backbone without probes) and once with the
+network's probes (the mouth probe and `teeth_above` were fitted and chosen on the dev halves, the bundled test
+portraits left out). The bundled portraits are counted apart: the tests judge them.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # run as a script: the test helpers below import from the repository root
-
-from pfiq_desktop.engine.icao import load_profile, run_checks
-from pfiq_desktop.engine.imageio import load_image
+from benchmarks.fit_attribute_probes import BUNDLED_PORTRAITS
+from benchmarks.issue15.facecache import FaceCache
+from benchmarks.issue15.gridcache import Grids
+from benchmarks.issue15.measure import measure, only
+from benchmarks.issue15.sets import DATA, ROOT, Photo, mouth_set
+from pfiq_desktop.engine.icao import load_profile
 from pfiq_desktop.engine.results import Verdict
-from tests.icao.facebuild import detect_faces
 
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "faces"
 PROFILES = ("icao-9303", "lenient")
-EXPRESSION = {"happy": "smile showing teeth", "surprised": "mouth opened"}
-OFFICIAL_LABELS = ROOT / "benchmarks" / "labels" / "official_mouth.csv"
-Tally = dict[tuple[str, str, str], Counter[Verdict]]
+SOURCES = {"portraits_official": "official portraits", "identity_lfw_dev": "LFW sample", "defects_yale": "Yale"}
+Tally = dict[tuple[str, str, str, str], Counter[Verdict]]
 
 
-def tally_photo(tally: Tally, path: Path, half: str, expression: str) -> None:
-    """Each profile's "Mouth closed" verdict on one photo, counted under (profile, half, expression)."""
-    rgb = load_image(path)
-    faces = detect_faces(rgb)
-    if not faces:
-        return
+def group(photo: Photo) -> str:
+    """The row a photo is counted in: its source, the bundled test portraits apart."""
+    folder = photo.key.split("/")[0]
+    bundled = folder == "portraits_official" and photo.path.name in {p.name for p in BUNDLED_PORTRAITS.iterdir()}
+    return "bundled portraits" if bundled else SOURCES[folder]
+
+
+def tally(photos: list[Photo], cache: FaceCache, grids: Grids | None) -> Tally:
+    """Each profile's "Mouth closed" verdicts by (profile, source, half, label); photos without a face left out."""
+    out: Tally = {}
     for profile in PROFILES:
-        found = {c.id: c for c in run_checks(rgb, faces, load_profile(profile))}["mouth_closed"]
-        tally.setdefault((profile, half, expression), Counter())[found.verdict] += 1
-
-
-def print_tally(title: str, tally: Tally) -> None:
-    print(title)
-    print(f"{'profile':12} {'half':5} {'expression':20} {'pass':>5} {'warn':>5} {'fail':>5}")
-    for (profile, half, expression), counts in sorted(tally.items()):
-        print(f"{profile:12} {half:5} {expression:20} {counts[Verdict.PASS]:5d} {counts[Verdict.WARN]:5d} {counts[Verdict.FAIL]:5d}")
+        for outcome in measure(photos, cache, only(load_profile(profile), ("mouth_closed",)), grids=grids):
+            result = outcome.checks.get("mouth_closed")
+            if result is not None:
+                photo = outcome.photo
+                out.setdefault((profile, group(photo), photo.split, photo.labels["mouth"]), Counter())[result.verdict] += 1
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--cache", type=Path, default=ROOT / "out" / "bench_cache" / "issue15", help="the issue-15 harness's cache")
     args = parser.parse_args()
-    yale: Tally = {}
-    for path in sorted((args.data / "defects_yale").glob("subject*")):
-        subject, condition = path.name.split(".")[:2]
-        half = "dev" if int(subject[-2:]) % 2 else "test"
-        tally_photo(yale, path, half, EXPRESSION.get(condition, "neutral"))
-    print_tally("Mouth closed on Extended Yale: verdicts pass / warn / fail (not assessable left out)", yale)
-    official: Tally = {}
-    with OFFICIAL_LABELS.open(newline="") as rows:
-        for row in csv.DictReader(rows):
-            if row["mouth"] != "uncertain":
-                expression = "smile showing teeth" if row["mouth"] == "teeth" else "lips closed"
-                tally_photo(official, args.data / row["file"], row["split"], expression)
-    print_tally("\nMouth closed on the official portraits (labels by eye)", official)
+    if not DATA.is_dir():
+        sys.exit(f"the developers' labelled photos are not at {DATA.resolve()}")
+    photos, cache = mouth_set(), FaceCache(args.cache)
+    alone, probed = tally(photos, cache, None), tally(photos, cache, Grids(args.cache / "grids"))
+    print('"Mouth closed", pass / warn / fail (not assessable: n/a): lip gap alone -> with the network\'s mouth probe')
+    print(f"{'profile':10} {'set':18} {'half':5} {'mouth':7} {'lip gap alone':>16} {'with the probe':>16}")
+    for key in sorted(probed):
+        a, b = (f"{c[Verdict.PASS]}/{c[Verdict.WARN]}/{c[Verdict.FAIL]} n/a {c[Verdict.NOT_ASSESSABLE]}"
+                for c in (alone.get(key, Counter()), probed[key]))
+        print(f"{key[0]:10} {key[1]:18} {key[2]:5} {key[3]:7} {a:>16} {b:>16}")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,10 @@ development halves only:
 - head_covered: the dev LFW photos labelled with (1) or without (0) a head covering
   (benchmarks/labels/lfw_head_covering.csv) and the dev official portraits, read on the head chip
   (attributes.HEAD_CHIP_PADDING: the face chip shows little of the head top).
+- mouth_open: the dev mouths of `sets.mouth_set` (teeth showing or lips apart 1, closed 0: official portraits, an
+  LFW sample, Yale's expressions), read on the grid after the 4th block and fused with the lip gap
+  (eyes_mouth.lip_gap). The bundled test portraits (tests/fixtures/portraits) are left out, so the tests judge the
+  probe on photos it never saw.
 
 Each probe is fit_cover_constants.fit (balanced, L2, standardised) on the grid's mean and strongest response
 per channel at the eye, across the eye band (with the unit descriptor) or below the nose (2 x 64 features,
@@ -50,7 +54,7 @@ from benchmarks.fit_eye_models import as_source, write
 from benchmarks.issue15.facecache import CachedFace, FaceCache
 from benchmarks.issue15.gridcache import BACKBONE, Grids, chip_landmarks
 from benchmarks.issue15.plqcache import PlqMaps
-from benchmarks.issue15.sets import DATA, ROOT, Photo, eye_set, lfw_cover, official_cover, tight_crops
+from benchmarks.issue15.sets import DATA, ROOT, Photo, eye_set, lfw_cover, mouth_set, official_cover, tight_crops
 from benchmarks.issue15.synth import frames_set, synth_set, wink_set
 from pfiq_desktop.engine import attributes
 from pfiq_desktop.engine.attributes import (
@@ -59,6 +63,7 @@ from pfiq_desktop.engine.attributes import (
     GLASSES,
     HEAD_COVERED,
     LOWER_FACE_COVERED,
+    MOUTH_OPEN,
     AttributeProbes,
     Fusion,
     Probe,
@@ -66,9 +71,10 @@ from pfiq_desktop.engine.attributes import (
     glasses_features,
     head_features,
     lower_face_features,
+    mouth_features,
 )
 from pfiq_desktop.engine.backbones import DATA_DIR
-from pfiq_desktop.engine.icao import coverings, eye_pixels
+from pfiq_desktop.engine.icao import coverings, eye_pixels, eyes_mouth
 from pfiq_desktop.engine.icao.coverings import covering_models
 from pfiq_desktop.engine.icao.eye_pixels import measure_eyes
 from pfiq_desktop.engine.icao.face_frame import FaceFrame, build_face_frame
@@ -92,7 +98,9 @@ FUSIONS = {
     GLASSES: ("FRAME_WITH_NETWORK", eye_pixels),
     LOWER_FACE_COVERED: ("LOWER_FACE_WITH_NETWORK", coverings),
     HEAD_COVERED: ("HEAD_WITH_NETWORK", coverings),
+    MOUTH_OPEN: ("MOUTH_WITH_NETWORK", eyes_mouth),
 }
+BUNDLED_PORTRAITS = ROOT / "tests" / "fixtures" / "portraits"  # the tests' own photos: never fitted on
 
 
 @dataclass(frozen=True)
@@ -156,6 +164,25 @@ def head_rows(cache: FaceCache, grids: Grids) -> list[Row]:
     photos = [(p, float(p.labels["covering"] == "yes")) for p in (*lfw_cover(), *official_cover()) if p.labels["covering"] in ("yes", "no")]
     return covering_rows(photos, cache, "head_covering", coverings.head_covering_features,
                          lambda key, rgb, found: head_features(*grids.heads(key, rgb, found)[0]))
+
+
+def mouth_rows(cache: FaceCache, grids: Grids) -> list[Row]:
+    """One row per labelled dev mouth with a face, but the bundled test portraits: the probe's features and the lip
+    gap."""
+    bundled = {path.name for path in BUNDLED_PORTRAITS.iterdir()}
+    out = []
+    for photo in mouth_set():
+        if photo.split != "dev" or (photo.key.startswith("portraits_official/") and photo.path.name in bundled):
+            continue
+        rgb = load_image(photo.path)
+        found = cache.faces(photo.path, rgb, photo.pad)
+        if not found:
+            continue
+        key = cache.key(photo.path, photo.pad)
+        features = mouth_features(grids.eye_grids(key, rgb, found)[0], chip_landmarks(found[0]))
+        out.append(Row(features, eyes_mouth.lip_gap(np.asarray(found[0].landmarks68, np.float64)),
+                       float(photo.labels["mouth"] == "teeth"), photo.identity))
+    return out
 
 
 def covering_rows(photos: list[tuple[Photo, float]], cache: FaceCache, model: str,
@@ -258,7 +285,8 @@ def main() -> None:
     cache = FaceCache(args.cache)
     grids = Grids(args.cache / "grids")
     rows: dict[str, list[Row]] = {**eye_rows(cache, PlqMaps(args.cache / "plq"), grids, args.cache),
-                                  LOWER_FACE_COVERED: lower_face_rows(cache, grids), HEAD_COVERED: head_rows(cache, grids)}
+                                  LOWER_FACE_COVERED: lower_face_rows(cache, grids), HEAD_COVERED: head_rows(cache, grids),
+                                  MOUTH_OPEN: mouth_rows(cache, grids)}
     cache.save()
     probes, differ = {}, []
     for name, of_probe in rows.items():
@@ -273,12 +301,13 @@ def main() -> None:
             if args.write:
                 write(constant, fusion, Path(module.__file__))
     fitted = AttributeProbes(probes, {
-        "backbone": BACKBONE, "grid": "spatial_features (after the 7th residual block; eye_closed: after the 4th)",
+        "backbone": BACKBONE, "grid": "spatial_features (after the 7th residual block; eye_closed and mouth_open: after the 4th)",
         "l2_grid": list(L2_GRID),
         "rows": {name: len(r) for name, r in rows.items()}, "fitted_by": "benchmarks/fit_attribute_probes.py",
         "data": "development halves: benchmarks/labels/*_eyes.csv (LFW, Yale, official portraits), synthetic eye "
                 "defects on the dev official portraits, glasses drawn on the dev LFW photos, defects_masks_dev, "
-                "identity_lfw_dev (with benchmarks/labels/lfw_head_covering.csv), portraits_official",
+                "identity_lfw_dev (with benchmarks/labels/lfw_head_covering.csv and lfw_mouth.csv), portraits_official "
+                "(with official_mouth.csv, the bundled test portraits left out), defects_yale (expressions)",
     })
     if not same_probes(fitted, attributes.load_attribute_probes(BACKBONE)):
         differ.append(PROBES_PATH.name)

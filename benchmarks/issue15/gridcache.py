@@ -58,7 +58,8 @@ class Grids:
         path = self.folder / (hashlib.sha256(repr(key).encode()).hexdigest()[:24] + ".npz")
         if path.is_file():
             with np.load(path) as stored:
-                return [(stored[f"grid_{i}"].astype(np.float32), stored[f"descriptor_{i}"]) for i in range(count)]
+                if f"grid_{count - 1}" in stored.files:  # a caller that asked for fewer faces stored fewer: made again
+                    return [(stored[f"grid_{i}"].astype(np.float32), stored[f"descriptor_{i}"]) for i in range(count)]
         grids, descriptors = self._through_network(to_tensor(chips()), blocks)
         np.savez_compressed(path, **{f"grid_{i}": g for i, g in enumerate(grids)},
                             **{f"descriptor_{i}": d for i, d in enumerate(descriptors)})

@@ -78,6 +78,21 @@ def tight_crops(folder: str) -> list[Photo]:
                   {"label": r["label"]}, TIGHT_CROP_PAD) for r in _rows(DATA / folder / "labels.csv")]
 
 
+def mouth_set() -> list[Photo]:
+    """Mouths labelled `teeth` (teeth showing or lips apart) or `closed`: the official portraits (their split column),
+    the LFW sample (`cover_split` by identity) and Yale's expressions (happy and surprised open the mouth; the other
+    conditions are neutral), dev = odd subjects as the lip gap's bound was chosen (benchmarks/eval_mouth.py)."""
+    official = [Photo(r["file"], DATA / r["file"], r["file"], r["split"], {"mouth": r["mouth"]})
+                for r in _rows(LABELS / "official_mouth.csv") if r["mouth"] != "uncertain"]
+    lfw = [Photo(r["file"], DATA / r["file"], r["identity"], cover_split(r["identity"]), {"mouth": r["mouth"]})
+           for r in _rows(LABELS / "lfw_mouth.csv") if r["mouth"] != "uncertain"]
+    yale = [Photo(f"defects_yale/{r['file']}", DATA / "defects_yale" / r["file"], r["subject"],
+                  "dev" if int(r["subject"][-2:]) % 2 else "test",
+                  {"mouth": "teeth" if r["yale_condition"] in ("happy", "surprised") else "closed"})
+            for r in _rows(DATA / "defects_yale" / "labels.csv") if not r["identical_to"]]
+    return [*official, *lfw, *yale]
+
+
 def all_sets(samples_dir: Path) -> dict[str, Callable[[], list[Photo]]]:
     """Loaders by set name; the bundled samples are written to `samples_dir` first."""
     return {

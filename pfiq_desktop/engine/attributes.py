@@ -6,7 +6,8 @@ linear probe on the cells at each eye tells a covered eye from a visible one (wh
 it is shut is read on the grid after the 4th block, which keeps more of the eye's own
 shape), and a probe on the cells below the nose tells a mask from a mouth,
 far better than hand-made pixel measures on in-the-wild and synthetic photos
-(docs/EVALUATION.md, "Network probes"). Spectacles are read from the cells of the eye
+(docs/EVALUATION.md, "Network probes"). Teeth between lips the landmarks draw nearly closed are read
+on the grid after the 4th block at the mouth, as an eye's state is. Spectacles are read from the cells of the eye
 band with the face's descriptor (dlib's descriptor knows glasses well; the grid says
 where to look). Head coverings are read from a second, wider chip of the same face
 (`HEAD_CHIP_PADDING`), whose upper cells show the head top. The checklist fuses each
@@ -33,14 +34,16 @@ from pfiq_desktop.engine.backbones import data_file
 from pfiq_desktop.engine.faces import CHIP_SIZE, chip_transform, extract_chip
 
 # the probes' names: keys of the packaged file and, per eye as f"{name}.{side}", of a face's attributes
-EYE_CLOSED, EYE_HIDDEN, GLASSES, LOWER_FACE_COVERED, HEAD_COVERED = (
-    "eye_closed", "eye_hidden", "glasses", "lower_face_covered", "head_covered")
+EYE_CLOSED, EYE_HIDDEN, GLASSES, LOWER_FACE_COVERED, HEAD_COVERED, MOUTH_OPEN = (
+    "eye_closed", "eye_hidden", "glasses", "lower_face_covered", "head_covered", "mouth_open")
 PROBES_FILE = "attributes_{backbone}.npz"  # packaged beside the backbone calibration
 PROBE_ARRAYS = ("mean", "scale", "weights", "bias")  # stored per probe as "<probe>.<array>"
 # per eye (photo left / right, as the officer sees it): outer corner, inner corner, outline of the 68 landmarks
 EYE_POINTS = {"left": (36, 39, slice(36, 42)), "right": (45, 42, slice(42, 48))}
 # where an eye is read: its centre and four points around it, in eye widths (x along the row, y down)
 EYE_SAMPLES = ((0.0, 0.0), (-0.35, 0.0), (0.35, 0.0), (0.0, -0.3), (0.0, 0.3))
+# where the mouth is read: the centre of its 20 landmarks and four points around it, in mouth widths (corner to corner)
+MOUTH_SAMPLES = ((0.0, 0.0), (-0.3, 0.0), (0.3, 0.0), (0.0, -0.15), (0.0, 0.15))
 # the head chip: the face chip's alignment with room for the head top, where a hat or a cap sits (the face
 # chip's 0.25 shows little above the brows); the head probe reads the upper rows of its grid. 0.6 ranks best out of
 # fold on dev (probe AUC 0.980 against 0.946 at 0.9 and 0.949 at 1.3; docs/EVALUATION.md)
@@ -92,6 +95,14 @@ def eye_features(grid: np.ndarray, chip_landmarks: np.ndarray, side: str) -> np.
     centre = chip_landmarks[outline].mean(axis=0)
     width = float(np.linalg.norm(chip_landmarks[inner] - chip_landmarks[outer]))
     points = centre + np.asarray(EYE_SAMPLES) * width
+    return _mean_and_max(_bilinear(grid.astype(np.float32), points))
+
+
+def mouth_features(grid: np.ndarray, chip_landmarks: np.ndarray) -> np.ndarray:
+    """The grid at and around the mouth (2C): teeth or an opening between the lips, or closed lips."""
+    centre = chip_landmarks[48:68].mean(axis=0)
+    width = float(np.linalg.norm(chip_landmarks[54] - chip_landmarks[48]))
+    points = centre + np.asarray(MOUTH_SAMPLES) * width
     return _mean_and_max(_bilinear(grid.astype(np.float32), points))
 
 
@@ -152,8 +163,8 @@ def per_eye(probe: str, side: str) -> str:
 
 @dataclass(frozen=True)
 class AttributeProbes:
-    """The probes of one backbone: "eye_closed" and "eye_hidden" (per eye), "glasses", "lower_face_covered" and
-    "head_covered" (read on the head chip)."""
+    """The probes of one backbone: "eye_closed" and "eye_hidden" (per eye), "glasses", "lower_face_covered",
+    "mouth_open" and "head_covered" (read on the head chip)."""
 
     probes: dict[str, Probe]
     meta: dict[str, Any]
@@ -165,12 +176,12 @@ class AttributeProbes:
 
     def log_odds(self, grid: np.ndarray, eye_grid: np.ndarray, chip_landmarks: np.ndarray, embedding: np.ndarray,
                  head: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, float]:
-        """Every attribute of one face from its grid (C x h x w), the earlier grid the eye-state probe reads
+        """Every attribute of one face from its grid (C x h x w), the earlier grid the eye-state and mouth probes read
         (`DlibResNet.eye_module`), its 68 landmarks in chip pixels and its descriptor, and the head chip's (grid,
         descriptor) where a probe reads it.
 
         Keys: "eye_closed.left", "eye_closed.right", "eye_hidden.left", "eye_hidden.right", "glasses",
-        "lower_face_covered", "head_covered" (those of the probes present). Raises ValueError when a probe reads the
+        "lower_face_covered", "mouth_open", "head_covered" (those of the probes present). Raises ValueError when a probe reads the
         head chip and `head` is missing: the covering check would otherwise fall back to its pixels without a word.
         """
         out = {}
@@ -183,6 +194,8 @@ class AttributeProbes:
             out[GLASSES] = self.probes[GLASSES].log_odds(glasses_features(grid, chip_landmarks, embedding))
         if LOWER_FACE_COVERED in self.probes:
             out[LOWER_FACE_COVERED] = self.probes[LOWER_FACE_COVERED].log_odds(lower_face_features(grid, chip_landmarks))
+        if MOUTH_OPEN in self.probes:
+            out[MOUTH_OPEN] = self.probes[MOUTH_OPEN].log_odds(mouth_features(eye_grid, chip_landmarks))
         if self.reads_head:
             if head is None:
                 raise ValueError("the head_covered probe reads the head chip: pass its (grid, descriptor) as `head`")

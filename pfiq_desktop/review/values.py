@@ -27,6 +27,7 @@ _SHOWN: dict[str, tuple[float, str]] = {
     "L*": (1.0, "lightness {n}/100"),
     "% closed": (1.0, "closed {n} % likely"),  # "64.8 % closed" beside "Pass" read as a lid two-thirds shut
     "% hidden": (1.0, "hidden {n} % likely"),
+    "% teeth": (1.0, "teeth {n} % likely"),
     "% clear": (1.0, "clear lenses {n} %"),  # the eye check's confidence in what it saw
     "% tinted": (1.0, "tinted lenses {n} %"),
     "% no glasses": (1.0, "no glasses {n} %"),
@@ -42,7 +43,8 @@ _SHOWN: dict[str, tuple[float, str]] = {
     "weaker / stronger direction": (100.0, "detail across the smear {n} %"),
 }
 _PERCENT = {unit for unit, (factor, _) in _SHOWN.items() if factor == 100.0}
-_WHOLE = {"grey level", "L*", "Laplacian variance", "% closed", "% hidden"}  # read in whole steps: "lightness 72/100", not "72.5/100"
+# read in whole steps: "lightness 72/100", not "72.5/100"
+_WHOLE = {"grey level", "L*", "Laplacian variance", "% closed", "% hidden", "% teeth"}
 _DECIMALS = {"width/height": 3}  # as the profiles state them: "w:h 1" read as a broken ratio beside "needs 0.740-0.820"
 
 

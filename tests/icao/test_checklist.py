@@ -356,12 +356,20 @@ def test_a_check_shown_to_hold_further_never_stops_before_the_profiles_limit() -
 
 def test_a_check_waits_only_for_a_registered_check_of_its_own_scope() -> None:
     """`unless_failed` names a check run first on the same face: registered, not itself, judged per face as it is
-    (a per-face check waiting for a photo-wide one would not be gated on faces 2 and up), and not waiting in turn."""
+    (a per-face check waiting for a photo-wide one would not be gated on faces 2 and up), and never waiting in a
+    circle (the checklist runs what a check waits for first, recursively: a circle would never end)."""
     waiting = [spec for spec in CHECKS.values() if spec.unless_failed]
-    assert {spec.id for spec in waiting} == {"mouth_closed", "natural_colour", "glasses", "pose_yaw", "pose_pitch", "face_occlusion"}
+    assert {spec.id for spec in waiting} == {"mouth_closed", "natural_colour", "glasses", "pose_yaw", "pose_pitch", "face_occlusion",
+                                             "eye_open_left", "eye_open_right", "eye_occlusion"}
+
+    def waits_for(check_id: str, seen: tuple[str, ...]) -> None:
+        for waited in CHECKS[check_id].unless_failed:
+            assert waited not in seen, (*seen, waited)
+            assert CHECKS[waited].per_face == CHECKS[check_id].per_face
+            waits_for(waited, (*seen, waited))
+
     for spec in waiting:
-        for first in (CHECKS[waited] for waited in spec.unless_failed):
-            assert first.id != spec.id and first.per_face == spec.per_face and not first.unless_failed
+        waits_for(spec.id, (spec.id,))
 
 
 def test_the_display_order_and_the_fix_order_place_the_same_families():

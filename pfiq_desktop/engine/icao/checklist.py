@@ -69,7 +69,7 @@ def _run_one(spec: CheckSpec, ctx: Context | None, profile: Profile, setup_error
     elif covered is not None and covered.verdict is Verdict.FAIL:
         # measured: under masks "Mouth closed" flagged 12 of 21 dev faces and "Natural skin colour" 21 of 23; a mask
         # drawn on frontal portraits moved the landmarks' pitch by 10 deg on average (yaw 7), beyond their uncertainty
-        measure = _not_assessable(f"Cannot be checked: \"{covered.name}\" failed, and {spec.unless_failed_why}.")
+        measure = _not_assessable(f"Cannot be checked: \"{covered.name}\" failed, and {spec.unless_failed_why[covered.id]}.")
     else:
         try:
             if spec.frontal and abs(ctx.pose[0]) > spec.yaw_limit(ctx.profile_yaw, ctx.attributes):

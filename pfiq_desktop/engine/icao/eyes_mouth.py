@@ -7,18 +7,37 @@ from typing import Any
 
 import numpy as np
 
-from pfiq_desktop.engine.attributes import GLASSES
+from pfiq_desktop.engine.attributes import GLASSES, MOUTH_OPEN, fuse, sigmoid
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.eye_pixels import EyeAssessment, EyeMeasurements, EyeThresholds, decide, measure_eyes
 from pfiq_desktop.engine.icao.profile import load_profile
 from pfiq_desktop.engine.icao.regions import polygon_mask
-from pfiq_desktop.engine.icao.registry import EYE_COVER_CHECK, LOWER_FACE_CHECK, TURNED_HEAD_MAX_YAW, Measure, NotAssessable, check, graded
+from pfiq_desktop.engine.icao.registry import (
+    COMPRESSION_CHECK,
+    EYE_COVER_CHECK,
+    LOWER_FACE_CHECK,
+    READS_THE_BLOCKS,
+    TURNED_HEAD_MAX_YAW,
+    Measure,
+    NotAssessable,
+    check,
+    graded,
+)
 from pfiq_desktop.engine.results import Evidence, Verdict
 
 EYE_STATE_BARS = ("closed_one", "closed_both", "wink_gap", "wink_floor", "sure_closed")  # reported as applied
 EYE_THRESHOLDS = (*EYE_STATE_BARS, "occluded", "tinted", "sure_tinted", "frame", "dark_lens")
 EYE_CHECKS = ("eye_open_left", "eye_occlusion", "glasses")  # the checks whose tables hold the eye thresholds
 RED_OVER_SKIN = 1.6  # how much redder (red over green) than the cheeks a flash-red pupil is at least
+# with the built-in network's mouth probe (engine/attributes.py): log-odds that teeth show or the lips are apart =
+# a x lip gap + b x network + c, refitted with the probes by `python -m benchmarks.fit_attribute_probes --check`
+MOUTH_WITH_NETWORK = (
+    (
+        ("pixels", 22.2803),
+        ("network", 1.3449),
+    ),
+    -2.3924,
+)
 GLASSES_UNITS = {"clear": "% clear", "tinted": "% tinted", "none": "% no glasses"}  # the reading's confidence in what it saw
 
 
@@ -64,29 +83,55 @@ def _eye_check(ctx: Context, params: dict[str, Any], side: str) -> Measure:
     )
 
 
-@check("eye_open_left", "Eye open (photo left)", "eyes_mouth", frontal=True, iso="EyesOpen")
+@check("eye_open_left", "Eye open (photo left)", "eyes_mouth", frontal=True, iso="EyesOpen", unless_failed=COMPRESSION_CHECK,
+       unless_failed_why=READS_THE_BLOCKS)
 def eye_open_left(ctx: Context, params: dict[str, Any]) -> Measure:
     """Open, closed or not visible, from the eye's pixels (an iris, a lid line, a cover), not the landmarks alone."""
     return _eye_check(ctx, params, "left")
 
 
-@check("eye_open_right", "Eye open (photo right)", "eyes_mouth", frontal=True, iso="EyesOpen")
+@check("eye_open_right", "Eye open (photo right)", "eyes_mouth", frontal=True, iso="EyesOpen", unless_failed=COMPRESSION_CHECK,
+       unless_failed_why=READS_THE_BLOCKS)
 def eye_open_right(ctx: Context, params: dict[str, Any]) -> Measure:
     return _eye_check(ctx, params, "right")
 
 
+def lip_gap(landmarks: np.ndarray) -> float:
+    """The inner lips' gap over the mouth's width (points 61-67, 62-66, 63-65 over 60-64)."""
+    gap = np.mean([np.hypot(*(landmarks[a] - landmarks[b])) for a, b in ((61, 67), (62, 66), (63, 65))])
+    return float(gap / max(float(np.hypot(*(landmarks[64] - landmarks[60]))), 1e-6))
+
+
 @check("mouth_closed", "Mouth closed", "eyes_mouth", frontal=True, iso="MouthClosed", unless_failed=LOWER_FACE_CHECK)
 def mouth_closed(ctx: Context, params: dict[str, Any]) -> Measure:
-    """Inner-lip gap over mouth width (points 61-67, 62-66, 63-65 over 60-64)."""
+    """The lips' gap against the profile's bounds; with the network's mouth probe, also teeth showing between lips
+    the landmarks draw nearly closed (a smile's), above `teeth_above`: they fail, or warn where the profile's
+    `fail_if_teeth` is false."""
     lm = ctx.landmarks
-    gap = np.mean([np.hypot(*(lm[a] - lm[b])) for a, b in ((61, 67), (62, 66), (63, 65))])
-    width = max(float(np.hypot(*(lm[64] - lm[60]))), 1e-6)
-    return graded(
-        float(gap / width),
+    gap = lip_gap(lm)
+    evidence = Evidence(polygons=[[tuple(p) for p in lm[60:68]]], regions=["mouth"])
+    by_gap = graded(
+        gap,
         params,
         {"ok": "Mouth is closed.", "high": "Mouth is open (lip gap {v:.0%} of the mouth width; allowed {fail_above:.0%})."},
         "gap/width",
-        Evidence(polygons=[[tuple(p) for p in lm[60:68]]], regions=["mouth"]),
+        evidence,
+    )
+    if MOUTH_OPEN not in ctx.attributes:
+        return by_gap
+    teeth = sigmoid(fuse(MOUTH_WITH_NETWORK, gap, ctx.attributes, MOUTH_OPEN))
+    verdict = Verdict.FAIL if params["fail_if_teeth"] else Verdict.WARN
+    if teeth <= params["teeth_above"] or by_gap.verdict.severity >= verdict.severity:
+        return by_gap
+    return Measure(
+        verdict,
+        f"Teeth show between the lips ({teeth:.0%} likely, read by the recognition network; lip gap {gap:.0%} of the "
+        "mouth width): the mouth must be closed.",
+        100 * teeth,
+        "% teeth",
+        {"teeth_above": float(params["teeth_above"])},
+        evidence,
+        iso_value=gap,  # MouthClosed stays the lip gap, as for every other mouth
     )
 
 
@@ -94,7 +139,7 @@ def mouth_closed(ctx: Context, params: dict[str, Any]) -> Measure:
 # faces flagged (the pixels alone were not measured there). Under a mask the lenses are read against the mask where the
 # cheek should be: 13 of 42 masked dev faces failed "tinted" (11 wore no glasses, 2 clear ones), 0 of 108 bare ones
 @check("glasses", "No glasses", "eyes_mouth", frontal=True, max_yaw=TURNED_HEAD_MAX_YAW, max_yaw_probe=GLASSES,
-       unless_failed=LOWER_FACE_CHECK)
+       unless_failed=(LOWER_FACE_CHECK, COMPRESSION_CHECK), unless_failed_why={COMPRESSION_CHECK: READS_THE_BLOCKS})
 def glasses(ctx: Context, params: dict[str, Any]) -> Measure:
     """Clear glasses warn (or fail where the profile says so); tinted glasses and sunglasses fail, or warn "may be
     tinted" when read with less confidence than `sure_tinted`.
@@ -124,7 +169,8 @@ def glasses(ctx: Context, params: dict[str, Any]) -> Measure:
     )
 
 
-@check(EYE_COVER_CHECK, "Eyes not covered (sunglasses, patch, hand, hair)", "occlusion", frontal=True, iso="EyesVisible")
+@check(EYE_COVER_CHECK, "Eyes not covered (sunglasses, patch, hand, hair)", "occlusion", frontal=True, iso="EyesVisible",
+       unless_failed=COMPRESSION_CHECK, unless_failed_why=READS_THE_BLOCKS)
 def eye_occlusion(ctx: Context, params: dict[str, Any]) -> Measure:
     """Something over an eye (a dark lens, an eye patch, a hand, hair): the eye region shows no eye."""
     found = eye_assessment(ctx, params)

@@ -12,7 +12,7 @@ import numpy as np
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.face_frame import PX_PER_IED, FaceFrame
 from pfiq_desktop.engine.icao.regions import REGION_WORDS
-from pfiq_desktop.engine.icao.registry import LOWER_FACE_CHECK, Measure, NotAssessable, bounds_of, check, graded
+from pfiq_desktop.engine.icao.registry import COMPRESSION_CHECK, LOWER_FACE_CHECK, Measure, NotAssessable, bounds_of, check, graded
 from pfiq_desktop.engine.results import Evidence, Verdict
 
 # Focus is measured with the face resampled to this inter-eye distance, so the
@@ -247,7 +247,7 @@ def _smear(small: np.ndarray, mask: np.ndarray, noise: float, params: dict[str, 
     )
 
 
-@check("compression", "No compression artefacts", "photometric", iso="CompressionArtifacts")
+@check(COMPRESSION_CHECK, "No compression artefacts", "photometric", iso="CompressionArtifacts")
 def compression(ctx: Context, params: dict[str, Any]) -> Measure:
     """JPEG blockiness: pixel steps across the 8x8 block grid versus steps inside blocks, over the face."""
     x0, y0, x1, y1 = ctx.head_box

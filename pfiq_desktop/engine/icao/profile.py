@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 TOP_LEVEL_KEYS = frozenset({"name", "description", "extends", "meta", "print", "rules", "not_assessable", "cite", "checks"})
 # true/false; every other value is a number
-FLAG_KEYS = frozenset({"enabled", "fail_if_present", "fail_if_headscarf", "allow_greyscale", "pass_only_if_confirmed"})
+FLAG_KEYS = frozenset({"enabled", "fail_if_present", "fail_if_headscarf", "fail_if_teeth", "allow_greyscale", "pass_only_if_confirmed"})
 
 
 class ProfileError(ValueError):

@@ -37,6 +37,10 @@ class NotAssessable(Exception):
 
 
 READS_THE_COVERING = "this would read the covering, not the face"  # why a check waits for one that found a covering
+COMPRESSION_CHECK = "compression"
+# why the eye checks wait for the compression check: JPEG quality 10-20 on the bundled portraits failed "Eye open" on
+# 1-3 of 20 open eyes and warned "glasses" on more (docs/EVALUATION.md "Wrong-cause alarms")
+READS_THE_BLOCKS = "JPEG blocks this coarse are read as lids, lenses and covers"
 
 
 @dataclass
@@ -83,7 +87,7 @@ class CheckSpec:
     # the checks whose failure means this one would measure what covers the face (a mask over the mouth and cheeks):
     # then it is not judged, and says which check failed
     unless_failed: tuple[str, ...] = ()
-    unless_failed_why: str = READS_THE_COVERING  # said when `unless_failed` failed
+    unless_failed_why: Mapping[str, str] = field(default_factory=dict)  # said when that check of `unless_failed` failed
 
     def yaw_limit(self, profile_yaw: float, attributes: Mapping[str, float]) -> float:
         """How far the head may be turned for this check to judge it: the profile's limit, or its own `max_yaw` where
@@ -119,15 +123,18 @@ ISO_VALUE_ONLY = frozenset({"EyesOpen", "EyesVisible", "MouthOcclusionPrevention
 def check(
     id: str, name: str, family: str, *, scope: str = "face", frontal: bool = False, per_face: bool = True, iso: str = "",
     max_yaw: float | None = None, max_yaw_probe: str = "", unless_failed: str | tuple[str, ...] = (),
-    unless_failed_why: str = READS_THE_COVERING,
+    unless_failed_why: str | Mapping[str, str] = READS_THE_COVERING,
 ) -> Callable[[CheckFunc], CheckFunc]:
     """Register a check function under a stable id (ids are what profiles and reports key on).
 
     `iso` is the ISO/IEC 29794-5 component the check measures, if any; `unless_failed` names the checks (one, or a
     tuple) whose failure means this one would measure a covering instead of the face, or only repeat it (the checklist
-    runs those first; `unless_failed_why` says which, when not the former).
+    runs those first; `unless_failed_why` says which, when not the former: one sentence for all, or one per check
+    id, READS_THE_COVERING for those it leaves out).
     """
     waits_for = (unless_failed,) if isinstance(unless_failed, str) else unless_failed
+    why = ({waited: unless_failed_why for waited in waits_for} if isinstance(unless_failed_why, str)
+           else {waited: unless_failed_why.get(waited, READS_THE_COVERING) for waited in waits_for})
     if iso and iso not in ISO_29794_5_MEASURES:
         raise ValueError(f"check {id!r}: {iso!r} is not an ISO/IEC 29794-5 quality component")
     if family not in FIX_ORDER:  # the checklist and the fix order place checks by family: a new one must be placed
@@ -139,7 +146,7 @@ def check(
         if id in waits_for:
             raise ValueError(f"check {id!r} cannot wait for its own result (unless_failed)")
         CHECKS[id] = CheckSpec(id, name, family, func, scope, frontal, per_face and scope == "face", iso, max_yaw, max_yaw_probe,
-                               waits_for, unless_failed_why)
+                               waits_for, why)
         return func
 
     return register
