@@ -658,6 +658,7 @@ def test_teeth_the_network_sees_between_nearly_closed_lips_fail_and_closed_lips_
             assert gap_alone.verdict is Verdict.PASS and gap_alone.value < 0.1, gap_alone.reason
             assert strict.verdict is Verdict.FAIL and strict.unit == "% teeth" and strict.reason.startswith("Teeth show"), strict.reason
             assert screening.verdict is Verdict.WARN, screening.reason
+            assert strict.thresholds == {"fail_above": 50.0} and screening.thresholds == {"warn_above": 50.0}  # the bar, as the value
             assert strict.iso_value == pytest.approx(gap_alone.value)  # MouthClosed stays the lip gap
 
 

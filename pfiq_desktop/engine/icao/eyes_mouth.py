@@ -129,7 +129,7 @@ def mouth_closed(ctx: Context, params: dict[str, Any]) -> Measure:
         "mouth width): the mouth must be closed.",
         100 * teeth,
         "% teeth",
-        {"teeth_above": float(params["teeth_above"])},
+        {"fail_above" if verdict is Verdict.FAIL else "warn_above": 100 * float(params["teeth_above"])},  # in the value's unit
         evidence,
         iso_value=gap,  # MouthClosed stays the lip gap, as for every other mouth
     )
