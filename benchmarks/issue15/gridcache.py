@@ -3,8 +3,9 @@
 The checklist reads the network probes' log-odds (engine/attributes.py), which the app
 computes from these during the analysis. The harness computes the same from the cached
 faces' chips (~20 ms a face), keeps them (the grid as float16; one file per photo, keyed
-by the face key and the shipped model files' digest) and applies the current probes on
-each run, so a refit of the probes is measured at once.
+by the face key and the recognition network's digest: the grids are the network's alone, so
+refitting the probes or the quality head does not make them again) and applies the current
+probes on each run, so a refit of the probes is measured at once.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from benchmarks.issue15.facecache import CachedFace
 from pfiq_desktop.engine.attributes import HEAD_CHIP_PADDING, AttributeProbes, head_chip, load_attribute_probes
 from pfiq_desktop.engine.backbones.dlib_resnet import EYE_GRID_BLOCKS, SPATIAL_BLOCKS, DlibResNet, load_dlib_resnet
 from pfiq_desktop.engine.faces import chip_transform, extract_chip, photo_points_to_chip
-from pfiq_desktop.engine.models import models_sha256
+from pfiq_desktop.engine.models import RECOGNITION_MODEL, model_sha256
 from pfiq_desktop.evaluation.data import to_tensor
 
 BACKBONE = "dlib-resnet-v1"
@@ -37,18 +38,18 @@ class Grids:
 
     def grids(self, face_key: tuple[str, float, str], rgb: np.ndarray, faces: list[CachedFace]) -> list[tuple[np.ndarray, np.ndarray]]:
         """(grid, descriptor) per face of the photo (the grid in float16 precision whether computed now or loaded)."""
-        return self._cached((face_key, models_sha256()),
+        return self._cached((face_key, model_sha256(RECOGNITION_MODEL)),
                             lambda: [extract_chip(rgb, chip_transform(f.landmarks5)) for f in faces], len(faces))
 
     def eye_grids(self, face_key: tuple[str, float, str], rgb: np.ndarray, faces: list[CachedFace]) -> list[np.ndarray]:
         """The grid the eye-state probe reads (after `EYE_GRID_BLOCKS`) per face, kept like `grids`."""
-        return [grid for grid, _ in self._cached((face_key, models_sha256(), "eye", EYE_GRID_BLOCKS),
+        return [grid for grid, _ in self._cached((face_key, model_sha256(RECOGNITION_MODEL), "eye", EYE_GRID_BLOCKS),
                                                  lambda: [extract_chip(rgb, chip_transform(f.landmarks5)) for f in faces],
                                                  len(faces), EYE_GRID_BLOCKS)]
 
     def heads(self, face_key: tuple[str, float, str], rgb: np.ndarray, faces: list[CachedFace]) -> list[tuple[np.ndarray, np.ndarray]]:
         """(grid, descriptor) of each face's head chip (attributes.HEAD_CHIP_PADDING), kept like `grids`."""
-        return self._cached((face_key, models_sha256(), "head", HEAD_CHIP_PADDING),
+        return self._cached((face_key, model_sha256(RECOGNITION_MODEL), "head", HEAD_CHIP_PADDING),
                             lambda: [head_chip(rgb, f.landmarks5) for f in faces], len(faces))
 
     def _cached(self, key: tuple[object, ...], chips: Callable[[], list[np.ndarray]], count: int,

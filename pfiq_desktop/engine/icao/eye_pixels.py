@@ -102,10 +102,10 @@ OCCLUDED_WITH_NETWORK = (
 )
 FRAME_WITH_NETWORK = (
     (
-        ("pixels", 0.0704),
-        ("network", 1.4421),
+        ("pixels", 0.0699),
+        ("network", 1.4390),
     ),
-    -0.0062,
+    -0.0090,
 )
 MIN_EYE_PX = 4.0  # eye corners closer than this: the eye cannot be judged
 # the cheek beside an eye this dark (median grey of 255): the eye lies in deep shadow, so whether it is open or
