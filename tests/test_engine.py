@@ -289,6 +289,24 @@ def test_a_cut_out_photo_is_warned_about_and_its_transparency_stays_with_its_res
     assert next(c for c in again.checks if c.id == "transparency").reason == found.reason
 
 
+def test_a_multi_page_file_is_warned_about_and_its_count_stays_with_its_result(analyzer, tmp_path):
+    # a multi-page TIFF was analysed on its first page without a word: a scan whose page 1 is a form is judged on the form
+    from PIL import Image
+
+    pixels = load_image(portrait_paths()[0])
+    scan = tmp_path / "scan.tif"
+    Image.fromarray(pixels).save(scan, save_all=True, append_images=[Image.new("RGB", (300, 400), "white")] * 2)
+    result = analyzer.analyse(scan)
+    found = next(c for c in result.checks if c.id == "one_image")
+    assert result.images_in_file == 3 and found.verdict is Verdict.WARN and "holds 3 images" in found.reason, found.reason
+    assert next(c for c in analyzer.analyse(portrait_paths()[0]).checks if c.id == "one_image").verdict is Verdict.PASS
+    assert Analysis.from_json(result.to_json()).images_in_file == 3
+    older = dataclasses.replace(Analysis.from_json(result.to_json()), images_in_file=None)  # saved before it was kept
+    assert analyzer.recheck(older).images_in_file == 3
+    unknown = next(c for c in analyzer.recheck(older, image=pixels).checks if c.id == "one_image")
+    assert unknown.verdict is Verdict.NOT_ASSESSABLE and "analyse the photo again" in unknown.reason
+
+
 def test_a_photos_stated_dpi_sets_its_print_size_and_stays_with_its_result(analyzer, tmp_path, monkeypatch):
     """A 40 x 50 mm Australian photo (472 x 590 px at 300 dpi) is measured at 40 x 50 mm, in the analysis, after a
     JSON round trip and when re-checked; the same pixels stating no dpi are measured at 35 x 45 mm."""

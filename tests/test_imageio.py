@@ -11,7 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from PIL import Image, ImageFile
+from PIL import Image, ImageFile, TiffImagePlugin
 
 from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.imageio import ImageLoadError, load_image, load_photo_array, load_photo_bytes, load_photo_file
@@ -469,3 +469,30 @@ def test_a_jpeg_above_the_pixel_limit_is_decoded_at_a_fraction_of_its_size(tmp_p
     assert photo.pixels[:, : width // 4 - 4].min() > 190 and photo.pixels[:, width // 4 + 4:].max() < 10
     with pytest.raises(ImageLoadError, match="megapixel limit"):
         load_image(png_with_header_size(width, height))
+
+
+def test_how_many_images_a_file_holds_is_kept_and_previews_do_not_count(tmp_path):
+    """A scan saved as a multi-page TIFF (the photo behind a form, say) was analysed on page 1 without a word: how many
+    images the file holds is now kept. A TIFF's reduced-resolution preview and an MPO camera file's second view are
+    the same photo, not another."""
+    photo, other = Image.new("RGB", (64, 64), (120, 110, 100)), Image.new("RGB", (64, 64), "white")
+    assert load_photo_array(np.zeros((40, 40, 3), np.uint8)).images == 1
+    for fmt, kept in (("TIFF", 3), ("PNG", 3), ("GIF", 2), ("WEBP", 2)):  # GIF and WebP merge the two equal frames
+        path = tmp_path / f"pages.{fmt.lower()}"
+        photo.save(path, fmt, save_all=True, append_images=[other, other])
+        assert load_photo_file(path).images == kept, fmt
+        single = tmp_path / f"single.{fmt.lower()}"
+        photo.save(single, fmt)
+        assert load_photo_file(single).images == 1, fmt
+    mpo = tmp_path / "camera.mpo"
+    photo.save(mpo, "MPO", save_all=True, append_images=[other])
+    assert load_photo_file(mpo).images == 1
+    previewed = tmp_path / "previewed.tif"
+    with TiffImagePlugin.AppendingTiffWriter(str(previewed), True) as tiff:
+        photo.save(tiff, "TIFF")
+        tiff.newFrame()
+        reduced = TiffImagePlugin.ImageFileDirectory_v2()
+        reduced[254] = 1  # NewSubfileType: a reduced-resolution version of another page
+        photo.resize((16, 16)).save(tiff, "TIFF", tiffinfo=reduced)
+        tiff.newFrame()
+    assert Image.open(previewed).n_frames == 2 and load_photo_file(previewed).images == 1

@@ -3,8 +3,8 @@
 The checklist reads the network probes' log-odds (engine/attributes.py), which the app
 computes from these during the analysis. The harness computes the same from the cached
 faces' chips (~20 ms a face), keeps them (the grid as float16; one file per photo, keyed
-by the face key and the recognition network's digest: the grids are the network's alone, so
-refitting the probes or the quality head does not make them again) and applies the current
+by the face key and the recognition network's digest: refitting the probes or the quality head
+does not make them again; a change to how a chip is cut needs a fresh cache folder) and applies the current
 probes on each run, so a refit of the probes is measured at once.
 """
 
@@ -56,6 +56,8 @@ class Grids:
                 blocks: int = SPATIAL_BLOCKS) -> list[tuple[np.ndarray, np.ndarray]]:
         """The stored (grid after `blocks`, descriptor) per face under `key`, or the chips' through the network, then
         stored."""
+        if count == 0:
+            return []
         path = self.folder / (hashlib.sha256(repr(key).encode()).hexdigest()[:24] + ".npz")
         if path.is_file():
             with np.load(path) as stored:

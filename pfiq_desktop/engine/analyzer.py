@@ -196,19 +196,20 @@ class Analyzer:
         """The same analysis with its ICAO checks re-run under the current profile (no network).
 
         The photo is read again from `analysis.source` unless `image` is given; an analysis saved before its file's
-        transparency was kept takes it from the file read again.
+        transparency and image count were kept takes them from the file read again.
         """
         if not analysis.ok:
             return analysis
-        transparent = analysis.image_transparent
+        transparent, images = analysis.image_transparent, analysis.images_in_file
         if image is None:
-            image, _, _, found = load_photo_file(analysis.source)
+            image, _, _, found, count = load_photo_file(analysis.source)
             transparent = found if transparent is None else transparent
-        checks = icao.run_checks(image, analysis.faces, self.profile, analysis.image_dpi, transparent)
+            images = count if images is None else images
+        checks = icao.run_checks(image, analysis.faces, self.profile, analysis.image_dpi, transparent, images)
         faces = [dataclasses.replace(face) for face in analysis.faces]  # findings quote the new checks
         rechecked = dataclasses.replace(analysis, faces=faces, checks=checks, profile=self.profile.name,
                                         profile_sha256=self.profile.sha256, profile_info=self.profile.info,
-                                        image_transparent=transparent)
+                                        image_transparent=transparent, images_in_file=images)
         add_findings(rechecked)
         return rechecked
 
@@ -347,7 +348,8 @@ class Analyzer:
             for face in analysis.faces:
                 face.regions = icao.region_plq(face)
         with clock.stage("checks"):
-            analysis.checks = icao.run_checks(image, analysis.faces, self.profile, analysis.image_dpi, analysis.image_transparent)
+            analysis.checks = icao.run_checks(image, analysis.faces, self.profile, analysis.image_dpi, analysis.image_transparent,
+                                              analysis.images_in_file)
         with clock.stage("findings"):
             add_findings(analysis)
         analysis.timings = clock.total()

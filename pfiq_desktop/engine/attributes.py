@@ -1,4 +1,4 @@
-"""What the recognition network's own features say about the eyes, spectacles, the lower face and the head top.
+"""What the recognition network's own features say about the eyes, spectacles, the mouth, the lower face and the head top.
 
 The built-in network's 17 x 17 x 64 grid after its 7th residual block (the grid the
 renewal check's opposing map reads) still knows what lies where on the face. A
@@ -11,7 +11,7 @@ on the grid after the 4th block at the mouth, as an eye's state is. Spectacles a
 band with the face's descriptor (dlib's descriptor knows glasses well; the grid says
 where to look). Head coverings are read from a second, wider chip of the same face
 (`HEAD_CHIP_PADDING`), whose upper cells show the head top. The checklist fuses each
-probe's log-odds with its pixel measures (eye_pixels.py, coverings.py); a backbone
+probe's log-odds with its pixel measures (eye_pixels.py, coverings.py, eyes_mouth.py); a backbone
 without probes keeps the pixel measures alone.
 
 Each probe is a logistic model on standardised features, fitted on the development

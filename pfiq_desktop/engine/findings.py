@@ -18,7 +18,7 @@ from pfiq_desktop.engine.deviation import low_share, region_deviation
 from pfiq_desktop.engine.deviation_bands import CLEARLY_LOWER, SOMEWHAT_LOWER, band
 from pfiq_desktop.engine.faces import photo_points_to_chip
 from pfiq_desktop.engine.icao.regions import REGION_NAMES, REGION_WORDS, polygon_mask, region_polygons
-from pfiq_desktop.engine.icao.registry import FRAMING_CHECKS
+from pfiq_desktop.engine.icao.registry import COMPRESSION_CHECK, FRAMING_CHECKS
 from pfiq_desktop.engine.results import Analysis, CheckResult, Verdict, stored_how
 
 MIN_AREA_SHARE = 0.02  # an unnamed low area is reported from this share of the face
@@ -28,7 +28,7 @@ UNNAMED_DEPTH = -2.5  # ... and when its mean deviation is at least this low
 TYPICAL_LOW_SHARE_MIN, TYPICAL_LOW_SHARE_MAX = 0.02, 0.03
 TYPICAL_RANGE = f"typically {100 * TYPICAL_LOW_SHARE_MIN:.0f}-{100 * TYPICAL_LOW_SHARE_MAX:.0f} %"
 TYPICAL_LOW_SHARE = f"(compliant photos: {TYPICAL_RANGE})"
-WHOLE_FACE_CHECKS = ("sharpness", "exposure", "clipping", "dynamic_range", "compression")  # the map cannot show these
+WHOLE_FACE_CHECKS = ("sharpness", "exposure", "clipping", "dynamic_range", COMPRESSION_CHECK)  # the map cannot show these
 
 
 

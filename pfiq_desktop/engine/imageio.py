@@ -29,7 +29,9 @@ Conventions:
 - 16-bit greyscale files and uint16 arrays are scaled to 8 bit (value * 255 / 65535,
   rounded); Pillow itself reduces 16-bit colour files to 8 bit (high byte, which is
   within one level of that). Float arrays are taken as 0..1 and clipped.
-- Animated GIF/WebP and multi-page TIFF: the first frame.
+- Animated GIF/WebP/PNG and multi-page TIFF: the first frame, and how many images the file holds is kept
+  (`PhotoFile.images`; a TIFF's reduced-resolution previews and an MPO camera file's extra views do not count), so
+  the checklist can say that only the first was checked (a scan whose page 1 is a form).
 - The resolution a file states (JPEG JFIF/EXIF, PNG pHYs, TIFF) is kept beside the pixels, for
   the print size of rules in mm; none when the file states none or non-square pixels.
 """
@@ -48,7 +50,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, ImageOps, TiffImagePlugin, UnidentifiedImageError
 
 from pfiq_desktop.engine.filenames import display_name
 
@@ -57,6 +59,7 @@ MAX_PIXELS = 60_000_000
 MAX_DECODED_BYTES = 256 * 2**20
 MAX_FILE_BYTES = 256 * 2**20  # no accepted photo needs more: its decoded pixels would not fit either
 BLOCK_PIXELS = 1 << 20  # pixels converted at a time (a few MB of temporaries, whatever the photo's size)
+NEW_SUBFILE_TYPE = 254  # the TIFF tag whose bit 0 marks a page as a reduced-resolution preview of another
 
 # Pillow format names we accept; MPO is the multi-picture JPEG many cameras write, JPEG 2000 the format of the
 # photos inside identity documents' chips (ISO/IEC 39794-5), PPM also reads PGM and PBM.
@@ -87,13 +90,14 @@ class ImageLoadError(ValueError):
 
 
 class PhotoFile(NamedTuple):
-    """A decoded photo file: its pixels, the SHA-256 of exactly the bytes decoded, the dpi it states and the share
-    of its pixels that were not fully opaque (composited onto white)."""
+    """A decoded photo file: its pixels, the SHA-256 of exactly the bytes decoded, the dpi it states, the share
+    of its pixels that were not fully opaque (composited onto white) and how many images the file holds."""
 
     pixels: np.ndarray
     sha256: str
     dpi: float | None
     transparent: float = 0.0
+    images: int = 1
 
 
 def load_image(source: ImageSource) -> np.ndarray:
@@ -138,11 +142,11 @@ def load_photo_array(array: np.ndarray) -> PhotoFile:
 def _photo(data: bytes, name: str) -> PhotoFile:
     sha256 = hashlib.sha256(data).hexdigest()
     try:
-        (pixels, transparent), dpi = _decode(data, name)
+        (pixels, transparent), dpi, images = _decode(data, name)
     except ImageLoadError as error:
         error.sha256 = sha256
         raise
-    return PhotoFile(pixels, sha256, dpi, transparent)
+    return PhotoFile(pixels, sha256, dpi, transparent, images)
 
 
 def _read_photo_bytes(path: str | os.PathLike[str]) -> bytes:
@@ -179,16 +183,18 @@ def _file_label(path: str | os.PathLike[str]) -> str:
     return f"The file '{display_name(Path(path).name)}'"
 
 
-def _decode(data: bytes, name: str) -> tuple[tuple[np.ndarray, float], float | None]:
-    """The pixels as RGB uint8 with their transparent share (`_assemble`), and the dpi the file states."""
+def _decode(data: bytes, name: str) -> tuple[tuple[np.ndarray, float], float | None, int]:
+    """The pixels as RGB uint8 with their transparent share (`_assemble`), the dpi the file states and how many
+    images it holds (`_images`)."""
     try:
         with Image.open(io.BytesIO(data)) as image:
             scale = _check_header(image, name)
+            images = _images(image, name)
             image.seek(0)
             image.load()
             dpi = _stated_dpi(image.info.get("dpi"), scale)
             ImageOps.exif_transpose(image, in_place=True)  # no copy of the pixels when upright already
-            return _to_rgb(_in_srgb(image, name), name), dpi
+            return _to_rgb(_in_srgb(image, name), name), dpi, images
     except ImageLoadError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -208,6 +214,23 @@ def _decode(data: bytes, name: str) -> tuple[tuple[np.ndarray, float], float | N
             f"{name} {what}, so it cannot be shown or checked. It may not have been copied or downloaded completely; "
             "ask for the original photo file again."
         ) from exc
+
+
+def _images(image: Image.Image, name: str) -> int:
+    """How many images the file holds: frames of an animation, pages of a TIFF but for reduced-resolution previews
+    (NewSubfileType bit 0), one for an MPO (a camera's extra views or preview of the same shot). A file damaged after
+    its first image counts the images read before the damage (the first is still the photo)."""
+    if image.format == "MPO":
+        return 1
+    full = 0
+    try:
+        for page in range(int(getattr(image, "n_frames", 1))):
+            image.seek(page)
+            preview = isinstance(image, TiffImagePlugin.TiffImageFile) and int(image.tag_v2.get(NEW_SUBFILE_TYPE, 0)) & 1
+            full += not preview
+    except Exception as exc:  # a damaged later frame: the photo is the first, which the decoding reads apart
+        log.warning("%s: its images after the first could not all be counted (%s)", name, exc, exc_info=True)
+    return max(full, 1)
 
 
 def _in_srgb(image: Image.Image, name: str) -> Image.Image:

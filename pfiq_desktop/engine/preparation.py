@@ -71,7 +71,8 @@ def prepare(
     try:
         with clock.stage("load"):
             # a file's or bytes' hash is of exactly the bytes that were decoded
-            image, analysis.image_sha256, analysis.image_dpi, analysis.image_transparent = load_photo(source)
+            (image, analysis.image_sha256, analysis.image_dpi, analysis.image_transparent,
+             analysis.images_in_file) = load_photo(source)
     except ImageLoadError as error:
         analysis.errors.append(str(error))
         analysis.image_sha256 = error.sha256  # a damaged file's, so its CSV row names the file the review store holds

@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-# 2: profile_sha256 and models_sha256; 3: verdict and image_dpi; 4: image_transparent (older JSON still loads; fields
-# this version does not know mean a newer version wrote the file)
-SCHEMA_VERSION = 4
+# 2: profile_sha256 and models_sha256; 3: verdict and image_dpi; 4: image_transparent; 5: images_in_file (older JSON
+# still loads; fields this version does not know mean a newer version wrote the file)
+SCHEMA_VERSION = 5
 
 
 FACE_PRESENT = "face_present"  # the check that fails a photo with no face (every other face check is then not assessed)
@@ -270,6 +270,7 @@ class Analysis:
     image_sha256: str = ""
     image_dpi: float | None = None  # the resolution the file states (sizes in mm use it when it gives the profile's print)
     image_transparent: float | None = None  # share of the file's pixels not fully opaque (None: saved before it was kept)
+    images_in_file: int | None = None  # pages or frames the file holds; the first is analysed (None: saved before it was kept)
     app_version: str = ""
     created: str = ""
     profile_info: ProfileInfo = field(default_factory=ProfileInfo)

@@ -35,7 +35,7 @@ CHECK_PROBLEMS = {
     "eye_occlusion": "Eyes covered (sunglasses, patch, hand, hair)",
     "eye_open_left": "Eye closed or hidden (photo left)",
     "eye_open_right": "Eye closed or hidden (photo right)",
-    "mouth_closed": "Mouth open",
+    "mouth_closed": "Mouth open or teeth showing",
     "glasses": "Glasses",
     "eye_glare": "Glare on the eyes or glasses",
     "red_eye": "Red eye",
@@ -54,6 +54,7 @@ CHECK_PROBLEMS = {
     "background_brightness": "Background too dark",
     "background_shadow": "Shadow behind the head",
     "transparency": "Transparent areas (background cut out?)",
+    "one_image": "Several images in the file (first checked)",
 }
 # Problems that go either way, worded for each side: (value below the check's bounds, value above them), or for a
 # signed angle (negative, positive). Where a failed check's value says which side, the photo list and the summary

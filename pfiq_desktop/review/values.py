@@ -27,7 +27,7 @@ _SHOWN: dict[str, tuple[float, str]] = {
     "L*": (1.0, "lightness {n}/100"),
     "% closed": (1.0, "closed {n} % likely"),  # "64.8 % closed" beside "Pass" read as a lid two-thirds shut
     "% hidden": (1.0, "hidden {n} % likely"),
-    "% teeth": (1.0, "teeth {n} % likely"),
+    "teeth probability": (100.0, "teeth {n} % likely"),
     "% clear": (1.0, "clear lenses {n} %"),  # the eye check's confidence in what it saw
     "% tinted": (1.0, "tinted lenses {n} %"),
     "% no glasses": (1.0, "no glasses {n} %"),
@@ -35,6 +35,7 @@ _SHOWN: dict[str, tuple[float, str]] = {
     "texture index": (1.0, "texture {n}"),
     "CIELAB units outside the skin range": (1.0, "{n} outside skin tones"),
     "width/height": (1.0, "w:h {n}"),
+    "images": (1.0, "{n} images"),
     "bits": (1.0, "{n} bits of tone"),
     "darker half / brighter half": (100.0, "darker half {n} %"),
     "darker side / brighter side": (100.0, "darker side {n} %"),
@@ -44,7 +45,7 @@ _SHOWN: dict[str, tuple[float, str]] = {
 }
 _PERCENT = {unit for unit, (factor, _) in _SHOWN.items() if factor == 100.0}
 # read in whole steps: "lightness 72/100", not "72.5/100"
-_WHOLE = {"grey level", "L*", "Laplacian variance", "% closed", "% hidden", "% teeth"}
+_WHOLE = {"grey level", "L*", "Laplacian variance", "% closed", "% hidden", "images"}
 _DECIMALS = {"width/height": 3}  # as the profiles state them: "w:h 1" read as a broken ratio beside "needs 0.740-0.820"
 
 

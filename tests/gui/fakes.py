@@ -63,7 +63,7 @@ class FakeAnalyzer:
                             model_sha256=self.model_sha256, models_sha256="fake-models", quality_estimator="fake",
                             map_method="fake", backbone="fake", app_version="test")
         try:  # the engine's own loader: the same limits and messages for hostile files
-            rgb, analysis.image_sha256, analysis.image_dpi, analysis.image_transparent = load_photo_file(path)
+            rgb, analysis.image_sha256, analysis.image_dpi, analysis.image_transparent, analysis.images_in_file = load_photo_file(path)
         except ImageLoadError as error:
             analysis.errors.append(str(error))
             return analysis

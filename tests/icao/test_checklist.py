@@ -381,3 +381,11 @@ def test_the_display_order_and_the_fix_order_place_the_same_families():
     assert sorted(DISPLAY_ORDER) == sorted(FIX_ORDER) and {spec.family for spec in CHECKS.values()} <= set(FIX_ORDER)
     with pytest.raises(ValueError, match="not a family of FIX_ORDER"):
         check("new_check", "A new check", "lighting")
+
+
+def test_a_reason_for_waiting_names_only_checks_it_waits_for():
+    # a misspelt key in a per-check reason was dropped without a word, and the covering's sentence said instead
+    from pfiq_desktop.engine.icao.registry import COMPRESSION_CHECK, check
+
+    with pytest.raises(ValueError, match="names exposure, which it does not wait for"):
+        check("new_check", "A new check", "photometric", unless_failed=COMPRESSION_CHECK, unless_failed_why={"exposure": "why"})

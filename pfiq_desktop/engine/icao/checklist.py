@@ -11,7 +11,7 @@ from pfiq_desktop.engine.defaults import DEFAULT_PROFILE
 from pfiq_desktop.engine.icao import background, eyes_mouth, geometry, occlusion, photometric, pose  # noqa: F401  (register checks)
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.profile import Profile, load_profile
-from pfiq_desktop.engine.icao.registry import CHECKS, CheckSpec, Measure, NotAssessable
+from pfiq_desktop.engine.icao.registry import CHECKS, READS_THE_COVERING, CheckSpec, Measure, NotAssessable
 from pfiq_desktop.engine.results import FACE_PRESENT, CheckResult, Evidence, Face, Verdict, stored_how
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,8 @@ def _run_one(spec: CheckSpec, ctx: Context | None, profile: Profile, setup_error
     elif covered is not None and covered.verdict is Verdict.FAIL:
         # measured: under masks "Mouth closed" flagged 12 of 21 dev faces and "Natural skin colour" 21 of 23; a mask
         # drawn on frontal portraits moved the landmarks' pitch by 10 deg on average (yaw 7), beyond their uncertainty
-        measure = _not_assessable(f"Cannot be checked: \"{covered.name}\" failed, and {spec.unless_failed_why[covered.id]}.")
+        why = spec.unless_failed_why.get(covered.id, READS_THE_COVERING)
+        measure = _not_assessable(f"Cannot be checked: \"{covered.name}\" failed, and {why}.")
     else:
         try:
             if spec.frontal and abs(ctx.pose[0]) > spec.yaw_limit(ctx.profile_yaw, ctx.attributes):
@@ -103,18 +104,19 @@ def _finite(value: float | None) -> float | None:
 
 def run_checks(
     image: np.ndarray, faces: Sequence[Face], profile: Profile | str | None = None, dpi: float | None = None,
-    transparent: float | None = None,
+    transparent: float | None = None, images: int | None = 1,
 ) -> list[CheckResult]:
     """Every enabled check of the profile on the photo's subject (faces[0]), family by family (`DISPLAY_ORDER`); then,
     for a group photo, the per-face checks of every other face (face_index 1, 2, ...; on a photo stored turned,
     not judged). `dpi` is the resolution the photo file states (it may set the print size of checks in mm),
-    `transparent` the share of its pixels the loader found not opaque (None: from the image's own alpha, if any)."""
+    `transparent` the share of its pixels the loader found not opaque (None: from the image's own alpha, if any),
+    `images` how many pages or frames the file holds (the first is `image`; None: not known, an older analysis)."""
     if not isinstance(profile, Profile):
         profile = load_profile(profile or DEFAULT_PROFILE)
     ctx: Context | None
     error = ""
     try:
-        ctx = Context(image, list(faces or []), profile, dpi, transparent)
+        ctx = Context(image, list(faces or []), profile, dpi, transparent, images)
     except Exception as exc:
         log.exception("the checklist could not prepare the photo")
         ctx, error = None, str(exc)

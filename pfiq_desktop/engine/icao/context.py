@@ -35,8 +35,8 @@ from pfiq_desktop.engine.results import Face, PrintFormat
 CROWN_FACTOR = 1.1
 # What a Context knows about the photo itself (shared by every face's view of it).
 _PHOTO_STATE = frozenset(
-    {"rgb", "profile_yaw", "print_format", "dpi", "transparent", "too_dark_below", "height", "width", "faces", "grey", "lab8",
-     "is_greyscale"}
+    {"rgb", "profile_yaw", "print_format", "dpi", "transparent", "images", "too_dark_below", "height", "width", "faces",
+     "grey", "lab8", "is_greyscale"}
 )
 
 
@@ -76,7 +76,7 @@ class Context:
     """The photo and its subject, with lazily derived views for the checks."""
 
     def __init__(self, image: np.ndarray, faces: list[Face], profile: Profile | None = None, dpi: float | None = None,
-                 transparent: float | None = None) -> None:
+                 transparent: float | None = None, images: int | None = 1) -> None:
         profile = profile or load_profile()
         self.rgb, own_transparent = as_rgb(image)
         # beyond this yaw the frontal checks are not judged (the far side of the face is hidden)
@@ -86,6 +86,7 @@ class Context:
         # share of the file's pixels that were not opaque (shown over white): as the loader measured the file, or this
         # array's own alpha (an RGB array already composited says nothing of it)
         self.transparent = own_transparent if transparent is None else transparent
+        self.images = images  # pages or frames in the photo's file, the first being this one (None: not known)
         # the grey level below which the profile calls a face too dark (exposure), also said of a photo with no face found
         exposure = profile.params("exposure")
         self.too_dark_below: float | None = exposure.get("fail_below") if profile.enabled("exposure") else None

@@ -30,7 +30,7 @@ EYE_THRESHOLDS = (*EYE_STATE_BARS, "occluded", "tinted", "sure_tinted", "frame",
 EYE_CHECKS = ("eye_open_left", "eye_occlusion", "glasses")  # the checks whose tables hold the eye thresholds
 RED_OVER_SKIN = 1.6  # how much redder (red over green) than the cheeks a flash-red pupil is at least
 # with the built-in network's mouth probe (engine/attributes.py): log-odds that teeth show or the lips are apart =
-# a x lip gap + b x network + c, refitted with the probes by `python -m benchmarks.fit_attribute_probes --check`
+# a x lip gap + b x network + c, refitted by `python -m benchmarks.fit_attribute_probes --probes mouth_open --check`
 MOUTH_WITH_NETWORK = (
     (
         ("pixels", 22.2803),
@@ -104,9 +104,10 @@ def lip_gap(landmarks: np.ndarray) -> float:
 
 @check("mouth_closed", "Mouth closed", "eyes_mouth", frontal=True, iso="MouthClosed", unless_failed=LOWER_FACE_CHECK)
 def mouth_closed(ctx: Context, params: dict[str, Any]) -> Measure:
-    """The lips' gap against the profile's bounds; with the network's mouth probe, also teeth showing between lips
-    the landmarks draw nearly closed (a smile's), above `teeth_above`: they fail, or warn where the profile's
-    `fail_if_teeth` is false."""
+    """The lips' gap against the profile's bounds; with the network's mouth probe, also teeth or an opening between
+    lips the landmarks draw nearly closed (a smile's): where the network itself reads them (its log-odds above 0) and
+    the probability fused with the gap is above `teeth_above`, they fail, or warn where the profile's `fail_if_teeth`
+    is false. It can only raise the gap's verdict, never soften it."""
     lm = ctx.landmarks
     gap = lip_gap(lm)
     evidence = Evidence(polygons=[[tuple(p) for p in lm[60:68]]], regions=["mouth"])
@@ -121,15 +122,19 @@ def mouth_closed(ctx: Context, params: dict[str, Any]) -> Measure:
         return by_gap
     teeth = sigmoid(fuse(MOUTH_WITH_NETWORK, gap, ctx.attributes, MOUTH_OPEN))
     verdict = Verdict.FAIL if params["fail_if_teeth"] else Verdict.WARN
-    if teeth <= params["teeth_above"] or by_gap.verdict.severity >= verdict.severity:
+    # (written so that a NaN reading raises nothing; the network's own reading is asked for, so that the gap alone never
+    # speaks in the network's name: on the development halves it changed no verdict)
+    seen = ctx.attributes[MOUTH_OPEN] > 0 and teeth > params["teeth_above"]
+    if not seen or by_gap.verdict.severity >= verdict.severity:
         return by_gap
+    must = "must" if verdict is Verdict.FAIL else "should"
     return Measure(
         verdict,
-        f"Teeth show between the lips ({teeth:.0%} likely, read by the recognition network; lip gap {gap:.0%} of the "
-        "mouth width): the mouth must be closed.",
-        100 * teeth,
-        "% teeth",
-        {"fail_above" if verdict is Verdict.FAIL else "warn_above": 100 * float(params["teeth_above"])},  # in the value's unit
+        f"Teeth or an opening show between the lips (confidence {teeth:.0%}, read by the recognition network; lip gap "
+        f"{gap:.0%} of the mouth width): the mouth {must} be closed.",
+        teeth,
+        "teeth probability",
+        {"fail_above" if verdict is Verdict.FAIL else "warn_above": float(params["teeth_above"])},
         evidence,
         iso_value=gap,  # MouthClosed stays the lip gap, as for every other mouth
     )

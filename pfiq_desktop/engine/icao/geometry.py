@@ -18,7 +18,17 @@ import numpy as np
 from pfiq_desktop.engine.faces import box_size, turned_face
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.mm_geometry import CROWN_OVERSHOOT, PrintScale, head_height_range
-from pfiq_desktop.engine.icao.registry import CHECK_BY_EYE, IMPRECISE, Measure, NotAssessable, bounds_of, check, graded, graded_range
+from pfiq_desktop.engine.icao.registry import (
+    CHECK_BY_EYE,
+    IMPRECISE,
+    Measure,
+    NotAssessable,
+    bounds_of,
+    check,
+    grade_interval,
+    graded,
+    graded_range,
+)
 from pfiq_desktop.engine.results import FACE_PRESENT, STORED_TURNED_UNIT, Evidence, Verdict, stored_how, upright_by
 
 
@@ -357,6 +367,21 @@ def face_cropped(ctx: Context, params: dict[str, Any]) -> Measure:
         "fraction of head height",
         Evidence(boxes=[(x0, y0, x1, y1)]),
     )
+
+
+@check("one_image", "One image in the file", "geometry", scope="image")
+def one_image(ctx: Context, params: dict[str, Any]) -> Measure:
+    """A multi-page TIFF or an animation holds more than the photo shown: only its first image is checked, and a
+    scan whose first page is a form would be judged on the form."""
+    if ctx.images is None:
+        raise NotAssessable("the analysis was saved before the file's images were counted; analyse the photo again")
+    bounds = bounds_of(params)
+    verdict, _ = grade_interval(ctx.images, ctx.images, bounds)
+    reason = "The file holds one image." if ctx.images == 1 else (
+        f"The file holds {ctx.images} images (pages or frames); only the first, shown here, was checked"
+        + (". Make sure it is the applicant's photo, or ask for a file with that photo alone." if verdict is not Verdict.PASS
+           else ", within the profile's limit."))
+    return Measure(verdict, reason, float(ctx.images), "images", bounds)
 
 
 @check("aspect_ratio", "Photo aspect ratio", "geometry", scope="image")

@@ -37,10 +37,11 @@ class NotAssessable(Exception):
 
 
 READS_THE_COVERING = "this would read the covering, not the face"  # why a check waits for one that found a covering
-COMPRESSION_CHECK = "compression"
-# why the eye checks wait for the compression check: JPEG quality 10-20 on the bundled portraits failed "Eye open" on
-# 1-3 of 20 open eyes and warned "glasses" on more (docs/EVALUATION.md "Wrong-cause alarms")
-READS_THE_BLOCKS = "JPEG blocks this coarse are read as lids, lenses and covers"
+# why the eye checks wait for the compression check: the bundled portraits at JPEG quality 5 / 10 / 20 failed or warned
+# "Eye open" on 12 / 5 / 4 open eyes and warned "No glasses" on 6 / 1 / 0 bare faces (docs/EVALUATION.md "Wrong-cause
+# alarms"). The gate is the profile's compression bound: a profile that loosens it has the eyes judged on blockier photos
+READS_THE_BLOCKS = ("the photo is compressed so strongly that its square blocks can look like closed eyelids, glasses "
+                    "or a cover: check the eyes by eye")
 
 
 @dataclass
@@ -84,8 +85,8 @@ class CheckSpec:
     iso_measure: str = ""
     max_yaw: float | None = None
     max_yaw_probe: str = ""  # the network probe `max_yaw` was shown to hold with ("" = the check's own measure)
-    # the checks whose failure means this one would measure what covers the face (a mask over the mouth and cheeks):
-    # then it is not judged, and says which check failed
+    # the checks whose failure means this one would measure what covers or spoils the face (a mask over the mouth and
+    # cheeks, JPEG blocks over the eyes) or only repeat it: then it is not judged, and says which check failed and why
     unless_failed: tuple[str, ...] = ()
     unless_failed_why: Mapping[str, str] = field(default_factory=dict)  # said when that check of `unless_failed` failed
 
@@ -128,11 +129,14 @@ def check(
     """Register a check function under a stable id (ids are what profiles and reports key on).
 
     `iso` is the ISO/IEC 29794-5 component the check measures, if any; `unless_failed` names the checks (one, or a
-    tuple) whose failure means this one would measure a covering instead of the face, or only repeat it (the checklist
-    runs those first; `unless_failed_why` says which, when not the former: one sentence for all, or one per check
-    id, READS_THE_COVERING for those it leaves out).
+    tuple) whose failure means this one would measure a covering or an artefact instead of the face, or only repeat
+    it (the checklist runs those first, and a check may wait for one that waits in turn, never in a circle);
+    `unless_failed_why` says why: one sentence for all, or one per check id, READS_THE_COVERING for those it leaves
+    out.
     """
     waits_for = (unless_failed,) if isinstance(unless_failed, str) else unless_failed
+    if not isinstance(unless_failed_why, str) and (stray := sorted(set(unless_failed_why) - set(waits_for))):
+        raise ValueError(f"check {id!r}: unless_failed_why names {', '.join(stray)}, which it does not wait for")
     why = ({waited: unless_failed_why for waited in waits_for} if isinstance(unless_failed_why, str)
            else {waited: unless_failed_why.get(waited, READS_THE_COVERING) for waited in waits_for})
     if iso and iso not in ISO_29794_5_MEASURES:
@@ -154,6 +158,7 @@ def check(
 
 LOWER_FACE_CHECK = "lower_face_covered"  # a mask, scarf or hand over the mouth and chin
 EYE_COVER_CHECK = "eye_occlusion"  # sunglasses, a patch, a hand or hair over an eye
+COMPRESSION_CHECK = "compression"  # JPEG blocks
 THRESHOLD_KEYS = ("fail_below", "warn_below", "warn_above", "fail_above")
 MAX_EXTRA_DECIMALS = 3  # decimals added to write a measured value apart from a bound it rounds onto
 UNCERTAINTY_KEY = "uncertainty"  # beside a check's bounds: +- what its measurement may be off by (head pose)
