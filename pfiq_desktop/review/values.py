@@ -35,7 +35,7 @@ _SHOWN: dict[str, tuple[float, str]] = {
     "texture index": (1.0, "texture {n}"),
     "CIELAB units outside the skin range": (1.0, "{n} outside skin tones"),
     "width/height": (1.0, "w:h {n}"),
-    "images": (1.0, "{n} images"),
+    "images": (1.0, "{n} image(s)"),
     "bits": (1.0, "{n} bits of tone"),
     "darker half / brighter half": (100.0, "darker half {n} %"),
     "darker side / brighter side": (100.0, "darker side {n} %"),

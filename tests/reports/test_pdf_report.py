@@ -29,7 +29,9 @@ def _text(pdf) -> str:
 
 
 def _squash(text: str) -> str:
-    return " ".join(text.split())
+    """Whitespace collapsed, a line broken after a hyphen joined ("under-/over-" | "exposed"), and ligatures the
+    font draws ("ﬁ" in "file") read as their letters, as a PDF viewer's search does."""
+    return re.sub(r"-\s+", "-", " ".join(unicodedata.normalize("NFKC", text).split()))
 
 
 def test_pdf_text_has_file_name_verdicts_values_and_decision(tmp_path, decided_item):
