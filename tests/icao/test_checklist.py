@@ -359,8 +359,7 @@ def test_a_check_waits_only_for_a_registered_check_of_its_own_scope() -> None:
     (a per-face check waiting for a photo-wide one would not be gated on faces 2 and up), and never waiting in a
     circle (the checklist runs what a check waits for first, recursively: a circle would never end)."""
     waiting = [spec for spec in CHECKS.values() if spec.unless_failed]
-    assert {spec.id for spec in waiting} == {"mouth_closed", "natural_colour", "glasses", "pose_yaw", "pose_pitch", "face_occlusion",
-                                             "eye_open_left", "eye_open_right", "eye_occlusion"}
+    assert {spec.id for spec in waiting} == {"mouth_closed", "natural_colour", "glasses", "pose_yaw", "pose_pitch", "face_occlusion"}
 
     def waits_for(check_id: str, seen: tuple[str, ...]) -> None:
         for waited in CHECKS[check_id].unless_failed:
@@ -383,9 +382,13 @@ def test_the_display_order_and_the_fix_order_place_the_same_families():
         check("new_check", "A new check", "lighting")
 
 
-def test_a_reason_for_waiting_names_only_checks_it_waits_for():
-    # a misspelt key in a per-check reason was dropped without a word, and the covering's sentence said instead
-    from pfiq_desktop.engine.icao.registry import COMPRESSION_CHECK, check
+def test_a_check_doubted_by_another_says_why():
+    # a failure made uncertain by another check's must say what that check's failure can fake
+    from pfiq_desktop.engine.icao import CHECKS
+    from pfiq_desktop.engine.icao.registry import COMPRESSION_CHECK, DOUBTS, check
 
-    with pytest.raises(ValueError, match="names exposure, which it does not wait for"):
-        check("new_check", "A new check", "photometric", unless_failed=COMPRESSION_CHECK, unless_failed_why={"exposure": "why"})
+    assert {spec.id for spec in CHECKS.values() if spec.doubted_by} == {"eye_open_left", "eye_open_right", "eye_occlusion", "glasses"}
+    assert all(set(spec.doubted_by) <= set(DOUBTS) and CHECKS[COMPRESSION_CHECK].per_face == spec.per_face
+               for spec in CHECKS.values() if spec.doubted_by)
+    with pytest.raises(ValueError, match="no sentence in DOUBTS says why exposure"):
+        check("new_check", "A new check", "photometric", doubted_by="exposure")

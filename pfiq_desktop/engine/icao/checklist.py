@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -11,7 +12,7 @@ from pfiq_desktop.engine.defaults import DEFAULT_PROFILE
 from pfiq_desktop.engine.icao import background, eyes_mouth, geometry, occlusion, photometric, pose  # noqa: F401  (register checks)
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.profile import Profile, load_profile
-from pfiq_desktop.engine.icao.registry import CHECKS, READS_THE_COVERING, CheckSpec, Measure, NotAssessable
+from pfiq_desktop.engine.icao.registry import CHECKS, DOUBTS, CheckSpec, Measure, NotAssessable
 from pfiq_desktop.engine.results import FACE_PRESENT, CheckResult, Evidence, Face, Verdict, stored_how
 
 log = logging.getLogger(__name__)
@@ -54,9 +55,10 @@ def _no_face_reason(present: CheckResult | None) -> str:
 
 
 def _run_one(spec: CheckSpec, ctx: Context | None, profile: Profile, setup_error: str, face_index: int = 0,
-             covered: CheckResult | None = None, present: CheckResult | None = None) -> CheckResult:
-    """One check's result; `covered` is the first failed result of the checks its `unless_failed` names and `present`
-    that of "Face present", when they ran."""
+             covered: CheckResult | None = None, present: CheckResult | None = None,
+             doubt: CheckResult | None = None) -> CheckResult:
+    """One check's result; `covered` is the first failed result of the checks its `unless_failed` names, `doubt` that
+    of those its `doubted_by` names and `present` that of "Face present", when they ran."""
     params = profile.params(spec.id)
     if ctx is None:
         measure = _not_assessable(f"The photo could not be read: {setup_error}")
@@ -69,8 +71,7 @@ def _run_one(spec: CheckSpec, ctx: Context | None, profile: Profile, setup_error
     elif covered is not None and covered.verdict is Verdict.FAIL:
         # measured: under masks "Mouth closed" flagged 12 of 21 dev faces and "Natural skin colour" 21 of 23; a mask
         # drawn on frontal portraits moved the landmarks' pitch by 10 deg on average (yaw 7), beyond their uncertainty
-        why = spec.unless_failed_why.get(covered.id, READS_THE_COVERING)
-        measure = _not_assessable(f"Cannot be checked: \"{covered.name}\" failed, and {why}.")
+        measure = _not_assessable(f"Cannot be checked: \"{covered.name}\" failed, and {spec.unless_failed_why}.")
     else:
         try:
             if spec.frontal and abs(ctx.pose[0]) > spec.yaw_limit(ctx.profile_yaw, ctx.attributes):
@@ -81,6 +82,9 @@ def _run_one(spec: CheckSpec, ctx: Context | None, profile: Profile, setup_error
         except Exception as exc:
             log.exception("check %s failed", spec.id)
             measure = _not_assessable(f"Cannot be checked ({type(exc).__name__}: {exc}).")
+        if doubt is not None and measure.verdict in (Verdict.FAIL, Verdict.WARN):
+            measure = replace(measure, verdict=Verdict.WARN,
+                              reason=f"{measure.reason} Not certain: \"{doubt.name}\" failed, and {DOUBTS[doubt.id]}.")
     return CheckResult(
         id=spec.id,
         name=spec.name,
@@ -132,7 +136,8 @@ def run_checks(
 def _run_all(specs: list[CheckSpec], ctx: Context | None, profile: Profile, error: str, face_index: int = 0,
              present: CheckResult | None = None) -> list[CheckResult]:
     """`specs` in order on one face, given the photo's "Face present" result (run first: a photo stored turned is
-    judged no further), and a check another one waits for (`unless_failed`) before the one that waits."""
+    judged no further), and a check another one waits for (`unless_failed`) or is doubted by (`doubted_by`) before
+    that one."""
     done: dict[str, CheckResult] = {FACE_PRESENT: present} if present is not None else {}
     wanted = {spec.id for spec in specs}
 
@@ -140,7 +145,9 @@ def _run_all(specs: list[CheckSpec], ctx: Context | None, profile: Profile, erro
         if spec.id not in done:
             first = [run(CHECKS[waited]) for waited in spec.unless_failed if waited in wanted]
             covered = next((result for result in first if result.verdict is Verdict.FAIL), None)
-            done[spec.id] = _run_one(spec, ctx, profile, error, face_index, covered, present)
+            doubts = [run(CHECKS[doubting]) for doubting in spec.doubted_by if doubting in wanted]
+            doubt = next((result for result in doubts if result.verdict is Verdict.FAIL), None)
+            done[spec.id] = _run_one(spec, ctx, profile, error, face_index, covered, present, doubt)
         return done[spec.id]
 
     return [run(spec) for spec in specs]

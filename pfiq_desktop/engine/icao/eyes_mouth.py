@@ -16,7 +16,6 @@ from pfiq_desktop.engine.icao.registry import (
     COMPRESSION_CHECK,
     EYE_COVER_CHECK,
     LOWER_FACE_CHECK,
-    READS_THE_BLOCKS,
     TURNED_HEAD_MAX_YAW,
     Measure,
     NotAssessable,
@@ -83,15 +82,13 @@ def _eye_check(ctx: Context, params: dict[str, Any], side: str) -> Measure:
     )
 
 
-@check("eye_open_left", "Eye open (photo left)", "eyes_mouth", frontal=True, iso="EyesOpen", unless_failed=COMPRESSION_CHECK,
-       unless_failed_why=READS_THE_BLOCKS)
+@check("eye_open_left", "Eye open (photo left)", "eyes_mouth", frontal=True, iso="EyesOpen", doubted_by=COMPRESSION_CHECK)
 def eye_open_left(ctx: Context, params: dict[str, Any]) -> Measure:
     """Open, closed or not visible, from the eye's pixels (an iris, a lid line, a cover), not the landmarks alone."""
     return _eye_check(ctx, params, "left")
 
 
-@check("eye_open_right", "Eye open (photo right)", "eyes_mouth", frontal=True, iso="EyesOpen", unless_failed=COMPRESSION_CHECK,
-       unless_failed_why=READS_THE_BLOCKS)
+@check("eye_open_right", "Eye open (photo right)", "eyes_mouth", frontal=True, iso="EyesOpen", doubted_by=COMPRESSION_CHECK)
 def eye_open_right(ctx: Context, params: dict[str, Any]) -> Measure:
     return _eye_check(ctx, params, "right")
 
@@ -144,7 +141,7 @@ def mouth_closed(ctx: Context, params: dict[str, Any]) -> Measure:
 # faces flagged (the pixels alone were not measured there). Under a mask the lenses are read against the mask where the
 # cheek should be: 13 of 42 masked dev faces failed "tinted" (11 wore no glasses, 2 clear ones), 0 of 108 bare ones
 @check("glasses", "No glasses", "eyes_mouth", frontal=True, max_yaw=TURNED_HEAD_MAX_YAW, max_yaw_probe=GLASSES,
-       unless_failed=(LOWER_FACE_CHECK, COMPRESSION_CHECK), unless_failed_why={COMPRESSION_CHECK: READS_THE_BLOCKS})
+       unless_failed=LOWER_FACE_CHECK, doubted_by=COMPRESSION_CHECK)
 def glasses(ctx: Context, params: dict[str, Any]) -> Measure:
     """Clear glasses warn (or fail where the profile says so); tinted glasses and sunglasses fail, or warn "may be
     tinted" when read with less confidence than `sure_tinted`.
@@ -175,7 +172,7 @@ def glasses(ctx: Context, params: dict[str, Any]) -> Measure:
 
 
 @check(EYE_COVER_CHECK, "Eyes not covered (sunglasses, patch, hand, hair)", "occlusion", frontal=True, iso="EyesVisible",
-       unless_failed=COMPRESSION_CHECK, unless_failed_why=READS_THE_BLOCKS)
+       doubted_by=COMPRESSION_CHECK)
 def eye_occlusion(ctx: Context, params: dict[str, Any]) -> Measure:
     """Something over an eye (a dark lens, an eye patch, a hand, hair): the eye region shows no eye."""
     found = eye_assessment(ctx, params)

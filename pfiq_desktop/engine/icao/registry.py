@@ -37,11 +37,11 @@ class NotAssessable(Exception):
 
 
 READS_THE_COVERING = "this would read the covering, not the face"  # why a check waits for one that found a covering
-# why the eye checks wait for the compression check: the bundled portraits at JPEG quality 5 / 10 / 20 failed or warned
-# "Eye open" on 12 / 5 / 4 open eyes and warned "No glasses" on 6 / 1 / 0 bare faces (docs/EVALUATION.md "Wrong-cause
-# alarms"). The gate is the profile's compression bound: a profile that loosens it has the eyes judged on blockier photos
-READS_THE_BLOCKS = ("the photo is compressed so strongly that its square blocks can look like closed eyelids, glasses "
-                    "or a cover: check the eyes by eye")
+# why the eye checks' failures are only warnings where the compression check fails: the bundled portraits at JPEG
+# quality 5 / 10 / 20 failed or warned "Eye open" on 12 / 5 / 4 open eyes and warned "No glasses" on 6 / 1 / 0 bare
+# faces (docs/EVALUATION.md "Wrong-cause alarms"), while sunglasses and shut eyes stay visible at those qualities. The
+# bound is the profile's compression bound: a profile that loosens it has the eyes' failures stand on blockier photos
+READS_THE_BLOCKS = "its square JPEG blocks can look like closed eyelids, glasses or a cover: check the eyes by eye"
 
 
 @dataclass
@@ -88,7 +88,10 @@ class CheckSpec:
     # the checks whose failure means this one would measure what covers or spoils the face (a mask over the mouth and
     # cheeks, JPEG blocks over the eyes) or only repeat it: then it is not judged, and says which check failed and why
     unless_failed: tuple[str, ...] = ()
-    unless_failed_why: Mapping[str, str] = field(default_factory=dict)  # said when that check of `unless_failed` failed
+    unless_failed_why: str = READS_THE_COVERING  # said when a check of `unless_failed` failed
+    # the checks whose failure makes this one's failure uncertain (JPEG blocks over the eyes): it is still judged, and
+    # a failure or warning becomes a warning that says why (DOUBTS)
+    doubted_by: tuple[str, ...] = ()
 
     def yaw_limit(self, profile_yaw: float, attributes: Mapping[str, float]) -> float:
         """How far the head may be turned for this check to judge it: the profile's limit, or its own `max_yaw` where
@@ -124,21 +127,20 @@ ISO_VALUE_ONLY = frozenset({"EyesOpen", "EyesVisible", "MouthOcclusionPrevention
 def check(
     id: str, name: str, family: str, *, scope: str = "face", frontal: bool = False, per_face: bool = True, iso: str = "",
     max_yaw: float | None = None, max_yaw_probe: str = "", unless_failed: str | tuple[str, ...] = (),
-    unless_failed_why: str | Mapping[str, str] = READS_THE_COVERING,
+    unless_failed_why: str = READS_THE_COVERING, doubted_by: str | tuple[str, ...] = (),
 ) -> Callable[[CheckFunc], CheckFunc]:
     """Register a check function under a stable id (ids are what profiles and reports key on).
 
     `iso` is the ISO/IEC 29794-5 component the check measures, if any; `unless_failed` names the checks (one, or a
     tuple) whose failure means this one would measure a covering or an artefact instead of the face, or only repeat
     it (the checklist runs those first, and a check may wait for one that waits in turn, never in a circle);
-    `unless_failed_why` says why: one sentence for all, or one per check id, READS_THE_COVERING for those it leaves
-    out.
+    `unless_failed_why` says why. `doubted_by` names checks (with a sentence in DOUBTS) whose failure leaves this
+    one judged but its failure uncertain: a warning that says why.
     """
     waits_for = (unless_failed,) if isinstance(unless_failed, str) else unless_failed
-    if not isinstance(unless_failed_why, str) and (stray := sorted(set(unless_failed_why) - set(waits_for))):
-        raise ValueError(f"check {id!r}: unless_failed_why names {', '.join(stray)}, which it does not wait for")
-    why = ({waited: unless_failed_why for waited in waits_for} if isinstance(unless_failed_why, str)
-           else {waited: unless_failed_why.get(waited, READS_THE_COVERING) for waited in waits_for})
+    doubts = (doubted_by,) if isinstance(doubted_by, str) else doubted_by
+    if missing := sorted(set(doubts) - set(DOUBTS)):
+        raise ValueError(f"check {id!r}: no sentence in DOUBTS says why {', '.join(missing)} makes it uncertain")
     if iso and iso not in ISO_29794_5_MEASURES:
         raise ValueError(f"check {id!r}: {iso!r} is not an ISO/IEC 29794-5 quality component")
     if family not in FIX_ORDER:  # the checklist and the fix order place checks by family: a new one must be placed
@@ -150,7 +152,7 @@ def check(
         if id in waits_for:
             raise ValueError(f"check {id!r} cannot wait for its own result (unless_failed)")
         CHECKS[id] = CheckSpec(id, name, family, func, scope, frontal, per_face and scope == "face", iso, max_yaw, max_yaw_probe,
-                               waits_for, why)
+                               waits_for, unless_failed_why, doubts)
         return func
 
     return register
@@ -159,6 +161,7 @@ def check(
 LOWER_FACE_CHECK = "lower_face_covered"  # a mask, scarf or hand over the mouth and chin
 EYE_COVER_CHECK = "eye_occlusion"  # sunglasses, a patch, a hand or hair over an eye
 COMPRESSION_CHECK = "compression"  # JPEG blocks
+DOUBTS = {COMPRESSION_CHECK: READS_THE_BLOCKS}  # a check whose failure leaves others uncertain -> what it can fake
 THRESHOLD_KEYS = ("fail_below", "warn_below", "warn_above", "fail_above")
 MAX_EXTRA_DECIMALS = 3  # decimals added to write a measured value apart from a bound it rounds onto
 UNCERTAINTY_KEY = "uncertainty"  # beside a check's bounds: +- what its measurement may be off by (head pose)
