@@ -305,6 +305,12 @@ def test_a_multi_page_file_is_warned_about_and_its_count_stays_with_its_result(a
     assert analyzer.recheck(older).images_in_file == 3
     unknown = next(c for c in analyzer.recheck(older, image=pixels).checks if c.id == "one_image")
     assert unknown.verdict is Verdict.NOT_ASSESSABLE and "analyse the photo again" in unknown.reason
+    # the photo on page 2, a blank form on page 1: "No face found" named no second page, and the count was not judged
+    form_first = tmp_path / "form_first.tif"
+    Image.new("RGB", (300, 400), "white").save(form_first, save_all=True, append_images=[Image.fromarray(pixels)])
+    checks = {c.id: c for c in analyzer.analyse(form_first).checks}
+    assert checks["face_present"].verdict is Verdict.FAIL and "first of the file's 2 images" in checks["face_present"].reason
+    assert checks["one_image"].verdict is Verdict.WARN, checks["one_image"].reason
 
 
 def test_a_photos_stated_dpi_sets_its_print_size_and_stays_with_its_result(analyzer, tmp_path, monkeypatch):

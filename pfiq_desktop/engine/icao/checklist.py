@@ -12,7 +12,7 @@ from pfiq_desktop.engine.defaults import DEFAULT_PROFILE
 from pfiq_desktop.engine.icao import background, eyes_mouth, geometry, occlusion, photometric, pose  # noqa: F401  (register checks)
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.profile import Profile, load_profile
-from pfiq_desktop.engine.icao.registry import CHECKS, DOUBTS, CheckSpec, Measure, NotAssessable
+from pfiq_desktop.engine.icao.registry import CHECKS, DOUBTS, ONE_IMAGE_CHECK, CheckSpec, Measure, NotAssessable
 from pfiq_desktop.engine.results import FACE_PRESENT, CheckResult, Evidence, Face, Verdict, stored_how
 
 log = logging.getLogger(__name__)
@@ -64,9 +64,10 @@ def _run_one(spec: CheckSpec, ctx: Context | None, profile: Profile, setup_error
         measure = _not_assessable(f"The photo could not be read: {setup_error}")
     elif spec.id in profile.info.not_assessable:
         measure = _not_assessable(f"Not assessed under this profile: {profile.info.not_assessable[spec.id]}.")
-    elif spec.id != FACE_PRESENT and (ctx.face is None or (present is not None and present.turn is not None)):
+    elif spec.id not in (FACE_PRESENT, ONE_IMAGE_CHECK) and (ctx.face is None or (present is not None and present.turn is not None)):
         # Without an upright subject the photo is rejected anyway; judging its format alone, or a face lying on its
-        # side (the fallback detector finds some: their masks, coverings and eyes were judged sideways), would mislead
+        # side (the fallback detector finds some: their masks, coverings and eyes were judged sideways), would mislead.
+        # How many images the file holds is judged all the same: the face may be on its second page
         measure = _not_assessable(_no_face_reason(present))
     elif covered is not None and covered.verdict is Verdict.FAIL:
         # measured: under masks "Mouth closed" flagged 12 of 21 dev faces and "Natural skin colour" 21 of 23; a mask

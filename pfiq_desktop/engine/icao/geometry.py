@@ -21,6 +21,7 @@ from pfiq_desktop.engine.icao.mm_geometry import CROWN_OVERSHOOT, PrintScale, he
 from pfiq_desktop.engine.icao.registry import (
     CHECK_BY_EYE,
     IMPRECISE,
+    ONE_IMAGE_CHECK,
     Measure,
     NotAssessable,
     bounds_of,
@@ -104,6 +105,10 @@ def face_present(ctx: Context, params: dict[str, Any]) -> Measure:
             return Measure(Verdict.FAIL, f"No face was found in the photo, which is too dark (mean grey {mean:.0f}/255 over the "
                            f"whole photo; a face needs at least {ctx.too_dark_below:.0f}): retake it in more light. The face "
                            "may also be covered, turned away or too small.", 0.0, "faces")
+        if ctx.images is not None and ctx.images > 1:  # a scan whose first page is a form (officer walk-through)
+            return Measure(Verdict.FAIL, f"No face was found in the first of the file's {ctx.images} images (pages or "
+                           "frames), the only one checked: the photo may be on another page. Save the photo as a file "
+                           "of its own.", 0.0, "faces")
         # an officer tells the applicant what to change: the usual causes, not only the fact
         return Measure(Verdict.FAIL, "No face was found in the photo: the face may be covered (a mask, a scarf, a hand), "
                        "turned away, too small or too dark, or the photo stored sideways.", 0.0, "faces")
@@ -369,7 +374,7 @@ def face_cropped(ctx: Context, params: dict[str, Any]) -> Measure:
     )
 
 
-@check("one_image", "One image in the file", "geometry", scope="image")
+@check(ONE_IMAGE_CHECK, "One image in the file", "geometry", scope="image")
 def one_image(ctx: Context, params: dict[str, Any]) -> Measure:
     """A multi-page TIFF or an animation holds more than the photo shown: only its first image is checked, and a
     scan whose first page is a form would be judged on the form."""

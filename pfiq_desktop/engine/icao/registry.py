@@ -161,6 +161,7 @@ def check(
 LOWER_FACE_CHECK = "lower_face_covered"  # a mask, scarf or hand over the mouth and chin
 EYE_COVER_CHECK = "eye_occlusion"  # sunglasses, a patch, a hand or hair over an eye
 COMPRESSION_CHECK = "compression"  # JPEG blocks
+ONE_IMAGE_CHECK = "one_image"  # a fact of the file, judged with or without a face
 DOUBTS = {COMPRESSION_CHECK: READS_THE_BLOCKS}  # a check whose failure leaves others uncertain -> what it can fake
 THRESHOLD_KEYS = ("fail_below", "warn_below", "warn_above", "fail_above")
 MAX_EXTRA_DECIMALS = 3  # decimals added to write a measured value apart from a bound it rounds onto
