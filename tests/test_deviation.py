@@ -145,6 +145,9 @@ def test_a_failed_check_where_the_map_is_as_usual_is_not_called_unimportant():
     said = next(s for s in sentences if "mouth and chin look covered" in s)
     assert said.startswith("Chin: as in compliant photos (+1.3)") and "the map does not show it" in said, sentences
     assert "rather than a recognition problem" not in " ".join(sentences)
+    # "the network uses this area as usual" stood beside "Teeth ... read by the recognition network" (walk-through):
+    # the map speaks of recognition's use of the area, the mouth probe of what the network sees there
+    assert "recognition uses this area as usual" in said and "the network uses" not in said
 
 
 def test_many_scattered_spots_are_not_called_nothing_clearly_lower():

@@ -125,7 +125,7 @@ def face_findings(
             text += f"; the checklist reports {_join([_said(c) for c in said])}"
             if known[name] > SOMEWHAT_LOWER and all(c.verdict is Verdict.FAIL for c in said):
                 # said as "not a recognition problem", an officer read a mask as unimportant (walk-through)
-                text += " (the map does not show it: the network uses this area as usual; the photo standard decides)"
+                text += " (the map does not show it: recognition uses this area as usual; the photo standard decides)"
             sentences.append(text + ".")
         else:
             sentences.append(text + "; no checklist item explains it: look for an occluder, shadow or reflection there.")
