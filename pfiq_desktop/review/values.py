@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from pfiq_desktop.engine.icao.registry import RANGE_KEYS, UNCERTAINTY_KEY, bounds_of, finer_decimals, reading_text
+from pfiq_desktop.engine.icao.registry import HIDDEN_UNIT, RANGE_KEYS, UNCERTAINTY_KEY, bounds_of, finer_decimals, reading_text
 from pfiq_desktop.engine.results import STORED_TURNED_UNIT, CheckResult, upright_by
 
 # unit -> (factor, how the scaled number is written: {n} is the number, already formatted)
@@ -26,7 +26,7 @@ _SHOWN: dict[str, tuple[float, str]] = {
     "grey level": (1.0, "{n}/255"),
     "L*": (1.0, "lightness {n}/100"),
     "% closed": (1.0, "closed {n} % likely"),  # "64.8 % closed" beside "Pass" read as a lid two-thirds shut
-    "% hidden": (1.0, "hidden {n} % likely"),
+    HIDDEN_UNIT: (1.0, "hidden {n} % likely"),
     "teeth probability": (100.0, "teeth {n} % likely"),
     "% clear": (1.0, "clear lenses {n} %"),  # the eye check's confidence in what it saw
     "% tinted": (1.0, "tinted lenses {n} %"),
@@ -45,7 +45,7 @@ _SHOWN: dict[str, tuple[float, str]] = {
 }
 _PERCENT = {unit for unit, (factor, _) in _SHOWN.items() if factor == 100.0}
 # read in whole steps: "lightness 72/100", not "72.5/100"
-_WHOLE = {"grey level", "L*", "Laplacian variance", "% closed", "% hidden", "images"}
+_WHOLE = {"grey level", "L*", "Laplacian variance", "% closed", HIDDEN_UNIT, "images"}
 _DECIMALS = {"width/height": 3}  # as the profiles state them: "w:h 1" read as a broken ratio beside "needs 0.740-0.820"
 
 

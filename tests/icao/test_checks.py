@@ -377,6 +377,25 @@ def test_failure_case(check_id: str, portrait: np.ndarray, portrait_faces: list[
     assert result.reason and result.value is not None
 
 
+def test_an_eye_behind_a_cover_is_one_problem_in_the_list_not_three(portrait: np.ndarray, portrait_faces: list[Face],
+                                                                   profile: Profile) -> None:
+    """Sunglasses read "Eyes covered, Eye closed or hidden (photo left), Eye closed or hidden (photo right), Glasses +6
+    more" (walk-through): the eye checks still say "not visible" (issue 15 asks it), the list names the cover once."""
+    from pfiq_desktop.engine.results import Analysis
+    from pfiq_desktop.review.reasons import failed_problems, reason_label
+
+    patched = _eye_patch(portrait, portrait_faces, 42)
+    checks = run_checks(patched, portrait_faces, profile)
+    by_id = {c.id: c for c in checks}
+    assert by_id["eye_occlusion"].verdict is Verdict.FAIL and by_id["eye_open_right"].unit == "% hidden"
+    assert by_id["eye_open_right"].verdict is Verdict.FAIL, by_id["eye_open_right"].reason
+    problems = failed_problems(Analysis(source="patch.jpg", image_size=(1, 1), faces=portrait_faces, checks=checks))
+    assert reason_label("eye_occlusion") in problems and reason_label("eye_open_right") not in problems, problems
+    closed, faces = _close_eye(portrait, portrait_faces, 36)  # a shut eye with no cover is named as ever
+    shut = failed_problems(Analysis(source="shut.jpg", image_size=(1, 1), faces=faces, checks=run_checks(closed, faces, profile)))
+    assert reason_label("eye_open_left") in shut, shut
+
+
 def test_each_eye_is_judged_on_its_own(portrait: np.ndarray, portrait_faces: list[Face], profile: Profile) -> None:
     """A wink fails the closed eye only; a patch makes its eye 'not visible', and the open eye still passes."""
     image, faces = _close_eye(portrait, portrait_faces, 36)

@@ -15,6 +15,8 @@ from pfiq_desktop.engine.icao.regions import polygon_mask
 from pfiq_desktop.engine.icao.registry import (
     COMPRESSION_CHECK,
     EYE_COVER_CHECK,
+    EYE_OPEN_CHECKS,
+    HIDDEN_UNIT,
     LOWER_FACE_CHECK,
     TURNED_HEAD_MAX_YAW,
     Measure,
@@ -75,20 +77,20 @@ def _eye_check(ctx: Context, params: dict[str, Any], side: str) -> Measure:
         Verdict.PASS if eye.state == "open" else Verdict.FAIL if eye.sure else Verdict.WARN,
         eye.reason,
         100 * (eye.score if hidden else eye.closed_score),  # unrounded: its sentence rounds the same number
-        "% hidden" if hidden else "% closed",
+        HIDDEN_UNIT if hidden else "% closed",
         {k: float(getattr(assessment.thresholds, k)) for k in EYE_STATE_BARS if k in params},
         Evidence(boxes=[eye.box], regions=[f"{side}_eye"]),
         iso_value=round(eye.seen_open, 3),  # EyesOpen
     )
 
 
-@check("eye_open_left", "Eye open (photo left)", "eyes_mouth", frontal=True, iso="EyesOpen", doubted_by=COMPRESSION_CHECK)
+@check(EYE_OPEN_CHECKS[0], "Eye open (photo left)", "eyes_mouth", frontal=True, iso="EyesOpen", doubted_by=COMPRESSION_CHECK)
 def eye_open_left(ctx: Context, params: dict[str, Any]) -> Measure:
     """Open, closed or not visible, from the eye's pixels (an iris, a lid line, a cover), not the landmarks alone."""
     return _eye_check(ctx, params, "left")
 
 
-@check("eye_open_right", "Eye open (photo right)", "eyes_mouth", frontal=True, iso="EyesOpen", doubted_by=COMPRESSION_CHECK)
+@check(EYE_OPEN_CHECKS[1], "Eye open (photo right)", "eyes_mouth", frontal=True, iso="EyesOpen", doubted_by=COMPRESSION_CHECK)
 def eye_open_right(ctx: Context, params: dict[str, Any]) -> Measure:
     return _eye_check(ctx, params, "right")
 
@@ -188,7 +190,7 @@ def eye_occlusion(ctx: Context, params: dict[str, Any]) -> Measure:
         Verdict.FAIL if found.occluded else Verdict.PASS,
         found.occlusion_reason,
         100 * hidden_share,
-        "% hidden",
+        HIDDEN_UNIT,
         {k: float(params[k]) for k in ("occluded", "dark_lens") if k in params},
         Evidence(boxes=[e.box for e in hidden], regions=[f"{e.side}_eye" for e in hidden]),
         iso_value=round(1.0 - hidden_share, 3),  # EyesVisible: both eyes seen

@@ -161,6 +161,8 @@ def check(
 LOWER_FACE_CHECK = "lower_face_covered"  # a mask, scarf or hand over the mouth and chin
 EYE_COVER_CHECK = "eye_occlusion"  # sunglasses, a patch, a hand or hair over an eye
 COMPRESSION_CHECK = "compression"  # JPEG blocks
+EYE_OPEN_CHECKS = ("eye_open_left", "eye_open_right")  # one per eye, as the officer sees the photo
+HIDDEN_UNIT = "% hidden"  # an eye check's value where the eye is not visible (covered), not open or closed
 ONE_IMAGE_CHECK = "one_image"  # a fact of the file, judged with or without a face
 DOUBTS = {COMPRESSION_CHECK: READS_THE_BLOCKS}  # a check whose failure leaves others uncertain -> what it can fake
 THRESHOLD_KEYS = ("fail_below", "warn_below", "warn_above", "fail_above")
