@@ -9,9 +9,9 @@ from pfiq_desktop.review.values import bounds_text, check_value_text, value_text
 
 def test_fractions_and_probabilities_read_as_percentages_and_counts_as_words():
     assert value_text(0.309, "fraction of height") == "31 % of height"
-    assert value_text(0.815, "probability") == "82 % likely"
+    assert value_text(0.815, "probability") == "covered 82 % likely"
     assert value_text(0.0046, "fraction") == "0.5 % of area" and value_text(0.0, "fraction") == "0 % of area"
-    assert value_text(0.0000155, "probability") == "<0.1 % likely"  # no false precision
+    assert value_text(0.0000155, "probability") == "covered <0.1 % likely"  # no false precision
     assert value_text(99.9, "% clear") == "clear lenses 99.9 %" and value_text(72.5, "L*") == "lightness 72/100"
     assert value_text(0.171, "gap/width") == "lip gap 17 %"
     assert value_text(0.802, "darker half / brighter half") == "darker half 80 %"
@@ -62,7 +62,7 @@ def test_a_measurement_with_an_uncertainty_shows_it():
 def test_a_value_is_never_written_as_a_bound_it_differs_from():
     # "lip gap 20 % · fail >20 %" on a failed check hid why it failed: the value gets the decimals that tell them apart
     assert value_text(0.203, "gap/width", [0.2]) == "lip gap 20.3 %"
-    assert value_text(0.904, "probability", [0.9, 0.7]) == "90.4 % likely"
+    assert value_text(0.904, "probability", [0.9, 0.7]) == "covered 90.4 % likely"
     assert value_text(72.4, "L*", [72.0]) == "lightness 72.4/100"
     assert value_text(0.2031, "px", [0.203]) == "0.2031 px"
     assert value_text(0.2, "gap/width", [0.2]) == "lip gap 20 %"  # equal to it: as it is

@@ -20,7 +20,7 @@ _SHOWN: dict[str, tuple[float, str]] = {
     "fraction of height": (100.0, "{n} % of height"),
     "fraction of head height": (100.0, "margin {n} % of head height"),  # "214 % of head height" read as the head's share
     "fraction": (100.0, "{n} % of area"),
-    "probability": (100.0, "{n} % likely"),
+    "probability": (100.0, "covered {n} % likely"),  # the covering checks' (mask, head covering): "92 % likely" said not of what
     "fraction of face median PLQ": (100.0, "lowest region {n} % of face median"),  # "134 %" read as the face's share
     "gap/width": (100.0, "lip gap {n} %"),
     "grey level": (1.0, "{n}/255"),
