@@ -148,6 +148,20 @@ def test_an_output_folder_inside_the_photos_folder_is_not_read_as_photos(tmp_pat
     assert sorted(p.name for p in (photos / "results").iterdir()) == ["a.json", "a.png"]
 
 
+def test_a_report_from_saved_results_says_it_reads_them_and_names_the_photos(tmp_path):
+    # "0/48 analysing mask.json" and "mask.json: no face found" (walk-through): results are read, not analysed, and
+    # the officer looks for the photo, not its result file
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    cv2.imwrite(str(photos / "wall.jpg"), np.full((300, 240, 3), 200, np.uint8))
+    made = pfiq("analyse", str(photos), "--out", str(tmp_path / "res"), "--format", "json", "--device", "cpu")
+    assert (tmp_path / "res" / "wall.json").is_file(), made.stdout + made.stderr  # (exit 1: a photo without a face)
+    run = pfiq("report", str(tmp_path / "res" / "wall.json"), "--format", "csv", "--no-store", "--out", str(tmp_path / "r"))
+    said = run.stdout + run.stderr
+    assert "0/1 reading wall.json" in run.stderr and "analysing" not in run.stderr, run.stderr
+    assert "wall.jpg: no face found" in said and "wall.json: no face found" not in said, said
+
+
 def test_a_result_names_its_photo_wherever_it_is_reported_from(tmp_path, astronaut):
     # the JSON held the photo's path relative to where `analyse` ran: reported from elsewhere, the PDF showed no photo
     # and the command said nothing

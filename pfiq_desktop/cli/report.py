@@ -267,7 +267,8 @@ def _collect_items(paths: list[Path], analyses: Analyses, store: ReviewStore | N
 
     items: list[ReportItem] = []
     for index, path in enumerate(paths, start=1):
-        print_progress(index - 1, len(paths), f"analysing {printable(path.name)}")
+        saved = path.suffix.lower() == ".json"  # a saved analysis is read, not analysed again
+        print_progress(index - 1, len(paths), f"{'reading' if saved else 'analysing'} {printable(path.name)}")
         try:
             analysis = analyses.get(path)
         except CannotRecheck as failure:  # the result file was read: its photo is what is missing
@@ -276,12 +277,13 @@ def _collect_items(paths: list[Path], analyses: Analyses, store: ReviewStore | N
         except (OSError, ValueError) as failure:
             problems.append(f"{path.name}: cannot read it ({failure})")
             continue
+        photo = Path(analysis.source).name if saved else path.name  # "mask.json: no face found" named the result file
         if analysis.errors:
-            problems.append(f"{path.name}: {'; '.join(analysis.errors)}")
+            problems.append(f"{photo}: {'; '.join(analysis.errors)}")
         elif not analysis.upright_face:
-            problems.append(f"{path.name}: {no_face_problem(analysis).lower()}")
+            problems.append(f"{photo}: {no_face_problem(analysis).lower()}")
         items.append(item_from_store(store, analysis, altered))
-    print_progress(len(paths), len(paths), "analysed")
+    print_progress(len(paths), len(paths), "read" if all(p.suffix.lower() == ".json" for p in paths) else "analysed")
     return items
 
 

@@ -250,7 +250,8 @@ def checklist_html(analysis: Analysis) -> str:
             f'<td style="padding-left:4px">{escape(check.name)}</td>'
             f'<td align="right"{nowrap(shown)}>{escape(shown)}</td>'
             f'<td style="color:{GREY}; padding-left:5px">{escape(bounds_text(check.thresholds, check.unit))}</td>'
-            f'<td align="center" style="color:{verdict_hex(check.verdict)}"><b>{escape(verdict_text(check.verdict))}</b></td>'
+            f'<td align="center" style="color:{verdict_hex(check.verdict)}; white-space:nowrap">'  # "Not assessa|ble" broke
+            f'<b>{escape(verdict_text(check.verdict))}</b></td>'
             f'<td style="padding-left:4px">{escape(check.reason)}</td></tr>'
         )
     counts = Counter(c.verdict.value for c in analysis.subject_checks())
