@@ -44,7 +44,7 @@ import argparse
 import hashlib
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,20 +119,24 @@ def fold_of(identity: str) -> int:
     return hashlib.sha256(identity.encode()).digest()[0] % FOLDS
 
 
+def dev_faces(photos: list[Photo], cache: FaceCache) -> Iterator[tuple[Photo, np.ndarray, list[CachedFace], tuple[str, float, str]]]:
+    """The development photos with a face: each with its pixels, its cached faces and its face key."""
+    for photo in photos:
+        if photo.split != "dev":
+            continue
+        rgb = load_image(photo.path)
+        found = cache.faces(photo.path, rgb, photo.pad)
+        if found:
+            yield photo, rgb, found, cache.key(photo.path, photo.pad)
+
+
 def eye_rows(cache: FaceCache, maps: PlqMaps, grids: Grids, cache_dir: Path) -> dict[str, list[Row]]:
     """Per-eye rows of the dev eye sets for eye_closed and eye_hidden, per-photo rows for glasses."""
     official, lfw = eye_set("official", DATA), eye_set("lfw", DATA)
     photos = [*lfw, *eye_set("yale", DATA), *official, *synth_set(official, cache, cache_dir / "synth"),
               *wink_set(official, cache, cache_dir / "synth_wink"), *frames_set(lfw, cache, cache_dir / "frames")]
     out: dict[str, list[Row]] = {EYE_CLOSED: [], EYE_HIDDEN: [], GLASSES: []}
-    for photo in photos:
-        if photo.split != "dev":
-            continue
-        rgb = load_image(photo.path)
-        found = cache.faces(photo.path, rgb, photo.pad)
-        if not found:
-            continue
-        key = cache.key(photo.path, photo.pad)
+    for photo, rgb, found, key in dev_faces(photos, cache):
         face = found[0].as_face(rgb.shape[:2], maps.chips(key, rgb, found)[0])
         pixels = measure_eyes(rgb, np.asarray(face.landmarks, np.float64), face.chip_transform, face.plq_chip)
         (grid, descriptor), landmarks = grids.grids(key, rgb, found)[0], chip_landmarks(found[0])
@@ -172,15 +176,9 @@ def mouth_rows(cache: FaceCache, grids: Grids) -> list[Row]:
     """One row per labelled dev mouth with a face, but the bundled test portraits: the probe's features and the lip
     gap."""
     bundled = {path.name for path in BUNDLED_PORTRAITS.iterdir()}
+    photos = [p for p in mouth_set() if not (p.key.startswith("portraits_official/") and p.path.name in bundled)]
     out = []
-    for photo in mouth_set():
-        if photo.split != "dev" or (photo.key.startswith("portraits_official/") and photo.path.name in bundled):
-            continue
-        rgb = load_image(photo.path)
-        found = cache.faces(photo.path, rgb, photo.pad)
-        if not found:
-            continue
-        key = cache.key(photo.path, photo.pad)
+    for photo, rgb, found, key in dev_faces(photos, cache):
         features = mouth_features(grids.eye_grids(key, rgb, found)[0], chip_landmarks(found[0]))
         out.append(Row(features, eyes_mouth.lip_gap(np.asarray(found[0].landmarks68, np.float64)),
                        float(photo.labels["mouth"] == "teeth"), photo.identity))
