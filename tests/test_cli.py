@@ -160,6 +160,10 @@ def test_a_report_from_saved_results_says_it_reads_them_and_names_the_photos(tmp
     said = run.stdout + run.stderr
     assert "0/1 reading wall.json" in run.stderr and "analysing" not in run.stderr, run.stderr
     assert "wall.jpg: no face found" in said and "wall.json: no face found" not in said, said
+    # a second applicant's wall.jpg was saved as wall_2.json: its line names the result too, or two lines read alike
+    (tmp_path / "res" / "wall.json").rename(tmp_path / "res" / "wall_2.json")
+    run = pfiq("report", str(tmp_path / "res" / "wall_2.json"), "--format", "csv", "--no-store", "--out", str(tmp_path / "r2"))
+    assert "wall.jpg (from wall_2.json): no face found" in run.stdout + run.stderr, run.stdout + run.stderr
 
 
 def test_a_result_names_its_photo_wherever_it_is_reported_from(tmp_path, astronaut):

@@ -10,6 +10,7 @@ from pfiq_desktop.review.values import bounds_text, check_value_text, value_text
 def test_fractions_and_probabilities_read_as_percentages_and_counts_as_words():
     assert value_text(0.309, "fraction of height") == "31 % of height"
     assert value_text(0.815, "probability") == "covered 82 % likely"
+    assert value_text(1.0, "images") == "1 image" and value_text(3.0, "images") == "3 images"  # not "1 images"
     assert value_text(0.0046, "fraction") == "0.5 % of area" and value_text(0.0, "fraction") == "0 % of area"
     assert value_text(0.0000155, "probability") == "covered <0.1 % likely"  # no false precision
     assert value_text(99.9, "% clear") == "clear lenses 99.9 %" and value_text(72.5, "L*") == "lightness 72/100"

@@ -140,7 +140,7 @@ class Analyses:
     def get(self, path: Path) -> Analysis:
         """ValueError or OSError (with the reason) when a JSON file is not an analysis, or when a JSON's checks must be
         re-run under the --profile the command line names and its photo cannot be read."""
-        if path.suffix.lower() == ".json":
+        if is_saved_result(path):
             analysis = Analysis.from_json(path.read_text(encoding="utf-8"))
             if isinstance(self.args.profile, SavedSetting) or not analysis.ok:
                 return analysis  # as it was analysed (the summary lists every profile its photos were judged under)
@@ -236,7 +236,7 @@ def run(args: argparse.Namespace) -> int:
     altered = warn_if_altered(store)
 
     def report() -> int:
-        photos = [p for p in paths if p.suffix.lower() != ".json"]
+        photos = [p for p in paths if not is_saved_result(p)]
         # said before any photo is analysed, when every output name is known (a JSON names its photo: checked below)
         stubs = [ReportItem(Analysis(source=str(p), image_size=(0, 0))) for p in photos]
         if len(photos) == len(paths) and _refused(stubs, args, args.formats):
@@ -259,6 +259,18 @@ def run(args: argparse.Namespace) -> int:
                 resource.close()
 
 
+def is_saved_result(path: Path) -> bool:
+    """Whether a path given to `pfiq report` is an analysis `pfiq analyse` saved (read), not a photo (analysed)."""
+    return path.suffix.lower() == ".json"
+
+
+def _photo_name(result: Path, analysis: Analysis) -> str:
+    """The photo a saved result is of, as an officer looks for it ("mask.json: no face found" named the result file),
+    and the result's own name where the two differ (two applicants' wall.jpg are wall.json and wall_2.json)."""
+    photo = Path(analysis.source).name or result.name
+    return photo if Path(photo).stem == result.stem else f"{photo} (from {result.name})"
+
+
 def _collect_items(paths: list[Path], analyses: Analyses, store: ReviewStore | None, altered: str,
                    problems: list[str]) -> list[ReportItem]:
     """Each path's analysis with its decision, with progress; what could not be read or judged is added to `problems`
@@ -267,7 +279,7 @@ def _collect_items(paths: list[Path], analyses: Analyses, store: ReviewStore | N
 
     items: list[ReportItem] = []
     for index, path in enumerate(paths, start=1):
-        saved = path.suffix.lower() == ".json"  # a saved analysis is read, not analysed again
+        saved = is_saved_result(path)  # read, not analysed again
         print_progress(index - 1, len(paths), f"{'reading' if saved else 'analysing'} {printable(path.name)}")
         try:
             analysis = analyses.get(path)
@@ -277,13 +289,13 @@ def _collect_items(paths: list[Path], analyses: Analyses, store: ReviewStore | N
         except (OSError, ValueError) as failure:
             problems.append(f"{path.name}: cannot read it ({failure})")
             continue
-        photo = Path(analysis.source).name if saved else path.name  # "mask.json: no face found" named the result file
+        photo = _photo_name(path, analysis) if saved else path.name
         if analysis.errors:
             problems.append(f"{photo}: {'; '.join(analysis.errors)}")
         elif not analysis.upright_face:
             problems.append(f"{photo}: {no_face_problem(analysis).lower()}")
         items.append(item_from_store(store, analysis, altered))
-    print_progress(len(paths), len(paths), "read" if all(p.suffix.lower() == ".json" for p in paths) else "analysed")
+    print_progress(len(paths), len(paths), "read" if all(map(is_saved_result, paths)) else "analysed")
     return items
 
 

@@ -18,7 +18,7 @@ from pfiq_desktop.engine.deviation import low_share, region_deviation
 from pfiq_desktop.engine.deviation_bands import CLEARLY_LOWER, SOMEWHAT_LOWER, band
 from pfiq_desktop.engine.faces import photo_points_to_chip
 from pfiq_desktop.engine.icao.regions import REGION_NAMES, REGION_WORDS, polygon_mask, region_polygons
-from pfiq_desktop.engine.icao.registry import COMPRESSION_CHECK, FRAMING_CHECKS
+from pfiq_desktop.engine.icao.registry import COMPRESSION_CHECK, FRAMING_CHECKS, doubted
 from pfiq_desktop.engine.results import Analysis, CheckResult, Verdict, stored_how
 
 MIN_AREA_SHARE = 0.02  # an unnamed low area is reported from this share of the face
@@ -41,17 +41,19 @@ class LowArea:
     near: str  # the named region it overlaps most, else the one whose centre is closest
 
 
-def _said(check: CheckResult) -> str:
+def _said(check: CheckResult, uncertain: bool = False) -> str:
     """A check's reason as a short clause: 'the eye on the photo's left looks closed (confidence 97%)'.
 
     Only the first sentence up to a semicolon, without long parenthesised detail: the checklist row
-    beside the findings has the whole reason.
+    beside the findings has the whole reason. An `uncertain` one (registry.doubted) says so: its doubt is in the
+    sentences cut off.
     """
     reason = re.sub(rf"\s*\([^()]{{{MAX_DETAIL},}}\)", "", check.reason.strip())
     reason = re.split(r"\. |;", reason)[0].rstrip(".")
     if reason.count("(") > reason.count(")"):  # cut inside a short parenthesis
         reason = reason[: reason.rindex("(")].rstrip()
-    return reason if reason[1:2].isupper() else reason[:1].lower() + reason[1:]  # "JPEG ..." stays, "Face ..." does not
+    reason = reason if reason[1:2].isupper() else reason[:1].lower() + reason[1:]  # "JPEG ..." stays, "Face ..." does not
+    return f"{reason} (not certain)" if uncertain else reason
 
 
 def _about_a_place(check: CheckResult) -> bool:
@@ -106,6 +108,7 @@ def face_findings(
     the face, and checks of the whole face (blur, exposure) get a sentence of their own.
     """
     known = {n: v for n, v in regions.items() if n in REGION_WORDS and np.isfinite(v)}
+    uncertain = doubted(checks)
     pointed: dict[str, list[CheckResult]] = {}
     for check in checks:
         if check.verdict in (Verdict.WARN, Verdict.FAIL) and _about_a_place(check):
@@ -122,7 +125,7 @@ def face_findings(
         quoted.update(c.id for c in said)
         text = f"{REGION_WORDS[name]}: {band(known[name])} ({known[name]:+.1f})"
         if said:
-            text += f"; the checklist reports {_join([_said(c) for c in said])}"
+            text += f"; the checklist reports {_join([_said(c, c.id in uncertain) for c in said])}"
             if known[name] > SOMEWHAT_LOWER and all(c.verdict is Verdict.FAIL for c in said):
                 # said as "not a recognition problem", an officer read a mask as unimportant (walk-through)
                 text += " (the map does not show it: recognition uses this area as usual; the photo standard decides)"

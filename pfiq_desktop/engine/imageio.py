@@ -224,10 +224,12 @@ def _images(image: Image.Image, name: str) -> int:
         return 1
     full = 0
     try:
-        for page in range(int(getattr(image, "n_frames", 1))):
+        frames = int(getattr(image, "n_frames", 1))
+        if not isinstance(image, TiffImagePlugin.TiffImageFile):  # no page to look at: seeking GIF frames decodes them
+            return max(frames, 1)
+        for page in range(frames):
             image.seek(page)
-            preview = isinstance(image, TiffImagePlugin.TiffImageFile) and int(image.tag_v2.get(NEW_SUBFILE_TYPE, 0)) & 1
-            full += not preview
+            full += not int(image.tag_v2.get(NEW_SUBFILE_TYPE, 0)) & 1
     except Exception as exc:  # a damaged later frame: the photo is the first, which the decoding reads apart
         log.warning("%s: its images after the first could not all be counted (%s)", name, exc, exc_info=True)
     return max(full, 1)

@@ -191,7 +191,7 @@ class ImageListModel(QAbstractListModel):
             return self._thumbs[entry.path] or self._placeholder
         if role == Qt.ItemDataRole.ToolTipRole:
             tip = f"{display_name(entry.path)}\n{STATUS_LABELS.get(entry.status, entry.status)}"
-            if entry.failure:  # the row's line is cut in a narrow list: the tip names every failed check
+            if entry.failure:  # the row's line is cut in a narrow list: the tip names every problem it lists
                 tip += ": " + ", ".join(entry.problems)
             if entry.analysis is not None and entry.analysis.errors:
                 tip += "\n" + "\n".join(entry.analysis.errors)

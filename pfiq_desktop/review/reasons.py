@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from pfiq_desktop.engine.icao.registry import EYE_COVER_CHECK, EYE_OPEN_CHECKS, HIDDEN_UNIT
+from pfiq_desktop.engine.icao.registry import EYE_COVER_CHECK, EYE_OPEN_CHECKS, HIDDEN_UNIT, doubted, in_fix_order
 from pfiq_desktop.engine.results import FACE_PRESENT, Analysis, CheckResult, Verdict, bound_side, stored_how
 
 # A check's name is the requirement ("No head covering"); as the reason a photo was refused or accepted despite,
@@ -152,10 +152,15 @@ def _side(check: CheckResult) -> int:
 def failed_problems(analysis: Analysis) -> list[str]:
     """What the subject's failed checks found, in fix order: what to tell the applicant (list rows, console, summary).
     An eye not visible behind what "Eyes covered" reports is that cover, said once: sunglasses read "Eyes covered, Eye
-    closed or hidden (photo left), Eye closed or hidden (photo right), Glasses" and pushed the rest into "+6 more"."""
-    failed = analysis.failed_checks()
-    covered = any(c.id == EYE_COVER_CHECK for c in failed)
-    return [problem_label(c) for c in failed if not (covered and c.id in EYE_OPEN_CHECKS and c.unit == HIDDEN_UNIT)]
+    closed or hidden (photo left), Eye closed or hidden (photo right), Glasses" and pushed the rest into "+6 more".
+    A warning that stands for a failure made uncertain (sunglasses in a blocky JPEG) is listed with a question mark:
+    "Compression artefacts" alone sent the officer for a better file rather than a new pose."""
+    subject = analysis.subject_checks()
+    uncertain = doubted(subject)
+    listed = in_fix_order(c for c in subject if c.verdict is Verdict.FAIL or c.id in uncertain)
+    covered = any(c.id == EYE_COVER_CHECK for c in listed)
+    return [problem_label(c) + ("?" if c.id in uncertain else "") for c in listed
+            if not (covered and c.id in EYE_OPEN_CHECKS and c.unit == HIDDEN_UNIT)]
 
 
 def first_problems(labels: Sequence[str], shown: int = 2) -> str:

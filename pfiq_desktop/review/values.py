@@ -35,7 +35,6 @@ _SHOWN: dict[str, tuple[float, str]] = {
     "texture index": (1.0, "texture {n}"),
     "CIELAB units outside the skin range": (1.0, "{n} outside skin tones"),
     "width/height": (1.0, "w:h {n}"),
-    "images": (1.0, "{n} image(s)"),
     "bits": (1.0, "{n} bits of tone"),
     "darker half / brighter half": (100.0, "darker half {n} %"),
     "darker side / brighter side": (100.0, "darker side {n} %"),
@@ -45,7 +44,7 @@ _SHOWN: dict[str, tuple[float, str]] = {
 }
 _PERCENT = {unit for unit, (factor, _) in _SHOWN.items() if factor == 100.0}
 # read in whole steps: "lightness 72/100", not "72.5/100"
-_WHOLE = {"grey level", "L*", "Laplacian variance", "% closed", HIDDEN_UNIT, "images"}
+_WHOLE = {"grey level", "L*", "Laplacian variance", "% closed", HIDDEN_UNIT}
 _DECIMALS = {"width/height": 3}  # as the profiles state them: "w:h 1" read as a broken ratio beside "needs 0.740-0.820"
 
 
@@ -113,6 +112,8 @@ def value_text(value: float | int | None, unit: str = "", bounds: Iterable[float
         return "–"
     if unit == "faces":
         return counted(round(value), "face")
+    if unit == "images":  # "1 images" (and "1 image(s)") read as an engineer's
+        return counted(round(value), "image")
     if unit == "colour":
         return "colour" if value else "black and white"
     if unit == STORED_TURNED_UNIT:  # as the reason says it ("turned 90 degrees anticlockwise"), not "270 deg clockwise"

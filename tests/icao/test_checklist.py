@@ -359,11 +359,12 @@ def test_a_check_waits_only_for_a_registered_check_of_its_own_scope() -> None:
     """`unless_failed` names a check run first on the same face: registered, not itself, judged per face as it is
     (a per-face check waiting for a photo-wide one would not be gated on faces 2 and up), and never waiting in a
     circle (the checklist runs what a check waits for first, recursively: a circle would never end)."""
-    waiting = [spec for spec in CHECKS.values() if spec.unless_failed]
-    assert {spec.id for spec in waiting} == {"mouth_closed", "natural_colour", "glasses", "pose_yaw", "pose_pitch", "face_occlusion"}
+    waiting = [spec for spec in CHECKS.values() if spec.unless_failed or spec.doubted_by]
+    assert {spec.id for spec in CHECKS.values() if spec.unless_failed} == {
+        "mouth_closed", "natural_colour", "glasses", "pose_yaw", "pose_pitch", "face_occlusion"}
 
-    def waits_for(check_id: str, seen: tuple[str, ...]) -> None:
-        for waited in CHECKS[check_id].unless_failed:
+    def waits_for(check_id: str, seen: tuple[str, ...]) -> None:  # what it waits for or is doubted by: both run first
+        for waited in (*CHECKS[check_id].unless_failed, *CHECKS[check_id].doubted_by):
             assert waited not in seen, (*seen, waited)
             assert CHECKS[waited].per_face == CHECKS[check_id].per_face
             waits_for(waited, (*seen, waited))
@@ -389,7 +390,10 @@ def test_a_check_doubted_by_another_says_why():
     from pfiq_desktop.engine.icao.registry import COMPRESSION_CHECK, DOUBTS, check
 
     assert {spec.id for spec in CHECKS.values() if spec.doubted_by} == {"eye_open_left", "eye_open_right", "eye_occlusion", "glasses"}
-    assert all(set(spec.doubted_by) <= set(DOUBTS) and CHECKS[COMPRESSION_CHECK].per_face == spec.per_face
+    assert all(set(spec.doubted_by) <= set(DOUBTS) and all(CHECKS[d].per_face == spec.per_face for d in spec.doubted_by)
                for spec in CHECKS.values() if spec.doubted_by)
+    assert COMPRESSION_CHECK in DOUBTS
     with pytest.raises(ValueError, match="no sentence in DOUBTS says why exposure"):
         check("new_check", "A new check", "photometric", doubted_by="exposure")
+    with pytest.raises(ValueError, match="cannot be doubted by its own result"):
+        check(COMPRESSION_CHECK, "A new check", "photometric", doubted_by=COMPRESSION_CHECK)

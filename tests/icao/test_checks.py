@@ -722,6 +722,9 @@ def test_through_coarse_jpeg_blocks_the_eyes_failures_are_only_warnings_that_say
     """JPEG quality 10-20 failed "Eye open" on open eyes of the bundled portraits (1-3 of 20) and warned "glasses" on
     bare faces: the blocks read as lids and frames. Where "No compression artefacts" fails, an eye check's failure is
     a warning that says so; a real cover stays flagged (not judged at all, sunglasses in a blocky photo went unsaid)."""
+    from pfiq_desktop.engine.results import Analysis
+    from pfiq_desktop.review.reasons import failed_problems, reason_label
+
     original = load_portrait(0)
     faces = detect_faces(original)
     patched = _eye_patch(original, faces, 42)
@@ -730,11 +733,17 @@ def test_through_coarse_jpeg_blocks_the_eyes_failures_are_only_warnings_that_say
              "glasses or a cover: check the eyes by eye.")
     for photo, flagged in ((original, False), (patched, True)):
         blocky = disturbances.jpeg(photo, 10)
-        judged = {c.id: c for c in run_checks(blocky, detect_faces(blocky), profile)}
+        checks = run_checks(blocky, detect_faces(blocky), profile)
+        judged = {c.id: c for c in checks}
         assert judged["compression"].verdict is Verdict.FAIL
         assert all(judged[k].verdict is not Verdict.FAIL for k in eye_checks), {k: judged[k].reason for k in eye_checks}
         assert all(judged[k].reason.endswith(doubt) for k in eye_checks if judged[k].verdict is Verdict.WARN)
         assert (judged["eye_occlusion"].verdict is Verdict.WARN) is flagged, judged["eye_occlusion"].reason
+        problems = failed_problems(Analysis(source="blocky.jpg", image_size=(1, 1), faces=[], checks=checks))
+        assert (reason_label("eye_occlusion") + "?" in problems) is flagged, problems  # the list still names it, unsure
+    # "Eyes, nose and mouth unobstructed" passed beside the doubted cover: it still waits for it
+    assert judged["face_occlusion"].verdict is Verdict.NOT_ASSESSABLE, judged["face_occlusion"].reason
+    assert judged["face_occlusion"].reason.startswith('Cannot be checked: "Eyes not covered (sunglasses, patch, hand, hair)" warned')
     sharp = {c.id: c for c in run_checks(patched, faces, profile)}  # the same patch, uncompressed: a failure
     assert sharp["eye_occlusion"].verdict is Verdict.FAIL and "Not certain" not in sharp["eye_occlusion"].reason
 

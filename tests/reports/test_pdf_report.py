@@ -25,13 +25,14 @@ PAGE_PX_AT_40_DPI = {"A4": (468, 331), "Letter": (440, 340)}  # (height, width) 
 
 
 def _text(pdf) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(str(pdf)).pages)
+    """The PDF's text with a word broken at a line's end after its hyphen joined ("under-/over-" | "exposed")."""
+    return re.sub(r"-\n", "-", "\n".join(page.extract_text() for page in PdfReader(str(pdf)).pages))
 
 
 def _squash(text: str) -> str:
-    """Whitespace collapsed, a line broken after a hyphen joined ("under-/over-" | "exposed"), and ligatures the
-    font draws ("ﬁ" in "file") read as their letters, as a PDF viewer's search does."""
-    return re.sub(r"-\s+", "-", " ".join(unicodedata.normalize("NFKC", text).split()))
+    """Whitespace collapsed, and ligatures the font draws ("ﬁ" in "file") read as their letters, as a PDF viewer's
+    search does."""
+    return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
 def test_pdf_text_has_file_name_verdicts_values_and_decision(tmp_path, decided_item):

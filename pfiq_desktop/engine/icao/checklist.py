@@ -55,10 +55,10 @@ def _no_face_reason(present: CheckResult | None) -> str:
 
 
 def _run_one(spec: CheckSpec, ctx: Context | None, profile: Profile, setup_error: str, face_index: int = 0,
-             covered: CheckResult | None = None, present: CheckResult | None = None,
-             doubt: CheckResult | None = None) -> CheckResult:
-    """One check's result; `covered` is the first failed result of the checks its `unless_failed` names, `doubt` that
-    of those its `doubted_by` names and `present` that of "Face present", when they ran."""
+             covered: CheckResult | None = None, present: CheckResult | None = None) -> CheckResult:
+    """One check's result; `covered` is the first result of the checks its `unless_failed` names that found what
+    covers the face (failed, or failed with a doubt: `_run_all`) and `present` that of "Face present", when they
+    ran."""
     params = profile.params(spec.id)
     if ctx is None:
         measure = _not_assessable(f"The photo could not be read: {setup_error}")
@@ -69,10 +69,11 @@ def _run_one(spec: CheckSpec, ctx: Context | None, profile: Profile, setup_error
         # side (the fallback detector finds some: their masks, coverings and eyes were judged sideways), would mislead.
         # How many images the file holds is judged all the same: the face may be on its second page
         measure = _not_assessable(_no_face_reason(present))
-    elif covered is not None and covered.verdict is Verdict.FAIL:
+    elif covered is not None:
         # measured: under masks "Mouth closed" flagged 12 of 21 dev faces and "Natural skin colour" 21 of 23; a mask
         # drawn on frontal portraits moved the landmarks' pitch by 10 deg on average (yaw 7), beyond their uncertainty
-        measure = _not_assessable(f"Cannot be checked: \"{covered.name}\" failed, and {spec.unless_failed_why}.")
+        found = "failed" if covered.verdict is Verdict.FAIL else "warned"
+        measure = _not_assessable(f"Cannot be checked: \"{covered.name}\" {found}, and {spec.unless_failed_why}.")
     else:
         try:
             if spec.frontal and abs(ctx.pose[0]) > spec.yaw_limit(ctx.profile_yaw, ctx.attributes):
@@ -83,9 +84,6 @@ def _run_one(spec: CheckSpec, ctx: Context | None, profile: Profile, setup_error
         except Exception as exc:
             log.exception("check %s failed", spec.id)
             measure = _not_assessable(f"Cannot be checked ({type(exc).__name__}: {exc}).")
-        if doubt is not None and measure.verdict in (Verdict.FAIL, Verdict.WARN):
-            measure = replace(measure, verdict=Verdict.WARN,
-                              reason=f"{measure.reason} Not certain: \"{doubt.name}\" failed, and {DOUBTS[doubt.id]}.")
     return CheckResult(
         id=spec.id,
         name=spec.name,
@@ -141,14 +139,21 @@ def _run_all(specs: list[CheckSpec], ctx: Context | None, profile: Profile, erro
     that one."""
     done: dict[str, CheckResult] = {FACE_PRESENT: present} if present is not None else {}
     wanted = {spec.id for spec in specs}
+    failed_with_doubt: set[str] = set()  # warnings that are failures made uncertain: they still hold back the waiting
 
     def run(spec: CheckSpec) -> CheckResult:
         if spec.id not in done:
             first = [run(CHECKS[waited]) for waited in spec.unless_failed if waited in wanted]
-            covered = next((result for result in first if result.verdict is Verdict.FAIL), None)
+            covered = next((r for r in first if r.verdict is Verdict.FAIL or r.id in failed_with_doubt), None)
             doubts = [run(CHECKS[doubting]) for doubting in spec.doubted_by if doubting in wanted]
-            doubt = next((result for result in doubts if result.verdict is Verdict.FAIL), None)
-            done[spec.id] = _run_one(spec, ctx, profile, error, face_index, covered, present, doubt)
+            doubt = next((r for r in doubts if r.verdict is Verdict.FAIL), None)
+            result = _run_one(spec, ctx, profile, error, face_index, covered, present)
+            if doubt is not None and result.verdict in (Verdict.FAIL, Verdict.WARN):
+                if result.verdict is Verdict.FAIL:  # ("Eyes, nose and mouth unobstructed" passed beside a doubted cover)
+                    failed_with_doubt.add(spec.id)
+                result = replace(result, verdict=Verdict.WARN,
+                                 reason=f"{result.reason} Not certain: \"{doubt.name}\" failed, and {DOUBTS[doubt.id]}.")
+            done[spec.id] = result
         return done[spec.id]
 
     return [run(spec) for spec in specs]

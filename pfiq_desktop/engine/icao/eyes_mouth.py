@@ -28,7 +28,7 @@ from pfiq_desktop.engine.results import Evidence, Verdict
 
 EYE_STATE_BARS = ("closed_one", "closed_both", "wink_gap", "wink_floor", "sure_closed")  # reported as applied
 EYE_THRESHOLDS = (*EYE_STATE_BARS, "occluded", "tinted", "sure_tinted", "frame", "dark_lens")
-EYE_CHECKS = ("eye_open_left", "eye_occlusion", "glasses")  # the checks whose tables hold the eye thresholds
+EYE_CHECKS = (EYE_OPEN_CHECKS[0], EYE_COVER_CHECK, "glasses")  # the checks whose tables hold the eye thresholds
 RED_OVER_SKIN = 1.6  # how much redder (red over green) than the cheeks a flash-red pupil is at least
 # with the built-in network's mouth probe (engine/attributes.py): log-odds that teeth show or the lips are apart =
 # a x lip gap + b x network + c, refitted by `python -m benchmarks.fit_attribute_probes --probes mouth_open --check`

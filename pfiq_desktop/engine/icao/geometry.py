@@ -99,19 +99,19 @@ def face_present(ctx: Context, params: dict[str, Any]) -> Measure:
                        "(its file gives no orientation).", float(turn), STORED_TURNED_UNIT)
     if ctx.face is None:
         mean = float(ctx.grey.mean()) if ctx.grey.size else 0.0
+        # a scan whose first page is a form (officer walk-through): its other pages are not checked
+        several = ctx.images is not None and ctx.images > 1
+        where = f"the first of the file's {ctx.images} images (pages or frames), the only one checked" if several else "the photo"
+        elsewhere = " Or the photo is on another page of the file: save it as a file of its own." if several else ""
         if ctx.too_dark_below is not None and mean < ctx.too_dark_below:
             # a photo too dark to find a face in was told "covered, turned away, too small or too dark": say which
             # (the floor is the face's: a dark background alone can bring a photo under it, so the other causes stay)
-            return Measure(Verdict.FAIL, f"No face was found in the photo, which is too dark (mean grey {mean:.0f}/255 over the "
+            return Measure(Verdict.FAIL, f"No face was found in {where}, which is too dark (mean grey {mean:.0f}/255 over the "
                            f"whole photo; a face needs at least {ctx.too_dark_below:.0f}): retake it in more light. The face "
-                           "may also be covered, turned away or too small.", 0.0, "faces")
-        if ctx.images is not None and ctx.images > 1:  # a scan whose first page is a form (officer walk-through)
-            return Measure(Verdict.FAIL, f"No face was found in the first of the file's {ctx.images} images (pages or "
-                           "frames), the only one checked: the photo may be on another page. Save the photo as a file "
-                           "of its own.", 0.0, "faces")
+                           f"may also be covered, turned away or too small.{elsewhere}", 0.0, "faces")
         # an officer tells the applicant what to change: the usual causes, not only the fact
-        return Measure(Verdict.FAIL, "No face was found in the photo: the face may be covered (a mask, a scarf, a hand), "
-                       "turned away, too small or too dark, or the photo stored sideways.", 0.0, "faces")
+        return Measure(Verdict.FAIL, f"No face was found in {where}: the face may be covered (a mask, a scarf, a hand), "
+                       f"turned away, too small or too dark, or the photo stored sideways.{elsewhere}", 0.0, "faces")
     # the fallback detector runs only when the usual one sees no face: often strong side light or a mask
     how = " by the second (CNN) detector: the usual one saw none" if ctx.face.detector == "cnn" else ""
     return Measure(

@@ -85,8 +85,8 @@ class CheckSpec:
     iso_measure: str = ""
     max_yaw: float | None = None
     max_yaw_probe: str = ""  # the network probe `max_yaw` was shown to hold with ("" = the check's own measure)
-    # the checks whose failure means this one would measure what covers or spoils the face (a mask over the mouth and
-    # cheeks, JPEG blocks over the eyes) or only repeat it: then it is not judged, and says which check failed and why
+    # the checks whose failure means this one would measure what covers the face (a mask over the mouth and cheeks)
+    # or only repeat it: then it is not judged, and says which check failed and why
     unless_failed: tuple[str, ...] = ()
     unless_failed_why: str = READS_THE_COVERING  # said when a check of `unless_failed` failed
     # the checks whose failure makes this one's failure uncertain (JPEG blocks over the eyes): it is still judged, and
@@ -139,6 +139,8 @@ def check(
     """
     waits_for = (unless_failed,) if isinstance(unless_failed, str) else unless_failed
     doubts = (doubted_by,) if isinstance(doubted_by, str) else doubted_by
+    if id in doubts:
+        raise ValueError(f"check {id!r} cannot be doubted by its own result (doubted_by)")
     if missing := sorted(set(doubts) - set(DOUBTS)):
         raise ValueError(f"check {id!r}: no sentence in DOUBTS says why {', '.join(missing)} makes it uncertain")
     if iso and iso not in ISO_29794_5_MEASURES:
@@ -188,6 +190,13 @@ FRAMING_CHECKS = frozenset(
 # the order failed checks are named in (list rows, banners, reports): whether there is one face, then what covers or
 # spoils it, then its setting; framing last, since a rescan or another crop fixes it
 FIX_ORDER = ("geometry", "occlusion", "eyes_mouth", "pose", "photometric", "background")
+
+
+def doubted(checks: Iterable[CheckResult]) -> set[str]:
+    """The ids of the warned checks among `checks` (one face's) whose warning a failed check of their `doubted_by`
+    made uncertain: sunglasses in a blocky JPEG, which the problem list and the findings still name, with a doubt."""
+    failed = {c.id for c in checks if c.verdict is Verdict.FAIL}
+    return {c.id for c in checks if c.verdict is Verdict.WARN and c.id in CHECKS and failed.intersection(CHECKS[c.id].doubted_by)}
 
 
 def in_fix_order(checks: Iterable[CheckResult]) -> list[CheckResult]:
