@@ -19,11 +19,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from benchmarks.fit_attribute_probes import BUNDLED_PORTRAITS
 from benchmarks.issue15.facecache import FaceCache
 from benchmarks.issue15.gridcache import Grids
 from benchmarks.issue15.measure import measure, only
-from benchmarks.issue15.sets import DATA, ROOT, Photo, mouth_set
+from benchmarks.issue15.sets import DATA, ROOT, Photo, is_bundled_portrait, mouth_set
 from pfiq_desktop.engine.icao import load_profile
 from pfiq_desktop.engine.results import Verdict
 
@@ -34,9 +33,7 @@ Tally = dict[tuple[str, str, str, str], Counter[Verdict]]
 
 def group(photo: Photo) -> str:
     """The row a photo is counted in: its source, the bundled test portraits apart."""
-    folder = photo.key.split("/")[0]
-    bundled = folder == "portraits_official" and photo.path.name in {p.name for p in BUNDLED_PORTRAITS.iterdir()}
-    return "bundled portraits" if bundled else SOURCES[folder]
+    return "bundled portraits" if is_bundled_portrait(photo) else SOURCES[photo.key.split("/")[0]]
 
 
 def tally(photos: list[Photo], cache: FaceCache, grids: Grids | None) -> Tally:

@@ -56,7 +56,7 @@ from benchmarks.fit_eye_models import as_source, write
 from benchmarks.issue15.facecache import CachedFace, FaceCache
 from benchmarks.issue15.gridcache import BACKBONE, Grids, chip_landmarks
 from benchmarks.issue15.plqcache import PlqMaps
-from benchmarks.issue15.sets import DATA, ROOT, Photo, eye_set, lfw_cover, mouth_set, official_cover, tight_crops
+from benchmarks.issue15.sets import DATA, ROOT, Photo, eye_set, is_bundled_portrait, lfw_cover, mouth_set, official_cover, tight_crops
 from benchmarks.issue15.synth import frames_set, synth_set, wink_set
 from pfiq_desktop.engine import attributes
 from pfiq_desktop.engine.attributes import (
@@ -102,7 +102,6 @@ FUSIONS = {
     HEAD_COVERED: ("HEAD_WITH_NETWORK", coverings),
     MOUTH_OPEN: ("MOUTH_WITH_NETWORK", eyes_mouth),
 }
-BUNDLED_PORTRAITS = ROOT / "tests" / "fixtures" / "portraits"  # the tests' own photos: never fitted on
 
 
 @dataclass(frozen=True)
@@ -175,8 +174,7 @@ def head_rows(cache: FaceCache, grids: Grids) -> list[Row]:
 def mouth_rows(cache: FaceCache, grids: Grids) -> list[Row]:
     """One row per labelled dev mouth with a face, but the bundled test portraits: the probe's features and the lip
     gap."""
-    bundled = {path.name for path in BUNDLED_PORTRAITS.iterdir()}
-    photos = [p for p in mouth_set() if not (p.key.startswith("portraits_official/") and p.path.name in bundled)]
+    photos = [p for p in mouth_set() if not is_bundled_portrait(p)]
     out = []
     for photo, rgb, found, key in dev_faces(photos, cache):
         features = mouth_features(grids.eye_grids(key, rgb, found)[0], chip_landmarks(found[0]))

@@ -13,6 +13,7 @@ import csv
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from pfiq_desktop.engine.faces import TIGHT_CROP_PAD  # Extended Yale B and the mask crops are padded so before detecting
@@ -21,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LABELS = ROOT / "benchmarks" / "labels"
 DATA = ROOT / ".." / "shared" / "data" / "faces"
 COVER_SEED = "pfiq-issue15-facecover"  # the covering/mask/light research's split salt
+BUNDLED_PORTRAITS = ROOT / "tests" / "fixtures" / "portraits"  # the tests' own official portraits
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,17 @@ def tight_crops(folder: str) -> list[Photo]:
     """defects_masks_dev / defects_yaleb_light_dev: `label` per photo, padded before detection."""
     return [Photo(f"{folder}/{r['file']}", DATA / folder / r["file"], r["identity"], cover_split(r["identity"]),
                   {"label": r["label"]}, TIGHT_CROP_PAD) for r in _rows(DATA / folder / "labels.csv")]
+
+
+@cache
+def _bundled_names() -> frozenset[str]:
+    return frozenset(path.name for path in BUNDLED_PORTRAITS.iterdir())
+
+
+def is_bundled_portrait(photo: Photo) -> bool:
+    """Whether a labelled official portrait is one the tests bundle (tests/fixtures/portraits): never fitted on, so
+    the tests judge a probe on photos it never saw."""
+    return photo.key.startswith("portraits_official/") and photo.path.name in _bundled_names()
 
 
 def mouth_set() -> list[Photo]:
