@@ -382,10 +382,13 @@ def one_image(ctx: Context, params: dict[str, Any]) -> Measure:
         raise NotAssessable("the analysis was saved before the file's images were counted; analyse the photo again")
     bounds = bounds_of(params)
     verdict, _ = grade_interval(ctx.images, ctx.images, bounds)
-    reason = "The file holds one image." if ctx.images == 1 else (
-        f"The file holds {ctx.images} images (pages or frames); only the first, shown here, was checked"
-        + (". Make sure it is the applicant's photo, or ask for a file with that photo alone." if verdict is not Verdict.PASS
-           else ", within the profile's limit."))
+    several = f"The file holds {ctx.images} images (pages or frames); only the first, shown here, was checked"
+    if ctx.images == 1:
+        reason = "The file holds one image."
+    elif verdict is Verdict.PASS:
+        reason = f"{several}, within the profile's limit."
+    else:
+        reason = f"{several}. Make sure it is the applicant's photo, or ask for a file with that photo alone."
     return Measure(verdict, reason, float(ctx.images), "images", bounds)
 
 
