@@ -12,18 +12,29 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QLocale, QObject, Qt, QThread, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
 
 from pfiq_desktop.atomic import OutputError
+from pfiq_desktop.engine.filenames import display_name, first_few
 from pfiq_desktop.reports.inputs import ReportItem
+from pfiq_desktop.reports.naming import over_photos_text
 from pfiq_desktop.reports.paged import ReportCancelled
-from pfiq_desktop.reports.runner import PER_PHOTO_FORMATS, SUMMARY_NAME, ExportResult, export_reports, kept_text
+from pfiq_desktop.reports.runner import (
+    PER_PHOTO_FORMATS,
+    SUMMARY_NAME,
+    ExportResult,
+    existing_outputs,
+    export_reports,
+    kept_text,
+    outputs_over_photos,
+)
 from pfiq_desktop.review.values import counted
+from pfiq_desktop.settings import SettingsStore
 
 log = logging.getLogger(__name__)
 
@@ -85,13 +96,16 @@ def report_to_open(files: Sequence[Path]) -> Path | None:
 
 
 class ReportExporter(QObject):
-    """One export at a time for a window: progress dialog, Cancel, and a clear result message."""
+    """One export at a time for a window: the output folder asked, replaced files confirmed, then a progress dialog,
+    Cancel, and a clear result message."""
 
     message = Signal(str)  # status-bar text
+    refused = Signal(str)  # why nothing was written (outputs would replace the photos): the window's banner
 
-    def __init__(self, parent: QWidget) -> None:
+    def __init__(self, parent: QWidget, settings: SettingsStore) -> None:
         super().__init__(parent)
         self.parent_widget = parent
+        self.settings = settings  # the last export folder is offered again
         self.job: ExportThread | None = None
         self.dialog: QProgressDialog | None = None
         self.result_box: QMessageBox | None = None
@@ -101,6 +115,45 @@ class ReportExporter(QObject):
 
     def running(self) -> bool:
         return self.job is not None
+
+    def ask_folder(self, title: str) -> str:
+        """The output folder for an export ('' when the officer cancels); tests replace this."""
+        last = self.settings.current.export_folder
+        return QFileDialog.getExistingDirectory(self.parent_widget, title, last if Path(last or "").is_dir() else str(Path.home()))
+
+    def confirm_replace(self, folder: str, paths: list[Path]) -> bool:
+        """Whether to replace files an earlier export left in `folder` (perhaps of other photos with the same names:
+        camera names repeat); tests replace this."""
+        names = first_few([display_name(path.name) for path in paths], 8, "\n")
+        answer = QMessageBox.question(
+            self.parent_widget, "Replace existing reports?",
+            f"{len(paths)} of the files to write already exist in {folder}, perhaps from other photos with the same "
+            f"names:\n\n{names}\n\nReplace them? No keeps them and writes nothing: export again to another folder.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def request(self, make_items: Callable[[], list[ReportItem]], formats: Sequence[str], title: str,
+                officer: str = "") -> bool:
+        """Export the items `make_items` builds (on this, the store's thread, once a folder is chosen) where the officer
+        says, once they confirm replacing an earlier export's files; never over the photos themselves. False when
+        nothing was started."""
+        if self.running():
+            self.message.emit(EXPORT_RUNNING)
+            return False
+        folder = self.ask_folder(title)
+        if not folder:
+            return False
+        self.settings.update(export_folder=folder)
+        items = make_items()
+        clashes = outputs_over_photos(items, folder, formats)
+        if clashes:
+            self.refused.emit(over_photos_text(display_name(folder), clashes))
+            return False
+        replaced = existing_outputs(items, folder, formats)
+        if replaced and not self.confirm_replace(folder, replaced):
+            self.message.emit("Export cancelled: nothing was replaced")
+            return False
+        return self.start(items, folder, formats, officer=officer, title=title)
 
     def start(self, items: Sequence[ReportItem], out_dir: str | Path, formats: Sequence[str],
               officer: str = "", page_size: str | None = None, title: str = "Exporting reports") -> bool:

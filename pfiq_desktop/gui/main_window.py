@@ -47,7 +47,7 @@ from pfiq_desktop.gui.checklist_panel import ChecklistPanel
 from pfiq_desktop.gui.compare_view import CompareView
 from pfiq_desktop.gui.decision_panel import DECISION_KEYS, DecisionPanel
 from pfiq_desktop.gui.display import DisplayResult
-from pfiq_desktop.gui.export import EXPORT_RUNNING, ReportExporter
+from pfiq_desktop.gui.export import BATCH_FORMATS, SINGLE_FORMATS, ReportExporter
 from pfiq_desktop.gui.image_cache import ImageCache
 from pfiq_desktop.gui.renewal_dialog import RenewalDialog
 from pfiq_desktop.gui.settings_dialog import SettingsDialog
@@ -129,8 +129,9 @@ class MainWindow(QMainWindow):
         self.session = ReviewSession(self.store, self.settings.current.officer)
         self.images = ImageCache(self)
         self.images.loaded.connect(self._on_image_loaded)
-        self.exporter = ReportExporter(self)
+        self.exporter = ReportExporter(self, self.settings)
         self.exporter.message.connect(self._status)
+        self.exporter.refused.connect(self.show_banner)
         self.auto_advance = True
         self.profiles = list_profiles() + your_profiles()  # (the user's profiles folder: Help ▸ About names it)
         startup_problem = self._fall_back_from_a_broken_profile()
@@ -981,22 +982,6 @@ class MainWindow(QMainWindow):
         return True
 
     # -- reports -----------------------------------------------------------------
-    def ask_export_folder(self, title: str) -> str:
-        """The output folder for an export ('' when the officer cancels); tests replace this."""
-        last = self.settings.current.export_folder
-        return QFileDialog.getExistingDirectory(self, title, last if Path(last or "").is_dir() else str(Path.home()))
-
-    def confirm_replace(self, folder: str, paths: list[Path]) -> bool:
-        """Whether to replace files an earlier export left in `folder` (perhaps of other photos with the same names:
-        camera names repeat); tests replace this."""
-        names = first_few([display_name(path.name) for path in paths], 8, "\n")
-        answer = QMessageBox.question(
-            self, "Replace existing reports?",
-            f"{len(paths)} of the files to write already exist in {folder}, perhaps from other photos with the same "
-            f"names:\n\n{names}\n\nReplace them? No keeps them and writes nothing: export again to another folder.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
-        return answer == QMessageBox.StandardButton.Yes
-
     def export_report(self) -> bool:
         """File ▸ Export report: PDF and annotated PNG of the photo on screen."""
         record = self.session.record(self.session.current)
@@ -1004,7 +989,7 @@ class MainWindow(QMainWindow):
             name = f"{record.name} is not analysed yet" if record is not None else "no photo is shown"
             self._status(f"Nothing to export: {name}")
             return False
-        return self._export([record.analysis], "single", f"Export the report for {record.name}")
+        return self._export([record.analysis], SINGLE_FORMATS, f"Export the report for {record.name}")
 
     def export_batch(self) -> bool:
         """File ▸ Export batch: every analysed photo the browser shows (filter applied)."""
@@ -1013,33 +998,15 @@ class MainWindow(QMainWindow):
         if not analyses:
             self._status("Nothing to export: no photo in the list is analysed yet")
             return False
-        return self._export(analyses, "batch", f"Export reports for {counted(len(analyses), 'photo')}")
+        return self._export(analyses, BATCH_FORMATS, f"Export reports for {counted(len(analyses), 'photo')}")
 
-    def _export(self, analyses: list[Analysis], kind: str, title: str) -> bool:
-        from pfiq_desktop.gui.export import BATCH_FORMATS, SINGLE_FORMATS
-        from pfiq_desktop.reports.inputs import item_from_store
-        from pfiq_desktop.reports.naming import over_photos_text
-        from pfiq_desktop.reports.runner import existing_outputs, outputs_over_photos
+    def _export(self, analyses: list[Analysis], formats: tuple[str, ...], title: str) -> bool:
+        from pfiq_desktop.reports.inputs import ReportItem, item_from_store
 
-        if self.exporter.running():
-            self._status(EXPORT_RUNNING)
-            return False
-        folder = self.ask_export_folder(title)
-        if not folder:
-            return False
-        self.settings.update(export_folder=folder)
-        # each report of an altered store says so, as the window's banner does
-        items = [item_from_store(self.store, a, self.store_problem) for a in analyses]  # the store belongs to this thread
-        formats = SINGLE_FORMATS if kind == "single" else BATCH_FORMATS
-        clashes = outputs_over_photos(items, folder, formats)
-        if clashes:
-            self.show_banner(over_photos_text(display_name(folder), clashes))
-            return False
-        replaced = existing_outputs(items, folder, formats)
-        if replaced and not self.confirm_replace(folder, replaced):
-            self._status("Export cancelled: nothing was replaced")
-            return False
-        return self.exporter.start(items, folder, formats, officer=self.session.officer, title=title)
+        def items() -> list[ReportItem]:  # each report of an altered store says so, as the window's banner does
+            return [item_from_store(self.store, a, self.store_problem) for a in analyses]
+
+        return self.exporter.request(items, formats, title, officer=self.session.officer)
 
     # -- shutdown ----------------------------------------------------------------
     def shutdown(self) -> None:

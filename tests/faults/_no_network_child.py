@@ -45,7 +45,7 @@ def main() -> None:
     record = window.session.records[0]
     shown = wait_until(lambda: record.analysis is not None, 300)
     window.browser.select_row(0)
-    window.ask_export_folder = lambda title: out
+    window.exporter.ask_folder = lambda title: out
     started = window.export_report()
     wait_until(lambda: started and not window.exporter.running(), 300)
     window.shutdown()

@@ -19,7 +19,7 @@ def main() -> None:
     app = make_app()
     window = MainWindow(SettingsStore(), engine_factory=fake_factory(), restore_geometry=False)
     window.show()
-    window.ask_export_folder = lambda title: out
+    window.exporter.ask_folder = lambda title: out
     _quit_on_ctrl_c(app, window)  # SIGINT and SIGTERM close the window, as in the installed application
 
     def started(step: int, total: int, name: str) -> None:

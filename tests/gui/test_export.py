@@ -47,7 +47,7 @@ def _ask(w, folder: Path, calls: list | None = None):
             calls.append(title)
         return str(folder)
 
-    w.ask_export_folder = ask
+    w.exporter.ask_folder = ask
 
 
 def _no_partial_files(folder: Path) -> None:
@@ -180,7 +180,7 @@ def test_exporting_into_the_photos_own_folder_never_replaces_a_photo(qtbot, make
     _wait_all(qtbot, w)
     qtbot.waitUntil(lambda: w.session.current is not None)  # the photo is on screen (a busy machine shows it later)
     _ask(w, folder)
-    w.confirm_replace = lambda _folder, _replaced: True  # (an officer who would confirm replacing "earlier reports")
+    w.exporter.confirm_replace = lambda _folder, _replaced: True  # (an officer who would confirm replacing "earlier reports")
     assert not w.export_report()
     assert "holds the photos themselves: the outputs would replace applicant.png" in w.banner.text()
     assert sorted(p.name for p in folder.iterdir()) == ["applicant.png"] and (folder / "applicant.png").read_bytes() == before
@@ -197,11 +197,11 @@ def test_an_earlier_report_of_the_same_name_is_replaced_only_when_confirmed(qtbo
     earlier.write_bytes(b"%PDF-1.4 an earlier applicant's report")
     _ask(w, out)
     asked = []
-    w.confirm_replace = lambda folder, paths: asked.append((folder, paths)) or False
+    w.exporter.confirm_replace = lambda folder, paths: asked.append((folder, paths)) or False
     assert not w.export_report()
     assert asked == [(str(out), [earlier])] and "nothing was replaced" in w.status_text.text()
     assert earlier.read_bytes() == b"%PDF-1.4 an earlier applicant's report" and not (out / f"{current.stem}.png").exists()
-    w.confirm_replace = lambda folder, paths: True
+    w.exporter.confirm_replace = lambda folder, paths: True
     assert w.export_report()
     kind, _result = _wait_export(qtbot, w)
     assert kind == "done" and current.name in _pdf_text(earlier)

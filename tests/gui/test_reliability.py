@@ -53,7 +53,7 @@ def test_export_to_a_full_disk_is_a_clear_error_and_leaves_nothing(qtbot, make_w
     qtbot.waitUntil(lambda: all(r.analysis is not None for r in window.session.records), timeout=30_000)
     warnings = []
     monkeypatch.setattr(gui_export.QMessageBox, "warning", lambda parent, title, text, *rest: warnings.append(text))
-    window.ask_export_folder = lambda title: str(disk.path)
+    window.exporter.ask_folder = lambda title: str(disk.path)
     assert window.export_batch()
     qtbot.waitUntil(lambda: not window.exporter.running(), timeout=120_000)
     assert window.exporter.last_outcome[0] == "failed"
