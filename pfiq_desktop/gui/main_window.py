@@ -35,8 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from pfiq_desktop import APP_NAME, appdirs
-from pfiq_desktop.engine.comparison import NO_MATCH, Comparison
-from pfiq_desktop.engine.discovery import IMAGE_EXTENSIONS, Skipped
+from pfiq_desktop.engine.discovery import Skipped
 from pfiq_desktop.engine.filenames import display_name, first_few
 from pfiq_desktop.engine.icao import DEFAULT_PROFILE, ProfileError, list_profiles, load_profile, your_profiles
 from pfiq_desktop.engine.results import Analysis
@@ -49,16 +48,15 @@ from pfiq_desktop.gui.decision_panel import DECISION_KEYS, DecisionPanel
 from pfiq_desktop.gui.display import DisplayResult
 from pfiq_desktop.gui.export import BATCH_FORMATS, SINGLE_FORMATS, ReportExporter
 from pfiq_desktop.gui.image_cache import ImageCache
-from pfiq_desktop.gui.renewal_dialog import RenewalDialog
+from pfiq_desktop.gui.renewal_check import RenewalCheck
 from pfiq_desktop.gui.settings_dialog import SettingsDialog
 from pfiq_desktop.gui.theme import apply_theme
 from pfiq_desktop.gui.welcome import WelcomePage
-from pfiq_desktop.gui.widgets import named, shortcut
+from pfiq_desktop.gui.widgets import IMAGE_FILTER, named, shortcut
 from pfiq_desktop.gui.worker import AnalysisWorker, EngineFactory
 from pfiq_desktop.palette import RESULT_ORDER, STATUS_COLOURS, status_counts
 from pfiq_desktop.review import ACCEPT, DecisionError, OverrideNeedsNote, ReviewStore
 from pfiq_desktop.review.cache import AnalysisCache
-from pfiq_desktop.review.reasons import reason_label
 from pfiq_desktop.review.session import OpenOutcome, ReviewSession
 from pfiq_desktop.review.values import counted
 from pfiq_desktop.settings import Settings, SettingsStore
@@ -74,7 +72,6 @@ ACCEPT_TIP = "a photo whose checks failed needs a note: the cursor moves to it" 
 LAYOUT_VERSION = 4  # bump when the docks change: an older saved layout is then ignored
 OPEN_WITH_SUBFOLDERS = "Open folder with &sub-folders…"
 OPEN_WITH_SUBFOLDERS_KEY = "Ctrl+Alt+O"
-IMAGE_FILTER = f"Images ({' '.join('*' + ext for ext in sorted(IMAGE_EXTENSIONS))});;All files (*)"
 
 
 def audit_warning(problem: str) -> str:
@@ -136,7 +133,6 @@ class MainWindow(QMainWindow):
         self.profiles = list_profiles() + your_profiles()  # (the user's profiles folder: Help ▸ About names it)
         startup_problem = self._fall_back_from_a_broken_profile()
         self._closed = False
-        self.renewal: RenewalDialog | None = None  # the last renewal check's window
         self.networks: BackboneCompareDialog | None = None  # the compare mode's window (Analysis menu)
         self._officer_confirmed = False  # the name is asked once per session, at the first decision
 
@@ -207,8 +203,7 @@ class MainWindow(QMainWindow):
         self.worker.progress.connect(self._on_progress)
         self.worker.batchFinished.connect(self._on_batch_finished)
         self.worker.cancelled.connect(self._on_cancelled)
-        self.worker.compared.connect(self._on_compared)
-        self.worker.compareFailed.connect(self._on_compare_failed)
+        self.renewals = RenewalCheck(self, self.session, self.worker, self.decision, self._status)
         self.worker.start()
 
         # wiring
@@ -315,8 +310,9 @@ class MainWindow(QMainWindow):
                      "the latest made in this window, again the one before; in the note: undo typing")
         self._action(decide, "&Withdraw this photo's decision", lambda: self.clear_decision(), None, "actWithdraw")
         decide.addSeparator()
-        self._action(decide, "Renewal check: compare with &previous photo…", self.compare_with_previous, "Ctrl+Shift+P",
-                     "actCompare")  # named as officers and the README call it: they looked for "renewal"
+        # named as officers and the README call it (they looked for "renewal"); `renewals` is made with the worker, below
+        self._action(decide, "Renewal check: compare with &previous photo…", lambda: self.renewals.start(), "Ctrl+Shift+P",
+                     "actCompare")
 
         view = bar.addMenu("&View")
         self._action(view, "Next &undecided photo", self.show_next_undecided, "N", "actNextUndecided",
@@ -598,7 +594,7 @@ class MainWindow(QMainWindow):
         draft = None if refresh or record.decision is not None else self._drafts.get(path)
         self.decision.load(record.analysis, record.decision, keep_draft=refresh, draft=draft)
         if not refresh:  # a refresh keeps the panel's message ("The decision was NOT saved: ...")
-            self._show_renewal(path)
+            self.renewals.show(path)
 
     def show_no_photo(self) -> None:
         """A filter or search shows no photo: none is on screen, and no decision can be made."""
@@ -906,62 +902,6 @@ class MainWindow(QMainWindow):
                 self.decision.load(record.analysis if record is not None else None, None)
                 self.decision.show_info("Decision withdrawn.")
         return withdrawn
-
-    # -- renewal check -------------------------------------------------------------
-    def ask_reference_photo(self) -> str:
-        """The previous document photo to compare with ('' when the officer cancels); tests replace this."""
-        current = self.session.current
-        folder = str(Path(current).parent) if current else str(Path.home())
-        path, _ = QFileDialog.getOpenFileName(self, "Compare with the previous photo", folder, IMAGE_FILTER)
-        return path
-
-    def compare_with_previous(self) -> bool:
-        """Decision ▸ Renewal check: is the photo on screen the same person as the one on file?"""
-        path = self.session.current
-        if path is None:
-            self._status("Open a photo first, then compare it with the previous one")
-            return False
-        reference = self.ask_reference_photo()
-        if not reference:
-            return False
-        self.worker.compare(path, reference)
-        record = self.session.record(path)
-        self._status(f"Comparing {record.name if record else path} with {display_name(Path(reference).name)}…")
-        return True
-
-    def _on_compared(self, path: str, comparison: Comparison) -> None:
-        check = self.session.set_reference(path, comparison)
-        self.renewal = RenewalDialog(comparison, self)
-        self.renewal.show()
-        if check is not None:
-            self._show_renewal(path, announce=True)
-        elif path == self.session.current:  # an earlier check's message would still claim to be filed
-            self.decision.show_info(f"Renewal check not made ({comparison.reason}); your decision records no reference photo.")
-        self._status(f"Renewal check: {comparison.label} — {comparison.reason}")
-
-    def _show_renewal(self, path: str, announce: bool = False) -> None:
-        """What the photo's renewal check means for its decision until a decision files it: said when the check is made
-        and each time the photo comes up again (the warning was gone when the officer came back, and the saved note
-        still in the field)."""
-        check, record = self.session.references.get(path), self.session.record(path)
-        if check is None or record is None or path != self.session.current:
-            return
-        saved = record.decision
-        if saved is not None and saved.reference_sha256 == check.image_sha256:
-            if announce:  # the same reference checked again
-                self.decision.show_info(f"{reason_label(check.code)}. Filed with the decision shown ({saved.label}).")
-            return
-        mismatch = check.decision == NO_MATCH
-        if saved is None:
-            text = f"Your next decision on this photo records it{'; accepting needs a note' * mismatch}."
-        else:  # the saved decision was made without this check: only the next one files it
-            text = f"Decided before this check ({saved.label}): decide again to file it{'; an accept needs a new note' * mismatch}."
-        (self.decision.show_warning if mismatch else self.decision.show_info)(f"{reason_label(check.code)}. {text}")
-
-    def _on_compare_failed(self, path: str, message: str) -> None:
-        self._status(message)
-        if path == self.session.current:
-            self.decision.show_error(message)
 
     # -- compare mode: two recognition networks ---------------------------------------
     def compare_networks(self) -> bool:

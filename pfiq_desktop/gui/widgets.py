@@ -10,9 +10,11 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QComboBox, QWidget
 
 from pfiq_desktop.engine.defaults import ONNX_SUFFIXES, TORCHSCRIPT_SUFFIXES
+from pfiq_desktop.engine.discovery import IMAGE_EXTENSIONS
 from pfiq_desktop.engine.icao.profile import profile_title
 
 # the file dialogs' filter for an agency's own recognition network
+IMAGE_FILTER = f"Images ({' '.join('*' + ext for ext in sorted(IMAGE_EXTENSIONS))});;All files (*)"
 MODEL_FILTER = f"Face recognition models ({' '.join('*' + s for s in ONNX_SUFFIXES + TORCHSCRIPT_SUFFIXES)});;All files (*)"
 
 _Q = TypeVar("_Q", bound=QObject)

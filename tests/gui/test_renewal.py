@@ -24,17 +24,17 @@ def test_compare_with_previous_photo_then_decide_files_the_reference(qtbot, make
     path = w.session.current
     assert path is not None
 
-    w.ask_reference_photo = lambda: str(other_person)
+    w.renewals.ask_reference_photo = lambda: str(other_person)
     action = w.findChild(QAction, "actCompare")
     assert action is not None and action.shortcut().toString() == "Ctrl+Shift+P"
     with qtbot.waitSignal(w.worker.compared, timeout=60_000) as signal:
         action.trigger()
     comparison = signal.args[1]
     assert comparison.decision == "no_match" and comparison.b.image_sha256 == file_sha256(other_person)
-    qtbot.waitUntil(lambda: w.renewal is not None and w.renewal.isVisible(), timeout=5_000)
-    assert "accepting it needs a note" in w.renewal.note.text()
+    qtbot.waitUntil(lambda: w.renewals.dialog is not None and w.renewals.dialog.isVisible(), timeout=5_000)
+    assert "accepting it needs a note" in w.renewals.dialog.note.text()
     # the checklist differences stay on screen below the picture (at its foot a 768 px screen scrolled them away)
-    changes = w.renewal.changes
+    changes = w.renewals.dialog.changes
     assert comparison.check_changes() and changes.text().startswith(CHANGES_TITLE)
     # grouped by the two verdicts, in the checklist's own words ("A WARN" and "N/A" were other words than the window's
     # "Warning", "Not assessable"; one entry per check was a dense block of repeated pairs)
@@ -44,16 +44,16 @@ def test_compare_with_previous_photo_then_decide_files_the_reference(qtbot, make
             pair = f"A {STATUS_LABELS[change.verdict_a]}, B {STATUS_LABELS[change.verdict_b]}"
             assert change.name in groups[pair].split("; "), (change.name, groups)
     assert len(groups) == len({(c.verdict_a, c.verdict_b) for c in comparison.check_changes()})
-    assert changes.isVisible() and 0 < changes.geometry().bottom() < w.renewal.note.geometry().top() < w.renewal.height()
+    assert changes.isVisible() and 0 < changes.geometry().bottom() < w.renewals.dialog.note.geometry().top() < w.renewals.dialog.height()
     # both photos whole without scrolling (at 768 px only the top of reference photo B showed); in a smaller window
     # the figure scrolls one way only
-    area = w.renewal.scroll_area
+    area = w.renewals.dialog.scroll_area
     for size, fits in (((1326, 688), True), ((900, 520), False)):  # (on a 1366 x 768 screen it is 1326 x 688)
-        w.renewal.resize(*size)
-        qtbot.waitUntil(lambda size=size: w.renewal.size().toTuple() == size and not w.renewal.redraw_timer.isActive()
-                        and w.renewal.figure.width() < area.viewport().width() + 40, timeout=5_000)
+        w.renewals.dialog.resize(*size)
+        qtbot.waitUntil(lambda size=size: w.renewals.dialog.size().toTuple() == size and not w.renewals.dialog.redraw_timer.isActive()
+                        and w.renewals.dialog.figure.width() < area.viewport().width() + 40, timeout=5_000)
         qtbot.wait(50)
-        figure, viewport = w.renewal.figure.pixmap(), area.viewport()
+        figure, viewport = w.renewals.dialog.figure.pixmap(), area.viewport()
         assert figure.width() <= viewport.width() and not area.horizontalScrollBar().isVisible(), (size, figure.size())
         if fits:
             assert figure.height() <= viewport.height() and figure.height() > 0.9 * viewport.height(), (figure.size(), viewport.size())
@@ -75,7 +75,7 @@ def test_compare_with_previous_photo_then_decide_files_the_reference(qtbot, make
     assert "other:identity_doubt" in w.decision.selected_reasons()
     assert not [c for c in w.decision.selected_reasons() if c.startswith("reference")]
     assert w.store.verify().ok, "the reference code is inside the hash chain"
-    w.renewal.close()
+    w.renewals.dialog.close()
     qtbot.keyClick(w, Qt.Key.Key_Escape)  # the window still answers
 
 
@@ -90,15 +90,15 @@ def test_a_check_that_could_not_be_made_withdraws_the_earlier_one(qtbot, make_wi
     w.browser.select_row(0)
     path = w.session.current
     for reference in (portrait_paths()[1], no_face):
-        w.ask_reference_photo = lambda reference=reference: str(reference)
+        w.renewals.ask_reference_photo = lambda reference=reference: str(reference)
         with qtbot.waitSignal(w.worker.compared, timeout=60_000):
-            assert w.compare_with_previous()
+            assert w.renewals.start()
     assert path not in w.session.references
     assert "records no reference photo" in w.decision.message.text()
-    assert "will not record a reference photo" in w.renewal.note.text()
+    assert "will not record a reference photo" in w.renewals.dialog.note.text()
     assert w.record_decision("reject", ["other:identity_doubt"], "")
     assert w.store.decision_for(path, file_sha256(new)).reference_sha256 == ""
-    w.renewal.close()
+    w.renewals.dialog.close()
 
 
 def test_a_check_made_after_the_decision_says_the_decision_does_not_hold_it(qtbot, make_window, real_factory, tmp_path):
@@ -114,14 +114,14 @@ def test_a_check_made_after_the_decision_says_the_decision_does_not_hold_it(qtbo
     w.browser.select_row(0)
     path = w.session.current
     assert w.record_decision("accept", ["other:other"], "checked by eye")
-    w.ask_reference_photo = lambda: str(portrait_paths()[1])
+    w.renewals.ask_reference_photo = lambda: str(portrait_paths()[1])
     with qtbot.waitSignal(w.worker.compared, timeout=60_000):
-        assert w.compare_with_previous()
+        assert w.renewals.start()
     said = w.decision.message.text()
     assert "Your next decision" not in said, said
     assert said.endswith("Decided before this check (Accepted): decide again to file it; an accept needs a new note.")
     assert w.store.decision_for(path, file_sha256(new)).reference_sha256 == ""  # nothing was filed behind the officer
-    w.renewal.close()
+    w.renewals.dialog.close()
     w.browser.select_row(1)
     w.browser.select_row(0)
     assert w.session.current == path and w.decision.message.text() == said  # still said when the photo comes back
