@@ -74,7 +74,7 @@ def test_a_photo_stored_turned_says_so_instead_of_no_face(portrait: np.ndarray, 
     assert value_text(presence.value, presence.unit).replace("turn", "turned") in presence.reason
     # the other checks say why they are not judged: they said "No face found", beside "Photo stored sideways"
     others = [c for c in run_checks(cv2.rotate(portrait, turn), []) if c.id not in ("face_present", "one_image")]
-    assert others and all(c.reason == f"The photo is stored {how}, so this cannot be checked: turn it upright first."
+    assert others and all(c.reason == f"The photo is stored {how}, so this was not checked: turn it upright first."
                           for c in others), {c.reason for c in others}
     # nor is a face the fallback detector found lying on its side judged: its mask, covering and eyes were (10 checks
     # failed on a bare-headed man, "Mouth and chin uncovered: 84 % likely" among them)

@@ -341,7 +341,7 @@ def test_the_pdf_checklist_gives_values_in_an_officers_words(sample_image):
 
 
 def test_checks_not_judged_for_one_reason_share_a_line(sample_image):
-    # a photo without a face listed 33 identical rows "No face found, so this cannot be checked." over two pages
+    # a photo without a face listed 33 identical rows "No face found, so this was not checked." over two pages
     from pfiq_desktop.engine.icao import run_checks
     from pfiq_desktop.reports.pdf_report import checklist_html
 
@@ -349,7 +349,7 @@ def test_checks_not_judged_for_one_reason_share_a_line(sample_image):
     analysis = dataclasses.replace(synthetic_analysis(image=sample_image), faces=[], checks=run_checks(blank, []))
     unjudged = [c for c in analysis.checks if c.verdict is Verdict.NOT_ASSESSABLE]
     text = checklist_html(analysis)
-    assert len(unjudged) > 20 and text.count("No face found, so this cannot be checked.") == 1, text.count("No face found")
+    assert len(unjudged) > 20 and text.count("No face found, so this was not checked.") == 1, text.count("No face found")
     assert all(html.escape(c.name) in text for c in unjudged) and "<b>Not assessable</b>" in text
     assert f"{len(unjudged)} not assessable" in text  # the count still says how many
     # a reason only one check gives keeps its own row
@@ -357,7 +357,7 @@ def test_checks_not_judged_for_one_reason_share_a_line(sample_image):
     mixed = dataclasses.replace(analysis, checks=[alone if c is unjudged[0] else c for c in analysis.checks])
     text = checklist_html(mixed)
     assert "Cannot be checked: a reason of its own.</td></tr>" in text
-    assert text.count("No face found, so this cannot be checked.") == 1
+    assert text.count("No face found, so this was not checked.") == 1
 
 
 def test_the_audit_trail_and_the_renewal_report_name_the_profile_of_their_verdicts():

@@ -48,10 +48,11 @@ def _plain(evidence: Evidence) -> Evidence:
 
 
 def _no_face_reason(present: CheckResult | None) -> str:
-    """Why a check is not judged on a photo without an upright face, in the words "Face present" found."""
+    """Why a check is not judged on a photo without an upright face, in the words "Face present" found: "not checked",
+    since the format checks (aspect ratio, colour, transparency) could be; it read "cannot be checked" beside them."""
     if present is not None and present.turn is not None:
-        return f"The photo is stored {stored_how(present.turn)}, so this cannot be checked: turn it upright first."
-    return "No face found, so this cannot be checked."
+        return f"The photo is stored {stored_how(present.turn)}, so this was not checked: turn it upright first."
+    return "No face found, so this was not checked."
 
 
 def _run_one(spec: CheckSpec, ctx: Context | None, profile: Profile, setup_error: str, face_index: int = 0,
