@@ -246,7 +246,7 @@ def test_profile_view_makes_frontal_checks_not_assessable(portrait: np.ndarray, 
 def test_a_range_that_leaves_the_bounds_at_its_low_end_is_reported_as_low() -> None:
     # a head measured at 22.4-24.8 mm (estimate 23.6) against an ideal from 22.5 mm warns at the small end; the reason
     # used to follow the point estimate and told the applicant the head was too large
-    from pfiq_desktop.engine.icao.registry import graded_range
+    from pfiq_desktop.engine.icao.registry import RANGE_KEYS, graded_range
 
     bounds = {"fail_below": 13.5, "warn_below": 22.5, "warn_above": 40.5, "fail_above": 45.0}
     reasons = {"ok": "fine", "low": "too small ({v:.1f})", "high": "too large ({v:.1f})"}
@@ -254,6 +254,14 @@ def test_a_range_that_leaves_the_bounds_at_its_low_end_is_reported_as_low() -> N
     assert graded_range(39.9, 38.9, 40.9, bounds, reasons).reason.startswith("too large (39.9)")
     measured = graded_range(30.0, 29.0, 31.0, bounds, reasons)
     assert (measured.verdict, measured.reason) == (Verdict.PASS, "fine")
+    # with a sentence for a reading it cannot place, that is what it says, with the interval among the thresholds: "too
+    # small: about 23.0 mm (ideally 22.5-40.5 mm)" read as a contradiction (supervisor's walk-through, lenient profile)
+    reasons["imprecise"] = "unsure ({lo:.1f} to {hi:.1f})"
+    straddles = graded_range(23.6, 22.4, 24.8, bounds, reasons)
+    assert (straddles.verdict, straddles.reason) == (Verdict.WARN, "unsure (22.4 to 24.8)")
+    assert [straddles.thresholds[key] for key in RANGE_KEYS] == [22.4, 24.8]
+    below = graded_range(21.0, 20.0, 22.0, bounds, reasons)  # the whole interval past the recommendation: borderline
+    assert below.verdict is Verdict.WARN and below.reason.startswith("too small (21.0)") and "Borderline" in below.reason
 
 
 def test_a_warning_quotes_the_recommended_bound_it_missed() -> None:

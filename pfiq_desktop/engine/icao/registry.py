@@ -252,6 +252,10 @@ def graded_range(
     """A Measure for `value`, known only to lie in [low, high], from `grade_interval`, with the reason that
     `_reason` words for it."""
     verdict, imprecise = grade_interval(low, high, bounds)
+    if verdict is Verdict.WARN and not imprecise and "imprecise" in reasons:
+        # the reading within the recommended bounds, its interval across one: "Head is too small: about 23.0 mm
+        # (ideally 22.5-40.5 mm)" read as a contradiction (supervisor's walk-through); the interval says why it warns
+        imprecise = grade_interval(value, value, bounds)[0] is Verdict.PASS
     if imprecise:
         key = "imprecise"
     elif verdict is Verdict.PASS:
