@@ -40,6 +40,8 @@ def test_bounds_are_on_the_scale_of_the_value():
     assert value_text(0.5, "fraction of width").startswith("50 %")
     assert bounds_text({"fail_above": 5.0, "uncertainty": 7.0}, "deg") == "fail >5"
     assert bounds_text({}, "deg") == "–"
+    # an eye's "closed 74 % likely" beside its bars: a value already in percent has its bounds in percent too
+    assert bounds_text({"fail_above": 90.0, "warn_above": 73.1, "closed_one": 1.0}, "% closed") == "fail >90 % · warn >73 %"
 
 
 def test_a_measurement_with_an_uncertainty_shows_it():

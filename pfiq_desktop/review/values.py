@@ -42,7 +42,7 @@ _SHOWN: dict[str, tuple[float, str]] = {
     "blockiness": (1.0, "blockiness {n}"),
     "weaker / stronger direction": (100.0, "detail across the smear {n} %"),
 }
-_PERCENT = {unit for unit, (factor, _) in _SHOWN.items() if factor == 100.0}
+_PERCENT = {unit for unit, (factor, _) in _SHOWN.items() if factor == 100.0 or unit.startswith("%")}  # bounds shown as "90 %"
 # read in whole steps: "lightness 72/100", not "72.5/100"
 _WHOLE = {"grey level", "L*", "Laplacian variance", "% closed", HIDDEN_UNIT}
 _DECIMALS = {"width/height": 3}  # as the profiles state them: "w:h 1" read as a broken ratio beside "needs 0.740-0.820"

@@ -167,6 +167,31 @@ def test_an_open_eye_read_more_likely_shut_than_not_says_so() -> None:
     assert _decide(_measured(-2.0, True)).left.reason == "The eye on the photo's left is open."
 
 
+def test_an_eye_flagged_under_the_bar_for_one_eye_says_why() -> None:
+    """A wink is flagged against the other eye, under the bar for one eye alone: "may be closed (55 %)" beside "warn
+    above 73 %" read as a contradiction (supervisor's walk-through), so the sentence names the other eye."""
+    wink = _decide(_measured(0.0, False)).left  # the pixels alone: p 0.5 against the other eye's 0.0025
+    assert wink.state == "closed" and wink.reason == (
+        "The eye on the photo's left looks closed (confidence 50%), under the 94 % at which one eye alone is flagged, "
+        "but far more closed than the other eye (0 %), as in a wink.")
+    both = _decide(dataclasses.replace(_measured(0.5, True), closed={"left": 0.5, "right": 0.5}),
+                   dataclasses.replace(eye_thresholds({}), closed_both=0.0)).left
+    assert both.state == "closed" and "but both eyes look closed: look at it." in both.reason
+    assert _decide(_measured(3.0, True)).left.reason == "The eye on the photo's left looks closed (confidence 95%)."
+
+
+def test_the_eye_checks_state_their_bars_in_the_unit_of_their_value(portraits: list[np.ndarray], profile: Profile) -> None:
+    """The eye-state bars are log-odds of the models; the check's value is "% closed": its thresholds also say, in that
+    unit, from where one eye alone fails (the report's threshold column showed nothing). The pixels alone fail every
+    eye they call closed, so there is no warning band here (with the network's probes: tests/test_attributes.py)."""
+    checks = {c.id: c for c in run_checks(portraits[0], detect_faces(portraits[0]), profile)}
+    for check_id in ("eye_open_left", "eye_open_right"):
+        found = checks[check_id]
+        assert found.unit == "% closed" and found.value is not None and found.value < found.thresholds["fail_above"]
+        assert found.thresholds["fail_above"] == pytest.approx(94.0, abs=0.05) and "warn_above" not in found.thresholds
+        assert found.thresholds["closed_one"] == PIXELS_ONLY_EYE_STATE["closed_one"]  # the bars as applied stay beside them
+
+
 def test_lenses_read_tinted_with_little_confidence_are_left_to_the_officer() -> None:
     """Under `sure_tinted` (0.7) the glasses check warns "may be tinted" (on dev every clear or bare eye called
     tinted read under 0.7); above it, and for dark lenses, it fails as before."""

@@ -160,6 +160,10 @@ class EyeState:
     cheek_grey: float | None = None  # the cheek beside it, median grey of 255: set when the eye lies in deep shadow
     sure: bool = True  # a closed eye at least `EyeThresholds.sure_closed` sure (else: "may be closed")
     closed_bar: float = 1.0  # the probability from which one eye alone is called closed (`EyeThresholds.closed_one`)
+    # why an eye under that bar is called closed: "wink" (far more closed than the other, open eye, whose closed
+    # probability `other_closed` is) or "both" (both eyes closed together); "" when it is over the bar, or not closed
+    closed_by: str = ""
+    other_closed: float = 0.0
 
     @property
     def score(self) -> float:
@@ -196,6 +200,17 @@ class EyeState:
         return f"{where} is too small or outside the photo"
 
     @property
+    def _closed_why(self) -> str:
+        """Why an eye under the bar for one eye alone is called closed: "55 % closed, warn above 73 %" read as a
+        contradiction without it (supervisor's walk-through)."""
+        if self.closed_by == "wink":
+            return (f", under the {100 * self.closed_bar:.0f} % at which one eye alone is flagged, but far more closed "
+                    f"than the other eye ({100 * self.other_closed:.0f} %), as in a wink")
+        if self.closed_by == "both":
+            return f", under the {100 * self.closed_bar:.0f} % at which one eye alone is flagged, but both eyes look closed"
+        return ""
+
+    @property
     def reason(self) -> str:
         where = self.where[0].upper() + self.where[1:]
         return {
@@ -203,9 +218,9 @@ class EyeState:
             "open": f"{where} is open." if self.closed_score < 0.5 else
             f"{where} is taken as open, though it looks narrowed: closed {100 * self.closed_score:.0f} % likely, under the "
             f"{100 * self.closed_bar:.0f} % at which one eye alone is flagged.",
-            "closed": f"{where} looks closed (confidence {self.closed_score:.0%})."
+            "closed": f"{where} looks closed (confidence {self.closed_score:.0%}){self._closed_why}."
             if self.sure
-            else f"{where} may be closed (confidence {self.closed_score:.0%}): look at it.",
+            else f"{where} may be closed (confidence {self.closed_score:.0%}){self._closed_why}: look at it.",
             "not_visible": f"{where} is not visible behind a dark lens."
             if self.behind_dark_lens
             else f"{where} is not visible: something covers it (confidence {self.occluded_score:.0%}).",
@@ -575,13 +590,15 @@ def decide(m: EyeMeasurements, th: EyeThresholds) -> EyeAssessment:
             state = "closed"
         else:
             state = "open"
+        closed_by = "" if state != "closed" or m.closed[sd] > th.closed_one else "both" if both_closed else "wink"
         # an eye that looks covered or shut beside a cheek in deep shadow: neither can be told in the dark
         shadow = m.cheek_grey[sd] if state in ("not_visible", "closed") and in_dark[sd] else None
         if shadow is not None:
             state = "not_assessable"
         closed = sigmoid(m.closed[sd])
         eyes[sd] = EyeState(sd, state, closed, sigmoid(m.occluded[sd]), m.boxes[sd], m.plq_ratio[sd], dark and state == "not_visible",
-                            shadow, sure=state != "closed" or closed >= th.sure_closed, closed_bar=sigmoid(th.closed_one))
+                            shadow, sure=state != "closed" or closed >= th.sure_closed, closed_bar=sigmoid(th.closed_one),
+                            closed_by=closed_by, other_closed=sigmoid(m.closed["right" if sd == "left" else "left"]))
     covered = {sd: eyes[sd].state == "not_visible" for sd in eyes}
     # lens windows in deep shadow read dark against their cheek: no evidence of tinted lenses, unless a lit eye is
     # behind a dark lens too

@@ -73,12 +73,20 @@ def _eye_check(ctx: Context, params: dict[str, Any], side: str) -> Measure:
     if eye.state == "not_assessable":
         raise NotAssessable(eye.why_unjudged)
     hidden = eye.state == "not_visible"
+    bars = assessment.thresholds
+    applied = {k: float(getattr(bars, k)) for k in EYE_STATE_BARS if k in params}
+    # the bars in the value's own unit, for one eye alone (a wink or both eyes shut are flagged lower, and say so):
+    # the log-odds beside a "% closed" value told a supervisor nothing (walk-through). Without the network's probes
+    # every eye called closed fails (sure_closed 0): no warning band then
+    flagged, sure = sigmoid(bars.closed_one), max(sigmoid(bars.closed_one), bars.sure_closed)
+    if not hidden:
+        applied |= {"fail_above": 100 * sure} | ({"warn_above": 100 * flagged} if sure > flagged else {})
     return Measure(
         Verdict.PASS if eye.state == "open" else Verdict.FAIL if eye.sure else Verdict.WARN,
         eye.reason,
         100 * (eye.score if hidden else eye.closed_score),  # unrounded: its sentence rounds the same number
         HIDDEN_UNIT if hidden else "% closed",
-        {k: float(getattr(assessment.thresholds, k)) for k in EYE_STATE_BARS if k in params},
+        applied,
         Evidence(boxes=[eye.box], regions=[f"{side}_eye"]),
         iso_value=round(eye.seen_open, 3),  # EyesOpen
     )
