@@ -177,7 +177,7 @@ class ProfileInfo:
     rules: dict[str, str] = field(default_factory=dict)  # "glasses" -> "not allowed except medical (...)"
     sources: list[ProfileSource] = field(default_factory=list)
     not_assessable: dict[str, str] = field(default_factory=dict)  # check id -> why the profile cannot judge it
-    switched_off: list[str] = field(default_factory=list)  # the names of the checks the profile does not run
+    switched_off: list[str] = field(default_factory=list)  # the checks the profile does not run (ids; names before 0.4.7)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ProfileInfo:

@@ -22,6 +22,7 @@ from PySide6.QtGui import QPdfWriter
 from pfiq_desktop import APP_NAME, __version__
 from pfiq_desktop.atomic import OutputError, write_bytes_atomic
 from pfiq_desktop.engine.icao.regions import REGION_LABELS
+from pfiq_desktop.engine.icao.registry import CHECKS
 from pfiq_desktop.engine.results import Analysis, Verdict
 from pfiq_desktop.palette import DEVIATION_SCALE, ROW_TINT_PLAIN, ROW_TINTS, status_badge, status_hex
 from pfiq_desktop.reports.figures import (
@@ -260,8 +261,8 @@ def checklist_html(analysis: Analysis) -> str:
 <th align="right" width="14%">Value</th><th align="left" width="16%">Threshold</th><th align="center" width="6%">Verdict</th>
 <th align="left">Reason</th></tr></thead>
 {''.join(rows)}</table>""" if rows else ""
-    off = f"; not run under this profile: {escape(', '.join(analysis.profile_info.switched_off))}" \
-        if analysis.profile_info.switched_off else ""
+    not_run = [CHECKS[c].name if c in CHECKS else c for c in analysis.profile_info.switched_off]  # (names before 0.4.7)
+    off = f"; not run under this profile: {escape(', '.join(not_run))}" if not_run else ""
     compact_html = (f'<p style="margin-top:2px; font-size:6.2pt">{_coloured(Verdict.PASS)} '
                    + " · ".join(passed) + "</p>") if passed else ""
     compact_html += "".join(

@@ -288,10 +288,11 @@ def load_profile(name_or_path: str | Path = DEFAULT_PROFILE, _seen: tuple[str, .
 
 
 def _switched_off(checks: dict[str, dict[str, Any]]) -> list[str]:
-    """The names of the checks `enabled = false` leaves out, in checklist order (a report says which were not run)."""
+    """The ids of the checks `enabled = false` leaves out, in checklist order (a report names which were not run; the
+    CSV lists them by id, as it lists the failed ones)."""
     from pfiq_desktop.engine.icao.checklist import ordered_checks
 
-    return [spec.name for spec in ordered_checks() if checks.get(spec.id, {}).get("enabled", True) is False]
+    return [spec.id for spec in ordered_checks() if checks.get(spec.id, {}).get("enabled", True) is False]
 
 
 def _own_name(name: str, path: Path, bundled_file: bool) -> str:
