@@ -829,6 +829,9 @@ def test_a_face_smeared_in_one_direction_fails_focus_and_says_which_way(index: i
 
     smeared = focus(cv2.filter2D(large, -1, kernel if way == "sideways" else kernel.T))
     assert smeared.verdict is Verdict.FAIL and f"smeared {way}" in smeared.reason, smeared.reason
+    # its value is the smear's ratio, but the CSV's Sharpness column keeps one quantity: the Laplacian variance (README)
+    assert smeared.unit == "weaker / stronger direction" and smeared.value is not None and smeared.value < 1.0
+    assert smeared.iso_value is not None and smeared.iso_value > 1.0
     assert focus(large).verdict is Verdict.PASS
 
 
