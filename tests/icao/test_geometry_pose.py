@@ -70,8 +70,10 @@ def test_a_pose_within_the_limit_passes_as_measured_and_says_how_far_off_it_may_
     assert default["pose_roll"].verdict is Verdict.PASS and "± 2 deg" in default["pose_roll"].reason
     strict = {c.id: c for c in run_checks(portrait, portrait_faces, load_profile("strict"))}
     assert strict["pose_pitch"].verdict is Verdict.WARN
-    assert strict["pose_pitch"].reason.startswith("Pitch could not be measured precisely enough: about ")
+    # the same reading and bounds as above: the sentence and the thresholds say that the profile's rule warns
+    assert strict["pose_pitch"].reason.startswith("Pitch is not confirmed within the limit, which this profile requires: about ")
     assert strict["pose_pitch"].reason.endswith(", allowed 5. Please check by eye.")
+    assert strict["pose_pitch"].thresholds == {"fail_above": 5.0, "uncertainty": 7.0, "pass_only_if_confirmed": 1.0}
 
 
 @pytest.mark.parametrize(
@@ -112,9 +114,13 @@ def _pose(axis: str, value: float, profile: str) -> tuple[Verdict, str]:
         ("roll", 8.04, "icao-9303", Verdict.WARN, "about 8.04 ± 2 deg clockwise, allowed 8. Please check by eye."),
         ("roll", 1.0, "icao-9303", Verdict.PASS, "Roll is within the limit: 1.0 ± 2 deg clockwise, allowed 8."),
         # a reading that rounds to zero names no direction
-        ("pitch", -0.3, "strict", Verdict.WARN, "Pitch could not be measured precisely enough: about 0 ± 7 deg, allowed 5."),
+        ("pitch", -0.3, "strict", Verdict.WARN, "Pitch is not confirmed within the limit, which this profile requires: about 0 "
+                                                "± 7 deg may be up to 7 deg, allowed 5."),
         # strict: a warn bound within the uncertainty cannot tell either, and the sentence names it
-        ("roll", 1.4, "strict", Verdict.WARN, "about 1.4 ± 2 deg clockwise, recommended 3, allowed 5. Please check by eye."),
+        ("roll", 1.4, "strict", Verdict.WARN, "about 1.4 ± 2 deg clockwise may be up to 3.4 deg, recommended 3, allowed 5. "
+                                              "Please check by eye."),
+        # a reading past the limit by less than its uncertainty is unsure under every profile, and said so
+        ("pitch", 9.0, "strict", Verdict.WARN, "Pitch could not be measured precisely enough: about 9 ± 7 deg up"),
         ("roll", 0.5, "strict", Verdict.PASS, "Roll is within the limit: 0.5 ± 2 deg clockwise, recommended 3, allowed 5."),
         # lenient's warn band is judged by the reading too
         ("yaw", 10.0, "lenient", Verdict.PASS, "recommended 10, allowed 20; it may be up to 14.5 deg."),

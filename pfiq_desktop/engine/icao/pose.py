@@ -35,6 +35,7 @@ POSE_WORDS = {
     "roll": ("tilted sideways", "clockwise", "anticlockwise"),
 }
 _LIMIT_WORDS = (("recommended", "warn_above"), ("allowed", "fail_above"))
+CONFIRMED_ONLY_KEY = "pass_only_if_confirmed"  # the profile's rule, also among a result's thresholds where it is set
 
 
 def _verdict(confirmed: Verdict, straddles: bool, estimate: Verdict, confirmed_only: bool) -> tuple[Verdict, bool]:
@@ -55,13 +56,19 @@ def _pose_measure(axis: str, value: float, params: dict[str, Any], evidence: Evi
     size, u = abs(value), POSE_UNCERTAINTY_DEG[axis]
     bounds = bounds_of(params)
     confirmed, straddles = grade_interval(size - u, size + u, bounds)
-    verdict, imprecise = _verdict(confirmed, straddles, grade_interval(size, size, bounds)[0], bool(params["pass_only_if_confirmed"]))
+    estimate, confirmed_only = grade_interval(size, size, bounds)[0], bool(params[CONFIRMED_ONLY_KEY])
+    verdict, imprecise = _verdict(confirmed, straddles, estimate, confirmed_only)
     written = reading_text(size, u, bounds)  # "12.3" where "12" would read as the other side of a verdict's edge
     direction = "" if float(written) == 0 else f" {positive if value > 0 else negative}"
     reading = f"{written} ± {u:g} deg"
     reach = f"{float(written) + u:.{len(written.partition('.')[2])}f}"  # the sentence's own numbers add up
     limits = ", ".join(f"{word} {bounds[key]:g}" for word, key in _LIMIT_WORDS if key in bounds) or "no limit set"
-    if imprecise:
+    if imprecise and confirmed_only and estimate is Verdict.PASS:
+        # the default profile passes this very reading: the sentence says that the profile's rule, not the reading, warns
+        # (a supervisor saw the same thresholds pass under one profile and warn under the other, with no word why)
+        reason = (f"{axis.capitalize()} is not confirmed within the limit, which this profile requires: about {reading}"
+                  f"{direction} may be up to {reach} deg, {limits}. {CHECK_BY_EYE}")
+    elif imprecise:
         reason = f"{axis.capitalize()} {IMPRECISE}: about {reading}{direction}, {limits}. {CHECK_BY_EYE}"
     elif verdict is Verdict.FAIL:
         reason = f"Head is {verb}{direction} by about {reading}, {limits}."
@@ -72,7 +79,8 @@ def _pose_measure(axis: str, value: float, params: dict[str, Any], evidence: Evi
     else:
         reason = (f"{axis.capitalize()} is within the limit as measured: about {reading}{direction}, {limits}; it may be up "
                   f"to {reach} deg.")
-    return Measure(verdict, reason, value, "deg", {**bounds, UNCERTAINTY_KEY: u}, evidence)
+    rule = {CONFIRMED_ONLY_KEY: 1.0} if confirmed_only else {}  # the saved result says which rule judged it
+    return Measure(verdict, reason, value, "deg", {**bounds, UNCERTAINTY_KEY: u, **rule}, evidence)
 
 
 def _axis_evidence(ctx: Context) -> Evidence:
