@@ -260,6 +260,25 @@ def test_recheck_applies_a_new_profile_without_the_network(analyzer, astronaut_r
         assert new.plq_chip is old.plq_chip and new.deviation_chip is old.deviation_chip and new.quality == old.quality
 
 
+def test_a_recheck_records_when_its_verdict_was_made(analyzer, astronaut_result, astronaut, monkeypatch, tmp_path):
+    # a verdict under the UK profile, judged at 13:52 from an analysis cached at 13:50, read "Analysed 13:50" in the
+    # CSV and the report: an auditor took the UK verdict to exist at 13:50 (supervisor's walk-through)
+    from pfiq_desktop.engine import analyzer as analyzer_module
+    from pfiq_desktop.reports.export import csv_rows
+    from pfiq_desktop.reports.inputs import ReportItem
+    from pfiq_desktop.reports.pdf_report import header_html
+
+    assert astronaut_result.checked == astronaut_result.created != ""  # a fresh analysis is judged as it is made
+    monkeypatch.setattr(analyzer_module, "_now", lambda: "2031-01-02T03:04:05+00:00")
+    later = analyzer.recheck(astronaut_result, image=astronaut)
+    assert (later.created, later.checked) == (astronaut_result.created, "2031-01-02T03:04:05+00:00")
+    row = csv_rows([ReportItem(later)])[1][0]
+    assert (row["analysed_at"], row["checked_at"]) == (astronaut_result.created, "2031-01-02T03:04:05+00:00")
+    assert "Checked" in header_html(ReportItem(later), "", "now") and "Checked" not in header_html(ReportItem(astronaut_result), "", "now")
+    older = {**{k: v for k, v in astronaut_result.to_dict().items() if k != "checked"}, "schema": 5}  # saved by 0.4.6
+    assert Analysis.from_dict(older).checked_at == astronaut_result.created  # read as judged when analysed
+
+
 def test_a_recheck_of_a_saved_result_judges_the_same_numbers_as_the_fresh_analysis(analyzer, astronaut_result, astronaut):
     # result files keep the maps as float16: re-checked from the cache or a JSON, the region checks' values moved in the
     # fourth decimal (0.8210 vs 0.8214), so a verdict near a bound could differ from the fresh analysis's

@@ -209,7 +209,7 @@ class Analyzer:
         faces = [dataclasses.replace(face) for face in analysis.faces]  # findings quote the new checks
         rechecked = dataclasses.replace(analysis, faces=faces, checks=checks, profile=self.profile.name,
                                         profile_sha256=self.profile.sha256, profile_info=self.profile.info,
-                                        image_transparent=transparent, images_in_file=images)
+                                        image_transparent=transparent, images_in_file=images, checked=_now())
         add_findings(rechecked)
         return rechecked
 
@@ -274,7 +274,7 @@ class Analyzer:
             models_sha256=self.models_sha256,
             device=self.device_name,
             app_version=__version__,
-            created=datetime.now(UTC).isoformat(timespec="seconds"),
+            created=_now(),
         )
 
     def _tensor(self, chips: list[np.ndarray]) -> torch.Tensor:
@@ -334,7 +334,7 @@ class Analyzer:
     def _finish(self, prepared: Prepared) -> Analysis:
         analysis, clock, image = prepared.analysis, prepared.clock, prepared.image
         # when this photo was analysed, not when its batch began (a summary read "Analysed 23:18:07 - 23:18:07")
-        analysis.created = datetime.now(UTC).isoformat(timespec="seconds")
+        analysis.created = analysis.checked = _now()
         if image is None:
             analysis.timings = clock.total()
             return analysis
@@ -471,3 +471,8 @@ class _NetworkResult:
     embeddings: np.ndarray
     grids: ProbeGrids | None  # the grids the attribute probes read (None without probes)
     heads: tuple[np.ndarray, np.ndarray] | None = None  # the head chips' grids and descriptors (the head probe's)
+
+
+def _now() -> str:
+    """A result's time stamp: UTC, to the second."""
+    return datetime.now(UTC).isoformat(timespec="seconds")

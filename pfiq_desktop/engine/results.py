@@ -19,7 +19,7 @@ import numpy as np
 
 # 2: profile_sha256 and models_sha256; 3: verdict and image_dpi; 4: image_transparent; 5: images_in_file (older JSON
 # still loads; fields this version does not know mean a newer version wrote the file)
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 FACE_PRESENT = "face_present"  # the check that fails a photo with no face (every other face check is then not assessed)
@@ -272,13 +272,21 @@ class Analysis:
     image_transparent: float | None = None  # share of the file's pixels not fully opaque (None: saved before it was kept)
     images_in_file: int | None = None  # pages or frames the file holds; the first is analysed (None: saved before it was kept)
     app_version: str = ""
-    created: str = ""
+    created: str = ""  # when the photo was analysed (the network's run)
+    # when its checklist was judged under `profile` (UTC, ISO 8601): later than `created` where the cached analysis
+    # was re-checked under another profile ("" where saved before it was kept: then at `created`)
+    checked: str = ""
     profile_info: ProfileInfo = field(default_factory=ProfileInfo)
 
     @property
     def ok(self) -> bool:
         """True when the photo could be analysed (it may still fail checks)."""
         return not self.errors
+
+    @property
+    def checked_at(self) -> str:
+        """When the verdict under `profile` was made (an analysis saved before that was kept: when it was analysed)."""
+        return self.checked or self.created
 
     def judged_under_other(self, profile: str, profile_sha256: str = "") -> bool:
         """Whether a decision recorded under this profile was taken under another than its checks ran under: another

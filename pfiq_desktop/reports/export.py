@@ -29,7 +29,7 @@ BASE_COLUMNS = [
     "decision", "decision_reasons", "decision_note", "decision_officer", "decision_login", "decided_at", "overridden_checks",
     "decision_profile", "decision_profile_sha256", "review_store_problem",
     "profile", "profile_sha256", "not_run_checks", "quality_estimator", "map_method", "backbone", "model_sha256", "models_sha256",
-    "app_version", "analysed_at",
+    "app_version", "analysed_at", "checked_at",
 ]
 FINDINGS_SEPARATOR = " | "  # the findings column joins the main face's sentences
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -125,6 +125,7 @@ def csv_rows(items: Sequence[ReportItem]) -> tuple[list[str], list[dict[str, str
             "models_sha256": a.models_sha256,
             "app_version": a.app_version,
             "analysed_at": a.created,
+            "checked_at": a.checked_at,  # later where a cached analysis was judged under another profile
         }
         for check in a.subject_checks():
             row[f"{check.id}:verdict"] = check.verdict.value

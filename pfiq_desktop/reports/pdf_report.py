@@ -107,6 +107,8 @@ def header_html(item: ReportItem, officer: str, created: str) -> str:
         ("Analysed", escape(when(a.created))),
         ("Profile", escape(profile_text(a.profile, a.profile_sha256))),
     ]
+    if a.checked_at != a.created:  # judged under this profile later, from the cached analysis: an auditor asks when
+        rows_right.insert(3, ("Checked", escape(when(a.checked_at))))
     rows_right.append(("Engine", f"{escape(a.backbone or '–')} · {escape(a.map_method or '–')}"))
     left = "".join(f'<tr><td style="color:{GREY}">{k}</td><td>{v}</td></tr>' for k, v in rows)
     right = "".join(f'<tr><td style="color:{GREY}">{k}</td><td>{v}</td></tr>' for k, v in rows_right)
