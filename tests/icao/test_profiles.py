@@ -16,11 +16,11 @@ import numpy as np
 import pytest
 
 from pfiq_desktop.engine.faces import CHIP_SIZE, chip_transform
-from pfiq_desktop.engine.icao import CHECKS, Profile, list_profiles, load_profile, mm_geometry, run_checks
+from pfiq_desktop.engine.icao import CHECKS, DEFAULT_PROFILE, Profile, list_profiles, load_profile, mm_geometry, run_checks
 from pfiq_desktop.engine.icao.context import CROWN_FACTOR
 from pfiq_desktop.engine.icao.headpose import load_face_model
 from pfiq_desktop.engine.icao.profile import SOURCE_BASES, ProfileError
-from pfiq_desktop.engine.results import CheckResult, Face, Verdict
+from pfiq_desktop.engine.results import FACE_PRESENT, CheckResult, Face, Verdict
 
 BUNDLED = Path(__file__).resolve().parents[2] / "pfiq_desktop" / "engine" / "icao" / "profiles"
 PROJECT_VARIANTS = ("icao-9303", "strict", "lenient")  # the default and this project's two variants of it
@@ -54,11 +54,20 @@ def test_every_value_is_cited(name: str) -> None:
     tables.update({f"rules.{rule}": table for rule, table in data.get("rules", {}).items()})
     for where, cited in tables.items():  # this project's own choices (basis "project") have no outside source
         assert cited.get("basis") in SOURCE_BASES and (cited["basis"] == "project" or cited.get("source") in ids), (name, where)
-    for check_id, cited in data.get("cite", {}).items():
-        assert check_id in CHECKS and cited.get("source") in ids and cited.get("basis") in SOURCE_BASES, (name, check_id)
+    for check_id, cited in data.get("cite", {}).items():  # a bound this project chose cites no outside source
+        assert check_id in CHECKS, f"{name}: [cite.{check_id}] cites a check that is not registered"
+        assert cited.get("basis") in SOURCE_BASES, f"{name}: [cite.{check_id}] basis must be one of {sorted(SOURCE_BASES)}"
+        assert cited["basis"] == "project" or cited.get("source") in ids, f"{name}: [cite.{check_id}] names no source of [[source]]"
     assert set(data.get("checks", {})) <= set(CHECKS) and set(info.not_assessable) <= set(CHECKS)
     if name in COUNTRIES:  # every value a country profile sets says where it comes from
         assert set(data["checks"]) <= set(data["cite"]), name
+
+
+def test_every_check_reads_its_settings_from_the_default_profile() -> None:
+    """A check without a [checks.<id>] table ran with no bounds and passed every photo, without a word (a new
+    maintainer's walk-through); "Face present" is the one that reads no setting."""
+    missing = sorted(set(CHECKS) - set(_toml(DEFAULT_PROFILE)["checks"]) - {FACE_PRESENT})
+    assert not missing, f"add a [checks.<id>] table with its bounds to profiles/{DEFAULT_PROFILE}.toml for {missing}"
 
 
 def test_a_profile_whose_print_size_its_fractions_or_aspect_ratio_contradict_is_refused(tmp_path: Path) -> None:

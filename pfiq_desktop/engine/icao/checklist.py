@@ -12,12 +12,10 @@ from pfiq_desktop.engine.defaults import DEFAULT_PROFILE
 from pfiq_desktop.engine.icao import background, eyes_mouth, geometry, occlusion, photometric, pose  # noqa: F401  (register checks)
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.profile import Profile, load_profile
-from pfiq_desktop.engine.icao.registry import CHECKS, DOUBTS, ONE_IMAGE_CHECK, CheckSpec, Measure, NotAssessable
+from pfiq_desktop.engine.icao.registry import CHECKS, DISPLAY_ORDER, DOUBTS, ONE_IMAGE_CHECK, CheckSpec, Measure, NotAssessable
 from pfiq_desktop.engine.results import FACE_PRESENT, CheckResult, Evidence, Face, Verdict, stored_how
 
 log = logging.getLogger(__name__)
-
-DISPLAY_ORDER = ("geometry", "pose", "eyes_mouth", "photometric", "background", "occlusion")
 
 
 def ordered_checks() -> list[CheckSpec]:

@@ -6,14 +6,18 @@ exception, so one odd photo cannot break the checklist.
 
 Adding a check (each step but the last is enforced by a test that names what is missing):
 1. `@check("my_id", "Name the officer reads", family, ...)` on the function in its family's module
-   (a new module is imported in `checklist.py`); `scope="image"` for photo-wide checks.
+   (a new module is imported in `checklist.py`); `scope="image"` for photo-wide checks. A new family is
+   placed in both `DISPLAY_ORDER` and `FIX_ORDER` below.
 2. A `[checks.my_id]` table in `profiles/icao-9303.toml` with every setting and bound it reads (the
-   default profile owns them; `enabled = false` ships it switched off) and a `[cite.my_id]` table.
+   default profile owns them; `enabled = false` ships it switched off), and a `[cite.my_id]` table naming
+   where the bounds come from (`basis = "project"` without a source where this project chose them).
 3. Its reason words in `review/reasons.py` `CHECK_PROBLEMS` (decisions and reports quote them).
 4. Its row in `docs/ISO_29794_5_MAPPING.md` (or "no ISO component"), and `iso=` on the decorator if it has one.
-5. A pass / fail case in `tests/icao/test_checks.py` `CASES`.
+5. A pass / fail case in `tests/icao/test_checks.py` `CASES`; a geometry check also says how it answers the
+   landmark shifts of `tests/icao/test_geometry_pose.py` `TRANSFORMS`.
 6. Whether a rescan or another crop fixes it: then it belongs in `FRAMING_CHECKS` (nothing can test that).
-The CLI's JSON and CSV, the window's checklist and the PDF pick a registered check up by themselves.
+The CLI's JSON and CSV, the window's checklist and the PDF pick a registered check up by themselves; the
+README's count of checks is checked by a test.
 """
 
 from __future__ import annotations
@@ -145,8 +149,8 @@ def check(
         raise ValueError(f"check {id!r}: no sentence in DOUBTS says why {', '.join(missing)} makes it uncertain")
     if iso and iso not in ISO_29794_5_MEASURES:
         raise ValueError(f"check {id!r}: {iso!r} is not an ISO/IEC 29794-5 quality component")
-    if family not in FIX_ORDER:  # the checklist and the fix order place checks by family: a new one must be placed
-        raise ValueError(f"check {id!r}: {family!r} is not a family of FIX_ORDER")
+    if family not in FIX_ORDER or family not in DISPLAY_ORDER:  # both orders place checks by family
+        raise ValueError(f"check {id!r}: place its family {family!r} in DISPLAY_ORDER and FIX_ORDER (icao/registry.py)")
 
     def register(func: CheckFunc) -> CheckFunc:
         if id in CHECKS:
@@ -187,6 +191,8 @@ FRAMING_CHECKS = frozenset(
 )
 
 
+# the order the checklist shows the families in (window, reports, CSV columns)
+DISPLAY_ORDER = ("geometry", "pose", "eyes_mouth", "photometric", "background", "occlusion")
 # the order failed checks are named in (list rows, banners, reports): whether there is one face, then what covers or
 # spoils it, then its setting; framing last, since a rescan or another crop fixes it
 FIX_ORDER = ("geometry", "occlusion", "eyes_mouth", "pose", "photometric", "background")
