@@ -374,3 +374,27 @@ def test_the_iso_columns_hold_shares_of_the_height_whether_the_check_measured_mm
     eye_share = float(face.landmarks[36:48, 1].mean()) / height
     assert iso_values(list(in_mm.values()))["MarginAboveOfTheFaceImage"] == pytest.approx(eye_share, rel=0.01)
     assert iso_values(list(in_fractions.values()))["MarginAboveOfTheFaceImage"] == pytest.approx(eye_share, rel=0.01)
+
+
+def test_the_country_table_in_the_evaluation_states_each_profiles_print_and_head_height() -> None:
+    """docs/EVALUATION.md tabulates each country's print size and head height: a bound changed in a profile left the
+    table at the old number, and no test noticed (a new maintainer's walk-through, de-passport 27 -> 28 mm)."""
+    import re
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "EVALUATION.md").read_text(encoding="utf-8")
+    rows = {cells[1]: cells for line in text.splitlines()
+            if len(cells := [cell.strip() for cell in line.split("|")]) > 4 and cells[1] in COUNTRIES}
+    assert set(rows) == set(COUNTRIES), "the country table lost a profile's row"
+
+    def numbers(cell: str) -> list[float]:  # those the cell states, not its citation's ids
+        return [float(n) for n in re.findall(r"\d+(?:\.\d+)?", re.sub(r"\[[^]]*\]", "", cell))]
+
+    for name, cells in rows.items():
+        profile = load_profile(name)
+        printed = profile.info.print_format
+        assert printed is not None
+        head = [v for k, v in profile.params("head_size").items() if k.endswith("_mm")]
+        sizes = [v for v in (printed.width_mm, printed.height_mm, printed.width_mm_max, printed.height_mm_max) if v]
+        for cell, values in ((cells[2], sizes), (cells[3], head)):
+            stale = [v for v in values if not any(abs(v - n) < 0.05 for n in numbers(cell))]
+            assert not stale, f"docs/EVALUATION.md's country table says {cell!r} for {name}, which sets {stale}"
