@@ -359,6 +359,10 @@ def write_batch_summary(
         hist_w = min(width_css * 0.62, histogram.width() / px)
         analysed = [i.analysis.created for i in items if i.analysis.created]
         span = f"{when(min(analysed))} – {when(max(analysed))}" if analysed else "–"
+        checked = [i.analysis.checked_at for i in items if i.analysis.checked_at != i.analysis.created]
+        # judged later under this profile from cached analyses: when the verdicts were made (supervisor's walk-through)
+        checked_row = (f'<tr><td style="color:{GREY}">Checked</td><td>{escape(when(min(checked)))} – '
+                       f"{escape(when(max(checked)))}</td></tr>" if checked else "")
         profiles = ", ".join(sorted({profile_text(a.profile, a.profile_sha256)
                                      for a in (i.analysis for i in items) if a.profile})) or "–"
         models = sorted({i.analysis.model_sha256 for i in items if i.analysis.model_sha256})
@@ -369,7 +373,7 @@ def write_batch_summary(
 <span style="color:{GREY}">{escape(APP_NAME)} {escape(__version__)} · {counted(len(items), 'photo')}</span></td>
 <td align="right" valign="bottom">Made {escape(created)}<br/>by {escape(officer or '–')}</td></tr></table><hr/>
 <table cellspacing="0" cellpadding="1">
-<tr><td style="color:{GREY}">Analysed</td><td>{escape(span)}</td></tr>
+<tr><td style="color:{GREY}">Analysed</td><td>{escape(span)}</td></tr>{checked_row}
 <tr><td style="color:{GREY}">Profile(s)</td><td>{escape(profiles)}</td></tr>
 <tr><td style="color:{GREY}">Model SHA-256</td><td>{escape(model_text)}</td></tr></table>"""
         altered = sorted({i.store_problem for i in items if i.store_problem})

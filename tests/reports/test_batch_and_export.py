@@ -70,6 +70,18 @@ def test_batch_summary_of_300_photos_under_60_s(tmp_path, sample_analysis):
     assert (image.mean(axis=2) < 128).mean() > 0.01
 
 
+def test_the_summary_says_when_verdicts_were_made_later_than_the_analyses(tmp_path, sample_analysis):
+    # verdicts judged under another profile from cached analyses: "Analysed 13:50" alone hid that the UK verdicts were
+    # made at 13:52 (supervisor's walk-through)
+    def summary(analysis) -> str:
+        write_batch_summary(tmp_path / "s.pdf", [ReportItem(analysis)], "A4")
+        return " ".join(" ".join(p.extract_text().split()) for p in PdfReader(str(tmp_path / "s.pdf")).pages)
+
+    later = dataclasses.replace(sample_analysis, created="2031-01-02T03:00:00+00:00", checked="2031-01-02T03:04:05+00:00")
+    assert "Checked 2031-01-02 03:04:05" in summary(later)
+    assert "Checked" not in summary(dataclasses.replace(later, checked=later.created))
+
+
 def test_summary_counts_and_ranking(sample_analysis, tmp_path):
     items = make_batch(sample_analysis, tmp_path / "p", 8)
     counts = summary_counts(items)
