@@ -76,6 +76,7 @@ class SettingsStore:
 
     def __init__(self, path: str | Path | None = None, overrides: dict[str, str] | None = None) -> None:
         self.path = Path(path) if path is not None else appdirs.settings_path()
+        self.problem = ""  # what the window says about settings it could not read ('' when they were read)
         self.saved = self._load()
         self.overrides = {k: v for k, v in (overrides or {}).items() if v}
 
@@ -111,7 +112,20 @@ class SettingsStore:
             data = json.loads(text)
             if not isinstance(data, dict):
                 raise ValueError("not a JSON object")
-        except ValueError:
-            log.exception("settings file %s is damaged; using defaults", self.path)
+        except ValueError as damage:
+            self._set_aside(damage)
             return Settings()
         return Settings.from_dict(data)
+
+    def _set_aside(self, damage: ValueError) -> None:
+        """A damaged settings file is kept as '<name>.damaged' and said: it was overwritten with the defaults at the
+        next save, and the officer went on under the default profile without a word (resilience walk-through)."""
+        aside = self.path.with_name(self.path.name + ".damaged")
+        try:
+            self.path.replace(aside)
+        except OSError as problem:
+            log.warning("the damaged settings file %s could not be set aside: %s", self.path, problem)
+            aside = self.path
+        log.warning("settings file %s is damaged (%s); kept as %s, the defaults are in use", self.path, damage, aside.name)
+        self.problem = (f"Your settings file was damaged and is kept as {aside}: the default settings are in use (profile "
+                        f"{DEFAULT_PROFILE}). Choose your profile and settings again in File ▸ Settings.")

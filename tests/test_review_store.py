@@ -204,3 +204,60 @@ def test_an_accept_over_a_renewal_mismatch_names_it_apart_from_the_checks():
     alone = OverrideNeedsNote([REFERENCE_NO_MATCH])
     assert alone.short.endswith("although the renewal check found another person.") and "checks" not in str(alone)
     assert OverrideNeedsNote(["sharpness"]).short == "Write a note saying why you accept this photo over its 1 failed check."
+
+
+def test_an_emptied_store_is_refused_not_begun_anew(tmp_path, store):
+    # a store cut to 0 bytes was taken for a new one: the window opened without a word, and the audit check then said
+    # "0 audit entries, chain intact" over a lost history of 150 decisions (resilience walk-through)
+    from pfiq_desktop.review.store import StoreError
+
+    emptied = tmp_path / "emptied.sqlite3"
+    emptied.touch()
+    with pytest.raises(StoreError, match="is empty \\(0 bytes\\): the decisions it held are gone from it. It is not replaced"):
+        ReviewStore(emptied)
+    assert emptied.stat().st_size == 0  # left as it was, for whoever restores it
+    ReviewStore(tmp_path / "new.sqlite3").close()  # a store that does not exist yet is begun
+
+
+def test_a_damaged_analysis_cache_is_set_aside_and_begun_anew(tmp_path):
+    # junk in the cache file kept the window from opening and `pfiq report` stopped with a traceback; the cache holds
+    # nothing that cannot be made again (resilience walk-through)
+    from pfiq_desktop.review.cache import open_cache
+
+    path = tmp_path / "analyses.sqlite3"
+    path.write_bytes(b"this is not a database" * 1000)
+    cache, said = open_cache(path)
+    assert cache is not None and said == "the analysis cache was damaged and is set aside as analyses.sqlite3.damaged; a new one is begun"
+    assert (tmp_path / "analyses.sqlite3.damaged").read_bytes().startswith(b"this is not a database")
+    cache.put("ab" * 32, "key", "{}")
+    assert cache.get("ab" * 32, "key") == "{}"
+    cache.close()
+    again, said = open_cache(path)  # the new one is sound
+    assert again is not None and said == ""
+    again.close()
+    folder_in_the_way = tmp_path / "blocked"
+    folder_in_the_way.mkdir()
+    nothing, said = open_cache(folder_in_the_way)  # cannot be used at all: every photo is analysed
+    assert nothing is None and said.startswith("the analysis cache cannot be used (") and said.endswith("every photo is analysed")
+
+
+def test_the_log_switches_on_while_another_process_creates_the_file(monkeypatch):
+    # two windows opened on a new data folder: the second's PRAGMA journal_mode=WAL said "database is locked" at once,
+    # without waiting, and that window did not start (1 time in 6; resilience walk-through)
+    from pfiq_desktop.review import wal
+
+    class Busy:
+        def __init__(self, busy: int) -> None:
+            self.busy, self.calls = busy, 0
+
+        def execute(self, sql: str) -> None:
+            self.calls += 1
+            if self.calls <= self.busy:
+                raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(wal, "WAL_WAIT_S", 0.0)
+    two_busy = Busy(2)
+    wal.enable_wal(two_busy)  # type: ignore[arg-type]
+    assert two_busy.calls == 3
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        wal.enable_wal(Busy(wal.WAL_TRIES))  # type: ignore[arg-type]

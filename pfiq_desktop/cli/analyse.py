@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pfiq_desktop import appdirs
 from pfiq_desktop.cli.common import (
     EXIT_CANCELLED,
     EXIT_OK,
@@ -31,6 +30,7 @@ from pfiq_desktop.cli.common import (
     printable,
     report_skipped,
     saved_profile_note,
+    shared_cache,
     stop_on_sigterm,
 )
 from pfiq_desktop.cli.progress import print_progress
@@ -141,19 +141,6 @@ def _print_rows(rows: list[tuple[str, str, str, str, str, str]]) -> None:
     print_table(rows, ("file", "verdict", "quality", "faces", "time", "problems"), (40, 8, 7, 5, 8))
 
 
-def _open_cache() -> AnalysisCache | None:
-    """The analysis cache the window and `pfiq report` share; without one (an unwritable data folder) every photo is
-    analysed, as with --no-cache."""
-    from pfiq_desktop.review.cache import AnalysisCache
-
-    try:
-        return AnalysisCache(appdirs.cache_path())
-    except (OSError, sqlite3.Error) as problem:
-        log.warning("no analysis cache (%s): every photo is analysed", problem)
-        print(f"note: the analysis cache cannot be used ({problem}); every photo is analysed", file=sys.stderr)
-        return None
-
-
 def run(args: argparse.Namespace) -> int:
     from pfiq_desktop.atomic import OutputError, ensure_folder, write_text_atomic
     from pfiq_desktop.engine.analyzer import Analyzer
@@ -195,7 +182,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     saved_profile_note(args)
     stop_on_sigterm()
-    cache = None if args.no_cache else _open_cache()
+    cache = None if args.no_cache else shared_cache()
     out = Path(args.out)
     shown = shown_names(paths, stems)
     rows: list[tuple[str, str, str, str, str, str]] = []
@@ -224,8 +211,9 @@ def run(args: argparse.Namespace) -> int:
         print(file=sys.stderr)  # off the progress bar's line
         _print_rows(rows)  # the photos finished before the failure, as a full run lists them
         finished = "; their outputs are complete" if rows else ""
-        error(f"{failure}\nstopped after {len(rows)} of {counted(len(paths), 'photo')}{finished}. Mend the cause above and "
-              "run it again to finish (add --overwrite if it then stops over a PNG the photo under way left without its JSON).")
+        error(str(failure))  # its own line: the two in one read "\n" literally (resilience walk-through)
+        print(f"stopped after {len(rows)} of {counted(len(paths), 'photo')}{finished}. Mend the cause above and run it again "
+              "to finish (add --overwrite if it then stops over a PNG the photo under way left without its JSON).", file=sys.stderr)
         return EXIT_OUTPUT
     except KeyboardInterrupt:
         print(file=sys.stderr)

@@ -11,11 +11,15 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from pfiq_desktop.engine.defaults import DEFAULT_BACKBONE, DEVICES
 from pfiq_desktop.engine.discovery import Skipped
 from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.settings import SettingsStore
+
+if TYPE_CHECKING:  # annotations only
+    from pfiq_desktop.review.cache import AnalysisCache
 
 log = logging.getLogger(__name__)
 
@@ -169,3 +173,15 @@ def report_skipped(skipped: Sequence[Skipped]) -> None:
     """Say which folder entries could not be read as photos (broken or looping links...), one line each."""
     for entry in skipped:
         print(f"skipped {printable(str(entry.path))}: {entry.reason}", file=sys.stderr)
+
+
+def shared_cache() -> AnalysisCache | None:
+    """The analysis cache the window and the commands share (`open_cache`), with a note where it cannot be used as it
+    was: damaged and begun anew, or not at all (every photo is then analysed, as with --no-cache)."""
+    from pfiq_desktop import appdirs
+    from pfiq_desktop.review.cache import open_cache
+
+    cache, problem = open_cache(appdirs.cache_path())
+    if problem:
+        print(f"note: {problem}", file=sys.stderr)
+    return cache

@@ -33,6 +33,7 @@ from pfiq_desktop.cli.common import (
     parse_list,
     printable,
     saved_profile_note,
+    shared_cache,
     stop_on_sigterm,
 )
 from pfiq_desktop.cli.progress import print_progress
@@ -231,7 +232,7 @@ def run(args: argparse.Namespace) -> int:
     except (StoreError, OutputError) as failure:
         error(str(failure))
         return EXIT_USAGE
-    cache = AnalysisCache(appdirs.cache_path()) if store is not None else None
+    cache = shared_cache() if store is not None else None
     problems = [f"{entry.path.name}: skipped, {entry.reason}" for entry in found.skipped]
     altered = warn_if_altered(store)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import tempfile
@@ -189,9 +190,18 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = SettingsStore(overrides={"device": args.device, "profile": args.profile, "backbone": args.backbone})
     app = make_app(settings.current.theme)
-    from pfiq_desktop.gui.main_window import MainWindow
+    from PySide6.QtWidgets import QMessageBox
 
-    window = MainWindow(settings)
+    from pfiq_desktop.atomic import OutputError
+    from pfiq_desktop.gui.main_window import MainWindow
+    from pfiq_desktop.review.store import StoreError
+
+    try:
+        window = MainWindow(settings)
+    except (StoreError, OutputError) as problem:  # the review store cannot be opened: deciding is impossible
+        logging.getLogger(__name__).error("the window could not open: %s", problem)
+        QMessageBox.critical(None, APP_NAME, cannot_start_text(problem))
+        return 2
     if args.startup_probe:
         quit_after_first_paint(app, window)
     window.show()
@@ -201,6 +211,13 @@ def main(argv: list[str] | None = None) -> int:
     code = app.exec()
     window.shutdown()
     return code
+
+
+def cannot_start_text(problem: Exception) -> str:
+    """What the officer reads when the review store cannot be opened (the window did not open, with no word on an
+    office PC, whose build has no console: resilience walk-through)."""
+    return (f"{APP_NAME} cannot start: {problem}.\n\nNo decision was changed. If {APP_NAME} is open elsewhere on this "
+            f"data folder, close it and start again; otherwise show this message to IT. Data folder: {appdirs.data_dir()}")
 
 
 def _quit_on_ctrl_c(app: QCoreApplication, window: MainWindow) -> None:

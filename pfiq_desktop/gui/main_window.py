@@ -56,7 +56,7 @@ from pfiq_desktop.gui.widgets import IMAGE_FILTER, named, shortcut
 from pfiq_desktop.gui.worker import AnalysisWorker, EngineFactory
 from pfiq_desktop.palette import RESULT_ORDER, STATUS_COLOURS, status_counts
 from pfiq_desktop.review import ACCEPT, DecisionError, OverrideNeedsNote, ReviewStore
-from pfiq_desktop.review.cache import AnalysisCache
+from pfiq_desktop.review.cache import open_cache
 from pfiq_desktop.review.session import OpenOutcome, ReviewSession
 from pfiq_desktop.review.values import counted
 from pfiq_desktop.settings import Settings, SettingsStore
@@ -122,7 +122,10 @@ class MainWindow(QMainWindow):
         self.store_problem = store_problem(self.store)
         self.store_warning = audit_warning(self.store_problem)
         self._profile_warning = ""  # a profile that could not be used, said until one that loads is chosen
-        self.cache = AnalysisCache(appdirs.cache_path())
+        self.cache, cache_problem = open_cache(appdirs.cache_path())  # without one, photos are analysed each time
+        # what the data folder held that could not be used as it was, said for the session (opening a folder hid it)
+        self._startup_notes = [note[0].upper() + note[1:] + ("" if note.endswith(".") else ".")
+                               for note in (cache_problem, self.settings.problem) if note]
         self.session = ReviewSession(self.store, self.settings.current.officer)
         self.images = ImageCache(self)
         self.images.loaded.connect(self._on_image_loaded)
@@ -233,6 +236,8 @@ class MainWindow(QMainWindow):
         self._cancelled = False  # the batch was cancelled, and nothing was queued since
         if startup_problem:
             self._profile_warning = startup_problem
+            self.show_banner("")
+        if cache_problem or self.settings.problem:
             self.show_banner("")
 
     # -- construction helpers ------------------------------------------------
@@ -438,6 +443,9 @@ class MainWindow(QMainWindow):
         if not changed:
             return
         self.settings.update(**{k: getattr(new, k) for k in changed})
+        if self.settings.problem in self._startup_notes:  # the officer has chosen settings again
+            self._startup_notes.remove(self.settings.problem)
+            self.show_banner("")
         if "officer" in changed:  # a name given in Settings counts as this session's answer
             self._set_officer(new.officer)
         if "device" in changed:
@@ -626,7 +634,7 @@ class MainWindow(QMainWindow):
     def show_banner(self, text: str) -> None:
         """A message above the photo (empty text hides it); a broken audit log, and a profile that could not be used
         until another is chosen, stay said above it."""
-        shown = "\n".join(part for part in (self.store_warning, self._profile_warning, text) if part)
+        shown = "\n".join(part for part in (self.store_warning, self._profile_warning, *self._startup_notes, text) if part)
         self.banner.setText(shown)
         self.banner.setVisible(bool(shown))
         if text:
@@ -962,7 +970,8 @@ class MainWindow(QMainWindow):
         self.browser.model.wait_for_thumbnails(3000)
         self.images.wait(3000)
         self.store.close()
-        self.cache.close()
+        if self.cache is not None:
+            self.cache.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._closed and not self._drafts_may_go():

@@ -20,6 +20,7 @@ from pathlib import Path
 from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.protocol import Engine
 from pfiq_desktop.engine.results import Analysis
+from pfiq_desktop.review.wal import enable_wal
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,33 @@ CREATE TABLE IF NOT EXISTS analyses (
 """
 
 
+def open_cache(path: str | os.PathLike[str]) -> tuple[AnalysisCache | None, str]:
+    """The analysis cache at `path`, and '' or what to tell the user. Only time is lost without it, so it never stops
+    the window or a command: a file that is no database (overwritten, damaged) is set aside as '<name>.damaged' and a
+    new cache begun (junk there kept the window from opening, with no word: resilience walk-through); a cache that
+    cannot be used at all (an unwritable folder, another program's lock) gives None, and every photo is analysed."""
+    location = Path(path)
+    try:
+        return AnalysisCache(location), ""
+    except sqlite3.DatabaseError as damaged:
+        if isinstance(damaged, sqlite3.OperationalError):  # locked, unwritable: the file itself may be sound
+            log.warning("the analysis cache %s cannot be used: %s", location, damaged)
+            return None, f"the analysis cache cannot be used ({damaged}); every photo is analysed"
+        aside = location.with_name(location.name + ".damaged")
+        log.warning("the analysis cache %s is damaged (%s): set aside as %s", location, damaged, aside.name)
+    except OSError as problem:
+        log.warning("the analysis cache %s cannot be used: %s", location, problem)
+        return None, f"the analysis cache cannot be used ({problem}); every photo is analysed"
+    try:
+        for extra in ("-wal", "-shm"):  # the damaged file's journal must not be replayed into the new one
+            location.with_name(location.name + extra).unlink(missing_ok=True)
+        os.replace(location, aside)
+        return AnalysisCache(location), f"the analysis cache was damaged and is set aside as {aside.name}; a new one is begun"
+    except (OSError, sqlite3.Error) as problem:
+        log.warning("no new analysis cache at %s: %s", location, problem)
+        return None, f"the analysis cache is damaged and cannot be replaced ({problem}); every photo is analysed"
+
+
 class AnalysisCache:
     """Analysis JSON keyed by (image SHA-256, engine key); safe to share between threads."""
 
@@ -46,9 +74,13 @@ class AnalysisCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False, timeout=10.0)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute(_SCHEMA)
+        try:
+            enable_wal(self._conn)
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute(_SCHEMA)
+        except sqlite3.Error:
+            self._conn.close()  # the file may then be set aside (`open_cache`), which an open handle forbids on Windows
+            raise
         self._forget_unused()
 
     def _forget_unused(self) -> None:

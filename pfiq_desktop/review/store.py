@@ -51,6 +51,7 @@ from pfiq_desktop.review.chain import (
 )
 from pfiq_desktop.review.reasons import REFERENCE_NO_MATCH, reasons_text, reference_code, reference_in
 from pfiq_desktop.review.values import counted
+from pfiq_desktop.review.wal import enable_wal
 
 log = logging.getLogger(__name__)
 
@@ -213,10 +214,15 @@ class ReviewStore:
         self.app_version: str = app_version
         self.login = os_login()
         self._lock = threading.RLock()
+        if self.path.is_file() and self.path.stat().st_size == 0:
+            # SQLite takes an empty file for a new database: a store emptied by a failing disk or a copy was made anew,
+            # and the audit check then passed on a history of 0 entries (resilience walk-through)
+            raise StoreError(f"{self.path} is empty (0 bytes): the decisions it held are gone from it. It is not replaced: "
+                             "restore it from a backup, or move it away to start a new review store")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False, timeout=10.0)
-            self._conn.execute("PRAGMA journal_mode=WAL")
+            enable_wal(self._conn)
             self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.execute("PRAGMA foreign_keys=ON")
             with self._transaction():

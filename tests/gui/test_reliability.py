@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -109,3 +110,36 @@ def test_a_file_name_that_is_not_utf8_is_analysed_shown_and_decided(qtbot, make_
     assert window.record_decision("reject", ["framing"], "")
     with ReviewStore(window.store.path) as store:
         assert store.decision_for(odd).decision == "reject"
+
+
+def test_a_damaged_cache_and_settings_file_are_set_aside_and_said(qtbot, make_window, data_dir, portrait_folder):
+    # junk in the analysis cache kept the window from opening, without a word; a damaged settings file was overwritten
+    # with the defaults and the officer went on under icao-9303 instead of uk-passport, unsaid (resilience walk-through)
+    from pfiq_desktop import appdirs
+
+    appdirs.cache_path().write_bytes(b"\x00junk" * 4000)
+    appdirs.settings_path().write_text('{"profile": "uk-passport", "officer": "ali', encoding="utf-8")
+    w = make_window(fake_factory())
+    said = w.banner.text()
+    assert f"The analysis cache was damaged and is set aside as {appdirs.cache_path().name}.damaged; a new one is begun." in said
+    assert "Your settings file was damaged and is kept as" in said and "the default settings are in use (profile icao-9303)" in said
+    assert w.cache is not None and appdirs.settings_path().with_name("settings.json.damaged").read_text().endswith('"ali')
+    w.open_paths([portrait_folder(2, broken=False)])
+    assert "Your settings file was damaged" in w.banner.text()  # said for the session, not only until a folder opens
+    w.apply_settings(dataclasses.replace(w.settings.current, profile="uk-passport"))
+    assert "Your settings file was damaged" not in w.banner.text()  # chosen again: no longer said
+
+
+def test_the_window_says_why_it_cannot_start_when_the_review_store_is_emptied(qtbot, data_dir, monkeypatch):
+    # the window did not open and said nothing (the office build has no console): the officer must read why
+    from pfiq_desktop import appdirs
+    from pfiq_desktop.gui import app
+
+    appdirs.store_path().parent.mkdir(parents=True, exist_ok=True)
+    appdirs.store_path().touch()
+    shown: list[str] = []
+    monkeypatch.setattr(app, "setup_logging", lambda: None)  # the test run's own logging stays as it is
+    monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.critical", lambda parent, title, text: shown.append(text))
+    assert app.main([]) == 2
+    assert len(shown) == 1 and shown[0].startswith("PFIQ Desktop cannot start: ") and "is empty (0 bytes)" in shown[0]
+    assert "No decision was changed" in shown[0] and str(appdirs.data_dir()) in shown[0]
