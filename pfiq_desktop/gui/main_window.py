@@ -57,7 +57,7 @@ from pfiq_desktop.gui.worker import AnalysisWorker, EngineFactory
 from pfiq_desktop.palette import RESULT_ORDER, STATUS_COLOURS, status_counts
 from pfiq_desktop.review import ACCEPT, DecisionError, OverrideNeedsNote, ReviewStore
 from pfiq_desktop.review.cache import open_cache
-from pfiq_desktop.review.session import OpenOutcome, ReviewSession
+from pfiq_desktop.review.session import DecidedElsewhere, OpenOutcome, ReviewSession
 from pfiq_desktop.review.values import counted
 from pfiq_desktop.settings import Settings, SettingsStore
 
@@ -818,6 +818,11 @@ class MainWindow(QMainWindow):
         replaced = f"{record.decision.label} by {record.decision.signed_by}" if record.decision is not None else ""
         try:
             saved = self.session.decide(path, kind, reasons, note)
+        except DecidedElsewhere as exc:  # shown as it now stands, what the officer typed kept, and said
+            self.browser.model.changed(path)
+            self.decision.load(record.analysis, exc.current, keep_draft=True)
+            self.decision.show_error(str(exc))
+            return False
         except OverrideNeedsNote as exc:
             self.decision.show_error(exc.short, details=str(exc))
             return False

@@ -39,10 +39,10 @@ from pfiq_desktop.reports.paged import (
     print_document,
     render_pdf,
 )
-from pfiq_desktop.reports.pdf_report import GREY, HEADER_SHADE, RULE, now_text, when
+from pfiq_desktop.reports.pdf_report import GREY, HEADER_SHADE, RULE, now_text
 from pfiq_desktop.review.reasons import decided_reasons_text, failed_problems, first_problems
 from pfiq_desktop.review.store import DECISION_LABELS, DECISIONS
-from pfiq_desktop.review.values import counted, profile_text, quality_text
+from pfiq_desktop.review.values import counted, profile_text, quality_text, when
 
 DECISION_ORDER = (*DECISIONS, "")  # "": not decided
 THUMB_PX = 150

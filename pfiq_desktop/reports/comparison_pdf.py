@@ -26,8 +26,8 @@ from pfiq_desktop.reports.paged import (
     print_document,
     render_pdf,
 )
-from pfiq_desktop.reports.pdf_report import GREY, HEADER_SHADE, RULE, now_text, when
-from pfiq_desktop.review.values import check_value_text, quality_text
+from pfiq_desktop.reports.pdf_report import GREY, HEADER_SHADE, RULE, now_text
+from pfiq_desktop.review.values import check_value_text, quality_text, when
 
 COMPARISON_ATTACHMENT = "comparison.json"
 FIGURE_HEIGHT_SHARE = 0.5  # of the page height

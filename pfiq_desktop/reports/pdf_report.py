@@ -45,7 +45,7 @@ from pfiq_desktop.reports.paged import (
     render_pdf,
 )
 from pfiq_desktop.review.reasons import decided_reasons_text, reasons_text
-from pfiq_desktop.review.values import bounds_text, check_value_text, counted, format_number, profile_text, quality_text
+from pfiq_desktop.review.values import bounds_text, check_value_text, counted, format_number, profile_text, quality_text, when
 
 ANALYSIS_ATTACHMENT = "analysis.json"
 REVIEW_ATTACHMENT = "review.json"
@@ -60,21 +60,6 @@ def now_text(now: datetime | None = None) -> str:
     """Local date and time with its UTC offset, e.g. 2025-01-02 14:05 +01:00."""
     moment = (now or datetime.now()).astimezone()
     return moment.strftime("%Y-%m-%d %H:%M ") + moment.strftime("%z")[:3] + ":" + moment.strftime("%z")[3:]
-
-
-def when(iso: str) -> str:
-    """'2025-01-02T10:00:00.123+00:00' -> '2025-01-02 10:00:00 +00:00' (readable, still exact to the second)."""
-    if not iso:
-        return "–"
-    try:
-        moment = datetime.fromisoformat(iso)
-    except ValueError:
-        return iso
-    text = moment.strftime("%Y-%m-%d %H:%M:%S")
-    if moment.utcoffset() is not None:
-        offset = moment.strftime("%z")
-        text += f" {offset[:3]}:{offset[3:5]}"
-    return text
 
 
 def _badge(verdict: str, pt: float = 9.0) -> str:

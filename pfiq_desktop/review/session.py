@@ -21,9 +21,29 @@ from pfiq_desktop.engine.icao import failure_kind
 from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.review.reasons import NOT_ANALYSABLE, NOT_ANALYSED_YET, REFERENCE_NO_MATCH, failed_problems, reference_check_code
 from pfiq_desktop.review.store import ACCEPT, Decision, DecisionError, OverrideNeedsNote, ReviewStore
+from pfiq_desktop.review.values import when
 
 log = logging.getLogger(__name__)
 
+
+
+class DecidedElsewhere(DecisionError):
+    """The photo was decided, or its decision withdrawn, elsewhere (another window, another officer on the same store)
+    since this session read it: two officers on one store replaced each other's decisions without a word
+    (resilience walk-through). Nothing is saved; the session now holds the store's decision."""
+
+    def __init__(self, current: Decision | None) -> None:
+        self.current = current
+        if current is None:
+            what = "Its decision was withdrawn meanwhile, elsewhere"
+        else:
+            what = f"It was decided meanwhile, elsewhere: {current.label} by {current.signed_by} at {when(current.decided_at)}"
+        super().__init__(f"{what}. Nothing was saved: look at it again and decide to replace that.")
+
+
+def _stamp(decision: Decision | None) -> tuple[str, str, str] | None:
+    """What tells two readings of a photo's decision apart: its kind, when and by whom it was made."""
+    return None if decision is None else (decision.decision, decision.decided_at, decision.login)
 
 
 @dataclass
@@ -212,6 +232,11 @@ class ReviewSession:
             # the field shows the saved note: accepting again with it accepted a mismatch on a note written before the
             # renewal check existed (supervisor walk-through)
             raise OverrideNeedsNote(failed, stale_note=True)
+        # read as the session read it: by its bytes once analysed (`set_analysis`), else by its path (`open`)
+        meanwhile = self.store.decision_for(path, (analysis.image_sha256 or None) if analysis is not None else None)
+        if _stamp(meanwhile) != _stamp(before):  # another window or officer decided it since this one read it
+            record.decision = meanwhile
+            raise DecidedElsewhere(meanwhile)
         filed = [*reasons, *([reference.code] if reference else [])]
         saved = self.store.record_decision(
             path, sha, kind, reasons=filed, note=note, officer=self.officer,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from datetime import datetime
 
 from pfiq_desktop.engine.icao.registry import HIDDEN_UNIT, RANGE_KEYS, UNCERTAINTY_KEY, bounds_of, finer_decimals, reading_text
 from pfiq_desktop.engine.results import STORED_TURNED_UNIT, CheckResult, upright_by
@@ -154,3 +155,18 @@ def bounds_text(thresholds: dict[str, float], unit: str = "") -> str:
         if bounds:
             parts.append(f"{word} {' '.join(bounds)}")
     return " · ".join(parts) if parts else "–"
+
+
+def when(iso: str) -> str:
+    """'2025-01-02T10:00:00.123+00:00' -> '2025-01-02 10:00:00 +00:00' (readable, still exact to the second)."""
+    if not iso:
+        return "–"
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    text = moment.strftime("%Y-%m-%d %H:%M:%S")
+    if moment.utcoffset() is not None:
+        offset = moment.strftime("%z")
+        text += f" {offset[:3]}:{offset[3:5]}"
+    return text

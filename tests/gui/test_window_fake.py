@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from pfiq_desktop import appdirs
 from pfiq_desktop.engine.results import Verdict
 from pfiq_desktop.gui.browser import WORST_FIRST
 from pfiq_desktop.gui.settings_dialog import SettingsDialog
@@ -1004,3 +1005,27 @@ def test_each_decision_button_names_the_key_its_menu_action_answers_to(make_wind
         action = w.findChild(QAction, f"act{kind.capitalize()}")
         key = action.shortcut().toString(QKeySequence.SequenceFormat.PortableText)
         assert button.text().endswith(f"({key})") and action.text().replace("&", "") in button.text(), (kind, key)
+
+
+def test_a_photo_decided_meanwhile_elsewhere_is_not_replaced_unsaid(qtbot, make_window, portrait_folder, data_dir):
+    """Two officers on one review store: the last save replaced the other's decision without a word, and each window
+    kept showing its own (72 of 150 photos differed from the store; resilience walk-through)."""
+    folder = portrait_folder(2, broken=False)
+    first, second = make_window(fake_factory()), make_window(fake_factory())
+    for w in (first, second):
+        w.auto_advance = False
+        w.open_paths([str(folder)])
+        _wait_all(qtbot, w)
+    path = first.browser.visible_paths()[0]
+    for w in (first, second):
+        w.browser.select_path(path)
+    assert first.record_decision(REJECT, [], "")
+    assert not second.record_decision(RETAKE, [], "")  # it read no decision: nothing is saved over the reject
+    said = second.decision.message.text()
+    assert said.startswith("It was decided meanwhile, elsewhere: Rejected by test-officer") and "Nothing was saved" in said
+    assert second.session.record(path).decision.decision == REJECT  # now shown as it stands
+    with ReviewStore(appdirs.store_path()) as store:
+        assert store.decision_for(path).decision == REJECT and len(store.audit_log()) == 1
+    assert second.record_decision(RETAKE, [], "")  # decided again, knowingly: it replaces the reject
+    with ReviewStore(appdirs.store_path()) as store:
+        assert store.decision_for(path).decision == RETAKE and len(store.audit_log()) == 2

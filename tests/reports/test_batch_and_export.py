@@ -345,7 +345,7 @@ def test_cli_reads_decisions_from_the_review_store(tmp_path, sample_analysis):
 def test_the_summary_says_who_decided_and_when(decided_item):
     # the summary listed a decision without its time: a supervisor had to open each photo's PDF
     from pfiq_desktop.reports.batch import _photo_rows
-    from pfiq_desktop.reports.pdf_report import when
+    from pfiq_desktop.review.values import when
 
     (row,) = _photo_rows([decided_item], [""], [""], 40)
     assert "j.smith" in row and when(decided_item.decision.decided_at) in row
