@@ -233,3 +233,39 @@ def test_reports_from_an_altered_store_say_so_on_the_console_in_the_csv_and_besi
     decided = item.decision
     assert decided.signed_by and decided.decided_at  # the PNG's one-line mention: who, which day, and the warning
     assert item.decision_text == f"Accepted by {decided.signed_by} on {decided.decided_at[:10]} (from an altered review store)"
+
+
+def test_a_store_deleted_or_replaced_by_an_older_copy_is_caught_by_its_witness(store_path, tmp_path):
+    # a store deleted, or emptied, was begun anew and then verified "0 audit entries, chain intact"; an older copy put
+    # back verifies as a chain too (resilience walk-through): the head kept beside it is what tells
+    from pfiq_desktop.review import StoreError
+    from pfiq_desktop.review.witness import read_witness
+
+    witness = read_witness(store_path)
+    assert witness is not None and witness.entries == 5  # it followed the five entries, a withdrawal included
+    assert verify_store(store_path).ok
+    older = tmp_path / "older.sqlite3"
+    with ReviewStore(store_path) as store:
+        store.record_decision(tmp_path / "p2.jpg", "2" * 64, "reject", officer="Jane Smith")
+        for suffix in ("", "-wal", "-shm"):  # a backup as a copy of the file takes it, log and all
+            if (source := store_path.with_name(store_path.name + suffix)).exists():
+                older.with_name(older.name + suffix).write_bytes(source.read_bytes())
+        store.record_decision(tmp_path / "p2.jpg", "2" * 64, "accept", officer="Jane Smith", note="fine")
+    for suffix in ("", "-wal", "-shm"):  # the older copy put back in its place
+        target = store_path.with_name(store_path.name + suffix)
+        target.unlink(missing_ok=True)
+        if (source := older.with_name(older.name + suffix)).exists():
+            target.write_bytes(source.read_bytes())
+    said = "the store holds 6 audit entries, but 7 were written to it (reviews.sqlite3.head beside it records them)"
+    assert said in verify_store(store_path).summary()
+    with ReviewStore(store_path) as store:
+        assert said in store.verify().summary()
+        store.record_decision(tmp_path / "p0.jpg", "0" * 64, "reject", officer="Jane Smith")  # deciding goes on ...
+        assert said.replace("holds 6", "holds 7") in store.verify().summary()  # ... and the evidence stays
+    for suffix in ("", "-wal", "-shm"):
+        store_path.with_name(store_path.name + suffix).unlink(missing_ok=True)
+    with pytest.raises(StoreError, match="reviews.sqlite3 is missing, though reviews.sqlite3.head beside it records the 7 audit"):
+        ReviewStore(store_path)
+    assert not store_path.exists()  # not begun anew
+    with pytest.raises(StoreError, match="No review store at .*, though reviews.sqlite3.head beside it records the 7 audit"):
+        verify_store(store_path)

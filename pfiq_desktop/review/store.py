@@ -52,6 +52,7 @@ from pfiq_desktop.review.chain import (
 from pfiq_desktop.review.reasons import REFERENCE_NO_MATCH, reasons_text, reference_code, reference_in
 from pfiq_desktop.review.values import counted
 from pfiq_desktop.review.wal import enable_wal
+from pfiq_desktop.review.witness import current_witness, read_witness, witness_path, witness_problems, write_witness
 
 log = logging.getLogger(__name__)
 
@@ -214,6 +215,11 @@ class ReviewStore:
         self.app_version: str = app_version
         self.login = os_login()
         self._lock = threading.RLock()
+        witness = read_witness(self.path)
+        if witness is not None and witness.entries and not self.path.exists():
+            raise StoreError(f"{self.path} is missing, though {witness_path(self.path).name} beside it records the "
+                             f"{witness.entries} audit entries written to it. It is not begun anew: restore it from a "
+                             f"backup, or move {witness_path(self.path).name} away to start a new review store")
         if self.path.is_file() and self.path.stat().st_size == 0:
             # SQLite takes an empty file for a new database: a store emptied by a failing disk or a copy was made anew,
             # and the audit check then passed on a history of 0 entries (resilience walk-through)
@@ -229,6 +235,7 @@ class ReviewStore:
                 self._create_or_migrate()
         except (OSError, sqlite3.Error) as error:
             raise self._storage_error("open", error) from error
+        self._keep_witness()  # a store of an earlier version is witnessed from now on
 
     # -- plumbing ---------------------------------------------------------
     @contextmanager
@@ -379,6 +386,7 @@ class ReviewStore:
             self._conn.execute(f"INSERT OR REPLACE INTO decisions ({columns}) VALUES ({', '.join('?' * len(DECISION_FIELDS))})",
                                [row[name] for name in DECISION_FIELDS])
             self._append_audit("decide", record, decision_hash(row))
+        self._keep_witness()
         return record
 
     def clear_decision(self, path: str | os.PathLike[str], image_sha256: str, *, officer: str = "") -> bool:
@@ -399,7 +407,8 @@ class ReviewStore:
                     app_version=self.app_version,
                 )
                 self._append_audit("clear", record, "")
-            return bool(cursor.rowcount)
+        self._keep_witness()
+        return bool(cursor.rowcount)
 
     def _append_audit(self, action: str, record: Decision, row_hash: str) -> None:
         """Append one chained entry (inside the caller's transaction) and move the recorded head to it."""
@@ -466,16 +475,37 @@ class ReviewStore:
         ]
 
     def verify(self) -> ChainReport:
-        """Check the audit log's hash chain and the decisions against it (see review.chain)."""
+        """Check the audit log's hash chain and the decisions against it (see review.chain), and that the store is the
+        one its witness saw grow (review.witness)."""
         with self._lock:
-            return verify(self._conn)
+            report = verify(self._conn)
+            report.problems += witness_problems(self._conn, read_witness(self.path), self.path)
+        return report
+
+    def _keep_witness(self) -> None:
+        """Move the witness beside the store to its head, unless the store no longer holds the witnessed entry: the
+        witness is then the evidence, and stays. Not written (disk full) is logged: the decision is saved."""
+        with self._lock:
+            witness = read_witness(self.path)
+            if witness_problems(self._conn, witness, self.path):
+                log.warning("the review store %s is not the one its witness recorded; the witness is kept", self.path)
+                return
+            head = current_witness(self._conn)
+        if head != witness:
+            try:
+                write_witness(self.path, head)
+            except OutputError as problem:
+                log.warning("the audit witness beside %s was not written: %s", self.path, problem)
 
 
 def verify_store(path: str | os.PathLike[str]) -> ChainReport:
     """Verify a store file without changing it (read-only; a version-1 store is reported, not migrated)."""
     location = Path(path)
     if not location.is_file():
-        raise StoreError(f"No review store at {location}")
+        witness = read_witness(location)
+        recorded = (f", though {witness_path(location).name} beside it records the {witness.entries} audit entries "
+                    "written to it" if witness is not None and witness.entries else "")
+        raise StoreError(f"No review store at {location}{recorded}")
     conn = sqlite3.connect(f"{location.resolve().as_uri()}?mode=ro", uri=True)
     try:
         row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
@@ -485,7 +515,9 @@ def verify_store(path: str | os.PathLike[str]) -> ChainReport:
                                          "opening it once in the application seals its entries"])
         if version > SCHEMA_VERSION:
             raise StoreError(f"{location} was written by a newer version (schema {version})")
-        return verify(conn)
+        report = verify(conn)
+        report.problems += witness_problems(conn, read_witness(location), location)
+        return report
     except sqlite3.DatabaseError as error:
         raise StoreError(f"{location} is not a review store ({error})") from error
     finally:

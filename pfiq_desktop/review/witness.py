@@ -1,0 +1,69 @@
+"""The audit chain's head, kept beside the review store as '<store>.head'.
+
+The hash chain inside the store shows an entry changed, removed or inserted, but not the whole file going: a store
+deleted and begun anew, or replaced by an older copy, verified as "chain intact" (resilience walk-through). The
+witness records how many entries were written and the last one's hash; a store that no longer holds that entry is
+reported, and the witness is then left as it is, as the evidence.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from pfiq_desktop.atomic import write_text_atomic
+from pfiq_desktop.review.chain import GENESIS
+
+log = logging.getLogger(__name__)
+
+HEAD_SUFFIX = ".head"
+
+
+@dataclass(frozen=True)
+class Witness:
+    entries: int  # audit entries written to the store (the last one's id)
+    entry_hash: str  # that entry's hash (GENESIS for none)
+
+
+def witness_path(store: Path) -> Path:
+    return store.with_name(store.name + HEAD_SUFFIX)
+
+
+def read_witness(store: Path) -> Witness | None:
+    """The witness beside `store`; None where there is none (a store of a version before it, or new). One that cannot
+    be read is logged and taken as none: it proves nothing either way."""
+    path = witness_path(store)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Witness(int(data["entries"]), str(data["entry_hash"]))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as problem:
+        log.warning("the audit witness %s cannot be read: %s", path, problem)
+        return None
+
+
+def current_witness(conn: sqlite3.Connection) -> Witness:
+    """The store's own head: its last audit entry."""
+    row = conn.execute("SELECT id, entry_hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+    return Witness(int(row[0]), str(row[1])) if row else Witness(0, GENESIS)
+
+
+def witness_problems(conn: sqlite3.Connection, witness: Witness | None, store: Path) -> list[str]:
+    """Why the store is not the one the witness saw grow ([] where it holds the witnessed entry, or there is none)."""
+    if witness is None or witness.entries == 0:
+        return []
+    row = conn.execute("SELECT entry_hash FROM audit WHERE id=?", (witness.entries,)).fetchone()
+    if row is not None and row[0] == witness.entry_hash:
+        return []
+    held = conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0]
+    return [f"the store holds {held} audit entries, but {witness.entries} were written to it ({witness_path(store).name} "
+            "beside it records them): it was replaced by another store or an older copy, or begun anew"]
+
+
+def write_witness(store: Path, witness: Witness) -> None:
+    """Written atomically; raises OutputError where it cannot be (the caller's decision is already saved)."""
+    write_text_atomic(witness_path(store), json.dumps(asdict(witness)))
