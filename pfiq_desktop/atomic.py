@@ -108,6 +108,17 @@ def _fsync_file(path: Path) -> None:
         os.close(handle)
 
 
+DAMAGED_SUFFIX = ".damaged"
+
+
+def set_aside(path: Path) -> Path:
+    """Keep a damaged file of the data folder as '<name>.damaged' (an older one there is replaced), so that what
+    replaces it never destroys it; raises OSError where it cannot be moved."""
+    aside = path.with_name(path.name + DAMAGED_SUFFIX)
+    os.replace(path, aside)
+    return aside
+
+
 def write_text_atomic(target: str | Path, text: str) -> None:
     """UTF-8 text, written as `write_bytes_atomic` does."""
     write_bytes_atomic(target, text.encode("utf-8"))

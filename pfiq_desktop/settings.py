@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from pfiq_desktop import appdirs
-from pfiq_desktop.atomic import OutputError, write_text_atomic
+from pfiq_desktop.atomic import OutputError, set_aside, write_text_atomic
 from pfiq_desktop.engine.defaults import DEFAULT_DEVICE, DEFAULT_PROFILE
 
 log = logging.getLogger(__name__)
@@ -120,9 +120,8 @@ class SettingsStore:
     def _set_aside(self, damage: ValueError) -> None:
         """A damaged settings file is kept as '<name>.damaged' and said: it was overwritten with the defaults at the
         next save, and the officer went on under the default profile without a word (resilience walk-through)."""
-        aside = self.path.with_name(self.path.name + ".damaged")
         try:
-            self.path.replace(aside)
+            aside = set_aside(self.path)
         except OSError as problem:
             log.warning("the damaged settings file %s could not be set aside: %s", self.path, problem)
             aside = self.path

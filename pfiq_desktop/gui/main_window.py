@@ -237,8 +237,6 @@ class MainWindow(QMainWindow):
         if startup_problem:
             self._profile_warning = startup_problem
             self.show_banner("")
-        if cache_problem or self.settings.problem:
-            self.show_banner("")
 
     # -- construction helpers ------------------------------------------------
     def _tab_order(self) -> None:

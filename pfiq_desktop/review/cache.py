@@ -17,6 +17,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from pfiq_desktop.atomic import set_aside
 from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.protocol import Engine
 from pfiq_desktop.engine.results import Analysis
@@ -47,19 +48,15 @@ def open_cache(path: str | os.PathLike[str]) -> tuple[AnalysisCache | None, str]
     location = Path(path)
     try:
         return AnalysisCache(location), ""
-    except sqlite3.DatabaseError as damaged:
-        if isinstance(damaged, sqlite3.OperationalError):  # locked, unwritable: the file itself may be sound
-            log.warning("the analysis cache %s cannot be used: %s", location, damaged)
-            return None, f"the analysis cache cannot be used ({damaged}); every photo is analysed"
-        aside = location.with_name(location.name + ".damaged")
-        log.warning("the analysis cache %s is damaged (%s): set aside as %s", location, damaged, aside.name)
-    except OSError as problem:
+    except (OSError, sqlite3.OperationalError) as problem:  # locked, unwritable: the file itself may be sound
         log.warning("the analysis cache %s cannot be used: %s", location, problem)
         return None, f"the analysis cache cannot be used ({problem}); every photo is analysed"
+    except sqlite3.DatabaseError as damaged:
+        log.warning("the analysis cache %s is damaged (%s): it is set aside", location, damaged)
     try:
         for extra in ("-wal", "-shm"):  # the damaged file's journal must not be replayed into the new one
             location.with_name(location.name + extra).unlink(missing_ok=True)
-        os.replace(location, aside)
+        aside = set_aside(location)
         return AnalysisCache(location), f"the analysis cache was damaged and is set aside as {aside.name}; a new one is begun"
     except (OSError, sqlite3.Error) as problem:
         log.warning("no new analysis cache at %s: %s", location, problem)

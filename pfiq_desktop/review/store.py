@@ -47,12 +47,19 @@ from pfiq_desktop.review.chain import (
     ChainReport,
     decision_hash,
     entry_hash,
-    verify,
 )
 from pfiq_desktop.review.reasons import REFERENCE_NO_MATCH, reasons_text, reference_code, reference_in
 from pfiq_desktop.review.values import counted
 from pfiq_desktop.review.wal import enable_wal
-from pfiq_desktop.review.witness import current_witness, read_witness, witness_path, witness_problems, write_witness
+from pfiq_desktop.review.witness import (
+    current_witness,
+    read_witness,
+    verify_witnessed,
+    witness_path,
+    witness_problems,
+    witnessed,
+    write_witness,
+)
 
 log = logging.getLogger(__name__)
 
@@ -215,11 +222,9 @@ class ReviewStore:
         self.app_version: str = app_version
         self.login = os_login()
         self._lock = threading.RLock()
-        witness = read_witness(self.path)
-        if witness is not None and witness.entries and not self.path.exists():
-            raise StoreError(f"{self.path} is missing, though {witness_path(self.path).name} beside it records the "
-                             f"{witness.entries} audit entries written to it. It is not begun anew: restore it from a "
-                             f"backup, or move {witness_path(self.path).name} away to start a new review store")
+        if not self.path.exists() and (recorded := witnessed(self.path)):
+            raise StoreError(f"{self.path} is missing, though {recorded}. It is not begun anew: restore it from a backup, "
+                             f"or move {witness_path(self.path).name} away to start a new review store")
         if self.path.is_file() and self.path.stat().st_size == 0:
             # SQLite takes an empty file for a new database: a store emptied by a failing disk or a copy was made anew,
             # and the audit check then passed on a history of 0 entries (resilience walk-through)
@@ -478,9 +483,7 @@ class ReviewStore:
         """Check the audit log's hash chain and the decisions against it (see review.chain), and that the store is the
         one its witness saw grow (review.witness)."""
         with self._lock:
-            report = verify(self._conn)
-            report.problems += witness_problems(self._conn, read_witness(self.path), self.path)
-        return report
+            return verify_witnessed(self._conn, self.path)
 
     def _keep_witness(self) -> None:
         """Move the witness beside the store to its head, unless the store no longer holds the witnessed entry: the
@@ -502,10 +505,8 @@ def verify_store(path: str | os.PathLike[str]) -> ChainReport:
     """Verify a store file without changing it (read-only; a version-1 store is reported, not migrated)."""
     location = Path(path)
     if not location.is_file():
-        witness = read_witness(location)
-        recorded = (f", though {witness_path(location).name} beside it records the {witness.entries} audit entries "
-                    "written to it" if witness is not None and witness.entries else "")
-        raise StoreError(f"No review store at {location}{recorded}")
+        recorded = witnessed(location)
+        raise StoreError(f"No review store at {location}" + (f", though {recorded}" if recorded else ""))
     conn = sqlite3.connect(f"{location.resolve().as_uri()}?mode=ro", uri=True)
     try:
         row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
@@ -515,9 +516,7 @@ def verify_store(path: str | os.PathLike[str]) -> ChainReport:
                                          "opening it once in the application seals its entries"])
         if version > SCHEMA_VERSION:
             raise StoreError(f"{location} was written by a newer version (schema {version})")
-        report = verify(conn)
-        report.problems += witness_problems(conn, read_witness(location), location)
-        return report
+        return verify_witnessed(conn, location)
     except sqlite3.DatabaseError as error:
         raise StoreError(f"{location} is not a review store ({error})") from error
     finally:

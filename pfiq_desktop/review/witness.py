@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from pfiq_desktop.atomic import write_text_atomic
-from pfiq_desktop.review.chain import GENESIS
+from pfiq_desktop.review.chain import GENESIS, ChainReport, verify
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,14 @@ def current_witness(conn: sqlite3.Connection) -> Witness:
     return Witness(int(row[0]), str(row[1])) if row else Witness(0, GENESIS)
 
 
+def witnessed(store: Path) -> str:
+    """'reviews.sqlite3.head beside it records the 7 audit entries written to it', or '' where no entry is recorded."""
+    witness = read_witness(store)
+    if witness is None or not witness.entries:
+        return ""
+    return f"{witness_path(store).name} beside it records the {witness.entries} audit entries written to it"
+
+
 def witness_problems(conn: sqlite3.Connection, witness: Witness | None, store: Path) -> list[str]:
     """Why the store is not the one the witness saw grow ([] where it holds the witnessed entry, or there is none)."""
     if witness is None or witness.entries == 0:
@@ -62,6 +70,13 @@ def witness_problems(conn: sqlite3.Connection, witness: Witness | None, store: P
     held = conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0]
     return [f"the store holds {held} audit entries, but {witness.entries} were written to it ({witness_path(store).name} "
             "beside it records them): it was replaced by another store or an older copy, or begun anew"]
+
+
+def verify_witnessed(conn: sqlite3.Connection, store: Path) -> ChainReport:
+    """The chain's own check (review.chain) and that the store is the one its witness saw grow."""
+    report = verify(conn)
+    report.problems += witness_problems(conn, read_witness(store), store)
+    return report
 
 
 def write_witness(store: Path, witness: Witness) -> None:
