@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -269,3 +270,39 @@ def test_a_store_deleted_or_replaced_by_an_older_copy_is_caught_by_its_witness(s
     assert not store_path.exists()  # not begun anew
     with pytest.raises(StoreError, match="No review store at .*, though reviews.sqlite3.head beside it records the 7 audit"):
         verify_store(store_path)
+
+
+def _as_a_login_that_cannot_write(folder):
+    """The command prefix and folder mode of a login that can read `folder` but not write in it (root: without the
+    capabilities that let it ignore permission bits)."""
+    folder.chmod(0o555)
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without util-linux's setpriv: cannot drop the right to ignore folder permissions")
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-dac_override,-dac_read_search", "--"]
+
+
+def test_pfiq_audit_verify_reads_a_store_in_a_folder_it_cannot_write(tmp_path):
+    """An auditor's copy on a read-only share: SQLite could not open the WAL store there, and verify called it
+    'not a review store'. The copy was taken while the window was open, so its last decision is only in the -wal."""
+    live = tmp_path / "live" / "reviews.sqlite3"
+    live.parent.mkdir()
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    with ReviewStore(live) as store:
+        for n in range(3):
+            store.record_decision(tmp_path / f"p{n}.jpg", f"{n}" * 64, "reject", officer="Jane Smith")
+        for name in ("reviews.sqlite3", "reviews.sqlite3-wal", "reviews.sqlite3.head"):
+            shutil.copyfile(live.parent / name, copy / name)
+    assert (copy / "reviews.sqlite3-wal").stat().st_size > 0
+    prefix = _as_a_login_that_cannot_write(copy)
+    try:
+        run = subprocess.run([*prefix, sys.executable, "-m", "pfiq_desktop.cli", "audit", "verify", str(copy / "reviews.sqlite3")],
+                             cwd=REPO, capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert "3 audit entries, chain intact" in run.stdout
+        assert sorted(p.name for p in copy.iterdir()) == ["reviews.sqlite3", "reviews.sqlite3-wal", "reviews.sqlite3.head"]
+    finally:
+        copy.chmod(0o755)

@@ -27,7 +27,9 @@ import getpass
 import json
 import logging
 import os
+import shutil
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -507,18 +509,45 @@ def verify_store(path: str | os.PathLike[str]) -> ChainReport:
     if not location.is_file():
         recorded = witnessed(location)
         raise StoreError(f"No review store at {location}" + (f", though {recorded}" if recorded else ""))
-    conn = sqlite3.connect(f"{location.resolve().as_uri()}?mode=ro", uri=True)
     try:
-        row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-        version = int(row[0]) if row else 1
-        if version < SCHEMA_VERSION:
-            return ChainReport(problems=[f"{location} is a version-{version} store without a hash chain; "
-                                         "opening it once in the application seals its entries"])
-        if version > SCHEMA_VERSION:
-            raise StoreError(f"{location} was written by a newer version (schema {version})")
-        return verify_witnessed(conn, location)
+        with _reading(location) as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            version = int(row[0]) if row else 1
+            if version < SCHEMA_VERSION:
+                return ChainReport(problems=[f"{location} is a version-{version} store without a hash chain; "
+                                             "opening it once in the application seals its entries"])
+            if version > SCHEMA_VERSION:
+                raise StoreError(f"{location} was written by a newer version (schema {version})")
+            return verify_witnessed(conn, location)
     except sqlite3.DatabaseError as error:
         raise StoreError(f"{location} is not a review store ({error})") from error
+
+
+@contextmanager
+def _reading(location: Path) -> Iterator[sqlite3.Connection]:
+    """A read-only connection to the store; in a folder this login cannot write (an auditor's copy, a read-only
+    share) a copy of it in a temporary folder: SQLite cannot read a WAL database without creating its -shm file
+    beside it, and said "attempt to write a readonly database", which read as "not a review store"."""
+    conn = sqlite3.connect(f"{location.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError as error:
+        conn.close()
+        if os.access(location.parent, os.W_OK):
+            raise
+        log.info("The folder of %s is read-only (%s): verifying a copy", location, error)
+        with tempfile.TemporaryDirectory(prefix="pfiq-verify-") as folder:
+            for suffix in ("", "-wal"):  # the write-ahead log holds committed decisions not yet in the file
+                if Path(f"{location}{suffix}").is_file():
+                    shutil.copyfile(f"{location}{suffix}", Path(folder) / f"store{suffix}")
+            copy = sqlite3.connect(Path(folder) / "store")
+            try:
+                yield copy
+            finally:
+                copy.close()
+        return
+    try:
+        yield conn
     finally:
         conn.close()
 
