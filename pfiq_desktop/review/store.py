@@ -64,6 +64,7 @@ from pfiq_desktop.review.witness import (
 )
 
 log = logging.getLogger(__name__)
+LOCK_WAIT_S = 10.0  # how long a write waits for another process's lock on the store
 
 PATHS_PER_QUERY = 500  # paths bound in one query (SQLite allows 999 variables in older builds)
 
@@ -234,7 +235,8 @@ class ReviewStore:
                              "restore it from a backup, or move it away to start a new review store")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False, timeout=10.0)
+            self._conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False,
+                                         timeout=LOCK_WAIT_S)
             enable_wal(self._conn)
             self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.execute("PRAGMA foreign_keys=ON")
@@ -266,6 +268,12 @@ class ReviewStore:
         """StoreError for a file that is no SQLite database, else OutputError (disk full, read-only...)."""
         if isinstance(error, sqlite3.DatabaseError) and "not a database" in str(error):
             return StoreError(f"{self.path} is not a review store (not an SQLite database)")
+        if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+            # a backup tool or another program held the file for longer than the wait: "database is locked" alone
+            # did not say that nothing is wrong with the store, nor what to do
+            return OutputError(f"Cannot {what} the review store {self.path}: another program has held it for more "
+                               f"than {LOCK_WAIT_S:.0f} s (a backup, or the store opened elsewhere). Nothing was changed; "
+                               "try again in a moment")
         return OutputError(f"Cannot {what} the review store {self.path}: {error}")
 
     @contextmanager

@@ -1,6 +1,7 @@
 """Fast GUI tests against a fake engine (flows, errors, shortcuts)."""
 
 import dataclasses
+import sqlite3
 import threading
 from pathlib import Path
 from unittest.mock import patch
@@ -15,6 +16,7 @@ from pfiq_desktop.engine.results import Verdict
 from pfiq_desktop.gui.browser import WORST_FIRST
 from pfiq_desktop.gui.settings_dialog import SettingsDialog
 from pfiq_desktop.review import REJECT, RETAKE, ReviewStore
+from pfiq_desktop.review import store as review_store
 from pfiq_desktop.review.reasons import reason_label
 from tests.gui.fakes import FakeAnalyzer, fake_factory
 from tests.photos import load_portrait, save_rgb
@@ -1005,6 +1007,34 @@ def test_each_decision_button_names_the_key_its_menu_action_answers_to(make_wind
         action = w.findChild(QAction, f"act{kind.capitalize()}")
         key = action.shortcut().toString(QKeySequence.SequenceFormat.PortableText)
         assert button.text().endswith(f"({key})") and action.text().replace("&", "") in button.text(), (kind, key)
+
+
+def test_a_decision_while_another_program_holds_the_store_is_not_saved_and_says_why(qtbot, make_window, portrait_folder,
+                                                                                   monkeypatch):
+    """A backup tool holding the store's write lock: the decision waits, then says it was not saved and why, keeps
+    the typed note, and saves once the lock is gone (only "database is locked" was said, untested)."""
+    monkeypatch.setattr(review_store, "LOCK_WAIT_S", 0.3)
+    w = make_window(fake_factory())
+    w.auto_advance = False
+    w.open_paths([str(portrait_folder(1, broken=False))])
+    _wait_all(qtbot, w)
+    path = w.browser.visible_paths()[0]
+    w.browser.select_path(path)
+    w.decision.note.setPlainText("flash glare on the forehead")
+    holder = sqlite3.connect(appdirs.store_path(), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        assert not w.record_decision(RETAKE, [], w.decision.note.toPlainText())
+        said = w.decision.message.text()
+        assert said.startswith("The decision was NOT saved") and "another program has held it" in said, said
+        assert w.session.record(path).decision is None
+        assert w.decision.note.toPlainText() == "flash glare on the forehead"
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert w.record_decision(RETAKE, [], w.decision.note.toPlainText())
+    with ReviewStore(appdirs.store_path()) as store:
+        assert store.decision_for(path).note == "flash glare on the forehead" and len(store.audit_log()) == 1
 
 
 def test_a_photo_decided_meanwhile_elsewhere_is_not_replaced_unsaid(qtbot, make_window, portrait_folder, data_dir):
