@@ -306,3 +306,21 @@ def test_pfiq_audit_verify_reads_a_store_in_a_folder_it_cannot_write(tmp_path):
         assert sorted(p.name for p in copy.iterdir()) == ["reviews.sqlite3", "reviews.sqlite3-wal", "reviews.sqlite3.head"]
     finally:
         copy.chmod(0o755)
+
+
+def test_a_head_noted_off_the_machine_catches_a_store_deleted_together_with_its_witness(store_path):
+    """The witness beside the store goes with it: both deleted and begun anew verified as 'chain intact'."""
+    printed = pfiq("audit", "verify", str(store_path))
+    head = printed.stdout.split("head ", 1)[1].split()[0]
+    held = pfiq("audit", "verify", str(store_path), "--head", head.upper())  # as copied from a printout
+    assert held.returncode == 0 and "no entry written up to it was lost" in held.stdout
+    for path in store_path.parent.glob(store_path.name + "*"):
+        path.unlink()
+    with ReviewStore(store_path) as store:
+        store.record_decision(store_path.parent / "p9.jpg", "9" * 64, "reject", officer="Jane Smith")
+    assert pfiq("audit", "verify", str(store_path)).returncode == 0  # nothing on the machine tells
+    caught = pfiq("audit", "verify", str(store_path), "--head", head)
+    assert caught.returncode == 1 and caught.stdout.startswith("BROKEN: ")
+    assert "(1 audit entries) does not hold the entry whose hash was recorded" in caught.stdout
+    mistyped = pfiq("audit", "verify", str(store_path), "--head", head[:20])
+    assert mistyped.returncode == 2 and "64 hexadecimal digits" in mistyped.stderr

@@ -1,8 +1,8 @@
-"""`pfiq audit verify [STORE]`: check the review store's hash-chained audit log (read-only).
+"""`pfiq audit verify [STORE] [--head HASH]`: check the review store's hash-chained audit log (read-only).
 
 Exit 0 when the chain is intact, 1 when it is broken (the first broken link is
-printed first) or cannot be checked (a version-1 store), 2 when the file is no
-review store.
+printed first), cannot be checked (a version-1 store) or does not hold the entry of
+a head recorded earlier, 2 when the file is no review store.
 """
 
 from __future__ import annotations
@@ -25,7 +25,18 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     verify.add_argument("store", nargs="?", default=None,
                         help=f"review store file (default: the application's, {appdirs.store_path()})")
+    verify.add_argument("--head", metavar="HASH", default=None, type=_entry_hash,
+                        help="the head this command printed earlier, noted off this machine: the store must still "
+                        "hold that entry (a store deleted together with its .head file, or put back from an older "
+                        "copy, is caught only this way)")
     verify.set_defaults(handler=run_verify)
+
+
+def _entry_hash(text: str) -> str:
+    value = text.strip().lower()
+    if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
+        raise argparse.ArgumentTypeError("expected the 64 hexadecimal digits printed after 'head'")
+    return value
 
 
 def run_verify(args: argparse.Namespace) -> int:
@@ -33,13 +44,15 @@ def run_verify(args: argparse.Namespace) -> int:
 
     path = Path(args.store) if args.store else appdirs.store_path()
     try:
-        report = verify_store(path)
+        report = verify_store(path, args.head or "")
     except StoreError as problem:
         error(printable(str(problem)))
         return EXIT_USAGE
     if report.ok:
         print(f"OK: {printable(str(path))}: {report.entries} audit entries, chain intact")
         print(f"head {report.head or '(empty log)'}")
+        if args.head:
+            print("the entry of the recorded head is held: no entry written up to it was lost")
         if report.sealed:
             print(f"note: the entries of the version-1 store ({report.sealed}) were sealed then; "
                   "changes made before that cannot be detected")

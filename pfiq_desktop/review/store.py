@@ -511,8 +511,9 @@ class ReviewStore:
                 log.warning("the audit witness beside %s was not written: %s", self.path, problem)
 
 
-def verify_store(path: str | os.PathLike[str]) -> ChainReport:
-    """Verify a store file without changing it (read-only; a version-1 store is reported, not migrated)."""
+def verify_store(path: str | os.PathLike[str], recorded_head: str = "") -> ChainReport:
+    """Verify a store file without changing it (read-only; a version-1 store is reported, not migrated); with
+    `recorded_head`, also that it holds the audit entry of that hash (`witness.recorded_head_problems`)."""
     location = Path(path)
     if not location.is_file():
         recorded = witnessed(location)
@@ -526,7 +527,7 @@ def verify_store(path: str | os.PathLike[str]) -> ChainReport:
                                              "opening it once in the application seals its entries"])
             if version > SCHEMA_VERSION:
                 raise StoreError(f"{location} was written by a newer version (schema {version})")
-            return verify_witnessed(conn, location)
+            return verify_witnessed(conn, location, recorded_head)
     except sqlite3.DatabaseError as error:
         raise StoreError(f"{location} is not a review store ({error})") from error
 

@@ -72,10 +72,24 @@ def witness_problems(conn: sqlite3.Connection, witness: Witness | None, store: P
             "beside it records them): it was replaced by another store or an older copy, or begun anew"]
 
 
-def verify_witnessed(conn: sqlite3.Connection, store: Path) -> ChainReport:
-    """The chain's own check (review.chain) and that the store is the one its witness saw grow."""
+def recorded_head_problems(conn: sqlite3.Connection, entry_hash: str) -> list[str]:
+    """Why the store does not hold the entry whose hash was recorded elsewhere ([] where it does). The witness beside
+    the store goes with it when both are deleted or copied back; a head noted off the machine (a ticket, a daily
+    e-mail) does not. With the chain intact, holding that entry means holding every entry before it unchanged."""
+    if conn.execute("SELECT 1 FROM audit WHERE entry_hash=?", (entry_hash,)).fetchone() is not None:
+        return []
+    held = conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0]
+    return [f"the store ({held} audit entries) does not hold the entry whose hash was recorded ({entry_hash[:12]}…): "
+            "it was replaced by another store or an older copy, begun anew, or the hash was copied wrongly"]
+
+
+def verify_witnessed(conn: sqlite3.Connection, store: Path, recorded_head: str = "") -> ChainReport:
+    """The chain's own check (review.chain), that the store is the one its witness saw grow, and that it holds the
+    entry whose hash was recorded elsewhere, where one is given."""
     report = verify(conn)
     report.problems += witness_problems(conn, read_witness(store), store)
+    if recorded_head:
+        report.problems += recorded_head_problems(conn, recorded_head)
     return report
 
 
