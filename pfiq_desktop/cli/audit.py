@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pfiq_desktop import appdirs
 from pfiq_desktop.cli.common import EXIT_OK, EXIT_PHOTO_PROBLEM, EXIT_USAGE, error, printable
+from pfiq_desktop.review.chain import PRINTED_HASH_DIGITS
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -26,16 +27,17 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     verify.add_argument("store", nargs="?", default=None,
                         help=f"review store file (default: the application's, {appdirs.store_path()})")
     verify.add_argument("--head", metavar="HASH", default=None, type=_entry_hash,
-                        help="the head this command printed earlier, noted off this machine: the store must still "
-                        "hold that entry (a store deleted together with its .head file, or put back from an older "
-                        "copy, is caught only this way)")
+                        help="the head this command printed earlier (or an entry's hash from a PDF report), noted "
+                        "off this machine: the store must still hold that entry (a store deleted together with its "
+                        ".head file, or put back from an older copy, is caught only this way)")
     verify.set_defaults(handler=run_verify)
 
 
 def _entry_hash(text: str) -> str:
     value = text.strip().lower()
-    if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
-        raise argparse.ArgumentTypeError("expected the 64 hexadecimal digits printed after 'head'")
+    if not PRINTED_HASH_DIGITS <= len(value) <= 64 or any(c not in "0123456789abcdef" for c in value):
+        raise argparse.ArgumentTypeError(f"expected the hexadecimal digits printed after 'head' (at least "
+                                         f"{PRINTED_HASH_DIGITS}, as a PDF report prints an entry)")
     return value
 
 

@@ -44,6 +44,7 @@ from pfiq_desktop.reports.paged import (
     print_document,
     render_pdf,
 )
+from pfiq_desktop.review.chain import PRINTED_HASH_DIGITS
 from pfiq_desktop.review.reasons import decided_reasons_text, reasons_text
 from pfiq_desktop.review.values import bounds_text, check_value_text, counted, format_number, profile_text, quality_text, when
 
@@ -325,7 +326,7 @@ def audit_html(entries: list[AuditInfo]) -> str:
         f"{td}{escape(e.signed_by or '–')}</td>{td}{escape(e.action)}</td>"
         f"{td}{escape(e.decision or '–')}</td>{td}{escape(reasons_text(e.reasons))}</td>{td}{escape(e.note or '–')}</td>"
         f"{td}{escape(verdict_text(e.verdict) if e.verdict else '–')}{_under(e.profile)}</td>"
-        f'<td style="font-family:{MONO_FONT_FAMILY}; font-size:5.5pt">{escape(e.entry_hash[:12])}</td></tr>'
+        f'<td style="font-family:{MONO_FONT_FAMILY}; font-size:5.5pt">{escape(e.entry_hash[:PRINTED_HASH_DIGITS])}</td></tr>'
         for n, e in enumerate(entries)
     )
     # The title is a header row of the table itself, so it never stays behind at the foot of a page. Column widths are

@@ -27,6 +27,7 @@ from typing import Any
 
 CHAIN_VERSION = 1
 GENESIS = ""  # prev_hash of the first entry
+PRINTED_HASH_DIGITS = 12  # an entry's hash as reports print it: 48 bits, enough to name it among any store's entries
 
 DECISION_FIELDS = (
     "image_sha256", "path", "decision", "reasons", "note", "officer", "login", "decided_at", "app_version",

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from pfiq_desktop.atomic import write_text_atomic
-from pfiq_desktop.review.chain import GENESIS, ChainReport, verify
+from pfiq_desktop.review.chain import GENESIS, PRINTED_HASH_DIGITS, ChainReport, verify
 
 log = logging.getLogger(__name__)
 
@@ -73,13 +73,14 @@ def witness_problems(conn: sqlite3.Connection, witness: Witness | None, store: P
 
 
 def recorded_head_problems(conn: sqlite3.Connection, entry_hash: str) -> list[str]:
-    """Why the store does not hold the entry whose hash was recorded elsewhere ([] where it does). The witness beside
+    """Why the store does not hold the entry whose hash (or its first digits) was recorded elsewhere ([] where it
+    does). The witness beside
     the store goes with it when both are deleted or copied back; a head noted off the machine (a ticket, a daily
     e-mail) does not. With the chain intact, holding that entry means holding every entry before it unchanged."""
-    if conn.execute("SELECT 1 FROM audit WHERE entry_hash=?", (entry_hash,)).fetchone() is not None:
+    if conn.execute("SELECT 1 FROM audit WHERE substr(entry_hash, 1, ?)=?", (len(entry_hash), entry_hash)).fetchone():
         return []
     held = conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0]
-    return [f"the store ({held} audit entries) does not hold the entry whose hash was recorded ({entry_hash[:12]}…): "
+    return [f"the store ({held} audit entries) does not hold the entry whose hash was recorded ({entry_hash[:PRINTED_HASH_DIGITS]}…): "
             "it was replaced by another store or an older copy, begun anew, or the hash was copied wrongly"]
 
 
