@@ -32,6 +32,15 @@ def data_dir() -> Path:
     return base / ORG_NAME / APP_NAME
 
 
+def make_data_dir() -> Path:
+    """The data folder, made readable by this login alone where it does not exist yet: it holds officers' decisions
+    and notes and analyses by photo (made 0755, every local account could read them: data-protection walk-through).
+    One that exists keeps its permissions: an administrator may share it on purpose (two officers on one store)."""
+    folder = data_dir()
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
 def store_path() -> Path:
     """The review store: officer decisions and the audit log."""
     return data_dir() / "reviews.sqlite3"

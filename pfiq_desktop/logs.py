@@ -49,6 +49,8 @@ def setup_logging(path: Path | None = None, level: int = logging.INFO) -> Path |
     logging.captureWarnings(True)  # e.g. Pillow's EXIF warnings: into the log, off the console
     target = path or appdirs.log_path()
     try:
+        if path is None:  # the first of the application's files: the window and every command start here
+            appdirs.make_data_dir()
         target.parent.mkdir(parents=True, exist_ok=True)
         # backslashreplace: a file name that is not valid UTF-8 must not make a log line fail
         handler = LogFileHandler(target, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", errors="backslashreplace")

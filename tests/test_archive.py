@@ -102,7 +102,7 @@ def assert_same(ours: object, theirs: object, where: str = "") -> None:
         for index, (a, b) in enumerate(zip(ours, theirs)):
             assert_same(a, b, f"{where}[{index}]")
     elif isinstance(ours, float) or isinstance(theirs, float):
-        # measured: quality 9e-6, check values 3e-6, embeddings 1e-7 apart (1 vs 2 torch threads, other batches)
+        # measured: quality 9e-6, check values 3e-6 apart (1 vs 2 torch threads, other batches)
         assert ours == pytest.approx(theirs, rel=1e-4, abs=5e-5, nan_ok=True), where
     else:
         assert ours == theirs, where

@@ -1,3 +1,5 @@
+import dataclasses
+import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
@@ -219,16 +221,17 @@ def test_an_emptied_store_is_refused_not_begun_anew(tmp_path, store):
     ReviewStore(tmp_path / "new.sqlite3").close()  # a store that does not exist yet is begun
 
 
-def test_a_damaged_analysis_cache_is_set_aside_and_begun_anew(tmp_path):
+def test_a_damaged_analysis_cache_is_deleted_and_begun_anew(tmp_path):
     # junk in the cache file kept the window from opening and `pfiq report` stopped with a traceback; the cache holds
-    # nothing that cannot be made again (resilience walk-through)
+    # nothing that cannot be made again (resilience walk-through), so no copy of it is kept (data-protection walk-through)
     from pfiq_desktop.review.cache import open_cache
 
     path = tmp_path / "analyses.sqlite3"
     path.write_bytes(b"this is not a database" * 1000)
     cache, said = open_cache(path)
-    assert cache is not None and said == "the analysis cache was damaged and is set aside as analyses.sqlite3.damaged; a new one is begun"
-    assert (tmp_path / "analyses.sqlite3.damaged").read_bytes().startswith(b"this is not a database")
+    assert cache is not None and said == "the analysis cache was damaged and is deleted; a new one is begun"
+    assert b"this is not a database" not in path.read_bytes()
+    assert {p.name for p in tmp_path.iterdir()} <= {"analyses.sqlite3", "analyses.sqlite3-wal", "analyses.sqlite3-shm"}
     cache.put("ab" * 32, "key", "{}")
     assert cache.get("ab" * 32, "key") == "{}"
     cache.close()
@@ -261,3 +264,36 @@ def test_the_log_switches_on_while_another_process_creates_the_file(monkeypatch)
     assert two_busy.calls == 3
     with pytest.raises(sqlite3.OperationalError, match="locked"):
         wal.enable_wal(Busy(wal.WAL_TRIES))  # type: ignore[arg-type]
+
+
+def test_the_analysis_cache_keeps_no_face_embedding_nor_file_path(tmp_path, sample_analysis):
+    """Every photo opened left its 128-D embedding (a biometric template) and its full path, often the applicant's
+    name, in the cache, unsaid (data-protection walk-through). Caches written before are rid of them once."""
+    from pfiq_desktop.review.cache import AnalysisCache
+
+    path = tmp_path / "analyses.sqlite3"
+    older = sample_analysis.to_dict()
+    older["faces"][0]["embedding"] = [0.25] * 128  # as version 0.4.7 cached it
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE analyses (image_sha256 TEXT NOT NULL, key TEXT NOT NULL, json TEXT NOT NULL, "
+                 "stored_at TEXT NOT NULL, PRIMARY KEY (image_sha256, key))")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    conn.execute("INSERT INTO analyses VALUES (?,?,?,?)", ("a" * 64, "k", json.dumps(older), now))
+    conn.execute("INSERT INTO analyses VALUES (?,?,?,?)", ("b" * 64, "k", '{"other": 1}', now))
+    conn.commit()
+    conn.close()
+
+    class Engine:
+        engine_key = "k"
+
+    cache = AnalysisCache(path)
+    assert cache.get("a" * 64, "k") is None and cache.get("b" * 64, "k") == '{"other": 1}'
+    kept = dataclasses.replace(sample_analysis, source=str(tmp_path / "Jane_Doe_passport.jpg"))
+    cache.keep(Engine(), kept)
+    cache.close()
+    stored = path.read_bytes() + b"".join(p.read_bytes() for p in tmp_path.glob("analyses.sqlite3-wal"))
+    assert b"Jane_Doe" not in stored and b'"embedding"' not in stored and b"0.25, 0.25" not in stored
+    assert sample_analysis.faces[0].embedding.shape == (128,)  # in memory, where the checks use it
+    reopened = AnalysisCache(path)  # dropped once: what is cached now is not looked through again
+    assert reopened.get(sample_analysis.image_sha256, "k") is not None
+    reopened.close()

@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-# 2: profile_sha256 and models_sha256; 3: verdict and image_dpi; 4: image_transparent; 5: images_in_file (older JSON
-# still loads; fields this version does not know mean a newer version wrote the file)
-SCHEMA_VERSION = 6
+# 2: profile_sha256 and models_sha256; 3: verdict and image_dpi; 4: image_transparent; 5: images_in_file; 6: checked;
+# 7: no face embedding (older JSON still loads; fields this version does not know mean a newer version wrote the file)
+SCHEMA_VERSION = 7
 
 
 FACE_PRESENT = "face_present"  # the check that fails a photo with no face (every other face check is then not assessed)
@@ -197,6 +197,9 @@ class ProfileInfo:
 class Face:
     """One detected face with its quality, embedding, pixel-level maps and findings in words.
 
+    The embedding is a biometric template: it lives only in memory (`pfiq embed` prints it on request) and is never
+    written with the rest (cache, JSON, PDF attachment, archive store), which a quality check does not need it for.
+
     `plq_chip` is the paper's pixel-level quality; `deviation_chip` the same utility
     compared with compliant faces at each place (engine/deviation.py: 0 = as in compliant
     photos, -2 and below clearly lower; empty where the map method has no reference).
@@ -246,7 +249,8 @@ def at_stored_precision(chip_map: np.ndarray) -> np.ndarray:
     precision from the start, so a fresh analysis and a re-check of its saved result (another profile, the
     cache) judge the same numbers: the region means moved in the fourth decimal, near a bound a verdict."""
     return np.asarray(chip_map, np.float32).astype(STORED_MAP_DTYPE).astype(np.float32)
-_FACE_ARRAYS = ("landmarks", "landmarks5", "chip_transform", "embedding", *_CHIP_MAPS)
+_FACE_ARRAYS = ("landmarks", "landmarks5", "chip_transform", *_CHIP_MAPS)
+_NOT_WRITTEN = ("embedding",)  # see Face
 
 
 @dataclass
@@ -418,6 +422,8 @@ def decode_array(data: dict[str, str]) -> np.ndarray:
 def _face_to_dict(face: Face) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for f in fields(face):
+        if f.name in _NOT_WRITTEN:
+            continue
         value = getattr(face, f.name)
         if f.name in _CHIP_MAPS:
             value = encode_array(value.astype(STORED_MAP_DTYPE))
@@ -437,5 +443,5 @@ def _face_from_dict(data: dict[str, Any]) -> Face:
     data["landmarks"] = np.asarray(data["landmarks"], np.float32).reshape(-1, 2)
     data["landmarks5"] = np.asarray(data["landmarks5"], np.float32).reshape(-1, 2)
     data["chip_transform"] = np.asarray(data["chip_transform"], np.float64).reshape(2, 3)
-    data["embedding"] = np.asarray(data["embedding"], np.float32)
+    data.pop("embedding", None)  # written before schema 7: not kept
     return Face(**data)

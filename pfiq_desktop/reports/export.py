@@ -186,16 +186,12 @@ def _write_rows(target: str | Path, columns: list[str], rows: list[dict[str, str
     write_text_atomic(target, "\ufeff" + buffer.getvalue())
 
 
-def export_dict(items: Sequence[ReportItem], include_maps: bool = True) -> dict[str, Any]:
-    """Everything as plain JSON data: each photo's full Analysis, decision and audit trail."""
+def export_dict(items: Sequence[ReportItem]) -> dict[str, Any]:
+    """Everything as plain JSON data: each photo's full Analysis (no face embedding: `Face`), decision and audit trail."""
     photos = []
     for item in items:
         analysis = item.analysis.to_dict()
         analysis["source"] = path_text(item.analysis.source)  # valid UTF-8 for every JSON reader
-        if not include_maps:
-            for face in analysis.get("faces", []):
-                face.pop("plq_chip", None)
-                face.pop("embedding", None)
         photos.append(
             {
                 "file": item.name,
@@ -214,5 +210,5 @@ def export_dict(items: Sequence[ReportItem], include_maps: bool = True) -> dict[
     }
 
 
-def write_json(target: str | Path, items: Sequence[ReportItem], include_maps: bool = True) -> None:
-    write_text_atomic(target, json.dumps(export_dict(items, include_maps), indent=1, allow_nan=True))
+def write_json(target: str | Path, items: Sequence[ReportItem]) -> None:
+    write_text_atomic(target, json.dumps(export_dict(items), indent=1, allow_nan=True))

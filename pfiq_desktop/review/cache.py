@@ -14,10 +14,10 @@ import logging
 import os
 import sqlite3
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pfiq_desktop.atomic import set_aside
 from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.protocol import Engine
 from pfiq_desktop.engine.results import Analysis
@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 # An analysis not used for this long leaves the cache when it is next opened: about 145 kB a photo would otherwise
 # grow by ~14 GB a year at 400 photos a day; a folder reopened after that is analysed again (~0.1-0.5 s a photo).
 KEEP_DAYS = 90
+NO_TEMPLATES = 1  # the cache's user_version from which it holds no face embeddings (results schema 7)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS analyses (
@@ -42,9 +43,10 @@ CREATE TABLE IF NOT EXISTS analyses (
 
 def open_cache(path: str | os.PathLike[str]) -> tuple[AnalysisCache | None, str]:
     """The analysis cache at `path`, and '' or what to tell the user. Only time is lost without it, so it never stops
-    the window or a command: a file that is no database (overwritten, damaged) is set aside as '<name>.damaged' and a
-    new cache begun (junk there kept the window from opening, with no word: resilience walk-through); a cache that
-    cannot be used at all (an unwritable folder, another program's lock) gives None, and every photo is analysed."""
+    the window or a command: a file that is no database (overwritten, damaged) is deleted and a new cache begun (junk
+    there kept the window from opening, with no word: resilience walk-through; a copy set aside kept the analyses of
+    every photo, with their file names, for ever: data-protection walk-through); a cache that cannot be used at all
+    (an unwritable folder, another program's lock) gives None, and every photo is analysed."""
     location = Path(path)
     try:
         return AnalysisCache(location), ""
@@ -54,10 +56,9 @@ def open_cache(path: str | os.PathLike[str]) -> tuple[AnalysisCache | None, str]
     except sqlite3.DatabaseError as damaged:
         log.warning("the analysis cache %s is damaged (%s): it is set aside", location, damaged)
     try:
-        for extra in ("-wal", "-shm"):  # the damaged file's journal must not be replayed into the new one
+        for extra in ("-wal", "-shm", ""):  # the journal first: it must never be replayed into the new file
             location.with_name(location.name + extra).unlink(missing_ok=True)
-        aside = set_aside(location)
-        return AnalysisCache(location), f"the analysis cache was damaged and is set aside as {aside.name}; a new one is begun"
+        return AnalysisCache(location), "the analysis cache was damaged and is deleted; a new one is begun"
     except (OSError, sqlite3.Error) as problem:
         log.warning("no new analysis cache at %s: %s", location, problem)
         return None, f"the analysis cache is damaged and cannot be replaced ({problem}); every photo is analysed"
@@ -74,11 +75,23 @@ class AnalysisCache:
         try:
             enable_wal(self._conn)
             self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute("PRAGMA secure_delete=ON")  # what is dropped is overwritten, whatever SQLite's build
             self._conn.execute(_SCHEMA)
+            self._drop_templates()
         except sqlite3.Error:
-            self._conn.close()  # the file may then be set aside (`open_cache`), which an open handle forbids on Windows
+            self._conn.close()  # the file may then be deleted (`open_cache`), which an open handle forbids on Windows
             raise
         self._forget_unused()
+
+    def _drop_templates(self) -> None:
+        """Once: drop the analyses written before schema 7, which held each face's embedding (a biometric template)."""
+        if self._conn.execute("PRAGMA user_version").fetchone()[0] >= NO_TEMPLATES:
+            return
+        with self._lock:
+            gone = self._conn.execute("DELETE FROM analyses WHERE json LIKE '%\"embedding\"%'").rowcount
+            self._conn.execute(f"PRAGMA user_version={NO_TEMPLATES}")
+        if gone:
+            log.info("dropped %d cached analyses that held face embeddings from %s", gone, self.path)
 
     def _forget_unused(self) -> None:
         """Drop the analyses not used for KEEP_DAYS (SQLite reuses their pages, so the file stops growing)."""
@@ -148,8 +161,8 @@ class AnalysisCache:
     def keep(self, engine: Engine, analysis: Analysis) -> None:
         """Cache a finished analysis (one with errors is not: the photo is tried again next time)."""
         if analysis.ok and analysis.image_sha256:
-            try:
-                self.put(analysis.image_sha256, engine.engine_key, analysis.to_json())
+            try:  # without the path, often the applicant's name: `lookup` gives the photo's own
+                self.put(analysis.image_sha256, engine.engine_key, replace(analysis, source="").to_json())
             except sqlite3.Error:  # a full or locked cache only costs a re-analysis later
                 log.warning("could not cache the analysis of %s", analysis.source, exc_info=True)
 

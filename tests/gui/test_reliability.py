@@ -121,7 +121,7 @@ def test_a_damaged_cache_and_settings_file_are_set_aside_and_said(qtbot, make_wi
     appdirs.settings_path().write_text('{"profile": "uk-passport", "officer": "ali', encoding="utf-8")
     w = make_window(fake_factory())
     said = w.banner.text()
-    assert f"The analysis cache was damaged and is set aside as {appdirs.cache_path().name}.damaged; a new one is begun." in said
+    assert "The analysis cache was damaged and is deleted; a new one is begun." in said
     assert "Your settings file was damaged and is kept as" in said and "the default settings are in use (profile icao-9303)" in said
     assert w.cache is not None and appdirs.settings_path().with_name("settings.json.damaged").read_text().endswith('"ali')
     w.open_paths([portrait_folder(2, broken=False)])
