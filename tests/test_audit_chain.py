@@ -8,10 +8,12 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime
 
 import pytest
 
 from pfiq_desktop.review import ReviewStore, verify_store
+from pfiq_desktop.review import store as review_store
 from pfiq_desktop.review.chain import ENTRY_FIELDS, entry_hash
 from pfiq_desktop.review.store import os_login
 from tests.photos import REPO
@@ -327,3 +329,65 @@ def test_a_head_noted_off_the_machine_catches_a_store_deleted_together_with_its_
     assert pfiq("audit", "verify", str(store_path), "--head", first).returncode == 1
     mistyped = pfiq("audit", "verify", str(store_path), "--head", head[:8])
     assert mistyped.returncode == 2 and "at least 12" in mistyped.stderr
+
+
+def _decide_on(monkeypatch, store, day, name, note=""):
+    monkeypatch.setattr(review_store, "_now", lambda: f"{day}T12:00:00.000+00:00")
+    store.record_decision(store.path.parent / name, name[0] * 64, "reject", officer="Jane Smith", note=note)
+
+
+def test_a_retention_cut_removes_the_oldest_entries_and_the_chain_still_verifies(tmp_path, monkeypatch):
+    """Nothing could be removed without breaking the chain, so the store kept every note for good (data-protection
+    walk-through). Only the oldest entries go; the decision of a photo decided again since stays."""
+    path = tmp_path / "reviews.sqlite3"
+    with ReviewStore(path) as store:
+        _decide_on(monkeypatch, store, "2020-01-02", "a.jpg")
+        _decide_on(monkeypatch, store, "2020-06-01", "b.jpg", note="applicant's medical condition")
+        _decide_on(monkeypatch, store, "2024-01-02", "a.jpg", note="decided again")
+        _decide_on(monkeypatch, store, "2024-02-01", "c.jpg")
+        monkeypatch.undo()
+        cutoff = datetime(2023, 1, 1, tzinfo=UTC)
+        assert store.remove_before(cutoff, dry_run=True) == (2, 1) and len(store.audit_log()) == 4
+        assert store.remove_before(cutoff, officer="Records office") == (2, 1)
+        log = store.audit_log()
+        assert [e.action for e in log] == ["decide", "decide", "prune"] and log[-1].officer == "Records office"
+        assert "(2) and 1 decision they were the last word on" in log[-1].note
+        assert store.decision_for(tmp_path / "b.jpg", "b" * 64) is None
+        assert store.decision_for(tmp_path / "a.jpg", "a" * 64).note == "decided again"
+        assert store.verify().ok, store.verify().problems
+        assert store.remove_before(cutoff) == (0, 0)
+    assert b"medical condition" not in path.read_bytes()
+    assert verify_store(path).ok
+    with ReviewStore(path) as store:  # its witness moved with the cut: the store is not taken for a replaced one
+        assert store.remove_before(datetime(2030, 1, 1, tzinfo=UTC)) == (3, 2)  # everything, the last cut too
+        assert store.verify().ok and [e.action for e in store.audit_log()] == ["prune"]
+        store.record_decision(tmp_path / "d.jpg", "d" * 64, "reject")
+    assert verify_store(path).ok
+
+
+@pytest.mark.parametrize("tampering, words", [
+    (["DELETE FROM audit WHERE id=(SELECT min(id) FROM audit)"], "does not follow the start of the log"),
+    (["UPDATE meta SET value='0' || substr(value, 2) WHERE key='chain_start'"], "recorded start is not where its last"),
+])
+def test_entries_removed_behind_a_retention_cut_are_found(tmp_path, monkeypatch, tampering, words):
+    path = tmp_path / "reviews.sqlite3"
+    with ReviewStore(path) as store:
+        for day, name in (("2020-01-02", "a.jpg"), ("2024-01-02", "b.jpg"), ("2024-02-01", "c.jpg")):
+            _decide_on(monkeypatch, store, day, name)
+        store.remove_before(datetime(2023, 1, 1, tzinfo=UTC))
+    tamper(path, *tampering)
+    report = verify_store(path)
+    assert not report.ok and any(words in problem for problem in report.problems), report.problems
+
+
+def test_pfiq_audit_prune_says_what_would_go_then_removes_it(store_path):
+    first = pfiq("audit", "prune", str(store_path), "--before", "2999-01-01")
+    assert first.returncode == 0 and first.stdout.startswith("Would remove 5 audit entries written before 2999-01-01 "
+                                                             "and 2 decisions"), first.stdout + first.stderr
+    assert len(entries(store_path)) == 5
+    done = pfiq("audit", "prune", str(store_path), "--before", "2999-01-01", "--officer", "Records office", "--yes")
+    assert done.returncode == 0 and done.stdout.startswith("Removed 5 audit entries"), done.stdout + done.stderr
+    assert [e["action"] for e in entries(store_path)] == ["prune"]
+    assert pfiq("audit", "verify", str(store_path)).returncode == 0
+    bad = pfiq("audit", "prune", str(store_path), "--before", "1 May")
+    assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr

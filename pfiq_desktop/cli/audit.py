@@ -1,4 +1,5 @@
-"""`pfiq audit verify [STORE] [--head HASH]`: check the review store's hash-chained audit log (read-only).
+"""`pfiq audit verify [STORE] [--head HASH]`: check the review store's hash-chained audit log (read-only);
+`pfiq audit prune [STORE] --before DAY [--yes]`: remove its entries older than a day (retention).
 
 Exit 0 when the chain is intact, 1 when it is broken (the first broken link is
 printed first), cannot be checked (a version-1 store) or does not hold the entry of
@@ -8,10 +9,11 @@ a head recorded earlier, 2 when the file is no review store.
 from __future__ import annotations
 
 import argparse
+from datetime import datetime
 from pathlib import Path
 
 from pfiq_desktop import appdirs
-from pfiq_desktop.cli.common import EXIT_OK, EXIT_PHOTO_PROBLEM, EXIT_USAGE, error, printable
+from pfiq_desktop.cli.common import EXIT_OK, EXIT_OUTPUT, EXIT_PHOTO_PROBLEM, EXIT_USAGE, error, printable
 from pfiq_desktop.review.chain import PRINTED_HASH_DIGITS
 
 
@@ -31,6 +33,26 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                         "off this machine: the store must still hold that entry (a store deleted together with its "
                         ".head file, or put back from an older copy, is caught only this way)")
     verify.set_defaults(handler=run_verify)
+    prune = actions.add_parser(
+        "prune",
+        help="retention: remove the audit entries and decisions older than a date",
+        description="Removes the audit entries written before DATE and the decisions they were the last word on; "
+        "the log records the cut and still verifies. Without --yes it only says what would go.",
+    )
+    prune.add_argument("store", nargs="?", default=None,
+                       help=f"review store file (default: the application's, {appdirs.store_path()})")
+    prune.add_argument("--before", required=True, type=_date, metavar="YYYY-MM-DD",
+                       help="entries written before this day (00:00 local time) are removed")
+    prune.add_argument("--officer", default="", help="who orders the cut (recorded with the OS login)")
+    prune.add_argument("--yes", action="store_true", help="remove them (without it: say what would go)")
+    prune.set_defaults(handler=run_prune)
+
+
+def _date(text: str) -> datetime:
+    try:
+        return datetime.strptime(text.strip(), "%Y-%m-%d").astimezone()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a day as YYYY-MM-DD, not {text!r}") from None
 
 
 def _entry_hash(text: str) -> str:
@@ -63,3 +85,34 @@ def run_verify(args: argparse.Namespace) -> int:
     for other in report.problems[1:]:
         print(f"  also: {printable(other)}")
     return EXIT_PHOTO_PROBLEM
+
+
+def run_prune(args: argparse.Namespace) -> int:
+    from pfiq_desktop.atomic import OutputError
+    from pfiq_desktop.review.store import ReviewStore, StoreError
+
+    path = Path(args.store) if args.store else appdirs.store_path()
+    if not path.is_file():
+        error(printable(f"No review store at {path}"))
+        return EXIT_USAGE
+    day = args.before.date().isoformat()
+    try:
+        with ReviewStore(path) as store:
+            if not store.verify().ok:  # a cut would hide how it was broken
+                error(printable(f"{path}: the audit log does not verify; nothing was removed (run pfiq audit verify)"))
+                return EXIT_PHOTO_PROBLEM
+            entries, decisions = store.remove_before(args.before, officer=args.officer, dry_run=not args.yes)
+    except StoreError as problem:
+        error(printable(str(problem)))
+        return EXIT_USAGE
+    except OutputError as problem:  # read-only, locked, disk full: nothing was removed
+        error(printable(str(problem)))
+        return EXIT_OUTPUT
+    what = f"{entries} audit entries written before {day} and {decisions} decisions they were the last word on"
+    if not entries:
+        print(f"Nothing in {printable(str(path))} was written before {day}.")
+    elif args.yes:
+        print(f"Removed {what}; the log records the cut and still verifies (pfiq audit verify).")
+    else:
+        print(f"Would remove {what}. Run again with --yes to remove them.")
+    return EXIT_OK

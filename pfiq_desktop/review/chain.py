@@ -9,7 +9,10 @@ id). The store keeps the newest entry's hash in `meta.audit_head`. Then:
 * a deleted, inserted or reordered entry breaks the link of the entry after it
   (or, at the end of the log, the recorded head);
 * an edited, deleted or added decision row no longer matches the last audit
-  entry for its photo.
+  entry for its photo;
+* a retention cut (`ReviewStore.remove_before`) removes only the oldest entries: the
+  first one kept must follow the hash recorded in `meta.chain_start`, which the
+  cut's own `prune` entry records too, so entries deleted behind it are still found.
 
 What it cannot see: someone who rewrites the whole log *and* the head with this
 very algorithm. Against that, compare the head `pfiq audit verify` prints with one
@@ -27,6 +30,8 @@ from typing import Any
 
 CHAIN_VERSION = 1
 GENESIS = ""  # prev_hash of the first entry
+PRUNE = "prune"  # the action of the entry a retention cut appends; its decision_hash holds the hash the log resumes after
+CHAIN_START = "chain_start"  # meta key: prev_hash of the first entry kept by a retention cut (GENESIS before any)
 PRINTED_HASH_DIGITS = 12  # an entry's hash as reports print it: 48 bits, enough to name it among any store's entries
 
 DECISION_FIELDS = (
@@ -87,11 +92,16 @@ def verify(conn: sqlite3.Connection) -> ChainReport:
     columns = ", ".join([*ENTRY_FIELDS, "entry_hash"])
     entries = _rows(conn, f"SELECT {columns} FROM audit ORDER BY id")
     report.entries = len(entries)
+    start = meta.get(CHAIN_START, GENESIS)
+    cuts = [entry for entry in entries if entry["action"] == PRUNE]
+    if start != GENESIS and (not cuts or cuts[-1]["decision_hash"] != start):
+        report.problems.append("the log's recorded start is not where its last retention cut left it: entries before "
+                               "it were deleted, or the start was changed")
     previous: dict[str, Any] | None = None
     for entry in entries:
         if entry_hash(entry) != entry["entry_hash"]:
             report.problems.append(f"audit entry {entry['id']} ({entry['at']}) was changed after it was written")
-        elif entry["prev_hash"] != (previous["entry_hash"] if previous else GENESIS):
+        elif entry["prev_hash"] != (previous["entry_hash"] if previous else start):
             after = f"entry {previous['id']}" if previous else "the start of the log"
             report.problems.append(
                 f"audit entry {entry['id']} ({entry['at']}) does not follow {after}: "

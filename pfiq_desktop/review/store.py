@@ -42,9 +42,11 @@ from pfiq_desktop.atomic import OutputError
 from pfiq_desktop.engine.discovery import resolve_paths
 from pfiq_desktop.engine.filenames import path_from_text, path_text
 from pfiq_desktop.review.chain import (
+    CHAIN_START,
     DECISION_FIELDS,
     ENTRY_FIELDS,
     GENESIS,
+    PRUNE,
     TRIGGERS,
     ChainReport,
     decision_hash,
@@ -239,6 +241,7 @@ class ReviewStore:
                                          timeout=LOCK_WAIT_S)
             enable_wal(self._conn)
             self._conn.execute("PRAGMA synchronous=FULL")
+            self._conn.execute("PRAGMA secure_delete=ON")  # a retention cut's rows are overwritten, whatever the build
             self._conn.execute("PRAGMA foreign_keys=ON")
             with self._transaction():
                 self._create_or_migrate()
@@ -424,6 +427,41 @@ class ReviewStore:
                 self._append_audit("clear", record, "")
         self._keep_witness()
         return bool(cursor.rowcount)
+
+    def remove_before(self, cutoff: datetime, *, officer: str = "", dry_run: bool = False) -> tuple[int, int]:
+        """Retention: remove the audit entries written before `cutoff` and the decisions they were the last word on;
+        (entries, decisions) removed, or that would be with `dry_run`. The chain stays verifiable: an appended
+        `PRUNE` entry records how many went and the hash the log now resumes after (`chain.verify`). Only the oldest
+        entries can go, never one person's in the middle, and removed rows are overwritten (secure_delete)."""
+        stamp = cutoff.astimezone(UTC).isoformat(timespec="milliseconds")
+        with self._writing("remove old entries from"):
+            first_kept = self._conn.execute("SELECT min(id) FROM audit WHERE at >= ?", (stamp,)).fetchone()[0]
+            last = self._conn.execute(
+                "SELECT max(id) FROM audit" + (" WHERE id < ?" if first_kept is not None else ""),
+                (first_kept,) if first_kept is not None else ()).fetchone()[0]
+            if last is None:
+                return 0, 0
+            resume_after = self._conn.execute("SELECT entry_hash FROM audit WHERE id=?", (last,)).fetchone()[0]
+            stale = "(SELECT image_sha256, path FROM audit GROUP BY image_sha256, path HAVING max(id) <= ?)"
+            decisions = self._conn.execute(f"SELECT count(*) FROM decisions WHERE (image_sha256, path) IN {stale}",
+                                           (last,)).fetchone()[0]
+            entries = self._conn.execute("SELECT count(*) FROM audit WHERE id <= ?", (last,)).fetchone()[0]
+            if dry_run:
+                return entries, decisions
+            self._conn.execute(f"DELETE FROM decisions WHERE (image_sha256, path) IN {stale}", (last,))
+            self._conn.execute(f"DROP TRIGGER {_NO_DELETE}")
+            self._conn.execute("DELETE FROM audit WHERE id <= ?", (last,))
+            self._conn.execute(_TRIGGERS[1])
+            self._set_meta(CHAIN_START, resume_after)
+            note = (f"retention: removed the audit entr{'y' if entries == 1 else 'ies'} written before {stamp} "
+                    f"({entries}) and {counted(decisions, 'decision')} they were the last word on")
+            record = Decision(image_sha256="", path="", decision="", note=note, officer=(officer or "").strip(),
+                              login=self.login, decided_at=_now(), app_version=self.app_version)
+            self._append_audit(PRUNE, record, resume_after)
+        with self._lock:
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the removed rows' old pages leave the log too
+            write_witness(self.path, current_witness(self._conn))  # the witnessed entry may be among those removed
+        return entries, decisions
 
     def _append_audit(self, action: str, record: Decision, row_hash: str) -> None:
         """Append one chained entry (inside the caller's transaction) and move the recorded head to it."""
