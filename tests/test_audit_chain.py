@@ -381,6 +381,7 @@ def test_entries_removed_behind_a_retention_cut_are_found(tmp_path, monkeypatch,
 
 
 def test_pfiq_audit_prune_says_what_would_go_then_removes_it(store_path):
+    entries_before = [e["entry_hash"] for e in entries(store_path)]
     first = pfiq("audit", "prune", str(store_path), "--before", "2999-01-01")
     assert first.returncode == 0 and first.stdout.startswith("Would remove 5 audit entries written before 2999-01-01 "
                                                              "and 2 decisions"), first.stdout + first.stderr
@@ -389,5 +390,7 @@ def test_pfiq_audit_prune_says_what_would_go_then_removes_it(store_path):
     assert done.returncode == 0 and done.stdout.startswith("Removed 5 audit entries"), done.stdout + done.stderr
     assert [e["action"] for e in entries(store_path)] == ["prune"]
     assert pfiq("audit", "verify", str(store_path)).returncode == 0
+    gone = pfiq("audit", "verify", str(store_path), "--head", entries_before[-1])
+    assert gone.returncode == 1 and "among the old entries removed by the retention cut of" in gone.stdout
     bad = pfiq("audit", "prune", str(store_path), "--before", "1 May")
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from pfiq_desktop.atomic import write_text_atomic
-from pfiq_desktop.review.chain import GENESIS, PRINTED_HASH_DIGITS, ChainReport, verify
+from pfiq_desktop.review.chain import GENESIS, PRINTED_HASH_DIGITS, PRUNE, ChainReport, verify
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +80,10 @@ def recorded_head_problems(conn: sqlite3.Connection, entry_hash: str) -> list[st
     if conn.execute("SELECT 1 FROM audit WHERE substr(entry_hash, 1, ?)=?", (len(entry_hash), entry_hash)).fetchone():
         return []
     held = conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0]
+    cut = conn.execute("SELECT at FROM audit WHERE action=? ORDER BY id DESC LIMIT 1", (PRUNE,)).fetchone()
+    also = f", or it was among the old entries removed by the retention cut of {cut[0]}" if cut else ""
     return [f"the store ({held} audit entries) does not hold the entry whose hash was recorded ({entry_hash[:PRINTED_HASH_DIGITS]}…): "
-            "it was replaced by another store or an older copy, begun anew, or the hash was copied wrongly"]
+            f"it was replaced by another store or an older copy, begun anew, or the hash was copied wrongly{also}"]
 
 
 def verify_witnessed(conn: sqlite3.Connection, store: Path, recorded_head: str = "") -> ChainReport:
