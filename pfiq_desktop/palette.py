@@ -166,14 +166,16 @@ def _lut(scale: MapScale) -> np.ndarray:
     return _LUTS[scale.name]
 
 
-# ColorBrewer RdYlGn, as in the paper's figures: red = low pixel-level quality, green = high.
+# ColorBrewer RdYlBu: red = low pixel-level quality, blue = high. The paper's figures use RdYlGn, whose two ends a
+# red-green colour-blind officer (1 man in 12) sees as one dark olive (simulated deuteranopia: CIE76 dE 17 between
+# them, against 97 for normal sight); red and blue stay apart.
 PLQ_SCALE = MapScale(
     name="plq",
     title="Pixel-level quality (the paper's map)",
     caption="Pixel-level quality (paper)",
     anchors=(
-        (165, 0, 38), (215, 48, 39), (244, 109, 67), (253, 174, 97), (254, 224, 139), (255, 255, 191),
-        (217, 239, 139), (166, 217, 106), (102, 189, 99), (26, 152, 80), (0, 104, 55),
+        (165, 0, 38), (215, 48, 39), (244, 109, 67), (253, 174, 97), (254, 224, 144), (255, 255, 191),
+        (224, 243, 248), (171, 217, 233), (116, 173, 209), (69, 117, 180), (49, 54, 149),
     ),
     levels=(0.0, 1.0),
     ticks=((0.0, "0 low"), (0.5, "0.5"), (1.0, "1 high")),

@@ -189,6 +189,13 @@ class ImageListModel(QAbstractListModel):
                 self._thumbs[entry.path] = None
                 self._pool.start(_ThumbJob(entry.path, self._signals))
             return self._thumbs[entry.path] or self._placeholder
+        if role == Qt.ItemDataRole.AccessibleTextRole:  # the badge is painted: a screen reader heard the name alone
+            said = [entry.name, STATUS_LABELS.get(entry.status, entry.status)]
+            if entry.failure:
+                said.append(", ".join(entry.problems))
+            if entry.decision is not None:
+                said.append(f"{entry.decision.label} by {entry.decision.signed_by}")
+            return ", ".join(said)
         if role == Qt.ItemDataRole.ToolTipRole:
             tip = f"{display_name(entry.path)}\n{STATUS_LABELS.get(entry.status, entry.status)}"
             if entry.failure:  # the row's line is cut in a narrow list: the tip names every problem it lists
@@ -390,6 +397,10 @@ class BrowserWidget(QWidget):
         first.addWidget(self.sort, 1)
         second.addWidget(self.filter, 1)
         second.addWidget(self.check_filter, 1)
+        for widget, name in ((self.search, "Search photos by file name"), (self.sort, "Sort photos"),
+                             (self.filter, "Show photos"), (self.check_filter, "Show photos failing a check"),
+                             (self.view, "Photos")):
+            widget.setAccessibleName(name)  # a combo box announced its current value alone, a list nothing
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(first)

@@ -37,13 +37,14 @@ from pfiq_desktop.palette import DEVIATION_SCALE, PLQ_SCALE, STATUS_LABELS, MapS
 from pfiq_desktop.review.reasons import no_face_problem
 from pfiq_desktop.review.values import bounds_text, check_value_text, quality_text
 
+CHOOSE_A_CHECK = "Choose a check (click, or Up and Down in the table) to see where it looked."
 FINDINGS_MAX_HEIGHT = 110  # pixels for the map's findings; longer ones scroll, so the check table keeps its rows
 VALUE_COLUMN_SAMPLE = "13 % of head heig"  # the value column's width: a typical value and most of its unit
 VERDICT_COLUMN_PADDING = 16  # px beside the verdict column's longest word: the cell's margins
 
 
 class QualityGauge(QWidget):
-    """Semicircular gauge of the scalar face quality, 0..1, red-yellow-green."""
+    """Semicircular gauge of the scalar face quality, 0..1, in the pixel-level quality map's colours."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -54,6 +55,7 @@ class QualityGauge(QWidget):
     def set_value(self, value: float | None) -> None:
         self.value = None if value is None or not math.isfinite(value) else max(0.0, min(1.0, float(value)))
         shown = "" if self.value is None else f" {quality_text(self.value)}"
+        self.setAccessibleName(f"Recognition quality{shown}")  # drawn, not written: a screen reader heard nothing
         self.setToolTip(f"Recognition quality{shown}: how well the face recognition network can use this face "
                         "(0 = unusable, 1 = excellent). It is not the ICAO verdict: a recognisable face can still "
                         "fail the checklist.")
@@ -220,12 +222,15 @@ class ChecklistPanel(QWidget):
         self.tabs = named(QTabWidget(), "checklistTabs")
         self.tabs.addTab(self.tree, "Checks")
         self.tabs.addTab(self.regions, "Face regions")
-        self.details = named(QLabel("Click a check to see where it looked."), "checkDetails")
+        self.details = named(QLabel(CHOOSE_A_CHECK), "checkDetails")
         self.details.setWordWrap(True)
         self.details.setTextFormat(Qt.TextFormat.RichText)
         self.details.setMinimumHeight(48)
         self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
 
+        for widget, name in ((self.tree, "Checks"), (self.regions, "Face regions"), (self.findings_area, "Findings"),
+                             (self.tabs, "Checklist")):
+            widget.setAccessibleName(name)  # a screen reader announced nothing for them
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(head)
@@ -407,7 +412,7 @@ class ChecklistPanel(QWidget):
 
     def _show_details(self, check: CheckResult | None) -> None:
         if check is None:
-            self.details.setText("Click a check to see where it looked.")
+            self.details.setText(CHOOSE_A_CHECK)
             return
         colour = status_hex(check.verdict.value)
         verdict = STATUS_LABELS.get(check.verdict.value, check.verdict.value)

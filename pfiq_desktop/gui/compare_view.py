@@ -56,7 +56,7 @@ MODE_CHIP = 1  # the view-mode box's second entry
 MAP_LABELS = {"deviation": "vs compliant photos", "plq": "paper's map (PLQ)"}
 MAP_TITLES = {
     "deviation": f"{MAP_SCALES['deviation'].title} (outlined: clearly lower)",
-    "plq": f"{PLQ_SCALE.title} (red low · green high)",
+    "plq": f"{PLQ_SCALE.title} (red low · blue high)",
 }
 
 
@@ -148,7 +148,12 @@ class CompareView(QWidget):
         bar.setContentsMargins(4, 2, 4, 2)
         bar.addWidget(self.mode)
         bar.addWidget(self.map_kind)
-        bar.addWidget(QLabel("Opacity"))
+        opacity_label = QLabel("Opacity")
+        opacity_label.setBuddy(self.opacity)
+        self.mode.setAccessibleName("View")
+        self.map_kind.setAccessibleName("Map")
+        self.opacity.setAccessibleName("Map opacity")
+        bar.addWidget(opacity_label)
         bar.addWidget(self.opacity)
         bar.addWidget(self.show_button)
         bar.addStretch(1)
@@ -158,6 +163,9 @@ class CompareView(QWidget):
         # graphics
         self.glw = pg.GraphicsLayoutWidget()
         self.glw.setObjectName("compareGraphics")
+        self.glw.setAccessibleName("Photo and map")
+        self.glw.setAccessibleDescription("Up and Down: previous and next photo; Z: zoom to the face; F: fit the photo. "
+                                          "The checks and face regions tables say in words what the map shows")
         self.glw.ci.setContentsMargins(2, 2, 2, 2)
         # titles as plain labels above the graphics: inside the grid their text widths would make the
         # two views different sizes, and linked views of different sizes do not show the same pixels
@@ -304,6 +312,11 @@ class CompareView(QWidget):
             return
         h, w = (self.left_image.image.shape[:2] if self.left_image.image is not None else self.image.shape[:2])
         self.left_view.setRange(xRange=(-0.5, w - 0.5), yRange=(-0.5, h - 0.5), padding=0.02)
+
+    def zoom(self, factor: float) -> None:
+        """Zoom about the middle of the view (`factor` < 1 zooms in): looking closely needed the mouse wheel."""
+        if self.image is not None:
+            self.left_view.scaleBy((factor, factor))
 
     def zoom_to_face(self) -> None:
         """Frame the selected face with a margin (photo mode); the chip is already the face."""

@@ -69,8 +69,9 @@ DISPLAY_CACHE = 24  # photos whose coloured maps stay ready to draw
 PLACES_KEPT = 20  # photos the officer left by opening others, remembered to come back to
 DRAFTS_NAMED = 5  # photos with unsaved notes the quit question names
 ACCEPT_TIP = "a photo whose checks failed needs a note: the cursor moves to it"  # the keyboard help's line for A
+ZOOM_STEP = 1.25  # one key press of View > Zoom in / out
 LAYOUT_VERSION = 4  # bump when the docks change: an older saved layout is then ignored
-OPEN_WITH_SUBFOLDERS = "Open folder with &sub-folders…"
+OPEN_WITH_SUBFOLDERS = "Open folder with s&ub-folders…"  # one access letter each in File
 OPEN_WITH_SUBFOLDERS_KEY = "Ctrl+Alt+O"
 
 
@@ -240,11 +241,14 @@ class MainWindow(QMainWindow):
 
     # -- construction helpers ------------------------------------------------
     def _tab_order(self) -> None:
-        """Tab goes down the left column (search, photos, the decision's reasons, note and buttons), then to the
-        checklist on the right: it jumped from the photo list to the checklist and back to the decision."""
-        decision = self.decision
-        chain = [self.browser.search, self.browser.view, decision.reasons, decision.note, *decision.buttons.values(),
-                 decision.clear_button, self.checklist.profile, self.checklist.tree]
+        """Tab goes down the left column (search, filters, photos, the decision's reasons, note and buttons), then the
+        checklist on the right, then the map's toolbar and view: it jumped between the columns (accessibility
+        walk-through)."""
+        decision, browser, checklist, view = self.decision, self.browser, self.checklist, self.compare
+        chain = [browser.search, browser.sort, browser.filter, browser.check_filter, browser.view, decision.reasons,
+                 decision.note, *decision.buttons.values(), decision.clear_button, checklist.profile,
+                 checklist.findings_area, checklist.tabs, checklist.tree, view.mode, view.map_kind, view.opacity,
+                 view.show_button, view.face_button, view.fit_button, view.glw]
         for before, after in zip(chain, chain[1:]):
             QWidget.setTabOrder(before, after)
 
@@ -286,9 +290,9 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "Open f&iles…", self.open_files_dialog, "Ctrl+Shift+O", "actOpenFiles")
         self.recent_menu = file_menu.addMenu("&Recent folders")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        self._action(file_menu, "Try the &sample", self.try_sample, None, "actSample")
+        self._action(file_menu, "Try the sa&mple", self.try_sample, None, "actSample")
         file_menu.addSeparator()
-        self._action(file_menu, "Export &report…", self.export_report, "Ctrl+E", "actExportReport")
+        self._action(file_menu, "Export re&port…", self.export_report, "Ctrl+E", "actExportReport")
         self._action(file_menu, "Export &batch…", self.export_batch, "Ctrl+Shift+E", "actExportBatch")
         file_menu.addSeparator()
         self._action(file_menu, "&Settings…", self.open_settings, "Ctrl+,", "actSettings")
@@ -329,6 +333,8 @@ class MainWindow(QMainWindow):
             shortcut(arrow, self.compare.glw, step, Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self._action(view, "&Fit photo", self.compare.fit, "F", "actFit")
         self._action(view, "&Zoom to face", self.compare.zoom_to_face, "Z", "actFace")
+        self._action(view, "Zoom &in", partial(self.compare.zoom, 1 / ZOOM_STEP), QKeySequence.StandardKey.ZoomIn, "actZoomIn")
+        self._action(view, "Zoom ou&t", partial(self.compare.zoom, ZOOM_STEP), QKeySequence.StandardKey.ZoomOut, "actZoomOut")
         self._action(view, "&Search…", self._focus_search, QKeySequence.StandardKey.Find, "actSearch")
         shown = view.addMenu("S&how in the list")  # the list's filters by key: Tab routes to a drop-down were the only way
         for number, (label, status) in enumerate(FILTERS):
@@ -897,6 +903,11 @@ class MainWindow(QMainWindow):
         path = path or self.session.current
         if path is None:
             return False
+        focused = QApplication.focusWidget()
+        if focused is not None and self.decision.isAncestorOf(focused):
+            # Withdraw disables itself, and Qt gave the focus to the profile box: the next Down, meant for the list,
+            # switched the profile of every photo (accessibility walk-through). As after a decision: the list
+            self.browser.view.setFocus()
         try:
             withdrawn = self.session.withdraw(path)
         except (OSError, sqlite3.Error) as exc:

@@ -39,6 +39,11 @@ class RenewalDialog(QDialog):
         self.figure = named(QLabel(), "renewalFigure")
         self.scroll_area = QScrollArea()
         self.scroll_area.setWidget(self.figure)
+        # the decision and score are drawn in the picture alone: a screen reader heard nothing of them
+        scored = f", score {comparison.score:.3f}" if comparison.decision != NOT_COMPARED else ""
+        for widget in (self.figure, self.scroll_area):
+            widget.setAccessibleName(f"{comparison.label}{scored}")
+            widget.setAccessibleDescription(comparison.reason)
         self.scroll_area.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout = QVBoxLayout(self)
         layout.addWidget(self.scroll_area, 1)

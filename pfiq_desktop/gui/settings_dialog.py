@@ -28,6 +28,7 @@ _DEVICE_WORDS = {"auto": "Automatic (GPU if available)", "cpu": "CPU", "cuda": "
 _THEME_WORDS = {SYSTEM_THEME: "Follow the system", "light": "Light", "dark": "Dark"}
 DEVICE_LABELS = tuple((_DEVICE_WORDS[device], device) for device in DEVICES)
 THEME_LABELS = tuple((_THEME_WORDS[theme], theme) for theme in THEMES)
+RECOGNITION_NETWORK, EXPORT_FOLDER = "Recognition network", "Export folder"  # form labels, and the names of their fields
 
 
 class SettingsDialog(QDialog):
@@ -47,22 +48,22 @@ class SettingsDialog(QDialog):
         self.officer = named(QLineEdit(settings.officer), "settingsOfficer")
         self.officer.setPlaceholderText("Name recorded with every decision")
         self.output = named(QLineEdit(settings.export_folder), "settingsOutput")
-        out_row = _with_button(self.output, "Browse…", self._browse)
+        out_row = _with_button(self.output, "Browse…", self._browse, EXPORT_FOLDER)
         self.backbone = named(QLineEdit(settings.backbone), "settingsBackbone")
         self.backbone.setPlaceholderText("Built-in (dlib ResNet)")
         self.backbone.setToolTip("The face recogniser whose utility the maps explain: empty for the built-in dlib ResNet, "
                                  "or an ONNX (.onnx) or TorchScript (.pt) model with its .toml sidecar beside it")
-        backbone_row = _with_button(self.backbone, "Choose…", self._choose_backbone)
+        backbone_row = _with_button(self.backbone, "Choose…", self._choose_backbone, RECOGNITION_NETWORK)
         self.theme = named(QComboBox(), "settingsTheme")
         for label, key in THEME_LABELS:
             self.theme.addItem(label, key)
         self.theme.setCurrentIndex(max(0, self.theme.findData(settings.theme)))
         form = QFormLayout(self)
         form.addRow("Device", self.device)
-        form.addRow("Recognition network", backbone_row)
+        form.addRow(RECOGNITION_NETWORK, backbone_row)
         form.addRow("Threshold profile", self.profile)
         form.addRow("Officer name", self.officer)
-        form.addRow("Export folder", out_row)
+        form.addRow(EXPORT_FOLDER, out_row)
         form.addRow("Theme", self.theme)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
@@ -103,9 +104,12 @@ class SettingsDialog(QDialog):
         )
 
 
-def _with_button(field: QLineEdit, label: str, slot: Callable[[], None]) -> QWidget:
-    """A text field with a button to its right (a file or folder picker), as one form row."""
+def _with_button(field: QLineEdit, label: str, slot: Callable[[], None], what: str) -> QWidget:
+    """A text field with a button to its right (a file or folder picker), as one form row; both are named for
+    `what`: the form's label names the row widget, and a screen reader heard nothing for the field or the button."""
+    field.setAccessibleName(what)
     button = QPushButton(label)
+    button.setAccessibleName(f"{label.rstrip('…')} the {what.lower()}")
     button.clicked.connect(slot)
     row_widget = QWidget()
     row = QHBoxLayout(row_widget)

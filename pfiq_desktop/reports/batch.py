@@ -255,8 +255,8 @@ PHOTOS_INTRO = f'<p style="{HEADING}">{PHOTOS_INTRO_TEXT}</p>'  # below the summ
 PHOTOS_INTRO_ON_NEW_PAGE = f'<p style="page-break-before:always; margin-top:0px; margin-bottom:3px">{PHOTOS_INTRO_TEXT}</p>'
 # the photo table's columns: (title, alignment, share of the width). Fixed shares keep the columns alike from page to
 # page (each page is its own table) and give file names room (they broke mid-word: "head_covering.jp / g")
-PHOTO_COLUMNS = (("#", "right", 3), ("Photo", "center", 8), ("File", "left", 17), ("Verdict", "center", 7),
-                 ("Quality", "right", 8), ("Failed checks", "left", 27), ("Decision", "left", 30))
+PHOTO_COLUMNS = (("#", "right", 3), ("Photo", "center", 8), ("File", "left", 17), ("Verdict", "center", 10),
+                 ("Quality", "right", 8), ("Failed checks", "left", 27), ("Decision", "left", 27))
 PHOTOS_HEAD = f'<tr style="background-color:{HEADER_SHADE}">' + "".join(
     f'<th align="{align}" width="{share}%">{title}</th>' for title, align, share in PHOTO_COLUMNS) + "</tr>"
 

@@ -33,6 +33,10 @@ def test_compare_with_previous_photo_then_decide_files_the_reference(qtbot, make
     assert comparison.decision == "no_match" and comparison.b.image_sha256 == file_sha256(other_person)
     qtbot.waitUntil(lambda: w.renewals.dialog is not None and w.renewals.dialog.isVisible(), timeout=5_000)
     assert "accepting it needs a note" in w.renewals.dialog.note.text()
+    # drawn in the picture alone, the decision and score reached no screen reader (accessibility walk-through)
+    figure = w.renewals.dialog.figure
+    assert figure.accessibleName() == f"{comparison.label}, score {comparison.score:.3f}"
+    assert figure.accessibleDescription() == comparison.reason
     # the checklist differences stay on screen below the picture (at its foot a 768 px screen scrolled them away)
     changes = w.renewals.dialog.changes
     assert comparison.check_changes() and changes.text().startswith(CHANGES_TITLE)

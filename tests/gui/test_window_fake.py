@@ -7,14 +7,16 @@ from pathlib import Path
 from unittest.mock import patch
 
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QMenu, QMessageBox, QWidget
 
 from pfiq_desktop import appdirs
 from pfiq_desktop.engine.results import Verdict
 from pfiq_desktop.gui.browser import WORST_FIRST
 from pfiq_desktop.gui.settings_dialog import SettingsDialog
+from pfiq_desktop.palette import STATUS_LABELS
 from pfiq_desktop.review import REJECT, RETAKE, ReviewStore
 from pfiq_desktop.review import store as review_store
 from pfiq_desktop.review.reasons import reason_label
@@ -159,6 +161,42 @@ def test_after_deciding_from_the_reasons_list_the_arrow_keys_browse_photos(qtbot
     assert w.browser.view.hasFocus()
     qtbot.keyClick(w.browser.view, Qt.Key.Key_Down)
     assert w.session.current != following
+
+
+def test_withdrawing_from_the_keyboard_leaves_the_arrow_keys_on_the_photo_list(qtbot, make_window, portrait_folder):
+    """Space on Withdraw disabled it, and Qt gave the focus to the profile box: the next Down switched every photo
+    to another profile (accessibility walk-through)."""
+    w, failing = _failing_photo_shown(qtbot, make_window, portrait_folder, lambda w: w.browser.view)
+    w.auto_advance = False
+    qtbot.keyClick(w.browser.view, Qt.Key.Key_R)
+    profile = w.checklist.profile.currentText()
+    w.decision.clear_button.setFocus()
+    qtbot.waitUntil(w.decision.clear_button.hasFocus)
+    qtbot.keyClick(w.decision.clear_button, Qt.Key.Key_Space)
+    assert failing.decision is None and w.browser.view.hasFocus(), QApplication.focusWidget()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Down)
+    assert w.checklist.profile.currentText() == profile and w.session.current != failing.path
+
+
+def test_a_screen_reader_hears_each_photos_verdict_and_decision_and_every_control_has_a_name(qtbot, make_window,
+                                                                                              portrait_folder):
+    """Rows read as the file name alone (their badge is painted), and the list, the search, the note, the check table
+    and the map's controls had no name (accessibility walk-through)."""
+    from PySide6.QtGui import QAccessible
+
+    w, failing = _failing_photo_shown(qtbot, make_window, portrait_folder, lambda w: w.browser.view)
+    qtbot.keyClick(w.browser.view, Qt.Key.Key_R)
+    row = w.browser.model.index(w.browser.model.entries.index(failing))
+    heard = row.data(Qt.ItemDataRole.AccessibleTextRole)
+    assert heard.startswith(f"{failing.name}, Fail, ") and f"Rejected by {failing.decision.signed_by}" in heard, heard
+    other = next(e for e in w.browser.model.entries if not e.failure and e.decision is None)
+    assert w.browser.model.index(w.browser.model.entries.index(other)).data(Qt.ItemDataRole.AccessibleTextRole) == (
+        f"{other.name}, {STATUS_LABELS[other.status]}")
+    viewports = {id(area.viewport()) for area in w.findChildren(QAbstractScrollArea)}  # named by their scroll area
+    unnamed = [f"{type(widget).__name__} {widget.objectName()}" for widget in w.findChildren(QWidget)
+               if widget.isVisible() and widget.focusPolicy() & Qt.FocusPolicy.TabFocus and id(widget) not in viewports
+               and not QAccessible.queryAccessibleInterface(widget).text(QAccessible.Text.Name)]
+    assert unnamed == [], unnamed
 
 
 def test_after_accepting_from_the_note_the_next_key_decides_the_next_photo(qtbot, make_window, portrait_folder):
@@ -1059,3 +1097,32 @@ def test_a_photo_decided_meanwhile_elsewhere_is_not_replaced_unsaid(qtbot, make_
     assert second.record_decision(RETAKE, [], "")  # decided again, knowingly: it replaces the reject
     with ReviewStore(appdirs.store_path()) as store:
         assert store.decision_for(path).decision == RETAKE and len(store.audit_log()) == 2
+
+
+def test_every_menu_gives_each_item_its_own_access_letter(make_window):
+    """File had three items on S and two on R: Alt+F, S never reached Settings (accessibility walk-through)."""
+    import re
+
+    w = make_window(fake_factory())
+
+    def letters(actions):
+        found = [m.group(1).lower() for a in actions if a.isVisible() and (m := re.search(r"&([^&])", a.text()))]
+        return [letter for letter in set(found) if found.count(letter) > 1]
+
+    menus = [w.menuBar(), *w.menuBar().findChildren(QMenu)]
+    clashes = {menu.title() if isinstance(menu, QMenu) else "menu bar": letters(menu.actions()) for menu in menus}
+    assert not any(clashes.values()), clashes
+
+
+def test_the_photo_zooms_in_and_out_from_the_keyboard(qtbot, make_window, portrait_folder):
+    """Looking closely at the map needed the mouse wheel (accessibility walk-through)."""
+    w = _opened(qtbot, make_window, portrait_folder, 1)
+    w.compare.fit()
+    width = lambda: w.compare.left_view.viewRange()[0][1] - w.compare.left_view.viewRange()[0][0]
+    before = width()
+    w.findChild(QAction, "actZoomIn").trigger()
+    assert width() == pytest.approx(before / 1.25, rel=1e-3)
+    w.findChild(QAction, "actZoomOut").trigger()
+    w.findChild(QAction, "actZoomOut").trigger()
+    assert width() == pytest.approx(before * 1.25, rel=1e-3)
+    assert w.findChild(QAction, "actZoomIn").shortcut().matches(QKeySequence(QKeySequence.StandardKey.ZoomIn))

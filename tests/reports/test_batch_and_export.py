@@ -70,6 +70,19 @@ def test_batch_summary_of_300_photos_under_60_s(tmp_path, sample_analysis):
     assert (image.mean(axis=2) < 128).mean() > 0.01
 
 
+def test_the_summary_writes_each_verdict_whole(tmp_path, sample_analysis):
+    """The verdict column broke "Warnin / g" on every warned row: to a colour-blind officer the word is the cue
+    (accessibility walk-through)."""
+    def judged(verdict: Verdict) -> ReportItem:
+        checks = [dataclasses.replace(c, verdict=verdict if n == 0 else Verdict.PASS) for n, c in enumerate(sample_analysis.checks)]
+        return ReportItem(dataclasses.replace(sample_analysis, checks=checks))
+
+    write_batch_summary(tmp_path / "s.pdf", [judged(v) for v in (Verdict.PASS, Verdict.WARN, Verdict.FAIL)], "A4")
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(str(tmp_path / "s.pdf")).pages)
+    table = text.split("Failed checks Decision", 1)[1]
+    assert all(word in table for word in ("Pass", "Warning", "Fail")), table
+
+
 def test_the_summary_says_when_verdicts_were_made_later_than_the_analyses(tmp_path, sample_analysis):
     # verdicts judged under another profile from cached analyses: "Analysed 13:50" alone hid that the UK verdicts were
     # made at 13:52 (supervisor's walk-through)
