@@ -16,23 +16,26 @@ import numpy as np
 from pfiq_desktop.engine.deviation_bands import BANDS, MUCH_LOWER, SOMEWHAT_LOWER, band_words
 from pfiq_desktop.engine.results import Verdict
 
-# Status of a photo or a check, and the officer's decisions.
+# Status of a photo or a check, and the officer's decisions. Green, amber and red, chosen to stay apart for red-green
+# colour-blind officers too: a teal green and a dark red (the earlier #1a9850 and #c81e1e looked one olive under
+# deuteranopia, CIE76 dE 25; now 50, and at least 37 between any two of the three). Words and symbols say it as well.
+PASS_COLOUR, WARN_COLOUR, FAIL_COLOUR = "#00897b", "#d68200", "#99000d"
 STATUS_COLOURS = {
     "pending": "#9aa0a6",
     "analysing": "#3a7bd5",
-    "pass": "#1a9850",
-    "warn": "#d68200",
-    "fail": "#c81e1e",
+    "pass": PASS_COLOUR,
+    "warn": WARN_COLOUR,
+    "fail": FAIL_COLOUR,
     "error": "#7b3fa0",
     "not_assessable": "#6e6e6e",
     "decided": "#1f6feb",
-    "accept": "#1a9850",
-    "reject": "#c81e1e",
+    "accept": PASS_COLOUR,
+    "reject": FAIL_COLOUR,
     "retake": "#e07b00",
     # a comparison's decision (engine/comparison.py)
-    "match": "#1a9850",
-    "uncertain": "#d68200",
-    "no_match": "#c81e1e",
+    "match": PASS_COLOUR,
+    "uncertain": WARN_COLOUR,
+    "no_match": FAIL_COLOUR,
     "not_compared": "#7b3fa0",
 }
 STATUS_LABELS = {

@@ -341,3 +341,15 @@ def test_a_long_decision_message_is_shown_whole_in_a_short_panel(qtbot):
     panel.show_warning("Not the same person as the reference photo (score 0.833). Decided before this check (Accepted): "
                        "decide again to file it; an accept needs a new note.")
     qtbot.waitUntil(lambda: panel.message.height() >= panel.message.heightForWidth(panel.message.width()), timeout=2_000)
+
+
+@pytest.mark.parametrize("seen_by", [None, *_COLOUR_BLIND])
+def test_pass_warning_and_fail_colours_stay_apart_for_red_green_colour_blind_officers(seen_by):
+    """Pass and fail (and accept and reject) looked one olive under deuteranopia (dE 25): scanning a report's 31
+    checks for its two failures needed reading every word (accessibility walk-through)."""
+    from pfiq_desktop.palette import STATUS_COLOURS
+
+    for pair in (("pass", "warn"), ("pass", "fail"), ("warn", "fail"), ("accept", "reject"), ("reject", "retake")):
+        rgb = np.array([[int(STATUS_COLOURS[key][i:i + 2], 16) / 255 for i in (1, 3, 5)] for key in pair])
+        low, high = _lab(rgb, seen_by)
+        assert np.linalg.norm(low - high) > 35, (pair, seen_by)
