@@ -6,7 +6,7 @@ import html
 import math
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPaintEvent, QPen, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -193,6 +193,7 @@ class ChecklistPanel(QWidget):
         header.resizeSection(2, widest + VERDICT_COLUMN_PADDING)
         self.tree.currentItemChanged.connect(self._on_current)
         self.tree.itemClicked.connect(self._on_clicked)  # re-clicking the current check shows it again
+        self.tree.installEventFilter(self)
 
         self.regions = named(QTableWidget(0, 3), "regionTable")
         self.regions.setHorizontalHeaderLabels(["Region", "vs compliant", "PLQ"])
@@ -320,6 +321,14 @@ class ChecklistPanel(QWidget):
             self.tree.addTopLevelItem(item)
         self.tree.setCurrentItem(None)  # type: ignore[call-overload]  # Qt takes nullptr (no current check); the stub lacks None
         self._show_details(None)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Tabbed into with no check chosen, the table drew no focus at all (accessibility walk-through): its first
+        check, the worst, becomes current, as the first Down made it."""
+        first = self.tree.topLevelItem(0)
+        if watched is self.tree and event.type() == QEvent.Type.FocusIn and self.tree.currentItem() is None and first:
+            self.tree.setCurrentItem(first)
+        return super().eventFilter(watched, event)
 
     # -- faces ---------------------------------------------------------------
     def _fill_faces(self, faces: list[Face]) -> None:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QMenu, QMessage
 from pfiq_desktop import appdirs
 from pfiq_desktop.engine.results import Verdict
 from pfiq_desktop.gui.browser import WORST_FIRST
+from pfiq_desktop.gui.checklist_panel import CHOOSE_A_CHECK
 from pfiq_desktop.gui.settings_dialog import SettingsDialog
 from pfiq_desktop.palette import STATUS_LABELS
 from pfiq_desktop.review import REJECT, RETAKE, ReviewStore
@@ -1117,12 +1118,30 @@ def test_every_menu_gives_each_item_its_own_access_letter(make_window):
 def test_the_photo_zooms_in_and_out_from_the_keyboard(qtbot, make_window, portrait_folder):
     """Looking closely at the map needed the mouse wheel (accessibility walk-through)."""
     w = _opened(qtbot, make_window, portrait_folder, 1)
+    qtbot.waitUntil(lambda: w.compare.image is not None)
+    qtbot.wait(100)  # the layout settles: the view's size, and so its range, stop changing
     w.compare.fit()
-    width = lambda: w.compare.left_view.viewRange()[0][1] - w.compare.left_view.viewRange()[0][0]
-    before = width()
-    w.findChild(QAction, "actZoomIn").trigger()
-    assert width() == pytest.approx(before / 1.25, rel=1e-3)
-    w.findChild(QAction, "actZoomOut").trigger()
-    w.findChild(QAction, "actZoomOut").trigger()
-    assert width() == pytest.approx(before * 1.25, rel=1e-3)
+
+    def width_after(action: str) -> float:
+        if action:
+            w.findChild(QAction, action).trigger()
+        qtbot.wait(20)
+        x_range = w.compare.left_view.viewRange()[0]
+        return x_range[1] - x_range[0]
+
+    before = width_after("")
+    assert width_after("actZoomIn") == pytest.approx(before / 1.25, rel=1e-3)
+    width_after("actZoomOut")
+    assert width_after("actZoomOut") == pytest.approx(before * 1.25, rel=1e-3)
     assert w.findChild(QAction, "actZoomIn").shortcut().matches(QKeySequence(QKeySequence.StandardKey.ZoomIn))
+
+
+def test_tabbing_into_the_check_table_shows_where_the_focus_is(qtbot, make_window, portrait_folder):
+    """With no check chosen, the table drew no focus at all when Tab reached it (accessibility walk-through)."""
+    w, _failing = _failing_photo_shown(qtbot, make_window, portrait_folder, lambda w: w.checklist.tabs.tabBar())
+    assert w.checklist.tree.currentItem() is None
+    qtbot.keyClick(w.checklist.tabs.tabBar(), Qt.Key.Key_Tab)
+    assert w.checklist.tree.hasFocus(), QApplication.focusWidget()
+    first = w.checklist.tree.topLevelItem(0)
+    assert w.checklist.tree.currentItem() is first and w.compare.check is first.data(0, Qt.ItemDataRole.UserRole)
+    assert w.checklist.details.text() != CHOOSE_A_CHECK
