@@ -26,8 +26,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description="Reports the first broken link: an edited, deleted, inserted or reordered audit entry, "
         "or a decision that differs from the entry that recorded it. Nothing is changed.",
     )
-    verify.add_argument("store", nargs="?", default=None,
-                        help=f"review store file (default: the application's, {appdirs.store_path()})")
     verify.add_argument("--head", metavar="HASH", default=None, type=_entry_hash,
                         help="the head this command printed earlier (or an entry's hash from a PDF report), noted "
                         "off this machine: the store must still hold that entry (a store deleted together with its "
@@ -39,13 +37,18 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description="Removes the audit entries written before DATE and the decisions they were the last word on; "
         "the log records the cut and still verifies. Without --yes it only says what would go.",
     )
-    prune.add_argument("store", nargs="?", default=None,
-                       help=f"review store file (default: the application's, {appdirs.store_path()})")
     prune.add_argument("--before", required=True, type=_date, metavar="YYYY-MM-DD",
                        help="entries written before this day (00:00 local time) are removed")
     prune.add_argument("--officer", default="", help="who orders the cut (recorded with the OS login)")
     prune.add_argument("--yes", action="store_true", help="remove them (without it: say what would go)")
     prune.set_defaults(handler=run_prune)
+    for action in (verify, prune):
+        action.add_argument("store", nargs="?", default=None,
+                            help=f"review store file (default: the application's, {appdirs.store_path()})")
+
+
+def _store(args: argparse.Namespace) -> Path:
+    return Path(args.store) if args.store else appdirs.store_path()
 
 
 def _date(text: str) -> datetime:
@@ -66,7 +69,7 @@ def _entry_hash(text: str) -> str:
 def run_verify(args: argparse.Namespace) -> int:
     from pfiq_desktop.review.store import StoreError, verify_store
 
-    path = Path(args.store) if args.store else appdirs.store_path()
+    path = _store(args)
     try:
         report = verify_store(path, args.head or "")
     except StoreError as problem:
@@ -91,7 +94,7 @@ def run_prune(args: argparse.Namespace) -> int:
     from pfiq_desktop.atomic import OutputError
     from pfiq_desktop.review.store import ReviewStore, StoreError
 
-    path = Path(args.store) if args.store else appdirs.store_path()
+    path = _store(args)
     if not path.is_file():
         error(printable(f"No review store at {path}"))
         return EXIT_USAGE
