@@ -12,7 +12,6 @@ import io
 import json
 from dataclasses import asdict, dataclass, field, fields, replace
 from enum import Enum
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -222,14 +221,17 @@ class Face:
     attributes: dict[str, float] = field(default_factory=dict)  # the network probes' log-odds (engine/attributes.py); empty without
     detector: str = "hog"  # which detector found it: "hog", or "cnn" (the fallback; then detection_score is its confidence)
 
-    @cached_property
+    @property
     def plq(self) -> np.ndarray:
-        """The paper's chip map warped onto the whole photo; NaN outside the face chip."""
+        """The paper's chip map warped onto the whole photo; NaN outside the face chip. Made anew at each use, never
+        kept: kept on every face of an open folder, these photo-sized maps grew the window by 0.8 MB a 250 x 250 photo
+        and 14 MB a 1200 x 1500 one, without bound (performance walk-through); the display cache keeps what it shows."""
         return self._on_photo(self.plq_chip)
 
-    @cached_property
+    @property
     def deviation(self) -> np.ndarray:
-        """The deviation map warped onto the whole photo; NaN outside the face (and everywhere without a map)."""
+        """The deviation map warped onto the whole photo; NaN outside the face (and everywhere without a map); made
+        anew at each use, as `plq`."""
         return self._on_photo(self.deviation_chip)
 
     def _on_photo(self, chip_map: np.ndarray) -> np.ndarray:

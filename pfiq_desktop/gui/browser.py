@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import (
@@ -166,6 +166,13 @@ class ImageListModel(QAbstractListModel):
             first = len(self.entries) - count
             self.beginInsertRows(QModelIndex(), first, first + count - 1)
             self.endInsertRows()
+
+    def changed_many(self, paths: Iterable[str]) -> None:
+        """Many photos changed at once, said in one signal: one per photo recounted the whole list each time, and
+        cancelling 2,900 queued photos froze the window for 3 s (performance walk-through)."""
+        rows = [row for path in paths if (row := self.session.row(path)) is not None]
+        if rows:
+            self.dataChanged.emit(self.index(min(rows)), self.index(max(rows)))
 
     def changed(self, path: str) -> None:
         """A photo's status, result or decision changed."""

@@ -727,7 +727,7 @@ class MainWindow(QMainWindow):
             record = self.session.record(path)
             if record is not None:
                 record.status = "pending"
-                self.browser.model.changed(path)
+        self.browser.model.changed_many(paths)
         self._cancelled = True
         self._status(f"Batch cancelled; {counted(len(paths), 'photo')} left pending: a photo you open is analysed, F5 analyses "
                      "them all (Analysis ▸ Re-analyse pending)")
