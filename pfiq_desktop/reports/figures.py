@@ -510,11 +510,17 @@ def render_annotated(
     return canvas
 
 
+# Qt's PNG "quality" picks zlib's level: at 80 its fastest. Encoding a 1400-pixel report took 168 ms of the 194 a
+# PNG cost at the default level (70 % of `pfiq analyse`'s time: performance walk-through); now 57 ms, 10 % more bytes.
+PNG_QUALITY = 80
+
+
 def encode_qimage(image: QImage, fmt: str = "PNG") -> bytes:
     """The image encoded in memory (so the file can be written atomically); RuntimeError when Qt cannot."""
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    if not image.save(buffer, fmt):  # type: ignore[call-overload]  # (PySide takes the format as str; its stub says bytes)
+    quality = PNG_QUALITY if fmt == "PNG" else -1
+    if not image.save(buffer, fmt, quality):  # type: ignore[call-overload]  # (PySide takes the format as str; its stub says bytes)
         raise RuntimeError(f"the {fmt} encoder failed")
     buffer.close()
     return bytes(buffer.data().data())
