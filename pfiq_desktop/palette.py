@@ -226,7 +226,7 @@ def deviation_legend(short: bool = False) -> list[tuple[str, str | None]]:
 
 
 # A comparison's maps (engine/similarity.py), in units of the comparison's map scale: ColorBrewer Greens
-# for the pixels that raise the score, Reds for those that lower it (as the PLQ map's green and red).
+# for the pixels that raise the score, Reds for those that lower it (shown apart, titled: never one red-green scale).
 SUPPORT_SCALE = MapScale(
     name="support",
     title="Supports the match",
