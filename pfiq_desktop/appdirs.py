@@ -33,11 +33,15 @@ def data_dir() -> Path:
 
 
 def make_data_dir() -> Path:
-    """The data folder, made readable by this login alone where it does not exist yet: it holds officers' decisions
-    and notes and analyses by photo (made 0755, every local account could read them: data-protection walk-through).
-    One that exists keeps its permissions: an administrator may share it on purpose (two officers on one store)."""
+    """The data folder, readable by this login alone: it holds officers' decisions and notes and analyses by photo
+    (made 0755, every local account could read them: data-protection walk-through). A new one is made 0700, and one
+    that versions before 0.4.8 made 0755 is narrowed to it; any other permissions are kept: an administrator may
+    share the folder on purpose (two officers on one store)."""
     folder = data_dir()
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    status = folder.stat()
+    if os.name == "posix" and status.st_uid == os.geteuid() and status.st_mode & 0o777 == 0o755:
+        folder.chmod(0o700)
     return folder
 
 

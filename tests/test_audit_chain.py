@@ -380,17 +380,23 @@ def test_entries_removed_behind_a_retention_cut_are_found(tmp_path, monkeypatch,
     assert not report.ok and any(words in problem for problem in report.problems), report.problems
 
 
-def test_pfiq_audit_prune_says_what_would_go_then_removes_it(store_path):
-    entries_before = [e["entry_hash"] for e in entries(store_path)]
-    first = pfiq("audit", "prune", str(store_path), "--before", "2999-01-01")
-    assert first.returncode == 0 and first.stdout.startswith("Would remove 5 audit entries written before 2999-01-01 "
+def test_pfiq_audit_prune_says_what_would_go_then_removes_it(tmp_path, monkeypatch):
+    path = tmp_path / "reviews.sqlite3"
+    with ReviewStore(path) as store:
+        for day, name in (("2020-01-02", "a.jpg"), ("2020-03-04", "b.jpg"), ("2024-01-02", "c.jpg")):
+            _decide_on(monkeypatch, store, day, name)
+    entries_before = [e["entry_hash"] for e in entries(path)]
+    first = pfiq("audit", "prune", str(path), "--before", "2023-01-01")
+    assert first.returncode == 0 and first.stdout.startswith("Would remove 2 audit entries written before 2023-01-01 "
                                                              "and 2 decisions"), first.stdout + first.stderr
-    assert len(entries(store_path)) == 5
-    done = pfiq("audit", "prune", str(store_path), "--before", "2999-01-01", "--officer", "Records office", "--yes")
-    assert done.returncode == 0 and done.stdout.startswith("Removed 5 audit entries"), done.stdout + done.stderr
-    assert [e["action"] for e in entries(store_path)] == ["prune"]
-    assert pfiq("audit", "verify", str(store_path)).returncode == 0
-    gone = pfiq("audit", "verify", str(store_path), "--head", entries_before[-1])
+    assert len(entries(path)) == 3
+    done = pfiq("audit", "prune", str(path), "--before", "2023-01-01", "--officer", "Records office", "--yes")
+    assert done.returncode == 0 and done.stdout.startswith("Removed 2 audit entries"), done.stdout + done.stderr
+    assert [e["action"] for e in entries(path)] == ["decide", "prune"]
+    assert pfiq("audit", "verify", str(path)).returncode == 0
+    gone = pfiq("audit", "verify", str(path), "--head", entries_before[0])
     assert gone.returncode == 1 and "among the old entries removed by the retention cut of" in gone.stdout
-    bad = pfiq("audit", "prune", str(store_path), "--before", "1 May")
+    bad = pfiq("audit", "prune", str(path), "--before", "1 May")
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
+    typo = pfiq("audit", "prune", str(path), "--before", "2205-01-01", "--yes")  # for 2025: would remove today's too
+    assert typo.returncode == 2 and "is after today" in typo.stderr and len(entries(path)) == 2

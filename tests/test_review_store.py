@@ -268,32 +268,35 @@ def test_the_log_switches_on_while_another_process_creates_the_file(monkeypatch)
 
 def test_the_analysis_cache_keeps_no_face_embedding_nor_file_path(tmp_path, sample_analysis):
     """Every photo opened left its 128-D embedding (a biometric template) and its full path, often the applicant's
-    name, in the cache, unsaid (data-protection walk-through). Caches written before are rid of them once."""
-    from pfiq_desktop.review.cache import AnalysisCache
+    name, in the cache, unsaid (data-protection walk-through). What earlier versions left, the cache and a damaged
+    copy they set aside, is deleted: none of it can be looked up again (the engine key names the version)."""
+    from pfiq_desktop.review.cache import NO_TEMPLATES, open_cache
 
     path = tmp_path / "analyses.sqlite3"
     older = sample_analysis.to_dict()
     older["faces"][0]["embedding"] = [0.25] * 128  # as version 0.4.7 cached it
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE analyses (image_sha256 TEXT NOT NULL, key TEXT NOT NULL, json TEXT NOT NULL, "
-                 "stored_at TEXT NOT NULL, PRIMARY KEY (image_sha256, key))")
-    now = datetime.now(UTC).isoformat(timespec="seconds")
-    conn.execute("INSERT INTO analyses VALUES (?,?,?,?)", ("a" * 64, "k", json.dumps(older), now))
-    conn.execute("INSERT INTO analyses VALUES (?,?,?,?)", ("b" * 64, "k", '{"other": 1}', now))
-    conn.commit()
-    conn.close()
+    for name in ("analyses.sqlite3", "analyses.sqlite3.damaged"):
+        conn = sqlite3.connect(tmp_path / name)
+        conn.execute("CREATE TABLE analyses (image_sha256 TEXT NOT NULL, key TEXT NOT NULL, json TEXT NOT NULL, "
+                     "stored_at TEXT NOT NULL, PRIMARY KEY (image_sha256, key))")
+        conn.execute("INSERT INTO analyses VALUES (?,?,?,?)", ("a" * 64, "k", json.dumps(older), "2026-12-01T00:00:00"))
+        conn.commit()
+        conn.close()
 
     class Engine:
         engine_key = "k"
 
-    cache = AnalysisCache(path)
-    assert cache.get("a" * 64, "k") is None and cache.get("b" * 64, "k") == '{"other": 1}'
+    cache, said = open_cache(path)
+    assert cache is not None and said == "" and cache.get("a" * 64, "k") is None
+    assert not (tmp_path / "analyses.sqlite3.damaged").exists()
     kept = dataclasses.replace(sample_analysis, source=str(tmp_path / "Jane_Doe_passport.jpg"))
     cache.keep(Engine(), kept)
     cache.close()
-    stored = path.read_bytes() + b"".join(p.read_bytes() for p in tmp_path.glob("analyses.sqlite3-wal"))
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("analyses.sqlite3*"))
     assert b"Jane_Doe" not in stored and b'"embedding"' not in stored and b"0.25, 0.25" not in stored
     assert sample_analysis.faces[0].embedding.shape == (128,)  # in memory, where the checks use it
-    reopened = AnalysisCache(path)  # dropped once: what is cached now is not looked through again
-    assert reopened.get(sample_analysis.image_sha256, "k") is not None
+    reopened, said = open_cache(path)  # a cache of this version is kept
+    assert reopened is not None and reopened.get(sample_analysis.image_sha256, "k") is not None
+    assert reopened._conn.execute("PRAGMA user_version").fetchone()[0] == NO_TEMPLATES
     reopened.close()
+

@@ -99,6 +99,9 @@ def run_prune(args: argparse.Namespace) -> int:
         error(printable(f"No review store at {path}"))
         return EXIT_USAGE
     day = args.before.date().isoformat()
+    if args.before.date() > datetime.now().date():  # 2205 for 2025 would remove today's decisions too, for good
+        error(f"--before {day} is after today: only entries older than a day that has begun can be removed")
+        return EXIT_USAGE
     try:
         with ReviewStore(path) as store:
             if not store.verify().ok:  # a cut would hide how it was broken
@@ -108,7 +111,7 @@ def run_prune(args: argparse.Namespace) -> int:
     except StoreError as problem:
         error(printable(str(problem)))
         return EXIT_USAGE
-    except OutputError as problem:  # read-only, locked, disk full: nothing was removed
+    except OutputError as problem:  # read-only, locked, disk full: the cut is one transaction, so nothing was removed
         error(printable(str(problem)))
         return EXIT_OUTPUT
     what = f"{entries} audit entries written before {day} and {decisions} decisions they were the last word on"

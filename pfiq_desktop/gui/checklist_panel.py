@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPaintEvent, QPen, QResizeEvent
+from PySide6.QtGui import QBrush, QColor, QFocusEvent, QFont, QPainter, QPaintEvent, QPen, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -230,7 +230,7 @@ class ChecklistPanel(QWidget):
         self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
 
         for widget, name in ((self.tree, "Checks"), (self.regions, "Face regions"), (self.findings_area, "Findings"),
-                             (self.tabs, "Checklist")):
+                             (self.tabs, "Checklist"), (self.profile, "Threshold profile")):
             widget.setAccessibleName(name)  # a screen reader announced nothing for them
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -324,9 +324,11 @@ class ChecklistPanel(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Tabbed into with no check chosen, the table drew no focus at all (accessibility walk-through): its first
-        check, the worst, becomes current, as the first Down made it."""
+        check, the worst, becomes current, as the first Down made it. Only from the keyboard."""
         first = self.tree.topLevelItem(0)
-        if watched is self.tree and event.type() == QEvent.Type.FocusIn and self.tree.currentItem() is None and first:
+        by_keyboard = (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason)  # a click chooses its own
+        if (watched is self.tree and isinstance(event, QFocusEvent) and event.reason() in by_keyboard
+                and self.tree.currentItem() is None and first):
             self.tree.setCurrentItem(first)
         return super().eventFilter(watched, event)
 

@@ -510,8 +510,9 @@ def render_annotated(
     return canvas
 
 
-# Qt's PNG "quality" picks zlib's level: at 80 its fastest. Encoding a 1400-pixel report took 168 ms of the 194 a
-# PNG cost at the default level (70 % of `pfiq analyse`'s time: performance walk-through); now 57 ms, 10 % more bytes.
+# Qt's PNG "quality" picks zlib's level: at 80 its fastest. Encoding a 1400-pixel report took 168 ms of the 190 a
+# PNG cost at the default level (70 % of `pfiq analyse`'s time: performance walk-through); now 57 ms of 88, for 10 %
+# more bytes (`benchmarks/bench_reports.py`).
 PNG_QUALITY = 80
 
 

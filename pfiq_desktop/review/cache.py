@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 # An analysis not used for this long leaves the cache when it is next opened: about 145 kB a photo would otherwise
 # grow by ~14 GB a year at 400 photos a day; a folder reopened after that is analysed again (~0.1-0.5 s a photo).
 KEEP_DAYS = 90
-NO_TEMPLATES = 1  # the cache's user_version from which it holds no face embeddings (results schema 7)
+NO_TEMPLATES = 1  # the cache's user_version from 0.4.8 on, which holds no face embeddings (results schema 7)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS analyses (
@@ -48,13 +48,14 @@ def open_cache(path: str | os.PathLike[str]) -> tuple[AnalysisCache | None, str]
     every photo, with their file names, for ever: data-protection walk-through); a cache that cannot be used at all
     (an unwritable folder, another program's lock) gives None, and every photo is analysed."""
     location = Path(path)
+    _forget_earlier_caches(location)
     try:
         return AnalysisCache(location), ""
     except (OSError, sqlite3.OperationalError) as problem:  # locked, unwritable: the file itself may be sound
         log.warning("the analysis cache %s cannot be used: %s", location, problem)
         return None, f"the analysis cache cannot be used ({problem}); every photo is analysed"
     except sqlite3.DatabaseError as damaged:
-        log.warning("the analysis cache %s is damaged (%s): it is set aside", location, damaged)
+        log.warning("the analysis cache %s is damaged (%s): it is deleted", location, damaged)
     try:
         for extra in ("-wal", "-shm", ""):  # the journal first: it must never be replayed into the new file
             location.with_name(location.name + extra).unlink(missing_ok=True)
@@ -62,6 +63,36 @@ def open_cache(path: str | os.PathLike[str]) -> tuple[AnalysisCache | None, str]
     except (OSError, sqlite3.Error) as problem:
         log.warning("no new analysis cache at %s: %s", location, problem)
         return None, f"the analysis cache is damaged and cannot be replaced ({problem}); every photo is analysed"
+
+
+def _forget_earlier_caches(location: Path) -> None:
+    """Delete what versions before 0.4.8 left: a cache whose analyses hold each face's embedding (a biometric
+    template) with the photo's path, and the copy of a damaged one they set aside. None of it can be used again (the
+    engine key names the version): deleting the file is instant, where dropping its rows one by one took 1.3 s and a
+    journal as large as the cache for 3,000 photos. Where it cannot be deleted (a read-only folder) it serves on."""
+    aside = [location.with_name(location.name + ".damaged")]
+    if location.is_file() and _version(location) < NO_TEMPLATES:
+        aside += [location.with_name(location.name + extra) for extra in ("-wal", "-shm", "")]
+    for path in aside:
+        try:
+            if path.is_file():
+                path.unlink()
+                log.info("deleted %s, written by an earlier version with face embeddings", path)
+        except OSError as problem:
+            log.warning("could not delete %s: %s", path, problem)
+
+
+def _version(location: Path) -> int:
+    """The cache file's user_version (NO_TEMPLATES from 0.4.8 on); one that cannot be read counts as current (it is
+    then opened, and set aside if damaged)."""
+    try:
+        conn = sqlite3.connect(f"{location.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            return int(conn.execute("PRAGMA user_version").fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return NO_TEMPLATES
 
 
 class AnalysisCache:
@@ -77,21 +108,19 @@ class AnalysisCache:
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA secure_delete=ON")  # what is dropped is overwritten, whatever SQLite's build
             self._conn.execute(_SCHEMA)
-            self._drop_templates()
         except sqlite3.Error:
             self._conn.close()  # the file may then be deleted (`open_cache`), which an open handle forbids on Windows
             raise
+        self._mark_current()
         self._forget_unused()
 
-    def _drop_templates(self) -> None:
-        """Once: drop the analyses written before schema 7, which held each face's embedding (a biometric template)."""
-        if self._conn.execute("PRAGMA user_version").fetchone()[0] >= NO_TEMPLATES:
-            return
-        with self._lock:
-            gone = self._conn.execute("DELETE FROM analyses WHERE json LIKE '%\"embedding\"%'").rowcount
-            self._conn.execute(f"PRAGMA user_version={NO_TEMPLATES}")
-        if gone:
-            log.info("dropped %d cached analyses that held face embeddings from %s", gone, self.path)
+    def _mark_current(self) -> None:
+        """Stamp the file as holding no embeddings (`_forget_earlier_caches`); a read-only cache still serves."""
+        try:
+            if self._conn.execute("PRAGMA user_version").fetchone()[0] != NO_TEMPLATES:
+                self._conn.execute(f"PRAGMA user_version={NO_TEMPLATES}")
+        except sqlite3.OperationalError as problem:
+            log.warning("could not stamp the analysis cache %s: %s", self.path, problem)
 
     def _forget_unused(self) -> None:
         """Drop the analyses not used for KEEP_DAYS (SQLite reuses their pages, so the file stops growing)."""

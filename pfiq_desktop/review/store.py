@@ -458,9 +458,12 @@ class ReviewStore:
             record = Decision(image_sha256="", path="", decision="", note=note, officer=(officer or "").strip(),
                               login=self.login, decided_at=_now(), app_version=self.app_version)
             self._append_audit(PRUNE, record, resume_after)
-        with self._lock:
-            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the removed rows' old pages leave the log too
-            write_witness(self.path, current_witness(self._conn))  # the witnessed entry may be among those removed
+        with self._lock:  # the cut is saved; what follows only tidies, and a failure is logged, as `_keep_witness`
+            try:
+                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the removed rows' old pages leave the log too
+                write_witness(self.path, current_witness(self._conn))  # the witnessed entry may be among those removed
+            except (sqlite3.Error, OutputError) as problem:
+                log.warning("after the retention cut in %s: %s", self.path, problem)
         return entries, decisions
 
     def _append_audit(self, action: str, record: Decision, row_hash: str) -> None:
@@ -568,13 +571,16 @@ def verify_store(path: str | os.PathLike[str], recorded_head: str = "") -> Chain
             return verify_witnessed(conn, location, recorded_head)
     except sqlite3.DatabaseError as error:
         raise StoreError(f"{location} is not a review store ({error})") from error
+    except OSError as error:  # the copy of a store in a read-only folder (a full temporary disk, an unreadable -wal)
+        raise StoreError(f"{location} cannot be read to verify it ({error})") from error
 
 
 @contextmanager
 def _reading(location: Path) -> Iterator[sqlite3.Connection]:
     """A read-only connection to the store; in a folder this login cannot write (an auditor's copy, a read-only
     share) a copy of it in a temporary folder: SQLite cannot read a WAL database without creating its -shm file
-    beside it, and said "attempt to write a readonly database", which read as "not a review store"."""
+    beside it, and said "attempt to write a readonly database", which read as "not a review store". The copy is
+    exact for a store no window is writing to; it is deleted when verified."""
     conn = sqlite3.connect(f"{location.resolve().as_uri()}?mode=ro", uri=True)
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
