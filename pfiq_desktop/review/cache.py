@@ -57,8 +57,8 @@ def open_cache(path: str | os.PathLike[str]) -> tuple[AnalysisCache | None, str]
     except sqlite3.DatabaseError as damaged:
         log.warning("the analysis cache %s is damaged (%s): it is deleted", location, damaged)
     try:
-        for extra in ("-wal", "-shm", ""):  # the journal first: it must never be replayed into the new file
-            location.with_name(location.name + extra).unlink(missing_ok=True)
+        for path in _cache_files(location):
+            path.unlink(missing_ok=True)
         return AnalysisCache(location), "the analysis cache was damaged and is deleted; a new one is begun"
     except (OSError, sqlite3.Error) as problem:
         log.warning("no new analysis cache at %s: %s", location, problem)
@@ -72,7 +72,7 @@ def _forget_earlier_caches(location: Path) -> None:
     journal as large as the cache for 3,000 photos. Where it cannot be deleted (a read-only folder) it serves on."""
     aside = [location.with_name(location.name + ".damaged")]
     if location.is_file() and _version(location) < NO_TEMPLATES:
-        aside += [location.with_name(location.name + extra) for extra in ("-wal", "-shm", "")]
+        aside += _cache_files(location)
     for path in aside:
         try:
             if path.is_file():
@@ -82,9 +82,15 @@ def _forget_earlier_caches(location: Path) -> None:
             log.warning("could not delete %s: %s", path, problem)
 
 
+def _cache_files(location: Path) -> list[Path]:
+    """The cache file and its journals, the write-ahead log first: deleted in this order, it can never be replayed
+    into a new file of the same name."""
+    return [location.with_name(location.name + extra) for extra in ("-wal", "-shm", "")]
+
+
 def _version(location: Path) -> int:
     """The cache file's user_version (NO_TEMPLATES from 0.4.8 on); one that cannot be read counts as current (it is
-    then opened, and set aside if damaged)."""
+    then opened, and deleted if damaged)."""
     try:
         conn = sqlite3.connect(f"{location.resolve().as_uri()}?mode=ro", uri=True)
         try:

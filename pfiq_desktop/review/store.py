@@ -209,10 +209,10 @@ _TABLES = [
     f"CREATE TABLE IF NOT EXISTS audit ({_AUDIT_COLUMNS})",
 ]
 _NO_UPDATE, _NO_DELETE = TRIGGERS  # chain.verify checks that they are there
-_TRIGGERS = [
-    f"CREATE TRIGGER IF NOT EXISTS {name} BEFORE {action} ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+_TRIGGERS = {
+    name: f"CREATE TRIGGER IF NOT EXISTS {name} BEFORE {action} ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
     for name, action in ((_NO_UPDATE, "UPDATE"), (_NO_DELETE, "DELETE"))
-]
+}
 
 
 class ReviewStore:
@@ -298,7 +298,7 @@ class ReviewStore:
         self._add_v2_columns()  # a new store gets them here too
         if version is not None and version < SCHEMA_VERSION:
             self._seal_existing_entries()
-        for statement in _TRIGGERS:
+        for statement in _TRIGGERS.values():
             self._conn.execute(statement)
         self._set_meta("schema", str(SCHEMA_VERSION))
 
@@ -451,7 +451,7 @@ class ReviewStore:
             self._conn.execute(f"DELETE FROM decisions WHERE (image_sha256, path) IN {stale}", (last,))
             self._conn.execute(f"DROP TRIGGER {_NO_DELETE}")
             self._conn.execute("DELETE FROM audit WHERE id <= ?", (last,))
-            self._conn.execute(_TRIGGERS[1])
+            self._conn.execute(_TRIGGERS[_NO_DELETE])
             self._set_meta(CHAIN_START, resume_after)
             note = (f"retention: removed the audit entr{'y' if entries == 1 else 'ies'} written before {stamp} "
                     f"({entries}) and {counted(decisions, 'decision')} they were the last word on")

@@ -74,9 +74,9 @@ def witness_problems(conn: sqlite3.Connection, witness: Witness | None, store: P
 
 def recorded_head_problems(conn: sqlite3.Connection, entry_hash: str) -> list[str]:
     """Why the store does not hold the entry whose hash (or its first digits) was recorded elsewhere ([] where it
-    does). The witness beside
-    the store goes with it when both are deleted or copied back; a head noted off the machine (a ticket, a daily
-    e-mail) does not. With the chain intact, holding that entry means holding every entry before it unchanged."""
+    does). The witness beside the store goes with it when both are deleted or copied back; a head noted off the
+    machine (a ticket, a daily e-mail) does not. With the chain intact, holding that entry means holding every entry
+    before it unchanged."""
     if conn.execute("SELECT 1 FROM audit WHERE substr(entry_hash, 1, ?)=?", (len(entry_hash), entry_hash)).fetchone():
         return []
     held = conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0]
