@@ -72,6 +72,7 @@ EVIDENCE_COLOUR = "#00b7ff"
 REGION_COLOUR = "#ff00c8"
 BOX_COLOUR = "#ffffff"
 SELECTED_BOX_COLOUR = "#ffd400"
+OTHER_FACE_BOX_COLOUR = "#bebebe"  # a report's box round a face that is not the subject's (the subject's: BOX_COLOUR)
 LANDMARK_COLOUR = "#39d0ff"
 
 

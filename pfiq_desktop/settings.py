@@ -24,6 +24,7 @@ SYSTEM_THEME = "system"  # follow the desktop, also when it switches between lig
 THEMES = (SYSTEM_THEME, "light", "dark")
 DEFAULT_THEME = SYSTEM_THEME
 MAX_RECENT = 8
+LIST_SORTS = ("name", "worst first")  # the photo list's orders, as its sort box lists them
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class Settings:
     theme: str = DEFAULT_THEME
     recent_folders: tuple[str, ...] = field(default_factory=tuple)
     last_photo: str = ""  # the photo on screen when the window closed: reopening its folder goes back to it
-    list_sort: str = "name"  # the photo list's order at closing (gui.browser.SORTS): it came back sorted by name
+    list_sort: str = LIST_SORTS[0]  # the photo list's order at closing: it came back sorted by name
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Settings:

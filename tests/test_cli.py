@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -57,7 +58,6 @@ def test_analyse_only_json_and_clean_exit(tmp_path):
 
 def test_a_second_run_takes_what_was_analysed_from_the_cache_so_a_stopped_run_resumes(tmp_path, astronaut):
     # a run stopped half-way analysed every photo again (257 photos: 117 s)
-    import os
 
     photos = tmp_path / "photos"
     photos.mkdir()
@@ -196,7 +196,6 @@ def test_a_result_names_its_photo_wherever_it_is_reported_from(tmp_path, astrona
 
 def test_a_stopped_run_lists_the_photos_it_finished(tmp_path, astronaut):
     # stopped (SIGTERM, Ctrl+C) or out of disk, `pfiq analyse` printed no table at all: which photos were done?
-    import os
     import signal
     import time
 
@@ -257,7 +256,6 @@ def test_embed_matches_dlib():
 
 def test_a_saved_profile_that_no_longer_loads_is_named_as_the_saved_setting(tmp_path):
     # "exits 2 for every command" with a message that did not say where the profile came from
-    import os
 
     data = tmp_path / "data"
     (data / "profiles").mkdir(parents=True)
@@ -272,7 +270,6 @@ def test_a_saved_profile_that_no_longer_loads_is_named_as_the_saved_setting(tmp_
 
 def test_a_profile_chosen_in_the_window_is_named_on_the_console(tmp_path):
     # a supervisor's `pfiq report` judged a batch under the profile last picked in the window, without a word
-    import os
 
     data = tmp_path / "data"
     data.mkdir()
@@ -308,7 +305,6 @@ def test_progress_is_a_bar_on_a_terminal_and_plain_lines_in_a_log():
 def test_a_result_reported_with_another_profile_is_judged_under_it(tmp_path, astronaut):
     # `pfiq report X.json --profile us-passport` silently reported the JSON's own icao-9303 checks
     import csv
-    import os
 
     photos = tmp_path / "photos"
     photos.mkdir()
@@ -397,3 +393,16 @@ def test_a_long_file_name_is_cut_in_the_middle_so_its_end_still_tells_photos_apa
     assert wide[1].rstrip() == "José Müller.png" and columns("申請") == 4
     decomposed = fitted("x" * 30 + "e\u0301abcd", 10)  # macOS stores é as e + a combining accent
     assert columns(decomposed) <= 10 and "…\u0301" not in decomposed, ascii(decomposed)
+
+
+def test_a_console_that_cannot_write_the_photos_name_gets_it_escaped(tmp_path):
+    # international walk-through: redirected output on a German or Japanese Windows is in its code page, and a photo
+    # named "Şahin" ended `pfiq analyse` with a UnicodeEncodeError and exit 1 (a photo problem), the table lost
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    (photos / "Şahin Yılmaz.jpg").write_bytes(SAMPLE.read_bytes())
+    run = subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", "analyse", str(photos), "--out", str(tmp_path / "out"),
+                          "--format", "json"], cwd=REPO, capture_output=True, timeout=600,
+                         env={**os.environ, "PYTHONIOENCODING": "cp1252"})
+    assert run.returncode == 0, run.stderr.decode("cp1252", "replace")
+    assert "\\u015eahin Y\\u0131lmaz.jpg" in run.stdout.decode("cp1252")

@@ -55,7 +55,7 @@ def test_report_does_not_deny_the_decisions_of_a_moved_folder(data_dir, tmp_path
     import shutil
 
     from pfiq_desktop.cli import build_parser
-    from pfiq_desktop.reports.runner import CSV_NAME
+    from pfiq_desktop.reports.naming import BATCH_FILES
     from pfiq_desktop.review import ReviewStore, file_sha256
 
     before, after = tmp_path / "photos", tmp_path / "photos_archived"
@@ -69,7 +69,7 @@ def test_report_does_not_deny_the_decisions_of_a_moved_folder(data_dir, tmp_path
                                       "--device", "cpu"])
     args.handler(args)
     assert "none of these photos has a decision" not in capsys.readouterr().err
-    assert ",reject," in (tmp_path / "out" / CSV_NAME).read_text()
+    assert ",reject," in (tmp_path / "out" / BATCH_FILES["csv"]).read_text()
 
 
 def test_command_line_overrides_are_for_the_session_only(data_dir):

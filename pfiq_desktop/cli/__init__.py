@@ -1,4 +1,4 @@
-"""`pfiq`: the command line (analyse, compare, report, embed, evaluate, audit verify, audit-archive, calibrate).
+"""`pfiq`: the command line (analyse, compare, report, embed, evaluate, audit verify, audit prune, audit-archive, calibrate).
 
 Exit codes, the same for every command:
 0 everything done; 1 a photo had a problem (unreadable, no face, not analysable)
@@ -11,6 +11,7 @@ option value, missing input, a missing or damaged model file, a bad profile);
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 
 from pfiq_desktop import APP_NAME, __version__
@@ -31,7 +32,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def tolerate_any_console_encoding() -> None:
+    """Write what the console's encoding cannot hold as escapes: Python writes redirected output in the local code
+    page on Windows (cp1252, cp932), where a photo named "Şahin" or an ellipsis ended the run with a traceback and
+    exit 1, the table of results lost."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
+
+
 def main(argv: list[str] | None = None) -> int:
+    tolerate_any_console_encoding()
     args = build_parser().parse_args(argv)
     setup_logging()
     try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sqlite3
@@ -20,6 +19,7 @@ from pfiq_desktop.cli.common import (
     EXIT_PHOTO_PROBLEM,
     EXIT_USAGE,
     add_engine_options,
+    analysed_photo,
     engine_problem,
     error,
     fitted,
@@ -129,12 +129,9 @@ def others_outputs(out: Path, stems: list[str], paths: list[Path], formats: list
 
 
 def _photo_of(result: Path) -> str | None:
-    """The photo the analysis JSON `result` was made from (its "source", relative ones read from here, resolved);
-    None when there is no such JSON, or it cannot be read as an analysis."""
-    try:
-        return os.path.realpath(str(json.loads(result.read_text(encoding="utf-8"))["source"]))
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+    """The photo the analysis JSON `result` was made from, resolved (a relative one read from here)."""
+    source = analysed_photo(result)
+    return None if source is None else os.path.realpath(source)
 
 
 def _print_rows(rows: list[tuple[str, str, str, str, str, str]]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import re
 import signal
@@ -185,3 +186,19 @@ def shared_cache() -> AnalysisCache | None:
     if problem:
         print(f"note: {problem}", file=sys.stderr)
     return cache
+
+
+def analysed_photo(path: Path) -> str | None:
+    """The photo an analysis file from `pfiq analyse` names ("source", as written); None for any other file (missing,
+    unreadable, another JSON). One test of "is this one of our analyses" for `analyse` and `report`."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except OSError:
+        log.warning("%s could not be read as an analysis", path, exc_info=True)
+        return None
+    except (UnicodeDecodeError, ValueError):  # not a JSON file of ours
+        return None
+    source = data.get("source") if isinstance(data, dict) and "schema" in data and "checks" in data else None
+    return source if isinstance(source, str) else None

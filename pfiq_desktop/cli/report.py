@@ -11,7 +11,6 @@ application's review store — the one the GUI records into — or `--store`.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from collections.abc import Callable
@@ -28,6 +27,7 @@ from pfiq_desktop.cli.common import (
     EXIT_USAGE,
     SavedSetting,
     add_engine_options,
+    analysed_photo,
     error,
     nothing_found,
     parse_list,
@@ -40,6 +40,7 @@ from pfiq_desktop.cli.progress import print_progress
 from pfiq_desktop.engine.filenames import first_few
 from pfiq_desktop.engine.protocol import Engine
 from pfiq_desktop.engine.results import Analysis
+from pfiq_desktop.reports.naming import BATCH_FILES, PER_PHOTO_FORMATS, REPORT_FORMATS
 from pfiq_desktop.review.cache import AnalysisCache
 from pfiq_desktop.review.reasons import no_face_problem
 from pfiq_desktop.review.store import ReviewStore, StoreError
@@ -51,9 +52,9 @@ if TYPE_CHECKING:
     from pfiq_desktop.archive.store import ResultStore
     from pfiq_desktop.reports.inputs import ReportItem
 
-FORMATS = ("pdf", "png", "summary", "csv", "json")
+FORMATS = REPORT_FORMATS
 DEFAULT_FORMATS = ("pdf", "csv")
-RESULTS_FORMATS = ("summary", "csv", "json")  # an archive's report: per-photo PDFs of millions of photos help nobody
+RESULTS_FORMATS = tuple(BATCH_FILES)  # an archive's report: per-photo PDFs of millions of photos help nobody
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -182,21 +183,8 @@ def with_saved_analyses(found: list[Path], folders: list[Path], recursive: bool,
     listed, photos = set(chosen), {path.resolve() for path in chosen}
     saved = find_images(folders, recursive, outputs=out, extensions=frozenset({".json"})).files if folders else []
     extra = [path for path in saved if path not in listed
-             and (source := _analysed_photo(path)) is not None and Path(source).resolve() not in photos]
+             and (source := analysed_photo(path)) is not None and Path(source).resolve() not in photos]
     return chosen + extra, annotated
-
-
-def _analysed_photo(path: Path) -> str | None:
-    """The photo an analysis file from `pfiq analyse` names; None for any other file (unreadable, another JSON)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError:
-        log.warning("%s could not be read, so it is not reported", path, exc_info=True)
-        return None
-    except (UnicodeDecodeError, ValueError):  # not a JSON file of ours
-        return None
-    source = data.get("source") if isinstance(data, dict) and "schema" in data and "checks" in data else None
-    return source if isinstance(source, str) else None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -316,7 +304,6 @@ def run_results(args: argparse.Namespace) -> int:
 
     def report() -> int:
         from pfiq_desktop.reports.inputs import item_from_store
-        from pfiq_desktop.reports.runner import PER_PHOTO_FORMATS
 
         with ResultStore(args.results) as results:
             config = _pick_config(results, args.config)

@@ -54,7 +54,12 @@ HOG_MAX_PIXELS = 300_000  # photos above this are searched on a downscaled copy
 # tight crops). Extended Yale B's crops and the face-mask photos were padded so for the issue-15 figures.
 TIGHT_CROP_PAD = 2.0
 PAD_GREY = 128
-PAD_BELOW_PIXELS = 500_000  # photos this small or smaller (every 35 x 45 mm photo at 300 dpi is)
+# a photo this small or smaller (every 35 x 45 mm photo at 300 dpi is) in which no face was found is searched again:
+# by HOG at 2x, and both detectors on a padded copy (FaceDetector's docstring)
+SMALL_PHOTO_PIXELS = 500_000
+FALLBACK_SIDE = 224  # the CNN fallback's copy: its shorter side, in pixels
+FALLBACK_GAMMA = 0.5  # ... its tones lifted by this gamma
+FALLBACK_THRESHOLD = 0.3  # ... and the confidence a face it finds needs
 
 Detector = Literal["hog", "cnn"]
 _Box = tuple[int, int, int, int]
@@ -100,17 +105,17 @@ class FaceDetector:
     use one instance per worker thread for parallel detection.
 
     Speed: HOG cost grows with the pixel count (about 30 ms for 600x800 on one core,
-    21 ms at 0.3 MP), so photos above ``max_pixels`` are searched on a downscaled
-    copy and the boxes mapped back; landmarks always use the full-resolution photo.
+    21 ms at 0.3 MP), so photos above 0.3 MP are searched on a downscaled
+    copy and the boxes mapped back; landmarks always use the full-resolution photo (HOG_MAX_PIXELS).
     At 0.3 MP the smallest face found in a 600x800 portrait is ~100 px, a quarter of
     a compliant subject's (the single-face check fails a second face at 0.3 of the
     subject's size); `eval_icao.py` gives the same figures at 0.3 and 0.48 MP. Only when nothing is
-    found in a small photo (at most ``upsample_below_pixels``) is the search repeated
+    found in a small photo (at most SMALL_PHOTO_PIXELS) is the search repeated
     once at 2x, which finds faces down to about 40 px instead of 80 px; dlib draws
     those boxes 36-40 px wide, so ``min_face_px`` (32) sits below them rather than at
     40, where it dropped exactly the faces the 2x search was run to find.
 
-    ``threshold`` 0.2: below it dlib's HOG reports texture (a face-sized false
+    HOG_THRESHOLD 0.2: below it dlib's HOG reports texture (a face-sized false
     detection on the astronaut's suit scores 0.00-0.12) while the weakest real
     faces in the shared group photos score 0.31 and more.
 
@@ -118,15 +123,15 @@ class FaceDetector:
     Yale B faces lit from 60 degrees or more) and many under face masks. Only when HOG
     found nothing, and ``fallback`` is on, dlib's MMOD CNN detector (its model ships in
     the same models package) searches a copy scaled so its shorter side is
-    ``fallback_side`` px (down or up: MMOD misses faces under ~80 px, so a portrait is
+    FALLBACK_SIDE px (down or up: MMOD misses faces under ~80 px, so a portrait is
     found while a face must fill ~40 % of the shorter side), its tones lifted by gamma
-    ``fallback_gamma`` (a half-dark face is what HOG missed), keeping detections of
-    confidence ``fallback_threshold`` or more. With it 96 % of the Extended Yale B photos
+    FALLBACK_GAMMA (a half-dark face is what HOG missed), keeping detections of
+    confidence FALLBACK_THRESHOLD or more. With it 96 % of the Extended Yale B photos
     have a face, and no face was found on 151 face-free images. It costs about 0.4 s of
     CPU per photo (dlib-bin runs the CNN without BLAS), so it never runs when HOG found a face.
 
     Tight crops: a face that fills the photo leaves HOG's window and the CNN no margin (face-mask
-    photos cropped to the face read "No face found"). A photo of at most ``pad_below_pixels``
+    photos cropped to the face read "No face found"). A photo of at most SMALL_PHOTO_PIXELS
     in which neither found a face is searched again, both ways, in the middle of a grey canvas
     TIGHT_CROP_PAD times its size: 43 of 60 face-mask photos had a face found, 39 without; none on
     300 face-free crops. A small photo without a face therefore costs about 0.9 s instead of 0.45.
@@ -140,25 +145,12 @@ class FaceDetector:
     def __init__(
         self,
         min_face_px: int = 32,
-        threshold: float = HOG_THRESHOLD,
-        max_pixels: int = HOG_MAX_PIXELS,
-        upsample_below_pixels: int = 500_000,
         fallback: bool = True,
-        fallback_side: int = 224,
-        fallback_gamma: float = 0.5,
-        fallback_threshold: float = 0.3,
         fallback_apart: bool = False,
-        pad_below_pixels: int = PAD_BELOW_PIXELS,
     ) -> None:
         self.min_face_px = min_face_px
-        self.threshold = threshold
-        self.max_pixels = max_pixels
-        self.upsample_below_pixels = upsample_below_pixels
         self.fallback = fallback
-        self.fallback_side = fallback_side
-        self.fallback_threshold = fallback_threshold
-        self.pad_below_pixels = pad_below_pixels
-        self._lift = (255.0 * (np.arange(256) / 255.0) ** fallback_gamma + 0.5).astype(np.uint8)  # gamma lookup table
+        self._lift = (255.0 * (np.arange(256) / 255.0) ** FALLBACK_GAMMA + 0.5).astype(np.uint8)  # gamma lookup table
         # checked now, like every model file, so a damaged one stops the engine at start; loaded on first use
         self._cnn_path = verified_model_path(MMOD_DETECTOR) if fallback else None
         self._cnn: dlib.cnn_face_detection_model_v1 | None = None
@@ -182,7 +174,7 @@ class FaceDetector:
             found = self._find(rgb)
             # a tight crop (class docstring), unless the fallback's child process just failed: it would be started
             # again and waited for again within the same call
-            if (not found and self.fallback and rgb.shape[0] * rgb.shape[1] <= self.pad_below_pixels
+            if (not found and self.fallback and rgb.shape[0] * rgb.shape[1] <= SMALL_PHOTO_PIXELS
                     and self.apart_failures == failures):
                 image, offset = on_grey_canvas(rgb, TIGHT_CROP_PAD)
                 found = self._find(image)
@@ -207,7 +199,7 @@ class FaceDetector:
     def _find(self, rgb: np.ndarray) -> list[tuple[_Box, float, Detector]]:
         """HOG's faces (on a copy of at most ``max_pixels``, at 2x in a small photo that showed none), else the CNN's."""
         height, width = rgb.shape[:2]
-        scale = min(1.0, math.sqrt(self.max_pixels / (height * width)))
+        scale = min(1.0, math.sqrt(HOG_MAX_PIXELS / (height * width)))
         # HOG on grey is ~25% faster than on RGB and finds the same faces.
         grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
         if scale < 1.0:
@@ -215,9 +207,9 @@ class FaceDetector:
             grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
         scale_x = grey.shape[1] / width
         scale_y = grey.shape[0] / height
-        rects, scores, _ = self._detector.run(grey, 0, self.threshold)
-        if not rects and grey.size <= self.upsample_below_pixels:
-            rects, scores, _ = self._detector.run(grey, 1, self.threshold)
+        rects, scores, _ = self._detector.run(grey, 0, HOG_THRESHOLD)
+        if not rects and grey.size <= SMALL_PHOTO_PIXELS:
+            rects, scores, _ = self._detector.run(grey, 1, HOG_THRESHOLD)
         found: list[tuple[_Box, float, Detector]] = [
             (_box_to_photo(rect, scale_x, scale_y), float(score), "hog") for rect, score in zip(rects, scores)
         ]
@@ -252,14 +244,14 @@ class FaceDetector:
         height, width = rgb.shape[:2]
         # The copy's area is capped at FALLBACK_MAX_AREA x side^2: a 32 x 10000 strip scaled to a 224 px short
         # side would be 15 MP and take minutes; capped, a long strip is searched at a smaller scale in ~1 s.
-        factor = min(self.fallback_side / min(height, width),
-                     float(np.sqrt(FALLBACK_MAX_AREA * self.fallback_side**2 / (height * width))))
+        factor = min(FALLBACK_SIDE / min(height, width),
+                     float(np.sqrt(FALLBACK_MAX_AREA * FALLBACK_SIDE**2 / (height * width))))
         size = (max(1, round(width * factor)), max(1, round(height * factor)))
         small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if factor < 1.0 else cv2.INTER_LINEAR)
         scale_x, scale_y = size[0] / width, size[1] / height
         found: list[tuple[_Box, float, Detector]] = []
         for *box, confidence in self._search_cnn(self._lift[small]):
-            if confidence < self.fallback_threshold:
+            if confidence < FALLBACK_THRESHOLD:
                 continue
             left, top, right, bottom = _box_to_photo(dlib.rectangle(*box), scale_x, scale_y)
             shift_x = round(MMOD_TO_HOG_SHIFT[0] * (right - left + 1))

@@ -118,7 +118,7 @@ class CompareView(QWidget):
         # toolbar
         self.mode = named(QComboBox(), "viewMode")
         self.mode.addItems(["Photo | map", "Chip | map"])
-        self.mode.setToolTip("The photo with its map, or the aligned 150×150 face chip the network saw (C)")
+        self.mode.setToolTip("The photo with its map, or the aligned face chip the network saw (C)")
         self.map_kind = named(QComboBox(), "mapKind")
         for kind in MAP_KINDS:
             self.map_kind.addItem(MAP_LABELS[kind], kind)

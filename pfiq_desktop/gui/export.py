@@ -22,11 +22,9 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
 from pfiq_desktop.atomic import OutputError
 from pfiq_desktop.engine.filenames import display_name, first_few
 from pfiq_desktop.reports.inputs import ReportItem
-from pfiq_desktop.reports.naming import over_photos_text
+from pfiq_desktop.reports.naming import BATCH_FILES, PER_PHOTO_FORMATS, SUMMARY_NAME, over_photos_text
 from pfiq_desktop.reports.paged import ReportCancelled
 from pfiq_desktop.reports.runner import (
-    PER_PHOTO_FORMATS,
-    SUMMARY_NAME,
     ExportResult,
     existing_outputs,
     export_reports,
@@ -41,7 +39,7 @@ log = logging.getLogger(__name__)
 EXPORT_RUNNING = "An export is still running; wait for it or cancel it first."
 
 SINGLE_FORMATS = PER_PHOTO_FORMATS  # the photo on screen: its own report and annotated picture
-BATCH_FORMATS = ("pdf", "summary", "csv", "json")
+BATCH_FORMATS = ("pdf", *BATCH_FILES)
 
 
 def default_page_size() -> str:

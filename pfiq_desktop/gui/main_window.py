@@ -41,7 +41,7 @@ from pfiq_desktop.engine.icao import DEFAULT_PROFILE, ProfileError, list_profile
 from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.gui.about_dialog import AboutDialog
 from pfiq_desktop.gui.backbone_dialog import BackboneCompareDialog
-from pfiq_desktop.gui.browser import FILTERS, SORTS, BrowserWidget
+from pfiq_desktop.gui.browser import FILTERS, BrowserWidget
 from pfiq_desktop.gui.checklist_panel import ChecklistPanel
 from pfiq_desktop.gui.compare_view import CompareView
 from pfiq_desktop.gui.decision_panel import DECISION_KEYS, DecisionPanel
@@ -59,7 +59,7 @@ from pfiq_desktop.review import ACCEPT, DecisionError, OverrideNeedsNote, Review
 from pfiq_desktop.review.cache import open_cache
 from pfiq_desktop.review.session import DecidedElsewhere, OpenOutcome, ReviewSession
 from pfiq_desktop.review.values import counted
-from pfiq_desktop.settings import Settings, SettingsStore
+from pfiq_desktop.settings import LIST_SORTS, Settings, SettingsStore
 
 log = logging.getLogger(__name__)
 
@@ -230,8 +230,8 @@ class MainWindow(QMainWindow):
         self._decided_here: list[tuple[str, str]] = []
         # the photos the officer was on when the window last closed and when later openings replaced theirs, latest last
         self._places: list[str] = [p for p in [self.settings.current.last_photo] if p]
-        if self.settings.current.list_sort in SORTS:
-            self.browser.sort.setCurrentIndex(SORTS.index(self.settings.current.list_sort))
+        if self.settings.current.list_sort in LIST_SORTS:
+            self.browser.sort.setCurrentIndex(LIST_SORTS.index(self.settings.current.list_sort))
         self._rechecking: tuple[str, int, set[str]] = ("", 0, set())  # profile, photos to re-evaluate, those to come
         self._engine_failure = ""  # the engine's start-up error while it is down
         self._cancelled = False  # the batch was cancelled, and nothing was queued since
@@ -841,7 +841,7 @@ class MainWindow(QMainWindow):
         # at once, and the list then selects its neighbour by itself
         self._drafts.pop(path, None)
         self._decided_here = [*(done for done in self._decided_here if done[0] != path), (path, replaced)]
-        following = self.session.next_undecided(self.browser.visible_paths()) if self.auto_advance else None
+        following = self.session.first_undecided(self.browser.paths_after(path)) if self.auto_advance else None
         self.browser.model.changed(path)
         # the status line named the photo just decided while the next one was on screen: say both
         advanced = self.session.record(following) if following is not None else None
@@ -864,7 +864,8 @@ class MainWindow(QMainWindow):
 
     def show_next_undecided(self) -> bool:
         """The next photo in the list without a decision (after the one on screen, wrapping); says so when none is left."""
-        following = self.session.next_undecided(self.browser.visible_paths())
+        current = self.session.current
+        following = self.session.first_undecided(self.browser.paths_after(current)) if current is not None else None
         if following is None:
             record = self.session.record(self.session.current) if self.session.current is not None else None
             undecided_here = record is not None and record.decision is None
@@ -979,7 +980,7 @@ class MainWindow(QMainWindow):
         self.save_layout()
         if self.session.current is not None:  # where to come back to
             self.settings.update(last_photo=self.session.current)
-        self.settings.update(list_sort=SORTS[self.browser.sort.currentIndex()])
+        self.settings.update(list_sort=LIST_SORTS[self.browser.sort.currentIndex()])
         self.worker.stop()
         self.browser.model.wait_for_thumbnails(3000)
         self.images.wait(3000)

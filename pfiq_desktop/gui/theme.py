@@ -33,11 +33,6 @@ STATUS_LETTERS = {
 }
 
 
-def qcolor(status: str) -> QColor:
-    """The palette's colour of a status, verdict or decision as a QColor."""
-    return QColor(status_hex(status))
-
-
 @lru_cache(maxsize=64)
 def status_icon(status: str, size: int = 16) -> QIcon:
     return QIcon(status_pixmap(status, size))
@@ -54,7 +49,7 @@ def status_pixmap(status: str, size: int = 16) -> QPixmap:
 
 
 def draw_badge(painter: QPainter, rect: QRectF, status: str) -> None:
-    colour = qcolor(status)
+    colour = QColor(status_hex(status))
     painter.save()
     painter.setPen(QPen(QColor("white"), 1.2))
     painter.setBrush(QBrush(colour))

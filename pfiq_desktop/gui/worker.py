@@ -96,6 +96,7 @@ class AnalysisWorker(QThread):
         self._running: str | None = None  # the image being analysed now
         self._batch = 0  # counts restart with each batch of other photos; an analysis counts only in its own batch
         self._analysed: set[str] = set()  # the images this batch analysed (their results sent to the window)
+        self._looked_at: Job | None = None  # an analysis queued only because the officer opened that photo
         self._stop = False
         self._reconfigure = True
         self._done = 0
@@ -103,28 +104,37 @@ class AnalysisWorker(QThread):
         self.engine: Engine | None = None
         self.engine_error = ""
         self._second: tuple[str, Engine] | None = None  # (model file, engine) of the last network compared with
+
     # -- API for the GUI thread --------------------------------------------
     def enqueue(self, paths: Iterable[str | Path]) -> None:
+        """Queue analyses, but not of a photo queued already, being analysed, or whose result is on its way (F5 while
+        a photo was analysed queued it a second time)."""
         jobs: list[Job] = [("analyse", str(p)) for p in paths]
         with self._cond:
-            queued = {job[1] for job in self._queue if job[0] == "analyse"}
-            jobs = [j for j in jobs if j[1] not in queued]
+            known = {job[1] for job in self._queue if job[0] == "analyse"} | self._analysed | {self._running}
+            jobs = [j for j in jobs if j[1] not in known]
             self._queue.extend(jobs)
+            self._looked_at = None  # now in the batch too: never dropped for being passed over
             self._total += len(jobs)
             self._cond.notify_all()
 
     def analyse_next(self, path: str | Path) -> None:
         """The image the officer opened is analysed next: moved to the front of the queue, or queued there when a
         cancelled batch left it out (it waited for ever), unless it is being analysed now or its result is on its way
-        to the window (shown before that result arrived, a photo was analysed twice)."""
+        to the window (shown before that result arrived, a photo was analysed twice). A photo queued so and passed
+        over before its turn leaves the queue: holding Down through 200 pending photos queued 124 of them."""
         job: Job = ("analyse", str(path))
         with self._cond:
             if self._running == job[1] or job[1] in self._analysed:
                 return
+            if self._looked_at not in (None, job) and self._looked_at in self._queue:
+                self._queue.remove(self._looked_at)
+                self._total -= 1
             if job in self._queue:
                 self._queue.remove(job)
             else:
                 self._total += 1
+                self._looked_at = job
             self._queue.appendleft(job)
             self._cond.notify_all()
 

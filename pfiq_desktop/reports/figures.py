@@ -30,8 +30,10 @@ from pfiq_desktop.engine.deviation import low_outlines
 from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.engine.results import Analysis, CheckResult, Verdict
 from pfiq_desktop.palette import (
+    BOX_COLOUR,
     LANDMARK_COLOUR,
     MAP_SCALES,
+    OTHER_FACE_BOX_COLOUR,
     OUTLINE_COLOUR,
     OUTLINE_SHADOW_COLOUR,
     PLQ_SCALE,
@@ -165,9 +167,9 @@ def _draw_findings(painter: QPainter, analysis: Analysis, scale: float, panel: Q
     for index, face in enumerate(analysis.faces):
         left, top, right, bottom = face.box
         rect = QRectF(pt(left, top), pt(right + 1, bottom + 1))
-        painter.setPen(QPen(QColor(0, 0, 0, 255), line * 2.2))
+        painter.setPen(QPen(QColor(OUTLINE_SHADOW_COLOUR), line * 2.2))
         painter.drawRect(rect)
-        painter.setPen(QPen(QColor(255, 255, 255) if index == 0 else QColor(190, 190, 190), line))
+        painter.setPen(QPen(QColor(BOX_COLOUR if index == 0 else OTHER_FACE_BOX_COLOUR), line))
         painter.drawRect(rect)
         if len(analysis.faces) > 1:
             painter.setFont(font(tag_size * 0.9, bold=True))
@@ -556,7 +558,7 @@ def is_annotated_png(path: str | Path) -> bool:
         return False  # claiming a size no report of ours has (`pfiq report` on such a folder stopped with a traceback)
 
 
-def render_thumbnail(image: np.ndarray | None, size: int = 160) -> QImage:
+def render_thumbnail(image: np.ndarray | None, size: int) -> QImage:
     """A thumbnail whose longer side is `size` pixels (a grey placeholder when the photo is missing)."""
     ensure_qt()
     if image is None:

@@ -17,6 +17,11 @@ _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", "CLOCK$", "CONIN$", "CONOUT$"} 
     f"{stem}{n}" for stem in ("COM", "LPT") for n in (*range(1, 10), "¹", "²", "³")
 }
 _FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+# what a report run can write: one file per photo, the only outputs that draw its maps, and one file for all the photos
+PER_PHOTO_FORMATS = ("pdf", "png")
+SUMMARY_NAME = "pfiq-summary.pdf"
+BATCH_FILES = {"summary": SUMMARY_NAME, "csv": "pfiq-results.csv", "json": "pfiq-results.json"}
+REPORT_FORMATS = (*PER_PHOTO_FORMATS, *BATCH_FILES)
 MAX_STEM = 100  # leaves room for a suffix, an extension and the temp-file prefix within 255 bytes
 
 

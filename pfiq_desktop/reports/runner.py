@@ -20,18 +20,14 @@ from pfiq_desktop.reports.batch import Progress, write_batch_summary
 from pfiq_desktop.reports.export import write_csv, write_json
 from pfiq_desktop.reports.figures import save_annotated_png
 from pfiq_desktop.reports.inputs import ReportItem
-from pfiq_desktop.reports.naming import over_photos, unique_stems
+from pfiq_desktop.reports.naming import BATCH_FILES, PER_PHOTO_FORMATS, SUMMARY_NAME, over_photos, unique_stems
 from pfiq_desktop.reports.paged import ReportCancelled
 from pfiq_desktop.reports.pdf_report import write_pdf_report
 from pfiq_desktop.review.values import counted
 
 log = logging.getLogger(__name__)
 
-SUMMARY_NAME = "pfiq-summary.pdf"
-CSV_NAME = "pfiq-results.csv"
-JSON_NAME = "pfiq-results.json"
-_RESERVED_STEMS = tuple(dict.fromkeys(Path(name).stem for name in (SUMMARY_NAME, CSV_NAME, JSON_NAME)))
-PER_PHOTO_FORMATS = ("pdf", "png")  # one file per photo, the only outputs that draw its maps
+_RESERVED_STEMS = tuple(dict.fromkeys(Path(name).stem for name in BATCH_FILES.values()))
 
 @dataclass
 class ExportResult:
@@ -66,12 +62,7 @@ def planned_outputs(items: Sequence[ReportItem], out_dir: str | Path, formats: S
         for kind in PER_PHOTO_FORMATS:
             if kind in formats:
                 plan.append((kind, out / f"{stem}.{kind}", index))
-    if "summary" in formats:
-        plan.append(("summary", out / SUMMARY_NAME, None))
-    if "csv" in formats:
-        plan.append(("csv", out / CSV_NAME, None))
-    if "json" in formats:
-        plan.append(("json", out / JSON_NAME, None))
+    plan.extend((kind, out / name, None) for kind, name in BATCH_FILES.items() if kind in formats)
     return plan
 
 

@@ -97,7 +97,8 @@ def _version(location: Path) -> int:
             return int(conn.execute("PRAGMA user_version").fetchone()[0])
         finally:
             conn.close()
-    except sqlite3.Error:
+    except sqlite3.Error as exc:
+        log.info("the analysis cache's version could not be read (%s); it is opened as it is", exc)
         return NO_TEMPLATES
 
 

@@ -265,15 +265,9 @@ class ReviewSession:
         record.decision = None
         return True
 
-    def next_undecided(self, order: Sequence[str]) -> str | None:
-        """The next photo after the current one, in `order` (wrapping), that has no decision."""
-        if self.current not in order:
-            return None
-        start = order.index(self.current)
-        for path in [*order[start + 1:], *order[:start]]:
-            record = self.record(path)
-            if record is not None and record.decision is None:
-                return path
-        return None
+    def first_undecided(self, paths: Iterable[str]) -> str | None:
+        """The first of `paths` that has no decision (read lazily: the caller's list may be long)."""
+        return next((path for path in paths if (record := self.record(path)) is not None and record.decision is None),
+                    None)
 
 

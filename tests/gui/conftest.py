@@ -57,31 +57,20 @@ def _qt_test_mode(qapp):
 
 @pytest.fixture(scope="session")
 def real_engine():
-    """One real Analyzer for the whole session (models load once)."""
-    if os.environ.get("PFIQ_TEST_FAKE_ENGINE"):  # developer switch while the engine is being written
-        from tests.gui.fakes import FakeAnalyzer
+    """One real Analyzer for the whole session (models load once). An engine that fails to load fails these tests:
+    it is installed with the project, so a skip would hide a broken engine."""
+    from pfiq_desktop.engine.analyzer import Analyzer
 
-        return FakeAnalyzer("cpu")
-    try:
-        from pfiq_desktop.engine.analyzer import Analyzer
-
-        return Analyzer(device="cpu")
-    except Exception as exc:  # noqa: BLE001
-        pytest.skip(f"the real engine is not available: {type(exc).__name__}: {exc}")
+    return Analyzer(device="cpu")
 
 
 @pytest.fixture
 def real_factory(real_engine):
     """Engine factory for MainWindow handing out the shared real Analyzer, reset to the asked profile."""
-    from tests.gui.fakes import FakeAnalyzer, fake_profile
+    from pfiq_desktop.engine import icao
 
     def make(device, profile):
-        if isinstance(real_engine, FakeAnalyzer):
-            real_engine.profile = fake_profile(profile)
-        else:
-            from pfiq_desktop.engine import icao
-
-            real_engine.profile = icao.load_profile(profile)
+        real_engine.profile = icao.load_profile(profile)
         return real_engine
 
     return make

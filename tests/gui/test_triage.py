@@ -41,12 +41,12 @@ def test_framing_only_failures_are_shown_apart_and_any_failing_check_filters(qtb
     browser.refresh_check_filter()
 
     assert "6 fail (4 crop or scan only)" in browser.summary.text()  # ("framing only" named a rescan's fix a crop)
-    label = browser.model.data(browser.model.index(browser.model.session.row(str((folder / "small_0.jpg").resolve()))))
+    label = browser.model.data(browser.model.index_of(str((folder / "small_0.jpg").resolve())))
     assert label == "small_0.jpg\ncrop or scan only: Too few pixels between the eyes"
-    closed = browser.model.data(browser.model.index(browser.model.session.row(str((folder / "closed_0.jpg").resolve()))))
+    closed = browser.model.data(browser.model.index_of(str((folder / "closed_0.jpg").resolve())))
     assert closed.splitlines()[1] == "Eye closed or hidden (photo left), Too few pixels between the eyes"  # new photo first
     # a narrow list cuts that line ("Head turned (yaw), Backgrou"): the row's tip names every failed check
-    row = browser.model.index(browser.model.session.row(str((folder / "closed_0.jpg").resolve())))
+    row = browser.model.index_of(str((folder / "closed_0.jpg").resolve()))
     tip = browser.model.data(row, Qt.ItemDataRole.ToolTipRole)
     assert tip.splitlines()[1] == "Fail: Eye closed or hidden (photo left), Too few pixels between the eyes", tip
 

@@ -187,11 +187,11 @@ def test_a_screen_reader_hears_each_photos_verdict_and_decision_and_every_contro
 
     w, failing = _failing_photo_shown(qtbot, make_window, portrait_folder, lambda w: w.browser.view)
     qtbot.keyClick(w.browser.view, Qt.Key.Key_R)
-    row = w.browser.model.index(w.browser.model.entries.index(failing))
+    row = w.browser.model.index_of(failing.path)
     heard = row.data(Qt.ItemDataRole.AccessibleTextRole)
     assert heard.startswith(f"{failing.name}, Fail, ") and f"Rejected by {failing.decision.signed_by}" in heard, heard
     other = next(e for e in w.browser.model.entries if not e.failure and e.decision is None)
-    assert w.browser.model.index(w.browser.model.entries.index(other)).data(Qt.ItemDataRole.AccessibleTextRole) == (
+    assert w.browser.model.index_of(other.path).data(Qt.ItemDataRole.AccessibleTextRole) == (
         f"{other.name}, {STATUS_LABELS[other.status]}")
     viewports = {id(area.viewport()) for area in w.findChildren(QAbstractScrollArea)}  # named by their scroll area
     unnamed = [f"{type(widget).__name__} {widget.objectName()}" for widget in w.findChildren(QWidget)
@@ -944,6 +944,29 @@ def test_opening_the_photo_being_analysed_does_not_queue_it_again(qtbot, make_wi
         assert w.worker.pending() == 3
         w.worker.analyse_next(last)  # a queued one goes first, once
         assert w.worker.pending() == 3
+    finally:
+        gate.set()
+    qtbot.waitUntil(lambda: all(e.analysis is not None for e in w.browser.model.entries), timeout=10_000)
+
+
+def test_photos_passed_over_after_a_cancelled_batch_are_not_all_queued(qtbot, make_window, portrait_folder):
+    # performance walk-through: holding Down through 200 pending photos queued 124 of them for analysis; only the photo
+    # the officer stops on is worth analysing, and a batch started again (F5) keeps every photo it queued
+    gate = threading.Event()
+    w = make_window(fake_factory(gate=gate))
+    try:
+        w.open_paths([str(portrait_folder(6, broken=False))])
+        qtbot.waitUntil(lambda: w.worker.pending() == 5)  # the first is being analysed (held at the gate)
+        w.cancel_batch()
+        order = w.browser.visible_paths()
+        for path in order[1:5]:
+            w.browser.select_path(path)
+        assert w.worker.pending() == 1  # the photo on screen, not the three passed over
+        w.resume_batch()
+        assert w.worker.pending() == 5
+        w.browser.select_path(order[1])
+        w.browser.select_path(order[2])
+        assert w.worker.pending() == 5  # in the batch again: passing over drops nothing
     finally:
         gate.set()
     qtbot.waitUntil(lambda: all(e.analysis is not None for e in w.browser.model.entries), timeout=10_000)

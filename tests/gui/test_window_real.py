@@ -143,8 +143,6 @@ def test_real_window_full_flow_and_restore(qtbot, make_window, portrait_folder, 
 @pytest.mark.slow
 def test_kill9_during_batch_loses_no_decision(portrait_folder, real_engine, tmp_path):
     """A child window records decisions while its batch runs; kill -9 must not lose any of them."""
-    if os.environ.get("PFIQ_TEST_FAKE_ENGINE"):
-        pytest.skip("needs the real engine")
     folder = portrait_folder(60, broken=False)
     data = tmp_path / "kill"
     store_path = data / "reviews.sqlite3"
@@ -184,8 +182,6 @@ def test_kill9_during_batch_loses_no_decision(portrait_folder, real_engine, tmp_
 
 
 def test_self_test_flag_exits_zero(real_engine):
-    if os.environ.get("PFIQ_TEST_FAKE_ENGINE"):
-        pytest.skip("needs the real engine")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     result = subprocess.run([sys.executable, str(REPO / "main.py"), "--self-test"], capture_output=True, text=True,
                             timeout=300, cwd=str(REPO), env=env)
