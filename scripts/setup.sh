@@ -23,9 +23,10 @@ install_debs() {
   fi
 }
 
-# Qt offscreen (tests, reports), a font, PDF tools for the tests, and Xvfb to prove a real window opens.
+# Qt offscreen (tests, reports), fonts (DejaVu; WenQuanYi for Chinese, Japanese and Korean names and notes, which
+# printed as empty boxes), PDF tools for the tests, and Xvfb to prove a real window opens.
 install_debs libglib2.0-0 libegl1 libgl1 libx11-6 libxkbcommon0 libfontconfig1 libfreetype6 fonts-dejavu-core \
-  libdbus-1-3 poppler-utils xvfb xauth
+  fonts-wqy-microhei libdbus-1-3 poppler-utils xvfb xauth
 
 PYTHON="${PYTHON:-python3.11}"
 command -v "$PYTHON" >/dev/null || PYTHON=python3

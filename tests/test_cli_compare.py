@@ -6,7 +6,9 @@ import csv
 
 import cv2
 import numpy as np
+import pytest
 
+from pfiq_desktop.cli.compare import PairsFileError, read_pairs
 from pfiq_desktop.engine.comparison import Comparison
 from pfiq_desktop.reports.comparison_pdf import read_embedded_comparison
 from tests.photos import load_portrait, portrait_paths, save_rgb, variant
@@ -90,3 +92,17 @@ def test_a_second_applicants_comparison_never_replaces_the_firsts(tmp_path):
         run = pfiq("compare", str(photo), str(reference), "--out", str(pictures), "--format", "png", "--device", "cpu")
         assert run.returncode == 0, run.stderr
     assert sorted(p.name for p in pictures.iterdir()) == [f"{stem}.png", f"{stem}_2.png"]
+
+
+def test_a_pairs_file_saved_by_a_european_excel_is_read(tmp_path):
+    # international walk-through: German Excel saves "CSV" with semicolons (the file read "line 1 has 1 photos"), and
+    # a file in the Windows code page gave "'utf-8' codec can't decode byte 0xfc"
+    first, second = portrait_paths(2)
+    for separator in (";", "\t", ","):
+        pairs = tmp_path / "pairs.csv"
+        pairs.write_text(f"neu{separator}Referenz\n# Kommentar\n{first}{separator}{second}\n{second}{separator}{first}\n",
+                         encoding="utf-8-sig")
+        assert read_pairs(pairs) == [(first.resolve(), second.resolve()), (second.resolve(), first.resolve())], separator
+    pairs.write_bytes(f"Müller.jpg;{first}\n".encode("cp1252"))
+    with pytest.raises(PairsFileError, match="not UTF-8 text; save it as \"CSV UTF-8\""):
+        read_pairs(pairs)

@@ -49,6 +49,14 @@ def test_display_and_stems_keep_the_readable_part():
     assert unique_stems([f"/x/{LATIN1}.jpg", "/y/caf_xe9.jpg"]) == ["caf_xe9", "caf_xe9_2"]
 
 
+def test_a_name_cannot_reorder_the_text_drawn_round_it():
+    # international walk-through: applicant_1<RLO>2_tnacilppa.jpg read "applicant_1applicant_2 gpj." in the summary PDF
+    # and printed the SHA-256 after it backwards; the officer now sees the control, as the command line showed it
+    assert display_name("applicant_1\u202e2_tnacilppa.jpg") == "applicant_1\\u202e2_tnacilppa.jpg"
+    assert display_name("\u2067x\u2069\u202a.jpg") == "\\u2067x\\u2069\\u202a.jpg"
+    assert display_name("\u200fשלום כהן.jpg") == "\u200fשלום כהן.jpg"  # a right-to-left mark belongs to the name
+
+
 def test_the_store_records_and_finds_decisions_for_such_files(tmp_path):
     from pfiq_desktop.review import ReviewStore
 

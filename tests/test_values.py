@@ -2,9 +2,10 @@
 
 import dataclasses
 import math
+import time
 
 from pfiq_desktop.engine.results import CheckResult, Verdict
-from pfiq_desktop.review.values import bounds_text, check_value_text, value_text
+from pfiq_desktop.review.values import bounds_text, check_value_text, value_text, when
 
 
 def test_fractions_and_probabilities_read_as_percentages_and_counts_as_words():
@@ -125,3 +126,19 @@ def test_an_eye_checks_value_and_its_sentence_give_the_same_percentage(monkeypat
     measure = eyes_mouth._eye_check(None, {}, "left")
     check = CheckResult("eye_open_left", "Eye open", "eyes_mouth", measure.verdict, measure.reason, measure.value, measure.unit)
     assert measure.reason.endswith("(confidence 81%)") and check_value_text(check) == "closed 81 % likely"
+
+
+def test_times_are_shown_in_this_computers_time_zone_with_its_offset(monkeypatch):
+    # international walk-through: stored in UTC and shown so, a Tokyo report said "made 09:07 +09:00" beside decisions
+    # "at 00:07 +00:00", and a retention day (local) seemed to cut the wrong entries
+    try:
+        for zone, shown in (("Asia/Tokyo", "2026-12-04 11:00:00 +09:00"), ("America/Los_Angeles", "2026-12-03 18:00:00 -08:00"),
+                            ("UTC", "2026-12-04 02:00:00 +00:00")):
+            monkeypatch.setenv("TZ", zone)
+            time.tzset()
+            assert when("2026-12-04T02:00:00.123+00:00") == shown
+        assert when("2026-12-04T02:00:00") == "2026-12-04 02:00:00"  # no offset stored: none invented
+        assert when("") == "–" and when("yesterday") == "yesterday"
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -15,6 +15,7 @@ from pathlib import Path
 from pfiq_desktop import appdirs
 from pfiq_desktop.cli.common import EXIT_OK, EXIT_OUTPUT, EXIT_PHOTO_PROBLEM, EXIT_USAGE, error, printable
 from pfiq_desktop.review.chain import PRINTED_HASH_DIGITS
+from pfiq_desktop.review.values import when
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -114,9 +115,10 @@ def run_prune(args: argparse.Namespace) -> int:
     except OutputError as problem:  # read-only, locked, disk full: the cut is one transaction, so nothing was removed
         error(printable(str(problem)))
         return EXIT_OUTPUT
-    what = f"{entries} audit entries written before {day} and {decisions} decisions they were the last word on"
+    cut = f"{when(args.before.isoformat())} (the start of {day} on this computer's clock)"
+    what = f"{entries} audit entries written before {cut} and {decisions} decisions they were the last word on"
     if not entries:
-        print(f"Nothing in {printable(str(path))} was written before {day}.")
+        print(f"Nothing in {printable(str(path))} was written before {cut}.")
     elif args.yes:
         print(f"Removed {what}; the log records the cut and still verifies (pfiq audit verify).")
     else:

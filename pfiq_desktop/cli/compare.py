@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import os
 import sys
@@ -61,16 +62,30 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.set_defaults(handler=run)
 
 
+def _delimiter(text: str) -> str:
+    """The cell separator a pairs file uses: the one found on its lines (comments aside), a comma when unsure."""
+    try:
+        return csv.Sniffer().sniff("\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#")),
+                                   delimiters=",;\t").delimiter
+    except csv.Error:  # one photo per line, or no separator on every line: read as commas, and said so by line
+        return ","
+
+
 def read_pairs(path: Path) -> list[tuple[Path, Path]]:
-    """(new photo, reference) per line of a pairs file, relative paths resolved against its folder."""
+    """(new photo, reference) per line of a pairs file, relative paths resolved against its folder. Cells apart by
+    commas, or by semicolons or tabs as a European Excel saves "CSV" (it read "line 1 has 1 photos")."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
+            text = handle.read()
+            reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
             # (line number in the file, cells) of every row with content: blank rows and # comments are left out,
             # a row with an empty photo cell is not (it is an error below, named by the line an editor shows)
             lines = [(reader.line_num, cells) for cells in ([c.strip() for c in row] for row in reader)
                      if any(cells) and not next(c for c in cells if c).startswith("#")]
-    except (OSError, UnicodeDecodeError, csv.Error) as problem:
+    except UnicodeDecodeError:
+        raise PairsFileError(f"cannot read {path}: it is not UTF-8 text; save it as \"CSV UTF-8\" (Excel) or as UTF-8 "
+                             "(a text editor)") from None
+    except (OSError, csv.Error) as problem:
         raise PairsFileError(f"cannot read {path}: {problem}") from None
     pairs = []
     for index, (number, row) in enumerate(lines):

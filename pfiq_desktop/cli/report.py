@@ -366,6 +366,8 @@ def _write_reports(items: list[ReportItem], args: argparse.Namespace, formats: l
     for path in result.files:
         pages = result.pages.get(path)
         print(f"  {printable(path.name)}" + (f"  ({counted(pages, 'page')})" if pages else ""))
+    if result.font_note:
+        print(f"note: {result.font_note}", file=sys.stderr)
     problems = problems + result.problems  # moved, or another photo under its name since; or not drawn
     _print_problems(problems)
     return EXIT_PHOTO_PROBLEM if problems else EXIT_OK

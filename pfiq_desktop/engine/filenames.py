@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from collections.abc import Sequence
 
 BYTES_PREFIX = "bytes:"
@@ -33,12 +34,29 @@ def is_valid_text(name: str) -> bool:
     return True
 
 
+# Unicode's explicit direction controls: a name holding one reorders what is drawn after it (applicant_1\u202e2_tnacilppa.jpg
+# read "applicant_1applicant_2 gpj." and turned the summary's SHA-256 round); the marks LRM / RLM are left alone
+_DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
 def display_name(name: str | os.PathLike[str]) -> str:
-    """`name` as valid text for people: undecodable bytes as \\xNN, everything else unchanged."""
+    """`name` as valid text for people: undecodable bytes as \\xNN, direction controls as \\uNNNN (seen, and unable to
+    reorder the text round the name), everything else unchanged."""
     text = os.fspath(name)
-    if is_valid_text(text):
-        return text
-    return os.fsencode(text).decode("utf-8", "backslashreplace")
+    if not is_valid_text(text):
+        text = os.fsencode(text).decode("utf-8", "backslashreplace")
+    return _DIRECTION_CONTROLS.sub(lambda control: f"\\u{ord(control.group()):04x}", text)
+
+
+_KANA_VOICING = {"\u3099", "\u309a"}  # combining, yet tell ka from ga: not an accent to ignore
+
+
+def search_key(text: str) -> str:
+    """`text` as a search matches it: case and accents ignored, composed and decomposed letters alike. A name from a
+    Mac is decomposed, and searching "Müller" found one of two; "Papadopoulos" typed in Greek without its accent found
+    none (international walk-through)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch) or ch in _KANA_VOICING)
 
 
 def first_few(names: Sequence[str], shown: int, separator: str = ", ") -> str:

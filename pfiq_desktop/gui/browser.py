@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pfiq_desktop.engine.filenames import display_name, is_valid_text, path_from_text, path_text
+from pfiq_desktop.engine.filenames import display_name, is_valid_text, path_from_text, path_text, search_key
 from pfiq_desktop.engine.imageio import MAX_FILE_BYTES, MAX_PIXELS
 from pfiq_desktop.engine.results import FACE_PRESENT
 from pfiq_desktop.gui.theme import draw_badge
@@ -340,7 +340,7 @@ class ImageFilterProxy(QSortFilterProxyModel):
         self._refilter(status_filter=status)
 
     def set_text(self, text: str) -> None:
-        self._refilter(text=text.strip().lower())
+        self._refilter(text=search_key(text.strip()))
 
     def set_check_filter(self, check_id: str | None) -> None:
         self._refilter(check_filter=check_id)
@@ -349,7 +349,7 @@ class ImageFilterProxy(QSortFilterProxyModel):
         model = self.sourceModel()
         assert isinstance(model, ImageListModel)
         entry = model.entry_at(row)
-        if self.text and self.text not in entry.name.lower():
+        if self.text and self.text not in entry.search_key:
             return False
         if self.check_filter and self.check_filter not in entry.failed:
             return False

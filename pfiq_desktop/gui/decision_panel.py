@@ -34,7 +34,7 @@ from pfiq_desktop.review.reasons import (
     problem_label,
     reason_label,
 )
-from pfiq_desktop.review.values import profile_text
+from pfiq_desktop.review.values import profile_text, when
 
 if TYPE_CHECKING:
     from pfiq_desktop.engine.results import Analysis
@@ -194,8 +194,7 @@ class DecisionPanel(QWidget):
             self.current.setStyleSheet("")
             return
         colour = status_hex(decision.decision)
-        when = decision.decided_at.replace("T", " ")[:19]
-        text = tooltip = f"{decision.label} by {decision.signed_by} at {when} UTC"
+        text = tooltip = f"{decision.label} by {decision.signed_by} at {when(decision.decided_at)}"
         if decision.overridden:  # the banner names two, the tooltip all: a long list was clipped at 1366x768
             more = len(decision.overridden) - BANNER_REASONS
             despite = " — accepted despite: "

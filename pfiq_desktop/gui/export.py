@@ -231,9 +231,10 @@ class ReportExporter(QObject):
         if broken:
             text += f". The reports of {counted(broken, 'photo')} could not be drawn (see the details)"
         self.message.emit(f"Export finished: {text}")
-        icon = QMessageBox.Icon.Warning if result.problems else QMessageBox.Icon.Information
+        icon = QMessageBox.Icon.Warning if result.problems or result.font_note else QMessageBox.Icon.Information
         box = QMessageBox(icon, "Export finished", text + ".", QMessageBox.StandardButton.Close, self.parent_widget)
         box.setObjectName("exportDoneBox")
+        box.setInformativeText(result.font_note)
         box.setDetailedText("\n".join([*result.problems, *(path.name for path in result.files)]))
         open_button = box.addButton("Open folder", QMessageBox.ButtonRole.ActionRole)
         open_button.setObjectName("exportOpenFolder")

@@ -22,7 +22,19 @@ import cv2
 import numpy as np
 from PIL import Image
 from PySide6.QtCore import QBuffer, QIODevice, QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QFontMetricsF, QGuiApplication, QImage, QPainter, QPen, QPolygonF
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QFontMetricsF,
+    QGuiApplication,
+    QImage,
+    QPainter,
+    QPen,
+    QPolygonF,
+    QTextLayout,
+)
 
 from pfiq_desktop import APP_NAME
 from pfiq_desktop.atomic import OutputError, write_bytes_atomic
@@ -49,6 +61,9 @@ from pfiq_desktop.review.values import check_value_text, quality_text
 
 FONT_FAMILY = "DejaVu Sans"
 MONO_FONT_FAMILY = "DejaVu Sans Mono"  # hashes, where each character must be read apart
+# a line that names a photo, drawn left to right whatever the name's script: an Arabic name first made the whole line
+# right-to-left ("jpg.محمد العلي", a footer's date before its name); the name itself still reads right to left
+ONE_LEFT_TO_RIGHT_LINE = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextForceLeftToRight
 NO_PHOTO_RGB = (235, 235, 235)
 MAX_PNG_FINDINGS = 4  # the PNG is a glance; the PDF and the JSON carry every finding
 
@@ -97,6 +112,22 @@ def font(pixels: float, bold: bool = False) -> QFont:
     f.setPixelSize(max(1, round(pixels)))
     f.setBold(bold)
     return f
+
+
+def undrawable(text: str) -> str:
+    """The characters of `text` that no font on this computer draws (the reports print them as empty boxes), each
+    once. Qt falls back from FONT_FAMILY to any installed font, so only a script with no font at all is missing: a
+    Japanese officer's name and note became boxes on a machine set up with DejaVu alone (international walk-through)."""
+    ensure_qt()
+    missing = []
+    for ch in dict.fromkeys(ch for ch in text if not ch.isspace() and ch.isprintable()):
+        layout = QTextLayout(ch, font(12))
+        layout.beginLayout()
+        layout.createLine()
+        layout.endLayout()
+        if any(0 in run.glyphIndexes() for run in layout.glyphRuns()):
+            missing.append(ch)
+    return "".join(missing)
 
 
 def check_numbers(analysis: Analysis) -> dict[int, int]:
@@ -446,7 +477,7 @@ def render_annotated(
     painter.setPen(QColor(20, 20, 20))
     painter.setFont(font(text_px * 1.4, bold=True))
     name_rect = QRectF(pad, pad, badge.left() - 2 * pad, text_px * 2.4)
-    painter.drawText(name_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+    painter.drawText(name_rect, ONE_LEFT_TO_RIGHT_LINE,
                      painter.fontMetrics().elidedText(display_name(Path(analysis.source).name), Qt.TextElideMode.ElideMiddle,
                                                       int(name_rect.width())))
     painter.setFont(font(text_px))
@@ -458,8 +489,9 @@ def render_annotated(
     if decision_label:
         parts.append(f"decision: {decision_label}")
     parts.append(f"profile: {analysis.profile or '–'}")
-    painter.drawText(QRectF(pad, pad + text_px * 2.6, width - 2 * pad, text_px * 2),
-                     Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, "   ·   ".join(parts))
+    # elided: a decision by a long name pushed "profile: ..." off the picture (international walk-through)
+    painter.drawText(QRectF(pad, pad + text_px * 2.6, width - 2 * pad, text_px * 2), ONE_LEFT_TO_RIGHT_LINE,
+                     painter.fontMetrics().elidedText("   ·   ".join(parts), Qt.TextElideMode.ElideMiddle, int(width - 2 * pad)))
     y = header_h
     painter.drawImage(QPointF(pad, y), panels)
     y += panels.height() + pad

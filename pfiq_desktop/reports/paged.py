@@ -28,7 +28,7 @@ from PySide6.QtGui import (
     QTextDocument,
 )
 
-from pfiq_desktop.reports.figures import FONT_FAMILY, ensure_qt
+from pfiq_desktop.reports.figures import FONT_FAMILY, ONE_LEFT_TO_RIGHT_LINE, ensure_qt
 
 PAGE_SIZES = {"a4": QPageSize.PageSizeId.A4, "letter": QPageSize.PageSizeId.Letter}
 DPI = 300
@@ -181,7 +181,9 @@ def print_document(
             painter.setPen(QColor(110, 110, 110))
             painter.drawLine(0, round(height - footer_h * 0.72), width, round(height - footer_h * 0.72))
             rect = QRectF(0, height - footer_h * 0.62, width, footer_h * 0.62)
-            painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, left)
+            metrics = painter.fontMetrics()
+            room = width - metrics.horizontalAdvance(right) - metrics.horizontalAdvance("   ")  # a long name overprinted it
+            painter.drawText(rect, ONE_LEFT_TO_RIGHT_LINE, metrics.elidedText(left, Qt.TextElideMode.ElideMiddle, room))
             painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, right)
     finally:
         finished = painter.end()

@@ -9,7 +9,7 @@ leaves the files already finished and no partial file.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +18,7 @@ from pfiq_desktop.atomic import OutputError
 from pfiq_desktop.engine.filenames import first_few
 from pfiq_desktop.reports.batch import Progress, write_batch_summary
 from pfiq_desktop.reports.export import write_csv, write_json
-from pfiq_desktop.reports.figures import save_annotated_png
+from pfiq_desktop.reports.figures import save_annotated_png, undrawable
 from pfiq_desktop.reports.inputs import ReportItem
 from pfiq_desktop.reports.naming import BATCH_FILES, PER_PHOTO_FORMATS, SUMMARY_NAME, over_photos, unique_stems
 from pfiq_desktop.reports.paged import ReportCancelled
@@ -35,10 +35,21 @@ class ExportResult:
     pages: dict[Path, int] = field(default_factory=dict)
     photo_problems: list[str] = field(default_factory=list)  # "NAME: why its report shows no photo", one per photo
     not_drawn: list[str] = field(default_factory=list)  # "NAME: which reports could not be drawn, why", one per photo
+    undrawable: str = ""  # characters of names and notes no font here draws: boxes in the PDF and PNG reports
 
     @property
     def problems(self) -> list[str]:
         return self.photo_problems + self.not_drawn
+
+    @property
+    def font_note(self) -> str:
+        """What to do about `undrawable`, or ''. Not a photo's problem: the CSV and JSON keep the text."""
+        if not self.undrawable:
+            return ""
+        return (f"Some characters cannot be drawn with this computer's fonts and show as empty boxes in the PDF and PNG "
+                f"reports: {self.undrawable}. Install a font for that script (on Debian or Ubuntu: fonts-wqy-microhei "
+                "for Chinese, Japanese and Korean, which scripts/setup.sh installs when run as root) and export again; "
+                "the CSV and JSON files keep the text.")
 
 
 def kept_text(written: Sequence[Path], out_dir: str | Path, again: str) -> str:
@@ -48,6 +59,17 @@ def kept_text(written: Sequence[Path], out_dir: str | Path, again: str) -> str:
         return f"No report was written to {out_dir}."
     count = f"{counted(len(written), 'file')} finished before it {'were' if len(written) != 1 else 'was'}"
     return f"{count} kept in {out_dir} ({again}): {first_few([path.name for path in written], 5)}."
+
+
+def _drawn_words(items: Sequence[ReportItem], officer: str) -> Iterator[str]:
+    """The text people typed or named that the PDF and PNG reports draw: file names, officers, notes."""
+    yield officer
+    for item in items:
+        yield item.name
+        if item.decision is not None:
+            yield from (item.decision.officer, item.decision.note)
+        for entry in item.audit:
+            yield from (entry.officer, entry.note)
 
 
 def planned_outputs(items: Sequence[ReportItem], out_dir: str | Path, formats: Sequence[str]) -> list[tuple[str, Path, int | None]]:
@@ -136,6 +158,8 @@ def export_reports(
     except (ReportCancelled, OutputError) as stop:
         stop.written = list(result.files)  # finished before the stop or failure, kept
         raise
+    if any(kind in PER_PHOTO_FORMATS or kind == "summary" for kind, _, _ in plan):
+        result.undrawable = undrawable(" ".join(_drawn_words(items, officer)))
     result.photo_problems = [f"{item.name}: {item.photo_problem}; its report shows none"
                              for item in items if item.photo_problem and not item.analysis.errors]  # errors say it already
     result.not_drawn = [f"{items[index].name}: its {' and '.join(kinds)} report{'s' * (len(kinds) > 1)} could not be drawn "

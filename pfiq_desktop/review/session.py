@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pfiq_desktop.engine.comparison import NO_MATCH, NOT_COMPARED, Comparison
 from pfiq_desktop.engine.discovery import Skipped, find_images, has_subfolders, resolve_paths
-from pfiq_desktop.engine.filenames import display_name
+from pfiq_desktop.engine.filenames import display_name, search_key
 from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.icao import failure_kind
 from pfiq_desktop.engine.results import Analysis
@@ -55,12 +55,14 @@ class PhotoRecord:
     analysis: Analysis | None = None
     decision: Decision | None = None
     name: str = field(init=False)  # asked for on every paint and sort: computed once
+    search_key: str = field(init=False)  # ... and the name as a search matches it (`filenames.search_key`)
     failed: tuple[str, ...] = ()  # ids of the subject's failed checks
     problems: tuple[str, ...] = ()  # ... and what each found, in words (`reasons.problem_label`)
     failure: str = ""  # '', 'framing' (resolution or crop only) or 'face' (needs a new photo)
 
     def __post_init__(self) -> None:
         self.name = display_name(os.path.basename(self.path))
+        self.search_key = search_key(self.name)
 
     def set_analysis(self, analysis: Analysis) -> None:
         self.analysis, self.status = analysis, analysis.verdict

@@ -158,13 +158,18 @@ def bounds_text(thresholds: dict[str, float], unit: str = "") -> str:
 
 
 def when(iso: str) -> str:
-    """'2025-01-02T10:00:00.123+00:00' -> '2025-01-02 10:00:00 +00:00' (readable, still exact to the second)."""
+    """'2025-01-02T10:00:00.123+00:00' -> '2025-01-02 11:00:00 +01:00' on a computer in Paris: readable, exact to the
+    second, in this computer's time zone. Times are stored in UTC; shown so, a Tokyo officer's report said "made 09:07
+    +09:00" beside decisions at 00:07 +00:00, and a retention day (local) cut where the reports dated entries a day
+    earlier (international walk-through)."""
     if not iso:
         return "–"
     try:
         moment = datetime.fromisoformat(iso)
     except ValueError:
         return iso
+    if moment.utcoffset() is not None:
+        moment = moment.astimezone()
     text = moment.strftime("%Y-%m-%d %H:%M:%S")
     if moment.utcoffset() is not None:
         offset = moment.strftime("%z")

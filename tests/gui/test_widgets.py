@@ -3,6 +3,7 @@
 import dataclasses
 import os
 import shutil
+import unicodedata
 
 import numpy as np
 import pytest
@@ -39,6 +40,28 @@ def test_thousands_of_files_load_thumbnails_lazily(qtbot, portraits, tmp_path):
     browser.search.setText("img_02990")
     assert len(browser.visible_paths()) == 1
     browser.model.wait_for_thumbnails(5000)
+
+
+
+def test_the_search_finds_names_whatever_their_accents_and_unicode_form(qtbot, portraits, tmp_path):
+    # international walk-through: "Müller" found the composed name but not the one a Mac wrote decomposed, and a Greek
+    # name typed without its accent found nothing
+    folder = tmp_path / "names"
+    folder.mkdir()
+    photo = sorted(portraits.glob("*.jpg"))[0]
+    names = [unicodedata.normalize("NFC", "Müller.jpg"), unicodedata.normalize("NFD", "Müller.jpg"), "Παπαδόπουλος.jpg",
+             "Mueller.jpg"]
+    for name in names:
+        os.link(photo, folder / name)
+    session = ReviewSession(ReviewStore(tmp_path / "reviews.sqlite3"))
+    browser = BrowserWidget(session)
+    qtbot.addWidget(browser)
+    session.open([str(folder)])
+    browser.model.reset()
+    for typed, found in (("Müller", 2), (unicodedata.normalize("NFD", "MÜLLER"), 2), ("muller", 2),
+                         ("Παπαδοπουλος", 1), ("mueller", 1)):
+        browser.search.setText(typed)
+        assert len(browser.visible_paths()) == found, typed
 
 
 def test_palettes(qapp):

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import time
 from urllib.parse import unquote
 
@@ -18,7 +19,8 @@ from pfiq_desktop.atomic import OutputError
 from pfiq_desktop.engine.results import Analysis, Verdict
 from pfiq_desktop.reports.batch import failing_checks, summary_counts, write_batch_summary
 from pfiq_desktop.reports.export import write_csv, write_json
-from pfiq_desktop.reports.inputs import ReportItem
+from pfiq_desktop.reports.figures import undrawable
+from pfiq_desktop.reports.inputs import DecisionInfo, ReportItem
 from pfiq_desktop.reports.naming import safe_stem, unique_stems
 from pfiq_desktop.reports.paged import ReportCancelled
 from pfiq_desktop.reports.runner import export_reports, planned_outputs
@@ -154,6 +156,23 @@ def test_runner_writes_every_format_with_progress(tmp_path, sample_analysis, sam
     assert [n for _, n in summary] == [f"pfiq-summary.pdf: photo {i} of 3" for i in (1, 2, 3)], seen
     assert len({d for d, _ in summary}) == 1 and [d for d, _, _ in seen] == sorted(d for d, _, _ in seen)
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.endswith(".part")]
+
+
+def test_an_export_says_which_characters_no_font_here_can_draw(tmp_path, sample_analysis):
+    # international walk-through: a Japanese officer's name and note printed as empty boxes, without a word. Cuneiform
+    # stands for a script with no font installed (none of the fonts setup.sh installs has it)
+    assert undrawable("Müller Παπαδόπουλος محمد עלי Ōsaka 𒀀𒀁 𒀀") == "𒀀𒀁"
+    items = make_batch(sample_analysis, tmp_path / "p", 1)
+    items[0].decision = DecisionInfo.from_any({"decision": "reject", "officer": "a.lee", "note": "see 𒀀"})
+    drawn = export_reports(items, tmp_path / "out", ["pdf", "csv"], officer="me")
+    assert drawn.undrawable == "𒀀" and "𒀀" in drawn.font_note and not any("𒀀" in problem for problem in drawn.problems)
+    assert not export_reports(items, tmp_path / "csv_only", ["csv"], officer="me").font_note  # the CSV keeps the text
+
+
+def test_a_japanese_officers_name_is_drawn_where_setup_installed_a_font():
+    if not subprocess.run(["fc-list", ":lang=ja"], capture_output=True, text=True).stdout.strip():
+        pytest.skip("no Japanese font on this machine: scripts/setup.sh installs fonts-wqy-microhei when run as root")
+    assert undrawable("審査官 佐藤花子 김민준 王秀英") == ""
 
 
 def test_cancel_stops_between_files_and_leaves_no_partial_file(tmp_path, sample_analysis):

@@ -6,6 +6,7 @@ import dataclasses
 import html
 import re
 import unicodedata
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -448,3 +449,20 @@ def test_a_photo_that_could_not_be_read_is_not_called_faceless_nor_given_a_map_l
     texts = [build_report_html(ReportItem(a), "figure", 300, "", "now") for a in (broken, faceless)]
     assert "Not analysed: no quality to report." in texts[0] and "No face: no quality to report." in texts[1]
     assert all(html.escape(LEGEND) not in text for text in texts)
+
+
+def test_a_right_to_left_file_name_keeps_the_footer_reading_left_to_right(tmp_path, sample_analysis):
+    # international walk-through: a footer starting with an Arabic name was laid out right to left, "jpg · SHA-256 … ·
+    # date.محمد العلي": the extension sat at the page's left edge. The two reports differ only in the extension, so the
+    # footer's first differing column says where it was drawn: after the name, not before it
+    footers = []
+    for extension in ("jpg", "pqd"):
+        analysis = dataclasses.replace(sample_analysis, source=str(tmp_path / f"محمد العلي.{extension}"))
+        target = tmp_path / f"{extension}.pdf"
+        write_pdf_report(target, analysis, now=datetime(2026, 12, 6, 12, 0).astimezone())
+        page = render_page(target, dpi=150).min(axis=2)
+        footers.append(page[-page.shape[0] // 10:])  # the footer's rule and line
+    inked = np.flatnonzero((footers[0] < 160).any(axis=0))
+    differs = np.flatnonzero((np.abs(footers[0].astype(int) - footers[1].astype(int)) > 60).any(axis=0))
+    assert len(inked) and len(differs)
+    assert differs[0] - inked[0] > 25, (inked[0], differs[0])  # the Arabic name (about 50 px) comes first
