@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -387,8 +388,9 @@ def test_pfiq_audit_prune_says_what_would_go_then_removes_it(tmp_path, monkeypat
             _decide_on(monkeypatch, store, day, name)
     entries_before = [e["entry_hash"] for e in entries(path)]
     first = pfiq("audit", "prune", str(path), "--before", "2023-01-01")
-    assert first.returncode == 0 and first.stdout.startswith("Would remove 2 audit entries written before 2023-01-01 "
-                                                             "and 2 decisions"), first.stdout + first.stderr
+    # the cut's instant with its offset, as reports show times (a Tokyo officer read UTC times beside a local day)
+    assert first.returncode == 0 and re.match(r"Would remove 2 audit entries written before 2023-01-01 00:00:00 [+-]\d\d:\d\d "
+                                              r"\(midnight on this computer's clock\) and 2 decisions", first.stdout), first.stdout
     assert len(entries(path)) == 3
     done = pfiq("audit", "prune", str(path), "--before", "2023-01-01", "--officer", "Records office", "--yes")
     assert done.returncode == 0 and done.stdout.startswith("Removed 2 audit entries"), done.stdout + done.stderr

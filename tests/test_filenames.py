@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pfiq_desktop.engine.filenames import display_name, first_few, is_valid_text, path_from_text, path_text
+from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.reports.naming import safe_stem, unique_stems
 from tests.photos import REPO
 
@@ -168,3 +169,13 @@ def test_result_names_step_past_another_items_results_and_keep_an_items_own(tmp_
     assert result_stems(tmp_path, ["c/IMG_0001.jpg", "b/IMG_0001.jpg"], ["c", "b"], made_for) == ["IMG_0001_3", "IMG_0001_2"]
     assert result_stems(tmp_path, ["d/img_0001.jpg", "e/Img_0001.jpg"], ["d", "e"], made_for)[1].casefold() != (
         result_stems(tmp_path, ["d/img_0001.jpg", "e/Img_0001.jpg"], ["d", "e"], made_for)[0].casefold())
+
+
+def test_an_analysis_names_such_a_photo_in_valid_utf8_and_reads_it_back():
+    # international walk-through: the analysis JSON held the name as lone surrogates ("\udcff"), which jq turned into
+    # U+FFFD (the path lost) and strict parsers refuse; the results JSON used the reversible bytes: form already
+    source = "/photos/" + LATIN1 + ".jpg"
+    written = Analysis(source=source, image_size=(10, 10)).to_json()
+    assert is_valid_text(json.loads(written)["source"]) and "\\udc" not in written
+    assert Analysis.from_json(written).source == source
+    assert Analysis.from_json(Analysis(source="/photos/Ωμέγα.jpg", image_size=(1, 1)).to_json()).source == "/photos/Ωμέγα.jpg"

@@ -115,7 +115,7 @@ def run_prune(args: argparse.Namespace) -> int:
     except OutputError as problem:  # read-only, locked, disk full: the cut is one transaction, so nothing was removed
         error(printable(str(problem)))
         return EXIT_OUTPUT
-    cut = f"{when(args.before.isoformat())} (the start of {day} on this computer's clock)"
+    cut = f"{when(args.before.isoformat())} (midnight on this computer's clock)"
     what = f"{entries} audit entries written before {cut} and {decisions} decisions they were the last word on"
     if not entries:
         print(f"Nothing in {printable(str(path))} was written before {cut}.")

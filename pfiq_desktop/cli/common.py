@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from pfiq_desktop.engine.defaults import DEFAULT_BACKBONE, DEVICES
 from pfiq_desktop.engine.discovery import Skipped
-from pfiq_desktop.engine.filenames import display_name
+from pfiq_desktop.engine.filenames import display_name, path_from_text
 from pfiq_desktop.settings import SettingsStore
 
 if TYPE_CHECKING:  # annotations only
@@ -201,4 +201,4 @@ def analysed_photo(path: Path) -> str | None:
     except (UnicodeDecodeError, ValueError):  # not a JSON file of ours
         return None
     source = data.get("source") if isinstance(data, dict) and "schema" in data and "checks" in data else None
-    return source if isinstance(source, str) else None
+    return path_from_text(source) if isinstance(source, str) else None

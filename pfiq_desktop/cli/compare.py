@@ -36,6 +36,7 @@ from pfiq_desktop.cli.common import (
 from pfiq_desktop.cli.progress import print_progress
 from pfiq_desktop.engine.comparison import NOT_COMPARED, Comparison
 from pfiq_desktop.engine.discovery import IMAGE_EXTENSIONS
+from pfiq_desktop.engine.filenames import path_from_text
 from pfiq_desktop.reports.naming import result_stems, unique_stems
 
 FORMATS = ("png", "pdf", "json")
@@ -181,7 +182,7 @@ def _pair_of(result: Path) -> str | None:
     free."""
     try:
         data = json.loads(result.read_text(encoding="utf-8"))
-        return _pair_key(str(data["a"]["source"]), str(data["b"]["source"]))
+        return _pair_key(path_from_text(str(data["a"]["source"])), path_from_text(str(data["b"]["source"])))
     except (OSError, ValueError, KeyError, TypeError):
         taken = any(result.with_name(f"{result.stem}.{kind}").exists() for kind in FORMATS)
         return UNKNOWN_PAIR if taken else None

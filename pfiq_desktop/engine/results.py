@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from pfiq_desktop.engine.filenames import path_from_text, path_text
+
 # 2: profile_sha256 and models_sha256; 3: verdict and image_dpi; 4: image_transparent; 5: images_in_file; 6: checked;
 # 7: no face embedding (older JSON still loads; fields this version does not know mean a newer version wrote the file)
 SCHEMA_VERSION = 7
@@ -377,6 +379,8 @@ class Analysis:
                 value = [check.to_dict() for check in value]
             elif f.name == "profile_info":
                 value = asdict(value)
+            elif f.name == "source":  # valid UTF-8 for every JSON reader: a name that is not was written as lone
+                value = path_text(value)  # surrogates, which jq turned into U+FFFD (international walk-through)
             data[f.name] = value
         return data
 
@@ -391,6 +395,7 @@ class Analysis:
         unknown = sorted(set(data) - {f.name for f in fields(cls)})
         if unknown:
             raise ValueError(f"fields {', '.join(unknown)} unknown to this version: written by a newer version of the application")
+        data["source"] = path_from_text(data["source"])
         data["image_size"] = tuple(data["image_size"])
         if len(data["image_size"]) != 2 or not all(isinstance(side, int) and side >= 0 for side in data["image_size"]):
             raise ValueError(f"image_size {list(data['image_size'])} is not a width and height in pixels")

@@ -191,7 +191,6 @@ def export_dict(items: Sequence[ReportItem]) -> dict[str, Any]:
     photos = []
     for item in items:
         analysis = item.analysis.to_dict()
-        analysis["source"] = path_text(item.analysis.source)  # valid UTF-8 for every JSON reader
         photos.append(
             {
                 "file": item.name,
