@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -49,6 +50,9 @@ from pfiq_desktop.review.values import counted
 from pfiq_desktop.settings import LIST_SORTS
 
 THUMB = 64
+# thumbnails kept (16 kB each), the latest shown: scrolling through 3,000 photos kept all 3,000 (48 MB) until another
+# folder replaced them; one scrolled back to is read again (a few ms, off the GUI thread)
+THUMBS_KEPT = 1000
 PathRole = Qt.ItemDataRole.UserRole + 1
 StatusRole = Qt.ItemDataRole.UserRole + 2
 BadgeRole = Qt.ItemDataRole.UserRole + 3
@@ -131,7 +135,7 @@ class ImageListModel(QAbstractListModel):
     def __init__(self, session: ReviewSession, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self._thumbs: dict[str, QPixmap | None] = {}  # None: requested, not loaded yet
+        self._thumbs: OrderedDict[str, QPixmap | None] = OrderedDict()  # None: requested, not loaded yet; latest last
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)  # the engine needs the cores more than the thumbnails
         self._signals = _ThumbSignals(self)
@@ -236,6 +240,8 @@ class ImageListModel(QAbstractListModel):
             if entry.path not in self._thumbs:
                 self._thumbs[entry.path] = None
                 self._pool.start(_ThumbJob(entry.path, self._signals))
+            else:
+                self._thumbs.move_to_end(entry.path)
             return self._thumbs[entry.path] or self._placeholder
         if role == Qt.ItemDataRole.AccessibleTextRole:  # the badge is painted: a screen reader heard the name alone
             said = [entry.name, STATUS_LABELS.get(entry.status, entry.status)]
@@ -266,6 +272,8 @@ class ImageListModel(QAbstractListModel):
         if not index.isValid():
             return
         self._thumbs[path] = QPixmap.fromImage(image) if not image.isNull() else _broken()
+        while len(self._thumbs) > THUMBS_KEPT:
+            self._thumbs.popitem(last=False)
         self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
 
     def wait_for_thumbnails(self, ms: int = 5000) -> bool:

@@ -57,6 +57,11 @@ RULE = "#bbbbbb"
 HEADER_SHADE = "#eeeeee"  # a table's header row
 
 
+def typed(note: str) -> str:
+    """An officer's note as HTML, its line breaks kept (they became spaces, running a list's lines together)."""
+    return escape(note or "–").replace("\n", "<br/>")
+
+
 def now_text(now: datetime | None = None) -> str:
     """Local date and time with its UTC offset, e.g. 2025-01-02 14:05 +01:00."""
     moment = (now or datetime.now()).astimezone()
@@ -303,7 +308,7 @@ def decision_html(decision: DecisionInfo | None, analysis: Analysis, store_probl
             decided = profile_text(decision.profile, decision.profile_sha256)
             body += (f' &nbsp;·&nbsp; <span style="color:{GREY}">decided under profile {escape(decided)}; '
                      f"this report's checklist: {escape(profile_text(analysis.profile, analysis.profile_sha256))}</span>")
-        body += f"<br/><b>Note:</b> {escape(decision.note or '–')}"
+        body += f"<br/><b>Note:</b> {typed(decision.note)}"
     if store_problem:
         body += f'<br/><span style="color:{status_hex("fail")}"><b>{escape(altered_text(store_problem))}</b></span>'
     return f"""
@@ -324,7 +329,7 @@ def audit_html(entries: list[AuditInfo]) -> str:
         f'<tr style="background-color:{ROW_TINT_PLAIN if n % 2 else "#ffffff"}">'
         f'<td style="padding-right:6px; white-space:nowrap">{escape(when(e.at))}</td>'
         f"{td}{escape(e.signed_by or '–')}</td>{td}{escape(e.action)}</td>"
-        f"{td}{escape(e.decision or '–')}</td>{td}{escape(reasons_text(e.reasons))}</td>{td}{escape(e.note or '–')}</td>"
+        f"{td}{escape(e.decision or '–')}</td>{td}{escape(reasons_text(e.reasons))}</td>{td}{typed(e.note)}</td>"
         f"{td}{escape(verdict_text(e.verdict) if e.verdict else '–')}{_under(e.profile)}</td>"
         f'<td style="font-family:{MONO_FONT_FAMILY}; font-size:5.5pt">{escape(e.entry_hash[:PRINTED_HASH_DIGITS])}</td></tr>'
         for n, e in enumerate(entries)

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 
 from pfiq_desktop.engine.results import Verdict
+from pfiq_desktop.gui import browser as browser_module
 from pfiq_desktop.gui.browser import BrowserWidget
 from pfiq_desktop.gui.decision_panel import DecisionPanel
 from pfiq_desktop.gui.theme import apply_theme
@@ -41,6 +42,32 @@ def test_thousands_of_files_load_thumbnails_lazily(qtbot, portraits, tmp_path):
     assert len(browser.visible_paths()) == 1
     browser.model.wait_for_thumbnails(5000)
 
+
+def test_scrolling_through_a_large_folder_keeps_only_the_latest_thumbnails(qtbot, portraits, tmp_path, monkeypatch):
+    # performance walk-through: scrolled through, 3,000 photos kept 3,000 thumbnails (48 MB) until another folder
+    monkeypatch.setattr(browser_module, "THUMBS_KEPT", 100)
+    folder = tmp_path / "many"
+    folder.mkdir()
+    shutil.copy(sorted(portraits.glob("*.jpg"))[0], folder / "img_00000.jpg")
+    for i in range(1, 600):
+        os.link(folder / "img_00000.jpg", folder / f"img_{i:05d}.jpg")
+    session = ReviewSession(ReviewStore(tmp_path / "reviews.sqlite3"))
+    browser = BrowserWidget(session)
+    qtbot.addWidget(browser)
+    browser.resize(260, 600)
+    browser.show()
+    session.open([str(folder)])
+    browser.model.reset()
+    for row in range(0, 600, 8):
+        browser.view.scrollTo(browser.proxy.index(row, 0))
+        qtbot.wait(5)
+        browser.model.wait_for_thumbnails(5000)
+    qtbot.wait(50)  # deliver the last thumbnails
+    kept = browser.model._thumbs
+    first, last = (str((folder / f"img_{i:05d}.jpg").resolve()) for i in (0, 599))
+    assert len(kept) == 100 and last in kept and first not in kept
+    browser.view.scrollTo(browser.proxy.index(0, 0))  # scrolled back to: read again
+    qtbot.waitUntil(lambda: kept.get(first) is not None, timeout=5000)
 
 
 def test_the_search_finds_names_whatever_their_accents_and_unicode_form(qtbot, portraits, tmp_path):

@@ -466,3 +466,12 @@ def test_a_right_to_left_file_name_keeps_the_footer_reading_left_to_right(tmp_pa
     differs = np.flatnonzero((np.abs(footers[0].astype(int) - footers[1].astype(int)) > 60).any(axis=0))
     assert len(inked) and len(differs)
     assert differs[0] - inked[0] > 25, (inked[0], differs[0])  # the Arabic name (about 50 px) comes first
+
+
+def test_a_notes_line_breaks_stay_in_the_report(tmp_path, decided_item):
+    # international walk-through: a note typed on two lines was printed on one, its lines run together
+    item = dataclasses.replace(decided_item, decision=dataclasses.replace(decided_item.decision,
+                                                                          note="1. Brille abnehmen\n2. Neues Foto"))
+    write_pdf_report(tmp_path / "report.pdf", item)
+    lines = [" ".join(line.split()) for line in _text(tmp_path / "report.pdf").splitlines()]
+    assert "2. Neues Foto" in lines and not any("abnehmen 2." in line for line in lines)
