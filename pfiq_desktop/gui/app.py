@@ -43,6 +43,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def keep_qt_settings_in_the_data_folder() -> None:
+    """Qt's own file dialog remembers the folders chosen (often named after applicants) in QtProject.conf, in
+    ~/.config: kept in the data folder instead, private to the officer (0700) and gone with it (data-protection
+    walk-through). Only Qt's settings move: the application names its own files (`appdirs`)."""
+    from PySide6.QtCore import QSettings
+
+    for form in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):  # native is ini on Linux; the registry
+        QSettings.setPath(form, QSettings.Scope.UserScope, str(appdirs.data_dir()))  # on Windows ignores it
+
+
 def make_app(theme: str = DEFAULT_THEME) -> QApplication:
     """The QApplication with name, icon and the light/dark palette ('system' follows the desktop)."""
     from PySide6.QtCore import QCoreApplication
@@ -55,6 +65,7 @@ def make_app(theme: str = DEFAULT_THEME) -> QApplication:
     QCoreApplication.setOrganizationName(ORG_NAME)
     QCoreApplication.setApplicationName(APP_NAME)
     QCoreApplication.setApplicationVersion(__version__)
+    keep_qt_settings_in_the_data_folder()
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0]])
     icon = resources_dir() / "pfiq.png"

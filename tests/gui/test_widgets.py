@@ -4,6 +4,7 @@ import dataclasses
 import os
 import shutil
 import unicodedata
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -403,3 +404,24 @@ def test_pass_warning_and_fail_colours_stay_apart_for_red_green_colour_blind_off
         rgb = np.array([[int(STATUS_COLOURS[key][i:i + 2], 16) / 255 for i in (1, 3, 5)] for key in pair])
         low, high = _lab(rgb, seen_by)
         assert np.linalg.norm(low - high) > 35, (pair, seen_by)
+
+
+def test_qts_file_dialog_history_stays_in_the_data_folder(qapp, tmp_path, monkeypatch):
+    # data-protection walk-through: Qt's own file dialog kept the folders chosen (named after applicants) in
+    # ~/.config/QtProject.conf, outside the officer's private data folder
+    from PySide6.QtCore import QSettings
+
+    from pfiq_desktop import appdirs
+    from pfiq_desktop.gui.app import keep_qt_settings_in_the_data_folder
+
+    before = Path(QSettings(QSettings.Scope.UserScope, "QtProject").fileName()).parent
+    monkeypatch.setenv(appdirs.DATA_DIR_ENV, str(tmp_path / "data"))
+    try:
+        keep_qt_settings_in_the_data_folder()
+        history = QSettings(QSettings.Scope.UserScope, "QtProject")
+        history.setValue("FileDialog/history", [str(tmp_path / "Applicants" / "Ahmed Ali")])
+        history.sync()
+        assert (tmp_path / "data" / "QtProject.conf").is_file()
+    finally:
+        for form in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+            QSettings.setPath(form, QSettings.Scope.UserScope, str(before))
