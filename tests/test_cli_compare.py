@@ -103,6 +103,17 @@ def test_a_pairs_file_saved_by_a_european_excel_is_read(tmp_path):
         pairs.write_text(f"neu{separator}Referenz\n# Kommentar\n{first}{separator}{second}\n{second}{separator}{first}\n",
                          encoding="utf-8-sig")
         assert read_pairs(pairs) == [(first.resolve(), second.resolve()), (second.resolve(), first.resolve())], separator
+    # names holding the other separators (a review): Excel leaves "Müller, Hans" unquoted in a semicolon file
+    folder = tmp_path / "names"
+    folder.mkdir()
+    for name in ("Müller, Hans.jpg", "a;1.jpg", "b;1.jpg"):
+        (folder / name).write_bytes(first.read_bytes())
+    for text, expected in (("Müller, Hans.jpg;x.jpg\n", [("Müller, Hans.jpg", "x.jpg")]),
+                           ("a;1.jpg,b;1.jpg,\nb;1.jpg,a;1.jpg\nb;1.jpg,a;1.jpg,,\n",
+                            [("a;1.jpg", "b;1.jpg"), ("b;1.jpg", "a;1.jpg"), ("b;1.jpg", "a;1.jpg")]),
+                           ("Müller, Hans.jpg\tb;1.jpg\n", [("Müller, Hans.jpg", "b;1.jpg")])):
+        (folder / "pairs.csv").write_text(text, encoding="utf-8")
+        assert read_pairs(folder / "pairs.csv") == [((folder / a).resolve(), (folder / b).resolve()) for a, b in expected]
     pairs.write_bytes(f"Müller.jpg;{first}\n".encode("cp1252"))
     with pytest.raises(PairsFileError, match="not UTF-8 text; save it as \"CSV UTF-8\""):
         read_pairs(pairs)

@@ -64,12 +64,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _delimiter(text: str) -> str:
-    """The cell separator a pairs file uses: the one found on its lines (comments aside), a comma when unsure."""
-    try:
-        return csv.Sniffer().sniff("\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#")),
-                                   delimiters=",;\t").delimiter
-    except csv.Error:  # one photo per line, or no separator on every line: read as commas, and said so by line
-        return ","
+    """The cell separator a pairs file uses: the first of tab, semicolon and comma that splits every line (comments
+    aside) into two photos, trailing empty cells allowed; a comma when none does (the lines are then named one by one).
+    Tried in turn, the rarest in file names first, not guessed: a European Excel writes "Müller, Hans.jpg;ref.jpg"
+    unquoted, where commas are as regular as the semicolons (a review)."""
+    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    for separator in ("\t", ";", ","):
+        rows = csv.reader(lines, delimiter=separator)
+        if lines and all(len([cell for cell in row if cell.strip()]) == 2 and all(c.strip() for c in row[:2]) for row in rows):
+            return separator
+    return ","
 
 
 def read_pairs(path: Path) -> list[tuple[Path, Path]]:

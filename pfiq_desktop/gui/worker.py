@@ -192,7 +192,7 @@ class AnalysisWorker(QThread):
         with self._cond:
             dropped = [job[1] for job in self._queue if job[0] == "analyse"]
             self._queue = deque(job for job in self._queue if job[0] != "analyse")
-            self._total = self._done
+            self._total = self._done + (self._running is not None)  # the image in progress finishes, and counts
             if new_batch:
                 self._done = self._total = 0
                 self._batch += 1

@@ -16,6 +16,7 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import cv2
@@ -26,6 +27,7 @@ from PySide6.QtGui import (
     QBrush,
     QColor,
     QFont,
+    QFontDatabase,
     QFontMetrics,
     QFontMetricsF,
     QGuiApplication,
@@ -33,7 +35,7 @@ from PySide6.QtGui import (
     QPainter,
     QPen,
     QPolygonF,
-    QTextLayout,
+    QRawFont,
 )
 
 from pfiq_desktop import APP_NAME
@@ -115,19 +117,19 @@ def font(pixels: float, bold: bool = False) -> QFont:
 
 
 def undrawable(text: str) -> str:
-    """The characters of `text` that no font on this computer draws (the reports print them as empty boxes), each
-    once. Qt falls back from FONT_FAMILY to any installed font, so only a script with no font at all is missing: a
-    Japanese officer's name and note became boxes on a machine set up with DejaVu alone (international walk-through)."""
+    """The characters of `text` that no font on this computer has (the reports print them as empty boxes), each once.
+    Qt falls back from FONT_FAMILY to any installed font, so only a script with no font at all is missing: a Japanese
+    officer's name and note became boxes on a machine set up with DejaVu alone (international walk-through)."""
+    fonts = _installed_fonts()
+    return "".join(ch for ch in dict.fromkeys(text) if ch.isprintable() and not ch.isspace()
+                   and not any(font.supportsCharacter(ord(ch)) for font in fonts))
+
+
+@lru_cache(maxsize=1)
+def _installed_fonts() -> tuple[QRawFont, ...]:
+    """One face of every installed font family (a missing glyph is drawn as a box by the fallback too: it cannot tell)."""
     ensure_qt()
-    missing = []
-    for ch in dict.fromkeys(ch for ch in text if not ch.isspace() and ch.isprintable()):
-        layout = QTextLayout(ch, font(12))
-        layout.beginLayout()
-        layout.createLine()
-        layout.endLayout()
-        if any(0 in run.glyphIndexes() for run in layout.glyphRuns()):
-            missing.append(ch)
-    return "".join(missing)
+    return tuple(raw for family in QFontDatabase.families() if (raw := QRawFont.fromFont(QFont(family))).isValid())
 
 
 def check_numbers(analysis: Analysis) -> dict[int, int]:

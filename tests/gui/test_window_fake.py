@@ -1197,3 +1197,21 @@ def test_an_open_folder_keeps_no_photo_sized_map_per_face(qtbot, make_window, po
     kept = [name for face in faces for name, value in vars(face).items()
             if isinstance(value, np.ndarray) and value.shape[:2] == tuple(face.photo_shape)]
     assert kept == []
+
+
+def test_f5_after_a_cancel_counts_the_photo_still_being_analysed(qtbot, make_window, portrait_folder):
+    # a review: after Esc and F5 the bar read 5 of 5 (and vanished with Cancel) while the sixth photo was analysed
+    gate = threading.Event()
+    w = make_window(fake_factory(gate=gate))
+    seen = []
+    w.worker.progress.connect(lambda done, total: seen.append((done, total)))
+    try:
+        w.open_paths([str(portrait_folder(6, broken=False))])
+        qtbot.waitUntil(lambda: w.worker.pending() == 5)  # the first is being analysed (held at the gate)
+        w.cancel_batch()
+        w.resume_batch()
+    finally:
+        gate.set()
+    qtbot.waitUntil(lambda: all(e.analysis is not None for e in w.browser.model.entries), timeout=10_000)
+    qtbot.waitUntil(lambda: seen and seen[-1][0] == 6, timeout=5000)
+    assert seen == [(done, 6) for done in range(1, 7)], seen

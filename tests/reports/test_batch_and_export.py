@@ -162,6 +162,9 @@ def test_an_export_says_which_characters_no_font_here_can_draw(tmp_path, sample_
     # international walk-through: a Japanese officer's name and note printed as empty boxes, without a word. Cuneiform
     # stands for a script with no font installed (none of the fonts setup.sh installs has it)
     assert undrawable("Müller Παπαδόπουλος محمد עלי Ōsaka 𒀀𒀁 𒀀") == "𒀀𒀁"
+    # a script Qt's fallback draws as boxes without a missing glyph (a review found Devanagari unflagged)
+    if not subprocess.run(["fc-list", ":lang=hi"], capture_output=True, text=True).stdout.strip():
+        assert undrawable("हिन्दी") == "हिन्दी"
     items = make_batch(sample_analysis, tmp_path / "p", 1)
     items[0].decision = DecisionInfo.from_any({"decision": "reject", "officer": "a.lee", "note": "see 𒀀"})
     drawn = export_reports(items, tmp_path / "out", ["pdf", "csv"], officer="me")
