@@ -36,6 +36,8 @@ def main() -> int:
         print(f"need {args.n} photos in {folder}, found {len(paths)}")
         return 2
 
+    from PySide6.QtCore import Qt
+
     from benchmarks.stall_meter import StallMeter
     from pfiq_desktop import appdirs
     from pfiq_desktop.gui.app import make_app, wait_until
@@ -58,6 +60,7 @@ def main() -> int:
 
     os.environ[appdirs.DATA_DIR_ENV] = tempfile.mkdtemp(prefix="pfiq-bench-")  # a fresh store and cache
     window = MainWindow(engine_factory=factory, restore_geometry=False)
+    window.setWindowState(Qt.WindowState.WindowNoState)  # maximised on a screen it fills (offscreen: 800x800)
     window.resize(1400, 860)
     window.show()
     wait_until(lambda: window.worker.engine is not None or bool(window.worker.engine_error), 120)

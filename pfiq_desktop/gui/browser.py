@@ -24,7 +24,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QImage, QImageReader, QPainter, QPen, QPixmap
+from PySide6.QtGui import QColor, QGuiApplication, QImage, QImageReader, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -80,16 +80,16 @@ class _ThumbSignals(QObject):
 
 
 class _ThumbJob(QRunnable):
-    def __init__(self, path: str, signals: _ThumbSignals) -> None:
+    def __init__(self, path: str, side: int, signals: _ThumbSignals) -> None:
         super().__init__()
-        self.path, self.signals = path, signals
+        self.path, self.side, self.signals = path, side, signals
 
     def run(self) -> None:
-        self.signals.loaded.emit(self.path, read_thumbnail(self.path))
+        self.signals.loaded.emit(self.path, read_thumbnail(self.path, self.side))
 
 
-def read_thumbnail(path: str) -> QImage:
-    """A THUMB-sized picture of the file, or a null QImage when it is not one.
+def read_thumbnail(path: str, side: int = THUMB) -> QImage:
+    """A picture of the file at most `side` pixels wide and high, or a null QImage when it is not one.
 
     The engine's cost limits apply here too (file size, pixel count), so a hostile
     file costs the browser nothing; a name that is not valid UTF-8 (which Qt cannot
@@ -117,12 +117,12 @@ def read_thumbnail(path: str) -> QImage:
     if size.isValid() and size.width() * size.height() > MAX_PIXELS:
         return QImage()
     if size.isValid() and size.width() > 0 and size.height() > 0:
-        scale = THUMB / max(size.width(), size.height())
+        scale = side / max(size.width(), size.height())
         if scale < 1:
             reader.setScaledSize(QSize(max(1, round(size.width() * scale)), max(1, round(size.height() * scale))))
     image = reader.read()
-    if not image.isNull() and max(image.width(), image.height()) > THUMB:
-        image = image.scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+    if not image.isNull() and max(image.width(), image.height()) > side:
+        image = image.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
     return image
 
 
@@ -141,6 +141,9 @@ class ImageListModel(QAbstractListModel):
         self._signals = _ThumbSignals(self)
         self._signals.loaded.connect(self._on_thumb)
         self._placeholder = _placeholder()
+        # thumbnails in screen pixels: at 150 % or 200 % a 64-pixel picture was stretched, soft beside its text
+        app = QGuiApplication.instance()
+        self._scale = app.devicePixelRatio() if isinstance(app, QGuiApplication) else 1.0  # the highest of its screens
         # each photo's severity when "worst first" last took the order: results arriving while the officer walks
         # the list do not move rows under the cursor (Down skipped photos); the order is taken again on request
         self._ranks: dict[str, int] = {}
@@ -239,7 +242,7 @@ class ImageListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DecorationRole:
             if entry.path not in self._thumbs:
                 self._thumbs[entry.path] = None
-                self._pool.start(_ThumbJob(entry.path, self._signals))
+                self._pool.start(_ThumbJob(entry.path, round(THUMB * self._scale), self._signals))
             else:
                 self._thumbs.move_to_end(entry.path)
             return self._thumbs[entry.path] or self._placeholder
@@ -271,7 +274,7 @@ class ImageListModel(QAbstractListModel):
         index = self.index_of(path)
         if not index.isValid():
             return
-        self._thumbs[path] = QPixmap.fromImage(image) if not image.isNull() else _broken()
+        self._thumbs[path] = _at_scale(QPixmap.fromImage(image), self._scale) if not image.isNull() else _broken()
         while len(self._thumbs) > THUMBS_KEPT:
             self._thumbs.popitem(last=False)
         self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
@@ -288,6 +291,13 @@ def failure_note(entry: PhotoRecord) -> str:
     if entry.failure == "framing":
         return "crop or scan only: " + ", ".join(entry.problems)
     return first_problems(entry.problems)
+
+
+def _at_scale(pixmap: QPixmap, scale: float) -> QPixmap:
+    """A thumbnail read for `scale` screen pixels per layout pixel, shown THUMB layout pixels large (a photo smaller
+    than that keeps its own size, as at 100 %)."""
+    pixmap.setDevicePixelRatio(max(1.0, min(scale, max(pixmap.width(), pixmap.height()) / THUMB)))
+    return pixmap
 
 
 def _placeholder() -> QPixmap:

@@ -179,6 +179,8 @@ class ChecklistPanel(QWidget):
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # cut in the middle: at 150 % "Eye open (photo right)" and "(photo left)" both read "Eye open (photo …"
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         header = self.tree.header()
         header.setStretchLastSection(False)
         # the check's name is read first: it takes the room, the value a fixed width (a long unit is elided, whole in

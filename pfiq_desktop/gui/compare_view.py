@@ -181,6 +181,9 @@ class CompareView(QWidget):
         # its label is set with the map shown (the deviation map also has words below)
         self.colorbar = pg.ColorBarItem(values=PLQ_SCALE.levels, colorMap=colour_map(PLQ_SCALE), interactive=False, width=14)
         self.glw.addItem(self.colorbar, row=0, col=2)  # own column: a bar inside a locked view skews the links
+        # room above and below the bar for half of its end labels ("1.0", "-4.0" were cut in half)
+        half_label = self.fontMetrics().height() // 2 + 1
+        self.colorbar.layout.setContentsMargins(0, half_label, 0, half_label)
         grid = self.glw.ci.layout
         grid.setColumnStretchFactor(0, 1)  # both views the same size, so linked ranges match exactly
         grid.setColumnStretchFactor(1, 1)
@@ -227,7 +230,7 @@ class CompareView(QWidget):
         self.show_message("Open a folder or a photo to begin.")
 
         self.mode.currentIndexChanged.connect(self._on_mode)
-        self.map_kind.currentIndexChanged.connect(self._on_mode)
+        self.map_kind.currentIndexChanged.connect(self._on_map_kind)
         self.opacity.valueChanged.connect(self._on_opacity)
         for box in (self.show_landmarks, self.show_box, self.show_evidence, self.show_outline):
             box.toggled.connect(self._draw_overlays)
@@ -243,6 +246,11 @@ class CompareView(QWidget):
 
     def _on_mode(self, _index: int) -> None:
         self._render(fit=True)
+
+    def _on_map_kind(self, _index: int) -> None:
+        """The other map over the same pixels: the view stays where the officer zoomed (M on a zoomed eye showed the
+        whole photo again, walk-through at 150 %); photo and chip differ in size, so changing those fits anew."""
+        self._render(fit=False)
 
     def _on_opacity(self, value: int) -> None:
         self.heat_image.setOpacity(value / 100)

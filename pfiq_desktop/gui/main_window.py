@@ -365,12 +365,16 @@ class MainWindow(QMainWindow):
     # -- settings and layout -----------------------------------------------------
     def _default_layout(self) -> None:
         """Fill a laptop screen (1366x768 and up) without hiding anything; a larger screen gets 1400x860 or 90 % of
-        it, whichever is larger, in its centre (1400x860 in the corner of a 1920x1080 screen: walk-through)."""
+        it, whichever is larger, in its centre (1400x860 in the corner of a 1920x1080 screen: walk-through). A window
+        as large as the screen is maximised: sized so, its title bar pushed the status bar, with the batch's progress
+        and Cancel, under the task bar (screen walk-through at 1366x768, 100 % to 150 %)."""
         screen = self.screen().availableGeometry()
         width, height = ((min(screen_side, max(default, round(DEFAULT_SHARE * screen_side)))
                           for default, screen_side in zip(DEFAULT_SIZE, (screen.width(), screen.height()))))
         self.resize(width, height)
         self.move(screen.x() + (screen.width() - width) // 2, screen.y() + (screen.height() - height) // 2)
+        if width >= screen.width() or height >= screen.height():
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
         self._default_dock_sizes()
 
     def _default_dock_sizes(self) -> None:

@@ -67,8 +67,13 @@ class RenewalDialog(QDialog):
         # room for the vertical scroll bar a figure at its smallest may still need: drawn the view's width, it then
         # needed a horizontal one too
         width = min(FIGURE_WIDTH, view.width() - self.scroll_area.verticalScrollBar().sizeHint().width())
-        figure = render_comparison(self.photo_a, self.photo_b, self.comparison, width, fit_height=view.height())
-        self.figure.setPixmap(QPixmap.fromImage(figure))
+        # drawn in screen pixels: at 150 % a figure of layout pixels was stretched, its text soft beside the dialog's
+        scale = self.devicePixelRatioF()
+        figure = render_comparison(self.photo_a, self.photo_b, self.comparison, round(width * scale),
+                                   fit_height=round(view.height() * scale))
+        pixmap = QPixmap.fromImage(figure)
+        pixmap.setDevicePixelRatio(scale)
+        self.figure.setPixmap(pixmap)
         self.figure.adjustSize()
 
     def filing_note(self) -> str:

@@ -33,13 +33,23 @@ STATUS_LETTERS = {
 }
 
 
+ICON_SCALES = (1.0, 1.25, 1.5, 2.0, 3.0)  # screen pixels per layout pixel the icons are drawn for (100 % to 300 %)
+
+
 @lru_cache(maxsize=64)
 def status_icon(status: str, size: int = 16) -> QIcon:
-    return QIcon(status_pixmap(status, size))
+    """The status badge at each scale of ICON_SCALES: one 16-pixel picture was stretched, fuzzy at 150 % (screen
+    walk-through); Qt picks the one for the screen."""
+    icon = QIcon()
+    for scale in ICON_SCALES:
+        icon.addPixmap(status_pixmap(status, size, scale))
+    return icon
 
 
-def status_pixmap(status: str, size: int = 16) -> QPixmap:
-    pixmap = QPixmap(size, size)
+def status_pixmap(status: str, size: int = 16, scale: float = 1.0) -> QPixmap:
+    """The badge `size` layout pixels large, drawn for `scale` screen pixels per layout pixel."""
+    pixmap = QPixmap(round(size * scale), round(size * scale))
+    pixmap.setDevicePixelRatio(scale)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)

@@ -25,6 +25,8 @@ def portrait_folder(tmp_path):
 @pytest.fixture
 def make_window(qtbot, data_dir):
     """Build MainWindows sharing one data folder (settings, review store, cache); closed at the end."""
+    from PySide6.QtCore import Qt
+
     from pfiq_desktop.gui.main_window import MainWindow
     from pfiq_desktop.settings import SettingsStore
 
@@ -36,7 +38,8 @@ def make_window(qtbot, data_dir):
         w.ask_officer_name = lambda current: current  # the officer confirms the saved name
         w.ask_discard_drafts = lambda names: True  # pytest-qt closes the window after the test: no modal question
         qtbot.addWidget(w)
-        if size:
+        if size:  # a window of that size, not maximised as on a screen it fills (the offscreen screen is 800x800)
+            w.setWindowState(Qt.WindowState.WindowNoState)
             w.resize(*size)
         w.show()
         windows.append(w)

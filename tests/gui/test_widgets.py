@@ -340,6 +340,18 @@ def test_the_check_table_names_failures_in_the_order_of_the_reasons(qtbot):
     assert in_table == reasons.selected_reasons() == ["glasses", "background_brightness", "inter_eye_distance"]
 
 
+def test_a_narrow_check_table_still_tells_the_left_eye_from_the_right(qtbot):
+    # at 150 % scaling both rows read "Eye open (photo …" (screen walk-through): the names are cut in the middle
+    from pfiq_desktop.gui.checklist_panel import ChecklistPanel
+
+    table = ChecklistPanel()
+    qtbot.addWidget(table)
+    width = table.tree.fontMetrics().horizontalAdvance("Eye open (photo")
+    left, right = (table.tree.fontMetrics().elidedText(f"Eye open (photo {side})", table.tree.textElideMode(), width)
+                   for side in ("left", "right"))
+    assert left != right and left.endswith("left)") and right.endswith("right)")
+
+
 def test_an_unreadable_file_gets_a_crossed_out_tile_with_no_clipped_word(qtbot):
     # the tile said "unreadabl": the word did not fit the 64 px thumbnail
     from pfiq_desktop.gui.browser import THUMB, _broken
@@ -425,3 +437,27 @@ def test_qts_file_dialog_history_stays_in_the_data_folder(qapp, tmp_path, monkey
     finally:
         for form in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
             QSettings.setPath(form, QSettings.Scope.UserScope, str(before))
+
+
+def test_icons_and_thumbnails_are_drawn_for_the_screens_scale(qtbot, portraits, tmp_path):
+    # screen walk-through: at 150 % and 200 % the 16-pixel badges and the 64-pixel thumbnails were stretched, soft
+    # beside the text
+    from PySide6.QtCore import QSize
+
+    from pfiq_desktop.gui.browser import THUMB
+    from pfiq_desktop.gui.theme import status_icon
+
+    for scale in (1.0, 1.5, 2.0):
+        badge = status_icon("fail", 16).pixmap(QSize(16, 16), scale)
+        assert badge.width() == round(16 * scale) and badge.devicePixelRatio() == scale
+    session = ReviewSession(ReviewStore(tmp_path / "reviews.sqlite3"))
+    browser = BrowserWidget(session)
+    qtbot.addWidget(browser)
+    browser.model._scale = 2.0  # as on a 200 % screen
+    session.open([str(sorted(portraits.glob("*.jpg"))[0])])
+    browser.model.reset()
+    path = session.records[0].path
+    browser.model.data(browser.model.index_of(path), Qt.ItemDataRole.DecorationRole)
+    qtbot.waitUntil(lambda: browser.model._thumbs.get(path) is not None, timeout=5000)
+    thumb = browser.model._thumbs[path]
+    assert thumb.devicePixelRatio() == 2.0 and max(thumb.width(), thumb.height()) == 2 * THUMB
