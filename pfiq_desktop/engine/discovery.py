@@ -34,6 +34,7 @@ class FoundImages:
 
     files: list[Path] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    resolved: list[str] = field(default_factory=list)  # each file's absolute path, links resolved (`resolve_paths`)
 
 
 def find_images(
@@ -64,6 +65,7 @@ def find_images(
         if resolved not in kept:
             kept[resolved] = len(found.files)
             found.files.append(path)
+            found.resolved.append(resolved)
         elif found.files[kept[resolved]].is_symlink() and not path.is_symlink():
             found.files[kept[resolved]] = path  # the photo under its own name, not a link's (link_to_top.jpg hid top.jpg)
     return found
