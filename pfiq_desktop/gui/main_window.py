@@ -140,52 +140,10 @@ class MainWindow(QMainWindow):
         self.networks: BackboneCompareDialog | None = None  # the compare mode's window (Analysis menu)
         self._officer_confirmed = False  # the name is asked once per session, at the first decision
 
-        # widgets
-        self.welcome = WelcomePage()
-        self.compare = CompareView()
-        self.banner = named(QLabel(""), "banner")
-        self.banner.setWordWrap(True)
-        self.banner.setStyleSheet(f"background:{STATUS_COLOURS['error']}; color:white; padding:6px;")
-        self.banner.hide()
-        self.pages = QStackedWidget()
-        self.pages.addWidget(self.welcome)
-        self.pages.addWidget(self.compare)
-        central = QWidget()
-        central_layout = QVBoxLayout(central)  # the banner above every page: a broken audit log shows at start
-        central_layout.setContentsMargins(0, 0, 0, 0)
-        central_layout.setSpacing(0)
-        central_layout.addWidget(self.banner)
-        central_layout.addWidget(self.pages, 1)
-        self.setCentralWidget(central)
-        self.show_banner("")
-
-        self.browser = BrowserWidget(self.session)
-        self.checklist = ChecklistPanel()
-        self.checklist.set_profiles(self.profiles, self.settings.current.profile)
-        self.decision = DecisionPanel()
-        self.browser_dock = self._dock("Photos", "browserDock", self.browser, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.checklist_dock = self._dock("Checklist", "checklistDock", self.checklist, Qt.DockWidgetArea.RightDockWidgetArea)
-        # the decision sits under the photo list, so the checklist has the whole right column: stacked under it, the
-        # check table showed 2-3 rows at 1280x720 and the window could not be made shorter than 727 pixels
-        self.decision_dock = self._dock("Decision", "decisionDock", self.decision, Qt.DockWidgetArea.LeftDockWidgetArea)
-
-        self.status_text = named(QLabel("Ready"), "statusText")
         self._status_photo: str | None = None  # the photo the status line is about (None: about the window)
-        self.progress = named(QProgressBar(), "batchProgress")
-        self.progress.setMaximumWidth(220)
-        self.progress.setFormat("%v / %m")
-        self.progress.hide()
-        self.cancel_button = named(QPushButton("Cancel"), "cancelButton")
-        self.cancel_button.setToolTip("Stop the batch after the current photo (Esc)")
-        self.cancel_button.hide()
-        self.engine_text = named(QLabel("engine starting…"), "engineText")
-        self.officer_text = named(QLabel(""), "officerText")
-        self.statusBar().addWidget(self.status_text, 1)
-        self.statusBar().addPermanentWidget(self.officer_text)
-        self.statusBar().addPermanentWidget(self.progress)
-        self.statusBar().addPermanentWidget(self.cancel_button)
-        self.statusBar().addPermanentWidget(self.engine_text)
-
+        self._build_pages()
+        self._build_panels()
+        self._build_status_bar()
         self._build_actions()
         self._tab_order()
         self.setAcceptDrops(True)
@@ -196,34 +154,8 @@ class MainWindow(QMainWindow):
         self._welcome_docks: list[QDockWidget] = []
         self._show_welcome_layout()
 
-        # worker
-        current = self.settings.current
-        self.worker = AnalysisWorker(engine_factory, current.device, current.profile, cache=self.cache, backbone=current.backbone)
-        self.worker.engineReady.connect(self._on_engine_ready)
-        self.worker.engineFailed.connect(self._on_engine_failed)
-        self.worker.itemStarted.connect(self._on_started)
-        self.worker.itemDone.connect(self._on_done)
-        self.worker.rechecked.connect(self._on_rechecked)
-        self.worker.progress.connect(self._on_progress)
-        self.worker.batchFinished.connect(self._on_batch_finished)
-        self.worker.cancelled.connect(self._on_cancelled)
-        self.renewals = RenewalCheck(self, self.session, self.worker, self.decision, self._status)
-        self.worker.start()
-
-        # wiring
-        self.welcome.openFolder.connect(self.open_folder_dialog)
-        self.welcome.openFiles.connect(self.open_files_dialog)
-        self.welcome.trySample.connect(self.try_sample)
-        self.welcome.openRecent.connect(self.open_folder)
-        self.browser.currentPathChanged.connect(self.show_path)
-        self.browser.nothingShown.connect(self.show_no_photo)
-        self.checklist.checkSelected.connect(self.compare.set_check)
-        self.checklist.faceChanged.connect(self.compare.set_face)
-        self.checklist.profileChanged.connect(self.set_profile)
-        self.decision.decisionRequested.connect(self.record_decision)
-        self.decision.clearRequested.connect(self.clear_decision)
-        self.compare.hoverText.connect(self._on_hover)
-        self.cancel_button.clicked.connect(self.cancel_batch)
+        self._start_worker(engine_factory)
+        self._connect_panels()
         self._displays: dict[str, DisplayResult] = {}
         self._drafts: dict[str, tuple[str, set[str]]] = {}  # notes typed on photos left undecided, until decided
         # photos decided in this window, latest last, with the decision each replaced ('' for none): what Ctrl+Z undoes
@@ -240,6 +172,88 @@ class MainWindow(QMainWindow):
             self.show_banner("")
 
     # -- construction helpers ------------------------------------------------
+    def _build_pages(self) -> None:
+        """The welcome page and the photo view, under a banner that shows above either (a broken audit log at
+        start)."""
+        self.welcome = WelcomePage()
+        self.compare = CompareView()
+        self.banner = named(QLabel(""), "banner")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet(f"background:{STATUS_COLOURS['error']}; color:white; padding:6px;")
+        self.banner.hide()
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.welcome)
+        self.pages.addWidget(self.compare)
+        central = QWidget()
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.setSpacing(0)
+        central_layout.addWidget(self.banner)
+        central_layout.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+        self.show_banner("")
+
+    def _build_panels(self) -> None:
+        """The photo list, the checklist and the decision, each in a dock the officer can move."""
+        self.browser = BrowserWidget(self.session)
+        self.checklist = ChecklistPanel()
+        self.checklist.set_profiles(self.profiles, self.settings.current.profile)
+        self.decision = DecisionPanel()
+        self.browser_dock = self._dock("Photos", "browserDock", self.browser, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.checklist_dock = self._dock("Checklist", "checklistDock", self.checklist, Qt.DockWidgetArea.RightDockWidgetArea)
+        # the decision sits under the photo list, so the checklist has the whole right column: stacked under it, the
+        # check table showed 2-3 rows at 1280x720 and the window could not be made shorter than 727 pixels
+        self.decision_dock = self._dock("Decision", "decisionDock", self.decision, Qt.DockWidgetArea.LeftDockWidgetArea)
+
+    def _build_status_bar(self) -> None:
+        """What the window says, the officer, the batch's progress with its Cancel, and the engine."""
+        self.status_text = named(QLabel("Ready"), "statusText")
+        self.progress = named(QProgressBar(), "batchProgress")
+        self.progress.setMaximumWidth(220)
+        self.progress.setFormat("%v / %m")
+        self.progress.hide()
+        self.cancel_button = named(QPushButton("Cancel"), "cancelButton")
+        self.cancel_button.setToolTip("Stop the batch after the current photo (Esc)")
+        self.cancel_button.hide()
+        self.engine_text = named(QLabel("engine starting…"), "engineText")
+        self.officer_text = named(QLabel(""), "officerText")
+        self.statusBar().addWidget(self.status_text, 1)
+        self.statusBar().addPermanentWidget(self.officer_text)
+        self.statusBar().addPermanentWidget(self.progress)
+        self.statusBar().addPermanentWidget(self.cancel_button)
+        self.statusBar().addPermanentWidget(self.engine_text)
+
+    def _start_worker(self, engine_factory: EngineFactory | None) -> None:
+        """The analysis thread, with the saved device, profile and network; its results come back as signals."""
+        current = self.settings.current
+        self.worker = AnalysisWorker(engine_factory, current.device, current.profile, cache=self.cache, backbone=current.backbone)
+        self.worker.engineReady.connect(self._on_engine_ready)
+        self.worker.engineFailed.connect(self._on_engine_failed)
+        self.worker.itemStarted.connect(self._on_started)
+        self.worker.itemDone.connect(self._on_done)
+        self.worker.rechecked.connect(self._on_rechecked)
+        self.worker.progress.connect(self._on_progress)
+        self.worker.batchFinished.connect(self._on_batch_finished)
+        self.worker.cancelled.connect(self._on_cancelled)
+        self.renewals = RenewalCheck(self, self.session, self.worker, self.decision, self._status)
+        self.worker.start()
+
+    def _connect_panels(self) -> None:
+        """What the officer does in one panel reaches the others through the window."""
+        self.welcome.openFolder.connect(self.open_folder_dialog)
+        self.welcome.openFiles.connect(self.open_files_dialog)
+        self.welcome.trySample.connect(self.try_sample)
+        self.welcome.openRecent.connect(self.open_folder)
+        self.browser.currentPathChanged.connect(self.show_path)
+        self.browser.nothingShown.connect(self.show_no_photo)
+        self.checklist.checkSelected.connect(self.compare.set_check)
+        self.checklist.faceChanged.connect(self.compare.set_face)
+        self.checklist.profileChanged.connect(self.set_profile)
+        self.decision.decisionRequested.connect(self.record_decision)
+        self.decision.clearRequested.connect(self.clear_decision)
+        self.compare.hoverText.connect(self._on_hover)
+        self.cancel_button.clicked.connect(self.cancel_batch)
+
     def _tab_order(self) -> None:
         """Tab goes down the left column (search, filters, photos, the decision's reasons, note and buttons), then the
         checklist on the right, then the map's toolbar and view: it jumped between the columns (accessibility
