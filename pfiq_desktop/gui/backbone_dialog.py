@@ -40,6 +40,9 @@ from pfiq_desktop.review.values import quality_text
 from pfiq_desktop.settings import SettingsStore
 
 TILE = 360  # pixels, the longer side of each map
+# the dialog's height beside its maps (headings, network lines, captions, buttons): on a 1366x768 screen at 125 %
+# the dialog was 631 pixels at least, its Close button off the screen (screen walk-through); the maps give way
+ROOM_BESIDE_MAPS = 300
 
 
 def map_kind(shown: DisplayResult, paper: bool = False) -> str | None:
@@ -99,7 +102,9 @@ class NetworkPanel(QWidget):
         self.network = named(QLabel("–"), "networkName")
         self.quality = named(QLabel(""), "networkQuality")
         self.picture = named(QLabel(), "networkMap")
-        self.picture.setFixedSize(TILE, TILE)
+        screen = self.screen().availableGeometry().height()
+        self.side = max(TILE // 2, min(TILE, screen - ROOM_BESIDE_MAPS))
+        self.picture.setFixedSize(self.side, self.side)
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.caption = named(QLabel(""), "networkMapKind")
         for label in (self.network, self.quality, self.caption):
@@ -116,8 +121,11 @@ class NetworkPanel(QWidget):
         self.quality.setText(quality_line(shown))
         kind = map_kind(shown, paper)
         self.caption.setText(MAP_SCALES[kind].caption if kind else "no map (no face analysed)")
-        if image is not None:
-            self.picture.setPixmap(QPixmap.fromImage(to_qimage(render_tile(image, shown, crop, kind))))
+        if image is not None:  # in screen pixels: stretched, it was soft at 150 %
+            scale = self.devicePixelRatioF()
+            pixmap = QPixmap.fromImage(to_qimage(render_tile(image, shown, crop, kind, size=round(self.side * scale))))
+            pixmap.setDevicePixelRatio(scale)
+            self.picture.setPixmap(pixmap)
 
     def has_map(self) -> bool:
         return not self.picture.pixmap().isNull() and self.caption.text() in {scale.caption for scale in MAP_SCALES.values()}

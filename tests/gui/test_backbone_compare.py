@@ -74,3 +74,19 @@ def test_compare_networks_side_by_side_and_a_bad_model_says_why(qtbot, make_wind
     assert w.settings.current.compare_backbone == str(bad)
     dialog.grab().save("/work/scratch/bbcompare/shot.png") if __import__("os").environ.get("SHOT") else None
     dialog.close()
+
+
+def test_the_compare_dialog_fits_a_small_scaled_screen(qtbot, monkeypatch):
+    # screen walk-through: on a 1366x768 screen at 125 % (582 pixels high less the task bar) the dialog was 631 pixels
+    # tall at least, its Close button off the screen; its maps now give way
+    from PySide6.QtCore import QRect
+    from PySide6.QtWidgets import QWidget
+
+    from pfiq_desktop.gui.backbone_dialog import NetworkPanel
+
+    small = type("Screen", (), {"availableGeometry": lambda _self: QRect(0, 0, 1093, 582)})()
+    monkeypatch.setattr(QWidget, "screen", lambda _self: small)
+    panels = QWidget()
+    qtbot.addWidget(panels)
+    panel = NetworkPanel("Network in use", panels)
+    assert panel.picture.height() <= 582 - 280 and panel.minimumSizeHint().height() < 582 - 150
