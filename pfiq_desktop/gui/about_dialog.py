@@ -65,8 +65,8 @@ head covering.</li>
 records the profile it was made under.</li>
 </ul>
 <a name="renewal"></a><h3>Renewal check: the same person?</h3>
-<p>Decision ▸ Renewal check compares the photo on screen (A, the new photo) with a previous photo of
-the person (B, the reference). The face recognition network scores the pair ({score_words}): {same} the upper
+<p>Decision ▸ Renewal check compares the photo on screen (A, the new photo) with the person's earlier
+photo (B, the reference photo). The face recognition network scores the pair ({score_words}): {same} the upper
 threshold, {other} the lower one (the dialog shows both and how often strangers' photos reach them); in between it cannot
 tell, and you compare the faces yourself. The maps cover the faces only: green ("{support}") is the detail the network
 used for the score, there for strangers too, and red ("{oppose}") where the two faces differ more than two clean photos

@@ -447,7 +447,7 @@ class BrowserWidget(QWidget):
         # a long line is cut with "…" (its tip has it whole), never scrolled sideways: the scroll bar took a row's room
         self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.summary = QLabel("No images")
+        self.summary = QLabel("No photos")
         self.summary.setObjectName("browserSummary")
         self.summary.setWordWrap(True)  # a long count line must not widen the panel
 
@@ -543,10 +543,10 @@ class BrowserWidget(QWidget):
         counts = self.model.session.counts()
         total = len(self.model.entries)
         if not total:
-            self.summary.setText("No images")
+            self.summary.setText("No photos")
             return
         shown = self.proxy.rowCount()  # a search or filter that hides photos says so where the counts are read
-        parts = [counted(total, "image") if shown == total else f"{shown} of {counted(total, 'image')} shown"]
+        parts = [counted(total, "photo") if shown == total else f"{shown} of {counted(total, 'photo')} shown"]
         for key in (*RESULT_ORDER, "pending"):
             if counts.get(key):
                 parts.append(f"{counts[key]} {STATUS_LABELS[key].lower()}")

@@ -138,7 +138,7 @@ class ChecklistPanel(QWidget):
         self.face_index = 0
         self.face_combo = named(QComboBox(), "faceCombo")
         self.face_combo.setToolTip("Face shown by the gauge, the region table and the chip view"
-                                   " (Ctrl+] next, Ctrl+[ previous); faces are ordered by detection score")
+                                   " (Ctrl+] next, Ctrl+[ previous); the applicant's face, the largest inside the photo, comes first")
         self.face_prev = named(QToolButton(autoRaise=True), "facePrev")
         self.face_prev.setText("◀")
         self.face_prev.setToolTip("Previous face (Ctrl+[)")
@@ -200,6 +200,7 @@ class ChecklistPanel(QWidget):
         self.regions = named(QTableWidget(0, 3), "regionTable")
         self.regions.setHorizontalHeaderLabels(["Region", "vs compliant", "PLQ"])
         for column, tip in (
+            (0, "Left and right as seen on the photo, as the checks say them"),  # whose left? (wording review)
             (1, "Mean deviation from compliant photos at this place of the face: 0 = as usual, -2 and below clearly lower"),
             (2, "Mean pixel-level quality (the paper's map), 0..1"),
         ):

@@ -61,7 +61,7 @@ class DecisionPanel(QWidget):
         for kind, key, verb in DECISION_KEYS:
             button = named(QPushButton(f"{verb} ({key})"), f"decide_{kind}")
             button.setIcon(status_icon(kind, 16))
-            button.setToolTip(f"{DECISION_LABELS[kind]} — shortcut {key}")
+            button.setToolTip(f"Record \"{DECISION_LABELS[kind]}\" for the photo on screen ({key})")
             button.setProperty("decision", kind)
             button.clicked.connect(self._on_button)
             row.addWidget(button, len(self.buttons) // 2, len(self.buttons) % 2)

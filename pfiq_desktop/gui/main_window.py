@@ -327,12 +327,14 @@ class MainWindow(QMainWindow):
         # Ctrl+Z undoes the latest decision made here, wherever the list has moved on to (it acted on the photo on
         # screen: after a decision that is the next, undecided one, or an older decision reached by going back);
         # in the note it undoes typing
-        self._action(decide, "&Undo last decision", self.undo_last_decision, "Ctrl+Z", "actUndo",
-                     "the latest made in this window, again the one before; in the note: undo typing")
+        # "Undo" it was called, yet the decision it replaced does not come back (wording review): it withdraws
+        self._action(decide, "Withdraw &last decision", self.undo_last_decision, "Ctrl+Z", "actUndo",
+                     "the latest made in this window, again the one before; a decision it replaced is not restored; "
+                     "in the note: undo typing")
         self._action(decide, "&Withdraw this photo's decision", lambda: self.clear_decision(), None, "actWithdraw")
         decide.addSeparator()
         # named as officers and the README call it (they looked for "renewal"); `renewals` is made with the worker, below
-        self._action(decide, "Renewal check: compare with &previous photo…", lambda: self.renewals.start(), "Ctrl+Shift+P",
+        self._action(decide, "Renewal &check: compare with a reference photo…", lambda: self.renewals.start(), "Ctrl+Shift+P",
                      "actCompare")
 
         view = bar.addMenu("&View")
@@ -368,7 +370,7 @@ class MainWindow(QMainWindow):
         analysis = bar.addMenu("&Analysis")
         self._action(analysis, "&Cancel batch", self.cancel_batch, "Esc", "actCancel",
                      "in the search box: clear the search; in the note: back to the list")
-        self._action(analysis, "&Re-analyse pending", self.resume_batch, "F5", "actResume")
+        self._action(analysis, "&Analyse pending photos", self.resume_batch, "F5", "actResume")
         analysis.addSeparator()
         self._action(analysis, "Compare recognition &networks…", self.compare_networks, "Ctrl+Shift+B", "actCompareNetworks")
 
@@ -680,6 +682,8 @@ class MainWindow(QMainWindow):
         profile = self.settings.current.profile
         if any(r.analysis is not None and r.analysis.ok and r.analysis.profile != profile for r in self.session.records):
             self.set_profile(profile)
+        if not self._cancelled:  # the photos left pending while it was down
+            self.resume_batch()
 
     def _on_started(self, path: str) -> None:
         record = self.session.record(path)
@@ -746,9 +750,14 @@ class MainWindow(QMainWindow):
             if record is not None:
                 record.status = "pending"
         self.browser.model.changed_many(paths)
+        if self._engine_failure:  # not the officer's doing: they are analysed once the engine starts
+            self._set_progress(0, 0)
+            self._status(f"{counted(len(paths), 'photo')} left pending: the analysis engine could not start (the message "
+                         "above says why); they are analysed once it starts")
+            return
         self._cancelled = True
         self._status(f"Batch cancelled; {counted(len(paths), 'photo')} left pending: a photo you open is analysed, F5 analyses "
-                     "them all (Analysis ▸ Re-analyse pending)")
+                     "them all (Analysis ▸ Analyse pending photos)")
 
     def cancel_batch(self) -> None:
         """Stop the queued analyses; Esc typed in the search box clears the search, and in a note leaves it (to the
@@ -853,7 +862,8 @@ class MainWindow(QMainWindow):
             return False
         except (OSError, sqlite3.Error) as exc:  # disk full, locked file...: say so, keep the app
             log.exception("the decision on %s was not saved", path)
-            self.decision.show_error(f"The decision was NOT saved: {exc}")
+            self.decision.show_error(f"The decision was NOT saved: {exc}. Check that the drive holding the decisions is "
+                                     "reachable and press the key again; if it repeats, send the log (Help ▸ About) to IT.")
             return False
         # the next photo is found in the list as it was: a filter (e.g. "Undecided") drops the decided photo from it
         # at once, and the list then selects its neighbour by itself

@@ -33,17 +33,18 @@ class RenewalCheck(QObject):
         worker.compareFailed.connect(self._on_failed)
 
     def ask_reference_photo(self) -> str:
-        """The previous document photo to compare with ('' when the officer cancels); tests replace this."""
+        """The reference photo (the earlier document photo) to compare with ('' when the officer cancels); tests replace this."""
         current = self.session.current
         folder = str(Path(current).parent) if current else str(Path.home())
-        path, _ = QFileDialog.getOpenFileName(self.parent_widget, "Compare with the previous photo", folder, IMAGE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self.parent_widget, "Choose the reference photo (the applicant's earlier photo)",
+                                              folder, IMAGE_FILTER)
         return path
 
     def start(self) -> bool:
-        """Compare the photo on screen with the previous photo the officer picks; False when nothing was started."""
+        """Compare the photo on screen with the reference photo the officer picks; False when nothing was started."""
         path = self.session.current
         if path is None:
-            self.status("Open a photo first, then compare it with the previous one")
+            self.status("Open a photo first, then compare it with a reference photo")
             return False
         reference = self.ask_reference_photo()
         if not reference:

@@ -229,8 +229,10 @@ class AnalysisWorker(QThread):
                 self._load_engine()
             elif kind == "profile":
                 self._switch_profile(job[1])
-            elif kind == "analyse":
-                self._analyse(job[1], batch)
+            elif kind == "analyse" and self.engine is None:
+                self._leave_pending(job[1])
+            elif kind == "analyse" and self.engine is not None:
+                self._analyse(self.engine, job[1], batch)
             elif kind == "recheck" and len(job) == 3 and isinstance(job[2], Analysis):
                 self._recheck(job[1], job[2])
             elif kind == "compare" and len(job) == 3 and isinstance(job[2], str):
@@ -274,16 +276,23 @@ class AnalysisWorker(QThread):
             return
         self.engineReady.emit(self.engine.describe())  # the status bar names the profile in use
 
-    def _analyse(self, path: str, batch: int) -> None:
+    def _leave_pending(self, path: str) -> None:
+        """No engine: nothing can be checked, so `path` and the queued photos stay pending (`cancelled`), analysed once
+        an engine starts. Each was given an error analysis: every photo showed ERROR with "could not be analysed"
+        ticked, and Accept told the officer to reject it, over a setup problem (wording review)."""
+        with self._cond:
+            dropped = [path, *(job[1] for job in self._queue if job[0] == "analyse")]
+            self._queue = deque(job for job in self._queue if job[0] != "analyse")
+            self._done = self._total = 0
+        self.cancelled.emit(dropped)
+
+    def _analyse(self, engine: Engine, path: str, batch: int) -> None:
         self.itemStarted.emit(path)
-        if self.engine is None:
-            analysis = error_analysis(path, self.engine_error or NO_ENGINE)
-        else:
-            try:
-                analysis = self._cache.analyse(self.engine, path) if self._cache else self.engine.analyse(path)
-            except Exception as exc:  # bad input never takes the batch down
-                log.exception("unexpected error while analysing %s", path)
-                analysis = error_analysis(path, f"Unexpected error while analysing: {exc}")
+        try:
+            analysis = self._cache.analyse(engine, path) if self._cache else engine.analyse(path)
+        except Exception as exc:  # bad input never takes the batch down
+            log.exception("unexpected error while analysing %s", path)
+            analysis = error_analysis(path, f"Unexpected error while analysing: {exc}")
         shown = DisplayResult.prepare(analysis)
         with self._cond:
             if batch == self._batch:  # else other photos replaced its batch while it ran: not one of theirs

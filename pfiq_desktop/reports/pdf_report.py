@@ -46,6 +46,7 @@ from pfiq_desktop.reports.paged import (
 )
 from pfiq_desktop.review.chain import PRINTED_HASH_DIGITS
 from pfiq_desktop.review.reasons import decided_reasons_text, reasons_text
+from pfiq_desktop.review.store import AUDIT_ACTION_LABELS, DECISION_LABELS
 from pfiq_desktop.review.values import bounds_text, check_value_text, counted, format_number, profile_text, quality_text, when
 
 ANALYSIS_ATTACHMENT = "analysis.json"
@@ -328,8 +329,9 @@ def audit_html(entries: list[AuditInfo]) -> str:
     rows = "".join(
         f'<tr style="background-color:{ROW_TINT_PLAIN if n % 2 else "#ffffff"}">'
         f'<td style="padding-right:6px; white-space:nowrap">{escape(when(e.at))}</td>'
-        f"{td}{escape(e.signed_by or '–')}</td>{td}{escape(e.action)}</td>"
-        f"{td}{escape(e.decision or '–')}</td>{td}{escape(reasons_text(e.reasons))}</td>{td}{typed(e.note)}</td>"
+        f"{td}{escape(e.signed_by or '–')}</td>{td}{escape(AUDIT_ACTION_LABELS.get(e.action, e.action))}</td>"
+        f"{td}{escape(DECISION_LABELS.get(e.decision, e.decision) if e.decision else '–')}</td>"
+        f"{td}{escape(reasons_text(e.reasons))}</td>{td}{typed(e.note)}</td>"
         f"{td}{escape(verdict_text(e.verdict) if e.verdict else '–')}{_under(e.profile)}</td>"
         f'<td style="font-family:{MONO_FONT_FAMILY}; font-size:5.5pt">{escape(e.entry_hash[:PRINTED_HASH_DIGITS])}</td></tr>'
         for n, e in enumerate(entries)

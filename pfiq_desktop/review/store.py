@@ -77,6 +77,7 @@ REJECT = "reject"
 RETAKE = "retake"
 DECISIONS = (ACCEPT, REJECT, RETAKE)
 DECISION_LABELS = {ACCEPT: "Accepted", REJECT: "Rejected", RETAKE: "Needs retake", "": "Undecided"}
+AUDIT_ACTION_LABELS = {"decide": "Decided", "clear": "Withdrawn"}  # an audit entry's action, in the window's words
 
 
 class DecisionError(ValueError):

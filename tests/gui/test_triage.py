@@ -50,12 +50,12 @@ def test_framing_only_failures_are_shown_apart_and_any_failing_check_filters(qtb
     tip = browser.model.data(row, Qt.ItemDataRole.ToolTipRole)
     assert tip.splitlines()[1] == "Fail: Eye closed or hidden (photo left), Too few pixels between the eyes", tip
 
-    assert browser.summary.text().startswith("7 images · ")
+    assert browser.summary.text().startswith("7 photos · ")
     browser.filter.setCurrentIndex(browser.filter.findData("fail_framing"))
     assert sorted(p.rsplit("/", 1)[-1] for p in browser.visible_paths()) == ["crop_0.jpg", "small_0.jpg", "small_1.jpg", "small_2.jpg"]
-    assert browser.summary.text().startswith("4 of 7 images shown · ")  # a filter on is plain where counts are read
+    assert browser.summary.text().startswith("4 of 7 photos shown · ")  # a filter on is plain where counts are read
     browser.search.setText("small")
-    assert browser.summary.text().startswith("3 of 7 images shown · ")
+    assert browser.summary.text().startswith("3 of 7 photos shown · ")
     browser.search.clear()
     browser.filter.setCurrentIndex(browser.filter.findData("fail_face"))
     assert sorted(p.rsplit("/", 1)[-1] for p in browser.visible_paths()) == ["closed_0.jpg", "closed_1.jpg"]
@@ -106,6 +106,6 @@ def test_a_photo_judged_not_assessable_is_counted_and_can_be_filtered(qtbot, mak
     qtbot.waitUntil(lambda: all(r.analysis is not None for r in w.session.records), timeout=10000)
     qtbot.waitUntil(lambda: w.status_text.text().startswith("Analysis finished"), timeout=10000)
     assert w.status_text.text() == "Analysis finished: 1 pass, 1 not assessable"
-    assert w.browser.summary.text() == "2 images · 1 pass · 1 not assessable · 0 decided"
+    assert w.browser.summary.text() == "2 photos · 1 pass · 1 not assessable · 0 decided"
     w.browser.filter.setCurrentIndex(w.browser.filter.findData("not_assessable"))
     assert [p.rsplit("/", 1)[-1] for p in w.browser.visible_paths()] == ["unjudged_0.jpg"]

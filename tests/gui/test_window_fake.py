@@ -352,7 +352,7 @@ def test_esc_in_the_search_box_or_a_note_leaves_the_field_and_cancels_nothing(qt
         gate.set()
     qtbot.wait(300)
     assert w.status_text.text() == ("Batch cancelled; 3 photos left pending: a photo you open is analysed, F5 analyses "
-                                    "them all (Analysis ▸ Re-analyse pending)")
+                                    "them all (Analysis ▸ Analyse pending photos)")
     # a photo left pending and opened is analysed: it said "Waiting for analysis…" for ever (officer walk-through)
     pending = [e.path for e in w.browser.model.entries if e.analysis is None]
     assert len(pending) == 3
@@ -380,9 +380,10 @@ def test_missing_engine_shows_clear_error(qtbot, make_window, portrait_folder):
     folder = portrait_folder(2, broken=False)
     w = make_window(broken_factory)
     w.open_paths([str(folder)])
-    _wait_all(qtbot, w)
+    qtbot.waitUntil(lambda: "left pending" in w.status_text.text(), timeout=10_000)
     assert "model file missing" in w.banner.text()
-    assert all(e.status == "error" for e in w.browser.model.entries)
+    # not errors of the photos, which an officer would reject (wording review): they wait for the engine
+    assert all(e.status == "pending" and e.analysis is None for e in w.browser.model.entries)
 
 
 def test_typed_note_survives_arriving_results(qtbot, make_window, portrait_folder):
@@ -722,6 +723,28 @@ def test_the_decision_banner_names_two_overridden_checks_and_the_tooltip_all(qtb
     w.resize(1366, 768)
     qtbot.wait(50)
     assert banner.height() >= banner.heightForWidth(banner.width())  # the whole text has room
+
+
+def test_photos_opened_while_the_engine_is_down_stay_pending_and_are_analysed_once_it_starts(qtbot, make_window,
+                                                                                              portrait_folder):
+    # wording review: with a broken network file every photo showed ERROR with "Photo could not be analysed" ticked,
+    # and Accept told the officer to reject it, over a setup problem
+    def make(device: str, profile: str):
+        if device == "cuda":
+            raise RuntimeError("CUDA was requested, but this machine has no CUDA device")
+        return FakeAnalyzer(device, profile)
+
+    w = make_window(make)
+    qtbot.waitUntil(lambda: w.worker.engine is not None)
+    w.worker.set_device("cuda")
+    w.open_paths([str(portrait_folder(3, broken=False))])
+    qtbot.waitUntil(lambda: "could not start" in w.banner.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: w.worker.pending() == 0 and "left pending" in w.status_text.text(), timeout=10_000)
+    assert all(r.analysis is None and r.status == "pending" for r in w.session.records)
+    assert "engine could not start" in w.status_text.text() and not w.progress.isVisible()
+    w.worker.set_device("cpu")
+    w.worker.analyse_next(w.session.records[0].path)  # any job makes the worker reconfigure
+    qtbot.waitUntil(lambda: all(r.analysis is not None and r.analysis.ok for r in w.session.records), timeout=10_000)
 
 
 def test_a_profile_chosen_while_the_engine_is_down_applies_once_it_is_back(qtbot, make_window, portrait_folder):

@@ -80,9 +80,10 @@ def _run_one(spec: CheckSpec, ctx: Context | None, profile: Profile, setup_error
             measure = spec.func(ctx, params)
         except NotAssessable as exc:
             measure = _not_assessable(f"Cannot be checked: {exc}.")
-        except Exception as exc:
+        except Exception:
             log.exception("check %s failed", spec.id)
-            measure = _not_assessable(f"Cannot be checked ({type(exc).__name__}: {exc}).")
+            measure = _not_assessable("Could not be checked (a fault of the application, written to its log): "
+                                      "judge this by eye.")
     return CheckResult(
         id=spec.id,
         name=spec.name,

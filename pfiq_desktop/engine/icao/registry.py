@@ -274,7 +274,8 @@ def graded_range(
     reason = _reason(reasons.get(key, reasons["ok"]), borderline, {"v": value, "lo": low, "hi": high}, bounds)
     if reason is None:
         where = "within" if verdict is Verdict.PASS else "outside"
-        reason = f"Measured {value:.3g} {unit}, {where} the profile's bounds {bounds}."
+        limits = ", ".join(f"{key.replace('_', ' ')} {limit:g}" for key, limit in bounds.items())
+        reason = f"Measured {value:.3g} {unit}, {where} the profile's limits ({limits})."
     shown = {**bounds, **dict(zip(RANGE_KEYS, (float(low), float(high)), strict=True))} if imprecise else bounds
     return Measure(verdict, reason, float(value), unit, shown, evidence or Evidence())
 
