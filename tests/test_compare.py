@@ -259,3 +259,13 @@ def test_a_photo_stored_sideways_is_not_compared_and_says_how_to_turn_it(analyze
     c = analyzer.compare(portraits[0], sideways)
     assert c.decision == NOT_COMPARED
     assert c.errors == ["photo B: photo stored sideways; turn it 90 degrees anticlockwise and compare again"], c.errors
+
+
+def test_the_renewal_figure_keeps_its_pictures_size_on_a_scaled_screen(genuine, portraits):
+    # a review: drawn in screen pixels for a 200 % screen, the pictures kept their 300-pixel cap, half as large in
+    # the dialog (150 layout pixels, below its smallest); at scale 2 the figure is the 100 % one, twice as fine
+    from pfiq_desktop.reports.comparison_figure import render_comparison
+
+    plain = render_comparison(portraits[0], portraits[0], genuine[0], 1100, fit_height=780)
+    fine = render_comparison(portraits[0], portraits[0], genuine[0], 2200, fit_height=1560, scale=2.0)
+    assert fine.height() == pytest.approx(2 * plain.height(), abs=6)

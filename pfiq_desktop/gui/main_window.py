@@ -166,6 +166,7 @@ class MainWindow(QMainWindow):
             self.browser.sort.setCurrentIndex(LIST_SORTS.index(self.settings.current.list_sort))
         self._rechecking: tuple[str, int, set[str]] = ("", 0, set())  # profile, photos to re-evaluate, those to come
         self._engine_failure = ""  # the engine's start-up error while it is down
+        self._waiting_for_engine: set[str] = set()  # photos left pending because there was no engine to analyse them
         self._cancelled = False  # the batch was cancelled, and nothing was queued since
         if startup_problem:
             self._profile_warning = startup_problem
@@ -235,6 +236,7 @@ class MainWindow(QMainWindow):
         self.worker.progress.connect(self._on_progress)
         self.worker.batchFinished.connect(self._on_batch_finished)
         self.worker.cancelled.connect(self._on_cancelled)
+        self.worker.leftPending.connect(self._on_left_pending)
         self.renewals = RenewalCheck(self, self.session, self.worker, self.decision, self._status)
         self.worker.start()
 
@@ -390,6 +392,10 @@ class MainWindow(QMainWindow):
         self.resize(width, height)
         self.move(screen.x() + (screen.width() - width) // 2, screen.y() + (screen.height() - height) // 2)
         if width >= screen.width() or height >= screen.height():
+            # restored down, it must fit too: 90 % of the screen in its centre (a review)
+            normal = [round(DEFAULT_SHARE * side) for side in (screen.width(), screen.height())]
+            self.resize(*normal)
+            self.move(screen.x() + (screen.width() - normal[0]) // 2, screen.y() + (screen.height() - normal[1]) // 2)
             self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
         self._default_dock_sizes()
 
@@ -682,8 +688,10 @@ class MainWindow(QMainWindow):
         profile = self.settings.current.profile
         if any(r.analysis is not None and r.analysis.ok and r.analysis.profile != profile for r in self.session.records):
             self.set_profile(profile)
-        if not self._cancelled:  # the photos left pending while it was down
-            self.resume_batch()
+        waiting = [p for p in self.session.pending() if p in self._waiting_for_engine]  # left pending while it was down
+        self._waiting_for_engine.clear()
+        if waiting:
+            self.worker.enqueue(waiting)
 
     def _on_started(self, path: str) -> None:
         record = self.session.record(path)
@@ -744,17 +752,25 @@ class MainWindow(QMainWindow):
         summary = status_counts(counts, RESULT_ORDER)
         self._status(f"Analysis finished: {summary or 'nothing to do'}")
 
-    def _on_cancelled(self, paths: list[str]) -> None:
+    def _mark_pending(self, paths: list[str]) -> None:
+        """`paths` left the queue unanalysed: pending again, in the list too (one signal for all of them)."""
         for path in paths:
             record = self.session.record(path)
             if record is not None:
                 record.status = "pending"
         self.browser.model.changed_many(paths)
-        if self._engine_failure:  # not the officer's doing: they are analysed once the engine starts
-            self._set_progress(0, 0)
-            self._status(f"{counted(len(paths), 'photo')} left pending: the analysis engine could not start (the message "
-                         "above says why); they are analysed once it starts")
-            return
+
+    def _on_left_pending(self, paths: list[str]) -> None:
+        """No engine could analyse `paths`: not the officer's doing, so they are analysed once one starts (said apart
+        from the officer's Esc: a review found the window's own guess at which it was racing the worker)."""
+        self._mark_pending(paths)
+        self._waiting_for_engine.update(paths)
+        self._set_progress(0, 0)
+        self._status(f"{counted(len(paths), 'photo')} left pending: the analysis engine could not start (the message "
+                     "above says why); they are analysed once it starts")
+
+    def _on_cancelled(self, paths: list[str]) -> None:
+        self._mark_pending(paths)
         self._cancelled = True
         self._status(f"Batch cancelled; {counted(len(paths), 'photo')} left pending: a photo you open is analysed, F5 analyses "
                      "them all (Analysis ▸ Analyse pending photos)")
@@ -922,9 +938,9 @@ class MainWindow(QMainWindow):
                 return False
             self.browser.reveal(path)  # undecided now: an "Undecided" filter lists it, a "Decided" one no longer
             earlier = f"; the decision it replaced ({replaced}) is not restored: decide again" if replaced else ""
-            self._status(f"{record.name}: {label} undone (decision withdrawn){earlier}", path)
+            self._status(f"{record.name}: {label} withdrawn{earlier}", path)
             return True
-        self._status("Nothing to undo: no decision was made in this window since it opened")
+        self._status("Nothing to withdraw: no decision was made in this window since it opened")
         return False
 
     def clear_decision(self, path: str | None = None) -> bool:

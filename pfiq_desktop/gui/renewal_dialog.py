@@ -70,7 +70,7 @@ class RenewalDialog(QDialog):
         # drawn in screen pixels: at 150 % a figure of layout pixels was stretched, its text soft beside the dialog's
         scale = self.devicePixelRatioF()
         figure = render_comparison(self.photo_a, self.photo_b, self.comparison, round(width * scale),
-                                   fit_height=round(view.height() * scale))
+                                   fit_height=round(view.height() * scale), scale=scale)
         pixmap = QPixmap.fromImage(figure)
         pixmap.setDevicePixelRatio(scale)
         self.figure.setPixmap(pixmap)

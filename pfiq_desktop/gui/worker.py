@@ -71,6 +71,7 @@ class AnalysisWorker(QThread):
     progress = Signal(int, int)  # done, total of the current batch
     batchFinished = Signal(int)  # how many were analysed
     cancelled = Signal(object)  # list of the paths dropped from the queue
+    leftPending = Signal(object)  # list of the paths not analysed because no engine could start
     compared = Signal(object, object)  # path of photo A, Comparison
     compareFailed = Signal(object, str)  # path of photo A, message
     backboneAnalysed = Signal(object, str, object)  # path, model file, DisplayResult with that network
@@ -94,6 +95,7 @@ class AnalysisWorker(QThread):
         self._cond = threading.Condition()
         self._queue: deque[Job] = deque()
         self._running: str | None = None  # the image being analysed now
+        self._running_batch = 0  # ... and the batch it counts in
         self._batch = 0  # counts restart with each batch of other photos; an analysis counts only in its own batch
         self._analysed: set[str] = set()  # the images this batch analysed (their results sent to the window)
         self._looked_at: Job | None = None  # an analysis queued only because the officer opened that photo
@@ -192,7 +194,8 @@ class AnalysisWorker(QThread):
         with self._cond:
             dropped = [job[1] for job in self._queue if job[0] == "analyse"]
             self._queue = deque(job for job in self._queue if job[0] != "analyse")
-            self._total = self._done + (self._running is not None)  # the image in progress finishes, and counts
+            # the image in progress finishes, and counts, if it is one of this batch's (not another folder's)
+            self._total = self._done + (self._running is not None and self._running_batch == self._batch)
             if new_batch:
                 self._done = self._total = 0
                 self._batch += 1
@@ -223,6 +226,7 @@ class AnalysisWorker(QThread):
                 else:
                     job = self._queue.popleft()
                 self._running = job[1] if job[0] == "analyse" else None
+                self._running_batch = self._batch
                 batch = self._batch
             kind = job[0]
             if kind == "engine":
@@ -277,14 +281,14 @@ class AnalysisWorker(QThread):
         self.engineReady.emit(self.engine.describe())  # the status bar names the profile in use
 
     def _leave_pending(self, path: str) -> None:
-        """No engine: nothing can be checked, so `path` and the queued photos stay pending (`cancelled`), analysed once
+        """No engine: nothing can be checked, so `path` and the queued photos stay pending (`leftPending`), analysed once
         an engine starts. Each was given an error analysis: every photo showed ERROR with "could not be analysed"
         ticked, and Accept told the officer to reject it, over a setup problem (wording review)."""
         with self._cond:
             dropped = [path, *(job[1] for job in self._queue if job[0] == "analyse")]
             self._queue = deque(job for job in self._queue if job[0] != "analyse")
             self._done = self._total = 0
-        self.cancelled.emit(dropped)
+        self.leftPending.emit(dropped)
 
     def _analyse(self, engine: Engine, path: str, batch: int) -> None:
         self.itemStarted.emit(path)

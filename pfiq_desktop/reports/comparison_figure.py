@@ -121,12 +121,13 @@ def render_comparison_panels(
 
 def render_comparison(
     image_a: np.ndarray | None, image_b: np.ndarray | None, comparison: Comparison, width: int = 1400,
-    fit_height: int | None = None,
+    fit_height: int | None = None, scale: float = 1.0,
 ) -> QImage:
     """The PNG: decision and score, both rows of pictures, the legend and the checks whose verdicts differ.
 
     With `fit_height` (a window's room) the pictures shrink, down to MIN_TILE, until the whole figure fits, and the
     differences are left to the caller, which shows them as text: a 768 px screen scrolled reference photo B away.
+    `scale`: pixels per layout pixel of the screen it is drawn for (the window's pictures keep their size at 150 %).
     """
     ensure_qt()
     pad, text_px = round(width / 70), width / 80
@@ -137,8 +138,9 @@ def render_comparison(
     header_h = pad + text_px * (TITLE_HEIGHT + LINE_STEP * len(lines) + 0.4)  # the title, then the lines; the panels below
     legend_h = line_h * 1.8
     foot_h = pad * 0.5 + legend_h + (line_h * (1 + len(changes)) if fit_height is None else 0) + pad
-    tile = TILE if fit_height is None else next(  # the largest pictures whose figure fits
-        (t for t in range(TILE, MIN_TILE, -1) if header_h + _panels_height(t) + foot_h <= fit_height), MIN_TILE)
+    largest, smallest = round(TILE * scale), round(MIN_TILE * scale)
+    tile = largest if fit_height is None else next(  # the largest pictures whose figure fits
+        (t for t in range(largest, smallest, -1) if header_h + _panels_height(t) + foot_h <= fit_height), smallest)
     panels = render_comparison_panels(image_a, image_b, comparison, tile)
     if panels.width() > width - 2 * pad:
         panels = panels.scaledToWidth(width - 2 * pad, Qt.TransformationMode.SmoothTransformation)

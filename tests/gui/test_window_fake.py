@@ -487,12 +487,12 @@ def test_ctrl_z_undoes_the_latest_decision_made_here_and_n_finds_the_next_undeci
     w.browser.view.setFocus()
     qtbot.keyClick(w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert w.session.record(order[0]).decision is None and w.session.current == order[0]
-    assert w.session.record(order[1]).decision is not None and "Rejected undone" in w.status_text.text()
+    assert w.session.record(order[1]).decision is not None and "Rejected withdrawn" in w.status_text.text()
     assert w.decision.clear_button.isEnabled() is False
     qtbot.keyClick(w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # again: the one before
     assert w.session.record(order[1]).decision is None
     qtbot.keyClick(w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert "Nothing to undo" in w.status_text.text()
+    assert "Nothing to withdraw" in w.status_text.text()
     # a photo the search hides is shown before its decision is withdrawn, never withdrawn out of sight; a decision
     # that replaced another says the earlier one does not come back
     browser.filter.setCurrentIndex(0)  # All
@@ -1260,3 +1260,87 @@ def test_f5_after_a_cancel_counts_the_photo_still_being_analysed(qtbot, make_win
     qtbot.waitUntil(lambda: all(e.analysis is not None for e in w.browser.model.entries), timeout=10_000)
     qtbot.waitUntil(lambda: seen and seen[-1][0] == 6, timeout=5000)
     assert seen == [(done, 6) for done in range(1, 7)], seen
+
+
+def _counting_factory(calls):
+    """Fake engines that fail to start on "cuda" and record every photo they analyse."""
+    def make(device, profile, **_kw):
+        if device == "cuda":
+            raise RuntimeError("no CUDA device")
+        engine = FakeAnalyzer(device, profile)
+        analyse = engine.analyse
+
+        def counted(path):
+            calls.append(path)
+            return analyse(path)
+
+        engine.analyse = counted
+        return engine
+
+    return make
+
+
+def test_photos_left_pending_by_a_down_engine_are_analysed_once_it_is_back_even_after_a_cancel(qtbot, make_window,
+                                                                                              portrait_folder):
+    # a review: after Esc, a photo opened while the engine was down stayed pending for good, although the status line
+    # said it would be analysed once the engine started
+    calls = []
+    w = make_window(_counting_factory(calls))
+    w.open_paths([str(portrait_folder(4, broken=False))])
+    qtbot.waitUntil(lambda: w.worker.engine is not None)
+    w.cancel_batch()
+    qtbot.waitUntil(lambda: w.worker.pending() == 0)
+    w.worker.set_device("cuda")
+    w.worker.analyse_next(w.session.records[0].path)  # any job makes the worker reconfigure
+    qtbot.waitUntil(lambda: "could not start" in w.banner.text(), timeout=10_000)
+    waiting = [r.path for r in w.session.records if r.analysis is None]
+    w.browser.select_path(waiting[-1])  # the officer opens a pending photo while the engine is down
+    qtbot.waitUntil(lambda: "left pending" in w.status_text.text(), timeout=10_000)
+    w.worker.set_device("cpu")
+    w.worker.set_profile(w.settings.current.profile)  # a job that queues no photo makes the worker reconfigure
+    qtbot.waitUntil(lambda: w.session.record(waiting[-1]).analysis is not None, timeout=10_000)
+    qtbot.wait(200)
+    assert calls.count(waiting[-1]) == 1 and len(calls) == len(set(calls)), calls
+
+
+def test_escape_after_a_refused_profile_switch_is_an_ordinary_cancel(qtbot, make_window, portrait_folder):
+    # a review: the engine refusing a profile set the window's engine failure, and Esc then read as the engine being
+    # down: its photos were queued again at the next profile switch
+    class Picky(FakeAnalyzer):
+        def set_profile(self, profile):
+            if profile == "strict":
+                raise ValueError("profile edited meanwhile")
+            super().set_profile(profile)
+
+    w = make_window(lambda device, profile, **_kw: Picky(device, profile, delay=0.3))
+    w.open_paths([str(portrait_folder(8, broken=False))])
+    w.set_profile("strict")
+    qtbot.waitUntil(lambda: "Cannot switch" in w.banner.text())
+    w.cancel_batch()
+    qtbot.waitUntil(lambda: "Batch cancelled" in w.status_text.text())
+    assert w._cancelled
+
+
+def test_esc_then_f5_right_after_opening_another_folder_counts_only_its_photos(qtbot, make_window, portrait_folder,
+                                                                              tmp_path):
+    # a review: the photo of the replaced folder still in the engine was counted in the new folder's batch, and the
+    # bar stopped at 3 of 4
+    gate = threading.Event()
+    w = make_window(fake_factory(gate=gate))
+    seen = []
+    w.worker.progress.connect(lambda done, total: seen.append((done, total)))
+    first = portrait_folder(5, broken=False)
+    second = tmp_path / "second"
+    second.mkdir()
+    for photo in sorted(first.glob("*.jpg"))[:3]:
+        (second / f"b_{photo.name}").write_bytes(photo.read_bytes())
+    try:
+        w.open_paths([str(first)])
+        qtbot.waitUntil(lambda: w.worker._running is not None)  # a photo of the first folder in the engine
+        w.open_paths([str(second)])
+        w.cancel_batch()
+        w.resume_batch()
+    finally:
+        gate.set()
+    qtbot.waitUntil(lambda: all(r.analysis is not None for r in w.session.records), timeout=10_000)
+    qtbot.waitUntil(lambda: seen and seen[-1] == (3, 3), timeout=5000)
