@@ -137,7 +137,7 @@ class ChecklistPanel(QWidget):
         # several faces: which one the gauge, the region table and the chip view show (subject first)
         self.face_index = 0
         self.face_combo = named(QComboBox(), "faceCombo")
-        self.face_combo.setToolTip("Face shown by the gauge, the region table and the chip view"
+        self.face_combo.setToolTip("Face shown by the gauge, the region table and the face crop view"
                                    " (Ctrl+] next, Ctrl+[ previous); the applicant's face, the largest inside the photo, comes first")
         self.face_prev = named(QToolButton(autoRaise=True), "facePrev")
         self.face_prev.setText("◀")

@@ -117,8 +117,8 @@ class CompareView(QWidget):
 
         # toolbar
         self.mode = named(QComboBox(), "viewMode")
-        self.mode.addItems(["Photo | map", "Chip | map"])
-        self.mode.setToolTip("The photo with its map, or the aligned face chip the network saw (C)")
+        self.mode.addItems(["Photo | map", "Face crop | map"])  # "chip" is the developers' word (wording review)
+        self.mode.setToolTip("The photo with its map, or the aligned face crop the network saw (C)")
         self.map_kind = named(QComboBox(), "mapKind")
         for kind in MAP_KINDS:
             self.map_kind.addItem(MAP_LABELS[kind], kind)
@@ -355,10 +355,10 @@ class CompareView(QWidget):
             self._affine = np.asarray(face.chip_transform, np.float64).reshape(2, 3)
             size = f"{shown.shape[1]}×{shown.shape[0]}"
             self.left_title.setText(
-                f"Face {self.face_index + 1} of {len(faces)}: aligned face chip {size}"
-                if len(faces) > 1 else f"Aligned face chip {size}"
+                f"Face {self.face_index + 1} of {len(faces)}: aligned face crop {size}"
+                if len(faces) > 1 else f"Aligned face crop {size}"
             )
-            self.right_title.setText(MAP_TITLES[kind] + " — the chip the network saw")
+            self.right_title.setText(MAP_TITLES[kind] + " — the crop the network saw")
         else:
             shown = self.image
             layer = self._shown.maps.get(kind) if self._shown is not None else None
@@ -506,7 +506,7 @@ class CompareView(QWidget):
         if self.image is None:
             return " "
         col, row = int(round(x)), int(round(y))
-        where = "chip" if self._affine is not None else "photo"
+        where = "face crop" if self._affine is not None else "photo"
         heat = self._map
         if heat is None or not (0 <= row < heat.shape[0] and 0 <= col < heat.shape[1]):
             return f"{where} x={col} y={row}"

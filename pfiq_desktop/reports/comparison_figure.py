@@ -30,7 +30,7 @@ TITLE_HEIGHT = 2.6
 LINE_STEP = 1.3
 LEGEND = (
     "Green: pixels that raise the score (the face's own detail the network matches). Red: where the network sees this "
-    "photo differ from the other, or finds less face, than in two clean photos of one person. Both chips are aligned alike. "
+    "photo differ from the other, or finds less face, than in two clean photos of one person. Both face crops are aligned alike. "
     "The score decides whether it is the same person: two strangers' faces show green too."
 )
 # the two operating points, worded once for the figure, the dialog and the PDF
