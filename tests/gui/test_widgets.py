@@ -22,12 +22,12 @@ from pfiq_desktop.review.session import ReviewSession
 from tests.gui.fakes import FakeAnalyzer, fake_factory
 
 
-def test_thousands_of_files_load_thumbnails_lazily(qtbot, portraits, tmp_path):
-    photo = sorted(portraits.glob("*.jpg"))[0]
+def _browser_of_many(qtbot, portraits, tmp_path, count: int) -> tuple[BrowserWidget, Path]:
+    """A photo list showing a folder of `count` photos: hard links, distinct paths of one file's bytes."""
     folder = tmp_path / "many"
     folder.mkdir()
-    shutil.copy(photo, folder / "img_00000.jpg")
-    for i in range(1, 3000):  # hard links: 3000 distinct photo paths, one file's bytes
+    shutil.copy(sorted(portraits.glob("*.jpg"))[0], folder / "img_00000.jpg")
+    for i in range(1, count):
         os.link(folder / "img_00000.jpg", folder / f"img_{i:05d}.jpg")
     session = ReviewSession(ReviewStore(tmp_path / "reviews.sqlite3"))
     browser = BrowserWidget(session)
@@ -36,6 +36,11 @@ def test_thousands_of_files_load_thumbnails_lazily(qtbot, portraits, tmp_path):
     browser.show()
     session.open([str(folder)])
     browser.model.reset()
+    return browser, folder
+
+
+def test_thousands_of_files_load_thumbnails_lazily(qtbot, portraits, tmp_path):
+    browser, _folder = _browser_of_many(qtbot, portraits, tmp_path, 3000)
     qtbot.wait(100)
     requested = len(browser.model._thumbs)
     assert 0 < requested < 100  # only the rows on screen asked for a thumbnail
@@ -47,18 +52,7 @@ def test_thousands_of_files_load_thumbnails_lazily(qtbot, portraits, tmp_path):
 def test_scrolling_through_a_large_folder_keeps_only_the_latest_thumbnails(qtbot, portraits, tmp_path, monkeypatch):
     # performance walk-through: scrolled through, 3,000 photos kept 3,000 thumbnails (48 MB) until another folder
     monkeypatch.setattr(browser_module, "THUMBS_KEPT", 100)
-    folder = tmp_path / "many"
-    folder.mkdir()
-    shutil.copy(sorted(portraits.glob("*.jpg"))[0], folder / "img_00000.jpg")
-    for i in range(1, 600):
-        os.link(folder / "img_00000.jpg", folder / f"img_{i:05d}.jpg")
-    session = ReviewSession(ReviewStore(tmp_path / "reviews.sqlite3"))
-    browser = BrowserWidget(session)
-    qtbot.addWidget(browser)
-    browser.resize(260, 600)
-    browser.show()
-    session.open([str(folder)])
-    browser.model.reset()
+    browser, folder = _browser_of_many(qtbot, portraits, tmp_path, 600)
     for row in range(0, 600, 8):
         browser.view.scrollTo(browser.proxy.index(row, 0))
         qtbot.wait(5)

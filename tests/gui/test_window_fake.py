@@ -3,6 +3,8 @@
 import dataclasses
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from unittest.mock import patch
 
@@ -955,31 +957,35 @@ def test_ctrl_n_goes_to_the_note_and_esc_back_to_the_list(qtbot, make_window, po
     assert w.browser.view.hasFocus()
 
 
-def test_opening_the_photo_being_analysed_does_not_queue_it_again(qtbot, make_window, portrait_folder):
-    # between the worker taking a photo and the window hearing of it, opening that photo queued it a second time
+@contextmanager
+def _first_photo_held(qtbot, make_window, portrait_folder, count: int) -> Iterator:
+    """A window on `count` photos whose first is held in the engine, the rest queued, until the block ends; then
+    every photo is analysed."""
     gate = threading.Event()
     w = make_window(fake_factory(gate=gate))
     try:
-        w.open_paths([str(portrait_folder(4, broken=False))])
-        qtbot.waitUntil(lambda: w.worker.pending() == 3)  # the first is being analysed (held at the gate)
-        first, last = w.browser.model.entries[0].path, w.browser.model.entries[3].path
-        w.worker.analyse_next(first)
-        assert w.worker.pending() == 3
-        w.worker.analyse_next(last)  # a queued one goes first, once
-        assert w.worker.pending() == 3
+        w.open_paths([str(portrait_folder(count, broken=False))])
+        qtbot.waitUntil(lambda: w.worker.pending() == count - 1)
+        yield w
     finally:
         gate.set()
     qtbot.waitUntil(lambda: all(e.analysis is not None for e in w.browser.model.entries), timeout=10_000)
 
 
+def test_opening_the_photo_being_analysed_does_not_queue_it_again(qtbot, make_window, portrait_folder):
+    # between the worker taking a photo and the window hearing of it, opening that photo queued it a second time
+    with _first_photo_held(qtbot, make_window, portrait_folder, 4) as w:
+        first, last = w.browser.model.entries[0].path, w.browser.model.entries[3].path
+        w.worker.analyse_next(first)
+        assert w.worker.pending() == 3
+        w.worker.analyse_next(last)  # a queued one goes first, once
+        assert w.worker.pending() == 3
+
+
 def test_photos_passed_over_after_a_cancelled_batch_are_not_all_queued(qtbot, make_window, portrait_folder):
     # performance walk-through: holding Down through 200 pending photos queued 124 of them for analysis; only the photo
     # the officer stops on is worth analysing, and a batch started again (F5) keeps every photo it queued
-    gate = threading.Event()
-    w = make_window(fake_factory(gate=gate))
-    try:
-        w.open_paths([str(portrait_folder(6, broken=False))])
-        qtbot.waitUntil(lambda: w.worker.pending() == 5)  # the first is being analysed (held at the gate)
+    with _first_photo_held(qtbot, make_window, portrait_folder, 6) as w:
         w.cancel_batch()
         order = w.browser.visible_paths()
         for path in order[1:5]:
@@ -990,9 +996,6 @@ def test_photos_passed_over_after_a_cancelled_batch_are_not_all_queued(qtbot, ma
         w.browser.select_path(order[1])
         w.browser.select_path(order[2])
         assert w.worker.pending() == 5  # in the batch again: passing over drops nothing
-    finally:
-        gate.set()
-    qtbot.waitUntil(lambda: all(e.analysis is not None for e in w.browser.model.entries), timeout=10_000)
 
 
 def test_opening_other_photos_keeps_the_note_on_screen_and_the_officers_place_in_the_folder(qtbot, make_window, portrait_folder,
@@ -1246,18 +1249,11 @@ def test_an_open_folder_keeps_no_photo_sized_map_per_face(qtbot, make_window, po
 
 def test_f5_after_a_cancel_counts_the_photo_still_being_analysed(qtbot, make_window, portrait_folder):
     # a review: after Esc and F5 the bar read 5 of 5 (and vanished with Cancel) while the sixth photo was analysed
-    gate = threading.Event()
-    w = make_window(fake_factory(gate=gate))
     seen = []
-    w.worker.progress.connect(lambda done, total: seen.append((done, total)))
-    try:
-        w.open_paths([str(portrait_folder(6, broken=False))])
-        qtbot.waitUntil(lambda: w.worker.pending() == 5)  # the first is being analysed (held at the gate)
+    with _first_photo_held(qtbot, make_window, portrait_folder, 6) as w:
+        w.worker.progress.connect(lambda done, total: seen.append((done, total)))
         w.cancel_batch()
         w.resume_batch()
-    finally:
-        gate.set()
-    qtbot.waitUntil(lambda: all(e.analysis is not None for e in w.browser.model.entries), timeout=10_000)
     qtbot.waitUntil(lambda: seen and seen[-1][0] == 6, timeout=5000)
     assert seen == [(done, 6) for done in range(1, 7)], seen
 
