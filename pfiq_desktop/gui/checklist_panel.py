@@ -6,7 +6,7 @@ import html
 import math
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFocusEvent, QFont, QPainter, QPaintEvent, QPen, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QScrollArea,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -42,6 +44,14 @@ FINDINGS_MAX_HEIGHT = 110  # pixels for the map's findings; longer ones scroll, 
 VALUE_COLUMN_SAMPLE = "13 % of head heig"  # the value column's width: a typical value and most of its unit
 VERDICT_COLUMN_PADDING = 16  # px beside the verdict column's longest word: the cell's margins
 
+
+class MiddleElided(QStyledItemDelegate):
+    """Check names cut in the middle: at 150 % "Eye open (photo right)" and "(photo left)" both read "Eye open
+    (photo …" (screen walk-through). Values keep being cut at their end, after the number that matters."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideMiddle
 
 class QualityGauge(QWidget):
     """Semicircular gauge of the scalar face quality, 0..1, in the pixel-level quality map's colours."""
@@ -179,8 +189,7 @@ class ChecklistPanel(QWidget):
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        # cut in the middle: at 150 % "Eye open (photo right)" and "(photo left)" both read "Eye open (photo …"
-        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.tree.setItemDelegateForColumn(0, MiddleElided(self.tree))
         header = self.tree.header()
         header.setStretchLastSection(False)
         # the check's name is read first: it takes the room, the value a fixed width (a long unit is elided, whole in

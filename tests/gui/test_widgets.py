@@ -336,12 +336,22 @@ def test_the_check_table_names_failures_in_the_order_of_the_reasons(qtbot):
 
 def test_a_narrow_check_table_still_tells_the_left_eye_from_the_right(qtbot):
     # at 150 % scaling both rows read "Eye open (photo …" (screen walk-through): the names are cut in the middle
+    from PySide6.QtWidgets import QStyleOptionViewItem, QTreeWidgetItem
+
     from pfiq_desktop.gui.checklist_panel import ChecklistPanel
 
     table = ChecklistPanel()
     qtbot.addWidget(table)
+    table.tree.addTopLevelItem(QTreeWidgetItem(["Eye open (photo left)", "closed 0 % likely", "Pass"]))
+    name = table.tree.model().index(0, 0)
+    option = QStyleOptionViewItem()
+    table.tree.itemDelegateForIndex(name).initStyleOption(option, name)
+    # the name cut in the middle; a value, as the view cuts it, at its end, after its number
+    assert option.textElideMode == Qt.TextElideMode.ElideMiddle
+    assert table.tree.textElideMode() == Qt.TextElideMode.ElideRight
+    assert table.tree.itemDelegateForIndex(table.tree.model().index(0, 1)) is not table.tree.itemDelegateForIndex(name)
     width = table.tree.fontMetrics().horizontalAdvance("Eye open (photo")
-    left, right = (table.tree.fontMetrics().elidedText(f"Eye open (photo {side})", table.tree.textElideMode(), width)
+    left, right = (table.tree.fontMetrics().elidedText(f"Eye open (photo {side})", option.textElideMode, width)
                    for side in ("left", "right"))
     assert left != right and left.endswith("left)") and right.endswith("right)")
 
