@@ -2,7 +2,15 @@
 # Set up and start PFIQ Desktop. Usage: bash scripts/run.sh [folder-or-photo]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+# an installed environment still starts when it cannot be refreshed (no network, a read-only install): an upgrade's
+# changed setup stopped the application on such a workstation (upgrade walk-through)
+if ! bash scripts/setup.sh; then
+  if [ -x .venv/bin/python ] && .venv/bin/python -c "import pfiq_desktop.gui.app" 2>/dev/null; then
+    echo "warning: the environment could not be brought up to date (see above); starting with the one installed" >&2
+  else
+    exit 1
+  fi
+fi
 if [ "$(uname -s)" = Linux ] && [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}${QT_QPA_PLATFORM:-}" ]; then
   echo "PFIQ Desktop needs a screen: no X11 or Wayland display is set (DISPLAY / WAYLAND_DISPLAY are empty)." >&2
   echo "Start it from a desktop session, or over SSH with 'ssh -X', or on a virtual screen: xvfb-run bash scripts/run.sh" >&2

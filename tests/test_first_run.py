@@ -58,3 +58,23 @@ def test_run_sh_explains_a_missing_display(tmp_path):
     env["PFIQ_DATA_DIR"] = str(tmp_path / "data")
     run = subprocess.run(["bash", "scripts/run.sh"], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert run.returncode == 1 and "needs a screen" in run.stderr and "xvfb-run" in run.stderr
+
+
+def test_run_sh_starts_the_installed_application_when_setup_cannot_refresh_it(tmp_path):
+    # upgrade walk-through: a release whose setup changed stopped the application on an offline or read-only
+    # workstation (pip could not reach the index); the environment already installed still starts, with a warning
+    install = tmp_path / "install"
+    (install / "scripts").mkdir(parents=True)
+    shutil.copy(REPO / "scripts" / "run.sh", install / "scripts" / "run.sh")
+    (install / "scripts" / "setup.sh").write_text("echo 'ERROR: Could not find a version (offline)' >&2\nexit 1\n")
+    shutil.copy(REPO / "main.py", install / "main.py")
+    (install / ".venv").symlink_to(REPO / ".venv")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PFIQ_DATA_DIR": str(tmp_path / "data")}
+    run = subprocess.run(["bash", "scripts/run.sh", "--version"], cwd=install, env=env, capture_output=True, text=True,
+                         timeout=600)
+    assert run.returncode == 0 and "PFIQ Desktop" in run.stdout, run.stdout + run.stderr
+    assert "could not be brought up to date" in run.stderr
+    (install / ".venv").unlink()  # nothing installed: setup's failure stops it, as before
+    failed = subprocess.run(["bash", "scripts/run.sh", "--version"], cwd=install, env=env, capture_output=True, text=True,
+                            timeout=600)
+    assert failed.returncode == 1 and "offline" in failed.stderr

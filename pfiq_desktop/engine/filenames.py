@@ -39,13 +39,17 @@ def is_valid_text(name: str) -> bool:
 _DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
-def display_name(name: str | os.PathLike[str]) -> str:
-    """`name` as valid text for people: undecodable bytes as \\xNN, direction controls as \\uNNNN (seen, and unable to
-    reorder the text round the name), everything else unchanged."""
+def valid_name(name: str | os.PathLike[str]) -> str:
+    """`name` as valid text: undecodable bytes as \\xNN, everything else unchanged (what output file names are made
+    of: changing them would leave earlier reports of the same photo beside the new ones)."""
     text = os.fspath(name)
-    if not is_valid_text(text):
-        text = os.fsencode(text).decode("utf-8", "backslashreplace")
-    return _DIRECTION_CONTROLS.sub(lambda control: f"\\u{ord(control.group()):04x}", text)
+    return text if is_valid_text(text) else os.fsencode(text).decode("utf-8", "backslashreplace")
+
+
+def display_name(name: str | os.PathLike[str]) -> str:
+    """`name` as text for people: valid (`valid_name`), and direction controls as \\uNNNN (seen, and unable to reorder
+    the text round the name)."""
+    return _DIRECTION_CONTROLS.sub(lambda control: f"\\u{ord(control.group()):04x}", valid_name(name))
 
 
 _KANA_VOICING = {"\u3099", "\u309a"}  # combining, yet tell ka from ga: not an accent to ignore

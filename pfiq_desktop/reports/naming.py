@@ -10,7 +10,7 @@ from functools import partial
 from itertools import count
 from pathlib import Path, PurePath
 
-from pfiq_desktop.engine.filenames import display_name, first_few
+from pfiq_desktop.engine.filenames import display_name, first_few, valid_name
 
 # Names Windows reserves in every folder, with or without an extension.
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", "CLOCK$", "CONIN$", "CONOUT$"} | {
@@ -36,7 +36,9 @@ def safe_stem(name: str | PurePath, max_length: int = MAX_STEM) -> str:
     '_xNN'.
     """
     stem = PurePath(str(name)).stem if isinstance(name, PurePath) else str(name)
-    stem = unicodedata.normalize("NFC", display_name(stem))
+    # valid_name, not display_name: escaping a direction control gave a new name, and a re-run left the 0.4.8 outputs
+    # of such a photo beside the new ones, counted twice by a summary of the folder (upgrade walk-through)
+    stem = unicodedata.normalize("NFC", valid_name(stem))
     stem = _FORBIDDEN.sub("_", stem).strip().strip(".").strip()
     if not stem:
         stem = "photo"
