@@ -16,7 +16,6 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from functools import lru_cache
 from pathlib import Path
 
 import cv2
@@ -125,9 +124,10 @@ def undrawable(text: str) -> str:
                    and not any(font.supportsCharacter(ord(ch)) for font in fonts))
 
 
-@lru_cache(maxsize=1)
 def _installed_fonts() -> tuple[QRawFont, ...]:
-    """One face of every installed font family (a missing glyph is drawn as a box by the fallback too: it cannot tell)."""
+    """One face of every installed font family (a missing glyph is drawn as a box by the fallback too: it cannot tell).
+    Made for each call, never kept: Qt's font engines belong to the thread that made them, and fonts kept from a
+    window's export thread answered for Latin letters alone once it had ended."""
     ensure_qt()
     return tuple(raw for family in QFontDatabase.families() if (raw := QRawFont.fromFont(QFont(family))).isValid())
 

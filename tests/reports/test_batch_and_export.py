@@ -172,6 +172,21 @@ def test_an_export_says_which_characters_no_font_here_can_draw(tmp_path, sample_
     assert not export_reports(items, tmp_path / "csv_only", ["csv"], officer="me").font_note  # the CSV keeps the text
 
 
+def test_the_fonts_asked_in_an_export_thread_still_answer_after_it_ends(qapp):
+    # the fonts kept from the window's export thread answered for Latin letters alone once it had ended: the next
+    # export then called Greek, Arabic and Hebrew names undrawable
+    from PySide6.QtCore import QThread
+
+    class Export(QThread):
+        def run(self):
+            self.found = undrawable("Παπαδόπουλος محمد 𒀀")
+
+    export = Export()
+    export.start()
+    assert export.wait(10_000) and export.found == "𒀀"
+    assert undrawable("Παπαδόπουλος محمد עלי 𒀀") == "𒀀"
+
+
 def test_a_japanese_officers_name_is_drawn_where_setup_installed_a_font():
     if not subprocess.run(["fc-list", ":lang=ja"], capture_output=True, text=True).stdout.strip():
         pytest.skip("no Japanese font on this machine: scripts/setup.sh installs fonts-wqy-microhei when run as root")
