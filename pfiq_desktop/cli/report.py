@@ -52,7 +52,6 @@ if TYPE_CHECKING:
     from pfiq_desktop.archive.store import ResultStore
     from pfiq_desktop.reports.inputs import ReportItem
 
-FORMATS = REPORT_FORMATS
 DEFAULT_FORMATS = ("pdf", "csv")
 RESULTS_FORMATS = tuple(BATCH_FILES)  # an archive's report: per-photo PDFs of millions of photos help nobody
 
@@ -69,8 +68,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--config", metavar="HASH",
                         help="with --results: the engine configuration to report (default: the latest run's)")
     parser.add_argument("--out", required=True, help="output folder (created if missing)")
-    parser.add_argument("--format", dest="formats", default=None, type=lambda t: parse_list(t, FORMATS),
-                        help=f"comma list of {', '.join(FORMATS)} (default: {','.join(DEFAULT_FORMATS)}; with --results: "
+    parser.add_argument("--format", dest="formats", default=None, type=lambda t: parse_list(t, REPORT_FORMATS),
+                        help=f"comma list of {', '.join(REPORT_FORMATS)} (default: {','.join(DEFAULT_FORMATS)}; with --results: "
                              f"{','.join(RESULTS_FORMATS)})")
     parser.add_argument("--page-size", default="a4", type=str.lower, choices=("a4", "letter"))
     parser.add_argument("--officer", default="", help="name printed as the report's author (default: the login name)")

@@ -14,7 +14,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -32,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.gui.display import DisplayResult
-from pfiq_desktop.gui.widgets import MODEL_FILTER, named
+from pfiq_desktop.gui.widgets import MODEL_FILTER, named, screen_pixmap
 from pfiq_desktop.gui.worker import AnalysisWorker
 from pfiq_desktop.palette import MAP_SCALES, STATUS_COLOURS
 from pfiq_desktop.reports.figures import _map_crop, to_qimage
@@ -123,9 +122,8 @@ class NetworkPanel(QWidget):
         self.caption.setText(MAP_SCALES[kind].caption if kind else "no map (no face analysed)")
         if image is not None:  # in screen pixels: stretched, it was soft at 150 %
             scale = self.devicePixelRatioF()
-            pixmap = QPixmap.fromImage(to_qimage(render_tile(image, shown, crop, kind, size=round(self.side * scale))))
-            pixmap.setDevicePixelRatio(scale)
-            self.picture.setPixmap(pixmap)
+            self.picture.setPixmap(screen_pixmap(to_qimage(render_tile(image, shown, crop, kind, size=round(self.side * scale))),
+                                                 scale))
 
     def has_map(self) -> bool:
         return not self.picture.pixmap().isNull() and self.caption.text() in {scale.caption for scale in MAP_SCALES.values()}

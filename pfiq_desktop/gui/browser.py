@@ -42,7 +42,7 @@ from pfiq_desktop.engine.filenames import display_name, is_valid_text, path_from
 from pfiq_desktop.engine.imageio import MAX_FILE_BYTES, MAX_PIXELS
 from pfiq_desktop.engine.results import FACE_PRESENT
 from pfiq_desktop.gui.theme import draw_badge
-from pfiq_desktop.gui.widgets import named
+from pfiq_desktop.gui.widgets import named, screen_pixmap
 from pfiq_desktop.palette import RESULT_ORDER, STATUS_COLOURS, STATUS_LABELS
 from pfiq_desktop.review.reasons import first_problems, reason_label
 from pfiq_desktop.review.session import PhotoRecord, ReviewSession
@@ -274,7 +274,7 @@ class ImageListModel(QAbstractListModel):
         index = self.index_of(path)
         if not index.isValid():
             return
-        self._thumbs[path] = _at_scale(QPixmap.fromImage(image), self._scale) if not image.isNull() else _broken()
+        self._thumbs[path] = _thumbnail(image, self._scale) if not image.isNull() else _broken()
         while len(self._thumbs) > THUMBS_KEPT:
             self._thumbs.popitem(last=False)
         self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
@@ -293,11 +293,10 @@ def failure_note(entry: PhotoRecord) -> str:
     return first_problems(entry.problems)
 
 
-def _at_scale(pixmap: QPixmap, scale: float) -> QPixmap:
+def _thumbnail(image: QImage, scale: float) -> QPixmap:
     """A thumbnail read for `scale` screen pixels per layout pixel, shown THUMB layout pixels large (a photo smaller
     than that keeps its own size, as at 100 %)."""
-    pixmap.setDevicePixelRatio(max(1.0, min(scale, max(pixmap.width(), pixmap.height()) / THUMB)))
-    return pixmap
+    return screen_pixmap(image, max(1.0, min(scale, max(image.width(), image.height()) / THUMB)))
 
 
 def _placeholder() -> QPixmap:

@@ -389,13 +389,12 @@ class MainWindow(QMainWindow):
         screen = self.screen().availableGeometry()
         width, height = ((min(screen_side, max(default, round(DEFAULT_SHARE * screen_side)))
                           for default, screen_side in zip(DEFAULT_SIZE, (screen.width(), screen.height()))))
+        fills = width >= screen.width() or height >= screen.height()
+        if fills:  # maximised; restored down, it must fit too: 90 % of the screen in its centre (a review)
+            width, height = (round(DEFAULT_SHARE * side) for side in (screen.width(), screen.height()))
         self.resize(width, height)
         self.move(screen.x() + (screen.width() - width) // 2, screen.y() + (screen.height() - height) // 2)
-        if width >= screen.width() or height >= screen.height():
-            # restored down, it must fit too: 90 % of the screen in its centre (a review)
-            normal = [round(DEFAULT_SHARE * side) for side in (screen.width(), screen.height())]
-            self.resize(*normal)
-            self.move(screen.x() + (screen.width() - normal[0]) // 2, screen.y() + (screen.height() - normal[1]) // 2)
+        if fills:
             self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
         self._default_dock_sizes()
 
@@ -911,7 +910,7 @@ class MainWindow(QMainWindow):
         current = self.session.current
         following = self.session.first_undecided(self.browser.paths_after(current)) if current is not None else None
         if following is None:
-            record = self.session.record(self.session.current) if self.session.current is not None else None
+            record = self.session.record(current)
             undecided_here = record is not None and record.decision is None
             self._status("No other photo in the list is undecided" if undecided_here else self._all_decided().capitalize())
             return False

@@ -8,11 +8,11 @@ differences are a line of text below it.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QPixmap, QResizeEvent
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from pfiq_desktop.engine.comparison import NO_MATCH, NOT_COMPARED, Comparison
-from pfiq_desktop.gui.widgets import named
+from pfiq_desktop.gui.widgets import named, screen_pixmap
 from pfiq_desktop.reports.comparison_figure import changes_line, render_comparison
 from pfiq_desktop.reports.inputs import load_photo
 
@@ -71,9 +71,7 @@ class RenewalDialog(QDialog):
         scale = self.devicePixelRatioF()
         figure = render_comparison(self.photo_a, self.photo_b, self.comparison, round(width * scale),
                                    fit_height=round(view.height() * scale), scale=scale)
-        pixmap = QPixmap.fromImage(figure)
-        pixmap.setDevicePixelRatio(scale)
-        self.figure.setPixmap(pixmap)
+        self.figure.setPixmap(screen_pixmap(figure, scale))
         self.figure.adjustSize()
 
     def filing_note(self) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import QComboBox, QWidget
 
 from pfiq_desktop.engine.defaults import ONNX_SUFFIXES, TORCHSCRIPT_SUFFIXES
@@ -18,6 +18,14 @@ IMAGE_FILTER = f"Images ({' '.join('*' + ext for ext in sorted(IMAGE_EXTENSIONS)
 MODEL_FILTER = f"Face recognition models ({' '.join('*' + s for s in ONNX_SUFFIXES + TORCHSCRIPT_SUFFIXES)});;All files (*)"
 
 _Q = TypeVar("_Q", bound=QObject)
+
+
+def screen_pixmap(image: QImage, scale: float) -> QPixmap:
+    """`image`, drawn with `scale` pixels per layout pixel, as a pixmap Qt shows at its layout size: stretched from
+    layout pixels, pictures were soft at 125 % and above (screen walk-through)."""
+    pixmap = QPixmap.fromImage(image)
+    pixmap.setDevicePixelRatio(scale)
+    return pixmap
 
 
 def named(obj: _Q, name: str) -> _Q:

@@ -233,10 +233,11 @@ class AnalysisWorker(QThread):
                 self._load_engine()
             elif kind == "profile":
                 self._switch_profile(job[1])
-            elif kind == "analyse" and self.engine is None:
-                self._leave_pending(job[1])
-            elif kind == "analyse" and self.engine is not None:
-                self._analyse(self.engine, job[1], batch)
+            elif kind == "analyse":
+                if self.engine is None:
+                    self._leave_pending(job[1])
+                else:
+                    self._analyse(self.engine, job[1], batch)
             elif kind == "recheck" and len(job) == 3 and isinstance(job[2], Analysis):
                 self._recheck(job[1], job[2])
             elif kind == "compare" and len(job) == 3 and isinstance(job[2], str):

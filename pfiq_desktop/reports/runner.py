@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 _RESERVED_STEMS = tuple(dict.fromkeys(Path(name).stem for name in BATCH_FILES.values()))
 
+
 @dataclass
 class ExportResult:
     files: list[Path] = field(default_factory=list)
