@@ -5,6 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from pfiq_desktop import __version__
+from pfiq_desktop.engine.results import engine_key
 from pfiq_desktop.review import (
     ACCEPT,
     REJECT,
@@ -14,6 +16,8 @@ from pfiq_desktop.review import (
     ReviewStore,
     file_sha256,
 )
+
+KEY = engine_key("m" * 8, "e", "gradient", __version__)  # an analysis of this version (others' leave the cache)
 
 
 @pytest.fixture
@@ -88,11 +92,45 @@ def test_wal_mode_and_analysis_cache_in_its_own_file(store, data_dir):
     assert mode == "wal"
     cache = AnalysisCache(appdirs.cache_path())
     assert cache.path != store.path
-    cache.put("h" * 64, "k", '{"a": 1}')
-    assert cache.get("h" * 64, "k") == '{"a": 1}'
+    cache.put("h" * 64, KEY, '{"a": 1}')
+    assert cache.get("h" * 64, KEY) == '{"a": 1}'
     assert cache.get("h" * 64, "other") is None
     cache.close()
-    assert AnalysisCache(cache.path).get("h" * 64, "k") == '{"a": 1}'  # persisted
+    assert AnalysisCache(cache.path).get("h" * 64, KEY) == '{"a": 1}'  # persisted
+
+
+def test_analyses_by_other_versions_leave_the_cache_when_it_opens_and_are_counted(tmp_path):
+    """An upgrade analyses every photo afresh (the key names the version): the old rows are dropped at once, counted
+    for the officer, not kept for KEEP_DAYS; this version's analyses under other networks stay."""
+    from pfiq_desktop.review.cache import AnalysisCache
+
+    other_network = engine_key("m" * 8, "other-estimator", "gradient", __version__)
+    cache = AnalysisCache(tmp_path / "cache.sqlite3")
+    assert cache.retired == 0
+    for version in ("0.4.8", "0.4.7"):
+        cache.put("a" * 64, engine_key("m" * 8, "e", "gradient", version), "{}")
+    cache.put("a" * 64, KEY, '{"now": 1}')
+    cache.put("b" * 64, other_network, '{"other": 1}')
+    cache.close()
+    again = AnalysisCache(tmp_path / "cache.sqlite3")
+    assert again.retired == 2
+    assert again.get("a" * 64, KEY) and again.get("b" * 64, other_network)
+    assert again._conn.execute("SELECT COUNT(*) FROM analyses").fetchone()[0] == 2
+    again.close()
+    assert AnalysisCache(tmp_path / "cache.sqlite3").retired == 0
+
+
+def test_the_commands_say_once_that_an_update_analyses_every_photo_afresh(data_dir, capsys):
+    from pfiq_desktop import appdirs
+    from pfiq_desktop.cli.common import shared_cache
+    from pfiq_desktop.review.cache import AnalysisCache
+
+    AnalysisCache(appdirs.cache_path()).put("a" * 64, engine_key("m" * 8, "e", "gradient", "0.4.8"), "{}")
+    shared_cache()
+    said = capsys.readouterr().err
+    assert said == f"note: Version {__version__} analyses each photo afresh: 1 analysis by other versions left the analysis cache\n"
+    shared_cache()
+    assert capsys.readouterr().err == ""
 
 
 def test_analyses_unused_for_keep_days_leave_the_cache_and_used_ones_stay(tmp_path):
@@ -100,13 +138,13 @@ def test_analyses_unused_for_keep_days_leave_the_cache_and_used_ones_stay(tmp_pa
 
     cache = AnalysisCache(tmp_path / "cache.sqlite3")
     for name in ("used", "unused", "recent"):
-        cache.put(name * 8, "k", f'{{"{name}": 1}}')
+        cache.put(name * 8, KEY, f'{{"{name}": 1}}')
     old = (datetime.now(UTC) - timedelta(days=KEEP_DAYS + 1)).isoformat(timespec="seconds")
     cache._conn.execute("UPDATE analyses SET stored_at=? WHERE image_sha256 != ?", (old, "recent" * 8))
-    assert cache.get("used" * 8, "k")  # read now: it counts as used
+    assert cache.get("used" * 8, KEY)  # read now: it counts as used
     cache.close()
     again = AnalysisCache(tmp_path / "cache.sqlite3")
-    assert [again.get(name * 8, "k") is not None for name in ("used", "unused", "recent")] == [True, False, True]
+    assert [again.get(name * 8, KEY) is not None for name in ("used", "unused", "recent")] == [True, False, True]
 
 
 def test_analysis_cache_skips_the_engine_rechecks_other_profiles_and_survives_bad_entries(tmp_path, astronaut):
@@ -154,7 +192,7 @@ def test_cache_rechecks_a_profile_edited_under_the_same_name(tmp_path, astronaut
     engine.profile = edited
     again = cache.analyse(engine, photo)
     assert rechecked and again.profile_sha256 == "e" * 64 and engine.calls == 1
-    engine.engine_key = "other-models|fake|fake|test"  # another model set: the cached result is not used
+    engine.engine_key = engine.engine_key.replace("fake-models", "other-models")  # another model set: the cached result is not used
     cache.analyse(engine, photo)
     assert engine.calls == 2
 
@@ -284,10 +322,10 @@ def test_the_analysis_cache_keeps_no_face_embedding_nor_file_path(tmp_path, samp
         conn.close()
 
     class Engine:
-        engine_key = "k"
+        engine_key = KEY
 
     cache, said = open_cache(path)
-    assert cache is not None and said == "" and cache.get("a" * 64, "k") is None
+    assert cache is not None and said == "" and cache.get("a" * 64, KEY) is None
     assert not (tmp_path / "analyses.sqlite3.damaged").exists()
     kept = dataclasses.replace(sample_analysis, source=str(tmp_path / "Jane_Doe_passport.jpg"))
     cache.keep(Engine(), kept)
@@ -296,7 +334,7 @@ def test_the_analysis_cache_keeps_no_face_embedding_nor_file_path(tmp_path, samp
     assert b"Jane_Doe" not in stored and b'"embedding"' not in stored and b"0.25, 0.25" not in stored
     assert sample_analysis.faces[0].embedding.shape == (128,)  # in memory, where the checks use it
     reopened, said = open_cache(path)  # a cache of this version is kept
-    assert reopened is not None and reopened.get(sample_analysis.image_sha256, "k") is not None
+    assert reopened is not None and reopened.get(sample_analysis.image_sha256, KEY) is not None
     assert reopened._conn.execute("PRAGMA user_version").fetchone()[0] == NO_TEMPLATES
     reopened.close()
 

@@ -180,11 +180,12 @@ def shared_cache() -> AnalysisCache | None:
     """The analysis cache the window and the commands share (`open_cache`), with a note where it cannot be used as it
     was: damaged and begun anew, or not at all (every photo is then analysed, as with --no-cache)."""
     from pfiq_desktop import appdirs
-    from pfiq_desktop.review.cache import open_cache
+    from pfiq_desktop.review.cache import open_cache, retired_text
 
     cache, problem = open_cache(appdirs.cache_path())
-    if problem:
-        print(f"note: {problem}", file=sys.stderr)
+    for note in (problem, retired_text(cache.retired if cache else 0)):
+        if note:
+            print(f"note: {note}", file=sys.stderr)
     return cache
 
 

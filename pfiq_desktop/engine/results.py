@@ -49,6 +49,11 @@ def engine_key(models_sha256: str, quality_estimator: str, map_method: str, app_
     return "|".join((models_sha256, quality_estimator, map_method, app_version))
 
 
+def engine_key_version(key: str) -> str:
+    """The application version an engine key names (its last part)."""
+    return key.rsplit("|", 1)[-1]
+
+
 class Verdict(str, Enum):
     """Outcome of one check; ordered from best to worst by `severity`."""
 

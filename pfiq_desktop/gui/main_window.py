@@ -56,7 +56,7 @@ from pfiq_desktop.gui.widgets import IMAGE_FILTER, named, shortcut
 from pfiq_desktop.gui.worker import AnalysisWorker, EngineFactory
 from pfiq_desktop.palette import RESULT_ORDER, STATUS_COLOURS, status_counts
 from pfiq_desktop.review import ACCEPT, DecisionError, OverrideNeedsNote, ReviewStore
-from pfiq_desktop.review.cache import open_cache
+from pfiq_desktop.review.cache import open_cache, retired_text
 from pfiq_desktop.review.session import DecidedElsewhere, OpenOutcome, ReviewSession
 from pfiq_desktop.review.values import counted
 from pfiq_desktop.settings import LIST_SORTS, Settings, SettingsStore
@@ -171,6 +171,8 @@ class MainWindow(QMainWindow):
         if startup_problem:
             self._profile_warning = startup_problem
             self.show_banner("")
+        if self.cache is not None:  # the first start after an update: why every photo is analysed again
+            self._status(retired_text(self.cache.retired))
 
     # -- construction helpers ------------------------------------------------
     def _build_pages(self) -> None:

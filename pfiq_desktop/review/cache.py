@@ -18,9 +18,10 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from pfiq_desktop import __version__
 from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.protocol import Engine
-from pfiq_desktop.engine.results import Analysis
+from pfiq_desktop.engine.results import Analysis, engine_key_version
 from pfiq_desktop.review.wal import enable_wal
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,14 @@ def _version(location: Path) -> int:
         return NO_TEMPLATES
 
 
+def retired_text(retired: int) -> str:
+    """What the window and the commands say once after an update (`AnalysisCache.retired`), or ''."""
+    if not retired:
+        return ""
+    kept = f"{retired:,} {'analysis' if retired == 1 else 'analyses'}"
+    return f"Version {__version__} analyses each photo afresh: {kept} by other versions left the analysis cache"
+
+
 class AnalysisCache:
     """Analysis JSON keyed by (image SHA-256, engine key); safe to share between threads."""
 
@@ -120,6 +129,7 @@ class AnalysisCache:
             raise
         self._mark_current()
         self._forget_unused()
+        self.retired = self._forget_other_versions()
 
     def _mark_current(self) -> None:
         """Stamp the file as holding no embeddings (`_forget_earlier_caches`); a read-only cache still serves."""
@@ -140,6 +150,22 @@ class AnalysisCache:
             return
         if gone:
             log.info("dropped %d analyses unused for %d days from %s", gone, KEEP_DAYS, self.path)
+
+    def _forget_other_versions(self) -> int:
+        """Drop the analyses another version of the application made, and say how many: they are never served again
+        (the engine key names the version), so an upgrade analysed every photo afresh without a word and kept the old
+        rows for KEEP_DAYS (upgrade walk-through)."""
+        try:
+            with self._lock:
+                keys = [key for (key,) in self._conn.execute("SELECT DISTINCT key FROM analyses")]
+                retired = [key for key in keys if engine_key_version(key) != __version__]
+                gone = sum(self._conn.execute("DELETE FROM analyses WHERE key=?", (key,)).rowcount for key in retired)
+        except sqlite3.Error:  # a locked or read-only cache still serves
+            log.warning("could not drop other versions' analyses from %s", self.path, exc_info=True)
+            return 0
+        if gone:
+            log.info("dropped %d analyses by other versions than %s from %s", gone, __version__, self.path)
+        return gone
 
     def put(self, image_sha256: str, key: str, json_text: str) -> None:
         stamp = datetime.now(UTC).isoformat(timespec="seconds")

@@ -10,8 +10,10 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from pfiq_desktop import __version__
 from pfiq_desktop.engine.imageio import ImageLoadError, load_photo_file
 from pfiq_desktop.engine.results import Analysis, CheckResult, Evidence, Face, Verdict
+from pfiq_desktop.engine.results import engine_key as make_engine_key
 
 
 def _landmarks(box) -> np.ndarray:
@@ -42,7 +44,7 @@ def fake_profile(name: str) -> SimpleNamespace:
 
 class FakeAnalyzer:
     model_sha256 = "f" * 64
-    engine_key = "fake-models|fake|fake|test"
+    engine_key = make_engine_key("fake-models", "fake", "fake", __version__)  # this version's: other versions' leave the cache
 
     def __init__(self, device: str = "cpu", profile: str = "icao-9303", delay: float = 0.0,
                  gate: threading.Event | None = None) -> None:

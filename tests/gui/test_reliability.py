@@ -143,3 +143,19 @@ def test_the_window_says_why_it_cannot_start_when_the_review_store_is_emptied(qt
     assert app.main([]) == 2
     assert len(shown) == 1 and shown[0].startswith("PFIQ Desktop cannot start: ") and "is empty (0 bytes)" in shown[0]
     assert "No decision was changed" in shown[0] and str(appdirs.data_dir()) in shown[0]
+
+
+def test_the_first_start_after_an_update_says_why_every_photo_is_analysed_again(qtbot, make_window, data_dir):
+    # an update analysed every photo again without a word, and the old analyses stayed in the cache for 90 days
+    from pfiq_desktop import __version__, appdirs
+    from pfiq_desktop.engine.results import engine_key
+    from pfiq_desktop.review.cache import AnalysisCache
+
+    earlier = AnalysisCache(appdirs.cache_path())
+    for photo in "abc":
+        earlier.put(photo * 64, engine_key("m" * 8, "e", "gradient", "0.4.8"), "{}")
+    earlier.close()
+    w = make_window(fake_factory())
+    assert w.status_text.text() == f"Version {__version__} analyses each photo afresh: 3 analyses by other versions left the analysis cache"
+    w.close()
+    assert make_window(fake_factory()).status_text.text() == ""  # said once
