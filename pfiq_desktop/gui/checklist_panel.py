@@ -7,9 +7,10 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFocusEvent, QFont, QPainter, QPaintEvent, QPen, QResizeEvent
+from PySide6.QtGui import QBrush, QColor, QFocusEvent, QFont, QFontMetrics, QPainter, QPaintEvent, QPen, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QFormLayout,
     QFrame,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QScrollArea,
+    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableWidget,
@@ -45,13 +47,35 @@ VALUE_COLUMN_SAMPLE = "13 % of head heig"  # the value column's width: a typical
 VERDICT_COLUMN_PADDING = 16  # px beside the verdict column's longest word: the cell's margins
 
 
-class MiddleElided(QStyledItemDelegate):
-    """Check names cut in the middle: at 150 % "Eye open (photo right)" and "(photo left)" both read "Eye open
-    (photo …" (screen walk-through). Values keep being cut at their end, after the number that matters."""
+def shortened_name(name: str, metrics: QFontMetrics, width: int) -> str:
+    """A check's name cut to `width` pixels at its end, but keeping a short bracket that tells a pair apart:
+    "Eye open (photo left)" and "(photo right)" both read "Eye open (photo …" when cut at the end (screen
+    walk-through), and cut in the middle, "Inter-eye distance" read "Inter-…stance". A bracket of three or more words
+    explains the name ("(sunglasses, patch, hand, hair)") and is cut first."""
+    if metrics.horizontalAdvance(name) <= width:
+        return name
+    head, opening, which = name.rpartition(" (")
+    if opening and which.endswith(")") and len(which.split()) <= 2:
+        tail = opening + which
+        room = width - metrics.horizontalAdvance(tail)
+        if room >= metrics.horizontalAdvance("…"):
+            return metrics.elidedText(head, Qt.TextElideMode.ElideRight, room) + tail
+    return metrics.elidedText(name, Qt.TextElideMode.ElideRight, width)
+
+
+class NameShortened(QStyledItemDelegate):
+    """The check-name column, cut as `shortened_name` cuts it; values keep being cut at their end, after the number
+    that matters."""
 
     def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
         super().initStyleOption(option, index)
-        option.textElideMode = Qt.TextElideMode.ElideMiddle
+        if option.rect.width() <= 0:  # asked for a size hint, not painted: the whole name
+            return
+        style = option.widget.style() if option.widget is not None else QApplication.style()
+        text_box = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, option.widget)
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, option.widget) + 1
+        option.text = shortened_name(option.text, option.fontMetrics, text_box.width() - 2 * margin)
+
 
 class QualityGauge(QWidget):
     """Semicircular gauge of the scalar face quality, 0..1, in the pixel-level quality map's colours."""
@@ -189,7 +213,7 @@ class ChecklistPanel(QWidget):
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.tree.setItemDelegateForColumn(0, MiddleElided(self.tree))
+        self.tree.setItemDelegateForColumn(0, NameShortened(self.tree))
         header = self.tree.header()
         header.setStretchLastSection(False)
         # the check's name is read first: it takes the room, the value a fixed width (a long unit is elided, whole in

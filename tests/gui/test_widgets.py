@@ -335,25 +335,30 @@ def test_the_check_table_names_failures_in_the_order_of_the_reasons(qtbot):
 
 
 def test_a_narrow_check_table_still_tells_the_left_eye_from_the_right(qtbot):
-    # at 150 % scaling both rows read "Eye open (photo …" (screen walk-through): the names are cut in the middle
+    # at 150 % scaling both rows read "Eye open (photo …" (screen walk-through); cut in the middle instead, "Inter-eye
+    # distance" read "Inter-…stance": a name keeps its start, and a short bracket that tells a pair apart
+    from PySide6.QtCore import QRect
     from PySide6.QtWidgets import QStyleOptionViewItem, QTreeWidgetItem
 
-    from pfiq_desktop.gui.checklist_panel import ChecklistPanel
+    from pfiq_desktop.gui.checklist_panel import ChecklistPanel, shortened_name
 
     table = ChecklistPanel()
     qtbot.addWidget(table)
-    table.tree.addTopLevelItem(QTreeWidgetItem(["Eye open (photo left)", "closed 0 % likely", "Pass"]))
+    metrics = table.tree.fontMetrics()
+    width = metrics.horizontalAdvance("Eye open (photo")
+    left, right = (shortened_name(f"Eye open (photo {side})", metrics, width) for side in ("left", "right"))
+    assert left.endswith("… (photo left)") and right.endswith("… (photo right)")
+    assert shortened_name("Inter-eye distance", metrics, width).startswith("Inter-eye")
+    cover = shortened_name("Eyes not covered (sunglasses, patch, hand, hair)", metrics, width)
+    assert cover.startswith("Eyes not") and cover.endswith("…")  # an explaining bracket is cut first
+    assert shortened_name("Eye open (photo left)", metrics, 10**4) == "Eye open (photo left)"
+    table.tree.addTopLevelItem(QTreeWidgetItem(["Eye open (photo right)", "closed 0 % likely", "Pass"]))
     name = table.tree.model().index(0, 0)
     option = QStyleOptionViewItem()
-    table.tree.itemDelegateForIndex(name).initStyleOption(option, name)
-    # the name cut in the middle; a value, as the view cuts it, at its end, after its number
-    assert option.textElideMode == Qt.TextElideMode.ElideMiddle
-    assert table.tree.textElideMode() == Qt.TextElideMode.ElideRight
+    option.rect = QRect(0, 0, width + 12, 20)
+    table.tree.itemDelegateForIndex(name).initStyleOption(option, name)  # as a row is painted
+    assert option.text.endswith("… (photo right)") and metrics.horizontalAdvance(option.text) <= width + 12
     assert table.tree.itemDelegateForIndex(table.tree.model().index(0, 1)) is not table.tree.itemDelegateForIndex(name)
-    width = table.tree.fontMetrics().horizontalAdvance("Eye open (photo")
-    left, right = (table.tree.fontMetrics().elidedText(f"Eye open (photo {side})", option.textElideMode, width)
-                   for side in ("left", "right"))
-    assert left != right and left.endswith("left)") and right.endswith("right)")
 
 
 def test_an_unreadable_file_gets_a_crossed_out_tile_with_no_clipped_word(qtbot):
