@@ -16,7 +16,7 @@ import pytest
 from pfiq_desktop.review import ReviewStore, verify_store
 from pfiq_desktop.review import store as review_store
 from pfiq_desktop.review.chain import ENTRY_FIELDS, entry_hash
-from pfiq_desktop.review.store import os_login
+from pfiq_desktop.review.store import count_before, os_login
 from tests.photos import REPO
 
 
@@ -287,7 +287,7 @@ def _as_a_login_that_cannot_write(folder):
     return [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-dac_override,-dac_read_search", "--"]
 
 
-def test_pfiq_audit_verify_reads_a_store_in_a_folder_it_cannot_write(tmp_path):
+def test_pfiq_audit_verify_and_a_prune_preview_read_a_store_in_a_folder_they_cannot_write(tmp_path):
     """An auditor's copy on a read-only share: SQLite could not open the WAL store there, and verify called it
     'not a review store'. The copy was taken while the window was open, so its last decision is only in the -wal."""
     live = tmp_path / "live" / "reviews.sqlite3"
@@ -306,6 +306,10 @@ def test_pfiq_audit_verify_reads_a_store_in_a_folder_it_cannot_write(tmp_path):
                              cwd=REPO, capture_output=True, text=True, timeout=120)
         assert run.returncode == 0, run.stdout + run.stderr
         assert "3 audit entries, chain intact" in run.stdout
+        # a retention preview reads it as well: it opened the store for writing and failed there
+        preview = subprocess.run([*prefix, sys.executable, "-m", "pfiq_desktop.cli", "audit", "prune", str(copy / "reviews.sqlite3"),
+                                  "--before", "2020-01-01"], cwd=REPO, capture_output=True, text=True, timeout=120)
+        assert preview.returncode == 0 and preview.stdout.startswith("Nothing in "), preview.stdout + preview.stderr
         assert sorted(p.name for p in copy.iterdir()) == ["reviews.sqlite3", "reviews.sqlite3-wal", "reviews.sqlite3.head"]
     finally:
         copy.chmod(0o755)
@@ -348,7 +352,7 @@ def test_a_retention_cut_removes_the_oldest_entries_and_the_chain_still_verifies
         _decide_on(monkeypatch, store, "2024-02-01", "c.jpg")
         monkeypatch.undo()
         cutoff = datetime(2023, 1, 1, tzinfo=UTC)
-        assert store.remove_before(cutoff, dry_run=True) == (2, 1) and len(store.audit_log()) == 4
+        assert count_before(path, cutoff) == (2, 1) and len(store.audit_log()) == 4
         assert store.remove_before(cutoff, officer="Records office") == (2, 1)
         log = store.audit_log()
         assert [e.action for e in log] == ["decide", "decide", "prune"] and log[-1].officer == "Records office"

@@ -91,9 +91,31 @@ def run_verify(args: argparse.Namespace) -> int:
     return EXIT_PHOTO_PROBLEM
 
 
+class _Unverified(Exception):
+    """The store's audit log does not verify, so it is not cut."""
+
+
+def _prune(path: Path, args: argparse.Namespace) -> tuple[int, int]:
+    from pfiq_desktop.review.store import ReviewStore
+
+    with ReviewStore(path) as store:
+        if not store.verify().ok:
+            raise _Unverified
+        return store.remove_before(args.before, officer=args.officer)
+
+
+def _count(path: Path, before: datetime) -> tuple[int, int]:
+    """What a cut would remove, read without writing (a preview of an auditor's read-only copy)."""
+    from pfiq_desktop.review.store import count_before, verify_store
+
+    if not verify_store(path).ok:
+        raise _Unverified
+    return count_before(path, before)
+
+
 def run_prune(args: argparse.Namespace) -> int:
     from pfiq_desktop.atomic import OutputError
-    from pfiq_desktop.review.store import ReviewStore, StoreError
+    from pfiq_desktop.review.store import StoreError
 
     path = _store(args)
     if not path.is_file():
@@ -104,11 +126,10 @@ def run_prune(args: argparse.Namespace) -> int:
         error(f"--before {day} is after today: only entries older than a day that has begun can be removed")
         return EXIT_USAGE
     try:
-        with ReviewStore(path) as store:
-            if not store.verify().ok:  # a cut would hide how it was broken
-                error(printable(f"{path}: the audit log does not verify; nothing was removed (run pfiq audit verify)"))
-                return EXIT_PHOTO_PROBLEM
-            entries, decisions = store.remove_before(args.before, officer=args.officer, dry_run=not args.yes)
+        entries, decisions = _prune(path, args) if args.yes else _count(path, args.before)
+    except _Unverified:  # a cut would hide how it was broken
+        error(printable(f"{path}: the audit log does not verify; nothing was removed (run pfiq audit verify)"))
+        return EXIT_PHOTO_PROBLEM
     except StoreError as problem:
         error(printable(str(problem)))
         return EXIT_USAGE

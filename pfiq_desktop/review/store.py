@@ -429,31 +429,22 @@ class ReviewStore:
         self._keep_witness()
         return bool(cursor.rowcount)
 
-    def remove_before(self, cutoff: datetime, *, officer: str = "", dry_run: bool = False) -> tuple[int, int]:
+    def remove_before(self, cutoff: datetime, *, officer: str = "") -> tuple[int, int]:
         """Retention: remove the audit entries written before `cutoff` and the decisions they were the last word on;
-        (entries, decisions) removed, or that would be with `dry_run`. The chain stays verifiable: an appended
-        `PRUNE` entry records how many went and the hash the log now resumes after (`chain.verify`). Only the oldest
-        entries can go, never one person's in the middle, and removed rows are overwritten (secure_delete)."""
-        stamp = cutoff.astimezone(UTC).isoformat(timespec="milliseconds")
+        (entries, decisions) removed (`count_before` says it without changing the store). The chain stays verifiable:
+        an appended `PRUNE` entry records how many went and the hash the log now resumes after (`chain.verify`). Only
+        the oldest entries can go, never one person's in the middle, and removed rows are overwritten (secure_delete)."""
         with self._writing("remove old entries from"):
-            first_kept = self._conn.execute("SELECT min(id) FROM audit WHERE at >= ?", (stamp,)).fetchone()[0]
-            last = self._conn.execute(
-                "SELECT max(id) FROM audit" + (" WHERE id < ?" if first_kept is not None else ""),
-                (first_kept,) if first_kept is not None else ()).fetchone()[0]
-            if last is None:
+            cut = _cut_before(self._conn, cutoff)
+            if cut is None:
                 return 0, 0
-            resume_after = self._conn.execute("SELECT entry_hash FROM audit WHERE id=?", (last,)).fetchone()[0]
-            stale = "(SELECT image_sha256, path FROM audit GROUP BY image_sha256, path HAVING max(id) <= ?)"
-            decisions = self._conn.execute(f"SELECT count(*) FROM decisions WHERE (image_sha256, path) IN {stale}",
-                                           (last,)).fetchone()[0]
-            entries = self._conn.execute("SELECT count(*) FROM audit WHERE id <= ?", (last,)).fetchone()[0]
-            if dry_run:
-                return entries, decisions
-            self._conn.execute(f"DELETE FROM decisions WHERE (image_sha256, path) IN {stale}", (last,))
+            entries, decisions, last, resume_after = cut
+            self._conn.execute(f"DELETE FROM decisions WHERE (image_sha256, path) IN {_LAST_WORD_BEFORE}", (last,))
             self._conn.execute(f"DROP TRIGGER {_NO_DELETE}")
             self._conn.execute("DELETE FROM audit WHERE id <= ?", (last,))
             self._conn.execute(_TRIGGERS[_NO_DELETE])
             self._set_meta(CHAIN_START, resume_after)
+            stamp = cutoff.astimezone(UTC).isoformat(timespec="milliseconds")
             note = (f"retention: removed the audit entr{'y' if entries == 1 else 'ies'} written before {stamp} "
                     f"({entries}) and {counted(decisions, 'decision')} they were the last word on")
             record = Decision(image_sha256="", path="", decision="", note=note, officer=(officer or "").strip(),
@@ -551,6 +542,40 @@ class ReviewStore:
                 write_witness(self.path, head)
             except OutputError as problem:
                 log.warning("the audit witness beside %s was not written: %s", self.path, problem)
+
+
+# the (photo, path) pairs whose last audit entry is at or before an id: their decisions go with a retention cut
+_LAST_WORD_BEFORE = "(SELECT image_sha256, path FROM audit GROUP BY image_sha256, path HAVING max(id) <= ?)"
+
+
+def _cut_before(conn: sqlite3.Connection, cutoff: datetime) -> tuple[int, int, int, str] | None:
+    """What a retention cut at `cutoff` removes: (entries, decisions, the last entry's id, its hash); None: nothing."""
+    stamp = cutoff.astimezone(UTC).isoformat(timespec="milliseconds")
+    first_kept = conn.execute("SELECT min(id) FROM audit WHERE at >= ?", (stamp,)).fetchone()[0]
+    last = conn.execute("SELECT max(id) FROM audit" + (" WHERE id < ?" if first_kept is not None else ""),
+                        (first_kept,) if first_kept is not None else ()).fetchone()[0]
+    if last is None:
+        return None
+    resume_after = conn.execute("SELECT entry_hash FROM audit WHERE id=?", (last,)).fetchone()[0]
+    decisions = conn.execute(f"SELECT count(*) FROM decisions WHERE (image_sha256, path) IN {_LAST_WORD_BEFORE}",
+                             (last,)).fetchone()[0]
+    entries = conn.execute("SELECT count(*) FROM audit WHERE id <= ?", (last,)).fetchone()[0]
+    return entries, decisions, last, resume_after
+
+
+def count_before(path: str | os.PathLike[str], cutoff: datetime) -> tuple[int, int]:
+    """(entries, decisions) `ReviewStore.remove_before` would remove, read without changing the store: a preview
+    opened it for writing, so it failed on an auditor's read-only copy and sealed a version-1 store it only looked
+    at. Call `verify_store` first: a store that does not verify is not cut."""
+    location = Path(path)
+    try:
+        with _reading(location) as conn:
+            cut = _cut_before(conn, cutoff)
+    except sqlite3.DatabaseError as error:
+        raise StoreError(f"{location} is not a review store ({error})") from error
+    except OSError as error:
+        raise StoreError(f"{location} cannot be read ({error})") from error
+    return (0, 0) if cut is None else cut[:2]
 
 
 def verify_store(path: str | os.PathLike[str], recorded_head: str = "") -> ChainReport:
