@@ -175,8 +175,8 @@ def _lut(scale: MapScale) -> np.ndarray:
 # them, against 97 for normal sight); red and blue stay apart.
 PLQ_SCALE = MapScale(
     name="plq",
-    title="Pixel-level quality (the paper's map)",
-    caption="Pixel-level quality (paper)",
+    title="Pixel-level quality (PLQ)",
+    caption="Pixel-level quality (PLQ)",
     anchors=(
         (165, 0, 38), (215, 48, 39), (244, 109, 67), (253, 174, 97), (254, 224, 144), (255, 255, 191),
         (224, 243, 248), (171, 217, 233), (116, 173, 209), (69, 117, 180), (49, 54, 149),

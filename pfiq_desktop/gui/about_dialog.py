@@ -36,8 +36,8 @@ face, so the checklist and the overall quality gauge report those.</li>
 <li>Uncoloured does not prove unobstructed: a skin-coloured cover barely lowers the map.</li>
 </ul>
 <p>The <b>Findings</b> above the checklist say in words what the map and the checklist found. Click a
-check to see where it looked; hover over the map to read a value. Press M for the paper's own map
-(pixel-level quality, red low · blue high, 0..1), and C for the aligned face crop the network
+check to see where it looked; hover over the map to read a value. Press M for the paper's own map,
+pixel-level quality (PLQ: red low · blue high, 0..1), and C for the aligned face crop the network
 analysed.</p>
 <p>Method: pixel-level face image quality, Terhörst et al., "Pixel-Level Face Image Quality
 Assessment for Explainable Face Recognition"; the comparison with compliant photos is this

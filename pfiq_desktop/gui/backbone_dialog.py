@@ -154,7 +154,7 @@ class BackboneCompareDialog(QDialog):
         self.message = named(QLabel(""), "compareMessage")
         self.message.setWordWrap(True)
         self.message.setMinimumHeight(self.message.fontMetrics().lineSpacing() * 3)
-        self.paper = named(QCheckBox("The paper's map for both (like for like)"), "paperForBoth")
+        self.paper = named(QCheckBox("Pixel-level quality (PLQ) for both (like for like)"), "paperForBoth")
         self.left, self.right = NetworkPanel("Network in use (Settings)"), NetworkPanel("Second network")
         note = QLabel("Each quality is on its own network's calibrated scale; the maps share one colour scale per kind.")
         note.setWordWrap(True)

@@ -235,7 +235,7 @@ class ChecklistPanel(QWidget):
         for column, tip in (
             (0, "Left and right as seen on the photo, as the checks say them"),  # whose left? (wording review)
             (1, "Mean deviation from compliant photos at this place of the face: 0 = as usual, -2 and below clearly lower"),
-            (2, "Mean pixel-level quality (the paper's map), 0..1"),
+            (2, "Mean pixel-level quality (PLQ), 0..1: red low, blue high"),
         ):
             header_item = self.regions.horizontalHeaderItem(column)  # made by setHorizontalHeaderLabels above
             if header_item is not None:
@@ -404,7 +404,7 @@ class ChecklistPanel(QWidget):
             deviation = deviations.get(name)
             self.regions.setItem(row, 1, _coloured_cell(deviation, DEVIATION_SCALE, "{:+.1f}",
                                                        band(deviation) if deviation is not None and math.isfinite(deviation) else ""))
-            self.regions.setItem(row, 2, _coloured_cell(value, PLQ_SCALE, "{:.2f}", "the paper's pixel-level quality"))
+            self.regions.setItem(row, 2, _coloured_cell(value, PLQ_SCALE, "{:.2f}", "pixel-level quality (PLQ)"))
 
     def face_count(self) -> int:
         return len(self.analysis.faces) if self.analysis is not None else 0

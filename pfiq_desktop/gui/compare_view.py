@@ -53,7 +53,7 @@ from pfiq_desktop.review.reasons import no_face_problem
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
 
 MODE_CHIP = 1  # the view-mode box's second entry
-MAP_LABELS = {"deviation": "vs compliant photos", "plq": "paper's map (PLQ)"}
+MAP_LABELS = {"deviation": "vs compliant photos", "plq": "pixel-level quality (PLQ)"}
 MAP_TITLES = {
     "deviation": f"{MAP_SCALES['deviation'].title} (outlined: clearly lower)",
     "plq": f"{PLQ_SCALE.title} (red low · blue high)",
@@ -122,8 +122,8 @@ class CompareView(QWidget):
         self.map_kind = named(QComboBox(), "mapKind")
         for kind in MAP_KINDS:
             self.map_kind.addItem(MAP_LABELS[kind], kind)
-        self.map_kind.setToolTip("Which map: each place of the face compared with compliant photos, or the paper's "
-                                 "pixel-level quality (M)")
+        self.map_kind.setToolTip("Which map: each place of the face compared with compliant photos, or its "
+                                 "pixel-level quality (PLQ), the published method's map (M)")
         self.opacity = named(QSlider(Qt.Orientation.Horizontal), "opacitySlider")
         self.opacity.setRange(0, 100)
         self.opacity.setValue(75)

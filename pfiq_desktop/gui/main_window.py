@@ -364,7 +364,7 @@ class MainWindow(QMainWindow):
                          f"actShow{digit}" if keyed else f"actShow_{status}", "photo list filter")
         self._action(view, "Toggle &landmarks", self.compare.show_landmarks.toggle, "L", "actLandmarks")
         self._action(view, "Aligned face &crop view", self.compare.toggle_mode, "C", "actChip")
-        self._action(view, "&Map: compliant photos / the paper's", self.compare.toggle_map, "M", "actMap")
+        self._action(view, "&Map: vs compliant photos / pixel-level quality", self.compare.toggle_map, "M", "actMap")
         self._action(view, "Next f&ace", self.checklist.next_face, "Ctrl+]", "actNextFace")
         self._action(view, "Previous fac&e", self.checklist.previous_face, "Ctrl+[", "actPrevFace")
         view.addSeparator()

@@ -195,7 +195,7 @@ def quality_html(analysis: Analysis) -> str:
 {table}
 <p style="color:{GREY}; margin-top:1px; font-size:6pt">Mean deviation over each whole region: 0 = as in compliant photos, \
 -2 and below = clearly lower recognition utility; a finding names a smaller area's, which can be lower than its \
-region's mean. Left/right as seen on the photo; the paper's PLQ per region is in the attached JSON.{more}</p>"""
+region's mean. Left/right as seen on the photo; the pixel-level quality (PLQ) per region is in the attached JSON.{more}</p>"""
 
 
 def findings_html(analysis: Analysis) -> str:

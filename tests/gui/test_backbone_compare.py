@@ -56,10 +56,10 @@ def test_compare_networks_side_by_side_and_a_bad_model_says_why(qtbot, make_wind
         assert shown is not None and math.isfinite(shown.analysis.faces[0].quality)
         assert f"{shown.analysis.faces[0].quality:.2f}" in panel.quality.text()
     assert "test-facenet" in dialog.right.network.text() and "SHA-256" in dialog.right.network.text()
-    assert "paper" in dialog.right.caption.text(), "no compliant-face reference for a user's network: the paper's map"
+    assert "(PLQ)" in dialog.right.caption.text(), "no compliant-face reference for a user's network: the paper's map"
     assert dialog.left.picture.pixmap().size() == dialog.right.picture.pixmap().size(), "the same photo crop"
     dialog.paper.setChecked(True)  # like for like: the paper's map on both sides
-    assert "paper" in dialog.left.caption.text() and dialog.left.has_map()
+    assert "(PLQ)" in dialog.left.caption.text() and dialog.left.has_map()
 
     dialog.grab().save("/work/scratch/bbcompare/shot_ok.png") if __import__("os").environ.get("SHOT") else None
     # a model file without its sidecar: the loader's one line in the dialog, nothing else breaks
