@@ -496,3 +496,69 @@ def test_how_many_images_a_file_holds_is_kept_and_previews_do_not_count(tmp_path
         photo.resize((16, 16)).save(tiff, "TIFF", tiffinfo=reduced)
         tiff.newFrame()
     assert Image.open(previewed).n_frames == 2 and load_photo_file(previewed).images == 1
+
+
+def test_a_file_of_thousands_of_pages_is_counted_quickly_up_to_more_than_a_hundred(tmp_path):
+    """Pillow's page count of a 100,000-page TIFF took 72 s (each page checked against every page before it), and an
+    APNG declaring 2,147,483,647 frames was said to hold that many (fuzzing walk-through): counting stops past 100."""
+    import struct
+    import time
+    import zlib
+
+    from pfiq_desktop.engine.imageio import MAX_IMAGES_COUNTED, images_text
+
+    pages = tmp_path / "pages.tif"
+    tiny = Image.new("L", (32, 32), 128)
+    tiny.save(pages, "TIFF", save_all=True, append_images=[tiny] * 2999)
+    started = time.perf_counter()
+    assert load_photo_file(pages).images == MAX_IMAGES_COUNTED + 1
+    assert time.perf_counter() - started < 2.0  # counting all 3,000 took seconds; a hundred takes milliseconds
+    assert images_text(MAX_IMAGES_COUNTED + 1) == "more than 100" and images_text(3) == "3"
+    apng = tmp_path / "frames.png"
+    Image.new("RGB", (32, 32), "grey").save(apng, "PNG", save_all=True, append_images=[Image.new("RGB", (32, 32), "white")])
+    data = bytearray(apng.read_bytes())
+    at = data.index(b"acTL")
+    data[at + 4:at + 8] = struct.pack(">I", 2_147_483_647)  # the frames it declares, not the frames it holds
+    data[at + 12:at + 16] = struct.pack(">I", zlib.crc32(bytes(data[at:at + 12])))
+    apng.write_bytes(bytes(data))
+    assert load_photo_file(apng).images == 2
+
+
+def test_a_small_progressive_jpeg_claiming_a_huge_size_is_refused_before_it_is_decoded(tmp_path):
+    """A 10 kB progressive JPEG whose header claims 30000 x 30000 pixels took 5.5 GB: libjpeg holds a progressive
+    file's coefficients at full size whatever size is asked (fuzzing walk-through). A real phone photo still loads."""
+    import io
+    import struct
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (120, 110, 100)).save(buffer, "JPEG", progressive=True, subsampling=0)
+    data = bytearray(buffer.getvalue())
+    frame = data.index(b"\xff\xc2")  # start of a progressive frame: length, precision, height, width
+    data[frame + 5:frame + 9] = struct.pack(">HH", 30000, 30000)
+    claimed = tmp_path / "claimed.jpg"
+    claimed.write_bytes(bytes(data))
+    with pytest.raises(ImageLoadError, match=r"progressive JPEG of 30000x30000 pixels, which would take 5,150 MB"):
+        load_photo_file(claimed)
+    phone = tmp_path / "phone.jpg"
+    Image.new("RGB", (4000, 3000), (120, 110, 100)).save(phone, "JPEG", progressive=True)  # 12 MP, 4:2:0: 34 MB
+    assert load_photo_file(phone).pixels.shape == (3000, 4000, 3)
+
+
+def test_a_compressed_photo_whose_end_is_zeros_is_called_incomplete_and_a_black_edged_bitmap_is_not(tmp_path):
+    """A copy that stopped half-way, its rest filled with zeros, decoded as a photo half grey (WebP) or half transparent
+    (PNG) without a word, and was judged as a face (fuzzing walk-through)."""
+    rng = np.random.default_rng(3)
+    photo = Image.fromarray(rng.integers(0, 255, (160, 120, 3), np.uint8))
+    for fmt in ("PNG", "WEBP"):
+        whole = tmp_path / f"whole.{fmt.lower()}"
+        photo.save(whole, fmt)
+        data = whole.read_bytes()
+        assert load_photo_file(whole).pixels.shape == (160, 120, 3)
+        cut = tmp_path / f"cut.{fmt.lower()}"
+        cut.write_bytes(data[: len(data) // 2] + bytes(len(data) - len(data) // 2))
+        with pytest.raises(ImageLoadError, match="is incomplete: it ends in zeros where the photo should be"):
+            load_photo_file(cut)
+    black_edge = np.asarray(photo).copy()
+    black_edge[-60:] = 0  # uncompressed, a black border ends the file in zeros: it is a photo all the same
+    Image.fromarray(black_edge).save(tmp_path / "edge.bmp")
+    assert load_photo_file(tmp_path / "edge.bmp").pixels[-1].max() == 0

@@ -57,9 +57,14 @@ from pfiq_desktop.engine.filenames import display_name
 MIN_SIDE_PX = 32
 MAX_PIXELS = 60_000_000
 MAX_DECODED_BYTES = 256 * 2**20
+PROGRESSIVE_HEADROOM = 4  # a progressive JPEG's coefficients may take this many times MAX_DECODED_BYTES (a 108 MP phone
+# photo 4:2:0 takes 324 MB; a 12-megapixel one 36 MB)
 MAX_FILE_BYTES = 256 * 2**20  # no accepted photo needs more: its decoded pixels would not fit either
 BLOCK_PIXELS = 1 << 20  # pixels converted at a time (a few MB of temporaries, whatever the photo's size)
 NEW_SUBFILE_TYPE = 254  # the TIFF tag whose bit 0 marks a page as a reduced-resolution preview of another
+ZERO_TAIL_BYTES = 4096  # a compressed file ending in this many zero bytes was cut short and filled (`_check_complete`)
+ENDS_IN_DATA = {"PNG", "WEBP", "AVIF", "JPEG2000", "GIF"}  # formats whose encoders never end a file in zeros
+MAX_IMAGES_COUNTED = 100  # pages or frames counted in a file: one more reads "more than 100"
 
 # Pillow format names we accept; MPO is the multi-picture JPEG many cameras write, JPEG 2000 the format of the
 # photos inside identity documents' chips (ISO/IEC 39794-5), PPM also reads PGM and PBM.
@@ -188,6 +193,7 @@ def _decode(data: bytes, name: str) -> tuple[tuple[np.ndarray, float], float | N
     images it holds (`_images`)."""
     try:
         with Image.open(io.BytesIO(data)) as image:
+            _check_complete(data, image.format, name)
             scale = _check_header(image, name)
             images = _images(image, name)
             image.seek(0)
@@ -216,23 +222,43 @@ def _decode(data: bytes, name: str) -> tuple[tuple[np.ndarray, float], float | N
         ) from exc
 
 
+def _check_complete(data: bytes, image_format: str | None, name: str) -> None:
+    """Refuse a compressed file that ends in ZERO_TAIL_BYTES of zeros: a copy that stopped, its rest filled with zeros,
+    which a WebP, AVIF or PNG decoder reads as a photo half grey or transparent without a word (fuzzing walk-through;
+    none of 5,977 real photos ends in more than 5 zero bytes). Uncompressed formats may end in black pixels."""
+    if image_format in ENDS_IN_DATA and len(data) >= ZERO_TAIL_BYTES and not data[-ZERO_TAIL_BYTES:].strip(b"\0"):
+        raise ImageLoadError(
+            f"{name} is incomplete: it ends in zeros where the photo should be, so it cannot be checked. It may not "
+            "have been copied or downloaded completely; ask for the original photo file again."
+        )
+
+
 def _images(image: Image.Image, name: str) -> int:
-    """How many images the file holds: frames of an animation, pages of a TIFF but for reduced-resolution previews
-    (NewSubfileType bit 0), one for an MPO (a camera's extra views or preview of the same shot). A file damaged after
-    its first image counts the images read before the damage (the first is still the photo)."""
+    """How many images the file holds, up to MAX_IMAGES_COUNTED + 1 ("more than 100"): frames of an animation, pages of
+    a TIFF but for reduced-resolution previews (NewSubfileType bit 0), one for an MPO (a camera's extra views or preview
+    of the same shot). Counted by seeking, never from the file's own count: Pillow's page count of a 100,000-page TIFF
+    took 72 s (each page checked against those before), and an APNG declared 2,147,483,647 frames (fuzzing). A file
+    damaged after its first image counts the images read before the damage (the first is still the photo)."""
     if image.format == "MPO":
         return 1
     full = 0
     try:
-        frames = int(getattr(image, "n_frames", 1))
-        if not isinstance(image, TiffImagePlugin.TiffImageFile):  # no page to look at: seeking GIF frames decodes them
-            return max(frames, 1)
-        for page in range(frames):
-            image.seek(page)
-            full += not int(image.tag_v2.get(NEW_SUBFILE_TYPE, 0)) & 1
+        for index in range(MAX_IMAGES_COUNTED + 1):
+            image.seek(index)
+            preview = isinstance(image, TiffImagePlugin.TiffImageFile) and int(image.tag_v2.get(NEW_SUBFILE_TYPE, 0)) & 1
+            full += not preview
+            if full > MAX_IMAGES_COUNTED:
+                break
+    except EOFError:  # past the last image
+        pass
     except Exception as exc:  # a damaged later frame: the photo is the first, which the decoding reads apart
         log.warning("%s: its images after the first could not all be counted (%s)", name, exc, exc_info=True)
     return max(full, 1)
+
+
+def images_text(images: int) -> str:
+    """A count from `_images` in words: "3", or "more than 100" where counting stopped."""
+    return f"more than {MAX_IMAGES_COUNTED}" if images > MAX_IMAGES_COUNTED else str(images)
 
 
 def _in_srgb(image: Image.Image, name: str) -> Image.Image:
@@ -298,6 +324,13 @@ def _check_header(image: ImageFile.ImageFile, name: str) -> float:
             f"{name} is a {image.format} image, which is not supported; "
             f"use a {_FORMAT_LIST} file."
         )
+    coefficients = _progressive_coefficient_bytes(image)  # at its full size, whatever size it is decoded at
+    if coefficients > MAX_DECODED_BYTES * PROGRESSIVE_HEADROOM:
+        raise ImageLoadError(
+            f"{name} is a progressive JPEG of {image.size[0]}x{image.size[1]} pixels, which would take "
+            f"{coefficients / 2**20:,.0f} MB to decode at any size; it is refused to protect the computer (it may be "
+            "damaged or malicious). Use a smaller copy."
+        )
     scale, stored = _jpeg_reduction(image), image.size[0]
     if scale > 1:
         log.info("%s is %dx%d pixels: decoded at 1/%d of its size", name, *image.size, scale)
@@ -318,6 +351,17 @@ def _check_header(image: ImageFile.ImageFile, name: str) -> float:
         )
     _check_dimensions(width, height, name)
     return stored / width
+
+
+def _progressive_coefficient_bytes(image: ImageFile.ImageFile) -> int:
+    """What libjpeg holds to decode a progressive JPEG, whatever the size asked (`Image.draft` does not shrink it):
+    2 bytes per coefficient of every component at full size. A 10 kB file claiming 30000x30000 pixels took 5.5 GB
+    (fuzzing walk-through); 0 for any other file."""
+    if image.format not in ("JPEG", "MPO") or not image.info.get("progressive"):
+        return 0
+    layers = getattr(image, "layer", None) or [(0, 1, 1, 0)] * len(image.getbands())
+    largest = max(h * v for _, h, v, _ in layers)
+    return int(2 * image.size[0] * image.size[1] * sum(h * v for _, h, v, _ in layers) / largest)
 
 
 def _jpeg_reduction(image: ImageFile.ImageFile) -> int:

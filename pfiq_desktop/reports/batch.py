@@ -7,6 +7,7 @@ reduced size (JPEG DCT scaling), so a folder of large photos stays fast.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -44,6 +45,7 @@ from pfiq_desktop.review.reasons import decided_reasons_text, failed_problems, f
 from pfiq_desktop.review.store import DECISION_LABELS, DECISIONS
 from pfiq_desktop.review.values import counted, profile_text, quality_text, when
 
+log = logging.getLogger(__name__)
 DECISION_ORDER = (*DECISIONS, "")  # "": not decided
 THUMB_PX = 150
 ERROR_CHARS = 160  # of an analysis error in the photo table
@@ -63,6 +65,8 @@ PAGE_WITHOUT_END = 1e9  # device pixels: the page the rows are measured on, so n
 def load_thumbnail(item: ReportItem, size: int = THUMB_PX) -> np.ndarray | None:
     """The photo reduced to about `size` px on its longer side, decoding only what is needed."""
     image: np.ndarray | None = item.image
+    if image is None and item.analysis.errors:  # the engine could not read it: nothing to show, its row says why
+        return None
     if image is None:
         path = Path(item.analysis.source)
         longest = max(item.analysis.image_size)
@@ -81,7 +85,11 @@ def load_thumbnail(item: ReportItem, size: int = THUMB_PX) -> np.ndarray | None:
         _, item.photo_problem = photo_or_why(data, hashlib.sha256(raw).hexdigest(), path, item.analysis.image_sha256)
         if item.photo_problem:  # another photo under the analysed one's name
             return None
-        bgr = cv2.imdecode(data, flag)  # applies EXIF orientation like the engine's loader
+        try:
+            bgr = cv2.imdecode(data, flag)  # applies EXIF orientation like the engine's loader
+        except cv2.error as refused:  # a header claiming more pixels than OpenCV takes ended the summary (fuzzing)
+            log.warning("OpenCV refused to decode %s (%s); the engine's loader reads it", path, refused)
+            bgr = None
         if bgr is not None:
             image = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
         else:

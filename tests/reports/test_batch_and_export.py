@@ -511,3 +511,38 @@ def test_the_summary_says_where_one_photo_was_filed_twice(decided_item):
     rows = _photo_rows([decided_item, other, twin], ["", "", ""], ["", "", ""], 40)
     assert "Same photo as #3 renamed copy.jpg" in rows[0] and f"Same photo as #1 {decided_item.name}" in rows[2]
     assert "Same photo" not in rows[1]
+
+
+def _png_claiming(path, width: int, height: int) -> None:
+    """A small PNG whose header claims `width` x `height` pixels (with a valid checksum)."""
+    import io
+    import struct
+    import zlib
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (120, 130, 140)).save(buffer, "PNG")
+    data = bytearray(buffer.getvalue())
+    header = b"IHDR" + struct.pack(">II", width, height) + bytes(data[24:29])
+    data[12:29] = header
+    data[29:33] = struct.pack(">I", zlib.crc32(header))
+    path.write_bytes(bytes(data))
+
+
+def test_a_photo_claiming_more_pixels_than_opencv_takes_leaves_the_summary_whole(tmp_path, sample_analysis):
+    # `pfiq report` on a folder holding a PNG whose header claims 100000 x 100000 pixels ended with OpenCV's
+    # "pixels <= CV_IO_MAX_IMAGE_PIXELS" traceback, and no summary, CSV or JSON (fuzzing walk-through)
+    from pfiq_desktop.engine.hashing import file_sha256
+    from pfiq_desktop.reports.batch import load_thumbnail
+
+    huge = tmp_path / "huge.png"
+    _png_claiming(huge, 100_000, 100_000)
+    refused = dataclasses.replace(sample_analysis, source=str(huge), faces=[], checks=[], image_size=(0, 0),
+                                  image_sha256=file_sha256(huge), errors=["huge.png claims to be larger than the limit"])
+    assert load_thumbnail(ReportItem(refused)) is None
+    read_as_fine = dataclasses.replace(refused, errors=[], image_size=(100_000, 100_000))  # OpenCV is asked: it refuses
+    item = ReportItem(read_as_fine)
+    assert load_thumbnail(item) is None and item.photo_problem.endswith("huge.png cannot be read")
+    result = export_reports([ReportItem(sample_analysis), ReportItem(refused), item], tmp_path / "out", ["summary", "csv"])
+    assert {p.name for p in result.files} == {"pfiq-summary.pdf", "pfiq-results.csv"}
