@@ -22,7 +22,7 @@ from PySide6.QtGui import QPdfWriter
 from pfiq_desktop import APP_NAME, __version__
 from pfiq_desktop.atomic import OutputError, write_bytes_atomic
 from pfiq_desktop.engine.icao.regions import REGION_LABELS
-from pfiq_desktop.engine.icao.registry import CHECKS
+from pfiq_desktop.engine.icao.registry import CHECKS, in_fix_order
 from pfiq_desktop.engine.results import Analysis, Verdict
 from pfiq_desktop.palette import DEVIATION_SCALE, ROW_TINT_PLAIN, ROW_TINTS, status_badge, status_hex
 from pfiq_desktop.reports.figures import (
@@ -45,7 +45,7 @@ from pfiq_desktop.reports.paged import (
     render_pdf,
 )
 from pfiq_desktop.review.chain import PRINTED_HASH_DIGITS
-from pfiq_desktop.review.reasons import decided_reasons_text, reasons_text
+from pfiq_desktop.review.reasons import decided_reasons_text, reasons_text, to_change
 from pfiq_desktop.review.store import AUDIT_ACTION_LABELS, DECISION_LABELS
 from pfiq_desktop.review.values import bounds_text, check_value_text, counted, format_number, profile_text, quality_text, when
 
@@ -148,8 +148,13 @@ def profile_html(analysis: Analysis) -> str:
     return f'<p style="color:{GREY}; font-size:5pt; margin-top:1px; margin-bottom:0px">Profile {named}{asks}{sources}</p>'
 
 
+SIDED_ROWS = (("Eye", "left_eye", "right_eye"), ("Cheek", "left_cheek", "right_cheek"))  # (label, photo left, right)
+SIDED = {region for _, *sides in SIDED_ROWS for region in sides}
+MIDDLE = ("forehead", "nose", "mouth", "chin")  # top to bottom
+
+
 def quality_html(analysis: Analysis) -> str:
-    """Recognition quality per face and the main face's regions compared with compliant photos (two pairs per row)."""
+    """Recognition quality per face and the main face's regions compared with compliant photos."""
     if not analysis.faces:  # an unreadable photo was described as one without a face
         why = "Not analysed" if analysis.errors else "No face"
         return f'<p style="color:{GREY}">{why}: no quality to report.</p>'
@@ -157,27 +162,23 @@ def quality_html(analysis: Analysis) -> str:
     several = len(faces) > 1
     deviations = faces[0].region_deviation
 
-    def cell(region: str) -> str:
+    def cell(region: str, span: int = 1) -> str:
         value = deviations.get(region)
+        spanned = f' colspan="{span}"' if span > 1 else ""
         if value is None or not np.isfinite(value):
-            return '<td align="right">–</td>'
+            return f'<td align="center"{spanned}>–</td>'
         colour = DEVIATION_SCALE.hex_at(value)
         shade = f' style="background-color:{colour}"' if colour else ""
-        return f'<td align="right"{shade}><b>{value:+.1f}</b></td>'
+        return f'<td align="center"{spanned}{shade}><b>{value:+.1f}</b></td>'
 
-    def label(region: str) -> str:
-        return escape(REGION_LABELS.get(region, region.replace("_", " ").capitalize())).replace(" ", "&nbsp;")
-
-    # Two region/value pairs per row: short, and no word breaks in the narrow column.
-    rows = []
-    head = '<th align="left">Region</th><th align="right">mean</th>' * 2  # "vs c." was cryptic
-    paired = ["left_eye", "left_cheek", "forehead", "mouth", "right_eye", "right_cheek", "nose", "chin"]
-    regions = [r for r in paired if r in deviations] + [r for r in deviations if r not in paired]
-    half = -(-len(regions) // 2)
-    for left, right in zip(regions[:half], regions[half:] + [""] * (2 * half - len(regions))):
-        right_cells = f"<td>{label(right)}</td>{cell(right)}" if right else "<td></td><td></td>"
-        rows.append(f"<tr><td>{label(left)}</td>{cell(left)}{right_cells}</tr>")
-    table = (f'<table width="100%" cellspacing="0" cellpadding="1" border="0.5" style="border-color:{RULE}; '
+    # the sided regions in a column per side ("Left eye" read as the subject's left, and "Eye (photo left)" broke
+    # into "(phot|o left)" in the narrow column), the middle ones across both
+    rows = [f"<tr><td>{word}</td>{cell(left)}{cell(right)}</tr>" for word, left, right in SIDED_ROWS
+            if left in deviations or right in deviations]
+    middle = [r for r in MIDDLE if r in deviations] + [r for r in deviations if r not in SIDED and r not in MIDDLE]
+    rows += [f"<tr><td>{escape(REGION_LABELS.get(r, r))}</td>{cell(r, 2)}</tr>" for r in middle]
+    head = '<th align="left">Region</th><th align="center">photo left</th><th align="center">photo right</th>'
+    table = (f'<table width="100%" cellspacing="0" cellpadding="0.5" border="0.5" style="font-size:6.5pt; border-color:{RULE}; '
              f'border-style:solid"><tr style="background-color:{HEADER_SHADE}">{head}</tr>{"".join(rows)}</table>'
              if rows else f'<p style="color:{GREY}">No deviation map for this face.</p>')
     quality = " · ".join(
@@ -193,9 +194,27 @@ def quality_html(analysis: Analysis) -> str:
 {escape(analysis.quality_estimator or "scalar estimator")}, raw {format_number(faces[0].quality_raw)}</p>
 <p style="margin-top:4px; margin-bottom:1px"><b>Regions vs compliant photos</b>{" (face 1)" if several else ""}</p>
 {table}
-<p style="color:{GREY}; margin-top:1px; font-size:6pt">Mean deviation over each whole region: 0 = as in compliant photos, \
--2 and below = clearly lower recognition utility; a finding names a smaller area's, which can be lower than its \
-region's mean. Left/right as seen on the photo; the pixel-level quality (PLQ) per region is in the attached JSON.{more}</p>"""
+<p style="color:{GREY}; margin-top:1px; font-size:6pt">Mean over each whole region (a finding's smaller area can be \
+lower): 0 = as in compliant photos, -2 and below = clearly lower. Pixel-level quality (PLQ) per region: attached JSON.{more}</p>"""
+
+
+CHANGES_SHOWN = 3
+
+
+def changes_html(analysis: Analysis) -> str:
+    """What to change for a new photo, most important first: the report goes back to the applicant or the
+    photographer, who read what was wrong but not what to do (photographer's walk-through)."""
+    changes = to_change(analysis)
+    if not changes:
+        return ""
+    shown = changes[:CHANGES_SHOWN]  # the page keeps its one-page fit; the rest are the checklist's failed rows
+    items = " ".join(f"<b>{n}.&nbsp;{escape(', '.join(problems))}{':' if fix else '.'}</b>" + (f" {escape(fix)}." if fix else "")
+                     for n, (problems, fix) in enumerate(shown, 1))
+    if len(changes) > len(shown):
+        items += f" And {len(changes) - len(shown)} more: see the checklist."
+    unsure = '; "?": the checks are not sure of it' if any(p.endswith("?") for problems, _ in shown for p in problems) else ""
+    return (f'<p style="margin-top:4px; margin-bottom:0px; font-size:7pt"><b>What to change</b>'
+            f'<span style="color:{GREY}"> (most important first{unsure}):</span> {items}</p>')
 
 
 def findings_html(analysis: Analysis) -> str:
@@ -231,7 +250,11 @@ def checklist_html(analysis: Analysis) -> str:
     passed = []
     unjudged = Counter(c.reason for c in analysis.subject_checks() if c.verdict is Verdict.NOT_ASSESSABLE)
     shared: dict[str, list[str]] = {}  # a reason many checks are not judged for: one line, not 33 identical rows
-    for check in analysis.subject_checks():  # other faces of a group photo: one line each, below
+    # failures first, then warnings, then what could not be judged, each in fix order: in the stored order a covered
+    # mouth was row 35, under a head height it had spoiled (photographer's walk-through); the numbers stay the check's
+    subject = analysis.subject_checks()
+    flagged = sorted(in_fix_order(c for c in subject if c.verdict is not Verdict.PASS), key=lambda c: -c.verdict.severity)
+    for check in [*flagged, *(c for c in subject if c.verdict is Verdict.PASS)]:
         shown = check_value_text(check)
         if check.verdict is Verdict.PASS:
             passed.append(f'<b>{numbers[id(check)]}</b>&nbsp;{escape(check.name)}: {escape(shown)}')
@@ -358,11 +381,10 @@ def errors_html(analysis: Analysis) -> str:
     return f'<p style="color:{colour}"><b>The photo could not be analysed:</b></p><ul style="color:{colour}">{items}</ul>'
 
 
-LEGEND = (
+LEGEND = (  # the colour bar beside the map names its bands: not repeated here
     "Left: face box, landmarks (cyan), evidence of failed (solid red) and warned (dashed amber) checks, tagged with "
-    "the check's number. Right: the face's recognition utility compared with compliant photos at the same place: "
-    "uncoloured = as in compliant photos, yellow to dark red = somewhat to much lower; white outlines (on both) = "
-    "clearly lower."
+    "the check's number. Right: the face's recognition utility compared with compliant photos at the same place; "
+    "white outlines (on both) = clearly lower."
 )
 
 
@@ -379,6 +401,7 @@ def build_report_html(item: ReportItem, figure_src: str, figure_width_css: float
         + header_html(item, officer, created)
         + decision_html(item.decision, a, item.store_problem)
         + errors_html(a)
+        + ("" if item.decision is not None and item.decision.decision == "accept" else changes_html(a))  # no new photo
         + top
         + findings_html(a)
         + checklist_html(a)

@@ -69,6 +69,51 @@ TWO_WAY_PROBLEMS = {
     "exposure": ("Face too dark", "Face too bright"),
 }
 SIGNED_PROBLEMS = {"pose_pitch": ("Head tilted down", "Head tilted up")}  # engine/icao/pose.py: positive = chin raised
+# What the applicant or the photographer changes for each problem, for the report that goes back to them (photographer's
+# walk-through: the reasons said what was wrong, never what to do); two-way problems per side, as TWO_WAY_PROBLEMS.
+FIXES: dict[str, str | tuple[str, str]] = {
+    FACE_PRESENT: "Retake with the whole face towards the camera, uncovered and well lit",
+    "single_face": "Retake with the applicant alone in the photo",
+    "inter_eye_distance": "Send the camera's full-resolution file, or move the camera closer",
+    "head_size": ("Move the camera closer or crop tighter", "Move the camera back or crop wider"),
+    "head_width": ("Move the camera closer or crop tighter", "Move the camera back or crop wider"),
+    "eye_line_height": ("Crop so the eyes sit lower: more space above the head",
+                        "Crop so the eyes sit higher: less space above the head"),
+    "top_margin": ("Leave more space above the head", "Leave less space above the head"),
+    "chin_margin": ("Leave more space below the chin", "Leave less space below the chin"),
+    "horizontal_centre": "Centre the face in the photo",
+    "face_cropped": "Keep the whole head in the photo, from the top of the hair to the chin",
+    "aspect_ratio": "Crop to the document's photo shape (the profile's print size)",
+    "plq_regions": "Retake with nothing covering or shadowing the face",
+    "face_occlusion": "Remove whatever covers the eyes, nose or mouth",
+    "lower_face_covered": "Remove the mask, scarf or hand from the mouth and chin",
+    "head_covering": "Remove the hat or cap; a religious covering may be allowed if the face stays visible from chin to "
+                     "forehead",
+    "eye_occlusion": "Remove sunglasses, a patch, a hand or hair from the eyes",
+    "eye_open_left": "Retake with both eyes open, looking at the camera",
+    "eye_open_right": "Retake with both eyes open, looking at the camera",
+    "mouth_closed": "Retake with the mouth closed and a neutral expression",
+    "glasses": "Take the glasses off (where clear glasses are allowed: no tint, no reflection, frames clear of the eyes)",
+    "eye_glare": "Move the lights, or tilt the glasses slightly, so no reflection covers the eyes",
+    "red_eye": "Retake without a flash on the camera, or with red-eye reduction",
+    "pose_yaw": "Face the camera squarely",
+    "pose_pitch": ("Raise the chin slightly, so the face is level with the camera",
+                   "Lower the chin slightly, so the face is level with the camera"),
+    "pose_roll": "Hold the head straight, both eyes level",
+    "exposure": ("Add light or increase the exposure", "Reduce the light or the exposure"),
+    "clipping": "Light the face evenly and set the exposure so no part of it is pure black or pure white",
+    "dynamic_range": "Improve the light and the exposure, so the face shows its full range of tones",
+    "lighting_uniformity": "Light both sides of the face evenly: add a light or a reflector on the shadowed side",
+    "sharpness": "Focus on the eyes and hold the camera steady (a faster shutter helps)",
+    "compression": "Send the original file, or save the photo at a higher JPEG quality",
+    "greyscale": "Send a colour photo",
+    "natural_colour": "Set the white balance for the lights used, and apply no colour filter",
+    "background_uniformity": "Use a plain, evenly lit backdrop",
+    "background_brightness": "Use a lighter backdrop, or light it",
+    "background_shadow": "Move the applicant away from the backdrop, or light it, so no shadow falls behind the head",
+    "transparency": "Send the photo with its own background, not cut out",
+    "one_image": "Send one photo per file",
+}
 # Offered, unticked, where no face was found: a covered face is what the detector most often misses, and masked faces
 # left the officer only "No face found" or "Other" to file (walk-through).
 NO_FACE_CAUSES = ("lower_face_covered", "eye_occlusion", "head_covering")
@@ -149,18 +194,43 @@ def _side(check: CheckResult) -> int:
     return bound_side(value, check.thresholds)
 
 
+def fix_for(check: CheckResult) -> str:
+    """What to change for a failed check (FIXES), for the side its value lies on; '' for a check without one."""
+    fix = FIXES.get(check.id, "")
+    if isinstance(fix, str):
+        return fix
+    side = _side(check)
+    return fix[side > 0] if side else ""
+
+
+def to_change(analysis: Analysis) -> list[tuple[list[str], str]]:
+    """What to change, most important first: (the problems `failed_problems` lists that one change mends, the change);
+    both eyes shut are one retake. A problem without a change of its own ('') stands alone."""
+    subject = analysis.subject_checks()
+    uncertain = doubted(subject)
+    groups: dict[str, tuple[list[str], str]] = {}
+    for check in _listed(subject, uncertain):
+        fix = fix_for(check)
+        problem = problem_label(check) + ("?" if check.id in uncertain else "")
+        groups.setdefault(fix or problem, ([], fix))[0].append(problem)
+    return list(groups.values())
+
+
+def _listed(subject: list[CheckResult], uncertain: set[str]) -> list[CheckResult]:
+    """The failed checks in fix order, then the uncertain warnings (a head's turn read on a face too dark to place its
+    landmarks came before "Face too dark"); an eye not visible behind a cover said once."""
+    listed = sorted(in_fix_order(c for c in subject if c.verdict is Verdict.FAIL or c.id in uncertain), key=lambda c: c.id in uncertain)
+    covered = any(c.id == EYE_COVER_CHECK for c in listed)
+    return [c for c in listed if not (covered and c.id in EYE_OPEN_CHECKS and c.unit == HIDDEN_UNIT)]
+
+
 def failed_problems(analysis: Analysis) -> list[str]:
     """What the subject's failed checks found, in fix order: what to tell the applicant (list rows, console, summary).
     An eye not visible behind what "Eyes covered" reports is that cover, said once: sunglasses read "Eyes covered, Eye
     closed or hidden (photo left), Eye closed or hidden (photo right), Glasses" and pushed the rest into "+6 more".
-    A warning that stands for a failure made uncertain (sunglasses in a blocky JPEG) is listed with a question mark:
-    "Compression artefacts" alone sent the officer for a better file rather than a new pose."""
-    subject = analysis.subject_checks()
-    uncertain = doubted(subject)
-    listed = in_fix_order(c for c in subject if c.verdict is Verdict.FAIL or c.id in uncertain)
-    covered = any(c.id == EYE_COVER_CHECK for c in listed)
-    return [problem_label(c) + ("?" if c.id in uncertain else "") for c in listed
-            if not (covered and c.id in EYE_OPEN_CHECKS and c.unit == HIDDEN_UNIT)]
+    A warning that stands for a failure made uncertain (sunglasses in a blocky JPEG) is listed with a question mark,
+    after the certain ones: "Compression artefacts" alone sent the officer for a better file rather than a new pose."""
+    return [problem for problems, _ in to_change(analysis) for problem in problems]
 
 
 def first_problems(labels: Sequence[str], shown: int = 2) -> str:

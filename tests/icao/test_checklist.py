@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -237,8 +238,13 @@ def test_incomplete_user_profile_still_gives_reasons(tmp_path: Path, portrait: n
     assert profile.params("sharpness") == default.params("sharpness") and profile.params("eye_glare") == default.params("eye_glare")
     by_id = {c.id: c for c in run_checks(portrait, portrait_faces, profile)}
     assert by_id["inter_eye_distance"].verdict is Verdict.FAIL
-    assert by_id["inter_eye_distance"].reason.startswith("Measured 15")
-    assert "outside" in by_id["inter_eye_distance"].reason
+    # its sentence quotes only the bound it sets ("Measured 152 px, outside the profile's limits" when it quoted
+    # the preferred distance too)
+    assert re.match(r"Eyes are only 15\d px apart \(required 500\)", by_id["inter_eye_distance"].reason)
+    from pfiq_desktop.engine.icao.registry import graded
+
+    unworded = graded(152.0, {"fail_below": 500}, {"ok": "Fine.", "low": "Only {v:.0f} px; wanted {fail_above:.0f}."}, "px")
+    assert unworded.reason == "Measured 152 px, outside the profile's limits (fail below 500)."  # a bound it lacks
     judged = {c.id: c for c in run_checks(portrait, portrait_faces)}
     assert by_id["face_occlusion"].verdict is Verdict.NOT_ASSESSABLE and "sets no fail_below" in by_id["face_occlusion"].reason
     others = set(judged) - {"inter_eye_distance", "natural_colour", "face_occlusion"}
@@ -361,7 +367,7 @@ def test_a_check_waits_only_for_a_registered_check_of_its_own_scope() -> None:
     circle (the checklist runs what a check waits for first, recursively: a circle would never end)."""
     waiting = [spec for spec in CHECKS.values() if spec.unless_failed or spec.doubted_by]
     assert {spec.id for spec in CHECKS.values() if spec.unless_failed} == {
-        "mouth_closed", "natural_colour", "glasses", "pose_yaw", "pose_pitch", "face_occlusion"}
+        "mouth_closed", "natural_colour", "glasses", "pose_yaw", "pose_pitch", "face_occlusion", "head_size", "chin_margin"}
 
     def waits_for(check_id: str, seen: tuple[str, ...]) -> None:  # what it waits for or is doubted by: both run first
         for waited in (*CHECKS[check_id].unless_failed, *CHECKS[check_id].doubted_by):
@@ -388,12 +394,13 @@ def test_a_check_doubted_by_another_says_why():
     from pfiq_desktop.engine.icao import CHECKS
     from pfiq_desktop.engine.icao.registry import COMPRESSION_CHECK, DOUBTS, check
 
-    assert {spec.id for spec in CHECKS.values() if spec.doubted_by} == {"eye_open_left", "eye_open_right", "eye_occlusion", "glasses"}
+    assert {spec.id for spec in CHECKS.values() if spec.doubted_by} == {
+        "eye_open_left", "eye_open_right", "eye_occlusion", "glasses", "pose_yaw", "pose_pitch"}
     assert all(set(spec.doubted_by) <= set(DOUBTS) and all(CHECKS[d].per_face == spec.per_face for d in spec.doubted_by)
                for spec in CHECKS.values() if spec.doubted_by)
     assert COMPRESSION_CHECK in DOUBTS
-    with pytest.raises(ValueError, match="no sentence in DOUBTS says why exposure"):
-        check("new_check", "A new check", "photometric", doubted_by="exposure")
+    with pytest.raises(ValueError, match="no sentence in DOUBTS says why clipping"):
+        check("new_check", "A new check", "photometric", doubted_by="clipping")
     with pytest.raises(ValueError, match="cannot be doubted by its own result"):
         check(COMPRESSION_CHECK, "A new check", "photometric", doubted_by=COMPRESSION_CHECK)
 

@@ -190,7 +190,8 @@ def test_group_photo_report_stays_on_one_page_with_a_line_per_other_face(tmp_pat
     text = _squash(_text(target))
     assert "Other faces in the photo" in text and "Face 2 (quality" in text and "Face 3 (quality" in text
     assert "warns on Sharpness" in text
-    assert "Left eye" in text and "Right eye" in text  # region names are not broken across lines
+    # the sides are columns: "Left eye" read as the subject's left, and "(photo left)" broke in the narrow column
+    assert "Region photo left photo right Eye" in text and "Cheek" in text and "Left eye" not in text
 
 
 def test_findings_and_region_deviation_are_in_the_pdf_and_the_csv(tmp_path, sample_image):
@@ -476,3 +477,36 @@ def test_a_notes_line_breaks_stay_in_the_report(tmp_path, decided_item):
     write_pdf_report(tmp_path / "report.pdf", item)
     lines = [" ".join(line.split()) for line in _text(tmp_path / "report.pdf").splitlines()]
     assert "2. Neues Foto" in lines and not any("abnehmen 2." in line for line in lines)
+
+
+def test_the_report_says_what_to_change_most_important_first_and_lists_failures_before_warnings(tmp_path, sample_image):
+    # a photographer read what was wrong, never what to do, and a covered mouth was row 35, below a head height it had
+    # spoiled: failures first, in fix order, each with its change; one change for both shut eyes
+    from pfiq_desktop.reports.pdf_report import changes_html, checklist_html
+    from pfiq_desktop.review.reasons import to_change
+    from tests.reports.synthetic import with_engine_checks
+
+    analysis = with_engine_checks(synthetic_analysis(image=sample_image), sample_image)
+    failed = {"exposure": 30.0, "eye_open_left": 0.97, "eye_open_right": 0.95}
+    checks = [dataclasses.replace(c, verdict=Verdict.FAIL, value=failed[c.id]) if c.id in failed else
+              dataclasses.replace(c, verdict=Verdict.WARN) if c.id == "head_size" else
+              dataclasses.replace(c, verdict=Verdict.PASS) for c in analysis.checks]
+    analysis = dataclasses.replace(analysis, checks=checks)
+    assert to_change(analysis) == [
+        (["Eye closed or hidden (photo left)", "Eye closed or hidden (photo right)"], "Retake with both eyes open, looking at the camera"),
+        (["Face too dark"], "Add light or increase the exposure"),
+    ]
+    assert "<b>2.&nbsp;Face too dark:</b> Add light or increase the exposure." in changes_html(analysis)
+    table = checklist_html(analysis)
+    rows = [table.index(f"<td style=\"padding-left:4px\">{html.escape(c.name)}</td>") for c in checks if c.verdict is not Verdict.PASS]
+    names = [c.name for c in checks if c.verdict is not Verdict.PASS]
+    order = [name for _, name in sorted(zip(rows, names))]
+    assert order[-1] == "Head height (chin to crown)" and set(order[:3]) == {"Exposure", "Eye open (photo left)", "Eye open (photo right)"}
+    assert order.index("Eye open (photo left)") < order.index("Exposure")  # fix order: the eyes before the light
+    target = tmp_path / "report.pdf"
+    write_pdf_report(target, ReportItem(analysis, sample_image, "dark.jpg"), "A4")
+    text = _squash(_text(target))
+    assert "What to change (most important first): 1. Eye closed or hidden (photo left), Eye closed or hidden" in text
+    assert "2. Face too dark: Add light or increase the exposure." in text
+    passed = dataclasses.replace(analysis, checks=[dataclasses.replace(c, verdict=Verdict.PASS) for c in checks])
+    assert changes_html(passed) == ""

@@ -12,7 +12,18 @@ import numpy as np
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.face_frame import PX_PER_IED, FaceFrame
 from pfiq_desktop.engine.icao.regions import REGION_WORDS
-from pfiq_desktop.engine.icao.registry import COMPRESSION_CHECK, LOWER_FACE_CHECK, Measure, NotAssessable, bounds_of, check, graded
+from pfiq_desktop.engine.icao.registry import (
+    COMPRESSION_CHECK,
+    EXPOSURE_CHECK,
+    LIGHTING_CHECK,
+    LOWER_FACE_CHECK,
+    SHARPNESS_CHECK,
+    Measure,
+    NotAssessable,
+    bounds_of,
+    check,
+    graded,
+)
 from pfiq_desktop.engine.results import Evidence, Verdict
 
 # Focus is measured with the face resampled to this inter-eye distance, so the
@@ -54,7 +65,7 @@ def _face_outline(ctx: Context) -> Evidence:
     return Evidence(boxes=[(x0, max(y0, 0.0), x1, y1)])
 
 
-@check("exposure", "Exposure", "photometric", iso="LuminanceMean")
+@check(EXPOSURE_CHECK, "Exposure", "photometric", iso="LuminanceMean")
 def exposure(ctx: Context, params: dict[str, Any]) -> Measure:
     return graded(
         float(_face_values(ctx).mean()),
@@ -165,7 +176,7 @@ def light_asymmetry(frame: FaceFrame) -> LightAsymmetry:
     return LightAsymmetry(float(np.exp(-abs(centre))), float(np.mean(towards_darker > DEEP_SHADOW)), "right" if centre > 0 else "left")
 
 
-@check("lighting_uniformity", "Even lighting (no side shadow)", "photometric", frontal=True, iso="IlluminationUniformity")
+@check(LIGHTING_CHECK, "Even lighting (no side shadow)", "photometric", frontal=True, iso="IlluminationUniformity")
 def lighting_uniformity(ctx: Context, params: dict[str, Any]) -> Measure:
     """Darker half of the face over the brighter, from skin pixels mirrored across the nose line."""
     found = light_asymmetry(ctx.face_frame)
@@ -186,7 +197,7 @@ def lighting_uniformity(ctx: Context, params: dict[str, Any]) -> Measure:
     )
 
 
-@check("sharpness", "Sharp focus", "photometric", iso="Sharpness")
+@check(SHARPNESS_CHECK, "Sharp focus", "photometric", iso="Sharpness")
 def sharpness(ctx: Context, params: dict[str, Any]) -> Measure:
     """Laplacian variance inside the face, on the face resampled to a fixed inter-eye distance, less what the photo's
     noise adds to it (`LAPLACIAN_NOISE_GAIN`)."""
