@@ -18,16 +18,26 @@ from pfiq_desktop.engine.deviation import low_share, region_deviation
 from pfiq_desktop.engine.deviation_bands import CLEARLY_LOWER, SOMEWHAT_LOWER, band
 from pfiq_desktop.engine.faces import photo_points_to_chip
 from pfiq_desktop.engine.icao.regions import REGION_NAMES, REGION_WORDS, polygon_mask, region_polygons
-from pfiq_desktop.engine.icao.registry import COMPRESSION_CHECK, FRAMING_CHECKS, doubted
+from pfiq_desktop.engine.icao.registry import COMPRESSION_CHECK, FRAMING_CHECKS, LIGHTING_CHECK, doubted
 from pfiq_desktop.engine.results import Analysis, CheckResult, Verdict, stored_how
 
 MIN_AREA_SHARE = 0.02  # an unnamed low area is reported from this share of the face
 MAX_DETAIL = 40  # characters: longer parenthesised detail of a check's reason is left to the checklist
 UNNAMED_DEPTH = -2.5  # ... and when its mean deviation is at least this low
-# the share of the face clearly lower in compliant photos (engine/deviation.py low_share): typically within these
-TYPICAL_LOW_SHARE_MIN, TYPICAL_LOW_SHARE_MAX = 0.02, 0.03
-TYPICAL_RANGE = f"typically {100 * TYPICAL_LOW_SHARE_MIN:.0f}-{100 * TYPICAL_LOW_SHARE_MAX:.0f} %"
-TYPICAL_LOW_SHARE = f"(compliant photos: {TYPICAL_RANGE})"
+# the share of the face clearly lower in compliant photos (engine/deviation.py low_share), on the 30 development
+# portraits outside the reference: median 2.8 %, 90th percentile 6.8 % (docs/EVALUATION.md, issue 14). "Typically
+# 2-3 %" read as the most a clean photo shows, and 4 of 10 clean photos exceeded it (map-reading walk-through)
+TYPICAL_LOW_SHARE, UNUSUAL_LOW_SHARE = 0.03, 0.07
+TYPICAL_RANGE = f"about {100 * TYPICAL_LOW_SHARE:.0f} %, 9 in 10 under {100 * UNUSUAL_LOW_SHARE:.0f} %"
+TYPICAL_LOW_SHARE_TEXT = f"(compliant photos: {TYPICAL_RANGE})"
+# why the map's own sentences are left out under side light: its scale is the face's own (deviation.py subtracts the
+# face's median), so the shadowed half read higher than the lit half on 7 of 7 side-lit faces and the outlines fell on
+# the lit half (map-reading walk-through)
+SIDE_LIGHT_NOTE = ("The light is uneven: the map compares places within the face, so under side light its outlines "
+                   "can fall on the lit half as well as in the shadow; judge the face by eye.")
+# what a place the map leaves uncoloured beside a failed check says: "recognition uses this area as usual" read as
+# reassurance beside a mask, a shut eye and a deep shadow, all of which the map misses (map-reading walk-through)
+MAP_MISSES = "the map shows no loss here, but it seldom shows closed eyes, masks, shadows or plain covers"
 WHOLE_FACE_CHECKS = ("sharpness", "exposure", "clipping", "dynamic_range", COMPRESSION_CHECK)  # the map cannot show these
 
 
@@ -109,6 +119,7 @@ def face_findings(
     """
     known = {n: v for n, v in regions.items() if n in REGION_WORDS and np.isfinite(v)}
     uncertain = doubted(checks)
+    side_lit = any(c.id == LIGHTING_CHECK and c.verdict is Verdict.FAIL for c in checks)
     pointed: dict[str, list[CheckResult]] = {}
     for check in checks:
         if check.verdict in (Verdict.WARN, Verdict.FAIL) and _about_a_place(check):
@@ -118,6 +129,7 @@ def face_findings(
     low = [n for n, v in known.items() if v <= CLEARLY_LOWER]
     sentences = []
     quoted: set[str] = set()
+    spots_told: set[LowArea] = set()
     for name in sorted(set(low) | set(pointed), key=known.__getitem__):
         said = [c for c in pointed.get(name, []) if c.id not in quoted]
         if name not in low and not any(c.verdict is Verdict.FAIL for c in said):
@@ -125,14 +137,19 @@ def face_findings(
         quoted.update(c.id for c in said)
         text = f"{REGION_WORDS[name]}: {band(known[name])} ({known[name]:+.1f})"
         if said:
+            # a clearly lower spot inside the region a check points at is said here: a sentence of its own read "look
+            # for an occluder" beside the check that had found it (a hot spot on the forehead; map-reading walk-through)
+            spots = [a for a in areas if a.near == name]
+            spots_told.update(spots)
+            text += "".join(f", with a spot ({100 * a.share:.0f} % of the face) {band(a.mean)} ({a.mean:+.1f})" for a in spots)
             text += f"; the checklist reports {_join([_said(c, c.id in uncertain) for c in said])}"
-            if known[name] > SOMEWHAT_LOWER and all(c.verdict is Verdict.FAIL for c in said):
+            if not spots and known[name] > SOMEWHAT_LOWER and all(c.verdict is Verdict.FAIL for c in said):
                 # said as "not a recognition problem", an officer read a mask as unimportant (walk-through)
-                text += " (the map does not show it: recognition uses this area as usual; the photo standard decides)"
+                text += f" ({MAP_MISSES})"
             sentences.append(text + ".")
-        else:
+        elif not side_lit:
             sentences.append(text + "; no checklist item explains it: look for an occluder, shadow or reflection there.")
-    for area in areas:
+    for area in [] if side_lit else [a for a in areas if a not in spots_told]:
         near = REGION_WORDS[area.near].lower().replace("eye area", "eye")  # not "an area near the eye area"
         sentences.append(f"An area near the {near} ({100 * area.share:.0f} % of the face): "
                          f"{band(area.mean)} ({area.mean:+.1f}); look for an occluder, shadow or reflection there.")
@@ -141,15 +158,18 @@ def face_findings(
     if whole:
         sentences.append(f"The checklist reports {_join(whole)}: this concerns the whole face, which the map does not "
                          f"rate (it compares places within the face); overall recognition quality {quality:.2f}.")
+    if side_lit:
+        sentences.append(SIDE_LIGHT_NOTE)
     if low or areas:
-        sentences.insert(0, f"Clearly lower areas cover {100 * clear_share:.0f} % of the face {TYPICAL_LOW_SHARE}.")
-    elif round(100 * clear_share) > round(100 * TYPICAL_LOW_SHARE_MAX):  # compared as written: "3 %" is typical, even at 0.034
+        sentences.insert(0, f"Clearly lower areas cover {100 * clear_share:.0f} % of the face {TYPICAL_LOW_SHARE_TEXT}.")
+    elif round(100 * clear_share) > round(100 * UNUSUAL_LOW_SHARE):  # compared as written: "7 %" is not unusual, even at 0.074
         # many small spots: "no area" beside 10 % outlined
         sentences.insert(0, f"No single face area is clearly lower, but scattered outlined spots cover {100 * clear_share:.0f} % "
                             f"of the face, more than in compliant photos ({TYPICAL_RANGE}).")
     else:  # the map may still outline small spots: say so, or the words contradict the picture
-        spots = f"; the scattered outlined spots cover {100 * clear_share:.0f} % of the face {TYPICAL_LOW_SHARE}" if clear_share > 0 else ""
-        sentences.insert(0, f"No face area is clearly lower than in compliant photos{spots}.")
+        scattered = (f"; the scattered outlined spots cover {100 * clear_share:.0f} % of the face {TYPICAL_LOW_SHARE_TEXT}"
+                     if clear_share > 0 else "")
+        sentences.insert(0, f"No face area is clearly lower than in compliant photos{scattered}.")
     return sentences
 
 

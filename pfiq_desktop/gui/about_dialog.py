@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayo
 
 from pfiq_desktop import APP_NAME, __version__, appdirs
 from pfiq_desktop.engine.deviation_bands import CLEARLY_LOWER
+from pfiq_desktop.engine.findings import TYPICAL_RANGE
 from pfiq_desktop.engine.icao.headpose import POSE_UNCERTAINTY_DEG
 from pfiq_desktop.engine.icao.mm_geometry import CROWN_OVERSHOOT
 from pfiq_desktop.engine.icao.pose import POSE_WORDS
@@ -24,20 +25,22 @@ _HEATMAP_HELP = """
 <a name="map"></a><h3>How to read the map</h3>
 <p>The right-hand image shows, for every place of the face, how useful it is to the face recognition
 network <b>compared with compliant passport photos at the same place</b>. A compliant photo stays
-uncoloured. Colour means lower than in compliant photos:
+mostly uncoloured (small spots cover {typical} of the face). Colour means lower than in compliant photos:
 {somewhat}, {clearly} (also outlined in white on both images), {much}. Values are in
 units of how much compliant photos vary there: 0 is as usual, {clearly_level:g} and below is clearly lower.</p>
 <ul>
-<li>An outlined eye area often means a closed or covered eye, sunglasses, glare or hair.</li>
+<li>An outlined eye area often means a covered eye: sunglasses, a patch, glare or hair.</li>
 <li>An outlined forehead often means a cap, hat or hair over the forehead.</li>
-<li>An outlined mouth or chin often means a mask, a hand or a scarf.</li>
+<li>Closed eyes, face masks and skin-coloured or plain covers seldom show on the map (a mask at most at its
+edges): the checklist finds them. Under side light the outlines can fall on the lit half of the face.</li>
 <li>Blur, exposure and low resolution concern the whole face: the map compares places within the
 face, so the checklist and the overall quality gauge report those.</li>
 <li>Uncoloured does not prove unobstructed: a skin-coloured cover barely lowers the map.</li>
 </ul>
 <p>The <b>Findings</b> above the checklist say in words what the map and the checklist found. Click a
 check to see where it looked; hover over the map to read a value. Press M for the paper's own map,
-pixel-level quality (PLQ: red low · blue high, 0..1), and C for the aligned face crop the network
+pixel-level quality (PLQ: red low · blue high, 0..1; compare places within one face only, as its level
+differs from photo to photo, and a plain cover can read high), and C for the aligned face crop the network
 analysed.</p>
 <p>Method: pixel-level face image quality, Terhörst et al., "Pixel-Level Face Image Quality
 Assessment for Explainable Face Recognition"; the comparison with compliant photos is this
@@ -96,7 +99,8 @@ def _swatch(words: str, colour: str) -> str:
 
 # the map's bands in the words and colours of its legend (palette.deviation_legend: one owner for both)
 _much, _clearly, _somewhat = (_swatch(short, colour) for short, colour in deviation_legend(short=True) if colour)
-HEATMAP_HELP = _HEATMAP_HELP.format(somewhat=_somewhat, clearly=_clearly, much=_much, clearly_level=CLEARLY_LOWER)
+HEATMAP_HELP = _HEATMAP_HELP.format(somewhat=_somewhat, clearly=_clearly, much=_much, clearly_level=CLEARLY_LOWER,
+                                    typical=TYPICAL_RANGE)
 
 # keys that are not menu entries; the menus' own keys are listed from the window's actions (one owner: the menu)
 OTHER_KEYS = (

@@ -56,7 +56,9 @@ MODE_CHIP = 1  # the view-mode box's second entry
 MAP_LABELS = {"deviation": "vs compliant photos", "plq": "pixel-level quality (PLQ)"}
 MAP_TITLES = {
     "deviation": f"{MAP_SCALES['deviation'].title} (outlined: clearly lower)",
-    "plq": f"{PLQ_SCALE.title} (red low · blue high)",
+    # its level follows a factor of each photo's own (q / sum e): a clean face read all blue in one photo and mostly
+    # red in another (map-reading walk-through)
+    "plq": f"{PLQ_SCALE.title}: red low · blue high, within this face only",
 }
 
 
@@ -77,10 +79,14 @@ def chip_image(image: np.ndarray, face: Face) -> np.ndarray:
     return chip if chip.dtype == np.uint8 else np.clip(chip, 0, 255).astype(np.uint8)
 
 
-def colour_map(scale: MapScale) -> pg.ColorMap:
-    """The palette's scale as a pyqtgraph colour map; its stops run over 0..1, which a colour bar stretches over
-    the scale's levels (stops placed at the levels themselves clamp every level outside 0..1 to one colour)."""
-    return pg.ColorMap(np.linspace(0.0, 1.0, len(scale.anchors)), [QColor(*c) for c in scale.anchors])
+BAR_STOPS = 64
+
+
+def colour_map(scale: MapScale, opacity: float) -> pg.ColorMap:
+    """The palette's scale as the overlay at `opacity` draws it over skin (`MapScale.as_drawn`), as a pyqtgraph
+    colour map; its stops run over 0..1, which a colour bar stretches over the scale's levels (stops placed at the
+    levels themselves clamp every level outside 0..1 to one colour)."""
+    return pg.ColorMap(np.linspace(0.0, 1.0, BAR_STOPS), [QColor(*map(int, c)) for c in scale.as_drawn(BAR_STOPS, opacity)])
 
 
 class _Layer:
@@ -179,7 +185,8 @@ class CompareView(QWidget):
         self.right_view.setXLink(self.left_view)
         self.right_view.setYLink(self.left_view)
         # its label is set with the map shown (the deviation map also has words below)
-        self.colorbar = pg.ColorBarItem(values=PLQ_SCALE.levels, colorMap=colour_map(PLQ_SCALE), interactive=False, width=14)
+        self.colorbar = pg.ColorBarItem(values=PLQ_SCALE.levels, colorMap=colour_map(PLQ_SCALE, self.opacity.value() / 100),
+                                        interactive=False, width=14)
         self.glw.addItem(self.colorbar, row=0, col=2)  # own column: a bar inside a locked view skews the links
         # room above and below the bar for half of its end labels ("1.0", "-4.0" were cut in half)
         half_label = self.fontMetrics().height() // 2 + 1
@@ -254,6 +261,7 @@ class CompareView(QWidget):
 
     def _on_opacity(self, value: int) -> None:
         self.heat_image.setOpacity(value / 100)
+        self.colorbar.setColorMap(colour_map(MAP_SCALES[self.map_shown()], value / 100))
 
     def toggle_mode(self) -> None:
         self.mode.setCurrentIndex(1 - self.mode.currentIndex())
@@ -372,7 +380,7 @@ class CompareView(QWidget):
             else:
                 self.right_title.setText(MAP_TITLES[kind])
         self.legend.setVisible(kind == "deviation")
-        self.colorbar.setColorMap(colour_map(scale))
+        self.colorbar.setColorMap(colour_map(scale, self.opacity.value() / 100))
         self.colorbar.setLevels(scale.levels)
         self.colorbar.axis.setLabel("vs compliant" if kind == "deviation" else "PLQ")
         h, w = shown.shape[:2]

@@ -247,9 +247,9 @@ def _draw_findings(painter: QPainter, analysis: Analysis, scale: float, panel: Q
             _tag(painter, x, y, numbers[id(check)], colour, tag_size)
 
 
-def _colour_bar(painter: QPainter, rect: QRectF, label_px: float, scale: MapScale) -> None:
-    """The scale's colours bottom (low) to top, with its tick labels."""
-    lut = scale.lut(256)[::-1]  # high at the top
+def _colour_bar(painter: QPainter, rect: QRectF, label_px: float, scale: MapScale, opacity: float) -> None:
+    """The scale's colours bottom (low) to top as the overlay at `opacity` draws them over skin, with its tick labels."""
+    lut = scale.as_drawn(256, opacity)[::-1]  # high at the top
     bar = np.repeat(lut[:, None, :], 8, axis=1)
     painter.drawImage(rect, to_qimage(np.ascontiguousarray(bar)))
     painter.setPen(QPen(QColor(60, 60, 60), 1))
@@ -401,7 +401,7 @@ def render_panels(
     painter.drawRect(left_rect)
     painter.drawRect(right_rect)
     if analysis.faces or image is None:
-        _colour_bar(painter, QRectF(right_rect.right() + gap, top, bar_w, max(panel_h_used, map_h)), label_px, scale_of_map)
+        _colour_bar(painter, QRectF(right_rect.right() + gap, top, bar_w, max(panel_h_used, map_h)), label_px, scale_of_map, opacity)
     painter.end()
     return canvas
 

@@ -75,7 +75,7 @@ def test_panel_switches_gauge_and_regions(qtbot, tmp_path):
     assert panel.face_combo.count() == 2 and "subject" in panel.face_combo.itemText(0)
     assert panel.gauge.value == 0.88
     first_rows = _region_rows(panel)
-    assert ("Left eye", "0.40") in first_rows
+    assert ("Eye (photo left)", "0.40") in first_rows
 
     with qtbot.waitSignal(panel.faceChanged) as sig:
         panel.next_face()
@@ -83,7 +83,7 @@ def test_panel_switches_gauge_and_regions(qtbot, tmp_path):
     assert panel.face_combo.currentIndex() == 1
     assert abs(panel.gauge.value - 0.12) < 1e-9
     rows = _region_rows(panel)
-    assert rows != first_rows and ("Chin", "0.25") in rows and ("Left eye", "0.15") in rows
+    assert rows != first_rows and ("Chin", "0.25") in rows and ("Eye (photo left)", "0.15") in rows
 
     panel.next_face()  # wraps round to the subject
     assert panel.face_index == 0 and panel.gauge.value == 0.88 and _region_rows(panel) == first_rows

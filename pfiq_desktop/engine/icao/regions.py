@@ -15,9 +15,9 @@ from numpy.typing import NDArray
 from pfiq_desktop.engine.results import Face
 
 REGION_NAMES = ("left_eye", "right_eye", "nose", "mouth", "forehead", "left_cheek", "right_cheek", "chin")
-REGION_LABELS = {
-    "left_eye": "Left eye", "right_eye": "Right eye", "nose": "Nose", "mouth": "Mouth",
-    "forehead": "Forehead", "left_cheek": "Left cheek", "right_cheek": "Right cheek", "chin": "Chin",
+REGION_LABELS = {  # in a table: "Left eye" read as the subject's left, which ICAO's convention puts on the photo's right
+    "left_eye": "Eye (photo left)", "right_eye": "Eye (photo right)", "nose": "Nose", "mouth": "Mouth",
+    "forehead": "Forehead", "left_cheek": "Cheek (photo left)", "right_cheek": "Cheek (photo right)", "chin": "Chin",
 }
 SKIN_REGIONS = ("forehead", "left_cheek", "right_cheek", "nose", "chin")  # bare skin, where light and its reflections show
 REGION_WORDS = {  # in a sentence, where "left" must say whose left
