@@ -92,6 +92,7 @@ class MapScale:
     name: str
     title: str  # the map's name where there is room (a view's title, a column of a figure)
     caption: str  # its name above a panel
+    short: str  # its name beside a colour bar or over a table column
     anchors: tuple[tuple[int, int, int], ...]
     levels: tuple[float, float]
     ticks: tuple[tuple[float, str], ...]
@@ -186,6 +187,7 @@ PLQ_SCALE = MapScale(
     name="plq",
     title="Pixel-level quality (PLQ)",
     caption="Pixel-level quality (PLQ)",
+    short="PLQ",
     anchors=(
         (165, 0, 38), (215, 48, 39), (244, 109, 67), (253, 174, 97), (254, 224, 144), (255, 255, 191),
         (224, 243, 248), (171, 217, 233), (116, 173, 209), (69, 117, 180), (49, 54, 149),
@@ -218,6 +220,7 @@ DEVIATION_SCALE = MapScale(
     name="deviation",
     title="Recognition utility compared with compliant photos",
     caption="Compared with compliant photos",
+    short="vs compliant",
     anchors=((189, 0, 38), (240, 59, 32), (253, 141, 60), (254, 204, 92), (255, 255, 178)),
     levels=DEVIATION_LEVELS,
     ticks=_band_ticks(),
@@ -241,6 +244,7 @@ SUPPORT_SCALE = MapScale(
     name="support",
     title="Supports the match",
     caption="Supports the match",
+    short="supports",
     anchors=((247, 252, 245), (199, 233, 192), (116, 196, 118), (35, 139, 69), (0, 68, 27)),
     levels=(0.0, 1.0),
     ticks=((0.0, "0"), (1.0, "high")),
@@ -250,6 +254,7 @@ OPPOSE_SCALE = MapScale(
     name="oppose",
     title="Opposes the match",
     caption="Opposes the match",
+    short="opposes",
     anchors=((255, 245, 240), (252, 187, 161), (251, 106, 74), (203, 24, 29), (103, 0, 13)),
     levels=(0.0, 1.0),
     ticks=((0.0, "0"), (1.0, "high")),

@@ -93,12 +93,16 @@ def test_damaged_settings_file_falls_back_to_defaults(data_dir, caplog):
 
 
 def _face(chip_value: float, transform: np.ndarray) -> Face:
-    return Face(box=(0, 0, 1, 1), detection_score=1.0, landmarks=np.zeros((68, 2), np.float32),
+    """A face whose 68 landmarks ring the chip's middle (radius 70 chip px) and whose PLQ is `chip_value` throughout."""
+    angles = np.linspace(0, 2 * np.pi, 68, endpoint=False)
+    ring = np.column_stack([75 + 70 * np.cos(angles), 75 + 70 * np.sin(angles)])
+    on_photo = (ring - transform[:, 2]) / transform[0, 0]  # the chip transforms here only shift
+    return Face(box=(0, 0, 1, 1), detection_score=1.0, landmarks=on_photo.astype(np.float32),
                 landmarks5=np.zeros((5, 2), np.float32), chip_transform=transform, photo_shape=(300, 300),
                 plq_chip=np.full((150, 150), chip_value, np.float32))
 
 
-def test_photo_map_lets_the_main_face_win_overlaps():
+def test_photo_map_lets_the_main_face_win_overlaps_and_draws_the_plq_on_the_face_alone():
     main = _face(0.9, np.array([[1.0, 0, -50], [0, 1.0, -50]]))  # chip covers photo 50..200
     other = _face(0.1, np.array([[1.0, 0, -120], [0, 1.0, -120]]))  # chip covers photo 120..270
     analysis = Analysis(source="x", image_size=(300, 300), faces=[main, other])
@@ -106,5 +110,7 @@ def test_photo_map_lets_the_main_face_win_overlaps():
     assert photo is not None and photo.shape == (300, 300)
     assert np.isnan(photo[10, 10])  # no face there
     assert photo[150, 150] == np.float32(0.9)  # overlap: the main face
-    assert photo[250, 250] == np.float32(0.1)  # only the other face
+    assert photo[230, 230] == np.float32(0.1)  # only the other face
+    # the crop's corner, outside the face: its border read red on every photo (map-reading walk-through)
+    assert np.isnan(photo[53, 53]) and main.plq[53, 53] == np.float32(0.9)
     assert Analysis(source="x", image_size=(300, 300)).photo_map() is None

@@ -241,6 +241,19 @@ class Face:
         anew at each use, as `plq`."""
         return self._on_photo(self.deviation_chip)
 
+    @property
+    def plq_on_face(self) -> np.ndarray:
+        """The paper's map as the views draw it: inside the face's outline only, as the deviation map is. Over the whole
+        crop, the crop's border read red on every photo (the gradient falls off there), which a trainer's officers read
+        as "the face's edges are poor" (map-reading walk-through)."""
+        from pfiq_desktop.engine.deviation import face_area_chip
+        from pfiq_desktop.engine.faces import photo_points_to_chip
+
+        if not self.plq_chip.size:
+            return self.plq
+        inside = face_area_chip(photo_points_to_chip(self.landmarks, self.chip_transform), self.plq_chip.shape[0])
+        return self._on_photo(np.where(inside, self.plq_chip, np.nan).astype(np.float32))
+
     def _on_photo(self, chip_map: np.ndarray) -> np.ndarray:
         from pfiq_desktop.engine.faces import warp_to_photo
 
@@ -355,7 +368,8 @@ class Analysis:
         Where two faces' maps overlap the main face (index 0) wins: the photo is
         judged on its subject. Every view and report draws this one map.
         """
-        maps = [getattr(face, kind) for face in self.faces if getattr(face, f"{kind}_chip").size]
+        maps = [face.plq_on_face if kind == "plq" else getattr(face, kind)
+                for face in self.faces if getattr(face, f"{kind}_chip").size]
         if not maps:
             return None
         width, height = self.image_size

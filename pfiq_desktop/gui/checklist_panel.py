@@ -231,7 +231,7 @@ class ChecklistPanel(QWidget):
         self.tree.installEventFilter(self)
 
         self.regions = named(QTableWidget(0, 3), "regionTable")
-        self.regions.setHorizontalHeaderLabels(["Region", "vs compliant", "PLQ"])
+        self.regions.setHorizontalHeaderLabels(["Region", DEVIATION_SCALE.short, PLQ_SCALE.short])
         for column, tip in (
             (0, "Left and right as seen on the photo, as the checks say them"),  # whose left? (wording review)
             (1, "Mean deviation from compliant photos at this place of the face: 0 = as usual, -2 and below clearly lower"),

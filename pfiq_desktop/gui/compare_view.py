@@ -382,7 +382,7 @@ class CompareView(QWidget):
         self.legend.setVisible(kind == "deviation")
         self.colorbar.setColorMap(colour_map(scale, self.opacity.value() / 100))
         self.colorbar.setLevels(scale.levels)
-        self.colorbar.axis.setLabel("vs compliant" if kind == "deviation" else "PLQ")
+        self.colorbar.axis.setLabel(scale.short)
         h, w = shown.shape[:2]
         self.left_image.setImage(shown, levels=(0, 255), autoLevels=False)
         # luma by OpenCV: numpy's float mean over the channels took 60 ms for a 16-megapixel photo, on every show

@@ -356,11 +356,11 @@ def render_panels(
     align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
     # a narrow photo's panel cut its caption to "Photo and findi" (walk-through)
     painter.drawText(QRectF(0, 0, panel_w, top), align, first_fitting(painter, ("Photo and findings", "Photo"), panel_w))
-    short = scale_of_map.caption
-    map_caption = short + (" (face area)" if crop != (0, 0, width, img_h) else "")
+    caption = scale_of_map.caption
+    map_caption = caption + (" (face area)" if crop != (0, 0, width, img_h) else "")
     caption_rect = QRectF(panel_w + gap, 0, total_w - panel_w - gap, top)
     painter.drawText(caption_rect, align, first_fitting(
-        painter, (map_caption, short, "vs compliant" if kind == "deviation" else "PLQ"), caption_rect.width()))
+        painter, (map_caption, caption, scale_of_map.short), caption_rect.width()))
     left_rect = QRectF(0, top, panel_w, panel_h_used)
     right_rect = QRectF(panel_w + gap, top, map_w, map_h)
     if image is None:
