@@ -417,3 +417,17 @@ def test_the_readme_counts_the_checks_there_are():
     assert stated, "README.md's checklist paragraph no longer states how many checks there are"
     enabled = sum(load_profile(DEFAULT_PROFILE).enabled(check_id) for check_id in CHECKS)
     assert (int(stated[1]), int(stated[2])) == (len(CHECKS), enabled), "update the counts in README.md's item 6"
+
+
+def test_problems_come_in_fix_order_a_new_photo_first_and_the_photos_shape_first_among_framing():
+    # a landscape photo read "Head too large, Face too narrow in the frame, ..., Wrong photo aspect ratio": cropping to
+    # the shape changes the others (photographer's walk-through)
+    from pfiq_desktop.engine.icao.registry import in_fix_order
+    from pfiq_desktop.engine.results import CheckResult
+
+    def failed(check_id: str, family: str) -> CheckResult:
+        return CheckResult(check_id, check_id, family, Verdict.FAIL, "")
+
+    checks = [failed("head_size", "geometry"), failed("head_width", "geometry"), failed("exposure", "photometric"),
+              failed("aspect_ratio", "geometry"), failed("eye_open_left", "eyes_mouth")]
+    assert [c.id for c in in_fix_order(checks)] == ["eye_open_left", "exposure", "aspect_ratio", "head_size", "head_width"]

@@ -19,6 +19,7 @@ from pfiq_desktop.engine.faces import box_size, turned_face
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.mm_geometry import CROWN_OVERSHOOT, PrintScale, head_height_range
 from pfiq_desktop.engine.icao.registry import (
+    ASPECT_RATIO_CHECK,
     CHECK_BY_EYE,
     IMPRECISE,
     LOWER_FACE_CHECK,
@@ -398,7 +399,7 @@ def one_image(ctx: Context, params: dict[str, Any]) -> Measure:
     return Measure(verdict, reason, float(ctx.images), "images", bounds)
 
 
-@check("aspect_ratio", "Photo aspect ratio", "geometry", scope="image")
+@check(ASPECT_RATIO_CHECK, "Photo aspect ratio", "geometry", scope="image")
 def aspect_ratio(ctx: Context, params: dict[str, Any]) -> Measure:
     ratio = ctx.width / ctx.height
     fmt = ctx.print_format

@@ -178,6 +178,7 @@ LIGHTING_CHECK = "lighting_uniformity"  # side light: one half of the face in sh
 EYE_OPEN_CHECKS = ("eye_open_left", "eye_open_right")  # one per eye, as the officer sees the photo
 HIDDEN_UNIT = "% hidden"  # an eye check's value where the eye is not visible (covered), not open or closed
 ONE_IMAGE_CHECK = "one_image"  # a fact of the file, judged with or without a face
+ASPECT_RATIO_CHECK = "aspect_ratio"  # the photo's shape, which cropping fixes before the other framing checks
 # a check whose failure leaves others uncertain -> what it can fake
 DOUBTS = {COMPRESSION_CHECK: READS_THE_BLOCKS, EXPOSURE_CHECK: MOVES_THE_LANDMARKS, SHARPNESS_CHECK: MOVES_THE_LANDMARKS}
 THRESHOLD_KEYS = ("fail_below", "warn_below", "warn_above", "fail_above")
@@ -195,7 +196,7 @@ LIMIT_WORDS = re.compile(r"\b(?:allowed|needs|required) (\{fail_)")  # how the c
 FRAMING_CHECKS = frozenset(
     {
         "inter_eye_distance", "head_size", "head_width", "eye_line_height", "horizontal_centre", "face_cropped",
-        "aspect_ratio", "top_margin", "chin_margin",
+        ASPECT_RATIO_CHECK, "top_margin", "chin_margin",
     }
 )
 
@@ -215,11 +216,13 @@ def doubted(checks: Iterable[CheckResult]) -> set[str]:
 
 
 def in_fix_order(checks: Iterable[CheckResult]) -> list[CheckResult]:
-    """`checks` with those that need a new photo first (FIX_ORDER), framing last; stable otherwise, so an
-    officer reading "and 8 more" has already read what matters."""
-    def rank(check: CheckResult) -> tuple[bool, int]:
+    """`checks` with those that need a new photo first (FIX_ORDER), framing last, the photo's shape first among
+    framing (cropping to it changes the others: a landscape photo read "Head too large" before "Wrong photo aspect
+    ratio" beside "Face too narrow in the frame"); stable otherwise, so an officer reading "and 8 more" has already
+    read what matters."""
+    def rank(check: CheckResult) -> tuple[bool, int, bool]:
         family = FIX_ORDER.index(check.family) if check.family in FIX_ORDER else len(FIX_ORDER)
-        return check.id in FRAMING_CHECKS, family
+        return check.id in FRAMING_CHECKS, family, check.id != ASPECT_RATIO_CHECK
 
     return sorted(checks, key=rank)
 
