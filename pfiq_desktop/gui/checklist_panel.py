@@ -38,7 +38,7 @@ from pfiq_desktop.engine.results import Analysis, CheckResult, Face, Verdict
 from pfiq_desktop.gui.theme import status_icon
 from pfiq_desktop.gui.widgets import fill_profiles, named
 from pfiq_desktop.palette import DEVIATION_SCALE, PLQ_SCALE, STATUS_LABELS, MapScale, status_badge, status_hex
-from pfiq_desktop.review.reasons import no_face_problem
+from pfiq_desktop.review.reasons import fix_for, no_face_problem
 from pfiq_desktop.review.values import bounds_text, check_value_text, quality_text
 
 CHOOSE_A_CHECK = "Choose a check (click, or Up and Down in the table) to see where it looked."
@@ -463,8 +463,12 @@ class ChecklistPanel(QWidget):
             return
         colour = status_hex(check.verdict.value)
         verdict = STATUS_LABELS.get(check.verdict.value, check.verdict.value)
+        # what the applicant changes, as the report says it (photographer's walk-through); a warning may only be a
+        # measurement too imprecise to tell, so only a failure gets one
+        fix = fix_for(check) if check.verdict is Verdict.FAIL else ""
         self.details.setText(
             f"<b>{html.escape(check.name)}</b> <span style='color:{colour}'><b>{verdict}</b></span><br>"
-            f"{html.escape(check.reason)}<br><small>value {html.escape(check_value_text(check))}"
+            f"{html.escape(check.reason)}<br>" + (f"<b>To change:</b> {html.escape(fix)}.<br>" if fix else "")
+            + f"<small>value {html.escape(check_value_text(check))}"
             f" · limits: {html.escape(bounds_text(check.thresholds, check.unit))}</small>"
         )

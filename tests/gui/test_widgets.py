@@ -488,3 +488,24 @@ def test_icons_and_thumbnails_are_drawn_for_the_screens_scale(qtbot, portraits, 
     qtbot.waitUntil(lambda: browser.model._thumbs.get(path) is not None, timeout=5000)
     thumb = browser.model._thumbs[path]
     assert thumb.devicePixelRatio() == 2.0 and max(thumb.width(), thumb.height()) == 2 * THUMB
+
+
+def test_a_failed_check_chosen_in_the_table_says_what_to_change(qtbot, portraits):
+    # the officer at the counter reads what the report tells the photographer (photographer's walk-through)
+    from pfiq_desktop.gui.checklist_panel import ChecklistPanel
+
+    analysis = FakeAnalyzer().analyse(sorted(portraits.glob("*.jpg"))[0])
+    first = analysis.checks[0]
+    dark = dataclasses.replace(first, id="exposure", name="Exposure", verdict=Verdict.FAIL, value=30.0,
+                               thresholds={"fail_below": 60.0, "warn_below": 80.0})
+    near = dataclasses.replace(first, id="head_size", name="Head height", verdict=Verdict.WARN, value=0.69,
+                               thresholds={"fail_below": 0.6, "warn_below": 0.7})
+    panel = ChecklistPanel()
+    qtbot.addWidget(panel)
+    panel.set_analysis(dataclasses.replace(analysis, checks=[dark, near]))
+    shown = {}
+    for row in range(panel.tree.topLevelItemCount()):
+        panel.tree.setCurrentItem(panel.tree.topLevelItem(row))
+        shown[panel.tree.topLevelItem(row).text(0)] = panel.details.text()
+    assert "<b>To change:</b> Add light or increase the exposure." in shown["Exposure"]
+    assert "To change" not in shown["Head height"]  # a warning may only be a reading too imprecise to tell
