@@ -214,9 +214,15 @@ def test_a_folders_decisions_are_read_by_path_in_chunks_and_the_latest_wins(tmp_
 def test_a_check_given_as_a_reason_reads_as_the_problem_not_the_requirement():
     # "Accepted despite: Eye open (photo right), No head covering" read backwards in the official record
     from pfiq_desktop.engine.icao import CHECKS
-    from pfiq_desktop.review.reasons import CHECK_PROBLEMS, reason_label, reasons_text
+    from pfiq_desktop.review.reasons import CHECK_PROBLEMS, FIXES, SIGNED_PROBLEMS, TWO_WAY_PROBLEMS, reason_label, reasons_text
 
-    assert set(CHECK_PROBLEMS) == set(CHECKS)  # a new check needs its problem's words
+    missing = set(CHECKS) - set(CHECK_PROBLEMS)
+    assert not missing, f"add the problem's words for {sorted(missing)} to CHECK_PROBLEMS in review/reasons.py"
+    assert set(CHECK_PROBLEMS) <= set(CHECKS), "CHECK_PROBLEMS words a check that is no longer registered"
+    unfixed = set(CHECKS) - set(FIXES)  # the report's "What to change" would name the problem alone
+    assert not unfixed, f"add what to change for {sorted(unfixed)} to FIXES in review/reasons.py"
+    two_way = {**TWO_WAY_PROBLEMS, **SIGNED_PROBLEMS}
+    assert all(isinstance(fix, str) or check_id in two_way for check_id, fix in FIXES.items()), "a fix by side needs its sides"
     assert all(CHECK_PROBLEMS[check_id] != spec.name for check_id, spec in CHECKS.items())
     assert reasons_text(["eye_open_right", "head_covering"]) == "Eye closed or hidden (photo right), Head covering"
     assert reason_label("face_present") == "No face found" and reason_label("other:photo_altered") == "Photo appears altered"

@@ -366,8 +366,11 @@ def test_a_check_waits_only_for_a_registered_check_of_its_own_scope() -> None:
     (a per-face check waiting for a photo-wide one would not be gated on faces 2 and up), and never waiting in a
     circle (the checklist runs what a check waits for first, recursively: a circle would never end)."""
     waiting = [spec for spec in CHECKS.values() if spec.unless_failed or spec.doubted_by]
-    assert {spec.id for spec in CHECKS.values() if spec.unless_failed} == {
-        "mouth_closed", "natural_colour", "glasses", "pose_yaw", "pose_pitch", "face_occlusion", "head_size", "chin_margin"}
+    waiting_ids = {spec.id for spec in CHECKS.values() if spec.unless_failed}
+    assert waiting_ids == {"mouth_closed", "natural_colour", "glasses", "pose_yaw", "pose_pitch", "face_occlusion",
+                           "head_size", "chin_margin"}, (
+        "a check now waits for another (unless_failed) or no longer does: make sure the one it waits for runs on the "
+        "same faces, then update this list")
 
     def waits_for(check_id: str, seen: tuple[str, ...]) -> None:  # what it waits for or is doubted by: both run first
         for waited in (*CHECKS[check_id].unless_failed, *CHECKS[check_id].doubted_by):
@@ -395,7 +398,9 @@ def test_a_check_doubted_by_another_says_why():
     from pfiq_desktop.engine.icao.registry import COMPRESSION_CHECK, DOUBTS, check
 
     assert {spec.id for spec in CHECKS.values() if spec.doubted_by} == {
-        "eye_open_left", "eye_open_right", "eye_occlusion", "glasses", "pose_yaw", "pose_pitch"}
+        "eye_open_left", "eye_open_right", "eye_occlusion", "glasses", "pose_yaw", "pose_pitch"}, (
+        "a check is now doubted by another (doubted_by) or no longer is: its DOUBTS sentence must say why, then update "
+        "this list")
     assert all(set(spec.doubted_by) <= set(DOUBTS) and all(CHECKS[d].per_face == spec.per_face for d in spec.doubted_by)
                for spec in CHECKS.values() if spec.doubted_by)
     assert COMPRESSION_CHECK in DOUBTS

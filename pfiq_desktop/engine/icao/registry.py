@@ -11,7 +11,9 @@ Adding a check (each step but the last is enforced by a test that names what is 
 2. A `[checks.my_id]` table in `profiles/icao-9303.toml` with every setting and bound it reads (the
    default profile owns them; `enabled = false` ships it switched off), and a `[cite.my_id]` table naming
    where the bounds come from (`basis = "project"` without a source where this project chose them).
-3. Its reason words in `review/reasons.py` `CHECK_PROBLEMS` (decisions and reports quote them).
+3. Its problem's words in `review/reasons.py` `CHECK_PROBLEMS` (decisions and reports quote them), by side in
+   `TWO_WAY_PROBLEMS` or `SIGNED_PROBLEMS` where it goes both ways, and what to change in `FIXES` (the report's
+   "What to change"); a new unit's wording in `review/values.py` `_SHOWN`.
 4. Its row in `docs/ISO_29794_5_MAPPING.md` (or "no ISO component"), and `iso=` on the decorator if it has one.
 5. A pass / fail case in `tests/icao/test_checks.py` `CASES`; a geometry check also says how it answers the
    landmark shifts of `tests/icao/test_geometry_pose.py` `TRANSFORMS`.
