@@ -101,6 +101,7 @@ class AnalysisWorker(QThread):
         self._looked_at: Job | None = None  # an analysis queued only because the officer opened that photo
         self._stop = False
         self._reconfigure = True
+        self._profile_changed = False  # set_profile: switched before the next job
         self._done = 0
         self._total = 0
         self.engine: Engine | None = None
@@ -163,9 +164,12 @@ class AnalysisWorker(QThread):
             self._cond.notify_all()
 
     def set_profile(self, profile: str) -> None:
+        """Judge under `profile` from the next job on, whatever was queued before or is moved to the front after: as a
+        queued job, a photo opened just after the switch was moved ahead of it and judged under the old profile,
+        while the window showed the new one (profile author's walk-through)."""
         with self._cond:
             self._profile = profile
-            self._queue.appendleft(("profile", profile))
+            self._profile_changed = True
             self._cond.notify_all()
 
     def set_device(self, device: str) -> None:
@@ -216,13 +220,17 @@ class AnalysisWorker(QThread):
         lower_thread_priority()
         while True:
             with self._cond:
-                while not self._stop and not self._queue and not self._reconfigure:
+                while not self._stop and not self._queue and not self._reconfigure and not self._profile_changed:
                     self._cond.wait()
                 if self._stop:
                     return
                 if self._reconfigure:
                     self._reconfigure = False
+                    self._profile_changed = False  # the engine loads under the worker's profile
                     job: Job = ("engine", "")  # no argument: it loads the worker's own device, profile and network
+                elif self._profile_changed:
+                    self._profile_changed = False
+                    job = ("profile", self._profile)
                 else:
                     job = self._queue.popleft()
                 self._running = job[1] if job[0] == "analyse" else None
@@ -341,6 +349,6 @@ class AnalysisWorker(QThread):
             log.exception("re-evaluating the checks of %s failed", path)
             new = dataclasses.replace(analysis, errors=[f"Re-evaluating the checks failed: {exc}"])
         with self._cond:  # the officer switched again meanwhile: that switch re-evaluates this photo after its profile
-            superseded = any(job[0] == "profile" for job in self._queue)
+            superseded = self._profile_changed
         if not superseded:
             self.rechecked.emit(path, DisplayResult.prepare(new))

@@ -1340,3 +1340,26 @@ def test_esc_then_f5_right_after_opening_another_folder_counts_only_its_photos(q
         gate.set()
     qtbot.waitUntil(lambda: all(r.analysis is not None for r in w.session.records), timeout=10_000)
     qtbot.waitUntil(lambda: seen and seen[-1] == (3, 3), timeout=5000)
+
+
+def test_a_profile_chosen_while_the_engine_starts_judges_the_photo_opened_next(qtbot, make_window, portrait_folder):
+    # chosen in the first seconds, the switch waited in the queue behind the photo opened next, which was judged under
+    # the old profile while the list showed the new one (profile author's walk-through)
+    import threading
+
+    loading, release = threading.Event(), threading.Event()
+
+    def slow_start(device: str, profile: str):
+        loading.set()
+        release.wait(10)
+        return FakeAnalyzer(device, profile)
+
+    w = make_window(slow_start)
+    assert loading.wait(10)  # the engine is starting under the saved profile
+    w.set_profile("strict")
+    w.open_paths([str(portrait_folder(2, broken=False))])
+    qtbot.waitUntil(lambda: w.session.current is not None, timeout=5000)  # the photo shown: moved to the front
+    release.set()
+    _wait_all(qtbot, w)
+    assert [r.analysis.profile for r in w.session.records] == ["strict", "strict"]
+    assert "profile strict" in w.engine_text.text()
