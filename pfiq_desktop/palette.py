@@ -128,13 +128,14 @@ class MapScale:
         rgb[~np.isfinite(values)] = 0
         return rgb
 
-    def as_drawn(self, size: int, opacity: float) -> np.ndarray:
-        """(size, 3) uint8, low to high: each level's colour as the overlay at `opacity` shows it over skin (the fade
-        included). A colour bar in full colour promised a red the map at -1.5 never drew: there it tints the skin by
-        a tenth (map-reading walk-through)."""
+    def as_drawn(self, size: int, opacity: float, under: tuple[int, int, int]) -> np.ndarray:
+        """(size, 3) uint8, low to high: each level's colour as the overlay at `opacity` shows it over the colour
+        `under` (the fade included). A colour bar in full colour promised a red the map at -1.5 never drew: there it
+        tints the skin by a tenth (map-reading walk-through). The legend's swatches keep the full colours: they name
+        the bands' hues."""
         values = np.linspace(*self.levels, size, dtype=np.float32)
         alpha = (self.opacity(values) * opacity)[:, None]
-        return np.round(self.rgb(values) * alpha + np.asarray(SKIN_UNDER_THE_BAR) * (1 - alpha)).astype(np.uint8)
+        return np.round(self.rgb(values) * alpha + np.asarray(under) * (1 - alpha)).astype(np.uint8)
 
     def rgba(self, values: np.ndarray, alpha: int = 255) -> np.ndarray:
         """RGBA uint8 with `alpha` as the most opaque; NaN (outside the face) becomes transparent black.
@@ -171,7 +172,7 @@ class MapScale:
 
 
 _LUTS: dict[str, np.ndarray] = {}
-SKIN_UNDER_THE_BAR = (200, 166, 146)  # a mid skin tone: what a colour bar shows the map's colours over
+SKIN_UNDER_THE_BAR = (200, 166, 146)  # a mid skin tone: what a report's colour bar shows the map's colours over
 
 
 def _lut(scale: MapScale) -> np.ndarray:

@@ -192,7 +192,11 @@ def test_a_version_1_store_is_migrated_and_sealed(tmp_path):
     conn.commit()
     conn.close()
     old = verify_store(path)
-    assert not old.ok and "version-1 store without a hash chain" in old.problems[0]
+    assert not old.ok and old.unsealed and "version-1 store without a hash chain" in old.problems[0]
+    # a retention preview counts it as it stands, unchanged (it refused a store that --yes prunes: review)
+    preview = pfiq("audit", "prune", str(path), "--before", "2025-01-01")
+    assert preview.returncode == 0 and preview.stdout.startswith("Would remove 2 audit entries"), preview.stdout + preview.stderr
+    assert verify_store(path).unsealed
     with ReviewStore(path) as store:
         assert store.verify().ok
         assert store.decision_for("/photos/a.jpg", "s" * 64).decision == "retake"

@@ -263,3 +263,8 @@ def test_a_spot_inside_a_region_a_check_points_at_is_said_with_that_check():
     assert MAP_MISSES not in " ".join(sentences) and "look for an occluder" not in " ".join(sentences)
     elsewhere = face_findings({"forehead": -0.9, "nose": 0.2}, [glare], 0.9, [LowArea(0.07, -2.9, "chin")], 0.07)
     assert any(s.startswith("An area near the chin (7 % of the face)") for s in elsewhere), elsewhere
+    # a check pointing at two regions: a spot in the second is said with it too (review of the day's diff)
+    mask = CheckResult("lower_face_covered", "Mouth and chin uncovered", "occlusion", Verdict.FAIL,
+                       "The mouth and chin look covered.", evidence=Evidence(regions=["mouth", "chin"]))
+    both = face_findings({"mouth": -0.5, "chin": -0.8, "nose": 0.2}, [mask], 0.9, [LowArea(0.05, -2.9, "mouth")], 0.05)
+    assert not any("look for an occluder" in s for s in both) and any("with a spot (5 % of the face)" in s for s in both), both

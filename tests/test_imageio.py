@@ -500,7 +500,8 @@ def test_how_many_images_a_file_holds_is_kept_and_previews_do_not_count(tmp_path
 
 def test_a_file_of_thousands_of_pages_is_counted_quickly_up_to_more_than_a_hundred(tmp_path):
     """Pillow's page count of a 100,000-page TIFF took 72 s (each page checked against every page before it), and an
-    APNG declaring 2,147,483,647 frames was said to hold that many (fuzzing walk-through): counting stops past 100."""
+    APNG declaring 2,147,483,647 frames was said to hold that many (fuzzing walk-through): counting stops past 100,
+    a TIFF's previews still left out, and an animation's frames are not decoded to be counted (review)."""
     import struct
     import time
     import zlib
@@ -521,7 +522,21 @@ def test_a_file_of_thousands_of_pages_is_counted_quickly_up_to_more_than_a_hundr
     data[at + 4:at + 8] = struct.pack(">I", 2_147_483_647)  # the frames it declares, not the frames it holds
     data[at + 12:at + 16] = struct.pack(">I", zlib.crc32(bytes(data[at:at + 12])))
     apng.write_bytes(bytes(data))
-    assert load_photo_file(apng).images == 2
+    assert load_photo_file(apng).images == MAX_IMAGES_COUNTED + 1  # its claim, said as "more than 100"
+    previewed = tmp_path / "previewed.tif"  # 120 pages, every second a preview of the one before: 60 images
+    with TiffImagePlugin.AppendingTiffWriter(str(previewed), True) as tiff:
+        for page in range(120):
+            reduced = TiffImagePlugin.ImageFileDirectory_v2()
+            reduced[254] = page % 2
+            tiny.save(tiff, "TIFF", tiffinfo=reduced)
+            tiff.newFrame()
+    assert load_photo_file(previewed).images == 60
+    frames = tmp_path / "frames.gif"  # an animation is counted without decoding its frames
+    big = [Image.new("P", (1500, 2000), n) for n in range(101)]
+    big[0].save(frames, "GIF", save_all=True, append_images=big[1:])
+    started = time.perf_counter()
+    assert load_photo_file(frames).images == MAX_IMAGES_COUNTED + 1
+    assert time.perf_counter() - started < 2.0  # decoding the 101 frames before took seconds
 
 
 def test_a_small_progressive_jpeg_claiming_a_huge_size_is_refused_before_it_is_decoded(tmp_path):

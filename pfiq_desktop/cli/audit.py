@@ -108,7 +108,8 @@ def _count(path: Path, before: datetime) -> tuple[int, int]:
     """What a cut would remove, read without writing (a preview of an auditor's read-only copy)."""
     from pfiq_desktop.review.store import count_before, verify_store
 
-    if not verify_store(path).ok:
+    report = verify_store(path)
+    if not report.ok and not report.unsealed:  # a version-1 store: --yes seals it, then cuts
         raise _Unverified
     return count_before(path, before)
 

@@ -139,7 +139,8 @@ def face_findings(
         if said:
             # a clearly lower spot inside the region a check points at is said here: a sentence of its own read "look
             # for an occluder" beside the check that had found it (a hot spot on the forehead; map-reading walk-through)
-            spots = [a for a in areas if a.near == name]
+            pointed_at = {region for c in said for region in c.evidence.regions}  # a mask's mouth and chin alike
+            spots = [a for a in areas if a.near in pointed_at and a not in spots_told]
             spots_told.update(spots)
             text += "".join(f", with a spot ({100 * a.share:.0f} % of the face) {band(a.mean)} ({a.mean:+.1f})" for a in spots)
             text += f"; the checklist reports {_join([_said(c, c.id in uncertain) for c in said])}"

@@ -65,6 +65,7 @@ NEW_SUBFILE_TYPE = 254  # the TIFF tag whose bit 0 marks a page as a reduced-res
 ZERO_TAIL_BYTES = 4096  # a compressed file ending in this many zero bytes was cut short and filled (`_check_complete`)
 ENDS_IN_DATA = {"PNG", "WEBP", "AVIF", "JPEG2000", "GIF"}  # formats whose encoders never end a file in zeros
 MAX_IMAGES_COUNTED = 100  # pages or frames counted in a file: one more reads "more than 100"
+TIFF_PAGES_READ = 4 * (MAX_IMAGES_COUNTED + 1)  # TIFF pages looked at, previews among them, before "more than 100"
 
 # Pillow format names we accept; MPO is the multi-picture JPEG many cameras write, JPEG 2000 the format of the
 # photos inside identity documents' chips (ISO/IEC 39794-5), PPM also reads PGM and PBM.
@@ -236,22 +237,26 @@ def _check_complete(data: bytes, image_format: str | None, name: str) -> None:
 def _images(image: Image.Image, name: str) -> int:
     """How many images the file holds, up to MAX_IMAGES_COUNTED + 1 ("more than 100"): frames of an animation, pages of
     a TIFF but for reduced-resolution previews (NewSubfileType bit 0), one for an MPO (a camera's extra views or preview
-    of the same shot). Counted by seeking, never from the file's own count: Pillow's page count of a 100,000-page TIFF
-    took 72 s (each page checked against those before), and an APNG declared 2,147,483,647 frames (fuzzing). A file
-    damaged after its first image counts the images read before the damage (the first is still the photo)."""
+    of the same shot). A TIFF's pages are counted by seeking, which reads their directories only, and stops past the
+    cap: Pillow's own page count of a 100,000-page TIFF took 72 s (fuzzing walk-through). Other formats give their
+    count without decoding a frame (seeking a GIF or APNG decodes every frame before: 101 large frames took 9-19 s).
+    A file damaged after its first image counts the images read before the damage (the first is still the photo)."""
     if image.format == "MPO":
         return 1
+    if not isinstance(image, TiffImagePlugin.TiffImageFile):
+        return max(min(int(getattr(image, "n_frames", 1)), MAX_IMAGES_COUNTED + 1), 1)
     full = 0
     try:
-        for index in range(MAX_IMAGES_COUNTED + 1):
+        for index in range(TIFF_PAGES_READ):
             image.seek(index)
-            preview = isinstance(image, TiffImagePlugin.TiffImageFile) and int(image.tag_v2.get(NEW_SUBFILE_TYPE, 0)) & 1
-            full += not preview
+            full += not int(image.tag_v2.get(NEW_SUBFILE_TYPE, 0)) & 1
             if full > MAX_IMAGES_COUNTED:
                 break
-    except EOFError:  # past the last image
+        else:  # pages past those read: more than were counted
+            return MAX_IMAGES_COUNTED + 1
+    except EOFError:  # past the last page
         pass
-    except Exception as exc:  # a damaged later frame: the photo is the first, which the decoding reads apart
+    except Exception as exc:  # a damaged later page: the photo is the first, which the decoding reads apart
         log.warning("%s: its images after the first could not all be counted (%s)", name, exc, exc_info=True)
     return max(full, 1)
 

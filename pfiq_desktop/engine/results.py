@@ -20,7 +20,7 @@ from pfiq_desktop.engine.filenames import path_from_text, path_text
 
 # 2: profile_sha256 and models_sha256; 3: verdict and image_dpi; 4: image_transparent; 5: images_in_file; 6: checked;
 # 7: no face embedding (older JSON still loads; fields this version does not know mean a newer version wrote the file)
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 FACE_PRESENT = "face_present"  # the check that fails a photo with no face (every other face check is then not assessed)
@@ -100,6 +100,9 @@ class CheckResult:
     # its value in that component's unit and direction where `value` differs (a share, not mm; 1 - the probability of
     # a covered part)
     iso_value: float | None = None
+    # a failure judged a warning because a check it is `doubted_by` failed (registry.DOUBTS): listed with a "?" as a
+    # problem; a warning of its own is not (an imprecise pose reading on a dark face became "Head turned?": review)
+    doubted: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

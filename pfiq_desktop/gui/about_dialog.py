@@ -25,7 +25,8 @@ _HEATMAP_HELP = """
 <a name="map"></a><h3>How to read the map</h3>
 <p>The right-hand image shows, for every place of the face, how useful it is to the face recognition
 network <b>compared with compliant passport photos at the same place</b>. A compliant photo stays
-mostly uncoloured (small spots cover {typical} of the face). Colour means lower than in compliant photos:
+mostly uncoloured: scattered small spots are usual (compliant photos: {typical} of the face). Colour means
+lower than in compliant photos:
 {somewhat}, {clearly} (also outlined in white on both images), {much}. Values are in
 units of how much compliant photos vary there: 0 is as usual, {clearly_level:g} and below is clearly lower.</p>
 <ul>
@@ -38,8 +39,8 @@ face, so the checklist and the overall quality gauge report those.</li>
 <li>Uncoloured does not prove unobstructed: a skin-coloured cover barely lowers the map.</li>
 </ul>
 <p>The <b>Findings</b> above the checklist say in words what the map and the checklist found. Click a
-check to see where it looked; hover over the map to read a value. Press M for the paper's own map,
-pixel-level quality (PLQ: red low · blue high, 0..1; compare places within one face only, as its level
+check to see where it looked; hover over the map to read a value. Press M for the pixel-level quality
+map (PLQ), the paper's own (red low · blue high, 0..1; compare places within one face only, as its level
 differs from photo to photo, and a plain cover can read high), and C for the aligned face crop the network
 analysed.</p>
 <p>Method: pixel-level face image quality, Terhörst et al., "Pixel-Level Face Image Quality

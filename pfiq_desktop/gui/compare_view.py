@@ -80,13 +80,17 @@ def chip_image(image: np.ndarray, face: Face) -> np.ndarray:
 
 
 BAR_STOPS = 64
+DIMMING = 1.6  # the photo beneath the map is shown grey, its levels stretched this much darker
+# what the bar shows the map's colours over: a face's grey (luma 170) as the dimmed photo shows it
+DIMMED_FACE = (round(170 / DIMMING),) * 3
 
 
 def colour_map(scale: MapScale, opacity: float) -> pg.ColorMap:
     """The palette's scale as the overlay at `opacity` draws it over skin (`MapScale.as_drawn`), as a pyqtgraph
     colour map; its stops run over 0..1, which a colour bar stretches over the scale's levels (stops placed at the
     levels themselves clamp every level outside 0..1 to one colour)."""
-    return pg.ColorMap(np.linspace(0.0, 1.0, BAR_STOPS), [QColor(*map(int, c)) for c in scale.as_drawn(BAR_STOPS, opacity)])
+    colours = scale.as_drawn(BAR_STOPS, opacity, DIMMED_FACE)
+    return pg.ColorMap(np.linspace(0.0, 1.0, BAR_STOPS), [QColor(*map(int, c)) for c in colours])
 
 
 class _Layer:
@@ -387,7 +391,7 @@ class CompareView(QWidget):
         self.left_image.setImage(shown, levels=(0, 255), autoLevels=False)
         # luma by OpenCV: numpy's float mean over the channels took 60 ms for a 16-megapixel photo, on every show
         grey = cv2.cvtColor(np.ascontiguousarray(shown), cv2.COLOR_RGB2GRAY) if shown.ndim == 3 else shown
-        self.base_image.setImage(grey, levels=(0, 255 * 1.6), autoLevels=False)  # dimmed photo beneath
+        self.base_image.setImage(grey, levels=(0, 255 * DIMMING), autoLevels=False)  # dimmed photo beneath
         for item in (self.left_image, self.base_image, self.heat_image):
             item.setRect(-0.5, -0.5, w, h)
         self._map = heat

@@ -171,8 +171,10 @@ class MainWindow(QMainWindow):
         if startup_problem:
             self._profile_warning = startup_problem
             self.show_banner("")
-        if self.cache is not None:  # the first start after an update: why every photo is analysed again
-            self._status(retired_text(self.cache.retired))
+        # the first start after an update: why every photo is analysed again, said until the first folder opens and then
+        # with it (opening one replaced the status line just when the analyses began: review)
+        self._update_note = retired_text(self.cache.retired) if self.cache is not None else ""
+        self._status(self._update_note)
 
     # -- construction helpers ------------------------------------------------
     def _build_pages(self) -> None:
@@ -559,7 +561,9 @@ class MainWindow(QMainWindow):
         self._set_progress(0, self.worker.pending())
         restored = outcome.restored
         self._status(f"Opened {counted(len(outcome.new), 'photo')}"
-                     + (f"; {counted(restored, 'earlier decision')} restored" if restored else ""))
+                     + (f"; {counted(restored, 'earlier decision')} restored" if restored else "")
+                     + (f". {self._update_note}" if self._update_note else ""))
+        self._update_note = ""
         # next event-loop turn: listing and first render apart (focusing the list would select at once)
         QTimer.singleShot(15, self._select_first)
         return len(outcome.new)

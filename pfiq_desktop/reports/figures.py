@@ -51,6 +51,7 @@ from pfiq_desktop.palette import (
     OUTLINE_SHADOW_COLOUR,
     PLQ_SCALE,
     RESULT_ORDER,
+    SKIN_UNDER_THE_BAR,
     STATUS_LABELS,
     MapScale,
     status_badge,
@@ -249,7 +250,7 @@ def _draw_findings(painter: QPainter, analysis: Analysis, scale: float, panel: Q
 
 def _colour_bar(painter: QPainter, rect: QRectF, label_px: float, scale: MapScale, opacity: float) -> None:
     """The scale's colours bottom (low) to top as the overlay at `opacity` draws them over skin, with its tick labels."""
-    lut = scale.as_drawn(256, opacity)[::-1]  # high at the top
+    lut = scale.as_drawn(256, opacity, SKIN_UNDER_THE_BAR)[::-1]  # high at the top (the map is drawn over the photo)
     bar = np.repeat(lut[:, None, :], 8, axis=1)
     painter.drawImage(rect, to_qimage(np.ascontiguousarray(bar)))
     painter.setPen(QPen(QColor(60, 60, 60), 1))

@@ -68,6 +68,7 @@ class ChainReport:
     head: str = ""
     problems: list[str] = field(default_factory=list)
     sealed: str = ""  # "N entries on DATE" when a version-1 store was sealed on migration
+    unsealed: bool = False  # a version-1 store, whose entries opening it in the application seals
 
     @property
     def ok(self) -> bool:

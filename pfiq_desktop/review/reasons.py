@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from pfiq_desktop.engine.icao.registry import EYE_COVER_CHECK, EYE_OPEN_CHECKS, HIDDEN_UNIT, doubted, in_fix_order
-from pfiq_desktop.engine.results import FACE_PRESENT, Analysis, CheckResult, Verdict, bound_side, stored_how
+from pfiq_desktop.engine.results import FACE_PRESENT, Analysis, CheckResult, Verdict, bound_side, stored_how, upright_by
 
 # A check's name is the requirement ("No head covering"); as the reason a photo was refused or accepted despite,
 # it would read backwards in the record. These are the problems, as an officer writes them.
@@ -195,7 +195,10 @@ def _side(check: CheckResult) -> int:
 
 
 def fix_for(check: CheckResult) -> str:
-    """What to change for a failed check (FIXES), for the side its value lies on; '' for a check without one."""
+    """What to change for a failed check (FIXES), for the side its value lies on; '' for a check without one. A photo
+    stored sideways needs turning, not a retake (review: "Photo stored sideways: Retake with the whole face ...")."""
+    if check.turn is not None:
+        return f"Turn the photo {upright_by(check.turn)} and save it again"
     fix = FIXES.get(check.id, "")
     if isinstance(fix, str):
         return fix

@@ -438,7 +438,8 @@ class ReviewStore:
             cut = _cut_before(self._conn, cutoff)
             if cut is None:
                 return 0, 0
-            entries, decisions, last, resume_after = cut
+            entries, decisions, last = cut
+            resume_after = self._conn.execute("SELECT entry_hash FROM audit WHERE id=?", (last,)).fetchone()[0]
             self._conn.execute(f"DELETE FROM decisions WHERE (image_sha256, path) IN {_LAST_WORD_BEFORE}", (last,))
             self._conn.execute(f"DROP TRIGGER {_NO_DELETE}")
             self._conn.execute("DELETE FROM audit WHERE id <= ?", (last,))
@@ -548,19 +549,19 @@ class ReviewStore:
 _LAST_WORD_BEFORE = "(SELECT image_sha256, path FROM audit GROUP BY image_sha256, path HAVING max(id) <= ?)"
 
 
-def _cut_before(conn: sqlite3.Connection, cutoff: datetime) -> tuple[int, int, int, str] | None:
-    """What a retention cut at `cutoff` removes: (entries, decisions, the last entry's id, its hash); None: nothing."""
+def _cut_before(conn: sqlite3.Connection, cutoff: datetime) -> tuple[int, int, int] | None:
+    """What a retention cut at `cutoff` removes: (entries, decisions, the last entry's id); None: nothing. (A
+    version-1 store, which has no entry hashes, is counted too: the cut seals it first.)"""
     stamp = cutoff.astimezone(UTC).isoformat(timespec="milliseconds")
     first_kept = conn.execute("SELECT min(id) FROM audit WHERE at >= ?", (stamp,)).fetchone()[0]
     last = conn.execute("SELECT max(id) FROM audit" + (" WHERE id < ?" if first_kept is not None else ""),
                         (first_kept,) if first_kept is not None else ()).fetchone()[0]
     if last is None:
         return None
-    resume_after = conn.execute("SELECT entry_hash FROM audit WHERE id=?", (last,)).fetchone()[0]
     decisions = conn.execute(f"SELECT count(*) FROM decisions WHERE (image_sha256, path) IN {_LAST_WORD_BEFORE}",
                              (last,)).fetchone()[0]
     entries = conn.execute("SELECT count(*) FROM audit WHERE id <= ?", (last,)).fetchone()[0]
-    return entries, decisions, last, resume_after
+    return entries, decisions, last
 
 
 def count_before(path: str | os.PathLike[str], cutoff: datetime) -> tuple[int, int]:
@@ -591,7 +592,7 @@ def verify_store(path: str | os.PathLike[str], recorded_head: str = "") -> Chain
             version = int(row[0]) if row else 1
             if version < SCHEMA_VERSION:
                 return ChainReport(problems=[f"{location} is a version-{version} store without a hash chain; "
-                                             "opening it once in the application seals its entries"])
+                                             "opening it once in the application seals its entries"], unsealed=True)
             if version > SCHEMA_VERSION:
                 raise StoreError(f"{location} was written by a newer version (schema {version})")
             return verify_witnessed(conn, location, recorded_head)

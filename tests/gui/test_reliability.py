@@ -145,7 +145,8 @@ def test_the_window_says_why_it_cannot_start_when_the_review_store_is_emptied(qt
     assert "No decision was changed" in shown[0] and str(appdirs.data_dir()) in shown[0]
 
 
-def test_the_first_start_after_an_update_says_why_every_photo_is_analysed_again(qtbot, make_window, data_dir):
+def test_the_first_start_after_an_update_says_why_every_photo_is_analysed_again(qtbot, make_window, data_dir,
+                                                                                 portrait_folder):
     # an update analysed every photo again without a word, and the old analyses stayed in the cache for 90 days
     from pfiq_desktop import __version__, appdirs
     from pfiq_desktop.engine.results import engine_key
@@ -156,6 +157,11 @@ def test_the_first_start_after_an_update_says_why_every_photo_is_analysed_again(
         earlier.put(photo * 64, engine_key("m" * 8, "e", "gradient", "0.4.8"), "{}")
     earlier.close()
     w = make_window(fake_factory())
-    assert w.status_text.text() == f"Version {__version__} analyses each photo afresh: 3 analyses by other versions left the analysis cache"
+    note = f"Version {__version__} analyses each photo afresh: 3 analyses by other versions left the analysis cache"
+    assert w.status_text.text() == note
+    w.open_paths([str(portrait_folder(2, broken=False))])  # said again as the analyses begin, then no more
+    assert w.status_text.text() == f"Opened 2 photos. {note}"
+    w.open_paths([str(portrait_folder(1, broken=False))])
+    assert note not in w.status_text.text()
     w.close()
     assert make_window(fake_factory()).status_text.text() == ""  # said once

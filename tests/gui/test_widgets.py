@@ -168,20 +168,21 @@ def test_every_map_scales_low_and_high_ends_stay_apart_for_red_green_colour_blin
 
 def test_the_colour_bars_show_each_level_as_the_overlay_draws_it(qtbot):
     # the bar showed full red and orange where the map at -1.5 tints the skin by a tenth (map-reading walk-through)
-    from pfiq_desktop.gui.compare_view import CompareView
+    from pfiq_desktop.gui.compare_view import DIMMED_FACE, CompareView
     from pfiq_desktop.palette import DEVIATION_SCALE, MAP_SCALES, PLQ_SCALE, SKIN_UNDER_THE_BAR
 
-    drawn = DEVIATION_SCALE.as_drawn(64, 0.6)
+    drawn = DEVIATION_SCALE.as_drawn(64, 0.6, SKIN_UNDER_THE_BAR)
     assert tuple(drawn[-1]) == SKIN_UNDER_THE_BAR  # "as in compliant photos" is uncoloured
     values = np.linspace(*DEVIATION_SCALE.levels, 64, dtype=np.float32)
     over_skin = DEVIATION_SCALE.blend(np.full((1, 64, 3), SKIN_UNDER_THE_BAR, np.uint8), values[None], 0.6)[0]
     assert np.abs(drawn.astype(int) - over_skin).max() <= 1  # what a photo's skin shows at each level
-    assert np.abs(PLQ_SCALE.as_drawn(8, 1.0).astype(int) - PLQ_SCALE.lut(8)).max() <= 3  # opaque: the scale itself
+    assert np.abs(PLQ_SCALE.as_drawn(8, 1.0, (0, 0, 0)).astype(int) - PLQ_SCALE.lut(8)).max() <= 3  # opaque: the scale
     view = CompareView()
     qtbot.addWidget(view)
     view.opacity.setValue(30)
     bar = view.colorbar.colorMap().getLookupTable(nPts=2, alpha=False)
-    assert np.abs(bar.astype(int) - MAP_SCALES[view.map_shown()].as_drawn(2, 0.3)).max() <= 3  # follows the slider
+    # over the dimmed grey photo the window shows beneath the map, following the slider
+    assert np.abs(bar.astype(int) - MAP_SCALES[view.map_shown()].as_drawn(2, 0.3, DIMMED_FACE)).max() <= 3
 
 
 def test_a_map_is_coloured_inside_its_faces_and_transparent_around_them():

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
+from pfiq_desktop.gui.compare_view import DIMMED_FACE
 from pfiq_desktop.palette import MAP_SCALES
 from pfiq_desktop.review import ReviewStore
 
@@ -73,7 +74,7 @@ def test_real_window_full_flow_and_restore(qtbot, make_window, portrait_folder, 
     scale = MAP_SCALES[w.compare.map_shown()]
     bar = w.compare.colorbar.bar.pixmap().toImage()
     column = [bar.pixelColor(bar.width() // 2, y).getRgb()[:3] for y in range(bar.height())]
-    drawn = scale.as_drawn(2, w.compare.opacity.value() / 100)
+    drawn = scale.as_drawn(2, w.compare.opacity.value() / 100, DIMMED_FACE)
     ends = {tuple(int(c) for c in colour) for colour in drawn}
     assert all(min(np.abs(np.subtract(end, c)).max() for c in ends) <= 3 for end in (column[-1], column[0])), (column, ends)
     assert len(set(column)) > 10

@@ -368,7 +368,7 @@ def test_a_check_waits_only_for_a_registered_check_of_its_own_scope() -> None:
     waiting = [spec for spec in CHECKS.values() if spec.unless_failed or spec.doubted_by]
     waiting_ids = {spec.id for spec in CHECKS.values() if spec.unless_failed}
     assert waiting_ids == {"mouth_closed", "natural_colour", "glasses", "pose_yaw", "pose_pitch", "face_occlusion",
-                           "head_size", "chin_margin"}, (
+                           "head_size", "chin_margin", "top_margin", "face_cropped"}, (
         "a check now waits for another (unless_failed) or no longer does: make sure the one it waits for runs on the "
         "same faces, then update this list")
 

@@ -455,7 +455,7 @@ def test_under_a_mask_the_checks_that_read_the_mouth_and_cheeks_are_not_judged(p
     switched_off = replace(profile, checks={**profile.checks, "lower_face_covered": mask_check_off})
     left_out = replace(profile, info=replace(profile.info, not_assessable={"lower_face_covered": "the officer judges masks"}))
     for check_id, faces in (("mouth_closed", opened), ("natural_colour", portrait_faces), ("glasses", portrait_faces),
-                            ("head_size", portrait_faces)):  # the chin under a mask is a guess (photographer's walk-through)
+                            ("head_size", portrait_faces), ("face_cropped", portrait_faces)):  # the chin under a mask is a guess
         found = _result(check_id, masked, faces, profile)
         assert found.verdict is Verdict.NOT_ASSESSABLE, found.reason
         assert found.reason == ('Cannot be checked: "Mouth and chin uncovered (no mask or scarf)" failed, and this would read the '
@@ -919,6 +919,12 @@ def test_in_a_dark_photo_a_turned_head_is_only_a_warning_that_says_why(profile: 
                                               "move on such a face: check the pose on a better photo.")
     problems = failed_problems(Analysis(source="dark.jpg", image_size=(1, 1), faces=[], checks=list(judged.values())))
     assert problems.index("Face too dark") < problems.index("Head turned (yaw)?"), problems  # the light first
+    # a warning of its own (a reading too imprecise to tell) is not a doubted failure: not listed as a problem
+    imprecise = replace(judged["pose_yaw"], doubted=False)
+    own = failed_problems(Analysis(source="dark.jpg", image_size=(1, 1), faces=[], checks=[judged["exposure"], imprecise]))
+    assert own == ["Face too dark"], own
+    assert judged["pose_yaw"].doubted and Analysis.from_json(Analysis(
+        source="d.jpg", image_size=(1, 1), checks=[judged["pose_yaw"]]).to_json()).checks[0].doubted  # kept in the JSON
 
 
 def test_a_resolution_within_the_limit_is_called_borderline_not_needing_a_new_scan(profile: Profile) -> None:

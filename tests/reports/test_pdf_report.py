@@ -510,3 +510,14 @@ def test_the_report_says_what_to_change_most_important_first_and_lists_failures_
     assert "2. Face too dark: Add light or increase the exposure." in text
     passed = dataclasses.replace(analysis, checks=[dataclasses.replace(c, verdict=Verdict.PASS) for c in checks])
     assert changes_html(passed) == ""
+
+
+def test_a_photo_stored_sideways_is_told_to_be_turned_not_retaken(sample_analysis):
+    # "1. Photo stored sideways: Retake with the whole face towards the camera" (review of the day's diff)
+    from pfiq_desktop.engine.results import FACE_PRESENT, STORED_TURNED_UNIT
+    from pfiq_desktop.review.reasons import to_change
+
+    turned = dataclasses.replace(sample_analysis, faces=[], checks=[
+        dataclasses.replace(c, verdict=Verdict.FAIL, value=90.0, unit=STORED_TURNED_UNIT) if c.id == FACE_PRESENT
+        else dataclasses.replace(c, verdict=Verdict.NOT_ASSESSABLE) for c in sample_analysis.checks])
+    assert to_change(turned) == [(["Photo stored sideways"], "Turn the photo 90 degrees clockwise and save it again")]

@@ -139,19 +139,16 @@ def _run_all(specs: list[CheckSpec], ctx: Context | None, profile: Profile, erro
     that one."""
     done: dict[str, CheckResult] = {FACE_PRESENT: present} if present is not None else {}
     wanted = {spec.id for spec in specs}
-    failed_with_doubt: set[str] = set()  # warnings that are failures made uncertain: they still hold back the waiting
 
     def run(spec: CheckSpec) -> CheckResult:
         if spec.id not in done:
             first = [run(CHECKS[waited]) for waited in spec.unless_failed if waited in wanted]
-            covered = next((r for r in first if r.verdict is Verdict.FAIL or r.id in failed_with_doubt), None)
+            covered = next((r for r in first if r.verdict is Verdict.FAIL or r.doubted), None)  # (a doubted one still holds back)
             doubts = [run(CHECKS[doubting]) for doubting in spec.doubted_by if doubting in wanted]
             doubt = next((r for r in doubts if r.verdict is Verdict.FAIL), None)
             result = _run_one(spec, ctx, profile, error, face_index, covered, present)
             if doubt is not None and result.verdict in (Verdict.FAIL, Verdict.WARN):
-                if result.verdict is Verdict.FAIL:  # ("Eyes, nose and mouth unobstructed" passed beside a doubted cover)
-                    failed_with_doubt.add(spec.id)
-                result = replace(result, verdict=Verdict.WARN,
+                result = replace(result, verdict=Verdict.WARN, doubted=result.verdict is Verdict.FAIL,
                                  reason=f"{result.reason} Not certain: \"{doubt.name}\" failed, and {DOUBTS[doubt.id]}.")
             done[spec.id] = result
         return done[spec.id]

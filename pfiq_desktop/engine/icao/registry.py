@@ -211,10 +211,9 @@ FIX_ORDER = ("geometry", "occlusion", "eyes_mouth", "pose", "photometric", "back
 
 
 def doubted(checks: Iterable[CheckResult]) -> set[str]:
-    """The ids of the warned checks among `checks` (one face's) whose warning a failed check of their `doubted_by`
-    made uncertain: sunglasses in a blocky JPEG, which the problem list and the findings still name, with a doubt."""
-    failed = {c.id for c in checks if c.verdict is Verdict.FAIL}
-    return {c.id for c in checks if c.verdict is Verdict.WARN and c.id in CHECKS and failed.intersection(CHECKS[c.id].doubted_by)}
+    """The ids of the failures among `checks` (one face's) that a failed check of their `doubted_by` made warnings:
+    sunglasses in a blocky JPEG, which the problem list and the findings still name, with a doubt."""
+    return {c.id for c in checks if c.verdict is Verdict.WARN and c.doubted}
 
 
 def in_fix_order(checks: Iterable[CheckResult]) -> list[CheckResult]:
