@@ -187,6 +187,10 @@ def test_cache_rechecks_a_profile_edited_under_the_same_name(tmp_path, astronaut
     engine.recheck = lambda analysis: (rechecked.append(analysis.source), real_recheck(analysis))[1]
     engine.profile = fake_profile("icao-9303")
     assert cache.analyse(engine, photo).profile_sha256 == first.profile_sha256 and not rechecked
+    # a new version of its text (rules, sources), the thresholds the same: the report cites today's, not the cached
+    engine.profile.info = dataclasses.replace(engine.profile.info, version="2", rules={"glasses": "not allowed"})
+    renamed = cache.analyse(engine, photo)
+    assert renamed.profile_info.version == "2" and renamed.profile_info.rules == {"glasses": "not allowed"} and not rechecked
     edited = fake_profile("icao-9303")
     edited.sha256 = "e" * 64  # same name, other thresholds
     engine.profile = edited

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Protocol
 
 from pfiq_desktop.engine.comparison import Comparison
-from pfiq_desktop.engine.results import Analysis
+from pfiq_desktop.engine.results import Analysis, ProfileInfo
 
 
 class NamedProfile(Protocol):
@@ -21,6 +21,11 @@ class NamedProfile(Protocol):
 
     @property
     def sha256(self) -> str: ...
+
+    @property
+    def info(self) -> ProfileInfo:
+        """What reports cite of it (version, rules, sources): outside the hash, which covers the thresholds."""
+        ...
 
 
 class Engine(Protocol):

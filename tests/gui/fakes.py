@@ -12,7 +12,7 @@ import numpy as np
 
 from pfiq_desktop import __version__
 from pfiq_desktop.engine.imageio import ImageLoadError, load_photo_file
-from pfiq_desktop.engine.results import Analysis, CheckResult, Evidence, Face, Verdict
+from pfiq_desktop.engine.results import Analysis, CheckResult, Evidence, Face, ProfileInfo, Verdict
 from pfiq_desktop.engine.results import engine_key as make_engine_key
 
 
@@ -39,7 +39,7 @@ def _landmarks(box) -> np.ndarray:
 
 def fake_profile(name: str) -> SimpleNamespace:
     """A profile stand-in: the name and a content hash that differs between names."""
-    return SimpleNamespace(name=name, sha256=hashlib.sha256(name.encode()).hexdigest())
+    return SimpleNamespace(name=name, sha256=hashlib.sha256(name.encode()).hexdigest(), info=ProfileInfo(title=name))
 
 
 class FakeAnalyzer:

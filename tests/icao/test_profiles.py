@@ -292,9 +292,12 @@ def test_a_photo_whose_stated_dpi_gives_one_of_the_profiles_sizes_is_measured_at
         smallest = head(unknown)
         assert smallest.value == pytest.approx(34.0 * 45 / 50, abs=0.05) and smallest.verdict is Verdict.FAIL, (unknown, smallest.reason)
         # a print near the profile's that it does not allow is named, so the officer sees the mm are the profile's
-        # print's; a camera's default dpi (here an 80 x 100 mm print) is not: it says nothing about the print
+        # print's; otherwise the print the mm assume is said too: a 600 dpi file read as a 35 x 45 mm print without a
+        # word (profile author's walk-through)
         rescaled = f"on the 35 x 45 mm print, not the 33 x 42 mm its {round(near, 1):g} dpi states"
-        assert (rescaled in smallest.reason) == (unknown == near) and ("dpi" in smallest.reason) == (unknown == near), smallest.reason
+        assumed = ("(no dpi stated)" if unknown is None else
+                   f", as if printed at 35 x 45 mm (its {round(unknown, 1):g} dpi would print")
+        assert (rescaled in smallest.reason) == (unknown == near) and (assumed in smallest.reason) == (unknown != near), smallest.reason
 
 
 def test_profile_format_errors_name_the_file_and_the_table(tmp_path: Path) -> None:
@@ -310,6 +313,24 @@ def test_profile_format_errors_name_the_file_and_the_table(tmp_path: Path) -> No
         with pytest.raises(ProfileError, match=r"bad\.toml") as caught:
             load_profile(bad)
         assert words in str(caught.value), (text, caught.value)
+
+
+def test_a_share_written_as_a_percent_is_refused_with_the_value_to_write(tmp_path: Path) -> None:
+    """`[checks.head_covering] fail_above = 90` loaded without a word and passed a hat read at probability 1.0; a
+    mouth's lip gap of 13 (for 0.13) passed a smile (profile author's walk-through)."""
+    percent = tmp_path / "percent.toml"
+    for table, words in (
+        ("[checks.head_covering]\nwarn_above = 70\nfail_above = 90\n", "warn_above = 70 looks like a percentage"),
+        ("[checks.mouth_closed]\nfail_above = 13\n", "write 0.13"),
+    ):
+        percent.write_text('name = "percent"\nextends = "icao-9303"\n' + table)
+        with pytest.raises(ProfileError, match=r"percent\.toml") as caught:
+            load_profile(percent)
+        assert words in str(caught.value) and "share from 0 to 1" in str(caught.value), caught.value
+    fine = tmp_path / "square.toml"  # a square photo's shape, and a bound in pixels, are not percentages
+    fine.write_text('name = "square"\nextends = "us-passport"\n[checks.aspect_ratio]\nfail_below = 0.97\nfail_above = 1.03\n'
+                    "[checks.inter_eye_distance]\nfail_below = 100\nwarn_below = 140\n")
+    assert load_profile(fine).params("inter_eye_distance")["fail_below"] == 100
 
 
 def test_a_child_profile_inherits_and_overrides_the_cited_parts(tmp_path: Path) -> None:
@@ -398,3 +419,26 @@ def test_the_country_table_in_the_evaluation_states_each_profiles_print_and_head
         for cell, values in ((cells[2], sizes), (cells[3], head)):
             stale = [v for v in values if not any(abs(v - n) < 0.05 for n in numbers(cell))]
             assert not stale, f"docs/EVALUATION.md's country table says {cell!r} for {name}, which sets {stale}"
+
+
+def test_an_authors_typos_are_named_where_they_are_with_the_likely_meaning(tmp_path: Path) -> None:
+    # "No profile named 'au-pasport' ... and no such file" named neither the file nor its extends line; a check id's
+    # typo offered no match; a file saved in Windows' ANSI read "'utf-8' codec can't decode byte 0x96" (profile author)
+    mine = tmp_path / "mine.toml"
+    for text, words in (
+        ('name = "mine"\nextends = "au-pasport"\n', "mine.toml: extends = 'au-pasport': there is no such profile; did "
+                                                    "you mean au-passport?"),
+        ('name = "mine"\nextends = "icao-9303"\n[checks.head_sise]\nfail_below = 0.7\n', "did you mean head_size?"),
+    ):
+        mine.write_text(text)
+        with pytest.raises(ProfileError) as caught:
+            load_profile(mine)
+        assert words in str(caught.value), caught.value
+    mine.write_text('name = "mine"\nextends = "icao-9303"\n[[meta.sources]]\nid = "nz-dia-photos"\ntitle = "t"\n'
+                    'url = "https://example.org"\nbasis = "unverified"\n[cite.head_size]\nsource = "nz-dia-photo"\n')
+    with pytest.raises(ProfileError, match=r"\[cite.head_size\] source = 'nz-dia-photo' is not among the sources .* did you "
+                                           r"mean nz-dia-photos\?"):
+        load_profile(mine)  # a misspelt source loaded without a word, and the report listed its sources as complete
+    mine.write_bytes('name = "mine"\n# Aotearoa \u2013 New Zealand\n'.encode("cp1252"))
+    with pytest.raises(ProfileError, match=r"mine\.toml is not saved as UTF-8 \(line 2\): save it as UTF-8"):
+        load_profile(mine)

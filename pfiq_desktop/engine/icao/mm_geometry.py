@@ -76,7 +76,11 @@ def print_scale(image_size: tuple[int, int], fmt: PrintFormat, dpi: float | None
         if _is_print(width_mm, height_mm, fmt, PRINT_NOTE_RANGE):  # near the profile's sizes but not one: say so
             note = f" on the {fmt.width_mm:g} x {fmt.height_mm:g} mm print, not the {size} its {stated} dpi states"
             return PrintScale(height / fmt.height_mm, note)
-    return PrintScale(height / fmt.height_mm)
+        # a camera's default dpi says nothing of the print, but it is said: a 600 dpi file read as a 35 x 45 mm print
+        # without a word (profile author's walk-through)
+        return PrintScale(height / fmt.height_mm, f", as if printed at {fmt.width_mm:g} x {fmt.height_mm:g} mm (its "
+                                                  f"{stated} dpi would print {size})")
+    return PrintScale(height / fmt.height_mm, f", as if printed at {fmt.width_mm:g} x {fmt.height_mm:g} mm (no dpi stated)")
 
 
 def _is_print(width_mm: float, height_mm: float, fmt: PrintFormat, tolerance: float) -> bool:

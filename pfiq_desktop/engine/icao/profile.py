@@ -24,11 +24,13 @@ so results computed under other thresholds are never taken for this profile's.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import logging
 import math
 import tomllib
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 from importlib import resources
@@ -116,13 +118,34 @@ def profile_title(name: str) -> str:
 def _read(path: Path) -> dict[str, Any]:
     """The file's tables; a UTF-8 byte-order mark (Windows Notepad writes one) is allowed."""
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        data_bytes = path.read_bytes()
+        text = data_bytes.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:  # "'utf-8' codec can't decode byte 0x96 in position 80" (profile author)
+        line = data_bytes[: exc.start].count(b"\n") + 1
+        raise ProfileError(f"{path} is not saved as UTF-8 (line {line}): save it as UTF-8 in your editor "
+                           "(Notepad: Save as, Encoding UTF-8)") from exc
+    except OSError as exc:
+        raise ProfileError(f"Cannot read profile {path}: {exc}") from exc
+    try:
         if path.suffix.lower() == ".json":
             data: dict[str, Any] = json.loads(text)
             return data
         return tomllib.loads(text)
     except (OSError, ValueError) as exc:
         raise ProfileError(f"Cannot read profile {path}: {exc}") from exc
+
+
+def _did_you_mean(text: str, known: Iterable[str]) -> str:
+    """'; did you mean head_size?' for a near miss, else ''."""
+    close = difflib.get_close_matches(text, list(known), n=1)
+    return f"; did you mean {close[0]}?" if close else ""
+
+
+def _exists(name_or_path: str) -> bool:
+    """Whether `load_profile` finds a profile by this name or path."""
+    named = Path(name_or_path).name == name_or_path and any(
+        (folder / f"{name_or_path}.toml").is_file() for folder in (_bundled_dir(), appdirs.profiles_dir()))
+    return named or Path(name_or_path).expanduser().is_file()
 
 
 def _known_check_ids() -> set[str]:
@@ -161,6 +184,24 @@ def _check_keys(path: Path, check_id: str, values: dict[str, Any]) -> None:
                                f"{', '.join(THRESHOLD_KEYS)}, also with _mm{others})")
 
 
+def _check_scale(path: Path, check_id: str, values: dict[str, float | bool]) -> None:
+    """A share or probability written as a percent (`fail_above = 90` for 0.90) loaded without a word and switched the
+    check off: a hat read at probability 1.0 passed "No head covering" (profile author's walk-through). A value above
+    PERCENT_LIKE where every value the default profile gives that key (or the check's bounds) lies within 0..1 is
+    refused with the value to write."""
+    default = load_profile(DEFAULT_PROFILE).checks.get(check_id, {})
+    default_bounds = [v for k, v in default.items() if _is_bound(k) and not k.endswith("_mm") and not isinstance(v, bool)]
+    for key, value in values.items():
+        if isinstance(value, bool) or key.endswith("_mm") or value <= PERCENT_LIKE:
+            continue
+        known = [default[key]] if key in default and not isinstance(default[key], bool) else (
+            default_bounds if _is_bound(key) else [])
+        if known and all(0.0 <= float(v) <= 1.0 for v in known):
+            raise ProfileError(f"{path}: [checks.{check_id}] {key} = {value:g} looks like a percentage, but this "
+                               f"setting is a share from 0 to 1 (the default profile has {float(known[0]):g}): "
+                               f"write {value / 100:g}")
+
+
 def _validated(path: Path, checks: Any) -> dict[str, dict[str, float | bool]]:
     """The `[checks]` table of one file with every id, key and value checked."""
     if not isinstance(checks, dict):
@@ -169,12 +210,14 @@ def _validated(path: Path, checks: Any) -> dict[str, dict[str, float | bool]]:
     result: dict[str, dict[str, float | bool]] = {}
     for check_id, values in checks.items():
         if check_id not in known:
-            raise ProfileError(f"{path}: [checks.{check_id}] is not a check this version knows")
+            raise ProfileError(f"{path}: [checks.{check_id}] is not a check this version knows{_did_you_mean(check_id, known)}")
         if not isinstance(values, dict):
             raise ProfileError(f"{path}: [checks.{check_id}] must be a table of thresholds")
         if not _is_default(path):  # the default profile is where the settings are defined
             _check_keys(path, check_id, values)
         result[check_id] = {key: _value(path, check_id, key, value) for key, value in values.items()}
+        if not _is_default(path):
+            _check_scale(path, check_id, result[check_id])
     return result
 
 
@@ -192,6 +235,8 @@ def _check_order(path: Path, checks: dict[str, dict[str, float | bool]]) -> None
                     "(bounds in the wrong order)"
                 )
 
+
+PERCENT_LIKE = 2.0  # a value above this where the default's are shares from 0 to 1 was written as a percent
 
 # The checks whose fraction bounds restate mm bounds, and the print side each is a share of.
 _SHARES_OF_THE_PRINT = {"head_size": "height", "eye_line_height": "height", "head_width": "width"}
@@ -270,6 +315,10 @@ def load_profile(name_or_path: str | Path = DEFAULT_PROFILE, _seen: tuple[str, .
             raise ProfileError(f"{path}: extends = {parent!r}: expected a profile name or file")
         if parent in _seen:
             raise ProfileError(f"{path}: circular 'extends' ({parent})")
+        if not _exists(parent):  # "No profile named 'au-pasport'" named neither the file nor its extends line
+            offered = list_profiles() + your_profiles()
+            raise ProfileError(f"{path}: extends = {parent!r}: there is no such profile{_did_you_mean(parent, offered)} "
+                               f"(bundled: {', '.join(list_profiles())}; yours: {', '.join(your_profiles()) or 'none'})")
         inherited = load_profile(parent, (*_seen, parent))
         checks, base = _merge(inherited.checks, checks), inherited.info
     elif not _is_default(path):  # without `extends`, whatever it leaves out is the default profile's
@@ -380,11 +429,27 @@ def profile_info(path: Path, data: dict[str, Any], base: results.ProfileInfo) ->
         check_id: _text(path, f"[not_assessable] {check_id}", why)
         for check_id, why in _table(path, data, "not_assessable").items()
     }
+    sources = own + [source for source in base.sources if source.id not in ids]
+    _check_citations(path, data, {source.id for source in sources})
     return results.ProfileInfo(
         title=_text(path, "[meta] name", meta.get("name", data.get("name", path.stem))),
         version=_text(path, "[meta] version", meta.get("version", "")),
         print_format=_print_format(path, printed) if printed else base.print_format,
         rules={**base.rules, **rules},
-        sources=own + [source for source in base.sources if source.id not in ids],
+        sources=sources,
         not_assessable={**base.not_assessable, **unassessed},
     )
+
+
+def _check_citations(path: Path, data: dict[str, Any], known: set[str]) -> None:
+    """Every `source = "id"` of a [cite.<check>], [rules.<name>] or [print] table names a source the profile or its
+    parent lists: a misspelt id loaded without a word, and the report printed its sources as if complete (profile
+    author's walk-through)."""
+    tables = [(f"[cite.{name}]", table) for name, table in _table(path, data, "cite").items()]
+    tables += [(f"[rules.{name}]", table) for name, table in _table(path, data, "rules").items()]
+    tables.append(("[print]", _table(path, data, "print")))
+    for where, table in tables:
+        cited = table.get("source") if isinstance(table, dict) else None
+        if isinstance(cited, str) and cited and cited not in known:
+            raise ProfileError(f"{path}: {where} source = {cited!r} is not among the sources it or its parent lists "
+                               f"([[meta.sources]]: {', '.join(sorted(known)) or 'none'}){_did_you_mean(cited, known)}")
