@@ -68,7 +68,13 @@ TWO_WAY_PROBLEMS = {
     "chin_margin": ("Too little space below the chin", "Too much space below the chin"),
     "exposure": ("Face too dark", "Face too bright"),
 }
-SIGNED_PROBLEMS = {"pose_pitch": ("Head tilted down", "Head tilted up")}  # engine/icao/pose.py: positive = chin raised
+# signed angles (engine/icao/pose.py POSE_WORDS: positive = to the photo's right, chin raised, clockwise): "Head turned
+# (yaw)" left the applicant to work out which way in a mirror (photographer's walk-through)
+SIGNED_PROBLEMS = {
+    "pose_yaw": ("Head turned to the photo's left", "Head turned to the photo's right"),
+    "pose_pitch": ("Head tilted down", "Head tilted up"),
+    "pose_roll": ("Head tilted anticlockwise", "Head tilted clockwise"),
+}
 # What the applicant or the photographer changes for each problem, for the report that goes back to them (photographer's
 # walk-through: the reasons said what was wrong, never what to do); two-way problems per side, as TWO_WAY_PROBLEMS.
 FIXES: dict[str, str | tuple[str, str]] = {

@@ -546,7 +546,9 @@ def test_components_measured_the_other_way_round_read_in_the_isos_direction(port
 
 @pytest.mark.parametrize(("check_id", "problem"), [("head_size", "Head too small"), ("eye_line_height", "Eyes too low in the frame"),
                                                    ("exposure", "Face too dark"), ("clipping", "Under- or over-exposed areas"),
-                                                   ("pose_pitch", "Head tilted up")])
+                                                   ("pose_pitch", "Head tilted up"),
+                                                   ("pose_yaw", "Head turned to the photo's right"),
+                                                   ("pose_roll", "Head tilted clockwise")])
 def test_a_problem_that_goes_either_way_is_named_by_the_side_it_went(check_id: str, problem: str, portrait: np.ndarray,
                                                                    portrait_faces: list[Face], profile: Profile) -> None:
     """The photo list and the summary said "Head too small or too large" where the value said which."""
@@ -555,6 +557,8 @@ def test_a_problem_that_goes_either_way_is_named_by_the_side_it_went(check_id: s
     assert set(TWO_WAY_PROBLEMS) <= set(CHECKS)
     failed = _result(check_id, *CASES[check_id][1](portrait, portrait_faces), profile)
     assert failed.verdict is not Verdict.PASS and problem_label(failed) == problem, failed.reason
+    side = problem.split(maxsplit=2)[-1]  # a head's turn or tilt: named as its reason names it ("to the photo's right")
+    assert not check_id.startswith("pose_") or re.search(rf"\b{re.escape(side)}\b", failed.reason), failed.reason
     # a reading that cannot tell which side (a warning measured inside the bounds: "could not be measured precisely
     # enough") keeps the check's own words
     inside = (failed.thresholds["fail_below"] + failed.thresholds["fail_above"]) / 2 if "fail_below" in failed.thresholds else 0.0
@@ -918,7 +922,8 @@ def test_in_a_dark_photo_a_turned_head_is_only_a_warning_that_says_why(profile: 
     assert judged["pose_yaw"].reason.endswith('Not certain: "Exposure" failed, and the landmarks the angle is read from '
                                               "move on such a face: check the pose on a better photo.")
     problems = failed_problems(Analysis(source="dark.jpg", image_size=(1, 1), faces=[], checks=list(judged.values())))
-    assert problems.index("Face too dark") < problems.index("Head turned (yaw)?"), problems  # the light first
+    turned = next(p for p in problems if p.startswith("Head turned to the photo's"))
+    assert problems.index("Face too dark") < problems.index(turned) and turned.endswith("?"), problems  # the light first
     # a warning of its own (a reading too imprecise to tell) is not a doubted failure: not listed as a problem
     imprecise = replace(judged["pose_yaw"], doubted=False)
     own = failed_problems(Analysis(source="dark.jpg", image_size=(1, 1), faces=[], checks=[judged["exposure"], imprecise]))
