@@ -268,3 +268,6 @@ def test_a_spot_inside_a_region_a_check_points_at_is_said_with_that_check():
                        "The mouth and chin look covered.", evidence=Evidence(regions=["mouth", "chin"]))
     both = face_findings({"mouth": -0.5, "chin": -0.8, "nose": 0.2}, [mask], 0.9, [LowArea(0.05, -2.9, "mouth")], 0.05)
     assert not any("look for an occluder" in s for s in both) and any("with a spot (5 % of the face)" in s for s in both), both
+    low_both = face_findings({"mouth": -2.5, "chin": -3.0, "nose": 0.2}, [mask], 0.9, [], 0.1)  # both regions low
+    assert "Mouth: clearly lower than in compliant photos (-2.5); the checklist's finding above concerns it too." in low_both
+    assert not any("look for an occluder" in s for s in low_both), low_both

@@ -531,12 +531,29 @@ def test_a_file_of_thousands_of_pages_is_counted_quickly_up_to_more_than_a_hundr
             tiny.save(tiff, "TIFF", tiffinfo=reduced)
             tiff.newFrame()
     assert load_photo_file(previewed).images == 60
+    sparse = tmp_path / "sparse.tif"  # 410 pages, every fifth a full page: 82 images, not "more than 100" (review)
+    with TiffImagePlugin.AppendingTiffWriter(str(sparse), True) as tiff:
+        for page in range(410):
+            reduced = TiffImagePlugin.ImageFileDirectory_v2()
+            reduced[254] = int(page % 5 != 0)
+            tiny.save(tiff, "TIFF", tiffinfo=reduced)
+            tiff.newFrame()
+    assert load_photo_file(sparse).images == 82
     frames = tmp_path / "frames.gif"  # an animation is counted without decoding its frames
     big = [Image.new("P", (1500, 2000), n) for n in range(101)]
     big[0].save(frames, "GIF", save_all=True, append_images=big[1:])
     started = time.perf_counter()
     assert load_photo_file(frames).images == MAX_IMAGES_COUNTED + 1
     assert time.perf_counter() - started < 2.0  # decoding the 101 frames before took seconds
+    three = tmp_path / "three.gif"  # cut inside its second frame's header: the first is still the photo (review)
+    noise = np.random.default_rng(0).integers(0, 255, (3, 64, 64), np.uint8)
+    shots = [Image.fromarray(frame).convert("P") for frame in noise]
+    shots[0].save(three, "GIF", save_all=True, append_images=shots[1:])
+    data = three.read_bytes()
+    second = data.index(b"\x21\xf9\x04", data.index(b"\x21\xf9\x04") + 1)  # the second frame's control block
+    cut = tmp_path / "cut.gif"
+    cut.write_bytes(data[: second + 5])
+    assert load_photo_file(cut).images == 1
 
 
 def test_a_small_progressive_jpeg_claiming_a_huge_size_is_refused_before_it_is_decoded(tmp_path):

@@ -149,7 +149,7 @@ class Analyses:
 
             engine = self.engine()
             if analysis.profile_sha256 == engine.profile.sha256:  # the same thresholds, as the cache judges it
-                return analysis
+                return analysis.judged_as(engine.profile.name, engine.profile.info)
             cannot = f"its checks cannot be re-run under --profile {engine.profile.name}"
             try:
                 if file_sha256(analysis.source) != analysis.image_sha256:  # a new photo under the old name

@@ -148,6 +148,8 @@ def face_findings(
                 # said as "not a recognition problem", an officer read a mask as unimportant (walk-through)
                 text += f" ({MAP_MISSES})"
             sentences.append(text + ".")
+        elif pointed.get(name):  # its check was quoted at a region before (a mask's chin, then its mouth): not unexplained
+            sentences.append(text + "; the checklist's finding above concerns it too.")
         elif not side_lit:
             sentences.append(text + "; no checklist item explains it: look for an occluder, shadow or reflection there.")
     for area in [] if side_lit else [a for a in areas if a not in spots_told]:

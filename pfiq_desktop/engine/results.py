@@ -19,8 +19,10 @@ import numpy as np
 from pfiq_desktop.engine.filenames import path_from_text, path_text
 
 # 2: profile_sha256 and models_sha256; 3: verdict and image_dpi; 4: image_transparent; 5: images_in_file; 6: checked;
-# 7: no face embedding (older JSON still loads; fields this version does not know mean a newer version wrote the file)
+# 7: no face embedding; 8: a check's `doubted` (older JSON still loads; fields this version does not know mean a newer
+# version wrote the file)
 SCHEMA_VERSION = 8
+DOUBT_MARK = "Not certain: "  # how a check's reason says a failed check made it uncertain (icao/checklist.py)
 
 
 FACE_PRESENT = "face_present"  # the check that fails a photo with no face (every other face check is then not assessed)
@@ -409,10 +411,17 @@ class Analysis:
     def to_json(self, indent: int | None = None) -> str:
         return json.dumps(self.to_dict(), indent=indent, allow_nan=True)
 
+    def judged_as(self, name: str, info: ProfileInfo) -> Analysis:
+        """The same verdicts named as the profile that gives them today: its thresholds the same (the caller compares
+        their hash), its name, version, rules or sources since changed (a profile author's new version read as the
+        old in the report of a cached or saved result)."""
+        return replace(self, profile=name, profile_info=info)
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Analysis:
         if not isinstance(data.get("schema", 1), int) or data.get("schema", 1) > SCHEMA_VERSION:
             raise ValueError(f"schema {data.get('schema')!r}: written by a newer version of the application than this one")
+        before_doubts = data.get("schema", 1) < 8
         data = {k: v for k, v in data.items() if k not in ("schema", "verdict")}
         unknown = sorted(set(data) - {f.name for f in fields(cls)})
         if unknown:
@@ -423,6 +432,8 @@ class Analysis:
             raise ValueError(f"image_size {list(data['image_size'])} is not a width and height in pixels")
         data["faces"] = [_face_from_dict(face) for face in data.get("faces", [])]
         data["checks"] = [CheckResult.from_dict(c) for c in data.get("checks", [])]
+        if before_doubts:  # a warning that said a failed check made it uncertain was listed as a doubted failure then
+            data["checks"] = [replace(c, doubted=c.verdict is Verdict.WARN and DOUBT_MARK in c.reason) for c in data["checks"]]
         data["profile_info"] = ProfileInfo.from_dict(data.get("profile_info") or {})
         return cls(**data)
 

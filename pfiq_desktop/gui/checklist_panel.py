@@ -464,8 +464,10 @@ class ChecklistPanel(QWidget):
         colour = status_hex(check.verdict.value)
         verdict = STATUS_LABELS.get(check.verdict.value, check.verdict.value)
         # what the applicant changes, as the report says it (photographer's walk-through); a warning may only be a
-        # measurement too imprecise to tell, so only a failure gets one
-        fix = fix_for(check) if check.verdict is Verdict.FAIL else ""
+        # measurement too imprecise to tell, so only a failure gets one, and a failure made uncertain if it is confirmed
+        fix = fix_for(check) if check.verdict is Verdict.FAIL or check.doubted else ""
+        if fix and check.doubted:
+            fix += " (if the problem is confirmed)"
         self.details.setText(
             f"<b>{html.escape(check.name)}</b> <span style='color:{colour}'><b>{verdict}</b></span><br>"
             f"{html.escape(check.reason)}<br>" + (f"<b>To change:</b> {html.escape(fix)}.<br>" if fix else "")

@@ -86,7 +86,7 @@ DIMMED_FACE = (round(170 / DIMMING),) * 3
 
 
 def colour_map(scale: MapScale, opacity: float) -> pg.ColorMap:
-    """The palette's scale as the overlay at `opacity` draws it over skin (`MapScale.as_drawn`), as a pyqtgraph
+    """The palette's scale as the overlay at `opacity` draws it over the dimmed photo (`MapScale.as_drawn`), as a pyqtgraph
     colour map; its stops run over 0..1, which a colour bar stretches over the scale's levels (stops placed at the
     levels themselves clamp every level outside 0..1 to one colour)."""
     colours = scale.as_drawn(BAR_STOPS, opacity, DIMMED_FACE)

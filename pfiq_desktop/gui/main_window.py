@@ -829,8 +829,8 @@ class MainWindow(QMainWindow):
         analysed: list[tuple[str, Analysis]] = [
             (r.path, r.analysis) for r in self.session.records if r.analysis is not None and r.analysis.ok
         ]
+        self.worker.set_profile(name)  # before the re-checks are queued: the worker may take one the moment it is
         self.worker.recheck(analysed, first=self.session.current)
-        self.worker.set_profile(name)  # goes first, before the re-checks
         if self.checklist.profile.currentText() != name:
             self.checklist.set_profiles(self.profiles, name)
         self._rechecking = (name, len(analysed), {path for path, _ in analysed})

@@ -312,6 +312,8 @@ class AnalysisWorker(QThread):
                 self._done += 1
                 self._analysed.add(path)
             done, total = self._done, max(self._total, self._done)
+            if self._profile_changed and analysis.ok:  # switched while it ran: the window's re-checks could not list it
+                self._queue.appendleft(("recheck", path, analysis))  # (after the switch, which goes first)
         self.itemDone.emit(path, shown)
         self.progress.emit(done, total)
 

@@ -252,7 +252,7 @@ class AnalysisCache:
                     return engine.recheck(analysis)
                 # the same thresholds: the profile's name, version, rules and sources are today's (a profile's new
                 # version and source read as the old in the report of a cached photo: profile author's walk-through)
-                return replace(analysis, profile=engine.profile.name, profile_info=engine.profile.info)
+                return analysis.judged_as(engine.profile.name, engine.profile.info)
         except (OSError, ValueError, KeyError, TypeError, sqlite3.Error):  # unreadable file or entry: analyse it
             log.warning("cached analysis of %s unusable; analysing again", path, exc_info=True)
         return None

@@ -510,3 +510,7 @@ def test_a_failed_check_chosen_in_the_table_says_what_to_change(qtbot, portraits
         shown[panel.tree.topLevelItem(row).text(0)] = panel.details.text()
     assert "<b>To change:</b> Add light or increase the exposure." in shown["Exposure"]
     assert "To change" not in shown["Head height"]  # a warning may only be a reading too imprecise to tell
+    doubted = dataclasses.replace(near, id="eye_open_left", name="Eye open", doubted=True)  # a failure made uncertain
+    panel.set_analysis(dataclasses.replace(analysis, checks=[doubted]))
+    panel.tree.setCurrentItem(panel.tree.topLevelItem(0))
+    assert "<b>To change:</b> Retake with both eyes open, looking at the camera (if the problem is confirmed)." in panel.details.text()

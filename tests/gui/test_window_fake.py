@@ -1363,3 +1363,18 @@ def test_a_profile_chosen_while_the_engine_starts_judges_the_photo_opened_next(q
     _wait_all(qtbot, w)
     assert [r.analysis.profile for r in w.session.records] == ["strict", "strict"]
     assert "profile strict" in w.engine_text.text()
+
+
+def test_the_photo_under_way_when_the_profile_switches_is_judged_under_the_new_one(qtbot, make_window, portrait_folder):
+    # the window's re-checks list the photos with results: the one under way had none, and kept the old profile's
+    # verdict under the new profile's name in the list (review of the day's diff)
+    import threading
+
+    gate = threading.Event()
+    w = make_window(fake_factory(gate=gate))
+    w.open_paths([str(portrait_folder(3, broken=False))])
+    qtbot.waitUntil(lambda: w.worker._running is not None, timeout=10_000)
+    w.set_profile("strict")
+    gate.set()
+    qtbot.waitUntil(lambda: all(r.analysis is not None and r.analysis.profile == "strict" for r in w.session.records),
+                    timeout=10_000)

@@ -930,6 +930,13 @@ def test_in_a_dark_photo_a_turned_head_is_only_a_warning_that_says_why(profile: 
     assert own == ["Face too dark"], own
     assert judged["pose_yaw"].doubted and Analysis.from_json(Analysis(
         source="d.jpg", image_size=(1, 1), checks=[judged["pose_yaw"]]).to_json()).checks[0].doubted  # kept in the JSON
+    import json
+
+    saved = json.loads(Analysis(source="d.jpg", image_size=(1, 1), checks=[judged["exposure"], judged["pose_yaw"]]).to_json())
+    saved["schema"] = 7  # written before `doubted`: its doubt read from the reason, as then (review)
+    for check in saved["checks"]:
+        del check["doubted"]
+    assert [c.doubted for c in Analysis.from_dict(saved).checks] == [False, True]
 
 
 def test_a_resolution_within_the_limit_is_called_borderline_not_needing_a_new_scan(profile: Profile) -> None:

@@ -327,6 +327,10 @@ def test_a_share_written_as_a_percent_is_refused_with_the_value_to_write(tmp_pat
         with pytest.raises(ProfileError, match=r"percent\.toml") as caught:
             load_profile(percent)
         assert words in str(caught.value) and "share from 0 to 1" in str(caught.value), caught.value
+    for table in ("[checks.one_image]\nwarn_above = 3\n", "[checks.glasses]\nframe = 3.0\n",
+                  "[checks.eye_open_left]\nclosed_one = 2.5\n"):  # a count and log-odds are not shares (review)
+        percent.write_text('name = "percent"\nextends = "icao-9303"\n' + table)
+        load_profile(percent)
     fine = tmp_path / "square.toml"  # a square photo's shape, and a bound in pixels, are not percentages
     fine.write_text('name = "square"\nextends = "us-passport"\n[checks.aspect_ratio]\nfail_below = 0.97\nfail_above = 1.03\n'
                     "[checks.inter_eye_distance]\nfail_below = 100\nwarn_below = 140\n")
@@ -426,7 +430,7 @@ def test_an_authors_typos_are_named_where_they_are_with_the_likely_meaning(tmp_p
     # typo offered no match; a file saved in Windows' ANSI read "'utf-8' codec can't decode byte 0x96" (profile author)
     mine = tmp_path / "mine.toml"
     for text, words in (
-        ('name = "mine"\nextends = "au-pasport"\n', "mine.toml: extends = 'au-pasport': there is no such profile; did "
+        ('name = "mine"\nextends = "au-pasport"\n', "mine.toml: extends = 'au-pasport': there is no such profile or file; did "
                                                     "you mean au-passport?"),
         ('name = "mine"\nextends = "icao-9303"\n[checks.head_sise]\nfail_below = 0.7\n', "did you mean head_size?"),
     ):

@@ -13,7 +13,7 @@ from pfiq_desktop.engine.icao import background, eyes_mouth, geometry, occlusion
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.profile import Profile, load_profile
 from pfiq_desktop.engine.icao.registry import CHECKS, DISPLAY_ORDER, DOUBTS, ONE_IMAGE_CHECK, CheckSpec, Measure, NotAssessable
-from pfiq_desktop.engine.results import FACE_PRESENT, CheckResult, Evidence, Face, Verdict, stored_how
+from pfiq_desktop.engine.results import DOUBT_MARK, FACE_PRESENT, CheckResult, Evidence, Face, Verdict, stored_how
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,7 @@ def _run_all(specs: list[CheckSpec], ctx: Context | None, profile: Profile, erro
             result = _run_one(spec, ctx, profile, error, face_index, covered, present)
             if doubt is not None and result.verdict in (Verdict.FAIL, Verdict.WARN):
                 result = replace(result, verdict=Verdict.WARN, doubted=result.verdict is Verdict.FAIL,
-                                 reason=f"{result.reason} Not certain: \"{doubt.name}\" failed, and {DOUBTS[doubt.id]}.")
+                                 reason=f"{result.reason} {DOUBT_MARK}\"{doubt.name}\" failed, and {DOUBTS[doubt.id]}.")
             done[spec.id] = result
         return done[spec.id]
 

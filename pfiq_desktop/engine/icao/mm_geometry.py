@@ -55,7 +55,7 @@ class PrintScale:
     """Pixels per mm of the printed photo, and the words that say which print when the file's dpi chose it."""
 
     px_per_mm: float
-    note: str = ""  # e.g. " on the 40 x 50 mm print its 300 dpi states"; empty at the profile's size
+    note: str = ""  # which print the mm are of: " on the 40 x 50 mm print its 300 dpi states", ", as if printed at ..."
     other_size: bool = False  # the file's dpi gives another of the profile's sizes than the one its mm rules assume
 
 

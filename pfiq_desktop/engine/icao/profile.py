@@ -32,7 +32,7 @@ import math
 import tomllib
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
-from functools import cached_property
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -141,11 +141,13 @@ def _did_you_mean(text: str, known: Iterable[str]) -> str:
     return f"; did you mean {close[0]}?" if close else ""
 
 
-def _exists(name_or_path: str) -> bool:
-    """Whether `load_profile` finds a profile by this name or path."""
-    named = Path(name_or_path).name == name_or_path and any(
-        (folder / f"{name_or_path}.toml").is_file() for folder in (_bundled_dir(), appdirs.profiles_dir()))
-    return named or Path(name_or_path).expanduser().is_file()
+def _find(name_or_path: str) -> tuple[Path | None, bool]:
+    """(the file of a profile named so, bundled or the user's, or at that path; None when there is none, whether it
+    was found by name)."""
+    bundled, yours = _bundled_dir() / f"{name_or_path}.toml", appdirs.profiles_dir() / f"{name_or_path}.toml"
+    by_name = next((p for p in (bundled, yours) if Path(name_or_path).name == name_or_path and p.is_file()), None)
+    path = by_name or Path(name_or_path).expanduser()
+    return (path if path.is_file() else None), by_name is not None
 
 
 def _known_check_ids() -> set[str]:
@@ -176,7 +178,7 @@ def _is_default(path: Path) -> bool:
 def _check_keys(path: Path, check_id: str, values: dict[str, Any]) -> None:
     """Every key of a table is a bound, `enabled` or a setting the default profile gives this check: a misspelt key
     would otherwise be ignored without a word."""
-    settings = {key for key in load_profile(DEFAULT_PROFILE).checks.get(check_id, {}) if not _is_bound(key)}
+    settings = {key for key in _default_checks().get(check_id, {}) if not _is_bound(key)}
     for key in values:
         if not (_is_bound(key) or key == "enabled" or key in settings):
             others = f"; its settings: {', '.join(sorted(settings))}" if settings else ""
@@ -187,19 +189,26 @@ def _check_keys(path: Path, check_id: str, values: dict[str, Any]) -> None:
 def _check_scale(path: Path, check_id: str, values: dict[str, float | bool]) -> None:
     """A share or probability written as a percent (`fail_above = 90` for 0.90) loaded without a word and switched the
     check off: a hat read at probability 1.0 passed "No head covering" (profile author's walk-through). A value above
-    PERCENT_LIKE where every value the default profile gives that key (or the check's bounds) lies within 0..1 is
-    refused with the value to write."""
-    default = load_profile(DEFAULT_PROFILE).checks.get(check_id, {})
+    PERCENT_LIKE where the default profile's values for that key (or, for a bound it leaves out, the check's bounds)
+    all lie strictly between 0 and 1 is refused with the value to write; counts (one image) and log-odds settings (0 or
+    1 by default) are not shares."""
+    default = _default_checks().get(check_id, {})
     default_bounds = [v for k, v in default.items() if _is_bound(k) and not k.endswith("_mm") and not isinstance(v, bool)]
     for key, value in values.items():
         if isinstance(value, bool) or key.endswith("_mm") or value <= PERCENT_LIKE:
             continue
         known = [default[key]] if key in default and not isinstance(default[key], bool) else (
             default_bounds if _is_bound(key) else [])
-        if known and all(0.0 <= float(v) <= 1.0 for v in known):
+        if known and all(0.0 < float(v) < 1.0 for v in known):
             raise ProfileError(f"{path}: [checks.{check_id}] {key} = {value:g} looks like a percentage, but this "
                                f"setting is a share from 0 to 1 (the default profile has {float(known[0]):g}): "
                                f"write {value / 100:g}")
+
+
+@cache
+def _default_checks() -> dict[str, dict[str, Any]]:
+    """The default profile's checks, read once: every user profile's tables are compared with them."""
+    return load_profile(DEFAULT_PROFILE).checks
 
 
 def _validated(path: Path, checks: Any) -> dict[str, dict[str, float | bool]]:
@@ -298,10 +307,8 @@ def _completed(checks: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
 def load_profile(name_or_path: str | Path = DEFAULT_PROFILE, _seen: tuple[str, ...] = ()) -> Profile:
     """A bundled profile by name, one in the user's profiles folder by its file name, or a TOML/JSON file by path."""
     text = str(name_or_path)
-    bundled, yours = _bundled_dir() / f"{text}.toml", appdirs.profiles_dir() / f"{text}.toml"
-    by_name = next((p for p in (bundled, yours) if Path(text).name == text and p.is_file()), None)
-    path = by_name or Path(text).expanduser()
-    if not path.is_file():
+    path, by_name = _find(text)
+    if path is None:
         raise ProfileError(f"No profile named {text!r} (bundled: {', '.join(list_profiles())}; yours, in "
                            f"{appdirs.profiles_dir()}: {', '.join(your_profiles()) or 'none'}) and no such file")
     data = _read(path)
@@ -315,9 +322,9 @@ def load_profile(name_or_path: str | Path = DEFAULT_PROFILE, _seen: tuple[str, .
             raise ProfileError(f"{path}: extends = {parent!r}: expected a profile name or file")
         if parent in _seen:
             raise ProfileError(f"{path}: circular 'extends' ({parent})")
-        if not _exists(parent):  # "No profile named 'au-pasport'" named neither the file nor its extends line
+        if _find(parent)[0] is None:  # "No profile named 'au-pasport'" named neither the file nor its extends line
             offered = list_profiles() + your_profiles()
-            raise ProfileError(f"{path}: extends = {parent!r}: there is no such profile{_did_you_mean(parent, offered)} "
+            raise ProfileError(f"{path}: extends = {parent!r}: there is no such profile or file{_did_you_mean(parent, offered)} "
                                f"(bundled: {', '.join(list_profiles())}; yours: {', '.join(your_profiles()) or 'none'})")
         inherited = load_profile(parent, (*_seen, parent))
         checks, base = _merge(inherited.checks, checks), inherited.info
