@@ -62,6 +62,7 @@ class FakeAnalyzer:
             self.gate.wait(60)
         path = str(path)
         analysis = Analysis(source=path, image_size=(0, 0), profile=self.profile.name, profile_sha256=self.profile.sha256,
+                            profile_info=self.profile.info,
                             model_sha256=self.model_sha256, models_sha256="fake-models", quality_estimator="fake",
                             map_method="fake", backbone="fake", app_version="test")
         try:  # the engine's own loader: the same limits and messages for hostile files
@@ -112,7 +113,7 @@ class FakeAnalyzer:
     def recheck(self, analysis: Analysis) -> Analysis:
         seed = int(analysis.image_sha256[:6], 16) % 100 / 100
         return dataclasses.replace(analysis, checks=self._checks(analysis, seed), profile=self.profile.name,
-                                   profile_sha256=self.profile.sha256)
+                                   profile_sha256=self.profile.sha256, profile_info=self.profile.info)
 
     def analyse_batch(self, paths):
         for p in paths:
