@@ -110,7 +110,8 @@ FIXES: dict[str, str | tuple[str, str]] = {
     "clipping": "Light the face evenly and set the exposure so no part of it is pure black or pure white",
     "dynamic_range": "Improve the light and the exposure, so the face shows its full range of tones",
     "lighting_uniformity": "Light both sides of the face evenly: add a light or a reflector on the shadowed side",
-    "sharpness": "Focus on the eyes and hold the camera steady (a faster shutter helps)",
+    "sharpness": "Focus on the eyes and hold the camera steady (a faster shutter helps); a face whose tones look flat "
+                 "needs more light",  # the check fails flat tones too, which hide detail as blur does
     "compression": "Send the original file, or save the photo at a higher JPEG quality",
     "greyscale": "Send a colour photo",
     "natural_colour": "Set the white balance for the lights used, and apply no colour filter",
