@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
+import platform
 import sys
 import threading
 from pathlib import Path
@@ -63,7 +65,18 @@ def setup_logging(path: Path | None = None, level: int = logging.INFO) -> Path |
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
     root.addHandler(handler)
     install_exception_hooks()
+    root.info(session_header())
     return target
+
+
+def session_header() -> str:
+    """The first line of each run: a support engineer had no version, platform, command or data folder to go on (a
+    normal session wrote nothing at all: support walk-through)."""
+    from pfiq_desktop import APP_NAME, __version__
+
+    moved = f" (set by {appdirs.DATA_DIR_ENV})" if os.environ.get(appdirs.DATA_DIR_ENV) else ""
+    return (f"{APP_NAME} {__version__} started: {' '.join(sys.argv)!r}; {platform.platform()}, Python "
+            f"{platform.python_version()}; data folder {appdirs.data_dir()}{moved}")
 
 
 def follow_log(path: Path | None) -> None:

@@ -156,3 +156,17 @@ def test_a_new_data_folder_is_readable_by_its_login_alone(tmp_path):
         assert "No review store at" in run.stderr and (folder / "logs").is_dir()
     assert new.stat().st_mode & 0o777 == 0o700 and earlier.stat().st_mode & 0o777 == 0o700
     assert shared.stat().st_mode & 0o777 == 0o770
+
+
+def test_each_run_begins_its_log_with_the_version_the_command_and_the_data_folder(tmp_path):
+    # a support engineer had nothing to go on: a normal session wrote no line at all (support walk-through)
+    from pfiq_desktop import __version__
+
+    data = tmp_path / "data"
+    env = dict(os.environ, PYTHONPATH=str(REPO), PFIQ_DATA_DIR=str(data))
+    run = subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", "audit", "verify", str(tmp_path / "none.sqlite3")],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert run.returncode == 2, run.stderr
+    first = (data / "logs" / "pfiq.log").read_text(encoding="utf-8").splitlines()[0]
+    assert f"PFIQ Desktop {__version__} started: " in first and "audit verify" in first, first
+    assert f"data folder {data} (set by PFIQ_DATA_DIR)" in first and "Python 3." in first, first

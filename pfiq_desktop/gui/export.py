@@ -83,7 +83,9 @@ class ExportThread(QThread):
         except Exception as error:  # reported to the officer and logged, never kills the app
             log.exception("the export to %s stopped unexpectedly", self.out_dir)
             self.outcome = ("failed", f"The export stopped unexpectedly: {type(error).__name__}: {error}")
-        else:
+        else:  # where the files went: "the PDF is missing" after an export that worked had no trace (support walk-through)
+            log.info("exported %d photos as %s to %s: %d files", len(self.items), ",".join(self.formats), self.out_dir,
+                     len(result.files))
             self.outcome = ("done", result)
 
 

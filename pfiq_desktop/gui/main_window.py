@@ -748,7 +748,7 @@ class MainWindow(QMainWindow):
         self._set_progress(done, total)
         self._status(f"Analysing {done} / {total}")
 
-    def _on_batch_finished(self, _count: int) -> None:
+    def _on_batch_finished(self, count: int) -> None:
         self._set_progress(0, 0)
         self.browser.take_order()
         if self._cancelled:
@@ -756,6 +756,7 @@ class MainWindow(QMainWindow):
         counts = self.session.counts()
         summary = status_counts(counts, RESULT_ORDER)
         self._status(f"Analysis finished: {summary or 'nothing to do'}")
+        log.info("analysis finished: %d photos this batch; the list: %s", count, summary or "nothing to do")
 
     def _mark_pending(self, paths: list[str]) -> None:
         """`paths` left the queue unanalysed: pending again, in the list too (one signal for all of them)."""
@@ -826,6 +827,7 @@ class MainWindow(QMainWindow):
             self.show_banner("")
         if name != self.settings.current.profile:
             self.settings.update(profile=name)
+        log.info("profile %s chosen", name)  # "my profile isn't used" had no trace of a switch (support walk-through)
         analysed: list[tuple[str, Analysis]] = [
             (r.path, r.analysis) for r in self.session.records if r.analysis is not None and r.analysis.ok
         ]

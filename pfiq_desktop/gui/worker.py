@@ -14,6 +14,7 @@ import gc
 import logging
 import os
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -264,10 +265,14 @@ class AnalysisWorker(QThread):
                 self.batchFinished.emit(finished)
 
     def _load_engine(self) -> None:
+        log.info("starting the analysis engine: device %r, profile %r, network %r (the window's settings)",
+                 self._device, self._profile, self._backbone or "built-in")
+        started = time.perf_counter()
         try:
             extra = {"backbone": self._backbone} if self._backbone else {}
             self.engine = self._factory(self._device, self._profile, **extra)
             self.engine_error = ""
+            log.info("the analysis engine is ready in %.1f s: %s", time.perf_counter() - started, self.engine.describe())
             # Move everything alive now (torch, Qt wrappers, the model) out of the collector's reach:
             # a full collection walking those ~200k objects held the GIL for ~100 ms, stalling the GUI.
             gc.freeze()
@@ -306,6 +311,8 @@ class AnalysisWorker(QThread):
         except Exception as exc:  # bad input never takes the batch down
             log.exception("unexpected error while analysing %s", path)
             analysis = error_analysis(path, f"Unexpected error while analysing: {exc}")
+        if analysis.errors:  # the loader names the file only; the window's log had no folder (support walk-through)
+            log.warning("%s was not analysed: %s", path, analysis.errors[0])
         shown = DisplayResult.prepare(analysis)
         with self._cond:
             if batch == self._batch:  # else other photos replaced its batch while it ran: not one of theirs

@@ -110,7 +110,11 @@ def _forget_another_versions_cache(location: Path) -> int:
     except OSError as problem:  # a read-only folder: it serves on, its rows dropped where they can be
         log.warning("could not delete %s: %s", location, problem)
         return 0
-    return int(sum(count for _, count in counts))
+    retired = int(sum(count for _, count in counts))
+    versions = sorted({engine_key_version(key) for key, _ in counts})
+    log.info("deleted %s: its %d analyses were made by version %s; every photo is analysed again", location, retired,
+             ", ".join(versions))
+    return retired
 
 
 def _cache_files(location: Path) -> list[Path]:

@@ -55,7 +55,8 @@ def _no_partial_files(folder: Path) -> None:
     assert leftovers == []
 
 
-def test_export_batch_respects_filter_and_writes_reports(qtbot, make_window, portrait_folder, tmp_path, monkeypatch):
+def test_export_batch_respects_filter_and_writes_reports(qtbot, make_window, portrait_folder, tmp_path, monkeypatch, caplog):
+    caplog.set_level("INFO")
     w, folder = _opened(qtbot, make_window, portrait_folder, 4)
     names = sorted(p.name for p in folder.iterdir())
     rejected = str((folder / names[1]).resolve())
@@ -102,6 +103,7 @@ def test_export_batch_respects_filter_and_writes_reports(qtbot, make_window, por
     assert rows[Path(rejected).name]["decision"] == "reject"
 
     assert f"{len(expected)} files written to {out}" in w.status_text.text()
+    assert f"exported 3 photos as pdf,summary,csv,json to {out}: {len(expected)} files" in caplog.text  # where they went
     assert (f"File 1 of 6: {stems[0]}.pdf", 6) in {(text, maximum) for text, _value, maximum in labels}
     assert ("File 6 of 6: pfiq-results.json", 6) in {(text, maximum) for text, _value, maximum in labels}
     assert max(value for _text, value, _maximum in labels) == 6

@@ -165,3 +165,21 @@ def test_the_first_start_after_an_update_says_why_every_photo_is_analysed_again(
     assert note not in w.status_text.text()
     w.close()
     assert make_window(fake_factory()).status_text.text() == ""  # said once
+
+
+def test_the_log_says_what_a_support_engineer_needs_engine_profile_batch_and_unreadable_photos(qtbot, make_window,
+                                                                                                portrait_folder, caplog):
+    # a normal session wrote nothing: no engine start, no profile switch, no batch, no path of a damaged photo
+    import logging
+
+    caplog.set_level(logging.INFO)
+    w = make_window(fake_factory())
+    folder = portrait_folder(2, broken=True)
+    qtbot.waitUntil(lambda: "the analysis engine is ready in" in caplog.text, timeout=10_000)
+    assert "starting the analysis engine: device 'auto', profile 'icao-9303'" in caplog.text
+    w.open_paths([str(folder)])
+    qtbot.waitUntil(lambda: "analysis finished:" in caplog.text, timeout=30_000)
+    broken = [r for r in w.session.records if r.analysis is not None and r.analysis.errors]
+    assert broken and f"{broken[0].path} was not analysed: " in caplog.text
+    w.set_profile("strict")
+    assert "profile strict chosen" in caplog.text
