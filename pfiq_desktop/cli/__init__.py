@@ -24,7 +24,11 @@ from pfiq_desktop.logs import setup_logging
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pfiq", description=f"{APP_NAME}: explainable face image quality.")
+    from pfiq_desktop import appdirs
+
+    # where the details of an error are: the command line never said (support walk-through)
+    parser = argparse.ArgumentParser(prog="pfiq", description=f"{APP_NAME}: explainable face image quality.",
+                                     epilog=f"Log file (the details of any error): {appdirs.log_path()}")
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     for module in (analyse, compare, report, embed, evaluate, audit, audit_archive, calibrate):
