@@ -172,4 +172,4 @@ def test_each_run_begins_its_log_with_the_version_the_command_and_the_data_folde
     assert f"data folder {data} (set by PFIQ_DATA_DIR)" in first and "Python 3." in first, first
     shown = subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", "--help"], capture_output=True, text=True, env=env,
                            timeout=120)
-    assert f"Log file (the details of any error): {data / 'logs' / 'pfiq.log'}" in " ".join(shown.stdout.split()), shown.stdout
+    assert f"Log file (the details of any error): {data / 'logs' / 'pfiq.log'}\n" in shown.stdout, shown.stdout  # whole

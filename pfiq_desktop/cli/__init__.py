@@ -28,7 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     # where the details of an error are: the command line never said (support walk-through)
     parser = argparse.ArgumentParser(prog="pfiq", description=f"{APP_NAME}: explainable face image quality.",
-                                     epilog=f"Log file (the details of any error): {appdirs.log_path()}")
+                                     epilog=f"Log file (the details of any error): {appdirs.log_path()}",
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # the path whole, to copy
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     for module in (analyse, compare, report, embed, evaluate, audit, audit_archive, calibrate):
