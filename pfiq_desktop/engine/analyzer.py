@@ -57,7 +57,8 @@ def resolve_device(device: str) -> torch.device:
     if chosen.type == "cuda":
         count = torch.cuda.device_count() if torch.cuda.is_available() else 0
         if count == 0:
-            raise RuntimeError(f"CUDA was requested ({device}) but no CUDA device is available; use --device cpu or auto.")
+            raise RuntimeError(f"CUDA was requested ({device}) but no CUDA device is available; choose the device cpu or "
+                               "auto (File ▸ Settings in the window, --device on the command line).")
         if chosen.index is not None and chosen.index >= count:
             raise RuntimeError(f"{device} was requested but this computer has {count} CUDA device(s): cuda:0..cuda:{count - 1}.")
     return chosen

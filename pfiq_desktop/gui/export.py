@@ -72,6 +72,7 @@ class ExportThread(QThread):
         self.progressed.emit(step, total, name)
 
     def run(self) -> None:
+        threading.current_thread().name = "export"  # in the log, for "Dummy-1"
         try:
             result = export_reports(self.items, self.out_dir, self.formats, self.page_size, self.officer,
                                     progress=self._progress, should_cancel=self._cancel.is_set)

@@ -772,7 +772,10 @@ class MainWindow(QMainWindow):
         self._mark_pending(paths)
         self._waiting_for_engine.update(paths)
         self._set_progress(0, 0)
-        self._status(f"{counted(len(paths), 'photo')} left pending: the analysis engine could not start (the message "
+        # all of them: the worker says it per batch, and "1 photo left pending" stood for 300 (support walk-through)
+        waiting = len(self._waiting_for_engine)
+        log.warning("%s left pending: the analysis engine could not start", counted(waiting, "photo"))
+        self._status(f"{counted(waiting, 'photo')} left pending: the analysis engine could not start (the message "
                      "above says why); they are analysed once it starts")
 
     def _on_cancelled(self, paths: list[str]) -> None:

@@ -218,6 +218,7 @@ class AnalysisWorker(QThread):
 
     # -- thread body --------------------------------------------------------
     def run(self) -> None:
+        threading.current_thread().name = "engine"  # the log named it "Dummy-1" (support walk-through)
         lower_thread_priority()
         while True:
             with self._cond:

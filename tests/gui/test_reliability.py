@@ -177,6 +177,7 @@ def test_the_log_says_what_a_support_engineer_needs_engine_profile_batch_and_unr
     folder = portrait_folder(2, broken=True)
     qtbot.waitUntil(lambda: "the analysis engine is ready in" in caplog.text, timeout=10_000)
     assert "starting the analysis engine: device 'auto', profile 'icao-9303'" in caplog.text
+    assert any(r.threadName == "engine" for r in caplog.records if "starting the analysis engine" in r.getMessage())
     w.open_paths([str(folder)])
     qtbot.waitUntil(lambda: "analysis finished:" in caplog.text, timeout=30_000)
     broken = [r for r in w.session.records if r.analysis is not None and r.analysis.errors]

@@ -743,6 +743,10 @@ def test_photos_opened_while_the_engine_is_down_stay_pending_and_are_analysed_on
     qtbot.waitUntil(lambda: "could not start" in w.banner.text(), timeout=10_000)
     qtbot.waitUntil(lambda: w.worker.pending() == 0 and "left pending" in w.status_text.text(), timeout=10_000)
     assert all(r.analysis is None and r.status == "pending" for r in w.session.records)
+    w.worker.analyse_next(w.session.records[0].path)  # the worker says it again, for the one photo opened
+    qtbot.waitUntil(lambda: w.worker.pending() == 0, timeout=10_000)
+    qtbot.wait(100)
+    assert w.status_text.text().startswith("3 photos left pending"), w.status_text.text()  # all of them, not "1 photo"
     assert "engine could not start" in w.status_text.text() and not w.progress.isVisible()
     w.worker.set_device("cpu")
     w.worker.analyse_next(w.session.records[0].path)  # any job makes the worker reconfigure
