@@ -17,6 +17,7 @@ import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from pfiq_desktop import __version__
 from pfiq_desktop.engine.hashing import file_sha256
@@ -94,11 +95,7 @@ def _forget_another_versions_cache(location: Path) -> int:
     if not location.is_file():
         return 0
     try:
-        conn = sqlite3.connect(f"{location.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            counts = conn.execute("SELECT key, count(*) FROM analyses GROUP BY key").fetchall()
-        finally:
-            conn.close()
+        counts = _read_only(location, "SELECT key, count(*) FROM analyses GROUP BY key")
     except sqlite3.Error as exc:  # unreadable or damaged: `open_cache` deals with it
         log.info("the analysis cache's versions could not be read (%s)", exc)
         return 0
@@ -127,14 +124,19 @@ def _version(location: Path) -> int:
     """The cache file's user_version (NO_TEMPLATES from 0.4.8 on); one that cannot be read counts as current (it is
     then opened, and deleted if damaged)."""
     try:
-        conn = sqlite3.connect(f"{location.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            return int(conn.execute("PRAGMA user_version").fetchone()[0])
-        finally:
-            conn.close()
+        return int(_read_only(location, "PRAGMA user_version")[0][0])
     except sqlite3.Error as exc:
         log.info("the analysis cache's version could not be read (%s); it is opened as it is", exc)
         return NO_TEMPLATES
+
+
+def _read_only(location: Path, query: str) -> list[Any]:
+    """The rows of `query` on the cache file, opened read-only (nothing is written or begun)."""
+    conn = sqlite3.connect(f"{location.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return conn.execute(query).fetchall()
+    finally:
+        conn.close()
 
 
 def retired_text(retired: int) -> str:

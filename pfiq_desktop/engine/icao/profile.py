@@ -323,9 +323,10 @@ def load_profile(name_or_path: str | Path = DEFAULT_PROFILE, _seen: tuple[str, .
         if parent in _seen:
             raise ProfileError(f"{path}: circular 'extends' ({parent})")
         if _find(parent)[0] is None:  # "No profile named 'au-pasport'" named neither the file nor its extends line
-            offered = list_profiles() + your_profiles()
-            raise ProfileError(f"{path}: extends = {parent!r}: there is no such profile or file{_did_you_mean(parent, offered)} "
-                               f"(bundled: {', '.join(list_profiles())}; yours: {', '.join(your_profiles()) or 'none'})")
+            bundled, yours = list_profiles(), your_profiles()  # (each lists a folder)
+            raise ProfileError(f"{path}: extends = {parent!r}: there is no such profile or file"
+                               f"{_did_you_mean(parent, bundled + yours)} (bundled: {', '.join(bundled)}; yours: "
+                               f"{', '.join(yours) or 'none'})")
         inherited = load_profile(parent, (*_seen, parent))
         checks, base = _merge(inherited.checks, checks), inherited.info
     elif not _is_default(path):  # without `extends`, whatever it leaves out is the default profile's
