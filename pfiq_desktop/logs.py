@@ -14,6 +14,7 @@ import os
 import platform
 import sys
 import threading
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
@@ -22,6 +23,17 @@ from pfiq_desktop import appdirs
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
 MAX_BYTES = 2_000_000
 BACKUPS = 3
+
+
+class LogFormatter(logging.Formatter):
+    """Local time with its UTC offset ("2026-12-06T07:15:02.114+01:00"): a support engineer reading an office's log
+    from another time zone, or across a daylight-saving change, could not order its lines against their own."""
+
+    def __init__(self) -> None:
+        super().__init__(LOG_FORMAT)
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="milliseconds")
 
 
 class LogFileHandler(logging.handlers.RotatingFileHandler):
@@ -62,7 +74,7 @@ def setup_logging(path: Path | None = None, level: int = logging.INFO) -> Path |
         root.addHandler(fallback)
         root.error("cannot open the log file %s: %s", target, error)
         return None
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.setFormatter(LogFormatter())
     root.addHandler(handler)
     install_exception_hooks()
     root.info(session_header())
@@ -90,7 +102,7 @@ def follow_log(path: Path | None) -> None:
     root.setLevel(logging.INFO)
     logging.captureWarnings(True)
     handler = LogFileHandler(path, maxBytes=0, encoding="utf-8", errors="backslashreplace", delay=True)
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.setFormatter(LogFormatter())
     root.addHandler(handler)
 
 

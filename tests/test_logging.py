@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import os
 import subprocess
 import sys
@@ -173,3 +174,31 @@ def test_each_run_begins_its_log_with_the_version_the_command_and_the_data_folde
     shown = subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", "--help"], capture_output=True, text=True, env=env,
                            timeout=120)
     assert f"Log file (the details of any error): {data / 'logs' / 'pfiq.log'}\n" in shown.stdout, shown.stdout  # whole
+
+
+QT_WARNING_CHILD = r"""
+import sys
+from pathlib import Path
+from pfiq_desktop.logs import setup_logging
+setup_logging(Path(sys.argv[1]))
+from pfiq_desktop.gui.app import make_app
+app = make_app()
+from PySide6.QtGui import QFont
+QFont().setPointSize(-1)  # Qt warns: "QFont::setPointSize: Point size <= 0 (-1), must be greater than 0"
+"""
+
+
+def test_qt_warnings_go_to_the_log_file_with_a_time_that_carries_its_offset(tmp_path):
+    # a double-clicked application has no console: Qt's warnings were lost; and a log read from another time zone
+    # could not be ordered (support walk-through)
+    log = tmp_path / "pfiq.log"
+    env = dict(os.environ, PYTHONPATH=str(REPO), QT_QPA_PLATFORM="offscreen")
+    run = subprocess.run([sys.executable, "-c", QT_WARNING_CHILD, str(log)], capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "setPointSize" not in run.stderr
+    lines = log.read_text(encoding="utf-8").splitlines()
+    warned = [line for line in lines if "QFont::setPointSize: Point size <= 0" in line]
+    assert len(warned) == 1 and " WARNING qt." in warned[0], lines
+    stamped = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d (INFO|WARNING) ")
+    assert stamped.match(lines[0]) and stamped.match(warned[0]), (lines[0], warned[0])

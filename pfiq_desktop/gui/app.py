@@ -53,6 +53,21 @@ def keep_qt_settings_in_the_data_folder() -> None:
         QSettings.setPath(form, QSettings.Scope.UserScope, str(appdirs.data_dir()))  # on Windows ignores it
 
 
+def route_qt_messages_to_the_log() -> None:
+    """Qt's own warnings (a font it could not load, a platform plugin's trouble) went to stderr, which a double-clicked
+    application does not have: they go to the log file now, under the logger "qt.<category>" (support walk-through)."""
+    from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
+
+    levels = {QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.INFO, QtMsgType.QtWarningMsg: logging.WARNING,
+              QtMsgType.QtCriticalMsg: logging.ERROR, QtMsgType.QtFatalMsg: logging.CRITICAL}
+
+    def log_qt_message(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+        category = context.category or "default"
+        logging.getLogger(f"qt.{category}").log(levels.get(kind, logging.WARNING), "%s", message)
+
+    qInstallMessageHandler(log_qt_message)
+
+
 def make_app(theme: str = DEFAULT_THEME) -> QApplication:
     """The QApplication with name, icon and the light/dark palette ('system' follows the desktop)."""
     from PySide6.QtCore import QCoreApplication
@@ -66,6 +81,7 @@ def make_app(theme: str = DEFAULT_THEME) -> QApplication:
     QCoreApplication.setApplicationName(APP_NAME)
     QCoreApplication.setApplicationVersion(__version__)
     keep_qt_settings_in_the_data_folder()
+    route_qt_messages_to_the_log()
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0]])
     icon = resources_dir() / "pfiq.png"
