@@ -32,7 +32,7 @@ class LogFormatter(logging.Formatter):
     def __init__(self) -> None:
         super().__init__(LOG_FORMAT)
 
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 (logging's name)
         return datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="milliseconds")
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut, QStandardItemModel
 from PySide6.QtWidgets import QComboBox, QWidget
 
 from pfiq_desktop.engine.defaults import ONNX_SUFFIXES, TORCHSCRIPT_SUFFIXES
@@ -50,9 +50,15 @@ def shortcut(keys: str | QKeySequence.StandardKey | Qt.Key, parent: QWidget, slo
 
 def fill_profiles(box: QComboBox, names: list[str], current: str) -> None:
     """The profiles by name, `current` selected (kept when it is not among `names`), each with its title on hover
-    ("de-passport" alone did not say which rules)."""
+    ("de-passport" alone did not say which rules). One that does not load is greyed out, its error on hover: choosing
+    it only led to a banner saying it could not be used (a profile author's half-written file, a base meant only for
+    `extends`)."""
     box.clear()
     for name in [*names, *([current] if current and current not in names else [])]:
         box.addItem(name)
-        box.setItemData(box.count() - 1, profile_title(name), Qt.ItemDataRole.ToolTipRole)
+        title = profile_title(name)
+        box.setItemData(box.count() - 1, title.text, Qt.ItemDataRole.ToolTipRole)
+        model = box.model()
+        if not title.loads and isinstance(model, QStandardItemModel):  # (a combo box's own model is one)
+            model.item(box.count() - 1).setEnabled(False)
     box.setCurrentText(current)

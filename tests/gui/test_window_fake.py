@@ -253,9 +253,13 @@ def test_the_users_own_profiles_are_offered_and_a_broken_one_is_refused_with_its
     w = _opened(qtbot, make_window, portrait_folder, 2)
     offered = [w.checklist.profile.itemText(i) for i in range(w.checklist.profile.count())]
     assert offered[-2:] == ["agency", "typo"]
+    # the broken one is shown greyed out with its error, not offered (choosing it only led to a banner)
+    typo = w.checklist.profile.model().item(w.checklist.profile.findText("typo"))
+    assert not typo.isEnabled() and "fail_abov is not a setting" in typo.toolTip()
+    assert w.checklist.profile.model().item(w.checklist.profile.findText("agency")).isEnabled()
     w.checklist.profile.setCurrentText("agency")
     qtbot.waitUntil(lambda: all(e.analysis.profile == "agency" for e in w.browser.model.entries), timeout=10000)
-    w.checklist.profile.setCurrentText("typo")
+    w.checklist.profile.setCurrentText("typo")  # (as if it broke between the listing and the choice)
     assert "Profile typo cannot be used" in w.banner.text() and "fail_abov is not a setting" in w.banner.text()
     assert w.checklist.profile.currentText() == "agency" and w.settings.current.profile == "agency"
     # a file put in the folder while the window is open is offered once Settings is opened

@@ -35,7 +35,7 @@ from dataclasses import asdict, dataclass, field, replace
 from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pfiq_desktop import appdirs
 from pfiq_desktop.engine import results
@@ -103,16 +103,23 @@ def list_profiles() -> list[str]:
     return sorted(names, key=lambda n: n != DEFAULT_PROFILE)
 
 
-def profile_title(name: str) -> str:
+class ProfileTitle(NamedTuple):
+    """What a list of profiles says of one: its title, and whether it loads (one that does not is shown, not offered)."""
+
+    text: str
+    loads: bool
+
+
+def profile_title(name: str) -> ProfileTitle:
     """A profile's title and description for a list of names ("ICAO 9303 (default): ICAO 9303 / ISO 39794-5
     defaults"); the error for one that does not load (it is logged, the list still shows its name)."""
     try:
         profile = load_profile(name)
     except ProfileError as failure:
         log.warning("profile %s does not load: %s", name, failure)
-        return f"does not load: {failure}"
+        return ProfileTitle(f"does not load: {failure}", loads=False)
     title, description = profile.info.title, profile.description
-    return description if description.startswith(title) else ": ".join(filter(None, (title, description)))
+    return ProfileTitle(description if description.startswith(title) else ": ".join(filter(None, (title, description))), loads=True)
 
 
 def _read(path: Path) -> dict[str, Any]:
