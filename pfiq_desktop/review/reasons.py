@@ -29,6 +29,7 @@ CHECK_PROBLEMS = {
     "horizontal_centre": "Face not centred",
     "face_cropped": "Head cut off by the photo's edge",
     "aspect_ratio": "Wrong photo aspect ratio",
+    "image_size": "Photo too small or too large in pixels",
     "plq_regions": "Face regions unusable for recognition",
     "face_occlusion": "Eyes, nose or mouth obstructed",
     "lower_face_covered": "Mouth or chin covered (mask, scarf)",
@@ -67,6 +68,7 @@ TWO_WAY_PROBLEMS = {
     "top_margin": ("Too little space above the head", "Too much space above the head"),
     "chin_margin": ("Too little space below the chin", "Too much space below the chin"),
     "exposure": ("Face too dark", "Face too bright"),
+    "image_size": ("Photo too small in pixels", "Photo too large in pixels"),
 }
 # signed angles (engine/icao/pose.py POSE_WORDS: positive = to the photo's right, chin raised, clockwise): "Head turned
 # (yaw)" left the applicant to work out which way in a mirror (photographer's walk-through)
@@ -90,6 +92,8 @@ FIXES: dict[str, str | tuple[str, str]] = {
     "horizontal_centre": "Centre the face in the photo",
     "face_cropped": "Keep the whole head in the photo, from the top of the hair to the chin",
     "aspect_ratio": "Crop to the document's photo shape (the profile's print size)",
+    "image_size": ("Send the camera's full-resolution file, or scan the print at a higher resolution",
+                   "Resize the photo to the pixel size the document asks for"),
     "plq_regions": "Retake with nothing covering or shadowing the face",
     "face_occlusion": "Remove whatever covers the eyes, nose or mouth",
     "lower_face_covered": "Remove the mask, scarf or hand from the mouth and chin",

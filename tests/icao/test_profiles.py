@@ -446,3 +446,4 @@ def test_an_authors_typos_are_named_where_they_are_with_the_likely_meaning(tmp_p
     mine.write_bytes('name = "mine"\n# Aotearoa \u2013 New Zealand\n'.encode("cp1252"))
     with pytest.raises(ProfileError, match=r"mine\.toml is not saved as UTF-8 \(line 2\): save it as UTF-8"):
         load_profile(mine)
+

@@ -21,6 +21,7 @@ from pfiq_desktop.engine.icao.mm_geometry import CROWN_OVERSHOOT, PrintScale, he
 from pfiq_desktop.engine.icao.registry import (
     ASPECT_RATIO_CHECK,
     CHECK_BY_EYE,
+    IMAGE_SIZE_CHECK,
     IMPRECISE,
     LOWER_FACE_CHECK,
     ONE_IMAGE_CHECK,
@@ -398,6 +399,24 @@ def one_image(ctx: Context, params: dict[str, Any]) -> Measure:
     else:
         reason = f"{several}. Make sure it is the applicant's photo, or ask for a file with that photo alone."
     return Measure(verdict, reason, float(ctx.images), "images", bounds)
+
+
+@check(IMAGE_SIZE_CHECK, "Photo size in pixels", "geometry", scope="image")
+def image_size(ctx: Context, params: dict[str, Any]) -> Measure:
+    """Digital submissions state a pixel range (United States 600-1200 px square, New Zealand 900 x 1200 to 2400 x
+    3200): judged on the height, since the aspect ratio check holds the width to it. ICAO states none, so the default
+    profile leaves this check off (profile author's walk-through: the rule was text for the officer)."""
+    size = f"The photo is {ctx.width} x {ctx.height} px"
+    return graded(
+        float(ctx.height),
+        params,
+        {
+            "ok": f"{size}.",
+            "low": f"{size}: too small (needs at least {{fail_below:.0f}} px high).",
+            "high": f"{size}: too large (needs at most {{fail_above:.0f}} px high).",
+        },
+        "px high",
+    )
 
 
 @check(ASPECT_RATIO_CHECK, "Photo aspect ratio", "geometry", scope="image")

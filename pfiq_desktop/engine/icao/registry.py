@@ -181,6 +181,7 @@ EYE_OPEN_CHECKS = ("eye_open_left", "eye_open_right")  # one per eye, as the off
 HIDDEN_UNIT = "% hidden"  # an eye check's value where the eye is not visible (covered), not open or closed
 ONE_IMAGE_CHECK = "one_image"  # a fact of the file, judged with or without a face
 ASPECT_RATIO_CHECK = "aspect_ratio"  # the photo's shape, which cropping fixes before the other framing checks
+IMAGE_SIZE_CHECK = "image_size"  # the photo's pixels, for profiles that state a digital photo's size
 # a check whose failure leaves others uncertain -> what it can fake
 DOUBTS = {COMPRESSION_CHECK: READS_THE_BLOCKS, EXPOSURE_CHECK: MOVES_THE_LANDMARKS, SHARPNESS_CHECK: MOVES_THE_LANDMARKS}
 THRESHOLD_KEYS = ("fail_below", "warn_below", "warn_above", "fail_above")
@@ -198,7 +199,7 @@ LIMIT_WORDS = re.compile(r"\b(?:allowed|needs|required) (\{fail_)")  # how the c
 FRAMING_CHECKS = frozenset(
     {
         "inter_eye_distance", "head_size", "head_width", "eye_line_height", "horizontal_centre", "face_cropped",
-        ASPECT_RATIO_CHECK, "top_margin", "chin_margin",
+        ASPECT_RATIO_CHECK, IMAGE_SIZE_CHECK, "top_margin", "chin_margin",
     }
 )
 
