@@ -67,6 +67,13 @@ def status_badge(key: str) -> str:
 # Light tints behind a report's table rows: a failed or warned check, and every other row.
 ROW_TINTS = {"fail": "#fbe3e3", "warn": "#fcf0d8"}
 ROW_TINT_PLAIN = "#f4f4f4"
+# the reports' print: small text, table rules and header rows, a shaded panel (the officer's decision, the renewal
+# check's verdict), and the audit trail's header, darker than its rows' ROW_TINT_PLAIN
+NOTE_GREY = "#666666"
+RULE_COLOUR = "#bbbbbb"
+HEADER_SHADE = "#eeeeee"
+PANEL_SHADE = "#f7f7f7"
+AUDIT_HEADER_SHADE = "#e4e4e4"
 # Overlay colours drawn on photos.
 EVIDENCE_COLOUR = "#00b7ff"
 REGION_COLOUR = "#ff00c8"

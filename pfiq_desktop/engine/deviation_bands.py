@@ -14,6 +14,8 @@ BANDS = (
     (SOMEWHAT_LOWER, "somewhat lower"),
     (float("inf"), "as in compliant photos"),
 )
+# how to read a region's mean deviation, where a table shows one (the window's region table, the PDF)
+READING = f"0 = as in compliant photos, {CLEARLY_LOWER:g} and below = clearly lower"
 
 
 def band_words(short: str) -> str:

@@ -197,14 +197,9 @@ class FaceDetector:
         return faces
 
     def _find(self, rgb: np.ndarray) -> list[tuple[_Box, float, Detector]]:
-        """HOG's faces (on a copy of at most ``max_pixels``, at 2x in a small photo that showed none), else the CNN's."""
+        """HOG's faces (on a copy of at most HOG_MAX_PIXELS, at 2x in a small photo that showed none), else the CNN's."""
         height, width = rgb.shape[:2]
-        scale = min(1.0, math.sqrt(HOG_MAX_PIXELS / (height * width)))
-        # HOG on grey is ~25% faster than on RGB and finds the same faces.
-        grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-        if scale < 1.0:
-            size = (max(1, round(width * scale)), max(1, round(height * scale)))
-            grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+        grey = _hog_grey(rgb)
         scale_x = grey.shape[1] / width
         scale_y = grey.shape[0] / height
         rects, scores, _ = self._detector.run(grey, 0, HOG_THRESHOLD)
@@ -272,15 +267,22 @@ def _turn_detector() -> dlib.fhog_object_detector:
     return dlib.get_frontal_face_detector()
 
 
+def _hog_grey(rgb: np.ndarray) -> np.ndarray:
+    """The grey copy HOG searches, of at most HOG_MAX_PIXELS (on grey HOG is ~25% faster than on RGB and finds the same
+    faces)."""
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    height, width = grey.shape
+    scale = min(1.0, math.sqrt(HOG_MAX_PIXELS / (height * width)))
+    if scale < 1.0:
+        grey = cv2.resize(grey, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
+    return grey
+
+
 def turned_face(rgb: np.ndarray) -> int:
     """The clockwise turn (90, 270 or 180 degrees) at which dlib's HOG finds a face in a photo where none was found
     upright; 0 when no turn shows one. A scan or a photo stored sideways without its EXIF orientation otherwise
     reads only "no face found". About 80 ms per turn, so only for photos without an upright face."""
-    grey = cv2.cvtColor(_as_rgb_uint8(rgb), cv2.COLOR_RGB2GRAY)
-    scale = min(1.0, math.sqrt(HOG_MAX_PIXELS / grey.size))
-    if scale < 1.0:
-        grey = cv2.resize(grey, (max(1, round(grey.shape[1] * scale)), max(1, round(grey.shape[0] * scale))),
-                          interpolation=cv2.INTER_AREA)
+    grey = _hog_grey(_as_rgb_uint8(rgb))
     with _turn_search_lock:  # dlib's detector is not documented as thread-safe
         for degrees, turn in _TURNS:
             # searched at 2x, as the upright search is for small photos: a 44 px face was missed at 1x

@@ -19,7 +19,7 @@ from pfiq_desktop.engine.models import USED_MODELS, ModelFileError, model_sha256
 from pfiq_desktop.gui.widgets import named
 from pfiq_desktop.logs import current_log_file
 from pfiq_desktop.palette import OPPOSE_SCALE, STATUS_LABELS, SUPPORT_SCALE, deviation_legend
-from pfiq_desktop.reports.comparison_figure import OTHER_BELOW, SAME_AT_OR_ABOVE, SCORE_WORDS
+from pfiq_desktop.reports.comparison_figure import OTHER_BELOW, RENEWAL_TITLE, SAME_AT_OR_ABOVE, SCORE_WORDS
 
 _HEATMAP_HELP = """
 <a name="map"></a><h3>How to read the map</h3>
@@ -68,7 +68,7 @@ head covering.</li>
 <li>The profile list above the checklist chooses the bounds (hover over it for each profile's title). Your decision
 records the profile it was made under.</li>
 </ul>
-<a name="renewal"></a><h3>Renewal check: the same person?</h3>
+<a name="renewal"></a><h3>{renewal_title}</h3>
 <p>Decision ▸ Renewal check compares the photo on screen (A, the new photo) with the person's earlier
 photo (B, the reference photo). The face recognition network scores the pair ({score_words}): {same} the upper
 threshold, {other} the lower one (the dialog shows both and how often strangers' photos reach them); in between it cannot
@@ -86,7 +86,7 @@ CHECKLIST_HELP = _CHECKLIST_HELP.format(
     support=SUPPORT_SCALE.title, oppose=OPPOSE_SCALE.title,
     pitch=POSE_UNCERTAINTY_DEG["pitch"], yaw=POSE_UNCERTAINTY_DEG["yaw"], roll=POSE_UNCERTAINTY_DEG["roll"],
     positive=", ".join(f"a positive {axis} is {words[1]}" for axis, words in POSE_WORDS.items()),
-    score_words=SCORE_WORDS, same=SAME_AT_OR_ABOVE.lower(), other=OTHER_BELOW.lower(),
+    renewal_title=RENEWAL_TITLE, score_words=SCORE_WORDS, same=SAME_AT_OR_ABOVE.lower(), other=OTHER_BELOW.lower(),
 )
 
 

@@ -283,13 +283,14 @@ class ImageListModel(QAbstractListModel):
         return self._pool.waitForDone(ms)
 
 
+FRAMING_ONLY = "crop or scan only"  # a failed photo that another crop or a scan fixes (registry.FRAMING_CHECKS)
 ANY_CHECK = "Any check"  # the check filter off ("Failing any check or none" was cut to "Failing any check o")
 
 
 def failure_note(entry: PhotoRecord) -> str:
     """The second line of a failed photo in the list: what would fix it."""
     if entry.failure == "framing":
-        return "crop or scan only: " + ", ".join(entry.problems)
+        return f"{FRAMING_ONLY}: " + ", ".join(entry.problems)
     return first_problems(entry.problems)
 
 
@@ -327,7 +328,7 @@ FILTERS = [
     ("Undecided", "undecided"),
     ("Decided", "decided"),
     (STATUS_LABELS["fail"], "fail"),
-    (f"{STATUS_LABELS['fail']}: crop or scan only", "fail_framing"),
+    (f"{STATUS_LABELS['fail']}: {FRAMING_ONLY}", "fail_framing"),
     (f"{STATUS_LABELS['fail']}: needs a new photo", "fail_face"),
     # the first ten have the keys Ctrl+1 ... Ctrl+0 (View > Show in the list): a filter added later goes last, so the
     # keys an officer has learnt stay
@@ -550,7 +551,7 @@ class BrowserWidget(QWidget):
             if counts.get(key):
                 parts.append(f"{counts[key]} {STATUS_LABELS[key].lower()}")
                 if key == "fail" and counts.get("fail_framing"):
-                    parts[-1] += f" ({counts['fail_framing']} crop or scan only)"
+                    parts[-1] += f" ({counts['fail_framing']} {FRAMING_ONLY})"
         parts.append(f"{counts.get('decided', 0)} decided")
         self.summary.setText(" · ".join(parts))
 

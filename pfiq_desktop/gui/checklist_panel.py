@@ -31,11 +31,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pfiq_desktop.engine.deviation_bands import band
+from pfiq_desktop.engine.deviation_bands import READING, band
 from pfiq_desktop.engine.icao.regions import REGION_LABELS
 from pfiq_desktop.engine.icao.registry import in_fix_order
 from pfiq_desktop.engine.results import Analysis, CheckResult, Face, Verdict
-from pfiq_desktop.gui.theme import status_icon
+from pfiq_desktop.gui.theme import banner_style, status_icon
 from pfiq_desktop.gui.widgets import fill_profiles, named
 from pfiq_desktop.palette import DEVIATION_SCALE, PLQ_SCALE, STATUS_LABELS, MapScale, status_badge, status_hex
 from pfiq_desktop.review.reasons import fix_for, no_face_problem
@@ -234,7 +234,7 @@ class ChecklistPanel(QWidget):
         self.regions.setHorizontalHeaderLabels(["Region", DEVIATION_SCALE.short, PLQ_SCALE.short])
         for column, tip in (
             (0, "Left and right as seen on the photo, as the checks say them"),  # whose left? (wording review)
-            (1, "Mean deviation from compliant photos at this place of the face: 0 = as usual, -2 and below clearly lower"),
+            (1, f"Mean deviation from compliant photos at this place of the face: {READING}"),
             (2, "Mean pixel-level quality (PLQ), 0..1: red low, blue high"),
         ):
             header_item = self.regions.horizontalHeaderItem(column)  # made by setHorizontalHeaderLabels above
@@ -316,7 +316,7 @@ class ChecklistPanel(QWidget):
         verdict = analysis.verdict
         colour = status_hex(verdict)
         self.verdict.setText(status_badge(verdict))
-        self.verdict.setStyleSheet(f"color: white; background: {colour}; border-radius: 4px; padding: 4px;")
+        self.verdict.setStyleSheet(banner_style(colour))
         faces = analysis.faces
         if analysis.errors:
             self.faces.setText("\n".join(analysis.errors))

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from pfiq_desktop.engine.icao.registry import in_fix_order
 from pfiq_desktop.engine.results import FACE_PRESENT, Verdict
-from pfiq_desktop.gui.theme import status_icon
+from pfiq_desktop.gui.theme import banner_style, status_icon
 from pfiq_desktop.gui.widgets import named, shortcut
 from pfiq_desktop.palette import status_hex
 from pfiq_desktop.review import ACCEPT, DECISION_LABELS, REJECT, RETAKE
@@ -211,7 +211,7 @@ class DecisionPanel(QWidget):
             tooltip += f"\nDecided under the profile {decided}; the checklist shows {shown}. Deciding again records what fails under it."
         self.current.setText(text)
         self.current.setToolTip(tooltip)
-        self.current.setStyleSheet(f"color: white; background: {colour}; border-radius: 4px; padding: 4px;")
+        self.current.setStyleSheet(banner_style(colour))
 
     def selected_reasons(self) -> list[str]:
         return [

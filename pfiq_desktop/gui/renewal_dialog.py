@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QScrollArea, QV
 
 from pfiq_desktop.engine.comparison import NO_MATCH, NOT_COMPARED, Comparison
 from pfiq_desktop.gui.widgets import named, screen_pixmap
-from pfiq_desktop.reports.comparison_figure import changes_line, render_comparison
+from pfiq_desktop.reports.comparison_figure import RENEWAL_TITLE, changes_line, render_comparison
 from pfiq_desktop.reports.inputs import load_photo
 
 FIGURE_WIDTH = 1100
@@ -27,7 +27,7 @@ class RenewalDialog(QDialog):
     def __init__(self, comparison: Comparison, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("renewalDialog")
-        self.setWindowTitle("Renewal check: the same person?")
+        self.setWindowTitle(RENEWAL_TITLE)
         self.comparison = comparison
         # the picture's own list of differences would sit at its foot, below photo B: they are a line of text here
         self.changes = named(QLabel(changes_line(comparison)), "renewalChanges")

@@ -33,6 +33,11 @@ STATUS_LETTERS = {
 }
 
 
+def banner_style(colour: str) -> str:
+    """The stylesheet of a verdict's or a decision's banner: white words on its status colour."""
+    return f"color: white; background: {colour}; border-radius: 4px; padding: 4px;"
+
+
 ICON_SCALES = (1.0, 1.25, 1.5, 2.0, 3.0)  # screen pixels per layout pixel the icons are drawn for (100 % to 300 %)
 
 

@@ -26,7 +26,7 @@ from PySide6.QtGui import QImage, QPdfWriter, QTextDocument
 from pfiq_desktop import APP_NAME, __version__
 from pfiq_desktop.atomic import OutputError, write_bytes_atomic
 from pfiq_desktop.engine.results import Verdict
-from pfiq_desktop.palette import RESULT_ORDER, STATUS_LABELS, status_hex
+from pfiq_desktop.palette import HEADER_SHADE, NOTE_GREY, PANEL_SHADE, RESULT_ORDER, RULE_COLOUR, STATUS_LABELS, status_hex
 from pfiq_desktop.reports.figures import render_histogram, render_thumbnail, verdict_hex, verdict_text
 from pfiq_desktop.reports.inputs import ReportItem, altered_text, photo_or_why, read_photo
 from pfiq_desktop.reports.paged import (
@@ -40,7 +40,7 @@ from pfiq_desktop.reports.paged import (
     print_document,
     render_pdf,
 )
-from pfiq_desktop.reports.pdf_report import GREY, HEADER_SHADE, RULE, now_text
+from pfiq_desktop.reports.pdf_report import now_text
 from pfiq_desktop.review.reasons import decided_reasons_text, failed_problems, first_problems
 from pfiq_desktop.review.store import DECISION_LABELS, DECISIONS
 from pfiq_desktop.review.values import counted, profile_text, quality_text, when
@@ -150,36 +150,36 @@ def _counts_html(items: Sequence[ReportItem]) -> str:
         )
     by_decision = {d: sum(table[v][d] for v in table) for d in DECISION_ORDER}
     foot = "".join(f'<td align="right"><b>{by_decision[d]}</b></td>' for d in DECISION_ORDER)
-    percent = "".join(f'<td align="right" style="color:{GREY}">{share_text(by_decision[d], total)}</td>' for d in DECISION_ORDER)
+    percent = "".join(f'<td align="right" style="color:{NOTE_GREY}">{share_text(by_decision[d], total)}</td>' for d in DECISION_ORDER)
     return f"""
 <p style="{HEADING}"><b>Photos by engine verdict and officer's decision</b></p>
-<table cellspacing="0" cellpadding="3" border="0.5" style="border-color:{RULE}; border-style:solid; {TABLE_GAP}">
+<table cellspacing="0" cellpadding="3" border="0.5" style="border-color:{RULE_COLOUR}; border-style:solid; {TABLE_GAP}">
 <tr style="background-color:{HEADER_SHADE}"><th align="left">Verdict \\ decision</th>{head}<th align="right">Total</th>\
 <th align="right">Share</th></tr>
 {"".join(rows)}
-<tr style="background-color:#f6f6f6"><td><b>Total</b></td>{foot}<td align="right"><b>{len(items)}</b></td><td></td></tr>
-<tr><td style="color:{GREY}">Share</td>{percent}<td></td><td></td></tr></table>"""
+<tr style="background-color:{PANEL_SHADE}"><td><b>Total</b></td>{foot}<td align="right"><b>{len(items)}</b></td><td></td></tr>
+<tr><td style="color:{NOTE_GREY}">Share</td>{percent}<td></td><td></td></tr></table>"""
 
 
 def _failing_html(items: Sequence[ReportItem], limit: int = 25) -> str:
     ranked = failing_checks(items)
     if not ranked:
-        return f'<p style="{HEADING}"><b>Failing checks</b> <span style="color:{GREY}">— no check failed or warned.</span></p>'
+        return f'<p style="{HEADING}"><b>Failing checks</b> <span style="color:{NOTE_GREY}">— no check failed or warned.</span></p>'
     total = len(items) or 1
     top = max(r[2] for r in ranked) or 1
     rows = []
     for rank, (check_id, name, fails, warns) in enumerate(ranked[:limit], start=1):
         bar = "█" * max(0, round(28 * fails / top))
         rows.append(
-            f'<tr><td align="right">{rank}</td><td>{escape(name)} <span style="color:{GREY}">({escape(check_id)})</span></td>'
+            f'<tr><td align="right">{rank}</td><td>{escape(name)} <span style="color:{NOTE_GREY}">({escape(check_id)})</span></td>'
             f'<td align="right"><b>{fails}</b></td><td align="right">{share_text(fails, total)}</td>'
             f'<td align="right">{warns}</td><td style="color:{verdict_hex("fail")}">{bar}</td></tr>'
         )
-    more = f'<p style="color:{GREY}">{len(ranked) - limit} more checks not shown.</p>' if len(ranked) > limit else ""
+    more = f'<p style="color:{NOTE_GREY}">{len(ranked) - limit} more checks not shown.</p>' if len(ranked) > limit else ""
     return f"""
 <p style="{HEADING}"><b>Failing checks, most frequent first</b>
-<span style="color:{GREY}"> — number of photos that failed (and were only warned by) each check.</span></p>
-<table width="100%" cellspacing="0" cellpadding="2" border="0.5" style="border-color:{RULE}; border-style:solid; {TABLE_GAP}">
+<span style="color:{NOTE_GREY}"> — number of photos that failed (and were only warned by) each check.</span></p>
+<table width="100%" cellspacing="0" cellpadding="2" border="0.5" style="border-color:{RULE_COLOUR}; border-style:solid; {TABLE_GAP}">
 <tr style="background-color:{HEADER_SHADE}"><th align="right">#</th><th align="left">Check</th>
 <th align="right">{STATUS_LABELS['fail']}</th><th align="right">Share</th>
 <th align="right">{STATUS_LABELS['warn']}</th><th align="left" width="32%"></th></tr>{"".join(rows)}</table>{more}"""
@@ -207,9 +207,9 @@ def _decision_cell(item: ReportItem) -> str:
         text += f"<br/>{escape(': '.join(why))}"
     if item.analysis.judged_under_other(decided.profile, decided.profile_sha256):  # beside another profile's checks
         decided_under = profile_text(decided.profile, decided.profile_sha256)
-        text += f'<br/><span style="color:{GREY}">decided under {escape(decided_under)}</span>'
+        text += f'<br/><span style="color:{NOTE_GREY}">decided under {escape(decided_under)}</span>'
     signed = f"{escape(decided.signed_by)}<br/>" if decided.signed_by else ""
-    return text + f'<br/><span style="color:{GREY}">{signed}{escape(when(decided.decided_at))}</span>'
+    return text + f'<br/><span style="color:{NOTE_GREY}">{signed}{escape(when(decided.decided_at))}</span>'
 
 
 def share_text(count: int, total: int) -> str:
@@ -231,7 +231,7 @@ def _photo_rows(items: Sequence[ReportItem], thumbs: list[str], links: Sequence[
         failed = failed or (shorten("; ".join(a.errors), ERROR_CHARS, placeholder=" …") if a.errors else "–")
         quality = quality_text(a.faces[0].quality if a.faces else None)
         decision = _decision_cell(item)
-        sha = f'<br/><span style="color:{GREY}; font-size:6pt">{escape(a.image_sha256[:16])}…</span>' if a.image_sha256 else ""
+        sha = f'<br/><span style="color:{NOTE_GREY}; font-size:6pt">{escape(a.image_sha256[:16])}…</span>' if a.image_sha256 else ""
         if same.get(index - 1):
             sha += f"<br/><b>Same photo as {escape(', '.join(same[index - 1]))}</b>"
         rows.append(
@@ -256,7 +256,7 @@ def _same_photos(items: Sequence[ReportItem]) -> dict[int, list[str]]:
 
 
 PHOTOS_INTRO_TEXT = (
-    f'<b>All photos</b><span style="color:{GREY}"> — file names link to each '
+    f'<b>All photos</b><span style="color:{NOTE_GREY}"> — file names link to each '
     "photo's own report where it was written beside this summary.</span>"
 )
 PHOTOS_INTRO = f'<p style="{HEADING}">{PHOTOS_INTRO_TEXT}</p>'  # below the summary
@@ -282,7 +282,7 @@ def _photos_html(chunks: list[list[str]], after_summary: bool) -> str:
 
 def _photo_table(rows: list[str], new_page: bool = False) -> str:
     brk = "page-break-before:always; " if new_page else ""
-    return (f'<table width="100%" cellspacing="0" cellpadding="2" border="0.5" style="{brk}border-color:{RULE}; '
+    return (f'<table width="100%" cellspacing="0" cellpadding="2" border="0.5" style="{brk}border-color:{RULE_COLOUR}; '
             f"border-style:solid\">{PHOTOS_HEAD}{''.join(rows)}</table>")
 
 
@@ -369,7 +369,7 @@ def write_batch_summary(
         span = f"{when(min(analysed))} – {when(max(analysed))}" if analysed else "–"
         checked = [i.analysis.checked_at for i in items if i.analysis.checked_at != i.analysis.created]
         # judged later under this profile from cached analyses: when the verdicts were made (supervisor's walk-through)
-        checked_row = (f'<tr><td style="color:{GREY}">Checked</td><td>{escape(when(min(checked)))} – '
+        checked_row = (f'<tr><td style="color:{NOTE_GREY}">Checked</td><td>{escape(when(min(checked)))} – '
                        f"{escape(when(max(checked)))}</td></tr>" if checked else "")
         profiles = ", ".join(sorted({profile_text(a.profile, a.profile_sha256)
                                      for a in (i.analysis for i in items) if a.profile})) or "–"
@@ -378,12 +378,12 @@ def write_batch_summary(
         header = f"""
 <table width="100%" cellspacing="0" cellpadding="0"><tr>
 <td><span style="font-size:15pt; font-weight:bold">{escape(SUMMARY_TITLE)}</span><br/>
-<span style="color:{GREY}">{escape(APP_NAME)} {escape(__version__)} · {counted(len(items), 'photo')}</span></td>
+<span style="color:{NOTE_GREY}">{escape(APP_NAME)} {escape(__version__)} · {counted(len(items), 'photo')}</span></td>
 <td align="right" valign="bottom">Made {escape(created)}<br/>by {escape(officer or '–')}</td></tr></table><hr/>
 <table cellspacing="0" cellpadding="1">
-<tr><td style="color:{GREY}">Analysed</td><td>{escape(span)}</td></tr>{checked_row}
-<tr><td style="color:{GREY}">Profile(s)</td><td>{escape(profiles)}</td></tr>
-<tr><td style="color:{GREY}">Model SHA-256</td><td>{escape(model_text)}</td></tr></table>"""
+<tr><td style="color:{NOTE_GREY}">Analysed</td><td>{escape(span)}</td></tr>{checked_row}
+<tr><td style="color:{NOTE_GREY}">Profile(s)</td><td>{escape(profiles)}</td></tr>
+<tr><td style="color:{NOTE_GREY}">Model SHA-256</td><td>{escape(model_text)}</td></tr></table>"""
         altered = sorted({i.store_problem for i in items if i.store_problem})
         header += "".join(f'<p style="color:{status_hex("fail")}"><b>{escape(altered_text(p))}</b></p>' for p in altered)
         histogram_html = (
@@ -413,8 +413,7 @@ def write_batch_summary(
         return print_document(
             writer,
             doc,
-            lambda page, total: (f"{SUMMARY_TITLE} · {counted(len(items), 'photo')} · {created}",
-                                 f"{APP_NAME} {__version__} · page {page} of {total}"),
+            f"{SUMMARY_TITLE} · {counted(len(items), 'photo')} · {created}",
             should_cancel,
         )
 

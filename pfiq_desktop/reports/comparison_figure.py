@@ -36,6 +36,7 @@ LEGEND = (
 # the two operating points, worded once for the figure, the dialog and the PDF
 SAME_AT_OR_ABOVE = "Same person at or above"
 OTHER_BELOW = "Not the same person below"
+RENEWAL_TITLE = "Renewal check: the same person?"  # the dialog's, the report's and the help's title
 SCORE_WORDS = "cosine similarity"  # 0.83 for two strangers read as "83 % alike"
 CHANGES_TITLE = "Checklist differences (A new photo, B reference)"
 SAME_VERDICTS = "Checklist: the same verdicts for both photos"
@@ -161,7 +162,7 @@ def render_comparison(
     painter.setPen(QColor(20, 20, 20))
     painter.setFont(font(text_px * 1.4, bold=True))
     left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-    painter.drawText(QRectF(pad, pad, badge.left() - 2 * pad, text_px * 2.4), left, "Renewal check: the same person?")
+    painter.drawText(QRectF(pad, pad, badge.left() - 2 * pad, text_px * 2.4), left, RENEWAL_TITLE)
     painter.setFont(font(text_px))
     for k, line in enumerate(lines):
         painter.drawText(QRectF(pad, pad + text_px * (TITLE_HEIGHT + LINE_STEP * k), width - 2 * pad, text_px * LINE_STEP), left,

@@ -14,8 +14,15 @@ from pfiq_desktop import APP_NAME, __version__
 from pfiq_desktop.atomic import OutputError, write_bytes_atomic
 from pfiq_desktop.engine.comparison import DECISION_LABELS, UNCERTAIN, Comparison
 from pfiq_desktop.engine.filenames import display_name
-from pfiq_desktop.palette import status_hex
-from pfiq_desktop.reports.comparison_figure import LEGEND, OTHER_BELOW, SAME_AT_OR_ABOVE, SCORE_WORDS, render_comparison_panels
+from pfiq_desktop.palette import HEADER_SHADE, NOTE_GREY, PANEL_SHADE, RULE_COLOUR, status_hex
+from pfiq_desktop.reports.comparison_figure import (
+    LEGEND,
+    OTHER_BELOW,
+    RENEWAL_TITLE,
+    SAME_AT_OR_ABOVE,
+    SCORE_WORDS,
+    render_comparison_panels,
+)
 from pfiq_desktop.reports.figures import MONO_FONT_FAMILY, verdict_hex, verdict_text
 from pfiq_desktop.reports.paged import (
     RenderError,
@@ -26,7 +33,7 @@ from pfiq_desktop.reports.paged import (
     print_document,
     render_pdf,
 )
-from pfiq_desktop.reports.pdf_report import GREY, HEADER_SHADE, RULE, now_text
+from pfiq_desktop.reports.pdf_report import now_text
 from pfiq_desktop.review.values import check_value_text, quality_text, when
 
 COMPARISON_ATTACHMENT = "comparison.json"
@@ -44,14 +51,14 @@ def decision_html(comparison: Comparison) -> str:
     rows += (f"<tr><td colspan='4'>{escape(DECISION_LABELS[UNCERTAIN])} between "
              f"{thresholds.lenient.threshold:.3f} and {thresholds.strict.threshold:.3f}: the officer compares the faces</td></tr>")
     return f"""
-<table width="100%" cellspacing="0" cellpadding="3" border="0.5" style="margin-top:5px; border-color:{RULE}; border-style:solid">
-<tr><td style="background-color:#f7f7f7">
+<table width="100%" cellspacing="0" cellpadding="3" border="0.5" style="margin-top:5px; border-color:{RULE_COLOUR}; border-style:solid">
+<tr><td style="background-color:{PANEL_SHADE}">
 <span style="font-size:13pt; font-weight:bold; color:{status_hex(comparison.decision)}">{escape(comparison.label.upper())}</span>
 &nbsp; {SCORE_WORDS} <b>{score}</b><br/>{escape(comparison.reason)}</td>
-<td style="background-color:#f7f7f7"><table cellspacing="0" cellpadding="1" style="font-size:6.5pt">
-<tr style="color:{GREY}"><td>threshold</td><td align="right">score</td><td align="right">FMR</td>
+<td style="background-color:{PANEL_SHADE}"><table cellspacing="0" cellpadding="1" style="font-size:6.5pt">
+<tr style="color:{NOTE_GREY}"><td>threshold</td><td align="right">score</td><td align="right">FMR</td>
 <td align="right">FNMR</td></tr>{rows}</table>
-<span style="color:{GREY}; font-size:6pt">FMR: share of different people who reach it; FNMR: share of the same
+<span style="color:{NOTE_GREY}; font-size:6pt">FMR: share of different people who reach it; FNMR: share of the same
 person who do not (calibration data).</span></td></tr></table>"""
 
 
@@ -85,7 +92,7 @@ def changes_html(comparison: Comparison) -> str:
     )
     return f"""
 <p style="margin-top:4px; margin-bottom:1px"><b>Checklist differences</b>
-<span style="color:{GREY}"> — checks whose verdict differs between the photos.</span></p>
+<span style="color:{NOTE_GREY}"> — checks whose verdict differs between the photos.</span></p>
 <table width="100%" cellspacing="0" cellpadding="1" style="font-size:7pt">
 <tr style="background-color:{HEADER_SHADE}"><th align="left">Check</th><th>A</th><th align="right">A value</th><th>B</th>
 <th align="right">B value</th></tr>{rows}</table>"""
@@ -94,13 +101,13 @@ def changes_html(comparison: Comparison) -> str:
 def build_comparison_html(comparison: Comparison, figure_src: str, figure_width_css: float, officer: str, created: str) -> str:
     return f"""<html><body>
 <table width="100%" cellspacing="0" cellpadding="0"><tr>
-<td><span style="font-size:15pt; font-weight:bold">Renewal check: the same person?</span><br/>
-<span style="color:{GREY}">{escape(APP_NAME)} {escape(comparison.app_version or __version__)} · report made {escape(created)}
+<td><span style="font-size:15pt; font-weight:bold">{RENEWAL_TITLE}</span><br/>
+<span style="color:{NOTE_GREY}">{escape(APP_NAME)} {escape(comparison.app_version or __version__)} · report made {escape(created)}
 · compared {escape(when(comparison.created))} · checklist profile {escape(comparison.a.profile or "–")}\
 {" · officer " + escape(officer) if officer else ""}</span></td></tr></table>
 <hr/>{decision_html(comparison)}{photos_html(comparison)}
 <p align="center" style="margin-top:4px"><img src="{figure_src}" width="{figure_width_css:.0f}"/></p>
-<p style="color:{GREY}; font-size:6pt; margin-top:1px">{escape(LEGEND)}</p>
+<p style="color:{NOTE_GREY}; font-size:6pt; margin-top:1px">{escape(LEGEND)}</p>
 {changes_html(comparison)}</body></html>"""
 
 
@@ -128,8 +135,7 @@ def write_comparison_pdf(
         shown_w = min(content_width_css(writer), figure.width() * FIGURE_HEIGHT_SHARE * writer.height() / figure.height() / px)
         doc.setHtml(build_comparison_html(comparison, src, shown_w, officer, created))
         names = f"{display_name(Path(comparison.a.source).name)} vs {display_name(Path(comparison.b.source).name)}"
-        return print_document(writer, doc, lambda page, total: (f"{names} · {created}",
-                                                                f"{APP_NAME} {__version__} · page {page} of {total}"))
+        return print_document(writer, doc, f"{names} · {created}")
 
     try:
         data, pages = render_pdf(draw, page_size, title="Renewal check", author=officer, creator=f"{APP_NAME} {__version__}")

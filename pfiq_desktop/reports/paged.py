@@ -28,6 +28,7 @@ from PySide6.QtGui import (
     QTextDocument,
 )
 
+from pfiq_desktop import APP_NAME, __version__
 from pfiq_desktop.reports.figures import FONT_FAMILY, ONE_LEFT_TO_RIGHT_LINE, ensure_qt
 
 PAGE_SIZES = {"a4": QPageSize.PageSizeId.A4, "letter": QPageSize.PageSizeId.Letter}
@@ -152,10 +153,11 @@ def footer_height(writer: QPdfWriter) -> float:
 def print_document(
     writer: QPdfWriter,
     doc: QTextDocument,
-    footer: Callable[[int, int], tuple[str, str]],
+    footer: str,
     should_cancel: Callable[[], bool] | None = None,
 ) -> int:
-    """Lay `doc` out on the writer's pages, draw `footer(page, pages)` (left, right text); returns pages."""
+    """Lay `doc` out on the writer's pages with `footer` (what the document is) on the left of each page's footer, and
+    the application, its version and the page number on the right; returns pages."""
     footer_h = footer_height(writer)
     width, height = writer.width(), writer.height()
     page_h = height - footer_h
@@ -176,7 +178,7 @@ def print_document(
             painter.translate(0, -page * page_h)
             doc.drawContents(painter, QRectF(0, page * page_h, width, page_h))
             painter.restore()
-            left, right = footer(page + 1, pages)
+            left, right = footer, f"{APP_NAME} {__version__} · page {page + 1} of {pages}"
             painter.setFont(footer_font)
             painter.setPen(QColor(110, 110, 110))
             painter.drawLine(0, round(height - footer_h * 0.72), width, round(height - footer_h * 0.72))

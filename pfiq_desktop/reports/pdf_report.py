@@ -21,10 +21,22 @@ from PySide6.QtGui import QPdfWriter
 
 from pfiq_desktop import APP_NAME, __version__
 from pfiq_desktop.atomic import OutputError, write_bytes_atomic
+from pfiq_desktop.engine.deviation_bands import READING
 from pfiq_desktop.engine.icao.regions import REGION_LABELS
 from pfiq_desktop.engine.icao.registry import CHECKS, in_fix_order
 from pfiq_desktop.engine.results import Analysis, Verdict
-from pfiq_desktop.palette import DEVIATION_SCALE, ROW_TINT_PLAIN, ROW_TINTS, status_badge, status_hex
+from pfiq_desktop.palette import (
+    AUDIT_HEADER_SHADE,
+    DEVIATION_SCALE,
+    HEADER_SHADE,
+    NOTE_GREY,
+    PANEL_SHADE,
+    ROW_TINT_PLAIN,
+    ROW_TINTS,
+    RULE_COLOUR,
+    status_badge,
+    status_hex,
+)
 from pfiq_desktop.reports.figures import (
     MONO_FONT_FAMILY,
     check_numbers,
@@ -51,11 +63,8 @@ from pfiq_desktop.review.values import bounds_text, check_value_text, counted, f
 
 ANALYSIS_ATTACHMENT = "analysis.json"
 REVIEW_ATTACHMENT = "review.json"
-GREY = "#666666"
 FIGURE_SHARE = 0.70  # of the page width; the quality column takes the rest
 FIGURE_HEIGHT_SHARES = (0.24, 0.21, 0.18, 0.15, 0.12)  # of the page height, largest first
-RULE = "#bbbbbb"
-HEADER_SHADE = "#eeeeee"  # a table's header row
 
 
 def typed(note: str) -> str:
@@ -87,7 +96,7 @@ def header_html(item: ReportItem, officer: str, created: str) -> str:
     rows = [
         (
             "File",
-            f'<b>{escape(item.name)}</b> <span style="color:{GREY}">'
+            f'<b>{escape(item.name)}</b> <span style="color:{NOTE_GREY}">'
             f'({escape(size)}, {counted(len(a.faces), "face")})</span>',
         ),
         ("Photo SHA-256", f'<span style="font-family:{MONO_FONT_FAMILY}; font-size:6.5pt">{escape(a.image_sha256 or "–")}</span>'),
@@ -102,12 +111,12 @@ def header_html(item: ReportItem, officer: str, created: str) -> str:
     if a.checked_at != a.created:  # judged under this profile later, from the cached analysis: an auditor asks when
         rows_right.insert(3, ("Checked", escape(when(a.checked_at))))
     rows_right.append(("Engine", f"{escape(a.backbone or '–')} · {escape(a.map_method or '–')}"))
-    left = "".join(f'<tr><td style="color:{GREY}">{k}</td><td>{v}</td></tr>' for k, v in rows)
-    right = "".join(f'<tr><td style="color:{GREY}">{k}</td><td>{v}</td></tr>' for k, v in rows_right)
+    left = "".join(f'<tr><td style="color:{NOTE_GREY}">{k}</td><td>{v}</td></tr>' for k, v in rows)
+    right = "".join(f'<tr><td style="color:{NOTE_GREY}">{k}</td><td>{v}</td></tr>' for k, v in rows_right)
     return f"""
 <table width="100%" cellspacing="0" cellpadding="0"><tr>
 <td valign="middle"><span style="font-size:15pt; font-weight:bold">Photo quality report</span><br/>
-<span style="color:{GREY}">{escape(APP_NAME)} {escape(a.app_version or __version__)} · \
+<span style="color:{NOTE_GREY}">{escape(APP_NAME)} {escape(a.app_version or __version__)} · \
 explainable face image quality for identity documents</span></td>
 <td align="right" valign="middle">{_badge(a.verdict, 15)}</td></tr></table>
 <hr/>
@@ -145,20 +154,21 @@ def profile_html(analysis: Analysis) -> str:
     # what the issuer asks beyond the measured checks (background colour, when glasses or coverings are allowed)
     rules = "; ".join(f"{name.replace('_', ' ')}: {text}" for name, text in info.rules.items())
     asks = f". Its rules, to be judged by eye where no check measures them: {escape(rules)}" if rules else ""
-    return f'<p style="color:{GREY}; font-size:5pt; margin-top:1px; margin-bottom:0px">Profile {named}{asks}{sources}</p>'
+    return f'<p style="color:{NOTE_GREY}; font-size:5pt; margin-top:1px; margin-bottom:0px">Profile {named}{asks}{sources}</p>'
 
 
 SIDED_ROWS = (("Eye", "left_eye", "right_eye"), ("Cheek", "left_cheek", "right_cheek"))  # (label, photo left, right)
 SIDED = {region for _, *sides in SIDED_ROWS for region in sides}
 MIDDLE = ("forehead", "nose", "mouth", "chin")  # top to bottom
+FACES_SHOWN = 4  # a group photo's faces with their quality; the rest are counted
 
 
 def quality_html(analysis: Analysis) -> str:
     """Recognition quality per face and the main face's regions compared with compliant photos."""
     if not analysis.faces:  # an unreadable photo was described as one without a face
         why = "Not analysed" if analysis.errors else "No face"
-        return f'<p style="color:{GREY}">{why}: no quality to report.</p>'
-    faces = analysis.faces[:4]
+        return f'<p style="color:{NOTE_GREY}">{why}: no quality to report.</p>'
+    faces = analysis.faces[:FACES_SHOWN]
     several = len(faces) > 1
     deviations = faces[0].region_deviation
 
@@ -178,24 +188,25 @@ def quality_html(analysis: Analysis) -> str:
     middle = [r for r in MIDDLE if r in deviations] + [r for r in deviations if r not in SIDED and r not in MIDDLE]
     rows += [f"<tr><td>{escape(REGION_LABELS.get(r, r))}</td>{cell(r, 2)}</tr>" for r in middle]
     head = '<th align="left">Region</th><th align="center">photo left</th><th align="center">photo right</th>'
-    table = (f'<table width="100%" cellspacing="0" cellpadding="0.5" border="0.5" style="font-size:6.5pt; border-color:{RULE}; '
+    table = (f'<table width="100%" cellspacing="0" cellpadding="0.5" border="0.5" style="font-size:6.5pt; border-color:{RULE_COLOUR}; '
              f'border-style:solid"><tr style="background-color:{HEADER_SHADE}">{head}</tr>{"".join(rows)}</table>'
-             if rows else f'<p style="color:{GREY}">No deviation map for this face.</p>')
+             if rows else f'<p style="color:{NOTE_GREY}">No deviation map for this face.</p>')
     quality = " · ".join(
         f'<span style="font-size:{15 if not several else 10}pt; font-weight:bold">{quality_text(face.quality)}</span>'
         + (f" (face {i + 1})" if several else "")
         for i, face in enumerate(faces)
     )
-    more = f'<br/><span style="color:{GREY}">{len(analysis.faces) - 4} more faces not shown.</span>' if len(analysis.faces) > 4 else ""
+    more = (f'<br/><span style="color:{NOTE_GREY}">{len(analysis.faces) - FACES_SHOWN} more faces not shown.</span>'
+            if len(analysis.faces) > FACES_SHOWN else "")
     return f"""
 <p style="margin-top:0px; margin-bottom:0px"><b>Recognition quality</b></p>
 <p style="margin-top:0px; margin-bottom:0px">{quality}</p>
-<p style="color:{GREY}; margin-top:0px; font-size:6pt">0 = unusable, 1 = excellent for recognition;
+<p style="color:{NOTE_GREY}; margin-top:0px; font-size:6pt">0 = unusable, 1 = excellent for recognition;
 {escape(analysis.quality_estimator or "scalar estimator")}, raw {format_number(faces[0].quality_raw)}</p>
 <p style="margin-top:4px; margin-bottom:1px"><b>Regions vs compliant photos</b>{" (face 1)" if several else ""}</p>
 {table}
-<p style="color:{GREY}; margin-top:1px; font-size:6pt">Mean over each whole region (a finding's smaller area can be \
-lower): 0 = as in compliant photos, -2 and below = clearly lower. Pixel-level quality (PLQ) per region: attached JSON.{more}</p>"""
+<p style="color:{NOTE_GREY}; margin-top:1px; font-size:6pt">Mean over each whole region (a finding's smaller area can be \
+lower): {READING}. Pixel-level quality (PLQ) per region: attached JSON.{more}</p>"""
 
 
 CHANGES_SHOWN = 3
@@ -214,7 +225,7 @@ def changes_html(analysis: Analysis) -> str:
         items += f" And {len(changes) - len(shown)} more: see the checklist."
     unsure = '; "?": the checks are not sure of it' if any(p.endswith("?") for problems, _ in shown for p in problems) else ""
     return (f'<p style="margin-top:4px; margin-bottom:0px; font-size:7pt"><b>What to change</b>'
-            f'<span style="color:{GREY}"> (most important first{unsure}):</span> {items}</p>')
+            f'<span style="color:{NOTE_GREY}"> (most important first{unsure}):</span> {items}</p>')
 
 
 def findings_html(analysis: Analysis) -> str:
@@ -224,7 +235,7 @@ def findings_html(analysis: Analysis) -> str:
     sentences = analysis.faces[0].findings
     items = "".join(f"<li>{escape(s)}</li>" for s in sentences) or "<li>Nothing stands out against compliant photos.</li>"
     others = sum(bool(face.findings) for face in analysis.faces[1:])
-    tail = (f'<p style="color:{GREY}; margin-top:0px">{others} other face{" has" if others == 1 else "s have"} findings of '
+    tail = (f'<p style="color:{NOTE_GREY}; margin-top:0px">{others} other face{" has" if others == 1 else "s have"} findings of '
             "their own (in the attached JSON).</p>") if others else ""
     return (f'<p style="margin-top:3px; margin-bottom:0px"><b>Findings</b>'
             f'{" (face 1)" if len(analysis.faces) > 1 else ""}</p>'
@@ -267,7 +278,7 @@ def checklist_html(analysis: Analysis) -> str:
             f'<tr style="background-color:{shade}"><td align="right">{numbers[id(check)]}</td>'
             f'<td style="padding-left:4px">{escape(check.name)}</td>'
             f'<td align="right"{nowrap(shown)}>{escape(shown)}</td>'
-            f'<td style="color:{GREY}; padding-left:5px">{escape(bounds_text(check.thresholds, check.unit))}</td>'
+            f'<td style="color:{NOTE_GREY}; padding-left:5px">{escape(bounds_text(check.thresholds, check.unit))}</td>'
             f'<td align="center" style="color:{verdict_hex(check.verdict)}; white-space:nowrap">'  # "Not assessa|ble" broke
             f'<b>{escape(verdict_text(check.verdict))}</b></td>'
             f'<td style="padding-left:4px">{escape(check.reason)}</td></tr>'
@@ -287,7 +298,7 @@ def checklist_html(analysis: Analysis) -> str:
         f"{escape(reason)} " + " · ".join(names) + "</p>" for reason, names in shared.items())
     return f"""
 <p style="margin-top:4px; margin-bottom:1px"><b>Checklist</b>
-<span style="color:{GREY}"> — {verdict_counts_text(counts)}{off}; numbers match the tags on the photo.</span></p>
+<span style="color:{NOTE_GREY}"> — {verdict_counts_text(counts)}{off}; numbers match the tags on the photo.</span></p>
 {table}{compact_html}{other_faces_html(analysis)}"""
 
 
@@ -311,7 +322,7 @@ def decision_html(decision: DecisionInfo | None, analysis: Analysis, store_probl
     """A full-width box under the header: the officer's decision is what the report is filed for (and, from a store
     whose audit log fails its check, a warning that it may have been altered)."""
     if decision is None:
-        body = f'<b>Officer\'s decision:</b> <span style="color:{GREY}">No decision recorded for this photo.</span>'
+        body = f'<b>Officer\'s decision:</b> <span style="color:{NOTE_GREY}">No decision recorded for this photo.</span>'
     else:
         colour = status_hex(decision.decision)
         accepted, shown = decision.decision == "accept", decision.given_reasons
@@ -330,24 +341,24 @@ def decision_html(decision: DecisionInfo | None, analysis: Analysis, store_probl
             body += f" &nbsp;·&nbsp; <b>Accepted despite:</b> {worded(decision.overridden)}"
         if analysis.judged_under_other(decision.profile, decision.profile_sha256):  # its reasons may pass under this one
             decided = profile_text(decision.profile, decision.profile_sha256)
-            body += (f' &nbsp;·&nbsp; <span style="color:{GREY}">decided under profile {escape(decided)}; '
+            body += (f' &nbsp;·&nbsp; <span style="color:{NOTE_GREY}">decided under profile {escape(decided)}; '
                      f"this report's checklist: {escape(profile_text(analysis.profile, analysis.profile_sha256))}</span>")
         body += f"<br/><b>Note:</b> {typed(decision.note)}"
     if store_problem:
         body += f'<br/><span style="color:{status_hex("fail")}"><b>{escape(altered_text(store_problem))}</b></span>'
     return f"""
-<table width="100%" cellspacing="0" cellpadding="3" border="0.5" style="margin-top:5px; border-color:{RULE}; border-style:solid">
-<tr><td style="background-color:#f7f7f7">{body}</td></tr></table>"""
+<table width="100%" cellspacing="0" cellpadding="3" border="0.5" style="margin-top:5px; border-color:{RULE_COLOUR}; border-style:solid">
+<tr><td style="background-color:{PANEL_SHADE}">{body}</td></tr></table>"""
 
 
 def _under(profile: str) -> str:
     """The profile an audit entry's verdict was judged under, small beneath it ('' when not recorded)."""
-    return f'<br/><span style="color:{GREY}">{escape(profile)}</span>' if profile else ""
+    return f'<br/><span style="color:{NOTE_GREY}">{escape(profile)}</span>' if profile else ""
 
 
 def audit_html(entries: list[AuditInfo]) -> str:
     if not entries:
-        return f'<p style="margin-top:5px"><b>Audit trail</b> <span style="color:{GREY}">— no entries for this photo.</span></p>'
+        return f'<p style="margin-top:5px"><b>Audit trail</b> <span style="color:{NOTE_GREY}">— no entries for this photo.</span></p>'
     td = '<td style="padding-right:6px">'
     rows = "".join(
         f'<tr style="background-color:{ROW_TINT_PLAIN if n % 2 else "#ffffff"}">'
@@ -363,9 +374,9 @@ def audit_html(entries: list[AuditInfo]) -> str:
     # set: left to the layout, a long list of reasons got the narrowest column and a decision ran onto a second page.
     return f"""
 <table width="100%" cellspacing="0" cellpadding="0.6" border="0" style="margin-top:5px; font-size:6.2pt">
-<thead><tr><td colspan="8" style="font-size:8pt"><b>Audit trail</b> <span style="color:{GREY}">— append-only, hash-chained
+<thead><tr><td colspan="8" style="font-size:8pt"><b>Audit trail</b> <span style="color:{NOTE_GREY}">— append-only, hash-chained
 log of every decision on this photo, oldest first (`pfiq audit verify` checks the chain).</span></td></tr>
-<tr style="background-color:#e4e4e4"><th align="left" width="15%" style="padding-right:6px">Time</th>\
+<tr style="background-color:{AUDIT_HEADER_SHADE}"><th align="left" width="15%" style="padding-right:6px">Time</th>\
 <th align="left" width="8%" style="padding-right:6px">Officer</th><th align="left" width="6%" style="padding-right:6px">Action</th>
 <th align="left" width="7%" style="padding-right:6px">Decision</th><th align="left" width="36%" style="padding-right:6px">Reasons</th>\
 <th align="left" width="12%" style="padding-right:6px">Note</th><th align="left" width="8%" style="padding-right:6px">Verdict</th>\
@@ -391,7 +402,7 @@ LEGEND = (  # the colour bar beside the map names its bands: not repeated here
 def build_report_html(item: ReportItem, figure_src: str, figure_width_css: float, officer: str, created: str) -> str:
     a = item.analysis
     # no face, no maps: the legend described a picture that was not there
-    legend = f'<p style="color:{GREY}; font-size:6pt; margin-top:1px">{escape(LEGEND)}</p>' if a.faces else ""
+    legend = f'<p style="color:{NOTE_GREY}; font-size:6pt; margin-top:1px">{escape(LEGEND)}</p>' if a.faces else ""
     top = f"""
 <table width="100%" cellspacing="0" cellpadding="0" style="margin-top:4px"><tr>
 <td valign="top" width="{FIGURE_SHARE * 100:.0f}%"><img src="{figure_src}" width="{figure_width_css:.0f}"/>{legend}</td>
@@ -474,7 +485,7 @@ def _draw_report(
     return print_document(
         writer,
         doc,
-        lambda page, total: (footer_left, f"{APP_NAME} {__version__} · page {page} of {total}"),
+        footer_left,
         should_cancel,
     )
 

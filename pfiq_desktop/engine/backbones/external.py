@@ -341,8 +341,9 @@ def check_network(net: ExternalNetwork, spec: BackboneSpec, name: str) -> None:
         with torch.no_grad():
             pair = net(probe)
         batched = pair.shape == (2, spec.embedding_size)
-    except RuntimeError:
+    except RuntimeError as error:  # (also out of memory on a GPU: said, not taken for a fixed batch axis)
         batched = False
+        log.info("%s failed on two faces at once: %s", name, _first_line(error))
     if not batched:
         net.per_sample = True
         log.info("%s takes one face at a time (no dynamic batch axis); faces are run one by one", name)
