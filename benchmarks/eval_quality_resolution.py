@@ -33,8 +33,8 @@ from pfiq_desktop.engine.backbones.calibration import load_calibration
 from pfiq_desktop.engine.backbones.dlib_resnet import load_dlib_resnet
 from pfiq_desktop.engine.defaults import DEFAULT_QUALITY_ESTIMATOR
 from pfiq_desktop.engine.faces import FaceDetector, chip_transform, extract_chip
-from pfiq_desktop.engine.icao.regions import upright_frame
 from pfiq_desktop.engine.imageio import load_image
+from pfiq_desktop.engine.landmarks import upright_frame
 from pfiq_desktop.engine.quality import load_head_data, make_estimator
 from pfiq_desktop.evaluation.edc import spearman
 from pfiq_desktop.evaluation.stability import HARMLESS_CHANGES

@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 
 from pfiq_desktop.engine.faces import CHIP_PADDING, CHIP_SIZE, DetectedFace, chip_transform, extract_chip
+from pfiq_desktop.engine.landmarks import eye_centres
 
 TEMPLATES = ("dlib-chip", "arcface")
 
@@ -40,7 +41,7 @@ def five_points(landmarks68: np.ndarray) -> np.ndarray:
     points = np.asarray(landmarks68, dtype=np.float64)
     if points.shape != (68, 2):
         raise ValueError(f"expected 68 landmarks as a (68, 2) array, got {points.shape}")
-    return np.stack([points[36:42].mean(axis=0), points[42:48].mean(axis=0), points[30], points[48], points[54]])
+    return np.stack([*eye_centres(points), points[30], points[48], points[54]])
 
 
 def arcface_transform(landmarks68: np.ndarray, size: int = 112) -> np.ndarray:

@@ -32,6 +32,7 @@ import numpy as np
 
 from pfiq_desktop.engine.backbones import data_file
 from pfiq_desktop.engine.faces import CHIP_SIZE, chip_transform, extract_chip
+from pfiq_desktop.engine.landmarks import LEFT_EYE, RIGHT_EYE
 
 # the probes' names: keys of the packaged file and, per eye as f"{name}.{side}", of a face's attributes
 EYE_CLOSED, EYE_HIDDEN, GLASSES, LOWER_FACE_COVERED, HEAD_COVERED, MOUTH_OPEN = (
@@ -39,7 +40,7 @@ EYE_CLOSED, EYE_HIDDEN, GLASSES, LOWER_FACE_COVERED, HEAD_COVERED, MOUTH_OPEN = 
 PROBES_FILE = "attributes_{backbone}.npz"  # packaged beside the backbone calibration
 PROBE_ARRAYS = ("mean", "scale", "weights", "bias")  # stored per probe as "<probe>.<array>"
 # per eye (photo left / right, as the officer sees it): outer corner, inner corner, outline of the 68 landmarks
-EYE_POINTS = {"left": (36, 39, slice(36, 42)), "right": (45, 42, slice(42, 48))}
+EYE_POINTS = {"left": (36, 39, LEFT_EYE), "right": (45, 42, RIGHT_EYE)}
 # where an eye is read: its centre and four points around it, in eye widths (x along the row, y down)
 EYE_SAMPLES = ((0.0, 0.0), (-0.35, 0.0), (0.35, 0.0), (0.0, -0.3), (0.0, 0.3))
 # where the mouth is read: the centre of its 20 landmarks and four points around it, in mouth widths (corner to corner)

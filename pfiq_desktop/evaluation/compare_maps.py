@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from pfiq_desktop.engine.landmarks import eye_centres
 from pfiq_desktop.evaluation.occlusion import HIT_OVERLAP
 
 FEATURES = ("left_eye", "right_eye", "nose", "mouth")
@@ -23,7 +24,8 @@ def occluder_centres(kind: str, landmarks: np.ndarray, hull: np.ndarray, regions
         return np.asarray(np.any([regions[name] for name in FEATURES], axis=0))
     if kind != "sunglasses":
         raise ValueError(f"unknown occluder {kind!r}; choose one of {', '.join(OCCLUDERS)}")
-    x, y = (landmarks[36:42].mean(axis=0) + landmarks[42:48].mean(axis=0)) / 2
+    left, right = eye_centres(landmarks)
+    x, y = (left + right) / 2
     where = np.zeros(hull.shape, bool)
     where[int(round(y)), int(round(x))] = True
     return where

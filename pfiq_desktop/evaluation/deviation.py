@@ -29,6 +29,7 @@ from pfiq_desktop.engine.deviation import low_share
 from pfiq_desktop.engine.deviation_bands import CLEARLY_LOWER
 from pfiq_desktop.engine.faces import CHIP_SIZE, photo_points_to_chip, warp_to_photo
 from pfiq_desktop.engine.imageio import load_image
+from pfiq_desktop.engine.landmarks import inter_eye_distance
 from pfiq_desktop.engine.results import Analysis, Face
 from pfiq_desktop.evaluation import occlusion
 from pfiq_desktop.evaluation.data import face_hull_mask
@@ -69,7 +70,7 @@ def occlude_photo(image: np.ndarray, face: Face, kind: str, rng: np.random.Gener
     _, chip_mask = occlusion.occlude(blank, landmarks, hull, shape, rng)
     if kind == SKIN_PATCH:  # hand-sized: an ellipse of 1.2 x 0.9 eye distances around the drawn patch's centre
         ys, xs = np.nonzero(chip_mask)
-        ied = float(np.linalg.norm(landmarks[42:48].mean(0) - landmarks[36:42].mean(0)))
+        ied = inter_eye_distance(landmarks)
         chip_mask = np.zeros((CHIP_SIZE, CHIP_SIZE), np.uint8)
         cv2.ellipse(chip_mask, (int(xs.mean()), int(ys.mean())), (int(0.6 * ied), int(0.45 * ied)), 0, 0, 360, 1, -1)
         chip_mask = chip_mask.astype(bool)

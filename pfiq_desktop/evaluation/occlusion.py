@@ -20,6 +20,7 @@ import numpy as np
 
 from pfiq_desktop.engine.faces import CHIP_SIZE
 from pfiq_desktop.engine.icao.regions import REGION_NAMES, polygon_mask, region_polygons
+from pfiq_desktop.engine.landmarks import inter_eye_distance
 
 OCCLUDERS = ("grey patch", "black bar", "noise patch", "sunglasses")
 HIT_OVERLAP = 0.25
@@ -41,7 +42,7 @@ def occlude(
     chip: np.ndarray, landmarks: np.ndarray, hull: np.ndarray, kind: str, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     """The occluded chip and the occluder's mask. Sizes scale with the inter-eye distance."""
-    ied = float(np.linalg.norm(landmarks[42:48].mean(0) - landmarks[36:42].mean(0)))
+    ied = inter_eye_distance(landmarks)
     x, y = _random_centre(hull, rng)
     out = chip.copy()
     mask = np.zeros(chip.shape[:2], np.uint8)

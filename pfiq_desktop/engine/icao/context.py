@@ -17,16 +17,10 @@ from pfiq_desktop.engine.icao.face_frame import FaceFrame, build_face_frame
 from pfiq_desktop.engine.icao.headpose import estimate_pose
 from pfiq_desktop.engine.icao.mm_geometry import NoPrintScale, PrintScale, print_scale
 from pfiq_desktop.engine.icao.profile import Profile, load_profile
-from pfiq_desktop.engine.icao.regions import (
-    SKIN_REGIONS,
-    eye_centres,
-    polygon_mask,
-    region_plq_stats,
-    region_polygons,
-    upright_frame,
-)
+from pfiq_desktop.engine.icao.regions import SKIN_REGIONS, polygon_mask, region_plq_stats, region_polygons
 from pfiq_desktop.engine.icao.registry import NotAssessable
 from pfiq_desktop.engine.imageio import composite_on_white
+from pfiq_desktop.engine.landmarks import eye_centres, upright_frame
 from pfiq_desktop.engine.results import Face, PrintFormat
 
 # The eye line sits roughly half-way between chin and crown; with hair volume the

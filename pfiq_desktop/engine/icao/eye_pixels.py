@@ -34,6 +34,7 @@ import cv2
 import numpy as np
 
 from pfiq_desktop.engine.attributes import EYE_CLOSED, EYE_HIDDEN, EYE_POINTS, GLASSES, fuse, per_eye, sigmoid
+from pfiq_desktop.engine.landmarks import inter_eye_distance, upright_frame
 
 Model = tuple[tuple[tuple[str, float], ...], float]  # (feature, weight in raw units) pairs, then bias
 
@@ -43,7 +44,7 @@ U0, U1, V0, V1 = -0.5, 1.5, -1.0, 1.0
 PATCH_W, PATCH_H = int((U1 - U0) * S), int((V1 - V0) * S)
 
 # --- upright face frame for spectacle frames: unit = inter-eye distance
-K = 48
+K = 48  # frame pixels per inter-eye distance
 FX0, FX1, FY0, FY1 = -1.3, 1.3, -0.9, 0.8
 
 # --- models: weights in raw feature units, then bias; `python -m benchmarks.fit_eye_models --check` refits them
@@ -421,11 +422,9 @@ def _add_plq(feats: dict[str, dict[str, float]], plq: dict[str, float | None]) -
 
 def _frame_features(grey: np.ndarray, lm: np.ndarray) -> tuple[dict[str, float], np.ndarray]:
     """Horizontal lines of a spectacle frame in the upright face frame; also that frame's photo -> frame affine."""
-    cl, cr = lm[36:42].mean(axis=0), lm[42:48].mean(axis=0)
-    ied = float(np.hypot(*(cr - cl))) or 1.0
-    c, s = (cr - cl) / ied
-    a = np.array([[c, s], [-s, c]]) * (K / ied)
-    affine = np.hstack([a, (-a @ ((cl + cr) / 2) + np.array([-FX0 * K, -FY0 * K]))[:, None]])
+    upright, mid, ied = upright_frame(lm)
+    a = upright * (K / ied)
+    affine = np.hstack([a, (-a @ mid + np.array([-FX0 * K, -FY0 * K]))[:, None]])
     sigma = 0.45 * ied / K if K / ied < 0.8 else 0.0
     p = _crop_warp(grey, affine, (int((FX1 - FX0) * K), int((FY1 - FY0) * K)), sigma)
 
@@ -516,7 +515,7 @@ def measure_eyes(
 
         cheek_polygons = region_polygons(full)
     # work on the face's surroundings only: the cost does not grow with the photo
-    ied = float(np.hypot(*(full[42:48].mean(axis=0) - full[36:42].mean(axis=0))))
+    ied = inter_eye_distance(full)
     margin = 0.8 * ied + 4.0
     x0, y0 = np.maximum(np.floor(full.min(axis=0) - margin), 0).astype(int)
     x1 = int(min(np.ceil(full[:, 0].max() + margin), image_rgb.shape[1]))

@@ -24,6 +24,7 @@ from pfiq_desktop.engine.icao.registry import (
     check,
     graded,
 )
+from pfiq_desktop.engine.landmarks import LEFT_EYE, RIGHT_EYE
 from pfiq_desktop.engine.results import Evidence, Verdict
 
 EYE_STATE_BARS = ("closed_one", "closed_both", "wink_gap", "wink_floor", "sure_closed")  # reported as applied
@@ -237,7 +238,7 @@ def red_eye(ctx: Context, params: dict[str, Any]) -> Measure:
     if ctx.is_greyscale:
         raise NotAssessable("greyscale photo: red eye cannot be judged")
     shape = (ctx.height, ctx.width)
-    mask = polygon_mask(ctx.landmarks[36:42], shape) | polygon_mask(ctx.landmarks[42:48], shape)
+    mask = polygon_mask(ctx.landmarks[LEFT_EYE], shape) | polygon_mask(ctx.landmarks[RIGHT_EYE], shape)
     pixels = ctx.rgb[mask].astype(np.float32)
     if len(pixels) < 4:
         raise NotAssessable("eyes too small to inspect")
@@ -253,7 +254,5 @@ def red_eye(ctx: Context, params: dict[str, Any]) -> Measure:
         params,
         {"ok": "No red eye.", "high": "Red eye: {v:.0%} of the eye area is flash-red."},
         "fraction",
-        Evidence(
-            polygons=[[tuple(p) for p in ctx.landmarks[36:42]], [tuple(p) for p in ctx.landmarks[42:48]]], regions=["left_eye", "right_eye"]
-        ),
+        Evidence(polygons=[[tuple(p) for p in ctx.landmarks[eye]] for eye in (LEFT_EYE, RIGHT_EYE)], regions=["left_eye", "right_eye"]),
     )

@@ -17,8 +17,8 @@ from functools import cached_property
 import cv2
 import numpy as np
 
-from pfiq_desktop.engine.icao.regions import eye_centres
 from pfiq_desktop.engine.icao.registry import NotAssessable
+from pfiq_desktop.engine.landmarks import upright_frame
 
 PX_PER_IED = 32
 HALF_WIDTH = 1.75  # the frame spans x in [-1.75, 1.75] IED ...
@@ -135,11 +135,7 @@ def build_face_frame(rgb: np.ndarray, landmarks: np.ndarray) -> FaceFrame:
     footprint, keeping 1.5x the frame's resolution for the final bilinear step.
     """
     lm = np.asarray(landmarks, np.float64)
-    left, right = eye_centres(lm)
-    delta = right - left
-    ied = float(np.hypot(*delta)) or 1.0
-    cos_a, sin_a = delta / ied
-    mid = (left + right) / 2.0
+    upright, mid, ied = upright_frame(lm)
     scale = PX_PER_IED / ied
     width = round(2 * HALF_WIDTH * PX_PER_IED)
     height = round((BOTTOM - TOP) * PX_PER_IED)
@@ -161,7 +157,7 @@ def build_face_frame(rgb: np.ndarray, landmarks: np.ndarray) -> FaceFrame:
         inside_crop = cv2.resize(inside_crop, size, interpolation=cv2.INTER_NEAREST)
         sx, sy = size[0] / (cx1 - cx0), size[1] / (cy1 - cy0)
     # photo -> frame: R * scale * (p - mid) + the frame's centre
-    rotation = np.array([[cos_a, sin_a], [-sin_a, cos_a]]) * scale
+    rotation = upright * scale
     centre = np.array([HALF_WIDTH * PX_PER_IED, -TOP * PX_PER_IED])
     to_frame = np.hstack([rotation, (centre - rotation @ mid)[:, None]])
     # area resampling puts crop pixel i's centre at photo cx0 + (i + 0.5) / s - 0.5; cv2 and dlib both

@@ -24,6 +24,7 @@ from pfiq_desktop.engine.icao.registry import (
     check,
     graded,
 )
+from pfiq_desktop.engine.landmarks import LEFT_EYE, RIGHT_EYE
 from pfiq_desktop.engine.results import Evidence, Verdict
 
 # Focus is measured with the face resampled to this inter-eye distance, so the
@@ -158,7 +159,7 @@ def light_asymmetry(frame: FaceFrame) -> LightAsymmetry:
     """
     lm = frame.landmarks
     skin = frame.polygon(np.vstack([lm[0:17], lm[26:16:-1]]))
-    for part in (slice(36, 42), slice(42, 48), slice(48, 60)):
+    for part in (LEFT_EYE, RIGHT_EYE, slice(48, 60)):
         skin &= ~cv2.dilate(frame.polygon(lm[part]).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     skin &= frame.inside & (frame.grid[1] > frame.brow_y)
     axis = float(np.median(lm[list(NOSE_LINE), 0]))

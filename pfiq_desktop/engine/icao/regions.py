@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from pfiq_desktop.engine.landmarks import LEFT_EYE, RIGHT_EYE, upright_frame
 from pfiq_desktop.engine.results import Face
 
 REGION_NAMES = ("left_eye", "right_eye", "nose", "mouth", "forehead", "left_cheek", "right_cheek", "chin")
@@ -32,22 +33,6 @@ REGION_WORDS = {  # in a sentence, where "left" must say whose left
 }
 
 
-def eye_centres(landmarks: np.ndarray) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Centres of the eye on the photo's left (points 36-41) and right (42-47)."""
-    lm = np.asarray(landmarks, np.float64)
-    return lm[36:42].mean(axis=0), lm[42:48].mean(axis=0)
-
-
-def upright_frame(landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    """Rotation matrix, origin and inter-eye distance of the frame where the eye line is horizontal."""
-    left, right = eye_centres(landmarks)
-    delta = right - left
-    distance = float(np.hypot(*delta)) or 1.0
-    c, s = delta / distance
-    rotation = np.array([[c, s], [-s, c]])  # photo -> upright
-    return rotation, (left + right) / 2.0, distance
-
-
 def _expand(points: NDArray[np.float64], factor: float) -> NDArray[np.float64]:
     centre: NDArray[np.float64] = points.mean(axis=0)
     return centre + (points - centre) * factor
@@ -62,7 +47,7 @@ def region_polygons(landmarks: np.ndarray) -> dict[str, np.ndarray]:
     rotation, origin, ied = upright_frame(landmarks)
     u = (np.asarray(landmarks, np.float64) - origin) @ rotation.T
     polys: dict[str, np.ndarray] = {}
-    for name, sl in (("left_eye", slice(36, 42)), ("right_eye", slice(42, 48))):
+    for name, sl in (("left_eye", LEFT_EYE), ("right_eye", RIGHT_EYE)):
         eye = u[sl]
         width = max(float(np.ptp(eye[:, 0])), 0.2 * ied)
         cx, cy = eye.mean(axis=0)
