@@ -215,8 +215,8 @@ def test_user_profile_file_toml_and_json(tmp_path: Path) -> None:
     assert isinstance(mine, Profile) and mine.name == "my office"
     assert mine.params("inter_eye_distance") == {"fail_below": 110, "warn_below": 120}
     js = tmp_path / "mine.json"
-    js.write_text('{"name": "json one", "checks": {"exposure": {"fail_below": 10}}}')
-    assert load_profile(js).params("exposure") == {"fail_below": 10}
+    js.write_text('{"name": "json one", "checks": {"inter_eye_distance": {"fail_below": 10}}}')
+    assert load_profile(js).params("inter_eye_distance") == {"fail_below": 10}
     with pytest.raises(ProfileError):
         load_profile(tmp_path / "absent.toml")
     bad = tmp_path / "bad.toml"

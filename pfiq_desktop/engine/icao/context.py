@@ -120,6 +120,14 @@ class Context:
         spread = np.abs(small[:, :, 0] - small[:, :, 1]) + np.abs(small[:, :, 1] - small[:, :, 2])
         return float(np.mean(spread)) < GREYSCALE_SPREAD
 
+    @cached_property
+    def white_point(self) -> float:
+        """The photo's brightest parts (99.5th percentile of each pixel's brightest channel, on a grid of about 200 x
+        200): near 255 in a photo exposed right, whatever the skin of the face in it (the backdrop, a collar, a
+        highlight); an exposure a stop short brings it under 190."""
+        small = self.rgb[:: max(1, self.height // 200), :: max(1, self.width // 200)]
+        return float(np.percentile(small.max(axis=2), 99.5))
+
     # ---- subject geometry --------------------------------------------------
     @property
     def attributes(self) -> dict[str, float]:

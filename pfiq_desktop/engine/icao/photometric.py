@@ -25,7 +25,7 @@ from pfiq_desktop.engine.icao.registry import (
     graded,
 )
 from pfiq_desktop.engine.landmarks import LEFT_EYE, RIGHT_EYE
-from pfiq_desktop.engine.results import Evidence, Verdict
+from pfiq_desktop.engine.results import Evidence, Verdict, bound_side
 
 # Focus is measured with the face resampled to this inter-eye distance, so the
 # number does not depend on the photo's resolution.
@@ -68,8 +68,15 @@ def _face_outline(ctx: Context) -> Evidence:
 
 @check(EXPOSURE_CHECK, "Exposure", "photometric", iso="LuminanceMean")
 def exposure(ctx: Context, params: dict[str, Any]) -> Measure:
-    return graded(
-        float(_face_values(ctx).mean()),
+    """The face's mean grey (ISO/IEC 29794-5 LuminanceMean). A dark mean is darker skin as often as a dark photo: half
+    a stop under, 31 % of dark-skinned in-the-wild faces warned, 3 % of light-skinned ones (fairness audit,
+    docs/EVALUATION.md). Where the photo's brightest parts (`white_point`) and the face's lit parts (`lit_face`) are
+    bright the exposure is shown right: a mean that would warn passes and one that would fail warns, each saying why.
+    A face in shadow before a bright backdrop keeps its lit parts dark, and is still flagged."""
+    values = _face_values(ctx)
+    mean = float(values.mean())
+    measure = graded(
+        mean,
         params,
         {
             "ok": "Face brightness is normal ({v:.0f}/255).",
@@ -79,6 +86,23 @@ def exposure(ctx: Context, params: dict[str, Any]) -> Measure:
         "grey level",
         _face_outline(ctx),
     )
+    if measure.verdict is Verdict.PASS or bound_side(mean, measure.thresholds) > 0:
+        return measure
+    white, lit = ctx.white_point, float(np.percentile(values, 95))
+    if white < params["white_point"]:
+        return replace(measure, reason=f"{measure.reason} The photo's brightest parts reach only {white:.0f}/255: it is "
+                                        "under-exposed.")
+    if lit < params["lit_face"]:
+        return replace(measure, reason=f"{measure.reason} The photo's brightest parts reach {white:.0f}/255, the face's "
+                                        f"lit parts only {lit:.0f}/255: the light does not reach the face (lit from "
+                                        "behind, or in shadow).")
+    exposed = (f"the photo's brightest parts reach {white:.0f}/255 and the face's lit parts {lit:.0f}/255, so the "
+               "exposure is right: darker skin reads lower")
+    if measure.verdict is Verdict.FAIL:
+        return replace(measure, verdict=Verdict.WARN,
+                       reason=f"Face reads very dark (mean {mean:.0f}/255), but {exposed}. Check by eye that its detail is "
+                              "clearly visible.")
+    return replace(measure, verdict=Verdict.PASS, reason=f"Face brightness {mean:.0f}/255 is lower than most, but {exposed}.")
 
 
 @check("clipping", "No under-/over-exposed areas", "photometric")
