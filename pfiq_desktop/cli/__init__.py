@@ -17,9 +17,6 @@ import sys
 from pfiq_desktop import APP_NAME, __version__
 from pfiq_desktop.cli import analyse, audit, audit_archive, calibrate, compare, embed, evaluate, report
 from pfiq_desktop.cli.common import EXIT_CANCELLED, EXIT_USAGE, error
-from pfiq_desktop.engine.backbones.external import BackboneLoadError
-from pfiq_desktop.engine.icao.profile import ProfileError
-from pfiq_desktop.engine.models import ModelFileError
 from pfiq_desktop.logs import setup_logging
 
 
@@ -50,6 +47,12 @@ def main(argv: list[str] | None = None) -> int:
     tolerate_any_console_encoding()
     args = build_parser().parse_args(argv)
     setup_logging()
+    # imported here, not above: they load torch, which `pfiq --help`, `--version` and the window's start (it reads
+    # this package's device option) do not need (claims audit: --version took 2.4 s)
+    from pfiq_desktop.engine.backbones.external import BackboneLoadError
+    from pfiq_desktop.engine.icao.profile import ProfileError
+    from pfiq_desktop.engine.models import ModelFileError
+
     try:
         code: int = args.handler(args)
     except KeyboardInterrupt:
