@@ -61,6 +61,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--data", default=str(DEFAULT_DATA),
                         help="shared face data folder (default ../shared/data/faces beside the source checkout)")
     parser.add_argument("--quick", action="store_true",
-                        help="a handful of faces (1-2 minutes on 2 cores), as in the tests; always so without face data")
+                        help="a handful of faces (2-4 minutes on 2 cores), as in the tests; always so without face data")
     parser.add_argument("--threads", type=positive_int, default=2, help="torch CPU threads")
     parser.set_defaults(handler=run)
