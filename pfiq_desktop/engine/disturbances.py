@@ -6,6 +6,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from pfiq_desktop.engine.landmarks import LEFT_EYE, RIGHT_EYE
+
 Box = tuple[int, int, int, int]  # left, top, right, bottom (exclusive)
 
 
@@ -87,7 +89,7 @@ def side_shadow(image: np.ndarray, eyes: list[tuple[float, float]], strength: fl
 
 def eye_box(landmarks68: np.ndarray, margin: float = 0.35) -> Box:
     """Box around both eyes (68-point landmarks 36-47), widened by `margin` of its width."""
-    eyes = landmarks68[36:48]
+    eyes = landmarks68[LEFT_EYE.start : RIGHT_EYE.stop]
     left, top = eyes.min(axis=0)
     right, bottom = eyes.max(axis=0)
     pad = margin * (right - left)

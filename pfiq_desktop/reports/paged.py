@@ -29,6 +29,7 @@ from PySide6.QtGui import (
 )
 
 from pfiq_desktop import APP_NAME, __version__
+from pfiq_desktop.palette import NOTE_GREY
 from pfiq_desktop.reports.figures import FONT_FAMILY, ONE_LEFT_TO_RIGHT_LINE, ensure_qt
 
 PAGE_SIZES = {"a4": QPageSize.PageSizeId.A4, "letter": QPageSize.PageSizeId.Letter}
@@ -180,7 +181,7 @@ def print_document(
             painter.restore()
             left, right = footer, f"{APP_NAME} {__version__} · page {page + 1} of {pages}"
             painter.setFont(footer_font)
-            painter.setPen(QColor(110, 110, 110))
+            painter.setPen(QColor(NOTE_GREY))
             painter.drawLine(0, round(height - footer_h * 0.72), width, round(height - footer_h * 0.72))
             rect = QRectF(0, height - footer_h * 0.62, width, footer_h * 0.62)
             metrics = painter.fontMetrics()

@@ -341,12 +341,12 @@ def check_network(net: ExternalNetwork, spec: BackboneSpec, name: str) -> None:
         with torch.no_grad():
             pair = net(probe)
         batched = pair.shape == (2, spec.embedding_size)
-    except RuntimeError as error:  # (also out of memory on a GPU: said, not taken for a fixed batch axis)
+    except RuntimeError as error:  # no batch axis, or out of memory on a GPU: one face at a time serves both
         batched = False
         log.info("%s failed on two faces at once: %s", name, _first_line(error))
     if not batched:
         net.per_sample = True
-        log.info("%s takes one face at a time (no dynamic batch axis); faces are run one by one", name)
+        log.info("%s takes one face at a time; faces are run one by one", name)
     pixels = probe[:1].clone().requires_grad_(True)
     try:
         out = net(pixels)

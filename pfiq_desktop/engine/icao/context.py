@@ -30,7 +30,7 @@ CROWN_FACTOR = 1.1
 # What a Context knows about the photo itself (shared by every face's view of it).
 _PHOTO_STATE = frozenset(
     {"rgb", "profile_yaw", "print_format", "dpi", "transparent", "images", "too_dark_below", "height", "width", "faces",
-     "grey", "lab8", "is_greyscale"}
+     "grey", "lab8", "is_greyscale", "white_point"}
 )
 
 

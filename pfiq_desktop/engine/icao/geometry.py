@@ -412,8 +412,8 @@ def image_size(ctx: Context, params: dict[str, Any]) -> Measure:
         params,
         {
             "ok": f"{size}.",
-            "low": f"{size}: too small (needs at least {{fail_below:.0f}} px high).",
-            "high": f"{size}: too large (needs at most {{fail_above:.0f}} px high).",
+            "low": f"{size}: too small (needs {{fail_below:.0f}} px high or more).",
+            "high": f"{size}: too large (allowed {{fail_above:.0f}} px high at most).",
         },
         "px high",
     )

@@ -72,7 +72,10 @@ def exposure(ctx: Context, params: dict[str, Any]) -> Measure:
     a stop under, 31 % of dark-skinned in-the-wild faces warned, 3 % of light-skinned ones (fairness audit,
     docs/EVALUATION.md). Where the photo's brightest parts (`white_point`) and the face's lit parts (`lit_face`) are
     bright the exposure is shown right: a mean that would warn passes and one that would fail warns, each saying why.
-    A face in shadow before a bright backdrop keeps its lit parts dark, and is still flagged."""
+    A face in shadow before a bright backdrop keeps its lit parts dark, and is still flagged. The rule needs something
+    near white in the photo (a white backdrop, a collar): before a grey backdrop it seldom applies, and the sentence
+    says only what is missing. A `white_point` above 255 switches it off. A failure made a warning here no longer makes
+    the pose uncertain (only a failed exposure does): the landmarks of a face lit right are not moved by its skin."""
     values = _face_values(ctx)
     mean = float(values.mean())
     measure = graded(
@@ -86,16 +89,17 @@ def exposure(ctx: Context, params: dict[str, Any]) -> Measure:
         "grey level",
         _face_outline(ctx),
     )
-    if measure.verdict is Verdict.PASS or bound_side(mean, measure.thresholds) > 0:
+    if measure.verdict is Verdict.PASS or bound_side(mean, measure.thresholds) > 0 or params["white_point"] > 255:
         return measure
     white, lit = ctx.white_point, float(np.percentile(values, 95))
     if white < params["white_point"]:
-        return replace(measure, reason=f"{measure.reason} The photo's brightest parts reach only {white:.0f}/255: it is "
-                                        "under-exposed.")
+        return replace(measure, reason=f"{measure.reason} Nothing in the photo is brighter than {white:.0f}/255, so it "
+                                        "cannot show that the exposure is right (a dark photo, or no white backdrop or "
+                                        "collar).")
     if lit < params["lit_face"]:
-        return replace(measure, reason=f"{measure.reason} The photo's brightest parts reach {white:.0f}/255, the face's "
-                                        f"lit parts only {lit:.0f}/255: the light does not reach the face (lit from "
-                                        "behind, or in shadow).")
+        return replace(measure, reason=f"{measure.reason} The photo's brightest parts reach {white:.0f}/255 but the "
+                                        f"face's lit parts only {lit:.0f}/255: the light may not reach the face (lit "
+                                        "from behind, or in shadow), or it is dim on darker skin.")
     exposed = (f"the photo's brightest parts reach {white:.0f}/255 and the face's lit parts {lit:.0f}/255, so the "
                "exposure is right: darker skin reads lower")
     if measure.verdict is Verdict.FAIL:
