@@ -19,6 +19,7 @@ from pathlib import Path
 from types import TracebackType
 
 from pfiq_desktop import appdirs
+from pfiq_desktop.engine.filenames import one_line
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
 MAX_BYTES = 2_000_000
@@ -27,10 +28,15 @@ BACKUPS = 3
 
 class LogFormatter(logging.Formatter):
     """Local time with its UTC offset ("2026-12-06T07:15:02.114+01:00"): a support engineer reading an office's log
-    from another time zone, or across a daylight-saving change, could not order its lines against their own."""
+    from another time zone, or across a daylight-saving change, could not order its lines against their own. Each
+    message is one line: a file name with a newline forged a whole log line, and one with an escape sequence drove the
+    terminal of whoever read the log (security review); tracebacks keep their lines."""
 
     def __init__(self) -> None:
         super().__init__(LOG_FORMAT)
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
+        return super().formatMessage(logging.makeLogRecord({**record.__dict__, "message": one_line(record.message)}))
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 (logging's name)
         return datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="milliseconds")

@@ -410,3 +410,28 @@ def test_pfiq_audit_prune_says_what_would_go_then_removes_it(tmp_path, monkeypat
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
     typo = pfiq("audit", "prune", str(path), "--before", "2205-01-01", "--yes")  # for 2025: would remove today's too
     assert typo.returncode == 2 and "is after today" in typo.stderr and len(entries(path)) == 2
+
+
+def test_a_sealed_store_set_back_to_version_1_is_refused_not_chained_afresh(store_path):
+    # an edited, truncated store with its schema set back to 1 was re-sealed by the next open, and verify then called
+    # the rewritten log intact (security review)
+    tamper(store_path, "UPDATE audit SET decision='accept' WHERE id=1", "DELETE FROM audit WHERE id=2",
+           "UPDATE meta SET value='1' WHERE key='schema'")
+    with pytest.raises(review_store.StoreError, match="holds a sealed audit log: it was altered"):
+        ReviewStore(store_path)
+    assert not verify_store(store_path).ok
+
+
+def test_entries_deleted_from_the_middle_are_found_even_when_the_rest_is_chained_again(store_path):
+    # a forger who re-hashes the entries after a deleted one leaves a gap in the ids, which SQLite never makes itself
+    rows = entries(store_path)
+    kept = [r for r in rows if r["id"] != 3]
+    tamper(store_path, "DELETE FROM audit WHERE id=3")
+    previous = kept[1]["entry_hash"]
+    for row in kept[2:]:
+        row["prev_hash"] = previous
+        previous = entry_hash(row)
+        tamper(store_path, "UPDATE audit SET prev_hash=?, entry_hash=? WHERE id=?", params=(row["prev_hash"], previous, row["id"]))
+    tamper(store_path, "UPDATE meta SET value=? WHERE key='audit_head'", params=(previous,))
+    problems = verify_store(store_path).problems
+    assert any("audit entries 3-3 are missing" in p for p in problems), problems

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import logging
 import os
 import re
 import subprocess
@@ -202,3 +203,18 @@ def test_qt_warnings_go_to_the_log_file_with_a_time_that_carries_its_offset(tmp_
     assert len(warned) == 1 and " WARNING qt." in warned[0], lines
     stamped = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d (INFO|WARNING) ")
     assert stamped.match(lines[0]) and stamped.match(warned[0]), (lines[0], warned[0])
+
+
+def test_a_file_name_can_neither_forge_a_log_line_nor_drive_the_terminal(tmp_path):
+    # a name with a newline wrote a whole forged INFO line, one with ESC sequences ran them on `tail` (security review)
+    from pfiq_desktop.logs import LogFormatter
+
+    forged = "x.jpg\n2026-12-06T07:00:00.000+00:00 INFO pfiq_desktop.review.store [MainThread] decision withdrawn\x1b[2Jz.jpg"
+    record = logging.LogRecord("pfiq_desktop.test", logging.WARNING, __file__, 1, "cannot read %s", (forged,), None)
+    line = LogFormatter().format(record)
+    assert "\n" not in line and "\x1b" not in line and "x.jpg\\n2026" in line and "\\x1b[2J" in line, line
+    try:
+        raise ValueError("two\nlines")
+    except ValueError:
+        record = logging.LogRecord("t", logging.ERROR, __file__, 1, "failed", (), sys.exc_info())
+    assert "Traceback (most recent call last)" in LogFormatter().format(record).splitlines()[1]  # tracebacks keep lines

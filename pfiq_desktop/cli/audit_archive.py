@@ -23,6 +23,7 @@ from pfiq_desktop.cli.common import (
     add_engine_options,
     error,
     positive_int,
+    printable,
     report_skipped,
     saved_profile_note,
     stop_on_sigterm,
@@ -136,7 +137,7 @@ def _report(summary: AuditSummary | None, failures: list[tuple[str, str]]) -> in
     else:
         print("nothing to analyse: every photo is in the store under this engine configuration")
     for path, problem in failures[:20]:
-        print(f"  failed: {path}: {problem}")
+        print(f"  failed: {printable(path)}: {printable(problem)}")
     if len(failures) > 20:
         print(f"  ... and {len(failures) - 20} more (table `failures` of the store)")
     problems = (summary.problems if summary else 0) + len(failures)

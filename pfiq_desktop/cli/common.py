@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from pfiq_desktop.engine.defaults import DEFAULT_BACKBONE, DEVICES
 from pfiq_desktop.engine.discovery import Skipped
-from pfiq_desktop.engine.filenames import display_name, path_from_text
+from pfiq_desktop.engine.filenames import display_name, one_line, path_from_text
 from pfiq_desktop.settings import SettingsStore
 
 if TYPE_CHECKING:  # annotations only
@@ -111,7 +111,7 @@ def parse_list(text: str, allowed: Sequence[str]) -> list[str]:
 
 def printable(name: str) -> str:
     """Text safe for one terminal line: undecodable bytes as \\xNN, control characters (a newline) escaped."""
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in display_name(name))
+    return one_line(display_name(name))
 
 
 def print_table(rows: Sequence[Sequence[str]], header: Sequence[str], widths: Sequence[int]) -> None:

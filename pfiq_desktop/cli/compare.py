@@ -213,7 +213,7 @@ def report(comparisons: list[Comparison], out: Path | None) -> None:
     if len(comparisons) == 1:
         c = comparisons[0]
         score = f"{c.score:.3f}" if c.decision != NOT_COMPARED else "-"
-        print(f"score {score}  {c.label} ({c.decision}): {c.reason}")
+        print(f"score {score}  {c.label} ({c.decision}): {printable(c.reason)}")
     else:
         rows = [(Path(c.a.source).name, Path(c.b.source).name, f"{c.score:.3f}" if c.decision != NOT_COMPARED else "-",
                  c.decision, c.reason) for c in comparisons]

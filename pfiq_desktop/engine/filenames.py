@@ -52,6 +52,12 @@ def display_name(name: str | os.PathLike[str]) -> str:
     return _DIRECTION_CONTROLS.sub(lambda control: f"\\u{ord(control.group()):04x}", valid_name(name))
 
 
+def one_line(text: str) -> str:
+    """`text` safe for one line of a terminal or a log: what is not printable (a newline, an escape sequence's ESC,
+    an undecodable byte) written as its escape, so a file name can neither forge a line nor drive the terminal."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
 _KANA_VOICING = {"\u3099", "\u309a"}  # combining, yet tell ka from ga: not an accent to ignore
 
 

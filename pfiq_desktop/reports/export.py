@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,10 +34,15 @@ BASE_COLUMNS = [
 ]
 FINDINGS_SEPARATOR = " | "  # the findings column joins the main face's sentences
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# a separator another spreadsheet may split on (";" in much of Europe, a tab) before a formula's first character
+_FORMULA_AFTER_SEPARATOR = re.compile(r"([;,\t])(?=[=+\-@\t\r])")
 
 
 def _text_cell(value: str) -> str:
-    """Free text that a spreadsheet would run as a formula gets a leading apostrophe (CSV injection)."""
+    """Free text that a spreadsheet would run as a formula gets an apostrophe before it (CSV injection): at its start,
+    and after a separator inside it, where a spreadsheet that splits on ";" started a new cell with "=HYPERLINK(...)"
+    from a file name (security review)."""
+    value = _FORMULA_AFTER_SEPARATOR.sub(r"\1'", value)
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 

@@ -108,6 +108,9 @@ def verify(conn: sqlite3.Connection) -> ChainReport:
                 f"audit entry {entry['id']} ({entry['at']}) does not follow {after}: "
                 "an entry between them was deleted or inserted, or entries were reordered"
             )
+        elif previous is not None and entry["id"] != previous["id"] + 1:  # SQLite never reuses an id, nor skips one
+            report.problems.append(f"audit entries {previous['id'] + 1}-{entry['id'] - 1} are missing: they were "
+                                   "deleted and the log chained again behind them")
         previous = entry
     report.head = previous["entry_hash"] if previous else GENESIS
     if meta.get("audit_head", GENESIS) != report.head:

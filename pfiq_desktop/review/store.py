@@ -298,6 +298,11 @@ class ReviewStore:
             raise StoreError(f"{self.path} was written by a newer version (schema {version}); update the application")
         self._add_v2_columns()  # a new store gets them here too
         if version is not None and version < SCHEMA_VERSION:
+            if self._conn.execute("SELECT 1 FROM audit WHERE entry_hash != '' LIMIT 1").fetchone():
+                # a version-1 store has no chain: one that has was set back to version 1, and opening it would have
+                # chained its edited entries afresh, which verify then called intact (security review)
+                raise StoreError(f"{self.path} says it is a version-{version} store but holds a sealed audit log: it "
+                                 "was altered. Keep it unchanged as evidence and run `pfiq audit verify` on a copy")
             self._seal_existing_entries()
         for statement in _TRIGGERS.values():
             self._conn.execute(statement)

@@ -447,3 +447,21 @@ def test_an_authors_typos_are_named_where_they_are_with_the_likely_meaning(tmp_p
     with pytest.raises(ProfileError, match=r"mine\.toml is not saved as UTF-8 \(line 2\): save it as UTF-8"):
         load_profile(mine)
 
+
+
+def test_a_hostile_profile_is_refused_with_its_error_not_a_crash(tmp_path: Path) -> None:
+    # a 400-digit number raised OverflowError (the window did not open while the file was in the profiles folder), and
+    # 1,200 files extending one another ran out of stack (security review)
+    big = tmp_path / "big.toml"
+    big.write_text('extends = "icao-9303"\n[checks.head_size]\nfail_above = 1' + "0" * 400 + "\n")
+    with pytest.raises(ProfileError, match="far too large"):
+        load_profile(big)
+    big.write_text('extends = "icao-9303"\n[print]\nwidth_mm = 35\nheight_mm = 45\ndpi = 1' + "0" * 30 + "\n")
+    with pytest.raises(ProfileError, match="dpi"):
+        load_profile(big)
+    for i in range(40):
+        parent = str(tmp_path / f"chain{i + 1}.toml") if i < 39 else "icao-9303"
+        (tmp_path / f"chain{i}.toml").write_text(f"extends = {parent!r}\n".replace("'", '"'))
+    with pytest.raises(ProfileError, match="more than 16 profiles extend one another"):
+        load_profile(tmp_path / "chain0.toml")
+    assert load_profile(tmp_path / "chain30.toml").checks == load_profile().checks  # a short chain still loads

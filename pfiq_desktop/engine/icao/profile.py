@@ -173,9 +173,13 @@ def _value(path: Path, check_id: str, key: str, value: Any) -> float | bool:
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ProfileError(f"{where} = {value!r}: expected a number")
-    if not math.isfinite(value):
+    try:  # a whole number of 400 digits does not fit a float: it stopped the window from opening (security review)
+        number = float(value)
+    except OverflowError:
+        raise ProfileError(f"{where}: the number is far too large") from None
+    if not math.isfinite(number):
         raise ProfileError(f"{where} = {value!r}: expected a finite number")
-    return float(value)
+    return number
 
 
 def _is_default(path: Path) -> bool:
@@ -329,6 +333,8 @@ def load_profile(name_or_path: str | Path = DEFAULT_PROFILE, _seen: tuple[str, .
             raise ProfileError(f"{path}: extends = {parent!r}: expected a profile name or file")
         if parent in _seen:
             raise ProfileError(f"{path}: circular 'extends' ({parent})")
+        if len(_seen) >= MAX_EXTENDS:  # 1,200 files each extending the next ran out of stack (security review)
+            raise ProfileError(f"{path}: extends = {parent!r}: more than {MAX_EXTENDS} profiles extend one another")
         if _find(parent)[0] is None:  # "No profile named 'au-pasport'" named neither the file nor its extends line
             bundled, yours = list_profiles(), your_profiles()  # (each lists a folder)
             raise ProfileError(f"{path}: extends = {parent!r}: there is no such profile or file"
@@ -376,6 +382,8 @@ def _own_name(name: str, path: Path, bundled_file: bool) -> str:
 # or chosen by this project (the photometric thresholds).
 SOURCE_BASES = ("official", "secondary", "derived", "icao-default", "unverified", "project")
 CROWNS = ("skull", "hair")
+MAX_DPI = 100_000  # a print's stated resolution: far above any scanner's
+MAX_EXTENDS = 16  # profiles extending one another: an agency's own on a country's on the default is three
 _PRINT_SIZES = ("width_mm", "height_mm", "width_mm_max", "height_mm_max")
 
 
@@ -415,8 +423,8 @@ def _print_format(path: Path, table: dict[str, Any]) -> results.PrintFormat:
     if crown not in CROWNS:
         raise ProfileError(f"{path}: [print] crown = {crown!r}: expected one of {CROWNS}")
     dpi = table.get("dpi", 0)
-    if isinstance(dpi, bool) or not isinstance(dpi, int) or dpi < 0:
-        raise ProfileError(f"{path}: [print] dpi = {dpi!r}: expected a whole number")
+    if isinstance(dpi, bool) or not isinstance(dpi, int) or not 0 <= dpi <= MAX_DPI:
+        raise ProfileError(f"{path}: [print] dpi = {dpi!r}: expected a whole number from 0 to {MAX_DPI}")
     return results.PrintFormat(**{key: float(value) for key, value in sizes.items()}, dpi=dpi, crown=crown)
 
 
