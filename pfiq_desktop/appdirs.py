@@ -32,15 +32,19 @@ def data_dir() -> Path:
     return base / ORG_NAME / APP_NAME
 
 
+EARLIER_MODES = (0o755, 0o775, 0o777)  # what versions before 0.4.8 made the data folder under the usual umasks
+
+
 def make_data_dir() -> Path:
     """The data folder, readable by this login alone: it holds officers' decisions and notes and analyses by photo
     (made 0755, every local account could read them: data-protection walk-through). A new one is made 0700, and one
-    that versions before 0.4.8 made 0755 is narrowed to it; any other permissions are kept: an administrator may
-    share the folder on purpose (two officers on one store)."""
+    that versions before 0.4.8 made (0755, 0775 or 0777, by the login's umask: the security review found 0775 kept) is
+    narrowed to it; any other permissions are kept: an administrator may share the folder on purpose (two officers on
+    one store, 0770)."""
     folder = data_dir()
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     status = folder.stat()
-    if os.name == "posix" and status.st_uid == os.geteuid() and status.st_mode & 0o777 == 0o755:
+    if os.name == "posix" and status.st_uid == os.geteuid() and status.st_mode & 0o777 in EARLIER_MODES:
         folder.chmod(0o700)
     return folder
 

@@ -147,16 +147,17 @@ def test_a_child_process_logs_to_the_parents_file_not_the_console(tmp_path):
 def test_a_new_data_folder_is_readable_by_its_login_alone(tmp_path):
     """Made 0755, another local account read every decision, note and cached analysis (data-protection walk-through).
     Such a folder is narrowed; any other is left as it is: an administrator may share it on purpose."""
-    new, shared, earlier = tmp_path / "new" / "data", tmp_path / "shared", tmp_path / "earlier"
-    for folder, mode in ((shared, 0o770), (earlier, 0o755)):  # an administrator's; one an earlier version made
+    new, shared, earlier, group = tmp_path / "new" / "data", tmp_path / "shared", tmp_path / "earlier", tmp_path / "group"
+    # an administrator's; those an earlier version made under umask 022 and 002 (0775 was kept: security review)
+    for folder, mode in ((shared, 0o770), (earlier, 0o755), (group, 0o775)):
         folder.mkdir()
         folder.chmod(mode)
-    for folder in (new, shared, earlier):
+    for folder in (new, shared, earlier, group):
         env = dict(os.environ, PYTHONPATH=str(REPO), PFIQ_DATA_DIR=str(folder))
         run = subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", "audit", "verify"], capture_output=True,
                              text=True, env=env, timeout=120)
         assert "No review store at" in run.stderr and (folder / "logs").is_dir()
-    assert new.stat().st_mode & 0o777 == 0o700 and earlier.stat().st_mode & 0o777 == 0o700
+    assert all(folder.stat().st_mode & 0o777 == 0o700 for folder in (new, earlier, group))
     assert shared.stat().st_mode & 0o777 == 0o770
 
 

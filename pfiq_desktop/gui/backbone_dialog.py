@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.gui.display import DisplayResult
-from pfiq_desktop.gui.widgets import MODEL_FILTER, named, screen_pixmap
+from pfiq_desktop.gui.widgets import MODEL_FILTER, named, plain, screen_pixmap
 from pfiq_desktop.gui.worker import AnalysisWorker
 from pfiq_desktop.palette import MAP_SCALES, STATUS_COLOURS
 from pfiq_desktop.reports.figures import _map_crop, to_qimage
@@ -98,14 +98,14 @@ class NetworkPanel(QWidget):
     def __init__(self, heading: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.heading = QLabel(f"<b>{heading}</b>")
-        self.network = named(QLabel("–"), "networkName")
-        self.quality = named(QLabel(""), "networkQuality")
+        self.network = named(plain(QLabel("–")), "networkName")
+        self.quality = named(plain(QLabel("")), "networkQuality")
         self.picture = named(QLabel(), "networkMap")
         screen = self.screen().availableGeometry().height()
         self.side = max(TILE // 2, min(TILE, screen - ROOM_BESIDE_MAPS))
         self.picture.setFixedSize(self.side, self.side)
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.caption = named(QLabel(""), "networkMapKind")
+        self.caption = named(plain(QLabel("")), "networkMapKind")
         for label in (self.network, self.quality, self.caption):
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -151,7 +151,7 @@ class BackboneCompareDialog(QDialog):
         self.busy.setRange(0, 0)  # indeterminate
         self.busy.setMaximumWidth(140)
         self.busy.hide()
-        self.message = named(QLabel(""), "compareMessage")
+        self.message = named(plain(QLabel("")), "compareMessage")
         self.message.setWordWrap(True)
         self.message.setMinimumHeight(self.message.fontMetrics().lineSpacing() * 3)
         self.paper = named(QCheckBox("Pixel-level quality (PLQ) for both (like for like)"), "paperForBoth")

@@ -36,7 +36,7 @@ from pfiq_desktop.engine.icao.regions import REGION_LABELS
 from pfiq_desktop.engine.icao.registry import in_fix_order
 from pfiq_desktop.engine.results import Analysis, CheckResult, Face, Verdict
 from pfiq_desktop.gui.theme import banner_style, status_icon
-from pfiq_desktop.gui.widgets import fill_profiles, named
+from pfiq_desktop.gui.widgets import fill_profiles, named, plain
 from pfiq_desktop.palette import DEVIATION_SCALE, PLQ_SCALE, STATUS_LABELS, MapScale, status_badge, status_hex
 from pfiq_desktop.review.reasons import fix_for, no_face_problem
 from pfiq_desktop.review.values import bounds_text, check_value_text, quality_text
@@ -159,14 +159,14 @@ class ChecklistPanel(QWidget):
         self.profile = named(QComboBox(), "profileCombo")
         self.profile.setToolTip("Threshold profile: switching re-evaluates the checks without re-running the network. "
                                 "The choice is kept, and the pfiq commands judge under it too unless given --profile.")
-        self.verdict = named(QLabel("–"), "verdictLabel")
+        self.verdict = named(plain(QLabel("–")), "verdictLabel")
         self.verdict.setAlignment(Qt.AlignmentFlag.AlignCenter)
         font = self.verdict.font()
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.3)
         self.verdict.setFont(font)
         self.gauge = QualityGauge()
-        self.faces = named(QLabel(""), "facesLabel")
+        self.faces = named(plain(QLabel("")), "facesLabel")
         self.faces.setWordWrap(True)
         # several faces: which one the gauge, the region table and the chip view show (subject first)
         self.face_index = 0

@@ -34,7 +34,7 @@ from pfiq_desktop.engine.faces import CHIP_SIZE, extract_chip
 from pfiq_desktop.engine.icao.regions import region_polygons
 from pfiq_desktop.engine.results import Analysis, CheckResult, Face
 from pfiq_desktop.gui.display import MAP_KINDS, DisplayResult
-from pfiq_desktop.gui.widgets import named
+from pfiq_desktop.gui.widgets import named, plain
 from pfiq_desktop.palette import (
     BOX_COLOUR,
     EVIDENCE_COLOUR,
@@ -179,8 +179,8 @@ class CompareView(QWidget):
         self.glw.ci.setContentsMargins(2, 2, 2, 2)
         # titles as plain labels above the graphics: inside the grid their text widths would make the
         # two views different sizes, and linked views of different sizes do not show the same pixels
-        self.left_title = named(QLabel("Photo", alignment=Qt.AlignmentFlag.AlignCenter), "leftTitle")
-        self.right_title = named(QLabel("", alignment=Qt.AlignmentFlag.AlignCenter), "rightTitle")
+        self.left_title = named(plain(QLabel("Photo", alignment=Qt.AlignmentFlag.AlignCenter)), "leftTitle")
+        self.right_title = named(plain(QLabel("", alignment=Qt.AlignmentFlag.AlignCenter)), "rightTitle")
         for title in (self.left_title, self.right_title):
             title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             title.setWordWrap(True)  # a long map title wraps instead of losing both ends at narrow widths
@@ -211,7 +211,7 @@ class CompareView(QWidget):
             "right": _Layer(self.right_view),
         }
         self.outline_layers = (_Layer(self.left_view), _Layer(self.right_view))
-        self.message = named(QLabel(alignment=Qt.AlignmentFlag.AlignCenter), "compareMessage")
+        self.message = named(plain(QLabel(alignment=Qt.AlignmentFlag.AlignCenter)), "compareMessage")
         self.message.setWordWrap(True)
         graphics = QWidget()
         titles = QHBoxLayout()
@@ -232,7 +232,7 @@ class CompareView(QWidget):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.message)
         self.stack.addWidget(graphics)
-        self.hover = named(QLabel(" "), "hoverLabel")
+        self.hover = named(plain(QLabel(" ")), "hoverLabel")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)

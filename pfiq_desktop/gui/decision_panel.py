@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from pfiq_desktop.engine.icao.registry import in_fix_order
 from pfiq_desktop.engine.results import FACE_PRESENT, Verdict
 from pfiq_desktop.gui.theme import banner_style, status_icon
-from pfiq_desktop.gui.widgets import named, shortcut
+from pfiq_desktop.gui.widgets import named, plain, shortcut
 from pfiq_desktop.palette import status_hex
 from pfiq_desktop.review import ACCEPT, DECISION_LABELS, REJECT, RETAKE
 from pfiq_desktop.review.reasons import (
@@ -53,7 +53,7 @@ class DecisionPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.analysis: Analysis | None = None  # the results the reasons are offered from (and the decision words)
-        self.current = named(QLabel("No decision yet"), "decisionLabel")
+        self.current = named(plain(QLabel("No decision yet")), "decisionLabel")
         self.current.setWordWrap(True)
         self.current.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)  # never squeezed and clipped
         self.buttons: dict[str, QPushButton] = {}
@@ -84,7 +84,7 @@ class DecisionPanel(QWidget):
         for keys in ("Ctrl+Return", "Ctrl+Enter"):  # the keyboard's way to finish an accept that needed a note
             shortcut(keys, self.note, self.request_accept, Qt.ShortcutContext.WidgetShortcut)
         self.prefilled: set[str] = set()  # the reasons ticked for the photo before the officer touched them
-        self.message = named(QLabel(""), "decisionMessage")
+        self.message = named(plain(QLabel("")), "decisionMessage")
         self.message.setWordWrap(True)
         # all of it, taking the room from the reasons list (at 1366x768 the layout squeezed it to two of its three lines)
         self.message.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)

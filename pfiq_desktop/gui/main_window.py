@@ -52,7 +52,7 @@ from pfiq_desktop.gui.renewal_check import RenewalCheck
 from pfiq_desktop.gui.settings_dialog import SettingsDialog
 from pfiq_desktop.gui.theme import apply_theme
 from pfiq_desktop.gui.welcome import WelcomePage
-from pfiq_desktop.gui.widgets import IMAGE_FILTER, named, shortcut
+from pfiq_desktop.gui.widgets import IMAGE_FILTER, named, plain, shortcut
 from pfiq_desktop.gui.worker import AnalysisWorker, EngineFactory
 from pfiq_desktop.palette import RESULT_ORDER, STATUS_COLOURS, status_counts
 from pfiq_desktop.review import ACCEPT, DecisionError, OverrideNeedsNote, ReviewStore
@@ -182,7 +182,7 @@ class MainWindow(QMainWindow):
         start)."""
         self.welcome = WelcomePage()
         self.compare = CompareView()
-        self.banner = named(QLabel(""), "banner")
+        self.banner = named(plain(QLabel("")), "banner")
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet(f"background:{STATUS_COLOURS['error']}; color:white; padding:6px;")
         self.banner.hide()
@@ -212,7 +212,7 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         """What the window says, the officer, the batch's progress with its Cancel, and the engine."""
-        self.status_text = named(QLabel("Ready"), "statusText")
+        self.status_text = named(plain(QLabel("Ready")), "statusText")
         self.progress = named(QProgressBar(), "batchProgress")
         self.progress.setMaximumWidth(220)
         self.progress.setFormat("%v / %m")
@@ -220,8 +220,8 @@ class MainWindow(QMainWindow):
         self.cancel_button = named(QPushButton("Cancel"), "cancelButton")
         self.cancel_button.setToolTip("Stop the batch after the current photo (Esc)")
         self.cancel_button.hide()
-        self.engine_text = named(QLabel("engine starting…"), "engineText")
-        self.officer_text = named(QLabel(""), "officerText")
+        self.engine_text = named(plain(QLabel("engine starting…")), "engineText")
+        self.officer_text = named(plain(QLabel("")), "officerText")
         self.statusBar().addWidget(self.status_text, 1)
         self.statusBar().addPermanentWidget(self.officer_text)
         self.statusBar().addPermanentWidget(self.progress)

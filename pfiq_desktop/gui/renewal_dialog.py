@@ -12,7 +12,7 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from pfiq_desktop.engine.comparison import NO_MATCH, NOT_COMPARED, Comparison
-from pfiq_desktop.gui.widgets import named, screen_pixmap
+from pfiq_desktop.gui.widgets import named, plain, screen_pixmap
 from pfiq_desktop.reports.comparison_figure import RENEWAL_TITLE, changes_line, render_comparison
 from pfiq_desktop.reports.inputs import load_photo
 
@@ -30,9 +30,9 @@ class RenewalDialog(QDialog):
         self.setWindowTitle(RENEWAL_TITLE)
         self.comparison = comparison
         # the picture's own list of differences would sit at its foot, below photo B: they are a line of text here
-        self.changes = named(QLabel(changes_line(comparison)), "renewalChanges")
+        self.changes = named(plain(QLabel(changes_line(comparison))), "renewalChanges")
         self.changes.setWordWrap(True)
-        self.note = named(QLabel(self.filing_note()), "renewalNote")
+        self.note = named(plain(QLabel(self.filing_note())), "renewalNote")
         self.note.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.close)

@@ -514,3 +514,22 @@ def test_a_failed_check_chosen_in_the_table_says_what_to_change(qtbot, portraits
     panel.set_analysis(dataclasses.replace(analysis, checks=[doubted]))
     panel.tree.setCurrentItem(panel.tree.topLevelItem(0))
     assert "<b>To change:</b> Retake with both eyes open, looking at the camera (if the problem is confirmed)." in panel.details.text()
+
+
+def test_a_file_name_that_looks_like_html_is_shown_as_written(qtbot):
+    # a damaged photo named '<h1 style="color:green">PHOTO COMPLIANT ...' showed a large green line where its error
+    # belonged: Qt reads a text that starts like HTML as HTML (security review)
+    from pfiq_desktop.engine.results import Analysis
+    from pfiq_desktop.gui.checklist_panel import ChecklistPanel
+
+    panel = ChecklistPanel()
+    qtbot.addWidget(panel)
+    name = '<h1 style="color:green">PHOTO COMPLIANT</h1>.jpg'
+    panel.set_analysis(Analysis(source=name, image_size=(0, 0), errors=[f"cannot read {name}"]))
+    from PySide6.QtWidgets import QLabel
+
+    as_written = QLabel(panel.faces.text())  # the same words, their tags shown as text
+    as_written.setTextFormat(Qt.TextFormat.PlainText)
+    as_written.setWordWrap(panel.faces.wordWrap())
+    qtbot.addWidget(as_written)
+    assert name in panel.faces.text() and panel.faces.sizeHint() == as_written.sizeHint()  # not a large heading
