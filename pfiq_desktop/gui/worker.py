@@ -1,6 +1,6 @@
 """Background engine: one long-lived Analyzer in a QThread, a queue with priority.
 
-The thread owns the engine (models load once). Jobs are plain tuples in a
+The thread owns the engine (models load once). Jobs (`Job`) wait in a
 queue guarded by a condition variable; the officer's current image jumps the
 queue; cancelling drops the queued analyses (not rechecks or comparisons) and takes effect between images
 (cooperative, the image being analysed finishes). Results come back to the GUI
@@ -18,6 +18,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 from PySide6.QtCore import QObject, QThread, Signal
 
@@ -31,7 +32,18 @@ from pfiq_desktop.review.cache import AnalysisCache
 log = logging.getLogger(__name__)
 
 EngineFactory = Callable[..., Engine]  # (device, profile), plus backbone=FILE when one other than the built-in is chosen
-Job = tuple[str, str] | tuple[str, str, Analysis] | tuple[str, str, str]
+
+
+class Job(NamedTuple):
+    """One piece of the worker's work: `kind` ("engine", "profile", "analyse", "recheck", "compare", "backbone"),
+    the photo (or profile) it is about, and what else it needs: the earlier analysis to re-check, the reference photo
+    to compare with, or the model file of the network to analyse with. Equal jobs are the same work (the queue keeps
+    one)."""
+
+    kind: str
+    path: str
+    extra: Analysis | str | None = None
+
 NO_ENGINE = "The analysis engine is not available."  # where loading it failed without saying why
 
 
@@ -113,10 +125,10 @@ class AnalysisWorker(QThread):
     def enqueue(self, paths: Iterable[str | Path]) -> None:
         """Queue analyses, but not of a photo queued already, being analysed, or whose result is on its way (F5 while
         a photo was analysed queued it a second time)."""
-        jobs: list[Job] = [("analyse", str(p)) for p in paths]
+        jobs = [Job("analyse", str(p)) for p in paths]
         with self._cond:
-            known = {job[1] for job in self._queue if job[0] == "analyse"} | self._analysed | {self._running}
-            jobs = [j for j in jobs if j[1] not in known]
+            known = {job.path for job in self._queue if job.kind == "analyse"} | self._analysed | {self._running}
+            jobs = [j for j in jobs if j.path not in known]
             self._queue.extend(jobs)
             self._looked_at = None  # now in the batch too: never dropped for being passed over
             self._total += len(jobs)
@@ -127,9 +139,9 @@ class AnalysisWorker(QThread):
         cancelled batch left it out (it waited for ever), unless it is being analysed now or its result is on its way
         to the window (shown before that result arrived, a photo was analysed twice). A photo queued so and passed
         over before its turn leaves the queue: holding Down through 200 pending photos queued 124 of them."""
-        job: Job = ("analyse", str(path))
+        job = Job("analyse", str(path))
         with self._cond:
-            if self._running == job[1] or job[1] in self._analysed:
+            if self._running == job.path or job.path in self._analysed:
                 return
             if self._looked_at not in (None, job) and self._looked_at in self._queue:
                 self._queue.remove(self._looked_at)
@@ -145,23 +157,23 @@ class AnalysisWorker(QThread):
     def recheck(self, items: Iterable[tuple[str, Analysis]], first: str | None = None) -> None:
         """Queue check re-evaluation (after a profile switch); `first` goes first. Re-evaluations still queued from
         an earlier switch are dropped: these re-evaluate every photo again, under the newer profile."""
-        jobs: list[Job] = [("recheck", str(p), a) for p, a in items]
-        jobs.sort(key=lambda j: j[1] != first)
+        jobs = [Job("recheck", str(p), a) for p, a in items]
+        jobs.sort(key=lambda j: j.path != first)
         with self._cond:
-            self._queue = deque(job for job in self._queue if job[0] != "recheck")
+            self._queue = deque(job for job in self._queue if job.kind != "recheck")
             self._queue.extendleft(reversed(jobs))
             self._cond.notify_all()
 
     def compare(self, path: str | Path, reference: str | Path) -> None:
         """Compare a photo with a reference photo before any queued analysis (the officer is waiting)."""
         with self._cond:
-            self._queue.appendleft(("compare", str(path), str(reference)))
+            self._queue.appendleft(Job("compare", str(path), str(reference)))
             self._cond.notify_all()
 
     def analyse_with(self, path: str | Path, model: str) -> None:
         """Analyse one photo with another recognition network (a model file) before any queued analysis."""
         with self._cond:
-            self._queue.appendleft(("backbone", str(path), model))
+            self._queue.appendleft(Job("backbone", str(path), model))
             self._cond.notify_all()
 
     def set_profile(self, profile: str) -> None:
@@ -190,15 +202,15 @@ class AnalysisWorker(QThread):
 
     def pending(self) -> int:
         with self._cond:
-            return sum(1 for job in self._queue if job[0] == "analyse")
+            return sum(1 for job in self._queue if job.kind == "analyse")
 
     def cancel(self, new_batch: bool = False) -> list[str]:
         """Drop the queued analyses; the image in progress finishes. Returns the dropped paths. With `new_batch`
         (other photos replace these) the counts start again and the image in progress is not counted: 120 photos
         opened after a cancelled batch read "Analysing 8 / 121"."""
         with self._cond:
-            dropped = [job[1] for job in self._queue if job[0] == "analyse"]
-            self._queue = deque(job for job in self._queue if job[0] != "analyse")
+            dropped = [job.path for job in self._queue if job.kind == "analyse"]
+            self._queue = deque(job for job in self._queue if job.kind != "analyse")
             # the image in progress finishes, and counts, if it is one of this batch's (not another folder's)
             self._total = self._done + (self._running is not None and self._running_batch == self._batch)
             if new_batch:
@@ -229,36 +241,36 @@ class AnalysisWorker(QThread):
                 if self._reconfigure:
                     self._reconfigure = False
                     self._profile_changed = False  # the engine loads under the worker's profile
-                    job: Job = ("engine", "")  # no argument: it loads the worker's own device, profile and network
+                    job = Job("engine", "")  # no argument: it loads the worker's own device, profile and network
                 elif self._profile_changed:
                     self._profile_changed = False
-                    job = ("profile", self._profile)
+                    job = Job("profile", self._profile)
                 else:
                     job = self._queue.popleft()
-                self._running = job[1] if job[0] == "analyse" else None
+                self._running = job.path if job.kind == "analyse" else None
                 self._running_batch = self._batch
                 batch = self._batch
-            kind = job[0]
+            kind, path, extra = job
             if kind == "engine":
                 self._load_engine()
             elif kind == "profile":
-                self._switch_profile(job[1])
+                self._switch_profile(path)
             elif kind == "analyse":
                 if self.engine is None:
-                    self._leave_pending(job[1])
+                    self._leave_pending(path)
                 else:
-                    self._analyse(self.engine, job[1], batch)
-            elif kind == "recheck" and len(job) == 3 and isinstance(job[2], Analysis):
-                self._recheck(job[1], job[2])
-            elif kind == "compare" and len(job) == 3 and isinstance(job[2], str):
-                self._compare(job[1], job[2])
-            elif kind == "backbone" and len(job) == 3 and isinstance(job[2], str):
-                self._analyse_with(job[1], job[2])
+                    self._analyse(self.engine, path, batch)
+            elif kind == "recheck" and isinstance(extra, Analysis):
+                self._recheck(path, extra)
+            elif kind == "compare" and isinstance(extra, str):
+                self._compare(path, extra)
+            elif kind == "backbone" and isinstance(extra, str):
+                self._analyse_with(path, extra)
             else:  # a fault of ours: said in the log, and the queue goes on
                 log.error("the worker was given a job it does not know: %r", job[:2])
             with self._cond:
                 self._running = None
-                idle = not any(j[0] == "analyse" for j in self._queue)
+                idle = not any(j.kind == "analyse" for j in self._queue)
                 finished = self._done if idle and self._total else None
                 if idle:
                     self._done = self._total = 0
@@ -300,8 +312,8 @@ class AnalysisWorker(QThread):
         an engine starts. Each was given an error analysis: every photo showed ERROR with "could not be analysed"
         ticked, and Accept told the officer to reject it, over a setup problem (wording review)."""
         with self._cond:
-            dropped = [path, *(job[1] for job in self._queue if job[0] == "analyse")]
-            self._queue = deque(job for job in self._queue if job[0] != "analyse")
+            dropped = [path, *(job.path for job in self._queue if job.kind == "analyse")]
+            self._queue = deque(job for job in self._queue if job.kind != "analyse")
             self._done = self._total = 0
         self.leftPending.emit(dropped)
 
@@ -321,7 +333,7 @@ class AnalysisWorker(QThread):
                 self._analysed.add(path)
             done, total = self._done, max(self._total, self._done)
             if self._profile_changed and analysis.ok:  # switched while it ran: the window's re-checks could not list it
-                self._queue.appendleft(("recheck", path, analysis))  # (after the switch, which goes first)
+                self._queue.appendleft(Job("recheck", path, analysis))  # (after the switch, which goes first)
         self.itemDone.emit(path, shown)
         self.progress.emit(done, total)
 
