@@ -118,16 +118,36 @@ def face_findings(
     the face, and checks of the whole face (blur, exposure) get a sentence of their own.
     """
     known = {n: v for n, v in regions.items() if n in REGION_WORDS and np.isfinite(v)}
-    uncertain = doubted(checks)
     side_lit = any(c.id == LIGHTING_CHECK and c.verdict is Verdict.FAIL for c in checks)
+    low = [n for n, v in known.items() if v <= CLEARLY_LOWER]
+    sentences, quoted, spots_told = _region_sentences(known, low, checks, areas, side_lit)
+    for area in [] if side_lit else [a for a in areas if a not in spots_told]:
+        near = REGION_WORDS[area.near].lower().replace("eye area", "eye")  # not "an area near the eye area"
+        sentences.append(f"An area near the {near} ({100 * area.share:.0f} % of the face): "
+                         f"{band(area.mean)} ({area.mean:+.1f}); look for an occluder, shadow or reflection there.")
+    # (one quoted at a region already, as a hot spot on the forehead is, is not quoted again as about the whole face)
+    whole = [_said(c) for c in checks if c.id in WHOLE_FACE_CHECKS and c.verdict is Verdict.FAIL and c.id not in quoted]
+    if whole:
+        sentences.append(f"The checklist reports {_join(whole)}: this concerns the whole face, which the map does not "
+                         f"rate (it compares places within the face); overall recognition quality {quality:.2f}.")
+    if side_lit:
+        sentences.append(SIDE_LIGHT_NOTE)
+    return [_headline(bool(low or areas), clear_share), *sentences]
+
+
+def _region_sentences(
+    known: dict[str, float], low: list[str], checks: Sequence[CheckResult], areas: Sequence[LowArea], side_lit: bool
+) -> tuple[list[str], set[str], set[LowArea]]:
+    """A sentence per clearly lower region or region a failed check points at, lowest first; with the checks it
+    quoted and the spots it told of (neither is said again)."""
+    uncertain = doubted(checks)
     pointed: dict[str, list[CheckResult]] = {}
     for check in checks:
         if check.verdict in (Verdict.WARN, Verdict.FAIL) and _about_a_place(check):
             for name in check.evidence.regions:
                 if name in known:
                     pointed.setdefault(name, []).append(check)
-    low = [n for n, v in known.items() if v <= CLEARLY_LOWER]
-    sentences = []
+    sentences: list[str] = []
     quoted: set[str] = set()
     spots_told: set[LowArea] = set()
     for name in sorted(set(low) | set(pointed), key=known.__getitem__):
@@ -152,28 +172,21 @@ def face_findings(
             sentences.append(text + "; the checklist's finding above concerns it too.")
         elif not side_lit:
             sentences.append(text + "; no checklist item explains it: look for an occluder, shadow or reflection there.")
-    for area in [] if side_lit else [a for a in areas if a not in spots_told]:
-        near = REGION_WORDS[area.near].lower().replace("eye area", "eye")  # not "an area near the eye area"
-        sentences.append(f"An area near the {near} ({100 * area.share:.0f} % of the face): "
-                         f"{band(area.mean)} ({area.mean:+.1f}); look for an occluder, shadow or reflection there.")
-    # (one quoted at a region already, as a hot spot on the forehead is, is not quoted again as about the whole face)
-    whole = [_said(c) for c in checks if c.id in WHOLE_FACE_CHECKS and c.verdict is Verdict.FAIL and c.id not in quoted]
-    if whole:
-        sentences.append(f"The checklist reports {_join(whole)}: this concerns the whole face, which the map does not "
-                         f"rate (it compares places within the face); overall recognition quality {quality:.2f}.")
-    if side_lit:
-        sentences.append(SIDE_LIGHT_NOTE)
-    if low or areas:
-        sentences.insert(0, f"Clearly lower areas cover {100 * clear_share:.0f} % of the face {TYPICAL_LOW_SHARE_TEXT}.")
-    elif round(100 * clear_share) > round(100 * UNUSUAL_LOW_SHARE):  # compared as written: "7 %" is not unusual, even at 0.074
+    return sentences, quoted, spots_told
+
+
+def _headline(anything_low: bool, clear_share: float) -> str:
+    """The first sentence: how much of the face the map outlines, against compliant photos."""
+    if anything_low:
+        return f"Clearly lower areas cover {100 * clear_share:.0f} % of the face {TYPICAL_LOW_SHARE_TEXT}."
+    if round(100 * clear_share) > round(100 * UNUSUAL_LOW_SHARE):  # compared as written: "7 %" is not unusual, even at 0.074
         # many small spots: "no area" beside 10 % outlined
-        sentences.insert(0, f"No single face area is clearly lower, but scattered outlined spots cover {100 * clear_share:.0f} % "
-                            f"of the face, more than in compliant photos ({TYPICAL_RANGE}).")
-    else:  # the map may still outline small spots: say so, or the words contradict the picture
-        scattered = (f"; the scattered outlined spots cover {100 * clear_share:.0f} % of the face {TYPICAL_LOW_SHARE_TEXT}"
-                     if clear_share > 0 else "")
-        sentences.insert(0, f"No face area is clearly lower than in compliant photos{scattered}.")
-    return sentences
+        return (f"No single face area is clearly lower, but scattered outlined spots cover {100 * clear_share:.0f} % "
+                f"of the face, more than in compliant photos ({TYPICAL_RANGE}).")
+    # the map may still outline small spots: say so, or the words contradict the picture
+    scattered = (f"; the scattered outlined spots cover {100 * clear_share:.0f} % of the face {TYPICAL_LOW_SHARE_TEXT}"
+                 if clear_share > 0 else "")
+    return f"No face area is clearly lower than in compliant photos{scattered}."
 
 
 def findings_for_face(
