@@ -788,7 +788,8 @@ class MainWindow(QMainWindow):
         """Stop the queued analyses; Esc typed in the search box clears the search, and in a note leaves it (to the
         list), cancelling nothing (officers expected Esc to clear a search; it kept hiding photos)."""
         field = QApplication.focusWidget()
-        if isinstance(field, (QLineEdit, QPlainTextEdit, QTextEdit)):
+        # (a field of this window's: another window's focused field, a dialog's or a closed one's, cancelled nothing)
+        if isinstance(field, (QLineEdit, QPlainTextEdit, QTextEdit)) and self.isAncestorOf(field):
             if field is self.browser.search:
                 self.browser.search.clear()
             self.browser.view.setFocus()
@@ -911,10 +912,14 @@ class MainWindow(QMainWindow):
             self.browser.select_path(following)
         # the note is saved, the reasons filed: the next key decides or browses, never types into the note or ticks the
         # next photo's reasons (Down moved through them while the officer thought they were browsing)
+        self._focus_the_list_after_deciding()
+        return True
+
+    def _focus_the_list_after_deciding(self) -> None:
+        """The list takes the keys back from the decision panel after a decision or a withdrawal."""
         focused = QApplication.focusWidget()
         if focused is not None and self.decision.isAncestorOf(focused):
             self.browser.view.setFocus()
-        return True
 
     def show_next_undecided(self) -> bool:
         """The next photo in the list without a decision (after the one on screen, wrapping); says so when none is left."""
@@ -958,11 +963,9 @@ class MainWindow(QMainWindow):
         path = path or self.session.current
         if path is None:
             return False
-        focused = QApplication.focusWidget()
-        if focused is not None and self.decision.isAncestorOf(focused):
-            # Withdraw disables itself, and Qt gave the focus to the profile box: the next Down, meant for the list,
-            # switched the profile of every photo (accessibility walk-through). As after a decision: the list
-            self.browser.view.setFocus()
+        # Withdraw disables itself, and Qt gave the focus to the profile box: the next Down, meant for the list,
+        # switched the profile of every photo (accessibility walk-through). As after a decision: the list
+        self._focus_the_list_after_deciding()
         try:
             withdrawn = self.session.withdraw(path)
         except (OSError, sqlite3.Error) as exc:
