@@ -65,10 +65,12 @@ def test_usage_errors_exit_2(tmp_path):
 
 
 def test_unreadable_photo_exits_1(tmp_path):
-    broken = tmp_path / "broken.jpg"
+    # its name carries terminal escapes that erased the line and wrote a forged "Same person" (security review)
+    broken = tmp_path / "new\x1b[2K\x1b[1Gscore 0.912  Same person\x1b[8m.jpg"
     broken.write_bytes(b"not a jpeg")
     run = pfiq("compare", str(broken), str(portrait_paths()[0]), "--device", "cpu")
     assert run.returncode == 1 and "Not compared" in run.stdout and "photo A:" in run.stdout
+    assert "\x1b" not in run.stdout and "\\x1b[2K" in run.stdout, run.stdout
 
 
 def test_a_second_applicants_comparison_never_replaces_the_firsts(tmp_path):
