@@ -17,6 +17,7 @@ import threading
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from pfiq_desktop import appdirs
 from pfiq_desktop.engine.filenames import one_line
@@ -30,7 +31,8 @@ class LogFormatter(logging.Formatter):
     """Local time with its UTC offset ("2026-12-06T07:15:02.114+01:00"): a support engineer reading an office's log
     from another time zone, or across a daylight-saving change, could not order its lines against their own. Each
     message is one line: a file name with a newline forged a whole log line, and one with an escape sequence drove the
-    terminal of whoever read the log (security review); tracebacks keep their lines."""
+    terminal of whoever read the log (security review). A traceback keeps its lines, each marked "| " so that an
+    exception's message (a profile's path) cannot pass for a log line either."""
 
     def __init__(self) -> None:
         super().__init__(LOG_FORMAT)
@@ -38,8 +40,19 @@ class LogFormatter(logging.Formatter):
     def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
         return super().formatMessage(logging.makeLogRecord({**record.__dict__, "message": one_line(record.message)}))
 
+    def formatException(self, ei: Any) -> str:  # noqa: N802 (logging's name)
+        return _marked(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:  # noqa: N802 (logging's name)
+        return _marked(super().formatStack(stack_info))
+
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 (logging's name)
         return datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="milliseconds")
+
+
+def _marked(text: str) -> str:
+    """A traceback's lines, each escaped and marked as part of the record above it."""
+    return "\n".join(f"| {one_line(line)}" for line in text.splitlines())
 
 
 class LogFileHandler(logging.handlers.RotatingFileHandler):

@@ -178,6 +178,31 @@ INSERT INTO meta VALUES ('schema', '1');
 """
 
 
+def test_a_gap_a_version_1_store_had_before_it_was_sealed_is_not_called_tampering(tmp_path):
+    # an administrator's purge of an early store left an id gap; sealed as it stood, verify then accused it (review)
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript(V1_SCHEMA)
+    for n in range(3):
+        conn.execute("INSERT INTO audit(at, officer, action, image_sha256, path, decision, reasons, note, app_version,"
+                     " model_sha256, profile, verdict) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                     (f"2024-01-0{n + 1}T10:00:00.000+00:00", "kim", "decide", f"{n}" * 64, f"/photos/{n}.jpg", "reject",
+                      "[]", "", "0.1", "", "icao-9303", "fail"))
+        conn.execute("INSERT INTO decisions VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", (f"{n}" * 64, f"/photos/{n}.jpg", "reject", "[]",
+                     "", "kim", f"2024-01-0{n + 1}T10:00:00.000+00:00", "0.1", "", "icao-9303", "fail", "[]"))
+    conn.execute("DROP TRIGGER audit_no_delete")  # the administrator's purge
+    conn.execute("DELETE FROM audit WHERE id=2")
+    conn.execute("DELETE FROM decisions WHERE path='/photos/1.jpg'")
+    conn.commit()
+    conn.close()
+    with ReviewStore(path) as store:
+        store.record_decision("/photos/9.jpg", "9" * 64, "accept", officer="Lee")
+    report = verify_store(path)
+    assert report.ok, report.problems
+    tamper(path, "DELETE FROM audit WHERE id=4")  # a gap made after sealing is still found (the head, here)
+    assert not verify_store(path).ok
+
+
 def test_a_version_1_store_is_migrated_and_sealed(tmp_path):
     path = tmp_path / "old.sqlite3"
     conn = sqlite3.connect(path)
@@ -419,7 +444,8 @@ def test_a_sealed_store_set_back_to_version_1_is_refused_not_chained_afresh(stor
            "UPDATE meta SET value='1' WHERE key='schema'")
     with pytest.raises(review_store.StoreError, match="holds a sealed audit log: it was altered"):
         ReviewStore(store_path)
-    assert not verify_store(store_path).ok
+    report = verify_store(store_path)  # not "a version-1 store: opening it seals it", which is what was refused
+    assert not report.ok and not report.unsealed and "it was altered" in report.problems[0], report.problems
 
 
 def test_entries_deleted_from_the_middle_are_found_even_when_the_rest_is_chained_again(store_path):

@@ -214,8 +214,10 @@ def test_a_file_name_can_neither_forge_a_log_line_nor_drive_the_terminal(tmp_pat
     record = logging.LogRecord("pfiq_desktop.test", logging.WARNING, __file__, 1, "cannot read %s", (forged,), None)
     line = LogFormatter().format(record)
     assert "\n" not in line and "\x1b" not in line and "x.jpg\\n2026" in line and "\\x1b[2J" in line, line
-    try:
-        raise ValueError("two\nlines")
+    try:  # an exception's message (a profile's path) forged lines and escapes through the traceback (review)
+        raise ValueError("evil\x1b[2J\n2026-12-06T07:00:00.000+00:00 INFO forged")
     except ValueError:
         record = logging.LogRecord("t", logging.ERROR, __file__, 1, "failed", (), sys.exc_info())
-    assert "Traceback (most recent call last)" in LogFormatter().format(record).splitlines()[1]  # tracebacks keep lines
+    lines = LogFormatter().format(record).splitlines()
+    assert lines[1] == "| Traceback (most recent call last):" and all(line.startswith("| ") for line in lines[1:]), lines
+    assert "\x1b" not in "\n".join(lines) and lines[-1] == "| 2026-12-06T07:00:00.000+00:00 INFO forged", lines

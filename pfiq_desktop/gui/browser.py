@@ -42,7 +42,7 @@ from pfiq_desktop.engine.filenames import display_name, is_valid_text, path_from
 from pfiq_desktop.engine.imageio import MAX_FILE_BYTES, MAX_PIXELS
 from pfiq_desktop.engine.results import FACE_PRESENT
 from pfiq_desktop.gui.theme import draw_badge
-from pfiq_desktop.gui.widgets import named, screen_pixmap
+from pfiq_desktop.gui.widgets import as_written, named, screen_pixmap
 from pfiq_desktop.palette import RESULT_ORDER, STATUS_COLOURS, STATUS_LABELS
 from pfiq_desktop.review.reasons import first_problems, reason_label
 from pfiq_desktop.review.session import PhotoRecord, ReviewSession
@@ -261,7 +261,7 @@ class ImageListModel(QAbstractListModel):
                 tip += "\n" + "\n".join(entry.analysis.errors)
             if entry.decision is not None:
                 tip += f"\nDecision: {entry.decision.label} by {entry.decision.signed_by}"
-            return tip
+            return as_written(tip)
         if role == PathRole:  # a Qt string cannot hold undecodable bytes: the reversible text form (path_at)
             return path_text(entry.path)
         if role == StatusRole:

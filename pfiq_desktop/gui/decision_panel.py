@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from pfiq_desktop.engine.icao.registry import in_fix_order
 from pfiq_desktop.engine.results import FACE_PRESENT, Verdict
 from pfiq_desktop.gui.theme import banner_style, status_icon
-from pfiq_desktop.gui.widgets import named, plain, shortcut
+from pfiq_desktop.gui.widgets import as_written, named, plain, shortcut
 from pfiq_desktop.palette import status_hex
 from pfiq_desktop.review import ACCEPT, DECISION_LABELS, REJECT, RETAKE
 from pfiq_desktop.review.reasons import (
@@ -210,7 +210,7 @@ class DecisionPanel(QWidget):
             text += f" · under {decided if edited else decision.profile}, not {shown if edited else self.analysis.profile}"
             tooltip += f"\nDecided under the profile {decided}; the checklist shows {shown}. Deciding again records what fails under it."
         self.current.setText(text)
-        self.current.setToolTip(tooltip)
+        self.current.setToolTip(as_written(tooltip))
         self.current.setStyleSheet(banner_style(colour))
 
     def selected_reasons(self) -> list[str]:

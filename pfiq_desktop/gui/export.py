@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
 
 from pfiq_desktop.atomic import OutputError
 from pfiq_desktop.engine.filenames import display_name, first_few
+from pfiq_desktop.gui.widgets import as_written
 from pfiq_desktop.reports.inputs import ReportItem
 from pfiq_desktop.reports.naming import BATCH_FILES, PER_PHOTO_FORMATS, SUMMARY_NAME, over_photos_text
 from pfiq_desktop.reports.paged import ReportCancelled
@@ -128,8 +129,9 @@ class ReportExporter(QObject):
         names = first_few([display_name(path.name) for path in paths], 8, "\n")
         answer = QMessageBox.question(
             self.parent_widget, "Replace existing reports?",
-            f"{len(paths)} of the files to write already exist in {folder}, perhaps from other photos with the same "
-            f"names:\n\n{names}\n\nReplace them? No keeps them and writes nothing: export again to another folder.",
+            as_written(f"{len(paths)} of the files to write already exist in {folder}, perhaps from other photos with the "
+                       f"same names:\n\n{names}\n\nReplace them? No keeps them and writes nothing: export again to another "
+                       "folder."),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
 
@@ -223,7 +225,7 @@ class ReportExporter(QObject):
             self.message.emit(f"Export cancelled; {counted(value, 'file')} written to {self.out_dir}")
         else:
             self.message.emit("Export failed")
-            QMessageBox.warning(self.parent_widget, "Export failed", f"The export stopped before it finished.\n\n{value}")
+            QMessageBox.warning(self.parent_widget, "Export failed", as_written(f"The export stopped before it finished.\n\n{value}"))
 
     def _show_done(self, result: ExportResult) -> None:
         count = len(result.files)
@@ -235,7 +237,7 @@ class ReportExporter(QObject):
             text += f". The reports of {counted(broken, 'photo')} could not be drawn (see the details)"
         self.message.emit(f"Export finished: {text}")
         icon = QMessageBox.Icon.Warning if result.problems or result.font_note else QMessageBox.Icon.Information
-        box = QMessageBox(icon, "Export finished", text + ".", QMessageBox.StandardButton.Close, self.parent_widget)
+        box = QMessageBox(icon, "Export finished", as_written(text + "."), QMessageBox.StandardButton.Close, self.parent_widget)
         box.setObjectName("exportDoneBox")
         box.setInformativeText(result.font_note)
         box.setDetailedText("\n".join([*result.problems, *(path.name for path in result.files)]))

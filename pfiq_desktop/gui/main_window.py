@@ -52,7 +52,7 @@ from pfiq_desktop.gui.renewal_check import RenewalCheck
 from pfiq_desktop.gui.settings_dialog import SettingsDialog
 from pfiq_desktop.gui.theme import apply_theme
 from pfiq_desktop.gui.welcome import WelcomePage
-from pfiq_desktop.gui.widgets import IMAGE_FILTER, named, plain, shortcut
+from pfiq_desktop.gui.widgets import IMAGE_FILTER, as_written, named, plain, shortcut
 from pfiq_desktop.gui.worker import AnalysisWorker, EngineFactory
 from pfiq_desktop.palette import RESULT_ORDER, STATUS_COLOURS, status_counts
 from pfiq_desktop.review import ACCEPT, DecisionError, OverrideNeedsNote, ReviewStore
@@ -788,8 +788,9 @@ class MainWindow(QMainWindow):
         """Stop the queued analyses; Esc typed in the search box clears the search, and in a note leaves it (to the
         list), cancelling nothing (officers expected Esc to clear a search; it kept hiding photos)."""
         field = QApplication.focusWidget()
-        # (a field of this window's: another window's focused field, a dialog's or a closed one's, cancelled nothing)
-        if isinstance(field, (QLineEdit, QPlainTextEdit, QTextEdit)) and self.isAncestorOf(field):
+        # (a field of this window's, its floating docks' too: another window's focused field cancelled nothing)
+        own = (self, self.browser_dock, self.checklist_dock, self.decision_dock)
+        if isinstance(field, (QLineEdit, QPlainTextEdit, QTextEdit)) and any(w.isAncestorOf(field) for w in own):
             if field is self.browser.search:
                 self.browser.search.clear()
             self.browser.view.setFocus()
@@ -1063,6 +1064,7 @@ class MainWindow(QMainWindow):
         replace this."""
         photos = f"{counted(len(names), 'undecided photo')} ({first_few(names, DRAFTS_NAMED)})"
         answer = QMessageBox.question(
-            self, "Quit", f"The notes or reasons on {photos} are not saved as decisions and are lost when you quit. Quit anyway?",
+            self, "Quit", as_written(f"The notes or reasons on {photos} are not saved as decisions and are lost when you quit. "
+                                     "Quit anyway?"),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
         return answer == QMessageBox.StandardButton.Yes

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+from PySide6 import QtGui
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut, QStandardItemModel
 from PySide6.QtWidgets import QComboBox, QLabel, QWidget
@@ -53,6 +54,12 @@ def plain(label: QLabel) -> QLabel:
     '<h1 style="color:green">PHOTO COMPLIANT ...' showed a large green line where its error belonged (security review)."""
     label.setTextFormat(Qt.TextFormat.PlainText)
     return label
+
+
+def as_written(text: str) -> str:
+    """`text` for a tooltip or a message box, which cannot be told to show plain text: where Qt would read it as HTML
+    (a file or folder name with tags), it is converted so that it shows as written; other text is left as it is."""
+    return QtGui.Qt.convertFromPlainText(text) if QtGui.Qt.mightBeRichText(text) else text
 
 
 def fill_profiles(box: QComboBox, names: list[str], current: str) -> None:

@@ -37,8 +37,8 @@ EngineFactory = Callable[..., Engine]  # (device, profile), plus backbone=FILE w
 class Job(NamedTuple):
     """One piece of the worker's work: `kind` ("engine", "profile", "analyse", "recheck", "compare", "backbone"),
     the photo (or profile) it is about, and what else it needs: the earlier analysis to re-check, the reference photo
-    to compare with, or the model file of the network to analyse with. Equal jobs are the same work (the queue keeps
-    one)."""
+    to compare with, or the model file of the network to analyse with. Equal jobs are the same work: an analysis is
+    queued once."""
 
     kind: str
     path: str

@@ -34,8 +34,9 @@ BASE_COLUMNS = [
 ]
 FINDINGS_SEPARATOR = " | "  # the findings column joins the main face's sentences
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# a separator another spreadsheet may split on (";" in much of Europe, a tab) before a formula's first character
-_FORMULA_AFTER_SEPARATOR = re.compile(r"([;,\t])(?=[=+\-@\t\r])")
+# a separator another spreadsheet may split cells or rows on (";" in much of Europe, a tab, a line break) before a
+# formula's first character, perhaps behind a quote or spaces
+_FORMULA_AFTER_SEPARATOR = re.compile(r'([;,\t\r\n])(?=["\s]*[=+\-@\t\r])')
 
 
 def _text_cell(value: str) -> str:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,8 @@ from typing import Any
 CHAIN_VERSION = 1
 GENESIS = ""  # prev_hash of the first entry
 PRUNE = "prune"  # the action of the entry a retention cut appends; its decision_hash holds the hash the log resumes after
+# meta key: the last entry id a version-1 store's migration sealed as it was (a gap up to it was there before the chain)
+SEALED_THROUGH = "sealed_through"
 CHAIN_START = "chain_start"  # meta key: prev_hash of the first entry kept by a retention cut (GENESIS before any)
 PRINTED_HASH_DIGITS = 12  # an entry's hash as reports print it: 48 bits, enough to name it among any store's entries
 
@@ -98,6 +101,8 @@ def verify(conn: sqlite3.Connection) -> ChainReport:
     if start != GENESIS and (not cuts or cuts[-1]["decision_hash"] != start):
         report.problems.append("the log's recorded start is not where its last retention cut left it: entries before "
                                "it were deleted, or the start was changed")
+    # ids up to this one were sealed as a version-1 store left them; one sealed before it was recorded, wholly
+    sealed_through = int(meta[SEALED_THROUGH]) if SEALED_THROUGH in meta else sys.maxsize if report.sealed else 0
     previous: dict[str, Any] | None = None
     for entry in entries:
         if entry_hash(entry) != entry["entry_hash"]:
@@ -108,7 +113,8 @@ def verify(conn: sqlite3.Connection) -> ChainReport:
                 f"audit entry {entry['id']} ({entry['at']}) does not follow {after}: "
                 "an entry between them was deleted or inserted, or entries were reordered"
             )
-        elif previous is not None and entry["id"] != previous["id"] + 1:  # SQLite never reuses an id, nor skips one
+        elif previous is not None and entry["id"] != previous["id"] + 1 and entry["id"] > sealed_through:
+            # SQLite never reuses an id, nor skips one (an administrator's purge of a version-1 store left gaps, sealed)
             report.problems.append(f"audit entries {previous['id'] + 1}-{entry['id'] - 1} are missing: they were "
                                    "deleted and the log chained again behind them")
         previous = entry

@@ -47,6 +47,7 @@ from pfiq_desktop.review.chain import (
     ENTRY_FIELDS,
     GENESIS,
     PRUNE,
+    SEALED_THROUGH,
     TRIGGERS,
     ChainReport,
     decision_hash,
@@ -298,7 +299,7 @@ class ReviewStore:
             raise StoreError(f"{self.path} was written by a newer version (schema {version}); update the application")
         self._add_v2_columns()  # a new store gets them here too
         if version is not None and version < SCHEMA_VERSION:
-            if self._conn.execute("SELECT 1 FROM audit WHERE entry_hash != '' LIMIT 1").fetchone():
+            if _holds_a_chain(self._conn):
                 # a version-1 store has no chain: one that has was set back to version 1, and opening it would have
                 # chained its edited entries afresh, which verify then called intact (security review)
                 raise StoreError(f"{self.path} says it is a version-{version} store but holds a sealed audit log: it "
@@ -332,6 +333,7 @@ class ReviewStore:
                                (entry["decision_hash"], entry["prev_hash"], previous, entry["id"]))
         self._set_meta("audit_head", previous)
         self._set_meta("sealed", f"{len(entries)} entries on {_now()[:10]}")
+        self._set_meta(SEALED_THROUGH, str(entries[-1]["id"] if entries else 0))  # gaps up to it were there before
 
     def _select(self, table: str, columns: Iterable[str], tail: str = "", args: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
         cursor = self._conn.execute(f"SELECT {', '.join(columns)} FROM {table} {tail}", args)
@@ -584,6 +586,12 @@ def count_before(path: str | os.PathLike[str], cutoff: datetime) -> tuple[int, i
     return (0, 0) if cut is None else cut[:2]
 
 
+def _holds_a_chain(conn: sqlite3.Connection) -> bool:
+    """Whether any audit entry carries a chain hash (a version-1 store has none: the column is added empty)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(audit)")}
+    return "entry_hash" in columns and conn.execute("SELECT 1 FROM audit WHERE entry_hash != '' LIMIT 1").fetchone() is not None
+
+
 def verify_store(path: str | os.PathLike[str], recorded_head: str = "") -> ChainReport:
     """Verify a store file without changing it (read-only; a version-1 store is reported, not migrated); with
     `recorded_head`, also that it holds the audit entry of that hash (`witness.recorded_head_problems`)."""
@@ -596,6 +604,10 @@ def verify_store(path: str | os.PathLike[str], recorded_head: str = "") -> Chain
             row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             version = int(row[0]) if row else 1
             if version < SCHEMA_VERSION:
+                if _holds_a_chain(conn):  # set back to be sealed afresh (security review): not an old store to seal
+                    return ChainReport(problems=[f"{location} says it is a version-{version} store but holds a sealed "
+                                                 "audit log: it was altered (set back so that opening it would chain "
+                                                 "its entries afresh)"])
                 return ChainReport(problems=[f"{location} is a version-{version} store without a hash chain; "
                                              "opening it once in the application seals its entries"], unsealed=True)
             if version > SCHEMA_VERSION:

@@ -533,3 +533,11 @@ def test_a_file_name_that_looks_like_html_is_shown_as_written(qtbot):
     as_written.setWordWrap(panel.faces.wordWrap())
     qtbot.addWidget(as_written)
     assert name in panel.faces.text() and panel.faces.sizeHint() == as_written.sizeHint()  # not a large heading
+    # tooltips and message boxes cannot be told to show plain text: the names in them are converted where Qt would
+    # read HTML (the photo list's tip, the Quit question, the export's messages)
+    from pfiq_desktop.gui import widgets
+
+    tip = QLabel(widgets.as_written(f"{name}\nFail: Blurred"))  # a tooltip reads its text as a label does
+    qtbot.addWidget(tip)
+    assert "&lt;h1" in tip.text() and tip.sizeHint().height() < 3 * tip.fontMetrics().lineSpacing(), tip.text()
+    assert widgets.as_written("IMG_0001.jpg\nFail: Blurred") == "IMG_0001.jpg\nFail: Blurred"  # plain text stays

@@ -352,6 +352,17 @@ def test_esc_in_the_search_box_or_a_note_leaves_the_field_and_cancels_nothing(qt
             assert w.worker.pending() == 3 and w.browser.view.hasFocus()
         assert w.browser.search.text() == "" and len(w.browser.visible_paths()) == 4  # Esc cleared the search
         assert w.decision.note.toPlainText() == "zz"  # and kept the note
+        w.browser_dock.setFloating(True)  # a floating dock is a window of its own, and its search is still this one's
+        w.browser.search.setText("zz")
+        w.browser_dock.activateWindow()
+        w.browser.search.setFocus()
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is w.browser.search)
+        w.cancel_batch()  # (what the Esc action runs)
+        assert w.worker.pending() == 3 and w.browser.search.text() == ""
+        w.browser_dock.setFloating(False)
+        w.activateWindow()
+        w.browser.view.setFocus()
+        qtbot.waitUntil(w.browser.view.hasFocus)
         qtbot.keyClick(w.browser.view, Qt.Key.Key_Escape)  # from the list it cancels
         assert w.worker.pending() == 0
     finally:

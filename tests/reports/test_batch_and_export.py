@@ -115,11 +115,12 @@ def test_csv_and_json_export(tmp_path, sample_analysis):
     assert rows[1]["decision"] == "accept" and rows[2]["decision"] == "reject" and rows[0]["decision"] == ""
     assert rows[1]["decision_note"].startswith("'=")
     # where a spreadsheet splits on ";" (much of Europe), a ";" in a note or a file name must not start a new cell
-    items[2].decision.note = 'x;=HYPERLINK("http://x");y'
-    write_csv(tmp_path / "r.csv", items)
-    with open(tmp_path / "r.csv", encoding="utf-8-sig", newline="") as handle:
-        by_semicolon = list(csv.reader(handle, delimiter=";"))
-    assert not any(cell.startswith("=") for row in by_semicolon for cell in row), by_semicolon[3]
+    for note in ('x;=HYPERLINK("http://x");y', 'a;"=1+1"', "a;\n=1+1", "x\r=1"):  # (behind a quote, after a line break)
+        items[2].decision.note = note
+        write_csv(tmp_path / "r.csv", items)
+        with open(tmp_path / "r.csv", encoding="utf-8-sig", newline="") as handle:
+            by_semicolon = list(csv.reader(handle, delimiter=";"))
+        assert not any(cell.lstrip('" ').startswith("=") for row in by_semicolon for cell in row), (note, by_semicolon[3:])
     first = sample_analysis.checks[0]
     assert f"{first.id}:verdict" in rows[0] and rows[0]["verdict"] == items[0].analysis.verdict
     assert float(rows[3]["quality"]) == pytest.approx(items[3].analysis.faces[0].quality)
