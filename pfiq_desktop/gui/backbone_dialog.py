@@ -34,7 +34,7 @@ from pfiq_desktop.gui.display import DisplayResult
 from pfiq_desktop.gui.widgets import MODEL_FILTER, named, plain, screen_pixmap
 from pfiq_desktop.gui.worker import AnalysisWorker
 from pfiq_desktop.palette import MAP_SCALES, STATUS_COLOURS
-from pfiq_desktop.reports.figures import _map_crop, to_qimage
+from pfiq_desktop.reports.figures import map_crop, to_qimage
 from pfiq_desktop.review.values import quality_text
 from pfiq_desktop.settings import SettingsStore
 
@@ -53,7 +53,7 @@ def map_kind(shown: DisplayResult, paper: bool = False) -> str | None:
 
 def shared_crop(image: np.ndarray, results: list[DisplayResult]) -> tuple[int, int, int, int]:
     """One box (x0, y0, x1, y1) around the main face's map area of every result; the whole photo when none has one."""
-    boxes = [_map_crop(r.analysis.faces[0].plq) for r in results if r.analysis.ok and r.analysis.faces]
+    boxes = [map_crop(r.analysis.faces[0].plq) for r in results if r.analysis.ok and r.analysis.faces]
     boxes = [b for b in boxes if b is not None]
     if not boxes:
         return 0, 0, image.shape[1], image.shape[0]

@@ -20,7 +20,7 @@ from pfiq_desktop.engine.faces import extract_chip
 from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.engine.results import Analysis, Verdict
 from pfiq_desktop.palette import OPPOSE_SCALE, SUPPORT_SCALE, status_hex
-from pfiq_desktop.reports.figures import _placeholder, _scaled, ensure_qt, font, save_qimage, to_qimage, verdict_text
+from pfiq_desktop.reports.figures import ensure_qt, font, placeholder_image, resized, save_qimage, to_qimage, verdict_text
 
 ROW_NAMES = {"a": "A · new photo", "b": "B · reference photo"}
 MAP_OPACITY = 0.85  # at the top of the scale; fainter values fade into the chip (palette fade)
@@ -51,7 +51,7 @@ def face_tiles(image: np.ndarray | None, analysis: Analysis, maps: FaceMaps | No
     """
     if image is None:
         return ["photo not available"] * 3
-    photo = _scaled(image, size / image.shape[0], cv2.INTER_AREA if image.shape[0] > size else cv2.INTER_CUBIC)
+    photo = resized(image, size / image.shape[0], cv2.INTER_AREA if image.shape[0] > size else cv2.INTER_CUBIC)
     if not analysis.faces:
         return [photo, "no face found", "no face found"]
     face = analysis.faces[0]
@@ -112,7 +112,7 @@ def render_comparison_panels(
         x = label_w + gap
         for content, column_w in zip(tiles, widths):
             if isinstance(content, str):
-                painter.drawImage(QRectF(x, y, column_w, tile), _placeholder(column_w, tile, content))
+                painter.drawImage(QRectF(x, y, column_w, tile), placeholder_image(column_w, tile, content))
             else:
                 painter.drawImage(QRectF(x, y, content.shape[1], content.shape[0]), to_qimage(content))
             x += column_w + gap

@@ -148,7 +148,8 @@ def flagged_checks(analysis: Analysis, failed_only: bool = False) -> list[CheckR
     ]
 
 
-def _placeholder(width: int, height: int, text: str) -> QImage:
+def placeholder_image(width: int, height: int, text: str) -> QImage:
+    """A grey tile saying why a photo or a map is not shown (every report's figures, the renewal figure)."""
     image = QImage(width, height, QImage.Format.Format_RGB888)
     image.fill(QColor(*NO_PHOTO_RGB))
     painter = QPainter(image)
@@ -159,7 +160,8 @@ def _placeholder(width: int, height: int, text: str) -> QImage:
     return image
 
 
-def _scaled(rgb: np.ndarray, scale: float, interpolation: int) -> np.ndarray:
+def resized(rgb: np.ndarray, scale: float, interpolation: int) -> np.ndarray:
+    """`rgb` scaled by `scale` (itself where that changes nothing), for the figures that share this module's tools."""
     height, width = rgb.shape[:2]
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
     if size == (width, height):
@@ -290,7 +292,7 @@ def draw_outlines(painter: QPainter, analysis: Analysis, to_panel: Callable[[np.
     return count
 
 
-def _map_crop(plq: np.ndarray, margin: float = 0.12) -> tuple[int, int, int, int] | None:
+def map_crop(plq: np.ndarray, margin: float = 0.12) -> tuple[int, int, int, int] | None:
     """Box (x0, y0, x1, y1) around the defined part of the PLQ map, or None when there is none."""
     rows = np.flatnonzero(np.isfinite(plq).any(axis=1))
     cols = np.flatnonzero(np.isfinite(plq).any(axis=0))
@@ -338,7 +340,7 @@ def render_panels(
     crop = (0, 0, width, img_h)
     if zoom_map and plq is not None:
         subject = analysis.faces[0].plq  # the face's whole chip area, whichever map is drawn
-        box = _map_crop(subject if subject.shape == plq.shape else plq)  # zoom on the subject (face 1)
+        box = map_crop(subject if subject.shape == plq.shape else plq)  # zoom on the subject (face 1)
         if box is not None and (box[2] - box[0]) * (box[3] - box[1]) < 0.5 * width * img_h:
             crop = box
     crop_w, crop_h = crop[2] - crop[0], crop[3] - crop[1]
@@ -365,19 +367,19 @@ def render_panels(
     left_rect = QRectF(0, top, panel_w, panel_h_used)
     right_rect = QRectF(panel_w + gap, top, map_w, map_h)
     if image is None:
-        painter.drawImage(left_rect, _placeholder(panel_w, panel_h_used, "photo not available"))
-        painter.drawImage(right_rect, _placeholder(map_w, map_h, "photo not available"))
+        painter.drawImage(left_rect, placeholder_image(panel_w, panel_h_used, "photo not available"))
+        painter.drawImage(right_rect, placeholder_image(map_w, map_h, "photo not available"))
     else:
         interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-        painter.drawImage(left_rect, to_qimage(_scaled(image, scale, interp)))
+        painter.drawImage(left_rect, to_qimage(resized(image, scale, interp)))
     if image is not None and not analysis.faces:  # no face, no map: a colour scale beside the bare photo read as its map
         why = no_face_problem(analysis) if analysis.ok else "Not analysed"
-        painter.drawImage(right_rect, _placeholder(map_w, map_h, f"{why}: no map"))
+        painter.drawImage(right_rect, placeholder_image(map_w, map_h, f"{why}: no map"))
     elif image is not None:
         x0, y0, x1, y1 = crop
         part = image[y0:y1, x0:x1]
         interp = cv2.INTER_AREA if map_scale < 1 else cv2.INTER_CUBIC
-        photo = _scaled(part, map_scale, interp)
+        photo = resized(part, map_scale, interp)
         if plq is not None:
             values = cv2.resize(plq[y0:y1, x0:x1], (photo.shape[1], photo.shape[0]), interpolation=cv2.INTER_LINEAR)
             photo = scale_of_map.blend(photo, values, opacity)
@@ -597,9 +599,9 @@ def render_thumbnail(image: np.ndarray | None, size: int) -> QImage:
     """A thumbnail whose longer side is `size` pixels (a grey placeholder when the photo is missing)."""
     ensure_qt()
     if image is None:
-        return _placeholder(size * 3 // 4, size, "no photo")
+        return placeholder_image(size * 3 // 4, size, "no photo")
     scale = size / max(image.shape[:2])
-    return to_qimage(_scaled(image, scale, cv2.INTER_AREA))
+    return to_qimage(resized(image, scale, cv2.INTER_AREA))
 
 
 def count_ticks(largest: int) -> list[int]:
