@@ -302,8 +302,8 @@ class ReviewStore:
             if _holds_a_chain(self._conn):
                 # a version-1 store has no chain: one that has was set back to version 1, and opening it would have
                 # chained its edited entries afresh, which verify then called intact (security review)
-                raise StoreError(f"{self.path} says it is a version-{version} store but holds a sealed audit log: it "
-                                 "was altered. Keep it unchanged as evidence and run `pfiq audit verify` on a copy")
+                raise StoreError(f"{_set_back(self.path, version)}. Keep it unchanged as evidence and run `pfiq audit "
+                                 "verify` on a copy")
             self._seal_existing_entries()
         for statement in _TRIGGERS.values():
             self._conn.execute(statement)
@@ -586,6 +586,11 @@ def count_before(path: str | os.PathLike[str], cutoff: datetime) -> tuple[int, i
     return (0, 0) if cut is None else cut[:2]
 
 
+def _set_back(location: Path, version: int) -> str:
+    """What a store set back to an old schema to be sealed afresh is, said by the open that refuses it and by verify."""
+    return f"{location} says it is a version-{version} store but holds a sealed audit log: it was altered"
+
+
 def _holds_a_chain(conn: sqlite3.Connection) -> bool:
     """Whether any audit entry carries a chain hash (a version-1 store has none: the column is added empty)."""
     columns = {row[1] for row in conn.execute("PRAGMA table_info(audit)")}
@@ -605,9 +610,8 @@ def verify_store(path: str | os.PathLike[str], recorded_head: str = "") -> Chain
             version = int(row[0]) if row else 1
             if version < SCHEMA_VERSION:
                 if _holds_a_chain(conn):  # set back to be sealed afresh (security review): not an old store to seal
-                    return ChainReport(problems=[f"{location} says it is a version-{version} store but holds a sealed "
-                                                 "audit log: it was altered (set back so that opening it would chain "
-                                                 "its entries afresh)"])
+                    return ChainReport(problems=[f"{_set_back(location, version)} (set back so that opening it would "
+                                                 "chain its entries afresh)"])
                 return ChainReport(problems=[f"{location} is a version-{version} store without a hash chain; "
                                              "opening it once in the application seals its entries"], unsealed=True)
             if version > SCHEMA_VERSION:

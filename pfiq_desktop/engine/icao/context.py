@@ -30,7 +30,7 @@ CROWN_FACTOR = 1.1
 # What a Context knows about the photo itself (shared by every face's view of it).
 _PHOTO_STATE = frozenset(
     {"rgb", "profile_yaw", "print_format", "dpi", "transparent", "images", "too_dark_below", "height", "width", "faces",
-     "grey", "lab8", "is_greyscale", "white_point"}
+     "grey", "lab8", "sample", "is_greyscale", "white_point"}
 )
 
 
@@ -113,20 +113,25 @@ class Context:
         return lab_from_8bit(self.lab8[mask])
 
     @cached_property
+    def sample(self) -> np.ndarray:
+        """The photo on a grid of about 200 x 200 pixels (a view, no copy): what photo-wide statistics read, at a cost
+        that does not grow with the photo."""
+        return self.rgb[:: max(1, self.height // 200), :: max(1, self.width // 200)]
+
+    @cached_property
     def is_greyscale(self) -> bool:
         """Whether the photo has no colour to judge (a measurement, not a verdict: "Colour photo" decides with the
         profile's allow_greyscale, and the colour checks then say they cannot judge)."""
-        small = self.rgb[:: max(1, self.height // 200), :: max(1, self.width // 200)].astype(np.int16)
+        small = self.sample.astype(np.int16)
         spread = np.abs(small[:, :, 0] - small[:, :, 1]) + np.abs(small[:, :, 1] - small[:, :, 2])
         return float(np.mean(spread)) < GREYSCALE_SPREAD
 
     @cached_property
     def white_point(self) -> float:
-        """The photo's brightest parts (99.5th percentile of each pixel's brightest channel, on a grid of about 200 x
-        200): near 255 in a photo exposed right, whatever the skin of the face in it (the backdrop, a collar, a
-        highlight); an exposure a stop short brings it under 190."""
-        small = self.rgb[:: max(1, self.height // 200), :: max(1, self.width // 200)]
-        return float(np.percentile(small.max(axis=2), 99.5))
+        """The photo's brightest parts (99.5th percentile of each pixel's brightest channel, on `sample`): near 255 in a
+        photo exposed right, whatever the skin of the face in it (the backdrop, a collar, a highlight); an exposure a
+        stop short brings it under 190."""
+        return float(np.percentile(self.sample.max(axis=2), 99.5))
 
     # ---- subject geometry --------------------------------------------------
     @property
