@@ -7,6 +7,7 @@ plain photo of the print's shape. Only the geometry checks run (the others are s
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import replace
 from pathlib import Path
@@ -447,6 +448,26 @@ def test_an_authors_typos_are_named_where_they_are_with_the_likely_meaning(tmp_p
     with pytest.raises(ProfileError, match=r"mine\.toml is not saved as UTF-8 \(line 2\): save it as UTF-8"):
         load_profile(mine)
 
+
+
+def test_extends_reads_a_file_beside_the_profile_whatever_the_working_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `extends = "agency-base.toml"` was read from the working folder: the double-clicked app (started elsewhere)
+    # refused a profile the command line loaded from its folder, or read another file of that name
+    office = tmp_path / "office"
+    (office / "base").mkdir(parents=True)
+    (office / "base" / "agency-base.toml").write_text('name = "base"\nextends = "icao-9303"\n[checks.pose_roll]\nfail_above = 4\n')
+    (office / "agency.toml").write_text('name = "agency"\nextends = "base/agency-base.toml"\n[checks.pose_yaw]\nfail_above = 6\n')
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "base").mkdir(parents=True)
+    (elsewhere / "base" / "agency-base.toml").write_text('name = "decoy"\nextends = "icao-9303"\n[checks.pose_roll]\nfail_above = 9\n')
+    for folder in (elsewhere, office, tmp_path):
+        monkeypatch.chdir(folder)
+        loaded = load_profile(office / "agency.toml")
+        assert loaded.checks["pose_roll"]["fail_above"] == 4 and loaded.checks["pose_yaw"]["fail_above"] == 6
+    (office / "base" / "agency-base.toml").unlink()
+    monkeypatch.chdir(elsewhere)  # the decoy is not taken instead
+    with pytest.raises(ProfileError, match=f"there is no such profile or file .*a file is looked for from {re.escape(str(office))}"):
+        load_profile(office / "agency.toml")
 
 
 def test_a_hostile_profile_is_refused_with_its_error_not_a_crash(tmp_path: Path) -> None:

@@ -157,6 +157,15 @@ def _find(name_or_path: str) -> tuple[Path | None, bool]:
     return (path if path.is_file() else None), by_name is not None
 
 
+def _extended(path: Path, parent: str) -> str:
+    """What a profile's `extends` names: a profile by name, else a file, a relative one beside the profile that
+    extends it (the working folder is wherever the app was started from, so it found the file or not by chance)."""
+    if _find(parent)[1]:
+        return parent
+    file = Path(parent).expanduser()
+    return parent if file.is_absolute() else str(path.parent / file)
+
+
 def _known_check_ids() -> set[str]:
     # imported here: the checklist imports this module, and the checks register on import
     from pfiq_desktop.engine.icao.checklist import ordered_checks
@@ -327,19 +336,20 @@ def load_profile(name_or_path: str | Path = DEFAULT_PROFILE, _seen: tuple[str, .
     if unknown:  # `extend = "strict"` or `[check.exposure]` would be ignored, and the defaults taken for the agency's
         raise ProfileError(f"{path}: {', '.join(unknown)} is not part of a profile (a profile has: {', '.join(sorted(TOP_LEVEL_KEYS))})")
     checks: dict[str, dict[str, Any]] = _validated(path, data.get("checks", {}))
-    parent = data.get("extends")
-    if parent:
-        if not isinstance(parent, str):
-            raise ProfileError(f"{path}: extends = {parent!r}: expected a profile name or file")
+    extends = data.get("extends")
+    if extends:
+        if not isinstance(extends, str):
+            raise ProfileError(f"{path}: extends = {extends!r}: expected a profile name or file")
+        parent = _extended(path, extends)
         if parent in _seen:
-            raise ProfileError(f"{path}: circular 'extends' ({parent})")
+            raise ProfileError(f"{path}: circular 'extends' ({extends})")
         if len(_seen) >= MAX_EXTENDS:  # 1,200 files each extending the next ran out of stack (security review)
-            raise ProfileError(f"{path}: extends = {parent!r}: more than {MAX_EXTENDS} profiles extend one another")
+            raise ProfileError(f"{path}: extends = {extends!r}: more than {MAX_EXTENDS} profiles extend one another")
         if _find(parent)[0] is None:  # "No profile named 'au-pasport'" named neither the file nor its extends line
             bundled, yours = list_profiles(), your_profiles()  # (each lists a folder)
-            raise ProfileError(f"{path}: extends = {parent!r}: there is no such profile or file"
-                               f"{_did_you_mean(parent, bundled + yours)} (bundled: {', '.join(bundled)}; yours: "
-                               f"{', '.join(yours) or 'none'})")
+            raise ProfileError(f"{path}: extends = {extends!r}: there is no such profile or file"
+                               f"{_did_you_mean(extends, bundled + yours)} (bundled: {', '.join(bundled)}; yours: "
+                               f"{', '.join(yours) or 'none'}; a file is looked for from {path.parent})")
         inherited = load_profile(parent, (*_seen, parent))
         checks, base = _merge(inherited.checks, checks), inherited.info
     elif not _is_default(path):  # without `extends`, whatever it leaves out is the default profile's
