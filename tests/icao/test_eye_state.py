@@ -12,6 +12,7 @@ OpenCV builds, not for a broken eye state."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,8 +20,9 @@ import pytest
 from benchmarks.issue15.synth import close_eye
 from pfiq_desktop.engine import disturbances
 from pfiq_desktop.engine.icao import Profile, load_profile, run_checks
+from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.eye_pixels import PIXELS_ONLY_EYE_STATE, EyeAssessment, EyeMeasurements, EyeThresholds, decide
-from pfiq_desktop.engine.icao.eyes_mouth import eye_thresholds
+from pfiq_desktop.engine.icao.eyes_mouth import eye_assessment, eye_thresholds
 from pfiq_desktop.engine.imageio import load_image
 from pfiq_desktop.engine.results import Verdict
 from tests.icao.facebuild import detect_faces
@@ -220,3 +222,20 @@ def test_the_glasses_check_warns_for_unsure_tint_and_fails_where_no_glasses_are_
     monkeypatch.setattr(eyes_mouth, "eye_assessment", lambda ctx, params: dataclasses.replace(unsure, glasses="clear"))
     assert "allowed only if" in eyes_mouth.glasses(None, params).reason
     assert eyes_mouth.glasses(None, {**params, "fail_if_present": True}).reason.startswith("Clear glasses are worn: not allowed")
+
+
+def test_each_eye_check_reads_the_bars_the_other_eye_checks_own_from_the_same_profile(
+        tmp_path: Path, portraits: list[np.ndarray]) -> None:
+    """One measurement decides the eye states, the glasses and the occlusion together: "Glasses" decided them with the
+    default profile's bar for a covered eye and "Eye open" with the default's tint bar, whatever the chosen profile
+    set."""
+    path = tmp_path / "office.toml"
+    path.write_text('extends = "icao-9303"\n[checks.eye_occlusion]\noccluded = 2.25\n[checks.glasses]\ntinted = 1.25\n')
+    office, image = load_profile(path), portraits[0]
+    faces = detect_faces(image)
+    in_office = Context(image, faces, office)
+    assert eye_assessment(in_office, office.params("glasses")).thresholds.occluded == 2.25
+    assert eye_assessment(in_office, office.params("eye_open_left")).thresholds.tinted == 1.25
+    assert eye_assessment(in_office.for_face(0), office.params("eye_occlusion")).thresholds.tinted == 1.25
+    default = Context(image, faces)
+    assert eye_assessment(default, office.params("glasses")).thresholds.occluded == 1.5

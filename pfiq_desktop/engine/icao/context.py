@@ -29,7 +29,7 @@ from pfiq_desktop.engine.results import Face, PrintFormat
 CROWN_FACTOR = 1.1
 # What a Context knows about the photo itself (shared by every face's view of it).
 _PHOTO_STATE = frozenset(
-    {"rgb", "profile_yaw", "print_format", "dpi", "transparent", "images", "too_dark_below", "height", "width", "faces",
+    {"rgb", "profile", "profile_yaw", "print_format", "dpi", "transparent", "images", "too_dark_below", "height", "width", "faces",
      "grey", "lab8", "sample", "is_greyscale", "white_point"}
 )
 
@@ -72,6 +72,7 @@ class Context:
     def __init__(self, image: np.ndarray, faces: list[Face], profile: Profile | None = None, dpi: float | None = None,
                  transparent: float | None = None, images: int | None = 1) -> None:
         profile = profile or load_profile()
+        self.profile = profile  # the eye checks read each other's thresholds from it (eyes_mouth.eye_thresholds)
         self.rgb, own_transparent = as_rgb(image)
         # beyond this yaw the frontal checks are not judged (the far side of the face is hidden)
         self.profile_yaw = float(profile.params("pose_yaw")["not_assessable_above"])

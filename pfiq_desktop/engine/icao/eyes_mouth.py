@@ -10,7 +10,7 @@ import numpy as np
 from pfiq_desktop.engine.attributes import GLASSES, MOUTH_OPEN, fuse, sigmoid
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.eye_pixels import EyeAssessment, EyeMeasurements, EyeThresholds, decide, measure_eyes
-from pfiq_desktop.engine.icao.profile import load_profile
+from pfiq_desktop.engine.icao.profile import Profile, load_profile
 from pfiq_desktop.engine.icao.regions import polygon_mask
 from pfiq_desktop.engine.icao.registry import (
     COMPRESSION_CHECK,
@@ -43,17 +43,22 @@ MOUTH_WITH_NETWORK = (
 GLASSES_UNITS = {"clear": "% clear", "tinted": "% tinted", "none": "% no glasses"}  # the reading's confidence in what it saw
 
 
+def profile_eye_thresholds(profile: Profile) -> dict[str, float]:
+    """The eye thresholds of a profile's eye checks' tables, each from the check that owns it."""
+    return {k: float(v) for check_id in EYE_CHECKS for k, v in profile.params(check_id).items() if k in EYE_THRESHOLDS}
+
+
 @cache
 def _default_eye_thresholds() -> dict[str, float]:
-    default = load_profile()
-    return {k: float(v) for check_id in EYE_CHECKS for k, v in default.params(check_id).items() if k in EYE_THRESHOLDS}
+    return profile_eye_thresholds(load_profile())
 
 
-def eye_thresholds(params: dict[str, Any]) -> EyeThresholds:
-    """A check's eye thresholds: its own table's, and the default profile's for those another eye check owns
-    (one measurement decides the eye states, the glasses and the occlusion together)."""
+def eye_thresholds(params: dict[str, Any], profile: Profile | None = None) -> EyeThresholds:
+    """A check's eye thresholds: its own table's, and the profile's (default: the default profile) for those another
+    eye check owns. One measurement decides the eye states, the glasses and the occlusion together, so "Eye open"
+    reads a profile's tint bar from its glasses table, and "Glasses" its closed-eye bars from its eye tables."""
     own = {k: float(params[k]) for k in EYE_THRESHOLDS if k in params}
-    return EyeThresholds(**{**_default_eye_thresholds(), **own})
+    return EyeThresholds(**{**(_default_eye_thresholds() if profile is None else profile_eye_thresholds(profile)), **own})
 
 
 def eye_assessment(ctx: Context, params: dict[str, Any]) -> EyeAssessment:
@@ -65,7 +70,7 @@ def eye_assessment(ctx: Context, params: dict[str, Any]) -> EyeAssessment:
         cheeks = {name: ctx.regions[name] for name in ("left_cheek", "right_cheek")}
         ctx.cache["eye_pixels"] = measure_eyes(ctx.rgb, landmarks, face.chip_transform, face.plq_chip, cheeks, face.attributes)
     measured: EyeMeasurements = ctx.cache["eye_pixels"]
-    return decide(measured, eye_thresholds(params))
+    return decide(measured, eye_thresholds(params, ctx.profile))
 
 
 def _eye_check(ctx: Context, params: dict[str, Any], side: str) -> Measure:
