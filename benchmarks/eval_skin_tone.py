@@ -1,6 +1,6 @@
 """Skin tone and the checklist: how often each check flags light, medium and dark-skinned faces in the in-the-wild set.
 
-    python benchmarks/eval_skin_tone.py [--cache out/bench_cache/issue15]
+    python benchmarks/eval_skin_tone.py [--cache out/bench_cache/issue15] [--split dev|test]
 
 Photos: every `identity_lfw_dev` photo (3,261), each with its identity's skin tone as one rater saw it
 (`benchmarks/labels/lfw_identity_tone.csv`: 715 light, 96 medium, 26 dark identities) and its head-covering label
@@ -8,7 +8,9 @@ Photos: every `identity_lfw_dev` photo (3,261), each with its identity's skin to
 fairness gate reads is the gap between the groups on the same kind of photos. Head covering is counted on the photos
 labelled bare-headed only, and the eye checks on the photos `lfw_eyes.csv` labels open (the others unlabelled are
 left out of them). The checks run as the issue-15 harness runs them (its face and probe caches; a neutral pixel-level
-map, so the checks that read the map are not listed). Fisher's exact test compares dark with light.
+map, so the checks that read the map are not listed). Fisher's exact test compares dark with light. `--split` keeps one
+half of the identities (issue 15's covering split, `lfw_head_covering.csv`): the checks' models were fitted on the dev
+half, and the head-covering model with its bare heads weighted by these tones, so the test half is the fair view.
 """
 
 from __future__ import annotations
@@ -83,11 +85,12 @@ def rates(outcomes: list[Outcome], tone: dict[str, str]) -> dict[str, dict[str, 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=ROOT / "out" / "bench_cache" / "issue15")
+    parser.add_argument("--split", choices=("dev", "test"), help="only this half of the identities (default: both)")
     args = parser.parse_args()
     if not DATA.is_dir():
         sys.exit(f"labelled data not found at {DATA.resolve()}")
     tone = {r["identity"]: r["tone"] for r in csv.DictReader((LABELS / "lfw_identity_tone.csv").open(encoding="utf-8"))}
-    photos = [p for p in lfw_cover() if p.labels["covering"] != "excluded"]
+    photos = [p for p in lfw_cover() if p.labels["covering"] != "excluded" and args.split in (None, p.split)]
     outcomes = measure(photos, FaceCache(args.cache), load_profile(), None, Grids(args.cache / "grids"))
     found = {g: sum(1 for o in outcomes if tone.get(o.photo.identity) == g) for g in TONES}
     faces = {g: sum(1 for o in outcomes if tone.get(o.photo.identity) == g and o.checks) for g in TONES}

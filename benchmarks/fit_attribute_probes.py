@@ -16,7 +16,8 @@ development halves only:
   clean dev official portraits (a probe fitted on the mask crops alone flagged 9-12 % of LFW faces).
 - head_covered: the dev LFW photos labelled with (1) or without (0) a head covering
   (benchmarks/labels/lfw_head_covering.csv) and the dev official portraits, read on the head chip
-  (attributes.HEAD_CHIP_PADDING: the face chip shows little of the head top).
+  (attributes.HEAD_CHIP_PADDING: the face chip shows little of the head top); probe and fusion weight the bare
+  heads by skin tone (fit_cover_constants.tone_balance; the pixel model is not weighted).
 - mouth_open: the dev mouths of `sets.mouth_set` (teeth showing or lips apart 1, closed 0: official portraits, an
   LFW sample, Yale's expressions), read on the grid after the 4th block and fused with the lip gap
   (eyes_mouth.lip_gap). The bundled test portraits (tests/fixtures/portraits) are left out, so the tests judge the
@@ -51,7 +52,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from benchmarks.fit_cover_constants import fit
+from benchmarks.fit_cover_constants import fit, tone_balance
 from benchmarks.fit_eye_models import as_source, write
 from benchmarks.issue15.facecache import CachedFace, FaceCache
 from benchmarks.issue15.gridcache import BACKBONE, Grids, chip_landmarks
@@ -93,6 +94,7 @@ PROBE_TOLERANCE = 1e-3  # of each array's largest magnitude
 FUSION_TOLERANCE = 1e-3
 SIDES = ("left", "right")
 PROBES_PATH = DATA_DIR / attributes.PROBES_FILE.format(backbone=BACKBONE)
+TONE_BALANCED = (HEAD_COVERED,)  # probes whose negatives are weighted by skin tone (fit_cover_constants.tone_balance)
 # probe -> (fusion constant, the module that owns it)
 FUSIONS = {
     EYE_CLOSED: ("CLOSED_WITH_NETWORK", eye_pixels),
@@ -218,19 +220,19 @@ def auc(labels: np.ndarray, scores: np.ndarray) -> float:
     return float((ranks[positives].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
-def probe_of(x: np.ndarray, y: np.ndarray, l2: float) -> Probe:
-    mean, std, weights, bias = fit(x, y, l2)
-    return Probe(mean, std, weights, bias)
+def probe_of(x: np.ndarray, y: np.ndarray, l2: float, weights: np.ndarray | None = None) -> Probe:
+    mean, std, coefficients, bias = fit(x, y, l2, weights)
+    return Probe(mean, std, coefficients, bias)
 
 
-def out_of_fold(rows: list[Row], l2: float) -> np.ndarray:
+def out_of_fold(rows: list[Row], l2: float, weights: np.ndarray) -> np.ndarray:
     """Each row's probe log-odds from the probe fitted on the other folds' identities."""
     x, y = np.array([r.features for r in rows]), np.array([r.label for r in rows])
     folds = np.array([fold_of(r.identity) for r in rows])
     scores = np.zeros(len(rows))
     for k in range(FOLDS):
         held = folds == k
-        probe = probe_of(x[~held], y[~held], l2)
+        probe = probe_of(x[~held], y[~held], l2, weights[~held])
         scores[held] = [probe.log_odds(f) for f in x[held]]
     return scores
 
@@ -238,15 +240,16 @@ def out_of_fold(rows: list[Row], l2: float) -> np.ndarray:
 def fit_probe(name: str, rows: list[Row]) -> tuple[Probe, Fusion, str]:
     """The probe (L2 chosen out of fold), its fusion with the pixel measure, and a line on how it was chosen."""
     y = np.array([r.label for r in rows])
-    scores = {l2: out_of_fold(rows, l2) for l2 in L2_GRID}
+    weights = tone_balance([r.identity for r in rows], y) if name in TONE_BALANCED else np.ones(len(rows))
+    scores = {l2: out_of_fold(rows, l2, weights) for l2 in L2_GRID}
     aucs = {l2: auc(y, s) for l2, s in scores.items()}
     l2 = max(L2_GRID, key=lambda v: (aucs[v], v))
-    probe = probe_of(np.array([r.features for r in rows]), y, l2)
+    probe = probe_of(np.array([r.features for r in rows]), y, l2, weights)
     pixels = np.array([r.pixels for r in rows])
     judged = np.isfinite(pixels)
     fused_x = np.column_stack([pixels[judged], scores[l2][judged]])
-    mean, std, weights, bias = fit(fused_x, y[judged], FUSION_L2)
-    raw = weights / std
+    mean, std, coefficients, bias = fit(fused_x, y[judged], FUSION_L2, weights[judged])
+    raw = coefficients / std
     fusion: Fusion = ((("pixels", round(float(raw[0]), 4)), ("network", round(float(raw[1]), 4))),
                      round(bias - float((raw * mean).sum()), 4))
     fused = fused_x @ raw + fusion[1]

@@ -40,10 +40,10 @@ LOWER_FACE_WITH_NETWORK = (
 # the head covering model fused with the head probe (the network on the head chip), the same way and by the same script
 HEAD_WITH_NETWORK = (
     (
-        ("pixels", 0.6393),
-        ("network", 0.4327),
+        ("pixels", 0.6050),
+        ("network", 0.4037),
     ),
-    0.9250,
+    0.8285,
 )
 # each covering model's network probe (engine/attributes.py) and the fusion with it
 NETWORK_PROBES = {"lower_face": (LOWER_FACE_COVERED, LOWER_FACE_WITH_NETWORK), "head_covering": (HEAD_COVERED, HEAD_WITH_NETWORK)}
