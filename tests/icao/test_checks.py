@@ -858,6 +858,19 @@ def test_a_photo_drained_of_most_of_its_colour_is_not_passed_as_natural() -> Non
     assert colour(0.6).verdict is Verdict.PASS and colour(1.0).verdict is Verdict.PASS
 
 
+def test_a_dark_face_keeps_its_colour_and_is_called_dark_not_washed_out() -> None:
+    # chroma falls with lightness: at a third of the light the cheeks' chroma was under 11 and "Natural skin colour"
+    # called a face washed out or grey that had all its colour, as it did darker skin in dim light 4 times as often as
+    # light skin (docs/EVALUATION.md "Natural colour and skin tone")
+    portrait = load_portrait(1)
+    faces = detect_faces(portrait)
+    for dimmed in (0.45, 0.35):
+        dark = np.clip(portrait.astype(np.float32) * dimmed, 0, 255).astype(np.uint8)
+        found = {c.id: c for c in run_checks(dark, faces)}
+        assert found["natural_colour"].verdict is Verdict.PASS, found["natural_colour"].reason
+        assert found["exposure"].verdict is Verdict.FAIL and "too dark" in found["exposure"].reason
+
+
 def test_an_over_exposed_face_is_not_reported_as_glare_on_the_eyes() -> None:
     # brightened 1.6x, 19 % of the eye area was white and "No glare on eyes or glasses" failed beside "Face is too bright"
     # (graded-defect walk-through)

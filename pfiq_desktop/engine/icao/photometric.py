@@ -324,19 +324,22 @@ def greyscale(ctx: Context, params: dict[str, Any]) -> Measure:
 @check("natural_colour", "Natural skin colour", "photometric", iso="NaturalColour", unless_failed=LOWER_FACE_CHECK)
 def natural_colour(ctx: Context, params: dict[str, Any]) -> Measure:
     """Median CIELAB a*, b* of both cheeks against the range of natural skin tones (colour cast otherwise), and their
-    chroma against the least a colour photo's skin shows (a photo drained of 80 % of its colour passed: a* 4, b* 3
-    lay inside the range, graded-defect walk-through)."""
+    saturation (chroma / L*) against the least a colour photo's skin shows (a photo drained of 80 % of its colour
+    passed: a* 4, b* 3 lay inside the range, graded-defect walk-through). Saturation, not chroma: chroma falls with
+    lightness, so a bound on it called darker skin washed out 4 times as often (docs/EVALUATION.md "Natural colour
+    and skin tone")."""
     if ctx.is_greyscale:
         raise NotAssessable("black-and-white photo: colour cannot be judged")
     lab = ctx.lab_of(ctx.cheek_mask)
     if len(lab) < 8:
         raise NotAssessable("cheeks are outside the photo")
-    a, b = float(np.median(lab[:, 1])), float(np.median(lab[:, 2]))
+    light, a, b = (float(v) for v in np.median(lab, axis=0))
     lo_a, hi_a = float(params["a_min"]), float(params["a_max"])
     lo_b, hi_b = float(params["b_min"]), float(params["b_max"])
-    grey = float(params["chroma_min"]) - math.hypot(a, b)
+    saturation_min = float(params["saturation_min"])
+    grey = saturation_min * light - math.hypot(a, b)  # the chroma missing at this lightness, in CIELAB units
     outside = max(lo_a - a, a - hi_a, lo_b - b, b - hi_b, grey, 0.0)
-    thresholds = {"a_min": lo_a, "a_max": hi_a, "b_min": lo_b, "b_max": hi_b, "chroma_min": float(params["chroma_min"]),
+    thresholds = {"a_min": lo_a, "a_max": hi_a, "b_min": lo_b, "b_max": hi_b, "saturation_min": saturation_min,
                   **bounds_of(params)}
     evidence = Evidence(
         polygons=[[tuple(p) for p in ctx.regions[n]] for n in ("left_cheek", "right_cheek")], regions=["left_cheek", "right_cheek"]
