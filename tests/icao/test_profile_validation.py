@@ -39,6 +39,9 @@ def write(tmp_path: Path, body: str, name: str = "office.toml") -> Path:
         ("[checks.eye_glare]\nsaturaton = 250\n", "[checks.eye_glare] saturaton is not a setting of this check"),
         ("[check.exposure]\nfail_below = 250\n", "check is not part of a profile (a profile has: checks, cite,"),
         ("[checks.sharpness]\nwarn_belw = 30\n", "[checks.sharpness] warn_belw is not a setting of this check"),
+        # a profile written for 0.4.11 is told what took the setting's place
+        ("[checks.natural_colour]\nchroma_min = 12\n", "[checks.natural_colour] chroma_min is no longer a setting: 0.4.12 bounds "
+                                                        "saturation instead, saturation_min = chroma / L*"),
         ("[checks]\nsharpness = 20\n", "[checks.sharpness] must be a table of thresholds"),
         ("checks = 3\n", "'checks' must be a table"),
         ("extends = 7\n", "extends = 7: expected a profile name or file"),

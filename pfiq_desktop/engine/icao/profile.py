@@ -46,6 +46,11 @@ log = logging.getLogger(__name__)
 
 TOP_LEVEL_KEYS = frozenset({"name", "description", "extends", "meta", "print", "rules", "not_assessable", "cite", "checks"})
 # true/false; every other value is a number
+# settings an earlier version had, with what took their place: a profile written for it is refused with the way forward
+RETIRED_SETTINGS = {
+    ("natural_colour", "chroma_min"): "0.4.12 bounds saturation instead, saturation_min = chroma / L* (chroma 11 on "
+                                      "skin of L* 60 is 0.18): chroma falls with lightness and called darker skin washed out",
+}
 FLAG_KEYS = frozenset({"enabled", "fail_if_present", "fail_if_headscarf", "fail_if_teeth", "allow_greyscale", "pass_only_if_confirmed"})
 
 
@@ -201,6 +206,8 @@ def _check_keys(path: Path, check_id: str, values: dict[str, Any]) -> None:
     settings = {key for key in _default_checks().get(check_id, {}) if not _is_bound(key)}
     for key in values:
         if not (_is_bound(key) or key == "enabled" or key in settings):
+            if retired := RETIRED_SETTINGS.get((check_id, key)):
+                raise ProfileError(f"{path}: [checks.{check_id}] {key} is no longer a setting: {retired}")
             others = f"; its settings: {', '.join(sorted(settings))}" if settings else ""
             raise ProfileError(f"{path}: [checks.{check_id}] {key} is not a setting of this check (bounds: "
                                f"{', '.join(THRESHOLD_KEYS)}, also with _mm{others})")
