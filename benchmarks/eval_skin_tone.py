@@ -35,6 +35,7 @@ from pfiq_desktop.engine.icao.registry import CHECKS
 TONES = ("light", "medium", "dark")
 READ_THE_MAP = ("plq_regions", "face_occlusion")  # a neutral map here: not measured
 EYE_CHECKS = ("eye_open_left", "eye_open_right", "eye_occlusion")
+GATE_P = 0.05  # Fisher's two-sided p under which a higher rate for dark faces counts as a gap
 
 
 def fisher_p(a: int, n_a: int, b: int, n_b: int) -> float:
@@ -97,12 +98,17 @@ def main() -> None:
     print("photos (faces found): " + ", ".join(f"{g} {found[g]} ({faces[g]})" for g in TONES))
     print("| check | light | medium | dark | dark vs light, p |\n|---|---|---|---|---|")
     table = rates(outcomes, tone)
+    darker_more = []
     for check_id in sorted(table, key=lambda c: list(CHECKS).index(c)):
         cells = table[check_id]
         shown = [f"{100 * f / n:.1f}% ({f}/{n})" if n else "-" for f, n in (cells.get(g, (0, 0)) for g in TONES)]
         (d, n_d), (li, n_l) = cells.get("dark", (0, 0)), cells.get("light", (0, 0))
-        p = f"{fisher_p(d, n_d, li, n_l):.2g}" if n_d and n_l else "-"
-        print(f"| {CHECKS[check_id].name} | {' | '.join(shown)} | {p} |")
+        p = fisher_p(d, n_d, li, n_l) if n_d and n_l else math.nan
+        if p < GATE_P and d * n_l > li * n_d:
+            darker_more.append(CHECKS[check_id].name)
+        print(f"| {CHECKS[check_id].name} | {' | '.join(shown)} | {'-' if math.isnan(p) else f'{p:.2g}'} |")
+    print(f"\nGate (target: no check flags dark faces more often than light ones at p < {GATE_P}): "
+          + (f"{len(darker_more)} do: {', '.join(darker_more)}" if darker_more else "none does"))
 
 
 if __name__ == "__main__":
