@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.issue15.facecache import FaceCache
 from benchmarks.issue15.gridcache import Grids
 from benchmarks.issue15.measure import Outcome, measure
-from benchmarks.issue15.sets import DATA, LABELS, lfw_cover
+from benchmarks.issue15.sets import DATA, LABELS, identity_tones, lfw_cover
 from pfiq_desktop.engine.icao import load_profile
 from pfiq_desktop.engine.icao.registry import CHECKS
 
@@ -90,7 +90,7 @@ def main() -> None:
     args = parser.parse_args()
     if not DATA.is_dir():
         sys.exit(f"labelled data not found at {DATA.resolve()}")
-    tone = {r["identity"]: r["tone"] for r in csv.DictReader((LABELS / "lfw_identity_tone.csv").open(encoding="utf-8"))}
+    tone = identity_tones()
     photos = [p for p in lfw_cover() if p.labels["covering"] != "excluded" and args.split in (None, p.split)]
     outcomes = measure(photos, FaceCache(args.cache), load_profile(), None, Grids(args.cache / "grids"))
     found = {g: sum(1 for o in outcomes if tone.get(o.photo.identity) == g) for g in TONES}

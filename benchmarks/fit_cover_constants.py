@@ -36,6 +36,7 @@ import cv2
 import numpy as np
 
 from benchmarks.eval_icao import DATA, load_rgb
+from benchmarks.issue15.sets import identity_tones
 from benchmarks.quality_dev_data import centre_face
 from pfiq_desktop.engine.icao.coverings import MODELS_FILE, head_covering_features, lower_face_features
 from pfiq_desktop.engine.icao.face_frame import FaceFrame, build_face_frame
@@ -44,7 +45,6 @@ from tests.icao.facebuild import detector
 
 SPLIT_SEED = "pfiq-issue15-facecover"  # the identity split of issue 15's research, kept so the halves stay put
 LABELS = Path(__file__).parent / "labels" / "lfw_head_covering.csv"
-TONES = Path(__file__).parent / "labels" / "lfw_identity_tone.csv"
 
 
 @dataclass(frozen=True)
@@ -117,22 +117,23 @@ def face_frame_of(photo: Photo) -> tuple[FaceFrame, str] | None:
 
 
 def tone_balance(identities: list[str], labels: np.ndarray) -> np.ndarray:
-    """Per row, a weight that makes the negatives of each skin tone (`TONES`: light, medium, dark) weigh as much in
-    all as the light ones; positives and rows without a tone weigh 1.
+    """Per row, a weight that makes the negatives of each skin tone (`identity_tones`: light, medium, dark) weigh as
+    much in all as the light ones; positives, rows without a tone, and every row where no light negative is there to
+    match, weigh 1.
 
     Why: fitted unweighted, the head probe and its fusion (fit_attribute_probes) flagged darker-skinned bare heads
     (shaved heads, hair drawn back) several times as often as light ones, and the development half holds few of them
     (docs/EVALUATION.md "Head covering and skin tone"). The pixel model is not weighted: weighted, it lost the band
     across the forehead that the synthetic headbands test.
     """
-    tones = {row["identity"]: row["tone"] for row in _rows(TONES)}
+    tones = identity_tones()
     tone = np.array([tones.get(identity, "") for identity in identities])
     negative = labels == 0
     light = (negative & (tone == "light")).sum()
     weights = np.ones(len(labels))
     for group in ("medium", "dark"):
         members = negative & (tone == group)
-        if members.any():
+        if members.any() and light:
             weights[members] = light / members.sum()
     return weights
 
@@ -140,10 +141,12 @@ def tone_balance(identities: list[str], labels: np.ndarray) -> np.ndarray:
 def fit(x: np.ndarray, y: np.ndarray, l2: float, weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """Balanced, L2-regularised logistic regression on standardised features (missing = the mean); `weights` per row
     (default 1), the positives then scaled to weigh as much in all as the negatives."""
+    weights = np.ones(len(y)) if weights is None else weights
+    if not (weights[y == 0].sum() > 0 and weights[y == 1].sum() > 0):
+        raise ValueError("a logistic fit needs weight on both labels")
     mean, std = np.nanmean(x, axis=0), np.nanstd(x, axis=0) + 1e-9
     a = np.hstack([np.nan_to_num((x - mean) / std), np.ones((len(x), 1))])
-    weights = np.ones(len(y)) if weights is None else weights
-    sample_weight = weights * np.where(y == 1, weights[y == 0].sum() / max(weights[y == 1].sum(), 1e-12), 1.0)
+    sample_weight = weights * np.where(y == 1, weights[y == 0].sum() / weights[y == 1].sum(), 1.0)
     ridge = l2 * np.eye(a.shape[1])
     ridge[-1, -1] = 0.0
     beta = np.zeros(a.shape[1])

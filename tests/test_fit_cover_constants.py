@@ -39,3 +39,12 @@ def test_a_weighted_group_pulls_the_fit_away_from_flagging_it() -> None:
     weights = np.where(small, 15.0, 1.0)
     assert small_group_log_odds(weights) < small_group_log_odds(None) - 0.5
     assert small_group_log_odds(np.ones(400)) == pytest.approx(small_group_log_odds(None), abs=1e-9)
+
+
+def test_without_light_negatives_nothing_is_reweighted_and_a_fit_needs_both_labels() -> None:
+    # with no light bare head to match, the darker ones were weighted 0 and dropped out of the fit (second review)
+    identities = ["Abdullah_al-Attiyah"] * 3 + ["Dexter_Jackson"] * 2 + ["Aaron_Peirsol"]
+    assert tone_balance(identities, np.array([0.0, 0, 0, 0, 0, 1])).tolist() == [1.0] * 6
+    x = np.arange(6.0)[:, None]
+    with pytest.raises(ValueError, match="both labels"):
+        fit(x, np.array([0.0, 0, 0, 1, 1, 1]), 1.0, np.array([0.0, 0, 0, 1, 1, 1]))

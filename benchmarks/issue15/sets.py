@@ -74,6 +74,12 @@ def lfw_cover() -> list[Photo]:
             for r in _rows(LABELS / "lfw_head_covering.csv")]
 
 
+def identity_tones() -> dict[str, str]:
+    """Each LFW development identity's skin tone as a rater saw it (`labels/lfw_identity_tone.csv`: light, medium,
+    dark or unsure)."""
+    return {r["identity"]: r["tone"] for r in _rows(LABELS / "lfw_identity_tone.csv")}
+
+
 def tight_crops(folder: str) -> list[Photo]:
     """defects_masks_dev / defects_yaleb_light_dev: `label` per photo, padded before detection."""
     return [Photo(f"{folder}/{r['file']}", DATA / folder / r["file"], r["identity"], cover_split(r["identity"]),

@@ -44,7 +44,8 @@ GLASSES_UNITS = {"clear": "% clear", "tinted": "% tinted", "none": "% no glasses
 
 
 def profile_eye_thresholds(profile: Profile) -> dict[str, float]:
-    """The eye thresholds of a profile's eye checks' tables, each from the check that owns it."""
+    """The eye thresholds of a profile's eye checks' tables (`EYE_CHECKS`, a later table's value over an earlier one's:
+    occluded is "Eyes not covered"'s, dark_lens "Glasses"'; the right eye's table decides that eye's check only)."""
     return {k: float(v) for check_id in EYE_CHECKS for k, v in profile.params(check_id).items() if k in EYE_THRESHOLDS}
 
 

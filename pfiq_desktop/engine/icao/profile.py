@@ -29,6 +29,7 @@ import hashlib
 import json
 import logging
 import math
+import os
 import tomllib
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
@@ -156,19 +157,25 @@ def _did_you_mean(text: str, known: Iterable[str]) -> str:
 def _find(name_or_path: str) -> tuple[Path | None, bool]:
     """(the file of a profile named so, bundled or the user's, or at that path; None when there is none, whether it
     was found by name)."""
-    bundled, yours = _bundled_dir() / f"{name_or_path}.toml", appdirs.profiles_dir() / f"{name_or_path}.toml"
-    by_name = next((p for p in (bundled, yours) if Path(name_or_path).name == name_or_path and p.is_file()), None)
-    path = by_name or Path(name_or_path).expanduser()
-    return (path if path.is_file() else None), by_name is not None
+    try:
+        bundled, yours = _bundled_dir() / f"{name_or_path}.toml", appdirs.profiles_dir() / f"{name_or_path}.toml"
+        by_name = next((p for p in (bundled, yours) if Path(name_or_path).name == name_or_path and p.is_file()), None)
+        path = by_name or Path(name_or_path).expanduser()
+        return (path if path.is_file() else None), by_name is not None
+    except (OSError, RuntimeError, ValueError) as error:  # "~nosuchuser/x", a 5,000-character name, a NUL byte
+        raise ProfileError(f"{name_or_path!r} is not a usable profile name or file path ({error})") from error
 
 
-def _extended(path: Path, parent: str) -> str:
+def _extended(path: Path, extends: str) -> str:
     """What a profile's `extends` names: a profile by name, else a file, a relative one beside the profile that
-    extends it (the working folder is wherever the app was started from, so it found the file or not by chance)."""
-    if _find(parent)[1]:
-        return parent
-    file = Path(parent).expanduser()
-    return parent if file.is_absolute() else str(path.parent / file)
+    extends it (the working folder is wherever the app was started from, so it found the file or not by chance),
+    written the one way each file has so that a cycle through '..' is seen."""
+    try:
+        if _find(extends)[1]:
+            return extends
+    except ProfileError as error:
+        raise ProfileError(f"{path}: extends = {extends!r}: {error}") from error
+    return os.path.normpath(path.parent / os.path.expanduser(extends))
 
 
 def _known_check_ids() -> set[str]:
@@ -348,15 +355,16 @@ def load_profile(name_or_path: str | Path = DEFAULT_PROFILE, _seen: tuple[str, .
         if not isinstance(extends, str):
             raise ProfileError(f"{path}: extends = {extends!r}: expected a profile name or file")
         parent = _extended(path, extends)
-        if parent in _seen:
+        if parent in _seen or parent == os.path.normpath(path):
             raise ProfileError(f"{path}: circular 'extends' ({extends})")
         if len(_seen) >= MAX_EXTENDS:  # 1,200 files each extending the next ran out of stack (security review)
             raise ProfileError(f"{path}: extends = {extends!r}: more than {MAX_EXTENDS} profiles extend one another")
         if _find(parent)[0] is None:  # "No profile named 'au-pasport'" named neither the file nor its extends line
             bundled, yours = list_profiles(), your_profiles()  # (each lists a folder)
+            looked = "" if os.path.isabs(os.path.expanduser(extends)) else f"; a file is looked for from {path.parent}"
             raise ProfileError(f"{path}: extends = {extends!r}: there is no such profile or file"
                                f"{_did_you_mean(extends, bundled + yours)} (bundled: {', '.join(bundled)}; yours: "
-                               f"{', '.join(yours) or 'none'}; a file is looked for from {path.parent})")
+                               f"{', '.join(yours) or 'none'}{looked})")
         inherited = load_profile(parent, (*_seen, parent))
         checks, base = _merge(inherited.checks, checks), inherited.info
     elif not _is_default(path):  # without `extends`, whatever it leaves out is the default profile's
