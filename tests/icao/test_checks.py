@@ -869,6 +869,17 @@ def test_a_dark_face_keeps_its_colour_and_is_called_dark_not_washed_out() -> Non
         found = {c.id: c for c in run_checks(dark, faces)}
         assert found["natural_colour"].verdict is Verdict.PASS, found["natural_colour"].reason
         assert found["exposure"].verdict is Verdict.FAIL and "too dark" in found["exposure"].reason
+    # a dark face with no colour at all still fails (the missing saturation is counted at a typical face's lightness:
+    # counted at its own, a grey face under L* 28 could only warn), and one at 15 % of its light is not judged: its a*
+    # and b* are a unit or two, read as grey or as a green cast (second review)
+    grey = np.repeat(cv2.cvtColor(portrait, cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2).astype(np.float32)
+    grey[-grey.shape[0] // 5:] = (200, 30, 30)  # a red band along the bottom: still a colour photo
+    for dimmed in (0.45, 0.35):
+        found = {c.id: c for c in run_checks(np.clip(grey * dimmed, 0, 255).astype(np.uint8), faces)}["natural_colour"]
+        assert found.verdict is Verdict.FAIL and "washed out or grey" in found.reason, found.reason
+    darkest = np.clip(portrait.astype(np.float32) * 0.15, 0, 255).astype(np.uint8)
+    found = {c.id: c for c in run_checks(darkest, faces)}["natural_colour"]
+    assert found.verdict is Verdict.NOT_ASSESSABLE and "too dark to judge their colour" in found.reason, found.reason
 
 
 def test_an_over_exposed_face_is_not_reported_as_glare_on_the_eyes() -> None:

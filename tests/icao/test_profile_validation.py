@@ -41,7 +41,10 @@ def write(tmp_path: Path, body: str, name: str = "office.toml") -> Path:
         ("[checks.sharpness]\nwarn_belw = 30\n", "[checks.sharpness] warn_belw is not a setting of this check"),
         # a profile written for 0.4.11 is told what took the setting's place
         ("[checks.natural_colour]\nchroma_min = 12\n", "[checks.natural_colour] chroma_min is no longer a setting: 0.4.12 bounds "
-                                                        "saturation instead, saturation_min = chroma / L*"),
+                                                        "saturation_min instead, a saturation, chroma / L*"),
+        # ... and one that moved the chroma over to the new key is not told to write 0.11 (a percent's reading)
+        ("[checks.natural_colour]\nsaturation_min = 11\n", "saturation_min = 11 is too large: it is a saturation, chroma / L* (a "
+                                                            "chroma of 11 on skin of L* 60 is 0.18)"),
         ("[checks]\nsharpness = 20\n", "[checks.sharpness] must be a table of thresholds"),
         ("checks = 3\n", "'checks' must be a table"),
         ("extends = 7\n", "extends = 7: expected a profile name or file"),

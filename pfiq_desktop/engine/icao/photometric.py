@@ -321,6 +321,14 @@ def greyscale(ctx: Context, params: dict[str, Any]) -> Measure:
     return Measure(verdict, "The photo is black and white; a colour photo is required.", 0.0, "colour")
 
 
+# L* at which the cheeks' missing saturation is given in chroma units (a typical face's cheeks: median 58 in LFW and the
+# official portraits), so that `fail_above` means the same at every lightness: a face with no colour at all fails
+REFERENCE_LIGHTNESS = 60.0
+# L* under which the cheeks' colour is not judged: a* and b* are then a few units, rounded to whole ones, and read as a
+# cast or as grey (a face at 15 % of its light); no LFW or official face's cheeks are so dark
+MIN_CHEEK_LIGHTNESS = 15.0
+
+
 @check("natural_colour", "Natural skin colour", "photometric", iso="NaturalColour", unless_failed=LOWER_FACE_CHECK)
 def natural_colour(ctx: Context, params: dict[str, Any]) -> Measure:
     """Median CIELAB a*, b* of both cheeks against the range of natural skin tones (colour cast otherwise), and their
@@ -334,10 +342,12 @@ def natural_colour(ctx: Context, params: dict[str, Any]) -> Measure:
     if len(lab) < 8:
         raise NotAssessable("cheeks are outside the photo")
     light, a, b = (float(v) for v in np.median(lab, axis=0))
+    if light < MIN_CHEEK_LIGHTNESS:
+        raise NotAssessable(f"the cheeks are too dark to judge their colour (L* {light:.0f}); see the exposure check")
     lo_a, hi_a = float(params["a_min"]), float(params["a_max"])
     lo_b, hi_b = float(params["b_min"]), float(params["b_max"])
     saturation_min = float(params["saturation_min"])
-    grey = saturation_min * light - math.hypot(a, b)  # the chroma missing at this lightness, in CIELAB units
+    grey = (saturation_min - math.hypot(a, b) / light) * REFERENCE_LIGHTNESS  # missing saturation, in chroma units
     outside = max(lo_a - a, a - hi_a, lo_b - b, b - hi_b, grey, 0.0)
     thresholds = {"a_min": lo_a, "a_max": hi_a, "b_min": lo_b, "b_max": hi_b, "saturation_min": saturation_min,
                   **bounds_of(params)}

@@ -47,11 +47,14 @@ log = logging.getLogger(__name__)
 
 TOP_LEVEL_KEYS = frozenset({"name", "description", "extends", "meta", "print", "rules", "not_assessable", "cite", "checks"})
 # true/false; every other value is a number
+SATURATION = "a saturation, chroma / L* (a chroma of 11 on skin of L* 60 is 0.18)"
 # settings an earlier version had, with what took their place: a profile written for it is refused with the way forward
 RETIRED_SETTINGS = {
-    ("natural_colour", "chroma_min"): "0.4.12 bounds saturation instead, saturation_min = chroma / L* (chroma 11 on "
-                                      "skin of L* 60 is 0.18): chroma falls with lightness and called darker skin washed out",
+    ("natural_colour", "chroma_min"): f"0.4.12 bounds saturation_min instead, {SATURATION}: chroma falls with lightness "
+                                      "and called darker skin washed out",
 }
+# settings that are ratios rather than shares, with what they are: a value past 1 is a chroma or a percent put there
+RATIO_SETTINGS = {("natural_colour", "saturation_min"): SATURATION}
 FLAG_KEYS = frozenset({"enabled", "fail_if_present", "fail_if_headscarf", "fail_if_teeth", "allow_greyscale", "pass_only_if_confirmed"})
 
 
@@ -162,20 +165,31 @@ def _find(name_or_path: str) -> tuple[Path | None, bool]:
         by_name = next((p for p in (bundled, yours) if Path(name_or_path).name == name_or_path and p.is_file()), None)
         path = by_name or Path(name_or_path).expanduser()
         return (path if path.is_file() else None), by_name is not None
-    except (OSError, RuntimeError, ValueError) as error:  # "~nosuchuser/x", a 5,000-character name, a NUL byte
-        raise ProfileError(f"{name_or_path!r} is not a usable profile name or file path ({error})") from error
+    except (OSError, RuntimeError, ValueError) as error:  # "~nosuchuser/x", a 5,000-character name
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise ProfileError(f"not a usable profile name or file path ({reason})") from error
 
 
 def _extended(path: Path, extends: str) -> str:
     """What a profile's `extends` names: a profile by name, else a file, a relative one beside the profile that
-    extends it (the working folder is wherever the app was started from, so it found the file or not by chance),
-    written the one way each file has so that a cycle through '..' is seen."""
+    extends it (the working folder is wherever the app was started from, so it found the file or not by chance)."""
     try:
         if _find(extends)[1]:
             return extends
     except ProfileError as error:
-        raise ProfileError(f"{path}: extends = {extends!r}: {error}") from error
-    return os.path.normpath(path.parent / os.path.expanduser(extends))
+        raise ProfileError(f"{path}: extends = {_shown(extends)}: {error}") from error
+    return str(path.parent / os.path.expanduser(extends))
+
+
+def _shown(text: str) -> str:
+    """A profile reference as an error quotes it: a 5,000-character one cut short."""
+    return repr(text) if len(text) <= 80 else f"{text[:60]!r}... ({len(text)} characters)"
+
+
+def _identity(profile: str | Path) -> str:
+    """One name for one profile, to see a cycle of `extends`: a name as it is, a file as its real path ('..' and
+    symbolic links resolved the way the system opens it)."""
+    return str(profile) if _find(str(profile))[1] else os.path.realpath(profile)
 
 
 def _known_check_ids() -> set[str]:
@@ -229,6 +243,8 @@ def _check_scale(path: Path, check_id: str, values: dict[str, float | bool]) -> 
     default = _default_checks().get(check_id, {})
     default_bounds = [v for k, v in default.items() if _is_bound(k) and not k.endswith("_mm") and not isinstance(v, bool)]
     for key, value in values.items():
+        if (ratio := RATIO_SETTINGS.get((check_id, key))) and not isinstance(value, bool) and value > 1.0:
+            raise ProfileError(f"{path}: [checks.{check_id}] {key} = {value:g} is too large: it is {ratio}")
         if isinstance(value, bool) or key.endswith("_mm") or value <= PERCENT_LIKE:
             continue
         known = [default[key]] if key in default and not isinstance(default[key], bool) else (
@@ -341,7 +357,10 @@ def _completed(checks: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
 def load_profile(name_or_path: str | Path = DEFAULT_PROFILE, _seen: tuple[str, ...] = ()) -> Profile:
     """A bundled profile by name, one in the user's profiles folder by its file name, or a TOML/JSON file by path."""
     text = str(name_or_path)
-    path, by_name = _find(text)
+    try:
+        path, by_name = _find(text)
+    except ProfileError as error:
+        raise ProfileError(f"{_shown(text)}: {error}") from error
     if path is None:
         raise ProfileError(f"No profile named {text!r} (bundled: {', '.join(list_profiles())}; yours, in "
                            f"{appdirs.profiles_dir()}: {', '.join(your_profiles()) or 'none'}) and no such file")
@@ -355,7 +374,7 @@ def load_profile(name_or_path: str | Path = DEFAULT_PROFILE, _seen: tuple[str, .
         if not isinstance(extends, str):
             raise ProfileError(f"{path}: extends = {extends!r}: expected a profile name or file")
         parent = _extended(path, extends)
-        if parent in _seen or parent == os.path.normpath(path):
+        if _identity(parent) in (*_seen, _identity(path)):
             raise ProfileError(f"{path}: circular 'extends' ({extends})")
         if len(_seen) >= MAX_EXTENDS:  # 1,200 files each extending the next ran out of stack (security review)
             raise ProfileError(f"{path}: extends = {extends!r}: more than {MAX_EXTENDS} profiles extend one another")
@@ -365,7 +384,7 @@ def load_profile(name_or_path: str | Path = DEFAULT_PROFILE, _seen: tuple[str, .
             raise ProfileError(f"{path}: extends = {extends!r}: there is no such profile or file"
                                f"{_did_you_mean(extends, bundled + yours)} (bundled: {', '.join(bundled)}; yours: "
                                f"{', '.join(yours) or 'none'}{looked})")
-        inherited = load_profile(parent, (*_seen, parent))
+        inherited = load_profile(parent, (*_seen, _identity(parent)))
         checks, base = _merge(inherited.checks, checks), inherited.info
     elif not _is_default(path):  # without `extends`, whatever it leaves out is the default profile's
         checks, base = _completed(checks), load_profile(DEFAULT_PROFILE).info
