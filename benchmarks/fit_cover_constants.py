@@ -36,7 +36,6 @@ import cv2
 import numpy as np
 
 from benchmarks.eval_icao import DATA, load_rgb
-from benchmarks.issue15.sets import identity_tones
 from benchmarks.quality_dev_data import centre_face
 from pfiq_desktop.engine.icao.coverings import MODELS_FILE, head_covering_features, lower_face_features
 from pfiq_desktop.engine.icao.face_frame import FaceFrame, build_face_frame
@@ -114,28 +113,6 @@ def face_frame_of(photo: Photo) -> tuple[FaceFrame, str] | None:
         return None
     face = centre_face(faces, rgb.shape) if photo.centre_face else faces[0]
     return build_face_frame(rgb, face.landmarks68.astype(np.float64) - [pad_x, pad_y]), face.detector
-
-
-def tone_balance(identities: list[str], labels: np.ndarray) -> np.ndarray:
-    """Per row, a weight that makes the negatives of each skin tone (`identity_tones`: light, medium, dark) weigh as
-    much in all as the light ones; positives, rows without a tone, and every row where no light negative is there to
-    match, weigh 1.
-
-    Why: fitted unweighted, the head probe and its fusion (fit_attribute_probes) flagged darker-skinned bare heads
-    (shaved heads, hair drawn back) several times as often as light ones, and the development half holds few of them
-    (docs/EVALUATION.md "Head covering and skin tone"). The pixel model is not weighted: weighted, it lost the band
-    across the forehead that the synthetic headbands test.
-    """
-    tones = identity_tones()
-    tone = np.array([tones.get(identity, "") for identity in identities])
-    negative = labels == 0
-    light = (negative & (tone == "light")).sum()
-    weights = np.ones(len(labels))
-    for group in ("medium", "dark"):
-        members = negative & (tone == group)
-        if members.any() and light:
-            weights[members] = light / members.sum()
-    return weights
 
 
 def fit(x: np.ndarray, y: np.ndarray, l2: float, weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.fit_attribute_probes import L2_GRID, Row, auc, fit_probe, same_fusion
+from benchmarks.fit_attribute_probes import L2_GRID, Row, auc, fit_probe, same_fusion, tone_balance
 
 
 def test_auc_is_the_share_of_positive_negative_pairs_ranked_right() -> None:
@@ -46,3 +46,23 @@ def test_the_check_forgives_a_rebuilt_caches_float_drift_but_not_a_refit_that_mo
     assert not same_fusion(((("pixels", 0.6393), ("network", 0.4427)), 0.9250), shipped)
     assert not same_fusion(((("network", 0.6393), ("pixels", 0.4327)), 0.9250), shipped)
     assert not same_fusion(shipped, None)
+
+
+def test_each_tones_negatives_weigh_as_much_as_the_light_ones() -> None:
+    # tones from benchmarks/labels/lfw_identity_tone.csv; official portraits are not in it
+    identities = ["Aaron_Peirsol"] * 6 + ["Abdullah_al-Attiyah"] * 3 + ["Dexter_Jackson", "Eunice_Barber"] + ["Chris_Tucker", "021118.jpg"]
+    labels = np.array([0.0] * 11 + [1.0, 0.0])
+    weights = tone_balance(identities, labels)
+    assert weights[:6].tolist() == [1.0] * 6
+    assert weights[6:9] == pytest.approx([2.0] * 3)  # 6 light / 3 medium
+    assert weights[9:11] == pytest.approx([3.0] * 2)  # 6 light / 2 dark
+    assert weights[11] == 1.0  # a covered head: not reweighted
+    assert weights[12] == 1.0  # no tone label
+    for group in (slice(0, 6), slice(6, 9), slice(9, 11)):
+        assert weights[group].sum() == pytest.approx(6.0)
+
+
+def test_without_light_negatives_nothing_is_reweighted() -> None:
+    # with no light bare head to match, the darker ones were weighted 0 and dropped out of the fit (second review)
+    identities = ["Abdullah_al-Attiyah"] * 3 + ["Dexter_Jackson"] * 2 + ["Aaron_Peirsol"]
+    assert tone_balance(identities, np.array([0.0, 0, 0, 0, 0, 1])).tolist() == [1.0] * 6
