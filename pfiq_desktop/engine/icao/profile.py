@@ -374,7 +374,8 @@ def load_profile(name_or_path: str | Path = DEFAULT_PROFILE, _seen: tuple[str, .
         if not isinstance(extends, str):
             raise ProfileError(f"{path}: extends = {extends!r}: expected a profile name or file")
         parent = _extended(path, extends)
-        if _identity(parent) in (*_seen, _identity(path)):
+        seen_as = _identity(parent)
+        if seen_as in (*_seen, os.path.realpath(path)):
             raise ProfileError(f"{path}: circular 'extends' ({extends})")
         if len(_seen) >= MAX_EXTENDS:  # 1,200 files each extending the next ran out of stack (security review)
             raise ProfileError(f"{path}: extends = {extends!r}: more than {MAX_EXTENDS} profiles extend one another")
@@ -384,7 +385,7 @@ def load_profile(name_or_path: str | Path = DEFAULT_PROFILE, _seen: tuple[str, .
             raise ProfileError(f"{path}: extends = {extends!r}: there is no such profile or file"
                                f"{_did_you_mean(extends, bundled + yours)} (bundled: {', '.join(bundled)}; yours: "
                                f"{', '.join(yours) or 'none'}{looked})")
-        inherited = load_profile(parent, (*_seen, _identity(parent)))
+        inherited = load_profile(parent, (*_seen, seen_as))
         checks, base = _merge(inherited.checks, checks), inherited.info
     elif not _is_default(path):  # without `extends`, whatever it leaves out is the default profile's
         checks, base = _completed(checks), load_profile(DEFAULT_PROFILE).info
