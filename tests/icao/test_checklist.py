@@ -132,6 +132,18 @@ def test_greyscale_photo_makes_colour_checks_not_assessable(portrait: np.ndarray
     assert by_id["natural_colour"].verdict is Verdict.NOT_ASSESSABLE
 
 
+def test_a_dark_colour_photo_is_not_called_black_and_white(portrait: np.ndarray, portrait_faces: list[Face]) -> None:
+    # "Colour photo" read the channels' absolute spread, which shrinks with the light: the portrait at a tenth of it
+    # was failed as black and white beside the exposure check that names the real defect (this colourful portrait at 6 %
+    # of its light; the palest official portrait at 20 %)
+    dark = (portrait.astype(np.float32) * 0.06 + 0.5).astype(np.uint8)
+    by_id = {c.id: c for c in run_checks(dark, portrait_faces)}
+    assert by_id["greyscale"].verdict is Verdict.PASS
+    assert by_id["exposure"].verdict is Verdict.FAIL
+    grey_and_dark = np.repeat(dark.mean(axis=2, keepdims=True).astype(np.uint8), 3, axis=2)
+    assert next(c for c in run_checks(grey_and_dark, portrait_faces) if c.id == "greyscale").verdict is Verdict.FAIL
+
+
 def test_results_are_deterministic_and_json_round_trip(portrait: np.ndarray, portrait_faces: list[Face]) -> None:
     first = run_checks(portrait, portrait_faces)
     assert first == run_checks(portrait, portrait_faces)

@@ -61,9 +61,13 @@ def lab_from_8bit(lab8: np.ndarray) -> np.ndarray:
     lab[..., 1:] -= 128.0
     return lab
 
-# mean |R - G| + |G - B| under which a photo counts as greyscale: the chroma noise of a greyscale JPEG stays below it,
-# the palest colour portrait of the 150 official ones measures 13.7
+# A photo counts as greyscale when its mean |R - G| + |G - B| is small both in itself and for its brightness. In itself:
+# the chroma noise of a greyscale JPEG stays below 3, the palest of the 150 official colour portraits measures 13.7. For
+# its brightness (over the mean of each pixel's brightest channel): a colour photo's spread shrinks with its light (an
+# official portrait at a tenth of it: 0.9), this ratio does not (0.12 and up, colour LFW and official photos at any
+# exposure), and a dark greyscale photo's faint tint stays under it (0.043, Thomas_Wyman_0002)
 GREYSCALE_SPREAD = 3.0
+GREYSCALE_SPREAD_PER_BRIGHTNESS = 0.07
 
 
 class Context:
@@ -124,8 +128,9 @@ class Context:
         """Whether the photo has no colour to judge (a measurement, not a verdict: "Colour photo" decides with the
         profile's allow_greyscale, and the colour checks then say they cannot judge)."""
         small = self.sample.astype(np.int16)
-        spread = np.abs(small[:, :, 0] - small[:, :, 1]) + np.abs(small[:, :, 1] - small[:, :, 2])
-        return float(np.mean(spread)) < GREYSCALE_SPREAD
+        spread = float(np.mean(np.abs(small[:, :, 0] - small[:, :, 1]) + np.abs(small[:, :, 1] - small[:, :, 2])))
+        brightness = max(float(np.mean(small.max(axis=2))), 1.0)
+        return spread < GREYSCALE_SPREAD and spread / brightness < GREYSCALE_SPREAD_PER_BRIGHTNESS
 
     @cached_property
     def white_point(self) -> float:
