@@ -219,9 +219,12 @@ def test_the_glasses_check_warns_for_unsure_tint_and_fails_where_no_glasses_are_
     # where no glasses are allowed (us-passport) the FAIL said "tinted lenses are not allowed, clear ones are"
     forbidden = eyes_mouth.glasses(None, {**params, "fail_if_present": True}).reason
     assert "not allowed under this profile" in forbidden and "clear ones are" not in forbidden, forbidden
-    monkeypatch.setattr(eyes_mouth, "eye_assessment", lambda ctx, params: dataclasses.replace(unsure, glasses="clear"))
-    assert "allowed only if" in eyes_mouth.glasses(None, params).reason
-    assert eyes_mouth.glasses(None, {**params, "fail_if_present": True}).reason.startswith("Clear glasses are worn: not allowed")
+    # clear glasses were "worn" at any confidence: a sharpened face without glasses read so at 53 % (wrong-cause audit)
+    clear = dataclasses.replace(unsure, glasses="clear", glasses_score=0.53)
+    monkeypatch.setattr(eyes_mouth, "eye_assessment", lambda ctx, params: clear)
+    assert eyes_mouth.glasses(None, params).reason.startswith("Clear glasses seen (confidence 53%): allowed only if")
+    assert eyes_mouth.glasses(None, {**params, "fail_if_present": True}).reason.startswith(
+        "Clear glasses seen (confidence 53%): not allowed under this profile")
 
 
 def test_each_eye_check_reads_the_bars_the_other_eye_checks_own_from_the_same_profile(

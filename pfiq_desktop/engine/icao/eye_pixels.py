@@ -265,14 +265,20 @@ class EyeAssessment:
 
     @property
     def glasses_reason(self) -> str:
+        """Clear glasses are named with the reading's confidence: "are worn" was said at 53 % of a sharpened face
+        without glasses, and on held-out photos 5 of 12 clear calls under 70 % had none (4 of 73 above)."""
         if self.glasses == "tinted" and not self.tinted_sure:
             return (f"Tinted glasses or sunglasses may be worn (confidence {self.glasses_score:.0%}): look at the lenses; "
                     "tinted lenses are not allowed, clear ones are.")
         return {
             "none": "No glasses seen.",
-            "clear": "Clear glasses are worn: allowed only if the frame does not cover the eyes and there is no glare.",
+            "clear": f"{self.clear_glasses_seen}: allowed only if the frame does not cover the eyes and there is no glare.",
             "tinted": "Tinted glasses or sunglasses are worn: not allowed.",
         }[self.glasses]
+
+    @property
+    def clear_glasses_seen(self) -> str:
+        return f"Clear glasses seen (confidence {self.glasses_score:.0%})"
 
 
 def _linear(model: Model, feats: dict[str, float]) -> float:

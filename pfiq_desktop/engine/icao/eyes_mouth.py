@@ -176,8 +176,8 @@ def glasses(ctx: Context, params: dict[str, Any]) -> Measure:
         verdict = Verdict.PASS
     reason = found.glasses_reason
     if none_allowed and found.glasses != "none" and not found.tinted_sure:  # "clear ones are allowed" beside a FAIL
-        kind = "Clear glasses are" if found.glasses == "clear" else f"Glasses (tinted {found.glasses_score:.0%} likely) are"
-        reason = f"{kind} worn: not allowed under this profile, which allows no glasses."
+        kind = found.clear_glasses_seen if found.glasses == "clear" else f"Glasses (tinted {found.glasses_score:.0%} likely) are worn"
+        reason = f"{kind}: not allowed under this profile, which allows no glasses."
     return Measure(
         verdict,
         reason,
