@@ -1037,3 +1037,20 @@ def test_a_dark_face_in_a_photo_exposed_right_is_not_called_too_dark_but_a_dark_
     backlit[head] = (255.0 * ((photo[head] / 255.0) ** 2.2 / 4.0) ** (1 / 2.2)).astype(np.uint8)
     shadowed = _result("exposure", backlit, faces, load_profile())
     assert shadowed.verdict is not Verdict.PASS and "the light may not reach the face" in shadowed.reason, shadowed.reason
+
+
+@pytest.mark.parametrize("index", [0, 5])
+def test_a_darker_or_brighter_copy_keeps_its_focus_verdict(index: int) -> None:
+    # the Laplacian's variance grows with the square of the grey levels: a sharp portrait at 60 % of them failed as
+    # "blurred or out of focus" beside a passing exposure, and a blurred one brightened passed (wrong-cause audit)
+    large = cv2.resize(load_portrait(index), None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC).astype(np.float32)
+    blurred = cv2.GaussianBlur(large, (0, 0), 4.5)
+
+    def focus(image: np.ndarray, level: float) -> CheckResult:
+        scaled = np.clip(image * level + 0.5, 0, 255).astype(np.uint8)
+        return {c.id: c for c in run_checks(scaled, detect_faces(scaled))}["sharpness"]
+
+    for level in (0.4, 0.6, 1.2):
+        assert focus(large, level).verdict is Verdict.PASS, level
+        darker = focus(blurred, level)
+        assert darker.verdict is Verdict.FAIL and "blurred or out of focus" in darker.reason, (level, darker.reason)

@@ -47,6 +47,12 @@ DIRECTION_NOISE_GAIN = LAPLACIAN_NOISE_GAIN * 6 / 20  # its taps' energy (6) ove
 # the face's grey-level spread under which a lack of detail is said to be flatness as much as blur: a face at a fifth of
 # its contrast failed as "out of focus" (graded-defect walk-through); official portraits spread 16.9 and up
 FLAT_FACE_SPREAD = 12.0
+# Focus is read as if the face's mean grey were this, the official portraits' median (135), so that their
+# bounds keep their meaning on a typical portrait: the Laplacian's variance grows with the square of the grey levels, so
+# sharp portraits at 60 % of their grey levels were called "blurred" beside a passing exposure (official portraits at 3x:
+# 25 of 150 flagged, 2 at full brightness; scaled, 3 at both; wrong-cause audit, docs/EVALUATION.md "Wrong causes,
+# second pass")
+FOCUS_REFERENCE_GREY = 135.0
 SMEAR_MIN_DETAIL = 10.0  # below this in both directions the face is blurred all over, or noise: focus alone judges it
 # A face has more detail up and down than sideways (eyes, brows and mouth are lines across it: the official portraits'
 # median is 0.55 across per 1 down), so a smear up and down brings the ratio as low only when longer. Its ratio is read
@@ -229,7 +235,7 @@ def lighting_uniformity(ctx: Context, params: dict[str, Any]) -> Measure:
 @check(SHARPNESS_CHECK, "Sharp focus", "photometric", iso="Sharpness")
 def sharpness(ctx: Context, params: dict[str, Any]) -> Measure:
     """Laplacian variance inside the face, on the face resampled to a fixed inter-eye distance, less what the photo's
-    noise adds to it (`LAPLACIAN_NOISE_GAIN`)."""
+    noise adds to it (`LAPLACIAN_NOISE_GAIN`), at a standard face brightness (`FOCUS_REFERENCE_GREY`)."""
     lm = ctx.landmarks
     x0, x1 = max(int(lm[:, 0].min()), 0), min(int(lm[:, 0].max()) + 1, ctx.width)
     y0, y1 = max(int(lm[17:27, 1].min()), 0), min(int(lm[:, 1].max()) + 1, ctx.height)
@@ -250,8 +256,9 @@ def sharpness(ctx: Context, params: dict[str, Any]) -> Measure:
     low = ("Face is blurred or out of focus (detail {v:.0f}; needs {fail_below:.0f})." if spread >= FLAT_FACE_SPREAD else
            f"Face shows too little detail (detail {{v:.0f}}; needs {{fail_below:.0f}}): its tones are very flat (spread "
            f"{spread:.0f} grey levels), which hides detail as blur does.")
+    to_reference = FOCUS_REFERENCE_GREY / max(float(small[small_mask].mean()), 1.0)
     focus = graded(
-        max(float(lap.var()) - LAPLACIAN_NOISE_GAIN * noise**2, 0.0),
+        to_reference**2 * max(float(lap.var()) - LAPLACIAN_NOISE_GAIN * noise**2, 0.0),
         params,
         {"ok": "Face is in focus (detail {v:.0f}).", "low": low},
         "Laplacian variance",
