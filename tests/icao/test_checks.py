@@ -418,6 +418,9 @@ def test_a_colourless_face_is_called_grey_not_a_green_cast(portrait: np.ndarray,
     washed = cv2.addWeighted(portrait, 0.1, grey, 0.9, 0)  # a trace of colour: not black and white
     found = _result("natural_colour", washed, portrait_faces, profile)
     assert found.verdict is not Verdict.PASS and "grey" in found.reason and "green" not in found.reason
+    # with 60 % of its colour left it was said to have "almost no colour" (wrong-cause audit): the measure is quoted
+    paler = _result("natural_colour", cv2.addWeighted(portrait, 0.55, grey, 0.45, 0), portrait_faces, profile)
+    assert "natural skin 0.18 and up" in paler.reason and "almost no colour" not in paler.reason, paler.reason
     assert "green cast" in _result("natural_colour", _green(portrait), portrait_faces, profile).reason
 
 

@@ -366,7 +366,9 @@ def natural_colour(ctx: Context, params: dict[str, Any]) -> Measure:
     else:
         verdict = Verdict.FAIL if outside > thresholds.get("fail_above", math.inf) else Verdict.WARN  # no bound: warn
         if (a < lo_a and b < lo_b) or grey == outside:  # little colour at all, not a green cast (a* 0, b* 0 read as one)
-            reason = f"Skin colour looks washed out or grey (a* {a:.0f}, b* {b:.0f}: almost no colour)."
+            # "almost no colour" was said of a face keeping 60 % of it, a* and b* inside the range (wrong-cause audit)
+            reason = (f"Skin colour looks washed out or grey: little colour for its lightness (saturation "
+                      f"{math.hypot(a, b) / light:.2f}, natural skin {saturation_min:.2f} and up; a* {a:.0f}, b* {b:.0f}).")
         else:
             cast = "red/magenta" if a > hi_a else "green" if a < lo_a else "yellow" if b > hi_b else "blue"
             reason = f"Skin colour looks unnatural: {cast} cast (a* {a:.0f}, b* {b:.0f})."
