@@ -410,7 +410,7 @@ def test_a_check_doubted_by_another_says_why():
     from pfiq_desktop.engine.icao.registry import COMPRESSION_CHECK, DOUBTS, check
 
     assert {spec.id for spec in CHECKS.values() if spec.doubted_by} == {
-        "eye_open_left", "eye_open_right", "eye_occlusion", "glasses", "pose_yaw", "pose_pitch"}, (
+        "eye_open_left", "eye_open_right", "eye_occlusion", "glasses", "pose_yaw", "pose_pitch", "mouth_closed"}, (
         "a check is now doubted by another (doubted_by) or no longer is: its DOUBTS sentence must say why, then update "
         "this list")
     assert all(set(spec.doubted_by) <= set(DOUBTS) and all(CHECKS[d].per_face == spec.per_face for d in spec.doubted_by)
