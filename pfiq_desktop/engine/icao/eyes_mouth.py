@@ -14,10 +14,10 @@ from pfiq_desktop.engine.icao.profile import Profile, load_profile
 from pfiq_desktop.engine.icao.regions import polygon_mask
 from pfiq_desktop.engine.icao.registry import (
     COMPRESSION_CHECK,
+    EXPOSURE_CHECK,
     EYE_COVER_CHECK,
     EYE_OPEN_CHECKS,
     HIDDEN_UNIT,
-    EXPOSURE_CHECK,
     LOWER_FACE_CHECK,
     SHARPNESS_CHECK,
     TURNED_HEAD_MAX_YAW,
