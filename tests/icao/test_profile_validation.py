@@ -43,8 +43,19 @@ def write(tmp_path: Path, body: str, name: str = "office.toml") -> Path:
         ("[checks.natural_colour]\nchroma_min = 12\n", "[checks.natural_colour] chroma_min is no longer a setting: 0.4.12 bounds "
                                                         "saturation_min instead, a saturation, chroma / L*"),
         # ... and one that moved the chroma over to the new key is not told to write 0.11 (a percent's reading)
-        ("[checks.natural_colour]\nsaturation_min = 11\n", "saturation_min = 11 is too large: it is a saturation, chroma / L* (a "
-                                                            "chroma of 11 on skin of L* 60 is 0.18)"),
+        ("[checks.natural_colour]\nsaturation_min = 11\n", "saturation_min = 11 is out of range: it is a saturation, chroma / L* "
+                                                            "(a chroma of 11 on skin of L* 60 is 0.18), from 0 to 1"),
+        # each number within what it is (scales.SCALES): these switched a check off, or were ignored, without a word
+        ("[checks.head_covering]\nfail_above = 1.5\n", "fail_above = 1.5 is out of range: it is a probability, from 0 to 1"),
+        ("[checks.pose_roll]\nfail_above = 120\n", "fail_above = 120 is out of range: it is an angle in degrees, from 0 to 90"),
+        ("[checks.exposure]\nlit_face = -5\n", "lit_face = -5 is out of range: it is an 8-bit grey level, from 0 to 255"),
+        ("[checks.inter_eye_distance]\nfail_below = -1\n", "fail_below = -1 is out of range: it is a number of pixels, 0 or more"),
+        ("[checks.head_size]\nfail_below_mm = -3\n", "fail_below_mm = -3 is out of range: it is a length in mm on the print"),
+        ("[checks.glasses]\nfail_above = 0.8\n", "[checks.glasses] fail_above: this check takes no fail/warn bounds (its "
+                                                   "settings: dark_lens, fail_if_present, frame, sure_tinted, tinted)"),
+        ("[checks.exposure]\nfail_below_mm = 3\n", "[checks.exposure] fail_below_mm: this check takes no bounds in mm"),
+        ("[checks.eye_open_left]\nsure_closed = 90\n", "sure_closed = 90 looks like a percentage, but it is a probability, "
+                                                         "from 0 to 1: write 0.9"),
         ("[checks]\nsharpness = 20\n", "[checks.sharpness] must be a table of thresholds"),
         ("checks = 3\n", "'checks' must be a table"),
         ("extends = 7\n", "extends = 7: expected a profile name or file"),
@@ -139,3 +150,27 @@ def test_a_profile_saved_by_notepad_with_a_byte_order_mark_loads(tmp_path):
     path = tmp_path / "notepad.toml"
     path.write_bytes(b"\xef\xbb\xbf" + b'extends = "strict"\r\n[checks.pose_roll]\r\nfail_above = 4\r\n')
     assert load_profile(path).params("pose_roll")["fail_above"] == 4
+
+
+def test_every_number_a_profile_can_set_has_a_scale_and_the_bundled_values_lie_within_it():
+    """`scales.SCALES` names each check's bounds and settings: a check added without them, or a setting the default
+    profile gains, would not be checked when a profile loads."""
+    from pfiq_desktop.engine.icao import CHECKS
+    from pfiq_desktop.engine.icao.profile import FLAG_KEYS
+    from pfiq_desktop.engine.icao.scales import SCALES, scale_of
+
+    assert set(SCALES) == set(CHECKS)
+    default = load_profile("icao-9303")
+    for name in list_profiles():
+        for check_id, values in load_profile(name).checks.items():
+            for key, value in values.items():
+                if key in FLAG_KEYS:
+                    continue
+                bound = key.removesuffix("_mm") in ("fail_below", "warn_below", "warn_above", "fail_above")
+                scale = scale_of(check_id, key, bound)
+                assert scale is not None, (name, check_id, key)
+                assert scale.low <= value <= scale.high, (name, check_id, key, value, scale)
+    settings = {(c, k) for c, values in default.checks.items() for k in values if k not in FLAG_KEYS}
+    stated = {(c, k) for c, scales in SCALES.items() for k in scales.settings}
+    assert stated == {(c, k) for c, k in settings if k.removesuffix("_mm") not in ("fail_below", "warn_below", "warn_above",
+                                                                                  "fail_above")}

@@ -327,7 +327,7 @@ def test_a_share_written_as_a_percent_is_refused_with_the_value_to_write(tmp_pat
         percent.write_text('name = "percent"\nextends = "icao-9303"\n' + table)
         with pytest.raises(ProfileError, match=r"percent\.toml") as caught:
             load_profile(percent)
-        assert words in str(caught.value) and "share from 0 to 1" in str(caught.value), caught.value
+        assert words in str(caught.value) and "from 0 to 1" in str(caught.value), caught.value
     for table in ("[checks.one_image]\nwarn_above = 3\n", "[checks.glasses]\nframe = 3.0\n",
                   "[checks.eye_open_left]\nclosed_one = 2.5\n"):  # a count and log-odds are not shares (review)
         percent.write_text('name = "percent"\nextends = "icao-9303"\n' + table)

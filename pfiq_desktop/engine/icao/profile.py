@@ -16,8 +16,8 @@ folder's profiles/, `appdirs.profiles_dir`) by file name, any other by path. A f
 the user's never passes for a bundled profile: its title names the file.
 
 Profiles are validated on load (an unknown top-level key, check id or setting, a string
-or NaN where a number belongs, bounds in the wrong order are a ProfileError naming
-the file and the key), and identified by the hash of their *content*
+or NaN where a number belongs, a number outside what it is (`scales.SCALES`), bounds in
+the wrong order are a ProfileError naming the file and the key), and identified by the hash of their *content*
 (`Profile.sha256`): a copied and edited profile keeps its name but not its hash,
 so results computed under other thresholds are never taken for this profile's.
 """
@@ -42,19 +42,17 @@ from pfiq_desktop import appdirs
 from pfiq_desktop.engine import results
 from pfiq_desktop.engine.defaults import DEFAULT_PROFILE
 from pfiq_desktop.engine.icao.registry import THRESHOLD_KEYS
+from pfiq_desktop.engine.icao.scales import SATURATION, scale_of
 
 log = logging.getLogger(__name__)
 
 TOP_LEVEL_KEYS = frozenset({"name", "description", "extends", "meta", "print", "rules", "not_assessable", "cite", "checks"})
-# true/false; every other value is a number
-SATURATION = "a saturation, chroma / L* (a chroma of 11 on skin of L* 60 is 0.18)"
 # settings an earlier version had, with what took their place: a profile written for it is refused with the way forward
 RETIRED_SETTINGS = {
     ("natural_colour", "chroma_min"): f"0.4.12 bounds saturation_min instead, {SATURATION}: chroma falls with lightness "
                                       "and called darker skin washed out",
 }
-# settings that are ratios rather than shares, with what they are: a value past 1 is a chroma or a percent put there
-RATIO_SETTINGS = {("natural_colour", "saturation_min"): SATURATION}
+# true/false; every other value is a number
 FLAG_KEYS = frozenset({"enabled", "fail_if_present", "fail_if_headscarf", "fail_if_teeth", "allow_greyscale", "pass_only_if_confirmed"})
 
 
@@ -226,6 +224,10 @@ def _check_keys(path: Path, check_id: str, values: dict[str, Any]) -> None:
     would otherwise be ignored without a word."""
     settings = {key for key in _default_checks().get(check_id, {}) if not _is_bound(key)}
     for key in values:
+        if _is_bound(key) and scale_of(check_id, key, bound=True) is None:  # it was ignored without a word
+            kind = "bounds in mm" if key.endswith("_mm") else "fail/warn bounds"
+            others = f" (its settings: {', '.join(sorted(settings))})" if settings else ""
+            raise ProfileError(f"{path}: [checks.{check_id}] {key}: this check takes no {kind}{others}")
         if not (_is_bound(key) or key == "enabled" or key in settings):
             if retired := RETIRED_SETTINGS.get((check_id, key)):
                 raise ProfileError(f"{path}: [checks.{check_id}] {key} is no longer a setting: {retired}")
@@ -234,25 +236,22 @@ def _check_keys(path: Path, check_id: str, values: dict[str, Any]) -> None:
                                f"{', '.join(THRESHOLD_KEYS)}, also with _mm{others})")
 
 
-def _check_scale(path: Path, check_id: str, values: dict[str, float | bool]) -> None:
-    """A share or probability written as a percent (`fail_above = 90` for 0.90) loaded without a word and switched the
-    check off: a hat read at probability 1.0 passed "No head covering" (profile author's walk-through). A value above
-    PERCENT_LIKE where the default profile's values for that key (or, for a bound it leaves out, the check's bounds)
-    all lie strictly between 0 and 1 is refused with the value to write; counts (one image) and log-odds settings (0 or
-    1 by default) are not shares."""
-    default = _default_checks().get(check_id, {})
-    default_bounds = [v for k, v in default.items() if _is_bound(k) and not k.endswith("_mm") and not isinstance(v, bool)]
+PERCENT_LIKE = 2.0  # a share's value above this (up to 100) was written as a percent
+
+
+def _check_range(path: Path, check_id: str, values: dict[str, float | bool]) -> None:
+    """Every number within the range of what it is (`scales.SCALES`). A share written as a percent (`fail_above = 90`
+    for 0.90) loaded without a word and switched the check off: a hat read at probability 1.0 passed "No head
+    covering" (profile author's walk-through); it is refused with the share to write."""
     for key, value in values.items():
-        if (ratio := RATIO_SETTINGS.get((check_id, key))) and not isinstance(value, bool) and value > 1.0:
-            raise ProfileError(f"{path}: [checks.{check_id}] {key} = {value:g} is too large: it is {ratio}")
-        if isinstance(value, bool) or key.endswith("_mm") or value <= PERCENT_LIKE:
+        if isinstance(value, bool) or (scale := scale_of(check_id, key, bound=_is_bound(key))) is None:
             continue
-        known = [default[key]] if key in default and not isinstance(default[key], bool) else (
-            default_bounds if _is_bound(key) else [])
-        if known and all(0.0 < float(v) < 1.0 for v in known):
-            raise ProfileError(f"{path}: [checks.{check_id}] {key} = {value:g} looks like a percentage, but this "
-                               f"setting is a share from 0 to 1 (the default profile has {float(known[0]):g}): "
-                               f"write {value / 100:g}")
+        if scale.low <= value <= scale.high:
+            continue
+        where = f"{path}: [checks.{check_id}] {key} = {value:g}"
+        if scale.percent and PERCENT_LIKE < value <= 100.0:
+            raise ProfileError(f"{where} looks like a percentage, but it is {scale.text}: write {value / 100:g}")
+        raise ProfileError(f"{where} is out of range: it is {scale.text}")
 
 
 @cache
@@ -276,7 +275,7 @@ def _validated(path: Path, checks: Any) -> dict[str, dict[str, float | bool]]:
             _check_keys(path, check_id, values)
         result[check_id] = {key: _value(path, check_id, key, value) for key, value in values.items()}
         if not _is_default(path):
-            _check_scale(path, check_id, result[check_id])
+            _check_range(path, check_id, result[check_id])
     return result
 
 
@@ -294,8 +293,6 @@ def _check_order(path: Path, checks: dict[str, dict[str, float | bool]]) -> None
                     "(bounds in the wrong order)"
                 )
 
-
-PERCENT_LIKE = 2.0  # a value above this where the default's are shares from 0 to 1 was written as a percent
 
 # The checks whose fraction bounds restate mm bounds, and the print side each is a share of.
 _SHARES_OF_THE_PRINT = {"head_size": "height", "eye_line_height": "height", "head_width": "width"}
