@@ -1070,3 +1070,16 @@ def test_an_open_mouth_on_a_face_too_dark_is_only_a_warning(portrait: np.ndarray
     assert by_id["mouth_closed"].reason.endswith('"Exposure" failed, and the landmarks this is read from move on such a '
                                                  "face: check it on a better photo.")
     assert {c.id: c for c in run_checks(portrait, opened)}["mouth_closed"].verdict is Verdict.FAIL
+
+
+@pytest.mark.parametrize("index", [0, 12])
+def test_lids_whitened_by_over_exposure_are_not_glare_but_a_reflection_on_them_is(index: int) -> None:
+    # at 140 % of its grey levels portrait 0 failed "No glare on eyes or glasses" beside a passing exposure: its lids
+    # and brows turn white with the rest of the face (wrong-cause audit)
+    large = cv2.resize(load_portrait(index), None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)
+    faces = detect_faces(large)
+    bright = np.clip(large.astype(np.float32) * 1.4 + 0.5, 0, 255).astype(np.uint8)
+    glare = {c.id: c for c in run_checks(bright, faces)}["eye_glare"]
+    assert glare.verdict is Verdict.NOT_ASSESSABLE and "the face is white elsewhere too" in glare.reason, glare.reason
+    reflected = _glare(np.clip(large.astype(np.float32) * 1.2 + 0.5, 0, 255).astype(np.uint8), faces)
+    assert {c.id: c for c in run_checks(reflected, faces)}["eye_glare"].verdict is Verdict.FAIL
