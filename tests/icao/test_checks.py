@@ -1083,3 +1083,15 @@ def test_lids_whitened_by_over_exposure_are_not_glare_but_a_reflection_on_them_i
     assert glare.verdict is Verdict.NOT_ASSESSABLE and "the face is white elsewhere too" in glare.reason, glare.reason
     reflected = _glare(np.clip(large.astype(np.float32) * 1.2 + 0.5, 0, 255).astype(np.uint8), faces)
     assert {c.id: c for c in run_checks(reflected, faces)}["eye_glare"].verdict is Verdict.FAIL
+
+
+def test_a_bare_head_washed_out_by_over_exposure_is_not_failed_as_covered(portrait: np.ndarray,
+                                                                          portrait_faces: list[Face]) -> None:
+    # at 130 % of its grey levels this bare head failed "No head covering" beside a failed clipping check: washed-out
+    # hair and forehead read as a covering's edge (wrong-cause audit)
+    bright = np.clip(portrait.astype(np.float32) * 1.3 + 0.5, 0, 255).astype(np.uint8)
+    by_id = {c.id: c for c in run_checks(bright, portrait_faces)}
+    assert by_id["clipping"].verdict is Verdict.FAIL
+    covering = by_id["head_covering"]
+    assert covering.verdict is Verdict.WARN and covering.doubted, covering.reason
+    assert covering.reason.endswith("washed-out or blacked-out hair and skin can look like a covering's edge: look at the head.")
