@@ -1095,3 +1095,12 @@ def test_a_bare_head_washed_out_by_over_exposure_is_not_failed_as_covered(portra
     covering = by_id["head_covering"]
     assert covering.verdict is Verdict.WARN and covering.doubted, covering.reason
     assert covering.reason.endswith("washed-out or blacked-out hair and skin can look like a covering's edge: look at the head.")
+
+
+def test_black_over_a_face_lit_right_is_not_only_called_under_exposed(portrait: np.ndarray, portrait_faces: list[Face],
+                                                                      profile: Profile) -> None:
+    # sunglasses, a cap's brim and a black collar inside the face outline were "pure black (under-exposed)" on faces
+    # whose exposure passed (precision audit by eye)
+    lenses = _paint(portrait, _region(portrait, portrait_faces, "left_eye", "right_eye"), (0, 0, 0))
+    found = _result("clipping", lenses, portrait_faces, profile)
+    assert found.verdict is not Verdict.PASS and "is pure black (under-exposed, or something black over it)." in found.reason
