@@ -1104,3 +1104,16 @@ def test_black_over_a_face_lit_right_is_not_only_called_under_exposed(portrait: 
     lenses = _paint(portrait, _region(portrait, portrait_faces, "left_eye", "right_eye"), (0, 0, 0))
     found = _result("clipping", lenses, portrait_faces, profile)
     assert found.verdict is not Verdict.PASS and "is pure black (under-exposed, or something black over it)." in found.reason
+
+
+def test_the_maps_fall_at_the_chip_edge_is_not_read_as_a_low_region(portrait: np.ndarray, portrait_faces: list[Face],
+                                                                     profile: Profile) -> None:
+    # a map falls to 0 towards its chip's edge whatever the photo shows (a band's median: 0.15 of the face's at 4-6 px,
+    # 0.42 at 10-12), and the forehead and an open mouth's chin reach into that band: "Face regions usable" warned of
+    # the chin on open mouths whose chin was plainly visible (precision audit by eye)
+    size = portrait_faces[0].plq_chip.shape[0]
+    y, x = np.mgrid[:size, :size]
+    edge = np.minimum.reduce([x, y, size - 1 - x, size - 1 - y]).astype(np.float32)
+    falling = [replace(portrait_faces[0], plq_chip=np.clip((edge - 2) / 24, 0, 1))]
+    assert _result("plq_regions", portrait, falling, profile).verdict is Verdict.PASS
+    assert _result("plq_regions", portrait, _plq_with_low(falling, ("chin",), 0.1), profile).evidence.regions == ["chin"]
