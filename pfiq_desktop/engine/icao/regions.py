@@ -23,7 +23,7 @@ REGION_LABELS = {  # in a table: "Left eye" read as the subject's left, which IC
 # chip pixels along the map's edge that no region's mean reads: the map falls to 0 there whatever the photo shows (a
 # band's median is 0.15 of the face's at 4-6 px in, 0.42 at 10-12), and an open mouth drops the chin into it. "Face
 # regions usable" warned of the chin on 28 of 688 LFW eye-set faces with a map, open mouths with a plainly visible chin
-# (9 of 12 looked at; precision audit by eye); 8 without this band, and the drawn eye covers are found as before
+# (10 of 12 looked at; precision audit by eye); 8 without this band, and the drawn eye covers are found as before
 MAP_EDGE = 5
 SKIN_REGIONS = ("forehead", "left_cheek", "right_cheek", "nose", "chin")  # bare skin, where light and its reflections show
 REGION_WORDS = {  # in a sentence, where "left" must say whose left
