@@ -1057,6 +1057,9 @@ def test_a_darker_or_brighter_copy_keeps_its_focus_verdict(index: int) -> None:
         assert focus(large, level).verdict is Verdict.PASS, level
         darker = focus(blurred, level)
         assert darker.verdict is Verdict.FAIL and "blurred or out of focus" in darker.reason, (level, darker.reason)
+    # so scaled, a nearly black face's quantisation noise read as detail: "in focus (detail 97)" at 5 % of its grey levels
+    black = focus(blurred, 0.05)
+    assert black.verdict is Verdict.NOT_ASSESSABLE and "too dark to judge its focus" in black.reason, black.reason
 
 
 def test_an_open_mouth_on_a_face_too_dark_is_only_a_warning(portrait: np.ndarray, portrait_faces: list[Face]) -> None:

@@ -54,6 +54,10 @@ FLAT_FACE_SPREAD = 12.0
 # 25 of 150 flagged, 2 at full brightness; scaled, 3 at both; wrong-cause audit, docs/EVALUATION.md "Wrong causes,
 # second pass")
 FOCUS_REFERENCE_GREY = 135.0
+# the face's mean grey under which focus is not judged: so scaled, quantisation noise reads as detail, and a blurred
+# portrait at a tenth of its grey levels (mean 13) passed in 13 of 30, at a twentieth (mean 7) "in focus (detail 97)";
+# at a fifth (mean 27) 22 of 30 are flagged, as 24 at full brightness. "Exposure" fails every such face.
+MIN_FOCUS_GREY = 20.0
 SMEAR_MIN_DETAIL = 10.0  # below this in both directions the face is blurred all over, or noise: focus alone judges it
 # A face has more detail up and down than sideways (eyes, brows and mouth are lines across it: the official portraits'
 # median is 0.55 across per 1 down), so a smear up and down brings the ratio as low only when longer. Its ratio is read
@@ -259,7 +263,10 @@ def sharpness(ctx: Context, params: dict[str, Any]) -> Measure:
     low = ("Face is blurred or out of focus (detail {v:.0f}; needs {fail_below:.0f})." if spread >= FLAT_FACE_SPREAD else
            f"Face shows too little detail (detail {{v:.0f}}; needs {{fail_below:.0f}}): its tones are very flat (spread "
            f"{spread:.0f} grey levels), which hides detail as blur does.")
-    to_reference = FOCUS_REFERENCE_GREY / max(float(small[small_mask].mean()), 1.0)
+    brightness = float(small[small_mask].mean())
+    if brightness < MIN_FOCUS_GREY:
+        raise NotAssessable(f"the face is too dark to judge its focus (mean grey {brightness:.0f}); see the exposure check")
+    to_reference = FOCUS_REFERENCE_GREY / brightness
     focus = graded(
         to_reference**2 * max(float(lap.var()) - LAPLACIAN_NOISE_GAIN * noise**2, 0.0),
         params,
