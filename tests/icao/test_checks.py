@@ -948,8 +948,8 @@ def test_in_a_dark_photo_a_turned_head_is_only_a_warning_that_says_why(profile: 
     judged = {c.id: c for c in run_checks(dark, detect_faces(dark), tight)}
     assert judged["exposure"].verdict is Verdict.FAIL
     assert judged["pose_yaw"].verdict is Verdict.WARN
-    assert judged["pose_yaw"].reason.endswith('Not certain: "Exposure" failed, and the landmarks this is read from '
-                                              "move on such a face: check it on a better photo.")
+    assert judged["pose_yaw"].reason.endswith('Not certain: "Exposure" failed, and the landmarks the angle is read from '
+                                              "move on such a face: check the pose on a better photo.")
     problems = failed_problems(Analysis(source="dark.jpg", image_size=(1, 1), faces=[], checks=list(judged.values())))
     turned = next(p for p in problems if p.startswith("Head turned to the photo's"))
     assert problems.index("Face too dark") < problems.index(turned) and turned.endswith("?"), problems  # the light first
@@ -1062,19 +1062,6 @@ def test_a_darker_or_brighter_copy_keeps_its_focus_verdict(index: int) -> None:
     assert black.verdict is Verdict.NOT_ASSESSABLE and "too dark to judge its focus" in black.reason, black.reason
 
 
-def test_an_open_mouth_on_a_face_too_dark_is_only_a_warning(portrait: np.ndarray, portrait_faces: list[Face]) -> None:
-    # the closed lips of a portrait at 40 % of its grey levels were drawn apart, and "Mouth is open" failed beside the
-    # exposure check that named the real defect (wrong-cause audit): as for the pose, the landmarks move on such a face
-    opened = _open_mouth(portrait_faces, 0.4)
-    dark = (portrait.astype(np.float32) * 0.3 + 0.5).astype(np.uint8)
-    by_id = {c.id: c for c in run_checks(dark, opened)}
-    assert by_id["exposure"].verdict is Verdict.FAIL
-    assert by_id["mouth_closed"].verdict is Verdict.WARN and by_id["mouth_closed"].doubted
-    assert by_id["mouth_closed"].reason.endswith('"Exposure" failed, and the landmarks this is read from move on such a '
-                                                 "face: check it on a better photo.")
-    assert {c.id: c for c in run_checks(portrait, opened)}["mouth_closed"].verdict is Verdict.FAIL
-
-
 @pytest.mark.parametrize("index", [0, 12])
 def test_lids_whitened_by_over_exposure_are_not_glare_but_a_reflection_on_them_is(index: int) -> None:
     # at 140 % of its grey levels portrait 0 failed "No glare on eyes or glasses" beside a passing exposure: its lids
@@ -1086,18 +1073,6 @@ def test_lids_whitened_by_over_exposure_are_not_glare_but_a_reflection_on_them_i
     assert glare.verdict is Verdict.NOT_ASSESSABLE and "the face is white elsewhere too" in glare.reason, glare.reason
     reflected = _glare(np.clip(large.astype(np.float32) * 1.2 + 0.5, 0, 255).astype(np.uint8), faces)
     assert {c.id: c for c in run_checks(reflected, faces)}["eye_glare"].verdict is Verdict.FAIL
-
-
-def test_a_bare_head_washed_out_by_over_exposure_is_not_failed_as_covered(portrait: np.ndarray,
-                                                                          portrait_faces: list[Face]) -> None:
-    # at 130 % of its grey levels this bare head failed "No head covering" beside a failed clipping check: washed-out
-    # hair and forehead read as a covering's edge (wrong-cause audit)
-    bright = np.clip(portrait.astype(np.float32) * 1.3 + 0.5, 0, 255).astype(np.uint8)
-    by_id = {c.id: c for c in run_checks(bright, portrait_faces)}
-    assert by_id["clipping"].verdict is Verdict.FAIL
-    covering = by_id["head_covering"]
-    assert covering.verdict is Verdict.WARN and covering.doubted, covering.reason
-    assert covering.reason.endswith("washed-out or blacked-out hair and skin can look like a covering's edge: look at the head.")
 
 
 def test_black_over_a_face_lit_right_is_not_only_called_under_exposed(portrait: np.ndarray, portrait_faces: list[Face],

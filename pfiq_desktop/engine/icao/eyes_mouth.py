@@ -14,12 +14,10 @@ from pfiq_desktop.engine.icao.profile import Profile, load_profile
 from pfiq_desktop.engine.icao.regions import polygon_mask
 from pfiq_desktop.engine.icao.registry import (
     COMPRESSION_CHECK,
-    EXPOSURE_CHECK,
     EYE_COVER_CHECK,
     EYE_OPEN_CHECKS,
     HIDDEN_UNIT,
     LOWER_FACE_CHECK,
-    SHARPNESS_CHECK,
     TURNED_HEAD_MAX_YAW,
     Measure,
     NotAssessable,
@@ -125,8 +123,7 @@ def lip_gap(landmarks: np.ndarray) -> float:
     return float(gap / max(float(np.hypot(*(landmarks[64] - landmarks[60]))), 1e-6))
 
 
-@check("mouth_closed", "Mouth closed", "eyes_mouth", frontal=True, iso="MouthClosed", unless_failed=LOWER_FACE_CHECK,
-       doubted_by=(EXPOSURE_CHECK, SHARPNESS_CHECK))
+@check("mouth_closed", "Mouth closed", "eyes_mouth", frontal=True, iso="MouthClosed", unless_failed=LOWER_FACE_CHECK)
 def mouth_closed(ctx: Context, params: dict[str, Any]) -> Measure:
     """The lips' gap against the profile's bounds; with the network's mouth probe, also teeth or an opening between
     lips the landmarks draw nearly closed (a smile's): where the network itself reads them (its log-odds above 0) and

@@ -24,7 +24,6 @@ from pfiq_desktop.engine.icao.coverings import (
     lower_face_features,
 )
 from pfiq_desktop.engine.icao.registry import (
-    CLIPPING_CHECK,
     EYE_COVER_CHECK,
     LOWER_FACE_CHECK,
     TURNED_HEAD_MAX_YAW,
@@ -139,7 +138,7 @@ SKIN_SHARE_SAID_BELOW = 0.5
 # with the head probe, at 30-45 deg on dev: 4 of 4 coverings found, 0 of 94 bare heads flagged; the pixels alone found
 # 4 of 8 past 30 deg, so without the probe the profile's limit stays
 @check("head_covering", "No head covering", "occlusion", frontal=True, iso="NoHeadCoverings",
-       max_yaw=TURNED_HEAD_MAX_YAW, max_yaw_probe=HEAD_COVERED, doubted_by=CLIPPING_CHECK)
+       max_yaw=TURNED_HEAD_MAX_YAW, max_yaw_probe=HEAD_COVERED)
 def head_covering(ctx: Context, params: dict[str, Any]) -> Measure:
     """Hat, cap, band, helmet or headscarf, from the forehead, the head top and the sides of the face.
 

@@ -13,7 +13,6 @@ from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.face_frame import PX_PER_IED, FaceFrame
 from pfiq_desktop.engine.icao.regions import REGION_WORDS
 from pfiq_desktop.engine.icao.registry import (
-    CLIPPING_CHECK,
     COMPRESSION_CHECK,
     EXPOSURE_CHECK,
     LIGHTING_CHECK,
@@ -120,7 +119,7 @@ def exposure(ctx: Context, params: dict[str, Any]) -> Measure:
     return replace(measure, verdict=Verdict.PASS, reason=f"Face brightness {mean:.0f}/255 is lower than most, but {exposed}.")
 
 
-@check(CLIPPING_CHECK, "No under-/over-exposed areas", "photometric")
+@check("clipping", "No under-/over-exposed areas", "photometric")
 def clipping(ctx: Context, params: dict[str, Any]) -> Measure:
     """The share of the face clipped to black or white, or of one skin region clipped to white (a hot spot), whichever
     is larger: a flash's hot spot on the forehead, plainly visible, was 5 % of the face and passed (graded-defect
