@@ -11,7 +11,7 @@ from pfiq_desktop.engine.attributes import GLASSES, MOUTH_OPEN, fuse, sigmoid
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.eye_pixels import EyeAssessment, EyeMeasurements, EyeThresholds, decide, measure_eyes
 from pfiq_desktop.engine.icao.profile import Profile, load_profile
-from pfiq_desktop.engine.icao.regions import polygon_mask
+from pfiq_desktop.engine.icao.regions import SKIN_REGIONS, polygon_mask
 from pfiq_desktop.engine.icao.registry import (
     COMPRESSION_CHECK,
     EYE_COVER_CHECK,
@@ -32,11 +32,11 @@ EYE_THRESHOLDS = (*EYE_STATE_BARS, "occluded", "tinted", "sure_tinted", "frame",
 EYE_CHECKS = (EYE_OPEN_CHECKS[0], EYE_COVER_CHECK, "glasses")  # the checks whose tables hold the eye thresholds
 RED_OVER_SKIN = 1.6  # how much redder (red over green) than the cheeks a flash-red pupil is at least
 # White on the eyes is a reflection where its share of the eye area is at least this many times the rest of the face's
-# (the eyes and the whitest skin region, where a flash's hot spot lies, left out). At 130 % of their grey levels, 17 of
-# 150 official portraits were flagged for glare (7 failed): their lids and brows turn white with the rest of the face,
-# which the median skin region's share did not show. With this rule 3 are (at 1, 2 or 3 times: 11, 6 or 3), while drawn
-# reflections stay found: 150 of 150 clear and 146 of 148 on a face at 120 %, beside a forehead hot spot 150 of 150
-# (wrong-cause audit, docs/EVALUATION.md "Wrong causes, second pass")
+# (the eyes and the bare-skin regions left out, where a flash's hot spots lie). At 130 % of their grey levels, 17 of 150
+# official portraits were flagged for glare (7 failed): their lids and brows turn white with the rest of the face, which
+# the median skin region's share did not show; with this rule 1 is. Drawn reflections stay found beside flash spots on
+# the forehead and the nose (leaving out only the whitest region hid 102 of 102 small ones there; review) and on a face
+# at 120 % (wrong-cause audit, docs/EVALUATION.md "Wrong causes, second pass")
 GLARE_APART = 3.0
 # with the built-in network's mouth probe (engine/attributes.py): log-odds that teeth show or the lips are apart =
 # a x lip gap + b x network + c, refitted by `python -m benchmarks.fit_attribute_probes --probes mouth_open --check`
@@ -250,11 +250,11 @@ def eye_glare(ctx: Context, params: dict[str, Any]) -> Measure:
 
 
 def _rest_of_face_white(ctx: Context, eyes: np.ndarray, level: float) -> float:
-    """The share of the face at or above `level`, the eye areas and the whitest skin region (a hot spot) left out."""
-    shares = ctx.skin_white_shares(level)
+    """The share of the face at or above `level`, the eye areas and the bare-skin regions (hot spots) left out: the lids'
+    and brows' surroundings, the jaw's sides and the mouth, which over-exposure whitens with the lids."""
     rest = ctx.face_mask & ~eyes
-    if shares and max(shares.values()) > 0:
-        rest &= ~ctx.region_mask(max(shares, key=lambda name: shares[name]))
+    for name in SKIN_REGIONS:
+        rest &= ~ctx.region_mask(name)
     values = ctx.grey[rest]
     return float(np.mean(values >= level)) if values.size else 0.0
 
