@@ -47,15 +47,16 @@ DIRECTION_NOISE_GAIN = LAPLACIAN_NOISE_GAIN * 6 / 20  # its taps' energy (6) ove
 # the face's grey-level spread under which a lack of detail is said to be flatness as much as blur: a face at a fifth of
 # its contrast failed as "out of focus" (graded-defect walk-through); official portraits spread 16.9 and up
 FLAT_FACE_SPREAD = 12.0
-# Focus is read as if the face's mean grey were this, the official portraits' median (135), so that their
-# bounds keep their meaning on a typical portrait: the Laplacian's variance grows with the square of the grey levels, so
-# sharp portraits at 60 % of their grey levels were called "blurred" beside a passing exposure (official portraits at 3x:
-# 25 of 150 flagged, 2 at full brightness; scaled, 3 at both; wrong-cause audit, docs/EVALUATION.md "Wrong causes,
-# second pass")
-FOCUS_REFERENCE_GREY = 135.0
+# Focus is read as if the photo's brightest parts (`Context.white_point`, its exposure) reached this, the official
+# portraits' median: the Laplacian's variance grows with the square of the grey levels, so sharp portraits at 60 % of
+# them were called "blurred" beside a passing exposure (official portraits at 3x: 25 of 150 flagged, 2 as taken; now
+# 3 at 40, 60 and 100 %). The exposure, not the face's own brightness: scaled by that, darker skin was boosted and a
+# blurred dark face passed more often (blurred portraits flagged by face-brightness third 33 / 38 / 47 against 41 / 38
+# / 43 unscaled; by the exposure 39 / 37 / 43; review, docs/EVALUATION.md "Wrong causes, second pass")
+FOCUS_REFERENCE_WHITE = 248.0
 # the face's mean grey under which focus is not judged: so scaled, quantisation noise reads as detail, and a blurred
-# portrait at a tenth of its grey levels (mean 13) passed in 13 of 30, at a twentieth (mean 7) "in focus (detail 97)";
-# at a fifth (mean 27) 22 of 30 are flagged, as 24 at full brightness. "Exposure" fails every such face.
+# portrait at a twentieth of its grey levels read "in focus"; at a fifth (face mean about 27) 21 of 29 blurred
+# portraits are flagged, 23 of 30 as taken. "Exposure" fails every face this dark.
 MIN_FOCUS_GREY = 20.0
 SMEAR_MIN_DETAIL = 10.0  # below this in both directions the face is blurred all over, or noise: focus alone judges it
 # A face has more detail up and down than sideways (eyes, brows and mouth are lines across it: the official portraits'
@@ -241,7 +242,7 @@ def lighting_uniformity(ctx: Context, params: dict[str, Any]) -> Measure:
 @check(SHARPNESS_CHECK, "Sharp focus", "photometric", iso="Sharpness")
 def sharpness(ctx: Context, params: dict[str, Any]) -> Measure:
     """Laplacian variance inside the face, on the face resampled to a fixed inter-eye distance, less what the photo's
-    noise adds to it (`LAPLACIAN_NOISE_GAIN`), at a standard face brightness (`FOCUS_REFERENCE_GREY`)."""
+    noise adds to it (`LAPLACIAN_NOISE_GAIN`), at a standard exposure (`FOCUS_REFERENCE_WHITE`)."""
     lm = ctx.landmarks
     x0, x1 = max(int(lm[:, 0].min()), 0), min(int(lm[:, 0].max()) + 1, ctx.width)
     y0, y1 = max(int(lm[17:27, 1].min()), 0), min(int(lm[:, 1].max()) + 1, ctx.height)
@@ -265,7 +266,7 @@ def sharpness(ctx: Context, params: dict[str, Any]) -> Measure:
     brightness = float(small[small_mask].mean())
     if brightness < MIN_FOCUS_GREY:
         raise NotAssessable(f"the face is too dark to judge its focus (mean grey {brightness:.0f}); see the exposure check")
-    to_reference = FOCUS_REFERENCE_GREY / brightness
+    to_reference = FOCUS_REFERENCE_WHITE / max(ctx.white_point, 1.0)
     focus = graded(
         to_reference**2 * max(float(lap.var()) - LAPLACIAN_NOISE_GAIN * noise**2, 0.0),
         params,
@@ -274,7 +275,7 @@ def sharpness(ctx: Context, params: dict[str, Any]) -> Measure:
         evidence,
     )
     try:
-        smear = _smear(small, small_mask, noise, params, evidence)
+        smear = _smear(small * to_reference, small_mask, noise * to_reference, params, evidence)
     except NotAssessable:
         return focus
     # the ISO Sharpness column keeps the focus value whichever decides (a ratio beside variances mixed two quantities)
