@@ -56,6 +56,9 @@ def write(tmp_path: Path, body: str, name: str = "office.toml") -> Path:
         ("[checks.exposure]\nfail_below_mm = 3\n", "[checks.exposure] fail_below_mm: this check takes no bounds in mm"),
         ("[checks.eye_open_left]\nsure_closed = 90\n", "sure_closed = 90 looks like a percentage, but it is a probability, "
                                                          "from 0 to 1: write 0.9"),
+        # a bar of 95 log-odds read a covered eye as open (review)
+        ("[checks.eye_occlusion]\noccluded = 95\n", "occluded = 95 is out of range: it is log-odds (0 is even odds, 10 a "
+                                                       "probability of 0.99995), from -10 to 10"),
         ("[checks]\nsharpness = 20\n", "[checks.sharpness] must be a table of thresholds"),
         ("checks = 3\n", "'checks' must be a table"),
         ("extends = 7\n", "extends = 7: expected a profile name or file"),

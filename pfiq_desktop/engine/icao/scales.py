@@ -55,7 +55,8 @@ def at_least_zero(what: str) -> Scale:
 
 
 PROBABILITY = Scale(0.0, 1.0, "a probability", percent=True)
-LOG_ODDS = Scale(-math.inf, math.inf, "log-odds (0 is even odds)")
+# a bar past 10 log-odds (a probability of 0.99995) switches a reading off: `occluded = 95` read a covered eye as open
+LOG_ODDS = Scale(-10.0, 10.0, "log-odds (0 is even odds, 10 a probability of 0.99995)")
 DEGREES = Scale(0.0, 90.0, "an angle in degrees")
 GREY_LEVEL = Scale(0.0, 255.0, "an 8-bit grey level")
 LIGHTNESS = Scale(0.0, 100.0, "a CIELAB lightness L*")
@@ -65,7 +66,7 @@ MILLIMETRES = at_least_zero("a length in mm on the print")
 PIXELS = at_least_zero("a number of pixels")
 
 _LENS = {"dark_lens": ratio("a lens window's brightness over the cheek's")}
-_EYE_BARS = {"closed_one": LOG_ODDS, "closed_both": LOG_ODDS, "wink_gap": at_least_zero("a difference of log-odds"),
+_EYE_BARS = {"closed_one": LOG_ODDS, "closed_both": LOG_ODDS, "wink_gap": Scale(0.0, 20.0, "a difference of log-odds"),
              "wink_floor": LOG_ODDS, "sure_closed": PROBABILITY, "occluded": LOG_ODDS, **_LENS}
 _PLQ_RATIO = ratio("a region's pixel quality over the face's median")
 
