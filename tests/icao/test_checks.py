@@ -421,6 +421,12 @@ def test_a_colourless_face_is_called_grey_not_a_green_cast(portrait: np.ndarray,
     # with 60 % of its colour left it was said to have "almost no colour" (wrong-cause audit): the measure is quoted
     paler = _result("natural_colour", cv2.addWeighted(portrait, 0.55, grey, 0.45, 0), portrait_faces, profile)
     assert "natural skin 0.18 and up" in paler.reason and "almost no colour" not in paler.reason, paler.reason
+    # a strong teal cast (a* and b* both under their minimum, plenty of colour) read "washed out ... saturation 0.50" (review)
+    teal = portrait.astype(np.float32)
+    teal[:, :, 0] *= 0.2
+    teal[:, :, 1:] = np.clip(teal[:, :, 1:] + 80, 0, 255)
+    cast = _result("natural_colour", teal.astype(np.uint8), portrait_faces, profile)
+    assert "cast" in cast.reason and "washed out" not in cast.reason, cast.reason
     assert "green cast" in _result("natural_colour", _green(portrait), portrait_faces, profile).reason
 
 

@@ -22,6 +22,7 @@ from pfiq_desktop.engine.icao.registry import (
     NotAssessable,
     bounds_of,
     check,
+    finer_decimals,
     graded,
 )
 from pfiq_desktop.engine.landmarks import LEFT_EYE, RIGHT_EYE
@@ -375,10 +376,12 @@ def natural_colour(ctx: Context, params: dict[str, Any]) -> Measure:
         verdict, reason = Verdict.PASS, f"Skin colour looks natural (a* {a:.0f}, b* {b:.0f})."
     else:
         verdict = Verdict.FAIL if outside > thresholds.get("fail_above", math.inf) else Verdict.WARN  # no bound: warn
-        if (a < lo_a and b < lo_b) or grey == outside:  # little colour at all, not a green cast (a* 0, b* 0 read as one)
+        if grey == outside:  # little colour at all, not a green cast (a* 0, b* 0 read as one); a teal one is a cast
             # "almost no colour" was said of a face keeping 60 % of it, a* and b* inside the range (wrong-cause audit)
+            saturation = math.hypot(a, b) / light
+            digits = finer_decimals(saturation, [saturation_min], 1) or 2  # 0.176 read "0.18" beside the bound 0.18
             reason = (f"Skin colour looks washed out or grey: little colour for its lightness (saturation "
-                      f"{math.hypot(a, b) / light:.2f}, natural skin {saturation_min:.2f} and up; a* {a:.0f}, b* {b:.0f}).")
+                      f"{saturation:.{digits}f}, natural skin {saturation_min:.2f} and up; a* {a:.0f}, b* {b:.0f}).")
         else:
             cast = "red/magenta" if a > hi_a else "green" if a < lo_a else "yellow" if b > hi_b else "blue"
             reason = f"Skin colour looks unnatural: {cast} cast (a* {a:.0f}, b* {b:.0f})."
