@@ -95,7 +95,7 @@ def region_plq_stats(face: Face) -> tuple[dict[str, float], float]:
     means: dict[str, float] = {}
     union = np.zeros(plq.shape, bool)
     interior = np.zeros(plq.shape, bool)
-    interior[MAP_EDGE:-MAP_EDGE, MAP_EDGE:-MAP_EDGE] = True
+    interior[MAP_EDGE : plq.shape[0] - MAP_EDGE, MAP_EDGE : plq.shape[1] - MAP_EDGE] = True
     for name in REGION_NAMES:
         mask = polygon_mask(_to_chip(polys[name], face.chip_transform), plq.shape)
         union |= mask
