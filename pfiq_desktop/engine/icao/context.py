@@ -64,7 +64,7 @@ def lab_from_8bit(lab8: np.ndarray) -> np.ndarray:
 # A photo counts as greyscale when its mean |R - G| + |G - B| is small both in itself and for its brightness. In itself:
 # the chroma noise of a greyscale JPEG stays below 3, the palest of the 150 official colour portraits measures 13.7. For
 # its brightness (over the mean of each pixel's brightest channel): a colour photo's spread shrinks with its light (an
-# official portrait at a tenth of it: 0.9), this ratio much less (official portraits 0.14 and up at any exposure; LFW
+# official portrait at a tenth of it: 0.9), this ratio much less (official portraits 0.16 and up at any exposure; LFW
 # 0.073 and up as taken, the two lowest 0.048-0.064 at a tenth of their light as JPEG q75, so read as greyscale),
 # and a dark greyscale photo's faint tint stays under it (0.043, Thomas_Wyman_0002): the bound errs towards calling
 # a black-and-white photo so
