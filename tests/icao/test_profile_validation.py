@@ -160,7 +160,7 @@ def test_every_number_a_profile_can_set_has_a_scale_and_the_bundled_values_lie_w
     profile gains, would not be checked when a profile loads."""
     from pfiq_desktop.engine.icao import CHECKS
     from pfiq_desktop.engine.icao.profile import FLAG_KEYS
-    from pfiq_desktop.engine.icao.registry import THRESHOLD_KEYS
+    from pfiq_desktop.engine.icao.registry import is_bound
     from pfiq_desktop.engine.icao.scales import SCALES, scale_of
 
     assert set(SCALES) == set(CHECKS)
@@ -170,10 +170,9 @@ def test_every_number_a_profile_can_set_has_a_scale_and_the_bundled_values_lie_w
             for key, value in values.items():
                 if key in FLAG_KEYS:
                     continue
-                bound = key.removesuffix("_mm") in THRESHOLD_KEYS
-                scale = scale_of(check_id, key, bound)
+                scale = scale_of(check_id, key)
                 assert scale is not None, (name, check_id, key)
                 assert scale.low <= value <= scale.high, (name, check_id, key, value, scale)
     settings = {(c, k) for c, values in default.checks.items() for k in values if k not in FLAG_KEYS}
     stated = {(c, k) for c, scales in SCALES.items() for k in scales.settings}
-    assert stated == {(c, k) for c, k in settings if k.removesuffix("_mm") not in THRESHOLD_KEYS}
+    assert stated == {(c, k) for c, k in settings if not is_bound(k)}

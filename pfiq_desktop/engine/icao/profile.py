@@ -41,7 +41,7 @@ from typing import Any, NamedTuple
 from pfiq_desktop import appdirs
 from pfiq_desktop.engine import results
 from pfiq_desktop.engine.defaults import DEFAULT_PROFILE
-from pfiq_desktop.engine.icao.registry import THRESHOLD_KEYS
+from pfiq_desktop.engine.icao.registry import THRESHOLD_KEYS, is_bound
 from pfiq_desktop.engine.icao.scales import SATURATION, scale_of
 
 log = logging.getLogger(__name__)
@@ -222,13 +222,13 @@ def _is_default(path: Path) -> bool:
 def _check_keys(path: Path, check_id: str, values: dict[str, Any]) -> None:
     """Every key of a table is a bound, `enabled` or a setting the default profile gives this check: a misspelt key
     would otherwise be ignored without a word."""
-    settings = {key for key in _default_checks().get(check_id, {}) if not _is_bound(key)}
+    settings = {key for key in _default_checks().get(check_id, {}) if not is_bound(key)}
     for key in values:
-        if _is_bound(key) and scale_of(check_id, key, bound=True) is None:  # it was ignored without a word
+        if is_bound(key) and scale_of(check_id, key) is None:  # it was ignored without a word
             kind = "bounds in mm" if key.endswith("_mm") else "fail/warn bounds"
             others = f" (its settings: {', '.join(sorted(settings))})" if settings else ""
             raise ProfileError(f"{path}: [checks.{check_id}] {key}: this check takes no {kind}{others}")
-        if not (_is_bound(key) or key == "enabled" or key in settings):
+        if not (is_bound(key) or key == "enabled" or key in settings):
             if retired := RETIRED_SETTINGS.get((check_id, key)):
                 raise ProfileError(f"{path}: [checks.{check_id}] {key} is no longer a setting: {retired}")
             others = f"; its settings: {', '.join(sorted(settings))}" if settings else ""
@@ -244,7 +244,7 @@ def _check_range(path: Path, check_id: str, values: dict[str, float | bool]) -> 
     for 0.90) loaded without a word and switched the check off: a hat read at probability 1.0 passed "No head
     covering" (profile author's walk-through); it is refused with the share to write."""
     for key, value in values.items():
-        if isinstance(value, bool) or (scale := scale_of(check_id, key, bound=_is_bound(key))) is None:
+        if isinstance(value, bool) or (scale := scale_of(check_id, key)) is None:
             continue
         if scale.low <= value <= scale.high:
             continue
@@ -336,17 +336,13 @@ def _merge(base: dict[str, dict[str, Any]], override: dict[str, dict[str, Any]])
     return merged
 
 
-def _is_bound(key: str) -> bool:
-    return key.removesuffix("_mm") in THRESHOLD_KEYS
-
-
 def _completed(checks: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """`checks` with what it leaves out taken from the default profile: whole tables, and the settings that
     are not bounds in the tables it has."""
     default = load_profile(DEFAULT_PROFILE).checks
     completed = {check_id: dict(values) for check_id, values in default.items() if check_id not in checks}
     for check_id, values in checks.items():
-        settings = {key: value for key, value in default.get(check_id, {}).items() if not _is_bound(key)}
+        settings = {key: value for key, value in default.get(check_id, {}).items() if not is_bound(key)}
         completed[check_id] = {**settings, **values}
     return completed
 

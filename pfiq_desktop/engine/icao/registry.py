@@ -185,6 +185,13 @@ IMAGE_SIZE_CHECK = "image_size"  # the photo's pixels, for profiles that state a
 # a check whose failure leaves others uncertain -> what it can fake
 DOUBTS = {COMPRESSION_CHECK: READS_THE_BLOCKS, EXPOSURE_CHECK: MOVES_THE_LANDMARKS, SHARPNESS_CHECK: MOVES_THE_LANDMARKS}
 THRESHOLD_KEYS = ("fail_below", "warn_below", "warn_above", "fail_above")
+
+
+def is_bound(key: str) -> bool:
+    """Whether a profile key is a fail/warn bound (in fractions, or in mm with `_mm`) rather than a setting."""
+    return key.removesuffix("_mm") in THRESHOLD_KEYS
+
+
 MAX_EXTRA_DECIMALS = 3  # decimals added to write a measured value apart from a bound it rounds onto
 UNCERTAINTY_KEY = "uncertainty"  # beside a check's bounds: +- what its measurement may be off by (head pose)
 # beside a check's bounds, where its interval crosses one: the least and most the measurement may be (head size). The

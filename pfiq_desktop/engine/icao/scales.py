@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from pfiq_desktop.engine.icao.registry import is_bound
+
 
 class Scale(NamedTuple):
     """The values one number may take (both ends included) and what it is, as an error says it."""
@@ -20,13 +22,11 @@ class Scale(NamedTuple):
     low: float
     high: float
     what: str
-    percent: bool = False  # a share: a value from 1 to 100 is read as a percent, and the share to write is said
+    percent: bool = False  # a share: a value past profile.PERCENT_LIKE up to 100 is read as a percent, the share said
 
     @property
     def text(self) -> str:
-        """'a share of the face, from 0 to 1'; 'a number of pixels, 0 or more'; 'log-odds'."""
-        if math.isinf(self.low) and math.isinf(self.high):
-            return self.what
+        """'a share of the face, from 0 to 1'; 'a number of pixels, 0 or more'."""
         if math.isinf(self.high):
             return f"{self.what}, {self.low:g} or more"
         return f"{self.what}, from {self.low:g} to {self.high:g}"
@@ -120,10 +120,9 @@ SCALES: dict[str, CheckScales] = {
 }
 
 
-def scale_of(check_id: str, key: str, bound: bool) -> Scale | None:
-    """The scale of `key` in `[checks.<check_id>]` (`bound`: a fail/warn bound, with or without _mm); None where the
-    check reads no such number."""
+def scale_of(check_id: str, key: str) -> Scale | None:
+    """The scale of `key` in `[checks.<check_id>]`; None where the check reads no such number."""
     scales = SCALES[check_id]
-    if bound:
+    if is_bound(key):
         return scales.mm if key.endswith("_mm") else scales.bounds
     return scales.settings.get(key)
