@@ -364,8 +364,8 @@ def natural_colour(ctx: Context, params: dict[str, Any]) -> Measure:
         raise NotAssessable(f"the cheeks are too dark to judge their colour (L* {light:.0f}); see the exposure check")
     lo_a, hi_a = float(params["a_min"]), float(params["a_max"])
     lo_b, hi_b = float(params["b_min"]), float(params["b_max"])
-    saturation_min = float(params["saturation_min"])
-    grey = (saturation_min - math.hypot(a, b) / light) * REFERENCE_LIGHTNESS  # missing saturation, in chroma units
+    saturation, saturation_min = math.hypot(a, b) / light, float(params["saturation_min"])
+    grey = (saturation_min - saturation) * REFERENCE_LIGHTNESS  # missing saturation, in chroma units
     outside = max(lo_a - a, a - hi_a, lo_b - b, b - hi_b, grey, 0.0)
     thresholds = {"a_min": lo_a, "a_max": hi_a, "b_min": lo_b, "b_max": hi_b, "saturation_min": saturation_min,
                   **bounds_of(params)}
@@ -378,7 +378,6 @@ def natural_colour(ctx: Context, params: dict[str, Any]) -> Measure:
         verdict = Verdict.FAIL if outside > thresholds.get("fail_above", math.inf) else Verdict.WARN  # no bound: warn
         if grey == outside:  # little colour at all, not a green cast (a* 0, b* 0 read as one); a teal one is a cast
             # "almost no colour" was said of a face keeping 60 % of it, a* and b* inside the range (wrong-cause audit)
-            saturation = math.hypot(a, b) / light
             digits = finer_decimals(saturation, [saturation_min], 1) or 2  # 0.176 read "0.18" beside the bound 0.18
             reason = (f"Skin colour looks washed out or grey: little colour for its lightness (saturation "
                       f"{saturation:.{digits}f}, natural skin {saturation_min:.2f} and up; a* {a:.0f}, b* {b:.0f}).")
