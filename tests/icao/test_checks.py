@@ -17,7 +17,7 @@ from pfiq_desktop.engine import disturbances
 from pfiq_desktop.engine.attributes import MOUTH_OPEN
 from pfiq_desktop.engine.icao import CHECKS, Profile, load_profile, run_checks
 from pfiq_desktop.engine.icao.context import Context
-from pfiq_desktop.engine.icao.regions import polygon_mask, region_polygons
+from pfiq_desktop.engine.icao.regions import MAP_EDGE, polygon_mask, region_polygons
 from pfiq_desktop.engine.imageio import load_image, load_photo
 from pfiq_desktop.engine.results import CheckResult, Face, Verdict
 from tests.icao.facebuild import detect_faces, turned_landmarks
@@ -1105,3 +1105,20 @@ def test_the_maps_fall_at_the_chip_edge_is_not_read_as_a_low_region(portrait: np
     falling = [replace(portrait_faces[0], plq_chip=np.clip((edge - 2) / 24, 0, 1))]
     assert _result("plq_regions", portrait, falling, profile).verdict is Verdict.PASS
     assert _result("plq_regions", portrait, _plq_with_low(falling, ("chin",), 0.1), profile).evidence.regions == ["chin"]
+
+
+def test_a_region_in_the_maps_edge_band_is_said_to_be_unjudged(portrait: np.ndarray, portrait_faces: list[Face],
+                                                                profile: Profile) -> None:
+    # an open mouth can push the whole chin into the map's edge band, which no region's mean reads; the check then
+    # said "Every face region carries its share" with the chin never judged (review)
+    face = portrait_faces[0]
+    size = face.plq_chip.shape[0]
+    a = np.asarray(face.chip_transform, np.float64)
+    chin = region_polygons(_lm(portrait_faces))["chin"] @ a[:, :2].T + a[:, 2]
+    lowered = a.copy()
+    lowered[1, 2] += size - MAP_EDGE - chin[:, 1].min() + 1  # the chin's top row just inside the band
+    shifted = [replace(face, chip_transform=lowered)]
+    found = _result("plq_regions", portrait, shifted, profile)
+    assert found.verdict is Verdict.PASS and "Every" not in found.reason, found.reason
+    assert "Not judged: chin (at the edge of the quality map" in found.reason, found.reason
+    assert "Not judged" not in _result("plq_regions", portrait, portrait_faces, profile).reason

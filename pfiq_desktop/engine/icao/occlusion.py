@@ -23,6 +23,7 @@ from pfiq_desktop.engine.icao.coverings import (
     hides_ears_and_neck,
     lower_face_features,
 )
+from pfiq_desktop.engine.icao.regions import REGION_NAMES, REGION_WORDS
 from pfiq_desktop.engine.icao.registry import (
     EYE_COVER_CHECK,
     LOWER_FACE_CHECK,
@@ -44,7 +45,8 @@ CROWN_SHARE = 0.3  # a head-top share (white, unlike the hair) this large is nam
 
 
 def _low_regions(ctx: Context, names: tuple[str, ...], ratio: float) -> tuple[list[str], float, dict[str, float]]:
-    """Regions whose mean PLQ is below ratio x face median; also the lowest region/median ratio."""
+    """Regions whose mean PLQ is below ratio x face median; also the lowest region/median ratio and every judged
+    region's ratio (a region wholly in the map's edge band, `regions.MAP_EDGE`, has none)."""
     means, median = ctx.plq_stats
     rel = {n: means[n] / median for n in names if np.isfinite(means.get(n, np.nan)) and median > 0}
     if not rel:
@@ -67,16 +69,20 @@ def _ratio_bound(params: dict[str, Any], key: str) -> float:
 @check("plq_regions", "Face regions usable for recognition", "occlusion")
 def plq_regions(ctx: Context, params: dict[str, Any]) -> Measure:
     ratio = _ratio_bound(params, "warn_below")
-    low, worst, rel = _low_regions(ctx, tuple(ctx.plq_stats[0]), ratio)
+    low, worst, rel = _low_regions(ctx, REGION_NAMES, ratio)
     thresholds = {"warn_below": ratio}
+    # a chin that an open mouth pushes to the chip's edge has no reading: said, or "every region" claimed it was judged
+    unjudged = [REGION_WORDS[n] for n in REGION_NAMES if n not in rel]
+    aside = f" Not judged: {', '.join(unjudged).lower()} (at the edge of the quality map, which reads nothing there)." if unjudged else ""
     if not low:
+        found = "The judged face regions carry their" if unjudged else "Every face region carries its"
         return Measure(
-            Verdict.PASS, "Every face region carries its share of recognisable detail.", worst, "fraction of face median PLQ", thresholds
+            Verdict.PASS, f"{found} share of recognisable detail.{aside}", worst, "fraction of face median PLQ", thresholds
         )
     listing = ", ".join(f"{n.replace('_', ' ')} ({rel[n]:.0%})" for n in low)
     return Measure(
         Verdict.WARN,
-        f"Low pixel quality, far below the rest of the face: {listing}.",
+        f"Low pixel quality, far below the rest of the face: {listing}.{aside}",
         worst,
         "fraction of face median PLQ",
         thresholds,
