@@ -46,7 +46,9 @@ def write(tmp_path: Path, body: str, name: str = "office.toml") -> Path:
         ("[checks.natural_colour]\nsaturation_min = 11\n", "saturation_min = 11 is out of range: it is a saturation, chroma / L* "
                                                             "(a chroma of 11 on skin of L* 60 is 0.18), from 0 to 1"),
         # each number within what it is (scales.SCALES): these switched a check off, or were ignored, without a word
-        ("[checks.head_covering]\nfail_above = 1.5\n", "fail_above = 1.5 is out of range: it is a probability, from 0 to 1"),
+        # between 1 and PERCENT_LIKE a percent is as likely as a slip: the share a percent would be is offered (review)
+        ("[checks.head_covering]\nfail_above = 1.5\n", "fail_above = 1.5 is out of range: it is a probability, from 0 to 1 "
+                                                          "(for 1.5 %, write 0.015)"),
         ("[checks.pose_roll]\nfail_above = 120\n", "fail_above = 120 is out of range: it is an angle in degrees, from 0 to 90"),
         ("[checks.exposure]\nlit_face = -5\n", "lit_face = -5 is out of range: it is an 8-bit grey level, from 0 to 255"),
         ("[checks.inter_eye_distance]\nfail_below = -1\n", "fail_below = -1 is out of range: it is a number of pixels, 0 or more"),

@@ -251,7 +251,9 @@ def _check_range(path: Path, check_id: str, values: dict[str, float | bool]) -> 
         where = f"{path}: [checks.{check_id}] {key} = {value:g}"
         if scale.percent and PERCENT_LIKE < value <= 100.0:
             raise ProfileError(f"{where} looks like a percentage, but it is {scale.text}: write {value / 100:g}")
-        raise ProfileError(f"{where} is out of range: it is {scale.text}")
+        # below PERCENT_LIKE a value is as likely a slip as a percent: the range is said, and the share a percent would be
+        meant = f" (for {value:g} %, write {value / 100:g})" if scale.percent and 1.0 < value <= PERCENT_LIKE else ""
+        raise ProfileError(f"{where} is out of range: it is {scale.text}{meant}")
 
 
 @cache
