@@ -60,7 +60,7 @@ def measure(folder: Path, data_dir: Path) -> dict[str, float]:
 
     os.environ[appdirs.DATA_DIR_ENV] = str(data_dir)
     window = MainWindow(engine_factory=fake_factory(), restore_geometry=False)
-    window.ask_officer_name = lambda current: "Bench Officer"
+    window.decisions.ask_officer_name = lambda current: "Bench Officer"
     window.setWindowState(Qt.WindowState.WindowNoState)  # maximised on a screen it fills (offscreen: 800x800)
     window.resize(1400, 860)
     window.show()

@@ -2,13 +2,13 @@
 
 The window shows and drives; the state lives elsewhere: the review session
 (open photos, selection, decisions; Qt-free), the settings store, the image
-cache and the analysis worker.
+cache and the analysis worker. The officer's decisions (who decides, filing,
+withdrawing, unsaved notes) go through its DecisionController (gui/decisions.py).
 """
 
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
@@ -19,12 +19,10 @@ from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -36,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from pfiq_desktop import APP_NAME, appdirs
 from pfiq_desktop.engine.discovery import Skipped
-from pfiq_desktop.engine.filenames import display_name, first_few
+from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.engine.icao import DEFAULT_PROFILE, ProfileError, list_profiles, load_profile, your_profiles
 from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.gui.about_dialog import AboutDialog
@@ -45,6 +43,7 @@ from pfiq_desktop.gui.browser import FILTERS, BrowserWidget
 from pfiq_desktop.gui.checklist_panel import ChecklistPanel
 from pfiq_desktop.gui.compare_view import CompareView
 from pfiq_desktop.gui.decision_panel import DECISION_KEYS, DecisionPanel
+from pfiq_desktop.gui.decisions import DecisionController
 from pfiq_desktop.gui.display import DisplayResult
 from pfiq_desktop.gui.export import BATCH_FORMATS, SINGLE_FORMATS, ReportExporter
 from pfiq_desktop.gui.image_cache import ImageCache
@@ -52,12 +51,12 @@ from pfiq_desktop.gui.renewal_check import RenewalCheck
 from pfiq_desktop.gui.settings_dialog import SettingsDialog
 from pfiq_desktop.gui.theme import apply_theme
 from pfiq_desktop.gui.welcome import WelcomePage
-from pfiq_desktop.gui.widgets import IMAGE_FILTER, as_written, named, plain, shortcut
+from pfiq_desktop.gui.widgets import IMAGE_FILTER, named, plain, shortcut
 from pfiq_desktop.gui.worker import AnalysisWorker, EngineFactory
 from pfiq_desktop.palette import RESULT_ORDER, STATUS_COLOURS, status_counts
-from pfiq_desktop.review import ACCEPT, DecisionError, OverrideNeedsNote, ReviewStore
+from pfiq_desktop.review import ACCEPT, ReviewStore
 from pfiq_desktop.review.cache import open_cache, retired_text
-from pfiq_desktop.review.session import DecidedElsewhere, OpenOutcome, ReviewSession
+from pfiq_desktop.review.session import OpenOutcome, ReviewSession
 from pfiq_desktop.review.values import counted
 from pfiq_desktop.settings import LIST_SORTS, Settings, SettingsStore
 
@@ -67,7 +66,6 @@ DEFAULT_SIZE = (1400, 860)
 DEFAULT_SHARE = 0.9  # of a larger screen the window takes at first
 DISPLAY_CACHE = 24  # photos whose coloured maps stay ready to draw
 PLACES_KEPT = 20  # photos the officer left by opening others, remembered to come back to
-DRAFTS_NAMED = 5  # photos with unsaved notes the quit question names
 ACCEPT_TIP = "a photo whose checks failed needs a note: the cursor moves to it"  # the keyboard help's line for A
 ZOOM_STEP = 1.25  # one key press of View > Zoom in / out
 LAYOUT_VERSION = 4  # bump when the docks change: an older saved layout is then ignored
@@ -133,17 +131,17 @@ class MainWindow(QMainWindow):
         self.exporter = ReportExporter(self, self.settings)
         self.exporter.message.connect(self._status)
         self.exporter.refused.connect(self.show_banner)
-        self.auto_advance = True
         self.profiles = list_profiles() + your_profiles()  # (the user's profiles folder: Help ▸ About names it)
         startup_problem = self._fall_back_from_a_broken_profile()
         self._closed = False
         self.networks: BackboneCompareDialog | None = None  # the compare mode's window (Analysis menu)
-        self._officer_confirmed = False  # the name is asked once per session, at the first decision
 
         self._status_photo: str | None = None  # the photo the status line is about (None: about the window)
         self._build_pages()
         self._build_panels()
         self._build_status_bar()
+        self.decisions = DecisionController(self, self.session, self.settings, self.decision, self.browser, self.officer_text,
+                                            self._status)
         self._build_actions()
         self._tab_order()
         self.setAcceptDrops(True)
@@ -157,9 +155,6 @@ class MainWindow(QMainWindow):
         self._start_worker(engine_factory)
         self._connect_panels()
         self._displays: dict[str, DisplayResult] = {}
-        self._drafts: dict[str, tuple[str, set[str]]] = {}  # notes typed on photos left undecided, until decided
-        # photos decided in this window, latest last, with the decision each replaced ('' for none): what Ctrl+Z undoes
-        self._decided_here: list[tuple[str, str]] = []
         # the photos the officer was on when the window last closed and when later openings replaced theirs, latest last
         self._places: list[str] = [p for p in [self.settings.current.last_photo] if p]
         if self.settings.current.list_sort in LIST_SORTS:
@@ -255,8 +250,8 @@ class MainWindow(QMainWindow):
         self.checklist.checkSelected.connect(self.compare.set_check)
         self.checklist.faceChanged.connect(self.compare.set_face)
         self.checklist.profileChanged.connect(self.set_profile)
-        self.decision.decisionRequested.connect(self.record_decision)
-        self.decision.clearRequested.connect(self.clear_decision)
+        self.decision.decisionRequested.connect(self.decisions.record)
+        self.decision.clearRequested.connect(self.decisions.withdraw)
         self.compare.hoverText.connect(self._on_hover)
         self.cancel_button.clicked.connect(self.cancel_batch)
 
@@ -334,17 +329,17 @@ class MainWindow(QMainWindow):
         # screen: after a decision that is the next, undecided one, or an older decision reached by going back);
         # in the note it undoes typing
         # "Undo" it was called, yet the decision it replaced does not come back (wording review): it withdraws
-        self._action(decide, "Withdraw &last decision", self.undo_last_decision, "Ctrl+Z", "actUndo",
+        self._action(decide, "Withdraw &last decision", self.decisions.withdraw_latest, "Ctrl+Z", "actUndo",
                      "the latest made in this window, again the one before; a decision it replaced is not restored; "
                      "in the note: undo typing")
-        self._action(decide, "&Withdraw this photo's decision", lambda: self.clear_decision(), None, "actWithdraw")
+        self._action(decide, "&Withdraw this photo's decision", lambda: self.decisions.withdraw(), None, "actWithdraw")
         decide.addSeparator()
         # named as officers and the README call it (they looked for "renewal"); `renewals` is made with the worker, below
         self._action(decide, "Renewal &check: compare with a reference photo…", lambda: self.renewals.start(), "Ctrl+Shift+P",
                      "actCompare")
 
         view = bar.addMenu("&View")
-        self._action(view, "Next &undecided photo", self.show_next_undecided, "N", "actNextUndecided",
+        self._action(view, "Next &undecided photo", self.decisions.show_next_undecided, "N", "actNextUndecided",
                      "after the one on screen, in the list's order")
         self._action(view, "&Next photo", self.browser.next, "Ctrl+Down", "actNext")
         self._action(view, "&Previous photo", self.browser.previous, "Ctrl+Up", "actPrev")
@@ -480,7 +475,7 @@ class MainWindow(QMainWindow):
             self._startup_notes.remove(self.settings.problem)
             self.show_banner("")
         if "officer" in changed:  # a name given in Settings counts as this session's answer
-            self._set_officer(new.officer)
+            self.decisions.set_officer(new.officer)
         if "device" in changed:
             self.worker.set_device(new.device)
         if "backbone" in changed:
@@ -531,7 +526,7 @@ class MainWindow(QMainWindow):
         them all for analysis. Opening what has no photos changes nothing, not even the analyses under way."""
         leaving = self.session.current
         if not add:  # a replaced session takes its photos' records along: a note typed on the one on screen was lost
-            self._keep_draft(leaving, None)
+            self.decisions.keep_draft(leaving, None)
         outcome = self.session.open([str(p) for p in paths], add=add, recursive=recursive)
         for entry in outcome.skipped:
             log.warning("skipped %s: %s", display_name(entry.path), entry.reason)
@@ -615,7 +610,7 @@ class MainWindow(QMainWindow):
         refresh = path == self.session.current
         if self._status_photo is not None and path != self._status_photo:
             self._status("")
-        self._keep_draft(self.session.current, path)
+        self.decisions.keep_draft(self.session.current, path)
         self.session.current = path
         record = self.session.record(path)
         if record is None:
@@ -634,32 +629,20 @@ class MainWindow(QMainWindow):
             self.compare.set_result(shown, loaded[0], keep_view=refresh)
         self.checklist.set_analysis(record.analysis, record.status)
         self.decision.set_enabled(True)
-        draft = None if refresh or record.decision is not None else self._drafts.get(path)
+        draft = None if refresh or record.decision is not None else self.decisions.kept_draft(path)
         self.decision.load(record.analysis, record.decision, keep_draft=refresh, draft=draft)
         if not refresh:  # a refresh keeps the panel's message ("The decision was NOT saved: ...")
             self.renewals.show(path)
 
     def show_no_photo(self) -> None:
         """A filter or search shows no photo: none is on screen, and no decision can be made."""
-        self._keep_draft(self.session.current, None)
+        self.decisions.keep_draft(self.session.current, None)
         self.session.current = None
         self.compare.clear()
         self.compare.show_message("No photo matches the filter or the search.")
         self.checklist.set_analysis(None)
         self.decision.load(None, None)
         self.decision.set_enabled(False)
-
-    def _keep_draft(self, leaving: str | None, going: str | None) -> None:
-        """A note typed, or ticks changed, on a photo left undecided are kept for when the officer comes back to it."""
-        if leaving is None or leaving == going:
-            return
-        record = self.session.record(leaving)
-        if record is None or record.decision is not None:
-            return
-        if self.decision.has_draft():
-            self._drafts[leaving] = self.decision.draft()
-        else:
-            self._drafts.pop(leaving, None)
 
     def _focus_search(self) -> None:
         self.browser_dock.show()
@@ -843,147 +826,6 @@ class MainWindow(QMainWindow):
         self._rechecking = (name, len(analysed), {path for path, _ in analysed})
         self._status(f"Profile {name}: re-evaluating {counted(len(analysed), 'photo')}")
 
-    # -- decisions ---------------------------------------------------------------
-    def ask_officer_name(self, current: str) -> str:
-        """The officer's name for this session ('' when they cancel); tests replace this."""
-        name, ok = QInputDialog.getText(
-            self, "Officer", "Your name, recorded with every decision you make in this session:", text=current)
-        return name.strip() if ok else ""
-
-    def confirm_officer(self) -> bool:
-        """Ask for the officer's name once per session (the saved one is offered); False when refused."""
-        if self._officer_confirmed:
-            return True
-        name = self.ask_officer_name(self.settings.current.officer)
-        if not name:
-            self.decision.show_error("A decision needs the officer's name: nothing was recorded.")
-            return False
-        if name != self.settings.current.officer:
-            self.settings.update(officer=name)
-        self._set_officer(name)
-        return True
-
-    def _set_officer(self, name: str) -> None:
-        """This session's officer (confirmed once named), shown in the status bar."""
-        self.session.officer = name
-        self._officer_confirmed = bool(name)
-        self.officer_text.setText(f"Officer: {name}" if name else "")
-
-    def record_decision(self, kind: str, reasons: list[str], note: str) -> bool:
-        path = self.session.current
-        record = self.session.record(path)
-        if path is None or record is None or not self.confirm_officer():
-            return False
-        replaced = f"{record.decision.label} by {record.decision.signed_by}" if record.decision is not None else ""
-        try:
-            saved = self.session.decide(path, kind, reasons, note)
-        except DecidedElsewhere as exc:  # shown as it now stands, what the officer typed kept, and said
-            self.browser.model.changed(path)
-            self.decision.load(record.analysis, exc.current, keep_draft=True)
-            self.decision.show_error(str(exc))
-            return False
-        except OverrideNeedsNote as exc:
-            self.decision.show_error(exc.short, details=str(exc))
-            return False
-        except DecisionError as exc:
-            self.decision.show_error(str(exc))
-            return False
-        except (OSError, sqlite3.Error) as exc:  # disk full, locked file...: say so, keep the app
-            log.exception("the decision on %s was not saved", path)
-            self.decision.show_error(f"The decision was NOT saved: {exc}. Check that the drive holding the decisions is "
-                                     "reachable and press the key again; if it repeats, send the log (Help ▸ About) to IT.")
-            return False
-        # the next photo is found in the list as it was: a filter (e.g. "Undecided") drops the decided photo from it
-        # at once, and the list then selects its neighbour by itself
-        self._drafts.pop(path, None)
-        self._decided_here = [*(done for done in self._decided_here if done[0] != path), (path, replaced)]
-        following = self.session.first_undecided(self.browser.paths_after(path)) if self.auto_advance else None
-        self.browser.model.changed(path)
-        # the status line named the photo just decided while the next one was on screen: say both
-        advanced = self.session.record(following) if following is not None else None
-        moved = f" · now showing {advanced.name}" if advanced is not None else ""
-        finished = f" · {self._all_decided()}" if self.auto_advance and following is None else ""
-        replaces = f" · replaces {replaced}" if replaced else ""  # one key turned an accept into a reject unsaid
-        self._status(f"{record.name}: {saved.label} (saved){replaces}{moved}{finished}", following or path)
-        if self.session.current == path:  # else the panel already shows the photo the list moved to, with its own state
-            self.decision.show_decision(saved)
-            self.decision.note.setPlainText(saved.note)  # what was filed: a replaced decision's note is not
-            self.decision.show_info("Saved.")
-        if following is not None:  # at once: a second key pressed meanwhile decides the next photo, never this one again
-            self.browser.select_path(following)
-        # the note is saved, the reasons filed: the next key decides or browses, never types into the note or ticks the
-        # next photo's reasons (Down moved through them while the officer thought they were browsing)
-        self._focus_the_list_after_deciding()
-        return True
-
-    def _focus_the_list_after_deciding(self) -> None:
-        """The list takes the keys back from the decision panel after a decision or a withdrawal."""
-        focused = QApplication.focusWidget()
-        if focused is not None and self.decision.isAncestorOf(focused):
-            self.browser.view.setFocus()
-
-    def show_next_undecided(self) -> bool:
-        """The next photo in the list without a decision (after the one on screen, wrapping); says so when none is left."""
-        current = self.session.current
-        following = self.session.first_undecided(self.browser.paths_after(current)) if current is not None else None
-        if following is None:
-            record = self.session.record(current)
-            undecided_here = record is not None and record.decision is None
-            self._status("No other photo in the list is undecided" if undecided_here else self._all_decided().capitalize())
-            return False
-        return self.browser.select_path(following)
-
-    def _all_decided(self) -> str:
-        """Every photo the list shows is decided: said with how many a search or filter hides undecided (it said "every
-        photo in the list is decided" under a search that showed 4 of 35 photos)."""
-        shown = set(self.browser.visible_paths())
-        hidden = sum(1 for r in self.session.records if r.decision is None and r.path not in shown)
-        return "every photo in the list is decided" + (f" ({hidden} undecided hidden by the search or filter)" if hidden else "")
-
-    def undo_last_decision(self) -> bool:
-        """Withdraw the latest decision made in this window that still stands, and show that photo."""
-        while self._decided_here:
-            path, replaced = self._decided_here.pop()
-            record = self.session.record(path)
-            if record is None or record.decision is None:  # withdrawn or gone meanwhile: the one before
-                continue
-            label = record.decision.label
-            # on screen first, the search and filters cleared if they hide it: never withdraw a photo out of sight
-            if not self.browser.reveal(path) or not self.clear_decision(path):
-                self._decided_here.append((path, replaced))
-                return False
-            self.browser.reveal(path)  # undecided now: an "Undecided" filter lists it, a "Decided" one no longer
-            earlier = f"; the decision it replaced ({replaced}) is not restored: decide again" if replaced else ""
-            self._status(f"{record.name}: {label} withdrawn{earlier}", path)
-            return True
-        self._status("Nothing to withdraw: no decision was made in this window since it opened")
-        return False
-
-    def clear_decision(self, path: str | None = None) -> bool:
-        """Withdraw the decision on `path` (the photo on screen when None); False when there was none to withdraw."""
-        path = path or self.session.current
-        if path is None:
-            return False
-        # Withdraw disables itself, and Qt gave the focus to the profile box: the next Down, meant for the list,
-        # switched the profile of every photo (accessibility walk-through). As after a decision: the list
-        self._focus_the_list_after_deciding()
-        try:
-            withdrawn = self.session.withdraw(path)
-        except (OSError, sqlite3.Error) as exc:
-            log.exception("the decision on %s could not be withdrawn", path)
-            self.decision.show_error(f"The decision was NOT withdrawn: {exc}")
-            return False
-        if not withdrawn:
-            self._status(f"{display_name(Path(path).name)} has no decision to withdraw")
-        else:
-            self.browser.model.changed(path)  # a "Decided" filter drops it: the list moves on, the panel with it
-            self._status(f"{display_name(Path(path).name)}: decision withdrawn", self.session.current)
-            if self.session.current == path:  # undecided again: the next decision must not save the withdrawn one's note
-                record = self.session.record(path)
-                self.decision.load(record.analysis if record is not None else None, None)
-                self.decision.show_info("Decision withdrawn.")
-        return withdrawn
-
     # -- compare mode: two recognition networks ---------------------------------------
     def compare_networks(self) -> bool:
         """Analysis ▸ Compare recognition networks: the photo on screen under the network in use and a second one."""
@@ -1047,24 +889,8 @@ class MainWindow(QMainWindow):
             self.cache.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self._closed and not self._drafts_may_go():
+        if not self._closed and not self.decisions.drafts_may_go():
             event.ignore()
             return
         self.shutdown()
         super().closeEvent(event)
-
-    def _drafts_may_go(self) -> bool:
-        """Quitting loses the notes and ticks on undecided photos (the photo on screen too): only when the officer
-        says so."""
-        self._keep_draft(self.session.current, None)
-        return not self._drafts or self.ask_discard_drafts([display_name(Path(p).name) for p in self._drafts])
-
-    def ask_discard_drafts(self, names: list[str]) -> bool:
-        """Whether to quit although the undecided photos `names` have drafts (the question named none of them); tests
-        replace this."""
-        photos = f"{counted(len(names), 'undecided photo')} ({first_few(names, DRAFTS_NAMED)})"
-        answer = QMessageBox.question(
-            self, "Quit", as_written(f"The notes or reasons on {photos} are not saved as decisions and are lost when you quit. "
-                                     "Quit anyway?"),
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
-        return answer == QMessageBox.StandardButton.Yes

@@ -15,15 +15,15 @@ def main() -> None:
     folder = sys.argv[1]
     app = make_app()
     window = MainWindow(SettingsStore(overrides={"officer": "child"}), restore_geometry=False)
-    window.ask_officer_name = lambda current: current
-    window.auto_advance = False
+    window.decisions.ask_officer_name = lambda current: current
+    window.decisions.auto_advance = False
     window.show()
     kinds = ["reject", "retake"]
 
     def decide(path, _shown):
         window.browser.select_path(path)
         kind = kinds[len(decided) % 2]
-        if window.record_decision(kind, ["test"], "killed mid-batch"):
+        if window.decisions.record(kind, ["test"], "killed mid-batch"):
             decided.append(path)
             print(f"SAVED {kind} {path}", flush=True)
 

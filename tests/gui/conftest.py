@@ -35,8 +35,8 @@ def make_window(qtbot, data_dir):
 
     def make(factory=None, size=(1400, 860), **kwargs):
         w = MainWindow(engine_factory=factory, **kwargs)
-        w.ask_officer_name = lambda current: current  # the officer confirms the saved name
-        w.ask_discard_drafts = lambda names: True  # pytest-qt closes the window after the test: no modal question
+        w.decisions.ask_officer_name = lambda current: current  # the officer confirms the saved name
+        w.decisions.ask_discard_drafts = lambda names: True  # pytest-qt closes the window after the test: no modal question
         qtbot.addWidget(w)
         if size:  # a window of that size, not maximised as on a screen it fills (the offscreen screen is 800x800)
             w.setWindowState(Qt.WindowState.WindowNoState)

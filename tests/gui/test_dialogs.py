@@ -198,17 +198,17 @@ def test_officer_name_is_asked_once_per_session_and_recorded(qtbot, make_window,
         asked.append(current)
         return next(answers)
 
-    w.ask_officer_name = ask
-    w.auto_advance = False
+    w.decisions.ask_officer_name = ask
+    w.decisions.auto_advance = False
     w.open_paths([str(folder)])
     qtbot.waitUntil(lambda: all(r.analysis is not None for r in w.session.records), timeout=10000)
     first, second = w.browser.visible_paths()[:2]
     w.browser.select_path(first)
-    assert not w.record_decision("reject", [], "")  # refused: nothing recorded
+    assert not w.decisions.record("reject", [], "")  # refused: nothing recorded
     assert w.session.record(first).decision is None and "officer's name" in w.decision.message.text()
-    assert w.record_decision("reject", [], "")
+    assert w.decisions.record("reject", [], "")
     w.browser.select_path(second)
-    assert w.record_decision("retake", [], "")
+    assert w.decisions.record("retake", [], "")
     assert asked == ["test-officer", "test-officer"]  # the saved name was offered, and not asked again once given
     assert w.officer_text.text() == "Officer: Officer Kim"
     assert SettingsStore().current.officer == "Officer Kim"  # remembered for the next session

@@ -37,7 +37,7 @@ def _opened(qtbot, make_window, portrait_folder, n):
     w = make_window(fake_factory())
     w.open_paths([str(folder)])
     _wait_all(qtbot, w)
-    w.auto_advance = False
+    w.decisions.auto_advance = False
     return w, folder
 
 
@@ -62,7 +62,7 @@ def test_export_batch_respects_filter_and_writes_reports(qtbot, make_window, por
     rejected = str((folder / names[1]).resolve())
     w.browser.select_path(rejected)
     w.decision.note.setPlainText("mouth open")
-    assert w.record_decision("reject", ["expression"], "mouth open")
+    assert w.decisions.record("reject", ["expression"], "mouth open")
     hidden = names[0]
     w.browser.search.setText("0148")  # the filter hides 014435.jpg
     shown = [Path(p).name for p in w.browser.visible_paths()]
@@ -303,7 +303,7 @@ def test_unwritable_folder_shows_clear_error_and_app_stays_usable(qtbot, make_wi
             locked.chmod(0o700)
     # the app goes on: a decision saves and a second export to a writable folder works
     w.browser.select_row(0)
-    assert w.record_decision("retake", ["glasses"], "")
+    assert w.decisions.record("retake", ["glasses"], "")
     good = tmp_path / "good"
     good.mkdir()
     _ask(w, good)

@@ -107,7 +107,7 @@ def test_a_file_name_that_is_not_utf8_is_analysed_shown_and_decided(qtbot, make_
     assert str(odd) in window.browser.visible_paths()
     assert window.browser.select_path(str(odd)) and window.browser.current_path() == str(odd)
     assert window.session.current == str(odd)
-    assert window.record_decision("reject", ["framing"], "")
+    assert window.decisions.record("reject", ["framing"], "")
     with ReviewStore(window.store.path) as store:
         assert store.decision_for(odd).decision == "reject"
 

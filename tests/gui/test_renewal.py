@@ -65,9 +65,9 @@ def test_compare_with_previous_photo_then_decide_files_the_reference(qtbot, make
 
     # accepting a photo of someone else needs a note, which names that first (it was counted as one more failed check,
     # and listed last where the banner cut the list); rejecting files the reference photo
-    assert not w.record_decision("accept", [], "")
+    assert not w.decisions.record("accept", [], "")
     assert "although the renewal check found another person" in w.decision.message.text(), w.decision.message.text()
-    assert w.record_decision("reject", ["other:identity_doubt"], "not the holder")
+    assert w.decisions.record("reject", ["other:identity_doubt"], "not the holder")
     entry = w.store.audit_log(file_sha256(new))[-1]
     assert entry.reference_sha256 == file_sha256(other_person)
     saved = w.store.decision_for(path, file_sha256(new))
@@ -100,7 +100,7 @@ def test_a_check_that_could_not_be_made_withdraws_the_earlier_one(qtbot, make_wi
     assert path not in w.session.references
     assert "records no reference photo" in w.decision.message.text()
     assert "will not record a reference photo" in w.renewals.dialog.note.text()
-    assert w.record_decision("reject", ["other:identity_doubt"], "")
+    assert w.decisions.record("reject", ["other:identity_doubt"], "")
     assert w.store.decision_for(path, file_sha256(new)).reference_sha256 == ""
     w.renewals.dialog.close()
 
@@ -112,12 +112,12 @@ def test_a_check_made_after_the_decision_says_the_decision_does_not_hold_it(qtbo
     new = save_rgb(tmp_path / "renewal" / "new.jpg", np.ascontiguousarray(variant(load_portrait(0), 1)))
     other = save_rgb(tmp_path / "renewal" / "other.jpg", np.ascontiguousarray(load_portrait(2)))
     w = make_window(real_factory, size=(1100, 700))
-    w.auto_advance = False
+    w.decisions.auto_advance = False
     assert w.open_paths([str(new), str(other)]) == 2
     qtbot.waitUntil(lambda: all(e.analysis is not None for e in w.browser.model.entries), timeout=60_000)
     w.browser.select_row(0)
     path = w.session.current
-    assert w.record_decision("accept", ["other:other"], "checked by eye")
+    assert w.decisions.record("accept", ["other:other"], "checked by eye")
     w.renewals.ask_reference_photo = lambda: str(portrait_paths()[1])
     with qtbot.waitSignal(w.worker.compared, timeout=60_000):
         assert w.renewals.start()
@@ -130,9 +130,9 @@ def test_a_check_made_after_the_decision_says_the_decision_does_not_hold_it(qtbo
     w.browser.select_row(0)
     assert w.session.current == path and w.decision.message.text() == said  # still said when the photo comes back
     assert w.decision.note.toPlainText() == "checked by eye"  # the saved note, shown ...
-    assert not w.record_decision("accept", ["other:other"], w.decision.note.toPlainText())  # ... is not enough
+    assert not w.decisions.record("accept", ["other:other"], w.decision.note.toPlainText())  # ... is not enough
     assert w.decision.message.text().startswith("Write a new note saying why you accept this photo although the renewal")
-    assert w.record_decision("accept", ["other:other"], "name and birth date checked with the holder in person")
+    assert w.decisions.record("accept", ["other:other"], "name and birth date checked with the holder in person")
     saved = w.store.decision_for(path, file_sha256(new))
     assert saved.reference_sha256 == file_sha256(portrait_paths()[1])
     w.browser.select_row(1)

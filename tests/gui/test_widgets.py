@@ -251,7 +251,7 @@ def test_unreadable_file_shows_clear_error(qtbot, make_window, portrait_folder):
     assert "zz_broken.jpg" in w.compare.message.text()
     assert w.checklist.verdict.text() == "ERROR"
     # the officer can still decide on it (e.g. ask for a retake)
-    w.auto_advance = False
+    w.decisions.auto_advance = False
     w.decision.request("retake")
     assert w.browser.model.entry(broken).decision.decision == "retake"
 

@@ -103,7 +103,7 @@ def test_open_analyse_navigate_decide(qtbot, make_window, portrait_folder, data_
     assert "outside" in w.compare.describe_pixel(1, 1)
     # decide with the keyboard shortcut
     first = w.session.current
-    w.auto_advance = False
+    w.decisions.auto_advance = False
     qtbot.keyClick(w.browser.view, Qt.Key.Key_R)
     assert w.browser.model.entry(first).decision.decision == "reject"
     store = ReviewStore(data_dir / "reviews.sqlite3")
@@ -116,7 +116,7 @@ def test_override_needs_note(qtbot, make_window, portrait_folder):
     failing = [e for e in w.browser.model.entries if e.analysis.failed_checks()]
     assert failing, "fake should fail some photos"
     w.browser.select_path(failing[0].path)
-    w.auto_advance = False
+    w.decisions.auto_advance = False
     w.decision.note.setPlainText("")
     w.decision.request("accept")
     assert failing[0].decision is None
@@ -131,7 +131,7 @@ def test_an_accept_that_needs_a_note_is_finished_from_the_keyboard(qtbot, make_w
     # A moved to the note, a second A was typed into it, and no key reached Accept from there
     w = _opened(qtbot, make_window, portrait_folder, 8)
     failing = next(e for e in w.browser.model.entries if e.analysis.failed_checks())
-    w.auto_advance = False
+    w.decisions.auto_advance = False
     w.activateWindow()
     w.browser.select_path(failing.path)
     w.browser.view.setFocus()
@@ -170,7 +170,7 @@ def test_withdrawing_from_the_keyboard_leaves_the_arrow_keys_on_the_photo_list(q
     """Space on Withdraw disabled it, and Qt gave the focus to the profile box: the next Down switched every photo
     to another profile (accessibility walk-through)."""
     w, failing = _failing_photo_shown(qtbot, make_window, portrait_folder, lambda w: w.browser.view)
-    w.auto_advance = False
+    w.decisions.auto_advance = False
     qtbot.keyClick(w.browser.view, Qt.Key.Key_R)
     profile = w.checklist.profile.currentText()
     w.decision.clear_button.setFocus()
@@ -423,7 +423,7 @@ def test_a_photo_is_accepted_only_once_it_is_analysed(qtbot, make_window, portra
     folder = portrait_folder(3, broken=False)
     w = make_window(fake_factory(gate=gate))
     w.open_paths([str(folder)])
-    w.auto_advance = False
+    w.decisions.auto_advance = False
     last = w.browser.visible_paths()[-1]
     w.browser.select_path(last)
     entry = w.browser.model.entry(last)
@@ -441,7 +441,7 @@ def test_a_file_that_could_not_be_analysed_cannot_be_accepted(qtbot, make_window
     w = _opened(qtbot, make_window, portrait_folder, 1, broken=True)
     broken = next(p for p in w.browser.visible_paths() if w.browser.model.entry(p).analysis.errors)
     w.browser.select_path(broken)
-    w.auto_advance = False
+    w.decisions.auto_advance = False
     w.decision.note.setPlainText("ok")
     w.decision.request("accept")
     assert w.browser.model.entry(broken).decision is None and "cannot be accepted" in w.decision.message.text()
@@ -473,7 +473,7 @@ def test_deciding_under_a_filter_moves_to_the_next_photo_and_shows_its_own_state
     browser.select_path(order[0])
     for shown, kind in zip(order[:3], ("reject", "retake", "reject")):
         assert w.session.current == shown
-        assert w.record_decision(kind, [], "")
+        assert w.decisions.record(kind, [], "")
         assert w.session.current == order[order.index(shown) + 1]  # the next one, none skipped
         assert w.decision.current.text() == "No decision yet"  # its own state, not the photo just decided
     decided = {p: w.session.record(p).decision for p in order}
@@ -481,7 +481,7 @@ def test_deciding_under_a_filter_moves_to_the_next_photo_and_shows_its_own_state
     # withdrawing under "Decided": the list moves on, and the panel shows that photo's own decision
     browser.filter.setCurrentIndex(browser.filter.findData("decided"))
     browser.select_path(order[0])
-    w.clear_decision()
+    w.decisions.withdraw()
     assert w.session.record(order[0]).decision is None
     assert w.session.current != order[0] and w.session.record(w.session.current).decision is not None
     assert w.decision.current.text() != "No decision yet"
@@ -491,14 +491,14 @@ def test_ctrl_z_undoes_the_latest_decision_made_here_and_n_finds_the_next_undeci
     # after a decision the list moves on, so Ctrl+Z acted on the next, undecided photo (silently nothing), and going
     # back to undo it landed on an older decision, which Ctrl+Z then withdrew (officer walk-through)
     w = _opened(qtbot, make_window, portrait_folder, 4)
-    w.auto_advance = True
+    w.decisions.auto_advance = True
     browser = w.browser
     order = list(browser.visible_paths())
     browser.select_path(order[1])
-    assert w.record_decision("retake", [], "")  # an older decision, not to be touched
+    assert w.decisions.record("retake", [], "")  # an older decision, not to be touched
     browser.select_path(order[0])
     assert w.decision.clear_button.isEnabled() is False  # nothing to withdraw on an undecided photo
-    assert w.record_decision("reject", [], "")
+    assert w.decisions.record("reject", [], "")
     assert w.session.current == order[2]  # moved on past the decided order[1]
     browser.filter.setCurrentIndex(browser.filter.findData("undecided"))  # the photo just decided leaves the list
     w.browser.view.setFocus()
@@ -514,16 +514,16 @@ def test_ctrl_z_undoes_the_latest_decision_made_here_and_n_finds_the_next_undeci
     # that replaced another says the earlier one does not come back
     browser.filter.setCurrentIndex(0)  # All
     browser.select_path(order[3])
-    assert w.record_decision("reject", [], "")
+    assert w.decisions.record("reject", [], "")
     browser.select_path(order[3])
-    assert w.record_decision("retake", [], "")
+    assert w.decisions.record("retake", [], "")
     browser.search.setText(Path(order[0]).name)
     qtbot.keyClick(w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert browser.search.text() == "" and w.session.current == order[3] and w.session.record(order[3]).decision is None
     assert "the decision it replaced (Rejected by test-officer" in w.status_text.text() and "is not restored" in w.status_text.text()
     browser.filter.setCurrentIndex(0)  # All
     browser.select_path(order[0])
-    assert w.record_decision("accept", [], "fine") and w.decision.clear_button.isEnabled() is False  # moved on
+    assert w.decisions.record("accept", [], "fine") and w.decision.clear_button.isEnabled() is False  # moved on
     browser.select_path(order[0])
     assert w.decision.clear_button.isEnabled()
     qtbot.keyClick(w, Qt.Key.Key_N)
@@ -546,7 +546,7 @@ def test_a_filter_that_shows_no_photo_shows_none_and_undoing_it_returns_to_the_o
     assert w.session.current == order[2] and w.decision.note.toPlainText() == "typed, not decided yet"
     browser.filter.setCurrentIndex(browser.filter.findData("pending"))  # every photo is analysed: none is shown
     assert browser.visible_paths() == [] and w.session.current is None
-    assert not w.decision.buttons["retake"].isEnabled() and not w.record_decision("retake", [], "")
+    assert not w.decision.buttons["retake"].isEnabled() and not w.decisions.record("retake", [], "")
     assert all(w.session.record(p).decision is None for p in order)
     browser.filter.setCurrentIndex(0)  # All
     assert w.session.current == order[2] and browser.current_path() == order[2]
@@ -585,7 +585,7 @@ def test_a_decision_that_replaces_another_says_so_and_leaves_its_note_behind(qtb
     # Accept with a note, then R: "Rejected (saved)" said nothing of the accept it replaced, and the reject was filed
     # with the accept's justification ("glasses removed in the original") (officer walk-through)
     w = _opened(qtbot, make_window, portrait_folder, 3)
-    w.auto_advance = False
+    w.decisions.auto_advance = False
     path = w.browser.visible_paths()[0]
     w.browser.select_path(path)
     w.decision.note.setPlainText("glasses removed in the original")
@@ -649,8 +649,8 @@ def test_a_note_typed_on_an_undecided_photo_is_still_there_when_the_officer_come
     assert w.decision.note.toPlainText() == ""
     w.browser.select_path(first)
     assert w.decision.note.toPlainText() == "applicant asked to come back tomorrow"
-    w.auto_advance = False
-    assert w.record_decision("retake", [], w.decision.note.toPlainText())
+    w.decisions.auto_advance = False
+    assert w.decisions.record("retake", [], w.decision.note.toPlainText())
     assert w.session.record(first).decision.note == "applicant asked to come back tomorrow"
     w.browser.select_path(second)
     w.browser.select_path(first)
@@ -678,17 +678,17 @@ def test_quitting_asks_before_notes_on_undecided_photos_are_lost(qtbot, make_win
     w.browser.select_path(w.browser.visible_paths()[0])
     w.decision.note.setPlainText("applicant will bring glasses-free photo")
     asked = []
-    w.ask_discard_drafts = lambda names: asked.append(len(names)) or False
+    w.decisions.ask_discard_drafts = lambda names: asked.append(len(names)) or False
     quit_action = w.findChild(QAction, "actQuit")
     assert quit_action.shortcut().toString() == "Ctrl+Q"
     quit_action.trigger()
     assert asked == [1] and w.isVisible() and w.decision.note.toPlainText().startswith("applicant")
-    w.ask_discard_drafts = lambda names: asked.append(len(names)) or True
+    w.decisions.ask_discard_drafts = lambda names: asked.append(len(names)) or True
     quit_action.trigger()
     assert asked == [1, 1] and not w.isVisible()
     # the question names the photos (it said "2 undecided photos" and no more: walk-through)
-    with patch("pfiq_desktop.gui.main_window.QMessageBox.question", return_value=QMessageBox.StandardButton.Cancel) as ask:
-        assert not type(w).ask_discard_drafts(w, ["014435.jpg", "014854.jpg"])
+    with patch("pfiq_desktop.gui.decisions.QMessageBox.question", return_value=QMessageBox.StandardButton.Cancel) as ask:
+        assert not type(w.decisions).ask_discard_drafts(w.decisions, ["014435.jpg", "014854.jpg"])
     assert "on 2 undecided photos (014435.jpg, 014854.jpg) are not saved" in ask.call_args.args[2]
 
 
@@ -699,7 +699,7 @@ def test_a_refused_accept_stays_explained_when_the_analysis_arrives(qtbot, make_
     try:
         w.open_paths([str(portrait_folder(2, broken=False))])
         first, second = w.browser.visible_paths()[:2]
-        w.auto_advance = False
+        w.decisions.auto_advance = False
         w.browser.select_path(first)
         w.decision.request("accept")  # before its analysis: refused
         assert w.session.record(first).decision is None and "Not saved" in w.decision.message.text()
@@ -718,8 +718,8 @@ def test_a_decisions_reasons_survive_a_profile_under_which_those_checks_pass(qtb
     # that profile dropped it unseen
     w = _opened(qtbot, make_window, portrait_folder, 1)
     w.browser.select_path(w.browser.visible_paths()[0])
-    w.auto_advance = False
-    assert w.record_decision("reject", ["background", "head_width"], "")
+    w.decisions.auto_advance = False
+    assert w.decisions.record("reject", ["background", "head_width"], "")
     record = w.session.record(w.session.current)
     passing = dataclasses.replace(record.analysis, checks=[dataclasses.replace(c, verdict=Verdict.PASS) for c in record.analysis.checks])
     w.decision.load(passing, record.decision)
@@ -733,8 +733,8 @@ def test_the_decision_banner_names_two_overridden_checks_and_the_tooltip_all(qtb
     shown = w.session.record(w.session.current).analysis
     failing = [dataclasses.replace(c, verdict=Verdict.FAIL) for c in shown.checks]
     w.session.set_analysis(w.session.current, dataclasses.replace(shown, checks=failing))
-    w.auto_advance = False
-    assert w.record_decision("accept", [], "checked on the print")
+    w.decisions.auto_advance = False
+    assert w.decisions.record("accept", [], "checked on the print")
     banner = w.decision.current
     assert banner.text().endswith(f"and {len(failing) - 2} more") and all(reason_label(c.id) in banner.toolTip() for c in failing)
     w.resize(1366, 768)
@@ -813,8 +813,8 @@ def test_a_1280x720_laptop_shows_a_whole_checklist_and_the_decision(qtbot, make_
     # refusing an accept without a note: the whole message is readable (the list of 8 checks was cut top and bottom)
     failing = [dataclasses.replace(c, verdict=Verdict.FAIL) for c in full[:8]]
     w.session.set_analysis(w.session.current, dataclasses.replace(shown, checks=failing))
-    w.auto_advance = False
-    assert not w.record_decision("accept", [], "")
+    w.decisions.auto_advance = False
+    assert not w.decisions.record("accept", [], "")
     qtbot.wait(50)
     message = w.decision.message
     assert "Write a note" in message.text() and "8 failed checks" in message.text()
@@ -844,14 +844,14 @@ def test_after_a_withdraw_the_next_decision_does_not_carry_the_withdrawn_ones_no
                                                                                                   portrait_folder):
     # Withdraw left the note and ticks in the panel, and Reject then saved the withdrawn accept's note with it
     w = _opened(qtbot, make_window, portrait_folder, 2)
-    w.auto_advance = False
+    w.decisions.auto_advance = False
     path = w.browser.visible_paths()[0]
     w.browser.select_path(path)
     prefilled = set(w.decision.selected_reasons())
     w.decision.note.setPlainText("Accepted: resolution issue only")
     w.decision._tick({"other:other"}, only=True)
-    assert w.record_decision("retake", w.decision.selected_reasons(), w.decision.note.toPlainText())
-    w.clear_decision()
+    assert w.decisions.record("retake", w.decision.selected_reasons(), w.decision.note.toPlainText())
+    w.decisions.withdraw()
     assert w.decision.current.text() == "No decision yet" and w.decision.message.text() == "Decision withdrawn."
     assert w.decision.note.toPlainText() == "" and set(w.decision.selected_reasons()) == prefilled
     w.decision.request("reject")
@@ -862,7 +862,7 @@ def test_after_a_withdraw_the_next_decision_does_not_carry_the_withdrawn_ones_no
 def test_a_decided_photo_judged_under_another_profile_offers_that_profiles_failures(qtbot, make_window, portrait_folder):
     # deciding again after a profile switch saved the old profile's reasons and left out what fails under the new one
     w = _opened(qtbot, make_window, portrait_folder, 8)
-    w.auto_advance = False
+    w.decisions.auto_advance = False
     sharp_only_under_icao = [p for p in w.browser.visible_paths()
                              if all(c.verdict != Verdict.FAIL for c in w.session.record(p).analysis.checks)
                              and 0.5 <= w.session.record(p).analysis.checks[0].value < 0.7]
@@ -882,7 +882,7 @@ def test_a_decided_photo_judged_under_another_profile_offers_that_profiles_failu
     w.browser.select_path(w.browser.visible_paths()[1])
     w.browser.select_path(path)
     assert set(w.decision.selected_reasons()) == {"other:other"} and "under icao-9303" not in w.decision.current.text()
-    w.clear_decision(path)  # withdrawn: the label's tooltip named the withdrawn decision still
+    w.decisions.withdraw(path)  # withdrawn: the label's tooltip named the withdrawn decision still
     assert w.decision.current.text() == "No decision yet" and w.decision.current.toolTip() == ""
 
 
@@ -893,15 +893,15 @@ def test_a_moved_folder_shows_its_decisions_as_the_reports_find_them_and_they_ca
     w = make_window(fake_factory())
     w.open_paths([str(folder)])
     _wait_all(qtbot, w)
-    w.auto_advance = False
+    w.decisions.auto_advance = False
     first = w.browser.visible_paths()[0]
     w.browser.select_path(first)
-    assert w.record_decision("reject", [], "")
+    assert w.decisions.record("reject", [], "")
     w.shutdown()
     moved = folder.with_name(folder.name + "_moved")
     folder.rename(moved)
     again = make_window(fake_factory())
-    again.auto_advance = False
+    again.decisions.auto_advance = False
     again.open_paths([str(moved)])
     _wait_all(qtbot, again)
     now = str(moved / Path(first).name)
@@ -909,18 +909,18 @@ def test_a_moved_folder_shows_its_decisions_as_the_reports_find_them_and_they_ca
     assert sum(r.decision is not None for r in again.session.records) == 1  # the other photo stays undecided
     again.browser.select_path(now)
     assert again.decision.current.text().startswith("Rejected")
-    again.clear_decision()
+    again.decisions.withdraw()
     assert again.decision.current.text() == "No decision yet"
     store = ReviewStore(data_dir / "reviews.sqlite3")
     assert store.decision_for(now, again.session.record(now).analysis.image_sha256) is None  # withdrawn in the store
     assert store.audit_log()[-1].action == "clear"
     store.close()
     # decided again after the move, then withdrawn: the decision from before the move must not come back either
-    again.record_decision("retake", [], "")
+    again.decisions.record("retake", [], "")
     store = ReviewStore(data_dir / "reviews.sqlite3")
     store.record_decision(first, again.session.record(now).analysis.image_sha256, "accept", note="filed at the old path")
     store.close()
-    again.clear_decision()
+    again.decisions.withdraw()
     again.set_profile("strict")  # every photo's result arrives again
     qtbot.waitUntil(lambda: again.session.record(now).analysis.profile == "strict", timeout=10000)
     assert again.session.record(now).decision is None
@@ -934,10 +934,10 @@ def test_reopening_a_folder_returns_to_the_photo_left_and_the_status_line_follow
     w = make_window(fake_factory())
     w.open_paths([str(folder)])
     _wait_all(qtbot, w)
-    w.auto_advance = True
+    w.decisions.auto_advance = True
     order = list(w.browser.visible_paths())
     w.browser.select_path(order[0])
-    assert w.record_decision("reject", [], "")
+    assert w.decisions.record("reject", [], "")
     assert w.session.current == order[1] and "Rejected (saved) · now showing" in w.status_text.text()
     w.browser.select_path(order[2])
     assert w.status_text.text() == ""
@@ -1031,8 +1031,8 @@ def test_opening_other_photos_keeps_the_note_on_screen_and_the_officers_place_in
     assert w.windowTitle().startswith("1 photo — ") and w.status_text.text().startswith("Opened 1 photo")  # "1 photos"
     _wait_all(qtbot, w)
     asked = []
-    w.ask_discard_drafts = lambda names: asked.append(len(names)) or False
-    assert not w._drafts_may_go() and asked == [1]  # quitting now asks
+    w.decisions.ask_discard_drafts = lambda names: asked.append(len(names)) or False
+    assert not w.decisions.drafts_may_go() and asked == [1]  # quitting now asks
     assert w.open_paths([str(Path(place).parent)]) == 4
     qtbot.waitUntil(lambda: w.session.current == place)
     assert w.decision.note.toPlainText() == "asked for a photo without glasses"
@@ -1061,17 +1061,17 @@ def test_deciding_the_last_photo_a_filter_shows_leaves_none_on_screen(qtbot, mak
     # under "Undecided" and a failing check that one photo had, R took it out of the list ("0 of 120") but it stayed
     # on screen, and a stray T replaced the rejection out of sight (walk-through)
     w = _opened(qtbot, make_window, portrait_folder, 3)
-    w.auto_advance = True
+    w.decisions.auto_advance = True
     browser = w.browser
     browser.filter.setCurrentIndex(browser.filter.findData("undecided"))
     last = browser.visible_paths()[-1]
     for path in browser.visible_paths()[:-1]:
         browser.select_path(path)
-        assert w.record_decision("reject", [], "")
+        assert w.decisions.record("reject", [], "")
     assert browser.visible_paths() == [last] and w.session.current == last
-    assert w.record_decision("reject", [], "")
+    assert w.decisions.record("reject", [], "")
     assert browser.visible_paths() == [] and w.session.current is None
-    assert not w.record_decision("retake", [], "") and w.session.record(last).decision.decision == "reject"
+    assert not w.decisions.record("retake", [], "") and w.session.record(last).decision.decision == "reject"
     browser.filter.setCurrentIndex(0)  # All: back where the officer was
     assert w.session.current == last
 
@@ -1128,7 +1128,7 @@ def test_a_decision_while_another_program_holds_the_store_is_not_saved_and_says_
     the typed note, and saves once the lock is gone (only "database is locked" was said, untested)."""
     monkeypatch.setattr(review_store, "LOCK_WAIT_S", 0.3)
     w = make_window(fake_factory())
-    w.auto_advance = False
+    w.decisions.auto_advance = False
     w.open_paths([str(portrait_folder(1, broken=False))])
     _wait_all(qtbot, w)
     path = w.browser.visible_paths()[0]
@@ -1137,7 +1137,7 @@ def test_a_decision_while_another_program_holds_the_store_is_not_saved_and_says_
     holder = sqlite3.connect(appdirs.store_path(), isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
-        assert not w.record_decision(RETAKE, [], w.decision.note.toPlainText())
+        assert not w.decisions.record(RETAKE, [], w.decision.note.toPlainText())
         said = w.decision.message.text()
         assert said.startswith("The decision was NOT saved") and "another program has held it" in said, said
         assert w.session.record(path).decision is None
@@ -1145,7 +1145,7 @@ def test_a_decision_while_another_program_holds_the_store_is_not_saved_and_says_
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    assert w.record_decision(RETAKE, [], w.decision.note.toPlainText())
+    assert w.decisions.record(RETAKE, [], w.decision.note.toPlainText())
     with ReviewStore(appdirs.store_path()) as store:
         assert store.decision_for(path).note == "flash glare on the forehead" and len(store.audit_log()) == 1
 
@@ -1156,20 +1156,20 @@ def test_a_photo_decided_meanwhile_elsewhere_is_not_replaced_unsaid(qtbot, make_
     folder = portrait_folder(2, broken=False)
     first, second = make_window(fake_factory()), make_window(fake_factory())
     for w in (first, second):
-        w.auto_advance = False
+        w.decisions.auto_advance = False
         w.open_paths([str(folder)])
         _wait_all(qtbot, w)
     path = first.browser.visible_paths()[0]
     for w in (first, second):
         w.browser.select_path(path)
-    assert first.record_decision(REJECT, [], "")
-    assert not second.record_decision(RETAKE, [], "")  # it read no decision: nothing is saved over the reject
+    assert first.decisions.record(REJECT, [], "")
+    assert not second.decisions.record(RETAKE, [], "")  # it read no decision: nothing is saved over the reject
     said = second.decision.message.text()
     assert said.startswith("It was decided meanwhile, elsewhere: Rejected by test-officer") and "Nothing was saved" in said
     assert second.session.record(path).decision.decision == REJECT  # now shown as it stands
     with ReviewStore(appdirs.store_path()) as store:
         assert store.decision_for(path).decision == REJECT and len(store.audit_log()) == 1
-    assert second.record_decision(RETAKE, [], "")  # decided again, knowingly: it replaces the reject
+    assert second.decisions.record(RETAKE, [], "")  # decided again, knowingly: it replaces the reject
     with ReviewStore(appdirs.store_path()) as store:
         assert store.decision_for(path).decision == RETAKE and len(store.audit_log()) == 2
 

@@ -104,7 +104,7 @@ def test_real_window_full_flow_and_restore(qtbot, make_window, portrait_folder, 
     assert w.checklist.analysis.profile == other
 
     # decisions by keyboard shortcut (R, T) and an accept (with a note when it overrides)
-    w.auto_advance = False
+    w.decisions.auto_advance = False
     decided = {}
     for key, kind in ((Qt.Key.Key_R, "reject"), (Qt.Key.Key_T, "retake")):
         qtbot.keyClick(view, Qt.Key.Key_Down)

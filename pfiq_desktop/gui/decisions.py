@@ -1,0 +1,232 @@
+"""The officer's decisions in the window: who decides, filing and withdrawing decisions, and the notes typed on
+photos left undecided.
+
+The window shows the photos; this decides on them. The review session files each decision, the decision panel holds
+what the officer typed and ticked, the photo list says which photo comes next, and the status line says what happened.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+from typing import Protocol
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QApplication, QInputDialog, QLabel, QMessageBox, QWidget
+
+from pfiq_desktop.engine.filenames import display_name, first_few
+from pfiq_desktop.gui.browser import BrowserWidget
+from pfiq_desktop.gui.decision_panel import DecisionPanel
+from pfiq_desktop.gui.widgets import as_written
+from pfiq_desktop.review import DecisionError, OverrideNeedsNote
+from pfiq_desktop.review.session import DecidedElsewhere, ReviewSession
+from pfiq_desktop.review.values import counted
+from pfiq_desktop.settings import SettingsStore
+
+log = logging.getLogger(__name__)
+
+DRAFTS_NAMED = 5  # photos with unsaved notes the quit question names
+
+
+class StatusLine(Protocol):
+    """The window's status line; `photo`: the photo on screen the text is about (None: about the window)."""
+
+    def __call__(self, text: str, photo: str | None = None) -> None: ...
+
+
+class DecisionController(QObject):
+    """One window's decisions: the officer is named once per session, each decision is filed through the session and
+    the list moves on to the next undecided photo; Ctrl+Z withdraws the latest made here; a note typed on a photo left
+    undecided waits for the officer's return."""
+
+    def __init__(self, parent: QWidget, session: ReviewSession, settings: SettingsStore, panel: DecisionPanel,
+                 browser: BrowserWidget, officer_label: QLabel, status: StatusLine) -> None:
+        super().__init__(parent)
+        self.parent_widget = parent
+        self.session, self.settings, self.panel, self.browser = session, settings, panel, browser
+        self.officer_label, self.status = officer_label, status
+        self.auto_advance = True  # a decision moves the list on to the next undecided photo
+        self._officer_confirmed = False  # the name is asked once per session, at the first decision
+        self._drafts: dict[str, tuple[str, set[str]]] = {}  # notes typed on photos left undecided, until decided
+        # photos decided in this window, latest last, with the decision each replaced ('' for none): what Ctrl+Z undoes
+        self._decided_here: list[tuple[str, str]] = []
+
+    # -- the officer ---------------------------------------------------------------
+    def ask_officer_name(self, current: str) -> str:
+        """The officer's name for this session ('' when they cancel); tests replace this."""
+        name, ok = QInputDialog.getText(
+            self.parent_widget, "Officer", "Your name, recorded with every decision you make in this session:", text=current)
+        return name.strip() if ok else ""
+
+    def confirm_officer(self) -> bool:
+        """Ask for the officer's name once per session (the saved one is offered); False when refused."""
+        if self._officer_confirmed:
+            return True
+        name = self.ask_officer_name(self.settings.current.officer)
+        if not name:
+            self.panel.show_error("A decision needs the officer's name: nothing was recorded.")
+            return False
+        if name != self.settings.current.officer:
+            self.settings.update(officer=name)
+        self.set_officer(name)
+        return True
+
+    def set_officer(self, name: str) -> None:
+        """This session's officer (confirmed once named: a name given in Settings counts too), shown in the status
+        bar."""
+        self.session.officer = name
+        self._officer_confirmed = bool(name)
+        self.officer_label.setText(f"Officer: {name}" if name else "")
+
+    # -- deciding ------------------------------------------------------------------
+    def record(self, kind: str, reasons: list[str], note: str) -> bool:
+        """File the officer's decision on the photo on screen and move on; a decision not saved is said in the panel,
+        with what the officer typed kept."""
+        path = self.session.current
+        record = self.session.record(path)
+        if path is None or record is None or not self.confirm_officer():
+            return False
+        replaced = f"{record.decision.label} by {record.decision.signed_by}" if record.decision is not None else ""
+        try:
+            saved = self.session.decide(path, kind, reasons, note)
+        except DecidedElsewhere as exc:  # shown as it now stands, what the officer typed kept, and said
+            self.browser.model.changed(path)
+            self.panel.load(record.analysis, exc.current, keep_draft=True)
+            self.panel.show_error(str(exc))
+            return False
+        except OverrideNeedsNote as exc:
+            self.panel.show_error(exc.short, details=str(exc))
+            return False
+        except DecisionError as exc:
+            self.panel.show_error(str(exc))
+            return False
+        except (OSError, sqlite3.Error) as exc:  # disk full, locked file...: say so, keep the app
+            log.exception("the decision on %s was not saved", path)
+            self.panel.show_error(f"The decision was NOT saved: {exc}. Check that the drive holding the decisions is "
+                                  "reachable and press the key again; if it repeats, send the log (Help ▸ About) to IT.")
+            return False
+        # the next photo is found in the list as it was: a filter (e.g. "Undecided") drops the decided photo from it
+        # at once, and the list then selects its neighbour by itself
+        self._drafts.pop(path, None)
+        self._decided_here = [*(done for done in self._decided_here if done[0] != path), (path, replaced)]
+        following = self.session.first_undecided(self.browser.paths_after(path)) if self.auto_advance else None
+        self.browser.model.changed(path)
+        # the status line named the photo just decided while the next one was on screen: say both
+        advanced = self.session.record(following) if following is not None else None
+        moved = f" · now showing {advanced.name}" if advanced is not None else ""
+        finished = f" · {self._all_decided()}" if self.auto_advance and following is None else ""
+        replaces = f" · replaces {replaced}" if replaced else ""  # one key turned an accept into a reject unsaid
+        self.status(f"{record.name}: {saved.label} (saved){replaces}{moved}{finished}", following or path)
+        if self.session.current == path:  # else the panel already shows the photo the list moved to, with its own state
+            self.panel.show_decision(saved)
+            self.panel.note.setPlainText(saved.note)  # what was filed: a replaced decision's note is not
+            self.panel.show_info("Saved.")
+        if following is not None:  # at once: a second key pressed meanwhile decides the next photo, never this one again
+            self.browser.select_path(following)
+        # the note is saved, the reasons filed: the next key decides or browses, never types into the note or ticks the
+        # next photo's reasons (Down moved through them while the officer thought they were browsing)
+        self._focus_the_list_after_deciding()
+        return True
+
+    def _focus_the_list_after_deciding(self) -> None:
+        """The list takes the keys back from the decision panel after a decision or a withdrawal."""
+        focused = QApplication.focusWidget()
+        if focused is not None and self.panel.isAncestorOf(focused):
+            self.browser.view.setFocus()
+
+    def show_next_undecided(self) -> bool:
+        """The next photo in the list without a decision (after the one on screen, wrapping); says so when none is left."""
+        current = self.session.current
+        following = self.session.first_undecided(self.browser.paths_after(current)) if current is not None else None
+        if following is None:
+            record = self.session.record(current)
+            undecided_here = record is not None and record.decision is None
+            self.status("No other photo in the list is undecided" if undecided_here else self._all_decided().capitalize())
+            return False
+        return self.browser.select_path(following)
+
+    def _all_decided(self) -> str:
+        """Every photo the list shows is decided: said with how many a search or filter hides undecided (it said "every
+        photo in the list is decided" under a search that showed 4 of 35 photos)."""
+        shown = set(self.browser.visible_paths())
+        hidden = sum(1 for r in self.session.records if r.decision is None and r.path not in shown)
+        return "every photo in the list is decided" + (f" ({hidden} undecided hidden by the search or filter)" if hidden else "")
+
+    # -- withdrawing ---------------------------------------------------------------
+    def withdraw_latest(self) -> bool:
+        """Withdraw the latest decision made in this window that still stands, and show that photo."""
+        while self._decided_here:
+            path, replaced = self._decided_here.pop()
+            record = self.session.record(path)
+            if record is None or record.decision is None:  # withdrawn or gone meanwhile: the one before
+                continue
+            label = record.decision.label
+            # on screen first, the search and filters cleared if they hide it: never withdraw a photo out of sight
+            if not self.browser.reveal(path) or not self.withdraw(path):
+                self._decided_here.append((path, replaced))
+                return False
+            self.browser.reveal(path)  # undecided now: an "Undecided" filter lists it, a "Decided" one no longer
+            earlier = f"; the decision it replaced ({replaced}) is not restored: decide again" if replaced else ""
+            self.status(f"{record.name}: {label} withdrawn{earlier}", path)
+            return True
+        self.status("Nothing to withdraw: no decision was made in this window since it opened")
+        return False
+
+    def withdraw(self, path: str | None = None) -> bool:
+        """Withdraw the decision on `path` (the photo on screen when None); False when there was none to withdraw."""
+        path = path or self.session.current
+        if path is None:
+            return False
+        # Withdraw disables itself, and Qt gave the focus to the profile box: the next Down, meant for the list,
+        # switched the profile of every photo (accessibility walk-through). As after a decision: the list
+        self._focus_the_list_after_deciding()
+        try:
+            withdrawn = self.session.withdraw(path)
+        except (OSError, sqlite3.Error) as exc:
+            log.exception("the decision on %s could not be withdrawn", path)
+            self.panel.show_error(f"The decision was NOT withdrawn: {exc}")
+            return False
+        if not withdrawn:
+            self.status(f"{display_name(Path(path).name)} has no decision to withdraw")
+        else:
+            self.browser.model.changed(path)  # a "Decided" filter drops it: the list moves on, the panel with it
+            self.status(f"{display_name(Path(path).name)}: decision withdrawn", self.session.current)
+            if self.session.current == path:  # undecided again: the next decision must not save the withdrawn one's note
+                record = self.session.record(path)
+                self.panel.load(record.analysis if record is not None else None, None)
+                self.panel.show_info("Decision withdrawn.")
+        return withdrawn
+
+    # -- drafts: what was typed on photos left undecided ---------------------------
+    def keep_draft(self, leaving: str | None, going: str | None) -> None:
+        """A note typed, or ticks changed, on a photo left undecided are kept for when the officer comes back to it."""
+        if leaving is None or leaving == going:
+            return
+        record = self.session.record(leaving)
+        if record is None or record.decision is not None:
+            return
+        if self.panel.has_draft():
+            self._drafts[leaving] = self.panel.draft()
+        else:
+            self._drafts.pop(leaving, None)
+
+    def kept_draft(self, path: str) -> tuple[str, set[str]] | None:
+        """The note and ticks kept for the undecided photo `path` (None when nothing was kept)."""
+        return self._drafts.get(path)
+
+    def drafts_may_go(self) -> bool:
+        """Quitting loses the notes and ticks on undecided photos (the photo on screen too): only when the officer
+        says so."""
+        self.keep_draft(self.session.current, None)
+        return not self._drafts or self.ask_discard_drafts([display_name(Path(p).name) for p in self._drafts])
+
+    def ask_discard_drafts(self, names: list[str]) -> bool:
+        """Whether to quit although the undecided photos `names` have drafts (the question named none of them); tests
+        replace this."""
+        photos = f"{counted(len(names), 'undecided photo')} ({first_few(names, DRAFTS_NAMED)})"
+        answer = QMessageBox.question(
+            self.parent_widget, "Quit",
+            as_written(f"The notes or reasons on {photos} are not saved as decisions and are lost when you quit. Quit anyway?"),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Yes
