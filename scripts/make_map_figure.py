@@ -23,7 +23,8 @@ def make_figure(out: Path) -> Path:
     from pfiq_desktop.engine import disturbances
     from pfiq_desktop.engine.analyzer import Analyzer
     from pfiq_desktop.engine.imageio import load_image
-    from pfiq_desktop.reports.figures import render_panels, save_qimage
+    from pfiq_desktop.reports.drawing import save_qimage
+    from pfiq_desktop.reports.figures import render_panels
 
     analyzer = Analyzer(device="cpu")
     clean = load_image(PORTRAIT)

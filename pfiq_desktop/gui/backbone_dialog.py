@@ -34,7 +34,8 @@ from pfiq_desktop.gui.display import DisplayResult
 from pfiq_desktop.gui.widgets import MODEL_FILTER, named, plain, screen_pixmap
 from pfiq_desktop.gui.worker import AnalysisWorker
 from pfiq_desktop.palette import MAP_SCALES, STATUS_COLOURS
-from pfiq_desktop.reports.figures import map_crop, to_qimage
+from pfiq_desktop.reports.drawing import to_qimage
+from pfiq_desktop.reports.figures import map_crop
 from pfiq_desktop.review.values import quality_text
 from pfiq_desktop.settings import SettingsStore
 

@@ -27,7 +27,8 @@ from pfiq_desktop import APP_NAME, __version__
 from pfiq_desktop.atomic import OutputError, write_bytes_atomic
 from pfiq_desktop.engine.results import Verdict
 from pfiq_desktop.palette import HEADER_SHADE, NOTE_GREY, PANEL_SHADE, RESULT_ORDER, RULE_COLOUR, STATUS_LABELS, status_hex
-from pfiq_desktop.reports.figures import render_histogram, render_thumbnail, verdict_hex, verdict_text
+from pfiq_desktop.reports.drawing import verdict_hex, verdict_text
+from pfiq_desktop.reports.figures import render_histogram, render_thumbnail
 from pfiq_desktop.reports.inputs import ReportItem, altered_text, photo_or_why, read_photo
 from pfiq_desktop.reports.paged import (
     RenderError,

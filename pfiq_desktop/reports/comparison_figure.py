@@ -20,7 +20,7 @@ from pfiq_desktop.engine.faces import extract_chip
 from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.engine.results import Analysis, Verdict
 from pfiq_desktop.palette import OPPOSE_SCALE, SUPPORT_SCALE, status_hex
-from pfiq_desktop.reports.figures import ensure_qt, font, placeholder_image, resized, save_qimage, to_qimage, verdict_text
+from pfiq_desktop.reports.drawing import ensure_qt, font, placeholder_image, resized, save_qimage, to_qimage, verdict_text
 
 ROW_NAMES = {"a": "A · new photo", "b": "B · reference photo"}
 MAP_OPACITY = 0.85  # at the top of the scale; fainter values fade into the chip (palette fade)

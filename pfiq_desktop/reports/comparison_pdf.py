@@ -23,7 +23,7 @@ from pfiq_desktop.reports.comparison_figure import (
     SCORE_WORDS,
     render_comparison_panels,
 )
-from pfiq_desktop.reports.figures import MONO_FONT_FAMILY, verdict_hex, verdict_text
+from pfiq_desktop.reports.drawing import MONO_FONT_FAMILY, verdict_hex, verdict_text
 from pfiq_desktop.reports.paged import (
     RenderError,
     add_image,

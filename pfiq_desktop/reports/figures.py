@@ -1,4 +1,4 @@
-"""Pictures shared by the PDF and PNG reports, drawn with QPainter on QImage (no window needed).
+"""The figures of the PDF and PNG reports, drawn with QPainter on QImage (no window needed).
 
 * `render_panels`: photo with face box, landmarks and numbered evidence of failed /
   warned checks | map overlay (the deviation map by default, its clearly-low areas
@@ -7,38 +7,23 @@
   e-mail or case files (`save_annotated_png`).
 * `render_histogram`, `render_thumbnail` for the batch summary.
 
+The tools they share with the other reports (fonts, verdict colours, encoding) are in drawing.py.
 QPainter on a QImage is allowed in any thread, so exports can run in a worker.
 """
 
 from __future__ import annotations
 
-import os
-import sys
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import cv2
 import numpy as np
 from PIL import Image
-from PySide6.QtCore import QBuffer, QIODevice, QPointF, QRectF, Qt
-from PySide6.QtGui import (
-    QBrush,
-    QColor,
-    QFont,
-    QFontDatabase,
-    QFontMetrics,
-    QFontMetricsF,
-    QGuiApplication,
-    QImage,
-    QPainter,
-    QPen,
-    QPolygonF,
-    QRawFont,
-)
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFontMetrics, QFontMetricsF, QImage, QPainter, QPen, QPolygonF
 
 from pfiq_desktop import APP_NAME
-from pfiq_desktop.atomic import OutputError, write_bytes_atomic
 from pfiq_desktop.engine.deviation import low_outlines
 from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.engine.results import Analysis, CheckResult, Verdict
@@ -50,87 +35,26 @@ from pfiq_desktop.palette import (
     OUTLINE_COLOUR,
     OUTLINE_SHADOW_COLOUR,
     PLQ_SCALE,
-    RESULT_ORDER,
     SKIN_UNDER_THE_BAR,
-    STATUS_LABELS,
     MapScale,
     status_badge,
-    status_counts,
-    status_hex,
+)
+from pfiq_desktop.reports.drawing import (
+    ONE_LEFT_TO_RIGHT_LINE,
+    ensure_qt,
+    font,
+    placeholder_image,
+    qcolor,
+    resized,
+    save_qimage,
+    to_qimage,
+    verdict_counts_text,
+    verdict_text,
 )
 from pfiq_desktop.review.reasons import no_face_problem
 from pfiq_desktop.review.values import check_value_text, quality_text
 
-FONT_FAMILY = "DejaVu Sans"
-MONO_FONT_FAMILY = "DejaVu Sans Mono"  # hashes, where each character must be read apart
-# a line that names a photo, drawn left to right whatever the name's script: an Arabic name first made the whole line
-# right-to-left ("jpg.محمد العلي", a footer's date before its name); the name itself still reads right to left
-ONE_LEFT_TO_RIGHT_LINE = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextForceLeftToRight
-NO_PHOTO_RGB = (235, 235, 235)
 MAX_PNG_FINDINGS = 4  # the PNG is a glance; the PDF and the JSON carry every finding
-
-
-def ensure_qt() -> None:
-    """A QGuiApplication must exist before fonts are used; create an offscreen one if needed."""
-    if QGuiApplication.instance() is not None:
-        return
-    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    global _APP  # keep it alive for the life of the process
-    _APP = QGuiApplication(sys.argv[:1] or ["pfiq"])
-
-
-_APP = None
-
-
-def verdict_text(verdict: str | Verdict) -> str:
-    """The window's word for a verdict ('Warning', 'Not assessable'): a report says what the screen said."""
-    value = verdict.value if isinstance(verdict, Verdict) else str(verdict)
-    return STATUS_LABELS.get(value, value.capitalize())
-
-
-def verdict_counts_text(counts: Mapping[str, int]) -> str:
-    """'2 fail, 3 not assessable, 30 pass': a photo's checks counted in the window's words, worst first."""
-    return status_counts(counts, reversed(RESULT_ORDER)) or "none run"
-
-
-def verdict_hex(verdict: str | Verdict) -> str:
-    return status_hex(verdict.value if isinstance(verdict, Verdict) else str(verdict))
-
-
-def qcolor(verdict: str | Verdict) -> QColor:
-    return QColor(verdict_hex(verdict))
-
-
-def to_qimage(rgb: np.ndarray) -> QImage:
-    """A deep copy of an RGB uint8 array as QImage (RGB888, opaque: PDF/A forbids transparency)."""
-    rgb = np.ascontiguousarray(rgb[..., :3], dtype=np.uint8)
-    height, width = rgb.shape[:2]
-    return QImage(rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
-
-
-def font(pixels: float, bold: bool = False) -> QFont:
-    f = QFont(FONT_FAMILY)
-    f.setPixelSize(max(1, round(pixels)))
-    f.setBold(bold)
-    return f
-
-
-def undrawable(text: str) -> str:
-    """The characters of `text` that no font on this computer has (the reports print them as empty boxes), each once.
-    Qt falls back from FONT_FAMILY to any installed font, so only a script with no font at all is missing: a Japanese
-    officer's name and note became boxes on a machine set up with DejaVu alone (international walk-through)."""
-    fonts = _installed_fonts()
-    return "".join(ch for ch in dict.fromkeys(text) if ch.isprintable() and not ch.isspace()
-                   and not any(font.supportsCharacter(ord(ch)) for font in fonts))
-
-
-def _installed_fonts() -> tuple[QRawFont, ...]:
-    """One face of every installed font family (a missing glyph is drawn as a box by the fallback too: it cannot tell).
-    Made for each call, never kept: Qt's font engines belong to the thread that made them, and fonts kept from a
-    window's export thread answered for Latin letters alone once it had ended."""
-    ensure_qt()
-    return tuple(raw for family in QFontDatabase.families() if (raw := QRawFont.fromFont(QFont(family))).isValid())
 
 
 def check_numbers(analysis: Analysis) -> dict[int, int]:
@@ -146,27 +70,6 @@ def flagged_checks(analysis: Analysis, failed_only: bool = False) -> list[CheckR
         for c in analysis.subject_checks()
         if c.verdict in shown and c.evidence.has_geometry()
     ]
-
-
-def placeholder_image(width: int, height: int, text: str) -> QImage:
-    """A grey tile saying why a photo or a map is not shown (every report's figures, the renewal figure)."""
-    image = QImage(width, height, QImage.Format.Format_RGB888)
-    image.fill(QColor(*NO_PHOTO_RGB))
-    painter = QPainter(image)
-    painter.setFont(font(max(10, height / 24)))
-    painter.setPen(QColor(90, 90, 90))
-    painter.drawText(QRectF(0, 0, width, height), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, text)
-    painter.end()
-    return image
-
-
-def resized(rgb: np.ndarray, scale: float, interpolation: int) -> np.ndarray:
-    """`rgb` scaled by `scale` (itself where that changes nothing), for the figures that share this module's tools."""
-    height, width = rgb.shape[:2]
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    if size == (width, height):
-        return rgb
-    return cv2.resize(rgb, size, interpolation=interpolation)
 
 
 def _tag(painter: QPainter, x: float, y: float, number: int, colour: QColor, size: float) -> None:
@@ -548,31 +451,6 @@ def render_annotated(
     painter.end()
     return canvas
 
-
-# Qt's PNG "quality" picks zlib's level: at 80 its fastest. Encoding a 1400-pixel report took 168 ms of the 190 a
-# PNG cost at the default level (70 % of `pfiq analyse`'s time: performance walk-through); now 57 ms of 88, for 10 %
-# more bytes (`benchmarks/bench_reports.py`).
-PNG_QUALITY = 80
-
-
-def encode_qimage(image: QImage, fmt: str = "PNG") -> bytes:
-    """The image encoded in memory (so the file can be written atomically); RuntimeError when Qt cannot."""
-    buffer = QBuffer()
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    quality = PNG_QUALITY if fmt == "PNG" else -1
-    if not image.save(buffer, fmt, quality):  # type: ignore[call-overload]  # (PySide takes the format as str; its stub says bytes)
-        raise RuntimeError(f"the {fmt} encoder failed")
-    buffer.close()
-    return bytes(buffer.data().data())
-
-
-def save_qimage(target: str | Path, image: QImage, fmt: str = "PNG") -> None:
-    """Write a QImage atomically; OutputError (naming the file) when it cannot be encoded or written."""
-    try:
-        data = encode_qimage(image, fmt)
-    except RuntimeError as error:
-        raise OutputError(f"Cannot write {target}: {error}") from error
-    write_bytes_atomic(target, data)
 
 
 ANNOTATED_MARK = ("Software", f"{APP_NAME} annotated report")  # a PNG text entry: never taken for an applicant's photo

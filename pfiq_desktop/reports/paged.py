@@ -30,7 +30,7 @@ from PySide6.QtGui import (
 
 from pfiq_desktop import APP_NAME, __version__
 from pfiq_desktop.palette import NOTE_GREY
-from pfiq_desktop.reports.figures import FONT_FAMILY, ONE_LEFT_TO_RIGHT_LINE, ensure_qt
+from pfiq_desktop.reports.drawing import FONT_FAMILY, ONE_LEFT_TO_RIGHT_LINE, ensure_qt
 
 PAGE_SIZES = {"a4": QPageSize.PageSizeId.A4, "letter": QPageSize.PageSizeId.Letter}
 DPI = 300

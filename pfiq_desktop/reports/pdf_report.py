@@ -37,14 +37,8 @@ from pfiq_desktop.palette import (
     status_badge,
     status_hex,
 )
-from pfiq_desktop.reports.figures import (
-    MONO_FONT_FAMILY,
-    check_numbers,
-    render_panels,
-    verdict_counts_text,
-    verdict_hex,
-    verdict_text,
-)
+from pfiq_desktop.reports.drawing import MONO_FONT_FAMILY, verdict_counts_text, verdict_hex, verdict_text
+from pfiq_desktop.reports.figures import check_numbers, render_panels
 from pfiq_desktop.reports.inputs import AuditInfo, DecisionInfo, ReportItem, altered_text
 from pfiq_desktop.reports.paged import (
     RenderError,

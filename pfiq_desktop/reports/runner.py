@@ -17,8 +17,9 @@ from pathlib import Path
 from pfiq_desktop.atomic import OutputError
 from pfiq_desktop.engine.filenames import first_few
 from pfiq_desktop.reports.batch import Progress, write_batch_summary
+from pfiq_desktop.reports.drawing import undrawable
 from pfiq_desktop.reports.export import write_csv, write_json
-from pfiq_desktop.reports.figures import save_annotated_png, undrawable
+from pfiq_desktop.reports.figures import save_annotated_png
 from pfiq_desktop.reports.inputs import ReportItem
 from pfiq_desktop.reports.naming import BATCH_FILES, PER_PHOTO_FORMATS, SUMMARY_NAME, over_photos, unique_stems
 from pfiq_desktop.reports.paged import ReportCancelled

@@ -18,8 +18,8 @@ from pypdf import PdfReader
 from pfiq_desktop.atomic import OutputError
 from pfiq_desktop.engine.results import Analysis, Verdict
 from pfiq_desktop.reports.batch import failing_checks, summary_counts, write_batch_summary
+from pfiq_desktop.reports.drawing import undrawable
 from pfiq_desktop.reports.export import write_csv, write_json
-from pfiq_desktop.reports.figures import undrawable
 from pfiq_desktop.reports.inputs import DecisionInfo, ReportItem
 from pfiq_desktop.reports.naming import safe_stem, unique_stems
 from pfiq_desktop.reports.paged import ReportCancelled

@@ -14,8 +14,8 @@ import pytest
 from pypdf import PdfReader
 
 from pfiq_desktop.engine.results import Analysis, Verdict
+from pfiq_desktop.reports.drawing import verdict_text
 from pfiq_desktop.reports.export import csv_rows
-from pfiq_desktop.reports.figures import verdict_text
 from pfiq_desktop.reports.inputs import AuditInfo, ReportItem
 from pfiq_desktop.reports.pdf_report import read_embedded_analysis, write_pdf_report
 from pfiq_desktop.review.values import check_value_text
@@ -386,7 +386,8 @@ def test_evidence_past_the_photos_edge_is_not_drawn_beside_the_photo(sample_anal
     from PySide6.QtGui import QColor, QImage, QPainter
 
     from pfiq_desktop.engine.results import CheckResult, Evidence, Verdict
-    from pfiq_desktop.reports.figures import draw_findings, ensure_qt
+    from pfiq_desktop.reports.drawing import ensure_qt
+    from pfiq_desktop.reports.figures import draw_findings
 
     ensure_qt()
     width, height = sample_analysis.image_size
@@ -422,7 +423,8 @@ def test_a_long_check_name_is_shortened_never_its_value_and_a_narrow_photo_keeps
     # as high, "Photo and findi" (walk-through of unseen photos)
     from PySide6.QtGui import QFontMetrics, QImage, QPainter
 
-    from pfiq_desktop.reports.figures import ensure_qt, first_fitting, font, row_text
+    from pfiq_desktop.reports.drawing import ensure_qt, font
+    from pfiq_desktop.reports.figures import first_fitting, row_text
 
     ensure_qt()
     metrics = QFontMetrics(font(16))
