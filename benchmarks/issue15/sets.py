@@ -74,6 +74,11 @@ def lfw_cover() -> list[Photo]:
             for r in _rows(LABELS / "lfw_head_covering.csv")]
 
 
+def lfw_beards() -> dict[str, str]:
+    """`labels/lfw_beard.csv`: beard / moustache / stubble / none / unsure by file, for LFW photos the covering set holds."""
+    return {r["file"]: r["beard"] for r in _rows(LABELS / "lfw_beard.csv")}
+
+
 def identity_tones() -> dict[str, str]:
     """Each LFW development identity's skin tone as a rater saw it (`labels/lfw_identity_tone.csv`: light, medium,
     dark or unsure)."""

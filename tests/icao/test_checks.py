@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from pfiq_desktop.engine import disturbances
-from pfiq_desktop.engine.attributes import MOUTH_OPEN
+from pfiq_desktop.engine.attributes import LOWER_FACE_COVERED, MOUTH_OPEN
 from pfiq_desktop.engine.icao import CHECKS, Profile, load_profile, run_checks
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.regions import MAP_EDGE, polygon_mask, region_polygons
@@ -440,6 +440,22 @@ def test_a_mask_is_named_with_what_was_seen(portrait: np.ndarray, portrait_faces
     found = _result("lower_face_covered", _face_mask(portrait, portrait_faces), portrait_faces, profile)
     assert "face mask, scarf or hand" in found.reason and "the lips are not visible" in found.reason
     assert found.evidence.regions == ["mouth", "chin"] and len(found.evidence.polygons[0]) == 18
+
+
+def test_colour_alone_does_not_outvote_a_probe_sure_the_lower_face_is_bare(portrait: np.ndarray, portrait_faces: list[Face],
+                                                                           profile: Profile) -> None:
+    # a full beard is a large area of non-skin colour under the nose, as a mask is: real beards failed ("... 44 CIELAB
+    # units, only 6% of them looks like skin") that the network's probe read as bare (-4.3 and lower on the test half;
+    # masks from -3.0), so beside the probe the pixels' log-odds count up to coverings.PIXELS_BESIDE_PROBE
+    masked = _face_mask(portrait, portrait_faces)
+
+    def read(network: float) -> Verdict:
+        faces = [replace(portrait_faces[0], attributes={LOWER_FACE_COVERED: network})]
+        return _result("lower_face_covered", masked, faces, profile).verdict
+
+    assert _result("lower_face_covered", masked, portrait_faces, profile).verdict is Verdict.FAIL  # the pixels alone
+    assert read(-4.3) is Verdict.PASS  # the test half's least sure beard
+    assert read(-3.0) is Verdict.WARN and read(0.1) is Verdict.FAIL  # the test half's least sure mask; dev's
 
 
 def test_a_black_mask_is_said_to_differ_from_the_skin_by_its_lightness_too(portrait: np.ndarray, portrait_faces: list[Face],

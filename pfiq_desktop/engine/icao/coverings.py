@@ -47,6 +47,12 @@ HEAD_WITH_NETWORK = (
 )
 # each covering model's network probe (engine/attributes.py) and the fusion with it
 NETWORK_PROBES = {"lower_face": (LOWER_FACE_COVERED, LOWER_FACE_WITH_NETWORK), "head_covering": (HEAD_COVERED, HEAD_WITH_NETWORK)}
+# Beside its probe, a pixel model's log-odds count up to this. A full beard is a large area of non-skin colour under
+# the nose, as a mask is: "Mouth and chin uncovered" flagged about 5 of 218 LFW beards (2.3 %, 3 failed) against 3 of
+# about 2,988 other faces, while the probe tells every beard from every mask (dev: beards <= -3.3, masks >= +0.1). At
+# this cap, the largest flagging no dev beard, colour alone no longer outvotes a probe sure the face is bare: test
+# beards flagged 1 -> 0, masks 81 of 81 still flagged (docs/EVALUATION.md, "Beards read as masks")
+PIXELS_BESIDE_PROBE = {"lower_face": 1.6}
 RIM_OFFSET = 3  # frame rows (0.1 IED) above an edge pixel where skin must be for a mask's upper rim
 LOWER_INSIDE_MIN = 0.9  # share of the lower face that must lie inside the photo to judge it
 MIN_CROWN_SEEN = 0.5  # share of the head top's band that must lie inside the photo to judge a head covering
@@ -82,7 +88,10 @@ def covering_probability(model: str, values: dict[str, float], network: Mapping[
     """A covering model's probability ("lower_face", "head_covering"), fused with its network probe's log-odds
     where the face has that probe."""
     probe, fusion = NETWORK_PROBES[model]
-    return sigmoid(fuse(fusion, covering_models()[model].log_odds(values), network, probe))
+    pixels = covering_models()[model].log_odds(values)
+    if probe in network:
+        pixels = min(pixels, PIXELS_BESIDE_PROBE.get(model, pixels))
+    return sigmoid(fuse(fusion, pixels, network, probe))
 
 
 @cache
