@@ -102,7 +102,7 @@ class CheckResult:
     # its value in that component's unit and direction where `value` differs (a share, not mm; 1 - the probability of
     # a covered part)
     iso_value: float | None = None
-    # a failure judged a warning because a check it is `doubted_by` failed (registry.DOUBTS): listed with a "?" as a
+    # a failure judged a warning because a check it is `doubted_by` failed (registry.Doubt): listed with a "?" as a
     # problem; a warning of its own is not (an imprecise pose reading on a dark face became "Head turned?": review)
     doubted: bool = False
 

@@ -12,7 +12,15 @@ import math
 from collections.abc import Iterable
 from datetime import datetime
 
-from pfiq_desktop.engine.icao.registry import HIDDEN_UNIT, RANGE_KEYS, UNCERTAINTY_KEY, bounds_of, finer_decimals, reading_text
+from pfiq_desktop.engine.icao.registry import (
+    HIDDEN_UNIT,
+    RANGE_KEYS,
+    SMEAR_UNIT,
+    UNCERTAINTY_KEY,
+    bounds_of,
+    finer_decimals,
+    reading_text,
+)
 from pfiq_desktop.engine.results import STORED_TURNED_UNIT, CheckResult, upright_by
 
 # unit -> (factor, how the scaled number is written: {n} is the number, already formatted)
@@ -41,7 +49,7 @@ _SHOWN: dict[str, tuple[float, str]] = {
     "darker side / brighter side": (100.0, "darker side {n} %"),
     "largest other face / subject": (100.0, "largest other face {n} %"),  # of the subject's ("other faces 120 %" puzzled)
     "blockiness": (1.0, "blockiness {n}"),
-    "weaker / stronger direction": (100.0, "detail across the smear {n} %"),
+    SMEAR_UNIT: (100.0, "detail across the smear {n} %"),
 }
 _PERCENT = {unit for unit, (factor, _) in _SHOWN.items() if factor == 100.0 or unit.startswith("%")}  # bounds shown as "90 %"
 # read in whole steps: "lightness 72/100", not "72.5/100"

@@ -12,7 +12,7 @@ from pfiq_desktop.engine.defaults import DEFAULT_PROFILE
 from pfiq_desktop.engine.icao import background, eyes_mouth, geometry, occlusion, photometric, pose  # noqa: F401  (register checks)
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.profile import Profile, load_profile
-from pfiq_desktop.engine.icao.registry import CHECKS, DISPLAY_ORDER, DOUBTS, ONE_IMAGE_CHECK, CheckSpec, Measure, NotAssessable
+from pfiq_desktop.engine.icao.registry import CHECKS, DISPLAY_ORDER, ONE_IMAGE_CHECK, CheckSpec, Measure, NotAssessable
 from pfiq_desktop.engine.results import DOUBT_MARK, FACE_PRESENT, CheckResult, Evidence, Face, Verdict, stored_how
 
 log = logging.getLogger(__name__)
@@ -144,12 +144,13 @@ def _run_all(specs: list[CheckSpec], ctx: Context | None, profile: Profile, erro
         if spec.id not in done:
             first = [run(CHECKS[waited]) for waited in spec.unless_failed if waited in wanted]
             covered = next((r for r in first if r.verdict is Verdict.FAIL or r.doubted), None)  # (a doubted one still holds back)
-            doubts = [run(CHECKS[doubting]) for doubting in spec.doubted_by if doubting in wanted]
-            doubt = next((r for r in doubts if r.verdict is Verdict.FAIL), None)
+            doubts = [(doubt, run(CHECKS[doubt.check])) for doubt in spec.doubted_by if doubt.check in wanted]
             result = _run_one(spec, ctx, profile, error, face_index, covered, present)
-            if doubt is not None and result.verdict in (Verdict.FAIL, Verdict.WARN):
-                result = replace(result, verdict=Verdict.WARN, doubted=result.verdict is Verdict.FAIL,
-                                 reason=f"{result.reason} {DOUBT_MARK}\"{doubt.name}\" failed, and {DOUBTS[doubt.id]}.")
+            if result.verdict in (Verdict.FAIL, Verdict.WARN):
+                doubt, by = next(((d, r) for d, r in doubts if d.holds(r, result)), (None, None))
+                if doubt is not None and by is not None:
+                    result = replace(result, verdict=Verdict.WARN, doubted=result.verdict is Verdict.FAIL,
+                                     reason=f"{result.reason} {DOUBT_MARK}\"{by.name}\" failed, and {doubt.why}.")
             done[spec.id] = result
         return done[spec.id]
 

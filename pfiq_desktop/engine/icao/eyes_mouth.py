@@ -13,11 +13,12 @@ from pfiq_desktop.engine.icao.eye_pixels import EyeAssessment, EyeMeasurements, 
 from pfiq_desktop.engine.icao.profile import Profile, load_profile
 from pfiq_desktop.engine.icao.regions import SKIN_REGIONS, polygon_mask
 from pfiq_desktop.engine.icao.registry import (
-    COMPRESSION_CHECK,
+    BLOCKY,
     EYE_COVER_CHECK,
     EYE_OPEN_CHECKS,
     HIDDEN_UNIT,
     LOWER_FACE_CHECK,
+    SMEARED,
     TURNED_HEAD_MAX_YAW,
     Measure,
     NotAssessable,
@@ -47,6 +48,7 @@ MOUTH_WITH_NETWORK = (
     ),
     -2.3924,
 )
+EYE_DOUBTS = (BLOCKY, SMEARED)  # what can fake a closed or covered eye: JPEG blocks, a smear
 GLASSES_UNITS = {"clear": "% clear", "tinted": "% tinted", "none": "% no glasses"}  # the reading's confidence in what it saw
 
 
@@ -106,13 +108,13 @@ def _eye_check(ctx: Context, params: dict[str, Any], side: str) -> Measure:
     )
 
 
-@check(EYE_OPEN_CHECKS[0], "Eye open (photo left)", "eyes_mouth", frontal=True, iso="EyesOpen", doubted_by=COMPRESSION_CHECK)
+@check(EYE_OPEN_CHECKS[0], "Eye open (photo left)", "eyes_mouth", frontal=True, iso="EyesOpen", doubted_by=EYE_DOUBTS)
 def eye_open_left(ctx: Context, params: dict[str, Any]) -> Measure:
     """Open, closed or not visible, from the eye's pixels (an iris, a lid line, a cover), not the landmarks alone."""
     return _eye_check(ctx, params, "left")
 
 
-@check(EYE_OPEN_CHECKS[1], "Eye open (photo right)", "eyes_mouth", frontal=True, iso="EyesOpen", doubted_by=COMPRESSION_CHECK)
+@check(EYE_OPEN_CHECKS[1], "Eye open (photo right)", "eyes_mouth", frontal=True, iso="EyesOpen", doubted_by=EYE_DOUBTS)
 def eye_open_right(ctx: Context, params: dict[str, Any]) -> Measure:
     return _eye_check(ctx, params, "right")
 
@@ -165,7 +167,7 @@ def mouth_closed(ctx: Context, params: dict[str, Any]) -> Measure:
 # faces flagged (the pixels alone were not measured there). Under a mask the lenses are read against the mask where the
 # cheek should be: 13 of 42 masked dev faces failed "tinted" (11 wore no glasses, 2 clear ones), 0 of 108 bare ones
 @check("glasses", "No glasses", "eyes_mouth", frontal=True, max_yaw=TURNED_HEAD_MAX_YAW, max_yaw_probe=GLASSES,
-       unless_failed=LOWER_FACE_CHECK, doubted_by=COMPRESSION_CHECK)
+       unless_failed=LOWER_FACE_CHECK, doubted_by=BLOCKY)
 def glasses(ctx: Context, params: dict[str, Any]) -> Measure:
     """Clear glasses warn (or fail where the profile says so); tinted glasses and sunglasses fail, or warn "may be
     tinted" when read with less confidence than `sure_tinted`.
@@ -196,7 +198,7 @@ def glasses(ctx: Context, params: dict[str, Any]) -> Measure:
 
 
 @check(EYE_COVER_CHECK, "Eyes not covered (sunglasses, patch, hand, hair)", "occlusion", frontal=True, iso="EyesVisible",
-       doubted_by=COMPRESSION_CHECK)
+       doubted_by=EYE_DOUBTS)
 def eye_occlusion(ctx: Context, params: dict[str, Any]) -> Measure:
     """Something over an eye (a dark lens, an eye patch, a hand, hair): the eye region shows no eye."""
     found = eye_assessment(ctx, params)

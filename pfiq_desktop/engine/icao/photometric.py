@@ -18,6 +18,7 @@ from pfiq_desktop.engine.icao.registry import (
     LIGHTING_CHECK,
     LOWER_FACE_CHECK,
     SHARPNESS_CHECK,
+    SMEAR_UNIT,
     Measure,
     NotAssessable,
     bounds_of,
@@ -279,8 +280,12 @@ def sharpness(ctx: Context, params: dict[str, Any]) -> Measure:
         smear = _smear(small * to_reference, small_mask, noise * to_reference, params, evidence)
     except NotAssessable:
         return focus
-    # the ISO Sharpness column keeps the focus value whichever decides (a ratio beside variances mixed two quantities)
-    return replace(smear, iso_value=focus.value) if smear.verdict.severity > focus.verdict.severity else focus
+    # the smear speaks where it is as bad as the focus or worse: it names the cause (motion), and the eye checks' doubt
+    # reads it (registry.SMEARED). The ISO Sharpness column keeps the focus value whichever decides (a ratio beside
+    # variances mixed two quantities)
+    if smear.verdict is not Verdict.PASS and smear.verdict.severity >= focus.verdict.severity:
+        return replace(smear, iso_value=focus.value)
+    return focus
 
 
 def _smear(small: np.ndarray, mask: np.ndarray, noise: float, params: dict[str, Any], evidence: Evidence) -> Measure:
@@ -300,7 +305,7 @@ def _smear(small: np.ndarray, mask: np.ndarray, noise: float, params: dict[str, 
         {"ok": "Face is not smeared in one direction.",
          "low": f"Face is smeared {way} (motion or camera shake): little detail across the smear ({{v:.0%}} of the detail "
                 "along it, allowing for a face's own; needs {fail_below:.0%})."},
-        "weaker / stronger direction",
+        SMEAR_UNIT,
         evidence,
     )
 

@@ -17,10 +17,10 @@ from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.headpose import POSE_UNCERTAINTY_DEG
 from pfiq_desktop.engine.icao.registry import (
     CHECK_BY_EYE,
-    EXPOSURE_CHECK,
     IMPRECISE,
     LOWER_FACE_CHECK,
-    SHARPNESS_CHECK,
+    NOT_SHARP,
+    TOO_DARK_OR_BRIGHT,
     UNCERTAINTY_KEY,
     Measure,
     bounds_of,
@@ -93,7 +93,7 @@ def _axis_evidence(ctx: Context) -> Evidence:
 # yaw and pitch lean on the nose and mouth landmarks, which dlib guesses under a mask: a mask drawn on 65 frontal
 # portraits moved pitch by 10 deg and yaw by 7 on average (P90 19 and 16), roll by 1.4 (benchmarks/eval_pose_rule.py);
 # on a face too dark or not sharp they move by about their uncertainty (MOVES_THE_LANDMARKS), roll by under 1 deg
-SPOILED_BY = (EXPOSURE_CHECK, SHARPNESS_CHECK)
+SPOILED_BY = (TOO_DARK_OR_BRIGHT, NOT_SHARP)
 
 
 @check("pose_yaw", "Head not turned (yaw)", "pose", iso="HeadPoseYaw", unless_failed=LOWER_FACE_CHECK, doubted_by=SPOILED_BY)
