@@ -199,8 +199,10 @@ def mouth_rows(cache: FaceCache, grids: Grids) -> list[Row]:
 def covering_rows(photos: list[tuple[Photo, float]], cache: FaceCache, model: str,
                   measures: Callable[[FaceFrame], dict[str, float]],
                   probe_features: Callable[[tuple[str, float, str], np.ndarray, list[CachedFace]], np.ndarray]) -> list[Row]:
-    """One row per labelled dev photo with a face: the probe's features and the covering model's log-odds (what the
-    product fuses; NaN where the model cannot judge the face)."""
+    """One row per labelled dev photo with a face: the probe's features and the covering model's log-odds (NaN where
+    the model cannot judge the face). Uncapped: the fusion is fitted on the pixel model's own reading, and the product
+    caps it beside the probe afterwards (`coverings.PIXELS_BESIDE_PROBE`, a rule chosen on LFW beards), so the fused
+    AUC printed here is the fusion's before that cap."""
     out = []
     for photo, label in photos:
         if photo.split != "dev":

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from pfiq_desktop.engine.deviation_bands import READING, band
+from pfiq_desktop.engine.icao import not_checked
 from pfiq_desktop.engine.icao.regions import REGION_LABELS
 from pfiq_desktop.engine.icao.registry import in_fix_order
 from pfiq_desktop.engine.results import Analysis, CheckResult, Face, Verdict
@@ -325,7 +326,9 @@ class ChecklistPanel(QWidget):
             problem = no_face_problem(analysis)  # "Photo stored sideways" where turning it shows a face
             self.faces.setText(f"{problem}: the {unjudged} checks that need a face were not assessed." if unjudged else f"{problem}.")
         else:
-            self.faces.setText(f"{len(faces)} face{'s' if len(faces) > 1 else ''} · profile {analysis.profile}")
+            unchecked = not_checked(analysis.profile_info.switched_off)
+            off = f" (not checked: {', '.join(unchecked)})" if unchecked else ""
+            self.faces.setText(f"{len(faces)} face{'s' if len(faces) > 1 else ''} · profile {analysis.profile}{off}")
         same_photo = previous is not None and previous.source == analysis.source
         self.face_index = self.face_index if same_photo and self.face_index < len(faces) else 0
         self._fill_faces(faces)

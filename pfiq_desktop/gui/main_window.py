@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from pfiq_desktop import APP_NAME, appdirs
 from pfiq_desktop.engine.discovery import Skipped
 from pfiq_desktop.engine.filenames import display_name
-from pfiq_desktop.engine.icao import DEFAULT_PROFILE, ProfileError, list_profiles, load_profile, your_profiles
+from pfiq_desktop.engine.icao import DEFAULT_PROFILE, ProfileError, list_profiles, load_profile, not_checked, your_profiles
 from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.gui.about_dialog import AboutDialog
 from pfiq_desktop.gui.backbone_dialog import BackboneCompareDialog
@@ -76,6 +76,17 @@ OPEN_WITH_SUBFOLDERS_KEY = "Ctrl+Alt+O"
 def audit_warning(problem: str) -> str:
     """The banner line for a review store whose audit log fails its hash-chain check (`problem`; '' when intact)."""
     return f"Warning: {problem}. Decisions are still recorded; tell your supervisor." if problem else ""
+
+
+def _unchecked_note(profile: str) -> str:
+    """The banner line for a profile that leaves checks of the default profile unrun on every photo ('' for one that
+    runs them all, or one that does not load): a baby's profile chosen for one photo judged every later one."""
+    try:
+        unchecked = not_checked(load_profile(profile).info.switched_off)
+    except ProfileError:
+        return ""
+    return (f"Profile {profile} does not check, on any photo: {', '.join(unchecked)}. Choose another profile for photos "
+            "those checks apply to." if unchecked else "")
 
 
 def skipped_text(skipped: Sequence[Skipped], shown: int = 5) -> str:
@@ -121,6 +132,7 @@ class MainWindow(QMainWindow):
         self.store_problem = store_problem(self.store)
         self.store_warning = audit_warning(self.store_problem)
         self._profile_warning = ""  # a profile that could not be used, said until one that loads is chosen
+        self._profile_note = ""  # what the chosen profile leaves unchecked on every photo, said while it is chosen
         self.cache, cache_problem = open_cache(appdirs.cache_path())  # without one, photos are analysed each time
         # what the data folder held that could not be used as it was, said for the session (opening a folder hid it)
         self._startup_notes = [note[0].upper() + note[1:] + ("" if note.endswith(".") else ".")
@@ -165,6 +177,8 @@ class MainWindow(QMainWindow):
         self._cancelled = False  # the batch was cancelled, and nothing was queued since
         if startup_problem:
             self._profile_warning = startup_problem
+        self._profile_note = _unchecked_note(self.settings.current.profile)
+        if startup_problem or self._profile_note:
             self.show_banner("")
         # the first start after an update: why every photo is analysed again, said until the first folder opens and then
         # with it (opening one replaced the status line just when the analyses began: review)
@@ -652,7 +666,8 @@ class MainWindow(QMainWindow):
     def show_banner(self, text: str) -> None:
         """A message above the photo (empty text hides it); a broken audit log, and a profile that could not be used
         until another is chosen, stay said above it."""
-        shown = "\n".join(part for part in (self.store_warning, self._profile_warning, *self._startup_notes, text) if part)
+        parts = (self.store_warning, self._profile_warning, self._profile_note, *self._startup_notes, text)
+        shown = "\n".join(part for part in parts if part)
         self.banner.setText(shown)
         self.banner.setVisible(bool(shown))
         if text:
@@ -810,8 +825,9 @@ class MainWindow(QMainWindow):
             self.show_banner("")
             self.checklist.set_profiles(self.profiles, self.settings.current.profile)
             return
-        if self._profile_warning:  # a profile chosen that loads: the earlier refusal no longer holds
-            self._profile_warning = ""
+        note = _unchecked_note(name)
+        if self._profile_warning or note != self._profile_note:  # a profile chosen that loads: an earlier refusal ends
+            self._profile_warning, self._profile_note = "", note
             self.show_banner("")
         if name != self.settings.current.profile:
             self.settings.update(profile=name)

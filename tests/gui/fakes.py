@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from pfiq_desktop import __version__
+from pfiq_desktop.engine.icao import ProfileError, load_profile
 from pfiq_desktop.engine.imageio import ImageLoadError, load_photo_file
 from pfiq_desktop.engine.results import Analysis, CheckResult, Evidence, Face, ProfileInfo, Verdict
 from pfiq_desktop.engine.results import engine_key as make_engine_key
@@ -38,8 +39,14 @@ def _landmarks(box) -> np.ndarray:
 
 
 def fake_profile(name: str) -> SimpleNamespace:
-    """A profile stand-in: the name and a content hash that differs between names."""
-    return SimpleNamespace(name=name, sha256=hashlib.sha256(name.encode()).hexdigest(), info=ProfileInfo(title=name))
+    """A profile stand-in: the name, a content hash that differs between names, and the real profile's switched-off
+    checks (the window says which are not checked)."""
+    try:
+        switched_off = load_profile(name).info.switched_off
+    except ProfileError:  # a test's broken profile
+        switched_off = []
+    return SimpleNamespace(name=name, sha256=hashlib.sha256(name.encode()).hexdigest(),
+                           info=ProfileInfo(title=name, switched_off=switched_off))
 
 
 class FakeAnalyzer:

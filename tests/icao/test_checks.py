@@ -456,6 +456,7 @@ def test_colour_alone_does_not_outvote_a_probe_sure_the_lower_face_is_bare(portr
     assert _result("lower_face_covered", masked, portrait_faces, profile).verdict is Verdict.FAIL  # the pixels alone
     assert read(-4.3) is Verdict.PASS  # the test half's least sure beard
     assert read(-3.0) is Verdict.WARN and read(0.1) is Verdict.FAIL  # the test half's least sure mask; dev's
+    assert read(float("nan")) is Verdict.FAIL  # no reading, as without the probe (a NaN one passed the mask: review)
 
 
 def test_a_black_mask_is_said_to_differ_from_the_skin_by_its_lightness_too(portrait: np.ndarray, portrait_faces: list[Face],
@@ -1125,16 +1126,23 @@ def test_the_maps_fall_at_the_chip_edge_is_not_read_as_a_low_region(portrait: np
 
 def test_a_region_in_the_maps_edge_band_is_said_to_be_unjudged(portrait: np.ndarray, portrait_faces: list[Face],
                                                                 profile: Profile) -> None:
-    # an open mouth can push the whole chin into the map's edge band, which no region's mean reads; the check then
-    # said "Every face region carries its share" with the chin never judged (review)
+    # an open mouth can push the whole chin into the map's edge band, which no region's mean reads; the checks then
+    # said "Every face region carries its share" and "Eyes, nose and mouth look unobstructed" with it never judged
     face = portrait_faces[0]
     size = face.plq_chip.shape[0]
     a = np.asarray(face.chip_transform, np.float64)
-    chin = region_polygons(_lm(portrait_faces))["chin"] @ a[:, :2].T + a[:, 2]
-    lowered = a.copy()
-    lowered[1, 2] += size - MAP_EDGE - chin[:, 1].min() + 1  # the chin's top row just inside the band
-    shifted = [replace(face, chip_transform=lowered)]
-    found = _result("plq_regions", portrait, shifted, profile)
+    polygons = region_polygons(_lm(portrait_faces))
+
+    def lowered_to(region: str) -> list[Face]:  # the region's top row just inside the band
+        top = (polygons[region] @ a[:, :2].T + a[:, 2])[:, 1].min()
+        shifted = a.copy()
+        shifted[1, 2] += size - MAP_EDGE - top + 1
+        return [replace(face, chip_transform=shifted)]
+
+    found = _result("plq_regions", portrait, lowered_to("chin"), profile)
     assert found.verdict is Verdict.PASS and "Every" not in found.reason, found.reason
-    assert "Not judged: chin (at the edge of the quality map" in found.reason, found.reason
+    assert "Not judged: chin (outside the part of the quality map that can be read)." in found.reason, found.reason
     assert "Not judged" not in _result("plq_regions", portrait, portrait_faces, profile).reason
+    key = _result("face_occlusion", portrait, lowered_to("mouth"), profile)
+    assert key.verdict is Verdict.PASS and key.reason.startswith("Eye area on the photo's left, eye area on the photo's "
+                                                                 "right, nose: unobstructed. Not judged: mouth"), key.reason

@@ -7,7 +7,7 @@
 
 from pfiq_desktop.engine.defaults import DEFAULT_PROFILE
 from pfiq_desktop.engine.icao.checklist import run_checks
-from pfiq_desktop.engine.icao.profile import Profile, ProfileError, list_profiles, load_profile, your_profiles
+from pfiq_desktop.engine.icao.profile import Profile, ProfileError, list_profiles, load_profile, not_checked, your_profiles
 from pfiq_desktop.engine.icao.regions import REGION_LABELS, REGION_NAMES, region_plq
 from pfiq_desktop.engine.icao.registry import CHECKS, FRAMING_CHECKS, failure_kind
 
@@ -23,6 +23,7 @@ __all__ = [
     "list_profiles",
     "your_profiles",
     "load_profile",
+    "not_checked",
     "region_plq",
     "run_checks",
 ]

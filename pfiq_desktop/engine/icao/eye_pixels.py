@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 import cv2
 import numpy as np
 
-from pfiq_desktop.engine.attributes import EYE_CLOSED, EYE_HIDDEN, EYE_POINTS, GLASSES, fuse, per_eye, sigmoid
+from pfiq_desktop.engine.attributes import EYE_CLOSED, EYE_HIDDEN, EYE_POINTS, GLASSES, fuse, has_probe, per_eye, sigmoid
 from pfiq_desktop.engine.landmarks import inter_eye_distance, upright_frame
 
 Model = tuple[tuple[tuple[str, float], ...], float]  # (feature, weight in raw units) pairs, then bias
@@ -563,7 +563,7 @@ def measure_eyes(
         frame_box=_shift(_box_of(frame_affine, (-1.0 - FX0) * K, (1.0 - FX0) * K, (-0.5 - FY0) * K, (0.5 - FY0) * K), offset),
         cheek_grey=cheek_grey,
         features=all_feats,
-        with_network=network is not None and all(per_eye(EYE_CLOSED, sd) in network for sd in feats),
+        with_network=all(has_probe(network, per_eye(EYE_CLOSED, sd)) for sd in feats),
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from pfiq_desktop.engine.attributes import GLASSES, MOUTH_OPEN, fuse, sigmoid
+from pfiq_desktop.engine.attributes import GLASSES, MOUTH_OPEN, fuse, has_probe, sigmoid
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.eye_pixels import EyeAssessment, EyeMeasurements, EyeThresholds, decide, measure_eyes
 from pfiq_desktop.engine.icao.profile import Profile, load_profile
@@ -141,7 +141,7 @@ def mouth_closed(ctx: Context, params: dict[str, Any]) -> Measure:
         "gap/width",
         evidence,
     )
-    if MOUTH_OPEN not in ctx.attributes:
+    if not has_probe(ctx.attributes, MOUTH_OPEN):
         return by_gap
     teeth = sigmoid(fuse(MOUTH_WITH_NETWORK, gap, ctx.attributes, MOUTH_OPEN))
     verdict = Verdict.FAIL if params["fail_if_teeth"] else Verdict.WARN

@@ -8,6 +8,7 @@ frame against the face's skin (`coverings.py`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -55,6 +56,18 @@ def _low_regions(ctx: Context, names: tuple[str, ...], ratio: float) -> tuple[li
     return low, min(rel.values()), rel
 
 
+def _named(names: Iterable[str]) -> str:
+    """Regions in a sentence, saying whose left ("left eye" read as the subject's)."""
+    return ", ".join(REGION_WORDS[n].lower() for n in names)
+
+
+def _unjudged(names: tuple[str, ...], rel: dict[str, float]) -> tuple[str, str]:
+    """(the regions of `names` with no reading, as said; a sentence saying so, or ''): a chin an open mouth pushes to
+    the chip's edge has none, and "every region" or "eyes, nose and mouth" claimed it was judged (review)."""
+    missing = _named(n for n in names if n not in rel)
+    return missing, f" Not judged: {missing} (outside the part of the quality map that can be read)." if missing else ""
+
+
 def _polygons(ctx: Context, names: list[str]) -> list[list[tuple[float, float]]]:
     return [[tuple(p) for p in ctx.regions[n]] for n in names]
 
@@ -71,15 +84,13 @@ def plq_regions(ctx: Context, params: dict[str, Any]) -> Measure:
     ratio = _ratio_bound(params, "warn_below")
     low, worst, rel = _low_regions(ctx, REGION_NAMES, ratio)
     thresholds = {"warn_below": ratio}
-    # a chin that an open mouth pushes to the chip's edge has no reading: said, or "every region" claimed it was judged
-    unjudged = [REGION_WORDS[n] for n in REGION_NAMES if n not in rel]
-    aside = f" Not judged: {', '.join(unjudged).lower()} (at the edge of the quality map, which reads nothing there)." if unjudged else ""
+    unjudged, aside = _unjudged(REGION_NAMES, rel)
     if not low:
         found = "The judged face regions carry their" if unjudged else "Every face region carries its"
         return Measure(
             Verdict.PASS, f"{found} share of recognisable detail.{aside}", worst, "fraction of face median PLQ", thresholds
         )
-    listing = ", ".join(f"{n.replace('_', ' ')} ({rel[n]:.0%})" for n in low)
+    listing = ", ".join(f"{_named([n])} ({rel[n]:.0%})" for n in low)
     return Measure(
         Verdict.WARN,
         f"Low pixel quality, far below the rest of the face: {listing}.{aside}",
@@ -99,12 +110,14 @@ def face_occlusion(ctx: Context, params: dict[str, Any]) -> Measure:
     ratio = _ratio_bound(params, "fail_below")
     low, worst, rel = _low_regions(ctx, KEY_REGIONS, ratio)
     thresholds = {"fail_below": ratio}
+    unjudged, aside = _unjudged(KEY_REGIONS, rel)
     if not low:
-        return Measure(Verdict.PASS, "Eyes, nose and mouth look unobstructed.", worst, "fraction of face median PLQ", thresholds)
-    listing = ", ".join(n.replace("_", " ") for n in low)
+        judged = _named(n for n in KEY_REGIONS if n in rel).capitalize()
+        found = f"{judged}: unobstructed." if unjudged else "Eyes, nose and mouth look unobstructed."
+        return Measure(Verdict.PASS, f"{found}{aside}", worst, "fraction of face median PLQ", thresholds)
     return Measure(
         Verdict.FAIL,
-        f"Possibly covered: {listing} (pixel quality {rel[low[0]]:.0%} of the face median).",
+        f"Possibly covered: {_named(low)} (pixel quality {rel[low[0]]:.0%} of the face median).{aside}",
         worst,
         "fraction of face median PLQ",
         thresholds,

@@ -397,6 +397,21 @@ def load_profile(name_or_path: str | Path = DEFAULT_PROFILE, _seen: tuple[str, .
                    description=str(data.get("description", "")), checks=checks, source=str(path), info=info)
 
 
+def not_checked(switched_off: Iterable[str]) -> list[str]:
+    """The names of the checks the default profile runs that a profile with these `switched_off` ids does not (a
+    child's open mouth, a screening's aspect ratio), in checklist order: what the officer must be told is not checked
+    on any photo while it is chosen (a baby's profile chosen for one photo judged every adult after it)."""
+    from pfiq_desktop.engine.icao.registry import CHECKS
+
+    default_off = set(_default_switched_off())
+    return [CHECKS[c].name for c in switched_off if c in CHECKS and c not in default_off]
+
+
+@cache
+def _default_switched_off() -> tuple[str, ...]:
+    return tuple(load_profile(DEFAULT_PROFILE).info.switched_off)
+
+
 def _switched_off(checks: dict[str, dict[str, Any]]) -> list[str]:
     """The ids of the checks `enabled = false` leaves out, in checklist order (a report names which were not run; the
     CSV lists them by id, as it lists the failed ones)."""
