@@ -35,7 +35,15 @@ from PySide6.QtWidgets import (
 from pfiq_desktop import APP_NAME, appdirs
 from pfiq_desktop.engine.discovery import Skipped
 from pfiq_desktop.engine.filenames import display_name
-from pfiq_desktop.engine.icao import DEFAULT_PROFILE, ProfileError, list_profiles, load_profile, not_checked, your_profiles
+from pfiq_desktop.engine.icao import (
+    DEFAULT_PROFILE,
+    ProfileError,
+    list_profiles,
+    load_profile,
+    not_checked,
+    shadowed_profiles,
+    your_profiles,
+)
 from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.gui.about_dialog import AboutDialog
 from pfiq_desktop.gui.backbone_dialog import BackboneCompareDialog
@@ -89,6 +97,15 @@ def _unchecked_note(profile: str) -> str:
             "those checks apply to." if unchecked else "")
 
 
+def _shadowed_note() -> str:
+    """The banner line for the user's profile files that a bundled profile's name hides ('' for none): after an
+    update added a profile of that name, the saved choice loaded the bundled one with only a log line (review)."""
+    shadowed = shadowed_profiles()
+    names = ", ".join(display_name(p.name) for p in shadowed)
+    return (f"Your profile file{'s' if len(shadowed) > 1 else ''} {names} {'are' if len(shadowed) > 1 else 'is'} not "
+            "used: a bundled profile has that name. Rename the file to use it." if shadowed else "")
+
+
 def skipped_text(skipped: Sequence[Skipped], shown: int = 5) -> str:
     """One banner line for entries a folder listing had to leave out, naming the first few."""
     named = "; ".join(f"{display_name(s.path.name)}: {s.reason}" for s in skipped[:shown])
@@ -136,7 +153,7 @@ class MainWindow(QMainWindow):
         self.cache, cache_problem = open_cache(appdirs.cache_path())  # without one, photos are analysed each time
         # what the data folder held that could not be used as it was, said for the session (opening a folder hid it)
         self._startup_notes = [note[0].upper() + note[1:] + ("" if note.endswith(".") else ".")
-                               for note in (cache_problem, self.settings.problem) if note]
+                               for note in (cache_problem, self.settings.problem, _shadowed_note()) if note]
         self.session = ReviewSession(self.store, self.settings.current.officer)
         self.images = ImageCache(self)
         self.images.loaded.connect(self._on_image_loaded)

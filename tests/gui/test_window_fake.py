@@ -290,6 +290,20 @@ def test_the_users_own_profiles_are_offered_and_a_broken_one_is_refused_with_its
     assert "newer" in offered and w.checklist.profile.findText("newer") >= 0
 
 
+def test_a_users_profile_file_that_a_bundled_profile_now_names_is_said_not_to_be_used(qtbot, make_window, data_dir):
+    # 0.4.14 bundles age profiles: a user's own file of that name was hidden, and its saved choice loaded the bundled
+    # file, with only a log line (review)
+    from pfiq_desktop import appdirs
+
+    appdirs.profiles_dir().mkdir(parents=True)
+    (appdirs.profiles_dir() / "uk-passport-child-under-6.toml").write_text('extends = "uk-passport"\n')
+    (appdirs.profiles_dir() / "agency.toml").write_text('extends = "strict"\n')
+    w = make_window(fake_factory())
+    assert w.banner.isVisible() and ("Your profile file uk-passport-child-under-6.toml is not used: a bundled profile has "
+                                     "that name. Rename the file to use it.") in w.banner.text()
+    assert "agency" not in w.banner.text()
+
+
 def test_a_saved_profile_broken_since_falls_back_to_the_default_and_a_working_switch_clears_the_banner(
         qtbot, make_window, portrait_folder, data_dir):
     # the engine did not start at all ("every photo error"), and a refusal's banner stayed after a good switch

@@ -7,7 +7,15 @@
 
 from pfiq_desktop.engine.defaults import DEFAULT_PROFILE
 from pfiq_desktop.engine.icao.checklist import run_checks
-from pfiq_desktop.engine.icao.profile import Profile, ProfileError, list_profiles, load_profile, not_checked, your_profiles
+from pfiq_desktop.engine.icao.profile import (
+    Profile,
+    ProfileError,
+    list_profiles,
+    load_profile,
+    not_checked,
+    shadowed_profiles,
+    your_profiles,
+)
 from pfiq_desktop.engine.icao.regions import REGION_LABELS, REGION_NAMES, region_plq
 from pfiq_desktop.engine.icao.registry import CHECKS, FRAMING_CHECKS, failure_kind
 
@@ -24,6 +32,7 @@ __all__ = [
     "your_profiles",
     "load_profile",
     "not_checked",
+    "shadowed_profiles",
     "region_plq",
     "run_checks",
 ]

@@ -91,17 +91,24 @@ def _bundled_dir() -> Path:
     return Path(str(resources.files(__package__) / "profiles"))
 
 
-def your_profiles() -> list[str]:
-    """The profiles in the user's profiles folder, by file name (one named like a bundled profile is not offered:
-    the bundled one is what that name loads)."""
+def _your_files() -> list[Path]:
     folder = appdirs.profiles_dir()
-    if not folder.is_dir():
-        return []
+    return sorted(folder.glob("*.toml")) if folder.is_dir() else []
+
+
+def shadowed_profiles() -> list[Path]:
+    """The user's profile files named like a bundled profile: not offered, as the bundled one is what that name loads
+    (a release that adds a bundled profile can take the name of one a user made: 0.4.14's age profiles)."""
     bundled = set(list_profiles())
-    files = sorted(folder.glob("*.toml"))
-    for shadowed in (p for p in files if p.stem in bundled):
-        log.warning("profile file %s is not offered: %r is a bundled profile's name; rename the file", shadowed, shadowed.stem)
-    return [p.stem for p in files if p.stem not in bundled]
+    return [p for p in _your_files() if p.stem in bundled]
+
+
+def your_profiles() -> list[str]:
+    """The profiles in the user's profiles folder, by file name (not those `shadowed_profiles` lists)."""
+    shadowed = shadowed_profiles()
+    for path in shadowed:
+        log.warning("profile file %s is not offered: %r is a bundled profile's name; rename the file", path, path.stem)
+    return [p.stem for p in _your_files() if p not in shadowed]
 
 
 def list_profiles() -> list[str]:
