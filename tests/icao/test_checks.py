@@ -850,18 +850,21 @@ def test_a_hot_spot_on_the_forehead_is_found_where_the_whole_face_share_stays_lo
 
 
 @pytest.mark.parametrize(("index", "length", "way"), [(0, 16, "sideways"), (3, 16, "sideways"), (7, 16, "sideways"),
-                                                     (0, 24, "up and down"), (7, 24, "up and down")])
+                                                     (0, 24, "up and down"), (7, 24, "up and down"),
+                                                     (0, 16, "diagonally"), (1, 24, "diagonally"), (7, 24, "diagonally")])
 def test_a_face_smeared_in_one_direction_fails_focus_and_says_which_way(index: int, length: int, way: str) -> None:
     # motion blur leaves detail across its direction, so the Laplacian's total stayed high: a face smeared by a third
     # of its eye distance passed (graded-defect walk-through). A face has more detail up and down than sideways, so a
-    # smear up and down is flagged from a longer one.
+    # smear up and down is flagged from a longer one. A smear at 45 deg lowers rows and columns alike: only the
+    # diagonals tell it (it failed eye checks unflagged)
     large = cv2.resize(load_portrait(index), None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)
-    kernel = np.full((1, length), 1.0 / length, np.float32)
+    line = np.full((1, length), 1.0 / length, np.float32)
+    kernel = {"sideways": line, "up and down": line.T, "diagonally": np.eye(length, dtype=np.float32) / length}[way]
 
     def focus(image: np.ndarray) -> CheckResult:
         return {c.id: c for c in run_checks(image, detect_faces(image))}["sharpness"]
 
-    smeared = focus(cv2.filter2D(large, -1, kernel if way == "sideways" else kernel.T))
+    smeared = focus(cv2.filter2D(large, -1, kernel))
     assert smeared.verdict is Verdict.FAIL and f"smeared {way}" in smeared.reason, smeared.reason
     # its value is the smear's ratio, but the CSV's Sharpness column keeps one quantity: the Laplacian variance (README)
     assert smeared.unit == "weaker / stronger direction" and smeared.value is not None and smeared.value < 1.0

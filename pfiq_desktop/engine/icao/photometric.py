@@ -45,6 +45,11 @@ HOT_SPOT_APART = 2.0
 NOISE_KERNEL = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
 LAPLACIAN_NOISE_GAIN = 22.0
 SECOND_DIFFERENCE = np.array([[1, -2, 1]], np.float32)  # along a row; its transpose along a column
+# along the falling diagonal; mirrored, along the rising one. A smear at 45 deg lowers rows and columns alike, so their
+# ratio missed it (0.72-0.76 on the portraits smeared by 32 px at 3x, 0.52 as taken), and 24 of 150 failed an eye check
+# for it; the diagonals' ratio reads 0.476 at the lowest on about 2,000 unsmeared photos (docs/EVALUATION.md, "Motion
+# blur read as closed eyes"). The same taps' energy, so the same noise correction
+DIAGONAL_SECOND_DIFFERENCE = np.array([[1, 0, 0], [0, -2, 0], [0, 0, 1]], np.float32)
 DIRECTION_NOISE_GAIN = LAPLACIAN_NOISE_GAIN * 6 / 20  # its taps' energy (6) over the Laplacian's (20), the same way
 # the face's grey-level spread under which a lack of detail is said to be flatness as much as blur: a face at a fifth of
 # its contrast failed as "out of focus" (graded-defect walk-through); official portraits spread 16.9 and up
@@ -60,7 +65,7 @@ FOCUS_REFERENCE_WHITE = 248.0
 # portrait at a twentieth of its grey levels read "in focus"; at a fifth (face mean about 27) 21 of 29 blurred
 # portraits are flagged, 23 of 30 as taken. "Exposure" fails every face this dark.
 MIN_FOCUS_GREY = 20.0
-SMEAR_MIN_DETAIL = 10.0  # below this in both directions the face is blurred all over, or noise: focus alone judges it
+SMEAR_MIN_DETAIL = 10.0  # below this in both directions of a pair the pair tells no smear; in all four, focus alone judges
 # A face has more detail up and down than sideways (eyes, brows and mouth are lines across it: the official portraits'
 # median is 0.55 across per 1 down), so a smear up and down brings the ratio as low only when longer. Its ratio is read
 # over this: taking the whole 1 / 0.55 flagged rolled, laughing LFW faces, none of them smeared (docs/EVALUATION.md).
@@ -291,14 +296,21 @@ def sharpness(ctx: Context, params: dict[str, Any]) -> Measure:
 def _smear(small: np.ndarray, mask: np.ndarray, noise: float, params: dict[str, Any], evidence: Evidence) -> Measure:
     """Detail across the face's weaker direction over its stronger one: motion or camera shake smears detail along one
     direction and leaves it across, so the Laplacian's total stayed high (a face smeared by a third of its eye distance
-    passed, graded-defect walk-through). Second differences along the rows and along the columns, noise taken off."""
-    across, down = (max(float(cv2.filter2D(small, cv2.CV_32F, kernel)[mask].var()) - DIRECTION_NOISE_GAIN * noise**2, 0.0)
-                    for kernel in (SECOND_DIFFERENCE, SECOND_DIFFERENCE.T))
-    if max(across, down) < SMEAR_MIN_DETAIL:  # the ratio of two near-zero, noise-corrected numbers says nothing
+    passed, graded-defect walk-through). Second differences along the rows, the columns and the two diagonals, noise
+    taken off."""
+    across, down, falling, rising = (
+        max(float(cv2.filter2D(small, cv2.CV_32F, kernel)[mask].var()) - DIRECTION_NOISE_GAIN * noise**2, 0.0)
+        for kernel in (SECOND_DIFFERENCE, SECOND_DIFFERENCE.T, DIAGONAL_SECOND_DIFFERENCE, DIAGONAL_SECOND_DIFFERENCE[:, ::-1].copy())
+    )
+    readings = []  # the ratio of two near-zero, noise-corrected numbers says nothing: a pair without detail is left out
+    if max(across, down) >= SMEAR_MIN_DETAIL:
+        readings += [(across / max(down, 1e-6), "sideways"),  # detail across a sideways smear over detail along it
+                     (down / max(across, 1e-6) / UP_AND_DOWN_DETAIL, "up and down")]
+    if max(falling, rising) >= SMEAR_MIN_DETAIL:
+        readings.append((min(falling, rising) / max(falling, rising), "diagonally"))
+    if not readings:
         raise NotAssessable("too little detail to tell a smear")
-    sideways = across / max(down, 1e-6)  # detail across a sideways smear over detail along it
-    upright = down / max(across, 1e-6) / UP_AND_DOWN_DETAIL
-    ratio, way = min((sideways, "sideways"), (upright, "up and down"))
+    ratio, way = min(readings)
     return graded(
         ratio,
         {"fail_below": params["smear_fail_below"], "warn_below": params["smear_warn_below"]},
