@@ -327,7 +327,7 @@ class ChecklistPanel(QWidget):
             self.faces.setText(f"{problem}: the {unjudged} checks that need a face were not assessed." if unjudged else f"{problem}.")
         else:
             unchecked = not_checked(analysis.profile_info.switched_off)
-            off = f" (not checked: {', '.join(unchecked)})" if unchecked else ""
+            off = f" · not checked: {', '.join(unchecked)}" if unchecked else ""
             self.faces.setText(f"{len(faces)} face{'s' if len(faces) > 1 else ''} · profile {analysis.profile}{off}")
         same_photo = previous is not None and previous.source == analysis.source
         self.face_index = self.face_index if same_photo and self.face_index < len(faces) else 0

@@ -102,8 +102,9 @@ def _shadowed_note() -> str:
     update added a profile of that name, the saved choice loaded the bundled one with only a log line (review)."""
     shadowed = shadowed_profiles()
     names = ", ".join(display_name(p.name) for p in shadowed)
-    return (f"Your profile file{'s' if len(shadowed) > 1 else ''} {names} {'are' if len(shadowed) > 1 else 'is'} not "
-            "used: a bundled profile has that name. Rename the file to use it." if shadowed else "")
+    if len(shadowed) > 1:
+        return f"Your profile files {names} are not used: bundled profiles have their names. Rename the files to use them."
+    return f"Your profile file {names} is not used: a bundled profile has that name. Rename the file to use it." if shadowed else ""
 
 
 def skipped_text(skipped: Sequence[Skipped], shown: int = 5) -> str:
@@ -150,6 +151,7 @@ class MainWindow(QMainWindow):
         self.store_warning = audit_warning(self.store_problem)
         self._profile_warning = ""  # a profile that could not be used, said until one that loads is chosen
         self._profile_note = ""  # what the chosen profile leaves unchecked on every photo, said while it is chosen
+        self._banner_text = ""  # the latest message above the photo, kept when a lasting line changes
         self.cache, cache_problem = open_cache(appdirs.cache_path())  # without one, photos are analysed each time
         # what the data folder held that could not be used as it was, said for the session (opening a folder hid it)
         self._startup_notes = [note[0].upper() + note[1:] + ("" if note.endswith(".") else ".")
@@ -683,12 +685,18 @@ class MainWindow(QMainWindow):
     def show_banner(self, text: str) -> None:
         """A message above the photo (empty text hides it); a broken audit log, and a profile that could not be used
         until another is chosen, stay said above it."""
-        parts = (self.store_warning, self._profile_warning, self._profile_note, *self._startup_notes, text)
+        self._banner_text = text
+        self._refresh_banner()
+        if text:
+            self._status(text)
+
+    def _refresh_banner(self) -> None:
+        """The banner with the lasting lines as they are now and the latest message kept (a profile switch wiped the
+        engine's start-up failure while the engine was still down: review)."""
+        parts = (self.store_warning, self._profile_warning, self._profile_note, *self._startup_notes, self._banner_text)
         shown = "\n".join(part for part in parts if part)
         self.banner.setText(shown)
         self.banner.setVisible(bool(shown))
-        if text:
-            self._status(text)
 
     # -- worker signals ----------------------------------------------------------
     def _on_engine_failed(self, text: str) -> None:
@@ -845,7 +853,7 @@ class MainWindow(QMainWindow):
         note = _unchecked_note(name)
         if self._profile_warning or note != self._profile_note:  # a profile chosen that loads: an earlier refusal ends
             self._profile_warning, self._profile_note = "", note
-            self.show_banner("")
+            self._refresh_banner()
         if name != self.settings.current.profile:
             self.settings.update(profile=name)
         log.info("profile %s chosen", name)  # "my profile isn't used" had no trace of a switch (support walk-through)

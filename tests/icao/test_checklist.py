@@ -432,6 +432,30 @@ def test_a_smear_doubts_an_eye_only_where_it_failed_focus_and_the_eye_is_not_sur
     assert not SMEARED.holds(smeared, result(Verdict.FAIL, SURE_DESPITE_SMEAR, "% closed"))  # read sure enough
 
 
+def test_a_nan_probe_does_not_widen_a_checks_yaw_limit():
+    # the widening holds with the probe; a NaN reading is none, and fused checks read the pixels alone then (review)
+    from pfiq_desktop.engine.attributes import GLASSES
+
+    glasses = CHECKS["glasses"]
+    assert glasses.yaw_limit(30.0, {GLASSES: -2.0}) == TURNED_HEAD_MAX_YAW
+    assert glasses.yaw_limit(30.0, {GLASSES: float("nan")}) == glasses.yaw_limit(30.0, {}) == 30.0
+
+
+def test_a_check_held_back_by_a_doubted_covering_says_the_covering_is_not_certain(portrait, portrait_faces):
+    # "Eyes, nose and mouth unobstructed" waits for "Eyes not covered"; beside a doubted cover it said that check
+    # "warned, and that check reports the covering" while the cover itself read "Not certain" (review)
+    from pfiq_desktop.engine.icao.checklist import _run_one
+    from pfiq_desktop.engine.icao.registry import EYE_COVER_CHECK
+
+    cover = CheckResult(EYE_COVER_CHECK, CHECKS[EYE_COVER_CHECK].name, "occlusion", Verdict.WARN, "", 90.0, "% hidden",
+                        doubted=True)
+    held = _run_one(CHECKS["face_occlusion"], Context(portrait, portrait_faces), load_profile(), "", covered=cover)
+    assert held.verdict is Verdict.NOT_ASSESSABLE and "found a possible covering (not certain)" in held.reason, held.reason
+    plain = _run_one(CHECKS["face_occlusion"], Context(portrait, portrait_faces), load_profile(), "",
+                     covered=replace(cover, verdict=Verdict.FAIL, doubted=False))
+    assert "failed, and that check reports the covering" in plain.reason, plain.reason
+
+
 def test_open_eyes_drawn_shut_by_a_smear_are_doubted_not_failed(analyzer):
     # a bundled portrait at 3x smeared sideways by 24 px: both open eyes read 97 % closed and failed "Eye open"
     big = cv2.resize(load_portrait(3), None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)

@@ -71,7 +71,8 @@ def _run_one(spec: CheckSpec, ctx: Context | None, profile: Profile, setup_error
     elif covered is not None:
         # measured: under masks "Mouth closed" flagged 12 of 21 dev faces and "Natural skin colour" 21 of 23; a mask
         # drawn on frontal portraits moved the landmarks' pitch by 10 deg on average (yaw 7), beyond their uncertainty
-        found = "failed" if covered.verdict is Verdict.FAIL else "warned"
+        found = ("found a possible covering (not certain)" if covered.doubted else
+                 "failed" if covered.verdict is Verdict.FAIL else "warned")
         measure = _not_assessable(f"Cannot be checked: \"{covered.name}\" {found}, and {spec.unless_failed_why}.")
     else:
         try:

@@ -46,9 +46,10 @@ NOISE_KERNEL = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
 LAPLACIAN_NOISE_GAIN = 22.0
 SECOND_DIFFERENCE = np.array([[1, -2, 1]], np.float32)  # along a row; its transpose along a column
 # along the falling diagonal; mirrored, along the rising one. A smear at 45 deg lowers rows and columns alike, so their
-# ratio missed it (0.72-0.76 on the portraits smeared by 32 px at 3x, 0.52 as taken), and 24 of 150 failed an eye check
-# for it; the diagonals' ratio reads 0.476 at the lowest on about 2,000 unsmeared photos (docs/EVALUATION.md, "Motion
-# blur read as closed eyes"). The same taps' energy, so the same noise correction
+# ratio missed it (medians 0.72 and 0.76 on the portraits smeared by 24 and 32 px at 3x, 0.52 as taken), and 24 of 150
+# failed an eye check for it; on about 2,000 unsmeared upright photos the diagonals' ratio reads 0.476 at the lowest
+# (a head rolled 30-45 deg can read lower: warnings on 8 of 27 such LFW faces, docs/EVALUATION.md "Motion blur read as
+# closed eyes"). The same taps' energy, so the same noise correction
 DIAGONAL_SECOND_DIFFERENCE = np.array([[1, 0, 0], [0, -2, 0], [0, 0, 1]], np.float32)
 DIRECTION_NOISE_GAIN = LAPLACIAN_NOISE_GAIN * 6 / 20  # its taps' energy (6) over the Laplacian's (20), the same way
 # the face's grey-level spread under which a lack of detail is said to be flatness as much as blur: a face at a fifth of
@@ -285,10 +286,10 @@ def sharpness(ctx: Context, params: dict[str, Any]) -> Measure:
         smear = _smear(small * to_reference, small_mask, noise * to_reference, params, evidence)
     except NotAssessable:
         return focus
-    # the smear speaks where it is as bad as the focus or worse: it names the cause (motion), and the eye checks' doubt
-    # reads it (registry.SMEARED). The ISO Sharpness column keeps the focus value whichever decides (a ratio beside
-    # variances mixed two quantities)
-    if smear.verdict is not Verdict.PASS and smear.verdict.severity >= focus.verdict.severity:
+    # the smear speaks where it is worse than the focus, or fails as the focus does: it names the cause (motion), and the
+    # eye checks' doubt reads it (registry.SMEARED); where both only warn the focus speaks (small soft crops read both).
+    # The ISO Sharpness column keeps the focus value whichever decides (a ratio beside variances mixed two quantities)
+    if smear.verdict.severity > focus.verdict.severity or (smear.verdict is focus.verdict is Verdict.FAIL):
         return replace(smear, iso_value=focus.value)
     return focus
 

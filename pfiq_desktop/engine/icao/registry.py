@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pfiq_desktop.engine.attributes import has_probe
 from pfiq_desktop.engine.results import CheckResult, Evidence, Verdict, bound_side
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,8 @@ MOVES_THE_LANDMARKS = "the landmarks the angle is read from move on such a face:
 # "covered"), on every one of them with the smear failing focus; no unsmeared photo with a closed or covered eye
 # reads a smear that low (96 dev, 79 test failures of the labelled eye sets). Gaussian blur fakes no closed eye, so
 # a failure of focus alone doubts nothing (docs/EVALUATION.md, "Motion blur read as closed eyes")
-DRAWS_EYES_SHUT = "a smear can draw an open eye as a closed or covered one: check the eyes by eye"
+DRAWS_EYES_SHUT = ("the face is smeared (motion or camera shake), which can draw an open eye as a closed or covered one: "
+                   "check the eyes on a sharper photo")
 # ... unless the eye reads at least this sure (its check's value, % closed or % hidden): LFW, Yale and mined eyes
 # smeared sideways by 0.08-0.32 of the eye distance, per eye, the doubt then makes warnings of 322 of 484 wrong
 # failures on open eyes and of 61 of 257 right ones on shut eyes (without this bar 389 and 147); test half 123 of 194
@@ -119,7 +121,7 @@ class CheckSpec:
     def yaw_limit(self, profile_yaw: float, attributes: Mapping[str, float]) -> float:
         """How far the head may be turned for this check to judge it: the profile's limit, or its own `max_yaw` where
         that lies further and the face has the probe it was shown to hold with (a backbone without probes has not)."""
-        if self.max_yaw is None or (self.max_yaw_probe and self.max_yaw_probe not in attributes):
+        if self.max_yaw is None or (self.max_yaw_probe and not has_probe(attributes, self.max_yaw_probe)):
             return profile_yaw
         return max(profile_yaw, self.max_yaw)
 
@@ -206,8 +208,8 @@ class Doubt:
 
     def holds(self, doubting: CheckResult, doubted: CheckResult) -> bool:
         """Whether `doubting`'s result makes `doubted`'s failure or warning uncertain."""
-        return (doubting.verdict is Verdict.FAIL and self.failed_on in ("", doubting.unit)
-                and (math.isinf(self.below) or (doubted.value is not None and doubted.value < self.below)))
+        sure = doubted.value is not None and doubted.value >= self.below  # an unknown certainty is not a sure one
+        return doubting.verdict is Verdict.FAIL and self.failed_on in ("", doubting.unit) and not sure
 
 
 BLOCKY = Doubt(COMPRESSION_CHECK, READS_THE_BLOCKS)
