@@ -801,9 +801,8 @@ def test_photos_opened_while_the_engine_is_down_stay_pending_and_are_analysed_on
     qtbot.waitUntil(lambda: all(r.analysis is not None and r.analysis.ok for r in w.session.records), timeout=10_000)
 
 
-def test_a_profile_chosen_while_the_engine_is_down_applies_once_it_is_back(qtbot, make_window, portrait_folder):
-    # the switch re-checked nothing without an engine: the photos stayed under the old profile for good, and the
-    # engine's start-up error stayed on screen after it came back
+def _engine_down(qtbot, make_window, portrait_folder):
+    """A window with two photos analysed, then its engine failing to start on CUDA (the banner says so)."""
     def make(device: str, profile: str):
         if device == "cuda":
             raise RuntimeError("CUDA was requested, but this machine has no CUDA device")
@@ -815,6 +814,13 @@ def test_a_profile_chosen_while_the_engine_is_down_applies_once_it_is_back(qtbot
     w.worker.set_device("cuda")
     w.worker.enqueue(w.session.pending())  # any job makes the worker reconfigure
     qtbot.waitUntil(lambda: "could not start" in w.banner.text(), timeout=10_000)
+    return w
+
+
+def test_a_profile_chosen_while_the_engine_is_down_applies_once_it_is_back(qtbot, make_window, portrait_folder):
+    # the switch re-checked nothing without an engine: the photos stayed under the old profile for good, and the
+    # engine's start-up error stayed on screen after it came back
+    w = _engine_down(qtbot, make_window, portrait_folder)
     w.set_profile("strict")
     w.worker.set_device("cpu")
     qtbot.waitUntil(lambda: all(r.analysis.profile == "strict" for r in w.session.records), timeout=10_000)
@@ -824,17 +830,7 @@ def test_a_profile_chosen_while_the_engine_is_down_applies_once_it_is_back(qtbot
 def test_the_engines_failure_stays_said_when_a_profile_note_comes_and_goes(qtbot, make_window, portrait_folder):
     # a switch to a profile that leaves checks unrun rebuilt the banner and dropped the engine's start-up failure while
     # the engine was still down (review)
-    def make(device: str, profile: str):
-        if device == "cuda":
-            raise RuntimeError("CUDA was requested, but this machine has no CUDA device")
-        return FakeAnalyzer(device, profile)
-
-    w = make_window(make)
-    w.open_paths([str(portrait_folder(2, broken=False))])
-    _wait_all(qtbot, w)
-    w.worker.set_device("cuda")
-    w.worker.enqueue(w.session.pending())  # any job makes the worker reconfigure
-    qtbot.waitUntil(lambda: "could not start" in w.banner.text(), timeout=10_000)
+    w = _engine_down(qtbot, make_window, portrait_folder)
     w.set_profile("uk-passport-baby-under-1")
     assert "could not start" in w.banner.text() and "does not check, on any photo" in w.banner.text(), w.banner.text()
     w.set_profile("icao-9303")
