@@ -27,7 +27,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -61,7 +61,7 @@ def sigmoid(log_odds: float) -> float:
     return float(1.0 / (1.0 + np.exp(-np.clip(log_odds, -30.0, 30.0))))
 
 
-def has_probe(network: Mapping[str, float] | None, probe: str) -> bool:
+def has_probe(network: Mapping[str, float] | None, probe: str) -> TypeGuard[Mapping[str, float]]:
     """Whether the face has a reading of `probe`: a NaN one counts as none (fused, it passed a painted mask: review)."""
     return network is not None and math.isfinite(network.get(probe, math.nan))
 
@@ -69,7 +69,7 @@ def has_probe(network: Mapping[str, float] | None, probe: str) -> bool:
 def fuse(fusion: Fusion, pixels: float, network: Mapping[str, float] | None, probe: str) -> float:
     """A check's log-odds: its pixel measure's fused with the face's network probe `probe` (a x pixels + b x network
     + c) where the face has that probe, the pixel measure's alone where it has not (a backbone without probes)."""
-    if network is None or not has_probe(network, probe):
+    if not has_probe(network, probe):
         return pixels
     ((_, a), (_, b)), c = fusion
     return a * pixels + b * network[probe] + c

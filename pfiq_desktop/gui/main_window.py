@@ -37,6 +37,7 @@ from pfiq_desktop.engine.discovery import Skipped
 from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.engine.icao import (
     DEFAULT_PROFILE,
+    Profile,
     ProfileError,
     list_profiles,
     load_profile,
@@ -86,15 +87,12 @@ def audit_warning(problem: str) -> str:
     return f"Warning: {problem}. Decisions are still recorded; tell your supervisor." if problem else ""
 
 
-def _unchecked_note(profile: str) -> str:
+def _unchecked_note(profile: Profile) -> str:
     """The banner line for a profile that leaves checks of the default profile unrun on every photo ('' for one that
-    runs them all, or one that does not load): a baby's profile chosen for one photo judged every later one."""
-    try:
-        unchecked = not_checked(load_profile(profile).info.switched_off)
-    except ProfileError:
-        return ""
-    return (f"Profile {profile} does not check, on any photo: {', '.join(unchecked)}. Choose another profile for photos "
-            "those checks apply to." if unchecked else "")
+    runs them all): a baby's profile chosen for one photo judged every later one."""
+    unchecked = not_checked(profile.info.switched_off)
+    return (f"Profile {profile.name} does not check, on any photo: {', '.join(unchecked)}. Choose another profile for "
+            "photos those checks apply to." if unchecked else "")
 
 
 def _shadowed_note() -> str:
@@ -196,7 +194,7 @@ class MainWindow(QMainWindow):
         self._cancelled = False  # the batch was cancelled, and nothing was queued since
         if startup_problem:
             self._profile_warning = startup_problem
-        self._profile_note = _unchecked_note(self.settings.current.profile)
+        self._profile_note = _unchecked_note(load_profile(self.settings.current.profile))  # it loads: fallen back
         if startup_problem or self._profile_note:
             self.show_banner("")
         # the first start after an update: why every photo is analysed again, said until the first folder opens and then
@@ -843,14 +841,14 @@ class MainWindow(QMainWindow):
         if not name:
             return
         try:
-            load_profile(name)
+            profile = load_profile(name)
         except ProfileError as error:
             log.warning("profile %r not used: %s", name, error)
             self._profile_warning = f"Profile {name} cannot be used: {error}"
             self.show_banner("")
             self.checklist.set_profiles(self.profiles, self.settings.current.profile)
             return
-        note = _unchecked_note(name)
+        note = _unchecked_note(profile)
         if self._profile_warning or note != self._profile_note:  # a profile chosen that loads: an earlier refusal ends
             self._profile_warning, self._profile_note = "", note
             self._refresh_banner()

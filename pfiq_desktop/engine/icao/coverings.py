@@ -52,9 +52,9 @@ NETWORK_PROBES = {"lower_face": (LOWER_FACE_COVERED, LOWER_FACE_WITH_NETWORK), "
 # against 1 of about 2,988 other bare faces, while the probe tells every beard from every mask (dev: beards <= -3.3,
 # masks >= +0.1). At this cap, the largest flagging no dev beard (the nearest then reads 0.598 against the 0.6 warn
 # bound), colour alone no longer outvotes a probe sure the face is bare: with the fusion above, a warning needs the
-# probe above about -3.3, a failure above -1.7. Test beards flagged 1 -> 0, masks 81 of 81 still flagged; a black collar and a finger before
-# the chin are lost (docs/EVALUATION.md, "Beards read as masks"). The fusion is fitted before the cap: refitting it
-# moves those probe levels, so the beard table of the issue-15 report is measured again after a refit
+# probe above about -3.3, a failure above -1.7. Test beards flagged 1 -> 0, masks 81 of 81 still flagged; a black
+# collar and a finger before the chin are lost (docs/EVALUATION.md, "Beards read as masks"). The fusion is fitted
+# before the cap: refitting it moves those probe levels, so the beard table of the issue-15 report is measured again
 PIXELS_BESIDE_PROBE = {"lower_face": 1.6}
 RIM_OFFSET = 3  # frame rows (0.1 IED) above an edge pixel where skin must be for a mask's upper rim
 LOWER_INSIDE_MIN = 0.9  # share of the lower face that must lie inside the photo to judge it

@@ -51,6 +51,8 @@ SECOND_DIFFERENCE = np.array([[1, -2, 1]], np.float32)  # along a row; its trans
 # (a head rolled 30-45 deg can read lower: warnings on 8 of 27 such LFW faces, docs/EVALUATION.md "Motion blur read as
 # closed eyes"). The same taps' energy, so the same noise correction
 DIAGONAL_SECOND_DIFFERENCE = np.array([[1, 0, 0], [0, -2, 0], [0, 0, 1]], np.float32)
+# the four directions a smear is read along: across rows, down columns, the falling and the rising diagonal
+SMEAR_KERNELS = (SECOND_DIFFERENCE, SECOND_DIFFERENCE.T, DIAGONAL_SECOND_DIFFERENCE, np.fliplr(DIAGONAL_SECOND_DIFFERENCE).copy())
 DIRECTION_NOISE_GAIN = LAPLACIAN_NOISE_GAIN * 6 / 20  # its taps' energy (6) over the Laplacian's (20), the same way
 # the face's grey-level spread under which a lack of detail is said to be flatness as much as blur: a face at a fifth of
 # its contrast failed as "out of focus" (graded-defect walk-through); official portraits spread 16.9 and up
@@ -301,7 +303,7 @@ def _smear(small: np.ndarray, mask: np.ndarray, noise: float, params: dict[str, 
     taken off."""
     across, down, falling, rising = (
         max(float(cv2.filter2D(small, cv2.CV_32F, kernel)[mask].var()) - DIRECTION_NOISE_GAIN * noise**2, 0.0)
-        for kernel in (SECOND_DIFFERENCE, SECOND_DIFFERENCE.T, DIAGONAL_SECOND_DIFFERENCE, DIAGONAL_SECOND_DIFFERENCE[:, ::-1].copy())
+        for kernel in SMEAR_KERNELS
     )
     readings = []  # the ratio of two near-zero, noise-corrected numbers says nothing: a pair without detail is left out
     if max(across, down) >= SMEAR_MIN_DETAIL:

@@ -41,7 +41,7 @@ from typing import Any, NamedTuple
 from pfiq_desktop import appdirs
 from pfiq_desktop.engine import results
 from pfiq_desktop.engine.defaults import DEFAULT_PROFILE
-from pfiq_desktop.engine.icao.registry import THRESHOLD_KEYS, is_bound
+from pfiq_desktop.engine.icao.registry import CHECKS, THRESHOLD_KEYS, is_bound
 from pfiq_desktop.engine.icao.scales import SATURATION, scale_of
 
 log = logging.getLogger(__name__)
@@ -408,8 +408,6 @@ def not_checked(switched_off: Iterable[str]) -> list[str]:
     """The names of the checks the default profile runs that a profile with these `switched_off` ids does not (a
     child's open mouth, a screening's aspect ratio), in checklist order: what the officer must be told is not checked
     on any photo while it is chosen (a baby's profile chosen for one photo judged every adult after it)."""
-    from pfiq_desktop.engine.icao.registry import CHECKS
-
     default_off = set(_default_switched_off())
     return [CHECKS[c].name for c in switched_off if c in CHECKS and c not in default_off]
 
