@@ -264,6 +264,20 @@ def test_recheck_applies_a_new_profile_without_the_network(analyzer, astronaut_r
         assert new.plq_chip is old.plq_chip and new.deviation_chip is old.deviation_chip and new.quality == old.quality
 
 
+def test_a_recheck_under_a_photos_own_profile_leaves_the_engines(analyzer, astronaut_result, astronaut, tmp_path, monkeypatch):
+    # a child's photo among adults is judged under the child's rules; the photos after it keep the window's profile
+    eye_distance = next(c.value for c in astronaut_result.checks if c.id == "inter_eye_distance")
+    custom = tmp_path / "loose.toml"
+    custom.write_text(f'name = "loose"\nextends = "icao-9303"\n[checks.inter_eye_distance]\n'
+                      f'fail_below = {eye_distance - 1}\nwarn_below = {eye_distance - 1}\n')
+    monkeypatch.setattr(analyzer, "net", None)  # any use of the network would raise
+    own = analyzer.recheck(astronaut_result, profile=custom, image=astronaut)
+    assert own.profile == "loose" and analyzer.profile.name == "icao-9303"
+    assert next(c.verdict for c in own.checks if c.id == "inter_eye_distance") == Verdict.PASS
+    again = analyzer.recheck(own, image=astronaut)  # no profile given: the engine's own
+    assert again.profile == "icao-9303" and next(c.verdict for c in again.checks if c.id == "inter_eye_distance") == Verdict.FAIL
+
+
 def test_a_recheck_records_when_its_verdict_was_made(analyzer, astronaut_result, astronaut, monkeypatch, tmp_path):
     # a verdict under the UK profile, judged at 13:52 from an analysis cached at 13:50, read "Analysed 13:50" in the
     # CSV and the report: an auditor took the UK verdict to exist at 13:50 (supervisor's walk-through)

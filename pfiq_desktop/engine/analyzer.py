@@ -193,23 +193,25 @@ class Analyzer:
         """Use another threshold profile (a bundled name or a TOML file) from the next check on."""
         self.profile = icao.load_profile(profile)
 
-    def recheck(self, analysis: Analysis, image: np.ndarray | None = None) -> Analysis:
-        """The same analysis with its ICAO checks re-run under the current profile (no network).
+    def recheck(self, analysis: Analysis, profile: str | Path | None = None, image: np.ndarray | None = None) -> Analysis:
+        """The same analysis with its ICAO checks re-run under `profile`, else the current one (no network).
 
+        One photo may be judged under a profile of its own (a child's, in a batch of adults) while the engine's stays.
         The photo is read again from `analysis.source` unless `image` is given; an analysis saved before its file's
         transparency and image count were kept takes them from the file read again.
         """
         if not analysis.ok:
             return analysis
+        rules = self.profile if profile is None else icao.load_profile(profile)
         transparent, images = analysis.image_transparent, analysis.images_in_file
         if image is None:
             image, _, _, found, count = load_photo_file(analysis.source)
             transparent = found if transparent is None else transparent
             images = count if images is None else images
-        checks = icao.run_checks(image, analysis.faces, self.profile, analysis.image_dpi, transparent, images)
+        checks = icao.run_checks(image, analysis.faces, rules, analysis.image_dpi, transparent, images)
         faces = [dataclasses.replace(face) for face in analysis.faces]  # findings quote the new checks
-        rechecked = dataclasses.replace(analysis, faces=faces, checks=checks, profile=self.profile.name,
-                                        profile_sha256=self.profile.sha256, profile_info=self.profile.info,
+        rechecked = dataclasses.replace(analysis, faces=faces, checks=checks, profile=rules.name,
+                                        profile_sha256=rules.sha256, profile_info=rules.info,
                                         image_transparent=transparent, images_in_file=images, checked=_now())
         add_findings(rechecked)
         return rechecked

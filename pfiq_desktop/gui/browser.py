@@ -250,6 +250,8 @@ class ImageListModel(QAbstractListModel):
             said = [entry.name, STATUS_LABELS.get(entry.status, entry.status)]
             if entry.failure:
                 said.append(", ".join(entry.problems))
+            if entry.profile:
+                said.append(own_profile_text(entry.profile))
             if entry.decision is not None:
                 said.append(f"{entry.decision.label} by {entry.decision.signed_by}")
             return ", ".join(said)
@@ -259,6 +261,8 @@ class ImageListModel(QAbstractListModel):
                 tip += ": " + ", ".join(entry.problems)
             if entry.analysis is not None and entry.analysis.errors:
                 tip += "\n" + "\n".join(entry.analysis.errors)
+            if entry.profile:
+                tip += "\n" + own_profile_text(entry.profile)
             if entry.decision is not None:
                 tip += f"\nDecision: {entry.decision.label} by {entry.decision.signed_by}"
             return as_written(tip)
@@ -285,6 +289,11 @@ class ImageListModel(QAbstractListModel):
 
 FRAMING_ONLY = "crop or scan only"  # a failed photo that another crop or a scan fixes (registry.FRAMING_CHECKS)
 ANY_CHECK = "Any check"  # the check filter off ("Failing any check or none" was cut to "Failing any check o")
+
+
+def own_profile_text(profile: str) -> str:
+    """What the list says of a photo judged under a profile of its own: the row looks like the others'."""
+    return f"Judged under {profile}, this photo only"
 
 
 def failure_note(entry: PhotoRecord) -> str:

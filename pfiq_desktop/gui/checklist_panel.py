@@ -45,6 +45,7 @@ from pfiq_desktop.review.values import bounds_text, check_value_text, quality_te
 CHOOSE_A_CHECK = "Choose a check (click, or Up and Down in the table) to see where it looked."
 FINDINGS_MAX_HEIGHT = 110  # pixels for the map's findings; longer ones scroll, so the check table keeps its rows
 VALUE_COLUMN_SAMPLE = "13 % of head heig"  # the value column's width: a typical value and most of its unit
+AS_ALL_PHOTOS = "as all photos"  # the photo-profile box's first entry: the photo has no profile of its own
 VERDICT_COLUMN_PADDING = 16  # px beside the verdict column's longest word: the cell's margins
 
 
@@ -152,6 +153,7 @@ def face_label(index: int, face: Face) -> str:
 class ChecklistPanel(QWidget):
     checkSelected = Signal(object)  # CheckResult or None
     profileChanged = Signal(str)
+    photoProfileChanged = Signal(str)  # the photo on screen alone judged under this profile ('' = as all photos)
     faceChanged = Signal(int)  # index into analysis.faces shown by the gauge and the region table
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -160,6 +162,10 @@ class ChecklistPanel(QWidget):
         self.profile = named(QComboBox(), "profileCombo")
         self.profile.setToolTip("Threshold profile: switching re-evaluates the checks without re-running the network. "
                                 "The choice is kept, and the pfiq commands judge under it too unless given --profile.")
+        self.photo_profile = named(QComboBox(), "photoProfileCombo")
+        self.photo_profile.setToolTip("The photo on screen alone judged under another profile (a young child's among "
+                                      "adults); the other photos keep the one above. Its decision records the profile "
+                                      "it was made under; the choice ends when the photo is closed.")
         self.verdict = named(plain(QLabel("–")), "verdictLabel")
         self.verdict.setAlignment(Qt.AlignmentFlag.AlignCenter)
         font = self.verdict.font()
@@ -191,6 +197,7 @@ class ChecklistPanel(QWidget):
 
         head = QFormLayout()
         head.addRow("Profile", self.profile)
+        head.addRow("This photo", self.photo_profile)
         top = QHBoxLayout()
         left = QVBoxLayout()
         left.addWidget(self.verdict)
@@ -267,7 +274,8 @@ class ChecklistPanel(QWidget):
         self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
 
         for widget, name in ((self.tree, "Checks"), (self.regions, "Face regions"), (self.findings_area, "Findings"),
-                             (self.tabs, "Checklist"), (self.profile, "Threshold profile")):
+                             (self.tabs, "Checklist"), (self.profile, "Threshold profile"),
+                             (self.photo_profile, "Threshold profile for this photo only")):
             widget.setAccessibleName(name)  # a screen reader announced nothing for them
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -277,20 +285,42 @@ class ChecklistPanel(QWidget):
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.details)
         self.profile.currentTextChanged.connect(self._on_profile)
+        self.photo_profile.currentIndexChanged.connect(self._on_photo_profile)
         self.face_combo.currentIndexChanged.connect(self._on_face_combo)
         self.face_prev.clicked.connect(self.previous_face)
         self.face_next.clicked.connect(self.next_face)
         self._quiet = False
 
     def set_profiles(self, names: list[str], current: str) -> None:
-        """The profiles by name, each with its title on hover, without announcing a change of profile."""
+        """The profiles by name, each with its title on hover, without announcing a change of profile; the photo's
+        own choice stays."""
         self._quiet = True
+        own = self.photo_profile.currentData()
         fill_profiles(self.profile, names, current)
+        fill_profiles(self.photo_profile, names, "")
+        for index in range(self.photo_profile.count()):
+            self.photo_profile.setItemData(index, self.photo_profile.itemText(index))  # what `photoProfileChanged` says
+        self.photo_profile.insertItem(0, AS_ALL_PHOTOS, "")
+        self._quiet = False
+        self.show_photo_profile(own or "")
+
+    def show_photo_profile(self, name: str) -> None:
+        """Say which profile the photo on screen has of its own ('' for none), without announcing a change."""
+        self._quiet = True
+        found = self.photo_profile.findData(name) if name else 0
+        if found < 0:  # a profile listed since (the window's list is read again when Settings opens)
+            self.photo_profile.addItem(name, name)
+            found = self.photo_profile.count() - 1
+        self.photo_profile.setCurrentIndex(found)
         self._quiet = False
 
     def _on_profile(self, name: str) -> None:
         if not self._quiet and name:
             self.profileChanged.emit(name)
+
+    def _on_photo_profile(self, index: int) -> None:
+        if not self._quiet and index >= 0:
+            self.photoProfileChanged.emit(self.photo_profile.itemData(index) or "")
 
     def clear(self, text: str = "–") -> None:
         self.analysis = None

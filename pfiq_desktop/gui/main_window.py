@@ -65,7 +65,7 @@ from pfiq_desktop.gui.worker import AnalysisWorker, EngineFactory
 from pfiq_desktop.palette import RESULT_ORDER, STATUS_COLOURS, status_counts
 from pfiq_desktop.review import ACCEPT, ReviewStore
 from pfiq_desktop.review.cache import open_cache, retired_text
-from pfiq_desktop.review.session import OpenOutcome, ReviewSession
+from pfiq_desktop.review.session import OpenOutcome, PhotoRecord, ReviewSession
 from pfiq_desktop.review.values import counted
 from pfiq_desktop.settings import LIST_SORTS, Settings, SettingsStore
 
@@ -281,6 +281,7 @@ class MainWindow(QMainWindow):
         self.checklist.checkSelected.connect(self.compare.set_check)
         self.checklist.faceChanged.connect(self.compare.set_face)
         self.checklist.profileChanged.connect(self.set_profile)
+        self.checklist.photoProfileChanged.connect(self.set_photo_profile)
         self.decision.decisionRequested.connect(self.decisions.record)
         self.decision.clearRequested.connect(self.decisions.withdraw)
         self.compare.hoverText.connect(self._on_hover)
@@ -293,8 +294,8 @@ class MainWindow(QMainWindow):
         decision, browser, checklist, view = self.decision, self.browser, self.checklist, self.compare
         chain = [browser.search, browser.sort, browser.filter, browser.check_filter, browser.view, decision.reasons,
                  decision.note, *decision.buttons.values(), decision.clear_button, checklist.profile,
-                 checklist.findings_area, checklist.tabs, checklist.tree, view.mode, view.map_kind, view.opacity,
-                 view.show_button, view.face_button, view.fit_button, view.glw]
+                 checklist.photo_profile, checklist.findings_area, checklist.tabs, checklist.tree, view.mode, view.map_kind,
+                 view.opacity, view.show_button, view.face_button, view.fit_button, view.glw]
         for before, after in zip(chain, chain[1:]):
             QWidget.setTabOrder(before, after)
 
@@ -659,6 +660,7 @@ class MainWindow(QMainWindow):
         else:
             self.compare.set_result(shown, loaded[0], keep_view=refresh)
         self.checklist.set_analysis(record.analysis, record.status)
+        self.checklist.show_photo_profile(record.profile)
         self.decision.set_enabled(True)
         draft = None if refresh or record.decision is not None else self.decisions.kept_draft(path)
         self.decision.load(record.analysis, record.decision, keep_draft=refresh, draft=draft)
@@ -672,6 +674,7 @@ class MainWindow(QMainWindow):
         self.compare.clear()
         self.compare.show_message("No photo matches the filter or the search.")
         self.checklist.set_analysis(None)
+        self.checklist.show_photo_profile("")
         self.decision.load(None, None)
         self.decision.set_enabled(False)
 
@@ -712,8 +715,11 @@ class MainWindow(QMainWindow):
             self.show_banner("")
         self._engine_failure = ""
         profile = self.settings.current.profile
-        if any(r.analysis is not None and r.analysis.ok and r.analysis.profile != profile for r in self.session.records):
+        if any(not r.profile and r.analysis is not None and r.analysis.ok and r.analysis.profile != profile
+               for r in self.session.records):
             self.set_profile(profile)
+        for record in self.session.records:  # (a photo's own profile chosen while it was down)
+            self._judge_under_its_own(record)
         waiting = [p for p in self.session.pending() if p in self._waiting_for_engine]  # left pending while it was down
         self._waiting_for_engine.clear()
         if waiting:
@@ -734,6 +740,7 @@ class MainWindow(QMainWindow):
             return  # a folder was closed while this photo was in the engine, or the window (and its store)
         if self.session.set_analysis(path, shown.analysis):
             self._status(f"{record.name} changed since it was decided; please review it again")
+        self._judge_under_its_own(record)
         self._keep_display(path, shown)
         self.browser.model.changed(path)
         if path == self.session.current:
@@ -748,6 +755,8 @@ class MainWindow(QMainWindow):
         record = self.session.record(path)
         if record is None or self._closed:
             return
+        if record.profile and shown.analysis.profile != record.profile and not shown.analysis.errors:
+            return  # a window-wide switch's, queued before the photo got a profile of its own
         self.session.set_analysis(path, shown.analysis)
         self._keep_display(path, shown)
         self.browser.model.changed(path)
@@ -855,8 +864,8 @@ class MainWindow(QMainWindow):
         if name != self.settings.current.profile:
             self.settings.update(profile=name)
         log.info("profile %s chosen", name)  # "my profile isn't used" had no trace of a switch (support walk-through)
-        analysed: list[tuple[str, Analysis]] = [
-            (r.path, r.analysis) for r in self.session.records if r.analysis is not None and r.analysis.ok
+        analysed: list[tuple[str, Analysis]] = [  # (a photo with a profile of its own keeps it)
+            (r.path, r.analysis) for r in self.session.records if not r.profile and r.analysis is not None and r.analysis.ok
         ]
         self.worker.set_profile(name)  # before the re-checks are queued: the worker may take one the moment it is
         self.worker.recheck(analysed, first=self.session.current)
@@ -864,6 +873,39 @@ class MainWindow(QMainWindow):
             self.checklist.set_profiles(self.profiles, name)
         self._rechecking = (name, len(analysed), {path for path, _ in analysed})
         self._status(f"Profile {name}: re-evaluating {counted(len(analysed), 'photo')}")
+
+    def set_photo_profile(self, name: str) -> None:
+        """Judge the photo on screen alone under `name` ('' or the window's profile: as all photos), on its cached
+        faces: a young child's photo among adults is judged under the child's rules without re-judging the others
+        (the window-wide choice judged every later photo under them)."""
+        record = self.session.record(self.session.current)
+        if record is None:
+            return
+        window = self.settings.current.profile
+        try:
+            own = load_profile(name).name if name and name != window else ""
+        except ProfileError as error:
+            log.warning("profile %r not used for %s: %s", name, record.path, error)
+            self._status(f"Profile {name} cannot be used: {error}")
+            self.checklist.show_photo_profile(record.profile)
+            return
+        if own == record.profile:
+            return
+        record.profile = own
+        log.info("%s judged under %s", record.path, own or f"the window's profile {window}")
+        self._status(f"{record.name}: judged under {own}, the other photos under {window}" if own else
+                     f"{record.name}: judged under {window}, as all photos")
+        self.checklist.show_photo_profile(own)
+        self.browser.model.changed(record.path)
+        if record.analysis is not None and record.analysis.ok:
+            self.worker.recheck_as(record.path, record.analysis, own or window)
+
+    def _judge_under_its_own(self, record: PhotoRecord) -> None:
+        """Re-check a photo with a profile of its own whose result came under another (the window's, from an analysis
+        or an engine that was down when the choice was made)."""
+        analysis = record.analysis
+        if record.profile and analysis is not None and analysis.ok and analysis.profile != record.profile:
+            self.worker.recheck_as(record.path, analysis, record.profile)
 
     # -- compare mode: two recognition networks ---------------------------------------
     def compare_networks(self) -> bool:

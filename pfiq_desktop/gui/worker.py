@@ -37,12 +37,13 @@ EngineFactory = Callable[..., Engine]  # (device, profile), plus backbone=FILE w
 class Job(NamedTuple):
     """One piece of the worker's work: `kind` ("engine", "profile", "analyse", "recheck", "compare", "backbone"),
     the photo (or profile) it is about, and what else it needs: the earlier analysis to re-check, the reference photo
-    to compare with, or the model file of the network to analyse with. Equal jobs are the same work: an analysis is
-    queued once."""
+    to compare with, or the model file of the network to analyse with; and for a re-check, the profile of that photo's
+    own ('' for the engine's). Equal jobs are the same work: an analysis is queued once."""
 
     kind: str
     path: str
     extra: Analysis | str | None = None
+    profile: str = ""
 
 NO_ENGINE = "The analysis engine is not available."  # where loading it failed without saying why
 
@@ -156,12 +157,23 @@ class AnalysisWorker(QThread):
 
     def recheck(self, items: Iterable[tuple[str, Analysis]], first: str | None = None) -> None:
         """Queue check re-evaluation (after a profile switch); `first` goes first. Re-evaluations still queued from
-        an earlier switch are dropped: these re-evaluate every photo again, under the newer profile."""
+        an earlier switch are dropped, and any queued for these photos: these re-evaluate them again, under the newer
+        profile (a photo's re-evaluation under a profile of its own, `recheck_as`, stays unless it is among them)."""
         jobs = [Job("recheck", str(p), a) for p, a in items]
         jobs.sort(key=lambda j: j.path != first)
+        paths = {job.path for job in jobs}
         with self._cond:
-            self._queue = deque(job for job in self._queue if job.kind != "recheck")
+            self._queue = deque(job for job in self._queue if job.kind != "recheck" or (job.profile and job.path not in paths))
             self._queue.extendleft(reversed(jobs))
+            self._cond.notify_all()
+
+    def recheck_as(self, path: str, analysis: Analysis, profile: str) -> None:
+        """Re-evaluate one photo's checks under `profile`, a profile of its own (the officer's choice for that photo),
+        before any queued analysis: the officer is looking at it. One queued for it before is dropped: Down through
+        the profiles queued one for each, and the oldest, run last, stayed on screen."""
+        with self._cond:
+            self._queue = deque(job for job in self._queue if job.kind != "recheck" or job.path != path)
+            self._queue.appendleft(Job("recheck", path, analysis, profile))
             self._cond.notify_all()
 
     def compare(self, path: str | Path, reference: str | Path) -> None:
@@ -250,7 +262,7 @@ class AnalysisWorker(QThread):
                 self._running = job.path if job.kind == "analyse" else None
                 self._running_batch = self._batch
                 batch = self._batch
-            kind, path, extra = job
+            kind, path, extra, _ = job
             if kind == "engine":
                 self._load_engine()
             elif kind == "profile":
@@ -261,7 +273,7 @@ class AnalysisWorker(QThread):
                 else:
                     self._analyse(self.engine, path, batch)
             elif kind == "recheck" and isinstance(extra, Analysis):
-                self._recheck(path, extra)
+                self._recheck(path, extra, job.profile)
             elif kind == "compare" and isinstance(extra, str):
                 self._compare(path, extra)
             elif kind == "backbone" and isinstance(extra, str):
@@ -362,15 +374,16 @@ class AnalysisWorker(QThread):
             return
         self.backboneAnalysed.emit(path, model, DisplayResult.prepare(analysis))
 
-    def _recheck(self, path: str, analysis: Analysis) -> None:
+    def _recheck(self, path: str, analysis: Analysis, profile: str) -> None:
+        """Re-evaluate under the engine's profile, or `profile` where the photo has one of its own."""
         if self.engine is None or not analysis.ok:
             return
         try:
-            new = self.engine.recheck(analysis)
+            new = self.engine.recheck(analysis, profile or None)
         except Exception as exc:  # the old result stays visible with the error beside it
             log.exception("re-evaluating the checks of %s failed", path)
             new = dataclasses.replace(analysis, errors=[f"Re-evaluating the checks failed: {exc}"])
         with self._cond:  # the officer switched again meanwhile: that switch re-evaluates this photo after its profile
-            superseded = self._profile_changed
+            superseded = self._profile_changed and not profile
         if not superseded:
             self.rechecked.emit(path, DisplayResult.prepare(new))

@@ -59,6 +59,7 @@ class PhotoRecord:
     failed: tuple[str, ...] = ()  # ids of the subject's failed checks
     problems: tuple[str, ...] = ()  # ... and what each found, in words (`reasons.problem_label`)
     failure: str = ""  # '', 'framing' (resolution or crop only) or 'face' (needs a new photo)
+    profile: str = ""  # the profile the officer chose for this photo alone ('' = the window's, as all photos)
 
     def __post_init__(self) -> None:
         self.name = display_name(os.path.basename(self.path))

@@ -91,12 +91,12 @@ class FakeAnalyzer:
                     quality_raw=seed, plq_chip=plq,
                     regions={"left_eye": 0.4, "right_eye": 0.8, "nose": 0.6, "mouth": 0.7})
         analysis.faces = [face]
-        analysis.checks = self._checks(analysis, seed)
+        analysis.checks = self._checks(analysis, seed, self.profile.name)
         return analysis
 
-    def _checks(self, analysis: Analysis, seed: float) -> list[CheckResult]:
+    def _checks(self, analysis: Analysis, seed: float, profile: str) -> list[CheckResult]:
         face = analysis.faces[0]
-        strict = self.profile.name == "strict"
+        strict = profile == "strict"
         limit = 0.7 if strict else 0.5
         sharp = 0.35 + seed * 0.6
         return [
@@ -117,10 +117,11 @@ class FakeAnalyzer:
     def set_profile(self, profile: str) -> None:
         self.profile = fake_profile(profile)
 
-    def recheck(self, analysis: Analysis) -> Analysis:
+    def recheck(self, analysis: Analysis, profile: str | None = None) -> Analysis:
+        rules = self.profile if profile is None else fake_profile(profile)
         seed = int(analysis.image_sha256[:6], 16) % 100 / 100
-        return dataclasses.replace(analysis, checks=self._checks(analysis, seed), profile=self.profile.name,
-                                   profile_sha256=self.profile.sha256, profile_info=self.profile.info)
+        return dataclasses.replace(analysis, checks=self._checks(analysis, seed, rules.name), profile=rules.name,
+                                   profile_sha256=rules.sha256, profile_info=rules.info)
 
     def analyse_batch(self, paths):
         for p in paths:

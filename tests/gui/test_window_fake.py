@@ -3,6 +3,7 @@
 import dataclasses
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +18,7 @@ from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QComboBox, QMen
 from pfiq_desktop import appdirs
 from pfiq_desktop.engine.results import Verdict
 from pfiq_desktop.gui.browser import WORST_FIRST
-from pfiq_desktop.gui.checklist_panel import CHOOSE_A_CHECK
+from pfiq_desktop.gui.checklist_panel import AS_ALL_PHOTOS, CHOOSE_A_CHECK
 from pfiq_desktop.gui.settings_dialog import SettingsDialog
 from pfiq_desktop.palette import STATUS_LABELS
 from pfiq_desktop.review import REJECT, RETAKE, ReviewStore
@@ -244,6 +245,97 @@ def test_a_profile_that_leaves_checks_unrun_says_so_while_it_is_chosen(qtbot, ma
     assert SettingsStore().current.profile == "uk-passport-baby-under-1" and unchecked in again.banner.text()
     w.checklist.profile.setCurrentText("uk-passport")
     assert not w.banner.isVisible()
+
+
+def test_one_photo_judged_under_a_profile_of_its_own(qtbot, make_window, portrait_folder, data_dir):
+    # a young child's photo in a batch of adults: the child's rules for that photo alone (the window-wide choice
+    # judged every photo after it under them: closing note 29)
+    w = _opened(qtbot, make_window, portrait_folder, 3)
+    calls, window = w.worker.engine.calls, w.settings.current.profile
+    child, adult, other = w.browser.visible_paths()[:3]
+    w.browser.select_path(child)
+    photo = w.checklist.photo_profile
+    assert photo.currentText() == AS_ALL_PHOTOS
+    photo.setCurrentIndex(photo.findData("uk-passport-baby-under-1"))
+    qtbot.waitUntil(lambda: w.checklist.analysis.profile == "uk-passport-baby-under-1", timeout=10000)
+    assert w.worker.engine.calls == calls  # its cached faces, no network
+    assert [w.session.record(p).analysis.profile for p in (adult, other)] == [window, window]
+    assert w.checklist.faces.text().endswith(" · not checked: Eye open (photo left), Eye open (photo right), Mouth closed")
+    assert w.settings.current.profile == window and not w.banner.isVisible()  # nothing said of every photo
+    tip = w.browser.model.data(w.browser.model.index_of(child), Qt.ItemDataRole.ToolTipRole)
+    assert tip.endswith("\nJudged under uk-passport-baby-under-1, this photo only"), tip
+    w.browser.select_path(adult)
+    assert photo.currentText() == AS_ALL_PHOTOS and w.checklist.analysis.profile == window
+    w.browser.select_path(child)
+    assert photo.currentData() == "uk-passport-baby-under-1"
+    # a window-wide switch leaves it alone, and counts only the photos it re-evaluates
+    w.set_profile("strict")
+    qtbot.waitUntil(lambda: w.status_text.text() == "Profile strict: 2 photos re-evaluated", timeout=10000)
+    qtbot.wait(300)
+    assert w.session.record(child).analysis.profile == "uk-passport-baby-under-1"
+    assert [w.session.record(p).analysis.profile for p in (adult, other)] == ["strict", "strict"]
+    # its decision records the profile it was made under
+    w.decisions.auto_advance = False
+    assert w.decisions.record("reject", [], "")
+    store = ReviewStore(data_dir / "reviews.sqlite3")
+    assert store.decision_for(child).profile == "uk-passport-baby-under-1"
+    store.close()
+    # as all photos again: the window's profile
+    photo.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: w.session.record(child).analysis.profile == "strict", timeout=10000)
+    assert w.session.record(child).profile == ""
+
+
+def test_going_down_the_photos_profiles_leaves_the_last_one(qtbot, make_window, portrait_folder):
+    # each entry passed queued a re-evaluation at the front: the first one chosen, run last, stayed on screen
+    w = _opened(qtbot, make_window, portrait_folder, 2)
+    engine = w.worker.engine
+    quick = engine.recheck
+    engine.recheck = lambda analysis, profile=None: (time.sleep(0.2), quick(analysis, profile))[1]  # as a real photo's
+    w.browser.select_row(0)
+    photo = w.checklist.photo_profile
+    for name in ("strict", "lenient", "uk-passport", "uk-passport-child-under-6"):
+        photo.setCurrentIndex(photo.findData(name))
+    qtbot.waitUntil(lambda: w.checklist.analysis.profile == "uk-passport-child-under-6", timeout=10000)
+    qtbot.wait(800)
+    assert w.checklist.analysis.profile == "uk-passport-child-under-6"
+    for name in ("strict", "lenient", ""):  # and back up to "as all photos"
+        photo.setCurrentIndex(photo.findData(name) if name else 0)
+    window = w.settings.current.profile
+    qtbot.waitUntil(lambda: w.checklist.analysis.profile == window, timeout=10000)
+    qtbot.wait(800)
+    assert w.checklist.analysis.profile == window
+
+
+def test_a_profile_chosen_before_its_photo_was_analysed_judges_it(qtbot, make_window, portrait_folder):
+    w = make_window(fake_factory(delay=0.3))
+    w.open_paths([str(portrait_folder(3, broken=False))])
+    last = w.session.records[-1].path
+    w.browser.select_path(last)
+    assert w.session.record(last).analysis is None
+    w.checklist.photo_profile.setCurrentIndex(w.checklist.photo_profile.findData("strict"))
+    _wait_all(qtbot, w)
+    qtbot.waitUntil(lambda: w.session.record(last).analysis.profile == "strict", timeout=10000)
+    assert [r.analysis.profile for r in w.session.records[:2]] == [w.settings.current.profile] * 2
+
+
+def test_a_window_wide_switch_replaces_a_photos_queued_re_evaluation(qtbot, make_window, portrait_folder):
+    # "as all photos" queued the photo under the window's old profile; a switch just after re-evaluated it under the
+    # new one first, and the older one, run last, stayed on screen
+    w = _opened(qtbot, make_window, portrait_folder, 2)
+    engine = w.worker.engine
+    quick = engine.recheck
+    engine.recheck = lambda analysis, profile=None: (time.sleep(0.3), quick(analysis, profile))[1]
+    photo = w.checklist.photo_profile
+    w.browser.select_row(1)
+    photo.setCurrentIndex(photo.findData("strict"))  # the engine is busy with it while the next ones are queued
+    w.browser.select_row(0)
+    photo.setCurrentIndex(photo.findData("uk-passport"))
+    photo.setCurrentIndex(0)
+    w.set_profile("lenient")
+    qtbot.waitUntil(lambda: w.status_text.text() == "Profile lenient: 1 photo re-evaluated", timeout=10000)
+    qtbot.wait(1000)
+    assert [r.analysis.profile for r in w.session.records] == ["lenient", "strict"]
 
 
 def test_a_second_profile_switch_drops_the_first_ones_re_evaluations(qtbot, make_window, portrait_folder):
@@ -822,8 +914,11 @@ def test_a_profile_chosen_while_the_engine_is_down_applies_once_it_is_back(qtbot
     # engine's start-up error stayed on screen after it came back
     w = _engine_down(qtbot, make_window, portrait_folder)
     w.set_profile("strict")
+    w.browser.select_path(w.session.records[0].path)  # ... and one photo's own profile
+    w.checklist.photo_profile.setCurrentIndex(w.checklist.photo_profile.findData("lenient"))
+    qtbot.wait(300)  # (its re-evaluation found no engine)
     w.worker.set_device("cpu")
-    qtbot.waitUntil(lambda: all(r.analysis.profile == "strict" for r in w.session.records), timeout=10_000)
+    qtbot.waitUntil(lambda: [r.analysis.profile for r in w.session.records] == ["lenient", "strict"], timeout=10_000)
     assert "could not start" not in w.banner.text() and "profile strict" in w.engine_text.text()
 
 
