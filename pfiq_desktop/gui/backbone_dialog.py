@@ -212,7 +212,7 @@ class BackboneCompareDialog(QDialog):
         self.right.quality.setText("")
         self.right.caption.setText("")
         self._set_busy(True, f"Analysing with {display_name(Path(model).name)}… (loading a network takes a few seconds)")
-        self.worker.analyse_with(self.path, model)
+        self.worker.analyse_with(self.path, model, self.first.analysis.profile)
         return True
 
     def _set_busy(self, busy: bool, text: str, error: bool = False) -> None:

@@ -182,10 +182,11 @@ class AnalysisWorker(QThread):
             self._queue.appendleft(Job("compare", str(path), str(reference)))
             self._cond.notify_all()
 
-    def analyse_with(self, path: str | Path, model: str) -> None:
-        """Analyse one photo with another recognition network (a model file) before any queued analysis."""
+    def analyse_with(self, path: str | Path, model: str, profile: str) -> None:
+        """Analyse one photo with another recognition network (a model file) before any queued analysis, its checks
+        under `profile`: the first network's result's (the photo's own, or the window's at the time)."""
         with self._cond:
-            self._queue.appendleft(Job("backbone", str(path), model))
+            self._queue.appendleft(Job("backbone", str(path), model, profile))
             self._cond.notify_all()
 
     def set_profile(self, profile: str) -> None:
@@ -277,7 +278,7 @@ class AnalysisWorker(QThread):
             elif kind == "compare" and isinstance(extra, str):
                 self._compare(path, extra)
             elif kind == "backbone" and isinstance(extra, str):
-                self._analyse_with(path, extra)
+                self._analyse_with(path, extra, job.profile)
             else:  # a fault of ours: said in the log, and the queue goes on
                 log.error("the worker was given a job it does not know: %r", job[:2])
             with self._cond:
@@ -361,13 +362,17 @@ class AnalysisWorker(QThread):
             return
         self.compared.emit(path, comparison)
 
-    def _analyse_with(self, path: str, model: str) -> None:
-        """The compare mode's second analysis; that network stays loaded for the next photo compared with it."""
+    def _analyse_with(self, path: str, model: str, profile: str) -> None:
+        """The compare mode's second analysis; that network stays loaded for the next photo compared with it. Its
+        checks are re-run where its engine's profile is not `profile` (a photo's own, or a window-wide switch since it
+        loaded): differences between the two results must be the networks'."""
         try:
             if self._second is None or self._second[0] != model:
                 self._second = None  # the previous one goes before the next one loads
                 self._second = (model, self._factory(self._device, self._profile, backbone=model))
             analysis = self._second[1].analyse(path)
+            if analysis.ok and profile and analysis.profile != profile:
+                analysis = self._second[1].recheck(analysis, profile)
         except Exception as exc:  # a bad model file: its loader's one line, shown in the dialog
             log.exception("analysing %s with %s failed", path, model)
             self.backboneFailed.emit(path, model, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)

@@ -11,6 +11,7 @@ from PySide6.QtGui import QAction
 from pfiq_desktop.engine.backbones.external import sidecar_path, write_calibration
 from pfiq_desktop.gui.worker import default_engine_factory
 from tests.facenet import SIDECAR, make_facenet
+from tests.gui.fakes import FakeAnalyzer
 from tests.photos import portrait_paths
 
 CALIBRATION = {  # stand-in constants (as `pfiq calibrate` writes them), so the test needs no calibration run
@@ -74,6 +75,29 @@ def test_compare_networks_side_by_side_and_a_bad_model_says_why(qtbot, make_wind
     assert w.settings.current.compare_backbone == str(bad)
     dialog.grab().save("/work/scratch/bbcompare/shot.png") if __import__("os").environ.get("SHOT") else None
     dialog.close()
+
+
+def test_the_second_network_judges_under_the_first_results_profile(qtbot, make_window, portrait_folder):
+    # its engine loaded under the window's profile and kept it: a photo with a profile of its own, or a window-wide
+    # switch since, showed the two networks' results under two profiles, the difference read as the networks'
+    def factory(device, profile, backbone=""):
+        return FakeAnalyzer(device, profile)
+
+    w = make_window(factory)
+    w.open_paths([str(portrait_folder(2, broken=False))])
+    qtbot.waitUntil(lambda: all(r.analysis is not None for r in w.session.records), timeout=10_000)
+    w.browser.select_row(0)
+    w.checklist.photo_profile.setCurrentIndex(w.checklist.photo_profile.findData("strict"))
+    qtbot.waitUntil(lambda: w.checklist.analysis.profile == "strict", timeout=10_000)
+    for row, expected in ((0, "strict"), (1, "lenient")):
+        if row == 1:
+            w.set_profile("lenient")  # after the second network loaded under icao-9303
+            w.browser.select_row(1)
+            qtbot.waitUntil(lambda: w.checklist.analysis.profile == "lenient", timeout=10_000)
+        assert w.compare_networks()
+        with qtbot.waitSignal(w.networks.comparisonShown, timeout=10_000):
+            w.networks.run_comparison("second.pt")
+        assert w.networks.second.analysis.profile == w.networks.first.analysis.profile == expected
 
 
 def test_the_compare_dialog_fits_a_small_scaled_screen(qtbot, monkeypatch):
