@@ -58,7 +58,7 @@ from pfiq_desktop.gui.export import BATCH_FORMATS, SINGLE_FORMATS, ReportExporte
 from pfiq_desktop.gui.image_cache import ImageCache
 from pfiq_desktop.gui.renewal_check import RenewalCheck
 from pfiq_desktop.gui.settings_dialog import SettingsDialog
-from pfiq_desktop.gui.theme import apply_theme
+from pfiq_desktop.gui.theme import apply_theme, notice_style
 from pfiq_desktop.gui.welcome import WelcomePage
 from pfiq_desktop.gui.widgets import IMAGE_FILTER, named, plain, shortcut
 from pfiq_desktop.gui.worker import AnalysisWorker, EngineFactory
@@ -88,11 +88,11 @@ def audit_warning(problem: str) -> str:
 
 
 def _unchecked_note(profile: Profile) -> str:
-    """The banner line for a profile that leaves checks of the default profile unrun on every photo ('' for one that
-    runs them all): a baby's profile chosen for one photo judged every later one."""
+    """The notice under the banner for a profile that leaves checks of the default profile unrun on every photo ('' for
+    one that runs them all): a baby's profile chosen for one photo judged every later one."""
     unchecked = not_checked(profile.info.switched_off)
-    return (f"Profile {profile.name} does not check, on any photo: {', '.join(unchecked)}. Choose another profile for "
-            "photos those checks apply to." if unchecked else "")
+    return (f"Profile {profile.name} does not check, on any photo: {', '.join(unchecked)}. For one photo alone, choose "
+            "it in the checklist's \"This photo\" box instead." if unchecked else "")
 
 
 def _shadowed_note() -> str:
@@ -212,6 +212,10 @@ class MainWindow(QMainWindow):
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet(f"background:{STATUS_COLOURS['error']}; color:white; padding:6px;")
         self.banner.hide()
+        self.notice = named(plain(QLabel("")), "notice")  # what the chosen profile leaves unchecked: chosen, not wrong
+        self.notice.setWordWrap(True)
+        self.notice.setStyleSheet(notice_style())
+        self.notice.hide()
         self.pages = QStackedWidget()
         self.pages.addWidget(self.welcome)
         self.pages.addWidget(self.compare)
@@ -220,6 +224,7 @@ class MainWindow(QMainWindow):
         central_layout.setContentsMargins(0, 0, 0, 0)
         central_layout.setSpacing(0)
         central_layout.addWidget(self.banner)
+        central_layout.addWidget(self.notice)
         central_layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
         self.show_banner("")
@@ -693,11 +698,14 @@ class MainWindow(QMainWindow):
 
     def _refresh_banner(self) -> None:
         """The banner with the lasting lines as they are now and the latest message kept (a profile switch wiped the
-        engine's start-up failure while the engine was still down: review)."""
-        parts = (self.store_warning, self._profile_warning, self._profile_note, *self._startup_notes, self._banner_text)
+        engine's start-up failure while the engine was still down: review), and the chosen profile's notice under it
+        (in the banner, a screening profile chosen on purpose read as a fault all day)."""
+        parts = (self.store_warning, self._profile_warning, *self._startup_notes, self._banner_text)
         shown = "\n".join(part for part in parts if part)
         self.banner.setText(shown)
         self.banner.setVisible(bool(shown))
+        self.notice.setText(self._profile_note)
+        self.notice.setVisible(bool(self._profile_note))
 
     # -- worker signals ----------------------------------------------------------
     def _on_engine_failed(self, text: str) -> None:

@@ -12,7 +12,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QIcon, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QProxyStyle, QStyle, QStyleOption, QWidget
 
-from pfiq_desktop.palette import status_hex
+from pfiq_desktop.palette import ROW_TINTS, WARN_COLOUR, status_hex
 from pfiq_desktop.settings import DEFAULT_THEME, SYSTEM_THEME
 
 if TYPE_CHECKING:  # only the annotation needs it
@@ -36,6 +36,12 @@ STATUS_LETTERS = {
 def banner_style(colour: str) -> str:
     """The stylesheet of a verdict's or a decision's banner: white words on its status colour."""
     return f"color: white; background: {colour}; border-radius: 4px; padding: 4px;"
+
+
+def notice_style() -> str:
+    """The stylesheet of a lasting note the officer chose (a profile that leaves checks unrun): dark words on a light
+    amber, beside the banner's white on purple, which is kept for what went wrong."""
+    return f"color: black; background: {ROW_TINTS['warn']}; border-left: 4px solid {WARN_COLOUR}; padding: 4px 6px;"
 
 
 ICON_SCALES = (1.0, 1.25, 1.5, 2.0, 3.0)  # screen pixels per layout pixel the icons are drawn for (100 % to 300 %)

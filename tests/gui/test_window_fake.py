@@ -239,12 +239,13 @@ def test_a_profile_that_leaves_checks_unrun_says_so_while_it_is_chosen(qtbot, ma
     w.checklist.profile.setCurrentText("uk-passport-baby-under-1")
     qtbot.waitUntil(lambda: all(e.analysis.profile == "uk-passport-baby-under-1" for e in w.browser.model.entries), timeout=10000)
     unchecked = "Eye open (photo left), Eye open (photo right), Mouth closed"
-    assert w.banner.isVisible() and f"does not check, on any photo: {unchecked}." in w.banner.text()
+    assert w.notice.isVisible() and f"does not check, on any photo: {unchecked}." in w.notice.text()
+    assert not w.banner.isVisible()  # chosen, not wrong: the banner's purple is for faults (a screening profile)
     qtbot.waitUntil(lambda: w.checklist.faces.text().endswith(f" · not checked: {unchecked}"), timeout=10000)
     again = make_window(fake_factory())  # the choice is saved: the next session says it from the start
-    assert SettingsStore().current.profile == "uk-passport-baby-under-1" and unchecked in again.banner.text()
+    assert SettingsStore().current.profile == "uk-passport-baby-under-1" and unchecked in again.notice.text()
     w.checklist.profile.setCurrentText("uk-passport")
-    assert not w.banner.isVisible()
+    assert not w.notice.isVisible()
 
 
 def test_one_photo_judged_under_a_profile_of_its_own(qtbot, make_window, portrait_folder, data_dir):
@@ -927,9 +928,9 @@ def test_the_engines_failure_stays_said_when_a_profile_note_comes_and_goes(qtbot
     # the engine was still down (review)
     w = _engine_down(qtbot, make_window, portrait_folder)
     w.set_profile("uk-passport-baby-under-1")
-    assert "could not start" in w.banner.text() and "does not check, on any photo" in w.banner.text(), w.banner.text()
+    assert "could not start" in w.banner.text() and "does not check, on any photo" in w.notice.text(), w.banner.text()
     w.set_profile("icao-9303")
-    assert "could not start" in w.banner.text() and "does not check" not in w.banner.text(), w.banner.text()
+    assert "could not start" in w.banner.text() and not w.notice.isVisible(), w.banner.text()
 
 
 def test_a_1280x720_laptop_shows_a_whole_checklist_and_the_decision(qtbot, make_window, portrait_folder):
