@@ -883,15 +883,15 @@ class MainWindow(QMainWindow):
         self._status(f"Profile {name}: re-evaluating {counted(len(analysed), 'photo')}")
 
     def set_photo_profile(self, name: str) -> None:
-        """Judge the photo on screen alone under `name` ('' or the window's profile: as all photos), on its cached
-        faces: a young child's photo among adults is judged under the child's rules without re-judging the others
-        (the window-wide choice judged every later photo under them)."""
+        """Judge the photo on screen alone under `name` ('': as all photos), on its cached faces: a young child's photo
+        among adults is judged under the child's rules without re-judging the others (the window-wide choice judged
+        every later photo under them). The window's profile chosen so stays the photo's when the window's changes."""
         record = self.session.record(self.session.current)
         if record is None:
             return
         window = self.settings.current.profile
         try:
-            own = load_profile(name).name if name and name != window else ""
+            own = load_profile(name).name if name else ""
         except ProfileError as error:
             log.warning("profile %r not used for %s: %s", name, record.path, error)
             self._status(f"Profile {name} cannot be used: {error}")

@@ -281,7 +281,14 @@ def test_one_photo_judged_under_a_profile_of_its_own(qtbot, make_window, portrai
     store = ReviewStore(data_dir / "reviews.sqlite3")
     assert store.decision_for(child).profile == "uk-passport-baby-under-1"
     store.close()
+    # the window's profile chosen for it stays its own when the window's changes
+    photo.setCurrentIndex(photo.findData("strict"))
+    assert photo.currentData() == "strict" and w.session.record(child).profile == "strict"
+    w.set_profile("lenient")
+    qtbot.waitUntil(lambda: w.session.record(adult).analysis.profile == "lenient", timeout=10000)
+    qtbot.waitUntil(lambda: w.session.record(child).analysis.profile == "strict", timeout=10000)
     # as all photos again: the window's profile
+    w.set_profile("strict")
     photo.setCurrentIndex(0)
     qtbot.waitUntil(lambda: w.session.record(child).analysis.profile == "strict", timeout=10000)
     assert w.session.record(child).profile == ""
