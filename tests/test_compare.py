@@ -160,6 +160,13 @@ def test_supporting_map_favours_eyes_and_nose(genuine):
     assert np.median(covers) > 1.2, covers
 
 
+def test_a_comparison_judges_both_photos_under_photo_as_own_profile(analyzer, portraits):
+    # a child's renewal photo given its own profile: both checklists under it, not the engine's adult rules
+    c = analyzer.compare(portraits[0], portraits[1], profile="uk-passport-child-under-6")
+    assert c.a.profile == c.b.profile == "uk-passport-child-under-6" and analyzer.profile.name == "icao-9303"
+    assert not any(check.id == "mouth_closed" for check in c.a.checks)  # the child's profile does not run it
+
+
 def test_no_face_is_not_compared_with_the_reason(analyzer, portraits):
     c = analyzer.compare(portraits[0], np.full((200, 200, 3), 128, np.uint8))
     assert c.decision == NOT_COMPARED and np.isnan(c.score) and c.maps_a is None

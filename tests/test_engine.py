@@ -271,7 +271,7 @@ def test_a_recheck_under_a_photos_own_profile_leaves_the_engines(analyzer, astro
     custom.write_text(f'name = "loose"\nextends = "icao-9303"\n[checks.inter_eye_distance]\n'
                       f'fail_below = {eye_distance - 1}\nwarn_below = {eye_distance - 1}\n')
     monkeypatch.setattr(analyzer, "net", None)  # any use of the network would raise
-    own = analyzer.recheck(astronaut_result, profile=custom, image=astronaut)
+    own = analyzer.recheck(astronaut_result, astronaut, profile=custom)
     assert own.profile == "loose" and analyzer.profile.name == "icao-9303"
     assert next(c.verdict for c in own.checks if c.id == "inter_eye_distance") == Verdict.PASS
     again = analyzer.recheck(own, image=astronaut)  # no profile given: the engine's own

@@ -193,7 +193,7 @@ class Analyzer:
         """Use another threshold profile (a bundled name or a TOML file) from the next check on."""
         self.profile = icao.load_profile(profile)
 
-    def recheck(self, analysis: Analysis, profile: str | Path | None = None, image: np.ndarray | None = None) -> Analysis:
+    def recheck(self, analysis: Analysis, image: np.ndarray | None = None, *, profile: str | Path | None = None) -> Analysis:
         """The same analysis with its ICAO checks re-run under `profile`, else the current one (no network).
 
         One photo may be judged under a profile of its own (a child's, in a batch of adults) while the engine's stays.
@@ -216,19 +216,21 @@ class Analyzer:
         add_findings(rechecked)
         return rechecked
 
-    def compare(self, photo_a: Source, photo_b: Source) -> Comparison:
+    def compare(self, photo_a: Source, photo_b: Source, *, profile: str | Path | None = None) -> Comparison:
         """Is photo A (a renewal's new photo) the same person as photo B (the one on file), and why?
 
         Both analyses, the cosine score of their main faces, the decision at the
         calibrated thresholds and each face's supporting and opposing maps. The two
         photos share one network batch, and the maps reuse its forward pass. Never
         raises for a bad photo: the comparison is then NOT_COMPARED with the reason.
+        Both are judged under `profile` where photo A has one of its own (a child's), else the engine's.
         """
         start = time.perf_counter()
-        template = self._template()
+        rules = self.profile if profile is None else icao.load_profile(profile)
+        template = self._template(rules)
         prepared = [prepare(source, template, self.detector, MAX_FACES, alignment=self.alignment) for source in (photo_a, photo_b)]
         forward = self._run_network(prepared, keep_graph=True)
-        a, b = (self._finish(p) for p in prepared)
+        a, b = (self._finish(p, rules) for p in prepared)
         analysed = time.perf_counter()
         comparison = Comparison(a, b, float("nan"), NOT_COMPARED, self.match_thresholds or _NO_THRESHOLDS,
                                 created=template.created, app_version=__version__)
@@ -261,15 +263,16 @@ class Analyzer:
         return comparison
 
     # -- the three stages: CPU (decode, detect, align), network (batched), CPU (faces, regions, checks) --
-    def _template(self) -> Analysis:
-        """What every analysis of this engine records before it looks at the photo (`created` is stamped again when
-        each analysis is finished; a comparison keeps this one)."""
+    def _template(self, rules: icao.Profile | None = None) -> Analysis:
+        """What every analysis of this engine records before it looks at the photo, judged under `rules` (else the
+        engine's profile); `created` is stamped again when each analysis is finished; a comparison keeps this one."""
+        rules = rules or self.profile
         return Analysis(
             source="",
             image_size=(0, 0),
-            profile=self.profile.name,
-            profile_sha256=self.profile.sha256,
-            profile_info=self.profile.info,
+            profile=rules.name,
+            profile_sha256=rules.sha256,
+            profile_info=rules.info,
             quality_estimator=self.estimator.name,
             map_method=self.map_method,
             backbone=self.calibration.backbone,
@@ -334,7 +337,7 @@ class Analyzer:
             first += count
         return forward
 
-    def _finish(self, prepared: Prepared) -> Analysis:
+    def _finish(self, prepared: Prepared, rules: icao.Profile | None = None) -> Analysis:
         analysis, clock, image = prepared.analysis, prepared.clock, prepared.image
         # when this photo was analysed, not when its batch began (a summary read "Analysed 23:18:07 - 23:18:07")
         analysis.created = analysis.checked = _now()
@@ -351,8 +354,8 @@ class Analyzer:
             for face in analysis.faces:
                 face.regions = icao.region_plq(face)
         with clock.stage("checks"):
-            analysis.checks = icao.run_checks(image, analysis.faces, self.profile, analysis.image_dpi, analysis.image_transparent,
-                                              analysis.images_in_file)
+            analysis.checks = icao.run_checks(image, analysis.faces, rules or self.profile, analysis.image_dpi,
+                                              analysis.image_transparent, analysis.images_in_file)
         with clock.stage("findings"):
             add_findings(analysis)
         analysis.timings = clock.total()

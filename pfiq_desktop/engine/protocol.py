@@ -45,9 +45,11 @@ class Engine(Protocol):
 
     def analyse(self, source: str | Path) -> Analysis: ...
 
-    def compare(self, photo_a: str | Path, photo_b: str | Path) -> Comparison: ...
+    def compare(self, photo_a: str | Path, photo_b: str | Path, *, profile: str | None = None) -> Comparison:
+        """The two photos compared, both judged under `profile` (a name), else the engine's own."""
+        ...
 
-    def recheck(self, analysis: Analysis, profile: str | None = None) -> Analysis:
+    def recheck(self, analysis: Analysis, *, profile: str | None = None) -> Analysis:
         """`analysis` with its checks re-run under `profile` (a name), else the engine's own."""
         ...
 

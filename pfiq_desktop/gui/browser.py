@@ -251,7 +251,7 @@ class ImageListModel(QAbstractListModel):
             if entry.failure:
                 said.append(", ".join(entry.problems))
             if entry.profile:
-                said.append(own_profile_text(entry.profile))
+                said.append(own_profile_text(entry))
             if entry.decision is not None:
                 said.append(f"{entry.decision.label} by {entry.decision.signed_by}")
             return ", ".join(said)
@@ -262,7 +262,7 @@ class ImageListModel(QAbstractListModel):
             if entry.analysis is not None and entry.analysis.errors:
                 tip += "\n" + "\n".join(entry.analysis.errors)
             if entry.profile:
-                tip += "\n" + own_profile_text(entry.profile)
+                tip += "\n" + own_profile_text(entry)
             if entry.decision is not None:
                 tip += f"\nDecision: {entry.decision.label} by {entry.decision.signed_by}"
             return as_written(tip)
@@ -291,9 +291,11 @@ FRAMING_ONLY = "crop or scan only"  # a failed photo that another crop or a scan
 ANY_CHECK = "Any check"  # the check filter off ("Failing any check or none" was cut to "Failing any check o")
 
 
-def own_profile_text(profile: str) -> str:
-    """What the list says of a photo judged under a profile of its own: the row looks like the others'."""
-    return f"Judged under {profile}, this photo only"
+def own_profile_text(entry: PhotoRecord) -> str:
+    """What the list says of a photo with a profile of its own (the row looks like the others'): whether its checks
+    are under it yet."""
+    judged = entry.analysis is not None and entry.analysis.profile == entry.profile
+    return f"{'Judged' if judged else 'To be judged'} under {entry.profile}, this photo only"
 
 
 def failure_note(entry: PhotoRecord) -> str:

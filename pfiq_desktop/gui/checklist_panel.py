@@ -45,7 +45,7 @@ from pfiq_desktop.review.values import bounds_text, check_value_text, quality_te
 CHOOSE_A_CHECK = "Choose a check (click, or Up and Down in the table) to see where it looked."
 FINDINGS_MAX_HEIGHT = 110  # pixels for the map's findings; longer ones scroll, so the check table keeps its rows
 VALUE_COLUMN_SAMPLE = "13 % of head heig"  # the value column's width: a typical value and most of its unit
-AS_ALL_PHOTOS = "as all photos"  # the photo-profile box's first entry: the photo has no profile of its own
+AS_ALL_PHOTOS = "as all photos"  # the photo-profile box's first entry: no profile of its own (the window's is named)
 VERDICT_COLUMN_PADDING = 16  # px beside the verdict column's longest word: the cell's margins
 
 
@@ -165,7 +165,8 @@ class ChecklistPanel(QWidget):
         self.photo_profile = named(QComboBox(), "photoProfileCombo")
         self.photo_profile.setToolTip("The photo on screen alone judged under another profile (a young child's among "
                                       "adults); the other photos keep the one above. Its decision records the profile "
-                                      "it was made under; the choice ends when the photo is closed.")
+                                      "it was made under; the choice is kept until another folder is opened or the "
+                                      "window is closed.")
         self.verdict = named(plain(QLabel("–")), "verdictLabel")
         self.verdict.setAlignment(Qt.AlignmentFlag.AlignCenter)
         font = self.verdict.font()
@@ -295,26 +296,34 @@ class ChecklistPanel(QWidget):
         """The profiles by name, each with its title on hover, without announcing a change of profile; the photo's
         own choice stays."""
         self._quiet = True
-        own = self.photo_profile.currentData()
+        own = self.photo_profile.currentData() if self.photo_profile.isEnabled() else None
         fill_profiles(self.profile, names, current)
         fill_profiles(self.photo_profile, names, "")
         for index in range(self.photo_profile.count()):
             self.photo_profile.setItemData(index, self.photo_profile.itemText(index))  # what `photoProfileChanged` says
         self.photo_profile.insertItem(0, AS_ALL_PHOTOS, "")
         self._quiet = False
-        self.show_photo_profile(own or "")
+        self._name_the_window_profile(current)
+        self.show_photo_profile(own)
 
-    def show_photo_profile(self, name: str) -> None:
-        """Say which profile the photo on screen has of its own ('' for none), without announcing a change."""
+    def show_photo_profile(self, name: str | None) -> None:
+        """Say which profile the photo on screen has of its own ('' for none; None: no photo on screen, so the box is
+        off: a choice made then applied to nothing and stayed shown), without announcing a change."""
+        self.photo_profile.setEnabled(name is not None)
         self._quiet = True
         found = self.photo_profile.findData(name) if name else 0
-        if found < 0:  # a profile listed since (the window's list is read again when Settings opens)
+        if name and found < 0:  # a profile listed since (the window's list is read again when Settings opens)
             self.photo_profile.addItem(name, name)
             found = self.photo_profile.count() - 1
         self.photo_profile.setCurrentIndex(found)
         self._quiet = False
 
+    def _name_the_window_profile(self, name: str) -> None:
+        """'as all photos (icao-9303)': which profile that is, without looking a row up (review)."""
+        self.photo_profile.setItemText(0, f"{AS_ALL_PHOTOS} ({name})" if name else AS_ALL_PHOTOS)
+
     def _on_profile(self, name: str) -> None:
+        self._name_the_window_profile(name)
         if not self._quiet and name:
             self.profileChanged.emit(name)
 

@@ -91,8 +91,8 @@ def _unchecked_note(profile: Profile) -> str:
     """The notice under the banner for a profile that leaves checks of the default profile unrun on every photo ('' for
     one that runs them all): a baby's profile chosen for one photo judged every later one."""
     unchecked = not_checked(profile.info.switched_off)
-    return (f"Profile {profile.name} does not check, on any photo: {', '.join(unchecked)}. For one photo alone, choose "
-            "it in the checklist's \"This photo\" box instead." if unchecked else "")
+    return (f"Profile {profile.name} leaves unchecked, on every photo it judges: {', '.join(unchecked)}. For one photo "
+            "alone, choose it in the checklist's \"This photo\" box instead." if unchecked else "")
 
 
 def _shadowed_note() -> str:
@@ -679,7 +679,7 @@ class MainWindow(QMainWindow):
         self.compare.clear()
         self.compare.show_message("No photo matches the filter or the search.")
         self.checklist.set_analysis(None)
-        self.checklist.show_photo_profile("")
+        self.checklist.show_photo_profile(None)
         self.decision.load(None, None)
         self.decision.set_enabled(False)
 
@@ -761,10 +761,8 @@ class MainWindow(QMainWindow):
             if not left:
                 self._status(f"Profile {name}: {counted(total, 'photo')} re-evaluated")
         record = self.session.record(path)
-        if record is None or self._closed:
+        if record is None or self._closed or not self._recheck_stands(record, shown.analysis):
             return
-        if record.profile and shown.analysis.profile != record.profile and not shown.analysis.errors:
-            return  # a window-wide switch's, queued before the photo got a profile of its own
         self.session.set_analysis(path, shown.analysis)
         self._keep_display(path, shown)
         self.browser.model.changed(path)
@@ -772,6 +770,15 @@ class MainWindow(QMainWindow):
             self.checklist.set_analysis(shown.analysis)
             self.compare.set_analysis(shown)
             self.decision.load(shown.analysis, record.decision, keep_draft=True)
+
+    def _recheck_stands(self, record: PhotoRecord, new: Analysis) -> bool:
+        """Whether a re-check is of the record's photo as it is now and under the profile it is to be judged under (its
+        own, else the window's): one queued before the photo got a profile of its own, another choice since, or the
+        folder opened again (the new record judged under the old choice, a replaced file given the old photo's faces
+        and decision: review) is not."""
+        if record.analysis is None or record.analysis.image_sha256 != new.image_sha256:
+            return False
+        return bool(new.errors) or new.profile == (record.profile or self.settings.current.profile)
 
     def _set_progress(self, done: int, total: int) -> None:
         busy = total > 0 and done < total
@@ -901,12 +908,16 @@ class MainWindow(QMainWindow):
             return
         record.profile = own
         log.info("%s judged under %s", record.path, own or f"the window's profile {window}")
-        self._status(f"{record.name}: judged under {own}, the other photos under {window}" if own else
-                     f"{record.name}: judged under {window}, as all photos")
         self.checklist.show_photo_profile(own)
         self.browser.model.changed(record.path)
+        name, total, left = self._rechecking
+        if record.path in left:  # a window-wide switch under way no longer re-evaluates it
+            left.discard(record.path)
+            self._rechecking = (name, total - 1, left)
         if record.analysis is not None and record.analysis.ok:
-            self.worker.recheck_as(record.path, record.analysis, own or window)
+            self.worker.recheck_as(record.path, record.analysis, own)  # ('': the engine's, as loaded)
+            self._status(f"{record.name}: re-evaluating under {own}; the other photos stay under {window}" if own else
+                         f"{record.name}: re-evaluating under {window}, as all photos", record.path)
 
     def _judge_under_its_own(self, record: PhotoRecord) -> None:
         """Re-check a photo with a profile of its own whose result came under another (the window's, from an analysis

@@ -49,8 +49,8 @@ class RenewalCheck(QObject):
         reference = self.ask_reference_photo()
         if not reference:
             return False
-        self.worker.compare(path, reference)
         record = self.session.record(path)
+        self.worker.compare(path, reference, record.profile if record else "")  # (a child's photo: the child's rules)
         self.status(f"Comparing {record.name if record else path} with {display_name(Path(reference).name)}…")
         return True
 

@@ -168,18 +168,20 @@ class AnalysisWorker(QThread):
             self._cond.notify_all()
 
     def recheck_as(self, path: str, analysis: Analysis, profile: str) -> None:
-        """Re-evaluate one photo's checks under `profile`, a profile of its own (the officer's choice for that photo),
-        before any queued analysis: the officer is looking at it. One queued for it before is dropped: Down through
-        the profiles queued one for each, and the oldest, run last, stayed on screen."""
+        """Re-evaluate one photo's checks under `profile`, a profile of its own (the officer's choice for that photo;
+        '' for the engine's, as all photos), before any queued analysis: the officer is looking at it. One queued for
+        it before is dropped: Down through the profiles queued one for each, and the oldest, run last, stayed on
+        screen."""
         with self._cond:
             self._queue = deque(job for job in self._queue if job.kind != "recheck" or job.path != path)
             self._queue.appendleft(Job("recheck", path, analysis, profile))
             self._cond.notify_all()
 
-    def compare(self, path: str | Path, reference: str | Path) -> None:
-        """Compare a photo with a reference photo before any queued analysis (the officer is waiting)."""
+    def compare(self, path: str | Path, reference: str | Path, profile: str = "") -> None:
+        """Compare a photo with a reference photo before any queued analysis (the officer is waiting), both judged
+        under `profile` where the photo has one of its own ('' for the engine's)."""
         with self._cond:
-            self._queue.appendleft(Job("compare", str(path), str(reference)))
+            self._queue.appendleft(Job("compare", str(path), str(reference), profile))
             self._cond.notify_all()
 
     def analyse_with(self, path: str | Path, model: str, profile: str) -> None:
@@ -220,10 +222,13 @@ class AnalysisWorker(QThread):
     def cancel(self, new_batch: bool = False) -> list[str]:
         """Drop the queued analyses; the image in progress finishes. Returns the dropped paths. With `new_batch`
         (other photos replace these) the counts start again and the image in progress is not counted: 120 photos
-        opened after a cancelled batch read "Analysing 8 / 121"."""
+        opened after a cancelled batch read "Analysing 8 / 121". The re-checks of the photos replaced go too: one
+        under a photo's own profile, run after the folder was opened again, judged the new record under the old choice
+        (review)."""
+        gone = ("analyse", "recheck") if new_batch else ("analyse",)
         with self._cond:
             dropped = [job.path for job in self._queue if job.kind == "analyse"]
-            self._queue = deque(job for job in self._queue if job.kind != "analyse")
+            self._queue = deque(job for job in self._queue if job.kind not in gone)
             # the image in progress finishes, and counts, if it is one of this batch's (not another folder's)
             self._total = self._done + (self._running is not None and self._running_batch == self._batch)
             if new_batch:
@@ -276,7 +281,7 @@ class AnalysisWorker(QThread):
             elif kind == "recheck" and isinstance(extra, Analysis):
                 self._recheck(path, extra, job.profile)
             elif kind == "compare" and isinstance(extra, str):
-                self._compare(path, extra)
+                self._compare(path, extra, job.profile)
             elif kind == "backbone" and isinstance(extra, str):
                 self._analyse_with(path, extra, job.profile)
             else:  # a fault of ours: said in the log, and the queue goes on
@@ -350,12 +355,12 @@ class AnalysisWorker(QThread):
         self.itemDone.emit(path, shown)
         self.progress.emit(done, total)
 
-    def _compare(self, path: str, reference: str) -> None:
+    def _compare(self, path: str, reference: str, profile: str) -> None:
         if self.engine is None:
             self.compareFailed.emit(path, self.engine_error or NO_ENGINE)
             return
         try:
-            comparison: Comparison = self.engine.compare(path, reference)
+            comparison: Comparison = self.engine.compare(path, reference, profile=profile or None)
         except Exception as exc:  # said in the window and logged; the queue goes on
             log.exception("comparing %s with %s failed", path, reference)
             self.compareFailed.emit(path, f"The comparison failed: {exc}")
@@ -372,7 +377,7 @@ class AnalysisWorker(QThread):
                 self._second = (model, self._factory(self._device, self._profile, backbone=model))
             analysis = self._second[1].analyse(path)
             if analysis.ok and profile and analysis.profile != profile:
-                analysis = self._second[1].recheck(analysis, profile)
+                analysis = self._second[1].recheck(analysis, profile=profile)
         except Exception as exc:  # a bad model file: its loader's one line, shown in the dialog
             log.exception("analysing %s with %s failed", path, model)
             self.backboneFailed.emit(path, model, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
@@ -384,7 +389,7 @@ class AnalysisWorker(QThread):
         if self.engine is None or not analysis.ok:
             return
         try:
-            new = self.engine.recheck(analysis, profile or None)
+            new = self.engine.recheck(analysis, profile=profile or None)
         except Exception as exc:  # the old result stays visible with the error beside it
             log.exception("re-evaluating the checks of %s failed", path)
             new = dataclasses.replace(analysis, errors=[f"Re-evaluating the checks failed: {exc}"])

@@ -222,6 +222,7 @@ def share_text(count: int, total: int) -> str:
 def _photo_rows(items: Sequence[ReportItem], thumbs: list[str], links: Sequence[str | None], thumb_css: float) -> list[str]:
     rows = []
     same = _same_photos(items)
+    usual = _usual_profile(items)
     for index, (item, src, link) in enumerate(zip(items, thumbs, links), start=1):
         a = item.analysis
         name = escape(item.name)
@@ -235,13 +236,21 @@ def _photo_rows(items: Sequence[ReportItem], thumbs: list[str], links: Sequence[
         sha = f'<br/><span style="color:{NOTE_GREY}; font-size:6pt">{escape(a.image_sha256[:16])}…</span>' if a.image_sha256 else ""
         if same.get(index - 1):
             sha += f"<br/><b>Same photo as {escape(', '.join(same[index - 1]))}</b>"
+        under = f'<br/><span style="color:{NOTE_GREY}">under {escape(a.profile)}</span>' if a.profile not in ("", usual) else ""
         rows.append(
             f'<tr><td align="right">{index}</td><td align="center"><img src="{src}" height="{thumb_css:.0f}"/></td>'
             f"<td>{name}{sha}</td>"
-            f'<td align="center" style="color:{verdict_hex(a.verdict)}"><b>{escape(verdict_text(a.verdict))}</b></td>'
+            f'<td align="center" style="color:{verdict_hex(a.verdict)}"><b>{escape(verdict_text(a.verdict))}</b>{under}</td>'
             f'<td align="right">{quality}</td><td>{escape(failed)}</td><td>{decision}</td></tr>'
         )
     return rows
+
+
+def _usual_profile(items: Sequence[ReportItem]) -> str:
+    """The profile most of the photos were judged under: a row judged under another (a child's photo given its own)
+    says so beside its verdict, as the header's "Profile(s)" line named both without saying which photo had which."""
+    judged = Counter(item.analysis.profile for item in items if item.analysis.profile)
+    return judged.most_common(1)[0][0] if judged else ""
 
 
 def _same_photos(items: Sequence[ReportItem]) -> dict[int, list[str]]:

@@ -218,6 +218,11 @@ class ReviewSession:
                                 "retake are possible now).")
         if kind == ACCEPT and analysis is not None and analysis.errors:  # nobody could see or check it
             raise DecisionError("This file could not be analysed, so it cannot be accepted: reject it or ask for a retake.")
+        if record.profile and analysis is not None and analysis.ok and analysis.profile != record.profile:
+            # the window said the photo's own profile while its checks were still the window's: a decision filed them
+            raise DecisionError(f"Not saved: its checks are not yet re-run under {record.profile}, the profile chosen "
+                                "for this photo (they are as soon as the analysis engine is free). Decide once the "
+                                "checklist shows that profile.")
         sha = (analysis.image_sha256 if analysis is not None else "") or file_sha256(path)
         if analysis is None:
             failed = [NOT_ANALYSED_YET]

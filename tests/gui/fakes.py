@@ -117,7 +117,7 @@ class FakeAnalyzer:
     def set_profile(self, profile: str) -> None:
         self.profile = fake_profile(profile)
 
-    def recheck(self, analysis: Analysis, profile: str | None = None) -> Analysis:
+    def recheck(self, analysis: Analysis, *, profile: str | None = None) -> Analysis:
         rules = self.profile if profile is None else fake_profile(profile)
         seed = int(analysis.image_sha256[:6], 16) % 100 / 100
         return dataclasses.replace(analysis, checks=self._checks(analysis, seed, rules.name), profile=rules.name,

@@ -23,6 +23,10 @@ def test_compare_with_previous_photo_then_decide_files_the_reference(qtbot, make
     w.browser.select_row(0)
     path = w.session.current
     assert path is not None
+    # a photo with a profile of its own is compared under it: both photos' checklists (a child's renewal under the
+    # adult rules listed the child's open mouth among the differences)
+    w.checklist.photo_profile.setCurrentIndex(w.checklist.photo_profile.findData("strict"))
+    qtbot.waitUntil(lambda: w.checklist.analysis.profile == "strict", timeout=30_000)
 
     w.renewals.ask_reference_photo = lambda: str(other_person)
     action = w.findChild(QAction, "actCompare")
@@ -31,6 +35,7 @@ def test_compare_with_previous_photo_then_decide_files_the_reference(qtbot, make
         action.trigger()
     comparison = signal.args[1]
     assert comparison.decision == "no_match" and comparison.b.image_sha256 == file_sha256(other_person)
+    assert comparison.a.profile == comparison.b.profile == "strict" and w.worker.engine.profile.name == "icao-9303"
     qtbot.waitUntil(lambda: w.renewals.dialog is not None and w.renewals.dialog.isVisible(), timeout=5_000)
     assert "accepting it needs a note" in w.renewals.dialog.note.text()
     # drawn in the picture alone, the decision and score reached no screen reader (accessibility walk-through)

@@ -40,6 +40,12 @@ def _opened(qtbot, make_window, portrait_folder, n: int, broken: bool = False):
     return w
 
 
+def _slow_rechecks(w, seconds: float) -> None:
+    """Each re-check takes `seconds`, as a real photo's (read again, every check run): the next choices queue."""
+    quick = w.worker.engine.recheck
+    w.worker.engine.recheck = lambda analysis, profile=None: (time.sleep(seconds), quick(analysis, profile=profile))[1]
+
+
 def test_open_analyse_navigate_decide(qtbot, make_window, portrait_folder, data_dir):
     folder = portrait_folder(5)
     w = make_window(fake_factory())
@@ -239,7 +245,7 @@ def test_a_profile_that_leaves_checks_unrun_says_so_while_it_is_chosen(qtbot, ma
     w.checklist.profile.setCurrentText("uk-passport-baby-under-1")
     qtbot.waitUntil(lambda: all(e.analysis.profile == "uk-passport-baby-under-1" for e in w.browser.model.entries), timeout=10000)
     unchecked = "Eye open (photo left), Eye open (photo right), Mouth closed"
-    assert w.notice.isVisible() and f"does not check, on any photo: {unchecked}." in w.notice.text()
+    assert w.notice.isVisible() and f"leaves unchecked, on every photo it judges: {unchecked}." in w.notice.text()
     assert not w.banner.isVisible()  # chosen, not wrong: the banner's purple is for faults (a screening profile)
     qtbot.waitUntil(lambda: w.checklist.faces.text().endswith(f" · not checked: {unchecked}"), timeout=10000)
     again = make_window(fake_factory())  # the choice is saved: the next session says it from the start
@@ -256,7 +262,7 @@ def test_one_photo_judged_under_a_profile_of_its_own(qtbot, make_window, portrai
     child, adult, other = w.browser.visible_paths()[:3]
     w.browser.select_path(child)
     photo = w.checklist.photo_profile
-    assert photo.currentText() == AS_ALL_PHOTOS
+    assert photo.currentText() == f"{AS_ALL_PHOTOS} ({window})"  # which profile that is, without looking a row up
     photo.setCurrentIndex(photo.findData("uk-passport-baby-under-1"))
     qtbot.waitUntil(lambda: w.checklist.analysis.profile == "uk-passport-baby-under-1", timeout=10000)
     assert w.worker.engine.calls == calls  # its cached faces, no network
@@ -266,7 +272,7 @@ def test_one_photo_judged_under_a_profile_of_its_own(qtbot, make_window, portrai
     tip = w.browser.model.data(w.browser.model.index_of(child), Qt.ItemDataRole.ToolTipRole)
     assert tip.endswith("\nJudged under uk-passport-baby-under-1, this photo only"), tip
     w.browser.select_path(adult)
-    assert photo.currentText() == AS_ALL_PHOTOS and w.checklist.analysis.profile == window
+    assert photo.currentIndex() == 0 and w.checklist.analysis.profile == window
     w.browser.select_path(child)
     assert photo.currentData() == "uk-passport-baby-under-1"
     # a window-wide switch leaves it alone, and counts only the photos it re-evaluates
@@ -297,9 +303,7 @@ def test_one_photo_judged_under_a_profile_of_its_own(qtbot, make_window, portrai
 def test_going_down_the_photos_profiles_leaves_the_last_one(qtbot, make_window, portrait_folder):
     # each entry passed queued a re-evaluation at the front: the first one chosen, run last, stayed on screen
     w = _opened(qtbot, make_window, portrait_folder, 2)
-    engine = w.worker.engine
-    quick = engine.recheck
-    engine.recheck = lambda analysis, profile=None: (time.sleep(0.2), quick(analysis, profile))[1]  # as a real photo's
+    _slow_rechecks(w, 0.2)
     w.browser.select_row(0)
     photo = w.checklist.photo_profile
     for name in ("strict", "lenient", "uk-passport", "uk-passport-child-under-6"):
@@ -331,9 +335,7 @@ def test_a_window_wide_switch_replaces_a_photos_queued_re_evaluation(qtbot, make
     # "as all photos" queued the photo under the window's old profile; a switch just after re-evaluated it under the
     # new one first, and the older one, run last, stayed on screen
     w = _opened(qtbot, make_window, portrait_folder, 2)
-    engine = w.worker.engine
-    quick = engine.recheck
-    engine.recheck = lambda analysis, profile=None: (time.sleep(0.3), quick(analysis, profile))[1]
+    _slow_rechecks(w, 0.3)
     photo = w.checklist.photo_profile
     w.browser.select_row(1)
     photo.setCurrentIndex(photo.findData("strict"))  # the engine is busy with it while the next ones are queued
@@ -344,6 +346,138 @@ def test_a_window_wide_switch_replaces_a_photos_queued_re_evaluation(qtbot, make
     qtbot.waitUntil(lambda: w.status_text.text() == "Profile lenient: 1 photo re-evaluated", timeout=10000)
     qtbot.wait(1000)
     assert [r.analysis.profile for r in w.session.records] == ["lenient", "strict"]
+
+
+def test_a_photos_own_re_check_ends_with_its_folder(qtbot, make_window, portrait_folder, data_dir):
+    # opened again (Recent folders), the photo on screen was analysed first and the old session's queued re-check
+    # landed after: judged under the old choice while the box said "as all photos"; with the file replaced meanwhile,
+    # the new photo got the old one's faces and decision (review)
+    import os
+    import shutil
+
+    from pfiq_desktop.engine.hashing import file_sha256
+
+    folder = portrait_folder(3, broken=False)
+    w = make_window(fake_factory())
+    w.open_paths([str(folder)])
+    _wait_all(qtbot, w)
+    x, y, z = w.browser.visible_paths()[:3]
+    w.browser.select_path(x)
+    w.decisions.auto_advance = False
+    assert w.decisions.record("reject", [], "")
+    _slow_rechecks(w, 0.4)
+    photo = w.checklist.photo_profile
+    w.browser.select_path(y)
+    photo.setCurrentIndex(photo.findData("lenient"))  # the engine is busy with it
+    w.browser.select_path(x)
+    photo.setCurrentIndex(photo.findData("strict"))  # queued behind it
+    shutil.copyfile(z, x + ".tmp")  # the applicant's new photo under the same name
+    os.replace(x + ".tmp", x)
+    assert w.open_paths([str(folder)]) == 3
+    _wait_all(qtbot, w)
+    qtbot.wait(1500)
+    record, window = w.session.record(x), w.settings.current.profile
+    assert record.profile == "" and record.analysis.profile == window and photo.currentIndex() == 0
+    assert record.analysis.image_sha256 == file_sha256(x) and record.decision is None
+
+
+def test_a_window_wide_re_check_under_way_is_not_shown_on_a_photo_given_its_own(qtbot, make_window, portrait_folder):
+    # the switch's result for the photo, arriving after the officer chose its own profile, was shown until the own one
+    # came (review)
+    w = _opened(qtbot, make_window, portrait_folder, 2)
+    _slow_rechecks(w, 0.4)
+    x = w.browser.visible_paths()[0]
+    w.browser.select_path(x)
+    applied: list[str] = []
+    keep = w.session.set_analysis
+    w.session.set_analysis = lambda path, analysis: (applied.append(analysis.profile) if path == x else None,
+                                                     keep(path, analysis))[1]
+    w.set_profile("strict")  # x first: under way when it gets its own
+    qtbot.wait(100)
+    w.checklist.photo_profile.setCurrentIndex(w.checklist.photo_profile.findData("lenient"))
+    qtbot.waitUntil(lambda: w.session.record(x).analysis.profile == "lenient", timeout=10_000)
+    qtbot.wait(500)
+    assert applied == ["lenient"]
+
+
+def test_no_decision_is_filed_under_the_window_profile_while_the_photos_own_is_due(qtbot, make_window, portrait_folder,
+                                                                                  data_dir):
+    # the box, the status and the list said the photo's own profile while its checks were still the window's: a key
+    # pressed meanwhile filed the window's profile and failures, and with the engine down it never ended (review)
+    w = _engine_down(qtbot, make_window, portrait_folder)
+    first = w.session.records[0].path
+    w.browser.select_path(first)
+    w.checklist.photo_profile.setCurrentIndex(w.checklist.photo_profile.findData("strict"))
+    qtbot.wait(300)
+    tip = w.browser.model.data(w.browser.model.index_of(first), Qt.ItemDataRole.ToolTipRole)
+    assert tip.endswith("\nTo be judged under strict, this photo only"), tip
+    w.decisions.auto_advance = False
+    assert not w.decisions.record("reject", [], "")
+    assert "not yet re-run under strict" in w.decision.message.text()
+    store = ReviewStore(data_dir / "reviews.sqlite3")
+    assert store.decision_for(first) is None
+    store.close()
+    w.worker.set_device("cpu")
+    qtbot.waitUntil(lambda: w.session.record(first).analysis.profile == "strict", timeout=10_000)
+    assert w.decisions.record("reject", [], "")
+    store = ReviewStore(data_dir / "reviews.sqlite3")
+    assert store.decision_for(first).profile == "strict"
+    store.close()
+
+
+def test_a_photo_given_its_own_profile_during_a_switch_lets_the_switch_finish(qtbot, make_window, portrait_folder):
+    # its window-wide re-check was dropped, so "Profile strict: N photos re-evaluated" never came (review)
+    w = _opened(qtbot, make_window, portrait_folder, 3)
+    _slow_rechecks(w, 0.3)
+    a, b, c = w.browser.visible_paths()[:3]
+    w.browser.select_path(a)
+    w.set_profile("strict")  # a first, b and c queued
+    w.browser.select_path(b)
+    w.checklist.photo_profile.setCurrentIndex(w.checklist.photo_profile.findData("lenient"))
+    qtbot.waitUntil(lambda: [w.session.record(p).analysis.profile for p in (a, b, c)] == ["strict", "lenient", "strict"],
+                    timeout=10_000)
+    assert w._rechecking[1:] == (2, set())
+
+
+def test_the_photo_box_is_off_with_no_photo_on_screen_and_says_its_choice_for_that_photo_only(qtbot, make_window,
+                                                                                            portrait_folder):
+    w = _opened(qtbot, make_window, portrait_folder, 2)
+    x, y = w.browser.visible_paths()[:2]
+    photo = w.checklist.photo_profile
+    w.browser.select_path(x)
+    photo.setCurrentIndex(photo.findData("strict"))
+    assert x.split("/")[-1] in w.status_text.text() and "re-evaluating under strict" in w.status_text.text()
+    w.browser.select_path(y)  # the line about the other photo goes (it stayed while the officer was on the next)
+    assert x.split("/")[-1] not in w.status_text.text()
+    w.browser.search.setText("zzzz-no-such-photo")
+    qtbot.waitUntil(lambda: w.session.current is None, timeout=5000)
+    assert not photo.isEnabled()  # a choice made then applied to nothing, and stayed shown
+    w.browser.search.clear()
+    qtbot.waitUntil(lambda: w.session.current is not None, timeout=5000)
+    assert photo.isEnabled()
+
+
+def test_as_all_photos_uses_the_engines_profile_as_loaded(qtbot, make_window, portrait_folder):
+    # "as all photos" read the window's profile file again by name: edited since into one that does not load, the photo
+    # became ERROR for the rest of the session (review)
+    w = _opened(qtbot, make_window, portrait_folder, 2)
+    engine, window = w.worker.engine, w.settings.current.profile
+    quick = engine.recheck
+
+    def recheck(analysis, profile=None):
+        if profile == window:
+            raise RuntimeError(f"{window}.toml: invalid TOML")
+        return quick(analysis, profile=profile)
+
+    engine.recheck = recheck
+    x = w.browser.visible_paths()[0]
+    w.browser.select_path(x)
+    photo = w.checklist.photo_profile
+    photo.setCurrentIndex(photo.findData("strict"))
+    qtbot.waitUntil(lambda: w.session.record(x).analysis.profile == "strict", timeout=5000)
+    photo.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: w.session.record(x).analysis.profile == window, timeout=5000)
+    assert w.session.record(x).status != "error"
 
 
 def test_a_second_profile_switch_drops_the_first_ones_re_evaluations(qtbot, make_window, portrait_folder):
@@ -935,7 +1069,7 @@ def test_the_engines_failure_stays_said_when_a_profile_note_comes_and_goes(qtbot
     # the engine was still down (review)
     w = _engine_down(qtbot, make_window, portrait_folder)
     w.set_profile("uk-passport-baby-under-1")
-    assert "could not start" in w.banner.text() and "does not check, on any photo" in w.notice.text(), w.banner.text()
+    assert "could not start" in w.banner.text() and "leaves unchecked, on every photo" in w.notice.text(), w.banner.text()
     w.set_profile("icao-9303")
     assert "could not start" in w.banner.text() and not w.notice.isVisible(), w.banner.text()
 

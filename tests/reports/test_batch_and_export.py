@@ -427,6 +427,19 @@ def test_the_summary_says_why_a_photo_was_sent_back(decided_item):
     assert long_note.strip() in row.replace("<br/>", " ")
 
 
+def test_the_summary_says_which_photo_was_judged_under_another_profile_than_the_rest(decided_item):
+    # a child's photo given its own profile among adults: "Profile(s): icao-9303, uk-passport-child-under-6" in the
+    # header, and no row said which photo had which
+    from pfiq_desktop.reports.batch import _photo_rows
+
+    child = dataclasses.replace(decided_item, analysis=dataclasses.replace(decided_item.analysis, profile="uk-passport-child-under-6"))
+    rows = _photo_rows([decided_item, decided_item, child], ["", "", ""], ["", "", ""], 40)
+    assert [("under uk-passport-child-under-6" in row, "under icao-9303" in row) for row in rows] == [
+        (False, False), (False, False), (True, False)]
+    (alone,) = _photo_rows([child], [""], [""], 40)  # one profile for the whole batch: the header says it
+    assert "under uk-passport-child-under-6" not in alone
+
+
 def test_the_summary_marks_what_an_accept_overrode_and_a_decision_under_another_profile(decided_item):
     # an accepted row listed the checks it overrode as if they were reasons to accept, and a decision taken under
     # icao-9303 sat beside de-passport's failed checks with nothing said (supervisor walk-through)
