@@ -379,7 +379,10 @@ def test_a_retention_cut_removes_the_oldest_entries_and_the_chain_still_verifies
         _decide_on(monkeypatch, store, "2020-06-01", "b.jpg", note="applicant's medical condition")
         _decide_on(monkeypatch, store, "2024-01-02", "a.jpg", note="decided again")
         _decide_on(monkeypatch, store, "2024-02-01", "c.jpg")
+        monkeypatch.setattr(review_store, "_now", lambda: "2020-06-01T12:00:00.000+00:00")
+        store.keep_photo_profile(tmp_path / "b.jpg", "uk-passport-child-under-6")  # its path names a person too
         monkeypatch.undo()
+        store.keep_photo_profile(tmp_path / "c.jpg", "strict")  # chosen now: it stays
         cutoff = datetime(2023, 1, 1, tzinfo=UTC)
         assert count_before(path, cutoff) == (2, 1) and len(store.audit_log()) == 4
         assert store.remove_before(cutoff, officer="Records office") == (2, 1)
@@ -387,6 +390,8 @@ def test_a_retention_cut_removes_the_oldest_entries_and_the_chain_still_verifies
         assert [e.action for e in log] == ["decide", "decide", "prune"] and log[-1].officer == "Records office"
         assert "(2) and 1 decision they were the last word on" in log[-1].note
         assert store.decision_for(tmp_path / "b.jpg", "b" * 64) is None
+        assert store.photo_profiles_for_paths([tmp_path / n for n in ("b.jpg", "c.jpg")]) == {
+            str((tmp_path / "c.jpg").resolve()): "strict"}
         assert store.decision_for(tmp_path / "a.jpg", "a" * 64).note == "decided again"
         assert store.verify().ok, store.verify().problems
         assert store.remove_before(cutoff) == (0, 0)

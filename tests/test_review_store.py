@@ -215,6 +215,22 @@ def test_a_folders_decisions_are_read_by_path_in_chunks_and_the_latest_wins(tmp_
         str(paths[0].resolve()): RETAKE, str(paths[PATHS_PER_QUERY + 1].resolve()): RETAKE, str(paths[-1].resolve()): REJECT}
 
 
+def test_a_photos_own_profile_is_kept_by_path_in_chunks_and_forgotten_on_as_all_photos(tmp_path, store):
+    # a child's photo decided under the child's rules was judged the next day under the adult's (review)
+    from pfiq_desktop.review.store import PATHS_PER_QUERY
+
+    paths = [tmp_path / f"p{i:04d}.jpg" for i in range(PATHS_PER_QUERY + 50)]
+    store.keep_photo_profile(paths[3], "uk-passport-child-under-6")
+    store.keep_photo_profile(paths[-1], "strict")
+    store.keep_photo_profile(paths[-1], "uk-passport-baby-under-1")  # chosen again: the latest
+    store.keep_photo_profile(tmp_path / "elsewhere.jpg", "strict")  # not asked for
+    assert store.photo_profiles_for_paths(paths) == {
+        str(paths[3].resolve()): "uk-passport-child-under-6", str(paths[-1].resolve()): "uk-passport-baby-under-1"}
+    store.keep_photo_profile(paths[3], "")
+    assert store.photo_profiles_for_paths(paths) == {str(paths[-1].resolve()): "uk-passport-baby-under-1"}
+    assert store.verify().ok  # outside the audit log: the decision records the profile it was made under
+
+
 def test_a_check_given_as_a_reason_reads_as_the_problem_not_the_requirement():
     # "Accepted despite: Eye open (photo right), No head covering" read backwards in the official record
     from pfiq_desktop.engine.icao import CHECKS

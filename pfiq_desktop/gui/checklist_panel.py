@@ -165,8 +165,7 @@ class ChecklistPanel(QWidget):
         self.photo_profile = named(QComboBox(), "photoProfileCombo")
         self.photo_profile.setToolTip("The photo on screen alone judged under another profile (a young child's among "
                                       "adults); the other photos keep the one above. Its decision records the profile "
-                                      "it was made under; the choice is kept until another folder is opened or the "
-                                      "window is closed.")
+                                      "it was made under; the choice is kept for the next time the photo is opened.")
         self.verdict = named(plain(QLabel("–")), "verdictLabel")
         self.verdict.setAlignment(Qt.AlignmentFlag.AlignCenter)
         font = self.verdict.font()

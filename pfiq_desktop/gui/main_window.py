@@ -124,6 +124,9 @@ def open_problems(outcome: OpenOutcome) -> list[str]:
         problems.append("No photos found in " + ", ".join(map(display_name, outcome.empty)) + hint)
     if outcome.skipped:
         problems.append(skipped_text(outcome.skipped))
+    for name, error in outcome.unusable_profiles.items():
+        problems.append(f"The profile {name}, kept for some photos alone, cannot be used, so they are judged under the "
+                        f"window's: {error}")
     return problems
 
 
@@ -591,9 +594,10 @@ class MainWindow(QMainWindow):
         self._cancelled = False
         self.worker.enqueue(outcome.new)
         self._set_progress(0, self.worker.pending())
-        restored = outcome.restored
+        restored, own = outcome.restored, outcome.own_profiles
         self._status(f"Opened {counted(len(outcome.new), 'photo')}"
                      + (f"; {counted(restored, 'earlier decision')} restored" if restored else "")
+                     + (f"; {counted(own, 'photo')} judged under a profile of {'its' if own == 1 else 'their'} own" if own else "")
                      + (f". {self._update_note}" if self._update_note else ""))
         self._update_note = ""
         # next event-loop turn: listing and first render apart (focusing the list would select at once)
@@ -906,7 +910,11 @@ class MainWindow(QMainWindow):
             return
         if own == record.profile:
             return
-        record.profile = own
+        try:
+            self.session.choose_profile(record.path, own)
+        except OSError as error:  # (the store's OutputError: disk full, read-only) chosen for now all the same
+            log.warning("the profile chosen for %s is not kept: %s", record.path, error)
+            self.show_banner(f"The profile chosen for {record.name} is used now but not kept for the next time: {error}")
         log.info("%s judged under %s", record.path, own or f"the window's profile {window}")
         self.checklist.show_photo_profile(own)
         self.browser.model.changed(record.path)

@@ -17,7 +17,7 @@ from pfiq_desktop.engine.comparison import NO_MATCH, NOT_COMPARED, Comparison
 from pfiq_desktop.engine.discovery import Skipped, find_images, has_subfolders
 from pfiq_desktop.engine.filenames import display_name, search_key
 from pfiq_desktop.engine.hashing import file_sha256
-from pfiq_desktop.engine.icao import failure_kind
+from pfiq_desktop.engine.icao import ProfileError, failure_kind, load_profile
 from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.review.reasons import NOT_ANALYSABLE, NOT_ANALYSED_YET, REFERENCE_NO_MATCH, failed_problems, reference_check_code
 from pfiq_desktop.review.store import ACCEPT, Decision, DecisionError, OverrideNeedsNote, ReviewStore
@@ -106,7 +106,22 @@ class OpenOutcome:
     nested: list[str] = field(default_factory=list)  # ... of which folders that have sub-folders (photos may be there)
     skipped: list[Skipped] = field(default_factory=list)  # photo-like entries that are not files (broken links...)
     restored: int = 0
+    own_profiles: int = 0  # photos judged under the profile kept for them alone
+    unusable_profiles: dict[str, str] = field(default_factory=dict)  # a kept profile that no longer loads -> why
     folder: str | None = None  # the first folder opened, for "recent folders" and the title
+
+
+def _usable(own_profiles: dict[str, str], unusable: dict[str, str]) -> dict[str, str]:
+    """The kept profiles that still load (a user's file edited or removed since); the others' names and errors are
+    added to `unusable`, and those photos are judged under the window's profile (kept in the store until changed)."""
+    for name in set(own_profiles.values()):
+        try:
+            load_profile(name)
+        except ProfileError as error:
+            log.warning("the profile %r kept for %d photos is not used: %s", name,
+                        sum(p == name for p in own_profiles.values()), error)
+            unusable[name] = str(error)
+    return {path: name for path, name in own_profiles.items() if name not in unusable}
 
 
 class ReviewSession:
@@ -140,10 +155,11 @@ class ReviewSession:
             self.records, self._rows, self.current, self.references = [], {}, None, {}
         outcome.new = [p for p in dict.fromkeys(files) if p not in self._rows]
         decisions = self.store.decisions_for_paths(outcome.new)
+        own_profiles = _usable(self.store.photo_profiles_for_paths(outcome.new), outcome.unusable_profiles)
         for path in outcome.new:
             self._rows[path] = len(self.records)
-            self.records.append(PhotoRecord(path, decision=decisions.get(path)))
-        outcome.restored = len(decisions)
+            self.records.append(PhotoRecord(path, decision=decisions.get(path), profile=own_profiles.get(path, "")))
+        outcome.restored, outcome.own_profiles = len(decisions), len(own_profiles)
         folders = [p for p in existing if Path(p).is_dir()]
         outcome.folder = str(Path(folders[0]).resolve()) if folders else None
         return outcome
@@ -205,6 +221,16 @@ class ReviewSession:
         check = ReferenceCheck(comparison.b.source, comparison.b.image_sha256, comparison.decision, comparison.score)
         self.references[path] = check
         return check
+
+    def choose_profile(self, path: str, profile: str) -> None:
+        """Judge a photo under a profile of its own ('': the window's, as all photos), kept in the store for the next
+        time it is opened. The choice holds for this session even when the store cannot be written (OutputError, raised
+        after it is made: the caller says it was not kept)."""
+        record = self.record(path)
+        if record is None:
+            return
+        record.profile = profile
+        self.store.keep_photo_profile(path, profile)
 
     # -- decisions ---------------------------------------------------------------
     def decide(self, path: str, kind: str, reasons: Iterable[str], note: str) -> Decision:

@@ -189,7 +189,12 @@ def signature(officer: str, login: str) -> str:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    return _stamp(datetime.now(UTC))
+
+
+def _stamp(moment: datetime) -> str:
+    """A moment as the store writes it (UTC, milliseconds): so written, text order is time order."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
 _DECISION_COLUMNS = """
@@ -209,6 +214,10 @@ _TABLES = [
     f"CREATE TABLE IF NOT EXISTS decisions ({_DECISION_COLUMNS}, PRIMARY KEY (image_sha256, path))",
     "CREATE INDEX IF NOT EXISTS decisions_path ON decisions(path)",
     f"CREATE TABLE IF NOT EXISTS audit ({_AUDIT_COLUMNS})",
+    # the profile an officer chose for one photo alone (a child's among adults), by path; outside the audit log: what
+    # it audits is the decision, which records the profile it was made under (a table an older version ignores)
+    "CREATE TABLE IF NOT EXISTS photo_profiles (path TEXT PRIMARY KEY, profile TEXT NOT NULL, chosen_at TEXT NOT NULL, "
+    "login TEXT NOT NULL)",
 ]
 _NO_UPDATE, _NO_DELETE = TRIGGERS  # chain.verify checks that they are there
 _TRIGGERS = {
@@ -442,6 +451,8 @@ class ReviewStore:
         an appended `PRUNE` entry records how many went and the hash the log now resumes after (`chain.verify`). Only
         the oldest entries can go, never one person's in the middle, and removed rows are overwritten (secure_delete)."""
         with self._writing("remove old entries from"):
+            # the photos' own profiles chosen before it go too: their paths name applicants as well
+            self._conn.execute("DELETE FROM photo_profiles WHERE chosen_at < ?", (_stamp(cutoff),))
             cut = _cut_before(self._conn, cutoff)
             if cut is None:
                 return 0, 0
@@ -452,8 +463,7 @@ class ReviewStore:
             self._conn.execute("DELETE FROM audit WHERE id <= ?", (last,))
             self._conn.execute(_TRIGGERS[_NO_DELETE])
             self._set_meta(CHAIN_START, resume_after)
-            stamp = cutoff.astimezone(UTC).isoformat(timespec="milliseconds")
-            note = (f"retention: removed the audit entr{'y' if entries == 1 else 'ies'} written before {stamp} "
+            note = (f"retention: removed the audit entr{'y' if entries == 1 else 'ies'} written before {_stamp(cutoff)} "
                     f"({entries}) and {counted(decisions, 'decision')} they were the last word on")
             record = Decision(image_sha256="", path="", decision="", note=note, officer=(officer or "").strip(),
                               login=self.login, decided_at=_now(), app_version=self.app_version)
@@ -503,17 +513,38 @@ class ReviewStore:
         """Latest decision per path (resolved path -> Decision) for a whole folder at once, read through the path
         index (a year's store holds ~100,000 decisions: reading them all took a second on the GUI thread)."""
         wanted = {path_text(p): p for p in resolve_paths(paths)}
-        keys = list(wanted)
+        found: dict[str, Decision] = {}
+        for row in self._by_path("decisions", DECISION_FIELDS, list(wanted), "ORDER BY decided_at, rowid"):
+            found[wanted[row["path"]]] = _decision_from_row(row)  # a path's rows come in one chunk, oldest first: the latest wins
+        return found
+
+    def _by_path(self, table: str, columns: Iterable[str], keys: list[str], order: str = "") -> list[dict[str, Any]]:
+        """The rows of `table` whose path (`path_text` form) is among `keys`, read through its path index a chunk of
+        paths at a time."""
         rows: list[dict[str, Any]] = []
         with self._lock:
             for start in range(0, len(keys), PATHS_PER_QUERY):
                 chunk = keys[start:start + PATHS_PER_QUERY]
-                marks = ", ".join("?" * len(chunk))
-                rows += self._select("decisions", DECISION_FIELDS, f"WHERE path IN ({marks}) ORDER BY decided_at, rowid", tuple(chunk))
-        found: dict[str, Decision] = {}
-        for row in rows:  # a path's rows come in one chunk, oldest first: the latest wins
-            found[wanted[row["path"]]] = _decision_from_row(row)
-        return found
+                rows += self._select(table, columns, f"WHERE path IN ({', '.join('?' * len(chunk))}) {order}", tuple(chunk))
+        return rows
+
+    # -- a photo's own profile ---------------------------------------------
+    def keep_photo_profile(self, path: str | os.PathLike[str], profile: str) -> None:
+        """Keep the profile the officer chose for one photo alone ('' forgets it), by the photo's path: opened again,
+        the photo is judged under it (a child's photo decided under the child's rules read the next day as failing the
+        adult's: review). Raises OutputError when the store cannot be written."""
+        key = path_text(str(Path(path).resolve()))
+        with self._writing("keep a photo's profile in"):
+            if profile:
+                self._conn.execute("INSERT OR REPLACE INTO photo_profiles (path, profile, chosen_at, login) VALUES (?, ?, ?, ?)",
+                                   (key, profile, _now(), self.login))
+            else:
+                self._conn.execute("DELETE FROM photo_profiles WHERE path = ?", (key,))
+
+    def photo_profiles_for_paths(self, paths: Iterable[str | os.PathLike[str]]) -> dict[str, str]:
+        """The profile kept for each of these photos that has one of its own (resolved path -> profile name)."""
+        wanted = {path_text(p): p for p in resolve_paths(paths)}
+        return {wanted[row["path"]]: row["profile"] for row in self._by_path("photo_profiles", ("path", "profile"), list(wanted))}
 
     def audit_log(self, image_sha256: str | None = None) -> list[AuditEntry]:
         """Audit entries, oldest first (of one photo, or all)."""
@@ -559,8 +590,7 @@ _LAST_WORD_BEFORE = "(SELECT image_sha256, path FROM audit GROUP BY image_sha256
 def _cut_before(conn: sqlite3.Connection, cutoff: datetime) -> tuple[int, int, int] | None:
     """What a retention cut at `cutoff` removes: (entries, decisions, the last entry's id); None: nothing. (A
     version-1 store, which has no entry hashes, is counted too: the cut seals it first.)"""
-    stamp = cutoff.astimezone(UTC).isoformat(timespec="milliseconds")
-    first_kept = conn.execute("SELECT min(id) FROM audit WHERE at >= ?", (stamp,)).fetchone()[0]
+    first_kept = conn.execute("SELECT min(id) FROM audit WHERE at >= ?", (_stamp(cutoff),)).fetchone()[0]
     last = conn.execute("SELECT max(id) FROM audit" + (" WHERE id < ?" if first_kept is not None else ""),
                         (first_kept,) if first_kept is not None else ()).fetchone()[0]
     if last is None:

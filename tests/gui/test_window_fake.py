@@ -348,10 +348,9 @@ def test_a_window_wide_switch_replaces_a_photos_queued_re_evaluation(qtbot, make
     assert [r.analysis.profile for r in w.session.records] == ["lenient", "strict"]
 
 
-def test_a_photos_own_re_check_ends_with_its_folder(qtbot, make_window, portrait_folder, data_dir):
+def test_a_re_check_from_before_the_folder_was_opened_again_is_dropped(qtbot, make_window, portrait_folder, data_dir):
     # opened again (Recent folders), the photo on screen was analysed first and the old session's queued re-check
-    # landed after: judged under the old choice while the box said "as all photos"; with the file replaced meanwhile,
-    # the new photo got the old one's faces and decision (review)
+    # landed after; with the file replaced meanwhile, the new photo got the old one's faces and decision (review)
     import os
     import shutil
 
@@ -376,9 +375,66 @@ def test_a_photos_own_re_check_ends_with_its_folder(qtbot, make_window, portrait
     assert w.open_paths([str(folder)]) == 3
     _wait_all(qtbot, w)
     qtbot.wait(1500)
-    record, window = w.session.record(x), w.settings.current.profile
-    assert record.profile == "" and record.analysis.profile == window and photo.currentIndex() == 0
+    record = w.session.record(x)  # its own profile kept, its checks those of the new photo
+    assert record.profile == "strict" and record.analysis.profile == "strict" and photo.currentData() == "strict"
     assert record.analysis.image_sha256 == file_sha256(x) and record.decision is None
+
+
+def test_a_photos_own_profile_is_kept_for_the_next_time_it_is_opened(qtbot, make_window, portrait_folder, data_dir):
+    # a child's photo decided under the child's rules was judged under the adult's when opened the next day, and an
+    # undecided photo's choice was lost on quitting (review)
+    folder = portrait_folder(2, broken=False)
+    w = make_window(fake_factory())
+    w.open_paths([str(folder)])
+    _wait_all(qtbot, w)
+    child, adult = w.browser.visible_paths()[:2]
+    w.browser.select_path(child)
+    w.checklist.photo_profile.setCurrentIndex(w.checklist.photo_profile.findData("uk-passport-child-under-6"))
+    again = make_window(fake_factory())  # the next session, on the same review store
+    again.open_paths([str(folder)])
+    assert "1 photo judged under a profile of its own" in again.status_text.text()
+    _wait_all(qtbot, again)
+    qtbot.waitUntil(lambda: again.session.record(child).analysis.profile == "uk-passport-child-under-6", timeout=10_000)
+    assert again.session.record(adult).profile == "" and again.session.record(adult).analysis.profile == "icao-9303"
+    w.browser.select_path(child)
+    w.checklist.photo_profile.setCurrentIndex(0)  # as all photos: forgotten
+    third = make_window(fake_factory())
+    third.open_paths([str(folder)])
+    assert third.session.record(child).profile == ""
+
+
+def test_a_photos_own_profile_that_cannot_be_kept_is_used_and_said(qtbot, make_window, portrait_folder):
+    from pfiq_desktop.atomic import OutputError
+
+    w = _opened(qtbot, make_window, portrait_folder, 1)
+    def full(path, profile):
+        raise OutputError("Cannot keep a photo's profile in the review store: database or disk is full")
+    w.session.store.keep_photo_profile = full
+    w.browser.select_row(0)
+    w.checklist.photo_profile.setCurrentIndex(w.checklist.photo_profile.findData("strict"))
+    assert "is used now but not kept for the next time: Cannot keep" in w.banner.text() and w.banner.isVisible()
+    qtbot.waitUntil(lambda: w.checklist.analysis.profile == "strict", timeout=10_000)
+
+
+def test_a_kept_profile_that_no_longer_loads_is_said_and_the_window_profile_judges(qtbot, make_window, portrait_folder,
+                                                                                   data_dir):
+    folder = portrait_folder(2, broken=False)
+    (appdirs.profiles_dir()).mkdir(parents=True, exist_ok=True)
+    agency = appdirs.profiles_dir() / "agency-child.toml"
+    agency.write_text('extends = "uk-passport-child-under-6"\n')
+    w = make_window(fake_factory())
+    w.open_paths([str(folder)])
+    _wait_all(qtbot, w)
+    child = w.browser.visible_paths()[0]
+    w.browser.select_path(child)
+    w.checklist.photo_profile.setCurrentIndex(w.checklist.photo_profile.findData("agency-child"))
+    qtbot.waitUntil(lambda: w.session.record(child).analysis.profile == "agency-child", timeout=10_000)
+    agency.unlink()  # removed since
+    again = make_window(fake_factory())
+    again.open_paths([str(folder)])
+    _wait_all(qtbot, again)
+    assert again.session.record(child).profile == "" and again.session.record(child).analysis.profile == "icao-9303"
+    assert again.banner.isVisible() and "The profile agency-child, kept for some photos alone, cannot be used" in again.banner.text()
 
 
 def test_a_window_wide_re_check_under_way_is_not_shown_on_a_photo_given_its_own(qtbot, make_window, portrait_folder):
