@@ -343,6 +343,37 @@ def test_a_result_reported_with_another_profile_is_judged_under_it(tmp_path, ast
     assert run.returncode == 2 and "--profile cannot be used with --results" in run.stderr
 
 
+def test_a_report_judges_a_photo_under_the_profile_kept_for_it_in_the_window(tmp_path, astronaut):
+    # the window's export of a child's photo given its own profile used it; `pfiq report` of the same photo judged it
+    # under the adult rules
+    import csv
+
+    from pfiq_desktop.review import ReviewStore
+
+    photos, data = tmp_path / "photos", tmp_path / "data"
+    photos.mkdir()
+    cv2.imwrite(str(photos / "child.jpg"), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
+    cv2.imwrite(str(photos / "adult.jpg"), cv2.cvtColor(astronaut[:, ::-1], cv2.COLOR_RGB2BGR))
+    with ReviewStore(data / "reviews.sqlite3") as store:
+        store.keep_photo_profile(photos / "child.jpg", "uk-passport-child-under-6")
+    env = dict(os.environ, PFIQ_DATA_DIR=str(data))
+
+    def reported(out, *profile):
+        run = subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", "report", str(photos), "--format", "csv",
+                              "--out", str(tmp_path / out), "--device", "cpu", *profile], cwd=REPO, capture_output=True,
+                             text=True, timeout=600, env=env)
+        assert run.returncode == 0, run.stderr
+        rows = csv.DictReader((tmp_path / out / "pfiq-results.csv").open(encoding="utf-8-sig"))
+        return run.stderr, {os.path.basename(row["file"]): row["profile"] for row in rows}
+
+    said, profiles = reported("saved")
+    assert profiles == {"child.jpg": "uk-passport-child-under-6", "adult.jpg": "icao-9303"}
+    assert "note: 1 photo judged under the profile kept for it alone in the window" in said
+    said, profiles = reported("one", "--profile", "lenient")  # one profile named for all
+    assert profiles == {"child.jpg": "lenient", "adult.jpg": "lenient"}
+    assert "note: 1 photo with a profile of its own in the window judged under --profile lenient" in said
+
+
 def test_no_photos_found_suggests_recursive_only_for_a_folder_with_sub_folders(tmp_path):
     # an empty folder was told "add --recursive to also search their sub-folders", which could not help
     empty, dated = tmp_path / "empty", tmp_path / "dated"

@@ -43,6 +43,7 @@ from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.reports.naming import BATCH_FILES, PER_PHOTO_FORMATS, REPORT_FORMATS
 from pfiq_desktop.review.cache import AnalysisCache
 from pfiq_desktop.review.reasons import no_face_problem
+from pfiq_desktop.review.session import usable_profiles
 from pfiq_desktop.review.store import ReviewStore, StoreError
 from pfiq_desktop.review.values import counted
 
@@ -124,10 +125,11 @@ def warn_if_altered(store: ReviewStore | None) -> str:
 class Analyses:
     """Analysis for a path: from a JSON file, from the application's cache, or by running the engine once."""
 
-    def __init__(self, args: argparse.Namespace, cache: AnalysisCache | None) -> None:
+    def __init__(self, args: argparse.Namespace, cache: AnalysisCache | None, own_profiles: dict[str, str] | None = None) -> None:
         self.args = args
         self.cache = cache
         self._engine: Engine | None = None
+        self.own_profiles = own_profiles or {}  # resolved photo path -> the profile kept for it alone in the window
 
     def engine(self) -> Engine:
         """The engine, started on first use (ModelFileError or ProfileError when it cannot start)."""
@@ -158,7 +160,9 @@ class Analyses:
             except OSError as failure:
                 why = failure.strerror or failure
                 raise CannotRecheck(f"{cannot}: the photo is not readable at {analysis.source} ({why})") from failure
-        return self.cache.analyse(self.engine(), path) if self.cache else self.engine().analyse(path)
+        analysis = self.cache.analyse(self.engine(), path) if self.cache else self.engine().analyse(path)
+        own = self.own_profiles.get(str(path.resolve()))
+        return self.engine().recheck(analysis, profile=own) if own and analysis.ok else analysis
 
 
 class CannotRecheck(ValueError):
@@ -229,7 +233,7 @@ def run(args: argparse.Namespace) -> int:
         stubs = [ReportItem(Analysis(source=str(p), image_size=(0, 0))) for p in photos]
         if len(photos) == len(paths) and _refused(stubs, args, args.formats):
             return EXIT_USAGE
-        analyses = Analyses(args, cache)
+        analyses = Analyses(args, cache, _own_profiles(store, photos, args))
         if photos or not isinstance(args.profile, SavedSetting):
             analyses.engine()  # a missing model or a bad profile stops here, once, not once per photo or result file
         items = _collect_items(paths, analyses, store, altered, problems)
@@ -245,6 +249,27 @@ def run(args: argparse.Namespace) -> int:
         for resource in (store, cache):
             if resource is not None:
                 resource.close()
+
+
+def _own_profiles(store: ReviewStore | None, photos: list[Path], args: argparse.Namespace) -> dict[str, str]:
+    """The profiles kept in the store for photos alone (a child's among adults), which judge them as the window does,
+    unless --profile names one for all; said on the console (a report of such a photo judged it under the adult rules
+    the window had not)."""
+    if store is None or not photos:
+        return {}
+    unusable: dict[str, str] = {}
+    own = usable_profiles(store.photo_profiles_for_paths(photos), unusable)
+    for name, why in unusable.items():
+        print(f"warning: the profile {name}, kept for some photos alone in the window, cannot be used, so they are "
+              f"judged under {args.profile}: {why}", file=sys.stderr)
+    if own and isinstance(args.profile, SavedSetting):
+        print(f"note: {counted(len(own), 'photo')} judged under the profile kept for {'it' if len(own) == 1 else 'them'} "
+              "alone in the window (--profile NAME judges all under one)", file=sys.stderr)
+        return own
+    if own:
+        print(f"note: {counted(len(own), 'photo')} with a profile of {'its' if len(own) == 1 else 'their'} own in the "
+              f"window judged under --profile {args.profile}", file=sys.stderr)
+    return {}
 
 
 def is_saved_result(path: Path) -> bool:

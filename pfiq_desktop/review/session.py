@@ -111,7 +111,7 @@ class OpenOutcome:
     folder: str | None = None  # the first folder opened, for "recent folders" and the title
 
 
-def _usable(own_profiles: dict[str, str], unusable: dict[str, str]) -> dict[str, str]:
+def usable_profiles(own_profiles: dict[str, str], unusable: dict[str, str]) -> dict[str, str]:
     """The kept profiles that still load (a user's file edited or removed since); the others' names and errors are
     added to `unusable`, and those photos are judged under the window's profile (kept in the store until changed)."""
     for name in set(own_profiles.values()):
@@ -155,7 +155,7 @@ class ReviewSession:
             self.records, self._rows, self.current, self.references = [], {}, None, {}
         outcome.new = [p for p in dict.fromkeys(files) if p not in self._rows]
         decisions = self.store.decisions_for_paths(outcome.new)
-        own_profiles = _usable(self.store.photo_profiles_for_paths(outcome.new), outcome.unusable_profiles)
+        own_profiles = usable_profiles(self.store.photo_profiles_for_paths(outcome.new), outcome.unusable_profiles)
         for path in outcome.new:
             self._rows[path] = len(self.records)
             self.records.append(PhotoRecord(path, decision=decisions.get(path), profile=own_profiles.get(path, "")))
