@@ -192,6 +192,7 @@ class MainWindow(QMainWindow):
         if self.settings.current.list_sort in LIST_SORTS:
             self.browser.sort.setCurrentIndex(LIST_SORTS.index(self.settings.current.list_sort))
         self._rechecking: tuple[str, int, set[str]] = ("", 0, set())  # profile, photos to re-evaluate, those to come
+        self._rejudging = ""  # the photo whose own profile was just chosen: its result is said when it comes
         self._engine_failure = ""  # the engine's start-up error while it is down
         self._waiting_for_engine: set[str] = set()  # photos left pending because there was no engine to analyse them
         self._cancelled = False  # the batch was cancelled, and nothing was queued since
@@ -770,6 +771,11 @@ class MainWindow(QMainWindow):
         self.session.set_analysis(path, shown.analysis)
         self._keep_display(path, shown)
         self.browser.model.changed(path)
+        if path == self._rejudging and self._status_photo == path:  # ("re-evaluating under ..." stayed said)
+            self._rejudging = ""
+            window = self.settings.current.profile
+            self._status(f"{record.name}: judged under {record.profile}; the other photos under {window}" if record.profile
+                         else f"{record.name}: judged under {window}, as all photos", path)
         if path == self.session.current:
             self.checklist.set_analysis(shown.analysis)
             self.compare.set_analysis(shown)
@@ -924,6 +930,7 @@ class MainWindow(QMainWindow):
             self._rechecking = (name, total - 1, left)
         if record.analysis is not None and record.analysis.ok:
             self.worker.recheck_as(record.path, record.analysis, own)  # ('': the engine's, as loaded)
+            self._rejudging = record.path
             self._status(f"{record.name}: re-evaluating under {own}; the other photos stay under {window}" if own else
                          f"{record.name}: re-evaluating under {window}, as all photos", record.path)
 

@@ -503,6 +503,8 @@ def test_the_photo_box_is_off_with_no_photo_on_screen_and_says_its_choice_for_th
     w.browser.select_path(x)
     photo.setCurrentIndex(photo.findData("strict"))
     assert x.split("/")[-1] in w.status_text.text() and "re-evaluating under strict" in w.status_text.text()
+    qtbot.waitUntil(lambda: w.status_text.text() == f"{w.session.record(x).name}: judged under strict; the other photos "
+                    "under icao-9303", timeout=5000)  # ("re-evaluating" stayed said once it was done)
     w.browser.select_path(y)  # the line about the other photo goes (it stayed while the officer was on the next)
     assert x.split("/")[-1] not in w.status_text.text()
     w.browser.search.setText("zzzz-no-such-photo")
