@@ -348,6 +348,7 @@ def test_a_report_judges_a_photo_under_the_profile_kept_for_it_in_the_window(tmp
     # under the adult rules
     import csv
 
+    from pfiq_desktop.engine.hashing import file_sha256
     from pfiq_desktop.review import ReviewStore
 
     photos, data = tmp_path / "photos", tmp_path / "data"
@@ -355,23 +356,34 @@ def test_a_report_judges_a_photo_under_the_profile_kept_for_it_in_the_window(tmp
     cv2.imwrite(str(photos / "child.jpg"), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
     cv2.imwrite(str(photos / "adult.jpg"), cv2.cvtColor(astronaut[:, ::-1], cv2.COLOR_RGB2BGR))
     with ReviewStore(data / "reviews.sqlite3") as store:
-        store.keep_photo_profile(photos / "child.jpg", "uk-passport-child-under-6")
+        store.keep_photo_profile(photos / "child.jpg", file_sha256(photos / "child.jpg"), "uk-passport-child-under-6")
     env = dict(os.environ, PFIQ_DATA_DIR=str(data))
 
-    def reported(out, *profile):
-        run = subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", "report", str(photos), "--format", "csv",
+    def reported(out, what, *profile):
+        run = subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", "report", what, "--format", "csv",
                               "--out", str(tmp_path / out), "--device", "cpu", *profile], cwd=REPO, capture_output=True,
                              text=True, timeout=600, env=env)
         assert run.returncode == 0, run.stderr
         rows = csv.DictReader((tmp_path / out / "pfiq-results.csv").open(encoding="utf-8-sig"))
         return run.stderr, {os.path.basename(row["file"]): row["profile"] for row in rows}
 
-    said, profiles = reported("saved")
+    said, profiles = reported("saved", str(photos))
     assert profiles == {"child.jpg": "uk-passport-child-under-6", "adult.jpg": "icao-9303"}
-    assert "note: 1 photo judged under the profile kept for it alone in the window" in said
-    said, profiles = reported("one", "--profile", "lenient")  # one profile named for all
+    assert "note: judged under the profile kept for it alone in the window: child.jpg (uk-passport-child-under-6)" in said
+    said, profiles = reported("one", str(photos), "--profile", "lenient")  # one profile named for all
     assert profiles == {"child.jpg": "lenient", "adult.jpg": "lenient"}
-    assert "note: 1 photo with a profile of its own in the window judged under --profile lenient" in said
+    assert "note: judged under --profile lenient, not the profile kept for it in the window: child.jpg" in said
+    # a result of `pfiq analyse` (judged under the window's profile) is reported under the child's too
+    made = subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", "analyse", str(photos), "--out", str(tmp_path / "res"),
+                           "--format", "json", "--device", "cpu"], cwd=REPO, capture_output=True, text=True, env=env)
+    assert made.returncode == 0, made.stderr
+    said, profiles = reported("results", str(tmp_path / "res"))
+    assert profiles == {"child.jpg": "uk-passport-child-under-6", "adult.jpg": "icao-9303"}, said
+    # another applicant's photo under the name: not judged under the child's profile, and said
+    cv2.imwrite(str(photos / "child.jpg"), cv2.cvtColor(astronaut[40:, :], cv2.COLOR_RGB2BGR))
+    said, profiles = reported("replaced", str(photos))
+    assert profiles == {"child.jpg": "icao-9303", "adult.jpg": "icao-9303"}
+    assert "warning: changed since a profile was chosen for it alone in the window, so judged under icao-9303: child.jpg" in said
 
 
 def test_no_photos_found_suggests_recursive_only_for_a_folder_with_sub_folders(tmp_path):

@@ -215,20 +215,39 @@ def test_a_folders_decisions_are_read_by_path_in_chunks_and_the_latest_wins(tmp_
         str(paths[0].resolve()): RETAKE, str(paths[PATHS_PER_QUERY + 1].resolve()): RETAKE, str(paths[-1].resolve()): REJECT}
 
 
-def test_a_photos_own_profile_is_kept_by_path_in_chunks_and_forgotten_on_as_all_photos(tmp_path, store):
-    # a child's photo decided under the child's rules was judged the next day under the adult's (review)
-    from pfiq_desktop.review.store import PATHS_PER_QUERY
+def test_a_photos_own_profile_is_kept_by_path_and_bytes_and_found_by_its_bytes_once_moved(tmp_path, store):
+    # a child's photo decided under the child's rules was judged the next day under the adult's (review); moved or
+    # renamed, it kept its decision (found by its bytes) but lost its profile (second review)
+    from pfiq_desktop.review.store import PATHS_PER_QUERY, KeptProfile
 
     paths = [tmp_path / f"p{i:04d}.jpg" for i in range(PATHS_PER_QUERY + 50)]
-    store.keep_photo_profile(paths[3], "uk-passport-child-under-6")
-    store.keep_photo_profile(paths[-1], "strict")
-    store.keep_photo_profile(paths[-1], "uk-passport-baby-under-1")  # chosen again: the latest
-    store.keep_photo_profile(tmp_path / "elsewhere.jpg", "strict")  # not asked for
+    store.keep_photo_profile(paths[3], "3" * 64, "uk-passport-child-under-6")
+    store.keep_photo_profile(paths[-1], "9" * 64, "strict")
+    store.keep_photo_profile(paths[-1], "9" * 64, "uk-passport-baby-under-1")  # chosen again: the latest
+    store.keep_photo_profile(tmp_path / "elsewhere.jpg", "e" * 64, "strict")  # not asked for
     assert store.photo_profiles_for_paths(paths) == {
-        str(paths[3].resolve()): "uk-passport-child-under-6", str(paths[-1].resolve()): "uk-passport-baby-under-1"}
-    store.keep_photo_profile(paths[3], "")
-    assert store.photo_profiles_for_paths(paths) == {str(paths[-1].resolve()): "uk-passport-baby-under-1"}
+        str(paths[3].resolve()): KeptProfile("uk-passport-child-under-6", "3" * 64),
+        str(paths[-1].resolve()): KeptProfile("uk-passport-baby-under-1", "9" * 64)}
+    store.keep_photo_profile(paths[3], "", "")  # as all photos: forgotten
+    assert str(paths[3].resolve()) not in store.photo_profiles_for_paths(paths)
+    renamed = tmp_path / "renamed.jpg"
+    paths[-1].write_bytes(b"the photo")  # while the file it was chosen for is there, a copy of it is not that photo
+    assert store.kept_profile(renamed, "9" * 64) is None
+    store.keep_photo_profile(tmp_path / "gone.jpg", "g" * 64, "strict")
+    assert store.kept_profile(renamed, "g" * 64) == KeptProfile("strict", "g" * 64)
+    assert store.kept_profile(tmp_path / "gone.jpg", "f" * 64) == KeptProfile("strict", "g" * 64)  # replaced: said as kept
     assert store.verify().ok  # outside the audit log: the decision records the profile it was made under
+
+
+def test_only_a_profile_the_window_offers_by_its_name_judges_a_photo_it_was_kept_for(tmp_path):
+    # the store is outside the audit log: a path kept there judged under any file, and verify still said OK (review)
+    from pfiq_desktop.review.own_profiles import why_unusable
+
+    loose = tmp_path / "lax.toml"
+    loose.write_text('extends = "icao-9303"\n[checks.eye_open_left]\nenabled = false\n')
+    assert why_unusable("uk-passport-child-under-6") == ""
+    assert why_unusable(str(loose)).startswith("no profile of that name is offered (bundled: ")
+    assert why_unusable("uk-pasport").startswith("no profile of that name is offered")
 
 
 def test_a_check_given_as_a_reason_reads_as_the_problem_not_the_requirement():

@@ -11,11 +11,15 @@ from __future__ import annotations
 import argparse
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pfiq_desktop import appdirs
 from pfiq_desktop.cli.common import EXIT_OK, EXIT_OUTPUT, EXIT_PHOTO_PROBLEM, EXIT_USAGE, error, printable
 from pfiq_desktop.review.chain import PRINTED_HASH_DIGITS
-from pfiq_desktop.review.values import when
+from pfiq_desktop.review.values import counted, when
+
+if TYPE_CHECKING:  # (the store is imported where it is used: the commands start faster)
+    from pfiq_desktop.review.store import Cut
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -95,7 +99,7 @@ class _Unverified(Exception):
     """The store's audit log does not verify, so it is not cut."""
 
 
-def _prune(path: Path, args: argparse.Namespace) -> tuple[int, int]:
+def _prune(path: Path, args: argparse.Namespace) -> Cut:
     from pfiq_desktop.review.store import ReviewStore
 
     with ReviewStore(path) as store:
@@ -104,7 +108,7 @@ def _prune(path: Path, args: argparse.Namespace) -> tuple[int, int]:
         return store.remove_before(args.before, officer=args.officer)
 
 
-def _count(path: Path, before: datetime) -> tuple[int, int]:
+def _count(path: Path, before: datetime) -> Cut:
     """What a cut would remove, read without writing (a preview of an auditor's read-only copy)."""
     from pfiq_desktop.review.store import count_before, verify_store
 
@@ -127,7 +131,7 @@ def run_prune(args: argparse.Namespace) -> int:
         error(f"--before {day} is after today: only entries older than a day that has begun can be removed")
         return EXIT_USAGE
     try:
-        entries, decisions = _prune(path, args) if args.yes else _count(path, args.before)
+        cut = _prune(path, args) if args.yes else _count(path, args.before)
     except _Unverified:  # a cut would hide how it was broken
         error(printable(f"{path}: the audit log does not verify; nothing was removed (run pfiq audit verify)"))
         return EXIT_PHOTO_PROBLEM
@@ -137,10 +141,12 @@ def run_prune(args: argparse.Namespace) -> int:
     except OutputError as problem:  # read-only, locked, disk full: the cut is one transaction, so nothing was removed
         error(printable(str(problem)))
         return EXIT_OUTPUT
-    cut = f"{when(args.before.isoformat())} (midnight on this computer's clock)"
-    what = f"{entries} audit entries written before {cut} and {decisions} decisions they were the last word on"
-    if not entries:
-        print(f"Nothing in {printable(str(path))} was written before {cut}.")
+    before = f"{when(args.before.isoformat())} (midnight on this computer's clock)"
+    what = f"{cut.entries} audit entries written before {before} and {cut.decisions} decisions they were the last word on"
+    # (profiles chosen for single photos name applicants' photos too: a cut removed them without a word: review)
+    what += f", and {counted(cut.profiles, 'profile')} chosen for single photos before it" if cut.profiles else ""
+    if not any(cut):
+        print(f"Nothing in {printable(str(path))} was written before {before}.")
     elif args.yes:
         print(f"Removed {what}; the log records the cut and still verifies (pfiq audit verify).")
     else:

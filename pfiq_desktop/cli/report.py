@@ -42,8 +42,8 @@ from pfiq_desktop.engine.protocol import Engine
 from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.reports.naming import BATCH_FILES, PER_PHOTO_FORMATS, REPORT_FORMATS
 from pfiq_desktop.review.cache import AnalysisCache
+from pfiq_desktop.review.own_profiles import KeptProfiles
 from pfiq_desktop.review.reasons import no_face_problem
-from pfiq_desktop.review.session import usable_profiles
 from pfiq_desktop.review.store import ReviewStore, StoreError
 from pfiq_desktop.review.values import counted
 
@@ -76,7 +76,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--officer", default="", help="name printed as the report's author (default: the login name)")
     parser.add_argument("--store", default=None,
                         help=f"review store with the officer's decisions (default: the application's, {appdirs.store_path()})")
-    parser.add_argument("--no-store", action="store_true", help="ignore decisions and the analysis cache")
+    parser.add_argument("--no-store", action="store_true",
+                        help="ignore decisions, the profiles kept for single photos and the analysis cache")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace reports already in the output folder (without it, an existing file stops the export)")
     parser.add_argument("--pdfa", action="store_true", help="PDF/A-1b for archiving (no embedded JSON: PDF/A-1 forbids attachments)")
@@ -125,11 +126,12 @@ def warn_if_altered(store: ReviewStore | None) -> str:
 class Analyses:
     """Analysis for a path: from a JSON file, from the application's cache, or by running the engine once."""
 
-    def __init__(self, args: argparse.Namespace, cache: AnalysisCache | None, own_profiles: dict[str, str] | None = None) -> None:
+    def __init__(self, args: argparse.Namespace, cache: AnalysisCache | None, store: ReviewStore | None = None) -> None:
         self.args = args
         self.cache = cache
         self._engine: Engine | None = None
-        self.own_profiles = own_profiles or {}  # resolved photo path -> the profile kept for it alone in the window
+        explicit = "" if isinstance(args.profile, SavedSetting) else str(args.profile)
+        self.kept = KeptProfiles(store, explicit)  # the profiles kept in the window for single photos
 
     def engine(self) -> Engine:
         """The engine, started on first use (ModelFileError or ProfileError when it cannot start)."""
@@ -145,24 +147,32 @@ class Analyses:
         re-run under the --profile the command line names and its photo cannot be read."""
         if is_saved_result(path):
             analysis = Analysis.from_json(path.read_text(encoding="utf-8"))
-            if isinstance(self.args.profile, SavedSetting) or not analysis.ok:
+            own = self.kept.for_photo(analysis)  # (a result of `pfiq analyse` judged it under the window's)
+            if (isinstance(self.args.profile, SavedSetting) and not own) or not analysis.ok:
                 return analysis  # as it was analysed (the summary lists every profile its photos were judged under)
-            from pfiq_desktop.engine.hashing import file_sha256
-
-            engine = self.engine()
-            if analysis.profile_sha256 == engine.profile.sha256:  # the same thresholds, as the cache judges it
-                return analysis.judged_as(engine.profile.name, engine.profile.info)
-            cannot = f"its checks cannot be re-run under --profile {engine.profile.name}"
-            try:
-                if file_sha256(analysis.source) != analysis.image_sha256:  # a new photo under the old name
-                    raise CannotRecheck(f"{cannot}: its photo {analysis.source} changed since it was analysed")
-                return engine.recheck(analysis)
-            except OSError as failure:
-                why = failure.strerror or failure
-                raise CannotRecheck(f"{cannot}: the photo is not readable at {analysis.source} ({why})") from failure
+            return self._rechecked(analysis, own)
         analysis = self.cache.analyse(self.engine(), path) if self.cache else self.engine().analyse(path)
-        own = self.own_profiles.get(str(path.resolve()))
-        return self.engine().recheck(analysis, profile=own) if own and analysis.ok else analysis
+        own = self.kept.for_photo(analysis)
+        return self.engine().recheck(analysis, profile=own) if own else analysis
+
+    def _rechecked(self, saved: Analysis, own: str) -> Analysis:
+        """A saved result judged under the profile kept for its photo (`own`), else under the --profile given."""
+        from pfiq_desktop.engine.hashing import file_sha256
+        from pfiq_desktop.engine.icao import load_profile
+
+        engine = self.engine()
+        rules = load_profile(own) if own else engine.profile
+        if saved.profile_sha256 == rules.sha256:  # the same thresholds, as the cache judges it
+            return saved.judged_as(rules.name, rules.info)
+        cannot = (f"its checks cannot be re-run under {own}, the profile kept for it in the window" if own else
+                  f"its checks cannot be re-run under --profile {engine.profile.name}")
+        try:
+            if file_sha256(saved.source) != saved.image_sha256:  # a new photo under the old name
+                raise CannotRecheck(f"{cannot}: its photo {saved.source} changed since it was analysed")
+            return engine.recheck(saved, profile=own or None)
+        except OSError as failure:
+            why = failure.strerror or failure
+            raise CannotRecheck(f"{cannot}: the photo is not readable at {saved.source} ({why})") from failure
 
 
 class CannotRecheck(ValueError):
@@ -233,10 +243,12 @@ def run(args: argparse.Namespace) -> int:
         stubs = [ReportItem(Analysis(source=str(p), image_size=(0, 0))) for p in photos]
         if len(photos) == len(paths) and _refused(stubs, args, args.formats):
             return EXIT_USAGE
-        analyses = Analyses(args, cache, _own_profiles(store, photos, args))
+        analyses = Analyses(args, cache, store)
         if photos or not isinstance(args.profile, SavedSetting):
             analyses.engine()  # a missing model or a bad profile stops here, once, not once per photo or result file
         items = _collect_items(paths, analyses, store, altered, problems)
+        for line in analyses.kept.notes(str(args.profile)):
+            print(line, file=sys.stderr)
         if not items:
             _print_problems(problems)
             return EXIT_PHOTO_PROBLEM
@@ -249,27 +261,6 @@ def run(args: argparse.Namespace) -> int:
         for resource in (store, cache):
             if resource is not None:
                 resource.close()
-
-
-def _own_profiles(store: ReviewStore | None, photos: list[Path], args: argparse.Namespace) -> dict[str, str]:
-    """The profiles kept in the store for photos alone (a child's among adults), which judge them as the window does,
-    unless --profile names one for all; said on the console (a report of such a photo judged it under the adult rules
-    the window had not)."""
-    if store is None or not photos:
-        return {}
-    unusable: dict[str, str] = {}
-    own = usable_profiles(store.photo_profiles_for_paths(photos), unusable)
-    for name, why in unusable.items():
-        print(f"warning: the profile {name}, kept for some photos alone in the window, cannot be used, so they are "
-              f"judged under {args.profile}: {why}", file=sys.stderr)
-    if own and isinstance(args.profile, SavedSetting):
-        print(f"note: {counted(len(own), 'photo')} judged under the profile kept for {'it' if len(own) == 1 else 'them'} "
-              "alone in the window (--profile NAME judges all under one)", file=sys.stderr)
-        return own
-    if own:
-        print(f"note: {counted(len(own), 'photo')} with a profile of {'its' if len(own) == 1 else 'their'} own in the "
-              f"window judged under --profile {args.profile}", file=sys.stderr)
-    return {}
 
 
 def is_saved_result(path: Path) -> bool:

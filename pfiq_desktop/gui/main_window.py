@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from pfiq_desktop import APP_NAME, appdirs
 from pfiq_desktop.engine.discovery import Skipped
-from pfiq_desktop.engine.filenames import display_name
+from pfiq_desktop.engine.filenames import display_name, first_few
 from pfiq_desktop.engine.icao import (
     DEFAULT_PROFILE,
     Profile,
@@ -124,9 +124,10 @@ def open_problems(outcome: OpenOutcome) -> list[str]:
         problems.append("No photos found in " + ", ".join(map(display_name, outcome.empty)) + hint)
     if outcome.skipped:
         problems.append(skipped_text(outcome.skipped))
-    for name, error in outcome.unusable_profiles.items():
-        problems.append(f"The profile {name}, kept for some photos alone, cannot be used, so they are judged under the "
-                        f"window's: {error}")
+    for name, (why, paths) in outcome.unusable_profiles.items():
+        photos = first_few([display_name(Path(p).name) for p in paths], 3)
+        problems.append(f"The profile {name}, chosen for {photos} alone, cannot be used, so the window's judges them and "
+                        f"the choice is forgotten: {why}")
     return problems
 
 
@@ -753,6 +754,10 @@ class MainWindow(QMainWindow):
             return  # a folder was closed while this photo was in the engine, or the window (and its store)
         if self.session.set_analysis(path, shown.analysis):
             self._status(f"{record.name} changed since it was decided; please review it again")
+        if dropped := self.session.check_own_profile(path):
+            self.show_banner(f"{record.name} is not the photo the profile {dropped} was chosen for (the file was replaced "
+                             f"since), so {self.settings.current.profile} judges it. Choose it again in \"This photo\" if "
+                             "it is the same person.")
         self._judge_under_its_own(record)
         self._keep_display(path, shown)
         self.browser.model.changed(path)
@@ -920,7 +925,10 @@ class MainWindow(QMainWindow):
             self.session.choose_profile(record.path, own)
         except OSError as error:  # (the store's OutputError: disk full, read-only) chosen for now all the same
             log.warning("the profile chosen for %s is not kept: %s", record.path, error)
-            self.show_banner(f"The profile chosen for {record.name} is used now but not kept for the next time: {error}")
+            kept = self.session.stored_profile(record.path)  # ("not kept for the next time" read as "as all photos")
+            later = "judged otherwise" if kept is None else f"judged under {kept} again" if kept else "judged as all photos"
+            self.show_banner(f"{record.name} is judged under {own or window} now, but opened again it will be {later}: "
+                             f"the choice could not be kept ({error})")
         log.info("%s judged under %s", record.path, own or f"the window's profile {window}")
         self.checklist.show_photo_profile(own)
         self.browser.model.changed(record.path)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -17,10 +18,11 @@ from pfiq_desktop.engine.comparison import NO_MATCH, NOT_COMPARED, Comparison
 from pfiq_desktop.engine.discovery import Skipped, find_images, has_subfolders
 from pfiq_desktop.engine.filenames import display_name, search_key
 from pfiq_desktop.engine.hashing import file_sha256
-from pfiq_desktop.engine.icao import ProfileError, failure_kind, load_profile
+from pfiq_desktop.engine.icao import failure_kind
 from pfiq_desktop.engine.results import Analysis
+from pfiq_desktop.review.own_profiles import why_unusable
 from pfiq_desktop.review.reasons import NOT_ANALYSABLE, NOT_ANALYSED_YET, REFERENCE_NO_MATCH, failed_problems, reference_check_code
-from pfiq_desktop.review.store import ACCEPT, Decision, DecisionError, OverrideNeedsNote, ReviewStore
+from pfiq_desktop.review.store import ACCEPT, Decision, DecisionError, KeptProfile, OverrideNeedsNote, ReviewStore
 from pfiq_desktop.review.values import when
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,7 @@ class PhotoRecord:
     problems: tuple[str, ...] = ()  # ... and what each found, in words (`reasons.problem_label`)
     failure: str = ""  # '', 'framing' (resolution or crop only) or 'face' (needs a new photo)
     profile: str = ""  # the profile the officer chose for this photo alone ('' = the window's, as all photos)
+    profile_for: str = ""  # ... and the bytes (SHA-256) of the photo it was chosen for
 
     def __post_init__(self) -> None:
         self.name = display_name(os.path.basename(self.path))
@@ -107,21 +110,9 @@ class OpenOutcome:
     skipped: list[Skipped] = field(default_factory=list)  # photo-like entries that are not files (broken links...)
     restored: int = 0
     own_profiles: int = 0  # photos judged under the profile kept for them alone
-    unusable_profiles: dict[str, str] = field(default_factory=dict)  # a kept profile that no longer loads -> why
+    # a kept profile that can no longer judge (`why_unusable`) -> why, and the photos it was kept for (now forgotten)
+    unusable_profiles: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
     folder: str | None = None  # the first folder opened, for "recent folders" and the title
-
-
-def usable_profiles(own_profiles: dict[str, str], unusable: dict[str, str]) -> dict[str, str]:
-    """The kept profiles that still load (a user's file edited or removed since); the others' names and errors are
-    added to `unusable`, and those photos are judged under the window's profile (kept in the store until changed)."""
-    for name in set(own_profiles.values()):
-        try:
-            load_profile(name)
-        except ProfileError as error:
-            log.warning("the profile %r kept for %d photos is not used: %s", name,
-                        sum(p == name for p in own_profiles.values()), error)
-            unusable[name] = str(error)
-    return {path: name for path, name in own_profiles.items() if name not in unusable}
 
 
 class ReviewSession:
@@ -155,11 +146,13 @@ class ReviewSession:
             self.records, self._rows, self.current, self.references = [], {}, None, {}
         outcome.new = [p for p in dict.fromkeys(files) if p not in self._rows]
         decisions = self.store.decisions_for_paths(outcome.new)
-        own_profiles = usable_profiles(self.store.photo_profiles_for_paths(outcome.new), outcome.unusable_profiles)
+        kept = self._usable(self.store.photo_profiles_for_paths(outcome.new), outcome.unusable_profiles)
         for path in outcome.new:
             self._rows[path] = len(self.records)
-            self.records.append(PhotoRecord(path, decision=decisions.get(path), profile=own_profiles.get(path, "")))
-        outcome.restored, outcome.own_profiles = len(decisions), len(own_profiles)
+            own = kept.get(path)
+            self.records.append(PhotoRecord(path, decision=decisions.get(path), profile=own.profile if own else "",
+                                            profile_for=own.image_sha256 if own else ""))
+        outcome.restored, outcome.own_profiles = len(decisions), len(kept)
         folders = [p for p in existing if Path(p).is_dir()]
         outcome.folder = str(Path(folders[0]).resolve()) if folders else None
         return outcome
@@ -222,15 +215,71 @@ class ReviewSession:
         self.references[path] = check
         return check
 
+    def _usable(self, kept: dict[str, KeptProfile], unusable: dict[str, tuple[str, list[str]]]) -> dict[str, KeptProfile]:
+        """The kept profiles that can still judge their photos; the others are said in `unusable` and forgotten (a
+        choice left in the store came back over a decision made meanwhile under the window's: review)."""
+        why = {name: why_unusable(name) for name in {own.profile for own in kept.values()}}
+        for path, own in kept.items():
+            if why[own.profile]:
+                unusable.setdefault(own.profile, (why[own.profile], []))[1].append(path)
+                self._forget_profile(path)
+        for name, (reason, paths) in unusable.items():
+            log.warning("the profile %r kept for %d photos is not used: %s", name, len(paths), reason)
+        return {path: own for path, own in kept.items() if not why[own.profile]}
+
+    def _forget_profile(self, path: str) -> None:
+        try:
+            self.store.keep_photo_profile(path, "", "")
+        except OSError as error:  # (the choice is not applied all the same; said again the next time)
+            log.warning("the profile kept for %s could not be forgotten: %s", path, error)
+
     def choose_profile(self, path: str, profile: str) -> None:
-        """Judge a photo under a profile of its own ('': the window's, as all photos), kept in the store for the next
-        time it is opened. The choice holds for this session even when the store cannot be written (OutputError, raised
-        after it is made: the caller says it was not kept)."""
+        """Judge a photo under a profile of its own ('': the window's, as all photos), kept in the store with its bytes
+        for the next time it is opened. The choice holds for this session even when the store cannot be written
+        (OSError, raised after it is made: the caller says it was not kept)."""
         record = self.record(path)
         if record is None:
             return
         record.profile = profile
-        self.store.keep_photo_profile(path, profile)
+        if not profile:
+            record.profile_for = ""
+            self.store.keep_photo_profile(path, "", "")
+            return
+        record.profile_for = (record.analysis.image_sha256 if record.analysis is not None else "") or file_sha256(path)
+        self.store.keep_photo_profile(path, record.profile_for, profile)
+
+    def stored_profile(self, path: str) -> str | None:
+        """The profile the store keeps for a photo alone ('' none; None when the store cannot be read, logged): what it
+        is judged under the next time, after a choice could not be kept."""
+        try:
+            kept = self.store.photo_profiles_for_paths([path]).get(path)
+        except (OSError, sqlite3.Error) as error:
+            log.warning("the profile kept for %s cannot be read: %s", path, error)
+            return None
+        return kept.profile if kept is not None else ""
+
+    def check_own_profile(self, path: str) -> str:
+        """Once a photo's bytes are known: the profile kept for it is dropped (and returned, to be said) when these are
+        not the bytes it was chosen for (another applicant's photo under a reused name got it: review), and a photo
+        moved or renamed since its choice finds it by its bytes, as its decision does. '' when nothing was dropped."""
+        record = self.record(path)
+        sha = record.analysis.image_sha256 if record is not None and record.analysis is not None else ""
+        if record is None or not sha:
+            return ""
+        if record.profile and record.profile_for and record.profile_for != sha:
+            dropped, record.profile, record.profile_for = record.profile, "", ""
+            log.warning("%s is not the photo the profile %s was chosen for: not used", path, dropped)
+            self._forget_profile(path)
+            return dropped
+        if not record.profile:
+            moved = self.store.kept_profile(path, sha)
+            if moved is not None and moved.image_sha256 == sha and not why_unusable(moved.profile):
+                record.profile, record.profile_for = moved.profile, sha
+                try:
+                    self.store.keep_photo_profile(path, sha, moved.profile)  # under its new name from now on
+                except OSError as error:
+                    log.warning("the profile of %s, found by its bytes, is not kept under its new name: %s", path, error)
+        return ""
 
     # -- decisions ---------------------------------------------------------------
     def decide(self, path: str, kind: str, reasons: Iterable[str], note: str) -> Decision:

@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pfiq_desktop.atomic import OutputError
 from pfiq_desktop.engine.discovery import resolve_paths
@@ -214,10 +214,12 @@ _TABLES = [
     f"CREATE TABLE IF NOT EXISTS decisions ({_DECISION_COLUMNS}, PRIMARY KEY (image_sha256, path))",
     "CREATE INDEX IF NOT EXISTS decisions_path ON decisions(path)",
     f"CREATE TABLE IF NOT EXISTS audit ({_AUDIT_COLUMNS})",
-    # the profile an officer chose for one photo alone (a child's among adults), by path; outside the audit log: what
-    # it audits is the decision, which records the profile it was made under (a table an older version ignores)
-    "CREATE TABLE IF NOT EXISTS photo_profiles (path TEXT PRIMARY KEY, profile TEXT NOT NULL, chosen_at TEXT NOT NULL, "
-    "login TEXT NOT NULL)",
+    # the profile an officer chose for one photo alone (a child's among adults), by path and the bytes it was chosen
+    # for; outside the audit log: what it audits is the decision, which records the profile it was made under (a
+    # table an older version ignores)
+    "CREATE TABLE IF NOT EXISTS photo_profiles (path TEXT PRIMARY KEY, image_sha256 TEXT NOT NULL, profile TEXT NOT NULL, "
+    "chosen_at TEXT NOT NULL, login TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS photo_profiles_bytes ON photo_profiles(image_sha256)",
 ]
 _NO_UPDATE, _NO_DELETE = TRIGGERS  # chain.verify checks that they are there
 _TRIGGERS = {
@@ -445,18 +447,18 @@ class ReviewStore:
         self._keep_witness()
         return bool(cursor.rowcount)
 
-    def remove_before(self, cutoff: datetime, *, officer: str = "") -> tuple[int, int]:
-        """Retention: remove the audit entries written before `cutoff` and the decisions they were the last word on;
-        (entries, decisions) removed (`count_before` says it without changing the store). The chain stays verifiable:
-        an appended `PRUNE` entry records how many went and the hash the log now resumes after (`chain.verify`). Only
-        the oldest entries can go, never one person's in the middle, and removed rows are overwritten (secure_delete)."""
+    def remove_before(self, cutoff: datetime, *, officer: str = "") -> Cut:
+        """Retention: remove the audit entries written before `cutoff`, the decisions they were the last word on and
+        the profiles chosen for single photos before it whose photo keeps no decision (`Cut`; `count_before` says it
+        without changing the store). The chain stays verifiable: an appended `PRUNE` entry records how many went and
+        the hash the log now resumes after (`chain.verify`). Only the oldest entries can go, never one person's in the
+        middle, and removed rows are overwritten (secure_delete)."""
         with self._writing("remove old entries from"):
-            # the photos' own profiles chosen before it go too: their paths name applicants as well
-            self._conn.execute("DELETE FROM photo_profiles WHERE chosen_at < ?", (_stamp(cutoff),))
-            cut = _cut_before(self._conn, cutoff)
-            if cut is None:
-                return 0, 0
-            entries, decisions, last = cut
+            cut, last = _cut_before(self._conn, cutoff)
+            self._conn.execute(f"DELETE FROM photo_profiles WHERE {_PROFILES_BEFORE}", (_stamp(cutoff), last or 0))
+            if last is None:
+                return cut
+            entries, decisions, profiles = cut
             resume_after = self._conn.execute("SELECT entry_hash FROM audit WHERE id=?", (last,)).fetchone()[0]
             self._conn.execute(f"DELETE FROM decisions WHERE (image_sha256, path) IN {_LAST_WORD_BEFORE}", (last,))
             self._conn.execute(f"DROP TRIGGER {_NO_DELETE}")
@@ -464,7 +466,8 @@ class ReviewStore:
             self._conn.execute(_TRIGGERS[_NO_DELETE])
             self._set_meta(CHAIN_START, resume_after)
             note = (f"retention: removed the audit entr{'y' if entries == 1 else 'ies'} written before {_stamp(cutoff)} "
-                    f"({entries}) and {counted(decisions, 'decision')} they were the last word on")
+                    f"({entries}) and {counted(decisions, 'decision')} they were the last word on"
+                    + (f", and {counted(profiles, 'profile')} chosen for single photos" if profiles else ""))
             record = Decision(image_sha256="", path="", decision="", note=note, officer=(officer or "").strip(),
                               login=self.login, decided_at=_now(), app_version=self.app_version)
             self._append_audit(PRUNE, record, resume_after)
@@ -474,7 +477,7 @@ class ReviewStore:
                 write_witness(self.path, current_witness(self._conn))  # the witnessed entry may be among those removed
             except (sqlite3.Error, OutputError) as problem:
                 log.warning("after the retention cut in %s: %s", self.path, problem)
-        return entries, decisions
+        return cut
 
     def _append_audit(self, action: str, record: Decision, row_hash: str) -> None:
         """Append one chained entry (inside the caller's transaction) and move the recorded head to it."""
@@ -529,22 +532,37 @@ class ReviewStore:
         return rows
 
     # -- a photo's own profile ---------------------------------------------
-    def keep_photo_profile(self, path: str | os.PathLike[str], profile: str) -> None:
-        """Keep the profile the officer chose for one photo alone ('' forgets it), by the photo's path: opened again,
-        the photo is judged under it (a child's photo decided under the child's rules read the next day as failing the
-        adult's: review). Raises OutputError when the store cannot be written."""
+    def keep_photo_profile(self, path: str | os.PathLike[str], image_sha256: str, profile: str) -> None:
+        """Keep the profile the officer chose for one photo alone ('' forgets it), by the photo's path and its bytes:
+        opened again, the photo is judged under it (a child's photo decided under the child's rules read the next day
+        as failing the adult's: review). Raises OutputError when the store cannot be written."""
         key = path_text(str(Path(path).resolve()))
         with self._writing("keep a photo's profile in"):
             if profile:
-                self._conn.execute("INSERT OR REPLACE INTO photo_profiles (path, profile, chosen_at, login) VALUES (?, ?, ?, ?)",
-                                   (key, profile, _now(), self.login))
+                self._conn.execute("INSERT OR REPLACE INTO photo_profiles (path, image_sha256, profile, chosen_at, login) "
+                                   "VALUES (?, ?, ?, ?, ?)", (key, image_sha256, profile, _now(), self.login))
             else:
                 self._conn.execute("DELETE FROM photo_profiles WHERE path = ?", (key,))
 
-    def photo_profiles_for_paths(self, paths: Iterable[str | os.PathLike[str]]) -> dict[str, str]:
-        """The profile kept for each of these photos that has one of its own (resolved path -> profile name)."""
+    def photo_profiles_for_paths(self, paths: Iterable[str | os.PathLike[str]]) -> dict[str, KeptProfile]:
+        """The profile kept for each of these photos that has one of its own, by path (resolved path -> what was kept):
+        which bytes it was chosen for is checked once they are read (`kept_profile`)."""
         wanted = {path_text(p): p for p in resolve_paths(paths)}
-        return {wanted[row["path"]]: row["profile"] for row in self._by_path("photo_profiles", ("path", "profile"), list(wanted))}
+        rows = self._by_path("photo_profiles", ("path", "profile", "image_sha256"), list(wanted))
+        return {wanted[row["path"]]: KeptProfile(row["profile"], row["image_sha256"]) for row in rows}
+
+    def kept_profile(self, path: str | os.PathLike[str], image_sha256: str) -> KeptProfile | None:
+        """The profile kept for a photo, as decisions are found: by its path if it was chosen for these bytes (a row
+        for other bytes is returned as it is: the file was replaced since), else by its bytes where the file it was
+        chosen for is no longer there (moved or renamed: it lost its profile while its decision followed it)."""
+        key = path_text(str(Path(path).resolve()))
+        with self._lock:
+            rows = self._select("photo_profiles", ("path", "profile", "image_sha256"), "WHERE path = ?", (key,))
+            if not rows:
+                same = self._select("photo_profiles", ("path", "profile", "image_sha256"),
+                                    "WHERE image_sha256 = ? ORDER BY chosen_at DESC", (image_sha256,))
+                rows = [row for row in same if not Path(path_from_text(row["path"])).exists()][:1]
+        return KeptProfile(rows[0]["profile"], rows[0]["image_sha256"]) if rows else None
 
     def audit_log(self, image_sha256: str | None = None) -> list[AuditEntry]:
         """Audit entries, oldest first (of one photo, or all)."""
@@ -585,35 +603,62 @@ class ReviewStore:
 
 # the (photo, path) pairs whose last audit entry is at or before an id: their decisions go with a retention cut
 _LAST_WORD_BEFORE = "(SELECT image_sha256, path FROM audit GROUP BY image_sha256, path HAVING max(id) <= ?)"
+# the profiles chosen for single photos before a moment whose path keeps no decision after a cut through an id: a
+# photo decided since under its profile keeps it (it was judged the next day under the adult rules again: review)
+_PROFILES_BEFORE = (f"chosen_at < ? AND path NOT IN (SELECT path FROM decisions WHERE (image_sha256, path) NOT IN "
+                    f"{_LAST_WORD_BEFORE})")
 
 
-def _cut_before(conn: sqlite3.Connection, cutoff: datetime) -> tuple[int, int, int] | None:
-    """What a retention cut at `cutoff` removes: (entries, decisions, the last entry's id); None: nothing. (A
-    version-1 store, which has no entry hashes, is counted too: the cut seals it first.)"""
+class KeptProfile(NamedTuple):
+    """A profile kept for one photo alone, and the bytes (SHA-256) of the photo it was chosen for."""
+
+    profile: str
+    image_sha256: str
+
+
+class Cut(NamedTuple):
+    """What a retention cut removes: audit entries, the decisions they were the last word on, and the profiles chosen
+    for single photos that nothing else kept names (their paths name applicants too)."""
+
+    entries: int
+    decisions: int
+    profiles: int
+
+
+def _cut_before(conn: sqlite3.Connection, cutoff: datetime) -> tuple[Cut, int | None]:
+    """What a retention cut at `cutoff` removes, and the last audit entry's id it removes (None: no entry). (A
+    version-1 store, which has no entry hashes, is counted too: the cut seals it first; an older store without the
+    profiles' table has none of them.)"""
     first_kept = conn.execute("SELECT min(id) FROM audit WHERE at >= ?", (_stamp(cutoff),)).fetchone()[0]
     last = conn.execute("SELECT max(id) FROM audit" + (" WHERE id < ?" if first_kept is not None else ""),
                         (first_kept,) if first_kept is not None else ()).fetchone()[0]
+    profiles = conn.execute(f"SELECT count(*) FROM photo_profiles WHERE {_PROFILES_BEFORE}", (_stamp(cutoff), last or 0)
+                            ).fetchone()[0] if _has_table(conn, "photo_profiles") else 0
     if last is None:
-        return None
+        return Cut(0, 0, profiles), None
     decisions = conn.execute(f"SELECT count(*) FROM decisions WHERE (image_sha256, path) IN {_LAST_WORD_BEFORE}",
                              (last,)).fetchone()[0]
     entries = conn.execute("SELECT count(*) FROM audit WHERE id <= ?", (last,)).fetchone()[0]
-    return entries, decisions, last
+    return Cut(entries, decisions, profiles), last
 
 
-def count_before(path: str | os.PathLike[str], cutoff: datetime) -> tuple[int, int]:
-    """(entries, decisions) `ReviewStore.remove_before` would remove, read without changing the store: a preview
-    opened it for writing, so it failed on an auditor's read-only copy and sealed a version-1 store it only looked
-    at. Call `verify_store` first: a store that does not verify is not cut."""
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
+
+
+def count_before(path: str | os.PathLike[str], cutoff: datetime) -> Cut:
+    """What `ReviewStore.remove_before` would remove, read without changing the store: a preview opened it for
+    writing, so it failed on an auditor's read-only copy and sealed a version-1 store it only looked at. Call
+    `verify_store` first: a store that does not verify is not cut."""
     location = Path(path)
     try:
         with _reading(location) as conn:
-            cut = _cut_before(conn, cutoff)
+            cut, _ = _cut_before(conn, cutoff)
     except sqlite3.DatabaseError as error:
         raise StoreError(f"{location} is not a review store ({error})") from error
     except OSError as error:
         raise StoreError(f"{location} cannot be read ({error})") from error
-    return (0, 0) if cut is None else cut[:2]
+    return cut
 
 
 def _set_back(location: Path, version: int) -> str:

@@ -375,9 +375,10 @@ def test_a_re_check_from_before_the_folder_was_opened_again_is_dropped(qtbot, ma
     assert w.open_paths([str(folder)]) == 3
     _wait_all(qtbot, w)
     qtbot.wait(1500)
-    record = w.session.record(x)  # its own profile kept, its checks those of the new photo
-    assert record.profile == "strict" and record.analysis.profile == "strict" and photo.currentData() == "strict"
+    record = w.session.record(x)  # another photo under the name: neither the old one's decision nor its profile
+    assert record.profile == "" and record.analysis.profile == w.settings.current.profile and photo.currentIndex() == 0
     assert record.analysis.image_sha256 == file_sha256(x) and record.decision is None
+    assert "is not the photo the profile strict was chosen for (the file was replaced since)" in w.banner.text()
 
 
 def test_a_photos_own_profile_is_kept_for_the_next_time_it_is_opened(qtbot, make_window, portrait_folder, data_dir):
@@ -403,17 +404,61 @@ def test_a_photos_own_profile_is_kept_for_the_next_time_it_is_opened(qtbot, make
     assert third.session.record(child).profile == ""
 
 
+def test_a_new_batch_drops_the_queued_re_checks_of_the_photos_it_replaces(qtbot, make_window, portrait_folder):
+    # they ran after the folder was opened again, on the old records' analyses (second review: untested)
+    w = _opened(qtbot, make_window, portrait_folder, 2)
+    _slow_rechecks(w, 0.4)
+    x, y = w.browser.visible_paths()[:2]
+    arrived: list[str] = []
+    w.worker.rechecked.connect(lambda path, shown: arrived.append(path))
+    photo = w.checklist.photo_profile
+    w.browser.select_path(x)
+    photo.setCurrentIndex(photo.findData("strict"))  # under way
+    w.browser.select_path(y)
+    photo.setCurrentIndex(photo.findData("strict"))  # queued
+    w.worker.cancel(new_batch=True)
+    qtbot.wait(1200)
+    assert arrived == [x]
+
+
+def test_a_renamed_photo_keeps_its_own_profile_as_it_keeps_its_decision(qtbot, make_window, portrait_folder, data_dir):
+    # renamed after the applicant, its decision was found by its bytes but its profile lost (second review)
+    folder = portrait_folder(2, broken=False)
+    w = make_window(fake_factory())
+    w.open_paths([str(folder)])
+    _wait_all(qtbot, w)
+    child = w.browser.visible_paths()[0]
+    w.browser.select_path(child)
+    w.checklist.photo_profile.setCurrentIndex(w.checklist.photo_profile.findData("uk-passport-child-under-6"))
+    qtbot.waitUntil(lambda: w.checklist.analysis.profile == "uk-passport-child-under-6", timeout=10_000)
+    renamed = Path(child).with_name("smith_junior.jpg")
+    Path(child).rename(renamed)
+    again = make_window(fake_factory())
+    again.open_paths([str(folder)])
+    _wait_all(qtbot, again)
+    qtbot.waitUntil(lambda: again.session.record(str(renamed)).analysis.profile == "uk-passport-child-under-6",
+                    timeout=10_000)
+    assert again.session.record(str(renamed)).profile == "uk-passport-child-under-6"
+
+
 def test_a_photos_own_profile_that_cannot_be_kept_is_used_and_said(qtbot, make_window, portrait_folder):
     from pfiq_desktop.atomic import OutputError
 
     w = _opened(qtbot, make_window, portrait_folder, 1)
-    def full(path, profile):
-        raise OutputError("Cannot keep a photo's profile in the review store: database or disk is full")
-    w.session.store.keep_photo_profile = full
     w.browser.select_row(0)
-    w.checklist.photo_profile.setCurrentIndex(w.checklist.photo_profile.findData("strict"))
-    assert "is used now but not kept for the next time: Cannot keep" in w.banner.text() and w.banner.isVisible()
+    photo = w.checklist.photo_profile
+    photo.setCurrentIndex(photo.findData("lenient"))  # kept
+
+    def full(path, image_sha256, profile):
+        raise OutputError("Cannot keep a photo's profile in the review store: database or disk is full")
+
+    w.session.store.keep_photo_profile = full
+    photo.setCurrentIndex(photo.findData("strict"))
+    assert "is judged under strict now, but opened again it will be judged under lenient again: the choice could not " \
+           "be kept (Cannot keep" in w.banner.text() and w.banner.isVisible()
     qtbot.waitUntil(lambda: w.checklist.analysis.profile == "strict", timeout=10_000)
+    photo.setCurrentIndex(0)  # "not kept for the next time" read as: it follows the window next time (second review)
+    assert "is judged under icao-9303 now, but opened again it will be judged under lenient again" in w.banner.text()
 
 
 def test_a_kept_profile_that_no_longer_loads_is_said_and_the_window_profile_judges(qtbot, make_window, portrait_folder,
@@ -434,7 +479,13 @@ def test_a_kept_profile_that_no_longer_loads_is_said_and_the_window_profile_judg
     again.open_paths([str(folder)])
     _wait_all(qtbot, again)
     assert again.session.record(child).profile == "" and again.session.record(child).analysis.profile == "icao-9303"
-    assert again.banner.isVisible() and "The profile agency-child, kept for some photos alone, cannot be used" in again.banner.text()
+    name = again.session.record(child).name
+    assert again.banner.isVisible() and (f"The profile agency-child, chosen for {name} alone, cannot be used, so the "
+                                         "window's judges them and the choice is forgotten: ") in again.banner.text()
+    agency.write_text('extends = "uk-passport-child-under-6"\n')  # back: the choice does not come back over a decision
+    third = make_window(fake_factory())
+    third.open_paths([str(folder)])
+    assert third.session.record(child).profile == ""
 
 
 def test_a_window_wide_re_check_under_way_is_not_shown_on_a_photo_given_its_own(qtbot, make_window, portrait_folder):
