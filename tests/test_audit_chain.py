@@ -380,29 +380,33 @@ def test_a_retention_cut_removes_the_oldest_entries_and_the_chain_still_verifies
         _decide_on(monkeypatch, store, "2020-06-01", "b.jpg", note="applicant's medical condition")
         _decide_on(monkeypatch, store, "2024-01-02", "a.jpg", note="decided again")
         _decide_on(monkeypatch, store, "2024-02-01", "c.jpg")
+        _decide_on(monkeypatch, store, "2024-03-01", "d.jpg")  # another photo under a name whose 2020 one had a profile
         # profiles chosen for single photos: their paths name applicants too. b's goes with its decision; a's, chosen in
-        # 2020 too, stays with a's decision of 2024 (it went while the decision stayed: review); c's is today's
+        # 2020 too, stays with a's decision of 2024 (it went while the decision stayed: review); d's 2020 photo has no
+        # decision left, whatever the later photo of its name has (third review); c's is today's
         monkeypatch.setattr(review_store, "_now", lambda: "2020-06-01T12:00:00.000+00:00")
         for name in ("a.jpg", "b.jpg"):
             store.keep_photo_profile(tmp_path / name, name[0] * 64, "uk-passport-child-under-6")
+        store.keep_photo_profile(tmp_path / "d.jpg", "1" * 64, "uk-passport-child-under-6")
         monkeypatch.undo()
         store.keep_photo_profile(tmp_path / "c.jpg", "c" * 64, "strict")
         cutoff = datetime(2023, 1, 1, tzinfo=UTC)
-        assert count_before(path, cutoff) == (2, 1, 1) and len(store.audit_log()) == 4
-        assert store.remove_before(cutoff, officer="Records office") == (2, 1, 1)
+        assert count_before(path, cutoff) == (2, 1, 2) and len(store.audit_log()) == 5
+        assert store.remove_before(cutoff, officer="Records office") == (2, 1, 2)
         log = store.audit_log()
-        assert [e.action for e in log] == ["decide", "decide", "prune"] and log[-1].officer == "Records office"
-        assert "(2) and 1 decision they were the last word on, and 1 profile chosen for single photos" in log[-1].note
+        assert [e.action for e in log] == ["decide", "decide", "decide", "prune"] and log[-1].officer == "Records office"
+        assert "(2) and 1 decision they were the last word on, and 2 profiles chosen for single photos" in log[-1].note
         assert store.decision_for(tmp_path / "b.jpg", "b" * 64) is None
         assert {Path(p).name: kept.profile for p, kept in store.photo_profiles_for_paths(
-            [tmp_path / n for n in ("a.jpg", "b.jpg", "c.jpg")]).items()} == {"a.jpg": "uk-passport-child-under-6", "c.jpg": "strict"}
+            [tmp_path / n for n in ("a.jpg", "b.jpg", "c.jpg", "d.jpg")]).items()} == {"a.jpg": "uk-passport-child-under-6",
+                                                                                 "c.jpg": "strict"}
         assert store.decision_for(tmp_path / "a.jpg", "a" * 64).note == "decided again"
         assert store.verify().ok, store.verify().problems
         assert store.remove_before(cutoff) == (0, 0, 0)
     assert b"medical condition" not in path.read_bytes()
     assert verify_store(path).ok
     with ReviewStore(path) as store:  # its witness moved with the cut: the store is not taken for a replaced one
-        assert store.remove_before(datetime(2030, 1, 1, tzinfo=UTC)) == (3, 2, 2)  # everything, the last cut too
+        assert store.remove_before(datetime(2030, 1, 1, tzinfo=UTC)) == (4, 3, 2)  # everything, the last cut too
         assert store.verify().ok and [e.action for e in store.audit_log()] == ["prune"]
         store.record_decision(tmp_path / "d.jpg", "d" * 64, "reject")
     assert verify_store(path).ok
@@ -452,9 +456,12 @@ def test_pfiq_audit_prune_says_what_would_go_then_removes_it(tmp_path, monkeypat
         monkeypatch.setattr(review_store, "_now", lambda: "2020-06-01T12:00:00.000+00:00")
         store.keep_photo_profile(tmp_path / "x.jpg", "x" * 64, "uk-passport-baby-under-1")
         monkeypatch.undo()
-    for run in (pfiq("audit", "prune", str(path), "--before", "2021-01-01"),
-                pfiq("audit", "prune", str(path), "--before", "2021-01-01", "--yes")):
-        assert run.returncode == 0 and "and 1 profile chosen for single photos before it" in run.stdout, run.stdout
+    preview = pfiq("audit", "prune", str(path), "--before", "2021-01-01")
+    assert preview.returncode == 0 and preview.stdout.startswith("Would remove 0 audit entries") and \
+        "and 1 profile chosen for single photos before it. Run again with --yes" in preview.stdout, preview.stdout
+    done = pfiq("audit", "prune", str(path), "--before", "2021-01-01", "--yes")
+    assert done.returncode == 0 and "and 1 profile chosen for single photos before it; the audit log had nothing to " \
+        "cut, so it records nothing of this." in done.stdout, done.stdout
     with ReviewStore(path) as store:
         assert store.photo_profiles_for_paths([tmp_path / "x.jpg"]) == {}
 

@@ -383,7 +383,13 @@ def test_a_report_judges_a_photo_under_the_profile_kept_for_it_in_the_window(tmp
     cv2.imwrite(str(photos / "child.jpg"), cv2.cvtColor(astronaut[40:, :], cv2.COLOR_RGB2BGR))
     said, profiles = reported("replaced", str(photos))
     assert profiles == {"child.jpg": "icao-9303", "adult.jpg": "icao-9303"}
-    assert "warning: changed since a profile was chosen for it alone in the window, so judged under icao-9303: child.jpg" in said
+    assert "warning: changed since a profile was chosen for it alone in the window, so that profile does not judge it: " \
+           "child.jpg" in said
+    # its saved result, analysed before: reported as analysed, and said (it was left out of the report: third review)
+    said, profiles = reported("results_after", str(tmp_path / "res"))
+    assert profiles == {"child.jpg": "icao-9303", "adult.jpg": "icao-9303"}, said
+    assert "warning: reported as analysed, as its photo is missing or changed, not under the profile kept for it in the " \
+           "window: child.jpg" in said and "note: judged under the profile kept" not in said
 
 
 def test_no_photos_found_suggests_recursive_only_for_a_folder_with_sub_folders(tmp_path):

@@ -239,6 +239,27 @@ def test_a_photos_own_profile_is_kept_by_path_and_bytes_and_found_by_its_bytes_o
     assert store.verify().ok  # outside the audit log: the decision records the profile it was made under
 
 
+def test_a_store_whose_photo_profiles_have_no_bytes_opens_and_gains_them(tmp_path):
+    # a development build kept the choice by path alone: the index on the bytes stopped every opening (third review)
+    import sqlite3
+
+    from pfiq_desktop.review.store import KeptProfile
+
+    path = tmp_path / "reviews.sqlite3"
+    with ReviewStore(path):
+        pass
+    conn = sqlite3.connect(path)
+    conn.executescript("DROP INDEX photo_profiles_bytes; DROP TABLE photo_profiles; CREATE TABLE photo_profiles (path TEXT "
+                       "PRIMARY KEY, profile TEXT NOT NULL, chosen_at TEXT NOT NULL, login TEXT NOT NULL);")
+    conn.execute("INSERT INTO photo_profiles VALUES (?, 'strict', '2026-12-06T10:00:00.000+00:00', 'x')",
+                 (str((tmp_path / "a.jpg").resolve()),))
+    conn.commit()
+    conn.close()
+    with ReviewStore(path) as store:
+        assert store.photo_profiles_for_paths([tmp_path / "a.jpg"]) == {str((tmp_path / "a.jpg").resolve()): KeptProfile("strict", "")}
+        store.keep_photo_profile(tmp_path / "b.jpg", "b" * 64, "lenient")
+
+
 def test_only_a_profile_the_window_offers_by_its_name_judges_a_photo_it_was_kept_for(tmp_path):
     # the store is outside the audit log: a path kept there judged under any file, and verify still said OK (review)
     from pfiq_desktop.review.own_profiles import why_unusable

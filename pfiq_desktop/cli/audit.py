@@ -147,6 +147,8 @@ def run_prune(args: argparse.Namespace) -> int:
     what += f", and {counted(cut.profiles, 'profile')} chosen for single photos before it" if cut.profiles else ""
     if not any(cut):
         print(f"Nothing in {printable(str(path))} was written before {before}.")
+    elif args.yes and not cut.entries:  # nothing of the log went, so it records nothing (it claimed to: review)
+        print(f"Removed {what}; the audit log had nothing to cut, so it records nothing of this.")
     elif args.yes:
         print(f"Removed {what}; the log records the cut and still verifies (pfiq audit verify).")
     else:

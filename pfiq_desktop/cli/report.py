@@ -153,17 +153,37 @@ class Analyses:
             return self._rechecked(analysis, own)
         analysis = self.cache.analyse(self.engine(), path) if self.cache else self.engine().analyse(path)
         own = self.kept.for_photo(analysis)
-        return self.engine().recheck(analysis, profile=own) if own else analysis
+        if not own:
+            return analysis
+        judged = self.engine().recheck(analysis, profile=own)
+        self.kept.judged_under(judged)
+        return judged
 
     def _rechecked(self, saved: Analysis, own: str) -> Analysis:
-        """A saved result judged under the profile kept for its photo (`own`), else under the --profile given."""
-        from pfiq_desktop.engine.hashing import file_sha256
+        """A saved result judged under the profile kept for its photo (`own`), else under the --profile given. Under
+        the kept one, a result whose photo is gone or changed is reported as analysed, and said (it was left out)."""
         from pfiq_desktop.engine.icao import load_profile
 
-        engine = self.engine()
-        rules = load_profile(own) if own else engine.profile
+        rules = load_profile(own) if own else self.engine().profile  # (no engine where the thresholds are the same)
         if saved.profile_sha256 == rules.sha256:  # the same thresholds, as the cache judges it
-            return saved.judged_as(rules.name, rules.info)
+            judged = saved.judged_as(rules.name, rules.info)
+        else:
+            try:
+                judged = self._judged_again(saved, own)
+            except CannotRecheck:
+                if not own:
+                    raise
+                self.kept.not_judged_under(saved)
+                return saved
+        if own:
+            self.kept.judged_under(judged)
+        return judged
+
+    def _judged_again(self, saved: Analysis, own: str) -> Analysis:
+        """`saved` with its checks re-run (CannotRecheck when its photo is missing or changed since)."""
+        from pfiq_desktop.engine.hashing import file_sha256
+
+        engine = self.engine()
         cannot = (f"its checks cannot be re-run under {own}, the profile kept for it in the window" if own else
                   f"its checks cannot be re-run under --profile {engine.profile.name}")
         try:
@@ -247,7 +267,7 @@ def run(args: argparse.Namespace) -> int:
         if photos or not isinstance(args.profile, SavedSetting):
             analyses.engine()  # a missing model or a bad profile stops here, once, not once per photo or result file
         items = _collect_items(paths, analyses, store, altered, problems)
-        for line in analyses.kept.notes(str(args.profile)):
+        for line in analyses.kept.notes():
             print(line, file=sys.stderr)
         if not items:
             _print_problems(problems)

@@ -65,6 +65,7 @@ from pfiq_desktop.gui.worker import AnalysisWorker, EngineFactory
 from pfiq_desktop.palette import RESULT_ORDER, STATUS_COLOURS, status_counts
 from pfiq_desktop.review import ACCEPT, ReviewStore
 from pfiq_desktop.review.cache import open_cache, retired_text
+from pfiq_desktop.review.own_profiles import is_offered
 from pfiq_desktop.review.session import OpenOutcome, PhotoRecord, ReviewSession
 from pfiq_desktop.review.values import counted
 from pfiq_desktop.settings import LIST_SORTS, Settings, SettingsStore
@@ -126,8 +127,9 @@ def open_problems(outcome: OpenOutcome) -> list[str]:
         problems.append(skipped_text(outcome.skipped))
     for name, (why, paths) in outcome.unusable_profiles.items():
         photos = first_few([display_name(Path(p).name) for p in paths], 3)
-        problems.append(f"The profile {name}, chosen for {photos} alone, cannot be used, so the window's judges them and "
-                        f"the choice is forgotten: {why}")
+        until = "until it can be used again" if is_offered(name) else "and the choice is forgotten"
+        problems.append(f"The profile {name}, chosen for {photos} alone, cannot be used, so the window's judges them "
+                        f"{until}: {why}")
     return problems
 
 
@@ -153,6 +155,7 @@ class MainWindow(QMainWindow):
         self.store_warning = audit_warning(self.store_problem)
         self._profile_warning = ""  # a profile that could not be used, said until one that loads is chosen
         self._profile_note = ""  # what the chosen profile leaves unchecked on every photo, said while it is chosen
+        self._not_theirs: list[str] = []  # photos of this folder whose own profile was dropped: replaced files
         self._banner_text = ""  # the latest message above the photo, kept when a lasting line changes
         self.cache, cache_problem = open_cache(appdirs.cache_path())  # without one, photos are analysed each time
         # what the data folder held that could not be used as it was, said for the session (opening a folder hid it)
@@ -572,6 +575,8 @@ class MainWindow(QMainWindow):
         outcome = self.session.open([str(p) for p in paths], add=add, recursive=recursive)
         for entry in outcome.skipped:
             log.warning("skipped %s: %s", display_name(entry.path), entry.reason)
+        if outcome.new and not add:
+            self._not_theirs.clear()  # (said of the photos opened before)
         self.show_banner("\n".join(open_problems(outcome)))
         if not outcome.new:
             return 0
@@ -599,7 +604,7 @@ class MainWindow(QMainWindow):
         restored, own = outcome.restored, outcome.own_profiles
         self._status(f"Opened {counted(len(outcome.new), 'photo')}"
                      + (f"; {counted(restored, 'earlier decision')} restored" if restored else "")
-                     + (f"; {counted(own, 'photo')} judged under a profile of {'its' if own == 1 else 'their'} own" if own else "")
+                     + (f"; {counted(own, 'photo')} with a profile of {'its' if own == 1 else 'their'} own" if own else "")
                      + (f". {self._update_note}" if self._update_note else ""))
         self._update_note = ""
         # next event-loop turn: listing and first render apart (focusing the list would select at once)
@@ -706,7 +711,10 @@ class MainWindow(QMainWindow):
         """The banner with the lasting lines as they are now and the latest message kept (a profile switch wiped the
         engine's start-up failure while the engine was still down: review), and the chosen profile's notice under it
         (in the banner, a screening profile chosen on purpose read as a fault all day)."""
-        parts = (self.store_warning, self._profile_warning, *self._startup_notes, self._banner_text)
+        not_theirs = (f"Not the photos their own profiles were chosen for (the files were replaced since), so the window's "
+                      f"profile judges them: {first_few(self._not_theirs, 3)}. Choose it again in \"This photo\" for the "
+                      "same person." if self._not_theirs else "")
+        parts = (self.store_warning, self._profile_warning, *self._startup_notes, not_theirs, self._banner_text)
         shown = "\n".join(part for part in parts if part)
         self.banner.setText(shown)
         self.banner.setVisible(bool(shown))
@@ -755,9 +763,8 @@ class MainWindow(QMainWindow):
         if self.session.set_analysis(path, shown.analysis):
             self._status(f"{record.name} changed since it was decided; please review it again")
         if dropped := self.session.check_own_profile(path):
-            self.show_banner(f"{record.name} is not the photo the profile {dropped} was chosen for (the file was replaced "
-                             f"since), so {self.settings.current.profile} judges it. Choose it again in \"This photo\" if "
-                             "it is the same person.")
+            self._not_theirs.append(f"{record.name} ({dropped})")  # (each replaced the last when said alone: review)
+            self._refresh_banner()
         self._judge_under_its_own(record)
         self._keep_display(path, shown)
         self.browser.model.changed(path)

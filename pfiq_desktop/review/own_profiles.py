@@ -14,12 +14,18 @@ from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.review.store import ReviewStore
 
 
+def is_offered(name: str) -> bool:
+    """Whether the window offers a profile of this name (bundled, or a file in the user's profiles folder)."""
+    return name in list_profiles() or name in your_profiles()
+
+
 def why_unusable(name: str) -> str:
     """'' when a profile kept for a photo can judge it, else why not. Only a profile the window offers, by that name:
     the store is outside the audit log, and a path kept there would have judged under any file (review); a user's file
-    removed, broken or hidden by a bundled profile of its name since is not used either."""
-    bundled, yours = list_profiles(), your_profiles()
-    if name not in bundled and name not in yours:
+    removed or broken since is not used either. (A user's file that a bundled profile of its name hides since is not
+    told apart: the bundled one judges, and the window's start says the file is hidden.)"""
+    if not is_offered(name):
+        bundled, yours = list_profiles(), your_profiles()
         return f"no profile of that name is offered (bundled: {', '.join(bundled)}; yours: {', '.join(yours) or 'none'})"
     try:
         loaded = load_profile(name)
@@ -39,6 +45,7 @@ class KeptProfiles:
         self.passed_over: list[str] = []  # ... photos with one, judged under `named_for_all` instead
         self.changed: list[str] = []  # photos replaced since their profile was chosen
         self.unusable: dict[str, str] = {}  # a kept profile that cannot judge -> why
+        self.not_rechecked: list[str] = []  # saved results whose photo could not be judged again under it
 
     def for_photo(self, analysis: Analysis) -> str:
         """The profile kept for this photo alone that judges it here ('' none)."""
@@ -57,21 +64,31 @@ class KeptProfiles:
         if self.named_for_all:
             self.passed_over.append(f"{name} ({kept.profile})")
             return ""
-        self.judged.append(f"{name} ({kept.profile})")
         return kept.profile
 
-    def notes(self, profile: str) -> list[str]:
-        """What to say on the console once the photos are judged; `profile` judged the others."""
+    def judged_under(self, analysis: Analysis) -> None:
+        """Say that `analysis` was judged under the profile kept for its photo (once it was: not before)."""
+        self.judged.append(f"{display_name(Path(analysis.source).name)} ({analysis.profile})")
+
+    def not_judged_under(self, saved: Analysis) -> None:
+        """Say that a saved result is reported as analysed: its photo, gone or changed, cannot be judged again."""
+        self.not_rechecked.append(display_name(Path(saved.source).name))
+
+    def notes(self) -> list[str]:
+        """What to say on the console once the photos are judged."""
         said = []
         if self.judged:
             said.append(f"note: judged under the profile kept for it alone in the window: {first_few(self.judged, 5)} "
                         "(--profile NAME judges all under one)")
         if self.passed_over:
-            said.append(f"note: judged under --profile {profile}, not the profile kept for it in the window: "
+            said.append(f"note: judged under --profile {self.named_for_all}, not the profile kept for it in the window: "
                         f"{first_few(self.passed_over, 5)}")
         if self.changed:
-            said.append(f"warning: changed since a profile was chosen for it alone in the window, so judged under "
-                        f"{profile}: {first_few(self.changed, 5)}")
-        said += [f"warning: the profile {name}, kept for photos alone in the window, cannot be used, so they are judged "
-                 f"under {profile}: {why}" for name, why in self.unusable.items()]
+            said.append(f"warning: changed since a profile was chosen for it alone in the window, so that profile does not "
+                        f"judge it: {first_few(self.changed, 5)}")
+        if self.not_rechecked:
+            said.append(f"warning: reported as analysed, as its photo is missing or changed, not under the profile kept "
+                        f"for it in the window: {first_few(self.not_rechecked, 5)}")
+        said += [f"warning: the profile {name}, kept for photos alone in the window, cannot be used, so it does not judge "
+                 f"them: {why}" for name, why in self.unusable.items()]
         return said

@@ -20,7 +20,7 @@ from pfiq_desktop.engine.filenames import display_name, search_key
 from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.icao import failure_kind
 from pfiq_desktop.engine.results import Analysis
-from pfiq_desktop.review.own_profiles import why_unusable
+from pfiq_desktop.review.own_profiles import is_offered, why_unusable
 from pfiq_desktop.review.reasons import NOT_ANALYSABLE, NOT_ANALYSED_YET, REFERENCE_NO_MATCH, failed_problems, reference_check_code
 from pfiq_desktop.review.store import ACCEPT, Decision, DecisionError, KeptProfile, OverrideNeedsNote, ReviewStore
 from pfiq_desktop.review.values import when
@@ -110,7 +110,8 @@ class OpenOutcome:
     skipped: list[Skipped] = field(default_factory=list)  # photo-like entries that are not files (broken links...)
     restored: int = 0
     own_profiles: int = 0  # photos judged under the profile kept for them alone
-    # a kept profile that can no longer judge (`why_unusable`) -> why, and the photos it was kept for (now forgotten)
+    # a kept profile that cannot judge now (`why_unusable`) -> why, and the photos it was kept for; forgotten where the
+    # window no longer offers it at all (not for a file broken while it is being edited)
     unusable_profiles: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
     folder: str | None = None  # the first folder opened, for "recent folders" and the title
 
@@ -216,22 +217,25 @@ class ReviewSession:
         return check
 
     def _usable(self, kept: dict[str, KeptProfile], unusable: dict[str, tuple[str, list[str]]]) -> dict[str, KeptProfile]:
-        """The kept profiles that can still judge their photos; the others are said in `unusable` and forgotten (a
-        choice left in the store came back over a decision made meanwhile under the window's: review)."""
+        """The kept profiles that can judge their photos now; the others are said in `unusable`, and forgotten where no
+        profile of that name is offered any more (a choice left in the store came back over a decision made meanwhile
+        under the window's: review)."""
         why = {name: why_unusable(name) for name in {own.profile for own in kept.values()}}
         for path, own in kept.items():
             if why[own.profile]:
                 unusable.setdefault(own.profile, (why[own.profile], []))[1].append(path)
-                self._forget_profile(path)
         for name, (reason, paths) in unusable.items():
             log.warning("the profile %r kept for %d photos is not used: %s", name, len(paths), reason)
+        self._forget_profiles([p for name, (_, paths) in unusable.items() if not is_offered(name) for p in paths])
         return {path: own for path, own in kept.items() if not why[own.profile]}
 
-    def _forget_profile(self, path: str) -> None:
+    def _forget_profiles(self, paths: list[str]) -> None:
+        if not paths:
+            return
         try:
-            self.store.keep_photo_profile(path, "", "")
-        except OSError as error:  # (the choice is not applied all the same; said again the next time)
-            log.warning("the profile kept for %s could not be forgotten: %s", path, error)
+            self.store.forget_photo_profiles(paths)
+        except OSError as error:  # (not applied all the same; said again the next time)
+            log.warning("the profiles kept for %d photos could not be forgotten: %s", len(paths), error)
 
     def choose_profile(self, path: str, profile: str) -> None:
         """Judge a photo under a profile of its own ('': the window's, as all photos), kept in the store with its bytes
@@ -269,14 +273,14 @@ class ReviewSession:
         if record.profile and record.profile_for and record.profile_for != sha:
             dropped, record.profile, record.profile_for = record.profile, "", ""
             log.warning("%s is not the photo the profile %s was chosen for: not used", path, dropped)
-            self._forget_profile(path)
+            self._forget_profiles([path])
             return dropped
         if not record.profile:
             moved = self.store.kept_profile(path, sha)
             if moved is not None and moved.image_sha256 == sha and not why_unusable(moved.profile):
                 record.profile, record.profile_for = moved.profile, sha
                 try:
-                    self.store.keep_photo_profile(path, sha, moved.profile)  # under its new name from now on
+                    self.store.move_photo_profile(path, sha)  # to its new name: moved, not copied
                 except OSError as error:
                     log.warning("the profile of %s, found by its bytes, is not kept under its new name: %s", path, error)
         return ""

@@ -219,8 +219,11 @@ _TABLES = [
     # table an older version ignores)
     "CREATE TABLE IF NOT EXISTS photo_profiles (path TEXT PRIMARY KEY, image_sha256 TEXT NOT NULL, profile TEXT NOT NULL, "
     "chosen_at TEXT NOT NULL, login TEXT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS photo_profiles_bytes ON photo_profiles(image_sha256)",
 ]
+# Columns added since a table was first made (ALTER TABLE appends them, empty, to an older store): schema 2's, and
+# the bytes of a photo's own profile (a development build kept it by path alone), indexed once it is there.
+_ADDED_COLUMNS = {"decisions": _V2_DECISION_COLUMNS, "audit": _V2_AUDIT_COLUMNS, "photo_profiles": ("image_sha256",)}
+_INDEXES = ["CREATE INDEX IF NOT EXISTS photo_profiles_bytes ON photo_profiles(image_sha256)"]
 _NO_UPDATE, _NO_DELETE = TRIGGERS  # chain.verify checks that they are there
 _TRIGGERS = {
     name: f"CREATE TRIGGER IF NOT EXISTS {name} BEFORE {action} ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
@@ -308,7 +311,9 @@ class ReviewStore:
         version = int(row[0]) if row else None
         if version is not None and version > SCHEMA_VERSION:
             raise StoreError(f"{self.path} was written by a newer version (schema {version}); update the application")
-        self._add_v2_columns()  # a new store gets them here too
+        self._add_columns()  # a new store gets them here too
+        for statement in _INDEXES:
+            self._conn.execute(statement)
         if version is not None and version < SCHEMA_VERSION:
             if _holds_a_chain(self._conn):
                 # a version-1 store has no chain: one that has was set back to version 1, and opening it would have
@@ -320,8 +325,8 @@ class ReviewStore:
             self._conn.execute(statement)
         self._set_meta("schema", str(SCHEMA_VERSION))
 
-    def _add_v2_columns(self) -> None:
-        for table, columns in (("decisions", _V2_DECISION_COLUMNS), ("audit", _V2_AUDIT_COLUMNS)):
+    def _add_columns(self) -> None:
+        for table, columns in _ADDED_COLUMNS.items():
             present = {r[1] for r in self._conn.execute(f"PRAGMA table_info({table})")}
             for column in columns:
                 if column not in present:
@@ -544,6 +549,12 @@ class ReviewStore:
             else:
                 self._conn.execute("DELETE FROM photo_profiles WHERE path = ?", (key,))
 
+    def forget_photo_profiles(self, paths: Iterable[str | os.PathLike[str]]) -> None:
+        """Forget the profiles kept for these photos, in one transaction (OutputError when it cannot be written)."""
+        keys = [(path_text(p),) for p in resolve_paths(paths)]
+        with self._writing("forget photos' profiles in"):
+            self._conn.executemany("DELETE FROM photo_profiles WHERE path = ?", keys)
+
     def photo_profiles_for_paths(self, paths: Iterable[str | os.PathLike[str]]) -> dict[str, KeptProfile]:
         """The profile kept for each of these photos that has one of its own, by path (resolved path -> what was kept):
         which bytes it was chosen for is checked once they are read (`kept_profile`)."""
@@ -552,17 +563,32 @@ class ReviewStore:
         return {wanted[row["path"]]: KeptProfile(row["profile"], row["image_sha256"]) for row in rows}
 
     def kept_profile(self, path: str | os.PathLike[str], image_sha256: str) -> KeptProfile | None:
-        """The profile kept for a photo, as decisions are found: by its path if it was chosen for these bytes (a row
-        for other bytes is returned as it is: the file was replaced since), else by its bytes where the file it was
-        chosen for is no longer there (moved or renamed: it lost its profile while its decision followed it)."""
+        """The profile kept for a photo, as decisions are found: by its path (a row for other bytes is returned as it
+        is: the file was replaced since), else by its bytes where the file it was chosen for is no longer there (moved
+        or renamed: it lost its profile while its decision followed it)."""
         key = path_text(str(Path(path).resolve()))
         with self._lock:
             rows = self._select("photo_profiles", ("path", "profile", "image_sha256"), "WHERE path = ?", (key,))
-            if not rows:
-                same = self._select("photo_profiles", ("path", "profile", "image_sha256"),
-                                    "WHERE image_sha256 = ? ORDER BY chosen_at DESC", (image_sha256,))
-                rows = [row for row in same if not Path(path_from_text(row["path"])).exists()][:1]
-        return KeptProfile(rows[0]["profile"], rows[0]["image_sha256"]) if rows else None
+            row = rows[0] if rows else self._moved_here(image_sha256)
+        return KeptProfile(row["profile"], row["image_sha256"]) if row else None
+
+    def _moved_here(self, image_sha256: str) -> dict[str, Any] | None:
+        """The latest profile kept for these bytes whose file is no longer where it was chosen."""
+        same = self._select("photo_profiles", ("path", "profile", "image_sha256"),
+                            "WHERE image_sha256 = ? ORDER BY chosen_at DESC", (image_sha256,))
+        return next((row for row in same if not Path(path_from_text(row["path"])).exists()), None)
+
+    def move_photo_profile(self, path: str | os.PathLike[str], image_sha256: str) -> KeptProfile | None:
+        """A profile kept for these bytes at a path where they are no longer, moved to `path` (the photo moved or was
+        renamed); None when there is none. Moved, not copied: "as all photos" then forgets it, where the old row found
+        it again at every opening (review). OutputError when the store cannot be written."""
+        key = path_text(str(Path(path).resolve()))
+        with self._writing("keep a photo's profile in"):
+            row = self._moved_here(image_sha256)
+            if row is not None:
+                self._conn.execute("DELETE FROM photo_profiles WHERE path = ?", (key,))
+                self._conn.execute("UPDATE photo_profiles SET path = ? WHERE path = ?", (key, row["path"]))
+        return KeptProfile(row["profile"], row["image_sha256"]) if row else None
 
     def audit_log(self, image_sha256: str | None = None) -> list[AuditEntry]:
         """Audit entries, oldest first (of one photo, or all)."""
@@ -603,10 +629,11 @@ class ReviewStore:
 
 # the (photo, path) pairs whose last audit entry is at or before an id: their decisions go with a retention cut
 _LAST_WORD_BEFORE = "(SELECT image_sha256, path FROM audit GROUP BY image_sha256, path HAVING max(id) <= ?)"
-# the profiles chosen for single photos before a moment whose path keeps no decision after a cut through an id: a
-# photo decided since under its profile keeps it (it was judged the next day under the adult rules again: review)
-_PROFILES_BEFORE = (f"chosen_at < ? AND path NOT IN (SELECT path FROM decisions WHERE (image_sha256, path) NOT IN "
-                    f"{_LAST_WORD_BEFORE})")
+# the profiles chosen for single photos before a moment whose photo (bytes and path) keeps no decision after a cut
+# through an id: a photo decided since under its profile keeps it (it was judged the next day under the adult rules
+# again: review), and another photo decided since under the name keeps none (third review)
+_PROFILES_BEFORE = (f"chosen_at < ? AND (image_sha256, path) NOT IN (SELECT image_sha256, path FROM decisions WHERE "
+                    f"(image_sha256, path) NOT IN {_LAST_WORD_BEFORE})")
 
 
 class KeptProfile(NamedTuple):

@@ -378,7 +378,8 @@ def test_a_re_check_from_before_the_folder_was_opened_again_is_dropped(qtbot, ma
     record = w.session.record(x)  # another photo under the name: neither the old one's decision nor its profile
     assert record.profile == "" and record.analysis.profile == w.settings.current.profile and photo.currentIndex() == 0
     assert record.analysis.image_sha256 == file_sha256(x) and record.decision is None
-    assert "is not the photo the profile strict was chosen for (the file was replaced since)" in w.banner.text()
+    assert f"Not the photos their own profiles were chosen for (the files were replaced since), so the window's profile " \
+           f"judges them: {record.name} (strict)" in w.banner.text()
 
 
 def test_a_photos_own_profile_is_kept_for_the_next_time_it_is_opened(qtbot, make_window, portrait_folder, data_dir):
@@ -393,7 +394,7 @@ def test_a_photos_own_profile_is_kept_for_the_next_time_it_is_opened(qtbot, make
     w.checklist.photo_profile.setCurrentIndex(w.checklist.photo_profile.findData("uk-passport-child-under-6"))
     again = make_window(fake_factory())  # the next session, on the same review store
     again.open_paths([str(folder)])
-    assert "1 photo judged under a profile of its own" in again.status_text.text()
+    assert "1 photo with a profile of its own" in again.status_text.text()
     _wait_all(qtbot, again)
     qtbot.waitUntil(lambda: again.session.record(child).analysis.profile == "uk-passport-child-under-6", timeout=10_000)
     assert again.session.record(adult).profile == "" and again.session.record(adult).analysis.profile == "icao-9303"
@@ -439,6 +440,39 @@ def test_a_renamed_photo_keeps_its_own_profile_as_it_keeps_its_decision(qtbot, m
     qtbot.waitUntil(lambda: again.session.record(str(renamed)).analysis.profile == "uk-passport-child-under-6",
                     timeout=10_000)
     assert again.session.record(str(renamed)).profile == "uk-passport-child-under-6"
+    again.browser.select_path(str(renamed))  # not a child's photo after all: "as all photos" sticks (the old name's
+    again.checklist.photo_profile.setCurrentIndex(0)  # row found it again at every opening: third review)
+    third = make_window(fake_factory())
+    third.open_paths([str(folder)])
+    _wait_all(qtbot, third)
+    qtbot.wait(300)
+    assert third.session.record(str(renamed)).profile == ""
+
+
+def test_every_replaced_photos_dropped_profile_is_said(qtbot, make_window, portrait_folder, data_dir):
+    # a scanner's reused names: each replaced photo's notice replaced the last one's (third review)
+    import shutil
+
+    folder = portrait_folder(3, broken=False)
+    w = make_window(fake_factory())
+    w.open_paths([str(folder)])
+    _wait_all(qtbot, w)
+    x, y, z = w.browser.visible_paths()[:3]
+    photo = w.checklist.photo_profile
+    for path in (x, y):
+        w.browser.select_path(path)
+        photo.setCurrentIndex(photo.findData("uk-passport-baby-under-1"))
+    for path, other in ((x, z), (y, x)):
+        shutil.copyfile(other, path + ".new")
+    for path in (x, y):
+        Path(path + ".new").replace(path)
+    again = make_window(fake_factory())
+    again.open_paths([str(folder)])
+    _wait_all(qtbot, again)
+    qtbot.wait(300)
+    names = [again.session.record(p).name for p in (x, y)]
+    assert all(again.session.record(p).profile == "" for p in (x, y))
+    assert all(f"{name} (uk-passport-baby-under-1)" in again.banner.text() for name in names), again.banner.text()
 
 
 def test_a_photos_own_profile_that_cannot_be_kept_is_used_and_said(qtbot, make_window, portrait_folder):
@@ -486,6 +520,17 @@ def test_a_kept_profile_that_no_longer_loads_is_said_and_the_window_profile_judg
     third = make_window(fake_factory())
     third.open_paths([str(folder)])
     assert third.session.record(child).profile == ""
+    # a file broken while it is being edited (still offered): said, not forgotten (third review)
+    third.browser.select_path(child)
+    third.checklist.photo_profile.setCurrentIndex(third.checklist.photo_profile.findData("agency-child"))
+    agency.write_text('extends = "uk-passport-child-under-6"\n[checks.no_such_check]\n')
+    fourth = make_window(fake_factory())
+    fourth.open_paths([str(folder)])
+    assert fourth.session.record(child).profile == "" and "until it can be used again" in fourth.banner.text()
+    agency.write_text('extends = "uk-passport-child-under-6"\n')
+    fifth = make_window(fake_factory())
+    fifth.open_paths([str(folder)])
+    assert fifth.session.record(child).profile == "agency-child"
 
 
 def test_a_window_wide_re_check_under_way_is_not_shown_on_a_photo_given_its_own(qtbot, make_window, portrait_folder):
