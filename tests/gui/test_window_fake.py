@@ -34,9 +34,16 @@ def _wait_all(qtbot, w, timeout=20000):
 
 def _opened(qtbot, make_window, portrait_folder, n: int, broken: bool = False):
     """A window on a folder of n portraits (and, `broken`, one damaged file), every one analysed."""
+    return _window_on(qtbot, make_window, portrait_folder(n, broken=broken))
+
+
+def _window_on(qtbot, make_window, folder: Path, analysed: bool = True):
+    """A new window (the next session, on the same review store) on `folder`, every photo analysed unless not
+    `analysed` (what an opening restores is there before)."""
     w = make_window(fake_factory())
-    w.open_paths([str(portrait_folder(n, broken=broken))])
-    _wait_all(qtbot, w)
+    w.open_paths([str(folder)])
+    if analysed:
+        _wait_all(qtbot, w)
     return w
 
 
@@ -357,9 +364,7 @@ def test_a_re_check_from_before_the_folder_was_opened_again_is_dropped(qtbot, ma
     from pfiq_desktop.engine.hashing import file_sha256
 
     folder = portrait_folder(3, broken=False)
-    w = make_window(fake_factory())
-    w.open_paths([str(folder)])
-    _wait_all(qtbot, w)
+    w = _window_on(qtbot, make_window, folder)
     x, y, z = w.browser.visible_paths()[:3]
     w.browser.select_path(x)
     w.decisions.auto_advance = False
@@ -386,22 +391,18 @@ def test_a_photos_own_profile_is_kept_for_the_next_time_it_is_opened(qtbot, make
     # a child's photo decided under the child's rules was judged under the adult's when opened the next day, and an
     # undecided photo's choice was lost on quitting (review)
     folder = portrait_folder(2, broken=False)
-    w = make_window(fake_factory())
-    w.open_paths([str(folder)])
-    _wait_all(qtbot, w)
+    w = _window_on(qtbot, make_window, folder)
     child, adult = w.browser.visible_paths()[:2]
     w.browser.select_path(child)
     w.checklist.photo_profile.setCurrentIndex(w.checklist.photo_profile.findData("uk-passport-child-under-6"))
-    again = make_window(fake_factory())  # the next session, on the same review store
-    again.open_paths([str(folder)])
+    again = _window_on(qtbot, make_window, folder, analysed=False)  # the next session, on the same review store
     assert "1 photo with a profile of its own" in again.status_text.text()
     _wait_all(qtbot, again)
     qtbot.waitUntil(lambda: again.session.record(child).analysis.profile == "uk-passport-child-under-6", timeout=10_000)
     assert again.session.record(adult).profile == "" and again.session.record(adult).analysis.profile == "icao-9303"
     w.browser.select_path(child)
     w.checklist.photo_profile.setCurrentIndex(0)  # as all photos: forgotten
-    third = make_window(fake_factory())
-    third.open_paths([str(folder)])
+    third = _window_on(qtbot, make_window, folder, analysed=False)
     assert third.session.record(child).profile == ""
 
 
@@ -425,26 +426,20 @@ def test_a_new_batch_drops_the_queued_re_checks_of_the_photos_it_replaces(qtbot,
 def test_a_renamed_photo_keeps_its_own_profile_as_it_keeps_its_decision(qtbot, make_window, portrait_folder, data_dir):
     # renamed after the applicant, its decision was found by its bytes but its profile lost (second review)
     folder = portrait_folder(2, broken=False)
-    w = make_window(fake_factory())
-    w.open_paths([str(folder)])
-    _wait_all(qtbot, w)
+    w = _window_on(qtbot, make_window, folder)
     child = w.browser.visible_paths()[0]
     w.browser.select_path(child)
     w.checklist.photo_profile.setCurrentIndex(w.checklist.photo_profile.findData("uk-passport-child-under-6"))
     qtbot.waitUntil(lambda: w.checklist.analysis.profile == "uk-passport-child-under-6", timeout=10_000)
     renamed = Path(child).with_name("smith_junior.jpg")
     Path(child).rename(renamed)
-    again = make_window(fake_factory())
-    again.open_paths([str(folder)])
-    _wait_all(qtbot, again)
+    again = _window_on(qtbot, make_window, folder)
     qtbot.waitUntil(lambda: again.session.record(str(renamed)).analysis.profile == "uk-passport-child-under-6",
                     timeout=10_000)
     assert again.session.record(str(renamed)).profile == "uk-passport-child-under-6"
     again.browser.select_path(str(renamed))  # not a child's photo after all: "as all photos" sticks (the old name's
     again.checklist.photo_profile.setCurrentIndex(0)  # row found it again at every opening: third review)
-    third = make_window(fake_factory())
-    third.open_paths([str(folder)])
-    _wait_all(qtbot, third)
+    third = _window_on(qtbot, make_window, folder)
     qtbot.wait(300)
     assert third.session.record(str(renamed)).profile == ""
 
@@ -454,9 +449,7 @@ def test_every_replaced_photos_dropped_profile_is_said(qtbot, make_window, portr
     import shutil
 
     folder = portrait_folder(3, broken=False)
-    w = make_window(fake_factory())
-    w.open_paths([str(folder)])
-    _wait_all(qtbot, w)
+    w = _window_on(qtbot, make_window, folder)
     x, y, z = w.browser.visible_paths()[:3]
     photo = w.checklist.photo_profile
     for path in (x, y):
@@ -466,9 +459,7 @@ def test_every_replaced_photos_dropped_profile_is_said(qtbot, make_window, portr
         shutil.copyfile(other, path + ".new")
     for path in (x, y):
         Path(path + ".new").replace(path)
-    again = make_window(fake_factory())
-    again.open_paths([str(folder)])
-    _wait_all(qtbot, again)
+    again = _window_on(qtbot, make_window, folder)
     qtbot.wait(300)
     names = [again.session.record(p).name for p in (x, y)]
     assert all(again.session.record(p).profile == "" for p in (x, y))
@@ -501,35 +492,28 @@ def test_a_kept_profile_that_no_longer_loads_is_said_and_the_window_profile_judg
     (appdirs.profiles_dir()).mkdir(parents=True, exist_ok=True)
     agency = appdirs.profiles_dir() / "agency-child.toml"
     agency.write_text('extends = "uk-passport-child-under-6"\n')
-    w = make_window(fake_factory())
-    w.open_paths([str(folder)])
-    _wait_all(qtbot, w)
+    w = _window_on(qtbot, make_window, folder)
     child = w.browser.visible_paths()[0]
     w.browser.select_path(child)
     w.checklist.photo_profile.setCurrentIndex(w.checklist.photo_profile.findData("agency-child"))
     qtbot.waitUntil(lambda: w.session.record(child).analysis.profile == "agency-child", timeout=10_000)
     agency.unlink()  # removed since
-    again = make_window(fake_factory())
-    again.open_paths([str(folder)])
-    _wait_all(qtbot, again)
+    again = _window_on(qtbot, make_window, folder)
     assert again.session.record(child).profile == "" and again.session.record(child).analysis.profile == "icao-9303"
     name = again.session.record(child).name
     assert again.banner.isVisible() and (f"The profile agency-child, chosen for {name} alone, cannot be used, so the "
                                          "window's judges them and the choice is forgotten: ") in again.banner.text()
     agency.write_text('extends = "uk-passport-child-under-6"\n')  # back: the choice does not come back over a decision
-    third = make_window(fake_factory())
-    third.open_paths([str(folder)])
+    third = _window_on(qtbot, make_window, folder, analysed=False)
     assert third.session.record(child).profile == ""
     # a file broken while it is being edited (still offered): said, not forgotten (third review)
     third.browser.select_path(child)
     third.checklist.photo_profile.setCurrentIndex(third.checklist.photo_profile.findData("agency-child"))
     agency.write_text('extends = "uk-passport-child-under-6"\n[checks.no_such_check]\n')
-    fourth = make_window(fake_factory())
-    fourth.open_paths([str(folder)])
+    fourth = _window_on(qtbot, make_window, folder, analysed=False)
     assert fourth.session.record(child).profile == "" and "until it can be used again" in fourth.banner.text()
     agency.write_text('extends = "uk-passport-child-under-6"\n')
-    fifth = make_window(fake_factory())
-    fifth.open_paths([str(folder)])
+    fifth = _window_on(qtbot, make_window, folder, analysed=False)
     assert fifth.session.record(child).profile == "agency-child"
 
 
@@ -877,8 +861,7 @@ def test_large_photo_loads_off_the_gui_thread(qtbot, make_window, tmp_path):
     big = rng.integers(0, 255, (2400, 1800, 3), dtype=np.uint8)
     cv2.imwrite(str(folder / "big.jpg"), big, [cv2.IMWRITE_JPEG_QUALITY, 98])
     assert (folder / "big.jpg").stat().st_size > 1_500_000
-    w = make_window(fake_factory())
-    w.open_paths([str(folder)])
+    w = _window_on(qtbot, make_window, folder, analysed=False)
     path = str((folder / "big.jpg").resolve())
     qtbot.waitUntil(lambda: w.compare.image is not None and w.compare.image.shape[:2] == (2400, 1800), timeout=20000)
     assert w.session.current == path
@@ -1330,9 +1313,7 @@ def test_a_moved_folder_shows_its_decisions_as_the_reports_find_them_and_they_ca
                                                                                                  portrait_folder, data_dir):
     # the window showed every photo of a renamed folder undecided while `pfiq report` found their decisions by bytes
     folder = portrait_folder(2)
-    w = make_window(fake_factory())
-    w.open_paths([str(folder)])
-    _wait_all(qtbot, w)
+    w = _window_on(qtbot, make_window, folder)
     w.decisions.auto_advance = False
     first = w.browser.visible_paths()[0]
     w.browser.select_path(first)
@@ -1371,9 +1352,7 @@ def test_reopening_a_folder_returns_to_the_photo_left_and_the_status_line_follow
     # reopened, the window started again at photo 1 (already decided); and after moving on, the status line still read
     # "X: Rejected (saved) · now showing Y" under photo Z (officer walk-through)
     folder = portrait_folder(4)
-    w = make_window(fake_factory())
-    w.open_paths([str(folder)])
-    _wait_all(qtbot, w)
+    w = _window_on(qtbot, make_window, folder)
     w.decisions.auto_advance = True
     order = list(w.browser.visible_paths())
     w.browser.select_path(order[0])
@@ -1383,8 +1362,7 @@ def test_reopening_a_folder_returns_to_the_photo_left_and_the_status_line_follow
     assert w.status_text.text() == ""
     w.browser.sort.setCurrentIndex(WORST_FIRST)  # the list's order comes back too (it came back by name: walk-through)
     w.shutdown()
-    again = make_window(fake_factory())
-    again.open_paths([str(folder)])
+    again = _window_on(qtbot, make_window, folder, analysed=False)
     qtbot.waitUntil(lambda: again.session.current is not None, timeout=5000)
     assert again.session.current == order[2] and again.browser.sort.currentIndex() == WORST_FIRST
 
