@@ -228,7 +228,7 @@ def test_a_photos_own_profile_is_kept_by_path_and_bytes_and_found_by_its_bytes_o
     assert store.photo_profiles_for_paths(paths) == {
         str(paths[3].resolve()): KeptProfile("uk-passport-child-under-6", "3" * 64),
         str(paths[-1].resolve()): KeptProfile("uk-passport-baby-under-1", "9" * 64)}
-    store.keep_photo_profile(paths[3], "", "")  # as all photos: forgotten
+    store.forget_photo_profiles([paths[3]])  # as all photos
     assert str(paths[3].resolve()) not in store.photo_profiles_for_paths(paths)
     renamed = tmp_path / "renamed.jpg"
     paths[-1].write_bytes(b"the photo")  # while the file it was chosen for is there, a copy of it is not that photo

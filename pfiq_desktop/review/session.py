@@ -247,7 +247,7 @@ class ReviewSession:
         record.profile = profile
         if not profile:
             record.profile_for = ""
-            self.store.keep_photo_profile(path, "", "")
+            self.store.forget_photo_profiles([path])
             return
         record.profile_for = (record.analysis.image_sha256 if record.analysis is not None else "") or file_sha256(path)
         self.store.keep_photo_profile(path, record.profile_for, profile)

@@ -505,7 +505,7 @@ class ReviewStore:
         """The current decision for a file: by hash and path (by path alone without a hash); else that of a file
         with the same bytes that is no longer where it was decided (moved or renamed). A copy whose original is still
         there is not decided: the window, which restores decisions by path, shows it undecided too."""
-        key = path_text(str(Path(path).resolve()))
+        key = _path_key(path)
         with self._lock:
             if not image_sha256:
                 rows = self._select("decisions", DECISION_FIELDS, "WHERE path=? ORDER BY decided_at DESC LIMIT 1", (key,))
@@ -538,19 +538,16 @@ class ReviewStore:
 
     # -- a photo's own profile ---------------------------------------------
     def keep_photo_profile(self, path: str | os.PathLike[str], image_sha256: str, profile: str) -> None:
-        """Keep the profile the officer chose for one photo alone ('' forgets it), by the photo's path and its bytes:
-        opened again, the photo is judged under it (a child's photo decided under the child's rules read the next day
-        as failing the adult's: review). Raises OutputError when the store cannot be written."""
-        key = path_text(str(Path(path).resolve()))
+        """Keep the profile the officer chose for one photo alone, by the photo's path and its bytes: opened again, the
+        photo is judged under it (a child's photo decided under the child's rules read the next day as failing the
+        adult's: review). Raises OutputError when the store cannot be written."""
         with self._writing("keep a photo's profile in"):
-            if profile:
-                self._conn.execute("INSERT OR REPLACE INTO photo_profiles (path, image_sha256, profile, chosen_at, login) "
-                                   "VALUES (?, ?, ?, ?, ?)", (key, image_sha256, profile, _now(), self.login))
-            else:
-                self._conn.execute("DELETE FROM photo_profiles WHERE path = ?", (key,))
+            self._conn.execute("INSERT OR REPLACE INTO photo_profiles (path, image_sha256, profile, chosen_at, login) "
+                               "VALUES (?, ?, ?, ?, ?)", (_path_key(path), image_sha256, profile, _now(), self.login))
 
     def forget_photo_profiles(self, paths: Iterable[str | os.PathLike[str]]) -> None:
-        """Forget the profiles kept for these photos, in one transaction (OutputError when it cannot be written)."""
+        """Forget the profiles kept for these photos ("as all photos"), in one transaction (OutputError when it cannot
+        be written)."""
         keys = [(path_text(p),) for p in resolve_paths(paths)]
         with self._writing("forget photos' profiles in"):
             self._conn.executemany("DELETE FROM photo_profiles WHERE path = ?", keys)
@@ -566,7 +563,7 @@ class ReviewStore:
         """The profile kept for a photo, as decisions are found: by its path (a row for other bytes is returned as it
         is: the file was replaced since), else by its bytes where the file it was chosen for is no longer there (moved
         or renamed: it lost its profile while its decision followed it)."""
-        key = path_text(str(Path(path).resolve()))
+        key = _path_key(path)
         with self._lock:
             rows = self._select("photo_profiles", ("path", "profile", "image_sha256"), "WHERE path = ?", (key,))
             row = rows[0] if rows else self._moved_here(image_sha256)
@@ -582,7 +579,7 @@ class ReviewStore:
         """A profile kept for these bytes at a path where they are no longer, moved to `path` (the photo moved or was
         renamed); None when there is none. Moved, not copied: "as all photos" then forgets it, where the old row found
         it again at every opening (review). OutputError when the store cannot be written."""
-        key = path_text(str(Path(path).resolve()))
+        key = _path_key(path)
         with self._writing("keep a photo's profile in"):
             row = self._moved_here(image_sha256)
             if row is not None:
@@ -667,6 +664,11 @@ def _cut_before(conn: sqlite3.Connection, cutoff: datetime) -> tuple[Cut, int | 
                              (last,)).fetchone()[0]
     entries = conn.execute("SELECT count(*) FROM audit WHERE id <= ?", (last,)).fetchone()[0]
     return Cut(entries, decisions, profiles), last
+
+
+def _path_key(path: str | os.PathLike[str]) -> str:
+    """A photo's path as the store keys it: absolute, symlinks resolved, in `path_text` form."""
+    return path_text(str(Path(path).resolve()))
 
 
 def _has_table(conn: sqlite3.Connection, name: str) -> bool:

@@ -474,10 +474,10 @@ def test_a_photos_own_profile_that_cannot_be_kept_is_used_and_said(qtbot, make_w
     photo = w.checklist.photo_profile
     photo.setCurrentIndex(photo.findData("lenient"))  # kept
 
-    def full(path, image_sha256, profile):
+    def full(*_):
         raise OutputError("Cannot keep a photo's profile in the review store: database or disk is full")
 
-    w.session.store.keep_photo_profile = full
+    w.session.store.keep_photo_profile = w.session.store.forget_photo_profiles = full
     photo.setCurrentIndex(photo.findData("strict"))
     assert "is judged under strict now, but opened again it will be judged under lenient again: the choice could not " \
            "be kept (Cannot keep" in w.banner.text() and w.banner.isVisible()
