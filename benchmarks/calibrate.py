@@ -30,9 +30,8 @@ from pfiq_desktop.engine.backbones import DATA_DIR
 from pfiq_desktop.engine.backbones.calibration import CALIBRATION_FILE
 from pfiq_desktop.engine.backbones.dlib_resnet import DLIB_RESNET_V1, load_dlib_resnet
 from pfiq_desktop.engine.calibration_run import PLQ_METHOD, calibrate, collect_faces
-from pfiq_desktop.engine.defaults import DEFAULT_QUALITY_ESTIMATOR
+from pfiq_desktop.engine.defaults import DEFAULT_QUALITY_ESTIMATOR, MAP_METHODS
 from pfiq_desktop.engine.faces import FaceDetector
-from pfiq_desktop.engine.plq import MAP_METHODS
 
 FACES = REPO.parent / "shared" / "data" / "faces"
 CALIBRATION_SLICE = slice(100, 140)

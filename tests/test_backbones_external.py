@@ -14,7 +14,8 @@ import torch
 
 from pfiq_desktop.cli import main as pfiq
 from pfiq_desktop.engine.alignment import ARCFACE_TEMPLATE_112, DLIB_CHIP, Alignment, five_points
-from pfiq_desktop.engine.backbones.external import BackboneLoadError, read_sidecar, sidecar_path
+from pfiq_desktop.engine.backbones import BackboneLoadError
+from pfiq_desktop.engine.backbones.external import read_sidecar, sidecar_path
 from pfiq_desktop.engine.backbones.registry import load_backbone
 from pfiq_desktop.engine.defaults import DEFAULT_BACKBONE
 from pfiq_desktop.engine.deviation import load_user_reference, low_outlines, user_reference_path

@@ -19,10 +19,10 @@ import torch
 from pfiq_desktop.cli import main as pfiq
 from pfiq_desktop.engine import Analyzer
 from pfiq_desktop.engine.alignment import Alignment
+from pfiq_desktop.engine.backbones import BackboneLoadError
 from pfiq_desktop.engine.backbones.calibration import load_calibration
 from pfiq_desktop.engine.backbones.dlib_resnet import load_dlib_resnet
 from pfiq_desktop.engine.backbones.external import (
-    BackboneLoadError,
     onnx_converter,
     read_sidecar,
     sidecar_path,

@@ -373,12 +373,33 @@ def test_a_report_judges_a_photo_under_the_profile_kept_for_it_in_the_window(tmp
     said, profiles = reported("one", str(photos), "--profile", "lenient")  # one profile named for all
     assert profiles == {"child.jpg": "lenient", "adult.jpg": "lenient"}
     assert "note: judged under --profile lenient, not the profile kept for it in the window: child.jpg" in said
-    # a result of `pfiq analyse` (judged under the window's profile) is reported under the child's too
-    made = subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", "analyse", str(photos), "--out", str(tmp_path / "res"),
-                           "--format", "json", "--device", "cpu"], cwd=REPO, capture_output=True, text=True, env=env)
-    assert made.returncode == 0, made.stderr
-    said, profiles = reported("results", str(tmp_path / "res"))
+
+    def analysed(out, *profile):
+        run = subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", "analyse", str(photos), "--out", str(tmp_path / out),
+                              "--format", "json", "--device", "cpu", *profile], cwd=REPO, capture_output=True, text=True,
+                             env=env)
+        assert run.returncode == 0, run.stderr
+        return run.stderr, {name: json.loads((tmp_path / out / f"{name}.json").read_text())["profile"] for name in
+                            ("child", "adult")}
+
+    # `pfiq analyse` judges it under the child's too (it used the window's profile for all)
+    said, profiles = analysed("res")
+    assert profiles == {"child": "uk-passport-child-under-6", "adult": "icao-9303"}, said
+    assert "note: judged under the profile kept for it alone in the window: child.jpg (uk-passport-child-under-6)" in said
+    # a result of `pfiq analyse` judged under another profile is reported under the child's
+    said, profiles = analysed("res_icao", "--profile", "icao-9303")
+    assert profiles == {"child": "icao-9303", "adult": "icao-9303"}, said
+    said, profiles = reported("results", str(tmp_path / "res_icao"))
     assert profiles == {"child.jpg": "uk-passport-child-under-6", "adult.jpg": "icao-9303"}, said
+    # `pfiq compare` judges a pair under the new photo's own profile, as the window's renewal check does
+    for new, reference, judged in (("child", "adult", "uk-passport-child-under-6"), ("adult", "child", "icao-9303")):
+        compared = subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", "compare", str(photos / f"{new}.jpg"),
+                                   str(photos / f"{reference}.jpg"), "--out", str(tmp_path / "pairs"), "--format", "json",
+                                   "--device", "cpu"], cwd=REPO, capture_output=True, text=True, env=env)
+        assert compared.returncode == 0, compared.stderr
+        pair = json.loads((tmp_path / "pairs" / f"{new}__vs__{reference}.json").read_text())
+        assert pair["a"]["profile"] == pair["b"]["profile"] == judged, compared.stderr
+        assert ("kept for it alone in the window: child.jpg" in compared.stderr) is (new == "child"), compared.stderr
     # another applicant's photo under the name: not judged under the child's profile, and said
     cv2.imwrite(str(photos / "child.jpg"), cv2.cvtColor(astronaut[40:, :], cv2.COLOR_RGB2BGR))
     said, profiles = reported("replaced", str(photos))
@@ -386,7 +407,7 @@ def test_a_report_judges_a_photo_under_the_profile_kept_for_it_in_the_window(tmp
     assert "warning: changed since a profile was chosen for it alone in the window, so that profile does not judge it: " \
            "child.jpg" in said
     # its saved result, analysed before: reported as analysed, and said (it was left out of the report: third review)
-    said, profiles = reported("results_after", str(tmp_path / "res"))
+    said, profiles = reported("results_after", str(tmp_path / "res_icao"))
     assert profiles == {"child.jpg": "icao-9303", "adult.jpg": "icao-9303"}, said
     assert "warning: reported as analysed, as its photo is missing or changed, not under the profile kept for it in the " \
            "window: child.jpg" in said and "note: judged under the profile kept" not in said

@@ -86,3 +86,26 @@ def test_the_windows_version_and_help_answer_without_loading_torch():
     code = "import sys; import pfiq_desktop.gui.app; print('torch' in sys.modules)"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert run.returncode == 0 and run.stdout.strip() == "False", run.stderr
+
+
+def test_the_commands_help_version_and_audit_answer_without_loading_torch(tmp_path):
+    # `pfiq analyse`'s --quality and --map-method choices were read from the engine's torch modules as the parser was
+    # built, so `pfiq --version`, `--help` and `pfiq audit verify` took 2 s, 1 s of it loading torch
+    code = ("import sys; from pfiq_desktop.cli import main; code = main(['audit', 'verify']); "
+            "print(code, 'torch' in sys.modules)")
+    env = dict(os.environ, PFIQ_DATA_DIR=str(tmp_path))
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120, env=env)
+    assert run.stdout.split()[-1] == "False", run.stdout + run.stderr
+
+
+def test_every_quality_estimator_is_offered_by_the_name_the_commands_list():
+    # the names are kept without torch for the commands' options (defaults.QUALITY_ESTIMATORS); an estimator class left
+    # out of them would be offered nowhere
+    from pfiq_desktop.engine.defaults import QUALITY_ESTIMATORS
+    from pfiq_desktop.engine.quality import ESTIMATORS, QualityEstimator
+
+    def named(cls):
+        return [cls] * bool(getattr(cls, "name", "")) + [c for sub in cls.__subclasses__() for c in named(sub)]
+
+    assert tuple(ESTIMATORS) == QUALITY_ESTIMATORS
+    assert {cls.name for cls in named(QualityEstimator)} == set(QUALITY_ESTIMATORS)

@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from pfiq_desktop.engine.backbones.calibration import load_calibration
-from pfiq_desktop.engine.plq import MAP_METHODS, gaussian_blur, gradient_magnitude, quality_gradient
+from pfiq_desktop.engine.defaults import MAP_METHODS
+from pfiq_desktop.engine.plq import gaussian_blur, gradient_magnitude, quality_gradient
 from pfiq_desktop.engine.quality import make_estimator
 from tests.photos import portrait_paths
 

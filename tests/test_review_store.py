@@ -422,3 +422,25 @@ def test_an_update_deletes_a_cache_of_other_versions_whole_leaving_no_journal_be
     journal = path.with_name(path.name + "-wal")
     assert not journal.exists() or journal.stat().st_size < 500_000, journal.stat().st_size
     assert path.stat().st_size < 500_000  # a new file, not 6 MB of freed pages
+
+
+def test_the_commands_use_the_profiles_kept_in_the_windows_store_and_say_when_it_cannot_be_read(data_dir, capsys):
+    # `pfiq analyse` and `pfiq compare` judged a child's photo under the adult rules it was spared in the window
+    import argparse
+
+    from pfiq_desktop import appdirs
+    from pfiq_desktop.cli.common import SavedSetting, kept_profiles
+
+    photo = data_dir.parent / "child.jpg"
+    saved, named = argparse.Namespace(profile=SavedSetting("icao-9303")), argparse.Namespace(profile="lenient")
+    assert kept_profiles(saved).for_file(photo, "c" * 64) == ""  # no store yet: none kept, nothing said
+    with ReviewStore(appdirs.store_path()) as store:
+        store.keep_photo_profile(photo, "c" * 64, "uk-passport-child-under-6")
+    assert kept_profiles(saved).for_file(photo, "c" * 64) == "uk-passport-child-under-6"
+    assert kept_profiles(named).for_file(photo, "c" * 64) == ""  # --profile NAME judges every photo
+    assert capsys.readouterr().err == ""
+    appdirs.store_path().write_bytes(b"not a database at all " * 100)
+    for suffix in ("-wal", "-shm"):
+        appdirs.store_path().with_name(appdirs.store_path().name + suffix).unlink(missing_ok=True)
+    assert kept_profiles(saved).for_file(photo, "c" * 64) == ""
+    assert "note: the profiles kept in the window for single photos are not used: " in capsys.readouterr().err

@@ -47,9 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     tolerate_any_console_encoding()
     args = build_parser().parse_args(argv)
     setup_logging()
-    # imported here, not above: they load torch, which `pfiq --help`, `--version` and the window's start (it reads
-    # this package's device option) do not need (claims audit: --version took 2.4 s)
-    from pfiq_desktop.engine.backbones.external import BackboneLoadError
+    # imported here, not above: the window's start reads this package's device option and needs none of them. None
+    # loads torch, which `pfiq --help`, `--version` and `pfiq audit` do not need (claims audit: --version took 2.4 s)
+    from pfiq_desktop.engine.backbones import BackboneLoadError
     from pfiq_desktop.engine.icao.profile import ProfileError
     from pfiq_desktop.engine.models import ModelFileError
 

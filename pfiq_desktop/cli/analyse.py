@@ -23,6 +23,7 @@ from pfiq_desktop.cli.common import (
     engine_problem,
     error,
     fitted,
+    kept_profiles,
     nothing_found,
     parse_list,
     positive_int,
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from pfiq_desktop.engine.analyzer import Analyzer
     from pfiq_desktop.engine.results import Analysis
     from pfiq_desktop.review.cache import AnalysisCache
+    from pfiq_desktop.review.own_profiles import KeptProfiles
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +101,22 @@ def _analyses(
         if cache is not None:
             cache.keep(analyzer, analysis)
         yield analysis, False
+
+
+def _judged_as_in_the_window(analyzer: Analyzer, kept: KeptProfiles, analysis: Analysis) -> Analysis:
+    """`analysis` judged under the profile kept for its photo alone in the window, where it has one (a child's among
+    adults): its checks re-run on its faces, as the window and `pfiq report` judge it."""
+    own = kept.for_photo(analysis)
+    if not own:
+        return analysis
+    try:
+        judged = analyzer.recheck(analysis, profile=own)
+    except OSError:  # moved or removed since it was analysed, a moment ago
+        log.warning("%s could not be judged again under %s", analysis.source, own, exc_info=True)
+        kept.not_judged_under(analysis)
+        return analysis
+    kept.judged_under(judged)
+    return judged
 
 
 def output_stems(out: Path, paths: list[Path]) -> list[str]:
@@ -180,6 +198,7 @@ def run(args: argparse.Namespace) -> int:
     saved_profile_note(args)
     stop_on_sigterm()
     cache = None if args.no_cache else shared_cache()
+    kept = kept_profiles(args)
     out = Path(args.out)
     shown = shown_names(paths, stems)
     rows: list[tuple[str, str, str, str, str, str]] = []
@@ -188,6 +207,7 @@ def run(args: argparse.Namespace) -> int:
         for index, (path, stem, (analysis, cached)) in enumerate(
             zip(paths, stems, _analyses(analyzer, cache, paths, args.batch, args.workers)), start=1
         ):
+            analysis = _judged_as_in_the_window(analyzer, kept, analysis)
             trouble = "; ".join(analysis.errors) or ("" if analysis.upright_face else no_face_problem(analysis))
             if "png" in args.formats and analysis.ok:
                 pixels, missed = read_photo(path, analysis.image_sha256)  # moved or replaced since it was read
@@ -218,6 +238,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"cancelled after {len(rows)} of {counted(len(paths), 'photo')}; their outputs are complete", file=sys.stderr)
         return EXIT_CANCELLED
     _print_rows(rows)
+    for line in kept.notes():
+        print(line, file=sys.stderr)
     skipped = f", {len(found.skipped)} skipped" if found.skipped else ""
     tally = ", ".join(f"{count} {verdict}" for verdict, count in verdicts.most_common())
     print(f"{counted(len(paths), 'photo')} ({tally}), {problems} with problems (no face, unreadable, not drawn){skipped}; "

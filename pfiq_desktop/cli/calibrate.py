@@ -30,18 +30,16 @@ MIN_FACES = 5  # fewer clean faces give no meaningful medians
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from pfiq_desktop.engine.defaults import DEFAULT_BACKBONE
-    from pfiq_desktop.engine.plq import MAP_METHODS
-    from pfiq_desktop.engine.quality import ESTIMATORS
+    from pfiq_desktop.engine.defaults import DEFAULT_BACKBONE, MAP_METHODS, QUALITY_ESTIMATORS
 
     parser = commands.add_parser("calibrate", help="measure a backbone's quality and map constants on clean photos "
                                                    "and write them into its sidecar")
     parser.add_argument("--backbone", required=True, help=f"the model file (.onnx, .pt) with its .toml sidecar, or {DEFAULT_BACKBONE} "
                                                          "(reports the built-in constants' reproduction; writes nothing)")
     parser.add_argument("--faces", required=True, help="folder of clean, compliant photos (one face each; 40 or more is best)")
-    parser.add_argument("--estimators", type=lambda t: parse_list(t, list(ESTIMATORS)), default=None,
+    parser.add_argument("--estimators", type=lambda t: parse_list(t, list(QUALITY_ESTIMATORS)), default=None,
                         help="comma list of quality estimators to calibrate (default: every training-free one; ser-fiq only "
-                             f"when the backbone has a dropout point; none for the built-in network): {', '.join(ESTIMATORS)}")
+                             f"when the backbone has a dropout point; none for the built-in network): {', '.join(QUALITY_ESTIMATORS)}")
     parser.add_argument("--maps", type=lambda t: parse_list(t, list(MAP_METHODS)), default=None,
                         help=f"comma list of map methods to calibrate (default: all): {', '.join(MAP_METHODS)}")
     parser.add_argument("--limit", type=positive_int, default=None, help="use at most this many photos (sorted by name)")
@@ -52,7 +50,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def run(args: argparse.Namespace) -> int:
     from pfiq_desktop.atomic import OutputError
     from pfiq_desktop.engine.analyzer import resolve_device
-    from pfiq_desktop.engine.backbones.external import BackboneLoadError, write_calibration
+    from pfiq_desktop.engine.backbones import BackboneLoadError
+    from pfiq_desktop.engine.backbones.external import write_calibration
     from pfiq_desktop.engine.backbones.registry import USER_BACKBONE_ESTIMATOR, load_backbone
     from pfiq_desktop.engine.calibration_run import (
         CALIBRATABLE,
@@ -62,10 +61,9 @@ def run(args: argparse.Namespace) -> int:
         collect_faces,
         write_deviation_reference,
     )
-    from pfiq_desktop.engine.defaults import DEFAULT_MAP_METHOD, DEFAULT_QUALITY_ESTIMATOR
+    from pfiq_desktop.engine.defaults import DEFAULT_MAP_METHOD, DEFAULT_QUALITY_ESTIMATOR, MAP_METHODS
     from pfiq_desktop.engine.discovery import find_images
     from pfiq_desktop.engine.faces import FaceDetector
-    from pfiq_desktop.engine.plq import MAP_METHODS
 
     try:
         backbone = load_backbone(args.backbone, resolve_device(args.device))

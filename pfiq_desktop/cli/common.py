@@ -21,6 +21,7 @@ from pfiq_desktop.settings import SettingsStore
 
 if TYPE_CHECKING:  # annotations only
     from pfiq_desktop.review.cache import AnalysisCache
+    from pfiq_desktop.review.own_profiles import KeptProfiles
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,32 @@ def saved_profile_note(args: argparse.Namespace) -> None:
         print(f"note: profile {profile} (the one chosen in the window; --profile NAME judges under another)", file=sys.stderr)
 
 
+def profile_for_all(args: argparse.Namespace) -> str:
+    """The --profile the command line names for every photo ('' where it names none and the window's choice judges)."""
+    return "" if isinstance(args.profile, SavedSetting) else str(args.profile)
+
+
+def kept_profiles(args: argparse.Namespace) -> KeptProfiles:
+    """The profiles kept in the window for single photos (a child's among adults), from the application's review
+    store, so that a command judges each photo as the window does: `pfiq analyse` failed a baby's photo, judged
+    under its own profile in the window, for its shut eyes. None are kept where there is no store or it cannot be
+    read (said)."""
+    from pfiq_desktop import appdirs
+    from pfiq_desktop.atomic import OutputError
+    from pfiq_desktop.review.own_profiles import KeptProfiles
+    from pfiq_desktop.review.store import ReviewStore, StoreError
+
+    path = appdirs.store_path()
+    store = None
+    if path.is_file():
+        try:
+            store = ReviewStore(path)
+        except (StoreError, OutputError) as problem:
+            log.warning("the review store %s cannot be read for kept profiles", path, exc_info=True)
+            print(f"note: the profiles kept in the window for single photos are not used: {problem}", file=sys.stderr)
+    return KeptProfiles(store, profile_for_all(args))
+
+
 def add_engine_options(parser: argparse.ArgumentParser, methods: bool = False, backbone: bool = True) -> None:
     """--device, --profile and --backbone (defaults: the application's settings), and optionally --quality/--map-method."""
     from pfiq_desktop.engine.icao import list_profiles, your_profiles
@@ -70,11 +97,9 @@ def add_engine_options(parser: argparse.ArgumentParser, methods: bool = False, b
                             help="recognition network: a model file (.onnx, .pt) with its .toml sidecar, or "
                                  f"{DEFAULT_BACKBONE} (default: the application's setting, {current.backbone or DEFAULT_BACKBONE})")
     if methods:
-        from pfiq_desktop.engine.defaults import DEFAULT_MAP_METHOD, DEFAULT_QUALITY_ESTIMATOR
-        from pfiq_desktop.engine.plq import MAP_METHODS
-        from pfiq_desktop.engine.quality import ESTIMATORS
+        from pfiq_desktop.engine.defaults import DEFAULT_MAP_METHOD, DEFAULT_QUALITY_ESTIMATOR, MAP_METHODS, QUALITY_ESTIMATORS
 
-        parser.add_argument("--quality", default=DEFAULT_QUALITY_ESTIMATOR, choices=list(ESTIMATORS),
+        parser.add_argument("--quality", default=DEFAULT_QUALITY_ESTIMATOR, choices=QUALITY_ESTIMATORS,
                             help=f"scalar quality estimator (default {DEFAULT_QUALITY_ESTIMATOR})")
         parser.add_argument("--map-method", default=DEFAULT_MAP_METHOD, choices=list(MAP_METHODS),
                             help=f"pixel-level map method (default {DEFAULT_MAP_METHOD})")

@@ -16,6 +16,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pfiq_desktop.cli.common import (
     EXIT_CANCELLED,
@@ -27,6 +28,7 @@ from pfiq_desktop.cli.common import (
     engine_problem,
     error,
     fitted,
+    kept_profiles,
     parse_list,
     print_table,
     printable,
@@ -38,6 +40,9 @@ from pfiq_desktop.engine.comparison import NOT_COMPARED, Comparison
 from pfiq_desktop.engine.discovery import IMAGE_EXTENSIONS
 from pfiq_desktop.engine.filenames import path_from_text
 from pfiq_desktop.reports.naming import result_stems, unique_stems
+
+if TYPE_CHECKING:
+    from pfiq_desktop.review.own_profiles import KeptProfiles
 
 FORMATS = ("png", "pdf", "json")
 DEFAULT_FORMATS = "png,pdf,json"  # parsed by --format's type, as a given value is
@@ -123,10 +128,14 @@ def run(args: argparse.Namespace) -> int:
     saved_profile_note(args)
     stop_on_sigterm()
     out = Path(args.out) if args.out else None
+    kept = kept_profiles(args)
     comparisons: list[Comparison] = []
     try:
         for index, ((a, b), name) in enumerate(zip(pairs, stems(pairs, out)), start=1):
-            comparison = analyzer.compare(a, b)
+            own = _own_profile(kept, a)
+            comparison = analyzer.compare(a, b, profile=own or None)
+            if own and comparison.a.ok:
+                kept.judged_under(comparison.a)
             comparisons.append(comparison)
             if out is not None:
                 write_outputs(out / name, comparison, args.formats)
@@ -144,7 +153,20 @@ def run(args: argparse.Namespace) -> int:
         print(f"\ncancelled after {len(comparisons)} of {len(pairs)} pairs; their outputs are complete", file=sys.stderr)
         return EXIT_CANCELLED
     report(comparisons, out)
+    for line in kept.notes():
+        print(line, file=sys.stderr)
     return EXIT_PHOTO_PROBLEM if any(c.decision == NOT_COMPARED for c in comparisons) else EXIT_OK
+
+
+def _own_profile(kept: KeptProfiles, photo: Path) -> str:
+    """The profile kept in the window for the new photo alone ('' none): both photos are judged under it, as the
+    window's renewal check judges them (a child's renewal photo was failed for the adult rules)."""
+    from pfiq_desktop.engine.hashing import file_sha256
+
+    try:
+        return kept.for_file(photo, file_sha256(photo))
+    except OSError:  # unreadable: the comparison says why
+        return ""
 
 
 def _pairs(args: argparse.Namespace) -> list[tuple[Path, Path]]:

@@ -32,6 +32,7 @@ from pfiq_desktop.cli.common import (
     nothing_found,
     parse_list,
     printable,
+    profile_for_all,
     saved_profile_note,
     shared_cache,
     stop_on_sigterm,
@@ -130,8 +131,7 @@ class Analyses:
         self.args = args
         self.cache = cache
         self._engine: Engine | None = None
-        explicit = "" if isinstance(args.profile, SavedSetting) else str(args.profile)
-        self.kept = KeptProfiles(store, explicit)  # the profiles kept in the window for single photos
+        self.kept = KeptProfiles(store, profile_for_all(args))  # the profiles kept in the window for single photos
 
     def engine(self) -> Engine:
         """The engine, started on first use (ModelFileError or ProfileError when it cannot start)."""

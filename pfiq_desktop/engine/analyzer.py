@@ -33,13 +33,14 @@ from pfiq_desktop.engine.defaults import (
     DEFAULT_MAP_METHOD,
     DEFAULT_PROFILE,
     DEFAULT_QUALITY_ESTIMATOR,
+    MAP_METHODS,
     MAX_FACES,
 )
 from pfiq_desktop.engine.deviation import DeviationReference, chip_in_photo, deviation_chip, face_area_chip, load_reference
 from pfiq_desktop.engine.faces import DetectedFace, FaceDetector, photo_points_to_chip
 from pfiq_desktop.engine.findings import add_findings
 from pfiq_desktop.engine.imageio import load_photo_file
-from pfiq_desktop.engine.plq import GRADIENT_MAPS, MAP_METHODS, ForwardPass, gradient_magnitude
+from pfiq_desktop.engine.plq import GRADIENT_MAPS, ForwardPass, gradient_magnitude
 from pfiq_desktop.engine.preparation import Prepared, PreparePool, Source, prepare
 from pfiq_desktop.engine.quality import make_estimator
 from pfiq_desktop.engine.results import Analysis, Face, Verdict, at_stored_precision, engine_key, stored_how, upright_by

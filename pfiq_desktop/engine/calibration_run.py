@@ -30,12 +30,12 @@ import torch
 from pfiq_desktop.atomic import write_bytes_atomic
 from pfiq_desktop.engine import disturbances as dist
 from pfiq_desktop.engine.alignment import Alignment
-from pfiq_desktop.engine.defaults import DEFAULT_MAP_METHOD
+from pfiq_desktop.engine.defaults import DEFAULT_MAP_METHOD, MAP_METHODS
 from pfiq_desktop.engine.deviation import SIGMA_PER_CHIP_PX, DeviationReference, build, face_area_chip, user_reference_path
 from pfiq_desktop.engine.faces import CHIP_SIZE, FaceDetector, photo_points_to_chip
 from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.imageio import ImageLoadError, load_image
-from pfiq_desktop.engine.plq import MAP_METHODS, gradient_magnitude
+from pfiq_desktop.engine.plq import gradient_magnitude
 from pfiq_desktop.engine.quality import ESTIMATORS, Calibration, EmbeddingNetwork, LearnedHead, make_estimator
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from pfiq_desktop.engine.defaults import DEFAULT_MAP_METHOD, DEFAULT_QUALITY_ESTIMATOR
+from pfiq_desktop.engine.defaults import DEFAULT_MAP_METHOD, DEFAULT_QUALITY_ESTIMATOR, MAP_METHODS
 from pfiq_desktop.engine.quality import EmbeddingNetwork, QualityEstimator, fixed_draw, make_estimator
 
 # Below this |sum_j e_j| the regression weights q / sum_j e_j explode; the sum is
@@ -35,14 +35,6 @@ class PlqCalibration:
         return (1.0 - 1.0 / (1.0 + scaled)).astype(np.float32)
 
 
-MAP_METHODS = {
-    "gradient": "Plain quality gradient (paper)",
-    "gradient_norm": "Quality gradient of a neuron on the raw descriptor (w = q d / |d|^2): stable map scale",
-    "smoothgrad": "SmoothGrad: gradient magnitude averaged over noisy copies",
-    "gradient_x_input": "Gradient x input: |dQ/dI * I|",
-    "integrated_gradients": "Integrated gradients from a blurred baseline",
-    "perturbation": "Perturbation (gradient-free): Shapley-style patch occlusion with a blurred copy",
-}
 
 # Maps made of one forward and one backward pass: the forward pass can be shared with the quality estimate.
 GRADIENT_MAPS = ("gradient", "gradient_norm")

@@ -24,6 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from pfiq_desktop.engine.backbones import data_file
+from pfiq_desktop.engine.defaults import QUALITY_ESTIMATORS
 
 
 class EmbeddingNetwork(Protocol):
@@ -292,10 +293,9 @@ class LearnedHead(QualityEstimator):
         return raw
 
 
-ESTIMATORS: dict[str, type[QualityEstimator]] = {
-    cls.name: cls
-    for cls in (LearnedHead, ProbeEnsemble, FlipConsistency, JitterRobustness, NoiseRobustness, EmbeddingNorm, SerFiq)
-}
+_CLASSES = {cls.name: cls for cls in (LearnedHead, ProbeEnsemble, FlipConsistency, JitterRobustness, NoiseRobustness,
+                                       EmbeddingNorm, SerFiq)}
+ESTIMATORS: dict[str, type[QualityEstimator]] = {name: _CLASSES[name] for name in QUALITY_ESTIMATORS}
 
 
 def make_estimator(name: str) -> QualityEstimator:

@@ -21,11 +21,10 @@ import torch.nn.functional as F
 
 from pfiq_desktop.engine.backbones.calibration import load_calibration
 from pfiq_desktop.engine.backbones.dlib_resnet import load_dlib_resnet
-from pfiq_desktop.engine.defaults import DEFAULT_QUALITY_ESTIMATOR
+from pfiq_desktop.engine.defaults import DEFAULT_QUALITY_ESTIMATOR, MAP_METHODS
 from pfiq_desktop.engine.faces import FaceDetector, chip_transform, extract_chip
 from pfiq_desktop.engine.icao.regions import REGION_NAMES
 from pfiq_desktop.engine.imageio import ImageLoadError, load_image
-from pfiq_desktop.engine.plq import MAP_METHODS
 from pfiq_desktop.engine.quality import ESTIMATORS, EmbeddingNetwork, QualityEstimator, make_estimator
 from pfiq_desktop.evaluation import curves, defects, deviation, edc, figures, occlusion, stability
 from pfiq_desktop.evaluation.data import (

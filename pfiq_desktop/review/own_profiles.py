@@ -1,7 +1,7 @@
 """Profiles kept for single photos (a child's among adults): which can still judge a photo, and why not.
 
 The review store keeps the officer's choice by path and bytes (`ReviewStore.keep_photo_profile`); the window and
-`pfiq report` restore it by these rules, so both judge the photo alike.
+the commands (`pfiq analyse`, `compare`, `report`) restore it by these rules, so all judge the photo alike.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ def why_unusable(name: str) -> str:
 
 
 class KeptProfiles:
-    """The profiles kept in the window for single photos, looked up as a command judges each photo (`pfiq report`),
-    and what to say of them: a child's photo given its own profile in the window was reported under the adult rules."""
+    """The profiles kept in the window for single photos, looked up as a command judges each photo, and what to say of
+    them: a child's photo given its own profile in the window was reported under the adult rules."""
 
     def __init__(self, store: ReviewStore | None, named_for_all: str = "") -> None:
         self.store = store
@@ -49,13 +49,17 @@ class KeptProfiles:
 
     def for_photo(self, analysis: Analysis) -> str:
         """The profile kept for this photo alone that judges it here ('' none)."""
-        if self.store is None or not analysis.ok or not analysis.image_sha256:
+        return self.for_file(analysis.source, analysis.image_sha256) if analysis.ok else ""
+
+    def for_file(self, source: str | Path, image_sha256: str) -> str:
+        """The profile kept for the photo at `source`, of these bytes, that judges it here ('' none)."""
+        if self.store is None or not image_sha256:
             return ""
-        kept = self.store.kept_profile(analysis.source, analysis.image_sha256)
-        name = display_name(Path(analysis.source).name)
+        kept = self.store.kept_profile(source, image_sha256)
+        name = display_name(Path(source).name)
         if kept is None:
             return ""
-        if kept.image_sha256 and kept.image_sha256 != analysis.image_sha256:
+        if kept.image_sha256 and kept.image_sha256 != image_sha256:
             self.changed.append(name)
             return ""
         if why := why_unusable(kept.profile):

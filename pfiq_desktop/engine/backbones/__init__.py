@@ -25,6 +25,11 @@ def data_file(name: str) -> Traversable:
     return resources.files(__name__).joinpath(name)
 
 
+class BackboneLoadError(ValueError):
+    """A user's model or its sidecar cannot be used; the message is one line naming the file and the fix. Here, not
+    beside the loader (external.py), so that the commands can catch it without loading torch."""
+
+
 @dataclass(frozen=True)
 class BackboneInfo:
     """What results and audit logs record about the backbone that produced them."""

@@ -44,6 +44,7 @@ from torch import nn
 
 from pfiq_desktop.atomic import write_text_atomic
 from pfiq_desktop.engine.alignment import Alignment
+from pfiq_desktop.engine.backbones import BackboneLoadError
 from pfiq_desktop.engine.backbones.calibration import BackboneCalibration
 from pfiq_desktop.engine.backbones.spec import BackboneSpec, Normalisation
 from pfiq_desktop.engine.defaults import ONNX_SUFFIXES, TORCHSCRIPT_SUFFIXES
@@ -62,10 +63,6 @@ REQUIRED_FIELDS: dict[str, type | tuple[type, ...]] = {
 CALIBRATION_MARKER = "# --- written by `pfiq calibrate`: everything below this line is replaced when it runs again ---"
 TORCHSCRIPT_SPLIT = "features"
 _ONNX_EXTRA = "ONNX models need the optional packages onnx and onnx2torch: pip install 'pfiq-desktop[onnx]'"
-
-
-class BackboneLoadError(ValueError):
-    """A user's model or its sidecar cannot be used; the message is one line naming the file and the fix."""
 
 
 class NoDropoutPoint(ValueError):

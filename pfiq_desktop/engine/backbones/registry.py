@@ -17,9 +17,10 @@ from pathlib import Path
 import torch
 
 from pfiq_desktop.engine.alignment import DLIB_CHIP
+from pfiq_desktop.engine.backbones import BackboneLoadError
 from pfiq_desktop.engine.backbones.calibration import BackboneCalibration, load_calibration
 from pfiq_desktop.engine.backbones.dlib_resnet import DLIB_RESNET_V1, load_dlib_resnet
-from pfiq_desktop.engine.backbones.external import BackboneLoadError, load_external
+from pfiq_desktop.engine.backbones.external import load_external
 from pfiq_desktop.engine.backbones.spec import BackboneSpec, Normalisation
 from pfiq_desktop.engine.deviation import DeviationReference, load_user_reference
 from pfiq_desktop.engine.models import models_sha256
