@@ -15,7 +15,7 @@ import pytest
 from pfiq_desktop.engine import Analysis
 from pfiq_desktop.engine.faces import FaceDetector, chip_transform, extract_chip
 from pfiq_desktop.engine.models import RECOGNITION_MODEL, model_path
-from tests.photos import REPO
+from tests.photos import REPO, portrait_paths
 
 SAMPLE = REPO / "resources" / "sample_astronaut.jpg"
 
@@ -392,14 +392,16 @@ def test_a_report_judges_a_photo_under_the_profile_kept_for_it_in_the_window(tmp
     said, profiles = reported("results", str(tmp_path / "res_icao"))
     assert profiles == {"child.jpg": "uk-passport-child-under-6", "adult.jpg": "icao-9303"}, said
     # `pfiq compare` judges a pair under the new photo's own profile, as the window's renewal check does
-    for new, reference, judged in (("child", "adult", "uk-passport-child-under-6"), ("adult", "child", "icao-9303")):
-        compared = subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", "compare", str(photos / f"{new}.jpg"),
-                                   str(photos / f"{reference}.jpg"), "--out", str(tmp_path / "pairs"), "--format", "json",
-                                   "--device", "cpu"], cwd=REPO, capture_output=True, text=True, env=env)
+    other = portrait_paths()[0]  # (another person: the adult here is the child's picture mirrored, not a new photo)
+    for new, reference, judged in ((photos / "child.jpg", other, "uk-passport-child-under-6"),
+                                   (other, photos / "child.jpg", "icao-9303")):
+        compared = subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", "compare", str(new), str(reference),
+                                   "--out", str(tmp_path / "pairs"), "--format", "json", "--device", "cpu"], cwd=REPO,
+                                  capture_output=True, text=True, env=env)
         assert compared.returncode == 0, compared.stderr
-        pair = json.loads((tmp_path / "pairs" / f"{new}__vs__{reference}.json").read_text())
+        pair = json.loads((tmp_path / "pairs" / f"{new.stem}__vs__{reference.stem}.json").read_text())
         assert pair["a"]["profile"] == pair["b"]["profile"] == judged, compared.stderr
-        assert ("kept for it alone in the window: child.jpg" in compared.stderr) is (new == "child"), compared.stderr
+        assert ("kept for it alone in the window: child.jpg" in compared.stderr) is (new.stem == "child"), compared.stderr
     # another applicant's photo under the name: not judged under the child's profile, and said
     cv2.imwrite(str(photos / "child.jpg"), cv2.cvtColor(astronaut[40:, :], cv2.COLOR_RGB2BGR))
     said, profiles = reported("replaced", str(photos))

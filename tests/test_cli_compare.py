@@ -16,18 +16,27 @@ from tests.test_cli import pfiq
 
 
 def test_one_pair_prints_score_and_decision_and_writes_png_pdf_json(tmp_path):
-    new = save_rgb(tmp_path / "new photo.jpg", np.ascontiguousarray(variant(load_portrait(0), 1)))
+    # (the bundled portraits are of different people: `tests/test_compare.py` compares a person with a copy standing in)
+    new = save_rgb(tmp_path / "new photo.jpg", np.ascontiguousarray(variant(load_portrait(1), 1)))
     out = tmp_path / "out"
     run = pfiq("compare", str(new), str(portrait_paths()[0]), "--out", str(out), "--device", "cpu")
     assert run.returncode == 0, run.stderr
-    assert "score 0.9" in run.stdout and "Same person (match)" in run.stdout
+    assert "score 0.8" in run.stdout and "Not the same person (no_match)" in run.stdout
     stem = f"new photo__vs__{portrait_paths()[0].stem}"
     assert sorted(p.name for p in out.iterdir()) == [f"{stem}.json", f"{stem}.pdf", f"{stem}.png"]
     comparison = Comparison.from_json((out / f"{stem}.json").read_text())
-    assert comparison.decision == "match" and comparison.a.image_sha256 and comparison.b.image_sha256
+    assert comparison.decision == "no_match" and comparison.a.image_sha256 and comparison.b.image_sha256
     figure = cv2.imread(str(out / f"{stem}.png"))
     assert figure is not None and figure.shape[1] >= 1000 and figure.std() > 20
     assert read_embedded_comparison(out / f"{stem}.pdf").score == comparison.score
+
+
+def test_the_picture_on_file_saved_again_is_not_compared_and_the_exit_code_says_so(tmp_path):
+    # the reference mirrored, brightened and saved again passed as "Same person" with no word that it was not new
+    again = save_rgb(tmp_path / "new photo.jpg", np.ascontiguousarray(variant(load_portrait(0), 1)))
+    run = pfiq("compare", str(again), str(portrait_paths()[0]), "--device", "cpu")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "Not compared (not_compared): photo A is photo B's picture again, not a new photo" in run.stdout
 
 
 def test_pairs_file_writes_a_results_csv_and_says_which_pair_had_no_face(tmp_path):
@@ -78,7 +87,7 @@ def test_a_second_applicants_comparison_never_replaces_the_firsts(tmp_path):
     # PNG, PDF and JSON without a word; comparing a pair again replaces its own
     import json
 
-    reference = portrait_paths()[0]
+    reference = portrait_paths()[2]
     photos = [save_rgb(tmp_path / folder / "IMG_0001.jpg", np.ascontiguousarray(variant(load_portrait(index), 1)))
               for folder, index in (("a", 0), ("b", 1))]
     out = tmp_path / "out"

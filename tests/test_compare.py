@@ -1,7 +1,8 @@
 """Renewal check (`Analyzer.compare`): scores, decision, maps and the JSON round trip, on the bundled portraits.
 
 The bundled portraits are different people; a portrait against its own mirrored,
-brightened and re-encoded copy is the genuine pair.
+brightened and re-encoded copy is the genuine pair, compared with `new_photo=False` (a renewal refuses the picture on
+file again: tested on its own below).
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def portraits() -> list[np.ndarray]:
 
 @pytest.fixture(scope="module")
 def genuine(analyzer, portraits) -> list[Comparison]:
-    return [analyzer.compare(image, reencoded_mirror(image)) for image in portraits]
+    return [analyzer.compare(image, reencoded_mirror(image), new_photo=False) for image in portraits]
 
 
 def test_genuine_pairs_score_above_impostor_pairs(analyzer, portraits, genuine):
@@ -120,7 +121,7 @@ def test_occluded_copy_opposing_map_points_at_the_sunglasses(analyzer, portraits
     for image in portraits:
         landmarks = analyzer.analyse(image).faces[0].landmarks
         occluded, mask = sunglasses(image, landmarks)
-        c = analyzer.compare(occluded, reencoded_mirror(image))
+        c = analyzer.compare(occluded, reencoded_mirror(image), new_photo=False)
         face = c.a.faces[0]
         transform = np.asarray(face.chip_transform, np.float64).reshape(2, 3)
         occluder = cv2.warpAffine(mask, transform, (150, 150)) > 0
@@ -135,7 +136,7 @@ def test_opposing_map_points_at_a_grey_patch_anywhere_on_the_face(analyzer, port
     for image, place, clean in zip(portraits, PATCH_PLACES, genuine):
         landmarks = analyzer.analyse(image).faces[0].landmarks
         occluded, mask = grey_patch(image, landmarks, landmarks[list(place)].mean(axis=0))
-        c = analyzer.compare(occluded, reencoded_mirror(image))
+        c = analyzer.compare(occluded, reencoded_mirror(image), new_photo=False)
         face = c.a.faces[0]
         transform = np.asarray(face.chip_transform, np.float64).reshape(2, 3)
         occluder = cv2.warpAffine(mask, transform, (150, 150)) > 0
@@ -187,12 +188,12 @@ def test_two_people_in_one_photo_are_not_compared(analyzer, portraits):
     height = min(p.shape[0] for p in portraits[:2])
     pair = cv2.resize(np.hstack([p[:height] for p in portraits[:2]]), None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
     assert len(analyzer.analyse(pair).faces) == 2  # both found (at their bundled size the detector finds one)
-    c = analyzer.compare(pair, reencoded_mirror(portraits[1]))
+    c = analyzer.compare(pair, reencoded_mirror(portraits[1]), new_photo=False)
     assert c.decision == NOT_COMPARED and np.isnan(c.score) and c.maps_a is None
     assert len(c.errors) == 1 and c.errors[0].startswith("photo A: 2 faces, not one (") and ".)" not in c.errors[0]
     assert c.errors[0].endswith("size); crop the photo to the person to compare")
     # a photo with one person is still compared
-    assert analyzer.compare(portraits[1], reencoded_mirror(portraits[1])).decision != NOT_COMPARED
+    assert analyzer.compare(portraits[1], reencoded_mirror(portraits[1]), new_photo=False).decision != NOT_COMPARED
 
 
 def test_a_photo_and_a_byte_identical_copy_are_not_compared(analyzer, portraits, tmp_path):
@@ -205,7 +206,27 @@ def test_a_photo_and_a_byte_identical_copy_are_not_compared(analyzer, portraits,
     assert c.decision == NOT_COMPARED and np.isnan(c.score)
     assert c.errors == ["photos A and B are the same file contents (identical bytes): compare with the photo on file "
                         "from the earlier document"]
-    assert analyzer.compare(new, reencoded_mirror(portraits[0])).decision != NOT_COMPARED  # other bytes: compared
+
+
+def test_the_picture_on_file_again_is_not_compared_however_it_was_edited(analyzer, portraits):
+    # an applicant's old photo cropped, brightened and saved again scored 0.997 "Same person": true, and beside the
+    # point, as a renewal needs a new photo (only identical bytes were refused; officer's walk-through)
+    image = portraits[0]
+    height, width = image.shape[:2]
+    edits = {
+        "mirrored, brighter, JPEG 85": reencoded_mirror(image),
+        "cropped and brightened": np.ascontiguousarray(np.clip(image[height // 20:, width // 25:] * 1.08, 0, 255).astype(np.uint8)),
+        "grey": np.repeat(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)[:, :, None], 3, axis=2),
+        "enlarged 2x": cv2.resize(image, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC),
+    }
+    for edit, copy in edits.items():
+        c = analyzer.compare(copy, image)
+        assert c.decision == NOT_COMPARED and np.isnan(c.score) and c.maps_a is None, edit
+        assert len(c.errors) == 1 and c.errors[0].startswith("photo A is photo B's picture again, not a new photo"), edit
+        assert c.errors[0].endswith("ask for a new photo"), edit
+        assert analyzer.compare(copy, image, new_photo=False).decision != NOT_COMPARED, edit  # a copy standing in
+    # other people's pictures are compared (and scored as strangers), photographed alike as official portraits are
+    assert all(analyzer.compare(portraits[k], portraits[k + 1]).decision == NO_MATCH for k in range(PORTRAITS - 1))
 
 
 def test_the_score_line_names_both_operating_points_apart(genuine):
@@ -276,3 +297,14 @@ def test_the_renewal_figure_keeps_its_pictures_size_on_a_scaled_screen(genuine, 
     plain = render_comparison(portraits[0], portraits[0], genuine[0], 1100, fit_height=780)
     fine = render_comparison(portraits[0], portraits[0], genuine[0], 2200, fit_height=1560, scale=2.0)
     assert fine.height() == pytest.approx(2 * plain.height(), abs=6)
+
+
+def test_a_pair_without_checklist_differences_names_the_verdict_both_share(genuine):
+    # "Checklist: the same verdicts for both photos" beside a green SAME PERSON read as all good, where both failed
+    import dataclasses
+
+    from pfiq_desktop.reports.comparison_figure import changes_line
+
+    same = dataclasses.replace(genuine[0], b=genuine[0].a)
+    assert not same.check_changes() and same.a.verdict == "fail"  # (the bundled portraits' flags behind the head)
+    assert changes_line(same) == "Checklist: every check the same for both photos, and both Fail"

@@ -44,6 +44,7 @@ from pfiq_desktop.engine.plq import GRADIENT_MAPS, ForwardPass, gradient_magnitu
 from pfiq_desktop.engine.preparation import Prepared, PreparePool, Source, prepare
 from pfiq_desktop.engine.quality import make_estimator
 from pfiq_desktop.engine.results import Analysis, Face, Verdict, at_stored_precision, engine_key, stored_how, upright_by
+from pfiq_desktop.engine.same_picture import SAME_PICTURE_AT, picture_similarity
 from pfiq_desktop.engine.similarity import SpatialNetwork, explain_pairs, load_opposing_reference
 
 
@@ -217,14 +218,16 @@ class Analyzer:
         add_findings(rechecked)
         return rechecked
 
-    def compare(self, photo_a: Source, photo_b: Source, *, profile: str | Path | None = None) -> Comparison:
+    def compare(self, photo_a: Source, photo_b: Source, *, profile: str | Path | None = None, new_photo: bool = True) -> Comparison:
         """Is photo A (a renewal's new photo) the same person as photo B (the one on file), and why?
 
         Both analyses, the cosine score of their main faces, the decision at the
         calibrated thresholds and each face's supporting and opposing maps. The two
         photos share one network batch, and the maps reuse its forward pass. Never
         raises for a bad photo: the comparison is then NOT_COMPARED with the reason.
-        Both are judged under `profile` where photo A has one of its own (a child's), else the engine's.
+        Both are judged under `profile` where photo A has one of its own (a child's), else the engine's. Photo A must
+        be a new picture (`new_photo`): the picture on file again, re-saved or edited, is not compared (same_picture.py);
+        False compares a copy too (research, and tests whose second photo of a person is an edited copy).
         """
         start = time.perf_counter()
         rules = self.profile if profile is None else icao.load_profile(profile)
@@ -240,6 +243,12 @@ class Analyzer:
         if a.image_sha256 and a.image_sha256 == b.image_sha256:  # a score of 1.000 would only say the file was copied
             comparison.errors.append("photos A and B are the same file contents (identical bytes): compare with the photo "
                                      "on file from the earlier document")
+        elif new_photo and not comparison.errors and (alike := _same_picture(*prepared)) >= SAME_PICTURE_AT:
+            comparison.errors.append(
+                f"photo A is photo B's picture again, not a new photo: the face, hair and clothes match pixel for pixel "
+                f"(correlation {alike:.2f}; photos of one person taken on other days stay below {SAME_PICTURE_AT:.2f}). It "
+                "was re-saved, cropped, edited or scanned from the old document, or taken at the same sitting: ask for a "
+                "new photo")
         if self.match_thresholds is None:
             comparison.errors.append(f"backbone {self.backbone.spec.name} has no comparison thresholds (measured on identity sets)")
         if not comparison.errors:
@@ -437,6 +446,13 @@ class Analyzer:
                 )
             )
         return faces
+
+
+def _same_picture(a: Prepared, b: Prepared) -> float:
+    """`picture_similarity` of two prepared photos' main faces (-1 where either has none)."""
+    if a.image is None or b.image is None or not a.detected or not b.detected:
+        return -1.0
+    return picture_similarity(a.image, a.detected[0], b.image, b.detected[0])
 
 
 def _not_comparable(analysis: Analysis) -> list[str]:

@@ -39,7 +39,6 @@ OTHER_BELOW = "Not the same person below"
 RENEWAL_TITLE = "Renewal check: the same person?"  # the dialog's, the report's and the help's title
 SCORE_WORDS = "cosine similarity"  # 0.83 for two strangers read as "83 % alike"
 CHANGES_TITLE = "Checklist differences (A new photo, B reference)"
-SAME_VERDICTS = "Checklist: the same verdicts for both photos"
 TILE = 300  # px: each picture of the two rows, as printed
 MIN_TILE = 160  # px: the smallest a window shrinks them to before it scrolls instead
 
@@ -179,7 +178,7 @@ def render_comparison(
     y += legend_h
     painter.setPen(QColor(20, 20, 20))
     painter.setFont(font(text_px, bold=True))
-    painter.drawText(QRectF(pad, y, width - 2 * pad, line_h), left, CHANGES_TITLE if changes else SAME_VERDICTS)
+    painter.drawText(QRectF(pad, y, width - 2 * pad, line_h), left, CHANGES_TITLE if changes else same_verdicts(comparison))
     painter.setFont(font(text_px * 0.9))
     for change in changes:
         y += line_h
@@ -190,6 +189,14 @@ def render_comparison(
 
 def _verdict_words(verdict: str) -> str:
     return verdict_text(verdict) if verdict else "not checked"
+
+
+def same_verdicts(comparison: Comparison) -> str:
+    """'Checklist: every check the same for both photos, and both Fail': "the same verdicts for both photos" beside a
+    green SAME PERSON read as all good where both photos failed 9 checks (officer's walk-through)."""
+    a, b = comparison.a.verdict, comparison.b.verdict
+    both = f"both {verdict_text(a)}" if a == b else f"A {_verdict_words(a)}, B {_verdict_words(b)}"
+    return f"Checklist: every check the same for both photos, and {both}"
 
 
 def change_text(change: CheckChange) -> str:
@@ -204,7 +211,7 @@ def changes_line(comparison: Comparison) -> str:
     entry per check made a dense block of 19 repeated verdict pairs (officer's day walk-through)."""
     changes = comparison.check_changes()
     if not changes:
-        return SAME_VERDICTS
+        return same_verdicts(comparison)
     groups: dict[tuple[str, str], list[str]] = {}
     for change in changes:
         groups.setdefault((change.verdict_a, change.verdict_b), []).append(change.name)
