@@ -319,6 +319,13 @@ def test_a_cut_out_photo_is_warned_about_and_its_transparency_stays_with_its_res
     found = next(c for c in result.checks if c.id == "transparency")
     assert result.image_transparent == pytest.approx(share) and found.verdict is Verdict.WARN, found.reason
     assert Analysis.from_json(result.to_json()).image_transparent == result.image_transparent
+    # the background checks do not judge the white it is drawn over: a cut-out that failed them passed (walk-through)
+    assert "the background checks cannot judge it" in found.reason
+    opaque = {c.id: c for c in analyzer.analyse(portrait_paths()[0]).checks}
+    for check_id in ("background_uniformity", "background_brightness", "background_shadow"):
+        judged = next(c for c in result.checks if c.id == check_id)
+        assert judged.verdict is Verdict.NOT_ASSESSABLE and "transparent in the file" in judged.reason, judged.reason
+        assert opaque[check_id].verdict is not Verdict.NOT_ASSESSABLE  # the same photo without transparency is judged
     # a result saved before the share was kept takes it from the file when its checks are run again
     older = dataclasses.replace(Analysis.from_json(result.to_json()), image_transparent=None)
     again = analyzer.recheck(older)

@@ -19,6 +19,9 @@ from pfiq_desktop.engine.results import Evidence, Verdict
 
 WORK_WIDTH = 160
 MIN_PIXELS = 50
+# a photo this much transparent is a cut-out: its background checks would judge the white it is drawn over, and a
+# cut-out background that failed "Light background" and "No shadow" passed both (officer's walk-through)
+CUT_OUT_SHARE = 0.01
 
 
 @dataclass
@@ -35,6 +38,9 @@ def _background(ctx: Context) -> Background:
     if "background" in ctx.cache:
         cached: Background = ctx.cache["background"]
         return cached
+    if ctx.transparent is not None and ctx.transparent >= CUT_OUT_SHARE:
+        raise NotAssessable(f"{ctx.transparent:.0%} of the photo is transparent in the file (the background may have been "
+                            "cut out): what shows there is the white it is drawn over, not a background")
     scale = min(WORK_WIDTH / ctx.width, 1.0)
     size = (max(int(round(ctx.width * scale)), 2), max(int(round(ctx.height * scale)), 2))
     lab = lab_from_8bit(cv2.cvtColor(cv2.resize(ctx.rgb, size, interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2Lab))
@@ -145,7 +151,9 @@ def transparency(ctx: Context, params: dict[str, Any]) -> Measure:
     elif verdict is Verdict.PASS:
         reason = f"{share} transparent in the file (shown here over white), within the profile's limit."
     else:
-        reason = (f"{share} transparent in the file (shown here over white, which the background checks judged): the "
-                  "background may have been cut out or replaced. Ask for the unedited photo.")
+        judged = ("so the background checks cannot judge it" if ctx.transparent >= CUT_OUT_SHARE
+                  else "which the background checks judged")
+        reason = (f"{share} transparent in the file (shown here over white, {judged}): the background may have been "
+                  "cut out or replaced. Ask for the unedited photo.")
     evidence = Evidence(boxes=[(0.0, 0.0, float(ctx.width), float(ctx.height))])
     return Measure(verdict, reason, ctx.transparent, "fraction", bounds, evidence)
