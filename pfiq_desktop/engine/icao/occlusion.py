@@ -26,6 +26,7 @@ from pfiq_desktop.engine.icao.coverings import (
 )
 from pfiq_desktop.engine.icao.regions import REGION_NAMES, REGION_WORDS
 from pfiq_desktop.engine.icao.registry import (
+    BLOCKY_MOUTH,
     EYE_COVER_CHECK,
     LOWER_FACE_CHECK,
     TURNED_HEAD_MAX_YAW,
@@ -126,7 +127,7 @@ def face_occlusion(ctx: Context, params: dict[str, Any]) -> Measure:
 
 
 @check(LOWER_FACE_CHECK, "Mouth and chin uncovered (no mask or scarf)", "occlusion", frontal=True, iso="MouthOcclusionPrevention",
-       max_yaw=TURNED_HEAD_MAX_YAW)  # masks at 30-45 deg: BA 0.93 / 1.00 (dev / test), 0.96 / 0.95 below 30
+       max_yaw=TURNED_HEAD_MAX_YAW, doubted_by=BLOCKY_MOUTH)  # masks at 30-45 deg: BA 0.93 / 1.00 (dev / test), 0.96 / 0.95 below 30
 def lower_face_covered(ctx: Context, params: dict[str, Any]) -> Measure:
     """A face mask, scarf or hand: the lower face does not look like the face's own skin and shows no lips."""
     if ctx.is_greyscale:
