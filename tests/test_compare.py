@@ -229,6 +229,18 @@ def test_the_picture_on_file_again_is_not_compared_however_it_was_edited(analyze
     assert all(analyzer.compare(portraits[k], portraits[k + 1]).decision == NO_MATCH for k in range(PORTRAITS - 1))
 
 
+def test_strangers_photographed_alike_are_never_called_one_picture(analyzer, portraits, monkeypatch):
+    # two people of Extended Yale B under one light reached 0.95 and were told they were the same picture, hiding the
+    # recogniser's "not the same person" (review): only a match can be the picture on file again
+    import pfiq_desktop.engine.analyzer as engine
+
+    monkeypatch.setattr(engine, "_same_picture", lambda a, b: 0.99)
+    strangers = analyzer.compare(portraits[0], portraits[1])
+    assert strangers.decision == NO_MATCH and not strangers.errors and strangers.maps_a is not None
+    again = analyzer.compare(reencoded_mirror(portraits[0]), portraits[0])
+    assert again.decision == NOT_COMPARED and again.errors[0].startswith("photo A is photo B's picture again")
+
+
 def test_the_score_line_names_both_operating_points_apart(genuine):
     # "same person at 0.928 or more (FMR 0.1 %), not below 0.908" read as "same person not below 0.908", and a bare
     # "score 0.83" for two strangers as "83 % alike"
@@ -305,6 +317,11 @@ def test_a_pair_without_checklist_differences_names_the_verdict_both_share(genui
 
     from pfiq_desktop.reports.comparison_figure import changes_line
 
+    from pfiq_desktop.reports.comparison_pdf import changes_html
+
     same = dataclasses.replace(genuine[0], b=genuine[0].a)
     assert not same.check_changes() and same.a.verdict == "fail"  # (the bundled portraits' flags behind the head)
     assert changes_line(same) == "Checklist: every check the same for both photos, and both Fail"
+    assert "every check the same for both photos, and both Fail" in changes_html(same)  # the PDF as the sheet (review)
+    unread = dataclasses.replace(same, a=dataclasses.replace(same.a, checks=[]), b=dataclasses.replace(same.b, checks=[]))
+    assert changes_line(unread) == "Checklist: not run on either photo"  # (it read "both Error")

@@ -319,13 +319,23 @@ def test_a_cut_out_photo_is_warned_about_and_its_transparency_stays_with_its_res
     found = next(c for c in result.checks if c.id == "transparency")
     assert result.image_transparent == pytest.approx(share) and found.verdict is Verdict.WARN, found.reason
     assert Analysis.from_json(result.to_json()).image_transparent == result.image_transparent
-    # the background checks do not judge the white it is drawn over: a cut-out that failed them passed (walk-through)
-    assert "the background checks cannot judge it" in found.reason
+    # the background checks do not judge the white a cut-out is drawn over: a cut-out flag background that failed
+    # them passed (walk-through); a photo left at alpha 254 looks as it is and is judged as it is (review)
+    assert "the background checks do not judge a background that shows that white" in found.reason
+    height, width = pixels.shape[:2]
+    cut = np.full(pixels.shape[:2], 255, np.uint8)
+    cut[:, : width // 5] = cut[:, -width // 5:] = cut[: height // 6] = 0
+    faint = np.full(pixels.shape[:2], 254, np.uint8)
     opaque = {c.id: c for c in analyzer.analyse(portrait_paths()[0]).checks}
+    judged = {}
+    for name, layer in (("cut", cut), ("faint", faint)):
+        Image.fromarray(np.dstack([pixels, layer]), "RGBA").save(tmp_path / f"{name}.png")
+        judged[name] = {c.id: c for c in analyzer.analyse(tmp_path / f"{name}.png").checks}
     for check_id in ("background_uniformity", "background_brightness", "background_shadow"):
-        judged = next(c for c in result.checks if c.id == check_id)
-        assert judged.verdict is Verdict.NOT_ASSESSABLE and "transparent in the file" in judged.reason, judged.reason
-        assert opaque[check_id].verdict is not Verdict.NOT_ASSESSABLE  # the same photo without transparency is judged
+        assert opaque[check_id].verdict is Verdict.FAIL  # (a flag behind the head)
+        assert judged["cut"][check_id].verdict is Verdict.NOT_ASSESSABLE, judged["cut"][check_id].reason
+        assert "shows the white it is drawn over" in judged["cut"][check_id].reason
+        assert judged["faint"][check_id].verdict is Verdict.FAIL, judged["faint"][check_id].reason
     # a result saved before the share was kept takes it from the file when its checks are run again
     older = dataclasses.replace(Analysis.from_json(result.to_json()), image_transparent=None)
     again = analyzer.recheck(older)

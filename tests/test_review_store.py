@@ -444,3 +444,32 @@ def test_the_commands_use_the_profiles_kept_in_the_windows_store_and_say_when_it
         appdirs.store_path().with_name(appdirs.store_path().name + suffix).unlink(missing_ok=True)
     assert kept_profiles(saved).for_file(photo, "c" * 64) == ""
     assert "note: the profiles kept in the window for single photos are not used: " in capsys.readouterr().err
+
+
+def test_pfiq_analyse_goes_on_when_a_photo_with_a_kept_profile_is_moved_or_replaced_meanwhile(data_dir, analyzer, tmp_path):
+    # the photo moved away between its analysis and its re-check under the kept profile ended the run with a traceback
+    # (the loader's error is not an OSError), and a replaced one was judged on the old photo's faces (review)
+    import argparse
+    import shutil
+
+    from pfiq_desktop import appdirs
+    from pfiq_desktop.cli.analyse import _judged_as_in_the_window
+    from pfiq_desktop.cli.common import SavedSetting, kept_profiles
+    from tests.photos import portrait_paths
+
+    photo = tmp_path / "child.jpg"
+    shutil.copy(portrait_paths()[0], photo)
+    analysis = analyzer.analyse(photo)
+    with ReviewStore(appdirs.store_path()) as store:
+        store.keep_photo_profile(photo, analysis.image_sha256, "uk-passport-child-under-6")
+    saved = argparse.Namespace(profile=SavedSetting("icao-9303"))
+    kept = kept_profiles(saved)
+    assert _judged_as_in_the_window(analyzer, kept, analysis).profile == "uk-passport-child-under-6"
+    for change in ("moved", "replaced"):
+        if change == "moved":
+            photo.rename(tmp_path / "elsewhere.jpg")
+        else:
+            shutil.copy(portrait_paths()[1], photo)
+        kept = kept_profiles(saved)
+        assert _judged_as_in_the_window(analyzer, kept, analysis).profile == "icao-9303", change  # as analysed
+        assert any("child.jpg" in line and "reported as analysed" in line for line in kept.notes()), (change, kept.notes())

@@ -26,7 +26,7 @@ from pfiq_desktop.engine import icao
 from pfiq_desktop.engine.attributes import head_chip, load_attribute_probes
 from pfiq_desktop.engine.backbones.calibration import BackboneCalibration
 from pfiq_desktop.engine.backbones.registry import load_backbone
-from pfiq_desktop.engine.comparison import NOT_COMPARED, Comparison, MatchThresholds, OperatingPoint, scaled_maps
+from pfiq_desktop.engine.comparison import MATCH, NOT_COMPARED, Comparison, MatchThresholds, OperatingPoint, scaled_maps
 from pfiq_desktop.engine.defaults import (
     BATCH_FACES,
     DEFAULT_DEVICE,
@@ -226,8 +226,8 @@ class Analyzer:
         photos share one network batch, and the maps reuse its forward pass. Never
         raises for a bad photo: the comparison is then NOT_COMPARED with the reason.
         Both are judged under `profile` where photo A has one of its own (a child's), else the engine's. Photo A must
-        be a new picture (`new_photo`): the picture on file again, re-saved or edited, is not compared (same_picture.py);
-        False compares a copy too (research, and tests whose second photo of a person is an edited copy).
+        be a new picture (`new_photo`): a match that is the picture on file again, re-saved or edited, is not compared
+        (same_picture.py); False compares a copy too (research, and tests whose second photo of a person is a copy).
         """
         start = time.perf_counter()
         rules = self.profile if profile is None else icao.load_profile(profile)
@@ -243,12 +243,6 @@ class Analyzer:
         if a.image_sha256 and a.image_sha256 == b.image_sha256:  # a score of 1.000 would only say the file was copied
             comparison.errors.append("photos A and B are the same file contents (identical bytes): compare with the photo "
                                      "on file from the earlier document")
-        elif new_photo and not comparison.errors and (alike := _same_picture(*prepared)) >= SAME_PICTURE_AT:
-            comparison.errors.append(
-                f"photo A is photo B's picture again, not a new photo: the face, hair and clothes match pixel for pixel "
-                f"(correlation {alike:.2f}; photos of one person taken on other days stay below {SAME_PICTURE_AT:.2f}). It "
-                "was re-saved, cropped, edited or scanned from the old document, or taken at the same sitting: ask for a "
-                "new photo")
         if self.match_thresholds is None:
             comparison.errors.append(f"backbone {self.backbone.spec.name} has no comparison thresholds (measured on identity sets)")
         if not comparison.errors:
@@ -268,6 +262,16 @@ class Analyzer:
             comparison.decision = comparison.thresholds.decide(comparison.score)
             comparison.map_scale, comparison.oppose_scale, comparison.maps_a, comparison.maps_b = scaled_maps(
                 pairs.support, pairs.oppose, pairs.oppose_full_scale)
+            # only a match can be the picture on file again: two strangers photographed alike (Extended Yale B, one
+            # light) reached 0.95 and were told they were one picture (review)
+            if new_photo and comparison.decision == MATCH and (alike := _same_picture(*prepared)) >= SAME_PICTURE_AT:
+                comparison.errors.append(
+                    f"photo A is photo B's picture again, not a new photo: the face, hair and clothes match pixel for "
+                    f"pixel (correlation {alike:.2f}; photos of one person taken on other days stay below "
+                    f"{SAME_PICTURE_AT:.2f}). It was re-saved, cropped, edited or scanned from the old document, or taken "
+                    "at the same sitting: ask for a new photo")
+                comparison.score, comparison.decision = float("nan"), NOT_COMPARED
+                comparison.maps_a = comparison.maps_b = None
         end = time.perf_counter()
         comparison.timings = {"analyses": analysed - start, "maps": end - analysed, "total": end - start}
         return comparison

@@ -194,6 +194,8 @@ def _verdict_words(verdict: str) -> str:
 def same_verdicts(comparison: Comparison) -> str:
     """'Checklist: every check the same for both photos, and both Fail': "the same verdicts for both photos" beside a
     green SAME PERSON read as all good where both photos failed 9 checks (officer's walk-through)."""
+    if not comparison.a.checks and not comparison.b.checks:  # ("every check the same ... both Error": none was run)
+        return "Checklist: not run on either photo"
     a, b = comparison.a.verdict, comparison.b.verdict
     both = f"both {verdict_text(a)}" if a == b else f"A {_verdict_words(a)}, B {_verdict_words(b)}"
     return f"Checklist: every check the same for both photos, and {both}"

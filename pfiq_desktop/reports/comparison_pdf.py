@@ -22,6 +22,7 @@ from pfiq_desktop.reports.comparison_figure import (
     SAME_AT_OR_ABOVE,
     SCORE_WORDS,
     render_comparison_panels,
+    same_verdicts,
 )
 from pfiq_desktop.reports.drawing import MONO_FONT_FAMILY, verdict_hex, verdict_text
 from pfiq_desktop.reports.paged import (
@@ -81,7 +82,7 @@ def photos_html(comparison: Comparison) -> str:
 def changes_html(comparison: Comparison) -> str:
     changes = comparison.check_changes()
     if not changes:
-        return '<p style="margin-top:4px"><b>Checklist differences</b> — both photos have the same verdicts.</p>'
+        return f'<p style="margin-top:4px"><b>{escape(same_verdicts(comparison))}</b></p>'
     rows = "".join(
         f"<tr><td>{escape(c.name)}</td>"
         f'<td align="center" style="color:{verdict_hex(c.verdict_a or "not_assessable")}">{escape(verdict_text(c.verdict_a or "–"))}</td>'

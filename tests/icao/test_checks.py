@@ -615,9 +615,9 @@ def test_an_rgba_array_is_judged_over_white_with_its_transparency(portrait: np.n
     assert by_id["transparency"].verdict is Verdict.WARN and by_id["transparency"].value == pytest.approx(40 / portrait.shape[1])
     opaque = {c.id: c for c in run_checks(portrait, portrait_faces, profile)}
     assert opaque["transparency"].verdict is Verdict.PASS and opaque["transparency"].value == 0.0
-    # the background checks do not judge what the transparency hides, nor the white it is drawn over (from 1 %)
+    # the background checks judge neither what the transparency hides nor the white a cut-out is drawn over
     assert by_id["background_brightness"].verdict is Verdict.NOT_ASSESSABLE
-    assert "transparent in the file" in by_id["background_brightness"].reason
+    assert "shows the white it is drawn over" in by_id["background_brightness"].reason
     speck = np.dstack([portrait, np.full(portrait.shape[:2], 255, np.uint8)])
     speck[0, :3, 3] = 0  # "0.0% of the photo is transparent" read as none
     found = _result("transparency", speck, portrait_faces, profile)

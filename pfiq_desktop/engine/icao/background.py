@@ -19,9 +19,12 @@ from pfiq_desktop.engine.results import Evidence, Verdict
 
 WORK_WIDTH = 160
 MIN_PIXELS = 50
-# a photo this much transparent is a cut-out: its background checks would judge the white it is drawn over, and a
-# cut-out background that failed "Light background" and "No shadow" passed both (officer's walk-through)
+# a photo this much transparent, whose background shows this much of the pure white it is drawn over, is a cut-out:
+# its background checks would judge that white, and a cut-out flag background that failed "Light background" and "No
+# shadow" passed both (officer's walk-through). The white is looked for, not only the share: a photo left at alpha 254
+# or with a feathered edge looks as it is and is judged (review)
 CUT_OUT_SHARE = 0.01
+CUT_OUT_WHITE = 0.2  # of the background's pixels
 
 
 @dataclass
@@ -32,15 +35,20 @@ class Background:
     lab: np.ndarray
     mask: np.ndarray
     near: np.ndarray  # background ring close to the head, where its shadow would fall
+    cut_out: str = ""  # why the background cannot be judged: the file's transparency shows the white behind it
 
 
 def _background(ctx: Context) -> Background:
-    if "background" in ctx.cache:
-        cached: Background = ctx.cache["background"]
-        return cached
-    if ctx.transparent is not None and ctx.transparent >= CUT_OUT_SHARE:
-        raise NotAssessable(f"{ctx.transparent:.0%} of the photo is transparent in the file (the background may have been "
-                            "cut out): what shows there is the white it is drawn over, not a background")
+    """The background, measured once per photo (NotAssessable where it is a cut-out's white)."""
+    if "background" not in ctx.cache:
+        ctx.cache["background"] = _measured(ctx)
+    found: Background = ctx.cache["background"]
+    if found.cut_out:
+        raise NotAssessable(found.cut_out)
+    return found
+
+
+def _measured(ctx: Context) -> Background:
     scale = min(WORK_WIDTH / ctx.width, 1.0)
     size = (max(int(round(ctx.width * scale)), 2), max(int(round(ctx.height * scale)), 2))
     lab = lab_from_8bit(cv2.cvtColor(cv2.resize(ctx.rgb, size, interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2Lab))
@@ -53,9 +61,12 @@ def _background(ctx: Context) -> Background:
     cv2.ellipse(ring, centre, (int(axes[0] * 1.6), int(axes[1] * 1.25)), angle, 0, 360, 1, -1)
     rows = np.arange(lab.shape[0])[:, None] < ctx.background_bottom * scale
     mask = rows & (head == 0)
-    result = Background(scale, lab, mask, mask & (ring > 0))
-    ctx.cache["background"] = result
-    return result
+    white = float(np.mean((lab[:, :, 0][mask] >= 99.5) & (np.abs(lab[:, :, 1:][mask]).max(axis=-1) < 0.5))) if mask.any() else 0.0
+    cut_out = ""
+    if ctx.transparent is not None and ctx.transparent >= CUT_OUT_SHARE and white >= CUT_OUT_WHITE:
+        cut_out = (f"{ctx.transparent:.1%} of the photo is transparent in the file, and {white:.0%} of the background "
+                   "shows the white it is drawn over (it may have been cut out): that white is not a background")
+    return Background(scale, lab, mask, mask & (ring > 0), cut_out)
 
 
 def _require(bg: Background) -> None:
@@ -151,9 +162,8 @@ def transparency(ctx: Context, params: dict[str, Any]) -> Measure:
     elif verdict is Verdict.PASS:
         reason = f"{share} transparent in the file (shown here over white), within the profile's limit."
     else:
-        judged = ("so the background checks cannot judge it" if ctx.transparent >= CUT_OUT_SHARE
-                  else "which the background checks judged")
-        reason = (f"{share} transparent in the file (shown here over white, {judged}): the background may have been "
-                  "cut out or replaced. Ask for the unedited photo.")
+        reason = (f"{share} transparent in the file (shown here over white; the background checks do not judge a "
+                  "background that shows that white): the background may have been cut out or replaced. Ask for the "
+                  "unedited photo.")
     evidence = Evidence(boxes=[(0.0, 0.0, float(ctx.width), float(ctx.height))])
     return Measure(verdict, reason, ctx.transparent, "fraction", bounds, evidence)
