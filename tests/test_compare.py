@@ -316,7 +316,6 @@ def test_a_pair_without_checklist_differences_names_the_verdict_both_share(genui
     import dataclasses
 
     from pfiq_desktop.reports.comparison_figure import changes_line
-
     from pfiq_desktop.reports.comparison_pdf import changes_html
 
     same = dataclasses.replace(genuine[0], b=genuine[0].a)
