@@ -106,17 +106,14 @@ def _analyses(
 def _judged_as_in_the_window(analyzer: Analyzer, kept: KeptProfiles, analysis: Analysis) -> Analysis:
     """`analysis` judged under the profile kept for its photo alone in the window, where it has one (a child's among
     adults): its checks re-run on its faces, as the window and `pfiq report` judge it."""
-    from pfiq_desktop.engine.hashing import file_sha256
     from pfiq_desktop.engine.imageio import ImageLoadError
 
     own = kept.for_photo(analysis)
     if not own:
         return analysis
-    try:  # (its checks on another file's pixels would judge the old photo's faces on the new one)
-        if file_sha256(analysis.source) != analysis.image_sha256:
-            raise ImageLoadError(f"{analysis.source} changed since it was analysed")
+    try:
         judged = analyzer.recheck(analysis, profile=own)
-    except (OSError, ImageLoadError):  # moved, removed or replaced since it was analysed, a moment ago (review)
+    except ImageLoadError:  # moved, removed or replaced since it was analysed, a moment ago (review)
         log.warning("%s could not be judged again under %s", analysis.source, own, exc_info=True)
         kept.not_judged_under(analysis)
         return analysis

@@ -181,18 +181,17 @@ class Analyses:
 
     def _judged_again(self, saved: Analysis, own: str) -> Analysis:
         """`saved` with its checks re-run (CannotRecheck when its photo is missing or changed since)."""
-        from pfiq_desktop.engine.hashing import file_sha256
+        from pfiq_desktop.engine.imageio import ImageLoadError, PhotoChanged
 
         engine = self.engine()
         cannot = (f"its checks cannot be re-run under {own}, the profile kept for it in the window" if own else
                   f"its checks cannot be re-run under --profile {engine.profile.name}")
         try:
-            if file_sha256(saved.source) != saved.image_sha256:  # a new photo under the old name
-                raise CannotRecheck(f"{cannot}: its photo {saved.source} changed since it was analysed")
             return engine.recheck(saved, profile=own or None)
-        except OSError as failure:
-            why = failure.strerror or failure
-            raise CannotRecheck(f"{cannot}: the photo is not readable at {saved.source} ({why})") from failure
+        except PhotoChanged as failure:  # a new photo under the old name
+            raise CannotRecheck(f"{cannot}: {failure}") from failure
+        except ImageLoadError as failure:
+            raise CannotRecheck(f"{cannot}: the photo is not readable at {saved.source} ({failure})") from failure
 
 
 class CannotRecheck(ValueError):

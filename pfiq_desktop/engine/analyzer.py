@@ -39,7 +39,7 @@ from pfiq_desktop.engine.defaults import (
 from pfiq_desktop.engine.deviation import DeviationReference, chip_in_photo, deviation_chip, face_area_chip, load_reference
 from pfiq_desktop.engine.faces import DetectedFace, FaceDetector, photo_points_to_chip
 from pfiq_desktop.engine.findings import add_findings
-from pfiq_desktop.engine.imageio import load_photo_file
+from pfiq_desktop.engine.imageio import PhotoChanged, load_photo_file
 from pfiq_desktop.engine.plq import GRADIENT_MAPS, ForwardPass, gradient_magnitude
 from pfiq_desktop.engine.preparation import Prepared, PreparePool, Source, prepare
 from pfiq_desktop.engine.quality import make_estimator
@@ -199,7 +199,9 @@ class Analyzer:
         """The same analysis with its ICAO checks re-run under `profile`, else the current one (no network).
 
         One photo may be judged under a profile of its own (a child's, in a batch of adults) while the engine's stays.
-        The photo is read again from `analysis.source` unless `image` is given; an analysis saved before its file's
+        The photo is read again from `analysis.source` unless `image` is given (ImageLoadError where it cannot be, and
+        PhotoChanged where it holds other bytes now: the analysis's faces would be judged on another photo; every
+        command re-checking a photo hashed it first, reading it twice); an analysis saved before its file's
         transparency and image count were kept takes them from the file read again.
         """
         if not analysis.ok:
@@ -207,7 +209,9 @@ class Analyzer:
         rules = self.profile if profile is None else icao.load_profile(profile)
         transparent, images = analysis.image_transparent, analysis.images_in_file
         if image is None:
-            image, _, _, found, count = load_photo_file(analysis.source)
+            image, sha256, _, found, count = load_photo_file(analysis.source)
+            if analysis.image_sha256 and sha256 != analysis.image_sha256:
+                raise PhotoChanged(f"its photo {analysis.source} changed since it was analysed")
             transparent = found if transparent is None else transparent
             images = count if images is None else images
         checks = icao.run_checks(image, analysis.faces, rules, analysis.image_dpi, transparent, images)

@@ -95,6 +95,10 @@ class ImageLoadError(ValueError):
     sha256 = ""  # of the bytes read, where they were read but not decoded: results still name exactly which file
 
 
+class PhotoChanged(ImageLoadError):
+    """The file holds other bytes than the analysis was made from: its faces are not this photo's."""
+
+
 class PhotoFile(NamedTuple):
     """A decoded photo file: its pixels, the SHA-256 of exactly the bytes decoded, the dpi it states, the share
     of its pixels that were not fully opaque (composited onto white) and how many images the file holds."""
