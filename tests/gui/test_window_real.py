@@ -195,6 +195,7 @@ def test_self_test_flag_exits_zero(real_engine):
     assert "self-test OK" in result.stdout
 
 
+@pytest.mark.alone
 def test_event_loop_stall_during_batch(qtbot, make_window, portraits, real_factory, tmp_path):
     """Longest event-loop stall while the real engine analyses a batch (the benchmark runs 50 photos)."""
     from benchmarks.stall_meter import StallMeter
