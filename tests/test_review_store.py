@@ -297,6 +297,27 @@ def test_the_problems_a_list_row_leaves_out_are_counted_in_words():
     assert first_problems(labels[:2]) == "Mouth open, Head tilted down"
 
 
+def test_the_overviews_count_the_warnings_and_name_them_where_nothing_failed(sample_analysis):
+    """A wink the network thought 87 % likely is a warning, and the overviews listed failures only: the console table
+    and the batch summary never mentioned the eye (walk-through)."""
+    from pfiq_desktop.engine.results import Verdict
+    from pfiq_desktop.review.reasons import failed_problems, problems_overview, warned_problems
+
+    def judged(verdicts: dict[str, Verdict], unit: str = "") -> list[str]:
+        checks = [dataclasses.replace(c, verdict=verdicts.get(c.id, Verdict.PASS), unit=unit or c.unit)
+                  for c in sample_analysis.checks]
+        analysis = dataclasses.replace(sample_analysis, checks=checks)
+        return [problems_overview(failed_problems(analysis), warned_problems(analysis)), *warned_problems(analysis)]
+
+    wink = {"eye_open_right": Verdict.WARN}
+    assert judged(wink) == ["Eye closed or hidden (photo right)?"] * 2
+    assert judged({**wink, "mouth_closed": Verdict.FAIL})[0] == "Mouth open or teeth showing; 1 to look at"
+    assert judged({**wink, "sharpness": Verdict.WARN})[0] == "Eye closed or hidden (photo right)?, Blurred?"
+    assert judged({})[0] == ""
+    # an eye hidden behind what "Eyes covered" reports is that cover, not one more thing to look at
+    assert judged({**wink, "eye_occlusion": Verdict.FAIL}, unit="% hidden")[0] == "Eyes covered (sunglasses, patch, hand, hair)"
+
+
 def test_an_accept_over_a_renewal_mismatch_names_it_apart_from_the_checks():
     # the mismatch was counted and listed as one more failed check ("over its 9 failed checks"), last where cut off
     from pfiq_desktop.review.reasons import REFERENCE_NO_MATCH

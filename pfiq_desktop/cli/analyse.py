@@ -165,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
     from pfiq_desktop.reports.figures import save_annotated_png
     from pfiq_desktop.reports.inputs import read_photo
     from pfiq_desktop.reports.naming import over_photos, over_photos_text
-    from pfiq_desktop.review.reasons import failed_problems, first_problems, no_face_problem
+    from pfiq_desktop.review.reasons import failed_problems, no_face_problem, problems_overview, warned_problems
     from pfiq_desktop.review.values import quality_text
 
     found = find_images(args.paths, recursive=args.recursive, outputs=args.out)
@@ -222,7 +222,7 @@ def run(args: argparse.Namespace) -> int:
             problems += bool(trouble)
             quality = quality_text(analysis.faces[0].quality if analysis.faces else None)
             spent = "cached" if cached else f"{analysis.timings.get('total', 0) * 1000:.0f} ms"
-            told = trouble or first_problems(failed_problems(analysis))  # what to tell the applicant, as the list row
+            told = trouble or problems_overview(failed_problems(analysis), warned_problems(analysis))  # as the list row
             rows.append((shown[path], analysis.verdict, quality, str(len(analysis.faces)), spent, told))
             verdicts[analysis.verdict] += 1
             print_progress(index, len(paths), f"{fitted(printable(shown[path]), 40, pad=True)} {analysis.verdict}")

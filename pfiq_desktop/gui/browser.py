@@ -44,7 +44,7 @@ from pfiq_desktop.engine.results import FACE_PRESENT
 from pfiq_desktop.gui.theme import draw_badge
 from pfiq_desktop.gui.widgets import as_written, named, screen_pixmap
 from pfiq_desktop.palette import RESULT_ORDER, STATUS_COLOURS, STATUS_LABELS
-from pfiq_desktop.review.reasons import first_problems, reason_label
+from pfiq_desktop.review.reasons import problems_overview, reason_label, to_look_at
 from pfiq_desktop.review.session import PhotoRecord, ReviewSession
 from pfiq_desktop.review.values import counted
 from pfiq_desktop.settings import LIST_SORTS
@@ -238,7 +238,8 @@ class ImageListModel(QAbstractListModel):
             return None
         entry = self.entry_at(index.row())
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{entry.name}\n{failure_note(entry)}" if entry.failure else entry.name
+            note = problems_note(entry)
+            return f"{entry.name}\n{note}" if note else entry.name
         if role == Qt.ItemDataRole.DecorationRole:
             if entry.path not in self._thumbs:
                 self._thumbs[entry.path] = None
@@ -248,8 +249,7 @@ class ImageListModel(QAbstractListModel):
             return self._thumbs[entry.path] or self._placeholder
         if role == Qt.ItemDataRole.AccessibleTextRole:  # the badge is painted: a screen reader heard the name alone
             said = [entry.name, STATUS_LABELS.get(entry.status, entry.status)]
-            if entry.failure:
-                said.append(", ".join(entry.problems))
+            said.extend(", ".join(found) for found in (entry.problems, entry.warnings) if found)
             if entry.profile:
                 said.append(own_profile_text(entry))
             if entry.decision is not None:
@@ -257,8 +257,10 @@ class ImageListModel(QAbstractListModel):
             return ", ".join(said)
         if role == Qt.ItemDataRole.ToolTipRole:
             tip = f"{display_name(entry.path)}\n{STATUS_LABELS.get(entry.status, entry.status)}"
-            if entry.failure:  # the row's line is cut in a narrow list: the tip names every problem it lists
+            if entry.problems:  # the row's line is cut in a narrow list: the tip names every problem it lists
                 tip += ": " + ", ".join(entry.problems)
+            if entry.warnings:
+                tip += "\nTo look at: " + ", ".join(entry.warnings)
             if entry.analysis is not None and entry.analysis.errors:
                 tip += "\n" + "\n".join(entry.analysis.errors)
             if entry.profile:
@@ -298,11 +300,12 @@ def own_profile_text(entry: PhotoRecord) -> str:
     return f"{'Judged' if judged else 'To be judged'} under {entry.profile}, this photo only"
 
 
-def failure_note(entry: PhotoRecord) -> str:
-    """The second line of a failed photo in the list: what would fix it."""
+def problems_note(entry: PhotoRecord) -> str:
+    """The second line of a photo in the list: what would fix it and how much there is to look at, or what to look at
+    on a photo that only warns ('' for none)."""
     if entry.failure == "framing":
-        return f"{FRAMING_ONLY}: " + ", ".join(entry.problems)
-    return first_problems(entry.problems)
+        return f"{FRAMING_ONLY}: " + ", ".join(entry.problems) + to_look_at(entry.warnings)
+    return problems_overview(entry.problems, entry.warnings)
 
 
 def _thumbnail(image: QImage, scale: float) -> QPixmap:

@@ -42,7 +42,7 @@ from pfiq_desktop.reports.paged import (
     render_pdf,
 )
 from pfiq_desktop.reports.pdf_report import now_text
-from pfiq_desktop.review.reasons import decided_reasons_text, failed_problems, first_problems
+from pfiq_desktop.review.reasons import decided_reasons_text, failed_problems, problems_overview, warned_problems
 from pfiq_desktop.review.store import DECISION_LABELS, DECISIONS
 from pfiq_desktop.review.values import counted, profile_text, quality_text, when
 
@@ -53,7 +53,7 @@ ERROR_CHARS = 160  # of an analysis error in the photo table
 NOTE_CHARS = 60  # of an officer's note in the photo table (the photo's own report has it whole), but for an accept
 # over failed checks: that note is the justification a supervisor reads the summary for ("... by supervisor policy 4.2"
 # was cut at "accepted by …")
-SUMMARY_PROBLEMS = 4  # failed checks named in a photo's row (then "+N")
+SUMMARY_PROBLEMS = 4  # problems named in a photo's row (then "+N more")
 THUMB_DPI = 220
 Progress = Callable[[int, int, str], None]
 SUMMARY_TITLE = "Batch summary"
@@ -229,7 +229,7 @@ def _photo_rows(items: Sequence[ReportItem], thumbs: list[str], links: Sequence[
         if link:  # percent-encoded UTF-8: "Łukasz_Иван.pdf" became the link "?ukasz_????.pdf"
             name = f'<a href="{escape(quote(link), quote=True)}">{name}</a>'
         # an error is cut at a word with a visible ellipsis, so one row stays about one thumbnail high (page layout)
-        failed = first_problems(failed_problems(a), SUMMARY_PROBLEMS)
+        failed = problems_overview(failed_problems(a), warned_problems(a), SUMMARY_PROBLEMS)
         failed = failed or (shorten("; ".join(a.errors), ERROR_CHARS, placeholder=" …") if a.errors else "–")
         quality = quality_text(a.faces[0].quality if a.faces else None)
         decision = _decision_cell(item)
@@ -267,14 +267,15 @@ def _same_photos(items: Sequence[ReportItem]) -> dict[int, list[str]]:
 
 PHOTOS_INTRO_TEXT = (
     f'<b>All photos</b><span style="color:{NOTE_GREY}"> — file names link to each '
-    "photo's own report where it was written beside this summary.</span>"
+    "photo's own report where it was written beside this summary. Problems are the failed checks; a question mark "
+    "marks one to look at (a warning).</span>"
 )
 PHOTOS_INTRO = f'<p style="{HEADING}">{PHOTOS_INTRO_TEXT}</p>'  # below the summary
 PHOTOS_INTRO_ON_NEW_PAGE = f'<p style="page-break-before:always; margin-top:0px; margin-bottom:3px">{PHOTOS_INTRO_TEXT}</p>'
 # the photo table's columns: (title, alignment, share of the width). Fixed shares keep the columns alike from page to
 # page (each page is its own table) and give file names room (they broke mid-word: "head_covering.jp / g")
 PHOTO_COLUMNS = (("#", "right", 3), ("Photo", "center", 8), ("File", "left", 17), ("Verdict", "center", 10),
-                 ("Quality", "right", 8), ("Failed checks", "left", 27), ("Decision", "left", 27))
+                 ("Quality", "right", 8), ("Problems", "left", 27), ("Decision", "left", 27))
 PHOTOS_HEAD = f'<tr style="background-color:{HEADER_SHADE}">' + "".join(
     f'<th align="{align}" width="{share}%">{title}</th>' for title, align, share in PHOTO_COLUMNS) + "</tr>"
 

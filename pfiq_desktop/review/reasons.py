@@ -247,6 +247,30 @@ def failed_problems(analysis: Analysis) -> list[str]:
     return [problem for problems, _ in to_change(analysis) for problem in problems]
 
 
+def warned_problems(analysis: Analysis) -> list[str]:
+    """What the subject's warnings found, in fix order and each with a question mark, leaving out those
+    `failed_problems` lists (a failure made uncertain): what to look at. The overviews listed failures only, so a wink
+    the network thought 87 % likely, a warning, showed in neither the console table nor the batch summary (walk-through)."""
+    subject = analysis.subject_checks()
+    uncertain = doubted(subject)
+    warned = in_fix_order(c for c in subject if c.verdict is Verdict.WARN and c.id not in uncertain)
+    covered = any(c.id == EYE_COVER_CHECK and c.verdict is not Verdict.PASS for c in subject)
+    return [problem_label(c) + "?" for c in warned if not (covered and c.id in EYE_OPEN_CHECKS and c.unit == HIDDEN_UNIT)]
+
+
+def problems_overview(failed: Sequence[str], warned: Sequence[str], shown: int = 2) -> str:
+    """One line for a photo in an overview (list row, console table, batch summary): the first failures and how many
+    warnings there are to look at; a photo with warnings alone, the first of those."""
+    if not failed:
+        return first_problems(warned, shown)
+    return first_problems(failed, shown) + to_look_at(warned)
+
+
+def to_look_at(warned: Sequence[str]) -> str:
+    """How many warnings there are to look at, after a photo's failures ('' for none)."""
+    return f"; {len(warned)} to look at" if warned else ""
+
+
 def first_problems(labels: Sequence[str], shown: int = 2) -> str:
     """The first few problems and how many more: 'Head too small, Blurred +3 more' (a list row, a console line). A bare
     '+7' read as degrees after 'Head tilted down' (walk-through)."""

@@ -21,7 +21,14 @@ from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.icao import failure_kind
 from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.review.own_profiles import is_offered, why_unusable
-from pfiq_desktop.review.reasons import NOT_ANALYSABLE, NOT_ANALYSED_YET, REFERENCE_NO_MATCH, failed_problems, reference_check_code
+from pfiq_desktop.review.reasons import (
+    NOT_ANALYSABLE,
+    NOT_ANALYSED_YET,
+    REFERENCE_NO_MATCH,
+    failed_problems,
+    reference_check_code,
+    warned_problems,
+)
 from pfiq_desktop.review.store import ACCEPT, Decision, DecisionError, KeptProfile, OverrideNeedsNote, ReviewStore
 from pfiq_desktop.review.values import when
 
@@ -60,6 +67,7 @@ class PhotoRecord:
     search_key: str = field(init=False)  # ... and the name as a search matches it (`filenames.search_key`)
     failed: tuple[str, ...] = ()  # ids of the subject's failed checks
     problems: tuple[str, ...] = ()  # ... and what each found, in words (`reasons.problem_label`)
+    warnings: tuple[str, ...] = ()  # what the warnings found, to look at (`reasons.warned_problems`)
     failure: str = ""  # '', 'framing' (resolution or crop only) or 'face' (needs a new photo)
     profile: str = ""  # the profile the officer chose for this photo alone ('' = the window's, as all photos)
     profile_for: str = ""  # ... and the bytes (SHA-256) of the photo it was chosen for
@@ -72,6 +80,7 @@ class PhotoRecord:
         self.analysis, self.status = analysis, analysis.verdict
         self.failed = tuple(c.id for c in analysis.failed_checks())
         self.problems = tuple(failed_problems(analysis))
+        self.warnings = tuple(warned_problems(analysis))
         self.failure = failure_kind(self.failed)
 
     @property

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
 
 from PySide6.QtCore import Qt
 
 from pfiq_desktop.engine.results import FACE_PRESENT, STORED_TURNED_UNIT, Analysis, CheckResult, Verdict
-from pfiq_desktop.gui.browser import failure_note
-from pfiq_desktop.review.session import PhotoRecord
+from pfiq_desktop.gui.browser import ImageListModel, problems_note
+from pfiq_desktop.review.session import PhotoRecord, ReviewSession
+from pfiq_desktop.review.store import ReviewStore
 from tests.gui.fakes import FakeAnalyzer
 
 FAILS = {  # file name prefix -> the subject's failed checks
@@ -77,9 +79,35 @@ def test_a_photo_stored_sideways_is_named_so_in_the_list() -> None:
                          90.0, STORED_TURNED_UNIT)
     record = PhotoRecord("/photos/scan.jpg")
     record.set_analysis(Analysis(source="/photos/scan.jpg", image_size=(400, 300), checks=[turned]))
-    assert failure_note(record) == "Photo stored sideways"
+    assert problems_note(record) == "Photo stored sideways"
     record.set_analysis(Analysis(source="/photos/scan.jpg", image_size=(400, 300), checks=[dataclasses.replace(turned, unit="faces")]))
-    assert failure_note(record) == "No face found"
+    assert problems_note(record) == "No face found"
+
+
+def test_the_list_says_what_to_look_at_on_a_photo_that_warns(tmp_path, portraits) -> None:
+    """A photo that only warned showed its name alone, and a failed one never said it also had warnings: a wink the
+    network thought 87 % likely was in neither (walk-through)."""
+    wink = CheckResult("eye_open_right", "Eye open (photo right)", "eyes_mouth", Verdict.WARN,
+                       "The eye on the photo's right may be closed (confidence 87%): look at it.", 87.0, "% closed", face_index=0)
+    mouth = CheckResult("mouth_closed", "Mouth closed", "eyes_mouth", Verdict.FAIL, "Mouth is open", 20.0, "%", face_index=0)
+    paths = [tmp_path / "wink.jpg", tmp_path / "open.jpg"]
+    for path in paths:
+        shutil.copy(next(portraits.glob("*.jpg")), path)
+    with ReviewStore(tmp_path / "reviews.sqlite3") as store:
+        session = ReviewSession(store)
+        session.open([str(p) for p in paths])
+        for path, checks in zip(paths, ([wink], [wink, mouth])):
+            session.record(str(path)).set_analysis(Analysis(source=str(path), image_size=(400, 300), checks=checks))
+        model = ImageListModel(session)
+        model.reset()  # the window tells the list once the photos are open
+        said = {str(path): [model.data(model.index_of(str(path)), role) for role in
+                            (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole)]
+                for path in paths}
+    shown, _, heard = said[str(paths[0])]
+    assert shown == "wink.jpg\nEye closed or hidden (photo right)?" and "Eye closed or hidden (photo right)?" in heard
+    shown, tip, _ = said[str(paths[1])]
+    assert shown == "open.jpg\nMouth open or teeth showing; 1 to look at"
+    assert "To look at: Eye closed or hidden (photo right)?" in tip
 
 
 class UnjudgedAnalyzer(FakeAnalyzer):

@@ -24,6 +24,7 @@ from pfiq_desktop.reports.inputs import DecisionInfo, ReportItem
 from pfiq_desktop.reports.naming import safe_stem, unique_stems
 from pfiq_desktop.reports.paged import ReportCancelled
 from pfiq_desktop.reports.runner import export_reports, planned_outputs
+from pfiq_desktop.review.reasons import problem_label
 from tests.reports.conftest import render_page
 from tests.reports.synthetic import SAMPLE
 
@@ -81,8 +82,10 @@ def test_the_summary_writes_each_verdict_whole(tmp_path, sample_analysis):
 
     write_batch_summary(tmp_path / "s.pdf", [judged(v) for v in (Verdict.PASS, Verdict.WARN, Verdict.FAIL)], "A4")
     text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(str(tmp_path / "s.pdf")).pages)
-    table = text.split("Failed checks Decision", 1)[1]
+    table = text.split("Problems Decision", 1)[1]
     assert all(word in table for word in ("Pass", "Warning", "Fail")), table
+    warned = problem_label(sample_analysis.checks[0])
+    assert f"{warned}?" in table, table  # what the warning found, to look at (walk-through: warnings were unlisted)
 
 
 def test_the_summary_says_when_verdicts_were_made_later_than_the_analyses(tmp_path, sample_analysis):
