@@ -9,7 +9,7 @@ import numpy as np
 
 from pfiq_desktop.engine.attributes import GLASSES, MOUTH_OPEN, fuse, has_probe, sigmoid
 from pfiq_desktop.engine.icao.context import Context
-from pfiq_desktop.engine.icao.eye_pixels import EyeAssessment, EyeMeasurements, EyeThresholds, decide, measure_eyes
+from pfiq_desktop.engine.icao.eye_pixels import DARK_BAND, EyeAssessment, EyeMeasurements, EyeThresholds, decide, measure_eyes
 from pfiq_desktop.engine.icao.profile import Profile, load_profile
 from pfiq_desktop.engine.icao.regions import SKIN_REGIONS, polygon_mask
 from pfiq_desktop.engine.icao.registry import (
@@ -176,6 +176,8 @@ def glasses(ctx: Context, params: dict[str, Any]) -> Measure:
     found = eye_assessment(ctx, params)
     if found.in_shadow and found.glasses != "tinted":  # dark windows and the shadow's edges read as lenses and frames
         raise NotAssessable(f"{found.in_shadow} in deep shadow, so glasses cannot be told")
+    if found.dark_band:  # a cap's brim's shadow read as sunglasses, worn by no one (walk-through): "Eyes covered" fails
+        raise NotAssessable(f"both eyes lie in {DARK_BAND}, so glasses cannot be told")
     none_allowed = bool(params["fail_if_present"])
     if found.glasses == "tinted":  # unsure, the lenses may be clear: they still fail where no glasses are allowed
         verdict = Verdict.FAIL if found.tinted_sure or none_allowed else Verdict.WARN
