@@ -410,7 +410,7 @@ def test_a_check_doubted_by_another_says_why():
     from pfiq_desktop.engine.icao.registry import BLOCKY, COMPRESSION_CHECK, check
 
     assert {spec.id for spec in CHECKS.values() if spec.doubted_by} == {
-        "eye_open_left", "eye_open_right", "eye_occlusion", "glasses", "pose_yaw", "pose_pitch", "lower_face_covered"}, (
+        "eye_open_left", "eye_open_right", "eye_occlusion", "glasses", "pose_yaw", "pose_pitch", "lower_face_covered", "clipping"}, (
         "a check is now doubted by another (doubted_by) or no longer is: its Doubt must say why, then update this list")
     assert all(doubt.check in CHECKS and doubt.why and CHECKS[doubt.check].per_face == spec.per_face
                for spec in CHECKS.values() for doubt in spec.doubted_by)

@@ -18,7 +18,7 @@ from pfiq_desktop.engine.attributes import LOWER_FACE_COVERED, MOUTH_OPEN
 from pfiq_desktop.engine.icao import CHECKS, Profile, load_profile, run_checks
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.regions import MAP_EDGE, polygon_mask, region_polygons
-from pfiq_desktop.engine.icao.registry import SMEAR_UNIT
+from pfiq_desktop.engine.icao.registry import READS_THE_MASK, SMEAR_UNIT
 from pfiq_desktop.engine.imageio import load_image, load_photo
 from pfiq_desktop.engine.results import CheckResult, Face, Verdict
 from tests.icao.facebuild import detect_faces, turned_landmarks
@@ -818,6 +818,41 @@ def test_a_flag_behind_the_head_fails_plain_background_and_a_studio_backdrop_pas
     photo = load_image(paths["020145"])
     beside = _result("background_shadow", photo, detect_faces(photo), profile)
     assert beside.verdict is Verdict.FAIL and beside.reason.endswith("a shadow, or something darker behind the head there.")
+
+
+def test_a_white_mask_is_not_only_called_a_hot_spot(portrait: np.ndarray, portrait_faces: list[Face], profile: Profile) -> None:
+    """A white surgical mask failed "No under-/over-exposed areas": "55% of the nose is pure white: a hot spot
+    (over-exposed)" (walk-through). Under a failed mask check that failure is a warning that names the mask; a white
+    patch on the bare forehead still fails."""
+    lm = _lm(portrait_faces)
+    outline = np.vstack([[lm[1, 0], lm[29, 1]], lm[2:15], [lm[15, 0], lm[29, 1]]])
+    masked = _paint(portrait, polygon_mask(outline, portrait.shape[:2]), (255, 255, 255))
+    assert _result("lower_face_covered", masked, portrait_faces, profile).verdict is Verdict.FAIL
+    found = _result("clipping", masked, portrait_faces, profile)
+    assert found.verdict is Verdict.WARN and found.doubted and found.reason.endswith(f"{READS_THE_MASK}."), found.reason
+    ied = float(np.linalg.norm(lm[42:48].mean(0) - lm[36:42].mean(0)))
+    centre = tuple(int(v) for v in (lm[27, 0], lm[19:25, 1].min() - 0.45 * ied))
+    spot = cv2.circle(portrait.copy(), centre, int(0.3 * ied), (255, 255, 255), -1)
+    assert _result("clipping", spot, portrait_faces, profile).verdict is Verdict.FAIL
+
+
+def test_a_head_that_fills_the_photos_width_leaves_no_background_to_judge() -> None:
+    """A tight crop with a mask, hair in the top corners: "Background is too dark (L* 5)" beside "background beside the
+    head is not visible" (walk-through). Two bundled portraits cut to the head's width, brows to chin, then enlarged
+    as such crops come: their background checks are not judged, their full photos' are."""
+    profile = load_profile("icao-9303")
+    paths = {path.stem: path for path in portrait_paths()}
+    for name in ("014435", "014921"):
+        photo = load_image(paths[name])
+        lm = detect_faces(photo)[0].landmarks
+        ied = float(np.linalg.norm(lm[42:48].mean(0) - lm[36:42].mean(0)))
+        top = int(max(lm[17:27, 1].min() - 1.5 * ied, 0))
+        tight = cv2.resize(photo[top:int(lm[8, 1]) + 4, int(lm[0, 0]) - 3:int(lm[16, 0]) + 3], None, fx=2.5, fy=2.5,
+                           interpolation=cv2.INTER_CUBIC)
+        for check_id in ("background_brightness", "background_uniformity", "background_shadow"):
+            found = _result(check_id, tight, detect_faces(tight), profile)
+            assert found.verdict is Verdict.NOT_ASSESSABLE and "not visible on both sides" in found.reason, (name, check_id, found.reason)
+            assert _result(check_id, photo, detect_faces(photo), profile).verdict is not Verdict.NOT_ASSESSABLE
 
 
 @pytest.mark.parametrize("index", [0, 5])

@@ -17,6 +17,7 @@ from pfiq_desktop.engine.icao.registry import (
     EXPOSURE_CHECK,
     LIGHTING_CHECK,
     LOWER_FACE_CHECK,
+    MASKED,
     SHARPNESS_CHECK,
     SMEAR_UNIT,
     Measure,
@@ -130,7 +131,7 @@ def exposure(ctx: Context, params: dict[str, Any]) -> Measure:
     return replace(measure, verdict=Verdict.PASS, reason=f"Face brightness {mean:.0f}/255 is lower than most, but {exposed}.")
 
 
-@check("clipping", "No under-/over-exposed areas", "photometric")
+@check("clipping", "No under-/over-exposed areas", "photometric", doubted_by=MASKED)
 def clipping(ctx: Context, params: dict[str, Any]) -> Measure:
     """The share of the face clipped to black or white, or of one skin region clipped to white (a hot spot), whichever
     is larger: a flash's hot spot on the forehead, plainly visible, was 5 % of the face and passed (graded-defect
