@@ -77,9 +77,10 @@ def print_scale(image_size: tuple[int, int], fmt: PrintFormat, dpi: float | None
             note = f" on the {fmt.width_mm:g} x {fmt.height_mm:g} mm print, not the {size} its {stated} dpi states"
             return PrintScale(height / fmt.height_mm, note)
         # a camera's default dpi says nothing of the print, but it is said: a 600 dpi file read as a 35 x 45 mm print
-        # without a word (profile author's walk-through)
-        return PrintScale(height / fmt.height_mm, f", as if printed at {fmt.width_mm:g} x {fmt.height_mm:g} mm (its "
-                                                  f"{stated} dpi would print {size})")
+        # without a word (profile author's walk-through), and said as the size not taken: "as if printed at 35 x 45 mm
+        # (its 75 dpi would print 61 x 76 mm)" left an officer unsure which size the rule was read at (walk-through)
+        return PrintScale(height / fmt.height_mm, f", as if printed at {fmt.width_mm:g} x {fmt.height_mm:g} mm (not at "
+                                                  f"the {size} its {stated} dpi states)")
     return PrintScale(height / fmt.height_mm, f", as if printed at {fmt.width_mm:g} x {fmt.height_mm:g} mm (no dpi stated)")
 
 
