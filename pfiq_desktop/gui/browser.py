@@ -290,6 +290,7 @@ class ImageListModel(QAbstractListModel):
 
 
 FRAMING_ONLY = "crop or scan only"  # a failed photo that another crop or a scan fixes (registry.FRAMING_CHECKS)
+WARNED = "warned:"  # the check filter's data for a check's warnings (a check's id alone: its failures)
 ANY_CHECK = "Any check"  # the check filter off ("Failing any check or none" was cut to "Failing any check o")
 
 
@@ -356,7 +357,7 @@ class ImageFilterProxy(QSortFilterProxyModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.status_filter: str | None = None
-        self.check_filter: str | None = None  # a failing check id
+        self.check_filter: str | None = None  # a failing check id, or WARNED + a warning's
         self.text = ""
 
     def _refilter(self, **changes: object) -> None:
@@ -383,7 +384,9 @@ class ImageFilterProxy(QSortFilterProxyModel):
         entry = model.entry_at(row)
         if self.text and self.text not in entry.search_key:
             return False
-        if self.check_filter and self.check_filter not in entry.failed:
+        if self.check_filter and self.check_filter.removeprefix(WARNED) not in (
+            entry.warned if self.check_filter.startswith(WARNED) else entry.failed
+        ):
             return False
         wanted = self.status_filter
         if wanted is None:
@@ -444,7 +447,7 @@ class BrowserWidget(QWidget):
         self.sort.setToolTip("Worst first orders the photos by their results when you choose it and when a batch "
                              "finishes; results arriving in between do not move the list under you.")
         self.check_filter = named(QComboBox(), "browserCheckFilter")
-        self.check_filter.setToolTip("Show only the photos that fail this check")
+        self.check_filter.setToolTip("Show only the photos that fail this check, or that it warns on")
         self.check_filter.addItem(ANY_CHECK, None)
         self._check_filter_timer = QTimer(self, singleShot=True, interval=400)  # counts refresh at most every 0.4 s
         self._check_filter_timer.timeout.connect(self.refresh_check_filter)
@@ -475,7 +478,7 @@ class BrowserWidget(QWidget):
         second.addWidget(self.filter, 1)
         second.addWidget(self.check_filter, 1)
         for widget, name in ((self.search, "Search photos by file name"), (self.sort, "Sort photos"),
-                             (self.filter, "Show photos"), (self.check_filter, "Show photos failing a check"),
+                             (self.filter, "Show photos"), (self.check_filter, "Show photos failing a check or warned by one"),
                              (self.view, "Photos")):
             widget.setAccessibleName(name)  # a combo box announced its current value alone, a list nothing
         layout = QVBoxLayout(self)
@@ -578,6 +581,8 @@ class BrowserWidget(QWidget):
         self.check_filter.addItem(ANY_CHECK, None)
         for check_id, count in failing.most_common():
             self.check_filter.addItem(f"Failing: {reason_label(check_id)} ({count})", check_id)
+        for check_id, count in self.model.session.warning_checks().most_common():
+            self.check_filter.addItem(f"Warning: {reason_label(check_id)} ({count})", WARNED + check_id)
         index = self.check_filter.findData(chosen)
         self.check_filter.setCurrentIndex(max(index, 0))
         self.check_filter.blockSignals(False)

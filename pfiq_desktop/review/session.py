@@ -19,7 +19,7 @@ from pfiq_desktop.engine.discovery import Skipped, find_images, has_subfolders
 from pfiq_desktop.engine.filenames import display_name, search_key
 from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.icao import failure_kind
-from pfiq_desktop.engine.results import Analysis
+from pfiq_desktop.engine.results import Analysis, Verdict
 from pfiq_desktop.review.own_profiles import is_offered, why_unusable
 from pfiq_desktop.review.reasons import (
     NOT_ANALYSABLE,
@@ -66,6 +66,7 @@ class PhotoRecord:
     name: str = field(init=False)  # asked for on every paint and sort: computed once
     search_key: str = field(init=False)  # ... and the name as a search matches it (`filenames.search_key`)
     failed: tuple[str, ...] = ()  # ids of the subject's failed checks
+    warned: tuple[str, ...] = ()  # ... and of its warnings
     problems: tuple[str, ...] = ()  # ... and what each found, in words (`reasons.problem_label`)
     warnings: tuple[str, ...] = ()  # what the warnings found, to look at (`reasons.warned_problems`)
     failure: str = ""  # '', 'framing' (resolution or crop only) or 'face' (needs a new photo)
@@ -79,6 +80,7 @@ class PhotoRecord:
     def set_analysis(self, analysis: Analysis) -> None:
         self.analysis, self.status = analysis, analysis.verdict
         self.failed = tuple(c.id for c in analysis.failed_checks())
+        self.warned = tuple(c.id for c in analysis.subject_checks() if c.verdict is Verdict.WARN)
         self.problems = tuple(failed_problems(analysis))
         self.warnings = tuple(warned_problems(analysis))
         self.failure = failure_kind(self.failed)
@@ -195,6 +197,10 @@ class ReviewSession:
     def failing_checks(self) -> Counter[str]:
         """How many photos fail each check (the officer filters by these)."""
         return Counter(check_id for r in self.records for check_id in r.failed)
+
+    def warning_checks(self) -> Counter[str]:
+        """How many photos each check warns on: an officer looking for every "eye may be closed" found them nowhere."""
+        return Counter(check_id for r in self.records for check_id in r.warned)
 
     # -- results -----------------------------------------------------------------
     def set_analysis(self, path: str, analysis: Analysis) -> bool:

@@ -110,6 +110,38 @@ def test_the_list_says_what_to_look_at_on_a_photo_that_warns(tmp_path, portraits
     assert "To look at: Eye closed or hidden (photo right)?" in tip
 
 
+class WinkAnalyzer(FakeAnalyzer):
+    """Photos named "wink_*" warn "may be closed" on one eye; "shut_*" fail it; the others pass."""
+
+    def analyse(self, path):
+        analysis = super().analyse(path)
+        verdict = {"wink": Verdict.WARN, "shut": Verdict.FAIL}.get(path.rsplit("/", 1)[-1].split("_")[0], Verdict.PASS)
+        analysis.checks = [CheckResult("eye_open_right", "Eye open (photo right)", "eyes_mouth", verdict, "may be closed",
+                                       87.0, "% closed", face_index=0)]
+        return dataclasses.replace(analysis)
+
+
+def test_the_photos_a_check_warns_on_can_be_filtered(qtbot, make_window, portraits, tmp_path):
+    """The check filter offered failing checks only: an officer looking for every "eye may be closed" had no way to
+    list them."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    source = sorted(portraits.glob("*.jpg"))[0].read_bytes()
+    for name in ("wink_0", "wink_1", "shut_0", "ok_0"):
+        (folder / f"{name}.jpg").write_bytes(source + name.encode())
+    w = make_window(lambda device, profile: WinkAnalyzer(device, profile))
+    w.open_paths([str(folder)])
+    qtbot.waitUntil(lambda: all(r.analysis is not None for r in w.session.records), timeout=10000)
+    browser = w.browser
+    browser.refresh_check_filter()
+    items = [browser.check_filter.itemText(i) for i in range(browser.check_filter.count())]
+    assert items[1:] == ["Failing: Eye closed or hidden (photo right) (1)", "Warning: Eye closed or hidden (photo right) (2)"]
+    browser.check_filter.setCurrentIndex(2)
+    assert sorted(p.rsplit("/", 1)[-1] for p in browser.visible_paths()) == ["wink_0.jpg", "wink_1.jpg"]
+    browser.check_filter.setCurrentIndex(1)
+    assert [p.rsplit("/", 1)[-1] for p in browser.visible_paths()] == ["shut_0.jpg"]
+
+
 class UnjudgedAnalyzer(FakeAnalyzer):
     """Photos named "unjudged_*" pass every check but one that could not be judged; the others pass."""
 
