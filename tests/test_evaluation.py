@@ -25,6 +25,16 @@ from tests.photos import SHARED_FACES, portrait_paths, shared_missing
 QUICK_RUN_DATA = ("identity_orl", "identity_public_figures", "defects_yale", "portraits_official")
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _torch_threads_kept():
+    """`evaluate` sets torch's threads for its run (two): the worker's next modules keep the one they had."""
+    import torch
+
+    before = torch.get_num_threads()
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="module")
 def bundled(tmp_path_factory):
     """`pfiq evaluate --quick` where ../shared/data/faces does not exist: (summary, output folder, what it told)."""

@@ -338,6 +338,7 @@ def _longest_pause_of_a_thread_while(work: Callable[[], object]) -> tuple[object
     return result, max(gaps)
 
 
+@pytest.mark.alone  # it times a thread's pauses, as the stall test does
 def test_the_fallback_apart_finds_the_same_face_and_lets_other_threads_run(detector):
     # the window froze for ~0.5 s on each photo HOG found no face: dlib's CNN holds Python's lock for its whole call
     photo = load_portrait(6)

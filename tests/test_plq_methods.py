@@ -16,10 +16,13 @@ from tests.photos import portrait_paths
 
 @pytest.fixture(scope="module")
 def net():
+    """The network, on two torch threads while this module runs (a worker's other modules keep their one thread)."""
     from pfiq_desktop.engine.backbones.dlib_resnet import load_dlib_resnet
 
+    before = torch.get_num_threads()
     torch.set_num_threads(2)
-    return load_dlib_resnet(torch.device("cpu"))
+    yield load_dlib_resnet(torch.device("cpu"))
+    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

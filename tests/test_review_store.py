@@ -297,25 +297,31 @@ def test_the_problems_a_list_row_leaves_out_are_counted_in_words():
     assert first_problems(labels[:2]) == "Mouth open, Head tilted down"
 
 
-def test_the_overviews_count_the_warnings_and_name_them_where_nothing_failed(sample_analysis):
+def test_the_overviews_name_the_warnings_after_the_failures(sample_analysis):
     """A wink the network thought 87 % likely is a warning, and the overviews listed failures only: the console table
-    and the batch summary never mentioned the eye (walk-through)."""
+    and the batch summary never mentioned the eye (walk-through); a count of warnings alone still left it unnamed
+    wherever anything failed (review)."""
     from pfiq_desktop.engine.results import Verdict
     from pfiq_desktop.review.reasons import failed_problems, problems_overview, warned_problems
 
-    def judged(verdicts: dict[str, Verdict], unit: str = "") -> list[str]:
-        checks = [dataclasses.replace(c, verdict=verdicts.get(c.id, Verdict.PASS), unit=unit or c.unit)
+    def judged(verdicts: dict[str, Verdict], doubted: tuple[str, ...] = ()) -> list[str]:
+        checks = [dataclasses.replace(c, verdict=verdicts.get(c.id, Verdict.PASS), doubted=c.id in doubted)
                   for c in sample_analysis.checks]
         analysis = dataclasses.replace(sample_analysis, checks=checks)
         return [problems_overview(failed_problems(analysis), warned_problems(analysis)), *warned_problems(analysis)]
 
     wink = {"eye_open_right": Verdict.WARN}
     assert judged(wink) == ["Eye closed or hidden (photo right)?"] * 2
-    assert judged({**wink, "mouth_closed": Verdict.FAIL})[0] == "Mouth open or teeth showing; 1 to look at"
+    assert judged({**wink, "mouth_closed": Verdict.FAIL})[0] == "Mouth open or teeth showing; look at Eye closed or hidden (photo right)?"
+    # what covers or shuts the face is named before framing, however the checks are ordered
+    framing = {**wink, "face_cropped": Verdict.WARN, "mouth_closed": Verdict.FAIL, "head_size": Verdict.FAIL}
+    assert judged(framing)[0].endswith("; look at Eye closed or hidden (photo right)? +1 more")
     assert judged({**wink, "sharpness": Verdict.WARN})[0] == "Eye closed or hidden (photo right)?, Blurred?"
     assert judged({})[0] == ""
-    # an eye hidden behind what "Eyes covered" reports is that cover, not one more thing to look at
-    assert judged({**wink, "eye_occlusion": Verdict.FAIL}, unit="% hidden")[0] == "Eyes covered (sunglasses, patch, hand, hair)"
+    # a failure made uncertain is listed with the failures, and not again as a warning
+    uncertain = judged({"eye_occlusion": Verdict.WARN, **wink}, doubted=("eye_occlusion",))
+    assert uncertain == ["Eyes covered (sunglasses, patch, hand, hair)?; look at Eye closed or hidden (photo right)?",
+                         "Eye closed or hidden (photo right)?"]
 
 
 def test_an_accept_over_a_renewal_mismatch_names_it_apart_from_the_checks():

@@ -249,7 +249,8 @@ class ImageListModel(QAbstractListModel):
             return self._thumbs[entry.path] or self._placeholder
         if role == Qt.ItemDataRole.AccessibleTextRole:  # the badge is painted: a screen reader heard the name alone
             said = [entry.name, STATUS_LABELS.get(entry.status, entry.status)]
-            said.extend(", ".join(found) for found in (entry.problems, entry.warnings) if found)
+            said.extend([", ".join(entry.problems)] if entry.problems else [])
+            said.extend([LOOK_AT + ", ".join(entry.warnings)] if entry.warnings else [])  # a "?" is not read aloud
             if entry.profile:
                 said.append(own_profile_text(entry))
             if entry.decision is not None:
@@ -260,7 +261,7 @@ class ImageListModel(QAbstractListModel):
             if entry.problems:  # the row's line is cut in a narrow list: the tip names every problem it lists
                 tip += ": " + ", ".join(entry.problems)
             if entry.warnings:
-                tip += "\nTo look at: " + ", ".join(entry.warnings)
+                tip += "\n" + LOOK_AT.capitalize() + ", ".join(entry.warnings)
             if entry.analysis is not None and entry.analysis.errors:
                 tip += "\n" + "\n".join(entry.analysis.errors)
             if entry.profile:
@@ -290,6 +291,7 @@ class ImageListModel(QAbstractListModel):
 
 
 FRAMING_ONLY = "crop or scan only"  # a failed photo that another crop or a scan fixes (registry.FRAMING_CHECKS)
+LOOK_AT = "to look at: "  # before a photo's warnings in its tip and in what a screen reader says
 WARNED = "warned:"  # the check filter's data for a check's warnings (a check's id alone: its failures)
 ANY_CHECK = "Any check"  # the check filter off ("Failing any check or none" was cut to "Failing any check o")
 
@@ -302,7 +304,7 @@ def own_profile_text(entry: PhotoRecord) -> str:
 
 
 def problems_note(entry: PhotoRecord) -> str:
-    """The second line of a photo in the list: what would fix it and how much there is to look at, or what to look at
+    """The second line of a photo in the list: what would fix it and the first warning to look at, or what to look at
     on a photo that only warns ('' for none)."""
     if entry.failure == "framing":
         return f"{FRAMING_ONLY}: " + ", ".join(entry.problems) + to_look_at(entry.warnings)

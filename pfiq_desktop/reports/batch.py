@@ -267,8 +267,8 @@ def _same_photos(items: Sequence[ReportItem]) -> dict[int, list[str]]:
 
 PHOTOS_INTRO_TEXT = (
     f'<b>All photos</b><span style="color:{NOTE_GREY}"> — file names link to each '
-    "photo's own report where it was written beside this summary. Problems are the failed checks; a question mark "
-    "marks one to look at (a warning).</span>"
+    "photo's own report where it was written beside this summary. Problems are the failed checks, a question mark "
+    "marking one made uncertain; after \"look at\", the warnings.</span>"
 )
 PHOTOS_INTRO = f'<p style="{HEADING}">{PHOTOS_INTRO_TEXT}</p>'  # below the summary
 PHOTOS_INTRO_ON_NEW_PAGE = f'<p style="page-break-before:always; margin-top:0px; margin-bottom:3px">{PHOTOS_INTRO_TEXT}</p>'

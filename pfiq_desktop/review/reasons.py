@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from pfiq_desktop.engine.icao.registry import EYE_COVER_CHECK, EYE_OPEN_CHECKS, HIDDEN_UNIT, doubted, in_fix_order
+from pfiq_desktop.engine.icao.registry import EYE_COVER_CHECK, EYE_OPEN_CHECKS, HIDDEN_UNIT, doubted, in_fix_order, in_look_order
 from pfiq_desktop.engine.results import FACE_PRESENT, Analysis, CheckResult, Verdict, bound_side, stored_how, upright_by
 
 # A check's name is the requirement ("No head covering"); as the reason a photo was refused or accepted despite,
@@ -99,7 +99,7 @@ FIXES: dict[str, str | tuple[str, str]] = {
     "lower_face_covered": "Remove the mask, scarf or hand from the mouth and chin",
     "head_covering": "Remove the hat or cap; a religious covering may be allowed if the face stays visible from chin to "
                      "forehead",
-    "eye_occlusion": "Remove sunglasses, a patch, a hand or hair from the eyes",
+    "eye_occlusion": "Remove sunglasses, a patch, a hand or hair from the eyes, or the shadow over them (a cap's brim)",
     "eye_open_left": "Retake with both eyes open, looking at the camera",
     "eye_open_right": "Retake with both eyes open, looking at the camera",
     "mouth_closed": "Retake with the mouth closed and a neutral expression",
@@ -248,27 +248,27 @@ def failed_problems(analysis: Analysis) -> list[str]:
 
 
 def warned_problems(analysis: Analysis) -> list[str]:
-    """What the subject's warnings found, in fix order and each with a question mark, leaving out those
-    `failed_problems` lists (a failure made uncertain): what to look at. The overviews listed failures only, so a wink
-    the network thought 87 % likely, a warning, showed in neither the console table nor the batch summary (walk-through)."""
+    """What the subject's warnings found, each with a question mark, what covers or shuts the face first
+    (`in_look_order`), leaving out those `failed_problems` lists (a failure made uncertain): what to look at. The
+    overviews listed failures only, so a wink the network thought 87 % likely, a warning, showed in neither the console
+    table nor the batch summary (walk-through)."""
     subject = analysis.subject_checks()
     uncertain = doubted(subject)
-    warned = in_fix_order(c for c in subject if c.verdict is Verdict.WARN and c.id not in uncertain)
-    covered = any(c.id == EYE_COVER_CHECK and c.verdict is not Verdict.PASS for c in subject)
-    return [problem_label(c) + "?" for c in warned if not (covered and c.id in EYE_OPEN_CHECKS and c.unit == HIDDEN_UNIT)]
+    return [problem_label(c) + "?" for c in in_look_order(c for c in subject if c.verdict is Verdict.WARN and c.id not in uncertain)]
 
 
 def problems_overview(failed: Sequence[str], warned: Sequence[str], shown: int = 2) -> str:
-    """One line for a photo in an overview (list row, console table, batch summary): the first failures and how many
-    warnings there are to look at; a photo with warnings alone, the first of those."""
+    """One line for a photo in an overview (list row, console table, batch summary): the first failures, then the
+    first warning to look at; a photo with warnings alone, the first of those."""
     if not failed:
         return first_problems(warned, shown)
     return first_problems(failed, shown) + to_look_at(warned)
 
 
 def to_look_at(warned: Sequence[str]) -> str:
-    """How many warnings there are to look at, after a photo's failures ('' for none)."""
-    return f"; {len(warned)} to look at" if warned else ""
+    """After a photo's failures, the first warning to look at and how many more ('' for none): a count alone left the
+    wink unnamed wherever anything failed (review)."""
+    return f"; look at {first_problems(warned, 1)}" if warned else ""
 
 
 def first_problems(labels: Sequence[str], shown: int = 2) -> str:

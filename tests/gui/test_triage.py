@@ -104,9 +104,9 @@ def test_the_list_says_what_to_look_at_on_a_photo_that_warns(tmp_path, portraits
                             (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole)]
                 for path in paths}
     shown, _, heard = said[str(paths[0])]
-    assert shown == "wink.jpg\nEye closed or hidden (photo right)?" and "Eye closed or hidden (photo right)?" in heard
+    assert shown == "wink.jpg\nEye closed or hidden (photo right)?" and "to look at: Eye closed or hidden (photo right)?" in heard
     shown, tip, _ = said[str(paths[1])]
-    assert shown == "open.jpg\nMouth open or teeth showing; 1 to look at"
+    assert shown == "open.jpg\nMouth open or teeth showing; look at Eye closed or hidden (photo right)?"
     assert "To look at: Eye closed or hidden (photo right)?" in tip
 
 

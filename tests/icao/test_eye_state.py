@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -21,7 +22,15 @@ from benchmarks.issue15.synth import close_eye
 from pfiq_desktop.engine import disturbances
 from pfiq_desktop.engine.icao import Profile, load_profile, run_checks
 from pfiq_desktop.engine.icao.context import Context
-from pfiq_desktop.engine.icao.eye_pixels import PIXELS_ONLY_EYE_STATE, EyeAssessment, EyeMeasurements, EyeThresholds, decide
+from pfiq_desktop.engine.icao.eye_pixels import (
+    BROW_SHADE,
+    PIXELS_ONLY_EYE_STATE,
+    EyeAssessment,
+    EyeMeasurements,
+    EyeThresholds,
+    decide,
+    measure_eyes,
+)
 from pfiq_desktop.engine.icao.eyes_mouth import eye_assessment, eye_thresholds
 from pfiq_desktop.engine.imageio import load_image
 from pfiq_desktop.engine.results import Verdict
@@ -252,8 +261,27 @@ def test_dark_windows_as_dark_as_the_brows_are_a_shadow_not_lenses() -> None:
     assert not lenses.dark_band and lenses.left.behind_dark_lens and "lenses" in lenses.occlusion_reason
     assert band.dark_band and band.occluded and band.left.state == "not_visible" and not band.left.behind_dark_lens
     assert "shadow reaching over the brows" in band.occlusion_reason and "shadow reaching over the brows" in band.left.reason
-    # lighter windows keep their reading: the band matters where the windows read dark
+    # lighter windows keep their reading: the band matters where the windows read dark; so does an eye not judged
     assert not _decide(dataclasses.replace(dark_windows, brow_shade=1.1, lens_p90=0.9)).dark_band
+    one_judged = _decide(dataclasses.replace(dark_windows, brow_shade=1.1, assessable={"left": True, "right": False}))
+    assert not one_judged.dark_band and one_judged.left.in_dark_band
+
+
+def test_the_brow_band_is_measured_on_the_pixels(portraits: list[np.ndarray]) -> None:
+    """`brow_shade` on real pixels: a dark band painted over the brows and the eyes reads as one darkness (the
+    glasses cannot be told), dark lenses painted over the eyes alone as lenses."""
+    for image in portraits[:4]:
+        lm = detect_faces(image)[0].landmarks.astype(np.float64)
+        ied = float(np.linalg.norm(lm[42:48].mean(0) - lm[36:42].mean(0)))
+        band, lenses = image.copy(), image.copy()
+        top, bottom = int(lm[17:27, 1].min() - 0.3 * ied), int(lm[36:48, 1].max() + 0.3 * ied)
+        band[top:bottom, int(lm[0, 0]):int(lm[16, 0])] = (35, 35, 35)
+        for eye in (lm[36:42], lm[42:48]):
+            cv2.ellipse(lenses, tuple(int(v) for v in eye.mean(0)), (int(0.42 * ied), int(0.2 * ied)), 0, 0, 360, (35, 35, 35), -1)
+        shaded, behind_lenses = (measure_eyes(pixels, lm) for pixels in (band, lenses))
+        assert shaded.brow_shade >= BROW_SHADE > behind_lenses.brow_shade, (shaded.brow_shade, behind_lenses.brow_shade)
+        assert _decide(shaded).dark_band and not _decide(behind_lenses).dark_band
+        assert _decide(behind_lenses).glasses == "tinted"
 
 
 @pytest.mark.skipif(bool(shared_missing("defects_misc")), reason=str(shared_missing("defects_misc")))

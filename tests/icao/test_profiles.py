@@ -297,10 +297,10 @@ def test_a_photo_whose_stated_dpi_gives_one_of_the_profiles_sizes_is_measured_at
         # print's; otherwise the print the mm assume is said too: a 600 dpi file read as a 35 x 45 mm print without a
         # word (profile author's walk-through)
         rescaled = f"on the 35 x 45 mm print, not the 33 x 42 mm its {round(near, 1):g} dpi states"
+        printed = unknown and " x ".join(f"{side / unknown * mm_geometry.MM_PER_INCH:.0f}" for side in image.shape[1::-1])
         assumed = ("(no dpi stated)" if unknown is None else
-                   f", as if printed at 35 x 45 mm (not at the {{}} its {round(unknown, 1):g} dpi states)")
-        said = re.sub(r"not at the \d+ x \d+ mm", "not at the {}", smallest.reason)
-        assert (rescaled in said) == (unknown == near) and (assumed in said) == (unknown != near), smallest.reason
+                   f", as if printed at 35 x 45 mm (not at the {printed} mm its {round(unknown, 1):g} dpi states)")
+        assert (rescaled in smallest.reason) == (unknown == near) and (assumed in smallest.reason) == (unknown != near), smallest.reason
 
 
 def test_profile_format_errors_name_the_file_and_the_table(tmp_path: Path) -> None:

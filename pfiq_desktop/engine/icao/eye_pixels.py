@@ -248,7 +248,7 @@ class EyeAssessment:
     glasses_score: float  # probability of the reported glasses class
     frame_box: tuple[float, float, float, float]  # eyes and nose bridge, where frames and lenses were sought
     thresholds: EyeThresholds  # those applied (the pixels alone have their own eye-state bars)
-    dark_band: bool = False  # both lens windows dark, and as dark as the brows above them (`BROW_SHADE`)
+    dark_band: bool = False  # both eyes unseen in lens windows as dark as the brows above them (`BROW_SHADE`)
 
     @property
     def in_shadow(self) -> str:
@@ -261,7 +261,7 @@ class EyeAssessment:
         hidden = [e.side for e in (self.left, self.right) if e.state == "not_visible"]
         if not self.occluded:
             return "Both eye regions are unobstructed."
-        if self.dark_band and len(hidden) == 2:
+        if self.dark_band:
             return f"The eyes are not visible, in {DARK_BAND}."
         if self.glasses == "tinted" and len(hidden) != 1:
             return "The eyes are hidden behind dark or tinted lenses."
@@ -503,7 +503,7 @@ class EyeMeasurements:
     occluded: dict[str, float]
     tint: float  # the lower of the two eyes' tint log-odds: sunglasses tint both
     lens_p90: float  # the brighter of the two lens windows (90th percentile / cheek)
-    brow_shade: float  # the lighter of the two lens windows against the band above it (median / median)
+    brow_shade: float  # each lens window's median over its brow band's median; the lower of the two (both must reach it)
     frame: float
     boxes: dict[str, tuple[float, float, float, float]]
     assessable: dict[str, bool]
@@ -631,4 +631,5 @@ def decide(m: EyeMeasurements, th: EyeThresholds) -> EyeAssessment:
     glasses = "tinted" if tinted else ("clear" if m.frame > th.frame else "none")
     glasses_score = max(sigmoid(m.tint), float(dark)) if tinted else (sigmoid(m.frame) if glasses == "clear" else 1.0 - sigmoid(m.frame))
     occluded = any(covered.values()) or (tinted and min(m.occluded.values()) > th.occluded - 1.0)
-    return EyeAssessment(eyes["left"], eyes["right"], occluded, glasses, glasses_score, m.frame_box, th, dark and shaded)
+    banded = all(e.in_dark_band for e in eyes.values())  # both eyes: one not judged leaves the other's reading alone
+    return EyeAssessment(eyes["left"], eyes["right"], occluded, glasses, glasses_score, m.frame_box, th, banded)
