@@ -249,8 +249,10 @@ class ImageListModel(QAbstractListModel):
             return self._thumbs[entry.path] or self._placeholder
         if role == Qt.ItemDataRole.AccessibleTextRole:  # the badge is painted: a screen reader heard the name alone
             said = [entry.name, STATUS_LABELS.get(entry.status, entry.status)]
-            said.extend([", ".join(entry.problems)] if entry.problems else [])
-            said.extend([LOOK_AT + ", ".join(entry.warnings)] if entry.warnings else [])  # a "?" is not read aloud
+            if entry.problems:
+                said.append(", ".join(entry.problems))
+            if entry.warnings:  # apart from the failures: a "?" is not read aloud
+                said.append(LOOK_AT + ", ".join(entry.warnings))
             if entry.profile:
                 said.append(own_profile_text(entry))
             if entry.decision is not None:
