@@ -21,18 +21,11 @@ import pytest
 from pfiq_desktop.evaluation import curves, edc, figures, occlusion
 from tests.photos import SHARED_FACES, portrait_paths, shared_missing
 
+# `evaluate` sets torch's threads for its run (two); the fixture gives the worker its own back for its next modules
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
+
 # what the quick run reads from ../shared/data/faces (run.py: curves, edc, occlusion, stability, defects)
 QUICK_RUN_DATA = ("identity_orl", "identity_public_figures", "defects_yale", "portraits_official")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _torch_threads_kept():
-    """`evaluate` sets torch's threads for its run (two): the worker's next modules keep the one they had."""
-    import torch
-
-    before = torch.get_num_threads()
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

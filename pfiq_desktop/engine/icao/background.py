@@ -70,16 +70,18 @@ def _measured(ctx: Context) -> Background:
     return Background(scale, lab, mask, mask & (ring > 0), cut_out)
 
 
-def _require(ctx: Context, bg: Background) -> None:
-    """Enough background, beside the head on both sides: where the head fills the photo's width, what lies outside its
-    outline is mostly hair (a tight crop with a mask read "Background is too dark (L* 5)" beside "background beside the
-    head is not visible", walk-through; 10 of 14 such crops among the masks failed so, none of the official portraits
-    nor of 82 LFW photos is one)."""
+def _require(ctx: Context, bg: Background) -> tuple[np.ndarray, np.ndarray]:
+    """Enough background, beside the head on both sides (returned: left and right of its centre). Where the head fills
+    the photo's width, what lies outside its outline is mostly hair (a tight crop with a mask read "Background is too
+    dark (L* 5)" beside "background beside the head is not visible", walk-through; 10 of 14 such crops among the masks
+    failed so, none of the official portraits nor of 82 LFW photos is one)."""
     if int(bg.mask.sum()) < MIN_PIXELS:
         raise NotAssessable("too little background visible around the head")
-    if any(side.sum() < MIN_BESIDE for side in _beside(ctx, bg)):
+    sides = _beside(ctx, bg)
+    if any(side.sum() < MIN_BESIDE for side in sides):
         raise NotAssessable("background beside the head is not visible on both sides (the head fills the photo's width), "
                             "so what lies around it is mostly hair")
+    return sides
 
 
 def _beside(ctx: Context, bg: Background) -> tuple[np.ndarray, np.ndarray]:
@@ -138,8 +140,7 @@ def background_brightness(ctx: Context, params: dict[str, Any]) -> Measure:
 def background_shadow(ctx: Context, params: dict[str, Any]) -> Measure:
     """Darker over brighter side of the background next to the head: a cast shadow darkens one side."""
     bg = _background(ctx)
-    _require(ctx, bg)
-    sides = [float(np.median(bg.lab[:, :, 0][side_mask])) for side_mask in _beside(ctx, bg)]
+    sides = [float(np.median(bg.lab[:, :, 0][side_mask])) for side_mask in _require(ctx, bg)]
     ratio = (min(sides) + 1.0) / (max(sides) + 1.0)
     darker = "left" if sides[0] < sides[1] else "right"
     return graded(

@@ -177,7 +177,7 @@ class EyeState:
     def score(self) -> float:
         """Confidence in the reported state."""
         if self.state == "not_visible":
-            return 1.0 if self.behind_dark_lens or self.in_dark_band else self.occluded_score
+            return 1.0 if self.in_dark_window else self.occluded_score
         if self.state == "closed":
             return self.closed_score
         if self.state == "open":
@@ -187,7 +187,12 @@ class EyeState:
     @property
     def seen_open(self) -> float:
         """How likely the eye is seen open: neither shut nor covered (none behind a dark lens)."""
-        return 0.0 if self.behind_dark_lens or self.in_dark_band else (1.0 - self.closed_score) * (1.0 - self.occluded_score)
+        return 0.0 if self.in_dark_window else (1.0 - self.closed_score) * (1.0 - self.occluded_score)
+
+    @property
+    def in_dark_window(self) -> bool:
+        """Not visible because its lens window is dark: behind a dark lens, or in a darkness over the brows too."""
+        return self.behind_dark_lens or self.in_dark_band
 
     @property
     def in_shadow(self) -> bool:
@@ -248,7 +253,12 @@ class EyeAssessment:
     glasses_score: float  # probability of the reported glasses class
     frame_box: tuple[float, float, float, float]  # eyes and nose bridge, where frames and lenses were sought
     thresholds: EyeThresholds  # those applied (the pixels alone have their own eye-state bars)
-    dark_band: bool = False  # both eyes unseen in lens windows as dark as the brows above them (`BROW_SHADE`)
+
+    @property
+    def dark_band(self) -> bool:
+        """Both eyes unseen in lens windows as dark as the brows above them (`BROW_SHADE`): one not judged leaves the
+        other's reading alone."""
+        return self.left.in_dark_band and self.right.in_dark_band
 
     @property
     def in_shadow(self) -> str:
@@ -631,5 +641,4 @@ def decide(m: EyeMeasurements, th: EyeThresholds) -> EyeAssessment:
     glasses = "tinted" if tinted else ("clear" if m.frame > th.frame else "none")
     glasses_score = max(sigmoid(m.tint), float(dark)) if tinted else (sigmoid(m.frame) if glasses == "clear" else 1.0 - sigmoid(m.frame))
     occluded = any(covered.values()) or (tinted and min(m.occluded.values()) > th.occluded - 1.0)
-    banded = all(e.in_dark_band for e in eyes.values())  # both eyes: one not judged leaves the other's reading alone
-    return EyeAssessment(eyes["left"], eyes["right"], occluded, glasses, glasses_score, m.frame_box, th, banded)
+    return EyeAssessment(eyes["left"], eyes["right"], occluded, glasses, glasses_score, m.frame_box, th)
