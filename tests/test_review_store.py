@@ -324,6 +324,23 @@ def test_the_overviews_name_the_warnings_after_the_failures(sample_analysis):
                          "Eye closed or hidden (photo right)?"]
 
 
+def test_an_eye_behind_a_failing_cover_is_not_named_again_as_a_warning(sample_analysis):
+    # sunglasses failing "Eyes covered" read "...; look at Eye closed or hidden (photo right)?" for the same lenses
+    from pfiq_desktop.engine.icao.registry import HIDDEN_UNIT
+    from pfiq_desktop.engine.results import Verdict
+    from pfiq_desktop.review.reasons import failed_problems, warned_problems
+
+    def with_cover(cover: Verdict, unit: str) -> tuple[list[str], list[str]]:
+        changed = {"eye_occlusion": {"verdict": cover}, "eye_open_right": {"verdict": Verdict.WARN, "unit": unit}}
+        checks = [dataclasses.replace(c, **changed.get(c.id, {"verdict": Verdict.PASS})) for c in sample_analysis.checks]
+        analysis = dataclasses.replace(sample_analysis, checks=checks)
+        return failed_problems(analysis), warned_problems(analysis)
+
+    assert with_cover(Verdict.FAIL, HIDDEN_UNIT) == (["Eyes covered (sunglasses, patch, hand, hair)"], [])
+    assert with_cover(Verdict.FAIL, "% closed")[1] == ["Eye closed or hidden (photo right)?"]  # a shut eye is its own
+    assert with_cover(Verdict.WARN, HIDDEN_UNIT) == ([], ["Eyes covered (sunglasses, patch, hand, hair)?"])
+
+
 def test_an_accept_over_a_renewal_mismatch_names_it_apart_from_the_checks():
     # the mismatch was counted and listed as one more failed check ("over its 9 failed checks"), last where cut off
     from pfiq_desktop.review.reasons import REFERENCE_NO_MATCH

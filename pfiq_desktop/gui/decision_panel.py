@@ -29,6 +29,7 @@ from pfiq_desktop.review.reasons import (
     ANALYSIS_FAILED,
     NO_FACE_CAUSES,
     OTHER_REASONS,
+    behind_the_cover,
     decided_reasons_text,
     is_reference,
     problem_label,
@@ -137,8 +138,9 @@ class DecisionPanel(QWidget):
             # the failed checks, ticked, in the order the list row and the reports name them, then the warnings: mixed
             # in fix order, unticked warnings pushed ticked reasons out of sight in the narrow panel
             checks = in_fix_order(analysis.subject_checks())
+            hidden = behind_the_cover(checks)  # an eye behind sunglasses is the cover, ticked once
             for verdict in ("fail", "warn"):
-                for check in (c for c in checks if c.verdict.value == verdict):
+                for check in (c for c in checks if c.verdict.value == verdict and c.id not in hidden):
                     self._add_reason(check.id, problem_label(check), status_icon(verdict, 14), ticked=verdict == "fail")
             if analysis.errors:
                 self._add_reason(ANALYSIS_FAILED, reason_label(ANALYSIS_FAILED), ticked=True)

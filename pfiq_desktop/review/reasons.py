@@ -233,9 +233,23 @@ def to_change(analysis: Analysis) -> list[tuple[list[str], str]]:
 def _listed(subject: list[CheckResult], uncertain: set[str]) -> list[CheckResult]:
     """The failed checks in fix order, then the uncertain warnings (a head's turn read on a face too dark to place its
     landmarks came before "Face too dark"); an eye not visible behind a cover said once."""
-    listed = sorted(in_fix_order(c for c in subject if c.verdict is Verdict.FAIL or c.id in uncertain), key=lambda c: c.id in uncertain)
-    covered = any(c.id == EYE_COVER_CHECK for c in listed)
-    return [c for c in listed if not (covered and c.id in EYE_OPEN_CHECKS and c.unit == HIDDEN_UNIT)]
+    hidden = behind_the_cover(subject)
+    listed = in_fix_order(c for c in subject if (c.verdict is Verdict.FAIL or c.id in uncertain) and c.id not in hidden)
+    return sorted(listed, key=lambda c: c.id in uncertain)
+
+
+_SEVERITY = {Verdict.FAIL: 2, Verdict.WARN: 1}
+
+
+def behind_the_cover(subject: Iterable[CheckResult]) -> set[str]:
+    """The eye checks that report an eye not visible (covered) where "Eyes covered" flags that cover at least as
+    surely: the cover, said once. Sunglasses read "Eyes covered, Eye closed or hidden (photo left), Eye closed or
+    hidden (photo right), Glasses +6 more" in the list, and the decision panel ticked all three (walk-through). An eye
+    failing behind a cover that only warns stays named: hiding it would say a failure as a warning."""
+    checks = list(subject)
+    cover = next((_SEVERITY.get(c.verdict, 0) for c in checks if c.id == EYE_COVER_CHECK), 0)
+    return {c.id for c in checks
+            if c.id in EYE_OPEN_CHECKS and c.unit == HIDDEN_UNIT and 0 < _SEVERITY.get(c.verdict, 0) <= cover}
 
 
 def failed_problems(analysis: Analysis) -> list[str]:
@@ -253,8 +267,8 @@ def warned_problems(analysis: Analysis) -> list[str]:
     overviews listed failures only, so a wink the network thought 87 % likely, a warning, showed in neither the console
     table nor the batch summary (walk-through)."""
     subject = analysis.subject_checks()
-    uncertain = doubted(subject)
-    return [problem_label(c) + "?" for c in in_look_order(c for c in subject if c.verdict is Verdict.WARN and c.id not in uncertain)]
+    skipped = doubted(subject) | behind_the_cover(subject)
+    return [problem_label(c) + "?" for c in in_look_order(c for c in subject if c.verdict is Verdict.WARN and c.id not in skipped)]
 
 
 def problems_overview(failed: Sequence[str], warned: Sequence[str], shown: int = 2) -> str:

@@ -223,6 +223,24 @@ def test_reasons_prefilled_from_failed_checks(qtbot, portraits):
     assert panel.reasons.item(0).text() == "Head too large" and panel.selected_reasons() == ["head_size"]
 
 
+def test_an_eye_behind_sunglasses_is_offered_once_as_the_cover(qtbot, portraits):
+    # the panel ticked "Eyes covered" and "Eye closed or hidden" for the same sunglasses, which the list rows name once
+    from pfiq_desktop.engine.icao.registry import HIDDEN_UNIT
+
+    analysis = FakeAnalyzer().analyse(sorted(portraits.glob("*.jpg"))[0])
+    like = analysis.checks[0]
+    cover = dataclasses.replace(like, id="eye_occlusion", verdict=Verdict.FAIL)
+    behind = dataclasses.replace(like, id="eye_open_right", verdict=Verdict.FAIL, unit=HIDDEN_UNIT)
+    shut = dataclasses.replace(like, id="eye_open_left", verdict=Verdict.FAIL, unit="% closed")
+    panel = DecisionPanel()
+    qtbot.addWidget(panel)
+    panel.load(dataclasses.replace(analysis, checks=[cover, behind, shut]), None)
+    assert set(panel.selected_reasons()) == {"eye_occlusion", "eye_open_left"}  # a shut eye is its own problem
+    # behind a cover that only warns, a failing eye stays offered and ticked: hiding it would say a failure as a warning
+    panel.load(dataclasses.replace(analysis, checks=[dataclasses.replace(cover, verdict=Verdict.WARN), behind]), None)
+    assert panel.selected_reasons() == ["eye_open_right"]
+
+
 def test_a_photo_without_a_face_offers_the_covers_that_hide_one(qtbot):
     # masked faces read "No face found", and the officer could file only that or "Other" (officer's day walk-through)
     from pfiq_desktop.engine.results import Analysis, CheckResult
