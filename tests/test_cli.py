@@ -386,6 +386,9 @@ def test_a_report_judges_a_photo_under_the_profile_kept_for_it_in_the_window(tmp
     said, profiles = analysed("res")
     assert profiles == {"child": "uk-passport-child-under-6", "adult": "icao-9303"}, said
     assert "note: judged under the profile kept for it alone in the window: child.jpg (uk-passport-child-under-6)" in said
+    # --no-store leaves the window's choice out, as `pfiq report --no-store` did already (analyse and compare had no way)
+    said, profiles = analysed("res_no_store", "--no-store")
+    assert profiles == {"child": "icao-9303", "adult": "icao-9303"} and "kept for it" not in said, said
     # a result of `pfiq analyse` judged under another profile is reported under the child's
     said, profiles = analysed("res_icao", "--profile", "icao-9303")
     assert profiles == {"child": "icao-9303", "adult": "icao-9303"}, said
@@ -402,6 +405,14 @@ def test_a_report_judges_a_photo_under_the_profile_kept_for_it_in_the_window(tmp
         pair = json.loads((tmp_path / "pairs" / f"{new.stem}__vs__{reference.stem}.json").read_text())
         assert pair["a"]["profile"] == pair["b"]["profile"] == judged, compared.stderr
         assert ("kept for it alone in the window: child.jpg" in compared.stderr) is (new.stem == "child"), compared.stderr
+    # --store names the store to read, here with the application's own data folder empty
+    compared = subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", "compare", str(photos / "child.jpg"), str(other),
+                               "--store", str(data / "reviews.sqlite3"), "--out", str(tmp_path / "stored"), "--format", "json",
+                               "--device", "cpu"], cwd=REPO, capture_output=True, text=True,
+                              env=dict(env, PFIQ_DATA_DIR=str(tmp_path / "empty")))
+    assert compared.returncode == 0, compared.stderr
+    pair = json.loads((tmp_path / "stored" / f"child__vs__{other.stem}.json").read_text())
+    assert pair["a"]["profile"] == "uk-passport-child-under-6", compared.stderr
     # another applicant's photo under the name: not judged under the child's profile, and said
     cv2.imwrite(str(photos / "child.jpg"), cv2.cvtColor(astronaut[40:, :], cv2.COLOR_RGB2BGR))
     said, profiles = reported("replaced", str(photos))

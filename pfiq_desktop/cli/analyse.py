@@ -19,6 +19,7 @@ from pfiq_desktop.cli.common import (
     EXIT_PHOTO_PROBLEM,
     EXIT_USAGE,
     add_engine_options,
+    add_store_options,
     analysed_photo,
     engine_problem,
     error,
@@ -59,6 +60,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--format", dest="formats", default=DEFAULT_FORMATS, type=lambda t: parse_list(t, FORMATS),
                         help=f"comma list of {', '.join(FORMATS)} (default {DEFAULT_FORMATS})")
     add_engine_options(parser, methods=True)
+    add_store_options(parser, "the profiles kept for single photos")
     parser.add_argument("--recursive", action="store_true", help="also search sub-folders (not the output folder)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace files in the output folder that no JSON there names as this run's photos' earlier "

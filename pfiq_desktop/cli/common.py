@@ -60,19 +60,38 @@ def profile_for_all(args: argparse.Namespace) -> str:
     return "" if isinstance(args.profile, SavedSetting) else str(args.profile)
 
 
-def kept_profiles(args: argparse.Namespace) -> KeptProfiles:
-    """The profiles kept in the window for single photos (a child's among adults), from the application's review
-    store, so that a command judges each photo as the window does: `pfiq analyse` failed a baby's photo, judged
-    under its own profile in the window, for its shut eyes. None are kept where there is no store or it cannot be
-    read (said)."""
+def add_store_options(parser: argparse.ArgumentParser, ignored: str) -> None:
+    """--store and --no-store, alike for every command that reads the window's review store (`ignored`: what
+    --no-store leaves out). `pfiq analyse` and `compare` opened the application's store with no way to name another or
+    none, and opening a store of an older version upgrades it."""
     from pfiq_desktop import appdirs
+
+    parser.add_argument("--store", default=None,
+                        help=f"review store the officer's window keeps (default: the application's, {appdirs.store_path()})")
+    parser.add_argument("--no-store", action="store_true", help=f"open no review store: ignore {ignored}")
+
+
+def store_path(args: argparse.Namespace) -> Path | None:
+    """The review store the command line names (--store, else the application's); None with --no-store."""
+    from pfiq_desktop import appdirs
+
+    if args.no_store:
+        return None
+    return Path(args.store) if args.store else appdirs.store_path()
+
+
+def kept_profiles(args: argparse.Namespace) -> KeptProfiles:
+    """The profiles kept in the window for single photos (a child's among adults), from the review store
+    (`store_path`), so that a command judges each photo as the window does: `pfiq analyse` failed a baby's photo,
+    judged under its own profile in the window, for its shut eyes. None are kept where there is no store or it cannot
+    be read (said)."""
     from pfiq_desktop.atomic import OutputError
     from pfiq_desktop.review.own_profiles import KeptProfiles
     from pfiq_desktop.review.store import ReviewStore, StoreError
 
-    path = appdirs.store_path()
+    path = store_path(args)
     store = None
-    if path.is_file():
+    if path is not None and path.is_file():
         try:
             store = ReviewStore(path)
         except (StoreError, OutputError) as problem:

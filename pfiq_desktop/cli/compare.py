@@ -25,6 +25,7 @@ from pfiq_desktop.cli.common import (
     EXIT_PHOTO_PROBLEM,
     EXIT_USAGE,
     add_engine_options,
+    add_store_options,
     engine_problem,
     error,
     fitted,
@@ -65,6 +66,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--format", dest="formats", default=DEFAULT_FORMATS, type=lambda t: parse_list(t, FORMATS),
                         help=f"comma list of {', '.join(FORMATS)} (default {DEFAULT_FORMATS})")
     add_engine_options(parser)
+    add_store_options(parser, "the profiles kept for single photos")
     parser.set_defaults(handler=run)
 
 

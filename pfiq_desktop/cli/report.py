@@ -27,6 +27,7 @@ from pfiq_desktop.cli.common import (
     EXIT_USAGE,
     SavedSetting,
     add_engine_options,
+    add_store_options,
     analysed_photo,
     error,
     nothing_found,
@@ -36,6 +37,7 @@ from pfiq_desktop.cli.common import (
     saved_profile_note,
     shared_cache,
     stop_on_sigterm,
+    store_path,
 )
 from pfiq_desktop.cli.progress import print_progress
 from pfiq_desktop.engine.filenames import first_few
@@ -75,10 +77,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                              f"{','.join(RESULTS_FORMATS)})")
     parser.add_argument("--page-size", default="a4", type=str.lower, choices=("a4", "letter"))
     parser.add_argument("--officer", default="", help="name printed as the report's author (default: the login name)")
-    parser.add_argument("--store", default=None,
-                        help=f"review store with the officer's decisions (default: the application's, {appdirs.store_path()})")
-    parser.add_argument("--no-store", action="store_true",
-                        help="ignore decisions, the profiles kept for single photos and the analysis cache")
+    add_store_options(parser, "decisions, the profiles kept for single photos and the analysis cache")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace reports already in the output folder (without it, an existing file stops the export)")
     parser.add_argument("--pdfa", action="store_true", help="PDF/A-1b for archiving (no embedded JSON: PDF/A-1 forbids attachments)")
@@ -89,9 +88,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def open_store(args: argparse.Namespace) -> ReviewStore | None:
     """The review store to report decisions from, saying which one (None: report without decisions)."""
-    if args.no_store:
+    path = store_path(args)
+    if path is None:
         return None
-    path = Path(args.store) if args.store else appdirs.store_path()
     if not path.is_file():
         print(f"note: no review store at {path}; reporting without the officer's decisions", file=sys.stderr)
         return None
