@@ -11,7 +11,7 @@ import pytest
 from pfiq_desktop.cli.compare import PairsFileError, read_pairs
 from pfiq_desktop.engine.comparison import Comparison
 from pfiq_desktop.reports.comparison_pdf import read_embedded_comparison
-from tests.photos import load_portrait, portrait_paths, save_rgb, variant
+from tests.photos import SHARED_FACES, load_portrait, portrait_paths, save_rgb, shared_missing, variant
 from tests.test_cli import pfiq
 
 
@@ -29,6 +29,19 @@ def test_one_pair_prints_score_and_decision_and_writes_png_pdf_json(tmp_path):
     figure = cv2.imread(str(out / f"{stem}.png"))
     assert figure is not None and figure.shape[1] >= 1000 and figure.std() > 20
     assert read_embedded_comparison(out / f"{stem}.pdf").score == comparison.score
+
+
+@pytest.mark.skipif(bool(shared_missing("identity_public_figures")), reason=str(shared_missing("identity_public_figures")))
+def test_two_photos_of_one_person_are_the_same_person_end_to_end(tmp_path):
+    # every other run of the command compared different people or one picture again: no bundled photos show one person
+    # twice, so a real renewal's answer was seen only through the API (the developers' press photos, two occasions)
+    folder = SHARED_FACES / "identity_public_figures" / "obama"
+    out = tmp_path / "out"
+    run = pfiq("compare", str(folder / "obama.jpg"), str(folder / "obama2.jpg"), "--out", str(out), "--format", "json",
+               "--device", "cpu", "--no-store")
+    assert run.returncode == 0, run.stderr
+    assert "Same person (match)" in run.stdout, run.stdout
+    assert Comparison.from_json((out / "obama__vs__obama2.json").read_text()).decision == "match"
 
 
 def test_the_picture_on_file_saved_again_is_not_compared_and_the_exit_code_says_so(tmp_path):
