@@ -119,7 +119,9 @@ def test_deviation_and_findings_survive_json(pairs):
 def test_bands_read_from_the_bottom_up():
     assert band(-3.5) == "much lower than in compliant photos"
     assert band(-2.5) == "clearly lower than in compliant photos"
-    assert band(0.3) == "as in compliant photos"
+    assert band(0.3) == "not lower than in compliant photos"
+    # not "as in": a hand over an eye read "as in compliant photos (+2.2)" beside "covered 100 % likely" (walk-through)
+    assert band(2.2) == band(-0.9) == "not lower than in compliant photos"
 
 
 def test_a_check_quoted_in_a_finding_keeps_an_acronym():
@@ -145,7 +147,7 @@ def test_a_failed_check_where_the_map_is_as_usual_is_not_called_unimportant():
                        evidence=Evidence(regions=["mouth", "chin"]))
     sentences = face_findings({"mouth": 2.1, "chin": 1.3, "nose": 0.2}, [mask], 0.9, [], 0.0)
     said = next(s for s in sentences if "mouth and chin look covered" in s)
-    assert said.startswith("Chin: as in compliant photos (+1.3)") and "the map shows no loss here" in said, sentences
+    assert said.startswith("Chin: not lower than in compliant photos (+1.3)") and "the map shows no loss here" in said, sentences
     assert "rather than a recognition problem" not in " ".join(sentences)
     # "recognition uses this area as usual" read as reassurance beside a mask, a shut eye and a deep shadow, which the
     # map misses (map-reading walk-through): the sentence says so, and leaves the verdict to the checklist
@@ -250,7 +252,7 @@ def test_a_hot_spot_is_quoted_at_its_region_and_not_again_as_about_the_whole_fac
 
 
 def test_a_spot_inside_a_region_a_check_points_at_is_said_with_that_check():
-    # a hot spot: "Forehead: as in compliant photos (-0.9); the checklist reports ... pure white (the map does not show
+    # a hot spot: "Forehead: not lower than in compliant photos (-0.9); the checklist reports ... pure white (the map does not show
     # it ...)" then "An area near the forehead (7 %): clearly lower (-2.9); look for an occluder" (map-reading walk-through)
     from pfiq_desktop.engine.findings import MAP_MISSES, LowArea, face_findings
 
@@ -258,7 +260,7 @@ def test_a_spot_inside_a_region_a_check_points_at_is_said_with_that_check():
                         "A hot spot on the forehead is pure white.", evidence=Evidence(regions=["forehead"]))
     sentences = face_findings({"forehead": -0.9, "nose": 0.2}, [glare], 0.9, [LowArea(0.07, -2.9, "forehead")], 0.07)
     forehead = [s for s in sentences if "orehead" in s]
-    assert forehead == ["Forehead: as in compliant photos (-0.9), with a spot (7 % of the face) clearly lower than in "
+    assert forehead == ["Forehead: not lower than in compliant photos (-0.9), with a spot (7 % of the face) clearly lower than in "
                         "compliant photos (-2.9); the checklist reports a hot spot on the forehead is pure white."], sentences
     assert MAP_MISSES not in " ".join(sentences) and "look for an occluder" not in " ".join(sentences)
     elsewhere = face_findings({"forehead": -0.9, "nose": 0.2}, [glare], 0.9, [LowArea(0.07, -2.9, "chin")], 0.07)
