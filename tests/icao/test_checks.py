@@ -18,7 +18,7 @@ from pfiq_desktop.engine.attributes import LOWER_FACE_COVERED, MOUTH_OPEN
 from pfiq_desktop.engine.icao import CHECKS, Profile, load_profile, run_checks
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.regions import MAP_EDGE, polygon_mask, region_polygons
-from pfiq_desktop.engine.icao.registry import READS_THE_MASK, SMEAR_UNIT
+from pfiq_desktop.engine.icao.registry import BLURS_AN_EYE, HALF_BLUR_UNIT, READS_THE_MASK, SMEAR_UNIT
 from pfiq_desktop.engine.imageio import load_image, load_photo
 from pfiq_desktop.engine.results import CheckResult, Face, Verdict
 from tests.icao.facebuild import detect_faces, turned_landmarks
@@ -923,6 +923,37 @@ def test_a_face_smeared_in_one_direction_fails_focus_and_says_which_way(index: i
     assert smeared.unit == SMEAR_UNIT and smeared.value is not None and smeared.value < 1.0
     assert smeared.iso_value is not None and smeared.iso_value > 1.0
     assert focus(large).verdict is Verdict.PASS
+
+
+def _half(image: np.ndarray, changed: np.ndarray, side: str) -> np.ndarray:
+    """`image` with the `side` half of its face (as seen in the photo, split at the nose) taken from `changed`."""
+    nose = int(detect_faces(image)[0].landmarks[27:31, 0].mean())
+    out = image.copy()
+    columns = slice(nose, None) if side == "right" else slice(None, nose)
+    out[:, columns] = changed[:, columns]
+    return out
+
+
+@pytest.mark.parametrize(("index", "side"), [(0, "right"), (4, "left"), (7, "right"), (5, "left")])
+def test_one_half_of_the_face_blurred_fails_focus_and_names_the_half(index: int, side: str) -> None:
+    # a portrait blurred right of the nose passed "Sharp focus" (the sharp half kept the face's detail high) while its
+    # blurred open eye failed "Eyes not covered" at 100 % (explanation walk-through)
+    portrait = load_portrait(index)
+    lm = detect_faces(portrait)[0].landmarks
+    eyes = float(np.linalg.norm(lm[42:48].mean(0) - lm[36:42].mean(0)))
+    blurred = _half(portrait, cv2.GaussianBlur(portrait, (0, 0), 3 * eyes / 40), side)
+    found = {c.id: c for c in run_checks(blurred, detect_faces(blurred))}
+    focus = found["sharpness"]
+    assert focus.verdict is Verdict.FAIL and focus.unit == HALF_BLUR_UNIT, (focus.reason, focus.unit)
+    assert f"Only the {side} half of the face (as seen in the photo) is blurred" in focus.reason, focus.reason
+    assert focus.evidence.regions == [f"{side}_cheek", f"{side}_eye"]
+    # an eye failing in the blurred half says the blur may have faked it
+    for eye in ("eye_occlusion", f"eye_open_{side}"):
+        assert found[eye].verdict is not Verdict.FAIL and (found[eye].verdict is Verdict.PASS or BLURS_AN_EYE in found[eye].reason)
+    assert {c.id: c for c in run_checks(portrait, detect_faces(portrait))}["sharpness"].unit != HALF_BLUR_UNIT
+    # a half merely darker (at 60 %, as a soft side light leaves it) has its detail as it was: not a blurred half
+    darker = _half(portrait, (portrait * 0.6).astype(np.uint8), side)
+    assert {c.id: c for c in run_checks(darker, detect_faces(darker))}["sharpness"].verdict is Verdict.PASS
 
 
 def test_a_face_blurred_and_smeared_names_the_smear_and_a_rolled_face_is_not_smeared() -> None:

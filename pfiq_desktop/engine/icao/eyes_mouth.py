@@ -16,6 +16,7 @@ from pfiq_desktop.engine.icao.registry import (
     BLOCKY,
     EYE_COVER_CHECK,
     EYE_OPEN_CHECKS,
+    HALF_BLURRED,
     HIDDEN_UNIT,
     LOWER_FACE_CHECK,
     SMEARED,
@@ -48,7 +49,7 @@ MOUTH_WITH_NETWORK = (
     ),
     -2.3924,
 )
-EYE_DOUBTS = (BLOCKY, SMEARED)  # what can fake a closed or covered eye: JPEG blocks, a smear
+EYE_DOUBTS = (BLOCKY, SMEARED, HALF_BLURRED)  # what can fake a closed or covered eye: JPEG blocks, a smear, a blur
 GLASSES_UNITS = {"clear": "% clear", "tinted": "% tinted", "none": "% no glasses"}  # the reading's confidence in what it saw
 
 

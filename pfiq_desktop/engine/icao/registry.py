@@ -74,6 +74,12 @@ DRAWS_EYES_SHUT = ("the face is smeared (motion or camera shake), which can draw
 # failures on open eyes and of 61 of 257 right ones on shut eyes (without this bar 389 and 147); test half 123 of 194
 # and 51 of 165 (153 and 112). Chosen on the dev half
 SURE_DESPITE_SMEAR = 98.0
+# why an eye check's failure is only a warning where "Sharp focus" fails for one blurred half of the face: official
+# portraits with a half blurred read that half's open eye as covered at 87-99.9 % (explanation walk-through), so no
+# bar of certainty holds; no unblurred photo of the developers' sets (150 portraits, 3,261 LFW faces, the misc and
+# Yale defects) fails that reading, so it softens no real closed or covered eye there (docs/EVALUATION.md)
+BLURS_AN_EYE = ("one half of the face is blurred, which can read an open eye there as closed or covered: check the eyes "
+                "on a sharper photo")
 
 
 @dataclass
@@ -202,6 +208,7 @@ ONE_IMAGE_CHECK = "one_image"  # a fact of the file, judged with or without a fa
 ASPECT_RATIO_CHECK = "aspect_ratio"  # the photo's shape, which cropping fixes before the other framing checks
 IMAGE_SIZE_CHECK = "image_size"  # the photo's pixels, for profiles that state a digital photo's size
 SMEAR_UNIT = "weaker / stronger direction"  # "Sharp focus"'s unit where the smear decided it, not the focus
+HALF_BLUR_UNIT = "blurrier / sharper half"  # "Sharp focus"'s unit where one half of the face blurred decided it
 
 
 @dataclass(frozen=True)
@@ -225,6 +232,7 @@ MASKED = Doubt(LOWER_FACE_CHECK, READS_THE_MASK)
 TOO_DARK_OR_BRIGHT = Doubt(EXPOSURE_CHECK, MOVES_THE_LANDMARKS)
 NOT_SHARP = Doubt(SHARPNESS_CHECK, MOVES_THE_LANDMARKS)
 SMEARED = Doubt(SHARPNESS_CHECK, DRAWS_EYES_SHUT, failed_on=SMEAR_UNIT, below=SURE_DESPITE_SMEAR)
+HALF_BLURRED = Doubt(SHARPNESS_CHECK, BLURS_AN_EYE, failed_on=HALF_BLUR_UNIT)
 THRESHOLD_KEYS = ("fail_below", "warn_below", "warn_above", "fail_above")
 
 

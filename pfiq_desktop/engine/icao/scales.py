@@ -102,7 +102,9 @@ SCALES: dict[str, CheckScales] = {
     "lighting_uniformity": CheckScales(ratio("the darker half's brightness over the brighter's")),
     "sharpness": CheckScales(at_least_zero("a Laplacian variance"), settings={
         "smear_fail_below": ratio("detail across a smear over detail along it"),
-        "smear_warn_below": ratio("detail across a smear over detail along it")}),
+        "smear_warn_below": ratio("detail across a smear over detail along it"),
+        "half_fail_below": ratio("the blurrier half's detail over the sharper half's"),
+        "half_warn_below": ratio("the blurrier half's detail over the sharper half's")}),
     "compression": CheckScales(at_least_zero("a ratio of steps across and inside JPEG blocks (1: no blocks)")),
     "greyscale": CheckScales(),
     "natural_colour": CheckScales(at_least_zero("CIELAB units outside the skin range"), settings={
