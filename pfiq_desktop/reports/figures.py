@@ -74,7 +74,7 @@ def flagged_checks(analysis: Analysis, failed_only: bool = False) -> list[CheckR
 
 def _tag(painter: QPainter, x: float, y: float, number: int, colour: QColor, size: float) -> None:
     """A numbered disc: the check's row in the checklist."""
-    radius = size * 0.62
+    radius = size * TAG_RADIUS
     painter.setPen(QPen(QColor(255, 255, 255), max(1.0, size * 0.12)))
     painter.setBrush(QBrush(colour))
     painter.drawEllipse(QPointF(x, y), radius, radius)
@@ -122,6 +122,7 @@ def _draw_findings(painter: QPainter, analysis: Analysis, scale: float, panel: Q
             painter.setBrush(Qt.BrushStyle.NoBrush)
 
     numbers = check_numbers(analysis)
+    tags: list[tuple[CheckResult, QColor, QPointF]] = []
     for check in sorted(flagged_checks(analysis, failed_only), key=lambda c: c.verdict.severity):  # fails drawn last, on top
         colour = qcolor(check.verdict)
         ev = check.evidence
@@ -147,10 +148,43 @@ def _draw_findings(painter: QPainter, analysis: Analysis, scale: float, panel: Q
             painter.drawLine(centre - QPointF(0, tag_size * 0.4), centre + QPointF(0, tag_size * 0.4))
             anchors.append(centre)
         if anchors:
-            anchor = anchors[0]
-            x = min(max(anchor.x(), panel.left() + tag_size), panel.right() - tag_size)
-            y = min(max(anchor.y() - tag_size * 0.4, panel.top() + tag_size), panel.bottom() - tag_size)
-            _tag(painter, x, y, numbers[id(check)], colour, tag_size)
+            tags.append((check, colour, anchors[0]))
+    # the tags go on top of every outline, each where no other covers it: tags of one eye's checks piled on the eye,
+    # the eye check's under "Eyes not covered" on every covered eye, and two tags at the photo's corner read "368" in a
+    # checklist of 36 rows (explanation walk-through). Fails are placed first, nearest their evidence
+    bounds = (panel.left() + tag_size, panel.top() + tag_size, panel.right() - tag_size, panel.bottom() - tag_size)
+    wanted = [(anchor.x(), anchor.y() - tag_size * 0.4) for _, _, anchor in tags]
+    order = sorted(range(len(tags)), key=lambda i: -tags[i][0].verdict.severity)
+    placed = tag_spots([wanted[i] for i in order], tag_size * TAG_RADIUS, bounds)
+    spots = dict(zip(order, placed, strict=True))
+    for i, (check, colour, _) in enumerate(tags):
+        _tag(painter, *spots[i], numbers[id(check)], colour, tag_size)
+
+
+TAG_RADIUS = 0.62  # a tag disc's radius, in tag sizes
+TAG_GAP = 1.08  # tags' centres at least this many diameters apart: a sliver of the white rim between two
+# the directions a tag moves off a taken spot, tried in turn at one, then two, ... diameters
+_AWAY = ((1.0, 0.0), (-1.0, 0.0), (0.0, 1.0), (0.0, -1.0), (0.71, 0.71), (-0.71, 0.71), (0.71, -0.71), (-0.71, -0.71))
+
+
+def tag_spots(wanted: Sequence[tuple[float, float]], radius: float,
+              bounds: tuple[float, float, float, float]) -> list[tuple[float, float]]:
+    """Centres for numbered tags, one per wanted spot in turn: the wanted spot kept inside `bounds` (left, top, right,
+    bottom) where no tag placed before covers it, else the nearest free one a few diameters away."""
+    left, top, right, bottom = bounds
+    placed: list[tuple[float, float]] = []
+    apart = 2 * radius * TAG_GAP
+
+    def inside(x: float, y: float) -> tuple[float, float]:
+        return min(max(x, left), right), min(max(y, top), bottom)
+
+    def free(spot: tuple[float, float]) -> bool:
+        return all(np.hypot(spot[0] - x, spot[1] - y) >= apart for x, y in placed)
+
+    for x, y in wanted:
+        tries = [inside(x, y)] + [inside(x + dx * apart * step, y + dy * apart * step) for step in range(1, 6) for dx, dy in _AWAY]
+        placed.append(next((spot for spot in tries if free(spot)), tries[0]))
+    return placed
 
 
 def _colour_bar(painter: QPainter, rect: QRectF, label_px: float, scale: MapScale, opacity: float) -> None:

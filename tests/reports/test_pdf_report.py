@@ -404,6 +404,24 @@ def test_evidence_past_the_photos_edge_is_not_drawn_beside_the_photo(sample_anal
     assert (pixels[:, 100 + round(width * scale) + 2:] == 255).all()
 
 
+def test_number_tags_never_cover_one_another():
+    # tags of one eye's checks piled on the eye (the eye check's under "Eyes not covered" on every covered eye), and two
+    # at the photo's corner read "368" in a checklist of 36 rows (explanation walk-through)
+    from itertools import combinations
+
+    from pfiq_desktop.reports.figures import TAG_RADIUS, tag_spots
+
+    radius, bounds = 10 * TAG_RADIUS, (10.0, 10.0, 290.0, 390.0)
+    eye = (120.0, 150.0)
+    for wanted in ([eye, eye, eye, (121.0, 152.0)], [(300.0, 0.0), (295.0, 3.0)], [eye, (200.0, 300.0)]):
+        spots = tag_spots(wanted, radius, bounds)
+        assert all(np.hypot(a[0] - b[0], a[1] - b[1]) >= 2 * radius for a, b in combinations(spots, 2)), spots
+        assert all(bounds[0] <= x <= bounds[2] and bounds[1] <= y <= bounds[3] for x, y in spots), spots
+        assert spots[0] == (min(max(wanted[0][0], 10.0), 290.0), min(max(wanted[0][1], 10.0), 390.0))  # the first keeps its place
+    assert tag_spots([eye, (200.0, 300.0)], radius, bounds)[1] == (200.0, 300.0)  # a free spot is kept
+    assert max(np.hypot(x - eye[0], y - eye[1]) for x, y in tag_spots([eye] * 4, radius, bounds)) < 5 * radius  # beside it
+
+
 def test_a_photo_without_a_face_gets_no_map_and_no_colour_scale(sample_analysis, sample_image):
     # a sideways scan's report drew the bare photo as "the map" with a colour scale beside it
     from pfiq_desktop.reports.figures import render_panels

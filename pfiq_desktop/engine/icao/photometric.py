@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -299,11 +299,9 @@ def sharpness(ctx: Context, params: dict[str, Any]) -> Measure:
         evidence,
     )
     axis = (float(np.median(lm[list(NOSE_LINE[:4]), 0])) - x0) * scale
-    causes = []
-    for reading in (lambda: _smear(small * to_reference, small_mask, noise * to_reference, params, evidence),
-                    lambda: _half_blur(small, small_mask, laplacian, noise_map, axis, params, ctx)):
-        with contextlib.suppress(NotAssessable):  # a reading that cannot judge leaves the others to
-            causes.append(reading())
+    readings = (_judged(_smear, small * to_reference, small_mask, noise * to_reference, params, evidence),
+                _judged(_half_blur, small, small_mask, laplacian, noise_map, axis, params, ctx))
+    causes = [reading for reading in readings if reading is not None]
     # a cause (the smear, then a blurred half) speaks where it is worse than the focus, or fails as the focus does: it
     # names the cause (motion, one half), and the eye checks' doubt reads the smear (registry.SMEARED); where both only
     # warn the focus speaks (small soft crops read both). The ISO Sharpness column keeps the focus value whichever
@@ -312,6 +310,14 @@ def sharpness(ctx: Context, params: dict[str, Any]) -> Measure:
     if speaking:
         return replace(max(speaking, key=lambda c: c.verdict.severity), iso_value=focus.value)
     return focus
+
+
+def _judged(reading: Callable[..., Measure], *args: Any) -> Measure | None:
+    """A reading's measure; None where it cannot judge (the others decide)."""
+    try:
+        return reading(*args)
+    except NotAssessable:
+        return None
 
 
 def _noise_sigma(noise_map: np.ndarray, mask: np.ndarray) -> float:
