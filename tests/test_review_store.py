@@ -476,7 +476,8 @@ def test_the_commands_use_the_profiles_kept_in_the_windows_store_and_say_when_it
     from pfiq_desktop.cli.common import SavedSetting, kept_profiles
 
     photo = data_dir.parent / "child.jpg"
-    saved, named = argparse.Namespace(profile=SavedSetting("icao-9303")), argparse.Namespace(profile="lenient")
+    saved, named = (argparse.Namespace(profile=SavedSetting("icao-9303"), store=None, no_store=False),
+                    argparse.Namespace(profile="lenient", store=None, no_store=False))
     assert kept_profiles(saved).for_file(photo, "c" * 64) == ""  # no store yet: none kept, nothing said
     with ReviewStore(appdirs.store_path()) as store:
         store.keep_photo_profile(photo, "c" * 64, "uk-passport-child-under-6")
@@ -506,7 +507,7 @@ def test_pfiq_analyse_goes_on_when_a_photo_with_a_kept_profile_is_moved_or_repla
     analysis = analyzer.analyse(photo)
     with ReviewStore(appdirs.store_path()) as store:
         store.keep_photo_profile(photo, analysis.image_sha256, "uk-passport-child-under-6")
-    saved = argparse.Namespace(profile=SavedSetting("icao-9303"))
+    saved = argparse.Namespace(profile=SavedSetting("icao-9303"), store=None, no_store=False)
     kept = kept_profiles(saved)
     assert _judged_as_in_the_window(analyzer, kept, analysis).profile == "uk-passport-child-under-6"
     for change in ("moved", "replaced"):

@@ -494,3 +494,7 @@ def test_problems_come_in_fix_order_a_new_photo_first_and_the_photos_shape_first
     checks = [failed("head_size", "geometry"), failed("head_width", "geometry"), failed("exposure", "photometric"),
               failed("aspect_ratio", "geometry"), failed("eye_open_left", "eyes_mouth")]
     assert [c.id for c in in_fix_order(checks)] == ["eye_open_left", "exposure", "aspect_ratio", "head_size", "head_width"]
+    # the side light that darkens a face comes before "Face too dark": "Add light or increase the exposure" came first
+    # for a side-lit face, and would blow out its lit half (explanation walk-through)
+    lit = [failed("exposure", "photometric"), failed("clipping", "photometric"), failed("lighting_uniformity", "photometric")]
+    assert [c.id for c in in_fix_order(lit)] == ["lighting_uniformity", "exposure", "clipping"]

@@ -273,14 +273,20 @@ def doubted(checks: Iterable[CheckResult]) -> set[str]:
     return {c.id for c in checks if c.verdict is Verdict.WARN and c.doubted}
 
 
+# within their family, the checks whose defect spoils the others' readings: side light makes a face "too dark" and
+# its shadow "under-exposed", and the advice "Add light or increase the exposure" came first for a side-lit face,
+# which would blow out its lit half (explanation walk-through); JPEG blocks spoil focus and colour
+CAUSES_FIRST = (LIGHTING_CHECK, COMPRESSION_CHECK)
+
+
 def in_fix_order(checks: Iterable[CheckResult]) -> list[CheckResult]:
     """`checks` with those that need a new photo first (FIX_ORDER), framing last, the photo's shape first among
     framing (cropping to it changes the others: a landscape photo read "Head too large" before "Wrong photo aspect
-    ratio" beside "Face too narrow in the frame"); stable otherwise, so an officer reading "and 8 more" has already
-    read what matters."""
-    def rank(check: CheckResult) -> tuple[bool, int, bool]:
+    ratio" beside "Face too narrow in the frame"), and the causes (`CAUSES_FIRST`) first in their family; stable
+    otherwise, so an officer reading "and 8 more" has already read what matters."""
+    def rank(check: CheckResult) -> tuple[bool, int, bool, bool]:
         family = FIX_ORDER.index(check.family) if check.family in FIX_ORDER else len(FIX_ORDER)
-        return check.id in FRAMING_CHECKS, family, check.id != ASPECT_RATIO_CHECK
+        return check.id in FRAMING_CHECKS, family, check.id != ASPECT_RATIO_CHECK, check.id not in CAUSES_FIRST
 
     return sorted(checks, key=rank)
 
