@@ -56,7 +56,7 @@ def _first_face(analysis: Analysis) -> Face | None:
     return analysis.faces[0] if analysis.ok and analysis.faces else None
 
 
-def _chip_mask(photo_mask: np.ndarray, face: Face) -> np.ndarray:
+def chip_mask(photo_mask: np.ndarray, face: Face) -> np.ndarray:
     chip = cv2.warpAffine(photo_mask.astype(np.uint8), face.chip_transform, (CHIP_SIZE, CHIP_SIZE), flags=cv2.INTER_NEAREST)
     return chip.astype(bool)
 
@@ -92,7 +92,7 @@ def score_occluder(face: Face, photo_mask: np.ndarray, kind: str) -> OccluderRes
     if not face.deviation_chip.size or not face.region_deviation:
         return None
     deviation = face.deviation_chip
-    occluder = _chip_mask(photo_mask, face)
+    occluder = chip_mask(photo_mask, face)
     inside = np.isfinite(deviation)
     regions = occlusion.region_masks(photo_points_to_chip(face.landmarks, face.chip_transform))
     lowest = min(face.region_deviation, key=face.region_deviation.__getitem__)

@@ -55,6 +55,9 @@ from pfiq_desktop.review.reasons import no_face_problem
 from pfiq_desktop.review.values import check_value_text, quality_text
 
 MAX_PNG_FINDINGS = 4  # the PNG is a glance; the PDF and the JSON carry every finding
+# the PNG tags the failed checks' evidence only (a glance); the PDF's picture tags warnings too, and the PNG's reader
+# could not tell that the glare a warning named was left off the photo (explanation walk-through)
+PNG_CHECKLIST_TITLE = "Checklist  (the photo shows the evidence of the failed checks, tagged with these numbers)"
 
 
 def check_numbers(analysis: Analysis) -> dict[int, int]:
@@ -395,7 +398,10 @@ def render_annotated(
 
     error_heights = [wrapped_height(error, text_px) + text_px * 0.6 for error in errors]
     error_h = sum(error_heights)
-    findings = ["• " + sentence for sentence in (analysis.faces[0].findings[:MAX_PNG_FINDINGS] if analysis.faces else [])]
+    said = analysis.faces[0].findings if analysis.faces else []
+    findings = ["• " + sentence for sentence in said[:MAX_PNG_FINDINGS]]
+    if len(said) > MAX_PNG_FINDINGS:  # a fifth finding was dropped without a word (explanation walk-through)
+        findings.append(f"• … and {len(said) - MAX_PNG_FINDINGS} more: the analysis's JSON and the PDF report list every finding.")
     finding_heights = [wrapped_height(sentence, text_px * 0.9) + text_px * 0.6 for sentence in findings]  # whole sentences
     findings_h = text_px * 1.8 + sum(finding_heights) + text_px * 0.6 if findings else 0
     height = round(header_h + panels.height() + pad + findings_h + strip_h + error_h + pad * 1.5)
@@ -459,7 +465,7 @@ def render_annotated(
         painter.setPen(QColor(20, 20, 20))
         painter.setFont(font(text_px, bold=True))
         painter.drawText(
-            QRectF(pad, y, width, text_px * 1.8), Qt.AlignmentFlag.AlignLeft, "Checklist  (numbers match the tags on the photo)"
+            QRectF(pad, y, width, text_px * 1.8), Qt.AlignmentFlag.AlignLeft, PNG_CHECKLIST_TITLE
         )
         y += text_px * 2
         column_w = (width - 2 * pad) / columns

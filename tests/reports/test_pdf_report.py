@@ -404,6 +404,19 @@ def test_evidence_past_the_photos_edge_is_not_drawn_beside_the_photo(sample_anal
     assert (pixels[:, 100 + round(width * scale) + 2:] == 255).all()
 
 
+def test_the_png_says_how_many_findings_it_left_out(sample_analysis):
+    # it showed the first four and dropped a fifth without a word (explanation walk-through)
+    from pfiq_desktop.reports.figures import MAX_PNG_FINDINGS, render_annotated
+
+    def height(count: int) -> int:
+        face = dataclasses.replace(sample_analysis.faces[0], findings=[f"Finding {n}." for n in range(count)])
+        return render_annotated(None, dataclasses.replace(sample_analysis, faces=[face]), width=1000).height()
+
+    shown = height(MAX_PNG_FINDINGS)
+    assert height(MAX_PNG_FINDINGS + 2) > shown + 1000 / 80  # one more line: "... and 2 more"
+    assert height(MAX_PNG_FINDINGS + 2) == height(MAX_PNG_FINDINGS + 5)  # a line, not the findings
+
+
 def test_number_tags_never_cover_one_another():
     # tags of one eye's checks piled on the eye (the eye check's under "Eyes not covered" on every covered eye), and two
     # at the photo's corner read "368" in a checklist of 36 rows (explanation walk-through)
