@@ -242,6 +242,15 @@ def test_only_a_deep_unexplained_area_sends_the_officer_looking_for_an_occluder(
         assert bool(low_areas(deviation, masks, set())) is found, depth
 
 
+def test_outlined_spots_too_small_to_round_to_a_percent_are_not_said_to_cover_0_percent():
+    # "the scattered outlined spots cover 0 % of the face" (explanation walk-through)
+    from pfiq_desktop.engine.findings import face_findings
+
+    headline = face_findings({"nose": 0.1}, [], 0.9, [], 0.003)[0]
+    assert "spots cover under 1 % of the face" in headline and " 0 %" not in headline, headline
+    assert "spots cover 3 % of the face" in face_findings({"nose": 0.1}, [], 0.9, [], 0.03)[0]
+
+
 def test_an_area_near_an_eye_is_not_called_an_area_near_the_eye_area():
     # "An area near the eye area on the photo's left ..." (reports walk-through)
     from pfiq_desktop.engine.findings import LowArea, face_findings

@@ -189,8 +189,9 @@ def _headline(anything_low: bool, clear_share: float) -> str:
         return (f"No single face area is clearly lower, but scattered outlined spots cover {100 * clear_share:.0f} % "
                 f"of the face, more than in compliant photos ({TYPICAL_RANGE}).")
     # the map may still outline small spots: say so, or the words contradict the picture
-    scattered = (f"; the scattered outlined spots cover {100 * clear_share:.0f} % of the face {TYPICAL_LOW_SHARE_TEXT}"
-                 if clear_share > 0 else "")
+    # a share that rounds to none is said as under 1 %: "the scattered outlined spots cover 0 %" (walk-through)
+    covered = f"{100 * clear_share:.0f} %" if round(100 * clear_share) else "under 1 %"
+    scattered = f"; the scattered outlined spots cover {covered} of the face {TYPICAL_LOW_SHARE_TEXT}" if clear_share > 0 else ""
     return f"No face area is clearly lower than in compliant photos{scattered}."
 
 
