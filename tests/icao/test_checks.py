@@ -956,6 +956,21 @@ def test_one_half_of_the_face_blurred_fails_focus_and_names_the_half(index: int,
     assert {c.id: c for c in run_checks(darker, detect_faces(darker))}["sharpness"].verdict is Verdict.PASS
 
 
+def test_hair_over_one_eye_is_no_blurred_half_and_its_cover_stays_a_failure() -> None:
+    # drawn strands over one eye gave that half so much detail that the other, sharp half read as blurred (on 74 of 150
+    # drawn hair covers), and the eye checks' doubt then softened "Eyes covered" to a warning (review of the change)
+    from benchmarks.issue15.synth import make
+
+    softened = []
+    for index in range(6):
+        portrait = load_portrait(index)
+        hair, _ = make(portrait, detect_faces(portrait)[0].landmarks.astype(np.float64), "hair", np.random.default_rng(index))
+        found = {c.id: c for c in run_checks(hair, detect_faces(hair))}
+        assert found["sharpness"].unit != HALF_BLUR_UNIT, (index, found["sharpness"].reason)
+        softened += [index] if BLURS_AN_EYE in found["eye_occlusion"].reason else []
+    assert not softened, softened
+
+
 def test_a_face_blurred_and_smeared_names_the_smear_and_a_rolled_face_is_not_smeared() -> None:
     # where both readings fail the smear speaks, so the cause is said and the eye checks' doubt can read it; a face
     # rolled 45 deg puts its rows and columns on the diagonals, which must not read as a smear (review)

@@ -76,8 +76,9 @@ DRAWS_EYES_SHUT = ("the face is smeared (motion or camera shake), which can draw
 SURE_DESPITE_SMEAR = 98.0
 # why an eye check's failure is only a warning where "Sharp focus" fails for one blurred half of the face: official
 # portraits with a half blurred read that half's open eye as covered at 87-99.9 % (explanation walk-through), so no
-# bar of certainty holds; no unblurred photo of the developers' sets (150 portraits, 3,261 LFW faces, the misc and
-# Yale defects) fails that reading, so it softens no real closed or covered eye there (docs/EVALUATION.md)
+# bar of certainty holds; no photo of the developers' sets that was not blurred reads a blurred half at all (150
+# portraits, 3,261 LFW faces, the misc and Yale defects, 900 eye covers and 150 winks drawn on portraits), so it softens
+# no real closed or covered eye there (docs/EVALUATION.md, "An explanation walk-through")
 BLURS_AN_EYE = ("one half of the face is blurred, which can read an open eye there as closed or covered: check the eyes "
                 "on a sharper photo")
 
