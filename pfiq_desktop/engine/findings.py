@@ -41,7 +41,7 @@ SIDE_LIGHT_NOTE = ("The light is uneven: the map compares places within the face
                    "can fall on the lit half as well as in the shadow; judge the face by eye.")
 # what a place the map leaves uncoloured beside a failed check says: "recognition uses this area as usual" read as
 # reassurance beside a mask, a shut eye and a deep shadow, all of which the map misses (map-reading walk-through)
-MAP_MISSES = "the map shows no loss here, but it seldom shows closed eyes, masks, shadows or plain covers"
+MAP_MISSES = "the map shows no loss here, but it seldom shows closed eyes, masks, shadows, blur or plain covers"
 LOOK_THERE = "look for an occluder, shadow or reflection there"  # what an unexplained clearly lower place asks
 WHOLE_FACE_CHECKS = ("sharpness", "exposure", "clipping", "dynamic_range", COMPRESSION_CHECK)  # the map cannot show these
 

@@ -945,7 +945,7 @@ def test_one_half_of_the_face_blurred_fails_focus_and_names_the_half(index: int,
     found = {c.id: c for c in run_checks(blurred, detect_faces(blurred))}
     focus = found["sharpness"]
     assert focus.verdict is Verdict.FAIL and focus.unit == HALF_BLUR_UNIT, (focus.reason, focus.unit)
-    assert f"Only the {side} half of the face (as seen in the photo) is blurred" in focus.reason, focus.reason
+    assert f"The {side} half of the face (as seen in the photo) is blurred while the other is sharp" in focus.reason, focus.reason
     assert focus.evidence.regions == [f"{side}_cheek", f"{side}_eye"]
     # an eye failing in the blurred half says the blur may have faked it
     for eye in ("eye_occlusion", f"eye_open_{side}"):

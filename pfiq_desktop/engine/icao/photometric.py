@@ -353,13 +353,13 @@ def _half_blur(small: np.ndarray, mask: np.ndarray, laplacian: np.ndarray, noise
     own = to_reference**2 * variance[blurred]  # the focus check's own scale
     if own >= params["fail_below"]:
         raise NotAssessable(f"the less detailed half is sharp enough on its own (detail {own:.0f})")
-    half = f"the {blurred} half of the face (as seen in the photo)"
     return graded(
         detail[blurred] / max(max(detail.values()), 1e-12),
         {"fail_below": params["half_fail_below"], "warn_below": params["half_warn_below"]},
         {"ok": "Both halves of the face are equally sharp.",
-         "low": f"Only {half} is blurred: it shows {{v:.0%}} of the other half's detail (needs {{fail_below:.0%}}); a "
-                "smudged lens or a retouched photo can do this."},
+         "low": f"The {blurred} half of the face (as seen in the photo) is blurred while the other is sharp: it shows "
+                "{v:.0%} of the other half's detail (needs {fail_below:.0%}); a smudged lens or a retouched photo can do "
+                "this."},
         HALF_BLUR_UNIT,
         Evidence(polygons=[[tuple(ctx.landmarks[i]) for i in HALF_OUTLINE[blurred]]], regions=[f"{blurred}_cheek", f"{blurred}_eye"]),
     )
