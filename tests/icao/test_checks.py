@@ -951,6 +951,11 @@ def test_one_half_of_the_face_blurred_fails_focus_and_names_the_half(index: int,
     for eye in ("eye_occlusion", f"eye_open_{side}"):
         assert found[eye].verdict is not Verdict.FAIL and (found[eye].verdict is Verdict.PASS or BLURS_AN_EYE in found[eye].reason)
     assert {c.id: c for c in run_checks(portrait, detect_faces(portrait))}["sharpness"].unit != HALF_BLUR_UNIT
+    # a patch over the eye of the other, sharp half stays a failure: the blur cannot have faked it (review)
+    other = "left" if side == "right" else "right"
+    patched = _eye_patch(blurred, detect_faces(blurred), 36 if other == "left" else 42)
+    found = {c.id: c for c in run_checks(patched, detect_faces(patched))}
+    assert found["sharpness"].unit == HALF_BLUR_UNIT and found["eye_occlusion"].verdict is Verdict.FAIL, found["eye_occlusion"].reason
     # a half merely darker (at 60 %, as a soft side light leaves it) has its detail as it was: not a blurred half
     darker = _half(portrait, (portrait * 0.6).astype(np.uint8), side)
     assert {c.id: c for c in run_checks(darker, detect_faces(darker))}["sharpness"].verdict is Verdict.PASS

@@ -220,11 +220,13 @@ class Doubt:
     why: str  # what its failure can fake, as the end of the doubted check's sentence
     failed_on: str = ""  # only where the doubting check failed on a reading in this unit ("" = on any)
     below: float = math.inf  # only where the doubted check's own value is below this: a surer reading stands
+    same_place: bool = False  # only where every region the doubted check points at lies among the doubting one's
 
     def holds(self, doubting: CheckResult, doubted: CheckResult) -> bool:
         """Whether `doubting`'s result makes `doubted`'s failure or warning uncertain."""
         sure = doubted.value is not None and doubted.value >= self.below  # an unknown certainty is not a sure one
-        return doubting.verdict is Verdict.FAIL and self.failed_on in ("", doubting.unit) and not sure
+        elsewhere = self.same_place and not (doubted.evidence.regions and set(doubted.evidence.regions) <= set(doubting.evidence.regions))
+        return doubting.verdict is Verdict.FAIL and self.failed_on in ("", doubting.unit) and not sure and not elsewhere
 
 
 BLOCKY = Doubt(COMPRESSION_CHECK, READS_THE_BLOCKS)
@@ -233,7 +235,8 @@ MASKED = Doubt(LOWER_FACE_CHECK, READS_THE_MASK)
 TOO_DARK_OR_BRIGHT = Doubt(EXPOSURE_CHECK, MOVES_THE_LANDMARKS)
 NOT_SHARP = Doubt(SHARPNESS_CHECK, MOVES_THE_LANDMARKS)
 SMEARED = Doubt(SHARPNESS_CHECK, DRAWS_EYES_SHUT, failed_on=SMEAR_UNIT, below=SURE_DESPITE_SMEAR)
-HALF_BLURRED = Doubt(SHARPNESS_CHECK, BLURS_AN_EYE, failed_on=HALF_BLUR_UNIT)
+# only the eye in the blurred half: a patch or a shut eye on the sharp half was softened too (review)
+HALF_BLURRED = Doubt(SHARPNESS_CHECK, BLURS_AN_EYE, failed_on=HALF_BLUR_UNIT, same_place=True)
 THRESHOLD_KEYS = ("fail_below", "warn_below", "warn_above", "fail_above")
 
 
