@@ -947,6 +947,7 @@ def test_one_half_of_the_face_blurred_fails_focus_and_names_the_half(index: int,
     assert focus.verdict is Verdict.FAIL and focus.unit == HALF_BLUR_UNIT, (focus.reason, focus.unit)
     assert f"The {side} half of the face (as seen in the photo) is blurred while the other is sharp" in focus.reason, focus.reason
     assert focus.evidence.regions == [f"{side}_cheek", f"{side}_eye"]
+    assert " 0% of the other half" not in focus.reason, focus.reason  # a share too small to round is "under 1%"
     # an eye failing in the blurred half says the blur may have faked it
     for eye in ("eye_occlusion", f"eye_open_{side}"):
         assert found[eye].verdict is not Verdict.FAIL and (found[eye].verdict is Verdict.PASS or BLURS_AN_EYE in found[eye].reason)
@@ -956,6 +957,10 @@ def test_one_half_of_the_face_blurred_fails_focus_and_names_the_half(index: int,
     patched = _eye_patch(blurred, detect_faces(blurred), 36 if other == "left" else 42)
     found = {c.id: c for c in run_checks(patched, detect_faces(patched))}
     assert found["sharpness"].unit == HALF_BLUR_UNIT and found["eye_occlusion"].verdict is Verdict.FAIL, found["eye_occlusion"].reason
+    # a face blurred all over, one half more, is "Face is blurred", not "the other is sharp" (review)
+    soft = cv2.GaussianBlur(portrait, (0, 0), eyes / 20)
+    both = {c.id: c for c in run_checks(_half(soft, cv2.GaussianBlur(portrait, (0, 0), eyes / 6.7), side), detect_faces(soft))}
+    assert both["sharpness"].verdict is Verdict.FAIL and both["sharpness"].unit != HALF_BLUR_UNIT, both["sharpness"].reason
     # a half merely darker (at 60 %, as a soft side light leaves it) has its detail as it was: not a blurred half
     darker = _half(portrait, (portrait * 0.6).astype(np.uint8), side)
     assert {c.id: c for c in run_checks(darker, detect_faces(darker))}["sharpness"].verdict is Verdict.PASS

@@ -83,7 +83,7 @@ UP_AND_DOWN_DETAIL = 1.25
 # is not judged (LFW's turned heads read halves as unequal as a blur does) ...
 HALF_MIN_PIXELS = 0.4
 # ... nor one where the darker half's mean grey is under this share of the other's: in deep side light the shadowed
-# half's detail is noise and its lit half read as the blurred one (Extended Yale B "leftlight"); "Even lighting" fails
+# half's detail is noise and its lit half read as the blurred one (the Yale faces' "leftlight"); "Even lighting" fails
 HALF_MIN_LIGHT = 0.5
 # the strip either side of the nose line left out of both halves (eye distances): where a blurred half meets the sharp
 # one, the seam is sharp, and the landmarks of the face so blurred fall a few pixels off the nose, which put the seam
@@ -350,16 +350,21 @@ def _half_blur(small: np.ndarray, mask: np.ndarray, laplacian: np.ndarray, noise
                 for side, half in halves.items()}
     detail = {side: variance[side] / max(means[side], 1.0) ** 2 for side in halves}
     blurred = min(detail, key=detail.__getitem__)
-    own = to_reference**2 * variance[blurred]  # the focus check's own scale
-    if own >= params["fail_below"]:
-        raise NotAssessable(f"the less detailed half is sharp enough on its own (detail {own:.0f})")
+    sharp = "right" if blurred == "left" else "left"
+    own = {side: to_reference**2 * variance[side] for side in halves}  # the focus check's own scale
+    if own[blurred] >= params["fail_below"]:
+        raise NotAssessable(f"the less detailed half is sharp enough on its own (detail {own[blurred]:.0f})")
+    if own[sharp] < params["fail_below"]:  # both halves blurred: "Face is blurred" says it ("only the right half": review)
+        raise NotAssessable(f"neither half is sharp (details {own['left']:.0f} and {own['right']:.0f})")
+    ratio = detail[blurred] / detail[sharp]
+    shown = "under 1%" if round(100 * ratio) == 0 else "{v:.0%}"  # "0% of the other half's detail" read as none (review)
     return graded(
-        detail[blurred] / max(max(detail.values()), 1e-12),
+        ratio,
         {"fail_below": params["half_fail_below"], "warn_below": params["half_warn_below"]},
         {"ok": "Both halves of the face are equally sharp.",
          "low": f"The {blurred} half of the face (as seen in the photo) is blurred while the other is sharp: it shows "
-                "{v:.0%} of the other half's detail (needs {fail_below:.0%}); a smudged lens or a retouched photo can do "
-                "this."},
+                f"{shown} of the other half's detail (needs {{fail_below:.0%}}); a smudged lens or a retouched photo can "
+                "do this."},
         HALF_BLUR_UNIT,
         Evidence(polygons=[[tuple(ctx.landmarks[i]) for i in HALF_OUTLINE[blurred]]], regions=[f"{blurred}_cheek", f"{blurred}_eye"]),
     )
