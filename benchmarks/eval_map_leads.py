@@ -3,8 +3,9 @@
     python benchmarks/eval_map_leads.py [--data ../shared/data/faces] [--depths -2.5,-3.0]
 
 The whole Analyzer on the official portraits of the deviation map's split (`evaluation/deviation_split.json`: dev, on
-which `findings.UNNAMED_DEPTH` was chosen, and test), each as it is and with each of the five occluders of `pfiq
-evaluate` drawn once at a random place of the face (seed 7). The findings are then rebuilt for each depth. A clean
+which `findings.LEAD_DEPTH` was chosen, and test), each as it is and with each of the five occluders of `pfiq
+evaluate` drawn once at a random place of the face (seed 7). The findings are then rebuilt for each depth a place
+no check explains must reach to be sent looking (`findings.LEAD_DEPTH`; -2.5 was the depth of any such place). A clean
 photo with the sentence is a false lead; on an occluded face a lead is right where the region it names overlaps the
 occluder (5 chip pixels or more).
 """
@@ -41,7 +42,7 @@ class Face:
 
 
 def leads(face: Face) -> list[str]:
-    """The face's findings, rebuilt under the current `findings.UNNAMED_DEPTH`, that send the officer looking."""
+    """The face's findings, rebuilt under the current `findings.LEAD_DEPTH`, that send the officer looking."""
     first = face.analysis.faces[0]
     sentences, _ = findings.findings_for_face(first.deviation_chip, photo_points_to_chip(first.landmarks, first.chip_transform),
                                               face.analysis.face_checks(0), first.quality)
@@ -67,7 +68,7 @@ def on_the_occluder(face: Face, sentence: str) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--depths", default=f"-2.5,{findings.UNNAMED_DEPTH}")
+    parser.add_argument("--depths", default=f"-2,-2.5,{findings.LEAD_DEPTH}")
     args = parser.parse_args()
     analyzer, rng = Analyzer(device="cpu"), np.random.default_rng(7)
     faces: list[Face] = []
@@ -84,10 +85,10 @@ def main() -> None:
                 drawn = analyzer.analyse(photo)
                 if drawn.faces and drawn.faces[0].deviation_chip.size:
                     faces.append(Face(part, drawn, chip_mask(mask, drawn.faces[0])))
-    print("| UNNAMED_DEPTH | split | clean photos with a lead | occluded faces: a lead on the occluder | a lead elsewhere | no lead |")
+    print("| LEAD_DEPTH | split | clean photos with a lead | occluded faces: a lead on the occluder | a lead elsewhere | no lead |")
     print("|---|---|---|---|---|---|")
     for depth in (float(d) for d in args.depths.split(",")):
-        findings.UNNAMED_DEPTH = depth
+        findings.LEAD_DEPTH = depth
         for part in ("dev", "test"):
             clean = [f for f in faces if f.part == part and f.occluder is None]
             drawn = [(f, leads(f)) for f in faces if f.part == part and f.occluder is not None]

@@ -204,7 +204,7 @@ PLQ_SCALE = MapScale(
     ticks=((0.0, "0 low"), (0.5, "0.5"), (1.0, "1 high")),
 )
 
-DEVIATION_LEVELS = (MUCH_LOWER - 1.0, SOMEWHAT_LOWER)  # the coloured bands: "not lower" stays uncoloured
+DEVIATION_LEVELS = (MUCH_LOWER - 1.0, SOMEWHAT_LOWER)  # the coloured bands: "not markedly lower" stays uncoloured
 
 
 def _band_middles() -> list[tuple[float | None, str]]:

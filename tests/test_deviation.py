@@ -119,9 +119,9 @@ def test_deviation_and_findings_survive_json(pairs):
 def test_bands_read_from_the_bottom_up():
     assert band(-3.5) == "much lower than in compliant photos"
     assert band(-2.5) == "clearly lower than in compliant photos"
-    assert band(0.3) == "not lower than in compliant photos"
+    assert band(0.3) == band(-0.9) == "not markedly lower than in compliant photos"
     # not "as in": a hand over an eye read "as in compliant photos (+2.2)" beside "covered 100 % likely" (walk-through)
-    assert band(2.2) == band(-0.9) == "not lower than in compliant photos"
+    assert band(2.2) == "higher than in compliant photos"
 
 
 def test_a_check_quoted_in_a_finding_keeps_an_acronym():
@@ -147,7 +147,7 @@ def test_a_failed_check_where_the_map_is_as_usual_is_not_called_unimportant():
                        evidence=Evidence(regions=["mouth", "chin"]))
     sentences = face_findings({"mouth": 2.1, "chin": 1.3, "nose": 0.2}, [mask], 0.9, [], 0.0)
     said = next(s for s in sentences if "mouth and chin look covered" in s)
-    assert said.startswith("Chin: not lower than in compliant photos (+1.3)") and "the map shows no loss here" in said, sentences
+    assert said.startswith("Chin: not markedly lower than in compliant photos (+1.3)") and "the map shows no loss here" in said, sentences
     assert "rather than a recognition problem" not in " ".join(sentences)
     # "recognition uses this area as usual" read as reassurance beside a mask, a shut eye and a deep shadow, which the
     # map misses (map-reading walk-through): the sentence says so, and leaves the verdict to the checklist
@@ -173,8 +173,8 @@ def test_under_side_light_the_map_sends_no_one_to_the_lit_cheek():
     # (lit): clearly lower ...; look for an occluder" sent the officer to the wrong side (map-reading walk-through)
     from pfiq_desktop.engine.findings import SIDE_LIGHT_NOTE, LowArea, face_findings
 
-    regions = {"right_cheek": -2.8, "left_cheek": 2.9, "nose": 0.2}
-    areas = [LowArea(0.05, -2.9, "right_eye")]
+    regions = {"right_cheek": -3.2, "left_cheek": 2.9, "nose": 0.2}
+    areas = [LowArea(0.05, -3.3, "right_eye")]
     even = CheckResult("lighting_uniformity", "Even lighting (no side shadow)", "photometric", Verdict.PASS, "Even.")
     side = dataclasses.replace(even, verdict=Verdict.FAIL, reason="Side lighting: the left half of the face is in shadow.")
     lit = face_findings(regions, [even], 0.9, areas, 0.08)
@@ -229,17 +229,20 @@ def test_a_face_cut_through_its_forehead_is_not_said_to_be_low_where_the_photo_e
     assert in_photo[: in_photo.shape[0] // 5].mean() < 0.2 and np.isfinite(face.deviation_chip).mean() > 0.6
 
 
-def test_only_a_deep_unexplained_area_sends_the_officer_looking_for_an_occluder():
+def test_only_a_deep_unexplained_place_sends_the_officer_looking_for_an_occluder():
     # at -2.5 hair, beards and the face's edge on 11 of 40 clean development portraits got "look for an occluder", and
-    # 15 of 15 such sentences in the explanation walk-through led nowhere; drawn occluders mostly read -3 and lower
-    from pfiq_desktop.engine.findings import low_areas
+    # 15 of 15 such sentences in the explanation walk-through led nowhere; drawn occluders mostly read -3 and lower. A
+    # shallower place is still said, lower on the map with no cause named (a region at -2.2 kept the lead: review)
+    from pfiq_desktop.engine.findings import LOOK_THERE, LowArea, face_findings
 
-    deviation = np.zeros((100, 100), np.float32)
-    masks = {"nose": np.zeros((100, 100), bool)}
-    masks["nose"][40:60, 45:55] = True
-    for depth, found in ((-2.7, False), (-3.4, True)):
-        deviation[5:20, 5:20] = depth  # 2.25 % of the face, apart from the nose
-        assert bool(low_areas(deviation, masks, set())) is found, depth
+    for depth, sent in ((-2.7, False), (-3.4, True)):
+        area = face_findings({"nose": 0.1}, [], 0.9, [LowArea(0.05, depth, "nose")], 0.05)
+        region = face_findings({"forehead": depth, "nose": 0.1}, [], 0.9, [], 0.05)
+        for sentences in (area, region):
+            assert sentences[0].startswith("Clearly lower areas cover 5 %"), sentences  # the headline says it either way
+            said = [s for s in sentences[1:] if f"({depth:+.1f})" in s]
+            assert len(said) == 1 and (LOOK_THERE in said[0]) is sent, sentences
+            assert sent or "no checklist item names a cause" in said[0], said
 
 
 def test_outlined_spots_too_small_to_round_to_a_percent_are_not_said_to_cover_0_percent():
@@ -274,7 +277,7 @@ def test_a_hot_spot_is_quoted_at_its_region_and_not_again_as_about_the_whole_fac
 
 
 def test_a_spot_inside_a_region_a_check_points_at_is_said_with_that_check():
-    # a hot spot: "Forehead: not lower than in compliant photos (-0.9); the checklist reports ... pure white (the map does not show
+    # a hot spot: "Forehead: not markedly lower than in compliant photos (-0.9); the checklist reports ... pure white (the map does not show
     # it ...)" then "An area near the forehead (7 %): clearly lower (-2.9); look for an occluder" (map-reading walk-through)
     from pfiq_desktop.engine.findings import MAP_MISSES, LowArea, face_findings
 
@@ -282,7 +285,7 @@ def test_a_spot_inside_a_region_a_check_points_at_is_said_with_that_check():
                         "A hot spot on the forehead is pure white.", evidence=Evidence(regions=["forehead"]))
     sentences = face_findings({"forehead": -0.9, "nose": 0.2}, [glare], 0.9, [LowArea(0.07, -2.9, "forehead")], 0.07)
     forehead = [s for s in sentences if "orehead" in s]
-    assert forehead == ["Forehead: not lower than in compliant photos (-0.9), with a spot (7 % of the face) clearly lower than in "
+    assert forehead == ["Forehead: not markedly lower than in compliant photos (-0.9), with a spot (7 % of the face) clearly lower than in "
                         "compliant photos (-2.9); the checklist reports a hot spot on the forehead is pure white."], sentences
     assert MAP_MISSES not in " ".join(sentences) and "look for an occluder" not in " ".join(sentences)
     elsewhere = face_findings({"forehead": -0.9, "nose": 0.2}, [glare], 0.9, [LowArea(0.07, -2.9, "chin")], 0.07)

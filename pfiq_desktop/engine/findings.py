@@ -23,11 +23,12 @@ from pfiq_desktop.engine.results import Analysis, CheckResult, Verdict, stored_h
 
 MIN_AREA_SHARE = 0.02  # an unnamed low area is reported from this share of the face
 MAX_DETAIL = 40  # characters: longer parenthesised detail of a check's reason is left to the checklist
-# ... and when its mean deviation is at least this low. At -2.5, 11 of 40 clean development portraits got "look for an
-# occluder" (hair, beards, the face's edge: 15 of 15 such sentences in the explanation walk-through led nowhere); at
-# -3.0 1 of 40 does, and drawn occluders still get it on 96 of 200 faces (113 at -2.5). Test half: 7 -> 2 of 39 clean,
-# 123 -> 109 of 192 occluded (docs/EVALUATION.md, "An explanation walk-through")
-UNNAMED_DEPTH = -3.0
+UNNAMED_DEPTH = -2.5  # ... and when its mean deviation is at least this low
+# A place no check explains sends the officer looking (`LOOK_THERE`) only from this mean deviation down; above it the
+# sentence says where the map is lower and that no check names a cause. At -2.5, 11 of 40 clean development portraits
+# were sent looking (hair, beards, the face's edge: 15 of 15 such sentences in the explanation walk-through led
+# nowhere); see docs/EVALUATION.md, "An explanation walk-through", for the figures at this depth
+LEAD_DEPTH = -3.0
 # the share of the face clearly lower in compliant photos (engine/deviation.py low_share), on the 30 development
 # portraits outside the reference: median 2.8 %, 90th percentile 6.8 % (docs/EVALUATION.md, issue 14). "Typically
 # 2-3 %" read as the most a clean photo shows, and 4 of 10 clean photos exceeded it (map-reading walk-through)
@@ -129,7 +130,7 @@ def face_findings(
     for area in [] if side_lit else [a for a in areas if a not in spots_told]:
         near = REGION_WORDS[area.near].lower().replace("eye area", "eye")  # not "an area near the eye area"
         sentences.append(f"An area near the {near} ({100 * area.share:.0f} % of the face): "
-                         f"{band(area.mean)} ({area.mean:+.1f}); {LOOK_THERE}.")
+                         f"{band(area.mean)} ({area.mean:+.1f}); {_unexplained(area.mean)}.")
     # (one quoted at a region already, as a hot spot on the forehead is, is not quoted again as about the whole face)
     whole = [_said(c) for c in checks if c.id in WHOLE_FACE_CHECKS and c.verdict is Verdict.FAIL and c.id not in quoted]
     if whole:
@@ -176,8 +177,14 @@ def _region_sentences(
         elif pointed.get(name):  # its check was quoted at a region before (a mask's chin, then its mouth): not unexplained
             sentences.append(text + "; the checklist's finding above concerns it too.")
         elif not side_lit:
-            sentences.append(text + f"; no checklist item explains it: {LOOK_THERE}.")
+            sentences.append(text + f"; {_unexplained(known[name])}.")
     return sentences, quoted, spots_told
+
+
+def _unexplained(mean: float) -> str:
+    """What a place lower on the map that no check explains is said to need: a look for an occluder where it is deep
+    (`LEAD_DEPTH`), else only that no check names a cause."""
+    return f"no checklist item explains it: {LOOK_THERE}" if mean <= LEAD_DEPTH else "no checklist item names a cause"
 
 
 def _headline(anything_low: bool, clear_share: float) -> str:

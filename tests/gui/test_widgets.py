@@ -172,7 +172,7 @@ def test_the_colour_bars_show_each_level_as_the_overlay_draws_it(qtbot):
     from pfiq_desktop.palette import DEVIATION_SCALE, MAP_SCALES, PLQ_SCALE, SKIN_UNDER_THE_BAR
 
     drawn = DEVIATION_SCALE.as_drawn(64, 0.6, SKIN_UNDER_THE_BAR)
-    assert tuple(drawn[-1]) == SKIN_UNDER_THE_BAR  # "not lower than in compliant photos" is uncoloured
+    assert tuple(drawn[-1]) == SKIN_UNDER_THE_BAR  # "not markedly lower than in compliant photos" is uncoloured
     values = np.linspace(*DEVIATION_SCALE.levels, 64, dtype=np.float32)
     over_skin = DEVIATION_SCALE.blend(np.full((1, 64, 3), SKIN_UNDER_THE_BAR, np.uint8), values[None], 0.6)[0]
     assert np.abs(drawn.astype(int) - over_skin).max() <= 1  # what a photo's skin shows at each level
