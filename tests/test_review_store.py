@@ -484,6 +484,10 @@ def test_the_commands_use_the_profiles_kept_in_the_windows_store_and_say_when_it
     assert kept_profiles(saved).for_file(photo, "c" * 64) == "uk-passport-child-under-6"
     assert kept_profiles(named).for_file(photo, "c" * 64) == ""  # --profile NAME judges every photo
     assert capsys.readouterr().err == ""
+    # a store named by --store and mistyped is said, as `pfiq report` says it (it was passed over silently: review)
+    typo = argparse.Namespace(profile=SavedSetting("icao-9303"), store=str(data_dir / "typo.sqlite3"), no_store=False)
+    assert kept_profiles(typo).for_file(photo, "c" * 64) == ""
+    assert f"note: no review store at {data_dir / 'typo.sqlite3'}" in capsys.readouterr().err
     appdirs.store_path().write_bytes(b"not a database at all " * 100)
     for suffix in ("-wal", "-shm"):
         appdirs.store_path().with_name(appdirs.store_path().name + suffix).unlink(missing_ok=True)

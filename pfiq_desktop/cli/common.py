@@ -91,7 +91,9 @@ def kept_profiles(args: argparse.Namespace) -> KeptProfiles:
 
     path = store_path(args)
     store = None
-    if path is not None and path.is_file():
+    if args.store and path is not None and not path.is_file():  # a store named and mistyped was passed over silently (review)
+        print(f"note: no review store at {path}; the profiles kept in the window for single photos are not used", file=sys.stderr)
+    elif path is not None and path.is_file():
         try:
             store = ReviewStore(path)
         except (StoreError, OutputError) as problem:

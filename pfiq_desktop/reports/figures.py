@@ -173,7 +173,8 @@ _AWAY = ((1.0, 0.0), (-1.0, 0.0), (0.0, 1.0), (0.0, -1.0), (0.71, 0.71), (-0.71,
 def tag_spots(wanted: Sequence[tuple[float, float]], radius: float,
               bounds: tuple[float, float, float, float]) -> list[tuple[float, float]]:
     """Centres for numbered tags, one per wanted spot in turn: the wanted spot kept inside `bounds` (left, top, right,
-    bottom) where no tag placed before covers it, else the nearest free one a few diameters away."""
+    bottom) where no tag placed before covers it, else the nearest free one a few diameters away, else the nearest free
+    one anywhere inside; only where none is left do tags overlap."""
     left, top, right, bottom = bounds
     placed: list[tuple[float, float]] = []
     apart = 2 * radius * TAG_GAP
@@ -186,7 +187,11 @@ def tag_spots(wanted: Sequence[tuple[float, float]], radius: float,
 
     for x, y in wanted:
         tries = [inside(x, y)] + [inside(x + dx * apart * step, y + dy * apart * step) for step in range(1, 6) for dx, dy in _AWAY]
-        placed.append(next((spot for spot in tries if free(spot)), tries[0]))
+        spot = next((spot for spot in tries if free(spot)), None)
+        if spot is None:  # crowded (at a corner the moves are clamped back onto a few spots): the nearest free one anywhere
+            grid = [(gx, gy) for gx in np.arange(left, right + 1e-9, apart / 2) for gy in np.arange(top, bottom + 1e-9, apart / 2)]
+            spot = min((g for g in grid if free(g)), key=lambda g: np.hypot(g[0] - x, g[1] - y), default=tries[0])
+        placed.append(spot)
     return placed
 
 
