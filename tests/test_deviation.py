@@ -245,6 +245,23 @@ def test_only_a_deep_unexplained_place_sends_the_officer_looking_for_an_occluder
             assert sent or "no checklist item names a cause" in said[0], said
 
 
+def test_a_warning_where_the_map_outlines_spots_is_said_with_them():
+    # a glare spot the map outlined and a warning named ("11% of the cheek ... pure white") read only "the scattered
+    # outlined spots cover 4 %" in the findings (explanation walk-through)
+    from pfiq_desktop.engine.findings import face_findings
+    from pfiq_desktop.engine.results import CheckResult, Evidence, Verdict
+
+    glare = CheckResult("clipping", "No under-/over-exposed areas", "photometric", Verdict.WARN,
+                        "11% of the cheek on the photo's left is pure white: a hot spot (over-exposed), or something white there.",
+                        evidence=Evidence(regions=["left_cheek"]))
+    regions = {"left_cheek": -1.3, "nose": 0.2}
+    said = face_findings(regions, [glare], 0.9, [], 0.04, {"left_cheek": 0.19, "nose": 0.0})
+    cheek = [s for s in said if s.startswith("Cheek on the photo's left")]
+    assert len(cheek) == 1 and "with outlined spots over 19 % of it" in cheek[0] and "pure white" in cheek[0], said
+    # where the map outlines little there, the warning's checklist row says enough, as before
+    assert not any("pure white" in s for s in face_findings(regions, [glare], 0.9, [], 0.04, {"left_cheek": 0.03}))
+
+
 def test_outlined_spots_too_small_to_round_to_a_percent_are_not_said_to_cover_0_percent():
     # "the scattered outlined spots cover 0 % of the face" (explanation walk-through)
     from pfiq_desktop.engine.findings import face_findings

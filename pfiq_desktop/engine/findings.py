@@ -8,7 +8,7 @@ place, -2 and below = clearly lower recognition utility than compliant photos ha
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -43,6 +43,10 @@ SIDE_LIGHT_NOTE = ("The light is uneven: the map compares places within the face
 # what a place the map leaves uncoloured beside a failed check says: "recognition uses this area as usual" read as
 # reassurance beside a mask, a shut eye and a deep shadow, all of which the map misses (map-reading walk-through)
 MAP_MISSES = "the map shows no loss here, but it seldom shows closed eyes, masks, shadows, blur or plain covers"
+# a region this much outlined (its share at <= CLEARLY_LOWER) is said with a check that only warns there: a glare spot
+# the map outlined (19 % of the cheek) and a warning named ("11% of the cheek ... pure white") was left to "scattered
+# outlined spots" (explanation walk-through); the regions of clean portraits read 0-7 %
+SPOTTED_REGION = 0.1
 LOOK_THERE = "look for an occluder, shadow or reflection there"  # what an unexplained clearly lower place asks
 WHOLE_FACE_CHECKS = ("sharpness", "exposure", "clipping", "dynamic_range", COMPRESSION_CHECK)  # the map cannot show these
 
@@ -115,7 +119,8 @@ def low_areas(deviation: np.ndarray, region_masks: dict[str, np.ndarray], explai
 
 
 def face_findings(
-    regions: dict[str, float], checks: Sequence[CheckResult], quality: float, areas: Sequence[LowArea], clear_share: float
+    regions: dict[str, float], checks: Sequence[CheckResult], quality: float, areas: Sequence[LowArea], clear_share: float,
+    outlined: Mapping[str, float] | None = None,
 ) -> list[str]:
     """Sentences for one face from its region deviations, its checks (and the photo-wide ones) and its quality.
 
@@ -126,7 +131,7 @@ def face_findings(
     known = {n: v for n, v in regions.items() if n in REGION_WORDS and np.isfinite(v)}
     side_lit = any(c.id == LIGHTING_CHECK and c.verdict is Verdict.FAIL for c in checks)
     low = [n for n, v in known.items() if v <= CLEARLY_LOWER]
-    sentences, quoted, spots_told = _region_sentences(known, low, checks, areas, side_lit)
+    sentences, quoted, spots_told = _region_sentences(known, low, checks, areas, side_lit, outlined or {})
     for area in [] if side_lit else [a for a in areas if a not in spots_told]:
         near = REGION_WORDS[area.near].lower().replace("eye area", "eye")  # not "an area near the eye area"
         sentences.append(f"An area near the {near} ({100 * area.share:.0f} % of the face): "
@@ -142,10 +147,11 @@ def face_findings(
 
 
 def _region_sentences(
-    known: dict[str, float], low: list[str], checks: Sequence[CheckResult], areas: Sequence[LowArea], side_lit: bool
+    known: dict[str, float], low: list[str], checks: Sequence[CheckResult], areas: Sequence[LowArea], side_lit: bool,
+    outlined: Mapping[str, float],
 ) -> tuple[list[str], set[str], set[LowArea]]:
-    """A sentence per clearly lower region or region a failed check points at, lowest first; with the checks it
-    quoted and the spots it told of (neither is said again)."""
+    """A sentence per clearly lower region, or region a failed check points at, or a warned one where the map outlines
+    spots (`SPOTTED_REGION`), lowest first; with the checks it quoted and the spots it told of (neither is said again)."""
     uncertain = doubted(checks)
     pointed: dict[str, list[CheckResult]] = {}
     for check in checks:
@@ -158,7 +164,8 @@ def _region_sentences(
     spots_told: set[LowArea] = set()
     for name in sorted(set(low) | set(pointed), key=known.__getitem__):
         said = [c for c in pointed.get(name, []) if c.id not in quoted]
-        if name not in low and not any(c.verdict is Verdict.FAIL for c in said):
+        spotted = outlined.get(name, 0.0) >= SPOTTED_REGION
+        if name not in low and not spotted and not any(c.verdict is Verdict.FAIL for c in said):
             continue  # a warning where the map is as usual: the checklist row says enough
         quoted.update(c.id for c in said)
         text = f"{REGION_WORDS[name]}: {band(known[name])} ({known[name]:+.1f})"
@@ -169,8 +176,11 @@ def _region_sentences(
             spots = [a for a in areas if a.near in pointed_at and a not in spots_told]
             spots_told.update(spots)
             text += "".join(f", with a spot ({100 * a.share:.0f} % of the face) {band(a.mean)} ({a.mean:+.1f})" for a in spots)
+            spotted = spotted and not spots and name not in low  # a clearly lower region's band says it already
+            if spotted:
+                text += f", with outlined spots over {100 * outlined[name]:.0f} % of it"
             text += f"; the checklist reports {_join([_said(c, c.id in uncertain) for c in said])}"
-            if not spots and known[name] > SOMEWHAT_LOWER and all(c.verdict is Verdict.FAIL for c in said):
+            if not spots and not spotted and known[name] > SOMEWHAT_LOWER and all(c.verdict is Verdict.FAIL for c in said):
                 # said as "not a recognition problem", an officer read a mask as unimportant (walk-through)
                 text += f" ({MAP_MISSES})"
             sentences.append(text + ".")
@@ -215,7 +225,8 @@ def findings_for_face(
     masks = {n: polygon_mask(polygons[n], deviation.shape) for n in REGION_NAMES}
     explained = {n for n, v in regions.items() if np.isfinite(v) and v <= CLEARLY_LOWER}
     areas = low_areas(deviation, masks, explained)
-    return face_findings(regions, checks, quality, areas, low_share(deviation)), regions
+    outlined = {n: low_share(np.where(mask, deviation, np.nan)) for n, mask in masks.items()}
+    return face_findings(regions, checks, quality, areas, low_share(deviation), outlined), regions
 
 
 def add_findings(analysis: Analysis) -> None:
