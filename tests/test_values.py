@@ -142,3 +142,16 @@ def test_times_are_shown_in_this_computers_time_zone_with_its_offset(monkeypatch
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_a_passing_eye_that_looks_narrowed_says_it_was_taken_as_open():
+    # "Pass 14. Eye open (photo left): closed 71 % likely" read as a contradiction; the reason saying the eye was taken
+    # as open (under the bar at which one eye alone is flagged) is in none of the reports (explanation walk-through)
+    from pfiq_desktop.engine.icao.registry import CLOSED_UNIT
+
+    def shown(verdict: Verdict, value: float) -> str:
+        return check_value_text(CheckResult("eye_open_left", "Eye open", "eyes_mouth", verdict, "", value, CLOSED_UNIT))
+
+    assert shown(Verdict.PASS, 71.0) == "closed 71 % likely, taken as open"
+    assert shown(Verdict.PASS, 12.0) == "closed 12 % likely"  # plainly open: nothing to explain
+    assert shown(Verdict.FAIL, 71.0) == "closed 71 % likely"  # a wink flagged against the other eye

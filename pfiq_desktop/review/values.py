@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from pfiq_desktop.engine.icao.registry import (
+    CLOSED_UNIT,
     HIDDEN_UNIT,
     RANGE_KEYS,
     SMEAR_UNIT,
@@ -21,7 +22,7 @@ from pfiq_desktop.engine.icao.registry import (
     finer_decimals,
     reading_text,
 )
-from pfiq_desktop.engine.results import STORED_TURNED_UNIT, CheckResult, upright_by
+from pfiq_desktop.engine.results import STORED_TURNED_UNIT, CheckResult, Verdict, upright_by
 
 # unit -> (factor, how the scaled number is written: {n} is the number, already formatted)
 _SHOWN: dict[str, tuple[float, str]] = {
@@ -34,7 +35,7 @@ _SHOWN: dict[str, tuple[float, str]] = {
     "gap/width": (100.0, "lip gap {n} %"),
     "grey level": (1.0, "{n}/255"),
     "L*": (1.0, "lightness {n}/100"),
-    "% closed": (1.0, "closed {n} % likely"),  # "64.8 % closed" beside "Pass" read as a lid two-thirds shut
+    CLOSED_UNIT: (1.0, "closed {n} % likely"),  # "64.8 % closed" beside "Pass" read as a lid two-thirds shut
     HIDDEN_UNIT: (1.0, "hidden {n} % likely"),
     "teeth probability": (100.0, "teeth {n} % likely"),
     "% clear": (1.0, "clear lenses {n} %"),  # the eye check's confidence in what it saw
@@ -53,7 +54,7 @@ _SHOWN: dict[str, tuple[float, str]] = {
 }
 _PERCENT = {unit for unit, (factor, _) in _SHOWN.items() if factor == 100.0 or unit.startswith("%")}  # bounds shown as "90 %"
 # read in whole steps: "lightness 72/100", not "72.5/100"
-_WHOLE = {"grey level", "L*", "Laplacian variance", "% closed", HIDDEN_UNIT}
+_WHOLE = {"grey level", "L*", "Laplacian variance", CLOSED_UNIT, HIDDEN_UNIT}
 _DECIMALS = {"width/height": 3}  # as the profiles state them: "w:h 1" read as a broken ratio beside "needs 0.740-0.820"
 
 
@@ -144,7 +145,11 @@ def check_value_text(check: CheckResult) -> str:
     if low is not None and high is not None:  # "66–73 % of height": it may lie either side of a bound
         return _phrased(f"{_scaled(low, check.unit)}–{_scaled(high, check.unit)}", check.unit)
     if uncertainty is None or check.value is None or _missing(check.value):
-        return value_text(check.value, check.unit, bounds_of(check.thresholds).values())
+        text = value_text(check.value, check.unit, bounds_of(check.thresholds).values())
+        # a green "Pass" beside "closed 71 % likely" read as a contradiction; the reason, not on the reports, said the
+        # eye was taken as open under the bar at which one eye alone is flagged (explanation walk-through)
+        seen_open = check.unit == CLOSED_UNIT and check.verdict is Verdict.PASS and (check.value or 0.0) >= 50.0
+        return text + ", taken as open" if seen_open else text
     return f"{reading_text(check.value, uncertainty, bounds_of(check.thresholds))} ± {format_number(uncertainty)} {check.unit}".strip()
 
 

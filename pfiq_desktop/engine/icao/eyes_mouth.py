@@ -14,6 +14,7 @@ from pfiq_desktop.engine.icao.profile import Profile, load_profile
 from pfiq_desktop.engine.icao.regions import SKIN_REGIONS, polygon_mask
 from pfiq_desktop.engine.icao.registry import (
     BLOCKY,
+    CLOSED_UNIT,
     EYE_COVER_CHECK,
     EYE_OPEN_CHECKS,
     HALF_BLURRED,
@@ -102,7 +103,7 @@ def _eye_check(ctx: Context, params: dict[str, Any], side: str) -> Measure:
         Verdict.PASS if eye.state == "open" else Verdict.FAIL if eye.sure else Verdict.WARN,
         eye.reason,
         100 * (eye.score if hidden else eye.closed_score),  # unrounded: its sentence rounds the same number
-        HIDDEN_UNIT if hidden else "% closed",
+        HIDDEN_UNIT if hidden else CLOSED_UNIT,
         applied,
         Evidence(boxes=[eye.box], regions=[f"{side}_eye"]),
         iso_value=round(eye.seen_open, 3),  # EyesOpen

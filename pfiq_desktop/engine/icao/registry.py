@@ -205,6 +205,7 @@ SHARPNESS_CHECK = "sharpness"  # focus, smear and flat tones
 LIGHTING_CHECK = "lighting_uniformity"  # side light: one half of the face in shadow
 EYE_OPEN_CHECKS = ("eye_open_left", "eye_open_right")  # one per eye, as the officer sees the photo
 HIDDEN_UNIT = "% hidden"  # an eye check's value where the eye is not visible (covered), not open or closed
+CLOSED_UNIT = "% closed"  # an eye check's value where the eye is seen: how likely it is closed
 ONE_IMAGE_CHECK = "one_image"  # a fact of the file, judged with or without a face
 ASPECT_RATIO_CHECK = "aspect_ratio"  # the photo's shape, which cropping fixes before the other framing checks
 IMAGE_SIZE_CHECK = "image_size"  # the photo's pixels, for profiles that state a digital photo's size
