@@ -13,7 +13,6 @@ occluder (5 chip pixels or more).
 from __future__ import annotations
 
 import argparse
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,10 +25,9 @@ from pfiq_desktop.engine.faces import photo_points_to_chip
 from pfiq_desktop.engine.icao.regions import REGION_WORDS, polygon_mask, region_polygons
 from pfiq_desktop.engine.imageio import load_image
 from pfiq_desktop.engine.results import Analysis
-from pfiq_desktop.evaluation.deviation import KINDS, SPLIT_FILE, chip_mask, occlude_photo
+from pfiq_desktop.evaluation.deviation import KINDS, chip_mask, occlude_photo, portrait_split
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "faces"
-SPLIT = Path(findings.__file__).resolve().parents[1] / "evaluation" / SPLIT_FILE
 
 
 @dataclass
@@ -72,10 +70,9 @@ def main() -> None:
     args = parser.parse_args()
     analyzer, rng = Analyzer(device="cpu"), np.random.default_rng(7)
     faces: list[Face] = []
-    split = json.loads(SPLIT.read_text(encoding="utf-8"))
-    for part in ("dev", "test"):
-        for name in split[part]:
-            image = load_image(args.data / name)
+    for part, paths in portrait_split(args.data, ()).items():  # the split's portraits are none of the reference's
+        for path in paths:
+            image = load_image(path)
             clean = analyzer.analyse(image)
             if not clean.faces or not clean.faces[0].deviation_chip.size:
                 continue

@@ -238,18 +238,15 @@ def _listed(subject: list[CheckResult], uncertain: set[str]) -> list[CheckResult
     return sorted(listed, key=lambda c: c.id in uncertain)
 
 
-_SEVERITY = {Verdict.FAIL: 2, Verdict.WARN: 1}
-
-
 def behind_the_cover(subject: Iterable[CheckResult]) -> set[str]:
     """The eye checks that report an eye not visible (covered) where "Eyes covered" flags that cover at least as
     surely: the cover, said once. Sunglasses read "Eyes covered, Eye closed or hidden (photo left), Eye closed or
     hidden (photo right), Glasses +6 more" in the list, and the decision panel ticked all three (walk-through). An eye
     failing behind a cover that only warns stays named: hiding it would say a failure as a warning."""
     checks = list(subject)
-    cover = next((_SEVERITY.get(c.verdict, 0) for c in checks if c.id == EYE_COVER_CHECK), 0)
-    return {c.id for c in checks
-            if c.id in EYE_OPEN_CHECKS and c.unit == HIDDEN_UNIT and 0 < _SEVERITY.get(c.verdict, 0) <= cover}
+    cover = next((c.verdict.severity for c in checks if c.id == EYE_COVER_CHECK), 0)
+    return {c.id for c in checks if c.id in EYE_OPEN_CHECKS and c.unit == HIDDEN_UNIT
+            and c.verdict in (Verdict.WARN, Verdict.FAIL) and c.verdict.severity <= cover}
 
 
 def failed_problems(analysis: Analysis) -> list[str]:
