@@ -155,3 +155,11 @@ def test_a_passing_eye_that_looks_narrowed_says_it_was_taken_as_open():
     assert shown(Verdict.PASS, 71.0) == "closed 71 % likely, taken as open"
     assert shown(Verdict.PASS, 12.0) == "closed 12 % likely"  # plainly open: nothing to explain
     assert shown(Verdict.FAIL, 71.0) == "closed 71 % likely"  # a wink flagged against the other eye
+
+
+def test_a_blurred_halfs_reading_is_shown_as_a_share_with_its_bounds():
+    # the PDF's checklist read "0.00875 blurrier / sharper half" beside "fail <0.08 · warn <0.15" (last reading of the change)
+    from pfiq_desktop.engine.icao.registry import HALF_BLUR_UNIT
+
+    assert value_text(0.0875, HALF_BLUR_UNIT) == "blurred half 9 % of the other's detail"
+    assert bounds_text({"fail_below": 0.08, "warn_below": 0.15}, HALF_BLUR_UNIT) == "fail <8 % · warn <15 %"

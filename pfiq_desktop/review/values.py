@@ -14,6 +14,7 @@ from datetime import datetime
 
 from pfiq_desktop.engine.icao.registry import (
     CLOSED_UNIT,
+    HALF_BLUR_UNIT,
     HIDDEN_UNIT,
     RANGE_KEYS,
     SMEAR_UNIT,
@@ -51,6 +52,7 @@ _SHOWN: dict[str, tuple[float, str]] = {
     "largest other face / subject": (100.0, "largest other face {n} %"),  # of the subject's ("other faces 120 %" puzzled)
     "blockiness": (1.0, "blockiness {n}"),
     SMEAR_UNIT: (100.0, "detail across the smear {n} %"),
+    HALF_BLUR_UNIT: (100.0, "blurred half {n} % of the other's detail"),  # "0.00875 blurrier / sharper half" in the PDF
 }
 _PERCENT = {unit for unit, (factor, _) in _SHOWN.items() if factor == 100.0 or unit.startswith("%")}  # bounds shown as "90 %"
 # read in whole steps: "lightness 72/100", not "72.5/100"
