@@ -35,8 +35,14 @@ stamp=.venv/.pfiq-installed
 want="$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -d' ' -f1)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
-  # The CPU build of torch first: a looser requirement alone would pull a multi-GB CUDA build.
-  .venv/bin/python -m pip install -q "torch==2.13.0"
+  # The CPU build of torch first: a looser requirement alone would pull a multi-GB CUDA build, and so would this pin
+  # from PyPI, whose Linux torch is the CUDA build. A CPU wheel in pip's find-links folder (a workstation's local
+  # wheels) is taken where there is one, its dependencies from the usual index; otherwise PyTorch's CPU index.
+  if .venv/bin/python -m pip install -q --no-index --no-deps "torch==2.13.0+cpu" 2>/dev/null; then
+    .venv/bin/python -m pip install -q "torch==2.13.0+cpu"
+  else
+    .venv/bin/python -m pip install -q "torch==2.13.0+cpu" --index-url https://download.pytorch.org/whl/cpu
+  fi
   .venv/bin/python -m pip install -q -e ".[test,build]"
   # The [onnx] extra (ONNX backbones and their tests) without onnx2torch's torchvision requirement: torchvision must
   # match torch's exact build, so pip would swap the CPU torch for a multi-GB CUDA one; onnx2torch needs it only for
