@@ -26,8 +26,10 @@ from pfiq_desktop.engine.faces import (
     photo_points_to_chip,
     warp_to_photo,
 )
+from pfiq_desktop.engine.icao import run_checks
 from pfiq_desktop.engine.imageio import load_image
-from pfiq_desktop.engine.results import Analysis, Face
+from pfiq_desktop.engine.results import Analysis, Face, Verdict
+from tests.icao.facebuild import detect_faces
 from tests.photos import load_portrait, portrait_paths
 
 # dlib's 5-point chip template (interpolation.h, get_face_chip_details), unpadded.
@@ -250,6 +252,20 @@ def test_the_subject_is_the_largest_whole_face_not_the_most_confident(detector):
     faces = detector.detect(cut)
     assert len(faces) == 2 and faces[1].box[2] >= cut.shape[1]  # the larger face, cut by the right edge
     assert faces[0].box[2] < width
+
+
+@pytest.mark.parametrize(("left", "right"), [(0, 1), (3, 4), (2, 16)])
+def test_two_small_portraits_side_by_side_give_two_faces_and_fail_only_one_face(detector, left, right):
+    # HOG at 1x found one of them, so the 2x search, which finds the other, was not run: "1 face" and "Only one
+    # face: Pass" beside a second head (usability walk-through)
+    first, second = load_portrait(left), load_portrait(right)
+    height = min(first.shape[0], second.shape[0])
+    pair = np.hstack([first[:height], second[:height]])
+    faces = detector.detect(pair)
+    assert len(faces) == 2, [face.box for face in faces]
+    assert sorted(face.box[0] < first.shape[1] for face in faces) == [False, True]  # one face in each portrait
+    single = {c.id: c for c in run_checks(pair, detect_faces(pair))}["single_face"]
+    assert single.verdict is Verdict.FAIL, single.reason
 
 
 @pytest.mark.parametrize(

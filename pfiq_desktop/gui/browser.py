@@ -634,6 +634,17 @@ class BrowserWidget(QWidget):
         current = self.view.currentIndex()
         self.select_row((current.row() if current.isValid() else -1) + delta)
 
+    def narrowed_by(self) -> str:
+        """What hides photos from the list, in words ("filter: Undecided; search: smith"); '' when nothing does."""
+        parts = []
+        if self.filter.currentIndex() > 0:
+            parts.append(f"filter: {self.filter.currentText()}")
+        if self.check_filter.currentIndex() > 0:
+            parts.append(f"check: {self.check_filter.currentText()}")
+        if self.search.text():
+            parts.append(f"search: {self.search.text()}")
+        return "; ".join(parts)
+
     def visible_paths(self) -> list[str]:
         return [path_at(self.proxy.index(r, 0)) for r in range(self.proxy.rowCount())]
 

@@ -45,6 +45,7 @@ BANNER_REASONS = 2  # overridden checks named in the decision banner (all of the
 # Each decision's key and verb: its button says them, and the Decision menu's action takes them (main_window), so a
 # button never names a key the menu does not answer to.
 DECISION_KEYS = ((ACCEPT, "A", "Accept"), (REJECT, "R", "Reject"), (RETAKE, "T", "Needs retake"))
+NOTE_KEY = "Ctrl+N"  # Decision ▸ Write a note; an accept that needs a note says it
 
 
 class DecisionPanel(QWidget):
@@ -86,6 +87,7 @@ class DecisionPanel(QWidget):
             shortcut(keys, self.note, self.request_accept, Qt.ShortcutContext.WidgetShortcut)
         self.prefilled: set[str] = set()  # the reasons ticked for the photo before the officer touched them
         self.message = named(plain(QLabel("")), "decisionMessage")
+        self.awaiting_results = False  # the message is a refusal the photo's next results answer
         self.message.setWordWrap(True)
         # all of it, taking the room from the reasons list (at 1366x768 the layout squeezed it to two of its three lines)
         self.message.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
@@ -130,8 +132,11 @@ class DecisionPanel(QWidget):
         (the officer went to another photo and came back).
         """
         draft_note, draft_reasons = self.draft() if keep_draft else draft or ("", set())
-        if not keep_draft:  # new results for the same photo keep the message (e.g. "... NOT saved": it still holds)
+        if not keep_draft:  # new results for the same photo keep the message (e.g. "... NOT saved": it still holds) ...
             self.show_info("")
+        elif self.awaiting_results and analysis is not None:  # ... unless they answer it: "not analysed yet" beside
+            # the finished checklist contradicted it (usability walk-through); vanishing, it left no sign of the refusal
+            self.show_warning("The accept was NOT saved: it came before the checks had run. They have now: decide again.")
         restore_draft = keep_draft or draft is not None
         self.reasons.clear()
         if analysis is not None:
@@ -244,18 +249,17 @@ class DecisionPanel(QWidget):
         self.note.setFocus()
         self.note.moveCursor(QTextCursor.MoveOperation.End)
 
-    def show_error(self, text: str, details: str = "") -> None:
-        """A message the officer must act on, with the note focused to write it."""
-        self.show_warning(text, details)
-        self.note.setFocus()
-
-    def show_warning(self, text: str, details: str = "") -> None:
-        """A message in red that leaves the focus where it is (shown as a photo comes up: the arrow keys stay in the list)."""
+    def show_warning(self, text: str, details: str = "", until_results: bool = False) -> None:
+        """A message in red that leaves the focus where it is: a refused decision moved it into the note, where the
+        next decision key, R after a refused A, was typed and then filed as the note (usability walk-through).
+        `until_results`: the photo's next results answer it (`load`)."""
+        self.awaiting_results = until_results
         self.message.setText(text)
         self.message.setToolTip(details)
         self.message.setStyleSheet(f"color: {status_hex('fail')}; font-weight: bold;")
 
     def show_info(self, text: str) -> None:
+        self.awaiting_results = False
         self.message.setText(text)
         self.message.setToolTip("")
         self.message.setStyleSheet("")

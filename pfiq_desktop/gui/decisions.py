@@ -17,10 +17,10 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QLabel, QMessageBox, Q
 
 from pfiq_desktop.engine.filenames import display_name, first_few
 from pfiq_desktop.gui.browser import BrowserWidget
-from pfiq_desktop.gui.decision_panel import DecisionPanel
+from pfiq_desktop.gui.decision_panel import NOTE_KEY, DecisionPanel
 from pfiq_desktop.gui.widgets import as_written
 from pfiq_desktop.review import DecisionError, OverrideNeedsNote
-from pfiq_desktop.review.session import DecidedElsewhere, ReviewSession
+from pfiq_desktop.review.session import AwaitingResults, DecidedElsewhere, ReviewSession
 from pfiq_desktop.review.values import counted
 from pfiq_desktop.settings import SettingsStore
 
@@ -65,7 +65,7 @@ class DecisionController(QObject):
             return True
         name = self.ask_officer_name(self.settings.current.officer)
         if not name:
-            self.panel.show_error("A decision needs the officer's name: nothing was recorded.")
+            self.panel.show_warning("A decision needs the officer's name: nothing was recorded.")
             return False
         if name != self.settings.current.officer:
             self.settings.update(officer=name)
@@ -93,17 +93,20 @@ class DecisionController(QObject):
         except DecidedElsewhere as exc:  # shown as it now stands, what the officer typed kept, and said
             self.browser.model.changed(path)
             self.panel.load(record.analysis, exc.current, keep_draft=True)
-            self.panel.show_error(str(exc))
+            self.panel.show_warning(str(exc))
             return False
-        except OverrideNeedsNote as exc:
-            self.panel.show_error(exc.short, details=str(exc))
+        except AwaitingResults as exc:  # the photo's results answer it: the panel then says to decide again
+            self.panel.show_warning(str(exc), until_results=True)
+            return False
+        except OverrideNeedsNote as exc:  # the keys stay in the list (show_warning): the way to the note is said
+            self.panel.show_warning(f"{exc.short} {NOTE_KEY} writes it; Ctrl+Enter in the note then accepts.", details=str(exc))
             return False
         except DecisionError as exc:
-            self.panel.show_error(str(exc))
+            self.panel.show_warning(str(exc))
             return False
         except (OSError, sqlite3.Error) as exc:  # disk full, locked file...: say so, keep the app
             log.exception("the decision on %s was not saved", path)
-            self.panel.show_error(f"The decision was NOT saved: {exc}. Check that the drive holding the decisions is "
+            self.panel.show_warning(f"The decision was NOT saved: {exc}. Check that the drive holding the decisions is "
                                   "reachable and press the key again; if it repeats, send the log (Help ▸ About) to IT.")
             return False
         # the next photo is found in the list as it was: a filter (e.g. "Undecided") drops the decided photo from it
@@ -170,7 +173,9 @@ class DecisionController(QObject):
             earlier = f"; the decision it replaced ({replaced}) is not restored: decide again" if replaced else ""
             self.status(f"{record.name}: {label} withdrawn{earlier}", path)
             return True
-        self.status("Nothing to withdraw: no decision was made in this window since it opened")
+        # said of the photo on screen, so it clears with it ("... no decision was made in this window" stayed on as the
+        # officer moved on, and was false once decisions made here had all been withdrawn: usability walk-through)
+        self.status("Nothing left to withdraw: no decision made in this window stands", self.session.current)
         return False
 
     def withdraw(self, path: str | None = None) -> bool:
@@ -185,7 +190,7 @@ class DecisionController(QObject):
             withdrawn = self.session.withdraw(path)
         except (OSError, sqlite3.Error) as exc:
             log.exception("the decision on %s could not be withdrawn", path)
-            self.panel.show_error(f"The decision was NOT withdrawn: {exc}")
+            self.panel.show_warning(f"The decision was NOT withdrawn: {exc}")
             return False
         if not withdrawn:
             self.status(f"{display_name(Path(path).name)} has no decision to withdraw")

@@ -51,7 +51,7 @@ from pfiq_desktop.gui.backbone_dialog import BackboneCompareDialog
 from pfiq_desktop.gui.browser import FILTERS, BrowserWidget
 from pfiq_desktop.gui.checklist_panel import ChecklistPanel
 from pfiq_desktop.gui.compare_view import CompareView
-from pfiq_desktop.gui.decision_panel import DECISION_KEYS, DecisionPanel
+from pfiq_desktop.gui.decision_panel import DECISION_KEYS, NOTE_KEY, DecisionPanel
 from pfiq_desktop.gui.decisions import DecisionController
 from pfiq_desktop.gui.display import DisplayResult
 from pfiq_desktop.gui.export import BATCH_FORMATS, SINGLE_FORMATS, ReportExporter
@@ -367,7 +367,7 @@ class MainWindow(QMainWindow):
             self._action(decide, f"{verb[:mnemonic]}&{verb[mnemonic:]}", partial(self.decision.request, kind), key,
                          f"act{kind.capitalize()}", ACCEPT_TIP if kind == ACCEPT else "")
         # the note was reached only by Tab, Tab through the reasons (officer walk-through)
-        self._action(decide, "Write a &note", self.decision.edit_note, "Ctrl+N", "actNote",
+        self._action(decide, "Write a &note", self.decision.edit_note, NOTE_KEY, "actNote",
                      "Ctrl+Enter then accepts with it; Esc goes back to the list")
         decide.addSeparator()
         # Ctrl+Z undoes the latest decision made here, wherever the list has moved on to (it acted on the photo on
@@ -985,13 +985,19 @@ class MainWindow(QMainWindow):
         return self._export([record.analysis], SINGLE_FORMATS, f"Export the report for {record.name}")
 
     def export_batch(self) -> bool:
-        """File ▸ Export batch: every analysed photo the browser shows (filter applied)."""
-        records = [self.session.record(p) for p in self.browser.visible_paths()]
-        analyses = [r.analysis for r in records if r is not None and r.analysis is not None]
-        if not analyses:
+        """File ▸ Export batch: the analysed photos the list shows, or all of them where a search or filter hides some
+        and the officer says so (`ReportExporter.ask_batch_scope`)."""
+        shown = [r.analysis for r in map(self.session.record, self.browser.visible_paths()) if r is not None and r.analysis is not None]
+        every = [r.analysis for r in self.session.records if r.analysis is not None]
+        if len(shown) < len(every):
+            whole = self.exporter.ask_batch_scope(len(shown), len(every), self.browser.narrowed_by())
+            if whole is None:
+                return False
+            shown = every if whole else shown
+        if not shown:
             self._status("Nothing to export: no photo in the list is analysed yet")
             return False
-        return self._export(analyses, BATCH_FORMATS, f"Export reports for {counted(len(analyses), 'photo')}")
+        return self._export(shown, BATCH_FORMATS, f"Export reports for {counted(len(shown), 'photo')}")
 
     def _export(self, analyses: list[Analysis], formats: tuple[str, ...], title: str) -> bool:
         from pfiq_desktop.reports.inputs import ReportItem, item_from_store

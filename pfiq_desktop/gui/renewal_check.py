@@ -86,4 +86,4 @@ class RenewalCheck(QObject):
     def _on_failed(self, path: str, message: str) -> None:
         self.status(message)
         if path == self.session.current:
-            self.decision.show_error(message)
+            self.decision.show_warning(message)

@@ -354,10 +354,11 @@ def audit_html(entries: list[AuditInfo]) -> str:
     if not entries:
         return f'<p style="margin-top:5px"><b>Audit trail</b> <span style="color:{NOTE_GREY}">— no entries for this photo.</span></p>'
     td = '<td style="padding-right:6px">'
+    unbroken = '<td style="padding-right:6px; white-space:nowrap">'  # "Withdra / wn" read as damage (walk-through)
     rows = "".join(
         f'<tr style="background-color:{ROW_TINT_PLAIN if n % 2 else "#ffffff"}">'
-        f'<td style="padding-right:6px; white-space:nowrap">{escape(when(e.at))}</td>'
-        f"{td}{escape(e.signed_by or '–')}</td>{td}{escape(AUDIT_ACTION_LABELS.get(e.action, e.action))}</td>"
+        f"{unbroken}{escape(when(e.at))}</td>{td}{escape(e.signed_by or '–')}</td>"
+        f"{unbroken}{escape(AUDIT_ACTION_LABELS.get(e.action, e.action))}</td>"
         f"{td}{escape(DECISION_LABELS.get(e.decision, e.decision) if e.decision else '–')}</td>"
         f"{td}{escape(reasons_text(e.reasons))}</td>{td}{typed(e.note)}</td>"
         f"{td}{escape(verdict_text(e.verdict) if e.verdict else '–')}{_under(e.profile)}</td>"
@@ -371,8 +372,8 @@ def audit_html(entries: list[AuditInfo]) -> str:
 <thead><tr><td colspan="8" style="font-size:8pt"><b>Audit trail</b> <span style="color:{NOTE_GREY}">— append-only, hash-chained
 log of every decision on this photo, oldest first (`pfiq audit verify` checks the chain).</span></td></tr>
 <tr style="background-color:{AUDIT_HEADER_SHADE}"><th align="left" width="15%" style="padding-right:6px">Time</th>\
-<th align="left" width="8%" style="padding-right:6px">Officer</th><th align="left" width="6%" style="padding-right:6px">Action</th>
-<th align="left" width="7%" style="padding-right:6px">Decision</th><th align="left" width="36%" style="padding-right:6px">Reasons</th>\
+<th align="left" width="8%" style="padding-right:6px">Officer</th><th align="left" width="8%" style="padding-right:6px">Action</th>
+<th align="left" width="7%" style="padding-right:6px">Decision</th><th align="left" width="34%" style="padding-right:6px">Reasons</th>\
 <th align="left" width="12%" style="padding-right:6px">Note</th><th align="left" width="8%" style="padding-right:6px">Verdict</th>\
 <th align="left" width="8%">Entry hash</th></tr></thead>\
 {rows}</table>"""

@@ -36,6 +36,11 @@ log = logging.getLogger(__name__)
 
 
 
+class AwaitingResults(DecisionError):
+    """An accept that must wait for the photo's checks (not analysed yet, or not yet under its own profile): the
+    results it waits for answer it, and the window then says so."""
+
+
 class DecidedElsewhere(DecisionError):
     """The photo was decided, or its decision withdrawn, elsewhere (another window, another officer on the same store)
     since this session read it: two officers on one store replaced each other's decisions without a word
@@ -308,13 +313,13 @@ class ReviewSession:
             raise DecisionError("No photo is selected.")
         analysis = record.analysis
         if kind == ACCEPT and analysis is None:
-            raise DecisionError("Not saved: the photo was not analysed yet. Accept it once its checks have run (reject or "
+            raise AwaitingResults("Not saved: the photo was not analysed yet. Accept it once its checks have run (reject or "
                                 "retake are possible now).")
         if kind == ACCEPT and analysis is not None and analysis.errors:  # nobody could see or check it
             raise DecisionError("This file could not be analysed, so it cannot be accepted: reject it or ask for a retake.")
         if record.profile and analysis is not None and analysis.ok and analysis.profile != record.profile:
             # the window said the photo's own profile while its checks were still the window's: a decision filed them
-            raise DecisionError(f"Not saved: its checks are not yet re-run under {record.profile}, the profile chosen "
+            raise AwaitingResults(f"Not saved: its checks are not yet re-run under {record.profile}, the profile chosen "
                                 "for this photo (they are as soon as the analysis engine is free). Decide once the "
                                 "checklist shows that profile.")
         sha = (analysis.image_sha256 if analysis is not None else "") or file_sha256(path)

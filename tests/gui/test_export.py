@@ -81,7 +81,10 @@ def test_export_batch_respects_filter_and_writes_reports(qtbot, make_window, por
         labels.append((self.dialog.labelText(), self.dialog.value(), self.dialog.maximum()))
 
     monkeypatch.setattr(gui_export.ReportExporter, "_on_progress", record_label)
+    asked = []  # the list hides a photo: the officer is asked, and takes the ones shown
+    w.exporter.ask_batch_scope = lambda shown, total, hidden_by: asked.append((shown, total, hidden_by)) or False
     assert w.export_batch()
+    assert asked == [(3, 4, "search: 0148")]
     assert w.exporter.dialog is not None and w.exporter.dialog.isVisible()
     assert w.exporter.dialog.windowModality() == Qt.WindowModality.WindowModal
     kind, result = _wait_export(qtbot, w)
@@ -207,6 +210,29 @@ def test_an_earlier_report_of_the_same_name_is_replaced_only_when_confirmed(qtbo
     assert w.export_report()
     kind, _result = _wait_export(qtbot, w)
     assert kind == "done" and current.name in _pdf_text(earlier)
+    w.exporter.result_box.close()
+
+
+def test_a_batch_export_under_a_filter_asks_and_can_take_every_photo(qtbot, make_window, portrait_folder, tmp_path):
+    # under "Undecided" the export took the photos shown unasked, and its summary read "Rejected 0" for a folder with
+    # rejections (usability walk-through)
+    w, folder = _opened(qtbot, make_window, portrait_folder, 4)
+    rejected = w.browser.visible_paths()[0]
+    w.browser.select_path(rejected)
+    assert w.decisions.record("reject", [], "")
+    w.browser.filter.setCurrentIndex(w.browser.filter.findData("undecided"))
+    assert rejected not in w.browser.visible_paths()
+    asked, calls = [], []
+    _ask(w, tmp_path, calls)
+    w.exporter.ask_batch_scope = lambda shown, total, hidden_by: asked.append((shown, total, hidden_by))  # Cancel
+    assert not w.export_batch() and calls == []  # cancelled: no folder asked, nothing written
+    assert asked == [(3, 4, "filter: Undecided")]
+    w.exporter.ask_batch_scope = lambda shown, total, hidden_by: True  # all of them
+    assert w.export_batch()
+    kind, _result = _wait_export(qtbot, w)
+    assert kind == "done" and f"{Path(rejected).stem}.pdf" in {p.name for p in tmp_path.iterdir()}
+    summary = _pdf_text(tmp_path / "pfiq-summary.pdf")
+    assert "4 photos" in summary and f"{Path(rejected).name}" in summary and "Total 0 1 0 3 4" in summary, summary
     w.exporter.result_box.close()
 
 

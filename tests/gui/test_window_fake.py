@@ -142,7 +142,9 @@ def test_override_needs_note(qtbot, make_window, portrait_folder):
 
 
 def test_an_accept_that_needs_a_note_is_finished_from_the_keyboard(qtbot, make_window, portrait_folder):
-    # A moved to the note, a second A was typed into it, and no key reached Accept from there
+    # A moved to the note, a second A was typed into it, and no key reached Accept from there. Then the refusal kept
+    # moving the focus into the note: R, meant as a reject, was typed there and filed as the note "r" (usability
+    # walk-through). The keys stay in the list, and the message says the way to the note
     w = _opened(qtbot, make_window, portrait_folder, 8)
     failing = next(e for e in w.browser.model.entries if e.analysis.failed_checks())
     w.decisions.auto_advance = False
@@ -151,7 +153,14 @@ def test_an_accept_that_needs_a_note_is_finished_from_the_keyboard(qtbot, make_w
     w.browser.view.setFocus()
     qtbot.waitUntil(w.browser.view.hasFocus)
     qtbot.keyClick(w.browser.view, Qt.Key.Key_A)
-    assert failing.decision is None and w.decision.note.hasFocus()
+    assert failing.decision is None and w.browser.view.hasFocus()
+    assert "Ctrl+N writes it" in w.decision.message.text(), w.decision.message.text()
+    qtbot.keyClick(w.browser.view, Qt.Key.Key_R)
+    assert failing.decision.decision == "reject" and failing.decision.note == ""
+    qtbot.keyClick(w.browser.view, Qt.Key.Key_A)
+    assert failing.decision.decision == "reject"  # refused again: still the reject
+    qtbot.keyClick(w.browser.view, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert w.decision.note.hasFocus()
     qtbot.keyClicks(w.decision.note, "sharp enough on the print")
     qtbot.keyClick(w.decision.note, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert failing.decision.decision == "accept" and failing.decision.note == "sharp enough on the print"
@@ -223,6 +232,7 @@ def test_after_accepting_from_the_note_the_next_key_decides_the_next_photo(qtbot
     # applicant's note and decided nothing
     w, failing = _failing_photo_shown(qtbot, make_window, portrait_folder, lambda w: w.browser.view)
     qtbot.keyClick(w.browser.view, Qt.Key.Key_A)
+    qtbot.keyClick(w.browser.view, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)  # the refusal's way to the note
     qtbot.keyClicks(w.decision.note, "sharp enough on the print")
     qtbot.keyClick(w.decision.note, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     following = w.session.current
@@ -914,7 +924,10 @@ def test_ctrl_z_undoes_the_latest_decision_made_here_and_n_finds_the_next_undeci
     qtbot.keyClick(w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # again: the one before
     assert w.session.record(order[1]).decision is None
     qtbot.keyClick(w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert "Nothing to withdraw" in w.status_text.text()
+    # true after decisions were made here and withdrawn, and said of the photo on screen: gone once another is shown
+    assert w.status_text.text() == "Nothing left to withdraw: no decision made in this window stands"
+    browser.select_path(next(p for p in order if p != w.session.current))
+    assert w.status_text.text() == ""
     # a photo the search hides is shown before its decision is withdrawn, never withdrawn out of sight; a decision
     # that replaced another says the earlier one does not come back
     browser.filter.setCurrentIndex(0)  # All
@@ -1098,7 +1111,8 @@ def test_quitting_asks_before_notes_on_undecided_photos_are_lost(qtbot, make_win
 
 
 def test_a_refused_accept_stays_explained_when_the_analysis_arrives(qtbot, make_window, portrait_folder):
-    # the refusal's message used to vanish when the photo's results came in, leaving no sign nothing was saved
+    # the refusal's message used to vanish when the photo's results came in, leaving no sign nothing was saved; then
+    # it stayed as it was, "not analysed yet" beside the finished checklist (usability walk-through)
     gate = threading.Event()
     w = make_window(fake_factory(gate=gate))
     try:
@@ -1113,7 +1127,8 @@ def test_a_refused_accept_stays_explained_when_the_analysis_arrives(qtbot, make_
     qtbot.waitUntil(lambda: w.session.record(first).analysis is not None, timeout=10000)
     qtbot.wait(50)  # the window has shown the arrived results
     assert w.compare.analysis is w.session.record(first).analysis
-    assert "Not saved: the photo was not analysed yet" in w.decision.message.text()
+    assert w.decision.message.text() == ("The accept was NOT saved: it came before the checks had run. They have now: "
+                                         "decide again.")
     w.browser.select_path(second)
     assert w.decision.message.text() == ""
 

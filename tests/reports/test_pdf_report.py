@@ -326,9 +326,12 @@ def test_a_retake_then_an_accept_overriding_every_failed_check_stay_on_one_page(
     assert len(failed) >= 8
     store.record_decision(analysis.source, analysis.image_sha256, "retake", reasons=failed, officer="a.ngata",
                           note="New photo at the counter.", verdict=analysis.verdict, failed_checks=failed)
+    store.clear_decision(analysis.source, analysis.image_sha256, officer="a.ngata")
     store.record_decision(analysis.source, analysis.image_sha256, "accept", reasons=failed, officer="a.ngata",
                           note="Checked by hand against the printed photo.", verdict=analysis.verdict, failed_checks=failed)
     assert write_pdf_report(tmp_path / "override.pdf", item_from_store(store, analysis), "A4") == 1
+    # an action is never broken inside its word (it read "Withdra" over "wn": usability walk-through)
+    assert re.search(r"\bWithdrawn\b", _text(tmp_path / "override.pdf")), _text(tmp_path / "override.pdf")
 
 
 def test_the_pdf_checklist_gives_values_in_an_officers_words(sample_image):
