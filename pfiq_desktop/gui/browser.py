@@ -141,6 +141,7 @@ class ImageListModel(QAbstractListModel):
         self._signals = _ThumbSignals(self)
         self._signals.loaded.connect(self._on_thumb)
         self._placeholder = _placeholder()
+        self._unusable = _broken()  # a file that could not be analysed: a truncated JPEG's half face looked like a photo
         # thumbnails in screen pixels: at 150 % or 200 % a 64-pixel picture was stretched, soft beside its text
         app = QGuiApplication.instance()
         self._scale = app.devicePixelRatio() if isinstance(app, QGuiApplication) else 1.0  # the highest of its screens
@@ -241,6 +242,8 @@ class ImageListModel(QAbstractListModel):
             note = problems_note(entry)
             return f"{entry.name}\n{note}" if note else entry.name
         if role == Qt.ItemDataRole.DecorationRole:
+            if entry.analysis is not None and entry.analysis.errors:
+                return self._unusable
             if entry.path not in self._thumbs:
                 self._thumbs[entry.path] = None
                 self._pool.start(_ThumbJob(entry.path, round(THUMB * self._scale), self._signals))
@@ -306,10 +309,12 @@ def own_profile_text(entry: PhotoRecord) -> str:
 
 
 def problems_note(entry: PhotoRecord) -> str:
-    """The second line of a photo in the list: what would fix it and the first warning to look at, or what to look at
-    on a photo that only warns ('' for none)."""
+    """The second line of a photo in the list: what would fix it and the first warning to look at, what to look at
+    on a photo that only warns, or why a file could not be analysed ('' for none)."""
     if entry.failure == "framing":
         return f"{FRAMING_ONLY}: " + ", ".join(entry.problems) + to_look_at(entry.warnings)
+    if entry.analysis is not None and entry.analysis.errors and not entry.problems:  # only a badge said it (walk-through)
+        return entry.analysis.errors[0].split(". ")[0]
     return problems_overview(entry.problems, entry.warnings)
 
 

@@ -195,6 +195,8 @@ class MainWindow(QMainWindow):
         self._places: list[str] = [p for p in [self.settings.current.last_photo] if p]
         if self.settings.current.list_sort in LIST_SORTS:
             self.browser.sort.setCurrentIndex(LIST_SORTS.index(self.settings.current.list_sort))
+        if self.settings.current.list_filter:  # one no longer offered is left at All
+            self.browser.filter.setCurrentIndex(max(self.browser.filter.findData(self.settings.current.list_filter), 0))
         self._rechecking: tuple[str, int, set[str]] = ("", 0, set())  # profile, photos to re-evaluate, those to come
         self._rejudging = ""  # the photo whose own profile was just chosen: its result is said when it comes
         self._engine_failure = ""  # the engine's start-up error while it is down
@@ -1016,7 +1018,7 @@ class MainWindow(QMainWindow):
         self.save_layout()
         if self.session.current is not None:  # where to come back to
             self.settings.update(last_photo=self.session.current)
-        self.settings.update(list_sort=LIST_SORTS[self.browser.sort.currentIndex()])
+        self.settings.update(list_sort=LIST_SORTS[self.browser.sort.currentIndex()], list_filter=self.browser.filter.currentData() or "")
         self.worker.stop()
         self.browser.model.wait_for_thumbnails(3000)
         self.images.wait(3000)

@@ -51,7 +51,7 @@ from pfiq_desktop.reports.paged import (
     render_pdf,
 )
 from pfiq_desktop.review.chain import PRINTED_HASH_DIGITS
-from pfiq_desktop.review.reasons import decided_reasons_text, reasons_text, to_change
+from pfiq_desktop.review.reasons import decided_reasons_text, to_change
 from pfiq_desktop.review.store import AUDIT_ACTION_LABELS, DECISION_LABELS
 from pfiq_desktop.review.values import bounds_text, check_value_text, counted, format_number, profile_text, quality_text, when
 
@@ -350,7 +350,9 @@ def _under(profile: str) -> str:
     return f'<br/><span style="color:{NOTE_GREY}">{escape(profile)}</span>' if profile else ""
 
 
-def audit_html(entries: list[AuditInfo]) -> str:
+def audit_html(entries: list[AuditInfo], analysis: Analysis | None = None) -> str:
+    """The audit trail; an entry's reasons in the decision box's words where it was decided under `analysis`'s profile
+    (the box read "Head too small" and the trail "Head too small or too large" for one decision: usability walk-through)."""
     if not entries:
         return f'<p style="margin-top:5px"><b>Audit trail</b> <span style="color:{NOTE_GREY}">— no entries for this photo.</span></p>'
     td = '<td style="padding-right:6px">'
@@ -360,7 +362,7 @@ def audit_html(entries: list[AuditInfo]) -> str:
         f"{unbroken}{escape(when(e.at))}</td>{td}{escape(e.signed_by or '–')}</td>"
         f"{unbroken}{escape(AUDIT_ACTION_LABELS.get(e.action, e.action))}</td>"
         f"{td}{escape(DECISION_LABELS.get(e.decision, e.decision) if e.decision else '–')}</td>"
-        f"{td}{escape(reasons_text(e.reasons))}</td>{td}{typed(e.note)}</td>"
+        f"{td}{escape(decided_reasons_text(e.reasons, analysis, e.profile))}</td>{td}{typed(e.note)}</td>"
         f"{td}{escape(verdict_text(e.verdict) if e.verdict else '–')}{_under(e.profile)}</td>"
         f'<td style="font-family:{MONO_FONT_FAMILY}; font-size:5.5pt">{escape(e.entry_hash[:PRINTED_HASH_DIGITS])}</td></tr>'
         for n, e in enumerate(entries)
@@ -411,7 +413,7 @@ def build_report_html(item: ReportItem, figure_src: str, figure_width_css: float
         + top
         + findings_html(a)
         + checklist_html(a)
-        + audit_html(item.audit)
+        + audit_html(item.audit, a)
         + "</body></html>"
     )
 

@@ -105,6 +105,17 @@ def test_open_analyse_navigate_decide(qtbot, make_window, portrait_folder, data_
     qtbot.wait(50)
     tree = w.checklist.tree
     assert tree.header().sectionSize(0) >= tree.fontMetrics().horizontalAdvance("Head height (chin to crown)")
+    # narrower, the verdict's word gives way to the name (it read "Ey… (photo right)" at 1280x800: usability
+    # walk-through); the icon, the tooltip and the accessible text still say it
+    w.resize(1280, 800)
+    qtbot.wait(50)
+    assert tree.header().sectionSize(0) >= tree.fontMetrics().horizontalAdvance("Head height (chin to crown)")
+    first = tree.topLevelItem(0)
+    assert tree.isColumnHidden(2) and first.data(0, Qt.ItemDataRole.AccessibleTextRole) == f"{first.text(0)}: {first.text(2)}"
+    w.resize(1920, 1080)
+    w.resizeDocks([w.checklist_dock], [700], Qt.Orientation.Horizontal)  # the officer widens the checklist
+    qtbot.wait(50)
+    assert not tree.isColumnHidden(2), (tree.width(), tree.viewport().width())
     w.checklist.set_analysis(shown)
     # clicking a check draws its evidence
     w.checklist.select_check("sharpness")
@@ -1377,10 +1388,12 @@ def test_reopening_a_folder_returns_to_the_photo_left_and_the_status_line_follow
     w.browser.select_path(order[2])
     assert w.status_text.text() == ""
     w.browser.sort.setCurrentIndex(WORST_FIRST)  # the list's order comes back too (it came back by name: walk-through)
+    w.browser.filter.setCurrentIndex(w.browser.filter.findData("undecided"))  # and its filter (usability walk-through)
     w.shutdown()
     again = _window_on(qtbot, make_window, folder, analysed=False)
     qtbot.waitUntil(lambda: again.session.current is not None, timeout=5000)
     assert again.session.current == order[2] and again.browser.sort.currentIndex() == WORST_FIRST
+    assert again.browser.filter.currentData() == "undecided" and order[0] not in again.browser.visible_paths()
 
 
 def test_a_laptop_screen_shows_several_photos_of_the_batch_whole_width(qtbot, make_window, portrait_folder):

@@ -383,6 +383,22 @@ def test_the_audit_trail_and_the_renewal_report_name_the_profile_of_their_verdic
 
 
 
+def test_the_audit_trail_words_a_decisions_reasons_as_its_decision_box_does(sample_analysis):
+    # one decision read "Head too small" in the decision box and "Head too small or too large" in the audit trail
+    # (usability walk-through)
+    from pfiq_desktop.reports.pdf_report import audit_html
+    from pfiq_desktop.review.reasons import problem_label, reason_label
+
+    failed = sample_analysis.failed_checks()
+    worded = [c for c in failed if problem_label(c) != reason_label(c.id)]
+    assert worded, [c.id for c in failed]  # a check the finding words otherwise than the check's code
+    entry = AuditInfo(at="2026-12-07T10:00:00", officer="Fay", action="decide", decision="reject",
+                      reasons=[c.id for c in failed], profile=sample_analysis.profile)
+    row = audit_html([entry], sample_analysis)
+    assert all(html.escape(problem_label(c)) in row for c in failed), row
+    assert all(html.escape(reason_label(c.id)) not in row for c in worded)
+
+
 def test_evidence_past_the_photos_edge_is_not_drawn_beside_the_photo(sample_analysis):
     # a crown estimated above the photo drew its line across the map beside it, in the PDF and the PNG
     from PySide6.QtCore import QRectF
