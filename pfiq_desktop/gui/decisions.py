@@ -21,6 +21,7 @@ from pfiq_desktop.gui.decision_panel import NOTE_KEY, DecisionPanel
 from pfiq_desktop.gui.widgets import as_written
 from pfiq_desktop.review import DecisionError, OverrideNeedsNote
 from pfiq_desktop.review.session import AwaitingResults, DecidedElsewhere, ReviewSession
+from pfiq_desktop.review.store import Decision
 from pfiq_desktop.review.values import counted
 from pfiq_desktop.settings import SettingsStore
 
@@ -49,8 +50,8 @@ class DecisionController(QObject):
         self.auto_advance = True  # a decision moves the list on to the next undecided photo
         self._officer_confirmed = False  # the name is asked once per session, at the first decision
         self._drafts: dict[str, tuple[str, set[str]]] = {}  # notes typed on photos left undecided, until decided
-        # photos decided in this window, latest last, with the decision each replaced ('' for none): what Ctrl+Z undoes
-        self._decided_here: list[tuple[str, str]] = []
+        # photos decided in this window, latest last, with the decision each replaced (None for none): what Ctrl+Z undoes
+        self._decided_here: list[tuple[str, Decision | None]] = []
 
     # -- the officer ---------------------------------------------------------------
     def ask_officer_name(self, current: str) -> str:
@@ -87,7 +88,7 @@ class DecisionController(QObject):
         record = self.session.record(path)
         if path is None or record is None or not self.confirm_officer():
             return False
-        replaced = f"{record.decision.label} by {record.decision.signed_by}" if record.decision is not None else ""
+        replaced = record.decision
         try:
             saved = self.session.decide(path, kind, reasons, note)
         except DecidedElsewhere as exc:  # shown as it now stands, what the officer typed kept, and said
@@ -112,14 +113,15 @@ class DecisionController(QObject):
         # the next photo is found in the list as it was: a filter (e.g. "Undecided") drops the decided photo from it
         # at once, and the list then selects its neighbour by itself
         self._drafts.pop(path, None)
-        self._decided_here = [*(done for done in self._decided_here if done[0] != path), (path, replaced)]
+        self._decided_here.append((path, replaced))  # a stack: undone latest first, a photo's earlier decisions after
         following = self.session.first_undecided(self.browser.paths_after(path)) if self.auto_advance else None
         self.browser.model.changed(path)
         # the status line named the photo just decided while the next one was on screen: say both
         advanced = self.session.record(following) if following is not None else None
         moved = f" · now showing {advanced.name}" if advanced is not None else ""
         finished = f" · {self._all_decided()}" if self.auto_advance and following is None else ""
-        replaces = f" · replaces {replaced}" if replaced else ""  # one key turned an accept into a reject unsaid
+        # one key turned an accept into a reject unsaid
+        replaces = f" · replaces {replaced.label} by {replaced.signed_by} (Ctrl+Z brings it back)" if replaced else ""
         self.status(f"{record.name}: {saved.label} (saved){replaces}{moved}{finished}", following or path)
         if self.session.current == path:  # else the panel already shows the photo the list moved to, with its own state
             self.panel.show_decision(saved)
@@ -158,25 +160,46 @@ class DecisionController(QObject):
 
     # -- withdrawing ---------------------------------------------------------------
     def withdraw_latest(self) -> bool:
-        """Withdraw the latest decision made in this window that still stands, and show that photo."""
+        """Undo the latest decision made in this window that still stands, and show that photo: withdrawn, or, where
+        it replaced another, that one filed again. One stray key turned a supervisor-approved accept into a reject,
+        and Ctrl+Z left the photo undecided, its note to be retyped from the audit trail (usability walk-through)."""
         while self._decided_here:
             path, replaced = self._decided_here.pop()
             record = self.session.record(path)
             if record is None or record.decision is None:  # withdrawn or gone meanwhile: the one before
                 continue
             label = record.decision.label
-            # on screen first, the search and filters cleared if they hide it: never withdraw a photo out of sight
-            if not self.browser.reveal(path) or not self.withdraw(path):
+            # on screen first, the search and filters cleared if they hide it: never undo a decision out of sight
+            undone = self.browser.reveal(path) and (self.restore(path, replaced) if replaced else self.withdraw(path))
+            if not undone:
                 self._decided_here.append((path, replaced))
                 return False
             self.browser.reveal(path)  # undecided now: an "Undecided" filter lists it, a "Decided" one no longer
-            earlier = f"; the decision it replaced ({replaced}) is not restored: decide again" if replaced else ""
-            self.status(f"{record.name}: {label} withdrawn{earlier}", path)
+            again = f"; {replaced.label} by {replaced.signed_by} is back (filed again, by you)" if replaced else " withdrawn"
+            self.status(f"{record.name}: {label}{' undone' if replaced else ''}{again}", path)
             return True
         # said of the photo on screen, so it clears with it ("... no decision was made in this window" stayed on as the
         # officer moved on, and was false once decisions made here had all been withdrawn: usability walk-through)
-        self.status("Nothing left to withdraw: no decision made in this window stands", self.session.current)
+        self.status("Nothing left to undo: no decision made in this window stands", self.session.current)
         return False
+
+    def restore(self, path: str, earlier: Decision) -> bool:
+        """File `earlier`, the decision the latest on `path` replaced, again: its kind, reasons and note, signed by
+        this session's officer (the audit trail keeps who decided what); False, said in the panel, where it is not
+        saved."""
+        self._focus_the_list_after_deciding()
+        try:
+            saved = self.session.decide(path, earlier.decision, earlier.reasons, earlier.note)
+        except (DecisionError, OSError, sqlite3.Error) as exc:
+            log.warning("the decision on %s was not restored: %s", path, exc)
+            self.panel.show_warning(f"The earlier decision was NOT restored: {exc}")
+            return False
+        self.browser.model.changed(path)
+        if self.session.current == path:
+            self.panel.show_decision(saved)
+            self.panel.note.setPlainText(saved.note)
+            self.panel.show_info("Earlier decision restored.")
+        return True
 
     def withdraw(self, path: str | None = None) -> bool:
         """Withdraw the decision on `path` (the photo on screen when None); False when there was none to withdraw."""

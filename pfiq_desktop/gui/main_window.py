@@ -375,10 +375,10 @@ class MainWindow(QMainWindow):
         # Ctrl+Z undoes the latest decision made here, wherever the list has moved on to (it acted on the photo on
         # screen: after a decision that is the next, undecided one, or an older decision reached by going back);
         # in the note it undoes typing
-        # "Undo" it was called, yet the decision it replaced does not come back (wording review): it withdraws
-        self._action(decide, "Withdraw &last decision", self.decisions.withdraw_latest, "Ctrl+Z", "actUndo",
-                     "the latest made in this window, again the one before; a decision it replaced is not restored; "
-                     "in the note: undo typing")
+        # "Undo" it was called while the decision it replaced did not come back (wording review); it comes back now
+        self._action(decide, "&Undo last decision", self.decisions.withdraw_latest, "Ctrl+Z", "actUndo",
+                     "the latest made in this window: withdrawn, or the decision it replaced filed again; again: the "
+                     "one before; in the note: undo typing")
         self._action(decide, "&Withdraw this photo's decision", lambda: self.decisions.withdraw(), None, "actWithdraw")
         decide.addSeparator()
         # named as officers and the README call it (they looked for "renewal"); `renewals` is made with the worker, below

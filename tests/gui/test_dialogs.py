@@ -166,7 +166,7 @@ def test_the_keyboard_help_lists_every_menu_key_from_the_menu_itself(qtbot, make
         key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
         words = action.text().replace("&", "").removesuffix("…")
         assert f"<b>{html.escape(key)}</b></td><td>{html.escape(words)}" in table, action.text()
-    assert "Withdraw last decision (the latest made in this window, again the one before" in text
+    assert "Undo last decision (the latest made in this window: withdrawn, or the decision it replaced filed again" in text
     assert "Next undecided photo" in text and "↑ ↓ Home End" in text
     # the page opens on a line of contents: the keyboard table, at the very bottom, is one click away
     from pfiq_desktop.gui.about_dialog import HELP_CONTENTS, help_html

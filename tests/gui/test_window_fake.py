@@ -936,20 +936,26 @@ def test_ctrl_z_undoes_the_latest_decision_made_here_and_n_finds_the_next_undeci
     assert w.session.record(order[1]).decision is None
     qtbot.keyClick(w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     # true after decisions were made here and withdrawn, and said of the photo on screen: gone once another is shown
-    assert w.status_text.text() == "Nothing left to withdraw: no decision made in this window stands"
+    assert w.status_text.text() == "Nothing left to undo: no decision made in this window stands"
     browser.select_path(next(p for p in order if p != w.session.current))
     assert w.status_text.text() == ""
-    # a photo the search hides is shown before its decision is withdrawn, never withdrawn out of sight; a decision
-    # that replaced another says the earlier one does not come back
+    # a photo the search hides is shown before its decision is undone, never out of sight; a decision that replaced
+    # another brings that one back, note and reasons, filed again (one key turned a supervisor's accept into a reject,
+    # and Ctrl+Z left the photo undecided: usability walk-through)
     browser.filter.setCurrentIndex(0)  # All
     browser.select_path(order[3])
-    assert w.decisions.record("reject", [], "")
+    assert w.decisions.record("reject", ["expression"], "mouth open, seen on the print")
     browser.select_path(order[3])
     assert w.decisions.record("retake", [], "")
+    assert "replaces Rejected by test-officer" in w.status_text.text() and "Ctrl+Z brings it back" in w.status_text.text()
     browser.search.setText(Path(order[0]).name)
     qtbot.keyClick(w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert browser.search.text() == "" and w.session.current == order[3] and w.session.record(order[3]).decision is None
-    assert "the decision it replaced (Rejected by test-officer" in w.status_text.text() and "is not restored" in w.status_text.text()
+    restored = w.session.record(order[3]).decision
+    assert browser.search.text() == "" and w.session.current == order[3] and restored is not None
+    assert (restored.decision, restored.reasons, restored.note) == ("reject", ["expression"], "mouth open, seen on the print")
+    assert "Needs retake undone; Rejected by test-officer" in w.status_text.text() and "is back" in w.status_text.text()
+    qtbot.keyClick(w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # again: the reject it brought back was
+    assert w.session.record(order[3]).decision is None  # made here first, replacing nothing: withdrawn
     browser.filter.setCurrentIndex(0)  # All
     browser.select_path(order[0])
     assert w.decisions.record("accept", [], "fine") and w.decision.clear_button.isEnabled() is False  # moved on
