@@ -212,7 +212,8 @@ class FaceDetector:
         return faces
 
     def _find(self, rgb: np.ndarray) -> list[tuple[_Box, float, Detector]]:
-        """HOG's faces (on a copy of at most HOG_MAX_PIXELS, at 2x in a small photo that showed none), else the CNN's."""
+        """HOG's faces (on a copy of at most HOG_MAX_PIXELS; at 2x as well where 1x showed none or the copy is at most
+        BESIDE_SEARCH_PIXELS), else the CNN's."""
         height, width = rgb.shape[:2]
         grey = _hog_grey(rgb)
         scale_x = grey.shape[1] / width

@@ -16,6 +16,7 @@ from pfiq_desktop.engine.icao.mm_geometry import CROWN_OVERSHOOT
 from pfiq_desktop.engine.icao.pose import POSE_WORDS
 from pfiq_desktop.engine.icao.registry import CHECK_BY_EYE, IMPRECISE
 from pfiq_desktop.engine.models import USED_MODELS, ModelFileError, model_sha256, verified_model_path
+from pfiq_desktop.gui.decision_panel import ACCEPT_FROM_NOTE_KEY
 from pfiq_desktop.gui.widgets import named
 from pfiq_desktop.logs import current_log_file
 from pfiq_desktop.palette import OPPOSE_SCALE, STATUS_LABELS, SUPPORT_SCALE, deviation_legend
@@ -106,7 +107,7 @@ HEATMAP_HELP = _HEATMAP_HELP.format(somewhat=_somewhat, clearly=_clearly, much=_
 # keys that are not menu entries; the menus' own keys are listed from the window's actions (one owner: the menu)
 OTHER_KEYS = (
     ("↑ ↓ Home End", "previous / next / first / last photo (in the browser; ↑ ↓ also on the photo)"),
-    ("Ctrl+Enter", "in the note: accept with it (a photo whose checks failed needs one); Tab or Esc leaves the note"),
+    (ACCEPT_FROM_NOTE_KEY, "in the note: accept with it (a photo whose checks failed needs one); Tab or Esc leaves the note"),
 )
 
 

@@ -314,7 +314,7 @@ def problems_note(entry: PhotoRecord) -> str:
     if entry.failure == "framing":
         return f"{FRAMING_ONLY}: " + ", ".join(entry.problems) + to_look_at(entry.warnings)
     if entry.analysis is not None and entry.analysis.errors and not entry.problems:  # only a badge said it (walk-through)
-        return entry.analysis.errors[0].split(". ")[0]
+        return entry.analysis.errors[0]  # whole: a cut at ". " fell inside "Dr. Ana Lee.jpg" (review); the row elides it
     return problems_overview(entry.problems, entry.warnings)
 
 

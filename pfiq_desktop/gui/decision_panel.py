@@ -46,6 +46,7 @@ BANNER_REASONS = 2  # overridden checks named in the decision banner (all of the
 # button never names a key the menu does not answer to.
 DECISION_KEYS = ((ACCEPT, "A", "Accept"), (REJECT, "R", "Reject"), (RETAKE, "T", "Needs retake"))
 NOTE_KEY = "Ctrl+N"  # Decision ▸ Write a note; an accept that needs a note says it
+ACCEPT_FROM_NOTE_KEY = "Ctrl+Enter"  # in the note: accept with it (Ctrl+Return too, the main keyboard's Enter)
 
 
 class DecisionPanel(QWidget):
@@ -78,16 +79,16 @@ class DecisionPanel(QWidget):
         self.reasons.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.reasons.setResizeMode(QListView.ResizeMode.Adjust)  # re-wraps the labels when the dock is resized
         self.note = named(QPlainTextEdit(), "noteEdit")
-        self.note.setPlaceholderText("Note (required to accept a photo whose checks failed; Ctrl+Enter accepts with it)")
+        self.note.setPlaceholderText(f"Note (required to accept a photo whose checks failed; {ACCEPT_FROM_NOTE_KEY} accepts with it)")
         lines = self.note.fontMetrics().lineSpacing()
         self.note.setMinimumHeight(2 * lines + 12)  # room for the placeholder's two lines, and no more by default
         self.note.setMaximumHeight(70)
         self.note.setTabChangesFocus(True)  # Tab leaves the note (a tab character saved into it helps nobody)
-        for keys in ("Ctrl+Return", "Ctrl+Enter"):  # the keyboard's way to finish an accept that needed a note
+        for keys in ("Ctrl+Return", ACCEPT_FROM_NOTE_KEY):  # the keyboard's way to finish an accept that needed a note
             shortcut(keys, self.note, self.request_accept, Qt.ShortcutContext.WidgetShortcut)
         self.prefilled: set[str] = set()  # the reasons ticked for the photo before the officer touched them
         self.message = named(plain(QLabel("")), "decisionMessage")
-        self.awaiting_results = False  # the message is a refusal the photo's next results answer
+        self.awaiting: str | None = None  # the message is a refusal results under this profile answer ('' any)
         self.message.setWordWrap(True)
         # all of it, taking the room from the reasons list (at 1366x768 the layout squeezed it to two of its three lines)
         self.message.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
@@ -134,9 +135,14 @@ class DecisionPanel(QWidget):
         draft_note, draft_reasons = self.draft() if keep_draft else draft or ("", set())
         if not keep_draft:  # new results for the same photo keep the message (e.g. "... NOT saved": it still holds) ...
             self.show_info("")
-        elif self.awaiting_results and analysis is not None:  # ... unless they answer it: "not analysed yet" beside
-            # the finished checklist contradicted it (usability walk-through); vanishing, it left no sign of the refusal
-            self.show_warning("The accept was NOT saved: it came before the checks had run. They have now: decide again.")
+        elif self.awaiting is not None and analysis is not None and analysis is not self.analysis and (
+                not self.awaiting or analysis.profile == self.awaiting):  # ... unless they answer it: "not analysed
+            # yet" beside the finished checklist contradicted it (usability walk-through); vanishing, it left no sign of
+            # the refusal; and only the results awaited answer it, not a refresh of the same (review)
+            ran = f"were re-run under {self.awaiting}" if self.awaiting else "had run"
+            self.show_warning(f"The accept was NOT saved: it came before the checks {ran}. "
+                              + ("The file could not be analysed: it cannot be accepted." if analysis.errors else
+                                 "They have now: decide again."))
         restore_draft = keep_draft or draft is not None
         self.reasons.clear()
         if analysis is not None:
@@ -249,17 +255,17 @@ class DecisionPanel(QWidget):
         self.note.setFocus()
         self.note.moveCursor(QTextCursor.MoveOperation.End)
 
-    def show_warning(self, text: str, details: str = "", until_results: bool = False) -> None:
+    def show_warning(self, text: str, details: str = "", awaiting: str | None = None) -> None:
         """A message in red that leaves the focus where it is: a refused decision moved it into the note, where the
         next decision key, R after a refused A, was typed and then filed as the note (usability walk-through).
-        `until_results`: the photo's next results answer it (`load`)."""
-        self.awaiting_results = until_results
+        `awaiting`: the photo's results under this profile ('' for any first results) answer it (`load`)."""
+        self.awaiting = awaiting
         self.message.setText(text)
         self.message.setToolTip(details)
         self.message.setStyleSheet(f"color: {status_hex('fail')}; font-weight: bold;")
 
     def show_info(self, text: str) -> None:
-        self.awaiting_results = False
+        self.awaiting = None
         self.message.setText(text)
         self.message.setToolTip("")
         self.message.setStyleSheet("")

@@ -17,9 +17,10 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QLabel, QMessageBox, Q
 
 from pfiq_desktop.engine.filenames import display_name, first_few
 from pfiq_desktop.gui.browser import BrowserWidget
-from pfiq_desktop.gui.decision_panel import NOTE_KEY, DecisionPanel
+from pfiq_desktop.gui.decision_panel import ACCEPT_FROM_NOTE_KEY, NOTE_KEY, DecisionPanel
 from pfiq_desktop.gui.widgets import as_written
 from pfiq_desktop.review import DecisionError, OverrideNeedsNote
+from pfiq_desktop.review.reasons import is_reference
 from pfiq_desktop.review.session import AwaitingResults, DecidedElsewhere, ReviewSession
 from pfiq_desktop.review.store import Decision
 from pfiq_desktop.review.values import counted
@@ -38,7 +39,7 @@ class StatusLine(Protocol):
 
 class DecisionController(QObject):
     """One window's decisions: the officer is named once per session, each decision is filed through the session and
-    the list moves on to the next undecided photo; Ctrl+Z withdraws the latest made here; a note typed on a photo left
+    the list moves on to the next undecided photo; Ctrl+Z undoes the latest made here; a note typed on a photo left
     undecided waits for the officer's return."""
 
     def __init__(self, parent: QWidget, session: ReviewSession, settings: SettingsStore, panel: DecisionPanel,
@@ -50,8 +51,8 @@ class DecisionController(QObject):
         self.auto_advance = True  # a decision moves the list on to the next undecided photo
         self._officer_confirmed = False  # the name is asked once per session, at the first decision
         self._drafts: dict[str, tuple[str, set[str]]] = {}  # notes typed on photos left undecided, until decided
-        # photos decided in this window, latest last, with the decision each replaced (None for none): what Ctrl+Z undoes
-        self._decided_here: list[tuple[str, Decision | None]] = []
+        # what Ctrl+Z undoes, latest last: each decision made in this window, its photo and the decision it replaced
+        self._decided_here: list[tuple[str, Decision, Decision | None]] = []
 
     # -- the officer ---------------------------------------------------------------
     def ask_officer_name(self, current: str) -> str:
@@ -97,10 +98,10 @@ class DecisionController(QObject):
             self.panel.show_warning(str(exc))
             return False
         except AwaitingResults as exc:  # the photo's results answer it: the panel then says to decide again
-            self.panel.show_warning(str(exc), until_results=True)
+            self.panel.show_warning(str(exc), awaiting=exc.profile)
             return False
         except OverrideNeedsNote as exc:  # the keys stay in the list (show_warning): the way to the note is said
-            self.panel.show_warning(f"{exc.short} {NOTE_KEY} writes it; Ctrl+Enter in the note then accepts.", details=str(exc))
+            self.panel.show_warning(f"{exc.short} {NOTE_KEY} writes it; {ACCEPT_FROM_NOTE_KEY} in the note then accepts.", details=str(exc))
             return False
         except DecisionError as exc:
             self.panel.show_warning(str(exc))
@@ -113,15 +114,15 @@ class DecisionController(QObject):
         # the next photo is found in the list as it was: a filter (e.g. "Undecided") drops the decided photo from it
         # at once, and the list then selects its neighbour by itself
         self._drafts.pop(path, None)
-        self._decided_here.append((path, replaced))  # a stack: undone latest first, a photo's earlier decisions after
+        self._decided_here.append((path, saved, replaced))  # undone latest first, a photo's earlier decisions after
         following = self.session.first_undecided(self.browser.paths_after(path)) if self.auto_advance else None
         self.browser.model.changed(path)
         # the status line named the photo just decided while the next one was on screen: say both
         advanced = self.session.record(following) if following is not None else None
         moved = f" · now showing {advanced.name}" if advanced is not None else ""
         finished = f" · {self._all_decided()}" if self.auto_advance and following is None else ""
-        # one key turned an accept into a reject unsaid
-        replaces = f" · replaces {replaced.label} by {replaced.signed_by} (Ctrl+Z brings it back)" if replaced else ""
+        replaces = f" · replaces {replaced.label} by {replaced.signed_by}" if replaced else ""  # one key turned an accept
+        # into a reject unsaid
         self.status(f"{record.name}: {saved.label} (saved){replaces}{moved}{finished}", following or path)
         if self.session.current == path:  # else the panel already shows the photo the list moved to, with its own state
             self.panel.show_decision(saved)
@@ -161,45 +162,66 @@ class DecisionController(QObject):
     # -- withdrawing ---------------------------------------------------------------
     def withdraw_latest(self) -> bool:
         """Undo the latest decision made in this window that still stands, and show that photo: withdrawn, or, where
-        it replaced another, that one filed again. One stray key turned a supervisor-approved accept into a reject,
-        and Ctrl+Z left the photo undecided, its note to be retyped from the audit trail (usability walk-through)."""
+        it replaced another, that one filed again (`restore`). One stray key turned a supervisor-approved accept into
+        a reject, and Ctrl+Z left the photo undecided, its note to be retyped from the audit trail (usability
+        walk-through). A decision changed elsewhere since is not this window's to undo (review)."""
+        passed: set[str] = set()  # photos decided here whose decision was changed elsewhere since
         while self._decided_here:
-            path, replaced = self._decided_here.pop()
+            path, made, replaced = self._decided_here.pop()
             record = self.session.record(path)
-            if record is None or record.decision is None:  # withdrawn or gone meanwhile: the one before
+            if record is None or not self.session.stands(path, made):  # withdrawn, replaced or gone: the one before
+                if record is not None and record.decision is not None:
+                    passed.add(path)
                 continue
-            label = record.decision.label
             # on screen first, the search and filters cleared if they hide it: never undo a decision out of sight
-            undone = self.browser.reveal(path) and (self.restore(path, replaced) if replaced else self.withdraw(path))
-            if not undone:
-                self._decided_here.append((path, replaced))
+            if not self.browser.reveal(path):
+                self._decided_here.append((path, made, replaced))
                 return False
-            self.browser.reveal(path)  # undecided now: an "Undecided" filter lists it, a "Decided" one no longer
-            again = f"; {replaced.label} by {replaced.signed_by} is back (filed again, by you)" if replaced else " withdrawn"
-            self.status(f"{record.name}: {label}{' undone' if replaced else ''}{again}", path)
+            said = self.restore(path, replaced) if replaced is not None else " withdrawn" if self.withdraw(path) else None
+            if said is None:  # not saved: the entry stays, to try again
+                self._decided_here.append((path, made, replaced))
+                return False
+            self.browser.reveal(path)  # an "Undecided" or "Decided" filter now lists it, or no longer
+            self.status(f"{record.name}: {made.label}{said}{self._left_as_they_are(passed)}", path)
             return True
         # said of the photo on screen, so it clears with it ("... no decision was made in this window" stayed on as the
         # officer moved on, and was false once decisions made here had all been withdrawn: usability walk-through)
-        self.status("Nothing left to undo: no decision made in this window stands", self.session.current)
+        self.status(f"Nothing left to undo: no decision made in this window stands{self._left_as_they_are(passed)}",
+                    self.session.current)
         return False
 
-    def restore(self, path: str, earlier: Decision) -> bool:
+    @staticmethod
+    def _left_as_they_are(photos: set[str]) -> str:
+        """What an undo passed over: photos decided here whose decision another window or officer changed since."""
+        return f" (left as they are: {counted(len(photos), 'photo')} decided again elsewhere since)" if photos else ""
+
+    def restore(self, path: str, earlier: Decision) -> str | None:
         """File `earlier`, the decision the latest on `path` replaced, again: its kind, reasons and note, signed by
-        this session's officer (the audit trail keeps who decided what); False, said in the panel, where it is not
-        saved."""
-        self._focus_the_list_after_deciding()
+        this session's officer (the audit trail keeps who decided what); where the rules no longer allow it as it was
+        (an accept that now needs a note), the latest is withdrawn instead. Returns what the status line says after
+        the undone decision's name; None where nothing was saved (storage, no officer's name)."""
+        if not self.confirm_officer():
+            return None
+        reasons = [code for code in earlier.reasons if not is_reference(code)]  # the session files today's check
         try:
-            saved = self.session.decide(path, earlier.decision, earlier.reasons, earlier.note)
-        except (DecisionError, OSError, sqlite3.Error) as exc:
-            log.warning("the decision on %s was not restored: %s", path, exc)
-            self.panel.show_warning(f"The earlier decision was NOT restored: {exc}")
-            return False
+            saved = self.session.decide(path, earlier.decision, reasons, earlier.note, restoring=earlier)
+        except DecisionError as exc:  # a refusal blocked every later Ctrl+Z on this entry (review)
+            why = exc.short if isinstance(exc, OverrideNeedsNote) else str(exc)
+            return (f" undone; {earlier.label} by {earlier.signed_by} cannot come back as it was ({why}): the photo is "
+                    "undecided" if self.withdraw(path) else None)
+        except (OSError, sqlite3.Error) as exc:
+            log.exception("the decision on %s was not restored", path)
+            self.panel.show_warning(f"The earlier decision was NOT restored: {exc}. Check that the drive holding the "
+                                    "decisions is reachable and press the key again.")
+            return None
+        # the entry that made `earlier` now stands for its copy: a second Ctrl+Z undoes that one in turn
+        self._decided_here = [(p, saved if made is earlier else made, replaced) for p, made, replaced in self._decided_here]
         self.browser.model.changed(path)
         if self.session.current == path:
             self.panel.show_decision(saved)
             self.panel.note.setPlainText(saved.note)
             self.panel.show_info("Earlier decision restored.")
-        return True
+        return f" undone; {earlier.label} by {earlier.signed_by} is back (filed again, by you)"
 
     def withdraw(self, path: str | None = None) -> bool:
         """Withdraw the decision on `path` (the photo on screen when None); False when there was none to withdraw."""
@@ -211,6 +233,13 @@ class DecisionController(QObject):
         self._focus_the_list_after_deciding()
         try:
             withdrawn = self.session.withdraw(path)
+        except DecidedElsewhere as exc:  # shown as it now stands, and said
+            self.browser.model.changed(path)
+            if self.session.current == path:
+                record = self.session.record(path)
+                self.panel.load(record.analysis if record is not None else None, exc.current)
+            self.panel.show_warning(str(exc))
+            return False
         except (OSError, sqlite3.Error) as exc:
             log.exception("the decision on %s could not be withdrawn", path)
             self.panel.show_warning(f"The decision was NOT withdrawn: {exc}")

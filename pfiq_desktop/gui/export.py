@@ -132,7 +132,8 @@ class ReportExporter(QObject):
                                      "summary counts only the photos exported."), QMessageBox.StandardButton.Cancel,
                           self.parent_widget)
         every = box.addButton(f"All {total} photos", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(f"The {shown} shown", QMessageBox.ButtonRole.AcceptRole)
+        if shown:  # "The 0 shown" led to "no photo in the list is analysed yet" (review)
+            box.addButton(f"The {shown} shown", QMessageBox.ButtonRole.AcceptRole)
         box.setDefaultButton(every)
         box.exec()
         clicked = box.clickedButton()

@@ -51,7 +51,7 @@ from pfiq_desktop.gui.backbone_dialog import BackboneCompareDialog
 from pfiq_desktop.gui.browser import FILTERS, BrowserWidget
 from pfiq_desktop.gui.checklist_panel import ChecklistPanel
 from pfiq_desktop.gui.compare_view import CompareView
-from pfiq_desktop.gui.decision_panel import DECISION_KEYS, NOTE_KEY, DecisionPanel
+from pfiq_desktop.gui.decision_panel import ACCEPT_FROM_NOTE_KEY, DECISION_KEYS, NOTE_KEY, DecisionPanel
 from pfiq_desktop.gui.decisions import DecisionController
 from pfiq_desktop.gui.display import DisplayResult
 from pfiq_desktop.gui.export import BATCH_FORMATS, SINGLE_FORMATS, ReportExporter
@@ -370,7 +370,7 @@ class MainWindow(QMainWindow):
                          f"act{kind.capitalize()}", ACCEPT_TIP if kind == ACCEPT else "")
         # the note was reached only by Tab, Tab through the reasons (officer walk-through)
         self._action(decide, "Write a &note", self.decision.edit_note, NOTE_KEY, "actNote",
-                     "Ctrl+Enter then accepts with it; Esc goes back to the list")
+                     f"{ACCEPT_FROM_NOTE_KEY} then accepts with it; Esc goes back to the list")
         decide.addSeparator()
         # Ctrl+Z undoes the latest decision made here, wherever the list has moved on to (it acted on the photo on
         # screen: after a decision that is the next, undecided one, or an older decision reached by going back);

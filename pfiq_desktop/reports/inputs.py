@@ -89,6 +89,7 @@ class AuditInfo:
     note: str = ""
     verdict: str = ""
     profile: str = ""  # the checklist the verdict was judged under
+    profile_sha256: str = ""  # ... and its content (an edited profile keeps its name)
     entry_hash: str = ""  # its link in the store's hash chain: a printed report anchors the chain
 
     @property

@@ -362,7 +362,7 @@ def audit_html(entries: list[AuditInfo], analysis: Analysis | None = None) -> st
         f"{unbroken}{escape(when(e.at))}</td>{td}{escape(e.signed_by or '–')}</td>"
         f"{unbroken}{escape(AUDIT_ACTION_LABELS.get(e.action, e.action))}</td>"
         f"{td}{escape(DECISION_LABELS.get(e.decision, e.decision) if e.decision else '–')}</td>"
-        f"{td}{escape(decided_reasons_text(e.reasons, analysis, e.profile))}</td>{td}{typed(e.note)}</td>"
+        f"{td}{escape(decided_reasons_text(e.reasons, analysis, e.profile, e.profile_sha256))}</td>{td}{typed(e.note)}</td>"
         f"{td}{escape(verdict_text(e.verdict) if e.verdict else '–')}{_under(e.profile)}</td>"
         f'<td style="font-family:{MONO_FONT_FAMILY}; font-size:5.5pt">{escape(e.entry_hash[:PRINTED_HASH_DIGITS])}</td></tr>'
         for n, e in enumerate(entries)

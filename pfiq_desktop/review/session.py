@@ -40,6 +40,10 @@ class AwaitingResults(DecisionError):
     """An accept that must wait for the photo's checks (not analysed yet, or not yet under its own profile): the
     results it waits for answer it, and the window then says so."""
 
+    def __init__(self, message: str, profile: str = "") -> None:
+        super().__init__(message)
+        self.profile = profile  # the profile the checks must run under ('' for any first results)
+
 
 class DecidedElsewhere(DecisionError):
     """The photo was decided, or its decision withdrawn, elsewhere (another window, another officer on the same store)
@@ -306,8 +310,9 @@ class ReviewSession:
         return ""
 
     # -- decisions ---------------------------------------------------------------
-    def decide(self, path: str, kind: str, reasons: Iterable[str], note: str) -> Decision:
-        """Record a decision now; raises DecisionError (rules) or OSError/sqlite3.Error (storage)."""
+    def decide(self, path: str, kind: str, reasons: Iterable[str], note: str, restoring: Decision | None = None) -> Decision:
+        """Record a decision now; raises DecisionError (rules) or OSError/sqlite3.Error (storage). `restoring`: the
+        earlier decision this files again (an undo), whose note the renewal check's rule reads."""
         record = self.record(path)
         if record is None:
             raise DecisionError("No photo is selected.")
@@ -320,8 +325,8 @@ class ReviewSession:
         if record.profile and analysis is not None and analysis.ok and analysis.profile != record.profile:
             # the window said the photo's own profile while its checks were still the window's: a decision filed them
             raise AwaitingResults(f"Not saved: its checks are not yet re-run under {record.profile}, the profile chosen "
-                                "for this photo (they are as soon as the analysis engine is free). Decide once the "
-                                "checklist shows that profile.")
+                                  "for this photo (they are as soon as the analysis engine is free). Decide once the "
+                                  "checklist shows that profile.", record.profile)
         sha = (analysis.image_sha256 if analysis is not None else "") or file_sha256(path)
         if analysis is None:
             failed = [NOT_ANALYSED_YET]
@@ -333,17 +338,14 @@ class ReviewSession:
         if reference is not None and reference.decision == NO_MATCH:  # first: listed last, it was the one cut off
             failed.insert(0, REFERENCE_NO_MATCH)
         before = record.decision
-        if (kind == ACCEPT and reference is not None and reference.decision == NO_MATCH and before is not None
-                and before.reference_sha256 != reference.image_sha256 and before.note.split()
-                and note.split() == before.note.split()):
+        noted = restoring or before  # the decision whose note this one files again
+        if (kind == ACCEPT and reference is not None and reference.decision == NO_MATCH and noted is not None
+                and noted.reference_sha256 != reference.image_sha256 and noted.note.split()
+                and note.split() == noted.note.split()):
             # the field shows the saved note: accepting again with it accepted a mismatch on a note written before the
-            # renewal check existed (supervisor walk-through)
+            # renewal check existed (supervisor walk-through); an undo filed such an accept again (review)
             raise OverrideNeedsNote(failed, stale_note=True)
-        # read as the session read it: by its bytes once analysed (`set_analysis`), else by its path (`open`)
-        meanwhile = self.store.decision_for(path, (analysis.image_sha256 or None) if analysis is not None else None)
-        if _stamp(meanwhile) != _stamp(before):  # another window or officer decided it since this one read it
-            record.decision = meanwhile
-            raise DecidedElsewhere(meanwhile)
+        self._check_unchanged(record)
         filed = [*reasons, *([reference.code] if reference else [])]
         saved = self.store.record_decision(
             path, sha, kind, reasons=filed, note=note, officer=self.officer,
@@ -358,11 +360,34 @@ class ReviewSession:
         record.decision = saved
         return saved
 
+    def _check_unchanged(self, record: PhotoRecord) -> None:
+        """Raise DecidedElsewhere where another window or officer decided the photo, or withdrew its decision, since
+        this session read it (the session then holds the store's decision)."""
+        analysis = record.analysis  # read as the session read it: by its bytes once analysed, else by its path
+        meanwhile = self.store.decision_for(record.path, (analysis.image_sha256 or None) if analysis is not None else None)
+        if _stamp(meanwhile) != _stamp(record.decision):
+            record.decision = meanwhile
+            raise DecidedElsewhere(meanwhile)
+
+    def stands(self, path: str, decision: Decision) -> bool:
+        """Whether `decision` is still the photo's decision in the store: not replaced or withdrawn since, here or
+        elsewhere (an undo must not act on another officer's decision: review)."""
+        record = self.record(path)
+        if record is None or _stamp(record.decision) != _stamp(decision):
+            return False
+        try:
+            self._check_unchanged(record)
+        except DecidedElsewhere:
+            return False
+        return True
+
     def withdraw(self, path: str) -> bool:
-        """Withdraw the photo's decision (audited); False when it had none."""
+        """Withdraw the photo's decision (audited); False when it had none. Raises DecidedElsewhere where the store
+        holds another decision than this session read (a withdrawal deleted another window's decision: review)."""
         record = self.record(path)
         if record is None or record.decision is None:
             return False
+        self._check_unchanged(record)
         sha = record.decision.image_sha256
         # under the path it was filed with (a photo moved since keeps its row under its old path), and then any row its
         # bytes still find from before the move, or the withdrawn decision would come back with the next result

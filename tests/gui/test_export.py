@@ -236,6 +236,26 @@ def test_a_batch_export_under_a_filter_asks_and_can_take_every_photo(qtbot, make
     w.exporter.result_box.close()
 
 
+@pytest.mark.parametrize("shown", [0, 3])
+def test_the_export_scope_question_offers_the_shown_photos_only_where_there_are_some(qtbot, make_window, shown):
+    # under a filter that showed none, "The 0 shown" led to "no photo in the list is analysed yet" (review)
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    w = make_window(fake_factory())
+    offered = []
+
+    def look_and_cancel():
+        box = QApplication.activeModalWidget()
+        offered.extend(button.text() for button in box.buttons())
+        box.reject()
+
+    QTimer.singleShot(0, look_and_cancel)
+    assert w.exporter.ask_batch_scope(shown, 4, "filter: Pending") is None
+    assert "All 4 photos" in offered and ("The 3 shown" in offered) == (shown == 3), offered
+    assert not any("0 shown" in text for text in offered)
+
+
 def test_nothing_analysed_gives_clear_message(qtbot, make_window, tmp_path):
     w = make_window(fake_factory())
     calls = []

@@ -397,6 +397,10 @@ def test_the_audit_trail_words_a_decisions_reasons_as_its_decision_box_does(samp
     row = audit_html([entry], sample_analysis)
     assert all(html.escape(problem_label(c)) in row for c in failed), row
     assert all(html.escape(reason_label(c.id)) not in row for c in worded)
+    # an entry under an earlier content of the profile (same name) is not reworded with today's findings (review)
+    edited = dataclasses.replace(entry, profile_sha256="a" * 64)
+    row = audit_html([edited], dataclasses.replace(sample_analysis, profile_sha256="b" * 64))
+    assert all(html.escape(reason_label(c.id)) in row for c in worded), row
 
 
 def test_evidence_past_the_photos_edge_is_not_drawn_beside_the_photo(sample_analysis):
