@@ -268,6 +268,20 @@ def test_two_small_portraits_side_by_side_give_two_faces_and_fail_only_one_face(
     assert single.verdict is Verdict.FAIL, single.reason
 
 
+@pytest.mark.parametrize(("near", "far"), [(0, 1), (2, 3)])
+def test_a_small_face_beside_a_narrow_subject_is_found_in_a_large_photo(detector, near, far):
+    # a group photo above the small-photo size (the dlib example 2008_002079: its subject 0.15 of its width) read
+    # "1 face": only a face narrower than 0.3 of the photo sends it to the 2x search
+    canvas = np.full((800, 1200, 3), 200, np.uint8)
+    subject = cv2.resize(load_portrait(near), None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+    other = load_portrait(far)
+    canvas[100 : 100 + subject.shape[0], 100 : 100 + subject.shape[1]] = subject
+    canvas[300 : 300 + other.shape[0], 800 : 800 + other.shape[1]] = other
+    faces = detector.detect(canvas)
+    assert len(faces) == 2 and faces[1].box[0] > 800, [face.box for face in faces]  # the subject first, then the other
+    assert box_size(faces[0].box) / canvas.shape[1] < faces_module.BESIDE_SEARCH_SHARE
+
+
 @pytest.mark.parametrize(
     "image",
     [data.coffee(), np.full((600, 800, 3), 128, np.uint8)],

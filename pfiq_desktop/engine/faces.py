@@ -55,6 +55,10 @@ HOG_MAX_PIXELS = 300_000  # photos above this are searched on a downscaled copy
 # development photos (250x250) it finds 17 more faces, 15 of them bystanders seen by eye; none on 132 official
 # portraits. Its cost, a search of 4x the pixels, is small under this size (a 250x250 photo: about 15 ms)
 BESIDE_SEARCH_PIXELS = 100_000
+# ... and so is a larger one whose widest face found at 1x is narrower than this share of it: a group photo (a
+# portrait's face spans 0.38-0.69 of the official portraits' width; the dlib example group photo's subject 0.15, its
+# second face missed). Its cost, up to 4x HOG_MAX_PIXELS, falls on photos that fail the head's width anyway
+BESIDE_SEARCH_SHARE = 0.3
 SAME_FACE_OVERLAP = 0.3  # a 2x face overlapping a 1x one by this much (intersection over union) is the same face
 # A small photo showing no face is searched again in the middle of a grey canvas this many times its size (FaceDetector:
 # tight crops). Extended Yale B's crops and the face-mask photos were padded so for the issue-15 figures.
@@ -125,7 +129,7 @@ class FaceDetector:
     At 0.3 MP the smallest face found in a 600x800 portrait is ~100 px, a quarter of
     a compliant subject's (the single-face check fails a second face at 0.3 of the
     subject's size); `eval_icao.py` gives the same figures at 0.3 and 0.48 MP. When nothing is
-    found, or the photo is small (BESIDE_SEARCH_PIXELS), the search is repeated
+    found, or the photo is small or its faces narrow (BESIDE_SEARCH_*), the search is repeated
     once at 2x, which finds faces down to about 40 px instead of 80 px; dlib draws
     those boxes 36-40 px wide, so ``min_face_px`` (32) sits below them rather than at
     40, where it dropped exactly the faces the 2x search was run to find.
@@ -212,14 +216,15 @@ class FaceDetector:
         return faces
 
     def _find(self, rgb: np.ndarray) -> list[tuple[_Box, float, Detector]]:
-        """HOG's faces (on a copy of at most HOG_MAX_PIXELS; at 2x as well where 1x showed none or the copy is at most
-        BESIDE_SEARCH_PIXELS), else the CNN's."""
+        """HOG's faces (on a copy of at most HOG_MAX_PIXELS; at 2x as well where 1x showed none, the copy is at most
+        BESIDE_SEARCH_PIXELS or its faces are narrow: BESIDE_SEARCH_SHARE), else the CNN's."""
         height, width = rgb.shape[:2]
         grey = _hog_grey(rgb)
         scale_x = grey.shape[1] / width
         scale_y = grey.shape[0] / height
         found = self._hog(grey, 0, scale_x, scale_y)
-        if not found or grey.size <= BESIDE_SEARCH_PIXELS:
+        widest = max((box[2] - box[0] + 1 for box, _, _ in found), default=0)
+        if not found or grey.size <= BESIDE_SEARCH_PIXELS or widest < BESIDE_SEARCH_SHARE * width:
             found += [face for face in self._hog(grey, 1, scale_x, scale_y)
                       if all(_overlap(face[0], known[0]) < SAME_FACE_OVERLAP for known in found)]
         if not found and self.fallback:
