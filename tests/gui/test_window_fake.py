@@ -1699,6 +1699,12 @@ def test_a_photo_decided_meanwhile_elsewhere_is_not_replaced_unsaid(qtbot, make_
     assert second.decisions.record(RETAKE, [], "")  # decided again, knowingly: it replaces the reject
     with ReviewStore(appdirs.store_path()) as store:
         assert store.decision_for(path).decision == RETAKE and len(store.audit_log()) == 2
+    # a withdrawal in the first window, which still shows its reject, deleted the retake it never saw (review)
+    first.browser.select_path(path)
+    assert not first.decisions.withdraw(path)
+    assert first.decision.message.text().startswith("It was decided meanwhile, elsewhere: Needs retake")
+    with ReviewStore(appdirs.store_path()) as store:
+        assert store.decision_for(path).decision == RETAKE and len(store.audit_log()) == 2
 
 
 def test_every_menu_gives_each_item_its_own_access_letter(make_window):
