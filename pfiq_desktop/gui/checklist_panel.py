@@ -216,7 +216,9 @@ class ChecklistPanel(QWidget):
         # 1.8:1) nothing near a large 0.98 beside FAIL said what the number was (usability walk-through)
         caption = named(QLabel("recognition quality\n(not the verdict)"), "gaugeCaption")
         caption.setAlignment(Qt.AlignmentFlag.AlignHCenter)
-        caption.setStyleSheet("font-size: 9pt")
+        font = caption.font()  # a font, not a style sheet: one froze its colour at the theme it started in (walk-through)
+        font.setPointSize(9)
+        caption.setFont(font)
         gauge_column.addWidget(caption)
         top.addLayout(gauge_column)
 
