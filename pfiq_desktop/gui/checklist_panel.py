@@ -51,6 +51,7 @@ VERDICT_COLUMN_PADDING = 16  # px beside the verdict column's longest word: the 
 # the word gives way and the icon says the verdict (at 1280x800 names read "Ey… (photo right)" beside "Fail"; at
 # 1024 px the column read "Che": usability walk-through)
 NAME_COLUMN_SAMPLE = "Head height (chin to crown)"
+ENGINE_DOWN = "engine_down"  # set_analysis's status for a photo that waits for an engine that could not start
 
 
 def shortened_name(name: str, metrics: QFontMetrics, width: int) -> str:
@@ -359,8 +360,9 @@ class ChecklistPanel(QWidget):
         self.tree.clear()
         self.tree.blockSignals(False)
         self.regions.setRowCount(0)
-        if analysis is None:
-            self.clear("Analysing…" if status == "analysing" else "Waiting for analysis…")
+        if analysis is None:  # "Waiting for analysis…" stood for ever while the engine was down (walk-through)
+            self.clear({"analysing": "Analysing…", ENGINE_DOWN: "Not analysed: the analysis engine could not start "
+                        "(the message above says why)."}.get(status or "", "Waiting for analysis…"))
             return
         verdict = analysis.verdict
         colour = status_hex(verdict)

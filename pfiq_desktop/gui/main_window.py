@@ -49,7 +49,7 @@ from pfiq_desktop.engine.results import Analysis
 from pfiq_desktop.gui.about_dialog import AboutDialog
 from pfiq_desktop.gui.backbone_dialog import BackboneCompareDialog
 from pfiq_desktop.gui.browser import FILTERS, BrowserWidget
-from pfiq_desktop.gui.checklist_panel import ChecklistPanel
+from pfiq_desktop.gui.checklist_panel import ENGINE_DOWN, ChecklistPanel
 from pfiq_desktop.gui.compare_view import CompareView
 from pfiq_desktop.gui.decision_panel import ACCEPT_FROM_NOTE_KEY, DECISION_KEYS, NOTE_KEY, DecisionPanel
 from pfiq_desktop.gui.decisions import DecisionController
@@ -157,6 +157,7 @@ class MainWindow(QMainWindow):
         self._profile_note = ""  # what the chosen profile leaves unchecked on every photo, said while it is chosen
         self._not_theirs: list[str] = []  # photos of this folder whose own profile was dropped: replaced files
         self._banner_text = ""  # the latest message above the photo, kept when a lasting line changes
+        self._engine_failure = ""  # the engine's start-up error while it is down
         self.cache, cache_problem = open_cache(appdirs.cache_path())  # without one, photos are analysed each time
         # what the data folder held that could not be used as it was, said for the session (opening a folder hid it)
         self._startup_notes = [note[0].upper() + note[1:] + ("" if note.endswith(".") else ".")
@@ -199,7 +200,6 @@ class MainWindow(QMainWindow):
             self.browser.filter.setCurrentIndex(max(self.browser.filter.findData(self.settings.current.list_filter), 0))
         self._rechecking: tuple[str, int, set[str]] = ("", 0, set())  # profile, photos to re-evaluate, those to come
         self._rejudging = ""  # the photo whose own profile was just chosen: its result is said when it comes
-        self._engine_failure = ""  # the engine's start-up error while it is down
         self._waiting_for_engine: set[str] = set()  # photos left pending because there was no engine to analyse them
         self._cancelled = False  # the batch was cancelled, and nothing was queued since
         if startup_problem:
@@ -677,7 +677,8 @@ class MainWindow(QMainWindow):
             self.compare.show_message(f"{record.name}\n\n{loaded[1] or 'Cannot display this file.'}")
         else:
             self.compare.set_result(shown, loaded[0], keep_view=refresh)
-        self.checklist.set_analysis(record.analysis, record.status)
+        self.checklist.set_analysis(record.analysis, ENGINE_DOWN if record.analysis is None and self._engine_failure
+                                    else record.status)
         self.checklist.show_photo_profile(record.profile)
         self.decision.set_enabled(True)
         draft = None if refresh or record.decision is not None else self.decisions.kept_draft(path)
@@ -716,7 +717,10 @@ class MainWindow(QMainWindow):
         not_theirs = (f"Not the photos their own profiles were chosen for (the files were replaced since), so the window's "
                       f"profile judges them: {first_few(self._not_theirs, 3)}. Choose it again in \"This photo\" for the "
                       "same person." if self._not_theirs else "")
-        parts = (self.store_warning, self._profile_warning, *self._startup_notes, not_theirs, self._banner_text)
+        # the engine's start-up failure lasts while it is down: opening a folder replaced it, and "the message above
+        # says why" pointed at nothing (second usability walk-through)
+        latest = "" if self._banner_text == self._engine_failure else self._banner_text
+        parts = (self.store_warning, self._profile_warning, *self._startup_notes, self._engine_failure, not_theirs, latest)
         shown = "\n".join(part for part in parts if part)
         self.banner.setText(shown)
         self.banner.setVisible(bool(shown))
@@ -727,7 +731,8 @@ class MainWindow(QMainWindow):
     def _on_engine_failed(self, text: str) -> None:
         self.engine_text.setText("engine unavailable")
         self._engine_failure = text
-        self.show_banner(text)
+        self._refresh_banner()
+        self._status(text)
 
     def _on_engine_ready(self, text: str) -> None:
         """The engine (re)started: its failure is no longer said, and photos whose checks ran under another profile
@@ -735,9 +740,8 @@ class MainWindow(QMainWindow):
         self.engine_text.setText(text)
         if not self._engine_failure:
             return
-        if self._engine_failure in self.banner.text():
-            self.show_banner("")
         self._engine_failure = ""
+        self._refresh_banner()
         profile = self.settings.current.profile
         if any(not r.profile and r.analysis is not None and r.analysis.ok and r.analysis.profile != profile
                for r in self.session.records):

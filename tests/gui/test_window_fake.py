@@ -1274,6 +1274,11 @@ def test_photos_opened_while_the_engine_is_down_stay_pending_and_are_analysed_on
     qtbot.wait(100)
     assert w.status_text.text().startswith("3 photos left pending"), w.status_text.text()  # all of them, not "1 photo"
     assert "engine could not start" in w.status_text.text() and not w.progress.isVisible()
+    # "the message above says why": opening the folder replaced that message, and the checklist read "Waiting for
+    # analysis…" for ever (second usability walk-through)
+    assert "could not start" in w.banner.text() and w.banner.isVisible()
+    w.browser.select_path(w.session.records[1].path)
+    assert w.checklist.verdict.text().startswith("Not analysed: the analysis engine could not start")
     w.worker.set_device("cpu")
     w.worker.analyse_next(w.session.records[0].path)  # any job makes the worker reconfigure
     qtbot.waitUntil(lambda: all(r.analysis is not None and r.analysis.ok for r in w.session.records), timeout=10_000)
