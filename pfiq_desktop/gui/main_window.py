@@ -282,7 +282,7 @@ class MainWindow(QMainWindow):
         self.worker.batchFinished.connect(self._on_batch_finished)
         self.worker.cancelled.connect(self._on_cancelled)
         self.worker.leftPending.connect(self._on_left_pending)
-        self.renewals = RenewalCheck(self, self.session, self.worker, self.decision, self._status)
+        self.renewals = RenewalCheck(self, self.session, self.worker, self.decision, self._status, self.decision_keys)
         self.worker.start()
 
     def _connect_panels(self) -> None:
@@ -386,8 +386,11 @@ class MainWindow(QMainWindow):
                      "actCompare")
 
         view = bar.addMenu("&View")
-        self._action(view, "Next &undecided photo", self.decisions.show_next_undecided, "N", "actNextUndecided",
-                     "after the one on screen, in the list's order")
+        following = self._action(view, "Next &undecided photo", self.decisions.show_next_undecided, "N",
+                                 "actNextUndecided", "after the one on screen, in the list's order")
+        # the keys a renewal check's window answers too: it took the keyboard, and A, R, T and N did nothing while it
+        # told the officer to decide (second usability walk-through)
+        self.decision_keys = [*(a for a in decide.actions() if not a.isSeparator()), following]
         self._action(view, "&Next photo", self.browser.next, "Ctrl+Down", "actNext")
         self._action(view, "&Previous photo", self.browser.previous, "Ctrl+Up", "actPrev")
         for arrow, step in ((Qt.Key.Key_Down, self.browser.next), (Qt.Key.Key_Up, self.browser.previous)):

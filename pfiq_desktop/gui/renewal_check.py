@@ -4,10 +4,11 @@ and says what the check means for the decision until a decision files it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from pfiq_desktop.engine.comparison import NO_MATCH, Comparison
@@ -24,10 +25,11 @@ class RenewalCheck(QObject):
     """One window's renewal checks: the worker compares, the session keeps each photo's check for its decision."""
 
     def __init__(self, parent: QWidget, session: ReviewSession, worker: AnalysisWorker, decision: DecisionPanel,
-                 status: Callable[[str], None]) -> None:
+                 status: Callable[[str], None], keys: Sequence[QAction] = ()) -> None:
         super().__init__(parent)
         self.parent_widget = parent
         self.session, self.worker, self.decision, self.status = session, worker, decision, status
+        self.keys = list(keys)  # the window's decision keys, answered in the check's window too
         self.dialog: RenewalDialog | None = None  # the last check's window
         worker.compared.connect(self._on_compared)
         worker.compareFailed.connect(self._on_failed)
@@ -56,7 +58,10 @@ class RenewalCheck(QObject):
 
     def _on_compared(self, path: str, comparison: Comparison) -> None:
         check = self.session.set_reference(path, comparison)
+        if self.dialog is not None:  # one at a time: four checks left four windows of one title (walk-through)
+            self.dialog.close()
         self.dialog = RenewalDialog(comparison, self.parent_widget)
+        self.dialog.addActions(self.keys)
         self.dialog.show()
         if check is not None:
             self.show(path, announce=True)

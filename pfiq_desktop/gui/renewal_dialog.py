@@ -7,11 +7,14 @@ differences are a line of text below it.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from pfiq_desktop.engine.comparison import NO_MATCH, NOT_COMPARED, Comparison
+from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.gui.widgets import named, plain, screen_pixmap
 from pfiq_desktop.reports.comparison_figure import RENEWAL_TITLE, changes_line, render_comparison
 from pfiq_desktop.reports.inputs import load_photo
@@ -27,7 +30,9 @@ class RenewalDialog(QDialog):
     def __init__(self, comparison: Comparison, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("renewalDialog")
-        self.setWindowTitle(RENEWAL_TITLE)
+        # whose check it is, in the title the task bar shows: the picture alone said it (walk-through)
+        self.setWindowTitle(f"{RENEWAL_TITLE} ({display_name(Path(comparison.a.source).name)} and "
+                            f"{display_name(Path(comparison.b.source).name)})")
         self.comparison = comparison
         # the picture's own list of differences would sit at its foot, below photo B: they are a line of text here
         self.changes = named(plain(QLabel(changes_line(comparison))), "renewalChanges")
@@ -80,5 +85,5 @@ class RenewalDialog(QDialog):
         if not sha or self.comparison.decision == NOT_COMPARED:
             return "This comparison could not be made; your decision will not record a reference photo."
         return (f"Your next decision on photo A records the reference photo (SHA-256 {sha[:16]}…) in the audit log"
-                + ("; accepting it needs a note, as the faces do not match." if self.comparison.decision == NO_MATCH
-                   else "."))
+                + ("; accepting it needs a note, as the faces do not match" if self.comparison.decision == NO_MATCH
+                   else "") + ". The decision keys work from this window too; Esc closes it.")

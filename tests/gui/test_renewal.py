@@ -84,6 +84,14 @@ def test_compare_with_previous_photo_then_decide_files_the_reference(qtbot, make
     assert "other:identity_doubt" in w.decision.selected_reasons()
     assert not [c for c in w.decision.selected_reasons() if c.startswith("reference")]
     assert w.store.verify().ok, "the reference code is inside the hash chain"
+    # the check's window names both photos in its title, and answers the decision keys: it took the keyboard, and A,
+    # R, T and N did nothing while it told the officer to decide (second usability walk-through)
+    dialog = w.renewals.dialog
+    assert f"({new.name} and {other_person.name})" in dialog.windowTitle()
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    qtbot.keyClick(dialog, Qt.Key.Key_T)
+    assert w.store.decision_for(path, file_sha256(new)).decision == "retake"
     w.renewals.dialog.close()
     qtbot.keyClick(w, Qt.Key.Key_Escape)  # the window still answers
 
@@ -105,6 +113,10 @@ def test_a_check_that_could_not_be_made_withdraws_the_earlier_one(qtbot, make_wi
     assert path not in w.session.references
     assert "records no reference photo" in w.decision.message.text()
     assert "will not record a reference photo" in w.renewals.dialog.note.text()
+    # one window at a time: four checks left four windows of one title (second usability walk-through)
+    from pfiq_desktop.gui.renewal_dialog import RenewalDialog
+
+    assert [d for d in w.findChildren(RenewalDialog) if d.isVisible()] == [w.renewals.dialog]
     assert w.decisions.record("reject", ["other:identity_doubt"], "")
     assert w.store.decision_for(path, file_sha256(new)).reference_sha256 == ""
     w.renewals.dialog.close()
