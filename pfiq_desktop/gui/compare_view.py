@@ -277,6 +277,7 @@ class CompareView(QWidget):
 
     def clear(self) -> None:
         self.analysis, self.image, self.check, self._map, self._shown = None, None, None, None, None
+        self.hover.setText(" ")
         for layer in (*self.layers.values(), *self.outline_layers):
             layer.clear()
 
@@ -350,6 +351,9 @@ class CompareView(QWidget):
 
     # -- drawing -----------------------------------------------------------
     def _render(self, fit: bool = False) -> None:
+        # another photo, face, view or map: the read-out of the last pixel hovered named another photo's value under
+        # this one (second usability walk-through); the next mouse move reads this one
+        self.hover.setText(" ")
         if self.image is None:
             return
         self.stack.setCurrentWidget(self.graphics)
@@ -513,6 +517,7 @@ class CompareView(QWidget):
                 self.hoverText.emit(self.describe_pixel(p.x(), p.y()))
                 self.hover.setText(self.describe_pixel(p.x(), p.y()))
                 return
+        self.hover.setText(" ")  # off both views: no pixel is read
 
     def describe_pixel(self, x: float, y: float) -> str:
         if self.image is None:

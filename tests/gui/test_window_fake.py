@@ -126,6 +126,15 @@ def test_open_analyse_navigate_decide(qtbot, make_window, portrait_folder, data_
     cy = (face.box[1] + face.box[3]) // 2
     assert "PLQ" in w.compare.describe_pixel(cx, cy)
     assert "outside" in w.compare.describe_pixel(1, 1)
+    # the read-out under the map is of what is on screen: it kept another photo's, map's or view's value (second
+    # usability walk-through)
+    from PySide6.QtCore import QPointF
+
+    w.compare._on_mouse(w.compare.left_view.mapViewToScene(QPointF(cx, cy)))  # what a mouse move over the face does
+    assert w.compare.hover.text().strip()
+    w.compare.toggle_map()
+    assert w.compare.hover.text() == " "
+    w.compare.toggle_map()
     # decide with the keyboard shortcut
     first = w.session.current
     w.decisions.auto_advance = False
