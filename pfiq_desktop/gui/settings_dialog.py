@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import cast
 
 from PySide6.QtGui import QStandardItemModel
@@ -14,13 +15,17 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QWidget,
 )
 
+from pfiq_desktop.engine.backbones import BackboneLoadError
+from pfiq_desktop.engine.backbones.external import checked_model_file
 from pfiq_desktop.engine.defaults import DEVICES
-from pfiq_desktop.gui.widgets import MODEL_FILTER, fill_profiles, named
+from pfiq_desktop.gui.widgets import MODEL_FILTER, fill_profiles, named, plain
+from pfiq_desktop.palette import status_hex
 from pfiq_desktop.settings import SYSTEM_THEME, THEMES, Settings
 
 # words for each choice the settings offer (a new device or theme fails here until it has its words)
@@ -29,6 +34,7 @@ _THEME_WORDS = {SYSTEM_THEME: "Follow the system", "light": "Light", "dark": "Da
 DEVICE_LABELS = tuple((_DEVICE_WORDS[device], device) for device in DEVICES)
 THEME_LABELS = tuple((_THEME_WORDS[theme], theme) for theme in THEMES)
 RECOGNITION_NETWORK, EXPORT_FOLDER = "Recognition network", "Export folder"  # form labels, and the names of their fields
+MIN_WIDTH = 560  # px: a path is read whole enough to see a typo (363 px showed "xistent/agency.onnx")
 
 
 class SettingsDialog(QDialog):
@@ -48,6 +54,8 @@ class SettingsDialog(QDialog):
         self.officer = named(QLineEdit(settings.officer), "settingsOfficer")
         self.officer.setPlaceholderText("Name recorded with every decision")
         self.output = named(QLineEdit(settings.export_folder), "settingsOutput")
+        self.output.setToolTip("The folder each export offers first; exporting to another one makes that the next "
+                               "one offered")
         out_row = _with_button(self.output, "Browse…", self._browse, EXPORT_FOLDER)
         self.backbone = named(QLineEdit(settings.backbone), "settingsBackbone")
         self.backbone.setPlaceholderText("Built-in (dlib ResNet)")
@@ -65,10 +73,38 @@ class SettingsDialog(QDialog):
         form.addRow("Officer name", self.officer)
         form.addRow(EXPORT_FOLDER, out_row)
         form.addRow("Theme", self.theme)
+        self.problem = named(plain(QLabel("")), "settingsProblem")  # why OK did not close the dialog
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet(f"color: {status_hex('fail')};")
+        self.problem.hide()
+        form.addRow(self.problem)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+        self.setMinimumWidth(MIN_WIDTH)
+
+    def accept(self) -> None:
+        """Closes only on choices that can work: a mistyped network file was accepted, and the engine then stopped
+        for every photo (second usability walk-through)."""
+        problem = self.problem_with_choices()
+        self.problem.setText(problem)
+        self.problem.setVisible(bool(problem))
+        if not problem:
+            super().accept()
+
+    def problem_with_choices(self) -> str:
+        """Why a changed network file or export folder cannot be used ('' where they can)."""
+        backbone = self.backbone.text().strip()
+        if backbone and backbone != self.original.backbone:
+            try:
+                checked_model_file(Path(backbone))
+            except BackboneLoadError as error:
+                return f"{RECOGNITION_NETWORK}: {error}"
+        folder = self.output.text().strip()
+        if folder and folder != self.original.export_folder and not Path(folder).is_dir():
+            return f"{EXPORT_FOLDER}: {folder} is not a folder on this computer"
+        return ""
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Export folder", self.output.text())

@@ -105,6 +105,30 @@ def test_settings_dialog_round_trip(qtbot, make_window):
     assert (saved.officer, saved.profile, saved.device) == ("Officer Lee", "strict", "cpu")
 
 
+def test_settings_close_only_on_a_network_file_and_an_export_folder_that_can_be_used(qtbot, tmp_path):
+    # a mistyped network file was accepted, and the engine then stopped for every photo with "backbone file ... does
+    # not exist", a word the window never uses (second usability walk-through)
+    dialog = SettingsDialog(Settings(), ["icao-9303"])
+    qtbot.addWidget(dialog)
+    assert dialog.minimumWidth() >= 560  # a path read whole enough to see a typo
+    dialog.backbone.setText(str(tmp_path / "agency.onx"))
+    dialog.accept()
+    assert dialog.result() != dialog.DialogCode.Accepted and not dialog.problem.isHidden()
+    assert dialog.problem.text() == f"Recognition network: the recognition network's model file {tmp_path / 'agency.onx'} does not exist"
+    model = tmp_path / "agency.onnx"
+    model.write_bytes(b"not checked here")
+    dialog.backbone.setText(str(model))
+    dialog.accept()
+    assert "its sidecar agency.toml is missing" in dialog.problem.text()
+    dialog.backbone.setText("")
+    dialog.output.setText(str(tmp_path / "no such folder"))
+    dialog.accept()
+    assert dialog.problem.text().startswith("Export folder:") and dialog.result() != dialog.DialogCode.Accepted
+    dialog.output.setText(str(tmp_path))
+    dialog.accept()
+    assert dialog.result() == dialog.DialogCode.Accepted and dialog.problem.isHidden()
+
+
 def test_settings_offer_cuda_only_where_there_is_a_cuda_device(qtbot, monkeypatch):
     # choosing it without one could only fail: the engine did not start until another device was chosen
     import torch

@@ -357,16 +357,23 @@ def check_network(net: ExternalNetwork, spec: BackboneSpec, name: str) -> None:
         raise BackboneLoadError(f"{name}: is not differentiable with respect to its input pixels (the gradient is zero or not finite)")
 
 
+def checked_model_file(model: Path) -> dict[str, Any]:
+    """The sidecar of a recognition network's model file that exists, is of a known type and has a readable sidecar
+    (BackboneLoadError otherwise): what loading checks first, and what Settings checks before it closes (a mistyped
+    path was accepted and stopped the engine for every photo: usability walk-through)."""
+    if not model.is_file():
+        raise BackboneLoadError(f"the recognition network's model file {model} does not exist")
+    if model.suffix.lower() not in ONNX_SUFFIXES + TORCHSCRIPT_SUFFIXES:
+        raise BackboneLoadError(f"{model.name}: unknown model type; use an ONNX file (.onnx) "
+                                f"or TorchScript ({', '.join(TORCHSCRIPT_SUFFIXES)})")
+    return read_sidecar(model)
+
+
 def load_external(path: str | Path, device: torch.device) -> tuple[BackboneSpec, ExternalNetwork, BackboneCalibration]:
     """A user's ONNX or TorchScript model with its sidecar: spec, frozen eval-mode network, calibration."""
     model = Path(path)
-    if not model.is_file():
-        raise BackboneLoadError(f"backbone file {model} does not exist")
+    data = checked_model_file(model)
     suffix = model.suffix.lower()
-    if suffix not in ONNX_SUFFIXES + TORCHSCRIPT_SUFFIXES:
-        raise BackboneLoadError(f"{model.name}: unknown model type; use an ONNX file (.onnx) "
-                                f"or TorchScript ({', '.join(TORCHSCRIPT_SUFFIXES)})")
-    data = read_sidecar(model)
     spec = spec_from_sidecar(model, data, file_sha256(model))
     loader: Callable[[Path, BackboneSpec], tuple[nn.Module | None, tuple[nn.Module, nn.Module] | None]]
     loader = _onnx_modules if suffix in ONNX_SUFFIXES else _torchscript_modules
