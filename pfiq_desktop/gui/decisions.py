@@ -61,13 +61,14 @@ class DecisionController(QObject):
             self.parent_widget, "Officer", "Your name, recorded with every decision you make in this session:", text=current)
         return name.strip() if ok else ""
 
-    def confirm_officer(self) -> bool:
-        """Ask for the officer's name once per session (the saved one is offered); False when refused."""
+    def confirm_officer(self, refused: str = "A decision needs the officer's name: nothing was recorded.") -> bool:
+        """Ask for the officer's name once per session (the saved one is offered); False, and `refused` said in the
+        panel, when the officer gives none."""
         if self._officer_confirmed:
             return True
         name = self.ask_officer_name(self.settings.current.officer)
         if not name:
-            self.panel.show_warning("A decision needs the officer's name: nothing was recorded.")
+            self.panel.show_warning(refused)
             return False
         if name != self.settings.current.officer:
             self.settings.update(officer=name)
@@ -145,6 +146,9 @@ class DecisionController(QObject):
         """The next photo in the list without a decision (after the one on screen, wrapping); says so when none is left."""
         current = self.session.current
         following = self.session.first_undecided(self.browser.paths_after(current)) if current is not None else None
+        if not self.session.records:  # "Every photo in the list is decided" was said on the welcome page (walk-through)
+            self.status("No photos are open: open a folder or photos first")
+            return False
         if following is None:
             record = self.session.record(current)
             undecided_here = record is not None and record.decision is None

@@ -1011,6 +1011,11 @@ class MainWindow(QMainWindow):
     def _export(self, analyses: list[Analysis], formats: tuple[str, ...], title: str) -> bool:
         from pfiq_desktop.reports.inputs import ReportItem, item_from_store
 
+        # a report says who made it: one exported before the session's first decision read "Report made by –"
+        # (second usability walk-through)
+        if not self.decisions.confirm_officer("A report names the officer who made it: nothing was exported."):
+            return False
+
         def items() -> list[ReportItem]:  # each report of an altered store says so, as the window's banner does
             return [item_from_store(self.store, a, self.store_problem) for a in analyses]
 

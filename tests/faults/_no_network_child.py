@@ -46,6 +46,7 @@ def main() -> None:
     shown = wait_until(lambda: record.analysis is not None, 300)
     window.browser.select_row(0)
     window.exporter.ask_folder = lambda title: out
+    window.decisions.ask_officer_name = lambda current: "test-officer"  # a report names who made it
     started = window.export_report()
     wait_until(lambda: started and not window.exporter.running(), 300)
     window.shutdown()

@@ -20,6 +20,7 @@ def main() -> None:
     window = MainWindow(SettingsStore(), engine_factory=fake_factory(), restore_geometry=False)
     window.show()
     window.exporter.ask_folder = lambda title: out
+    window.decisions.ask_officer_name = lambda current: "test-officer"  # a report names who made it
     _quit_on_ctrl_c(app, window)  # SIGINT and SIGTERM close the window, as in the installed application
 
     def started(step: int, total: int, name: str) -> None:

@@ -256,6 +256,23 @@ def test_the_export_scope_question_offers_the_shown_photos_only_where_there_are_
     assert not any("0 shown" in text for text in offered)
 
 
+def test_a_report_names_the_officer_who_made_it(qtbot, make_window, portrait_folder, tmp_path):
+    # exported before the session's first decision, a report read "Report made by –" (second usability walk-through)
+    w, folder = _opened(qtbot, make_window, portrait_folder, 1)
+    answers = iter(["", "Officer Kim"])  # refused, then given
+    w.decisions.ask_officer_name = lambda current: next(answers)
+    out = tmp_path / "reports"
+    out.mkdir()
+    _ask(w, out)
+    w.browser.select_row(0)
+    assert not w.export_report() and "A report names the officer who made it" in w.decision.message.text()
+    assert not any(out.iterdir())
+    assert w.export_report()
+    kind, _result = _wait_export(qtbot, w)
+    assert kind == "done" and "Report made by Officer Kim" in _pdf_text(next(out.glob("*.pdf")))
+    w.exporter.result_box.close()
+
+
 def test_nothing_analysed_gives_clear_message(qtbot, make_window, tmp_path):
     w = make_window(fake_factory())
     calls = []
@@ -265,6 +282,8 @@ def test_nothing_analysed_gives_clear_message(qtbot, make_window, tmp_path):
     assert not w.export_report()
     assert "Nothing to export" in w.status_text.text()
     assert calls == []  # no folder asked for when there is nothing to write
+    # N on the welcome page said "Every photo in the list is decided" (second usability walk-through)
+    assert not w.decisions.show_next_undecided() and w.status_text.text() == "No photos are open: open a folder or photos first"
 
 
 def test_cancel_keeps_finished_files_and_no_partial_one(qtbot, make_window, portrait_folder, tmp_path, monkeypatch):
