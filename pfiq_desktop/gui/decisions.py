@@ -122,8 +122,8 @@ class DecisionController(QObject):
         advanced = self.session.record(following) if following is not None else None
         moved = f" · now showing {advanced.name}" if advanced is not None else ""
         finished = f" · {self._all_decided()}" if self.auto_advance and following is None else ""
-        replaces = f" · replaces {replaced.label} by {replaced.signed_by}" if replaced else ""  # one key turned an accept
-        # into a reject unsaid
+        # one key turned an accept into a reject unsaid
+        replaces = f" · replaces {replaced.label} by {replaced.signed_by}" if replaced else ""
         self.status(f"{record.name}: {saved.label} (saved){replaces}{moved}{finished}", following or path)
         if self.session.current == path:  # else the panel already shows the photo the list moved to, with its own state
             self.panel.show_decision(saved)
@@ -163,8 +163,8 @@ class DecisionController(QObject):
         hidden = sum(1 for r in self.session.records if r.decision is None and r.path not in shown)
         return "every photo in the list is decided" + (f" ({hidden} undecided hidden by the search or filter)" if hidden else "")
 
-    # -- withdrawing ---------------------------------------------------------------
-    def withdraw_latest(self) -> bool:
+    # -- undoing and withdrawing ---------------------------------------------------
+    def undo_latest(self) -> bool:
         """Undo the latest decision made in this window that still stands, and show that photo: withdrawn, or, where
         it replaced another, that one filed again (`restore`). One stray key turned a supervisor-approved accept into
         a reject, and Ctrl+Z left the photo undecided, its note to be retyped from the audit trail (usability

@@ -376,7 +376,7 @@ class MainWindow(QMainWindow):
         # screen: after a decision that is the next, undecided one, or an older decision reached by going back);
         # in the note it undoes typing
         # "Undo" it was called while the decision it replaced did not come back (wording review); it comes back now
-        self._action(decide, "&Undo last decision", self.decisions.withdraw_latest, "Ctrl+Z", "actUndo",
+        self._action(decide, "&Undo last decision", self.decisions.undo_latest, "Ctrl+Z", "actUndo",
                      "the latest made in this window: withdrawn, or the decision it replaced filed again; again: the "
                      "one before; in the note: undo typing")
         self._action(decide, "&Withdraw this photo's decision", lambda: self.decisions.withdraw(), None, "actWithdraw")
@@ -722,8 +722,8 @@ class MainWindow(QMainWindow):
                       "same person." if self._not_theirs else "")
         # the engine's start-up failure lasts while it is down: opening a folder replaced it, and "the message above
         # says why" pointed at nothing (second usability walk-through)
-        latest = "" if self._banner_text == self._engine_failure else self._banner_text
-        parts = (self.store_warning, self._profile_warning, *self._startup_notes, self._engine_failure, not_theirs, latest)
+        parts = (self.store_warning, self._profile_warning, *self._startup_notes, self._engine_failure, not_theirs,
+                 self._banner_text)
         shown = "\n".join(part for part in parts if part)
         self.banner.setText(shown)
         self.banner.setVisible(bool(shown))

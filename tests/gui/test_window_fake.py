@@ -995,7 +995,7 @@ def test_undo_leaves_a_decision_made_elsewhere_and_goes_on_past_one_that_cannot_
     other.decisions.auto_advance = False
     other.browser.select_path(p)
     assert other.decisions.record("reject", ["expression"], "theirs")
-    assert not w.decisions.withdraw_latest()
+    assert not w.decisions.undo_latest()
     assert "(left as they are: 1 photo decided again elsewhere since)" in w.status_text.text(), w.status_text.text()
     stored = w.session.store.decision_for(p, w.session.record(p).analysis.image_sha256)
     assert (stored.decision, stored.note) == ("reject", "theirs")
@@ -1003,7 +1003,7 @@ def test_undo_leaves_a_decision_made_elsewhere_and_goes_on_past_one_that_cannot_
     w.session.references[q] = ReferenceCheck(ref, w.session.record(ref).analysis.image_sha256, "match", 0.91)
     w.browser.select_path(q)
     assert w.decisions.record("retake", ["expression"], "") and w.decisions.record("reject", [], "")
-    assert w.decisions.withdraw_latest()
+    assert w.decisions.undo_latest()
     restored = w.session.record(q).decision
     assert restored.decision == "retake" and len(restored.reasons) == len(set(restored.reasons)), restored.reasons
     # an accept filed when the photo passed (no note) cannot come back once it fails: the reject is withdrawn instead,
@@ -1016,9 +1016,9 @@ def test_undo_leaves_a_decision_made_elsewhere_and_goes_on_past_one_that_cannot_
     assert again.decisions.record("accept", [], "fine")
     again.browser.select_path(failing)
     assert again.decisions.record("reject", [], "")
-    assert again.decisions.withdraw_latest() and again.session.record(failing).decision is None
+    assert again.decisions.undo_latest() and again.session.record(failing).decision is None
     assert "Accepted by supervisor" in again.status_text.text() and "cannot come back as it was" in again.status_text.text()
-    assert again.decisions.withdraw_latest() and again.session.record(q).decision.decision == "retake"  # q's accept undone
+    assert again.decisions.undo_latest() and again.session.record(q).decision.decision == "retake"  # q's accept undone
 
 
 def test_undo_does_not_file_again_an_accept_whose_note_predates_a_renewal_mismatch(qtbot, make_window, portrait_folder):
@@ -1033,7 +1033,7 @@ def test_undo_does_not_file_again_an_accept_whose_note_predates_a_renewal_mismat
     assert w.decisions.record("accept", [], "fine, checked by hand")
     w.session.references[p] = ReferenceCheck(ref, w.session.record(ref).analysis.image_sha256, "no_match", 0.05)
     assert w.decisions.record("reject", [], "not the same person")
-    assert w.decisions.withdraw_latest()
+    assert w.decisions.undo_latest()
     assert w.session.record(p).decision is None and "cannot come back as it was" in w.status_text.text()
 
 
