@@ -1,5 +1,5 @@
 """The bundled "Try the sample" photos each show what they are named for (issue 12): the named defect fails
-its check, and the unedited portrait fails none of those checks."""
+its check, and the unedited portrait fails none of those checks, nor any framing check that would bury them."""
 
 from __future__ import annotations
 
@@ -53,3 +53,9 @@ def test_the_sunglasses_are_tinted_glasses_and_the_side_light_is_a_shadow(sample
     assert all("not visible" in sunglasses[eye].reason for eye in EYES)
     side_lit = checks_of(samples / "4_side_lit.png")["lighting_uniformity"]
     assert "Side lighting: the right half of the face" in side_lit.reason and side_lit.value < 0.45
+
+
+def test_the_unedited_portrait_is_framed_as_a_passport_photo_so_only_its_smile_fails(samples: Path) -> None:
+    checks = checks_of(samples / "1_astronaut.jpg")
+    failed = {check for check, result in checks.items() if result.verdict is Verdict.FAIL}
+    assert failed == {"mouth_closed"}, {check: checks[check].reason for check in failed}
