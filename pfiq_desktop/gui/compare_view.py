@@ -392,6 +392,9 @@ class CompareView(QWidget):
         self.colorbar.setLevels(scale.levels)
         self.colorbar.axis.setLabel(scale.short)
         h, w = shown.shape[:2]
+        # a crop where the photo was (its analysis came in the crop view) is framed anew: the photo's range left the
+        # 150 px crop a speck in a corner (second usability walk-through)
+        fit = fit or self.left_image.image is None or self.left_image.image.shape[:2] != (h, w)
         self.left_image.setImage(shown, levels=(0, 255), autoLevels=False)
         # luma by OpenCV: numpy's float mean over the channels took 60 ms for a 16-megapixel photo, on every show
         grey = cv2.cvtColor(np.ascontiguousarray(shown), cv2.COLOR_RGB2GRAY) if shown.ndim == 3 else shown

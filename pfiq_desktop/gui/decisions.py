@@ -29,6 +29,7 @@ from pfiq_desktop.settings import SettingsStore
 log = logging.getLogger(__name__)
 
 DRAFTS_NAMED = 5  # photos with unsaved notes the quit question names
+NO_PHOTOS_OPEN = "No photos are open: open a folder or photos first"  # said where a key needs a photo on the welcome page
 
 
 class StatusLine(Protocol):
@@ -147,7 +148,7 @@ class DecisionController(QObject):
         current = self.session.current
         following = self.session.first_undecided(self.browser.paths_after(current)) if current is not None else None
         if not self.session.records:  # "Every photo in the list is decided" was said on the welcome page (walk-through)
-            self.status("No photos are open: open a folder or photos first")
+            self.status(NO_PHOTOS_OPEN)
             return False
         if following is None:
             record = self.session.record(current)

@@ -52,7 +52,7 @@ from pfiq_desktop.gui.browser import FILTERS, BrowserWidget
 from pfiq_desktop.gui.checklist_panel import ENGINE_DOWN, ChecklistPanel
 from pfiq_desktop.gui.compare_view import CompareView
 from pfiq_desktop.gui.decision_panel import ACCEPT_FROM_NOTE_KEY, DECISION_KEYS, NOTE_KEY, DecisionPanel
-from pfiq_desktop.gui.decisions import DecisionController
+from pfiq_desktop.gui.decisions import NO_PHOTOS_OPEN, DecisionController
 from pfiq_desktop.gui.display import DisplayResult
 from pfiq_desktop.gui.export import BATCH_FORMATS, SINGLE_FORMATS, ReportExporter
 from pfiq_desktop.gui.image_cache import ImageCache
@@ -326,6 +326,17 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
+    def _on_a_photo(self, slot: Callable[[], object]) -> Callable[[], None]:
+        """`slot` where photos are open; on the welcome page it says there are none: C and L pressed there changed the
+        hidden view without a word, and the first photo came up in another view than the officer last saw (second
+        usability walk-through)."""
+        def run() -> None:
+            if self.pages.currentWidget() is self.welcome:
+                self._status(NO_PHOTOS_OPEN)
+            else:
+                slot()
+        return run
+
     def _action(
         self, menu: QMenu, text: str, slot: Callable[[], object],
         shortcut: str | QKeySequence.StandardKey | None = None, name: str = "", tip: str = "",
@@ -398,10 +409,12 @@ class MainWindow(QMainWindow):
             # view's drop-downs and slider, nor anywhere else: window-wide, they moved to the next photo from the
             # reasons list, and Space then R rejected it (officer walk-through)
             shortcut(arrow, self.compare.glw, step, Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self._action(view, "&Fit photo", self.compare.fit, "F", "actFit")
-        self._action(view, "&Zoom to face", self.compare.zoom_to_face, "Z", "actFace")
-        self._action(view, "Zoom &in", partial(self.compare.zoom, 1 / ZOOM_STEP), QKeySequence.StandardKey.ZoomIn, "actZoomIn")
-        self._action(view, "Zoom ou&t", partial(self.compare.zoom, ZOOM_STEP), QKeySequence.StandardKey.ZoomOut, "actZoomOut")
+        self._action(view, "&Fit photo", self._on_a_photo(self.compare.fit), "F", "actFit")
+        self._action(view, "&Zoom to face", self._on_a_photo(self.compare.zoom_to_face), "Z", "actFace")
+        self._action(view, "Zoom &in", self._on_a_photo(partial(self.compare.zoom, 1 / ZOOM_STEP)),
+                     QKeySequence.StandardKey.ZoomIn, "actZoomIn")
+        self._action(view, "Zoom ou&t", self._on_a_photo(partial(self.compare.zoom, ZOOM_STEP)),
+                     QKeySequence.StandardKey.ZoomOut, "actZoomOut")
         self._action(view, "&Search…", self._focus_search, QKeySequence.StandardKey.Find, "actSearch")
         shown = view.addMenu("S&how in the list")  # the list's filters by key: Tab routes to a drop-down were the only way
         for number, (label, status) in enumerate(FILTERS):
@@ -409,11 +422,12 @@ class MainWindow(QMainWindow):
             keyed = number < 10
             self._action(shown, label, partial(self.browser.filter.setCurrentIndex, number), f"Ctrl+{digit}" if keyed else None,
                          f"actShow{digit}" if keyed else f"actShow_{status}", "photo list filter")
-        self._action(view, "Toggle &landmarks", self.compare.show_landmarks.toggle, "L", "actLandmarks")
-        self._action(view, "Aligned face &crop view", self.compare.toggle_mode, "C", "actChip")
-        self._action(view, "&Map: vs compliant photos / pixel-level quality", self.compare.toggle_map, "M", "actMap")
-        self._action(view, "Next f&ace", self.checklist.next_face, "Ctrl+]", "actNextFace")
-        self._action(view, "Previous fac&e", self.checklist.previous_face, "Ctrl+[", "actPrevFace")
+        self._action(view, "Toggle &landmarks", self._on_a_photo(self.compare.show_landmarks.toggle), "L", "actLandmarks")
+        self._action(view, "Aligned face &crop view", self._on_a_photo(self.compare.toggle_mode), "C", "actChip")
+        self._action(view, "&Map: vs compliant photos / pixel-level quality", self._on_a_photo(self.compare.toggle_map), "M",
+                     "actMap")
+        self._action(view, "Next f&ace", self._on_a_photo(self.checklist.next_face), "Ctrl+]", "actNextFace")
+        self._action(view, "Previous fac&e", self._on_a_photo(self.checklist.previous_face), "Ctrl+[", "actPrevFace")
         view.addSeparator()
         for dock in (self.browser_dock, self.checklist_dock, self.decision_dock):
             view.addAction(dock.toggleViewAction())

@@ -1945,3 +1945,17 @@ def test_the_photo_under_way_when_the_profile_switches_is_judged_under_the_new_o
     gate.set()
     qtbot.waitUntil(lambda: all(r.analysis is not None and r.analysis.profile == "strict" for r in w.session.records),
                     timeout=10_000)
+
+
+def test_view_keys_on_the_welcome_page_say_no_photo_is_open_and_change_nothing(qtbot, make_window):
+    # C and L pressed there switched the hidden view to the landmarked face crop unseen, and the first photo came up
+    # in it, unasked (second usability walk-through)
+    w = make_window(fake_factory())
+    w.activateWindow()
+    qtbot.waitUntil(w.isActiveWindow)
+    focused = QApplication.focusWidget() or w
+    for key in (Qt.Key.Key_C, Qt.Key.Key_L, Qt.Key.Key_M, Qt.Key.Key_Z):
+        qtbot.keyClick(focused, key)
+    assert w.pages.currentWidget() is w.welcome
+    assert (w.compare.mode.currentIndex(), w.compare.show_landmarks.isChecked(), w.compare.map_kind.currentIndex()) == (0, False, 0)
+    assert w.status_text.text() == "No photos are open: open a folder or photos first"

@@ -216,3 +216,16 @@ def test_event_loop_stall_during_batch(qtbot, make_window, portraits, real_facto
     # also counts time a busy shared CI machine gives to other processes, so it is bounded loosely
     assert meter.worst_cpu < 0.05
     assert meter.worst < 0.5
+
+
+def test_the_crop_view_frames_the_face_crop_when_the_photo_s_analysis_comes(qtbot, make_window, portrait_folder,
+                                                                           real_factory):
+    # the photo is shown while it is analysed; in the crop view its 150 px crop then came in the photo's range, a
+    # speck in a corner of a black view (second usability walk-through)
+    w = make_window(real_factory)
+    w.compare.mode.setCurrentIndex(1)
+    w.open_paths([portrait_folder(1, broken=False)])
+    _wait_all(qtbot, w)
+    qtbot.waitUntil(lambda: w.compare.left_image.image is not None and w.compare.left_image.image.shape[:2] == (150, 150))
+    (left, right), _ = w.compare.left_view.viewRange()
+    assert left > -10 and right < 160, (left, right)
