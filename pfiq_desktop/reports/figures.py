@@ -20,7 +20,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 from PIL import Image
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFontMetrics, QFontMetricsF, QImage, QPainter, QPen, QPolygonF
 
 from pfiq_desktop import APP_NAME
@@ -154,27 +154,48 @@ def _draw_findings(painter: QPainter, analysis: Analysis, scale: float, panel: Q
             tags.append((check, colour, anchors[0]))
     # the tags go on top of every outline, each where no other covers it: tags of one eye's checks piled on the eye,
     # the eye check's under "Eyes not covered" on every covered eye, and two tags at the photo's corner read "368" in a
-    # checklist of 36 rows (explanation walk-through). Fails are placed first, nearest their evidence
+    # checklist of 36 rows (explanation walk-through). Fails are placed first, nearest their evidence; none on the eyes,
+    # nose or mouth, which they hid on the printed photo (second usability walk-through): a line leads to one moved off
     bounds = (panel.left() + tag_size, panel.top() + tag_size, panel.right() - tag_size, panel.bottom() - tag_size)
     wanted = [(anchor.x(), anchor.y() - tag_size * 0.4) for _, _, anchor in tags]
     order = sorted(range(len(tags)), key=lambda i: -tags[i][0].verdict.severity)
-    placed = tag_spots([wanted[i] for i in order], tag_size * TAG_RADIUS, bounds)
+    radius = tag_size * TAG_RADIUS
+    placed = tag_spots([wanted[i] for i in order], radius, bounds, _features(analysis, pt))
     spots = dict(zip(order, placed, strict=True))
+    for i, (_, colour, anchor) in enumerate(tags):
+        spot = QPointF(*spots[i])
+        if QLineF(anchor, spot).length() > 2 * radius:
+            painter.setPen(QPen(colour, line * 0.8))
+            painter.drawLine(anchor, spot)
     for i, (check, colour, _) in enumerate(tags):
         _tag(painter, *spots[i], numbers[id(check)], colour, tag_size)
 
 
+def _features(analysis: Analysis, pt: Callable[[float, float], QPointF]) -> list[tuple[float, float, float, float]]:
+    """Each face's brows, eyes, nose and mouth as a (left, top, right, bottom) box in panel pixels: what the tags keep
+    clear of."""
+    boxes = []
+    for face in analysis.faces:
+        if face.landmarks is not None and len(face.landmarks) == 68:
+            corners = [pt(x, y) for x, y in np.asarray(face.landmarks, float)[FEATURE_LANDMARKS]]
+            xs, ys = [c.x() for c in corners], [c.y() for c in corners]
+            boxes.append((min(xs), min(ys), max(xs), max(ys)))
+    return boxes
+
+
 TAG_RADIUS = 0.62  # a tag disc's radius, in tag sizes
+FEATURE_LANDMARKS = slice(17, 68)  # the 68-point landmarks of the brows, nose, eyes and mouth: no tag covers them
 TAG_GAP = 1.08  # tags' centres at least this many diameters apart: a sliver of the white rim between two
 # the directions a tag moves off a taken spot, tried in turn at one, then two, ... diameters
 _AWAY = ((1.0, 0.0), (-1.0, 0.0), (0.0, 1.0), (0.0, -1.0), (0.71, 0.71), (-0.71, 0.71), (0.71, -0.71), (-0.71, -0.71))
 
 
-def tag_spots(wanted: Sequence[tuple[float, float]], radius: float,
-              bounds: tuple[float, float, float, float]) -> list[tuple[float, float]]:
+def tag_spots(wanted: Sequence[tuple[float, float]], radius: float, bounds: tuple[float, float, float, float],
+              avoid: Sequence[tuple[float, float, float, float]] = ()) -> list[tuple[float, float]]:
     """Centres for numbered tags, one per wanted spot in turn: the wanted spot kept inside `bounds` (left, top, right,
-    bottom) where no tag placed before covers it, else the nearest free one a few diameters away, else the nearest free
-    one anywhere inside; only where none is left do tags overlap."""
+    bottom) where no tag placed before covers it and it covers none of the boxes to `avoid`, else the nearest such spot
+    a few diameters away, else the nearest anywhere inside; else the nearest free of other tags only; only where none
+    is left do tags overlap."""
     left, top, right, bottom = bounds
     placed: list[tuple[float, float]] = []
     apart = 2 * radius * TAG_GAP
@@ -185,13 +206,20 @@ def tag_spots(wanted: Sequence[tuple[float, float]], radius: float,
     def free(spot: tuple[float, float]) -> bool:
         return all(np.hypot(spot[0] - x, spot[1] - y) >= apart for x, y in placed)
 
+    def clear(spot: tuple[float, float]) -> bool:
+        return free(spot) and not any(x0 - radius < spot[0] < x1 + radius and y0 - radius < spot[1] < y1 + radius
+                                      for x0, y0, x1, y1 in avoid)
+
+    grid = [(gx, gy) for gx in np.arange(left, right + 1e-9, apart / 2) for gy in np.arange(top, bottom + 1e-9, apart / 2)]
     for x, y in wanted:
         tries = [inside(x, y)] + [inside(x + dx * apart * step, y + dy * apart * step) for step in range(1, 6) for dx, dy in _AWAY]
-        spot = next((spot for spot in tries if free(spot)), None)
-        if spot is None:  # crowded (at a corner the moves are clamped back onto a few spots): the nearest free one anywhere
-            grid = [(gx, gy) for gx in np.arange(left, right + 1e-9, apart / 2) for gy in np.arange(top, bottom + 1e-9, apart / 2)]
-            spot = min((g for g in grid if free(g)), key=lambda g: np.hypot(g[0] - x, g[1] - y), default=tries[0])
-        placed.append(spot)
+        spot = next((spot for spot in tries if clear(spot)), None)
+        # crowded (at a corner the moves are clamped back onto a few spots): the nearest clear one anywhere, else the
+        # nearest free one
+        for usable in (clear, free):
+            if spot is None:
+                spot = min((g for g in grid if usable(g)), key=lambda g: np.hypot(g[0] - x, g[1] - y), default=None)
+        placed.append(spot if spot is not None else tries[0])
     return placed
 
 

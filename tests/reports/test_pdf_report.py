@@ -459,6 +459,36 @@ def test_number_tags_never_cover_one_another():
     assert max(np.hypot(x - eye[0], y - eye[1]) for x, y in tag_spots([eye] * 4, radius, bounds)) < 5 * radius  # beside it
 
 
+def test_number_tags_keep_off_the_eyes_nose_and_mouth(sample_analysis, monkeypatch):
+    # the tags of the eye and mouth checks sat on the eye and mouth they were about: at print size the report no longer
+    # showed them (second usability walk-through)
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QColor, QImage, QPainter
+
+    from pfiq_desktop.reports import figures
+    from pfiq_desktop.reports.drawing import ensure_qt
+
+    ensure_qt()
+    face = sample_analysis.faces[0]
+    eyes = [c for c in sample_analysis.checks if c.id in ("eye_open_left", "eye_open_right", "glasses", "mouth_closed")]
+    flagged = [dataclasses.replace(c, verdict=Verdict.FAIL) for c in eyes]
+    assert len(flagged) == 4 and all(c.evidence.has_geometry() for c in flagged)
+    spots: list[tuple[float, float]] = []
+    monkeypatch.setattr(figures, "_tag", lambda painter, x, y, *_: spots.append((x, y)))
+    width, height = sample_analysis.image_size
+    scale = 600 / max(width, height)
+    canvas = QImage(round(width * scale), round(height * scale), QImage.Format.Format_RGB888)
+    canvas.fill(QColor(255, 255, 255))
+    painter = QPainter(canvas)
+    figures.draw_findings(painter, dataclasses.replace(sample_analysis, checks=flagged), scale,
+                          QRectF(0, 0, width * scale, height * scale))
+    painter.end()
+    features = np.asarray(face.landmarks, float)[figures.FEATURE_LANDMARKS] * scale
+    (left, top), (right, bottom) = features.min(axis=0), features.max(axis=0)
+    assert len(spots) == 4
+    assert not [(x, y) for x, y in spots if left < x < right and top < y < bottom], (spots, (left, top, right, bottom))
+
+
 def test_a_photo_without_a_face_gets_no_map_and_no_colour_scale(sample_analysis, sample_image):
     # a sideways scan's report drew the bare photo as "the map" with a colour scale beside it
     from pfiq_desktop.reports.figures import render_panels
