@@ -44,7 +44,7 @@ from pfiq_desktop.engine.results import FACE_PRESENT
 from pfiq_desktop.gui.theme import draw_badge
 from pfiq_desktop.gui.widgets import as_written, named, screen_pixmap
 from pfiq_desktop.palette import RESULT_ORDER, STATUS_COLOURS, STATUS_LABELS
-from pfiq_desktop.review.reasons import problems_overview, reason_label, to_look_at
+from pfiq_desktop.review.reasons import problems_overview, to_look_at
 from pfiq_desktop.review.session import PhotoRecord, ReviewSession
 from pfiq_desktop.review.values import counted
 from pfiq_desktop.settings import LIST_SORTS
@@ -297,7 +297,7 @@ class ImageListModel(QAbstractListModel):
 
 FRAMING_ONLY = "crop or scan only"  # a failed photo that another crop or a scan fixes (registry.FRAMING_CHECKS)
 LOOK_AT = "to look at: "  # before a photo's warnings in its tip and in what a screen reader says
-WARNED = "warned:"  # the check filter's data for a check's warnings (a check's id alone: its failures)
+WARNED = "warned:"  # the check filter's data for a warned problem (a problem alone: a failure; PhotoRecord.failed_as)
 ANY_CHECK = "Any check"  # the check filter off ("Failing any check or none" was cut to "Failing any check o")
 
 
@@ -366,7 +366,7 @@ class ImageFilterProxy(QSortFilterProxyModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.status_filter: str | None = None
-        self.check_filter: str | None = None  # a failing check id, or WARNED + a warning's
+        self.check_filter: str | None = None  # a failure's problem, or WARNED + a warning's
         self.text = ""
 
     def _refilter(self, **changes: object) -> None:
@@ -384,8 +384,8 @@ class ImageFilterProxy(QSortFilterProxyModel):
     def set_text(self, text: str) -> None:
         self._refilter(text=search_key(text.strip()))
 
-    def set_check_filter(self, check_id: str | None) -> None:
-        self._refilter(check_filter=check_id)
+    def set_check_filter(self, problem: str | None) -> None:
+        self._refilter(check_filter=problem)
 
     def filterAcceptsRow(self, row: int, parent: ModelIndex) -> bool:
         model = self.sourceModel()
@@ -394,7 +394,7 @@ class ImageFilterProxy(QSortFilterProxyModel):
         if self.text and self.text not in entry.search_key:
             return False
         if self.check_filter and self.check_filter.removeprefix(WARNED) not in (
-            entry.warned if self.check_filter.startswith(WARNED) else entry.failed
+            entry.warned_as if self.check_filter.startswith(WARNED) else entry.failed_as
         ):
             return False
         wanted = self.status_filter
@@ -456,7 +456,7 @@ class BrowserWidget(QWidget):
         self.sort.setToolTip("Worst first orders the photos by their results when you choose it and when a batch "
                              "finishes; results arriving in between do not move the list under you.")
         self.check_filter = named(QComboBox(), "browserCheckFilter")
-        self.check_filter.setToolTip("Show only the photos that fail this check, or that it warns on")
+        self.check_filter.setToolTip("Show only the photos that fail with this problem, or are warned of it")
         self.check_filter.addItem(ANY_CHECK, None)
         self._check_filter_timer = QTimer(self, singleShot=True, interval=400)  # counts refresh at most every 0.4 s
         self._check_filter_timer.timeout.connect(self.refresh_check_filter)
@@ -582,16 +582,15 @@ class BrowserWidget(QWidget):
         self.summary.setText(" · ".join(parts))
 
     def refresh_check_filter(self) -> None:
-        """The failing checks of the open photos, most frequent first, with their counts."""
+        """The open photos' problems that failed, then those warned of, most frequent first, with their counts."""
         chosen = self.check_filter.currentData()
-        failing = self.model.session.failing_checks()
         self.check_filter.blockSignals(True)
         self.check_filter.clear()
         self.check_filter.addItem(ANY_CHECK, None)
-        for check_id, count in failing.most_common():
-            self.check_filter.addItem(f"Failing: {reason_label(check_id)} ({count})", check_id)
-        for check_id, count in self.model.session.warning_checks().most_common():
-            self.check_filter.addItem(f"Warning: {reason_label(check_id)} ({count})", WARNED + check_id)
+        for problem, count in self.model.session.failing_problems().most_common():
+            self.check_filter.addItem(f"Failing: {problem} ({count})", problem)
+        for problem, count in self.model.session.warning_problems().most_common():
+            self.check_filter.addItem(f"Warning: {problem} ({count})", WARNED + problem)
         index = self.check_filter.findData(chosen)
         self.check_filter.setCurrentIndex(max(index, 0))
         self.check_filter.blockSignals(False)

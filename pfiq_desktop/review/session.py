@@ -26,6 +26,7 @@ from pfiq_desktop.review.reasons import (
     NOT_ANALYSED_YET,
     REFERENCE_NO_MATCH,
     failed_problems,
+    problem_label,
     reference_check_code,
     warned_problems,
 )
@@ -76,6 +77,8 @@ class PhotoRecord:
     search_key: str = field(init=False)  # ... and the name as a search matches it (`filenames.search_key`)
     failed: tuple[str, ...] = ()  # ids of the subject's failed checks
     warned: tuple[str, ...] = ()  # ... and of its warnings
+    failed_as: tuple[str, ...] = ()  # ... each failed check's problem, its direction named (`reasons.problem_label`)
+    warned_as: tuple[str, ...] = ()  # ... and each warning's
     problems: tuple[str, ...] = ()  # ... and what each found, in words (`reasons.problem_label`)
     warnings: tuple[str, ...] = ()  # what the warnings found, to look at (`reasons.warned_problems`)
     failure: str = ""  # '', 'framing' (resolution or crop only) or 'face' (needs a new photo)
@@ -90,6 +93,8 @@ class PhotoRecord:
         self.analysis, self.status = analysis, analysis.verdict
         self.failed = tuple(c.id for c in analysis.failed_checks())
         self.warned = tuple(c.id for c in analysis.subject_checks() if c.verdict is Verdict.WARN)
+        self.failed_as = tuple(problem_label(c) for c in analysis.failed_checks())
+        self.warned_as = tuple(problem_label(c) for c in analysis.subject_checks() if c.verdict is Verdict.WARN)
         self.problems = tuple(failed_problems(analysis))
         self.warnings = tuple(warned_problems(analysis))
         self.failure = failure_kind(self.failed)
@@ -203,13 +208,15 @@ class ReviewSession:
                 counts[f"fail_{r.failure}"] += 1
         return dict(counts)
 
-    def failing_checks(self) -> Counter[str]:
-        """How many photos fail each check (the officer filters by these)."""
-        return Counter(check_id for r in self.records for check_id in r.failed)
+    def failing_problems(self) -> Counter[str]:
+        """How many photos fail with each problem, its direction named (the officer filters by these): "Head too small
+        or too large" could not tell which (walk-through)."""
+        return Counter(problem for r in self.records for problem in set(r.failed_as))
 
-    def warning_checks(self) -> Counter[str]:
-        """How many photos each check warns on: an officer looking for every "eye may be closed" found them nowhere."""
-        return Counter(check_id for r in self.records for check_id in r.warned)
+    def warning_problems(self) -> Counter[str]:
+        """How many photos are warned of each problem: an officer looking for every "eye may be closed" found them
+        nowhere."""
+        return Counter(problem for r in self.records for problem in set(r.warned_as))
 
     # -- results -----------------------------------------------------------------
     def set_analysis(self, path: str, analysis: Analysis) -> bool:

@@ -66,11 +66,40 @@ def test_framing_only_failures_are_shown_apart_and_any_failing_check_filters(qtb
     items = [browser.check_filter.itemText(i) for i in range(browser.check_filter.count())]
     assert items[1] == "Failing: Too few pixels between the eyes (6)"  # the most frequent first
     assert any(text.startswith("Failing: Head cut off by the photo's edge (1)") for text in items)
-    browser.check_filter.setCurrentIndex(browser.check_filter.findData("eye_open_left"))
+    browser.check_filter.setCurrentIndex(browser.check_filter.findData("Eye closed or hidden (photo left)"))
     assert sorted(p.rsplit("/", 1)[-1] for p in browser.visible_paths()) == ["closed_0.jpg", "closed_1.jpg"]
-    browser.check_filter.setCurrentIndex(browser.check_filter.findData("face_cropped"))
+    browser.check_filter.setCurrentIndex(browser.check_filter.findData("Head cut off by the photo's edge"))
     assert [p.rsplit("/", 1)[-1] for p in browser.visible_paths()] == ["crop_0.jpg"]
     assert browser.view.model().data(browser.view.model().index(0, 0), Qt.ItemDataRole.DisplayRole).startswith("crop_0.jpg")
+
+
+class HeadSizeAnalyzer(FakeAnalyzer):
+    """The head too small in photos named tiny_*, too large in the others."""
+
+    def analyse(self, path):
+        analysis = super().analyse(path)
+        height = 0.3 if path.rsplit("/", 1)[-1].startswith("tiny") else 0.9
+        analysis.checks = [CheckResult("head_size", "Head height (chin to crown)", "geometry", Verdict.FAIL, "", height,
+                                       "fraction of height", {"fail_below": 0.7, "fail_above": 0.8}, face_index=0)]
+        return dataclasses.replace(analysis)
+
+
+def test_the_check_filter_tells_a_head_too_small_from_one_too_large(qtbot, make_window, portraits, tmp_path):
+    # "Failing: Head too small or too large (9)": an officer filtering by it could not tell which (walk-through)
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    source = sorted(portraits.glob("*.jpg"))[0].read_bytes()
+    for name in ("tiny_0", "tiny_1", "huge_0"):
+        (folder / f"{name}.jpg").write_bytes(source + name.encode())
+    w = make_window(lambda device, profile: HeadSizeAnalyzer(device, profile))
+    w.open_paths([str(folder)])
+    qtbot.waitUntil(lambda: all(r.analysis is not None for r in w.session.records), timeout=10000)
+    browser = w.browser
+    browser.refresh_check_filter()
+    items = [browser.check_filter.itemText(i) for i in range(1, browser.check_filter.count())]
+    assert items == ["Failing: Head too small (2)", "Failing: Head too large (1)"]
+    browser.check_filter.setCurrentIndex(2)
+    assert [p.rsplit("/", 1)[-1] for p in browser.visible_paths()] == ["huge_0.jpg"]
 
 
 def test_a_photo_stored_sideways_is_named_so_in_the_list() -> None:
