@@ -45,12 +45,15 @@ from pfiq_desktop.review.values import bounds_text, check_value_text, quality_te
 CHOOSE_A_CHECK = "Choose a check (click, or Up and Down in the table) to see where it looked."
 FINDINGS_MAX_HEIGHT = 110  # pixels for the map's findings; longer ones scroll, so the check table keeps its rows
 VALUE_COLUMN_SAMPLE = "13 % of head heig"  # the value column's width: a typical value and most of its unit
+VALUE_COLUMN_LEAST = "lip gap 17"  # ... its least, where the table is narrow (`ChecklistPanel._fit_columns`)
 AS_ALL_PHOTOS = "as all photos"  # the photo-profile box's first entry: no profile of its own (the window's is named)
 VERDICT_COLUMN_PADDING = 16  # px beside the verdict column's longest word: the cell's margins
+CHECK_ICON_PX = 14  # a check's verdict icon, before its name
 # A name the check column keeps room for: where the table is too narrow for it beside the value and the verdict's word,
 # the word gives way and the icon says the verdict (at 1280x800 names read "Ey… (photo right)" beside "Fail"; at
 # 1024 px the column read "Che": usability walk-through)
 NAME_COLUMN_SAMPLE = "Head height (chin to crown)"
+NAME_COLUMN_LEAST = "Eye open (photo right)"  # where the table is narrow, the value gives way to a name this long
 ENGINE_DOWN = "engine_down"  # set_analysis's status for a photo that waits for an engine that could not start
 
 
@@ -237,7 +240,7 @@ class ChecklistPanel(QWidget):
         # the tooltip); sized to its contents, one verbose value squeezed every name to a few letters
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
-        header.resizeSection(1, self.tree.fontMetrics().horizontalAdvance(VALUE_COLUMN_SAMPLE))
+        header.resizeSection(1, self.tree.fontMetrics().horizontalAdvance(VALUE_COLUMN_SAMPLE))  # _fit_columns narrows it
         # the verdict a fixed width too, that of the longest word: sized to its contents, the columns jumped when a
         # photo with a "Not assessable" row followed one without
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
@@ -402,7 +405,7 @@ class ChecklistPanel(QWidget):
             verdict = STATUS_LABELS.get(check.verdict.value, check.verdict.value)
             value = check_value_text(check)
             item = QTreeWidgetItem([check.name, value, verdict])
-            item.setIcon(0, status_icon(check.verdict.value, 14))
+            item.setIcon(0, status_icon(check.verdict.value, CHECK_ICON_PX))
             item.setData(0, Qt.ItemDataRole.AccessibleTextRole, f"{check.name}: {verdict}")  # also where its column gave way
             item.setData(0, Qt.ItemDataRole.UserRole, check)
             tip = f"{check.name}: {value} · {verdict}\n{check.reason}\nlimits: {bounds_text(check.thresholds, check.unit)}"
@@ -423,10 +426,21 @@ class ChecklistPanel(QWidget):
         return super().eventFilter(watched, event)
 
     def _fit_columns(self, *_resized: int) -> None:
-        """The verdict's word gives way to the check's name where the table cannot show both (NAME_COLUMN_SAMPLE)."""
-        room = self.tree.viewport().width() - self.tree.header().sectionSize(1) - self._verdict_width
-        needed = self.tree.fontMetrics().horizontalAdvance(NAME_COLUMN_SAMPLE) + 2 * VERDICT_COLUMN_PADDING  # and the icon
-        self.tree.setColumnHidden(2, room < needed)
+        """The verdict's word gives way to the check's name where the table cannot show both (NAME_COLUMN_SAMPLE), then
+        the value's width, down to VALUE_COLUMN_LEAST, to a name as long as NAME_COLUMN_LEAST: at 1024 px the names read
+        "E… (photo right)" beside whole values (usability walk-through). Both stay whole in the tooltip and the details
+        below."""
+        metrics = self.tree.fontMetrics()
+        padding = 2 * VERDICT_COLUMN_PADDING + CHECK_ICON_PX  # the cell's margins and the icon
+        value = metrics.horizontalAdvance(VALUE_COLUMN_SAMPLE)
+        room = self.tree.viewport().width() - value
+        narrow = room - self._verdict_width < metrics.horizontalAdvance(NAME_COLUMN_SAMPLE) + padding
+        self.tree.setColumnHidden(2, narrow)
+        shortfall = metrics.horizontalAdvance(NAME_COLUMN_LEAST) + padding - room
+        if narrow and shortfall > 0:
+            value = max(metrics.horizontalAdvance(VALUE_COLUMN_LEAST), value - shortfall)
+        if self.tree.header().sectionSize(1) != value:
+            self.tree.header().resizeSection(1, value)
 
     # -- faces ---------------------------------------------------------------
     def _fill_faces(self, faces: list[Face]) -> None:

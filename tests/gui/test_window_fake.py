@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QComboBox, QMen
 from pfiq_desktop import appdirs
 from pfiq_desktop.engine.results import Verdict
 from pfiq_desktop.gui.browser import WORST_FIRST
-from pfiq_desktop.gui.checklist_panel import AS_ALL_PHOTOS, CHOOSE_A_CHECK
+from pfiq_desktop.gui.checklist_panel import AS_ALL_PHOTOS, CHECK_ICON_PX, CHOOSE_A_CHECK
 from pfiq_desktop.gui.settings_dialog import SettingsDialog
 from pfiq_desktop.palette import STATUS_LABELS
 from pfiq_desktop.review import REJECT, RETAKE, ReviewStore
@@ -112,6 +112,10 @@ def test_open_analyse_navigate_decide(qtbot, make_window, portrait_folder, data_
     assert tree.header().sectionSize(0) >= tree.fontMetrics().horizontalAdvance("Head height (chin to crown)")
     first = tree.topLevelItem(0)
     assert tree.isColumnHidden(2) and first.data(0, Qt.ItemDataRole.AccessibleTextRole) == f"{first.text(0)}: {first.text(2)}"
+    # narrower still, the value gives way to the name (it read "E… (photo right)" at 1024 px: usability walk-through)
+    w.resize(1024, 700)
+    qtbot.wait(50)
+    assert tree.header().sectionSize(0) >= tree.fontMetrics().horizontalAdvance("Eye open (photo right)") + CHECK_ICON_PX
     w.resize(1920, 1080)
     w.resizeDocks([w.checklist_dock], [700], Qt.Orientation.Horizontal)  # the officer widens the checklist
     qtbot.wait(50)
