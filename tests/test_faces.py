@@ -443,3 +443,20 @@ def test_a_face_cropped_inside_its_box_is_found_on_a_grey_canvas(detector, monke
     assert np.abs(faces[0].landmarks68[36:48] - eyes).max() < 0.15 * ied
     box = faces[0].box
     assert box[0] < 0 and box[1] < 0 and box[2] >= tight.shape[1] - 1  # the face's box reaches past the crop's edges
+
+
+@pytest.mark.parametrize(("beside", "subject_centred"), [(1.1, True), (1.6, False)])
+def test_of_faces_about_as_large_the_one_in_the_middle_is_the_subject(detector, beside, subject_centred):
+    # the largest face was the subject: once the 2x search found bystanders, an LFW photo's subject became a bystander
+    # a few pixels larger than the centred, named person. A face clearly larger still is the subject
+    portrait = load_portrait(0)
+    height, width = portrait.shape[:2]
+    other = cv2.resize(load_portrait(1), None, fx=beside, fy=beside, interpolation=cv2.INTER_CUBIC)
+    canvas = np.full((other.shape[0] + 40, 2 * (width + other.shape[1]) + 80, 3), 200, np.uint8)
+    middle = (canvas.shape[1] - width) // 2
+    canvas[20 : 20 + height, middle : middle + width] = portrait
+    canvas[20 : 20 + other.shape[0], -20 - other.shape[1] : -20] = other
+    faces = detector.detect(canvas)
+    assert len(faces) == 2, [face.box for face in faces]
+    assert box_size(faces[1 if subject_centred else 0].box) > box_size(faces[0 if subject_centred else 1].box)
+    assert (middle <= faces[0].box[0] < middle + width) is subject_centred, [face.box for face in faces]
