@@ -217,7 +217,7 @@ def test_large_photo_is_searched_downscaled_and_mapped_back(detector, astronaut)
     assert 480 < left < 600 and 180 < top < 330 and 735 < right < 870 and 450 < bottom < 585
 
 
-def test_collage_of_six_faces_largest_first(detector, astronaut):
+def test_collage_of_six_faces_the_subject_first_then_largest_first(detector, astronaut):
     crop = astronaut[26:226, 122:322]
     canvas = np.full((520, 780, 3), 128, np.uint8)
     for index, side in enumerate([190, 204, 218, 232, 246, 260]):
@@ -227,7 +227,12 @@ def test_collage_of_six_faces_largest_first(detector, astronaut):
     faces = detector.detect(canvas)
     assert len(faces) == 6
     sizes = [box_size(face.box) for face in faces]
-    assert sizes == sorted(sizes, reverse=True)
+    assert sizes[1:] == sorted(sizes[1:], reverse=True)
+    # the subject: of the faces about as large as the largest, the one nearest the middle
+    middle = np.array([canvas.shape[1] - 1, canvas.shape[0] - 1]) / 2
+    off = [np.hypot(*(np.array([f.box[0] + f.box[2], f.box[1] + f.box[3]]) / 2 - middle)) for f in faces]
+    rivals = [i for i, size in enumerate(sizes) if size >= faces_module.AS_LARGE * max(sizes)]
+    assert len(rivals) > 1 and min(rivals, key=off.__getitem__) == 0, (sizes, off)
     centres = {((f.box[0] + f.box[2]) // 520, (f.box[1] + f.box[3]) // 520) for f in faces}
     assert len(centres) == 6  # one face per tile
 
