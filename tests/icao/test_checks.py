@@ -966,6 +966,21 @@ def test_one_half_of_the_face_blurred_fails_focus_and_names_the_half(index: int,
     assert {c.id: c for c in run_checks(darker, detect_faces(darker))}["sharpness"].verdict is Verdict.PASS
 
 
+@pytest.mark.parametrize(("index", "side"), [(2, "left"), (4, "left"), (9, "right"), (17, "right")])
+def test_one_half_of_the_face_covered_flat_is_no_blurred_half_and_its_eye_is_covered(index: int, side: str) -> None:
+    # a card or a hand over half the face read as "the left half is blurred", and the eye checks' doubt softened
+    # "Eyes covered" to a warning (review)
+    portrait = load_portrait(index)
+    shading = np.linspace(0.8, 1.1, portrait.shape[0])[:, None, None]
+    skin = np.array([200.0, 150.0, 120.0]) * shading * np.ones(portrait.shape)
+    skin += np.random.default_rng(index).normal(0, 3, portrait.shape)
+    for cover in (np.full_like(portrait, 128), np.clip(skin, 0, 255).astype(np.uint8)):
+        covered = _half(portrait, cover, side)
+        found = {c.id: c for c in run_checks(covered, detect_faces(covered))}
+        assert found["sharpness"].unit != HALF_BLUR_UNIT, found["sharpness"].reason
+        assert found["eye_occlusion"].verdict is Verdict.FAIL, found["eye_occlusion"].reason
+
+
 def test_hair_over_one_eye_is_no_blurred_half_and_its_cover_stays_a_failure() -> None:
     # drawn strands over one eye gave that half so much detail that the other, sharp half read as blurred (on 74 of 150
     # drawn hair covers), and the eye checks' doubt then softened "Eyes covered" to a warning (review of the change)
