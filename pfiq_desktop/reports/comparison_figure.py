@@ -20,7 +20,7 @@ from pfiq_desktop.engine.faces import extract_chip
 from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.engine.results import Analysis, Verdict
 from pfiq_desktop.palette import OPPOSE_SCALE, SUPPORT_SCALE, status_hex
-from pfiq_desktop.reports.drawing import ensure_qt, font, placeholder_image, resized, save_qimage, to_qimage, verdict_text
+from pfiq_desktop.reports.drawing import ensure_qt, font, painting, placeholder_image, resized, save_qimage, to_qimage, verdict_text
 
 ROW_NAMES = {"a": "A · new photo", "b": "B · reference photo"}
 MAP_OPACITY = 0.85  # at the top of the scale; fainter values fade into the chip (palette fade)
@@ -91,31 +91,30 @@ def render_comparison_panels(
     height = _panels_height(tile)
     canvas = QImage(width, height, QImage.Format.Format_RGB888)
     canvas.fill(QColor(255, 255, 255))
-    painter = QPainter(canvas)
-    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-    painter.setPen(QColor(30, 30, 30))
-    painter.setFont(font(title_h * 0.45, bold=True))
-    x = label_w + gap
-    for title, column_w in zip(COLUMN_TITLES, widths):
-        painter.drawText(QRectF(x, 0, column_w, title_h), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title)
-        x += column_w + gap
-    for r, (side, tiles) in enumerate(zip(("a", "b"), rows)):
-        y = title_h + r * (tile + gap)
-        painter.save()
-        painter.translate(label_w * 0.7, y + tile / 2)
-        painter.rotate(-90)
-        painter.setFont(font(label_w * 0.45, bold=True))
-        painter.drawText(QRectF(-tile / 2, -label_w * 0.6, tile, label_w), Qt.AlignmentFlag.AlignCenter, ROW_NAMES[side])
-        painter.restore()
+    with painting(canvas) as painter:
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setPen(QColor(30, 30, 30))
+        painter.setFont(font(title_h * 0.45, bold=True))
         x = label_w + gap
-        for content, column_w in zip(tiles, widths):
-            if isinstance(content, str):
-                painter.drawImage(QRectF(x, y, column_w, tile), placeholder_image(column_w, tile, content))
-            else:
-                painter.drawImage(QRectF(x, y, content.shape[1], content.shape[0]), to_qimage(content))
+        for title, column_w in zip(COLUMN_TITLES, widths):
+            painter.drawText(QRectF(x, 0, column_w, title_h), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title)
             x += column_w + gap
-    painter.end()
+        for r, (side, tiles) in enumerate(zip(("a", "b"), rows)):
+            y = title_h + r * (tile + gap)
+            painter.save()
+            painter.translate(label_w * 0.7, y + tile / 2)
+            painter.rotate(-90)
+            painter.setFont(font(label_w * 0.45, bold=True))
+            painter.drawText(QRectF(-tile / 2, -label_w * 0.6, tile, label_w), Qt.AlignmentFlag.AlignCenter, ROW_NAMES[side])
+            painter.restore()
+            x = label_w + gap
+            for content, column_w in zip(tiles, widths):
+                if isinstance(content, str):
+                    painter.drawImage(QRectF(x, y, column_w, tile), placeholder_image(column_w, tile, content))
+                else:
+                    painter.drawImage(QRectF(x, y, content.shape[1], content.shape[0]), to_qimage(content))
+                x += column_w + gap
     return canvas
 
 
@@ -147,43 +146,41 @@ def render_comparison(
     height = round(header_h + panels.height() + foot_h)
     canvas = QImage(width, height, QImage.Format.Format_RGB888)
     canvas.fill(QColor(255, 255, 255))
-    painter = QPainter(canvas)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-    label = comparison.label.upper()
-    painter.setFont(font(text_px * 1.25, bold=True))
-    badge_w = painter.fontMetrics().horizontalAdvance(label) + text_px * 2  # the longest label must fit
-    badge = QRectF(width - pad - badge_w, pad, badge_w, text_px * 2.4)
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QBrush(QColor(status_hex(comparison.decision))))
-    painter.drawRoundedRect(badge, text_px * 0.4, text_px * 0.4)
-    painter.setPen(QColor(255, 255, 255))
-    painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, label)
-    painter.setPen(QColor(20, 20, 20))
-    painter.setFont(font(text_px * 1.4, bold=True))
-    left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-    painter.drawText(QRectF(pad, pad, badge.left() - 2 * pad, text_px * 2.4), left, RENEWAL_TITLE)
-    painter.setFont(font(text_px))
-    for k, line in enumerate(lines):
-        painter.drawText(QRectF(pad, pad + text_px * (TITLE_HEIGHT + LINE_STEP * k), width - 2 * pad, text_px * LINE_STEP), left,
-                         painter.fontMetrics().elidedText(line, Qt.TextElideMode.ElideMiddle, width - 2 * pad))
-    y = header_h
-    painter.drawImage(QRectF(pad, y, panels.width(), panels.height()), panels)
-    y += panels.height() + pad * 0.5
-    painter.setFont(font(text_px * 0.8))
-    painter.setPen(QColor(90, 90, 90))
-    painter.drawText(QRectF(pad, y, width - 2 * pad, line_h * 1.6), Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap, LEGEND)
-    if fit_height is not None:
-        painter.end()
-        return canvas
-    y += legend_h
-    painter.setPen(QColor(20, 20, 20))
-    painter.setFont(font(text_px, bold=True))
-    painter.drawText(QRectF(pad, y, width - 2 * pad, line_h), left, CHANGES_TITLE if changes else same_verdicts(comparison))
-    painter.setFont(font(text_px * 0.9))
-    for change in changes:
-        y += line_h
-        painter.drawText(QRectF(pad * 2, y, width - 3 * pad, line_h), left, change_text(change))
-    painter.end()
+    with painting(canvas) as painter:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        label = comparison.label.upper()
+        painter.setFont(font(text_px * 1.25, bold=True))
+        badge_w = painter.fontMetrics().horizontalAdvance(label) + text_px * 2  # the longest label must fit
+        badge = QRectF(width - pad - badge_w, pad, badge_w, text_px * 2.4)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QBrush(QColor(status_hex(comparison.decision))))
+        painter.drawRoundedRect(badge, text_px * 0.4, text_px * 0.4)
+        painter.setPen(QColor(255, 255, 255))
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, label)
+        painter.setPen(QColor(20, 20, 20))
+        painter.setFont(font(text_px * 1.4, bold=True))
+        left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        painter.drawText(QRectF(pad, pad, badge.left() - 2 * pad, text_px * 2.4), left, RENEWAL_TITLE)
+        painter.setFont(font(text_px))
+        for k, line in enumerate(lines):
+            painter.drawText(QRectF(pad, pad + text_px * (TITLE_HEIGHT + LINE_STEP * k), width - 2 * pad, text_px * LINE_STEP), left,
+                             painter.fontMetrics().elidedText(line, Qt.TextElideMode.ElideMiddle, width - 2 * pad))
+        y = header_h
+        painter.drawImage(QRectF(pad, y, panels.width(), panels.height()), panels)
+        y += panels.height() + pad * 0.5
+        painter.setFont(font(text_px * 0.8))
+        painter.setPen(QColor(90, 90, 90))
+        painter.drawText(QRectF(pad, y, width - 2 * pad, line_h * 1.6), Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap, LEGEND)
+        if fit_height is not None:
+            return canvas
+        y += legend_h
+        painter.setPen(QColor(20, 20, 20))
+        painter.setFont(font(text_px, bold=True))
+        painter.drawText(QRectF(pad, y, width - 2 * pad, line_h), left, CHANGES_TITLE if changes else same_verdicts(comparison))
+        painter.setFont(font(text_px * 0.9))
+        for change in changes:
+            y += line_h
+            painter.drawText(QRectF(pad * 2, y, width - 3 * pad, line_h), left, change_text(change))
     return canvas
 
 

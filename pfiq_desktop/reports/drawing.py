@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import cv2
@@ -96,15 +97,25 @@ def _installed_fonts() -> tuple[QRawFont, ...]:
     return tuple(raw for family in QFontDatabase.families() if (raw := QRawFont.fromFont(QFont(family))).isValid())
 
 
+@contextmanager
+def painting(image: QImage) -> Iterator[QPainter]:
+    """A painter on `image`, ended however the drawing ends: Ctrl+C or SIGTERM in the middle of a figure left it
+    painting, and Qt then crashed destroying the image under it (exit 139 instead of 130; CLI walk-through)."""
+    painter = QPainter(image)
+    try:
+        yield painter
+    finally:
+        painter.end()
+
+
 def placeholder_image(width: int, height: int, text: str) -> QImage:
     """A grey tile saying why a photo or a map is not shown (every report's figures, the renewal figure)."""
     image = QImage(width, height, QImage.Format.Format_RGB888)
     image.fill(QColor(*NO_PHOTO_RGB))
-    painter = QPainter(image)
-    painter.setFont(font(max(10, height / 24)))
-    painter.setPen(QColor(90, 90, 90))
-    painter.drawText(QRectF(0, 0, width, height), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, text)
-    painter.end()
+    with painting(image) as painter:
+        painter.setFont(font(max(10, height / 24)))
+        painter.setPen(QColor(90, 90, 90))
+        painter.drawText(QRectF(0, 0, width, height), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, text)
     return image
 
 

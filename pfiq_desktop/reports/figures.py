@@ -43,6 +43,7 @@ from pfiq_desktop.reports.drawing import (
     ONE_LEFT_TO_RIGHT_LINE,
     ensure_qt,
     font,
+    painting,
     placeholder_image,
     qcolor,
     resized,
@@ -325,60 +326,59 @@ def render_panels(
     total_w = panel_w + gap + map_w + gap + bar_w + round(_labels_width(scale_of_map, label_px))
     canvas = QImage(total_w, height, QImage.Format.Format_RGB888)
     canvas.fill(QColor(255, 255, 255))
-    painter = QPainter(canvas)
-    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-    painter.setFont(font(caption_px, bold=True))
-    painter.setPen(QColor(30, 30, 30))
-    align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-    # a narrow photo's panel cut its caption to "Photo and findi" (walk-through)
-    painter.drawText(QRectF(0, 0, panel_w, top), align, first_fitting(painter, ("Photo and findings", "Photo"), panel_w))
-    caption = scale_of_map.caption
-    map_caption = caption + (" (face area)" if crop != (0, 0, width, img_h) else "")
-    caption_rect = QRectF(panel_w + gap, 0, total_w - panel_w - gap, top)
-    painter.drawText(caption_rect, align, first_fitting(
-        painter, (map_caption, caption, scale_of_map.short), caption_rect.width()))
-    left_rect = QRectF(0, top, panel_w, panel_h_used)
-    right_rect = QRectF(panel_w + gap, top, map_w, map_h)
-    if image is None:
-        painter.drawImage(left_rect, placeholder_image(panel_w, panel_h_used, "photo not available"))
-        painter.drawImage(right_rect, placeholder_image(map_w, map_h, "photo not available"))
-    else:
-        interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-        painter.drawImage(left_rect, to_qimage(resized(image, scale, interp)))
-    if image is not None and not analysis.faces:  # no face, no map: a colour scale beside the bare photo read as its map
-        why = no_face_problem(analysis) if analysis.ok else "Not analysed"
-        painter.drawImage(right_rect, placeholder_image(map_w, map_h, f"{why}: no map"))
-    elif image is not None:
-        x0, y0, x1, y1 = crop
-        part = image[y0:y1, x0:x1]
-        interp = cv2.INTER_AREA if map_scale < 1 else cv2.INTER_CUBIC
-        photo = resized(part, map_scale, interp)
-        if plq is not None:
-            values = cv2.resize(plq[y0:y1, x0:x1], (photo.shape[1], photo.shape[0]), interpolation=cv2.INTER_LINEAR)
-            photo = scale_of_map.blend(photo, values, opacity)
-        painter.drawImage(right_rect, to_qimage(photo))
-    draw_findings(painter, analysis, scale, left_rect, landmarks=landmarks, failed_only=failed_only)
-    if kind == "deviation" and image is not None:
-        outline_px = max(1.2, height / 450)
-        _outlines_in(painter, analysis, left_rect, (0, 0), scale, outline_px)
-        _outlines_in(painter, analysis, right_rect, (crop[0], crop[1]), map_scale, outline_px)
-    painter.save()
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-    painter.setBrush(Qt.BrushStyle.NoBrush)
-    painter.setPen(QPen(QColor(255, 255, 255), max(1.5, height / 320)))
-    painter.setClipRect(right_rect)
-    for face in analysis.faces:
-        x0, y0, x1, y1 = face.box
-        painter.drawRect(QRectF(right_rect.left() + (x0 - crop[0]) * map_scale, top + (y0 - crop[1]) * map_scale,
-                                (x1 + 1 - x0) * map_scale, (y1 + 1 - y0) * map_scale))
-    painter.restore()
-    painter.setPen(QPen(QColor(150, 150, 150), 1))
-    painter.setBrush(Qt.BrushStyle.NoBrush)
-    painter.drawRect(left_rect)
-    painter.drawRect(right_rect)
-    if analysis.faces or image is None:
-        _colour_bar(painter, QRectF(right_rect.right() + gap, top, bar_w, max(panel_h_used, map_h)), label_px, scale_of_map, opacity)
-    painter.end()
+    with painting(canvas) as painter:
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        painter.setFont(font(caption_px, bold=True))
+        painter.setPen(QColor(30, 30, 30))
+        align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        # a narrow photo's panel cut its caption to "Photo and findi" (walk-through)
+        painter.drawText(QRectF(0, 0, panel_w, top), align, first_fitting(painter, ("Photo and findings", "Photo"), panel_w))
+        caption = scale_of_map.caption
+        map_caption = caption + (" (face area)" if crop != (0, 0, width, img_h) else "")
+        caption_rect = QRectF(panel_w + gap, 0, total_w - panel_w - gap, top)
+        painter.drawText(caption_rect, align, first_fitting(
+            painter, (map_caption, caption, scale_of_map.short), caption_rect.width()))
+        left_rect = QRectF(0, top, panel_w, panel_h_used)
+        right_rect = QRectF(panel_w + gap, top, map_w, map_h)
+        if image is None:
+            painter.drawImage(left_rect, placeholder_image(panel_w, panel_h_used, "photo not available"))
+            painter.drawImage(right_rect, placeholder_image(map_w, map_h, "photo not available"))
+        else:
+            interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+            painter.drawImage(left_rect, to_qimage(resized(image, scale, interp)))
+        if image is not None and not analysis.faces:  # no face, no map: a colour scale beside the bare photo read as its map
+            why = no_face_problem(analysis) if analysis.ok else "Not analysed"
+            painter.drawImage(right_rect, placeholder_image(map_w, map_h, f"{why}: no map"))
+        elif image is not None:
+            x0, y0, x1, y1 = crop
+            part = image[y0:y1, x0:x1]
+            interp = cv2.INTER_AREA if map_scale < 1 else cv2.INTER_CUBIC
+            photo = resized(part, map_scale, interp)
+            if plq is not None:
+                values = cv2.resize(plq[y0:y1, x0:x1], (photo.shape[1], photo.shape[0]), interpolation=cv2.INTER_LINEAR)
+                photo = scale_of_map.blend(photo, values, opacity)
+            painter.drawImage(right_rect, to_qimage(photo))
+        draw_findings(painter, analysis, scale, left_rect, landmarks=landmarks, failed_only=failed_only)
+        if kind == "deviation" and image is not None:
+            outline_px = max(1.2, height / 450)
+            _outlines_in(painter, analysis, left_rect, (0, 0), scale, outline_px)
+            _outlines_in(painter, analysis, right_rect, (crop[0], crop[1]), map_scale, outline_px)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(QColor(255, 255, 255), max(1.5, height / 320)))
+        painter.setClipRect(right_rect)
+        for face in analysis.faces:
+            x0, y0, x1, y1 = face.box
+            painter.drawRect(QRectF(right_rect.left() + (x0 - crop[0]) * map_scale, top + (y0 - crop[1]) * map_scale,
+                                    (x1 + 1 - x0) * map_scale, (y1 + 1 - y0) * map_scale))
+        painter.restore()
+        painter.setPen(QPen(QColor(150, 150, 150), 1))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(left_rect)
+        painter.drawRect(right_rect)
+        if analysis.faces or image is None:
+            _colour_bar(painter, QRectF(right_rect.right() + gap, top, bar_w, max(panel_h_used, map_h)), label_px, scale_of_map, opacity)
     return canvas
 
 
@@ -440,88 +440,87 @@ def render_annotated(
     height = round(header_h + panels.height() + pad + findings_h + strip_h + error_h + pad * 1.5)
     canvas = QImage(width, height, QImage.Format.Format_RGB888)
     canvas.fill(QColor(255, 255, 255))
-    painter = QPainter(canvas)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+    with painting(canvas) as painter:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
 
-    # Header: file name, verdict badge, quality, decision.
-    verdict = analysis.verdict
-    badge_text = status_badge(verdict)
-    badge_w = max(text_px * 9, QFontMetricsF(font(text_px * 1.35, bold=True)).horizontalAdvance(badge_text) + text_px * 2)
-    badge = QRectF(width - pad - badge_w, pad, badge_w, text_px * 2.4)
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QBrush(qcolor(verdict)))
-    painter.drawRoundedRect(badge, text_px * 0.4, text_px * 0.4)
-    painter.setPen(QColor(255, 255, 255))
-    painter.setFont(font(text_px * 1.35, bold=True))
-    painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, badge_text)
-    painter.setPen(QColor(20, 20, 20))
-    painter.setFont(font(text_px * 1.4, bold=True))
-    name_rect = QRectF(pad, pad, badge.left() - 2 * pad, text_px * 2.4)
-    painter.drawText(name_rect, ONE_LEFT_TO_RIGHT_LINE,
-                     painter.fontMetrics().elidedText(display_name(Path(analysis.source).name), Qt.TextElideMode.ElideMiddle,
-                                                      int(name_rect.width())))
-    painter.setFont(font(text_px))
-    parts = [f"faces: {len(analysis.faces)}"]
-    if analysis.faces:
-        face = analysis.faces[0]
-        parts.append(f"quality: {quality_text(face.quality)} ({analysis.quality_estimator or 'scalar'})")
-    parts.append("checks: " + verdict_counts_text(Counter(c.verdict.value for c in checks)))
-    if decision_label:
-        parts.append(f"decision: {decision_label}")
-    parts.append(f"profile: {analysis.profile or '–'}")
-    # elided: a decision by a long name pushed "profile: ..." off the picture (international walk-through)
-    painter.drawText(QRectF(pad, pad + text_px * 2.6, width - 2 * pad, text_px * 2), ONE_LEFT_TO_RIGHT_LINE,
-                     painter.fontMetrics().elidedText("   ·   ".join(parts), Qt.TextElideMode.ElideMiddle, int(width - 2 * pad)))
-    y = header_h
-    painter.drawImage(QPointF(pad, y), panels)
-    y += panels.height() + pad
-
-    painter.setFont(font(text_px))
-    painter.setPen(qcolor("error"))
-    for error, error_height in zip(errors, error_heights):
-        painter.drawText(QRectF(pad, y, width - 2 * pad, error_height), wrap, error)
-        y += error_height
-
-    if findings:
+        # Header: file name, verdict badge, quality, decision.
+        verdict = analysis.verdict
+        badge_text = status_badge(verdict)
+        badge_w = max(text_px * 9, QFontMetricsF(font(text_px * 1.35, bold=True)).horizontalAdvance(badge_text) + text_px * 2)
+        badge = QRectF(width - pad - badge_w, pad, badge_w, text_px * 2.4)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QBrush(qcolor(verdict)))
+        painter.drawRoundedRect(badge, text_px * 0.4, text_px * 0.4)
+        painter.setPen(QColor(255, 255, 255))
+        painter.setFont(font(text_px * 1.35, bold=True))
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, badge_text)
         painter.setPen(QColor(20, 20, 20))
-        painter.setFont(font(text_px, bold=True))
-        painter.drawText(QRectF(pad, y, width, text_px * 1.8), Qt.AlignmentFlag.AlignLeft, "Findings")
-        y += text_px * 1.8
-        painter.setFont(font(text_px * 0.9))
-        for sentence, sentence_height in zip(findings, finding_heights):
-            painter.drawText(QRectF(pad, y, width - 2 * pad, sentence_height), wrap, sentence)
-            y += sentence_height
-        y += text_px * 0.6
+        painter.setFont(font(text_px * 1.4, bold=True))
+        name_rect = QRectF(pad, pad, badge.left() - 2 * pad, text_px * 2.4)
+        painter.drawText(name_rect, ONE_LEFT_TO_RIGHT_LINE,
+                         painter.fontMetrics().elidedText(display_name(Path(analysis.source).name), Qt.TextElideMode.ElideMiddle,
+                                                          int(name_rect.width())))
+        painter.setFont(font(text_px))
+        parts = [f"faces: {len(analysis.faces)}"]
+        if analysis.faces:
+            face = analysis.faces[0]
+            parts.append(f"quality: {quality_text(face.quality)} ({analysis.quality_estimator or 'scalar'})")
+        parts.append("checks: " + verdict_counts_text(Counter(c.verdict.value for c in checks)))
+        if decision_label:
+            parts.append(f"decision: {decision_label}")
+        parts.append(f"profile: {analysis.profile or '–'}")
+        # elided: a decision by a long name pushed "profile: ..." off the picture (international walk-through)
+        painter.drawText(QRectF(pad, pad + text_px * 2.6, width - 2 * pad, text_px * 2), ONE_LEFT_TO_RIGHT_LINE,
+                         painter.fontMetrics().elidedText("   ·   ".join(parts), Qt.TextElideMode.ElideMiddle, int(width - 2 * pad)))
+        y = header_h
+        painter.drawImage(QPointF(pad, y), panels)
+        y += panels.height() + pad
 
-    if checks:
-        painter.setPen(QColor(20, 20, 20))
-        painter.setFont(font(text_px, bold=True))
-        painter.drawText(
-            QRectF(pad, y, width, text_px * 1.8), Qt.AlignmentFlag.AlignLeft, PNG_CHECKLIST_TITLE
-        )
-        y += text_px * 2
-        column_w = (width - 2 * pad) / columns
-        numbers = check_numbers(analysis)
-        chip_font = font(text_px * 0.85, bold=True)
-        chip_w = max(QFontMetricsF(chip_font).horizontalAdvance(verdict_text(c.verdict)) for c in checks) + text_px * 0.8
-        for i, check in enumerate(checks):
-            x = pad + (i // rows) * column_w
-            top = y + (i % rows) * row_h
-            chip = QRectF(x, top + row_h * 0.1, chip_w, row_h * 0.8)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QBrush(qcolor(check.verdict)))
-            painter.drawRoundedRect(chip, 3, 3)
-            painter.setPen(QColor(255, 255, 255))
-            painter.setFont(chip_font)
-            painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, verdict_text(check.verdict))
+        painter.setFont(font(text_px))
+        painter.setPen(qcolor("error"))
+        for error, error_height in zip(errors, error_heights):
+            painter.drawText(QRectF(pad, y, width - 2 * pad, error_height), wrap, error)
+            y += error_height
+
+        if findings:
             painter.setPen(QColor(20, 20, 20))
+            painter.setFont(font(text_px, bold=True))
+            painter.drawText(QRectF(pad, y, width, text_px * 1.8), Qt.AlignmentFlag.AlignLeft, "Findings")
+            y += text_px * 1.8
             painter.setFont(font(text_px * 0.9))
-            value = f": {check_value_text(check)}" if check.value is not None else ""
-            text_rect = QRectF(chip.right() + text_px * 0.5, top, column_w - chip.width() - text_px, row_h)
-            painter.drawText(text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                             row_text(painter.fontMetrics(), f"{numbers[id(check)]}. {check.name}", value, text_rect.width()))
-    painter.end()
+            for sentence, sentence_height in zip(findings, finding_heights):
+                painter.drawText(QRectF(pad, y, width - 2 * pad, sentence_height), wrap, sentence)
+                y += sentence_height
+            y += text_px * 0.6
+
+        if checks:
+            painter.setPen(QColor(20, 20, 20))
+            painter.setFont(font(text_px, bold=True))
+            painter.drawText(
+                QRectF(pad, y, width, text_px * 1.8), Qt.AlignmentFlag.AlignLeft, PNG_CHECKLIST_TITLE
+            )
+            y += text_px * 2
+            column_w = (width - 2 * pad) / columns
+            numbers = check_numbers(analysis)
+            chip_font = font(text_px * 0.85, bold=True)
+            chip_w = max(QFontMetricsF(chip_font).horizontalAdvance(verdict_text(c.verdict)) for c in checks) + text_px * 0.8
+            for i, check in enumerate(checks):
+                x = pad + (i // rows) * column_w
+                top = y + (i % rows) * row_h
+                chip = QRectF(x, top + row_h * 0.1, chip_w, row_h * 0.8)
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(QBrush(qcolor(check.verdict)))
+                painter.drawRoundedRect(chip, 3, 3)
+                painter.setPen(QColor(255, 255, 255))
+                painter.setFont(chip_font)
+                painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, verdict_text(check.verdict))
+                painter.setPen(QColor(20, 20, 20))
+                painter.setFont(font(text_px * 0.9))
+                value = f": {check_value_text(check)}" if check.value is not None else ""
+                text_rect = QRectF(chip.right() + text_px * 0.5, top, column_w - chip.width() - text_px, row_h)
+                painter.drawText(text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                                 row_text(painter.fontMetrics(), f"{numbers[id(check)]}. {check.name}", value, text_rect.width()))
     return canvas
 
 
@@ -566,44 +565,43 @@ def render_histogram(values: Sequence[float | None], width: int = 1600, height: 
     ensure_qt()
     canvas = QImage(width, height, QImage.Format.Format_RGB888)
     canvas.fill(QColor(255, 255, 255))
-    painter = QPainter(canvas)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-    text_px = height / 16
-    left, bottom, top, right = text_px * 3.2, height - text_px * 2.6, text_px * 0.8, width - text_px
-    finite = np.asarray([v for v in values if v is not None and np.isfinite(v)], float)
-    counts, edges = np.histogram(np.clip(finite, 0, 1), bins=bins, range=(0, 1))
-    ticks = count_ticks(int(counts.max()) if counts.size else 0)
-    peak = ticks[-1]
-    lut = PLQ_SCALE.lut(bins)
-    plot_w, plot_h = right - left, bottom - top
-    painter.setFont(font(text_px * 0.85))
-    painter.setPen(QPen(QColor(200, 200, 200), 1))
-    for k, level in enumerate(ticks):
-        y = bottom - plot_h * k / 4
-        painter.drawLine(QPointF(left, y), QPointF(right, y))
-        painter.setPen(QColor(60, 60, 60))
-        painter.drawText(QRectF(0, y - text_px, left - text_px * 0.4, 2 * text_px),
-                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{level:.0f}")
+    with painting(canvas) as painter:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        text_px = height / 16
+        left, bottom, top, right = text_px * 3.2, height - text_px * 2.6, text_px * 0.8, width - text_px
+        finite = np.asarray([v for v in values if v is not None and np.isfinite(v)], float)
+        counts, edges = np.histogram(np.clip(finite, 0, 1), bins=bins, range=(0, 1))
+        ticks = count_ticks(int(counts.max()) if counts.size else 0)
+        peak = ticks[-1]
+        lut = PLQ_SCALE.lut(bins)
+        plot_w, plot_h = right - left, bottom - top
+        painter.setFont(font(text_px * 0.85))
         painter.setPen(QPen(QColor(200, 200, 200), 1))
-    bar_w = plot_w / bins
-    for i, count in enumerate(counts):
-        h = plot_h * count / peak
-        painter.setPen(QPen(QColor(60, 60, 60), 1))
-        painter.setBrush(QBrush(QColor(*lut[i])))
-        if count:
-            painter.drawRect(QRectF(left + i * bar_w + 1, bottom - h, bar_w - 2, h))
-    painter.setPen(QColor(30, 30, 30))
-    painter.drawLine(QPointF(left, bottom), QPointF(right, bottom))
-    for k in range(0, bins + 1, max(1, bins // 5)):
-        x = left + k * bar_w
+        for k, level in enumerate(ticks):
+            y = bottom - plot_h * k / 4
+            painter.drawLine(QPointF(left, y), QPointF(right, y))
+            painter.setPen(QColor(60, 60, 60))
+            painter.drawText(QRectF(0, y - text_px, left - text_px * 0.4, 2 * text_px),
+                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{level:.0f}")
+            painter.setPen(QPen(QColor(200, 200, 200), 1))
+        bar_w = plot_w / bins
+        for i, count in enumerate(counts):
+            h = plot_h * count / peak
+            painter.setPen(QPen(QColor(60, 60, 60), 1))
+            painter.setBrush(QBrush(QColor(*lut[i])))
+            if count:
+                painter.drawRect(QRectF(left + i * bar_w + 1, bottom - h, bar_w - 2, h))
+        painter.setPen(QColor(30, 30, 30))
+        painter.drawLine(QPointF(left, bottom), QPointF(right, bottom))
+        for k in range(0, bins + 1, max(1, bins // 5)):
+            x = left + k * bar_w
+            painter.drawText(
+                QRectF(x - text_px * 2, bottom + text_px * 0.2, text_px * 4, text_px * 1.2), Qt.AlignmentFlag.AlignCenter, f"{edges[k]:.1f}"
+            )
         painter.drawText(
-            QRectF(x - text_px * 2, bottom + text_px * 0.2, text_px * 4, text_px * 1.2), Qt.AlignmentFlag.AlignCenter, f"{edges[k]:.1f}"
+            QRectF(left, bottom + text_px * 1.3, plot_w, text_px * 1.3),
+            Qt.AlignmentFlag.AlignCenter,
+            f"scalar quality (n = {finite.size}"
+            + (f"; {len(values) - finite.size} more without a quality: no face or not readable)" if len(values) > finite.size else ")"),
         )
-    painter.drawText(
-        QRectF(left, bottom + text_px * 1.3, plot_w, text_px * 1.3),
-        Qt.AlignmentFlag.AlignCenter,
-        f"scalar quality (n = {finite.size}"
-        + (f"; {len(values) - finite.size} more without a quality: no face or not readable)" if len(values) > finite.size else ")"),
-    )
-    painter.end()
     return canvas

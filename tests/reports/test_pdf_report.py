@@ -403,6 +403,23 @@ def test_the_audit_trail_words_a_decisions_reasons_as_its_decision_box_does(samp
     assert all(html.escape(reason_label(c.id)) in row for c in worded), row
 
 
+def test_a_figure_stopped_mid_drawing_leaves_no_painter_on_its_picture(sample_analysis, sample_image, monkeypatch):
+    # Ctrl+C while a figure was drawn left its painter on the picture, and Qt crashed destroying it: "QPaintDevice:
+    # Cannot destroy paint device that is being painted", exit 139 instead of 130 (CLI walk-through, 1 run in 3)
+    from pfiq_desktop.reports import figures
+
+    painters = []
+
+    def interrupted(painter, *_args, **_kwargs):
+        painters.append(painter)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(figures, "draw_findings", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        figures.render_panels(sample_image, sample_analysis, height=300)
+    assert len(painters) == 1 and not painters[0].isActive()
+
+
 def test_evidence_past_the_photos_edge_is_not_drawn_beside_the_photo(sample_analysis):
     # a crown estimated above the photo drew its line across the map beside it, in the PDF and the PNG
     from PySide6.QtCore import QRectF
