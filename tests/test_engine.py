@@ -217,8 +217,8 @@ def test_six_faces_are_all_analysed(analyzer, astronaut):
     collage = np.vstack([np.hstack([face] * 3)] * 2)
     result = analyzer.analyse(collage)
     assert len(result.faces) == 6
-    scores = [f.detection_score for f in result.faces]
-    assert scores == sorted(scores, reverse=True)
+    width = collage.shape[1]
+    assert width / 3 <= (result.faces[0].box[0] + result.faces[0].box[2]) / 2 < 2 * width / 3  # equal faces: a middle one is the subject
     assert all(np.isfinite(f.plq_chip).all() for f in result.faces)
     assert next(c for c in result.checks if c.id == "single_face").verdict is Verdict.FAIL
 
