@@ -457,9 +457,22 @@ def test_a_folder_report_leaves_out_only_this_applications_annotated_pictures(tm
     (photos / "Y.json").write_text(json.dumps({**analysis.to_dict(), "source": "/elsewhere/Y.jpg"}))
     save_annotated_png(photos / "Y.png", astronaut, analysis)
     (photos / "huge.png").write_bytes(png_with_header_size(30000, 30000))  # the analysis refuses it, with a reason
-    found = find_images([photos], recursive=True).files
-    chosen, annotated = with_saved_analyses(found, [photos], True, str(tmp_path / "out"))
-    assert sorted(p.name for p in chosen) == ["X.jpg", "X.png", "Y.json", "huge.png"] and [p.name for p in annotated] == ["Y.png"]
+    found = find_images([photos], recursive=True)
+    chosen = with_saved_analyses(found.files, [photos], True, str(tmp_path / "out"))
+    assert sorted(p.name for p in chosen) == ["X.jpg", "X.png", "Y.json", "huge.png"] and [p.name for p in found.annotated] == ["Y.png"]
+
+
+def test_analyse_leaves_out_the_annotated_pictures_of_an_earlier_run(tmp_path, astronaut):
+    # an earlier run's output folder inside the photos' folder, searched with --recursive, gave "014854.png -> 014854_2:
+    # No face found" (photo and map side by side) and exit 1 (CLI walk-through); pfiq report already left them out
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    cv2.imwrite(str(photos / "a.jpg"), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
+    first = pfiq("analyse", str(photos), "--out", str(photos / "monday"), "--device", "cpu")
+    assert first.returncode == 0 and (photos / "monday" / "a.png").is_file(), first.stdout + first.stderr
+    again = pfiq("analyse", str(photos), "--recursive", "--out", str(photos / "tuesday"), "--device", "cpu")
+    assert "note: 1 annotated picture of pfiq analyse left out (e.g. a.png)" in again.stdout, again.stdout
+    assert sorted(p.name for p in (photos / "tuesday").iterdir()) == ["a.json", "a.png"], again.stdout
 
 
 def test_a_long_file_name_is_cut_in_the_middle_so_its_end_still_tells_photos_apart():

@@ -37,4 +37,4 @@ def expand_sources(sources: Iterable[str | Path], recursive: bool = False) -> Fo
         else:
             entries.append(source)
     found = find_images(entries, recursive=recursive)
-    return FoundImages([Path(os.path.abspath(path)) for path in found.files], found.skipped)
+    return FoundImages([Path(os.path.abspath(path)) for path in found.files], found.skipped, annotated=found.annotated)

@@ -25,6 +25,7 @@ from pfiq_desktop.cli.common import (
     error,
     fitted,
     kept_profiles,
+    note_annotated,
     nothing_found,
     parse_list,
     positive_int,
@@ -172,6 +173,7 @@ def run(args: argparse.Namespace) -> int:
 
     found = find_images(args.paths, recursive=args.recursive, outputs=args.out)
     report_skipped(found.skipped)
+    note_annotated(found.annotated, "; pfiq report reads the analysis files beside them")
     paths = [path.absolute() for path in found.files]  # the JSON names its photo wherever it is read from
     if not paths:
         error(nothing_found(args.paths, args.recursive, "images"))

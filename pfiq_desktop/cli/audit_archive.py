@@ -22,6 +22,7 @@ from pfiq_desktop.cli.common import (
     EXIT_USAGE,
     add_engine_options,
     error,
+    note_annotated,
     positive_int,
     printable,
     report_skipped,
@@ -78,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
 
     found = expand_sources(args.sources, recursive=args.recursive)
     report_skipped(found.skipped)
+    note_annotated(found.annotated, "")
     paths = [str(path) for path in found.files]
     if not paths:
         error("no photos found in the given sources")

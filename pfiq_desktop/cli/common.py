@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from pfiq_desktop.engine.defaults import DEFAULT_BACKBONE, DEVICES
 from pfiq_desktop.engine.discovery import Skipped
 from pfiq_desktop.engine.filenames import display_name, one_line, path_from_text
+from pfiq_desktop.review.values import counted
 from pfiq_desktop.settings import SettingsStore
 
 if TYPE_CHECKING:  # annotations only
@@ -220,6 +221,13 @@ def report_skipped(skipped: Sequence[Skipped]) -> None:
     """Say which folder entries could not be read as photos (broken or looping links...), one line each."""
     for entry in skipped:
         print(f"skipped {printable(str(entry.path))}: {entry.reason}", file=sys.stderr)
+
+
+def note_annotated(annotated: Sequence[Path], then: str) -> None:
+    """Say that annotated pictures of an earlier run were left out (`find_images`), and `then` what happens instead."""
+    if annotated:
+        print(f"note: {counted(len(annotated), 'annotated picture')} of pfiq analyse left out (e.g. "
+              f"{printable(annotated[0].name)}): not applicants' photos{then}")
 
 
 def shared_cache() -> AnalysisCache | None:

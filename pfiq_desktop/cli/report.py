@@ -30,6 +30,7 @@ from pfiq_desktop.cli.common import (
     add_store_options,
     analysed_photo,
     error,
+    note_annotated,
     nothing_found,
     parse_list,
     printable,
@@ -198,24 +199,17 @@ class CannotRecheck(ValueError):
     changed): "moved.json: cannot read it" sent the officer to a file that was readable."""
 
 
-def with_saved_analyses(found: list[Path], folders: list[Path], recursive: bool, out: str) -> tuple[list[Path], list[Path]]:
-    """The files to report from folders that may hold `pfiq analyse` output, and the annotated pictures left out.
-
-    An annotated PNG (photo and map side by side: two faces to the detector) is never an applicant's photo;
-    the analysis files in the folders are reported (found as photos are: no hidden entries, not the --out
-    folder), each once, unless their photo is among the files (it is then reported itself).
-    """
+def with_saved_analyses(found: list[Path], folders: list[Path], recursive: bool, out: str) -> list[Path]:
+    """The files to report from folders that may hold `pfiq analyse` output (their annotated pictures already left out
+    by `find_images`): the analysis files in the folders are reported too (found as photos are: no hidden entries, not
+    the --out folder), each once, unless their photo is among the files (it is then reported itself)."""
     from pfiq_desktop.engine.discovery import find_images
-    from pfiq_desktop.reports.figures import is_annotated_png
 
-    annotated = [path for path in found if path.suffix.lower() == ".png" and is_annotated_png(path)]
-    left_out = set(annotated)
-    chosen = [path for path in found if path not in left_out]
-    listed, photos = set(chosen), {path.resolve() for path in chosen}
+    listed, photos = set(found), {path.resolve() for path in found}
     saved = find_images(folders, recursive, outputs=out, extensions=frozenset({".json"})).files if folders else []
     extra = [path for path in saved if path not in listed
              and (source := analysed_photo(path)) is not None and Path(source).resolve() not in photos]
-    return chosen + extra, annotated
+    return found + extra
 
 
 def run(args: argparse.Namespace) -> int:
@@ -238,10 +232,8 @@ def run(args: argparse.Namespace) -> int:
 
     args.formats = args.formats or list(DEFAULT_FORMATS)
     found = find_images(args.paths, recursive=args.recursive, outputs=args.out)
-    paths, annotated = with_saved_analyses(found.files, [Path(p) for p in args.paths if Path(p).is_dir()], args.recursive, args.out)
-    if annotated:
-        print(f"note: {counted(len(annotated), 'annotated picture')} of pfiq analyse left out (e.g. {printable(annotated[0].name)}): "
-              "not applicants' photos; the analysis files are reported")
+    paths = with_saved_analyses(found.files, [Path(p) for p in args.paths if Path(p).is_dir()], args.recursive, args.out)
+    note_annotated(found.annotated, "; the analysis files are reported")
     if not paths:
         error(nothing_found(args.paths, args.recursive, "photos or analysis files"))
         return EXIT_USAGE

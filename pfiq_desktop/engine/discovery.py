@@ -9,7 +9,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from PIL import Image
+
+from pfiq_desktop import APP_NAME
+
 log = logging.getLogger(__name__)
+
+# the PNG text entry of the annotated pictures `pfiq analyse` and exports write (photo and map side by side: two faces
+# to the detector): never taken for an applicant's photo
+ANNOTATED_MARK = ("Software", f"{APP_NAME} annotated report")
 
 # photo-like names: found, listed and analysed; one imageio cannot read is then reported as "not supported"
 # instead of being left out without a word (.jfif, .jpe and .mpo are JPEGs; .j2k, .j2c, .jpf and .jpx JPEG 2000;
@@ -35,6 +43,7 @@ class FoundImages:
     files: list[Path] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     resolved: list[str] = field(default_factory=list)  # each file's absolute path, links resolved (`resolve_paths`)
+    annotated: list[Path] = field(default_factory=list)  # annotated pictures this application wrote (ANNOTATED_MARK)
 
 
 def find_images(
@@ -47,8 +56,10 @@ def find_images(
     or looping link, a pipe, a folder that cannot be listed) are reported in
     `skipped`, never left out silently. A photo named twice (as a file and through
     its folder, or through a link) is listed once. The folder `outputs` (a run's own
-    output folder, inside the photos' folder) is not searched: its annotated pictures
-    are not applicants' photos. `extensions`: the names searched for in folders (photos unless said otherwise).
+    output folder, inside the photos' folder) is not searched, and annotated pictures found elsewhere (an earlier
+    run's output folder) are left out into `annotated`: they are not applicants' photos, and `pfiq analyse --recursive`
+    reported them as faceless ones (CLI walk-through). `extensions`: the names searched for in folders (photos unless
+    said otherwise).
     """
     found = FoundImages()
     listed: list[Path] = []
@@ -62,13 +73,25 @@ def find_images(
             listed.append(entry)
     kept: dict[str, int] = {}  # resolved path -> its place in found.files
     for resolved, path in zip(resolve_paths(listed), listed):
-        if resolved not in kept:
+        if path.suffix.lower() == ".png" and is_annotated_png(path):
+            if path not in found.annotated:
+                found.annotated.append(path)
+        elif resolved not in kept:
             kept[resolved] = len(found.files)
             found.files.append(path)
             found.resolved.append(resolved)
         elif found.files[kept[resolved]].is_symlink() and not path.is_symlink():
             found.files[kept[resolved]] = path  # the photo under its own name, not a link's (link_to_top.jpg hid top.jpg)
     return found
+
+
+def is_annotated_png(path: str | Path) -> bool:
+    """Whether a file is an annotated picture this application wrote (its PNG text entry; read from the header)."""
+    try:
+        with Image.open(path) as png:
+            return png.format == "PNG" and png.info.get(ANNOTATED_MARK[0]) == ANNOTATED_MARK[1]
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):  # not readable as an image, or a header
+        return False  # claiming a size no report of ours has (`pfiq report` on such a folder stopped with a traceback)
 
 
 def _scan(folder: Path, recursive: bool, files: list[Path], skipped: list[Skipped], outputs: str | None = None,

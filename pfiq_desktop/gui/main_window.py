@@ -125,6 +125,9 @@ def open_problems(outcome: OpenOutcome) -> list[str]:
         problems.append("No photos found in " + ", ".join(map(display_name, outcome.empty)) + hint)
     if outcome.skipped:
         problems.append(skipped_text(outcome.skipped))
+    if outcome.annotated:
+        problems.append(f"Left out {counted(len(outcome.annotated), 'annotated picture')} that this application wrote "
+                        f"(e.g. {display_name(outcome.annotated[0].name)}): not applicants' photos")
     for name, (why, paths) in outcome.unusable_profiles.items():
         photos = first_few([display_name(Path(p).name) for p in paths], 3)
         until = "until it can be used again" if is_offered(name) else "and the choice is forgotten"

@@ -19,12 +19,11 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFontMetrics, QFontMetricsF, QImage, QPainter, QPen, QPolygonF
 
-from pfiq_desktop import APP_NAME
 from pfiq_desktop.engine.deviation import low_outlines
+from pfiq_desktop.engine.discovery import ANNOTATED_MARK
 from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.engine.results import Analysis, CheckResult, Verdict
 from pfiq_desktop.palette import (
@@ -525,7 +524,6 @@ def render_annotated(
 
 
 
-ANNOTATED_MARK = ("Software", f"{APP_NAME} annotated report")  # a PNG text entry: never taken for an applicant's photo
 
 
 def save_annotated_png(
@@ -534,15 +532,6 @@ def save_annotated_png(
     canvas = render_annotated(image, analysis, decision_label, width)
     canvas.setText(*ANNOTATED_MARK)
     save_qimage(target, canvas)
-
-
-def is_annotated_png(path: str | Path) -> bool:
-    """Whether a file is an annotated report this application wrote (its PNG text entry; read from the header)."""
-    try:
-        with Image.open(path) as png:
-            return png.format == "PNG" and png.info.get(ANNOTATED_MARK[0]) == ANNOTATED_MARK[1]
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):  # not readable as an image, or a header
-        return False  # claiming a size no report of ours has (`pfiq report` on such a folder stopped with a traceback)
 
 
 def render_thumbnail(image: np.ndarray | None, size: int) -> QImage:

@@ -133,6 +133,7 @@ class OpenOutcome:
     empty: list[str] = field(default_factory=list)  # existing paths with no photo in them
     nested: list[str] = field(default_factory=list)  # ... of which folders that have sub-folders (photos may be there)
     skipped: list[Skipped] = field(default_factory=list)  # photo-like entries that are not files (broken links...)
+    annotated: list[Path] = field(default_factory=list)  # annotated pictures this application wrote, left out
     restored: int = 0
     own_profiles: int = 0  # photos judged under the profile kept for them alone
     # a kept profile that cannot judge now (`why_unusable`) -> why, and the photos it was kept for; forgotten where the
@@ -161,7 +162,7 @@ class ReviewSession:
         for path in map(str, paths):
             (existing if Path(path).exists() else outcome.missing).append(path)
         found = find_images(existing, recursive=recursive)
-        outcome.skipped = found.skipped
+        outcome.skipped, outcome.annotated = found.skipped, found.annotated
         files = found.resolved  # resolved once: again here took a third of opening 3,000 photos
         if existing and not files:
             outcome.empty = existing

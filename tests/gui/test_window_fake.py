@@ -1963,3 +1963,19 @@ def test_view_keys_on_the_welcome_page_say_no_photo_is_open_and_change_nothing(q
     assert w.pages.currentWidget() is w.welcome
     assert (w.compare.mode.currentIndex(), w.compare.show_landmarks.isChecked(), w.compare.map_kind.currentIndex()) == (0, False, 0)
     assert w.status_text.text() == "No photos are open: open a folder or photos first"
+
+
+def test_opening_a_folder_leaves_out_the_annotated_pictures_this_application_wrote(qtbot, make_window, tmp_path):
+    # an earlier export's annotated PNGs (photo and map side by side) were listed as applicants' photos
+    from pfiq_desktop.engine.results import Analysis
+    from pfiq_desktop.reports.figures import save_annotated_png
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    photo = load_portrait(0)
+    save_rgb(folder / "a.jpg", photo)
+    save_annotated_png(folder / "a_report.png", photo, Analysis(source=str(folder / "a.jpg"), image_size=photo.shape[1::-1]))
+    w = make_window(fake_factory())
+    assert w.open_paths([str(folder)]) == 1
+    assert [r.name for r in w.session.records] == ["a.jpg"]
+    assert "Left out 1 annotated picture that this application wrote (e.g. a_report.png)" in w.banner.text(), w.banner.text()
