@@ -121,10 +121,34 @@ def test_results_of_other_photos_with_the_same_names_are_never_replaced(tmp_path
     run = pfiq("analyse", str(tmp_path), "--recursive", "--out", str(out), "--device", "cpu")  # both, told apart
     assert run.returncode == 0 and sources() == both, run.stderr
     assert "b1/IMG_0001.png " in run.stdout and "b2/IMG_0001.png -> IMG_0001_2" in run.stdout, run.stdout
-    # a picture no result names is still not replaced without --overwrite
+    # a picture nothing names the photo of (a file of the officer's) is still not replaced without --overwrite
     (out / "IMG_0001.json").unlink()
+    cv2.imwrite(str(out / "IMG_0001.png"), np.full((20, 20, 3), 200, np.uint8))
     run = pfiq("analyse", str(second), str(first), "--out", str(out), "--device", "cpu")
     assert run.returncode == 2 and "no result there says they are these photos' (IMG_0001.png)" in run.stderr
+
+
+def test_pictures_alone_name_their_photos_so_a_run_repeats_and_never_takes_anothers_name(tmp_path, astronaut):
+    # with --format png no JSON told whose a picture was: the same command again was refused, and --overwrite, which
+    # the refusal offered, then wrote applicant B's picture over A's IMG_0001.png (CLI walk-through)
+    from pfiq_desktop.engine.discovery import annotated_photo
+
+    first, second = tmp_path / "a", tmp_path / "b"
+    for folder, image in ((first, astronaut), (second, astronaut[:, ::-1])):
+        folder.mkdir()
+        cv2.imwrite(str(folder / "IMG_0001.jpg"), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    out = tmp_path / "res"
+
+    def owners():
+        return {p.name: annotated_photo(p) for p in sorted(out.iterdir())}
+
+    both = {"IMG_0001.png": str(first / "IMG_0001.jpg"), "IMG_0001_2.png": str(second / "IMG_0001.jpg")}
+    for _ in range(2):  # the same command twice
+        run = pfiq("analyse", str(first), str(second), "--out", str(out), "--format", "png", "--device", "cpu")
+        assert run.returncode == 0 and owners() == both, run.stdout + run.stderr
+    for options in ((), ("--overwrite",)):  # B alone, then as the refusal offered: its own name, never A's
+        run = pfiq("analyse", str(second), "--out", str(out), "--format", "png", "--device", "cpu", *options)
+        assert run.returncode == 0 and "IMG_0001.jpg -> IMG_0001_2" in run.stdout and owners() == both, run.stdout + run.stderr
 
 
 def test_a_report_that_would_replace_earlier_reports_stops_before_analysing(tmp_path):

@@ -38,6 +38,7 @@ from pfiq_desktop.cli.common import (
 )
 from pfiq_desktop.cli.progress import print_progress
 from pfiq_desktop.engine.defaults import BATCH_FACES
+from pfiq_desktop.engine.discovery import annotated_photo
 from pfiq_desktop.engine.filenames import first_few
 from pfiq_desktop.reports.naming import result_stems
 from pfiq_desktop.review.values import counted
@@ -141,8 +142,9 @@ def shown_names(paths: list[Path], stems: list[str]) -> dict[Path, str]:
 
 def others_outputs(out: Path, stems: list[str], paths: list[Path], formats: list[str]) -> list[Path]:
     """The files a run would replace that are not its own photos' earlier results: a result is the photo's when the
-    JSON of its name says it was made from that photo (a re-run, or a run resumed after a stop, replaces it). With
-    `output_stems` these are only files no JSON tells the photo of (a PNG alone, a file of the officer's)."""
+    JSON of its name, or its annotated picture, says it was made from that photo (a re-run, or a run resumed after a
+    stop, replaces it). With `output_stems` these are only files nothing tells the photo of (a picture written before
+    pictures named their photo, a file of the officer's)."""
     replaced = []
     for stem, path in zip(stems, paths, strict=True):
         existing = [target for target in (out / f"{stem}.{kind}" for kind in formats) if target.exists()]
@@ -152,8 +154,9 @@ def others_outputs(out: Path, stems: list[str], paths: list[Path], formats: list
 
 
 def _photo_of(result: Path) -> str | None:
-    """The photo the analysis JSON `result` was made from, resolved (a relative one read from here)."""
-    source = analysed_photo(result)
+    """The photo the analysis JSON `result` was made from, else the one its annotated picture beside it shows (a run
+    with --format png), resolved (a relative one read from here)."""
+    source = analysed_photo(result) or annotated_photo(result.with_suffix(".png"))
     return None if source is None else os.path.realpath(source)
 
 

@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 # the PNG text entry of the annotated pictures `pfiq analyse` and exports write (photo and map side by side: two faces
 # to the detector): never taken for an applicant's photo
 ANNOTATED_MARK = ("Software", f"{APP_NAME} annotated report")
+ANNOTATED_SOURCE = "Source"  # ... and the one naming the photo it shows, as the analysis does
 
 # photo-like names: found, listed and analysed; one imageio cannot read is then reported as "not supported"
 # instead of being left out without a word (.jfif, .jpe and .mpo are JPEGs; .j2k, .j2c, .jpf and .jpx JPEG 2000;
@@ -87,11 +88,27 @@ def find_images(
 
 def is_annotated_png(path: str | Path) -> bool:
     """Whether a file is an annotated picture this application wrote (its PNG text entry; read from the header)."""
+    return _annotated_text(path) is not None
+
+
+def annotated_photo(path: str | Path) -> str | None:
+    """The photo an annotated picture this application wrote shows, as its analysis names it; None for any other file
+    or one written before pictures named it. `pfiq analyse --format png` wrote no JSON to tell whose result a picture
+    was, so a re-run was refused and --overwrite then gave an applicant's name to another's picture (CLI walk-through)."""
+    text = _annotated_text(path)
+    return text.get(ANNOTATED_SOURCE) if text is not None else None
+
+
+def _annotated_text(path: str | Path) -> dict[str, str] | None:
+    """The PNG text entries of an annotated picture this application wrote; None for any other file."""
     try:
         with Image.open(path) as png:
-            return png.format == "PNG" and png.info.get(ANNOTATED_MARK[0]) == ANNOTATED_MARK[1]
+            info = png.info if png.format == "PNG" else {}
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):  # not readable as an image, or a header
-        return False  # claiming a size no report of ours has (`pfiq report` on such a folder stopped with a traceback)
+        return None  # claiming a size no report of ours has (`pfiq report` on such a folder stopped with a traceback)
+    if info.get(ANNOTATED_MARK[0]) != ANNOTATED_MARK[1]:
+        return None
+    return {key: value for key, value in info.items() if isinstance(key, str) and isinstance(value, str)}
 
 
 def _scan(folder: Path, recursive: bool, files: list[Path], skipped: list[Skipped], outputs: str | None = None,

@@ -23,7 +23,7 @@ from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFontMetrics, QFontMetricsF, QImage, QPainter, QPen, QPolygonF
 
 from pfiq_desktop.engine.deviation import low_outlines
-from pfiq_desktop.engine.discovery import ANNOTATED_MARK
+from pfiq_desktop.engine.discovery import ANNOTATED_MARK, ANNOTATED_SOURCE
 from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.engine.results import Analysis, CheckResult, Verdict
 from pfiq_desktop.palette import (
@@ -523,14 +523,14 @@ def render_annotated(
     return canvas
 
 
-
-
-
 def save_annotated_png(
     target: str | Path, image: np.ndarray | None, analysis: Analysis, decision_label: str = "", width: int = 1400
 ) -> None:
+    """The annotated picture, marked as this application's (`discovery.ANNOTATED_MARK`, never taken for a photo) and
+    naming the photo it shows (`discovery.ANNOTATED_SOURCE`: whose result it is, where no JSON beside it says)."""
     canvas = render_annotated(image, analysis, decision_label, width)
     canvas.setText(*ANNOTATED_MARK)
+    canvas.setText(ANNOTATED_SOURCE, analysis.source)
     save_qimage(target, canvas)
 
 

@@ -87,7 +87,7 @@ def result_stems(folder: Path, sources: Sequence[str | PurePath], keys: Sequence
         return found[stem]
 
     numbers: dict[str, list[int]] = {}  # base -> the numbers its results in the folder carry (base_2, base_3, ...)
-    for path in folder.glob("*.json") if folder.is_dir() else ():
+    for path in (p for p in folder.iterdir() if p.suffix in (".json", ".png")) if folder.is_dir() else ():
         if numbered := re.fullmatch(r"(.+)_(\d+)", path.stem):
             numbers.setdefault(numbered[1], []).append(int(numbered[2]))
 
