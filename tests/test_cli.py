@@ -486,6 +486,20 @@ def test_a_folder_report_leaves_out_only_this_applications_annotated_pictures(tm
     assert sorted(p.name for p in chosen) == ["X.jpg", "X.png", "Y.json", "huge.png"] and [p.name for p in found.annotated] == ["Y.png"]
 
 
+def test_a_folder_report_names_a_result_it_cannot_read(tmp_path, astronaut):
+    # a result truncated in a copy was left out without a word: one applicant fewer in the CSV, exit 0 (CLI walk-through)
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    cv2.imwrite(str(photos / "a.jpg"), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
+    results = tmp_path / "results"
+    assert pfiq("analyse", str(photos), "--out", str(results), "--format", "json", "--device", "cpu").returncode == 0
+    (results / "a.json").write_bytes((results / "a.json").read_bytes()[:2000])
+    (results / "settings.json").write_text('{"theme": "dark"}')  # a JSON of the officer's own: not ours, not a problem
+    run = pfiq("report", str(results), "--out", str(tmp_path / "out"), "--format", "csv")
+    assert run.returncode == 1 and "a.json: cannot read it" in run.stdout + run.stderr, run.stdout + run.stderr
+    assert "settings.json" not in run.stdout + run.stderr
+
+
 def test_analyse_leaves_out_the_annotated_pictures_of_an_earlier_run(tmp_path, astronaut):
     # an earlier run's output folder inside the photos' folder, searched with --recursive, gave "014854.png -> 014854_2:
     # No face found" (photo and map side by side) and exit 1 (CLI walk-through); pfiq report already left them out

@@ -243,6 +243,15 @@ def shared_cache() -> AnalysisCache | None:
     return cache
 
 
+def readable_json(path: Path) -> bool:
+    """Whether a file holds JSON, whatever it says (a truncated or empty one does not)."""
+    try:
+        json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return True
+
+
 def analysed_photo(path: Path) -> str | None:
     """The photo an analysis file from `pfiq analyse` names ("source", as written); None for any other file (missing,
     unreadable, another JSON). One test of "is this one of our analyses" for `analyse` and `report`."""

@@ -35,6 +35,7 @@ from pfiq_desktop.cli.common import (
     parse_list,
     printable,
     profile_for_all,
+    readable_json,
     saved_profile_note,
     shared_cache,
     stop_on_sigterm,
@@ -202,13 +203,16 @@ class CannotRecheck(ValueError):
 def with_saved_analyses(found: list[Path], folders: list[Path], recursive: bool, out: str) -> list[Path]:
     """The files to report from folders that may hold `pfiq analyse` output (their annotated pictures already left out
     by `find_images`): the analysis files in the folders are reported too (found as photos are: no hidden entries, not
-    the --out folder), each once, unless their photo is among the files (it is then reported itself)."""
+    the --out folder), each once, unless their photo is among the files (it is then reported itself); and any JSON
+    there that cannot be read at all, to be named as a problem: a result truncated in a copy was left out without a
+    word, and the summary counted one applicant fewer with exit 0 (CLI walk-through). Other JSON files are not ours."""
     from pfiq_desktop.engine.discovery import find_images
 
     listed, photos = set(found), {path.resolve() for path in found}
     saved = find_images(folders, recursive, outputs=out, extensions=frozenset({".json"})).files if folders else []
     extra = [path for path in saved if path not in listed
-             and (source := analysed_photo(path)) is not None and Path(source).resolve() not in photos]
+             and ((source := analysed_photo(path)) is not None and Path(source).resolve() not in photos
+                  or source is None and not readable_json(path))]
     return found + extra
 
 
