@@ -301,8 +301,30 @@ def test_a_store_deleted_or_replaced_by_an_older_copy_is_caught_by_its_witness(s
     with pytest.raises(StoreError, match="reviews.sqlite3 is missing, though reviews.sqlite3.head beside it records the 7 audit"):
         ReviewStore(store_path)
     assert not store_path.exists()  # not begun anew
-    with pytest.raises(StoreError, match="No review store at .*, though reviews.sqlite3.head beside it records the 7 audit"):
-        verify_store(store_path)
+    # the history gone, not a path mistyped: a broken log (pfiq audit verify exits 1), not "no review store" (exit 2)
+    gone = verify_store(store_path)
+    assert not gone.ok and "though reviews.sqlite3.head beside it records the 7 audit entries" in gone.summary()
+    store_path.write_bytes(b"")  # emptied: it read "not a review store (no such table: meta)"
+    emptied = verify_store(store_path).summary()
+    assert "is empty (0 bytes): the decisions it held are gone from it; reviews.sqlite3.head beside it records the 7" in emptied
+
+
+@pytest.mark.parametrize("witness", ["", "garbage{", '{"entries": "five", "entry_hash": "x"}'])
+def test_a_witness_that_cannot_be_read_is_reported_and_kept_not_replaced(tmp_path, witness):
+    # the last audit entry removed and the witness beside the store blanked: "OK ... chain intact" (CLI walk-through);
+    # and a decision then wrote a new witness over it, vouching for the trimmed log
+    store_path = tmp_path / "reviews.sqlite3"
+    with ReviewStore(store_path) as store:
+        for n in range(3):
+            store.record_decision(tmp_path / f"p{n}.jpg", f"{n}" * 64, "reject", officer="Jane Smith")
+    head = store_path.with_name("reviews.sqlite3.head")
+    head.write_text(witness)
+    said = "reviews.sqlite3.head beside it cannot be read"
+    assert said in verify_store(store_path).summary() and not verify_store(store_path).ok
+    with ReviewStore(store_path) as store:
+        store.record_decision(tmp_path / "p9.jpg", "9" * 64, "reject", officer="Jane Smith")
+        assert said in store.verify().summary()
+    assert head.read_text() == witness
 
 
 def _as_a_login_that_cannot_write(folder):

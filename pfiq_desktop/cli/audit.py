@@ -2,8 +2,9 @@
 `pfiq audit prune [STORE] --before DAY [--yes]`: remove its entries older than a day (retention).
 
 Exit 0 when the chain is intact, 1 when it is broken (the first broken link is
-printed first), cannot be checked (a version-1 store) or does not hold the entry of
-a head recorded earlier, 2 when the file is no review store.
+printed first), cannot be checked (a version-1 store), does not hold the entry of
+a head recorded earlier, or its witness beside it cannot be read, and when the store
+is gone or empty though its witness records entries; 2 when the file is no review store.
 """
 
 from __future__ import annotations

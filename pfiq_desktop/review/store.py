@@ -57,8 +57,9 @@ from pfiq_desktop.review.reasons import REFERENCE_NO_MATCH, reasons_text, refere
 from pfiq_desktop.review.values import counted
 from pfiq_desktop.review.wal import enable_wal
 from pfiq_desktop.review.witness import (
+    WitnessUnreadable,
     current_witness,
-    read_witness,
+    load_witness,
     verify_witnessed,
     witness_path,
     witness_problems,
@@ -612,7 +613,11 @@ class ReviewStore:
         """Move the witness beside the store to its head, unless the store no longer holds the witnessed entry: the
         witness is then the evidence, and stays. Not written (disk full) is logged: the decision is saved."""
         with self._lock:
-            witness = read_witness(self.path)
+            try:
+                witness = load_witness(self.path)
+            except WitnessUnreadable as problem:  # replaced, it would vouch for whatever the store holds now
+                log.warning("the audit witness of %s: %s; it is kept", self.path, problem)
+                return
             if witness_problems(self._conn, witness, self.path):
                 log.warning("the review store %s is not the one its witness recorded; the witness is kept", self.path)
                 return
@@ -705,9 +710,14 @@ def verify_store(path: str | os.PathLike[str], recorded_head: str = "") -> Chain
     """Verify a store file without changing it (read-only; a version-1 store is reported, not migrated); with
     `recorded_head`, also that it holds the audit entry of that hash (`witness.recorded_head_problems`)."""
     location = Path(path)
+    recorded = witnessed(location)
     if not location.is_file():
-        recorded = witnessed(location)
-        raise StoreError(f"No review store at {location}" + (f", though {recorded}" if recorded else ""))
+        if recorded:  # the history is gone, not a path mistyped: a broken log (exit 1), not a usage error (CLI walk-through)
+            return ChainReport(problems=[f"No review store at {location}, though {recorded}: it was deleted or moved"])
+        raise StoreError(f"No review store at {location}")
+    if location.stat().st_size == 0:  # "not a review store (no such table: meta)" hid the decisions' loss
+        return ChainReport(problems=[f"{location} is empty (0 bytes): the decisions it held are gone from it"
+                                     + (f"; {recorded}" if recorded else "")])
     try:
         with _reading(location) as conn:
             row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()

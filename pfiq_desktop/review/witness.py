@@ -32,9 +32,14 @@ def witness_path(store: Path) -> Path:
     return store.with_name(store.name + HEAD_SUFFIX)
 
 
-def read_witness(store: Path) -> Witness | None:
-    """The witness beside `store`; None where there is none (a store of a version before it, or new). One that cannot
-    be read is logged and taken as none: it proves nothing either way."""
+class WitnessUnreadable(ValueError):
+    """A witness is beside the store but cannot be read: blanked or garbled, it hid entries removed from the end of
+    the log ("OK ... chain intact" for a trimmed log; CLI walk-through), so it is kept and reported, not replaced."""
+
+
+def load_witness(store: Path) -> Witness | None:
+    """The witness beside `store`; None where there is none (a store of a version before it, or new); raises
+    WitnessUnreadable where one is there that cannot be read."""
     path = witness_path(store)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -42,7 +47,15 @@ def read_witness(store: Path) -> Witness | None:
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError) as problem:
-        log.warning("the audit witness %s cannot be read: %s", path, problem)
+        raise WitnessUnreadable(f"{path.name} beside it cannot be read ({problem})") from problem
+
+
+def read_witness(store: Path) -> Witness | None:
+    """`load_witness`, with one that cannot be read logged and taken as none (for a message about a missing store)."""
+    try:
+        return load_witness(store)
+    except WitnessUnreadable as problem:
+        log.warning("the audit witness of %s: %s", store, problem)
         return None
 
 
@@ -90,7 +103,10 @@ def verify_witnessed(conn: sqlite3.Connection, store: Path, recorded_head: str =
     """The chain's own check (review.chain), that the store is the one its witness saw grow, and that it holds the
     entry whose hash was recorded elsewhere, where one is given."""
     report = verify(conn)
-    report.problems += witness_problems(conn, read_witness(store), store)
+    try:
+        report.problems += witness_problems(conn, load_witness(store), store)
+    except WitnessUnreadable as problem:
+        report.problems.append(f"{problem}: audit entries removed from the end of the log cannot be ruled out")
     if recorded_head:
         report.problems += recorded_head_problems(conn, recorded_head)
     return report
