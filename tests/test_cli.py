@@ -157,7 +157,7 @@ def test_a_report_that_would_replace_earlier_reports_stops_before_analysing(tmp_
     out.mkdir()
     (out / "sample_astronaut.pdf").write_bytes(b"an earlier report")
     run = pfiq("report", str(SAMPLE), "--out", str(out), "--format", "pdf", "--no-store", "--device", "cpu")
-    assert run.returncode == 2 and "1 of the reports already exist" in run.stderr and "analysing" not in run.stderr
+    assert run.returncode == 2 and "1 report already exists" in run.stderr and "analysing" not in run.stderr
     assert (out / "sample_astronaut.pdf").read_bytes() == b"an earlier report"
 
 

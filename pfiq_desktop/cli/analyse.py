@@ -65,9 +65,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_store_options(parser, "the profiles kept for single photos")
     parser.add_argument("--recursive", action="store_true", help="also search sub-folders (not the output folder)")
     parser.add_argument("--overwrite", action="store_true",
-                        help="replace files in the output folder that no JSON there names as this run's photos' earlier "
-                             "results (by default the run stops first). Another photo's result is never replaced: camera "
-                             "names such as IMG_0001 repeat between applicants, so this one is written as IMG_0001_2")
+                        help="replace files in the output folder that no result there (JSON or picture) names as this run's "
+                             "photos' earlier results (by default the run stops first). Another photo's result is never "
+                             "replaced: camera names such as IMG_0001 repeat between applicants, so this one is written as "
+                             "IMG_0001_2")
     parser.add_argument("--no-cache", action="store_true",
                         help="analyse every photo again (by default a photo analysed before, here, by `pfiq report` or "
                              "in the window, with the same models, is taken from the shared analysis cache)")
@@ -161,7 +162,13 @@ def _photo_of(result: Path) -> str | None:
 
 
 def _print_rows(rows: list[tuple[str, str, str, str, str, str]]) -> None:
-    print_table(rows, ("file", "verdict", "quality", "faces", "time", "problems"), (40, 8, 7, 5, 8))
+    if rows:  # a header alone, before "stopped after 0 of 6 photos", read as a table lost (CLI walk-through)
+        print_table(rows, ("file", "verdict", "quality", "faces", "time", "problems"), (40, 8, 7, 5, 8))
+
+
+def _complete(rows: list[tuple[str, str, str, str, str, str]]) -> str:
+    """What a stopped run says of the photos it finished: nothing where it finished none."""
+    return "; their outputs are complete" if rows else ""
 
 
 def run(args: argparse.Namespace) -> int:
@@ -193,7 +200,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     others = [] if args.overwrite else others_outputs(Path(args.out), stems, paths, args.formats)
     if others:
-        error(f"{len(others)} files in {printable(str(Path(args.out).resolve()))} would be replaced, and no result there "
+        error(f"{counted(len(others), 'file')} in {printable(str(Path(args.out).resolve()))} would be replaced, and no result there "
               f"says they are these photos' ({first_few([printable(p.name) for p in others], 5)}): perhaps pictures left "
               "without their JSON, or files of your own. Nothing was written. Choose another --out, or --overwrite to "
               "replace them.")
@@ -236,15 +243,14 @@ def run(args: argparse.Namespace) -> int:
     except OutputError as failure:
         print(file=sys.stderr)  # off the progress bar's line
         _print_rows(rows)  # the photos finished before the failure, as a full run lists them
-        finished = "; their outputs are complete" if rows else ""
         error(str(failure))  # its own line: the two in one read "\n" literally (resilience walk-through)
-        print(f"stopped after {len(rows)} of {counted(len(paths), 'photo')}{finished}. Mend the cause above and run it again "
-              "to finish (add --overwrite if it then stops over a PNG the photo under way left without its JSON).", file=sys.stderr)
+        print(f"stopped after {len(rows)} of {counted(len(paths), 'photo')}{_complete(rows)}. Mend the cause above and run it "
+              "again to finish.", file=sys.stderr)
         return EXIT_OUTPUT
     except KeyboardInterrupt:
         print(file=sys.stderr)
         _print_rows(rows)
-        print(f"cancelled after {len(rows)} of {counted(len(paths), 'photo')}; their outputs are complete", file=sys.stderr)
+        print(f"cancelled after {len(rows)} of {counted(len(paths), 'photo')}{_complete(rows)}", file=sys.stderr)
         return EXIT_CANCELLED
     _print_rows(rows)
     for line in kept.notes():

@@ -152,7 +152,8 @@ def run(args: argparse.Namespace) -> int:
         error(str(failure))
         return EXIT_OUTPUT
     except KeyboardInterrupt:
-        print(f"\ncancelled after {len(comparisons)} of {len(pairs)} pairs; their outputs are complete", file=sys.stderr)
+        finished = "; their outputs are complete" if comparisons else ""
+        print(f"\ncancelled after {len(comparisons)} of {len(pairs)} pairs{finished}", file=sys.stderr)
         return EXIT_CANCELLED
     report(comparisons, out)
     for line in kept.notes():

@@ -415,7 +415,8 @@ def _refused(items: list[ReportItem], args: argparse.Namespace, formats: list[st
     replaced = [] if args.overwrite else existing_outputs(items, args.out, formats)
     if replaced:
         names = first_few([printable(path.name) for path in replaced], 5)
-        error(f"{len(replaced)} of the reports already exist in {folder} ({names}), perhaps of other photos with the same "
+        exist = "already exists" if len(replaced) == 1 else "already exist"
+        error(f"{counted(len(replaced), 'report')} {exist} in {folder} ({names}), perhaps of other photos with the same "
               "names; nothing was written. Choose another --out, or --overwrite to replace them.")
         return True
     return False

@@ -406,7 +406,10 @@ def _unidentified_message(head: bytes, name: str) -> str:
         return (f"{name} is a HEIC/HEIF photo (a phone's default format), which is not supported; "
                 f"export or convert it to JPEG (on the phone or with any photo viewer) and open that.")
     sample = head[:512]
-    if sample and all(32 <= b < 127 or b in b"\t\r\n" for b in sample):
+    text = bool(sample) and all(32 <= b < 127 or b in b"\t\r\n" for b in sample)
+    if text and sample.lstrip().startswith(b"{") and b'"schema"' in sample:  # an analysis given for its photo
+        return f"{name} is not an image but text, perhaps an analysis: `pfiq report` reads those."
+    if text:
         return (
             f"{name} is not an image: it contains text. It may have been renamed; "
             f"use the original {_FORMAT_LIST} photo."

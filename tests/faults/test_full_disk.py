@@ -101,5 +101,6 @@ def test_pfiq_analyse_on_a_full_disk_exits_3(small_disk, tmp_path):
     # the annotated PNG is written first (the JSON last, so an interrupted run leaves no JSON without its PNG)
     assert run.returncode == 3 and f"Cannot write {disk.path / 'sample_astronaut.png'}" in run.stderr
     assert "stopped after 0 of 1 photo. Mend the cause above and run it again" in run.stderr  # how far it got, said
+    assert "verdict" not in run.stdout  # no table's header without rows (CLI walk-through)
     assert "\\n" not in run.stderr  # on lines of their own (a newline inside one error read "\n" literally)
     assert disk.listing() == []

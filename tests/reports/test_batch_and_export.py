@@ -342,7 +342,7 @@ def test_cli_report_from_saved_analysis(tmp_path, sample_analysis, capsys):
     args = parser.parse_args(again)
     assert args.handler(args) == 2
     err = capsys.readouterr().err
-    assert "3 of the reports already exist" in err and "sample_astronaut.pdf" in err and "--overwrite" in err
+    assert "3 reports already exist" in err and "sample_astronaut.pdf" in err and "--overwrite" in err
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     args = parser.parse_args([*again, "--overwrite"])
     assert args.handler(args) == 0
