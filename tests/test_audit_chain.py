@@ -273,9 +273,9 @@ def test_a_store_deleted_or_replaced_by_an_older_copy_is_caught_by_its_witness(s
     # a store deleted, or emptied, was begun anew and then verified "0 audit entries, chain intact"; an older copy put
     # back verifies as a chain too (resilience walk-through): the head kept beside it is what tells
     from pfiq_desktop.review import StoreError
-    from pfiq_desktop.review.witness import read_witness
+    from pfiq_desktop.review.witness import load_witness
 
-    witness = read_witness(store_path)
+    witness = load_witness(store_path)
     assert witness is not None and witness.entries == 5  # it followed the five entries, a withdrawal included
     assert verify_store(store_path).ok
     older = tmp_path / "older.sqlite3"
@@ -307,6 +307,17 @@ def test_a_store_deleted_or_replaced_by_an_older_copy_is_caught_by_its_witness(s
     store_path.write_bytes(b"")  # emptied: it read "not a review store (no such table: meta)"
     emptied = verify_store(store_path).summary()
     assert "is empty (0 bytes): the decisions it held are gone from it; reviews.sqlite3.head beside it records the 7" in emptied
+    # a witness blanked beside the deleted store still says a store was there; the window does not begin anew (review)
+    store_path.unlink()
+    store_path.with_name("reviews.sqlite3.head").write_text("")
+    assert "reviews.sqlite3.head beside it cannot be read" in verify_store(store_path).summary()
+    with pytest.raises(StoreError, match="is missing, though reviews.sqlite3.head beside it cannot be read"):
+        ReviewStore(store_path)
+    # an empty file no witness speaks for is no store, not lost decisions
+    other = tmp_path / "new.sqlite3"
+    other.write_bytes(b"")
+    with pytest.raises(StoreError, match="is empty \\(0 bytes\\): no review store"):
+        verify_store(other)
 
 
 @pytest.mark.parametrize("witness", ["", "garbage{", '{"entries": "five", "entry_hash": "x"}'])

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from pfiq_desktop.engine.icao import load_profile, run_checks
+from pfiq_desktop.engine.icao.registry import FRAMING_CHECKS
 from pfiq_desktop.engine.imageio import load_image
 from pfiq_desktop.engine.results import CheckResult, Verdict
 from pfiq_desktop.gui.samples import make_sample_folder
@@ -59,3 +60,12 @@ def test_the_unedited_portrait_is_framed_as_a_passport_photo_so_only_its_smile_f
     checks = checks_of(samples / "1_astronaut.jpg")
     failed = {check for check, result in checks.items() if result.verdict is Verdict.FAIL}
     assert failed == {"mouth_closed"}, {check: checks[check].reason for check in failed}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_FAILURES))
+def test_no_sample_is_flagged_for_its_framing(samples: Path, name: str) -> None:
+    # the wide shot failed nine framing checks on every variant, burying what each is there to show; framed with the
+    # eyes 121 px apart, the sunglasses' landmarks still warned "Too few pixels between the eyes?" (review)
+    checks = checks_of(samples / name)
+    flagged = {check for check in FRAMING_CHECKS if check in checks and checks[check].verdict in (Verdict.FAIL, Verdict.WARN)}
+    assert not flagged, {check: checks[check].reason for check in flagged}

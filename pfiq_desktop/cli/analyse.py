@@ -27,6 +27,7 @@ from pfiq_desktop.cli.common import (
     kept_profiles,
     note_annotated,
     nothing_found,
+    outputs_complete,
     parse_list,
     positive_int,
     print_table,
@@ -166,11 +167,6 @@ def _print_rows(rows: list[tuple[str, str, str, str, str, str]]) -> None:
         print_table(rows, ("file", "verdict", "quality", "faces", "time", "problems"), (40, 8, 7, 5, 8))
 
 
-def _complete(rows: list[tuple[str, str, str, str, str, str]]) -> str:
-    """What a stopped run says of the photos it finished: nothing where it finished none."""
-    return "; their outputs are complete" if rows else ""
-
-
 def run(args: argparse.Namespace) -> int:
     from pfiq_desktop.atomic import OutputError, ensure_folder, write_text_atomic
     from pfiq_desktop.engine.analyzer import Analyzer
@@ -183,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
 
     found = find_images(args.paths, recursive=args.recursive, outputs=args.out)
     report_skipped(found.skipped)
-    note_annotated(found.annotated, "; pfiq report reads the analysis files beside them")
+    note_annotated(found.annotated)
     paths = [path.absolute() for path in found.files]  # the JSON names its photo wherever it is read from
     if not paths:
         error(nothing_found(args.paths, args.recursive, "images"))
@@ -244,13 +240,13 @@ def run(args: argparse.Namespace) -> int:
         print(file=sys.stderr)  # off the progress bar's line
         _print_rows(rows)  # the photos finished before the failure, as a full run lists them
         error(str(failure))  # its own line: the two in one read "\n" literally (resilience walk-through)
-        print(f"stopped after {len(rows)} of {counted(len(paths), 'photo')}{_complete(rows)}. Mend the cause above and run it "
+        print(f"stopped after {len(rows)} of {counted(len(paths), 'photo')}{outputs_complete(len(rows))}. Mend the cause above and run it "
               "again to finish.", file=sys.stderr)
         return EXIT_OUTPUT
     except KeyboardInterrupt:
         print(file=sys.stderr)
         _print_rows(rows)
-        print(f"cancelled after {len(rows)} of {counted(len(paths), 'photo')}{_complete(rows)}", file=sys.stderr)
+        print(f"cancelled after {len(rows)} of {counted(len(paths), 'photo')}{outputs_complete(len(rows))}", file=sys.stderr)
         return EXIT_CANCELLED
     _print_rows(rows)
     for line in kept.notes():

@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
 
     found = expand_sources(args.sources, recursive=args.recursive)
     report_skipped(found.skipped)
-    note_annotated(found.annotated, "")
+    note_annotated(found.annotated)
     paths = [str(path) for path in found.files]
     if not paths:
         error("no photos found in the given sources")

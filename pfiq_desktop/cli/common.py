@@ -223,11 +223,16 @@ def report_skipped(skipped: Sequence[Skipped]) -> None:
         print(f"skipped {printable(str(entry.path))}: {entry.reason}", file=sys.stderr)
 
 
-def note_annotated(annotated: Sequence[Path], then: str) -> None:
-    """Say that annotated pictures of an earlier run were left out (`find_images`), and `then` what happens instead."""
+def note_annotated(annotated: Sequence[Path]) -> None:
+    """Say that annotated pictures this application wrote were left out (`find_images`)."""
     if annotated:
-        print(f"note: {counted(len(annotated), 'annotated picture')} of pfiq analyse left out (e.g. "
-              f"{printable(annotated[0].name)}): not applicants' photos{then}")
+        print(f"note: {counted(len(annotated), 'annotated picture')} written by this application left out (e.g. "
+              f"{printable(annotated[0].name)}): not applicants' photos", file=sys.stderr)
+
+
+def outputs_complete(finished: int) -> str:
+    """What a stopped run says of the photos or pairs it finished: nothing where it finished none."""
+    return "; their outputs are complete" if finished else ""
 
 
 def shared_cache() -> AnalysisCache | None:
@@ -243,13 +248,18 @@ def shared_cache() -> AnalysisCache | None:
     return cache
 
 
-def readable_json(path: Path) -> bool:
-    """Whether a file holds JSON, whatever it says (a truncated or empty one does not)."""
+def broken_analysis(path: Path) -> bool:
+    """Whether a JSON file looks like an analysis of `pfiq analyse` that cannot be read (empty, or truncated after its
+    "schema"), not a JSON of the officer's own: those, with a byte-order mark or in UTF-16 as editors write them, were
+    called broken results (review)."""
     try:
-        json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
-        return False
-    return True
+        data = path.read_bytes()
+        json.loads(data)
+    except OSError:
+        return True
+    except ValueError:  # (UnicodeDecodeError is one)
+        return not data.strip() or data.lstrip().startswith(b"{") and b'"schema"' in data[:200]
+    return False
 
 
 def analysed_photo(path: Path) -> str | None:

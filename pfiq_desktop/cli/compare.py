@@ -30,6 +30,7 @@ from pfiq_desktop.cli.common import (
     error,
     fitted,
     kept_profiles,
+    outputs_complete,
     parse_list,
     print_table,
     printable,
@@ -152,8 +153,7 @@ def run(args: argparse.Namespace) -> int:
         error(str(failure))
         return EXIT_OUTPUT
     except KeyboardInterrupt:
-        finished = "; their outputs are complete" if comparisons else ""
-        print(f"\ncancelled after {len(comparisons)} of {len(pairs)} pairs{finished}", file=sys.stderr)
+        print(f"\ncancelled after {len(comparisons)} of {len(pairs)} pairs{outputs_complete(len(comparisons))}", file=sys.stderr)
         return EXIT_CANCELLED
     report(comparisons, out)
     for line in kept.notes():

@@ -29,13 +29,13 @@ from pfiq_desktop.cli.common import (
     add_engine_options,
     add_store_options,
     analysed_photo,
+    broken_analysis,
     error,
     note_annotated,
     nothing_found,
     parse_list,
     printable,
     profile_for_all,
-    readable_json,
     saved_profile_note,
     shared_cache,
     stop_on_sigterm,
@@ -203,16 +203,16 @@ class CannotRecheck(ValueError):
 def with_saved_analyses(found: list[Path], folders: list[Path], recursive: bool, out: str) -> list[Path]:
     """The files to report from folders that may hold `pfiq analyse` output (their annotated pictures already left out
     by `find_images`): the analysis files in the folders are reported too (found as photos are: no hidden entries, not
-    the --out folder), each once, unless their photo is among the files (it is then reported itself); and any JSON
-    there that cannot be read at all, to be named as a problem: a result truncated in a copy was left out without a
-    word, and the summary counted one applicant fewer with exit 0 (CLI walk-through). Other JSON files are not ours."""
+    the --out folder), each once, unless their photo is among the files (it is then reported itself); and any analysis
+    there that cannot be read (`broken_analysis`), to be named as a problem: a result truncated in a copy was left out
+    without a word, and the summary counted one applicant fewer with exit 0 (CLI walk-through)."""
     from pfiq_desktop.engine.discovery import find_images
 
     listed, photos = set(found), {path.resolve() for path in found}
     saved = find_images(folders, recursive, outputs=out, extensions=frozenset({".json"})).files if folders else []
     extra = [path for path in saved if path not in listed
              and ((source := analysed_photo(path)) is not None and Path(source).resolve() not in photos
-                  or source is None and not readable_json(path))]
+                  or source is None and broken_analysis(path))]
     return found + extra
 
 
@@ -237,7 +237,7 @@ def run(args: argparse.Namespace) -> int:
     args.formats = args.formats or list(DEFAULT_FORMATS)
     found = find_images(args.paths, recursive=args.recursive, outputs=args.out)
     paths = with_saved_analyses(found.files, [Path(p) for p in args.paths if Path(p).is_dir()], args.recursive, args.out)
-    note_annotated(found.annotated, "; the analysis files are reported")
+    note_annotated(found.annotated)
     if not paths:
         error(nothing_found(args.paths, args.recursive, "photos or analysis files"))
         return EXIT_USAGE

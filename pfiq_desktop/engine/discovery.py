@@ -12,6 +12,7 @@ from pathlib import Path
 from PIL import Image
 
 from pfiq_desktop import APP_NAME
+from pfiq_desktop.engine.filenames import path_from_text
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,8 @@ def annotated_photo(path: str | Path) -> str | None:
     or one written before pictures named it. `pfiq analyse --format png` wrote no JSON to tell whose result a picture
     was, so a re-run was refused and --overwrite then gave an applicant's name to another's picture (CLI walk-through)."""
     text = _annotated_text(path)
-    return text.get(ANNOTATED_SOURCE) if text is not None else None
+    source = text.get(ANNOTATED_SOURCE) if text is not None else None
+    return path_from_text(source) if source is not None else None
 
 
 def _annotated_text(path: str | Path) -> dict[str, str] | None:

@@ -187,7 +187,8 @@ class ChecklistPanel(QWidget):
         self.face_index = 0
         self.face_combo = named(QComboBox(), "faceCombo")
         self.face_combo.setToolTip("Face shown by the gauge, the region table and the face crop view"
-                                   " (Ctrl+] next, Ctrl+[ previous); the applicant's face, the largest inside the photo, comes first")
+                                   " (Ctrl+] next, Ctrl+[ previous); the applicant's face comes first: the largest inside the photo, "
+                                   "or of faces about as large, the most central")
         self.face_prev = named(QToolButton(autoRaise=True), "facePrev")
         self.face_prev.setText("◀")
         self.face_prev.setToolTip("Previous face (Ctrl+[)")

@@ -12,13 +12,14 @@ from pfiq_desktop.atomic import write_bytes_atomic
 from pfiq_desktop.engine import disturbances
 
 SAMPLE_NAME = "sample_astronaut.jpg"
-SAMPLE_SET_VERSION = 4  # bump when the variants change: a new folder is written beside the old one
+SAMPLE_SET_VERSION = 5  # bump when the variants change: a new folder is written beside the old one
 # The astronaut portrait (512x512) is a wide shot with the flag behind her: as bundled it fails nine framing checks,
 # which buried each variant's own defect. The gallery shows it framed as a passport photo: this box (left, top, right,
-# bottom; 35:45 with the head at 75 % of the height) enlarged so that the eyes are 120 px apart. Only the mouth,
-# open in a smile, still fails.
+# bottom; 35:45 with the head at 75 % of the height) enlarged so that the eyes are 130 px apart, clear of the 120 px
+# warning even where the lenses drawn over them move the landmarks (113 px at 121). Only the mouth, open in a smile,
+# still fails.
 _FRAME = (143, 0, 307, 211)
-_ENLARGE = 2.8
+_ENLARGE = 3.0
 # Eye centres in the bundled portrait, measured once with the 68-point landmarks.
 _EYES = [(203.0, 102.0), (247.0, 104.0)]
 _LENS = (14, 9)  # sunglasses lens half-axes in the bundled portrait: the face is still found, the eyes are hidden

@@ -24,7 +24,7 @@ from PySide6.QtGui import QBrush, QColor, QFontMetrics, QFontMetricsF, QImage, Q
 
 from pfiq_desktop.engine.deviation import low_outlines
 from pfiq_desktop.engine.discovery import ANNOTATED_MARK, ANNOTATED_SOURCE
-from pfiq_desktop.engine.filenames import display_name
+from pfiq_desktop.engine.filenames import display_name, path_text
 from pfiq_desktop.engine.results import Analysis, CheckResult, Verdict
 from pfiq_desktop.palette import (
     BOX_COLOUR,
@@ -530,7 +530,7 @@ def save_annotated_png(
     naming the photo it shows (`discovery.ANNOTATED_SOURCE`: whose result it is, where no JSON beside it says)."""
     canvas = render_annotated(image, analysis, decision_label, width)
     canvas.setText(*ANNOTATED_MARK)
-    canvas.setText(ANNOTATED_SOURCE, analysis.source)
+    canvas.setText(ANNOTATED_SOURCE, path_text(analysis.source))  # a name not valid UTF-8 kept whole, as the JSON keeps it
     save_qimage(target, canvas)
 
 

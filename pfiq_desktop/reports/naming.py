@@ -7,7 +7,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
-from itertools import count
+from itertools import chain, count
 from pathlib import Path, PurePath
 
 from pfiq_desktop.engine.filenames import display_name, first_few, valid_name
@@ -87,7 +87,7 @@ def result_stems(folder: Path, sources: Sequence[str | PurePath], keys: Sequence
         return found[stem]
 
     numbers: dict[str, list[int]] = {}  # base -> the numbers its results in the folder carry (base_2, base_3, ...)
-    for path in (p for p in folder.iterdir() if p.suffix in (".json", ".png")) if folder.is_dir() else ():
+    for path in chain(folder.glob("*.json"), folder.glob("*.png")):  # (a folder it cannot list: none; a picture alone: --format png)
         if numbered := re.fullmatch(r"(.+)_(\d+)", path.stem):
             numbers.setdefault(numbered[1], []).append(int(numbered[2]))
 

@@ -76,7 +76,6 @@ class PhotoRecord:
     name: str = field(init=False)  # asked for on every paint and sort: computed once
     search_key: str = field(init=False)  # ... and the name as a search matches it (`filenames.search_key`)
     failed: tuple[str, ...] = ()  # ids of the subject's failed checks
-    warned: tuple[str, ...] = ()  # ... and of its warnings
     failed_as: tuple[str, ...] = ()  # ... each failed check's problem, its direction named (`reasons.problem_label`)
     warned_as: tuple[str, ...] = ()  # ... and each warning's
     problems: tuple[str, ...] = ()  # ... and what each found, in words (`reasons.problem_label`)
@@ -92,7 +91,6 @@ class PhotoRecord:
     def set_analysis(self, analysis: Analysis) -> None:
         self.analysis, self.status = analysis, analysis.verdict
         self.failed = tuple(c.id for c in analysis.failed_checks())
-        self.warned = tuple(c.id for c in analysis.subject_checks() if c.verdict is Verdict.WARN)
         self.failed_as = tuple(problem_label(c) for c in analysis.failed_checks())
         self.warned_as = tuple(problem_label(c) for c in analysis.subject_checks() if c.verdict is Verdict.WARN)
         self.problems = tuple(failed_problems(analysis))

@@ -68,6 +68,7 @@ from pfiq_desktop.review.witness import (
 )
 
 log = logging.getLogger(__name__)
+EMPTIED = "is empty (0 bytes): the decisions it held are gone from it"  # a store file emptied by a failing disk or a copy
 LOCK_WAIT_S = 10.0  # how long a write waits for another process's lock on the store
 
 PATHS_PER_QUERY = 500  # paths bound in one query (SQLite allows 999 variables in older builds)
@@ -250,8 +251,8 @@ class ReviewStore:
         if self.path.is_file() and self.path.stat().st_size == 0:
             # SQLite takes an empty file for a new database: a store emptied by a failing disk or a copy was made anew,
             # and the audit check then passed on a history of 0 entries (resilience walk-through)
-            raise StoreError(f"{self.path} is empty (0 bytes): the decisions it held are gone from it. It is not replaced: "
-                             "restore it from a backup, or move it away to start a new review store")
+            raise StoreError(f"{self.path} {EMPTIED}. It is not replaced: restore it from a backup, or move it away to "
+                             "start a new review store")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False,
@@ -711,13 +712,16 @@ def verify_store(path: str | os.PathLike[str], recorded_head: str = "") -> Chain
     `recorded_head`, also that it holds the audit entry of that hash (`witness.recorded_head_problems`)."""
     location = Path(path)
     recorded = witnessed(location)
+    # where the witness says a store was there, its loss is a broken log (exit 1), not a usage error ("no review store",
+    # "not a review store (no such table: meta)" for an emptied one; CLI walk-through)
     if not location.is_file():
-        if recorded:  # the history is gone, not a path mistyped: a broken log (exit 1), not a usage error (CLI walk-through)
+        if recorded:
             return ChainReport(problems=[f"No review store at {location}, though {recorded}: it was deleted or moved"])
         raise StoreError(f"No review store at {location}")
-    if location.stat().st_size == 0:  # "not a review store (no such table: meta)" hid the decisions' loss
-        return ChainReport(problems=[f"{location} is empty (0 bytes): the decisions it held are gone from it"
-                                     + (f"; {recorded}" if recorded else "")])
+    if location.stat().st_size == 0:
+        if recorded:
+            return ChainReport(problems=[f"{location} {EMPTIED}; {recorded}"])
+        raise StoreError(f"{location} is empty (0 bytes): no review store")
     try:
         with _reading(location) as conn:
             row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()

@@ -9,15 +9,12 @@ reported, and the witness is then left as it is, as the evidence.
 from __future__ import annotations
 
 import json
-import logging
 import sqlite3
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from pfiq_desktop.atomic import write_text_atomic
 from pfiq_desktop.review.chain import GENESIS, PRINTED_HASH_DIGITS, PRUNE, ChainReport, verify
-
-log = logging.getLogger(__name__)
 
 HEAD_SUFFIX = ".head"
 
@@ -50,15 +47,6 @@ def load_witness(store: Path) -> Witness | None:
         raise WitnessUnreadable(f"{path.name} beside it cannot be read ({problem})") from problem
 
 
-def read_witness(store: Path) -> Witness | None:
-    """`load_witness`, with one that cannot be read logged and taken as none (for a message about a missing store)."""
-    try:
-        return load_witness(store)
-    except WitnessUnreadable as problem:
-        log.warning("the audit witness of %s: %s", store, problem)
-        return None
-
-
 def current_witness(conn: sqlite3.Connection) -> Witness:
     """The store's own head: its last audit entry."""
     row = conn.execute("SELECT id, entry_hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
@@ -66,8 +54,13 @@ def current_witness(conn: sqlite3.Connection) -> Witness:
 
 
 def witnessed(store: Path) -> str:
-    """'reviews.sqlite3.head beside it records the 7 audit entries written to it', or '' where no entry is recorded."""
-    witness = read_witness(store)
+    """'reviews.sqlite3.head beside it records the 7 audit entries written to it', or '... cannot be read (...)' (a
+    store was there: a blanked witness beside a deleted store read as a path mistyped, and the window began anew;
+    review), or '' where no entry is recorded."""
+    try:
+        witness = load_witness(store)
+    except WitnessUnreadable as problem:
+        return str(problem)
     if witness is None or not witness.entries:
         return ""
     return f"{witness_path(store).name} beside it records the {witness.entries} audit entries written to it"
