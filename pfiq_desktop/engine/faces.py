@@ -63,7 +63,7 @@ SAME_FACE_OVERLAP = 0.3  # a 2x face overlapping a 1x one by this much (intersec
 # Faces at least this share of the largest one's size are about as large: the one nearest the photo's centre is the
 # subject. Once the 2x search found bystanders, "the largest" named one a few pixels larger than the centred subject. On
 # the 3,261 LFW development photos (141 with two faces or more) 3 subjects change, each to the centred, named person
-# (the bystanders at 0.83 and 0.97 of her or his size); at 0.9 only the second
+# (the named person at 0.83 and 0.97 of the bystander's size); at 0.9 only the second
 AS_LARGE = 0.8
 # A small photo showing no face is searched again in the middle of a grey canvas this many times its size (FaceDetector:
 # tight crops). Extended Yale B's crops and the face-mask photos were padded so for the issue-15 figures.
