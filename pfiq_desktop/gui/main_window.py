@@ -17,6 +17,7 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QComboBox,
     QDockWidget,
     QFileDialog,
     QLabel,
@@ -60,7 +61,7 @@ from pfiq_desktop.gui.renewal_check import RenewalCheck
 from pfiq_desktop.gui.settings_dialog import SettingsDialog
 from pfiq_desktop.gui.theme import apply_theme, notice_style
 from pfiq_desktop.gui.welcome import WelcomePage
-from pfiq_desktop.gui.widgets import IMAGE_FILTER, named, plain, shortcut
+from pfiq_desktop.gui.widgets import IMAGE_FILTER, LettersStayInDropDowns, named, plain, shortcut
 from pfiq_desktop.gui.worker import AnalysisWorker, EngineFactory
 from pfiq_desktop.palette import RESULT_ORDER, STATUS_COLOURS, status_counts
 from pfiq_desktop.review import ACCEPT, ReviewStore
@@ -183,6 +184,9 @@ class MainWindow(QMainWindow):
         self.decisions = DecisionController(self, self.session, self.settings, self.decision, self.browser, self.officer_text,
                                             self._status)
         self._build_actions()
+        self._letters_stay_in_drop_downs = LettersStayInDropDowns(self)
+        for combo in self.findChildren(QComboBox):
+            combo.installEventFilter(self._letters_stay_in_drop_downs)
         self._tab_order()
         self.setAcceptDrops(True)
         self._default_layout()

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from PySide6 import QtGui
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut, QStandardItemModel
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QImage, QKeyEvent, QKeySequence, QPixmap, QShortcut, QStandardItemModel
 from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
 from pfiq_desktop.engine.defaults import ONNX_SUFFIXES, TORCHSCRIPT_SUFFIXES
@@ -47,6 +47,20 @@ def shortcut(keys: str | QKeySequence.StandardKey | Qt.Key, parent: QWidget, slo
     made = QShortcut(QKeySequence(keys), parent, slot)
     made.setContext(context)
     return made
+
+
+class LettersStayInDropDowns(QObject):
+    """An event filter for drop-downs: a letter typed in one chooses its entry, as Qt's drop-downs do, and is not taken
+    by the window's one-letter keys. Typing "More" in the check filter rejected the photo on screen with its "r", and
+    the filter did not move (third usability walk-through)."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent)
+                and not event.modifiers() & ~(Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier)
+                and event.text().isprintable() and event.text().strip()):
+            event.accept()  # the key goes to the drop-down, not to a shortcut
+            return True
+        return super().eventFilter(watched, event)
 
 
 def plain(label: QLabel) -> QLabel:

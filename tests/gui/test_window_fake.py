@@ -1979,3 +1979,22 @@ def test_opening_a_folder_leaves_out_the_annotated_pictures_this_application_wro
     assert w.open_paths([str(folder)]) == 1
     assert [r.name for r in w.session.records] == ["a.jpg"]
     assert "Left out 1 annotated picture that this application wrote (e.g. a_report.png)" in w.banner.text(), w.banner.text()
+
+
+def test_letters_typed_in_a_drop_down_choose_its_entry_and_decide_nothing(qtbot, make_window, portrait_folder):
+    # typing "More" in the check filter rejected the photo on screen with its "r", and the filter did not move; T in
+    # the status filter marked a photo for retake, C and L in the profile box changed the view (third walk-through)
+    w = _opened(qtbot, make_window, portrait_folder, 4)
+    w.activateWindow()
+    shown = w.session.current
+    for combo in (w.browser.sort, w.browser.filter, w.browser.check_filter, w.checklist.profile, w.compare.mode):
+        combo.setFocus()
+        qtbot.waitUntil(combo.hasFocus)
+        for key in (Qt.Key.Key_R, Qt.Key.Key_T, Qt.Key.Key_A, Qt.Key.Key_C, Qt.Key.Key_L, Qt.Key.Key_N):
+            qtbot.keyClick(combo, key)
+    assert all(record.decision is None for record in w.session.records)
+    assert w.session.current == shown and not w.compare.show_landmarks.isChecked()
+    w.browser.view.setFocus()
+    qtbot.waitUntil(w.browser.view.hasFocus)
+    qtbot.keyClick(w.browser.view, Qt.Key.Key_R)  # from the list the letter still decides
+    assert w.session.record(shown).decision.decision == "reject"
