@@ -505,11 +505,22 @@ class BrowserWidget(QWidget):
         self.sort.currentIndexChanged.connect(self._apply_sort)
         self.view.selectionModel().currentChanged.connect(self._on_current)
         self.proxy.rowsRemoved.connect(self._on_rows_left)
+        self.proxy.layoutChanged.connect(self._keep_current_in_view)
         self.model.modelReset.connect(self._forget_place)
         for changed in (self.model.dataChanged, self.model.modelReset, self.model.rowsInserted):
             changed.connect(self._update_summary)
             changed.connect(self._check_filter_timer.start)
         self._apply_sort(0)
+
+    def _keep_current_in_view(self, *_args: object) -> None:
+        """The rows moved (worst first chosen, or taken again when a batch finished): the photo on screen was left out
+        of view, its row 1,555 px down a 343 px list, and the next Down went elsewhere (third walk-through)."""
+        self._scroll_to_current(QAbstractItemView.ScrollHint.PositionAtCenter)
+
+    def _scroll_to_current(self, hint: QAbstractItemView.ScrollHint) -> None:
+        """Scrolled once the view has laid its rows out: at once, a list shown with the window reopened kept its top
+        rows in view while its current row was far below."""
+        QTimer.singleShot(0, lambda: self.view.scrollTo(self.view.currentIndex(), hint))
 
     def _go_to_results(self) -> None:
         """Enter in the search box: to the list, on the first match, so A/R/T decide instead of typing."""
@@ -611,7 +622,7 @@ class BrowserWidget(QWidget):
         if not index.isValid():
             return False
         self.view.setCurrentIndex(index)
-        self.view.scrollTo(index)
+        self._scroll_to_current(QAbstractItemView.ScrollHint.EnsureVisible)
         return True
 
     def reveal(self, path: str) -> bool:

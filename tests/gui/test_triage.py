@@ -8,7 +8,7 @@ import shutil
 from PySide6.QtCore import Qt
 
 from pfiq_desktop.engine.results import FACE_PRESENT, STORED_TURNED_UNIT, Analysis, CheckResult, Verdict
-from pfiq_desktop.gui.browser import ImageListModel, problems_note
+from pfiq_desktop.gui.browser import WORST_FIRST, ImageListModel, problems_note
 from pfiq_desktop.review.session import PhotoRecord, ReviewSession
 from pfiq_desktop.review.store import ReviewStore
 from tests.gui.fakes import FakeAnalyzer
@@ -198,3 +198,29 @@ def test_a_photo_judged_not_assessable_is_counted_and_can_be_filtered(qtbot, mak
     assert w.browser.summary.text() == "2 photos · 1 pass · 1 not assessable · 0 decided"
     w.browser.filter.setCurrentIndex(w.browser.filter.findData("not_assessable"))
     assert [p.rsplit("/", 1)[-1] for p in w.browser.visible_paths()] == ["unjudged_0.jpg"]
+
+
+def test_the_photo_on_screen_stays_in_view_when_the_list_is_sorted_worst_first(qtbot, make_window, portraits, tmp_path):
+    # after "worst first" the photo on screen sat 1,555 px down a 343 px list, and the next Down went elsewhere; on
+    # reopening under worst first, the order taken when the batch finished left the place out of view (third walk-through)
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    source = sorted(portraits.glob("*.jpg"))[0].read_bytes()
+    for prefix in ("closed", "crop", "ok", "small"):
+        for i in range(10):
+            (folder / f"{prefix}_{i}.jpg").write_bytes(source + f"{prefix}{i}".encode())
+    factory = lambda device, profile: TriageAnalyzer(device, profile)
+    w = make_window(factory, size=(1366, 700))
+    w.open_paths([str(folder)])
+    qtbot.waitUntil(lambda: all(r.analysis is not None for r in w.session.records), timeout=10000)
+    view = w.browser.view
+
+    def in_view() -> bool:
+        row = view.visualRect(view.currentIndex())
+        return row.top() >= 0 and row.bottom() <= view.viewport().height()
+
+    w.browser.select_path(str((folder / "ok_5.jpg").resolve()))
+    qtbot.waitUntil(in_view)
+    w.browser.sort.setCurrentIndex(WORST_FIRST)
+    assert view.currentIndex().row() == 35  # the photos failing nothing come last
+    qtbot.waitUntil(in_view, timeout=2000)
