@@ -649,6 +649,12 @@ class BrowserWidget(QWidget):
         current = self.view.currentIndex()
         self.select_row((current.row() if current.isValid() else -1) + delta)
 
+    def show_none(self) -> None:
+        """No photo on screen, the list left as it is (Down or a click shows one again)."""
+        self.view.selectionModel().clearCurrentIndex()
+        self.view.clearSelection()
+        self.nothingShown.emit()
+
     def narrowed_by(self) -> str:
         """What hides photos from the list, in words ("filter: Undecided; search: smith"); '' when nothing does."""
         parts = []

@@ -45,6 +45,7 @@ BANNER_REASONS = 2  # overridden checks named in the decision banner (all of the
 # Each decision's key and verb: its button says them, and the Decision menu's action takes them (main_window), so a
 # button never names a key the menu does not answer to.
 DECISION_KEYS = ((ACCEPT, "A", "Accept"), (REJECT, "R", "Reject"), (RETAKE, "T", "Needs retake"))
+NO_PHOTO_ON_SCREEN = "No photo is on screen: choose one in the list."
 NOTE_KEY = "Ctrl+N"  # Decision ▸ Write a note; an accept that needs a note says it
 ACCEPT_FROM_NOTE_KEY = "Ctrl+Enter"  # in the note: accept with it (Ctrl+Return too, the main keyboard's Enter)
 
@@ -241,6 +242,8 @@ class DecisionPanel(QWidget):
 
     def request(self, decision: str) -> None:
         if not self.buttons[decision].isEnabled():
+            if not self.enabled:  # a key with no photo on screen said nothing (third usability walk-through)
+                self.show_warning(NO_PHOTO_ON_SCREEN)
             return
         note = self.note.toPlainText().strip()
         earlier = self.shown_decision

@@ -711,11 +711,13 @@ class MainWindow(QMainWindow):
             self.renewals.show(path)
 
     def show_no_photo(self) -> None:
-        """A filter or search shows no photo: none is on screen, and no decision can be made."""
+        """A filter or search shows no photo, or every photo it shows is decided: none is on screen, and no decision
+        can be made."""
         self.decisions.keep_draft(self.session.current, None)
         self.session.current = None
         self.compare.clear()
-        self.compare.show_message("No photo matches the filter or the search.")
+        self.compare.show_message("Every photo the list shows is decided: choose one in the list, or another filter."
+                                  if self.browser.proxy.rowCount() else "No photo matches the filter or the search.")
         self.checklist.set_analysis(None)
         self.checklist.show_photo_profile(None)
         self.decision.load(None, None)

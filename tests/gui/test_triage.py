@@ -224,3 +224,32 @@ def test_the_photo_on_screen_stays_in_view_when_the_list_is_sorted_worst_first(q
     w.browser.sort.setCurrentIndex(WORST_FIRST)
     assert view.currentIndex().row() == 35  # the photos failing nothing come last
     qtbot.waitUntil(in_view, timeout=2000)
+
+
+def test_after_the_last_photo_a_filter_shows_is_decided_the_next_key_decides_nothing(qtbot, make_window, portraits, tmp_path):
+    # the last photo of a check-filtered list stayed on screen: a T meant for a next photo replaced the R just filed,
+    # and another R filed it twice (third usability walk-through)
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    source = sorted(portraits.glob("*.jpg"))[0].read_bytes()
+    for name in ("closed_0", "closed_1", "ok_0"):
+        (folder / f"{name}.jpg").write_bytes(source + name.encode())
+    w = make_window(lambda device, profile: TriageAnalyzer(device, profile))
+    w.open_paths([str(folder)])
+    qtbot.waitUntil(lambda: all(r.analysis is not None for r in w.session.records), timeout=10000)
+    w.browser.refresh_check_filter()
+    w.browser.check_filter.setCurrentIndex(w.browser.check_filter.findData("Eye closed or hidden (photo left)"))
+    w.activateWindow()
+    w.browser.select_row(0)
+    w.browser.view.setFocus()
+    qtbot.waitUntil(w.browser.view.hasFocus)
+    for _ in range(2):
+        qtbot.keyClick(w.browser.view, Qt.Key.Key_R)
+    closed = [r for r in w.session.records if r.name.startswith("closed")]
+    assert [r.decision.decision for r in closed] == ["reject", "reject"] and w.session.current is None
+    entries = len(w.session.store.audit_log())
+    qtbot.keyClick(w.browser.view, Qt.Key.Key_T)
+    assert [r.decision.decision for r in closed] == ["reject", "reject"] and len(w.session.store.audit_log()) == entries
+    assert w.decision.message.text() == "No photo is on screen: choose one in the list."
+    qtbot.keyClick(w.browser.view, Qt.Key.Key_Down)  # the list shows one again
+    assert w.session.current is not None
