@@ -62,12 +62,19 @@ _SEVERITY = {status: rank for rank, status in enumerate((*reversed(RESULT_ORDER)
 ModelIndex = QModelIndex | QPersistentModelIndex
 
 
-def _rank(entry: PhotoRecord) -> int:
+Rank = tuple[Any, ...]  # (verdict, tier, the gravest failure's FixRank or () with none, minus the failures' count)
+UNRANKED: Rank = (99,)  # a photo added since the order was taken: after every ranked one
+
+
+def _rank(entry: PhotoRecord) -> Rank:
     """Worst first: by verdict; among failures, no face at all first (it fails one check, so it sank to the bottom),
-    then those needing a new photo, then framing-only ones; within each, more failed checks first (when every photo
-    of a batch failed, the verdict alone left the list in name order)."""
+    then those needing a new photo, then framing-only ones; within each, by the gravest failure (`fix_rank`: one face,
+    what covers or shuts it, its pose, its light, the background, framing), then more failed checks first. By count
+    alone, photos with an eye covered sank to rows 48 and 52 of 60 below unaltered portraits failing framing and
+    background (third walk-through); when every photo of a batch failed, the verdict alone left the name order."""
     tier = 0 if FACE_PRESENT in entry.failed else 2 if entry.failure == "framing" else 1
-    return _SEVERITY.get(entry.status, 9) * 10_000 + tier * 1000 + 999 - min(len(entry.failed), 999)
+    gravest = min(entry.failed_as.values(), default=())
+    return _SEVERITY.get(entry.status, 9), tier, gravest, -len(entry.failed)
 
 
 def path_at(index: QModelIndex | QPersistentModelIndex) -> str:
@@ -147,7 +154,7 @@ class ImageListModel(QAbstractListModel):
         self._scale = app.devicePixelRatio() if isinstance(app, QGuiApplication) else 1.0  # the highest of its screens
         # each photo's severity when "worst first" last took the order: results arriving while the officer walks
         # the list do not move rows under the cursor (Down skipped photos); the order is taken again on request
-        self._ranks: dict[str, int] = {}
+        self._ranks: dict[str, Rank] = {}
         self.worst_first = False
         # the photos the list shows, in its order: its own copy, since the session opens photos before the window
         # tells the list (a batch cancelled in between still signals rows)
@@ -192,7 +199,7 @@ class ImageListModel(QAbstractListModel):
         """By name, then path: no two photos tie. Worst first: by severity when the order was taken, then so; a photo
         added since then goes last until it is taken again."""
         if self.worst_first:
-            return sorted(records, key=lambda r: (self._ranks.get(r.path, 99_999), r.name.casefold(), r.path))
+            return sorted(records, key=lambda r: (self._ranks.get(r.path, UNRANKED), r.name.casefold(), r.path))
         return sorted(records, key=lambda r: (r.name.casefold(), r.path))
 
     def _show(self, records: list[PhotoRecord]) -> None:
@@ -598,10 +605,11 @@ class BrowserWidget(QWidget):
         self.check_filter.blockSignals(True)
         self.check_filter.clear()
         self.check_filter.addItem(ANY_CHECK, None)
-        for problem, count in self.model.session.failing_problems().most_common():
-            self.check_filter.addItem(f"Failing: {problem} ({count})", problem)
+        # the problem first, so that typing its first letters reaches it ("Failing: " began all 43 entries)
+        for problem, count in self.model.session.failing_problems():
+            self.check_filter.addItem(f"{problem} ({count} failing)", problem)
         for problem, count in self.model.session.warning_problems().most_common():
-            self.check_filter.addItem(f"Warning: {problem} ({count})", WARNED + problem)
+            self.check_filter.addItem(f"{problem}? ({count} warned)", WARNED + problem)
         index = self.check_filter.findData(chosen)
         self.check_filter.setCurrentIndex(max(index, 0))
         self.check_filter.blockSignals(False)

@@ -19,6 +19,7 @@ from pfiq_desktop.engine.discovery import Skipped, find_images, has_subfolders
 from pfiq_desktop.engine.filenames import display_name, search_key
 from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.icao import failure_kind
+from pfiq_desktop.engine.icao.registry import FixRank, fix_rank, in_fix_order
 from pfiq_desktop.engine.results import Analysis, Verdict
 from pfiq_desktop.review.own_profiles import is_offered, why_unusable
 from pfiq_desktop.review.reasons import (
@@ -76,7 +77,8 @@ class PhotoRecord:
     name: str = field(init=False)  # asked for on every paint and sort: computed once
     search_key: str = field(init=False)  # ... and the name as a search matches it (`filenames.search_key`)
     failed: tuple[str, ...] = ()  # ids of the subject's failed checks
-    failed_as: tuple[str, ...] = ()  # ... each failed check's problem, its direction named (`reasons.problem_label`)
+    # ... each failed check's problem, its direction named (`reasons.problem_label`), and its place in the fix order
+    failed_as: dict[str, FixRank] = field(default_factory=dict)
     warned_as: tuple[str, ...] = ()  # ... and each warning's
     problems: tuple[str, ...] = ()  # ... and what each found, in words (`reasons.problem_label`)
     warnings: tuple[str, ...] = ()  # what the warnings found, to look at (`reasons.warned_problems`)
@@ -91,7 +93,7 @@ class PhotoRecord:
     def set_analysis(self, analysis: Analysis) -> None:
         self.analysis, self.status = analysis, analysis.verdict
         self.failed = tuple(c.id for c in analysis.failed_checks())
-        self.failed_as = tuple(problem_label(c) for c in analysis.failed_checks())
+        self.failed_as = {problem_label(c): fix_rank(c) for c in in_fix_order(analysis.failed_checks())[::-1]}
         self.warned_as = tuple(problem_label(c) for c in analysis.subject_checks() if c.verdict is Verdict.WARN)
         self.problems = tuple(failed_problems(analysis))
         self.warnings = tuple(warned_problems(analysis))
@@ -207,10 +209,16 @@ class ReviewSession:
                 counts[f"fail_{r.failure}"] += 1
         return dict(counts)
 
-    def failing_problems(self) -> Counter[str]:
-        """How many photos fail with each problem, its direction named (the officer filters by these): "Head too small
-        or too large" could not tell which (walk-through)."""
-        return Counter(problem for r in self.records for problem in set(r.failed_as))
+    def failing_problems(self) -> list[tuple[str, int]]:
+        """Each problem photos fail with, its direction named ("Head too small or too large" could not tell which;
+        walk-through), and how many: the gravest first (`fix_rank`), then the most frequent. By count alone, "More than
+        one face" was 17th of 43, below the framing and background failures of most photos (third walk-through)."""
+        counts = Counter(problem for r in self.records for problem in r.failed_as)
+        ranks: dict[str, FixRank] = {}
+        for record in self.records:
+            for problem, rank in record.failed_as.items():
+                ranks[problem] = min(rank, ranks.get(problem, rank))
+        return sorted(counts.items(), key=lambda item: (ranks[item[0]], -item[1], item[0]))
 
     def warning_problems(self) -> Counter[str]:
         """How many photos are warned of each problem: an officer looking for every "eye may be closed" found them

@@ -64,8 +64,9 @@ def test_framing_only_failures_are_shown_apart_and_any_failing_check_filters(qtb
 
     browser.filter.setCurrentIndex(0)
     items = [browser.check_filter.itemText(i) for i in range(browser.check_filter.count())]
-    assert items[1] == "Failing: Too few pixels between the eyes (6)"  # the most frequent first
-    assert any(text.startswith("Failing: Head cut off by the photo's edge (1)") for text in items)
+    # the gravest first (a new photo before a crop), then the most frequent; the problem first, for typing to reach it
+    assert items[1:4] == ["Eye closed or hidden (photo left) (2 failing)", "Too few pixels between the eyes (6 failing)",
+                          "Head cut off by the photo's edge (1 failing)"], items
     browser.check_filter.setCurrentIndex(browser.check_filter.findData("Eye closed or hidden (photo left)"))
     assert sorted(p.rsplit("/", 1)[-1] for p in browser.visible_paths()) == ["closed_0.jpg", "closed_1.jpg"]
     browser.check_filter.setCurrentIndex(browser.check_filter.findData("Head cut off by the photo's edge"))
@@ -97,7 +98,7 @@ def test_the_check_filter_tells_a_head_too_small_from_one_too_large(qtbot, make_
     browser = w.browser
     browser.refresh_check_filter()
     items = [browser.check_filter.itemText(i) for i in range(1, browser.check_filter.count())]
-    assert items == ["Failing: Head too small (2)", "Failing: Head too large (1)"]
+    assert items == ["Head too small (2 failing)", "Head too large (1 failing)"]
     browser.check_filter.setCurrentIndex(2)
     assert [p.rsplit("/", 1)[-1] for p in browser.visible_paths()] == ["huge_0.jpg"]
 
@@ -164,7 +165,7 @@ def test_the_photos_a_check_warns_on_can_be_filtered(qtbot, make_window, portrai
     browser = w.browser
     browser.refresh_check_filter()
     items = [browser.check_filter.itemText(i) for i in range(browser.check_filter.count())]
-    assert items[1:] == ["Failing: Eye closed or hidden (photo right) (1)", "Warning: Eye closed or hidden (photo right) (2)"]
+    assert items[1:] == ["Eye closed or hidden (photo right) (1 failing)", "Eye closed or hidden (photo right)? (2 warned)"]
     browser.check_filter.setCurrentIndex(2)
     assert sorted(p.rsplit("/", 1)[-1] for p in browser.visible_paths()) == ["wink_0.jpg", "wink_1.jpg"]
     browser.check_filter.setCurrentIndex(1)
@@ -253,3 +254,32 @@ def test_after_the_last_photo_a_filter_shows_is_decided_the_next_key_decides_not
     assert w.decision.message.text() == "No photo is on screen: choose one in the list."
     qtbot.keyClick(w.browser.view, Qt.Key.Key_Down)  # the list shows one again
     assert w.session.current is not None
+
+
+class GravityAnalyzer(FakeAnalyzer):
+    """An eye covered in photos named covered_*, three lesser failures (mouth, pose, background) in the others."""
+
+    def analyse(self, path):
+        analysis = super().analyse(path)
+        covered = path.rsplit("/", 1)[-1].startswith("covered")
+        failing = [("eye_occlusion", "occlusion")] if covered else [
+            ("mouth_closed", "eyes_mouth"), ("pose_yaw", "pose"), ("background_uniformity", "background")]
+        analysis.checks = [CheckResult(i, i, family, Verdict.FAIL, "", 1.0, face_index=0) for i, family in failing]
+        return dataclasses.replace(analysis)
+
+
+def test_worst_first_puts_the_gravest_failure_first_not_the_most_failures(qtbot, make_window, portraits, tmp_path):
+    # ranked by how many checks failed, photos with an eye covered sank to rows 48 and 52 of 60, below unaltered
+    # portraits failing their framing and background (third usability walk-through)
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    source = sorted(portraits.glob("*.jpg"))[0].read_bytes()
+    for name in ("a_smiling", "b_smiling", "covered_0"):
+        (folder / f"{name}.jpg").write_bytes(source + name.encode())
+    w = make_window(lambda device, profile: GravityAnalyzer(device, profile))
+    w.open_paths([str(folder)])
+    qtbot.waitUntil(lambda: all(r.analysis is not None for r in w.session.records), timeout=10000)
+    w.browser.sort.setCurrentIndex(WORST_FIRST)
+    assert [p.rsplit("/", 1)[-1] for p in w.browser.visible_paths()] == ["covered_0.jpg", "a_smiling.jpg", "b_smiling.jpg"]
+    w.browser.refresh_check_filter()
+    assert w.browser.check_filter.itemText(1) == "Eyes covered (sunglasses, patch, hand, hair) (1 failing)"

@@ -284,16 +284,22 @@ def doubted(checks: Iterable[CheckResult]) -> set[str]:
 CAUSES_FIRST = (LIGHTING_CHECK, COMPRESSION_CHECK)
 
 
+FixRank = tuple[bool, int, bool, bool]
+
+
+def fix_rank(check: CheckResult) -> FixRank:
+    """A check's place in the fix order (`in_fix_order`; lower comes first): the gravest of a photo's failures ranks
+    it worst first in the list, and orders the list's check filter."""
+    family = FIX_ORDER.index(check.family) if check.family in FIX_ORDER else len(FIX_ORDER)
+    return check.id in FRAMING_CHECKS, family, check.id != ASPECT_RATIO_CHECK, check.id not in CAUSES_FIRST
+
+
 def in_fix_order(checks: Iterable[CheckResult]) -> list[CheckResult]:
     """`checks` with those that need a new photo first (FIX_ORDER), framing last, the photo's shape first among
     framing (cropping to it changes the others: a landscape photo read "Head too large" before "Wrong photo aspect
     ratio" beside "Face too narrow in the frame"), and the causes (`CAUSES_FIRST`) first in their family; stable
     otherwise, so an officer reading "and 8 more" has already read what matters."""
-    def rank(check: CheckResult) -> tuple[bool, int, bool, bool]:
-        family = FIX_ORDER.index(check.family) if check.family in FIX_ORDER else len(FIX_ORDER)
-        return check.id in FRAMING_CHECKS, family, check.id != ASPECT_RATIO_CHECK, check.id not in CAUSES_FIRST
-
-    return sorted(checks, key=rank)
+    return sorted(checks, key=fix_rank)
 
 
 # the order warnings are named in, for the officer to look at: what covers or shuts the face first, framing last (most
