@@ -193,6 +193,16 @@ def _file_label(path: str | os.PathLike[str]) -> str:
     return f"The file '{display_name(Path(path).name)}'"
 
 
+def without_file_label(message: str, path: str | os.PathLike[str]) -> str:
+    """A loading error's message without its leading "The file 'x.jpg' (is)", where the photo's name is shown beside
+    it: a list row read "The file '015454_truncate…" and was cut before the reason (third walk-through)."""
+    rest = message.removeprefix(_file_label(path) + " ")
+    if rest == message:
+        return message
+    rest = rest.removeprefix("is ")
+    return rest[:1].upper() + rest[1:]
+
+
 def _decode(data: bytes, name: str) -> tuple[tuple[np.ndarray, float], float | None, int]:
     """The pixels as RGB uint8 with their transparent share (`_assemble`), the dpi the file states and how many
     images it holds (`_images`)."""

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from pfiq_desktop.engine.filenames import display_name, is_valid_text, path_from_text, path_text, search_key
-from pfiq_desktop.engine.imageio import MAX_FILE_BYTES, MAX_PIXELS
+from pfiq_desktop.engine.imageio import MAX_FILE_BYTES, MAX_PIXELS, without_file_label
 from pfiq_desktop.engine.results import FACE_PRESENT
 from pfiq_desktop.gui.theme import draw_badge
 from pfiq_desktop.gui.widgets import as_written, named, screen_pixmap
@@ -321,7 +321,8 @@ def problems_note(entry: PhotoRecord) -> str:
     if entry.failure == "framing":
         return f"{FRAMING_ONLY}: " + ", ".join(entry.problems) + to_look_at(entry.warnings)
     if entry.analysis is not None and entry.analysis.errors and not entry.problems:  # only a badge said it (walk-through)
-        return entry.analysis.errors[0]  # whole: a cut at ". " fell inside "Dr. Ana Lee.jpg" (review); the row elides it
+        # whole: a cut at ". " fell inside "Dr. Ana Lee.jpg" (review); the row elides it, and names the file above
+        return without_file_label(entry.analysis.errors[0], entry.path)
     return problems_overview(entry.problems, entry.warnings)
 
 
