@@ -12,7 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from pfiq_desktop.engine.icao.registry import EYE_COVER_CHECK, EYE_OPEN_CHECKS, HIDDEN_UNIT, doubted, in_fix_order, in_look_order
+from pfiq_desktop.engine.icao.registry import (
+    EYE_COVER_CHECK,
+    EYE_OPEN_CHECKS,
+    HIDDEN_UNIT,
+    RANGE_KEYS,
+    doubted,
+    in_fix_order,
+    in_look_order,
+)
 from pfiq_desktop.engine.results import FACE_PRESENT, Analysis, CheckResult, Verdict, bound_side, stored_how, upright_by
 
 # A check's name is the requirement ("No head covering"); as the reason a photo was refused or accepted despite,
@@ -202,7 +210,14 @@ def _side(check: CheckResult) -> int:
         return 0
     if check.id in SIGNED_PROBLEMS:
         return (value > 0) - (value < 0)
-    return bound_side(value, check.thresholds)
+    side = bound_side(value, check.thresholds)
+    low, high = (check.thresholds.get(key) for key in RANGE_KEYS)
+    if side or low is None or high is None:
+        return side
+    # a reading inside the bounds whose interval crosses one of them: the side it crosses ("Head too small or too
+    # large" for a head measured at 74-82 % against 70-80 %, which can only be too large; third walk-through)
+    below, above = bound_side(low, check.thresholds) < 0, bound_side(high, check.thresholds) > 0
+    return -1 if below and not above else 1 if above and not below else 0
 
 
 def fix_for(check: CheckResult) -> str:

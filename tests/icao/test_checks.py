@@ -592,6 +592,15 @@ def test_a_problem_that_goes_either_way_is_named_by_the_side_it_went(check_id: s
     # enough") keeps the check's own words
     inside = (failed.thresholds["fail_below"] + failed.thresholds["fail_above"]) / 2 if "fail_below" in failed.thresholds else 0.0
     assert problem_label(replace(failed, verdict=Verdict.WARN, value=inside)) == reason_label(check_id)
+    if "fail_above" in failed.thresholds and "fail_below" in failed.thresholds:
+        # ... unless its interval crosses one bound only: "Head too small or too large" was said of a head measured at
+        # 74-82 % against 70-80 %, which can only be too large (third walk-through)
+        lo, hi = failed.thresholds["fail_below"], failed.thresholds["fail_above"]
+        crossing = replace(failed, verdict=Verdict.WARN, value=inside,
+                           thresholds={**failed.thresholds, "range_low": inside, "range_high": hi + (hi - lo) / 10})
+        assert problem_label(crossing) == TWO_WAY_PROBLEMS[check_id][1]
+        both = replace(crossing, thresholds={**crossing.thresholds, "range_low": lo - (hi - lo) / 10})
+        assert problem_label(both) == reason_label(check_id)
 
 
 def test_a_value_that_rounds_to_zero_is_written_without_a_sign() -> None:
