@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 import math
+import re
+from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRectF, Qt, Signal
@@ -73,18 +75,35 @@ def shortened_name(name: str, metrics: QFontMetrics, width: int) -> str:
     return metrics.elidedText(name, Qt.TextElideMode.ElideRight, width)
 
 
-class NameShortened(QStyledItemDelegate):
-    """The check-name column, cut as `shortened_name` cuts it; values keep being cut at their end, after the number
-    that matters."""
+# a value's reading without the words around it: "17 %" of "lip gap 17 %", "100 %" of "hidden 100 % likely", "-3 ± 7 deg"
+_READING = re.compile(r"[<>~]?[-+\u2212]?\d[\d.,]*(?:\s*(?:±|–|to)\s*[-+\u2212]?\d[\d.,]*)?(?:\s*(?:%|px|deg|mm|bits)\b|\s*%)?")
+
+
+def shortened_value(value: str, metrics: QFontMetrics, width: int) -> str:
+    """A check's value cut to `width` pixels: its reading alone where the whole does not fit, then cut at its end. Cut
+    at its end, a narrow column read "lip gap 1…" and "hidden 1…", hiding the number (third walk-through)."""
+    if metrics.horizontalAdvance(value) <= width:
+        return value
+    reading = _READING.search(value)
+    shown = reading.group(0).strip() if reading else value
+    return metrics.elidedText(shown, Qt.TextElideMode.ElideRight, width)
+
+
+class Shortened(QStyledItemDelegate):
+    """A column whose text is cut to its cell by `shorten` (`shortened_name`, `shortened_value`); whole in the tooltip."""
+
+    def __init__(self, shorten: Callable[[str, QFontMetrics, int], str], parent: QWidget) -> None:
+        super().__init__(parent)
+        self.shorten = shorten
 
     def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
         super().initStyleOption(option, index)
-        if option.rect.width() <= 0:  # asked for a size hint, not painted: the whole name
+        if option.rect.width() <= 0:  # asked for a size hint, not painted: the whole text
             return
         style = option.widget.style() if option.widget is not None else QApplication.style()
         text_box = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, option.widget)
         margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, option.widget) + 1
-        option.text = shortened_name(option.text, option.fontMetrics, text_box.width() - 2 * margin)
+        option.text = self.shorten(option.text, option.fontMetrics, text_box.width() - 2 * margin)
 
 
 class QualityGauge(QWidget):
@@ -234,7 +253,8 @@ class ChecklistPanel(QWidget):
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.tree.setItemDelegateForColumn(0, NameShortened(self.tree))
+        self.tree.setItemDelegateForColumn(0, Shortened(shortened_name, self.tree))
+        self.tree.setItemDelegateForColumn(1, Shortened(shortened_value, self.tree))
         header = self.tree.header()
         header.setStretchLastSection(False)
         # the check's name is read first: it takes the room, the value a fixed width (a long unit is elided, whole in

@@ -397,7 +397,7 @@ def test_a_narrow_check_table_still_tells_the_left_eye_from_the_right(qtbot):
     from PySide6.QtCore import QRect
     from PySide6.QtWidgets import QStyleOptionViewItem, QTreeWidgetItem
 
-    from pfiq_desktop.gui.checklist_panel import ChecklistPanel, shortened_name
+    from pfiq_desktop.gui.checklist_panel import ChecklistPanel, shortened_name, shortened_value
 
     table = ChecklistPanel()
     qtbot.addWidget(table)
@@ -416,6 +416,16 @@ def test_a_narrow_check_table_still_tells_the_left_eye_from_the_right(qtbot):
     table.tree.itemDelegateForIndex(name).initStyleOption(option, name)  # as a row is painted
     assert option.text.endswith("… (photo right)") and metrics.horizontalAdvance(option.text) <= width + 12
     assert table.tree.itemDelegateForIndex(table.tree.model().index(0, 1)) is not table.tree.itemDelegateForIndex(name)
+    # a value too long for its cell shows its reading: cut at its end, "lip gap 1…" and "hidden 1…" hid the number (third
+    # usability walk-through)
+    value = table.tree.model().index(0, 1)
+    option = QStyleOptionViewItem()
+    option.rect = QRect(0, 0, metrics.horizontalAdvance("100 %") + 12, 20)
+    table.tree.itemDelegateForIndex(value).initStyleOption(option, value)
+    assert option.text == "0 %"
+    narrow = metrics.horizontalAdvance("7.4 bits")
+    assert [shortened_value(text, metrics, narrow) for text in ("lip gap 17 %", "hidden 100 % likely", "texture 10.8",
+                                                                 "7.4 bits of tone")] == ["17 %", "100 %", "10.8", "7.4 bits"]
 
 
 def test_an_unreadable_file_gets_a_crossed_out_tile_with_no_clipped_word(qtbot):
