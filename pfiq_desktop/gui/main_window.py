@@ -423,6 +423,8 @@ class MainWindow(QMainWindow):
         self._action(view, "Zoom ou&t", self._on_a_photo(partial(self.compare.zoom, ZOOM_STEP)),
                      QKeySequence.StandardKey.ZoomOut, "actZoomOut")
         self._action(view, "&Search…", self._focus_search, QKeySequence.StandardKey.Find, "actSearch")
+        self._action(view, "Ne&xt panel", self._on_a_photo(self.next_panel), "F6", "actNextPanel",
+                     "the photo list, the check table, the decision's reasons; Esc: back to the list")
         shown = view.addMenu("S&how in the list")  # the list's filters by key: Tab routes to a drop-down were the only way
         for number, (label, status) in enumerate(FILTERS):
             digit = (number + 1) % 10
@@ -441,7 +443,7 @@ class MainWindow(QMainWindow):
 
         analysis = bar.addMenu("&Analysis")
         self._action(analysis, "&Cancel batch", self.cancel_batch, "Esc", "actCancel",
-                     "in the search box: clear the search; in the note: back to the list")
+                     "in the search box: clear the search; in the note, the checklist or the decision: back to the list")
         self._action(analysis, "&Analyse pending photos", self.resume_batch, "F5", "actResume")
         analysis.addSeparator()
         self._action(analysis, "Compare recognition &networks…", self.compare_networks, "Ctrl+Shift+B", "actCompareNetworks")
@@ -884,18 +886,31 @@ class MainWindow(QMainWindow):
                      "them all (Analysis ▸ Analyse pending photos)")
 
     def cancel_batch(self) -> None:
-        """Stop the queued analyses; Esc typed in the search box clears the search, and in a note leaves it (to the
-        list), cancelling nothing (officers expected Esc to clear a search; it kept hiding photos)."""
+        """Stop the queued analyses; Esc typed in the search box clears the search, and in a note, the checklist or
+        the decision panel goes back to the list, cancelling nothing (officers expected Esc to clear a search; it kept
+        hiding photos; from the check table it left the keys there: third walk-through)."""
         field = QApplication.focusWidget()
         # (a field of this window's, its floating docks' too: another window's focused field cancelled nothing)
         own = (self, self.browser_dock, self.checklist_dock, self.decision_dock)
-        if isinstance(field, (QLineEdit, QPlainTextEdit, QTextEdit)) and any(w.isAncestorOf(field) for w in own):
+        elsewhere = (self.checklist_dock, self.decision_dock)
+        if field is not None and (isinstance(field, (QLineEdit, QPlainTextEdit, QTextEdit)) and any(w.isAncestorOf(field) for w in own)
+                                  or any(w.isAncestorOf(field) for w in elsewhere)):
             if field is self.browser.search:
                 self.browser.search.clear()
             self.browser.view.setFocus()
             return
         self.worker.cancel()
         self._set_progress(0, 0)
+
+    def next_panel(self) -> None:
+        """The keys to the next panel: the photo list, the check table, the decision's reasons, round again. The check
+        table was ten Tab presses from the list, on every photo whose failure the officer weighs (third walk-through)."""
+        panels = (self.browser.view, self.checklist.tree, self.decision.reasons)
+        focused = QApplication.focusWidget()
+        here = next((i for i, panel in enumerate(panels) if focused is not None and (focused is panel or panel.isAncestorOf(focused))), -1)
+        following = panels[(here + 1) % len(panels)]
+        following.window().activateWindow()  # a floating dock's panel
+        following.setFocus(Qt.FocusReason.TabFocusReason)  # the check table makes its first check current (its eventFilter)
 
     def resume_batch(self) -> None:
         self._cancelled = False

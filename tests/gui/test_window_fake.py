@@ -1998,3 +1998,23 @@ def test_letters_typed_in_a_drop_down_choose_its_entry_and_decide_nothing(qtbot,
     qtbot.waitUntil(w.browser.view.hasFocus)
     qtbot.keyClick(w.browser.view, Qt.Key.Key_R)  # from the list the letter still decides
     assert w.session.record(shown).decision.decision == "reject"
+
+
+def test_f6_goes_from_panel_to_panel_and_esc_comes_back_to_the_list(qtbot, make_window, portrait_folder, monkeypatch):
+    # the check table was ten Tab presses from the list, and Esc there left the keys in it (third walk-through); Esc
+    # there cancelled the analyses too
+    w = _opened(qtbot, make_window, portrait_folder, 3)
+    cancelled = []
+    monkeypatch.setattr(w.worker, "cancel", lambda *args, **kwargs: cancelled.append(True))
+    w.activateWindow()
+    w.browser.view.setFocus()
+    qtbot.waitUntil(w.browser.view.hasFocus)
+    for panel in (w.checklist.tree, w.decision.reasons, w.browser.view):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_F6)
+        assert panel.hasFocus(), QApplication.focusWidget()
+    qtbot.keyClick(w.browser.view, Qt.Key.Key_F6)
+    assert w.checklist.tree.currentItem() is not None  # its first check, as Tab gives it
+    qtbot.keyClick(w.checklist.tree, Qt.Key.Key_Escape)
+    assert w.browser.view.hasFocus() and not cancelled
+    qtbot.keyClick(w.browser.view, Qt.Key.Key_Escape)  # from the list, Esc still cancels the analyses
+    assert cancelled
