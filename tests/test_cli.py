@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import cv2
 import dlib
@@ -96,14 +97,20 @@ def test_an_output_folder_holding_the_photos_never_replaces_one(tmp_path, astron
         assert "analysing" not in run.stderr  # said before any photo is analysed
 
 
+def two_applicants(tmp_path: Path, astronaut: np.ndarray, name: str) -> tuple[Path, Path]:
+    """Two folders b1 and b2, each holding one applicant's photo under the same camera name."""
+    folders = tmp_path / "b1", tmp_path / "b2"
+    for folder, image in zip(folders, (astronaut, astronaut[:, ::-1]), strict=True):
+        folder.mkdir()
+        cv2.imwrite(str(folder / name), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    return folders
+
+
 def test_results_of_other_photos_with_the_same_names_are_never_replaced(tmp_path, astronaut):
     # `pfiq analyse b1 --out res; pfiq analyse b2 --out res` replaced b1's IMG_0001.json with b2's, without a word
     # (camera names repeat between applicants). Then the second run was refused, and --overwrite, which the refusal
     # offered, replaced b1's result; b2's own result, numbered IMG_0001_2 by a run over both, was not found again.
-    first, second = tmp_path / "b1", tmp_path / "b2"
-    for folder, image in ((first, astronaut), (second, astronaut[:, ::-1])):
-        folder.mkdir()
-        cv2.imwrite(str(folder / "IMG_0001.png"), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    first, second = two_applicants(tmp_path, astronaut, "IMG_0001.png")
     out = tmp_path / "res"
 
     def sources():
@@ -133,10 +140,7 @@ def test_pictures_alone_name_their_photos_so_a_run_repeats_and_never_takes_anoth
     # the refusal offered, then wrote applicant B's picture over A's IMG_0001.png (CLI walk-through)
     from pfiq_desktop.engine.discovery import annotated_photo
 
-    first, second = tmp_path / "a", tmp_path / "b"
-    for folder, image in ((first, astronaut), (second, astronaut[:, ::-1])):
-        folder.mkdir()
-        cv2.imwrite(str(folder / "IMG_0001.jpg"), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    first, second = two_applicants(tmp_path, astronaut, "IMG_0001.jpg")
     out = tmp_path / "res"
 
     def owners():
@@ -153,9 +157,7 @@ def test_pictures_alone_name_their_photos_so_a_run_repeats_and_never_takes_anoth
     odd = tmp_path / "odd"
     odd.mkdir()
     photo = os.fsdecode(bytes(odd) + b"/bad\xff.jpg")
-    cv2.imwrite(str(first / "IMG_0001.jpg"), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
-    with open(photo, "wb") as copy:
-        copy.write((first / "IMG_0001.jpg").read_bytes())
+    Path(photo).write_bytes((first / "IMG_0001.jpg").read_bytes())
     for _ in range(2):
         assert pfiq("analyse", str(odd), "--out", str(tmp_path / "odd_res"), "--format", "png", "--device", "cpu").returncode == 0
     assert [annotated_photo(p) for p in (tmp_path / "odd_res").iterdir()] == [photo]

@@ -29,16 +29,23 @@ class TriageAnalyzer(FakeAnalyzer):
         return dataclasses.replace(analysis)
 
 
-def test_framing_only_failures_are_shown_apart_and_any_failing_check_filters(qtbot, make_window, portraits, tmp_path):
+def _window_on_copies(qtbot, make_window, portraits, tmp_path, analyzer: type[FakeAnalyzer], names, **window):
+    """A window on copies of one portrait named `names` (distinct bytes after the JPEG's end: distinct photos for the
+    analysis cache), analysed by `analyzer`, which reads what to find from the name; and their folder."""
     folder = tmp_path / "photos"
     folder.mkdir()
     source = sorted(portraits.glob("*.jpg"))[0].read_bytes()
-    for prefix, count in (("small", 3), ("crop", 1), ("closed", 2), ("ok", 1)):
-        for i in range(count):  # distinct bytes after the JPEG's end: distinct photos for the analysis cache
-            (folder / f"{prefix}_{i}.jpg").write_bytes(source + f"{prefix}{i}".encode())
-    w = make_window(lambda device, profile: TriageAnalyzer(device, profile))
+    for name in names:
+        (folder / f"{name}.jpg").write_bytes(source + name.encode())
+    w = make_window(lambda device, profile: analyzer(device, profile), **window)
     w.open_paths([str(folder)])
     qtbot.waitUntil(lambda: all(r.analysis is not None for r in w.session.records), timeout=10000)
+    return w, folder
+
+
+def test_framing_only_failures_are_shown_apart_and_any_failing_check_filters(qtbot, make_window, portraits, tmp_path):
+    names = [f"{prefix}_{i}" for prefix, count in (("small", 3), ("crop", 1), ("closed", 2), ("ok", 1)) for i in range(count)]
+    w, folder = _window_on_copies(qtbot, make_window, portraits, tmp_path, TriageAnalyzer, names)
     browser = w.browser
     browser.refresh_check_filter()
 
@@ -87,14 +94,7 @@ class HeadSizeAnalyzer(FakeAnalyzer):
 
 def test_the_check_filter_tells_a_head_too_small_from_one_too_large(qtbot, make_window, portraits, tmp_path):
     # "Failing: Head too small or too large (9)": an officer filtering by it could not tell which (walk-through)
-    folder = tmp_path / "photos"
-    folder.mkdir()
-    source = sorted(portraits.glob("*.jpg"))[0].read_bytes()
-    for name in ("tiny_0", "tiny_1", "huge_0"):
-        (folder / f"{name}.jpg").write_bytes(source + name.encode())
-    w = make_window(lambda device, profile: HeadSizeAnalyzer(device, profile))
-    w.open_paths([str(folder)])
-    qtbot.waitUntil(lambda: all(r.analysis is not None for r in w.session.records), timeout=10000)
+    w, _ = _window_on_copies(qtbot, make_window, portraits, tmp_path, HeadSizeAnalyzer, ("tiny_0", "tiny_1", "huge_0"))
     browser = w.browser
     browser.refresh_check_filter()
     items = [browser.check_filter.itemText(i) for i in range(1, browser.check_filter.count())]
@@ -154,14 +154,7 @@ class WinkAnalyzer(FakeAnalyzer):
 def test_the_photos_a_check_warns_on_can_be_filtered(qtbot, make_window, portraits, tmp_path):
     """The check filter offered failing checks only: an officer looking for every "eye may be closed" had no way to
     list them."""
-    folder = tmp_path / "photos"
-    folder.mkdir()
-    source = sorted(portraits.glob("*.jpg"))[0].read_bytes()
-    for name in ("wink_0", "wink_1", "shut_0", "ok_0"):
-        (folder / f"{name}.jpg").write_bytes(source + name.encode())
-    w = make_window(lambda device, profile: WinkAnalyzer(device, profile))
-    w.open_paths([str(folder)])
-    qtbot.waitUntil(lambda: all(r.analysis is not None for r in w.session.records), timeout=10000)
+    w, _ = _window_on_copies(qtbot, make_window, portraits, tmp_path, WinkAnalyzer, ("wink_0", "wink_1", "shut_0", "ok_0"))
     browser = w.browser
     browser.refresh_check_filter()
     items = [browser.check_filter.itemText(i) for i in range(browser.check_filter.count())]
@@ -186,14 +179,7 @@ class UnjudgedAnalyzer(FakeAnalyzer):
 def test_a_photo_judged_not_assessable_is_counted_and_can_be_filtered(qtbot, make_window, portraits, tmp_path):
     # its status ranks between pass and warning, but the counts and filters knew only pass, warn, fail and error:
     # "2 images · 1 pass" for two analysed photos, and no filter found the other
-    folder = tmp_path / "photos"
-    folder.mkdir()
-    source = sorted(portraits.glob("*.jpg"))[0].read_bytes()
-    for name in ("unjudged_0", "ok_0"):
-        (folder / f"{name}.jpg").write_bytes(source + name.encode())
-    w = make_window(lambda device, profile: UnjudgedAnalyzer(device, profile))
-    w.open_paths([str(folder)])
-    qtbot.waitUntil(lambda: all(r.analysis is not None for r in w.session.records), timeout=10000)
+    w, _ = _window_on_copies(qtbot, make_window, portraits, tmp_path, UnjudgedAnalyzer, ("unjudged_0", "ok_0"))
     qtbot.waitUntil(lambda: w.status_text.text().startswith("Analysis finished"), timeout=10000)
     assert w.status_text.text() == "Analysis finished: 1 pass, 1 not assessable"
     assert w.browser.summary.text() == "2 photos · 1 pass · 1 not assessable · 0 decided"
@@ -204,16 +190,8 @@ def test_a_photo_judged_not_assessable_is_counted_and_can_be_filtered(qtbot, mak
 def test_the_photo_on_screen_stays_in_view_when_the_list_is_sorted_worst_first(qtbot, make_window, portraits, tmp_path):
     # after "worst first" the photo on screen sat 1,555 px down a 343 px list, and the next Down went elsewhere; on
     # reopening under worst first, the order taken when the batch finished left the place out of view (third walk-through)
-    folder = tmp_path / "photos"
-    folder.mkdir()
-    source = sorted(portraits.glob("*.jpg"))[0].read_bytes()
-    for prefix in ("closed", "crop", "ok", "small"):
-        for i in range(10):
-            (folder / f"{prefix}_{i}.jpg").write_bytes(source + f"{prefix}{i}".encode())
-    factory = lambda device, profile: TriageAnalyzer(device, profile)
-    w = make_window(factory, size=(1366, 700))
-    w.open_paths([str(folder)])
-    qtbot.waitUntil(lambda: all(r.analysis is not None for r in w.session.records), timeout=10000)
+    names = [f"{prefix}_{i}" for prefix in ("closed", "crop", "ok", "small") for i in range(10)]
+    w, folder = _window_on_copies(qtbot, make_window, portraits, tmp_path, TriageAnalyzer, names, size=(1366, 700))
     view = w.browser.view
 
     def in_view() -> bool:
@@ -230,14 +208,7 @@ def test_the_photo_on_screen_stays_in_view_when_the_list_is_sorted_worst_first(q
 def test_after_the_last_photo_a_filter_shows_is_decided_the_next_key_decides_nothing(qtbot, make_window, portraits, tmp_path):
     # the last photo of a check-filtered list stayed on screen: a T meant for a next photo replaced the R just filed,
     # and another R filed it twice (third usability walk-through)
-    folder = tmp_path / "photos"
-    folder.mkdir()
-    source = sorted(portraits.glob("*.jpg"))[0].read_bytes()
-    for name in ("closed_0", "closed_1", "ok_0"):
-        (folder / f"{name}.jpg").write_bytes(source + name.encode())
-    w = make_window(lambda device, profile: TriageAnalyzer(device, profile))
-    w.open_paths([str(folder)])
-    qtbot.waitUntil(lambda: all(r.analysis is not None for r in w.session.records), timeout=10000)
+    w, _ = _window_on_copies(qtbot, make_window, portraits, tmp_path, TriageAnalyzer, ("closed_0", "closed_1", "ok_0"))
     w.browser.refresh_check_filter()
     w.browser.check_filter.setCurrentIndex(w.browser.check_filter.findData("Eye closed or hidden (photo left)"))
     w.activateWindow()
@@ -271,14 +242,7 @@ class GravityAnalyzer(FakeAnalyzer):
 def test_worst_first_puts_the_gravest_failure_first_not_the_most_failures(qtbot, make_window, portraits, tmp_path):
     # ranked by how many checks failed, photos with an eye covered sank to rows 48 and 52 of 60, below unaltered
     # portraits failing their framing and background (third usability walk-through)
-    folder = tmp_path / "photos"
-    folder.mkdir()
-    source = sorted(portraits.glob("*.jpg"))[0].read_bytes()
-    for name in ("a_smiling", "b_smiling", "covered_0"):
-        (folder / f"{name}.jpg").write_bytes(source + name.encode())
-    w = make_window(lambda device, profile: GravityAnalyzer(device, profile))
-    w.open_paths([str(folder)])
-    qtbot.waitUntil(lambda: all(r.analysis is not None for r in w.session.records), timeout=10000)
+    w, _ = _window_on_copies(qtbot, make_window, portraits, tmp_path, GravityAnalyzer, ("a_smiling", "b_smiling", "covered_0"))
     w.browser.sort.setCurrentIndex(WORST_FIRST)
     assert [p.rsplit("/", 1)[-1] for p in w.browser.visible_paths()] == ["covered_0.jpg", "a_smiling.jpg", "b_smiling.jpg"]
     w.browser.refresh_check_filter()
