@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFocusEvent, QFont, QFontMetrics, QPainter, QPaintEvent, QPen, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -268,7 +268,11 @@ class ChecklistPanel(QWidget):
         widest = max(self.tree.fontMetrics().horizontalAdvance(label) for label in STATUS_LABELS.values())
         self._verdict_width = widest + VERDICT_COLUMN_PADDING
         header.resizeSection(2, self._verdict_width)
-        header.sectionResized.connect(self._fit_columns)  # the name's column stretches with the table
+        # the name's column stretches with the table; fitted once Qt has laid the header out (fitted at once, a size set
+        # while the table was narrow came back after the last fit: values cut at 1400 px)
+        self._fit_timer = QTimer(self, singleShot=True, interval=0)
+        self._fit_timer.timeout.connect(self._fit_columns)
+        header.sectionResized.connect(self._fit_timer.start)
         self.tree.currentItemChanged.connect(self._on_current)
         self.tree.itemClicked.connect(self._on_clicked)  # re-clicking the current check shows it again
         self.tree.installEventFilter(self)
@@ -446,7 +450,7 @@ class ChecklistPanel(QWidget):
             self.tree.setCurrentItem(first)
         return super().eventFilter(watched, event)
 
-    def _fit_columns(self, *_resized: int) -> None:
+    def _fit_columns(self) -> None:
         """The verdict's word gives way to the check's name where the table cannot show both (NAME_COLUMN_SAMPLE), then
         the value's width, down to VALUE_COLUMN_LEAST, to a name as long as NAME_COLUMN_LEAST: at 1024 px the names read
         "E… (photo right)" beside whole values (usability walk-through). Both stay whole in the tooltip and the details

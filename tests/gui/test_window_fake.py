@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QComboBox, QMen
 from pfiq_desktop import appdirs
 from pfiq_desktop.engine.results import Verdict
 from pfiq_desktop.gui.browser import WORST_FIRST
-from pfiq_desktop.gui.checklist_panel import AS_ALL_PHOTOS, CHECK_ICON_PX, CHOOSE_A_CHECK
+from pfiq_desktop.gui.checklist_panel import AS_ALL_PHOTOS, CHECK_ICON_PX, CHOOSE_A_CHECK, VALUE_COLUMN_SAMPLE
 from pfiq_desktop.gui.settings_dialog import SettingsDialog
 from pfiq_desktop.palette import STATUS_LABELS
 from pfiq_desktop.review import REJECT, RETAKE, ReviewStore
@@ -105,6 +105,9 @@ def test_open_analyse_navigate_decide(qtbot, make_window, portrait_folder, data_
     qtbot.wait(50)
     tree = w.checklist.tree
     assert tree.header().sectionSize(0) >= tree.fontMetrics().horizontalAdvance("Head height (chin to crown)")
+    # ... beside a whole value where there is room (a width set while the table was narrow came back: "16 %" for "lip
+    # gap 16 %" at 1400 px)
+    assert tree.header().sectionSize(1) == tree.fontMetrics().horizontalAdvance(VALUE_COLUMN_SAMPLE)
     # narrower, the verdict's word gives way to the name (it read "Ey… (photo right)" at 1280x800: usability
     # walk-through); the icon, the tooltip and the accessible text still say it
     w.resize(1280, 800)
