@@ -304,6 +304,7 @@ class ImageListModel(QAbstractListModel):
 
 FRAMING_ONLY = "crop or scan only"  # a failed photo that another crop or a scan fixes (registry.FRAMING_CHECKS)
 LOOK_AT = "to look at: "  # before a photo's warnings in its tip and in what a screen reader says
+CHECK_FILTER_TIP = "Show only the photos that fail with this problem, or are warned of it"
 WARNED = "warned:"  # the check filter's data for a warned problem (a problem alone: a failure; PhotoRecord.failed_as)
 ANY_CHECK = "Any check"  # the check filter off ("Failing any check or none" was cut to "Failing any check o")
 
@@ -464,7 +465,7 @@ class BrowserWidget(QWidget):
         self.sort.setToolTip("Worst first orders the photos by their results when you choose it and when a batch "
                              "finishes; results arriving in between do not move the list under you.")
         self.check_filter = named(QComboBox(), "browserCheckFilter")
-        self.check_filter.setToolTip("Show only the photos that fail with this problem, or are warned of it")
+        self.check_filter.setToolTip(CHECK_FILTER_TIP)
         self.check_filter.addItem(ANY_CHECK, None)
         self._check_filter_timer = QTimer(self, singleShot=True, interval=400)  # counts refresh at most every 0.4 s
         self._check_filter_timer.timeout.connect(self.refresh_check_filter)
@@ -510,6 +511,7 @@ class BrowserWidget(QWidget):
         self.filter.currentIndexChanged.connect(lambda _i: self._refilter(self.proxy.set_status_filter, self.filter.currentData()))
         self.check_filter.currentIndexChanged.connect(
             lambda _i: self._refilter(self.proxy.set_check_filter, self.check_filter.currentData()))
+        self.check_filter.currentIndexChanged.connect(self._name_the_check_filter)
         self.sort.currentIndexChanged.connect(self._apply_sort)
         self.view.selectionModel().currentChanged.connect(self._on_current)
         self.proxy.rowsRemoved.connect(self._on_rows_left)
@@ -529,6 +531,11 @@ class BrowserWidget(QWidget):
         """Scrolled once the view has laid its rows out: at once, a list shown with the window reopened kept its top
         rows in view while its current row was far below."""
         QTimer.singleShot(0, lambda: self.view.scrollTo(self.view.currentIndex(), hint))
+
+    def _name_the_check_filter(self, index: int) -> None:
+        """The entry chosen, whole, as the filter's tooltip: cut to its width, "Eye closed or hid…" read the same for the
+        failures and the warnings of one problem (review)."""
+        self.check_filter.setToolTip(self.check_filter.itemText(index) if index > 0 else CHECK_FILTER_TIP)
 
     def _go_to_results(self) -> None:
         """Enter in the search box: to the list, on the first match, so A/R/T decide instead of typing."""
@@ -601,7 +608,8 @@ class BrowserWidget(QWidget):
         self.summary.setText(" · ".join(parts))
 
     def refresh_check_filter(self) -> None:
-        """The open photos' problems that failed, then those warned of, most frequent first, with their counts."""
+        """The open photos' problems that failed, the gravest first (`ReviewSession.failing_problems`), then those warned
+        of, the most frequent first; with their counts."""
         chosen = self.check_filter.currentData()
         self.check_filter.blockSignals(True)
         self.check_filter.clear()

@@ -75,18 +75,25 @@ def shortened_name(name: str, metrics: QFontMetrics, width: int) -> str:
     return metrics.elidedText(name, Qt.TextElideMode.ElideRight, width)
 
 
-# a value's reading without the words around it: "17 %" of "lip gap 17 %", "100 %" of "hidden 100 % likely", "-3 ± 7 deg"
-_READING = re.compile(r"[<>~]?[-+\u2212]?\d[\d.,]*(?:\s*(?:±|–|to)\s*[-+\u2212]?\d[\d.,]*)?(?:\s*(?:%|px|deg|mm|bits)\b|\s*%)?")
+# a value's reading: its number, a range or ± its uncertainty, and its unit ("17 %", "-3 ± 7 deg", "72/100", "90 degrees")
+_READING = re.compile(r"[<>~]?[-+\u2212]?\d[\d.,]*(?:/\d+)?(?:[eE][-+]?\d+)?(?:\s*(?:±|–|to)\s*[-+\u2212]?\d[\d.,]*)?"
+                      r"(?:\s*(?:%|px|deg|degrees|mm|bits)\b|\s*%)?")
 
 
 def shortened_value(value: str, metrics: QFontMetrics, width: int) -> str:
-    """A check's value cut to `width` pixels: its reading alone where the whole does not fit, then cut at its end. Cut
-    at its end, a narrow column read "lip gap 1…" and "hidden 1…", hiding the number (third walk-through)."""
+    """A check's value cut to `width` pixels, keeping its reading whole and as many of the words that give it its
+    meaning as fit: the value up to its reading ("hidden 100 %" of "hidden 100 % likely"), then the word before it
+    ("gap 17 %"), then the reading alone; else cut at its end. Cut at its end, a narrow column read "lip gap 1…" and
+    "hidden 1…" (third walk-through); the reading alone, "100 %" beside "Eye open … Fail" read as an open eye (review)."""
     if metrics.horizontalAdvance(value) <= width:
         return value
     reading = _READING.search(value)
-    shown = reading.group(0).strip() if reading else value
-    return metrics.elidedText(shown, Qt.TextElideMode.ElideRight, width)
+    if reading is None:
+        return metrics.elidedText(value, Qt.TextElideMode.ElideRight, width)
+    before = value[: reading.start()].split()
+    candidates = (value[: reading.end()], " ".join([*before[-1:], reading.group(0).strip()]), reading.group(0).strip())
+    return next((text for text in candidates if metrics.horizontalAdvance(text) <= width),
+                metrics.elidedText(candidates[-1], Qt.TextElideMode.ElideRight, width))
 
 
 class Shortened(QStyledItemDelegate):

@@ -45,7 +45,7 @@ BANNER_REASONS = 2  # overridden checks named in the decision banner (all of the
 # Each decision's key and verb: its button says them, and the Decision menu's action takes them (main_window), so a
 # button never names a key the menu does not answer to.
 DECISION_KEYS = ((ACCEPT, "A", "Accept"), (REJECT, "R", "Reject"), (RETAKE, "T", "Needs retake"))
-NO_PHOTO_ON_SCREEN = "No photo is on screen: choose one in the list."
+NO_PHOTO_ON_SCREEN = "No photo is on screen."  # the photo area says why
 NOTE_KEY = "Ctrl+N"  # Decision ▸ Write a note; an accept that needs a note says it
 ACCEPT_FROM_NOTE_KEY = "Ctrl+Enter"  # in the note: accept with it (Ctrl+Return too, the main keyboard's Enter)
 

@@ -132,10 +132,11 @@ class DecisionController(QObject):
             self.panel.show_info("Saved.")
         if following is not None:  # at once: a second key pressed meanwhile decides the next photo, never this one again
             self.browser.select_path(following)
-        elif self.auto_advance and self.browser.narrowed_by():
-            # the last photo a filter or search shows: none is on screen, as under "Undecided", so the next key, meant
-            # for a next photo, does not decide this one again (filed twice, or a retake over the reject just filed;
-            # third usability walk-through)
+        elif self.auto_advance and replaced is None and self.browser.narrowed_by():
+            # the last undecided photo a filter or search shows, first decided: none is on screen, as under
+            # "Undecided", so the next key, meant for a next photo, does not decide this one again (filed twice, or a
+            # retake over the reject just filed; third usability walk-through). A decision changed stays on screen
+            # (under "Decided" every change blanked it: review), and so does the last photo of a whole folder
             self.browser.show_none()
         # the note is saved, the reasons filed: the next key decides or browses, never types into the note or ticks the
         # next photo's reasons (Down moved through them while the officer thought they were browsing)

@@ -717,6 +717,11 @@ class MainWindow(QMainWindow):
         can be made."""
         self.decisions.keep_draft(self.session.current, None)
         self.session.current = None
+        focused = QApplication.focusWidget()
+        if focused is not None and self.decision.isAncestorOf(focused):
+            # the panel is disabled below, and Qt passed its keys on to the profile box: the next A chose a profile for
+            # every photo (review)
+            self.browser.view.setFocus()
         self.compare.clear()
         self.compare.show_message("Every photo the list shows is decided: choose one in the list, or another filter."
                                   if self.browser.proxy.rowCount() else "No photo matches the filter or the search.")
@@ -897,7 +902,7 @@ class MainWindow(QMainWindow):
                                   or any(w.isAncestorOf(field) for w in elsewhere)):
             if field is self.browser.search:
                 self.browser.search.clear()
-            self.browser.view.setFocus()
+            self._focus_panel(self.browser.view, self.browser_dock)
             return
         self.worker.cancel()
         self._set_progress(0, 0)
@@ -908,9 +913,20 @@ class MainWindow(QMainWindow):
         panels = (self.browser.view, self.checklist.tree, self.decision.reasons)
         focused = QApplication.focusWidget()
         here = next((i for i, panel in enumerate(panels) if focused is not None and (focused is panel or panel.isAncestorOf(focused))), -1)
-        following = panels[(here + 1) % len(panels)]
-        following.window().activateWindow()  # a floating dock's panel
-        following.setFocus(Qt.FocusReason.TabFocusReason)  # the check table makes its first check current (its eventFilter)
+        # one the officer can see and use: a closed dock's reasons took Down and Space unseen, and a disabled one (no
+        # photo on screen) kept F6 in the check table (review)
+        usable = [panels[(here + step) % len(panels)] for step in range(1, len(panels) + 1)]
+        following = next((panel for panel in usable if panel.isVisible() and panel.isEnabled()), None)
+        if following is not None:
+            self._focus_panel(following)
+
+    def _focus_panel(self, panel: QWidget, dock: QDockWidget | None = None) -> None:
+        """The keys to `panel`, its `dock` shown first, its window (a floating dock's) made active: Esc in a floating
+        checklist left the keys there (review)."""
+        if dock is not None:
+            dock.show()
+        panel.window().activateWindow()
+        panel.setFocus(Qt.FocusReason.TabFocusReason)  # the check table makes its first check current (its eventFilter)
 
     def resume_batch(self) -> None:
         self._cancelled = False

@@ -204,7 +204,8 @@ def problem_label(check: CheckResult) -> str:
 
 
 def _side(check: CheckResult) -> int:
-    """-1 where the check's value lies below its bounds (or is a negative angle), +1 above (positive), 0 unknown."""
+    """-1 where the check's value lies below its bounds (or is a negative angle), +1 above (positive); for a value
+    inside them, the side its measured interval crosses, where it crosses one only; 0 unknown."""
     value = check.value
     if value is None or check.verdict is Verdict.PASS:
         return 0

@@ -19,7 +19,7 @@ from pfiq_desktop.engine.discovery import Skipped, find_images, has_subfolders
 from pfiq_desktop.engine.filenames import display_name, search_key
 from pfiq_desktop.engine.hashing import file_sha256
 from pfiq_desktop.engine.icao import failure_kind
-from pfiq_desktop.engine.icao.registry import FixRank, fix_rank, in_fix_order
+from pfiq_desktop.engine.icao.registry import FixRank, fix_rank
 from pfiq_desktop.engine.results import Analysis, Verdict
 from pfiq_desktop.review.own_profiles import is_offered, why_unusable
 from pfiq_desktop.review.reasons import (
@@ -93,7 +93,7 @@ class PhotoRecord:
     def set_analysis(self, analysis: Analysis) -> None:
         self.analysis, self.status = analysis, analysis.verdict
         self.failed = tuple(c.id for c in analysis.failed_checks())
-        self.failed_as = {problem_label(c): fix_rank(c) for c in in_fix_order(analysis.failed_checks())[::-1]}
+        self.failed_as = {problem_label(c): fix_rank(c) for c in analysis.failed_checks()[::-1]}  # (in fix order)
         self.warned_as = tuple(problem_label(c) for c in analysis.subject_checks() if c.verdict is Verdict.WARN)
         self.problems = tuple(failed_problems(analysis))
         self.warnings = tuple(warned_problems(analysis))

@@ -416,16 +416,19 @@ def test_a_narrow_check_table_still_tells_the_left_eye_from_the_right(qtbot):
     table.tree.itemDelegateForIndex(name).initStyleOption(option, name)  # as a row is painted
     assert option.text.endswith("… (photo right)") and metrics.horizontalAdvance(option.text) <= width + 12
     assert table.tree.itemDelegateForIndex(table.tree.model().index(0, 1)) is not table.tree.itemDelegateForIndex(name)
-    # a value too long for its cell shows its reading: cut at its end, "lip gap 1…" and "hidden 1…" hid the number (third
-    # usability walk-through)
+    # a value too long for its cell keeps its reading whole, with the words before it that fit: cut at its end, "lip gap
+    # 1…" and "hidden 1…" hid the number (third usability walk-through); cut to the number alone, "100 %" beside "Eye
+    # open … Fail" read as an open eye (review)
     value = table.tree.model().index(0, 1)
     option = QStyleOptionViewItem()
-    option.rect = QRect(0, 0, metrics.horizontalAdvance("100 %") + 12, 20)
+    option.rect = QRect(0, 0, metrics.horizontalAdvance("closed 0 %") + 12, 20)
     table.tree.itemDelegateForIndex(value).initStyleOption(option, value)
-    assert option.text == "0 %"
-    narrow = metrics.horizontalAdvance("7.4 bits")
-    assert [shortened_value(text, metrics, narrow) for text in ("lip gap 17 %", "hidden 100 % likely", "texture 10.8",
-                                                                 "7.4 bits of tone")] == ["17 %", "100 %", "10.8", "7.4 bits"]
+    assert option.text == "closed 0 %"
+    wide, narrow = metrics.horizontalAdvance("hidden 100 %"), metrics.horizontalAdvance("7.4 bits")
+    values = ("lip gap 17 %", "hidden 100 % likely", "texture 10.8", "7.4 bits of tone", "lightness 72/100", "detail 490")
+    assert [shortened_value(text, metrics, wide) for text in values] == [
+        "lip gap 17 %", "hidden 100 %", "texture 10.8", "7.4 bits", "72/100", "detail 490"]
+    assert [shortened_value(text, metrics, narrow) for text in values] == ["17 %", "100 %", "10.8", "7.4 bits", "72/100", "490"]
 
 
 def test_an_unreadable_file_gets_a_crossed_out_tile_with_no_clipped_word(qtbot):

@@ -2021,3 +2021,13 @@ def test_f6_goes_from_panel_to_panel_and_esc_comes_back_to_the_list(qtbot, make_
     assert w.browser.view.hasFocus() and not cancelled
     qtbot.keyClick(w.browser.view, Qt.Key.Key_Escape)  # from the list, Esc still cancels the analyses
     assert cancelled
+    # a closed dock's panel is passed over: its reasons took Down and Space unseen (review)
+    w.decision_dock.close()
+    for panel in (w.checklist.tree, w.browser.view):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_F6)
+        assert panel.hasFocus(), QApplication.focusWidget()
+    # Esc with the list's dock closed shows it again
+    w.checklist.tree.setFocus()
+    w.browser_dock.close()
+    qtbot.keyClick(w.checklist.tree, Qt.Key.Key_Escape)
+    assert w.browser_dock.isVisible() and w.browser.view.hasFocus()
