@@ -223,9 +223,11 @@ def tag_spots(wanted: Sequence[tuple[float, float]], radius: float, bounds: tupl
     return placed
 
 
-def _colour_bar(painter: QPainter, rect: QRectF, label_px: float, scale: MapScale, opacity: float) -> None:
-    """The scale's colours bottom (low) to top as the overlay at `opacity` draws them over skin, with its tick labels."""
-    lut = scale.as_drawn(256, opacity, SKIN_UNDER_THE_BAR)[::-1]  # high at the top (the map is drawn over the photo)
+def _colour_bar(painter: QPainter, rect: QRectF, label_px: float, scale: MapScale, opacity: float,
+                under: tuple[int, int, int]) -> None:
+    """The scale's colours bottom (low) to top as the overlay at `opacity` draws them over the colour `under`, with its
+    tick labels."""
+    lut = scale.as_drawn(256, opacity, under)[::-1]  # high at the top (the map is drawn over the photo)
     bar = np.repeat(lut[:, None, :], 8, axis=1)
     painter.drawImage(rect, to_qimage(np.ascontiguousarray(bar)))
     painter.setPen(QPen(QColor(60, 60, 60), 1))
@@ -377,8 +379,25 @@ def render_panels(
         painter.drawRect(left_rect)
         painter.drawRect(right_rect)
         if analysis.faces or image is None:
-            _colour_bar(painter, QRectF(right_rect.right() + gap, top, bar_w, max(panel_h_used, map_h)), label_px, scale_of_map, opacity)
+            _colour_bar(painter, QRectF(right_rect.right() + gap, top, bar_w, max(panel_h_used, map_h)), label_px, scale_of_map,
+                        opacity, face_tone(image, analysis))
     return canvas
+
+
+def face_tone(image: np.ndarray | None, analysis: Analysis) -> tuple[int, int, int]:
+    """The mean colour of the middle of the subject's face box, what the colour bar shows the map's colours over; a mid
+    skin tone where there is no photo or face. Over that skin tone always, the bar's top band was skin-coloured beside
+    a grey photo's map (walk-through)."""
+    if image is None or not analysis.faces:
+        return SKIN_UNDER_THE_BAR
+    left, top, right, bottom = analysis.faces[0].box
+    x0, x1 = max(0, (3 * left + right) // 4), min(image.shape[1], (left + 3 * right) // 4)
+    y0, y1 = max(0, (3 * top + bottom) // 4), min(image.shape[0], (top + 3 * bottom) // 4)
+    middle = image[y0:y1, x0:x1].reshape(-1, image.shape[2]) if image.ndim == 3 else np.empty((0, 3))
+    if not len(middle):
+        return SKIN_UNDER_THE_BAR
+    red, green, blue = (int(round(float(v))) for v in middle[:, :3].mean(axis=0))
+    return red, green, blue
 
 
 def row_text(metrics: QFontMetrics, name: str, value: str, width: float) -> str:

@@ -403,6 +403,23 @@ def test_the_audit_trail_words_a_decisions_reasons_as_its_decision_box_does(samp
     assert all(html.escape(reason_label(c.id)) in row for c in worded), row
 
 
+def test_the_colour_bar_shows_the_maps_colours_over_the_face_s_own_tone(sample_analysis, sample_image, monkeypatch):
+    # over a fixed skin tone, the bar's top band was skin-coloured beside a grey photo's map (walk-through)
+    from pfiq_desktop.palette import SKIN_UNDER_THE_BAR
+    from pfiq_desktop.reports import figures
+
+    unders = []
+    drawn = figures._colour_bar
+    monkeypatch.setattr(figures, "_colour_bar", lambda *args: (unders.append(args[-1]), drawn(*args)))
+    grey = np.repeat(sample_image.mean(axis=2, keepdims=True).astype(np.uint8), 3, axis=2)
+    for image in (sample_image, grey):
+        figures.render_panels(image, sample_analysis, height=300)
+    colour, plain = unders
+    assert len(set(plain)) == 1 and len(set(colour)) > 1 and colour != SKIN_UNDER_THE_BAR, unders
+    figures.render_panels(None, sample_analysis, height=300)  # no photo: the mid skin tone
+    assert unders[-1] == SKIN_UNDER_THE_BAR
+
+
 def test_a_figure_stopped_mid_drawing_leaves_no_painter_on_its_picture(sample_analysis, sample_image, monkeypatch):
     # Ctrl+C while a figure was drawn left its painter on the picture, and Qt crashed destroying it: "QPaintDevice:
     # Cannot destroy paint device that is being painted", exit 139 instead of 130 (CLI walk-through, 1 run in 3)
