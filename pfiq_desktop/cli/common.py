@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from pfiq_desktop.engine.defaults import DEFAULT_BACKBONE, DEVICES
 from pfiq_desktop.engine.discovery import Skipped
 from pfiq_desktop.engine.filenames import display_name, one_line, path_from_text
+from pfiq_desktop.engine.results import looks_like_analysis
 from pfiq_desktop.review.values import counted
 from pfiq_desktop.settings import SettingsStore
 
@@ -258,7 +259,7 @@ def broken_analysis(path: Path) -> bool:
     except OSError:
         return True
     except ValueError:  # (UnicodeDecodeError is one)
-        return not data.strip() or data.lstrip().startswith(b"{") and b'"schema"' in data[:200]
+        return not data.strip() or looks_like_analysis(data)
     return False
 
 

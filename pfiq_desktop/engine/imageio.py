@@ -53,6 +53,7 @@ import numpy as np
 from PIL import Image, ImageCms, ImageFile, ImageOps, TiffImagePlugin, UnidentifiedImageError
 
 from pfiq_desktop.engine.filenames import display_name
+from pfiq_desktop.engine.results import looks_like_analysis
 
 MIN_SIDE_PX = 32
 MAX_PIXELS = 60_000_000
@@ -417,7 +418,7 @@ def _unidentified_message(head: bytes, name: str) -> str:
                 f"export or convert it to JPEG (on the phone or with any photo viewer) and open that.")
     sample = head[:512]
     text = bool(sample) and all(32 <= b < 127 or b in b"\t\r\n" for b in sample)
-    if text and sample.lstrip().startswith(b"{") and b'"schema"' in sample:  # an analysis given for its photo
+    if text and looks_like_analysis(sample):
         return f"{name} is not an image but text, perhaps an analysis: `pfiq report` reads those."
     if text:
         return (

@@ -22,6 +22,12 @@ from pfiq_desktop.engine.filenames import path_from_text, path_text
 # 7: no face embedding; 8: a check's `doubted` (older JSON still loads; fields this version does not know mean a newer
 # version wrote the file)
 SCHEMA_VERSION = 8
+
+
+def looks_like_analysis(head: bytes) -> bool:
+    """Whether a file's first bytes begin an analysis's JSON (`Analysis.to_dict` writes "schema" first): how a result
+    given to `pfiq analyse` for a photo, or one truncated in a copy, is told from other files."""
+    return head.lstrip().startswith(b"{") and b'"schema"' in head[:200]
 DOUBT_MARK = "Not certain: "  # how a check's reason says a failed check made it uncertain (icao/checklist.py)
 
 

@@ -897,9 +897,9 @@ class MainWindow(QMainWindow):
         field = QApplication.focusWidget()
         # (a field of this window's, its floating docks' too: another window's focused field cancelled nothing)
         own = (self, self.browser_dock, self.checklist_dock, self.decision_dock)
-        elsewhere = (self.checklist_dock, self.decision_dock)
-        if field is not None and (isinstance(field, (QLineEdit, QPlainTextEdit, QTextEdit)) and any(w.isAncestorOf(field) for w in own)
-                                  or any(w.isAncestorOf(field) for w in elsewhere)):
+        typing = isinstance(field, (QLineEdit, QPlainTextEdit, QTextEdit)) and any(w.isAncestorOf(field) for w in own)
+        in_a_panel = field is not None and any(w.isAncestorOf(field) for w in (self.checklist_dock, self.decision_dock))
+        if typing or in_a_panel:
             if field is self.browser.search:
                 self.browser.search.clear()
             self._focus_panel(self.browser.view, self.browser_dock)
@@ -915,8 +915,8 @@ class MainWindow(QMainWindow):
         here = next((i for i, panel in enumerate(panels) if focused is not None and (focused is panel or panel.isAncestorOf(focused))), -1)
         # one the officer can see and use: a closed dock's reasons took Down and Space unseen, and a disabled one (no
         # photo on screen) kept F6 in the check table (review)
-        usable = [panels[(here + step) % len(panels)] for step in range(1, len(panels) + 1)]
-        following = next((panel for panel in usable if panel.isVisible() and panel.isEnabled()), None)
+        after = [panels[(here + step) % len(panels)] for step in range(1, len(panels) + 1)]
+        following = next((panel for panel in after if panel.isVisible() and panel.isEnabled()), None)
         if following is not None:
             self._focus_panel(following)
 

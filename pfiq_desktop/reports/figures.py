@@ -210,16 +210,19 @@ def tag_spots(wanted: Sequence[tuple[float, float]], radius: float, bounds: tupl
         return free(spot) and not any(x0 - radius < spot[0] < x1 + radius and y0 - radius < spot[1] < y1 + radius
                                       for x0, y0, x1, y1 in avoid)
 
-    grid = [(gx, gy) for gx in np.arange(left, right + 1e-9, apart / 2) for gy in np.arange(top, bottom + 1e-9, apart / 2)]
+    grid: list[tuple[float, float]] = []  # every spot inside, made the first time a wanted one is crowded
+
+    def nearest(usable: Callable[[tuple[float, float]], bool], x: float, y: float) -> tuple[float, float] | None:
+        if not grid:
+            grid.extend((gx, gy) for gx in np.arange(left, right + 1e-9, apart / 2) for gy in np.arange(top, bottom + 1e-9, apart / 2))
+        return min((g for g in grid if usable(g)), key=lambda g: np.hypot(g[0] - x, g[1] - y), default=None)
+
     for x, y in wanted:
         tries = [inside(x, y)] + [inside(x + dx * apart * step, y + dy * apart * step) for step in range(1, 6) for dx, dy in _AWAY]
-        spot = next((spot for spot in tries if clear(spot)), None)
         # crowded (at a corner the moves are clamped back onto a few spots): the nearest clear one anywhere, else the
         # nearest free one
-        for usable in (clear, free):
-            if spot is None:
-                spot = min((g for g in grid if usable(g)), key=lambda g: np.hypot(g[0] - x, g[1] - y), default=None)
-        placed.append(spot if spot is not None else tries[0])
+        spot = next((spot for spot in tries if clear(spot)), None) or nearest(clear, x, y) or nearest(free, x, y)
+        placed.append(spot or tries[0])
     return placed
 
 
@@ -393,10 +396,10 @@ def face_tone(image: np.ndarray | None, analysis: Analysis) -> tuple[int, int, i
     left, top, right, bottom = analysis.faces[0].box
     x0, x1 = max(0, (3 * left + right) // 4), min(image.shape[1], (left + 3 * right) // 4)
     y0, y1 = max(0, (3 * top + bottom) // 4), min(image.shape[0], (top + 3 * bottom) // 4)
-    middle = image[y0:y1, x0:x1].reshape(-1, image.shape[2]) if image.ndim == 3 else np.empty((0, 3))
+    middle = image[y0:y1, x0:x1, :3].reshape(-1, 3)
     if not len(middle):
         return SKIN_UNDER_THE_BAR
-    red, green, blue = (int(round(float(v))) for v in middle[:, :3].mean(axis=0))
+    red, green, blue = (int(round(float(v))) for v in middle.mean(axis=0))
     return red, green, blue
 
 

@@ -92,8 +92,11 @@ class PhotoRecord:
 
     def set_analysis(self, analysis: Analysis) -> None:
         self.analysis, self.status = analysis, analysis.verdict
-        self.failed = tuple(c.id for c in analysis.failed_checks())
-        self.failed_as = {problem_label(c): fix_rank(c) for c in analysis.failed_checks()[::-1]}  # (in fix order)
+        failed = analysis.failed_checks()  # in fix order: a problem two checks name keeps the graver place
+        self.failed = tuple(c.id for c in failed)
+        self.failed_as = {}
+        for check in failed:
+            self.failed_as.setdefault(problem_label(check), fix_rank(check))
         self.warned_as = tuple(problem_label(c) for c in analysis.subject_checks() if c.verdict is Verdict.WARN)
         self.problems = tuple(failed_problems(analysis))
         self.warnings = tuple(warned_problems(analysis))
@@ -213,10 +216,11 @@ class ReviewSession:
         """Each problem photos fail with, its direction named ("Head too small or too large" could not tell which;
         walk-through), and how many: the gravest first (`fix_rank`), then the most frequent. By count alone, "More than
         one face" was 17th of 43, below the framing and background failures of most photos (third walk-through)."""
-        counts = Counter(problem for r in self.records for problem in r.failed_as)
+        counts: Counter[str] = Counter()
         ranks: dict[str, FixRank] = {}
         for record in self.records:
             for problem, rank in record.failed_as.items():
+                counts[problem] += 1
                 ranks[problem] = min(rank, ranks.get(problem, rank))
         return sorted(counts.items(), key=lambda item: (ranks[item[0]], -item[1], item[0]))
 

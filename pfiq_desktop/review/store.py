@@ -711,17 +711,15 @@ def verify_store(path: str | os.PathLike[str], recorded_head: str = "") -> Chain
     """Verify a store file without changing it (read-only; a version-1 store is reported, not migrated); with
     `recorded_head`, also that it holds the audit entry of that hash (`witness.recorded_head_problems`)."""
     location = Path(path)
-    recorded = witnessed(location)
-    # where the witness says a store was there, its loss is a broken log (exit 1), not a usage error ("no review store",
-    # "not a review store (no such table: meta)" for an emptied one; CLI walk-through)
-    if not location.is_file():
-        if recorded:
-            return ChainReport(problems=[f"No review store at {location}, though {recorded}: it was deleted or moved"])
-        raise StoreError(f"No review store at {location}")
-    if location.stat().st_size == 0:
-        if recorded:
-            return ChainReport(problems=[f"{location} {EMPTIED}; {recorded}"])
-        raise StoreError(f"{location} is empty (0 bytes): no review store")
+    missing = not location.is_file()
+    if missing or location.stat().st_size == 0:
+        # where the witness says a store was there, its loss is a broken log (exit 1), not a usage error ("no review
+        # store", "not a review store (no such table: meta)" for an emptied one; CLI walk-through)
+        recorded = witnessed(location)
+        if not recorded:
+            raise StoreError(f"No review store at {location}" if missing else f"{location} is empty (0 bytes): no review store")
+        return ChainReport(problems=[f"No review store at {location}, though {recorded}: it was deleted or moved" if missing
+                                     else f"{location} {EMPTIED}; {recorded}"])
     try:
         with _reading(location) as conn:
             row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
