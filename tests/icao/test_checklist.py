@@ -253,10 +253,10 @@ def test_incomplete_user_profile_still_gives_reasons(tmp_path: Path, portrait: n
     # its sentence quotes only the bound it sets ("Measured 152 px, outside the profile's limits" when it quoted
     # the preferred distance too)
     assert re.match(r"Eyes are only 15\d px apart \(required 500\)", by_id["inter_eye_distance"].reason)
-    from pfiq_desktop.engine.icao.registry import graded
+    from pfiq_desktop.engine.icao.registry import UNWORDED, graded
 
     unworded = graded(152.0, {"fail_below": 500}, {"ok": "Fine.", "low": "Only {v:.0f} px; wanted {fail_above:.0f}."}, "px")
-    assert unworded.reason == "Measured 152 px, outside the profile's limits (fail below 500)."  # a bound it lacks
+    assert unworded.reason == f"Measured 152 px, outside {UNWORDED} (fail below 500)."  # a bound it lacks
     judged = {c.id: c for c in run_checks(portrait, portrait_faces)}
     assert by_id["face_occlusion"].verdict is Verdict.NOT_ASSESSABLE and "sets no fail_below" in by_id["face_occlusion"].reason
     others = set(judged) - {"inter_eye_distance", "natural_colour", "face_occlusion"}
@@ -394,13 +394,14 @@ def test_a_check_waits_only_for_a_registered_check_of_its_own_scope() -> None:
         waits_for(spec.id, (spec.id,))
 
 
-def test_the_display_order_and_the_fix_order_place_the_same_families():
+def test_the_display_fix_and_look_orders_place_the_same_families():
     # a check of a family one order lacks raised ValueError wherever the checklist was ordered, or sorted last silently
     from pfiq_desktop.engine.icao import CHECKS
-    from pfiq_desktop.engine.icao.registry import DISPLAY_ORDER, FIX_ORDER, check
+    from pfiq_desktop.engine.icao.registry import DISPLAY_ORDER, FIX_ORDER, LOOK_ORDER, check
 
-    assert sorted(DISPLAY_ORDER) == sorted(FIX_ORDER) and {spec.family for spec in CHECKS.values()} <= set(FIX_ORDER)
-    with pytest.raises(ValueError, match="place its family 'lighting' in DISPLAY_ORDER and FIX_ORDER"):
+    assert sorted(DISPLAY_ORDER) == sorted(FIX_ORDER) == sorted(LOOK_ORDER)
+    assert {spec.family for spec in CHECKS.values()} <= set(FIX_ORDER)
+    with pytest.raises(ValueError, match="place its family 'lighting' in DISPLAY_ORDER, FIX_ORDER and LOOK_ORDER"):
         check("new_check", "A new check", "lighting")
 
 
@@ -476,7 +477,7 @@ def test_the_readme_counts_the_checks_there_are():
     from pfiq_desktop.engine.icao import CHECKS, DEFAULT_PROFILE, load_profile
 
     readme = " ".join((Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8").split())
-    stated = re.search(r"\(`engine/icao/`\): (\d+) checks in six families .*?; (\d+) under ICAO 9303", readme)
+    stated = re.search(r"\(`engine/icao/`\): (\d+) checks in \w+ families .*?; (\d+) under ICAO 9303", readme)
     assert stated, "README.md's checklist paragraph no longer states how many checks there are"
     enabled = sum(load_profile(DEFAULT_PROFILE).enabled(check_id) for check_id in CHECKS)
     assert (int(stated[1]), int(stated[2])) == (len(CHECKS), enabled), "update the counts in README.md's item 6"

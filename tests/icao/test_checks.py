@@ -18,7 +18,7 @@ from pfiq_desktop.engine.attributes import LOWER_FACE_COVERED, MOUTH_OPEN
 from pfiq_desktop.engine.icao import CHECKS, Profile, load_profile, run_checks
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.regions import MAP_EDGE, polygon_mask, region_polygons
-from pfiq_desktop.engine.icao.registry import BLURS_AN_EYE, HALF_BLUR_UNIT, READS_THE_MASK, SMEAR_UNIT
+from pfiq_desktop.engine.icao.registry import BLURS_AN_EYE, HALF_BLUR_UNIT, READS_THE_MASK, SMEAR_UNIT, UNWORDED
 from pfiq_desktop.engine.imageio import load_image, load_photo
 from pfiq_desktop.engine.results import CheckResult, Face, Verdict
 from tests.icao.facebuild import detect_faces, turned_landmarks
@@ -371,6 +371,7 @@ def test_pass_case(check_id: str, portrait: np.ndarray, portrait_faces: list[Fac
     image, faces = CASES[check_id][0](portrait, portrait_faces)
     result = _result(check_id, image, faces, profile)
     assert result.verdict is Verdict.PASS, result.reason
+    assert UNWORDED not in result.reason, f"{check_id}: its own sentence is missing or quotes a bound it lacks"
 
 
 @pytest.mark.parametrize("check_id", sorted(CASES))
@@ -379,6 +380,10 @@ def test_failure_case(check_id: str, portrait: np.ndarray, portrait_faces: list[
     result = _result(check_id, image, faces, profile)
     assert result.verdict is CASES[check_id][2], result.reason
     assert result.reason and result.value is not None
+    # a failure in words of its own: not the plain sentence (a missing "low"/"high" or a misspelt bound), not the pass's
+    assert UNWORDED not in result.reason, f"{check_id}: its own sentence is missing or quotes a bound it lacks"
+    passed = _result(check_id, *CASES[check_id][0](portrait, portrait_faces), profile)
+    assert result.reason != passed.reason
 
 
 def test_an_eye_behind_a_cover_is_one_problem_in_the_list_not_three(portrait: np.ndarray, portrait_faces: list[Face],

@@ -178,3 +178,20 @@ def test_every_number_a_profile_can_set_has_a_scale_and_the_bundled_values_lie_w
     settings = {(c, k) for c, values in default.checks.items() for k in values if k not in FLAG_KEYS}
     stated = {(c, k) for c, scales in SCALES.items() for k in scales.settings}
     assert stated == {(c, k) for c, k in settings if not is_bound(k)}
+
+
+def test_the_default_profile_is_held_to_the_same_ranges(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default profile defines the settings, so its keys are not checked against itself; its numbers are. A share
+    written as a percent there switched "No head covering" off for every photo, and only a test would have told."""
+    from pfiq_desktop.engine.defaults import DEFAULT_PROFILE
+    from pfiq_desktop.engine.icao import profile as profiles
+
+    bundled = profiles._bundled_dir() / f"{DEFAULT_PROFILE}.toml"
+    text = bundled.read_text(encoding="utf-8")
+    assert "[checks.head_covering]\nwarn_above = 0.70" in text
+    slipped = tmp_path / bundled.name
+    slipped.write_text(text.replace("[checks.head_covering]\nwarn_above = 0.70", "[checks.head_covering]\nwarn_above = 70"),
+                       encoding="utf-8")
+    monkeypatch.setattr(profiles, "_bundled_dir", lambda: tmp_path)
+    with pytest.raises(ProfileError, match=r"\[checks.head_covering\] warn_above = 70 looks like a percentage"):
+        load_profile(slipped)

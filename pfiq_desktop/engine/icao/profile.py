@@ -283,8 +283,7 @@ def _validated(path: Path, checks: Any) -> dict[str, dict[str, float | bool]]:
         if not _is_default(path):  # the default profile is where the settings are defined
             _check_keys(path, check_id, values)
         result[check_id] = {key: _value(path, check_id, key, value) for key, value in values.items()}
-        if not _is_default(path):
-            _check_range(path, check_id, result[check_id])
+        _check_range(path, check_id, result[check_id])  # the default's numbers too: a slip there misjudges every photo
     return result
 
 

@@ -4,22 +4,28 @@ A check is a plain function `(ctx, params) -> Measure`; `checklist._run_one` tur
 it into a `CheckResult`, and turns "cannot be judged" into a verdict, never an
 exception, so one odd photo cannot break the checklist.
 
-Adding a check (each step but the last is enforced by a test that names what is missing):
-1. `@check("my_id", "Name the officer reads", family, ...)` on the function in its family's module
+Adding a check (the steps marked * are enforced by a test that names what is missing):
+1. * `@check("my_id", "Name the officer reads", family, ...)` on the function in its family's module
    (a new module is imported in `checklist.py`); `scope="image"` for photo-wide checks. A new family is
-   placed in both `DISPLAY_ORDER` and `FIX_ORDER` below.
-2. A `[checks.my_id]` table in `profiles/icao-9303.toml` with every setting and bound it reads (the
-   default profile owns them; `enabled = false` ships it switched off), and a `[cite.my_id]` table naming
-   where the bounds come from (`basis = "project"` without a source where this project chose them).
-3. Its problem's words in `review/reasons.py` `CHECK_PROBLEMS` (decisions and reports quote them), by side in
+   placed in `DISPLAY_ORDER`, `FIX_ORDER` and `LOOK_ORDER` below.
+2. * A `[checks.my_id]` table in `profiles/icao-9303.toml` with every setting and bound it reads (the
+   default profile owns them; `enabled = false` ships it switched off); a `[cite.my_id]` table naming where
+   the bounds come from (`basis = "project"` without a source where this project chose them) is required of
+   country profiles, and welcome in the default.
+3. * What its bounds and settings are in `scales.py` `SCALES` (every profile's numbers are checked against them).
+4. * Its sentences: "ok", and "low" and/or "high" for the sides it can fail on ("imprecise" where it grades an
+   interval); a fail bound quoted as "allowed/needs/required {fail_...}" (`LIMIT_WORDS`) reads "recommended" in a
+   borderline warning.
+5. * Its problem's words in `review/reasons.py` `CHECK_PROBLEMS` (decisions and reports quote them), by side in
    `TWO_WAY_PROBLEMS` or `SIGNED_PROBLEMS` where it goes both ways, and what to change in `FIXES` (the report's
-   "What to change"); a new unit's wording in `review/values.py` `_SHOWN`.
-4. Its row in `docs/ISO_29794_5_MAPPING.md` (or "no ISO component"), and `iso=` on the decorator if it has one.
-5. A pass / fail case in `tests/icao/test_checks.py` `CASES`; a geometry check also says how it answers the
+   "What to change"); a new unit's wording in `review/values.py` `_SHOWN` (not enforced: look at the checklist).
+6. * Its row in `docs/ISO_29794_5_MAPPING.md` (or "no ISO component"), and `iso=` on the decorator if it has one.
+7. * A pass / fail case in `tests/icao/test_checks.py` `CASES`; a geometry check also says how it answers the
    landmark shifts of `tests/icao/test_geometry_pose.py` `TRANSFORMS`.
-6. Whether a rescan or another crop fixes it: then it belongs in `FRAMING_CHECKS` (nothing can test that).
+8. Whether a rescan or another crop fixes it: then it belongs in `FRAMING_CHECKS` (nothing can test that).
 The CLI's JSON and CSV, the window's checklist and the PDF pick a registered check up by themselves; the
-README's count of checks is checked by a test.
+README's count of checks is checked by a test. Cached analyses are keyed on the version: bump it (or run with
+`--no-cache`) while a check's results change, or the cache serves the earlier ones.
 """
 
 from __future__ import annotations
@@ -182,16 +188,18 @@ def check(
         raise ValueError(f"check {id!r} cannot be doubted by its own result (doubted_by)")
     if iso and iso not in ISO_29794_5_MEASURES:
         raise ValueError(f"check {id!r}: {iso!r} is not an ISO/IEC 29794-5 quality component")
-    if family not in FIX_ORDER or family not in DISPLAY_ORDER:  # both orders place checks by family
-        raise ValueError(f"check {id!r}: place its family {family!r} in DISPLAY_ORDER and FIX_ORDER (icao/registry.py)")
+    if any(family not in order for order in (DISPLAY_ORDER, FIX_ORDER, LOOK_ORDER)):  # each order places checks by family
+        raise ValueError(f"check {id!r}: place its family {family!r} in DISPLAY_ORDER, FIX_ORDER and LOOK_ORDER (icao/registry.py)")
 
     def register(func: CheckFunc) -> CheckFunc:
         if id in CHECKS:
             raise ValueError(f"check id {id!r} registered twice")
         if id in waits_for:
             raise ValueError(f"check {id!r} cannot wait for its own result (unless_failed)")
-        CHECKS[id] = CheckSpec(id, name, family, func, scope, frontal, per_face and scope == "face", iso, max_yaw, max_yaw_probe,
-                               waits_for, unless_failed_why, doubts)
+        CHECKS[id] = CheckSpec(
+            id=id, name=name, family=family, func=func, scope=scope, frontal=frontal, per_face=per_face and scope == "face",
+            iso_measure=iso, max_yaw=max_yaw, max_yaw_probe=max_yaw_probe, unless_failed=waits_for,
+            unless_failed_why=unless_failed_why, doubted_by=doubts)
         return func
 
     return register
@@ -253,6 +261,7 @@ UNCERTAINTY_KEY = "uncertainty"  # beside a check's bounds: +- what its measurem
 RANGE_KEYS = ("range_low", "range_high")
 IMPRECISE = "could not be measured precisely enough"  # a reading whose uncertainty spans a bound: pass or fail?
 CHECK_BY_EYE = "Please check by eye."
+UNWORDED = "the profile's limits"  # ends the plain sentence of a reading the check's own words cannot state
 LIMIT_WORDS = re.compile(r"\b(?:allowed|needs|required) (\{fail_)")  # how the checks' sentences quote a fail bound
 
 # Checks about resolution and cropping: a larger scan or another crop of the same capture fixes them,
@@ -308,7 +317,8 @@ LOOK_ORDER = ("occlusion", "eyes_mouth", "pose", "photometric", "background", "g
 
 
 def in_look_order(checks: Iterable[CheckResult]) -> list[CheckResult]:
-    """`checks` in `LOOK_ORDER` of their families, stable within one."""
+    """`checks` in `LOOK_ORDER` of their families, stable within one (a family no longer known, from an analysis saved by
+    another version, last)."""
     return sorted(checks, key=lambda c: LOOK_ORDER.index(c.family) if c.family in LOOK_ORDER else len(LOOK_ORDER))
 
 
@@ -368,11 +378,13 @@ def graded_range(
         # 22.4-24.8 mm against an ideal from 22.5 is at the small end, although the point estimate 23.6 is inside)
         key = "low" if bound_side(low, bounds) < 0 else "high"
     borderline = verdict is Verdict.WARN and not imprecise
-    reason = _reason(reasons.get(key, reasons["ok"]), borderline, {"v": value, "lo": low, "hi": high}, bounds)
+    # a missing sentence gets the plain one below, never the pass sentence ("fail | Little noise on the face")
+    template = reasons.get(key)
+    reason = None if template is None else _reason(template, borderline, {"v": value, "lo": low, "hi": high}, bounds)
     if reason is None:
-        where = "within" if verdict is Verdict.PASS else "outside"
+        where = "within" if verdict is Verdict.PASS else "across" if imprecise else "outside"
         limits = ", ".join(f"{key.replace('_', ' ')} {limit:g}" for key, limit in bounds.items())
-        reason = f"Measured {value:.3g} {unit}, {where} the profile's limits ({limits})."
+        reason = f"Measured {value:.3g} {unit}, {where} {UNWORDED} ({limits})."
     shown = {**bounds, **dict(zip(RANGE_KEYS, (float(low), float(high)), strict=True))} if imprecise else bounds
     return Measure(verdict, reason, float(value), unit, shown, evidence or Evidence())
 

@@ -124,7 +124,8 @@ SCALES: dict[str, CheckScales] = {
 
 def scale_of(check_id: str, key: str) -> Scale | None:
     """The scale of `key` in `[checks.<check_id>]`; None where the check reads no such number."""
-    scales = SCALES[check_id]
+    if (scales := SCALES.get(check_id)) is None:  # a check added without its scales: say where they belong
+        raise LookupError(f"check {check_id!r} has no scales: add them to SCALES in engine/icao/scales.py")
     if is_bound(key):
         return scales.mm if key.endswith("_mm") else scales.bounds
     return scales.settings.get(key)
