@@ -54,6 +54,8 @@ _SHOWN: dict[str, tuple[float, str]] = {
     SMEAR_UNIT: (100.0, "detail across the smear {n} %"),
     HALF_BLUR_UNIT: (100.0, "blurred half {n} % of the other's detail"),  # "0.00875 blurrier / sharper half" in the PDF
 }
+PLAIN_UNITS = frozenset({"deg", "mm", "px", "px high"})  # read as they stand: "12.3 deg", "152 px"
+_COUNTED = {"faces": "face", "images": "image"}  # "1 images" (and "1 image(s)") read as an engineer's
 _PERCENT = {unit for unit, (factor, _) in _SHOWN.items() if factor == 100.0 or unit.startswith("%")}  # bounds shown as "90 %"
 # read in whole steps: "lightness 72/100", not "72.5/100"
 _WHOLE = {"grey level", "L*", "Laplacian variance", CLOSED_UNIT, HIDDEN_UNIT}
@@ -122,16 +124,19 @@ def value_text(value: float | int | None, unit: str = "", bounds: Iterable[float
     `bounds` it differs from (see `_apart`)."""
     if value is None or _missing(value):  # (the None test again, for the type checker)
         return "–"
-    if unit == "faces":
-        return counted(round(value), "face")
-    if unit == "images":  # "1 images" (and "1 image(s)") read as an engineer's
-        return counted(round(value), "image")
+    if unit in _COUNTED:
+        return counted(round(value), _COUNTED[unit])
     if unit == "colour":
         return "colour" if value else "black and white"
     if unit == STORED_TURNED_UNIT:  # as the reason says it ("turned 90 degrees anticlockwise"), not "270 deg clockwise"
         return f"turn {upright_by(value)}"
     number = _apart(value, unit, bounds) if unit in _SHOWN or isinstance(value, float) else format_number(value)
     return _phrased(number, unit)
+
+
+def has_words(unit: str) -> bool:
+    """Whether `value_text` words a check's unit for an officer, not as the engineer's bare unit ("8.78 noise sigma")."""
+    return unit in _SHOWN or unit in _COUNTED or unit in PLAIN_UNITS or unit in ("colour", STORED_TURNED_UNIT)
 
 
 def _phrased(number: str, unit: str) -> str:

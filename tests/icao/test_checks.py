@@ -21,6 +21,7 @@ from pfiq_desktop.engine.icao.regions import MAP_EDGE, polygon_mask, region_poly
 from pfiq_desktop.engine.icao.registry import BLURS_AN_EYE, HALF_BLUR_UNIT, READS_THE_MASK, SMEAR_UNIT, UNWORDED
 from pfiq_desktop.engine.imageio import load_image, load_photo
 from pfiq_desktop.engine.results import CheckResult, Face, Verdict
+from pfiq_desktop.review.values import has_words
 from tests.icao.facebuild import detect_faces, turned_landmarks
 from tests.photos import load_portrait, portrait_paths
 
@@ -384,6 +385,7 @@ def test_failure_case(check_id: str, portrait: np.ndarray, portrait_faces: list[
     assert UNWORDED not in result.reason, f"{check_id}: its own sentence is missing or quotes a bound it lacks"
     passed = _result(check_id, *CASES[check_id][0](portrait, portrait_faces), profile)
     assert result.reason != passed.reason
+    assert has_words(result.unit) and has_words(passed.unit), f"word {check_id}'s unit in review/values.py _SHOWN"
 
 
 def test_an_eye_behind_a_cover_is_one_problem_in_the_list_not_three(portrait: np.ndarray, portrait_faces: list[Face],

@@ -18,7 +18,7 @@ Adding a check (the steps marked * are enforced by a test that names what is mis
    borderline warning.
 5. * Its problem's words in `review/reasons.py` `CHECK_PROBLEMS` (decisions and reports quote them), by side in
    `TWO_WAY_PROBLEMS` or `SIGNED_PROBLEMS` where it goes both ways, and what to change in `FIXES` (the report's
-   "What to change"); a new unit's wording in `review/values.py` `_SHOWN` (not enforced: look at the checklist).
+   "What to change"); a new unit's wording in `review/values.py` `_SHOWN`.
 6. * Its row in `docs/ISO_29794_5_MAPPING.md` (or "no ISO component"), and `iso=` on the decorator if it has one.
 7. * A pass / fail case in `tests/icao/test_checks.py` `CASES`; a geometry check also says how it answers the
    landmark shifts of `tests/icao/test_geometry_pose.py` `TRANSFORMS`.
