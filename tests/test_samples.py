@@ -3,6 +3,7 @@ its check, and the unedited portrait fails none of those checks, nor any framing
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -63,9 +64,15 @@ def test_the_unedited_portrait_is_framed_as_a_passport_photo_so_only_its_smile_f
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_FAILURES))
-def test_no_sample_is_flagged_for_its_framing(samples: Path, name: str) -> None:
+def test_no_sample_is_flagged_for_its_framing_but_for_being_enlarged(samples: Path, name: str) -> None:
     # the wide shot failed nine framing checks on every variant, burying what each is there to show; framed with the
-    # eyes 121 px apart, the sunglasses' landmarks still warned "Too few pixels between the eyes?" (review)
+    # eyes 121 px apart, the sunglasses' landmarks still warned "Too few pixels between the eyes?" (review). The frame
+    # is the 512 px portrait enlarged 3 times, and "Inter-eye distance" may say so: only as a warning, and only that
     checks = checks_of(samples / name)
     flagged = {check for check in FRAMING_CHECKS if check in checks and checks[check].verdict in (Verdict.FAIL, Verdict.WARN)}
-    assert not flagged, {check: checks[check].reason for check in flagged}
+    assert flagged <= {"inter_eye_distance"}, {check: checks[check].reason for check in flagged}
+    if flagged:
+        eyes = checks["inter_eye_distance"]
+        assert eyes.verdict is Verdict.WARN and re.search(r"the photo seems enlarged about \d+ times", eyes.reason), eyes.reason
+
+

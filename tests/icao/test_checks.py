@@ -284,7 +284,10 @@ same: Case = lambda img, faces: (img, faces)
 CASES: dict[str, tuple[Case, Case, Verdict]] = {
     "face_present": (same, lambda img, faces: (img, []), Verdict.FAIL),
     "single_face": (same, lambda img, faces: (img, _second_face(faces, 0.8)), Verdict.FAIL),
-    "inter_eye_distance": (same, lambda img, faces: (img, _with_landmarks(faces, _lm(faces) * 0.5)), Verdict.FAIL),
+    # grained: the portrait is the astronaut enlarged 3.5 times, whose missing detail the check warns of (a camera's
+    # own photo holds detail, and noise, to the pixel)
+    "inter_eye_distance": (lambda img, faces: (disturbances.noise(img, 2.0), faces),
+                           lambda img, faces: (img, _with_landmarks(faces, _lm(faces) * 0.5)), Verdict.FAIL),
     "head_size": (
         same,
         lambda img, faces: (
@@ -1164,7 +1167,9 @@ def test_a_resolution_within_the_limit_is_called_borderline_not_needing_a_new_sc
 
     params = profile.params("inter_eye_distance")
     between = (params["fail_below"] + params["warn_below"]) / 2
-    context = SimpleNamespace(eyes=(np.array([0.0, 0.0]), np.array([between, 0.0])), inter_eye=between)
+    grain = np.random.default_rng(0).normal(128, 8, (400, 400)).astype(np.float32)  # detail to the pixel: not enlarged
+    context = SimpleNamespace(eyes=(np.array([0.0, 0.0]), np.array([between, 0.0])), inter_eye=between, grey=grain,
+                              eye_mid=np.array([200.0, 200.0]))
     warned = geometry.inter_eye_distance(context, params)
     assert warned.verdict is Verdict.WARN and f"(recommended {params['warn_below']:.0f})" in warned.reason, warned.reason
     assert "Borderline: within the limit" in warned.reason and "needed" not in warned.reason

@@ -17,6 +17,7 @@ import numpy as np
 
 from pfiq_desktop.engine.faces import box_size, turned_face
 from pfiq_desktop.engine.icao.context import Context
+from pfiq_desktop.engine.icao.enlargement import around_the_eyes
 from pfiq_desktop.engine.icao.mm_geometry import CROWN_OVERSHOOT, PrintScale, head_height_range
 from pfiq_desktop.engine.icao.registry import (
     ASPECT_RATIO_CHECK,
@@ -149,8 +150,11 @@ def single_face(ctx: Context, params: dict[str, Any]) -> Measure:
 
 @check("inter_eye_distance", "Inter-eye distance", "geometry", iso="InterEyeDistance")
 def inter_eye_distance(ctx: Context, params: dict[str, Any]) -> Measure:
+    """The eyes' distance in pixels, and, where it is enough, whether the face holds the detail those pixels claim: a
+    thumbnail of 80 x 100 px enlarged to 900 x 1125 read "Eyes are 145 px apart: enough resolution" (walk-through)."""
     left, right = ctx.eyes
-    return graded(
+    evidence = Evidence(points=[tuple(left), tuple(right)], lines=[(*left, *right)], regions=["left_eye", "right_eye"])
+    measure = graded(
         ctx.inter_eye,
         params,
         {
@@ -161,8 +165,19 @@ def inter_eye_distance(ctx: Context, params: dict[str, Any]) -> Measure:
                    "photo or scan of higher resolution.",
         },
         "px",
-        Evidence(points=[tuple(left), tuple(right)], lines=[(*left, *right)], regions=["left_eye", "right_eye"]),
+        evidence,
     )
+    required = params.get("fail_below")
+    if measure.verdict is Verdict.FAIL or required is None:
+        return measure
+    box, found = around_the_eyes(ctx.grey, ctx.eye_mid, ctx.inter_eye)
+    if found is None or not found.enlarged or ctx.inter_eye / found.factor >= required:
+        return measure
+    # a warning, never a failure: a strongly smoothed native face reads so too (docs/EVALUATION.md, "An enlarged thumbnail")
+    return replace(measure, verdict=Verdict.WARN, evidence=replace(evidence, boxes=[box]), reason=(
+        f"Eyes are {ctx.inter_eye:.0f} px apart, but the face holds the detail of only about "
+        f"{ctx.inter_eye / found.factor:.0f} px (required {required:.0f}): the photo seems enlarged about "
+        f"{found.factor:.0f} times from a smaller one (or blurred, or smoothed by a filter). {CHECK_BY_EYE} Ask for the original file."))
 
 
 # the chin under a mask, scarf or hand is dlib's guess: a mask drawn on 20 official portraits moved the head height by
