@@ -97,7 +97,7 @@ def test_every_phrased_unit_is_one_a_check_still_writes():
 def test_a_measurement_known_only_as_an_interval_across_a_bound_shows_the_interval():
     # "69.7 % of height | fail <70 % >80 % | Warning" read as a breach left unfailed: the crown is estimated, so the
     # head height is an interval, and one across a bound cannot be judged (reports walk-through)
-    from pfiq_desktop.engine.icao.registry import graded_range
+    from pfiq_desktop.engine.icao.grading import graded_range
 
     reasons = {"ok": "fine", "imprecise": "cannot tell", "low": "small", "high": "large"}
     across = graded_range(0.697, 0.663, 0.732, {"fail_below": 0.70, "fail_above": 0.80}, reasons, "fraction of height")

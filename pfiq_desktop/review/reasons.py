@@ -12,15 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from pfiq_desktop.engine.icao.registry import (
-    EYE_COVER_CHECK,
-    EYE_OPEN_CHECKS,
-    HIDDEN_UNIT,
-    RANGE_KEYS,
-    doubted,
-    in_fix_order,
-    in_look_order,
-)
+from pfiq_desktop.engine.icao.grading import RANGE_KEYS
+from pfiq_desktop.engine.icao.registry import EYE_COVER_CHECK, EYE_OPEN_CHECKS, HIDDEN_UNIT, doubted, in_fix_order, in_look_order
 from pfiq_desktop.engine.results import FACE_PRESENT, Analysis, CheckResult, Verdict, bound_side, stored_how, upright_by
 
 # A check's name is the requirement ("No head covering"); as the reason a photo was refused or accepted despite,

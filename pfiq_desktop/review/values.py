@@ -12,17 +12,8 @@ import math
 from collections.abc import Iterable
 from datetime import datetime
 
-from pfiq_desktop.engine.icao.registry import (
-    CLOSED_UNIT,
-    HALF_BLUR_UNIT,
-    HIDDEN_UNIT,
-    RANGE_KEYS,
-    SMEAR_UNIT,
-    UNCERTAINTY_KEY,
-    bounds_of,
-    finer_decimals,
-    reading_text,
-)
+from pfiq_desktop.engine.icao.grading import RANGE_KEYS, UNCERTAINTY_KEY, bounds_of, finer_decimals, reading_text
+from pfiq_desktop.engine.icao.registry import CLOSED_UNIT, HALF_BLUR_UNIT, HIDDEN_UNIT, SMEAR_UNIT
 from pfiq_desktop.engine.results import STORED_TURNED_UNIT, CheckResult, Verdict, upright_by
 
 # unit -> (factor, how the scaled number is written: {n} is the number, already formatted)

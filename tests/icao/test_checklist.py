@@ -253,7 +253,7 @@ def test_incomplete_user_profile_still_gives_reasons(tmp_path: Path, portrait: n
     # its sentence quotes only the bound it sets ("Measured 152 px, outside the profile's limits" when it quoted
     # the preferred distance too)
     assert re.match(r"Eyes are only 15\d px apart \(required 500\)", by_id["inter_eye_distance"].reason)
-    from pfiq_desktop.engine.icao.registry import UNWORDED, graded
+    from pfiq_desktop.engine.icao.grading import UNWORDED, graded
 
     unworded = graded(152.0, {"fail_below": 500}, {"ok": "Fine.", "low": "Only {v:.0f} px; wanted {fail_above:.0f}."}, "px")
     assert unworded.reason == f"Measured 152 px, outside {UNWORDED} (fail below 500)."  # a bound it lacks

@@ -17,8 +17,9 @@ from pfiq_desktop.engine import disturbances
 from pfiq_desktop.engine.attributes import LOWER_FACE_COVERED, MOUTH_OPEN
 from pfiq_desktop.engine.icao import CHECKS, Profile, load_profile, run_checks
 from pfiq_desktop.engine.icao.context import Context
+from pfiq_desktop.engine.icao.grading import UNWORDED
 from pfiq_desktop.engine.icao.regions import MAP_EDGE, polygon_mask, region_polygons
-from pfiq_desktop.engine.icao.registry import BLURS_AN_EYE, HALF_BLUR_UNIT, READS_THE_MASK, SMEAR_UNIT, UNWORDED
+from pfiq_desktop.engine.icao.registry import BLURS_AN_EYE, HALF_BLUR_UNIT, READS_THE_MASK, SMEAR_UNIT
 from pfiq_desktop.engine.imageio import load_image, load_photo
 from pfiq_desktop.engine.results import CheckResult, Face, Verdict
 from pfiq_desktop.review.values import has_words
@@ -615,7 +616,7 @@ def test_a_problem_that_goes_either_way_is_named_by_the_side_it_went(check_id: s
 
 def test_a_value_that_rounds_to_zero_is_written_without_a_sign() -> None:
     # "The head touches the top edge (margin -0% of the head height)" read as a sign error
-    from pfiq_desktop.engine.icao.registry import graded
+    from pfiq_desktop.engine.icao.grading import graded
 
     reasons = {"ok": "Margin {v:.0%}.", "low": "The head touches the top edge (margin {v:.0%} of the head height)."}
     assert graded(-0.001, {"fail_below": 0.05}, reasons).reason == "The head touches the top edge (margin 0% of the head height)."

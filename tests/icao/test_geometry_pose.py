@@ -253,7 +253,7 @@ def test_profile_view_makes_frontal_checks_not_assessable(portrait: np.ndarray, 
 def test_a_range_that_leaves_the_bounds_at_its_low_end_is_reported_as_low() -> None:
     # a head measured at 22.4-24.8 mm (estimate 23.6) against an ideal from 22.5 mm warns at the small end; the reason
     # used to follow the point estimate and told the applicant the head was too large
-    from pfiq_desktop.engine.icao.registry import RANGE_KEYS, graded_range
+    from pfiq_desktop.engine.icao.grading import RANGE_KEYS, graded_range
 
     bounds = {"fail_below": 13.5, "warn_below": 22.5, "warn_above": 40.5, "fail_above": 45.0}
     reasons = {"ok": "fine", "low": "too small ({v:.1f})", "high": "too large ({v:.1f})"}
@@ -273,7 +273,7 @@ def test_a_range_that_leaves_the_bounds_at_its_low_end_is_reported_as_low() -> N
 
 def test_a_warning_quotes_the_recommended_bound_it_missed() -> None:
     # "Background is too dark (L* 60; needs 45)" on a warning read as a contradiction: 60 is above 45
-    from pfiq_desktop.engine.icao.registry import graded_range
+    from pfiq_desktop.engine.icao.grading import graded_range
 
     bounds = {"fail_below": 45.0, "warn_below": 65.0}
     reasons = {"ok": "light", "low": "Background is too dark (L* {v:.0f}; needs {fail_below:.0f})."}
@@ -289,7 +289,7 @@ def test_a_warning_quotes_the_recommended_bound_it_missed() -> None:
 
 def test_a_sentence_never_writes_the_value_as_the_bound_it_failed() -> None:
     # "Mouth is open (lip gap 0.20; allowed 0.20)" on a failed check hid the excess that failed it
-    from pfiq_desktop.engine.icao.registry import graded
+    from pfiq_desktop.engine.icao.grading import graded
 
     mouth = {"ok": "closed", "high": "Mouth is open (lip gap {v:.2f}; allowed {fail_above:.2f})."}
     assert graded(0.2031, {"fail_above": 0.2}, mouth).reason == "Mouth is open (lip gap 0.203; allowed 0.20)."

@@ -161,8 +161,8 @@ def test_every_number_a_profile_can_set_has_a_scale_and_the_bundled_values_lie_w
     """`scales.SCALES` names each check's bounds and settings: a check added without them, or a setting the default
     profile gains, would not be checked when a profile loads."""
     from pfiq_desktop.engine.icao import CHECKS
+    from pfiq_desktop.engine.icao.grading import is_bound
     from pfiq_desktop.engine.icao.profile import FLAG_KEYS
-    from pfiq_desktop.engine.icao.registry import is_bound
     from pfiq_desktop.engine.icao.scales import SCALES, scale_of
 
     assert set(SCALES) == set(CHECKS)

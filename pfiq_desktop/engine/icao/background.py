@@ -14,7 +14,8 @@ import cv2
 import numpy as np
 
 from pfiq_desktop.engine.icao.context import Context, lab_from_8bit
-from pfiq_desktop.engine.icao.registry import Measure, NotAssessable, bounds_of, check, grade_interval, graded
+from pfiq_desktop.engine.icao.grading import Measure, bounds_of, grade_interval, graded
+from pfiq_desktop.engine.icao.registry import NotAssessable, check
 from pfiq_desktop.engine.results import Evidence, Verdict
 
 WORK_WIDTH = 160

@@ -11,8 +11,9 @@ import numpy as np
 from pfiq_desktop.engine.defaults import DEFAULT_PROFILE
 from pfiq_desktop.engine.icao import background, eyes_mouth, geometry, occlusion, photometric, pose  # noqa: F401  (register checks)
 from pfiq_desktop.engine.icao.context import Context
+from pfiq_desktop.engine.icao.grading import Measure
 from pfiq_desktop.engine.icao.profile import Profile, load_profile
-from pfiq_desktop.engine.icao.registry import CHECKS, DISPLAY_ORDER, ONE_IMAGE_CHECK, CheckSpec, Measure, NotAssessable
+from pfiq_desktop.engine.icao.registry import CHECKS, DISPLAY_ORDER, ONE_IMAGE_CHECK, CheckSpec, NotAssessable
 from pfiq_desktop.engine.results import DOUBT_MARK, FACE_PRESENT, CheckResult, Evidence, Face, Verdict, stored_how
 
 log = logging.getLogger(__name__)

@@ -10,6 +10,7 @@ import numpy as np
 from pfiq_desktop.engine.attributes import GLASSES, MOUTH_OPEN, fuse, has_probe, sigmoid
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.eye_pixels import DARK_BAND, EyeAssessment, EyeMeasurements, EyeThresholds, decide, measure_eyes
+from pfiq_desktop.engine.icao.grading import Measure, graded
 from pfiq_desktop.engine.icao.profile import Profile, load_profile
 from pfiq_desktop.engine.icao.regions import SKIN_REGIONS, polygon_mask
 from pfiq_desktop.engine.icao.registry import (
@@ -22,10 +23,8 @@ from pfiq_desktop.engine.icao.registry import (
     LOWER_FACE_CHECK,
     SMEARED,
     TURNED_HEAD_MAX_YAW,
-    Measure,
     NotAssessable,
     check,
-    graded,
 )
 from pfiq_desktop.engine.landmarks import LEFT_EYE, RIGHT_EYE
 from pfiq_desktop.engine.results import Evidence, Verdict

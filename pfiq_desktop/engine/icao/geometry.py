@@ -18,6 +18,7 @@ import numpy as np
 from pfiq_desktop.engine.faces import box_size, turned_face
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.enlargement import around_the_eyes
+from pfiq_desktop.engine.icao.grading import Measure, bounds_of, grade_interval, graded, graded_range
 from pfiq_desktop.engine.icao.mm_geometry import CROWN_OVERSHOOT, PrintScale, head_height_range
 from pfiq_desktop.engine.icao.registry import (
     ASPECT_RATIO_CHECK,
@@ -26,13 +27,8 @@ from pfiq_desktop.engine.icao.registry import (
     IMPRECISE,
     LOWER_FACE_CHECK,
     ONE_IMAGE_CHECK,
-    Measure,
     NotAssessable,
-    bounds_of,
     check,
-    grade_interval,
-    graded,
-    graded_range,
 )
 from pfiq_desktop.engine.imageio import images_text
 from pfiq_desktop.engine.results import FACE_PRESENT, STORED_TURNED_UNIT, Evidence, Verdict, stored_how, upright_by

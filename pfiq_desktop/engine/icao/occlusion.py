@@ -24,19 +24,9 @@ from pfiq_desktop.engine.icao.coverings import (
     hides_ears_and_neck,
     lower_face_features,
 )
+from pfiq_desktop.engine.icao.grading import Measure, bounds_of, grade_interval, graded
 from pfiq_desktop.engine.icao.regions import REGION_NAMES, REGION_WORDS
-from pfiq_desktop.engine.icao.registry import (
-    BLOCKY_MOUTH,
-    EYE_COVER_CHECK,
-    LOWER_FACE_CHECK,
-    TURNED_HEAD_MAX_YAW,
-    Measure,
-    NotAssessable,
-    bounds_of,
-    check,
-    grade_interval,
-    graded,
-)
+from pfiq_desktop.engine.icao.registry import BLOCKY_MOUTH, EYE_COVER_CHECK, LOWER_FACE_CHECK, TURNED_HEAD_MAX_YAW, NotAssessable, check
 from pfiq_desktop.engine.results import Evidence, Verdict
 
 KEY_REGIONS = ("left_eye", "right_eye", "nose", "mouth")

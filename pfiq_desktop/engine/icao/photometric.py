@@ -12,6 +12,7 @@ import numpy as np
 
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.face_frame import PX_PER_IED, FaceFrame
+from pfiq_desktop.engine.icao.grading import Measure, bounds_of, finer_decimals, graded
 from pfiq_desktop.engine.icao.regions import REGION_WORDS
 from pfiq_desktop.engine.icao.registry import (
     COMPRESSION_CHECK,
@@ -22,12 +23,8 @@ from pfiq_desktop.engine.icao.registry import (
     MASKED,
     SHARPNESS_CHECK,
     SMEAR_UNIT,
-    Measure,
     NotAssessable,
-    bounds_of,
     check,
-    finer_decimals,
-    graded,
 )
 from pfiq_desktop.engine.landmarks import LEFT_EYE, RIGHT_EYE
 from pfiq_desktop.engine.results import Evidence, Verdict, bound_side

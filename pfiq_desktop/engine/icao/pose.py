@@ -14,20 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 from pfiq_desktop.engine.icao.context import Context
+from pfiq_desktop.engine.icao.grading import UNCERTAINTY_KEY, Measure, bounds_of, grade_interval, reading_text
 from pfiq_desktop.engine.icao.headpose import POSE_UNCERTAINTY_DEG
-from pfiq_desktop.engine.icao.registry import (
-    CHECK_BY_EYE,
-    IMPRECISE,
-    LOWER_FACE_CHECK,
-    NOT_SHARP,
-    TOO_DARK_OR_BRIGHT,
-    UNCERTAINTY_KEY,
-    Measure,
-    bounds_of,
-    check,
-    grade_interval,
-    reading_text,
-)
+from pfiq_desktop.engine.icao.registry import CHECK_BY_EYE, IMPRECISE, LOWER_FACE_CHECK, NOT_SHARP, TOO_DARK_OR_BRIGHT, check
 from pfiq_desktop.engine.results import Evidence, Verdict
 
 # axis -> (what the head does, direction of a positive / negative angle)

@@ -41,7 +41,8 @@ from typing import Any, NamedTuple
 from pfiq_desktop import appdirs
 from pfiq_desktop.engine import results
 from pfiq_desktop.engine.defaults import DEFAULT_PROFILE
-from pfiq_desktop.engine.icao.registry import CHECKS, THRESHOLD_KEYS, is_bound
+from pfiq_desktop.engine.icao.grading import THRESHOLD_KEYS, is_bound
+from pfiq_desktop.engine.icao.registry import CHECKS
 from pfiq_desktop.engine.icao.scales import SATURATION, scale_of
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from pfiq_desktop.engine.icao.registry import is_bound
+from pfiq_desktop.engine.icao.grading import is_bound
 
 
 class Scale(NamedTuple):
