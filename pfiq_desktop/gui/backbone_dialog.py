@@ -127,6 +127,7 @@ class NetworkPanel(QWidget):
                                                  scale))
 
     def has_map(self) -> bool:
+        """Whether a map is shown with its caption (a test hook: nothing in the window calls it)."""
         return not self.picture.pixmap().isNull() and self.caption.text() in {scale.caption for scale in MAP_SCALES.values()}
 
 

@@ -505,7 +505,7 @@ class CompareView(QWidget):
                                              pen=pg.mkPen(QColor(EVIDENCE_COLOUR), width=2), brush=None))
 
     def evidence_item_count(self) -> int:
-        """How many evidence items are drawn per view (tests)."""
+        """How many evidence items are drawn per view (a test hook: nothing in the window calls it)."""
         n = 0
         for item in self.layers["left"].items:
             if isinstance(item, pg.PlotCurveItem) or (isinstance(item, pg.ScatterPlotItem) and item.opts.get("symbol") == "x"):
