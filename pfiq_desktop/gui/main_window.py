@@ -61,7 +61,7 @@ from pfiq_desktop.gui.renewal_check import RenewalCheck
 from pfiq_desktop.gui.settings_dialog import SettingsDialog
 from pfiq_desktop.gui.theme import apply_theme, notice_style
 from pfiq_desktop.gui.welcome import WelcomePage
-from pfiq_desktop.gui.widgets import IMAGE_FILTER, LettersStayInDropDowns, named, plain, shortcut
+from pfiq_desktop.gui.widgets import IMAGE_FILTER, SteadyDropDowns, named, plain, shortcut
 from pfiq_desktop.gui.worker import AnalysisWorker, EngineFactory
 from pfiq_desktop.palette import RESULT_ORDER, STATUS_COLOURS, status_counts
 from pfiq_desktop.review import ACCEPT, ReviewStore
@@ -184,9 +184,9 @@ class MainWindow(QMainWindow):
         self.decisions = DecisionController(self, self.session, self.settings, self.decision, self.browser, self.officer_text,
                                             self._status)
         self._build_actions()
-        self._letters_stay_in_drop_downs = LettersStayInDropDowns(self)
+        self._steady_drop_downs = SteadyDropDowns(self)
         for combo in self.findChildren(QComboBox):
-            combo.installEventFilter(self._letters_stay_in_drop_downs)
+            self._steady_drop_downs.watch(combo)
         self._tab_order()
         self.setAcceptDrops(True)
         self._default_layout()

@@ -49,16 +49,25 @@ def shortcut(keys: str | QKeySequence.StandardKey | Qt.Key, parent: QWidget, slo
     return made
 
 
-class LettersStayInDropDowns(QObject):
-    """An event filter for drop-downs: a letter typed in one chooses its entry, as Qt's drop-downs do, and is not taken
-    by the window's one-letter keys. Typing "More" in the check filter rejected the photo on screen with its "r", and
-    the filter did not move (third usability walk-through)."""
+class SteadyDropDowns(QObject):
+    """An event filter for drop-downs. A letter typed in one chooses its entry, as Qt's drop-downs do, and is not taken
+    by the window's one-letter keys: typing "More" in the check filter rejected the photo on screen with its "r", and
+    the filter did not move (third usability walk-through). The wheel turns one only once it has the keyboard focus
+    (clicked or tabbed to); over it otherwise, the wheel scrolls what lies under it: three notches over the profile box
+    on the way to the checklist switched every photo to China's passport rules (fourth walk-through)."""
+
+    def watch(self, combo: QComboBox) -> None:
+        combo.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # not WheelFocus: the wheel alone would give it the focus
+        combo.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent)
                 and not event.modifiers() & ~(Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier)
                 and event.text().isprintable() and event.text().strip()):
             event.accept()  # the key goes to the drop-down, not to a shortcut
+            return True
+        if event.type() == QEvent.Type.Wheel and isinstance(watched, QComboBox) and not watched.hasFocus():
+            event.ignore()  # not the drop-down's: Qt offers it to the widgets under it
             return True
         return super().eventFilter(watched, event)
 

@@ -11,8 +11,8 @@ from unittest.mock import patch
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QAction, QKeySequence, QWheelEvent
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QComboBox, QMenu, QMessageBox, QWidget
 
 from pfiq_desktop import appdirs
@@ -2001,6 +2001,32 @@ def test_letters_typed_in_a_drop_down_choose_its_entry_and_decide_nothing(qtbot,
     qtbot.waitUntil(w.browser.view.hasFocus)
     qtbot.keyClick(w.browser.view, Qt.Key.Key_R)  # from the list the letter still decides
     assert w.session.record(shown).decision.decision == "reject"
+
+
+def _wheel(widget: QWidget, notches: int) -> None:
+    """`notches` turns of the mouse wheel over the middle of `widget`, down (negative) or up."""
+    centre, turn = QPointF(widget.width() / 2, widget.height() / 2), QPoint(0, 120 if notches > 0 else -120)
+    for _ in range(abs(notches)):
+        QApplication.sendEvent(widget, QWheelEvent(centre, widget.mapToGlobal(centre), QPoint(), turn, Qt.MouseButton.NoButton,
+                                                   Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False))
+
+
+def test_the_wheel_over_a_drop_down_changes_it_only_once_it_has_the_focus(qtbot, make_window, portrait_folder):
+    # three notches over the profile box, on the way to the checklist, switched every photo to China's passport rules
+    # and filed the next decision under them; over the filters the list shrank from 78 photos to 6 (fourth walk-through)
+    w = _opened(qtbot, make_window, portrait_folder, 4)
+    w.activateWindow()
+    w.browser.view.setFocus()
+    qtbot.waitUntil(w.browser.view.hasFocus)
+    combos = (w.browser.sort, w.browser.filter, w.browser.check_filter, w.checklist.profile, w.compare.mode)
+    before = [combo.currentIndex() for combo in combos]
+    for combo in combos:
+        _wheel(combo, -3)
+    assert [combo.currentIndex() for combo in combos] == before and w.browser.view.hasFocus()
+    w.checklist.profile.setFocus()  # clicked or tabbed to, it is the officer's to turn
+    qtbot.waitUntil(w.checklist.profile.hasFocus)
+    _wheel(w.checklist.profile, -1)
+    assert w.checklist.profile.currentIndex() != before[3]
 
 
 def test_f6_goes_from_panel_to_panel_and_esc_comes_back_to_the_list(qtbot, make_window, portrait_folder, monkeypatch):
