@@ -31,7 +31,8 @@ Targets, and what the shipped constants give: at most 1 % of natives with the ey
 enlarged (dev 0.7 %, test 0.3 %; of those 60 px or more apart 2.4 % and 0.8 %: web photos that may be enlarged
 themselves, and a beauty-filtered selfie); enlarged 4x or more caught at 97-100 % (2x about half, 3x two thirds: the
 JPEG re-save hides them); the factor of the caught copies within x1.2 (median) and x1.6 (90th percentile); a few ms
-per region.
+per region. Failed, not only warned (`Enlargement.sure`): no native at all; enlarged 4x 45 %, 6x 90 %, 8x and more
+98-100 %.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ sys.path.insert(0, str(REPO))
 from pfiq_desktop.engine.discovery import IMAGE_EXTENSIONS
 from pfiq_desktop.engine.disturbances import jpeg
 from pfiq_desktop.engine.faces import FaceDetector
-from pfiq_desktop.engine.icao.enlargement import around_the_eyes
+from pfiq_desktop.engine.icao.enlargement import Enlargement, around_the_eyes
 from pfiq_desktop.engine.imageio import ImageLoadError, load_image
 from pfiq_desktop.engine.landmarks import eye_centres, inter_eye_distance
 
@@ -98,6 +99,11 @@ class Sample:
     @property
     def flagged(self) -> bool:
         return self.score is not None and self.score > 0
+
+    @property
+    def failed(self) -> bool:
+        """As "Inter-eye distance" fails it (`Enlargement.sure`); else it only warns."""
+        return self.score is not None and Enlargement(self.estimate, self.score).sure
 
 
 class Detections:
@@ -257,8 +263,9 @@ def share(hits: int, total: int) -> str:
     return f"{hits} / {total} ({100 * hits / total:.1f} %)" if total else "-"
 
 
-def rate(samples: list[Sample]) -> str:
-    return f"{100 * np.mean([s.flagged for s in samples]):.0f} % ({len(samples)})" if samples else "-"
+def rate(samples: list[Sample], failed: bool = False) -> str:
+    hits = [s.failed if failed else s.flagged for s in samples]
+    return f"{100 * np.mean(hits):.0f} % ({len(samples)})" if samples else "-"
 
 
 def false_alarms(samples: list[Sample], faces: Path) -> None:
@@ -276,6 +283,9 @@ def false_alarms(samples: list[Sample], faces: Path) -> None:
         print(f"| {label} | " + " | ".join(cells) + " |")
 
     row("**all**", natives)
+    failed = [s for s in natives if s.failed and s.eyes >= MIN_EYES[0]]
+    print(f"| failed (sure), eyes >= {MIN_EYES[0]} px | " + " | ".join(
+        str(sum(s.half == half and s.eyes >= px for s in failed)) for half in HALVES for px in MIN_EYES) + " |")
     for kind in NATIVE_KINDS:
         row(f"variant {kind}", [s for s in natives if s.kind == kind])
     for group in dict.fromkeys(s.photo.group for s in natives):
@@ -287,14 +297,15 @@ def false_alarms(samples: list[Sample], faces: Path) -> None:
         print(f"- {s.half} {s.photo.group} {name}: {s.kind}, eyes {s.eyes:.0f} px, score {s.score:+.2f}")
 
 
-def detection(samples: list[Sample]) -> None:
-    print(f"\n## Detection rate of enlarged copies with eyes >= {MIN_EYES[1]} px apart: dev / test (copies)\n")
+def detection(samples: list[Sample], failed: bool = False) -> None:
+    what = "Failed (sure: score and factor)" if failed else "Detection rate (warned or failed)"
+    print(f"\n## {what} of enlarged copies with eyes >= {MIN_EYES[1]} px apart: dev / test (copies)\n")
     print("| factor | " + " | ".join(INTERPOLATIONS) + " | all | PNG only |")
     print("|---|" + "---|" * (len(INTERPOLATIONS) + 2))
     for factor in FACTORS:
         mine = [s for s in samples if s.factor == factor]
         columns = [[s for s in mine if s.interpolation == name] for name in INTERPOLATIONS] + [mine, [s for s in mine if s.png]]
-        print(f"| x{factor:g} | " + " | ".join(" / ".join(rate([s for s in column if s.half == half]) for half in HALVES)
+        print(f"| x{factor:g} | " + " | ".join(" / ".join(rate([s for s in column if s.half == half], failed) for half in HALVES)
                                                for column in columns) + " |")
 
 
@@ -349,6 +360,7 @@ def main() -> None:
     false_alarms(samples, args.faces)
     enlarged = [s for s in samples if s.kind == "enlarged" and s.eyes >= MIN_EYES[1]]
     detection(enlarged)
+    detection(enlarged, failed=True)
     factor_error(enlarged)
     cost(samples)
 

@@ -73,6 +73,7 @@ def test_no_sample_is_flagged_for_its_framing_but_for_being_enlarged(samples: Pa
     assert flagged <= {"inter_eye_distance"}, {check: checks[check].reason for check in flagged}
     if flagged:
         eyes = checks["inter_eye_distance"]
-        assert eyes.verdict is Verdict.WARN and re.search(r"the photo seems enlarged about \d+ times", eyes.reason), eyes.reason
+        # the blurred one reads as enlarged 12 times, doubted by its failed focus
+        assert eyes.verdict is Verdict.WARN and re.search(r"enlarged about \d+ times", eyes.reason), eyes.reason
 
 

@@ -13,7 +13,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from pfiq_desktop.engine.icao.grading import RANGE_KEYS
-from pfiq_desktop.engine.icao.registry import EYE_COVER_CHECK, EYE_OPEN_CHECKS, HIDDEN_UNIT, doubted, in_fix_order, in_look_order
+from pfiq_desktop.engine.icao.registry import (
+    DETAIL_UNIT,
+    EYE_COVER_CHECK,
+    EYE_OPEN_CHECKS,
+    HIDDEN_UNIT,
+    doubted,
+    in_fix_order,
+    in_look_order,
+)
 from pfiq_desktop.engine.results import FACE_PRESENT, Analysis, CheckResult, Verdict, bound_side, stored_how, upright_by
 
 # A check's name is the requirement ("No head covering"); as the reason a photo was refused or accepted despite,
@@ -137,6 +145,7 @@ OTHER_REASONS = {
     "other:other": "Other (see note)",
 }
 # Codes the application adds itself.
+ENLARGED_PROBLEM = "Photo enlarged from a smaller one"  # "Inter-eye distance" failed for its detail, not its pixels
 NOT_ANALYSED_YET = "not_analysed_yet"  # the checks a reject or retake before the analysis was filed against
 NOT_ANALYSABLE = "not_analysable"  # the checks a decision on a photo the engine could not read was filed against
 ANALYSIS_FAILED = "error:not_analysed"  # the reason pre-ticked on such a photo
@@ -192,6 +201,8 @@ def problem_label(check: CheckResult) -> str:
     sideways fails "Face present", but "No face found" sends the officer to look for a covered face."""
     if check.turn is not None:
         return f"Photo stored {stored_how(check.turn)}"
+    if check.unit == DETAIL_UNIT:  # its pixels are enough: "Too few pixels" beside "185 px" puzzled (walk-through)
+        return ENLARGED_PROBLEM
     sides, side = SIGNED_PROBLEMS.get(check.id) or TWO_WAY_PROBLEMS.get(check.id), _side(check)
     return sides[side > 0] if sides and side else reason_label(check.id)
 

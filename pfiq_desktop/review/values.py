@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from pfiq_desktop.engine.icao.grading import RANGE_KEYS, UNCERTAINTY_KEY, bounds_of, finer_decimals, reading_text
-from pfiq_desktop.engine.icao.registry import CLOSED_UNIT, HALF_BLUR_UNIT, HIDDEN_UNIT, SMEAR_UNIT
+from pfiq_desktop.engine.icao.registry import CLOSED_UNIT, DETAIL_UNIT, HALF_BLUR_UNIT, HIDDEN_UNIT, SMEAR_UNIT
 from pfiq_desktop.engine.results import STORED_TURNED_UNIT, CheckResult, Verdict, upright_by
 
 # unit -> (factor, how the scaled number is written: {n} is the number, already formatted)
@@ -44,12 +44,13 @@ _SHOWN: dict[str, tuple[float, str]] = {
     "blockiness": (1.0, "blockiness {n}"),
     SMEAR_UNIT: (100.0, "detail across the smear {n} %"),
     HALF_BLUR_UNIT: (100.0, "blurred half {n} % of the other's detail"),  # "0.00875 blurrier / sharper half" in the PDF
+    DETAIL_UNIT: (1.0, "{n} px of detail"),  # an enlarged face's (its pixels would pass)
 }
 PLAIN_UNITS = frozenset({"deg", "mm", "px", "px high"})  # read as they stand: "12.3 deg", "152 px"
 _COUNTED = {"faces": "face", "images": "image"}  # "1 images" (and "1 image(s)") read as an engineer's
 _PERCENT = {unit for unit, (factor, _) in _SHOWN.items() if factor == 100.0 or unit.startswith("%")}  # bounds shown as "90 %"
 # read in whole steps: "lightness 72/100", not "72.5/100"
-_WHOLE = {"grey level", "L*", "Laplacian variance", CLOSED_UNIT, HIDDEN_UNIT}
+_WHOLE = {"grey level", "L*", "Laplacian variance", CLOSED_UNIT, HIDDEN_UNIT, DETAIL_UNIT}
 _DECIMALS = {"width/height": 3}  # as the profiles state them: "w:h 1" read as a broken ratio beside "needs 0.740-0.820"
 
 

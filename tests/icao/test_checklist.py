@@ -411,12 +411,25 @@ def test_a_check_doubted_by_another_says_why():
     from pfiq_desktop.engine.icao.registry import BLOCKY, COMPRESSION_CHECK, check
 
     assert {spec.id for spec in CHECKS.values() if spec.doubted_by} == {
-        "eye_open_left", "eye_open_right", "eye_occlusion", "glasses", "pose_yaw", "pose_pitch", "lower_face_covered", "clipping"}, (
+        "eye_open_left", "eye_open_right", "eye_occlusion", "glasses", "pose_yaw", "pose_pitch", "lower_face_covered", "clipping",
+        "inter_eye_distance"}, (
         "a check is now doubted by another (doubted_by) or no longer is: its Doubt must say why, then update this list")
     assert all(doubt.check in CHECKS and doubt.why and CHECKS[doubt.check].per_face == spec.per_face
                for spec in CHECKS.values() for doubt in spec.doubted_by)
     with pytest.raises(ValueError, match="cannot be doubted by its own result"):
         check(COMPRESSION_CHECK, "A new check", "photometric", doubted_by=BLOCKY)
+
+
+def test_failed_focus_doubts_the_inter_eye_distance_only_where_it_read_the_detail_not_the_pixels():
+    # a blurred face reads as an enlarged one, but a photo with too few pixels stays a failure however blurred
+    from pfiq_desktop.engine.icao.registry import BLURRED_DETAIL, DETAIL_UNIT
+
+    def result(verdict: Verdict, value: float, unit: str) -> CheckResult:
+        return CheckResult("x", "X", "geometry", verdict, "", value, unit)
+
+    blurred = result(Verdict.FAIL, 12.0, "Laplacian variance")
+    assert BLURRED_DETAIL.holds(blurred, result(Verdict.FAIL, 11.0, DETAIL_UNIT))
+    assert not BLURRED_DETAIL.holds(blurred, result(Verdict.FAIL, 28.0, "px"))
 
 
 def test_a_smear_doubts_an_eye_only_where_it_failed_focus_and_the_eye_is_not_sure():

@@ -171,7 +171,8 @@ TRANSFORMS = {
     ),
     "scale_down": (lambda img, faces: _resize(img, 0.5), {"inter_eye_distance": Verdict.FAIL}),
     "scale_down_slightly": (lambda img, faces: _resize(img, 0.7), {"inter_eye_distance": Verdict.WARN}),
-    "scale_up": (lambda img, faces: _resize(img, 1.4), {}),
+    # the astronaut enlarged 3.5 x 1.4 = 4.9 times: past 4 its enlargement is read surely enough to fail (SURE_FACTOR)
+    "scale_up": (lambda img, faces: _resize(img, 1.4), {"inter_eye_distance": Verdict.FAIL}),
     "pad": (lambda img, faces: _pad(img, 0.2), {"head_size": Verdict.FAIL, "head_width": Verdict.FAIL}),
     # the portrait's own roll is about +3 deg: turning the photo by 12 deg anticlockwise reads about -9 +- 2,
     # too close to the 8 deg limit to tell; clockwise about 15 +- 2 fails, as does 16 deg anticlockwise

@@ -18,6 +18,11 @@ FINEST_BAND = (0.35, 0.5)  # cycles per pixel: the band an enlarged face lacks
 # log10 of the finest band's mean power (grey levels squared per bin) under which a face reads enlarged: about the 1st
 # percentile of native photos on the development half (0.7 % of dev natives, 0.3 % of test; enlarged 4x or more: 97-100 %)
 ENLARGED_BELOW = -0.35
+# above every development native's score (the highest, a web photo seen at JPEG 90, 0.19; test 0.19, a beauty-filtered
+# selfie) and from a factor the estimate holds at (x4 and more: within x1.03 at the median; below it reads x1.1-1.7
+# high, so its detail reads too low): a failure, not a warning
+SURE_SCORE = 0.25
+SURE_FACTOR = 4.0
 DETAIL_POWER = 0.5  # log10 power that still counts as detail, read for the frequency where the face's detail ends
 FACTOR_GAIN = 1.12  # 0.5 / that frequency, times this, is the factor (the median ratio on the development half)
 MAX_FACTOR = 16.0
@@ -38,6 +43,11 @@ class Enlargement:
     @property
     def enlarged(self) -> bool:
         return self.score > 0
+
+    @property
+    def sure(self) -> bool:
+        """Enlarged beyond doubt: no native photo of the developers' sets read so."""
+        return self.score > SURE_SCORE and self.factor >= SURE_FACTOR
 
 
 def _spectrum(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -64,9 +74,9 @@ def _spectrum(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def enlargement(grey: np.ndarray) -> Enlargement | None:
     """How many times the face in `grey` (0-255, the photo's own pixels, cut without resampling: about 2.5 eye
-    distances around the eyes) was enlarged; None for a region under `MIN_SIDE`. The factor is within about 1.5x of the
-    true one (linear interpolation reads low); a strongly smoothed (beauty-filtered) native face or a featureless one can
-    read enlarged too, so a check warns on it, never fails."""
+    distances around the eyes) was enlarged; None for a region under `MIN_SIDE`, or without detail at any scale. The
+    factor is within about 1.5x of the true one (linear interpolation reads low); a strongly smoothed (beauty-filtered)
+    native face can read enlarged too, so a check fails only a `sure` one."""
     if grey.ndim != 2 or min(grey.shape) < MIN_SIDE:
         return None
     frequency, power = _spectrum(grey)
@@ -76,8 +86,9 @@ def enlargement(grey: np.ndarray) -> Enlargement | None:
         return Enlargement(1.0, score)
     smooth = np.convolve(power, np.ones(5) / 5, "same")
     detail = np.flatnonzero(smooth[:-2] > DETAIL_POWER)
-    ends = frequency[detail[-1]] if len(detail) else frequency[0]
-    return Enlargement(float(np.clip(FACTOR_GAIN * 0.5 / ends, 1.0, MAX_FACTOR)), score)
+    if not len(detail):  # no detail at any scale: a flat area (a blown-out face, a box on a wall), not a face enlarged
+        return None
+    return Enlargement(float(np.clip(FACTOR_GAIN * 0.5 / frequency[detail[-1]], 1.0, MAX_FACTOR)), score)
 
 
 def around_the_eyes(grey: np.ndarray, eye_mid: np.ndarray, inter_eye: float) -> tuple[tuple[float, float, float, float],

@@ -22,7 +22,9 @@ from pfiq_desktop.engine.icao.grading import Measure, bounds_of, grade_interval,
 from pfiq_desktop.engine.icao.mm_geometry import CROWN_OVERSHOOT, PrintScale, head_height_range
 from pfiq_desktop.engine.icao.registry import (
     ASPECT_RATIO_CHECK,
+    BLURRED_DETAIL,
     CHECK_BY_EYE,
+    DETAIL_UNIT,
     IMAGE_SIZE_CHECK,
     IMPRECISE,
     LOWER_FACE_CHECK,
@@ -144,7 +146,7 @@ def single_face(ctx: Context, params: dict[str, Any]) -> Measure:
     )
 
 
-@check("inter_eye_distance", "Inter-eye distance", "geometry", iso="InterEyeDistance")
+@check("inter_eye_distance", "Inter-eye distance", "geometry", iso="InterEyeDistance", doubted_by=BLURRED_DETAIL)
 def inter_eye_distance(ctx: Context, params: dict[str, Any]) -> Measure:
     """The eyes' distance in pixels, and, where it is enough, whether the face holds the detail those pixels claim: a
     thumbnail of 80 x 100 px enlarged to 900 x 1125 read "Eyes are 145 px apart: enough resolution" (walk-through)."""
@@ -167,13 +169,18 @@ def inter_eye_distance(ctx: Context, params: dict[str, Any]) -> Measure:
     if measure.verdict is Verdict.FAIL or required is None:
         return measure
     box, found = around_the_eyes(ctx.grey, ctx.eye_mid, ctx.inter_eye)
-    if found is None or not found.enlarged or ctx.inter_eye / found.factor >= required:
+    if found is None or not found.enlarged or (detail := ctx.inter_eye / found.factor) >= required:
         return measure
-    # a warning, never a failure: a strongly smoothed native face reads so too (docs/EVALUATION.md, "An enlarged thumbnail")
-    return replace(measure, verdict=Verdict.WARN, evidence=replace(evidence, boxes=[box]), reason=(
-        f"Eyes are {ctx.inter_eye:.0f} px apart, but the face holds the detail of only about "
-        f"{ctx.inter_eye / found.factor:.0f} px (required {required:.0f}): the photo seems enlarged about "
-        f"{found.factor:.0f} times from a smaller one (or blurred, or smoothed by a filter). {CHECK_BY_EYE} Ask for the original file."))
+    # a failure only where sure: a strongly smoothed native face reads as enlarged too (docs/EVALUATION.md, "An
+    # enlarged thumbnail"); a blurred one as well, which the focus check's failure doubts (BLURRED_DETAIL)
+    apart = f"(required {required:.0f}), though the eyes are {ctx.inter_eye:.0f} px apart"
+    reason = (f"The photo was enlarged about {found.factor:.0f} times from a smaller one: its face holds the detail of "
+              f"only about {detail:.0f} px between the eyes {apart}. Ask for the original file." if found.sure else
+              f"The face holds the detail of only about {detail:.0f} px between the eyes {apart}: the photo seems "
+              f"enlarged about {found.factor:.0f} times from a smaller one (or blurred, or smoothed by a filter). "
+              f"{CHECK_BY_EYE} Ask for the original file.")
+    return Measure(Verdict.FAIL if found.sure else Verdict.WARN, reason, detail, DETAIL_UNIT, measure.thresholds,
+                   replace(evidence, boxes=[box]), iso_value=ctx.inter_eye)
 
 
 # the chin under a mask, scarf or hand is dlib's guess: a mask drawn on 20 official portraits moved the head height by

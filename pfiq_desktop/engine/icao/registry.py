@@ -85,6 +85,9 @@ SURE_DESPITE_SMEAR = 98.0
 # no real closed or covered eye there (docs/EVALUATION.md, "An explanation walk-through")
 BLURS_AN_EYE = ("one half of the face is blurred, which can read an open eye there as closed or covered: check the eyes "
                 "on a sharper photo")
+# why "Inter-eye distance"'s failure for an enlarged photo is only a warning where "Sharp focus" fails: a blurred face
+# holds as little fine detail as an enlarged one (the gallery's blurred sample reads "enlarged about 12 times")
+BLURRED_LIKE_ENLARGED = "a blurred face holds as little detail as an enlarged one: check the focus on a sharper photo"
 
 
 CheckFunc = Callable[["Context", dict[str, Any]], Measure]
@@ -204,6 +207,7 @@ ASPECT_RATIO_CHECK = "aspect_ratio"  # the photo's shape, which cropping fixes b
 IMAGE_SIZE_CHECK = "image_size"  # the photo's pixels, for profiles that state a digital photo's size
 SMEAR_UNIT = "weaker / stronger direction"  # "Sharp focus"'s unit where the smear decided it, not the focus
 HALF_BLUR_UNIT = "blurrier / sharper half"  # "Sharp focus"'s unit where one half of the face blurred decided it
+DETAIL_UNIT = "px of detail"  # "Inter-eye distance"'s unit where an enlarged face's detail decided it, not its pixels
 
 
 @dataclass(frozen=True)
@@ -215,12 +219,14 @@ class Doubt:
     failed_on: str = ""  # only where the doubting check failed on a reading in this unit ("" = on any)
     below: float = math.inf  # only where the doubted check's own value is below this: a surer reading stands
     same_place: bool = False  # only where every region the doubted check points at lies among the doubting one's
+    doubted_unit: str = ""  # only where the doubted check's reading is in this unit ("" = in any)
 
     def holds(self, doubting: CheckResult, doubted: CheckResult) -> bool:
         """Whether `doubting`'s result makes `doubted`'s failure or warning uncertain."""
         sure = doubted.value is not None and doubted.value >= self.below  # an unknown certainty is not a sure one
         elsewhere = self.same_place and not (doubted.evidence.regions and set(doubted.evidence.regions) <= set(doubting.evidence.regions))
-        return doubting.verdict is Verdict.FAIL and self.failed_on in ("", doubting.unit) and not sure and not elsewhere
+        return (doubting.verdict is Verdict.FAIL and self.failed_on in ("", doubting.unit) and self.doubted_unit in ("", doubted.unit)
+                and not sure and not elsewhere)
 
 
 BLOCKY = Doubt(COMPRESSION_CHECK, READS_THE_BLOCKS)
@@ -231,6 +237,7 @@ NOT_SHARP = Doubt(SHARPNESS_CHECK, MOVES_THE_LANDMARKS)
 SMEARED = Doubt(SHARPNESS_CHECK, DRAWS_EYES_SHUT, failed_on=SMEAR_UNIT, below=SURE_DESPITE_SMEAR)
 # only the eye in the blurred half: a patch or a shut eye on the sharp half was softened too (review)
 HALF_BLURRED = Doubt(SHARPNESS_CHECK, BLURS_AN_EYE, failed_on=HALF_BLUR_UNIT, same_place=True)
+BLURRED_DETAIL = Doubt(SHARPNESS_CHECK, BLURRED_LIKE_ENLARGED, doubted_unit=DETAIL_UNIT)
 IMPRECISE = "could not be measured precisely enough"  # a reading whose uncertainty spans a bound: pass or fail?
 CHECK_BY_EYE = "Please check by eye."
 
