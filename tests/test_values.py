@@ -163,3 +163,17 @@ def test_a_blurred_halfs_reading_is_shown_as_a_share_with_its_bounds():
 
     assert value_text(0.0875, HALF_BLUR_UNIT) == "blurred half 9 % of the other's detail"
     assert bounds_text({"fail_below": 0.08, "warn_below": 0.15}, HALF_BLUR_UNIT) == "fail <8 % · warn <15 %"
+
+
+def test_a_measured_interval_that_starts_below_zero_reads_as_two_numbers():
+    # "margin -4–16 %" read as one number (fourth walk-through)
+    from pfiq_desktop.engine.icao.grading import RANGE_KEYS
+    from pfiq_desktop.engine.results import CheckResult, Verdict
+    from pfiq_desktop.review.values import check_value_text
+
+    def margin(low: float, high: float) -> str:
+        bounds = {"fail_below": 0.0, **dict(zip(RANGE_KEYS, (low, high), strict=True))}
+        return check_value_text(CheckResult("top_margin", "X", "geometry", Verdict.WARN, "", 0.06, "fraction of head height", bounds))
+
+    assert margin(-0.04, 0.16) == "margin -4 to 16 % of head height"
+    assert margin(0.04, 0.16) == "margin 4–16 % of head height"

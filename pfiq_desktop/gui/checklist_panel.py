@@ -47,6 +47,7 @@ from pfiq_desktop.review.values import bounds_text, check_value_text, quality_te
 CHOOSE_A_CHECK = "Choose a check (click, or Up and Down in the table) to see where it looked."
 FINDINGS_MAX_HEIGHT = 110  # pixels for the map's findings; longer ones scroll, so the check table keeps its rows
 VALUE_COLUMN_SAMPLE = "13 % of head heig"  # the value column's width: a typical value and most of its unit
+SHORT_ROLE = Qt.ItemDataRole.UserRole + 1  # a cell's text in short words, for a column too narrow for the whole
 VALUE_COLUMN_LEAST = "lip gap 17"  # ... its least, where the table is narrow (`ChecklistPanel._fit_columns`)
 AS_ALL_PHOTOS = "as all photos"  # the photo-profile box's first entry: no profile of its own (the window's is named)
 VERDICT_COLUMN_PADDING = 16  # px beside the verdict column's longest word: the cell's margins
@@ -97,7 +98,8 @@ def shortened_value(value: str, metrics: QFontMetrics, width: int) -> str:
 
 
 class Shortened(QStyledItemDelegate):
-    """A column whose text is cut to its cell by `shorten` (`shortened_name`, `shortened_value`); whole in the tooltip."""
+    """A column whose text is cut to its cell by `shorten` (`shortened_name`, `shortened_value`), from its short words
+    where a cell holds them (`SHORT_ROLE`) and the whole does not fit; whole in the tooltip."""
 
     def __init__(self, shorten: Callable[[str, QFontMetrics, int], str], parent: QWidget) -> None:
         super().__init__(parent)
@@ -110,7 +112,9 @@ class Shortened(QStyledItemDelegate):
         style = option.widget.style() if option.widget is not None else QApplication.style()
         text_box = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, option.widget)
         margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, option.widget) + 1
-        option.text = self.shorten(option.text, option.fontMetrics, text_box.width() - 2 * margin)
+        width = text_box.width() - 2 * margin
+        if option.fontMetrics.horizontalAdvance(option.text) > width:
+            option.text = self.shorten(index.data(SHORT_ROLE) or option.text, option.fontMetrics, width)
 
 
 class QualityGauge(QWidget):
@@ -437,6 +441,7 @@ class ChecklistPanel(QWidget):
             verdict = STATUS_LABELS.get(check.verdict.value, check.verdict.value)
             value = check_value_text(check)
             item = QTreeWidgetItem([check.name, value, verdict])
+            item.setData(1, SHORT_ROLE, check_value_text(check, short=True))
             item.setIcon(0, status_icon(check.verdict.value, CHECK_ICON_PX))
             item.setData(0, Qt.ItemDataRole.AccessibleTextRole, f"{check.name}: {verdict}")  # also where its column gave way
             item.setData(0, Qt.ItemDataRole.UserRole, check)

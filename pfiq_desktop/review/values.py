@@ -46,6 +46,27 @@ _SHOWN: dict[str, tuple[float, str]] = {
     HALF_BLUR_UNIT: (100.0, "blurred half {n} % of the other's detail"),  # "0.00875 blurrier / sharper half" in the PDF
     DETAIL_UNIT: (1.0, "{n} px of detail"),  # an enlarged face's (its pixels would pass)
 }
+# ... where the table's column is too narrow for them: the word that gives the number its meaning beside it. Cut to the
+# words that fit, "no glasses 99.5 %" read "glasses 99.5 %" beside a pass, "tinted lenses" "lenses" (fourth walk-through)
+_SHORT: dict[str, str] = {
+    "fraction of head height": "margin {n} %",
+    "probability": "covered {n} %",
+    "fraction of face median PLQ": "lowest {n} %",
+    CLOSED_UNIT: "closed {n} %",
+    HIDDEN_UNIT: "hidden {n} %",
+    "teeth probability": "teeth {n} %",
+    "% clear": "clear {n} %",
+    "% tinted": "tinted {n} %",
+    "% no glasses": "none {n} %",
+    "CIELAB units outside the skin range": "off-tone {n}",
+    "bits": "{n} bits",
+    "darker half / brighter half": "darker {n} %",
+    "darker side / brighter side": "darker {n} %",
+    "largest other face / subject": "others {n} %",
+    SMEAR_UNIT: "across {n} %",
+    HALF_BLUR_UNIT: "blurred {n} %",
+    DETAIL_UNIT: "detail {n} px",
+}
 PLAIN_UNITS = frozenset({"deg", "mm", "px", "px high"})  # read as they stand: "12.3 deg", "152 px"
 _COUNTED = {"faces": "face", "images": "image"}  # "1 images" (and "1 image(s)") read as an engineer's
 _PERCENT = {unit for unit, (factor, _) in _SHOWN.items() if factor == 100.0 or unit.startswith("%")}  # bounds shown as "90 %"
@@ -111,9 +132,9 @@ def _apart(value: float, unit: str, bounds: Iterable[float]) -> str:
     return text if digits is None else f"{value * factor:.{digits}f}"
 
 
-def value_text(value: float | int | None, unit: str = "", bounds: Iterable[float] = ()) -> str:
+def value_text(value: float | int | None, unit: str = "", bounds: Iterable[float] = (), short: bool = False) -> str:
     """A check's value as an officer reads it: "31 % of height", "12.3 deg", "1 face"; never written as one of the
-    `bounds` it differs from (see `_apart`)."""
+    `bounds` it differs from (see `_apart`); `short`: in its unit's short words, for a narrow column."""
     if value is None or _missing(value):  # (the None test again, for the type checker)
         return "–"
     if unit in _COUNTED:
@@ -123,7 +144,7 @@ def value_text(value: float | int | None, unit: str = "", bounds: Iterable[float
     if unit == STORED_TURNED_UNIT:  # as the reason says it ("turned 90 degrees anticlockwise"), not "270 deg clockwise"
         return f"turn {upright_by(value)}"
     number = _apart(value, unit, bounds) if unit in _SHOWN or isinstance(value, float) else format_number(value)
-    return _phrased(number, unit)
+    return _phrased(number, unit, short)
 
 
 def has_words(unit: str) -> bool:
@@ -131,20 +152,25 @@ def has_words(unit: str) -> bool:
     return unit in _SHOWN or unit in _COUNTED or unit in PLAIN_UNITS or unit in ("colour", STORED_TURNED_UNIT)
 
 
-def _phrased(number: str, unit: str) -> str:
-    """A number already written on its unit's scale, in that unit's words ("31 % of height", "12.3 deg")."""
+def _phrased(number: str, unit: str, short: bool = False) -> str:
+    """A number already written on its unit's scale, in that unit's words ("31 % of height", "12.3 deg"), or its short
+    words (`_SHORT`)."""
+    if short and unit in _SHORT:
+        return _SHORT[unit].format(n=number)
     return _SHOWN[unit][1].format(n=number) if unit in _SHOWN else f"{number} {unit}".strip()
 
 
-def check_value_text(check: CheckResult) -> str:
+def check_value_text(check: CheckResult, short: bool = False) -> str:
     """A check's value with its measurement's uncertainty where it has one ("2.7 ± 4.5 deg"), written as its sentence
-    writes it (`reading_text`): a head-pose warning at 3 deg against a 5 deg limit read as a contradiction without it."""
+    writes it (`reading_text`): a head-pose warning at 3 deg against a 5 deg limit read as a contradiction without it.
+    `short`: in its unit's short words (`_SHORT`), for a column too narrow for the whole."""
     uncertainty = check.thresholds.get(UNCERTAINTY_KEY)
     low, high = (check.thresholds.get(key) for key in RANGE_KEYS)
     if low is not None and high is not None:  # "66–73 % of height": it may lie either side of a bound
-        return _phrased(f"{_scaled(low, check.unit)}–{_scaled(high, check.unit)}", check.unit)
+        dash = " to " if low < 0 else "–"  # "margin -4–16 %" read as one number (fourth walk-through)
+        return _phrased(f"{_scaled(low, check.unit)}{dash}{_scaled(high, check.unit)}", check.unit, short)
     if uncertainty is None or check.value is None or _missing(check.value):
-        text = value_text(check.value, check.unit, bounds_of(check.thresholds).values())
+        text = value_text(check.value, check.unit, bounds_of(check.thresholds).values(), short)
         # a green "Pass" beside "closed 71 % likely" read as a contradiction; the reason, not on the reports, said the
         # eye was taken as open under the bar at which one eye alone is flagged (explanation walk-through)
         seen_open = check.unit == CLOSED_UNIT and check.verdict is Verdict.PASS and (check.value or 0.0) >= 50.0

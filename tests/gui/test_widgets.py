@@ -431,6 +431,38 @@ def test_a_narrow_check_table_still_tells_the_left_eye_from_the_right(qtbot):
     assert [shortened_value(text, metrics, narrow) for text in values] == ["17 %", "100 %", "10.8", "7.4 bits", "72/100", "490"]
 
 
+def test_a_value_too_long_for_its_cell_keeps_the_word_that_gives_its_number_meaning(qtbot):
+    # cut to the words that fit, "no glasses 99.5 %" read "glasses 99.5 %" beside "No glasses ... Pass" on every photo,
+    # "tinted lenses 59 %" read "lenses 59 %", "largest other face 83 %" read "face 83 %" (fourth walk-through)
+    from PySide6.QtCore import QRect
+    from PySide6.QtWidgets import QStyleOptionViewItem, QTreeWidgetItem
+
+    from pfiq_desktop.engine.results import CheckResult
+    from pfiq_desktop.gui.checklist_panel import SHORT_ROLE, ChecklistPanel, shortened_value
+    from pfiq_desktop.review.values import check_value_text
+
+    def shown(unit: str, value: float, width_of: str) -> str:
+        check = CheckResult("x", "X", "occlusion", Verdict.PASS, "", value, unit)
+        item = QTreeWidgetItem(["X", check_value_text(check), "Pass"])
+        item.setData(1, SHORT_ROLE, check_value_text(check, short=True))
+        table.tree.clear()
+        table.tree.addTopLevelItem(item)
+        index = table.tree.model().index(0, 1)
+        option = QStyleOptionViewItem()
+        option.rect = QRect(0, 0, metrics.horizontalAdvance(width_of) + 12, 20)
+        table.tree.itemDelegateForIndex(index).initStyleOption(option, index)
+        return option.text
+
+    table = ChecklistPanel()
+    qtbot.addWidget(table)
+    metrics = table.tree.fontMetrics()
+    assert shortened_value("no glasses 99.5 %", metrics, metrics.horizontalAdvance("glasses 99.5 %")) == "glasses 99.5 %"
+    assert shown("% no glasses", 99.5, "glasses 99.5 %") == "none 99.5 %"
+    assert shown("% tinted", 59.4, "lenses 59.4 %") == "tinted 59.4 %"
+    assert shown("largest other face / subject", 0.83, "others 83 %") == "others 83 %"
+    assert shown("% no glasses", 99.5, "no glasses 99.5 %") == "no glasses 99.5 %"  # whole where it fits
+
+
 def test_an_unreadable_file_gets_a_crossed_out_tile_with_no_clipped_word(qtbot):
     # the tile said "unreadabl": the word did not fit the 64 px thumbnail
     from pfiq_desktop.gui.browser import THUMB, _broken
