@@ -120,6 +120,7 @@ class CompareView(QWidget):
         self.analysis: Analysis | None = None
         self.image: np.ndarray | None = None
         self.check: CheckResult | None = None
+        self._evidence_shown = np.empty((0, 2))  # where the check's evidence is drawn (view coordinates)
         self.face_index = 0
         self._map: np.ndarray | None = None  # map shown in the right view (photo or chip pixels)
         self._affine: np.ndarray | None = None  # photo -> shown pixels (chip mode)
@@ -309,12 +310,26 @@ class CompareView(QWidget):
         return list(self.analysis.faces) if self.analysis is not None else []
 
     def set_check(self, check: CheckResult | None) -> None:
-        """Highlight one check's evidence and regions."""
+        """Highlight one check's evidence and regions, and bring them into view where the view is zoomed elsewhere."""
         self.check = check
         if check is not None and check.face_index is not None and check.face_index != self.face_index:
             self.set_face(check.face_index)  # draws the overlays
         else:
             self._draw_overlays()
+        self._bring_into_view(self._evidence_shown)
+
+    def _bring_into_view(self, points: np.ndarray) -> None:
+        """Pan so that `points` (view coordinates) lie in the view, zooming out only as far as they need: zoomed in on
+        the chin, a click on "Inter-eye distance" drew its boxes off screen (fourth walk-through)."""
+        if not len(points):
+            return
+        (x0, x1), (y0, y1) = self.left_view.viewRange()
+        (px0, py0), (px1, py1) = points.min(axis=0), points.max(axis=0)
+        if x0 <= px0 and px1 <= x1 and y0 <= py0 and py1 <= y1:
+            return
+        half_x, half_y = max(x1 - x0, (px1 - px0) * 1.2) / 2, max(y1 - y0, (py1 - py0) * 1.2) / 2
+        cx, cy = (px0 + px1) / 2, (py0 + py1) / 2
+        self.left_view.setRange(xRange=(cx - half_x, cx + half_x), yRange=(cy - half_y, cy + half_y), padding=0)
 
     def set_face(self, index: int) -> None:
         """Select one face of several: its box is highlighted, chip mode shows its chip and raw map."""
@@ -426,6 +441,7 @@ class CompareView(QWidget):
     def _draw_overlays(self, *_args: object) -> None:
         for layer in (*self.layers.values(), *self.outline_layers):
             layer.clear()
+        self._evidence_shown = np.empty((0, 2))
         analysis = self.analysis
         if analysis is None or self.image is None:
             return
@@ -459,7 +475,7 @@ class CompareView(QWidget):
                                                  brush=pg.mkBrush(QColor(LANDMARK_COLOUR))))
         other_face = chip_mode and self.check is not None and self.check.face_index not in (None, self.face_index)
         if self.check is not None and self.show_evidence.isChecked() and not other_face:
-            self._draw_evidence(self.check, faces)  # never another face's evidence on this face's chip
+            self._evidence_shown = self._draw_evidence(self.check, faces)  # never another face's evidence on this face's chip
 
     def _draw_outlines(self) -> None:
         """The clearly-lower areas outlined on both views (white over a dark shadow, readable on any photo)."""
@@ -476,7 +492,8 @@ class CompareView(QWidget):
                         pen = pg.mkPen(QColor(colour), width=width)
                         layer.add(pg.PlotCurveItem(points[:, 0], points[:, 1], pen=pen))
 
-    def _draw_evidence(self, check: CheckResult, faces: list[Face]) -> None:
+    def _draw_evidence(self, check: CheckResult, faces: list[Face]) -> np.ndarray:
+        """Draw `check`'s evidence on both views; the points it is drawn through (view coordinates)."""
         ev = check.evidence
         pen = pg.mkPen(QColor(EVIDENCE_COLOUR), width=2.5)
         region_pen = pg.mkPen(QColor(REGION_COLOUR), width=2, style=Qt.PenStyle.DashLine)
@@ -503,6 +520,8 @@ class CompareView(QWidget):
                 pts = self._tf(ev.points)
                 layer.add(pg.ScatterPlotItem(pts[:, 0], pts[:, 1], size=9, symbol="x",
                                              pen=pg.mkPen(QColor(EVIDENCE_COLOUR), width=2), brush=None))
+        drawn = [pts for pts, _, _ in shapes] + ([self._tf(ev.points)] if ev.points else [])
+        return np.vstack(drawn) if drawn else np.empty((0, 2))
 
     def evidence_item_count(self) -> int:
         """How many evidence items are drawn per view (a test hook: nothing in the window calls it)."""

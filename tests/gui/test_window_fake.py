@@ -2003,6 +2003,22 @@ def test_letters_typed_in_a_drop_down_choose_its_entry_and_decide_nothing(qtbot,
     assert w.session.record(shown).decision.decision == "reject"
 
 
+def test_a_check_clicked_while_zoomed_elsewhere_brings_its_evidence_into_view(qtbot, make_window, portrait_folder):
+    # zoomed in on the chin, a click on "Inter-eye distance" drew its boxes off screen and the view stayed (fourth
+    # walk-through)
+    w = _opened(qtbot, make_window, portrait_folder, 1)
+    qtbot.waitUntil(lambda: bool(w.checklist.check_items()))  # the photo on screen is shown once its analysis is in
+    shown = [item.data(0, Qt.ItemDataRole.UserRole) for item in w.checklist.check_items()]
+    check = next(c for c in shown if c.evidence.boxes or c.evidence.points)
+    w.compare.left_view.setRange(xRange=(0, 20), yRange=(0, 20), padding=0)
+    w.checklist.select_check(check.id)
+    (x0, x1), (y0, y1) = w.compare.left_view.viewRange()
+    xs, ys = zip(*(list(check.evidence.points) + [corner for box in check.evidence.boxes for corner in (box[:2], box[2:])]),
+                 strict=True)
+    assert x0 <= min(xs) and max(xs) <= x1 and y0 <= min(ys) and max(ys) <= y1, ((x0, x1, y0, y1), check.evidence)
+    assert x1 - x0 < w.compare.image.shape[1] / 2  # panned, not zoomed out to the whole photo
+
+
 def _wheel(widget: QWidget, notches: int) -> None:
     """`notches` turns of the mouse wheel over the middle of `widget`, down (negative) or up."""
     centre, turn = QPointF(widget.width() / 2, widget.height() / 2), QPoint(0, 120 if notches > 0 else -120)
