@@ -41,6 +41,7 @@ class Settings:
     recent_folders: tuple[str, ...] = field(default_factory=tuple)
     last_photo: str = ""  # the photo on screen when the window closed: reopening its folder goes back to it
     list_sort: str = LIST_SORTS[0]  # the photo list's order at closing: it came back sorted by name
+    map_kind: str = ""  # the map the photo view showed at closing ('' the default; display.MAP_KINDS): it came back as the default
     list_filter: str = ""  # ... and what it showed ('' all; browser.FILTERS): "Undecided" came back as "All" beside the kept sort
 
     @classmethod

@@ -205,6 +205,8 @@ class MainWindow(QMainWindow):
             self.browser.sort.setCurrentIndex(LIST_SORTS.index(self.settings.current.list_sort))
         if self.settings.current.list_filter:  # one no longer offered is left at All
             self.browser.filter.setCurrentIndex(max(self.browser.filter.findData(self.settings.current.list_filter), 0))
+        if (kind := self.compare.map_kind.findData(self.settings.current.map_kind)) >= 0:
+            self.compare.map_kind.setCurrentIndex(kind)
         self._rechecking: tuple[str, int, set[str]] = ("", 0, set())  # profile, photos to re-evaluate, those to come
         self._rejudging = ""  # the photo whose own profile was just chosen: its result is said when it comes
         self._waiting_for_engine: set[str] = set()  # photos left pending because there was no engine to analyse them
@@ -1084,7 +1086,8 @@ class MainWindow(QMainWindow):
         self.save_layout()
         if self.session.current is not None:  # where to come back to
             self.settings.update(last_photo=self.session.current)
-        self.settings.update(list_sort=LIST_SORTS[self.browser.sort.currentIndex()], list_filter=self.browser.filter.currentData() or "")
+        self.settings.update(list_sort=LIST_SORTS[self.browser.sort.currentIndex()], list_filter=self.browser.filter.currentData() or "",
+                             map_kind=str(self.compare.map_kind.currentData()))
         self.worker.stop()
         self.browser.model.wait_for_thumbnails(3000)
         self.images.wait(3000)

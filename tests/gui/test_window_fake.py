@@ -1490,11 +1490,14 @@ def test_reopening_a_folder_returns_to_the_photo_left_and_the_status_line_follow
     assert w.status_text.text() == ""
     w.browser.sort.setCurrentIndex(WORST_FIRST)  # the list's order comes back too (it came back by name: walk-through)
     w.browser.filter.setCurrentIndex(w.browser.filter.findData("undecided"))  # and its filter (usability walk-through)
+    w.compare.toggle_map()  # and the map chosen (it came back as the default: fourth walk-through)
+    chosen = w.compare.map_kind.currentData()
     w.shutdown()
     again = _window_on(qtbot, make_window, folder, analysed=False)
     qtbot.waitUntil(lambda: again.session.current is not None, timeout=5000)
     assert again.session.current == order[2] and again.browser.sort.currentIndex() == WORST_FIRST
     assert again.browser.filter.currentData() == "undecided" and order[0] not in again.browser.visible_paths()
+    assert again.compare.map_kind.currentData() == chosen
 
 
 def test_a_laptop_screen_shows_several_photos_of_the_batch_whole_width(qtbot, make_window, portrait_folder):
