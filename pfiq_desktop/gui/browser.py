@@ -455,6 +455,7 @@ class BrowserWidget(QWidget):
         self.search = QLineEdit(placeholderText="Search file name…")
         self.search.setClearButtonEnabled(True)
         self.search.setObjectName("browserSearch")
+        self.search.setAcceptDrops(False)  # a dropped photo typed its file:/// path in and hid every photo: the window takes it
         self.filter = QComboBox()
         self.filter.setObjectName("browserFilter")
         for label, key in FILTERS:

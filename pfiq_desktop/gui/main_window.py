@@ -607,8 +607,11 @@ class MainWindow(QMainWindow):
             log.warning("skipped %s: %s", display_name(entry.path), entry.reason)
         if outcome.new and not add:
             self._not_theirs.clear()  # (said of the photos opened before)
-        self.show_banner("\n".join(open_problems(outcome)))
+        problems = open_problems(outcome)
+        self.show_banner("\n".join(problems))
         if not outcome.new:
+            if add and not problems:  # the open folder dropped again: nothing happened and nothing was said (walk-through)
+                self._status("Already in the list: nothing added")
             return 0
         if not add:
             self.worker.cancel(new_batch=True)
@@ -632,13 +635,16 @@ class MainWindow(QMainWindow):
         self.worker.enqueue(outcome.new)
         self._set_progress(0, self.worker.pending())
         restored, own = outcome.restored, outcome.own_profiles
-        self._status(f"Opened {counted(len(outcome.new), 'photo')}"
+        opened = (f"Added {counted(len(outcome.new), 'photo')} to the list (now {len(self.session.records)})" if add
+                  else f"Opened {counted(len(outcome.new), 'photo')}")
+        self._status(opened
                      + (f"; {counted(restored, 'earlier decision')} restored" if restored else "")
                      + (f"; {counted(own, 'photo')} with a profile of {'its' if own == 1 else 'their'} own" if own else "")
                      + (f". {self._update_note}" if self._update_note else ""))
         self._update_note = ""
-        # next event-loop turn: listing and first render apart (focusing the list would select at once)
-        QTimer.singleShot(15, self._select_first)
+        # next event-loop turn: listing and first render apart (focusing the list would select at once); photos added
+        # to the list are shown, the first of them (dropped among 78, they were nowhere to be seen: walk-through)
+        QTimer.singleShot(15, (lambda first=outcome.new[0]: self.browser.select_path(first)) if add else self._select_first)
         return len(outcome.new)
 
     def _select_first(self) -> None:

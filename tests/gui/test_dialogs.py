@@ -15,6 +15,7 @@ from pfiq_desktop.gui.app import parse_args
 from pfiq_desktop.gui.settings_dialog import SettingsDialog
 from pfiq_desktop.settings import Settings, SettingsStore
 from tests.gui.fakes import fake_factory
+from tests.photos import load_portrait, save_rgb
 
 
 def test_try_the_sample_from_welcome(qtbot, make_window):
@@ -29,14 +30,40 @@ def test_try_the_sample_from_welcome(qtbot, make_window):
     assert w.recent_folders()  # the sample folder is now a recent folder
 
 
+def _drop(window, paths: list[Path]) -> None:
+    """`paths` dropped on `window` (the data lives as long as the event: a drop event outliving it crashed)."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    window.dropEvent(QDropEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                                Qt.KeyboardModifier.NoModifier))
+
+
 def test_drop_files_opens_them(qtbot, make_window, portrait_folder):
     folder = portrait_folder(2, broken=False)
     w = make_window(fake_factory())
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in sorted(folder.iterdir())])
-    event = QDropEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
-    w.dropEvent(event)
+    _drop(w, sorted(folder.iterdir()))
     assert len(w.browser.model.entries) == 2
+
+
+def test_photos_dropped_while_reviewing_are_added_shown_and_said_and_a_repeat_drop_is_said(qtbot, make_window,
+                                                                                        portrait_folder, tmp_path):
+    # dropped among 78 photos, 3 more were neither selected nor said for long ("Opened 3 photos" for a moment); the
+    # open folder dropped again said nothing; a photo dropped on the search box typed its file:/// path there and the
+    # list showed none (fourth walk-through)
+    folder = portrait_folder(4, broken=False)
+    w = make_window(fake_factory())
+    w.open_paths([str(folder)])
+    qtbot.waitUntil(lambda: w.session.current is not None)
+    more = tmp_path / "another applicant"
+    more.mkdir()
+    added = [save_rgb(more / f"extra_{i}.jpg", load_portrait(10 + i)) for i in range(2)]
+    _drop(w, added)
+    assert len(w.browser.model.entries) == 6
+    assert w.status_text.text().startswith("Added 2 photos to the list (now 6)")  # before the progress replaces it
+    qtbot.waitUntil(lambda: w.session.current == str(added[0]))
+    _drop(w, [folder])
+    assert len(w.browser.model.entries) == 6 and w.status_text.text() == "Already in the list: nothing added"
+    assert not w.browser.search.acceptDrops()
 
 
 def test_missing_path_gives_clear_message(qtbot, make_window, tmp_path):
