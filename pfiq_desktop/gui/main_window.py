@@ -13,9 +13,10 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QPoint, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractScrollArea,
     QApplication,
     QComboBox,
     QDockWidget,
@@ -114,6 +115,11 @@ def skipped_text(skipped: Sequence[Skipped], shown: int = 5) -> str:
     return f"Skipped {len(skipped)} entr{'y' if len(skipped) == 1 else 'ies'} that cannot be read as photos: {named}{more}"
 
 
+# the window's actions a right-click offers ("" a separator): on a photo's row, what to decide; on the photo, how to view it
+CONTEXT_LIST = ("actAccept", "actReject", "actRetake", "actNote", "", "actWithdraw", "actExportReport")
+CONTEXT_PHOTO = ("actFit", "actFace", "actZoomIn", "actZoomOut", "", "actLandmarks", "actChip", "actMap")
+
+
 def open_problems(outcome: OpenOutcome) -> list[str]:
     """The banner's lines for what an open could not use: missing paths, folders without photos, skipped entries."""
     problems = []
@@ -184,6 +190,8 @@ class MainWindow(QMainWindow):
         self.decisions = DecisionController(self, self.session, self.settings, self.decision, self.browser, self.officer_text,
                                             self._status)
         self._build_actions()
+        self.context_menu: QMenu | None = None  # the right-click menu last shown
+        self._context_menus()
         self._steady_drop_downs = SteadyDropDowns(self)
         for combo in self.findChildren(QComboBox):
             self._steady_drop_downs.watch(combo)
@@ -345,6 +353,24 @@ class MainWindow(QMainWindow):
             else:
                 slot()
         return run
+
+    def _context_menus(self) -> None:
+        """Right-click menus on the photo list and the photo, of the window's own actions: a mouse user right-clicked a
+        photo's row and the photo, and nothing happened (fourth walk-through)."""
+        menus = {self.browser.view: CONTEXT_LIST, self.compare.glw: CONTEXT_PHOTO}
+        for widget, names in menus.items():
+            widget.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            widget.customContextMenuRequested.connect(partial(self._show_context_menu, widget, names))
+
+    def _show_context_menu(self, widget: QAbstractScrollArea, names: tuple[str, ...], pos: QPoint) -> None:
+        actions = {action.objectName(): action for action in self.actions()}
+        self.context_menu = QMenu(self)
+        for name in names:
+            if name:
+                self.context_menu.addAction(actions[name])
+            else:
+                self.context_menu.addSeparator()
+        self.context_menu.popup(widget.viewport().mapToGlobal(pos))
 
     def _action(
         self, menu: QMenu, text: str, slot: Callable[[], object],

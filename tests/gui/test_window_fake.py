@@ -12,7 +12,7 @@ from unittest.mock import patch
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QAction, QKeySequence, QWheelEvent
+from PySide6.QtGui import QAction, QContextMenuEvent, QKeySequence, QWheelEvent
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QComboBox, QMenu, QMessageBox, QWidget
 
 from pfiq_desktop import appdirs
@@ -2020,6 +2020,26 @@ def test_a_check_clicked_while_zoomed_elsewhere_brings_its_evidence_into_view(qt
                  strict=True)
     assert x0 <= min(xs) and max(xs) <= x1 and y0 <= min(ys) and max(ys) <= y1, ((x0, x1, y0, y1), check.evidence)
     assert x1 - x0 < w.compare.image.shape[1] / 2  # panned, not zoomed out to the whole photo
+
+
+def test_a_right_click_on_a_photos_row_or_on_the_photo_offers_what_to_do_there(qtbot, make_window, portrait_folder):
+    # a mouse user right-clicked a photo's row, the photo and a check, and nothing happened (fourth walk-through)
+    w = _opened(qtbot, make_window, portrait_folder, 3)
+    view = w.browser.view
+    row = view.visualRect(w.browser.proxy.index(1, 0)).center()
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.RightButton, pos=row)  # the row under the pointer is chosen
+    QApplication.sendEvent(view.viewport(), QContextMenuEvent(QContextMenuEvent.Reason.Mouse, row, view.viewport().mapToGlobal(row)))
+    assert w.context_menu is not None and w.context_menu.isVisible()
+    offered = [action.text().replace("&", "") for action in w.context_menu.actions() if not action.isSeparator()]
+    assert offered[:3] == ["Accept", "Reject", "Needs retake"] and "Export report…" in offered
+    assert w.session.current == w.browser.visible_paths()[1]
+    w.context_menu.close()
+    photo = w.compare.glw.viewport()
+    middle = photo.rect().center()
+    QApplication.sendEvent(photo, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, middle, photo.mapToGlobal(middle)))
+    offered = [action.text().replace("&", "") for action in w.context_menu.actions() if not action.isSeparator()]
+    assert offered[:2] == ["Fit photo", "Zoom to face"] and w.context_menu.isVisible()
+    w.context_menu.close()
 
 
 def _wheel(widget: QWidget, notches: int) -> None:
