@@ -233,7 +233,6 @@ def test_a_version_1_store_is_migrated_and_sealed(tmp_path):
     assert verify_store(path).problems[0].startswith("audit entry 1 ")
 
 
-
 def test_reports_from_an_altered_store_say_so_on_the_console_in_the_csv_and_beside_the_decision(store_path, tmp_path,
                                                                                                  data_dir):
     # `pfiq report --store` on a store whose audit verify said BROKEN printed a clean PDF with the forged decision
@@ -483,6 +482,8 @@ def test_pfiq_audit_prune_says_what_would_go_then_removes_it(tmp_path, monkeypat
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
     typo = pfiq("audit", "prune", str(path), "--before", "2205-01-01", "--yes")  # for 2025: would remove today's too
     assert typo.returncode == 2 and "is after today" in typo.stderr and len(entries(path)) == 2
+    today = pfiq("audit", "prune", str(path), "--before", datetime.now().date().isoformat())  # today has begun: allowed
+    assert today.returncode == 0 and today.stdout.startswith("Would remove 1 audit entry written"), today.stdout + today.stderr
     # a profile chosen for a single photo alone before the day: said, in the preview and the cut ("Nothing ... was
     # written before" was printed while --yes removed it: review)
     with ReviewStore(path) as store:
@@ -497,6 +498,21 @@ def test_pfiq_audit_prune_says_what_would_go_then_removes_it(tmp_path, monkeypat
         "cut, so it records nothing of this." in done.stdout, done.stdout
     with ReviewStore(path) as store:
         assert store.photo_profiles_for_paths([tmp_path / "x.jpg"]) == {}
+
+
+def test_pfiq_audit_prune_yes_refuses_a_store_that_does_not_verify(tmp_path, monkeypatch):
+    # a cut re-chains the log from its new start, so cutting a tampered store would delete the entries that show the
+    # tampering and leave a log that verifies: --yes must refuse, as the preview does, and remove nothing
+    path = tmp_path / "reviews.sqlite3"
+    with ReviewStore(path) as store:
+        for day, name in (("2020-01-02", "a.jpg"), ("2020-03-04", "b.jpg"), ("2024-01-02", "c.jpg")):
+            _decide_on(monkeypatch, store, day, name)
+    tamper(path, "UPDATE decisions SET decision='accept' WHERE path LIKE '%b.jpg'")
+    before = entries(path)
+    run = pfiq("audit", "prune", str(path), "--before", "2023-01-01", "--yes")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "the audit log does not verify; nothing was removed" in run.stderr and "Removed" not in run.stdout
+    assert entries(path) == before and not verify_store(path).ok
 
 
 def test_a_sealed_store_set_back_to_version_1_is_refused_not_chained_afresh(store_path):

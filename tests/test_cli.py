@@ -57,6 +57,20 @@ def test_analyse_only_json_and_clean_exit(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["sample_astronaut.json"]
 
 
+def test_a_folder_entry_skipped_makes_the_exit_code_say_so(tmp_path):
+    # the README's exit code 1 covers "a folder entry skipped": a script that checks only the exit code would take a
+    # folder with a photo it never saw (a link to a file moved away) for a complete run
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    good = portrait_paths()[0]
+    (photos / good.name).write_bytes(good.read_bytes())
+    (photos / "gone.jpg").symlink_to(tmp_path / "moved away.jpg")
+    run = pfiq("analyse", str(photos), "--out", str(tmp_path / "out"), "--format", "json", "--device", "cpu")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert f"skipped {photos / 'gone.jpg'}: " in run.stderr and "1 photo (" in run.stdout and ", 1 skipped;" in run.stdout
+    assert [p.name for p in (tmp_path / "out").iterdir()] == [f"{good.stem}.json"]
+
+
 def test_a_second_run_takes_what_was_analysed_from_the_cache_so_a_stopped_run_resumes(tmp_path, astronaut):
     # a run stopped half-way analysed every photo again (257 photos: 117 s)
 

@@ -60,6 +60,17 @@ def test_override_of_failed_check_needs_note(tmp_path, store):
     store.record_decision(tmp_path / "x.jpg", "s" * 64, RETAKE, failed_checks=["background"])
 
 
+def test_a_note_of_blanks_does_not_justify_an_accept_and_a_note_is_kept_trimmed(tmp_path, store):
+    # a note of spaces or a stray Enter is no justification: it filed an accept over failed checks that the audit log
+    # then showed with an empty note; a real note is kept without the blanks around it (the panel's "same note" rule
+    # compares it)
+    with pytest.raises(OverrideNeedsNote):
+        store.record_decision(tmp_path / "x.jpg", "s" * 64, ACCEPT, failed_checks=["background"], note="  \n\t ")
+    assert store.decision_for(tmp_path / "x.jpg", "s" * 64) is None and store.audit_log() == []
+    d = store.record_decision(tmp_path / "x.jpg", "s" * 64, ACCEPT, failed_checks=["background"], note="  fine on the print\n")
+    assert d.note == "fine on the print" and store.audit_log()[-1].note == "fine on the print"
+
+
 def test_unknown_decision_rejected(tmp_path, store):
     with pytest.raises(DecisionError):
         store.record_decision(tmp_path / "x.jpg", "s" * 64, "maybe")
@@ -447,7 +458,6 @@ def test_the_analysis_cache_keeps_no_face_embedding_nor_file_path(tmp_path, samp
     assert reopened is not None and reopened.get(sample_analysis.image_sha256, KEY) is not None
     assert reopened._conn.execute("PRAGMA user_version").fetchone()[0] == NO_TEMPLATES
     reopened.close()
-
 
 
 def test_an_update_deletes_a_cache_of_other_versions_whole_leaving_no_journal_behind(tmp_path, caplog):

@@ -82,7 +82,7 @@ def run_verify(args: argparse.Namespace) -> int:
         error(printable(str(problem)))
         return EXIT_USAGE
     if report.ok:
-        print(f"OK: {printable(str(path))}: {report.entries} audit entries, chain intact")
+        print(f"OK: {printable(str(path))}: {counted(report.entries, 'audit entry', 'audit entries')}, chain intact")
         print(f"head {report.head or '(empty log)'}")
         if args.head:
             print("the entry of the recorded head is held: no entry written up to it was lost")
@@ -143,7 +143,8 @@ def run_prune(args: argparse.Namespace) -> int:
         error(printable(str(problem)))
         return EXIT_OUTPUT
     before = f"{when(args.before.isoformat())} (midnight on this computer's clock)"
-    what = f"{cut.entries} audit entries written before {before} and {cut.decisions} decisions they were the last word on"
+    what = (f"{counted(cut.entries, 'audit entry', 'audit entries')} written before {before} and "
+            f"{counted(cut.decisions, 'decision')} they were the last word on")
     # (profiles chosen for single photos name applicants' photos too: a cut removed them without a word: review)
     what += f", and {counted(cut.profiles, 'profile')} chosen for single photos before it" if cut.profiles else ""
     if not any(cut):

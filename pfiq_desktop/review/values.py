@@ -80,9 +80,10 @@ def _missing(value: float | int | None) -> bool:
     return value is None or not math.isfinite(value)
 
 
-def counted(count: int, noun: str) -> str:
-    """'1 photo', '2 photos': a count as the window and the commands write it ("1 photos" was a window's title)."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+def counted(count: int, noun: str, plural: str = "") -> str:
+    """'1 photo', '2 photos' ('1 entry', '2 entries' given the plural): a count as the window and the commands write it
+    ("1 photos" was a window's title)."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
 
 
 def format_number(value: float | int | None) -> str:

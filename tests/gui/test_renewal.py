@@ -3,14 +3,24 @@ records the reference photo's hash (real engine, bundled portraits)."""
 
 from __future__ import annotations
 
+import dataclasses
+import shutil
+
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 
+from pfiq_desktop.engine.comparison import NO_MATCH
 from pfiq_desktop.engine.hashing import file_sha256
+from pfiq_desktop.engine.results import Verdict
+from pfiq_desktop.gui.decision_panel import DecisionPanel
 from pfiq_desktop.palette import STATUS_LABELS
 from pfiq_desktop.reports.comparison_figure import CHANGES_TITLE
-from pfiq_desktop.review.reasons import reasons_text
+from pfiq_desktop.review import ReviewStore
+from pfiq_desktop.review.reasons import REFERENCE_NO_MATCH, reasons_text
+from pfiq_desktop.review.session import ReferenceCheck, ReviewSession
+from pfiq_desktop.review.store import ACCEPT
+from tests.gui.fakes import FakeAnalyzer
 from tests.photos import load_portrait, portrait_paths, save_rgb, variant
 
 
@@ -155,3 +165,25 @@ def test_a_check_made_after_the_decision_says_the_decision_does_not_hold_it(qtbo
     w.browser.select_row(1)
     w.browser.select_row(0)
     assert "Decided before this check" not in w.decision.message.text()  # filed now: nothing more to say
+
+
+def test_a_mismatch_accepted_over_two_failed_checks_is_the_first_thing_its_banner_names(qtbot, tmp_path):
+    # the banner names only the first two overridden checks: "not the same person" filed after two failed checks was
+    # cut off, and an accept of someone else's photo read as an accept over a blur and a closed eye
+    photo, reference = (shutil.copy(p, tmp_path / p.name) for p in portrait_paths()[:2])
+    with ReviewStore(tmp_path / "reviews.sqlite3") as store:
+        session = ReviewSession(store)
+        session.open([str(photo)])
+        path = session.records[0].path
+        analysis = FakeAnalyzer().analyse(path)
+        analysis = dataclasses.replace(analysis, checks=[dataclasses.replace(c, verdict=Verdict.FAIL)
+                                                         for c in analysis.checks[:2]])  # sharpness, eyes open
+        session.set_analysis(path, analysis)
+        session.references[path] = ReferenceCheck(str(reference), file_sha256(reference), NO_MATCH, 0.05)
+        saved = session.decide(path, ACCEPT, [], "the holder, confirmed by the supervisor")
+    assert saved.overridden[0] == REFERENCE_NO_MATCH and len(saved.overridden) == 3, saved.overridden
+    panel = DecisionPanel()
+    qtbot.addWidget(panel)
+    panel.load(analysis, saved)
+    assert "accepted despite: Not the same person as the reference photo, " in panel.current.text(), panel.current.text()
+    assert panel.current.text().endswith(" and 1 more")

@@ -162,10 +162,18 @@ def test_override_needs_note(qtbot, make_window, portrait_folder):
     w.decision.request("accept")
     assert failing[0].decision is None
     assert "note" in w.decision.message.text()
-    w.decision.note.setPlainText("sharp enough on paper print")
+    w.decision.note.setPlainText("  \n\t ")  # blanks are no note: they filed an accept with nothing to read
     w.decision.request("accept")
-    assert failing[0].decision.decision == "accept"
+    assert failing[0].decision is None and "note" in w.decision.message.text()
+    w.decision.note.setPlainText("sharp enough on paper print\n")
+    w.decision.request("accept")
+    assert failing[0].decision.decision == "accept" and failing[0].decision.note == "sharp enough on paper print"
     assert failing[0].decision.overridden == ["sharpness"]
+    # the accept's note, shown in the field, with only an Enter typed after it is still the accept's: a reject made
+    # from there filed the accept's justification as its own
+    w.decision.note.setPlainText(w.decision.note.toPlainText() + "\n")
+    w.decision.request("reject")
+    assert failing[0].decision.decision == "reject" and failing[0].decision.note == ""
 
 
 def test_an_accept_that_needs_a_note_is_finished_from_the_keyboard(qtbot, make_window, portrait_folder):
@@ -777,6 +785,28 @@ def test_cancel_and_priority(qtbot, make_window, portrait_folder):
     assert pending and all(e.status == "pending" for e in pending)
     w.resume_batch()
     _wait_all(qtbot, w)
+
+
+def test_a_resumed_batch_analyses_the_photo_on_screen_first(qtbot, make_window, portrait_folder):
+    # Esc, then F5 (Analyse pending photos): the photo the officer was looking at, not analysed yet, must not wait
+    # behind the rest of a folder of thousands
+    gate = threading.Event()
+    w = make_window(fake_factory(gate=gate))
+    started = []
+    w.worker.itemStarted.connect(started.append)
+    try:
+        w.open_paths([str(portrait_folder(4, broken=False))])
+        qtbot.waitUntil(lambda: w.worker.pending() == 3)  # the first photo in the engine, held there
+        last = w.browser.visible_paths()[-1]
+        w.browser.select_path(last)
+        w.worker.cancel()  # (what Esc in the list runs)
+        assert w.worker.pending() == 0 and w.session.current == last
+        w.resume_batch()
+        assert w.worker.pending() == 3
+    finally:
+        gate.set()
+    _wait_all(qtbot, w)
+    assert len(started) == 4 and started[1] == last, (started, last)
 
 
 def test_esc_in_the_search_box_or_a_note_leaves_the_field_and_cancels_nothing(qtbot, make_window, portrait_folder):

@@ -17,6 +17,7 @@ from pfiq_desktop.engine import disturbances
 from pfiq_desktop.engine.attributes import LOWER_FACE_COVERED, MOUTH_OPEN
 from pfiq_desktop.engine.icao import CHECKS, Profile, load_profile, run_checks
 from pfiq_desktop.engine.icao.context import Context
+from pfiq_desktop.engine.icao.coverings import hides_ears_and_neck
 from pfiq_desktop.engine.icao.grading import UNWORDED
 from pfiq_desktop.engine.icao.regions import MAP_EDGE, polygon_mask, region_polygons
 from pfiq_desktop.engine.icao.registry import BLURS_AN_EYE, HALF_BLUR_UNIT, READS_THE_MASK, SMEAR_UNIT
@@ -448,6 +449,17 @@ def _green(img: np.ndarray) -> np.ndarray:
     return out.astype(np.uint8)
 
 
+@pytest.mark.parametrize(("shift", "cast"), [((20, 10, -40), "yellow cast"), ((-20, -10, 40), "blue cast"),
+                                             ((40, -25, 20), "red/magenta cast")], ids=["yellow", "blue", "red"])
+def test_a_colour_cast_is_named_by_its_colour(portrait: np.ndarray, portrait_faces: list[Face], profile: Profile,
+                                              shift: tuple[int, int, int], cast: str) -> None:
+    # the reason tells the officer or the photographer what to correct: a yellow cast called blue sends them to
+    # warm a photo that is too warm already (only the green cast was ever checked)
+    tinted = np.clip(portrait.astype(np.float32) + np.array(shift, np.float32), 0, 255).astype(np.uint8)
+    found = _result("natural_colour", tinted, portrait_faces, profile)
+    assert found.verdict is Verdict.FAIL and f"unnatural: {cast} (a* " in found.reason, found.reason
+
+
 def test_a_mask_is_named_with_what_was_seen(portrait: np.ndarray, portrait_faces: list[Face], profile: Profile) -> None:
     found = _result("lower_face_covered", _face_mask(portrait, portrait_faces), portrait_faces, profile)
     assert "face mask, scarf or hand" in found.reason and "the lips are not visible" in found.reason
@@ -565,6 +577,16 @@ def test_a_strong_side_shadow_across_the_face_fails_even_lighting(index: int, pr
     shadowed = _result("lighting_uniformity", _side_shadow(photo, faces, 0.8, from_left=darker == "right"), faces, profile)
     assert shadowed.verdict is Verdict.FAIL, shadowed.reason
     assert f"the {darker} half of the face" in shadowed.reason and shadowed.evidence.regions == [f"{darker}_cheek", f"{darker}_eye"]
+
+
+def test_a_covering_is_headscarf_like_only_when_both_the_ears_and_the_neck_are_hidden(profile: Profile) -> None:
+    """A hat over a high collar, or over long hair that hides the ears, is no headscarf: called one, it could only
+    warn under icao-9303 (religious coverings are the officer's to decide), so a hat would no longer fail."""
+    params = profile.params("head_covering")
+    assert hides_ears_and_neck({"ears_skin": 0.0, "neck_skin": 0.0}, params)
+    assert not hides_ears_and_neck({"ears_skin": 0.9, "neck_skin": 0.0}, params)  # a collar alone
+    assert not hides_ears_and_neck({"ears_skin": 0.0, "neck_skin": 0.9}, params)  # hair over the ears alone
+    assert not hides_ears_and_neck({"ears_skin": 0.0, "neck_skin": 0.0}, {})  # a profile without its bounds: never
 
 
 def test_components_measured_the_other_way_round_read_in_the_isos_direction(portrait: np.ndarray, portrait_faces: list[Face]) -> None:
@@ -1122,7 +1144,6 @@ def test_a_warm_cast_is_not_red_eye_but_red_pupils_under_it_are(portrait_faces: 
     assert {c.id: c for c in run_checks(warm, faces)}["red_eye"].verdict is Verdict.PASS
     flashed = _red_eyes(warm, faces)
     assert {c.id: c for c in run_checks(flashed, faces)}["red_eye"].verdict is Verdict.FAIL
-
 
 
 def test_in_a_dark_photo_a_turned_head_is_only_a_warning_that_says_why(profile: Profile) -> None:

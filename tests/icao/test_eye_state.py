@@ -121,6 +121,18 @@ def test_lens_windows_in_deep_shadow_are_not_tinted_lenses() -> None:
     assert one_lit.glasses == "tinted" and one_lit.occluded and one_lit.left.behind_dark_lens and one_lit.right.in_shadow
 
 
+def test_tinted_lenses_over_eyes_barely_seen_hide_the_eyes() -> None:
+    """Tinted (not dark) lenses over two eyes each a little under the "not visible" bar (1.5) still hide them: the
+    eyes are behind the lenses, and without this rule tinted sunglasses passed "Eyes not covered". One eye seen
+    clearly through its lens (log-odds 0) is no cover."""
+    tinted = dataclasses.replace(_measured(-6.0, True), tint=2.0, lens_p90=0.9, occluded={"left": 1.0, "right": 1.0})
+    found = _decide(tinted)
+    assert found.glasses == "tinted" and found.left.state == found.right.state == "open"  # neither eye hidden alone
+    assert found.occluded and found.occlusion_reason == "The eyes are hidden behind dark or tinted lenses."
+    assert not _decide(dataclasses.replace(tinted, occluded={"left": 0.0, "right": 1.0})).occluded
+    assert not _decide(dataclasses.replace(tinted, tint=-4.0)).occluded  # the same eyes without tinted lenses
+
+
 def test_a_shadowed_eye_is_no_evidence_about_the_other_eye() -> None:
     """A shadowed eye reads shut: it made a lit eye a little over the both-eyes bar (and under the one-eye bar) read
     "closed" as the second of two shut eyes, or a wink against it."""

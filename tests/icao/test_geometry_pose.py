@@ -297,3 +297,17 @@ def test_a_sentence_never_writes_the_value_as_the_bound_it_failed() -> None:
     assert graded(0.31, {"fail_above": 0.2}, mouth).reason == "Mouth is open (lip gap 0.31; allowed 0.20)."
     glare = {"ok": "none", "high": "Glare covers {v:.1%} of the eyes (allowed {fail_above:.1%})."}
     assert graded(0.0502, {"fail_above": 0.05}, glare).reason == "Glare covers 5.02% of the eyes (allowed 5.0%)."
+
+
+def test_a_value_exactly_on_a_fail_bound_passes() -> None:
+    # the checklist shows a bound as "fail <600" / "fail >2": a photo exactly 600 px high under a profile's
+    # image_size.fail_below = 600 is on the allowed side, and integer readings land on their bounds often
+    from pfiq_desktop.engine.icao.grading import grade_interval
+
+    assert grade_interval(600, 600, {"fail_below": 600}) == (Verdict.PASS, False)
+    assert grade_interval(599, 599, {"fail_below": 600}) == (Verdict.FAIL, False)
+    assert grade_interval(2, 2, {"fail_above": 2}) == (Verdict.PASS, False)
+    assert grade_interval(3, 3, {"fail_above": 2}) == (Verdict.FAIL, False)
+    # an interval that reaches the bound from the failing side could still lie on it: unsure, not failed
+    assert grade_interval(590, 600, {"fail_below": 600}) == (Verdict.WARN, True)
+    assert grade_interval(2, 4, {"fail_above": 2}) == (Verdict.WARN, True)

@@ -106,6 +106,19 @@ def test_the_hash_follows_the_thresholds_not_the_name(tmp_path):
     assert edited.name == "edited" and edited.info.title == "icao-9303 (edited.toml)"
 
 
+def test_the_hash_follows_the_checks_a_profile_cannot_assess_and_its_print(tmp_path):
+    # a profile edited only in [not_assessable] (or its print's dpi) judges photos otherwise: with its hash unchanged,
+    # the analysis cache and "decided under another profile" took the old verdicts for current ones
+    default = load_profile("icao-9303")
+    unassessed = load_profile(write(tmp_path, 'extends = "icao-9303"\n[not_assessable]\neye_line_height = "we crop later"\n',
+                                    "unassessed.toml"))
+    assert unassessed.checks == default.checks and unassessed.info.not_assessable != default.info.not_assessable
+    assert unassessed.sha256 != default.sha256
+    scanned = load_profile(write(tmp_path, 'extends = "icao-9303"\n[print]\nwidth_mm = 35.0\nheight_mm = 45.0\ndpi = 600\n',
+                                 "scanned.toml"))
+    assert scanned.checks == default.checks and scanned.sha256 != default.sha256
+
+
 numbers = st.floats(allow_nan=True, allow_infinity=True) | st.integers(-10**6, 10**6)
 values = numbers | st.booleans() | st.text(max_size=5) | st.lists(st.integers(), max_size=2)
 
