@@ -23,6 +23,9 @@ EXPECTED_FAILURES = {
     "3_sunglasses.png": ("glasses", "eye_occlusion", *EYES),
     "4_side_lit.png": ("lighting_uniformity",),
 }
+# the frame is enlarged 3 times, which the inter-eye check reads where nothing drawn over the face adds fine detail (the
+# sunglasses' edges do)
+READ_ENLARGED = {"1_astronaut.jpg", "2_blurred.png", "4_side_lit.png"}
 NAMED_CHECKS = sorted({check for checks in EXPECTED_FAILURES.values() for check in checks})
 
 
@@ -70,7 +73,7 @@ def test_no_sample_is_flagged_for_its_framing_but_for_being_enlarged(samples: Pa
     # is the 512 px portrait enlarged 3 times, and "Inter-eye distance" may say so: only as a warning, and only that
     checks = checks_of(samples / name)
     flagged = {check for check in FRAMING_CHECKS if check in checks and checks[check].verdict in (Verdict.FAIL, Verdict.WARN)}
-    assert flagged <= {"inter_eye_distance"}, {check: checks[check].reason for check in flagged}
+    assert flagged == ({"inter_eye_distance"} if name in READ_ENLARGED else set()), {c: checks[c].reason for c in flagged}
     if flagged:
         eyes = checks["inter_eye_distance"]
         # the blurred one reads as enlarged 12 times, doubted by its failed focus

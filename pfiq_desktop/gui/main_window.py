@@ -363,6 +363,8 @@ class MainWindow(QMainWindow):
             widget.customContextMenuRequested.connect(partial(self._show_context_menu, widget, names))
 
     def _show_context_menu(self, widget: QAbstractScrollArea, names: tuple[str, ...], pos: QPoint) -> None:
+        if widget is self.browser.view and not self.browser.view.indexAt(pos).isValid():
+            return  # below the last row: deciding there would act on the photo on screen, not on anything pointed at
         actions = {action.objectName(): action for action in self.actions()}
         self.context_menu = QMenu(self)
         for name in names:
@@ -670,7 +672,7 @@ class MainWindow(QMainWindow):
         self._update_note = ""
         # next event-loop turn: listing and first render apart (focusing the list would select at once); photos added
         # to the list are shown, the first of them (dropped among 78, they were nowhere to be seen: walk-through)
-        QTimer.singleShot(15, (lambda first=outcome.new[0]: self.browser.select_path(first)) if add else self._select_first)
+        QTimer.singleShot(15, (lambda first=outcome.new[0]: self.browser.reveal(first)) if add else self._select_first)
         return len(outcome.new)
 
     def _select_first(self) -> None:

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from pfiq_desktop.engine.backbones import BackboneLoadError
 from pfiq_desktop.engine.backbones.external import checked_model_file
 from pfiq_desktop.engine.defaults import DEVICES
-from pfiq_desktop.gui.widgets import MODEL_FILTER, fill_profiles, named, plain
+from pfiq_desktop.gui.widgets import MODEL_FILTER, SteadyDropDowns, fill_profiles, named, plain
 from pfiq_desktop.palette import status_hex
 from pfiq_desktop.settings import SYSTEM_THEME, THEMES, Settings
 
@@ -83,6 +83,9 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
         self.setMinimumWidth(MIN_WIDTH)
+        self._steady = SteadyDropDowns(self)  # the wheel over "Threshold profile" changed it unseen (review)
+        for combo in self.findChildren(QComboBox):
+            self._steady.watch(combo)
 
     def accept(self) -> None:
         """Closes only on choices that can work: a mistyped network file was accepted, and the engine then stopped

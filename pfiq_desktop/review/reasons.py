@@ -145,7 +145,7 @@ OTHER_REASONS = {
     "other:other": "Other (see note)",
 }
 # Codes the application adds itself.
-ENLARGED_PROBLEM = "Photo enlarged from a smaller one"  # "Inter-eye distance" failed for its detail, not its pixels
+ENLARGED_PROBLEM = "Too little detail (enlarged or blurred)"  # "Inter-eye distance" failed for its detail, not its pixels
 NOT_ANALYSED_YET = "not_analysed_yet"  # the checks a reject or retake before the analysis was filed against
 NOT_ANALYSABLE = "not_analysable"  # the checks a decision on a photo the engine could not read was filed against
 ANALYSIS_FAILED = "error:not_analysed"  # the reason pre-ticked on such a photo

@@ -50,21 +50,13 @@ _SHOWN: dict[str, tuple[float, str]] = {
 # words that fit, "no glasses 99.5 %" read "glasses 99.5 %" beside a pass, "tinted lenses" "lenses" (fourth walk-through)
 _SHORT: dict[str, str] = {
     "fraction of head height": "margin {n} %",
-    "probability": "covered {n} %",
     "fraction of face median PLQ": "lowest {n} %",
-    CLOSED_UNIT: "closed {n} %",
-    HIDDEN_UNIT: "hidden {n} %",
-    "teeth probability": "teeth {n} %",
     "% clear": "clear {n} %",
     "% tinted": "tinted {n} %",
     "% no glasses": "none {n} %",
     "CIELAB units outside the skin range": "off-tone {n}",
     "bits": "{n} bits",
-    "darker half / brighter half": "darker {n} %",
-    "darker side / brighter side": "darker {n} %",
     "largest other face / subject": "others {n} %",
-    SMEAR_UNIT: "across {n} %",
-    HALF_BLUR_UNIT: "blurred {n} %",
     DETAIL_UNIT: "detail {n} px",
 }
 PLAIN_UNITS = frozenset({"deg", "mm", "px", "px high"})  # read as they stand: "12.3 deg", "152 px"

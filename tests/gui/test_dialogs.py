@@ -15,6 +15,7 @@ from pfiq_desktop.gui.app import parse_args
 from pfiq_desktop.gui.settings_dialog import SettingsDialog
 from pfiq_desktop.settings import Settings, SettingsStore
 from tests.gui.fakes import fake_factory
+from tests.gui.gestures import wheel
 from tests.photos import load_portrait, save_rgb
 
 
@@ -57,6 +58,7 @@ def test_photos_dropped_while_reviewing_are_added_shown_and_said_and_a_repeat_dr
     more = tmp_path / "another applicant"
     more.mkdir()
     added = [save_rgb(more / f"extra_{i}.jpg", load_portrait(10 + i)) for i in range(2)]
+    w.browser.filter.setCurrentIndex(w.browser.filter.findData("decided"))  # a filter that hides new photos is cleared
     _drop(w, added)
     assert len(w.browser.model.entries) == 6
     assert w.status_text.text().startswith("Added 2 photos to the list (now 6)")  # before the progress replaces it
@@ -154,6 +156,17 @@ def test_settings_close_only_on_a_network_file_and_an_export_folder_that_can_be_
     dialog.output.setText(str(tmp_path))
     dialog.accept()
     assert dialog.result() == dialog.DialogCode.Accepted and dialog.problem.isHidden()
+
+
+def test_the_wheel_over_a_settings_drop_down_changes_it_only_once_it_has_the_focus(qtbot):
+    # with the focus elsewhere, the wheel over "Threshold profile" turned icao-9303 to strict (review)
+    dialog = SettingsDialog(Settings(), ["icao-9303", "strict", "lenient"])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    before = dialog.profile.currentText(), dialog.theme.currentText()
+    wheel(dialog.profile, -2)
+    wheel(dialog.theme, -2)
+    assert (dialog.profile.currentText(), dialog.theme.currentText()) == before
 
 
 def test_settings_offer_cuda_only_where_there_is_a_cuda_device(qtbot, monkeypatch):

@@ -12,7 +12,7 @@ from unittest.mock import patch
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QAction, QContextMenuEvent, QKeySequence, QWheelEvent
+from PySide6.QtGui import QAction, QContextMenuEvent, QKeySequence
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QComboBox, QMenu, QMessageBox, QWidget
 
 from pfiq_desktop import appdirs
@@ -25,6 +25,7 @@ from pfiq_desktop.review import REJECT, RETAKE, ReviewStore
 from pfiq_desktop.review import store as review_store
 from pfiq_desktop.review.reasons import reason_label
 from tests.gui.fakes import FakeAnalyzer, fake_factory
+from tests.gui.gestures import wheel
 from tests.photos import load_portrait, save_rgb
 
 
@@ -135,7 +136,6 @@ def test_open_analyse_navigate_decide(qtbot, make_window, portrait_folder, data_
     assert "outside" in w.compare.describe_pixel(1, 1)
     # the read-out under the map is of what is on screen: it kept another photo's, map's or view's value (second
     # usability walk-through)
-    from PySide6.QtCore import QPointF
 
     w.compare._on_mouse(w.compare.left_view.mapViewToScene(QPointF(cx, cy)))  # what a mouse move over the face does
     assert w.compare.hover.text().strip()
@@ -2053,7 +2053,7 @@ def test_a_check_clicked_while_zoomed_elsewhere_brings_its_evidence_into_view(qt
 
 
 def test_a_right_click_on_a_photos_row_or_on_the_photo_offers_what_to_do_there(qtbot, make_window, portrait_folder):
-    # a mouse user right-clicked a photo's row, the photo and a check, and nothing happened (fourth walk-through)
+    # a mouse user right-clicked a photo's row and the photo, and nothing happened (fourth walk-through)
     w = _opened(qtbot, make_window, portrait_folder, 3)
     view = w.browser.view
     row = view.visualRect(w.browser.proxy.index(1, 0)).center()
@@ -2070,14 +2070,11 @@ def test_a_right_click_on_a_photos_row_or_on_the_photo_offers_what_to_do_there(q
     offered = [action.text().replace("&", "") for action in w.context_menu.actions() if not action.isSeparator()]
     assert offered[:2] == ["Fit photo", "Zoom to face"] and w.context_menu.isVisible()
     w.context_menu.close()
-
-
-def _wheel(widget: QWidget, notches: int) -> None:
-    """`notches` turns of the mouse wheel over the middle of `widget`, down (negative) or up."""
-    centre, turn = QPointF(widget.width() / 2, widget.height() / 2), QPoint(0, 120 if notches > 0 else -120)
-    for _ in range(abs(notches)):
-        QApplication.sendEvent(widget, QWheelEvent(centre, widget.mapToGlobal(centre), QPoint(), turn, Qt.MouseButton.NoButton,
-                                                   Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False))
+    below = QPoint(view.viewport().width() // 2, view.viewport().height() - 2)  # below the last row: nothing to act on
+    assert not view.indexAt(below).isValid()
+    shown = w.context_menu
+    QApplication.sendEvent(view.viewport(), QContextMenuEvent(QContextMenuEvent.Reason.Mouse, below, view.viewport().mapToGlobal(below)))
+    assert w.context_menu is shown and not shown.isVisible()
 
 
 def test_the_wheel_over_a_drop_down_changes_it_only_once_it_has_the_focus(qtbot, make_window, portrait_folder):
@@ -2090,11 +2087,11 @@ def test_the_wheel_over_a_drop_down_changes_it_only_once_it_has_the_focus(qtbot,
     combos = (w.browser.sort, w.browser.filter, w.browser.check_filter, w.checklist.profile, w.compare.mode)
     before = [combo.currentIndex() for combo in combos]
     for combo in combos:
-        _wheel(combo, -3)
+        wheel(combo, -3)
     assert [combo.currentIndex() for combo in combos] == before and w.browser.view.hasFocus()
     w.checklist.profile.setFocus()  # clicked or tabbed to, it is the officer's to turn
     qtbot.waitUntil(w.checklist.profile.hasFocus)
-    _wheel(w.checklist.profile, -1)
+    wheel(w.checklist.profile, -1)
     assert w.checklist.profile.currentIndex() != before[3]
 
 

@@ -14,15 +14,13 @@ from pfiq_desktop.engine.icao import load_profile, run_checks
 from pfiq_desktop.engine.icao.enlargement import enlargement
 from pfiq_desktop.engine.icao.registry import BLURRED_LIKE_ENLARGED, DETAIL_UNIT
 from pfiq_desktop.engine.results import CheckResult, Face, Verdict
-from pfiq_desktop.review.reasons import problem_label
+from pfiq_desktop.review.reasons import ENLARGED_PROBLEM, problem_label
 from tests.icao.facebuild import detect_faces
 from tests.photos import load_portrait
 
 INTERPOLATIONS = {"linear": cv2.INTER_LINEAR, "cubic": cv2.INTER_CUBIC, "lanczos": cv2.INTER_LANCZOS4}
-SURE = re.compile(r"The photo was enlarged about (\d+) times from a smaller one: its face holds the detail of only about "
-                  r"(\d+) px between the eyes \(required 90\)")
-SEEMS = re.compile(r"The face holds the detail of only about (\d+) px between the eyes \(required 90\), though the eyes are "
-                   r"\d+ px apart: the photo seems enlarged about (\d+) times")
+SAID = re.compile(r"The face holds the detail of only about (\d+) px between the eyes \(required 90\), though the eyes are "
+                  r"\d+ px apart: the photo (was|seems) enlarged about (\d+) times")
 
 
 def _grey(rgb: np.ndarray) -> np.ndarray:
@@ -56,11 +54,12 @@ def test_a_thumbnail_enlarged_to_passport_size_fails_for_the_little_detail_its_f
     enlarged = disturbances.jpeg(cv2.resize(thumbnail, (900, 1125), interpolation=cv2.INTER_CUBIC), 90)
     checks = {c.id: c for c in run_checks(enlarged, detect_faces(enlarged), load_profile())}
     result, focus = checks["inter_eye_distance"], checks["sharpness"]
-    said = SURE.search(result.reason)
-    assert said and result.iso_value >= 90, result.reason  # its pixels alone would pass
-    assert int(said[1]) >= 5 and int(said[2]) < 40 and abs(result.value - int(said[2])) < 1
+    said = SAID.search(result.reason)
+    assert said and said[2] == "was" and result.iso_value >= 90, result.reason  # its pixels alone would pass
+    assert int(said[3]) >= 5 and int(said[1]) < 40 and abs(result.value - int(said[1])) < 1
     assert result.unit == DETAIL_UNIT and result.evidence.boxes  # the square read is shown
-    assert problem_label(result) == "Photo enlarged from a smaller one"  # not "Too few pixels" beside 145 px
+    assert problem_label(result) == ENLARGED_PROBLEM  # not "Too few pixels" beside 145 px
+    assert "or is out of focus" in result.reason  # a softened genuine face reads so too (review)
     # it fails; where "Sharp focus" fails too (an enlarged face is a blurred one), that failure stands and this one
     # only warns, doubted (BLURRED_DETAIL): the photo fails either way
     assert result.verdict is Verdict.FAIL or (focus.verdict is Verdict.FAIL and result.doubted), (result.reason, focus.reason)
@@ -69,9 +68,9 @@ def test_a_thumbnail_enlarged_to_passport_size_fails_for_the_little_detail_its_f
 def test_the_test_portrait_enlarged_three_and_a_half_times_only_warns(portrait: np.ndarray, portrait_faces: list[Face]) -> None:
     # under 4 times the factor reads up to 1.7 times too high, and its detail as low: a failure needs more (SURE_FACTOR)
     result = _inter_eye(portrait, portrait_faces)
-    said = SEEMS.search(result.reason)
-    assert result.verdict is Verdict.WARN and said, result.reason
-    assert 30 <= int(said[1]) <= 75 and 2 <= int(said[2]) <= 5, result.reason  # eyes 43 px apart in the original
+    said = SAID.search(result.reason)
+    assert result.verdict is Verdict.WARN and said and said[2] == "seems", result.reason
+    assert 30 <= int(said[1]) <= 75 and 2 <= int(said[3]) <= 5, result.reason  # eyes 43 px apart in the original
 
 
 def test_a_blurred_face_read_as_enlarged_is_left_to_the_focus_check(portrait: np.ndarray) -> None:
@@ -88,3 +87,20 @@ def test_a_region_too_small_or_without_detail_at_any_scale_is_not_judged() -> No
     # a flat area (a blown-out face, a plain synthetic photo) read as "enlarged 16 times", and failed
     assert enlargement(np.zeros((63, 200), np.float32)) is None
     assert enlargement(np.full((300, 300), 225, np.float32)) is None
+
+
+def test_a_factor_within_its_own_error_of_one_is_not_said(monkeypatch: pytest.MonkeyPatch) -> None:
+    # eyes 95 px apart read "seems enlarged about 1 times" (review): under MIN_FACTOR the reading stays as its pixels say
+    from types import SimpleNamespace
+
+    from pfiq_desktop.engine.icao import geometry
+    from pfiq_desktop.engine.icao.enlargement import MIN_FACTOR, Enlargement
+
+    context = SimpleNamespace(eyes=(np.zeros(2), np.array([95.0, 0.0])), inter_eye=95.0, grey=np.zeros((300, 300), np.float32),
+                              eye_mid=np.array([150.0, 150.0]))
+    params = load_profile().params("inter_eye_distance")
+    for factor, verdict in ((MIN_FACTOR - 0.2, Verdict.WARN), (MIN_FACTOR + 0.2, Verdict.WARN)):
+        monkeypatch.setattr(geometry, "around_the_eyes", lambda *args, f=factor: ((0.0, 0.0, 1.0, 1.0), Enlargement(f, 0.1)))
+        measure = geometry.inter_eye_distance(context, params)
+        said = "seems enlarged" in measure.reason
+        assert said == (factor >= MIN_FACTOR) and measure.verdict is verdict, measure.reason  # 95 px is borderline anyway

@@ -17,7 +17,7 @@ import numpy as np
 
 from pfiq_desktop.engine.faces import box_size, turned_face
 from pfiq_desktop.engine.icao.context import Context
-from pfiq_desktop.engine.icao.enlargement import around_the_eyes
+from pfiq_desktop.engine.icao.enlargement import MIN_FACTOR, around_the_eyes
 from pfiq_desktop.engine.icao.grading import Measure, bounds_of, grade_interval, graded, graded_range
 from pfiq_desktop.engine.icao.mm_geometry import CROWN_OVERSHOOT, PrintScale, head_height_range
 from pfiq_desktop.engine.icao.registry import (
@@ -169,16 +169,17 @@ def inter_eye_distance(ctx: Context, params: dict[str, Any]) -> Measure:
     if measure.verdict is Verdict.FAIL or required is None:
         return measure
     box, found = around_the_eyes(ctx.grey, ctx.eye_mid, ctx.inter_eye)
-    if found is None or not found.enlarged or (detail := ctx.inter_eye / found.factor) >= required:
+    if found is None or not found.enlarged or found.factor < MIN_FACTOR or (detail := ctx.inter_eye / found.factor) >= required:
         return measure
-    # a failure only where sure: a strongly smoothed native face reads as enlarged too (docs/EVALUATION.md, "An
-    # enlarged thumbnail"); a blurred one as well, which the focus check's failure doubts (BLURRED_DETAIL)
-    apart = f"(required {required:.0f}), though the eyes are {ctx.inter_eye:.0f} px apart"
-    reason = (f"The photo was enlarged about {found.factor:.0f} times from a smaller one: its face holds the detail of "
-              f"only about {detail:.0f} px between the eyes {apart}. Ask for the original file." if found.sure else
-              f"The face holds the detail of only about {detail:.0f} px between the eyes {apart}: the photo seems "
-              f"enlarged about {found.factor:.0f} times from a smaller one (or blurred, or smoothed by a filter). "
-              f"{CHECK_BY_EYE} Ask for the original file.")
+    # a failure only where sure, and worded for both causes: a blurred or smoothed genuine face reads as an enlarged one
+    # (a review's photos softened by 1.5-2.5 px read "enlarged 4-6 times" while "Sharp focus" passed); the focus
+    # check's failure doubts it (BLURRED_DETAIL). docs/EVALUATION.md, "An enlarged thumbnail"
+    holds = (f"The face holds the detail of only about {detail:.0f} px between the eyes (required {required:.0f}), though "
+             f"the eyes are {ctx.inter_eye:.0f} px apart")
+    reason = (f"{holds}: the photo was enlarged about {found.factor:.0f} times from a smaller one, or is out of focus. "
+              "Ask for the original file, sharp." if found.sure else
+              f"{holds}: the photo seems enlarged about {found.factor:.0f} times from a smaller one (or blurred, or "
+              f"smoothed by a filter). {CHECK_BY_EYE} Ask for the original file.")
     return Measure(Verdict.FAIL if found.sure else Verdict.WARN, reason, detail, DETAIL_UNIT, measure.thresholds,
                    replace(evidence, boxes=[box]), iso_value=ctx.inter_eye)
 
