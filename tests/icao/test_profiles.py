@@ -94,6 +94,17 @@ def test_a_profile_whose_print_size_its_fractions_or_aspect_ratio_contradict_is_
     assert load_profile(child).info.print_format.height_mm == 48.0  # once the three agree it loads
 
 
+def test_a_fraction_one_hundredth_off_its_mm_bound_is_refused_and_its_rounding_is_not(tmp_path: Path) -> None:
+    # the bundled fractions are their mm bounds rounded to 3 decimals (SHARE_TOLERANCE); a looser tolerance passed
+    # the test above, whose fractions are 0.044 off (mutation audit): 70 % against 71 % judges photos differently
+    child = tmp_path / "office.toml"
+    child.write_text('extends = "icao-9303"\n[checks.head_size]\nfail_below = 0.71\n')  # 31.5 mm of 45 mm is 0.700
+    with pytest.raises(ProfileError, match=r"head_size\] fail_below = 0.71 but fail_below_mm = 31.5 is 0.700"):
+        load_profile(child)
+    child.write_text('extends = "icao-9303"\n[checks.head_size]\nfail_below = 0.701\n')
+    assert load_profile(child).params("head_size")["fail_below"] == 0.701
+
+
 @pytest.mark.parametrize("name", list_profiles())
 def test_glasses_rule_matches_the_check(name: str) -> None:
     profile = load_profile(name)
