@@ -47,8 +47,8 @@ from pfiq_desktop.review.values import bounds_text, check_value_text, quality_te
 CHOOSE_A_CHECK = "Choose a check (click, or Up and Down in the table) to see where it looked."
 FINDINGS_MAX_HEIGHT = 110  # pixels for the map's findings; longer ones scroll, so the check table keeps its rows
 VALUE_COLUMN_SAMPLE = "13 % of head heig"  # the value column's width: a typical value and most of its unit
-SHORT_ROLE = Qt.ItemDataRole.UserRole + 1  # a cell's text in short words, for a column too narrow for the whole
 VALUE_COLUMN_LEAST = "lip gap 17"  # ... its least, where the table is narrow (`ChecklistPanel._fit_columns`)
+SHORT_ROLE = Qt.ItemDataRole.UserRole + 1  # a cell's text in short words, for a column too narrow for the whole
 AS_ALL_PHOTOS = "as all photos"  # the photo-profile box's first entry: no profile of its own (the window's is named)
 VERDICT_COLUMN_PADDING = 16  # px beside the verdict column's longest word: the cell's margins
 CHECK_ICON_PX = 14  # a check's verdict icon, before its name

@@ -511,17 +511,16 @@ class CompareView(QWidget):
             for name in ev.regions:
                 if name in polys:
                     shapes.append((self._tf(polys[name]), region_pen, True))
+        marks = self._tf(ev.points) if ev.points else np.empty((0, 2))
         for layer in self.layers.values():
             for pts, p, closed in shapes:
                 if closed:
                     pts = np.vstack([pts, pts[:1]])
                 layer.add(pg.PlotCurveItem(pts[:, 0], pts[:, 1], pen=p))
-            if ev.points:
-                pts = self._tf(ev.points)
-                layer.add(pg.ScatterPlotItem(pts[:, 0], pts[:, 1], size=9, symbol="x",
+            if len(marks):
+                layer.add(pg.ScatterPlotItem(marks[:, 0], marks[:, 1], size=9, symbol="x",
                                              pen=pg.mkPen(QColor(EVIDENCE_COLOUR), width=2), brush=None))
-        drawn = [pts for pts, _, _ in shapes] + ([self._tf(ev.points)] if ev.points else [])
-        return np.vstack(drawn) if drawn else np.empty((0, 2))
+        return np.vstack([marks, *(pts for pts, _, _ in shapes)])
 
     def evidence_item_count(self) -> int:
         """How many evidence items are drawn per view (a test hook: nothing in the window calls it)."""

@@ -18,7 +18,6 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QApplication,
-    QComboBox,
     QDockWidget,
     QFileDialog,
     QLabel,
@@ -193,8 +192,6 @@ class MainWindow(QMainWindow):
         self.context_menu: QMenu | None = None  # the right-click menu last shown
         self._context_menus()
         self._steady_drop_downs = SteadyDropDowns(self)
-        for combo in self.findChildren(QComboBox):
-            self._steady_drop_downs.watch(combo)
         self._tab_order()
         self.setAcceptDrops(True)
         self._default_layout()
@@ -357,22 +354,22 @@ class MainWindow(QMainWindow):
     def _context_menus(self) -> None:
         """Right-click menus on the photo list and the photo, of the window's own actions: a mouse user right-clicked a
         photo's row and the photo, and nothing happened (fourth walk-through)."""
-        menus = {self.browser.view: CONTEXT_LIST, self.compare.glw: CONTEXT_PHOTO}
-        for widget, names in menus.items():
+        actions = {action.objectName(): action for action in self.actions()}
+        for widget, names in ((self.browser.view, CONTEXT_LIST), (self.compare.glw, CONTEXT_PHOTO)):
+            menu = QMenu(self)
+            for name in names:
+                if name:
+                    menu.addAction(actions[name])
+                else:
+                    menu.addSeparator()
             widget.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-            widget.customContextMenuRequested.connect(partial(self._show_context_menu, widget, names))
+            widget.customContextMenuRequested.connect(partial(self._show_context_menu, widget, menu))
 
-    def _show_context_menu(self, widget: QAbstractScrollArea, names: tuple[str, ...], pos: QPoint) -> None:
+    def _show_context_menu(self, widget: QAbstractScrollArea, menu: QMenu, pos: QPoint) -> None:
         if widget is self.browser.view and not self.browser.view.indexAt(pos).isValid():
             return  # below the last row: deciding there would act on the photo on screen, not on anything pointed at
-        actions = {action.objectName(): action for action in self.actions()}
-        self.context_menu = QMenu(self)
-        for name in names:
-            if name:
-                self.context_menu.addAction(actions[name])
-            else:
-                self.context_menu.addSeparator()
-        self.context_menu.popup(widget.viewport().mapToGlobal(pos))
+        self.context_menu = menu
+        menu.popup(widget.viewport().mapToGlobal(pos))
 
     def _action(
         self, menu: QMenu, text: str, slot: Callable[[], object],

@@ -84,8 +84,6 @@ class SettingsDialog(QDialog):
         form.addRow(buttons)
         self.setMinimumWidth(MIN_WIDTH)
         self._steady = SteadyDropDowns(self)  # the wheel over "Threshold profile" changed it unseen (review)
-        for combo in self.findChildren(QComboBox):
-            self._steady.watch(combo)
 
     def accept(self) -> None:
         """Closes only on choices that can work: a mistyped network file was accepted, and the engine then stopped

@@ -56,9 +56,12 @@ class SteadyDropDowns(QObject):
     (clicked or tabbed to); over it otherwise, the wheel scrolls what lies under it: three notches over the profile box
     on the way to the checklist switched every photo to China's passport rules (fourth walk-through)."""
 
-    def watch(self, combo: QComboBox) -> None:
-        combo.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # not WheelFocus: the wheel alone would give it the focus
-        combo.installEventFilter(self)
+    def __init__(self, parent: QWidget) -> None:
+        """Watches every drop-down `parent` holds now (the window's, a dialog's)."""
+        super().__init__(parent)
+        for combo in parent.findChildren(QComboBox):
+            combo.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # not WheelFocus: the wheel alone would give it the focus
+            combo.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent)
