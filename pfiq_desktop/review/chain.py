@@ -31,6 +31,8 @@ from typing import Any
 
 CHAIN_VERSION = 1
 GENESIS = ""  # prev_hash of the first entry
+DECIDE, RESTORE, CLEAR = "decide", "restore", "clear"  # a decision filed; an earlier one filed again (an undo); withdrawn
+FILING = (DECIDE, RESTORE)  # the actions that leave a decision row standing
 PRUNE = "prune"  # the action of the entry a retention cut appends; its decision_hash holds the hash the log resumes after
 # meta key: the last entry id a version-1 store's migration sealed as it was (a gap up to it was there before the chain)
 SEALED_THROUGH = "sealed_through"
@@ -140,11 +142,11 @@ def _decision_problems(conn: sqlite3.Connection, entries: list[dict[str, Any]]) 
     problems = []
     for key, row in rows.items():
         recorded = last.get(key)
-        if recorded is None or recorded["action"] != "decide":
+        if recorded is None or recorded["action"] not in FILING:
             problems.append(f"the decision on {key[1]} has no audit entry recording it")
         elif decision_hash(row) != recorded["decision_hash"]:
             problems.append(f"the decision on {key[1]} differs from audit entry {recorded['id']} that recorded it")
     for key, entry in last.items():
-        if entry["action"] == "decide" and key not in rows:
+        if entry["action"] in FILING and key not in rows:
             problems.append(f"the decision on {key[1]} recorded by audit entry {entry['id']} was deleted")
     return problems

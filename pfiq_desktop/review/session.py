@@ -374,6 +374,7 @@ class ReviewSession:
             verdict=analysis.verdict if analysis is not None else "pending",
             failed_checks=failed,
             reference_sha256=reference.image_sha256 if reference is not None else "",
+            restoring=restoring is not None,
         )
         record.decision = saved
         return saved

@@ -43,10 +43,14 @@ from pfiq_desktop.engine.discovery import resolve_paths
 from pfiq_desktop.engine.filenames import path_from_text, path_text
 from pfiq_desktop.review.chain import (
     CHAIN_START,
+    CLEAR,
+    DECIDE,
     DECISION_FIELDS,
     ENTRY_FIELDS,
+    FILING,
     GENESIS,
     PRUNE,
+    RESTORE,
     SEALED_THROUGH,
     TRIGGERS,
     ChainReport,
@@ -80,7 +84,9 @@ REJECT = "reject"
 RETAKE = "retake"
 DECISIONS = (ACCEPT, REJECT, RETAKE)
 DECISION_LABELS = {ACCEPT: "Accepted", REJECT: "Rejected", RETAKE: "Needs retake", "": "Undecided"}
-AUDIT_ACTION_LABELS = {"decide": "Decided", "clear": "Withdrawn"}  # an audit entry's action, in the window's words
+# an audit entry's action, in the window's words: an undo filed the earlier decision again as "Decided", a supervisor
+# reading the trail could not tell it from a new one (fourth walk-through)
+AUDIT_ACTION_LABELS = {DECIDE: "Decided", RESTORE: "Restored (undo)", CLEAR: "Withdrawn"}
 
 
 class DecisionError(ValueError):
@@ -343,7 +349,7 @@ class ReviewStore:
         previous = GENESIS
         for entry in entries:
             key = (entry["image_sha256"], entry["path"])
-            row = rows.get(key) if last_of[key] == entry["id"] and entry["action"] == "decide" else None
+            row = rows.get(key) if last_of[key] == entry["id"] and entry["action"] in FILING else None
             entry["decision_hash"] = decision_hash(row) if row is not None else ""
             entry["prev_hash"] = previous
             previous = entry_hash(entry)
@@ -388,6 +394,7 @@ class ReviewStore:
         verdict: str = "",
         failed_checks: Iterable[str] = (),
         reference_sha256: str = "",
+        restoring: bool = False,
     ) -> Decision:
         """Store a decision now (one transaction) and append it to the audit log.
 
@@ -396,7 +403,8 @@ class ReviewStore:
         the photo overrides them, which needs a non-empty ``note``.
         ``reference_sha256`` files the reference photo of a renewal check with the
         decision, as a reason code (`reference_code`): no new column, so stores of
-        every version read it.
+        every version read it. ``restoring``: the decision files an earlier one again
+        (an undo), and its audit entry says so.
         """
         if decision not in DECISIONS:
             raise DecisionError(f"Unknown decision {decision!r}; expected one of {DECISIONS}.")
@@ -429,7 +437,7 @@ class ReviewStore:
             columns = ", ".join(DECISION_FIELDS)
             self._conn.execute(f"INSERT OR REPLACE INTO decisions ({columns}) VALUES ({', '.join('?' * len(DECISION_FIELDS))})",
                                [row[name] for name in DECISION_FIELDS])
-            self._append_audit("decide", record, decision_hash(row))
+            self._append_audit(RESTORE if restoring else DECIDE, record, decision_hash(row))
         self._keep_witness()
         return record
 
@@ -450,7 +458,7 @@ class ReviewStore:
                     decided_at=_now(),
                     app_version=self.app_version,
                 )
-                self._append_audit("clear", record, "")
+                self._append_audit(CLEAR, record, "")
         self._keep_witness()
         return bool(cursor.rowcount)
 

@@ -1000,6 +1000,9 @@ def test_ctrl_z_undoes_the_latest_decision_made_here_and_n_finds_the_next_undeci
     assert browser.search.text() == "" and w.session.current == order[3] and restored is not None
     assert (restored.decision, restored.reasons, restored.note) == ("reject", ["expression"], "mouth open, seen on the print")
     assert "Needs retake undone; Rejected by test-officer" in w.status_text.text() and "is back" in w.status_text.text()
+    # the audit trail tells the undo from a new decision (it read "Decided": fourth walk-through), and still verifies
+    assert [e.action for e in w.session.store.audit_log()[-3:]] == ["decide", "decide", "restore"]
+    assert w.session.store.verify().ok
     qtbot.keyClick(w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # again: the reject it brought back was
     assert w.session.record(order[3]).decision is None  # made here first, replacing nothing: withdrawn
     browser.filter.setCurrentIndex(0)  # All

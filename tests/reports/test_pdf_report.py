@@ -295,6 +295,21 @@ def test_the_report_of_a_file_that_could_not_be_analysed_lists_its_audit_entries
     assert item.decision.decision == "reject" and [entry.action for entry in item.audit] == ["decide"]
 
 
+def test_an_undone_decision_reads_as_restored_in_the_audit_trail(tmp_path, decided_item, store):
+    # an undo filed the earlier decision again as "Decided": a supervisor could not tell it from a new one (fourth
+    # walk-through)
+    from pfiq_desktop.reports.inputs import item_from_store
+
+    analysis = decided_item.analysis
+    store.record_decision(analysis.source, analysis.image_sha256, "retake", reasons=["expression"], officer="j.smith",
+                          verdict=analysis.verdict, restoring=True)
+    item = item_from_store(store, analysis)
+    assert [entry.action for entry in item.audit] == ["decide", "decide", "restore"] and store.verify().ok
+    write_pdf_report(tmp_path / "undone.pdf", item, "A4")
+    text = _squash(_text(tmp_path / "undone.pdf"))
+    assert text.count("Decided") == 2 and text.count("Restored (undo)") == 1, text
+
+
 def test_a_check_the_profile_switches_off_is_named_in_the_report(tmp_path, sample_analysis):
     # under a profile without the resolution check a supervisor could not tell why 39 px between the eyes passed
     from pfiq_desktop.engine.icao import load_profile, run_checks
