@@ -3,7 +3,10 @@
 Small photos decode on the GUI thread in a few ms; large ones load in a
 background thread and `loaded` announces them, so opening a 30 MB scan never
 freezes the window. "Small" is judged by bytes *and* by the pixels the header
-claims: a 240 KB PNG can hold 60 megapixels.
+claims: a 240 KB PNG can hold 60 megapixels. A photo is remembered with its file's
+stamp (`file_stamp`): a new photo saved under a name shown minutes before (a retake,
+another applicant's stick at the same mount point) is read again, not drawn as the old
+one under the new one's checks (counter walk-through).
 """
 
 from __future__ import annotations
@@ -27,6 +30,16 @@ CAPACITY = 6
 SYNC_LOAD_BYTES = 1_500_000  # smaller files decode in a few ms; larger ones load off the GUI thread
 SYNC_LOAD_PIXELS = 12_000_000  # ... unless their header claims more pixels than this
 Loaded = tuple[np.ndarray | None, str]  # RGB image or None, and the error text when None
+Stamp = tuple[int, int, int, int] | None  # a file's device, inode, size and modification time (ns); None: not found
+
+
+def file_stamp(path: str) -> Stamp:
+    """What changes when another photo takes the file's place: a copy over it, a new stick at the same mount point."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns
 
 
 def load_display_image(path: str) -> Loaded:
@@ -60,7 +73,7 @@ def quick_to_decode(path: str) -> bool:
 
 
 class _Signals(QObject):
-    done = Signal(object, object, str)  # path (object: undecodable bytes survive), RGB array or None, error
+    done = Signal(object, object, object, str)  # path (object: undecodable bytes survive), stamp, RGB array or None, error
 
 
 class _LoadJob(QRunnable):
@@ -69,8 +82,9 @@ class _LoadJob(QRunnable):
         self.path, self.signals = path, signals
 
     def run(self) -> None:
+        stamp = file_stamp(self.path)  # before reading: a file replaced meanwhile reads as changed, never as this one
         image, error = load_display_image(self.path)
-        self.signals.done.emit(self.path, image, error)
+        self.signals.done.emit(self.path, stamp, image, error)
 
 
 class ImageCache(QObject):
@@ -81,7 +95,7 @@ class ImageCache(QObject):
     def __init__(self, parent: QObject | None = None, capacity: int = CAPACITY) -> None:
         super().__init__(parent)
         self.capacity = capacity
-        self._images: OrderedDict[str, Loaded] = OrderedDict()
+        self._images: OrderedDict[str, tuple[Stamp, Loaded]] = OrderedDict()
         self._loading: set[str] = set()
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
@@ -89,13 +103,17 @@ class ImageCache(QObject):
         self._signals.done.connect(self._on_done)
 
     def get(self, path: str) -> Loaded | None:
-        """(image, error) now when cached or small; None while a large photo loads in the background."""
-        if path in self._images:
+        """(image, error) now when cached and unchanged on disk, or small; None while a large photo loads in the
+        background."""
+        stamp = file_stamp(path)
+        kept = self._images.get(path)
+        if kept is not None and kept[0] == stamp and stamp is not None:
             self._images.move_to_end(path)
-            return self._images[path]
+            return kept[1]
+        self._images.pop(path, None)
         if quick_to_decode(path):
             loaded = load_display_image(path)
-            self._remember(path, loaded)
+            self._remember(path, stamp, loaded)
             return loaded
         if path not in self._loading:
             self._loading.add(path)
@@ -105,12 +123,12 @@ class ImageCache(QObject):
     def wait(self, ms: int = 3000) -> bool:
         return self._pool.waitForDone(ms)
 
-    def _remember(self, path: str, loaded: Loaded) -> None:
-        self._images[path] = loaded
+    def _remember(self, path: str, stamp: Stamp, loaded: Loaded) -> None:
+        self._images[path] = (stamp, loaded)
         while len(self._images) > self.capacity:
             self._images.popitem(last=False)
 
-    def _on_done(self, path: str, image: np.ndarray | None, error: str) -> None:
+    def _on_done(self, path: str, stamp: Stamp, image: np.ndarray | None, error: str) -> None:
         self._loading.discard(path)
-        self._remember(path, (image, error))
+        self._remember(path, stamp, (image, error))
         self.loaded.emit(path)

@@ -624,3 +624,33 @@ def test_a_file_name_that_looks_like_html_is_shown_as_written(qtbot):
     qtbot.addWidget(tip)
     assert "&lt;h1" in tip.text() and tip.sizeHint().height() < 3 * tip.fontMetrics().lineSpacing(), tip.text()
     assert widgets.as_written("IMG_0001.jpg\nFail: Blurred") == "IMG_0001.jpg\nFail: Blurred"  # plain text stays
+
+
+@pytest.mark.parametrize("in_background", [False, True])
+def test_a_new_photo_saved_under_a_name_shown_before_is_read_again(qtbot, portraits, tmp_path, monkeypatch, in_background):
+    # a retake copied over IMG_0001.jpg, or another applicant's stick at the same mount point, was drawn as the photo
+    # shown there minutes before, under the new photo's checks, landmarks and report (counter walk-through)
+    from pfiq_desktop.engine.imageio import load_image
+    from pfiq_desktop.gui import image_cache
+    from pfiq_desktop.gui.image_cache import ImageCache
+
+    if in_background:  # large photos load off the GUI thread
+        monkeypatch.setattr(image_cache, "SYNC_LOAD_BYTES", 0)
+    first, second = sorted(portraits.glob("*.jpg"))[:2]
+    stick = tmp_path / "IMG_0001.JPG"
+    cache = ImageCache()
+
+    def shown() -> np.ndarray:
+        if cache.get(str(stick)) is None:
+            with qtbot.waitSignal(cache.loaded, timeout=5000):
+                pass
+        loaded = cache.get(str(stick))
+        assert loaded is not None and loaded[0] is not None, loaded
+        return loaded[0]
+
+    shutil.copy(first, stick)
+    assert np.array_equal(shown(), load_image(str(first)))
+    assert shown() is shown()  # unchanged on disk: kept, not decoded again
+    shutil.copy(second, stick)  # the same path, another photo
+    assert np.array_equal(shown(), load_image(str(second)))
+    cache.wait()
