@@ -165,6 +165,9 @@ class MainWindow(QMainWindow):
         self._profile_warning = ""  # a profile that could not be used, said until one that loads is chosen
         self._profile_note = ""  # what the chosen profile leaves unchecked on every photo, said while it is chosen
         self._not_theirs: list[str] = []  # photos of this folder whose own profile was dropped: replaced files
+        # files replaced since their decision, this batch: said at its end too ("Analysis finished" overwrote it at once
+        # for a single file, and the retake over IMG_0001.JPG opened "No decision yet" unexplained: counter walk-through)
+        self._changed_since_decided: list[str] = []
         self._banner_text = ""  # the latest message above the photo, kept when a lasting line changes
         self._engine_failure = ""  # the engine's start-up error while it is down
         self.cache, cache_problem = open_cache(appdirs.cache_path())  # without one, photos are analysed each time
@@ -833,6 +836,7 @@ class MainWindow(QMainWindow):
         if record is None or self._closed:
             return  # a folder was closed while this photo was in the engine, or the window (and its store)
         if self.session.set_analysis(path, shown.analysis):
+            self._changed_since_decided.append(record.name)
             self._status(f"{record.name} changed since it was decided; please review it again")
         if dropped := self.session.check_own_profile(path):
             self._not_theirs.append(f"{record.name} ({dropped})")  # (each replaced the last when said alone: review)
@@ -894,7 +898,9 @@ class MainWindow(QMainWindow):
             return
         counts = self.session.counts()
         summary = status_counts(counts, RESULT_ORDER)
-        self._status(f"Analysis finished: {summary or 'nothing to do'}")
+        changed, self._changed_since_decided = self._changed_since_decided, []
+        self._status(f"Analysis finished: {summary or 'nothing to do'}" + (
+            f". Changed since decided, so undecided again: {first_few(changed, 3)}" if changed else ""))
         log.info("analysis finished: %d photos this batch; the list: %s", count, summary or "nothing to do")
 
     def _mark_pending(self, paths: list[str]) -> None:

@@ -512,6 +512,26 @@ def test_every_replaced_photos_dropped_profile_is_said(qtbot, make_window, portr
     assert all(f"{name} (uk-passport-baby-under-1)" in again.banner.text() for name in names), again.banner.text()
 
 
+def test_a_photo_replaced_since_its_decision_is_said_when_the_analysis_finishes(qtbot, make_window, portrait_folder):
+    # the retake copied over IMG_0001.JPG opened "No decision yet": its notice was overwritten at once by "Analysis
+    # finished: 1 fail" (counter walk-through)
+    import shutil
+
+    folder = portrait_folder(2, broken=False)
+    w = _window_on(qtbot, make_window, folder)
+    x, y = w.browser.visible_paths()[:2]
+    w.browser.select_path(x)
+    assert w.decisions.record("retake", [], "")
+    w.shutdown()
+    shutil.copyfile(y, x + ".new")
+    Path(x + ".new").replace(x)
+    again = _window_on(qtbot, make_window, folder)
+    qtbot.waitUntil(lambda: again.status_text.text().startswith("Analysis finished"), timeout=10_000)
+    name = again.session.record(x).name
+    assert again.status_text.text().endswith(f"Changed since decided, so undecided again: {name}"), again.status_text.text()
+    assert again.session.record(x).decision is None
+
+
 def test_a_photos_own_profile_that_cannot_be_kept_is_used_and_said(qtbot, make_window, portrait_folder):
     from pfiq_desktop.atomic import OutputError
 
