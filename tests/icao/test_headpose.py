@@ -13,11 +13,13 @@ import pytest
 from pfiq_desktop.engine.icao.headpose import (
     ASSUMED_DISTANCE_MM,
     POSE_UNCERTAINTY_DEG,
+    RIGID_POINTS,
     angles_from_rotation,
     camera_matrix,
     estimate_pose,
     load_face_model,
     rotation_from_angles,
+    toward_the_camera,
 )
 from tests.icao.facebuild import project
 
@@ -25,13 +27,17 @@ SIZE = (600, 750)  # a passport-style frame
 JITTER = 0.02  # dlib's landmark jitter on real portraits, per coordinate, in inter-eye distances
 
 
-def rendered(head: np.ndarray, yaw: float, pitch: float, roll: float, distance_mm: float = ASSUMED_DISTANCE_MM) -> np.ndarray:
-    """The head's 68 landmarks seen from `distance_mm`: eyes a little above the centre, about 150 px apart."""
+def rendered(head: np.ndarray, yaw: float, pitch: float, roll: float, distance_mm: float = ASSUMED_DISTANCE_MM,
+             off_axis: tuple[float, float] = (0.0, -0.01), size: tuple[int, int] = SIZE) -> np.ndarray:
+    """The head's 68 landmarks seen from `distance_mm`, about 150 px between the eyes: its face a little above the
+    centre (`off_axis`, in distances), turned by the angles from facing the camera (the pose is read against the ray
+    from the camera to the face)."""
     model = load_face_model()
     span_mm = float(np.hypot(*(model[45, :2] - model[36, :2])))
-    camera = camera_matrix(*SIZE, focal_px=distance_mm * 210.0 / span_mm)
-    rotation = rotation_from_angles(yaw, pitch, roll)
-    translation = np.array([0.0, -0.01 * distance_mm, distance_mm]) - rotation @ head[36:48].mean(axis=0)
+    camera = camera_matrix(*size, focal_px=distance_mm * 210.0 / span_mm)
+    face = np.array([off_axis[0] * distance_mm, off_axis[1] * distance_mm, distance_mm])
+    rotation = toward_the_camera(face) @ rotation_from_angles(yaw, pitch, roll)
+    translation = face - rotation @ head[list(RIGID_POINTS)].mean(axis=0)
     return project(head, rotation, translation, camera)
 
 
@@ -100,6 +106,24 @@ def test_camera_distance_barely_matters(distance_mm: float, tolerance: float) ->
     for angles in [(10, 0, 0), (0, 10, 0), (-8, 6, 4)]:
         pose = estimate_pose(rendered(load_face_model(), *angles, distance_mm=distance_mm), SIZE)
         assert np.allclose(pose, angles, atol=tolerance), (distance_mm, angles, pose)
+
+
+@pytest.mark.parametrize("angles", [(0, 0, 0), (4, -3, 2)])
+def test_a_head_off_the_photos_centre_reads_as_it_does_in_the_centre(angles: tuple[float, float, float]) -> None:
+    """A head facing the camera off its axis is not turned: read against the camera's axis, a print in a corner of a
+    flatbed scan read 16-32 deg turned and tilted where centred it read 1.5 and -6.9 (counter walk-through)."""
+    page = (1800, 2250)  # three times the frame, the head in its corners
+    for off_axis in [(-0.2, -0.25), (0.2, -0.25), (-0.2, 0.25), (0.25, 0.0)]:
+        pose = estimate_pose(rendered(load_face_model(), *angles, off_axis=off_axis, size=page), page)
+        assert np.allclose(pose, angles, atol=0.05), (off_axis, pose)
+    # a print scanned flat has no perspective: its landmarks moved across the page as they are (no camera saw it
+    # there) read within the uncertainty of where it is centred
+    centred = rendered(load_face_model(), *angles, size=page, off_axis=(0.0, 0.0))
+    reading = np.array(estimate_pose(centred, page))
+    declared = np.array([POSE_UNCERTAINTY_DEG[axis] for axis in ("yaw", "pitch", "roll")])
+    for shift in [(-700, -800), (700, -800), (-700, 800), (700, 800)]:
+        moved = np.array(estimate_pose(centred + np.array(shift, float), page))
+        assert np.all(np.abs(moved - reading) <= declared), (shift, moved, reading)
 
 
 def test_bad_landmarks_raise() -> None:
