@@ -154,7 +154,7 @@ def self_test(timeout_s: float = 180.0) -> int:
                 if not a.checks:
                     problems.append("no ICAO checks ran")
                 wait_until(lambda: window.checklist.tree.topLevelItemCount() > 0, 5)
-        problems += _fallback_apart_problems()
+        problems += _fallback_apart_problems() + _single_instance_problems()
         out = tmp / "self_test_window.png"
         image = window.grab().toImage()
         image.save(str(out))
@@ -172,6 +172,18 @@ def self_test(timeout_s: float = 180.0) -> int:
     print(f"{APP_NAME} {__version__} self-test OK: sample analysed ({result.verdict}, "
           f"quality {result.faces[0].quality:.2f}), window rendered to {out}", flush=True)
     return 0
+
+
+def _single_instance_problems() -> list[str]:
+    """A later launch's photos reach the running window (a frozen build without Qt's local sockets would open a window
+    per launch again). On the self-test's own data folder, so no running window is touched."""
+    from pfiq_desktop.gui.single_instance import InstanceServer, hand_over
+
+    server, received = InstanceServer(), list[list[str]]()
+    server.opened.connect(received.append)
+    if not hand_over(["photo.jpg"]) or not wait_until(lambda: bool(received), 5):
+        return ["a second launch could not hand its photos to the running window"]
+    return []
 
 
 def _fallback_apart_problems() -> list[str]:
@@ -215,13 +227,20 @@ def main(argv: list[str] | None = None) -> int:
         return self_test()
     from pfiq_desktop.settings import SettingsStore
 
-    settings = SettingsStore(overrides={"device": args.device, "profile": args.profile, "backbone": args.backbone})
+    overrides = {"device": args.device, "profile": args.profile, "backbone": args.backbone}
+    settings = SettingsStore(overrides=overrides)
     app = make_app(settings.current.theme)
     from PySide6.QtWidgets import QMessageBox
 
     from pfiq_desktop.atomic import OutputError
     from pfiq_desktop.gui.main_window import MainWindow
+    from pfiq_desktop.gui.single_instance import InstanceServer, hand_over
     from pfiq_desktop.review.store import StoreError
+
+    # a launch with settings of its own for its session gets its own window; any other opens in the one running
+    if not args.startup_probe and not any(overrides.values()) and hand_over(args.paths):
+        logging.getLogger(__name__).info("handed %d paths to the window already open on this data folder", len(args.paths))
+        return 0
 
     try:
         window = MainWindow(settings)
@@ -231,6 +250,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.startup_probe:
         quit_after_first_paint(app, window)
+    else:
+        InstanceServer(window).opened.connect(window.open_handed_over)
     window.show()
     if args.paths:
         window.open_paths(args.paths)

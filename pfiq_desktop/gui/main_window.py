@@ -601,6 +601,16 @@ class MainWindow(QMainWindow):
         self._welcome_docks = []
 
     # -- opening -----------------------------------------------------------------
+    def open_handed_over(self, paths: list[str]) -> None:
+        """Photos a later launch handed over (`single_instance`), opened as Open files opens them; the window comes to
+        the front, also when nothing was handed over (the application started again)."""
+        if self.isMinimized():
+            self.showNormal()
+        self.raise_()
+        self.activateWindow()
+        if paths:
+            self.open_paths(paths)
+
     def open_folder_dialog(self, recursive: bool = False) -> None:
         recent = self.recent_folders()
         title = "Open a folder of photos, with its sub-folders" if recursive else "Open a folder of photos"
@@ -655,6 +665,9 @@ class MainWindow(QMainWindow):
             self.settings.update(recent_folders=self.settings.saved.with_recent(outcome.folder).recent_folders)
             self.welcome.set_recent(self.recent_folders())
             self.setWindowTitle(f"{display_name(Path(outcome.folder).name)} — {APP_NAME}")
+        elif len(self.session.records) == 1:  # one applicant's photo: "1 photo" named none of several windows (counter)
+            only = Path(self.session.records[0].path)
+            self.setWindowTitle(f"{display_name(only.name)} ({display_name(only.parent.name)}) — {APP_NAME}")
         else:
             self.setWindowTitle(f"{counted(len(self.session.records), 'photo')} — {APP_NAME}")
         self.pages.setCurrentWidget(self.compare)

@@ -1632,7 +1632,8 @@ def test_opening_other_photos_keeps_the_note_on_screen_and_the_officers_place_in
     w.decision.note.setPlainText("asked for a photo without glasses")
     renewal = save_rgb(tmp_path / "renewal" / "new.jpg", load_portrait(5))
     assert w.open_paths([str(renewal)]) == 1
-    assert w.windowTitle().startswith("1 photo — ") and w.status_text.text().startswith("Opened 1 photo")  # "1 photos"
+    # one photo is named, with its folder: "1 photo" named none of several windows (counter walk-through)
+    assert w.windowTitle().startswith("new.jpg (renewal) — ") and w.status_text.text().startswith("Opened 1 photo")  # "1 photos"
     _wait_all(qtbot, w)
     asked = []
     w.decisions.ask_discard_drafts = lambda names: asked.append(len(names)) or False
