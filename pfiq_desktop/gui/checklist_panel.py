@@ -41,9 +41,10 @@ from pfiq_desktop.engine.results import Analysis, CheckResult, Face, Verdict
 from pfiq_desktop.gui.theme import banner_style, status_icon
 from pfiq_desktop.gui.widgets import fill_profiles, named, plain
 from pfiq_desktop.palette import DEVIATION_SCALE, PLQ_SCALE, STATUS_LABELS, MapScale, status_badge, status_hex
-from pfiq_desktop.review.reasons import fix_for, no_face_problem
+from pfiq_desktop.review.reasons import fix_for, no_face_problem, to_change
 from pfiq_desktop.review.values import bounds_text, check_value_text, quality_text
 
+TO_CHANGE = "To change"  # the tab of what to ask of the applicant
 CHOOSE_A_CHECK = "Choose a check (click, or Up and Down in the table) to see where it looked."
 FINDINGS_MAX_HEIGHT = 110  # pixels for the map's findings; longer ones scroll, so the check table keeps its rows
 VALUE_COLUMN_SAMPLE = "13 % of head heig"  # the value column's width: a typical value and most of its unit
@@ -314,8 +315,20 @@ class ChecklistPanel(QWidget):
         self.findings_area.setFrameShape(QFrame.Shape.NoFrame)
         self.findings_area.setMaximumHeight(FINDINGS_MAX_HEIGHT)
         self.findings_area.hide()
+        # What to ask of the applicant, all of it, most important first: at a counter it was read out one check row at a
+        # time, 9-13 rows a photo (counter walk-through); the PDF's "What to change" in full
+        self.changes = named(QLabel(""), "changesLabel")
+        self.changes.setWordWrap(True)
+        self.changes.setTextFormat(Qt.TextFormat.RichText)
+        self.changes.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.changes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # to copy into a letter
+        self.changes.setMargin(6)
+        self.changes_area = changes_area = named(QScrollArea(), "changesArea")
+        changes_area.setWidget(self.changes)
+        changes_area.setWidgetResizable(True)
         self.tabs = named(QTabWidget(), "checklistTabs")
         self.tabs.addTab(self.tree, "Checks")
+        self.tabs.addTab(changes_area, TO_CHANGE)
         self.tabs.addTab(self.regions, "Face regions")
         self.details = named(QLabel(CHOOSE_A_CHECK), "checkDetails")
         self.details.setWordWrap(True)
@@ -323,7 +336,8 @@ class ChecklistPanel(QWidget):
         self.details.setMinimumHeight(48)
         self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
 
-        for widget, name in ((self.tree, "Checks"), (self.regions, "Face regions"), (self.findings_area, "Findings"),
+        for widget, name in ((self.tree, "Checks"), (changes_area, TO_CHANGE), (self.regions, "Face regions"),
+                             (self.findings_area, "Findings"),
                              (self.tabs, "Checklist"), (self.profile, "Threshold profile"),
                              (self.photo_profile, "Threshold profile for this photo only")):
             widget.setAccessibleName(name)  # a screen reader announced nothing for them
@@ -389,6 +403,7 @@ class ChecklistPanel(QWidget):
         self.verdict.setText(text)
         self.verdict.setStyleSheet("")
         self.faces.setText("")
+        self._fill_changes()
         self.face_index = 0
         self._fill_faces([])
 
@@ -422,9 +437,25 @@ class ChecklistPanel(QWidget):
         self.face_index = self.face_index if same_photo and self.face_index < len(faces) else 0
         self._fill_faces(faces)
         self._fill_checks()
+        self._fill_changes()
         self._show_face()
         if faces:
             self.faceChanged.emit(self.face_index)  # the compare view follows (same photo: same face)
+
+    def _fill_changes(self) -> None:
+        """The photo's changes (`to_change`: the subject's, whichever face is shown), numbered; their count in the tab."""
+        changes = to_change(self.analysis) if self.analysis is not None else []
+        self.tabs.setTabText(self.tabs.indexOf(self.changes_area), f"{TO_CHANGE} ({len(changes)})" if changes else TO_CHANGE)
+        if self.analysis is None:
+            self.changes.setText("")
+        elif not changes:
+            self.changes.setText("Nothing to change: no check failed.")
+        else:
+            unsure = "<p>“?”: the checks are not sure of it; look at the photo.</p>" if any(
+                problem.endswith("?") for problems, _ in changes for problem in problems) else ""
+            items = "".join(f"<li><b>{html.escape(', '.join(problems))}</b>{': ' + html.escape(fix) + '.' if fix else ''}</li>"
+                            for problems, fix in changes)
+            self.changes.setText(f"<ol style='margin-left:12px'>{items}</ol>{unsure}")
 
     def _fill_checks(self) -> None:
         """The checks of the selected face (and the photo-wide ones), worst first."""

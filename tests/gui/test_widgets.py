@@ -654,3 +654,28 @@ def test_a_new_photo_saved_under_a_name_shown_before_is_read_again(qtbot, portra
     shutil.copy(second, stick)  # the same path, another photo
     assert np.array_equal(shown(), load_image(str(second)))
     cache.wait()
+
+
+def test_the_to_change_tab_lists_every_change_to_ask_for_most_important_first(qtbot, sample_analysis):
+    # at a counter the fixes were read out one check row at a time, 9-13 rows a photo (counter walk-through)
+    import html
+
+    from pfiq_desktop.gui.checklist_panel import ChecklistPanel
+    from pfiq_desktop.review.reasons import to_change
+
+    panel = ChecklistPanel()
+    qtbot.addWidget(panel)
+    index = panel.tabs.indexOf(panel.changes_area)
+    changes = to_change(sample_analysis)
+    assert len([fix for _, fix in changes if fix]) >= 2, changes
+    panel.set_analysis(sample_analysis)
+    assert panel.tabs.tabText(index) == f"To change ({len(changes)})"
+    text = panel.changes.text()
+    places = [text.index(html.escape(fix)) for _, fix in changes if fix]
+    assert places == sorted(places), text  # every one, most important first
+    assert all(html.escape(problem) in text for problems, _ in changes for problem in problems)
+    passing = dataclasses.replace(sample_analysis, checks=[c for c in sample_analysis.checks if c.verdict is Verdict.PASS])
+    panel.set_analysis(passing)
+    assert panel.tabs.tabText(index) == "To change" and panel.changes.text() == "Nothing to change: no check failed."
+    panel.set_analysis(None)
+    assert panel.tabs.tabText(index) == "To change" and panel.changes.text() == ""
