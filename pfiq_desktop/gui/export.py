@@ -38,6 +38,7 @@ from pfiq_desktop.settings import SettingsStore
 log = logging.getLogger(__name__)
 
 EXPORT_RUNNING = "An export is still running; wait for it or cancel it first."
+KEEP_BOTH, REPLACE = "keep both", "replace"  # what to do with an earlier export's files of the same names
 
 SINGLE_FORMATS = PER_PHOTO_FORMATS  # the photo on screen: its own report and annotated picture
 BATCH_FORMATS = ("pdf", *BATCH_FILES)
@@ -55,10 +56,10 @@ class ExportThread(QThread):
     progressed = Signal(int, int, str)  # step, total, file name
 
     def __init__(self, items: Sequence[ReportItem], out_dir: str | Path, formats: Sequence[str],
-                 page_size: str = "A4", officer: str = "", parent: QObject | None = None) -> None:
+                 page_size: str = "A4", officer: str = "", parent: QObject | None = None, beside: bool = False) -> None:
         super().__init__(parent)
         self.items, self.out_dir, self.formats = list(items), Path(out_dir), tuple(formats)
-        self.page_size, self.officer = page_size, officer
+        self.page_size, self.officer, self.beside = page_size, officer, beside
         self.outcome: tuple[str, object] = ("failed", "The export did not run.")
         self._cancel = threading.Event()
 
@@ -76,7 +77,7 @@ class ExportThread(QThread):
         threading.current_thread().name = "export"  # in the log, for "Dummy-1"
         try:
             result = export_reports(self.items, self.out_dir, self.formats, self.page_size, self.officer,
-                                    progress=self._progress, should_cancel=self._cancel.is_set)
+                                    progress=self._progress, should_cancel=self._cancel.is_set, beside=self.beside)
         except ReportCancelled as stop:
             self.outcome = ("cancelled", len(stop.written))
         except OutputError as error:
@@ -141,17 +142,22 @@ class ReportExporter(QObject):
             return None
         return clicked is every
 
-    def confirm_replace(self, folder: str, paths: list[Path]) -> bool:
-        """Whether to replace files an earlier export left in `folder` (perhaps of other photos with the same names:
-        camera names repeat); tests replace this."""
+    def ask_replace(self, folder: str, paths: list[Path]) -> str | None:
+        """What to do with files an earlier export left in `folder` (perhaps of other photos with the same names: camera
+        names repeat): KEEP_BOTH (the default: the new ones numbered beside them), REPLACE, or None (cancelled); tests
+        replace this. "No" wrote nothing, so every IMG_0001 applicant at a counter cost a second export into a new
+        folder, or the earlier applicant's report (counter walk-through)."""
         names = first_few([display_name(path.name) for path in paths], 8, "\n")
-        answer = QMessageBox.question(
-            self.parent_widget, "Replace existing reports?",
-            as_written(f"{len(paths)} of the files to write already exist in {folder}, perhaps from other photos with the "
-                       f"same names:\n\n{names}\n\nReplace them? No keeps them and writes nothing: export again to another "
-                       "folder."),
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
-        return answer == QMessageBox.StandardButton.Yes
+        box = QMessageBox(QMessageBox.Icon.Question, "Replace existing reports?",
+                          as_written(f"{len(paths)} of the files to write already exist in {folder}, perhaps from other "
+                                     f"photos with the same names:\n\n{names}\n\nKeep both writes the new ones beside them, "
+                                     "numbered (IMG_0001_2.pdf)."), QMessageBox.StandardButton.Cancel, self.parent_widget)
+        keep = box.addButton("&Keep both", QMessageBox.ButtonRole.AcceptRole)
+        replace = box.addButton("&Replace", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(keep)
+        box.exec()
+        clicked = box.clickedButton()
+        return KEEP_BOTH if clicked is keep else REPLACE if clicked is replace else None
 
     def request(self, make_items: Callable[[], list[ReportItem]], formats: Sequence[str], title: str,
                 officer: str = "") -> bool:
@@ -171,19 +177,21 @@ class ReportExporter(QObject):
             self.refused.emit(over_photos_text(display_name(folder), clashes))
             return False
         replaced = existing_outputs(items, folder, formats)
-        if replaced and not self.confirm_replace(folder, replaced):
+        choice = self.ask_replace(folder, replaced) if replaced else REPLACE
+        if choice is None:
             self.message.emit("Export cancelled: nothing was replaced")
             return False
-        return self.start(items, folder, formats, officer=officer, title=title)
+        return self.start(items, folder, formats, officer=officer, title=title, beside=choice == KEEP_BOTH)
 
     def start(self, items: Sequence[ReportItem], out_dir: str | Path, formats: Sequence[str],
-              officer: str = "", page_size: str | None = None, title: str = "Exporting reports") -> bool:
-        """Start exporting; False (with a status message) when an export is already running."""
+              officer: str = "", page_size: str | None = None, title: str = "Exporting reports", beside: bool = False) -> bool:
+        """Start exporting (`beside` earlier files of the same names, numbered); False (with a status message) when an
+        export is already running."""
         if self.job is not None:
             self.message.emit(EXPORT_RUNNING)
             return False
         self.out_dir = Path(out_dir)
-        self.job = ExportThread(items, out_dir, formats, page_size or default_page_size(), officer, self)
+        self.job = ExportThread(items, out_dir, formats, page_size or default_page_size(), officer, self, beside)
         label = f"Preparing {counted(len(items), 'photo')}…"
         dialog = QProgressDialog(label, "Cancel", 0, 0, self.parent_widget)
         dialog.setObjectName("exportProgress")

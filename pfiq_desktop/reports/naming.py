@@ -60,12 +60,18 @@ def _numbered(base: str, n: int) -> str:
     return base if n == 1 else f"{base}_{n}"
 
 
-def unique_stems(sources: Iterable[str | PurePath]) -> list[str]:
-    """One safe stem per source, made unique case-insensitively (macOS and Windows ignore case)."""
+def free_stem(base: str, used: Callable[[str], bool]) -> str:
+    """The first of base, base_2, base_3, ... that `used` does not claim."""
+    return next(name for name in map(partial(_numbered, base), count(1)) if not used(name))
+
+
+def unique_stems(sources: Iterable[str | PurePath], claimed: Callable[[str], bool] = lambda name: False) -> list[str]:
+    """One safe stem per source, made unique case-insensitively (macOS and Windows ignore case), none that `claimed`
+    says is taken elsewhere (an earlier export's files)."""
     used: set[str] = set()
     stems = []
     for base in map(_base, sources):
-        stem = next(name for name in map(partial(_numbered, base), count(1)) if name.casefold() not in used)
+        stem = free_stem(base, lambda name: name.casefold() in used or claimed(name))
         used.add(stem.casefold())
         stems.append(stem)
     return stems
@@ -101,7 +107,7 @@ def result_stems(folder: Path, sources: Sequence[str | PurePath], keys: Sequence
     taken = {stem.casefold() for stem in stems if stem is not None}
     for index, base in enumerate(bases):  # then free names for the others
         if stems[index] is None:
-            stem = next(s for s in map(partial(_numbered, base), count(1)) if s.casefold() not in taken and owner(s) is None)
+            stem = free_stem(base, lambda s: s.casefold() in taken or owner(s) is not None)
             stems[index] = stem
             taken.add(stem.casefold())
     return [str(stem) for stem in stems]

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from pfiq_desktop.atomic import OutputError
@@ -21,7 +22,7 @@ from pfiq_desktop.reports.drawing import undrawable
 from pfiq_desktop.reports.export import write_csv, write_json
 from pfiq_desktop.reports.figures import save_annotated_png
 from pfiq_desktop.reports.inputs import ReportItem
-from pfiq_desktop.reports.naming import BATCH_FILES, PER_PHOTO_FORMATS, SUMMARY_NAME, over_photos, unique_stems
+from pfiq_desktop.reports.naming import BATCH_FILES, PER_PHOTO_FORMATS, SUMMARY_NAME, free_stem, over_photos, unique_stems
 from pfiq_desktop.reports.paged import ReportCancelled
 from pfiq_desktop.reports.pdf_report import write_pdf_report
 from pfiq_desktop.review.values import counted
@@ -74,20 +75,35 @@ def _drawn_words(items: Sequence[ReportItem], officer: str) -> Iterator[str]:
             yield from (entry.officer, entry.note)
 
 
-def planned_outputs(items: Sequence[ReportItem], out_dir: str | Path, formats: Sequence[str]) -> list[tuple[str, Path, int | None]]:
-    """(kind, path, item index or None) for everything `export_reports` would write, in order."""
+def planned_outputs(items: Sequence[ReportItem], out_dir: str | Path, formats: Sequence[str],
+                    beside: bool = False) -> list[tuple[str, Path, int | None]]:
+    """(kind, path, item index or None) for everything `export_reports` would write, in order; `beside`: no file there
+    is replaced, an output whose name is taken gets the next number (IMG_0001_2.pdf), as `pfiq analyse` names them."""
     out = Path(out_dir)
     formats = list(formats)
     if "pdf" in formats and len(items) > 1 and "summary" not in formats:
         formats.append("summary")
-    stems = unique_stems([*_RESERVED_STEMS, *(item.analysis.source for item in items)])[len(_RESERVED_STEMS):]
+    kinds = [kind for kind in PER_PHOTO_FORMATS if kind in formats]
+
+    def on_disk(stem: str) -> bool:
+        return beside and any((out / f"{stem}.{kind}").exists() for kind in kinds)
+
+    stems = unique_stems([*_RESERVED_STEMS, *(item.analysis.source for item in items)], on_disk)[len(_RESERVED_STEMS):]
     plan: list[tuple[str, Path, int | None]] = []
     for index, stem in enumerate(stems):
-        for kind in PER_PHOTO_FORMATS:
-            if kind in formats:
-                plan.append((kind, out / f"{stem}.{kind}", index))
-    plan.extend((kind, out / name, None) for kind, name in BATCH_FILES.items() if kind in formats)
+        plan.extend((kind, out / f"{stem}.{kind}", index) for kind in kinds)
+    for kind, name in BATCH_FILES.items():
+        if kind in formats:
+            base, suffix = Path(name).stem, Path(name).suffix
+            planned = {path.name.casefold() for _, path, _ in plan}
+            stem = free_stem(base, partial(_taken, out, suffix, planned)) if beside else base
+            plan.append((kind, out / f"{stem}{suffix}", None))
     return plan
+
+
+def _taken(folder: Path, suffix: str, planned: set[str], stem: str) -> bool:
+    """Whether a batch file named `stem` + `suffix` is in `folder` already, or planned there (a photo's report)."""
+    return f"{stem}{suffix}".casefold() in planned or (folder / f"{stem}{suffix}").exists()
 
 
 def outputs_over_photos(items: Sequence[ReportItem], out_dir: str | Path, formats: Sequence[str]) -> list[Path]:
@@ -111,13 +127,15 @@ def export_reports(
     now: datetime | None = None,
     progress: Progress | None = None,
     should_cancel: Callable[[], bool] | None = None,
+    beside: bool = False,
 ) -> ExportResult:
-    """Write per-photo PDF/PNG, the batch summary (with 'pdf' for 2+ photos, or 'summary'), CSV and JSON.
+    """Write per-photo PDF/PNG, the batch summary (with 'pdf' for 2+ photos, or 'summary'), CSV and JSON; `beside`
+    earlier files of the same names, numbered (`planned_outputs`), instead of over them.
 
     Raises OutputError (clear message naming the file) when a file cannot be
     written and ReportCancelled when `should_cancel()` becomes true.
     """
-    plan = planned_outputs(items, out_dir, formats)
+    plan = planned_outputs(items, out_dir, formats, beside)
     result = ExportResult()
     not_drawn: dict[int, tuple[list[str], str]] = {}  # item index -> the formats not drawn, and why
     pdf_names = {index: path.name for kind, path, index in plan if kind == "pdf"}

@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
 from pfiq_desktop.gui import export as gui_export
+from pfiq_desktop.gui.export import KEEP_BOTH, REPLACE
 from tests.gui.fakes import fake_factory
 
 
@@ -185,7 +186,7 @@ def test_exporting_into_the_photos_own_folder_never_replaces_a_photo(qtbot, make
     _wait_all(qtbot, w)
     qtbot.waitUntil(lambda: w.session.current is not None)  # the photo is on screen (a busy machine shows it later)
     _ask(w, folder)
-    w.exporter.confirm_replace = lambda _folder, _replaced: True  # (an officer who would confirm replacing "earlier reports")
+    w.exporter.ask_replace = lambda _folder, _replaced: REPLACE  # (an officer who would confirm replacing "earlier reports")
     assert not w.export_report()
     assert "holds the photos themselves: the outputs would replace applicant.png" in w.banner.text()
     assert sorted(p.name for p in folder.iterdir()) == ["applicant.png"] and (folder / "applicant.png").read_bytes() == before
@@ -202,11 +203,20 @@ def test_an_earlier_report_of_the_same_name_is_replaced_only_when_confirmed(qtbo
     earlier.write_bytes(b"%PDF-1.4 an earlier applicant's report")
     _ask(w, out)
     asked = []
-    w.exporter.confirm_replace = lambda folder, paths: asked.append((folder, paths)) or False
+    w.exporter.ask_replace = lambda folder, paths: asked.append((folder, paths)) or None
     assert not w.export_report()
     assert asked == [(str(out), [earlier])] and "nothing was replaced" in w.status_text.text()
     assert earlier.read_bytes() == b"%PDF-1.4 an earlier applicant's report" and not (out / f"{current.stem}.png").exists()
-    w.exporter.confirm_replace = lambda folder, paths: True
+    # kept both: the new report beside the earlier one, numbered as `pfiq analyse` numbers them ("No" wrote nothing,
+    # and every IMG_0001 applicant at a counter cost a second export: counter walk-through)
+    w.exporter.ask_replace = lambda folder, paths: KEEP_BOTH
+    assert w.export_report()
+    kind, _result = _wait_export(qtbot, w)
+    assert kind == "done" and earlier.read_bytes() == b"%PDF-1.4 an earlier applicant's report"
+    assert current.name in _pdf_text(out / f"{current.stem}_2.pdf") and (out / f"{current.stem}_2.png").is_file()
+    assert not (out / f"{current.stem}.png").exists()  # a number free for every format: the pair stays together
+    w.exporter.result_box.close()
+    w.exporter.ask_replace = lambda folder, paths: REPLACE
     assert w.export_report()
     kind, _result = _wait_export(qtbot, w)
     assert kind == "done" and current.name in _pdf_text(earlier)

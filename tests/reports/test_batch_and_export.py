@@ -322,6 +322,18 @@ def test_planned_outputs_never_clash_with_batch_files(sample_analysis):
     assert len(names) == len(set(names)) and "pfiq-summary.pdf" in names and "pfiq-summary_2.pdf" in names
 
 
+def test_outputs_planned_beside_an_earlier_export_replace_nothing(sample_analysis, tmp_path):
+    # "Keep both" in the window: camera names repeat, and an earlier applicant's IMG_0001.pdf stays (counter walk-through)
+    for name in ("IMG_0001.pdf", "pfiq-summary.pdf", "pfiq-results.csv"):
+        (tmp_path / name).write_bytes(b"earlier")
+    items = [ReportItem(dataclasses.replace(sample_analysis, source=s)) for s in ("a/IMG_0001.jpg", "b/IMG_0001.jpg",
+                                                                                    "c/pfiq-summary.jpg")]
+    names = [p.name for _, p, _ in planned_outputs(items, tmp_path, ["pdf", "png", "csv"], beside=True)]
+    assert names == ["IMG_0001_2.pdf", "IMG_0001_2.png", "IMG_0001_3.pdf", "IMG_0001_3.png", "pfiq-summary_3.pdf",
+                     "pfiq-summary_3.png", "pfiq-summary_2.pdf", "pfiq-results_2.csv"], names
+    assert [p.name for _, p, _ in planned_outputs(items, tmp_path, ["pdf"])][0] == "IMG_0001.pdf"  # replaced, when asked
+
+
 def test_cli_report_from_saved_analysis(tmp_path, sample_analysis, capsys):
     from pfiq_desktop.cli import build_parser
 
