@@ -1186,12 +1186,13 @@ def test_a_resolution_within_the_limit_is_called_borderline_not_needing_a_new_sc
     from types import SimpleNamespace
 
     from pfiq_desktop.engine.icao import geometry
+    from pfiq_desktop.engine.icao.enlargement import around_the_eyes
 
     params = profile.params("inter_eye_distance")
     between = (params["fail_below"] + params["warn_below"]) / 2
     grain = np.random.default_rng(0).normal(128, 8, (400, 400)).astype(np.float32)  # detail to the pixel: not enlarged
-    context = SimpleNamespace(eyes=(np.array([0.0, 0.0]), np.array([between, 0.0])), inter_eye=between, grey=grain,
-                              eye_mid=np.array([200.0, 200.0]))
+    context = SimpleNamespace(eyes=(np.array([0.0, 0.0]), np.array([between, 0.0])), inter_eye=between,
+                              enlargement=around_the_eyes(grain, np.array([200.0, 200.0]), between))
     warned = geometry.inter_eye_distance(context, params)
     assert warned.verdict is Verdict.WARN and f"(recommended {params['warn_below']:.0f})" in warned.reason, warned.reason
     assert "Borderline: within the limit" in warned.reason and "needed" not in warned.reason

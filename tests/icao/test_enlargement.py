@@ -89,18 +89,63 @@ def test_a_region_too_small_or_without_detail_at_any_scale_is_not_judged() -> No
     assert enlargement(np.full((300, 300), 225, np.float32)) is None
 
 
-def test_a_factor_within_its_own_error_of_one_is_not_said(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_factor_within_its_own_error_of_one_is_not_said() -> None:
     # eyes 95 px apart read "seems enlarged about 1 times" (review): under MIN_FACTOR the reading stays as its pixels say
     from types import SimpleNamespace
 
     from pfiq_desktop.engine.icao import geometry
     from pfiq_desktop.engine.icao.enlargement import MIN_FACTOR, Enlargement
 
-    context = SimpleNamespace(eyes=(np.zeros(2), np.array([95.0, 0.0])), inter_eye=95.0, grey=np.zeros((300, 300), np.float32),
-                              eye_mid=np.array([150.0, 150.0]))
     params = load_profile().params("inter_eye_distance")
     for factor, verdict in ((MIN_FACTOR - 0.2, Verdict.WARN), (MIN_FACTOR + 0.2, Verdict.WARN)):
-        monkeypatch.setattr(geometry, "around_the_eyes", lambda *args, f=factor: ((0.0, 0.0, 1.0, 1.0), Enlargement(f, 0.1)))
+        context = SimpleNamespace(eyes=(np.zeros(2), np.array([95.0, 0.0])), inter_eye=95.0,
+                                  enlargement=((0.0, 0.0, 1.0, 1.0), Enlargement(factor, 0.1)))
         measure = geometry.inter_eye_distance(context, params)
         said = "seems enlarged" in measure.reason
         assert said == (factor >= MIN_FACTOR) and measure.verdict is verdict, measure.reason  # 95 px is borderline anyway
+
+
+# 020146 wears no glasses; enlarged from its 80 x 100 px thumbnail it read "Tinted glasses or sunglasses may be worn"
+BARE_READ_TINTED = 16
+CLEAR_READ_TINTED = 7  # 015029, clear lenses: enlarged so, "may be tinted" too
+
+
+def _glasses(image: np.ndarray) -> CheckResult:
+    return next(c for c in run_checks(image, detect_faces(image)[:1], load_profile()) if c.id == "glasses")
+
+
+def _enlarged_thumbnail(rgb: np.ndarray, size: tuple[int, int] = (320, 400)) -> np.ndarray:
+    thumbnail = cv2.resize(rgb, (80, 100), interpolation=cv2.INTER_AREA)
+    return cv2.resize(thumbnail, size, interpolation=cv2.INTER_CUBIC)
+
+
+@pytest.mark.parametrize("size", [(320, 400), (480, 600), (900, 1125)])
+def test_a_bare_face_enlarged_from_a_thumbnail_is_not_read_as_wearing_tinted_glasses(size: tuple[int, int]) -> None:
+    # an enlarged eye is as smooth as a lens: portrait 020733 shrunk and enlarged again warned "tinted 58-63 %"
+    # (walk-through); on a face holding less detail than "Inter-eye distance" requires an unsure tint is not read
+    result = _glasses(_enlarged_thumbnail(load_portrait(BARE_READ_TINTED), size))
+    assert result.verdict is Verdict.NOT_ASSESSABLE, (result.verdict, result.reason)
+    assert "holds the detail of only about" in result.reason and "tinted glasses cannot be told" in result.reason
+
+
+def test_glasses_on_an_enlarged_face_are_named_without_a_tint_it_cannot_read() -> None:
+    # clear lenses read "may be tinted" enlarged: the frame's reading still names the glasses, the tint is left to the eye
+    result = _glasses(_enlarged_thumbnail(load_portrait(CLEAR_READ_TINTED)))
+    assert result.verdict is Verdict.WARN and result.unit == "% clear", (result.unit, result.reason)
+    assert "whether their lenses are tinted cannot be told" in result.reason and "Look at the lenses" in result.reason
+
+
+def test_sunglasses_on_an_enlarged_face_still_fail() -> None:
+    # dark lenses stay dark however little detail the face holds: only an unsure tint is left unread
+    rgb = load_portrait(BARE_READ_TINTED)
+    lm = detect_faces(rgb)[0].landmarks
+    lens = (round(0.5 * np.ptp(lm[36:42, 0])) + 2, round(0.35 * np.ptp(lm[36:42, 0])) + 2)
+    dark = disturbances.dark_ellipses(rgb, [tuple(lm[36:42].mean(axis=0)), tuple(lm[42:48].mean(axis=0))], lens)
+    result = _glasses(_enlarged_thumbnail(dark))
+    assert result.verdict is Verdict.FAIL and result.unit == "% tinted", (result.unit, result.reason)
+
+
+def test_the_same_bare_face_as_taken_keeps_its_reading() -> None:
+    # the portrait itself holds its detail: nothing of its glasses reading changes
+    result = _glasses(load_portrait(BARE_READ_TINTED))
+    assert result.verdict is Verdict.PASS, result.reason

@@ -233,6 +233,7 @@ def test_the_glasses_check_warns_for_unsure_tint_and_fails_where_no_glasses_are_
 
     unsure = _decide(dataclasses.replace(_measured(-6.0, True), tint=0.4))
     monkeypatch.setattr(eyes_mouth, "eye_assessment", lambda ctx, params: unsure)
+    monkeypatch.setattr(eyes_mouth, "too_little_detail", lambda ctx: "")  # a face holding its detail (test_enlargement)
     params = load_profile().params("glasses")
     assert eyes_mouth.glasses(None, params).verdict is Verdict.WARN
     assert eyes_mouth.glasses(None, {**params, "fail_if_present": True}).verdict is Verdict.FAIL

@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from pfiq_desktop.engine.icao.enlargement import Enlargement, around_the_eyes
 from pfiq_desktop.engine.icao.face_frame import FaceFrame, build_face_frame
 from pfiq_desktop.engine.icao.headpose import estimate_pose
 from pfiq_desktop.engine.icao.mm_geometry import NoPrintScale, PrintScale, print_scale
@@ -169,6 +170,12 @@ class Context:
     @cached_property
     def inter_eye(self) -> float:
         return upright_frame(self.landmarks)[2]
+
+    @cached_property
+    def enlargement(self) -> tuple[tuple[float, float, float, float], Enlargement | None]:
+        """The square around the eyes and how many times the face there was enlarged (`around_the_eyes`): "Inter-eye
+        distance" says it, and the glasses check reads no lens tint on a face holding so little detail."""
+        return around_the_eyes(self.grey, self.eye_mid, self.inter_eye)
 
     @cached_property
     def chin(self) -> NDArray[np.float64]:

@@ -94,6 +94,14 @@ def enlargement(grey: np.ndarray) -> Enlargement | None:
     return Enlargement(float(np.clip(FACTOR_GAIN * 0.5 / frequency[detail[-1]], 1.0, MAX_FACTOR)), score)
 
 
+def detail_between_eyes(inter_eye: float, found: Enlargement | None) -> float | None:
+    """The px of detail a face holds between its eyes (their distance over the factor), where it reads enlarged by a
+    factor it can tell from 1 (`MIN_FACTOR`); None where it holds the detail its pixels claim."""
+    if found is None or not found.enlarged or found.factor < MIN_FACTOR:
+        return None
+    return inter_eye / found.factor
+
+
 def around_the_eyes(grey: np.ndarray, eye_mid: np.ndarray, inter_eye: float) -> tuple[tuple[float, float, float, float],
                                                                                         Enlargement | None]:
     """The square of `EYE_SQUARE` eye distances around the eyes' midpoint (within the photo), and its `enlargement`:

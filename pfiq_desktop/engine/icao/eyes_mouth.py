@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -9,6 +11,7 @@ import numpy as np
 
 from pfiq_desktop.engine.attributes import GLASSES, MOUTH_OPEN, fuse, has_probe, sigmoid
 from pfiq_desktop.engine.icao.context import Context
+from pfiq_desktop.engine.icao.enlargement import detail_between_eyes
 from pfiq_desktop.engine.icao.eye_pixels import DARK_BAND, EyeAssessment, EyeMeasurements, EyeThresholds, decide, measure_eyes
 from pfiq_desktop.engine.icao.grading import Measure, graded
 from pfiq_desktop.engine.icao.profile import Profile, load_profile
@@ -164,6 +167,18 @@ def mouth_closed(ctx: Context, params: dict[str, Any]) -> Measure:
     )
 
 
+def too_little_detail(ctx: Context) -> str:
+    """Why the face holds less detail than "Inter-eye distance" requires ('' where it holds enough): enlarged from a
+    small photo (or blurred), an eye loses the texture the tint model tells a bare eye from a lens by, and reads as a
+    smooth, tinted window. Thumbnails of bare faces enlarged 4 and 6 times read "may be tinted" where the same faces as
+    taken did not (docs/EVALUATION.md, "Enlarged faces read as tinted lenses")."""
+    required = ctx.profile.params("inter_eye_distance").get("fail_below")
+    detail = detail_between_eyes(ctx.inter_eye, ctx.enlargement[1])
+    if required is None or detail is None or detail >= required:
+        return ""
+    return f"the face holds the detail of only about {detail:.0f} px between the eyes (enlarged or blurred)"
+
+
 # with the network probe, at 30-47 deg on dev: glasses found 16 of 17 (3 of 3 real, 13 of 14 drawn), 0 of 17 bare
 # faces flagged (the pixels alone were not measured there). Under a mask the lenses are read against the mask where the
 # cheek should be: 13 of 42 masked dev faces failed "tinted" (11 wore no glasses, 2 clear ones), 0 of 108 bare ones
@@ -173,12 +188,19 @@ def glasses(ctx: Context, params: dict[str, Any]) -> Measure:
     """Clear glasses warn (or fail where the profile says so); tinted glasses and sunglasses fail, or warn "may be
     tinted" when read with less confidence than `sure_tinted`.
 
-    Glare on lenses is its own check (eye_glare)."""
+    An unsure tint is not read on a face holding less detail than "Inter-eye distance" requires (`too_little_detail`):
+    the frame's reading alone decides, and where it sees none the check is not judged. Glare on lenses is its own
+    check (eye_glare)."""
     found = eye_assessment(ctx, params)
     if found.in_shadow and found.glasses != "tinted":  # dark windows and the shadow's edges read as lenses and frames
         raise NotAssessable(f"{found.in_shadow} in deep shadow, so glasses cannot be told")
     if found.dark_band:  # a cap's brim's shadow read as sunglasses, worn by no one (walk-through): "Eyes covered" fails
         raise NotAssessable(f"both eyes lie in {DARK_BAND}, so glasses cannot be told")
+    soft = too_little_detail(ctx) if found.glasses == "tinted" and not found.tinted_sure else ""
+    if soft:
+        found = decide(replace(ctx.cache["eye_pixels"], tint=-math.inf), found.thresholds)  # the frame's reading alone
+        if found.glasses == "none":
+            raise NotAssessable(f"{soft}, where a bare eye reads like a tinted lens, so tinted glasses cannot be told")
     none_allowed = bool(params["fail_if_present"])
     if found.glasses == "tinted":  # unsure, the lenses may be clear: they still fail where no glasses are allowed
         verdict = Verdict.FAIL if found.tinted_sure or none_allowed else Verdict.WARN
@@ -187,6 +209,9 @@ def glasses(ctx: Context, params: dict[str, Any]) -> Measure:
     else:
         verdict = Verdict.PASS
     reason = found.glasses_reason
+    if soft:  # the frame's glasses, whose tint was not read: "clear" alone would let a tinted pair pass the officer
+        reason = (f"Glasses seen (confidence {found.glasses_score:.0%}); whether their lenses are tinted cannot be told: "
+                  f"{soft}. Look at the lenses: tinted lenses are not allowed, clear ones are.")
     if none_allowed and found.glasses != "none" and not found.tinted_sure:  # "clear ones are allowed" beside a FAIL
         kind = found.clear_glasses_seen if found.glasses == "clear" else f"Glasses (tinted {found.glasses_score:.0%} likely) are worn"
         reason = f"{kind}: not allowed under this profile, which allows no glasses."

@@ -17,7 +17,7 @@ import numpy as np
 
 from pfiq_desktop.engine.faces import box_size, turned_face
 from pfiq_desktop.engine.icao.context import Context
-from pfiq_desktop.engine.icao.enlargement import MIN_FACTOR, around_the_eyes
+from pfiq_desktop.engine.icao.enlargement import detail_between_eyes
 from pfiq_desktop.engine.icao.grading import Measure, bounds_of, grade_interval, graded, graded_range
 from pfiq_desktop.engine.icao.mm_geometry import CROWN_OVERSHOOT, PrintScale, head_height_range
 from pfiq_desktop.engine.icao.registry import (
@@ -168,8 +168,8 @@ def inter_eye_distance(ctx: Context, params: dict[str, Any]) -> Measure:
     required = params.get("fail_below")
     if measure.verdict is Verdict.FAIL or required is None:
         return measure
-    box, found = around_the_eyes(ctx.grey, ctx.eye_mid, ctx.inter_eye)
-    if found is None or not found.enlarged or found.factor < MIN_FACTOR or (detail := ctx.inter_eye / found.factor) >= required:
+    box, found = ctx.enlargement
+    if found is None or (detail := detail_between_eyes(ctx.inter_eye, found)) is None or detail >= required:
         return measure
     # a failure only where sure, and worded for both causes: a blurred or smoothed genuine face reads as an enlarged one
     # (a review's photos softened by 1.5-2.5 px read "enlarged 4-6 times" while "Sharp focus" passed); the focus
