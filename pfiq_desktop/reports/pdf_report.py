@@ -193,7 +193,7 @@ def quality_html(analysis: Analysis) -> str:
     more = (f'<br/><span style="color:{NOTE_GREY}">{len(analysis.faces) - FACES_SHOWN} more faces not shown.</span>'
             if len(analysis.faces) > FACES_SHOWN else "")
     return f"""
-<p style="margin-top:0px; margin-bottom:0px"><b>Recognition quality</b></p>
+<p style="margin-top:0px; margin-bottom:0px"><b>Recognition quality</b> (not the verdict)</p>
 <p style="margin-top:0px; margin-bottom:0px">{quality}</p>
 <p style="color:{NOTE_GREY}; margin-top:0px; font-size:6pt">0 = unusable, 1 = excellent for recognition;
 {escape(analysis.quality_estimator or "scalar estimator")}, raw {format_number(faces[0].quality_raw)}</p>

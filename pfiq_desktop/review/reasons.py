@@ -100,7 +100,7 @@ FIXES: dict[str, str | tuple[str, str]] = {
     "chin_margin": ("Leave more space below the chin", "Leave less space below the chin"),
     "horizontal_centre": "Centre the face in the photo",
     "face_cropped": "Keep the whole head in the photo, from the top of the hair to the chin",
-    "aspect_ratio": "Crop to the document's photo shape (the profile's print size)",
+    "aspect_ratio": "Crop to the shape the document's photo must have (its width to its height)",
     "image_size": ("Send the camera's full-resolution file, or scan the print at a higher resolution",
                    "Resize the photo to the pixel size the document asks for"),
     "plq_regions": "Retake with nothing covering or shadowing the face",

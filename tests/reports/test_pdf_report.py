@@ -56,6 +56,8 @@ def test_pdf_text_has_file_name_verdicts_values_and_decision(tmp_path, decided_i
         assert verdict_text(verdict) in text, verdict
     assert not re.search(r"\bWARN\b", text) and "N/A" not in text  # the window's words, not a second vocabulary
     assert f"{analysis.faces[0].quality:.2f}" in text
+    # "0.95 ... excellent" beside NEEDS RETAKE read to an applicant as a contradiction (counter walk-through)
+    assert "Recognition quality (not the verdict)" in text
     # in the window's words, not the store's codes (wording review: "decide", "reject")
     assert "Audit trail" in text and "Needs retake" in text and "Rejected" in text and "Decided" in text
 
