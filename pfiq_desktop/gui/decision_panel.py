@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pfiq_desktop.engine.filenames import display_name
 from pfiq_desktop.engine.icao.registry import in_fix_order
 from pfiq_desktop.engine.results import FACE_PRESENT, Verdict
 from pfiq_desktop.gui.theme import banner_style, status_icon
@@ -57,6 +59,7 @@ class DecisionPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.analysis: Analysis | None = None  # the results the reasons are offered from (and the decision words)
+        self.same_picture: Decision | None = None  # the photo's very bytes decided under another name (`load`)
         self.current = named(plain(QLabel("No decision yet")), "decisionLabel")
         self.current.setWordWrap(True)
         self.current.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)  # never squeezed and clipped
@@ -126,8 +129,9 @@ class DecisionPanel(QWidget):
         return bool(note.strip()) or reasons != self.prefilled
 
     def load(self, analysis: Analysis | None, decision: Decision | None, keep_draft: bool = False,
-             draft: tuple[str, set[str]] | None = None) -> None:
-        """Prefill reasons from the failed checks; show the stored decision if any.
+             draft: tuple[str, set[str]] | None = None, same_picture: Decision | None = None) -> None:
+        """Prefill reasons from the failed checks; show the stored decision if any, else any decision on the same
+        picture under another name (`same_picture`).
 
         keep_draft: the same photo got new results (analysis arrived, profile switched):
         keep what the officer already typed and ticked. `draft`: an earlier draft of this photo to bring back
@@ -180,7 +184,7 @@ class DecisionPanel(QWidget):
             self.note.setPlainText(draft_note)
         else:
             self.note.setPlainText("")
-        self.analysis = analysis
+        self.analysis, self.same_picture = analysis, same_picture
         self.show_decision(decision)
 
     def _add_reason(self, code: str, label: str, icon: QIcon | None = None, ticked: bool = False) -> None:
@@ -203,8 +207,11 @@ class DecisionPanel(QWidget):
         self.shown_decision = decision
         self.clear_button.setEnabled(self.enabled and self.decided)
         if decision is None:
-            self.current.setText("No decision yet")
-            self.current.setToolTip("")  # it still named the withdrawn decision
+            earlier = self.same_picture
+            self.current.setText("No decision yet" + (
+                f". The same picture was decided as {display_name(Path(earlier.path).name)}: {earlier.label} by "
+                f"{earlier.signed_by} at {when(earlier.decided_at)}" if earlier is not None else ""))
+            self.current.setToolTip(earlier.path if earlier is not None else "")  # (it still named the withdrawn decision)
             self.current.setStyleSheet("")
             return
         colour = status_hex(decision.decision)

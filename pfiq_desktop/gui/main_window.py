@@ -757,7 +757,7 @@ class MainWindow(QMainWindow):
         self.checklist.show_photo_profile(record.profile)
         self.decision.set_enabled(True)
         draft = None if refresh or record.decision is not None else self.decisions.kept_draft(path)
-        self.decision.load(record.analysis, record.decision, keep_draft=refresh, draft=draft)
+        self.decision.load(record.analysis, record.decision, keep_draft=refresh, draft=draft, same_picture=record.same_picture)
         if not refresh:  # a refresh keeps the panel's message ("The decision was NOT saved: ...")
             self.renewals.show(path)
 
@@ -880,7 +880,7 @@ class MainWindow(QMainWindow):
         if path == self.session.current:
             self.checklist.set_analysis(shown.analysis)
             self.compare.set_analysis(shown)
-            self.decision.load(shown.analysis, record.decision, keep_draft=True)
+            self.decision.load(shown.analysis, record.decision, keep_draft=True, same_picture=record.same_picture)
 
     def _recheck_stands(self, record: PhotoRecord, new: Analysis) -> bool:
         """Whether a re-check is of the record's photo as it is now and under the profile it is to be judged under (its

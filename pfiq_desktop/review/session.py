@@ -84,6 +84,7 @@ class PhotoRecord:
     warnings: tuple[str, ...] = ()  # what the warnings found, to look at (`reasons.warned_problems`)
     failure: str = ""  # '', 'framing' (resolution or crop only) or 'face' (needs a new photo)
     profile: str = ""  # the profile the officer chose for this photo alone ('' = the window's, as all photos)
+    same_picture: Decision | None = None  # undecided, the latest decision on its very bytes under another name
     profile_for: str = ""  # ... and the bytes (SHA-256) of the photo it was chosen for
 
     def __post_init__(self) -> None:
@@ -243,6 +244,8 @@ class ReviewSession:
             return True
         if decision is None and analysis.image_sha256:  # moved or renamed since its decision: found by its bytes, as
             record.decision = self.store.decision_for(path, analysis.image_sha256)  # the reports find it
+            if record.decision is None:
+                record.same_picture = self.store.decided_elsewhere(path, analysis.image_sha256)
         return False
 
     def set_reference(self, path: str, comparison: Comparison) -> ReferenceCheck | None:

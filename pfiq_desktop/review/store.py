@@ -527,6 +527,14 @@ class ReviewStore:
                     rows = [row for row in same_bytes if not Path(path_from_text(row["path"])).exists()][:1]
         return _decision_from_row(rows[0]) if rows else None
 
+    def decided_elsewhere(self, path: str | os.PathLike[str], image_sha256: str) -> Decision | None:
+        """The latest decision on the same bytes under another name (`decision_for` leaves such a copy undecided): an
+        applicant back with the very file asked to be retaken, renamed, showed no trace of it (counter walk-through)."""
+        with self._lock:
+            rows = self._select("decisions", DECISION_FIELDS, "WHERE image_sha256=? AND path<>? ORDER BY decided_at DESC "
+                                "LIMIT 1", (image_sha256, _path_key(path)))
+        return _decision_from_row(rows[0]) if rows else None
+
     def decisions_for_paths(self, paths: Iterable[str | os.PathLike[str]]) -> dict[str, Decision]:
         """Latest decision per path (resolved path -> Decision) for a whole folder at once, read through the path
         index (a year's store holds ~100,000 decisions: reading them all took a second on the GUI thread)."""

@@ -532,6 +532,33 @@ def test_a_photo_replaced_since_its_decision_is_said_when_the_analysis_finishes(
     assert again.session.record(x).decision is None
 
 
+def test_a_copy_of_a_decided_photo_under_another_name_says_so(qtbot, make_window, portrait_folder, tmp_path):
+    # an applicant back with the very file asked to be retaken, renamed, opened "No decision yet" with no trace of it
+    # (counter walk-through); the copy stays undecided, as the reports have it
+    import shutil
+
+    folder = portrait_folder(1, broken=False)
+    w = _window_on(qtbot, make_window, folder)
+    first = w.browser.visible_paths()[0]
+    w.browser.select_path(first)
+    assert w.decisions.record("retake", [], "")
+    visit = tmp_path / "visit3"
+    visit.mkdir()
+    shutil.copyfile(first, visit / "IMG_0044.jpg")
+    w.open_paths([str(visit)])
+    _wait_all(qtbot, w)
+    copy = str((visit / "IMG_0044.jpg").resolve())
+    w.browser.select_path(copy)
+    assert w.session.record(copy).decision is None
+    assert w.decision.current.text().startswith(
+        f"No decision yet. The same picture was decided as {Path(first).name}: Needs retake by test-officer ("), \
+        w.decision.current.text()
+    assert w.decision.current.toolTip() == first
+    assert w.decisions.record("reject", [], "")  # decided here: its own decision, and no word of the other
+    w.browser.select_path(copy)
+    assert w.decision.current.text().startswith("Rejected")
+
+
 def test_a_photos_own_profile_that_cannot_be_kept_is_used_and_said(qtbot, make_window, portrait_folder):
     from pfiq_desktop.atomic import OutputError
 
