@@ -215,6 +215,9 @@ def run(args: argparse.Namespace) -> int:
     shown = shown_names(paths, stems)
     rows: list[tuple[str, str, str, str, str, str]] = []
     problems, verdicts = 0, Counter[str]()
+    # the photo whose last output is being written, its row and that output: a stop landing between the write and the
+    # row left a JSON the stopped run's table did not list (a test's race, under load)
+    writing: tuple[tuple[str, str, str, str, str, str], Path] | None = None
     try:
         for index, (path, stem, (analysis, cached)) in enumerate(
             zip(paths, stems, _analyses(analyzer, cache, paths, args.batch, args.workers)), start=1
@@ -227,13 +230,16 @@ def run(args: argparse.Namespace) -> int:
                 trouble = "; ".join(filter(None, (trouble, missed and f"{missed}: its PNG shows no photo")))
             if trouble:
                 log.warning("%s: %s", path, trouble)
-            if "json" in args.formats:  # last: an interrupted run leaves no JSON without its PNG
-                write_text_atomic(out / f"{stem}.json", analysis.to_json(indent=1))
-            problems += bool(trouble)
             quality = quality_text(analysis.faces[0].quality if analysis.faces else None)
             spent = "cached" if cached else f"{analysis.timings.get('total', 0) * 1000:.0f} ms"
             told = trouble or problems_overview(failed_problems(analysis), warned_problems(analysis))  # as the list row
-            rows.append((shown[path], analysis.verdict, quality, str(len(analysis.faces)), spent, told))
+            row = (shown[path], analysis.verdict, quality, str(len(analysis.faces)), spent, told)
+            if "json" in args.formats:  # last: an interrupted run leaves no JSON without its PNG
+                writing = (row, out / f"{stem}.json")
+                write_text_atomic(writing[1], analysis.to_json(indent=1))
+            rows.append(row)
+            writing = None
+            problems += bool(trouble)
             verdicts[analysis.verdict] += 1
             print_progress(index, len(paths), f"{fitted(printable(shown[path]), 40, pad=True)} {analysis.verdict}")
     except OutputError as failure:
@@ -244,6 +250,8 @@ def run(args: argparse.Namespace) -> int:
               "again to finish.", file=sys.stderr)
         return EXIT_OUTPUT
     except KeyboardInterrupt:
+        if writing is not None and writing[1].exists() and writing[0] not in rows[-1:]:  # written, not yet listed
+            rows.append(writing[0])
         print(file=sys.stderr)
         _print_rows(rows)
         print(f"cancelled after {len(rows)} of {counted(len(paths), 'photo')}{outputs_complete(len(rows))}", file=sys.stderr)
