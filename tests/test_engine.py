@@ -17,7 +17,7 @@ from pfiq_desktop.engine import disturbances as dist
 from pfiq_desktop.engine.faces import DetectedFace, extract_chip, photo_points_to_chip
 from pfiq_desktop.engine.imageio import load_image
 from pfiq_desktop.engine.plq import MIN_EMBEDDING_SUM, gradient_magnitude, regression_weights
-from tests.photos import REPO, portrait_paths
+from tests.photos import MASKED_PORTRAIT, REPO, masked, portrait_paths
 
 
 def held_out_portraits() -> list[np.ndarray]:
@@ -407,3 +407,22 @@ def test_failed_checks_name_what_needs_a_new_photo_before_framing(analyzer, astr
     families = [FIX_ORDER.index(c.family) for c in failed if c.id not in FRAMING_CHECKS]
     assert families == sorted(families), ids
     assert {c.id for c in failed} == {c.id for c in analysis.subject_checks() if c.verdict is Verdict.FAIL}
+
+
+def test_a_portrait_hog_reads_weakly_stored_sideways_is_named_so_on_analysis_and_recheck(analyzer):
+    # "Face present" asks the engine's CNN fallback about a weak turned face (faces.turned_face): a portrait with glasses
+    # stored sideways read "No face found" (walk-through), and a recheck under another profile must say the same
+    stored = cv2.rotate(load_image(portrait_paths()[1]), cv2.ROTATE_90_COUNTERCLOCKWISE)
+    analysis = analyzer.analyse(stored)
+    assert analysis.turn == 90 and not analysis.faces, [c.reason for c in analysis.checks if c.id == "face_present"]
+    assert analyzer.recheck(analysis, stored, profile="icao-9303").turn == 90
+
+
+def test_a_masked_face_only_the_cnn_finds_fails_mouth_covered_not_face_present(analyzer):
+    # an officer expects "Mouth or chin covered" of a masked face, where it read "No face found" (walk-through)
+    portrait = load_image(portrait_paths()[MASKED_PORTRAIT])
+    photo = masked(portrait, analyzer.detector.detect(portrait)[0].landmarks68)
+    checks = {c.id: c for c in analyzer.analyse(photo).subject_checks()}
+    assert checks["face_present"].verdict is Verdict.PASS, checks["face_present"].reason
+    assert "second (CNN) detector" in checks["face_present"].reason
+    assert checks["lower_face_covered"].verdict is Verdict.FAIL, checks["lower_face_covered"].reason

@@ -31,7 +31,7 @@ from pfiq_desktop.engine.icao import run_checks
 from pfiq_desktop.engine.imageio import load_image
 from pfiq_desktop.engine.results import Analysis, Face, Verdict
 from tests.icao.facebuild import detect_faces
-from tests.photos import load_portrait, portrait_paths
+from tests.photos import MASKED_PORTRAIT, load_portrait, masked, portrait_paths
 
 # dlib's 5-point chip template (interpolation.h, get_face_chip_details), unpadded.
 TEMPLATE5 = np.array(
@@ -440,6 +440,8 @@ def test_a_face_cropped_inside_its_box_is_found_on_a_grey_canvas(detector, monke
     tight = np.ascontiguousarray(portrait[y0 + inset : y1 - inset, x0 + inset : x1 - inset])
     with monkeypatch.context() as patched:  # the second search on the same pixels, not on a canvas
         patched.setattr(faces_module, "on_grey_canvas", lambda rgb, factor: (rgb, np.zeros(2, np.float32)))
+        lifted = FaceDetector._detect_cnn  # (the CNN's last search, of the tones as they are, finds this one unpadded)
+        patched.setattr(detector, "_detect_cnn", lambda rgb, lift=True: lifted(detector, rgb) if lift else [])
         assert detector.detect(tight) == []  # neither detector finds it unpadded
     faces = detector.detect(tight)
     assert len(faces) == 1
@@ -475,3 +477,30 @@ def test_a_portrait_stored_sideways_is_named_turned_whichever_scale_shows_its_fa
     assert portrait_paths()[2].name == "014858.jpg"
     assert turned_face(cv2.rotate(portrait, cv2.ROTATE_90_CLOCKWISE)) == 270
     assert turned_face(cv2.rotate(portrait, cv2.ROTATE_90_COUNTERCLOCKWISE)) == 90
+
+
+@pytest.mark.parametrize(("stored", "back"), [(cv2.ROTATE_90_CLOCKWISE, 270), (cv2.ROTATE_90_COUNTERCLOCKWISE, 90),
+                                              (cv2.ROTATE_180, 180)])
+def test_a_weak_turned_face_counts_where_the_cnn_fallback_confirms_it(detector, stored, back):
+    # a portrait with glasses stored sideways read "No face found" both ways (walk-through: 10 of 12 turned portraits
+    # were named): HOG reads its turned face below TURNED_FACE_THRESHOLD (this one at 0.26 upright), the CNN surely
+    portrait = cv2.rotate(load_portrait(1), stored)
+    assert portrait_paths()[1].name == "014854.jpg"
+    assert turned_face(portrait) == 0  # HOG alone: too weak to name a turn
+    assert turned_face(portrait, detector) == back
+    # not where the CNN read the face as stored more surely, nor without the fallback
+    assert turned_face(portrait, detector, upright=10.0) == 0
+    assert turned_face(portrait, FaceDetector(fallback=False)) == 0
+
+
+def test_the_cnn_fallback_finds_a_masked_face_in_its_tones_as_they_are(detector):
+    # masked faces in ordinary light read "No face found" (walk-through): HOG misses them, and the CNN fallback searched
+    # only a copy whose tones it lifts for side light (flat, pale); this mask hides the face from both
+    portrait = load_portrait(MASKED_PORTRAIT)
+    assert portrait_paths()[MASKED_PORTRAIT].name == "015021.jpg"
+    clean = detector.detect(portrait)[0]
+    photo = masked(portrait, clean.landmarks68)
+    assert FaceDetector(fallback=False).detect(photo) == []
+    found = detector.detect(photo)
+    assert len(found) == 1 and found[0].detector == "cnn", [(f.box, f.score) for f in found]
+    assert faces_module._overlap(found[0].box, clean.box) > 0.5, (found[0].box, clean.box)

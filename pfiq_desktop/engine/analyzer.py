@@ -214,7 +214,7 @@ class Analyzer:
                 raise PhotoChanged(f"its photo {analysis.source} changed since it was analysed")
             transparent = found if transparent is None else transparent
             images = count if images is None else images
-        checks = icao.run_checks(image, analysis.faces, rules, analysis.image_dpi, transparent, images)
+        checks = icao.run_checks(image, analysis.faces, rules, analysis.image_dpi, transparent, images, self.detector)
         faces = [dataclasses.replace(face) for face in analysis.faces]  # findings quote the new checks
         rechecked = dataclasses.replace(analysis, faces=faces, checks=checks, profile=rules.name,
                                         profile_sha256=rules.sha256, profile_info=rules.info,
@@ -373,7 +373,7 @@ class Analyzer:
                 face.regions = icao.region_plq(face)
         with clock.stage("checks"):
             analysis.checks = icao.run_checks(image, analysis.faces, rules or self.profile, analysis.image_dpi,
-                                              analysis.image_transparent, analysis.images_in_file)
+                                              analysis.image_transparent, analysis.images_in_file, self.detector)
         with clock.stage("findings"):
             add_findings(analysis)
         analysis.timings = clock.total()

@@ -73,7 +73,7 @@ PAD_GREY = 128
 # by HOG at 2x, and both detectors on a padded copy (FaceDetector's docstring)
 SMALL_PHOTO_PIXELS = 500_000
 FALLBACK_SIDE = 224  # the CNN fallback's copy: its shorter side, in pixels
-FALLBACK_GAMMA = 0.5  # ... its tones lifted by this gamma
+FALLBACK_GAMMA = 0.5  # ... its tones lifted by this gamma (and last as they are, where no search found a face)
 FALLBACK_THRESHOLD = 0.3  # ... and the confidence a face it finds needs
 
 Detector = Literal["hog", "cnn"]
@@ -170,12 +170,21 @@ class FaceDetector:
     confidence FALLBACK_THRESHOLD or more. With it 96 % of the Extended Yale B photos
     have a face, and no face was found on 151 face-free images. It costs about 0.4 s of
     CPU per photo (dlib-bin runs the CNN without BLAS), so it never runs when HOG found a face.
+    Last, where no search found a face (the padded one below included), the CNN searches each copy
+    again with its tones as they are: the lift flattens a masked face in ordinary light, and such
+    faces read "No face found" where an officer expects "Mouth or chin covered" (walk-through).
+    It found the face in 10 of the 87 dev-half face-mask photos that had none (test half: 5 of 94;
+    `benchmarks/eval_no_face.py`), every one then failing the mask check; none on 300 face-free
+    images. It comes last, so no face found before changes, and not first because the plain copy
+    finds fewer side-lit faces (81 of 150 sampled Extended Yale B photos, the lifted one 132, and
+    none that one missed). A photo without a face pays for it: 1.0-1.7 s instead of 0.5-0.8 s on
+    the walk-through's masked photos (one core; a small photo is searched padded too, below).
 
     Tight crops: a face that fills the photo leaves HOG's window and the CNN no margin (face-mask
     photos cropped to the face read "No face found"). A photo of at most SMALL_PHOTO_PIXELS
     in which neither found a face is searched again, both ways, in the middle of a grey canvas
     TIGHT_CROP_PAD times its size: 43 of 60 face-mask photos had a face found, 39 without; none on
-    300 face-free crops. A small photo without a face therefore costs about 0.9 s instead of 0.45.
+    300 face-free crops. A small photo without a face therefore costs twice as much.
 
     dlib's HOG search lets other threads run; its CNN holds Python's lock for its whole call
     (about 0.5 s), which would freeze a window's event loop. With ``fallback_apart`` the CNN
@@ -211,6 +220,7 @@ class FaceDetector:
         rgb = _as_rgb_uint8(rgb)
         with self._lock:
             image, offset = rgb, np.zeros(2, np.float32)
+            copies = [(image, offset)]
             failures = self.apart_failures
             found = self._find(rgb)
             # a tight crop (class docstring), unless the fallback's child process just failed: it would be started
@@ -218,7 +228,14 @@ class FaceDetector:
             if (not found and self.fallback and rgb.shape[0] * rgb.shape[1] <= SMALL_PHOTO_PIXELS
                     and self.apart_failures == failures):
                 image, offset = on_grey_canvas(rgb, TIGHT_CROP_PAD)
+                copies.append((image, offset))
                 found = self._find(image)
+            # last, each copy searched again by the CNN in its tones as they are (class docstring); so too not after
+            # its child process failed
+            for copy, at in copies:
+                if found or not self.fallback or self.apart_failures != failures:
+                    break
+                found, image, offset = self._detect_cnn(copy, lift=False), copy, at
             left, top = (round(v) for v in offset)
             faces = []
             for box, score, detector in found:
@@ -265,6 +282,20 @@ class FaceDetector:
             self._apart.shutdown(wait=wait, cancel_futures=True)
             self._apart = None
 
+    def fallback_confidence(self, rgb: np.ndarray) -> float:
+        """The CNN fallback's best confidence on `rgb` (its tones lifted, then as they are), unpadded; 0 where it finds
+        no face of ``min_face_px``, or without ``fallback``: the second opinion `turned_face` asks for."""
+        if not self.fallback:
+            return 0.0
+        rgb = _as_rgb_uint8(rgb)
+        with self._lock:
+            failures = self.apart_failures
+            found = self._detect_cnn(rgb)
+            if not found and self.apart_failures == failures:
+                found = self._detect_cnn(rgb, lift=False)
+        return max((score for box, score, _ in found
+                    if min(box[2] - box[0] + 1, box[3] - box[1] + 1) >= self.min_face_px), default=0.0)
+
     def _search_cnn(self, image: np.ndarray) -> list[_Found]:
         """MMOD's detections of `image`, in the child process when ``fallback_apart`` (see the class docstring)."""
         if self.fallback_apart:
@@ -280,8 +311,9 @@ class FaceDetector:
             self._cnn = dlib.cnn_face_detection_model_v1(str(self._cnn_path))
         return _mmod_found(self._cnn, image)
 
-    def _detect_cnn(self, rgb: np.ndarray) -> list[tuple[_Box, float, Detector]]:
-        """MMOD's faces as HOG-like boxes in photo pixels (see the class docstring)."""
+    def _detect_cnn(self, rgb: np.ndarray, lift: bool = True) -> list[tuple[_Box, float, Detector]]:
+        """MMOD's faces as HOG-like boxes in photo pixels, searched on a copy with its tones lifted, or as they are
+        (see the class docstring)."""
         height, width = rgb.shape[:2]
         # The copy's area is capped at FALLBACK_MAX_AREA x side^2: a 32 x 10000 strip scaled to a 224 px short
         # side would be 15 MP and take minutes; capped, a long strip is searched at a smaller scale in ~1 s.
@@ -291,7 +323,7 @@ class FaceDetector:
         small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if factor < 1.0 else cv2.INTER_LINEAR)
         scale_x, scale_y = size[0] / width, size[1] / height
         found: list[tuple[_Box, float, Detector]] = []
-        for *box, confidence in self._search_cnn(self._lift[small]):
+        for *box, confidence in self._search_cnn(self._lift[small] if lift else small):
             if confidence < FALLBACK_THRESHOLD:
                 continue
             left, top, right, bottom = _box_to_photo(dlib.rectangle(*box), scale_x, scale_y)
@@ -303,7 +335,7 @@ class FaceDetector:
 
 _TURNS = ((90, cv2.ROTATE_90_CLOCKWISE), (270, cv2.ROTATE_90_COUNTERCLOCKWISE), (180, cv2.ROTATE_180))
 # a turned copy must show a clear face: weak HOG hits (0.3-0.9) on upright masked faces told applicants to turn an
-# upright photo (docs/EVALUATION.md, benchmarks/eval_turned.py)
+# upright photo (docs/EVALUATION.md, benchmarks/eval_turned.py); a weaker one counts where the CNN fallback confirms it
 TURNED_FACE_THRESHOLD = 0.9
 _turn_search_lock = threading.Lock()
 
@@ -324,20 +356,37 @@ def _hog_grey(rgb: np.ndarray) -> np.ndarray:
     return grey
 
 
-def turned_face(rgb: np.ndarray) -> int:
+def turned_face(rgb: np.ndarray, detector: FaceDetector | None = None, upright: float = 0.0) -> int:
     """The clockwise turn (90, 270 or 180 degrees) at which dlib's HOG finds a face in a photo where none was found
     upright; 0 when no turn shows one. A scan or a photo stored sideways without its EXIF orientation otherwise
-    reads only "no face found". About 100 ms per turn (1x and 2x), so only for photos without an upright face."""
-    grey = _hog_grey(_as_rgb_uint8(rgb))
+    reads only "no face found". About 100 ms per turn (1x and 2x), so only for photos without an upright face.
+
+    A turn where HOG's face is weaker than TURNED_FACE_THRESHOLD (but at least HOG_THRESHOLD) counts where `detector`'s
+    CNN fallback finds a face on that turned copy more confident than `upright`, its confidence on the photo as stored
+    (0: none found). A portrait with glasses HOG reads at 0.57-0.76 turned, which the CNN reads at 1.06-1.08, read "No
+    face found" both ways (walk-through); the two weak turned hits on upright masked faces the threshold is there for,
+    the CNN reads at 0. About 0.3 s more (45 ms -> 320-340 ms), only for a photo with such a weak hit and no clear
+    one. Of 450 official portraits stored turned 450 are named (429 by HOG alone), of 1,552 upright photos without a
+    HOG face still none (`benchmarks/eval_turned.py`)."""
+    rgb = _as_rgb_uint8(rgb)
+    grey = _hog_grey(rgb)
+    weak = []  # the turns where HOG saw only a weak face
     with _turn_search_lock:  # dlib's detector is not documented as thread-safe
         for degrees, turn in _TURNS:
             # searched at 1x and 2x, as the upright search is: a 44 px face was missed at 1x, and a portrait HOG reads
             # at 2.1 at 1x read 0.78 at 2x, so the fallback detector's sideways face was analysed as a masked one (third
             # walk-through: "Remove the mask, scarf or hand")
             turned = cv2.rotate(grey, turn)
-            if any(_turn_detector().run(turned, upsample, TURNED_FACE_THRESHOLD)[0] for upsample in (0, 1)):
-                return degrees
-    return 0
+            scores: list[float] = []
+            for upsample in (0, 1):
+                scores += _turn_detector().run(turned, upsample, HOG_THRESHOLD)[1]
+                if max(scores, default=HOG_THRESHOLD) >= TURNED_FACE_THRESHOLD:
+                    return degrees
+            if scores:
+                weak.append((degrees, turn))
+    if detector is None:
+        return 0
+    return next((degrees for degrees, turn in weak if detector.fallback_confidence(cv2.rotate(rgb, turn)) > upright), 0)
 
 
 def _mmod_found(model: dlib.cnn_face_detection_model_v1, image: np.ndarray) -> list[_Found]:

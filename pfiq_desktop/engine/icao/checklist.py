@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -15,6 +16,9 @@ from pfiq_desktop.engine.icao.grading import Measure
 from pfiq_desktop.engine.icao.profile import Profile, load_profile
 from pfiq_desktop.engine.icao.registry import CHECKS, DISPLAY_ORDER, ONE_IMAGE_CHECK, CheckSpec, NotAssessable
 from pfiq_desktop.engine.results import DOUBT_MARK, FACE_PRESENT, CheckResult, Evidence, Face, Verdict, stored_how
+
+if TYPE_CHECKING:
+    from pfiq_desktop.engine.faces import FaceDetector
 
 log = logging.getLogger(__name__)
 
@@ -109,19 +113,21 @@ def _finite(value: float | None) -> float | None:
 
 def run_checks(
     image: np.ndarray, faces: Sequence[Face], profile: Profile | str | None = None, dpi: float | None = None,
-    transparent: float | None = None, images: int | None = 1,
+    transparent: float | None = None, images: int | None = 1, detector: FaceDetector | None = None,
 ) -> list[CheckResult]:
     """Every enabled check of the profile on the photo's subject (faces[0]), family by family (`DISPLAY_ORDER`); then,
     for a group photo, the per-face checks of every other face (face_index 1, 2, ...; on a photo stored turned,
     not judged). `dpi` is the resolution the photo file states (it may set the print size of checks in mm),
     `transparent` the share of its pixels the loader found not opaque (None: from the image's own alpha, if any),
-    `images` how many pages or frames the file holds (the first is `image`; None: not known, an older analysis)."""
+    `images` how many pages or frames the file holds (the first is `image`; None: not known, an older analysis),
+    `detector` the engine's face detector, whose CNN fallback "Face present" asks about a weak face on a turned copy
+    (None: HOG's clear faces alone name a turn; `faces.turned_face`)."""
     if not isinstance(profile, Profile):
         profile = load_profile(profile or DEFAULT_PROFILE)
     ctx: Context | None
     error = ""
     try:
-        ctx = Context(image, list(faces or []), profile, dpi, transparent, images)
+        ctx = Context(image, list(faces or []), profile, dpi, transparent, images, detector)
     except Exception as exc:
         log.exception("the checklist could not prepare the photo")
         ctx, error = None, str(exc)

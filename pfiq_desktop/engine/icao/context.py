@@ -7,7 +7,7 @@ geometry and pose here keeps each check short and the whole checklist fast.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
@@ -24,6 +24,9 @@ from pfiq_desktop.engine.imageio import composite_on_white
 from pfiq_desktop.engine.landmarks import eye_centres, upright_frame
 from pfiq_desktop.engine.results import Face, PrintFormat
 
+if TYPE_CHECKING:
+    from pfiq_desktop.engine.faces import FaceDetector
+
 # The eye line sits roughly half-way between chin and crown; with hair volume the
 # crown lies a little further from the eyes than the chin does (measured on
 # frontal portraits). crown = eyes - CROWN_FACTOR * (chin - eyes).
@@ -31,7 +34,7 @@ CROWN_FACTOR = 1.1
 # What a Context knows about the photo itself (shared by every face's view of it).
 _PHOTO_STATE = frozenset(
     {"rgb", "profile", "profile_yaw", "print_format", "dpi", "transparent", "images", "too_dark_below", "height", "width", "faces",
-     "grey", "lab8", "sample", "is_greyscale", "white_point"}
+     "detector", "grey", "lab8", "sample", "is_greyscale", "white_point"}
 )
 
 
@@ -77,7 +80,7 @@ class Context:
     """The photo and its subject, with lazily derived views for the checks."""
 
     def __init__(self, image: np.ndarray, faces: list[Face], profile: Profile | None = None, dpi: float | None = None,
-                 transparent: float | None = None, images: int | None = 1) -> None:
+                 transparent: float | None = None, images: int | None = 1, detector: FaceDetector | None = None) -> None:
         profile = profile or load_profile()
         self.profile = profile  # the eye checks read each other's thresholds from it (eyes_mouth.eye_thresholds)
         self.rgb, own_transparent = as_rgb(image)
@@ -94,6 +97,7 @@ class Context:
         self.too_dark_below: float | None = exposure.get("fail_below") if profile.enabled("exposure") else None
         self.height, self.width = self.rgb.shape[:2]
         self.faces = list(faces)
+        self.detector = detector  # the engine's, whose CNN fallback confirms a weak face on a turned copy (or None)
         self.face: Face | None = self.faces[0] if self.faces else None
         self.cache: dict[str, Any] = {}  # per-family derived data (e.g. the background mask)
 

@@ -94,8 +94,10 @@ def _in_fractions(
 def face_present(ctx: Context, params: dict[str, Any]) -> Measure:
     # the usual detector saw no upright face: a photo stored sideways or upside down shows it one when turned (the
     # fallback detector finds some sideways faces, so its faces are asked too; no upright photo without a usual-detector
-    # face showed one turned on the development sets, docs/EVALUATION.md)
-    turn = turned_face(ctx.rgb) if ctx.face is None or ctx.face.detector == "cnn" else 0
+    # face showed one turned on the development sets, docs/EVALUATION.md); the engine's CNN fallback confirms a weak
+    # turned face where it reads it more surely than the face it found upright, if any
+    upright = 0.0 if ctx.face is None else ctx.face.detection_score
+    turn = turned_face(ctx.rgb, ctx.detector, upright) if ctx.face is None or ctx.face.detector == "cnn" else 0
     if turn:
         how = f"{stored_how(turn)} (turned {upright_by(turn)} it shows a face)"
         return Measure(Verdict.FAIL, f"No upright face: the photo is stored {how}. Turn it upright and save it again "
