@@ -13,10 +13,12 @@ ORL pairs of one sitting): docs/EVALUATION.md, "The picture on file again"; `ben
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import cv2
 import numpy as np
 
-from pfiq_desktop.engine.faces import CHIP_PADDING, CHIP_SIZE, DetectedFace, chip_transform, extract_chip
+from pfiq_desktop.engine.faces import CHIP_PADDING, CHIP_SIZE, chip_transform, extract_chip
 
 SAME_PICTURE_AT = 0.92  # the lower correlation from which two photos are one picture (dev: LFW pairs at most 0.893)
 WIDE_PADDING = 1.0  # the head-and-shoulders chip: the face chip's alignment, padded to twice its width
@@ -24,7 +26,14 @@ BLUR_PX = 3.0  # on the 150 px chips
 MARGIN = 0.1  # of the chip's side left out on each edge (the wide chip's padding of photo edges)
 
 
-def picture_similarity(image_a: np.ndarray, face_a: DetectedFace, image_b: np.ndarray, face_b: DetectedFace) -> float:
+class Aligned(Protocol):
+    """A face as found (`faces.DetectedFace`) or as analysed (`results.Face`): its five landmarks align its chips."""
+
+    @property
+    def landmarks5(self) -> np.ndarray: ...
+
+
+def picture_similarity(image_a: np.ndarray, face_a: Aligned, image_b: np.ndarray, face_b: Aligned) -> float:
     """The lower of the face's and the head-and-shoulders' correlations (-1..1) of two photos' main faces, photo B as
     it is or mirrored, whichever matches better."""
     a = [_normalised(image_a, face_a, padding) for padding in (CHIP_PADDING, WIDE_PADDING)]
@@ -35,7 +44,7 @@ def picture_similarity(image_a: np.ndarray, face_a: DetectedFace, image_b: np.nd
     return best
 
 
-def _normalised(image: np.ndarray, face: DetectedFace, padding: float, mirrored: bool = False) -> np.ndarray:
+def _normalised(image: np.ndarray, face: Aligned, padding: float, mirrored: bool = False) -> np.ndarray:
     chip = extract_chip(image, chip_transform(face.landmarks5, CHIP_SIZE, padding))
     grey = cv2.GaussianBlur(cv2.cvtColor(chip[:, ::-1] if mirrored else chip, cv2.COLOR_RGB2GRAY).astype(np.float32),
                             (0, 0), BLUR_PX)

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 
 from pfiq_desktop.engine.icao.grading import RANGE_KEYS
 from pfiq_desktop.engine.icao.registry import (
+    COPIES_UNIT,
     DETAIL_UNIT,
     EYE_COVER_CHECK,
     EYE_OPEN_CHECKS,
@@ -146,6 +147,8 @@ OTHER_REASONS = {
 }
 # Codes the application adds itself.
 ENLARGED_PROBLEM = "Too little detail (enlarged or blurred)"  # "Inter-eye distance" failed for its detail, not its pixels
+# "Only one face" failed for copies of the subject's own picture (a booth sheet scanned whole), not another person
+COPIES_PROBLEM, COPIES_FIX = "Several copies of one portrait", "Scan or crop one copy of the portrait alone"
 NOT_ANALYSED_YET = "not_analysed_yet"  # the checks a reject or retake before the analysis was filed against
 NOT_ANALYSABLE = "not_analysable"  # the checks a decision on a photo the engine could not read was filed against
 ANALYSIS_FAILED = "error:not_analysed"  # the reason pre-ticked on such a photo
@@ -203,6 +206,8 @@ def problem_label(check: CheckResult) -> str:
         return f"Photo stored {stored_how(check.turn)}"
     if check.unit == DETAIL_UNIT:  # its pixels are enough: "Too few pixels" beside "185 px" puzzled (walk-through)
         return ENLARGED_PROBLEM
+    if check.unit == COPIES_UNIT:
+        return COPIES_PROBLEM
     sides, side = SIGNED_PROBLEMS.get(check.id) or TWO_WAY_PROBLEMS.get(check.id), _side(check)
     return sides[side > 0] if sides and side else reason_label(check.id)
 
@@ -230,6 +235,8 @@ def fix_for(check: CheckResult) -> str:
     stored sideways needs turning, not a retake (review: "Photo stored sideways: Retake with the whole face ...")."""
     if check.turn is not None:
         return f"Turn the photo {upright_by(check.turn)} and save it again"
+    if check.unit == COPIES_UNIT:
+        return COPIES_FIX
     fix = FIXES.get(check.id, "")
     if isinstance(fix, str):
         return fix

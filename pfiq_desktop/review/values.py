@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from pfiq_desktop.engine.icao.grading import RANGE_KEYS, UNCERTAINTY_KEY, bounds_of, finer_decimals, reading_text
-from pfiq_desktop.engine.icao.registry import CLOSED_UNIT, DETAIL_UNIT, HALF_BLUR_UNIT, HIDDEN_UNIT, SMEAR_UNIT
+from pfiq_desktop.engine.icao.registry import CLOSED_UNIT, COPIES_UNIT, DETAIL_UNIT, HALF_BLUR_UNIT, HIDDEN_UNIT, SMEAR_UNIT
 from pfiq_desktop.engine.results import STORED_TURNED_UNIT, CheckResult, Verdict, upright_by
 
 # unit -> (factor, how the scaled number is written: {n} is the number, already formatted)
@@ -60,7 +60,8 @@ _SHORT: dict[str, str] = {
     DETAIL_UNIT: "detail {n} px",
 }
 PLAIN_UNITS = frozenset({"deg", "mm", "px", "px high"})  # read as they stand: "12.3 deg", "152 px"
-_COUNTED = {"faces": "face", "images": "image"}  # "1 images" (and "1 image(s)") read as an engineer's
+# "1 images" (and "1 image(s)") read as an engineer's: the noun and its plural
+_COUNTED = {"faces": ("face", "faces"), "images": ("image", "images"), COPIES_UNIT: ("copy", "copies")}
 _PERCENT = {unit for unit, (factor, _) in _SHOWN.items() if factor == 100.0 or unit.startswith("%")}  # bounds shown as "90 %"
 # read in whole steps: "lightness 72/100", not "72.5/100"
 _WHOLE = {"grey level", "L*", "Laplacian variance", CLOSED_UNIT, HIDDEN_UNIT, DETAIL_UNIT}
@@ -131,7 +132,7 @@ def value_text(value: float | int | None, unit: str = "", bounds: Iterable[float
     if value is None or _missing(value):  # (the None test again, for the type checker)
         return "–"
     if unit in _COUNTED:
-        return counted(round(value), _COUNTED[unit])
+        return counted(round(value), *_COUNTED[unit])
     if unit == "colour":
         return "colour" if value else "black and white"
     if unit == STORED_TURNED_UNIT:  # as the reason says it ("turned 90 degrees anticlockwise"), not "270 deg clockwise"

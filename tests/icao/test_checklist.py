@@ -24,9 +24,9 @@ from pfiq_desktop.engine.icao import (
 )
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.regions import polygon_mask, region_polygons
-from pfiq_desktop.engine.icao.registry import DRAWS_EYES_SHUT, SMEAR_UNIT, SMEARED, SURE_DESPITE_SMEAR, TURNED_HEAD_MAX_YAW
+from pfiq_desktop.engine.icao.registry import COPIES_UNIT, DRAWS_EYES_SHUT, SMEAR_UNIT, SMEARED, SURE_DESPITE_SMEAR, TURNED_HEAD_MAX_YAW
 from pfiq_desktop.engine.results import Analysis, CheckResult, Face, Verdict
-from pfiq_desktop.review.reasons import problem_label
+from pfiq_desktop.review.reasons import COPIES_FIX, COPIES_PROBLEM, FIXES, fix_for, problem_label
 from pfiq_desktop.review.values import value_text
 from tests.icao.facebuild import detect_faces
 from tests.icao.test_checks import _glasses
@@ -273,6 +273,27 @@ def test_group_photo_fails_single_face_with_a_box_on_each_other_face() -> None:
     assert len(single.evidence.boxes) == 2
     alone = {c.id: c for c in run_checks(load_portrait(0), detect_faces(load_portrait(0)))}["single_face"]
     assert alone.verdict is Verdict.PASS
+
+
+def test_a_sheet_of_prints_of_one_portrait_asks_for_one_print_not_a_retake_alone() -> None:
+    # a scanned booth sheet holds one portrait four times: "Retake with the applicant alone in the photo" told an
+    # applicant who was alone to retake (counter walk-through); re-saved as a scan would be, the copies still match
+    portrait = load_portrait(0)
+    row = group_photo([portrait, portrait])
+    sheet = cv2.imdecode(cv2.imencode(".jpg", np.vstack([row, row]), [cv2.IMWRITE_JPEG_QUALITY, 85])[1], cv2.IMREAD_COLOR)
+    faces = detect_faces(sheet)
+    assert len(faces) == 4
+    single = {c.id: c for c in run_checks(sheet, faces)}["single_face"]
+    assert single.verdict is Verdict.FAIL and single.reason.startswith("The photo holds 4 copies of one portrait"), single.reason
+    assert (single.unit, value_text(single.value, single.unit)) == (COPIES_UNIT, "4 copies")
+    assert len(single.evidence.boxes) == 3
+    assert (problem_label(single), fix_for(single)) == (COPIES_PROBLEM, COPIES_FIX)
+    # two people, or the same portrait beside another one, are not a sheet of copies
+    for people in ([portrait, load_portrait(1)], [portrait, portrait, load_portrait(1)]):
+        photo = group_photo(people)
+        other = {c.id: c for c in run_checks(photo, detect_faces(photo))}["single_face"]
+        assert other.verdict is Verdict.FAIL and other.unit != COPIES_UNIT, other.reason
+        assert fix_for(other) == FIXES["single_face"]
 
 
 DEFECT_FAILS = {"blur": "sharpness", "low_resolution": "sharpness", "jpeg": "compression"}

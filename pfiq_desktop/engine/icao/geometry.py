@@ -24,6 +24,7 @@ from pfiq_desktop.engine.icao.registry import (
     ASPECT_RATIO_CHECK,
     BLURRED_DETAIL,
     CHECK_BY_EYE,
+    COPIES_UNIT,
     DETAIL_UNIT,
     IMAGE_SIZE_CHECK,
     IMPRECISE,
@@ -33,7 +34,8 @@ from pfiq_desktop.engine.icao.registry import (
     check,
 )
 from pfiq_desktop.engine.imageio import images_text
-from pfiq_desktop.engine.results import FACE_PRESENT, STORED_TURNED_UNIT, Evidence, Verdict, stored_how, upright_by
+from pfiq_desktop.engine.results import FACE_PRESENT, STORED_TURNED_UNIT, Evidence, Face, Verdict, stored_how, upright_by
+from pfiq_desktop.engine.same_picture import SAME_PICTURE_AT, picture_similarity
 
 
 def _float_box(box: tuple[int, int, int, int]) -> tuple[float, float, float, float]:
@@ -135,7 +137,7 @@ def single_face(ctx: Context, params: dict[str, Any]) -> Measure:
     others = ctx.faces[1:]
     ratio = max((box_size(f.box) / subject for f in others), default=0.0)
     evidence = Evidence(boxes=[_float_box(f.box) for f in others])
-    return graded(
+    measure = graded(
         ratio,
         params,
         {
@@ -146,6 +148,20 @@ def single_face(ctx: Context, params: dict[str, Any]) -> Measure:
         "largest other face / subject",
         evidence,
     )
+    if measure.verdict is Verdict.PASS or not _copies_of_the_subject(ctx, ctx.face, others):
+        return measure
+    # a scanned booth sheet holds one portrait several times: "Retake with the applicant alone" told an applicant who
+    # was alone to retake (counter walk-through); one print is the fix
+    copies = len(others) + 1
+    return Measure(measure.verdict, f"The photo holds {copies} copies of one portrait (a sheet of prints, or a page "
+                   "scanned whole): one copy is the applicant's photo. Scan or crop one copy alone.", float(copies),
+                   COPIES_UNIT, evidence=evidence)
+
+
+def _copies_of_the_subject(ctx: Context, subject: Face, others: list[Face]) -> bool:
+    """Whether every other face is the subject's picture again (`same_picture`: the same pixels on the face and around
+    it). The copies on a booth sheet read 0.99, two people in one LFW photo at most 0.69 (77 photos, dev)."""
+    return all(picture_similarity(ctx.rgb, subject, ctx.rgb, other) >= SAME_PICTURE_AT for other in others)
 
 
 @check("inter_eye_distance", "Inter-eye distance", "geometry", iso="InterEyeDistance", doubted_by=BLURRED_DETAIL)

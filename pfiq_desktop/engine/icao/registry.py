@@ -208,6 +208,7 @@ IMAGE_SIZE_CHECK = "image_size"  # the photo's pixels, for profiles that state a
 SMEAR_UNIT = "weaker / stronger direction"  # "Sharp focus"'s unit where the smear decided it, not the focus
 HALF_BLUR_UNIT = "blurrier / sharper half"  # "Sharp focus"'s unit where one half of the face blurred decided it
 DETAIL_UNIT = "px of detail"  # "Inter-eye distance"'s unit where an enlarged face's detail decided it, not its pixels
+COPIES_UNIT = "copies"  # "Only one face"'s unit where every other face is a copy of the subject's picture (a print sheet)
 
 
 @dataclass(frozen=True)
