@@ -103,13 +103,7 @@ def new_writer(
     writer = QPdfWriter(device)
     writer.setPdfVersion(QPagedPaintDevice.PdfVersion.PdfVersion_A1b if pdfa else QPagedPaintDevice.PdfVersion.PdfVersion_1_6)
     writer.setResolution(DPI)
-    layout = QPageLayout(
-        QPageSize(PAGE_SIZES[page_key(page_size)]),
-        QPageLayout.Orientation.Portrait,
-        QMarginsF(MARGIN_MM, MARGIN_MM, MARGIN_MM, MARGIN_MM),
-        QPageLayout.Unit.Millimeter,
-    )
-    writer.setPageLayout(layout)
+    writer.setPageLayout(page_layout(page_size))
     writer.setTitle(title)
     writer.setCreator(creator)
     if author:
@@ -117,16 +111,26 @@ def new_writer(
     return writer
 
 
-def css_px(writer: QPdfWriter) -> float:
+def page_layout(page_size: str = "A4") -> QPageLayout:
+    """Portrait, the page size given ("A4" or "Letter"), MARGIN_MM on every side: every report's and printed page's."""
+    return QPageLayout(
+        QPageSize(PAGE_SIZES[page_key(page_size)]),
+        QPageLayout.Orientation.Portrait,
+        QMarginsF(MARGIN_MM, MARGIN_MM, MARGIN_MM, MARGIN_MM),
+        QPageLayout.Unit.Millimeter,
+    )
+
+
+def css_px(writer: QPagedPaintDevice) -> float:
     """Device pixels per HTML/CSS pixel once the layout paints on `writer`."""
     return writer.logicalDpiX() / 96.0
 
 
-def content_width_css(writer: QPdfWriter) -> float:
+def content_width_css(writer: QPagedPaintDevice) -> float:
     return writer.width() / css_px(writer)
 
 
-def new_document(writer: QPdfWriter, base_pt: float = 8.0) -> QTextDocument:
+def new_document(writer: QPagedPaintDevice, base_pt: float = 8.0) -> QTextDocument:
     doc = QTextDocument()
     doc.documentLayout().setPaintDevice(writer)  # before setHtml(): see the module docstring
     font = QFont(FONT_FAMILY)
@@ -147,12 +151,12 @@ def attach(writer: QPdfWriter, name: str, data: bytes, mime: str = "application/
     writer.addFileAttachment(name, QByteArray(data), mime)
 
 
-def footer_height(writer: QPdfWriter) -> float:
+def footer_height(writer: QPagedPaintDevice) -> float:
     return FOOTER_PT * writer.logicalDpiY() / 72.0 * 2.2
 
 
 def print_document(
-    writer: QPdfWriter,
+    writer: QPagedPaintDevice,
     doc: QTextDocument,
     footer: str,
     should_cancel: Callable[[], bool] | None = None,

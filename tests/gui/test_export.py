@@ -283,6 +283,26 @@ def test_a_report_names_the_officer_who_made_it(qtbot, make_window, portrait_fol
     w.exporter.result_box.close()
 
 
+def test_ctrl_p_previews_the_applicant_page_of_the_photo_on_screen(qtbot, make_window, portrait_folder):
+    # printing meant export, then a PDF viewer, which an offline office PC may lack (counter walk-through)
+    from PySide6.QtPrintSupport import QPrintPreviewDialog, QPrintPreviewWidget
+
+    w, _ = _opened(qtbot, make_window, portrait_folder, 2)
+    w.browser.select_row(1)
+    current = Path(w.session.current)
+    painted = []
+    qtbot.keyClick(w, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    dialog = w.findChild(QPrintPreviewDialog)
+    assert dialog is not None, "Ctrl+P did not open the print preview"
+    dialog.paintRequested.connect(painted.append)
+    preview = dialog.findChild(QPrintPreviewWidget)
+    preview.updatePreview()
+    qtbot.waitUntil(lambda: bool(painted) and preview.pageCount() == 1)
+    assert dialog.isVisible() and current.name in dialog.windowTitle()
+    assert dialog.printer().docName() == f"Photo check {current.name}"
+    dialog.close()
+
+
 def test_nothing_analysed_gives_clear_message(qtbot, make_window, tmp_path):
     w = make_window(fake_factory())
     calls = []
@@ -291,6 +311,8 @@ def test_nothing_analysed_gives_clear_message(qtbot, make_window, tmp_path):
     assert "Nothing to export" in w.status_text.text()
     assert not w.export_report()
     assert "Nothing to export" in w.status_text.text()
+    assert not w.print_for_applicant()
+    assert w.status_text.text() == "Nothing to print: no photo is shown"
     assert calls == []  # no folder asked for when there is nothing to write
     # N on the welcome page said "Every photo in the list is decided" (second usability walk-through)
     assert not w.decisions.show_next_undecided() and w.status_text.text() == "No photos are open: open a folder or photos first"
