@@ -154,6 +154,7 @@ def self_test(timeout_s: float = 180.0) -> int:
                 if not a.checks:
                     problems.append("no ICAO checks ran")
                 wait_until(lambda: window.checklist.tree.topLevelItemCount() > 0, 5)
+                problems += _applicant_page_problems(window)
         problems += _fallback_apart_problems() + _single_instance_problems()
         out = tmp / "self_test_window.png"
         image = window.grab().toImage()
@@ -172,6 +173,20 @@ def self_test(timeout_s: float = 180.0) -> int:
     print(f"{APP_NAME} {__version__} self-test OK: sample analysed ({result.verdict}, "
           f"quality {result.faces[0].quality:.2f}), window rendered to {out}", flush=True)
     return 0
+
+
+def _applicant_page_problems(window: MainWindow) -> list[str]:
+    """File ▸ Print for the applicant lays the sample's page out in its preview (a frozen build without Qt's print
+    support would fail only at a counter)."""
+    from PySide6.QtPrintSupport import QPrintPreviewDialog, QPrintPreviewWidget
+
+    if not window.print_for_applicant() or (dialog := window.findChild(QPrintPreviewDialog)) is None:
+        return ["File ▸ Print for the applicant opened no print preview"]
+    preview = dialog.findChild(QPrintPreviewWidget)
+    preview.updatePreview()
+    laid_out = wait_until(lambda: preview.pageCount() > 0, 5)
+    dialog.close()
+    return [] if laid_out else ["the applicant's page could not be laid out for printing"]
 
 
 def _single_instance_problems() -> list[str]:
