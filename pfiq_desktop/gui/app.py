@@ -183,8 +183,9 @@ def _applicant_page_problems(window: MainWindow) -> list[str]:
     if not window.print_for_applicant() or (dialog := window.findChild(QPrintPreviewDialog)) is None:
         return ["File ▸ Print for the applicant opened no print preview"]
     preview = dialog.findChild(QPrintPreviewWidget)
-    preview.updatePreview()
-    laid_out = wait_until(lambda: preview.pageCount() > 0, 5)
+    if preview is not None:
+        preview.updatePreview()
+    laid_out = preview is not None and wait_until(lambda: preview.pageCount() > 0, 5)
     dialog.close()
     return [] if laid_out else ["the applicant's page could not be laid out for printing"]
 
