@@ -18,7 +18,9 @@ from pfiq_desktop.engine.icao.registry import (
     DETAIL_UNIT,
     EYE_COVER_CHECK,
     EYE_OPEN_CHECKS,
+    FRAMING_CHECKS,
     HIDDEN_UNIT,
+    IMAGE_SIZE_CHECK,
     doubted,
     in_fix_order,
     in_look_order,
@@ -149,6 +151,9 @@ OTHER_REASONS = {
 ENLARGED_PROBLEM = "Too little detail (enlarged or blurred)"  # "Inter-eye distance" failed for its detail, not its pixels
 # "Only one face" failed for copies of the subject's own picture (a booth sheet scanned whole), not another person
 COPIES_PROBLEM, COPIES_FIX = "Several copies of one portrait", "Scan or crop one copy of the portrait alone"
+# ... whose framing, measured on the whole sheet, that crop sets anew: a booth sheet listed "Move the camera closer or
+# crop tighter", "Centre the face" and the aspect ratio as changes of their own (its pixels and a cut head stay)
+FRAMED_BY_ONE_COPY = FRAMING_CHECKS - {"inter_eye_distance", IMAGE_SIZE_CHECK, "face_cropped"}
 NOT_ANALYSED_YET = "not_analysed_yet"  # the checks a reject or retake before the analysis was filed against
 NOT_ANALYSABLE = "not_analysable"  # the checks a decision on a photo the engine could not read was filed against
 ANALYSIS_FAILED = "error:not_analysed"  # the reason pre-ticked on such a photo
@@ -246,12 +251,14 @@ def fix_for(check: CheckResult) -> str:
 
 def to_change(analysis: Analysis) -> list[tuple[list[str], str]]:
     """What to change, most important first: (the problems `failed_problems` lists that one change mends, the change);
-    both eyes shut are one retake. A problem without a change of its own ('') stands alone."""
+    both eyes shut are one retake, and a sheet of copies' framing one crop. A problem without a change of its own ('')
+    stands alone."""
     subject = analysis.subject_checks()
     uncertain = doubted(subject)
+    copies = any(c.unit == COPIES_UNIT and c.verdict is Verdict.FAIL for c in subject)
     groups: dict[str, tuple[list[str], str]] = {}
     for check in _listed(subject, uncertain):
-        fix = fix_for(check)
+        fix = COPIES_FIX if copies and check.id in FRAMED_BY_ONE_COPY else fix_for(check)
         problem = problem_label(check) + ("?" if check.id in uncertain else "")
         groups.setdefault(fix or problem, ([], fix))[0].append(problem)
     return list(groups.values())

@@ -26,7 +26,7 @@ from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.regions import polygon_mask, region_polygons
 from pfiq_desktop.engine.icao.registry import COPIES_UNIT, DRAWS_EYES_SHUT, SMEAR_UNIT, SMEARED, SURE_DESPITE_SMEAR, TURNED_HEAD_MAX_YAW
 from pfiq_desktop.engine.results import Analysis, CheckResult, Face, Verdict
-from pfiq_desktop.review.reasons import COPIES_FIX, COPIES_PROBLEM, FIXES, fix_for, problem_label
+from pfiq_desktop.review.reasons import COPIES_FIX, COPIES_PROBLEM, FIXES, FRAMED_BY_ONE_COPY, fix_for, problem_label, to_change
 from pfiq_desktop.review.values import value_text
 from tests.icao.facebuild import detect_faces
 from tests.icao.test_checks import _glasses
@@ -288,6 +288,15 @@ def test_a_sheet_of_prints_of_one_portrait_asks_for_one_print_not_a_retake_alone
     assert (single.unit, value_text(single.value, single.unit)) == (COPIES_UNIT, "4 copies")
     assert len(single.evidence.boxes) == 3
     assert (problem_label(single), fix_for(single)) == (COPIES_PROBLEM, COPIES_FIX)
+    # the sheet's framing is that crop's: one change, not "Move the camera closer" and "Centre the face" of their own
+    checks = run_checks(sheet, faces)
+    framing = {problem_label(c) for c in checks if c.face_index in (None, 0) and c.verdict is Verdict.FAIL
+               and c.id in FRAMED_BY_ONE_COPY}
+    assert framing, "the sheet fails no framing check: the grouping below is untested"
+    changes = to_change(Analysis(source="sheet.jpg", image_size=(sheet.shape[1], sheet.shape[0]), faces=faces, checks=checks))
+    assert changes[0] == ([COPIES_PROBLEM, *changes[0][0][1:]], COPIES_FIX) and framing <= set(changes[0][0]), changes
+    own = {fix_for(c) for c in checks if c.face_index in (None, 0) and c.verdict is Verdict.FAIL and c.id in FRAMED_BY_ONE_COPY}
+    assert own and not own & {fix for _, fix in changes}, (own, changes)
     # two people, or the same portrait beside another one, are not a sheet of copies
     for people in ([portrait, load_portrait(1)], [portrait, portrait, load_portrait(1)]):
         photo = group_photo(people)
