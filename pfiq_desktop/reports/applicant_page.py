@@ -2,9 +2,9 @@
 counter.
 
 The PDF report is an audit record (hashes, the officer's login, the checklist, the trail) with the changes in 7 pt;
-at a counter the applicant took away what to change by ear (counter walk-through). This page names no login, hash or
-score, only the photo's file name, the office's decision (or the checks' outcome before one) and every change, most
-important first (`review.reasons.to_change`).
+at a counter the applicant took away what to change by ear (counter walk-through). This page names no login, hash,
+note or score: the photo's file name, the office's decision and the changes its reasons ask for, or, before a
+decision, what the automatic check found, headed as such (`review.reasons.to_change`).
 """
 
 from __future__ import annotations
@@ -14,68 +14,101 @@ from html import escape
 from PySide6.QtGui import QPagedPaintDevice
 
 from pfiq_desktop import APP_NAME
-from pfiq_desktop.engine.results import Analysis
+from pfiq_desktop.engine.results import FACE_PRESENT, Verdict
 from pfiq_desktop.palette import NOTE_GREY
 from pfiq_desktop.reports.drawing import placeholder_image, to_qimage, verdict_hex
 from pfiq_desktop.reports.inputs import ReportItem
 from pfiq_desktop.reports.paged import add_image, content_width_css, new_document, print_document
-from pfiq_desktop.review.reasons import to_change
+from pfiq_desktop.review.reasons import OTHER_REASONS, to_change
 from pfiq_desktop.review.store import ACCEPT, REJECT, RETAKE
 
 # the outcome in the applicant's words: the office's decision, or, before one, what the checks found
-DECIDED = {ACCEPT: "Your photo was accepted.", RETAKE: "A new photo is needed.", REJECT: "Your photo was not accepted."}
+DECIDED = {ACCEPT: "The photo was accepted.", RETAKE: "A new photo is needed.", REJECT: "The photo was not accepted."}
+DECIDED_COLOUR = {ACCEPT: Verdict.PASS, RETAKE: Verdict.WARN, REJECT: Verdict.FAIL}
 CHECKED = {
-    "pass": "The photo meets the requirements checked.",
+    "pass": "The photo passed every automatic check.",
     "warn": "The photo may not meet every requirement.",
     "fail": "The photo does not meet the requirements.",
 }
-NOT_CHECKED = "The photo could not be checked."
-BEFORE_DECISION = "The officer decides; this is what the automatic check found."
+BEFORE_DECISION = "Automatic check, before the officer's decision"
+NOT_OPENED = "The file could not be opened as a photo."
+BRING_AGAIN = "Bring it again as a JPEG or PNG file, or bring a print."
+NO_FACE_YET = "No face was found, so the other requirements could not be checked yet."
+BY_EYE = "Nothing was found for certain: the officer looks at the photo."
+OTHER_REASON = "The officer tells you the other reason for this decision."
+FOR_THE_PHOTOGRAPHER = "Show this page to whoever takes the new photo."
 PHOTO_SHARE = 0.36  # of the page width
 BASE_PT = 11.0
 
 
-def outcome(item: ReportItem) -> tuple[str, str]:
-    """(the sentence that heads the page, the verdict whose colour it takes)."""
+def _decision(item: ReportItem) -> str:
+    """The office's decision on the photo ('' before one)."""
     decision = item.decision.decision if item.decision else ""
-    if decision in DECIDED:
-        return DECIDED[decision], {ACCEPT: "pass", RETAKE: "warn"}.get(decision, "fail")
-    verdict = item.analysis.verdict
-    return CHECKED.get(verdict, NOT_CHECKED), verdict
+    return decision if decision in DECIDED else ""
 
 
-def changes_html(analysis: Analysis) -> str:
-    """Every change, numbered, in the order `to_change` gives (most important first), the problems it mends beneath."""
-    changes = to_change(analysis)
-    if not changes:
-        return ""
+def outcome(item: ReportItem) -> tuple[str, str]:
+    """(the sentence that heads the page, its colour): the decision's verdict colour, plain before one."""
+    decision = _decision(item)
+    if decision:
+        return DECIDED[decision], verdict_hex(DECIDED_COLOUR[decision])
+    return CHECKED.get(item.analysis.verdict, NOT_OPENED), "#000000"
+
+
+def changes(item: ReportItem) -> list[tuple[list[str], str]]:
+    """After a retake or a reject, the changes its reasons ask for; before a decision, every change the checks found."""
+    decision = _decision(item)
+    if decision == ACCEPT:
+        return []
+    return to_change(item.analysis, item.decision.given_reasons if decision and item.decision else None)
+
+
+def changes_html(item: ReportItem) -> str:
+    """Every change, numbered, most important first, the problems it mends beneath; a line for reasons the officer gives
+    in person (an identity doubt is not printed)."""
+    listed = changes(item)
     rows = "".join(
         f'<tr><td valign="top" style="font-size:14pt; font-weight:bold">{n}.&nbsp;</td><td valign="top">'
         f'<span style="font-size:14pt; font-weight:bold">{escape(fix or ", ".join(problems))}</span><br/>'
         f'<span style="color:{NOTE_GREY}">{escape(", ".join(problems)) if fix else ""}</span></td></tr>'
-        for n, (problems, fix) in enumerate(changes, 1)
+        for n, (problems, fix) in enumerate(listed, 1)
     )
-    unsure = any(p.endswith("?") for problems, _ in changes for p in problems)
-    note = f'<p style="color:{NOTE_GREY}">"?": the check is not sure of it; the officer looks.</p>' if unsure else ""
-    return f'<p style="font-size:14pt"><b>What to change</b></p><table cellspacing="0" cellpadding="3">{rows}</table>{note}'
+    notes = []
+    if any(p.endswith("?") for problems, _ in listed for p in problems):
+        notes.append('"?": the check is not sure of it; the officer looks.')
+    if _decision(item) and item.decision and any(code in OTHER_REASONS for code in item.decision.given_reasons):
+        notes.append(OTHER_REASON)
+    if not listed and not _decision(item) and item.analysis.verdict == Verdict.WARN.value:
+        notes.append(BY_EYE)
+    tail = "".join(f'<p style="color:{NOTE_GREY}">{escape(note)}</p>' for note in notes)
+    if not rows:
+        return tail
+    return (f'<p style="font-size:14pt"><b>What to change</b><br/><span style="font-size:{BASE_PT}pt; color:{NOTE_GREY}">'
+            f'{escape(FOR_THE_PHOTOGRAPHER)}</span></p><table cellspacing="0" cellpadding="3">{rows}</table>{tail}')
+
+
+def _no_face_found(item: ReportItem) -> bool:
+    return any(c.id == FACE_PRESENT and c.verdict is Verdict.FAIL and c.turn is None for c in item.analysis.checks)
 
 
 def applicant_page_html(item: ReportItem, photo_src: str, photo_width_css: float, created: str) -> str:
-    headline, verdict = outcome(item)
-    decided = item.decision is not None and item.decision.decision in DECIDED
-    below = "" if decided else f'<p style="color:{NOTE_GREY}">{escape(BEFORE_DECISION)}</p>'
-    accepted = decided and item.decision is not None and item.decision.decision == ACCEPT
+    headline, colour = outcome(item)
     analysis = item.analysis
+    opened = analysis.verdict != "error"
+    above = "" if _decision(item) else f'<p style="color:{NOTE_GREY}">{escape(BEFORE_DECISION)}:</p>'
+    after = [BRING_AGAIN] if not opened else [NO_FACE_YET] if _no_face_found(item) else []
+    below = "".join(f"<p>{escape(line)}</p>" for line in after)
+    profile = analysis.profile_info.title or analysis.profile
+    checked = f'<br/><span style="color:{NOTE_GREY}">Checked against: {escape(profile)}</span>' if opened and profile else ""
     return f"""<html><body>
 <table width="100%" cellspacing="0" cellpadding="0"><tr>
 <td valign="middle"><span style="font-size:18pt; font-weight:bold">Photo check</span></td>
 <td align="right" valign="middle" style="color:{NOTE_GREY}">{escape(created)}</td></tr></table>
-<p>Photo: <b>{escape(item.name)}</b><br/><span style="color:{NOTE_GREY}">Checked against: \
-{escape(analysis.profile_info.title or analysis.profile or '–')}</span></p>
-<p style="font-size:20pt; font-weight:bold; color:{verdict_hex(verdict)}">{escape(headline)}</p>{below}
+<p>Photo: <b>{escape(item.name)}</b>{checked}</p>{above}
+<p style="font-size:20pt; font-weight:bold; color:{colour}">{escape(headline)}</p>{below}
 <table width="100%" cellspacing="0" cellpadding="0"><tr>
 <td valign="top" width="{PHOTO_SHARE * 100:.0f}%"><img src="{photo_src}" width="{photo_width_css:.0f}"/></td>
-<td width="4%"></td><td valign="top">{"" if accepted else changes_html(analysis)}</td></tr></table>
+<td width="4%"></td><td valign="top">{changes_html(item)}</td></tr></table>
 </body></html>"""
 
 

@@ -10,8 +10,9 @@ the reference photo the officer compared the face with (`reference_code`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
+from pfiq_desktop.engine.icao.eyes_mouth import GLASSES_UNITS
 from pfiq_desktop.engine.icao.grading import RANGE_KEYS
 from pfiq_desktop.engine.icao.registry import (
     COPIES_UNIT,
@@ -19,6 +20,7 @@ from pfiq_desktop.engine.icao.registry import (
     EYE_COVER_CHECK,
     EYE_OPEN_CHECKS,
     FRAMING_CHECKS,
+    GLASSES_CHECK,
     HIDDEN_UNIT,
     IMAGE_SIZE_CHECK,
     doubted,
@@ -94,7 +96,9 @@ SIGNED_PROBLEMS = {
 FIXES: dict[str, str | tuple[str, str]] = {
     FACE_PRESENT: "Retake with the whole face towards the camera, uncovered and well lit",
     "single_face": "Retake with the applicant alone in the photo",
-    "inter_eye_distance": "Send the camera's full-resolution file, or move the camera closer",
+    # "full-resolution file" meant nothing to an applicant holding a scan (applicant's page walk-through)
+    "inter_eye_distance": "Use a larger photo: the camera's original file, the print scanned at a higher resolution, or "
+                          "a new photo taken from closer",
     "head_size": ("Move the camera closer or crop tighter", "Move the camera back or crop wider"),
     "head_width": ("Move the camera closer or crop tighter", "Move the camera back or crop wider"),
     "eye_line_height": ("Crop so the eyes sit lower: more space above the head",
@@ -104,7 +108,7 @@ FIXES: dict[str, str | tuple[str, str]] = {
     "horizontal_centre": "Centre the face in the photo",
     "face_cropped": "Keep the whole head in the photo, from the top of the hair to the chin",
     "aspect_ratio": "Crop to the shape the document's photo must have (its width to its height)",
-    "image_size": ("Send the camera's full-resolution file, or scan the print at a higher resolution",
+    "image_size": ("Use a larger photo: the camera's original file, or the print scanned at a higher resolution",
                    "Resize the photo to the pixel size the document asks for"),
     "plq_regions": "Retake with nothing covering or shadowing the face",
     "face_occlusion": "Remove whatever covers the eyes, nose or mouth",
@@ -154,6 +158,9 @@ COPIES_PROBLEM, COPIES_FIX = "Several copies of one portrait", "Scan or crop one
 # ... whose framing, measured on the whole sheet, that crop sets anew: a booth sheet listed "Move the camera closer or
 # crop tighter", "Centre the face" and the aspect ratio as changes of their own (its pixels and a cut head stay)
 FRAMED_BY_ONE_COPY = FRAMING_CHECKS - {"inter_eye_distance", IMAGE_SIZE_CHECK, "face_cropped"}
+# ... and, where their own changes differ, one reframing: a tight Yale crop read "Move the camera back or crop wider"
+# (head too large) beside "Move the camera closer or crop tighter" (face too narrow; applicant's page walk-through)
+REFRAME_FIX = "Reframe the photo: the whole head centred, at the size and in the shape the document asks for"
 NOT_ANALYSED_YET = "not_analysed_yet"  # the checks a reject or retake before the analysis was filed against
 NOT_ANALYSABLE = "not_analysable"  # the checks a decision on a photo the engine could not read was filed against
 ANALYSIS_FAILED = "error:not_analysed"  # the reason pre-ticked on such a photo
@@ -249,16 +256,30 @@ def fix_for(check: CheckResult) -> str:
     return fix[side > 0] if side else ""
 
 
-def to_change(analysis: Analysis) -> list[tuple[list[str], str]]:
+def to_change(analysis: Analysis, ticked: Collection[str] | None = None) -> list[tuple[list[str], str]]:
     """What to change, most important first: (the problems `failed_problems` lists that one change mends, the change);
-    both eyes shut are one retake, and a sheet of copies' framing one crop. A problem without a change of its own ('')
-    stands alone."""
+    both eyes shut are one retake, a sheet of copies' framing one crop, framing that asks for opposite moves one
+    reframing, tinted glasses over covered eyes one removal. A problem without a change of its own ('') stands alone.
+    With `ticked` (a decision's reason codes), the checks the officer gave as reasons, whatever they found, and no
+    others: a retake for side light listed seven changes, none about the light (applicant's page walk-through)."""
     subject = analysis.subject_checks()
-    uncertain = doubted(subject)
+    if ticked is None:
+        uncertain = doubted(subject)
+        listed = _listed(subject, uncertain)
+    else:
+        uncertain, hidden = set(), behind_the_cover(subject)
+        listed = in_fix_order(c for c in subject if c.id in ticked and c.id not in hidden)
+    fixes = [fix_for(check) for check in listed]
     copies = any(c.unit == COPIES_UNIT and c.verdict is Verdict.FAIL for c in subject)
+    framing = {fix for check, fix in zip(listed, fixes, strict=True) if check.id in FRAMED_BY_ONE_COPY}
+    reframe = COPIES_FIX if copies else REFRAME_FIX if len(framing) > 1 else ""
+    cover = next((fix for c, fix in zip(listed, fixes, strict=True) if c.id == EYE_COVER_CHECK and c.verdict is Verdict.FAIL), "")
     groups: dict[str, tuple[list[str], str]] = {}
-    for check in _listed(subject, uncertain):
-        fix = COPIES_FIX if copies and check.id in FRAMED_BY_ONE_COPY else fix_for(check)
+    for check, fix in zip(listed, fixes, strict=True):
+        if reframe and check.id in FRAMED_BY_ONE_COPY:
+            fix = reframe
+        elif cover and check.id == GLASSES_CHECK and check.unit == GLASSES_UNITS["tinted"]:
+            fix = cover  # "Remove sunglasses ..." and "Take the glasses off" for one pair
         problem = problem_label(check) + ("?" if check.id in uncertain else "")
         groups.setdefault(fix or problem, ([], fix))[0].append(problem)
     return list(groups.values())

@@ -21,6 +21,7 @@ from pfiq_desktop.engine.icao.registry import (
     CLOSED_UNIT,
     EYE_COVER_CHECK,
     EYE_OPEN_CHECKS,
+    GLASSES_CHECK,
     HALF_BLURRED,
     HIDDEN_UNIT,
     LOWER_FACE_CHECK,
@@ -34,7 +35,7 @@ from pfiq_desktop.engine.results import Evidence, Verdict
 
 EYE_STATE_BARS = ("closed_one", "closed_both", "wink_gap", "wink_floor", "sure_closed")  # reported as applied
 EYE_THRESHOLDS = (*EYE_STATE_BARS, "occluded", "tinted", "sure_tinted", "frame", "dark_lens")
-EYE_CHECKS = (EYE_OPEN_CHECKS[0], EYE_COVER_CHECK, "glasses")  # the checks whose tables hold the eye thresholds
+EYE_CHECKS = (EYE_OPEN_CHECKS[0], EYE_COVER_CHECK, GLASSES_CHECK)  # the checks whose tables hold the eye thresholds
 RED_OVER_SKIN = 1.6  # how much redder (red over green) than the cheeks a flash-red pupil is at least
 # White on the eyes is a reflection where its share of the eye area is at least this many times the rest of the face's
 # (the eyes and the bare-skin regions left out, where a flash's hot spots lie). At 130 % of their grey levels, 17 of 150
@@ -182,7 +183,7 @@ def too_little_detail(ctx: Context) -> str:
 # with the network probe, at 30-47 deg on dev: glasses found 16 of 17 (3 of 3 real, 13 of 14 drawn), 0 of 17 bare
 # faces flagged (the pixels alone were not measured there). Under a mask the lenses are read against the mask where the
 # cheek should be: 13 of 42 masked dev faces failed "tinted" (11 wore no glasses, 2 clear ones), 0 of 108 bare ones
-@check("glasses", "No glasses", "eyes_mouth", frontal=True, max_yaw=TURNED_HEAD_MAX_YAW, max_yaw_probe=GLASSES,
+@check(GLASSES_CHECK, "No glasses", "eyes_mouth", frontal=True, max_yaw=TURNED_HEAD_MAX_YAW, max_yaw_probe=GLASSES,
        unless_failed=LOWER_FACE_CHECK, doubted_by=BLOCKY)
 def glasses(ctx: Context, params: dict[str, Any]) -> Measure:
     """Clear glasses warn (or fail where the profile says so); tinted glasses and sunglasses fail, or warn "may be

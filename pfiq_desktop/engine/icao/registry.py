@@ -195,6 +195,7 @@ def check(
 
 LOWER_FACE_CHECK = "lower_face_covered"  # a mask, scarf or hand over the mouth and chin
 EYE_COVER_CHECK = "eye_occlusion"  # sunglasses, a patch, a hand or hair over an eye
+GLASSES_CHECK = "glasses"  # clear or tinted lenses
 COMPRESSION_CHECK = "compression"  # JPEG blocks
 EXPOSURE_CHECK = "exposure"  # the face's brightness
 SHARPNESS_CHECK = "sharpness"  # focus, smear and flat tones
