@@ -81,7 +81,7 @@ def real_readings(folder: Path, pad: bool) -> np.ndarray:
             image = cv2.copyMakeBorder(image, *(image.shape[0] // 2,) * 2, *(image.shape[1] // 2,) * 2, cv2.BORDER_REPLICATE)
         found = detector.detect(image)
         if found:
-            readings.append(estimate_pose(found[0].landmarks68.astype(np.float64), (image.shape[1], image.shape[0])))
+            readings.append(estimate_pose(found[0].pose_landmarks68.astype(np.float64), (image.shape[1], image.shape[0])))
     return np.array(readings)
 
 
@@ -89,8 +89,9 @@ def pose_of(detector: FaceDetector, image: np.ndarray) -> tuple[np.ndarray, np.n
     found = detector.detect(image)
     if not found:
         return None
-    landmarks = found[0].landmarks68.astype(np.float64)
-    return landmarks, np.array(estimate_pose(landmarks, (image.shape[1], image.shape[0])))
+    # the pose as the product reads it (FaceDetector._pose_points); dlib's own points place the drawn mask
+    pose = estimate_pose(found[0].pose_landmarks68.astype(np.float64), (image.shape[1], image.shape[0]))
+    return found[0].landmarks68.astype(np.float64), np.array(pose)
 
 
 def masked(image: np.ndarray, landmarks: np.ndarray, index: int) -> np.ndarray:

@@ -51,6 +51,7 @@ class CachedFace:
     score: float
     landmarks68: np.ndarray
     landmarks5: np.ndarray
+    pose_landmarks68: np.ndarray  # the points the product reads the head pose from (FaceDetector._pose_points)
     detector: str
     seconds: float  # detection time (CPU, one thread) of the whole photo, on the first face only
 
@@ -63,6 +64,7 @@ class CachedFace:
             detection_score=self.score,
             landmarks=self.landmarks68.astype(np.float32),
             landmarks5=self.landmarks5.astype(np.float32),
+            pose_landmarks=self.pose_landmarks68.astype(np.float32),
             chip_transform=chip_transform(self.landmarks5),
             photo_shape=photo_shape,
             plq_chip=np.full((CHIP_SIZE, CHIP_SIZE), NEUTRAL_PLQ, np.float32) if plq_chip is None else plq_chip,
@@ -112,6 +114,7 @@ class FaceCache:
                 score=f.score,
                 landmarks68=f.landmarks68 - shift,
                 landmarks5=f.landmarks5 - shift,
+                pose_landmarks68=f.pose_landmarks68 - shift,
                 detector=f.detector,
                 seconds=seconds if i == 0 else 0.0,
             )

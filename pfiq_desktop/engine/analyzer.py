@@ -443,6 +443,7 @@ class Analyzer:
                     detection_score=float(found.score),
                     landmarks=found.landmarks68.astype(np.float32),
                     landmarks5=found.landmarks5.astype(np.float32),
+                    pose_landmarks=found.pose_landmarks68.astype(np.float32),
                     chip_transform=prepared.transforms[i],
                     photo_shape=(image.shape[0], image.shape[1]),
                     quality=float(result.qualities[i]),

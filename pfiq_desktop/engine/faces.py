@@ -25,7 +25,7 @@ import math
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Literal
 
@@ -49,6 +49,17 @@ MMOD_TO_HOG_SHIFT = (0.056, 0.069)
 APART_TIMEOUT_S = 120  # a child process's search (about 0.5 s; its start about 1 s) is given up after this
 FALLBACK_MAX_AREA = 4  # the fallback's copy holds at most this many squares of its short side (see _detect_cnn)
 HOG_THRESHOLD = 0.2  # dlib HOG score a face needs (FaceDetector's docstring says why)
+# The box the pose's landmarks are fitted in (`FaceDetector._pose_points`), from the 33 points the pose is fitted to
+# (mirror-symmetric: brows, nose, eyes, mouth corners), in units of their RMS distance from their centroid: (the box
+# centre's drop below the centroid, half the box's side). The medians of HOG's boxes on official portraits and their
+# mirrors (dev half, 168 boxes), so the predictor sees the box it was trained with, placed where HOG places it on average.
+POSE_BOX = (0.648, 2.056)
+POSE_BOX_POINTS: tuple[int, ...] = (*range(17, 48), 48, 54)
+# index i of the mirrored face's 68 points is point MIRRORED_68[i] of the face (jaw, brows, nose, eyes, mouth reversed)
+MIRRORED_68: tuple[int, ...] = (
+    *range(16, -1, -1), *range(26, 16, -1), 27, 28, 29, 30, *range(35, 30, -1),
+    45, 44, 43, 42, 47, 46, 39, 38, 37, 36, 41, 40, *range(54, 47, -1), *range(59, 54, -1), *range(64, 59, -1), 67, 66, 65,
+)
 HOG_MAX_PIXELS = 300_000  # photos above this are searched on a downscaled copy
 # A small photo is searched at 2x as well where 1x found a face: a second, smaller face beside it is found only there
 # (two 175x216 portraits side by side read "1 face" and passed "Only one face"; usability walk-through). On 1187 LFW
@@ -98,6 +109,8 @@ class DetectedFace:
     landmarks5: np.ndarray
     landmarks68: np.ndarray
     detector: Detector = "hog"  # which detector found it: "cnn" is the fallback (then `score` is its confidence)
+    # the 68 points the head pose is read from (`FaceDetector.pose_landmarks`); empty where not made
+    pose_landmarks68: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.float32))
 
 
 def _inside(box: tuple[int, int, int, int], shape: tuple[int, ...]) -> bool:
@@ -247,12 +260,35 @@ class FaceDetector:
                         box=(box[0] - left, box[1] - top, box[2] - left, box[3] - top),
                         score=score,
                         landmarks5=_shape_points(self._predictor5(image, rect)) - offset,
-                        landmarks68=_shape_points(self._predictor68(image, rect)) - offset,
+                        landmarks68=(landmarks68 := _shape_points(self._predictor68(image, rect))) - offset,
                         detector=detector,
+                        pose_landmarks68=self._pose_points(image, landmarks68) - offset,
                     )
                 )
         faces.sort(key=lambda face: (_inside(face.box, rgb.shape), box_size(face.box)), reverse=True)
         return _subject_first(faces, rgb.shape)
+
+    def _pose_points(self, image: np.ndarray, landmarks68: np.ndarray) -> np.ndarray:
+        """The 68 points the head pose is read from: dlib's fit in a box made from `landmarks68` (POSE_BOX), averaged with
+        its fit on the mirrored photo in the mirrored box, mirrored back. The predictor's points follow the box it is
+        given, the nose less than the eyes, brows and mouth, and HOG's box steps by whole cells: official portrait
+        020342's box, 4 px (6 %) to one side of its mirror's, read yaw 12.1 on the photo and -3.3 on its mirror, and 3.8
+        at 2x (docs/EVALUATION.md, "Head pose")."""
+        rigid = np.asarray(landmarks68, np.float64)[list(POSE_BOX_POINTS)]
+        centre = rigid.mean(axis=0)
+        spread = float(np.sqrt(((rigid - centre) ** 2).sum(axis=1).mean()))
+        half, middle = POSE_BOX[1] * spread, centre[1] + POSE_BOX[0] * spread
+        # the box and as much again around it, so a large photo is not copied whole to be mirrored
+        x0, y0 = max(round(centre[0] - 3 * half), 0), max(round(middle - 3 * half), 0)
+        crop = np.ascontiguousarray(image[y0:round(middle + 3 * half) + 1, x0:round(centre[0] + 3 * half) + 1])
+        width = crop.shape[1]
+        box = (round(centre[0] - half) - x0, round(middle - half) - y0, round(centre[0] + half) - x0, round(middle + half) - y0)
+        fitted = _shape_points(self._predictor68(crop, dlib.rectangle(*box)))
+        flipped = dlib.rectangle(width - 1 - box[2], box[1], width - 1 - box[0], box[3])
+        seen = _shape_points(self._predictor68(np.ascontiguousarray(crop[:, ::-1]), flipped))[list(MIRRORED_68)]
+        seen[:, 0] = width - 1 - seen[:, 0]
+        points: np.ndarray = ((fitted + seen) / 2.0 + np.array([x0, y0], np.float32)).astype(np.float32)
+        return points
 
     def _find(self, rgb: np.ndarray) -> list[tuple[_Box, float, Detector]]:
         """HOG's faces (on a copy of at most HOG_MAX_PIXELS; at 2x as well where 1x showed none, the copy is at most

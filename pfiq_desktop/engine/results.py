@@ -238,6 +238,9 @@ class Face:
     findings: list[str] = field(default_factory=list)
     attributes: dict[str, float] = field(default_factory=dict)  # the network probes' log-odds (engine/attributes.py); empty without
     detector: str = "hog"  # which detector found it: "hog", or "cnn" (the fallback; then detection_score is its confidence)
+    # (68, 2) the points the head pose is read from (engine/faces.py, FaceDetector._pose_points); empty in results saved
+    # before they were made, whose pose is then read from `landmarks`
+    pose_landmarks: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.float32))
 
     @property
     def plq(self) -> np.ndarray:
@@ -282,7 +285,7 @@ def at_stored_precision(chip_map: np.ndarray) -> np.ndarray:
     precision from the start, so a fresh analysis and a re-check of its saved result (another profile, the
     cache) judge the same numbers: the region means moved in the fourth decimal, near a bound a verdict."""
     return np.asarray(chip_map, np.float32).astype(STORED_MAP_DTYPE).astype(np.float32)
-_FACE_ARRAYS = ("landmarks", "landmarks5", "chip_transform", *_CHIP_MAPS)
+_FACE_ARRAYS = ("landmarks", "landmarks5", "pose_landmarks", "chip_transform", *_CHIP_MAPS)
 _NOT_WRITTEN = ("embedding",)  # see Face
 
 
@@ -488,6 +491,7 @@ def _face_from_dict(data: dict[str, Any]) -> Face:
             data[name] = decode_array(data[name]).astype(np.float32)
     data["landmarks"] = np.asarray(data["landmarks"], np.float32).reshape(-1, 2)
     data["landmarks5"] = np.asarray(data["landmarks5"], np.float32).reshape(-1, 2)
+    data["pose_landmarks"] = np.asarray(data.get("pose_landmarks", []), np.float32).reshape(-1, 2)
     data["chip_transform"] = np.asarray(data["chip_transform"], np.float64).reshape(2, 3)
     data.pop("embedding", None)  # written before schema 7: not kept
     return Face(**data)

@@ -261,8 +261,11 @@ class Context:
     @cached_property
     def pose(self) -> tuple[float, float, float]:
         """(yaw, pitch, roll) in degrees, conventions of `headpose` (yaw > 0: face turned to the photo's right)."""
+        points = self.landmarks
+        if self.face is not None and np.shape(self.face.pose_landmarks) == (68, 2):
+            points = np.asarray(self.face.pose_landmarks, np.float64)  # fitted for the pose (FaceDetector._pose_points)
         try:
-            return estimate_pose(self.landmarks, (self.width, self.height))
+            return estimate_pose(points, (self.width, self.height))
         except ValueError as exc:
             raise NotAssessable(f"head pose could not be estimated ({exc})") from exc
 
