@@ -5,7 +5,8 @@
 Runs the real Analyzer on resources/sample_astronaut.jpg and records an
 illustrative officer decision (a retake, then a rejection) in a throw-away
 review store, so the sample shows the decision and audit-trail sections too.
-Writes sample_report.pdf and sample_report.png (the annotated PNG report).
+Writes sample_report.pdf, sample_report.png (the annotated PNG report) and
+sample_applicant_page.pdf (File ▸ Print for the applicant's page).
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ SAMPLE = REPO / "resources" / "sample_astronaut.jpg"
 
 
 def make_sample(out_dir: Path, page_size: str = "A4") -> list[Path]:
+    from pfiq_desktop.atomic import write_bytes_atomic
     from pfiq_desktop.engine.analyzer import Analyzer
+    from pfiq_desktop.reports.applicant_page import print_applicant_page
     from pfiq_desktop.reports.figures import save_annotated_png
     from pfiq_desktop.reports.inputs import item_from_store
-    from pfiq_desktop.reports.pdf_report import write_pdf_report
+    from pfiq_desktop.reports.paged import render_pdf
+    from pfiq_desktop.reports.pdf_report import now_text, write_pdf_report
     from pfiq_desktop.review import ReviewStore
 
     analysis = Analyzer(device="cpu").analyse(SAMPLE)
@@ -47,7 +51,10 @@ def make_sample(out_dir: Path, page_size: str = "A4") -> list[Path]:
     pdf, png = out_dir / "sample_report.pdf", out_dir / "sample_report.png"
     write_pdf_report(pdf, item, page_size, officer="sample.officer")
     save_annotated_png(png, item.image, analysis, item.decision_label, width=1200)
-    return [pdf, png]
+    page = out_dir / "sample_applicant_page.pdf"
+    data, _ = render_pdf(lambda device: print_applicant_page(device, item, now_text()), page_size)
+    write_bytes_atomic(page, data)
+    return [pdf, png, page]
 
 
 def main(argv: list[str] | None = None) -> int:
