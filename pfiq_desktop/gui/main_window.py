@@ -115,7 +115,7 @@ def skipped_text(skipped: Sequence[Skipped], shown: int = 5) -> str:
 
 
 # the window's actions a right-click offers ("" a separator): on a photo's row, what to decide; on the photo, how to view it
-CONTEXT_LIST = ("actAccept", "actReject", "actRetake", "actNote", "", "actWithdraw", "actExportReport")
+CONTEXT_LIST = ("actAccept", "actReject", "actRetake", "actNote", "", "actWithdraw", "actExportReport", "actPrintApplicant")
 CONTEXT_PHOTO = ("actFit", "actFace", "actZoomIn", "actZoomOut", "", "actLandmarks", "actChip", "actMap")
 
 

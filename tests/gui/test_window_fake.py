@@ -2113,6 +2113,7 @@ def test_a_right_click_on_a_photos_row_or_on_the_photo_offers_what_to_do_there(q
     assert w.context_menu is not None and w.context_menu.isVisible()
     offered = [action.text().replace("&", "") for action in w.context_menu.actions() if not action.isSeparator()]
     assert offered[:3] == ["Accept", "Reject", "Needs retake"] and "Export report…" in offered
+    assert offered[-1] == "Print for the applicant…"  # the photo's page for the person at the counter
     assert w.session.current == w.browser.visible_paths()[1]
     w.context_menu.close()
     photo = w.compare.glw.viewport()
