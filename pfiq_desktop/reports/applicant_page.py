@@ -47,12 +47,18 @@ def _decision(item: ReportItem) -> str:
     return decision if decision in DECIDED else ""
 
 
+def _reasons(item: ReportItem) -> list[str]:
+    """The reason codes the office's decision gives ([] before one)."""
+    return item.decision.given_reasons if item.decision is not None and _decision(item) else []
+
+
 def outcome(item: ReportItem) -> tuple[str, str]:
-    """(the sentence that heads the page, its colour): the decision's verdict colour, plain before one."""
+    """(the sentence that heads the page, its CSS colour): the decision's verdict colour; before one, the text's own
+    (a red 20-pt sentence read as the office's verdict: applicant's page walk-through)."""
     decision = _decision(item)
     if decision:
-        return DECIDED[decision], verdict_hex(DECIDED_COLOUR[decision])
-    return CHECKED.get(item.analysis.verdict, NOT_OPENED), "#000000"
+        return DECIDED[decision], f"color:{verdict_hex(DECIDED_COLOUR[decision])}"
+    return CHECKED.get(item.analysis.verdict, NOT_OPENED), ""
 
 
 def changes(item: ReportItem) -> list[tuple[list[str], str]]:
@@ -60,7 +66,7 @@ def changes(item: ReportItem) -> list[tuple[list[str], str]]:
     decision = _decision(item)
     if decision == ACCEPT:
         return []
-    return to_change(item.analysis, item.decision.given_reasons if decision and item.decision else None)
+    return to_change(item.analysis, _reasons(item) if decision else None)
 
 
 def changes_html(item: ReportItem) -> str:
@@ -76,7 +82,7 @@ def changes_html(item: ReportItem) -> str:
     notes = []
     if any(p.endswith("?") for problems, _ in listed for p in problems):
         notes.append('"?": the check is not sure of it; the officer looks.')
-    if _decision(item) and item.decision and any(code in OTHER_REASONS for code in item.decision.given_reasons):
+    if any(code in OTHER_REASONS for code in _reasons(item)):
         notes.append(OTHER_REASON)
     if not listed and not _decision(item) and item.analysis.verdict == Verdict.WARN.value:
         notes.append(BY_EYE)
@@ -105,7 +111,7 @@ def applicant_page_html(item: ReportItem, photo_src: str, photo_width_css: float
 <td valign="middle"><span style="font-size:18pt; font-weight:bold">Photo check</span></td>
 <td align="right" valign="middle" style="color:{NOTE_GREY}">{escape(created)}</td></tr></table>
 <p>Photo: <b>{escape(item.name)}</b>{checked}</p>{above}
-<p style="font-size:20pt; font-weight:bold; color:{colour}">{escape(headline)}</p>{below}
+<p style="font-size:20pt; font-weight:bold; {colour}">{escape(headline)}</p>{below}
 <table width="100%" cellspacing="0" cellpadding="0"><tr>
 <td valign="top" width="{PHOTO_SHARE * 100:.0f}%"><img src="{photo_src}" width="{photo_width_css:.0f}"/></td>
 <td width="4%"></td><td valign="top">{changes_html(item)}</td></tr></table>
