@@ -19,9 +19,9 @@ import numpy as np
 from pfiq_desktop.engine.filenames import path_from_text, path_text
 
 # 2: profile_sha256 and models_sha256; 3: verdict and image_dpi; 4: image_transparent; 5: images_in_file; 6: checked;
-# 7: no face embedding; 8: a check's `doubted` (older JSON still loads; fields this version does not know mean a newer
-# version wrote the file)
-SCHEMA_VERSION = 8
+# 7: no face embedding; 8: a check's `doubted`; 9: a face's `pose_landmarks` (older JSON still loads; fields this
+# version does not know mean a newer version wrote the file)
+SCHEMA_VERSION = 9
 
 
 def looks_like_analysis(head: bytes) -> bool:
