@@ -93,6 +93,14 @@ def changes_html(item: ReportItem) -> str:
             f'{escape(FOR_THE_PHOTOGRAPHER)}</span></p><table cellspacing="0" cellpadding="3">{rows}</table>{tail}')
 
 
+def checked_against(item: ReportItem) -> str:
+    """The rules' name and the printed photo's size they ask for ("ICAO 9303 (default), a 35 x 45 mm photo"): "Crop to
+    the shape the document's photo must have" gave a photographer no size (applicant's page walk-through)."""
+    info = item.analysis.profile_info
+    name = info.title or item.analysis.profile
+    return f"{name}, a {info.print_format.size_text()} photo" if name and info.print_format else name
+
+
 def _no_face_found(item: ReportItem) -> bool:
     return any(c.id == FACE_PRESENT and c.verdict is Verdict.FAIL and c.turn is None for c in item.analysis.checks)
 
@@ -104,8 +112,8 @@ def applicant_page_html(item: ReportItem, photo_src: str, photo_width_css: float
     above = "" if _decision(item) else f'<p style="color:{NOTE_GREY}">{escape(BEFORE_DECISION)}:</p>'
     after = [BRING_AGAIN] if not opened else [NO_FACE_YET] if _no_face_found(item) else []
     below = "".join(f"<p>{escape(line)}</p>" for line in after)
-    profile = analysis.profile_info.title or analysis.profile
-    checked = f'<br/><span style="color:{NOTE_GREY}">Checked against: {escape(profile)}</span>' if opened and profile else ""
+    rules = checked_against(item) if opened else ""
+    checked = f'<br/><span style="color:{NOTE_GREY}">Checked against: {escape(rules)}</span>' if rules else ""
     return f"""<html><body>
 <table width="100%" cellspacing="0" cellpadding="0"><tr>
 <td valign="middle"><span style="font-size:18pt; font-weight:bold">Photo check</span></td>

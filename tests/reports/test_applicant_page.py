@@ -63,7 +63,7 @@ def test_before_a_decision_the_page_lists_every_change_most_important_first_as_t
     text, pages = _page(ReportItem(analysis, image=sample_image), "Letter")
     assert pages == 1
     assert f"{BEFORE_DECISION}: {CHECKED['fail']}" in text and "sample_astronaut.jpg" in text
-    assert "Checked against: ICAO 9303 (default)" in text and FOR_THE_PHOTOGRAPHER in text
+    assert "Checked against: ICAO 9303 (default), a 35 x 45 mm photo" in text and FOR_THE_PHOTOGRAPHER in text
     at = [text.index(fix) for _, fix in changes]
     assert at == sorted(at), changes
     assert all(problem in text for problems, _ in changes for problem in problems)
