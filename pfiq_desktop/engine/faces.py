@@ -109,7 +109,7 @@ class DetectedFace:
     landmarks5: np.ndarray
     landmarks68: np.ndarray
     detector: Detector = "hog"  # which detector found it: "cnn" is the fallback (then `score` is its confidence)
-    # the 68 points the head pose is read from (`FaceDetector.pose_landmarks`); empty where not made
+    # the 68 points the head pose is read from (`FaceDetector._pose_points`); empty where not made
     pose_landmarks68: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.float32))
 
 
@@ -252,7 +252,7 @@ class FaceDetector:
             left, top = (round(v) for v in offset)
             faces = []
             for box, score, detector in found:
-                if min(box[2] - box[0] + 1, box[3] - box[1] + 1) < self.min_face_px:
+                if not self._large_enough(box):
                     continue
                 rect = dlib.rectangle(*box)
                 faces.append(
@@ -329,8 +329,11 @@ class FaceDetector:
             found = self._detect_cnn(rgb)
             if not found and self.apart_failures == failures:
                 found = self._detect_cnn(rgb, lift=False)
-        return max((score for box, score, _ in found
-                    if min(box[2] - box[0] + 1, box[3] - box[1] + 1) >= self.min_face_px), default=0.0)
+        return max((score for box, score, _ in found if self._large_enough(box)), default=0.0)
+
+    def _large_enough(self, box: _Box) -> bool:
+        """Whether a found face's box is at least ``min_face_px`` on its shorter side."""
+        return min(box[2] - box[0] + 1, box[3] - box[1] + 1) >= self.min_face_px
 
     def _search_cnn(self, image: np.ndarray) -> list[_Found]:
         """MMOD's detections of `image`, in the child process when ``fallback_apart`` (see the class docstring)."""

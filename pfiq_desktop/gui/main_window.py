@@ -1094,29 +1094,29 @@ class MainWindow(QMainWindow):
     # -- reports -----------------------------------------------------------------
     def export_report(self) -> bool:
         """File ▸ Export report: PDF and annotated PNG of the photo on screen."""
-        record = self._analysed_on_screen("Nothing to export")
-        if record is None or record.analysis is None:
+        if (shown := self._analysed_on_screen("Nothing to export")) is None:
             return False
-        return self._export([record.analysis], SINGLE_FORMATS, f"Export the report for {record.name}")
+        record, analysis = shown
+        return self._export([analysis], SINGLE_FORMATS, f"Export the report for {record.name}")
 
     def print_for_applicant(self) -> bool:
         """File ▸ Print for the applicant: the photo on screen's applicant page, in a print preview."""
         from pfiq_desktop.gui.applicant_print import applicant_preview
         from pfiq_desktop.reports.inputs import item_from_store
 
-        record = self._analysed_on_screen("Nothing to print")
-        if record is None or record.analysis is None:
+        if (shown := self._analysed_on_screen("Nothing to print")) is None:
             return False
-        applicant_preview(item_from_store(self.store, record.analysis, self.store_problem), self)
+        applicant_preview(item_from_store(self.store, shown[1], self.store_problem), self)
         return True
 
-    def _analysed_on_screen(self, nothing: str) -> PhotoRecord | None:
-        """The photo on screen's record where it is analysed; else None, the status bar saying `nothing` and why."""
+    def _analysed_on_screen(self, nothing: str) -> tuple[PhotoRecord, Analysis] | None:
+        """The photo on screen's record and analysis where it is analysed; else None, the status bar saying `nothing`
+        and why."""
         record = self.session.record(self.session.current)
         if record is None or record.analysis is None:
             self._status(f"{nothing}: {record.name} is not analysed yet" if record is not None else f"{nothing}: no photo is shown")
             return None
-        return record
+        return record, record.analysis
 
     def export_batch(self) -> bool:
         """File ▸ Export batch: the analysed photos the list shows, or all of them where a search or filter hides some

@@ -108,7 +108,7 @@ def _no_face_found(item: ReportItem) -> bool:
 def applicant_page_html(item: ReportItem, photo_src: str, photo_width_css: float, created: str) -> str:
     headline, colour = outcome(item)
     analysis = item.analysis
-    opened = analysis.verdict != "error"
+    opened = analysis.ok
     above = "" if _decision(item) else f'<p style="color:{NOTE_GREY}">{escape(BEFORE_DECISION)}:</p>'
     after = [BRING_AGAIN] if not opened else [NO_FACE_YET] if _no_face_found(item) else []
     below = "".join(f"<p>{escape(line)}</p>" for line in after)

@@ -263,12 +263,8 @@ def to_change(analysis: Analysis, ticked: Collection[str] | None = None) -> list
     With `ticked` (a decision's reason codes), the checks the officer gave as reasons, whatever they found, and no
     others: a retake for side light listed seven changes, none about the light (applicant's page walk-through)."""
     subject = analysis.subject_checks()
-    if ticked is None:
-        uncertain = doubted(subject)
-        listed = _listed(subject, uncertain)
-    else:
-        uncertain, hidden = set(), behind_the_cover(subject)
-        listed = in_fix_order(c for c in subject if c.id in ticked and c.id not in hidden)
+    uncertain = doubted(subject) if ticked is None else set()
+    listed = _listed(subject, uncertain, ticked)
     fixes = [fix_for(check) for check in listed]
     copies = any(c.unit == COPIES_UNIT and c.verdict is Verdict.FAIL for c in subject)
     framing = {fix for check, fix in zip(listed, fixes, strict=True) if check.id in FRAMED_BY_ONE_COPY}
@@ -285,11 +281,12 @@ def to_change(analysis: Analysis, ticked: Collection[str] | None = None) -> list
     return list(groups.values())
 
 
-def _listed(subject: list[CheckResult], uncertain: set[str]) -> list[CheckResult]:
-    """The failed checks in fix order, then the uncertain warnings (a head's turn read on a face too dark to place its
-    landmarks came before "Face too dark"); an eye not visible behind a cover said once."""
+def _listed(subject: list[CheckResult], uncertain: set[str], ticked: Collection[str] | None = None) -> list[CheckResult]:
+    """The failed checks (or those `ticked`) in fix order, then the uncertain warnings (a head's turn read on a face too
+    dark to place its landmarks came before "Face too dark"); an eye not visible behind a cover said once."""
     hidden = behind_the_cover(subject)
-    listed = in_fix_order(c for c in subject if (c.verdict is Verdict.FAIL or c.id in uncertain) and c.id not in hidden)
+    listed = in_fix_order(c for c in subject if c.id not in hidden
+                          and (c.verdict is Verdict.FAIL or c.id in uncertain if ticked is None else c.id in ticked))
     return sorted(listed, key=lambda c: c.id in uncertain)
 
 
