@@ -54,6 +54,21 @@ def _slow_rechecks(w, seconds: float) -> None:
     w.worker.engine.recheck = lambda analysis, profile=None: (time.sleep(seconds), quick(analysis, profile=profile))[1]
 
 
+def _held_rechecks(w) -> tuple[threading.Event, threading.Event]:
+    """Re-checks wait for the returned `release`; `started` is set once one is under way. A sleep cannot promise that
+    one is still under way when the test acts: on a loaded machine 100 ms of the test's wait outlasted it."""
+    started, release = threading.Event(), threading.Event()
+    quick = w.worker.engine.recheck
+
+    def held(analysis, profile=None):
+        started.set()
+        release.wait(10)
+        return quick(analysis, profile=profile)
+
+    w.worker.engine.recheck = held
+    return started, release
+
+
 def test_open_analyse_navigate_decide(qtbot, make_window, portrait_folder, data_dir):
     folder = portrait_folder(5)
     w = make_window(fake_factory())
@@ -614,7 +629,7 @@ def test_a_window_wide_re_check_under_way_is_not_shown_on_a_photo_given_its_own(
     # the switch's result for the photo, arriving after the officer chose its own profile, was shown until the own one
     # came (review)
     w = _opened(qtbot, make_window, portrait_folder, 2)
-    _slow_rechecks(w, 0.4)
+    started, release = _held_rechecks(w)
     x = w.browser.visible_paths()[0]
     w.browser.select_path(x)
     applied: list[str] = []
@@ -622,8 +637,9 @@ def test_a_window_wide_re_check_under_way_is_not_shown_on_a_photo_given_its_own(
     w.session.set_analysis = lambda path, analysis: (applied.append(analysis.profile) if path == x else None,
                                                      keep(path, analysis))[1]
     w.set_profile("strict")  # x first: under way when it gets its own
-    qtbot.wait(100)
+    qtbot.waitUntil(started.is_set, timeout=5_000)
     w.checklist.photo_profile.setCurrentIndex(w.checklist.photo_profile.findData("lenient"))
+    release.set()
     qtbot.waitUntil(lambda: w.session.record(x).analysis.profile == "lenient", timeout=10_000)
     qtbot.wait(500)
     assert applied == ["lenient"]
