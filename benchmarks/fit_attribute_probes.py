@@ -14,6 +14,11 @@ development halves only:
 - glasses (per photo): clear or tinted (1) against none (0), the same photos;
 - lower_face_covered: defects_masks_dev (mask 1, no mask 0), and as negatives every dev LFW photo and the
   clean dev official portraits (a probe fitted on the mask crops alone flagged 9-12 % of LFW faces).
+- lower_face_object: the dev LFW photos with a hand or an object over the mouth, the nose or much of the chin (1;
+  benchmarks/labels/lfw_face_occluders.csv) against every other dev LFW photo and the clean dev official portraits
+  (0); photos whose occluder covers only the cheek, the eyes or the chin's edge, or whose overlap was in doubt, are
+  left out. No pixel measure to fuse: it warns on its own above `coverings.OBJECT_WARN_LOG_ODDS`, the 99th
+  percentile of the dev negatives' out-of-fold log-odds (1 % of bare in-the-wild faces).
 - head_covered: the dev LFW photos labelled with (1) or without (0) a head covering
   (benchmarks/labels/lfw_head_covering.csv) and the dev official portraits, read on the head chip
   (attributes.HEAD_CHIP_PADDING: the face chip shows little of the head top); probe and fusion weight the bare
@@ -44,6 +49,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import math
+import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -65,6 +71,7 @@ from benchmarks.issue15.sets import (
     identity_tones,
     is_bundled_portrait,
     lfw_cover,
+    lfw_occluders,
     mouth_set,
     official_cover,
     tight_crops,
@@ -77,6 +84,7 @@ from pfiq_desktop.engine.attributes import (
     GLASSES,
     HEAD_COVERED,
     LOWER_FACE_COVERED,
+    LOWER_FACE_OBJECT,
     MOUTH_OPEN,
     AttributeProbes,
     Fusion,
@@ -115,6 +123,9 @@ FUSIONS = {
     HEAD_COVERED: ("HEAD_WITH_NETWORK", coverings),
     MOUTH_OPEN: ("MOUTH_WITH_NETWORK", eyes_mouth),
 }
+# probe -> (its warning threshold on the log-odds, the module that owns it): probes with no pixel measure to fuse
+THRESHOLDS = {LOWER_FACE_OBJECT: ("OBJECT_WARN_LOG_ODDS", coverings)}
+OBJECT_FALSE_ALARMS = 0.01  # the share of dev negatives (out of fold) above OBJECT_WARN_LOG_ODDS
 
 
 @dataclass(frozen=True)
@@ -174,6 +185,17 @@ def lower_face_rows(cache: FaceCache, grids: Grids) -> list[Row]:
     photos += [(p, 0.0) for p in official_cover() if p.labels["covering"] == "no"]
     return covering_rows(photos, cache, "lower_face", coverings.lower_face_features,
                          lambda key, rgb, found: lower_face_features(grids.grids(key, rgb, found)[0][0], chip_landmarks(found[0])))
+
+
+def object_rows(cache: FaceCache, grids: Grids) -> list[Row]:
+    """Rows of the dev LFW photos (a hand or an object over the mouth 1, none 0; `sets.lfw_occluders`' others left
+    out) and the clean dev official portraits (0)."""
+    occluded = lfw_occluders()
+    photos = [(p, float(p.key in occluded)) for p in lfw_cover() if occluded.get(p.key, "mouth") == "mouth"]
+    photos += [(p, 0.0) for p in official_cover() if p.labels["covering"] == "no"]
+    labels = {p.key: y for p, y in photos}
+    return [Row(lower_face_features(grids.grids(key, rgb, found)[0][0], chip_landmarks(found[0])), math.nan, labels[photo.key],
+                photo.identity) for photo, rgb, found, key in dev_faces([p for p, _ in photos], cache)]
 
 
 def head_rows(cache: FaceCache, grids: Grids) -> list[Row]:
@@ -272,26 +294,52 @@ def out_of_fold(rows: list[Row], l2: float, weights: np.ndarray) -> np.ndarray:
     return scores
 
 
+def chosen_probe(rows: list[Row], weights: np.ndarray) -> tuple[Probe, np.ndarray, str]:
+    """The probe at the L2 whose out-of-fold log-odds rank best, those log-odds, and a line on the choice."""
+    y = np.array([r.label for r in rows])
+    scores = {l2: out_of_fold(rows, l2, weights) for l2 in L2_GRID}
+    aucs = {l2: auc(y, s) for l2, s in scores.items()}
+    l2 = max(L2_GRID, key=lambda v: (aucs[v], v))
+    line = (f"{int(y.sum())} positive, {int(len(y) - y.sum())} negative dev rows; out-of-fold AUC by L2 "
+            + ", ".join(f"{v:g}: {aucs[v]:.4f}" for v in L2_GRID) + f" -> L2 {l2:g}")
+    return probe_of(np.array([r.features for r in rows]), y, l2, weights), scores[l2], line
+
+
+def fit_warning_probe(name: str, rows: list[Row]) -> tuple[Probe, float, str]:
+    """A probe that warns on its own: the probe and its threshold, the `OBJECT_FALSE_ALARMS` quantile of the dev
+    negatives' out-of-fold log-odds."""
+    y = np.array([r.label for r in rows])
+    probe, scores, line = chosen_probe(rows, np.ones(len(rows)))
+    threshold = round(float(np.quantile(scores[y == 0], 1.0 - OBJECT_FALSE_ALARMS)), 4)
+    caught = int((scores[y == 1] > threshold).sum())
+    return probe, threshold, f"{name}: {line}; above {threshold:g} out of fold: {caught} of {int(y.sum())} positives"
+
+
 def fit_probe(name: str, rows: list[Row]) -> tuple[Probe, Fusion, str]:
     """The probe (L2 chosen out of fold), its fusion with the pixel measure, and a line on how it was chosen."""
     y = np.array([r.label for r in rows])
     weights = tone_balance([r.identity for r in rows], y) if name in TONE_BALANCED else np.ones(len(rows))
-    scores = {l2: out_of_fold(rows, l2, weights) for l2 in L2_GRID}
-    aucs = {l2: auc(y, s) for l2, s in scores.items()}
-    l2 = max(L2_GRID, key=lambda v: (aucs[v], v))
-    probe = probe_of(np.array([r.features for r in rows]), y, l2, weights)
+    probe, network, chosen = chosen_probe(rows, weights)
     pixels = np.array([r.pixels for r in rows])
     judged = np.isfinite(pixels)
-    fused_x = np.column_stack([pixels[judged], scores[l2][judged]])
+    fused_x = np.column_stack([pixels[judged], network[judged]])
     mean, std, coefficients, bias = fit(fused_x, y[judged], FUSION_L2, weights[judged])
     raw = coefficients / std
     fusion: Fusion = ((("pixels", round(float(raw[0]), 4)), ("network", round(float(raw[1]), 4))),
                      round(bias - float((raw * mean).sum()), 4))
     fused = fused_x @ raw + fusion[1]
-    line = (f"{name}: {int(y.sum())} positive, {int(len(y) - y.sum())} negative dev rows; out-of-fold AUC by L2 "
-            + ", ".join(f"{v:g}: {aucs[v]:.4f}" for v in L2_GRID) + f" -> L2 {l2:g}; pixels alone AUC "
+    line = (f"{name}: {chosen}; pixels alone AUC "
             f"{auc(y[judged], pixels[judged]):.4f}, fused {auc(y[judged], fused):.4f} ({judged.sum()} rows judged)")
     return probe, fusion, line
+
+
+def write_number(constant: str, value: float, source: Path) -> None:
+    """Replace the number a one-line `constant = number  # comment` assigns in `source`."""
+    text, n = re.subn(rf"^({constant} = )[-0-9.e]+", lambda m: f"{m.group(1)}{value:g}", source.read_text(encoding="utf-8"),
+                      count=1, flags=re.M)
+    if n != 1:
+        sys.exit(f"{constant} not found in {source}")
+    source.write_text(text, encoding="utf-8")
 
 
 def same_fusion(a: Fusion, b: Fusion | None) -> bool:
@@ -314,7 +362,7 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=ROOT / "out" / "bench_cache" / "issue15", help="the issue-15 harness's cache")
     parser.add_argument("--check", action="store_true", help="exit 1 unless the shipped probes and fusions equal the refit")
     parser.add_argument("--write", action="store_true", help="write the probes file and the fusion constants")
-    parser.add_argument("--probes", default=",".join(FUSIONS),
+    parser.add_argument("--probes", default=",".join([*FUSIONS, *THRESHOLDS]),
                         help="which probes to refit (comma-separated; the others are kept as shipped)")
     args = parser.parse_args()
     if not DATA.is_dir():
@@ -323,11 +371,12 @@ def main() -> None:
     cache = FaceCache(args.cache)
     grids = Grids(args.cache / "grids")
     chosen = set(args.probes.split(","))
-    if unknown := sorted(chosen - set(FUSIONS)):
-        sys.exit(f"unknown probe {', '.join(unknown)}; choose from {', '.join(FUSIONS)}")
+    if unknown := sorted(chosen - {*FUSIONS, *THRESHOLDS}):
+        sys.exit(f"unknown probe {', '.join(unknown)}; choose from {', '.join([*FUSIONS, *THRESHOLDS])}")
     builders: dict[tuple[str, ...], Callable[[], dict[str, list[Row]]]] = {
         (EYE_CLOSED, EYE_HIDDEN, GLASSES): lambda: eye_rows(cache, PlqMaps(args.cache / "plq"), grids, args.cache),
         (LOWER_FACE_COVERED,): lambda: {LOWER_FACE_COVERED: lower_face_rows(cache, grids)},
+        (LOWER_FACE_OBJECT,): lambda: {LOWER_FACE_OBJECT: object_rows(cache, grids)},
         (HEAD_COVERED,): lambda: {HEAD_COVERED: head_rows(cache, grids)},
         (MOUTH_OPEN,): lambda: {MOUTH_OPEN: mouth_rows(cache, grids)},
     }
@@ -338,6 +387,17 @@ def main() -> None:
     cache.save()
     probes, differ = {}, []
     for name, of_probe in rows.items():
+        if name in THRESHOLDS:
+            probes[name], threshold, line = fit_warning_probe(name, of_probe)
+            constant, module = THRESHOLDS[name]
+            same = abs(threshold - getattr(module, constant, math.inf)) <= FUSION_TOLERANCE
+            print(line)
+            print(f"{constant} = {threshold:g}  # " + ("equals the shipped constant" if same else "DIFFERS from the shipped constant"))
+            if not same:
+                differ.append(constant)
+                if args.write:
+                    write_number(constant, threshold, Path(module.__file__))
+            continue
         probe, fusion, line = fit_probe(name, of_probe)
         probes[name] = probe
         constant, module = FUSIONS[name]
@@ -358,7 +418,8 @@ def main() -> None:
         "fitted_by": "benchmarks/fit_attribute_probes.py",
         "data": "development halves: benchmarks/labels/*_eyes.csv (LFW, Yale, official portraits), synthetic eye "
                 "defects on the dev official portraits, glasses drawn on the dev LFW photos, defects_masks_dev, "
-                "identity_lfw_dev (with benchmarks/labels/lfw_head_covering.csv and lfw_mouth.csv), portraits_official "
+                "identity_lfw_dev (with benchmarks/labels/lfw_head_covering.csv, lfw_mouth.csv and lfw_face_occluders.csv), "
+                "portraits_official "
                 "(with official_mouth.csv, the bundled test portraits left out), defects_yale (expressions)",
     })
     if not same_probes(fitted, shipped):

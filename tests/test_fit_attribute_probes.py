@@ -8,7 +8,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.fit_attribute_probes import L2_GRID, Row, auc, fit_probe, same_fusion, tone_balance
+from benchmarks.fit_attribute_probes import (
+    L2_GRID,
+    OBJECT_FALSE_ALARMS,
+    Row,
+    auc,
+    fit_probe,
+    fit_warning_probe,
+    out_of_fold,
+    same_fusion,
+    tone_balance,
+    write_number,
+)
+from benchmarks.issue15.sets import lfw_occluders
 
 
 def test_auc_is_the_share_of_positive_negative_pairs_ranked_right() -> None:
@@ -66,3 +78,42 @@ def test_without_light_negatives_nothing_is_reweighted() -> None:
     # with no light bare head to match, the darker ones were weighted 0 and dropped out of the fit (second review)
     identities = ["Abdullah_al-Attiyah"] * 3 + ["Dexter_Jackson"] * 2 + ["Aaron_Peirsol"]
     assert tone_balance(identities, np.array([0.0, 0, 0, 0, 0, 1])).tolist() == [1.0] * 6
+
+
+def test_a_warning_probe_warns_above_its_share_of_the_negatives_out_of_fold(tmp_path) -> None:
+    """The object probe has no pixel measure to fuse: its threshold is the (1 - OBJECT_FALSE_ALARMS) quantile of the
+    negatives' out-of-fold log-odds, so on made-up rows about that share of negatives reads above it."""
+    rng = np.random.default_rng(39)
+    rows = []
+    for k in range(1000):
+        label = float(k % 20 == 0)
+        features = rng.normal(size=6)
+        features[0] += 2.5 * label
+        rows.append(Row(features, float("nan"), label, f"person{k // 3}"))
+    probe, threshold, line = fit_warning_probe("made_up", rows)
+    labels = np.array([r.label for r in rows])
+    l2 = float(line.split("-> L2 ")[1].split(";")[0])
+    scores = out_of_fold(rows, l2, np.ones(len(rows)))
+    above = (scores[labels == 0] > threshold).mean()
+    assert above == pytest.approx(OBJECT_FALSE_ALARMS, abs=0.002)
+    caught = int((scores[labels == 1] > threshold).sum())
+    assert 10 < caught < 50 and f"{caught} of 50 positives" in line
+    assert np.abs(probe.weights).argmax() == 0
+    source = tmp_path / "constants.py"
+    source.write_text("A = 1\nOBJECT_WARN_LOG_ODDS = 0.0  # the comment stays\nB = 2\n")
+    write_number("OBJECT_WARN_LOG_ODDS", threshold, source)
+    assert source.read_text() == f"A = 1\nOBJECT_WARN_LOG_ODDS = {threshold:g}  # the comment stays\nB = 2\n"
+
+
+def test_only_a_sure_occluder_over_the_mouth_is_a_positive_of_the_object_probe() -> None:
+    """benchmarks/labels/lfw_face_occluders.csv: a fist on the mouth and chin counts; a tennis ball at the jaw's edge,
+    a hand at the cheek or an overlap in doubt is left out of the fit."""
+    occluders = lfw_occluders()
+    lfw = "identity_lfw_dev/{0}/{0}_{1:04d}.jpg"
+    assert occluders[lfw.format("Alexander_Losyukov", 3)] == "mouth"  # fist on mouth and chin
+    assert occluders[lfw.format("Carlos_Moya", 8)] == "mouth"  # a ball before chin and mouth, large
+    assert occluders[lfw.format("Albert_Costa", 3)] == "other"  # a ball at the jaw, small
+    assert occluders[lfw.format("Akbar_Hashemi_Rafsanjani", 2)] == "other"  # in doubt
+    assert occluders[lfw.format("Venus_Williams", 7)] == "other"  # the cheek only
+    assert lfw.format("Aaron_Peirsol", 1) not in occluders
+    assert sum(kind == "mouth" for kind in occluders.values()) == 44 and len(occluders) == 143

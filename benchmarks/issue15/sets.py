@@ -79,6 +79,18 @@ def lfw_beards() -> dict[str, str]:
     return {r["file"]: r["beard"] for r in _rows(LABELS / "lfw_beard.csv")}
 
 
+def lfw_occluders() -> dict[str, str]:
+    """`labels/lfw_face_occluders.csv` by file: "mouth" where a hand or an object surely covers the mouth, the nose or
+    much of the chin, "other" where it covers only the cheek, the eyes or the chin's edge, or the overlap is in doubt.
+    LFW photos not listed have no such occluder."""
+    def kind(row: dict[str, str]) -> str:
+        covers = set(row["region"].split("+"))
+        over_mouth = bool(covers & {"mouth", "nose"}) or ("chin" in covers and row["amount"] == "large")
+        return "mouth" if over_mouth and row["unsure"] == "no" else "other"
+
+    return {r["file"]: kind(r) for r in _rows(LABELS / "lfw_face_occluders.csv")}
+
+
 def identity_tones() -> dict[str, str]:
     """Each LFW development identity's skin tone as a rater saw it (`labels/lfw_identity_tone.csv`: light, medium,
     dark or unsure)."""

@@ -124,6 +124,14 @@ def head_covering(outcomes: list[Outcome]) -> Iterator[Item]:
             yield _item(o, o.photo.labels["covering"] == "yes", "head_covering")
 
 
+def face_object(outcomes: list[Outcome], occluders: dict[str, str]) -> Iterator[Item]:
+    """LFW: a hand or an object over the mouth, the nose or much of the chin vs none (`sets.lfw_occluders`; those over
+    the cheek, the eyes or the chin's edge, or in doubt, left out), `lower_face_covered`."""
+    for o in outcomes:
+        if o.checks and occluders.get(o.photo.key) != "other":
+            yield _item(o, o.photo.key in occluders, "lower_face_covered")
+
+
 def side_light(outcomes: list[Outcome], end_to_end: bool = False) -> Iterator[Item]:
     """Extended Yale B: strong side light vs frontal light, `lighting_uniformity`."""
     for o in outcomes:

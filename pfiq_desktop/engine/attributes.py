@@ -6,7 +6,8 @@ linear probe on the cells at each eye tells a covered eye from a visible one (wh
 it is shut is read on the grid after the 4th block, which keeps more of the eye's own
 shape), and a probe on the cells below the nose tells a mask from a mouth,
 far better than hand-made pixel measures on in-the-wild and synthetic photos
-(docs/EVALUATION.md, "Network probes"). Teeth between lips the landmarks draw nearly closed are read
+(docs/EVALUATION.md, "Network probes"); a second probe on the same cells reads a hand, a microphone or another
+object before the mouth and chin, which the first reads as bare. Teeth between lips the landmarks draw nearly closed are read
 on the grid after the 4th block at the mouth, as an eye's state is. Spectacles are read from the cells of the eye
 band with the face's descriptor (dlib's descriptor knows glasses well; the grid says
 where to look). Head coverings are read from a second, wider chip of the same face
@@ -36,8 +37,8 @@ from pfiq_desktop.engine.faces import CHIP_SIZE, chip_transform, extract_chip
 from pfiq_desktop.engine.landmarks import LEFT_EYE, RIGHT_EYE
 
 # the probes' names: keys of the packaged file and, per eye as f"{name}.{side}", of a face's attributes
-EYE_CLOSED, EYE_HIDDEN, GLASSES, LOWER_FACE_COVERED, HEAD_COVERED, MOUTH_OPEN = (
-    "eye_closed", "eye_hidden", "glasses", "lower_face_covered", "head_covered", "mouth_open")
+EYE_CLOSED, EYE_HIDDEN, GLASSES, LOWER_FACE_COVERED, LOWER_FACE_OBJECT, HEAD_COVERED, MOUTH_OPEN = (
+    "eye_closed", "eye_hidden", "glasses", "lower_face_covered", "lower_face_object", "head_covered", "mouth_open")
 PROBES_FILE = "attributes_{backbone}.npz"  # packaged beside the backbone calibration
 PROBE_ARRAYS = ("mean", "scale", "weights", "bias")  # stored per probe as "<probe>.<array>"
 # per eye (photo left / right, as the officer sees it): outer corner, inner corner, outline of the 68 landmarks
@@ -171,7 +172,7 @@ def per_eye(probe: str, side: str) -> str:
 @dataclass(frozen=True)
 class AttributeProbes:
     """The probes of one backbone: "eye_closed" and "eye_hidden" (per eye), "glasses", "lower_face_covered",
-    "mouth_open" and "head_covered" (read on the head chip)."""
+    "lower_face_object", "mouth_open" and "head_covered" (read on the head chip)."""
 
     probes: dict[str, Probe]
     meta: dict[str, Any]
@@ -188,8 +189,9 @@ class AttributeProbes:
         descriptor) where a probe reads it.
 
         Keys: "eye_closed.left", "eye_closed.right", "eye_hidden.left", "eye_hidden.right", "glasses",
-        "lower_face_covered", "mouth_open", "head_covered" (those of the probes present). Raises ValueError when a probe reads the
-        head chip and `head` is missing: the covering check would otherwise fall back to its pixels without a word.
+        "lower_face_covered", "lower_face_object", "mouth_open", "head_covered" (those of the probes present). Raises
+        ValueError when a probe reads the head chip and `head` is missing: the covering check would otherwise fall back
+        to its pixels without a word.
         """
         out = {}
         for side in EYE_POINTS:
@@ -199,8 +201,10 @@ class AttributeProbes:
                 out[per_eye(EYE_HIDDEN, side)] = self.probes[EYE_HIDDEN].log_odds(eye_features(grid, chip_landmarks, side))
         if GLASSES in self.probes:
             out[GLASSES] = self.probes[GLASSES].log_odds(glasses_features(grid, chip_landmarks, embedding))
-        if LOWER_FACE_COVERED in self.probes:
-            out[LOWER_FACE_COVERED] = self.probes[LOWER_FACE_COVERED].log_odds(lower_face_features(grid, chip_landmarks))
+        lower_face = (LOWER_FACE_COVERED, LOWER_FACE_OBJECT)
+        if any(name in self.probes for name in lower_face):
+            below_nose = lower_face_features(grid, chip_landmarks)
+            out.update({name: self.probes[name].log_odds(below_nose) for name in lower_face if name in self.probes})
         if MOUTH_OPEN in self.probes:
             out[MOUTH_OPEN] = self.probes[MOUTH_OPEN].log_odds(mouth_features(eye_grid, chip_landmarks))
         if self.reads_head:

@@ -46,7 +46,7 @@ CHECK_PROBLEMS = {
     "image_size": "Photo too small or too large in pixels",
     "plq_regions": "Face regions unusable for recognition",
     "face_occlusion": "Eyes, nose or mouth obstructed",
-    "lower_face_covered": "Mouth or chin covered (mask, scarf)",
+    "lower_face_covered": "Mouth or chin covered (mask, scarf, hand)",
     "head_covering": "Head covering",
     "eye_occlusion": "Eyes covered (sunglasses, patch, hand, hair)",
     "eye_open_left": "Eye closed or hidden (photo left)",

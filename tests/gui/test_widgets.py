@@ -252,7 +252,7 @@ def test_a_photo_without_a_face_offers_the_covers_that_hide_one(qtbot):
     panel.load(Analysis(source="masked.jpg", image_size=(60, 40), checks=[missing]), None)
     codes = [panel.reasons.item(i).data(Qt.ItemDataRole.UserRole) for i in range(panel.reasons.count())]
     assert codes[:4] == ["face_present", *NO_FACE_CAUSES] and panel.selected_reasons() == ["face_present"]
-    assert panel.reasons.item(1).text() == "Mouth or chin covered (mask, scarf)"
+    assert panel.reasons.item(1).text() == "Mouth or chin covered (mask, scarf, hand)"
     found = dataclasses.replace(missing, verdict=Verdict.PASS)
     panel.load(Analysis(source="face.jpg", image_size=(60, 40), checks=[found]), None)
     assert not set(NO_FACE_CAUSES) & {panel.reasons.item(i).data(Qt.ItemDataRole.UserRole) for i in range(panel.reasons.count())}

@@ -23,7 +23,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from pfiq_desktop.engine.attributes import HEAD_COVERED, LOWER_FACE_COVERED, fuse, has_probe, sigmoid
+from pfiq_desktop.engine.attributes import HEAD_COVERED, LOWER_FACE_COVERED, LOWER_FACE_OBJECT, fuse, has_probe, sigmoid
 from pfiq_desktop.engine.icao.face_frame import PX_PER_IED, FaceFrame
 from pfiq_desktop.engine.icao.registry import NotAssessable
 
@@ -56,6 +56,11 @@ NETWORK_PROBES = {"lower_face": (LOWER_FACE_COVERED, LOWER_FACE_WITH_NETWORK), "
 # collar and a finger before the chin are lost (docs/EVALUATION.md, "Beards read as masks"). The fusion is fitted
 # before the cap: refitting it moves those probe levels, so the beard table of the issue-15 report is measured again
 PIXELS_BESIDE_PROBE = {"lower_face": 1.6}
+# Above this log-odds the network's object probe (attributes.LOWER_FACE_OBJECT: a hand, a microphone or another object
+# before the mouth and chin, which neither the mask probe nor the pixels read as covered) makes "Mouth and chin
+# uncovered" warn: 1 % of the bare in-the-wild faces of LFW's development half read above it out of fold, none of the
+# clean official portraits. Fitted with the probe by `python -m benchmarks.fit_attribute_probes --probes lower_face_object`
+OBJECT_WARN_LOG_ODDS = 1.6925
 RIM_OFFSET = 3  # frame rows (0.1 IED) above an edge pixel where skin must be for a mask's upper rim
 LOWER_INSIDE_MIN = 0.9  # share of the lower face that must lie inside the photo to judge it
 MIN_CROWN_SEEN = 0.5  # share of the head top's band that must lie inside the photo to judge a head covering
@@ -95,6 +100,12 @@ def covering_probability(model: str, values: dict[str, float], network: Mapping[
     if has_probe(network, probe):
         pixels = min(pixels, PIXELS_BESIDE_PROBE.get(model, math.inf))
     return sigmoid(fuse(fusion, pixels, network, probe))
+
+
+def object_before_mouth(network: Mapping[str, float]) -> bool:
+    """Whether the network's object probe reads a hand or an object before the mouth and chin (OBJECT_WARN_LOG_ODDS);
+    False for a backbone without that probe."""
+    return has_probe(network, LOWER_FACE_OBJECT) and network[LOWER_FACE_OBJECT] > OBJECT_WARN_LOG_ODDS
 
 
 @cache
