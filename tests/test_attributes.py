@@ -16,7 +16,13 @@ import pytest
 import torch
 
 from benchmarks.issue15.synth import close_eye, draw_glasses, make
-from pfiq_desktop.engine.attributes import HEAD_CHIP_PADDING, PROBES_FILE, AttributeProbes, load_attribute_probes
+from pfiq_desktop.engine.attributes import (
+    HEAD_CHIP_PADDING,
+    PROBES_FILE,
+    AttributeProbes,
+    load_attribute_probes,
+    lower_face_in_photo,
+)
 from pfiq_desktop.engine.backbones.dlib_resnet import EYE_GRID_BLOCKS
 from pfiq_desktop.engine.faces import CHIP_SIZE, DetectedFace, chip_transform, extract_chip, photo_points_to_chip
 from pfiq_desktop.engine.icao.coverings import OBJECT_WARN_LOG_ODDS
@@ -239,6 +245,23 @@ def test_fingers_across_the_chin_are_seen_by_the_object_probe(analyzer, clean: l
         flagged += check.verdict is not Verdict.PASS
         by_object += check.reason == OBJECT_SEEN
     assert read >= 18 and flagged >= 18 and by_object >= 12, (read, flagged, by_object)
+
+
+def test_the_object_probe_is_heard_only_where_its_chip_area_lies_in_the_photo(analyzer, clean: list[Analysis]) -> None:
+    """A tight crop puts dlib's fill where the chin's cells are read: the object probe read it as a hand on most bare
+    faces of the mask set's web crops. Cropped just under the chin, the fingers' photo no longer warns for a hand."""
+    face = clean[0].faces[0]
+    chip = photo_points_to_chip(face.landmarks, face.chip_transform)
+    assert lower_face_in_photo(chip, face.chip_transform, face.photo_shape)
+    fingers = fingers_across_chin(load_portrait(0), face.landmarks)
+    assert next(c for c in analyzer.analyse(fingers, known_faces=same_geometry(clean[0])).checks
+                if c.id == "lower_face_covered").reason == OBJECT_SEEN
+    foot = int(face.landmarks[8, 1]) + 2  # just under the chin: the lower face is all there, the chip's foot is not
+    cropped = np.ascontiguousarray(fingers[:foot])
+    assert not lower_face_in_photo(chip, face.chip_transform, cropped.shape)
+    result = analyzer.analyse(cropped, known_faces=same_geometry(clean[0]))
+    assert result.faces[0].attributes["lower_face_object"] > OBJECT_WARN_LOG_ODDS  # the probe still reads it ...
+    assert all(c.reason != OBJECT_SEEN for c in result.checks if c.id == "lower_face_covered")  # ... and is not heard
 
 
 def test_spectacles_worn_or_drawn_are_glasses_to_the_network(analyzer, clean: list[Analysis]) -> None:

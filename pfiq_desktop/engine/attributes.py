@@ -33,7 +33,7 @@ from typing import Any, TypeGuard
 import numpy as np
 
 from pfiq_desktop.engine.backbones import data_file
-from pfiq_desktop.engine.faces import CHIP_SIZE, chip_transform, extract_chip
+from pfiq_desktop.engine.faces import CHIP_SIZE, chip_points_to_photo, chip_transform, extract_chip
 from pfiq_desktop.engine.landmarks import LEFT_EYE, RIGHT_EYE
 
 # the probes' names: keys of the packaged file and, per eye as f"{name}.{side}", of a face's attributes
@@ -144,11 +144,28 @@ def head_features(head_grid: np.ndarray, head_embedding: np.ndarray) -> np.ndarr
     return np.concatenate([_mean_and_max(top), unit])
 
 
+def _below_nose(chip_landmarks: np.ndarray) -> tuple[float, float, float]:
+    """Where the lower-face probes read, in chip pixels: (left, right, top), from the nose tip to the chip's foot
+    between the jaw's sides."""
+    lm = chip_landmarks
+    return float(lm[4, 0]), float(lm[12, 0]), float(lm[33, 1])
+
+
 def lower_face_features(grid: np.ndarray, chip_landmarks: np.ndarray) -> np.ndarray:
     """The grid's cells below the nose tip and between the jaw's sides (2C): mouth and chin, or what covers them."""
-    lm = chip_landmarks
-    inside = _cells(grid, lambda x, y: (y > lm[33, 1]) & (x > lm[4, 0]) & (x < lm[12, 0]))
+    left, right, top = _below_nose(chip_landmarks)
+    inside = _cells(grid, lambda x, y: (y > top) & (x > left) & (x < right))
     return _mean_and_max(grid.astype(np.float32)[:, inside].T)
+
+
+def lower_face_in_photo(chip_landmarks: np.ndarray, transform: np.ndarray, photo_shape: tuple[int, ...]) -> bool:
+    """Whether the chip area the lower-face probes read lies inside the photo. Outside it the chip holds dlib's fill:
+    the object probe read that as a hand on 326 of 397 bare faces in the mask set's tight web crops (none of it inside
+    LFW's or the official portraits' photos, where it was fitted)."""
+    left, right, top = _below_nose(chip_landmarks)
+    corners = chip_points_to_photo(np.array([[left, top], [right, top], [left, CHIP_SIZE], [right, CHIP_SIZE]]), transform)
+    height, width = photo_shape[:2]
+    return bool(((corners >= -0.5) & (corners <= [width - 0.5, height - 0.5])).all())
 
 
 @dataclass(frozen=True)

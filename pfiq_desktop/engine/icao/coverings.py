@@ -23,9 +23,19 @@ from typing import Any
 import cv2
 import numpy as np
 
-from pfiq_desktop.engine.attributes import HEAD_COVERED, LOWER_FACE_COVERED, LOWER_FACE_OBJECT, fuse, has_probe, sigmoid
+from pfiq_desktop.engine.attributes import (
+    HEAD_COVERED,
+    LOWER_FACE_COVERED,
+    LOWER_FACE_OBJECT,
+    fuse,
+    has_probe,
+    lower_face_in_photo,
+    sigmoid,
+)
+from pfiq_desktop.engine.faces import photo_points_to_chip
 from pfiq_desktop.engine.icao.face_frame import PX_PER_IED, FaceFrame
 from pfiq_desktop.engine.icao.registry import NotAssessable
+from pfiq_desktop.engine.results import Face
 
 MODELS_FILE = "covering_models.json"
 # with the built-in network's probe (engine/attributes.py): log-odds = a x pixels + b x network + c of the lower
@@ -102,10 +112,13 @@ def covering_probability(model: str, values: dict[str, float], network: Mapping[
     return sigmoid(fuse(fusion, pixels, network, probe))
 
 
-def object_before_mouth(network: Mapping[str, float]) -> bool:
-    """Whether the network's object probe reads a hand or an object before the mouth and chin (OBJECT_WARN_LOG_ODDS);
-    False for a backbone without that probe."""
-    return has_probe(network, LOWER_FACE_OBJECT) and network[LOWER_FACE_OBJECT] > OBJECT_WARN_LOG_ODDS
+def object_before_mouth(face: Face) -> bool:
+    """Whether the network's object probe reads a hand or an object before the face's mouth and chin
+    (OBJECT_WARN_LOG_ODDS), where the chip it read lies in the photo; False for a backbone without that probe."""
+    network = face.attributes
+    if not (has_probe(network, LOWER_FACE_OBJECT) and network[LOWER_FACE_OBJECT] > OBJECT_WARN_LOG_ODDS):
+        return False
+    return lower_face_in_photo(photo_points_to_chip(face.landmarks, face.chip_transform), face.chip_transform, face.photo_shape)
 
 
 @cache

@@ -142,7 +142,7 @@ def lower_face_covered(ctx: Context, params: dict[str, Any]) -> Measure:
         "probability",
         Evidence(polygons=[[tuple(ctx.landmarks[i]) for i in LOWER_FACE_OUTLINE]], regions=["mouth", "chin"]),
     )
-    if measure.verdict is Verdict.PASS and object_before_mouth(ctx.attributes):
+    if measure.verdict is Verdict.PASS and ctx.face is not None and object_before_mouth(ctx.face):
         # only a warning: the probe is right about half the time where it speaks on in-the-wild photos (a shout, a
         # beard) and catches about 4 in 10 hands and objects there (docs/EVALUATION.md, "A hand before the mouth")
         measure = replace(measure, verdict=Verdict.WARN, reason=OBJECT_SEEN)
