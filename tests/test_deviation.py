@@ -142,7 +142,7 @@ def test_a_failed_check_where_the_map_is_as_usual_is_not_called_unimportant():
     from pfiq_desktop.engine.findings import face_findings
     from pfiq_desktop.engine.results import CheckResult, Evidence, Verdict
 
-    mask = CheckResult("lower_face_covered", "Mouth and chin uncovered (no mask or scarf)", "occlusion", Verdict.FAIL,
+    mask = CheckResult("lower_face_covered", "Mouth and chin uncovered (no mask, scarf or hand)", "occlusion", Verdict.FAIL,
                        "The mouth and chin look covered (a mask, a scarf or a hand): 84 % likely.",
                        evidence=Evidence(regions=["mouth", "chin"]))
     sentences = face_findings({"mouth": 2.1, "chin": 1.3, "nose": 0.2}, [mask], 0.9, [], 0.0)

@@ -510,7 +510,7 @@ def test_under_a_mask_the_checks_that_read_the_mouth_and_cheeks_are_not_judged(p
                             ("head_size", portrait_faces), ("face_cropped", portrait_faces)):  # the chin under a mask is a guess
         found = _result(check_id, masked, faces, profile)
         assert found.verdict is Verdict.NOT_ASSESSABLE, found.reason
-        assert found.reason == ('Cannot be checked: "Mouth and chin uncovered (no mask or scarf)" failed, and this would read the '
+        assert found.reason == ('Cannot be checked: "Mouth and chin uncovered (no mask, scarf or hand)" failed, and this would read the '
                                 'covering, not the face.')
         assert _result(check_id, portrait, faces, profile).verdict is not Verdict.NOT_ASSESSABLE
         for unjudged in (switched_off, left_out):
@@ -518,7 +518,7 @@ def test_under_a_mask_the_checks_that_read_the_mouth_and_cheeks_are_not_judged(p
     # "Eyes, nose and mouth look unobstructed" read beside the failed mask check (walk-through of unseen photos)
     beside = _result("face_occlusion", masked, portrait_faces, profile)
     assert beside.verdict is Verdict.NOT_ASSESSABLE and beside.reason == (
-        'Cannot be checked: "Mouth and chin uncovered (no mask or scarf)" failed, and that check reports the covering.')
+        'Cannot be checked: "Mouth and chin uncovered (no mask, scarf or hand)" failed, and that check reports the covering.')
     assert _result("face_occlusion", portrait, portrait_faces, profile).verdict is Verdict.PASS
     # and beside "Eyes covered" for a grey patch over an eye (graded-defect walk-through)
     lm = _lm(portrait_faces)
