@@ -286,7 +286,7 @@ def _listed(subject: list[CheckResult], uncertain: set[str], ticked: Collection[
     dark to place its landmarks came before "Face too dark"); an eye not visible behind a cover said once."""
     hidden = behind_the_cover(subject)
     listed = in_fix_order(c for c in subject if c.id not in hidden
-                          and (c.verdict is Verdict.FAIL or c.id in uncertain if ticked is None else c.id in ticked))
+                          and ((c.verdict is Verdict.FAIL or c.id in uncertain) if ticked is None else c.id in ticked))
     return sorted(listed, key=lambda c: c.id in uncertain)
 
 
