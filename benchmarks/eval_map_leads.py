@@ -21,7 +21,6 @@ import numpy as np
 
 from pfiq_desktop.engine import findings
 from pfiq_desktop.engine.analyzer import Analyzer
-from pfiq_desktop.engine.faces import photo_points_to_chip
 from pfiq_desktop.engine.icao.regions import REGION_WORDS, polygon_mask, region_polygons
 from pfiq_desktop.engine.imageio import load_image
 from pfiq_desktop.engine.results import Analysis
@@ -42,7 +41,7 @@ class Face:
 def leads(face: Face) -> list[str]:
     """The face's findings, rebuilt under the current `findings.LEAD_DEPTH`, that send the officer looking."""
     first = face.analysis.faces[0]
-    sentences, _ = findings.findings_for_face(first.deviation_chip, photo_points_to_chip(first.landmarks, first.chip_transform),
+    sentences, _ = findings.findings_for_face(first.deviation_chip, first.chip_landmarks,
                                               face.analysis.face_checks(0), first.quality)
     return [s for s in sentences if findings.LOOK_THERE in s]
 
@@ -59,7 +58,7 @@ def on_the_occluder(face: Face, sentence: str) -> bool:
     if name is None or face.occluder is None:
         return False
     first = face.analysis.faces[0]
-    polygons = region_polygons(np.asarray(photo_points_to_chip(first.landmarks, first.chip_transform), np.float64))
+    polygons = region_polygons(np.asarray(first.chip_landmarks, np.float64))
     return int((polygon_mask(polygons[name], first.deviation_chip.shape) & face.occluder).sum()) >= 5
 
 

@@ -49,7 +49,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import math
-import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -59,7 +58,7 @@ import cv2
 import numpy as np
 
 from benchmarks.fit_cover_constants import fit
-from benchmarks.fit_eye_models import as_source, write
+from benchmarks.fit_eye_models import as_source, replace_once, write
 from benchmarks.issue15.facecache import CachedFace, FaceCache
 from benchmarks.issue15.gridcache import BACKBONE, Grids, chip_landmarks
 from benchmarks.issue15.plqcache import PlqMaps
@@ -334,12 +333,8 @@ def fit_probe(name: str, rows: list[Row]) -> tuple[Probe, Fusion, str]:
 
 
 def write_number(constant: str, value: float, source: Path) -> None:
-    """Replace the number a one-line `constant = number  # comment` assigns in `source`."""
-    text, n = re.subn(rf"^({constant} = )[-0-9.e]+", lambda m: f"{m.group(1)}{value:g}", source.read_text(encoding="utf-8"),
-                      count=1, flags=re.M)
-    if n != 1:
-        sys.exit(f"{constant} not found in {source}")
-    source.write_text(text, encoding="utf-8")
+    """Replace the number a one-line `constant = number  # comment` assigns in `source` (the comment stays)."""
+    replace_once(source, constant, rf"^({constant} = )[-0-9.e]+", lambda m: f"{m.group(1)}{value:g}")
 
 
 def same_fusion(a: Fusion, b: Fusion | None) -> bool:

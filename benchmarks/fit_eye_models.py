@@ -155,13 +155,20 @@ def as_source(constant: str, model: Model) -> str:
     return f"{constant} = (\n    (\n{rows}    ),\n    {model[1]:.{DECIMALS}f},\n)\n"
 
 
-def write(constant: str, model: Model, source: Path = Path(eye_pixels.__file__)) -> None:
-    """Replace the constant's definition (one line or the multi-line form above) in eye_pixels.py."""
-    pattern = rf"^{constant} = \(\n.*?^\)\n|^{constant} = [^\n]*\n"
-    text, n = re.subn(pattern, lambda _: as_source(constant, model), source.read_text(encoding="utf-8"), count=1, flags=re.S | re.M)
+def replace_once(source: Path, constant: str, pattern: str, replacement: Callable[[re.Match[str]], str],
+                 flags: int = re.M) -> None:
+    """Rewrite `source` with the first match of `pattern`, `constant`'s definition, replaced; exit naming the constant
+    where `source` has none (the fitters write the constants they fit)."""
+    text, n = re.subn(pattern, replacement, source.read_text(encoding="utf-8"), count=1, flags=flags)
     if n != 1:
         sys.exit(f"{constant} not found in {source}")
     source.write_text(text, encoding="utf-8")
+
+
+def write(constant: str, model: Model, source: Path = Path(eye_pixels.__file__)) -> None:
+    """Replace the constant's definition (one line or the multi-line form above) in eye_pixels.py."""
+    replace_once(source, constant, rf"^{constant} = \(\n.*?^\)\n|^{constant} = [^\n]*\n",
+                 lambda _: as_source(constant, model), re.S | re.M)
 
 
 def main() -> None:

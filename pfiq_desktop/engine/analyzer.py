@@ -259,7 +259,7 @@ class Analyzer:
             # the maps are about the faces: the opposing map painted an EU flag's star behind photo A red (walk-through)
             for side, analysis in enumerate((a, b)):
                 face = analysis.faces[0]
-                area = face_area_chip(photo_points_to_chip(face.landmarks, face.chip_transform), pairs.support.shape[-1])
+                area = face_area_chip(face.chip_landmarks, pairs.support.shape[-1])
                 pairs.support[side][~area] = 0.0
                 pairs.oppose[side][~area] = 0.0
             comparison.score = float(pairs.scores[0])
@@ -383,7 +383,7 @@ class Analyzer:
         """The face's map compared with compliant faces (none when this map method has no reference)."""
         if self.deviation_reference is None:
             return
-        landmarks_chip = photo_points_to_chip(face.landmarks, face.chip_transform)
+        landmarks_chip = face.chip_landmarks
         in_photo = chip_in_photo(face.chip_transform, face.photo_shape, magnitude.shape[0])
         face.deviation_chip = at_stored_precision(deviation_chip(magnitude, landmarks_chip, self.deviation_reference, in_photo))
 

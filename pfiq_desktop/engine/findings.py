@@ -16,7 +16,6 @@ import numpy as np
 
 from pfiq_desktop.engine.deviation import low_share, region_deviation
 from pfiq_desktop.engine.deviation_bands import CLEARLY_LOWER, SOMEWHAT_LOWER, band
-from pfiq_desktop.engine.faces import photo_points_to_chip
 from pfiq_desktop.engine.icao.regions import REGION_NAMES, REGION_WORDS, polygon_mask, region_polygons
 from pfiq_desktop.engine.icao.registry import COMPRESSION_CHECK, FRAMING_CHECKS, LIGHTING_CHECK, doubted
 from pfiq_desktop.engine.results import Analysis, CheckResult, Verdict, stored_how
@@ -236,7 +235,7 @@ def add_findings(analysis: Analysis) -> None:
         if not face.deviation_chip.size:
             face.findings, face.region_deviation = [], {}
             continue
-        landmarks_chip = photo_points_to_chip(face.landmarks, face.chip_transform)
+        landmarks_chip = face.chip_landmarks
         face.findings, face.region_deviation = findings_for_face(
             face.deviation_chip, landmarks_chip, analysis.face_checks(index), face.quality
         )

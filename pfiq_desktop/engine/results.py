@@ -256,16 +256,22 @@ class Face:
         return self._on_photo(self.deviation_chip)
 
     @property
+    def chip_landmarks(self) -> np.ndarray:
+        """The 68 landmarks in the aligned crop's pixels, where the maps, the region masks and the probes read."""
+        from pfiq_desktop.engine.faces import photo_points_to_chip
+
+        return photo_points_to_chip(self.landmarks, self.chip_transform)
+
+    @property
     def plq_on_face(self) -> np.ndarray:
         """The paper's map as the views draw it: inside the face's outline only, as the deviation map is. Over the whole
         crop, the crop's border read red on every photo (the gradient falls off there), which a trainer's officers read
         as "the face's edges are poor" (map-reading walk-through)."""
         from pfiq_desktop.engine.deviation import face_area_chip
-        from pfiq_desktop.engine.faces import photo_points_to_chip
 
         if not self.plq_chip.size:
             return self.plq
-        inside = face_area_chip(photo_points_to_chip(self.landmarks, self.chip_transform), self.plq_chip.shape[0])
+        inside = face_area_chip(self.chip_landmarks, self.plq_chip.shape[0])
         return self._on_photo(np.where(inside, self.plq_chip, np.nan).astype(np.float32))
 
     def _on_photo(self, chip_map: np.ndarray) -> np.ndarray:

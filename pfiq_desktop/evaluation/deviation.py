@@ -27,7 +27,7 @@ import numpy as np
 
 from pfiq_desktop.engine.deviation import low_share
 from pfiq_desktop.engine.deviation_bands import CLEARLY_LOWER
-from pfiq_desktop.engine.faces import CHIP_SIZE, photo_points_to_chip, warp_to_photo
+from pfiq_desktop.engine.faces import CHIP_SIZE, warp_to_photo
 from pfiq_desktop.engine.imageio import load_image
 from pfiq_desktop.engine.landmarks import inter_eye_distance
 from pfiq_desktop.engine.results import Analysis, Face
@@ -63,7 +63,7 @@ def chip_mask(photo_mask: np.ndarray, face: Face) -> np.ndarray:
 
 def occlude_photo(image: np.ndarray, face: Face, kind: str, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """The photo with an occluder drawn where `occlusion.occlude` would put it on the face's chip, and its mask."""
-    landmarks = photo_points_to_chip(face.landmarks, face.chip_transform)
+    landmarks = face.chip_landmarks
     hull = face_hull_mask(landmarks)
     shape = "grey patch" if kind == SKIN_PATCH else kind
     blank = np.zeros((CHIP_SIZE, CHIP_SIZE, 3), np.uint8)
@@ -94,7 +94,7 @@ def score_occluder(face: Face, photo_mask: np.ndarray, kind: str) -> OccluderRes
     deviation = face.deviation_chip
     occluder = chip_mask(photo_mask, face)
     inside = np.isfinite(deviation)
-    regions = occlusion.region_masks(photo_points_to_chip(face.landmarks, face.chip_transform))
+    regions = occlusion.region_masks(face.chip_landmarks)
     lowest = min(face.region_deviation, key=face.region_deviation.__getitem__)
     raw = {n: v for n, v in face.regions.items() if n in regions and np.isfinite(v)}
     raw_lowest = min(raw, key=raw.__getitem__) if raw else ""

@@ -32,7 +32,6 @@ from pfiq_desktop.engine.attributes import (
     lower_face_in_photo,
     sigmoid,
 )
-from pfiq_desktop.engine.faces import photo_points_to_chip
 from pfiq_desktop.engine.icao.face_frame import PX_PER_IED, FaceFrame
 from pfiq_desktop.engine.icao.registry import NotAssessable
 from pfiq_desktop.engine.results import Face
@@ -118,7 +117,7 @@ def object_before_mouth(face: Face) -> bool:
     network = face.attributes
     if not (has_probe(network, LOWER_FACE_OBJECT) and network[LOWER_FACE_OBJECT] > OBJECT_WARN_LOG_ODDS):
         return False
-    return lower_face_in_photo(photo_points_to_chip(face.landmarks, face.chip_transform), face.chip_transform, face.photo_shape)
+    return lower_face_in_photo(face.chip_landmarks, face.chip_transform, face.photo_shape)
 
 
 @cache
