@@ -213,7 +213,7 @@ def test_event_loop_stall_during_batch(qtbot, make_window, portraits, real_facto
     # window took 36-57 ms of the window's own time (47 ms a photo when browsing): the benchmark reports it
     qtbot.waitUntil(lambda: w.compare.analysis is not None, timeout=60_000)
     qtbot.wait(100)
-    assert sum(e.analysis is None for e in w.browser.model.entries) >= 15  # most of the batch is still to come
+    assert sum(e.analysis is None for e in w.browser.model.entries) >= 10  # at least half the batch is still to come
     meter.restart_stats()
     _wait_all(qtbot, w)
     meter.stop()
