@@ -702,8 +702,8 @@ def test_the_to_change_tab_lists_every_change_to_ask_for_most_important_first(qt
 
 
 def test_the_clearly_lower_areas_are_outlined_on_both_views_of_the_photo_and_of_the_crop(qtbot, portraits):
-    # the outlines are the deviation map's words drawn on the photo; drawn as path items since the thirty-ninth session
-    # (one pyqtgraph curve per line and colour was a sixth of the time a photo took to show)
+    # the outlines are the deviation map's words drawn on the photo; drawn as path items since the fortieth session
+    # (a pyqtgraph curve per line and colour recomputed its bounds in Python at every paint)
     from PySide6.QtWidgets import QGraphicsPathItem
 
     from pfiq_desktop.engine.imageio import load_image
