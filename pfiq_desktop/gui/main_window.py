@@ -851,8 +851,7 @@ class MainWindow(QMainWindow):
         if record is None or self._closed:
             return  # a folder was closed while this photo was in the engine, or the window (and its store)
         if self.session.set_analysis(path, shown.analysis):
-            self._changed_since_decided.append(record.name)
-            self._status(f"{record.name} changed since it was decided; please review it again")
+            self._changed_since_decided.append(record.name)  # (said with the progress that follows, not before it)
         if dropped := self.session.check_own_profile(path):
             self._not_theirs.append(f"{record.name} ({dropped})")  # (each replaced the last when said alone: review)
             self._refresh_banner()
@@ -904,7 +903,13 @@ class MainWindow(QMainWindow):
         if self._cancelled:  # the photo under way when the batch was cancelled: the cancellation stays said
             return
         self._set_progress(done, total)
-        self._status(f"Analysing {done} / {total}")
+        self._status(f"Analysing {done} / {total}{self._changed_note()}")
+
+    def _changed_note(self) -> str:
+        """The batch's photos whose new analysis undid their decision, said with its progress and at its end (said
+        alone, the notice was replaced by the next "Analysing n / m" at once: fortieth session)."""
+        changed = self._changed_since_decided
+        return f". Changed since decided, so undecided again: {first_few(changed, 3)}" if changed else ""
 
     def _on_batch_finished(self, count: int) -> None:
         self._set_progress(0, 0)
@@ -913,9 +918,8 @@ class MainWindow(QMainWindow):
             return
         counts = self.session.counts()
         summary = status_counts(counts, RESULT_ORDER)
-        changed, self._changed_since_decided = self._changed_since_decided, []
-        self._status(f"Analysis finished: {summary or 'nothing to do'}" + (
-            f". Changed since decided, so undecided again: {first_few(changed, 3)}" if changed else ""))
+        self._status(f"Analysis finished: {summary or 'nothing to do'}{self._changed_note()}")
+        self._changed_since_decided = []
         log.info("analysis finished: %d photos this batch; the list: %s", count, summary or "nothing to do")
 
     def _mark_pending(self, paths: list[str]) -> None:

@@ -547,6 +547,30 @@ def test_a_photo_replaced_since_its_decision_is_said_when_the_analysis_finishes(
     assert again.session.record(x).decision is None
 
 
+def test_a_photo_replaced_since_its_decision_is_said_while_the_batch_goes_on(qtbot, make_window, portrait_folder,
+                                                                             monkeypatch):
+    # said alone, "X changed since it was decided" was replaced by "Analysing 2 / 3" at once (fortieth session)
+    import shutil
+
+    from pfiq_desktop.gui.main_window import MainWindow
+
+    folder = portrait_folder(3, broken=False)
+    w = _window_on(qtbot, make_window, folder)
+    x, y = w.browser.visible_paths()[:2]
+    w.browser.select_path(x)
+    assert w.decisions.record("retake", [], "")
+    w.shutdown()
+    shutil.copyfile(y, x + ".new")
+    Path(x + ".new").replace(x)
+    said: list[str] = []
+    shown = MainWindow._status
+    monkeypatch.setattr(MainWindow, "_status", lambda self, text, photo=None: (said.append(text), shown(self, text, photo)))
+    again = _window_on(qtbot, make_window, folder)
+    name = again.session.record(x).name
+    progress = [text for text in said if text.startswith("Analysing")]
+    assert progress and progress[-1].endswith(f"Changed since decided, so undecided again: {name}"), said
+
+
 def test_a_copy_of_a_decided_photo_under_another_name_says_so(qtbot, make_window, portrait_folder, tmp_path):
     # an applicant back with the very file asked to be retaken, renamed, opened "No decision yet" with no trace of it
     # (counter walk-through); the copy stays undecided, as the reports have it
