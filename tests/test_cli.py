@@ -1,4 +1,7 @@
-"""`pfiq analyse` and `pfiq embed` as a user runs them."""
+"""`pfiq analyse` and `pfiq embed` as a user runs them.
+
+The commands run in this process (`tests/run_cli.py`: the same exit code and output, without a process's start-up
+each time); a folder with every kind of photo, a stopped run and a console in another code page run as processes."""
 
 from __future__ import annotations
 
@@ -17,14 +20,9 @@ from pfiq_desktop.engine import Analysis
 from pfiq_desktop.engine.faces import FaceDetector, chip_transform, extract_chip
 from pfiq_desktop.engine.models import RECOGNITION_MODEL, model_path
 from tests.photos import REPO, portrait_paths
+from tests.run_cli import pfiq
 
 SAMPLE = REPO / "resources" / "sample_astronaut.jpg"
-
-
-def pfiq(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "pfiq_desktop.cli", *args], cwd=REPO, capture_output=True, text=True, timeout=600
-    )
 
 
 def test_analyse_folder_with_a_bad_file(tmp_path, astronaut):
@@ -35,7 +33,8 @@ def test_analyse_folder_with_a_bad_file(tmp_path, astronaut):
     cv2.imwrite(str(photos / "empty wall.png"), np.full((200, 200, 3), 90, np.uint8))
     cv2.imwrite(str(photos / "scan.png"), cv2.rotate(cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR), cv2.ROTATE_90_CLOCKWISE))
     out = tmp_path / "out"
-    run = pfiq("analyse", str(photos), "--out", str(out), "--device", "cpu")
+    run = subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", "analyse", str(photos), "--out", str(out), "--device",
+                          "cpu"], cwd=REPO, capture_output=True, text=True, timeout=600)  # (a process, as a user runs it)
     assert run.returncode == 1, "a broken or faceless photo must make the exit code say so"
     assert "broken.jpg" in run.stdout and "error" in run.stdout and "No face found" in run.stdout
     assert "Photo stored sideways" in run.stdout  # it said "no face found", as for the empty wall
@@ -78,12 +77,10 @@ def test_a_second_run_takes_what_was_analysed_from_the_cache_so_a_stopped_run_re
     photos.mkdir()
     for name, image in (("first", astronaut), ("second", astronaut[:, ::-1].copy())):
         cv2.imwrite(str(photos / f"{name}.png"), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
-    env = dict(os.environ, PFIQ_DATA_DIR=str(tmp_path / "data"))
+    env = {"PFIQ_DATA_DIR": str(tmp_path / "data")}
 
     def analyse(*paths, extra=()):
-        run = subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", "analyse", *map(str, paths), "--out",
-                              str(tmp_path / "out"), "--device", "cpu", *extra], cwd=REPO, capture_output=True,
-                             text=True, timeout=600, env=env)
+        run = pfiq("analyse", *map(str, paths), "--out", str(tmp_path / "out"), "--device", "cpu", *extra, env=env)
         assert run.returncode in (0, 1), run.stderr
         return {line.split()[0]: line for line in run.stdout.splitlines() if line.startswith(("first", "second"))}
 
@@ -222,8 +219,7 @@ def test_a_result_names_its_photo_wherever_it_is_reported_from(tmp_path, astrona
     photos = tmp_path / "photos"
     photos.mkdir()
     cv2.imwrite(str(photos / "a.jpg"), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
-    made = subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", "analyse", "photos", "--out", "res", "--format",
-                           "json,png", "--device", "cpu"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    made = pfiq("analyse", "photos", "--out", "res", "--format", "json,png", "--device", "cpu", cwd=tmp_path)
     assert made.returncode == 0, made.stderr
     report = ("report", str(tmp_path / "res" / "a.json"), "--format", "pdf", "--no-store")
     run = pfiq(*report, "--out", str(tmp_path / "first"))
@@ -312,9 +308,7 @@ def test_a_saved_profile_that_no_longer_loads_is_named_as_the_saved_setting(tmp_
     (data / "profiles").mkdir(parents=True)
     (data / "profiles" / "relaxed.toml").write_text('extends = "lenient"\n[checks.pose_roll]\nfail_bellow = 4\n')
     (data / "settings.json").write_text('{"profile": "relaxed"}')
-    env = dict(os.environ, PFIQ_DATA_DIR=str(data))
-    run = subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", "analyse", str(SAMPLE), "--out", str(tmp_path / "out")],
-                         cwd=REPO, capture_output=True, text=True, timeout=600, env=env)
+    run = pfiq("analyse", str(SAMPLE), "--out", str(tmp_path / "out"), env={"PFIQ_DATA_DIR": str(data)})
     assert run.returncode == 2 and "fail_bellow is not a setting" in run.stderr
     assert "the profile saved in the application's settings: give --profile NAME" in run.stderr
 
@@ -325,13 +319,11 @@ def test_a_profile_chosen_in_the_window_is_named_on_the_console(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
     (data / "settings.json").write_text('{"profile": "lenient"}')
-    env = dict(os.environ, PFIQ_DATA_DIR=str(data))
+    env = {"PFIQ_DATA_DIR": str(data)}
     args = ["analyse", str(SAMPLE), "--out", str(tmp_path / "out"), "--format", "json", "--no-cache"]
-    saved = subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", *args], cwd=REPO, capture_output=True, text=True,
-                           timeout=600, env=env)
+    saved = pfiq(*args, env=env)
     assert "note: profile lenient (the one chosen in the window" in saved.stderr, saved.stdout + saved.stderr
-    named = subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", *args, "--profile", "lenient", "--overwrite"], cwd=REPO,
-                           capture_output=True, text=True, timeout=600, env=env)
+    named = pfiq(*args, "--profile", "lenient", "--overwrite", env=env)
     assert "note: profile" not in named.stderr and named.returncode == saved.returncode
 
 
@@ -360,11 +352,8 @@ def test_a_result_reported_with_another_profile_is_judged_under_it(tmp_path, ast
     photos = tmp_path / "photos"
     photos.mkdir()
     cv2.imwrite(str(photos / "a.jpg"), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
-    env = dict(os.environ, PFIQ_DATA_DIR=str(tmp_path / "data"))
-
     def cli(*args):
-        return subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", *args], cwd=REPO, capture_output=True,
-                              text=True, timeout=600, env=env)
+        return pfiq(*args, env={"PFIQ_DATA_DIR": str(tmp_path / "data")})
 
     made = cli("analyse", str(photos), "--out", str(tmp_path / "res"), "--format", "json", "--profile", "icao-9303")
     assert made.returncode == 0, made.stderr
@@ -408,12 +397,10 @@ def test_a_report_judges_a_photo_under_the_profile_kept_for_it_in_the_window(tmp
     cv2.imwrite(str(photos / "adult.jpg"), cv2.cvtColor(astronaut[:, ::-1], cv2.COLOR_RGB2BGR))
     with ReviewStore(data / "reviews.sqlite3") as store:
         store.keep_photo_profile(photos / "child.jpg", file_sha256(photos / "child.jpg"), "uk-passport-child-under-6")
-    env = dict(os.environ, PFIQ_DATA_DIR=str(data))
+    env = {"PFIQ_DATA_DIR": str(data)}
 
     def reported(out, what, *profile):
-        run = subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", "report", what, "--format", "csv",
-                              "--out", str(tmp_path / out), "--device", "cpu", *profile], cwd=REPO, capture_output=True,
-                             text=True, timeout=600, env=env)
+        run = pfiq("report", what, "--format", "csv", "--out", str(tmp_path / out), "--device", "cpu", *profile, env=env)
         assert run.returncode == 0, run.stderr
         rows = csv.DictReader((tmp_path / out / "pfiq-results.csv").open(encoding="utf-8-sig"))
         return run.stderr, {os.path.basename(row["file"]): row["profile"] for row in rows}
@@ -426,9 +413,8 @@ def test_a_report_judges_a_photo_under_the_profile_kept_for_it_in_the_window(tmp
     assert "note: judged under --profile lenient, not the profile kept for it in the window: child.jpg" in said
 
     def analysed(out, *profile):
-        run = subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", "analyse", str(photos), "--out", str(tmp_path / out),
-                              "--format", "json", "--device", "cpu", *profile], cwd=REPO, capture_output=True, text=True,
-                             env=env)
+        run = pfiq("analyse", str(photos), "--out", str(tmp_path / out), "--format", "json", "--device", "cpu", *profile,
+                   env=env)
         assert run.returncode == 0, run.stderr
         return run.stderr, {name: json.loads((tmp_path / out / f"{name}.json").read_text())["profile"] for name in
                             ("child", "adult")}
@@ -449,18 +435,16 @@ def test_a_report_judges_a_photo_under_the_profile_kept_for_it_in_the_window(tmp
     other = portrait_paths()[0]  # (another person: the adult here is the child's picture mirrored, not a new photo)
     for new, reference, judged in ((photos / "child.jpg", other, "uk-passport-child-under-6"),
                                    (other, photos / "child.jpg", "icao-9303")):
-        compared = subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", "compare", str(new), str(reference),
-                                   "--out", str(tmp_path / "pairs"), "--format", "json", "--device", "cpu"], cwd=REPO,
-                                  capture_output=True, text=True, env=env)
+        compared = pfiq("compare", str(new), str(reference), "--out", str(tmp_path / "pairs"), "--format", "json",
+                        "--device", "cpu", env=env)
         assert compared.returncode == 0, compared.stderr
         pair = json.loads((tmp_path / "pairs" / f"{new.stem}__vs__{reference.stem}.json").read_text())
         assert pair["a"]["profile"] == pair["b"]["profile"] == judged, compared.stderr
         assert ("kept for it alone in the window: child.jpg" in compared.stderr) is (new.stem == "child"), compared.stderr
     # --store names the store to read, here with the application's own data folder empty
-    compared = subprocess.run([sys.executable, "-m", "pfiq_desktop.cli", "compare", str(photos / "child.jpg"), str(other),
-                               "--store", str(data / "reviews.sqlite3"), "--out", str(tmp_path / "stored"), "--format", "json",
-                               "--device", "cpu"], cwd=REPO, capture_output=True, text=True,
-                              env=dict(env, PFIQ_DATA_DIR=str(tmp_path / "empty")))
+    compared = pfiq("compare", str(photos / "child.jpg"), str(other), "--store", str(data / "reviews.sqlite3"), "--out",
+                    str(tmp_path / "stored"), "--format", "json", "--device", "cpu",
+                    env={"PFIQ_DATA_DIR": str(tmp_path / "empty")})
     assert compared.returncode == 0, compared.stderr
     pair = json.loads((tmp_path / "stored" / f"child__vs__{other.stem}.json").read_text())
     assert pair["a"]["profile"] == "uk-passport-child-under-6", compared.stderr

@@ -12,7 +12,7 @@ from pfiq_desktop.cli.compare import PairsFileError, read_pairs
 from pfiq_desktop.engine.comparison import Comparison
 from pfiq_desktop.reports.comparison_pdf import read_embedded_comparison
 from tests.photos import SHARED_FACES, load_portrait, portrait_paths, save_rgb, shared_missing, variant
-from tests.test_cli import pfiq
+from tests.run_cli import pfiq
 
 
 def test_one_pair_prints_score_and_decision_and_writes_png_pdf_json(tmp_path):
