@@ -906,8 +906,8 @@ class MainWindow(QMainWindow):
         self._status(f"Analysing {done} / {total}{self._changed_note()}")
 
     def _changed_note(self) -> str:
-        """The batch's photos whose new analysis undid their decision, said with its progress and at its end (said
-        alone, the notice was replaced by the next "Analysing n / m" at once: fortieth session)."""
+        """The batch's photos whose new analysis undid their decision, said with its progress, its end or its
+        cancellation (said alone, the notice was replaced by the next "Analysing n / m" at once: fortieth session)."""
         changed = self._changed_since_decided
         return f". Changed since decided, so undecided again: {first_few(changed, 3)}" if changed else ""
 
@@ -946,7 +946,7 @@ class MainWindow(QMainWindow):
         self._mark_pending(paths)
         self._cancelled = True
         self._status(f"Batch cancelled; {counted(len(paths), 'photo')} left pending: a photo you open is analysed, F5 analyses "
-                     "them all (Analysis ▸ Analyse pending photos)")
+                     f"them all (Analysis ▸ Analyse pending photos){self._changed_note()}")
 
     def cancel_batch(self) -> None:
         """Stop the queued analyses; Esc typed in the search box clears the search, and in a note, the checklist or

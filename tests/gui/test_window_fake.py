@@ -571,6 +571,32 @@ def test_a_photo_replaced_since_its_decision_is_said_while_the_batch_goes_on(qtb
     assert progress and progress[-1].endswith(f"Changed since decided, so undecided again: {name}"), said
 
 
+def test_a_photo_replaced_since_its_decision_is_said_when_the_batch_is_cancelled(qtbot, make_window, portrait_folder):
+    import shutil
+
+    import cv2
+
+    folder = portrait_folder(3, broken=False)
+    w = _window_on(qtbot, make_window, folder)
+    x, y = w.browser.visible_paths()[:2]
+    w.browser.select_path(x)
+    assert w.decisions.record("retake", [], "")
+    w.shutdown()
+    shutil.copyfile(y, x + ".new")
+    Path(x + ".new").replace(x)
+    for n in range(3):  # photos not seen before, so the batch is still going when the replaced one is done
+        cv2.imwrite(str(folder / f"new{n}.jpg"), np.roll(cv2.imread(y), 7 * (n + 1), axis=1))
+    again = make_window(fake_factory(delay=0.5))
+    again.open_paths([str(folder)])
+    qtbot.waitUntil(lambda: "Changed since decided" in again.status_text.text(), timeout=10_000)  # (with the progress)
+    assert again.worker.pending() > 0
+    again.cancel_batch()
+    qtbot.waitUntil(lambda: not again.progress.isVisible(), timeout=10_000)
+    name = again.session.record(x).name
+    assert again.status_text.text().startswith("Batch cancelled; "), again.status_text.text()
+    assert again.status_text.text().endswith(f"Changed since decided, so undecided again: {name}"), again.status_text.text()
+
+
 def test_a_copy_of_a_decided_photo_under_another_name_says_so(qtbot, make_window, portrait_folder, tmp_path):
     # an applicant back with the very file asked to be retaken, renamed, opened "No decision yet" with no trace of it
     # (counter walk-through); the copy stays undecided, as the reports have it
