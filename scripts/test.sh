@@ -20,10 +20,11 @@ export QT_QPA_PLATFORM=offscreen
 run_pytest() { .venv/bin/python -m pytest -q -p no:cacheprovider -rs "$@"; }
 # Two workers, each file on one (its module fixtures built once), each torch on one thread: two torch pools on two
 # cores spun against each other and took longer than one worker (773 s against 742 s; 482 s this way, on 2 cores).
+# The files in the order tests/conftest.py gives them, the longest first, not xdist's (the most tests first).
 # Then what measures responsiveness, with no other test beside it. Arguments go to both phases; a phase that selects
 # no test (exit 5) is no failure, unless neither selects one.
 echo "== pytest (parallel)"
-parallel=0; OMP_NUM_THREADS=1 run_pytest -n 2 --dist loadfile -m "${only}not alone" "$@" || parallel=$?
+parallel=0; OMP_NUM_THREADS=1 run_pytest -n 2 --dist loadfile --no-loadscope-reorder -m "${only}not alone" "$@" || parallel=$?
 [ "$parallel" -eq 0 ] || [ "$parallel" -eq 5 ] || exit "$parallel"
 echo "== pytest (alone)"
 alone=0; run_pytest -m "${only}alone" "$@" || alone=$?
