@@ -527,12 +527,11 @@ def test_every_replaced_photos_dropped_profile_is_said(qtbot, make_window, portr
     assert all(f"{name} (uk-passport-baby-under-1)" in again.banner.text() for name in names), again.banner.text()
 
 
-def test_a_photo_replaced_since_its_decision_is_said_when_the_analysis_finishes(qtbot, make_window, portrait_folder):
-    # the retake copied over IMG_0001.JPG opened "No decision yet": its notice was overwritten at once by "Analysis
-    # finished: 1 fail" (counter walk-through)
+def _decided_then_replaced(qtbot, make_window, folder: Path) -> tuple[str, str]:
+    """The folder's first two photos (x, y): x decided in a window since closed, then y copied over it (a retake saved
+    under the old name)."""
     import shutil
 
-    folder = portrait_folder(2, broken=False)
     w = _window_on(qtbot, make_window, folder)
     x, y = w.browser.visible_paths()[:2]
     w.browser.select_path(x)
@@ -540,6 +539,14 @@ def test_a_photo_replaced_since_its_decision_is_said_when_the_analysis_finishes(
     w.shutdown()
     shutil.copyfile(y, x + ".new")
     Path(x + ".new").replace(x)
+    return x, y
+
+
+def test_a_photo_replaced_since_its_decision_is_said_when_the_analysis_finishes(qtbot, make_window, portrait_folder):
+    # the retake copied over IMG_0001.JPG opened "No decision yet": its notice was overwritten at once by "Analysis
+    # finished: 1 fail" (counter walk-through)
+    folder = portrait_folder(2, broken=False)
+    x, y = _decided_then_replaced(qtbot, make_window, folder)
     again = _window_on(qtbot, make_window, folder)
     qtbot.waitUntil(lambda: again.status_text.text().startswith("Analysis finished"), timeout=10_000)
     name = again.session.record(x).name
@@ -550,18 +557,10 @@ def test_a_photo_replaced_since_its_decision_is_said_when_the_analysis_finishes(
 def test_a_photo_replaced_since_its_decision_is_said_while_the_batch_goes_on(qtbot, make_window, portrait_folder,
                                                                              monkeypatch):
     # said alone, "X changed since it was decided" was replaced by "Analysing 2 / 3" at once (fortieth session)
-    import shutil
-
     from pfiq_desktop.gui.main_window import MainWindow
 
     folder = portrait_folder(3, broken=False)
-    w = _window_on(qtbot, make_window, folder)
-    x, y = w.browser.visible_paths()[:2]
-    w.browser.select_path(x)
-    assert w.decisions.record("retake", [], "")
-    w.shutdown()
-    shutil.copyfile(y, x + ".new")
-    Path(x + ".new").replace(x)
+    x, y = _decided_then_replaced(qtbot, make_window, folder)
     said: list[str] = []
     shown = MainWindow._status
     monkeypatch.setattr(MainWindow, "_status", lambda self, text, photo=None: (said.append(text), shown(self, text, photo)))
@@ -572,18 +571,10 @@ def test_a_photo_replaced_since_its_decision_is_said_while_the_batch_goes_on(qtb
 
 
 def test_a_photo_replaced_since_its_decision_is_said_when_the_batch_is_cancelled(qtbot, make_window, portrait_folder):
-    import shutil
-
     import cv2
 
     folder = portrait_folder(3, broken=False)
-    w = _window_on(qtbot, make_window, folder)
-    x, y = w.browser.visible_paths()[:2]
-    w.browser.select_path(x)
-    assert w.decisions.record("retake", [], "")
-    w.shutdown()
-    shutil.copyfile(y, x + ".new")
-    Path(x + ".new").replace(x)
+    x, y = _decided_then_replaced(qtbot, make_window, folder)
     for n in range(3):  # photos not seen before, so the batch is still going when the replaced one is done
         cv2.imwrite(str(folder / f"new{n}.jpg"), np.roll(cv2.imread(y), 7 * (n + 1), axis=1))
     again = make_window(fake_factory(delay=0.5))
