@@ -21,7 +21,8 @@ import pytest
 from pfiq_desktop.evaluation import curves, edc, figures, occlusion
 from tests.photos import SHARED_FACES, portrait_paths, shared_missing
 
-# `evaluate` sets torch's threads for its run (two); the fixture gives the worker its own back for its next modules
+# `evaluate` sets torch's threads for its run: one here, as each worker's torch (scripts/test.sh; its default two spun
+# against the other worker on two cores); the fixture gives the worker its own back for its next modules
 pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
 
 # what the quick run reads from ../shared/data/faces (run.py: curves, edc, occlusion, stability, defects)
@@ -38,7 +39,7 @@ def bundled(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("pfiq_desktop.cli.evaluate.DEFAULT_DATA", folder / "no-shared" / "data" / "faces")  # a fresh clone
         with contextlib.redirect_stderr(told):
-            assert main(["evaluate", "--quick", "--out", str(folder / "out")]) == 0
+            assert main(["evaluate", "--quick", "--threads", "1", "--out", str(folder / "out")]) == 0
     out = folder / "out"
     return json.loads((out / "summary.json").read_text()), out, told.getvalue()
 
@@ -52,7 +53,7 @@ def quick(request, tmp_path_factory):
     from pfiq_desktop.evaluation.run import QUICK, evaluate
 
     out = tmp_path_factory.mktemp("evaluation")
-    summary = evaluate(SHARED_FACES, out, QUICK, log=lambda _: None)
+    summary = evaluate(SHARED_FACES, out, QUICK, log=lambda _: None, threads=1)
     return summary, out
 
 
