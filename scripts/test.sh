@@ -20,7 +20,7 @@ export QT_QPA_PLATFORM=offscreen
 run_pytest() { .venv/bin/python -m pytest -q -p no:cacheprovider -rs "$@"; }
 # Two workers, each file on one (its module fixtures built once), each torch on one thread: two torch pools on two
 # cores spun against each other and took longer than one worker (773 s against 742 s; 482 s this way, on 2 cores).
-# The files in the order tests/conftest.py gives them, the longest first, not xdist's (the most tests first).
+# The files in the order tests/conftest.py gives them (those holding slow tests first), not xdist's (the most tests first).
 # Then what measures responsiveness, with no other test beside it. Arguments go to both phases; a phase that selects
 # no test (exit 5) is no failure, unless neither selects one.
 echo "== pytest (parallel)"
