@@ -1,7 +1,8 @@
 """`pfiq analyse` and `pfiq embed` as a user runs them.
 
 The commands run in this process (`tests/run_cli.py`: the same exit code and output, without a process's start-up
-each time); a folder with every kind of photo, a stopped run and a console in another code page run as processes."""
+each time); a folder of good, broken and faceless photos, a stopped run and a console in another code page run as
+processes."""
 
 from __future__ import annotations
 
