@@ -21,7 +21,7 @@ from tests.photos import REPO
 
 
 def pfiq(*args: str, env: Mapping[str, str] | None = None,
-              cwd: str | os.PathLike[str] = REPO) -> subprocess.CompletedProcess[str]:
+         cwd: str | os.PathLike[str] = REPO) -> subprocess.CompletedProcess[str]:
     """`pfiq ARGS` with `env`'s variables set and in `cwd`, all put back after (the SIGTERM handler a command sets too)."""
     from pfiq_desktop.cli import main
 

@@ -353,6 +353,7 @@ def test_a_result_reported_with_another_profile_is_judged_under_it(tmp_path, ast
     photos = tmp_path / "photos"
     photos.mkdir()
     cv2.imwrite(str(photos / "a.jpg"), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
+
     def cli(*args):
         return pfiq(*args, env={"PFIQ_DATA_DIR": str(tmp_path / "data")})
 

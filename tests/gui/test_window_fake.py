@@ -560,7 +560,7 @@ def test_a_photo_replaced_since_its_decision_is_said_while_the_batch_goes_on(qtb
     from pfiq_desktop.gui.main_window import MainWindow
 
     folder = portrait_folder(3, broken=False)
-    x, y = _decided_then_replaced(qtbot, make_window, folder)
+    x, _ = _decided_then_replaced(qtbot, make_window, folder)
     said: list[str] = []
     shown = MainWindow._status
     monkeypatch.setattr(MainWindow, "_status", lambda self, text, photo=None: (said.append(text), shown(self, text, photo)))
