@@ -945,8 +945,10 @@ class MainWindow(QMainWindow):
     def _on_cancelled(self, paths: list[str]) -> None:
         self._mark_pending(paths)
         self._cancelled = True
-        self._status(f"Batch cancelled; {counted(len(paths), 'photo')} left pending: a photo you open is analysed, F5 analyses "
-                     f"them all (Analysis ▸ Analyse pending photos){self._changed_note()}")
+        # the changed photos before the instructions: after them, a 1400-pixel window's status line cut the names off
+        note = self._changed_note()
+        self._status(f"Batch cancelled; {counted(len(paths), 'photo')} left pending" + (f"{note}. A" if note else ": a")
+                     + " photo you open is analysed, F5 analyses them all (Analysis ▸ Analyse pending photos)")
 
     def cancel_batch(self) -> None:
         """Stop the queued analyses; Esc typed in the search box clears the search, and in a note, the checklist or
