@@ -61,7 +61,7 @@ from pfiq_desktop.gui.renewal_check import RenewalCheck
 from pfiq_desktop.gui.settings_dialog import SettingsDialog
 from pfiq_desktop.gui.theme import apply_theme, notice_style
 from pfiq_desktop.gui.welcome import WelcomePage
-from pfiq_desktop.gui.widgets import IMAGE_FILTER, SteadyDropDowns, named, plain, shortcut
+from pfiq_desktop.gui.widgets import IMAGE_FILTER, OneLineLabel, SteadyDropDowns, named, plain, shortcut
 from pfiq_desktop.gui.worker import AnalysisWorker, EngineFactory
 from pfiq_desktop.palette import RESULT_ORDER, STATUS_COLOURS, status_counts
 from pfiq_desktop.review import ACCEPT, ReviewStore
@@ -270,7 +270,7 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         """What the window says, the officer, the batch's progress with its Cancel, and the engine."""
-        self.status_text = named(plain(QLabel("Ready")), "statusText")
+        self.status_text = named(OneLineLabel("Ready"), "statusText")
         self.progress = named(QProgressBar(), "batchProgress")
         self.progress.setMaximumWidth(220)
         self.progress.setFormat("%v / %m")

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from PySide6 import QtGui
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QImage, QKeyEvent, QKeySequence, QPixmap, QShortcut, QStandardItemModel
-from PySide6.QtWidgets import QComboBox, QLabel, QWidget
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
+from PySide6.QtGui import QHelpEvent, QImage, QKeyEvent, QKeySequence, QPainter, QPaintEvent, QPixmap, QShortcut, QStandardItemModel
+from PySide6.QtWidgets import QComboBox, QLabel, QToolTip, QWidget
 
 from pfiq_desktop.engine.defaults import ONNX_SUFFIXES, TORCHSCRIPT_SUFFIXES
 from pfiq_desktop.engine.discovery import IMAGE_EXTENSIONS
@@ -80,6 +80,39 @@ def plain(label: QLabel) -> QLabel:
     '<h1 style="color:green">PHOTO COMPLIANT ...' showed a large green line where its error belonged (security review)."""
     label.setTextFormat(Qt.TextFormat.PlainText)
     return label
+
+
+class OneLineLabel(QLabel):
+    """A plain one-line label that ends its text with "..." where the text does not fit, and shows the whole text on
+    hover. The status line cut a long message mid-word with no sign that more followed (a cancelled batch naming twelve
+    retaken photos ended at "ph"). Its text stays whole, for the code that reads it and for screen readers; only what
+    is drawn is shortened."""
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__(text)
+        plain(self)
+
+    def minimumSizeHint(self) -> QSize:
+        """As high as the text, as narrow as the layout likes: a long message must not widen the window."""
+        return QSize(0, super().minimumSizeHint().height())
+
+    def shown_text(self) -> str:
+        """The text as drawn: whole where it fits, ended with an ellipsis where it does not."""
+        return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.contentsRect().width())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        self.style().drawItemText(painter, self.contentsRect(), int(self.alignment().value), self.palette(),
+                                  self.isEnabled(), self.shown_text(), self.foregroundRole())
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent) and not self.toolTip():
+            if self.shown_text() != self.text():
+                QToolTip.showText(event.globalPos(), as_written(self.text()), self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(event)
 
 
 def as_written(text: str) -> str:

@@ -537,6 +537,33 @@ def test_a_long_decision_message_is_shown_whole_in_a_short_panel(qtbot):
     qtbot.waitUntil(lambda: panel.message.height() >= panel.message.heightForWidth(panel.message.width()), timeout=2_000)
 
 
+def test_a_status_message_too_long_for_its_line_ends_with_an_ellipsis_and_is_whole_on_hover(qtbot, make_window):
+    # a cancelled batch naming a dozen retaken photos was cut mid-word ("..., ph") with no sign that more followed
+    from PySide6.QtCore import QEvent, QPoint
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QApplication, QToolTip
+
+    window = make_window()
+    label = window.status_text
+    hovered = QPoint(10, label.height() // 2)
+
+    def hover() -> str:
+        QApplication.sendEvent(label, QHelpEvent(QEvent.Type.ToolTip, hovered, label.mapToGlobal(hovered)))
+        return QToolTip.text() if QToolTip.isVisible() else ""
+
+    said = "Changed since decided, so undecided again: " + ", ".join(f"retake_{i:02d}.jpg" for i in range(30)) + "."
+    window._status(said)
+    assert label.text() == said  # whole for the code and the screen reader that read it
+    assert hover() == said
+    shown = label.shown_text()
+    assert shown.endswith("…") and said.startswith(shown[:-1]) and len(shown) > 40, shown
+    assert label.fontMetrics().horizontalAdvance(shown) <= label.contentsRect().width()
+    assert window.width() == 1400 and label.minimumSizeHint().width() < 200  # the message did not widen the window
+    window._status("Ready")
+    assert label.shown_text() == "Ready"
+    qtbot.waitUntil(lambda: hover() == "", timeout=2_000)  # a text that fits has no tip (Qt hides one after a moment)
+
+
 @pytest.mark.parametrize("seen_by", [None, *_COLOUR_BLIND])
 def test_pass_warning_and_fail_colours_stay_apart_for_red_green_colour_blind_officers(seen_by):
     """Pass and fail (and accept and reject) looked one olive under deuteranopia (dE 25): scanning a report's 31
