@@ -21,7 +21,7 @@ from urllib.parse import quote
 import cv2
 import numpy as np
 from PySide6.QtCore import QSizeF, QUrl
-from PySide6.QtGui import QImage, QPdfWriter, QTextDocument
+from PySide6.QtGui import QFontMetricsF, QImage, QPdfWriter, QTextDocument
 
 from pfiq_desktop import APP_NAME, __version__
 from pfiq_desktop.atomic import OutputError, write_bytes_atomic
@@ -59,8 +59,8 @@ Progress = Callable[[int, int, str], None]
 SUMMARY_TITLE = "Batch summary"
 HEADING = "margin-top:20px; margin-bottom:8px"  # device px: a section title, clear of what is above it, close to its own
 TABLE_GAP = "margin-bottom:12px"  # Qt drops the top margin of a paragraph that follows a table: the gap is the table's
-PAGE_SHARE = 0.995  # of a page's height the photo table may fill: rounding between measuring and printing
 PAGE_WITHOUT_END = 1e9  # device pixels: the page the rows are measured on, so none is cut by a page break
+SUMMARY_PT = 7.5  # the summary's text
 
 
 def load_thumbnail(item: ReportItem, size: int = THUMB_PX) -> np.ndarray | None:
@@ -271,6 +271,7 @@ PHOTOS_INTRO_TEXT = (
     "marking one made uncertain; after \"look at\", the warnings.</span>"
 )
 PHOTOS_INTRO = f'<p style="{HEADING}">{PHOTOS_INTRO_TEXT}</p>'  # below the summary
+PAGE_BREAK = '<p style="page-break-before:always; margin-top:0px; margin-bottom:0px; font-size:1pt">&nbsp;</p>'
 PHOTOS_INTRO_ON_NEW_PAGE = f'<p style="page-break-before:always; margin-top:0px; margin-bottom:3px">{PHOTOS_INTRO_TEXT}</p>'
 # the photo table's columns: (title, alignment, share of the width). Fixed shares keep the columns alike from page to
 # page (each page is its own table) and give file names room (they broke mid-word: "head_covering.jp / g")
@@ -280,26 +281,50 @@ PHOTOS_HEAD = f'<tr style="background-color:{HEADER_SHADE}">' + "".join(
     f'<th align="{align}" width="{share}%">{title}</th>' for title, align, share in PHOTO_COLUMNS) + "</tr>"
 
 
-def _photos_html(chunks: list[list[str]], after_summary: bool) -> str:
-    """The photo table cut into one table per page (`chunks`), so no row is split between two pages; the first
-    chunk continues the summary's last page when `after_summary`, else the table starts on a page of its own.
+def _photos_html(writer: QPdfWriter, summary: str, rows: list[str], thumbs: Sequence[tuple[str, QImage]],
+                 resources: Mapping[str, QImage]) -> str:
+    """The photo table that follows `summary`, cut into one table per page so that no row is split between two pages
+    (QTextDocument paginates every cell on its own: a thumbnail could otherwise land on the next page while its file
+    name stays on this one). It starts below the summary where its first row fits there, else on a page of its own.
+    Each page takes the rows whose table fits it, measured as printed (a row with a long decision is three times as
+    tall as most: measuring the tallest for every page left pages half empty). `thumbs`: each row's image and its
+    src, `resources`: the summary's."""
+    if not rows:
+        return ""
+    page_h = writer.height() - footer_height(writer)
 
-    (QTextDocument paginates every cell on its own: a thumbnail could otherwise land on
-    the next page while its file name stays on this one.)
-    """
-    intro = PHOTOS_INTRO if after_summary else PHOTOS_INTRO_ON_NEW_PAGE
-    return intro + "".join(_photo_table(chunk, new_page=n > 0) for n, chunk in enumerate(chunks))
+    # kept free under each page's table: Qt moved the page break after a table ending within a few pixels of its
+    # page's end one page further, leaving a blank page (CLI walk-through)
+    line = QFontMetricsF(new_document(writer, base_pt=SUMMARY_PT).defaultFont(), writer).lineSpacing()
+
+    def fits(first: int, stop: int, room: float) -> bool:
+        table = _photo_table(rows[first:stop])
+        return _measuring_document(writer, table, dict(thumbs[first:stop]), writer.width(), PAGE_WITHOUT_END).size().height() <= room
+
+    def room(before: str, new_page: bool = False) -> float:
+        return _table_room(writer, before, resources, writer.width(), page_h, new_page) - line
+
+    first_room = room(summary + PHOTOS_INTRO)
+    intro = PHOTOS_INTRO if fits(0, 1, first_room) else PHOTOS_INTRO_ON_NEW_PAGE
+    if intro == PHOTOS_INTRO_ON_NEW_PAGE:
+        first_room = room(summary + intro)
+    counts = _pages(len(rows), fits, first_room, room(summary + intro, new_page=True))
+    cuts = [0, *accumulate(counts)]
+    return intro + "".join(_photo_table(rows[a:b], new_page=a > 0) for a, b in zip(cuts, cuts[1:]))
 
 
 def _photo_table(rows: list[str], new_page: bool = False) -> str:
-    brk = "page-break-before:always; " if new_page else ""
-    return (f'<table width="100%" cellspacing="0" cellpadding="2" border="0.5" style="{brk}border-color:{RULE_COLOUR}; '
+    """The photo table with `rows`; with `new_page`, after a break to the next page. The break is a paragraph of its
+    own: between two tables Qt puts an empty line, which a table filling its page pushed onto the next page, and a
+    table breaking the page before itself then left that page blank (CLI walk-through)."""
+    brk = PAGE_BREAK if new_page else ""
+    return (f'{brk}<table width="100%" cellspacing="0" cellpadding="2" border="0.5" style="border-color:{RULE_COLOUR}; '
             f"border-style:solid\">{PHOTOS_HEAD}{''.join(rows)}</table>")
 
 
 def _measuring_document(writer: QPdfWriter, html: str, resources: Mapping[str, QImage], width: float, page_h: float) -> QTextDocument:
     """`html` laid out as the summary lays it out, on pages `page_h` tall."""
-    doc = new_document(writer, base_pt=7.5)
+    doc = new_document(writer, base_pt=SUMMARY_PT)
     for url, image in resources.items():
         doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(url), image)
     doc.setPageSize(QSizeF(width, page_h))
@@ -307,10 +332,15 @@ def _measuring_document(writer: QPdfWriter, html: str, resources: Mapping[str, Q
     return doc
 
 
-def _free_height(writer: QPdfWriter, html: str, resources: Mapping[str, QImage], width: float, page_h: float) -> float:
-    """The height left on the last page of `html`, in device pixels."""
-    doc = _measuring_document(writer, html, resources, width, page_h)
-    return page_h * max(1, doc.pageCount()) - doc.documentLayout().documentSize().height()
+def _table_room(writer: QPdfWriter, html: str, resources: Mapping[str, QImage], width: float, page_h: float,
+                new_page: bool) -> float:
+    """The height, in device pixels, that a photo table following `html` (on a page of its own with `new_page`) has
+    before its page ends. Measured where Qt places the table, not where `html` ends: the paragraph above it keeps
+    its bottom margin, and a table starting a page sits below the page's top; measured from the end of `html`, a
+    table overran its page by a few pixels, leaving a blank page, or had its last row cut in two (CLI walk-through)."""
+    doc = _measuring_document(writer, html + _photo_table([], new_page), resources, width, page_h)
+    top = doc.documentLayout().frameBoundingRect(doc.rootFrame().childFrames()[-1]).top()
+    return (math.floor(top / page_h) + 1) * page_h - top
 
 
 def _pages(count: int, fits: Callable[[int, int, float], bool], first_room: float, page_room: float) -> list[int]:
@@ -359,7 +389,7 @@ def write_batch_summary(
     created = now_text(now)
 
     def draw(writer: QPdfWriter) -> int:
-        doc = new_document(writer, base_pt=7.5)
+        doc = new_document(writer, base_pt=SUMMARY_PT)
         px = css_px(writer)
         width_css = content_width_css(writer)
         thumb_css = 0.5 * 96  # half an inch tall
@@ -403,23 +433,7 @@ def write_batch_summary(
         )
         summary = header + _counts_html(items) + histogram_html + _failing_html(items)
         rows = _photo_rows(items, thumbs, links, thumb_css)
-        # Each page takes the rows whose table fits it, measured as printed (a row with a long decision is three times
-        # as tall as most: measuring the tallest for every page left pages half empty)
-        page_h = writer.height() - footer_height(writer)
-
-        def fits(first: int, stop: int, room: float) -> bool:
-            table = _photo_table(rows[first:stop])
-            shown = dict(zip(thumbs[first:stop], thumb_images[first:stop]))
-            return _measuring_document(writer, table, shown, writer.width(), PAGE_WITHOUT_END).size().height() <= room
-
-        def room_below(html: str) -> float:
-            return _free_height(writer, html, {hist_src: histogram}, writer.width(), page_h) * PAGE_SHARE
-
-        first_room = room_below(summary + PHOTOS_INTRO)
-        after_summary = fits(0, 1, first_room)  # else the table starts on a page of its own
-        counts = _pages(len(rows), fits, first_room if after_summary else room_below(PHOTOS_INTRO_ON_NEW_PAGE), page_h * PAGE_SHARE)
-        cuts = [0, *accumulate(counts)]
-        photos = _photos_html([rows[a:b] for a, b in zip(cuts, cuts[1:])], after_summary) if rows else ""
+        photos = _photos_html(writer, summary, rows, list(zip(thumbs, thumb_images)), {hist_src: histogram})
         doc.setHtml("<html><body>" + summary + photos + "</body></html>")
         return print_document(
             writer,

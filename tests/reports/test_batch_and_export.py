@@ -498,6 +498,33 @@ def test_a_tall_row_does_not_leave_every_page_of_the_summary_half_empty(tmp_path
     assert write_batch_summary(tmp_path / "none.pdf", [], "A4") == 1  # no photos: no empty table on a page of its own
 
 
+def test_no_photo_row_is_cut_between_two_pages_and_no_page_is_left_blank(tmp_path, sample_analysis):
+    # a 6-photo summary printed its rows on pages 1 and 3 with page 2 blank, a 30-photo one cut row 16 in two: the
+    # rows were fitted into the room below the summary's end, but Qt sets the table a little lower (CLI walk-through)
+    from PySide6.QtCore import QBuffer, QIODevice
+
+    from pfiq_desktop.reports.batch import _failing_html, _measuring_document, _photo_rows, _photos_html
+    from pfiq_desktop.reports.paged import footer_height, new_writer
+
+    items = make_batch(sample_analysis, tmp_path / "photos", 8)
+    rows = _photo_rows(items, [""] * len(items), [None] * len(items), 48)
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = new_writer(buffer, "A4")
+    page_h = writer.height() - footer_height(writer)
+    for spacer in range(330, 720, 6):  # the summary, ending in a table as it does, ends lower each time (css px)
+        summary = f'<p style="margin-bottom:{spacer}px">Summary</p>{_failing_html(items)}'
+        doc = _measuring_document(writer, summary + _photos_html(writer, summary, rows, [], {}), {}, writer.width(), page_h)
+        spans = []
+        for table in doc.rootFrame().childFrames():
+            first_cells = table.firstCursorPosition().block()
+            if (first_cells.text(), first_cells.next().text()) == ("#", "Photo"):  # a photo table, not the summary's
+                box = doc.documentLayout().frameBoundingRect(table)
+                spans.append((int(box.top() // page_h), int((box.bottom() - 1) // page_h)))
+        assert all(first == last for first, last in spans), (spacer, spans)  # each table ends on the page it starts on
+        assert [first for first, _ in spans] == list(range(doc.pageCount() - len(spans), doc.pageCount())), (spacer, spans)
+
+
 def test_the_summary_headings_stand_clear_of_the_tables_above_them(tmp_path, sample_analysis):
     # "Recognition quality of the main face" sat 12 pt below the counts table's last row, closer than two rows of the
     # table to each other (14 pt): it read as a row of the table (Qt drops a paragraph's top margin after a table)
