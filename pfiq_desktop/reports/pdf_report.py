@@ -157,7 +157,13 @@ MIDDLE = ("forehead", "nose", "mouth", "chin")  # top to bottom
 FACES_SHOWN = 4  # a group photo's faces with their quality; the rest are counted
 
 
-def quality_html(analysis: Analysis) -> str:
+# where the page sends the reader for what it leaves out: a PDF/A file carries no attachment (PDF/A-1 forbids them),
+# and an archival copy said "in the attached JSON" with nothing attached (CLI walk-through)
+JSON_ATTACHED = "the attached JSON"
+JSON_NOT_ATTACHED = "the photo's analysis JSON (pfiq analyse --format json), not attached to this PDF/A copy"
+
+
+def quality_html(analysis: Analysis, json_where: str) -> str:
     """Recognition quality per face and the main face's regions compared with compliant photos."""
     if not analysis.faces:  # an unreadable photo was described as one without a face
         why = "Not analysed" if analysis.errors else "No face"
@@ -200,7 +206,7 @@ def quality_html(analysis: Analysis) -> str:
 <p style="margin-top:4px; margin-bottom:1px"><b>Regions vs compliant photos</b>{" (face 1)" if several else ""}</p>
 {table}
 <p style="color:{NOTE_GREY}; margin-top:1px; font-size:6pt">Mean over each whole region (a finding's smaller area can be \
-lower): {READING}. Pixel-level quality (PLQ) per region: attached JSON.{more}</p>"""
+lower): {READING}. Pixel-level quality (PLQ) per region: in {json_where}.{more}</p>"""
 
 
 CHANGES_SHOWN = 3
@@ -222,7 +228,7 @@ def changes_html(analysis: Analysis) -> str:
             f'<span style="color:{NOTE_GREY}"> (most important first{unsure}):</span> {items}</p>')
 
 
-def findings_html(analysis: Analysis) -> str:
+def findings_html(analysis: Analysis, json_where: str) -> str:
     """The findings in words: the main face's in full, a group photo's other faces by count."""
     if not analysis.faces:
         return ""
@@ -230,7 +236,7 @@ def findings_html(analysis: Analysis) -> str:
     items = "".join(f"<li>{escape(s)}</li>" for s in sentences) or "<li>Nothing stands out against compliant photos.</li>"
     others = sum(bool(face.findings) for face in analysis.faces[1:])
     tail = (f'<p style="color:{NOTE_GREY}; margin-top:0px">{others} other face{" has" if others == 1 else "s have"} findings of '
-            "their own (in the attached JSON).</p>") if others else ""
+            f"their own (in {json_where}).</p>") if others else ""
     return (f'<p style="margin-top:3px; margin-bottom:0px"><b>Findings</b>'
             f'{" (face 1)" if len(analysis.faces) > 1 else ""}</p>'
             f'<ul style="margin-top:0px; margin-bottom:0px; margin-left:-20px; font-size:7pt">{items}</ul>{tail}')
@@ -396,14 +402,17 @@ LEGEND = (  # the colour bar beside the map names its bands: not repeated here
 )
 
 
-def build_report_html(item: ReportItem, figure_src: str, figure_width_css: float, officer: str, created: str) -> str:
+def build_report_html(item: ReportItem, figure_src: str, figure_width_css: float, officer: str, created: str,
+                      attached: bool = True) -> str:
+    """The report's page; `attached`: whether the analysis JSON is attached (not to a PDF/A file)."""
     a = item.analysis
+    json_where = JSON_ATTACHED if attached else JSON_NOT_ATTACHED
     # no face, no maps: the legend described a picture that was not there
     legend = f'<p style="color:{NOTE_GREY}; font-size:6pt; margin-top:1px">{escape(LEGEND)}</p>' if a.faces else ""
     top = f"""
 <table width="100%" cellspacing="0" cellpadding="0" style="margin-top:4px"><tr>
 <td valign="top" width="{FIGURE_SHARE * 100:.0f}%"><img src="{figure_src}" width="{figure_width_css:.0f}"/>{legend}</td>
-<td width="2%"></td><td valign="top">{quality_html(a)}</td></tr></table>"""
+<td width="2%"></td><td valign="top">{quality_html(a, json_where)}</td></tr></table>"""
     return (
         "<html><body>"
         + header_html(item, officer, created)
@@ -411,7 +420,7 @@ def build_report_html(item: ReportItem, figure_src: str, figure_width_css: float
         + errors_html(a)
         + ("" if item.decision is not None and item.decision.decision == "accept" else changes_html(a))  # no new photo
         + top
-        + findings_html(a)
+        + findings_html(a, json_where)
         + checklist_html(a)
         + audit_html(item.audit, a)
         + "</body></html>"
@@ -473,7 +482,7 @@ def _draw_report(
     # not fit on one page, a smaller figure is tried before letting the rest flow onto a second.
     for share in FIGURE_HEIGHT_SHARES:
         shown_w = min(width_css * FIGURE_SHARE - 2, figure.width() * (share * writer.height() / figure.height()) / px)
-        doc.setHtml(build_report_html(item, src, shown_w, officer, created))
+        doc.setHtml(build_report_html(item, src, shown_w, officer, created, attached=not pdfa))
         if doc.pageCount() == 1:
             break
     # else: the smallest figure stays, so as little as possible flows onto the next page

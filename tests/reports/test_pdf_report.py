@@ -130,6 +130,11 @@ def test_missing_photo_and_error_analysis_still_make_a_report(tmp_path, sample_a
     assert "ERROR" in text and "not an image" in text and "No decision recorded" in text
 
 
+def _written(target, item):
+    write_pdf_report(target, item)
+    return target
+
+
 def test_pdfa_mode_declares_pdfa_and_has_no_attachment(tmp_path, decided_item):
     target = tmp_path / "archive.pdf"
     write_pdf_report(target, decided_item, pdfa=True)
@@ -138,6 +143,10 @@ def test_pdfa_mode_declares_pdfa_and_has_no_attachment(tmp_path, decided_item):
     metadata = reader.trailer["/Root"]["/Metadata"].get_object().get_data()
     assert b"pdfaid:part" in metadata or b"<pdfaid:part>1" in metadata
     assert "/OutputIntents" in reader.trailer["/Root"]
+    # it sent the reader to "the attached JSON" for the regions' PLQ with nothing attached (CLI walk-through)
+    archived, normal = _squash(_text(target)), _squash(_text(_written(tmp_path / "normal.pdf", decided_item)))
+    assert "attached JSON" in normal and "attached JSON" not in archived
+    assert "(PLQ) per region: in the photo's analysis JSON (pfiq analyse --format json), not attached to this PDF/A" in archived
 
 
 def test_annotated_png(tmp_path, decided_item):
