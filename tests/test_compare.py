@@ -324,3 +324,7 @@ def test_a_pair_without_checklist_differences_names_the_verdict_both_share(genui
     assert "every check the same for both photos, and both Fail" in changes_html(same)  # the PDF as the sheet (review)
     unread = dataclasses.replace(same, a=dataclasses.replace(same.a, checks=[]), b=dataclasses.replace(same.b, checks=[]))
     assert changes_line(unread) == "Checklist: not run on either photo"  # (it read "both Error")
+    # one photo unreadable: every check of the other was listed as a difference, 36 of them in the CSV (CLI walk-through)
+    one_unread = dataclasses.replace(same, a=unread.a)
+    assert not one_unread.check_changes() and same.b.checks
+    assert changes_line(one_unread) == "Checklist: not run on photo A, so nothing to compare"

@@ -136,7 +136,10 @@ class CheckChange:
 
 
 def check_changes(a: Analysis, b: Analysis) -> list[CheckChange]:
-    """The subjects' checks whose verdicts differ, in photo A's checklist order."""
+    """The subjects' checks whose verdicts differ, in photo A's checklist order; none where a photo's checklist was
+    not run (a photo that could not be read listed every check of the other as a difference, 36 in the CSV)."""
+    if not a.checks or not b.checks:
+        return []
     checks_a = {c.id: c for c in a.subject_checks()}
     checks_b = {c.id: c for c in b.subject_checks()}
     changes = []

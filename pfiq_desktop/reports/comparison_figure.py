@@ -193,6 +193,8 @@ def same_verdicts(comparison: Comparison) -> str:
     green SAME PERSON read as all good where both photos failed 9 checks (officer's walk-through)."""
     if not comparison.a.checks and not comparison.b.checks:  # ("every check the same ... both Error": none was run)
         return "Checklist: not run on either photo"
+    if not comparison.a.checks or not comparison.b.checks:
+        return f"Checklist: not run on photo {'A' if not comparison.a.checks else 'B'}, so nothing to compare"
     a, b = comparison.a.verdict, comparison.b.verdict
     both = f"both {verdict_text(a)}" if a == b else f"A {_verdict_words(a)}, B {_verdict_words(b)}"
     return f"Checklist: every check the same for both photos, and {both}"
