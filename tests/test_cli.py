@@ -6,6 +6,7 @@ processes."""
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -231,6 +232,13 @@ def test_a_result_names_its_photo_wherever_it_is_reported_from(tmp_path, astrona
     said = "1 annotated picture written by this application left out (e.g. a.png)"
     assert run.returncode == 0 and said in run.stderr, run.stdout + run.stderr
     assert len(rows) == 2 and "a.jpg" in rows[1] and "a.png" not in rows[1], rows
+    # photos reported from a relative folder: the CSV and JSON named "photos/a.jpg", analyse's JSON the full path, so
+    # a nightly script's runs from different folders did not join (CLI walk-through)
+    run = pfiq("report", "photos", "--format", "csv,json", "--no-store", "--out", "relative", cwd=tmp_path)
+    csv_rows = list(csv.DictReader((tmp_path / "relative" / "pfiq-results.csv").read_text(encoding="utf-8-sig").splitlines()))
+    exported = json.loads((tmp_path / "relative" / "pfiq-results.json").read_text(encoding="utf-8"))
+    assert run.returncode == 0 and [r["path"] for r in csv_rows] == [str(photos / "a.jpg")], run.stderr
+    assert json.dumps(str(photos / "a.jpg")) in json.dumps(exported), exported
     # another applicant's photo under the analysed one's name (camera names repeat): the report drew that face under
     # this one's verdict, hash and decision, and said nothing
     cv2.imwrite(str(photos / "a.jpg"), cv2.cvtColor(astronaut[:, ::-1], cv2.COLOR_RGB2BGR))
@@ -472,6 +480,17 @@ def test_no_photos_found_suggests_recursive_only_for_a_folder_with_sub_folders(t
         run = pfiq("analyse", str(folder), "--out", str(tmp_path / "out"))
         assert run.returncode == 2 and "no images found in the given paths" in run.stderr, run.stderr
         assert ("add --recursive" in run.stderr) is hint, (folder, run.stderr)
+
+
+def test_a_folder_or_photo_that_does_not_exist_is_a_usage_error_and_nothing_is_written(tmp_path):
+    # an unmounted share was analysed as one unreadable photo: exit 1, "nightly.json" and a report PDF for a folder,
+    # which a nightly script reads as "a photo had a problem" (CLI walk-through)
+    gone = tmp_path / "share" / "nightly"
+    for command in ("analyse", "report"):
+        out = tmp_path / f"out-{command}"
+        run = pfiq(command, str(gone), str(SAMPLE), "--out", str(out))
+        assert run.returncode == 2 and f"no such file or folder: {gone}; nothing was done" in run.stderr, run.stderr
+        assert not out.exists(), command
 
 
 def test_a_folder_report_leaves_out_only_this_applications_annotated_pictures(tmp_path, astronaut):

@@ -25,6 +25,7 @@ from pfiq_desktop.cli.common import (
     error,
     fitted,
     kept_profiles,
+    missing_inputs,
     note_annotated,
     nothing_found,
     outputs_complete,
@@ -177,6 +178,10 @@ def run(args: argparse.Namespace) -> int:
     from pfiq_desktop.review.reasons import failed_problems, no_face_problem, problems_overview, warned_problems
     from pfiq_desktop.review.values import quality_text
 
+    missing = missing_inputs(args.paths)
+    if missing:
+        error(missing)
+        return EXIT_USAGE
     found = find_images(args.paths, recursive=args.recursive, outputs=args.out)
     report_skipped(found.skipped)
     note_annotated(found.annotated)

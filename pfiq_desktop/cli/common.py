@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from pfiq_desktop.engine.defaults import DEFAULT_BACKBONE, DEVICES
 from pfiq_desktop.engine.discovery import Skipped
-from pfiq_desktop.engine.filenames import display_name, one_line, path_from_text
+from pfiq_desktop.engine.filenames import display_name, first_few, one_line, path_from_text
 from pfiq_desktop.engine.results import looks_like_analysis
 from pfiq_desktop.review.values import counted
 from pfiq_desktop.settings import SettingsStore
@@ -210,6 +210,17 @@ def nothing_found(paths: Sequence[str], recursive: bool, what: str) -> str:
 
     nested = not recursive and any(has_subfolders(Path(p)) for p in paths)
     return f"no {what} found in the given paths" + ("; add --recursive to also search their sub-folders" if nested else "")
+
+
+def missing_inputs(paths: Sequence[str]) -> str | None:
+    """The message for named files or folders that do not exist, or None. Analysed as photos, they made a result
+    saying "The file 'nightly' does not exist" and exit 1, which a nightly script reads as "a photo had a problem"
+    where its share was not mounted (CLI walk-through); `pfiq compare` already refused a missing photo."""
+    missing = [printable(str(Path(p).absolute())) for p in paths if not Path(p).exists()]
+    if not missing:
+        return None
+    return (f"no such file or folder: {first_few(missing, 3)}; nothing was done (check the path, or that the "
+            "drive or network share holding it is connected)")
 
 
 def error(text: str) -> None:

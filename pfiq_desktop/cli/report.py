@@ -31,6 +31,7 @@ from pfiq_desktop.cli.common import (
     analysed_photo,
     broken_analysis,
     error,
+    missing_inputs,
     note_annotated,
     nothing_found,
     parse_list,
@@ -220,6 +221,10 @@ def run(args: argparse.Namespace) -> int:
     if bool(args.results) == bool(args.paths):
         error("give photos, folders or JSON files, or --results STORE (one of the two)")
         return EXIT_USAGE
+    missing = missing_inputs(args.paths)
+    if missing:
+        error(missing)
+        return EXIT_USAGE
     try:
         ensure_folder(args.out)  # before any photo is analysed
     except OutputError as failure:
@@ -236,7 +241,8 @@ def run(args: argparse.Namespace) -> int:
 
     args.formats = args.formats or list(DEFAULT_FORMATS)
     found = find_images(args.paths, recursive=args.recursive, outputs=args.out)
-    paths = with_saved_analyses(found.files, [Path(p) for p in args.paths if Path(p).is_dir()], args.recursive, args.out)
+    paths = with_saved_analyses([p.absolute() for p in found.files],  # the exports name each photo wherever they are read
+                                [Path(p) for p in args.paths if Path(p).is_dir()], args.recursive, args.out)
     note_annotated(found.annotated)
     if not paths:
         error(nothing_found(args.paths, args.recursive, "photos or analysis files"))
