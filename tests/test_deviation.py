@@ -63,11 +63,11 @@ def test_findings_name_the_patched_eye_and_not_a_clean_face(pairs):
                         for _, patched in pairs)
     assert patched_named >= len(pairs) - 1
     clean_first = [clean.faces[0].findings[0] for clean, _ in pairs]
-    assert sum(s.startswith("No face area is clearly lower") for s in clean_first) >= len(pairs) // 2, clean_first
+    assert sum(s.startswith("No face region is clearly lower as a whole") for s in clean_first) >= len(pairs) // 2, clean_first
     # where the map outlines spots, the words say so rather than that nothing is lower
     for (clean, _), first in zip(pairs, clean_first):
-        if first.startswith("No face area"):
-            assert ("outlined spots" in first) == (low_share(clean.faces[0].deviation_chip) > 0), first
+        if first.startswith("No face region"):
+            assert ("spots are outlined" in first) == (low_share(clean.faces[0].deviation_chip) > 0), first
 
 
 def test_outlines_surround_the_patch_on_the_photo(pairs):
@@ -161,11 +161,11 @@ def test_many_scattered_spots_are_not_called_nothing_clearly_lower():
 
     regions = {"mouth": -0.5, "chin": -0.8, "nose": 0.2}
     many, usual, few = (face_findings(regions, [], 0.9, [], share)[0] for share in (0.10, 0.07, 0.02))
-    assert many.startswith("No single face area is clearly lower, but scattered outlined spots cover 10 %"), many
+    assert many.startswith("No face region is clearly lower as a whole, but scattered outlined spots cover 10 %"), many
     assert "more than in compliant photos (about 3 %, 9 in 10 under 7 %)" in many
     # 7 % is the 90th percentile of clean portraits: "typically 2-3 %" made 4 of 10 clean photos look defective
-    assert usual.startswith("No face area is clearly lower than in compliant photos; the scattered outlined spots cover 7 %"), usual
-    assert few.startswith("No face area is clearly lower than in compliant photos; the scattered outlined spots cover 2 %"), few
+    assert usual.startswith("No face region is clearly lower as a whole than in compliant photos; only scattered spots are outlined, covering 7 %"), usual
+    assert few.startswith("No face region is clearly lower as a whole than in compliant photos; only scattered spots are outlined, covering 2 %"), few
 
 
 def test_under_side_light_the_map_sends_no_one_to_the_lit_cheek():
@@ -267,8 +267,8 @@ def test_outlined_spots_too_small_to_round_to_a_percent_are_not_said_to_cover_0_
     from pfiq_desktop.engine.findings import face_findings
 
     headline = face_findings({"nose": 0.1}, [], 0.9, [], 0.003)[0]
-    assert "spots cover under 1 % of the face" in headline and " 0 %" not in headline, headline
-    assert "spots cover 3 % of the face" in face_findings({"nose": 0.1}, [], 0.9, [], 0.03)[0]
+    assert "spots are outlined, covering under 1 % of the face" in headline and " 0 %" not in headline, headline
+    assert "spots are outlined, covering 3 % of the face" in face_findings({"nose": 0.1}, [], 0.9, [], 0.03)[0]
 
 
 def test_an_area_near_an_eye_is_not_called_an_area_near_the_eye_area():

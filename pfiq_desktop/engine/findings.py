@@ -202,13 +202,15 @@ def _headline(anything_low: bool, clear_share: float) -> str:
         return f"Clearly lower areas cover {100 * clear_share:.0f} % of the face {TYPICAL_LOW_SHARE_TEXT}."
     if round(100 * clear_share) > round(100 * UNUSUAL_LOW_SHARE):  # compared as written: "7 %" is not unusual, even at 0.074
         # many small spots: "no area" beside 10 % outlined
-        return (f"No single face area is clearly lower, but scattered outlined spots cover {100 * clear_share:.0f} % "
+        return (f"No face region is clearly lower as a whole, but scattered outlined spots cover {100 * clear_share:.0f} % "
                 f"of the face, more than in compliant photos ({TYPICAL_RANGE}).")
     # the map may still outline small spots: say so, or the words contradict the picture
     # a share that rounds to none is said as under 1 %: "the scattered outlined spots cover 0 %" (walk-through)
     covered = f"{100 * clear_share:.0f} %" if round(100 * clear_share) else "under 1 %"
-    scattered = f"; the scattered outlined spots cover {covered} of the face {TYPICAL_LOW_SHARE_TEXT}" if clear_share > 0 else ""
-    return f"No face area is clearly lower than in compliant photos{scattered}."
+    scattered = f"; only scattered spots are outlined, covering {covered} of the face {TYPICAL_LOW_SHARE_TEXT}" if clear_share > 0 else ""
+    # "region ... as a whole": "No face area is clearly lower" under a legend saying outlines are clearly lower, with
+    # outlines drawn, read as a contradiction (officer's walk-through)
+    return f"No face region is clearly lower as a whole than in compliant photos{scattered}."
 
 
 def findings_for_face(
