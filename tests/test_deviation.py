@@ -245,6 +245,22 @@ def test_only_a_deep_unexplained_place_sends_the_officer_looking_for_an_occluder
             assert sent or "no checklist item names a cause" in said[0], said
 
 
+def test_a_deep_place_beside_a_turned_head_names_the_turn_not_an_occluder():
+    # "Eye area on the photo's right: much lower (-3.0); no checklist item explains it: look for an occluder" beside
+    # a failed 40-degree turn to that side, whose far eye is foreshortened (officer's walk-through)
+    from pfiq_desktop.engine.findings import LOOK_THERE, LowArea, face_findings
+    from pfiq_desktop.engine.results import CheckResult, Verdict
+
+    turned = CheckResult("pose_yaw", "Head not turned (yaw)", "pose", Verdict.FAIL, "Head turned 40.6 deg to the photo's right.")
+    for sentences in (face_findings({"right_eye": -3.0, "nose": 0.1}, [turned], 0.9, [], 0.05),
+                      face_findings({"nose": 0.1}, [turned], 0.9, [LowArea(0.05, -3.4, "right_eye")], 0.05)):
+        said = [s for s in sentences[1:] if "(-3." in s]
+        assert len(said) == 1 and LOOK_THERE not in said[0], sentences
+        assert "perhaps as the checklist reports head turned 40.6 deg to the photo's right" in said[0], said
+    untouched = face_findings({"right_eye": -3.0, "nose": 0.1}, [dataclasses.replace(turned, verdict=Verdict.PASS)], 0.9, [], 0.05)
+    assert any(LOOK_THERE in s for s in untouched), untouched  # a head held straight: still a lead to follow
+
+
 def test_a_warning_where_the_map_outlines_spots_is_said_with_them():
     # a glare spot the map outlined and a warning named ("11% of the cheek ... pure white") read only "the scattered
     # outlined spots cover 4 %" in the findings (explanation walk-through)

@@ -47,6 +47,7 @@ MAP_MISSES = "the map shows no loss here, but it seldom shows closed eyes, masks
 # outlined spots" (explanation walk-through); the regions of clean portraits read 0-7 %
 SPOTTED_REGION = 0.1
 LOOK_THERE = "look for an occluder, shadow or reflection there"  # what an unexplained clearly lower place asks
+TURNED_HEAD_CHECKS = ("pose_yaw", "pose_pitch")  # a head turned or tilted up or down shows less of part of the face
 WHOLE_FACE_CHECKS = ("sharpness", "exposure", "clipping", "dynamic_range", COMPRESSION_CHECK)  # the map cannot show these
 
 
@@ -134,7 +135,7 @@ def face_findings(
     for area in [] if side_lit else [a for a in areas if a not in spots_told]:
         near = REGION_WORDS[area.near].lower().replace("eye area", "eye")  # not "an area near the eye area"
         sentences.append(f"An area near the {near} ({100 * area.share:.0f} % of the face): "
-                         f"{band(area.mean)} ({area.mean:+.1f}); {_unexplained(area.mean)}.")
+                         f"{band(area.mean)} ({area.mean:+.1f}); {_unexplained(area.mean, checks)}.")
     # (one quoted at a region already, as a hot spot on the forehead is, is not quoted again as about the whole face)
     whole = [_said(c) for c in checks if c.id in WHOLE_FACE_CHECKS and c.verdict is Verdict.FAIL and c.id not in quoted]
     if whole:
@@ -186,13 +187,18 @@ def _region_sentences(
         elif pointed.get(name):  # its check was quoted at a region before (a mask's chin, then its mouth): not unexplained
             sentences.append(text + "; the checklist's finding above concerns it too.")
         elif not side_lit:
-            sentences.append(text + f"; {_unexplained(known[name])}.")
+            sentences.append(text + f"; {_unexplained(known[name], checks)}.")
     return sentences, quoted, spots_told
 
 
-def _unexplained(mean: float) -> str:
-    """What a place lower on the map that no check explains is said to need: a look for an occluder where it is deep
-    (`LEAD_DEPTH`), else only that no check names a cause."""
+def _unexplained(mean: float, checks: Sequence[CheckResult]) -> str:
+    """What a place lower on the map that no check of a place explains is said to need: where the head is turned or
+    tilted, that this may be why (beside a failed 40-degree turn, "look for an occluder" sent the officer looking for
+    an object that was not there; officer's walk-through); else a look for an occluder where it is deep (`LEAD_DEPTH`),
+    else only that no check names a cause."""
+    turned = [_said(c) for c in checks if c.id in TURNED_HEAD_CHECKS and c.verdict is Verdict.FAIL]
+    if turned:
+        return f"perhaps as the checklist reports {_join(turned)}, which hides or foreshortens part of the face"
     return f"no checklist item explains it: {LOOK_THERE}" if mean <= LEAD_DEPTH else "no checklist item names a cause"
 
 
