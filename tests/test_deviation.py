@@ -164,8 +164,10 @@ def test_many_scattered_spots_are_not_called_nothing_clearly_lower():
     assert many.startswith("No face region is clearly lower as a whole, but scattered outlined spots cover 10 %"), many
     assert "more than in compliant photos (about 3 %, 9 in 10 under 7 %)" in many
     # 7 % is the 90th percentile of clean portraits: "typically 2-3 %" made 4 of 10 clean photos look defective
-    assert usual.startswith("No face region is clearly lower as a whole than in compliant photos; only scattered spots are outlined, covering 7 %"), usual
-    assert few.startswith("No face region is clearly lower as a whole than in compliant photos; only scattered spots are outlined, covering 2 %"), few
+    assert usual.startswith("No face region is clearly lower as a whole than in compliant photos; only scattered spots are "
+                            "outlined, covering 7 %"), usual
+    assert few.startswith("No face region is clearly lower as a whole than in compliant photos; only scattered spots are "
+                         "outlined, covering 2 %"), few
 
 
 def test_under_side_light_the_map_sends_no_one_to_the_lit_cheek():
