@@ -141,9 +141,8 @@ def face_findings(
     if whole:
         sentences.append(f"The checklist reports {_join(whole)}: this concerns the whole face, which the map does not "
                          f"rate (it compares places within the face); overall recognition quality {quality:.2f}.")
-    if side_lit:
-        sentences.append(SIDE_LIGHT_NOTE)
-    return [_headline(bool(low or areas), clear_share), *sentences]
+    # under side light the caveat comes first: fourth, it was below the fold of the findings box (officer's walk-through)
+    return [_headline(bool(low or areas), clear_share), *([SIDE_LIGHT_NOTE] if side_lit else []), *sentences]
 
 
 def _region_sentences(
@@ -168,26 +167,30 @@ def _region_sentences(
         if name not in low and not spotted and not any(c.verdict is Verdict.FAIL for c in said):
             continue  # a warning where the map is as usual: the checklist row says enough
         quoted.update(c.id for c in said)
-        text = f"{REGION_WORDS[name]}: {band(known[name])} ({known[name]:+.1f})"
+        # under side light the map's reading of a place is left out: a shadowed cheek at 12 % of the lit one's
+        # brightness read "higher than in compliant photos (+3.4)" (officer's walk-through; SIDE_LIGHT_NOTE says why)
+        text = f"{REGION_WORDS[name]}: " + ("" if side_lit else f"{band(known[name])} ({known[name]:+.1f}); ")
         if said:
             # a clearly lower spot inside the region a check points at is said here: a sentence of its own read "look
             # for an occluder" beside the check that had found it (a hot spot on the forehead; map-reading walk-through)
             pointed_at = {region for c in said for region in c.evidence.regions}  # a mask's mouth and chin alike
-            spots = [a for a in areas if a.near in pointed_at and a not in spots_told]
+            spots = [] if side_lit else [a for a in areas if a.near in pointed_at and a not in spots_told]
             spots_told.update(spots)
-            text += "".join(f", with a spot ({100 * a.share:.0f} % of the face) {band(a.mean)} ({a.mean:+.1f})" for a in spots)
-            spotted = spotted and not spots and name not in low  # a clearly lower region's band says it already
+            told = "".join(f", with a spot ({100 * a.share:.0f} % of the face) {band(a.mean)} ({a.mean:+.1f})" for a in spots)
+            spotted = spotted and not spots and name not in low and not side_lit  # a lower region's band says it already
             if spotted:
-                text += f", with outlined spots over {100 * outlined[name]:.0f} % of it"
-            text += f"; the checklist reports {_join([_said(c, c.id in uncertain) for c in said])}"
-            if not spots and not spotted and known[name] > SOMEWHAT_LOWER and all(c.verdict is Verdict.FAIL for c in said):
+                told += f", with outlined spots over {100 * outlined[name]:.0f} % of it"
+            text = (text.removesuffix("; ") + told + "; ") if told else text
+            text += f"the checklist reports {_join([_said(c, c.id in uncertain) for c in said])}"
+            if (not spots and not spotted and not side_lit and known[name] > SOMEWHAT_LOWER
+                    and all(c.verdict is Verdict.FAIL for c in said)):
                 # said as "not a recognition problem", an officer read a mask as unimportant (walk-through)
                 text += f" ({MAP_MISSES})"
             sentences.append(text + ".")
         elif pointed.get(name):  # its check was quoted at a region before (a mask's chin, then its mouth): not unexplained
-            sentences.append(text + "; the checklist's finding above concerns it too.")
+            sentences.append(text + "the checklist's finding above concerns it too.")
         elif not side_lit:
-            sentences.append(text + f"; {_unexplained(known[name], checks)}.")
+            sentences.append(text + f"{_unexplained(known[name], checks)}.")
     return sentences, quoted, spots_told
 
 
