@@ -174,6 +174,9 @@ def test_pictures_alone_name_their_photos_so_a_run_repeats_and_never_takes_anoth
     for _ in range(2):
         assert pfiq("analyse", str(odd), "--out", str(tmp_path / "odd_res"), "--format", "png", "--device", "cpu").returncode == 0
     assert [annotated_photo(p) for p in (tmp_path / "odd_res").iterdir()] == [photo]
+    # reported, pictures alone gave "no photos or analysis files found" and no word of what to give (CLI walk-through)
+    run = pfiq("report", str(out), "--out", str(tmp_path / "rep"), "--format", "csv")
+    assert run.returncode == 2 and "report the photos themselves, or the JSON results" in run.stderr, run.stderr
 
 
 def test_a_report_that_would_replace_earlier_reports_stops_before_analysing(tmp_path):

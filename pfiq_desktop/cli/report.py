@@ -245,7 +245,10 @@ def run(args: argparse.Namespace) -> int:
                                 [Path(p) for p in args.paths if Path(p).is_dir()], args.recursive, args.out)
     note_annotated(found.annotated)
     if not paths:
-        error(nothing_found(args.paths, args.recursive, "photos or analysis files"))
+        # only this application's pictures: "no photos found" did not say what to give instead (CLI walk-through)
+        error(nothing_found(args.paths, args.recursive, "photos or analysis files")
+              + ("; the annotated pictures are outputs of pfiq analyse: report the photos themselves, or the JSON "
+                 "results (pfiq analyse --format json)" if found.annotated else ""))
         return EXIT_USAGE
     stop_on_sigterm()
     try:
