@@ -39,7 +39,7 @@ from pfiq_desktop.engine.icao.regions import REGION_LABELS
 from pfiq_desktop.engine.icao.registry import in_fix_order
 from pfiq_desktop.engine.results import Analysis, CheckResult, Face, Verdict
 from pfiq_desktop.gui.theme import banner_style, status_icon
-from pfiq_desktop.gui.widgets import fill_profiles, named, plain
+from pfiq_desktop.gui.widgets import OneLineComboBox, fill_profiles, named, plain
 from pfiq_desktop.palette import DEVIATION_SCALE, PLQ_SCALE, STATUS_LABELS, MapScale, status_badge, status_hex
 from pfiq_desktop.review.reasons import fix_for, no_face_problem, to_change
 from pfiq_desktop.review.values import bounds_text, check_value_text, quality_text
@@ -54,6 +54,7 @@ AS_ALL_PHOTOS = "as all photos"  # the photo-profile box's first entry: no profi
 VERDICT_COLUMN_PADDING = 16  # px beside the verdict column's longest word: the cell's margins
 CHECK_ICON_PX = 14  # a check's verdict icon, before its name
 GAUGE_STOPS = 16  # colours along the quality gauge's arc
+FACE_COMBO_LEAST = 8  # characters the face selector keeps room for: "Face 1 ·" at the narrowest
 # A name the check column keeps room for: where the table is too narrow for it beside the value and the verdict's word,
 # the word gives way and the icon says the verdict (at 1280x800 names read "Ey… (photo right)" beside "Fail"; at
 # 1024 px the column read "Che": usability walk-through)
@@ -232,7 +233,7 @@ class ChecklistPanel(QWidget):
         self.faces.setWordWrap(True)
         # several faces: which one the gauge, the region table and the chip view show (subject first)
         self.face_index = 0
-        self.face_combo = named(QComboBox(), "faceCombo")
+        self.face_combo = named(OneLineComboBox(FACE_COMBO_LEAST), "faceCombo")
         self.face_combo.setToolTip("Face shown by the gauge, the region table and the face crop view"
                                    " (Ctrl+] next, Ctrl+[ previous); the applicant's face comes first: the largest inside the photo, "
                                    "or of faces about as large, the most central")
@@ -258,7 +259,6 @@ class ChecklistPanel(QWidget):
         left = QVBoxLayout()
         left.addWidget(self.verdict)
         left.addWidget(self.faces)
-        left.addWidget(self.face_row)
         left.addStretch(1)
         top.addLayout(left, 1)
         gauge_column = QVBoxLayout()
@@ -361,6 +361,10 @@ class ChecklistPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(head)
         layout.addLayout(top)
+        # the face selector under the verdict and the gauge, across the panel: beside the gauge, sized to its text
+        # ("Face 1 · subject · quality 0.89"), it widened the checklist dock from 261 to 427 px and a 1280x720 window to
+        # 1326 px, for good, once a photo with two faces was shown; squeezed into that column, it read "Fa"
+        layout.addWidget(self.face_row)
         layout.addWidget(self.findings_area)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.details)

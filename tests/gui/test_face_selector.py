@@ -196,3 +196,42 @@ def test_window_face_selector_drives_gauge_table_and_chip(qtbot, make_window, tm
     assert checklist.face_index == 0 and compare.face_index == 0
     qtbot.keyClick(w.browser.view, Qt.Key.Key_BracketRight, Qt.KeyboardModifier.ControlModifier)
     assert checklist.face_index == 0 and compare.face_index == 0
+
+
+def test_two_faces_keep_the_window_within_1280_pixels(qtbot, make_window, tmp_path):
+    """The face selector beside the gauge asked for its whole text's width ("Face 1 · subject · quality 0.88"): at
+    1280x720 a two-face photo widened the window to 1326 px, and it stayed so for the next photos (walk-through). The
+    README promises the window fits a 1280x720 screen."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    _photo(folder / "group.png", 3)
+    _photo(folder / "alone.png", 4)  # listed first: shown first
+    w = make_window(two_face_factory, size=(1280, 720))
+    w.open_paths([str(folder)])
+    qtbot.waitUntil(lambda: all(e.analysis is not None for e in w.browser.model.entries), timeout=20000)
+    w.browser.select_path(str((folder / "alone.png").resolve()))
+    qtbot.waitUntil(lambda: w.compare.analysis is not None and len(w.compare.analysis.faces) == 1, timeout=5000)
+    qtbot.wait(50)
+    single_least = w.minimumSizeHint().width()
+    dock_least = w.checklist_dock.minimumSizeHint().width()
+    assert w.width() == 1280 and single_least <= 1280
+
+    w.browser.select_path(str((folder / "group.png").resolve()))
+    qtbot.waitUntil(lambda: len(w.compare.analysis.faces) == 2, timeout=5000)
+    qtbot.wait(50)
+    checklist = w.checklist
+    assert checklist.face_row.isVisibleTo(w)
+    assert w.width() == 1280
+    assert w.minimumSizeHint().width() <= single_least
+    assert w.checklist_dock.minimumSizeHint().width() <= dock_least
+    # it still says which face is shown, as drawn: at 1280 px at least "Face 1 · subject"
+    box = checklist.face_combo
+    assert box.currentText() == "Face 1 · subject · quality 0.88"
+    assert box.shown_text().startswith("Face 1 · subject")
+    checklist.next_face()
+    assert box.shown_text().startswith("Face 2") and w.width() == 1280
+    # and one-face photos after it find the window as it was
+    w.browser.select_path(str((folder / "alone.png").resolve()))
+    qtbot.waitUntil(lambda: len(w.compare.analysis.faces) == 1, timeout=5000)
+    qtbot.wait(50)
+    assert w.width() == 1280 and w.minimumSizeHint().width() == single_least

@@ -564,6 +564,26 @@ def test_a_status_message_too_long_for_its_line_ends_with_an_ellipsis_and_is_who
     qtbot.waitUntil(lambda: hover() == "", timeout=2_000)  # a text that fits has no tip (Qt hides one after a moment)
 
 
+def test_a_drop_down_entry_too_long_for_its_box_ends_with_an_ellipsis_and_does_not_widen_it(qtbot):
+    # the face selector, sized to "Face 1 · subject · quality 0.89", widened a 1280x720 window to 1326 px; Qt's own box
+    # cut a long entry without a sign
+    from pfiq_desktop.gui.widgets import OneLineComboBox
+
+    box = OneLineComboBox(8)
+    qtbot.addWidget(box)
+    box.addItems(["Face 1", "Face 1 · subject · quality 0.89 and a good deal more text than any box is wide"])
+    least = box.minimumSizeHint().width()
+    box.setCurrentIndex(1)
+    assert box.minimumSizeHint().width() == least < 200  # the longest entry asks for no more room
+    box.resize(180, box.sizeHint().height())
+    box.show()
+    shown = box.shown_text()
+    assert shown.endswith("…") and box.currentText().startswith(shown[:-1]) and len(shown) > 8, shown
+    assert not box.grab().isNull()  # (paints)
+    box.setCurrentIndex(0)
+    assert box.shown_text() == "Face 1"
+
+
 @pytest.mark.parametrize("seen_by", [None, *_COLOUR_BLIND])
 def test_pass_warning_and_fail_colours_stay_apart_for_red_green_colour_blind_officers(seen_by):
     """Pass and fail (and accept and reject) looked one olive under deuteranopia (dE 25): scanning a report's 31
