@@ -533,8 +533,13 @@ def test_a_folder_report_names_a_result_it_cannot_read(tmp_path, astronaut):
     (results / "settings.json").write_bytes(b'\xef\xbb\xbf{"theme": "dark"}')
     (results / "notes.json").write_text('{"note": "x"}', encoding="utf-16")
     run = pfiq("report", str(results), "--out", str(tmp_path / "out"), "--format", "csv")
-    assert run.returncode == 1 and "a.json: cannot read it" in run.stdout + run.stderr, run.stdout + run.stderr
+    assert run.returncode == 1 and "a.json: the result file cannot be read (" in run.stdout + run.stderr, run.stdout + run.stderr
     assert "settings.json" not in run.stdout + run.stderr and "notes.json" not in run.stdout + run.stderr
+    # ... and it has a row in the CSV, as an unreadable photo has: on stderr alone, a script reading the CSV never
+    # learnt of it (CLI walk-through)
+    (row,) = csv.DictReader((tmp_path / "out" / "pfiq-results.csv").read_text(encoding="utf-8-sig").splitlines())
+    assert row["path"] == str(results / "a.json") and row["verdict"] == "error", row
+    assert "damaged or not this application's; analyse its photo again" in row["errors"], row
 
 
 def test_analyse_leaves_out_the_annotated_pictures_of_an_earlier_run(tmp_path, astronaut):

@@ -314,7 +314,12 @@ def _collect_items(paths: list[Path], analyses: Analyses, store: ReviewStore | N
             problems.append(f"{path.name}: {failure}")
             continue
         except (OSError, ValueError) as failure:
-            problems.append(f"{path.name}: cannot read it ({failure})")
+            # a row of its own, as an unreadable photo has: left out, it showed only on stderr, and a script reading
+            # the CSV never learnt of it (CLI walk-through)
+            said = (f"the result file cannot be read ({failure}): it is damaged or not this application's; analyse "
+                    "its photo again")
+            problems.append(f"{path.name}: {said}")
+            items.append(item_from_store(store, Analysis(source=str(path), image_size=(0, 0), errors=[said]), altered))
             continue
         photo = _photo_name(path, analysis) if saved else path.name
         if analysis.errors:
