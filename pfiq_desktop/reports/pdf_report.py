@@ -374,15 +374,16 @@ def audit_html(entries: list[AuditInfo], analysis: Analysis | None = None) -> st
         for n, e in enumerate(entries)
     )
     # The title is a header row of the table itself, so it never stays behind at the foot of a page. Column widths are
-    # set: left to the layout, a long list of reasons got the narrowest column and a decision ran onto a second page.
+    # set: left to the layout, a long list of reasons got the narrowest column and a decision ran onto a second page;
+    # a note of two sentences did so in a column a third as wide as the reasons' (officer's walk-through).
     return f"""
 <table width="100%" cellspacing="0" cellpadding="0.6" border="0" style="margin-top:5px; font-size:6.2pt">
 <thead><tr><td colspan="8" style="font-size:8pt"><b>Audit trail</b> <span style="color:{NOTE_GREY}">— append-only, hash-chained
 log of every decision on this photo, oldest first (`pfiq audit verify` checks the chain).</span></td></tr>
 <tr style="background-color:{AUDIT_HEADER_SHADE}"><th align="left" width="15%" style="padding-right:6px">Time</th>\
 <th align="left" width="8%" style="padding-right:6px">Officer</th><th align="left" width="8%" style="padding-right:6px">Action</th>
-<th align="left" width="7%" style="padding-right:6px">Decision</th><th align="left" width="34%" style="padding-right:6px">Reasons</th>\
-<th align="left" width="12%" style="padding-right:6px">Note</th><th align="left" width="8%" style="padding-right:6px">Verdict</th>\
+<th align="left" width="7%" style="padding-right:6px">Decision</th><th align="left" width="27%" style="padding-right:6px">Reasons</th>\
+<th align="left" width="19%" style="padding-right:6px">Note</th><th align="left" width="8%" style="padding-right:6px">Verdict</th>\
 <th align="left" width="8%">Entry hash</th></tr></thead>\
 {rows}</table>"""
 

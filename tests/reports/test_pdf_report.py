@@ -360,6 +360,20 @@ def test_a_retake_then_an_accept_overriding_every_failed_check_stay_on_one_page(
     assert re.search(r"\bWithdrawn\b", _text(tmp_path / "override.pdf")), _text(tmp_path / "override.pdf")
 
 
+def test_a_rejection_with_a_note_of_a_few_sentences_stays_on_one_page(tmp_path, sample_analysis, store):
+    # a 205-character note wrapped into 12 lines of the audit trail's narrow note column and ran onto a second page
+    # holding only its end (officer's walk-through)
+    from pfiq_desktop.reports.inputs import item_from_store
+
+    analysis = dataclasses.replace(sample_analysis, image_sha256=sample_analysis.image_sha256 or "0" * 64)
+    failed = [c.id for c in analysis.failed_checks()][:4]
+    note = ("Two people in the photo; second man behind the applicant's right shoulder. Applicant asked to return with "
+            "a single-person photo taken against a plain light background, head straight.")
+    store.record_decision(analysis.source, analysis.image_sha256, "reject", reasons=failed, officer="a.ngata", note=note,
+                          verdict=analysis.verdict, failed_checks=failed)
+    assert write_pdf_report(tmp_path / "noted.pdf", item_from_store(store, analysis), "A4") == 1
+
+
 def test_the_pdf_checklist_gives_values_in_an_officers_words(sample_image):
     # "0.309 fraction of height" and "0.815 probability" read as engineer-speak; the window shows the same words
     from pfiq_desktop.reports.pdf_report import checklist_html
