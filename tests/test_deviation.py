@@ -264,7 +264,7 @@ def test_a_deep_place_beside_a_turned_head_names_the_turn_not_an_occluder():
                       face_findings({"nose": 0.1}, [turned], 0.9, [LowArea(0.05, -3.4, "right_eye")], 0.05)):
         said = [s for s in sentences[1:] if "(-3." in s]
         assert len(said) == 1 and LOOK_THERE not in said[0], sentences
-        assert "perhaps as the checklist reports head turned 40.6 deg to the photo's right" in said[0], said
+        assert "perhaps because the head is turned or tilted (the checklist fails \u201cHead not turned (yaw)\u201d)" in said[0], said
     untouched = face_findings({"right_eye": -3.0, "nose": 0.1}, [dataclasses.replace(turned, verdict=Verdict.PASS)], 0.9, [], 0.05)
     assert any(LOOK_THERE in s for s in untouched), untouched  # a head held straight: still a lead to follow
 

@@ -199,9 +199,10 @@ def _unexplained(mean: float, checks: Sequence[CheckResult]) -> str:
     tilted, that this may be why (beside a failed 40-degree turn, "look for an occluder" sent the officer looking for
     an object that was not there; officer's walk-through); else a look for an occluder where it is deep (`LEAD_DEPTH`),
     else only that no check names a cause."""
-    turned = [_said(c) for c in checks if c.id in TURNED_HEAD_CHECKS and c.verdict is Verdict.FAIL]
+    turned = [f"\u201c{c.name}\u201d" for c in checks if c.id in TURNED_HEAD_CHECKS and c.verdict is Verdict.FAIL]
     if turned:
-        return f"perhaps as the checklist reports {_join(turned)}, which hides or foreshortens part of the face"
+        return (f"perhaps because the head is turned or tilted (the checklist fails {_join(turned)}), which hides or "
+                "foreshortens part of the face")
     return f"no checklist item explains it: {LOOK_THERE}" if mean <= LEAD_DEPTH else "no checklist item names a cause"
 
 
