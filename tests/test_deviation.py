@@ -269,6 +269,27 @@ def test_a_deep_place_beside_a_turned_head_names_the_turn_not_an_occluder():
     assert any(LOOK_THERE in s for s in untouched), untouched  # a head held straight: still a lead to follow
 
 
+def test_a_place_lower_on_a_face_too_dark_names_the_exposure_as_a_possible_cause():
+    # "Chin: clearly lower (-2.1); no checklist item names a cause" stood right above "The checklist reports face is too
+    # dark (mean 0/255)" on a pitch-black face (walk-through): the failed exposure is named at the place, once
+    from pfiq_desktop.engine.findings import LOOK_THERE, LowArea, face_findings
+    from pfiq_desktop.engine.results import CheckResult, Verdict
+
+    dark = CheckResult("exposure", "Exposure", "photometric", Verdict.FAIL, "Face is too dark (mean 0/255). The light may not "
+                       "reach the face.")
+    black = CheckResult("clipping", "No under-/over-exposed areas", "photometric", Verdict.FAIL, "100% of the face is pure black.")
+    said = face_findings({"chin": -2.1, "nose": 0.1}, [dark, black], 0.2, [LowArea(0.05, -3.4, "nose")], 0.11)
+    chin = [s for s in said if s.startswith("Chin:")]
+    assert len(chin) == 1 and "no checklist item" not in chin[0], said
+    assert "perhaps as the checklist reports face is too dark (mean 0/255), which can hide" in chin[0], chin
+    area = [s for s in said if s.startswith("An area near the nose")]  # said again as above; a deep place keeps its lead
+    assert len(area) == 1 and "the exposure the checklist reports above" in area[0] and LOOK_THERE in area[0], said
+    whole = [s for s in said if "concerns the whole face" in s]
+    assert len(whole) == 1 and "too dark" not in whole[0] and "pure black" in whole[0], said  # said once
+    lit = face_findings({"chin": -2.1, "nose": 0.1}, [dataclasses.replace(dark, verdict=Verdict.PASS)], 0.9, [], 0.05)
+    assert any("no checklist item names a cause" in s for s in lit), lit  # a face exposed well: as before
+
+
 def test_a_warning_where_the_map_outlines_spots_is_said_with_them():
     # a glare spot the map outlined and a warning named ("11% of the cheek ... pure white") read only "the scattered
     # outlined spots cover 4 %" in the findings (explanation walk-through)

@@ -17,7 +17,7 @@ import numpy as np
 from pfiq_desktop.engine.deviation import low_share, region_deviation
 from pfiq_desktop.engine.deviation_bands import CLEARLY_LOWER, SOMEWHAT_LOWER, band
 from pfiq_desktop.engine.icao.regions import REGION_NAMES, REGION_WORDS, polygon_mask, region_polygons
-from pfiq_desktop.engine.icao.registry import COMPRESSION_CHECK, FRAMING_CHECKS, LIGHTING_CHECK, doubted
+from pfiq_desktop.engine.icao.registry import COMPRESSION_CHECK, EXPOSURE_CHECK, FRAMING_CHECKS, LIGHTING_CHECK, doubted
 from pfiq_desktop.engine.results import Analysis, CheckResult, Verdict, stored_how
 
 MIN_AREA_SHARE = 0.02  # an unnamed low area is reported from this share of the face
@@ -48,7 +48,10 @@ MAP_MISSES = "the map shows no loss here, but it seldom shows closed eyes, masks
 SPOTTED_REGION = 0.1
 LOOK_THERE = "look for an occluder, shadow or reflection there"  # what an unexplained clearly lower place asks
 TURNED_HEAD_CHECKS = ("pose_yaw", "pose_pitch")  # a head turned or tilted up or down shows less of part of the face
-WHOLE_FACE_CHECKS = ("sharpness", "exposure", "clipping", "dynamic_range", COMPRESSION_CHECK)  # the map cannot show these
+WHOLE_FACE_CHECKS = ("sharpness", EXPOSURE_CHECK, "clipping", "dynamic_range", COMPRESSION_CHECK)  # the map cannot show these
+# what a failed exposure check is said to do to a place the map shows lower: "Chin: clearly lower (-2.1); no checklist
+# item names a cause" stood right above "face is too dark (mean 0/255)" on a pitch-black face (walk-through)
+EXPOSURE_HIDES = "which can hide some places of the face more than others"
 
 
 
@@ -135,7 +138,7 @@ def face_findings(
     for area in [] if side_lit else [a for a in areas if a not in spots_told]:
         near = REGION_WORDS[area.near].lower().replace("eye area", "eye")  # not "an area near the eye area"
         sentences.append(f"An area near the {near} ({100 * area.share:.0f} % of the face): "
-                         f"{band(area.mean)} ({area.mean:+.1f}); {_unexplained(area.mean, checks)}.")
+                         f"{band(area.mean)} ({area.mean:+.1f}); {_unexplained(area.mean, checks, quoted)}.")
     # (one quoted at a region already, as a hot spot on the forehead is, is not quoted again as about the whole face)
     whole = [_said(c) for c in checks if c.id in WHOLE_FACE_CHECKS and c.verdict is Verdict.FAIL and c.id not in quoted]
     if whole:
@@ -190,19 +193,29 @@ def _region_sentences(
         elif pointed.get(name):  # its check was quoted at a region before (a mask's chin, then its mouth): not unexplained
             sentences.append(text + "the checklist's finding above concerns it too.")
         elif not side_lit:
-            sentences.append(text + f"{_unexplained(known[name], checks)}.")
+            sentences.append(text + f"{_unexplained(known[name], checks, quoted)}.")
     return sentences, quoted, spots_told
 
 
-def _unexplained(mean: float, checks: Sequence[CheckResult]) -> str:
+def _unexplained(mean: float, checks: Sequence[CheckResult], quoted: set[str]) -> str:
     """What a place lower on the map that no check of a place explains is said to need: where the head is turned or
     tilted, that this may be why (beside a failed 40-degree turn, "look for an occluder" sent the officer looking for
-    an object that was not there; officer's walk-through); else a look for an occluder where it is deep (`LEAD_DEPTH`),
-    else only that no check names a cause."""
+    an object that was not there; officer's walk-through); else, where the face is too dark or too bright, that this
+    may be (`EXPOSURE_HIDES`; the exposure check is then added to `quoted`, so the whole face's sentence does not say
+    it again); a look for an occluder where it is deep (`LEAD_DEPTH`), after the exposure where that failed; else only
+    that no check names a cause."""
     turned = [f"\u201c{c.name}\u201d" for c in checks if c.id in TURNED_HEAD_CHECKS and c.verdict is Verdict.FAIL]
     if turned:
         return (f"perhaps because the head is turned or tilted (the checklist fails {_join(turned)}), which hides or "
                 "foreshortens part of the face")
+    exposure = [c for c in checks if c.id == EXPOSURE_CHECK and c.verdict is Verdict.FAIL]
+    if exposure:
+        # a deep place keeps its lead: nothing measured says a too dark face hides an occluder's depth of loss
+        lead = f"; if not, {LOOK_THERE}" if mean <= LEAD_DEPTH else ""
+        if EXPOSURE_CHECK in quoted:  # said at a place above
+            return f"perhaps from the exposure the checklist reports above, {EXPOSURE_HIDES}{lead}"
+        quoted.add(EXPOSURE_CHECK)
+        return f"perhaps as the checklist reports {_said(exposure[0])}, {EXPOSURE_HIDES}{lead}"
     return f"no checklist item explains it: {LOOK_THERE}" if mean <= LEAD_DEPTH else "no checklist item names a cause"
 
 

@@ -797,6 +797,30 @@ def test_the_mouth_probe_raises_a_closed_gap_never_softens_an_open_one(portrait:
         assert opened.verdict is Verdict.FAIL and opened.unit == "gap/width", opened.reason
 
 
+def test_a_mouth_in_deep_shadow_is_not_judged_open_as_an_eye_there_is_not(portrait: np.ndarray,
+                                                                          portrait_faces: list[Face]) -> None:
+    """On a pitch-black face (Extended Yale B's ambient photo: face mean 0.7 of 255) both eyes, glasses and covers were
+    not judged ("deep shadow"), but "Mouth closed" warned "Mouth is open (lip gap 12 %)" from the landmarks' guess, and
+    the officer's pre-ticked reasons named an open mouth (walk-through). Where the cheeks and the chin all lie in deep
+    shadow (the eyes' bar), an open reading is not judged either; a closed one stands, as an open eye's does, and a
+    mouth beside one lit cheek (side light) is still read, as the lit eye is."""
+    icao = load_profile("icao-9303")
+    wide, closed = _open_mouth(portrait_faces, 0.4), _open_mouth(portrait_faces, 0.0)
+    dark = _scale(portrait, 0.02)  # skin at 2-4 of 255
+    assert _result("mouth_closed", portrait, wide, icao).verdict is Verdict.FAIL  # lit: judged as before
+    shadowed = _result("mouth_closed", dark, wide, icao)
+    assert shadowed.verdict is Verdict.NOT_ASSESSABLE, shadowed.reason
+    assert "the mouth lies in deep shadow (the cheeks and chin around it are at " in shadowed.reason, shadowed.reason
+    assert shadowed.reason.endswith("so whether it is open cannot be seen."), shadowed.reason
+    assert _result("mouth_closed", dark, closed, icao).verdict is Verdict.PASS
+    assert _result("mouth_closed", _darken_side(portrait, wide, 0.02), wide, icao).verdict is Verdict.FAIL
+    # a real smile's lips (the landmarks as found on the lit photo) in the same darkness
+    photo = load_image({path.stem: path for path in portrait_paths()}[SMILES_SHOWING_TEETH[0]])
+    faces = detect_faces(photo)
+    assert _result("mouth_closed", photo, faces, icao).verdict is Verdict.FAIL
+    assert _result("mouth_closed", _scale(photo, 0.02), faces, icao).verdict is Verdict.NOT_ASSESSABLE
+
+
 def test_through_coarse_jpeg_blocks_the_eyes_failures_are_only_warnings_that_say_why(profile: Profile) -> None:
     """JPEG quality 10-20 failed "Eye open" on open eyes of the bundled portraits (1-3 of 20) and warned "glasses" on
     bare faces: the blocks read as lids and frames. Where "No compression artefacts" fails, an eye check's failure is

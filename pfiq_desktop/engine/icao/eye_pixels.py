@@ -111,7 +111,8 @@ FRAME_WITH_NETWORK = (
 MIN_EYE_PX = 4.0  # eye corners closer than this: the eye cannot be judged
 # the cheek beside an eye this dark (median grey of 255): the eye lies in deep shadow, so whether it is open or
 # covered cannot be seen. Dev: beside the eyes that side light hid, 1-16 (70 strong-side Extended Yale B photos);
-# beside eyes covered by sunglasses, hands or a patch, 80-227 (26 LFW and misc photos)
+# beside eyes covered by sunglasses, hands or a patch, 80-227 (26 LFW and misc photos). The mouth check reads the
+# brightest of the cheeks and the chin against it too (eyes_mouth.mouth_in_shadow)
 DEEP_SHADOW_GREY = 32.0
 # dark lens windows (`dark_lens`) this dark against the band above them (brows, forehead; `brow_shade`): the darkness
 # reaches over the brows, as a cap's brim's shadow does, and glasses cannot be told. Dev: 1.02-1.16 on LFW caps and hats

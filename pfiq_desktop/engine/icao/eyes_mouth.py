@@ -12,7 +12,15 @@ import numpy as np
 from pfiq_desktop.engine.attributes import GLASSES, MOUTH_OPEN, fuse, has_probe, sigmoid
 from pfiq_desktop.engine.icao.context import Context
 from pfiq_desktop.engine.icao.enlargement import detail_between_eyes
-from pfiq_desktop.engine.icao.eye_pixels import DARK_BAND, EyeAssessment, EyeMeasurements, EyeThresholds, decide, measure_eyes
+from pfiq_desktop.engine.icao.eye_pixels import (
+    DARK_BAND,
+    DEEP_SHADOW_GREY,
+    EyeAssessment,
+    EyeMeasurements,
+    EyeThresholds,
+    decide,
+    measure_eyes,
+)
 from pfiq_desktop.engine.icao.grading import Measure, graded
 from pfiq_desktop.engine.icao.profile import Profile, load_profile
 from pfiq_desktop.engine.icao.regions import SKIN_REGIONS, polygon_mask
@@ -130,12 +138,40 @@ def lip_gap(landmarks: np.ndarray) -> float:
     return float(gap / max(float(np.hypot(*(landmarks[64] - landmarks[60]))), 1e-6))
 
 
+def mouth_in_shadow(ctx: Context) -> float | None:
+    """The brightest of the cheeks' and the chin's median grey (of 255) where even that is deep shadow
+    (`DEEP_SHADOW_GREY`, the eyes' bar): the skin all around the mouth is too dark for its lips to be seen, and the
+    landmarks' lips are a guess; None where any of it is lit, or none of it is on the photo. A pitch-black face (face
+    mean 0.7 of 255) warned "Mouth is open (lip gap 12 %)" beside eyes, glasses and covers not judged, and the officer's
+    pre-ticked reasons named an open mouth (walk-through). The brightest, not one side: under side light the lit half
+    of the mouth is still read, as the lit eye is. Dev (276 Extended Yale B photos, nearly all mouths closed): of those read "open"
+    (warn or fail), 3 of 3 ambient-lit, 10 of 15 lit from above or below and 11 of 25 under strong side light are not
+    judged (the brightest of the three at 0-30); none lit from the front or moderately from a side is. On 150 official
+    portraits and 200 LFW photos the brightest is 80 or more, so none of their verdicts moves."""
+    greys = [float(np.median(values)) for name in ("left_cheek", "right_cheek", "chin")
+             if (values := ctx.grey[ctx.region_mask(name)]).size]
+    return max(greys) if greys and max(greys) < DEEP_SHADOW_GREY else None
+
+
 @check("mouth_closed", "Mouth closed", "eyes_mouth", frontal=True, iso="MouthClosed", unless_failed=LOWER_FACE_CHECK)
 def mouth_closed(ctx: Context, params: dict[str, Any]) -> Measure:
     """The lips' gap against the profile's bounds; with the network's mouth probe, also teeth or an opening between
     lips the landmarks draw nearly closed (a smile's): where the network itself reads them (its log-odds above 0) and
     the probability fused with the gap is above `teeth_above`, they fail, or warn where the profile's `fail_if_teeth`
-    is false. It can only raise the gap's verdict, never soften it."""
+    is false. It can only raise the gap's verdict, never soften it.
+
+    A mouth that reads open where the skin all around it lies in deep shadow (`mouth_in_shadow`) is not judged, as an
+    eye that reads shut or covered beside a cheek in deep shadow is not: the exposure or lighting check names what to
+    change. A closed reading stands, as an open eye's does."""
+    measure = _mouth_reading(ctx, params)
+    if measure.verdict is not Verdict.PASS and (shadow := mouth_in_shadow(ctx)) is not None:
+        raise NotAssessable(f"the mouth lies in deep shadow (the cheeks and chin around it are at {shadow:.0f} of 255 at "
+                            "most), so whether it is open cannot be seen")
+    return measure
+
+
+def _mouth_reading(ctx: Context, params: dict[str, Any]) -> Measure:
+    """The mouth's verdict from the lips' gap and, with the network's probe, teeth (`mouth_closed`)."""
     lm = ctx.landmarks
     gap = lip_gap(lm)
     evidence = Evidence(polygons=[[tuple(p) for p in lm[60:68]]], regions=["mouth"])
