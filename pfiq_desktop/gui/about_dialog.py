@@ -68,6 +68,7 @@ left to your eye ("Whole head {imprecise}"); a clearer cut fails. A face cropped
 head covering.</li>
 <li>The profile list above the checklist chooses the bounds (hover over it for each profile's title). Your decision
 records the profile it was made under.</li>
+<li>Not checked by this application: where the eyes look (the gaze towards the camera). Judge it by eye.</li>
 </ul>
 <a name="renewal"></a><h3>{renewal_title}</h3>
 <p>Decision ▸ Renewal check compares the photo on screen (A, the new photo) with the person's earlier

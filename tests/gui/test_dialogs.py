@@ -211,6 +211,8 @@ def test_the_help_explains_the_checklist_and_the_renewal_check_in_the_words_the_
     from pfiq_desktop.engine.icao.registry import IMPRECISE
 
     assert f"less than {100 * CROWN_OVERSHOOT:.0f} %" in text and f"Whole head {IMPRECISE}" in text
+    # eyes turned hard aside passed with no word that gaze is not checked (officer's walk-through)
+    assert "Not checked by this application: where the eyes look" in text
     assert dialog.windowTitle() == "How to read the results"
 
 
