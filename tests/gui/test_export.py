@@ -38,6 +38,9 @@ def _opened(qtbot, make_window, portrait_folder, n):
     w = make_window(fake_factory())
     w.open_paths([str(folder)])
     _wait_all(qtbot, w)
+    # and the batch's end said: it came after an export cancelled at once on a loaded machine, and replaced its
+    # message on the status line (a CI run)
+    qtbot.waitUntil(lambda: w.status_text.text().startswith("Analysis finished"), timeout=20000)
     w.decisions.auto_advance = False
     return w, folder
 
