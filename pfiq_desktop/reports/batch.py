@@ -287,8 +287,8 @@ def _photos_html(writer: QPdfWriter, summary: str, rows: list[str], thumbs: Sequ
     (QTextDocument paginates every cell on its own: a thumbnail could otherwise land on the next page while its file
     name stays on this one). It starts below the summary where its first row fits there, else on a page of its own.
     Each page takes the rows whose table fits it, measured as printed (a row with a long decision is three times as
-    tall as most: measuring the tallest for every page left pages half empty). `thumbs`: each row's image and its
-    src, `resources`: the summary's."""
+    tall as most: measuring the tallest for every page left pages half empty). `thumbs`: each row's thumbnail as
+    (src, image), `resources`: the summary's images by src."""
     if not rows:
         return ""
     page_h = writer.height() - footer_height(writer)
